@@ -1,0 +1,49 @@
+"""napari-seg-eval: threshold probability maps and evaluate segmentations, in napari or Python.
+
+Everything here works on plain numpy arrays and returns pandas DataFrames; only
+:func:`confidence_colormap` (and the dock widget) import napari.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._sample_data import make_sample_data
+from .core.colormap import confidence_colormap_data, map_confidence
+from .core.dataset import DatasetResult, dataset_metrics
+from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
+from .core.overlap import OverlapTable, overlap_table
+from .core.semantic import SemanticResult, semantic_metrics
+from .core.threshold import label_instances, sigmoid, softmax, threshold_probabilities
+
+if TYPE_CHECKING:
+    from napari.utils import Colormap
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_IOU_THRESHOLDS",
+    "DatasetResult",
+    "InstanceResult",
+    "OverlapTable",
+    "SemanticResult",
+    "confidence_colormap",
+    "confidence_colormap_data",
+    "dataset_metrics",
+    "instance_metrics",
+    "label_instances",
+    "make_sample_data",
+    "map_confidence",
+    "overlap_table",
+    "semantic_metrics",
+    "sigmoid",
+    "softmax",
+    "threshold_probabilities",
+]
+
+
+def confidence_colormap(threshold: float = 0.5) -> Colormap:
+    """The confidence colormap as a napari ``Colormap`` (imports napari on first use)."""
+    from ._colormap import confidence_colormap as make
+
+    return make(threshold)

@@ -1,0 +1,29 @@
+"""The confidence colormap as a napari Colormap, registered under a stable name."""
+
+from __future__ import annotations
+
+from napari.utils.colormaps import AVAILABLE_COLORMAPS, Colormap
+
+from .core.colormap import confidence_colormap_data
+
+#: Name under which the colormap appears in napari's colormap dropdown.
+COLORMAP_NAME = "napari-seg-eval:confidence"
+
+
+def confidence_colormap(threshold: float = 0.5) -> Colormap:
+    """The confidence colormap for ``threshold`` as a napari ``Colormap``.
+
+    Use it with contrast limits (0, 1) so that the green band sits on the threshold. It is also
+    registered as ``"napari-seg-eval:confidence"`` (the latest threshold wins), so it appears in
+    the layer controls' colormap list.
+    """
+    controls, colors = confidence_colormap_data(threshold)
+    colormap = Colormap(
+        colors=colors,
+        controls=controls,
+        name=COLORMAP_NAME,
+        display_name=f"seg-eval confidence (threshold {threshold:.2f})",
+        interpolation="linear",
+    )
+    AVAILABLE_COLORMAPS[COLORMAP_NAME] = colormap
+    return colormap

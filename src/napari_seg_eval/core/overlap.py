@@ -1,0 +1,197 @@
+"""The one pass: a sparse table of how many pixels each (true id, predicted id) pair shares.
+
+Every metric in this package is computed from this table. It is built from run lengths: along
+the flattened image, consecutive pixels almost always carry the same (true, pred) pair, so the
+pass only records where either image changes value and sums the run lengths per pair. No dense
+n_true x n_pred matrix is ever built, and the tables of separate chunks add up
+(``table_a + table_b``) to the table of the whole image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ._validate import as_label_pair
+
+#: Pixels per block of the pass: small enough that the temporaries stay in cache.
+CHUNK_PIXELS = 1 << 18
+
+
+@dataclass(frozen=True)
+class OverlapTable:
+    """Areas of every id and the pixel counts shared by pairs of non-zero ids.
+
+    ``true_ids``/``true_areas`` and ``pred_ids``/``pred_areas`` list every id present (0
+    included), sorted. ``pair_true``, ``pair_pred``, ``pair_counts`` list every pair of non-zero
+    ids that share pixels, sorted by (true, pred). The rows and columns of id 0 follow from these
+    (see :meth:`contingency`), so this is the full contingency table, stored sparsely.
+    """
+
+    true_ids: np.ndarray
+    true_areas: np.ndarray
+    pred_ids: np.ndarray
+    pred_areas: np.ndarray
+    pair_true: np.ndarray
+    pair_pred: np.ndarray
+    pair_counts: np.ndarray
+
+    def __add__(self, other: OverlapTable) -> OverlapTable:
+        """The table of two disjoint sets of pixels, e.g. two chunks of one image."""
+        true_ids, true_areas = _group_sum(
+            np.concatenate([self.true_ids, other.true_ids]),
+            np.concatenate([self.true_areas, other.true_areas]),
+        )
+        pred_ids, pred_areas = _group_sum(
+            np.concatenate([self.pred_ids, other.pred_ids]),
+            np.concatenate([self.pred_areas, other.pred_areas]),
+        )
+        pairs = _pair_sum(
+            np.concatenate([self.pair_true, other.pair_true]),
+            np.concatenate([self.pair_pred, other.pair_pred]),
+            np.concatenate([self.pair_counts, other.pair_counts]),
+        )
+        return OverlapTable(true_ids, true_areas, pred_ids, pred_areas, *pairs)
+
+    @property
+    def n_pixels(self) -> int:
+        """Number of pixels counted (ignored pixels excluded)."""
+        return int(self.true_areas.sum())
+
+    def contingency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (true id, pred id, count) entries with count > 0, id 0 included, sorted."""
+        true_fg = _sum_by(self.pair_true, self.pair_counts, self.true_ids)
+        pred_fg = _sum_by(self.pair_pred, self.pair_counts, self.pred_ids)
+        true_only = self.true_areas - true_fg  # pixels of each true id over predicted 0
+        pred_only = self.pred_areas - pred_fg  # pixels of each pred id over true 0
+        true_zero = self.true_ids == 0
+        pred_zero = self.pred_ids == 0
+        # Pixels with true 0 over pred 0: all true-0 pixels minus those over a non-zero pred.
+        zero_zero = int(self.true_areas[true_zero].sum() - pred_only[~pred_zero].sum())
+        true_part = ~true_zero & (true_only > 0)
+        pred_part = ~pred_zero & (pred_only > 0)
+        n_zero_zero = int(zero_zero > 0)
+
+        def zeros(n: int, like: np.ndarray) -> np.ndarray:
+            return np.zeros(n, like.dtype)
+
+        true_ids = np.concatenate(
+            [
+                zeros(n_zero_zero + pred_part.sum(), self.true_ids),
+                self.pair_true,
+                self.true_ids[true_part],
+            ]
+        )
+        pred_ids = np.concatenate(
+            [
+                zeros(n_zero_zero, self.pred_ids),
+                self.pred_ids[pred_part],
+                self.pair_pred,
+                zeros(true_part.sum(), self.pred_ids),
+            ]
+        )
+        counts = np.concatenate(
+            [
+                np.full(n_zero_zero, zero_zero),
+                pred_only[pred_part],
+                self.pair_counts,
+                true_only[true_part],
+            ]
+        )
+        order = np.lexsort((pred_ids, true_ids))
+        return true_ids[order], pred_ids[order], counts[order].astype(np.int64)
+
+
+def overlap_table(
+    true: np.ndarray, pred: np.ndarray, *, ignore_label: int | None = None
+) -> OverlapTable:
+    """Count the pixels shared by each (true id, predicted id) pair in one pass.
+
+    Pixels whose true id equals ``ignore_label`` are left out of every count.
+    """
+    true, pred = as_label_pair(true, pred)
+    order = "F" if (true.ndim > 1 and true.flags.f_contiguous and pred.flags.f_contiguous) else "C"
+    flat_true = true.ravel(order=order)
+    flat_pred = pred.ravel(order=order)
+
+    run_true, run_pred, run_length = [], [], []
+    for start in range(0, flat_true.size, CHUNK_PIXELS):
+        true_chunk = flat_true[start : start + CHUNK_PIXELS]
+        pred_chunk = flat_pred[start : start + CHUNK_PIXELS]
+        changes = true_chunk[1:] != true_chunk[:-1]
+        changes |= pred_chunk[1:] != pred_chunk[:-1]
+        run_starts = np.flatnonzero(changes)
+        run_starts += 1
+        run_starts = np.concatenate(([0], run_starts))
+        run_true.append(true_chunk[run_starts])
+        run_pred.append(pred_chunk[run_starts])
+        run_length.append(np.diff(run_starts, append=true_chunk.size))
+
+    true_values = np.concatenate(run_true)
+    pred_values = np.concatenate(run_pred)
+    lengths = np.concatenate(run_length)
+    if ignore_label is not None:
+        keep = true_values != ignore_label
+        true_values, pred_values, lengths = true_values[keep], pred_values[keep], lengths[keep]
+
+    both = (true_values != 0) & (pred_values != 0)
+    return OverlapTable(
+        *_group_sum(true_values, lengths),
+        *_group_sum(pred_values, lengths),
+        *_pair_sum(true_values[both], pred_values[both], lengths[both]),
+    )
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate ids and each value's index among them.
+
+    When the ids span a modest range the candidates are that whole range (some may be absent;
+    callers drop ids with a zero sum) and the index is a subtraction; otherwise a sort, so ids
+    up to and beyond 2**31 (or uint64) work unchanged.
+    """
+    if values.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.intp)
+    lowest, highest = values.min(), values.max()
+    span = int(highest) - int(lowest) + 1
+    if span <= max(1 << 20, 4 * values.size):
+        candidates = np.arange(span, dtype=values.dtype) + lowest
+        return candidates, (values - lowest).astype(np.intp, copy=False)
+    unique, codes = np.unique(values, return_inverse=True)
+    return unique, codes.ravel()
+
+
+def _group_sum(ids: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique ``ids`` and the sum of ``counts`` per id (zero sums dropped)."""
+    candidates, codes = _codes(ids)
+    sums = np.bincount(codes, weights=counts, minlength=candidates.size).astype(np.int64)
+    present = sums > 0
+    return candidates[present], sums[present]
+
+
+def _sum_by(ids: np.ndarray, counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each of the sorted unique ``keys``, the sum of ``counts`` over equal ``ids``."""
+    position = np.searchsorted(keys, ids)
+    return np.bincount(position, weights=counts, minlength=keys.size).astype(np.int64)
+
+
+def _pair_sum(
+    true_values: np.ndarray, pred_values: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum ``counts`` per unique (true, pred) pair, sorted by (true, pred)."""
+    true_candidates, true_codes = _codes(true_values)
+    pred_candidates, pred_codes = _codes(pred_values)
+    # A sparse matrix sums duplicate entries without sorting all of them; only the pairs that
+    # occur are stored.
+    matrix = sparse.csr_matrix(
+        (counts.astype(np.int64, copy=False), (true_codes, pred_codes)),
+        shape=(max(true_candidates.size, 1), max(pred_candidates.size, 1)),
+    )
+    matrix.sum_duplicates()
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    return (
+        true_candidates[rows],
+        pred_candidates[matrix.indices],
+        matrix.data.astype(np.int64, copy=False),
+    )

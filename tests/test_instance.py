@@ -1,0 +1,248 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from napari_seg_eval import DEFAULT_IOU_THRESHOLDS, instance_metrics
+from reference import best_matching, n_objects
+
+
+def row(result, threshold):
+    table = result.per_threshold
+    return table[np.isclose(table["threshold"], threshold)].iloc[0]
+
+
+def segment(length, start, stop, value=1, width=30):
+    """A 1 x width image with ``value`` on [start, stop)."""
+    out = np.zeros((1, width), np.int32)
+    out[0, start:stop] = value
+    return out
+
+
+def test_default_thresholds_are_exact_decimals():
+    assert DEFAULT_IOU_THRESHOLDS == (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def test_hand_computed_two_objects():
+    # true 1: 4x4 square (16 px), predicted exactly. true 2: 4x4 square, prediction shifted
+    # by one column: intersection 12, union 20, IoU 0.6.
+    true = np.zeros((10, 12), np.int32)
+    pred = np.zeros((10, 12), np.int32)
+    true[1:5, 1:5], pred[1:5, 1:5] = 1, 7
+    true[5:9, 6:10], pred[5:9, 7:11] = 2, 9
+    result = instance_metrics(true, pred)
+    at_60, at_65 = row(result, 0.6), row(result, 0.65)
+    assert (at_60.tp, at_60.fp, at_60.fn) == (2, 0, 0)
+    assert at_60.mean_matched_iou == pytest.approx((1.0 + 0.6) / 2)
+    assert at_60.panoptic_quality == pytest.approx(1.6 / 2)
+    assert (at_65.tp, at_65.fp, at_65.fn) == (1, 1, 1)
+    assert at_65.precision == 0.5 and at_65.recall == 0.5 and at_65.f1 == 0.5
+    assert at_65.accuracy == pytest.approx(1 / 3)
+    assert at_65.panoptic_quality == pytest.approx(1.0 / (1 + 0.5 + 0.5))
+    # accuracy is 1 at 0.5..0.6 (3 thresholds) and 1/3 at the other 7
+    assert result.summary["mean_accuracy"] == pytest.approx((3 * 1 + 7 / 3) / 10)
+    assert result.summary["n_true"] == 2 and result.summary["n_pred"] == 2
+
+
+@pytest.mark.parametrize(
+    ("size", "kept", "threshold"),
+    [(20, 11, 0.55), (10, 7, 0.7), (20, 13, 0.65), (20, 17, 0.85), (20, 19, 0.95), (10, 6, 0.6)],
+)
+def test_iou_exactly_at_threshold_matches(size, kept, threshold):
+    true = segment(size, 0, size)
+    pred = segment(kept, 0, kept)  # IoU = kept / size exactly
+    arange_thresholds = np.arange(0.5, 1.0, 0.05)  # 0.55 is 0.5500000000000002 here
+    for thresholds in (DEFAULT_IOU_THRESHOLDS, arange_thresholds):
+        result = instance_metrics(true, pred, thresholds=thresholds)
+        tp = result.per_threshold.set_index(np.round(result.per_threshold["threshold"], 2))["tp"]
+        assert tp[threshold] == 1
+        assert (tp[tp.index > threshold] == 0).all()
+
+
+def test_exact_half_split_matches_only_one():
+    # A true object of 8 px split into two predictions of 4 px: both have IoU exactly 0.5, so
+    # both are candidates at 0.5, but a one-to-one matching can take only one.
+    true = segment(8, 0, 8)
+    pred = segment(4, 0, 4, 1) + segment(4, 4, 8, 2)
+    at_50 = row(instance_metrics(true, pred), 0.5)
+    assert (at_50.tp, at_50.fp, at_50.fn) == (1, 1, 0)
+    assert at_50.mean_matched_iou == 0.5
+
+
+def test_below_half_the_solver_maximises_matches():
+    # true A=[0,10), B=[10,20); pred X=[4,14), Y=[0,4).
+    # IoU(A,X)=6/14, IoU(A,Y)=4/10, IoU(B,X)=4/16=0.25. Greedy on IoU takes A-X and stops at
+    # one match; the optimum at t=0.25 is A-Y + B-X (two matches, summed IoU 0.65).
+    true = segment(10, 0, 10, 1) + segment(10, 10, 20, 2)
+    pred = segment(10, 4, 14, 1) + segment(4, 0, 4, 2)
+    result = instance_metrics(true, pred, thresholds=[0.25, 0.3, 0.45])
+    assert row(result, 0.25).tp == 2
+    assert row(result, 0.25).sum_matched_iou == pytest.approx(0.4 + 0.25)
+    # at 0.3 only A-X and A-Y qualify: one match, the larger IoU
+    assert row(result, 0.3).tp == 1
+    assert row(result, 0.3).sum_matched_iou == pytest.approx(6 / 14)
+    assert row(result, 0.45).tp == 0
+
+
+def test_empty_ground_truth():
+    pred = segment(5, 0, 5)
+    r = row(instance_metrics(np.zeros_like(pred), pred), 0.5)
+    assert (r.tp, r.fp, r.fn) == (0, 1, 0)
+    assert r.precision == 0 and r.f1 == 0 and r.accuracy == 0 and r.panoptic_quality == 0
+    assert math.isnan(r.recall) and math.isnan(r.mean_matched_iou) and math.isnan(r.mean_true_iou)
+
+
+def test_empty_prediction():
+    true = segment(5, 0, 5)
+    result = instance_metrics(true, np.zeros_like(true))
+    r = row(result, 0.5)
+    assert (r.tp, r.fp, r.fn) == (0, 0, 1)
+    assert r.recall == 0 and r.f1 == 0 and r.accuracy == 0 and math.isnan(r.precision)
+    assert result.summary["aji"] == 0
+
+
+def test_both_empty_is_undefined_not_perfect():
+    empty = np.zeros((4, 4), np.uint8)
+    result = instance_metrics(empty, empty)
+    ratios = ["precision", "recall", "f1", "accuracy", "mean_matched_iou", "panoptic_quality"]
+    assert result.per_threshold[ratios].isna().all().all()
+    assert math.isnan(result.summary["mean_accuracy"]) and math.isnan(result.summary["aji"])
+    assert result.per_object.empty
+
+
+def test_split_and_merge():
+    # split: true [0,10) predicted as [0,6) and [6,10): IoU 0.6 and 0.4
+    true = segment(10, 0, 10, 1, width=40)
+    pred = segment(6, 0, 6, 1, width=40) + segment(4, 6, 10, 2, width=40)
+    # merge: true [20,25) and [25,30) predicted as one [20,30): IoU 0.5 each (a tie)
+    true += segment(5, 20, 25, 3, width=40) + segment(5, 25, 30, 4, width=40)
+    pred += segment(10, 20, 30, 5, width=40)
+    at_50 = row(instance_metrics(true, pred), 0.5)
+    assert (at_50.tp, at_50.fp, at_50.fn) == (2, 1, 1)
+    assert at_50.sum_matched_iou == pytest.approx(0.6 + 0.5)
+
+
+def test_per_object_table():
+    true = segment(10, 0, 10, 1, width=40) + segment(5, 20, 25, 3, width=40)
+    pred = segment(6, 0, 6, 4, width=40) + segment(4, 6, 10, 8, width=40)
+    pred += segment(3, 30, 33, 9, width=40)
+    table = instance_metrics(true, pred).per_object.set_index(["kind", "label"])
+    assert table.loc[("true", 1)].tolist() == [10, 4, 0.6, "TP"]
+    assert table.loc[("true", 3)].tolist() == [5, 0, 0.0, "FN"]
+    assert table.loc[("pred", 4)].tolist() == [6, 1, 0.6, "TP"]
+    assert table.loc[("pred", 8)].tolist() == [4, 1, 0.4, "FP"]
+    assert table.loc[("pred", 9)].tolist() == [3, 0, 0.0, "FP"]
+
+
+def test_aji_hand_computed():
+    # true 1 = [0,10) best pred 4=[0,6) (IoU .6): C=6, U=10. true 3 = [20,25) overlaps
+    # nothing: U += 5. pred 8=[6,10) and 9 never chosen: U += 4 + 3. AJI = 6 / 22.
+    true = segment(10, 0, 10, 1, width=40) + segment(5, 20, 25, 3, width=40)
+    pred = segment(6, 0, 6, 4, width=40) + segment(4, 6, 10, 8, width=40)
+    pred += segment(3, 30, 33, 9, width=40)
+    assert instance_metrics(true, pred).summary["aji"] == pytest.approx(6 / 22)
+
+
+def test_aji_prediction_used_twice():
+    # one pred [0,10) covers true 1=[0,4) (IoU .4) and true 2=[4,10) (IoU .6): it is the best
+    # partner of both, counted twice: C = 4 + 6, U = 10 + 10.
+    true = segment(4, 0, 4, 1) + segment(6, 4, 10, 2)
+    pred = segment(10, 0, 10, 5)
+    assert instance_metrics(true, pred).summary["aji"] == pytest.approx(10 / 20)
+
+
+def test_no_background_and_large_nonsequential_ids():
+    true = np.array([[5, 5, 5, 2**33], [5, 5, 2**33, 2**33]], np.int64)
+    pred = np.array([[70, 70, 70, 70], [70, 70, 3, 3]], np.int64)
+    result = instance_metrics(true, pred)
+    # IoU(5, 70) = 5/6; IoU(2**33, 70) = 1/7; IoU(2**33, 3) = 2/3
+    r = row(result, 0.65)
+    assert (r.tp, r.fp, r.fn) == (2, 0, 0)
+    assert r.sum_matched_iou == pytest.approx(5 / 6 + 2 / 3)
+    assert row(result, 0.7).tp == 1
+    assert set(result.per_object["label"]) == {5, 2**33, 70, 3}
+
+
+def test_3d():
+    true = np.zeros((4, 5, 5), np.uint16)
+    pred = np.zeros((4, 5, 5), np.uint16)
+    true[0:2, 0:2, 0:2] = 1  # 8 voxels
+    pred[0:2, 0:2, 0:1] = 1  # 4 voxels inside: IoU 0.5
+    true[2:4, 2:5, 2:5] = 2
+    pred[2:4, 2:5, 2:5] = 2
+    result = instance_metrics(true, pred)
+    assert row(result, 0.5).tp == 2 and row(result, 0.55).tp == 1
+
+
+def test_ignore_label_is_not_an_object():
+    true = segment(4, 0, 4, 1) + segment(4, 10, 14, 255)
+    pred = segment(4, 0, 4, 1) + segment(4, 10, 14, 2)  # pred 2 lies in the ignored region
+    r = row(instance_metrics(true, pred, ignore_label=255), 0.5)
+    assert (r.tp, r.fp, r.fn) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("thresholds", [[], [0.0], [1.5], [-0.1]])
+def test_bad_thresholds(thresholds):
+    with pytest.raises(ValueError, match="threshold"):
+        instance_metrics(segment(2, 0, 2), segment(2, 0, 2), thresholds=thresholds)
+
+
+def test_result_prints_and_exports(tmp_path):
+    result = instance_metrics(segment(4, 0, 4), segment(3, 0, 3))
+    text = repr(result)
+    assert "InstanceResult" in text and "mean_accuracy" in text and "panoptic_quality" in text
+    result.to_csv(tmp_path / "r.csv")
+    import pandas as pd
+
+    back = pd.read_csv(tmp_path / "r.csv")
+    assert back["tp"].tolist() == result.to_frame()["tp"].tolist()
+
+
+labels = arrays(np.int32, (6, 7), elements=st.integers(0, 4))
+
+
+@settings(max_examples=80, deadline=None)
+@given(labels, labels, st.sampled_from([0.1, 0.25, 1 / 3, 0.5, 0.6, 0.75]))
+def test_matches_exhaustive_reference(true, pred, threshold):
+    result = instance_metrics(true, pred, thresholds=[threshold])
+    n, summed = best_matching(true, pred, threshold)
+    r = result.per_threshold.iloc[0]
+    assert r.tp == n
+    assert r.sum_matched_iou == pytest.approx(float(summed))
+    assert r.tp + r.fn == n_objects(true) and r.tp + r.fp == n_objects(pred)
+
+
+@settings(max_examples=40, deadline=None)
+@given(labels, labels, st.permutations(range(1, 5)), st.integers(1, 2**40))
+def test_relabelling_changes_nothing(true, pred, permutation, offset):
+    lut = np.array([0, *[p * offset + 3 for p in permutation]], np.int64)
+    a = instance_metrics(true, pred, thresholds=[0.3, 0.5, 0.8])
+    b = instance_metrics(lut[true], pred, thresholds=[0.3, 0.5, 0.8])
+    c = instance_metrics(true, lut[pred], thresholds=[0.3, 0.5, 0.8])
+    for other in (b, c):
+        np.testing.assert_allclose(
+            other.per_threshold.to_numpy(float), a.per_threshold.to_numpy(float)
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(labels)
+def test_perfect_prediction_scores_one(true):
+    result = instance_metrics(true, true)
+    if n_objects(true):
+        for column in ("precision", "recall", "f1", "accuracy", "panoptic_quality"):
+            assert (result.per_threshold[column] == 1).all()
+        assert result.summary["aji"] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(labels, labels)
+def test_swapping_swaps_precision_and_recall(true, pred):
+    a = instance_metrics(true, pred).per_threshold
+    b = instance_metrics(pred, true).per_threshold
+    np.testing.assert_array_equal(a["precision"], b["recall"])
+    np.testing.assert_array_equal(a["tp"], b["tp"])
+    np.testing.assert_array_equal(a["fp"], b["fn"])

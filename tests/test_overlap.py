@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from napari_seg_eval import overlap_table
+
+
+def contingency_by_pixels(true, pred, ignore_label=None):
+    """Reference: count every (true, pred) pixel pair with a Python dict."""
+    counts = {}
+    for t, p in zip(true.ravel().tolist(), pred.ravel().tolist(), strict=True):
+        if t != ignore_label:
+            counts[(t, p)] = counts.get((t, p), 0) + 1
+    return counts
+
+
+def as_dict(table):
+    t, p, c = table.contingency()
+    return {(int(a), int(b)): int(n) for a, b, n in zip(t, p, c, strict=True)}
+
+
+def test_hand_computed_table():
+    true = np.array([[1, 1, 0, 0], [1, 1, 2, 2], [0, 0, 2, 2]])
+    pred = np.array([[1, 1, 1, 0], [0, 3, 3, 3], [0, 0, 3, 3]])
+    table = overlap_table(true, pred)
+    assert table.pair_true.tolist() == [1, 1, 2]
+    assert table.pair_pred.tolist() == [1, 3, 3]
+    assert table.pair_counts.tolist() == [2, 1, 4]
+    assert table.true_ids.tolist() == [0, 1, 2] and table.true_areas.tolist() == [4, 4, 4]
+    assert table.pred_ids.tolist() == [0, 1, 3] and table.pred_areas.tolist() == [4, 3, 5]
+    assert as_dict(table) == {(0, 0): 3, (0, 1): 1, (1, 0): 1, (1, 1): 2, (1, 3): 1, (2, 3): 4}
+    assert table.n_pixels == 12
+
+
+def test_ignore_label_drops_pixels_everywhere():
+    true = np.array([[1, 1, 9, 9], [0, 0, 9, 2]])
+    pred = np.array([[1, 0, 1, 4], [0, 4, 4, 2]])
+    table = overlap_table(true, pred, ignore_label=9)
+    assert table.n_pixels == 5
+    assert 9 not in table.true_ids
+    # pred 4 keeps only its pixel outside the ignored region; pred 1 only its pixel at (0, 0)
+    assert dict(zip(table.pred_ids.tolist(), table.pred_areas.tolist(), strict=True)) == {
+        0: 2,
+        1: 1,
+        2: 1,
+        4: 1,
+    }
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_huge_ids(dtype):
+    big = np.array([2**31 + 7, 2**40, 2**62], dtype=np.int64).astype(dtype)
+    true = np.zeros((4, 4), dtype)
+    pred = np.zeros((4, 4), dtype)
+    true[:2, :2], pred[:2, :3] = big[0], big[1]
+    true[2:, 2:], pred[3, :] = big[2], big[0]
+    table = overlap_table(true, pred)
+    assert as_dict(table) == contingency_by_pixels(true, pred)
+    assert table.true_ids.dtype == dtype
+
+
+def test_uint64_ids_above_int64_range():
+    high = np.uint64(2**63 + 5)
+    true = np.array([[0, high, high]], np.uint64)
+    pred = np.array([[high, high, 0]], np.uint64)
+    table = overlap_table(true, pred)
+    assert table.pair_true.tolist() == [2**63 + 5] and table.pair_counts.tolist() == [1]
+
+
+def test_chunks_add_up_to_the_whole():
+    rng = np.random.default_rng(1)
+    true = rng.integers(0, 5, (40, 30))
+    pred = rng.integers(0, 7, (40, 30))
+    whole = overlap_table(true, pred)
+    parts = overlap_table(true[:13], pred[:13]) + overlap_table(true[13:], pred[13:])
+    for field in (
+        "true_ids",
+        "true_areas",
+        "pred_ids",
+        "pred_areas",
+        "pair_true",
+        "pair_pred",
+        "pair_counts",
+    ):
+        np.testing.assert_array_equal(getattr(parts, field), getattr(whole, field))
+
+
+def test_fortran_order_and_3d_and_bool():
+    rng = np.random.default_rng(2)
+    true = np.asfortranarray(rng.integers(0, 4, (5, 6, 7)))
+    pred = np.asfortranarray(rng.integers(0, 4, (5, 6, 7)))
+    assert as_dict(overlap_table(true, pred)) == contingency_by_pixels(true, pred)
+    mask = rng.random((5, 5)) > 0.5
+    assert as_dict(overlap_table(mask, mask)) == contingency_by_pixels(
+        mask.astype(int), mask.astype(int)
+    )
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_runs_cross_block_boundaries(monkeypatch, chunk):
+    from napari_seg_eval.core import overlap
+
+    monkeypatch.setattr(overlap, "CHUNK_PIXELS", chunk)
+    true = np.repeat(np.arange(10), 13).reshape(10, 13)
+    pred = np.roll(true, 5)
+    assert as_dict(overlap.overlap_table(true, pred)) == contingency_by_pixels(true, pred)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.int32, st.tuples(st.integers(1, 9), st.integers(1, 9)), elements=st.integers(0, 5)),
+    st.data(),
+)
+def test_matches_pixel_count_reference(true, data):
+    pred = data.draw(arrays(np.int32, true.shape, elements=st.integers(0, 5)))
+    ignore = data.draw(st.sampled_from([None, 0, 3]))
+    assert as_dict(overlap_table(true, pred, ignore_label=ignore)) == contingency_by_pixels(
+        true, pred, ignore
+    )
+
+
+@pytest.mark.parametrize(
+    ("true", "pred", "error", "words"),
+    [
+        (np.zeros((3, 3)), np.zeros((3, 3), int), TypeError, "integer label image"),
+        (np.zeros((3, 3), int), np.zeros((3, 4), int), ValueError, "shape mismatch"),
+        (np.array([[-1, 0]]), np.array([[0, 0]]), ValueError, "negative"),
+        (np.zeros((0, 3), int), np.zeros((0, 3), int), ValueError, "empty"),
+    ],
+)
+def test_bad_input_names_the_problem(true, pred, error, words):
+    with pytest.raises(error, match=words):
+        overlap_table(true, pred)
