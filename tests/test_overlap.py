@@ -133,3 +133,15 @@ def test_matches_pixel_count_reference(true, data):
 def test_bad_input_names_the_problem(true, pred, error, words):
     with pytest.raises(error, match=words):
         overlap_table(true, pred)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8, np.int32])
+def test_binary_images_counted_directly_give_the_same_table(dtype):
+    rng = np.random.default_rng(5)
+    true = (rng.random((17, 19)) > 0.4).astype(dtype)
+    pred = (rng.random((17, 19)) > 0.6).astype(dtype)
+    as_int = true.astype(int), pred.astype(int)
+    assert as_dict(overlap_table(true, pred)) == contingency_by_pixels(*as_int)
+    # all-zero and all-one images: ids with no pixels are absent
+    ones = np.ones((3, 3), dtype)
+    assert as_dict(overlap_table(ones, np.zeros_like(ones))) == {(1, 0): 9}

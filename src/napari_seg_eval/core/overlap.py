@@ -112,10 +112,9 @@ def overlap_table(
     Pixels whose true id equals ``ignore_label`` are left out of every count.
     """
     true, pred = as_label_pair(true, pred)
-    order = "F" if (true.ndim > 1 and true.flags.f_contiguous and pred.flags.f_contiguous) else "C"
-    flat_true = true.ravel(order=order)
-    flat_pred = pred.ravel(order=order)
-
+    if ignore_label is None and true.max() <= 1 and pred.max() <= 1:
+        return _binary_table(true, pred)
+    flat_true, flat_pred = _flatten_pair(true, pred)
     run_true, run_pred, run_length = [], [], []
     for start in range(0, flat_true.size, CHUNK_PIXELS):
         true_chunk = flat_true[start : start + CHUNK_PIXELS]
@@ -142,6 +141,44 @@ def overlap_table(
         *_group_sum(pred_values, lengths),
         *_pair_sum(true_values[both], pred_values[both], lengths[both]),
     )
+
+
+def _binary_table(true: np.ndarray, pred: np.ndarray) -> OverlapTable:
+    """The table of two 0/1 images from three counts: |true|, |pred| and |true and pred|.
+
+    Far fewer operations than the run-length pass when there are only two ids.
+    """
+    flat_true, flat_pred = _flatten_pair(true, pred)
+    # One-byte 0/1 values are valid booleans as they are: view them, don't convert.
+    flat_true, flat_pred = (a.view(bool) if a.itemsize == 1 else a for a in (flat_true, flat_pred))
+    n_true = n_pred = n_both = 0
+    for start in range(0, flat_true.size, CHUNK_PIXELS):
+        true_chunk = flat_true[start : start + CHUNK_PIXELS].astype(bool, copy=False)
+        pred_chunk = flat_pred[start : start + CHUNK_PIXELS].astype(bool, copy=False)
+        n_true += np.count_nonzero(true_chunk)
+        n_pred += np.count_nonzero(pred_chunk)
+        n_both += np.count_nonzero(true_chunk & pred_chunk)
+    n_pixels = flat_true.size
+
+    def areas(n_ones: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        ids, counts = np.array([0, 1], dtype), np.array([n_pixels - n_ones, n_ones])
+        return ids[counts > 0], counts[counts > 0]
+
+    n_pairs = int(n_both > 0)
+    return OverlapTable(
+        *areas(n_true, true.dtype),
+        *areas(n_pred, pred.dtype),
+        np.ones(n_pairs, true.dtype),
+        np.ones(n_pairs, pred.dtype),
+        np.full(n_pairs, n_both, np.int64),
+    )
+
+
+def _flatten_pair(true: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both images as 1-D arrays in the same pixel order, without copying when possible."""
+    both_fortran = true.ndim > 1 and true.flags.f_contiguous and pred.flags.f_contiguous
+    order = "F" if both_fortran else "C"
+    return true.ravel(order=order), pred.ravel(order=order)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
