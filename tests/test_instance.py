@@ -45,6 +45,7 @@ def test_hand_computed_two_objects():
     # accuracy is 1 at 0.5..0.6 (3 thresholds) and 1/3 at the other 7
     assert result.summary["mean_accuracy"] == pytest.approx((3 * 1 + 7 / 3) / 10)
     assert result.summary["n_true"] == 2 and result.summary["n_pred"] == 2
+    assert result.summary["aji"] == pytest.approx((16 + 12) / (16 + 20))
 
 
 @pytest.mark.parametrize(
