@@ -25,5 +25,8 @@ def confidence_colormap(threshold: float = 0.5) -> Colormap:
         display_name=f"seg-eval confidence (threshold {threshold:.2f})",
         interpolation="linear",
     )
-    AVAILABLE_COLORMAPS[COLORMAP_NAME] = colormap
+    # napari's registry refuses to replace a name; ours is namespaced and is meant to follow the
+    # threshold, so replace it in the underlying dict (a new name per threshold would flood
+    # the colormap dropdown with "(1)", "(2)", ... as the slider moves).
+    AVAILABLE_COLORMAPS.data[COLORMAP_NAME] = colormap
     return colormap

@@ -1,0 +1,62 @@
+"""Regenerate the screenshots in docs/images (run under xvfb-run on a machine with no display).
+
+xvfb-run -a python docs/make_screenshots.py
+"""
+
+from pathlib import Path
+
+import napari
+from qtpy.QtWidgets import QApplication
+
+OUT = Path(__file__).parent / "images"
+
+
+def settle(viewer, widget):
+    """Let workers finish and Qt repaint."""
+    app = QApplication.instance()
+    for _ in range(200):
+        app.processEvents()
+        if widget._preview_worker is None and widget._evaluation_worker is None:
+            break
+        QApplication.instance().thread().msleep(20)
+    for _ in range(10):
+        app.processEvents()
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1500, 950)
+    viewer.open_sample("napari-seg-eval", "nuclei")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("nuclei probability")
+    widget.apply_confidence_colormap()
+    widget.tabs.setCurrentIndex(1)
+    viewer.layers["nuclei ground truth"].visible = False
+    settle(viewer, widget)
+    viewer.screenshot(str(OUT / "confidence.png"), canvas_only=False)
+
+    widget.tabs.setCurrentIndex(0)
+    widget.output_combo.setCurrentText("instance")
+    widget.split_check.setChecked(True)
+    widget.set_threshold(0.5)
+    widget.update_threshold_layer(wait=True)
+    viewer.layers["nuclei probability"].visible = False
+    settle(viewer, widget)
+    viewer.screenshot(str(OUT / "threshold.png"), canvas_only=False)
+
+    widget.tabs.setCurrentIndex(2)
+    widget.set_ground_truth("nuclei ground truth")
+    widget.set_prediction(widget.threshold_layer)
+    widget.run_evaluation(blocking=True)
+    widget.result_tabs.setCurrentIndex(2)
+    settle(viewer, widget)
+    viewer.screenshot(str(OUT / "evaluate.png"), canvas_only=False)
+    widget.result_tabs.setCurrentIndex(3)
+    settle(viewer, widget)
+    viewer.screenshot(str(OUT / "per_object.png"), canvas_only=False)
+    viewer.close()
+
+
+if __name__ == "__main__":
+    main()

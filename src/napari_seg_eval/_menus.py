@@ -1,0 +1,50 @@
+"""Menu commands: open the dock widget on the right section for the selected layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from napari.layers import Image, Labels
+from napari.utils.notifications import show_error
+
+if TYPE_CHECKING:
+    from napari.viewer import Viewer
+
+    from ._qt.widget import SegEvalWidget
+
+PLUGIN, WIDGET = "napari-seg-eval", "Segmentation Evaluation"
+
+
+def _dock(viewer: Viewer, section: str) -> SegEvalWidget:
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    titles = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]
+    widget.tabs.setCurrentIndex(titles.index(section))
+    return widget
+
+
+def threshold_selected(viewer: Viewer) -> None:
+    """Layers > Segment: threshold the selected probability layer."""
+    widget = _dock(viewer, "Threshold")
+    active = viewer.layers.selection.active
+    if isinstance(active, Image):
+        widget.set_probability_layer(active)
+        widget.update_threshold_layer()
+
+
+def evaluate_selected(viewer: Viewer) -> None:
+    """Layers > Measure: evaluate the selected layer against a ground-truth Labels layer."""
+    widget = _dock(viewer, "Evaluate")
+    active = viewer.layers.selection.active
+    if isinstance(active, Labels | Image):
+        widget.set_prediction(active)
+
+
+def colour_confidence_selected(viewer: Viewer) -> None:
+    """Layers > Visualize: colour the selected probability layer by confidence."""
+    active = viewer.layers.selection.active
+    if not isinstance(active, Image):
+        show_error("Segmentation Evaluation: select a probability Image layer to colour.")
+        return
+    widget = _dock(viewer, "Confidence")
+    widget.set_probability_layer(active)
+    widget.apply_confidence_colormap(active)

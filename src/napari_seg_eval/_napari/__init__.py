@@ -1,0 +1,1 @@
+"""Layer helpers between the core and the dock widget (napari, but no Qt)."""

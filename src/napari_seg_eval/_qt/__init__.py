@@ -1,0 +1,1 @@
+"""The dock widget and its parts (Qt)."""

@@ -1,0 +1,329 @@
+"""The dock widget driven as a user would, checked against the core on the same arrays."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import napari_seg_eval as nse
+from napari_seg_eval._qt import widget as widget_module
+from napari_seg_eval.core.colormap import GREEN, map_confidence
+
+pytest.importorskip("napari")
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Notifications the widget shows, as text."""
+    shown = []
+    monkeypatch.setattr(widget_module, "show_error", shown.append)
+    monkeypatch.setattr(widget_module, "show_warning", shown.append)
+    return shown
+
+
+@pytest.fixture
+def sample():
+    return nse.make_sample_data()
+
+
+@pytest.fixture
+def dock(make_napari_viewer, sample):
+    viewer = make_napari_viewer()
+    viewer.add_image(sample["image"], name="image")
+    viewer.add_image(sample["probability"], name="prob", scale=(0.5, 0.25), translate=(3, 4))
+    viewer.add_labels(sample["ground_truth"], name="truth", scale=(0.5, 0.25), translate=(3, 4))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    return viewer, widget
+
+
+def wait_preview(qtbot, widget):
+    qtbot.waitUntil(
+        lambda: widget._preview_worker is None and widget.threshold_layer is not None,
+        timeout=10_000,
+    )
+
+
+def test_plugin_dock_widget_is_ours(dock):
+    _, widget = dock
+    assert isinstance(widget, widget_module.SegEvalWidget)
+    assert widget.threshold == 0.5
+
+
+def test_slider_previews_into_one_layer_in_place(qtbot, dock, sample):
+    viewer, widget = dock
+    widget.set_probability_layer("prob")
+    widget.set_threshold(0.3)
+    wait_preview(qtbot, widget)
+    layer = widget.threshold_layer
+    np.testing.assert_array_equal(
+        layer.data, nse.threshold_probabilities(sample["probability"], 0.3)
+    )
+    assert tuple(layer.scale) == (0.5, 0.25) and tuple(layer.translate) == (3, 4)
+    assert layer.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.3)
+    assert layer.metadata["napari-seg-eval"]["source"] == "prob"
+    n_layers = len(viewer.layers)
+
+    widget.set_threshold(0.8)
+    qtbot.waitUntil(
+        lambda: (
+            widget._preview_worker is None
+            and layer.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.8)
+        ),
+        timeout=10_000,
+    )
+    assert widget.threshold_layer is layer and len(viewer.layers) == n_layers
+    np.testing.assert_array_equal(layer.data, sample["probability"] > 0.8)
+
+
+def test_instance_output_matches_core(qtbot, dock, sample):
+    _, widget = dock
+    widget.set_probability_layer("prob")
+    widget.output_combo.setCurrentText("instance")
+    widget.min_size_spin.setValue(20)
+    widget.split_check.setChecked(True)
+    layer = widget.update_threshold_layer(wait=True)
+    mask = nse.threshold_probabilities(sample["probability"], 0.5)
+    expected = nse.label_instances(mask, connectivity=1, min_size=20, split_touching=True)
+    np.testing.assert_array_equal(layer.data, expected)
+
+
+def test_user_layer_with_our_name_is_never_overwritten(qtbot, dock):
+    viewer, widget = dock
+    mine = viewer.add_labels(np.full((256, 256), 7, np.uint8), name="prob thresholded")
+    widget.set_probability_layer("prob")
+    ours = widget.update_threshold_layer(wait=True)
+    widget.set_threshold(0.7)
+    wait_preview(qtbot, widget)
+    assert ours is not mine and ours.name != "prob thresholded"
+    assert (mine.data == 7).all() and "napari-seg-eval" not in mine.metadata
+
+
+def test_multiclass_threshold_drops_the_class_axis(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer()
+    prob = np.random.default_rng(0).dirichlet([1, 1, 1], size=(20, 30)).astype(np.float32)
+    viewer.add_image(prob, name="classes", scale=(2, 3, 1), rgb=False)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.class_axis_combo.setCurrentIndex(widget.class_axis_combo.findData(2))
+    layer = widget.update_threshold_layer(wait=True)
+    np.testing.assert_array_equal(
+        layer.data, nse.threshold_probabilities(prob, 0.5, channel_axis=2)
+    )
+    assert tuple(layer.scale) == (2, 3)
+
+
+def test_confidence_colormap_marks_the_threshold(dock):
+    viewer, widget = dock
+    widget.set_probability_layer("prob")
+    original = viewer.layers["prob"]
+    look = (original.colormap.name, original.blending, original.opacity, original.contrast_limits)
+    layer = widget.apply_confidence_colormap()
+    assert layer is original
+    assert layer.contrast_limits == [0.0, 1.0] and layer.blending == "translucent"
+    values = [0.0, 0.48, 0.5, 0.52, 1.0]
+    np.testing.assert_allclose(layer.colormap.map(values), map_confidence(values, 0.5), atol=1e-6)
+    np.testing.assert_allclose(layer.colormap.map([0.5])[0], GREEN, atol=1e-6)
+    widget.set_threshold(0.3)  # the green mark follows the slider
+    np.testing.assert_allclose(layer.colormap.map([0.3])[0], GREEN, atol=1e-6)
+    assert widget.colorbar.threshold == pytest.approx(0.3)
+    from napari.utils.colormaps import AVAILABLE_COLORMAPS
+
+    assert "napari-seg-eval:confidence" in AVAILABLE_COLORMAPS
+    widget.restore_look(layer)
+    assert (layer.colormap.name, layer.blending, layer.opacity, layer.contrast_limits) == look
+
+
+def test_colorbar_shows_the_colormap(dock):
+    _, widget = dock
+    colors = widget.colorbar.colors(101)
+    assert colors.shape == (101, 4)
+    np.testing.assert_array_equal(colors[50], (np.array(GREEN) * 255).round())
+    assert colors[10][2] > colors[10][0] and colors[90][0] > colors[90][2]  # blue low, red high
+
+
+def test_combos_follow_add_remove_rename(dock):
+    viewer, widget = dock
+    names = lambda combo: [combo.itemText(i) for i in range(combo.count())]  # noqa: E731
+    assert names(widget.truth_combo) == ["truth"]
+    extra = viewer.add_labels(np.zeros((256, 256), np.uint8), name="extra")
+    assert names(widget.truth_combo) == ["truth", "extra"]
+    widget.set_ground_truth("truth")
+    extra.name = "renamed"
+    assert names(widget.truth_combo) == ["truth", "renamed"]
+    assert widget.truth_combo.layer() is viewer.layers["truth"]  # choice kept
+    viewer.layers.remove(extra)
+    assert names(widget.truth_combo) == ["truth"]
+    assert "prob" in names(widget.probability_combo) and "truth" not in names(
+        widget.probability_combo
+    )
+
+
+def run_and_wait(qtbot, widget):
+    widget.run_evaluation()
+    qtbot.waitUntil(lambda: widget._evaluation_worker is None, timeout=20_000)
+
+
+def test_evaluation_tables_equal_the_core(qtbot, dock, sample):
+    viewer, widget = dock
+    prediction = nse.label_instances(sample["probability"] > 0.5, connectivity=1)
+    viewer.add_labels(prediction, name="pred", scale=(0.5, 0.25), translate=(3, 4))
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    run_and_wait(qtbot, widget)
+    instance = nse.instance_metrics(sample["ground_truth"], prediction)
+    semantic = nse.semantic_metrics(sample["ground_truth"] > 0, prediction > 0)
+    pd.testing.assert_frame_equal(widget.results["per_threshold"], instance.per_threshold)
+    pd.testing.assert_frame_equal(widget.results["per_object"], instance.per_object)
+    pd.testing.assert_frame_equal(widget.results["per_class"], semantic.per_class)
+    summary = widget.results["summary"].set_index(["evaluation", "metric"])["value"]
+    assert summary[("instance", "mean_accuracy")] == instance.summary["mean_accuracy"]
+    assert summary[("semantic", "mean_iou")] == semantic.summary["mean_iou"]
+    model = widget.tables["per_threshold"].model
+    assert model.rowCount() == 10
+    header = model.headerData(
+        list(instance.per_threshold.columns).index("accuracy"),
+        widget_module.Qt.Orientation.Horizontal,
+    )
+    assert header == "AP (DSB) = TP/(TP+FP+FN)"
+    assert widget.progress_bar.value() == 100
+
+
+def test_probability_prediction_is_thresholded_on_the_fly(qtbot, dock, sample):
+    _, widget = dock
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.set_threshold(0.6)
+    widget.kind_combo.setCurrentText("instance")
+    widget.iou_edit.setText("0.5, 0.75")
+    tables = widget.run_evaluation(blocking=True)
+    mask = nse.threshold_probabilities(sample["probability"], 0.6)
+    expected = nse.instance_metrics(sample["ground_truth"], mask, thresholds=[0.5, 0.75])
+    pd.testing.assert_frame_equal(tables["per_threshold"], expected.per_threshold)
+    assert tables["per_class"].empty
+
+
+def test_undefined_values_show_a_dash_with_a_tooltip(dock):
+    viewer, widget = dock
+    viewer.add_labels(np.zeros((256, 256), np.uint8), name="empty")
+    widget.set_ground_truth("empty")
+    widget.set_prediction("truth")
+    tables = widget.run_evaluation(blocking=True)
+    model = widget.tables["per_threshold"].model
+    column = list(tables["per_threshold"].columns).index("recall")
+    index = model.index(0, column)
+    Qt = widget_module.Qt
+    assert model.data(index) == "—"
+    assert "0/0" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_table_sorts_copies_and_exports(tmp_path, dock):
+    _, widget = dock
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.run_evaluation(blocking=True)
+    table = widget.tables["per_object"]
+    frame = widget.results["per_object"]
+    iou_column = list(frame.columns).index("iou")
+    table.view.sortByColumn(iou_column, widget_module.Qt.SortOrder.DescendingOrder)
+    assert list(table.model.frame["iou"]) == sorted(frame["iou"], reverse=True)
+    table.view.selectionModel().select(
+        table.model.index(0, iou_column), table.view.selectionModel().SelectionFlag.Select
+    )
+    assert table.copy() == f"iou\n{table.model.frame['iou'].iloc[0]}\n"
+    from qtpy.QtWidgets import QApplication
+
+    assert QApplication.clipboard().text().startswith("iou\n")
+    path = table.export_csv(tmp_path / "objects.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(path), table.model.frame, check_dtype=False)
+
+
+@pytest.mark.parametrize("problem", ["shape", "nothing", "logits", "iou", "same"])
+def test_bad_input_notifies_and_changes_nothing(dock, errors, problem):
+    viewer, widget = dock
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    before = [(layer.name, layer.data.copy()) for layer in viewer.layers]
+    if problem == "shape":
+        viewer.add_labels(np.zeros((10, 10), np.uint8), name="small")
+        widget.set_prediction("small")
+        before = [(layer.name, layer.data.copy()) for layer in viewer.layers]
+        expected = "shape mismatch"
+    elif problem == "nothing":
+        viewer.layers.remove("truth")
+        before = [(layer.name, layer.data.copy()) for layer in viewer.layers]
+        expected = "choose a ground-truth"
+    elif problem == "logits":
+        viewer.layers["prob"].data = viewer.layers["prob"].data * 8 - 4
+        before = [(layer.name, layer.data.copy()) for layer in viewer.layers]
+        expected = "logits"
+    elif problem == "iou":
+        widget.iou_edit.setText("0.5:banana")
+        expected = "IoU thresholds"
+    else:
+        widget.set_prediction("truth")
+        expected = "same layer"
+    assert widget.run_evaluation(blocking=True) is None
+    assert len(errors) == 1 and expected in errors[0]
+    assert widget.results == {}
+    after = [(layer.name, layer.data) for layer in viewer.layers]
+    assert [n for n, _ in after] == [n for n, _ in before]
+    for (_, old), (_, new) in zip(before, after, strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_bad_probability_preview_notifies_and_adds_no_layer(qtbot, dock, errors):
+    viewer, widget = dock
+    viewer.layers["prob"].data = viewer.layers["prob"].data * 8 - 4
+    widget.set_probability_layer("prob")
+    n_layers = len(viewer.layers)
+    widget.update_threshold_layer()
+    qtbot.waitUntil(lambda: widget._preview_worker is None, timeout=10_000)
+    assert len(viewer.layers) == n_layers and widget.threshold_layer is None
+    assert any("logits" in str(e) for e in errors)
+
+
+def test_cancel_and_layer_removed_during_a_run(qtbot, dock, errors):
+    viewer, widget = dock
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.run_evaluation()
+    viewer.layers.remove("truth")  # before the worker's first step is handled
+    qtbot.waitUntil(lambda: widget._evaluation_worker is None, timeout=20_000)
+    assert any("removed during the evaluation" in str(e) for e in errors)
+    assert widget.results == {} and widget.status_label.text() == "Cancelled."
+    assert widget.run_button.isEnabled() and not widget.cancel_button.isEnabled()
+
+
+def test_manifest_contributions_in_a_running_napari(make_napari_viewer):
+    from napari._app_model import get_app_model
+
+    viewer = make_napari_viewer()
+    app = get_app_model()
+    for menu, command in (
+        ("napari/layers/segment", "napari-seg-eval.threshold_selected"),
+        ("napari/layers/measure", "napari-seg-eval.evaluate_selected"),
+        ("napari/layers/visualize", "napari-seg-eval.colour_confidence_selected"),
+    ):
+        ids = [
+            getattr(item, "command", None) and item.command.id for item in app.menus.get_menu(menu)
+        ]
+        assert command in ids, f"{command} missing from {menu}"
+    viewer.open_sample("napari-seg-eval", "nuclei")
+    assert [layer.name for layer in viewer.layers] == [
+        "nuclei",
+        "nuclei probability",
+        "nuclei ground truth",
+    ]
+
+
+def test_menu_commands_open_the_right_section(make_napari_viewer, sample):
+    from napari_seg_eval import _menus
+
+    viewer = make_napari_viewer()
+    prob = viewer.add_image(sample["probability"], name="prob")
+    viewer.layers.selection.active = prob
+    _menus.colour_confidence_selected(viewer)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "Confidence"
+    np.testing.assert_allclose(prob.colormap.map([0.5])[0], GREEN, atol=1e-6)
+    _menus.evaluate_selected(viewer)
+    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "Evaluate"
+    assert widget.prediction_combo.layer() is prob
