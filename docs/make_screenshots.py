@@ -6,7 +6,10 @@ xvfb-run -a python docs/make_screenshots.py
 from pathlib import Path
 
 import napari
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication
+
+from napari_seg_eval.__main__ import open_demo
 
 OUT = Path(__file__).parent / "images"
 
@@ -21,32 +24,36 @@ def settle(viewer, widget):
         QApplication.instance().thread().msleep(20)
     for _ in range(10):
         app.processEvents()
+    viewer.reset_view()
+    app.processEvents()
 
 
 def main():
     OUT.mkdir(exist_ok=True)
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1500, 950)
-    viewer.open_sample("napari-seg-eval", "nuclei")
-    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
-    widget.set_probability_layer("nuclei probability")
-    widget.apply_confidence_colormap()
+    widget = open_demo(viewer)
+    viewer.window._qt_window.resizeDocks(
+        [viewer.window._dock_widgets["Segmentation Evaluation (napari-seg-eval)"]],
+        [520],
+        Qt.Orientation.Horizontal,
+    )
+    viewer.reset_view()
     widget.tabs.setCurrentIndex(1)
     viewer.layers["nuclei ground truth"].visible = False
     settle(viewer, widget)
     viewer.screenshot(str(OUT / "confidence.png"), canvas_only=False)
 
     widget.tabs.setCurrentIndex(0)
-    widget.output_combo.setCurrentText("instance")
     widget.split_check.setChecked(True)
     widget.set_threshold(0.5)
     widget.update_threshold_layer(wait=True)
     viewer.layers["nuclei probability"].visible = False
+    viewer.layers.selection.active = widget.threshold_layer
     settle(viewer, widget)
     viewer.screenshot(str(OUT / "threshold.png"), canvas_only=False)
 
     widget.tabs.setCurrentIndex(2)
-    widget.set_ground_truth("nuclei ground truth")
     widget.set_prediction(widget.threshold_layer)
     widget.run_evaluation(blocking=True)
     widget.result_tabs.setCurrentIndex(2)

@@ -33,13 +33,24 @@ def report(threshold: float = 0.5) -> str:
         )
 
 
+def open_demo(viewer):
+    """Load the sample data into ``viewer`` and set the dock widget up to review it."""
+    viewer.open_sample("napari-seg-eval", "nuclei")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("nuclei probability")
+    widget.apply_confidence_colormap()
+    widget.set_ground_truth("nuclei ground truth")
+    widget.set_prediction("nuclei probability")
+    widget.output_combo.setCurrentText("instance")
+    viewer.layers.selection.active = viewer.layers["nuclei probability"]
+    return widget
+
+
 def demo() -> None:
     """Open napari with the sample data and the Segmentation Evaluation dock widget."""
     import napari
 
-    viewer = napari.Viewer()
-    viewer.open_sample("napari-seg-eval", "nuclei")
-    viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    open_demo(napari.Viewer(title="napari-seg-eval demo"))
     napari.run()
 
 

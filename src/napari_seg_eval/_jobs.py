@@ -33,6 +33,8 @@ def labels_from_probability(
     semantic = threshold_probabilities(np.asarray(prob), threshold, channel_axis=options.class_axis)
     if options.output == "semantic":
         return semantic
+    if options.class_axis is None:
+        semantic = semantic.view(bool)  # 0/1: skimage labels a boolean mask faster
     return label_instances(
         semantic,
         connectivity=options.connectivity,

@@ -152,6 +152,9 @@ class ResultTable(QWidget):
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
         self.view.horizontalHeader().setSortIndicatorShown(True)
+        # Size columns from the first rows only: measuring every row of a 50,000-row table
+        # would block the viewer.
+        self.view.horizontalHeader().setResizeContentsPrecision(64)
         QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy)
 
         copy_button = QPushButton("Copy", self)

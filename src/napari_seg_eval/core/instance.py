@@ -157,7 +157,7 @@ def scores_from_counts(counts: pd.DataFrame, n_true: int | np.ndarray) -> pd.Dat
     out["mean_matched_iou"] = ratio(sum_iou, tp)
     out["mean_true_iou"] = ratio(sum_iou, np.asarray(n_true, float))
     out["panoptic_quality"] = ratio(sum_iou, tp + fp / 2 + fn / 2)
-    return out
+    return out[[c for c in out.columns if c != "sum_matched_iou"] + ["sum_matched_iou"]]
 
 
 def aggregated_jaccard_parts(pairs: ObjectPairs) -> tuple[int, int]:
