@@ -8,8 +8,9 @@ import numpy as np
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
 
-    Booleans are accepted as a 0/1 image. Float data, negative ids and empty arrays are
-    refused: they almost always mean a probability map or the wrong layer was passed.
+    Booleans are accepted as a 0/1 image. Float data and empty arrays are refused: they almost
+    always mean a probability map or the wrong layer was passed. Negative ids are refused by
+    :func:`check_non_negative`, which the overlap pass runs on its run values.
     """
     array = np.asarray(data)
     if array.dtype == bool:
@@ -23,11 +24,16 @@ def as_label_image(data: object, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be an integer label image, got dtype {array.dtype}.{hint}")
     if array.ndim == 0 or array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
-    if np.issubdtype(array.dtype, np.signedinteger):
-        lowest = array.min()
+    return array
+
+
+def check_non_negative(ids: np.ndarray, name: str) -> None:
+    """Raise if any label id is negative. ``ids`` may be any array holding every id present
+    (the overlap pass checks its run values, far fewer than the pixels)."""
+    if np.issubdtype(ids.dtype, np.signedinteger) and ids.size:
+        lowest = ids.min()
         if lowest < 0:
             raise ValueError(f"{name} has negative label ids (min {lowest}); ids must be >= 0.")
-    return array
 
 
 def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ._validate import as_label_pair
+from ._validate import as_label_pair, check_non_negative
 
 #: Pixels per block of the pass: small enough that the temporaries stay in cache.
 CHUNK_PIXELS = 1 << 18
@@ -112,7 +112,7 @@ def overlap_table(
     Pixels whose true id equals ``ignore_label`` are left out of every count.
     """
     true, pred = as_label_pair(true, pred)
-    if ignore_label is None and true.max() <= 1 and pred.max() <= 1:
+    if ignore_label is None and _is_binary(true) and _is_binary(pred):
         return _binary_table(true, pred)
     flat_true, flat_pred = _flatten_pair(true, pred)
     run_true, run_pred, run_length = [], [], []
@@ -131,6 +131,8 @@ def overlap_table(
     true_values = np.concatenate(run_true)
     pred_values = np.concatenate(run_pred)
     lengths = np.concatenate(run_length)
+    check_non_negative(true_values, "ground truth")  # every id present starts a run
+    check_non_negative(pred_values, "prediction")
     if ignore_label is not None:
         keep = true_values != ignore_label
         true_values, pred_values, lengths = true_values[keep], pred_values[keep], lengths[keep]
@@ -141,6 +143,11 @@ def overlap_table(
         *_group_sum(pred_values, lengths),
         *_pair_sum(true_values[both], pred_values[both], lengths[both]),
     )
+
+
+def _is_binary(labels: np.ndarray) -> bool:
+    """A one-byte unsigned (or boolean) image holding only 0 and 1; the check is nearly free."""
+    return labels.dtype.itemsize == 1 and labels.dtype.kind in "ub" and labels.max() <= 1
 
 
 def _binary_table(true: np.ndarray, pred: np.ndarray) -> OverlapTable:
