@@ -171,7 +171,8 @@ def test_evaluation_tables_equal_the_core(qtbot, dock, sample):
     instance = nse.instance_metrics(sample["ground_truth"], prediction)
     semantic = nse.semantic_metrics(sample["ground_truth"] > 0, prediction > 0)
     pd.testing.assert_frame_equal(widget.results["per_threshold"], instance.per_threshold)
-    pd.testing.assert_frame_equal(widget.results["per_object"], instance.per_object)
+    objects = widget.results["per_object"]
+    pd.testing.assert_frame_equal(objects[instance.per_object.columns], instance.per_object)
     pd.testing.assert_frame_equal(widget.results["per_class"], semantic.per_class)
     summary = widget.results["summary"].set_index(["evaluation", "metric"])["value"]
     assert summary[("instance", "mean_accuracy")] == instance.summary["mean_accuracy"]
@@ -219,7 +220,7 @@ def test_table_sorts_copies_and_exports(tmp_path, dock):
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
     widget.run_evaluation(blocking=True)
-    table = widget.tables["per_object"]
+    table = widget.review.table
     frame = widget.results["per_object"]
     iou_column = list(frame.columns).index("iou")
     table.view.sortByColumn(iou_column, widget_module.Qt.SortOrder.DescendingOrder)

@@ -13,6 +13,7 @@ from .core.colormap import confidence_colormap_data, map_confidence
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.overlap import OverlapTable, overlap_table
+from .core.review import error_map, object_measurements, review_objects, semantic_error_map
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import label_instances, sigmoid, softmax, threshold_probabilities
 
@@ -30,11 +31,15 @@ __all__ = [
     "confidence_colormap",
     "confidence_colormap_data",
     "dataset_metrics",
+    "error_map",
     "instance_metrics",
     "label_instances",
     "make_sample_data",
     "map_confidence",
+    "object_measurements",
     "overlap_table",
+    "review_objects",
+    "semantic_error_map",
     "semantic_metrics",
     "sigmoid",
     "softmax",

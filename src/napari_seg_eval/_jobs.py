@@ -9,7 +9,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .core.dataset import dataset_metrics
 from .core.instance import instance_metrics
+from .core.review import join_measurements, measure_both
 from .core.semantic import semantic_metrics
 from .core.threshold import label_instances, threshold_probabilities
 
@@ -78,45 +80,73 @@ def evaluation_steps(
     ignore_label: int | None = None,
     binarize_semantic: bool = True,
     probability: tuple[float, ThresholdOptions] | None = None,
+    confidence: np.ndarray | None = None,
+    plane_axis: int | None = None,
 ) -> Generator[tuple[float, str], None, dict]:
     """Evaluate ``pred`` against ``true``, yielding (fraction done, what next) between steps.
 
-    ``probability=(threshold, options)`` thresholds ``pred`` first. With
-    ``binarize_semantic`` the semantic metrics compare foreground (> 0) with background.
-    Returns ``{"semantic": SemanticResult, "instance": InstanceResult, "tables": {...}}``.
+    ``probability=(threshold, options)`` thresholds ``pred`` first (its values are then the
+    objects' confidence); otherwise ``confidence`` may give a probability map of the same
+    shape. With ``binarize_semantic`` the semantic metrics compare foreground (> 0) with
+    background. With ``plane_axis`` every plane along that axis is also evaluated on its own.
+    Returns ``{"semantic", "instance", "measurements", "pred_labels", "tables"}`` (what applies).
     """
-    steps = 1 + (probability is not None) + (kind == "both")
+    kinds = ["semantic", "instance"] if kind == "both" else [kind]
+    steps = 2 + len(kinds) * (1 + (plane_axis is not None)) + (probability is not None)
     done = 0
 
     def progress(message):
-        return (done / (steps + 1), message)
+        return (done / steps, message)
 
     yield progress("reading layers")
     true, pred = np.asarray(true), np.asarray(pred)
+    results: dict = {}
     if probability is not None:
         yield progress("thresholding the probability map")
-        pred = labels_from_probability(pred, *probability)
+        if probability[1].class_axis is None:
+            confidence = pred
+        pred = results["pred_labels"] = labels_from_probability(pred, *probability)
         done += 1
-    results: dict = {}
-    if kind in ("semantic", "both"):
+    sem_true, sem_pred, sem_ignore = _semantic_inputs(true, pred, ignore_label, binarize_semantic)
+    if "semantic" in kinds:
         yield progress("semantic metrics")
-        if binarize_semantic:
-            sem_true, sem_pred, sem_ignore = _foreground(true, ignore_label), pred > 0, 2
-        else:
-            sem_true, sem_pred, sem_ignore = true, pred, ignore_label
-        results["semantic"] = semantic_metrics(
-            sem_true, sem_pred, ignore_label=None if ignore_label is None else sem_ignore
+        results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
+        done += 1
+    if "instance" in kinds:
+        yield progress("instance matching")
+        results["instance"] = instance_metrics(
+            true, pred, thresholds=iou_thresholds, ignore_label=ignore_label
         )
         done += 1
-    if kind in ("instance", "both"):
-        yield progress("instance matching")
-        result = instance_metrics(true, pred, thresholds=iou_thresholds, ignore_label=ignore_label)
-        result.per_object  # computed here, off the main thread  # noqa: B018
-        results["instance"] = result
-        done += 1
+        yield progress("measuring objects")
+        results["measurements"] = measure_both(true, pred, confidence)
+    done += 1
+    if plane_axis is not None:
+        per_plane = []
+        for name in kinds:
+            yield progress(f"{name} metrics plane by plane")
+            images = (sem_true, sem_pred) if name == "semantic" else (true, pred)
+            per_plane.append(
+                dataset_metrics(
+                    *images,
+                    kind=name,
+                    axis=plane_axis,
+                    thresholds=iou_thresholds,
+                    ignore_label=sem_ignore if name == "semantic" else ignore_label,
+                )
+            )
+            done += 1
+        results["planes"] = dict(zip(kinds, per_plane, strict=True))
     yield (1.0, "building tables")
     results["tables"] = result_tables(results)
     return results
+
+
+def _semantic_inputs(true, pred, ignore_label, binarize):
+    """The images and ignore label that the semantic metrics compare."""
+    if not binarize:
+        return true, pred, ignore_label
+    return _foreground(true, ignore_label), pred > 0, None if ignore_label is None else 2
 
 
 def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
@@ -129,17 +159,38 @@ def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
 
 
 def result_tables(results: dict) -> dict[str, pd.DataFrame]:
-    """The four tables the widget shows: summary, per class, per threshold, per object."""
+    """The tables the widget shows: summary, per class, per threshold, per plane, per object."""
     summary_rows = [
         {"evaluation": name, "metric": key, "value": value}
         for name in ("semantic", "instance")
         if name in results
         for key, value in results[name].summary.items()
     ]
+    planes = results.get("planes", {})
+    summary_rows += [
+        {"evaluation": f"{name} per plane", "metric": key, "value": value}
+        for name, dataset in planes.items()
+        for key, value in dataset.summary.items()
+    ]
+    per_plane = pd.DataFrame()
+    for name, dataset in planes.items():
+        frame = dataset.per_image.rename(columns={"image": "plane"})
+        frame = frame.drop(columns=["aji_numerator", "aji_denominator"], errors="ignore")
+        if not per_plane.empty:
+            frame = frame.drop(columns=[c for c in ("n_pixels",) if c in frame])
+            per_plane = per_plane.merge(frame, on="plane", suffixes=("", f"_{name}"))
+        else:
+            per_plane = frame
     empty = pd.DataFrame()
+    instance = results.get("instance")
     return {
         "summary": pd.DataFrame(summary_rows, columns=["evaluation", "metric", "value"]),
         "per_class": results["semantic"].per_class if "semantic" in results else empty,
-        "per_threshold": results["instance"].per_threshold if "instance" in results else empty,
-        "per_object": results["instance"].per_object if "instance" in results else empty,
+        "per_threshold": instance.per_threshold if instance is not None else empty,
+        "per_plane": per_plane,
+        "per_object": (
+            join_measurements(instance.per_object, results["measurements"])
+            if instance is not None
+            else empty
+        ),
     }

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from napari.layers import Labels, Layer
 from napari.viewer import Viewer
+
+from ..core.review import ERROR_COLORS
 
 TAG = "napari-seg-eval"
 
@@ -76,3 +79,36 @@ def put_labels(
     return viewer.add_labels(
         data, name=name, metadata=metadata, **world_settings(source, drop_axis)
     )
+
+
+#: Prefix of the feature columns this plugin writes; other columns are the user's and stay.
+FEATURE_PREFIX = "seg_eval_"
+
+
+def write_object_features(layer: Labels, objects: pd.DataFrame) -> None:
+    """Put each object's review columns into ``layer.features`` so hovering shows them.
+
+    ``objects`` has a ``label`` column and the values to show (status, iou, partner,
+    mean_confidence). Columns starting with ``seg_eval_`` are replaced; the layer's other
+    features are kept, matched by label.
+    """
+    shown = [c for c in ("status", "iou", "partner", "mean_confidence") if c in objects]
+    ours = objects[["label", *shown]].rename(
+        columns={"label": "index", **{c: FEATURE_PREFIX + c for c in shown}}
+    )
+    existing = layer.features
+    if existing.shape[1] == 0:
+        layer.features = ours.reset_index(drop=True)
+        return
+    if "index" not in existing:  # napari reads row i as label i without an index column
+        existing = existing.assign(index=np.arange(len(existing)))
+    keep = existing[[c for c in existing if not str(c).startswith(FEATURE_PREFIX)]]
+    layer.features = keep.merge(ours, on="index", how="outer").reset_index(drop=True)
+
+
+def error_colormap():
+    """Colour-blind-safe colours of the error layer's TP / FP / FN values."""
+    from napari.utils.colormaps import DirectLabelColormap
+
+    colors = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), **ERROR_COLORS}
+    return DirectLabelColormap(color_dict=colors)

@@ -42,13 +42,15 @@ from .._jobs import (
 from .._napari.layers import put_labels
 from .colorbar import ConfidenceColorBar
 from .layer_combo import LayerComboBox
+from .plot import ThemedPlot
+from .review import ReviewPanel
 from .tables import ResultTable
 
 TABLES = {
     "summary": "Summary",
     "per_class": "Per class",
     "per_threshold": "Per threshold",
-    "per_object": "Per object",
+    "per_plane": "Per plane",
 }
 
 
@@ -87,6 +89,8 @@ class SegEvalWidget(QWidget):
         self.tabs.addTab(self._build_threshold_tab(), "Threshold")
         self.tabs.addTab(self._build_confidence_tab(), "Confidence")
         self.tabs.addTab(self._build_evaluate_tab(), "Evaluate")
+        self.review = ReviewPanel(napari_viewer, self)
+        self.tabs.addTab(self.review, "Review")
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.tabs)
@@ -168,6 +172,11 @@ class SegEvalWidget(QWidget):
         self.iou_edit.setToolTip("start:stop:step (stop included) or a list such as 0.5, 0.75")
         self.ignore_spin = QSpinBox(tab, minimum=-1, maximum=2**31 - 1, value=-1)
         self.ignore_spin.setSpecialValueText("none")
+        self.plane_axis_combo = QComboBox(tab)
+        self.plane_axis_combo.setToolTip(
+            "Also evaluate every plane along this axis (time or z) on its own"
+        )
+        self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
         self.binarize_check = QCheckBox("semantic: foreground vs background", tab)
         self.binarize_check.setChecked(True)
         self.binarize_check.setToolTip(
@@ -186,6 +195,11 @@ class SegEvalWidget(QWidget):
         self.tables = {key: ResultTable(title.lower(), tab) for key, title in TABLES.items()}
         for key, title in TABLES.items():
             self.result_tabs.addTab(self.tables[key], title)
+        self.plane_plot = ThemedPlot(self.viewer, tab, height=1.6)
+        self.plane_plot.setVisible(False)
+        self.tables["per_plane"].layout().insertWidget(1, self.plane_plot)
+        self.tables["per_plane"].view.selectionModel().currentRowChanged.connect(self._on_plane_row)
+        self._on_truth_layer()
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
@@ -193,6 +207,7 @@ class SegEvalWidget(QWidget):
         form.addRow("Evaluate", self.kind_combo)
         form.addRow("IoU thresholds", self.iou_edit)
         form.addRow("Ignore label", self.ignore_spin)
+        form.addRow("Plane by plane", self.plane_axis_combo)
         form.addRow(self.binarize_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -324,7 +339,7 @@ class SegEvalWidget(QWidget):
                 while True:
                     next(steps)
             except StopIteration as done:
-                self._show_results(done.value)
+                self._show_results(done.value, (truth, prediction))
                 return self.results
             except (TypeError, ValueError) as error:
                 self._report(error)
@@ -378,6 +393,14 @@ class SegEvalWidget(QWidget):
                 f"prediction {prediction.name!r} gives {tuple(expected_shape)}."
             )
         ignore = self.ignore_spin.value()
+        confidence_layer = self.probability_combo.layer()
+        confidence = None
+        if (
+            probability is None
+            and confidence_layer is not None
+            and tuple(confidence_layer.data.shape) == tuple(truth.data.shape)
+        ):
+            confidence = confidence_layer.data
         steps = evaluation_steps(
             truth.data,
             prediction.data,
@@ -386,6 +409,8 @@ class SegEvalWidget(QWidget):
             ignore_label=None if ignore < 0 else ignore,
             binarize_semantic=self.binarize_check.isChecked(),
             probability=probability,
+            confidence=confidence,
+            plane_axis=self.plane_axis_combo.currentData(),
         )
         return truth, prediction, steps
 
@@ -404,13 +429,62 @@ class SegEvalWidget(QWidget):
         )
         return self.threshold_layer
 
-    def _show_results(self, results: dict) -> None:
+    def _show_results(self, results: dict, layers: tuple[Labels, Layer] | None = None) -> None:
+        truth, prediction = layers or self._evaluation_layers
         self.last_results = results
         self.results = results["tables"]
         for key, table in self.tables.items():
             table.set_frame(self.results[key])
+        self._plot_planes()
+        if "pred_labels" in results:  # a probability map was thresholded: show its labels
+            prediction = self._show_threshold_labels(
+                prediction, self.threshold, self.threshold_options(), results["pred_labels"]
+            )
+        if "instance" in results and truth in self.viewer.layers:
+            self.review.set_evaluation(
+                results["instance"], results["measurements"], truth, prediction
+            )
         self.progress_bar.setValue(100)
         self.status_label.setText("Done.")
+
+    def _plot_planes(self) -> None:
+        per_plane = self.results.get("per_plane", pd.DataFrame())
+        self.plane_plot.setVisible(not per_plane.empty)
+        if per_plane.empty:
+            return
+        axes = self.plane_plot.axes
+        axes.clear()
+        for column, label in (
+            ("accuracy_50", "AP (DSB) at IoU 0.5"),
+            ("f1_50", "F1 at IoU 0.5"),
+            ("mean_iou", "mean IoU (semantic)"),
+        ):
+            if column in per_plane:
+                axes.plot(
+                    per_plane["plane"], per_plane[column].astype(float), marker=".", label=label
+                )
+        axes.set_xlabel("plane")
+        axes.set_ylim(-0.02, 1.02)
+        axes.legend(fontsize=7, loc="lower left")
+        self.plane_plot.redraw()
+
+    def _on_plane_row(self, current, _previous) -> None:
+        axis = self.plane_axis_combo.currentData()
+        truth = self.truth_combo.layer()
+        if not current.isValid() or axis is None or truth is None:
+            return
+        plane = int(self.tables["per_plane"].model.frame["plane"].iloc[current.row()])
+        offset = self.viewer.dims.ndim - truth.ndim
+        self.viewer.dims.set_current_step(axis + offset, plane)
+
+    def _on_truth_layer(self, *_) -> None:
+        layer = self.truth_combo.layer()
+        self.plane_axis_combo.clear()
+        self.plane_axis_combo.addItem("no (whole image at once)", None)
+        for axis in range(layer.ndim if layer is not None and layer.ndim > 2 else 0):
+            self.plane_axis_combo.addItem(
+                f"along axis {axis} ({layer.data.shape[axis]} planes)", axis
+            )
 
     def _report(self, error: Exception) -> None:
         message = f"Segmentation Evaluation: {error}"
