@@ -48,7 +48,7 @@ def test_object_rows_equal_the_core(reviewed):
 
 
 def test_error_layer_equals_core_and_is_coloured(reviewed):
-    viewer, widget = reviewed
+    _, widget = reviewed
     layer = widget.review.show_errors(wait=True)
     true, pred, _ = small_case()
     np.testing.assert_array_equal(layer.data, nse.error_map(true, pred))
@@ -103,7 +103,7 @@ def widget_qt():
 
 
 def test_hover_features_and_user_features_kept(make_napari_viewer):
-    true, pred, prob = small_case()
+    true, pred, _ = small_case()
     viewer = make_napari_viewer()
     viewer.add_labels(true, name="truth", features={"index": [1, 2], "note": ["a", "b"]})
     viewer.add_labels(pred, name="pred")
