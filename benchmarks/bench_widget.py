@@ -13,7 +13,8 @@ from pathlib import Path
 
 import napari
 import numpy as np
-from qtpy.QtCore import QTimer
+import pandas as pd
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import QApplication
 
 from napari_seg_eval._jobs import labels_from_probability
@@ -85,7 +86,48 @@ def main():
     )
     print(f"| longest main-thread block during it | {gaps.max():.0f} |")
     print(f"| per-object rows shown | {len(widget.results['per_object'])} |")
+    bench_large_table(widget)
     viewer.close()
+
+
+def bench_large_table(widget):
+    """The review table with 50,000 rows: fill it, sort it, scroll to the end."""
+    rng = np.random.default_rng(0)
+    n_rows = 50_000
+    frame = pd.DataFrame(
+        {
+            "kind": np.where(rng.random(n_rows) < 0.5, "true", "pred"),
+            "label": np.arange(n_rows),
+            "area": rng.integers(20, 500, n_rows),
+            "partner": rng.integers(0, n_rows, n_rows),
+            "iou": rng.random(n_rows),
+            "status": rng.choice(["TP", "FP", "FN"], n_rows),
+            "centroid_0": rng.random(n_rows) * 4096,
+            "centroid_1": rng.random(n_rows) * 4096,
+            "mean_confidence": rng.random(n_rows),
+        }
+    )
+    table = widget.review.table
+    widget.tabs.setCurrentWidget(widget.review)
+    app = QApplication.instance()
+    start = time.perf_counter()
+    table.set_frame(frame)
+    app.processEvents()
+    print(f"| 50,000-row table: fill and paint | {1e3 * (time.perf_counter() - start):.0f} |")
+    start = time.perf_counter()
+    table.view.sortByColumn(list(frame.columns).index("iou"), Qt.SortOrder.DescendingOrder)
+    app.processEvents()
+    print(
+        f"| 50,000-row table: sort by a column and paint | "
+        f"{1e3 * (time.perf_counter() - start):.0f} |"
+    )
+    start = time.perf_counter()
+    table.view.scrollToBottom()
+    app.processEvents()
+    print(
+        f"| 50,000-row table: scroll to the end and paint | "
+        f"{1e3 * (time.perf_counter() - start):.0f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,6 @@ def settle(viewer, widget):
         QApplication.instance().thread().msleep(20)
     for _ in range(10):
         app.processEvents()
-    viewer.reset_view()
-    app.processEvents()
 
 
 def main():
@@ -38,6 +36,7 @@ def main():
         [520],
         Qt.Orientation.Horizontal,
     )
+    settle(viewer, widget)
     viewer.reset_view()
     widget.tabs.setCurrentIndex(1)
     viewer.layers["nuclei ground truth"].visible = False
@@ -59,9 +58,16 @@ def main():
     widget.result_tabs.setCurrentIndex(2)
     settle(viewer, widget)
     viewer.screenshot(str(OUT / "evaluate.png"), canvas_only=False)
-    widget.result_tabs.setCurrentIndex(3)
+    widget.tabs.setCurrentWidget(widget.review)
+    widget.review.show_errors(wait=True)
+    viewer.layers["nuclei"].visible = True
+    widget.threshold_layer.visible = False
+    widget.review.filter_combo.setCurrentText("missed true objects (FN)")
+    widget.review.select_row(0)
+    viewer.scene.camera.zoom = 4
     settle(viewer, widget)
-    viewer.screenshot(str(OUT / "per_object.png"), canvas_only=False)
+    viewer.scene.camera.zoom = 4
+    viewer.screenshot(str(OUT / "review.png"), canvas_only=False)
     viewer.close()
 
 

@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from napari_seg_eval import error_map, object_measurements, review_objects, semantic_error_map
 from napari_seg_eval.core.review import FN, FP, TP
@@ -17,16 +20,34 @@ def test_object_measurements_by_hand():
     assert 0 not in table.index
 
 
-def test_measurements_blocked_3d_and_huge_ids(monkeypatch):
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(
+        np.int64,
+        st.tuples(st.integers(1, 4), st.integers(1, 5), st.integers(1, 6)),
+        elements=st.sampled_from([0, 1, 2, 2**40]),
+    )
+)
+def test_measurements_match_per_label_means(labels):
+    prob = np.linspace(0, 1, labels.size).reshape(labels.shape)
+    table = object_measurements(labels, prob).set_index("label")
+    present = [v for v in (1, 2, 2**40) if (labels == v).any()]
+    assert sorted(table.index) == present
+    for value in present:
+        where = np.nonzero(labels == value)
+        assert table.loc[value, "area"] == where[0].size
+        for axis in range(3):
+            assert table.loc[value, f"centroid_{axis}"] == pytest.approx(where[axis].mean())
+        assert table.loc[value, "mean_confidence"] == pytest.approx(prob[where].mean())
+
+
+def test_error_map_in_blocks(monkeypatch):
     from napari_seg_eval.core import review
 
-    monkeypatch.setattr(review, "_BLOCK_PIXELS", 5)  # many blocks of rows
-    labels = np.zeros((4, 3, 5), np.int64)
-    labels[1:3, 0, 1:3] = 2**40  # 4 voxels
-    table = review.object_measurements(labels).set_index("label")
-    row = table.loc[2**40]
-    assert row["area"] == 4
-    assert (row["centroid_0"], row["centroid_1"], row["centroid_2"]) == pytest.approx((1.5, 0, 1.5))
+    monkeypatch.setattr(review, "_BLOCK_PIXELS", 3)
+    true = np.array([[1, 1, 1, 1, 0, 2, 2, 0, 0]])
+    pred = np.array([[5, 5, 5, 5, 5, 5, 0, 0, 8]])
+    assert review.error_map(true, pred).tolist() == [[TP, TP, TP, TP, TP, FN, FN, 0, FP]]
 
 
 def test_review_objects_joins_status_position_confidence():

@@ -173,3 +173,8 @@ def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer
     assert viewer.dims.current_step[0] == 7
     assert viewer.scene.camera.center[-2:] == pytest.approx((3, 8))
     assert viewer.layers["truth"].selected_label == 4
+
+
+def test_status_line_counts_matches_once(reviewed):
+    _, widget = reviewed
+    assert widget.review.status_label.text().startswith("4 rows · 1 matched · 1 false · 1 missed")

@@ -328,3 +328,14 @@ def test_menu_commands_open_the_right_section(make_napari_viewer, sample):
     _menus.evaluate_selected(viewer)
     assert widget.tabs.tabText(widget.tabs.currentIndex()) == "Evaluate"
     assert widget.prediction_combo.layer() is prob
+
+
+def test_adding_layers_keeps_the_choices_and_the_result_layer(qtbot, dock):
+    viewer, widget = dock
+    widget.set_probability_layer("prob")  # index 1, after "image"
+    layer = widget.update_threshold_layer(wait=True)
+    seen = []
+    widget.probability_combo.currentIndexChanged.connect(seen.append)
+    viewer.add_labels(np.zeros((4, 4), np.uint8), name="unrelated")
+    assert widget.probability_combo.layer() is viewer.layers["prob"]
+    assert widget.threshold_layer is layer and seen == []

@@ -35,12 +35,10 @@ class LayerComboBox(QComboBox):
         self.blockSignals(True)
         self.clear()
         self.addItems([layer.name for layer in self._layers])
-        self.blockSignals(False)
         if current in self._layers:
             self.setCurrentIndex(self._layers.index(current))
-        elif self._layers:
-            self.setCurrentIndex(0)
-        if self.layer() is not current:
+        self.blockSignals(False)
+        if self.layer() is not current:  # only a real change of layer is announced
             self.currentIndexChanged.emit(self.currentIndex())
 
     def layer(self) -> Layer | None:

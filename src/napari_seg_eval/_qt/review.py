@@ -197,10 +197,14 @@ class ReviewPanel(QWidget):
         if status is not None and not rows.empty:
             rows = rows[rows["status"] == status]
         self.table.set_frame(rows)
-        counts = self.objects["status"].value_counts() if not self.objects.empty else {}
+        if self.objects.empty:
+            counts = {}
+        else:  # a match is one true row and one pred row: count it once
+            counts = self.objects.groupby(["kind", "status"]).size().to_dict()
         self.status_label.setText(
-            f"{len(rows)} rows · TP {counts.get('TP', 0)} · FP {counts.get('FP', 0)} · "
-            f"FN {counts.get('FN', 0)} at IoU {self.iou_spin.value():.2f}"
+            f"{len(rows)} rows · {counts.get(('true', 'TP'), 0)} matched · "
+            f"{counts.get(('pred', 'FP'), 0)} false · {counts.get(('true', 'FN'), 0)} missed "
+            f"at IoU {self.iou_spin.value():.2f}"
         )
 
     def _on_row(self, current, _previous) -> None:

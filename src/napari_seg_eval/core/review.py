@@ -51,7 +51,7 @@ class _IdIndex:
 
 def object_measurements(labels: np.ndarray, probability: np.ndarray | None = None) -> pd.DataFrame:
     """Area, centroid (pixel coordinates, one column per axis) and mean probability of every
-    non-zero label, in one blocked pass over the image.
+    non-zero label, from the runs of equal labels along the last axis.
 
     Columns: ``label, area, centroid_0 .. centroid_{ndim-1}`` and, with ``probability`` (an
     array of the same shape), ``mean_confidence``.
@@ -63,30 +63,45 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
             raise ValueError(
                 f"shape mismatch: labels {labels.shape} vs probability {probability.shape}"
             )
-    check_non_negative(np.array([labels.min()]), "labels")
-    index = _IdIndex(labels)
-    n_sums = 1 + labels.ndim + (probability is not None)
-    sums = np.zeros((n_sums, index.size))
-    rows_per_block = max(1, _BLOCK_PIXELS // max(1, labels[0].size))
-    for start in range(0, labels.shape[0], rows_per_block):
-        block = labels[start : start + rows_per_block]
-        codes = index.codes(block)
-        sums[0] += np.bincount(codes, minlength=index.size)
-        grids = np.indices(block.shape, sparse=True)
-        for axis in range(labels.ndim):
-            coordinate = np.broadcast_to(grids[axis] + (start if axis == 0 else 0), block.shape)
-            sums[1 + axis] += np.bincount(codes, weights=coordinate.ravel(), minlength=index.size)
-        if probability is not None:
-            weights = probability[start : start + rows_per_block].ravel()
-            sums[-1] += np.bincount(codes, weights=weights, minlength=index.size)
-    ids = index.labels(np.arange(index.size))
-    present = (sums[0] > 0) & (ids != 0)
-    area = sums[0, present]
-    table = {"label": ids[present], "area": area.astype(np.int64)}
+    flat = np.ascontiguousarray(labels).ravel()
+    width = labels.shape[-1]
+    changes = np.empty(flat.size, bool)  # changes[i]: a run starts at pixel i
+    changes[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=changes[1:])
+    changes[::width] = True  # runs never cross to the next row
+    starts = np.flatnonzero(changes)
+    del changes
+    run_labels = flat[starts]
+    check_non_negative(run_labels, "labels")
+    lengths = np.diff(starts, append=flat.size)
+    sums_of_probability = (
+        np.add.reduceat(np.ascontiguousarray(probability).ravel(), starts, dtype=np.float64)
+        if probability is not None
+        else None
+    )
+    objects = run_labels != 0
+    run_labels, starts, lengths = run_labels[objects], starts[objects], lengths[objects]
+    index = _IdIndex(run_labels) if run_labels.size else None
+    codes = index.codes(run_labels) if index is not None else np.zeros(0, np.intp)
+    n_codes = index.size if index is not None else 0
+
+    def total(weights=None):
+        return np.bincount(codes, weights=weights, minlength=n_codes)
+
+    area = total(lengths)
+    present = area > 0
+    area = area[present]
+    ids = index.labels(np.flatnonzero(present)) if index is not None else np.zeros(0, np.int64)
+    table = {"label": ids, "area": area.astype(np.int64)}
+    first = np.unravel_index(starts, labels.shape)
     for axis in range(labels.ndim):
-        table[f"centroid_{axis}"] = sums[1 + axis, present] / area
-    if probability is not None:
-        table["mean_confidence"] = sums[-1, present] / area
+        if axis == labels.ndim - 1:  # columns c0 .. c0 + L - 1 along the run
+            coordinate_sum = lengths * first[axis] + lengths * (lengths - 1) / 2
+        else:
+            coordinate_sum = lengths * first[axis]
+        table[f"centroid_{axis}"] = total(coordinate_sum.astype(np.float64))[present] / area
+    if sums_of_probability is not None:
+        table["mean_confidence"] = total(sums_of_probability[objects])[present] / area
     return pd.DataFrame(table)
 
 
@@ -178,4 +193,10 @@ def _paint(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarra
         lookup[ids - index.lowest] = values
     else:
         lookup[np.searchsorted(index.ids, ids)] = values
-    return lookup[index.codes(labels)].reshape(labels.shape)
+    flat = np.ascontiguousarray(labels).ravel()
+    out = np.empty(flat.size, np.uint8)
+    for start in range(0, flat.size, _BLOCK_PIXELS):  # small temporaries, in cache
+        out[start : start + _BLOCK_PIXELS] = lookup[
+            index.codes(flat[start : start + _BLOCK_PIXELS])
+        ]
+    return out.reshape(labels.shape)
