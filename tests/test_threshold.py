@@ -113,3 +113,14 @@ def test_label_bad_input():
         label_instances(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="connectivity"):
         label_instances(np.zeros((3, 3), bool), connectivity=3)
+
+
+def test_comparison_is_exact_for_float32():
+    # float32(0.3) is 0.30000001192...: strictly above the threshold 0.3
+    prob = np.array([[np.float32(0.3), np.float32(0.5)]], np.float32)
+    assert threshold_probabilities(prob, 0.3).tolist() == [[1, 1]]
+    assert threshold_probabilities(prob, 0.5).tolist() == [[0, 0]]
+    # float32(0.7) is 0.69999998807...: not above 0.7
+    below = np.array([[np.float32(0.7)]], np.float32)
+    assert threshold_probabilities(below, 0.7).tolist() == [[0]]
+    assert threshold_probabilities(below, 0.6999999).tolist() == [[1]]

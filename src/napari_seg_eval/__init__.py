@@ -10,6 +10,18 @@ from typing import TYPE_CHECKING
 
 from ._sample_data import make_sample_data
 from .core.colormap import confidence_colormap_data, map_confidence
+from .core.confidence import (
+    Calibration,
+    CocoAP,
+    ThresholdSweep,
+    apply_temperature,
+    calibration,
+    coco_average_precision,
+    fit_temperature,
+    instance_threshold_sweep,
+    object_scores,
+    threshold_sweep,
+)
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.overlap import OverlapTable, overlap_table
@@ -24,19 +36,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_IOU_THRESHOLDS",
+    "Calibration",
+    "CocoAP",
     "DatasetResult",
     "InstanceResult",
     "OverlapTable",
     "SemanticResult",
+    "ThresholdSweep",
+    "apply_temperature",
+    "calibration",
+    "coco_average_precision",
     "confidence_colormap",
     "confidence_colormap_data",
     "dataset_metrics",
     "error_map",
+    "fit_temperature",
     "instance_metrics",
+    "instance_threshold_sweep",
     "label_instances",
     "make_sample_data",
     "map_confidence",
     "object_measurements",
+    "object_scores",
     "overlap_table",
     "review_objects",
     "semantic_error_map",
@@ -44,6 +65,7 @@ __all__ = [
     "sigmoid",
     "softmax",
     "threshold_probabilities",
+    "threshold_sweep",
 ]
 
 

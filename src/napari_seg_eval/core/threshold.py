@@ -36,10 +36,24 @@ def threshold_probabilities(
     [0, 1] (logits: see :func:`sigmoid`, :func:`softmax`), integer or boolean input.
     """
     prob = probability_array(prob)
-    threshold = check_threshold(threshold)
+    threshold = threshold_in_dtype(check_threshold(threshold), prob.dtype)
     if channel_axis is None:
         return _threshold_binary(prob, threshold)
     return _threshold_classes(prob, threshold, channel_axis, class_ids)
+
+
+def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
+    """The threshold as a value of ``dtype`` such that ``p > value`` in that dtype is exactly
+    ``p > threshold`` for the real numbers: the largest ``dtype`` value not above it.
+
+    (numpy would otherwise round 0.3 to float32's 0.30000001, so that float32 0.3 would not
+    count as above 0.3, while its real value is.)
+    """
+    kind = np.dtype(dtype).type
+    value = kind(threshold)
+    if np.float64(value) > threshold:  # compared in float64: exact for float32 and float64
+        value = np.nextafter(value, kind(-np.inf))
+    return value
 
 
 def _threshold_binary(prob: np.ndarray, threshold: float) -> np.ndarray:

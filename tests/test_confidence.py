@@ -1,0 +1,280 @@
+import math
+
+import numpy as np
+import pytest
+
+from napari_seg_eval import (
+    apply_temperature,
+    calibration,
+    coco_average_precision,
+    fit_temperature,
+    instance_threshold_sweep,
+    object_scores,
+    threshold_probabilities,
+    threshold_sweep,
+)
+
+# 6 pixels: probabilities and truth
+PROB = np.array([[0.1, 0.4, 0.35, 0.8, 0.5, 0.9]])
+TRUE = np.array([[0, 0, 1, 1, 0, 1]])
+
+
+def at(sweep, threshold):
+    table = sweep.per_threshold
+    return table[np.isclose(table["threshold"], threshold)].iloc[0]
+
+
+def test_sweep_counts_by_hand():
+    sweep = threshold_sweep(PROB, TRUE, steps=20)  # thresholds 0, 0.05, ..., 1
+    # t = 0.3: foreground 0.4, 0.35, 0.8, 0.5, 0.9 -> TP 3 (0.35, 0.8, 0.9), FP 2, FN 0, TN 1
+    assert at(sweep, 0.3)[["tp", "fp", "fn", "tn"]].tolist() == [3, 2, 0, 1]
+    # t = 0.5 (strict): 0.5 is background -> TP 2, FP 0, FN 1, TN 3
+    assert at(sweep, 0.5)[["tp", "fp", "fn", "tn"]].tolist() == [2, 0, 1, 3]
+    assert at(sweep, 0.5)["iou"] == pytest.approx(2 / 3)
+    assert at(sweep, 0.0)[["tp", "fp"]].tolist() == [3, 3]
+    assert at(sweep, 1.0)[["tp", "fp"]].tolist() == [0, 0]
+    assert math.isnan(at(sweep, 1.0)["precision"])
+
+
+def test_sweep_best_threshold_by_hand():
+    sweep = threshold_sweep(PROB, TRUE, steps=20, metric="iou")
+    ious = sweep.per_threshold["iou"].to_numpy()
+    # t in [0.3, 0.35): TP 3, FP 2, FN 0: 3/5. t in [0.4, 0.5): TP 2, FP 1, FN 1: 2/4.
+    # t in [0.5, 0.8): TP 2, FP 0, FN 1: 2/3, the best; the lowest such threshold is reported
+    assert at(sweep, 0.3)["iou"] == pytest.approx(3 / 5)
+    assert at(sweep, 0.45)["iou"] == pytest.approx(2 / 4)
+    assert sweep.summary["best_threshold"] == pytest.approx(0.5)
+    assert sweep.summary["best_value"] == pytest.approx(2 / 3) == ious.max()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sweep_agrees_with_thresholding_on_the_grid(dtype):
+    rng = np.random.default_rng(0)
+    prob = np.round(rng.random((30, 40)), 2).astype(dtype)  # many values exactly on the grid
+    true = rng.random((30, 40)) > 0.5
+    sweep = threshold_sweep(prob, true, steps=100)
+    for threshold in (0.0, 0.07, 0.3, 0.5, 0.7, 0.99, 1.0):
+        mask = threshold_probabilities(prob, threshold).astype(bool)
+        row = at(sweep, threshold)
+        assert row["tp"] == np.count_nonzero(mask & true)
+        assert row["fp"] == np.count_nonzero(mask & ~true)
+
+
+def test_average_precision_and_auc_by_hand():
+    prob = np.array([[0.9, 0.8, 0.7, 0.6]])
+    true = np.array([[1, 0, 1, 0]])
+    sweep = threshold_sweep(prob, true, steps=10)
+    # ranked: +, -, +, -: AP = 0.5 * 1 + 0.5 * 2/3; AUC = 0.75
+    assert sweep.summary["average_precision"] == pytest.approx(0.5 + 1 / 3)
+    assert sweep.summary["roc_auc"] == pytest.approx(0.75)
+
+
+def test_sweep_edge_cases():
+    prob = np.array([[0.2, 0.6, 0.6]])
+    all_positive = threshold_sweep(prob, np.ones((1, 3), int), steps=10)
+    assert math.isnan(all_positive.summary["roc_auc"])
+    assert all_positive.summary["average_precision"] == pytest.approx(1.0)
+    all_negative = threshold_sweep(prob, np.zeros((1, 3), int), steps=10)
+    assert math.isnan(all_negative.summary["average_precision"])
+    assert all_negative.per_threshold["recall"].isna().all()
+    constant = threshold_sweep(np.full((2, 2), 0.5), np.array([[1, 0], [1, 0]]), steps=10)
+    assert constant.summary["roc_auc"] == pytest.approx(0.5)
+    assert constant.summary["average_precision"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="logits"):
+        threshold_sweep(prob * 3, prob > 0.5)
+
+
+def test_sweep_one_class_of_a_multiclass_map():
+    prob = np.stack([np.array([[0.9, 0.1]]), np.array([[0.1, 0.9]])], axis=-1)
+    true = np.array([[1, 2]])
+    sweep = threshold_sweep(prob, true, class_id=2, channel_axis=-1, steps=10)
+    assert at(sweep, 0.5)[["tp", "fp", "fn", "tn"]].tolist() == [1, 0, 0, 1]
+
+
+def test_perfect_calibration_has_zero_ece():
+    # in each bin the observed frequency equals the (single) probability value
+    prob = np.repeat([0.0, 0.25, 0.5, 0.75, 1.0], 4)
+    true = np.array([0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1])
+    result = calibration(prob, true, n_bins=4)
+    assert result.summary["ece"] == pytest.approx(0.0)
+    assert result.summary["mce"] == pytest.approx(0.0)
+
+
+def test_miscalibration_by_hand():
+    # 10 pixels all at 0.9, of which 6 are positive: ECE = MCE = |0.6 - 0.9| = 0.3
+    prob = np.full((2, 5), 0.9)
+    true = np.array([[1, 1, 1, 1, 1], [1, 0, 0, 0, 0]])
+    result = calibration(prob, true)
+    assert result.summary["ece"] == pytest.approx(0.3)
+    assert result.summary["mce"] == pytest.approx(0.3)
+    assert result.summary["brier"] == pytest.approx((6 * 0.01 + 4 * 0.81) / 10)
+    assert result.summary["nll"] == pytest.approx(-(6 * np.log(0.9) + 4 * np.log(0.1)) / 10)
+    bins = result.bins[result.bins["count"] > 0]
+    assert bins["observed_frequency"].tolist() == pytest.approx([0.6])
+    assert bins["bin_lower"].tolist() == pytest.approx([13 / 15])
+
+
+def test_temperature_scaling_recovers_a_known_temperature():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 2, 200_000)
+    truth = rng.random(logits.size) < 1 / (1 + np.exp(-logits))  # calibrated at T = 1
+    over_confident = 1 / (1 + np.exp(-3 * logits))  # as if divided by T = 1/3
+    temperature = fit_temperature(over_confident, truth)
+    assert temperature == pytest.approx(3.0, rel=0.05)
+    result = calibration(over_confident, truth, fit_temperature=True)
+    assert result.summary["ece_calibrated"] < result.summary["ece"] / 3
+    calibrated = apply_temperature(over_confident, temperature)
+    assert (
+        calibrated.dtype == over_confident.dtype and 0 <= calibrated.min() < calibrated.max() <= 1
+    )
+
+
+def test_object_scores():
+    labels = np.array([[1, 1, 0, 2]])
+    prob = np.array([[0.2, 0.6, 0.0, 0.9]])
+    assert object_scores(labels, prob)["score"].tolist() == pytest.approx([0.4, 0.9])
+    assert object_scores(labels, prob, statistic="max")["score"].tolist() == pytest.approx(
+        [0.6, 0.9]
+    )
+    assert object_scores(labels, prob, statistic="median")["score"].tolist() == pytest.approx(
+        [0.4, 0.9]
+    )
+
+
+def segments(*spans, width=40):
+    out = np.zeros((1, width), np.int32)
+    for label, (start, stop) in enumerate(spans, start=1):
+        out[0, start:stop] = label
+    return out
+
+
+def test_coco_ap_hand_ranked():
+    # 2 true objects; detections (ids 1..3) ranked by score: d2 (TP), d1 (FP), d3 (TP)
+    true = segments((0, 10), (20, 30))
+    pred = segments((0, 10), (12, 15), (20, 30))
+    scores = {1: 0.8, 2: 0.3, 3: 0.5}  # d1 matches t1; d2 false; d3 matches t2
+    result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.5}, thresholds=[0.5])
+    # order d1 (TP), d2 (FP), d3 (TP): recall .5 @ precision 1, recall 1 @ precision 2/3
+    # interpolated: recall points 0..0.5 (51) -> 1, 0.51..1 (50) -> 2/3
+    eps = np.spacing(1)
+    expected = (51 * (1 / (1 + eps)) + 50 * (2 / (3 + eps))) / 101
+    assert result.per_threshold["ap"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    ranked_false_first = coco_average_precision(
+        true, pred, {1: 0.5, 2: 0.9, 3: 0.4}, thresholds=[0.5]
+    )
+    # order d2 (FP), d1 (TP), d3 (TP): precisions 0, 1/2, 2/3 -> envelope 2/3 everywhere
+    assert ranked_false_first.per_threshold["ap"].iloc[0] == pytest.approx(2 / 3, abs=1e-9)
+    assert coco_average_precision(true, pred, scores).summary["map"] > 0
+
+
+def test_coco_ap_edge_cases():
+    true = segments((0, 10))
+    assert math.isnan(coco_average_precision(np.zeros_like(true), true, {1: 0.5}).summary["map"])
+    assert coco_average_precision(true, np.zeros_like(true), {}).summary["map"] == 0.0
+
+
+def test_coco_greedy_takes_highest_iou_unmatched():
+    # one detection overlapping two true objects at IoU >= 0.3: the higher IoU one is taken,
+    # and a later detection can still match the other
+    true = segments((0, 6), (6, 10))
+    pred = segments((0, 8), (6, 10))
+    scores = {1: 0.9, 2: 0.8}
+    result = coco_average_precision(true, pred, scores, thresholds=[0.3])
+    assert result.per_threshold["tp"].iloc[0] == 2
+
+
+def test_instance_sweep_marks_the_best_threshold():
+    true = np.zeros((10, 20), np.int32)
+    true[2:5, 2:6] = 1
+    true[2:5, 10:14] = 2
+    prob = np.zeros((10, 20))
+    prob[true == 1] = 0.7
+    prob[true == 2] = 0.3
+    prob[7:9, 15:18] = 0.5  # a false object below 0.5
+    table = instance_threshold_sweep(prob, true, thresholds=[0.2, 0.4, 0.6])
+    # 0.2: both true objects and the false one; 0.4: object 1 and the false one; 0.6: object 1
+    assert table["n_pred"].tolist() == [3, 2, 1]
+    assert table["f1_50"].tolist() == pytest.approx([4 / 5, 2 / 4, 2 / 3])
+    assert table.loc[table["best"], "threshold"].tolist() == [0.2]
+
+
+pycocotools = pytest.importorskip("pycocotools")
+
+
+def coco_reference(true, pred, scores, thresholds):
+    """AP from pycocotools' segmentation evaluation on the same masks and scores."""
+    import contextlib
+    import io
+
+    from pycocotools import mask as mask_utils
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    def rle(mask):
+        encoded = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+        encoded["counts"] = encoded["counts"].decode()
+        return encoded
+
+    height, width = true.shape
+    gt = COCO()
+    gt.dataset = {
+        "images": [{"id": 1, "height": height, "width": width}],
+        "categories": [{"id": 1, "name": "object"}],
+        "annotations": [
+            {
+                "id": i + 1,
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": rle(true == v),
+                "area": float((true == v).sum()),
+                "iscrowd": 0,
+                "bbox": [0, 0, 1, 1],
+            }
+            for i, v in enumerate(np.unique(true[true > 0]))
+        ],
+    }
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
+        detections = [
+            {
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": rle(pred == v),
+                "score": float(scores[int(v)]),
+            }
+            for v in np.unique(pred[pred > 0])
+        ]
+        dt = gt.loadRes(detections) if detections else COCO()
+        evaluation = COCOeval(gt, dt, iouType="segm")
+        evaluation.params.iouThrs = np.array(thresholds)
+        evaluation.params.areaRng = [[0, 1e10]]
+        evaluation.params.areaRngLbl = ["all"]
+        evaluation.params.maxDets = [1000]
+        evaluation.evaluate()
+        evaluation.accumulate()
+    precision = evaluation.eval["precision"][:, :, 0, 0, 0]  # (T, R)
+    return [float(p.mean()) if (p > -1).any() else float("nan") for p in precision]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_coco_ap_identical_to_pycocotools(seed):
+    rng = np.random.default_rng(seed)
+    true = np.zeros((48, 48), np.int32)
+    pred = np.zeros((48, 48), np.int32)
+    for label in range(1, 13):
+        r, c = rng.integers(0, 40, 2)
+        h, w = rng.integers(3, 9, 2)
+        true[r : r + h, c : c + w] = label
+        if rng.random() < 0.8:
+            dr, dc, dh = rng.integers(-2, 3, 3)
+            pred[max(r + dr, 0) : r + dr + h + dh, max(c + dc, 0) : c + dc + w] = label + 20
+    for label in range(40, 44):  # false positives
+        r, c = rng.integers(0, 44, 2)
+        pred[r : r + 4, c : c + 4] = label
+    ids = np.unique(pred[pred > 0])
+    scores = dict(zip(ids.tolist(), np.round(rng.random(ids.size), 1).tolist(), strict=True))
+    thresholds = [0.1, 0.3, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    ours = coco_average_precision(true, pred, scores, thresholds=thresholds)
+    np.testing.assert_allclose(
+        ours.per_threshold["ap"], coco_reference(true, pred, scores, thresholds), atol=1e-12
+    )
