@@ -12,15 +12,17 @@ from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 
 class ThemedPlot(QWidget):
-    """A figure with one axes; call :meth:`redraw` after drawing into ``axes``."""
+    """A figure with a grid of axes (``grid``, first one ``axes``); call :meth:`redraw` after
+    drawing into them."""
 
-    def __init__(self, viewer: Viewer, parent=None, height: float = 2.0):
+    def __init__(self, viewer: Viewer, parent=None, height: float = 2.0, grid=(1, 1)):
         super().__init__(parent)
         self._viewer = viewer
         self.figure = Figure(figsize=(4, height), layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setMinimumHeight(int(height * 60))
-        self.axes = self.figure.add_subplot()
+        self.grid = self.figure.subplots(*grid, squeeze=False)
+        self.axes = self.grid[0, 0]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)

@@ -41,6 +41,7 @@ from .._jobs import (
 )
 from .._napari.layers import put_labels
 from .colorbar import ConfidenceColorBar
+from .confidence_panel import ConfidencePanel
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .review import ReviewPanel
@@ -91,6 +92,8 @@ class SegEvalWidget(QWidget):
         self.tabs.addTab(self._build_evaluate_tab(), "Evaluate")
         self.review = ReviewPanel(napari_viewer, self)
         self.tabs.addTab(self.review, "Review")
+        self.confidence = ConfidencePanel(napari_viewer, self, self)
+        self.tabs.addTab(self.confidence, "Confidence analysis")
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.tabs)

@@ -59,6 +59,24 @@ def _blocks(prob: np.ndarray, true: np.ndarray, class_id: int | None):
         yield block, (labels > 0) if class_id is None else (labels == class_id)
 
 
+def _thresholds_below(block: np.ndarray, steps: int) -> np.ndarray:
+    """For each probability p, how many grid thresholds k / steps lie below it, so that p is
+    foreground exactly at the thresholds :func:`threshold_probabilities` says it is.
+
+    For float32 (or smaller) data p * steps is exact in float64 (24 + 11 bits < 53), so the
+    count is ceil(p * steps). For float64 data the product can round, and the estimate is
+    corrected by comparing p with its neighbouring grid thresholds as the data's type sees them.
+    """
+    estimate = np.ceil(block.astype(np.float64) * steps).astype(np.intp)
+    if block.dtype.itemsize <= 4 and steps < 1 << 11:
+        return estimate
+    grid = [threshold_in_dtype(k / steps, block.dtype) for k in range(steps + 1)]
+    padded = np.array([-np.inf, *grid, np.inf], block.dtype)  # padded[e] = grid[e - 1]
+    estimate -= np.take(padded, estimate) >= block  # one too high
+    estimate += np.take(padded, estimate + 1) < block  # one too low
+    return estimate
+
+
 @dataclass(frozen=True, repr=False)
 class ThresholdSweep(Result):
     """Pixel-level counts and scores at every threshold of a fine grid.
@@ -99,18 +117,11 @@ def threshold_sweep(
         raise ValueError(f"steps must be >= 1, got {steps}")
     prob, true, class_id = _positive_and_probability(prob, true, class_id, channel_axis)
     grid = np.arange(steps + 1) / steps
-    # The grid in the data's type, rounded down, so that "p > grid[k]" is exact (see
-    # threshold_in_dtype); count[p] = number of grid thresholds below p, in 0..steps+1.
-    grid_in_dtype = np.array([threshold_in_dtype(t, prob.dtype) for t in grid])
     histogram = np.zeros(2 * (steps + 2), np.int64)
     for block, positive in _blocks(prob, true, class_id):
-        estimate = np.clip(np.ceil(block * np.float64(steps)), 0, steps + 1).astype(np.intp)
-        lower = estimate > 0
-        estimate[lower] -= grid_in_dtype[estimate[lower] - 1] >= block[lower]
-        upper = estimate <= steps
-        estimate[upper] += grid_in_dtype[estimate[upper]] < block[upper]
-        estimate[positive] += steps + 2
-        histogram += np.bincount(estimate, minlength=histogram.size)
+        count = _thresholds_below(block, steps)
+        count += (steps + 2) * positive
+        histogram += np.bincount(count, minlength=histogram.size)
     negatives, positives = histogram[: steps + 2], histogram[steps + 2 :]
     # foreground at grid[k] <=> count > k: counts above k, by a reverse cumulative sum
     tp = np.cumsum(positives[::-1])[::-1][1:]
