@@ -68,6 +68,15 @@ def main():
     settle(viewer, widget)
     viewer.scene.camera.zoom = 4
     viewer.screenshot(str(OUT / "review.png"), canvas_only=False)
+
+    widget.tabs.setCurrentWidget(widget.confidence)
+    widget.confidence.truth_combo.set_layer("nuclei ground truth")
+    widget.confidence.run(blocking=True)
+    for layer in viewer.layers:
+        layer.visible = layer.name in ("nuclei", "nuclei probability")
+    viewer.reset_view()
+    settle(viewer, widget)
+    viewer.screenshot(str(OUT / "confidence_analysis.png"), canvas_only=False)
     viewer.close()
 
 
