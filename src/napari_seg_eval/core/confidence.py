@@ -15,12 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
 from scipy import optimize, special
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ._results import Result, ratio
 from ._validate import as_label_image, check_probability_range, probability_array
-from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
+from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics
 from .overlap import overlap_table
 from .review import object_measurements
 from .threshold import label_instances, threshold_in_dtype
@@ -475,35 +473,18 @@ def _scores_for(pred_ids: np.ndarray, scores) -> np.ndarray:
 
 def _greedy_matches(pairs: ObjectPairs, rank: np.ndarray, threshold: float) -> np.ndarray:
     """Per predicted object: matched by COCO's greedy rule at IoU >= threshold."""
-    num, den = threshold_fraction(threshold)
-    edges = np.flatnonzero(pairs.intersection * den >= num * pairs.union)
+    alone, groups = pairs.untangle(pairs.candidates(threshold))
     matched = np.zeros(pairs.pred_ids.size, bool)
-    if edges.size == 0:
-        return matched
-    t_index, p_index = pairs.true_index[edges], pairs.pred_index[edges]
-    n_true = pairs.true_ids.size
-    graph = coo_matrix(
-        (np.ones(edges.size), (t_index, n_true + p_index)),
-        shape=(n_true + pairs.pred_ids.size,) * 2,
-    )
-    _, component_of = connected_components(graph, directed=False)
-    component = component_of[t_index]
-    sizes = np.bincount(component)
-    single = sizes[component] == 1  # one edge alone: it is matched whatever the order
-    matched[p_index[single]] = True
-    # Within a tangled component, run the greedy rule in score order (small components).
-    tangled = np.flatnonzero(~single)
-    by_component = tangled[np.argsort(component[tangled], kind="stable")]
-    boundaries = np.flatnonzero(np.diff(component[by_component])) + 1
-    for members in np.split(by_component, boundaries) if tangled.size else []:
-        detections = np.unique(p_index[members])
+    matched[pairs.pred_index[alone]] = True
+    for group in groups:  # the greedy rule in score order, within each tangled component
+        t_index, p_index = pairs.true_index[group], pairs.pred_index[group]
+        detections = np.unique(p_index)
         taken: list[int] = []
         for detection in detections[np.argsort(rank[detections], kind="stable")]:
-            options = members[p_index[members] == detection]
-            options = options[~np.isin(t_index[options], taken)]
+            options = np.flatnonzero((p_index == detection) & ~np.isin(t_index, taken))
             if options.size:
                 # highest IoU; on equal IoU the later true object (pycocotools' "<" test)
-                best = options[np.lexsort((t_index[options], pairs.iou[edges[options]]))[-1]]
+                best = options[np.lexsort((t_index[options], pairs.iou[group[options]]))[-1]]
                 taken.append(int(t_index[best]))
                 matched[detection] = True
     return matched

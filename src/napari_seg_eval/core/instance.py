@@ -61,48 +61,53 @@ class ObjectPairs:
         """IoU of each pair (float; comparisons with thresholds use exact integers)."""
         return self.intersection / self.union
 
-    def match(self, threshold: float) -> np.ndarray:
-        """Boolean mask over pairs: the optimal one-to-one matching at ``threshold``."""
+    def candidates(self, threshold: float) -> np.ndarray:
+        """Positions of the pairs with IoU >= ``threshold``, compared exactly."""
         num, den = threshold_fraction(threshold)
-        candidate = self.intersection * den >= num * self.union
-        edges = np.flatnonzero(candidate)
-        true_degree = np.bincount(self.true_index[edges], minlength=self.true_ids.size)
-        pred_degree = np.bincount(self.pred_index[edges], minlength=self.pred_ids.size)
-        single = (true_degree[self.true_index[edges]] == 1) & (
-            pred_degree[self.pred_index[edges]] == 1
-        )
-        matched = np.zeros(self.intersection.size, bool)
-        matched[edges[single]] = True  # an isolated edge is its own optimal matching
-        if not single.all():  # only possible for t <= 0.5; solve each tangled component
-            matched[self._solve_components(edges[~single])] = True
-        return matched
+        return np.flatnonzero(self.intersection * den >= num * self.union)
 
-    def _solve_components(self, edges: np.ndarray) -> np.ndarray:
-        """Optimal matching on the candidate graph's components, each solved on its own block."""
-        rows = np.unique(self.true_index[edges], return_inverse=True)[1].ravel()
-        cols = np.unique(self.pred_index[edges], return_inverse=True)[1].ravel()
+    def untangle(self, edges: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Split candidate pairs into those alone in their connected component (each is its
+        own matching, whatever the rule) and the groups of the tangled components."""
+        true_index, pred_index = self.true_index[edges], self.pred_index[edges]
+        true_degree = np.bincount(true_index, minlength=self.true_ids.size)
+        pred_degree = np.bincount(pred_index, minlength=self.pred_ids.size)
+        alone = (true_degree[true_index] == 1) & (pred_degree[pred_index] == 1)
+        tangled = edges[~alone]
+        if tangled.size == 0:  # always so for t > 0.5 on label images
+            return edges[alone], []
+        rows = np.unique(self.true_index[tangled], return_inverse=True)[1].ravel()
+        cols = np.unique(self.pred_index[tangled], return_inverse=True)[1].ravel()
         n_rows, n_cols = rows.max() + 1, cols.max() + 1
         graph = coo_matrix(
-            (np.ones(edges.size), (rows, n_rows + cols)), shape=(n_rows + n_cols,) * 2
+            (np.ones(tangled.size), (rows, n_rows + cols)), shape=(n_rows + n_cols,) * 2
         )
-        _, component_of_node = connected_components(graph, directed=False)
-        component = component_of_node[rows]
-        chosen = []
-        for members in np.split(
-            np.argsort(component, kind="stable"), np.flatnonzero(np.diff(np.sort(component))) + 1
-        ):
-            block_rows = np.unique(rows[members], return_inverse=True)[1].ravel()
-            block_cols = np.unique(cols[members], return_inverse=True)[1].ravel()
-            shape = (block_rows.max() + 1, block_cols.max() + 1)
-            # Weight = bonus + IoU with bonus > any summed IoU: most pairs first, then most IoU.
-            weight = np.zeros(shape)
-            weight[block_rows, block_cols] = min(shape) + 1 + self.iou[edges[members]]
-            edge_at = np.full(shape, -1)
-            edge_at[block_rows, block_cols] = edges[members]
-            r, c = linear_sum_assignment(weight, maximize=True)
-            picked = edge_at[r, c]
-            chosen.append(picked[picked >= 0])
-        return np.concatenate(chosen)
+        component = connected_components(graph, directed=False)[1][rows]
+        order = np.argsort(component, kind="stable")
+        groups = np.split(tangled[order], np.flatnonzero(np.diff(component[order])) + 1)
+        return edges[alone], groups
+
+    def match(self, threshold: float) -> np.ndarray:
+        """Boolean mask over pairs: the optimal one-to-one matching at ``threshold``."""
+        alone, groups = self.untangle(self.candidates(threshold))
+        matched = np.zeros(self.intersection.size, bool)
+        matched[alone] = True
+        for group in groups:  # only for t <= 0.5: solve each tangled component on its own
+            matched[self._solve(group)] = True
+        return matched
+
+    def _solve(self, edges: np.ndarray) -> np.ndarray:
+        """The pairs of the best matching within one small component of candidate pairs."""
+        rows = np.unique(self.true_index[edges], return_inverse=True)[1].ravel()
+        cols = np.unique(self.pred_index[edges], return_inverse=True)[1].ravel()
+        shape = (rows.max() + 1, cols.max() + 1)
+        # Weight = bonus + IoU with bonus > any summed IoU: most pairs first, then most IoU.
+        weight = np.zeros(shape)
+        weight[rows, cols] = min(shape) + 1 + self.iou[edges]
+        edge_at = np.full(shape, -1)
+        edge_at[rows, cols] = edges
+        picked = edge_at[linear_sum_assignment(weight, maximize=True)]
+        return picked[picked >= 0]
 
     def best_partners(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         """For each object on ``side`` ('true' or 'pred'): the pair with the highest IoU (ties:
