@@ -17,6 +17,18 @@ def ratio(numerator, denominator):
     return float(out) if out.ndim == 0 else out
 
 
+def confusion_scores(tp, fp, fn, tn) -> dict[str, np.ndarray]:
+    """IoU, Dice, precision, recall and accuracy from pixel counts (0/0 -> NaN)."""
+    tp, fp, fn, tn = (np.asarray(v, dtype=float) for v in (tp, fp, fn, tn))
+    return {
+        "iou": ratio(tp, tp + fp + fn),
+        "dice": ratio(2 * tp, 2 * tp + fp + fn),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "accuracy": ratio(tp + tn, tp + fp + fn + tn),
+    }
+
+
 def nanmean(values) -> float:
     """Mean over the defined values; NaN if none is defined (0/0 stays out of every mean)."""
     values = np.asarray(values, float)

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy import optimize, special
 
-from ._results import Result, ratio
+from ._results import Result, confusion_scores, ratio
 from ._validate import as_label_image, check_probability_range, probability_array
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics
 from .overlap import overlap_table
@@ -133,11 +133,7 @@ def threshold_sweep(
             "fp": fp,
             "fn": fn,
             "tn": tn,
-            "iou": ratio(tp, tp + fp + fn),
-            "dice": ratio(2 * tp, 2 * tp + fp + fn),
-            "precision": ratio(tp, tp + fp),
-            "recall": ratio(tp, tp + fn),
-            "accuracy": ratio(tp + tn, (n_positive + n_negative) * np.ones(grid.size)),
+            **confusion_scores(tp, fp, fn, tn),
             "fpr": ratio(fp, fp + tn),
         }
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._results import Result, nanmean, ratio
+from ._results import Result, confusion_scores, nanmean, ratio
 from ._validate import as_label_pair
 from .overlap import OverlapTable, overlap_table
 
@@ -99,11 +99,7 @@ def semantic_metrics_from_table(
             "fn": fn,
             "tn": tn,
             "support": true_area,
-            "iou": ratio(tp, tp + fp + fn),
-            "dice": ratio(2 * tp, 2 * tp + fp + fn),
-            "precision": ratio(tp, tp + fp),
-            "recall": ratio(tp, tp + fn),
-            "accuracy": ratio(tp + tn, n_pixels * np.ones(class_ids.size)),
+            **confusion_scores(tp, fp, fn, tn),
             "in_means": include_background | (class_ids != 0),
         }
     )
