@@ -240,6 +240,7 @@ class SegEvalWidget(QWidget):
         self.probability_combo.set_layer(layer)
 
     def set_ground_truth(self, layer: Labels | str) -> None:
+        """Choose the ground-truth Labels layer (a layer or its name)."""
         self.truth_combo.set_layer(layer)
 
     def set_prediction(self, layer: Labels | Image | str) -> None:
