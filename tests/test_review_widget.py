@@ -178,3 +178,26 @@ def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer
 def test_status_line_counts_matches_once(reviewed):
     _, widget = reviewed
     assert widget.review.status_label.text().startswith("4 rows · 1 matched · 1 false · 1 missed")
+
+
+def test_semantic_pixel_error_map_per_class(make_napari_viewer):
+    true = np.array([[0, 1, 1, 2, 2, 0]] * 3, np.int32)
+    pred = np.array([[1, 1, 0, 2, 1, 0]] * 3, np.int32)
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="classes", scale=(2, 2))
+    viewer.add_labels(pred, name="predicted classes")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("classes")
+    widget.set_prediction("predicted classes")
+    widget.kind_combo.setCurrentText("semantic")
+    widget.binarize_check.setChecked(False)
+    widget.run_evaluation(blocking=True)
+    review = widget.review
+    assert review.errors_combo.currentIndex() == 1  # no instance result: pixel errors
+    review.class_spin.setValue(2)
+    layer = review.show_errors(wait=True)
+    np.testing.assert_array_equal(layer.data, nse.semantic_error_map(true, pred, 2))
+    assert layer.data[0].tolist() == [0, 0, 0, 0, FN, 0] and tuple(layer.scale) == (2, 2)
+    review.class_spin.setValue(1)
+    review.show_errors(wait=True)
+    assert layer.data[0].tolist() == [FP, 0, FN, 0, FP, 0]

@@ -111,6 +111,7 @@ def evaluation_steps(
     if "semantic" in kinds:
         yield progress("semantic metrics")
         results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
+        results["semantic_inputs"] = (sem_true, sem_pred)  # for the pixel error map
         done += 1
     if "instance" in kinds:
         yield progress("instance matching")

@@ -18,13 +18,20 @@ from qtpy.QtWidgets import (
     QLabel,
     QPushButton,
     QShortcut,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from .._napari.layers import error_colormap, put_labels, write_object_features
 from ..core.instance import InstanceResult
-from ..core.review import ERROR_COLORS, ERROR_NAMES, error_map, join_measurements
+from ..core.review import (
+    ERROR_COLORS,
+    ERROR_NAMES,
+    error_map,
+    join_measurements,
+    semantic_error_map,
+)
 from .tables import ResultTable
 
 #: Filters of the object table: label -> (kind or None, status or None).
@@ -49,6 +56,7 @@ class ReviewPanel(QWidget):
         self.layers: dict[str, Labels] = {}  # "true"/"pred" -> the evaluated layers
         self.error_layer: Labels | None = None
         self.objects = pd.DataFrame()  # all rows at the current IoU threshold
+        self.semantic: tuple[Labels, np.ndarray, np.ndarray] | None = None
         self._error_worker = None
         self._syncing = False
 
@@ -57,6 +65,14 @@ class ReviewPanel(QWidget):
         )
         self.iou_spin.setToolTip("Status (TP / FP / FN) is judged at this IoU threshold")
         self.iou_spin.valueChanged.connect(self.refresh)
+        self.errors_combo = QComboBox(self)
+        self.errors_combo.addItems(["objects (instance)", "pixels of one class (semantic)"])
+        self.errors_combo.setToolTip(
+            "Objects: matched, false and missed objects. Pixels: for one class, the pixels "
+            "predicted but not true (FP) and true but not predicted (FN)."
+        )
+        self.class_spin = QSpinBox(self, minimum=0, maximum=2**31 - 1, value=1)
+        self.class_spin.setToolTip("The class whose pixel errors are shown (1 = foreground)")
         self.errors_button = QPushButton("Show errors as a layer", self)
         self.errors_button.clicked.connect(lambda: self.show_errors())
         legend = QHBoxLayout()
@@ -87,6 +103,8 @@ class ReviewPanel(QWidget):
 
         form = QFormLayout()
         form.addRow("IoU threshold", self.iou_spin)
+        form.addRow("Errors of", self.errors_combo)
+        form.addRow("Class", self.class_spin)
         form.addRow(self.errors_button)
         form.addRow(legend)
         form.addRow("Show", self.filter_combo)
@@ -115,6 +133,12 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.refresh()
+
+    def set_semantic(self, true_layer: Labels, true: np.ndarray, pred: np.ndarray) -> None:
+        """The class images a semantic evaluation compared, for the pixel error map."""
+        self.semantic = (true_layer, true, pred)
+        if self.result is None:
+            self.errors_combo.setCurrentIndex(1)
 
     def refresh(self, *_) -> None:
         """Recompute the status of every object at the IoU threshold; update table and hover."""
@@ -149,17 +173,26 @@ class ReviewPanel(QWidget):
             self.select_row(int(np.clip(start + offset, 0, n_rows - 1)))
 
     def show_errors(self, *, wait: bool = False) -> Labels | None:
-        """Add (or update) the errors layer: TP, FP and FN objects in three colours."""
-        if self.result is None:
+        """Add (or update) the errors layer: TP, FP and FN objects in three colours, or, for
+        the semantic evaluation, one class's FP and FN pixels in the same colours."""
+        if self.errors_combo.currentIndex() == 1:
+            if self.semantic is None:
+                show_error("Segmentation Evaluation: run a semantic evaluation first.")
+                return None
+            _, true, pred = self.semantic
+            class_id = self.class_spin.value()
+            job = lambda: semantic_error_map(true, pred, class_id)  # noqa: E731
+        elif self.result is None:
             show_error("Segmentation Evaluation: run an instance evaluation first.")
             return None
-        true_layer, pred_layer = self.layers["true"], self.layers["pred"]
-        job = lambda: error_map(  # noqa: E731
-            np.asarray(true_layer.data),
-            np.asarray(pred_layer.data),
-            iou_threshold=self.iou_spin.value(),
-            result=self.result,
-        )
+        else:
+            true_layer, pred_layer = self.layers["true"], self.layers["pred"]
+            job = lambda: error_map(  # noqa: E731
+                np.asarray(true_layer.data),
+                np.asarray(pred_layer.data),
+                iou_threshold=self.iou_spin.value(),
+                result=self.result,
+            )
         if wait:
             return self._put_errors(job())
         if self._error_worker is None:
@@ -176,7 +209,7 @@ class ReviewPanel(QWidget):
 
     # ---------------------------------------------------------------------------- internals
     def _put_errors(self, data: np.ndarray) -> Labels:
-        source = self.layers["true"]
+        source = self.layers["true"] if self.errors_combo.currentIndex() == 0 else self.semantic[0]
         self.error_layer = put_labels(
             self.viewer,
             self.error_layer,

@@ -444,6 +444,8 @@ class SegEvalWidget(QWidget):
             prediction = self._show_threshold_labels(
                 prediction, self.threshold, self.threshold_options(), results["pred_labels"]
             )
+        if "semantic" in results and truth in self.viewer.layers:
+            self.review.set_semantic(truth, *results["semantic_inputs"])
         if "instance" in results and truth in self.viewer.layers:
             self.review.set_evaluation(
                 results["instance"], results["measurements"], truth, prediction
