@@ -39,7 +39,7 @@ def peak_mib(function):
     return peak / 2**20
 
 
-def row(name, function, floor, target=None, repeat=3, memory=True):
+def row(name, function, floor, target=None, repeat=5, memory=True):
     seconds = best_time(function, repeat)
     mib = f"{peak_mib(function):.0f}" if memory else ""
     ratio = seconds / floor

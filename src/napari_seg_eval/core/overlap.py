@@ -18,6 +18,9 @@ from ._validate import as_label_pair, check_non_negative
 
 #: Pixels per block of the pass: small enough that the temporaries stay in cache.
 CHUNK_PIXELS = 1 << 18
+#: Blocks whose runs make one partial table: few enough tables to add up cheaply, small enough
+#: arrays to be reused by the allocator rather than page-faulted in afresh.
+TABLE_BLOCKS = 4
 
 
 @dataclass(frozen=True)
@@ -40,20 +43,20 @@ class OverlapTable:
 
     def __add__(self, other: OverlapTable) -> OverlapTable:
         """The table of two disjoint sets of pixels, e.g. two chunks of one image."""
-        true_ids, true_areas = _group_sum(
-            np.concatenate([self.true_ids, other.true_ids]),
-            np.concatenate([self.true_areas, other.true_areas]),
+        return OverlapTable.sum([self, other])
+
+    @staticmethod
+    def sum(tables: list[OverlapTable]) -> OverlapTable:
+        """The table of disjoint sets of pixels (the chunks of an image, say), added up."""
+
+        def stacked(name: str) -> np.ndarray:
+            return np.concatenate([getattr(table, name) for table in tables])
+
+        return OverlapTable(
+            *_group_sum(stacked("true_ids"), stacked("true_areas")),
+            *_group_sum(stacked("pred_ids"), stacked("pred_areas")),
+            *_pair_sum(stacked("pair_true"), stacked("pair_pred"), stacked("pair_counts")),
         )
-        pred_ids, pred_areas = _group_sum(
-            np.concatenate([self.pred_ids, other.pred_ids]),
-            np.concatenate([self.pred_areas, other.pred_areas]),
-        )
-        pairs = _pair_sum(
-            np.concatenate([self.pair_true, other.pair_true]),
-            np.concatenate([self.pair_pred, other.pair_pred]),
-            np.concatenate([self.pair_counts, other.pair_counts]),
-        )
-        return OverlapTable(true_ids, true_areas, pred_ids, pred_areas, *pairs)
 
     @property
     def n_pixels(self) -> int:
@@ -115,28 +118,41 @@ def overlap_table(
     if ignore_label is None and _is_binary(true) and _is_binary(pred):
         return _binary_table(true, pred)
     flat_true, flat_pred = _flatten_pair(true, pred)
-    run_true, run_pred, run_length = [], [], []
+    # Two buffers reused for every block: fresh ones would be page-faulted in each time.
+    true_changes = np.empty(min(CHUNK_PIXELS, flat_true.size), bool)
+    pred_changes = np.empty_like(true_changes)
+    tables, runs = [], []
     for start in range(0, flat_true.size, CHUNK_PIXELS):
         true_chunk = flat_true[start : start + CHUNK_PIXELS]
         pred_chunk = flat_pred[start : start + CHUNK_PIXELS]
-        changes = true_chunk[1:] != true_chunk[:-1]
-        changes |= pred_chunk[1:] != pred_chunk[:-1]
+        changes = true_changes[: true_chunk.size - 1]
+        np.not_equal(true_chunk[1:], true_chunk[:-1], out=changes)
+        np.not_equal(pred_chunk[1:], pred_chunk[:-1], out=pred_changes[: changes.size])
+        changes |= pred_changes[: changes.size]
         run_starts = np.flatnonzero(changes)
         run_starts += 1
         run_starts = np.concatenate(([0], run_starts))
-        run_true.append(true_chunk[run_starts])
-        run_pred.append(pred_chunk[run_starts])
-        run_length.append(np.diff(run_starts, append=true_chunk.size))
+        lengths = np.diff(run_starts, append=true_chunk.size)
+        runs.append((true_chunk[run_starts], pred_chunk[run_starts], lengths))
+        if len(runs) == TABLE_BLOCKS or start + CHUNK_PIXELS >= flat_true.size:
+            true_runs, pred_runs, run_lengths = (
+                np.concatenate(part) for part in zip(*runs, strict=True)
+            )
+            tables.append(_table_from_runs(true_runs, pred_runs, run_lengths, ignore_label))
+            runs = []
+    # Each group's table is small (the ids and pairs it holds); the image's is their sum.
+    return tables[0] if len(tables) == 1 else OverlapTable.sum(tables)
 
-    true_values = np.concatenate(run_true)
-    pred_values = np.concatenate(run_pred)
-    lengths = np.concatenate(run_length)
+
+def _table_from_runs(
+    true_values: np.ndarray, pred_values: np.ndarray, lengths: np.ndarray, ignore_label
+) -> OverlapTable:
+    """The table of one block from its runs: (true id, pred id, length) each."""
     check_non_negative(true_values, "ground truth")  # every id present starts a run
     check_non_negative(pred_values, "prediction")
     if ignore_label is not None:
         keep = true_values != ignore_label
         true_values, pred_values, lengths = true_values[keep], pred_values[keep], lengths[keep]
-
     both = (true_values != 0) & (pred_values != 0)
     return OverlapTable(
         *_group_sum(true_values, lengths),
