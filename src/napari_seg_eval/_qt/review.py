@@ -24,7 +24,7 @@ from qtpy.QtWidgets import (
 )
 
 from .._napari.layers import error_colormap, put_labels, write_object_features
-from ..core.instance import InstanceResult
+from ..core.instance import REVIEW_THRESHOLD, InstanceResult
 from ..core.review import (
     ERROR_COLORS,
     ERROR_NAMES,
@@ -124,15 +124,19 @@ class ReviewPanel(QWidget):
         measurements: pd.DataFrame,
         true_layer: Labels,
         pred_layer: Labels,
+        objects: pd.DataFrame | None = None,
     ) -> None:
-        """Review ``result``; ``true_layer``/``pred_layer`` hold the evaluated labels."""
+        """Review ``result``; ``true_layer``/``pred_layer`` hold the evaluated labels.
+
+        ``objects``, the per-object rows at IoU 0.5 if already computed, saves recomputing them.
+        """
         for layer in self.layers.values():
             layer.events.selected_label.disconnect(self._on_selected_label)
         self.result, self.measurements = result, measurements
         self.layers = {"true": true_layer, "pred": pred_layer}
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
-        self.refresh()
+        self.refresh(objects=objects if self.iou_spin.value() == REVIEW_THRESHOLD else None)
 
     def set_semantic(self, true_layer: Labels, true: np.ndarray, pred: np.ndarray) -> None:
         """The class images a semantic evaluation compared, for the pixel error map."""
@@ -140,13 +144,15 @@ class ReviewPanel(QWidget):
         if self.result is None:
             self.errors_combo.setCurrentIndex(1)
 
-    def refresh(self, *_) -> None:
+    def refresh(self, *_, objects: pd.DataFrame | None = None) -> None:
         """Recompute the status of every object at the IoU threshold; update table and hover."""
         if self.result is None:
             return
-        self.objects = join_measurements(
-            self.result.objects_at(self.iou_spin.value()), self.measurements
-        )
+        if objects is None:
+            objects = join_measurements(
+                self.result.objects_at(self.iou_spin.value()), self.measurements
+            )
+        self.objects = objects
         for kind, layer in self.layers.items():
             if layer in self.viewer.layers:
                 write_object_features(layer, self.objects[self.objects["kind"] == kind])

@@ -448,7 +448,11 @@ class SegEvalWidget(QWidget):
             self.review.set_semantic(truth, *results["semantic_inputs"])
         if "instance" in results and truth in self.viewer.layers:
             self.review.set_evaluation(
-                results["instance"], results["measurements"], truth, prediction
+                results["instance"],
+                results["measurements"],
+                truth,
+                prediction,
+                objects=self.results["per_object"],
             )
         self.progress_bar.setValue(100)
         self.status_label.setText("Done.")
