@@ -173,15 +173,14 @@ def result_tables(results: dict) -> dict[str, pd.DataFrame]:
         for name, dataset in planes.items()
         for key, value in dataset.summary.items()
     ]
-    per_plane = pd.DataFrame()
-    for name, dataset in planes.items():
-        frame = dataset.per_image.rename(columns={"image": "plane"})
-        frame = frame.drop(columns=["aji_numerator", "aji_denominator"], errors="ignore")
-        if not per_plane.empty:
-            frame = frame.drop(columns=[c for c in ("n_pixels",) if c in frame])
-            per_plane = per_plane.merge(frame, on="plane", suffixes=("", f"_{name}"))
-        else:
-            per_plane = frame
+    # One row per plane: the semantic and instance columns side by side (their names differ).
+    frames = [
+        dataset.per_image.drop(columns=["aji_numerator", "aji_denominator"], errors="ignore")
+        .rename(columns={"image": "plane"})
+        .set_index("plane")
+        for dataset in planes.values()
+    ]
+    per_plane = pd.concat(frames, axis=1).reset_index() if frames else pd.DataFrame()
     empty = pd.DataFrame()
     instance = results.get("instance")
     return {

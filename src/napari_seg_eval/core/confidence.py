@@ -21,7 +21,7 @@ from ._validate import as_label_image, check_probability_range, probability_arra
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics
 from .overlap import overlap_table
 from .review import object_measurements
-from .threshold import label_instances, threshold_in_dtype
+from .threshold import label_instances, threshold_in_dtype, threshold_probabilities
 
 #: Steps of the pixel sweep's threshold grid (thresholds k / steps, k = 0..steps).
 SWEEP_STEPS = 1000
@@ -36,15 +36,15 @@ COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 SweepMetric = Literal["iou", "dice", "f1", "precision", "recall", "accuracy"]
 
 
-def _positive_and_probability(prob, true, class_id, channel_axis):
-    """The (probability of the class, is-positive mask) pair the pixel analyses read."""
+def _class_probability(prob, true, class_id, channel_axis) -> tuple[np.ndarray, np.ndarray]:
+    """The probability map of the analysed class, and the ground truth, checked."""
     prob = probability_array(prob)
     if channel_axis is not None:
         prob = np.take(prob, class_id - 1 if class_id else 0, axis=channel_axis)
     true = as_label_image(true, "ground truth")
     if true.shape != prob.shape:
         raise ValueError(f"shape mismatch: ground truth {true.shape} vs probabilities {prob.shape}")
-    return prob, true, class_id
+    return prob, true
 
 
 def _blocks(prob: np.ndarray, true: np.ndarray, class_id: int | None):
@@ -113,7 +113,7 @@ def threshold_sweep(
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
-    prob, true, class_id = _positive_and_probability(prob, true, class_id, channel_axis)
+    prob, true = _class_probability(prob, true, class_id, channel_axis)
     grid = np.arange(steps + 1) / steps
     histogram = np.zeros(2 * (steps + 2), np.int64)
     for block, positive in _blocks(prob, true, class_id):
@@ -193,8 +193,6 @@ def instance_threshold_sweep(
     (DSB AP over IoU 0.50:0.95), panoptic_quality_50, and ``best`` marking the best row for
     ``metric`` (lowest threshold on ties). ``true`` is an instance label image.
     """
-    from .threshold import threshold_probabilities
-
     true = as_label_image(true, "ground truth")
     rows = []
     for threshold in thresholds:
@@ -255,7 +253,7 @@ def calibration(
     temperature T is fitted to the logits by minimising the NLL (see :func:`fit_temperature`)
     and the ECE of ``sigmoid(logit(p) / T)`` is reported.
     """
-    prob, true, class_id = _positive_and_probability(prob, true, class_id, channel_axis)
+    prob, true = _class_probability(prob, true, class_id, channel_axis)
     stats = _calibration_sums(_blocks(prob, true, class_id), n_bins)
     summary = _calibration_summary(stats)
     if fit_temperature:
@@ -351,7 +349,7 @@ def fit_temperature(prob: np.ndarray, true: np.ndarray, *, class_id: int | None 
     T > 1 softens over-confident probabilities, T < 1 sharpens under-confident ones. Fitted
     on a 4,096-bin histogram of the logits (|logit| <= 16.1 after clipping p to 1e-7).
     """
-    prob, true, class_id = _positive_and_probability(prob, true, class_id, None)
+    prob, true = _class_probability(prob, true, class_id, None)
     return _fit_temperature(_calibration_sums(_blocks(prob, true, class_id), 1)["logit_histogram"])
 
 
