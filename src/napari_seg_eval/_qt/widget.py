@@ -55,6 +55,12 @@ TABLES = {
 }
 
 
+_MULTISCALE = (
+    "layer {!r} is multiscale; evaluate one resolution level, e.g. "
+    "viewer.add_image(layer.data[0]), so that every pixel is counted once."
+)
+
+
 class SegEvalWidget(QWidget):
     """Threshold probability maps, colour confidence, and evaluate labels against ground truth."""
 
@@ -267,6 +273,9 @@ class SegEvalWidget(QWidget):
         if source is None:
             show_error("Segmentation Evaluation: choose a probability Image layer first.")
             return None
+        if source.multiscale:
+            self._report(ValueError(_MULTISCALE.format(source.name)))
+            return None
         options = self.threshold_options()
         job = partial(labels_from_probability, source.data, self.threshold, options)
         show = partial(self._show_threshold_labels, source, self.threshold, options)
@@ -380,6 +389,9 @@ class SegEvalWidget(QWidget):
             raise ValueError("choose a ground-truth Labels layer and a prediction layer.")
         if truth is prediction:
             raise ValueError("the ground truth and the prediction are the same layer.")
+        for layer in (truth, prediction):
+            if layer.multiscale:
+                raise ValueError(_MULTISCALE.format(layer.name))
         probability = None
         expected_shape = prediction.data.shape
         if isinstance(prediction, Image):
