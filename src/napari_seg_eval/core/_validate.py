@@ -83,3 +83,24 @@ def check_threshold(threshold: float, name: str = "threshold") -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {threshold!r}.")
     return value
+
+
+def check_truth_first(true: object, prob: object, function: str) -> None:
+    """Refuse the 0.1 argument order ``(prob, true)`` with a ``TypeError`` that says so.
+
+    Since 0.2 the ground truth comes first in every comparison. A float array where the truth
+    belongs together with integer or boolean data where the probabilities belong is that old
+    order; anything else is left to the usual checks.
+    """
+    true_dtype = getattr(true, "dtype", None)
+    prob_dtype = getattr(prob, "dtype", None)
+    if true_dtype is None or prob_dtype is None:
+        return
+    if np.issubdtype(true_dtype, np.floating) and (
+        np.issubdtype(prob_dtype, np.integer) or prob_dtype == bool
+    ):
+        raise TypeError(
+            f"{function}(true, prob): the ground truth comes first since version 0.2 "
+            f"(got float {true_dtype} data as the truth and {prob_dtype} data as the "
+            f"probabilities). Swap the arguments: {function}(true, prob)."
+        )
