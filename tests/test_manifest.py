@@ -24,3 +24,11 @@ def test_installed_manifest_is_the_root_file():
 def test_manifest_validates_and_imports():
     manifest = npe2.PluginManifest.from_file(ROOT_MANIFEST)
     manifest.validate_imports()  # every python_name resolves
+
+
+def test_version_is_written_once():
+    from importlib.metadata import version
+
+    import napari_seg_eval
+
+    assert napari_seg_eval.__version__ == version("napari-seg-eval") == "0.2.0"

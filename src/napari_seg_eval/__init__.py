@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._sample_data import make_sample_data
+from ._version import __version__
 from .core.colormap import confidence_colormap_data, map_confidence
 from .core.confidence import (
     Calibration,
@@ -32,7 +33,6 @@ from .core.threshold import label_instances, sigmoid, softmax, threshold_probabi
 if TYPE_CHECKING:
     from napari.utils import Colormap
 
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_IOU_THRESHOLDS",
@@ -43,6 +43,7 @@ __all__ = [
     "OverlapTable",
     "SemanticResult",
     "ThresholdSweep",
+    "__version__",
     "apply_temperature",
     "calibration",
     "coco_average_precision",

@@ -1,0 +1,503 @@
+"""The metric catalogue: every reported column's label, formula, definition and pooling rule.
+
+One place that says what each number is. Table headers and tooltips in the viewer, the pooled
+and image-mean columns of :func:`~napari_seg_eval.dataset_metrics` and the metric tables in
+``docs/metrics.md`` all read it. Entries are keyed by (table, column), because the same column
+name can mean different things in different tables: ``accuracy`` is TP / (TP + FP + FN) (the
+DSB "AP") in an instance table, but (TP + TN) / N in a semantic one.
+
+Where a column is a formula of other columns of the same row, ``expression`` holds it as a
+:meth:`pandas.DataFrame.eval` expression, and the tests recompute every such column from it.
+Adding a metric means one core function plus one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+#: How a value combines over many images.
+Pooling = Literal["ratio", "sum", "none"]
+
+_POOLING_TEXT = {
+    "ratio": "over images: pooled = counts summed over images, then the ratio; "
+    "image mean = the mean of the per-image values (undefined ones left out)",
+    "sum": "over images: summed",
+    "none": "",
+}
+UNDEFINED_RULE = "0/0 is undefined (NaN, shown as —) and left out of every mean"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One column of one result table.
+
+    Attributes
+    ----------
+    key
+        The column name in the result table (and in CSV files).
+    label
+        A short header, e.g. ``"AP (DSB)"``.
+    formula
+        The formula in words and symbols, e.g. ``"TP / (TP + FP + FN)"``.
+    definition
+        One line: what it is, and which peer reports the same number.
+    pooling
+        How it combines over images: ``"ratio"`` (reported pooled and as an image mean),
+        ``"sum"`` (a count) or ``"none"`` (an id or a setting).
+    expression
+        The formula as a :meth:`pandas.DataFrame.eval` expression over other columns of the same
+        row, where there is one.
+    headline
+        Reported in the summaries of many images (``*_pooled`` and ``*_image_mean``).
+    """
+
+    key: str
+    label: str
+    formula: str = ""
+    definition: str = ""
+    pooling: Pooling = "none"
+    expression: str | None = None
+    headline: bool = False
+
+    @property
+    def tooltip(self) -> str:
+        """The definition card: formula, definition, pooling and the 0/0 rule."""
+        lines = [f"{self.label}: {self.formula}" if self.formula else self.label]
+        lines += [self.definition, _POOLING_TEXT[self.pooling]]
+        if self.pooling == "ratio":
+            lines.append(UNDEFINED_RULE)
+        return "\n".join(line for line in lines if line)
+
+
+def _m(key: str, label: str, formula: str = "", definition: str = "", **kwargs) -> Metric:
+    return Metric(key, label, formula, definition, **kwargs)
+
+
+_TP = "true positives: matched pairs at this IoU threshold"
+_COUNTS = [
+    _m("tp", "TP", "", _TP, pooling="sum"),
+    _m(
+        "fp",
+        "FP",
+        "n_pred − TP",
+        "false positives: predicted objects left unmatched",
+        pooling="sum",
+    ),
+    _m("fn", "FN", "n_true − TP", "false negatives: true objects left unmatched", pooling="sum"),
+]
+_INSTANCE_RATIOS = [
+    _m(
+        "accuracy",
+        "AP (DSB)",
+        "TP / (TP + FP + FN)",
+        "the 'AP' of DSB 2018, StarDist (accuracy) and Cellpose (average_precision); not COCO AP",
+        pooling="ratio",
+        expression="tp / (tp + fp + fn)",
+    ),
+    _m(
+        "f1",
+        "F1",
+        "2 TP / (2 TP + FP + FN)",
+        "harmonic mean of precision and recall (StarDist f1)",
+        pooling="ratio",
+        expression="2 * tp / (2 * tp + fp + fn)",
+    ),
+    _m(
+        "precision", "precision", "TP / (TP + FP)", "", pooling="ratio", expression="tp / (tp + fp)"
+    ),
+    _m("recall", "recall", "TP / (TP + FN)", "", pooling="ratio", expression="tp / (tp + fn)"),
+]
+
+INSTANCE_PER_THRESHOLD = [
+    _m("threshold", "IoU threshold", "IoU ≥ t", "a pair matches when its IoU is at least t"),
+    *_INSTANCE_RATIOS,
+    *_COUNTS,
+    _m(
+        "panoptic_quality",
+        "PQ",
+        "Σ IoU / (TP + FP/2 + FN/2)",
+        "panoptic quality (Kirillov et al. 2019) = mean matched IoU × F1",
+        pooling="ratio",
+        expression="sum_matched_iou / (tp + fp / 2 + fn / 2)",
+    ),
+    _m(
+        "mean_matched_iou",
+        "mean matched IoU",
+        "Σ IoU / TP",
+        "mean IoU of the matched pairs (StarDist mean_matched_score; PQ's segmentation quality)",
+        pooling="ratio",
+        expression="sum_matched_iou / tp",
+    ),
+    _m(
+        "mean_true_iou",
+        "mean true IoU",
+        "Σ IoU / n_true",
+        "summed IoU of the matches over the true objects (StarDist mean_true_score)",
+        pooling="ratio",
+        expression="sum_matched_iou / (tp + fn)",
+    ),
+    _m("sum_matched_iou", "Σ IoU", "Σ IoU over the matched pairs", "", pooling="sum"),
+]
+
+INSTANCE_SUMMARY = [
+    _m(
+        "mean_accuracy",
+        "AP (DSB), IoU 0.50:0.95",
+        "mean over IoU thresholds of TP / (TP + FP + FN)",
+        "the DSB 2018 score (StarDist, Cellpose); not COCO AP",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m(
+        "f1_50",
+        "F1 @ 0.5",
+        "2 TP / (2 TP + FP + FN) at IoU 0.5",
+        "F1 of one-to-one matches at IoU ≥ 0.5 (NeurIPS 2022 CellSeg)",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m(
+        "panoptic_quality_50",
+        "PQ @ 0.5",
+        "Σ IoU / (TP + FP/2 + FN/2) at IoU 0.5",
+        "panoptic quality (Kirillov et al. 2019; HoVer-Net, CoNIC)",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m(
+        "aji",
+        "AJI",
+        "Σ |T ∩ P| / Σ |T ∪ P|",
+        "aggregated Jaccard index (Kumar et al. 2017): each true object with its best-IoU "
+        "prediction; unmatched objects add their area to the union (HoVer-Net's reading)",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m("accuracy_50", "AP (DSB) @ 0.5", "TP / (TP + FP + FN) at IoU 0.5", "", pooling="ratio"),
+    _m("precision_50", "precision @ 0.5", "TP / (TP + FP) at IoU 0.5", "", pooling="ratio"),
+    _m("recall_50", "recall @ 0.5", "TP / (TP + FN) at IoU 0.5", "", pooling="ratio"),
+    _m("n_true", "true objects", "", "objects in the ground truth", pooling="sum"),
+    _m("n_pred", "predicted objects", "", "objects in the prediction", pooling="sum"),
+]
+
+INSTANCE_PER_OBJECT = [
+    _m("kind", "side", "", "true: a ground-truth object; pred: a predicted one"),
+    _m("label", "label", "", "the object's id in its label image"),
+    _m("status", "status", "", "TP (matched at the review IoU), FN (true, unmatched) or FP"),
+    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
+    _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
+    _m("area", "area", "", "pixels (voxels) of the object, ignored pixels left out"),
+]
+
+_SEMANTIC_RATIOS = [
+    _m(
+        "iou",
+        "IoU",
+        "TP / (TP + FP + FN)",
+        "intersection over union (Jaccard) of the class's pixels",
+        pooling="ratio",
+        expression="tp / (tp + fp + fn)",
+    ),
+    _m(
+        "dice",
+        "Dice",
+        "2 TP / (2 TP + FP + FN)",
+        "Dice coefficient = pixel F1 = 2 IoU / (1 + IoU)",
+        pooling="ratio",
+        expression="2 * tp / (2 * tp + fp + fn)",
+    ),
+    _m(
+        "precision", "precision", "TP / (TP + FP)", "", pooling="ratio", expression="tp / (tp + fp)"
+    ),
+    _m("recall", "recall", "TP / (TP + FN)", "", pooling="ratio", expression="tp / (tp + fn)"),
+]
+_PIXEL_COUNTS = [
+    _m("tp", "TP", "", "pixels of the class in both", pooling="sum"),
+    _m("fp", "FP", "", "pixels predicted as the class, true other", pooling="sum"),
+    _m("fn", "FN", "", "pixels of the class predicted as another", pooling="sum"),
+    _m("tn", "TN", "", "pixels of another class in both", pooling="sum"),
+]
+
+SEMANTIC_PER_CLASS = [
+    _m("class", "class", "", "the class id (label 0 is a class like any other here)"),
+    *_SEMANTIC_RATIOS,
+    _m(
+        "accuracy",
+        "accuracy",
+        "(TP + TN) / N",
+        "pixels right about this class against all others (not the DSB 'AP')",
+        pooling="ratio",
+        expression="(tp + tn) / (tp + fp + fn + tn)",
+    ),
+    *_PIXEL_COUNTS,
+    _m(
+        "support",
+        "true pixels",
+        "TP + FN",
+        "pixels of the class in the ground truth",
+        pooling="sum",
+        expression="tp + fn",
+    ),
+    _m("in_means", "in means", "", "whether the class counts in the summary means"),
+]
+
+SEMANTIC_SUMMARY = [
+    _m(
+        "mean_iou",
+        "mean IoU",
+        "mean over classes of IoU",
+        "mIoU, macro average",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m(
+        "mean_dice",
+        "mean Dice",
+        "mean over classes of Dice",
+        "macro average",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m(
+        "pixel_accuracy",
+        "pixel accuracy",
+        "Σ_c TP_c / N",
+        "fraction of pixels right",
+        pooling="ratio",
+        headline=True,
+    ),
+    _m("mean_precision", "mean precision", "mean over classes of precision", "", pooling="ratio"),
+    _m("mean_recall", "mean recall", "mean over classes of recall", "", pooling="ratio"),
+    _m(
+        "frequency_weighted_iou",
+        "frequency-weighted IoU",
+        "Σ_c support_c IoU_c / Σ_c support_c",
+        "",
+        pooling="ratio",
+    ),
+    _m(
+        "n_pixels",
+        "pixels counted",
+        "",
+        "pixels left after the ignore label and region",
+        pooling="sum",
+    ),
+]
+
+SWEEP_PER_THRESHOLD = [
+    _m("threshold", "probability threshold", "p > t", "foreground where p is above t"),
+    *_SEMANTIC_RATIOS,
+    _m(
+        "f1",
+        "F1",
+        "2 TP / (2 TP + FP + FN)",
+        "pixel F1 (= Dice)",
+        pooling="ratio",
+        expression="2 * tp / (2 * tp + fp + fn)",
+    ),
+    _m(
+        "accuracy",
+        "accuracy",
+        "(TP + TN) / N",
+        "pixel accuracy",
+        pooling="ratio",
+        expression="(tp + tn) / (tp + fp + fn + tn)",
+    ),
+    _m(
+        "fpr",
+        "FPR",
+        "FP / (FP + TN)",
+        "false positive rate (ROC x axis)",
+        pooling="ratio",
+        expression="fp / (fp + tn)",
+    ),
+    *_PIXEL_COUNTS,
+]
+
+SWEEP_SUMMARY = [
+    _m("best_threshold", "best threshold", "", "the lowest threshold maximising the metric"),
+    _m("best_value", "best value", "", "the metric at the best threshold"),
+    _m("metric", "metric", "", "the metric the best threshold maximises"),
+    _m(
+        "average_precision",
+        "average precision",
+        "Σ (R_k − R_k+1) P_k",
+        "area under the precision–recall curve (scikit-learn's average_precision_score)",
+    ),
+    _m("roc_auc", "ROC AUC", "trapezoidal area under the ROC curve", ""),
+    _m("n_positive", "positive pixels", "", "", pooling="sum"),
+    _m("n_negative", "negative pixels", "", "", pooling="sum"),
+]
+
+CALIBRATION_BINS = [
+    _m("bin_lower", "from", "", "the bin's lower edge (included)"),
+    _m("bin_upper", "to", "", "the bin's upper edge (excluded, except 1)"),
+    _m("count", "pixels", "", "pixels in the bin", pooling="sum"),
+    _m("mean_probability", "mean p", "mean p in the bin", "the confidence"),
+    _m("observed_frequency", "observed", "foreground pixels / pixels", "how often it is right"),
+    _m(
+        "gap",
+        "gap",
+        "|observed − mean p|",
+        "",
+        expression="abs(observed_frequency - mean_probability)",
+    ),
+]
+
+CALIBRATION_SUMMARY = [
+    _m("ece", "ECE", "Σ_b (n_b / N) |observed_b − mean p_b|", "expected calibration error"),
+    _m("mce", "MCE", "max_b |observed_b − mean p_b|", "maximum calibration error"),
+    _m("brier", "Brier", "mean (p − y)²", "Brier score"),
+    _m("nll", "NLL", "−mean (y log p + (1 − y) log(1 − p))", "negative log-likelihood"),
+    _m("n_bins", "bins", "", "equal-width bins"),
+    _m("n_pixels", "pixels", "", "", pooling="sum"),
+]
+
+TABLES: dict[str, list[Metric]] = {
+    "instance.summary": INSTANCE_SUMMARY,
+    "instance.per_threshold": INSTANCE_PER_THRESHOLD,
+    "instance.per_object": INSTANCE_PER_OBJECT,
+    "semantic.summary": SEMANTIC_SUMMARY,
+    "semantic.per_class": SEMANTIC_PER_CLASS,
+    "sweep.per_threshold": SWEEP_PER_THRESHOLD,
+    "sweep.summary": SWEEP_SUMMARY,
+    "calibration.bins": CALIBRATION_BINS,
+    "calibration.summary": CALIBRATION_SUMMARY,
+}
+#: Tables whose columns are another table's summary values, one row per image or plane.
+_ROWS_OF = {
+    "dataset.per_image": ("instance.summary", "semantic.summary"),
+    "per_plane": ("instance.summary", "semantic.summary"),
+    "dataset.summary": ("instance.summary", "semantic.summary"),
+}
+_SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
+
+
+def metric(table: str, column: str) -> Metric | None:
+    """The catalogue entry of ``column`` in ``table``, or None if it has none.
+
+    Parameters
+    ----------
+    table
+        A key of :data:`TABLES` (e.g. ``"instance.per_threshold"``) or a table of per-image
+        rows (``"dataset.per_image"``, ``"per_plane"``, ``"dataset.summary"``).
+    column
+        The column (or summary key) name.
+
+    Returns
+    -------
+    Metric or None
+
+    Examples
+    --------
+    >>> metric("instance.per_threshold", "accuracy").label
+    'AP (DSB)'
+    >>> metric("semantic.per_class", "accuracy").formula
+    '(TP + TN) / N'
+    """
+    for name in _ROWS_OF.get(table, (table,)):
+        for entry in TABLES.get(name, ()):
+            if entry.key == column:
+                return entry
+    if table == "dataset.summary":
+        for suffix, words in _SUFFIXES.items():
+            if column.endswith(suffix):
+                base = metric(table, column.removesuffix(suffix))
+                if base is not None:
+                    return replace(base, key=column, label=f"{base.label} ({words})")
+    return None
+
+
+def label(table: str, column: str) -> str:
+    """The short header of ``column`` in ``table`` (the column name if the catalogue has none).
+
+    Examples
+    --------
+    >>> label("instance.summary", "f1_50")
+    'F1 @ 0.5'
+    """
+    entry = metric(table, column)
+    return entry.label if entry is not None else str(column)
+
+
+def tooltip(table: str, column: str) -> str:
+    """The definition card of ``column`` in ``table`` ("" if the catalogue has none).
+
+    Examples
+    --------
+    >>> tooltip("instance.per_threshold", "f1").splitlines()[0]
+    'F1: 2 TP / (2 TP + FP + FN)'
+    """
+    entry = metric(table, column)
+    return entry.tooltip if entry is not None else ""
+
+
+def column_order(table: str, columns: Iterable[str]) -> list[str]:
+    """``columns`` with the catalogue's (most-read first) order, unknown ones last as given.
+
+    Examples
+    --------
+    >>> column_order("instance.per_threshold", ["tp", "f1", "threshold", "extra"])
+    ['threshold', 'f1', 'tp', 'extra']
+    """
+    columns = list(columns)
+    known = [entry.key for name in _ROWS_OF.get(table, (table,)) for entry in TABLES[name]]
+    rank = {key: index for index, key in enumerate(known)}
+    return sorted(columns, key=lambda column: rank.get(column, len(rank)))
+
+
+def headline_keys(kind: Literal["instance", "semantic"]) -> list[str]:
+    """The summary keys reported pooled and as an image mean over many images.
+
+    Examples
+    --------
+    >>> headline_keys("semantic")
+    ['mean_iou', 'mean_dice', 'pixel_accuracy']
+    """
+    return [entry.key for entry in TABLES[f"{kind}.summary"] if entry.headline]
+
+
+def recompute(table: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every column of ``frame`` that has a formula, recomputed from the other columns.
+
+    0/0 and x/0 give NaN, as everywhere in the package. Used by the tests to check each column
+    against its definition.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"tp": [1, 0], "fp": [1, 0], "precision": [0.5, None]})
+    >>> recompute("instance.per_threshold", frame)["precision"].tolist()
+    [0.5, nan]
+    """
+    out = {}
+    numeric = frame.select_dtypes("number").astype(float)
+    for entry in TABLES[table]:
+        if entry.expression is None or entry.key not in frame:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = numeric.eval(entry.expression)
+        out[entry.key] = values.replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def markdown(table: str) -> str:
+    """The catalogue's entries of ``table`` as a Markdown table (for docs/metrics.md).
+
+    Examples
+    --------
+    >>> markdown("calibration.summary").splitlines()[0]
+    '| column | label | formula | definition | over images |'
+    """
+    rows = ["| column | label | formula | definition | over images |", "|---|---|---|---|---|"]
+    words = {"ratio": "pooled and image mean", "sum": "summed", "none": ""}
+    for entry in TABLES[table]:
+        rows.append(
+            f"| `{entry.key}` | {entry.label} | {entry.formula} | {entry.definition} "
+            f"| {words[entry.pooling]} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,120 @@
+"""The metric catalogue: every column of every table is described, and every formula holds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import napari_seg_eval as nse
+from napari_seg_eval.core import catalogue
+
+
+@pytest.fixture(scope="module")
+def results():
+    data = nse.make_sample_data()
+    truth, prob = data["ground_truth"], data["probability"]
+    mask = nse.threshold_probabilities(prob, 0.5)
+    pred = nse.label_instances(mask)
+    # A few odd rows: an object missed, one invented, so no column is trivially constant.
+    pred = pred.copy()
+    pred[:6, :6] = pred.max() + 1
+    instance = nse.instance_metrics(truth, pred)
+    classes = np.minimum(truth, 3) % 3  # three classes with background, some mistaken
+    semantic = nse.semantic_metrics(classes, np.minimum(pred, 3) % 3)
+    sweep = nse.threshold_sweep(truth, prob)
+    calib = nse.calibration(truth, prob)
+    many = nse.dataset_metrics([truth, truth], [pred, truth])
+    return {
+        "instance.summary": instance.summary.to_frame().T,
+        "instance.per_threshold": instance.per_threshold,
+        "instance.per_object": instance.per_object,
+        "semantic.summary": semantic.summary.to_frame().T,
+        "semantic.per_class": semantic.per_class,
+        "sweep.per_threshold": sweep.per_threshold,
+        "sweep.summary": sweep.summary.to_frame().T,
+        "calibration.bins": calib.bins,
+        "calibration.summary": calib.summary.to_frame().T,
+        "dataset.per_image": many.per_image,
+        "dataset.summary": many.summary.to_frame().T,
+    }
+
+
+def test_every_column_of_every_table_is_in_the_catalogue(results):
+    for table, frame in results.items():
+        missing = [c for c in frame.columns if catalogue.metric(table, c) is None]
+        # centroids, per-image ids and AJI parts are positions and parts, not metrics
+        missing = [c for c in missing if not c.startswith(("centroid_", "aji_")) and c != "image"]
+        assert missing == [], f"{table}: no catalogue entry for {missing}"
+
+
+def test_every_formula_column_equals_its_definition(results):
+    checked = 0
+    for table in catalogue.TABLES:
+        frame = results[table]
+        for column, expected in catalogue.recompute(table, frame).items():
+            np.testing.assert_allclose(
+                frame[column].to_numpy(float),
+                expected.to_numpy(float),
+                rtol=1e-12,
+                err_msg=f"{table}.{column}",
+            )
+            checked += 1
+    assert checked >= 20
+
+
+def test_summary_values_follow_their_tables(results):
+    per_threshold = results["instance.per_threshold"]
+    summary = results["instance.summary"].iloc[0]
+    at_half = per_threshold.set_index("threshold").loc[0.5]
+    assert summary["mean_accuracy"] == pytest.approx(per_threshold["accuracy"].mean())
+    for key in ("f1", "accuracy", "precision", "recall", "panoptic_quality"):
+        assert summary[f"{key}_50"] == pytest.approx(at_half[key])
+
+
+def test_same_column_name_means_different_things_in_different_tables():
+    instance = catalogue.metric("instance.per_threshold", "accuracy")
+    semantic = catalogue.metric("semantic.per_class", "accuracy")
+    assert instance.formula == "TP / (TP + FP + FN)"
+    assert semantic.formula == "(TP + TN) / N"
+    assert "AP" in instance.label and "AP" not in semantic.label
+
+
+def test_labels_tooltips_and_order():
+    assert catalogue.label("instance.summary", "f1_50") == "F1 @ 0.5"
+    assert catalogue.label("instance.summary", "not_a_metric") == "not_a_metric"
+    assert catalogue.tooltip("instance.summary", "not_a_metric") == ""
+    card = catalogue.tooltip("instance.per_threshold", "accuracy")
+    assert "TP / (TP + FP + FN)" in card and "pooled" in card and "NaN" in card
+    assert catalogue.label("dataset.summary", "f1_50_pooled") == "F1 @ 0.5 (pooled)"
+    assert catalogue.label("dataset.summary", "aji_image_mean") == "AJI (image mean)"
+    order = catalogue.column_order("instance.summary", ["n_true", "aji", "mean_accuracy", "x"])
+    assert order == ["mean_accuracy", "aji", "n_true", "x"]
+
+
+def test_headline_keys_are_the_dataset_summary_columns():
+    data = nse.make_sample_data()
+    truth = data["ground_truth"]
+    many = nse.dataset_metrics([truth, truth], [truth, truth])
+    for key in catalogue.headline_keys("instance"):
+        assert f"{key}_pooled" in many.summary and f"{key}_image_mean" in many.summary
+    many = nse.dataset_metrics([truth > 0], [truth > 0], kind="semantic")
+    for key in catalogue.headline_keys("semantic"):
+        assert f"{key}_pooled" in many.summary and f"{key}_image_mean" in many.summary
+
+
+def test_recompute_gives_nan_for_zero_over_zero():
+    frame = pd.DataFrame({"tp": [0, 2], "fp": [0, 2], "fn": [0, 0], "precision": [np.nan, 0.5]})
+    values = catalogue.recompute("instance.per_threshold", frame)["precision"]
+    assert np.isnan(values[0]) and values[1] == 0.5
+
+
+def test_docs_metric_tables_are_current():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "docs" / "make_metric_tables.py"
+    spec = importlib.util.spec_from_file_location("make_metric_tables", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = module.PAGE.read_text()
+    assert module.BLOCK.search(page) is not None
+    assert module.render(page) == page, "run python docs/make_metric_tables.py"
