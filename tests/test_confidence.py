@@ -1,9 +1,14 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
 
+import napari_seg_eval as nse
 from napari_seg_eval import (
+    CalibrationResult,
+    CocoAPResult,
+    ThresholdSweepResult,
     apply_temperature,
     calibration,
     coco_average_precision,
@@ -13,6 +18,7 @@ from napari_seg_eval import (
     threshold_probabilities,
     threshold_sweep,
 )
+from napari_seg_eval.core import confidence
 
 # 6 pixels: probabilities and truth
 PROB = np.array([[0.1, 0.4, 0.35, 0.8, 0.5, 0.9]])
@@ -25,7 +31,7 @@ def at(sweep, threshold):
 
 
 def test_sweep_counts_by_hand():
-    sweep = threshold_sweep(PROB, TRUE, steps=20)  # thresholds 0, 0.05, ..., 1
+    sweep = threshold_sweep(TRUE, PROB, steps=20)  # thresholds 0, 0.05, ..., 1
     # t = 0.3: foreground 0.4, 0.35, 0.8, 0.5, 0.9 -> TP 3 (0.35, 0.8, 0.9), FP 2, FN 0, TN 1
     assert at(sweep, 0.3)[["tp", "fp", "fn", "tn"]].tolist() == [3, 2, 0, 1]
     # t = 0.5 (strict): 0.5 is background -> TP 2, FP 0, FN 1, TN 3
@@ -37,7 +43,7 @@ def test_sweep_counts_by_hand():
 
 
 def test_sweep_best_threshold_by_hand():
-    sweep = threshold_sweep(PROB, TRUE, steps=20, metric="iou")
+    sweep = threshold_sweep(TRUE, PROB, steps=20, metric="iou")
     ious = sweep.per_threshold["iou"].to_numpy()
     # t in [0.3, 0.35): TP 3, FP 2, FN 0: 3/5. t in [0.4, 0.5): TP 2, FP 1, FN 1: 2/4.
     # t in [0.5, 0.8): TP 2, FP 0, FN 1: 2/3, the best; the lowest such threshold is reported
@@ -52,7 +58,7 @@ def test_sweep_agrees_with_thresholding_on_the_grid(dtype):
     rng = np.random.default_rng(0)
     prob = np.round(rng.random((30, 40)), 2).astype(dtype)  # many values exactly on the grid
     true = rng.random((30, 40)) > 0.5
-    sweep = threshold_sweep(prob, true, steps=100)
+    sweep = threshold_sweep(true, prob, steps=100)
     for threshold in (0.0, 0.07, 0.3, 0.5, 0.7, 0.99, 1.0):
         mask = threshold_probabilities(prob, threshold).astype(bool)
         row = at(sweep, threshold)
@@ -63,7 +69,7 @@ def test_sweep_agrees_with_thresholding_on_the_grid(dtype):
 def test_average_precision_and_auc_by_hand():
     prob = np.array([[0.9, 0.8, 0.7, 0.6]])
     true = np.array([[1, 0, 1, 0]])
-    sweep = threshold_sweep(prob, true, steps=10)
+    sweep = threshold_sweep(true, prob, steps=10)
     # ranked: +, -, +, -: AP = 0.5 * 1 + 0.5 * 2/3; AUC = 0.75
     assert sweep.summary["average_precision"] == pytest.approx(0.5 + 1 / 3)
     assert sweep.summary["roc_auc"] == pytest.approx(0.75)
@@ -71,23 +77,23 @@ def test_average_precision_and_auc_by_hand():
 
 def test_sweep_edge_cases():
     prob = np.array([[0.2, 0.6, 0.6]])
-    all_positive = threshold_sweep(prob, np.ones((1, 3), int), steps=10)
+    all_positive = threshold_sweep(np.ones((1, 3), int), prob, steps=10)
     assert math.isnan(all_positive.summary["roc_auc"])
     assert all_positive.summary["average_precision"] == pytest.approx(1.0)
-    all_negative = threshold_sweep(prob, np.zeros((1, 3), int), steps=10)
+    all_negative = threshold_sweep(np.zeros((1, 3), int), prob, steps=10)
     assert math.isnan(all_negative.summary["average_precision"])
     assert all_negative.per_threshold["recall"].isna().all()
-    constant = threshold_sweep(np.full((2, 2), 0.5), np.array([[1, 0], [1, 0]]), steps=10)
+    constant = threshold_sweep(np.array([[1, 0], [1, 0]]), np.full((2, 2), 0.5), steps=10)
     assert constant.summary["roc_auc"] == pytest.approx(0.5)
     assert constant.summary["average_precision"] == pytest.approx(0.5)
     with pytest.raises(ValueError, match="logits"):
-        threshold_sweep(prob * 3, prob > 0.5)
+        threshold_sweep(prob > 0.5, prob * 3)
 
 
 def test_sweep_one_class_of_a_multiclass_map():
     prob = np.stack([np.array([[0.9, 0.1]]), np.array([[0.1, 0.9]])], axis=-1)
     true = np.array([[1, 2]])
-    sweep = threshold_sweep(prob, true, class_id=2, channel_axis=-1, steps=10)
+    sweep = threshold_sweep(true, prob, class_id=2, channel_axis=-1, steps=10)
     assert at(sweep, 0.5)[["tp", "fp", "fn", "tn"]].tolist() == [1, 0, 0, 1]
 
 
@@ -95,7 +101,7 @@ def test_perfect_calibration_has_zero_ece():
     # in each bin the observed frequency equals the (single) probability value
     prob = np.repeat([0.0, 0.25, 0.5, 0.75, 1.0], 4)
     true = np.array([0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1])
-    result = calibration(prob, true, n_bins=4)
+    result = calibration(true, prob, n_bins=4)
     assert result.summary["ece"] == pytest.approx(0.0)
     assert result.summary["mce"] == pytest.approx(0.0)
 
@@ -104,7 +110,7 @@ def test_miscalibration_by_hand():
     # 10 pixels all at 0.9, of which 6 are positive: ECE = MCE = |0.6 - 0.9| = 0.3
     prob = np.full((2, 5), 0.9)
     true = np.array([[1, 1, 1, 1, 1], [1, 0, 0, 0, 0]])
-    result = calibration(prob, true)
+    result = calibration(true, prob)
     assert result.summary["ece"] == pytest.approx(0.3)
     assert result.summary["mce"] == pytest.approx(0.3)
     assert result.summary["brier"] == pytest.approx((6 * 0.01 + 4 * 0.81) / 10)
@@ -119,9 +125,9 @@ def test_temperature_scaling_recovers_a_known_temperature():
     logits = rng.normal(0, 2, 200_000)
     truth = rng.random(logits.size) < 1 / (1 + np.exp(-logits))  # calibrated at T = 1
     over_confident = 1 / (1 + np.exp(-3 * logits))  # as if divided by T = 1/3
-    temperature = fit_temperature(over_confident, truth)
+    temperature = fit_temperature(truth, over_confident)
     assert temperature == pytest.approx(3.0, rel=0.05)
-    result = calibration(over_confident, truth, fit_temperature=True)
+    result = calibration(truth, over_confident, method="temperature")
     assert result.summary["ece_calibrated"] < result.summary["ece"] / 3
     calibrated = apply_temperature(over_confident, temperature)
     assert (
@@ -133,10 +139,8 @@ def test_object_scores():
     labels = np.array([[1, 1, 0, 2]])
     prob = np.array([[0.2, 0.6, 0.0, 0.9]])
     assert object_scores(labels, prob)["score"].tolist() == pytest.approx([0.4, 0.9])
-    assert object_scores(labels, prob, statistic="max")["score"].tolist() == pytest.approx(
-        [0.6, 0.9]
-    )
-    assert object_scores(labels, prob, statistic="median")["score"].tolist() == pytest.approx(
+    assert object_scores(labels, prob, reduce="max")["score"].tolist() == pytest.approx([0.6, 0.9])
+    assert object_scores(labels, prob, reduce="median")["score"].tolist() == pytest.approx(
         [0.4, 0.9]
     )
 
@@ -153,14 +157,14 @@ def test_coco_ap_hand_ranked():
     true = segments((0, 10), (20, 30))
     pred = segments((0, 10), (12, 15), (20, 30))
     scores = {1: 0.8, 2: 0.3, 3: 0.5}  # d1 matches t1; d2 false; d3 matches t2
-    result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.5}, thresholds=[0.5])
+    result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.5}, iou_thresholds=[0.5])
     # order d1 (TP), d2 (FP), d3 (TP): recall .5 @ precision 1, recall 1 @ precision 2/3
     # interpolated: recall points 0..0.5 (51) -> 1, 0.51..1 (50) -> 2/3
     eps = np.spacing(1)
     expected = (51 * (1 / (1 + eps)) + 50 * (2 / (3 + eps))) / 101
     assert result.per_threshold["ap"].iloc[0] == pytest.approx(expected, abs=1e-12)
     ranked_false_first = coco_average_precision(
-        true, pred, {1: 0.5, 2: 0.9, 3: 0.4}, thresholds=[0.5]
+        true, pred, {1: 0.5, 2: 0.9, 3: 0.4}, iou_thresholds=[0.5]
     )
     # order d2 (FP), d1 (TP), d3 (TP): precisions 0, 1/2, 2/3 -> envelope 2/3 everywhere
     assert ranked_false_first.per_threshold["ap"].iloc[0] == pytest.approx(2 / 3, abs=1e-9)
@@ -179,7 +183,7 @@ def test_coco_greedy_takes_highest_iou_unmatched():
     true = segments((0, 6), (6, 10))
     pred = segments((0, 8), (6, 10))
     scores = {1: 0.9, 2: 0.8}
-    result = coco_average_precision(true, pred, scores, thresholds=[0.3])
+    result = coco_average_precision(true, pred, scores, iou_thresholds=[0.3])
     assert result.per_threshold["tp"].iloc[0] == 2
 
 
@@ -191,11 +195,276 @@ def test_instance_sweep_marks_the_best_threshold():
     prob[true == 1] = 0.7
     prob[true == 2] = 0.3
     prob[7:9, 15:18] = 0.5  # a false object below 0.5
-    table = instance_threshold_sweep(prob, true, thresholds=[0.2, 0.4, 0.6])
+    table = instance_threshold_sweep(true, prob, thresholds=[0.2, 0.4, 0.6])
     # 0.2: both true objects and the false one; 0.4: object 1 and the false one; 0.6: object 1
     assert table["n_pred"].tolist() == [3, 2, 1]
     assert table["f1_50"].tolist() == pytest.approx([4 / 5, 2 / 4, 2 / 3])
     assert table.loc[table["best"], "threshold"].tolist() == [0.2]
+
+
+# ---- 0.2: truth first, renamed keywords, result classes ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "function", [threshold_sweep, instance_threshold_sweep, calibration, fit_temperature]
+)
+def test_old_argument_order_is_refused(function):
+    with pytest.raises(TypeError, match=r"ground truth comes first since version 0\.2"):
+        function(PROB, TRUE)  # the 0.1 order (prob, true)
+
+
+def test_calibration_method_replaces_fit_temperature():
+    prob = np.array([0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.2, 0.8])
+    true = np.array([1, 1, 1, 0, 0, 1, 0, 0])
+    with pytest.warns(DeprecationWarning, match=r"fit_temperature= is replaced by method="):
+        old = calibration(true, prob, fit_temperature=True)
+    new = calibration(true, prob, method="temperature")
+    assert old.summary["temperature"] == new.summary["temperature"]
+    assert old.summary["ece_calibrated"] == new.summary["ece_calibrated"]
+    with pytest.warns(DeprecationWarning):
+        off = calibration(true, prob, fit_temperature=False)
+    assert "temperature" not in off.summary and "temperature" not in calibration(true, prob).summary
+    with pytest.raises(TypeError, match="give only method="):
+        calibration(true, prob, method="temperature", fit_temperature=True)
+
+
+def test_calibration_unknown_method_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"method must be one of None, 'temperature'; got 'platt'"):
+        calibration(TRUE, PROB, method="platt")
+
+
+def test_object_scores_statistic_is_renamed_reduce():
+    labels = np.array([[1, 1, 0, 2]])
+    prob = np.array([[0.2, 0.6, 0.0, 0.9]])
+    with pytest.warns(DeprecationWarning, match="statistic= is renamed reduce="):
+        old = object_scores(labels, prob, statistic="max")
+    assert old["score"].tolist() == [0.6, 0.9]
+    with pytest.raises(ValueError, match=r"reduce must be one of 'mean', 'max', 'median'"):
+        object_scores(labels, prob, reduce="sum")
+
+
+def test_coco_thresholds_is_renamed_iou_thresholds():
+    true = segments((0, 10), (20, 30))
+    pred = segments((0, 10), (20, 24))  # IoU 1 and 0.4
+    with pytest.warns(DeprecationWarning, match="thresholds= is renamed iou_thresholds="):
+        old = coco_average_precision(true, pred, {1: 0.9, 2: 0.8}, thresholds=[0.3, 0.5])
+    assert old.per_threshold["tp"].tolist() == [2, 1]
+    assert old.per_threshold["threshold"].tolist() == [0.3, 0.5]
+
+
+def test_instance_sweep_keeps_probability_thresholds_without_warning():
+    true = np.array([[1, 1, 0, 2, 2]])
+    prob = np.array([[0.9, 0.8, 0.1, 0.4, 0.4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = instance_threshold_sweep(true, prob, thresholds=[0.3, 0.5])
+    # 0.3: two objects, both found (F1 1); 0.5: only object 1 (F1 = 2 / (2 + 0 + 1))
+    assert table["n_pred"].tolist() == [2, 1]
+    assert table["f1_50"].tolist() == pytest.approx([1.0, 2 / 3])
+
+
+def test_result_classes_end_in_result_and_old_names_are_aliases():
+    assert nse.ThresholdSweep is ThresholdSweepResult is confidence.ThresholdSweep
+    assert nse.Calibration is CalibrationResult
+    assert nse.CocoAP is CocoAPResult
+    for name in ("ThresholdSweepResult", "CalibrationResult", "CocoAPResult"):
+        assert name in nse.__all__
+
+
+def test_results_compare_without_raising():
+    sweeps = threshold_sweep(TRUE, PROB, steps=10), threshold_sweep(TRUE, PROB, steps=10)
+    calibrations = calibration(TRUE, PROB), calibration(TRUE, PROB)
+    true = segments((0, 10))
+    cocos = (coco_average_precision(true, true, {1: 0.5}),) * 2
+    for first, second in (sweeps, calibrations):
+        assert (first == second) is False  # compared by identity: equal tables, two objects
+    assert cocos[0] == cocos[1]
+    assert "ThresholdSweepResult" in repr(sweeps[0])
+
+
+# ---- every argument is checked before the first pass over the data ------------------------
+
+
+@pytest.fixture
+def no_pass(monkeypatch):
+    """Fail the test if a function starts reading the data."""
+
+    def reading(*args, **kwargs):
+        raise AssertionError("the data was read before the arguments were checked")
+
+    for name in ("_blocks", "object_measurements", "threshold_probabilities", "overlap_table"):
+        monkeypatch.setattr(confidence, name, reading)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: threshold_sweep(TRUE, PROB, metric="jaccard"), ValueError, "metric must be"),
+        (lambda: threshold_sweep(TRUE, PROB, steps=0), ValueError, "steps must be an integer"),
+        (lambda: threshold_sweep(TRUE, PROB, steps=10.5), TypeError, "steps must be an integer"),
+        (lambda: threshold_sweep(TRUE, PROB, class_id=1.5), TypeError, "class_id must be"),
+        (lambda: threshold_sweep(TRUE, PROB, class_id=-1), ValueError, "class_id must be >= 0"),
+        (lambda: calibration(TRUE, PROB, n_bins=0), ValueError, "n_bins must be an integer >= 1"),
+        (lambda: calibration(TRUE, PROB, n_bins=2.5), TypeError, "n_bins must be an integer"),
+        (lambda: calibration(TRUE, PROB, n_bins=True), TypeError, "n_bins must be an integer"),
+        (lambda: calibration(TRUE, PROB, method=True), ValueError, "method must be one of"),
+        (lambda: fit_temperature(TRUE, PROB, channel_axis=2), ValueError, "does not fit"),
+        (lambda: object_scores(TRUE, PROB, reduce="min"), ValueError, "reduce must be one of"),
+        (
+            lambda: instance_threshold_sweep(TRUE, PROB, metric="f1"),
+            ValueError,
+            "metric must be one of 'f1_50', 'mean_accuracy'",
+        ),
+        (
+            lambda: instance_threshold_sweep(TRUE, PROB, thresholds=[0.5, 1.5]),
+            ValueError,
+            r"in \[0, 1\]",
+        ),
+        (
+            lambda: coco_average_precision(TRUE, TRUE, {}, iou_thresholds=[0.5, 0]),
+            ValueError,
+            r"in \(0, 1\]",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_pass(no_pass, call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_bad_metric_is_reported_before_bad_data():
+    logits = np.array([[-3.0, 0.5, 4.0]])  # out of range: found only by reading the data
+    with pytest.raises(ValueError, match="metric must be one of"):
+        threshold_sweep(np.array([[0, 1, 1]]), logits, metric="jaccard")
+    with pytest.raises(ValueError, match="method must be one of"):
+        calibration(np.array([[0, 1, 1]]), logits, method="platt")
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        object_scores(np.array([[0, 1, 1]]), logits, reduce="mode")
+
+
+# ---- defect 5: the curves end with every pixel predicted -----------------------------------
+
+
+def test_average_precision_with_probabilities_exactly_zero():
+    prob = np.array([0.0, 0.0, 0.8, 0.3])
+    true = np.array([1, 0, 1, 0])
+    sweep = threshold_sweep(true, prob, steps=10)
+    # Ranked by score: 0.8 (+) -> recall 1/2 at precision 1; 0.3 (-) -> recall 1/2, precision
+    # 1/2; the two zeros (+, -) -> recall 1 at precision 2/4. AP = 1/2 * 1 + 1/2 * 2/4 = 3/4.
+    assert sweep.summary["average_precision"] == pytest.approx(0.75)
+    # AUC = P(score of a positive > score of a negative), ties count 1/2: the pairs
+    # (0.8, 0.3) 1, (0.8, 0) 1, (0, 0.3) 0, (0, 0) 1/2 -> 2.5 / 4.
+    assert sweep.summary["roc_auc"] == pytest.approx(0.625)
+    assert sweep.roc_curve.iloc[0].tolist() == [0.0, 0.0]
+    assert sweep.roc_curve.iloc[-1].tolist() == [1.0, 1.0]
+    assert sweep.pr_curve.iloc[-1].tolist() == [1.0, 0.5]  # recall 1, precision 2 / 4
+
+
+def test_average_precision_end_point_adds_nothing_without_zeros():
+    # every pixel is above t = 0 already: the end point repeats recall 1 and adds no area
+    sweep = threshold_sweep(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.7, 0.6]), steps=10)
+    assert sweep.summary["average_precision"] == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_average_precision_and_auc_match_scikit_learn_on_the_grid(seed):
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(seed)
+    prob = np.round(rng.random(500) ** 3, 2)  # on the grid, with many exact zeros
+    true = rng.random(500) < 0.2 + 0.6 * prob  # some of the zeros are positive
+    sweep = threshold_sweep(true, prob, steps=100)
+    assert sweep.summary["average_precision"] == pytest.approx(
+        metrics.average_precision_score(true, prob), abs=1e-12
+    )
+    assert sweep.summary["roc_auc"] == pytest.approx(metrics.roc_auc_score(true, prob), abs=1e-12)
+
+
+# ---- defect 6: the median object score in float64 ------------------------------------------
+
+
+def test_median_score_is_not_rounded_to_float32():
+    low = np.float32(0.5)
+    high = np.nextafter(low, np.float32(1))  # 0.5 + 2**-24, the next float32
+    labels = np.array([[1, 1, 2]])
+    prob = np.array([[low, high, 0.25]], np.float32)
+    scores = object_scores(labels, prob, reduce="median")
+    # the median of two is their mean: 0.5 + 2**-25, which float32 would round to 0.5
+    assert scores["score"].tolist() == [0.5 + 2**-25, 0.25]
+    assert scores["score"].dtype == np.float64
+
+
+def test_median_score_of_odd_and_even_counts_and_sparse_ids():
+    labels = np.array([[7, 7, 7, 0, 300, 300, 300, 300]])
+    prob = np.array([[0.9, 0.1, 0.5, 1.0, 0.4, 0.2, 0.8, 0.6]])
+    scores = object_scores(labels, prob, reduce="median")
+    assert scores["label"].tolist() == [7, 300]
+    assert scores["score"].tolist() == pytest.approx([0.5, (0.4 + 0.6) / 2])
+    empty = object_scores(np.zeros((2, 2), int), np.zeros((2, 2)), reduce="median")
+    assert len(empty) == 0
+
+
+# ---- defect 7: clear errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduce", ["mean", "max", "median"])
+def test_object_scores_refuse_nan_and_out_of_range_probabilities(reduce):
+    labels = np.array([[1, 1, 0, 2]])
+    with pytest.raises(ValueError, match="contain NaN"):
+        object_scores(labels, np.array([[0.2, np.nan, 0.0, 0.9]]), reduce=reduce)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        object_scores(labels, np.array([[0.2, 1.5, 0.0, 0.9]]), reduce=reduce)
+    with pytest.raises(ValueError, match="shape mismatch"):
+        object_scores(labels, np.zeros((1, 3)), reduce=reduce)
+
+
+def test_coco_refuses_an_empty_iou_threshold_list():
+    true = segments((0, 10))
+    with pytest.raises(ValueError, match="iou_thresholds is empty"):
+        coco_average_precision(true, true, {1: 0.5}, iou_thresholds=[])
+
+
+def test_coco_refuses_missing_scores():
+    true = segments((0, 10))
+    with pytest.raises(ValueError, match="finite"):
+        coco_average_precision(true, true, {1: float("nan")})
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        threshold_sweep,
+        calibration,
+        fit_temperature,
+    ],
+)
+@pytest.mark.parametrize("class_id", [0, 3, None])
+def test_class_id_with_channel_axis_must_name_a_channel(function, class_id):
+    # two channels: class 1 in channel 0, class 2 in channel 1
+    prob = np.stack([np.array([[0.9, 0.1]]), np.array([[0.1, 0.9]])], axis=-1)
+    with pytest.raises(ValueError, match=r"class_id must be in 1\.\.2 \(channel k holds"):
+        function(np.array([[1, 2]]), prob, class_id=class_id, channel_axis=-1)
+
+
+def test_channel_k_holds_class_k_plus_one():
+    prob = np.stack([np.array([[0.9, 0.1, 0.2]]), np.array([[0.1, 0.9, 0.2]])], axis=0)
+    true = np.array([[1, 2, 0]])
+    first = threshold_sweep(true, prob, class_id=1, channel_axis=0, steps=10)
+    second = threshold_sweep(true, prob, class_id=2, channel_axis=0, steps=10)
+    # class 1: only pixel 0 is positive and above 0.5; class 2: only pixel 1
+    assert at(first, 0.5)[["tp", "fp", "fn", "tn"]].tolist() == [1, 0, 0, 2]
+    assert at(second, 0.5)[["tp", "fp", "fn", "tn"]].tolist() == [1, 0, 0, 2]
+    assert first.summary["n_positive"] == second.summary["n_positive"] == 1
+
+
+def test_calibration_of_one_class_of_a_multiclass_map():
+    prob = np.stack([np.full((2, 5), 0.1), np.full((2, 5), 0.9)], axis=0)
+    true = np.array([[2, 2, 2, 2, 2], [2, 0, 0, 0, 0]])
+    # class 2 (channel 1) says 0.9 where 6 of 10 pixels are class 2: ECE 0.3
+    result = calibration(true, prob, class_id=2, channel_axis=0)
+    assert result.summary["ece"] == pytest.approx(0.3)
+    assert fit_temperature(true, prob, class_id=2, channel_axis=0) == fit_temperature(
+        true == 2, prob[1]
+    )
 
 
 pycocotools = pytest.importorskip("pycocotools")
@@ -274,7 +543,7 @@ def test_coco_ap_identical_to_pycocotools(seed):
     ids = np.unique(pred[pred > 0])
     scores = dict(zip(ids.tolist(), np.round(rng.random(ids.size), 1).tolist(), strict=True))
     thresholds = [0.1, 0.3, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
-    ours = coco_average_precision(true, pred, scores, thresholds=thresholds)
+    ours = coco_average_precision(true, pred, scores, iou_thresholds=thresholds)
     np.testing.assert_allclose(
         ours.per_threshold["ap"], coco_reference(true, pred, scores, thresholds), atol=1e-12
     )

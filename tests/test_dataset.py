@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
@@ -44,7 +45,7 @@ def test_pooled_differs_from_mean_when_sizes_differ():
     a[0, 0] = 1
     b = np.zeros((4, 4), int)
     b[0, 0], b[2, 2], b[3, 0] = 1, 2, 3
-    result = dataset_metrics([a, b], [a, np.zeros_like(b)], thresholds=[0.5])
+    result = dataset_metrics([a, b], [a, np.zeros_like(b)], iou_thresholds=[0.5])
     assert result.summary["f1_50_pooled"] == pytest.approx(2 * 1 / (2 * 1 + 0 + 3))
     assert result.summary["f1_50_image_mean"] == pytest.approx((1 + 0) / 2)
 
@@ -91,3 +92,96 @@ def test_bad_dataset_input():
         dataset_metrics([t], [p], kind="panoptic")
     with pytest.raises(ValueError, match="empty"):
         dataset_metrics([], [])
+
+
+def _two_objects():
+    # true 1 (3 px) vs pred 5 (2 px inside it): IoU 2/3. true 2 matched exactly: IoU 1.
+    true = np.array([[1, 1, 1, 0, 2, 2]])
+    pred = np.array([[5, 5, 0, 0, 6, 6]])
+    return true, pred
+
+
+def test_repeated_iou_threshold_gives_repeated_rows_not_double_counts():
+    true, pred = _two_objects()
+    result = dataset_metrics([true, true], [pred, pred], iou_thresholds=[0.5, 0.5, 0.9])
+    # per image at 0.5: tp 2, fp 0, fn 0, summed IoU 5/3; at 0.9: tp 1, fp 1, fn 1, IoU 1
+    assert result.pooled["threshold"].tolist() == [0.5, 0.5, 0.9]
+    assert result.pooled["tp"].tolist() == [4, 4, 2]
+    assert result.pooled["fn"].tolist() == [0, 0, 2]
+    assert result.pooled["mean_true_iou"].tolist() == pytest.approx([5 / 6, 5 / 6, 1 / 2])
+    assert result.pooled["accuracy"].tolist() == pytest.approx([1, 1, 2 / 6])
+    assert result.image_mean["threshold"].tolist() == [0.5, 0.5, 0.9]
+    assert result.image_mean["accuracy"].tolist() == pytest.approx([1, 1, 1 / 3])
+    single = instance_metrics(true, pred, iou_thresholds=[0.5, 0.5, 0.9]).per_threshold
+    assert single["threshold"].tolist() == result.pooled["threshold"].tolist()
+    assert result.summary["mean_accuracy_pooled"] == pytest.approx((1 + 1 + 1 / 3) / 3)
+
+
+def test_old_thresholds_keyword_warns_and_gives_the_same_result():
+    true, pred = _two_objects()
+    new = dataset_metrics([true], [pred], iou_thresholds=[0.5, 0.9])
+    with pytest.warns(DeprecationWarning, match="iou_thresholds"):
+        old = dataset_metrics([true], [pred], thresholds=[0.5, 0.9])
+    pd.testing.assert_frame_equal(old.pooled, new.pooled)
+    pd.testing.assert_frame_equal(old.per_image, new.per_image)
+    with pytest.raises(TypeError, match="both"):
+        dataset_metrics([true], [pred], thresholds=[0.5], iou_thresholds=[0.5])
+
+
+def _no_pass(*args, **kwargs):
+    raise AssertionError("an image was read before the settings were checked")
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "words"),
+    [
+        ({"ignore_label": 1.5}, TypeError, "ignore_label"),
+        ({"ignore_label": True}, TypeError, "ignore_label"),
+        ({"iou_thresholds": [0.5, 1.5]}, ValueError, "iou_thresholds"),
+        ({"iou_thresholds": []}, ValueError, "empty"),
+        ({"kind": "semantic", "classes": [1.5]}, TypeError, "classes"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_image_is_read(monkeypatch, options, error, words):
+    from napari_seg_eval.core import dataset
+
+    monkeypatch.setattr(dataset, "overlap_table", _no_pass)
+    true, pred = _two_objects()
+    with pytest.raises(error, match=words):
+        dataset.dataset_metrics([true], [pred], **options)
+
+
+def test_semantic_dataset_with_every_pixel_ignored_is_an_error():
+    ignored = np.full((2, 2), 9)
+    with pytest.raises(ValueError, match="no pixel is left"):
+        dataset_metrics([ignored, ignored], [ignored, ignored], kind="semantic", ignore_label=9)
+
+
+def test_semantic_image_with_every_pixel_ignored_is_nan_and_left_out():
+    ignored = np.full((2, 2), 9)
+    true = np.array([[0, 1], [1, 1]])
+    pred = np.array([[0, 1], [0, 1]])  # class 0: IoU 1/2, class 1: IoU 2/3
+    with pytest.warns(RuntimeWarning, match=r"images \[0\]"):
+        result = dataset_metrics([ignored, true], [pred, pred], kind="semantic", ignore_label=9)
+    assert math.isnan(result.per_image["mean_iou"].iat[0])
+    assert result.summary["mean_iou_pooled"] == pytest.approx((1 / 2 + 2 / 3) / 2)
+    assert result.summary["mean_iou_image_mean"] == pytest.approx((1 / 2 + 2 / 3) / 2)
+
+
+def test_semantic_images_of_signed_and_uint64_dtypes_pool_exactly():
+    edge = 2**53  # 2**53 and 2**53 + 1 are one float64
+    a = np.array([edge, edge], np.int64)
+    b = np.array([edge + 1, edge + 1], np.uint64)
+    result = dataset_metrics([a, b], [a, b], kind="semantic")
+    assert result.pooled["class"].tolist() == [edge, edge + 1]
+    assert result.pooled["tp"].tolist() == [2, 2]
+    assert result.summary["pixel_accuracy_pooled"] == 1.0
+
+
+def test_results_compare_by_identity_without_raising():
+    true, pred = _two_objects()
+    a = dataset_metrics([true], [pred])
+    b = dataset_metrics([true], [pred])
+    assert a == a
+    assert a != b
+    assert b not in [a]

@@ -1,4 +1,5 @@
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -7,6 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from napari_seg_eval import DEFAULT_IOU_THRESHOLDS, instance_metrics
+from napari_seg_eval.core import instance as instance_module
+from napari_seg_eval.core.instance import ObjectPairs, instance_metrics_from_table
+from napari_seg_eval.core.overlap import overlap_table
 from reference import best_matching, n_objects
 
 
@@ -57,7 +61,7 @@ def test_iou_exactly_at_threshold_matches(size, kept, threshold):
     pred = segment(kept, 0, kept)  # IoU = kept / size exactly
     arange_thresholds = np.arange(0.5, 1.0, 0.05)  # 0.55 is 0.5500000000000002 here
     for thresholds in (DEFAULT_IOU_THRESHOLDS, arange_thresholds):
-        result = instance_metrics(true, pred, thresholds=thresholds)
+        result = instance_metrics(true, pred, iou_thresholds=thresholds)
         tp = result.per_threshold.set_index(np.round(result.per_threshold["threshold"], 2))["tp"]
         assert tp[threshold] == 1
         assert (tp[tp.index > threshold] == 0).all()
@@ -79,7 +83,7 @@ def test_below_half_the_solver_maximises_matches():
     # one match; the optimum at t=0.25 is A-Y + B-X (two matches, summed IoU 0.65).
     true = segment(10, 0, 10, 1) + segment(10, 10, 20, 2)
     pred = segment(10, 4, 14, 1) + segment(4, 0, 4, 2)
-    result = instance_metrics(true, pred, thresholds=[0.25, 0.3, 0.45])
+    result = instance_metrics(true, pred, iou_thresholds=[0.25, 0.3, 0.45])
     assert row(result, 0.25).tp == 2
     assert row(result, 0.25).sum_matched_iou == pytest.approx(0.4 + 0.25)
     # at 0.3 only A-X and A-Y qualify: one match, the larger IoU
@@ -185,10 +189,50 @@ def test_ignore_label_is_not_an_object():
     assert (r.tp, r.fp, r.fn) == (1, 0, 0)
 
 
-@pytest.mark.parametrize("thresholds", [[], [0.0], [1.5], [-0.1]])
+BAD_THRESHOLDS = [[], [0.0], [1.5], [-0.1], [0.5, math.nan], [math.inf], [[0.5, 0.6]], ["a"]]
+
+
+@pytest.mark.parametrize("thresholds", BAD_THRESHOLDS)
 def test_bad_thresholds(thresholds):
     with pytest.raises(ValueError, match="threshold"):
-        instance_metrics(segment(2, 0, 2), segment(2, 0, 2), thresholds=thresholds)
+        instance_metrics(segment(2, 0, 2), segment(2, 0, 2), iou_thresholds=thresholds)
+
+
+@pytest.mark.parametrize("thresholds", BAD_THRESHOLDS)
+def test_bad_thresholds_raise_before_the_overlap_pass(thresholds, monkeypatch):
+    def no_pass(*args, **kwargs):
+        raise AssertionError("the overlap pass ran before the thresholds were checked")
+
+    monkeypatch.setattr(instance_module, "overlap_table", no_pass)
+    with pytest.raises(ValueError, match="iou_thresholds"):
+        instance_metrics(segment(2, 0, 2), segment(2, 0, 2), iou_thresholds=thresholds)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda true, pred, **kw: instance_metrics(true, pred, **kw),
+        lambda true, pred, **kw: instance_metrics_from_table(overlap_table(true, pred), **kw),
+    ],
+    ids=["instance_metrics", "instance_metrics_from_table"],
+)
+def test_old_thresholds_keyword_warns_and_agrees(function):
+    true = segment(10, 0, 10, 1) + segment(10, 10, 20, 2)
+    pred = segment(10, 4, 14, 1) + segment(4, 0, 4, 2)
+    new = function(true, pred, iou_thresholds=[0.25, 0.5])
+    with pytest.warns(DeprecationWarning, match="iou_thresholds="):
+        old = function(true, pred, thresholds=[0.25, 0.5])
+    assert old.per_threshold.equals(new.per_threshold)
+    assert old.per_threshold["tp"].tolist() == [2, 0]  # see the test below
+    with pytest.raises(TypeError, match="thresholds= and iou_thresholds="):
+        function(true, pred, thresholds=[0.5], iou_thresholds=[0.5])
+
+
+def test_results_compare_without_raising():
+    r1 = instance_metrics(segment(4, 0, 4), segment(3, 0, 3))
+    r2 = instance_metrics(segment(4, 0, 4), segment(3, 0, 3))
+    assert r1 == r1
+    assert isinstance(r1 == r2, bool) and isinstance(r1 != r2, bool)
 
 
 def test_result_prints_and_exports(tmp_path):
@@ -208,7 +252,7 @@ labels = arrays(np.int32, (6, 7), elements=st.integers(0, 4))
 @settings(max_examples=80, deadline=None)
 @given(labels, labels, st.sampled_from([0.1, 0.25, 1 / 3, 0.5, 0.6, 0.75]))
 def test_matches_exhaustive_reference(true, pred, threshold):
-    result = instance_metrics(true, pred, thresholds=[threshold])
+    result = instance_metrics(true, pred, iou_thresholds=[threshold])
     n, summed = best_matching(true, pred, threshold)
     r = result.per_threshold.iloc[0]
     assert r.tp == n
@@ -220,9 +264,9 @@ def test_matches_exhaustive_reference(true, pred, threshold):
 @given(labels, labels, st.permutations(range(1, 5)), st.integers(1, 2**40))
 def test_relabelling_changes_nothing(true, pred, permutation, offset):
     lut = np.array([0, *[p * offset + 3 for p in permutation]], np.int64)
-    a = instance_metrics(true, pred, thresholds=[0.3, 0.5, 0.8])
-    b = instance_metrics(lut[true], pred, thresholds=[0.3, 0.5, 0.8])
-    c = instance_metrics(true, lut[pred], thresholds=[0.3, 0.5, 0.8])
+    a = instance_metrics(true, pred, iou_thresholds=[0.3, 0.5, 0.8])
+    b = instance_metrics(lut[true], pred, iou_thresholds=[0.3, 0.5, 0.8])
+    c = instance_metrics(true, lut[pred], iou_thresholds=[0.3, 0.5, 0.8])
     for other in (b, c):
         np.testing.assert_allclose(
             other.per_threshold.to_numpy(float), a.per_threshold.to_numpy(float)
@@ -247,3 +291,86 @@ def test_swapping_swaps_precision_and_recall(true, pred):
     np.testing.assert_array_equal(a["precision"], b["recall"])
     np.testing.assert_array_equal(a["tp"], b["tp"])
     np.testing.assert_array_equal(a["fp"], b["fn"])
+
+
+many_labels = arrays(np.int32, (6, 7), elements=st.integers(0, 7))
+
+
+@settings(max_examples=80, deadline=None)
+@given(many_labels, many_labels, st.sampled_from([0.05, 0.1, 0.2, 0.3]))
+def test_low_thresholds_match_exhaustive_reference(true, pred, threshold):
+    # Up to 7 objects a side at low IoU: large tangled components for the sparse solve.
+    r = instance_metrics(true, pred, iou_thresholds=[threshold]).per_threshold.iloc[0]
+    n, summed = best_matching(true, pred, threshold)
+    assert r.tp == n
+    assert r.sum_matched_iou == pytest.approx(float(summed))
+
+
+def shifted_tiles(rows, cols, tile=8, shift=3):
+    """Ground truth: rows x cols square tiles of ``tile`` px, no gaps; prediction: the same tiles
+    shifted by ``shift`` px down and right (a margin keeps every tile whole)."""
+    ids = np.arange(1, rows * cols + 1, dtype=np.int32).reshape(rows, cols)
+    true = np.zeros((rows * tile + shift, cols * tile + shift), np.int32)
+    true[: rows * tile, : cols * tile] = np.kron(ids, np.ones((tile, tile), np.int32))
+    pred = np.zeros_like(true)
+    pred[shift:, shift:] = true[:-shift, :-shift]
+    return true, pred
+
+
+def test_grid_of_shifted_tiles_is_one_component_solved_sparsely():
+    # 8 x 8 tiles shifted by 3 px: a tile and its shifted self share 5 x 5 px, IoU 25/103
+    # (0.243); the tile right or below shares 3 x 5, IoU 15/113 (0.133); the diagonal one 3 x 3,
+    # IoU 9/119 (0.076). At 0.1 every prediction is a candidate for 3 true tiles (fewer at the
+    # edge), which links the whole grid into one component. All n tiles matched to their own
+    # shifted tile is a matching of the most pairs (n) and each takes its best IoU, so
+    # TP = n with summed IoU n * 25/103.
+    rows = cols = 64
+    n = rows * cols
+    true, pred = shifted_tiles(rows, cols)
+    table = overlap_table(true, pred)
+    pairs = ObjectPairs.from_table(table)
+    edges = pairs.candidates(0.1)
+    n_pairs = n + rows * (cols - 1) + (rows - 1) * cols
+    assert edges.size == n_pairs
+    alone, groups = pairs.untangle(edges)
+    assert alone.size == 0 and len(groups) == 1 and groups[0].size == n_pairs
+
+    tracemalloc.start()
+    matched = pairs.match(0.1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # Memory linear in the pairs: under 1 KiB a pair (12 MiB here). One dense component matrix
+    # of float64, as the 0.1 solve built, is n * n * 8 bytes = 128 MiB.
+    assert peak < 1024 * n_pairs < n * n * 8 / 10
+
+    # each tile with its own shifted self (the prediction keeps the ids), IoU 25/103 each
+    assert matched.sum() == n
+    true_of, pred_of = pairs.true_index[matched], pairs.pred_index[matched]
+    assert np.array_equal(pairs.true_ids[true_of], pairs.pred_ids[pred_of])
+    assert np.all(pairs.intersection[matched] * 103 == pairs.union[matched] * 25)
+    # at 0.2 only the shifted selves are candidates; at 0.25 (> 25/103) none
+    r = instance_metrics_from_table(table, iou_thresholds=[0.1, 0.2, 0.25]).per_threshold
+    assert r["tp"].tolist() == [n, n, 0]
+    assert r["fp"].tolist() == [0, 0, n] and r["fn"].tolist() == [0, 0, n]
+    assert r["sum_matched_iou"].iloc[0] == pytest.approx(n * 25 / 103)
+
+
+@pytest.mark.parametrize("batch", [1, 30, 4096])
+def test_components_solved_in_batches(batch, monkeypatch):
+    # Three separate grids of 3 x 4 shifted tiles: three components of 24 objects each. Solved
+    # one by one (batch 1), the first two together (30), or all at once (4096): every tile
+    # matches its shifted self (IoU 25/103, see the test above), TP = 36.
+    monkeypatch.setattr(instance_module, "SOLVE_BATCH_OBJECTS", batch)
+    one_true, one_pred = shifted_tiles(3, 4)
+    gap = np.zeros((one_true.shape[0], 5), np.int32)
+    true = np.hstack(
+        [one_true, gap, one_true + 12 * (one_true > 0), gap, one_true + 24 * (one_true > 0)]
+    )
+    pred = np.hstack(
+        [one_pred, gap, one_pred + 12 * (one_pred > 0), gap, one_pred + 24 * (one_pred > 0)]
+    )
+    pairs = ObjectPairs.from_table(overlap_table(true, pred))
+    assert len(pairs.untangle(pairs.candidates(0.1))[1]) == 3
+    r = instance_metrics(true, pred, iou_thresholds=[0.1]).per_threshold.iloc[0]
+    assert (r.tp, r.fp, r.fn) == (36, 0, 0)
+    assert r.sum_matched_iou == pytest.approx(36 * 25 / 103)

@@ -145,3 +145,52 @@ def test_binary_images_counted_directly_give_the_same_table(dtype):
     # all-zero and all-one images: ids with no pixels are absent
     ones = np.ones((3, 3), dtype)
     assert as_dict(overlap_table(ones, np.zeros_like(ones))) == {(1, 0): 9}
+
+
+# 2**53 and 2**53 + 1 are one float64: any promotion to float merges them.
+EDGE = 2**53
+
+
+def test_signed_and_uint64_images_share_one_exact_id_dtype():
+    true = np.array([[EDGE, EDGE + 1, 0]], np.int64)
+    pred = np.array([[EDGE + 1, EDGE + 1, 0]], np.uint64)
+    table = overlap_table(true, pred)
+    # int64 ids are >= 0, so uint64 holds both sides exactly (numpy would promote to float64)
+    assert {table.true_ids.dtype, table.pred_ids.dtype, table.pair_true.dtype} == {
+        np.dtype(np.uint64)
+    }
+    assert as_dict(table) == {(0, 0): 1, (EDGE, EDGE + 1): 1, (EDGE + 1, EDGE + 1): 1}
+
+
+def test_tables_of_signed_and_uint64_images_add_up_exactly():
+    signed = overlap_table(np.array([EDGE], np.int64), np.array([EDGE], np.int64))
+    unsigned = overlap_table(np.array([EDGE + 1], np.uint64), np.array([EDGE + 1], np.uint64))
+    total = signed + unsigned
+    assert total.true_ids.tolist() == [EDGE, EDGE + 1]
+    assert total.true_areas.tolist() == [1, 1]
+    assert as_dict(total) == {(EDGE, EDGE): 1, (EDGE + 1, EDGE + 1): 1}
+
+
+@pytest.mark.parametrize("ignore_label", [1.5, 1.0, "1", True, np.bool_(True), [1]])
+def test_non_integer_ignore_label_is_refused(ignore_label):
+    labels = np.array([[0, 1, 1]])
+    with pytest.raises(TypeError, match="ignore_label must be an integer"):
+        overlap_table(labels, labels, ignore_label=ignore_label)
+
+
+def test_negative_ignore_label_is_refused():
+    labels = np.array([[0, 1, 1]])
+    with pytest.raises(ValueError, match="ignore_label must be >= 0"):
+        overlap_table(labels, labels, ignore_label=-1)
+
+
+def test_numpy_integer_ignore_label_works():
+    true = np.array([[0, 7, 7, 1]], np.uint8)
+    table = overlap_table(true, true, ignore_label=np.int64(7))
+    assert table.n_pixels == 2 and table.true_ids.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("scalar", [np.array(3), np.int64(3)])
+def test_0d_image_is_called_a_scalar(scalar):
+    with pytest.raises(ValueError, match=r"0-dimensional.*at least 1 dimension"):
+        overlap_table(scalar, scalar)

@@ -91,3 +91,97 @@ def test_semantic_error_map():
     pred = np.array([[1, 1, 0, 2]])
     assert semantic_error_map(true, pred, 1).tolist() == [[FP, 0, FN, 0]]
     assert semantic_error_map(true, pred, 2).tolist() == [[0, 0, 0, 0]]
+
+
+HIGH = 2**63 + 5  # above the int64 range: only uint64 holds it
+
+
+def test_uint64_ids_above_int64_range_are_measured():
+    labels = np.array([[0, HIGH, HIGH], [0, 0, HIGH + 1]], np.uint64)
+    prob = np.array([[0.0, 0.2, 0.4], [0.0, 0.0, 0.9]])
+    table = object_measurements(labels, prob)
+    assert table["label"].tolist() == [HIGH, HIGH + 1]
+    assert table["area"].tolist() == [2, 1]
+    assert table["centroid_0"].tolist() == [0.0, 1.0]
+    assert table["centroid_1"].tolist() == [1.5, 2.0]
+    assert table["mean_confidence"].tolist() == pytest.approx([0.3, 0.9])
+
+
+def test_uint64_ids_above_int64_range_are_reviewed():
+    true = np.array([[HIGH, HIGH, HIGH, 0, HIGH + 1]], np.uint64)
+    pred = np.array([[HIGH + 2, HIGH + 2, 0, 0, 0]], np.uint64)  # IoU 2/3 with HIGH
+    table = review_objects(true, pred).set_index(["kind", "label"])
+    assert table.loc[("true", HIGH), "status"] == "TP"
+    assert table.loc[("true", HIGH), "partner"] == HIGH + 2
+    assert table.loc[("true", HIGH + 1), "status"] == "FN"
+    assert table.loc[("true", HIGH + 1), "centroid_1"] == 4.0
+    assert table.loc[("pred", HIGH + 2), "centroid_1"] == 0.5
+    assert error_map(true, pred).tolist() == [[TP, TP, 0, 0, FN]]
+
+
+def test_signed_truth_against_uint64_prediction_joins_exactly():
+    # 2**60 and 2**60 + 1 (int64) against ids above 2**63 (uint64): a float64 label column
+    # would merge the neighbours and break the join.
+    low = 2**60
+    true = np.array([[low, low + 1, 0, 0]], np.int64)
+    pred = np.array([[HIGH, HIGH + 1, 0, HIGH + 2]], np.uint64)
+    table = review_objects(true, pred).set_index(["kind", "label"])
+    assert table.loc[("true", low + 1), "partner"] == HIGH + 1
+    assert table.loc[("true", low + 1), "centroid_1"] == 1.0
+    assert table.loc[("pred", HIGH + 2), "status"] == "FP"
+    assert table.loc[("pred", HIGH + 2), "centroid_1"] == 3.0
+    assert error_map(true, pred).tolist() == [[TP, TP, 0, FP]]
+
+
+def _no_pass(*args, **kwargs):
+    raise AssertionError("the matching ran before the input was checked")
+
+
+@pytest.mark.parametrize(
+    ("probability", "error", "words"),
+    [
+        (np.array([[0.5, np.nan, 0.5]]), ValueError, "NaN"),
+        (np.array([[0.5, 1.5, 0.5]]), ValueError, r"\[0, 1\]"),
+        (np.array([[0.5, -0.1, 0.5]]), ValueError, r"\[0, 1\]"),
+        (np.array([[1, 0, 1]], np.uint8), TypeError, "floating point"),
+        (np.array([[0.5, 0.5]]), ValueError, "shape mismatch"),
+    ],
+)
+def test_bad_probability_is_refused_before_any_pass(monkeypatch, probability, error, words):
+    from napari_seg_eval.core import review
+
+    labels = np.array([[1, 1, 0]])
+    with pytest.raises(error, match=words):
+        object_measurements(labels, probability)
+    monkeypatch.setattr(review, "instance_metrics", _no_pass)
+    with pytest.raises(error, match=words):
+        review.review_objects(labels, labels, probability=probability)
+
+
+@pytest.mark.parametrize("ignore_label", [1.5, "1", True])
+def test_non_integer_ignore_label_is_refused_before_any_pass(monkeypatch, ignore_label):
+    from napari_seg_eval.core import review
+
+    monkeypatch.setattr(review, "instance_metrics", _no_pass)
+    labels = np.array([[1, 1, 0]])
+    with pytest.raises(TypeError, match="ignore_label must be an integer"):
+        review.review_objects(labels, labels, ignore_label=ignore_label)
+    with pytest.raises(TypeError, match="ignore_label must be an integer"):
+        review.error_map(labels, labels, ignore_label=ignore_label)
+
+
+def test_bad_iou_threshold_is_refused_before_any_pass(monkeypatch):
+    from napari_seg_eval.core import review
+
+    monkeypatch.setattr(review, "instance_metrics", _no_pass)
+    labels = np.array([[1, 1, 0]])
+    for function in (review.review_objects, review.error_map):
+        with pytest.raises(ValueError, match=r"\(0, 1\]"):
+            function(labels, labels, iou_threshold=1.5)
+
+
+def test_0d_labels_are_called_a_scalar():
+    with pytest.raises(ValueError, match="0-dimensional"):
+        object_measurements(np.array(4))
+    with pytest.raises(ValueError, match="0-dimensional"):
+        review_objects(np.array(4), np.array(4))

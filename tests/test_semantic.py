@@ -127,3 +127,98 @@ def test_relabelling_permutes_rows_and_keeps_means(true, permutation):
 def test_perfect_prediction(true):
     result = semantic_metrics(true, true)
     assert (result.per_class["iou"] == 1).all() and result.summary["pixel_accuracy"] == 1
+
+
+# 2**53 and 2**53 + 1 are one float64: any promotion to float merges the two classes.
+EDGE = 2**53
+
+
+@pytest.mark.parametrize(
+    ("true_dtype", "pred_dtype"), [(np.int64, np.uint64), (np.uint64, np.int64)]
+)
+def test_signed_against_uint64_keeps_class_ids_exact(true_dtype, pred_dtype):
+    # class EDGE: true at pixels 0, 1; predicted at 0, 2.  class EDGE + 1: true at 2, 3;
+    # predicted at 1, 3.  Per class tp 1, fp 1, fn 1, tn 1: IoU 1/3; pixel accuracy 2/4.
+    true = np.array([EDGE, EDGE, EDGE + 1, EDGE + 1], true_dtype)
+    pred = np.array([EDGE, EDGE + 1, EDGE, EDGE + 1], pred_dtype)
+    result = semantic_metrics(true, pred)
+    assert result.per_class["class"].tolist() == [EDGE, EDGE + 1]
+    table = result.per_class.set_index("class")
+    assert table[["tp", "fp", "fn", "tn"]].to_numpy().tolist() == [[1, 1, 1, 1]] * 2
+    assert result.per_class["iou"].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert result.summary["pixel_accuracy"] == pytest.approx(2 / 4)
+    matrix = result.confusion_matrix()
+    assert matrix.index.tolist() == [EDGE, EDGE + 1]
+    assert matrix.to_numpy().tolist() == [[1, 1], [1, 1]]  # sums to the 4 pixels
+
+
+def test_requested_classes_above_int64_range_on_uint64_images():
+    high = 2**63 + 1
+    true = np.array([high, high, 0], np.uint64)
+    pred = np.array([high, 0, 0], np.uint64)
+    result = semantic_metrics(true, pred, classes=[high, 5])
+    assert result.per_class["class"].tolist() == [5, high]
+    table = result.per_class.set_index("class")
+    assert table.loc[high, "iou"] == pytest.approx(1 / 2)  # tp 1, fn 1
+    assert math.isnan(table.loc[5, "iou"])
+    assert result.confusion_matrix().to_numpy().tolist() == [[0, 0], [0, 1]]
+
+
+@pytest.mark.parametrize(
+    ("classes", "error", "words"),
+    [
+        ([], ValueError, "empty"),
+        ([1, -1], ValueError, ">= 0"),
+        ([2**64], ValueError, "2\\*\\*64"),
+        ([1.5], TypeError, "integer class ids"),
+        ([True], TypeError, "integer class ids"),
+        (["1"], TypeError, "integer class ids"),
+    ],
+)
+def test_bad_classes_are_refused_before_the_pass(monkeypatch, classes, error, words):
+    from napari_seg_eval.core import semantic
+
+    monkeypatch.setattr(semantic, "overlap_table", _no_pass)
+    with pytest.raises(error, match=words):
+        semantic.semantic_metrics(TRUE, PRED, classes=classes)
+
+
+def _no_pass(*args, **kwargs):
+    raise AssertionError("the overlap pass ran before the input was checked")
+
+
+@pytest.mark.parametrize("ignore_label", [1.5, "1", True])
+def test_non_integer_ignore_label_is_refused_before_the_pass(monkeypatch, ignore_label):
+    from napari_seg_eval.core import semantic
+
+    monkeypatch.setattr(semantic, "overlap_table", _no_pass)
+    with pytest.raises(TypeError, match="ignore_label must be an integer"):
+        semantic.semantic_metrics(TRUE, PRED, ignore_label=ignore_label)
+
+
+def test_every_pixel_ignored_gives_nan_and_a_warning():
+    true = np.full((2, 3), 255)
+    pred = np.array([[0, 1, 1], [1, 2, 2]])
+    with pytest.warns(RuntimeWarning, match="no pixel is left"):
+        result = semantic_metrics(true, pred, ignore_label=255)
+    assert result.summary["n_pixels"] == 0
+    assert len(result.per_class) == 0
+    for key in ("mean_iou", "mean_dice", "pixel_accuracy", "frequency_weighted_iou"):
+        assert math.isnan(result.summary[key])
+    with pytest.warns(RuntimeWarning, match="no pixel is left"):
+        listed = semantic_metrics(true, pred, classes=[1], ignore_label=255)
+    assert listed.per_class[["tp", "fp", "fn", "tn"]].to_numpy().tolist() == [[0, 0, 0, 0]]
+    assert math.isnan(listed.per_class["iou"].iat[0])
+
+
+def test_0d_input_is_called_a_scalar():
+    with pytest.raises(ValueError, match="0-dimensional"):
+        semantic_metrics(np.array(1), np.array(1))
+
+
+def test_results_compare_by_identity_without_raising():
+    a = semantic_metrics(TRUE, PRED)
+    b = semantic_metrics(TRUE, PRED)
+    assert a == a
+    assert a != b
+    assert a in [a] and b not in [a]

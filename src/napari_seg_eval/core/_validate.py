@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
 
-    Booleans are accepted as a 0/1 image. Float data and empty arrays are refused: they almost
-    always mean a probability map or the wrong layer was passed. Negative ids are refused by
-    :func:`check_non_negative`, which the overlap pass runs on its run values.
+    Booleans are accepted as a 0/1 image. Float data, 0-dimensional data and empty arrays are
+    refused: they almost always mean a probability map, a scalar or the wrong layer was passed.
+    Negative ids are refused by :func:`check_non_negative`, which the overlap pass runs on its
+    run values.
+
+    Parameters
+    ----------
+    data : array_like
+        The label image (integer or boolean values, at least one dimension, at least one pixel).
+    name : str
+        How the error messages call it, e.g. ``"ground truth"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``data`` as an integer array (a boolean image is viewed as ``uint8``, without a copy).
+
+    Raises
+    ------
+    TypeError
+        If the values are not integers or booleans.
+    ValueError
+        If the array is 0-dimensional or has no pixels.
+
+    Examples
+    --------
+    >>> as_label_image(np.array([[0, 1], [1, 0]], bool), "mask").dtype
+    dtype('uint8')
     """
     array = np.asarray(data)
     if array.dtype == bool:
-        return array.view(np.uint8)
+        array = array.view(np.uint8)
     if not np.issubdtype(array.dtype, np.integer):
         hint = (
             " Threshold a probability map first (threshold_probabilities / label_instances)."
@@ -22,22 +49,111 @@ def as_label_image(data: object, name: str) -> np.ndarray:
             else ""
         )
         raise TypeError(f"{name} must be an integer label image, got dtype {array.dtype}.{hint}")
-    if array.ndim == 0 or array.size == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
+    _check_dimensions(array, name)
     return array
 
 
+def _check_dimensions(array: np.ndarray, name: str) -> None:
+    """Refuse a 0-d array (a scalar, not an image) and an array without pixels."""
+    if array.ndim == 0:
+        raise ValueError(
+            f"{name} is 0-dimensional (a scalar, {array.item()!r}); an image needs at least "
+            "1 dimension."
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
+
+
 def check_non_negative(ids: np.ndarray, name: str) -> None:
-    """Raise if any label id is negative. ``ids`` may be any array holding every id present
-    (the overlap pass checks its run values, far fewer than the pixels)."""
+    """Raise if any label id is negative.
+
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        Any integer array holding every id present (the overlap pass checks its run values,
+        far fewer than the pixels).
+    name : str
+        How the error message calls the image.
+
+    Raises
+    ------
+    ValueError
+        If the smallest id is negative.
+
+    Examples
+    --------
+    >>> check_non_negative(np.array([0, 3, 7]), "prediction")  # no error
+    """
     if np.issubdtype(ids.dtype, np.signedinteger) and ids.size:
         lowest = ids.min()
         if lowest < 0:
             raise ValueError(f"{name} has negative label ids (min {lowest}); ids must be >= 0.")
 
 
+def check_ignore_label(ignore_label: object) -> int | None:
+    """Return ``ignore_label`` as a Python ``int`` (or ``None``), or raise naming the problem.
+
+    A Python ``int`` compares exactly with label images of every integer dtype (a NumPy
+    ``int64`` scalar against ``uint64`` ids would compare as floats).
+
+    Parameters
+    ----------
+    ignore_label : int or None
+        A label id: a Python or NumPy integer >= 0. Booleans, floats (even ``1.0``) and
+        strings are refused.
+
+    Returns
+    -------
+    int or None
+        The id as a Python ``int``, or ``None`` if none was given.
+
+    Raises
+    ------
+    TypeError
+        If it is not an integer.
+    ValueError
+        If it is negative (label ids are >= 0, so it could never ignore a pixel).
+
+    Examples
+    --------
+    >>> check_ignore_label(np.uint8(255))
+    255
+    """
+    if ignore_label is None:
+        return None
+    if isinstance(ignore_label, bool | np.bool_) or not isinstance(ignore_label, numbers.Integral):
+        raise TypeError(
+            f"ignore_label must be an integer label id (or None), got {ignore_label!r} "
+            f"of type {type(ignore_label).__name__}."
+        )
+    value = int(ignore_label)
+    if value < 0:
+        raise ValueError(f"ignore_label must be >= 0 (label ids are never negative), got {value}.")
+    return value
+
+
 def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a (ground truth, prediction) pair of label images of equal shape."""
+    """Validate a (ground truth, prediction) pair of label images of equal shape.
+
+    Parameters
+    ----------
+    true, pred : array_like
+        Integer (or boolean) label images, ground truth first.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Both as integer arrays (see :func:`as_label_image`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`as_label_image`, or if the shapes differ.
+
+    Examples
+    --------
+    >>> true, pred = as_label_pair(np.array([0, 1]), np.array([1, 1], np.uint8))
+    """
     true_array = as_label_image(true, "ground truth")
     pred_array = as_label_image(pred, "prediction")
     if true_array.shape != pred_array.shape:
@@ -51,8 +167,32 @@ def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
 def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     """Return ``data`` as a float array, or raise naming the problem.
 
-    The value range is checked by the caller block by block (:func:`check_probability_range`),
-    in the same read of memory as the work itself.
+    The value range is checked by the caller (:func:`check_probability_range`), block by block
+    in the same read of memory as the work itself where the work is blockwise.
+
+    Parameters
+    ----------
+    data : array_like
+        Floating point probabilities, at least one dimension, at least one pixel.
+    name : str
+        How the error messages call it.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``data`` as an array (not copied).
+
+    Raises
+    ------
+    TypeError
+        If the values are not floating point.
+    ValueError
+        If the array is 0-dimensional or has no pixels.
+
+    Examples
+    --------
+    >>> probability_array([0.25, 0.75]).dtype
+    dtype('float64')
     """
     array = np.asarray(data)
     if not np.issubdtype(array.dtype, np.floating):
@@ -60,15 +200,32 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
             f"{name} must be floating point values in [0, 1], got dtype {array.dtype}. "
             "Integer or boolean data is already a label image or a mask."
         )
-    if array.ndim == 0 or array.size == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape}).")
+    _check_dimensions(array, name)
     return array
 
 
 def check_probability_range(lowest: float, highest: float, name: str = "probabilities") -> None:
-    """Raise unless [lowest, highest] lies in [0, 1]; NaN in either (NaN data) is named."""
+    """Raise unless [lowest, highest] lies in [0, 1]; NaN in either (NaN data) is named.
+
+    Parameters
+    ----------
+    lowest, highest : float
+        The minimum and maximum of the data (``min``/``max`` propagate NaN, so NaN data gives
+        NaN here).
+    name : str
+        How the error messages call the data.
+
+    Raises
+    ------
+    ValueError
+        If either is NaN, or the range leaves [0, 1].
+
+    Examples
+    --------
+    >>> check_probability_range(0.0, 1.0)  # no error
+    """
     if np.isnan(lowest) or np.isnan(highest):
-        raise ValueError(f"{name} contain NaN; fill or mask them before thresholding.")
+        raise ValueError(f"{name} contain NaN; fill or mask them first.")
     if lowest < 0 or highest > 1:
         raise ValueError(
             f"{name} must lie in [0, 1], found values in [{lowest:.4g}, {highest:.4g}]. "
@@ -78,7 +235,30 @@ def check_probability_range(lowest: float, highest: float, name: str = "probabil
 
 
 def check_threshold(threshold: float, name: str = "threshold") -> float:
-    """A probability threshold must be a finite number in [0, 1]."""
+    """A probability threshold must be a finite number in [0, 1].
+
+    Parameters
+    ----------
+    threshold : float
+        The threshold.
+    name : str
+        How the error message calls it.
+
+    Returns
+    -------
+    float
+        The threshold as a Python float.
+
+    Raises
+    ------
+    ValueError
+        If it is NaN or outside [0, 1].
+
+    Examples
+    --------
+    >>> check_threshold(0.5)
+    0.5
+    """
     value = float(threshold)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {threshold!r}.")
@@ -97,7 +277,7 @@ def check_truth_first(true: object, prob: object, function: str) -> None:
     if true_dtype is None or prob_dtype is None:
         return
     if np.issubdtype(true_dtype, np.floating) and (
-        np.issubdtype(prob_dtype, np.integer) or prob_dtype == bool
+        np.issubdtype(prob_dtype, np.integer) or np.dtype(prob_dtype).kind == "b"
     ):
         raise TypeError(
             f"{function}(true, prob): the ground truth comes first since version 0.2 "

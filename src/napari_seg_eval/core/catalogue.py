@@ -358,6 +358,95 @@ CALIBRATION_SUMMARY = [
     _m("n_pixels", "pixels", "", "", pooling="sum"),
 ]
 
+_BOUNDARY_DISTANCES = [
+    _m(
+        "hd",
+        "HD",
+        "max(max d_pt, max d_tp)",
+        "Hausdorff distance between the boundaries, in the units of spacing (MONAI "
+        "compute_hausdorff_distance); inf when one side is empty",
+    ),
+    _m(
+        "hd95",
+        "HD95",
+        "max(P95 d_pt, P95 d_tp)",
+        "95th-percentile Hausdorff distance (MONAI, percentile=95)",
+    ),
+    _m(
+        "assd",
+        "ASSD",
+        "(Σ d_pt + Σ d_tp) / (#d_pt + #d_tp)",
+        "average symmetric surface distance (MONAI compute_average_surface_distance, symmetric)",
+    ),
+    _m(
+        "nsd",
+        "NSD @ τ",
+        "(#{d_pt ≤ τ} + #{d_tp ≤ τ}) / (#d_pt + #d_tp)",
+        "normalised surface Dice at tolerance τ (MONAI compute_surface_dice)",
+    ),
+    _m(
+        "boundary_f1",
+        "boundary F1 @ τ",
+        "2 P R / (P + R), P = #{d_pt ≤ τ} / #d_pt, R = #{d_tp ≤ τ} / #d_tp",
+        "boundary F1 score (Csurka et al. 2013; DAVIS F)",
+    ),
+]
+
+BOUNDARY_PER_CLASS = [
+    _m("class", "class", "", "the class id"),
+    *_BOUNDARY_DISTANCES,
+]
+
+BOUNDARY_PER_OBJECT = [
+    _m("true_label", "true label", "", "the true object of the pair matched at IoU 0.5"),
+    _m("pred_label", "predicted label", "", "its one-to-one partner"),
+    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU of the pair"),
+    *_BOUNDARY_DISTANCES,
+]
+
+BOUNDARY_SUMMARY = [
+    *[
+        _m(
+            f"mean_{entry.key}",
+            f"mean {entry.label}",
+            f"mean of {entry.label} over the classes (or matched pairs)",
+            "NaN rows left out; an infinite distance makes the mean infinite",
+        )
+        for entry in _BOUNDARY_DISTANCES
+    ],
+    _m("n_classes", "classes", "", "classes measured"),
+    _m("n_true", "true objects", "", "objects in the ground truth", pooling="sum"),
+    _m("n_pred", "predicted objects", "", "objects in the prediction", pooling="sum"),
+    _m("n_matched", "matched pairs", "", "pairs matched one-to-one at IoU 0.5", pooling="sum"),
+]
+
+CTC = [
+    _m(
+        "seg",
+        "SEG",
+        "Σ_matched IoU(T, P) / n_true",
+        "Cell Tracking Challenge SEG: P matches T when |T ∩ P| > 0.5 |T|; unmatched true "
+        "objects count 0 (py-ctcmetrics)",
+    ),
+    _m(
+        "det",
+        "DET",
+        "1 − min(AOGM-D, 10 n_true) / (10 n_true), AOGM-D = 5 NS + 10 FN + FP",
+        "Cell Tracking Challenge DET (Matula et al. 2015; py-ctcmetrics)",
+    ),
+    _m("n_true", "true objects", "", "", pooling="sum"),
+    _m("n_pred", "predicted objects", "", "", pooling="sum"),
+    _m("fn", "FN", "", "true objects matched by no prediction", pooling="sum"),
+    _m("fp", "FP", "", "predictions matching no true object", pooling="sum"),
+    _m(
+        "ns", "NS", "Σ (k − 1)", "splits needed: a prediction matching k ≥ 2 objects", pooling="sum"
+    ),
+]
+
+DATASET_COUNTS = [
+    _m("n_images", "images", "", "images evaluated", pooling="sum"),
+]
+
 TABLES: dict[str, list[Metric]] = {
     "instance.summary": INSTANCE_SUMMARY,
     "instance.per_threshold": INSTANCE_PER_THRESHOLD,
@@ -368,12 +457,17 @@ TABLES: dict[str, list[Metric]] = {
     "sweep.summary": SWEEP_SUMMARY,
     "calibration.bins": CALIBRATION_BINS,
     "calibration.summary": CALIBRATION_SUMMARY,
+    "boundary.per_class": BOUNDARY_PER_CLASS,
+    "boundary.per_object": BOUNDARY_PER_OBJECT,
+    "boundary.summary": BOUNDARY_SUMMARY,
+    "ctc": CTC,
+    "dataset.counts": DATASET_COUNTS,
 }
 #: Tables whose columns are another table's summary values, one row per image or plane.
 _ROWS_OF = {
     "dataset.per_image": ("instance.summary", "semantic.summary"),
     "per_plane": ("instance.summary", "semantic.summary"),
-    "dataset.summary": ("instance.summary", "semantic.summary"),
+    "dataset.summary": ("dataset.counts", "instance.summary", "semantic.summary"),
 }
 _SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
 

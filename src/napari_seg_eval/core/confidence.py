@@ -3,12 +3,16 @@
 The pixel sweep and the calibration read the probability map once, block by block, into
 histograms: every threshold of a 1,000-step grid (and every calibration bin) then comes from
 sums over those histograms, not from re-thresholding the image.
+
+Since 0.2 the ground truth comes first in every comparison (``threshold_sweep(true, prob)``),
+and every argument is checked before the first pass over the data.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -16,9 +20,16 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy import optimize, special
 
+from ._deprecation import renamed_keywords
 from ._results import Result, confusion_scores, ratio
-from ._validate import as_label_image, check_probability_range, probability_array
-from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics
+from ._validate import (
+    as_label_image,
+    check_probability_range,
+    check_threshold,
+    check_truth_first,
+    probability_array,
+)
+from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
 from .overlap import overlap_table
 from .review import object_measurements
 from .threshold import label_instances, threshold_in_dtype, threshold_probabilities
@@ -34,17 +45,82 @@ _BLOCK = 1 << 20
 COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 
 SweepMetric = Literal["iou", "dice", "f1", "precision", "recall", "accuracy"]
+SWEEP_METRICS = ("iou", "dice", "f1", "precision", "recall", "accuracy")
+InstanceSweepMetric = Literal["f1_50", "mean_accuracy"]
+INSTANCE_SWEEP_METRICS = ("f1_50", "mean_accuracy")
+#: ``calibration(method=...)``: None (measure only) or a recalibration fitted to the data.
+CALIBRATION_METHODS = (None, "temperature")
+ObjectReduction = Literal["mean", "max", "median"]
+OBJECT_REDUCTIONS = ("mean", "max", "median")
 
 
-def _class_probability(prob, true, class_id, channel_axis) -> tuple[np.ndarray, np.ndarray]:
-    """The probability map of the analysed class, and the ground truth, checked."""
+def _check_choice(value: object, choices: tuple, name: str) -> None:
+    """Raise a ValueError listing ``choices`` unless ``value`` is one of them."""
+    if not (value is None or isinstance(value, str)) or value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}.")
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _check_count(value: object, name: str) -> int:
+    """A whole number >= 1 (``steps``, ``n_bins``)."""
+    if not _is_integer(value):
+        raise TypeError(f"{name} must be an integer >= 1, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_class(class_id: object, channel_axis: object, prob_shape: tuple[int, ...]) -> None:
+    """Check ``class_id`` and ``channel_axis`` against the shape of the probabilities.
+
+    Without ``channel_axis`` the map is the probability of ``true == class_id`` (any id >= 0;
+    by default of ``true > 0``). With ``channel_axis``, channel k holds class k + 1, as
+    :func:`threshold_probabilities` labels the channels, so ``class_id`` must be in 1..n.
+    """
+    if class_id is not None and not _is_integer(class_id):
+        raise TypeError(f"class_id must be an integer label id, got {class_id!r}.")
+    if channel_axis is None:
+        if class_id is not None and class_id < 0:
+            raise ValueError(f"class_id must be >= 0 (a label id of the truth), got {class_id}.")
+        return
+    if not _is_integer(channel_axis):
+        raise TypeError(f"channel_axis must be an integer axis, got {channel_axis!r}.")
+    ndim = len(prob_shape)
+    if ndim < 2 or not -ndim <= channel_axis < ndim:
+        raise ValueError(
+            f"channel_axis {channel_axis} does not fit {ndim}-D probabilities; a class axis "
+            "needs at least one more axis of pixels."
+        )
+    n_classes = prob_shape[channel_axis]
+    if class_id is None or not 1 <= class_id <= n_classes:
+        raise ValueError(
+            f"with channel_axis, class_id must be in 1..{n_classes} (channel k holds the "
+            f"probability of class k + 1; {n_classes} channels), got {class_id!r}."
+        )
+
+
+def _class_probability(
+    true: object,
+    prob: object,
+    function: str,
+    class_id: int | None,
+    channel_axis: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ground truth and the probability map of the analysed class, checked (no pass over
+    the data: the value range is checked block by block as the data is read)."""
+    check_truth_first(true, prob, function)
     prob = probability_array(prob)
+    _check_class(class_id, channel_axis, prob.shape)
     if channel_axis is not None:
-        prob = np.take(prob, class_id - 1 if class_id else 0, axis=channel_axis)
+        prob = np.moveaxis(prob, channel_axis, 0)[class_id - 1]
     true = as_label_image(true, "ground truth")
     if true.shape != prob.shape:
         raise ValueError(f"shape mismatch: ground truth {true.shape} vs probabilities {prob.shape}")
-    return prob, true
+    return true, prob
 
 
 def _blocks(prob: np.ndarray, true: np.ndarray, class_id: int | None):
@@ -75,45 +151,83 @@ def _thresholds_below(block: np.ndarray, steps: int) -> np.ndarray:
     return estimate
 
 
-@dataclass(frozen=True, repr=False)
-class ThresholdSweep(Result):
+@dataclass(frozen=True, repr=False, eq=False)
+class ThresholdSweepResult(Result):
     """Pixel-level counts and scores at every threshold of a fine grid.
 
     ``per_threshold``: threshold, tp, fp, fn, tn, iou, dice (= f1), precision, recall,
     accuracy, fpr. ``summary``: metric, best_threshold, best_value, average_precision,
     roc_auc, n_positive, n_negative. ``pr_curve`` (recall, precision) and ``roc_curve``
-    (fpr, tpr) for plotting.
+    (fpr, tpr) for plotting, from the highest threshold down to every pixel predicted.
     """
 
     per_threshold: pd.DataFrame
     summary: pd.Series
-    pr_curve: pd.DataFrame = field(compare=False)
-    roc_curve: pd.DataFrame = field(compare=False)
+    pr_curve: pd.DataFrame
+    roc_curve: pd.DataFrame
 
     _main = "per_threshold"
 
 
 def threshold_sweep(
-    prob: np.ndarray,
     true: np.ndarray,
+    prob: np.ndarray,
     *,
     steps: int = SWEEP_STEPS,
     metric: SweepMetric = "iou",
     class_id: int | None = None,
     channel_axis: int | None = None,
-) -> ThresholdSweep:
+) -> ThresholdSweepResult:
     """Pixel TP/FP/FN/TN at every threshold ``k / steps`` from one pass over the map.
 
-    Foreground is ``p > t`` exactly as :func:`threshold_probabilities` decides it. The truth is
-    ``true > 0``, or ``true == class_id`` (then, with ``channel_axis``, the probability map of
-    that class is channel ``class_id - 1``). The best threshold maximises ``metric`` (the
-    lowest such threshold on ties). ``average_precision`` is the step-wise area under the
-    precision-recall curve over the grid (scikit-learn's formula; the same value when the
-    probabilities lie on the grid); ``roc_auc`` the trapezoidal area under the ROC curve.
+    Foreground is ``p > t`` exactly as :func:`threshold_probabilities` decides it. The best
+    threshold maximises ``metric`` (the lowest such threshold on ties). ``average_precision``
+    is the step-wise area under the precision-recall curve, Σ (R_k − R_k+1) P_k from the
+    highest threshold down to every pixel predicted (recall 1, precision = positives / pixels,
+    which ``p > 0`` misses where p is exactly 0). That is scikit-learn's
+    ``average_precision_score``, and equal to it for every map whose probabilities lie on the
+    grid. ``roc_auc`` is the trapezoidal area under the ROC curve from (0, 0) to (1, 1).
+
+    Parameters
+    ----------
+    true : ndarray of int or bool
+        Ground truth: a label image (positive where ``true > 0``, or ``true == class_id``).
+    prob : ndarray of float
+        Probabilities in [0, 1], the shape of ``true`` (plus a class axis with
+        ``channel_axis``).
+    steps : int, optional
+        Thresholds ``k / steps`` for k = 0..steps (1,001 by default).
+    metric : {"iou", "dice", "f1", "precision", "recall", "accuracy"}, optional
+        The metric the best threshold maximises.
+    class_id : int, optional
+        Analyse one class: positive pixels are ``true == class_id``. With ``channel_axis`` it
+        must be in 1..n: channel k holds the probability of class k + 1.
+    channel_axis : int, optional
+        The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+
+    Returns
+    -------
+    ThresholdSweepResult
+        ``per_threshold`` (one row per threshold), ``summary``, ``pr_curve``, ``roc_curve``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad arguments (checked before the data is read), NaN or probabilities outside
+        [0, 1], and the old ``(prob, true)`` order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([[1, 0, 1, 0]])
+    >>> prob = np.array([[0.0, 0.0, 0.8, 0.3]])
+    >>> sweep = threshold_sweep(true, prob, steps=10)
+    >>> float(sweep.summary["best_threshold"]), float(sweep.summary["average_precision"])
+    (0.3, 0.75)
     """
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    prob, true = _class_probability(prob, true, class_id, channel_axis)
+    steps = _check_count(steps, "steps")
+    _check_choice(metric, SWEEP_METRICS, "metric")
+    true, prob = _class_probability(true, prob, "threshold_sweep", class_id, channel_axis)
     grid = np.arange(steps + 1) / steps
     histogram = np.zeros(2 * (steps + 2), np.int64)
     for block, positive in _blocks(prob, true, class_id):
@@ -138,23 +252,23 @@ def threshold_sweep(
         }
     )
     per_threshold["f1"] = per_threshold["dice"]
-    if metric not in ("iou", "dice", "f1", "precision", "recall", "accuracy"):
-        raise ValueError(f"metric must be iou, dice, f1, precision, recall or accuracy: {metric!r}")
     values = per_threshold[metric].to_numpy()
     best = int(np.nanargmax(values)) if not np.isnan(values).all() else None
 
-    # Curves run from the highest threshold (nothing predicted) down to predicting everything.
-    recall = np.concatenate([[0.0], per_threshold["recall"].to_numpy()[::-1], [1.0]])
-    precision_steps = per_threshold["precision"].to_numpy()[::-1]
-    tpr = np.concatenate([[0.0], recall[1:-1], [1.0]])
-    fpr = np.concatenate([[0.0], per_threshold["fpr"].to_numpy()[::-1], [1.0]])
-    defined = ~np.isnan(precision_steps)
+    # The curves run from the highest threshold (t = 1: nothing predicted) down the grid, and
+    # end with every pixel predicted: p > 0 leaves out the pixels where p is exactly 0.
+    curve_tp = np.append(tp[::-1], n_positive)
+    curve_fp = np.append(fp[::-1], n_negative)
+    recall = ratio(curve_tp, n_positive)
+    precision = ratio(curve_tp, curve_tp + curve_fp)
+    fpr = ratio(curve_fp, n_negative)
+    defined = ~np.isnan(precision)  # nothing predicted: no precision, and no recall gained
     average_precision = (
-        float(np.sum(np.diff(recall[1:-1], prepend=0.0)[defined] * precision_steps[defined]))
+        float(np.sum(np.diff(recall, prepend=0.0)[defined] * precision[defined]))
         if n_positive
         else float("nan")
     )
-    roc_auc = float(np.trapezoid(tpr, fpr)) if n_positive and n_negative else float("nan")
+    roc_auc = float(np.trapezoid(recall, fpr)) if n_positive and n_negative else float("nan")
     summary = pd.Series(
         {
             "metric": metric,
@@ -167,33 +281,68 @@ def threshold_sweep(
         },
         dtype=object,
     )
-    return ThresholdSweep(
+    return ThresholdSweepResult(
         per_threshold=per_threshold,
         summary=summary,
-        pr_curve=pd.DataFrame(
-            {"recall": recall[1:-1][defined], "precision": precision_steps[defined]}
-        ),
-        roc_curve=pd.DataFrame({"fpr": fpr, "tpr": tpr}),
+        pr_curve=pd.DataFrame({"recall": recall[defined], "precision": precision[defined]}),
+        roc_curve=pd.DataFrame({"fpr": fpr, "tpr": recall}),
     )
 
 
 def instance_threshold_sweep(
-    prob: np.ndarray,
     true: np.ndarray,
+    prob: np.ndarray,
     *,
     thresholds: Sequence[float] = tuple(round(0.05 * i, 2) for i in range(1, 20)),
-    metric: Literal["f1_50", "mean_accuracy"] = "f1_50",
+    metric: InstanceSweepMetric = "f1_50",
     connectivity: int | None = None,
     min_size: int = 0,
     split_touching: bool = False,
 ) -> pd.DataFrame:
     """Instance metrics versus the probability threshold: label at each threshold, match.
 
-    One row per probability threshold: threshold, n_pred, f1_50, accuracy_50, mean_accuracy
-    (DSB AP over IoU 0.50:0.95), panoptic_quality_50, and ``best`` marking the best row for
-    ``metric`` (lowest threshold on ties). ``true`` is an instance label image.
+    At each probability threshold the map is thresholded (``p > t``), labelled with
+    :func:`label_instances` and matched with :func:`instance_metrics` at the default IoU
+    thresholds.
+
+    Parameters
+    ----------
+    true : ndarray of int
+        Ground truth instance labels (0 is background).
+    prob : ndarray of float
+        Foreground probabilities in [0, 1], the shape of ``true``.
+    thresholds : sequence of float, optional
+        Probability thresholds in [0, 1] (0.05, 0.10, ..., 0.95 by default).
+    metric : {"f1_50", "mean_accuracy"}, optional
+        The column the ``best`` row maximises.
+    connectivity, min_size, split_touching
+        Passed to :func:`label_instances`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per threshold: threshold, n_pred, f1_50, accuracy_50, mean_accuracy (DSB AP
+        over IoU 0.50:0.95), panoptic_quality_50, and ``best``, True on the row that
+        maximises ``metric`` (the lowest threshold on ties).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([[1, 1, 0, 2, 2]])
+    >>> prob = np.array([[0.9, 0.8, 0.1, 0.4, 0.4]])
+    >>> table = instance_threshold_sweep(true, prob, thresholds=[0.3, 0.5])
+    >>> table[["threshold", "n_pred", "best"]].to_numpy().tolist()
+    [[0.3, 2, True], [0.5, 1, False]]
     """
+    thresholds = [check_threshold(t, "each of thresholds") for t in np.atleast_1d(thresholds)]
+    if not thresholds:
+        raise ValueError("thresholds is empty; give at least one probability threshold.")
+    _check_choice(metric, INSTANCE_SWEEP_METRICS, "metric")
+    check_truth_first(true, prob, "instance_threshold_sweep")
     true = as_label_image(true, "ground truth")
+    prob = probability_array(prob)
+    if true.shape != prob.shape:
+        raise ValueError(f"shape mismatch: ground truth {true.shape} vs probabilities {prob.shape}")
     rows = []
     for threshold in thresholds:
         mask = threshold_probabilities(prob, threshold).view(bool)
@@ -203,7 +352,7 @@ def instance_threshold_sweep(
         summary = instance_metrics(true, labels).summary
         rows.append(
             {
-                "threshold": float(threshold),
+                "threshold": threshold,
                 "n_pred": summary["n_pred"],
                 **{
                     k: summary[k]
@@ -219,13 +368,14 @@ def instance_threshold_sweep(
     return table
 
 
-@dataclass(frozen=True, repr=False)
-class Calibration(Result):
+@dataclass(frozen=True, repr=False, eq=False)
+class CalibrationResult(Result):
     """How well probabilities match observed frequencies.
 
     ``bins``: one row per equal-width bin of predicted probability: bin_lower, bin_upper,
     count, mean_probability, observed_frequency, gap. ``summary``: ece, mce, brier, nll,
-    n_bins, n_pixels, and with temperature scaling ``temperature`` and ``ece_calibrated``.
+    n_bins, n_pixels, and with ``method="temperature"`` ``temperature``, ``ece_calibrated``
+    and ``nll_calibrated``.
     """
 
     bins: pd.DataFrame
@@ -235,35 +385,86 @@ class Calibration(Result):
 
 
 def calibration(
-    prob: np.ndarray,
     true: np.ndarray,
+    prob: np.ndarray,
     *,
     n_bins: int = CALIBRATION_BINS,
-    fit_temperature: bool = False,
+    method: Literal["temperature"] | None = None,
     class_id: int | None = None,
     channel_axis: int | None = None,
-) -> Calibration:
+    fit_temperature: bool | None = None,
+) -> CalibrationResult:
     """Reliability diagram data, expected and maximum calibration error, Brier score and NLL.
 
     The probability of "foreground" (``true > 0``, or ``true == class_id``) is compared with
     how often the pixel really is foreground, in ``n_bins`` equal-width bins [k/n, (k+1)/n)
     (the last one includes 1). ECE = Σ (n_b / N) |frequency_b − mean probability_b|;
     MCE = the largest gap over non-empty bins; Brier = mean (p − y)²; NLL = −mean(y log p +
-    (1 − y) log(1 − p)) with p clipped to [1e-7, 1 − 1e-7]. With ``fit_temperature``, a
-    temperature T is fitted to the logits by minimising the NLL (see :func:`fit_temperature`)
-    and the ECE of ``sigmoid(logit(p) / T)`` is reported.
+    (1 − y) log(1 − p)) with p clipped to [1e-7, 1 − 1e-7].
+
+    Parameters
+    ----------
+    true : ndarray of int or bool
+        Ground truth: a label image.
+    prob : ndarray of float
+        Probabilities in [0, 1], the shape of ``true`` (plus a class axis with
+        ``channel_axis``).
+    n_bins : int, optional
+        Equal-width bins (15 by default), an integer >= 1.
+    method : {None, "temperature"}, optional
+        ``"temperature"`` also fits a temperature T to the logits by minimising the NLL (see
+        :func:`fit_temperature`) and reports the ECE and NLL of ``sigmoid(logit(p) / T)``.
+    class_id : int, optional
+        Analyse one class: positive pixels are ``true == class_id``. With ``channel_axis`` it
+        must be in 1..n: channel k holds the probability of class k + 1.
+    channel_axis : int, optional
+        The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    fit_temperature : bool, optional
+        Deprecated in 0.2, removed in 0.3: ``True`` is ``method="temperature"``, ``False`` is
+        ``method=None``.
+
+    Returns
+    -------
+    CalibrationResult
+        ``bins`` (one row per bin) and ``summary`` (ece, mce, brier, nll, n_bins, n_pixels,
+        and with a method: temperature, ece_calibrated, nll_calibrated).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    >>> prob = np.full(10, 0.9)  # says 90 %, right 60 % of the time
+    >>> round(float(calibration(true, prob).summary["ece"]), 6)
+    0.3
     """
-    prob, true = _class_probability(prob, true, class_id, channel_axis)
+    if fit_temperature is not None:
+        if method is not None:
+            raise TypeError(
+                "calibration() got both fit_temperature= and method=; fit_temperature= is "
+                "the old form of method=, give only method=."
+            )
+        warnings.warn(
+            "calibration(): fit_temperature= is replaced by method= in 0.2 and will be removed "
+            "in 0.3; use method='temperature' (or method=None).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        method = "temperature" if fit_temperature else None
+    n_bins = _check_count(n_bins, "n_bins")
+    _check_choice(method, CALIBRATION_METHODS, "method")
+    true, prob = _class_probability(true, prob, "calibration", class_id, channel_axis)
     stats = _calibration_sums(_blocks(prob, true, class_id), n_bins)
     summary = _calibration_summary(stats)
-    if fit_temperature:
+    if method == "temperature":
         temperature = _fit_temperature(stats["logit_histogram"])
         calibrated = apply_temperature(prob, temperature)
-        calibrated_stats = _calibration_sums(_blocks(calibrated, true, class_id), n_bins)
+        calibrated_summary = _calibration_summary(
+            _calibration_sums(_blocks(calibrated, true, class_id), n_bins)
+        )
         summary["temperature"] = temperature
-        summary["ece_calibrated"] = _calibration_summary(calibrated_stats)["ece"]
-        summary["nll_calibrated"] = _calibration_summary(calibrated_stats)["nll"]
-    return Calibration(bins=stats["bins"], summary=pd.Series(summary, dtype=object))
+        summary["ece_calibrated"] = calibrated_summary["ece"]
+        summary["nll_calibrated"] = calibrated_summary["nll"]
+    return CalibrationResult(bins=stats["bins"], summary=pd.Series(summary, dtype=object))
 
 
 _LOGIT_RANGE = float(special.logit(1 - EPS))
@@ -343,18 +544,71 @@ def _fit_temperature(logit_histogram: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
-def fit_temperature(prob: np.ndarray, true: np.ndarray, *, class_id: int | None = None) -> float:
+def fit_temperature(
+    true: np.ndarray,
+    prob: np.ndarray,
+    *,
+    class_id: int | None = None,
+    channel_axis: int | None = None,
+) -> float:
     """Temperature T for which sigmoid(logit(p) / T) has the lowest negative log-likelihood.
 
     T > 1 softens over-confident probabilities, T < 1 sharpens under-confident ones. Fitted
-    on a 4,096-bin histogram of the logits (|logit| <= 16.1 after clipping p to 1e-7).
+    on a 4,096-bin histogram of the logits (|logit| <= 16.1 after clipping p to 1e-7), in
+    [0.02, 50].
+
+    Parameters
+    ----------
+    true : ndarray of int or bool
+        Ground truth: a label image (positive where ``true > 0``, or ``true == class_id``).
+    prob : ndarray of float
+        Probabilities in [0, 1], the shape of ``true`` (plus a class axis with
+        ``channel_axis``).
+    class_id : int, optional
+        Fit for one class. With ``channel_axis`` it must be in 1..n: channel k holds the
+        probability of class k + 1.
+    channel_axis : int, optional
+        The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+
+    Returns
+    -------
+    float
+        The temperature T.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([1, 1, 1, 0] * 250)
+    >>> prob = np.full(1000, 0.99)  # says 99 %, right 75 % of the time
+    >>> temperature = fit_temperature(true, prob)  # over-confident: T > 1 softens it
+    >>> round(float(apply_temperature(np.array([0.99]), temperature)[0]), 2)
+    0.75
     """
-    prob, true = _class_probability(prob, true, class_id, None)
+    true, prob = _class_probability(true, prob, "fit_temperature", class_id, channel_axis)
     return _fit_temperature(_calibration_sums(_blocks(prob, true, class_id), 1)["logit_histogram"])
 
 
 def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
-    """sigmoid(logit(p) / temperature), in the dtype of ``prob`` (p clipped to 1e-7)."""
+    """sigmoid(logit(p) / temperature), in the dtype of ``prob`` (p clipped to 1e-7).
+
+    Parameters
+    ----------
+    prob : ndarray of float
+        Probabilities in [0, 1].
+    temperature : float
+        T > 0, as :func:`fit_temperature` returns it.
+
+    Returns
+    -------
+    ndarray
+        The calibrated probabilities, the shape and dtype of ``prob``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> apply_temperature(np.array([0.5, 0.9]), 1.0).round(6).tolist()
+    [0.5, 0.9]
+    """
     prob = probability_array(prob)
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
@@ -362,35 +616,75 @@ def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
     return special.expit(special.logit(clipped) / temperature).astype(prob.dtype)
 
 
+@renamed_keywords(statistic="reduce")
 def object_scores(
     labels: np.ndarray,
     prob: np.ndarray,
     *,
-    statistic: Literal["mean", "max", "median"] = "mean",
+    reduce: ObjectReduction = "mean",
 ) -> pd.DataFrame:
     """A confidence score per object: the mean (default), max or median probability inside it.
 
-    Columns: label, score.
+    Scores are computed in float64 whatever the dtype of ``prob`` (the median of an even
+    number of values is the mean of the middle two).
+
+    Parameters
+    ----------
+    labels : ndarray of int
+        Object labels (0 is background), e.g. a predicted instance label image.
+    prob : ndarray of float
+        Probabilities in [0, 1], the shape of ``labels``.
+    reduce : {"mean", "max", "median"}, optional
+        How the probabilities of an object's pixels become its score. (Named ``statistic``
+        before 0.2; the old name works until 0.3 with a DeprecationWarning.)
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns label, score: one row per object, in increasing label order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([[1, 1, 0, 2]])
+    >>> prob = np.array([[0.2, 0.6, 0.0, 0.9]])
+    >>> object_scores(labels, prob, reduce="max")["score"].tolist()
+    [0.6, 0.9]
     """
+    _check_choice(reduce, OBJECT_REDUCTIONS, "reduce")
     labels = as_label_image(labels, "labels")
     prob = probability_array(prob)
-    if statistic == "mean":
+    if labels.shape != prob.shape:
+        raise ValueError(f"shape mismatch: labels {labels.shape} vs probabilities {prob.shape}")
+    check_probability_range(prob.min(), prob.max())
+    if reduce == "mean":
         table = object_measurements(labels, prob)
         return pd.DataFrame({"label": table["label"], "score": table["mean_confidence"]})
-    if statistic not in ("max", "median"):
-        raise ValueError(f"statistic must be 'mean', 'max' or 'median', got {statistic!r}")
     ids = object_measurements(labels)["label"].to_numpy()
-    reduce = ndi.maximum if statistic == "max" else ndi.median
-    scores = np.asarray(reduce(prob, labels=labels, index=ids), float) if ids.size else []
-    return pd.DataFrame({"label": ids, "score": scores})
+    if reduce == "max":
+        scores = ndi.maximum(prob, labels=labels, index=ids) if ids.size else []
+        return pd.DataFrame({"label": ids, "score": np.asarray(scores, np.float64)})
+    return pd.DataFrame({"label": ids, "score": _median_per_object(labels, prob, ids)})
 
 
-@dataclass(frozen=True, repr=False)
-class CocoAP(Result):
+def _median_per_object(labels: np.ndarray, prob: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The median probability of each object in ``ids`` (all present), in float64."""
+    inside = labels != 0
+    object_of, values = labels[inside], prob[inside]
+    order = np.lexsort((values, object_of))  # by object, then by value
+    object_of, values = object_of[order], values[order].astype(np.float64)
+    first = np.searchsorted(object_of, ids, side="left")
+    count = np.searchsorted(object_of, ids, side="right") - first
+    return (values[first + (count - 1) // 2] + values[first + count // 2]) / 2
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class CocoAPResult(Result):
     """COCO-style average precision of score-ranked detections.
 
-    ``per_threshold``: threshold, ap (101-point interpolated), tp, fp (at the last detection),
-    n_true. ``summary``: map (mean AP over the thresholds, pycocotools' "AP"), ap_50, ap_75.
+    ``per_threshold``: threshold (IoU), ap (101-point interpolated), tp, fp (at the last
+    detection), n_true. ``summary``: map (mean AP over the thresholds, pycocotools' "AP"),
+    ap_50, ap_75.
     """
 
     per_threshold: pd.DataFrame
@@ -399,23 +693,53 @@ class CocoAP(Result):
     _main = "per_threshold"
 
 
+@renamed_keywords(thresholds="iou_thresholds")
 def coco_average_precision(
     true: np.ndarray,
     pred: np.ndarray,
     scores: pd.DataFrame | dict | np.ndarray,
     *,
-    thresholds: Sequence[float] = DEFAULT_IOU_THRESHOLDS,
-) -> CocoAP:
+    iou_thresholds: Sequence[float] = DEFAULT_IOU_THRESHOLDS,
+) -> CocoAPResult:
     """COCO average precision of the predicted objects ranked by their scores.
 
-    ``scores`` gives one score per predicted id: a DataFrame with ``label`` and ``score``
-    (as :func:`object_scores` returns), a dict, or an array aligned with the sorted predicted
-    ids. As pycocotools does for one image and one category (area range "all", no detection
+    As pycocotools does for one image and one category (area range "all", no detection
     limit): detections in descending score order (stable: ties keep the id order), each
     matched greedily to the unmatched true object of highest IoU >= t (the later one on equal
     IoU), precision made monotone, and read at the 101 recall points 0, 0.01, ..., 1. AP is
     NaN without true objects. IoU >= t is compared exactly, as everywhere in this package.
+
+    Parameters
+    ----------
+    true, pred : ndarray of int
+        Ground truth and predicted instance labels of the same shape (0 is background).
+    scores : DataFrame, dict or ndarray
+        One finite score per predicted id: a DataFrame with ``label`` and ``score`` columns
+        (as :func:`object_scores` returns), a dict ``{id: score}``, or an array aligned with
+        the sorted predicted ids.
+    iou_thresholds : sequence of float, optional
+        IoU thresholds in (0, 1], at least one (0.50, 0.55, ..., 0.95 by default). Named
+        ``thresholds`` before 0.2; the old name works until 0.3 with a DeprecationWarning.
+
+    Returns
+    -------
+    CocoAPResult
+        ``per_threshold`` (one row per IoU threshold) and ``summary`` (map, ap_50, ap_75).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 0]])
+    >>> pred = np.array([[1, 1, 0, 2, 2, 0, 3]])
+    >>> result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.1})
+    >>> float(result.summary["map"])  # the false detection is ranked last: it costs nothing
+    1.0
     """
+    iou_thresholds = [float(t) for t in np.atleast_1d(np.asarray(iou_thresholds, float))]
+    if not iou_thresholds:
+        raise ValueError("iou_thresholds is empty; give at least one IoU threshold in (0, 1].")
+    for threshold in iou_thresholds:
+        threshold_fraction(threshold)  # raises for thresholds outside (0, 1]
     pairs = ObjectPairs.from_table(overlap_table(true, pred))
     score = _scores_for(pairs.pred_ids, scores)
     order = np.argsort(-score, kind="stable")  # detection ranks, as pycocotools' mergesort
@@ -423,14 +747,14 @@ def coco_average_precision(
     rank[order] = np.arange(order.size)
     n_true = pairs.true_ids.size
     rows = []
-    for threshold in thresholds:
+    for threshold in iou_thresholds:
         matched = _greedy_matches(pairs, rank, threshold)
         tp_sorted = matched[order]
         tp = np.cumsum(tp_sorted)
         fp = np.cumsum(~tp_sorted)
         rows.append(
             {
-                "threshold": float(threshold),
+                "threshold": threshold,
                 "ap": _interpolated_ap(tp, fp, n_true),
                 "tp": int(tp[-1]) if tp.size else 0,
                 "fp": int(fp[-1]) if fp.size else 0,
@@ -448,7 +772,7 @@ def coco_average_precision(
         {"map": float(ap.mean()) if len(ap) else float("nan"), "ap_50": at(0.5), "ap_75": at(0.75)},
         dtype=object,
     )
-    return CocoAP(per_threshold=table, summary=summary)
+    return CocoAPResult(per_threshold=table, summary=summary)
 
 
 def _scores_for(pred_ids: np.ndarray, scores) -> np.ndarray:
@@ -458,10 +782,12 @@ def _scores_for(pred_ids: np.ndarray, scores) -> np.ndarray:
         missing = [i for i in pred_ids.tolist() if i not in scores]
         if missing:
             raise ValueError(f"no score for predicted ids {missing[:5]}")
-        return np.array([scores[i] for i in pred_ids.tolist()], float)
+        scores = [scores[i] for i in pred_ids.tolist()]
     scores = np.asarray(scores, float)
     if scores.shape != pred_ids.shape:
         raise ValueError(f"{scores.size} scores for {pred_ids.size} predicted objects")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite numbers; found NaN or infinity.")
     return scores
 
 
@@ -498,3 +824,10 @@ def _interpolated_ap(tp: np.ndarray, fp: np.ndarray, n_true: int) -> float:
     interpolated = np.zeros(COCO_RECALL_POINTS.size)
     interpolated[reached] = precision[index[reached]]
     return float(interpolated.mean())
+
+
+# Deprecated aliases (0.2): the 0.1 names of the result classes, removed in 0.3. Every result
+# class now ends in "Result".
+ThresholdSweep = ThresholdSweepResult
+Calibration = CalibrationResult
+CocoAP = CocoAPResult

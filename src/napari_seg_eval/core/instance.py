@@ -7,16 +7,17 @@ IoU is compared with t exactly, as integers: ``inter * den >= num * union`` wher
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix, csr_array
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
+from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair
 from .overlap import OverlapTable, overlap_table
@@ -27,10 +28,25 @@ DEFAULT_IOU_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i
 #: The threshold at which per-object status and the "_50" summary values are reported.
 REVIEW_THRESHOLD = 0.5
 
+#: Objects per sparse solve of small tangled components taken together (see ObjectPairs.match).
+SOLVE_BATCH_OBJECTS = 4096
+
 
 @dataclass(frozen=True)
 class ObjectPairs:
-    """Objects and their overlapping pairs, with ids replaced by positions for fast indexing."""
+    """Objects and their overlapping pairs, with ids replaced by positions for fast indexing.
+
+    Background (id 0) is not an object. Pair ``k`` joins true object ``true_index[k]`` (a
+    position in ``true_ids``) and predicted object ``pred_index[k]``, sharing
+    ``intersection[k]`` pixels, with ``union[k]`` pixels in either.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+    >>> pairs = ObjectPairs.from_table(table)
+    >>> pairs.intersection.tolist(), pairs.union.tolist()  # IoU 2/3 and 1/4
+    ([2, 1], [3, 4])
+    """
 
     true_ids: np.ndarray
     true_areas: np.ndarray
@@ -43,7 +59,24 @@ class ObjectPairs:
 
     @classmethod
     def from_table(cls, table: OverlapTable) -> ObjectPairs:
-        """Drop background (id 0) and index the pairs; areas exclude ignored pixels."""
+        """Drop background (id 0) and index the pairs; areas exclude ignored pixels.
+
+        Parameters
+        ----------
+        table : OverlapTable
+            The overlap table of a (ground truth, prediction) pair.
+
+        Returns
+        -------
+        ObjectPairs
+            Its objects and overlapping pairs.
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> ObjectPairs.from_table(table).true_ids.tolist()
+        [1, 2]
+        """
         true_fg = table.true_ids != 0
         pred_fg = table.pred_ids != 0
         true_ids, true_areas = table.true_ids[true_fg], table.true_areas[true_fg]
@@ -62,56 +95,190 @@ class ObjectPairs:
         return self.intersection / self.union
 
     def candidates(self, threshold: float) -> np.ndarray:
-        """Positions of the pairs with IoU >= ``threshold``, compared exactly."""
+        """Positions of the pairs with IoU >= ``threshold``, compared exactly.
+
+        Parameters
+        ----------
+        threshold : float
+            IoU threshold in (0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Positions of the candidate pairs, ascending.
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> ObjectPairs.from_table(table).candidates(0.25).tolist()  # IoU 1/4 is >= 0.25
+        [0, 1]
+        """
         num, den = threshold_fraction(threshold)
         return np.flatnonzero(self.intersection * den >= num * self.union)
 
     def untangle(self, edges: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """Split candidate pairs into those alone in their connected component (each is its
-        own matching, whatever the rule) and the groups of the tangled components."""
+        own matching, whatever the rule) and the groups of the tangled components.
+
+        Parameters
+        ----------
+        edges : numpy.ndarray
+            Positions of candidate pairs, e.g. from :meth:`candidates`.
+
+        Returns
+        -------
+        alone : numpy.ndarray
+            The pairs whose two objects are in no other pair of ``edges``.
+        groups : list of numpy.ndarray
+            The other pairs, one array per connected component (two or more pairs each).
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> alone, groups = ObjectPairs.from_table(table).untangle(np.array([0, 1]))
+        >>> alone.tolist(), [group.tolist() for group in groups]
+        ([], [[0, 1]])
+        """
+        alone, tangled = self._split_alone(edges)
+        if tangled.size == 0:  # always so for t > 0.5 on label images
+            return alone, []
+        return alone, _split_by(tangled, self._components(tangled)[0])
+
+    def match(self, threshold: float) -> np.ndarray:
+        """Boolean mask over pairs: the optimal one-to-one matching at ``threshold``.
+
+        Among the one-to-one matchings of pairs with IoU >= ``threshold``: the most pairs,
+        then the largest summed IoU. Pairs alone in their component are taken as they are; the
+        others are solved sparsely, in memory proportional to their number.
+
+        Parameters
+        ----------
+        threshold : float
+            IoU threshold in (0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean, one value per pair: True for the matched pairs.
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> ObjectPairs.from_table(table).match(0.25).tolist()  # one prediction, two options
+        [True, False]
+        """
+        alone, tangled = self._split_alone(self.candidates(threshold))
+        matched = np.zeros(self.intersection.size, bool)
+        matched[alone] = True
+        if tangled.size == 0:  # always so for t > 0.5 on label images
+            return matched
+        # Components are independent. LAPJVsp spends time in the size of its problem for every
+        # object it cannot place at once, so small components are solved together in batches
+        # of about SOLVE_BATCH_OBJECTS objects, and each large one on its own.
+        component, n_objects = self._components(tangled)
+        first = np.cumsum(n_objects) - n_objects  # components in a row: first object of each
+        for batch in _split_by(tangled, (first // SOLVE_BATCH_OBJECTS)[component]):
+            matched[self._solve(batch)] = True
+        return matched
+
+    def _components(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The connected component of each pair of ``edges`` (numbered from 0), and the number
+        of objects (true and predicted) in each component."""
+        rows = np.unique(self.true_index[edges], return_inverse=True)[1].ravel()
+        cols = np.unique(self.pred_index[edges], return_inverse=True)[1].ravel()
+        n_rows, n_cols = rows.max() + 1, cols.max() + 1
+        graph = coo_matrix(
+            (np.ones(edges.size), (rows, n_rows + cols)), shape=(n_rows + n_cols,) * 2
+        )
+        labels = connected_components(graph, directed=False)[1]
+        return labels[rows], np.bincount(labels)
+
+    def _split_alone(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``edges`` split into the pairs whose two objects have no other candidate pair, and
+        the rest (the pairs of components with more than one pair)."""
         true_index, pred_index = self.true_index[edges], self.pred_index[edges]
         true_degree = np.bincount(true_index, minlength=self.true_ids.size)
         pred_degree = np.bincount(pred_index, minlength=self.pred_ids.size)
         alone = (true_degree[true_index] == 1) & (pred_degree[pred_index] == 1)
-        tangled = edges[~alone]
-        if tangled.size == 0:  # always so for t > 0.5 on label images
-            return edges[alone], []
-        rows = np.unique(self.true_index[tangled], return_inverse=True)[1].ravel()
-        cols = np.unique(self.pred_index[tangled], return_inverse=True)[1].ravel()
-        n_rows, n_cols = rows.max() + 1, cols.max() + 1
-        graph = coo_matrix(
-            (np.ones(tangled.size), (rows, n_rows + cols)), shape=(n_rows + n_cols,) * 2
-        )
-        component = connected_components(graph, directed=False)[1][rows]
-        order = np.argsort(component, kind="stable")
-        groups = np.split(tangled[order], np.flatnonzero(np.diff(component[order])) + 1)
-        return edges[alone], groups
-
-    def match(self, threshold: float) -> np.ndarray:
-        """Boolean mask over pairs: the optimal one-to-one matching at ``threshold``."""
-        alone, groups = self.untangle(self.candidates(threshold))
-        matched = np.zeros(self.intersection.size, bool)
-        matched[alone] = True
-        for group in groups:  # only for t <= 0.5: solve each tangled component on its own
-            matched[self._solve(group)] = True
-        return matched
+        return edges[alone], edges[~alone]
 
     def _solve(self, edges: np.ndarray) -> np.ndarray:
-        """The pairs of the best matching within one small component of candidate pairs."""
+        """The pairs of the best matching among candidate pairs ``edges``: most pairs, then the
+        largest summed IoU. Memory and the sparse solve grow with the number of pairs.
+
+        ``edges`` may hold several components: the problem is then block diagonal, and its
+        optimum is the optimum of each component. It is posed as a minimum-cost perfect
+        matching on a square sparse matrix (LAPJVsp,
+        :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`) whose rows are the
+        true objects and a stand-in for each prediction, and whose columns are the predictions
+        and a stand-in for each true object:
+
+        - true t, prediction p (a candidate pair): cost 2 - IoU, in [1, 2);
+        - true t, its own stand-in: ``unmatched``, t left unmatched;
+        - stand-in of p, prediction p: ``unmatched``, p left unmatched;
+        - stand-in of p, stand-in of t, for each candidate pair: cost 1, so that the stand-ins
+          of matched objects pair off.
+
+        A perfect matching always exists (every object with its stand-in), and each one is a
+        one-to-one matching M of candidate pairs costing
+        ``const - |M| * (2 * unmatched - 3) - sum(IoU over M)``. With ``2 * unmatched - 3``
+        above any summed IoU (at most min(n_true, n_pred)), one pair more always costs less
+        than any gain in IoU, so the cheapest is the rule's matching. Every cost is positive:
+        scipy reads an explicit zero as a missing edge.
+        """
         rows = np.unique(self.true_index[edges], return_inverse=True)[1].ravel()
         cols = np.unique(self.pred_index[edges], return_inverse=True)[1].ravel()
-        shape = (rows.max() + 1, cols.max() + 1)
-        # Weight = bonus + IoU with bonus > any summed IoU: most pairs first, then most IoU.
-        weight = np.zeros(shape)
-        weight[rows, cols] = min(shape) + 1 + self.iou[edges]
-        edge_at = np.full(shape, -1)
-        edge_at[rows, cols] = edges
-        picked = edge_at[linear_sum_assignment(weight, maximize=True)]
-        return picked[picked >= 0]
+        n_rows, n_cols = int(rows.max()) + 1, int(cols.max()) + 1
+        unmatched = float(min(n_rows, n_cols) + 2)
+        true_stand_in = n_cols + np.arange(n_rows)  # columns
+        pred_stand_in = n_rows + np.arange(n_cols)  # rows
+        costs = csr_array(
+            (
+                np.concatenate(
+                    [
+                        2.0 - self.iou[edges],
+                        np.full(n_rows + n_cols, unmatched),
+                        np.ones(edges.size),
+                    ]
+                ),
+                (
+                    np.concatenate([rows, np.arange(n_rows), pred_stand_in, n_rows + cols]),
+                    np.concatenate([cols, true_stand_in, np.arange(n_cols), n_cols + rows]),
+                ),
+            ),
+            shape=(n_rows + n_cols,) * 2,
+        )
+        column = min_weight_full_bipartite_matching(costs)[1][:n_rows]
+        real = column < n_cols
+        # Back from (row, column) to the pair: rows and columns of ``edges`` sorted as keys.
+        keys = rows.astype(np.int64) * n_cols + cols
+        order = np.argsort(keys)
+        chosen = np.flatnonzero(real) * np.int64(n_cols) + column[real]
+        return edges[order[np.searchsorted(keys[order], chosen)]]
 
     def best_partners(self, side: str) -> tuple[np.ndarray, np.ndarray]:
-        """For each object on ``side`` ('true' or 'pred'): the pair with the highest IoU (ties:
-        smallest partner id), or -1 where the object overlaps nothing."""
+        """For each object on ``side``: the pair with the highest IoU, whatever the threshold.
+
+        Parameters
+        ----------
+        side : {'true', 'pred'}
+            Which objects.
+
+        Returns
+        -------
+        best : numpy.ndarray
+            Per object on ``side``: the position of its pair with the highest IoU (ties: the
+            smallest partner), or -1 where the object overlaps nothing.
+        own : numpy.ndarray
+            Per pair: the position of its object on ``side`` (``true_index`` or
+            ``pred_index``).
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> ObjectPairs.from_table(table).best_partners("pred")[0].tolist()
+        [0]
+        """
         own, other = (
             (self.true_index, self.pred_index)
             if side == "true"
@@ -125,11 +292,39 @@ class ObjectPairs:
         return best, own
 
 
+def _split_by(edges: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
+    """``edges`` in groups of equal ``keys`` (one key per edge), in key order."""
+    order = np.argsort(keys, kind="stable")
+    return np.split(edges[order], np.flatnonzero(np.diff(keys[order])) + 1)
+
+
 def threshold_fraction(threshold: float) -> tuple[int, int]:
     """``threshold`` as an exact fraction num/den (den <= 10**6), e.g. 0.55 -> (11, 20).
 
     Taking the nearest such fraction also repairs floats like ``np.arange``'s
     0.5500000000000002, so that an IoU of exactly 0.55 matches at 0.55.
+
+    Parameters
+    ----------
+    threshold : float
+        An IoU threshold in (0, 1].
+
+    Returns
+    -------
+    num, den : int
+        Numerator and denominator: a pair is a candidate when ``inter * den >= num * union``.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is not in (0, 1] (NaN included).
+
+    Examples
+    --------
+    >>> threshold_fraction(0.55)
+    (11, 20)
+    >>> threshold_fraction(np.arange(0.5, 1.0, 0.05)[1])  # 0.5500000000000002
+    (11, 20)
     """
     value = float(threshold)
     if not 0.0 < value <= 1.0:
@@ -138,8 +333,75 @@ def threshold_fraction(threshold: float) -> tuple[int, int]:
     return fraction.numerator, fraction.denominator
 
 
+def check_iou_thresholds(iou_thresholds: float | Sequence[float]) -> list[float]:
+    """Validate IoU thresholds before any pass over the data, or raise naming the problem.
+
+    Parameters
+    ----------
+    iou_thresholds : float or sequence of float
+        One threshold or a 1-D sequence of them, each a finite number in (0, 1].
+
+    Returns
+    -------
+    list of float
+        The thresholds as Python floats, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If there is no threshold, they are not numbers in one dimension, or one is outside
+        (0, 1] (NaN and infinities included).
+
+    Examples
+    --------
+    >>> check_iou_thresholds([0.5, 0.75])
+    [0.5, 0.75]
+    >>> check_iou_thresholds(0.5)
+    [0.5]
+    """
+    try:
+        values = np.asarray(iou_thresholds, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"iou_thresholds must be numbers in (0, 1], got {iou_thresholds!r}."
+        ) from error
+    if values.ndim > 1:
+        raise ValueError(
+            f"iou_thresholds must be one number or a 1-D sequence, got shape {values.shape}."
+        )
+    values = np.atleast_1d(values)
+    if values.size == 0:
+        raise ValueError("iou_thresholds is empty; give at least one IoU threshold.")
+    bad = values[~((values > 0) & (values <= 1))]  # NaN fails both comparisons
+    if bad.size:
+        raise ValueError(
+            f"iou_thresholds must be finite numbers in (0, 1], got {bad.tolist()} "
+            f"among {values.tolist()}."
+        )
+    return values.tolist()
+
+
 def match_counts(pairs: ObjectPairs, threshold: float) -> dict:
-    """tp, fp, fn and the summed IoU of the matched pairs at one IoU threshold."""
+    """tp, fp, fn and the summed IoU of the matched pairs at one IoU threshold.
+
+    Parameters
+    ----------
+    pairs : ObjectPairs
+        The objects and their overlapping pairs.
+    threshold : float
+        The IoU threshold, in (0, 1].
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``tp``, ``fp``, ``fn`` and ``sum_matched_iou``.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+    >>> match_counts(ObjectPairs.from_table(table), 0.5)  # IoU(1, 3) = 2/3
+    {'threshold': 0.5, 'tp': 1, 'fp': 0, 'fn': 1, 'sum_matched_iou': 0.6666666666666666}
+    """
     matched = pairs.match(threshold)
     tp = int(matched.sum())
     return {
@@ -152,7 +414,27 @@ def match_counts(pairs: ObjectPairs, threshold: float) -> dict:
 
 
 def scores_from_counts(counts: pd.DataFrame, n_true: int | np.ndarray) -> pd.DataFrame:
-    """Add the ratio metrics to a table of tp/fp/fn/sum_matched_iou counts (0/0 -> NaN)."""
+    """Add the ratio metrics to a table of tp/fp/fn/sum_matched_iou counts (0/0 -> NaN).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Columns ``tp``, ``fp``, ``fn`` and ``sum_matched_iou`` (pooled counts work too).
+    n_true : int or numpy.ndarray
+        Number of true objects (per row, or one for all), for ``mean_true_iou``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with precision, recall, f1, accuracy = TP/(TP+FP+FN), mean_matched_iou,
+        mean_true_iou and panoptic_quality added, ``sum_matched_iou`` moved last.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"tp": [1], "fp": [0], "fn": [1], "sum_matched_iou": [0.8]})
+    >>> scores_from_counts(counts, 2)[["precision", "recall", "accuracy"]].iloc[0].tolist()
+    [1.0, 0.5, 0.5]
+    """
     tp, fp, fn, sum_iou = (counts[c].to_numpy(float) for c in ("tp", "fp", "fn", "sum_matched_iou"))
     out = counts.copy()
     out["precision"] = ratio(tp, tp + fp)
@@ -171,6 +453,22 @@ def aggregated_jaccard_parts(pairs: ObjectPairs) -> tuple[int, int]:
     Each true object is paired with its highest-IoU prediction (ties: smallest id; a prediction
     may be used more than once): intersections sum to C and unions to U. True objects that
     overlap nothing, and predictions never chosen, add their areas to U.
+
+    Parameters
+    ----------
+    pairs : ObjectPairs
+        The objects and their overlapping pairs.
+
+    Returns
+    -------
+    numerator, denominator : int
+        C and U; the AJI is C / U (NaN when U is 0). Sums over images pool the AJI.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+    >>> aggregated_jaccard_parts(ObjectPairs.from_table(table))  # (2 + 1) / (3 + 4)
+    (3, 7)
     """
     best, _ = pairs.best_partners("true")
     has = best >= 0
@@ -184,7 +482,7 @@ def aggregated_jaccard_parts(pairs: ObjectPairs) -> tuple[int, int]:
     return numerator, denominator
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class InstanceResult(Result):
     """Matching-based instance metrics.
 
@@ -192,11 +490,14 @@ class InstanceResult(Result):
     TP/(TP+FP+FN) i.e. the DSB/StarDist/Cellpose "AP", mean_matched_iou, panoptic_quality, ...).
     ``summary``: n_true, n_pred, mean_accuracy (mean over thresholds), f1_50, accuracy_50,
     panoptic_quality_50, aji. ``per_object``: one row per object with its status at IoU 0.5.
+
+    Two results compare equal only when they are the same object (``eq=False``): comparing the
+    tables field by field would be ambiguous, and is left to ``pandas`` (``to_frame().equals``).
     """
 
     per_threshold: pd.DataFrame
     summary: pd.Series
-    pairs: ObjectPairs = field(compare=False)
+    pairs: ObjectPairs
 
     _main = "per_threshold"
 
@@ -208,8 +509,24 @@ class InstanceResult(Result):
     def objects_at(self, threshold: float) -> pd.DataFrame:
         """Per-object table at any IoU threshold.
 
-        ``partner`` is the matched object for a TP, otherwise the object with the highest IoU
-        (0 if none overlaps); ``iou`` is the IoU with that partner.
+        Parameters
+        ----------
+        threshold : float
+            IoU threshold in (0, 1].
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per true then predicted object: ``kind`` ('true' or 'pred'), ``label``,
+            ``area``, ``partner`` (the matched object for a TP, otherwise the object with the
+            highest IoU, 0 if none overlaps), ``iou`` (with that partner) and ``status``
+            (TP, FN or FP).
+
+        Examples
+        --------
+        >>> result = instance_metrics(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> result.objects_at(0.25)["status"].tolist()
+        ['TP', 'FN', 'TP']
         """
         pairs = self.pairs
         matched = pairs.match(threshold)
@@ -243,34 +560,95 @@ class InstanceResult(Result):
         return pd.concat(frames, ignore_index=True)
 
 
+@renamed_keywords(thresholds="iou_thresholds")
 def instance_metrics(
     true: np.ndarray,
     pred: np.ndarray,
     *,
-    thresholds: tuple[float, ...] | list[float] = DEFAULT_IOU_THRESHOLDS,
+    iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
     ignore_label: int | None = None,
 ) -> InstanceResult:
     """Match predicted objects to true objects one-to-one at each IoU threshold.
 
-    ``true`` and ``pred`` are integer label images of equal shape (any dimension; 0 is
-    background; ids need not be sequential). Pixels where ``true == ignore_label`` are left
-    out of every count (and that id is not an object).
+    At each threshold t the matching has the most pairs with IoU >= t, then the largest summed
+    IoU (StarDist's rule); IoU is compared with t exactly. Below 0.5 an object may have several
+    candidates: the matching is solved on the sparse candidate pairs, in memory proportional
+    to their number.
+
+    Parameters
+    ----------
+    true : array_like
+        Ground truth: an integer label image (any dimension; 0 is background; ids need not be
+        sequential).
+    pred : array_like
+        Predicted label image of the same shape.
+    iou_thresholds : float or sequence of float, optional
+        IoU thresholds in (0, 1]; by default 0.50, 0.55, ..., 0.95. Checked before the pass
+        over the images. (``thresholds=``, the 0.1 name, still works with a
+        ``DeprecationWarning`` until 0.3.)
+    ignore_label : int, optional
+        Pixels where ``true == ignore_label`` are left out of every count, and that id is not
+        an object.
+
+    Returns
+    -------
+    InstanceResult
+        ``per_threshold`` (one row per threshold: tp, fp, fn, precision, recall, f1, accuracy,
+        mean_matched_iou, mean_true_iou, panoptic_quality, sum_matched_iou), ``summary`` and
+        ``per_object`` (status at IoU 0.5).
+
+    Raises
+    ------
+    ValueError
+        If a threshold is not in (0, 1] or none is given, or the images do not fit (shapes,
+        negative ids).
+    TypeError
+        If an image is not an integer (or boolean) label image.
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 2, 2]])
+    >>> pred = np.array([[7, 7, 0, 0, 9]])  # IoU(1, 7) = 1, IoU(2, 9) = 1/2
+    >>> result = instance_metrics(true, pred, iou_thresholds=[0.5, 0.75])
+    >>> result.per_threshold["tp"].tolist()
+    [2, 1]
+    >>> float(result.summary["mean_accuracy"])  # (2/2 + 1/3) / 2
+    0.6666666666666666
     """
+    thresholds = check_iou_thresholds(iou_thresholds)
     true, pred = as_label_pair(true, pred)
     return instance_metrics_from_table(
-        overlap_table(true, pred, ignore_label=ignore_label), thresholds=thresholds
+        overlap_table(true, pred, ignore_label=ignore_label), iou_thresholds=thresholds
     )
 
 
+@renamed_keywords(thresholds="iou_thresholds")
 def instance_metrics_from_table(
-    table: OverlapTable, *, thresholds: tuple[float, ...] | list[float] = DEFAULT_IOU_THRESHOLDS
+    table: OverlapTable, *, iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS
 ) -> InstanceResult:
-    """:func:`instance_metrics` on an overlap table that is already computed."""
-    thresholds = list(np.atleast_1d(np.asarray(thresholds, dtype=float)))
-    if not thresholds:
-        raise ValueError("thresholds is empty; give at least one IoU threshold.")
-    for threshold in thresholds:
-        threshold_fraction(threshold)  # validates before any work
+    """:func:`instance_metrics` on an overlap table that is already computed.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The overlap table of a (ground truth, prediction) pair, e.g. from
+        :func:`~napari_seg_eval.core.overlap.overlap_table` (tables of chunks add up).
+    iou_thresholds : float or sequence of float, optional
+        IoU thresholds in (0, 1]; by default 0.50, 0.55, ..., 0.95. (``thresholds=`` still
+        works with a ``DeprecationWarning`` until 0.3.)
+
+    Returns
+    -------
+    InstanceResult
+        As :func:`instance_metrics`.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 0, 2, 2]]), np.array([[7, 7, 0, 0, 9]]))
+    >>> instance_metrics_from_table(table, iou_thresholds=0.75).per_threshold["tp"].tolist()
+    [1]
+    """
+    thresholds = check_iou_thresholds(iou_thresholds)
     pairs = ObjectPairs.from_table(table)
     n_true, n_pred = pairs.true_ids.size, pairs.pred_ids.size
     per_threshold = scores_from_counts(

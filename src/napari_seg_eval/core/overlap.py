@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ._validate import as_label_pair, check_non_negative
+from ._validate import as_label_pair, check_ignore_label, check_non_negative
 
 #: Pixels per block of the pass: small enough that the temporaries stay in cache.
 CHUNK_PIXELS = 1 << 18
+#: The fields of :class:`OverlapTable` that hold ids (all in one dtype).
+_ID_FIELDS = ("true_ids", "pred_ids", "pair_true", "pair_pred")
 #: Blocks whose runs make one partial table: few enough tables to add up cheaply, small enough
 #: arrays to be reused by the allocator rather than page-faulted in afresh.
 TABLE_BLOCKS = 4
@@ -31,6 +33,9 @@ class OverlapTable:
     included), sorted. ``pair_true``, ``pair_pred``, ``pair_counts`` list every pair of non-zero
     ids that share pixels, sorted by (true, pred). The rows and columns of id 0 follow from these
     (see :meth:`contingency`), so this is the full contingency table, stored sparsely.
+
+    Both sides hold their ids in one integer dtype (see :func:`id_dtype`), so that true and
+    predicted ids compare, sort and search exactly, whatever the dtypes of the two images.
     """
 
     true_ids: np.ndarray
@@ -41,16 +46,47 @@ class OverlapTable:
     pair_pred: np.ndarray
     pair_counts: np.ndarray
 
+    def __post_init__(self) -> None:
+        dtype = id_dtype(*(getattr(self, name).dtype for name in _ID_FIELDS))
+        for name in _ID_FIELDS:
+            object.__setattr__(self, name, getattr(self, name).astype(dtype, copy=False))
+
     def __add__(self, other: OverlapTable) -> OverlapTable:
         """The table of two disjoint sets of pixels, e.g. two chunks of one image."""
         return OverlapTable.sum([self, other])
 
     @staticmethod
     def sum(tables: list[OverlapTable]) -> OverlapTable:
-        """The table of disjoint sets of pixels (the chunks of an image, say), added up."""
+        """The table of disjoint sets of pixels (the chunks of an image, say), added up.
+
+        Parameters
+        ----------
+        tables : list of OverlapTable
+            Tables of disjoint pixels; their ids may come in different integer dtypes.
+
+        Returns
+        -------
+        OverlapTable
+            One table: areas and pair counts summed per id and per pair, ids exact.
+
+        Examples
+        --------
+        >>> a = overlap_table(np.array([1, 1, 0]), np.array([1, 0, 0]))
+        >>> b = overlap_table(np.array([1], np.uint64), np.array([1], np.uint64))
+        >>> OverlapTable.sum([a, b]).pair_counts.tolist()
+        [2]
+        """
+        dtype = id_dtype(*(getattr(t, name).dtype for t in tables for name in _ID_FIELDS))
 
         def stacked(name: str) -> np.ndarray:
-            return np.concatenate([getattr(table, name) for table in tables])
+            # Cast before joining: int64 joined with uint64 would become float64.
+            cast = name in _ID_FIELDS
+            return np.concatenate(
+                [
+                    getattr(t, name).astype(dtype, copy=False) if cast else getattr(t, name)
+                    for t in tables
+                ]
+            )
 
         return OverlapTable(
             *_group_sum(stacked("true_ids"), stacked("true_areas")),
@@ -64,7 +100,20 @@ class OverlapTable:
         return int(self.true_areas.sum())
 
     def contingency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All (true id, pred id, count) entries with count > 0, id 0 included, sorted."""
+        """All (true id, pred id, count) entries with count > 0, id 0 included.
+
+        Returns
+        -------
+        true_ids, pred_ids, counts : numpy.ndarray
+            One entry per pair of ids sharing pixels, sorted by (true id, pred id); the ids in
+            the table's one id dtype, the counts as ``int64``.
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([0, 1, 1]), np.array([0, 0, 2]))
+        >>> [array.tolist() for array in table.contingency()]
+        [[0, 1, 1], [0, 0, 2], [1, 1, 1]]
+        """
         true_fg = _sum_by(self.pair_true, self.pair_counts, self.true_ids)
         pred_fg = _sum_by(self.pair_pred, self.pair_counts, self.pred_ids)
         true_only = self.true_areas - true_fg  # pixels of each true id over predicted 0
@@ -107,13 +156,65 @@ class OverlapTable:
         return true_ids[order], pred_ids[order], counts[order].astype(np.int64)
 
 
+def id_dtype(*dtypes: np.dtype) -> np.dtype:
+    """The integer dtype that holds ids of all ``dtypes`` exactly.
+
+    NumPy promotes ``int64`` with ``uint64`` to ``float64``, which merges ids above 2**53.
+    Label ids are never negative (the overlap pass refuses them), so ``uint64`` holds every id
+    of any integer dtype exactly; it is used when no signed or smaller type does.
+
+    Parameters
+    ----------
+    *dtypes : numpy.dtype
+        Integer dtypes of id arrays.
+
+    Returns
+    -------
+    numpy.dtype
+        NumPy's promotion of them when it is an integer dtype, else ``uint64``.
+
+    Examples
+    --------
+    >>> id_dtype(np.dtype(np.int64), np.dtype(np.uint64))
+    dtype('uint64')
+    >>> id_dtype(np.dtype(np.uint8), np.dtype(np.int32))
+    dtype('int32')
+    """
+    dtype = np.result_type(*dtypes)
+    return dtype if dtype.kind in "iu" else np.dtype(np.uint64)
+
+
 def overlap_table(
     true: np.ndarray, pred: np.ndarray, *, ignore_label: int | None = None
 ) -> OverlapTable:
     """Count the pixels shared by each (true id, predicted id) pair in one pass.
 
-    Pixels whose true id equals ``ignore_label`` are left out of every count.
+    Parameters
+    ----------
+    true, pred : numpy.ndarray
+        Integer (or boolean) label images of equal shape, ground truth first; ids >= 0 in any
+        integer dtypes (``int64`` and ``uint64`` mixed included: ids stay exact).
+    ignore_label : int, optional
+        Pixels whose true id equals it are left out of every count.
+
+    Returns
+    -------
+    OverlapTable
+        Areas of every id and the pixel counts of every pair of non-zero ids, sparse.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For images that are not integer label images of one shape, negative ids, or an
+        ``ignore_label`` that is not an integer >= 0.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 0], [0, 2, 2]]), np.array([[1, 0, 0], [0, 3, 3]]))
+    >>> table.pair_true.tolist(), table.pair_pred.tolist(), table.pair_counts.tolist()
+    ([1, 2], [1, 3], [1, 2])
     """
+    ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
     if ignore_label is None and _is_binary(true) and _is_binary(pred):
         return _binary_table(true, pred)

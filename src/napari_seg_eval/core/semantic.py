@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._results import Result, confusion_scores, nanmean, ratio
-from ._validate import as_label_pair
-from .overlap import OverlapTable, overlap_table
+from ._validate import as_label_pair, check_ignore_label
+from .overlap import OverlapTable, id_dtype, overlap_table
+
+#: Class ids of ``classes=`` must fit the widest label dtype.
+_UINT64_LIMIT = 2**64
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SemanticResult(Result):
     """Pixel-wise metrics of each class against the rest.
 
     ``per_class``: one row per class (tp, fp, fn, tn, support, iou, dice, precision, recall,
     accuracy, in_means). ``summary``: mean_iou, mean_dice, mean_precision, mean_recall (over the
     classes with ``in_means``, undefined values left out), pixel_accuracy,
-    frequency_weighted_iou, n_pixels.
+    frequency_weighted_iou, n_pixels. Results compare by identity (``==`` never raises).
     """
 
     per_class: pd.DataFrame
     summary: pd.Series
-    table: OverlapTable = field(compare=False)
+    table: OverlapTable
 
     _main = "per_class"
 
     def confusion_matrix(self) -> pd.DataFrame:
-        """Pixel counts, rows = true class, columns = predicted class, for the reported classes."""
+        """Pixel counts between the reported classes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: true class (index ``true``); columns: predicted class (``pred``); pixels of
+            classes that are not reported are left out.
+
+        Examples
+        --------
+        >>> result = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
+        >>> result.confusion_matrix().to_numpy().tolist()
+        [[1, 1], [0, 2]]
+        """
         classes = self.per_class["class"].to_numpy()
         true_ids, pred_ids, counts = self.table.contingency()
+        # The classes' dtype holds the table's ids exactly (see semantic_metrics_from_table).
+        true_ids, pred_ids = true_ids.astype(classes.dtype), pred_ids.astype(classes.dtype)
         keep = np.isin(true_ids, classes) & np.isin(pred_ids, classes)
         matrix = np.zeros((classes.size, classes.size), np.int64)
         matrix[
@@ -55,17 +75,101 @@ def semantic_metrics(
 ) -> SemanticResult:
     """Per-class IoU, Dice, precision, recall and accuracy, with their means.
 
-    ``true`` and ``pred`` are integer class images of equal shape. Reported classes are those
-    present in either image (sklearn's macro convention) unless ``classes`` lists them. Pixels
-    where ``true == ignore_label`` are left out of every count. With
-    ``include_background=False`` class 0 is still reported but left out of the means.
+    Parameters
+    ----------
+    true, pred : numpy.ndarray
+        Integer (or boolean) class images of equal shape, ground truth first. Label 0 is a
+        class like any other. Ids stay exact in any integer dtypes, ``int64`` against
+        ``uint64`` included.
+    classes : iterable of int, optional
+        The classes to report (ids >= 0). By default those present in either image
+        (scikit-learn's macro convention); a listed class absent from both gets NaN ratios.
+    ignore_label : int, optional
+        Pixels where ``true == ignore_label`` are left out of every count. If that leaves no
+        pixel, every metric is NaN (0/0) and a ``RuntimeWarning`` says so.
+    include_background : bool
+        With ``False``, class 0 is still reported but left out of the means.
+
+    Returns
+    -------
+    SemanticResult
+        ``per_class`` (one row per class), ``summary`` (means, pixel accuracy,
+        frequency-weighted IoU, n_pixels) and :meth:`SemanticResult.confusion_matrix`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For images that are not integer label images of one shape, negative ids, an
+        ``ignore_label`` that is not an integer >= 0, or ``classes`` that are not integer
+        ids in [0, 2**64).
+
+    Examples
+    --------
+    >>> true = np.array([[0, 0, 1], [1, 1, 2]])
+    >>> pred = np.array([[0, 1, 1], [1, 2, 2]])
+    >>> result = semantic_metrics(true, pred)
+    >>> result.per_class["iou"].tolist()  # class 0: 1/2, class 1: 2/4, class 2: 1/2
+    [0.5, 0.5, 0.5]
+    >>> float(result.summary["pixel_accuracy"])
+    0.6666666666666666
     """
+    if classes is not None:
+        classes = class_ids(classes)
+    ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
+    table = overlap_table(true, pred, ignore_label=ignore_label)
+    if table.n_pixels == 0:
+        warnings.warn(
+            f"semantic_metrics: every pixel has the ignored ground-truth id {ignore_label}, "
+            "so no pixel is left to count; every metric is NaN (0/0).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return semantic_metrics_from_table(
-        overlap_table(true, pred, ignore_label=ignore_label),
-        classes=classes,
-        include_background=include_background,
+        table, classes=classes, include_background=include_background
     )
+
+
+def class_ids(classes: Iterable[int]) -> np.ndarray:
+    """The sorted unique class ids of ``classes``, exactly, or raise naming the problem.
+
+    Parameters
+    ----------
+    classes : iterable of int
+        Class ids: Python or NumPy integers in [0, 2**64), at least one.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique ids as ``int64`` (or ``uint64`` when one is 2**63 or more).
+
+    Raises
+    ------
+    TypeError
+        If an id is not an integer (booleans and floats included).
+    ValueError
+        If there is none, or an id is negative or 2**64 or more.
+
+    Examples
+    --------
+    >>> class_ids([3, 1, 3]).tolist()
+    [1, 3]
+    """
+    values = list(np.asarray(classes).ravel()) if isinstance(classes, np.ndarray) else [*classes]
+    if not values:
+        raise ValueError("classes is empty; list at least one class id.")
+    bad = [
+        v for v in values if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral)
+    ]
+    if bad:
+        raise TypeError(f"classes must be integer class ids, got {bad[0]!r} in {classes!r}.")
+    ids = [int(v) for v in values]
+    lowest, highest = min(ids), max(ids)
+    if lowest < 0:
+        raise ValueError(f"class ids must be >= 0 like label ids, got {lowest}.")
+    if highest >= _UINT64_LIMIT:
+        raise ValueError(f"class id {highest} cannot be a label id: ids must be < 2**64.")
+    return np.unique(np.array(ids, np.int64 if highest < 2**63 else np.uint64))
 
 
 def semantic_metrics_from_table(
@@ -74,33 +178,56 @@ def semantic_metrics_from_table(
     classes: Iterable[int] | None = None,
     include_background: bool = True,
 ) -> SemanticResult:
-    """:func:`semantic_metrics` on an overlap table that is already computed."""
-    if classes is None:
-        class_ids = np.union1d(table.true_ids, table.pred_ids)
-    else:
-        class_ids = np.unique(np.asarray(list(classes)))
-        if class_ids.size == 0 or not np.issubdtype(class_ids.dtype, np.integer):
-            raise ValueError(f"classes must be a non-empty list of integer ids, got {classes!r}.")
+    """:func:`semantic_metrics` on an overlap table that is already computed.
 
-    true_ids, pred_ids, counts = table.contingency()
+    Parameters
+    ----------
+    table : OverlapTable
+        The table of the images (see :func:`~napari_seg_eval.overlap_table`).
+    classes : iterable of int, optional
+        As for :func:`semantic_metrics`.
+    include_background : bool
+        As for :func:`semantic_metrics`.
+
+    Returns
+    -------
+    SemanticResult
+        As :func:`semantic_metrics`; no warning when the table counts no pixel (the metrics
+        are NaN).
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([0, 1, 1]), np.array([0, 1, 0]))
+    >>> semantic_metrics_from_table(table, classes=[1]).per_class["iou"].tolist()
+    [0.5]
+    """
+    # The table's ids share one dtype, so their union is exact.
+    ids = np.union1d(table.true_ids, table.pred_ids) if classes is None else class_ids(classes)
+    # One dtype for the classes and the table's ids, so that every comparison is exact.
+    dtype = id_dtype(ids.dtype, table.true_ids.dtype)
+    ids = ids.astype(dtype, copy=False)
+    true_ids, pred_ids, counts = (
+        array.astype(dtype, copy=False) if i < 2 else array
+        for i, array in enumerate(table.contingency())
+    )
     diagonal = true_ids == pred_ids
-    tp = _lookup(class_ids, true_ids[diagonal], counts[diagonal])
-    true_area = _lookup(class_ids, table.true_ids, table.true_areas)
-    pred_area = _lookup(class_ids, table.pred_ids, table.pred_areas)
+    tp = _lookup(ids, true_ids[diagonal], counts[diagonal])
+    true_area = _lookup(ids, table.true_ids.astype(dtype, copy=False), table.true_areas)
+    pred_area = _lookup(ids, table.pred_ids.astype(dtype, copy=False), table.pred_areas)
     n_pixels = table.n_pixels
     fp, fn = pred_area - tp, true_area - tp
     tn = n_pixels - tp - fp - fn
 
     per_class = pd.DataFrame(
         {
-            "class": class_ids,
+            "class": ids,
             "tp": tp,
             "fp": fp,
             "fn": fn,
             "tn": tn,
             "support": true_area,
             **confusion_scores(tp, fp, fn, tn),
-            "in_means": include_background | (class_ids != 0),
+            "in_means": include_background | (ids != 0),
         }
     )
     averaged = per_class[per_class["in_means"]]

@@ -7,6 +7,8 @@ probability is not above the threshold.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,6 +16,7 @@ from scipy import ndimage as ndi
 from scipy import special
 from skimage import measure, morphology, segmentation
 
+from ._deprecation import renamed_keywords
 from ._validate import check_probability_range, check_threshold, probability_array
 
 #: Pixels per block: the range check and the comparison share one read of memory.
@@ -29,11 +32,46 @@ def threshold_probabilities(
 ) -> np.ndarray:
     """Turn a probability map into a semantic label image.
 
-    Without ``channel_axis``: 1 where ``prob > threshold``, else 0 (uint8). With
-    ``channel_axis``: the argmax class over that axis, labelled ``class_ids[channel]``
-    (default ``channel + 1``; pass ``range(n)`` when channel 0 is a background channel), and 0
-    where the highest probability is not above ``threshold``. Raises on NaN, values outside
-    [0, 1] (logits: see :func:`sigmoid`, :func:`softmax`), integer or boolean input.
+    A pixel is foreground when ``prob > threshold`` (strict), compared exactly in the data's
+    dtype (see :func:`threshold_in_dtype`).
+
+    Parameters
+    ----------
+    prob : numpy.ndarray
+        Probabilities in [0, 1], floating point. Logits: convert them first with
+        :func:`sigmoid` (one channel) or :func:`softmax` (a class axis).
+    threshold : float, optional
+        Probability a pixel must exceed to be foreground, in [0, 1]. Default 0.5.
+    channel_axis : int, optional
+        The class axis of a multi-class map. Default None: a single foreground probability.
+    class_ids : sequence of int, optional
+        With ``channel_axis``: the label of each channel, non-negative integers. Default
+        ``channel + 1``; pass ``range(n)`` when channel 0 is a background channel.
+
+    Returns
+    -------
+    numpy.ndarray
+        Without ``channel_axis``: 1 where ``prob > threshold``, else 0 (uint8, the shape of
+        ``prob``). With ``channel_axis``: the label of the most probable class (the first one
+        on ties), and 0 where its probability is not above ``threshold``; the class axis is
+        removed, and the dtype is the smallest that holds the ids.
+
+    Raises
+    ------
+    TypeError
+        If ``prob`` is integer or boolean.
+    ValueError
+        If ``prob`` is empty or holds NaN or values outside [0, 1], or ``threshold``,
+        ``channel_axis`` or ``class_ids`` do not fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> threshold_probabilities(np.array([[0.2, 0.5, 0.7]])).tolist()
+    [[0, 0, 1]]
+    >>> prob = np.array([[[0.6, 0.3, 0.1], [0.2, 0.3, 0.5]]])  # channels last
+    >>> threshold_probabilities(prob, 0.55, channel_axis=-1).tolist()
+    [[1, 0]]
     """
     prob = probability_array(prob)
     threshold = threshold_in_dtype(check_threshold(threshold), prob.dtype)
@@ -43,11 +81,30 @@ def threshold_probabilities(
 
 
 def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
-    """The threshold as a value of ``dtype`` such that ``p > value`` in that dtype is exactly
-    ``p > threshold`` for the real numbers: the largest ``dtype`` value not above it.
+    """The threshold as a value of ``dtype`` for which ``p > value`` is exactly ``p > threshold``.
 
-    (numpy would otherwise round 0.3 to float32's 0.30000001, so that float32 0.3 would not
-    count as above 0.3, while its real value is.)
+    numpy would otherwise round 0.3 to float32's 0.30000001, so that float32 0.3 would not
+    count as above 0.3, while its real value is. This is the largest ``dtype`` value not
+    above ``threshold``.
+
+    Parameters
+    ----------
+    threshold : float
+        The threshold, as a Python (float64) number.
+    dtype : numpy.dtype
+        Floating-point dtype of the data to compare.
+
+    Returns
+    -------
+    numpy.floating
+        The threshold in ``dtype``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value = threshold_in_dtype(0.3, np.float32)
+    >>> bool(np.float32(0.3) > value), float(value) <= 0.3
+    (True, True)
     """
     kind = np.dtype(dtype).type
     value = kind(threshold)
@@ -110,16 +167,83 @@ def label_instances(
 ) -> np.ndarray:
     """Label the connected objects of a mask, with sequential ids in the smallest integer type.
 
-    ``mask`` is boolean, or integer where each non-zero value is labelled on its own (so a
-    semantic class image yields instances of each class). ``connectivity`` is the number of
-    orthogonal hops that count as neighbours (1: faces only; default ``mask.ndim``: all
-    neighbours, as ``skimage.measure.label``). ``min_size`` drops objects with fewer pixels.
-    ``split_touching`` separates touching objects by a watershed of the distance transform,
-    seeded at its maxima that rise at least ``split_depth`` pixels above the neck joining them
-    to a higher maximum (two touching discs of radius r joined by a neck of half-width w are
-    split when r - w >= split_depth).
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        Boolean mask, or integer image where each non-zero value is labelled on its own (so a
+        semantic class image yields instances of each class).
+    connectivity : int, optional
+        Number of orthogonal hops that count as neighbours, from 1 (faces only) to
+        ``mask.ndim``. Default ``mask.ndim``: all neighbours, as ``skimage.measure.label``.
+    min_size : int, optional
+        Objects with fewer pixels are dropped (after splitting). Default 0: keep all.
+    split_touching : bool, optional
+        Separate touching objects by a watershed of the distance transform: the Euclidean
+        distance of each pixel to the nearest pixel outside its connected component (the
+        background; in a class image, also another class). 1-D to 3-D masks only.
+    split_depth : float, optional
+        Pixels a maximum of the distance transform must rise above the neck joining it to a
+        higher maximum to seed an object of its own. The neck is the highest pass between them:
+        the largest distance that some path between them keeps all along. Two discs of radius
+        ``r`` joined by a neck whose centre lies ``w`` pixels from the background (a neck
+        ``2w - 1`` pixels wide) are split when ``r - w >= split_depth``. An object whose
+        highest distance is below ``split_depth`` is never split. Default 2.0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Labels 1..n (0 is background), in the smallest unsigned integer type that holds n.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not boolean or integer, or an argument has the wrong type.
+    ValueError
+        If ``mask`` is empty, an argument is out of range, or ``split_touching`` is asked of
+        data with more than 3 axes.
+
+    Notes
+    -----
+    The split is computed for each connected component on its bounding box. Every regional
+    maximum of the distance seeds a basin (a watershed of the negated distance); the depth of
+    each maximum above its neck (its dynamic) comes from the passes between adjacent basins.
+    Maxima at least ``split_depth`` deep are the seeds, and every other basin joins the seed it
+    reaches over the highest pass. Of two equal maxima the first in raster order counts as the
+    higher one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> yy, xx = np.mgrid[:40, :60]
+    >>> discs = ((yy - 20) ** 2 + (xx - 18) ** 2 < 144) | ((yy - 20) ** 2 + (xx - 40) ** 2 < 144)
+    >>> int(label_instances(discs).max()), int(label_instances(discs, split_touching=True).max())
+    (1, 2)
     """
     mask = np.asarray(mask)
+    connectivity, min_size, split_depth = _check_label_arguments(
+        mask, connectivity, min_size, split_touching, split_depth
+    )
+    labels = measure.label(mask, background=0, connectivity=connectivity)
+    labels = labels.astype(np.min_scalar_type(labels.max()), copy=False)
+    if split_touching:
+        labels = _split_touching(labels, connectivity or mask.ndim, split_depth)
+    if min_size > 1:
+        areas = np.bincount(labels.ravel())
+        keep = areas >= min_size
+        keep[0] = False
+        new_ids = np.cumsum(keep) * keep
+        labels = new_ids.astype(np.min_scalar_type(np.count_nonzero(keep)))[labels]
+    return labels
+
+
+def _check_label_arguments(
+    mask: np.ndarray,
+    connectivity: object,
+    min_size: object,
+    split_touching: bool,
+    split_depth: object,
+) -> tuple[int | None, int, float]:
+    """Every argument of :func:`label_instances`, checked before any pass over the mask."""
     if not (mask.dtype == bool or np.issubdtype(mask.dtype, np.integer)):
         raise TypeError(
             f"mask must be boolean or integer, got dtype {mask.dtype}. "
@@ -127,47 +251,332 @@ def label_instances(
         )
     if mask.ndim == 0 or mask.size == 0:
         raise ValueError(f"mask is empty (shape {mask.shape}).")
-    if connectivity is not None and not 1 <= connectivity <= mask.ndim:
-        raise ValueError(f"connectivity must be between 1 and {mask.ndim}, got {connectivity}.")
+    if connectivity is not None:
+        if not _is_integer(connectivity):
+            raise TypeError(f"connectivity must be an integer or None, got {connectivity!r}.")
+        if not 1 <= connectivity <= mask.ndim:
+            raise ValueError(
+                f"connectivity must be between 1 and {mask.ndim} (the number of axes of the "
+                f"mask) or None, got {connectivity}."
+            )
+        connectivity = int(connectivity)
+    if not _is_integer(min_size):
+        raise TypeError(f"min_size must be a non-negative integer (pixels), got {min_size!r}.")
     if min_size < 0:
-        raise ValueError(f"min_size must be >= 0, got {min_size}.")
-    if split_depth <= 0:
-        raise ValueError(f"split_depth must be > 0, got {split_depth}.")
+        raise ValueError(f"min_size must be a non-negative integer (pixels), got {min_size}.")
+    if isinstance(split_depth, bool) or not isinstance(split_depth, numbers.Real):
+        raise TypeError(f"split_depth must be a number of pixels, got {split_depth!r}.")
+    if not (math.isfinite(split_depth) and split_depth > 0):
+        raise ValueError(f"split_depth must be a finite number of pixels > 0, got {split_depth}.")
+    if split_touching and mask.ndim > 3:
+        raise ValueError(
+            f"split_touching works on 2-D and 3-D masks (a distance transform over all axes), "
+            f"got {mask.ndim}-D data of shape {mask.shape}. Label each time point or channel "
+            "on its own, e.g. [label_instances(frame, split_touching=True) for frame in mask]."
+        )
+    return connectivity, int(min_size), float(split_depth)
 
-    labels = measure.label(mask, background=0, connectivity=connectivity)
-    if split_touching:
-        labels = _split_touching(labels, connectivity or mask.ndim, split_depth)
-    if min_size > 1:
-        areas = np.bincount(labels.ravel())
-        keep = areas >= min_size
-        keep[0] = False
-        labels = (np.cumsum(keep) * keep)[labels]
-    n_objects = int(labels.max())
-    return labels.astype(np.min_scalar_type(n_objects), copy=False)
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _split_touching(labels: np.ndarray, connectivity: int, depth: float) -> np.ndarray:
-    """Watershed of the distance transform inside each object, one seed per deep maximum."""
-    foreground = labels > 0
-    distance = ndi.distance_transform_edt(foreground)
-    footprint = ndi.generate_binary_structure(labels.ndim, connectivity)
-    peaks = morphology.h_maxima(distance, depth, footprint=footprint) > 0
-    markers = measure.label(peaks & foreground, connectivity=labels.ndim)
-    split = segmentation.watershed(-distance, markers, mask=foreground, connectivity=connectivity)
-    # Objects without a deep enough maximum (small or thin) keep their own component label.
-    unseeded = foreground & (split == 0)
-    if unseeded.any():
-        split[unseeded] = labels[unseeded] + split.max()
-    return measure.label(split, background=0, connectivity=connectivity)
+    """Split the connected components ``labels`` (1..n) at necks at least ``depth`` deep.
+
+    Only components with two or more regional maxima of the distance at least ``depth`` high
+    can be split; only those are flooded. Returns sequential labels, ordered by component.
+    """
+    distance = _component_distances(labels, depth)
+    structure = ndi.generate_binary_structure(labels.ndim, connectivity)
+    maxima = morphology.local_maxima(distance, footprint=structure, allow_borders=True)
+    markers, n_maxima = ndi.label(maxima, structure=structure)
+    del maxima
+    at_maxima = np.flatnonzero(markers)
+    maximum_ids = markers.ravel()[at_maxima]
+    height = np.zeros(n_maxima + 1)
+    height[maximum_ids] = distance.ravel()[at_maxima]
+    component = np.zeros(n_maxima + 1, labels.dtype)
+    component[maximum_ids] = labels.ravel()[at_maxima]
+    del at_maxima, maximum_ids
+
+    n_components = int(labels.max())
+    high = height >= depth
+    high[0] = False
+    selected = np.bincount(component[high], minlength=n_components + 1) >= 2
+    selected[0] = False
+    if not selected.any():
+        return labels
+
+    # Flood the selected components from every regional maximum: within a basin each pixel
+    # reaches its maximum without going lower than itself, so the passes between maxima are
+    # the passes between adjacent basins.
+    negative = np.negative(distance, out=distance)
+    basins = segmentation.watershed(
+        negative, markers, mask=selected[labels], connectivity=connectivity
+    )
+    del markers
+    first, second, level = _basin_passes(basins, negative, structure, n_maxima)
+    seeds = _deep_maxima(height, first, second, level, depth)
+    group = _join_basins(n_maxima, first, second, seeds)
+    return _final_labels(labels, basins, selected, component, group)
+
+
+def _component_distances(labels: np.ndarray, depth: float) -> np.ndarray:
+    """Distance of each pixel to the nearest pixel outside its component (float32), component
+    by component on its bounding box padded by one pixel; 0 in components that cannot hold two
+    maxima ``depth`` deep.
+
+    For a boolean mask this is the distance transform of the whole mask: the nearest pixel
+    outside a component touches it by a face, so it is background.
+    """
+    distance = np.zeros(labels.shape, np.float32)
+    for index, box in enumerate(ndi.find_objects(labels), start=1):
+        if box is None or _too_thin(box, labels.shape, depth):
+            continue
+        padded = tuple(
+            slice(max(axis.start - 1, 0), min(axis.stop + 1, size))
+            for axis, size in zip(box, labels.shape, strict=True)
+        )
+        inside = labels[padded] == index
+        if inside.all():  # the component is the whole image: no background to measure from
+            continue
+        np.copyto(distance[padded], _distance_inside(inside), where=inside)
+    return distance
+
+
+def _too_thin(box: tuple[slice, ...], shape: tuple[int, ...], depth: float) -> bool:
+    """Whether a component in ``box`` is too thin to be split at ``depth``.
+
+    A split needs a second maximum ``depth`` above a neck, and every foreground pixel is at
+    least 1 from the background, so some pixel must lie ``depth + 1`` or more from the
+    background. Along an axis the pixels just outside the box are not in the component (the
+    image edge is not background): with background on both sides the box must span at least
+    ``2 depth + 1`` pixels, with background on one side ``depth + 1``.
+    """
+    for axis, size in zip(box, shape, strict=True):
+        sides = (axis.start > 0) + (axis.stop < size)
+        if sides and axis.stop - axis.start < sides * depth + 1:
+            return True
+    return False
+
+
+def _distance_inside(inside: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each pixel to the nearest pixel outside ``inside``, as float32.
+
+    scipy's feature transform gives the nearest outside pixel; the distances are computed
+    from it in blocks of rows, without scipy's float64 temporaries of the whole box.
+    """
+    nearest = np.empty((inside.ndim, *inside.shape), np.int32)
+    ndi.distance_transform_edt(inside, return_distances=False, return_indices=True, indices=nearest)
+    distance = np.empty(inside.shape, np.float32)
+    for rows in _row_blocks(inside.shape):
+        squared = np.zeros((rows.stop - rows.start, *inside.shape[1:]), np.int64)
+        for axis in range(inside.ndim):
+            span = (rows.start, rows.stop) if axis == 0 else (0, inside.shape[axis])
+            coordinate = np.arange(*span).reshape(
+                [-1 if a == axis else 1 for a in range(inside.ndim)]
+            )
+            offset = nearest[axis, rows] - coordinate
+            squared += offset * offset
+        np.sqrt(squared, out=distance[rows], casting="unsafe")
+    return distance
+
+
+def _row_blocks(shape: tuple[int, ...]) -> list[slice]:
+    """Slices of the first axis holding about :data:`CHUNK_PIXELS` pixels each."""
+    rows = max(1, CHUNK_PIXELS // max(1, math.prod(shape[1:])))
+    return [slice(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
+
+
+def _basin_passes(
+    basins: np.ndarray, negative: np.ndarray, structure: np.ndarray, n_basins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The highest pass between each pair of adjacent basins, highest first.
+
+    The pass between two neighbouring pixels is the lower of their distances; between two
+    basins it is the highest such pass over their neighbouring pixels. Returns the two basin
+    ids (first < second) and the distance at the pass (float64), ordered by decreasing pass
+    (ties by ids).
+    """
+    centre = np.array(structure.shape) // 2
+    zero = (0,) * basins.ndim
+    offsets = [o for o in np.argwhere(structure) - centre if tuple(o) > zero]
+    keys: list[np.ndarray] = []
+    levels: list[np.ndarray] = []
+    for offset in offsets:
+        here = tuple(
+            slice(max(0, -o), size - max(0, o))
+            for o, size in zip(offset, basins.shape, strict=True)
+        )
+        there = tuple(
+            slice(max(0, o), size - max(0, -o))
+            for o, size in zip(offset, basins.shape, strict=True)
+        )
+        span = (here[0].stop - here[0].start, *basins.shape[1:])
+        for rows in _row_blocks(span):
+            a, b = basins[here][rows], basins[there][rows]
+            touching = a != b
+            np.logical_and(touching, a, out=touching)  # neither is the background
+            np.logical_and(touching, b, out=touching)
+            if not touching.any():
+                continue
+            left, right = a[touching], b[touching]
+            level = np.maximum(negative[here][rows][touching], negative[there][rows][touching])
+            key = np.minimum(left, right).astype(np.int64) * (n_basins + 1)
+            key += np.maximum(left, right)
+            key, level = _highest_pass(key, level)
+            keys.append(key)
+            levels.append(level)
+    if not keys:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0)
+    key, level = _highest_pass(np.concatenate(keys), np.concatenate(levels))
+    order = np.lexsort((key, level))
+    key = key[order]
+    return key // (n_basins + 1), key % (n_basins + 1), -level[order].astype(np.float64)
+
+
+def _highest_pass(key: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row per key, with the lowest ``level`` (the negated distance: the highest pass)."""
+    order = np.lexsort((level, key))
+    key, level = key[order], level[order]
+    first = np.ones(key.size, bool)
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    return key[first], level[first]
+
+
+def _find(parent: list[int], node: int) -> int:
+    """Root of ``node`` in a union-find forest, compressing the path."""
+    root = node
+    while parent[root] != root:
+        root = parent[root]
+    while parent[node] != root:
+        parent[node], node = root, parent[node]
+    return root
+
+
+def _deep_maxima(
+    height: np.ndarray, first: np.ndarray, second: np.ndarray, level: np.ndarray, depth: float
+) -> list[bool]:
+    """Which maxima rise at least ``depth`` above the neck joining them to a higher maximum.
+
+    Basins are joined from the highest pass down (a maximum spanning forest); when two groups
+    meet, the lower of their tops has found its neck. A top that never meets a higher one
+    drops to the background (0). Of equal tops the smaller id counts as the higher.
+    """
+    heights = height.tolist()
+    parent = list(range(len(heights)))
+    top = list(range(len(heights)))
+    dynamic = list(heights)
+    for a, b, neck in zip(first.tolist(), second.tolist(), level.tolist(), strict=True):
+        root_a, root_b = _find(parent, a), _find(parent, b)
+        if root_a == root_b:
+            continue
+        high, low = top[root_a], top[root_b]
+        if (heights[low], -low) > (heights[high], -high):
+            root_a, root_b, high, low = root_b, root_a, low, high
+        dynamic[low] = heights[low] - neck
+        parent[root_b] = root_a  # the joined group keeps the higher top
+    return [value >= depth for value in dynamic]
+
+
+def _join_basins(
+    n_basins: int, first: np.ndarray, second: np.ndarray, seeds: list[bool]
+) -> np.ndarray:
+    """Group the basins around the seeds: from the highest pass down, two groups join unless
+    both hold a seed (a watershed from the seeds on the graph of basins). Returns the group
+    (a basin id) of every basin."""
+    parent = list(range(n_basins + 1))
+    seeded = list(seeds)
+    for a, b in zip(first.tolist(), second.tolist(), strict=True):
+        root_a, root_b = _find(parent, a), _find(parent, b)
+        if root_a == root_b or (seeded[root_a] and seeded[root_b]):
+            continue
+        parent[root_b] = root_a
+        seeded[root_a] = seeded[root_a] or seeded[root_b]
+    return np.array([_find(parent, node) for node in range(n_basins + 1)], np.int64)
+
+
+def _final_labels(
+    labels: np.ndarray,
+    basins: np.ndarray,
+    selected: np.ndarray,
+    component: np.ndarray,
+    group: np.ndarray,
+) -> np.ndarray:
+    """Sequential labels: components left whole keep one id, the others one id per group of
+    basins; ids follow the components' order, then the groups' first maxima."""
+    whole = np.flatnonzero(~selected[1:]) + 1
+    roots = np.unique(group[selected[component]])
+    owner = np.concatenate([whole, component[roots]])
+    order = np.lexsort((np.concatenate([np.zeros(whole.size, np.int64), roots]), owner))
+    new_id = np.empty(order.size, np.int64)
+    new_id[order] = np.arange(1, order.size + 1)
+    dtype = np.min_scalar_type(order.size)
+    by_component = np.zeros(selected.size, dtype)
+    by_component[whole] = new_id[: whole.size]
+    by_root = np.zeros(group.size, dtype)
+    by_root[roots] = new_id[whole.size :]
+    by_basin = by_root[group]
+    out = np.empty(labels.shape, dtype)
+    for rows in _row_blocks(labels.shape):
+        block = out[rows]
+        np.take(by_component, labels[rows], out=block, mode="clip")
+        basin = basins[rows]
+        flooded = basin > 0
+        block[flooded] = by_basin[basin[flooded]]
+    return out
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
-    """Logistic function, for one-channel logits: probabilities in [0, 1]."""
+    """Logistic function, for one-channel logits: probabilities in [0, 1].
+
+    Parameters
+    ----------
+    logits : numpy.ndarray
+        Logits (any real values).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (1 + exp(-logits))``, in float32 or wider (the dtype of ``logits`` if wider).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sigmoid(np.array([0.0])).tolist()
+    [0.5]
+    """
     logits = np.asarray(logits)
     return special.expit(logits.astype(np.result_type(logits.dtype, np.float32)))
 
 
-def softmax(logits: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Softmax over the class ``axis``, for multi-class logits: probabilities summing to 1."""
+@renamed_keywords(axis="channel_axis")
+def softmax(logits: np.ndarray, channel_axis: int = 0) -> np.ndarray:
+    """Softmax over the class axis, for multi-class logits: probabilities summing to 1.
+
+    Parameters
+    ----------
+    logits : numpy.ndarray
+        Logits with a class axis.
+    channel_axis : int, optional
+        The class axis. Default 0. (Called ``axis`` before 0.2; the old name still works
+        with a ``DeprecationWarning``.)
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities of the shape of ``logits``, summing to 1 along ``channel_axis``, in
+        float32 or wider.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax(np.array([[0.0], [0.0]]), channel_axis=0).tolist()
+    [[0.5], [0.5]]
+    """
     logits = np.asarray(logits)
-    return special.softmax(logits.astype(np.result_type(logits.dtype, np.float32)), axis=axis)
+    return special.softmax(
+        logits.astype(np.result_type(logits.dtype, np.float32)), axis=channel_axis
+    )
