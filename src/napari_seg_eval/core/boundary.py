@@ -1,0 +1,386 @@
+"""Boundary metrics: Hausdorff distances, average surface distance, surface Dice, boundary F1.
+
+The boundary of a mask is its inner contour: the pixels of the mask with a face-neighbour
+outside it, where outside the image counts as background. Distances are Euclidean, in the
+physical units of ``spacing``, from each boundary pixel of one mask to the nearest boundary
+pixel of the other (MONAI's reading). With ``d_pt`` the distances from the predicted boundary
+to the true one and ``d_tp`` the other way:
+
+- HD = max(max d_pt, max d_tp); HD95 = max of the two 95th percentiles (linear interpolation);
+- ASSD = mean of ``d_pt`` and ``d_tp`` pooled;
+- NSD at tolerance τ = (#{d_pt <= τ} + #{d_tp <= τ}) / (#d_pt + #d_tp);
+- boundary F1 at τ = harmonic mean of P = #{d_pt <= τ} / #d_pt and R = #{d_tp <= τ} / #d_tp
+  (0 when both are 0).
+
+One mask empty: HD, HD95, ASSD = inf, NSD and boundary F1 = 0; both empty: NaN.
+
+HD and its kin are not additive over blocks of pixels, so they are computed on crops: for a
+class, the bounding box of its pixels in both images; for a matched pair of objects, the union
+of the two objects' boxes (``scipy.ndimage.find_objects`` gives every box in one pass). A crop
+holds every pixel of both masks, so whatever lies outside it is background, which is exactly
+how the contour at the crop edge is computed (erosion with ``border_value=0``); and Euclidean
+distances between points of the crop do not depend on the crop. Distances come from a distance
+transform of the crop (``distance_transform_edt(~boundary, sampling=spacing)``), or, when the
+boundary is sparse in a large crop (a whole-slide class), from a KD-tree over the boundary
+points, as MONAI does on CPU; both are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage as ndi
+from scipy.spatial import cKDTree
+
+from ._results import Result, nanmean
+from ._validate import as_label_pair
+from .instance import ObjectPairs
+from .overlap import overlap_table
+
+#: The IoU at which objects are paired for per-object boundary metrics.
+PAIR_IOU = 0.5
+#: Columns of the boundary metrics, in every table.
+BOUNDARY_COLUMNS = ("hd", "hd95", "assd", "nsd", "boundary_f1")
+
+#: Crops with more pixels than this per boundary pixel use a KD-tree over the boundary points
+#: instead of two distance transforms of the crop: both give the exact Euclidean distance, and
+#: here the KD-tree costs about 1.2 µs per boundary point and a transform about 90 ns per pixel.
+EDT_PIXELS_PER_EDGE_PIXEL = 16
+
+Box = tuple[slice, ...]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class BoundaryResult(Result):
+    """Boundary metrics of each class (semantic labels).
+
+    Attributes
+    ----------
+    per_class
+        One row per class: ``class, hd, hd95, assd, nsd, boundary_f1``.
+    summary
+        ``mean_hd, mean_hd95, mean_assd, mean_nsd, mean_boundary_f1`` (means over the classes;
+        undefined values, NaN, left out; an infinite distance makes its mean infinite) and
+        ``n_classes``.
+    spacing
+        The pixel size along each axis that distances are measured in.
+    tolerance
+        The tolerance τ of NSD and boundary F1, in the units of ``spacing``.
+    """
+
+    per_class: pd.DataFrame
+    summary: pd.Series
+    spacing: tuple[float, ...]
+    tolerance: float
+
+    _main = "per_class"
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ObjectBoundaryResult(Result):
+    """Boundary metrics of each pair of objects matched at IoU >= 0.5 (instance labels).
+
+    Attributes
+    ----------
+    per_object
+        One row per matched pair: ``true_label, pred_label, iou, hd, hd95, assd, nsd,
+        boundary_f1``.
+    summary
+        ``mean_hd, mean_hd95, mean_assd, mean_nsd, mean_boundary_f1`` (means over the matched
+        pairs; NaN when there are none), ``n_true``, ``n_pred`` and ``n_matched``.
+    spacing
+        The pixel size along each axis that distances are measured in.
+    tolerance
+        The tolerance τ of NSD and boundary F1, in the units of ``spacing``.
+    """
+
+    per_object: pd.DataFrame
+    summary: pd.Series
+    spacing: tuple[float, ...]
+    tolerance: float
+
+    _main = "per_object"
+
+
+def boundary_metrics(
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    spacing: float | Sequence[float] | None = None,
+    tolerance: float = 1.0,
+    classes: Iterable[int] | None = None,
+    include_background: bool = False,
+    per_object: bool = False,
+) -> BoundaryResult | ObjectBoundaryResult:
+    """Hausdorff distance, HD95, ASSD, surface Dice (NSD) and boundary F1.
+
+    Parameters
+    ----------
+    true, pred
+        Integer label images of equal shape (any dimension): class images, or instance label
+        images with ``per_object=True``.
+    spacing
+        Pixel size along each axis (a napari layer's ``scale``), or one number for all axes;
+        distances are in these units. Default: 1 on every axis.
+    tolerance
+        τ of NSD and boundary F1: a boundary pixel counts as close when its distance to the
+        other boundary is at most τ (same units as ``spacing``).
+    classes
+        Semantic mode: the classes to report. Default: every class present in either image
+        (class 0 only with ``include_background=True``). A listed class absent from both images
+        gets NaN.
+    include_background
+        Semantic mode: report class 0 too.
+    per_object
+        Treat the images as instance labels (0 is background) and report one row per pair of
+        objects matched one-to-one at IoU >= 0.5, measured on the pair's bounding box.
+        Unmatched objects get no row (their distance to a partner is undefined).
+
+    Returns
+    -------
+    BoundaryResult or ObjectBoundaryResult
+        ``per_class`` (or ``per_object``) table and a ``summary`` of means.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``spacing`` or ``tolerance``, ``classes`` with ``per_object=True``, or class 0
+        listed in ``classes`` while ``include_background`` is False.
+
+    Notes
+    -----
+    On non-empty masks the values agree with MONAI's ``compute_hausdorff_distance`` (with
+    ``percentile=95`` for HD95), ``compute_average_surface_distance(symmetric=True)`` and
+    ``compute_surface_dice`` with the same tolerance.
+
+    Examples
+    --------
+    >>> true = np.zeros((8, 8), np.uint8)
+    >>> true[2:5, 2:5] = 1
+    >>> pred = np.roll(true, 2, axis=1)
+    >>> result = boundary_metrics(true, pred)
+    >>> float(result.per_class.loc[0, "hd"])
+    2.0
+    >>> float(boundary_metrics(true, pred, spacing=(1, 0.5)).per_class.loc[0, "hd"])
+    1.0
+    """
+    true, pred = as_label_pair(true, pred)
+    sampling = _check_spacing(spacing, true.ndim)
+    tolerance = _check_tolerance(tolerance)
+    if per_object:
+        if classes is not None:
+            raise ValueError(
+                "classes= applies to per-class boundary metrics; per_object=True pairs objects "
+                "of instance label images regardless of class."
+            )
+        return _object_boundaries(true, pred, sampling, tolerance)
+    class_ids = _check_classes(classes, include_background)
+    return _class_boundaries(true, pred, class_ids, include_background, sampling, tolerance)
+
+
+def _class_boundaries(
+    true: np.ndarray,
+    pred: np.ndarray,
+    class_ids: np.ndarray | None,
+    include_background: bool,
+    sampling: tuple[float, ...],
+    tolerance: float,
+) -> BoundaryResult:
+    """One row per class, each measured on the bounding box of the class in both images."""
+    table = overlap_table(true, pred)  # the ids present (and the check for negative ids)
+    if class_ids is None:
+        class_ids = np.union1d(table.true_ids, table.pred_ids)
+        if not include_background:
+            class_ids = class_ids[class_ids != 0]
+    true_boxes = _class_boxes(true, table.true_ids, class_ids)
+    pred_boxes = _class_boxes(pred, table.pred_ids, class_ids)
+    structure = _structure(true.ndim)
+    rows = []
+    for class_id, true_box, pred_box in zip(class_ids, true_boxes, pred_boxes, strict=True):
+        if true_box is None or pred_box is None:
+            rows.append(_empty_scores(one_side=true_box is not None or pred_box is not None))
+            continue
+        box = _union_box(true_box, pred_box)
+        rows.append(
+            _scores(true[box] == class_id, pred[box] == class_id, sampling, tolerance, structure)
+        )
+    per_class = pd.DataFrame(
+        np.array(rows, float).reshape(-1, len(BOUNDARY_COLUMNS)), columns=BOUNDARY_COLUMNS
+    )
+    per_class.insert(0, "class", class_ids)
+    summary = pd.Series(
+        {**_means(per_class), "n_classes": int(class_ids.size)},
+        dtype=object,
+    )
+    return BoundaryResult(
+        per_class=per_class, summary=summary, spacing=sampling, tolerance=tolerance
+    )
+
+
+def _object_boundaries(
+    true: np.ndarray, pred: np.ndarray, sampling: tuple[float, ...], tolerance: float
+) -> ObjectBoundaryResult:
+    """One row per pair matched at IoU 0.5, each measured on the union of the two boxes."""
+    pairs = ObjectPairs.from_table(overlap_table(true, pred))
+    matched = np.flatnonzero(pairs.match(PAIR_IOU))
+    true_index, pred_index = pairs.true_index[matched], pairs.pred_index[matched]
+    true_boxes = _boxes(true, pairs.true_ids)
+    pred_boxes = _boxes(pred, pairs.pred_ids)
+    true_labels = pairs.true_ids[true_index]
+    pred_labels = pairs.pred_ids[pred_index]
+    structure = _structure(true.ndim)
+    scores = np.empty((matched.size, len(BOUNDARY_COLUMNS)))
+    for row, (t, p, true_label, pred_label) in enumerate(
+        zip(true_index, pred_index, true_labels, pred_labels, strict=True)
+    ):
+        box = _union_box(true_boxes[t], pred_boxes[p])
+        scores[row] = _scores(
+            true[box] == true_label, pred[box] == pred_label, sampling, tolerance, structure
+        )
+    per_object = pd.DataFrame(
+        {"true_label": true_labels, "pred_label": pred_labels, "iou": pairs.iou[matched]}
+    )
+    per_object[list(BOUNDARY_COLUMNS)] = scores
+    summary = pd.Series(
+        {
+            **_means(per_object),
+            "n_true": int(pairs.true_ids.size),
+            "n_pred": int(pairs.pred_ids.size),
+            "n_matched": int(matched.size),
+        },
+        dtype=object,
+    )
+    return ObjectBoundaryResult(
+        per_object=per_object, summary=summary, spacing=sampling, tolerance=tolerance
+    )
+
+
+def _scores(
+    true_mask: np.ndarray,
+    pred_mask: np.ndarray,
+    sampling: tuple[float, ...],
+    tolerance: float,
+    structure: np.ndarray,
+) -> tuple[float, float, float, float, float]:
+    """hd, hd95, assd, nsd, boundary_f1 of two non-empty masks holding all of both objects."""
+    true_edge = true_mask & ~ndi.binary_erosion(true_mask, structure, border_value=0)
+    pred_edge = pred_mask & ~ndi.binary_erosion(pred_mask, structure, border_value=0)
+    # Distance from each predicted boundary pixel to the nearest true one, and back.
+    n_edge = np.count_nonzero(true_edge) + np.count_nonzero(pred_edge)
+    if true_edge.size > EDT_PIXELS_PER_EDGE_PIXEL * n_edge:
+        # A sparse boundary in a large crop: nearest neighbours among the boundary points.
+        true_points = np.argwhere(true_edge) * sampling
+        pred_points = np.argwhere(pred_edge) * sampling
+        pred_to_true = cKDTree(true_points).query(pred_points)[0]
+        true_to_pred = cKDTree(pred_points).query(true_points)[0]
+    else:
+        pred_to_true = ndi.distance_transform_edt(~true_edge, sampling=sampling)[pred_edge]
+        true_to_pred = ndi.distance_transform_edt(~pred_edge, sampling=sampling)[true_edge]
+    close_pred = np.count_nonzero(pred_to_true <= tolerance)
+    close_true = np.count_nonzero(true_to_pred <= tolerance)
+    n_pred, n_true = pred_to_true.size, true_to_pred.size
+    precision, recall = close_pred / n_pred, close_true / n_true
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return (
+        float(max(pred_to_true.max(), true_to_pred.max())),
+        max(_percentile_95(pred_to_true), _percentile_95(true_to_pred)),
+        float((pred_to_true.sum() + true_to_pred.sum()) / (n_pred + n_true)),
+        (close_pred + close_true) / (n_pred + n_true),
+        f1,
+    )
+
+
+def _percentile_95(values: np.ndarray) -> float:
+    """The 95th percentile with linear interpolation (``np.percentile``'s default), between
+    the values of ranks floor(h) and floor(h) + 1 with h = 0.95 (n − 1); a partial sort only."""
+    position = 0.95 * (values.size - 1)
+    low = int(position)
+    high = min(low + 1, values.size - 1)
+    ranked = np.partition(values, (low, high))
+    return float(ranked[low] + (position - low) * (ranked[high] - ranked[low]))
+
+
+def _empty_scores(*, one_side: bool) -> tuple[float, float, float, float, float]:
+    """One mask empty: distances inf, overlaps 0; both empty: everything undefined (NaN)."""
+    if not one_side:
+        return (math.nan,) * 5
+    return (math.inf, math.inf, math.inf, 0.0, 0.0)
+
+
+def _means(table: pd.DataFrame) -> dict[str, float]:
+    return {f"mean_{column}": nanmean(table[column]) for column in BOUNDARY_COLUMNS}
+
+
+def _structure(ndim: int) -> np.ndarray:
+    """Face neighbours only: the inner contour's definition (and MONAI's erosion)."""
+    return ndi.generate_binary_structure(ndim, 1)
+
+
+def _union_box(a: Box, b: Box) -> Box:
+    pairs = zip(a, b, strict=True)
+    return tuple(slice(min(x.start, y.start), max(x.stop, y.stop)) for x, y in pairs)
+
+
+def _boxes(labels: np.ndarray, ids: np.ndarray) -> list[Box | None]:
+    """Bounding boxes of each of the sorted ``ids`` present in ``labels`` (0 excluded).
+
+    One pass of ``find_objects`` for ids up to a modest maximum; huge ids (up to 2**63) are
+    first replaced by their rank among ``ids`` (every non-zero id present must be listed).
+    """
+    ids = ids[ids != 0]
+    if ids.size == 0:
+        return []
+    highest = int(ids[-1])
+    if highest <= max(1 << 20, 8 * ids.size):
+        found = ndi.find_objects(labels, max_label=highest)
+        return [found[i - 1] for i in ids.tolist()]
+    ranks = np.searchsorted(ids, labels) + (labels != 0)  # ids[k] -> k + 1, 0 -> 0
+    return ndi.find_objects(ranks, max_label=ids.size)
+
+
+def _class_boxes(labels: np.ndarray, present: np.ndarray, class_ids: np.ndarray) -> list:
+    """The box of each class in ``class_ids`` (None where absent), class 0 included."""
+    boxes = dict(zip(present[present != 0].tolist(), _boxes(labels, present), strict=True))
+    if 0 in class_ids and 0 in present:
+        boxes[0] = ndi.find_objects((labels == 0).view(np.uint8))[0]
+    return [boxes.get(int(class_id)) for class_id in class_ids]
+
+
+def _check_spacing(spacing: float | Sequence[float] | None, ndim: int) -> tuple[float, ...]:
+    """``spacing`` as one positive finite number per axis, or a clear error."""
+    if spacing is None:
+        return (1.0,) * ndim
+    values = np.atleast_1d(np.asarray(spacing, dtype=float))
+    if values.ndim != 1 or values.size not in (1, ndim):
+        raise ValueError(
+            f"spacing must be one number or one per axis ({ndim} for these images), "
+            f"got {spacing!r}."
+        )
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError(f"spacing must be positive and finite, got {spacing!r}.")
+    return tuple(float(v) for v in np.broadcast_to(values, (ndim,)))
+
+
+def _check_tolerance(tolerance: float) -> float:
+    value = float(tolerance)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}.")
+    return value
+
+
+def _check_classes(classes: Iterable[int] | None, include_background: bool) -> np.ndarray | None:
+    if classes is None:
+        return None
+    class_ids = np.unique(np.asarray(list(classes)))
+    if class_ids.size == 0 or not np.issubdtype(class_ids.dtype, np.integer):
+        raise ValueError(f"classes must be a non-empty list of integer ids, got {classes!r}.")
+    if not include_background and 0 in class_ids:
+        raise ValueError(
+            "classes lists class 0 but include_background is False; pass "
+            "include_background=True to report the background's boundary."
+        )
+    return class_ids
