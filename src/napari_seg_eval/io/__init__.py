@@ -1,0 +1,36 @@
+"""Files: reading label images and probability maps, pairing files by name, evaluating folders
+and writing result folders. Used by ``napari-seg-eval evaluate``; no napari, no Qt."""
+
+from __future__ import annotations
+
+from .evaluate import (
+    KINDS,
+    FileSettings,
+    FilesResult,
+    PairOutcome,
+    Progress,
+    evaluate_files,
+    evaluate_pair,
+)
+from .pairs import Pairing, pair_files
+from .read import EXTENSIONS, FileReadError, image_extension, read_labels, read_probabilities
+from .results import check_output_folder, write_results
+
+__all__ = [
+    "EXTENSIONS",
+    "KINDS",
+    "FileReadError",
+    "FileSettings",
+    "FilesResult",
+    "PairOutcome",
+    "Pairing",
+    "Progress",
+    "check_output_folder",
+    "evaluate_files",
+    "evaluate_pair",
+    "image_extension",
+    "pair_files",
+    "read_labels",
+    "read_probabilities",
+    "write_results",
+]

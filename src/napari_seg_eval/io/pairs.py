@@ -1,0 +1,164 @@
+"""Pairing ground-truth and prediction files by name.
+
+A file's key is its name without the image extension and without the side's suffix: with
+``truth_suffix="_masks"`` and ``prediction_suffix="_cp_masks"`` (Cellpose), ``img1_masks.tif``
+and ``img1_cp_masks.png`` are both ``img1``. Nothing is dropped silently: files left without a
+partner, and files in the folders that are not candidates of either side, are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .read import FileReadError, image_extension
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Files paired by name.
+
+    ``pairs``: (truth, prediction) paths, sorted by ``names`` (their common key).
+    ``unpaired_truth`` / ``unpaired_prediction``: candidates without a partner.
+    ``ignored``: image files in the folders that carry neither side's suffix.
+    """
+
+    pairs: list[tuple[Path, Path]]
+    names: list[str]
+    unpaired_truth: list[Path] = field(default_factory=list)
+    unpaired_prediction: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def describe(self) -> str:
+        """The pairing in words: how many pairs, and every file left out."""
+        lines = [f"{len(self.pairs)} pair(s) of files."]
+        for title, paths in (
+            ("ground truth without a prediction", self.unpaired_truth),
+            ("predictions without a ground truth", self.unpaired_prediction),
+            ("image files with neither suffix, not used", self.ignored),
+        ):
+            if paths:
+                lines.append(f"{len(paths)} {title}:")
+                lines.extend(f"  {path}" for path in paths)
+        return "\n".join(lines)
+
+
+def pair_files(
+    truth: str | Path | Iterable[str | Path],
+    prediction: str | Path | Iterable[str | Path],
+    *,
+    truth_suffix: str = "",
+    prediction_suffix: str = "",
+) -> Pairing:
+    """Pair ground-truth and prediction files by name.
+
+    Parameters
+    ----------
+    truth, prediction
+        A folder, one file, or a list of files each. Two single files make one pair whatever
+        their names. Folders may be the same folder when the suffixes tell the sides apart.
+    truth_suffix, prediction_suffix
+        The end of the name (before the extension) that marks each side, e.g. ``"_masks"`` and
+        ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side.
+
+    Returns
+    -------
+    Pairing
+        The pairs, sorted by name, and every file left out.
+
+    Raises
+    ------
+    FileReadError
+        A path does not exist, or two files of one side have the same key (``a.tif`` and
+        ``a.png``), naming both.
+
+    Examples
+    --------
+    >>> pairing = pair_files("truth/", "cellpose/", prediction_suffix="_cp_masks")  # doctest: +SKIP
+    >>> print(pairing.describe())  # doctest: +SKIP
+    """
+    truth_files, truth_folder = _listing(truth, "ground truth")
+    pred_files, pred_folder = _listing(prediction, "prediction")
+    if not truth_folder and not pred_folder and len(truth_files) == len(pred_files) == 1:
+        name = _stem(truth_files[0])
+        return Pairing([(truth_files[0], pred_files[0])], [name])
+    same_folder = truth_folder and pred_folder and _same(truth, prediction)
+    if same_folder and truth_suffix == prediction_suffix:
+        raise FileReadError(
+            f"ground truth and predictions are both in {truth}: give a truth suffix and a "
+            "prediction suffix that tell them apart (e.g. '_masks' and '_cp_masks')."
+        )
+    truth_keys, truth_ignored = _keys(truth_files, truth_suffix, prediction_suffix, same_folder)
+    pred_keys, pred_ignored = _keys(pred_files, prediction_suffix, truth_suffix, same_folder)
+    names = sorted(truth_keys.keys() & pred_keys.keys())
+    if same_folder:  # one listing: a file is ignored only when neither side took it
+        taken = set(truth_keys.values()) | set(pred_keys.values())
+        ignored = [path for path in truth_files if path not in taken]
+    else:
+        ignored = sorted(truth_ignored + pred_ignored)
+    return Pairing(
+        pairs=[(truth_keys[name], pred_keys[name]) for name in names],
+        names=names,
+        unpaired_truth=sorted(path for key, path in truth_keys.items() if key not in pred_keys),
+        unpaired_prediction=sorted(
+            path for key, path in pred_keys.items() if key not in truth_keys
+        ),
+        ignored=ignored,
+    )
+
+
+def _listing(source, side: str) -> tuple[list[Path], bool]:
+    """The image files of a folder (sorted), one file, or a list of files; and whether it was a
+    folder."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.exists():
+            raise FileReadError(f"{side}: {path} does not exist.")
+        if path.is_dir() and image_extension(path) is None:
+            return sorted(p for p in path.iterdir() if image_extension(p) is not None), True
+        return [path], False
+    files = [Path(p) for p in source]
+    missing = [p for p in files if not p.exists()]
+    if missing:
+        raise FileReadError(f"{side}: {missing[0]} does not exist.")
+    return files, False
+
+
+def _same(a, b) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def _stem(path: Path) -> str:
+    extension = image_extension(path) or path.suffix
+    return path.name[: len(path.name) - len(extension)]
+
+
+def _keys(
+    files: list[Path], suffix: str, other_suffix: str, same_folder: bool
+) -> tuple[dict[str, Path], list[Path]]:
+    """Key -> file for the candidates of one side, and the files that are not candidates.
+
+    In a folder shared by both sides, a file that ends with the other side's suffix, when that
+    suffix is the longer (more specific) one, belongs to the other side: ``img_cp_masks`` is a
+    prediction, not the truth ``img_cp`` + ``_masks``.
+    """
+    keys: dict[str, Path] = {}
+    ignored = []
+    for path in files:
+        stem = _stem(path)
+        claimed = same_folder and len(other_suffix) > len(suffix) and stem.endswith(other_suffix)
+        if claimed or not stem.endswith(suffix):
+            ignored.append(path)
+            continue
+        key = stem[: len(stem) - len(suffix)] if suffix else stem
+        if key in keys:
+            raise FileReadError(
+                f"{keys[key]} and {path} have the same name {key!r}; keep one of them, or "
+                "give suffixes that tell them apart."
+            )
+        keys[key] = path
+    return keys, ignored

@@ -1,0 +1,260 @@
+"""Reading label images and probability maps from files, lazily where the format allows.
+
+TIFF / BigTIFF / OME-TIFF (tifffile: tiled, pyramidal or large files as a zarr view of level
+0, read chunk by chunk), PNG (imageio), NPY (memory-mapped) and zarr / OME-Zarr (level 0 of a
+multiscale image; a label image under ``labels/``). Every check here looks at the metadata only:
+a wrong file is refused before any pixel is read.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: File name endings read by :func:`read_labels` and :func:`read_probabilities`.
+EXTENSIONS: tuple[str, ...] = (
+    ".ome.tiff",
+    ".ome.tif",
+    ".ome.zarr",
+    ".tiff",
+    ".tif",
+    ".png",
+    ".npy",
+    ".zarr",
+)
+
+#: Images with more pixels than this are opened lazily even when the file is not tiled.
+LAZY_PIXELS = 1 << 24
+
+
+class FileReadError(ValueError):
+    """A file that cannot be read as the image asked for; the message names the file."""
+
+
+def image_extension(path: str | Path) -> str | None:
+    """The recognised ending of ``path`` (``".ome.tif"``, ``".zarr"``, ...), or None.
+
+    Examples
+    --------
+    >>> image_extension("cells_masks.ome.tif")
+    '.ome.tif'
+    """
+    name = Path(path).name.lower()
+    return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
+
+
+def open_image(path: str | Path, *, labels: bool = False) -> Any:
+    """The pixel array of an image file, without reading it where the format allows.
+
+    Returns a numpy array (PNG, small untiled TIFF), a read-only ``numpy.memmap`` (NPY) or a
+    ``zarr.Array`` (zarr, OME-Zarr, tiled, pyramidal or large TIFF). With ``labels``, an
+    OME-Zarr image with one label image under ``labels/`` gives that label image. Raises
+    :class:`FileReadError` naming the file when it is missing, of an unknown type or holds no
+    image array.
+    """
+    path = Path(path)
+    extension = image_extension(path)
+    if not path.exists():
+        raise FileReadError(f"{path}: no such file or folder.")
+    if extension is None:
+        raise FileReadError(f"{path}: unknown file type; expected one of {', '.join(EXTENSIONS)}.")
+    try:
+        if extension.endswith(".zarr"):
+            return _open_zarr(path, labels)
+        if path.is_dir():
+            raise FileReadError(f"{path}: is a folder, not a {extension} file.")
+        if extension.endswith((".tif", ".tiff")):
+            return _open_tiff(path)
+        if extension == ".npy":
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        import imageio.v3 as iio
+
+        return iio.imread(path)
+    except FileReadError:
+        raise
+    except Exception as error:  # any reader's own failure, reported with the file name
+        raise FileReadError(f"{path}: cannot be read ({type(error).__name__}: {error}).") from error
+
+
+def read_labels(path: str | Path) -> Any:
+    """Open a label image file (integer or boolean pixels; 0 is background).
+
+    Parameters
+    ----------
+    path
+        A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder. For OME-Zarr, level 0
+        of the multiscale image; an OME-Zarr image with one label image under ``labels/`` gives
+        that label image.
+
+    Returns
+    -------
+    array
+        A numpy array, a read-only memory map (NPY) or a lazy ``zarr.Array`` (zarr, tiled or
+        large TIFF): index it to read pixels.
+
+    Raises
+    ------
+    FileReadError
+        The file is missing, unreadable, holds no array, or holds floating point values (a
+        probability map, not labels).
+
+    Examples
+    --------
+    >>> labels = read_labels("truth/cells_masks.tif")  # doctest: +SKIP
+    """
+    array = open_image(path, labels=True)
+    dtype = np.dtype(array.dtype)
+    if dtype.kind not in "biu":
+        hint = (
+            " This looks like a probability map: use read_probabilities, or --probability on "
+            "the command line."
+            if np.issubdtype(dtype, np.floating)
+            else ""
+        )
+        raise FileReadError(f"{path}: a label image must hold integers, found {dtype}.{hint}")
+    _check_not_empty(array, path)
+    return array
+
+
+def read_probabilities(path: str | Path) -> Any:
+    """Open a probability map file: floating point values in [0, 1].
+
+    uint8 and uint16 maps are read as value / dtype maximum (255 or 65535), with a
+    ``UserWarning`` saying so. The range [0, 1] is checked when the map is thresholded.
+
+    Parameters
+    ----------
+    path
+        A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder.
+
+    Returns
+    -------
+    array
+        A float numpy array (scaled integer maps), or the file's float array as
+        :func:`read_labels` opens it (memory map or lazy ``zarr.Array``).
+
+    Raises
+    ------
+    FileReadError
+        The file is missing, unreadable, holds no array, or holds neither floats nor uint8 /
+        uint16 values.
+
+    Examples
+    --------
+    >>> prob = read_probabilities("predictions/cells_prob.tif")  # doctest: +SKIP
+    """
+    array = open_image(path)
+    dtype = np.dtype(array.dtype)
+    _check_not_empty(array, path)
+    if np.issubdtype(dtype, np.floating):
+        return array
+    if dtype in (np.uint8, np.uint16):
+        warnings.warn(
+            f"{path}: {dtype} probabilities are read as value / {np.iinfo(dtype).max}.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return ScaledProbabilities(array)
+    raise FileReadError(
+        f"{path}: a probability map must hold floats in [0, 1] (or uint8/uint16 scaled to "
+        f"[0, 1]), found {dtype}. Is this a label image?"
+    )
+
+
+class ScaledProbabilities:
+    """An integer probability map read as float32 value / dtype maximum, block by block.
+
+    Indexing reads and scales only the pixels asked for, so a lazy map stays lazy.
+    """
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+        self.shape = tuple(array.shape)
+        self.dtype = np.dtype(np.float32)
+        self.ndim = len(self.shape)
+        self._scale = np.float32(np.iinfo(array.dtype).max)
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        return np.asarray(self.array[index], np.float32) / self._scale
+
+
+def is_lazy(array: Any) -> bool:
+    """True for arrays whose pixels are read on indexing (memory maps, zarr, scaled maps)."""
+    return not isinstance(array, np.ndarray) or isinstance(array, np.memmap)
+
+
+def _check_not_empty(array: Any, path: str | Path) -> None:
+    if len(array.shape) == 0 or 0 in array.shape:
+        raise FileReadError(f"{path}: the image is empty (shape {tuple(array.shape)}).")
+
+
+def _open_tiff(path: Path) -> Any:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        if not tiff.series:
+            raise FileReadError(f"{path}: the TIFF file holds no image.")
+        series = tiff.series[0]
+        lazy = (
+            len(series.levels) > 1
+            or series.keyframe.is_tiled
+            or int(np.prod(series.shape)) > LAZY_PIXELS
+        )
+        if not lazy:
+            return series.asarray()
+    import zarr
+
+    return zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r")
+
+
+def _open_zarr(path: Path, labels: bool) -> Any:
+    import zarr
+
+    try:
+        node = zarr.open(str(path), mode="r")
+    except Exception as error:  # zarr raises several types for "nothing here"
+        raise FileReadError(
+            f"{path}: not a zarr array or group ({type(error).__name__}: {error})."
+        ) from error
+    return _zarr_level0(node, path, labels)
+
+
+def _zarr_level0(node: Any, path: Path, labels: bool) -> Any:
+    """The array of a zarr node: itself, the one label image under ``labels/`` (when reading
+    labels), level 0 of a multiscale group, or the group's only array."""
+    import zarr
+
+    if isinstance(node, zarr.Array):
+        return node
+    groups = dict(node.groups())
+    if labels and "labels" in groups:
+        label_group = groups["labels"]
+        names = _ome(label_group).get("labels") or [key for key, _ in label_group.groups()]
+        if len(names) != 1:
+            listed = ", ".join(names) if names else "none"
+            raise FileReadError(
+                f"{path}: {len(names)} label images under labels/ ({listed}); give the path "
+                "of one, e.g. " + str(path / "labels" / (names[0] if names else "NAME")) + "."
+            )
+        return _zarr_level0(label_group[names[0]], path / "labels" / names[0], labels)
+    multiscales = _ome(node).get("multiscales")
+    if multiscales:
+        level0 = multiscales[0]["datasets"][0]["path"]
+        return _zarr_level0(node[level0], path / level0, labels)
+    arrays = sorted(key for key, _ in node.arrays())
+    if len(arrays) == 1:
+        return node[arrays[0]]
+    found = ", ".join(arrays) if arrays else "none"
+    raise FileReadError(
+        f"{path}: a zarr group without an image array (no multiscales metadata; arrays: "
+        f"{found}). Give the path of the array itself."
+    )
+
+
+def _ome(group: Any) -> dict:
+    """A group's OME-Zarr metadata (0.5 nests it under "ome"; 0.4 keeps it at the top)."""
+    attributes = dict(group.attrs)
+    return dict(attributes.get("ome", attributes))

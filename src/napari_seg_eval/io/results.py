@@ -1,0 +1,114 @@
+"""Writing a result folder atomically: everything is written next to the target, then renamed.
+
+The folder holds ``per_image.csv``, ``<kind>_pooled.csv`` and ``<kind>_image_mean.csv`` per
+metric family, ``summary.csv`` (one row) and ``settings.json`` (settings, file pairs, files left
+out, versions): enough to reproduce the run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .evaluate import FilesResult, versions
+
+
+def check_output_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
+    """Refuse an output folder that exists and is not empty (unless ``overwrite``) or is a file.
+
+    Run before any work, so that a run never ends unable to write its results.
+
+    Examples
+    --------
+    >>> check_output_folder("results/run1")  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} exists and is not a folder.")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{folder} already holds files; choose another folder or pass --overwrite "
+            "(overwrite=True)."
+        )
+    return folder
+
+
+def write_results(
+    result: FilesResult,
+    folder: str | Path,
+    *,
+    overwrite: bool = False,
+    command: list[str] | None = None,
+) -> Path:
+    """Write the result folder of a run: all of it, or (on any error) nothing.
+
+    Parameters
+    ----------
+    result
+        The run's result, from :func:`evaluate_files`.
+    folder
+        The folder to create. An existing non-empty folder is replaced only with ``overwrite``.
+    command
+        The command line of the run, recorded in ``settings.json``.
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Examples
+    --------
+    >>> write_results(evaluate_files("truth/", "pred/"), "results/run1")  # doctest: +SKIP
+    """
+    folder = check_output_folder(folder, overwrite=overwrite)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        _write_into(result, staging, command)
+        if folder.exists():
+            old = folder.with_name(f"{staging.name}.old")
+            folder.rename(old)
+            staging.rename(folder)
+            shutil.rmtree(old)
+        else:
+            staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _write_into(result: FilesResult, folder: Path, command: list[str] | None) -> None:
+    result.per_image.to_csv(folder / "per_image.csv", index=False)
+    for kind, dataset in result.datasets.items():
+        dataset.pooled.to_csv(folder / f"{kind}_pooled.csv", index=False)
+        dataset.image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
+    result.summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
+    (folder / "settings.json").write_text(json.dumps(settings_record(result, command), indent=2))
+
+
+def settings_record(result: FilesResult, command: list[str] | None = None) -> dict[str, Any]:
+    """What ``settings.json`` holds: the settings, pairs, files left out, versions, time."""
+    pairing = result.pairing
+
+    def paths(items) -> list[str]:
+        return [str(Path(p).resolve()) for p in items]
+
+    return {
+        "command": command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": result.settings.to_dict(),
+        "pairs": [
+            {"name": name, "truth": str(Path(t).resolve()), "prediction": str(Path(p).resolve())}
+            for name, (t, p) in zip(pairing.names, pairing.pairs, strict=True)
+        ],
+        "unpaired_truth": paths(pairing.unpaired_truth),
+        "unpaired_prediction": paths(pairing.unpaired_prediction),
+        "ignored": paths(pairing.ignored),
+        "failed": result.failed.to_dict(orient="records"),
+        "versions": versions(),
+    }

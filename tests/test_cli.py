@@ -1,0 +1,187 @@
+"""The command line: napari-seg-eval evaluate TRUTH PREDICTION ..."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+
+from napari_seg_eval import __main__ as cli
+from napari_seg_eval import dataset_metrics
+from napari_seg_eval.io import evaluate as evaluate_module
+
+
+def run(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["evaluate", *argv])
+    return exit_info.value.code
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """Cellpose-style names: truth/img{i}_masks.tif, pred/img{i}_cp_masks.tif, plus one truth
+    without a prediction. Image i has one true square; the prediction covers its top rows."""
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    arrays = []
+    for i in range(3):
+        true = np.zeros((10, 10), np.uint16)
+        true[2:6, 2:6] = 1  # 16 pixels
+        guess = np.zeros((10, 10), np.uint16)
+        guess[2 : 3 + i, 2:6] = 9  # 4, 8, 12 pixels inside: IoU 0.25, 0.5, 0.75
+        tifffile.imwrite(truth / f"img{i}_masks.tif", true)
+        tifffile.imwrite(pred / f"img{i}_cp_masks.tif", guess)
+        arrays.append((true, guess))
+    tifffile.imwrite(truth / "lonely_masks.tif", np.zeros((10, 10), np.uint16))
+    return truth, pred, arrays
+
+
+def cellpose_args(truth, pred, out):
+    return [
+        str(truth),
+        str(pred),
+        "--out",
+        str(out),
+        "--truth-suffix",
+        "_masks",
+        "--prediction-suffix",
+        "_cp_masks",
+        "--iou-thresholds",
+        "0.5,0.7",
+    ]
+
+
+def test_evaluate_writes_the_result_folder(folders, tmp_path, capsys):
+    truth, pred, arrays = folders
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out)) == 0
+    err = capsys.readouterr().err
+    assert "3 pair(s)" in err and "lonely_masks.tif" in err  # unpaired file listed
+    assert "3/3 pairs" in err
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert per_image["name"].tolist() == ["img0", "img1", "img2"]
+    # By hand: IoU 0.25, 0.5, 0.75 -> matched at 0.5 for img1 and img2, at 0.7 for img2 only.
+    assert per_image["mean_accuracy"].tolist() == pytest.approx([0.0, 0.5, 1.0])
+    pooled = pd.read_csv(out / "instance_pooled.csv")
+    assert pooled["tp"].tolist() == [2, 1]
+    assert pooled["fp"].tolist() == [1, 2]
+    expected = dataset_metrics(*zip(*arrays, strict=True), iou_thresholds=[0.5, 0.7])
+    pd.testing.assert_frame_equal(pooled, expected.pooled, check_dtype=False)
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "mean_accuracy_pooled"] == pytest.approx((2 / 4 + 1 / 5) / 2)
+    record = json.loads((out / "settings.json").read_text())
+    assert record["settings"]["iou_thresholds"] == [0.5, 0.7]
+    assert record["unpaired_truth"] == [str((truth / "lonely_masks.tif").resolve())]
+    assert record["command"][0] == "evaluate"
+
+
+def test_a_failing_pair_gives_exit_code_1_and_the_others_are_written(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    (pred / "img1_cp_masks.tif").write_bytes(b"broken")
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out)) == 1
+    err = capsys.readouterr().err
+    assert "failed: img1" in err and "img1_cp_masks.tif" in err
+    per_image = pd.read_csv(out / "per_image.csv")
+    assert per_image["error"].notna().tolist() == [False, True, False]
+    assert per_image.loc[2, "mean_accuracy"] == pytest.approx(1.0)
+
+
+def test_bad_input_writes_nothing(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out)) == 2  # no names in common
+    assert "no file has a partner" in capsys.readouterr().err
+    assert run(str(truth / "nope"), str(pred), "--out", str(out)) == 2
+    assert "nope does not exist" in capsys.readouterr().err
+    assert run(*cellpose_args(truth, pred, out), "--iou-thresholds", "2") == 2
+    assert "IoU thresholds" in capsys.readouterr().err
+    assert not out.exists()
+    out.mkdir()
+    (out / "old.csv").write_text("keep me")
+    assert run(*cellpose_args(truth, pred, out)) == 2
+    assert "already holds files" in capsys.readouterr().err
+    assert (out / "old.csv").read_text() == "keep me"
+    assert run(*cellpose_args(truth, pred, out), "--overwrite", "--quiet") == 0
+    assert not (out / "old.csv").exists()
+
+
+def test_quiet_shows_no_progress_bar(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    assert run(*cellpose_args(truth, pred, tmp_path / "out"), "--quiet") == 0
+    assert "pairs," not in capsys.readouterr().err
+
+
+def test_probability_options(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true = np.zeros((12, 12), np.uint8)
+    true[1:5, 1:5] = 1
+    true[7:11, 7:11] = 2
+    prob = np.zeros((12, 12), np.float32)
+    prob[1:5, 1:5] = 0.7  # above 0.6: object 1 found
+    prob[7:11, 7:11] = 0.55  # not above 0.6: object 2 missed
+    prob[0, 11] = 0.9  # one pixel: dropped by --min-size 2
+    tifffile.imwrite(tmp_path / "t" / "a.tif", true)
+    tifffile.imwrite(tmp_path / "p" / "a.tif", prob)
+    out = tmp_path / "out"
+    args = ["--probability", "--threshold", "0.6", "--min-size", "2", "--iou-thresholds", "0.5"]
+    assert run(str(tmp_path / "t"), str(tmp_path / "p"), "--out", str(out), *args) == 0
+    pooled = pd.read_csv(out / "instance_pooled.csv")
+    assert (pooled.loc[0, "tp"], pooled.loc[0, "fp"], pooled.loc[0, "fn"]) == (1, 0, 1)
+    record = json.loads((out / "settings.json").read_text())["settings"]
+    assert (record["probability"], record["threshold"], record["min_size"]) == (True, 0.6, 2)
+
+
+def test_ctrl_c_stops_cleanly_and_writes_nothing(folders, tmp_path, monkeypatch, capsys):
+    truth, pred, _ = folders
+    real = evaluate_module.evaluate_pair
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate_module, "evaluate_pair", interrupted)
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out)) == 130
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred", "truth"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error(folders, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    truth, pred, _ = folders
+    monkeypatch.setattr(cli, "CONNECT_TIMEOUT", 1.0)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    assert run(*cellpose_args(truth, pred, out), "--scheduler", address) == 2
+    assert time.perf_counter() - started < 30
+    assert f"cannot reach the dask scheduler at {address}" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_workers_give_the_serial_numbers(folders, tmp_path):
+    pytest.importorskip("distributed")
+    truth, pred, _ = folders
+    assert run(*cellpose_args(truth, pred, tmp_path / "serial"), "--quiet") == 0
+    assert run(*cellpose_args(truth, pred, tmp_path / "two"), "--quiet", "--workers", "2") == 0
+    for name in ("per_image.csv", "instance_pooled.csv", "instance_image_mean.csv", "summary.csv"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "two" / name), pd.read_csv(tmp_path / "serial" / name)
+        )

@@ -1,0 +1,510 @@
+"""Reading files, pairing them by name, and evaluating folders (napari_seg_eval.io)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import imageio.v3 as iio
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+import zarr
+
+from napari_seg_eval import dataset_metrics, instance_metrics, label_instances
+from napari_seg_eval.core.overlap import overlap_table
+from napari_seg_eval.io import (
+    FileReadError,
+    evaluate_files,
+    pair_files,
+    read_labels,
+    read_probabilities,
+    write_results,
+)
+from napari_seg_eval.io import evaluate as evaluate_module
+from napari_seg_eval.io.evaluate import _binarized, evaluate_pair
+from napari_seg_eval.io.read import is_lazy
+
+THRESHOLDS = (0.5, 0.8)
+
+
+def random_labels(rng: np.random.Generator, shape=(48, 40), n=6) -> np.ndarray:
+    """Non-overlapping rectangles with ids 1..n on background 0."""
+    labels = np.zeros(shape, np.uint16)
+    for i in range(1, n + 1):
+        r, c = rng.integers(0, shape[0] - 8), rng.integers(0, shape[1] - 8)
+        h, w = rng.integers(3, 9, size=2)
+        labels[r : r + h, c : c + w] = i
+    return labels
+
+
+def shifted(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A plausible prediction: the labels shifted by a pixel, ids permuted, one object lost."""
+    moved = np.roll(labels, shift=tuple(rng.integers(-1, 2, size=2)), axis=(0, 1))
+    ids = rng.permutation(int(labels.max()) + 1)
+    ids[0] = 0
+    out = ids[moved].astype(np.uint32) * 3
+    out[out == out.max()] = 0
+    return out
+
+
+def write_zarr(path, data, chunks=None):
+    array = zarr.open_array(
+        str(path), mode="w", shape=data.shape, dtype=data.dtype, chunks=chunks or data.shape
+    )
+    array[...] = data
+    return path
+
+
+def write_ome_zarr(path, image, labels=None):
+    """A minimal OME-Zarr 0.4 image: multiscales 0 (full) and 1 (half); labels/cells."""
+    group = zarr.open_group(str(path), mode="w")
+    group.attrs.update({"multiscales": [{"datasets": [{"path": "0"}, {"path": "1"}]}]})
+    write_zarr(path / "0", image)
+    write_zarr(path / "1", image[::2, ::2])
+    if labels is not None:
+        zarr.open_group(str(path / "labels"), mode="w").attrs.update({"labels": ["cells"]})
+        cells = zarr.open_group(str(path / "labels" / "cells"), mode="w")
+        cells.attrs.update({"multiscales": [{"datasets": [{"path": "0"}]}]})
+        write_zarr(path / "labels" / "cells" / "0", labels)
+    return path
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["tif", "tiled.tif", "ome.tif", "png", "npy", "zarr"])
+def test_read_labels_every_format(tmp_path, fmt):
+    labels = random_labels(np.random.default_rng(1), shape=(300, 260), n=9)
+    path = tmp_path / f"a.{fmt}"
+    if fmt == "tif":
+        tifffile.imwrite(path, labels)
+    elif fmt == "tiled.tif":
+        tifffile.imwrite(path, labels, tile=(128, 128))
+    elif fmt == "ome.tif":
+        tifffile.imwrite(path, labels, ome=True)
+    elif fmt == "png":
+        iio.imwrite(path, labels)
+    elif fmt == "npy":
+        np.save(path, labels)
+    else:
+        write_zarr(path, labels, chunks=(128, 128))
+    array = read_labels(path)
+    assert tuple(array.shape) == labels.shape
+    np.testing.assert_array_equal(array[...], labels)
+    # Lazy where the format allows: tiled TIFF and zarr via zarr, NPY memory-mapped.
+    assert is_lazy(array) == (fmt in ("tiled.tif", "npy", "zarr"))
+
+
+def test_read_ome_zarr_level0_and_labels(tmp_path):
+    image = np.arange(12 * 10, dtype=np.float32).reshape(12, 10) / 120
+    cells = np.zeros((12, 10), np.uint32)
+    cells[2:5, 3:7] = 4
+    path = write_ome_zarr(tmp_path / "img.ome.zarr", image, cells)
+    np.testing.assert_array_equal(read_labels(path)[...], cells)  # labels under labels/
+    np.testing.assert_array_equal(read_probabilities(path)[...], image)  # level 0, not level 1
+
+
+def test_read_ome_zarr_05_metadata_under_ome(tmp_path):
+    path = tmp_path / "img.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    group.attrs.update({"ome": {"multiscales": [{"datasets": [{"path": "s0"}]}]}})
+    labels = np.eye(6, dtype=np.uint8)
+    write_zarr(path / "s0", labels)
+    np.testing.assert_array_equal(read_labels(path)[...], labels)
+
+
+def test_zarr_group_without_array_names_the_path(tmp_path):
+    path = tmp_path / "empty.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    write_zarr(path / "a", np.zeros((3, 3), np.uint8))
+    write_zarr(path / "b", np.zeros((3, 3), np.uint8))
+    with pytest.raises(FileReadError, match=r"empty\.zarr.*without an image array.*a, b"):
+        read_labels(path)
+    del group
+    (tmp_path / "nothing.zarr").mkdir()
+    with pytest.raises(FileReadError, match=r"nothing\.zarr"):
+        read_labels(tmp_path / "nothing.zarr")
+
+
+def test_float_label_file_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "prob.tif"
+    tifffile.imwrite(path, np.zeros((4, 4), np.float32))
+    with pytest.raises(FileReadError, match=r"prob\.tif.*integers.*float32.*probability map"):
+        read_labels(path)
+
+
+def test_unreadable_and_missing_files(tmp_path):
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"not a tiff at all")
+    with pytest.raises(FileReadError, match=r"broken\.tif: cannot be read"):
+        read_labels(broken)
+    with pytest.raises(FileReadError, match=r"missing\.png: no such file"):
+        read_labels(tmp_path / "missing.png")
+    with pytest.raises(FileReadError, match="unknown file type"):
+        (tmp_path / "a.jpg").write_bytes(b"")
+        read_labels(tmp_path / "a.jpg")
+
+
+def test_integer_probabilities_are_scaled_with_a_notice(tmp_path):
+    values = np.array([[0, 128, 255]], np.uint8)
+    np.save(tmp_path / "p.npy", values)
+    with pytest.warns(UserWarning, match="value / 255"):
+        prob = read_probabilities(tmp_path / "p.npy")
+    np.testing.assert_array_equal(prob[...], values / np.float32(255))
+    np.save(tmp_path / "labels.npy", np.zeros((2, 2), np.int32))
+    with pytest.raises(FileReadError, match="int32"):
+        read_probabilities(tmp_path / "labels.npy")
+
+
+# --- pairing -------------------------------------------------------------------------------
+
+
+def touch(folder, *names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        np.save(folder / name, np.zeros((2, 2), np.uint8)) if name.endswith(".npy") else (
+            folder / name
+        ).write_bytes(b"")
+    return folder
+
+
+def test_pair_cellpose_suffixes_in_two_folders(tmp_path):
+    truth = touch(tmp_path / "truth", "a_masks.tif", "b_masks.tif", "c_masks.tif", "a.tif")
+    pred = touch(tmp_path / "pred", "a_cp_masks.png", "b_cp_masks.png", "d_cp_masks.png")
+    pairing = pair_files(truth, pred, truth_suffix="_masks", prediction_suffix="_cp_masks")
+    assert pairing.names == ["a", "b"]
+    assert pairing.pairs[0] == (truth / "a_masks.tif", pred / "a_cp_masks.png")
+    assert pairing.unpaired_truth == [truth / "c_masks.tif"]
+    assert pairing.unpaired_prediction == [pred / "d_cp_masks.png"]
+    assert pairing.ignored == [truth / "a.tif"]  # listed, not silently dropped
+    text = pairing.describe()
+    assert "c_masks.tif" in text and "d_cp_masks.png" in text and "a.tif" in text
+
+
+def test_pair_cellpose_in_one_folder(tmp_path):
+    # Cellpose writes img_cp_masks next to img; "_cp_masks" also ends with "_masks".
+    folder = touch(tmp_path / "f", "x.tif", "x_masks.tif", "x_cp_masks.tif", "y_cp_masks.tif")
+    pairing = pair_files(folder, folder, truth_suffix="_masks", prediction_suffix="_cp_masks")
+    assert pairing.pairs == [(folder / "x_masks.tif", folder / "x_cp_masks.tif")]
+    assert pairing.unpaired_truth == []
+    assert pairing.unpaired_prediction == [folder / "y_cp_masks.tif"]
+    assert pairing.ignored == [folder / "x.tif"]
+    with pytest.raises(FileReadError, match="suffix"):
+        pair_files(folder, folder)
+
+
+def test_pair_same_names_zarr_folders_and_duplicates(tmp_path):
+    truth = touch(tmp_path / "t", "a.npy")
+    write_zarr(truth / "b.ome.zarr", np.zeros((2, 2), np.uint8))
+    pred = touch(tmp_path / "p", "a.npy")
+    write_zarr(pred / "b.zarr", np.zeros((2, 2), np.uint8))
+    pairing = pair_files(truth, pred)
+    assert pairing.names == ["a", "b"]
+    touch(pred, "a.tif")
+    with pytest.raises(FileReadError, match=r"a\.npy and .*a\.tif have the same name"):
+        pair_files(truth, pred)
+    with pytest.raises(FileReadError, match="does not exist"):
+        pair_files(tmp_path / "nope", pred)
+
+
+def test_two_files_make_one_pair_whatever_their_names(tmp_path):
+    touch(tmp_path, "gt.npy", "model_output.npy")
+    pairing = pair_files(tmp_path / "gt.npy", tmp_path / "model_output.npy")
+    assert pairing.pairs == [(tmp_path / "gt.npy", tmp_path / "model_output.npy")]
+
+
+# --- evaluating ----------------------------------------------------------------------------
+
+
+def write_pairs(tmp_path, n=4, seed=0, fmt="tif"):
+    rng = np.random.default_rng(seed)
+    truths, preds = [], []
+    for folder in ("truth", "pred"):
+        (tmp_path / folder).mkdir()
+    for i in range(n):
+        true = random_labels(rng)
+        pred = shifted(true, rng)
+        truths.append(true)
+        preds.append(pred)
+        for folder, data in (("truth", true), ("pred", pred)):
+            path = tmp_path / folder / f"img{i}.{fmt}"
+            if fmt == "tif":
+                tifffile.imwrite(path, data)
+            elif fmt == "npy":
+                np.save(path, data)
+            elif fmt == "png":
+                iio.imwrite(path, data.astype(np.uint16))
+            else:
+                write_zarr(path, data, chunks=(16, 16))
+    return truths, preds
+
+
+@pytest.mark.parametrize("fmt", ["tif", "npy", "png", "zarr"])
+def test_evaluate_files_equals_dataset_metrics_on_arrays(tmp_path, fmt):
+    truths, preds = write_pairs(tmp_path, fmt=fmt)
+    result = evaluate_files(tmp_path / "truth", tmp_path / "pred", iou_thresholds=THRESHOLDS)
+    expected = dataset_metrics(truths, preds, kind="instance", iou_thresholds=THRESHOLDS)
+    dataset = result["instance"]
+    pd.testing.assert_frame_equal(dataset.pooled, expected.pooled)
+    pd.testing.assert_frame_equal(dataset.image_mean, expected.image_mean)
+    pd.testing.assert_series_equal(dataset.summary, expected.summary)
+    for i, (true, pred) in enumerate(zip(truths, preds, strict=True)):
+        single = instance_metrics(true, pred, iou_thresholds=THRESHOLDS).summary
+        row = result.per_image.iloc[i]
+        assert row["name"] == f"img{i}" and row["error"] == ""
+        for key in ("n_true", "n_pred", "mean_accuracy", "f1_50", "aji"):
+            assert row[key] == pytest.approx(single[key], nan_ok=True)
+
+
+def test_semantic_and_all_kinds_equal_dataset_metrics(tmp_path):
+    truths, preds = write_pairs(tmp_path, n=3, seed=5, fmt="npy")
+    result = evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="all")
+    binary = dataset_metrics(
+        [t > 0 for t in truths], [p > 0 for p in preds], kind="semantic"
+    )  # foreground vs background by default
+    pd.testing.assert_frame_equal(result["semantic"].pooled, binary.pooled)
+    pd.testing.assert_series_equal(result["semantic"].summary, binary.summary)
+    assert set(result.datasets) == {"instance", "semantic"}
+    classes = evaluate_files(
+        tmp_path / "truth", tmp_path / "pred", kind="semantic", binarize_semantic=False
+    )
+    by_value = dataset_metrics(truths, preds, kind="semantic")
+    pd.testing.assert_frame_equal(classes["semantic"].pooled, by_value.pooled)
+
+
+def test_hand_computed_two_images(tmp_path):
+    """Image a: true 1 (16 px) vs pred 5 covering 12 of them (IoU 0.75); true 2 (10 px)
+    missed; pred 6 (5 px) spurious. Image b: one object predicted exactly.
+    At IoU 0.5: a has tp 1, fp 1, fn 1 (accuracy 1/3); b has tp 1 (accuracy 1).
+    At IoU 0.8: a has tp 0, fp 2, fn 2 (accuracy 0); b accuracy 1.
+    Pooled: 0.5 -> 2 / (2 + 1 + 1) = 0.5; 0.8 -> 1 / (1 + 2 + 2) = 0.2; mean 0.35.
+    Image mean of the per-image mean accuracies: (1/6 + 1) / 2 = 7/12."""
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true_a = np.zeros((20, 20), np.uint8)
+    true_a[0:4, 0:4] = 1
+    true_a[10:12, 10:15] = 2
+    pred_a = np.zeros((20, 20), np.uint8)
+    pred_a[0:3, 0:4] = 5
+    pred_a[15:16, 0:5] = 6
+    true_b = np.zeros((8, 8), np.uint8)
+    true_b[2:5, 2:5] = 3
+    for name, data in (("t/a", true_a), ("p/a", pred_a), ("t/b", true_b), ("p/b", true_b * 2)):
+        tifffile.imwrite(tmp_path / f"{name}.tif", data)
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", iou_thresholds=THRESHOLDS)
+    pooled = result["instance"].pooled
+    assert pooled["tp"].tolist() == [2, 1]
+    assert pooled["fp"].tolist() == [1, 2]
+    assert pooled["fn"].tolist() == [1, 2]
+    assert pooled["accuracy"].tolist() == pytest.approx([0.5, 0.2])
+    summary = result.summary
+    assert summary["mean_accuracy_pooled"] == pytest.approx(0.35)
+    assert summary["mean_accuracy_image_mean"] == pytest.approx(7 / 12)
+    assert result.per_image["mean_accuracy"].tolist() == pytest.approx([1 / 6, 1.0])
+    assert summary["n_pairs"] == 2 and summary["n_failed"] == 0
+
+
+def test_failing_pairs_are_recorded_and_the_others_are_right(tmp_path):
+    truths, preds = write_pairs(tmp_path, n=3, fmt="tif")
+    (tmp_path / "pred" / "img1.tif").write_bytes(b"garbage")  # unreadable
+    tifffile.imwrite(
+        tmp_path / "pred" / "img2.tif", np.zeros((3, 48, 40), np.uint8), photometric="minisblack"
+    )  # 3-D
+    tifffile.imwrite(tmp_path / "truth" / "img3.tif", np.zeros((4, 4), np.float32))  # float
+    tifffile.imwrite(tmp_path / "pred" / "img3.tif", np.zeros((4, 4), np.uint8))
+    tifffile.imwrite(tmp_path / "truth" / "img4.tif", np.zeros((4, 4), np.uint8))
+    tifffile.imwrite(tmp_path / "pred" / "img4.tif", np.zeros((4, 5), np.uint8))
+    result = evaluate_files(tmp_path / "truth", tmp_path / "pred", iou_thresholds=THRESHOLDS)
+    errors = dict(zip(result.per_image["name"], result.per_image["error"], strict=True))
+    assert errors["img0"] == ""
+    assert "img1.tif: cannot be read" in errors["img1"]
+    assert "img2.tif is 2-D (48, 40)" in errors["img2"] and "3-D (3, 48, 40)" in errors["img2"]
+    assert "img3.tif: a label image must hold integers, found float32" in errors["img3"]
+    assert "shapes differ" in errors["img4"] and "img4.tif (4, 5)" in errors["img4"]
+    assert result.n_failed == 4
+    assert result.failed["name"].tolist() == ["img1", "img2", "img3", "img4"]
+    expected = dataset_metrics(truths[:1], preds[:1], iou_thresholds=THRESHOLDS)
+    pd.testing.assert_frame_equal(result["instance"].pooled, expected.pooled)
+    assert pd.isna(result.per_image.loc[1, "n_true"])
+
+
+def test_probability_maps_are_thresholded_and_labelled(tmp_path):
+    rng = np.random.default_rng(3)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    truths, probs = [], []
+    for i in range(2):
+        true = random_labels(rng)
+        prob = np.clip((true > 0) * 0.8 + rng.normal(0, 0.2, true.shape), 0, 1).astype(np.float32)
+        tifffile.imwrite(tmp_path / "t" / f"{i}.tif", true)
+        tifffile.imwrite(tmp_path / "p" / f"{i}.tif", prob)
+        truths.append(true)
+        probs.append(prob)
+    result = evaluate_files(
+        tmp_path / "t", tmp_path / "p", probability=True, threshold=0.6, min_size=3, kind="all"
+    )
+    labels = [label_instances(p > 0.6, min_size=3) for p in probs]
+    expected = dataset_metrics(truths, labels)
+    pd.testing.assert_frame_equal(result["instance"].pooled, expected.pooled)
+    semantic = dataset_metrics([t > 0 for t in truths], [p > 0.6 for p in probs], kind="semantic")
+    pd.testing.assert_frame_equal(result["semantic"].pooled, semantic.pooled)
+    # A label file given as probabilities is refused with its name.
+    tifffile.imwrite(tmp_path / "p" / "0.tif", truths[0].astype(np.int32))
+    again = evaluate_files(tmp_path / "t", tmp_path / "p", probability=True)
+    assert "0.tif: a probability map must hold floats" in again.per_image.loc[0, "error"]
+
+
+def test_large_lazy_images_are_read_slab_by_slab(tmp_path, monkeypatch):
+    rng = np.random.default_rng(8)
+    true = random_labels(rng, shape=(200, 120), n=30)
+    pred = shifted(true, rng)
+    write_zarr(tmp_path / "t.zarr", true, chunks=(16, 64))
+    tifffile.imwrite(tmp_path / "p.tif", pred, tile=(32, 32))
+    monkeypatch.setattr(evaluate_module, "SLAB_PIXELS", 40 * 120)
+    calls = []
+    settings = evaluate_module.FileSettings(kind="all")
+    outcome = evaluate_pair(
+        tmp_path / "t.zarr", tmp_path / "p.tif", settings, chunk_done=lambda *a: calls.append(a)
+    )
+    assert outcome.error is None
+    # Slabs of 32 rows (whole truth chunks of 16 rows, at most 40 rows): 7 slabs.
+    assert calls == [(i, 7) for i in range(1, 8)]
+    expected = overlap_table(true, pred)
+    for name in ("true_ids", "true_areas", "pair_true", "pair_pred", "pair_counts"):
+        np.testing.assert_array_equal(
+            getattr(outcome.tables["instance"], name), getattr(expected, name)
+        )
+    binary = overlap_table(true > 0, pred > 0)
+    np.testing.assert_array_equal(outcome.tables["semantic"].pair_counts, binary.pair_counts)
+    np.testing.assert_array_equal(outcome.tables["semantic"].true_areas, binary.true_areas)
+
+
+def test_binarized_table_is_foreground_against_background():
+    true = np.array([[0, 1, 1, 2], [0, 0, 3, 3]], np.uint16)
+    pred = np.array([[4, 4, 0, 2], [0, 0, 0, 0]], np.uint16)
+    table = _binarized(overlap_table(true, pred))
+    # truth: 3 background, 5 foreground; pred: 5 background, 3 foreground; both: 2 pixels.
+    assert table.true_areas.tolist() == [3, 5]
+    assert table.pred_areas.tolist() == [5, 3]
+    assert table.pair_counts.tolist() == [2]
+
+
+def test_distributed_run_equals_serial_run(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    write_pairs(tmp_path, n=5, seed=2, fmt="npy")
+    (tmp_path / "pred" / "img3.npy").write_bytes(b"broken")
+    serial = evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="all")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        clustered = evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="all", client=client)
+    pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
+    for kind in ("instance", "semantic"):
+        pd.testing.assert_frame_equal(clustered[kind].pooled, serial[kind].pooled)
+        pd.testing.assert_frame_equal(clustered[kind].image_mean, serial[kind].image_mean)
+    pd.testing.assert_series_equal(clustered.summary, serial.summary)
+    assert serial.failed["name"].tolist() == ["img3"]
+
+
+def test_settings_are_checked_before_any_file_is_read(tmp_path):
+    with pytest.raises(ValueError, match="kind must be one of"):
+        evaluate_files(tmp_path / "nothing", tmp_path / "nothing", kind="boundaries")
+    with pytest.raises(ValueError, match=r"IoU thresholds must be in \(0, 1\]"):
+        evaluate_files(tmp_path, tmp_path, iou_thresholds=[1.5])
+    touch(tmp_path / "t", "a.npy")
+    touch(tmp_path / "p", "b.npy")
+    with pytest.raises(ValueError, match="no pairs"):
+        evaluate_files(tmp_path / "t", tmp_path / "p")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def test_result_folder_is_written_whole_and_never_over_results(tmp_path):
+    write_pairs(tmp_path, n=2, fmt="npy")
+    result = evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="all")
+    out = write_results(result, tmp_path / "out", command=["evaluate", "t", "p"])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "instance_image_mean.csv",
+        "instance_pooled.csv",
+        "per_image.csv",
+        "semantic_image_mean.csv",
+        "semantic_pooled.csv",
+        "settings.json",
+        "summary.csv",
+    ]
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert per_image.columns[:4].tolist() == ["name", "truth", "prediction", "error"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "instance_pooled.csv"), result["instance"].pooled, check_dtype=False
+    )
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "mean_accuracy_pooled"] == pytest.approx(
+        result.summary["mean_accuracy_pooled"]
+    )
+    record = json.loads((out / "settings.json").read_text())
+    assert record["command"] == ["evaluate", "t", "p"]
+    assert record["settings"]["kind"] == "all"
+    assert record["settings"]["iou_thresholds"][0] == 0.5
+    assert [p["name"] for p in record["pairs"]] == ["img0", "img1"]
+    assert set(record["versions"]) >= {"napari_seg_eval", "numpy", "scipy", "scikit-image", "dask"}
+    # An existing result folder is kept unless overwrite=True; no staging folder is left.
+    with pytest.raises(FileExistsError, match="already holds files"):
+        write_results(result, out)
+    (out / "marker").write_text("old")
+    write_results(result, out, overwrite=True)
+    assert not (out / "marker").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pred", "truth"]
+
+
+def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    write_pairs(tmp_path, n=1, fmt="npy")
+    result = evaluate_files(tmp_path / "truth", tmp_path / "pred")
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_results(result, tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred", "truth"]
+
+
+def test_no_warning_for_plain_runs(tmp_path):
+    write_pairs(tmp_path, n=1, fmt="npy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        evaluate_files(tmp_path / "truth", tmp_path / "pred")
+
+
+@pytest.mark.parametrize("channel_axis", [0, -1])
+def test_class_probabilities_slab_by_slab(tmp_path, monkeypatch, channel_axis):
+    """Multi-class maps with the class axis first or last: the lazy slabs give the table of
+    the whole image (argmax over classes, background where the top is not above 0.5)."""
+    rng = np.random.default_rng(4)
+    prob = rng.dirichlet(np.ones(3), size=(90, 50)).astype(np.float32)  # (y, x, class)
+    prob = np.moveaxis(prob, -1, channel_axis)
+    true = rng.integers(0, 4, size=(90, 50)).astype(np.uint8)
+    write_zarr(tmp_path / "t.zarr", true, chunks=(10, 50))
+    write_zarr(tmp_path / "p.zarr", prob, chunks=prob.shape)
+    monkeypatch.setattr(evaluate_module, "SLAB_PIXELS", 25 * 50)
+    settings = evaluate_module.FileSettings(
+        kind="semantic", probability=True, channel_axis=channel_axis, binarize_semantic=False
+    )
+    calls = []
+    outcome = evaluate_pair(
+        tmp_path / "t.zarr", tmp_path / "p.zarr", settings, chunk_done=lambda *a: calls.append(a)
+    )
+    assert outcome.error is None
+    assert calls[-1] == (5, 5)  # slabs of 20 rows (whole chunks of 10, at most 25)
+    classes = np.moveaxis(prob, channel_axis, -1)
+    expected_labels = np.where(classes.max(-1) > 0.5, classes.argmax(-1) + 1, 0)
+    expected = overlap_table(true, expected_labels.astype(np.uint8))
+    table = outcome.tables["semantic"]
+    np.testing.assert_array_equal(table.pair_counts, expected.pair_counts)
+    np.testing.assert_array_equal(table.pred_areas, expected.pred_areas)
