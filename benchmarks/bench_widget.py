@@ -17,7 +17,7 @@ import pandas as pd
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_seg_eval._jobs import labels_from_probability
+from napari_seg_eval.evaluation import labels_from_probability
 
 sys.path.insert(0, str(Path(__file__).parent))
 from datasets import instance_pair, probability_map
@@ -75,7 +75,7 @@ def main():
     process_until(lambda: len(ticks) > 20, timeout=5)
     start = time.perf_counter()
     widget.run_evaluation()
-    process_until(lambda: widget._evaluation_worker is None)
+    process_until(lambda: widget.evaluation is not None and not widget.evaluate.job.running)
     total = time.perf_counter() - start
     process_until(lambda: False, timeout=0.3)
     timer.stop()

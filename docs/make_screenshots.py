@@ -19,7 +19,7 @@ def settle(viewer, widget):
     app = QApplication.instance()
     for _ in range(200):
         app.processEvents()
-        if widget._preview_worker is None and widget._evaluation_worker is None:
+        if not (widget.preview_job.running or widget.evaluate.job.running):
             break
         QApplication.instance().thread().msleep(20)
     for _ in range(10):
@@ -53,9 +53,9 @@ def main():
     viewer.screenshot(str(OUT / "threshold.png"), canvas_only=False)
 
     widget.tabs.setCurrentIndex(2)
-    widget.set_prediction(widget.threshold_layer)
-    widget.run_evaluation(blocking=True)
-    widget.result_tabs.setCurrentIndex(2)
+    widget.set_prediction("nuclei probability")
+    widget.run_evaluation(wait=True)
+    widget.evaluate.result_tabs.setCurrentIndex(0)
     settle(viewer, widget)
     viewer.screenshot(str(OUT / "evaluate.png"), canvas_only=False)
     widget.tabs.setCurrentWidget(widget.review)
@@ -71,7 +71,7 @@ def main():
 
     widget.tabs.setCurrentWidget(widget.confidence)
     widget.confidence.truth_combo.set_layer("nuclei ground truth")
-    widget.confidence.run(blocking=True)
+    widget.confidence.run(wait=True)
     for layer in viewer.layers:
         layer.visible = layer.name in ("nuclei", "nuclei probability")
     viewer.reset_view()

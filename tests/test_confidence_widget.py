@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import napari_seg_eval as nse
-from napari_seg_eval._qt import confidence_panel
+from napari_seg_eval import _jobs
 
 
 @pytest.fixture
@@ -23,10 +23,10 @@ def panel(make_napari_viewer):
 def test_analysis_equals_core_and_best_threshold_moves_the_slider(panel):
     _, widget, data = panel
     widget.confidence.metric_combo.setCurrentText("dice")
-    results = widget.confidence.run(blocking=True)
-    expected = nse.threshold_sweep(data["probability"], data["ground_truth"], metric="dice")
+    results = widget.confidence.run(wait=True)
+    expected = nse.threshold_sweep(data["ground_truth"], data["probability"], metric="dice")
     pd.testing.assert_frame_equal(results["sweep"].per_threshold, expected.per_threshold)
-    calib = nse.calibration(data["probability"], data["ground_truth"])
+    calib = nse.calibration(data["ground_truth"], data["probability"])
     pd.testing.assert_frame_equal(results["calibration"].bins, calib.bins)
     assert widget.confidence.best_button.isEnabled()
     widget.confidence.best_button.click()
@@ -37,7 +37,7 @@ def test_analysis_equals_core_and_best_threshold_moves_the_slider(panel):
 
 def test_plots_and_data_export(panel, tmp_path):
     _, widget, _ = panel
-    widget.confidence.run(blocking=True)
+    widget.confidence.run(wait=True)
     assert all(
         len(axes.lines) + len(axes.patches) > 0 for axes in widget.confidence.plot.figure.axes
     )
@@ -51,7 +51,7 @@ def test_plots_and_data_export(panel, tmp_path):
 def test_temperature_adds_the_calibrated_map(panel):
     viewer, widget, data = panel
     widget.confidence.temperature_check.setChecked(True)
-    results = widget.confidence.run(blocking=True)
+    results = widget.confidence.run(wait=True)
     temperature = results["calibration"].summary["temperature"]
     layer = viewer.layers["prob calibrated"]
     np.testing.assert_array_equal(
@@ -59,19 +59,19 @@ def test_temperature_adds_the_calibrated_map(panel):
     )
     assert tuple(layer.scale) == (2, 2)
     assert layer.metadata["napari-seg-eval"]["temperature"] == pytest.approx(temperature)
-    widget.confidence.run(blocking=True)  # again: the same layer is updated
+    widget.confidence.run(wait=True)  # again: the same layer is updated
     assert [layer.name for layer in viewer.layers].count("prob calibrated") == 1
 
 
 def test_worker_run_and_bad_input(panel, qtbot, monkeypatch):
     viewer, widget, _ = panel
-    widget.confidence.run()
-    qtbot.waitUntil(lambda: widget.confidence._worker is None, timeout=20_000)
+    with qtbot.waitSignal(widget.confidence.job.finished, timeout=60_000):
+        widget.confidence.run()
     assert "Best iou" in widget.confidence.summary_label.text()
     shown = []
-    monkeypatch.setattr(confidence_panel, "show_error", shown.append)
+    monkeypatch.setattr(_jobs, "show_error", shown.append)
     viewer.add_labels(np.zeros((5, 5), np.uint8), name="small")
     widget.confidence.truth_combo.set_layer("small")
     before = dict(widget.confidence.results)
-    assert widget.confidence.run(blocking=True) is None
+    assert widget.confidence.run(wait=True) is None
     assert "shape mismatch" in shown[0] and widget.confidence.results.keys() == before.keys()

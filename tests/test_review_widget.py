@@ -33,8 +33,8 @@ def reviewed(make_napari_viewer):
     widget.set_probability_layer("prob")
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
-    widget.kind_combo.setCurrentText("instance")
-    widget.run_evaluation(blocking=True)
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.run_evaluation(wait=True)
     return viewer, widget
 
 
@@ -110,7 +110,7 @@ def test_hover_features_and_user_features_kept(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
-    widget.run_evaluation(blocking=True)
+    widget.run_evaluation(wait=True)
     features = viewer.layers["truth"].features.set_index("index")
     assert features.loc[2, "note"] == "b" and features.loc[2, "seg_eval_status"] == "FN"
     assert features.loc[1, "seg_eval_iou"] == pytest.approx(0.75)
@@ -138,8 +138,8 @@ def test_per_plane_equals_each_plane_and_moves_the_viewer(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
-    widget.plane_axis_combo.setCurrentIndex(widget.plane_axis_combo.findData(0))
-    tables = widget.run_evaluation(blocking=True)
+    widget.evaluate.plane_axis_combo.setCurrentIndex(widget.evaluate.plane_axis_combo.findData(0))
+    tables = widget.run_evaluation(wait=True)
     per_plane = tables["per_plane"]
     for index, (t, p) in enumerate(planes):
         single = nse.instance_metrics(t, p)
@@ -152,8 +152,13 @@ def test_per_plane_equals_each_plane_and_moves_the_viewer(make_napari_viewer):
     assert summary[("instance per plane", "f1_50_pooled")] == pytest.approx(
         pooled.summary["f1_50_pooled"]
     )
-    assert not widget.plane_plot.isHidden() and len(widget.plane_plot.axes.lines) == 3
-    widget.tables["per_plane"].view.setCurrentIndex(widget.tables["per_plane"].model.index(2, 0))
+    assert (
+        not widget.evaluate.plane_plot.isHidden()
+        and len(widget.evaluate.plane_plot.axes.lines) == 3
+    )
+    widget.evaluate.tables["per_plane"].view.setCurrentIndex(
+        widget.evaluate.tables["per_plane"].model.index(2, 0)
+    )
     assert viewer.dims.current_step[0] == 2
 
 
@@ -167,7 +172,7 @@ def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
-    widget.run_evaluation(blocking=True)
+    widget.run_evaluation(wait=True)
     widget.review.select_row(0)
     assert viewer.dims.point[0] == pytest.approx(21.0)  # plane 7 at z-scale 3
     assert viewer.dims.current_step[0] == 7
@@ -189,9 +194,9 @@ def test_semantic_pixel_error_map_per_class(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_ground_truth("classes")
     widget.set_prediction("predicted classes")
-    widget.kind_combo.setCurrentText("semantic")
-    widget.binarize_check.setChecked(False)
-    widget.run_evaluation(blocking=True)
+    widget.evaluate.kind_combo.setCurrentText("semantic")
+    widget.evaluate.binarize_check.setChecked(False)
+    widget.run_evaluation(wait=True)
     review = widget.review
     assert review.errors_combo.currentIndex() == 1  # no instance result: pixel errors
     review.class_spin.setValue(2)

@@ -5,6 +5,9 @@ import pandas as pd
 import pytest
 
 import napari_seg_eval as nse
+from napari_seg_eval import _jobs
+from napari_seg_eval._qt import evaluate_panel
+from napari_seg_eval._qt import review as review_module
 from napari_seg_eval._qt import widget as widget_module
 from napari_seg_eval.core.colormap import GREEN, map_confidence
 
@@ -13,10 +16,16 @@ pytest.importorskip("napari")
 
 @pytest.fixture
 def errors(monkeypatch):
-    """Notifications the widget shows, as text."""
+    """Notifications the widget shows, as text (they must be strings)."""
     shown = []
-    monkeypatch.setattr(widget_module, "show_error", shown.append)
-    monkeypatch.setattr(widget_module, "show_warning", shown.append)
+
+    def record(message):
+        assert isinstance(message, str), f"a notification got {type(message).__name__}"
+        shown.append(message)
+
+    monkeypatch.setattr(_jobs, "show_error", record)
+    for module in (evaluate_panel, review_module):
+        monkeypatch.setattr(module, "show_warning", record)
     return shown
 
 
@@ -36,10 +45,10 @@ def dock(make_napari_viewer, sample):
 
 
 def wait_preview(qtbot, widget):
-    qtbot.waitUntil(
-        lambda: widget._preview_worker is None and widget.threshold_layer is not None,
-        timeout=10_000,
-    )
+    """Start the preview now (not after the slider's debounce) and wait for its job."""
+    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+        widget._preview_timer.stop()
+        widget.update_threshold_layer()
 
 
 def test_plugin_dock_widget_is_ours(dock):
@@ -63,13 +72,8 @@ def test_slider_previews_into_one_layer_in_place(qtbot, dock, sample):
     n_layers = len(viewer.layers)
 
     widget.set_threshold(0.8)
-    qtbot.waitUntil(
-        lambda: (
-            widget._preview_worker is None
-            and layer.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.8)
-        ),
-        timeout=10_000,
-    )
+    wait_preview(qtbot, widget)
+    assert layer.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.8)
     assert widget.threshold_layer is layer and len(viewer.layers) == n_layers
     np.testing.assert_array_equal(layer.data, sample["probability"] > 0.8)
 
@@ -102,7 +106,7 @@ def test_multiclass_threshold_drops_the_class_axis(qtbot, make_napari_viewer):
     prob = np.random.default_rng(0).dirichlet([1, 1, 1], size=(20, 30)).astype(np.float32)
     viewer.add_image(prob, name="classes", scale=(2, 3, 1), rgb=False)
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
-    widget.class_axis_combo.setCurrentIndex(widget.class_axis_combo.findData(2))
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(2))
     layer = widget.update_threshold_layer(wait=True)
     np.testing.assert_array_equal(
         layer.data, nse.threshold_probabilities(prob, 0.5, channel_axis=2)
@@ -142,23 +146,23 @@ def test_colorbar_shows_the_colormap(dock):
 def test_combos_follow_add_remove_rename(dock):
     viewer, widget = dock
     names = lambda combo: [combo.itemText(i) for i in range(combo.count())]  # noqa: E731
-    assert names(widget.truth_combo) == ["truth"]
+    assert names(widget.evaluate.truth_combo) == ["truth"]
     extra = viewer.add_labels(np.zeros((256, 256), np.uint8), name="extra")
-    assert names(widget.truth_combo) == ["truth", "extra"]
+    assert names(widget.evaluate.truth_combo) == ["truth", "extra"]
     widget.set_ground_truth("truth")
     extra.name = "renamed"
-    assert names(widget.truth_combo) == ["truth", "renamed"]
-    assert widget.truth_combo.layer() is viewer.layers["truth"]  # choice kept
+    assert names(widget.evaluate.truth_combo) == ["truth", "renamed"]
+    assert widget.evaluate.truth_combo.layer() is viewer.layers["truth"]  # choice kept
     viewer.layers.remove(extra)
-    assert names(widget.truth_combo) == ["truth"]
+    assert names(widget.evaluate.truth_combo) == ["truth"]
     assert "prob" in names(widget.probability_combo) and "truth" not in names(
         widget.probability_combo
     )
 
 
 def run_and_wait(qtbot, widget):
-    widget.run_evaluation()
-    qtbot.waitUntil(lambda: widget._evaluation_worker is None, timeout=20_000)
+    with qtbot.waitSignal(widget.evaluate.job.finished, timeout=60_000):
+        widget.run_evaluation()
 
 
 def test_evaluation_tables_equal_the_core(qtbot, dock, sample):
@@ -177,14 +181,13 @@ def test_evaluation_tables_equal_the_core(qtbot, dock, sample):
     summary = widget.results["summary"].set_index(["evaluation", "metric"])["value"]
     assert summary[("instance", "mean_accuracy")] == instance.summary["mean_accuracy"]
     assert summary[("semantic", "mean_iou")] == semantic.summary["mean_iou"]
-    model = widget.tables["per_threshold"].model
+    model = widget.evaluate.tables["per_threshold"].model
     assert model.rowCount() == 10
     header = model.headerData(
-        list(instance.per_threshold.columns).index("accuracy"),
-        widget_module.Qt.Orientation.Horizontal,
+        list(model.frame.columns).index("accuracy"), widget_module.Qt.Orientation.Horizontal
     )
-    assert header == "AP (DSB) = TP/(TP+FP+FN)"
-    assert widget.progress_bar.value() == 100
+    assert header == "AP (DSB)"
+    assert widget.evaluate.progress_bar.value() == 100
 
 
 def test_probability_prediction_is_thresholded_on_the_fly(qtbot, dock, sample):
@@ -192,11 +195,12 @@ def test_probability_prediction_is_thresholded_on_the_fly(qtbot, dock, sample):
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
     widget.set_threshold(0.6)
-    widget.kind_combo.setCurrentText("instance")
-    widget.iou_edit.setText("0.5, 0.75")
-    tables = widget.run_evaluation(blocking=True)
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.evaluate.iou_edit.setText("0.5, 0.75")
+    tables = widget.run_evaluation(wait=True)
     mask = nse.threshold_probabilities(sample["probability"], 0.6)
-    expected = nse.instance_metrics(sample["ground_truth"], mask, thresholds=[0.5, 0.75])
+    objects = nse.label_instances(mask, connectivity=1)  # instance metrics: connected components
+    expected = nse.instance_metrics(sample["ground_truth"], objects, iou_thresholds=[0.5, 0.75])
     pd.testing.assert_frame_equal(tables["per_threshold"], expected.per_threshold)
     assert tables["per_class"].empty
 
@@ -206,9 +210,9 @@ def test_undefined_values_show_a_dash_with_a_tooltip(dock):
     viewer.add_labels(np.zeros((256, 256), np.uint8), name="empty")
     widget.set_ground_truth("empty")
     widget.set_prediction("truth")
-    tables = widget.run_evaluation(blocking=True)
-    model = widget.tables["per_threshold"].model
-    column = list(tables["per_threshold"].columns).index("recall")
+    widget.run_evaluation(wait=True)
+    model = widget.evaluate.tables["per_threshold"].model
+    column = list(model.frame.columns).index("recall")
     index = model.index(0, column)
     Qt = widget_module.Qt
     assert model.data(index) == "—"
@@ -219,10 +223,10 @@ def test_table_sorts_copies_and_exports(tmp_path, dock):
     _, widget = dock
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
-    widget.run_evaluation(blocking=True)
+    widget.run_evaluation(wait=True)
     table = widget.review.table
     frame = widget.results["per_object"]
-    iou_column = list(frame.columns).index("iou")
+    iou_column = list(table.model.frame.columns).index("iou")
     table.view.sortByColumn(iou_column, widget_module.Qt.SortOrder.DescendingOrder)
     assert list(table.model.frame["iou"]) == sorted(frame["iou"], reverse=True)
     table.view.selectionModel().select(
@@ -256,12 +260,12 @@ def test_bad_input_notifies_and_changes_nothing(dock, errors, problem):
         before = [(layer.name, layer.data.copy()) for layer in viewer.layers]
         expected = "logits"
     elif problem == "iou":
-        widget.iou_edit.setText("0.5:banana")
+        widget.evaluate.iou_edit.setText("0.5:banana")
         expected = "IoU thresholds"
     else:
         widget.set_prediction("truth")
         expected = "same layer"
-    assert widget.run_evaluation(blocking=True) is None
+    assert widget.run_evaluation(wait=True) is None
     assert len(errors) == 1 and expected in errors[0]
     assert widget.results == {}
     after = [(layer.name, layer.data) for layer in viewer.layers]
@@ -275,8 +279,8 @@ def test_bad_probability_preview_notifies_and_adds_no_layer(qtbot, dock, errors)
     viewer.layers["prob"].data = viewer.layers["prob"].data * 8 - 4
     widget.set_probability_layer("prob")
     n_layers = len(viewer.layers)
-    widget.update_threshold_layer()
-    qtbot.waitUntil(lambda: widget._preview_worker is None, timeout=10_000)
+    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+        widget.update_threshold_layer()
     assert len(viewer.layers) == n_layers and widget.threshold_layer is None
     assert any("logits" in str(e) for e in errors)
 
@@ -285,12 +289,16 @@ def test_cancel_and_layer_removed_during_a_run(qtbot, dock, errors):
     viewer, widget = dock
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
-    widget.run_evaluation()
-    viewer.layers.remove("truth")  # before the worker's first step is handled
-    qtbot.waitUntil(lambda: widget._evaluation_worker is None, timeout=20_000)
-    assert any("removed during the evaluation" in str(e) for e in errors)
-    assert widget.results == {} and widget.status_label.text() == "Cancelled."
-    assert widget.run_button.isEnabled() and not widget.cancel_button.isEnabled()
+    with qtbot.waitSignal(widget.evaluate.job.finished, timeout=60_000):
+        widget.run_evaluation()
+        # Removed on the main thread before any result can be handed over: whichever thread
+        # finishes first, the run's results are dropped.
+        viewer.layers.remove("truth")
+    qtbot.waitUntil(lambda: len(errors) > 0, timeout=10_000)  # the deferred notice
+    assert any("removed during the evaluation" in e for e in errors)
+    assert widget.results == {} and widget.evaluation is None
+    assert widget.evaluate.status_label.text() == "Cancelled: layer 'truth' was removed."
+    assert widget.evaluate.run_button.isEnabled() and not widget.evaluate.cancel_button.isEnabled()
 
 
 def test_manifest_contributions_in_a_running_napari(make_napari_viewer):
@@ -327,7 +335,7 @@ def test_menu_commands_open_the_right_section(make_napari_viewer, sample):
     np.testing.assert_allclose(prob.colormap.map([0.5])[0], GREEN, atol=1e-6)
     _menus.evaluate_selected(viewer)
     assert widget.tabs.tabText(widget.tabs.currentIndex()) == "Evaluate"
-    assert widget.prediction_combo.layer() is prob
+    assert widget.evaluate.prediction_combo.layer() is prob
 
 
 def test_adding_layers_keeps_the_choices_and_the_result_layer(qtbot, dock):
@@ -348,7 +356,7 @@ def test_multiscale_layers_are_refused_with_a_notice(dock, errors):
     widget.set_ground_truth("truth")
     widget.set_prediction("pyramid")
     n_layers = len(viewer.layers)
-    assert widget.run_evaluation(blocking=True) is None
+    assert widget.run_evaluation(wait=True) is None
     viewer.add_image([np.zeros((256, 256), np.float32)] * 2, name="prob pyramid", multiscale=True)
     widget.set_probability_layer("prob pyramid")
     assert widget.update_threshold_layer(wait=True) is None

@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING
 
 from ._sample_data import make_sample_data
 from ._version import __version__
+from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
 from .core.colormap import confidence_colormap_data, map_confidence
 from .core.confidence import (
     Calibration,
+    CalibrationResult,
     CocoAP,
+    CocoAPResult,
     ThresholdSweep,
+    ThresholdSweepResult,
     apply_temperature,
     calibration,
     coco_average_precision,
@@ -23,12 +27,18 @@ from .core.confidence import (
     object_scores,
     threshold_sweep,
 )
-from .core.dataset import DatasetResult, dataset_metrics
+from .core.dataset import DatasetResult, dataset_from_tables, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.overlap import OverlapTable, overlap_table
 from .core.review import error_map, object_measurements, review_objects, semantic_error_map
 from .core.semantic import SemanticResult, semantic_metrics
-from .core.threshold import label_instances, sigmoid, softmax, threshold_probabilities
+from .core.threshold import (
+    label_instances,
+    sigmoid,
+    softmax,
+    threshold_probabilities,
+)
+from .core.tracking import ctc_metrics
 
 if TYPE_CHECKING:
     from napari.utils import Colormap
@@ -36,19 +46,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_IOU_THRESHOLDS",
+    "BoundaryResult",
     "Calibration",
+    "CalibrationResult",
     "CocoAP",
+    "CocoAPResult",
     "DatasetResult",
     "InstanceResult",
+    "ObjectBoundaryResult",
     "OverlapTable",
     "SemanticResult",
     "ThresholdSweep",
+    "ThresholdSweepResult",
     "__version__",
     "apply_temperature",
+    "boundary_metrics",
     "calibration",
     "coco_average_precision",
     "confidence_colormap",
     "confidence_colormap_data",
+    "ctc_metrics",
+    "dataset_from_tables",
     "dataset_metrics",
     "error_map",
     "fit_temperature",

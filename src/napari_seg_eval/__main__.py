@@ -1,9 +1,15 @@
-"""Command line: ``napari-seg-eval report`` prints the metrics of the sample data;
+"""Command line: ``napari-seg-eval evaluate TRUTH PREDICTION`` evaluates files or folders and
+writes a result folder; ``napari-seg-eval report`` prints the metrics of the sample data;
 ``napari-seg-eval demo`` opens napari with the sample data and the dock widget."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -14,6 +20,14 @@ from . import (
     semantic_metrics,
     threshold_probabilities,
 )
+from .io import Progress
+
+#: Seconds to wait for a dask scheduler given with --scheduler before giving up.
+CONNECT_TIMEOUT = 5.0
+
+#: Exit codes: success, some pairs failed (results written), bad input or setup (nothing
+#: written), interrupted with Ctrl-C (nothing written).
+EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def report(threshold: float = 0.5) -> str:
@@ -54,13 +68,214 @@ def demo() -> None:
     napari.run()
 
 
+class TextProgress(Progress):
+    """A one-line text progress bar on ``stream``: pairs done / total, and the slabs of a large
+    image. On a terminal the line is redrawn in place; otherwise a line is printed every 5%."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self.started = time.perf_counter()
+        self._last_line = -1
+
+    def start(self, total: int) -> None:
+        self.total, self.done, self.failed = total, 0, 0
+        self.started = time.perf_counter()
+
+    def pair_done(self, done: int, total: int, name: str, error: str | None) -> None:
+        self.done = done
+        if error is not None:
+            self.failed += 1
+            self._clear()
+            print(f"failed: {name}: {error}", file=self.stream)
+        self._draw(f"{name}")
+
+    def chunk_done(self, done: int, total: int) -> None:
+        if self.interactive:
+            self._draw(f"chunks {done}/{total} of pair {self.done + 1}")
+
+    def close(self) -> None:
+        if self.interactive and self.total:
+            print(file=self.stream)
+
+    def _draw(self, detail: str) -> None:
+        filled = round(self.width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (self.width - filled)
+        failed = f", {self.failed} failed" if self.failed else ""
+        elapsed = time.perf_counter() - self.started
+        line = f"[{bar}] {self.done}/{self.total} pairs{failed}, {elapsed:.0f} s  {detail}"
+        if self.interactive:
+            print(f"\r{line[:120]:<120}", end="", file=self.stream, flush=True)
+            return
+        step = max(1, self.total // 20)
+        if self.done == self.total or self.done // step != self._last_line:
+            self._last_line = self.done // step
+            print(line, file=self.stream)
+
+    def _clear(self) -> None:
+        if self.interactive:
+            print("\r" + " " * 120 + "\r", end="", file=self.stream)
+
+
+def _add_evaluate_parser(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="evaluate prediction files against ground-truth files",
+        description="Evaluate predictions against ground truth: two files, or two folders "
+        "whose files are paired by name (TIFF, PNG, NPY, zarr/OME-Zarr). Writes a result "
+        "folder with per_image.csv, <kind>_pooled.csv, <kind>_image_mean.csv, summary.csv and "
+        "settings.json. Exit code: 0 done, 1 some pairs failed (see per_image.csv), 2 bad "
+        "input (nothing written), 130 interrupted (nothing written).",
+    )
+    parser.add_argument("truth", metavar="TRUTH", help="ground-truth file or folder")
+    parser.add_argument("prediction", metavar="PREDICTION", help="prediction file or folder")
+    parser.add_argument("--out", default="seg-eval-results", help="result folder to create")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument("--kind", choices=["instance", "semantic", "all"], default="instance")
+    parser.add_argument(
+        "--iou-thresholds",
+        default="0.5:0.95:0.05",
+        help="start:stop:step (stop included) or a list such as 0.5,0.75",
+    )
+    parser.add_argument(
+        "--probability", action="store_true", help="predictions are probability maps"
+    )
+    parser.add_argument("--threshold", type=float, default=0.5, help="foreground where p > T")
+    parser.add_argument(
+        "--channel-axis", type=int, default=None, help="class axis of multi-class probabilities"
+    )
+    parser.add_argument("--min-size", type=int, default=0, help="drop smaller objects")
+    parser.add_argument(
+        "--split-touching", action="store_true", help="split touching objects (watershed)"
+    )
+    parser.add_argument("--ignore-label", type=int, default=None, help="truth id left out")
+    parser.add_argument(
+        "--class-labels",
+        action="store_true",
+        help="semantic: compare label values as classes (default: foreground vs background)",
+    )
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, default=None, help="start a local dask cluster")
+    cluster.add_argument("--scheduler", default=None, help="join a running dask scheduler")
+    parser.add_argument("--truth-suffix", default="", help="e.g. _masks")
+    parser.add_argument("--prediction-suffix", default="", help="e.g. _cp_masks")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`evaluate_files` from the command line."""
+    from .evaluation import parse_iou_thresholds
+
+    return {
+        "kind": args.kind,
+        "iou_thresholds": parse_iou_thresholds(args.iou_thresholds),
+        "probability": args.probability,
+        "threshold": args.threshold,
+        "channel_axis": args.channel_axis,
+        "min_size": args.min_size,
+        "split_touching": args.split_touching,
+        "ignore_label": args.ignore_label,
+        "binarize_semantic": not args.class_labels,
+    }
+
+
+def _client(args: argparse.Namespace, stack) -> Any:
+    """A dask.distributed client for --workers or --scheduler (closed by ``stack``), or None."""
+    if args.workers is None and args.scheduler is None:
+        return None
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError(
+            "--workers and --scheduler need dask.distributed: pip install "
+            "'napari-seg-eval[distributed]'."
+        ) from None
+    if args.scheduler is not None:
+        try:
+            return stack.enter_context(Client(args.scheduler, timeout=CONNECT_TIMEOUT))
+        except (OSError, TimeoutError) as error:
+            raise ValueError(
+                f"cannot reach the dask scheduler at {args.scheduler} within "
+                f"{CONNECT_TIMEOUT:g} s ({error})."
+            ) from None
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}.")
+    cluster = stack.enter_context(
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+    )
+    return stack.enter_context(Client(cluster))
+
+
+def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = None) -> int:
+    """Run ``napari-seg-eval evaluate``; returns the exit code."""
+    from contextlib import ExitStack
+
+    from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
+
+    stream = stream or sys.stderr
+    try:
+        settings = _settings_from_args(args)
+        out = check_output_folder(args.out, overwrite=args.overwrite)
+        pairing = pair_files(
+            args.truth,
+            args.prediction,
+            truth_suffix=args.truth_suffix,
+            prediction_suffix=args.prediction_suffix,
+        )
+        if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
+            print(pairing.describe(), file=stream)
+        if not pairing.pairs:
+            raise ValueError("nothing to evaluate: no file has a partner.")
+        with ExitStack() as stack:
+            client = _client(args, stack)
+            progress = None if args.quiet else TextProgress(stream)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("once", category=UserWarning)
+                result = evaluate_files(pairing, client=client, progress=progress, **settings)
+        write_results(result, out, overwrite=args.overwrite, command=argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing written.", file=stream)
+        return EXIT_INTERRUPTED
+    except (FileReadError, FileExistsError, ValueError, TypeError) as error:
+        print(f"napari-seg-eval evaluate: error: {error}", file=stream)
+        return EXIT_BAD_INPUT
+    _print_summary(result, out, stream, quiet=args.quiet)
+    return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+
+
+def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
+    """Failures on ``stream`` always; the summary numbers on stdout unless ``quiet``."""
+    n_pairs = len(result.per_image)
+    for row in result.failed.itertuples():
+        print(f"failed: {row.name}: {row.error}", file=stream)
+    if quiet:
+        return
+    print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}")
+    if result.datasets:
+        with pd.option_context("display.precision", 4):
+            print(result.summary.to_string())
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="napari-seg-eval", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_evaluate_parser(commands)
     report_parser = commands.add_parser("report", help="print metrics of the sample data")
     report_parser.add_argument("--threshold", type=float, default=0.5)
     commands.add_parser("demo", help="open napari with the sample data and the widget")
     args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        sys.exit(evaluate(argv, args))
     if args.command == "report":
         print(report(args.threshold))
     else:

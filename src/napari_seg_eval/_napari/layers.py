@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from napari.layers import Labels, Layer
+from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
 
 from ..core.review import ERROR_COLORS
@@ -44,15 +44,39 @@ def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]
     }
 
 
+def tag(layer: Layer | None) -> dict[str, Any]:
+    """Our metadata tag of ``layer`` ({} for a layer we did not make)."""
+    value = getattr(layer, "metadata", {}).get(TAG) if layer is not None else None
+    return value if isinstance(value, dict) else {}
+
+
 def is_ours(layer: Layer | None, role: str | None = None) -> bool:
     """True for a result layer this plugin made (of ``role``, if given)."""
-    tag = getattr(layer, "metadata", {}).get(TAG) if layer is not None else None
-    return isinstance(tag, dict) and (role is None or tag.get("role") == role)
+    found = tag(layer)
+    return bool(found) and (role is None or found.get("role") == role)
+
+
+def result_layer(viewer: Viewer, source: Layer, role: str) -> Layer | None:
+    """Our result layer of ``role`` made from ``source`` (by identity, not name), or None."""
+    for layer in viewer.layers:
+        found = tag(layer)
+        if found.get("role") == role and found.get("source_id") == source.unique_id:
+            return layer
+    return None
+
+
+def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kwargs) -> Layer:
+    metadata = {TAG: {"role": role, "source": source.name, "source_id": source.unique_id, **info}}
+    layer = result_layer(viewer, source, role)
+    if layer is not None and layer.ndim == np.ndim(data):
+        layer.data = data
+        layer.metadata = {**layer.metadata, **metadata}
+        return layer
+    return add(data, name=name, metadata=metadata, **kwargs, **world_settings(source, drop_axis))
 
 
 def put_labels(
     viewer: Viewer,
-    previous: Labels | None,
     data: np.ndarray,
     *,
     name: str,
@@ -61,23 +85,67 @@ def put_labels(
     info: dict[str, Any],
     drop_axis: int | None = None,
 ) -> Labels:
-    """Update ``previous`` in place if it is our result layer still in the viewer; else add one.
+    """Update our ``role`` layer of ``source`` in place, or add it (once) with ``name``.
 
-    The layer records its role, source layer and ``info`` (e.g. the threshold) in its metadata.
+    Only a layer tagged with this source and role is ever updated: another source's result and
+    a user's layer of the same name are never touched. The tag records the role, the source's
+    name and id, and ``info`` (e.g. the threshold).
     """
-    metadata = {TAG: {"role": role, "source": source.name, **info}}
-    reusable = (
-        previous is not None
-        and previous in viewer.layers
-        and is_ours(previous, role)
-        and previous.data.shape == data.shape
+    return _put(
+        viewer,
+        viewer.add_labels,
+        data,
+        source=source,
+        role=role,
+        info=info,
+        name=name,
+        drop_axis=drop_axis,
     )
-    if reusable:
-        previous.data = data
-        previous.metadata = {**previous.metadata, **metadata}
-        return previous
-    return viewer.add_labels(
-        data, name=name, metadata=metadata, **world_settings(source, drop_axis)
+
+
+def put_image(
+    viewer: Viewer, data: np.ndarray, *, name: str, role: str, source: Layer, info: dict[str, Any]
+) -> Image:
+    """:func:`put_labels` for an Image result (e.g. a calibrated probability map, 0..1)."""
+    return _put(
+        viewer,
+        viewer.add_image,
+        data,
+        source=source,
+        role=role,
+        info=info,
+        name=name,
+        drop_axis=None,
+        contrast_limits=(0.0, 1.0),
+    )
+
+
+def grid_notice(truth: Layer, prediction: Layer, drop_axis: int | None = None) -> str:
+    """A notice when two layers do not sit on the same world grid ("" when they do).
+
+    ``drop_axis`` is the prediction's class axis, which the truth does not have.
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> a = Labels(np.zeros((2, 2), int), name="a")
+    >>> b = Labels(np.zeros((2, 2), int), name="b", scale=(2, 2))
+    >>> grid_notice(a, b).split(":")[0]
+    "ground truth 'a' and prediction 'b' have different scale"
+    """
+    truth_grid = world_settings(truth, None)
+    prediction_grid = world_settings(prediction, drop_axis)
+    differ = [
+        name
+        for name in ("scale", "translate")
+        if not np.allclose(truth_grid[name], prediction_grid[name])
+    ]
+    if not differ:
+        return ""
+    return (
+        f"ground truth {truth.name!r} and prediction {prediction.name!r} have different "
+        f"{' and '.join(differ)}: they are compared pixel by pixel (array index to array "
+        "index), not where they appear in the viewer."
     )
 
 

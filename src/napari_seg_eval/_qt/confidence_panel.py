@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels
-from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error
 from napari.viewer import Viewer
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -22,17 +21,20 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from .._jobs import Job, notify_error
+from .._napari.layers import put_image
+from ..core._deprecation import renamed_keywords
 from ..core.confidence import apply_temperature, calibration, threshold_sweep
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 
 
-def analyse(prob, true, metric: str, fit_temperature: bool) -> dict:
+def analyse(true, prob, metric: str, fit_temperature: bool) -> dict:
     """The work of one Run, off the main thread: sweep, calibration, calibrated map."""
-    prob, true = np.asarray(prob), np.asarray(true)
+    true, prob = np.asarray(true), np.asarray(prob)
     results = {
-        "sweep": threshold_sweep(prob, true, metric=metric),
-        "calibration": calibration(prob, true, fit_temperature=fit_temperature),
+        "sweep": threshold_sweep(true, prob, metric=metric),
+        "calibration": calibration(true, prob, method="temperature" if fit_temperature else None),
     }
     if fit_temperature:
         temperature = results["calibration"].summary["temperature"]
@@ -49,7 +51,8 @@ class ConfidencePanel(QWidget):
         self.owner = owner  # the dock widget: its probability layer and threshold slider
         self.results: dict = {}
         self.calibrated_layer: Image | None = None
-        self._worker = None
+        self.job = Job(self)
+        self.job.finished.connect(lambda: self.run_button.setEnabled(not self.job.running))
 
         self.truth_combo = LayerComboBox(viewer, (Labels,), self)
         self.metric_combo = QComboBox(self)
@@ -87,44 +90,34 @@ class ConfidencePanel(QWidget):
         owner.threshold_slider.valueChanged.connect(lambda _: self._draw())
 
     # ------------------------------------------------------------------------- public API
-    def run(self, *, blocking: bool = False) -> dict | None:
-        """Sweep and calibrate the probability layer against the ground truth."""
+    @renamed_keywords(blocking="wait")
+    def run(self, *, wait: bool = False) -> dict | None:
+        """Sweep and calibrate the probability layer against the ground truth.
+
+        In a worker, or now with ``wait=True`` (then the results are returned).
+        """
         prob_layer, truth = self.owner.probability_combo.layer(), self.truth_combo.layer()
         if prob_layer is None or truth is None:
-            show_error("Segmentation Evaluation: choose a probability layer and a ground truth.")
+            notify_error("choose a probability layer and a ground truth.")
             return None
         if tuple(prob_layer.data.shape) != tuple(truth.data.shape):
-            show_error(
-                f"Segmentation Evaluation: shape mismatch: {prob_layer.name!r} is "
-                f"{tuple(prob_layer.data.shape)}, {truth.name!r} is "
-                f"{tuple(truth.data.shape)}."
+            notify_error(
+                f"shape mismatch: {prob_layer.name!r} is {tuple(prob_layer.data.shape)}, "
+                f"{truth.name!r} is {tuple(truth.data.shape)}."
             )
             return None
-        args = (
-            prob_layer.data,
+        work = partial(
+            analyse,
             truth.data,
+            prob_layer.data,
             self.metric_combo.currentText(),
             self.temperature_check.isChecked(),
         )
-        if blocking:
-            try:
-                self._show(prob_layer, analyse(*args))
-            except (TypeError, ValueError) as error:
-                show_error(f"Segmentation Evaluation: {error}")
-                return None
-            return self.results
-        if self._worker is None:
-            self.run_button.setEnabled(False)
-            self._worker = create_worker(
-                analyse,
-                *args,
-                _start_thread=True,
-                _connect={
-                    "returned": lambda r: self._show(prob_layer, r),
-                    "errored": lambda e: show_error(f"Segmentation Evaluation: {e}"),
-                    "finished": self._finished,
-                },
-            )
+        show = partial(self._show, prob_layer)
+        if wait:
+            return self.job.run_now(work, show)
+        self.run_button.setEnabled(False)
+        self.job.start(work, show)
         return None
 
     def use_best_threshold(self) -> None:
@@ -160,11 +153,7 @@ class ConfidencePanel(QWidget):
         return paths
 
     # ---------------------------------------------------------------------------- internals
-    def _finished(self) -> None:
-        self._worker = None
-        self.run_button.setEnabled(True)
-
-    def _show(self, prob_layer: Image, results: dict) -> None:
+    def _show(self, prob_layer: Image, results: dict) -> dict:
         self.results = results
         sweep, calib = results["sweep"].summary, results["calibration"].summary
         text = (
@@ -179,21 +168,19 @@ class ConfidencePanel(QWidget):
         self.summary_label.setText(text)
         self.best_button.setEnabled(not np.isnan(sweep["best_threshold"]))
         self._draw()
+        return results
 
     def _put_calibrated(self, source: Image, data: np.ndarray, temperature: float) -> None:
-        if self.calibrated_layer is not None and self.calibrated_layer in self.viewer.layers:
-            self.calibrated_layer.data = data
-        else:
-            from .._napari.layers import TAG, world_settings
-
-            self.calibrated_layer = self.viewer.add_image(
-                data,
-                name=f"{source.name} calibrated",
-                contrast_limits=(0, 1),
-                metadata={TAG: {"role": "calibrated", "source": source.name}},
-                **world_settings(source),
-            )
-        self.calibrated_layer.metadata["napari-seg-eval"]["temperature"] = float(temperature)
+        if source not in self.viewer.layers:
+            return  # the source went away while we worked
+        self.calibrated_layer = put_image(
+            self.viewer,
+            data,
+            name=f"{source.name} calibrated",
+            role="calibrated",
+            source=source,
+            info={"temperature": float(temperature)},
+        )
 
     def _draw(self) -> None:
         if not self.results:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from napari.layers import Labels
-from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error
+from napari.utils.notifications import show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QKeySequence
@@ -23,15 +24,11 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from .._napari.layers import error_colormap, put_labels, write_object_features
-from ..core.instance import REVIEW_THRESHOLD, InstanceResult
-from ..core.review import (
-    ERROR_COLORS,
-    ERROR_NAMES,
-    error_map,
-    join_measurements,
-    semantic_error_map,
-)
+from .._jobs import Job, notify_error
+from .._napari.layers import error_colormap, put_labels, result_layer, write_object_features
+from ..core.instance import REVIEW_THRESHOLD
+from ..core.review import ERROR_COLORS, ERROR_NAMES, error_map, semantic_error_map
+from ..evaluation import Evaluation
 from .tables import ResultTable
 
 #: Filters of the object table: label -> (kind or None, status or None).
@@ -46,25 +43,28 @@ FILTERS = {
 
 
 class ReviewPanel(QWidget):
-    """Walk through the objects of the last instance evaluation, with the image underneath."""
+    """Walk through the objects of the current evaluation record, with the image underneath.
+
+    Everything here reads the record (:class:`~napari_seg_eval.evaluation.Evaluation`): the
+    objects, their status at the IoU threshold and the error layer are computed from the arrays
+    the evaluation compared, never from the layers as they are now.
+    """
 
     def __init__(self, viewer: Viewer, parent=None):
         super().__init__(parent)
         self.viewer = viewer
-        self.result: InstanceResult | None = None
-        self.measurements: pd.DataFrame | None = None
-        self.layers: dict[str, Labels] = {}  # "true"/"pred" -> the evaluated layers
-        self.error_layer: Labels | None = None
+        self.record: Evaluation | None = None
+        self.layers: dict[str, Labels] = {}  # "true"/"pred" -> the layers showing the objects
         self.objects = pd.DataFrame()  # all rows at the current IoU threshold
-        self.semantic: tuple[Labels, np.ndarray, np.ndarray] | None = None
-        self._error_worker = None
+        self.rematch_job = Job(self)
+        self.error_job = Job(self)
         self._syncing = False
 
         self.iou_spin = QDoubleSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
         )
         self.iou_spin.setToolTip("Status (TP / FP / FN) is judged at this IoU threshold")
-        self.iou_spin.valueChanged.connect(self.refresh)
+        self.iou_spin.valueChanged.connect(lambda _: self.refresh())
         self.errors_combo = QComboBox(self)
         self.errors_combo.addItems(["objects (instance)", "pixels of one class (semantic)"])
         self.errors_combo.setToolTip(
@@ -85,7 +85,7 @@ class ReviewPanel(QWidget):
         self.filter_combo = QComboBox(self)
         self.filter_combo.addItems(list(FILTERS))
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
-        self.table = ResultTable("objects", self)
+        self.table = ResultTable("objects", "instance.per_object", self)
         self.table.view.setSelectionBehavior(self.table.view.SelectionBehavior.SelectRows)
         self.table.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.previous_button = QPushButton("◀ Previous", self)
@@ -100,6 +100,10 @@ class ReviewPanel(QWidget):
             shortcut.activated.connect(lambda step=step: self.step(step))
         self.status_label = QLabel("Run an instance evaluation to review its objects.", self)
         self.status_label.setWordWrap(True)
+        self.stale_label = QLabel("", self)
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
+        self.stale_label.setVisible(False)
 
         form = QFormLayout()
         form.addRow("IoU threshold", self.iou_spin)
@@ -114,51 +118,54 @@ class ReviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.stale_label)
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
 
     # ------------------------------------------------------------------------- public API
-    def set_evaluation(
-        self,
-        result: InstanceResult,
-        measurements: pd.DataFrame,
-        true_layer: Labels,
-        pred_layer: Labels,
-        objects: pd.DataFrame | None = None,
-    ) -> None:
-        """Review ``result``; ``true_layer``/``pred_layer`` hold the evaluated labels.
+    @property
+    def result(self):
+        """The record's instance result (None without an instance evaluation)."""
+        return self.record.instance if self.record is not None else None
 
-        ``objects``, the per-object rows at IoU 0.5 if already computed, saves recomputing them.
+    def set_evaluation(self, record: Evaluation, true_layer: Labels, pred_layer: Labels) -> None:
+        """Review ``record``; ``true_layer``/``pred_layer`` show its objects (hover, selection).
+
+        After an evaluation with instance metrics the errors shown are objects; after a semantic
+        one only, pixels of one class.
         """
         for layer in self.layers.values():
             layer.events.selected_label.disconnect(self._on_selected_label)
-        self.result, self.measurements = result, measurements
         self.layers = {"true": true_layer, "pred": pred_layer}
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
-        self.refresh(objects=objects if self.iou_spin.value() == REVIEW_THRESHOLD else None)
+        self.set_record(record)
+        self.errors_combo.setCurrentIndex(0 if record.instance is not None else 1)
+        if record.instance is None:
+            self._show_objects(pd.DataFrame())
+        elif self.iou_spin.value() == REVIEW_THRESHOLD:
+            self._show_objects(record.tables["per_object"])
+        else:
+            self.refresh(wait=True)
 
-    def set_semantic(self, true_layer: Labels, true: np.ndarray, pred: np.ndarray) -> None:
-        """The class images a semantic evaluation compared, for the pixel error map."""
-        self.semantic = (true_layer, true, pred)
-        if self.result is None:
-            self.errors_combo.setCurrentIndex(1)
+    def set_record(self, record: Evaluation) -> None:
+        """The same evaluation, possibly marked stale: say so."""
+        self.record = record
+        self.stale_label.setText(
+            f"Out of date: {record.stale}. Rows and errors are those of the last evaluation."
+        )
+        self.stale_label.setVisible(bool(record.stale))
 
-    def refresh(self, *_, objects: pd.DataFrame | None = None) -> None:
-        """Recompute the status of every object at the IoU threshold; update table and hover."""
-        if self.result is None:
-            return
-        if objects is None:
-            objects = join_measurements(
-                self.result.objects_at(self.iou_spin.value()), self.measurements
-            )
-        self.objects = objects
-        for kind, layer in self.layers.items():
-            if layer in self.viewer.layers:
-                write_object_features(layer, self.objects[self.objects["kind"] == kind])
-        self._apply_filter()
-        if self.error_layer is not None and self.error_layer in self.viewer.layers:
-            self.show_errors()
+    def refresh(self, *, wait: bool = False) -> pd.DataFrame | None:
+        """Re-match at the IoU threshold (in a worker unless ``wait``): table, hover, errors."""
+        record = self.record
+        if record is None or record.instance is None:
+            return None
+        work = partial(record.objects_at, self.iou_spin.value())
+        if wait:
+            return self.rematch_job.run_now(work, self._show_objects)
+        self.rematch_job.start(work, self._show_objects)
+        return None
 
     def rows(self) -> pd.DataFrame:
         """The rows shown, in the table's current (filtered, sorted) order."""
@@ -179,54 +186,76 @@ class ReviewPanel(QWidget):
             self.select_row(int(np.clip(start + offset, 0, n_rows - 1)))
 
     def show_errors(self, *, wait: bool = False) -> Labels | None:
-        """Add (or update) the errors layer: TP, FP and FN objects in three colours, or, for
-        the semantic evaluation, one class's FP and FN pixels in the same colours."""
-        if self.errors_combo.currentIndex() == 1:
-            if self.semantic is None:
-                show_error("Segmentation Evaluation: run a semantic evaluation first.")
-                return None
-            _, true, pred = self.semantic
-            class_id = self.class_spin.value()
-            job = lambda: semantic_error_map(true, pred, class_id)  # noqa: E731
-        elif self.result is None:
-            show_error("Segmentation Evaluation: run an instance evaluation first.")
+        """Add (or update) the errors layer from the record's own arrays.
+
+        TP, FP and FN objects in three colours, or, for the semantic evaluation, one class's FP
+        and FN pixels in the same colours. When the record is stale a notice says that the
+        errors are those of the evaluated data.
+        """
+        record = self.record
+        pixels = self.errors_combo.currentIndex() == 1
+        if record is None or (record.semantic is None if pixels else record.instance is None):
+            notify_error(f"run a{' semantic' if pixels else 'n instance'} evaluation first.")
             return None
+        source = self.layers.get("true")
+        if source is None or source not in self.viewer.layers:
+            notify_error("the evaluated ground-truth layer was removed; run the evaluation again.")
+            return None
+        if record.stale:
+            show_warning(
+                f"Segmentation Evaluation: the evaluation is out of date ({record.stale}); "
+                "the errors shown are those of the data it compared."
+            )
+        if pixels:
+            job = partial(
+                semantic_error_map,
+                record.semantic_truth,
+                record.semantic_prediction,
+                self.class_spin.value(),
+            )
         else:
-            true_layer, pred_layer = self.layers["true"], self.layers["pred"]
-            job = lambda: error_map(  # noqa: E731
-                np.asarray(true_layer.data),
-                np.asarray(pred_layer.data),
+            job = partial(
+                error_map,
+                record.truth,
+                record.prediction,
                 iou_threshold=self.iou_spin.value(),
-                result=self.result,
+                result=record.instance,
             )
+        show = partial(self._put_errors, source, self.iou_spin.value())
         if wait:
-            return self._put_errors(job())
-        if self._error_worker is None:
-            self._error_worker = create_worker(
-                job,
-                _start_thread=True,
-                _connect={
-                    "returned": self._put_errors,
-                    "errored": show_error,
-                    "finished": lambda: setattr(self, "_error_worker", None),
-                },
-            )
+            return self.error_job.run_now(job, show)
+        self.error_job.start(job, show)
         return None
 
     # ---------------------------------------------------------------------------- internals
-    def _put_errors(self, data: np.ndarray) -> Labels:
-        source = self.layers["true"] if self.errors_combo.currentIndex() == 0 else self.semantic[0]
-        self.error_layer = put_labels(
+    def _show_objects(self, objects: pd.DataFrame) -> pd.DataFrame:
+        self.objects = objects
+        if not objects.empty:
+            for kind, layer in self.layers.items():
+                if layer in self.viewer.layers and not self.record.stale:
+                    write_object_features(layer, objects[objects["kind"] == kind])
+        self._apply_filter()
+        source = self.layers.get("true")
+        if (
+            source is not None
+            and source in self.viewer.layers
+            and self.errors_combo.currentIndex() == 0
+            and result_layer(self.viewer, source, "errors") is not None
+        ):
+            self.show_errors()
+        return objects
+
+    def _put_errors(self, source: Labels, iou_threshold: float, data: np.ndarray) -> Labels:
+        layer = put_labels(
             self.viewer,
-            self.error_layer,
             data,
             name=f"{source.name} errors",
             role="errors",
             source=source,
-            info={"iou_threshold": self.iou_spin.value()},
+            info={"iou_threshold": iou_threshold},
         )
-        self.error_layer.colormap = error_colormap()
-        return self.error_layer
+        layer.colormap = error_colormap()
+        return layer
 
     def _apply_filter(self, *_) -> None:
         kind, status = FILTERS[self.filter_combo.currentText()]

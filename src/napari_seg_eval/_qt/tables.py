@@ -23,57 +23,31 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..core import catalogue
+
 UNDEFINED = "—"
 UNDEFINED_TIP = (
     "Undefined (0/0): nothing to divide by, e.g. recall with no true objects or precision "
     "with no predictions. Left out of every mean."
 )
 
-#: Column headers that say what the numbers are, and the definition shown as a tooltip.
-HEADERS: dict[str, tuple[str, str]] = {
-    "accuracy": (
-        "AP (DSB) = TP/(TP+FP+FN)",
-        "DSB 2018 / StarDist / Cellpose 'AP' at this IoU threshold (not COCO AP)",
-    ),
-    "mean_accuracy": ("mean AP (DSB) over IoU thresholds", "mean of TP/(TP+FP+FN)"),
-    "f1": ("F1 = 2TP/(2TP+FP+FN)", "harmonic mean of precision and recall"),
-    "precision": ("precision = TP/(TP+FP)", ""),
-    "recall": ("recall = TP/(TP+FN)", ""),
-    "iou": ("IoU", "intersection over union (Jaccard)"),
-    "dice": ("Dice = 2TP/(2TP+FP+FN)", ""),
-    "panoptic_quality": ("PQ = ΣIoU/(TP+FP/2+FN/2)", "panoptic quality (Kirillov et al.)"),
-    "mean_matched_iou": ("mean IoU of matches", "ΣIoU/TP (StarDist mean_matched_score)"),
-    "mean_true_iou": ("ΣIoU / n_true", "StarDist mean_true_score"),
-    "sum_matched_iou": ("Σ IoU of matches", ""),
-    "threshold": ("IoU threshold", "a pair matches when IoU >= threshold"),
-    "tp": ("TP", "true positives"),
-    "fp": ("FP", "false positives"),
-    "fn": ("FN", "false negatives"),
-    "tn": ("TN", "true negatives"),
-}
-#: Display names for rows of the summary table.
-SUMMARY_NAMES = {
-    "mean_accuracy": "mean AP (DSB) = TP/(TP+FP+FN), IoU 0.50:0.95",
-    "accuracy_50": "AP (DSB) at IoU 0.5",
-    "f1_50": "F1 at IoU 0.5",
-    "precision_50": "precision at IoU 0.5",
-    "recall_50": "recall at IoU 0.5",
-    "panoptic_quality_50": "panoptic quality at IoU 0.5",
-    "aji": "aggregated Jaccard index (AJI)",
-    "n_true": "true objects",
-    "n_pred": "predicted objects",
-    "mean_iou": "mean IoU (Jaccard)",
-    "mean_dice": "mean Dice",
-    "mean_precision": "mean precision",
-    "mean_recall": "mean recall",
-    "pixel_accuracy": "pixel accuracy",
-    "frequency_weighted_iou": "frequency-weighted IoU",
-    "n_pixels": "pixels counted",
-}
+#: The catalogue table of each row of the Summary, by its "evaluation" value.
+_SUMMARY_TABLES = {"instance": "instance.summary", "semantic": "semantic.summary"}
+
+
+def summary_table(evaluation: str) -> str:
+    """The catalogue table whose keys a Summary row of ``evaluation`` reports."""
+    return _SUMMARY_TABLES.get(evaluation, "dataset.summary")
 
 
 def format_value(value) -> str:
-    """Text of one cell: integers as they are, floats to 4 decimals, undefined as an em dash."""
+    """Text of one cell: integers as they are, floats to 4 decimals, undefined as an em dash.
+
+    Examples
+    --------
+    >>> format_value(46), format_value(0.25), format_value(float("nan"))
+    ('46', '0.2500', '—')
+    """
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return UNDEFINED
     if isinstance(value, float | np.floating):
@@ -82,11 +56,19 @@ def format_value(value) -> str:
 
 
 class DataFrameModel(QAbstractTableModel):
-    """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last)."""
+    """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last).
 
-    def __init__(self, frame: pd.DataFrame | None = None, parent=None):
+    ``table`` names the catalogue table of the columns: headers are the catalogue's short
+    labels with the definition as a tooltip, and the most-read columns come first. The
+    ``"summary"`` table has rows (evaluation, metric key, value): the key shows as its label.
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None, table: str = "", parent=None):
         super().__init__(parent)
-        self._frame = pd.DataFrame() if frame is None else frame.reset_index(drop=True)
+        self.table = table
+        self._frame = pd.DataFrame()
+        if frame is not None:
+            self.set_frame(frame)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -94,9 +76,17 @@ class DataFrameModel(QAbstractTableModel):
         return self._frame
 
     def set_frame(self, frame: pd.DataFrame) -> None:
+        """Show ``frame``, columns in the catalogue's order (most-read first)."""
+        if self.table and self.table != "summary":
+            frame = frame[catalogue.column_order(self.table, frame.columns)]
         self.beginResetModel()
         self._frame = frame.reset_index(drop=True)
         self.endResetModel()
+
+    def _summary_metric(self, row: int) -> tuple[str, str]:
+        evaluation, key = self._frame.at[row, "evaluation"], self._frame.at[row, "metric"]
+        table = summary_table(evaluation)
+        return catalogue.label(table, key), catalogue.tooltip(table, key) or key
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
         return 0 if parent.isValid() else len(self._frame)
@@ -108,6 +98,12 @@ class DataFrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         value = self._frame.iat[index.row(), index.column()]
+        if self.table == "summary" and self._frame.columns[index.column()] == "metric":
+            label, tip = self._summary_metric(index.row())
+            if role == Qt.ItemDataRole.DisplayRole:
+                return label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return tip
         if role == Qt.ItemDataRole.DisplayRole:
             return format_value(value)
         if role == Qt.ItemDataRole.ToolTipRole and format_value(value) == UNDEFINED:
@@ -120,11 +116,11 @@ class DataFrameModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or section >= self._frame.shape[1]:
             return None
         column = str(self._frame.columns[section])
-        label, tip = HEADERS.get(column, (column, ""))
         if role == Qt.ItemDataRole.DisplayRole:
-            return label
+            return catalogue.label(self.table, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{column}: {tip}" if tip else column
+            tip = catalogue.tooltip(self.table, column)
+            return f"{tip}\n(column {column})" if tip else column
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -143,10 +139,10 @@ class DataFrameModel(QAbstractTableModel):
 class ResultTable(QWidget):
     """A sortable table with Copy (tab-separated, selection or all) and Export CSV buttons."""
 
-    def __init__(self, name: str, parent=None):
+    def __init__(self, name: str, table: str = "", parent=None):
         super().__init__(parent)
         self.name = name
-        self.model = DataFrameModel(parent=self)
+        self.model = DataFrameModel(table=table, parent=self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)

@@ -1,0 +1,463 @@
+"""The Evaluation record: the arrays compared, every setting, the results and the tables (no Qt).
+
+One record is made per run. Everything the dock widget shows about a run (summary, per-class,
+per-threshold, per-plane and per-object tables, the Review section, plots and exports) reads
+this record and nothing else, so an old result is never interpreted with new layer data. When an
+input changes after the run, the widget replaces the record by :meth:`Evaluation.marked_stale`,
+an identical record that says why it no longer matches the viewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .core import catalogue
+from .core.dataset import DatasetResult, dataset_metrics
+from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
+from .core.review import join_measurements, measure_both
+from .core.semantic import SemanticResult, semantic_metrics
+from .core.threshold import label_instances, threshold_probabilities
+
+#: Axis labels that napari (and this plugin) read as time.
+TIME_LABELS = ("t", "time")
+
+
+@dataclass(frozen=True)
+class ThresholdOptions:
+    """How a probability map becomes labels.
+
+    ``output`` only chooses what the threshold preview shows: instance metrics are always
+    computed on instance labels (connected components with the other options).
+    """
+
+    output: Literal["semantic", "instance"] = "semantic"
+    channel_axis: int | None = None
+    connectivity: int | None = None
+    min_size: int = 0
+    split_touching: bool = False
+    split_depth: float = 2.0
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """Every setting of one evaluation (with the names of the layers it read)."""
+
+    kind: Literal["semantic", "instance", "both"] = "both"
+    iou_thresholds: tuple[float, ...] = tuple(DEFAULT_IOU_THRESHOLDS)
+    ignore_label: int | None = None
+    binarize_semantic: bool = True
+    threshold: float | None = None  #: set when the prediction was a probability map
+    threshold_options: ThresholdOptions | None = None
+    plane_axis: int | None = None
+    label_each_plane: bool = False
+    truth_name: str = ""
+    prediction_name: str = ""
+    confidence_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation: the arrays actually compared, its settings, results and tables.
+
+    Attributes
+    ----------
+    truth, prediction
+        The instance label images compared (read-only). ``prediction`` is the labels made from
+        a probability map when the prediction was one.
+    semantic_truth, semantic_prediction
+        The class images the semantic metrics compared (foreground/background by default).
+    confidence
+        The probability map whose values are the objects' confidence, or None.
+    settings
+        Every setting of the run.
+    semantic, instance, measurements, planes
+        The core's results (None or empty when not computed).
+    tables
+        ``summary``, ``per_class``, ``per_threshold``, ``per_plane``, ``per_object``.
+    stale
+        Empty while the record matches the viewer; else why it does not any more.
+    """
+
+    truth: np.ndarray
+    prediction: np.ndarray
+    semantic_truth: np.ndarray
+    semantic_prediction: np.ndarray
+    confidence: np.ndarray | None
+    settings: EvaluationSettings
+    semantic: SemanticResult | None
+    instance: InstanceResult | None
+    measurements: pd.DataFrame | None
+    planes: dict[str, DatasetResult] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stale: str = ""
+
+    def marked_stale(self, reason: str) -> Evaluation:
+        """The same record, marked as no longer matching the viewer (the first reason is kept).
+
+        Examples
+        --------
+        >>> record = evaluate(np.ones((2, 2), int), np.ones((2, 2), int))
+        >>> record.marked_stale("the truth was edited").stale
+        'the truth was edited'
+        """
+        return self if self.stale else replace(self, stale=reason)
+
+    def objects_at(self, iou_threshold: float) -> pd.DataFrame:
+        """Every true and predicted object with its status at ``iou_threshold``.
+
+        Examples
+        --------
+        >>> record = evaluate(np.ones((2, 2), int), np.ones((2, 2), int), kind="instance")
+        >>> record.objects_at(0.5)["status"].tolist()
+        ['TP', 'TP']
+        """
+        if self.instance is None:
+            return pd.DataFrame()
+        return join_measurements(self.instance.objects_at(iou_threshold), self.measurements)
+
+
+def labels_from_probability(
+    prob: np.ndarray, threshold: float, options: ThresholdOptions
+) -> np.ndarray:
+    """The preview: semantic labels at ``threshold``, or instances if ``output == 'instance'``.
+
+    Examples
+    --------
+    >>> prob = np.array([[0.9, 0.1, 0.8]])
+    >>> labels_from_probability(prob, 0.5, ThresholdOptions(output="instance")).tolist()
+    [[1, 0, 2]]
+    """
+    semantic = threshold_probabilities(
+        np.asarray(prob), threshold, channel_axis=options.channel_axis
+    )
+    if options.output == "semantic":
+        return semantic
+    return instance_labels(semantic, options)
+
+
+def instance_labels(
+    semantic: np.ndarray, options: ThresholdOptions, plane_axis: int | None = None
+) -> np.ndarray:
+    """Objects of a thresholded map: connected components, with ``options``' instance settings.
+
+    With ``plane_axis`` every plane along that axis is labelled on its own (objects never join
+    across planes, e.g. time frames), with ids unique over the whole stack.
+
+    Examples
+    --------
+    >>> mask = np.array([[[1, 0, 1]], [[1, 0, 0]]], np.uint8)
+    >>> instance_labels(mask, ThresholdOptions(), plane_axis=0).ravel().tolist()
+    [1, 0, 2, 3, 0, 0]
+    """
+    if options.channel_axis is None:
+        semantic = semantic.astype(bool, copy=False)  # skimage labels a boolean mask faster
+    settings = {
+        "connectivity": options.connectivity,
+        "min_size": options.min_size,
+        "split_touching": options.split_touching,
+        "split_depth": options.split_depth,
+    }
+    if plane_axis is None:
+        return label_instances(semantic, **settings)
+    if settings["connectivity"] is not None:
+        settings["connectivity"] = min(settings["connectivity"], semantic.ndim - 1)
+    planes = [label_instances(plane, **settings) for plane in np.moveaxis(semantic, plane_axis, 0)]
+    return _stack_unique(planes, plane_axis)
+
+
+def _stack_unique(planes: list[np.ndarray], axis: int) -> np.ndarray:
+    """Stack label planes, offsetting ids so that each plane's objects keep their own ids."""
+    offsets = np.cumsum([0] + [int(p.max()) for p in planes[:-1]])
+    dtype = np.min_scalar_type(int(offsets[-1]) + int(planes[-1].max()))
+    stacked = [
+        np.where(plane > 0, plane.astype(dtype) + dtype.type(offset), 0).astype(dtype)
+        for plane, offset in zip(planes, offsets, strict=True)
+    ]
+    return np.stack(stacked, axis=axis)
+
+
+def parse_iou_thresholds(text: str) -> list[float]:
+    """``"0.5:0.95:0.05"`` (start:stop:step, stop included) or ``"0.5, 0.75"`` to a list.
+
+    Values are rounded to 6 decimals, so the steps are the decimals the user typed.
+
+    Examples
+    --------
+    >>> parse_iou_thresholds("0.5:0.6:0.05")
+    [0.5, 0.55, 0.6]
+    """
+    text = text.strip()
+    try:
+        if ":" in text:
+            start, stop, step = (float(part) for part in text.split(":"))
+            if step <= 0:
+                raise ValueError
+            count = round((stop - start) / step) + 1
+            values = [round(start + i * step, 6) for i in range(count)]
+        else:
+            values = [round(float(part), 6) for part in text.replace(";", ",").split(",") if part]
+    except ValueError:
+        raise ValueError(
+            f"IoU thresholds {text!r}: write start:stop:step (e.g. 0.5:0.95:0.05) or a list "
+            "(e.g. 0.5, 0.75)."
+        ) from None
+    if not values or not all(0 < v <= 1 for v in values):
+        raise ValueError(f"IoU thresholds {text!r} must be numbers in (0, 1].")
+    return values
+
+
+def _read_only(array: np.ndarray, copy: bool) -> np.ndarray:
+    """A read-only array of ``array``: a copy (for data that may be edited in place) or a view."""
+    out = np.array(array, copy=True) if copy else np.asarray(array).view()
+    out.flags.writeable = False
+    return out
+
+
+def evaluation_steps(
+    true: np.ndarray,
+    pred: np.ndarray,
+    settings: EvaluationSettings,
+    *,
+    confidence: np.ndarray | None = None,
+) -> Generator[tuple[float, str], None, Evaluation]:
+    """Evaluate ``pred`` against ``true``, yielding (fraction done, what next) between steps.
+
+    When ``settings.threshold`` is set, ``pred`` is a probability map: it is thresholded, and
+    its connected components (``settings.threshold_options``) are the predicted objects. Label
+    images are copied first, so painting a layer afterwards cannot change the record. Returns
+    the :class:`Evaluation`.
+
+    Examples
+    --------
+    >>> steps = evaluation_steps(np.ones((2, 2), int), np.ones((2, 2), int), EvaluationSettings())
+    >>> while True:
+    ...     try:
+    ...         _ = next(steps)
+    ...     except StopIteration as done:
+    ...         record = done.value
+    ...         break
+    >>> float(record.tables["summary"].set_index("metric").loc["f1_50", "value"])
+    1.0
+    """
+    kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
+    axis = settings.plane_axis
+    each_plane = axis is not None and settings.label_each_plane
+    probability = settings.threshold is not None
+    steps = 2 + len(kinds) * (1 + (axis is not None)) + probability
+    done = 0
+
+    def progress(message: str) -> tuple[float, str]:
+        return (done / steps, message)
+
+    yield progress("reading layers")
+    true = _read_only(true, copy=True)
+    if probability:
+        yield progress("thresholding the probability map")
+        options = settings.threshold_options or ThresholdOptions()
+        prob = _read_only(pred, copy=False)
+        if options.channel_axis is None:
+            confidence = prob
+        semantic_pred = threshold_probabilities(
+            prob, settings.threshold, channel_axis=options.channel_axis
+        )
+        pred = instance_labels(semantic_pred, options, axis if each_plane else None)
+        done += 1
+    else:
+        pred = _read_only(pred, copy=True)
+    pred.flags.writeable = False
+    if confidence is not None:
+        confidence = _read_only(confidence, copy=False)
+    instance_true = _truth_by_plane(true, axis) if each_plane and "instance" in kinds else true
+    sem_true, sem_pred, sem_ignore = _semantic_inputs(
+        true, pred, settings.ignore_label, settings.binarize_semantic
+    )
+    results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
+    if "semantic" in kinds:
+        yield progress("semantic metrics")
+        results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
+        done += 1
+    if "instance" in kinds:
+        yield progress("instance matching")
+        results["instance"] = instance_metrics(
+            instance_true,
+            pred,
+            ignore_label=settings.ignore_label,
+            iou_thresholds=list(settings.iou_thresholds),
+        )
+        done += 1
+        yield progress("measuring objects")
+        results["measurements"] = measure_both(instance_true, pred, confidence)
+    done += 1
+    planes = {}
+    if axis is not None:
+        for name in kinds:
+            yield progress(f"{name} metrics plane by plane")
+            images = (sem_true, sem_pred) if name == "semantic" else (true, pred)
+            planes[name] = dataset_metrics(
+                *images,
+                kind=name,
+                axis=axis,
+                ignore_label=sem_ignore if name == "semantic" else settings.ignore_label,
+                iou_thresholds=list(settings.iou_thresholds),
+            )
+            done += 1
+    yield (1.0, "building tables")
+    record = Evaluation(
+        truth=instance_true,
+        prediction=pred,
+        semantic_truth=sem_true,
+        semantic_prediction=sem_pred,
+        confidence=confidence,
+        settings=settings,
+        planes=planes,
+        **results,
+    )
+    return replace(record, tables=result_tables(record))
+
+
+def evaluate(
+    true: np.ndarray, pred: np.ndarray, *, confidence: np.ndarray | None = None, **settings: Any
+) -> Evaluation:
+    """Run :func:`evaluation_steps` to the end (no progress): the record of one evaluation.
+
+    Parameters
+    ----------
+    true, pred
+        Label images of equal shape (``pred`` a probability map when ``threshold`` is given).
+    confidence
+        A probability map for the objects' mean confidence.
+    **settings
+        Fields of :class:`EvaluationSettings`.
+
+    Returns
+    -------
+    Evaluation
+
+    Examples
+    --------
+    >>> evaluate(np.ones((2, 2), int), np.ones((2, 2), int)).instance.summary["n_pred"]
+    1
+    """
+    steps = evaluation_steps(true, pred, EvaluationSettings(**settings), confidence=confidence)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def _truth_by_plane(true: np.ndarray, axis: int) -> np.ndarray:
+    """The truth with ids unique per plane, when an id spans planes (a track); else itself."""
+    planes = list(np.moveaxis(true, axis, 0))
+    seen = [np.unique(plane[plane > 0]) for plane in planes]
+    ids = np.concatenate(seen) if seen else np.array([])
+    if np.unique(ids).size == ids.size:
+        return true  # every object lies in one plane already
+    relabelled = [
+        np.where(plane > 0, np.searchsorted(ids_in, plane) + 1, 0)
+        for plane, ids_in in zip(planes, seen, strict=True)
+    ]
+    out = _stack_unique(relabelled, axis)
+    out.flags.writeable = False
+    return out
+
+
+def _semantic_inputs(true, pred, ignore_label, binarize):
+    """The images and ignore label that the semantic metrics compare."""
+    if not binarize:
+        return true, pred, ignore_label
+    foreground = (pred > 0).view(np.uint8)
+    return _foreground(true, ignore_label), foreground, None if ignore_label is None else 2
+
+
+def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
+    """1 on objects, 0 on background, and 2 where the ignore label was (to stay ignored)."""
+    out = (labels > 0).view(np.uint8)
+    if ignore_label is not None:
+        out = out.copy()
+        out[labels == ignore_label] = 2
+    return out
+
+
+def _counts_as_integers(key: str, value: Any, table: str) -> Any:
+    """Counts (summed over images) as Python integers, so they never show as ``46.0000``."""
+    entry = catalogue.metric(table, key)
+    is_count = (entry is not None and entry.pooling == "sum") or key.startswith("n_")
+    if (
+        is_count
+        and isinstance(value, float | np.floating | np.integer)
+        and float(value).is_integer()
+    ):
+        return int(value)
+    return value
+
+
+def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
+    """The tables the widget shows: summary, per class, per threshold, per plane, per object.
+
+    The summary has one row per (evaluation, metric key, value); keys are the API's names, the
+    widget shows the catalogue's labels.
+    """
+    rows = []
+    for name, result in (("semantic", record.semantic), ("instance", record.instance)):
+        if result is not None:
+            rows += [
+                {
+                    "evaluation": name,
+                    "metric": k,
+                    "value": _counts_as_integers(k, v, f"{name}.summary"),
+                }
+                for k, v in result.summary.items()
+            ]
+    for name, dataset in record.planes.items():
+        rows += [
+            {
+                "evaluation": f"{name} per plane",
+                "metric": k,
+                "value": _counts_as_integers(k, v, "dataset.summary"),
+            }
+            for k, v in dataset.summary.items()
+        ]
+    frames = [
+        dataset.per_image.drop(columns=["aji_numerator", "aji_denominator"], errors="ignore")
+        .rename(columns={"image": "plane"})
+        .set_index("plane")
+        for dataset in record.planes.values()
+    ]
+    per_plane = pd.concat(frames, axis=1).reset_index() if frames else pd.DataFrame()
+    empty = pd.DataFrame()
+    summary = pd.DataFrame(  # "value" stays object: counts as integers, ratios as floats
+        {
+            "evaluation": [row["evaluation"] for row in rows],
+            "metric": [row["metric"] for row in rows],
+            "value": pd.Series([row["value"] for row in rows], dtype=object),
+        },
+        columns=["evaluation", "metric", "value"],
+    )
+    return {
+        "summary": summary,
+        "per_class": record.semantic.per_class if record.semantic is not None else empty,
+        "per_threshold": record.instance.per_threshold if record.instance is not None else empty,
+        "per_plane": per_plane,
+        "per_object": (
+            join_measurements(record.instance.per_object, record.measurements)
+            if record.instance is not None
+            else empty
+        ),
+    }
+
+
+def is_time_axis(axis_labels: Sequence[str], axis: int) -> bool:
+    """True when napari's label of ``axis`` names time (``t`` or ``time``).
+
+    Examples
+    --------
+    >>> is_time_axis(("t", "y", "x"), 0), is_time_axis(("z", "y", "x"), 0)
+    (True, False)
+    """
+    return str(axis_labels[axis]).strip().lower() in TIME_LABELS

@@ -1,0 +1,298 @@
+"""Issue 9: one Evaluation record behind every table, and the default paths give right answers.
+
+Each test drives the dock as a user (or a script) does. Races are made deterministic: layers are
+changed on the main thread before a worker's result can be handed over, and tests wait on the
+jobs' ``finished`` signals, never on time.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+import napari_seg_eval as nse
+from napari_seg_eval import _jobs
+from napari_seg_eval._qt import evaluate_panel
+from napari_seg_eval._qt import review as review_module
+from napari_seg_eval.core import catalogue
+
+pytest.importorskip("napari")
+
+FACES = ndimage.generate_binary_structure(2, 1)  # 4-connected objects, as the dock's default
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Notifications, as text; a non-string message fails the test."""
+    shown = []
+
+    def record(message):
+        assert isinstance(message, str), f"a notification got {type(message).__name__}"
+        shown.append(message)
+
+    monkeypatch.setattr(_jobs, "show_error", record)
+    for module in (evaluate_panel, review_module):
+        monkeypatch.setattr(module, "show_warning", record)
+    return shown
+
+
+@pytest.fixture
+def sample():
+    return nse.make_sample_data()
+
+
+@pytest.fixture
+def dock(make_napari_viewer, sample):
+    viewer = make_napari_viewer()
+    viewer.add_image(sample["probability"], name="prob")
+    viewer.add_labels(sample["ground_truth"], name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("prob")
+    widget.set_ground_truth("truth")
+    return viewer, widget
+
+
+def summary_of(tables):
+    return tables["summary"].set_index(["evaluation", "metric"])["value"]
+
+
+def wait_job(qtbot, job):
+    return qtbot.waitSignal(job.finished, timeout=60_000)
+
+
+# 1 -------------------------------------------------------------------------------------------
+def test_probability_map_instance_metrics_use_connected_components(dock, sample):
+    _, widget = dock
+    assert widget.output_combo.currentText() == "semantic"  # the default preview
+    widget.set_prediction("prob")
+    tables = widget.run_evaluation(wait=True)
+    objects, n_objects = ndimage.label(sample["probability"] > 0.5, structure=FACES)
+    summary = summary_of(tables)
+    assert summary[("instance", "n_pred")] == n_objects > 1
+    expected = nse.instance_metrics(sample["ground_truth"], objects)
+    assert summary[("instance", "f1_50")] == expected.summary["f1_50"] > 0.5
+    np.testing.assert_array_equal(widget.evaluation.prediction > 0, objects > 0)
+
+
+def test_the_documented_script_prints_real_instance_metrics(make_napari_viewer, capsys):
+    text = (Path(__file__).parents[1] / "docs" / "widget.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    code = code.replace("napari.Viewer()", "make_napari_viewer()")
+    namespace = {"make_napari_viewer": make_napari_viewer}
+    exec(code, namespace)  # the documented example, run as written
+    tables = namespace["tables"]
+    summary = summary_of(tables)
+    assert summary[("instance", "n_pred")] > 10 and summary[("instance", "f1_50")] > 0.5
+    assert "f1_50" in capsys.readouterr().out
+
+
+# 2 -------------------------------------------------------------------------------------------
+def test_review_shows_objects_after_the_default_evaluation(dock, sample):
+    _, widget = dock
+    widget.set_prediction("prob")
+    assert widget.evaluate.kind_combo.currentText() == "both"
+    widget.run_evaluation(wait=True)
+    assert widget.review.errors_combo.currentIndex() == 0
+    layer = widget.review.show_errors(wait=True)
+    objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
+    np.testing.assert_array_equal(layer.data, nse.error_map(sample["ground_truth"], objects))
+
+
+# 3 -------------------------------------------------------------------------------------------
+def test_preview_keeps_the_slider_threshold_while_an_evaluation_runs(qtbot, dock, sample):
+    _, widget = dock
+    widget.live_check.setChecked(False)
+    preview = widget.update_threshold_layer(wait=True)
+    widget.set_prediction("prob")
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+        widget.set_threshold(0.8)  # before the evaluation's result can arrive
+    with wait_job(qtbot, widget.preview_job):
+        widget.update_threshold_layer()
+    np.testing.assert_array_equal(preview.data, sample["probability"] > 0.8)
+    assert preview.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.8)
+    record = widget.evaluation
+    assert record.settings.threshold == 0.5 and "threshold" in record.stale
+    assert not widget.evaluate.stale_label.isHidden()
+
+
+# 4 -------------------------------------------------------------------------------------------
+def test_result_layers_belong_to_their_source(dock, sample):
+    viewer, widget = dock
+    other = sample["probability"][::-1].copy()
+    viewer.add_image(other, name="B", scale=(2, 2))
+    a_preview = widget.update_threshold_layer(wait=True)  # "prob thresholded"
+    before = a_preview.data.copy()
+    widget.set_prediction("B")
+    widget.run_evaluation(wait=True)
+    np.testing.assert_array_equal(a_preview.data, before)
+    b_labels = viewer.layers["B evaluated"]
+    assert b_labels.metadata["napari-seg-eval"]["source"] == "B"
+    assert tuple(b_labels.scale) == (2, 2)
+
+    widget.confidence.truth_combo.set_layer("truth")
+    widget.confidence.temperature_check.setChecked(True)
+    widget.confidence.run(wait=True)
+    a_calibrated = viewer.layers["prob calibrated"]
+    a_data = a_calibrated.data.copy()
+    widget.set_probability_layer("B")
+    widget.confidence.run(wait=True)
+    np.testing.assert_array_equal(a_calibrated.data, a_data)
+    assert tuple(viewer.layers["B calibrated"].scale) == (2, 2)
+
+
+# 5 -------------------------------------------------------------------------------------------
+def test_a_cancelled_run_never_fills_the_tables(qtbot, dock):
+    _, widget = dock
+    widget.set_prediction("prob")
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+        widget.cancel_evaluation()
+    assert widget.evaluation is None and widget.results == {}
+    assert widget.evaluate.tables["summary"].model.rowCount() == 0
+    assert widget.evaluate.status_label.text() == "Cancelled."
+
+
+# 7 -------------------------------------------------------------------------------------------
+def test_running_twice_shows_only_the_latest_run(qtbot, dock):
+    _, widget = dock
+    widget.set_prediction("prob")
+    widget.evaluate.kind_combo.setCurrentText("semantic")
+    widget.run_evaluation()
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+    qtbot.waitUntil(lambda: not widget.evaluate.job.running, timeout=60_000)
+    assert widget.evaluation.settings.kind == "instance"
+    assert widget.evaluation.semantic is None and widget.evaluate.run_button.isEnabled()
+
+
+def test_closing_the_dock_cancels_its_run(qtbot, dock):
+    viewer, widget = dock
+    widget.set_prediction("prob")
+    widget.run_evaluation()
+    worker = widget.evaluate.job.worker
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        viewer.window.remove_dock_widget(widget)
+    assert widget.evaluation is None and widget.evaluate.job.closed
+
+
+def test_closing_the_viewer_mid_run_is_quiet(qtbot, make_napari_viewer, sample, errors):
+    viewer = make_napari_viewer()
+    viewer.add_image(sample["probability"], name="prob")
+    viewer.add_labels(sample["ground_truth"], name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.run_evaluation()
+    worker = widget.evaluate.job.worker
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        viewer.close()
+    qtbot.wait(0)  # let deferred notices run: there must be none
+    assert errors == []
+
+
+def test_show_errors_failure_is_a_text_notification(dock, errors):
+    _, widget = dock
+    assert widget.review.show_errors(wait=True) is None
+    assert errors == ["Segmentation Evaluation: run an instance evaluation first."]
+
+
+# staleness -----------------------------------------------------------------------------------
+def test_editing_the_truth_marks_the_record_stale_and_errors_use_its_arrays(dock, sample, errors):
+    viewer, widget = dock
+    widget.set_prediction("prob")
+    widget.run_evaluation(wait=True)
+    record = widget.evaluation
+    assert record.stale == ""
+    truth = viewer.layers["truth"]
+    original = truth.data.copy()
+    truth.paint((10, 10), 99)  # the user edits the ground truth (in place) after the run
+    assert "'truth' was edited" in widget.evaluation.stale
+    assert not widget.review.stale_label.isHidden()
+    assert truth.data[10, 10] == 99 and record.truth[10, 10] == original[10, 10]  # its own copy
+    layer = widget.review.show_errors(wait=True)
+    objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
+    np.testing.assert_array_equal(layer.data, nse.error_map(original, objects))
+    assert any("out of date" in e for e in errors)
+
+
+# 8 -------------------------------------------------------------------------------------------
+def test_different_world_grids_get_a_notice(dock, sample, errors):
+    viewer, widget = dock
+    viewer.add_labels(sample["ground_truth"], name="pred", scale=(2, 2), translate=(1, 0))
+    widget.set_prediction("pred")
+    assert widget.run_evaluation(wait=True) is not None
+    assert len(errors) == 1
+    assert "different scale and translate" in errors[0] and "pixel by pixel" in errors[0]
+
+
+# 9 -------------------------------------------------------------------------------------------
+def test_review_iou_rematch_runs_in_a_worker(qtbot, dock, sample):
+    _, widget = dock
+    widget.set_prediction("prob")
+    widget.run_evaluation(wait=True)
+    with wait_job(qtbot, widget.review.rematch_job):
+        widget.review.iou_spin.setValue(0.9)
+        assert widget.review.rematch_job.running  # not on the main thread
+    objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
+    expected = nse.review_objects(sample["ground_truth"], objects, iou_threshold=0.9)
+    assert (widget.review.objects["status"] == "TP").sum() == (expected["status"] == "TP").sum()
+
+
+# 10 ------------------------------------------------------------------------------------------
+def test_summary_shows_labels_integers_and_key_columns_first(dock):
+    _, widget = dock
+    widget.set_prediction("prob")
+    tables = widget.run_evaluation(wait=True)
+    model = widget.evaluate.tables["summary"].model
+    from qtpy.QtCore import Qt
+
+    row = tables["summary"].index[
+        (tables["summary"]["evaluation"] == "instance") & (tables["summary"]["metric"] == "n_true")
+    ][0]
+    metric, value = (
+        model.index(row, list(model.frame.columns).index(c)) for c in ("metric", "value")
+    )
+    assert model.data(metric) == catalogue.label("instance.summary", "n_true")
+    assert model.data(metric, Qt.ItemDataRole.ToolTipRole) == catalogue.tooltip(
+        "instance.summary", "n_true"
+    )
+    assert re.fullmatch(r"\d+", model.data(value))
+    per_threshold = widget.evaluate.tables["per_threshold"].model
+    headers = [per_threshold.headerData(i, Qt.Orientation.Horizontal) for i in range(3)]
+    assert headers == ["IoU threshold", "AP (DSB)", "F1"] or headers[1:] == ["AP (DSB)", "F1"]
+    per_class = widget.evaluate.tables["per_class"].model
+    column = list(per_class.frame.columns).index("accuracy")
+    assert per_class.headerData(column, Qt.Orientation.Horizontal) != "AP (DSB)"
+
+
+# 6 -------------------------------------------------------------------------------------------
+def test_time_series_are_labelled_frame_by_frame(make_napari_viewer):
+    # Frame 0: two discs; frame 1: one disc overlapping both positions of frame 0, so labelling
+    # the whole (t, y, x) stack would join them into one 3-D object.
+    yy, xx = np.mgrid[:40, :40]
+    disc = lambda r, c, radius: (yy - r) ** 2 + (xx - c) ** 2 <= radius**2  # noqa: E731
+    true = np.zeros((2, 40, 40), np.int32)
+    true[0][disc(10, 10, 5)] = 1
+    true[0][disc(10, 25, 5)] = 2
+    true[1][disc(10, 17, 9)] = 1
+    prob = np.where(true > 0, 0.9, 0.1).astype(np.float32)
+    viewer = make_napari_viewer()
+    viewer.add_image(prob, name="prob", axis_labels=("t", "y", "x"))
+    viewer.add_labels(true, name="truth", axis_labels=("t", "y", "x"))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("prob")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.set_plane_axis(0)
+    assert widget.evaluate.each_plane_check.isChecked()  # axis labelled t: on by default
+    tables = widget.run_evaluation(wait=True)
+    per_plane = tables["per_plane"].set_index("plane")
+    assert per_plane.loc[0, "n_pred"] == 2 and per_plane.loc[1, "n_pred"] == 1
+    assert (per_plane["f1_50"] == 1.0).all()
+    summary = summary_of(tables)
+    assert summary[("instance", "n_pred")] == 3 and summary[("instance", "n_true")] == 3
+    assert summary[("instance", "f1_50")] == 1.0  # pooled over frames: 3 TP, 0 FP, 0 FN
