@@ -39,6 +39,7 @@ from .core.threshold import (
     threshold_probabilities,
 )
 from .core.tracking import ctc_metrics
+from .io import FilesResult, evaluate_files, pair_files, read_labels, read_probabilities
 
 if TYPE_CHECKING:
     from napari.utils import Colormap
@@ -52,6 +53,7 @@ __all__ = [
     "CocoAP",
     "CocoAPResult",
     "DatasetResult",
+    "FilesResult",
     "InstanceResult",
     "ObjectBoundaryResult",
     "OverlapTable",
@@ -69,6 +71,7 @@ __all__ = [
     "dataset_from_tables",
     "dataset_metrics",
     "error_map",
+    "evaluate_files",
     "fit_temperature",
     "instance_metrics",
     "instance_threshold_sweep",
@@ -78,6 +81,9 @@ __all__ = [
     "object_measurements",
     "object_scores",
     "overlap_table",
+    "pair_files",
+    "read_labels",
+    "read_probabilities",
     "review_objects",
     "semantic_error_map",
     "semantic_metrics",

@@ -590,8 +590,7 @@ def markdown(table: str) -> str:
     rows = ["| column | label | formula | definition | over images |", "|---|---|---|---|---|"]
     words = {"ratio": "pooled and image mean", "sum": "summed", "none": ""}
     for entry in TABLES[table]:
-        rows.append(
-            f"| `{entry.key}` | {entry.label} | {entry.formula} | {entry.definition} "
-            f"| {words[entry.pooling]} |"
-        )
+        cells = (entry.label, entry.formula, entry.definition, words[entry.pooling])
+        cells = " | ".join(cell.replace("|", "\\|") for cell in cells)  # |T ∩ P| in a cell
+        rows.append(f"| `{entry.key}` | {cells} |")
     return "\n".join(rows)
