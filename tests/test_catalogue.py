@@ -18,6 +18,13 @@ def results():
     pred = pred.copy()
     pred[:6, :6] = pred.max() + 1
     instance = nse.instance_metrics(truth, pred)
+    # two classes by the parity of the ids, a third for the invented object
+    true_classes = {int(i): int(i) % 2 for i in np.unique(truth[truth > 0])}
+    pred_classes = {int(i): int(i) % 2 for i in np.unique(pred[pred > 0])}
+    pred_classes[int(pred.max())] = 2
+    classed = nse.instance_metrics(
+        truth, pred, true_classes=true_classes, pred_classes=pred_classes
+    )
     classes = np.minimum(truth, 3) % 3  # three classes with background, some mistaken
     semantic = nse.semantic_metrics(classes, np.minimum(pred, 3) % 3)
     sweep = nse.threshold_sweep(truth, prob)
@@ -26,9 +33,10 @@ def results():
     boundary = nse.boundary_metrics(classes, np.minimum(pred, 3) % 3)
     objects = nse.boundary_metrics(truth, pred, per_object=True)
     return {
-        "instance.summary": instance.summary.to_frame().T,
+        "instance.summary": classed.summary.to_frame().T,
+        "instance.per_class": classed.per_class,
         "instance.per_threshold": instance.per_threshold,
-        "instance.per_object": instance.per_object,
+        "instance.per_object": classed.per_object,
         "semantic.summary": semantic.summary.to_frame().T,
         "semantic.per_class": semantic.per_class,
         "sweep.per_threshold": sweep.per_threshold,
@@ -74,6 +82,10 @@ def test_summary_values_follow_their_tables(results):
     summary = results["instance.summary"].iloc[0]
     at_half = per_threshold.set_index("threshold").loc[0.5]
     assert summary["mean_accuracy"] == pytest.approx(per_threshold["accuracy"].mean())
+    per_class = results["instance.per_class"]
+    assert summary["class_mean_accuracy"] == pytest.approx(
+        per_class.groupby("class")["accuracy"].mean().mean()
+    )
     for key in ("f1", "accuracy", "precision", "recall", "panoptic_quality"):
         assert summary[f"{key}_50"] == pytest.approx(at_half[key])
 

@@ -185,3 +185,70 @@ def test_workers_give_the_serial_numbers(folders, tmp_path):
         pd.testing.assert_frame_equal(
             pd.read_csv(tmp_path / "two" / name), pd.read_csv(tmp_path / "serial" / name)
         )
+
+
+def base_args(truth, pred, out):
+    return [
+        str(truth),
+        str(pred),
+        "--out",
+        str(out),
+        "--truth-suffix",
+        "_masks",
+        "--prediction-suffix",
+        "_cp_masks",
+    ]
+
+
+def test_preset_neurips2022_removes_border_objects_and_reports_the_median(tmp_path, capsys):
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    for i in range(3):
+        true = np.zeros((12, 12), np.uint16)
+        true[4:8, 4:8] = 1  # inside
+        true[0:3, 0:3] = 2  # touches the 2-pixel border: removed
+        guess = np.zeros((12, 12), np.uint16)
+        guess[4 : 5 + i, 4:8] = 9  # IoU 1/4, 2/4, 3/4 with true 1
+        guess[10:12, 5:7] = 8  # touches the border: removed
+        tifffile.imwrite(truth / f"img{i}_masks.tif", true)
+        tifffile.imwrite(pred / f"img{i}_cp_masks.tif", guess)
+    out = tmp_path / "out"
+    assert run(*base_args(truth, pred, out), "--preset", "neurips2022", "--quiet") == 0
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    # By hand, with the border objects gone: one true and one predicted object per image,
+    # matched at IoU 0.5 in img1 and img2: F1 0, 1, 1.
+    assert per_image["n_true"].tolist() == [1, 1, 1]
+    assert per_image["f1_50"].tolist() == [0.0, 1.0, 1.0]
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "f1_50_image_mean"] == pytest.approx(2 / 3)
+    assert summary.loc[0, "f1_50_image_median"] == 1.0
+    settings = json.loads((out / "settings.json").read_text())["settings"]
+    assert settings["preset"] == "neurips2022" and settings["exclude_border"] == 2
+    assert settings["iou_thresholds"] == [0.5]
+
+
+def test_exclude_border_option(folders, tmp_path):
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    # the true square (rows 2..5) and the predictions start at row 2: a 3-pixel band takes all
+    assert run(*base_args(truth, pred, out), "--exclude-border", "3", "--quiet") == 0
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert per_image["n_true"].tolist() == [0, 0, 0]
+    assert per_image["n_pred"].tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--preset", "conic"], "conic preset is not available for files yet"),
+        (["--preset", "dsb2018", "--exclude-border", "1"], "sets --exclude-border"),
+        (["--exclude-border", "-1"], "exclude_border must be >= 0"),
+    ],
+)
+def test_preset_errors_write_nothing(folders, tmp_path, capsys, extra, message):
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    assert run(*base_args(truth, pred, out), *extra) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

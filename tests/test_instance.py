@@ -2,6 +2,7 @@ import math
 import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -374,3 +375,269 @@ def test_components_solved_in_batches(batch, monkeypatch):
     r = instance_metrics(true, pred, iou_thresholds=[0.1]).per_threshold.iloc[0]
     assert (r.tp, r.fp, r.fn) == (36, 0, 0)
     assert r.sum_matched_iou == pytest.approx(36 * 25 / 103)
+
+
+# --- multi-class instances ---------------------------------------------------------------------
+
+
+def three_classes():
+    """true 1 [0, 4) class 1, 2 [5, 10) class 1, 3 [12, 15) class 2; pred 11 = true 1 (class 1),
+    12 [5, 8) (IoU 3/5 with true 2, class 2 by majority), 13 = true 3 (class 2), 14 [20, 22) on
+    nothing (class 3)."""
+    true = np.zeros((1, 30), np.int32)
+    pred = np.zeros((1, 30), np.int32)
+    true[0, 0:4], true[0, 5:10], true[0, 12:15] = 1, 2, 3
+    pred[0, 0:4], pred[0, 5:8], pred[0, 12:15], pred[0, 20:22] = 11, 12, 13, 14
+    true_classes = np.zeros_like(true)
+    true_classes[true == 1] = true_classes[true == 2] = 1
+    true_classes[true == 3] = 2
+    pred_classes = np.zeros_like(pred)
+    pred_classes[pred == 11] = 1
+    pred_classes[0, 5:8] = [2, 1, 2]  # majority 2
+    pred_classes[pred == 13] = 2
+    pred_classes[pred == 14] = 3
+    return true, pred, true_classes, pred_classes
+
+
+def test_per_class_matching_hand_computed():
+    true, pred, true_classes, pred_classes = three_classes()
+    result = instance_metrics(
+        true,
+        pred,
+        iou_thresholds=[0.5, 0.75],
+        true_classes=true_classes,
+        pred_classes=pred_classes,
+    )
+    per_class = result.per_class
+    assert per_class[["class", "threshold"]].values.tolist() == [
+        [1, 0.5],
+        [1, 0.75],
+        [2, 0.5],
+        [2, 0.75],
+        [3, 0.5],
+        [3, 0.75],
+    ]
+    # class 1: true 1, 2; pred 11 (matches 1, IoU 1): tp 1, fp 0, fn 1 at both thresholds.
+    # class 2: true 3; pred 12 (overlaps nothing of class 2), 13 (= 3): tp 1, fp 1, fn 0.
+    # class 3: pred 14 only: tp 0, fp 1, fn 0.
+    assert (
+        per_class[["tp", "fp", "fn"]].values.tolist()
+        == [[1, 0, 1]] * 2 + [[1, 1, 0]] * 2 + [[0, 1, 0]] * 2
+    )
+    first = per_class.iloc[::2]
+    assert first["accuracy"].tolist() == [0.5, 0.5, 0.0]
+    np.testing.assert_allclose(first["precision"], [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(first["recall"], [0.5, 1.0, np.nan])  # class 3: 0/0
+    np.testing.assert_allclose(first["f1"], [2 / 3, 2 / 3, 0.0])
+    np.testing.assert_allclose(first["panoptic_quality"], [1 / 1.5, 1 / 1.5, 0.0])
+    assert result.summary["class_mean_accuracy"] == pytest.approx((0.5 + 0.5 + 0) / 3)
+    # class-agnostic matches at 0.5: (1, 11) class 1 -> 1, (2, 12) 1 -> 2, (3, 13) 2 -> 2
+    assert result.class_confusion.values.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert result.class_confusion.index.tolist() == [1, 2, 3]
+    assert result.class_confusion.columns.tolist() == [1, 2, 3]
+    # the class-agnostic tables are unchanged by classes
+    plain = instance_metrics(true, pred, iou_thresholds=[0.5, 0.75])
+    assert result.per_threshold.equals(plain.per_threshold)
+    objects = result.per_object
+    assert objects["class"].tolist() == [1, 1, 2, 1, 2, 2, 3]
+
+
+def test_classes_as_mappings_equal_class_images():
+    true, pred, true_classes, pred_classes = three_classes()
+    images = instance_metrics(true, pred, true_classes=true_classes, pred_classes=pred_classes)
+    mappings = instance_metrics(
+        true,
+        pred,
+        true_classes={1: 1, 2: 1, 3: 2, 99: 5},  # ids absent from the image are ignored
+        pred_classes=pd.Series({11: 1, 12: 2, 13: 2, 14: 3}),
+    )
+    pd.testing.assert_frame_equal(images.per_class, mappings.per_class)
+    pd.testing.assert_frame_equal(images.class_confusion, mappings.class_confusion)
+
+
+def test_class_of_one_side_only_is_reported_and_absent_classes_are_not():
+    true = np.array([[1, 1, 0, 2, 2]])
+    pred = np.array([[1, 1, 0, 0, 0]])
+    result = instance_metrics(
+        true, pred, iou_thresholds=[0.5], true_classes={1: 4, 2: 9}, pred_classes={1: 4}
+    )
+    assert result.per_class["class"].tolist() == [4, 9]  # no row for classes 0..3, 5..8
+    row9 = result.per_class.iloc[1]
+    assert (row9.tp, row9.fp, row9.fn) == (0, 0, 1)
+    assert np.isnan(row9.precision) and row9.recall == 0
+
+
+def test_no_objects_with_classes():
+    empty = np.zeros((3, 3), np.uint8)
+    result = instance_metrics(empty, empty, true_classes=empty, pred_classes=empty)
+    assert result.per_class.empty
+    assert np.isnan(result.summary["class_mean_accuracy"])
+    assert result.class_confusion.shape == (0, 0)
+
+
+def test_classes_of_one_side_only_raise_before_the_pass(monkeypatch):
+    def no_pass(*args, **kwargs):
+        raise AssertionError("the overlap pass ran")
+
+    monkeypatch.setattr(instance_module, "overlap_table", no_pass)
+    true = np.array([[1, 1]])
+    with pytest.raises(ValueError, match="give both true_classes and pred_classes"):
+        instance_metrics(true, true, true_classes=true)
+    with pytest.raises(ValueError, match="pred_classes has shape"):
+        instance_metrics(true, true, true_classes=true, pred_classes=np.zeros((2, 1), int))
+
+
+# --- objects at the border ---------------------------------------------------------------------
+
+
+def border_pair():
+    """10 x 10. true 1 reaches row 1 (inside a 2-pixel band), true 2 is inside; pred 5 overlaps
+    true 1 but lies inside (rows 2..4), pred 6 = true 2, pred 7 touches the right edge."""
+    true = np.zeros((10, 10), np.int32)
+    pred = np.zeros((10, 10), np.int32)
+    true[1:4, 3:6] = 1
+    true[5:8, 3:6] = 2
+    pred[2:5, 3:6] = 5
+    pred[5:8, 3:6] = 6
+    pred[4:6, 8:10] = 7
+    return true, pred
+
+
+def test_exclude_border_hand_computed():
+    true, pred = border_pair()
+    kept = instance_metrics(true, pred, iou_thresholds=[0.5], exclude_border=2)
+    assert kept.excluded_true.tolist() == [1] and kept.excluded_pred.tolist() == [7]
+    assert (kept.summary["n_true"], kept.summary["n_pred"]) == (1, 2)
+    at_50 = row(kept, 0.5)
+    # true 2 = pred 6; pred 5 stays (it is inside the band's edge) and is a false positive
+    assert (at_50.tp, at_50.fp, at_50.fn) == (1, 1, 0)
+    assert set(kept.per_object["label"]) == {2, 5, 6}
+    # a 1-pixel band does not reach true 1 (row 1), but still pred 7 (columns 8 and 9)...
+    one = instance_metrics(true, pred, iou_thresholds=[0.5], exclude_border=1)
+    assert one.excluded_true.tolist() == [] and one.excluded_pred.tolist() == [7]
+    # ...and equals relabelling the border objects 0 by hand, then matching as usual
+    true_by_hand, pred_by_hand = true.copy(), pred.copy()
+    true_by_hand[true == 1] = 0
+    pred_by_hand[pred == 7] = 0
+    by_hand = instance_metrics(true_by_hand, pred_by_hand, iou_thresholds=[0.5])
+    pd.testing.assert_frame_equal(kept.per_threshold, by_hand.per_threshold)
+    assert kept.summary.equals(by_hand.summary)
+
+
+def test_exclude_border_3d_and_wider_than_the_image():
+    true = np.zeros((5, 6, 6), np.int32)
+    true[0, 2:4, 2:4] = 1  # first plane: touches the band along axis 0
+    true[2, 2:4, 2:4] = 2
+    result = instance_metrics(true, true, exclude_border=1)
+    assert result.excluded_true.tolist() == [1] and result.summary["n_true"] == 1
+    everything = instance_metrics(true, true, exclude_border=50)
+    assert everything.summary["n_true"] == 0 and everything.summary["n_pred"] == 0
+
+
+def test_exclude_border_reads_only_the_band():
+    class Recording:
+        def __init__(self, array):
+            self.array, self.shape, self.dtype, self.read = array, array.shape, array.dtype, 0
+
+        def __getitem__(self, index):
+            out = self.array[index]
+            self.read += out.size
+            return out
+
+    labels = np.zeros((200, 300), np.int32)
+    labels[0, 5] = 3
+    labels[100, 100] = 4
+    recording = Recording(labels)
+    assert instance_module.border_ids(recording, 2).tolist() == [3]
+    assert recording.read == 2 * (2 * 300) + 2 * (2 * 200)  # two rows and two columns per side
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)]
+)
+def test_bad_exclude_border(value, error):
+    with pytest.raises(error, match="exclude_border"):
+        instance_metrics(np.ones((2, 2), int), np.ones((2, 2), int), exclude_border=value)
+
+
+# --- matching criteria -------------------------------------------------------------------------
+
+
+def test_criteria_hand_computed():
+    # true 1: 8 px, pred 3: its first 4 px (IoU 1/2, IoT 1/2, IoP 1).
+    # true 2: 4 px inside pred 4 of 10 px (IoU 0.4, IoT 1, IoP 0.4).
+    true = np.zeros((1, 30), np.int32)
+    pred = np.zeros((1, 30), np.int32)
+    true[0, 0:8], pred[0, 0:4] = 1, 3
+    true[0, 13:17], pred[0, 10:20] = 2, 4
+
+    def matched(criterion):
+        result = instance_metrics(true, pred, iou_thresholds=[0.5], criterion=criterion)
+        objects = result.per_object
+        return sorted(objects.loc[(objects.kind == "true") & (objects.status == "TP"), "label"])
+
+    assert matched("iou") == [1]  # IoU 1/2 >= 0.5
+    assert matched("iot") == [2]  # IoT 1/2 is not > 0.5 (strict, as the CTC); IoT 1 is
+    assert matched("iop") == [1]  # IoP 1 > 0.5; IoP 0.4 is not
+    # PQ and the matched IoU stay IoU whatever the criterion
+    iot = instance_metrics(true, pred, iou_thresholds=[0.5], criterion="iot")
+    assert row(iot, 0.5).sum_matched_iou == pytest.approx(0.4)
+
+
+def test_intersection_over_truth_one_to_one_where_the_ctc_counts_a_merge():
+    from napari_seg_eval import ctc_metrics
+
+    true = np.array([[1, 1, 1, 1, 0, 2, 2, 0, 3, 3]])
+    pred = np.array([[5, 5, 5, 0, 0, 5, 5, 0, 6, 0]])
+    result = instance_metrics(true, pred, iou_thresholds=[0.5], criterion="iot")
+    ctc = ctc_metrics(true, pred)
+    # CTC: 5 holds > 1/2 of 1 and of 2 (one merge, both matched); 6 holds 1/2 of 3: no match.
+    assert (ctc["fn"], ctc["ns"]) == (1, 1)
+    # One-to-one: 5 takes one of 1 (IoU 3/6) and 2 (IoU 2/5), the larger IoU; 3 unmatched.
+    at_50 = row(result, 0.5)
+    assert (at_50.tp, at_50.fp, at_50.fn) == (1, 1, 2)
+    assert at_50.sum_matched_iou == pytest.approx(3 / 6)
+
+
+def exhaustive_matches(true, pred, threshold, criterion):
+    """Most one-to-one pairs with score > threshold (score: IoT or IoP), by trying them all."""
+    from fractions import Fraction
+
+    limit = Fraction(str(threshold))
+    edges = set()
+    for t in np.unique(true[true > 0]):
+        for p in np.unique(pred[pred > 0]):
+            inter = int(np.sum((true == t) & (pred == p)))
+            size = int(np.sum(true == t)) if criterion == "iot" else int(np.sum(pred == p))
+            if inter and Fraction(inter, size) > limit:
+                edges.add((int(t), int(p)))
+    trues = sorted({t for t, _ in edges})
+
+    def search(i, used):
+        if i == len(trues):
+            return 0
+        best = search(i + 1, used)
+        for t, p in edges:
+            if t == trues[i] and p not in used:
+                best = max(best, 1 + search(i + 1, used | {p}))
+        return best
+
+    return search(0, frozenset())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    true=arrays(np.int8, (4, 5), elements=st.integers(0, 4)),
+    pred=arrays(np.int8, (4, 5), elements=st.integers(0, 4)),
+    threshold=st.sampled_from([0.25, 0.5, 0.6]),
+    criterion=st.sampled_from(["iot", "iop"]),
+)
+def test_criteria_match_exhaustive_reference(true, pred, threshold, criterion):
+    result = instance_metrics(true, pred, iou_thresholds=[threshold], criterion=criterion)
+    assert result.per_threshold["tp"].iat[0] == exhaustive_matches(true, pred, threshold, criterion)
+
+
+def test_bad_criterion_raises_before_the_pass(monkeypatch):
+    monkeypatch.setattr(instance_module, "overlap_table", None)
+    with pytest.raises(ValueError, match="criterion must be one of iou, iot, iop"):
+        instance_metrics(np.ones((2, 2), int), np.ones((2, 2), int), criterion="dice")

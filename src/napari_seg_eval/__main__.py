@@ -48,7 +48,15 @@ def report(threshold: float = 0.5) -> str:
 
 
 def open_demo(viewer):
-    """Load the sample data into ``viewer`` and set the dock widget up to review it."""
+    """Load the sample data into ``viewer`` and set the dock widget up to review it.
+
+    The probability map is coloured by confidence with its thresholded preview above it, the
+    ground truth is hidden (so the colours show), and the view is fitted to the image once the
+    dock has taken its place. Returns the dock widget.
+    """
+    from qtpy.QtCore import QTimer
+    from qtpy.QtWidgets import QApplication
+
     viewer.open_sample("napari-seg-eval", "nuclei")
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_probability_layer("nuclei probability")
@@ -56,7 +64,14 @@ def open_demo(viewer):
     widget.set_ground_truth("nuclei ground truth")
     widget.set_prediction("nuclei probability")
     widget.output_combo.setCurrentText("instance")
+    widget.update_threshold_layer(wait=True)
+    viewer.layers["nuclei ground truth"].visible = False
     viewer.layers.selection.active = viewer.layers["nuclei probability"]
+    # Fit the view only once the dock is shown and the canvas has its final size; again when
+    # the event loop starts (a window shown later gets its size then).
+    QApplication.processEvents()
+    viewer.reset_view()
+    QTimer.singleShot(0, viewer.reset_view)
     return widget
 
 
@@ -135,11 +150,11 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument("prediction", metavar="PREDICTION", help="prediction file or folder")
     parser.add_argument("--out", default="seg-eval-results", help="result folder to create")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    parser.add_argument("--kind", choices=["instance", "semantic", "all"], default="instance")
+    parser.add_argument("--kind", choices=["instance", "semantic", "all"], default=None)
     parser.add_argument(
         "--iou-thresholds",
-        default="0.5:0.95:0.05",
-        help="start:stop:step (stop included) or a list such as 0.5,0.75",
+        default=None,
+        help="start:stop:step (stop included) or a list such as 0.5,0.75 (default 0.5:0.95:0.05)",
     )
     parser.add_argument(
         "--probability", action="store_true", help="predictions are probability maps"
@@ -153,6 +168,18 @@ def _add_evaluate_parser(commands) -> None:
         "--split-touching", action="store_true", help="split touching objects (watershed)"
     )
     parser.add_argument("--ignore-label", type=int, default=None, help="truth id left out")
+    parser.add_argument(
+        "--exclude-border",
+        type=int,
+        default=None,
+        help="remove objects touching a band of B pixels at the image edge from both sides",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=["dsb2018", "neurips2022", "ctc", "conic", "coco"],
+        default=None,
+        help="a challenge's settings: sets --kind, --iou-thresholds and --exclude-border",
+    )
     parser.add_argument(
         "--class-labels",
         action="store_true",
@@ -169,10 +196,24 @@ def _add_evaluate_parser(commands) -> None:
 def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`evaluate_files` from the command line."""
     from .evaluation import parse_iou_thresholds
+    from .io.evaluate import FileSettings
 
-    return {
+    fixed = {
         "kind": args.kind,
-        "iou_thresholds": parse_iou_thresholds(args.iou_thresholds),
+        "iou_thresholds": args.iou_thresholds,
+        "exclude_border": args.exclude_border,
+    }
+    given = {key: value for key, value in fixed.items() if value is not None}
+    if args.preset is not None:
+        if given:
+            options = ", ".join("--" + key.replace("_", "-") for key in given)
+            raise ValueError(f"--preset {args.preset} sets {options}; leave them out.")
+        FileSettings.with_preset(args.preset)  # refuses the presets files cannot compute
+    elif "iou_thresholds" in given:
+        given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
+    return {
+        **given,
+        "preset": args.preset,
         "probability": args.probability,
         "threshold": args.threshold,
         "channel_axis": args.channel_axis,

@@ -114,7 +114,13 @@ _INSTANCE_RATIOS = [
 ]
 
 INSTANCE_PER_THRESHOLD = [
-    _m("threshold", "IoU threshold", "IoU ≥ t", "a pair matches when its IoU is at least t"),
+    _m(
+        "threshold",
+        "IoU threshold",
+        "IoU ≥ t",
+        "a pair matches when its IoU is at least t (criterion 'iot': |T ∩ P| / |T| > t; "
+        "'iop': |T ∩ P| / |P| > t)",
+    ),
     *_INSTANCE_RATIOS,
     *_COUNTS,
     _m(
@@ -181,8 +187,43 @@ INSTANCE_SUMMARY = [
     _m("accuracy_50", "AP (DSB) @ 0.5", "TP / (TP + FP + FN) at IoU 0.5", "", pooling="ratio"),
     _m("precision_50", "precision @ 0.5", "TP / (TP + FP) at IoU 0.5", "", pooling="ratio"),
     _m("recall_50", "recall @ 0.5", "TP / (TP + FN) at IoU 0.5", "", pooling="ratio"),
-    _m("n_true", "true objects", "", "objects in the ground truth", pooling="sum"),
-    _m("n_pred", "predicted objects", "", "objects in the prediction", pooling="sum"),
+    _m(
+        "n_true",
+        "true objects",
+        "",
+        "objects in the ground truth (left after border exclusion)",
+        pooling="sum",
+    ),
+    _m(
+        "n_pred",
+        "predicted objects",
+        "",
+        "objects in the prediction (left after border exclusion)",
+        pooling="sum",
+    ),
+    _m(
+        "class_mean_accuracy",
+        "class mean AP (DSB)",
+        "mean over classes of the mean over IoU thresholds of TP_c / (TP_c + FP_c + FN_c)",
+        "objects matched within their class; classes with no object on either side left out",
+        pooling="ratio",
+    ),
+]
+
+INSTANCE_PER_CLASS = [
+    _m(
+        "class",
+        "class",
+        "",
+        "the object class: the majority class of its pixels (ties: smallest), or as mapped",
+    ),
+    _m(
+        "threshold",
+        "IoU threshold",
+        "IoU ≥ t",
+        "a true and a predicted object of the same class match when their IoU is at least t",
+    ),
+    *INSTANCE_PER_THRESHOLD[1:],
 ]
 
 INSTANCE_PER_OBJECT = [
@@ -192,6 +233,7 @@ INSTANCE_PER_OBJECT = [
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
     _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
     _m("area", "area", "", "pixels (voxels) of the object, ignored pixels left out"),
+    _m("class", "class", "", "the object's class (multi-class results only)"),
 ]
 
 _SEMANTIC_RATIOS = [
@@ -450,6 +492,7 @@ DATASET_COUNTS = [
 TABLES: dict[str, list[Metric]] = {
     "instance.summary": INSTANCE_SUMMARY,
     "instance.per_threshold": INSTANCE_PER_THRESHOLD,
+    "instance.per_class": INSTANCE_PER_CLASS,
     "instance.per_object": INSTANCE_PER_OBJECT,
     "semantic.summary": SEMANTIC_SUMMARY,
     "semantic.per_class": SEMANTIC_PER_CLASS,

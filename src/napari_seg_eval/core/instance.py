@@ -3,12 +3,18 @@
 A true positive at threshold t is a pair in a one-to-one matching whose IoU is >= t. Among all
 such matchings we take one with the most pairs, then the largest summed IoU (as StarDist does).
 IoU is compared with t exactly, as integers: ``inter * den >= num * union`` where num/den is t.
+Two other matching criteria use the same machinery: intersection over truth
+``|T ∩ P| / |T| > t`` (the Cell Tracking Challenge's rule, strict) and intersection over
+prediction ``|T ∩ P| / |P| > t`` (strict too).
+
+With classes for both sides, objects are also matched within each class (``per_class``), and
+the classes of the pairs matched regardless of class are counted (``class_confusion``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 
@@ -20,6 +26,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair
+from .classes import ClassesLike, check_classes, object_classes
 from .overlap import OverlapTable, overlap_table
 
 #: IoU thresholds 0.50, 0.55, ..., 0.95, the DSB 2018 / StarDist / Cellpose / COCO default.
@@ -30,6 +37,10 @@ REVIEW_THRESHOLD = 0.5
 
 #: Objects per sparse solve of small tangled components taken together (see ObjectPairs.match).
 SOLVE_BATCH_OBJECTS = 4096
+
+#: Matching criteria: IoU >= t; intersection over truth > t (CTC); intersection over
+#: prediction > t.
+CRITERIA = ("iou", "iot", "iop")
 
 
 @dataclass(frozen=True)
@@ -94,13 +105,16 @@ class ObjectPairs:
         """IoU of each pair (float; comparisons with thresholds use exact integers)."""
         return self.intersection / self.union
 
-    def candidates(self, threshold: float) -> np.ndarray:
-        """Positions of the pairs with IoU >= ``threshold``, compared exactly.
+    def candidates(self, threshold: float, criterion: str = "iou") -> np.ndarray:
+        """Positions of the pairs that may match at ``threshold``, compared exactly.
 
         Parameters
         ----------
         threshold : float
-            IoU threshold in (0, 1].
+            Threshold in (0, 1].
+        criterion : {'iou', 'iot', 'iop'}
+            ``'iou'``: IoU >= threshold. ``'iot'``: |T ∩ P| / |T| > threshold (strict, the Cell
+            Tracking Challenge's rule). ``'iop'``: |T ∩ P| / |P| > threshold (strict).
 
         Returns
         -------
@@ -112,9 +126,50 @@ class ObjectPairs:
         >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
         >>> ObjectPairs.from_table(table).candidates(0.25).tolist()  # IoU 1/4 is >= 0.25
         [0, 1]
+        >>> ObjectPairs.from_table(table).candidates(0.5, "iot").tolist()  # 2/2 > 0.5, 1/2 not
+        [0]
         """
         num, den = threshold_fraction(threshold)
-        return np.flatnonzero(self.intersection * den >= num * self.union)
+        if criterion == "iou":
+            return np.flatnonzero(self.intersection * den >= num * self.union)
+        if criterion == "iot":
+            return np.flatnonzero(self.intersection * den > num * self.true_areas[self.true_index])
+        if criterion == "iop":
+            return np.flatnonzero(self.intersection * den > num * self.pred_areas[self.pred_index])
+        raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}.")
+
+    def within_classes(self, true_class: np.ndarray, pred_class: np.ndarray) -> ObjectPairs:
+        """The same objects, keeping only the pairs whose two objects have the same class.
+
+        Parameters
+        ----------
+        true_class, pred_class : numpy.ndarray
+            The class of each true object (aligned with ``true_ids``) and of each prediction.
+
+        Returns
+        -------
+        ObjectPairs
+            Every object, areas unchanged; pairs across classes left out, so that any matching
+            of it matches within classes.
+
+        Examples
+        --------
+        >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+        >>> pairs = ObjectPairs.from_table(table).within_classes(np.array([1, 2]), np.array([2]))
+        >>> pairs.true_index.tolist()  # only true 2 and prediction 3 share class 2
+        [1]
+        """
+        keep = true_class[self.true_index] == pred_class[self.pred_index]
+        return ObjectPairs(
+            self.true_ids,
+            self.true_areas,
+            self.pred_ids,
+            self.pred_areas,
+            self.true_index[keep],
+            self.pred_index[keep],
+            self.intersection[keep],
+            self.union[keep],
+        )
 
     def untangle(self, edges: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         """Split candidate pairs into those alone in their connected component (each is its
@@ -144,17 +199,20 @@ class ObjectPairs:
             return alone, []
         return alone, _split_by(tangled, self._components(tangled)[0])
 
-    def match(self, threshold: float) -> np.ndarray:
+    def match(self, threshold: float, criterion: str = "iou") -> np.ndarray:
         """Boolean mask over pairs: the optimal one-to-one matching at ``threshold``.
 
-        Among the one-to-one matchings of pairs with IoU >= ``threshold``: the most pairs,
-        then the largest summed IoU. Pairs alone in their component are taken as they are; the
-        others are solved sparsely, in memory proportional to their number.
+        Among the one-to-one matchings of the candidate pairs (IoU >= ``threshold``, or the
+        other ``criterion``): the most pairs, then the largest summed IoU. Pairs alone in their
+        component are taken as they are; the others are solved sparsely, in memory
+        proportional to their number.
 
         Parameters
         ----------
         threshold : float
-            IoU threshold in (0, 1].
+            Threshold in (0, 1].
+        criterion : {'iou', 'iot', 'iop'}
+            Which pairs are candidates (see :meth:`candidates`).
 
         Returns
         -------
@@ -167,7 +225,7 @@ class ObjectPairs:
         >>> ObjectPairs.from_table(table).match(0.25).tolist()  # one prediction, two options
         [True, False]
         """
-        alone, tangled = self._split_alone(self.candidates(threshold))
+        alone, tangled = self._split_alone(self.candidates(threshold, criterion))
         matched = np.zeros(self.intersection.size, bool)
         matched[alone] = True
         if tangled.size == 0:  # always so for t > 0.5 on label images
@@ -381,15 +439,180 @@ def check_iou_thresholds(iou_thresholds: float | Sequence[float]) -> list[float]
     return values.tolist()
 
 
-def match_counts(pairs: ObjectPairs, threshold: float) -> dict:
-    """tp, fp, fn and the summed IoU of the matched pairs at one IoU threshold.
+def check_criterion(criterion: object) -> str:
+    """Validate the matching criterion before any pass over the data.
+
+    Parameters
+    ----------
+    criterion : str
+        One of ``'iou'``, ``'iot'`` (intersection over truth) and ``'iop'`` (intersection over
+        prediction).
+
+    Returns
+    -------
+    str
+        The criterion.
+
+    Raises
+    ------
+    ValueError
+        If it is none of them.
+
+    Examples
+    --------
+    >>> check_criterion("iot")
+    'iot'
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}.")
+    return str(criterion)
+
+
+def check_exclude_border(exclude_border: object) -> int:
+    """Validate a border width before any pass over the data.
+
+    Parameters
+    ----------
+    exclude_border : int
+        Width in pixels of the band at the image edge; 0 excludes nothing.
+
+    Returns
+    -------
+    int
+        The width as a Python ``int``.
+
+    Raises
+    ------
+    TypeError
+        If it is not an integer (booleans and floats are refused).
+    ValueError
+        If it is negative.
+
+    Examples
+    --------
+    >>> check_exclude_border(2)
+    2
+    """
+    if isinstance(exclude_border, bool | np.bool_) or not isinstance(
+        exclude_border, int | np.integer
+    ):
+        raise TypeError(f"exclude_border must be a whole number of pixels, got {exclude_border!r}.")
+    if exclude_border < 0:
+        raise ValueError(f"exclude_border must be >= 0 pixels, got {exclude_border}.")
+    return int(exclude_border)
+
+
+def border_ids(labels: object, width: int) -> np.ndarray:
+    """The non-zero ids found in the band of ``width`` pixels at the edge of ``labels``.
+
+    Only the band is read (both ends of every axis), so a chunked image stays lazy but for
+    its edge.
+
+    Parameters
+    ----------
+    labels : array_like
+        An integer label image, numpy or chunked (dask, zarr).
+    width : int
+        Width of the band in pixels (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The sorted unique non-zero ids in the band.
+
+    Examples
+    --------
+    >>> labels = np.array([[1, 0, 0, 0], [0, 2, 2, 0], [0, 2, 2, 3], [0, 0, 0, 0]])
+    >>> border_ids(labels, 1).tolist()
+    [1, 3]
+    """
+    if width == 0:
+        return np.zeros(0, labels.dtype)
+    found = []
+    shape = tuple(labels.shape)
+    for axis, size in enumerate(shape):
+        ends = [slice(0, min(width, size))]
+        if size > width:
+            ends.append(slice(max(size - width, width), size))  # the far end, not read twice
+        for end in ends:
+            index = [slice(None)] * len(shape)
+            index[axis] = end
+            face = labels[tuple(index)]
+            face = face.compute() if hasattr(face, "compute") else np.asarray(face)
+            found.append(np.unique(face))
+    ids = np.unique(np.concatenate(found))
+    return ids[ids != 0]
+
+
+def remove_objects(
+    table: OverlapTable, true_ids: np.ndarray = (), pred_ids: np.ndarray = ()
+) -> OverlapTable:
+    """The table with some objects turned into background, as if relabelled 0.
+
+    The pixels of a removed object count as background (id 0) of its image; every other
+    object keeps its area and its overlaps. This is how border objects are excluded.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The overlap table of a (ground truth, prediction) pair.
+    true_ids, pred_ids : array_like of int
+        The true and predicted objects to remove (ids absent from the table are ignored).
+
+    Returns
+    -------
+    OverlapTable
+        A new table.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
+    >>> kept = remove_objects(table, true_ids=[2])
+    >>> kept.true_ids.tolist(), kept.true_areas.tolist(), kept.pair_true.tolist()
+    ([0, 1], [2, 2], [1])
+    """
+
+    def drop(ids: np.ndarray, areas: np.ndarray, removed) -> tuple[np.ndarray, ...]:
+        removed = np.asarray(removed).astype(ids.dtype, copy=False)
+        gone = np.isin(ids, removed) & (ids != 0)
+        if not gone.any():
+            return ids, areas, gone
+        freed = areas[gone].sum()
+        ids, areas = ids[~gone], areas[~gone].copy()
+        if ids.size and ids[0] == 0:
+            areas[0] += freed
+        else:
+            ids, areas = np.r_[np.zeros(1, ids.dtype), ids], np.r_[freed, areas]
+        return ids, areas, gone
+
+    true_kept, true_areas, true_gone = drop(table.true_ids, table.true_areas, true_ids)
+    pred_kept, pred_areas, pred_gone = drop(table.pred_ids, table.pred_areas, pred_ids)
+    keep = ~(
+        np.isin(table.pair_true, table.true_ids[true_gone])
+        | np.isin(table.pair_pred, table.pred_ids[pred_gone])
+    )
+    return OverlapTable(
+        true_kept,
+        true_areas,
+        pred_kept,
+        pred_areas,
+        table.pair_true[keep],
+        table.pair_pred[keep],
+        table.pair_counts[keep],
+    )
+
+
+def match_counts(pairs: ObjectPairs, threshold: float, criterion: str = "iou") -> dict:
+    """tp, fp, fn and the summed IoU of the matched pairs at one threshold.
 
     Parameters
     ----------
     pairs : ObjectPairs
         The objects and their overlapping pairs.
     threshold : float
-        The IoU threshold, in (0, 1].
+        The threshold, in (0, 1].
+    criterion : {'iou', 'iot', 'iop'}
+        The matching criterion (see :meth:`ObjectPairs.candidates`).
 
     Returns
     -------
@@ -402,7 +625,7 @@ def match_counts(pairs: ObjectPairs, threshold: float) -> dict:
     >>> match_counts(ObjectPairs.from_table(table), 0.5)  # IoU(1, 3) = 2/3
     {'threshold': 0.5, 'tp': 1, 'fp': 0, 'fn': 1, 'sum_matched_iou': 0.6666666666666666}
     """
-    matched = pairs.match(threshold)
+    matched = pairs.match(threshold, criterion)
     tp = int(matched.sum())
     return {
         "threshold": float(threshold),
@@ -489,7 +712,14 @@ class InstanceResult(Result):
     ``per_threshold``: one row per IoU threshold (tp, fp, fn, precision, recall, f1, accuracy =
     TP/(TP+FP+FN) i.e. the DSB/StarDist/Cellpose "AP", mean_matched_iou, panoptic_quality, ...).
     ``summary``: n_true, n_pred, mean_accuracy (mean over thresholds), f1_50, accuracy_50,
-    panoptic_quality_50, aji. ``per_object``: one row per object with its status at IoU 0.5.
+    panoptic_quality_50, aji (and class_mean_accuracy with classes). ``per_object``: one row per
+    object with its status at IoU 0.5 (and its class, with classes). ``criterion``: how pairs
+    are matched (``'iou'``, ``'iot'`` or ``'iop'``).
+
+    With classes: ``per_class``, one row per (class, threshold) of the matching within each
+    class, and ``class_confusion``, the counts of (true class, predicted class) among the pairs
+    matched regardless of class at 0.5; ``true_class``/``pred_class`` hold the class of each
+    object of ``pairs``. ``excluded_true``/``excluded_pred``: the ids removed at the border.
 
     Two results compare equal only when they are the same object (``eq=False``): comparing the
     tables field by field would be ambiguous, and is left to ``pandas`` (``to_frame().equals``).
@@ -498,21 +728,29 @@ class InstanceResult(Result):
     per_threshold: pd.DataFrame
     summary: pd.Series
     pairs: ObjectPairs
+    criterion: str = "iou"
+    per_class: pd.DataFrame | None = None
+    class_confusion: pd.DataFrame | None = None
+    true_class: np.ndarray | None = None
+    pred_class: np.ndarray | None = None
+    excluded_true: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    excluded_pred: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     _main = "per_threshold"
 
     @cached_property
     def per_object(self) -> pd.DataFrame:
-        """Every true and predicted object: id, area, partner, IoU with it, status at IoU 0.5."""
+        """Every true and predicted object: id, area, partner, IoU with it, status at IoU 0.5
+        (and ``class``, with classes)."""
         return self.objects_at(REVIEW_THRESHOLD)
 
     def objects_at(self, threshold: float) -> pd.DataFrame:
-        """Per-object table at any IoU threshold.
+        """Per-object table at any threshold (of the result's matching criterion).
 
         Parameters
         ----------
         threshold : float
-            IoU threshold in (0, 1].
+            Threshold in (0, 1].
 
         Returns
         -------
@@ -520,7 +758,7 @@ class InstanceResult(Result):
             One row per true then predicted object: ``kind`` ('true' or 'pred'), ``label``,
             ``area``, ``partner`` (the matched object for a TP, otherwise the object with the
             highest IoU, 0 if none overlaps), ``iou`` (with that partner) and ``status``
-            (TP, FN or FP).
+            (TP, FN or FP); with classes, ``class``.
 
         Examples
         --------
@@ -529,11 +767,25 @@ class InstanceResult(Result):
         ['TP', 'FN', 'TP']
         """
         pairs = self.pairs
-        matched = pairs.match(threshold)
+        matched = pairs.match(threshold, self.criterion)
         frames = []
-        for side, ids, areas, other_ids, other_index in (
-            ("true", pairs.true_ids, pairs.true_areas, pairs.pred_ids, pairs.pred_index),
-            ("pred", pairs.pred_ids, pairs.pred_areas, pairs.true_ids, pairs.true_index),
+        for side, ids, areas, other_ids, other_index, classes in (
+            (
+                "true",
+                pairs.true_ids,
+                pairs.true_areas,
+                pairs.pred_ids,
+                pairs.pred_index,
+                self.true_class,
+            ),
+            (
+                "pred",
+                pairs.pred_ids,
+                pairs.pred_areas,
+                pairs.true_ids,
+                pairs.true_index,
+                self.pred_class,
+            ),
         ):
             best, own = pairs.best_partners(side)
             match_of = np.full(ids.size, -1)
@@ -545,18 +797,17 @@ class InstanceResult(Result):
             iou = np.zeros(ids.size)
             iou[has] = pairs.iou[pair[has]]
             miss = "FN" if side == "true" else "FP"
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "kind": side,
-                        "label": ids,
-                        "area": areas,
-                        "partner": partner,
-                        "iou": iou,
-                        "status": np.where(match_of >= 0, "TP", miss),
-                    }
-                )
-            )
+            columns = {
+                "kind": side,
+                "label": ids,
+                "area": areas,
+                "partner": partner,
+                "iou": iou,
+                "status": np.where(match_of >= 0, "TP", miss),
+            }
+            if classes is not None:
+                columns["class"] = classes
+            frames.append(pd.DataFrame(columns))
         return pd.concat(frames, ignore_index=True)
 
 
@@ -567,6 +818,10 @@ def instance_metrics(
     *,
     iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
     ignore_label: int | None = None,
+    exclude_border: int = 0,
+    true_classes: ClassesLike | None = None,
+    pred_classes: ClassesLike | None = None,
+    criterion: str = "iou",
 ) -> InstanceResult:
     """Match predicted objects to true objects one-to-one at each IoU threshold.
 
@@ -585,25 +840,46 @@ def instance_metrics(
     iou_thresholds : float or sequence of float, optional
         IoU thresholds in (0, 1]; by default 0.50, 0.55, ..., 0.95. Checked before the pass
         over the images. (``thresholds=``, the 0.1 name, still works with a
-        ``DeprecationWarning`` until 0.3.)
+        ``DeprecationWarning`` until 0.3.) With another ``criterion`` they are thresholds of
+        that criterion.
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of every count, and that id is not
         an object.
+    exclude_border : int, optional
+        Objects with a pixel in the band of this many pixels at the image edge (both ends of
+        every axis) are removed from both sides before matching, their pixels counted as
+        background (NeurIPS 2022 CellSeg: 2). ``n_true``/``n_pred`` count the objects left.
+    true_classes, pred_classes : array_like or mapping, optional
+        Give both for multi-class results: each a class image of the same shape (an object's
+        class is the majority class of its pixels, ties to the smallest class) or a mapping
+        from object id to class. Objects are then also matched within each class.
+    criterion : {'iou', 'iot', 'iop'}, optional
+        Which pairs may match at threshold t: ``'iou'`` IoU >= t (default); ``'iot'``
+        intersection over truth |T ∩ P| / |T| > t (strict: the Cell Tracking Challenge's rule
+        at t = 0.5); ``'iop'`` intersection over prediction |T ∩ P| / |P| > t (strict). Among
+        the candidates the matching still has the most pairs, then the largest summed IoU, and
+        PQ and the mean matched IoU are still IoU.
 
     Returns
     -------
     InstanceResult
         ``per_threshold`` (one row per threshold: tp, fp, fn, precision, recall, f1, accuracy,
         mean_matched_iou, mean_true_iou, panoptic_quality, sum_matched_iou), ``summary`` and
-        ``per_object`` (status at IoU 0.5).
+        ``per_object`` (status at 0.5). With classes also ``per_class`` (class × threshold,
+        matching within each class), ``summary["class_mean_accuracy"]`` (the mean over classes
+        of the mean over thresholds of TP/(TP+FP+FN)) and ``class_confusion`` (true class ×
+        predicted class counts among the pairs matched regardless of class at 0.5). Classes
+        with no object on either side are not reported.
 
     Raises
     ------
     ValueError
-        If a threshold is not in (0, 1] or none is given, or the images do not fit (shapes,
-        negative ids).
+        If a threshold is not in (0, 1] or none is given, the criterion is unknown,
+        ``exclude_border`` is negative, only one side has classes, a class image's shape
+        differs, or the images do not fit (shapes, negative ids); or, after the pass, if a
+        class mapping misses an object.
     TypeError
-        If an image is not an integer (or boolean) label image.
+        If an image is not an integer (or boolean) label image, or classes are not integers.
 
     Examples
     --------
@@ -614,17 +890,56 @@ def instance_metrics(
     [2, 1]
     >>> float(result.summary["mean_accuracy"])  # (2/2 + 1/3) / 2
     0.6666666666666666
+
+    With classes (here mappings), objects match only within their class:
+
+    >>> result = instance_metrics(
+    ...     true, pred, iou_thresholds=[0.5], true_classes={1: 1, 2: 2}, pred_classes={7: 1, 9: 1}
+    ... )
+    >>> result.per_class[["class", "tp", "fp", "fn"]].values.tolist()
+    [[1, 1, 1, 0], [2, 0, 0, 1]]
+    >>> float(result.summary["class_mean_accuracy"])  # (1/2 + 0/1) / 2
+    0.25
     """
     thresholds = check_iou_thresholds(iou_thresholds)
+    criterion = check_criterion(criterion)
+    width = check_exclude_border(exclude_border)
+    if (true_classes is None) != (pred_classes is None):
+        raise ValueError(
+            "give both true_classes and pred_classes for multi-class results (or neither); "
+            f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
+        )
     true, pred = as_label_pair(true, pred)
-    return instance_metrics_from_table(
-        overlap_table(true, pred, ignore_label=ignore_label), iou_thresholds=thresholds
+    specs = None
+    if true_classes is not None:
+        specs = (
+            check_classes(true_classes, tuple(true.shape), "true_classes"),
+            check_classes(pred_classes, tuple(pred.shape), "pred_classes"),
+        )
+    table = overlap_table(true, pred, ignore_label=ignore_label)
+    excluded = (border_ids(true, width), border_ids(pred, width))
+    if width:
+        table = remove_objects(table, *excluded)
+    classes = None
+    if specs is not None:
+        pairs = ObjectPairs.from_table(table)
+        classes = (
+            object_classes(pairs.true_ids, specs[0], true),
+            object_classes(pairs.pred_ids, specs[1], pred),
+        )
+    result = instance_metrics_from_table(
+        table, iou_thresholds=thresholds, criterion=criterion, classes=classes
     )
+    return replace(result, excluded_true=excluded[0], excluded_pred=excluded[1])
 
 
 @renamed_keywords(thresholds="iou_thresholds")
 def instance_metrics_from_table(
-    table: OverlapTable, *, iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS
+    table: OverlapTable,
+    *,
+    iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
+    criterion: str = "iou",
+    classes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> InstanceResult:
     """:func:`instance_metrics` on an overlap table that is already computed.
 
@@ -632,10 +947,16 @@ def instance_metrics_from_table(
     ----------
     table : OverlapTable
         The overlap table of a (ground truth, prediction) pair, e.g. from
-        :func:`~napari_seg_eval.core.overlap.overlap_table` (tables of chunks add up).
+        :func:`~napari_seg_eval.core.overlap.overlap_table` (tables of chunks add up); border
+        objects are removed with :func:`remove_objects`.
     iou_thresholds : float or sequence of float, optional
-        IoU thresholds in (0, 1]; by default 0.50, 0.55, ..., 0.95. (``thresholds=`` still
+        Thresholds in (0, 1]; by default 0.50, 0.55, ..., 0.95. (``thresholds=`` still
         works with a ``DeprecationWarning`` until 0.3.)
+    criterion : {'iou', 'iot', 'iop'}, optional
+        The matching criterion, as in :func:`instance_metrics`.
+    classes : tuple of numpy.ndarray, optional
+        The class of every true object and of every prediction of the table (in the order of
+        its sorted non-zero ids), e.g. from :func:`~napari_seg_eval.core.classes.object_classes`.
 
     Returns
     -------
@@ -649,25 +970,156 @@ def instance_metrics_from_table(
     [1]
     """
     thresholds = check_iou_thresholds(iou_thresholds)
+    criterion = check_criterion(criterion)
     pairs = ObjectPairs.from_table(table)
     n_true, n_pred = pairs.true_ids.size, pairs.pred_ids.size
+    if classes is not None:
+        true_class, pred_class = (np.asarray(c, np.int64) for c in classes)
+        if true_class.shape != (n_true,) or pred_class.shape != (n_pred,):
+            raise ValueError(
+                f"classes must give one class per object: {n_true} true and {n_pred} "
+                f"predicted objects, got {true_class.shape[0]} and {pred_class.shape[0]}."
+            )
     per_threshold = scores_from_counts(
-        pd.DataFrame([match_counts(pairs, t) for t in thresholds]), n_true
+        pd.DataFrame([match_counts(pairs, t, criterion) for t in thresholds]), n_true
     )
-    at_review = scores_from_counts(pd.DataFrame([match_counts(pairs, REVIEW_THRESHOLD)]), n_true)
+    at_review = scores_from_counts(
+        pd.DataFrame([match_counts(pairs, REVIEW_THRESHOLD, criterion)]), n_true
+    )
     aji_numerator, aji_denominator = aggregated_jaccard_parts(pairs)
-    summary = pd.Series(
-        {
-            "n_true": n_true,
-            "n_pred": n_pred,
-            "mean_accuracy": nanmean(per_threshold["accuracy"]),
-            "f1_50": at_review["f1"].iat[0],
-            "accuracy_50": at_review["accuracy"].iat[0],
-            "precision_50": at_review["precision"].iat[0],
-            "recall_50": at_review["recall"].iat[0],
-            "panoptic_quality_50": at_review["panoptic_quality"].iat[0],
-            "aji": ratio(aji_numerator, aji_denominator),
-        },
-        dtype=object,
+    values = {
+        "n_true": n_true,
+        "n_pred": n_pred,
+        "mean_accuracy": nanmean(per_threshold["accuracy"]),
+        "f1_50": at_review["f1"].iat[0],
+        "accuracy_50": at_review["accuracy"].iat[0],
+        "precision_50": at_review["precision"].iat[0],
+        "recall_50": at_review["recall"].iat[0],
+        "panoptic_quality_50": at_review["panoptic_quality"].iat[0],
+        "aji": ratio(aji_numerator, aji_denominator),
+    }
+    if classes is None:
+        return InstanceResult(
+            per_threshold, pd.Series(values, dtype=object), pairs, criterion=criterion
+        )
+    per_class = class_counts(pairs, true_class, pred_class, thresholds, criterion)
+    values["class_mean_accuracy"] = nanmean(
+        per_class.groupby("class", sort=True)["accuracy"].mean()
     )
-    return InstanceResult(per_threshold=per_threshold, summary=summary, pairs=pairs)
+    confusion = class_confusion(pairs, true_class, pred_class, criterion)
+    return InstanceResult(
+        per_threshold,
+        pd.Series(values, dtype=object),
+        pairs,
+        criterion=criterion,
+        per_class=per_class,
+        class_confusion=confusion,
+        true_class=true_class,
+        pred_class=pred_class,
+    )
+
+
+def class_counts(
+    pairs: ObjectPairs,
+    true_class: np.ndarray,
+    pred_class: np.ndarray,
+    thresholds: Sequence[float],
+    criterion: str = "iou",
+) -> pd.DataFrame:
+    """The per-class table: objects matched within each class, at each threshold.
+
+    Parameters
+    ----------
+    pairs : ObjectPairs
+        The objects and their overlapping pairs.
+    true_class, pred_class : numpy.ndarray
+        The class of each true and each predicted object.
+    thresholds : sequence of float
+        Thresholds in (0, 1].
+    criterion : {'iou', 'iot', 'iop'}
+        The matching criterion.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (class, threshold), classes ascending (only those with an object on either
+        side), thresholds in the order given: ``class``, ``threshold``, ``tp``, ``fp``,
+        ``fn``, the ratios of :func:`scores_from_counts` and ``sum_matched_iou``.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 4, 4]]))
+    >>> pairs = ObjectPairs.from_table(table)
+    >>> counts = class_counts(pairs, np.array([1, 1]), np.array([1, 2]), [0.5])
+    >>> counts[["class", "tp", "fp", "fn"]].values.tolist()
+    [[1, 1, 0, 1], [2, 0, 1, 0]]
+    """
+    reported = np.union1d(true_class, pred_class)
+    true_code = np.searchsorted(reported, true_class)
+    pred_code = np.searchsorted(reported, pred_class)
+    n_classes = reported.size
+    n_true = np.bincount(true_code, minlength=n_classes)
+    n_pred = np.bincount(pred_code, minlength=n_classes)
+    within = pairs.within_classes(true_class, pred_class)
+    pair_code = true_code[within.true_index]
+    frames = []
+    for threshold in thresholds:
+        matched = within.match(threshold, criterion)
+        tp = np.bincount(pair_code[matched], minlength=n_classes)
+        sum_iou = np.bincount(pair_code[matched], within.iou[matched], minlength=n_classes)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "class": reported,
+                    "threshold": float(threshold),
+                    "tp": tp,
+                    "fp": n_pred - tp,
+                    "fn": n_true - tp,
+                    "sum_matched_iou": sum_iou.astype(float),
+                    "order": len(frames),
+                }
+            )
+        )
+    counts = pd.concat(frames, ignore_index=True).sort_values(["class", "order"], kind="stable")
+    counts = counts.drop(columns="order").reset_index(drop=True)
+    return scores_from_counts(counts, (counts["tp"] + counts["fn"]).to_numpy())
+
+
+def class_confusion(
+    pairs: ObjectPairs, true_class: np.ndarray, pred_class: np.ndarray, criterion: str = "iou"
+) -> pd.DataFrame:
+    """Counts of (true class, predicted class) among the pairs matched regardless of class.
+
+    Parameters
+    ----------
+    pairs : ObjectPairs
+        The objects and their overlapping pairs.
+    true_class, pred_class : numpy.ndarray
+        The class of each true and each predicted object.
+    criterion : {'iou', 'iot', 'iop'}
+        The matching criterion, at threshold 0.5.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: true class (index ``true class``); columns: predicted class (``predicted
+        class``); both over every class with an object on either side.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 4, 4]]))
+    >>> pairs = ObjectPairs.from_table(table)
+    >>> class_confusion(pairs, np.array([1, 1]), np.array([1, 2])).values.tolist()
+    [[1, 1], [0, 0]]
+    """
+    reported = np.union1d(true_class, pred_class)
+    matched = pairs.match(REVIEW_THRESHOLD, criterion)
+    rows = np.searchsorted(reported, true_class[pairs.true_index[matched]])
+    cols = np.searchsorted(reported, pred_class[pairs.pred_index[matched]])
+    counts = np.zeros((reported.size, reported.size), np.int64)  # classes x classes: small
+    np.add.at(counts, (rows, cols), 1)
+    return pd.DataFrame(
+        counts,
+        index=pd.Index(reported, name="true class"),
+        columns=pd.Index(reported, name="predicted class"),
+    )

@@ -21,8 +21,15 @@ import pandas as pd
 from .._version import __version__
 from ..core._results import Result
 from ..core.dataset import DatasetResult, dataset_from_tables
-from ..core.instance import DEFAULT_IOU_THRESHOLDS, threshold_fraction
+from ..core.instance import (
+    DEFAULT_IOU_THRESHOLDS,
+    border_ids,
+    check_exclude_border,
+    remove_objects,
+    threshold_fraction,
+)
 from ..core.overlap import OverlapTable, overlap_table
+from ..core.presets import PRESETS, get_preset
 from ..core.threshold import label_instances, threshold_probabilities
 from .pairs import Pairing, pair_files
 from .read import is_lazy, read_labels, read_probabilities
@@ -34,6 +41,27 @@ KINDS: dict[str, tuple[str, ...]] = {
     "semantic": ("semantic",),
     "all": ("instance", "semantic"),
 }
+
+#: The challenge presets computed from files (the others need classes, scores or per-frame
+#: matching not yet read from files: use :func:`~napari_seg_eval.core.presets.preset_metrics`).
+FILE_PRESETS = ("dsb2018", "neurips2022")
+
+
+_NOT_FROM_FILES = {
+    "ctc": "the CTC's per-object matching",
+    "conic": "class images",
+    "coco": "a score per object",
+}
+
+
+def _preset_error(preset: str) -> str:
+    if preset in _NOT_FROM_FILES:
+        return (
+            f"the {preset} preset is not available for files yet (it needs "
+            f"{_NOT_FROM_FILES[preset]}); use napari_seg_eval.core.presets.preset_metrics."
+        )
+    return f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."
+
 
 #: Pixels per slab when a large lazy image is reduced slab by slab.
 SLAB_PIXELS = 1 << 24
@@ -52,7 +80,9 @@ class FileSettings:
     :func:`~napari_seg_eval.label_instances`). ``ignore_label``: truth id left out of every
     count. ``binarize_semantic``: semantic metrics compare foreground (label > 0) with
     background; False compares label values as classes. ``include_background``: class 0 in the
-    semantic means.
+    semantic means. ``exclude_border``: instance objects touching a band of this many pixels at
+    the image edge are removed from both sides. ``preset``: the challenge preset the settings
+    came from (see :func:`with_preset`), if any.
     """
 
     kind: str = "instance"
@@ -65,6 +95,8 @@ class FileSettings:
     ignore_label: int | None = None
     binarize_semantic: bool = True
     include_background: bool = True
+    exclude_border: int = 0
+    preset: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,6 +113,51 @@ class FileSettings:
             raise ValueError(f"min_size must be >= 0, got {self.min_size}.")
         if self.channel_axis is not None and not self.probability:
             raise ValueError("channel_axis is for probability maps: set probability=True.")
+        object.__setattr__(self, "exclude_border", check_exclude_border(self.exclude_border))
+        if self.preset is not None and self.preset not in FILE_PRESETS:
+            raise ValueError(_preset_error(self.preset))
+
+    @classmethod
+    def with_preset(cls, preset: str, **settings: Any) -> FileSettings:
+        """Settings of a challenge preset (``kind``, ``iou_thresholds``, ``exclude_border``),
+        with the other ``settings`` as given.
+
+        Parameters
+        ----------
+        preset : str
+            ``"dsb2018"`` or ``"neurips2022"`` (the presets computed from files).
+        **settings
+            Any other field; the preset's own fields may not be given too.
+
+        Returns
+        -------
+        FileSettings
+
+        Raises
+        ------
+        ValueError
+            For an unknown preset, one the files cannot compute, or a setting it fixes.
+
+        Examples
+        --------
+        >>> FileSettings.with_preset("neurips2022").exclude_border
+        2
+        """
+        if preset not in FILE_PRESETS:
+            raise ValueError(_preset_error(preset))
+        fixed = {"kind", "iou_thresholds", "exclude_border"} & set(settings)
+        if fixed:
+            raise ValueError(
+                f"the {preset} preset sets {', '.join(sorted(fixed))}; leave them out."
+            )
+        chosen = get_preset(preset)
+        return cls(
+            kind="instance",
+            iou_thresholds=chosen.iou_thresholds,
+            exclude_border=chosen.exclude_border,
+            preset=preset,
+            **settings,
+        )
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -179,6 +256,8 @@ def evaluate_files(
     ignore_label: int | None = None,
     binarize_semantic: bool = True,
     include_background: bool = True,
+    exclude_border: int = 0,
+    preset: str | None = None,
     truth_suffix: str = "",
     prediction_suffix: str = "",
     client: Any = None,
@@ -200,6 +279,12 @@ def evaluate_files(
         ``channel_axis`` for classes), objects labelled as :func:`label_instances` does.
     ignore_label
         Truth id whose pixels are left out of every count.
+    exclude_border
+        Instance: objects touching a band of this many pixels at the image edge are removed
+        from both sides before matching.
+    preset
+        A challenge preset ("dsb2018" or "neurips2022"): it sets ``kind``,
+        ``iou_thresholds`` and ``exclude_border`` (leave those at their defaults).
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there). Default: the current client if one is active, else this process.
@@ -226,9 +311,19 @@ def evaluate_files(
     ... )  # doctest: +SKIP
     >>> result["instance"].summary["mean_accuracy_pooled"]  # doctest: +SKIP
     """
-    settings = FileSettings(
-        kind=kind,
-        iou_thresholds=tuple(iou_thresholds),
+    chosen = {
+        "kind": kind,
+        "iou_thresholds": tuple(iou_thresholds),
+        "exclude_border": exclude_border,
+    }
+    if preset is not None:  # the preset's fields, unless they were changed from the defaults
+        defaults = {
+            "kind": "instance",
+            "iou_thresholds": DEFAULT_IOU_THRESHOLDS,
+            "exclude_border": 0,
+        }
+        chosen = {key: value for key, value in chosen.items() if value != defaults[key]}
+    others = dict(
         probability=probability,
         threshold=threshold,
         channel_axis=channel_axis,
@@ -237,6 +332,11 @@ def evaluate_files(
         ignore_label=ignore_label,
         binarize_semantic=binarize_semantic,
         include_background=include_background,
+    )
+    settings = (
+        FileSettings(**chosen, **others)
+        if preset is None
+        else FileSettings.with_preset(preset, **chosen, **others)
     )
     pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
     outcomes = run_pairs(pairing, settings, client=client, progress=progress)
@@ -390,9 +490,14 @@ def _check_shapes(true, pred, truth_path, pred_path, channel_axis: int | None) -
 def _pair_tables(true, pred, settings: FileSettings, chunk_done) -> dict[str, OverlapTable]:
     kinds = settings.kinds
     ignore = settings.ignore_label
+    width = settings.exclude_border
     if not settings.probability:
         table = _slabbed_table(true, pred, ignore, None, None, chunk_done)
         tables = {"instance": table}
+        if width and "instance" in kinds:
+            tables["instance"] = remove_objects(
+                table, border_ids(true, width), border_ids(pred, width)
+            )
         if "semantic" in kinds:
             tables["semantic"] = _binarized(table) if settings.binarize_semantic else table
         return {kind: tables[kind] for kind in kinds}
@@ -409,6 +514,10 @@ def _pair_tables(true, pred, settings: FileSettings, chunk_done) -> dict[str, Ov
         )
         truth = true[...]
         tables["instance"] = overlap_table(truth, labels, ignore_label=ignore)
+        if width:
+            tables["instance"] = remove_objects(
+                tables["instance"], border_ids(truth, width), border_ids(labels, width)
+            )
         del labels
         semantic = overlap_table(truth, mask, ignore_label=ignore)
     else:
@@ -493,6 +602,8 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
                     summary[key] = value
                 elif summary[key] != value:  # n_images is shared; anything else is prefixed
                     summary[f"{kind}_{key}"] = value
+            if kind == "instance" and settings.preset == "neurips2022":
+                summary["f1_50_image_median"] = dataset.per_image["f1_50"].astype(float).median()
     return FilesResult(per_image, pd.Series(summary, dtype=object), datasets, pairing, settings)
 
 

@@ -1,0 +1,181 @@
+"""The class of each object, for multi-class instance segmentation.
+
+A side's classes are given either as a class image of the label image's shape (an object's
+class is the majority class of its pixels, ties to the smallest class) or as a mapping from
+object id to class. A class image is read in one pass: the sparse (object id, class) pixel
+count table of :func:`~napari_seg_eval.core.overlap.overlap_table`, with no mask per object.
+Class 0 is a class like any other here: an object whose pixels are mostly 0 in the class image
+has class 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .overlap import id_dtype, overlap_table
+
+#: What a side's classes may be given as: a class image or a mapping id -> class.
+ClassesLike = np.ndarray | Mapping[int, int] | pd.Series
+
+
+@dataclass(frozen=True)
+class ClassSpec:
+    """A side's classes, checked: a class ``image``, or a mapping as sorted ``ids`` and their
+    ``classes``. ``name`` is how error messages call the side."""
+
+    name: str
+    image: object | None = None
+    ids: np.ndarray | None = None
+    classes: np.ndarray | None = None
+
+
+def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> ClassSpec:
+    """Check a side's classes before any pass over the data, or raise naming the problem.
+
+    Parameters
+    ----------
+    classes : array_like or mapping
+        A class image (integers >= 0, or booleans) of shape ``shape``, numpy or chunked; or a
+        mapping (``dict``, :class:`pandas.Series`) from object id to class, both integers >= 0.
+    shape : tuple of int
+        The shape of the label image the classes belong to.
+    name : str
+        How error messages call the side, e.g. ``"true_classes"``.
+
+    Returns
+    -------
+    ClassSpec
+        The checked classes.
+
+    Raises
+    ------
+    TypeError
+        If the values are not integers (a float class image, a string class...).
+    ValueError
+        If the class image's shape differs from ``shape``, or a mapping has a negative id or
+        class, or a repeated id.
+
+    Examples
+    --------
+    >>> check_classes({1: 2, 5: 1}, (4, 4), "true_classes").ids.tolist()
+    [1, 5]
+    """
+    if isinstance(classes, Mapping | pd.Series):
+        if isinstance(classes, pd.Series):
+            keys, values = classes.index.to_numpy(), classes.to_numpy()
+        else:
+            keys, values = np.array(list(classes.keys())), np.array(list(classes.values()))
+        for what, array in (("ids", keys), ("classes", values)):
+            if array.size and (array.dtype.kind not in "iu"):
+                raise TypeError(
+                    f"{name} maps object ids to classes: both must be integers, got {what} "
+                    f"of dtype {array.dtype}."
+                )
+            if array.size and array.dtype.kind == "i" and array.min() < 0:
+                raise ValueError(f"{name} has negative {what} (min {array.min()}); use >= 0.")
+        keys = keys.astype(np.int64) if keys.size == 0 else keys
+        values = values.astype(np.int64) if values.size == 0 else values
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        repeated = keys[1:][keys[1:] == keys[:-1]]
+        if repeated.size:
+            raise ValueError(f"{name} gives object ids {np.unique(repeated)[:10].tolist()} twice.")
+        return ClassSpec(name, ids=keys, classes=values)
+    image = classes if hasattr(classes, "shape") and hasattr(classes, "dtype") else None
+    if image is None:
+        image = np.asarray(classes)  # a list or a scalar: small, and never lazy
+    dtype = np.dtype(image.dtype)
+    if dtype.kind not in "iub":
+        raise TypeError(
+            f"{name} must be a class image of integers (or a mapping id -> class), got "
+            f"dtype {dtype}."
+        )
+    if tuple(image.shape) != tuple(shape):
+        raise ValueError(
+            f"{name} has shape {tuple(image.shape)} but its label image has shape "
+            f"{tuple(shape)}; a class image must cover the same pixels."
+        )
+    return ClassSpec(name, image=image)
+
+
+def majority_classes(labels: object, class_image: object) -> tuple[np.ndarray, np.ndarray]:
+    """Every object of ``labels`` and the majority class of its pixels in ``class_image``.
+
+    One pass over the pixels builds the sparse (object id, class) count table; ties between
+    classes go to the smallest class.
+
+    Parameters
+    ----------
+    labels : array_like
+        An integer label image (0 is background), numpy or chunked.
+    class_image : array_like
+        An integer class image (>= 0) of the same shape.
+
+    Returns
+    -------
+    ids, classes : numpy.ndarray
+        The non-zero object ids, sorted, and the class of each.
+
+    Examples
+    --------
+    >>> labels = np.array([[1, 1, 1, 2, 2]])
+    >>> classes = np.array([[3, 3, 4, 4, 5]])  # object 2: one pixel each of 4 and 5 -> 4
+    >>> [a.tolist() for a in majority_classes(labels, classes)]
+    [[1, 2], [3, 4]]
+    """
+    ids, classes, counts = overlap_table(labels, class_image).contingency()
+    objects = ids != 0
+    ids, classes, counts = ids[objects], classes[objects], counts[objects]
+    order = np.lexsort((classes, -counts, ids))  # by id; most pixels first; smallest class
+    first = order[np.r_[True, ids[order][1:] != ids[order][:-1]]] if order.size else order
+    return ids[first], classes[first]
+
+
+def object_classes(ids: np.ndarray, spec: ClassSpec, labels: object = None) -> np.ndarray:
+    """The class of each object in ``ids``.
+
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        Sorted object ids (e.g. ``ObjectPairs.true_ids``).
+    spec : ClassSpec
+        The side's classes, from :func:`check_classes`.
+    labels : array_like, optional
+        The side's label image; needed when ``spec`` holds a class image.
+
+    Returns
+    -------
+    numpy.ndarray
+        One class per id, as ``int64``.
+
+    Raises
+    ------
+    ValueError
+        If a mapping gives no class for some of the ids (the first ten are named).
+
+    Examples
+    --------
+    >>> spec = check_classes({1: 2, 5: 1}, (4,), "pred_classes")
+    >>> object_classes(np.array([5]), spec).tolist()
+    [1]
+    """
+    if spec.image is not None:
+        keys, values = majority_classes(labels, spec.image)
+    else:
+        keys, values = spec.ids, spec.classes
+    ids = np.asarray(ids)
+    dtype = id_dtype(keys.dtype, ids.dtype)
+    keys, ids = keys.astype(dtype, copy=False), ids.astype(dtype, copy=False)
+    position = np.minimum(np.searchsorted(keys, ids), max(keys.size - 1, 0))
+    found = keys[position] == ids if keys.size else np.zeros(ids.size, bool)
+    if not found.all():
+        missing = ids[~found]
+        raise ValueError(
+            f"{spec.name} gives no class for {missing.size} object(s), e.g. ids "
+            f"{missing[:10].tolist()}; every object needs a class."
+        )
+    return values[position].astype(np.int64) if ids.size else np.zeros(0, np.int64)

@@ -1,0 +1,276 @@
+"""Challenge presets: the settings that reproduce a published metric, and how it aggregates.
+
+A preset is a named set of settings of the existing functions (``instance_metrics``,
+``ctc_metrics``, ``coco_average_precision``) plus the rule that turns per-image values into the
+challenge's number; it adds no metric code of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._results import nanmean, ratio
+from .confidence import coco_average_precision
+from .instance import DEFAULT_IOU_THRESHOLDS, instance_metrics, scores_from_counts
+from .tracking import WEIGHT_FN, WEIGHT_FP, WEIGHT_NS, ctc_metrics
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One challenge's settings.
+
+    Attributes
+    ----------
+    name
+        The key (``"dsb2018"``...), as ``--preset`` takes it.
+    title
+        The challenge's name.
+    function
+        ``"instance"`` (:func:`instance_metrics`), ``"ctc"`` (:func:`ctc_metrics`) or
+        ``"coco"`` (:func:`coco_average_precision`).
+    iou_thresholds, exclude_border, criterion
+        The matching settings.
+    needs_classes
+        Class images or mappings must be given for both sides.
+    needs_scores
+        A score per predicted object must be given.
+    rule
+        The challenge's number, in words.
+    """
+
+    name: str
+    title: str
+    function: str
+    iou_thresholds: tuple[float, ...] = DEFAULT_IOU_THRESHOLDS
+    exclude_border: int = 0
+    criterion: str = "iou"
+    needs_classes: bool = False
+    needs_scores: bool = False
+    rule: str = ""
+
+    def instance_settings(self) -> dict:
+        """The keyword arguments of :func:`instance_metrics` this preset sets.
+
+        Examples
+        --------
+        >>> PRESETS["neurips2022"].instance_settings()
+        {'iou_thresholds': (0.5,), 'exclude_border': 2, 'criterion': 'iou'}
+        """
+        return {
+            "iou_thresholds": self.iou_thresholds,
+            "exclude_border": self.exclude_border,
+            "criterion": self.criterion,
+        }
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "dsb2018",
+            "Data Science Bowl 2018",
+            "instance",
+            rule="per image, the mean over IoU 0.50, 0.55, ..., 0.95 of TP / (TP + FP + FN); "
+            "then the mean over images (mean_accuracy_image_mean)",
+        ),
+        Preset(
+            "neurips2022",
+            "NeurIPS 2022 Cell Segmentation",
+            "instance",
+            iou_thresholds=(0.5,),
+            exclude_border=2,
+            rule="objects touching a 2-pixel border removed from both sides; per image F1 at "
+            "IoU 0.5; the mean and the median over images (f1_50_image_mean, "
+            "f1_50_image_median)",
+        ),
+        Preset(
+            "ctc",
+            "Cell Tracking Challenge",
+            "ctc",
+            iou_thresholds=(0.5,),
+            criterion="iot",
+            rule="SEG: mean over the true objects of all images of the IoU with the prediction "
+            "holding more than half of it (0 if none); DET from the summed counts",
+        ),
+        Preset(
+            "conic",
+            "CoNIC 2022",
+            "instance",
+            iou_thresholds=(0.5,),
+            needs_classes=True,
+            rule="per class, TP, FP, FN and the summed IoU at IoU 0.5 (matching within the "
+            "class) summed over images, PQ per class, then the mean over classes "
+            "(class_mean_panoptic_quality_50_pooled, CoNIC's mPQ+)",
+        ),
+        Preset(
+            "coco",
+            "COCO mask AP",
+            "coco",
+            needs_scores=True,
+            rule="detections ranked by score, matched greedily at each IoU 0.50:0.95, "
+            "101-point interpolated precision, mean over thresholds (map); one image",
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``, or a ``ValueError`` listing the presets.
+
+    Examples
+    --------
+    >>> get_preset("dsb2018").title
+    'Data Science Bowl 2018'
+    """
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    return PRESETS[name]
+
+
+def _images(value: object) -> list:
+    """One image (anything with a shape) as a list of one; a sequence of images as a list."""
+    if value is None:
+        return []
+    if hasattr(value, "shape") or isinstance(value, Mapping):
+        return [value]
+    return list(value)
+
+
+def preset_metrics(
+    name: str,
+    true: object,
+    pred: object,
+    *,
+    true_classes: object = None,
+    pred_classes: object = None,
+    scores: object = None,
+) -> pd.Series:
+    """A challenge's number(s) on one image or a list of images, by its preset.
+
+    Parameters
+    ----------
+    name : {'dsb2018', 'neurips2022', 'ctc', 'conic', 'coco'}
+        The preset (see :data:`PRESETS`).
+    true, pred : array_like or sequence of array_like
+        One pair of instance label images, or two sequences of them (ground truth first).
+    true_classes, pred_classes : optional
+        ``conic``: for each image, a class image or a mapping id -> class, per side.
+    scores : optional
+        ``coco``: a score per predicted object (as :func:`coco_average_precision` takes).
+
+    Returns
+    -------
+    pandas.Series
+        ``n_images`` and the challenge's values: ``mean_accuracy_image_mean`` (dsb2018);
+        ``f1_50_image_mean`` and ``f1_50_image_median`` (neurips2022); ``seg``, ``det`` and
+        their counts (ctc); ``class_mean_panoptic_quality_50_pooled`` (conic); ``map``,
+        ``ap_50``, ``ap_75`` (coco). Undefined per-image values (0/0) are left out of means
+        and medians.
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset, a missing input the preset needs, sequences of different
+        lengths, or (coco) more than one image.
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 2, 2]])
+    >>> pred = np.array([[1, 1, 0, 0, 2]])  # IoU 1 and 1/2
+    >>> float(preset_metrics("dsb2018", true, pred)["mean_accuracy_image_mean"])  # (1 + 9/3)/10
+    0.4
+    """
+    preset = get_preset(name)
+    trues, preds = _images(true), _images(pred)
+    if len(trues) != len(preds):
+        raise ValueError(f"{len(trues)} ground-truth images but {len(preds)} predictions.")
+    if not trues:
+        raise ValueError("no images to evaluate.")
+    if preset.needs_classes and (true_classes is None or pred_classes is None):
+        raise ValueError(f"the {name} preset needs true_classes and pred_classes.")
+    if preset.needs_scores and scores is None:
+        raise ValueError(f"the {name} preset needs a score for every predicted object.")
+    values: dict[str, object] = {"n_images": len(trues)}
+    if preset.function == "ctc":
+        results = [ctc_metrics(t, p) for t, p in zip(trues, preds, strict=True)]
+        counts = {
+            k: sum(int(r[k]) for r in results) for k in ("n_true", "n_pred", "fn", "fp", "ns")
+        }
+        seg_sum = sum(float(r["seg"]) * int(r["n_true"]) for r in results if int(r["n_true"]))
+        aogm = WEIGHT_NS * counts["ns"] + WEIGHT_FN * counts["fn"] + WEIGHT_FP * counts["fp"]
+        aogm_0 = WEIGHT_FN * counts["n_true"]
+        values |= {
+            "seg": ratio(seg_sum, counts["n_true"]),
+            "det": 1.0 - ratio(min(aogm, aogm_0), aogm_0),
+            **counts,
+        }
+        return pd.Series(values, dtype=object)
+    if preset.function == "coco":
+        if len(trues) != 1:
+            raise ValueError("the coco preset takes one image (COCO pools detections over images).")
+        result = coco_average_precision(
+            trues[0], preds[0], scores, iou_thresholds=preset.iou_thresholds
+        )
+        return pd.Series(values | result.summary.to_dict(), dtype=object)
+    true_classes, pred_classes = _images(true_classes), _images(pred_classes)
+    if preset.needs_classes and not len(true_classes) == len(pred_classes) == len(trues):
+        raise ValueError("give one class image or mapping per image and side.")
+    results = [
+        instance_metrics(
+            t,
+            p,
+            **preset.instance_settings(),
+            **(
+                {"true_classes": true_classes[i], "pred_classes": pred_classes[i]}
+                if preset.needs_classes
+                else {}
+            ),
+        )
+        for i, (t, p) in enumerate(zip(trues, preds, strict=True))
+    ]
+    if name == "dsb2018":
+        values["mean_accuracy_image_mean"] = nanmean([r.summary["mean_accuracy"] for r in results])
+    elif name == "neurips2022":
+        f1 = np.array([r.summary["f1_50"] for r in results], float)
+        values["f1_50_image_mean"] = nanmean(f1)
+        defined = f1[~np.isnan(f1)]
+        values["f1_50_image_median"] = float(np.median(defined)) if defined.size else np.nan
+    else:  # conic
+        pooled = pool_per_class([r.per_class for r in results])
+        values["class_mean_panoptic_quality_50_pooled"] = nanmean(pooled["panoptic_quality"])
+    return pd.Series(values, dtype=object)
+
+
+def pool_per_class(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Per-class tables of many images pooled: counts summed per (class, threshold), then the
+    ratios (as CoNIC pools its mPQ+).
+
+    Parameters
+    ----------
+    tables : sequence of pandas.DataFrame
+        ``per_class`` tables of :func:`instance_metrics`, one per image.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (class, threshold) present in any image: ``class``, ``threshold``,
+        ``tp``, ``fp``, ``fn``, the ratios and ``sum_matched_iou``.
+
+    Examples
+    --------
+    >>> a = instance_metrics(np.array([[1, 1]]), np.array([[1, 1]]), iou_thresholds=[0.5],
+    ...                      true_classes={1: 3}, pred_classes={1: 3})
+    >>> b = instance_metrics(np.array([[1, 0]]), np.array([[0, 1]]), iou_thresholds=[0.5],
+    ...                      true_classes={1: 3}, pred_classes={1: 3})
+    >>> pooled = pool_per_class([a.per_class, b.per_class])
+    >>> pooled[["tp", "fp", "fn"]].values.tolist(), float(pooled["panoptic_quality"].iat[0])
+    ([[1, 1, 1]], 0.5)
+    """
+    counts = ["tp", "fp", "fn", "sum_matched_iou"]
+    stacked = pd.concat([t[["class", "threshold", *counts]] for t in tables], ignore_index=True)
+    summed = stacked.groupby(["class", "threshold"], sort=True, as_index=False)[counts].sum()
+    return scores_from_counts(summed, (summed["tp"] + summed["fn"]).to_numpy())
