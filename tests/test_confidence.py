@@ -292,7 +292,7 @@ def no_pass(monkeypatch):
     def reading(*args, **kwargs):
         raise AssertionError("the data was read before the arguments were checked")
 
-    for name in ("_blocks", "object_measurements", "threshold_probabilities", "overlap_table"):
+    for name in ("fold", "object_measurements", "threshold_probabilities", "overlap_table"):
         monkeypatch.setattr(confidence, name, reading)
 
 

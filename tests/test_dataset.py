@@ -145,7 +145,7 @@ def _no_pass(*args, **kwargs):
 def test_bad_settings_are_refused_before_any_image_is_read(monkeypatch, options, error, words):
     from napari_seg_eval.core import dataset
 
-    monkeypatch.setattr(dataset, "overlap_table", _no_pass)
+    monkeypatch.setattr(dataset, "overlap_table_lazy", _no_pass)
     true, pred = _two_objects()
     with pytest.raises(error, match=words):
         dataset.dataset_metrics([true], [pred], **options)

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from .blocks import as_dask, is_lazy
+
 
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
@@ -13,19 +15,22 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     Booleans are accepted as a 0/1 image. Float data, 0-dimensional data and empty arrays are
     refused: they almost always mean a probability map, a scalar or the wrong layer was passed.
     Negative ids are refused by :func:`check_non_negative`, which the overlap pass runs on its
-    run values.
+    run values. Only the dtype and the shape are looked at: chunked data is not read.
 
     Parameters
     ----------
     data : array_like
-        The label image (integer or boolean values, at least one dimension, at least one pixel).
+        The label image (integer or boolean values, at least one dimension, at least one pixel):
+        a numpy array or anything numpy reads, or a chunked array (dask, zarr; see
+        :func:`~napari_seg_eval.core.blocks.is_lazy`).
     name : str
         How the error messages call it, e.g. ``"ground truth"``.
 
     Returns
     -------
-    numpy.ndarray
-        ``data`` as an integer array (a boolean image is viewed as ``uint8``, without a copy).
+    numpy.ndarray or dask.array.Array
+        ``data`` as an integer array (a boolean image is viewed as ``uint8``, without a copy);
+        chunked data as a dask array (lazily: a boolean one cast to ``uint8`` chunk by chunk).
 
     Raises
     ------
@@ -38,10 +43,13 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     --------
     >>> as_label_image(np.array([[0, 1], [1, 0]], bool), "mask").dtype
     dtype('uint8')
+    >>> import dask.array as da
+    >>> type(as_label_image(da.zeros((4, 4), dtype=np.int32, chunks=2), "truth")).__name__
+    'Array'
     """
-    array = np.asarray(data)
+    array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if array.dtype == bool:
-        array = array.view(np.uint8)
+        array = array.astype(np.uint8) if is_lazy(array) else array.view(np.uint8)
     if not np.issubdtype(array.dtype, np.integer):
         hint = (
             " Threshold a probability map first (threshold_probabilities / label_instances)."
@@ -56,9 +64,9 @@ def as_label_image(data: object, name: str) -> np.ndarray:
 def _check_dimensions(array: np.ndarray, name: str) -> None:
     """Refuse a 0-d array (a scalar, not an image) and an array without pixels."""
     if array.ndim == 0:
+        value = "chunked" if is_lazy(array) else repr(array.item())
         raise ValueError(
-            f"{name} is 0-dimensional (a scalar, {array.item()!r}); an image needs at least "
-            "1 dimension."
+            f"{name} is 0-dimensional (a scalar, {value}); an image needs at least 1 dimension."
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
@@ -142,8 +150,8 @@ def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    tuple of numpy.ndarray
-        Both as integer arrays (see :func:`as_label_image`).
+    tuple of numpy.ndarray or dask.array.Array
+        Both as integer arrays (see :func:`as_label_image`); chunked ones stay lazy.
 
     Raises
     ------
@@ -173,14 +181,15 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     Parameters
     ----------
     data : array_like
-        Floating point probabilities, at least one dimension, at least one pixel.
+        Floating point probabilities, at least one dimension, at least one pixel; numpy or
+        chunked (dask, zarr).
     name : str
         How the error messages call it.
 
     Returns
     -------
-    numpy.ndarray
-        ``data`` as an array (not copied).
+    numpy.ndarray or dask.array.Array
+        ``data`` as an array (not copied); chunked data as a dask array, not read.
 
     Raises
     ------
@@ -194,7 +203,7 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     >>> probability_array([0.25, 0.75]).dtype
     dtype('float64')
     """
-    array = np.asarray(data)
+    array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if not np.issubdtype(array.dtype, np.floating):
         raise TypeError(
             f"{name} must be floating point values in [0, 1], got dtype {array.dtype}. "

@@ -10,6 +10,7 @@ and every argument is checked before the first pass over the data.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from ._validate import (
     check_truth_first,
     probability_array,
 )
+from .blocks import fold, is_lazy
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
 from .overlap import overlap_table
 from .review import object_measurements
@@ -40,7 +42,6 @@ SWEEP_STEPS = 1000
 CALIBRATION_BINS = 15
 #: Probabilities are clipped to [EPS, 1 - EPS] for the log-likelihood and the logits.
 EPS = 1e-7
-_BLOCK = 1 << 20
 #: COCO's 101 recall points 0.00, 0.01, ..., 1.00.
 COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 
@@ -123,14 +124,20 @@ def _class_probability(
     return true, prob
 
 
-def _blocks(prob: np.ndarray, true: np.ndarray, class_id: int | None):
-    """(probabilities, positive) per block of about a million pixels, range-checked."""
-    flat_prob, flat_true = prob.ravel(), true.ravel()
-    for start in range(0, flat_prob.size, _BLOCK):
-        block = flat_prob[start : start + _BLOCK]
-        check_probability_range(block.min(), block.max())
-        labels = flat_true[start : start + _BLOCK]
-        yield block, (labels > 0) if class_id is None else (labels == class_id)
+def _positive(true: np.ndarray, class_id: int | None) -> np.ndarray:
+    """Where a block of the ground truth is positive: ``true > 0``, or ``true == class_id``."""
+    return (true > 0) if class_id is None else (true == class_id)
+
+
+def _sweep_histogram(
+    prob: np.ndarray, true: np.ndarray, *, steps: int, class_id: int | None
+) -> np.ndarray:
+    """The partial of the sweep on one block (range-checked): pixels per number of grid
+    thresholds below p, negatives then positives."""
+    check_probability_range(prob.min(), prob.max())
+    count = _thresholds_below(prob.ravel(), steps)
+    count += (steps + 2) * _positive(true.ravel(), class_id)
+    return np.bincount(count, minlength=2 * (steps + 2))
 
 
 def _thresholds_below(block: np.ndarray, steps: int) -> np.ndarray:
@@ -144,11 +151,18 @@ def _thresholds_below(block: np.ndarray, steps: int) -> np.ndarray:
     estimate = np.ceil(block.astype(np.float64) * steps).astype(np.intp)
     if block.dtype.itemsize <= 4 and steps < 1 << 11:
         return estimate
-    grid = [threshold_in_dtype(k / steps, block.dtype) for k in range(steps + 1)]
-    padded = np.array([-np.inf, *grid, np.inf], block.dtype)  # padded[e] = grid[e - 1]
+    padded = _padded_grid(steps, block.dtype)  # padded[e] = grid[e - 1]
     estimate -= np.take(padded, estimate) >= block  # one too high
     estimate += np.take(padded, estimate + 1) < block  # one too low
     return estimate
+
+
+@functools.lru_cache(maxsize=8)
+def _padded_grid(steps: int, dtype: np.dtype) -> np.ndarray:
+    """The grid thresholds k / steps in ``dtype`` (see :func:`threshold_in_dtype`), between
+    -inf and inf; computed once per grid, not once per block."""
+    grid = [threshold_in_dtype(k / steps, dtype) for k in range(steps + 1)]
+    return np.array([-np.inf, *grid, np.inf], dtype)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -229,11 +243,9 @@ def threshold_sweep(
     _check_choice(metric, SWEEP_METRICS, "metric")
     true, prob = _class_probability(true, prob, "threshold_sweep", class_id, channel_axis)
     grid = np.arange(steps + 1) / steps
-    histogram = np.zeros(2 * (steps + 2), np.int64)
-    for block, positive in _blocks(prob, true, class_id):
-        count = _thresholds_below(block, steps)
-        count += (steps + 2) * positive
-        histogram += np.bincount(count, minlength=histogram.size)
+    histogram = fold(
+        functools.partial(_sweep_histogram, steps=steps, class_id=class_id), sum, [prob, true]
+    )
     negatives, positives = histogram[: steps + 2], histogram[steps + 2 :]
     # foreground at grid[k] <=> count > k: counts above k, by a reverse cumulative sum
     tp = np.cumsum(positives[::-1])[::-1][1:]
@@ -453,13 +465,13 @@ def calibration(
     n_bins = _check_count(n_bins, "n_bins")
     _check_choice(method, CALIBRATION_METHODS, "method")
     true, prob = _class_probability(true, prob, "calibration", class_id, channel_axis)
-    stats = _calibration_sums(_blocks(prob, true, class_id), n_bins)
+    stats = _calibration_sums(prob, true, class_id, n_bins)
     summary = _calibration_summary(stats)
     if method == "temperature":
         temperature = _fit_temperature(stats["logit_histogram"])
         calibrated = apply_temperature(prob, temperature)
         calibrated_summary = _calibration_summary(
-            _calibration_sums(_blocks(calibrated, true, class_id), n_bins)
+            _calibration_sums(calibrated, true, class_id, n_bins)
         )
         summary["temperature"] = temperature
         summary["ece_calibrated"] = calibrated_summary["ece"]
@@ -471,27 +483,45 @@ _LOGIT_RANGE = float(special.logit(1 - EPS))
 _LOGIT_BINS = 4096
 
 
-def _calibration_sums(blocks, n_bins: int) -> dict:
-    count = np.zeros(n_bins, np.int64)
-    positive = np.zeros(n_bins, np.int64)
-    probability_sum = np.zeros(n_bins)
-    squares = positive_probability = log_likelihood = 0.0
-    logit_histogram = np.zeros(2 * _LOGIT_BINS, np.int64)
-    for block, is_positive in blocks:
-        p = block.astype(np.float64)
-        bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
-        count += np.bincount(bins, minlength=n_bins)
-        positive += np.bincount(bins[is_positive], minlength=n_bins)
-        probability_sum += np.bincount(bins, weights=p, minlength=n_bins)
-        squares += float(np.dot(p, p))
-        positive_probability += float(p[is_positive].sum())
-        clipped = np.clip(p, EPS, 1 - EPS)
-        log_p, log_not_p = np.log(clipped), np.log1p(-clipped)
-        log_likelihood += float(log_p[is_positive].sum() + log_not_p[~is_positive].sum())
-        logit = log_p - log_not_p
-        index = ((logit + _LOGIT_RANGE) / (2 * _LOGIT_RANGE) * (_LOGIT_BINS - 1)).round()
-        index = index.astype(np.intp) + _LOGIT_BINS * is_positive
-        logit_histogram += np.bincount(index, minlength=logit_histogram.size)
+def _calibration_partial(
+    prob: np.ndarray, true: np.ndarray, *, class_id: int | None, n_bins: int
+) -> dict[str, np.ndarray]:
+    """The additive sums of the calibration on one block (range-checked)."""
+    check_probability_range(prob.min(), prob.max())
+    p = prob.ravel().astype(np.float64)
+    is_positive = _positive(true.ravel(), class_id)
+    bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
+    clipped = np.clip(p, EPS, 1 - EPS)
+    log_p, log_not_p = np.log(clipped), np.log1p(-clipped)
+    logit = log_p - log_not_p
+    index = ((logit + _LOGIT_RANGE) / (2 * _LOGIT_RANGE) * (_LOGIT_BINS - 1)).round()
+    index = index.astype(np.intp) + _LOGIT_BINS * is_positive
+    return {
+        "count": np.bincount(bins, minlength=n_bins),
+        "positive": np.bincount(bins[is_positive], minlength=n_bins),
+        "probability_sum": np.bincount(bins, weights=p, minlength=n_bins),
+        "squares": np.dot(p, p),
+        "positive_probability": p[is_positive].sum(),
+        "log_likelihood": log_p[is_positive].sum() + log_not_p[~is_positive].sum(),
+        "logit_histogram": np.bincount(index, minlength=2 * _LOGIT_BINS),
+    }
+
+
+def _sum_partials(partials: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The sum of calibration partials, key by key."""
+    return {key: sum(partial[key] for partial in partials) for key in partials[0]}
+
+
+def _calibration_sums(prob: np.ndarray, true: np.ndarray, class_id: int | None, n_bins: int):
+    """One pass over the map: the bins, Brier score, NLL and logit histogram."""
+    sums = fold(
+        functools.partial(_calibration_partial, class_id=class_id, n_bins=n_bins),
+        _sum_partials,
+        [prob, true],
+    )
+    count, positive, probability_sum = sums["count"], sums["positive"], sums["probability_sum"]
+    squares, positive_probability = float(sums["squares"]), float(sums["positive_probability"])
+    log_likelihood, logit_histogram = float(sums["log_likelihood"]), sums["logit_histogram"]
     n_pixels = int(count.sum())
     edges = np.arange(n_bins + 1) / n_bins
     mean_probability = ratio(probability_sum, count)
@@ -585,7 +615,7 @@ def fit_temperature(
     0.75
     """
     true, prob = _class_probability(true, prob, "fit_temperature", class_id, channel_axis)
-    return _fit_temperature(_calibration_sums(_blocks(prob, true, class_id), 1)["logit_histogram"])
+    return _fit_temperature(_calibration_sums(prob, true, class_id, 1)["logit_histogram"])
 
 
 def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
@@ -612,6 +642,12 @@ def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
     prob = probability_array(prob)
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if is_lazy(prob):
+        return prob.map_blocks(_apply_temperature, temperature, dtype=prob.dtype)
+    return _apply_temperature(prob, temperature)
+
+
+def _apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
     clipped = np.clip(prob.astype(np.float64), EPS, 1 - EPS)
     return special.expit(special.logit(clipped) / temperature).astype(prob.dtype)
 

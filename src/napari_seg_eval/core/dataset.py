@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import dask
 import numpy as np
 import pandas as pd
 
 from ._deprecation import renamed_keywords
 from ._results import Result, ratio
 from ._validate import as_label_pair, check_ignore_label
+from .blocks import is_lazy
 from .instance import (
     DEFAULT_IOU_THRESHOLDS,
     REVIEW_THRESHOLD,
@@ -28,7 +30,7 @@ from .instance import (
     match_counts,
     scores_from_counts,
 )
-from .overlap import OverlapTable, overlap_table
+from .overlap import OverlapTable, overlap_table_lazy
 from .semantic import class_ids, semantic_metrics_from_table
 
 _INSTANCE_RATIOS = [
@@ -78,9 +80,11 @@ def dataset_metrics(
 
     Parameters
     ----------
-    true, pred : sequence of numpy.ndarray, or numpy.ndarray
+    true, pred : sequence of arrays, or two arrays
         Two sequences of label images (pairs of equal shape, ground truth first), or two
-        arrays of equal shape with ``axis`` naming the axis to split into planes.
+        arrays of equal shape with ``axis`` naming the axis to split into planes. Numpy or
+        chunked (dask, zarr): chunked images are read chunk by chunk, all of them in one
+        schedule on dask's current scheduler.
     kind : {"instance", "semantic"}
         :func:`instance_metrics` or :func:`semantic_metrics` per image.
     axis : int, optional
@@ -126,9 +130,16 @@ def dataset_metrics(
         iou_thresholds = check_iou_thresholds(iou_thresholds)
     elif classes is not None:
         classes = class_ids(classes)
-    tables = [
-        overlap_table(t, p, ignore_label=ignore_label) for t, p in _image_pairs(true, pred, axis)
-    ]
+    # Chunked images give delayed tables, computed together: their chunks are read in one
+    # schedule (dask's current scheduler), never whole.
+    tables = list(
+        dask.compute(
+            *(
+                overlap_table_lazy(t, p, ignore_label=ignore_label)
+                for t, p in _image_pairs(true, pred, axis)
+            )
+        )
+    )
     if not tables:
         raise ValueError("no images to evaluate: the sequences are empty.")
     return _dataset(tables, kind, iou_thresholds, classes, include_background, ignore_label)
@@ -163,6 +174,7 @@ def dataset_from_tables(
 
     Examples
     --------
+    >>> from napari_seg_eval import overlap_table
     >>> a = np.array([[1, 1, 0], [0, 0, 2]])
     >>> tables = [overlap_table(a, a), overlap_table(a, np.zeros_like(a))]
     >>> result = dataset_from_tables(tables, iou_thresholds=[0.5])
@@ -204,7 +216,7 @@ def _image_pairs(true, pred, axis: int | None) -> Iterator[tuple[np.ndarray, np.
             raise ValueError(f"axis {axis} cannot split {true.ndim}-D images into planes.")
         yield from zip(np.moveaxis(true, axis, 0), np.moveaxis(pred, axis, 0), strict=True)
         return
-    if isinstance(true, np.ndarray) or isinstance(pred, np.ndarray):
+    if any(isinstance(a, np.ndarray) or is_lazy(a) for a in (true, pred)):
         raise TypeError("pass axis=... to evaluate the planes of a stack, or two lists of images.")
     true, pred = list(true), list(pred)
     if len(true) != len(pred):

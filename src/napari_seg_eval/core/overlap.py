@@ -9,20 +9,24 @@ n_true x n_pred matrix is ever built, and the tables of separate chunks add up
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from ._validate import as_label_pair, check_ignore_label, check_non_negative
+from .blocks import fold, fold_lazy, is_lazy
 
-#: Pixels per block of the pass: small enough that the temporaries stay in cache.
+#: Pixels per run block of the pass: small enough that the temporaries stay in cache.
 CHUNK_PIXELS = 1 << 18
 #: The fields of :class:`OverlapTable` that hold ids (all in one dtype).
 _ID_FIELDS = ("true_ids", "pred_ids", "pair_true", "pair_pred")
-#: Blocks whose runs make one partial table: few enough tables to add up cheaply, small enough
-#: arrays to be reused by the allocator rather than page-faulted in afresh.
-TABLE_BLOCKS = 4
+#: Pixels whose runs make one partial table (the blocks of the fold): few enough tables to add
+#: up cheaply, small enough arrays to be reused by the allocator rather than page-faulted in.
+TABLE_PIXELS = 4 * CHUNK_PIXELS
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,11 @@ def overlap_table(
 
     Parameters
     ----------
-    true, pred : numpy.ndarray
+    true, pred : numpy.ndarray or chunked array
         Integer (or boolean) label images of equal shape, ground truth first; ids >= 0 in any
-        integer dtypes (``int64`` and ``uint64`` mixed included: ids stay exact).
+        integer dtypes (``int64`` and ``uint64`` mixed included: ids stay exact). Chunked
+        arrays (dask, zarr) are read chunk by chunk, the prediction on the truth's chunk grid,
+        on dask's current scheduler (see :mod:`napari_seg_eval.core.blocks`).
     ignore_label : int, optional
         Pixels whose true id equals it are left out of every count.
 
@@ -213,16 +219,64 @@ def overlap_table(
     >>> table = overlap_table(np.array([[1, 1, 0], [0, 2, 2]]), np.array([[1, 0, 0], [0, 3, 3]]))
     >>> table.pair_true.tolist(), table.pair_pred.tolist(), table.pair_counts.tolist()
     ([1, 2], [1, 3], [1, 2])
+    >>> import dask.array as da
+    >>> chunked = da.from_array(np.array([1, 1, 0, 2]), chunks=3)
+    >>> overlap_table(chunked, np.array([1, 0, 0, 2])).pair_counts.tolist()
+    [1, 1]
     """
     ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
-    if ignore_label is None and _is_binary(true) and _is_binary(pred):
-        return _binary_table(true, pred)
-    flat_true, flat_pred = _flatten_pair(true, pred)
-    # Two buffers reused for every block: fresh ones would be page-faulted in each time.
+    return fold(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
+
+
+def overlap_table_lazy(
+    true: np.ndarray, pred: np.ndarray, *, ignore_label: int | None = None
+) -> OverlapTable | Any:
+    """:func:`overlap_table`, as a dask ``Delayed`` when an input is chunked.
+
+    For computing the tables of many chunked images together (``dask.compute``), so that
+    their chunks are read in one schedule.
+
+    Parameters
+    ----------
+    true, pred, ignore_label
+        As in :func:`overlap_table` (checked here, before anything is read).
+
+    Returns
+    -------
+    OverlapTable or dask.delayed.Delayed
+        The table when both are numpy arrays; otherwise the table not yet computed.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da
+    >>> true = da.ones(4, dtype=int, chunks=2)
+    >>> (table,) = dask.compute(overlap_table_lazy(true, np.ones(4, int)))
+    >>> table.pair_counts.tolist()
+    [4]
+    """
+    ignore_label = check_ignore_label(ignore_label)
+    true, pred = as_label_pair(true, pred)
+    if not (is_lazy(true) or is_lazy(pred)):
+        return fold(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
+    return fold_lazy(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
+
+
+def _table_pass(ignore_label: int | None) -> tuple[Callable, Callable]:
+    """The partial and the combination of the overlap pass (picklable, for a cluster)."""
+    return functools.partial(_block_table, ignore_label=ignore_label), OverlapTable.sum
+
+
+def _block_table(true: np.ndarray, pred: np.ndarray, ignore_label: int | None) -> OverlapTable:
+    """The table of one block (flat or a chunk): runs of :data:`CHUNK_PIXELS` pixels each,
+    one table of all of them."""
+    flat_true, flat_pred = true.ravel(), pred.ravel()
+    if ignore_label is None and _is_binary(flat_true) and _is_binary(flat_pred):
+        return _binary_table(flat_true, flat_pred)
+    # Two buffers reused for every run block: fresh ones would be page-faulted in each time.
     true_changes = np.empty(min(CHUNK_PIXELS, flat_true.size), bool)
     pred_changes = np.empty_like(true_changes)
-    tables, runs = [], []
+    runs = []
     for start in range(0, flat_true.size, CHUNK_PIXELS):
         true_chunk = flat_true[start : start + CHUNK_PIXELS]
         pred_chunk = flat_pred[start : start + CHUNK_PIXELS]
@@ -235,14 +289,8 @@ def overlap_table(
         run_starts = np.concatenate(([0], run_starts))
         lengths = np.diff(run_starts, append=true_chunk.size)
         runs.append((true_chunk[run_starts], pred_chunk[run_starts], lengths))
-        if len(runs) == TABLE_BLOCKS or start + CHUNK_PIXELS >= flat_true.size:
-            true_runs, pred_runs, run_lengths = (
-                np.concatenate(part) for part in zip(*runs, strict=True)
-            )
-            tables.append(_table_from_runs(true_runs, pred_runs, run_lengths, ignore_label))
-            runs = []
-    # Each group's table is small (the ids and pairs it holds); the image's is their sum.
-    return tables[0] if len(tables) == 1 else OverlapTable.sum(tables)
+    true_runs, pred_runs, run_lengths = (np.concatenate(part) for part in zip(*runs, strict=True))
+    return _table_from_runs(true_runs, pred_runs, run_lengths, ignore_label)
 
 
 def _table_from_runs(
@@ -263,25 +311,20 @@ def _table_from_runs(
 
 
 def _is_binary(labels: np.ndarray) -> bool:
-    """A one-byte unsigned (or boolean) image holding only 0 and 1; the check is nearly free."""
+    """A one-byte unsigned (or boolean) block holding only 0 and 1; the check is nearly free."""
     return labels.dtype.itemsize == 1 and labels.dtype.kind in "ub" and labels.max() <= 1
 
 
-def _binary_table(true: np.ndarray, pred: np.ndarray) -> OverlapTable:
-    """The table of two 0/1 images from three counts: |true|, |pred| and |true and pred|.
+def _binary_table(flat_true: np.ndarray, flat_pred: np.ndarray) -> OverlapTable:
+    """The table of two flat 0/1 blocks from three counts: |true|, |pred| and |true and pred|.
 
     Far fewer operations than the run-length pass when there are only two ids.
     """
-    flat_true, flat_pred = _flatten_pair(true, pred)
     # One-byte 0/1 values are valid booleans as they are: view them, don't convert.
-    flat_true, flat_pred = (a.view(bool) if a.itemsize == 1 else a for a in (flat_true, flat_pred))
-    n_true = n_pred = n_both = 0
-    for start in range(0, flat_true.size, CHUNK_PIXELS):
-        true_chunk = flat_true[start : start + CHUNK_PIXELS].astype(bool, copy=False)
-        pred_chunk = flat_pred[start : start + CHUNK_PIXELS].astype(bool, copy=False)
-        n_true += np.count_nonzero(true_chunk)
-        n_pred += np.count_nonzero(pred_chunk)
-        n_both += np.count_nonzero(true_chunk & pred_chunk)
+    true_mask, pred_mask = flat_true.view(bool), flat_pred.view(bool)
+    n_true = np.count_nonzero(true_mask)
+    n_pred = np.count_nonzero(pred_mask)
+    n_both = np.count_nonzero(true_mask & pred_mask)
     n_pixels = flat_true.size
 
     def areas(n_ones: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -290,19 +333,12 @@ def _binary_table(true: np.ndarray, pred: np.ndarray) -> OverlapTable:
 
     n_pairs = int(n_both > 0)
     return OverlapTable(
-        *areas(n_true, true.dtype),
-        *areas(n_pred, pred.dtype),
-        np.ones(n_pairs, true.dtype),
-        np.ones(n_pairs, pred.dtype),
+        *areas(n_true, flat_true.dtype),
+        *areas(n_pred, flat_pred.dtype),
+        np.ones(n_pairs, flat_true.dtype),
+        np.ones(n_pairs, flat_pred.dtype),
         np.full(n_pairs, n_both, np.int64),
     )
-
-
-def _flatten_pair(true: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both images as 1-D arrays in the same pixel order, without copying when possible."""
-    both_fortran = true.ndim > 1 and true.flags.f_contiguous and pred.flags.f_contiguous
-    order = "F" if both_fortran else "C"
-    return true.ravel(order=order), pred.ravel(order=order)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -313,7 +349,7 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     up to and beyond 2**31 (or uint64) work unchanged.
     """
     if values.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.intp)
+        return np.zeros(0, values.dtype), np.zeros(0, np.intp)
     lowest, highest = values.min(), values.max()
     span = int(highest) - int(lowest) + 1
     if span <= max(1 << 20, 4 * values.size):

@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import ndimage as ndi
-from scipy import special
+from scipy import sparse, special
+from scipy.sparse import csgraph
 from skimage import measure, morphology, segmentation
 
 from ._deprecation import renamed_keywords
 from ._validate import check_probability_range, check_threshold, probability_array
+from .blocks import as_dask, is_lazy
 
 #: Pixels per block: the range check and the comparison share one read of memory.
 CHUNK_PIXELS = 1 << 20
@@ -37,9 +40,11 @@ def threshold_probabilities(
 
     Parameters
     ----------
-    prob : numpy.ndarray
+    prob : numpy.ndarray or chunked array
         Probabilities in [0, 1], floating point. Logits: convert them first with
-        :func:`sigmoid` (one channel) or :func:`softmax` (a class axis).
+        :func:`sigmoid` (one channel) or :func:`softmax` (a class axis). A chunked map (dask,
+        zarr) gives a lazy result: a dask array thresholded chunk by chunk when it is read
+        (the range is checked then, chunk by chunk).
     threshold : float, optional
         Probability a pixel must exceed to be foreground, in [0, 1]. Default 0.5.
     channel_axis : int, optional
@@ -50,7 +55,7 @@ def threshold_probabilities(
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray or dask.array.Array
         Without ``channel_axis``: 1 where ``prob > threshold``, else 0 (uint8, the shape of
         ``prob``). With ``channel_axis``: the label of the most probable class (the first one
         on ties), and 0 where its probability is not above ``threshold``; the class axis is
@@ -114,6 +119,8 @@ def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
 
 
 def _threshold_binary(prob: np.ndarray, threshold: float) -> np.ndarray:
+    if is_lazy(prob):
+        return prob.map_blocks(_threshold_block, threshold, dtype=np.uint8)
     flat = prob.ravel()
     foreground = np.empty(flat.size, bool)
     for start in range(0, flat.size, CHUNK_PIXELS):
@@ -140,21 +147,39 @@ def _threshold_classes(
             f"got {class_ids!r}."
         )
     ids = ids.astype(np.min_scalar_type(ids.max()))
+    if is_lazy(channels_first):  # every chunk holds all channels of its pixels
+        return channels_first.rechunk({0: -1}).map_blocks(
+            _classes_block, ids, threshold, drop_axis=0, dtype=ids.dtype
+        )
     labels = np.zeros(channels_first.shape[1:], ids.dtype)
     rows = max(1, CHUNK_PIXELS // max(1, int(np.prod(channels_first.shape[2:]))))
     for start in range(0, channels_first.shape[1], rows):
-        block = channels_first[:, start : start + rows]
-        check_probability_range(block.min(), block.max())
-        best = block[0].copy()
-        winner = np.zeros(best.shape, np.intp)
-        for channel in range(1, n_classes):
-            better = block[channel] > best  # strict: the first class wins ties
-            winner[better] = channel
-            np.maximum(best, block[channel], out=best)
-        block_labels = ids[winner]
-        block_labels[best <= threshold] = 0
-        labels[start : start + rows] = block_labels
+        labels[start : start + rows] = _classes_block(
+            channels_first[:, start : start + rows], ids, threshold
+        )
     return labels
+
+
+def _threshold_block(block: np.ndarray, threshold: np.floating) -> np.ndarray:
+    """1 where ``block > threshold``, else 0 (uint8), after checking the block's range."""
+    check_probability_range(block.min(), block.max())
+    return np.greater(block, threshold).view(np.uint8)
+
+
+def _classes_block(block: np.ndarray, ids: np.ndarray, threshold: np.floating) -> np.ndarray:
+    """The labels of a block of channels-first probabilities (range checked): the id of the
+    most probable channel (the first on ties), 0 where its probability is not above
+    ``threshold``."""
+    check_probability_range(block.min(), block.max())
+    best = block[0].copy()
+    winner = np.zeros(best.shape, np.intp)
+    for channel in range(1, block.shape[0]):
+        better = block[channel] > best  # strict: the first class wins ties
+        winner[better] = channel
+        np.maximum(best, block[channel], out=best)
+    block_labels = ids[winner]
+    block_labels[best <= threshold] = 0
+    return block_labels
 
 
 def label_instances(
@@ -169,9 +194,11 @@ def label_instances(
 
     Parameters
     ----------
-    mask : numpy.ndarray
+    mask : numpy.ndarray or chunked array
         Boolean mask, or integer image where each non-zero value is labelled on its own (so a
-        semantic class image yields instances of each class).
+        semantic class image yields instances of each class). A chunked mask (dask, zarr) is
+        labelled chunk by chunk and the objects crossing chunk borders are joined: the result
+        is a lazy dask array, with the ids of the in-memory result.
     connectivity : int, optional
         Number of orthogonal hops that count as neighbours, from 1 (faces only) to
         ``mask.ndim``. Default ``mask.ndim``: all neighbours, as ``skimage.measure.label``.
@@ -191,16 +218,19 @@ def label_instances(
 
     Returns
     -------
-    numpy.ndarray
-        Labels 1..n (0 is background), in the smallest unsigned integer type that holds n.
+    numpy.ndarray or dask.array.Array
+        Labels 1..n (0 is background), in the smallest unsigned integer type that holds n,
+        numbered in raster order of each object's first pixel. Lazy for a chunked mask: one
+        pass over the mask finds the objects and their sizes (this call), and each chunk is
+        labelled again when the result is read.
 
     Raises
     ------
     TypeError
         If ``mask`` is not boolean or integer, or an argument has the wrong type.
     ValueError
-        If ``mask`` is empty, an argument is out of range, or ``split_touching`` is asked of
-        data with more than 3 axes.
+        If ``mask`` is empty, an argument is out of range, ``split_touching`` is asked of
+        data with more than 3 axes, or of a chunked mask.
 
     Notes
     -----
@@ -219,10 +249,12 @@ def label_instances(
     >>> int(label_instances(discs).max()), int(label_instances(discs, split_touching=True).max())
     (1, 2)
     """
-    mask = np.asarray(mask)
+    mask = as_dask(mask) if is_lazy(mask) else np.asarray(mask)
     connectivity, min_size, split_depth = _check_label_arguments(
         mask, connectivity, min_size, split_touching, split_depth
     )
+    if is_lazy(mask):
+        return _label_chunked(mask, connectivity or mask.ndim, min_size)
     labels = measure.label(mask, background=0, connectivity=connectivity)
     labels = labels.astype(np.min_scalar_type(labels.max()), copy=False)
     if split_touching:
@@ -234,6 +266,168 @@ def label_instances(
         new_ids = np.cumsum(keep) * keep
         labels = new_ids.astype(np.min_scalar_type(np.count_nonzero(keep)))[labels]
     return labels
+
+
+def _label_chunked(mask: Any, connectivity: int, min_size: int) -> Any:
+    """:func:`label_instances` of a dask mask: a lazy dask array of global labels.
+
+    Each chunk is labelled on its own (one task each; only its count, sizes, first pixels and
+    its faces come back). Ids touching across a chunk face are joined on the graph of chunk
+    ids; objects below ``min_size`` are dropped; the objects are numbered in raster order of
+    their first pixel, as in memory. The result relabels each chunk again when read.
+    """
+    import dask
+    import dask.array as da
+    from dask import delayed
+
+    chunks = mask.to_delayed(optimize_graph=True)
+    starts = [np.cumsum((0, *sizes[:-1])) for sizes in mask.chunks]
+    summaries = dask.compute(
+        *(
+            delayed(_chunk_summary, pure=True)(
+                chunks[index],
+                connectivity,
+                tuple(s[i] for s, i in zip(starts, index, strict=True)),
+                mask.shape,
+            )
+            for index in np.ndindex(chunks.shape)
+        )
+    )
+    counts = np.array([summary["count"] for summary in summaries], np.int64)
+    offsets = np.concatenate(([0], np.cumsum(counts)))  # chunk k's ids: offsets[k] + 1..count
+    n_nodes = int(offsets[-1])
+    areas = np.concatenate([summary["areas"] for summary in summaries])
+    first = np.concatenate([summary["first"] for summary in summaries])
+    first_node, second_node = _face_edges(mask, summaries, offsets, connectivity)
+    graph = sparse.csr_matrix(
+        (np.ones(first_node.size, np.int8), (first_node, second_node)), shape=(n_nodes, n_nodes)
+    )
+    n_objects, component = csgraph.connected_components(graph, directed=False)
+    object_area = np.bincount(component, weights=areas, minlength=n_objects)
+    object_first = np.full(n_objects, np.iinfo(np.int64).max)
+    np.minimum.at(object_first, component, first)
+    keep = object_area >= max(min_size, 1)
+    # Raster order of first pixels, as measure.label numbers them; dropped objects get 0.
+    order = np.argsort(np.where(keep, object_first, np.iinfo(np.int64).max), kind="stable")
+    n_kept = int(np.count_nonzero(keep))
+    dtype = np.min_scalar_type(n_kept)
+    new_id = np.zeros(n_objects, dtype)
+    new_id[order[:n_kept]] = np.arange(1, n_kept + 1)
+    node_id = new_id[component]
+    pieces = np.empty(chunks.shape, object)
+    for k, index in enumerate(np.ndindex(chunks.shape)):
+        lookup = np.concatenate(([0], node_id[offsets[k] : offsets[k + 1]])).astype(dtype)
+        shape = tuple(c[i] for c, i in zip(mask.chunks, index, strict=True))
+        pieces[index] = da.from_delayed(
+            delayed(_relabel_chunk, pure=True)(chunks[index], connectivity, lookup),
+            shape,
+            dtype=dtype,
+        )
+    return da.block(pieces.tolist())
+
+
+def _chunk_summary(
+    block: np.ndarray, connectivity: int, start: tuple[int, ...], shape: tuple[int, ...]
+) -> dict:
+    """What joining needs of one chunk: its object count, sizes, the global raster index of
+    each object's first pixel, and its faces (local ids, and the mask values of an integer
+    mask) along each axis."""
+    labels = measure.label(block, background=0, connectivity=connectivity)
+    count = int(labels.max())
+    labels = labels.astype(np.min_scalar_type(count), copy=False)
+    flat = labels.ravel()
+    areas = np.bincount(flat, minlength=count + 1)[1:]
+    # measure.label numbers objects in raster order of their first pixels (except on some
+    # shapes with axes of length 1): the running maximum then rises exactly at them.
+    running = np.maximum.accumulate(flat)
+    first_local = np.flatnonzero(np.diff(running, prepend=running.dtype.type(0)))
+    if first_local.size != count or np.any(flat[first_local] != np.arange(1, count + 1)):
+        ids, index = np.unique(flat, return_index=True)
+        first_local = index[ids > 0]
+    coordinates = np.unravel_index(first_local, block.shape)
+    first = np.ravel_multi_index(
+        tuple(c + s for c, s in zip(coordinates, start, strict=True)), shape
+    ).astype(np.int64)
+    faces = []
+    for axis in range(block.ndim):
+        low, high = (np.take(labels, i, axis=axis) for i in (0, -1))
+        values = (
+            None if block.dtype == bool else tuple(np.take(block, i, axis=axis) for i in (0, -1))
+        )
+        faces.append(((low, high), values))
+    return {"count": count, "areas": areas, "first": first, "faces": faces}
+
+
+def _face_edges(
+    mask: Any, summaries: Sequence[dict], offsets: np.ndarray, connectivity: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of global node ids (0-based) of objects that touch across a chunk border.
+
+    For every axis and every border between chunks along it, the last plane before the
+    border and the first plane after it are put together from the chunks' faces; two pixels
+    of these planes are neighbours when their offset within the plane has at most
+    ``connectivity - 1`` non-zero steps (one step is the border itself).
+    """
+    grid = tuple(len(c) for c in mask.chunks)
+    index_of = {index: k for k, index in enumerate(np.ndindex(grid))}
+    starts = [np.cumsum((0, *sizes)) for sizes in mask.chunks]
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for axis in range(mask.ndim):
+        plane_shape = tuple(n for a, n in enumerate(mask.shape) if a != axis)
+        shifts = [
+            shift
+            for shift in np.ndindex(*(3,) * (mask.ndim - 1))
+            if sum(step != 1 for step in shift) <= connectivity - 1
+        ]
+        for border in range(grid[axis] - 1):
+            planes = []
+            for side, position in ((1, border), (0, border + 1)):  # high face, then low face
+                ids = np.zeros(plane_shape, np.int64)
+                values = np.zeros(plane_shape, mask.dtype)
+                for index in np.ndindex(grid):
+                    if index[axis] != position:
+                        continue
+                    k = index_of[index]
+                    (face_ids, face_values) = (
+                        summaries[k]["faces"][axis][0][side],
+                        summaries[k]["faces"][axis][1],
+                    )
+                    where = tuple(
+                        slice(starts[a][i], starts[a][i + 1])
+                        for a, i in enumerate(index)
+                        if a != axis
+                    )
+                    global_ids = face_ids.astype(np.int64) + offsets[k]
+                    ids[where] = np.where(face_ids > 0, global_ids, 0)
+                    if face_values is not None:
+                        values[where] = face_values[side]
+                planes.append((ids, values))
+            (before, before_values), (after, after_values) = planes
+            for shift in shifts:
+                here, there = _shifted(plane_shape, [step - 1 for step in shift])
+                a, b = before[here], after[there]
+                touching = (a > 0) & (b > 0)
+                if mask.dtype != bool:
+                    touching &= before_values[here] == after_values[there]
+                firsts.append(a[touching] - 1)
+                seconds.append(b[touching] - 1)
+    if not firsts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _shifted(shape: tuple[int, ...], offset: Sequence[int]) -> tuple[tuple, tuple]:
+    """Slices ``here`` and ``there`` with ``there`` = ``here`` moved by ``offset``."""
+    here = tuple(slice(max(0, -o), n - max(0, o)) for o, n in zip(offset, shape, strict=True))
+    there = tuple(slice(max(0, o), n - max(0, -o)) for o, n in zip(offset, shape, strict=True))
+    return (*here, Ellipsis), (*there, Ellipsis)  # arrays even for the 0-d planes of 1-D data
+
+
+def _relabel_chunk(block: np.ndarray, connectivity: int, lookup: np.ndarray) -> np.ndarray:
+    """The global labels of one chunk: its local labels (as :func:`_chunk_summary` found
+    them) through its lookup table."""
+    return lookup[measure.label(block, background=0, connectivity=connectivity)]
 
 
 def _check_label_arguments(
@@ -268,6 +462,14 @@ def _check_label_arguments(
         raise TypeError(f"split_depth must be a number of pixels, got {split_depth!r}.")
     if not (math.isfinite(split_depth) and split_depth > 0):
         raise ValueError(f"split_depth must be a finite number of pixels > 0, got {split_depth}.")
+    if split_touching and is_lazy(mask):
+        raise ValueError(
+            "split_touching needs the whole mask at once (a distance transform and a "
+            f"watershed); it is not available on a chunked {type(mask).__name__} mask of shape "
+            f"{mask.shape}. Compute the mask into memory first if it fits, e.g. "
+            "label_instances(np.asarray(mask), split_touching=True), or label it per tile or "
+            "plane; or label without split_touching."
+        )
     if split_touching and mask.ndim > 3:
         raise ValueError(
             f"split_touching works on 2-D and 3-D masks (a distance transform over all axes), "

@@ -1,0 +1,285 @@
+"""Chunked (dask, zarr) inputs give exactly the in-memory results, and are never read whole."""
+
+import dask.array as da
+import numpy as np
+import pandas as pd
+import pytest
+import zarr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import napari_seg_eval as nse
+from napari_seg_eval.core.overlap import OverlapTable
+
+FIELDS = [f for f in OverlapTable.__dataclass_fields__]
+HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
+
+
+def same_table(a: OverlapTable, b: OverlapTable) -> None:
+    for name in FIELDS:
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.dtype == right.dtype, name
+        np.testing.assert_array_equal(left, right, err_msg=name)
+
+
+def rectangles(rng, shape, n, ids, dtype):
+    """Overlapping boxes of random size: many of them cross chunk borders."""
+    image = np.zeros(shape, dtype)
+    for label in ids[:n]:
+        start = [int(rng.integers(0, s)) for s in shape]
+        stop = [
+            min(s, b + int(rng.integers(1, max(2, s // 2 + 1))))
+            for b, s in zip(start, shape, strict=True)
+        ]
+        image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
+    return image
+
+
+def random_chunks(rng, shape):
+    return tuple(int(rng.integers(1, s + 1)) for s in shape)
+
+
+@st.composite
+def label_pairs(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    shape = draw(st.sampled_from([(23, 31), (40, 9), (7, 11, 13), (64,)]))
+    huge = draw(st.booleans())
+    dtype = np.uint64 if huge else np.dtype(draw(st.sampled_from(["uint8", "uint32", "int64"])))
+    ids = (HUGE - np.arange(12, dtype=np.uint64)) if huge else np.arange(1, 13)
+    true = rectangles(rng, shape, int(rng.integers(0, 8)), ids, dtype)
+    pred = rectangles(rng, shape, int(rng.integers(0, 8)), ids[::-1], dtype)
+    ignore = draw(st.sampled_from([None, "present"]))
+    ignore_label = int(true.flat[int(rng.integers(0, true.size))]) if ignore else None
+    return true, pred, random_chunks(rng, shape), random_chunks(rng, shape), ignore_label
+
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(label_pairs())
+def test_chunked_label_metrics_equal_the_in_memory_ones(case):
+    true, pred, true_chunks, pred_chunks, ignore_label = case
+    lazy_true = da.from_array(true, chunks=true_chunks)
+    lazy_pred = da.from_array(pred, chunks=pred_chunks)  # another grid than the truth's
+    same_table(
+        nse.overlap_table(true, pred, ignore_label=ignore_label),
+        nse.overlap_table(lazy_true, lazy_pred, ignore_label=ignore_label),
+    )
+    if not (true == ignore_label).all():
+        pd.testing.assert_frame_equal(
+            nse.semantic_metrics(true, pred, ignore_label=ignore_label).per_class,
+            nse.semantic_metrics(lazy_true, lazy_pred, ignore_label=ignore_label).per_class,
+        )
+    memory = nse.instance_metrics(true, pred, ignore_label=ignore_label)
+    chunked = nse.instance_metrics(lazy_true, pred, ignore_label=ignore_label)
+    pd.testing.assert_frame_equal(memory.per_threshold, chunked.per_threshold)
+    pd.testing.assert_series_equal(memory.summary, chunked.summary)
+
+
+def test_zarr_inputs_equal_numpy_and_ids_near_two_to_the_64_stay_exact():
+    rng = np.random.default_rng(3)
+    ids = HUGE - np.arange(12, dtype=np.uint64)
+    true = rectangles(rng, (50, 60), 10, ids, np.uint64)
+    pred = rectangles(rng, (50, 60), 10, ids[::-1], np.uint64)
+    stores = []
+    for image, chunks in ((true, (16, 16)), (pred, (7, 25))):
+        store = zarr.create_array({}, shape=image.shape, chunks=chunks, dtype=image.dtype)
+        store[...] = image
+        stores.append(store)
+    table = nse.overlap_table(*stores)
+    same_table(nse.overlap_table(true, pred), table)
+    assert table.true_ids.dtype == np.uint64 and int(table.true_ids.max()) > 2**63
+
+
+def test_an_image_whose_first_block_shares_no_pixel_keeps_its_id_dtype():
+    # Regression: a block without any pair of non-zero ids made int64 ids of uint16 ones.
+    true = np.zeros(1 << 21, np.uint16)
+    true[-10:] = 5  # the only object, in the second block of a million pixels
+    table = nse.overlap_table(true, true)
+    assert table.pair_true.dtype == table.true_ids.dtype == np.uint16
+    assert nse.semantic_metrics(true, true).per_class["class"].dtype == np.uint16
+
+
+def test_dataset_metrics_of_chunked_images_and_stacks():
+    rng = np.random.default_rng(4)
+    trues = [rectangles(rng, (30, 30), 6, np.arange(1, 7), np.uint16) for _ in range(3)]
+    preds = [rectangles(rng, (30, 30), 6, np.arange(1, 7), np.uint16) for _ in range(3)]
+    memory = nse.dataset_metrics(trues, preds)
+    chunked = nse.dataset_metrics(
+        [da.from_array(t, chunks=11) for t in trues], [da.from_array(p, chunks=7) for p in preds]
+    )
+    pd.testing.assert_frame_equal(memory.per_image, chunked.per_image)
+    pd.testing.assert_frame_equal(memory.pooled, chunked.pooled)
+    stack = nse.dataset_metrics(
+        da.from_array(np.stack(trues), chunks=(1, 13, 13)), np.stack(preds), axis=0
+    )
+    pd.testing.assert_frame_equal(memory.per_image, stack.per_image)
+    with pytest.raises(TypeError, match="axis"):
+        nse.dataset_metrics(da.from_array(np.stack(trues)), np.stack(preds))
+
+
+# ---- probability maps -------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(37, 29), (6, 9, 11)]))
+def test_chunked_probability_passes_equal_the_in_memory_ones(seed, shape):
+    rng = np.random.default_rng(seed)
+    true = rectangles(rng, shape, 5, np.arange(1, 6), np.uint8)
+    prob = rng.random(shape).astype(rng.choice([np.float32, np.float64]))
+    prob[rng.random(shape) < 0.1] = 0.5  # exactly at the threshold: not foreground
+    lazy = da.from_array(prob, chunks=random_chunks(rng, shape))
+    lazy_true = da.from_array(true, chunks=random_chunks(rng, shape))
+
+    mask = nse.threshold_probabilities(lazy, 0.5)
+    assert isinstance(mask, da.Array)
+    np.testing.assert_array_equal(mask.compute(), nse.threshold_probabilities(prob, 0.5))
+    pd.testing.assert_frame_equal(
+        nse.threshold_sweep(true, prob, steps=50).per_threshold,
+        nse.threshold_sweep(lazy_true, lazy, steps=50).per_threshold,
+    )
+    memory = nse.calibration(true, prob, method="temperature")
+    chunked = nse.calibration(lazy_true, lazy, method="temperature")
+    for column in ("count", "bin_lower", "bin_upper"):  # counts: exact
+        pd.testing.assert_series_equal(memory.bins[column], chunked.bins[column])
+    # sums of floats: the same up to the order of additions
+    pd.testing.assert_frame_equal(memory.bins, chunked.bins, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        memory.summary.astype(float), chunked.summary.astype(float), rtol=1e-9
+    )
+
+
+def test_chunked_multiclass_threshold_and_class_sweep():
+    rng = np.random.default_rng(5)
+    prob = rng.dirichlet([1, 1, 1], (20, 30)).astype(np.float32)  # channels last
+    lazy = da.from_array(prob, chunks=(7, 8, 1))  # the class axis split: joined per chunk
+    labels = nse.threshold_probabilities(lazy, 0.4, channel_axis=-1)
+    np.testing.assert_array_equal(
+        labels.compute(), nse.threshold_probabilities(prob, 0.4, channel_axis=-1)
+    )
+    true = rng.integers(0, 4, (20, 30))
+    pd.testing.assert_frame_equal(
+        nse.threshold_sweep(true, prob, class_id=2, channel_axis=-1, steps=20).per_threshold,
+        nse.threshold_sweep(true, lazy, class_id=2, channel_axis=-1, steps=20).per_threshold,
+    )
+    calibrated = nse.apply_temperature(lazy[..., 0], 2.0)
+    assert isinstance(calibrated, da.Array)
+    np.testing.assert_array_equal(calibrated.compute(), nse.apply_temperature(prob[..., 0], 2.0))
+
+
+def test_chunked_probabilities_out_of_range_are_refused_when_read():
+    above = da.from_array(np.array([[0.2, 1.5], [0.1, 0.3]]), chunks=1)
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        nse.threshold_probabilities(above).compute()
+    nan = da.from_array(np.array([[0.2, 0.5], [0.1, np.nan]]), chunks=1)
+    with pytest.raises(ValueError, match="NaN"):
+        nse.threshold_sweep(np.zeros((2, 2), int), nan)
+
+
+# ---- labelling a chunked mask ----------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([(31, 43), (9, 10, 12), (80,)]),
+    st.floats(0.3, 0.7),
+    st.booleans(),
+)
+def test_chunked_labels_equal_the_in_memory_labels(seed, shape, density, classes):
+    rng = np.random.default_rng(seed)
+    if classes:  # a class image: each class labelled on its own, across chunk borders too
+        mask = (rng.random(shape) < density) * rng.integers(1, 3, shape).astype(np.uint8)
+    else:
+        mask = rng.random(shape) < density
+    lazy = da.from_array(mask, chunks=random_chunks(rng, shape))
+    connectivity = int(rng.integers(1, len(shape) + 1))
+    min_size = int(rng.integers(0, 5))
+    expected = nse.label_instances(mask, connectivity=connectivity, min_size=min_size)
+    labels = nse.label_instances(lazy, connectivity=connectivity, min_size=min_size)
+    assert isinstance(labels, da.Array) and labels.dtype == expected.dtype
+    np.testing.assert_array_equal(labels.compute(), expected)  # the same ids, not only objects
+
+
+def test_a_spiral_through_many_chunks_is_one_object():
+    mask = np.zeros((30, 30), bool)
+    mask[1, 1:29] = mask[1:29, 28] = mask[28, 2:29] = mask[4:29, 2] = mask[4, 2:25] = True
+    labels = nse.label_instances(da.from_array(mask, chunks=4), min_size=2).compute()
+    assert labels.max() == 1 and np.array_equal(labels > 0, mask)
+    # touching only by a corner across the corner of four chunks: one object with
+    # connectivity 2, two with connectivity 1
+    corner = np.zeros((8, 8), bool)
+    corner[3, 3] = corner[4, 4] = True
+    lazy = da.from_array(corner, chunks=4)
+    assert nse.label_instances(lazy).compute().max() == 1
+    assert nse.label_instances(lazy, connectivity=1).compute().max() == 2
+
+
+def test_split_touching_on_a_chunked_mask_is_refused_with_what_to_do():
+    with pytest.raises(ValueError, match=r"split_touching.*np\.asarray\(mask\)"):
+        nse.label_instances(da.zeros((8, 8), dtype=bool, chunks=4), split_touching=True)
+
+
+def test_threshold_label_and_evaluate_a_chunked_map():
+    rng = np.random.default_rng(6)
+    true = rectangles(rng, (60, 70), 12, np.arange(1, 13), np.uint32)
+    prob = np.clip((true > 0) * 0.8 + rng.normal(0, 0.2, true.shape), 0, 1).astype(np.float32)
+    lazy = da.from_array(prob, chunks=(16, 23))
+    labels = nse.label_instances(nse.threshold_probabilities(lazy), min_size=3)
+    expected = nse.label_instances(nse.threshold_probabilities(prob), min_size=3)
+    pd.testing.assert_frame_equal(
+        nse.instance_metrics(true, expected).per_threshold,
+        nse.instance_metrics(da.from_array(true, chunks=20), labels).per_threshold,
+    )
+
+
+# ---- never read whole, checked before reading --------------------------------------------
+
+
+class Recording:
+    """A zarr-like array that records every read."""
+
+    def __init__(self, data, chunks):
+        self.data, self.chunks = data, chunks
+        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
+        self.reads = []
+
+    def __getitem__(self, index):
+        block = self.data[index]
+        self.reads.append(block.size)
+        return block
+
+
+def test_chunked_inputs_are_read_chunk_by_chunk_never_whole():
+    rng = np.random.default_rng(7)
+    true = Recording(rectangles(rng, (40, 40), 8, np.arange(1, 9), np.uint16), (10, 10))
+    pred = Recording(rectangles(rng, (40, 40), 8, np.arange(1, 9), np.uint16), (10, 10))
+    prob = Recording(rng.random((40, 40)).astype(np.float32), (10, 10))
+    nse.instance_metrics(true, pred)
+    nse.semantic_metrics(true, pred)
+    nse.threshold_sweep(true, prob)
+    nse.calibration(true, prob)
+    nse.label_instances(nse.threshold_probabilities(prob)).compute()
+    for array in (true, pred, prob):
+        assert array.reads and max(array.reads) <= 100
+
+
+def test_lazy_inputs_are_checked_without_being_read():
+    def explode():
+        raise AssertionError("the data was read")
+
+    from dask import delayed
+
+    float_labels = da.from_delayed(delayed(explode)(), (4, 4), dtype=np.float32)
+    int_labels = da.from_delayed(delayed(explode)(), (4, 4), dtype=np.int32)
+    with pytest.raises(TypeError, match="integer label image"):
+        nse.instance_metrics(float_labels, int_labels)
+    with pytest.raises(ValueError, match="shape mismatch"):
+        nse.semantic_metrics(int_labels, int_labels[:2])
+    with pytest.raises(TypeError, match="floating point"):
+        nse.threshold_probabilities(int_labels)
+    with pytest.raises(TypeError, match="ground truth comes first"):
+        nse.calibration(float_labels, int_labels)
+    assert isinstance(nse.threshold_probabilities(float_labels), da.Array)  # nothing read yet
