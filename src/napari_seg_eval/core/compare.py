@@ -1,0 +1,609 @@
+"""Comparing runs: bootstrap intervals over images, paired differences, per-object changes.
+
+A percentile bootstrap over images draws the images with replacement, ``n_resamples`` times,
+and reads the interval off the percentiles of the recomputed value. Every resample is a row of
+weights (how many times each image was drawn), so a value that is a function of sums over
+images is recomputed for all resamples at once by one matrix product:
+
+- an image mean (the mean of per-image ratios, undefined ones left out) is
+  Σ w_i x_i / Σ w_i over the images where x_i is defined;
+- a pooled value (a ratio of counts summed over images) is the ratio of the weighted sums of
+  the per-image counts, never a mean of per-image ratios.
+
+A paired bootstrap draws the same images for both runs, so the per-image pairing is kept.
+Per object, :func:`compare_objects` says which true objects each of two predictions matched,
+and :func:`mcnemar` tests whether one fixes more objects than it breaks.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Literal
+
+import dask
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from ._results import ratio
+from ._validate import as_label_pair
+from .catalogue import headline_keys
+from .dataset import DatasetResult
+from .instance import ObjectPairs, check_iou_thresholds
+from .overlap import overlap_table_lazy
+
+#: A statistic of the weighted per-image sums: (n_resamples, ...) -> (n_resamples,).
+Statistic = Literal["mean", "ratio"] | Callable[[np.ndarray], np.ndarray]
+
+CHANGES = ("fixed by B", "broken by B", "both", "neither")
+
+
+def bootstrap_weights(
+    n_images: int, *, n_resamples: int = 2000, seed: int | None = 0
+) -> np.ndarray:
+    """How many times each image is drawn in each bootstrap resample.
+
+    The images of all resamples are drawn as one array of indices (``n_resamples`` rows of
+    ``n_images`` draws with replacement) and counted per row.
+
+    Parameters
+    ----------
+    n_images : int
+        Number of images (at least 1).
+    n_resamples : int
+        Number of resamples (at least 1).
+    seed : int or None
+        Seed of :func:`numpy.random.default_rng`: the same seed gives the same resamples.
+        None draws fresh ones.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_resamples, n_images), float: each row sums to ``n_images``.
+
+    Examples
+    --------
+    >>> weights = bootstrap_weights(3, n_resamples=4, seed=1)
+    >>> weights.shape, weights.sum(axis=1).tolist()
+    ((4, 3), [3.0, 3.0, 3.0, 3.0])
+    """
+    n_images = _positive_int(n_images, "n_images")
+    n_resamples = _positive_int(n_resamples, "n_resamples")
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, n_images, size=(n_resamples, n_images))
+    drawn += n_images * np.arange(n_resamples)[:, None]  # one bin per (resample, image)
+    counts = np.bincount(drawn.ravel(), minlength=n_resamples * n_images)
+    return counts.reshape(n_resamples, n_images).astype(float)
+
+
+def bootstrap_interval(
+    values_per_image: np.ndarray,
+    statistic: Statistic = "mean",
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval over images of an image-mean or a pooled value.
+
+    Parameters
+    ----------
+    values_per_image : array_like
+        One row per image. With ``statistic="mean"``: the per-image values (1-D, NaN where
+        undefined). With ``"ratio"``: two columns, numerator and denominator counts. With a
+        callable: any finite per-image counts, shape (n_images, ...).
+    statistic : {"mean", "ratio"} or callable
+        ``"mean"``: the mean over the images where the value is defined (image mean).
+        ``"ratio"``: Σ numerator / Σ denominator (pooled; 0/0 is NaN). A callable receives the
+        weighted sums of the rows, shape (n_resamples, ...), and returns one value per
+        resample: a pooled value is a function of summed counts.
+    confidence : float
+        The interval's nominal coverage, in (0, 1).
+    n_resamples : int
+        Number of bootstrap resamples.
+    seed : int or None
+        Seed of the resampling (see :func:`bootstrap_weights`).
+
+    Returns
+    -------
+    low, high : float
+        The (1 - confidence) / 2 and (1 + confidence) / 2 percentiles of the resampled values
+        (linear interpolation). Resamples where the value is undefined (e.g. only images
+        where it is NaN) are left out; NaN if every resample is.
+
+    Raises
+    ------
+    ValueError
+        For a confidence outside (0, 1), a non-positive ``n_resamples``, no images, values of
+        the wrong shape, or non-finite counts given to ``"ratio"`` or a callable.
+
+    Examples
+    --------
+    Two images, values 0 and 1: a resample's mean is 0, 0.5 or 1 (chances 1/4, 1/2, 1/4).
+
+    >>> bootstrap_interval([0.0, 1.0])
+    (0.0, 1.0)
+    >>> bootstrap_interval([0.0, 1.0], confidence=0.4)  # the 30th and 70th percentiles
+    (0.5, 0.5)
+
+    Pooled: image 1 has 1 of 1 right, image 2 has 0 of 3. The resamples give 2/2, 1/4 or 0/6.
+
+    >>> bootstrap_interval([[1, 1], [0, 3]], "ratio", confidence=0.4)
+    (0.25, 0.25)
+    """
+    confidence = _check_confidence(confidence)
+    values, reduce = _statistic(values_per_image, statistic)
+    weights = bootstrap_weights(len(values), n_resamples=n_resamples, seed=seed)
+    return _percentiles(reduce(_weighted_sums(weights, values)), confidence)
+
+
+def bootstrap_dataset(
+    result: DatasetResult,
+    *,
+    per_image_rows: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Bootstrap intervals over images of every pooled and image-mean headline value.
+
+    Parameters
+    ----------
+    result : DatasetResult
+        A :func:`~napari_seg_eval.dataset_metrics` result (instance or semantic).
+    per_image_rows : pandas.DataFrame, optional
+        Each image's per-threshold (instance) or per-class (semantic) table, stacked, with an
+        ``image`` column: the counts that ``mean_accuracy_pooled`` (instance) and
+        ``mean_iou_pooled`` / ``mean_dice_pooled`` (semantic) are pooled from. They must add up
+        to ``result.pooled``. Without them those three values get NaN bounds and a warning;
+        every other value is recomputed from ``result.per_image``.
+    confidence, n_resamples, seed
+        As in :func:`bootstrap_interval`; every value uses the same resamples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric`` (the summary key), ``value`` (as in ``result.summary``), ``low``
+        and ``high``; one row per headline value, pooled then image mean. ``attrs`` holds the
+        settings.
+
+    Raises
+    ------
+    ValueError
+        For bad settings, or ``per_image_rows`` that do not fit the result.
+
+    Examples
+    --------
+    >>> from napari_seg_eval import dataset_metrics, instance_metrics
+    >>> a = np.array([[1, 1, 0], [0, 0, 2]])
+    >>> b = np.array([[0, 3, 3], [0, 0, 0]])
+    >>> true, pred = [a, b], [a, np.zeros_like(b)]
+    >>> result = dataset_metrics(true, pred, iou_thresholds=[0.5])
+    >>> rows = pd.concat(  # each image's per-threshold counts
+    ...     instance_metrics(t, p, iou_thresholds=[0.5]).per_threshold.assign(image=i)
+    ...     for i, (t, p) in enumerate(zip(true, pred))
+    ... )
+    >>> table = bootstrap_dataset(result, per_image_rows=rows, confidence=0.4)
+    >>> table.set_index("metric").loc["f1_50_pooled"].tolist()  # 8/8, 4/5 (half) or 0/2
+    [0.8, 0.8, 0.8]
+    """
+    confidence = _check_confidence(confidence)
+    parts = _headline_parts(result, per_image_rows)
+    weights = bootstrap_weights(_n_images(result), n_resamples=n_resamples, seed=seed)
+    rows = []
+    for key, part in parts.items():
+        low, high = (np.nan, np.nan)
+        if part is not None:
+            values, reduce = part
+            low, high = _percentiles(reduce(_weighted_sums(weights, values)), confidence)
+        rows.append({"metric": key, "value": float(result.summary[key]), "low": low, "high": high})
+    table = pd.DataFrame(rows, columns=["metric", "value", "low", "high"])
+    table.attrs.update(confidence=confidence, n_resamples=len(weights), seed=seed)
+    return table
+
+
+def paired_bootstrap(
+    a: DatasetResult,
+    b: DatasetResult,
+    *,
+    per_image_rows_a: pd.DataFrame | None = None,
+    per_image_rows_b: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Paired bootstrap over images of the difference b − a of each headline value.
+
+    Both runs must cover the same images in the same order (image i of ``a`` is image i of
+    ``b``): each resample draws the same images for both, and the difference is recomputed.
+
+    Parameters
+    ----------
+    a, b : DatasetResult
+        Two results of the same kind over the same images.
+    per_image_rows_a, per_image_rows_b : pandas.DataFrame, optional
+        As ``per_image_rows`` of :func:`bootstrap_dataset`, for each run.
+    confidence, n_resamples, seed
+        As in :func:`bootstrap_interval`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric``, ``a``, ``b``, ``difference`` (b − a), ``low`` and ``high`` (the
+        interval of the difference).
+
+    Raises
+    ------
+    ValueError
+        If the runs have different numbers of images or are not of the same kind.
+
+    Examples
+    --------
+    Image 1: A finds nothing, B both objects; image 2: both find its object.
+
+    >>> from napari_seg_eval import dataset_metrics, instance_metrics
+    >>> true = [np.array([[1, 1, 0, 2, 2]]), np.array([[1, 1, 0, 0, 0]])]
+    >>> pred_a, pred_b = [np.zeros((1, 5), int), true[1]], true
+    >>> def evaluate(pred):
+    ...     rows = pd.concat(
+    ...         instance_metrics(t, p, iou_thresholds=[0.5]).per_threshold.assign(image=i)
+    ...         for i, (t, p) in enumerate(zip(true, pred))
+    ...     )
+    ...     return dataset_metrics(true, pred, iou_thresholds=[0.5]), rows
+    >>> (run_a, rows_a), (run_b, rows_b) = evaluate(pred_a), evaluate(pred_b)
+    >>> table = paired_bootstrap(run_a, run_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b)
+    >>> table.set_index("metric").loc["f1_50_image_mean", ["difference", "low", "high"]].tolist()
+    [0.5, 0.0, 1.0]
+    """
+    confidence = _check_confidence(confidence)
+    n_a, n_b = _n_images(a), _n_images(b)
+    if n_a != n_b:
+        raise ValueError(
+            f"run a covers {n_a} images and run b {n_b}: a paired comparison needs the same "
+            "images in both runs."
+        )
+    parts_a = _headline_parts(a, per_image_rows_a)
+    parts_b = _headline_parts(b, per_image_rows_b)
+    if list(parts_a) != list(parts_b):
+        raise ValueError("runs a and b are not of the same kind (instance or semantic).")
+    weights = bootstrap_weights(n_a, n_resamples=n_resamples, seed=seed)
+    rows = []
+    for key in parts_a:
+        value_a, value_b = float(a.summary[key]), float(b.summary[key])
+        low, high = (np.nan, np.nan)
+        if parts_a[key] is not None and parts_b[key] is not None:
+            (values_a, reduce_a), (values_b, reduce_b) = parts_a[key], parts_b[key]
+            difference = reduce_b(_weighted_sums(weights, values_b)) - reduce_a(
+                _weighted_sums(weights, values_a)
+            )
+            low, high = _percentiles(difference, confidence)
+        rows.append(
+            {
+                "metric": key,
+                "a": value_a,
+                "b": value_b,
+                "difference": value_b - value_a,
+                "low": low,
+                "high": high,
+            }
+        )
+    table = pd.DataFrame(rows, columns=["metric", "a", "b", "difference", "low", "high"])
+    table.attrs.update(confidence=confidence, n_resamples=len(weights), seed=seed)
+    return table
+
+
+def compare_objects(
+    true: np.ndarray,
+    pred_a: np.ndarray,
+    pred_b: np.ndarray,
+    *,
+    iou_threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Per true object: is it matched by prediction A, by prediction B, and what changed.
+
+    Each prediction is matched to the truth one-to-one at ``iou_threshold`` (IoU >= t, the
+    most pairs, then the largest summed IoU: the matching of
+    :func:`~napari_seg_eval.instance_metrics`).
+
+    Parameters
+    ----------
+    true, pred_a, pred_b : numpy.ndarray or chunked array
+        Instance label images of one shape (0 is background), ground truth first.
+    iou_threshold : float
+        The IoU at which an object counts as matched, in (0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per true object, ids ascending: ``label``, ``matched_a``, ``matched_b``,
+        ``partner_a``, ``partner_b`` (the matched prediction's id, 0 if none), ``iou_a``,
+        ``iou_b`` (IoU with it, NaN if none) and ``change``: ``"fixed by B"`` (matched by B
+        only), ``"broken by B"`` (by A only), ``"both"`` or ``"neither"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For images that are not label images of one shape, or a threshold outside (0, 1].
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 3, 3]])
+    >>> pred_a = np.array([[1, 1, 0, 2, 2, 0, 0, 0]])
+    >>> pred_b = np.array([[0, 0, 0, 5, 5, 0, 6, 6]])
+    >>> compare_objects(true, pred_a, pred_b)["change"].tolist()
+    ['broken by B', 'both', 'fixed by B']
+    """
+    (threshold,) = check_iou_thresholds([iou_threshold])
+    # Every check (dtypes, shapes) before the first pass over either prediction.
+    true, pred_a = as_label_pair(true, pred_a)
+    true, pred_b = as_label_pair(true, pred_b)
+    table_a, table_b = dask.compute(
+        overlap_table_lazy(true, pred_a), overlap_table_lazy(true, pred_b)
+    )
+    pairs_a, pairs_b = ObjectPairs.from_table(table_a), ObjectPairs.from_table(table_b)
+    frame = pd.DataFrame({"label": pairs_a.true_ids})
+    for name, pairs in (("a", pairs_a), ("b", pairs_b)):
+        matched = pairs.match(threshold)
+        partner = np.zeros(pairs.true_ids.size, pairs.pred_ids.dtype)
+        iou = np.full(pairs.true_ids.size, np.nan)
+        partner[pairs.true_index[matched]] = pairs.pred_ids[pairs.pred_index[matched]]
+        iou[pairs.true_index[matched]] = pairs.iou[matched]
+        frame[f"matched_{name}"] = ~np.isnan(iou)
+        frame[f"partner_{name}"] = partner
+        frame[f"iou_{name}"] = iou
+    frame = frame[["label", "matched_a", "matched_b", "partner_a", "partner_b", "iou_a", "iou_b"]]
+    code = 2 * frame["matched_a"].to_numpy(int) + frame["matched_b"].to_numpy(int)
+    # code: 0 neither, 1 B only, 2 A only, 3 both
+    frame["change"] = np.array(["neither", "fixed by B", "broken by B", "both"])[code]
+    return frame
+
+
+def mcnemar(table: pd.DataFrame | np.ndarray) -> pd.Series:
+    """McNemar's exact test: does B fix more objects than it breaks, or fewer?
+
+    Only the discordant objects count: ``fixed`` (matched by B only) and ``broken`` (by A
+    only). Under the null hypothesis that A and B are equally good, each discordant object is
+    fixed or broken with chance 1/2, so ``fixed`` is binomial(fixed + broken, 1/2); the
+    p-value is the two-sided exact binomial test (:func:`scipy.stats.binomtest`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or array_like
+        A :func:`compare_objects` table (columns ``matched_a`` and ``matched_b``), or the 2×2
+        counts ``[[both, broken], [fixed, neither]]`` (rows: matched by A yes/no; columns:
+        matched by B yes/no).
+
+    Returns
+    -------
+    pandas.Series
+        ``fixed``, ``broken``, ``n_discordant`` and ``p_value`` (1.0 when no object is
+        discordant: nothing tells the two apart).
+
+    Raises
+    ------
+    ValueError
+        For a table that is neither, or counts that are not whole numbers >= 0.
+
+    Examples
+    --------
+    >>> result = mcnemar([[5, 1], [4, 2]])  # fixed 4, broken 1: 2 * (1 + 5) / 2**5
+    >>> float(result["p_value"])
+    0.375
+    """
+    if isinstance(table, pd.DataFrame):
+        missing = {"matched_a", "matched_b"} - set(table.columns)
+        if missing:
+            raise ValueError(f"the table has no column {sorted(missing)}: pass compare_objects().")
+        matched_a = table["matched_a"].to_numpy(bool)
+        matched_b = table["matched_b"].to_numpy(bool)
+        fixed, broken = int((matched_b & ~matched_a).sum()), int((matched_a & ~matched_b).sum())
+    else:
+        counts = np.asarray(table)
+        if (
+            counts.shape != (2, 2)
+            or not np.issubdtype(counts.dtype, np.number)
+            or not np.all(np.isfinite(counts))
+            or np.any(counts < 0)
+            or np.any(counts != np.round(counts))
+        ):
+            raise ValueError(
+                "mcnemar needs a compare_objects() table or 2x2 counts "
+                f"[[both, broken], [fixed, neither]] of whole numbers >= 0, got {table!r}."
+            )
+        fixed, broken = int(counts[1, 0]), int(counts[0, 1])
+    n = fixed + broken
+    p_value = binomtest(fixed, n, 0.5).pvalue if n else 1.0
+    return pd.Series(
+        {"fixed": fixed, "broken": broken, "n_discordant": n, "p_value": float(p_value)},
+        dtype=object,
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_confidence(confidence: object) -> float:
+    try:
+        value = float(confidence)
+    except (TypeError, ValueError):
+        value = np.nan
+    if not 0 < value < 1:  # NaN fails too
+        raise ValueError(f"confidence must be a number in (0, 1), e.g. 0.95; got {confidence!r}.")
+    return value
+
+
+def _statistic(
+    values_per_image: object, statistic: Statistic
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """The per-image rows to sum, and the function of their weighted sums."""
+    values = np.asarray(values_per_image, dtype=float)
+    if values.ndim == 0 or len(values) == 0:
+        raise ValueError("bootstrap_interval needs one value (or row of counts) per image.")
+    if statistic == "mean":
+        if values.ndim != 1:
+            raise ValueError(f"statistic 'mean' takes one value per image, got {values.shape}.")
+        return _mean_part(values)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("counts to pool must be finite (only 'mean' leaves NaN values out).")
+    if statistic == "ratio":
+        if values.ndim != 2 or values.shape[1] != 2:
+            raise ValueError(
+                f"statistic 'ratio' takes (numerator, denominator) per image, got {values.shape}."
+            )
+        return values, _ratio_of_sums
+    if callable(statistic):
+        return values, statistic
+    raise ValueError(f"statistic must be 'mean', 'ratio' or a callable, got {statistic!r}.")
+
+
+def _mean_part(values: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """An image mean as a ratio of sums: Σ w x over the defined images / Σ w over them."""
+    defined = ~np.isnan(values)
+    return np.column_stack([np.where(defined, values, 0.0), defined]), _ratio_of_sums
+
+
+def _ratio_of_sums(sums: np.ndarray) -> np.ndarray:
+    return ratio(sums[:, 0], sums[:, 1])
+
+
+def _weighted_sums(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per resample, the sum over images of weight × row: shape (n_resamples, ...)."""
+    return np.tensordot(weights, values, axes=(1, 0))
+
+
+def _percentiles(resampled: np.ndarray, confidence: float) -> tuple[float, float]:
+    resampled = np.asarray(resampled, dtype=float)
+    resampled = resampled[~np.isnan(resampled)]
+    if resampled.size == 0:
+        return (np.nan, np.nan)
+    tail = 50 * (1 - confidence)
+    low, high = np.percentile(resampled, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _n_images(result: DatasetResult) -> int:
+    return int(result.summary["n_images"])
+
+
+def _kind(result: DatasetResult) -> Literal["instance", "semantic"]:
+    return "instance" if "n_true" in result.summary else "semantic"
+
+
+_ROW_COUNTS = {
+    "instance": ("threshold", ["tp", "fp", "fn"]),
+    "semantic": ("class", ["tp", "fp", "fn"]),
+}
+_NEED_ROWS = {"instance": ("mean_accuracy",), "semantic": ("mean_iou", "mean_dice")}
+
+
+def _headline_parts(
+    result: DatasetResult, per_image_rows: pd.DataFrame | None
+) -> dict[str, tuple[np.ndarray, Callable] | None]:
+    """For each pooled and image-mean headline key: per-image rows and their statistic
+    (None where the counts are not at hand)."""
+    kind = _kind(result)
+    per_image = result.per_image
+    rows = None if per_image_rows is None else _row_counts(result, kind, per_image_rows)
+    missing = []
+    parts: dict[str, tuple[np.ndarray, Callable] | None] = {}
+    for key in headline_keys(kind):
+        if key in _NEED_ROWS[kind]:
+            if rows is None:
+                missing.append(f"{key}_pooled")
+            parts[f"{key}_pooled"] = None if rows is None else (rows, _POOLED_ROWS[key])
+        else:
+            parts[f"{key}_pooled"] = _pooled_from_per_image(per_image, key)
+        parts[f"{key}_image_mean"] = _mean_part(per_image[key].to_numpy(float))
+    if missing:
+        warnings.warn(
+            f"no interval for {', '.join(missing)}: pass per_image_rows (each image's "
+            f"per-{_ROW_COUNTS[kind][0]} counts) to bootstrap them.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return parts
+
+
+def _pooled_from_per_image(per_image: pd.DataFrame, key: str) -> tuple[np.ndarray, Callable]:
+    """Numerator and denominator counts per image of a pooled value, from its per-image row.
+
+    F1 and PQ at 0.5 share the denominator s = n_true + n_pred (2 TP + FP + FN = s,
+    TP + FP/2 + FN/2 = s / 2), so F1 · s / 2 is the integer TP and PQ · s / 2 the summed IoU.
+    """
+    if key == "aji":
+        return per_image[["aji_numerator", "aji_denominator"]].to_numpy(float), _ratio_of_sums
+    if key in ("f1_50", "panoptic_quality_50"):
+        size = per_image["n_true"].to_numpy(float) + per_image["n_pred"].to_numpy(float)
+        numerator = np.nan_to_num(per_image[key].to_numpy(float)) * size
+        if key == "f1_50":
+            numerator = 2 * np.round(numerator / 2)  # 2 TP, exactly
+        return np.column_stack([numerator, size]), _ratio_of_sums
+    if key == "pixel_accuracy":
+        n_pixels = per_image["n_pixels"].to_numpy(float)
+        right = np.round(np.nan_to_num(per_image[key].to_numpy(float)) * n_pixels)
+        return np.column_stack([right, n_pixels]), _ratio_of_sums
+    raise ValueError(f"no pooling rule for headline value {key!r}.")  # a new headline metric
+
+
+def _row_counts(result: DatasetResult, kind: str, per_image_rows: pd.DataFrame) -> np.ndarray:
+    """The (n_images, n_rows, 3) tp/fp/fn counts of ``per_image_rows``, checked against the
+    result: one block of rows per image, in image order, adding up to ``result.pooled``."""
+    key, columns = _ROW_COUNTS[kind]
+    needed = {"image", key, *columns}
+    if not needed <= set(per_image_rows.columns):
+        raise ValueError(
+            f"per_image_rows needs the columns {sorted(needed)}, "
+            f"got {list(per_image_rows.columns)}."
+        )
+    n_images, n_rows = _n_images(result), len(result.pooled)
+    image = per_image_rows["image"].to_numpy()
+    if len(per_image_rows) != n_images * n_rows or not np.array_equal(
+        image, np.repeat(np.arange(n_images), n_rows)
+    ):
+        raise ValueError(
+            f"per_image_rows must hold {n_rows} rows for each of the {n_images} images, in "
+            "image order (an 'image' column 0, 0, ..., 1, 1, ...)."
+        )
+    counts = per_image_rows[columns].to_numpy(float).reshape(n_images, n_rows, len(columns))
+    order = per_image_rows[key].to_numpy().reshape(n_images, n_rows)
+    if not (
+        np.all(order == result.pooled[key].to_numpy())
+        and np.array_equal(counts.sum(axis=0), result.pooled[columns].to_numpy(float))
+    ):
+        raise ValueError(
+            f"per_image_rows do not add up to result.pooled (same {key}s, same counts): they "
+            "are not the rows of this result."
+        )
+    if kind == "semantic":
+        counts = counts[:, result.pooled["in_means"].to_numpy(bool)]
+    return counts
+
+
+def _mean_over_rows(scores: np.ndarray) -> np.ndarray:
+    """Mean over thresholds or classes of each resample's scores, undefined ones left out."""
+    defined = ~np.isnan(scores)
+    return ratio(np.where(defined, scores, 0.0).sum(axis=1), defined.sum(axis=1))
+
+
+def _pooled_accuracy(sums: np.ndarray) -> np.ndarray:
+    tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
+    return _mean_over_rows(ratio(tp, tp + fp + fn))
+
+
+def _pooled_dice(sums: np.ndarray) -> np.ndarray:
+    tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
+    return _mean_over_rows(ratio(2 * tp, 2 * tp + fp + fn))
+
+
+_POOLED_ROWS = {
+    "mean_accuracy": _pooled_accuracy,
+    "mean_iou": _pooled_accuracy,  # a class's IoU is TP / (TP + FP + FN) too
+    "mean_dice": _pooled_dice,
+}

@@ -1,0 +1,418 @@
+"""Bootstrap intervals over images, paired differences, per-object changes and McNemar's test.
+
+Expected values are enumerated by hand: with two images a resample holds image 1 twice (chance
+1/4), each once (1/2) or image 2 twice (1/4), so with many resamples the 30th and 70th
+percentiles (confidence 0.4) both fall in the middle case, and the 2.5th and 97.5th in the outer
+ones.
+"""
+
+import math
+from fractions import Fraction
+
+import dask.array as da
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
+from napari_seg_eval.core.compare import (
+    bootstrap_dataset,
+    bootstrap_interval,
+    bootstrap_weights,
+    compare_objects,
+    mcnemar,
+    paired_bootstrap,
+)
+
+A = np.array([[1, 1, 0], [0, 0, 2]])
+B = np.array([[0, 3, 3], [0, 0, 0]])
+
+
+def instance_rows(true, pred, iou_thresholds):
+    return pd.concat(
+        instance_metrics(t, p, iou_thresholds=iou_thresholds).per_threshold.assign(image=i)
+        for i, (t, p) in enumerate(zip(true, pred, strict=True))
+    )
+
+
+def semantic_rows(true, pred, classes, include_background=True):
+    return pd.concat(
+        semantic_metrics(
+            t, p, classes=classes, include_background=include_background
+        ).per_class.assign(image=i)
+        for i, (t, p) in enumerate(zip(true, pred, strict=True))
+    )
+
+
+def instance_run(true, pred, iou_thresholds=(0.5, 0.75)):
+    result = dataset_metrics(true, pred, iou_thresholds=iou_thresholds)
+    return result, instance_rows(true, pred, iou_thresholds)
+
+
+# -- the resamples ---------------------------------------------------------------------------
+
+
+def test_weights_count_the_draws_of_each_resample():
+    weights = bootstrap_weights(5, n_resamples=300, seed=3)
+    assert weights.shape == (300, 5)
+    assert np.all(weights.sum(axis=1) == 5)
+    assert np.all(weights == np.round(weights)) and weights.min() >= 0
+    # Each image is drawn 5 × 1/5 = 1 time per resample on average.
+    assert weights.mean() == pytest.approx(1.0)
+
+
+def test_the_seed_makes_the_resamples_and_intervals_identical():
+    values = np.arange(10.0)
+    assert np.array_equal(bootstrap_weights(10, seed=7), bootstrap_weights(10, seed=7))
+    assert bootstrap_interval(values, seed=7) == bootstrap_interval(values, seed=7)
+    assert bootstrap_interval(values, seed=7) != bootstrap_interval(values, seed=8)
+    assert bootstrap_weights(10, n_resamples=3, seed=None).shape == (3, 10)
+
+
+# -- bootstrap_interval ----------------------------------------------------------------------
+
+
+def test_identical_images_give_a_zero_width_interval():
+    assert bootstrap_interval([0.75] * 6) == (0.75, 0.75)
+    assert bootstrap_interval([[3, 4]] * 6, "ratio") == (0.75, 0.75)
+
+
+def test_image_mean_of_two_images_enumerated():
+    # Resample means 0, 0.5, 1 with chances 1/4, 1/2, 1/4.
+    assert bootstrap_interval([0.0, 1.0]) == (0.0, 1.0)
+    assert bootstrap_interval([0.0, 1.0], confidence=0.4) == (0.5, 0.5)
+
+
+def test_pooled_ratio_is_the_ratio_of_summed_counts_not_the_mean_of_ratios():
+    # Image 1: 1 of 1; image 2: 0 of 3. Resamples: 2/2, (1 + 0)/(1 + 3) = 1/4, 0/6.
+    counts = [[1, 1], [0, 3]]
+    assert bootstrap_interval(counts, "ratio", confidence=0.4) == (0.25, 0.25)
+    assert bootstrap_interval(counts, "ratio") == (0.0, 1.0)
+
+    # The same with a callable of the summed counts.
+    def statistic(sums):
+        return sums[:, 0] / sums[:, 1]
+
+    assert bootstrap_interval(counts, statistic, confidence=0.4) == (0.25, 0.25)
+
+
+def test_undefined_values_are_left_out_of_the_mean_and_undefined_resamples_dropped():
+    # A resample of only the NaN image is undefined (chance 1/27) and left out.
+    assert bootstrap_interval([np.nan, 1.0, 1.0]) == (1.0, 1.0)
+    assert np.isnan(bootstrap_interval([np.nan, np.nan])).all()
+    # 0/0 in a pooled ratio: the resample of image 2 alone is undefined, the others are 1/1.
+    assert bootstrap_interval([[1, 1], [0, 0]], "ratio") == (1.0, 1.0)
+
+
+def test_interval_of_a_mean_matches_the_normal_approximation():
+    # For many images the bootstrap distribution of the mean is close to normal with
+    # standard deviation sd / sqrt(n) (sd with ddof=0: the resampling population).
+    values = np.random.default_rng(0).normal(size=400)
+    low, high = bootstrap_interval(values, n_resamples=4000)
+    half_width = 1.959964 * values.std() / np.sqrt(values.size)
+    assert (high - low) / 2 == pytest.approx(half_width, rel=0.1)
+    assert (low + high) / 2 == pytest.approx(values.mean(), abs=0.1 * half_width)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"confidence": 0}, "confidence"),
+        ({"confidence": 1}, "confidence"),
+        ({"confidence": float("nan")}, "confidence"),
+        ({"confidence": "high"}, "confidence"),
+        ({"n_resamples": 0}, "n_resamples"),
+        ({"n_resamples": 2.5}, "n_resamples"),
+        ({"n_resamples": True}, "n_resamples"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bootstrap_interval([0.5, 1.0], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("values", "statistic", "match"),
+    [
+        ([], "mean", "one value"),
+        ([[1, 2]], "mean", "one value per image"),
+        ([1, 2], "ratio", "numerator, denominator"),
+        ([[1, np.nan]], "ratio", "finite"),
+        ([1, 2], "median", "statistic must be"),
+    ],
+)
+def test_bad_values_are_refused(values, statistic, match):
+    with pytest.raises(ValueError, match=match):
+        bootstrap_interval(values, statistic)
+
+
+# -- bootstrap_dataset -----------------------------------------------------------------------
+
+
+def test_dataset_intervals_by_hand():
+    # Image 1: both objects found (tp 2); image 2: its object missed (fn 1). IoU threshold 0.5.
+    true, pred = [A, B], [A, np.zeros_like(B)]
+    result, rows = instance_run(true, pred, [0.5])
+    table = bootstrap_dataset(result, per_image_rows=rows, confidence=0.4).set_index("metric")
+    assert list(table.index) == [
+        "mean_accuracy_pooled",
+        "mean_accuracy_image_mean",
+        "f1_50_pooled",
+        "f1_50_image_mean",
+        "panoptic_quality_50_pooled",
+        "panoptic_quality_50_image_mean",
+        "aji_pooled",
+        "aji_image_mean",
+    ]
+    # Middle resample (each image once): pooled tp 2, fp 0, fn 1.
+    expected = {
+        "mean_accuracy_pooled": 2 / 3,  # 2 / (2 + 0 + 1)
+        "f1_50_pooled": 0.8,  # 4 / 5
+        "panoptic_quality_50_pooled": 0.8,  # IoU sum 2 / (2 + 0 + 1/2)
+        "aji_pooled": 0.6,  # (3 + 0) / (3 + 2)
+    }
+    for key, value in expected.items():
+        assert table.loc[key, ["value", "low", "high"]].tolist() == pytest.approx([value] * 3)
+    for key in ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"]:  # per image 1 and 0
+        assert table.loc[f"{key}_image_mean", ["value", "low", "high"]].tolist() == [0.5] * 3
+    # At 95 %: the resamples of image 1 alone (value 1) and of image 2 alone (value 0).
+    wide = bootstrap_dataset(result, per_image_rows=rows).set_index("metric")
+    assert wide["low"].tolist() == [0.0] * 8
+    assert wide["high"].tolist() == [1.0] * 8
+
+
+def test_dataset_values_are_the_summary_values():
+    rng = np.random.default_rng(1)
+    true, pred = [], []
+    for _ in range(6):
+        labels = np.zeros((12, 12), int)
+        for k in range(1, 5):
+            r, c = rng.integers(0, 10, 2)
+            labels[r : r + 2, c : c + 3] = k
+        true.append(labels)
+        pred.append(np.where(rng.random(labels.shape) < 0.15, 0, labels))
+    result, rows = instance_run(true, pred)
+    table = bootstrap_dataset(result, per_image_rows=rows)
+    assert table["value"].tolist() == [float(result.summary[k]) for k in table["metric"]]
+    assert np.all(table["low"] <= table["value"] + 1e-12)
+    assert np.all(table["value"] <= table["high"] + 1e-12)
+    assert table.attrs == {"confidence": 0.95, "n_resamples": 2000, "seed": 0}
+
+
+def test_one_image_or_identical_images_give_zero_width_at_the_summary_value():
+    # Every resample of one image (or of copies of one image) is that image: the recomputed
+    # pooled and image-mean values must be the summary's.
+    true = np.array([[1, 1, 0, 2, 2, 2], [3, 3, 0, 0, 4, 4]])
+    pred = np.array([[1, 1, 1, 2, 2, 0], [3, 0, 0, 0, 6, 6]])
+    for n_images in (1, 4):
+        result, rows = instance_run([true] * n_images, [pred] * n_images)
+        table = bootstrap_dataset(result, per_image_rows=rows)
+        assert table["low"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+        assert table["high"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+
+
+@pytest.mark.parametrize("include_background", [True, False])
+def test_semantic_dataset_intervals(include_background):
+    one = np.array([[0, 1, 1], [2, 2, 0]])
+    other = np.array([[0, 1, 0], [2, 0, 0]])
+    result = dataset_metrics([one], [other], kind="semantic", include_background=include_background)
+    classes = result.pooled["class"].tolist()
+    rows = semantic_rows([one], [other], classes, include_background)
+    table = bootstrap_dataset(result, per_image_rows=rows)
+    assert list(table["metric"]) == [
+        "mean_iou_pooled",
+        "mean_iou_image_mean",
+        "mean_dice_pooled",
+        "mean_dice_image_mean",
+        "pixel_accuracy_pooled",
+        "pixel_accuracy_image_mean",
+    ]
+    assert table["low"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+    assert table["high"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+
+    # Two images: image 1 perfect, image 2 all wrong about class 1 (classes 0 and 1).
+    true = [np.array([0, 1, 1, 0]), np.array([0, 1, 1, 1])]
+    pred = [np.array([0, 1, 1, 0]), np.array([0, 0, 0, 0])]
+    result = dataset_metrics(true, pred, kind="semantic")
+    rows = semantic_rows(true, pred, [0, 1])
+    table = bootstrap_dataset(result, per_image_rows=rows, confidence=0.4).set_index("metric")
+    # Middle resample = the pooled counts: class 0 tp 3 fp 3; class 1 tp 2 fn 3.
+    iou = (3 / 6 + 2 / 5) / 2
+    dice = (6 / 9 + 4 / 7) / 2
+    assert table.loc["mean_iou_pooled"].tolist() == pytest.approx([iou] * 3)
+    assert table.loc["mean_dice_pooled"].tolist() == pytest.approx([dice] * 3)
+    assert table.loc["pixel_accuracy_pooled"].tolist() == pytest.approx([5 / 8] * 3)
+
+
+def test_without_rows_the_row_pooled_values_have_no_interval():
+    result = dataset_metrics([A, B], [A, np.zeros_like(B)], iou_thresholds=[0.5])
+    with pytest.warns(RuntimeWarning, match="mean_accuracy_pooled"):
+        table = bootstrap_dataset(result).set_index("metric")
+    assert table.loc["mean_accuracy_pooled", ["low", "high"]].isna().all()
+    assert table.drop(index="mean_accuracy_pooled")[["low", "high"]].notna().all().all()
+
+
+def test_rows_of_another_result_are_refused():
+    result, rows = instance_run([A, B], [A, np.zeros_like(B)], [0.5])
+    _, other = instance_run([A, B], [A, B], [0.5])
+    with pytest.raises(ValueError, match="do not add up"):
+        bootstrap_dataset(result, per_image_rows=other)
+    with pytest.raises(ValueError, match="rows for each"):
+        bootstrap_dataset(result, per_image_rows=rows.iloc[:1])
+    with pytest.raises(ValueError, match="columns"):
+        bootstrap_dataset(result, per_image_rows=rows.drop(columns="image"))
+
+
+# -- paired_bootstrap ------------------------------------------------------------------------
+
+
+def test_a_run_against_itself_differs_by_zero():
+    result, rows = instance_run([A, B], [A, np.zeros_like(B)])
+    table = paired_bootstrap(result, result, per_image_rows_a=rows, per_image_rows_b=rows)
+    assert table[["difference", "low", "high"]].to_numpy().tolist() == [[0.0] * 3] * 8
+
+
+def test_paired_difference_keeps_the_pairing():
+    # Four true objects per image, four predictions: A finds k of them (k = 0..3, varying over
+    # the images) and puts the rest elsewhere; B finds k + 1. F1 = 2 TP / (4 + 4) = TP / 4, so
+    # A's F1 varies a lot but B − A is 1/4 in every image: in every paired resample too.
+    true, pred_a, pred_b = [], [], []
+    for i in range(8):
+        labels = np.zeros((8, 8), int)
+        for j in range(4):
+            labels[2 * j, :2] = j + 1
+        true.append(labels)
+        for found, preds in ((i % 4, pred_a), (i % 4 + 1, pred_b)):
+            pred = np.zeros_like(labels)
+            for j in range(4):
+                if j < found:
+                    pred[2 * j, :2] = j + 1
+                else:
+                    pred[2 * j, 5:7] = j + 1  # a false object
+            preds.append(pred)
+    run_a, rows_a = instance_run(true, pred_a, [0.5])
+    run_b, rows_b = instance_run(true, pred_b, [0.5])
+    table = paired_bootstrap(run_a, run_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b)
+    table = table.set_index("metric")
+    for key in ["f1_50", "panoptic_quality_50"]:
+        for aggregate in ["pooled", "image_mean"]:
+            row = table.loc[f"{key}_{aggregate}"]
+            assert row[["difference", "low", "high"]].tolist() == [0.25] * 3
+            assert row["b"] - row["a"] == 0.25
+    # Each run alone is uncertain: unpaired, the difference would not be known this well.
+    alone = bootstrap_dataset(run_a, per_image_rows=rows_a).set_index("metric")
+    assert alone.loc["f1_50_image_mean", "high"] - alone.loc["f1_50_image_mean", "low"] > 0.3
+    # AP (DSB) = TP / (8 − TP) is not linear in TP, but B is better in every image.
+    assert table.loc["mean_accuracy_pooled", "low"] > 0
+
+
+def test_paired_runs_must_cover_the_same_images():
+    run_two = dataset_metrics([A, B], [A, B], iou_thresholds=[0.5])
+    run_one = dataset_metrics([A], [A], iou_thresholds=[0.5])
+    with pytest.raises(ValueError, match="2 images and run b 1"):
+        paired_bootstrap(run_two, run_one)
+    semantic = dataset_metrics([A, B], [A, B], kind="semantic")
+    with pytest.raises(ValueError, match="same kind"), pytest.warns(RuntimeWarning):
+        paired_bootstrap(run_two, semantic)
+
+
+# -- compare_objects and McNemar -------------------------------------------------------------
+
+
+def three_objects():
+    # True objects 10, 20, 30 (4 pixels each) and 40 (2 pixels).
+    true = np.zeros((2, 12), np.int64)
+    true[:, 0:2], true[:, 3:5], true[:, 6:8], true[0, 9:11] = 10, 20, 30, 40
+    pred_a = np.zeros_like(true)
+    pred_a[:, 0:2] = 1  # 10: exact
+    pred_a[:, 3:5] = 2  # 20: exact
+    pred_a[0, 6:8] = 3  # 30: half of it, IoU 2/4 = 0.5 exactly: matched (IoU >= t)
+    pred_b = np.zeros_like(true)
+    pred_b[0, 0:2] = 7  # 10: 2 of 4 ...
+    pred_b[:, 2] = 7  # ... plus 2 pixels outside: IoU 2/6 < 0.5
+    pred_b[:, 3:5] = 8  # 20: exact
+    pred_b[:, 6:9] = 9  # 30: 4 of 6, IoU 2/3
+    pred_b[0, 10] = 9_000_000_000  # 40: IoU 1/2, a huge id
+    return true, pred_a, pred_b
+
+
+def test_compare_objects_by_hand():
+    true, pred_a, pred_b = three_objects()
+    table = compare_objects(true, pred_a, pred_b)
+    assert table["label"].tolist() == [10, 20, 30, 40]
+    assert table["matched_a"].tolist() == [True, True, True, False]
+    assert table["matched_b"].tolist() == [False, True, True, True]
+    assert table["change"].tolist() == ["broken by B", "both", "both", "fixed by B"]
+    assert table["partner_a"].tolist() == [1, 2, 3, 0]
+    assert table["partner_b"].tolist() == [0, 8, 9, 9_000_000_000]
+    assert table["iou_a"].tolist()[:3] == [1.0, 1.0, 0.5] and np.isnan(table["iou_a"].iat[3])
+    assert np.isnan(table["iou_b"].iat[0])
+    assert table["iou_b"].tolist()[1:] == [1.0, 4 / 6, 0.5]
+    # At IoU 0.6 object 30 is lost by A (0.5) and kept by B (2/3); 40 lost by B.
+    strict = compare_objects(true, pred_a, pred_b, iou_threshold=0.6)
+    assert strict["change"].tolist() == ["broken by B", "both", "fixed by B", "neither"]
+
+
+def test_compare_objects_matches_one_to_one():
+    # One prediction over two true objects, IoU 1/2 with each: it matches one of them only.
+    true = np.array([[1, 1, 2, 2]])
+    merged = np.array([[5, 5, 5, 5]])
+    table = compare_objects(true, true, merged)
+    assert table["matched_b"].sum() == 1
+    assert sorted(table["change"]) == ["both", "broken by B"]
+
+
+def test_compare_objects_chunked_equals_in_memory():
+    true, pred_a, pred_b = three_objects()
+    chunked = [da.from_array(x, chunks=(1, 5)) for x in (true, pred_a, pred_b)]
+    pd.testing.assert_frame_equal(compare_objects(*chunked), compare_objects(true, pred_a, pred_b))
+
+
+def test_compare_objects_refuses_bad_input():
+    true, pred_a, pred_b = three_objects()
+    with pytest.raises(ValueError, match="shape mismatch"):
+        compare_objects(true, pred_a, pred_b[:, :5])
+    with pytest.raises(TypeError, match="integer label image"):
+        compare_objects(true, pred_a, pred_b.astype(float))
+    with pytest.raises(ValueError, match="iou_thresholds"):
+        compare_objects(true, pred_a, pred_b, iou_threshold=0)
+
+
+def two_sided_binomial_p(k: int, n: int) -> float:
+    """Sum of the binomial(n, 1/2) chances of every outcome no more likely than k."""
+    chance = [Fraction(math.comb(n, j), 2**n) for j in range(n + 1)]
+    return float(sum(c for c in chance if c <= chance[k]))
+
+
+def test_mcnemar_exact_p_value_by_hand():
+    # both 3, broken 2, fixed 8, neither 1: 10 discordant objects, 8 fixed.
+    result = mcnemar([[3, 2], [8, 1]])
+    assert result[["fixed", "broken", "n_discordant"]].tolist() == [8, 2, 10]
+    # 2 × (C(10,0) + C(10,1) + C(10,2)) / 2**10 = 2 × 56 / 1024
+    assert float(result["p_value"]) == pytest.approx(112 / 1024, rel=1e-12)
+    assert float(result["p_value"]) == pytest.approx(two_sided_binomial_p(8, 10), rel=1e-12)
+    # Swapping A and B swaps fixed and broken, not the p-value.
+    assert float(mcnemar([[3, 8], [2, 1]])["p_value"]) == pytest.approx(112 / 1024, rel=1e-12)
+    for fixed, broken in [(0, 7), (3, 4), (12, 1)]:
+        p = float(mcnemar([[0, broken], [fixed, 0]])["p_value"])
+        assert p == pytest.approx(two_sided_binomial_p(fixed, fixed + broken), rel=1e-12)
+
+
+def test_mcnemar_of_a_comparison_table():
+    true, pred_a, pred_b = three_objects()
+    result = mcnemar(compare_objects(true, pred_a, pred_b))
+    assert result[["fixed", "broken", "n_discordant"]].tolist() == [1, 1, 2]
+    assert float(result["p_value"]) == 1.0  # 1 of 2: as likely as can be
+    # Nothing discordant: nothing tells A and B apart.
+    assert float(mcnemar([[4, 0], [0, 2]])["p_value"]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "table",
+    [[[1, 2, 3], [4, 5, 6]], [[1, -1], [0, 0]], [[1, 0.5], [0, 0]], [["a", 1], [0, 0]]],
+)
+def test_mcnemar_refuses_bad_tables(table):
+    with pytest.raises(ValueError, match="2x2 counts"):
+        mcnemar(table)
+    with pytest.raises(ValueError, match="matched_a"):
+        mcnemar(pd.DataFrame({"label": [1]}))
