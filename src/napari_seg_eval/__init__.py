@@ -12,6 +12,13 @@ from ._sample_data import make_sample_data
 from ._version import __version__
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
 from .core.colormap import confidence_colormap_data, map_confidence
+from .core.compare import (
+    bootstrap_dataset,
+    bootstrap_interval,
+    compare_objects,
+    mcnemar,
+    paired_bootstrap,
+)
 from .core.confidence import (
     Calibration,
     CalibrationResult,
@@ -62,9 +69,12 @@ __all__ = [
     "ThresholdSweepResult",
     "__version__",
     "apply_temperature",
+    "bootstrap_dataset",
+    "bootstrap_interval",
     "boundary_metrics",
     "calibration",
     "coco_average_precision",
+    "compare_objects",
     "confidence_colormap",
     "confidence_colormap_data",
     "ctc_metrics",
@@ -78,10 +88,12 @@ __all__ = [
     "label_instances",
     "make_sample_data",
     "map_confidence",
+    "mcnemar",
     "object_measurements",
     "object_scores",
     "overlap_table",
     "pair_files",
+    "paired_bootstrap",
     "read_labels",
     "read_probabilities",
     "review_objects",
