@@ -24,13 +24,18 @@ def bench_objects():
     print(f"| single pass, 4096² int32 | {floor * 1e3:.1f} | 1x | | |")
     result = nse.instance_metrics(truth, pred)
     row(
-        "per-object table with centroids and mean confidence (reusing the matching)",
+        "per-object table: kinds, centroids, boxes, mean confidence (reusing the matching)",
         lambda: nse.review_objects(truth, pred, probability=prob, result=result),
         floor,
     )
     row(
         "error layer (error_map, reusing the matching)",
         lambda: nse.error_map(truth, pred, result=result),
+        floor,
+    )
+    row(
+        "error layer by kind (error_map(by='kind'), reusing the matching)",
+        lambda: nse.error_map(truth, pred, result=result, by="kind"),
         floor,
     )
 

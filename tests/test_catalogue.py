@@ -49,14 +49,17 @@ def results():
         "boundary.per_object": objects.per_object,
         "boundary.summary": pd.concat([boundary.summary, objects.summary]).to_frame().T,
         "ctc": nse.ctc_metrics(truth, pred).to_frame().T,
+        "review": nse.review_objects(truth, pred, probability=prob),
     }
 
 
 def test_every_column_of_every_table_is_in_the_catalogue(results):
     for table, frame in results.items():
-        missing = [c for c in frame.columns if catalogue.metric(table, c) is None]
-        # centroids, per-image ids and AJI parts are positions and parts, not metrics
-        missing = [c for c in missing if not c.startswith(("centroid_", "aji_")) and c != "image"]
+        name = "instance.per_object" if table == "review" else table
+        missing = [c for c in frame.columns if catalogue.metric(name, c) is None]
+        # centroids, boxes, per-image ids and AJI parts are positions and parts, not metrics
+        positions = ("centroid_", "bbox_", "aji_")
+        missing = [c for c in missing if not c.startswith(positions) and c != "image"]
         assert missing == [], f"{table}: no catalogue entry for {missing}"
 
 

@@ -4,7 +4,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from napari_seg_eval import error_map, object_measurements, review_objects, semantic_error_map
+from napari_seg_eval import (
+    error_map,
+    instance_metrics,
+    object_measurements,
+    review_objects,
+    semantic_error_map,
+)
 from napari_seg_eval.core.review import FN, FP, TP
 
 
@@ -16,7 +22,13 @@ def test_object_measurements_by_hand():
     assert table.loc[5, "centroid_0"] == pytest.approx((0 + 0 + 1) / 3)
     assert table.loc[5, "centroid_1"] == pytest.approx((1 + 2 + 1) / 3)
     assert table.loc[5, "mean_confidence"] == pytest.approx((0.9 + 0.6 + 0.3) / 3)
-    assert table.loc[9].tolist() == pytest.approx([1, 2, 0, 0.2])
+    assert table.loc[9, ["area", "centroid_0", "centroid_1", "mean_confidence"]].tolist() == (
+        pytest.approx([1, 2, 0, 0.2])
+    )
+    # bounding boxes as slices: 5 covers rows 0..1 and columns 1..2; 9 the one pixel (2, 0)
+    bbox = ["bbox_start_0", "bbox_start_1", "bbox_stop_0", "bbox_stop_1"]
+    assert table.loc[5, bbox].tolist() == [0, 1, 2, 3]
+    assert table.loc[9, bbox].tolist() == [2, 0, 3, 1]
     assert 0 not in table.index
 
 
@@ -38,6 +50,8 @@ def test_measurements_match_per_label_means(labels):
         assert table.loc[value, "area"] == where[0].size
         for axis in range(3):
             assert table.loc[value, f"centroid_{axis}"] == pytest.approx(where[axis].mean())
+            assert table.loc[value, f"bbox_start_{axis}"] == where[axis].min()
+            assert table.loc[value, f"bbox_stop_{axis}"] == where[axis].max() + 1
         assert table.loc[value, "mean_confidence"] == pytest.approx(prob[where].mean())
 
 
@@ -185,3 +199,280 @@ def test_0d_labels_are_called_a_scalar():
         object_measurements(np.array(4))
     with pytest.raises(ValueError, match="0-dimensional"):
         review_objects(np.array(4), np.array(4))
+
+
+# error kinds ---------------------------------------------------------------------------------
+def kinds_of(table):
+    return table.set_index(["kind", "label"])["error"].to_dict()
+
+
+def kinds_case():
+    """Hand-made objects, one group per band of rows (areas and overlaps in the comments)."""
+    true = np.zeros((32, 12), np.int32)
+    pred = np.zeros((32, 12), np.int32)
+    # A: pred 10 (18 px) covers all of true 1 (8 px) and true 2 (8 px); IoU 8/18 each.
+    true[0:2, 0:4], true[0:2, 5:9], pred[0:2, 0:9] = 1, 2, 10
+    # B: true 3 (24 px) holds all of pred 11 and pred 12 (10 px each); IoU 10/24 each.
+    true[4:6, 0:12], pred[4:6, 0:5], pred[4:6, 6:11] = 3, 11, 12
+    # C: true 4 (8 px) and pred 13 (12 px) share 4 px: exactly half of true 4; IoU 4/16.
+    true[8:10, 0:4], pred[8:10, 2:8] = 4, 13
+    # D: true 5 overlaps nothing; pred 14 overlaps nothing.
+    true[12:14, 0:2], pred[12:14, 8:10] = 5, 14
+    # E: pred 15 (16 px) matches true 6 (12 px inside it; IoU 12/16) and holds all of true 7.
+    true[16:18, 0:6], true[16:18, 7], pred[16:18, 0:8] = 6, 7, 15
+    # F: true 8 (20 px) is matched by pred 16 (14 px, IoU 14/20) and holds all of pred 17.
+    true[20:22, 0:10], pred[20:22, 0:7], pred[20:22, 8:10] = 8, 16, 17
+    # G: pred 18 (12 px) holds exactly half of true 9 (4 of 8 px) and all of true 10 (4 px).
+    true[24:26, 0:4], true[24:26, 6:8], pred[24:26, 2:8] = 9, 10, 18
+    # H: true 11 (20 px, rows 28-29) holds all of pred 19 (8 px) and exactly half of pred 20
+    # (4 of its 8 px, rows 28-31).
+    true[28:30, 0:10], pred[28:30, 0:4], pred[28:32, 6:8] = 11, 19, 20
+    return true, pred
+
+
+def test_error_kinds_by_hand():
+    true, pred = kinds_case()
+    expected = {
+        # A: pred 10 holds more than half of two true objects: a merge; both are merged.
+        ("true", 1): "merged",
+        ("true", 2): "merged",
+        ("pred", 10): "merge",
+        # B: two predictions each lie more than half inside true 3: split into two fragments.
+        ("true", 3): "split",
+        ("pred", 11): "fragment",
+        ("pred", 12): "fragment",
+        # C: exactly half of true 4 is not "more than half": only a poor overlap, both sides.
+        ("true", 4): "poor overlap",
+        ("pred", 13): "poor overlap",
+        # D: no overlap at all.
+        ("true", 5): "missed",
+        ("pred", 14): "spurious",
+        # E: matched wins for true 6 and pred 15; true 7 is merged into the matched pred 15
+        # (which holds more than half of true 7 and of true 6).
+        ("true", 6): "matched",
+        ("true", 7): "merged",
+        ("pred", 15): "matched",
+        # F: pred 17 lies inside true 8, which holds all of pred 16 too: a fragment.
+        ("true", 8): "matched",
+        ("pred", 16): "matched",
+        ("pred", 17): "fragment",
+        # G: pred 18 holds more than half of true 10 only (exactly half of true 9): no merge;
+        # no more than half of pred 18 lies in either (4 of 12 px): poor overlaps all round.
+        ("true", 9): "poor overlap",
+        ("true", 10): "poor overlap",
+        ("pred", 18): "poor overlap",
+        # H: pred 20 is exactly half inside true 11: only pred 19 counts, so no split (IoU of
+        # true 11 with pred 19 is 8/20) and pred 19 is no fragment.
+        ("true", 11): "poor overlap",
+        ("pred", 19): "poor overlap",
+        ("pred", 20): "poor overlap",
+    }
+    table = review_objects(true, pred)
+    assert kinds_of(table) == expected
+    assert (table["error"] == "matched").tolist() == (table["status"] == "TP").tolist()
+    assert list(table.columns[:7]) == ["kind", "label", "area", "partner", "iou", "status", "error"]
+
+
+def test_error_kinds_follow_the_review_iou():
+    true, pred = kinds_case()
+    # C at IoU 0.25: true 4 and pred 13 (IoU 4/16 = 0.25 exactly) are matched, so "matched".
+    kinds = kinds_of(review_objects(true, pred, iou_threshold=0.25))
+    assert kinds[("true", 4)] == kinds[("pred", 13)] == "matched"
+    # E at IoU 0.8: pred 15 no longer matches true 6 (12/16): it merges true 6 and true 7.
+    kinds = kinds_of(review_objects(true, pred, iou_threshold=0.8))
+    assert (kinds[("true", 6)], kinds[("true", 7)], kinds[("pred", 15)]) == (
+        "merged",
+        "merged",
+        "merge",
+    )
+
+
+def test_error_kinds_in_3d():
+    true = np.zeros((4, 8, 5), np.uint16)
+    pred = np.zeros((4, 8, 5), np.uint16)
+    # true 1 and 2 (8 voxels each) both lie inside pred 7 (20 voxels): merged, merge.
+    true[0:2, 0:2, 0:2], true[0:2, 0:2, 3:5], pred[0:2, 0:2, 0:5] = 1, 2, 7
+    # true 3 (16 voxels over 4 planes) holds pred 8 (plane 0) and pred 9 (plane 2), 4 voxels
+    # each, IoU 4/16: split into two fragments.
+    true[0:4, 5:7, 0:2], pred[0, 5:7, 0:2], pred[2, 5:7, 0:2] = 3, 8, 9
+    expected = {
+        ("true", 1): "merged",
+        ("true", 2): "merged",
+        ("true", 3): "split",
+        ("pred", 7): "merge",
+        ("pred", 8): "fragment",
+        ("pred", 9): "fragment",
+    }
+    assert kinds_of(review_objects(true, pred)) == expected
+
+
+def test_error_kinds_of_empty_images():
+    empty = np.zeros((3, 4), np.int32)
+    objects = np.array([[1, 1, 0, 0], [0, 0, 0, 2], [0, 0, 0, 2]], np.int32)
+    table = review_objects(empty, empty)
+    assert table.empty and "error" in table.columns
+    assert kinds_of(review_objects(objects, empty)) == {
+        ("true", 1): "missed",
+        ("true", 2): "missed",
+    }
+    assert kinds_of(review_objects(empty, objects)) == {
+        ("pred", 1): "spurious",
+        ("pred", 2): "spurious",
+    }
+    assert error_map(empty, objects, by="kind").tolist() == (3 * (objects > 0)).tolist()
+    assert not error_map(empty, empty, by="kind").any()
+
+
+def test_error_kinds_uint64_ids_above_int64_range():
+    true = np.array([[HIGH, HIGH, 0, HIGH + 1, HIGH + 1, 0, 0]], np.uint64)
+    pred = np.array([[HIGH + 7, HIGH + 7, HIGH + 7, HIGH + 7, HIGH + 7, 0, HIGH]], np.uint64)
+    kinds = kinds_of(review_objects(true, pred))
+    assert kinds == {
+        ("true", HIGH): "merged",
+        ("true", HIGH + 1): "merged",
+        ("pred", HIGH): "spurious",
+        ("pred", HIGH + 7): "merge",
+    }
+    assert error_map(true, pred, by="kind").tolist() == [[4, 4, 5, 4, 4, 0, 3]]
+
+
+def test_error_map_by_kind_values_and_precedence():
+    true, pred = kinds_case()
+    out = error_map(true, pred, by="kind")
+    assert out.dtype == np.uint8
+    # A: true 1 and 2 are merged (4); pred 10's pixel between them is a merge (5).
+    assert out[0].tolist() == [4, 4, 4, 4, 5, 4, 4, 4, 4, 0, 0, 0]
+    # B: split true 3 (6) wins over its fragments wherever they overlap.
+    assert out[4].tolist() == [6] * 12
+    # C: true 4's poor overlap (8) over pred 13's; pred 13 alone shows its own (9).
+    assert out[8].tolist() == [8, 8, 8, 8, 9, 9, 9, 9, 0, 0, 0, 0]
+    # D: missed (2) and spurious (3).
+    assert out[12].tolist() == [2, 2, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0]
+    # E: matched true 6 and pred 15 (1); merged true 7 (4).
+    assert out[16].tolist() == [1, 1, 1, 1, 1, 1, 1, 4, 0, 0, 0, 0]
+    # F: the fragment pred 17 (7) shows over the matched true 8 (1).
+    assert out[20].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 7, 7, 0, 0]
+    # H: pred 20's half outside true 11 shows its poor overlap (9).
+    assert out[30].tolist() == [0, 0, 0, 0, 0, 0, 9, 9, 0, 0, 0, 0]
+    assert error_map(true, pred).tolist() == error_map(true, pred, by="status").tolist()
+
+
+def test_error_map_bad_by_is_refused_before_any_pass(monkeypatch):
+    from napari_seg_eval.core import review
+
+    monkeypatch.setattr(review, "instance_metrics", _no_pass)
+    labels = np.array([[1, 1, 0]])
+    with pytest.raises(ValueError, match="by must be 'status' or 'kind'"):
+        review.error_map(labels, labels, by="kinds")
+
+
+def test_add_error_kinds_refuses_rows_of_another_result():
+    from napari_seg_eval.core.review import add_error_kinds
+
+    result = instance_metrics(np.array([[1, 1, 0]]), np.array([[0, 2, 2]]), iou_thresholds=0.5)
+    other = instance_metrics(np.array([[3, 0, 0]]), np.array([[0, 2, 2]]), iou_thresholds=0.5)
+    with pytest.raises(ValueError, match="not those of the result"):
+        add_error_kinds(other.objects_at(0.5), result)
+
+
+def reference_kinds(true, pred, status):
+    """The DESIGN definitions, object by object with masks (slow; for small test images)."""
+    true_ids = [i for i in np.unique(true) if i]
+    pred_ids = [i for i in np.unique(pred) if i]
+    share = {(t, p): int(((true == t) & (pred == p)).sum()) for t in true_ids for p in pred_ids}
+    area_t = {t: int((true == t).sum()) for t in true_ids}
+    area_p = {p: int((pred == p).sum()) for p in pred_ids}
+
+    def holds(p, t):  # P holds more than half of T
+        return 2 * share[t, p] > area_t[t]
+
+    def inside(p, t):  # more than half of P lies inside T
+        return 2 * share[t, p] > area_p[p]
+
+    kinds = {}
+    for t in true_ids:
+        if status["true", t] == "TP":
+            kinds["true", t] = "matched"
+        elif any(holds(p, t) and any(holds(p, u) for u in true_ids if u != t) for p in pred_ids):
+            kinds["true", t] = "merged"
+        elif sum(inside(p, t) for p in pred_ids) >= 2:
+            kinds["true", t] = "split"
+        elif any(share[t, p] for p in pred_ids):
+            kinds["true", t] = "poor overlap"
+        else:
+            kinds["true", t] = "missed"
+    for p in pred_ids:
+        if status["pred", p] == "TP":
+            kinds["pred", p] = "matched"
+        elif sum(holds(p, t) for t in true_ids) >= 2:
+            kinds["pred", p] = "merge"
+        elif any(inside(p, t) and any(inside(q, t) for q in pred_ids if q != p) for t in true_ids):
+            kinds["pred", p] = "fragment"
+        elif any(share[t, p] for t in true_ids):
+            kinds["pred", p] = "poor overlap"
+        else:
+            kinds["pred", p] = "spurious"
+    return kinds
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.int64, (5, 7), elements=st.integers(0, 4)),
+    arrays(np.int64, (5, 7), elements=st.integers(0, 4)),
+    st.sampled_from([0.3, 0.5, 0.75]),
+)
+def test_error_kinds_equal_the_definitions(true, pred, iou_threshold):
+    table = review_objects(true, pred, iou_threshold=iou_threshold)
+    status = table.set_index(["kind", "label"])["status"].to_dict()
+    assert kinds_of(table) == reference_kinds(true, pred, status)
+
+
+# Machado, Oliveira & Fernandes (2009), severity 1, on linear RGB.
+COLOUR_BLINDNESS = {
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+}
+
+
+def seen(rgb, matrix=None):
+    """CIELAB of sRGB colours (rows), as seen with a colour-vision deficiency if given."""
+    from skimage.color import rgb2lab
+
+    rgb = np.atleast_2d(np.asarray(rgb, float))
+    if matrix is not None:
+        linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        linear = np.clip(linear @ np.asarray(matrix).T, 0, 1)
+        rgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return rgb2lab(rgb[None])[0]
+
+
+def test_kind_colours_avoid_the_confidence_colormap_and_stay_apart_for_colour_blindness():
+    from skimage.color import deltaE_ciede2000
+
+    from napari_seg_eval.core.colormap import map_confidence
+    from napari_seg_eval.core.review import KIND_COLORS
+
+    colors = np.array([color[:3] for _, color, _ in KIND_COLORS])
+    confidence = map_confidence(np.linspace(0, 1, 1001))[:, :3]
+    for (name, _, _), lab in zip(KIND_COLORS, seen(colors), strict=True):
+        # CIEDE2000 above 15 from every colour of the confidence map: clearly another colour
+        assert deltaE_ciede2000(lab[None], seen(confidence)).min() > 15, name
+    for matrix in [None, *COLOUR_BLINDNESS.values()]:
+        lab = seen(colors, matrix)
+        for i in range(len(lab)):
+            for j in range(i + 1, len(lab)):
+                # above 10 from each other, also as seen with each colour-vision deficiency
+                assert deltaE_ciede2000(lab[i], lab[j]) > 10, (i, j, matrix)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import napari_seg_eval as nse
-from napari_seg_eval.core.review import ERROR_COLORS, FN, FP, TP
+from napari_seg_eval.core.review import FN, FP, KIND_COLORS
 
 
 def small_case():
@@ -47,17 +47,22 @@ def test_object_rows_equal_the_core(reviewed):
     assert row["status"] == "FN" and row["mean_confidence"] == pytest.approx(0.4)
 
 
-def test_error_layer_equals_core_and_is_coloured(reviewed):
+def test_error_layer_shows_kinds_equal_to_the_core_and_is_coloured(reviewed):
     _, widget = reviewed
     layer = widget.review.show_errors(wait=True)
     true, pred, _ = small_case()
-    np.testing.assert_array_equal(layer.data, nse.error_map(true, pred))
-    assert set(np.unique(layer.data)) == {0, TP, FP, FN}
-    np.testing.assert_allclose(layer.colormap.map(np.array([FN]))[0], ERROR_COLORS[FN])
+    np.testing.assert_array_equal(layer.data, nse.error_map(true, pred, by="kind"))
+    # true 1 and pred 3 matched (1), true 2 missed (2), pred 7 spurious (3)
+    assert set(np.unique(layer.data)) == {0, 1, 2, 3}
+    colors = {name: color for name, color, _ in KIND_COLORS}
+    np.testing.assert_allclose(layer.colormap.map(np.array([2]))[0], colors["missed"])
+    np.testing.assert_allclose(layer.colormap.map(np.array([3]))[0], colors["spurious"])
     assert tuple(layer.scale) == (2, 2)
     widget.review.iou_spin.setValue(0.8)  # IoU 0.75 no longer matches: the layer follows
     assert widget.review.show_errors(wait=True) is layer
-    np.testing.assert_array_equal(layer.data, nse.error_map(true, pred, iou_threshold=0.8))
+    expected = nse.error_map(true, pred, iou_threshold=0.8, by="kind")
+    np.testing.assert_array_equal(layer.data, expected)
+    assert expected[3, 3] == 8  # true 1 and pred 3 now only a poor overlap
 
 
 def test_selecting_a_row_moves_the_camera_and_selects_the_label(reviewed):
@@ -163,7 +168,7 @@ def test_per_plane_equals_each_plane_and_moves_the_viewer(make_napari_viewer):
 
 
 def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer):
-    true = np.zeros((10, 12, 12), np.uint16)
+    true = np.zeros((10, 40, 40), np.uint16)
     true[6:9, 2:5, 7:10] = 4  # centroid (7, 3, 8)
     pred = np.zeros_like(true)
     viewer = make_napari_viewer()
@@ -173,11 +178,21 @@ def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
     widget.run_evaluation(wait=True)
+    viewer.reset_view()
+    zoom_before = viewer.scene.camera.zoom
     widget.review.select_row(0)
     assert viewer.dims.point[0] == pytest.approx(21.0)  # plane 7 at z-scale 3
     assert viewer.dims.current_step[0] == 7
     assert viewer.scene.camera.center[-2:] == pytest.approx((3, 8))
     assert viewer.layers["truth"].selected_label == 4
+    assert widget.review.objects["error"].tolist() == ["missed"]
+    # zoomed in on the 3 x 3 box (pixel edges 1.5..4.5, 6.5..9.5), which stays in view
+    assert viewer.scene.camera.zoom > zoom_before
+    low, high = visible_rectangle(viewer)
+    assert np.all(low <= [1.5, 6.5]) and np.all(high >= [4.5, 9.5])
+    selection = viewer.layers["truth review selection"]
+    np.testing.assert_array_equal(selection.data, (true == 4).astype(np.uint8))
+    assert selection.scale[0] == 3  # on the truth's world grid
 
 
 def test_status_line_counts_matches_once(reviewed):
@@ -206,3 +221,227 @@ def test_semantic_pixel_error_map_per_class(make_napari_viewer):
     review.class_spin.setValue(1)
     review.show_errors(wait=True)
     assert layer.data[0].tolist() == [FP, 0, FN, 0, FP, 0]
+
+
+# error kinds, outlines and zoom --------------------------------------------------------------
+def kinds_case():
+    """One object group per band of rows; kinds worked out by hand in the comments."""
+    true = np.zeros((40, 60), np.int32)
+    pred = np.zeros((40, 60), np.int32)
+    # pred 10 (52 px) holds all of true 1 and true 2 (24 px each; IoU 24/52): merged, merge
+    true[2:6, 2:8], true[2:6, 9:15], pred[2:6, 2:15] = 1, 2, 10
+    # true 3 (80 px) holds all of pred 11 and pred 12 (32 px each; IoU 32/80): split, fragments
+    true[10:14, 2:22], pred[10:14, 2:10], pred[10:14, 12:20] = 3, 11, 12
+    # true 4 (24 px) and pred 13 (32 px) share 8 px, a third of true 4, a quarter of pred 13
+    true[18:22, 2:8], pred[18:22, 6:14] = 4, 13
+    # true 5 overlaps nothing (missed), pred 14 overlaps nothing (spurious)
+    true[26:30, 2:6], pred[26:30, 40:44] = 5, 14
+    # true 6 and pred 15 are the same box: matched
+    true[34:38, 2:10], pred[34:38, 2:10] = 6, 15
+    return true, pred
+
+
+@pytest.fixture
+def kinds_viewer(make_napari_viewer):
+    true, pred = kinds_case()
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.run_evaluation(wait=True)
+    return viewer, widget
+
+
+def test_kinds_in_table_layer_and_legend(kinds_viewer):
+    _, widget = kinds_viewer
+    review = widget.review
+    kinds = review.objects.set_index(["kind", "label"])["error"].to_dict()
+    assert kinds == {
+        ("true", 1): "merged",
+        ("true", 2): "merged",
+        ("true", 3): "split",
+        ("true", 4): "poor overlap",
+        ("true", 5): "missed",
+        ("true", 6): "matched",
+        ("pred", 10): "merge",
+        ("pred", 11): "fragment",
+        ("pred", 12): "fragment",
+        ("pred", 13): "poor overlap",
+        ("pred", 14): "spurious",
+        ("pred", 15): "matched",
+    }
+    layer = review.show_errors(wait=True)
+    # merged truth 4, the merge's pixel between them 5; split 6; poor overlap 8 then 9
+    assert layer.data[3, 1:16].tolist() == [0] + [4] * 6 + [5] + [4] * 6 + [0]
+    assert layer.data[11, 1:23].tolist() == [0] + [6] * 20 + [0]
+    assert layer.data[19, 1:15].tolist() == [0] + [8] * 6 + [9] * 6 + [0]
+    assert layer.data[27, 2] == 2 and layer.data[27, 41] == 3 and layer.data[35, 5] == 1
+    # the legend names every kind with the colour the layer paints it in
+    assert list(review.legend) == [name for name, _, _ in KIND_COLORS]
+    for name, color, values in KIND_COLORS:
+        swatch, text = review.legend[name]
+        rgb = ", ".join(str(round(255 * c)) for c in color[:3])
+        assert f"rgb({rgb})" in swatch.styleSheet() and text.text() == name
+        assert "color:" not in text.styleSheet()  # the theme's text colour: light and dark
+        for value in values:
+            np.testing.assert_allclose(layer.colormap.map(np.array([value]))[0], color)
+
+
+def test_filter_offers_the_kinds(kinds_viewer):
+    _, widget = kinds_viewer
+    review = widget.review
+    expected = {
+        "true: merged": [1, 2],
+        "true: split": [3],
+        "true: poor overlap": [4],
+        "true: missed": [5],
+        "predicted: merge": [10],
+        "predicted: fragment": [11, 12],
+        "predicted: poor overlap": [13],
+        "predicted: spurious": [14],
+    }
+    for text, labels in expected.items():
+        assert review.filter_combo.findText(text) >= 0
+        review.filter_combo.setCurrentText(text)
+        assert sorted(review.rows()["label"].tolist()) == labels, text
+
+
+def test_count_line_breaks_the_misses_down_by_kind(kinds_viewer):
+    _, widget = kinds_viewer
+    # 5 unmatched true objects: 1, 2 merged; 3 split; 4 poor overlap; 5 with no overlap.
+    # 5 unmatched predictions: 10 a merge; 11, 12 fragments; 13 poor overlap; 14 spurious.
+    assert widget.review.kinds_label.text() == (
+        "5 missed: 2 merged, 1 split, 1 poor overlap, 1 without any overlap · "
+        "5 false: 1 merge, 2 fragments, 1 poor overlap, 1 spurious"
+    )
+
+
+def visible_rectangle(viewer):
+    """World (rows, columns) of the canvas's corners, from the camera."""
+    center = np.asarray(viewer.scene.camera.center[-2:])
+    half = np.asarray(viewer.canvas.size, float) / viewer.scene.camera.zoom / 2
+    return center - half, center + half
+
+
+def test_selecting_a_row_zooms_to_the_object_and_outlines_it_and_its_partner(kinds_viewer):
+    viewer, widget = kinds_viewer
+    review = widget.review
+    viewer.reset_view()
+    zoom_before = viewer.scene.camera.zoom
+    review.filter_combo.setCurrentText("true: split")
+    review.select_row(0)
+    # true 3 covers rows 10..13 and columns 2..21: pixel edges 9.5..13.5 and 1.5..21.5
+    low, high = visible_rectangle(viewer)
+    assert viewer.scene.camera.zoom > zoom_before
+    assert np.all(low <= [9.5, 1.5]) and np.all(high >= [13.5, 21.5])
+    assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
+    # zoomed, not whole-image: the view is at most twice the box plus a few pixels wide
+    assert np.min(high - low) <= 2 * 20 + 2 * 8 + 1
+    selection = [layer for layer in viewer.layers if "selection" in layer.name]
+    assert len(selection) == 1 and selection[0].contour == 2
+    true, pred = kinds_case()
+    # true 3 (1) and its partner, the fragment of highest IoU (pred 11; ties: smallest id),
+    # painted last so that both boundaries show as contours
+    expected = np.where(true == 3, 1, 0)
+    expected[pred == 11] = 2
+    np.testing.assert_array_equal(selection[0].data, expected)
+    assert viewer.layers[-1] is selection[0]  # on top
+    review.filter_combo.setCurrentText("predicted: spurious")
+    review.select_row(0)  # the outline moves: the old one is cleared
+    np.testing.assert_array_equal(selection[0].data, np.where(pred == 14, 1, 0))
+    assert viewer.scene.camera.center[-2:] == pytest.approx((27.5, 41.5))
+
+
+def test_previous_next_zoom_too(kinds_viewer):
+    viewer, widget = kinds_viewer
+    review = widget.review
+    review.filter_combo.setCurrentText("true objects")
+    viewer.reset_view()
+    review.step(1)  # true 1: rows 2..5, columns 2..7
+    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 4.5))
+    first_zoom = viewer.scene.camera.zoom
+    review.step(1)
+    review.step(1)  # true 3, three times as wide: zoomed out to fit it
+    assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
+    assert viewer.scene.camera.zoom < first_zoom
+    review.step(-1)  # back to true 2: rows 2..5, columns 9..14
+    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 11.5))
+
+
+def test_prediction_outlines_over_the_truth(kinds_viewer):
+    viewer, widget = kinds_viewer
+    review = widget.review
+    review.show_errors(wait=True)
+    review.outline_check.setChecked(True)
+    outlines = [layer for layer in viewer.layers if layer.name == "pred outlines"]
+    assert len(outlines) == 1
+    layer = outlines[0]
+    np.testing.assert_array_equal(layer.data, widget.evaluation.prediction)
+    assert layer.contour == 1 and layer.visible
+    assert viewer.layers.index(layer) > viewer.layers.index("truth errors")
+    np.testing.assert_allclose(layer.colormap.map(np.array([13]))[0], (0, 0, 0, 1))
+    review.outline_check.setChecked(False)
+    assert not layer.visible
+    assert viewer.layers["pred"].contour == 0  # the user's layer is left alone
+
+
+def test_stale_record_keeps_its_kinds_and_outlines(kinds_viewer):
+    viewer, widget = kinds_viewer
+    review = widget.review
+    review.outline_check.setChecked(True)
+    before = review.objects.copy()
+    viewer.layers["pred"].paint((27, 41), 0)  # the user erases part of the spurious object
+    assert widget.evaluation.stale and not review.stale_label.isHidden()
+    review.refresh(wait=True)
+    pd.testing.assert_frame_equal(review.objects, before)  # the record's, not the layer's
+    outlines = viewer.layers["pred outlines"]
+    _, pred = kinds_case()
+    np.testing.assert_array_equal(outlines.data, pred)
+
+
+def test_rematch_adds_kinds_in_the_worker(qtbot, kinds_viewer):
+    _, widget = kinds_viewer
+    review = widget.review
+    with qtbot.waitSignal(review.rematch_job.finished, timeout=20_000):
+        review.iou_spin.setValue(0.15)
+        assert review.rematch_job.running
+    true, pred = kinds_case()
+    expected = nse.review_objects(true, pred, iou_threshold=0.15)
+    pd.testing.assert_frame_equal(review.objects, expected)
+    # at IoU 0.15 true 4 and pred 13 (IoU 8/48 = 1/6) match
+    kinds = review.objects.set_index(["kind", "label"])["error"]
+    assert kinds[("true", 4)] == kinds[("pred", 13)] == "matched"
+
+
+def test_selection_outlines_one_frame_of_a_track(make_napari_viewer):
+    # id 5 is a track over frames 0 and 1; labelled frame by frame it is one object per frame.
+    true = np.zeros((2, 30, 30), np.uint16)
+    true[0, 1:4, 1:4] = 5
+    true[1, 10:14, 10:14] = 5
+    pred = np.zeros_like(true)
+    pred[1, 10:14, 10:13] = 40  # IoU 12/16 with frame 1 of the track
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth", axis_labels=("t", "y", "x"))
+    viewer.add_labels(pred, name="pred", axis_labels=("t", "y", "x"))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.set_plane_axis(0)
+    widget.run_evaluation(wait=True)
+    review = widget.review
+    rows = review.rows()
+    frame_1 = (rows["kind"] == "true") & (rows["label"] == 5) & (rows["plane"] == 1)
+    review.select_row(int(np.flatnonzero(frame_1.to_numpy())[0]))
+    assert viewer.dims.current_step[0] == 1
+    assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
+    # frame 1's object (1) and its partner, pred 40 (2, painted last); frame 0 untouched
+    expected = np.zeros(true.shape, np.uint8)
+    expected[1][true[1] == 5] = 1
+    expected[1][pred[1] == 40] = 2
+    np.testing.assert_array_equal(viewer.layers["truth review selection"].data, expected)
+    missed = (rows["kind"] == "true") & (rows["plane"] == 0)
+    assert rows.loc[missed, "error"].tolist() == ["missed"]

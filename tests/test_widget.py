@@ -362,3 +362,165 @@ def test_multiscale_layers_are_refused_with_a_notice(dock, errors):
     assert widget.update_threshold_layer(wait=True) is None
     assert len(errors) == 2 and all("multiscale" in str(e) for e in errors)
     assert len(viewer.layers) == n_layers + 1 and widget.results == {}
+
+
+# Issue 10: a confidence display that says what it claims ----------------------------------
+def test_probability_data_reads_integer_maps_as_fractions_of_the_dtype_maximum():
+    import dask.array as da
+    from napari.layers import Image
+
+    from napari_seg_eval._napari.probability import probability_data
+
+    values = np.array([[0, 1, 128, 255]], np.uint8)
+    data, notice = probability_data(Image(values, name="p8"))
+    assert data.dtype == np.float64 and notice == (
+        "'p8' holds uint8 values 0..255: read as value / 255"
+    )
+    np.testing.assert_array_equal(data, np.array([[0, 1, 128, 255]]) / 255)
+    data16, notice16 = probability_data(Image(np.array([[0, 65535]], np.uint16), name="p16"))
+    assert data16.tolist() == [[0.0, 1.0]] and "value / 65535" in notice16
+    floats = np.array([[0.25, 0.5]], np.float32)
+    same, none = probability_data(Image(floats, name="f"))
+    assert same is floats and none is None
+    lazy, _ = probability_data(Image(da.from_array(values, chunks=2), name="lazy"))
+    assert isinstance(lazy, da.Array)  # not read into memory
+    np.testing.assert_array_equal(lazy.compute(), data)
+    with pytest.raises(TypeError, match=r"'signed'.*int16"):
+        probability_data(Image(np.zeros((2, 2), np.int16), name="signed"))
+
+
+def test_integer_map_thresholds_and_colours_as_value_over_255(dock, sample, errors, monkeypatch):
+    from napari_seg_eval._qt import threshold_panel
+
+    notices = []
+    monkeypatch.setattr(threshold_panel, "show_info", notices.append)
+    viewer, widget = dock
+    prob8 = np.round(sample["probability"] * 255).astype(np.uint8)
+    viewer.add_image(prob8, name="prob8")
+    widget.set_probability_layer("prob8")
+    widget.set_threshold(0.4)
+    layer = widget.update_threshold_layer(wait=True)
+    # by hand: value / 255 > 0.4  <=>  value > 102 (102 / 255 = 0.4 exactly: not above it)
+    assert (prob8 == 102).any()
+    np.testing.assert_array_equal(layer.data, prob8 > 102)
+    np.testing.assert_array_equal(layer.data, nse.threshold_probabilities(prob8 / 255, 0.4))
+    assert any("value / 255" in n for n in notices) and errors == []
+    coloured = widget.apply_confidence_colormap()
+    assert tuple(coloured.contrast_limits) == (0.0, 255.0)
+    # napari maps value v to colormap position v / 255: green where v / 255 is the threshold
+    np.testing.assert_allclose(coloured.colormap.map([102 / 255])[0], GREEN, atol=1e-6)
+    contour = widget.display.contour_layer(coloured)
+    np.testing.assert_array_equal(contour.data, prob8 > 102)
+
+
+def test_threshold_contour_follows_the_slider_and_belongs_to_its_map(qtbot, dock, sample):
+    viewer, widget = dock
+    widget.set_probability_layer("prob")
+    prob = viewer.layers["prob"]
+    widget.apply_confidence_colormap()
+    contour = widget.display.contour_layer(prob)
+    assert contour.metadata["napari-seg-eval"]["role"] == "contour"
+    assert contour.metadata["napari-seg-eval"]["source"] == "prob"
+    assert contour.contour == 1 and tuple(contour.scale) == (0.5, 0.25)
+    np.testing.assert_array_equal(contour.data, sample["probability"] > 0.5)
+    assert viewer.layers.selection.active is not contour  # the user's selection is kept
+    with qtbot.waitSignal(widget.display.contour_job.finished, timeout=20_000):
+        widget.set_threshold(0.8)
+    assert widget.display.contour_layer(prob) is contour
+    np.testing.assert_array_equal(contour.data, sample["probability"] > 0.8)
+    assert contour.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.8)
+    widget.restore_look()
+    assert contour not in viewer.layers
+
+
+def test_colorbar_mark_leaves_the_green_band_visible(dock):
+    _, widget = dock
+    bar = widget.colorbar
+    bar.resize(300, bar.sizeHint().height())
+    for threshold in (0.5, 0.3):
+        bar.set_threshold(threshold)
+        image = bar.grab().toImage()
+        width = bar.width() - 2 * bar.MARGIN
+        x = round(bar.MARGIN + threshold * (width - 1))
+        y = bar.ARROW + 2 + bar.BAR_HEIGHT // 2  # the middle of the bar
+        color = image.pixelColor(x, y)
+        rgb = np.array([color.redF(), color.greenF(), color.blueF()])
+        np.testing.assert_allclose(rgb, GREEN[:3], atol=0.02)
+
+
+@pytest.fixture
+def classes(make_napari_viewer):
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(1)
+    prob = rng.dirichlet([1, 1, 1], size=(40, 50)).astype(np.float32)  # channels last
+    viewer.add_image(rng.random((40, 50)), name="image")
+    viewer.add_image(prob, name="classes", scale=(2, 3, 1), rgb=False)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("classes")
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(2))
+    return viewer, widget, prob
+
+
+def test_multiclass_map_shows_one_class_at_a_time(qtbot, classes):
+    viewer, widget, prob = classes
+    source = viewer.layers["classes"]
+    display = widget.display
+    assert display.class_slider.maximum() == 2
+    shown = widget.apply_confidence_colormap()
+    assert shown is not source and shown.name == "classes class confidence"
+    np.testing.assert_array_equal(shown.data, prob[..., 0])
+    assert tuple(shown.scale) == (2, 3) and source.colormap.name != "napari-seg-eval:confidence"
+    np.testing.assert_array_equal(display.contour_layer(shown).data, prob[..., 0] > 0.5)
+    with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
+        display.class_slider.setValue(2)
+    assert viewer.layers["classes class confidence"] is shown  # updated in place
+    np.testing.assert_array_equal(shown.data, prob[..., 2])
+    assert shown.metadata["napari-seg-eval"]["class"] == 3
+    np.testing.assert_array_equal(display.contour_layer(shown).data, prob[..., 2] > 0.5)
+
+
+def test_top_class_confidence_and_side_by_side(classes):
+    viewer, widget, prob = classes
+    top = widget.display.add_top_class_layer()
+    np.testing.assert_array_equal(top.data, prob.max(axis=2))
+    assert top.metadata["napari-seg-eval"]["role"] == "top_class"
+    assert tuple(top.scale) == (2, 3) and top.colormap.name == "napari-seg-eval:confidence"
+    # the contour of the top class is the foreground of the thresholded labels
+    np.testing.assert_array_equal(
+        widget.display.contour_layer(top).data > 0,
+        nse.threshold_probabilities(prob, 0.5, channel_axis=2) > 0,
+    )
+    before = {layer.name: layer.visible for layer in viewer.layers}
+    widget.display.side_by_side_button.click()
+    grid = viewer.canvas.grid if hasattr(viewer, "canvas") else viewer.grid
+    assert grid.enabled
+    assert [layer.name for layer in viewer.layers if layer.visible] == [
+        "image",
+        "classes top-class confidence",
+    ]
+    widget.display.side_by_side_button.click()
+    assert not grid.enabled
+    assert {layer.name: layer.visible for layer in viewer.layers} == before
+
+
+def test_logits_convert_into_a_new_layer(make_napari_viewer, errors):
+    viewer = make_napari_viewer()
+    logits = np.array([[-2.0, 0.0, 3.0]], np.float32)
+    user = viewer.add_image(logits.copy(), name="logits")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("logits")
+    converted = widget.display.convert_button.click() or viewer.layers["logits probabilities"]
+    np.testing.assert_allclose(converted.data, 1 / (1 + np.exp(-logits.astype(float))), rtol=1e-6)
+    np.testing.assert_array_equal(user.data, logits)  # the user's layer untouched
+    assert widget.probability_combo.layer() is converted
+    assert converted.metadata["napari-seg-eval"]["function"] == "sigmoid"
+    assert widget.display.convert_logits(converted) is None
+    assert "already holds values in [0, 1]" in errors[-1]
+    scores = np.stack([logits[0], -logits[0]])[:, None, :]  # classes first: (2, 1, 3)
+    viewer.add_image(scores, name="scores")
+    widget.set_probability_layer("scores")
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
+    softmax = widget.display.convert_logits()
+    expected = np.exp(scores) / np.exp(scores).sum(axis=0)
+    np.testing.assert_allclose(softmax.data, expected, rtol=1e-6)
+    np.testing.assert_allclose(softmax.data.sum(axis=0), 1.0, rtol=1e-6)

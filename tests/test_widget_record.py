@@ -97,7 +97,9 @@ def test_review_shows_objects_after_the_default_evaluation(dock, sample):
     assert widget.review.errors_combo.currentIndex() == 0
     layer = widget.review.show_errors(wait=True)
     objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
-    np.testing.assert_array_equal(layer.data, nse.error_map(sample["ground_truth"], objects))
+    np.testing.assert_array_equal(
+        layer.data, nse.error_map(sample["ground_truth"], objects, by="kind")
+    )
 
 
 # 3 -------------------------------------------------------------------------------------------
@@ -215,7 +217,7 @@ def test_editing_the_truth_marks_the_record_stale_and_errors_use_its_arrays(dock
     assert truth.data[10, 10] == 99 and record.truth[10, 10] == original[10, 10]  # its own copy
     layer = widget.review.show_errors(wait=True)
     objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
-    np.testing.assert_array_equal(layer.data, nse.error_map(original, objects))
+    np.testing.assert_array_equal(layer.data, nse.error_map(original, objects, by="kind"))
     assert any("out of date" in e for e in errors)
 
 
@@ -296,3 +298,104 @@ def test_time_series_are_labelled_frame_by_frame(make_napari_viewer):
     summary = summary_of(tables)
     assert summary[("instance", "n_pred")] == 3 and summary[("instance", "n_true")] == 3
     assert summary[("instance", "f1_50")] == 1.0  # pooled over frames: 3 TP, 0 FP, 0 FN
+
+
+def test_review_rows_name_the_users_ids_when_tracks_are_split_per_plane(make_napari_viewer):
+    # A track: id 5 in both frames, id 9 only in frame 1. Labelling each plane on its own
+    # splits id 5 into one object per frame, but rows, hover and selection must name id 5 and
+    # its frame, as the user's layers show it. The prediction is a Labels layer with tracks too.
+    true = np.zeros((2, 12, 12), np.uint16)
+    true[0, 1:4, 1:4] = 5
+    true[1, 1:4, 2:5] = 5
+    true[1, 7:10, 7:10] = 9
+    pred = np.zeros_like(true)
+    pred[0, 1:4, 1:4] = 40  # matches 5 in frame 0
+    pred[1, 1:4, 2:5] = 40  # and in frame 1: the same predicted track
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth", axis_labels=("t", "y", "x"))
+    viewer.add_labels(pred, name="pred", axis_labels=("t", "y", "x"))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.set_plane_axis(0)
+    assert widget.evaluate.each_plane_check.isChecked()
+    tables = widget.run_evaluation(wait=True)
+    # Frame by frame: frame 0 has 1 TP; frame 1 has 1 TP and 1 FN (id 9). Pooled: 2 TP, 1 FN.
+    summary = summary_of(tables)
+    assert (summary[("instance", "n_true")], summary[("instance", "n_pred")]) == (3, 2)
+    assert summary[("instance", "recall_50")] == pytest.approx(2 / 3)
+    assert summary[("instance", "precision_50")] == 1.0
+    rows = tables["per_object"]
+    got = sorted(
+        zip(
+            rows["kind"], rows["label"], rows["plane"], rows["status"], rows["partner"], strict=True
+        )
+    )
+    assert got == [
+        ("pred", 40, 0, "TP", 5),
+        ("pred", 40, 1, "TP", 5),
+        ("true", 5, 0, "TP", 40),
+        ("true", 5, 1, "TP", 40),
+        ("true", 9, 1, "FN", 0),
+    ]
+    review = widget.review
+    shown = review.rows()
+    row = int(np.flatnonzero((shown["label"] == 9).to_numpy())[0])
+    review.select_row(row)  # the missed object: id 9 in frame 1, selected in the user's layer
+    assert viewer.layers["truth"].selected_label == 9
+    assert viewer.dims.current_step[0] == 1
+    features = viewer.layers["truth"].features.set_index("index")
+    assert features.loc[9, "seg_eval_status"] == "FN"
+    assert features.loc[5, "seg_eval_status"] == "0: TP / 1: TP"
+
+
+def test_an_integer_probability_map_is_evaluated_as_value_over_dtype_max(
+    make_napari_viewer, monkeypatch
+):
+    # 0..255 where 255 means probability 1: at threshold 0.5 the foreground is value > 127.5,
+    # i.e. value >= 128. Read as raw values every pixel above 0.5 (value >= 1) would count.
+    notices = []
+    monkeypatch.setattr(evaluate_panel, "show_info", notices.append)
+    true = np.zeros((8, 8), np.uint8)
+    true[1:4, 1:4] = 1
+    true[5:8, 5:8] = 2
+    prob = np.full((8, 8), 20, np.uint8)  # 20/255: background
+    prob[1:4, 1:4] = 200  # object 1 found
+    prob[5:8, 5:8] = 127  # object 2: 127/255 < 0.5, missed
+    viewer = make_napari_viewer()
+    viewer.add_image(prob, name="prob8")
+    viewer.add_labels(true, name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob8")
+    tables = widget.run_evaluation(wait=True)
+    summary = summary_of(tables)
+    assert (summary[("instance", "n_pred")], summary[("instance", "n_true")]) == (1, 2)
+    assert summary[("instance", "recall_50")] == 0.5
+    np.testing.assert_array_equal(widget.evaluation.prediction > 0, prob >= 128)
+    assert notices == [
+        "Segmentation Evaluation: 'prob8' holds uint8 values 0..255: read as value / 255"
+    ]
+
+
+def test_per_plane_plot_uses_catalogue_labels_and_keeps_its_legend_off_the_data(
+    make_napari_viewer, sample
+):
+    viewer = make_napari_viewer()
+    stack = np.stack([sample["probability"]] * 3)
+    viewer.add_image(stack, name="prob")
+    viewer.add_labels(np.stack([sample["ground_truth"]] * 3), name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.set_plane_axis(0)
+    widget.run_evaluation(wait=True)
+    plot = widget.evaluate.plane_plot
+    plot.figure.canvas.draw()
+    legend = plot.axes.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [catalogue.label("per_plane", c) for c in ("accuracy_50", "f1_50", "mean_iou")]
+    renderer = plot.figure.canvas.get_renderer()
+    box, data = legend.get_window_extent(renderer), plot.axes.get_window_extent(renderer)
+    assert not box.overlaps(data)

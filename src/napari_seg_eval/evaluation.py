@@ -19,7 +19,7 @@ import pandas as pd
 from .core import catalogue
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
-from .core.review import join_measurements, measure_both
+from .core.review import add_error_kinds, join_measurements, measure_both
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import label_instances, threshold_probabilities
 
@@ -77,6 +77,10 @@ class Evaluation:
         Every setting of the run.
     semantic, instance, measurements, planes
         The core's results (None or empty when not computed).
+    ids
+        ``"true"``/``"pred"`` -> the map from the ids compared back to the user's ids (indexed
+        by the compared id: ``plane``, ``label``), for label images whose ids span planes and
+        were split to label each plane on its own (see :func:`ids_by_plane`).
     tables
         ``summary``, ``per_class``, ``per_threshold``, ``per_plane``, ``per_object``.
     stale
@@ -93,6 +97,7 @@ class Evaluation:
     instance: InstanceResult | None
     measurements: pd.DataFrame | None
     planes: dict[str, DatasetResult] = field(default_factory=dict)
+    ids: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: str = ""
 
@@ -118,7 +123,59 @@ class Evaluation:
         """
         if self.instance is None:
             return pd.DataFrame()
-        return join_measurements(self.instance.objects_at(iou_threshold), self.measurements)
+        return self.object_rows(self.instance.objects_at(iou_threshold))
+
+    def object_rows(self, objects: pd.DataFrame) -> pd.DataFrame:
+        """Status rows of the record's objects, with measurements, error kinds and user ids.
+
+        The error kinds come from the record's own matching (the ids compared); then the ids
+        are those of the user's layers (see :meth:`in_user_ids`).
+
+        Examples
+        --------
+        >>> record = evaluate(np.array([[1, 1, 0]]), np.array([[1, 0, 2]]), kind="instance")
+        >>> record.object_rows(record.instance.per_object)["error"].tolist()
+        ['matched', 'matched', 'spurious']
+        """
+        rows = add_error_kinds(join_measurements(objects, self.measurements), self.instance)
+        return self.in_user_ids(rows)
+
+    def in_user_ids(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Per-object ``rows`` with the ids of the user's layers, and their ``plane``.
+
+        When each plane was labelled on its own, ``label`` and ``partner`` are mapped back from
+        the ids compared (unique per plane) to the layers' ids, and a ``plane`` column says
+        where each object is; when ids were split, ``record_label`` and ``record_partner`` keep
+        the ids of the record's own arrays (``truth``, ``prediction``). Otherwise ``rows`` is
+        returned as it is.
+
+        Examples
+        --------
+        >>> track = np.array([[[5, 0]], [[5, 0]]])  # one id in both planes
+        >>> record = evaluate(track, track, kind="instance", plane_axis=0, label_each_plane=True)
+        >>> record.objects_at(0.5)[["kind", "label", "plane", "partner"]].values.tolist()
+        [['true', 5, 0, 5], ['true', 5, 1, 5], ['pred', 5, 0, 5], ['pred', 5, 1, 5]]
+        """
+        settings = self.settings
+        if rows.empty or settings.plane_axis is None or not settings.label_each_plane:
+            return rows
+        rows = rows.copy()
+        axis = settings.plane_axis
+        planes = rows[f"centroid_{axis}"].round().astype("Int64")  # one plane per object
+        other = {"true": "pred", "pred": "true"}
+        if self.ids:
+            rows["record_label"], rows["record_partner"] = rows["label"], rows["partner"]
+        labels, partners = rows["label"].astype(object), rows["partner"].astype(object)
+        for kind, origin in self.ids.items():
+            own = (rows["kind"] == kind).to_numpy()
+            labels[own] = origin.loc[rows.loc[own, "label"], "label"].to_numpy()
+            planes[own] = origin.loc[rows.loc[own, "label"], "plane"].to_numpy()
+            theirs = (rows["kind"] == other[kind]).to_numpy() & (rows["partner"] != 0).to_numpy()
+            partners[theirs] = origin.loc[rows.loc[theirs, "partner"], "label"].to_numpy()
+        rows["label"] = labels.infer_objects()
+        rows["partner"] = partners.infer_objects()
+        rows.insert(rows.columns.get_loc("label") + 1, "plane", planes)
+        return rows
 
 
 def labels_from_probability(
@@ -272,7 +329,11 @@ def evaluation_steps(
     pred.flags.writeable = False
     if confidence is not None:
         confidence = _read_only(confidence, copy=False)
-    instance_true = _truth_by_plane(true, axis) if each_plane and "instance" in kinds else true
+    instance_true, instance_pred, ids = true, pred, {}
+    if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
+        instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
+        instance_pred, ids["pred"] = ids_by_plane(pred, axis)
+        ids = {kind: origin for kind, origin in ids.items() if origin is not None}
     sem_true, sem_pred, sem_ignore = _semantic_inputs(
         true, pred, settings.ignore_label, settings.binarize_semantic
     )
@@ -285,13 +346,13 @@ def evaluation_steps(
         yield progress("instance matching")
         results["instance"] = instance_metrics(
             instance_true,
-            pred,
+            instance_pred,
             ignore_label=settings.ignore_label,
             iou_thresholds=list(settings.iou_thresholds),
         )
         done += 1
         yield progress("measuring objects")
-        results["measurements"] = measure_both(instance_true, pred, confidence)
+        results["measurements"] = measure_both(instance_true, instance_pred, confidence)
     done += 1
     planes = {}
     if axis is not None:
@@ -309,12 +370,13 @@ def evaluation_steps(
     yield (1.0, "building tables")
     record = Evaluation(
         truth=instance_true,
-        prediction=pred,
+        prediction=instance_pred,
         semantic_truth=sem_true,
         semantic_prediction=sem_pred,
         confidence=confidence,
         settings=settings,
         planes=planes,
+        ids=ids,
         **results,
     )
     return replace(record, tables=result_tables(record))
@@ -351,20 +413,68 @@ def evaluate(
             return done.value
 
 
-def _truth_by_plane(true: np.ndarray, axis: int) -> np.ndarray:
-    """The truth with ids unique per plane, when an id spans planes (a track); else itself."""
-    planes = list(np.moveaxis(true, axis, 0))
-    seen = [np.unique(plane[plane > 0]) for plane in planes]
-    ids = np.concatenate(seen) if seen else np.array([])
+def ids_by_plane(
+    labels: np.ndarray, axis: int, ignore_label: int | None = None
+) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """``labels`` with ids unique per plane when an id spans planes (a track), and the map back.
+
+    Matching plane by plane needs every object in one plane; a track id that appears in several
+    planes becomes one new id per plane. Pixels of ``ignore_label`` keep that id (and no new id
+    equals it), so they stay ignored.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        Instance labels, 0 = background.
+    axis : int
+        The plane axis.
+    ignore_label : int, optional
+        An id that is not an object.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        ``labels`` itself when every object lies in one plane already; else the renumbered ids.
+    origin : pandas.DataFrame or None
+        None when nothing was renumbered; else indexed by the new id, with the ``plane`` and
+        the original ``label`` of each object.
+
+    Examples
+    --------
+    >>> track = np.array([[[5, 0]], [[5, 7]]])  # id 5 in planes 0 and 1
+    >>> new, origin = ids_by_plane(track, 0)
+    >>> new.ravel().tolist(), origin.index.tolist(), origin.values.tolist()
+    ([1, 0, 2, 3], [1, 2, 3], [[0, 5], [1, 5], [1, 7]])
+    """
+    ignore = ignore_label if ignore_label is not None and ignore_label > 0 else None
+    planes = list(np.moveaxis(labels, axis, 0))
+
+    def objects(plane: np.ndarray) -> np.ndarray:
+        return (plane > 0) if ignore is None else (plane > 0) & (plane != ignore)
+
+    seen = [np.unique(plane[objects(plane)]) for plane in planes]
+    ids = np.concatenate(seen) if seen else np.zeros(0, labels.dtype)
     if np.unique(ids).size == ids.size:
-        return true  # every object lies in one plane already
-    relabelled = [
-        np.where(plane > 0, np.searchsorted(ids_in, plane) + 1, 0)
-        for plane, ids_in in zip(planes, seen, strict=True)
-    ]
-    out = _stack_unique(relabelled, axis)
+        return labels, None  # every object lies in one plane already
+    sizes = [ids_in.size for ids_in in seen]
+    starts = np.cumsum([0, *sizes[:-1]])
+    new_ids = np.arange(1, ids.size + 1, dtype=np.int64)
+    if ignore is not None:
+        new_ids[new_ids >= ignore] += 1  # never reuse the ignored id
+    dtype = np.min_scalar_type(max(int(new_ids[-1]), ignore or 0))
+    out = np.zeros(labels.shape, dtype)
+    out_planes = np.moveaxis(out, axis, 0)  # a view: writing planes writes ``out``
+    for index, (plane, ids_in, start) in enumerate(zip(planes, seen, starts, strict=True)):
+        where = objects(plane)
+        out_planes[index][where] = new_ids[start + np.searchsorted(ids_in, plane[where])]
+        if ignore is not None:
+            out_planes[index][plane == ignore] = ignore
     out.flags.writeable = False
-    return out
+    origin = pd.DataFrame(
+        {"plane": np.repeat(np.arange(len(planes)), sizes), "label": ids},
+        index=pd.Index(new_ids, name="id"),
+    )
+    return out, origin
 
 
 def _semantic_inputs(true, pred, ignore_label, binarize):
@@ -445,9 +555,7 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         "per_threshold": record.instance.per_threshold if record.instance is not None else empty,
         "per_plane": per_plane,
         "per_object": (
-            join_measurements(record.instance.per_object, record.measurements)
-            if record.instance is not None
-            else empty
+            record.object_rows(record.instance.per_object) if record.instance is not None else empty
         ),
     }
 

@@ -7,6 +7,8 @@ the new layer a unique name).
 
 from __future__ import annotations
 
+import re
+import weakref
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ import pandas as pd
 from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
 
-from ..core.review import ERROR_COLORS
+from .probability import level0
 
 TAG = "napari-seg-eval"
 
@@ -104,9 +106,20 @@ def put_labels(
 
 
 def put_image(
-    viewer: Viewer, data: np.ndarray, *, name: str, role: str, source: Layer, info: dict[str, Any]
+    viewer: Viewer,
+    data: np.ndarray,
+    *,
+    name: str,
+    role: str,
+    source: Layer,
+    info: dict[str, Any],
+    drop_axis: int | None = None,
 ) -> Image:
-    """:func:`put_labels` for an Image result (e.g. a calibrated probability map, 0..1)."""
+    """:func:`put_labels` for an Image result (e.g. a calibrated probability map, 0..1).
+
+    ``drop_axis`` is an axis of ``source`` the result does not have (a class axis): the result
+    keeps the world settings of the other axes.
+    """
     return _put(
         viewer,
         viewer.add_image,
@@ -115,7 +128,7 @@ def put_image(
         role=role,
         info=info,
         name=name,
-        drop_axis=None,
+        drop_axis=drop_axis,
         contrast_limits=(0.0, 1.0),
     )
 
@@ -160,7 +173,8 @@ def write_object_features(layer: Labels, objects: pd.DataFrame) -> None:
     mean_confidence). Columns starting with ``seg_eval_`` are replaced; the layer's other
     features are kept, matched by label.
     """
-    shown = [c for c in ("status", "iou", "partner", "mean_confidence") if c in objects]
+    shown = [c for c in ("status", "error", "iou", "partner", "mean_confidence") if c in objects]
+    objects = _one_row_per_label(objects, shown)
     ours = objects[["label", *shown]].rename(
         columns={"label": "index", **{c: FEATURE_PREFIX + c for c in shown}}
     )
@@ -174,9 +188,129 @@ def write_object_features(layer: Labels, objects: pd.DataFrame) -> None:
     layer.features = keep.merge(ours, on="index", how="outer").reset_index(drop=True)
 
 
-def error_colormap():
-    """Colour-blind-safe colours of the error layer's TP / FP / FN values."""
-    from napari.utils.colormaps import DirectLabelColormap
+def _one_row_per_label(objects: pd.DataFrame, shown: list[str]) -> pd.DataFrame:
+    """Rows of an id found in several planes (a track labelled plane by plane) joined as text.
 
-    colors = {None: (0, 0, 0, 0), 0: (0, 0, 0, 0), **ERROR_COLORS}
-    return DirectLabelColormap(color_dict=colors)
+    Hovering shows e.g. ``status "0: TP / 1: FN"`` (plane: value) for such an id.
+    """
+    repeated = objects["label"].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return objects
+    tracks = objects[repeated].sort_values(["label", "plane"] if "plane" in objects else "label")
+    planes = tracks["plane"].astype(str) + ": " if "plane" in tracks else ""
+    text = {c: planes + tracks[c].map(_text) for c in shown}
+    joined = pd.DataFrame({"label": tracks["label"], **text}).groupby("label", sort=False)
+    joined = joined.agg(" / ".join).reset_index()
+    return pd.concat([objects.loc[~repeated, ["label", *shown]], joined], ignore_index=True)
+
+
+def _text(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float | np.floating) else str(value)
+
+
+#: Words in a layer name that suggest a probability map (whole words or name parts).
+PROBABILITY_WORDS = re.compile(
+    r"(?<![a-z])(prob|probs|probability|probabilities|pred|prediction|confidence|score|scores"
+    r"|softmax|sigmoid|foreground)(?![a-z])",
+    re.IGNORECASE,
+)
+
+#: Exact value ranges of numpy layers, per layer and kept while its data is the same array.
+_RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def value_range(layer: Image) -> tuple[float, float]:
+    """The smallest and largest value of an Image layer (NaN ignored), cheaply.
+
+    Exact for numpy data (computed once per array); for lazy or multiscale data, napari's own
+    estimate (the layer's contrast limits range), so nothing large is read.
+
+    Examples
+    --------
+    >>> value_range(Image(np.array([[0.25, np.nan, 0.75]]), name="p"))
+    (0.25, 0.75)
+    """
+    data = level0(layer)
+    if not isinstance(data, np.ndarray):
+        low, high = layer.contrast_limits_range
+        return float(low), float(high)
+    cached = _RANGES.get(layer)
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    finite = data if data.dtype.kind != "f" else data[~np.isnan(data)]
+    found = (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
+    _RANGES[layer] = (data, found)
+    return found
+
+
+def probability_rank(layer: Layer) -> tuple[bool, bool]:
+    """How much ``layer`` looks like a probability map: a key to sort by, higher is better.
+
+    First a floating-point, single-channel image whose values lie in [0, 1]; then, among
+    those, one whose name says so (prob, probability, pred, confidence, score, softmax, ...).
+
+    Examples
+    --------
+    >>> image = Image(np.array([[10.0, 200.0]]), name="nuclei")
+    >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei prob")
+    >>> probability_rank(image), probability_rank(prob)
+    ((False, False), (True, True))
+    """
+    if not isinstance(layer, Image) or layer.rgb:
+        return (False, False)
+    floating = np.issubdtype(np.dtype(level0(layer).dtype), np.floating)
+    low, high = value_range(layer) if floating else (np.nan, np.nan)
+    in_unit = bool(floating and low >= 0.0 and high <= 1.0)
+    return (in_unit, in_unit and PROBABILITY_WORDS.search(layer.name) is not None)
+
+
+def integer_images(viewer: Viewer) -> list[Image]:
+    """The viewer's Image layers of integer data (single channel): candidates for labels."""
+    return [
+        layer
+        for layer in viewer.layers
+        if isinstance(layer, Image)
+        and not layer.rgb
+        and np.issubdtype(np.dtype(level0(layer).dtype), np.integer)
+    ]
+
+
+def labels_from_image(viewer: Viewer, image: Image) -> Labels:
+    """Add a new Labels layer holding ``image``'s integer values; the image is not changed.
+
+    Numpy data is copied (painting the labels never writes into the image); other arrays are
+    wrapped read-only in dask. Scale, translate and the rest of the world grid are kept.
+
+    Examples
+    --------
+    >>> from napari.components import ViewerModel
+    >>> viewer = ViewerModel()
+    >>> image = viewer.add_image(np.array([[0, 3]], np.uint8), name="ids")
+    >>> labels = labels_from_image(viewer, image)
+    >>> labels.name, labels.data.tolist(), labels.data is image.data
+    ('ids labels', [[0, 3]], False)
+    """
+    dtype = np.dtype(level0(image).dtype)
+    if not np.issubdtype(dtype, np.integer) or image.rgb:
+        raise TypeError(
+            f"layer {image.name!r} holds {'RGB' if image.rgb else dtype} values; only an image "
+            "of integer object ids can become labels."
+        )
+    if image.multiscale:
+        data = [
+            level.copy() if isinstance(level, np.ndarray) else _lazy(level) for level in image.data
+        ]
+    else:
+        data = image.data.copy() if isinstance(image.data, np.ndarray) else _lazy(image.data)
+    return viewer.add_labels(
+        data,
+        name=f"{image.name} labels",
+        multiscale=image.multiscale,
+        **world_settings(image),
+    )
+
+
+def _lazy(array: Any) -> Any:
+    import dask.array as da
+
+    return array if isinstance(array, da.Array) else da.from_array(array, chunks="auto")

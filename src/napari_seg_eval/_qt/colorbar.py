@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from qtpy.QtCore import QRectF, QSize, Qt
-from qtpy.QtGui import QColor, QImage, QPainter, QPen
+from qtpy.QtCore import QPointF, QRectF, QSize, Qt
+from qtpy.QtGui import QImage, QPainter, QPen, QPolygonF
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
 from ..core.colormap import map_confidence
@@ -15,15 +15,17 @@ class ConfidenceColorBar(QWidget):
 
     BAR_HEIGHT = 18
     MARGIN = 12
+    ARROW = 5  # half-width (and height) of the threshold's arrows
 
     def __init__(self, threshold: float = 0.5, parent=None):
         super().__init__(parent)
         self._threshold = threshold
-        self.setMinimumHeight(self.BAR_HEIGHT + 26)
+        self.setMinimumHeight(self.BAR_HEIGHT + 2 * self.ARROW + 24)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "Confidence colormap: blue below the threshold, green at it, "
-            "yellow to red above. Contrast limits are fixed to 0..1."
+            "yellow to red above; the arrows point at the threshold. Contrast limits are fixed "
+            "to 0..1 (0..dtype maximum for integer maps)."
         )
 
     @property
@@ -35,7 +37,7 @@ class ConfidenceColorBar(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(260, self.BAR_HEIGHT + 28)
+        return QSize(260, self.BAR_HEIGHT + 2 * self.ARROW + 26)
 
     def colors(self, width: int) -> np.ndarray:
         """RGBA uint8 colours of ``width`` columns spanning 0..1."""
@@ -46,25 +48,41 @@ class ConfidenceColorBar(QWidget):
         width = self.width() - 2 * self.MARGIN
         if width < 2:
             return
+        top = self.ARROW + 2  # room above the bar for the threshold's arrow
         rgba = np.ascontiguousarray(np.repeat(self.colors(width)[None], self.BAR_HEIGHT, axis=0))
         image = QImage(rgba.data, width, self.BAR_HEIGHT, 4 * width, QImage.Format.Format_RGBA8888)
         painter = QPainter(self)
-        painter.drawImage(self.MARGIN, 2, image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.drawImage(self.MARGIN, top, image)
         text = self.palette().color(self.foregroundRole())
         painter.setPen(QPen(text, 1))
-        painter.drawRect(QRectF(self.MARGIN, 2, width - 1, self.BAR_HEIGHT - 1))
-        ticks = (
-            (0.0, "0", False),
-            (self._threshold, f"{self._threshold:.3g}", True),
-            (1.0, "1", False),
-        )
-        for value, label, is_mark in ticks:
+        painter.drawRect(QRectF(self.MARGIN, top, width - 1, self.BAR_HEIGHT - 1))
+        bottom = top + self.BAR_HEIGHT
+        for value, label in ((0.0, "0"), (1.0, "1")):
             x = self.MARGIN + value * (width - 1)
-            painter.setPen(QPen(QColor("white") if is_mark else text, 2 if is_mark else 1))
-            painter.drawLine(
-                int(x), 2 if is_mark else self.BAR_HEIGHT - 2, int(x), self.BAR_HEIGHT + 5
+            painter.drawLine(int(x), bottom - 3, int(x), bottom + 3)
+            if abs(value - self._threshold) * width > 28:  # not under the threshold's label
+                painter.drawText(
+                    QRectF(x - 30, bottom + 4, 60, 16), Qt.AlignmentFlag.AlignCenter, label
+                )
+        # The threshold: arrows above and below the bar point at the green band without
+        # covering it, in the theme's text colour (readable in light and dark themes).
+        x = self.MARGIN + self._threshold * (width - 1) + 0.5
+        painter.setBrush(text)
+        a = self.ARROW
+        painter.drawPolygon(QPolygonF([QPointF(x - a, 0), QPointF(x + a, 0), QPointF(x, top - 1)]))
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(x - a, bottom + a + 1),
+                    QPointF(x + a, bottom + a + 1),
+                    QPointF(x, bottom + 1),
+                ]
             )
-            painter.setPen(QPen(text, 1))
-            rect = QRectF(x - 30, self.BAR_HEIGHT + 5, 60, 16)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        )
+        painter.drawText(
+            QRectF(x - 30, bottom + a + 1, 60, 16),
+            Qt.AlignmentFlag.AlignCenter,
+            f"{self._threshold:.3g}",
+        )
         painter.end()

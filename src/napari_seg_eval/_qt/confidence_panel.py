@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels
+from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -16,30 +18,71 @@ from qtpy.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from .._jobs import Job, notify_error
-from .._napari.layers import put_image
+from .._napari.layers import put_image, result_layer
+from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
-from ..core.confidence import apply_temperature, calibration, threshold_sweep
+from ..core.confidence import (
+    apply_temperature,
+    calibration,
+    instance_threshold_sweep,
+    threshold_sweep,
+)
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 
+#: "Best by" choices computed on objects: label of the choice -> column of the object sweep.
+OBJECT_METRICS = {
+    "objects: F1 @ IoU 0.5": "f1_50",
+    "objects: AP (DSB)": "mean_accuracy",
+    "objects: PQ @ IoU 0.5": "panoptic_quality_50",
+}
+PIXEL_METRICS = ("iou", "dice", "precision", "recall", "accuracy")
+#: Probability thresholds of the object sweep: instance_threshold_sweep's default.
+OBJECT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
-def analyse(true, prob, metric: str, fit_temperature: bool) -> dict:
-    """The work of one Run, off the main thread: sweep, calibration, calibrated map."""
+
+def analyse(
+    true, prob, metric: str, fit_temperature: bool, objects: dict | None = None
+) -> Generator[tuple[float, str], None, dict]:
+    """The work of one Run, off the main thread: sweep, calibration, calibrated map, objects.
+
+    A generator: it yields (fraction done, what next) between steps, so the run reports
+    progress and stops at the next step when cancelled. With ``objects`` (the instance options
+    of :func:`instance_threshold_sweep`), the object metrics are swept too, one probability
+    threshold per step.
+    """
     true, prob = np.asarray(true), np.asarray(prob)
-    results = {
-        "sweep": threshold_sweep(true, prob, metric=metric),
-        "calibration": calibration(true, prob, method="temperature" if fit_temperature else None),
-    }
+    steps = 2 + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
+    yield (0.0, "pixel sweep")
+    results = {"sweep": threshold_sweep(true, prob, metric=metric)}
+    yield (1 / steps, "calibration")
+    results["calibration"] = calibration(
+        true, prob, method="temperature" if fit_temperature else None
+    )
     if fit_temperature:
         temperature = results["calibration"].summary["temperature"]
         results["calibrated"] = apply_temperature(prob, temperature)
+    if objects is not None:
+        rows = []
+        for i, threshold in enumerate(OBJECT_THRESHOLDS):
+            yield ((2 + i) / steps, f"objects at threshold {threshold:.2f}")
+            rows.append(instance_threshold_sweep(true, prob, thresholds=[threshold], **objects))
+        results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
+
+
+def best_object_threshold(table: pd.DataFrame, column: str) -> float:
+    """The threshold of the row with the highest ``column`` (the lowest threshold on ties, NaN
+    rows skipped), as :func:`instance_threshold_sweep` marks its ``best`` row."""
+    values = table[column].astype(float)
+    return float("nan") if values.isna().all() else float(table["threshold"][values.idxmax()])
 
 
 class ConfidencePanel(QWidget):
@@ -51,15 +94,34 @@ class ConfidencePanel(QWidget):
         self.owner = owner  # the dock widget: its probability layer and threshold slider
         self.results: dict = {}
         self.calibrated_layer: Image | None = None
-        self.job = Job(self)
-        self.job.finished.connect(lambda: self.run_button.setEnabled(not self.job.running))
+        self.job = Job(self, on_progress=self._on_progress)
+        self.job.finished.connect(self._on_finished)
 
         self.truth_combo = LayerComboBox(viewer, (Labels,), self)
         self.metric_combo = QComboBox(self)
-        self.metric_combo.addItems(["iou", "dice", "precision", "recall", "accuracy"])
+        self.metric_combo.addItems([*PIXEL_METRICS, *OBJECT_METRICS])
+        self.metric_combo.setToolTip(
+            "Pixel metrics come from one pass; object metrics label and match the map at each "
+            "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
+        )
+        self.metric_combo.currentIndexChanged.connect(lambda _: self._on_metric_changed())
         self.temperature_check = QCheckBox("fit a temperature and add the calibrated map", self)
         self.run_button = QPushButton("Analyse", self)
         self.run_button.clicked.connect(lambda: self.run())
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 100)
+        self.use_calibrated_button = QPushButton("Use calibrated map as probability layer", self)
+        self.use_calibrated_button.setEnabled(False)
+        self.use_calibrated_button.clicked.connect(self.use_calibrated_map)
+        note = QLabel(
+            "Choose the threshold on data that is not used to report the result (e.g. a "
+            "validation image), or the reported scores are optimistic.",
+            self,
+        )
+        note.setWordWrap(True)
         self.best_button = QPushButton("Use best threshold", self)
         self.best_button.setEnabled(False)
         self.best_button.clicked.connect(self.use_best_threshold)
@@ -77,6 +139,7 @@ class ConfidencePanel(QWidget):
         form.addRow(self.temperature_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.best_button)
         exports = QHBoxLayout()
         exports.addWidget(png_button)
@@ -84,7 +147,10 @@ class ConfidencePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(note)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.use_calibrated_button)
         layout.addWidget(self.plot, stretch=1)
         layout.addLayout(exports)
         owner.threshold_slider.valueChanged.connect(lambda _: self._draw())
@@ -94,7 +160,9 @@ class ConfidencePanel(QWidget):
     def run(self, *, wait: bool = False) -> dict | None:
         """Sweep and calibrate the probability layer against the ground truth.
 
-        In a worker, or now with ``wait=True`` (then the results are returned).
+        With an object metric chosen ("Best by"), the object metrics are swept too, with the
+        Threshold tab's connectivity, minimum size and split. In a worker with progress and
+        cancel, or now with ``wait=True`` (then the results are returned).
         """
         prob_layer, truth = self.owner.probability_combo.layer(), self.truth_combo.layer()
         if prob_layer is None or truth is None:
@@ -106,33 +174,76 @@ class ConfidencePanel(QWidget):
                 f"{truth.name!r} is {tuple(truth.data.shape)}."
             )
             return None
+        try:
+            prob, notice = probability_data(prob_layer)
+        except TypeError as error:
+            notify_error(error)
+            return None
+        if notice:
+            show_info(f"Segmentation Evaluation: {notice}")
+        chosen = self.metric_combo.currentText()
+        objects = None
+        if chosen in OBJECT_METRICS:
+            options = self.owner.threshold_options()
+            objects = {
+                "connectivity": options.connectivity,
+                "min_size": options.min_size,
+                "split_touching": options.split_touching,
+            }
         work = partial(
             analyse,
             truth.data,
-            prob_layer.data,
-            self.metric_combo.currentText(),
+            prob,
+            chosen if chosen in PIXEL_METRICS else "iou",
             self.temperature_check.isChecked(),
+            objects,
         )
-        show = partial(self._show, prob_layer)
+        show = partial(self._show, prob_layer, chosen)
         if wait:
             return self.job.run_now(work, show)
         self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
         self.job.start(work, show)
         return None
 
+    def cancel(self) -> None:
+        """Stop the running analysis; its results are never shown."""
+        if self.job.running:
+            self.job.cancel()
+            self.summary_label.setText("Cancelled.")
+
+    @property
+    def best_threshold(self) -> float:
+        """The best threshold of the last analysis by its metric (pixel or object); NaN if none."""
+        if "sweep" not in self.results:
+            return float("nan")
+        column = OBJECT_METRICS.get(self.results["metric"])
+        if column is not None:
+            return best_object_threshold(self.results["objects"], column)
+        return float(self.results["sweep"].summary["best_threshold"])
+
     def use_best_threshold(self) -> None:
         """Move the threshold slider to the best threshold of the last analysis."""
-        if "sweep" in self.results:
-            self.owner.set_threshold(float(self.results["sweep"].summary["best_threshold"]))
+        if not np.isnan(self.best_threshold):
+            self.owner.set_threshold(self.best_threshold)
+
+    def use_calibrated_map(self) -> None:
+        """Make the calibrated map the probability layer (thresholding, colouring, analysis)."""
+        if self.calibrated_layer is not None and self.calibrated_layer in self.viewer.layers:
+            self.owner.set_probability_layer(self.calibrated_layer)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The data behind the plots: sweep per threshold, and calibration bins."""
         if not self.results:
             return {}
-        return {
+        tables = {
             "threshold_sweep": self.results["sweep"].per_threshold,
             "calibration_bins": self.results["calibration"].bins,
         }
+        if "objects" in self.results:
+            tables["object_threshold_sweep"] = self.results["objects"]
+        return tables
 
     def export_png(self, path: str | Path | None = None) -> Path | None:
         path = (
@@ -153,8 +264,8 @@ class ConfidencePanel(QWidget):
         return paths
 
     # ---------------------------------------------------------------------------- internals
-    def _show(self, prob_layer: Image, results: dict) -> dict:
-        self.results = results
+    def _show(self, prob_layer: Image, metric: str, results: dict) -> dict:
+        self.results = {**results, "metric": metric}
         sweep, calib = results["sweep"].summary, results["calibration"].summary
         text = (
             f"Best {sweep['metric']} {sweep['best_value']:.3f} at threshold "
@@ -162,17 +273,32 @@ class ConfidencePanel(QWidget):
             f"ROC AUC {sweep['roc_auc']:.3f} · ECE {calib['ece']:.3f} (15 bins) · "
             f"Brier {calib['brier']:.3f} · NLL {calib['nll']:.3f}"
         )
+        if metric in OBJECT_METRICS:
+            table = results["objects"]
+            best = self.best_threshold
+            if np.isnan(best):
+                text = f"No objects at any threshold · {text}"
+            else:
+                row = table[table["threshold"] == best].iloc[0]
+                text = (
+                    f"Best {metric.removeprefix('objects: ')} "
+                    f"{row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} "
+                    f"(F1 @ 0.5 {row['f1_50']:.3f}, AP (DSB) {row['mean_accuracy']:.3f}, "
+                    f"PQ {row['panoptic_quality_50']:.3f}) · pixels: {text}"
+                )
         if "calibrated" in results:
             text += f" · temperature {calib['temperature']:.2f} → ECE {calib['ece_calibrated']:.3f}"
             self._put_calibrated(prob_layer, results["calibrated"], calib["temperature"])
         self.summary_label.setText(text)
-        self.best_button.setEnabled(not np.isnan(sweep["best_threshold"]))
+        self.best_button.setEnabled(not np.isnan(self.best_threshold))
+        self.progress_bar.setValue(100)
         self._draw()
         return results
 
     def _put_calibrated(self, source: Image, data: np.ndarray, temperature: float) -> None:
         if source not in self.viewer.layers:
             return  # the source went away while we worked
+        new = result_layer(self.viewer, source, "calibrated") is None
         self.calibrated_layer = put_image(
             self.viewer,
             data,
@@ -181,6 +307,28 @@ class ConfidencePanel(QWidget):
             source=source,
             info={"temperature": float(temperature)},
         )
+        self.use_calibrated_button.setEnabled(True)
+        if new:
+            # Translucent in the confidence colormap, just above its source: below the
+            # result layers (thresholded, contour, errors), which stay readable.
+            layers = self.viewer.layers
+            layers.move(layers.index(self.calibrated_layer), layers.index(source) + 1)
+            self.owner.apply_confidence_colormap(self.calibrated_layer)
+            self.calibrated_layer.visible = True
+
+    def _on_progress(self, value: tuple[float, str]) -> None:
+        fraction, message = value
+        self.progress_bar.setValue(int(100 * fraction))
+        self.summary_label.setText(f"Analysing: {message}…")
+
+    def _on_finished(self) -> None:
+        self.run_button.setEnabled(not self.job.running)
+        self.cancel_button.setEnabled(self.job.running)
+
+    def _on_metric_changed(self) -> None:
+        if self.results:
+            self.best_button.setEnabled(False)  # the last analysis was by another metric
+            self.summary_label.setText("Press Analyse to find the best threshold by this metric.")
 
     def _draw(self) -> None:
         if not self.results:
@@ -191,12 +339,24 @@ class ConfidencePanel(QWidget):
         roc_axes, reliability_axes = self.plot.grid[1]
         for axes in self.plot.figure.axes:
             axes.clear()
-        metric_axes.plot(table["threshold"], table[summary["metric"]], lw=1.2)
-        metric_axes.axvline(self.owner.threshold, color="tab:green", lw=1, label="current")
-        metric_axes.axvline(
-            summary["best_threshold"], color="tab:orange", lw=1, ls="--", label="best"
+        metric_axes.plot(
+            table["threshold"], table[summary["metric"]], lw=1.2, label=f"pixel {summary['metric']}"
         )
-        metric_axes.set(xlabel="threshold", ylabel=summary["metric"], xlim=(0, 1))
+        metric_axes.axvline(self.owner.threshold, color="tab:green", lw=1, label="current")
+        metric_axes.axvline(self.best_threshold, color="tab:orange", lw=1, ls="--", label="best")
+        chosen = OBJECT_METRICS.get(self.results["metric"])
+        if chosen is not None:  # the object curve beside the pixel curve, on the same axes
+            objects = self.results["objects"]
+            metric_axes.plot(
+                objects["threshold"],
+                objects[chosen],
+                lw=1.2,
+                marker=".",
+                ms=3,
+                color="tab:purple",
+                label=self.results["metric"],
+            )
+        metric_axes.set(xlabel="threshold", ylabel="score", xlim=(0, 1))
         metric_axes.legend(fontsize=7)
         pr_axes.plot(sweep.pr_curve["recall"], sweep.pr_curve["precision"], lw=1.2)
         pr_axes.set(

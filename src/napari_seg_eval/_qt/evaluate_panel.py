@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from napari.layers import Image, Labels, Layer
-from napari.utils.notifications import show_warning
+from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (
@@ -32,6 +32,8 @@ from qtpy.QtWidgets import (
 
 from .._jobs import Job, notify_error
 from .._napari.layers import grid_notice, put_labels
+from .._napari.probability import probability_data
+from ..core import catalogue
 from ..evaluation import (
     Evaluation,
     EvaluationSettings,
@@ -239,6 +241,11 @@ class EvaluatePanel(QWidget):
             )
         ignore = self.ignore_spin.value()
         axis = self.plane_axis_combo.currentData()
+        notices = []
+        prediction_data = prediction.data
+        if is_probability:  # uint8/uint16 maps are read as value / dtype max
+            prediction_data, notice = probability_data(prediction)
+            notices.append(notice)
         confidence_layer = self.owner.probability_combo.layer()
         confidence = None
         if (
@@ -246,7 +253,11 @@ class EvaluatePanel(QWidget):
             and confidence_layer is not None
             and tuple(confidence_layer.data.shape) == tuple(truth.data.shape)
         ):
-            confidence = confidence_layer.data
+            try:
+                confidence, notice = probability_data(confidence_layer)
+                notices.append(notice)
+            except TypeError:  # not a probability map: the objects get no confidence
+                confidence = None
         settings = EvaluationSettings(
             kind=self.kind_combo.currentText(),
             iou_thresholds=tuple(parse_iou_thresholds(self.iou_edit.text())),
@@ -261,8 +272,10 @@ class EvaluatePanel(QWidget):
             confidence_name=confidence_layer.name if confidence is not None else None,
         )
         work = partial(
-            evaluation_steps, truth.data, prediction.data, settings, confidence=confidence
+            evaluation_steps, truth.data, prediction_data, settings, confidence=confidence
         )
+        for notice in filter(None, notices):
+            show_info(f"Segmentation Evaluation: {notice}")
         return truth, prediction, work, grid_notice(truth, prediction, drop)
 
     def _show(self, truth: Labels, prediction: Layer, record: Evaluation) -> dict:
@@ -340,18 +353,20 @@ class EvaluatePanel(QWidget):
             return
         axes = self.plane_plot.axes
         axes.clear()
-        for column, label in (
-            ("accuracy_50", "AP (DSB) at IoU 0.5"),
-            ("f1_50", "F1 at IoU 0.5"),
-            ("mean_iou", "mean IoU (semantic)"),
-        ):
+        for column in ("accuracy_50", "f1_50", "mean_iou"):
             if column in per_plane:
                 axes.plot(
-                    per_plane["plane"], per_plane[column].astype(float), marker=".", label=label
+                    per_plane["plane"],
+                    per_plane[column].astype(float),
+                    marker=".",
+                    label=catalogue.label(TABLES["per_plane"][1], column),
                 )
         axes.set_xlabel("plane")
         axes.set_ylim(-0.02, 1.02)
-        axes.legend(fontsize=7, loc="lower left")
+        # Above the axes, never over the curves (constrained layout makes room for it).
+        axes.legend(
+            fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False
+        )
         self.plane_plot.redraw()
 
     def _on_plane_row(self, current, _previous) -> None:

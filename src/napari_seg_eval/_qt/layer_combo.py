@@ -1,56 +1,202 @@
-"""A combo box of the viewer's layers of some types that follows adds, removals and renames."""
+"""A chooser of the viewer's layers of some types: magicgui's ComboBox, following the layer list.
+
+The choices are magicgui's (a :class:`magicgui.widgets.ComboBox` whose choices are a callable of
+the viewer's layers), reset whenever napari adds, removes, reorders or renames a layer, as napari
+does for magicgui widgets docked directly. On top of that this chooser keeps the chosen layer by
+identity (a renamed layer stays chosen), prefers a likely probability map when it chooses for the
+user, and, when a Labels chooser has nothing to offer, says how to get labels and converts an
+integer Image layer into a new Labels layer in one click.
+"""
 
 from __future__ import annotations
 
-from napari.layers import Layer
+from collections.abc import Callable
+
+from magicgui.widgets import ComboBox
+from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
-from qtpy.QtWidgets import QComboBox
+from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
+
+from .._napari.layers import integer_images, labels_from_image, probability_rank
+
+NO_LABELS = (
+    "No Labels layer. Open your label image as labels (File ▸ Open with plugin, or "
+    "viewer.add_labels), or convert an integer image layer:"
+)
 
 
-class LayerComboBox(QComboBox):
-    """Lists layers of ``layer_types``; keeps the chosen layer (by identity) across changes."""
+class LayerComboBox(QWidget):
+    """Lists the viewer's layers of ``layer_types``; the choice follows adds, removes, renames.
 
-    def __init__(self, viewer: Viewer, layer_types: tuple[type[Layer], ...], parent=None):
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        The viewer whose layers are listed.
+    layer_types : tuple of layer classes
+        The kinds of layer offered.
+    parent : QWidget, optional
+        The Qt parent.
+    prefer : callable, optional
+        Ranks layers (higher is better) when the chooser picks a layer for the user: first, when
+        the chosen layer goes away, and when a better one arrives before the user has chosen.
+        By default a chooser of Image layers ranks likely probability maps first
+        (:func:`~napari_seg_eval._napari.layers.probability_rank`); others keep the first layer.
+    offer_conversion : bool, optional
+        Show how to get labels, and a "Convert to Labels" button for integer Image layers, when
+        there is no layer to list. By default on for a chooser of Labels layers only.
+    """
+
+    def __init__(
+        self,
+        viewer: Viewer,
+        layer_types: tuple[type[Layer], ...],
+        parent: QWidget | None = None,
+        *,
+        prefer: Callable[[Layer], tuple] | None = None,
+        offer_conversion: bool | None = None,
+    ):
         super().__init__(parent)
         self._viewer = viewer
         self._types = layer_types
-        self._layers: list[Layer] = []
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(12)
+        if prefer is None and tuple(layer_types) == (Image,):
+            prefer = probability_rank
+        self._prefer = prefer
+        self._user_chose = False  # once the user (or a script) chose, only removal changes it
+        self._combo = ComboBox(choices=self._choices)
+        native: QComboBox = self._combo.native
+        native.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        native.setMinimumContentsLength(12)
+        native.activated.connect(self._on_user_choice)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(native)
+
+        if offer_conversion is None:
+            offer_conversion = tuple(layer_types) == (Labels,)
+        self.hint_label = QLabel(NO_LABELS, self)
+        self.hint_label.setWordWrap(True)
+        self.image_combo = QComboBox(self)
+        self.image_combo.setToolTip("An Image layer holding integer object ids")
+        self.convert_button = QPushButton("Convert to Labels", self)
+        self.convert_button.setToolTip(
+            "Add a new Labels layer with this image's values (the image is not changed)"
+        )
+        self.convert_button.clicked.connect(lambda: self.convert_image())
+        row = QHBoxLayout()
+        row.addWidget(self.image_combo, stretch=1)
+        row.addWidget(self.convert_button)
+        layout.addWidget(self.hint_label)
+        layout.addLayout(row)
+        self._offer_conversion = offer_conversion
+
         events = viewer.layers.events
-        for emitter in (events.inserted, events.removed, events.moved, events.reordered):
+        for emitter in (events.inserted, events.removed, events.reordered, events.renamed):
             emitter.connect(self.refresh)
-        events.inserted.connect(self._watch_name)
-        for layer in viewer.layers:
-            layer.events.name.connect(self.refresh)
         self.refresh()
 
-    def _watch_name(self, event) -> None:
-        event.value.events.name.connect(self.refresh)
+    # ----------------------------------------------------------------- the QComboBox surface
+    @property
+    def currentIndexChanged(self):
+        """The Qt signal, emitted only when the chosen layer really changes."""
+        return self._combo.native.currentIndexChanged
 
-    def refresh(self, event=None) -> None:
-        """Rebuild the list from the viewer, keeping the current layer if it is still there."""
-        current = self.layer()
-        self._layers = [layer for layer in self._viewer.layers if isinstance(layer, self._types)]
-        self.blockSignals(True)
-        self.clear()
-        self.addItems([layer.name for layer in self._layers])
-        if current in self._layers:
-            self.setCurrentIndex(self._layers.index(current))
-        self.blockSignals(False)
-        if self.layer() is not current:  # only a real change of layer is announced
-            self.currentIndexChanged.emit(self.currentIndex())
+    def currentIndex(self) -> int:
+        """The index of the chosen layer in the list (-1 when there is none)."""
+        return self._combo.native.currentIndex()
 
+    def count(self) -> int:
+        """How many layers are listed."""
+        return self._combo.native.count()
+
+    def itemText(self, index: int) -> str:
+        """The name of the ``index``-th layer listed."""
+        return self._combo.native.itemText(index)
+
+    def setToolTip(self, text: str) -> None:
+        """Show ``text`` when hovering over the chooser."""
+        super().setToolTip(text)
+        self._combo.native.setToolTip(text)
+
+    # ----------------------------------------------------------------------- choosing layers
     def layer(self) -> Layer | None:
         """The chosen layer, or None when there is none of the right type."""
-        index = self.currentIndex()
-        return self._layers[index] if 0 <= index < len(self._layers) else None
+        return self._combo.value if self.count() else None
 
     def set_layer(self, layer: Layer | str) -> None:
         """Choose ``layer`` (a layer or its name); raises ValueError if it is not listed."""
-        for index, candidate in enumerate(self._layers):
+        for candidate in self._combo.choices:
             if candidate is layer or candidate.name == layer:
-                self.setCurrentIndex(index)
+                self._user_chose = True
+                self._combo.value = candidate
                 return
         kinds = " or ".join(t.__name__ for t in self._types)
         raise ValueError(f"no {kinds} layer {getattr(layer, 'name', layer)!r} in the viewer")
+
+    def refresh(self, *_) -> None:
+        """Reset the choices from the viewer; keep the chosen layer if it is still there."""
+        current = self.layer()
+        native = self._combo.native
+        with signals_blocked(native), self._combo.changed.blocked():
+            native.clear()  # so the list follows the viewer's order after moves and renames
+            self._combo.reset_choices()
+            chosen = self._pick(current)
+            if chosen is not None:
+                self._combo.value = chosen
+        if current is not None and chosen is not current:
+            self._user_chose = False  # the user's layer went away: choose for them again
+        self._show_conversion()
+        if chosen is not current:  # only a real change of layer is announced
+            native.currentIndexChanged.emit(native.currentIndex())
+
+    def convert_image(self, image: Image | str | None = None) -> Labels:
+        """Add a Labels layer holding the values of an integer Image layer, and choose it.
+
+        The image layer is not changed: the labels are a copy (numpy data) or a read-only lazy
+        view (other arrays), on the same world grid.
+        """
+        if image is None:
+            image = self.image_combo.currentData()
+        elif isinstance(image, str):
+            image = self._viewer.layers[image]
+        if image is None:
+            raise ValueError("no integer Image layer to convert to Labels")
+        labels = labels_from_image(self._viewer, image)
+        if isinstance(labels, self._types):
+            self.set_layer(labels)
+        return labels
+
+    # ---------------------------------------------------------------------------- internals
+    def _choices(self, _widget=None) -> list[tuple[str, Layer]]:
+        return [
+            (layer.name, layer) for layer in self._viewer.layers if isinstance(layer, self._types)
+        ]
+
+    def _pick(self, current: Layer | None) -> Layer | None:
+        """The layer to show chosen: the current one, unless gone or (unchosen) outranked."""
+        layers = list(self._combo.choices)
+        if not layers:
+            return None
+        if current in layers and (self._user_chose or self._prefer is None):
+            return current
+        if self._prefer is None:
+            return layers[0]
+        ranks = [self._prefer(layer) for layer in layers]
+        best = max(range(len(layers)), key=lambda i: ranks[i])  # the first of the best
+        if current in layers and ranks[layers.index(current)] >= ranks[best]:
+            return current
+        return layers[best]
+
+    def _on_user_choice(self, _index: int) -> None:
+        self._user_chose = True
+
+    def _show_conversion(self) -> None:
+        empty = self._offer_conversion and self.count() == 0
+        images = integer_images(self._viewer) if empty else []
+        self.hint_label.setVisible(empty)
+        self.image_combo.setVisible(bool(images))
+        self.convert_button.setVisible(bool(images))
+        with signals_blocked(self.image_combo):
+            self.image_combo.clear()
+            for image in images:
+                self.image_combo.addItem(image.name, image)

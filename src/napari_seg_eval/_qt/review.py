@@ -12,9 +12,11 @@ from napari.viewer import Viewer
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -25,29 +27,68 @@ from qtpy.QtWidgets import (
 )
 
 from .._jobs import Job, notify_error
-from .._napari.layers import error_colormap, put_labels, result_layer, write_object_features
+from .._napari.error_colors import (
+    PREDICTION_OUTLINE,
+    SELECTION_OUTLINE,
+    kind_colormap,
+    pixel_colormap,
+    single_color_colormap,
+)
+from .._napari.layers import put_labels, result_layer, write_object_features
 from ..core.instance import REVIEW_THRESHOLD
-from ..core.review import ERROR_COLORS, ERROR_NAMES, error_map, semantic_error_map
+from ..core.review import (
+    KIND_COLORS,
+    PRED_KINDS,
+    TRUE_KINDS,
+    add_error_kinds,
+    error_map,
+    semantic_error_map,
+)
 from ..evaluation import Evaluation
 from .tables import ResultTable
 
-#: Filters of the object table: label -> (kind or None, status or None).
+#: Filters of the object table: label -> (kind, status, error kind), None for any.
 FILTERS = {
-    "all objects": (None, None),
-    "missed true objects (FN)": ("true", "FN"),
-    "false predictions (FP)": ("pred", "FP"),
-    "matched true objects (TP)": ("true", "TP"),
-    "true objects": ("true", None),
-    "predicted objects": ("pred", None),
+    "all objects": (None, None, None),
+    "missed true objects (FN)": ("true", "FN", None),
+    "false predictions (FP)": ("pred", "FP", None),
+    "matched true objects (TP)": ("true", "TP", None),
+    "true objects": ("true", None, None),
+    "predicted objects": ("pred", None, None),
+    **{f"true: {kind}": ("true", None, kind) for kind in TRUE_KINDS[1:]},
+    **{f"predicted: {kind}": ("pred", None, kind) for kind in PRED_KINDS[1:]},
 }
+#: What each legend entry means (tooltips); DESIGN's definitions, in short.
+KIND_TIPS = {
+    "matched": "matched one-to-one at the IoU threshold",
+    "missed": "a true object that no prediction overlaps",
+    "spurious": "a prediction that overlaps no true object",
+    "merged / merge": "a prediction holds more than half of two or more true objects: "
+    "they are merged, it is a merge",
+    "split / fragment": "two or more predictions each lie more than half inside one true "
+    "object: it is split, they are fragments",
+    "poor overlap": "unmatched, overlapping something, but neither merged nor split",
+}
+#: Names of the kinds in the count line ("merge" and "fragment" take an s when not 1).
+COUNT_NAMES = {"missed": "without any overlap"}
+PLURAL = ("merge", "fragment")
+#: Legend of the pixel errors of one class (semantic): (name, colour, tooltip).
+PIXEL_LEGEND = (
+    ("missed pixels (FN)", KIND_COLORS[1][1], "true pixels of the class predicted as another"),
+    ("false pixels (FP)", KIND_COLORS[2][1], "pixels predicted as the class, true another"),
+)
+#: Around the object shown, at least this fraction of its size on each side...
+ZOOM_MARGIN = 0.5
+#: ... and at least this many of its pixels.
+ZOOM_MIN_PIXELS = 8
 
 
 class ReviewPanel(QWidget):
     """Walk through the objects of the current evaluation record, with the image underneath.
 
     Everything here reads the record (:class:`~napari_seg_eval.evaluation.Evaluation`): the
-    objects, their status at the IoU threshold and the error layer are computed from the arrays
-    the evaluation compared, never from the layers as they are now.
+    objects, their status and error kind at the IoU threshold, the error layer and the outlines
+    are computed from the arrays the evaluation compared, never from the layers as they are now.
     """
 
     def __init__(self, viewer: Viewer, parent=None):
@@ -59,29 +100,38 @@ class ReviewPanel(QWidget):
         self.rematch_job = Job(self)
         self.error_job = Job(self)
         self._syncing = False
+        self._selection: np.ndarray | None = None  # the selection outlines' data
+        self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
 
         self.iou_spin = QDoubleSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
         )
-        self.iou_spin.setToolTip("Status (TP / FP / FN) is judged at this IoU threshold")
+        self.iou_spin.setToolTip("Status and error kind are judged at this IoU threshold")
         self.iou_spin.valueChanged.connect(lambda _: self.refresh())
         self.errors_combo = QComboBox(self)
         self.errors_combo.addItems(["objects (instance)", "pixels of one class (semantic)"])
         self.errors_combo.setToolTip(
-            "Objects: matched, false and missed objects. Pixels: for one class, the pixels "
-            "predicted but not true (FP) and true but not predicted (FN)."
+            "Objects: each object's error kind (matched, merged, split, poor overlap, missed, "
+            "spurious). Pixels: for one class, the pixels predicted but not true (FP) and true "
+            "but not predicted (FN)."
         )
+        self.errors_combo.currentIndexChanged.connect(lambda _: self._fill_legend())
         self.class_spin = QSpinBox(self, minimum=0, maximum=2**31 - 1, value=1)
         self.class_spin.setToolTip("The class whose pixel errors are shown (1 = foreground)")
         self.errors_button = QPushButton("Show errors as a layer", self)
         self.errors_button.clicked.connect(lambda: self.show_errors())
-        legend = QHBoxLayout()
-        for value, name in ERROR_NAMES.items():
-            swatch = QLabel(f"■ {name}", self)
-            rgb = ", ".join(str(int(255 * c)) for c in ERROR_COLORS[value][:3])
-            swatch.setStyleSheet(f"color: rgb({rgb}); font-weight: bold")
-            legend.addWidget(swatch)
-        legend.addStretch()
+        self.outline_check = QCheckBox("Outline predicted objects over the truth", self)
+        self.outline_check.setToolTip(
+            "Draw the evaluated predicted objects as thin black outlines on top, so that merges "
+            "and splits show against the true objects."
+        )
+        self.outline_check.toggled.connect(lambda _: self.show_outlines())
+        #: legend name -> (swatch, text) labels; filled by _fill_legend
+        self.legend: dict[str, tuple[QLabel, QLabel]] = {}
+        legend_box = QWidget(self)  # a widget of its own: its rows get their full height
+        self.legend_layout = QGridLayout(legend_box)
+        self.legend_layout.setContentsMargins(0, 2, 0, 2)
+        self.legend_layout.setVerticalSpacing(6)
         self.filter_combo = QComboBox(self)
         self.filter_combo.addItems(list(FILTERS))
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
@@ -100,6 +150,8 @@ class ReviewPanel(QWidget):
             shortcut.activated.connect(lambda step=step: self.step(step))
         self.status_label = QLabel("Run an instance evaluation to review its objects.", self)
         self.status_label.setWordWrap(True)
+        self.kinds_label = QLabel("", self)
+        self.kinds_label.setWordWrap(True)
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
@@ -110,7 +162,8 @@ class ReviewPanel(QWidget):
         form.addRow("Errors of", self.errors_combo)
         form.addRow("Class", self.class_spin)
         form.addRow(self.errors_button)
-        form.addRow(legend)
+        form.addRow(legend_box)
+        form.addRow(self.outline_check)
         form.addRow("Show", self.filter_combo)
         queue = QHBoxLayout()
         queue.addWidget(self.previous_button)
@@ -118,9 +171,11 @@ class ReviewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.kinds_label)
         layout.addWidget(self.stale_label)
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
+        self._fill_legend()
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -140,13 +195,16 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.set_record(record)
+        self._selection = None
+        self._selected_boxes = []
         self.errors_combo.setCurrentIndex(0 if record.instance is not None else 1)
         if record.instance is None:
             self._show_objects(pd.DataFrame())
         elif self.iou_spin.value() == REVIEW_THRESHOLD:
-            self._show_objects(record.tables["per_object"])
+            self._show_objects(self._with_kinds(record, record.tables["per_object"]))
         else:
             self.refresh(wait=True)
+        self.show_outlines()
 
     def set_record(self, record: Evaluation) -> None:
         """The same evaluation, possibly marked stale: say so."""
@@ -161,7 +219,11 @@ class ReviewPanel(QWidget):
         record = self.record
         if record is None or record.instance is None:
             return None
-        work = partial(record.objects_at, self.iou_spin.value())
+        threshold = self.iou_spin.value()
+
+        def work() -> pd.DataFrame:
+            return self._with_kinds(record, record.objects_at(threshold))
+
         if wait:
             return self.rematch_job.run_now(work, self._show_objects)
         self.rematch_job.start(work, self._show_objects)
@@ -172,7 +234,8 @@ class ReviewPanel(QWidget):
         return self.table.model.frame
 
     def select_row(self, row: int) -> None:
-        """Select a shown row: the viewer moves to that object and selects its label."""
+        """Select a shown row: the viewer zooms to that object, outlines it and its partner,
+        moves the sliders to it and selects its label."""
         index = self.table.model.index(row, 0)
         self.table.view.setCurrentIndex(index)
         self.table.view.selectRow(row)
@@ -188,9 +251,9 @@ class ReviewPanel(QWidget):
     def show_errors(self, *, wait: bool = False) -> Labels | None:
         """Add (or update) the errors layer from the record's own arrays.
 
-        TP, FP and FN objects in three colours, or, for the semantic evaluation, one class's FP
-        and FN pixels in the same colours. When the record is stale a notice says that the
-        errors are those of the evaluated data.
+        Objects are painted by error kind (``error_map(by="kind")``, in the legend's colours),
+        or, for the semantic evaluation, one class's false and missed pixels. When the record is
+        stale a notice says that the errors are those of the evaluated data.
         """
         record = self.record
         pixels = self.errors_combo.currentIndex() == 1
@@ -220,14 +283,93 @@ class ReviewPanel(QWidget):
                 record.prediction,
                 iou_threshold=self.iou_spin.value(),
                 result=record.instance,
+                by="kind",
             )
-        show = partial(self._put_errors, source, self.iou_spin.value())
+        show = partial(self._put_errors, source, self.iou_spin.value(), pixels)
         if wait:
             return self.error_job.run_now(job, show)
         self.error_job.start(job, show)
         return None
 
+    def show_outlines(self) -> Labels | None:
+        """Draw the record's predicted objects as outlines on top (or hide them), as the
+        "Outline predicted objects" box says. Returns the outlines layer, if there is one."""
+        record, source = self.record, self.layers.get("pred")
+        if source is None or source not in self.viewer.layers:
+            return None
+        layer = result_layer(self.viewer, source, "outlines")
+        if not self.outline_check.isChecked() or record is None or record.instance is None:
+            if layer is not None:
+                layer.visible = False
+            return layer
+        layer = put_labels(
+            self.viewer,
+            record.prediction,
+            name=f"{source.name} outlines",
+            role="outlines",
+            source=source,
+            info={},
+        )
+        layer.colormap = single_color_colormap(PREDICTION_OUTLINE)
+        layer.contour = 1
+        layer.visible = True
+        self._raise_overlays()
+        return layer
+
+    def counts_text(self) -> str:
+        """The unmatched objects counted by kind, e.g.
+        "34 missed: 27 merged, 3 split, 4 poor overlap · 5 false: 2 merges, 3 spurious"."""
+        objects = self.objects
+        if objects.empty or "error" not in objects:
+            return ""
+        counts = objects.groupby(["kind", "error"]).size().to_dict()
+
+        def part(side: str, kinds: tuple[str, ...]) -> str:
+            found = [(counts.get((side, kind), 0), kind) for kind in kinds]
+            details = ", ".join(
+                f"{n} {COUNT_NAMES.get(kind, kind)}{'s' * (n != 1 and kind in PLURAL)}"
+                for n, kind in found
+                if n
+            )
+            total = sum(n for n, _ in found)
+            name = "missed" if side == "true" else "false"
+            return f"{total} {name}: {details}" if details else f"{total} {name}"
+
+        return f"{part('true', TRUE_KINDS[1:])} · {part('pred', PRED_KINDS[1:])}"
+
     # ---------------------------------------------------------------------------- internals
+    @staticmethod
+    def _with_kinds(record: Evaluation, objects: pd.DataFrame) -> pd.DataFrame:
+        """``objects`` with the error kind of each, from the record's own matching."""
+        if objects.empty or "error" in objects:
+            return objects
+        return add_error_kinds(objects, record.instance)
+
+    def _fill_legend(self) -> None:
+        """Legend entries: a colour swatch (with a border) and text in the theme's colour, so it
+        reads in the light and the dark theme alike."""
+        while self.legend_layout.count():
+            item = self.legend_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.legend = {}
+        if self.errors_combo.currentIndex() == 1:
+            entries = PIXEL_LEGEND
+        else:
+            entries = tuple((name, color, KIND_TIPS[name]) for name, color, _ in KIND_COLORS)
+        for index, (name, color, tip) in enumerate(entries):
+            swatch = QLabel(self)
+            swatch.setFixedSize(14, 14)
+            rgb = ", ".join(str(round(255 * c)) for c in color[:3])
+            swatch.setStyleSheet(f"background-color: rgb({rgb}); border: 1px solid gray")
+            text = QLabel(name, self)
+            for label in (swatch, text):
+                label.setToolTip(tip)
+            row, column = divmod(index, 3)
+            self.legend_layout.addWidget(swatch, row, 2 * column)
+            self.legend_layout.addWidget(text, row, 2 * column + 1)
+            self.legend[name] = (swatch, text)
+
     def _show_objects(self, objects: pd.DataFrame) -> pd.DataFrame:
         self.objects = objects
         if not objects.empty:
@@ -245,26 +387,39 @@ class ReviewPanel(QWidget):
             self.show_errors()
         return objects
 
-    def _put_errors(self, source: Labels, iou_threshold: float, data: np.ndarray) -> Labels:
+    def _put_errors(
+        self, source: Labels, iou_threshold: float, pixels: bool, data: np.ndarray
+    ) -> Labels:
         layer = put_labels(
             self.viewer,
             data,
             name=f"{source.name} errors",
             role="errors",
             source=source,
-            info={"iou_threshold": iou_threshold},
+            info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
-        layer.colormap = error_colormap()
+        layer.colormap = pixel_colormap() if pixels else kind_colormap()
+        self._raise_overlays()
         return layer
 
+    def _raise_overlays(self) -> None:
+        """Outlines above the error layer: predicted outlines, then the selection on top."""
+        for role, kind in (("outlines", "pred"), ("selection", "true")):
+            source = self.layers.get(kind)
+            layer = result_layer(self.viewer, source, role) if source is not None else None
+            if layer is not None:
+                layers = self.viewer.layers
+                layers.move(layers.index(layer), len(layers))
+
     def _apply_filter(self, *_) -> None:
-        kind, status = FILTERS[self.filter_combo.currentText()]
+        kind, status, error = FILTERS[self.filter_combo.currentText()]
         rows = self.objects
-        if kind is not None and not rows.empty:
-            rows = rows[rows["kind"] == kind]
-        if status is not None and not rows.empty:
-            rows = rows[rows["status"] == status]
+        for column, value in (("kind", kind), ("status", status), ("error", error)):
+            if value is not None and not rows.empty:
+                rows = rows[rows[column] == value]
         self.table.set_frame(rows)
+        for index, column in enumerate(self.table.model.frame.columns):
+            self.table.view.setColumnHidden(index, str(column).startswith("bbox_"))
         if self.objects.empty:
             counts = {}
         else:  # a match is one true row and one pred row: count it once
@@ -273,6 +428,24 @@ class ReviewPanel(QWidget):
             f"{len(rows)} rows · {counts.get(('true', 'TP'), 0)} matched · "
             f"{counts.get(('pred', 'FP'), 0)} false · {counts.get(('true', 'FN'), 0)} missed "
             f"at IoU {self.iou_spin.value():.2f}"
+        )
+        self.kinds_label.setText(self.counts_text())
+
+    def _box(self, kind: str, record_id) -> tuple[slice, ...] | None:
+        """The bounding box of the object of side ``kind`` whose id in the record's arrays is
+        ``record_id``, as slices (None if absent)."""
+        objects = self.objects
+        if objects.empty or "bbox_start_0" not in objects:
+            return None
+        ids = objects["record_label" if "record_label" in objects else "label"]
+        found = objects[(objects["kind"] == kind) & (ids == record_id)]
+        if found.empty:
+            return None
+        row = found.iloc[0]
+        ndim = sum(1 for c in objects.columns if str(c).startswith("bbox_start_"))
+        return tuple(
+            slice(int(row[f"bbox_start_{axis}"]), int(row[f"bbox_stop_{axis}"]))
+            for axis in range(ndim)
         )
 
     def _on_row(self, current, _previous) -> None:
@@ -291,12 +464,74 @@ class ReviewPanel(QWidget):
         for axis in range(layer.ndim):
             if axis not in displayed:
                 self.viewer.dims.set_point(axis + offset, world[axis])
-        self.viewer.scene.camera.center = tuple(world[displayed])
+        box = self._box(row["kind"], _record_id(row, "label"))
+        if box is None:
+            self.viewer.scene.camera.center = tuple(world[displayed])
+        else:
+            self._zoom_to(layer, box, displayed)
+            self._outline_selected(row, box)
         self._syncing = True
         try:
             layer.selected_label = int(row["label"])
         finally:
             self._syncing = False
+
+    def _zoom_to(self, layer: Labels, box: tuple[slice, ...], displayed: list[int]) -> None:
+        """Centre the camera on ``box`` (data slices of ``layer``) with a margin around it
+        (half its size, at least a few pixels; the view at most the image's size) and zoom so
+        that this fills the canvas."""
+        start = np.array([s.start for s in box], float)
+        stop = np.array([s.stop for s in box], float)
+        size = stop - start
+        pad = np.maximum(ZOOM_MARGIN * size, ZOOM_MIN_PIXELS)
+        # centred on the box, and never wider than the image (no zooming out in a small one)
+        half = np.minimum(size / 2 + pad, np.asarray(layer.data.shape, float) / 2)
+        middle = (start + stop) / 2 - 0.5
+        corners = np.array([layer.data_to_world(middle - half), layer.data_to_world(middle + half)])
+        low, high = corners.min(axis=0)[displayed], corners.max(axis=0)[displayed]
+        camera = self.viewer.scene.camera
+        camera.center = tuple((low + high) / 2)
+        canvas = np.asarray(self.viewer.canvas.size, float)  # (height, width)
+        extent = (high - low)[-2:]  # the displayed (rows, columns); in 3-D, the last two
+        camera.zoom = float(np.min(canvas / np.maximum(extent, 1e-9)))
+
+    def _outline_selected(self, row: pd.Series, box: tuple[slice, ...]) -> None:
+        """Outline the selected object (1) and its partner (2, painted last: where they
+        overlap, both boundaries still show as contours), from the record's arrays, inside
+        their boxes only (no pass over the image)."""
+        record, source = self.record, self.layers.get("true")
+        if record is None or source is None or source not in self.viewer.layers:
+            return
+        shape = record.truth.shape
+        if self._selection is None or self._selection.shape != shape:
+            self._selection = np.zeros(shape, np.uint8)
+            self._selected_boxes = []
+        selection = self._selection
+        for old in self._selected_boxes:
+            selection[old] = 0
+        images = {"true": record.truth, "pred": record.prediction}
+        other = "pred" if row["kind"] == "true" else "true"
+        label, partner = _record_id(row, "label"), _record_id(row, "partner")
+        targets = [(row["kind"], label, box, 1)]
+        partner_box = self._box(other, partner) if partner != 0 else None
+        if partner_box is not None:
+            targets.append((other, partner, partner_box, 2))
+        for kind, label, where, value in targets:
+            inside = images[kind][where] == label
+            selection[where][inside] = value
+        self._selected_boxes = [where for _, _, where, _ in targets]
+        layer = put_labels(
+            self.viewer,
+            selection,
+            name=f"{source.name} review selection",
+            role="selection",
+            source=source,
+            info={},
+        )
+        layer.data = selection  # painted in place: make napari read it again
+        layer.colormap = single_color_colormap(SELECTION_OUTLINE)
+        layer.contour = 2
+        self._raise_overlays()
 
     def _on_selected_label(self, event) -> None:
         if self._syncing:
@@ -315,3 +550,9 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def _record_id(row: pd.Series, column: str):
+    """``row``'s ``label`` or ``partner`` as an id of the record's own arrays (they differ from
+    the user's ids when tracks were split to label each plane on its own)."""
+    return row[f"record_{column}"] if f"record_{column}" in row.index else row[column]

@@ -7,36 +7,26 @@ method, so scripts can drive it (see docs/widget.md).
 
 from __future__ import annotations
 
-from functools import partial
-
 import pandas as pd
 from napari.layers import Image, Labels
 from napari.viewer import Viewer
-from qtpy.QtCore import QEvent, Qt, QTimer
+from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QLabeledDoubleSlider
 
-from .._colormap import confidence_colormap
-from .._jobs import Job, notify_error
-from .._napari.layers import put_labels, result_layer
 from ..core._deprecation import renamed_keywords
-from ..evaluation import Evaluation, ThresholdOptions, labels_from_probability
-from .colorbar import ConfidenceColorBar
+from ..evaluation import Evaluation, ThresholdOptions
 from .confidence_panel import ConfidencePanel
-from .evaluate_panel import MULTISCALE, EvaluatePanel
+from .evaluate_panel import EvaluatePanel
 from .layer_combo import LayerComboBox
 from .review import ReviewPanel
+from .threshold_panel import ConfidenceDisplayPanel, ThresholdPanel
 
 
 class SegEvalWidget(QWidget):
@@ -48,8 +38,6 @@ class SegEvalWidget(QWidget):
         # widget keeps and compares layers by identity, so it works with the viewer itself.
         napari_viewer = getattr(napari_viewer, "__wrapped__", napari_viewer)
         self.viewer = napari_viewer
-        self._coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
-        self.preview_job = Job(self)
 
         self.probability_combo = LayerComboBox(napari_viewer, (Image,), self)
         self.channel_axis_combo = QComboBox(self)
@@ -66,8 +54,11 @@ class SegEvalWidget(QWidget):
         header.addRow("Threshold", self.threshold_slider)
 
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._build_threshold_tab(), "Threshold")
-        self.tabs.addTab(self._build_confidence_tab(), "Confidence")
+        self.threshold_panel = ThresholdPanel(napari_viewer, self, self)
+        self.display = ConfidenceDisplayPanel(napari_viewer, self, self)
+        self.tabs.addTab(self.threshold_panel, "Threshold")
+        self.tabs.addTab(self.display, "Confidence")
+        self._expose_controls()
         self.review = ReviewPanel(napari_viewer, self)
         self.evaluate = EvaluatePanel(napari_viewer, self, self)
         self.tabs.addTab(self.evaluate, "Evaluate")
@@ -78,69 +69,27 @@ class SegEvalWidget(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.tabs)
 
-        self._preview_timer = QTimer(self, singleShot=True, interval=40)
-        self._preview_timer.timeout.connect(lambda: self.update_threshold_layer())
         self.probability_combo.currentIndexChanged.connect(self._on_probability_layer)
-        self.channel_axis_combo.currentIndexChanged.connect(self._on_options_changed)
+        self.channel_axis_combo.currentIndexChanged.connect(self._on_channel_axis)
         self.threshold_slider.valueChanged.connect(self._on_threshold_changed)
-        napari_viewer.layers.events.removed.connect(self._on_layer_removed)
         self._on_probability_layer()
 
-    # ----------------------------------------------------------------- building the sections
-    def _build_threshold_tab(self) -> QWidget:
-        tab = QWidget(self)
-        self.output_combo = QComboBox(tab)
-        self.output_combo.addItems(["semantic", "instance"])
-        self.connectivity_spin = QSpinBox(tab, minimum=1, maximum=3, value=1)
-        self.connectivity_spin.setToolTip("1: faces only (4-connected in 2-D); 2: also diagonals")
-        self.min_size_spin = QSpinBox(tab, minimum=0, maximum=10**7, value=0)
-        self.split_check = QCheckBox("split touching objects (watershed)", tab)
-        self.split_depth_spin = QDoubleSpinBox(tab, minimum=0.1, maximum=100.0, value=2.0)
-        self.split_depth_spin.setToolTip(
-            "Split where the neck is at least this many pixels narrower than the object"
-        )
-        self.live_check = QCheckBox("live preview while the threshold moves", tab)
-        self.live_check.setChecked(True)
-        self.threshold_button = QPushButton("Create / update labels", tab)
-        self.threshold_button.clicked.connect(lambda: self.update_threshold_layer())
-        form = QFormLayout(tab)
-        form.addRow("Output", self.output_combo)
-        form.addRow("Connectivity", self.connectivity_spin)
-        form.addRow("Minimum size (px)", self.min_size_spin)
-        form.addRow(self.split_check)
-        form.addRow("Split depth (px)", self.split_depth_spin)
-        form.addRow(self.live_check)
-        form.addRow(self.threshold_button)
-        for signal in (
-            self.output_combo.currentIndexChanged,
-            self.connectivity_spin.valueChanged,
-            self.min_size_spin.valueChanged,
-            self.split_check.stateChanged,
-            self.split_depth_spin.valueChanged,
-        ):
-            signal.connect(self._on_options_changed)
-        return tab
-
-    def _build_confidence_tab(self) -> QWidget:
-        tab = QWidget(self)
-        self.colorbar = ConfidenceColorBar(self.threshold, tab)
-        self.apply_colormap_button = QPushButton("Apply confidence colormap", tab)
-        self.apply_colormap_button.clicked.connect(lambda: self.apply_confidence_colormap())
-        self.restore_look_button = QPushButton("Restore original look", tab)
-        self.restore_look_button.clicked.connect(lambda: self.restore_look())
-        self.opacity_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal, tab)
-        self.opacity_slider.setRange(0.0, 1.0)
-        self.opacity_slider.setValue(0.6)
-        self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
-        legend = QLabel("Blue: below the threshold · green: at it · yellow to red: above", tab)
-        legend.setWordWrap(True)
-        form = QFormLayout(tab)
-        form.addRow(self.colorbar)
-        form.addRow(legend)
-        form.addRow(self.apply_colormap_button)
-        form.addRow("Opacity", self.opacity_slider)
-        form.addRow(self.restore_look_button)
-        return tab
+    def _expose_controls(self) -> None:
+        """The tabs' controls and jobs, also as the widget's attributes (scripts use them)."""
+        panel, display = self.threshold_panel, self.display
+        self.output_combo = panel.output_combo
+        self.connectivity_spin = panel.connectivity_spin
+        self.min_size_spin = panel.min_size_spin
+        self.split_check = panel.split_check
+        self.split_depth_spin = panel.split_depth_spin
+        self.live_check = panel.live_check
+        self.threshold_button = panel.threshold_button
+        self.preview_job = panel.preview_job
+        self._preview_timer = panel.preview_timer
+        self.colorbar = display.colorbar
+        self.apply_colormap_button = display.apply_colormap_button
+        self.restore_look_button = display.restore_look_button
+        self.opacity_slider = display.opacity_slider
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -183,73 +132,33 @@ class SegEvalWidget(QWidget):
     @property
     def threshold_layer(self) -> Labels | None:
         """Our preview layer of the chosen probability layer, if there is one."""
-        source = self.probability_combo.layer()
-        return result_layer(self.viewer, source, "threshold") if source is not None else None
+        return self.threshold_panel.layer
 
     def threshold_options(self) -> ThresholdOptions:
         """The Threshold section's settings (and the header's channel axis)."""
-        return ThresholdOptions(
-            output=self.output_combo.currentText(),
-            channel_axis=self.channel_axis_combo.currentData(),
-            connectivity=self.connectivity_spin.value(),
-            min_size=self.min_size_spin.value(),
-            split_touching=self.split_check.isChecked(),
-            split_depth=self.split_depth_spin.value(),
-        )
+        return self.threshold_panel.options(self.channel_axis_combo.currentData())
 
     def update_threshold_layer(self, *, wait: bool = False) -> Labels | None:
         """Threshold the probability layer into its preview Labels layer (created once).
 
         Runs in a worker thread (the latest request wins); with ``wait=True`` it runs now and
-        returns the layer.
+        returns the layer. Integer maps are read as value / dtype maximum (with a notice).
         """
-        source = self.probability_combo.layer()
-        if source is None:
-            notify_error("choose a probability Image layer first.")
-            return None
-        if source.multiscale:
-            notify_error(MULTISCALE.format(source.name))
-            return None
-        options = self.threshold_options()
-        job = partial(labels_from_probability, source.data, self.threshold, options)
-        show = partial(self._show_threshold_labels, source, self.threshold, options)
-        if wait:
-            return self.preview_job.run_now(job, show)
-        self.preview_job.start(job, show)
-        return None
+        return self.threshold_panel.update_layer(wait=wait)
 
     def apply_confidence_colormap(self, layer: Image | None = None) -> Image | None:
         """Colour the probability layer with the confidence colormap at the current threshold.
 
-        Contrast limits are fixed to 0..1 so the green mark sits on the threshold; the layer
-        is made translucent to overlay the image beneath. Its previous look is kept for
-        :meth:`restore_look`.
+        Contrast limits are fixed to 0..1 (0..dtype maximum for integer maps) so the green mark
+        sits on the threshold; the layer is made translucent to overlay the image beneath, and
+        the threshold's contour is drawn as a result layer. With a class axis, the class
+        slider's channel is shown. The previous look is kept for :meth:`restore_look`.
         """
-        layer = layer or self.probability_combo.layer()
-        if layer is None:
-            notify_error("choose a probability Image layer first.")
-            return None
-        if id(layer) not in self._coloured:
-            look = {
-                "colormap": layer.colormap,
-                "contrast_limits": layer.contrast_limits,
-                "opacity": layer.opacity,
-                "blending": layer.blending,
-            }
-            self._coloured[id(layer)] = (layer, look)
-        layer.colormap = confidence_colormap(self.threshold)
-        layer.contrast_limits = (0.0, 1.0)
-        layer.blending = "translucent"
-        layer.opacity = self.opacity_slider.value()
-        return layer
+        return self.display.apply(layer)
 
     def restore_look(self, layer: Image | None = None) -> None:
         """Give a recoloured layer back the colormap, contrast, opacity and blending it had."""
-        layer = layer or self.probability_combo.layer()
-        saved = self._coloured.pop(id(layer), None) if layer is not None else None
-        if saved is not None:
-            for name, value in saved[1].items():
-                setattr(layer, name, value)
+        self.display.restore(layer)
 
     @renamed_keywords(blocking="wait")
     def run_evaluation(self, *, wait: bool = False) -> dict[str, pd.DataFrame] | None:
@@ -266,19 +175,6 @@ class SegEvalWidget(QWidget):
         self.evaluate.cancel()
 
     # ---------------------------------------------------------------------------- internals
-    def _show_threshold_labels(self, source: Image, threshold: float, options, data) -> Labels:
-        if source not in self.viewer.layers:
-            return None  # the source went away while we worked
-        return put_labels(
-            self.viewer,
-            data,
-            name=f"{source.name} thresholded",
-            role="threshold",
-            source=source,
-            info={"threshold": threshold, "output": options.output},
-            drop_axis=options.channel_axis,
-        )
-
     def event(self, event: QEvent) -> bool:
         """Closing the dock (napari unparents it) stops its work."""
         if event.type() == QEvent.Type.ParentChange and self.parent() is None:
@@ -287,13 +183,15 @@ class SegEvalWidget(QWidget):
 
     def close_jobs(self) -> None:
         """Cancel every running job for good and stop following the viewer."""
-        for job in (self.preview_job, self.review.rematch_job, self.review.error_job):
+        for job in (
+            self.preview_job,
+            self.display.contour_job,
+            self.review.rematch_job,
+            self.review.error_job,
+        ):
             job.close()
         self.confidence.job.close()
         self.evaluate.close_jobs()
-
-    def _on_layer_removed(self, event) -> None:
-        self._coloured.pop(id(event.value), None)
 
     def _on_probability_layer(self, *_) -> None:
         layer = self.probability_combo.layer()
@@ -303,20 +201,18 @@ class SegEvalWidget(QWidget):
         for axis in range(layer.ndim if layer is not None else 0):
             self.channel_axis_combo.addItem(f"axis {axis} ({layer.data.shape[axis]} classes)", axis)
         self.channel_axis_combo.blockSignals(False)
+        self.display.probability_layer_changed()
+
+    def _on_channel_axis(self, *_) -> None:
+        self.display.probability_layer_changed()
+        self._on_options_changed()
 
     def _on_options_changed(self, *_) -> None:
         self.evaluate.options_changed()
-        if self.threshold_layer is not None and self.live_check.isChecked():
-            self._preview_timer.start()
+        if self.threshold_layer is not None:
+            self.threshold_panel.schedule()
 
     def _on_threshold_changed(self, value: float) -> None:
         self.evaluate.threshold_changed(value)
-        self.colorbar.set_threshold(value)
-        for layer, _ in self._coloured.values():
-            layer.colormap = confidence_colormap(value)
-        if self.live_check.isChecked():
-            self._preview_timer.start()
-
-    def _on_opacity_changed(self, value: float) -> None:
-        for layer, _ in self._coloured.values():
-            layer.opacity = value
+        self.display.threshold_changed(value)
+        self.threshold_panel.schedule()

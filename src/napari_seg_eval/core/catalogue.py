@@ -230,9 +230,17 @@ INSTANCE_PER_OBJECT = [
     _m("kind", "side", "", "true: a ground-truth object; pred: a predicted one"),
     _m("label", "label", "", "the object's id in its label image"),
     _m("status", "status", "", "TP (matched at the review IoU), FN (true, unmatched) or FP"),
+    _m(
+        "error",
+        "error kind",
+        "",
+        "true: matched, merged, split, poor overlap or missed; predicted: matched, merge, "
+        "fragment, poor overlap or spurious (docs/metrics.md, Error kinds)",
+    ),
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
     _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
     _m("area", "area", "", "pixels (voxels) of the object, ignored pixels left out"),
+    _m("mean_confidence", "mean confidence", "mean p over the object", "review_objects only"),
     _m("class", "class", "", "the object's class (multi-class results only)"),
 ]
 

@@ -18,18 +18,48 @@ from ._validate import (
     check_probability_range,
     probability_array,
 )
-from .instance import REVIEW_THRESHOLD, InstanceResult, instance_metrics, threshold_fraction
+from .instance import (
+    REVIEW_THRESHOLD,
+    InstanceResult,
+    ObjectPairs,
+    instance_metrics,
+    threshold_fraction,
+)
 from .overlap import id_dtype
 
 #: Values of :func:`error_map`. FN wins over FP, and both over TP, where objects overlap.
 TP, FP, FN = 1, 2, 3
-#: Colour-blind-safe colours for them (Okabe-Ito blue, vermillion, yellow), RGBA in 0..1.
-ERROR_COLORS = {
-    TP: (0.0, 0.447, 0.698, 1.0),
-    FP: (0.835, 0.369, 0.0, 1.0),
-    FN: (0.941, 0.894, 0.259, 1.0),
+
+#: Error kinds of true objects, in order of precedence (see :func:`add_error_kinds`).
+TRUE_KINDS = ("matched", "merged", "split", "poor overlap", "missed")
+#: Error kinds of predicted objects, in order of precedence.
+PRED_KINDS = ("matched", "merge", "fragment", "poor overlap", "spurious")
+#: Values of :func:`error_map` with ``by="kind"``: (side, kind) -> value. A matched object is
+#: 1 on either side; the other kinds have one value per side.
+KIND_VALUES = {
+    ("true", "matched"): 1,
+    ("pred", "matched"): 1,
+    ("true", "missed"): 2,
+    ("pred", "spurious"): 3,
+    ("true", "merged"): 4,
+    ("pred", "merge"): 5,
+    ("true", "split"): 6,
+    ("pred", "fragment"): 7,
+    ("true", "poor overlap"): 8,
+    ("pred", "poor overlap"): 9,
 }
-ERROR_NAMES = {TP: "TP (matched)", FP: "FP (false object)", FN: "FN (missed object)"}
+#: What the error layer shows by kind: (legend name, RGBA in 0..1, the KIND_VALUES painted).
+#: Six colours of Paul Tol's colour-blind-safe "muted" scheme, leaving out its indigo, cyan,
+#: green and sand, which lie near the confidence colormap's blue, light blue, green and yellow.
+#: A true-side kind and its predicted-side counterpart share a colour.
+KIND_COLORS = (
+    ("matched", (0.867, 0.867, 0.867, 1.0), (1,)),  # pale grey #DDDDDD
+    ("missed", (0.8, 0.4, 0.467, 1.0), (2,)),  # rose #CC6677
+    ("spurious", (0.267, 0.667, 0.6, 1.0), (3,)),  # teal #44AA99
+    ("merged / merge", (0.667, 0.267, 0.6, 1.0), (4, 5)),  # purple #AA4499
+    ("split / fragment", (0.6, 0.6, 0.2, 1.0), (6, 7)),  # olive #999933
+    ("poor overlap", (0.533, 0.133, 0.333, 1.0), (8, 9)),  # wine #882255
+)
 
 _BLOCK_PIXELS = 1 << 20
 
@@ -81,7 +111,7 @@ def _checked_probability(
 
 
 def object_measurements(labels: np.ndarray, probability: np.ndarray | None = None) -> pd.DataFrame:
-    """Area, centroid and mean probability of every non-zero label.
+    """Area, centroid, bounding box and mean probability of every non-zero label.
 
     Computed from the runs of equal labels along the last axis, with ``np.bincount``: no loop
     over objects and no mask per object.
@@ -99,7 +129,8 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
     -------
     pandas.DataFrame
         One row per label, sorted by label: ``label, area, centroid_0 .. centroid_{ndim-1}``
-        (pixel coordinates) and, with ``probability``, ``mean_confidence``.
+        (pixel coordinates), the bounding box ``bbox_start_0 .., bbox_stop_0 ..`` (pixel
+        indices, stop excluded, as slices) and, with ``probability``, ``mean_confidence``.
 
     Raises
     ------
@@ -114,6 +145,8 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
     >>> row = object_measurements(labels, prob).iloc[0]
     >>> int(row["label"]), int(row["area"]), float(row["centroid_1"])
     (5, 3, 1.3333333333333333)
+    >>> int(row["bbox_start_1"]), int(row["bbox_stop_1"])  # columns 1 and 2
+    (1, 3)
     """
     labels = as_label_image(labels, "labels")
     return _measurements(labels, _checked_probability(probability, labels.shape))
@@ -158,6 +191,15 @@ def _measurements(labels: np.ndarray, probability: np.ndarray | None) -> pd.Data
         else:
             coordinate_sum = lengths * first[axis]
         table[f"centroid_{axis}"] = total(coordinate_sum.astype(np.float64))[present] / area
+    for axis in range(labels.ndim):  # bounding boxes: the runs' extremes, per object
+        start = first[axis].astype(np.int64)
+        stop = start + (lengths if axis == labels.ndim - 1 else 1)
+        low = np.full(n_codes, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(low, codes, start)
+        high = np.zeros(n_codes, np.int64)
+        np.maximum.at(high, codes, stop)
+        table[f"bbox_start_{axis}"] = low[present]
+        table[f"bbox_stop_{axis}"] = high[present]
     if sums_of_probability is not None:
         table["mean_confidence"] = total(sums_of_probability[objects])[present] / area
     return pd.DataFrame(table)
@@ -196,7 +238,8 @@ def review_objects(
     pandas.DataFrame
         One row per object: ``kind`` ('true'/'pred'), ``label``, ``area``, ``partner`` (the
         matched object, else the one with the highest IoU, 0 if none), ``iou`` (with the
-        partner), ``status`` (TP/FN/FP), ``centroid_0..`` and, with ``probability``,
+        partner), ``status`` (TP/FN/FP), ``error`` (the error kind, see
+        :func:`add_error_kinds`), ``centroid_0..`` and, with ``probability``,
         ``mean_confidence``.
 
     Raises
@@ -209,8 +252,8 @@ def review_objects(
     >>> true = np.array([[1, 1, 1, 0, 2]])
     >>> pred = np.array([[3, 3, 0, 0, 0]])
     >>> table = review_objects(true, pred)  # true 1 and pred 3: IoU 2/3
-    >>> table[["kind", "label", "status"]].values.tolist()
-    [['true', 1, 'TP'], ['true', 2, 'FN'], ['pred', 3, 'TP']]
+    >>> table[["kind", "label", "status", "error"]].values.tolist()
+    [['true', 1, 'TP', 'matched'], ['true', 2, 'FN', 'missed'], ['pred', 3, 'TP', 'matched']]
     """
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
@@ -221,8 +264,116 @@ def review_objects(
             true, pred, iou_thresholds=[iou_threshold], ignore_label=ignore_label
         )
     return join_measurements(
-        result.objects_at(iou_threshold), _measure_both(true, pred, probability)
+        add_error_kinds(result.objects_at(iou_threshold), result),
+        _measure_both(true, pred, probability),
     )
+
+
+def add_error_kinds(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFrame:
+    """Per-object rows with the ``error`` column: what kind of error each object is.
+
+    Computed from the overlap table already in ``result`` (no pass over pixels), with the
+    matching of the rows' own ``status`` column. With ``|T ∩ P|`` the pixels shared by a true
+    object T and a prediction P, and "more than half" strict (exactly half is not more):
+
+    - a matched object (``status`` TP) is ``matched``, whatever else holds;
+    - an unmatched true object T is ``merged`` when some P holds more than half of T and more
+      than half of another true object; else ``split`` when two or more predictions each have
+      more than half of their own area inside T; else ``poor overlap`` when it overlaps any
+      prediction; else ``missed``;
+    - an unmatched prediction P is a ``merge`` when it holds more than half of each of two or
+      more true objects; else a ``fragment`` when more than half of P lies inside a true object
+      that also holds more than half of another prediction; else ``poor overlap`` when it
+      overlaps any true object; else ``spurious``.
+
+    Parameters
+    ----------
+    objects : pandas.DataFrame
+        Rows of ``result.objects_at(iou_threshold)`` (``kind``, ``label``, ``status``; other
+        columns, e.g. measurements, are kept), in any order.
+    result : InstanceResult
+        The instance result the rows come from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``objects`` with ``error`` after ``status`` (replaced if present): one of
+        :data:`TRUE_KINDS` for true objects, of :data:`PRED_KINDS` for predictions.
+
+    Raises
+    ------
+    ValueError
+        If a row's object is not an object of ``result``.
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 2, 2]])
+    >>> pred = np.array([[5, 5, 5, 5, 0]])  # pred 5 holds all of true 1 and half of true 2
+    >>> result = instance_metrics(true, pred, iou_thresholds=[0.5])
+    >>> add_error_kinds(result.objects_at(0.5), result)["error"].tolist()
+    ['matched', 'poor overlap', 'matched']
+    """
+    pairs = result.pairs
+    is_true = (objects["kind"] == "true").to_numpy()
+    labels = objects["label"].to_numpy()
+    matched = (objects["status"] == "TP").to_numpy()
+    true_at = _positions(pairs.true_ids, labels[is_true])
+    pred_at = _positions(pairs.pred_ids, labels[~is_true])
+    true_matched = np.zeros(pairs.true_ids.size, bool)
+    true_matched[true_at[matched[is_true]]] = True
+    pred_matched = np.zeros(pairs.pred_ids.size, bool)
+    pred_matched[pred_at[matched[~is_true]]] = True
+    true_code, pred_code = _kind_codes(pairs, true_matched, pred_matched)
+    error = np.empty(len(objects), dtype=object)
+    error[is_true] = np.asarray(TRUE_KINDS, dtype=object)[true_code[true_at]]
+    error[~is_true] = np.asarray(PRED_KINDS, dtype=object)[pred_code[pred_at]]
+    out = objects.drop(columns="error", errors="ignore")
+    out.insert(list(out.columns).index("status") + 1, "error", error.astype(str))
+    return out
+
+
+def _positions(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The position of each of ``labels`` in the sorted ``ids``; raise if one is missing."""
+    if labels.size == 0:
+        return np.zeros(0, np.intp)
+    if ids.size == 0:
+        raise ValueError("the objects are not those of the result: it has no objects")
+    # Labels of the result's own objects fit its id dtype exactly (ids >= 2**63 included).
+    found = labels.astype(ids.dtype) if labels.dtype.kind in "iu" else labels
+    at = np.minimum(np.searchsorted(ids, found), ids.size - 1)
+    if not np.array_equal(ids[at], found):
+        raise ValueError("the objects are not those of the result: some labels are not in it")
+    return at
+
+
+def _kind_codes(
+    pairs: ObjectPairs, true_matched: np.ndarray, pred_matched: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per true and per predicted object: its position in TRUE_KINDS / PRED_KINDS.
+
+    Vectorised over the sparse pairs: one ``np.bincount`` per question.
+    """
+    n_true, n_pred = pairs.true_ids.size, pairs.pred_ids.size
+    t, p = pairs.true_index, pairs.pred_index
+    twice = 2 * pairs.intersection.astype(np.int64)
+    holds_true = twice > pairs.true_areas[t]  # P holds more than half of T
+    inside_true = twice > pairs.pred_areas[p]  # more than half of P lies inside T
+    # At most one prediction holds more than half of a true object, and vice versa.
+    n_held = np.bincount(p[holds_true], minlength=n_pred)  # per P: true objects it holds
+    n_inside = np.bincount(t[inside_true], minlength=n_true)  # per T: predictions inside it
+    merged = np.zeros(n_true, bool)
+    merged[t[holds_true & (n_held[p] >= 2)]] = True
+    fragment = np.zeros(n_pred, bool)
+    fragment[p[inside_true & (n_inside[t] >= 2)]] = True
+    true_touched = np.bincount(t, minlength=n_true) > 0
+    pred_touched = np.bincount(p, minlength=n_pred) > 0
+    true_code = np.select(
+        [true_matched, merged, n_inside >= 2, true_touched], [0, 1, 2, 3], default=4
+    )
+    pred_code = np.select(
+        [pred_matched, n_held >= 2, fragment, pred_touched], [0, 1, 2, 3], default=4
+    )
+    return true_code, pred_code
 
 
 def measure_both(
@@ -306,8 +457,9 @@ def error_map(
     iou_threshold: float = REVIEW_THRESHOLD,
     ignore_label: int | None = None,
     result: InstanceResult | None = None,
+    by: str = "status",
 ) -> np.ndarray:
-    """An image of matched, false and missed objects at one IoU threshold.
+    """An image of the objects' errors at one IoU threshold: by status or by error kind.
 
     Parameters
     ----------
@@ -319,19 +471,36 @@ def error_map(
         Pixels where ``true == ignore_label`` are left out of the matching.
     result : InstanceResult, optional
         The result of :func:`instance_metrics` on the same images, to reuse its matching.
+    by : {'status', 'kind'}
+        ``'status'`` (the default): ``TP`` (1) on matched predicted objects, ``FP`` (2) on
+        false predicted objects, ``FN`` (3) on missed true objects; where they overlap, FN wins
+        over FP over TP. ``'kind'``: each object's error kind (:func:`add_error_kinds`) as
+        :data:`KIND_VALUES`: 1 matched, 2 missed, 3 spurious, 4 merged (true), 5 merge
+        (prediction), 6 split (true), 7 fragment (prediction), 8 poor overlap (true),
+        9 poor overlap (prediction). Where objects overlap, an unmatched true object's kind
+        wins, then an unmatched prediction's, then ``matched``.
 
     Returns
     -------
     numpy.ndarray
-        ``uint8``, the shape of the images: ``TP`` (1) on matched predicted objects, ``FP`` (2)
-        on false predicted objects, ``FN`` (3) on missed true objects, 0 elsewhere. Where they
-        overlap, FN wins over FP over TP.
+        ``uint8``, the shape of the images, 0 where there is no object.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad images, ``iou_threshold``, ``ignore_label`` or ``by`` (before any work).
 
     Examples
     --------
     >>> error_map(np.array([[1, 1, 0, 2]]), np.array([[3, 3, 4, 0]])).tolist()
     [[1, 1, 2, 3]]
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 0]])
+    >>> pred = np.array([[5, 5, 5, 5, 5, 0, 8]])  # 5 merges 1 and 2; 8 is spurious
+    >>> error_map(true, pred, by="kind").tolist()
+    [[4, 4, 5, 4, 4, 0, 3]]
     """
+    if by not in ("status", "kind"):
+        raise ValueError(f"by must be 'status' or 'kind', not {by!r}")
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
@@ -340,12 +509,28 @@ def error_map(
             true, pred, iou_thresholds=[iou_threshold], ignore_label=ignore_label
         )
     objects = result.objects_at(iou_threshold)
-    value = objects["status"].map({"TP": TP, "FP": FP, "FN": FN}).to_numpy(np.uint8)
     is_true = (objects["kind"] == "true").to_numpy()
+    labels = objects["label"].to_numpy()
+    if by == "kind":
+        error = add_error_kinds(objects, result)["error"]
+        value = np.where(
+            is_true,
+            error.map({k: v for (side, k), v in KIND_VALUES.items() if side == "true"}),
+            error.map({k: v for (side, k), v in KIND_VALUES.items() if side == "pred"}),
+        ).astype(np.uint8)
+        # Painted as ranks, so that one maximum applies the precedence: an unmatched true
+        # object's kind (its value + 16) over an unmatched prediction's (its value) over
+        # matched (1). ``decode`` turns ranks back into values.
+        rank = np.where(is_true & (value > 1), value + 16, value).astype(np.uint8)
+        decode = np.arange(32, dtype=np.uint8) % 16
+        on_true = _paint(true, labels[is_true], rank[is_true])
+        np.maximum(on_true, _paint(pred, labels[~is_true], rank[~is_true]), out=on_true)
+        return decode[on_true]
+    value = objects["status"].map({"TP": TP, "FP": FP, "FN": FN}).to_numpy(np.uint8)
     true_value = np.where(value[is_true] == FN, FN, 0).astype(np.uint8)
     return np.maximum(
-        _paint(true, objects["label"].to_numpy()[is_true], true_value),
-        _paint(pred, objects["label"].to_numpy()[~is_true], value[~is_true]),
+        _paint(true, labels[is_true], true_value),
+        _paint(pred, labels[~is_true], value[~is_true]),
     )
 
 

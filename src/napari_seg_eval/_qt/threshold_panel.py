@@ -1,0 +1,542 @@
+"""The Threshold and Confidence tabs: turn the probability map into labels, and show confidence.
+
+The **Threshold** tab previews the labels at the header's threshold. The **Confidence** tab
+colours probability maps with the confidence colormap and draws the threshold's contour (the
+boundary of ``p > threshold``) as a result layer of each coloured map, so the threshold is
+visible on steep maps too. A multi-class map is shown one class at a time (the class slider), or
+as its top-class confidence; integer maps are read as value / dtype maximum, and logits can be
+converted to probabilities in one click (a new layer: the user's layer is never modified).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from napari.layers import Image, Labels
+from napari.utils.notifications import show_info
+from napari.viewer import Viewer
+from qtpy.QtCore import Qt, QTimer
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+from superqt import QLabeledDoubleSlider, QLabeledSlider
+
+from .._colormap import confidence_colormap
+from .._jobs import Job, notify_error
+from .._napari.layers import is_ours, put_image, put_labels, result_layer
+from .._napari.probability import probability_data, probability_scale
+from ..core.colormap import GREEN
+from ..core.threshold import sigmoid, softmax
+from ..evaluation import ThresholdOptions, labels_from_probability
+from .colorbar import ConfidenceColorBar
+from .evaluate_panel import MULTISCALE
+
+if TYPE_CHECKING:
+    from .widget import SegEvalWidget
+
+
+def _readable(layer: Image) -> Any:
+    """The layer's data as probabilities (a notice for integer maps); raises on bad dtypes."""
+    data, notice = probability_data(layer)
+    if notice:
+        show_info(f"Segmentation Evaluation: {notice}")
+    return data
+
+
+def _contour_mask(data: Any, threshold: float) -> np.ndarray:
+    """The pixels of ``p > threshold``: the labels whose outline is the threshold's contour."""
+    return labels_from_probability(data, threshold, ThresholdOptions(output="semantic"))
+
+
+class ThresholdPanel(QWidget):
+    """The Threshold tab: output options and the preview layer of the probability layer."""
+
+    def __init__(self, viewer: Viewer, owner: SegEvalWidget, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.owner = owner
+        self.preview_job = Job(self)
+        self.output_combo = QComboBox(self)
+        self.output_combo.addItems(["semantic", "instance"])
+        self.connectivity_spin = QSpinBox(self, minimum=1, maximum=3, value=1)
+        self.connectivity_spin.setToolTip("1: faces only (4-connected in 2-D); 2: also diagonals")
+        self.min_size_spin = QSpinBox(self, minimum=0, maximum=10**7, value=0)
+        self.split_check = QCheckBox("split touching objects (watershed)", self)
+        self.split_depth_spin = QDoubleSpinBox(self, minimum=0.1, maximum=100.0, value=2.0)
+        self.split_depth_spin.setToolTip(
+            "Split where the neck is at least this many pixels narrower than the object"
+        )
+        self.live_check = QCheckBox("live preview while the threshold moves", self)
+        self.live_check.setChecked(True)
+        self.threshold_button = QPushButton("Create / update labels", self)
+        self.threshold_button.clicked.connect(lambda: self.update_layer())
+        form = QFormLayout(self)
+        form.addRow("Output", self.output_combo)
+        form.addRow("Connectivity", self.connectivity_spin)
+        form.addRow("Minimum size (px)", self.min_size_spin)
+        form.addRow(self.split_check)
+        form.addRow("Split depth (px)", self.split_depth_spin)
+        form.addRow(self.live_check)
+        form.addRow(self.threshold_button)
+
+        self.preview_timer = QTimer(self, singleShot=True, interval=40)
+        self.preview_timer.timeout.connect(lambda: self.update_layer())
+        for signal in (
+            self.output_combo.currentIndexChanged,
+            self.connectivity_spin.valueChanged,
+            self.min_size_spin.valueChanged,
+            self.split_check.stateChanged,
+            self.split_depth_spin.valueChanged,
+        ):
+            signal.connect(owner._on_options_changed)
+
+    @property
+    def layer(self) -> Labels | None:
+        """Our preview layer of the chosen probability layer, if there is one."""
+        source = self.owner.probability_combo.layer()
+        return result_layer(self.viewer, source, "threshold") if source is not None else None
+
+    def options(self, channel_axis: int | None) -> ThresholdOptions:
+        """The tab's settings, with the header's ``channel_axis``."""
+        return ThresholdOptions(
+            output=self.output_combo.currentText(),
+            channel_axis=channel_axis,
+            connectivity=self.connectivity_spin.value(),
+            min_size=self.min_size_spin.value(),
+            split_touching=self.split_check.isChecked(),
+            split_depth=self.split_depth_spin.value(),
+        )
+
+    def update_layer(self, *, wait: bool = False) -> Labels | None:
+        """Threshold the probability layer into its preview layer (see the widget's method)."""
+        source = self.owner.probability_combo.layer()
+        if source is None:
+            notify_error("choose a probability Image layer first.")
+            return None
+        if source.multiscale:
+            notify_error(MULTISCALE.format(source.name))
+            return None
+        try:
+            data = _readable(source)
+        except TypeError as error:
+            notify_error(error)
+            return None
+        threshold, options = self.owner.threshold, self.owner.threshold_options()
+        job = partial(labels_from_probability, data, threshold, options)
+        show = partial(self._show, source, threshold, options)
+        if wait:
+            return self.preview_job.run_now(job, show)
+        self.preview_job.start(job, show)
+        return None
+
+    def schedule(self) -> None:
+        """Update the preview shortly (the slider's debounce), when live preview is on."""
+        if self.live_check.isChecked():
+            self.preview_timer.start()
+
+    def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
+        if source not in self.viewer.layers:
+            return None  # the source went away while we worked
+        return put_labels(
+            self.viewer,
+            data,
+            name=f"{source.name} thresholded",
+            role="threshold",
+            source=source,
+            info={"threshold": threshold, "output": options.output},
+            drop_axis=options.channel_axis,
+        )
+
+
+class ConfidenceDisplayPanel(QWidget):
+    """The Confidence tab: the confidence colormap, the threshold's contour, class views."""
+
+    def __init__(self, viewer: Viewer, owner: SegEvalWidget, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.owner = owner
+        self.coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
+        self.contour_job = Job(self)
+        self._grid_look: dict | None = None  # visibility and grid before "side by side"
+
+        self.colorbar = ConfidenceColorBar(owner.threshold, self)
+        self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
+        self.apply_colormap_button.clicked.connect(lambda: owner.apply_confidence_colormap())
+        self.restore_look_button = QPushButton("Restore original look", self)
+        self.restore_look_button.clicked.connect(lambda: owner.restore_look())
+        self.opacity_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal, self)
+        self.opacity_slider.setRange(0.0, 1.0)
+        self.opacity_slider.setValue(0.6)
+        self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
+        self.contour_check = QCheckBox("draw the threshold's contour (p > threshold)", self)
+        self.contour_check.setChecked(True)
+        self.contour_check.setToolTip(
+            "A Labels layer outlining where the probability is above the threshold: the "
+            "boundary of the labels, visible however steep the map is"
+        )
+        self.contour_check.toggled.connect(self._on_contour_toggled)
+        legend = QLabel(
+            "Blue: below the threshold · green: at it (and the contour) · yellow to red: above",
+            self,
+        )
+        legend.setWordWrap(True)
+        self.class_slider = QLabeledSlider(Qt.Orientation.Horizontal, self)
+        self.class_slider.setRange(0, 0)
+        self.class_slider.setToolTip("The channel shown (channel k is class k + 1)")
+        self.class_slider.valueChanged.connect(self._on_class_changed)
+        self.top_class_button = QPushButton("Top-class confidence layer", self)
+        self.top_class_button.setToolTip("The highest class probability of each pixel")
+        self.top_class_button.clicked.connect(lambda: self.add_top_class_layer())
+        self.side_by_side_button = QPushButton("Image and confidence side by side", self)
+        self.side_by_side_button.setCheckable(True)
+        self.side_by_side_button.toggled.connect(self.side_by_side)
+        self.convert_button = QPushButton("Convert logits to probabilities", self)
+        self.convert_button.setToolTip(
+            "Adds a new layer: sigmoid of one-channel logits, softmax over the class axis"
+        )
+        self.convert_button.clicked.connect(lambda: self.convert_logits())
+        classes = QHBoxLayout()
+        classes.addWidget(self.class_slider, stretch=1)
+        classes.addWidget(self.top_class_button)
+        form = QFormLayout(self)
+        form.addRow(self.colorbar)
+        form.addRow(legend)
+        form.addRow(self.apply_colormap_button)
+        form.addRow("Opacity", self.opacity_slider)
+        form.addRow(self.contour_check)
+        form.addRow("Class", classes)
+        form.addRow(self.side_by_side_button)
+        form.addRow(self.convert_button)
+        form.addRow(self.restore_look_button)
+        self._contour_timer = QTimer(self, singleShot=True, interval=40)
+        self._contour_timer.timeout.connect(lambda: self.update_contours())
+        viewer.layers.events.removed.connect(self._on_layer_removed)
+
+    # ------------------------------------------------------------------------- public API
+    def apply(self, layer: Image | None = None) -> Image | None:
+        """Colour ``layer`` (default: the probability layer, or its shown class) by confidence.
+
+        With a class axis in the header, the chosen probability layer is shown one class at a
+        time: its class slider's channel becomes the result layer ``<name> class confidence``,
+        which is coloured (the multi-class layer keeps its look).
+        """
+        if layer is None:
+            layer = self._source()
+            if layer is not None and self._channel_axis() is not None:
+                return self.show_class(self.class_slider.value())
+        if layer is None:
+            notify_error("choose a probability Image layer first.")
+            return None
+        try:
+            scale = probability_scale(layer.data.dtype)
+        except TypeError as error:
+            notify_error(f"layer {layer.name!r}: {error}")
+            return None
+        if scale != 1.0:
+            show_info(
+                f"Segmentation Evaluation: {layer.name!r} holds {layer.data.dtype} values "
+                f"0..{int(scale)}: read as value / {int(scale)}"
+            )
+        if id(layer) not in self.coloured:
+            look = {
+                "colormap": layer.colormap,
+                "contrast_limits": layer.contrast_limits,
+                "opacity": layer.opacity,
+                "blending": layer.blending,
+            }
+            self.coloured[id(layer)] = (layer, look)
+        layer.colormap = confidence_colormap(self.owner.threshold)
+        layer.contrast_limits = (0.0, scale)  # the colormap's threshold on the layer's scale
+        layer.blending = "translucent"
+        layer.opacity = self.opacity_slider.value()
+        if self.contour_check.isChecked():
+            self.update_contours(wait=True, layers=[layer])
+        return layer
+
+    def restore(self, layer: Image | None = None) -> None:
+        """Give a recoloured layer back its look, and remove its contour layer."""
+        layer = layer or self.owner.probability_combo.layer()
+        saved = self.coloured.pop(id(layer), None) if layer is not None else None
+        if saved is None:
+            return
+        for name, value in saved[1].items():
+            setattr(layer, name, value)
+        contour = result_layer(self.viewer, layer, "contour")
+        if contour is not None:
+            self.viewer.layers.remove(contour)
+
+    def contour_layer(self, layer: Image | None = None) -> Labels | None:
+        """The threshold's contour layer of ``layer`` (default: the last coloured layer)."""
+        if layer is None:
+            if not self.coloured:
+                return None
+            layer = list(self.coloured.values())[-1][0]
+        return result_layer(self.viewer, layer, "contour")
+
+    def update_contours(self, *, wait: bool = False, layers: list[Image] | None = None) -> None:
+        """Redraw the contour of ``p > threshold`` of every coloured layer (or of ``layers``).
+
+        In a worker (the latest request wins), or now with ``wait=True``.
+        """
+        targets = layers if layers is not None else [x for x, _ in self.coloured.values()]
+        targets = [x for x in targets if x in self.viewer.layers and not x.multiscale]
+        if not targets or not self.contour_check.isChecked():
+            return
+        threshold = self.owner.threshold
+        try:
+            inputs = [(layer, probability_data(layer)[0]) for layer in targets]
+        except TypeError as error:
+            notify_error(error)
+            return
+
+        def work() -> list[tuple[Image, np.ndarray]]:
+            return [(layer, _contour_mask(data, threshold)) for layer, data in inputs]
+
+        show = partial(self._show_contours, threshold)
+        if wait:
+            self.contour_job.run_now(work, show)
+        else:
+            self.contour_job.start(work, show)
+
+    def show_class(self, channel: int, *, wait: bool = False) -> Image | None:
+        """Show one channel of the multi-class probability layer as ``<name> class confidence``.
+
+        The layer is a view of the channel (no copy for numpy data), updated in place when the
+        class slider moves; it keeps the source's world transform without the class axis. Its
+        contour is redrawn in a worker, or now with ``wait=True``.
+        """
+        source, axis = self.owner.probability_combo.layer(), self._channel_axis()
+        if source is None or axis is None:
+            notify_error("choose a probability layer and its class axis first.")
+            return None
+        n_classes = source.data.shape[axis]
+        if not 0 <= channel < n_classes:
+            notify_error(f"channel {channel} is not in 0..{n_classes - 1}.")
+            return None
+        self.class_slider.blockSignals(True)
+        self.class_slider.setValue(channel)
+        self.class_slider.blockSignals(False)
+        index = (slice(None),) * axis + (channel,)
+        layer = put_image(
+            self.viewer,
+            source.data[index],
+            name=f"{source.name} class confidence",
+            role="class_confidence",
+            source=source,
+            info={"channel": channel, "class": channel + 1},
+            drop_axis=axis,
+        )
+        if id(layer) not in self.coloured:
+            return self.apply(layer)
+        self.update_contours(wait=wait, layers=[layer])
+        return layer
+
+    def add_top_class_layer(self) -> Image | None:
+        """Add (or update) ``<name> top-class confidence``: the maximum over the class axis."""
+        source, axis = self.owner.probability_combo.layer(), self._channel_axis()
+        if source is None or axis is None:
+            notify_error("choose a probability layer and its class axis first.")
+            return None
+        try:
+            data = probability_data(source)[0]
+        except TypeError as error:
+            notify_error(error)
+            return None
+        layer = put_image(
+            self.viewer,
+            data.max(axis=axis),
+            name=f"{source.name} top-class confidence",
+            role="top_class",
+            source=source,
+            info={"channel_axis": axis},
+            drop_axis=axis,
+        )
+        return self.apply(layer)
+
+    def side_by_side(self, on: bool = True) -> None:
+        """Show the image and the confidence map side by side (napari's grid), or go back.
+
+        Only the image (the first Image layer that is neither a probability map nor ours) and
+        the coloured map stay visible in the grid; the layers' visibility and the grid are put
+        back when it is turned off.
+        """
+        if self.side_by_side_button.isChecked() != on:
+            self.side_by_side_button.setChecked(on)  # comes back here through the signal
+            return
+        grid = self.viewer.canvas.grid if hasattr(self.viewer, "canvas") else self.viewer.grid
+        if not on:
+            if self._grid_look is not None:
+                for layer, visible in self._grid_look["visible"]:
+                    if layer in self.viewer.layers:
+                        layer.visible = visible
+                grid.enabled, grid.stride = self._grid_look["grid"]
+            self._grid_look = None
+            return
+        shown = self.apply() if not self.coloured else list(self.coloured.values())[-1][0]
+        probability = self.owner.probability_combo.layer()
+        image = next(
+            (
+                layer
+                for layer in self.viewer.layers
+                if isinstance(layer, Image)
+                and layer is not probability
+                and layer is not shown
+                and id(layer) not in self.coloured
+                and not is_ours(layer)
+            ),
+            None,
+        )
+        if shown is None or image is None:
+            notify_error("side by side needs an image layer and a probability layer.")
+            self.side_by_side_button.setChecked(False)
+            return
+        self._grid_look = {
+            "visible": [(layer, layer.visible) for layer in self.viewer.layers],
+            "grid": (grid.enabled, grid.stride),
+        }
+        for layer in self.viewer.layers:
+            layer.visible = layer is image or layer is shown
+        grid.stride = 1
+        grid.enabled = True
+
+    def convert_logits(self, layer: Image | None = None) -> Image | None:
+        """Add ``<name> probabilities``: sigmoid of logits, or softmax over the class axis.
+
+        The source layer is untouched; the new layer becomes the probability layer. A map whose
+        values already lie in [0, 1] is not converted (a notice says so).
+        """
+        layer = layer or self.owner.probability_combo.layer()
+        if layer is None:
+            notify_error("choose the layer of logits first.")
+            return None
+        data, axis = layer.data, self._channel_axis() if layer is self._source() else None
+        if not np.issubdtype(data.dtype, np.floating):
+            notify_error(f"layer {layer.name!r} holds {data.dtype} values, not logits.")
+            return None
+        lowest, highest = (float(x) for x in _min_max(data))
+        if lowest >= 0.0 and highest <= 1.0:
+            notify_error(
+                f"layer {layer.name!r} already holds values in [0, 1]: nothing to convert."
+            )
+            return None
+        converted = _converted(data, axis)
+        out = put_image(
+            self.viewer,
+            converted,
+            name=f"{layer.name} probabilities",
+            role="converted",
+            source=layer,
+            info={"function": "sigmoid" if axis is None else "softmax", "channel_axis": axis},
+        )
+        self.owner.set_probability_layer(out)
+        return out
+
+    def threshold_changed(self, value: float) -> None:
+        """Move the colour bar's mark and every coloured layer's green band; redraw contours."""
+        self.colorbar.set_threshold(value)
+        for layer, _ in self.coloured.values():
+            layer.colormap = confidence_colormap(value)
+        if self.contour_check.isChecked() and self.coloured:
+            self._contour_timer.start()
+
+    def probability_layer_changed(self) -> None:
+        """Follow the header: the class slider spans the class axis of the chosen layer."""
+        axis, source = self._channel_axis(), self._source()
+        has_classes = axis is not None and source is not None
+        self.class_slider.blockSignals(True)
+        self.class_slider.setRange(0, source.data.shape[axis] - 1 if has_classes else 0)
+        self.class_slider.blockSignals(False)
+        self.class_slider.setEnabled(has_classes)
+        self.top_class_button.setEnabled(has_classes)
+
+    # ---------------------------------------------------------------------------- internals
+    def _source(self) -> Image | None:
+        return self.owner.probability_combo.layer()
+
+    def _channel_axis(self) -> int | None:
+        axis = self.owner.channel_axis_combo.currentData()
+        source = self._source()
+        return None if axis is None or source is None else axis % source.ndim
+
+    def _show_contours(self, threshold: float, masks: list[tuple[Image, np.ndarray]]) -> None:
+        for layer, mask in masks:
+            if layer not in self.viewer.layers or id(layer) not in self.coloured:
+                continue  # removed or restored while we worked
+            existing = result_layer(self.viewer, layer, "contour")
+            selection = set(self.viewer.layers.selection), self.viewer.layers.selection.active
+            contour = put_labels(
+                self.viewer,
+                mask,
+                name=f"{layer.name} contour",
+                role="contour",
+                source=layer,
+                info={"threshold": threshold},
+            )
+            if existing is None:
+                from napari.utils.colormaps import DirectLabelColormap
+
+                contour.colormap = DirectLabelColormap(
+                    color_dict={None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: GREEN}
+                )
+                contour.contour = 1
+                contour.opacity = 1.0
+                contour.editable = False
+                # a drawing aid: the user's selected layer stays selected (menus act on it)
+                self.viewer.layers.selection.clear()
+                self.viewer.layers.selection.update(selection[0])
+                self.viewer.layers.selection.active = selection[1]
+
+    def _on_contour_toggled(self, on: bool) -> None:
+        if on:
+            self.update_contours(wait=True)
+            return
+        for layer, _ in list(self.coloured.values()):
+            contour = result_layer(self.viewer, layer, "contour")
+            if contour is not None:
+                self.viewer.layers.remove(contour)
+
+    def _on_class_changed(self, channel: int) -> None:
+        if result_layer(self.viewer, self._source(), "class_confidence") is not None:
+            self.show_class(channel)
+
+    def _on_opacity_changed(self, value: float) -> None:
+        for layer, _ in self.coloured.values():
+            layer.opacity = value
+
+    def _on_layer_removed(self, event) -> None:
+        self.coloured.pop(id(event.value), None)
+
+
+def _min_max(data: Any) -> tuple[float, float]:
+    """The lowest and highest value, in one pass (lazily computed for dask and zarr data)."""
+    if isinstance(data, np.ndarray):
+        return data.min(), data.max()
+    import dask
+    import dask.array as da
+
+    lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
+    return dask.compute(lazy.min(), lazy.max())
+
+
+def _converted(data: Any, channel_axis: int | None) -> Any:
+    """Sigmoid (no class axis) or softmax over ``channel_axis``; lazy data stays lazy."""
+    if isinstance(data, np.ndarray):
+        return sigmoid(data) if channel_axis is None else softmax(data, channel_axis=channel_axis)
+    import dask.array as da
+
+    lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
+    kind = np.result_type(lazy.dtype, np.float32)
+    if channel_axis is None:
+        return lazy.map_blocks(sigmoid, dtype=kind)
+    whole = lazy.rechunk({channel_axis: -1})  # softmax needs every class of a pixel
+    return whole.map_blocks(partial(softmax, channel_axis=channel_axis), dtype=kind)

@@ -1,0 +1,115 @@
+"""Layer choosers (magicgui ComboBox over the viewer's layers) and the dock's layer defaults."""
+
+import numpy as np
+import pytest
+from magicgui.widgets import ComboBox
+
+pytest.importorskip("napari")
+
+from napari.layers import Image, Labels
+from qtpy.QtCore import Qt
+
+from napari_seg_eval._qt.layer_combo import LayerComboBox
+
+
+def names(combo):
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+@pytest.fixture
+def viewer(make_napari_viewer):
+    return make_napari_viewer()
+
+
+def test_choices_follow_layers_added_removed_renamed_and_moved(qtbot, viewer):
+    combo = LayerComboBox(viewer, (Labels,))
+    qtbot.addWidget(combo)
+    assert isinstance(combo._combo, ComboBox)  # magicgui's widget holds the choices
+    assert names(combo) == [] and combo.layer() is None
+    a = viewer.add_labels(np.zeros((4, 4), np.uint8), name="a")
+    viewer.add_image(np.zeros((4, 4), np.float32), name="image")  # not a Labels layer
+    b = viewer.add_labels(np.zeros((4, 4), np.uint8), name="b")
+    assert names(combo) == ["a", "b"] and combo.layer() is a
+    combo.set_layer("b")
+    seen = []
+    combo.currentIndexChanged.connect(seen.append)
+    b.name = "renamed"  # the chosen layer is renamed: still chosen, nothing announced
+    assert names(combo) == ["a", "renamed"] and combo.layer() is b and seen == []
+    viewer.layers.move(viewer.layers.index(b), 0)
+    assert names(combo) == ["renamed", "a"] and combo.layer() is b and seen == []
+    viewer.layers.remove(a)
+    assert names(combo) == ["renamed"] and seen == []
+    viewer.layers.remove(b)  # the chosen layer goes: the change is announced once
+    assert names(combo) == [] and combo.layer() is None and len(seen) == 1
+    with pytest.raises(ValueError, match="no Labels layer 'b'"):
+        combo.set_layer("b")
+
+
+def test_probability_combo_prefers_a_float_map_in_0_1(viewer, qtbot):
+    raw = viewer.add_image(np.arange(16, dtype=np.uint16).reshape(4, 4), name="raw")
+    scaled = viewer.add_image(np.full((4, 4), 3.5, np.float32), name="float out of range")
+    prob = viewer.add_image(np.full((4, 4), 0.25, np.float32), name="output")
+    combo = LayerComboBox(viewer, (Image,))
+    qtbot.addWidget(combo)
+    assert combo.layer() is prob  # the only float image in [0, 1]
+    viewer.layers.remove(prob)
+    assert combo.layer() is raw  # nothing looks like probabilities: the first image
+    assert names(combo) == ["raw", "float out of range"] and scaled in viewer.layers
+
+
+def test_a_probability_map_added_later_is_chosen_until_the_user_chooses(viewer, qtbot):
+    # The sample's image is float in [0, 1] too: the name breaks the tie.
+    image = viewer.add_image(np.full((4, 4), 0.5, np.float32), name="nuclei image")
+    combo = LayerComboBox(viewer, (Image,))
+    qtbot.addWidget(combo)
+    assert combo.layer() is image
+    prob = viewer.add_image(np.full((4, 4), 0.5, np.float32), name="nuclei probability")
+    assert combo.layer() is prob
+    combo.set_layer(image)  # the user's choice stays
+    viewer.add_image(np.full((4, 4), 0.5, np.float32), name="other probability")
+    assert combo.layer() is image
+
+
+def test_the_dock_defaults_to_the_probability_map(make_napari_viewer):
+    import napari_seg_eval as nse
+
+    data = nse.make_sample_data()
+    viewer = make_napari_viewer()
+    viewer.add_image(data["image"], name="nuclei image")  # float32 in [0, 1] as well
+    viewer.add_image(data["probability"], name="nuclei probability")
+    viewer.add_labels(data["ground_truth"], name="nuclei ground truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    assert widget.probability_combo.layer() is viewer.layers["nuclei probability"]
+
+
+def test_no_labels_says_how_and_converts_an_integer_image(viewer, qtbot):
+    ids = np.array([[0, 1, 1], [0, 0, 2]], np.uint16)
+    combo = LayerComboBox(viewer, (Labels,))
+    qtbot.addWidget(combo)
+    combo.show()
+    assert combo.hint_label.isVisible() and "Labels" in combo.hint_label.text()
+    assert not combo.convert_button.isVisible()  # nothing to convert yet
+    viewer.add_image(np.zeros((2, 3), np.float32), name="float")  # not ids
+    image = viewer.add_image(ids, name="ids", scale=(2, 3), translate=(1, 1))
+    assert combo.convert_button.isVisible()
+    assert [combo.image_combo.itemText(i) for i in range(combo.image_combo.count())] == ["ids"]
+    qtbot.mouseClick(combo.convert_button, Qt.MouseButton.LeftButton)
+    labels = viewer.layers["ids labels"]
+    assert isinstance(labels, Labels) and combo.layer() is labels
+    np.testing.assert_array_equal(labels.data, ids)
+    assert tuple(labels.scale) == (2, 3) and tuple(labels.translate) == (1, 1)
+    labels.paint((0, 0), 7)  # painting the labels leaves the user's image as it was
+    np.testing.assert_array_equal(image.data, ids)
+    assert not combo.hint_label.isVisible() and not combo.convert_button.isVisible()
+
+
+def test_the_dock_offers_conversion_for_the_ground_truth(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((8, 8), np.float32), name="prob")
+    viewer.add_image(np.eye(8, dtype=np.int32), name="truth ids")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    truth_combo = widget.evaluate.truth_combo
+    assert not truth_combo.hint_label.isHidden() and not truth_combo.convert_button.isHidden()
+    truth_combo.convert_image("truth ids")
+    assert widget.evaluate.truth_combo.layer() is viewer.layers["truth ids labels"]
+    assert widget.evaluate.prediction_combo.layer() is not None
