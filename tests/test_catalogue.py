@@ -29,7 +29,13 @@ def results():
     semantic = nse.semantic_metrics(classes, np.minimum(pred, 3) % 3)
     sweep = nse.threshold_sweep(truth, prob)
     calib = nse.calibration(truth, prob)
-    many = nse.dataset_metrics([truth, truth], [pred, truth])
+    many = nse.dataset_metrics(
+        [truth, truth],
+        [pred, truth],
+        true_classes=[classes, classes],
+        pred_classes=[classes, classes],
+        confidence_interval=0.9,
+    )
     boundary = nse.boundary_metrics(classes, np.minimum(pred, 3) % 3)
     objects = nse.boundary_metrics(truth, pred, per_object=True)
     return {

@@ -241,7 +241,10 @@ def test_exclude_border_option(folders, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--preset", "conic"], "conic preset is not available for files yet"),
+        (["--preset", "conic"], "the conic preset needs class images of both sides"),
+        (["--preset", "ctc"], "ctc preset is not available for files yet"),
+        (["--preset", "dsb2018", "--criterion", "iot"], "sets --criterion"),
+        (["--truth-classes-suffix", "_c"], "give both --truth-classes-suffix and"),
         (["--preset", "dsb2018", "--exclude-border", "1"], "sets --exclude-border"),
         (["--exclude-border", "-1"], "exclude_border must be >= 0"),
     ],
@@ -252,3 +255,55 @@ def test_preset_errors_write_nothing(folders, tmp_path, capsys, extra, message):
     assert run(*base_args(truth, pred, out), *extra) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_criterion_option(folders, tmp_path):
+    """Intersection over truth: the prediction holds 4, 8, 12 of the square's 16 pixels, so
+    IoT 1/4, 1/2, 3/4: only img2 is above 0.5 (strict); with IoU (the same values here, as
+    the predictions lie inside the square) img1 matches too (IoU 0.5 >= 0.5)."""
+    truth, pred, _ = folders
+    assert run(*base_args(truth, pred, tmp_path / "iot"), "--criterion", "iot", "--quiet") == 0
+    assert run(*base_args(truth, pred, tmp_path / "iou"), "--quiet") == 0
+    iot = pd.read_csv(tmp_path / "iot" / "per_image.csv", keep_default_na=False)
+    iou = pd.read_csv(tmp_path / "iou" / "per_image.csv", keep_default_na=False)
+    assert iot["f1_50"].tolist() == [0.0, 0.0, 1.0]
+    assert iou["f1_50"].tolist() == [0.0, 1.0, 1.0]
+    settings = json.loads((tmp_path / "iot" / "settings.json").read_text())["settings"]
+    assert settings["criterion"] == "iot"
+
+
+def test_preset_conic_from_class_images(tmp_path):
+    """Class images beside the label files, named like the pair with a classes suffix; CoNIC's
+    mPQ+ pools the per-class counts over the images."""
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    true = np.zeros((8, 8), np.uint16)
+    true[1:3, 1:3], true[4:6, 4:6] = 1, 2  # class 1 and class 2
+    true_classes = np.where(true == 1, 1, np.where(true == 2, 2, 0)).astype(np.uint8)
+    # img0: both found, 2 in the wrong class (1). img1: both found in the right class.
+    for i in range(2):
+        tifffile.imwrite(truth / f"img{i}.tif", true)
+        tifffile.imwrite(truth / f"img{i}_classes.tif", true_classes)
+        tifffile.imwrite(pred / f"img{i}.tif", true * 5)
+        guess = true_classes.copy()
+        if i == 0:
+            guess[true == 2] = 1
+        tifffile.imwrite(pred / f"img{i}_classes.tif", guess)
+    out = tmp_path / "out"
+    args = [str(truth), str(pred), "--out", str(out), "--preset", "conic"]
+    classes = ["--truth-classes-suffix", "_classes", "--prediction-classes-suffix", "_classes"]
+    assert run(*args, *classes, "--quiet") == 0
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert per_image["name"].tolist() == ["img0", "img1"]  # class files are not pairs
+    summary = pd.read_csv(out / "summary.csv")
+    # Pooled at IoU 0.5 within classes: class 1: TP 2, FP 1 (img0's 2 as class 1), FN 0:
+    # PQ 2 / 2.5; class 2: TP 1, FP 0, FN 1: PQ 1 / 1.5. mPQ+ = (4/5 + 2/3) / 2.
+    assert summary.loc[0, "class_mean_panoptic_quality_50_pooled"] == pytest.approx(11 / 15)
+    pooled = pd.read_csv(out / "instance_pooled.csv")
+    assert pooled["threshold"].tolist() == [0.5]
+    # A pair without its class image fails alone, with the file named.
+    (pred / "img1_classes.tif").unlink()
+    assert run(*args, *classes, "--quiet", "--overwrite") == 1
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert "no prediction class image img1_classes.*" in per_image.loc[1, "error"]

@@ -1,10 +1,15 @@
 import math
 
+import dask
+import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
 
 from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
+from napari_seg_eval.core.dataset import dataset_from_tables
+from napari_seg_eval.core.overlap import overlap_table
+from napari_seg_eval.core.presets import preset_metrics
 
 
 def make_pair(seed):
@@ -185,3 +190,171 @@ def test_results_compare_by_identity_without_raising():
     assert a == a
     assert a != b
     assert b not in [a]
+
+
+# --- classes, criterion, border, intervals -------------------------------------------------
+
+
+def _classed_images():
+    """Two images, classes by class image (image 0) and by mapping (image 1).
+
+    Image 0: true 1 (class 1, 4 px) matched exactly by pred 5 (class 1); true 2 (class 2,
+    2 px) covered by pred 6 (class 1, 3 px: IoU 2/3), a class mistake. Image 1: true 3
+    (class 2, 2 px) matched exactly by pred 7 (class 2); pred 8 (class 1) is spurious.
+    """
+    true0 = np.array([[1, 1, 0, 2, 2, 0], [1, 1, 0, 0, 0, 0]])
+    pred0 = np.array([[5, 5, 0, 6, 6, 6], [5, 5, 0, 0, 0, 0]])
+    true_cls0 = np.where(true0 == 1, 1, np.where(true0 == 2, 2, 0))
+    pred_cls0 = np.where(pred0 > 0, 1, 0)
+    pred_cls0[0, 5] = 2  # one pixel of 6 in class 2: the majority (2 of 3) stays class 1
+    true1 = np.array([[3, 3, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    pred1 = np.array([[7, 7, 0, 0, 8, 0], [0, 0, 0, 0, 0, 0]])
+    return (
+        [true0, true1],
+        [pred0, pred1],
+        [true_cls0, {3: 2}],
+        [pred_cls0, {7: 2, 8: 1}],
+    )
+
+
+def test_classes_pooled_and_image_mean_by_hand():
+    true, pred, true_classes, pred_classes = _classed_images()
+    result = dataset_metrics(
+        true, pred, true_classes=true_classes, pred_classes=pred_classes, iou_thresholds=[0.5]
+    )
+    pooled = result.per_class_pooled.set_index("class")
+    # class 1: TP 1 (1-5), FP 2 (6 in image 0, 8 in image 1), FN 0. class 2: TP 1 (3-7),
+    # FP 0, FN 1 (true 2: its prediction 6 is of class 1).
+    assert pooled[["tp", "fp", "fn"]].values.tolist() == [[1, 2, 0], [1, 0, 1]]
+    # PQ = sum IoU / (TP + FP/2 + FN/2): class 1: 1 / 2, class 2: 1 / 1.5.
+    assert pooled["panoptic_quality"].tolist() == pytest.approx([1 / 2, 1 / 1.5])
+    assert result.summary["class_mean_panoptic_quality_50_pooled"] == pytest.approx(
+        (1 / 2 + 1 / 1.5) / 2
+    )
+    # Accuracy TP / (TP + FP + FN): class 1: 1/3, class 2: 1/2, pooled; per image:
+    # image 0: class 1 1/2 (1, 1, 0), class 2 0/1; image 1: class 1 0/1, class 2 1/1.
+    assert result.summary["class_mean_accuracy_pooled"] == pytest.approx((1 / 3 + 1 / 2) / 2)
+    assert result.per_image["class_mean_accuracy"].tolist() == pytest.approx([1 / 4, 1 / 2])
+    assert result.summary["class_mean_accuracy_image_mean"] == pytest.approx(3 / 8)
+    mean = result.per_class_image_mean.set_index("class")["accuracy"]
+    assert mean.tolist() == pytest.approx([(1 / 2 + 0) / 2, (0 + 1) / 2])
+    # PQ per image: image 0: class 1 1 / 1.5, class 2 0; image 1: class 1 0, class 2 1.
+    assert result.per_image["class_mean_panoptic_quality_50"].tolist() == pytest.approx(
+        [1 / 3, 1 / 2]
+    )
+    assert result.summary["class_mean_panoptic_quality_50_image_mean"] == pytest.approx(5 / 12)
+    # Among the class-agnostic matches at 0.5: 1-5 (1 -> 1), 2-6 (2 -> 1), 3-7 (2 -> 2).
+    assert result.class_confusion.values.tolist() == [[1, 0], [1, 1]]
+
+
+def test_conic_mpq_plus_from_dataset_metrics_equals_the_preset():
+    true, pred, true_classes, pred_classes = _classed_images()
+    result = dataset_metrics(true, pred, true_classes=true_classes, pred_classes=pred_classes)
+    preset = preset_metrics(
+        "conic", true, pred, true_classes=true_classes, pred_classes=pred_classes
+    )
+    assert result.summary["class_mean_panoptic_quality_50_pooled"] == pytest.approx(
+        preset["class_mean_panoptic_quality_50_pooled"]
+    )
+    # Without classes: no per-class tables and no class values.
+    plain = dataset_metrics(true, pred)
+    assert plain.per_class_pooled is None and "class_mean_accuracy_pooled" not in plain.summary
+
+
+def test_classes_from_tables_as_mappings_and_chunked_images():
+    true, pred, true_classes, pred_classes = _classed_images()
+    expected = dataset_metrics(true, pred, true_classes=true_classes, pred_classes=pred_classes)
+    mappings = [{1: 1, 2: 2}, {3: 2}], [{5: 1, 6: 1}, {7: 2, 8: 1}]
+    tables = [overlap_table(t, p) for t, p in zip(true, pred, strict=True)]
+    from_tables = dataset_from_tables(tables, true_classes=mappings[0], pred_classes=mappings[1])
+    pd.testing.assert_frame_equal(from_tables.per_class_pooled, expected.per_class_pooled)
+    pd.testing.assert_series_equal(from_tables.summary, expected.summary)
+    with pytest.raises(ValueError, match="mappings from object id to class"):
+        dataset_from_tables(tables, true_classes=true_classes, pred_classes=pred_classes)
+    chunked = dataset_metrics(
+        [da.from_array(t, chunks=1) for t in true],
+        [da.from_array(p, chunks=(1, 3)) for p in pred],
+        true_classes=[da.from_array(true_classes[0], chunks=1), true_classes[1]],
+        pred_classes=pred_classes,
+    )
+    pd.testing.assert_series_equal(chunked.summary, expected.summary)
+
+
+def test_criterion_and_border_exclusion_by_hand():
+    # True 1 (4 px) lies inside pred 2 (7 px): IoU 4/7 >= 0.5 but IoT 4/4; true 3 (3 px)
+    # holds 2 of pred 4's 6 px: IoU 2/7, IoT 2/3 > 0.5, IoP 2/6.
+    true = np.array([[0, 1, 1, 0, 3, 3, 3], [0, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]])
+    pred = np.array([[2, 2, 2, 0, 4, 4, 0], [2, 2, 2, 0, 4, 4, 0], [2, 0, 0, 0, 4, 4, 0]])
+    iou = dataset_metrics([true], [pred], iou_thresholds=[0.6])
+    iot = dataset_metrics([true], [pred], iou_thresholds=[0.6], criterion="iot")
+    iop = dataset_metrics([true], [pred], iou_thresholds=[0.6], criterion="iop")
+    assert iou.pooled["tp"].tolist() == [0]  # 4/7 < 0.6 and 2/7 < 0.6
+    assert iot.pooled["tp"].tolist() == [2]  # 4/4 and 2/3 above 0.6
+    assert iop.pooled["tp"].tolist() == [0]  # 4/7 and 2/6 below 0.6
+    # Border of 1 pixel: true 2 touches the last column and is removed (its pixels become
+    # background), pred 8 stays inside: TP 1 (1-7), FP 1 (8), FN 0. Without it: IoU(2, 8) =
+    # 2/6, so FN 1 too.
+    true = np.zeros((5, 6), np.int32)
+    true[1:3, 1:3], true[2:4, 4:6] = 1, 2
+    pred = np.zeros((5, 6), np.int32)
+    pred[1:3, 1:3], pred[2:4, 3:5] = 7, 8
+    border = dataset_metrics([true], [pred], iou_thresholds=[0.5], exclude_border=1)
+    assert border.pooled[["tp", "fp", "fn"]].values.tolist() == [[1, 1, 0]]
+    assert (border.summary["n_true"], border.summary["n_pred"]) == (1, 2)
+    plain = dataset_metrics([true], [pred], iou_thresholds=[0.5])
+    assert plain.pooled[["tp", "fp", "fn"]].values.tolist() == [[1, 1, 1]]
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        dataset_metrics([true], [pred], criterion="dice")
+    with pytest.raises(ValueError, match="for kind='instance'"):
+        dataset_metrics([true], [pred], kind="semantic", exclude_border=1)
+
+
+def test_class_inputs_are_checked_before_any_image_is_read():
+    true, pred, true_classes, pred_classes = _classed_images()
+    never = da.from_delayed(dask.delayed(_fail)(), true[0].shape, dtype=np.int64)
+    with pytest.raises(ValueError, match=r"true_classes\[0\] has shape \(2, 5\)"):
+        dataset_metrics(
+            [never, true[1]],
+            pred,
+            true_classes=[true_classes[0][:, :5], {3: 2}],
+            pred_classes=pred_classes,
+        )
+    with pytest.raises(ValueError, match="give both true_classes and pred_classes"):
+        dataset_metrics([never], [pred[0]], true_classes=[true_classes[0]])
+    with pytest.raises(ValueError, match="gives 1 class images or mappings for 2 images"):
+        dataset_metrics(true, pred, true_classes=[{}], pred_classes=[{}, {}])
+    with pytest.raises(ValueError, match="for kind='instance'"):
+        dataset_metrics([never], [pred[0]], kind="semantic", true_classes=[{}], pred_classes=[{}])
+    with pytest.raises(ValueError, match=r"confidence_interval must be a level in \(0, 1\)"):
+        dataset_metrics([never], [pred[0]], confidence_interval=95)
+
+
+def _fail():
+    raise AssertionError("an image was read before the settings were checked")
+
+
+def test_confidence_interval_by_hand():
+    # Image 0: its object found (F1 1); image 1: its object missed (F1 0). A resample of
+    # the two images has mean 0, 1/2 or 1 (chances 1/4, 1/2, 1/4): at 40% the 30th and 70th
+    # percentiles are both 1/2. Pooled F1 = 2 TP / (n_true + n_pred): 4/4, 2/3 or 0/2: 2/3.
+    true = [np.array([[1, 1, 0]]), np.array([[1, 1, 0]])]
+    pred = [np.array([[1, 1, 0]]), np.zeros((1, 3), int)]
+    result = dataset_metrics(true, pred, iou_thresholds=[0.5], confidence_interval=0.4)
+    summary = result.summary
+    assert summary["f1_50_image_mean"] == 0.5
+    assert (summary["f1_50_image_mean_low"], summary["f1_50_image_mean_high"]) == (0.5, 0.5)
+    assert summary["f1_50_pooled_low"] == pytest.approx(2 / 3)
+    assert summary["f1_50_pooled_high"] == pytest.approx(2 / 3)
+    # mean_accuracy pooled from the per-threshold counts: 1/2 at 0.5 (TP 1, FN 1).
+    assert summary["mean_accuracy_pooled_low"] == pytest.approx(1 / 2)
+    for key in ("mean_accuracy", "f1_50", "panoptic_quality_50", "aji"):
+        for aggregate in ("pooled", "image_mean"):
+            name = f"{key}_{aggregate}"
+            assert summary[f"{name}_low"] <= summary[name] <= summary[f"{name}_high"]
+    semantic = dataset_metrics(
+        [t > 0 for t in true], [p > 0 for p in pred], kind="semantic", confidence_interval=0.9
+    )
+    for name in ("mean_iou_pooled", "mean_dice_image_mean", "pixel_accuracy_pooled"):
+        assert semantic.summary[f"{name}_low"] <= semantic.summary[name]
+        assert semantic.summary[name] <= semantic.summary[f"{name}_high"]
+    assert "f1_50_pooled_low" not in dataset_metrics(true, pred).summary

@@ -12,7 +12,13 @@ import pytest
 import tifffile
 import zarr
 
-from napari_seg_eval import dataset_metrics, instance_metrics, label_instances
+from napari_seg_eval import (
+    dataset_metrics,
+    instance_metrics,
+    label_instances,
+    threshold_probabilities,
+)
+from napari_seg_eval.core.blocks import is_lazy
 from napari_seg_eval.core.overlap import overlap_table
 from napari_seg_eval.io import (
     FileReadError,
@@ -24,7 +30,6 @@ from napari_seg_eval.io import (
 )
 from napari_seg_eval.io import evaluate as evaluate_module
 from napari_seg_eval.io.evaluate import _binarized, evaluate_pair
-from napari_seg_eval.io.read import is_lazy
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -94,7 +99,8 @@ def test_read_labels_every_format(tmp_path, fmt):
     assert tuple(array.shape) == labels.shape
     np.testing.assert_array_equal(array[...], labels)
     # Lazy where the format allows: tiled TIFF and zarr via zarr, NPY memory-mapped.
-    assert is_lazy(array) == (fmt in ("tiled.tif", "npy", "zarr"))
+    assert is_lazy(array) == (fmt in ("tiled.tif", "zarr"))
+    assert isinstance(array, np.memmap) == (fmt == "npy")
 
 
 def test_read_ome_zarr_level0_and_labels(tmp_path):
@@ -356,21 +362,21 @@ def test_probability_maps_are_thresholded_and_labelled(tmp_path):
     assert "0.tif: a probability map must hold floats" in again.per_image.loc[0, "error"]
 
 
-def test_large_lazy_images_are_read_slab_by_slab(tmp_path, monkeypatch):
+def test_chunked_files_are_read_chunk_by_chunk(tmp_path):
+    """A zarr truth and a tiled TIFF prediction, both of many chunks: the tables are those of
+    the images in memory, and the tasks done are reported up to the last."""
     rng = np.random.default_rng(8)
     true = random_labels(rng, shape=(200, 120), n=30)
     pred = shifted(true, rng)
     write_zarr(tmp_path / "t.zarr", true, chunks=(16, 64))
     tifffile.imwrite(tmp_path / "p.tif", pred, tile=(32, 32))
-    monkeypatch.setattr(evaluate_module, "SLAB_PIXELS", 40 * 120)
     calls = []
     settings = evaluate_module.FileSettings(kind="all")
     outcome = evaluate_pair(
         tmp_path / "t.zarr", tmp_path / "p.tif", settings, chunk_done=lambda *a: calls.append(a)
     )
     assert outcome.error is None
-    # Slabs of 32 rows (whole truth chunks of 16 rows, at most 40 rows): 7 slabs.
-    assert calls == [(i, 7) for i in range(1, 8)]
+    assert calls and calls[-1][0] == calls[-1][1] > 26  # 13 x 2 chunks of the truth, at least
     expected = overlap_table(true, pred)
     for name in ("true_ids", "true_areas", "pair_true", "pair_pred", "pair_counts"):
         np.testing.assert_array_equal(
@@ -379,6 +385,49 @@ def test_large_lazy_images_are_read_slab_by_slab(tmp_path, monkeypatch):
     binary = overlap_table(true > 0, pred > 0)
     np.testing.assert_array_equal(outcome.tables["semantic"].pair_counts, binary.pair_counts)
     np.testing.assert_array_equal(outcome.tables["semantic"].true_areas, binary.true_areas)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_chunked_probability_map_equals_in_memory(tmp_path, dtype):
+    """A probability map of many zarr chunks (float, or uint8 scaled lazily), with objects
+    across chunk borders: thresholded, labelled, border-excluded and evaluated chunk by chunk,
+    it gives the numbers of the same files read into memory (NPY)."""
+    rng = np.random.default_rng(11)
+    true = random_labels(rng, shape=(96, 80), n=25)
+    noise = rng.uniform(0, 0.45, true.shape)
+    prob = np.where(shifted(true, rng) > 0, 1 - noise, noise)
+    prob = (prob * 255).astype(np.uint8) if dtype == np.uint8 else prob.astype(np.float32)
+    for folder, chunks in (("lazy", (20, 24)), ("memory", None)):
+        (tmp_path / folder / "t").mkdir(parents=True)
+        (tmp_path / folder / "p").mkdir()
+        if chunks:
+            write_zarr(tmp_path / folder / "t" / "a.zarr", true, chunks=chunks)
+            write_zarr(tmp_path / folder / "p" / "a.zarr", prob, chunks=(32, 16))
+        else:
+            np.save(tmp_path / folder / "t" / "a.npy", true)
+            np.save(tmp_path / folder / "p" / "a.npy", prob)
+    options = dict(kind="all", probability=True, min_size=4, exclude_border=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # uint8 maps are scaled, with a notice
+        lazy = evaluate_files(tmp_path / "lazy" / "t", tmp_path / "lazy" / "p", **options)
+        memory = evaluate_files(tmp_path / "memory" / "t", tmp_path / "memory" / "p", **options)
+    assert lazy.n_failed == memory.n_failed == 0
+    columns = [c for c in memory.per_image.columns if c not in ("truth", "prediction")]
+    pd.testing.assert_frame_equal(lazy.per_image[columns], memory.per_image[columns])
+    pd.testing.assert_series_equal(lazy.summary, memory.summary)
+    # And the same as the core on arrays in memory.
+    mask = threshold_probabilities(prob.astype(np.float32) / 255 if dtype == np.uint8 else prob)
+    expected = instance_metrics(true, label_instances(mask, min_size=4), exclude_border=2)
+    assert lazy["instance"].per_image.loc[0, "mean_accuracy"] == expected.summary["mean_accuracy"]
+
+
+def test_large_memory_map_of_probabilities_is_read_lazily(tmp_path, monkeypatch):
+    monkeypatch.setattr("napari_seg_eval.io.read.LAZY_PIXELS", 100)
+    np.save(tmp_path / "p.npy", np.full((20, 10), 128, np.uint8))
+    with pytest.warns(UserWarning, match="read as value / 255"):
+        prob = read_probabilities(tmp_path / "p.npy")
+    assert is_lazy(prob) and prob.dtype == np.float32
+    np.testing.assert_array_equal(prob.compute(), np.float32(128) / np.float32(255))
 
 
 def test_binarized_table_is_foreground_against_background():
@@ -483,16 +532,15 @@ def test_no_warning_for_plain_runs(tmp_path):
 
 
 @pytest.mark.parametrize("channel_axis", [0, -1])
-def test_class_probabilities_slab_by_slab(tmp_path, monkeypatch, channel_axis):
-    """Multi-class maps with the class axis first or last: the lazy slabs give the table of
-    the whole image (argmax over classes, background where the top is not above 0.5)."""
+def test_class_probabilities_chunk_by_chunk(tmp_path, channel_axis):
+    """Multi-class maps with the class axis first or last: the chunks give the table of the
+    whole image (argmax over classes, background where the top is not above 0.5)."""
     rng = np.random.default_rng(4)
     prob = rng.dirichlet(np.ones(3), size=(90, 50)).astype(np.float32)  # (y, x, class)
     prob = np.moveaxis(prob, -1, channel_axis)
     true = rng.integers(0, 4, size=(90, 50)).astype(np.uint8)
     write_zarr(tmp_path / "t.zarr", true, chunks=(10, 50))
     write_zarr(tmp_path / "p.zarr", prob, chunks=prob.shape)
-    monkeypatch.setattr(evaluate_module, "SLAB_PIXELS", 25 * 50)
     settings = evaluate_module.FileSettings(
         kind="semantic", probability=True, channel_axis=channel_axis, binarize_semantic=False
     )
@@ -501,7 +549,7 @@ def test_class_probabilities_slab_by_slab(tmp_path, monkeypatch, channel_axis):
         tmp_path / "t.zarr", tmp_path / "p.zarr", settings, chunk_done=lambda *a: calls.append(a)
     )
     assert outcome.error is None
-    assert calls[-1] == (5, 5)  # slabs of 20 rows (whole chunks of 10, at most 25)
+    assert calls[-1][0] == calls[-1][1] > 9  # the truth's 9 chunks, and their sums
     classes = np.moveaxis(prob, channel_axis, -1)
     expected_labels = np.where(classes.max(-1) > 0.5, classes.argmax(-1) + 1, 0)
     expected = overlap_table(true, expected_labels.astype(np.uint8))

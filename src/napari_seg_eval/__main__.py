@@ -84,8 +84,9 @@ def demo() -> None:
 
 
 class TextProgress(Progress):
-    """A one-line text progress bar on ``stream``: pairs done / total, and the slabs of a large
-    image. On a terminal the line is redrawn in place; otherwise a line is printed every 5%."""
+    """A one-line text progress bar on ``stream``: pairs done / total, and the dask tasks
+    reading the chunks of a large image. On a terminal the line is redrawn in place; otherwise
+    a line is printed every 5%."""
 
     def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
@@ -111,7 +112,7 @@ class TextProgress(Progress):
 
     def chunk_done(self, done: int, total: int) -> None:
         if self.interactive:
-            self._draw(f"chunks {done}/{total} of pair {self.done + 1}")
+            self._draw(f"tasks {done}/{total} of pair {self.done + 1}")
 
     def close(self) -> None:
         if self.interactive and self.total:
@@ -175,10 +176,18 @@ def _add_evaluate_parser(commands) -> None:
         help="remove objects touching a band of B pixels at the image edge from both sides",
     )
     parser.add_argument(
+        "--criterion",
+        choices=["iou", "iot", "iop"],
+        default=None,
+        help="instance matching: IoU >= t (default), intersection over truth > t (the Cell "
+        "Tracking Challenge's rule) or intersection over prediction > t",
+    )
+    parser.add_argument(
         "--preset",
         choices=["dsb2018", "neurips2022", "ctc", "conic", "coco"],
         default=None,
-        help="a challenge's settings: sets --kind, --iou-thresholds and --exclude-border",
+        help="a challenge's settings: sets --kind, --iou-thresholds, --exclude-border and "
+        "--criterion (conic needs --truth-classes-suffix and --prediction-classes-suffix)",
     )
     parser.add_argument(
         "--class-labels",
@@ -190,6 +199,17 @@ def _add_evaluate_parser(commands) -> None:
     cluster.add_argument("--scheduler", default=None, help="join a running dask scheduler")
     parser.add_argument("--truth-suffix", default="", help="e.g. _masks")
     parser.add_argument("--prediction-suffix", default="", help="e.g. _cp_masks")
+    parser.add_argument(
+        "--truth-classes-suffix",
+        default=None,
+        help="class images of the truth: the pair named N has N + this suffix beside its "
+        "truth file (e.g. _classes); multi-class instance results",
+    )
+    parser.add_argument(
+        "--prediction-classes-suffix",
+        default=None,
+        help="class images of the predictions, beside each prediction file",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -202,13 +222,20 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "kind": args.kind,
         "iou_thresholds": args.iou_thresholds,
         "exclude_border": args.exclude_border,
+        "criterion": args.criterion,
     }
     given = {key: value for key, value in fixed.items() if value is not None}
+    with_classes = args.truth_classes_suffix is not None
+    if with_classes != (args.prediction_classes_suffix is not None):
+        raise ValueError(
+            "give both --truth-classes-suffix and --prediction-classes-suffix (or neither)."
+        )
     if args.preset is not None:
         if given:
             options = ", ".join("--" + key.replace("_", "-") for key in given)
             raise ValueError(f"--preset {args.preset} sets {options}; leave them out.")
-        FileSettings.with_preset(args.preset)  # refuses the presets files cannot compute
+        # Refuses the presets files cannot compute (conic without class images).
+        FileSettings.with_preset(args.preset, with_classes=with_classes)
     elif "iou_thresholds" in given:
         given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
     return {
@@ -221,6 +248,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,
         "binarize_semantic": not args.class_labels,
+        "truth_classes_suffix": args.truth_classes_suffix,
+        "prediction_classes_suffix": args.prediction_classes_suffix,
     }
 
 
@@ -261,6 +290,7 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
+    from .io.pairs import find_class_files
 
     stream = stream or sys.stderr
     try:
@@ -272,6 +302,10 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
             truth_suffix=args.truth_suffix,
             prediction_suffix=args.prediction_suffix,
         )
+        if args.truth_classes_suffix is not None:  # class files are not pairs to evaluate
+            pairing, _ = find_class_files(
+                pairing, args.truth_classes_suffix, args.prediction_classes_suffix
+            )
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             print(pairing.describe(), file=stream)
         if not pairing.pairs:

@@ -208,6 +208,13 @@ INSTANCE_SUMMARY = [
         "objects matched within their class; classes with no object on either side left out",
         pooling="ratio",
     ),
+    _m(
+        "class_mean_panoptic_quality_50",
+        "class mean PQ @ 0.5",
+        "mean over classes of Σ IoU_c / (TP_c + FP_c/2 + FN_c/2) at IoU 0.5",
+        "multi-class PQ; pooled over images it is CoNIC's mPQ+",
+        pooling="ratio",
+    ),
 ]
 
 INSTANCE_PER_CLASS = [
@@ -521,6 +528,8 @@ _ROWS_OF = {
     "dataset.summary": ("dataset.counts", "instance.summary", "semantic.summary"),
 }
 _SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
+#: The bounds of a bootstrap interval (``dataset_metrics(confidence_interval=...)``).
+_BOUNDS = {"_low": "lower bound", "_high": "upper bound"}
 
 
 def metric(table: str, column: str) -> Metric | None:
@@ -550,6 +559,18 @@ def metric(table: str, column: str) -> Metric | None:
             if entry.key == column:
                 return entry
     if table == "dataset.summary":
+        for bound, words in _BOUNDS.items():
+            if column.endswith(bound):
+                base = metric(table, column.removesuffix(bound))
+                if base is not None:
+                    return replace(
+                        base,
+                        key=column,
+                        label=f"{base.label}, {words}",
+                        definition=f"{words} of the bootstrap interval over images: "
+                        + base.definition,
+                        pooling="none",
+                    )
         for suffix, words in _SUFFIXES.items():
             if column.endswith(suffix):
                 base = metric(table, column.removesuffix(suffix))

@@ -8,9 +8,10 @@ where they are defined.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import dask
@@ -18,19 +19,28 @@ import numpy as np
 import pandas as pd
 
 from ._deprecation import renamed_keywords
-from ._results import Result, ratio
+from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_ignore_label
-from .blocks import is_lazy
+from .blocks import as_dask, is_lazy
+from .classes import ClassesLike, ClassSpec, check_classes, object_classes
 from .instance import (
     DEFAULT_IOU_THRESHOLDS,
     REVIEW_THRESHOLD,
+    InstanceResult,
+    ObjectPairs,
     aggregated_jaccard_parts,
+    border_ids,
+    check_criterion,
+    check_exclude_border,
     check_iou_thresholds,
+    class_counts,
     instance_metrics_from_table,
     match_counts,
+    remove_objects,
     scores_from_counts,
 )
 from .overlap import OverlapTable, overlap_table_lazy
+from .presets import pool_per_class
 from .semantic import class_ids, semantic_metrics_from_table
 
 _INSTANCE_RATIOS = [
@@ -53,13 +63,22 @@ class DatasetResult(Result):
     ``per_image``: one row per image. ``pooled``: the per-threshold (instance) or per-class
     (semantic) table from counts summed over all images. ``image_mean``: the same table with
     each ratio averaged over images. ``summary``: headline numbers of both, suffixed
-    ``_pooled`` and ``_image_mean``. Results compare by identity (``==`` never raises).
+    ``_pooled`` and ``_image_mean`` (and ``_low`` / ``_high`` with a confidence interval).
+    Results compare by identity (``==`` never raises).
+
+    Multi-class instance results (``true_classes`` and ``pred_classes`` given) add
+    ``per_class_pooled`` (class × threshold: counts summed over images, then the ratios, as
+    CoNIC pools), ``per_class_image_mean`` (each ratio averaged over the images where the
+    class has an object) and ``class_confusion`` (summed over images); otherwise they are None.
     """
 
     per_image: pd.DataFrame
     pooled: pd.DataFrame
     image_mean: pd.DataFrame
     summary: pd.Series
+    per_class_pooled: pd.DataFrame | None = None
+    per_class_image_mean: pd.DataFrame | None = None
+    class_confusion: pd.DataFrame | None = None
 
     _main = "per_image"
 
@@ -75,6 +94,11 @@ def dataset_metrics(
     ignore_label: int | None = None,
     classes: Iterable[int] | None = None,
     include_background: bool = True,
+    true_classes: Sequence[ClassesLike] | ClassesLike | None = None,
+    pred_classes: Sequence[ClassesLike] | ClassesLike | None = None,
+    criterion: str = "iou",
+    exclude_border: int = 0,
+    confidence_interval: float | None = None,
 ) -> DatasetResult:
     """Evaluate many image pairs: per-image rows plus pooled and mean-over-images tables.
 
@@ -99,19 +123,38 @@ def dataset_metrics(
         Semantic only: the classes to report (default: those present in any image).
     include_background : bool
         Semantic only: with ``False`` class 0 is reported but left out of the means.
+    true_classes, pred_classes : sequence, optional
+        Instance only, both or neither: for each image, a class image of its shape or a
+        mapping from object id to class, per side (as :func:`instance_metrics` takes them);
+        with ``axis``, a class image of the whole stack. Adds ``per_class_pooled``,
+        ``per_class_image_mean``, ``class_confusion`` and the summary values
+        ``class_mean_accuracy_*`` and ``class_mean_panoptic_quality_50_*`` (``_pooled``: the
+        mean over classes of PQ at IoU 0.5 from counts summed over images, CoNIC's mPQ+).
+    criterion : {'iou', 'iot', 'iop'}
+        Instance only: the matching criterion, as in :func:`instance_metrics`.
+    exclude_border : int
+        Instance only: objects touching a band of this many pixels at the edge of each image
+        are removed from both sides before matching.
+    confidence_interval : float, optional
+        A confidence level in (0, 1), e.g. 0.95: the summary gains ``*_low`` and ``*_high``
+        for each pooled and image-mean headline value, from a percentile bootstrap over images
+        (2000 resamples, seed 0; see
+        :func:`~napari_seg_eval.core.compare.bootstrap_dataset`).
 
     Returns
     -------
     DatasetResult
         ``per_image``, ``pooled`` (counts summed over images, then ratios), ``image_mean``
-        (ratios averaged over the images where they are defined) and ``summary``.
+        (ratios averaged over the images where they are defined) and ``summary``; with classes
+        also the per-class tables.
 
     Raises
     ------
     TypeError, ValueError
-        For bad settings (raised before any image is read), mismatched or bad images, no
-        images, or, with ``kind="semantic"``, when ``ignore_label`` leaves no pixel in any
-        image. An image with no pixel left gets NaN metrics and a ``RuntimeWarning``.
+        For bad settings (raised before any image is read), mismatched or bad images, class
+        images of the wrong shape, no images, or, with ``kind="semantic"``, when
+        ``ignore_label`` leaves no pixel in any image. An image with no pixel left gets NaN
+        metrics and a ``RuntimeWarning``.
 
     Examples
     --------
@@ -122,27 +165,38 @@ def dataset_metrics(
     [1.0, 0.0]
     >>> float(result.summary["f1_50_pooled"])  # tp 2, fp 0, fn 1: 2 * 2 / (2 * 2 + 0 + 1)
     0.8
+
+    With classes (mappings here), CoNIC's mPQ+ pools the per-class counts over images:
+
+    >>> result = dataset_metrics(
+    ...     [a, b], [a, np.zeros_like(b)], true_classes=[{1: 1, 2: 2}, {3: 1}],
+    ...     pred_classes=[{1: 1, 2: 2}, {}], iou_thresholds=[0.5],
+    ... )
+    >>> result.per_class_pooled[["class", "tp", "fp", "fn"]].values.tolist()
+    [[1, 1, 0, 1], [2, 1, 0, 0]]
+    >>> float(result.summary["class_mean_panoptic_quality_50_pooled"])  # (1 / 1.5 + 1) / 2
+    0.8333333333333333
     """
-    if kind not in ("instance", "semantic"):
-        raise ValueError(f"kind must be 'instance' or 'semantic', got {kind!r}.")
-    ignore_label = check_ignore_label(ignore_label)
-    if kind == "instance":
-        iou_thresholds = check_iou_thresholds(iou_thresholds)
-    elif classes is not None:
-        classes = class_ids(classes)
+    settings = _check_settings(
+        kind, iou_thresholds, classes, ignore_label, criterion, exclude_border, confidence_interval
+    )
+    pairs = list(_image_pairs(true, pred, axis))
+    if not pairs:
+        raise ValueError("no images to evaluate: the sequences are empty.")
+    specs = _class_specs(kind, true_classes, pred_classes, pairs, axis)
+    ignore_label, width = settings["ignore_label"], settings["exclude_border"]
     # Chunked images give delayed tables, computed together: their chunks are read in one
     # schedule (dask's current scheduler), never whole.
     tables = list(
-        dask.compute(
-            *(
-                overlap_table_lazy(t, p, ignore_label=ignore_label)
-                for t, p in _image_pairs(true, pred, axis)
-            )
-        )
+        dask.compute(*(overlap_table_lazy(t, p, ignore_label=ignore_label) for t, p in pairs))
     )
-    if not tables:
-        raise ValueError("no images to evaluate: the sequences are empty.")
-    return _dataset(tables, kind, iou_thresholds, classes, include_background, ignore_label)
+    if width:
+        tables = [
+            remove_objects(table, border_ids(t, width), border_ids(p, width))
+            for table, (t, p) in zip(tables, pairs, strict=True)
+        ]
+    labels = pairs if specs is not None else None
+    return _dataset(tables, settings, include_background, specs, labels)
 
 
 def dataset_from_tables(
@@ -153,6 +207,10 @@ def dataset_from_tables(
     classes: Iterable[int] | None = None,
     include_background: bool = True,
     ignore_label: int | None = None,
+    true_classes: Sequence[ClassesLike] | None = None,
+    pred_classes: Sequence[ClassesLike] | None = None,
+    criterion: str = "iou",
+    confidence_interval: float | None = None,
 ) -> DatasetResult:
     """Metrics of many images from their overlap tables, one table per image.
 
@@ -162,11 +220,16 @@ def dataset_from_tables(
     Parameters
     ----------
     tables : sequence of OverlapTable
-        One :func:`overlap_table` per image, in image order.
-    kind, iou_thresholds, classes, include_background
+        One :func:`overlap_table` per image, in image order (border objects already removed
+        with :func:`~napari_seg_eval.core.instance.remove_objects`, if wanted).
+    kind, iou_thresholds, classes, include_background, criterion, confidence_interval
         As in :func:`dataset_metrics`.
     ignore_label : int, optional
         The id the tables were counted without (semantic only: it is not reported as a class).
+    true_classes, pred_classes : sequence of mapping, optional
+        As in :func:`dataset_metrics`, but mappings from object id to class only (a class
+        image needs the label image's pixels; see
+        :func:`~napari_seg_eval.core.classes.majority_classes`).
 
     Returns
     -------
@@ -183,30 +246,134 @@ def dataset_from_tables(
     >>> float(result.summary["f1_50_pooled"])  # tp 2, fp 0, fn 2: 2 * 2 / (2 * 2 + 0 + 2)
     0.6666666666666666
     """
-    if kind not in ("instance", "semantic"):
-        raise ValueError(f"kind must be 'instance' or 'semantic', got {kind!r}.")
-    ignore_label = check_ignore_label(ignore_label)
-    if kind == "instance":
-        iou_thresholds = check_iou_thresholds(iou_thresholds)
-    elif classes is not None:
-        classes = class_ids(classes)
+    settings = _check_settings(
+        kind, iou_thresholds, classes, ignore_label, criterion, 0, confidence_interval
+    )
     tables = list(tables)
     if not tables:
         raise ValueError("no images to evaluate: no overlap tables given.")
-    return _dataset(tables, kind, iou_thresholds, classes, include_background, ignore_label)
+    no_pixels = [(None, None)] * len(tables)
+    specs = _class_specs(kind, true_classes, pred_classes, no_pixels, None)
+    if specs is not None and any(s.image is not None for side in specs for s in side):
+        raise ValueError(
+            "dataset_from_tables takes classes as mappings from object id to class: a class "
+            "image needs the label image's pixels (use dataset_metrics, or majority_classes)."
+        )
+    return _dataset(tables, settings, include_background, specs, None)
+
+
+def _check_settings(
+    kind: str,
+    iou_thresholds: Iterable[float],
+    classes: Iterable[int] | None,
+    ignore_label: int | None,
+    criterion: str,
+    exclude_border: int,
+    confidence_interval: float | None,
+) -> dict:
+    """Every setting checked before any image is read, or a clear error."""
+    if kind not in ("instance", "semantic"):
+        raise ValueError(f"kind must be 'instance' or 'semantic', got {kind!r}.")
+    settings = {
+        "kind": kind,
+        "ignore_label": check_ignore_label(ignore_label),
+        "criterion": check_criterion(criterion),
+        "exclude_border": check_exclude_border(exclude_border),
+        "iou_thresholds": None,
+        "classes": None,
+        "confidence_interval": None,
+    }
+    if kind == "instance":
+        settings["iou_thresholds"] = check_iou_thresholds(iou_thresholds)
+    else:
+        if criterion != "iou" or exclude_border:
+            raise ValueError("criterion and exclude_border are for kind='instance'.")
+        if classes is not None:
+            settings["classes"] = class_ids(classes)
+    if confidence_interval is not None:
+        level = float(confidence_interval)
+        if not 0 < level < 1:  # NaN fails too
+            raise ValueError(
+                f"confidence_interval must be a level in (0, 1), e.g. 0.95; got "
+                f"{confidence_interval!r}."
+            )
+        settings["confidence_interval"] = level
+    return settings
+
+
+def _class_specs(
+    kind: str, true_classes, pred_classes, pairs: list[tuple], axis: int | None
+) -> tuple[list[ClassSpec], list[ClassSpec]] | None:
+    """Each image's classes, per side, checked against its shape (metadata only)."""
+    if true_classes is None and pred_classes is None:
+        return None
+    if kind != "instance":
+        raise ValueError("true_classes and pred_classes are for kind='instance'.")
+    if true_classes is None or pred_classes is None:
+        raise ValueError(
+            "give both true_classes and pred_classes for multi-class results (or neither); "
+            f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
+        )
+    specs = []
+    for side, (values, name) in enumerate(
+        ((true_classes, "true_classes"), (pred_classes, "pred_classes"))
+    ):
+        per_image = _per_image_classes(values, len(pairs), axis, name)
+        specs.append(
+            [
+                check_classes(c, _shape(pair[side], c), f"{name}[{i}]")
+                for i, (c, pair) in enumerate(zip(per_image, pairs, strict=True))
+            ]
+        )
+    return specs[0], specs[1]
+
+
+def _shape(image, classes) -> tuple[int, ...]:
+    """The shape a class image must have: its label image's (or its own, without pixels)."""
+    if image is not None:
+        return tuple(image.shape)
+    return tuple(getattr(classes, "shape", ()))
+
+
+def _per_image_classes(values, n_images: int, axis: int | None, name: str) -> list:
+    """One class image or mapping per image: the planes of a class stack along ``axis``, or
+    the items of a sequence."""
+    if axis is not None and hasattr(values, "shape") and hasattr(values, "dtype"):
+        stack = as_dask(values) if is_lazy(values) else np.asarray(values)
+        if not -stack.ndim <= axis < stack.ndim:
+            raise ValueError(f"axis {axis} cannot split {name} of shape {stack.shape}.")
+        return list(np.moveaxis(stack, axis, 0))
+    if isinstance(values, Mapping | pd.Series) or hasattr(values, "shape"):
+        raise TypeError(
+            f"{name} must give one class image or mapping per image (a list), got one "
+            f"{type(values).__name__}."
+        )
+    values = list(values)
+    if len(values) != n_images:
+        raise ValueError(
+            f"{name} gives {len(values)} class images or mappings for {n_images} images."
+        )
+    return values
 
 
 def _dataset(
     tables: list[OverlapTable],
-    kind: str,
-    iou_thresholds: list[float],
-    classes: list[int] | None,
+    settings: dict,
     include_background: bool,
-    ignore_label: int | None,
+    specs: tuple[list[ClassSpec], list[ClassSpec]] | None,
+    labels: list[tuple] | None,
 ) -> DatasetResult:
-    if kind == "instance":
-        return _instance_dataset(tables, iou_thresholds)
-    return _semantic_dataset(tables, classes, include_background, ignore_label)
+    if settings["kind"] == "instance":
+        result = _instance_dataset(
+            tables, settings["iou_thresholds"], settings["criterion"], specs, labels
+        )
+    else:
+        result = _semantic_dataset(
+            tables, settings["classes"], include_background, settings["ignore_label"]
+        )
+    if settings["confidence_interval"] is None:
+        return result
+    return _with_interval(result, tables, settings)
 
 
 def _image_pairs(true, pred, axis: int | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -224,22 +391,36 @@ def _image_pairs(true, pred, axis: int | None) -> Iterator[tuple[np.ndarray, np.
     yield from zip(true, pred, strict=True)
 
 
-def _instance_dataset(tables: list[OverlapTable], iou_thresholds: list[float]) -> DatasetResult:
-    results = [
-        instance_metrics_from_table(table, iou_thresholds=iou_thresholds) for table in tables
-    ]
+def _instance_dataset(
+    tables: list[OverlapTable],
+    iou_thresholds: list[float],
+    criterion: str,
+    specs: tuple[list[ClassSpec], list[ClassSpec]] | None,
+    labels: list[tuple] | None,
+) -> DatasetResult:
+    results = []
+    for index, table in enumerate(tables):
+        classes = None
+        if specs is not None:
+            pairs = ObjectPairs.from_table(table)
+            images = labels[index] if labels is not None else (None, None)
+            classes = (
+                object_classes(pairs.true_ids, specs[0][index], images[0]),
+                object_classes(pairs.pred_ids, specs[1][index], images[1]),
+            )
+        results.append(
+            instance_metrics_from_table(
+                table, iou_thresholds=iou_thresholds, criterion=criterion, classes=classes
+            )
+        )
+    class_pq = None if specs is None else [_class_pq_50(r, criterion) for r in results]
     rows = []
     for index, result in enumerate(results):
-        summary = result.summary
         numerator, denominator = aggregated_jaccard_parts(result.pairs)
-        rows.append(
-            {
-                "image": index,
-                **summary.to_dict(),
-                "aji_numerator": numerator,
-                "aji_denominator": denominator,
-            }
-        )
+        row = {"image": index, **result.summary.to_dict()}
+        if class_pq is not None:
+            row["class_mean_panoptic_quality_50"] = nanmean(class_pq[index]["panoptic_quality"])
+        rows.append(row | {"aji_numerator": numerator, "aji_denominator": denominator})
     per_image = pd.DataFrame(rows)
     n_true = int(per_image["n_true"].sum())
 
@@ -251,27 +432,91 @@ def _instance_dataset(tables: list[OverlapTable], iou_thresholds: list[float]) -
     stacked = pd.concat([r.per_threshold[_INSTANCE_RATIOS] for r in results])
     image_mean = pd.concat([thresholds, stacked.groupby(level=0).mean()], axis=1)
 
-    review = pd.DataFrame([match_counts(r.pairs, REVIEW_THRESHOLD) for r in results])
+    review = pd.DataFrame([match_counts(r.pairs, REVIEW_THRESHOLD, criterion) for r in results])
     pooled_review = scores_from_counts(review[_INSTANCE_COUNTS].sum().to_frame().T, n_true)
-    summary = pd.Series(
-        {
-            "n_images": len(results),
-            "n_true": n_true,
-            "n_pred": int(per_image["n_pred"].sum()),
-            "mean_accuracy_pooled": pooled["accuracy"].mean(skipna=True),
-            "mean_accuracy_image_mean": per_image["mean_accuracy"].astype(float).mean(),
-            "f1_50_pooled": pooled_review["f1"].iat[0],
-            "f1_50_image_mean": per_image["f1_50"].astype(float).mean(),
-            "panoptic_quality_50_pooled": pooled_review["panoptic_quality"].iat[0],
-            "panoptic_quality_50_image_mean": per_image["panoptic_quality_50"].astype(float).mean(),
-            "aji_pooled": ratio(
-                per_image["aji_numerator"].sum(), per_image["aji_denominator"].sum()
-            ),
-            "aji_image_mean": per_image["aji"].astype(float).mean(),
-        },
-        dtype=object,
+    summary = {
+        "n_images": len(results),
+        "n_true": n_true,
+        "n_pred": int(per_image["n_pred"].sum()),
+        "mean_accuracy_pooled": pooled["accuracy"].mean(skipna=True),
+        "mean_accuracy_image_mean": per_image["mean_accuracy"].astype(float).mean(),
+        "f1_50_pooled": pooled_review["f1"].iat[0],
+        "f1_50_image_mean": per_image["f1_50"].astype(float).mean(),
+        "panoptic_quality_50_pooled": pooled_review["panoptic_quality"].iat[0],
+        "panoptic_quality_50_image_mean": per_image["panoptic_quality_50"].astype(float).mean(),
+        "aji_pooled": ratio(per_image["aji_numerator"].sum(), per_image["aji_denominator"].sum()),
+        "aji_image_mean": per_image["aji"].astype(float).mean(),
+    }
+    if class_pq is None:
+        return DatasetResult(per_image, pooled, image_mean, pd.Series(summary, dtype=object))
+    per_class_pooled = pool_per_class([r.per_class for r in results])
+    stacked = pd.concat([r.per_class for r in results], ignore_index=True)
+    per_class_image_mean = (
+        stacked.groupby(["class", "threshold"], sort=True)[_INSTANCE_RATIOS].mean().reset_index()
     )
-    return DatasetResult(per_image, pooled, image_mean, summary)
+    confusion = functools.reduce(
+        lambda a, b: a.add(b, fill_value=0), (r.class_confusion for r in results)
+    ).astype(np.int64)
+    summary |= {
+        "class_mean_accuracy_pooled": nanmean(
+            per_class_pooled.groupby("class", sort=True)["accuracy"].mean()
+        ),
+        "class_mean_accuracy_image_mean": per_image["class_mean_accuracy"].astype(float).mean(),
+        "class_mean_panoptic_quality_50_pooled": nanmean(
+            pool_per_class(class_pq)["panoptic_quality"]
+        ),
+        "class_mean_panoptic_quality_50_image_mean": per_image["class_mean_panoptic_quality_50"]
+        .astype(float)
+        .mean(),
+    }
+    return DatasetResult(
+        per_image,
+        pooled,
+        image_mean,
+        pd.Series(summary, dtype=object),
+        per_class_pooled=per_class_pooled,
+        per_class_image_mean=per_class_image_mean,
+        class_confusion=confusion,
+    )
+
+
+def _class_pq_50(result: InstanceResult, criterion: str) -> pd.DataFrame:
+    """An image's per-class counts at IoU 0.5 (matching within each class)."""
+    return class_counts(
+        result.pairs, result.true_class, result.pred_class, [REVIEW_THRESHOLD], criterion
+    )
+
+
+def _with_interval(result: DatasetResult, tables: list, settings: dict) -> DatasetResult:
+    """The result with ``*_low`` / ``*_high`` in its summary: a bootstrap over images."""
+    from .compare import bootstrap_dataset  # compare builds on this module
+
+    rows = _per_image_rows(result, tables, settings)
+    interval = bootstrap_dataset(
+        result, per_image_rows=rows, confidence=settings["confidence_interval"]
+    )
+    summary = result.summary.copy()
+    for row in interval.itertuples():
+        summary[f"{row.metric}_low"] = row.low
+        summary[f"{row.metric}_high"] = row.high
+    return replace(result, summary=summary)
+
+
+def _per_image_rows(result: DatasetResult, tables: list, settings: dict) -> pd.DataFrame:
+    """Each image's per-threshold (instance) or per-class (semantic) counts, stacked with an
+    ``image`` column: what the pooled means over thresholds or classes are pooled from."""
+    frames = []
+    for index, table in enumerate(tables):
+        if settings["kind"] == "instance":
+            rows = instance_metrics_from_table(
+                table, iou_thresholds=settings["iou_thresholds"], criterion=settings["criterion"]
+            ).per_threshold
+        else:
+            rows = semantic_metrics_from_table(
+                table, classes=result.pooled["class"].to_numpy()
+            ).per_class
+        frames.append(rows.assign(image=index))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _semantic_dataset(

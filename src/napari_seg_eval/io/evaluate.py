@@ -1,38 +1,45 @@
 """Evaluating pairs of files: one pair at a time, or one task per pair on a dask cluster.
 
 Never more than one pair's arrays are held at once: each pair is read, reduced to its additive
-overlap table(s) (large lazy images slab by slab), and its arrays are dropped. The per-image,
+overlap table(s) (chunked files chunk by chunk, by the core on dask's current scheduler:
+probability maps thresholded and labelled lazily), and its arrays are dropped. The per-image,
 pooled and image-mean results are built from the small tables alone, so the serial run and the
 distributed run give identical numbers.
 """
 
 from __future__ import annotations
 
-import math
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dask
 import numpy as np
 import pandas as pd
+from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result
+from ..core.blocks import as_dask, is_lazy
+from ..core.classes import majority_classes
 from ..core.dataset import DatasetResult, dataset_from_tables
 from ..core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     border_ids,
+    check_criterion,
     check_exclude_border,
     remove_objects,
     threshold_fraction,
 )
-from ..core.overlap import OverlapTable, overlap_table
+from ..core.overlap import OverlapTable, overlap_table, overlap_table_lazy
 from ..core.presets import PRESETS, get_preset
 from ..core.threshold import label_instances, threshold_probabilities
-from .pairs import Pairing, pair_files
-from .read import is_lazy, read_labels, read_probabilities
+from .pairs import Pairing, find_class_files, pair_files
+from .read import chunked_if_large, read_labels, read_probabilities
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
 #: :func:`_pair_tables` and :func:`_dataset`.
@@ -42,19 +49,26 @@ KINDS: dict[str, tuple[str, ...]] = {
     "all": ("instance", "semantic"),
 }
 
-#: The challenge presets computed from files (the others need classes, scores or per-frame
-#: matching not yet read from files: use :func:`~napari_seg_eval.core.presets.preset_metrics`).
-FILE_PRESETS = ("dsb2018", "neurips2022")
+#: The challenge presets computed from files (the others need scores or per-frame matching
+#: not read from files: use :func:`~napari_seg_eval.core.presets.preset_metrics`). ``conic``
+#: needs class images (``truth_classes_suffix`` and ``prediction_classes_suffix``).
+FILE_PRESETS = ("dsb2018", "neurips2022", "conic")
 
 
 _NOT_FROM_FILES = {
     "ctc": "the CTC's per-object matching",
-    "conic": "class images",
     "coco": "a score per object",
 }
 
+_CONIC_NEEDS_CLASSES = (
+    "the conic preset needs class images of both sides: give truth_classes_suffix and "
+    "prediction_classes_suffix (--truth-classes-suffix, --prediction-classes-suffix)."
+)
+
 
 def _preset_error(preset: str) -> str:
+    if preset == "conic":
+        return _CONIC_NEEDS_CLASSES
     if preset in _NOT_FROM_FILES:
         return (
             f"the {preset} preset is not available for files yet (it needs "
@@ -63,10 +77,8 @@ def _preset_error(preset: str) -> str:
     return f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."
 
 
-#: Pixels per slab when a large lazy image is reduced slab by slab.
-SLAB_PIXELS = 1 << 24
-#: Slab tables added up once this many are waiting, to bound their memory.
-TABLES_PER_SUM = 16
+#: Seconds between two reports of the tasks done within one pair.
+TASK_REPORT_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,10 @@ class FileSettings:
     count. ``binarize_semantic``: semantic metrics compare foreground (label > 0) with
     background; False compares label values as classes. ``include_background``: class 0 in the
     semantic means. ``exclude_border``: instance objects touching a band of this many pixels at
-    the image edge are removed from both sides. ``preset``: the challenge preset the settings
-    came from (see :func:`with_preset`), if any.
+    the image edge are removed from both sides. ``criterion``: the instance matching criterion
+    (``"iou"``, ``"iot"``, ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
+    ``with_classes``: each pair has class images (multi-class instance results).
+    ``preset``: the challenge preset the settings came from (see :func:`with_preset`), if any.
     """
 
     kind: str = "instance"
@@ -96,6 +110,8 @@ class FileSettings:
     binarize_semantic: bool = True
     include_background: bool = True
     exclude_border: int = 0
+    criterion: str = "iou"
+    with_classes: bool = False
     preset: str | None = None
 
     def __post_init__(self) -> None:
@@ -114,18 +130,24 @@ class FileSettings:
         if self.channel_axis is not None and not self.probability:
             raise ValueError("channel_axis is for probability maps: set probability=True.")
         object.__setattr__(self, "exclude_border", check_exclude_border(self.exclude_border))
+        check_criterion(self.criterion)
+        if self.with_classes and "instance" not in self.kinds:
+            raise ValueError("class images are for instance metrics: use kind 'instance' or 'all'.")
         if self.preset is not None and self.preset not in FILE_PRESETS:
             raise ValueError(_preset_error(self.preset))
+        if self.preset == "conic" and not self.with_classes:
+            raise ValueError(_CONIC_NEEDS_CLASSES)
 
     @classmethod
     def with_preset(cls, preset: str, **settings: Any) -> FileSettings:
-        """Settings of a challenge preset (``kind``, ``iou_thresholds``, ``exclude_border``),
-        with the other ``settings`` as given.
+        """Settings of a challenge preset (``kind``, ``iou_thresholds``, ``exclude_border``,
+        ``criterion``), with the other ``settings`` as given.
 
         Parameters
         ----------
         preset : str
-            ``"dsb2018"`` or ``"neurips2022"`` (the presets computed from files).
+            ``"dsb2018"``, ``"neurips2022"`` or ``"conic"`` (the presets computed from files;
+            ``"conic"`` with ``with_classes=True``).
         **settings
             Any other field; the preset's own fields may not be given too.
 
@@ -145,7 +167,7 @@ class FileSettings:
         """
         if preset not in FILE_PRESETS:
             raise ValueError(_preset_error(preset))
-        fixed = {"kind", "iou_thresholds", "exclude_border"} & set(settings)
+        fixed = {"kind", "iou_thresholds", "exclude_border", "criterion"} & set(settings)
         if fixed:
             raise ValueError(
                 f"the {preset} preset sets {', '.join(sorted(fixed))}; leave them out."
@@ -155,6 +177,7 @@ class FileSettings:
             kind="instance",
             iou_thresholds=chosen.iou_thresholds,
             exclude_border=chosen.exclude_border,
+            criterion=chosen.criterion,
             preset=preset,
             **settings,
         )
@@ -173,11 +196,13 @@ class FileSettings:
 
 @dataclass
 class PairOutcome:
-    """What one pair gave: its overlap tables (one per kind), or the error that stopped it."""
+    """What one pair gave: its overlap tables (one per kind) and, with class images, the class
+    of each object per side (id -> class); or the error that stopped it."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
     shape: tuple[int, ...] | None = None
+    classes: tuple[pd.Series, pd.Series] | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -226,6 +251,33 @@ class FilesResult(Result):
         return rows[["name", "truth", "prediction", "error"]].reset_index(drop=True)
 
 
+class _TaskProgress(Callback):
+    """Reports the tasks finished in each dask schedule (local schedulers) to ``report``:
+    at most every :data:`TASK_REPORT_SECONDS`, and when the schedule ends."""
+
+    def __init__(self, report: Callable[[int, int], None]) -> None:
+        super().__init__()
+        self.report = report
+        self.last = 0.0
+
+    def _start_state(self, dsk, state) -> None:
+        self.last = time.perf_counter()
+
+    def _posttask(self, key, result, dsk, state, worker_id) -> None:
+        now = time.perf_counter()
+        if now - self.last >= TASK_REPORT_SECONDS:
+            self.last = now
+            self._report(state)
+
+    def _finish(self, dsk, state, errored) -> None:
+        if not errored:
+            self._report(state)
+
+    def _report(self, state) -> None:
+        done = len(state["finished"])
+        self.report(done, done + sum(len(state[k]) for k in ("ready", "waiting", "running")))
+
+
 class Progress:
     """Receives progress reports; this base ignores them (see ``TextProgress``)."""
 
@@ -236,7 +288,7 @@ class Progress:
         """``done`` of ``total`` pairs are finished; the last was ``name``."""
 
     def chunk_done(self, done: int, total: int) -> None:
-        """``done`` of ``total`` slabs of the current (large) pair are finished."""
+        """``done`` of ``total`` dask tasks reading the current pair's chunks are finished."""
 
     def close(self) -> None:
         """The run is over."""
@@ -257,9 +309,12 @@ def evaluate_files(
     binarize_semantic: bool = True,
     include_background: bool = True,
     exclude_border: int = 0,
+    criterion: str = "iou",
     preset: str | None = None,
     truth_suffix: str = "",
     prediction_suffix: str = "",
+    truth_classes_suffix: str | None = None,
+    prediction_classes_suffix: str | None = None,
     client: Any = None,
     progress: Progress | None = None,
 ) -> FilesResult:
@@ -282,14 +337,23 @@ def evaluate_files(
     exclude_border
         Instance: objects touching a band of this many pixels at the image edge are removed
         from both sides before matching.
+    criterion
+        Instance: the matching criterion, "iou" (default), "iot" or "iop" (see
+        :func:`~napari_seg_eval.instance_metrics`).
     preset
-        A challenge preset ("dsb2018" or "neurips2022"): it sets ``kind``,
-        ``iou_thresholds`` and ``exclude_border`` (leave those at their defaults).
+        A challenge preset ("dsb2018", "neurips2022" or "conic"): it sets ``kind``,
+        ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at their
+        defaults). "conic" needs class images.
+    truth_classes_suffix, prediction_classes_suffix
+        Class images, both or neither (multi-class instance results, see
+        :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
+        file N + suffix (any image extension) in the folder of the pair's truth (prediction)
+        file; class files are not paired as images themselves.
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there). Default: the current client if one is active, else this process.
     progress
-        Receives a report after each pair (and each slab of a large image when run here).
+        Receives a report after each pair (and the tasks reading a chunked pair when run here).
 
     Returns
     -------
@@ -315,12 +379,14 @@ def evaluate_files(
         "kind": kind,
         "iou_thresholds": tuple(iou_thresholds),
         "exclude_border": exclude_border,
+        "criterion": criterion,
     }
     if preset is not None:  # the preset's fields, unless they were changed from the defaults
         defaults = {
             "kind": "instance",
             "iou_thresholds": DEFAULT_IOU_THRESHOLDS,
             "exclude_border": 0,
+            "criterion": "iou",
         }
         chosen = {key: value for key, value in chosen.items() if value != defaults[key]}
     others = dict(
@@ -332,6 +398,7 @@ def evaluate_files(
         ignore_label=ignore_label,
         binarize_semantic=binarize_semantic,
         include_background=include_background,
+        with_classes=_with_classes(truth_classes_suffix, prediction_classes_suffix),
     )
     settings = (
         FileSettings(**chosen, **others)
@@ -339,8 +406,26 @@ def evaluate_files(
         else FileSettings.with_preset(preset, **chosen, **others)
     )
     pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
-    outcomes = run_pairs(pairing, settings, client=client, progress=progress)
+    classes = None
+    if settings.with_classes:
+        pairing, classes = find_class_files(
+            pairing, truth_classes_suffix, prediction_classes_suffix
+        )
+        if not pairing.pairs:
+            raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")
+    outcomes = run_pairs(pairing, settings, client=client, progress=progress, classes=classes)
     return collect(pairing, outcomes, settings)
+
+
+def _with_classes(truth_classes_suffix: str | None, prediction_classes_suffix: str | None) -> bool:
+    """Whether class images are read: both suffixes given, or neither (else an error)."""
+    if (truth_classes_suffix is None) != (prediction_classes_suffix is None):
+        raise ValueError(
+            "give both truth_classes_suffix and prediction_classes_suffix (or neither); got "
+            f"only {'truth' if prediction_classes_suffix is None else 'prediction'}"
+            "_classes_suffix."
+        )
+    return truth_classes_suffix is not None
 
 
 def as_pairing(truth, prediction, truth_suffix: str = "", prediction_suffix: str = "") -> Pairing:
@@ -366,21 +451,31 @@ def run_pairs(
     *,
     client: Any = None,
     progress: Progress | None = None,
+    classes: list[tuple[Path, Path] | str] | None = None,
 ) -> list[PairOutcome]:
-    """The outcome of every pair, in pairing order, here or on ``client``'s cluster."""
+    """The outcome of every pair, in pairing order, here or on ``client``'s cluster.
+
+    ``classes``: for each pair, its (truth, prediction) class image files, or the error
+    saying why they were not found (see :func:`~napari_seg_eval.io.pairs.find_class_files`).
+    """
     progress = progress or Progress()
     client = client if client is not None else _current_client()
     total = len(pairing.pairs)
+    class_files = classes if classes is not None else [None] * total
     progress.start(total)
     try:
         if client is None:
             outcomes = []
-            for done, (truth, pred) in enumerate(pairing.pairs, 1):
-                outcome = evaluate_pair(truth, pred, settings, chunk_done=progress.chunk_done)
+            for done, ((truth, pred), files) in enumerate(
+                zip(pairing.pairs, class_files, strict=True), 1
+            ):
+                outcome = evaluate_pair(
+                    truth, pred, settings, classes=files, chunk_done=progress.chunk_done
+                )
                 outcomes.append(outcome)
                 progress.pair_done(done, total, pairing.names[done - 1], outcome.error)
             return outcomes
-        return _run_on_cluster(client, pairing, settings, progress)
+        return _run_on_cluster(client, pairing, settings, progress, class_files)
     finally:
         progress.close()
 
@@ -397,13 +492,17 @@ def _current_client() -> Any:
         return None
 
 
-def _run_on_cluster(client, pairing: Pairing, settings: FileSettings, progress) -> list:
+def _run_on_cluster(
+    client, pairing: Pairing, settings: FileSettings, progress, class_files: list
+) -> list:
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
     futures = [
-        client.submit(evaluate_pair, str(truth), str(pred), settings, key=f"nse-{run}-{i}")
-        for i, (truth, pred) in enumerate(pairing.pairs)
+        client.submit(
+            evaluate_pair, str(truth), str(pred), settings, classes=files, key=f"nse-{run}-{i}"
+        )
+        for i, ((truth, pred), files) in enumerate(zip(pairing.pairs, class_files, strict=True))
     ]
     position = {future.key: i for i, future in enumerate(futures)}
     outcomes: list[PairOutcome | None] = [None] * len(futures)
@@ -426,6 +525,7 @@ def evaluate_pair(
     prediction: str | Path,
     settings: FileSettings,
     *,
+    classes: tuple[str | Path, str | Path] | str | None = None,
     chunk_done: Callable[[int, int], None] | None = None,
 ) -> PairOutcome:
     """Read one pair and reduce it to its overlap tables; any error is returned, not raised.
@@ -436,8 +536,12 @@ def evaluate_pair(
         The two files.
     settings
         The run's settings.
+    classes
+        With ``settings.with_classes``: the (truth, prediction) class image files, or the
+        error saying why they were not found.
     chunk_done
-        Called with (slabs done, slabs) while a large lazy image is reduced slab by slab.
+        Called with (tasks done, tasks) while chunked arrays of the pair are read (on dask's
+        local schedulers; a few times a second at most, and at the end of each schedule).
 
     Returns
     -------
@@ -452,12 +556,41 @@ def evaluate_pair(
         true = read_labels(truth)
         pred = read_probabilities(prediction) if settings.probability else read_labels(prediction)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
-        tables = _pair_tables(true, pred, settings, chunk_done)
-        return PairOutcome(tables, None, tuple(true.shape))
+        class_images = _class_images(true, classes) if settings.with_classes else None
+        with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
+            labels, mask = _predictions(pred, settings)
+            tables = _pair_tables(true, labels, mask, settings)
+            object_classes = None
+            if class_images is not None:
+                object_classes = (
+                    _class_of_objects(true, class_images[0]),
+                    _class_of_objects(labels, class_images[1]),
+                )
+        return PairOutcome(tables, None, tuple(true.shape), object_classes)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:
         return PairOutcome(None, _describe(error))
+
+
+def _class_images(true, classes) -> tuple[Any, Any]:
+    """The pair's two class images, opened and checked against the truth's shape."""
+    if classes is None or isinstance(classes, str):
+        raise ValueError(classes or "no class image files were given for this pair.")
+    images = tuple(read_labels(path) for path in classes)
+    for path, image in zip(classes, images, strict=True):
+        if tuple(image.shape) != tuple(true.shape):
+            raise ValueError(
+                f"{path}: the class image has shape {tuple(image.shape)} but the labels have "
+                f"shape {tuple(true.shape)}; it must cover the same pixels."
+            )
+    return images
+
+
+def _class_of_objects(labels, class_image) -> pd.Series:
+    """Object id -> the majority class of its pixels (one pass over the pair of images)."""
+    ids, classes = majority_classes(labels, class_image)
+    return pd.Series(classes, index=ids)
 
 
 def _describe(error: BaseException) -> str:
@@ -487,69 +620,48 @@ def _check_shapes(true, pred, truth_path, pred_path, channel_axis: int | None) -
         )
 
 
-def _pair_tables(true, pred, settings: FileSettings, chunk_done) -> dict[str, OverlapTable]:
+def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
+    """The instance labels and the semantic labels of a prediction file's array.
+
+    Label files are both. Probability maps are thresholded, lazily for a chunked map (or a
+    large memory map), and labelled into objects, lazily too unless ``split_touching``: the
+    watershed split needs the whole mask in memory.
+    """
+    if not settings.probability:
+        return pred, pred
+    mask = threshold_probabilities(
+        chunked_if_large(pred), settings.threshold, channel_axis=settings.channel_axis
+    )
+    if "instance" not in settings.kinds:
+        return None, mask
+    whole = as_dask(mask).compute() if settings.split_touching and is_lazy(mask) else mask
+    labels = label_instances(
+        whole, min_size=settings.min_size, split_touching=settings.split_touching
+    )
+    return labels, mask
+
+
+def _pair_tables(true, labels, mask, settings: FileSettings) -> dict[str, OverlapTable]:
+    """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
+    the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
+    off). Chunked arrays are read chunk by chunk, both tables in one schedule."""
     kinds = settings.kinds
     ignore = settings.ignore_label
-    width = settings.exclude_border
-    if not settings.probability:
-        table = _slabbed_table(true, pred, ignore, None, None, chunk_done)
-        tables = {"instance": table}
-        if width and "instance" in kinds:
-            tables["instance"] = remove_objects(
-                table, border_ids(true, width), border_ids(pred, width)
-            )
-        if "semantic" in kinds:
-            tables["semantic"] = _binarized(table) if settings.binarize_semantic else table
-        return {kind: tables[kind] for kind in kinds}
-    axis = settings.channel_axis
-
-    def to_mask(prob: np.ndarray) -> np.ndarray:
-        return threshold_probabilities(prob, settings.threshold, channel_axis=axis)
-
-    tables = {}
-    if "instance" in kinds:  # labelling needs the whole image
-        mask = to_mask(pred[...])
-        labels = label_instances(
-            mask, min_size=settings.min_size, split_touching=settings.split_touching
-        )
-        truth = true[...]
-        tables["instance"] = overlap_table(truth, labels, ignore_label=ignore)
-        if width:
-            tables["instance"] = remove_objects(
-                tables["instance"], border_ids(truth, width), border_ids(labels, width)
-            )
-        del labels
-        semantic = overlap_table(truth, mask, ignore_label=ignore)
+    if labels is mask:  # label files: one table serves both kinds
+        table = overlap_table(true, labels, ignore_label=ignore)
+        tables = dict.fromkeys(kinds, table)
     else:
-        semantic = _slabbed_table(true, pred, ignore, to_mask, axis, chunk_done)
-    tables["semantic"] = _binarized(semantic) if settings.binarize_semantic else semantic
-    return {kind: tables[kind] for kind in kinds}
-
-
-def _slabbed_table(true, pred, ignore_label, transform, channel_axis, chunk_done) -> OverlapTable:
-    """The overlap table of a pair, slab by slab along the first axis when an input is lazy and
-    large; ``transform`` turns each prediction slab into labels (thresholding)."""
-    transform = transform or (lambda block: block)
-    shape = tuple(true.shape)
-    n_pixels = math.prod(shape)
-    if n_pixels <= SLAB_PIXELS or not (is_lazy(true) or is_lazy(pred)):
-        return overlap_table(true[...], transform(pred[...]), ignore_label=ignore_label)
-    rows = max(1, SLAB_PIXELS // (n_pixels // shape[0]))
-    chunk_rows = (getattr(true, "chunks", None) or (1,))[0]
-    rows = max(chunk_rows, rows // chunk_rows * chunk_rows)  # whole chunks of the truth
-    starts = range(0, shape[0], rows)
-    pred_axis = 0 if channel_axis is None or channel_axis % len(pred.shape) != 0 else 1
-    tables: list[OverlapTable] = []
-    for done, start in enumerate(starts, 1):
-        index = [slice(None)] * len(pred.shape)
-        index[pred_axis] = slice(start, start + rows)
-        block = transform(pred[tuple(index)])
-        tables.append(overlap_table(true[start : start + rows], block, ignore_label=ignore_label))
-        if len(tables) == TABLES_PER_SUM:
-            tables = [OverlapTable.sum(tables)]
-        if chunk_done is not None:
-            chunk_done(done, len(starts))
-    return tables[0] if len(tables) == 1 else OverlapTable.sum(tables)
+        compared = {"instance": labels, "semantic": mask}
+        lazy = [overlap_table_lazy(true, compared[kind], ignore_label=ignore) for kind in kinds]
+        tables = dict(zip(kinds, dask.compute(*lazy), strict=True))
+    width = settings.exclude_border
+    if width and "instance" in tables:
+        tables["instance"] = remove_objects(
+            tables["instance"], border_ids(true, width), border_ids(labels, width)
+        )
+    if "semantic" in tables and settings.binarize_semantic:
+        tables["semantic"] = _binarized(tables["semantic"])
+    return tables
 
 
 def _binarized(table: OverlapTable) -> OverlapTable:
@@ -587,7 +699,7 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
     per_image = rows
     if succeeded:
         for kind in settings.kinds:
-            dataset = _dataset(kind, [outcomes[i].tables[kind] for i in succeeded], settings)
+            dataset = _dataset(kind, [outcomes[i] for i in succeeded], settings)
             datasets[kind] = dataset
             metrics = dataset.per_image.drop(columns="image")
             metrics = metrics.rename(
@@ -607,13 +719,20 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
     return FilesResult(per_image, pd.Series(summary, dtype=object), datasets, pairing, settings)
 
 
-def _dataset(kind: str, tables: list[OverlapTable], settings: FileSettings) -> DatasetResult:
+def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> DatasetResult:
+    options: dict[str, Any] = {}
+    if kind == "instance":
+        options["criterion"] = settings.criterion
+        if settings.with_classes:
+            options["true_classes"] = [outcome.classes[0] for outcome in outcomes]
+            options["pred_classes"] = [outcome.classes[1] for outcome in outcomes]
     return dataset_from_tables(
-        tables,
+        [outcome.tables[kind] for outcome in outcomes],
         kind=kind,
         iou_thresholds=settings.iou_thresholds,
         include_background=settings.include_background,
         ignore_label=settings.ignore_label,
+        **options,
     )
 
 

@@ -162,3 +162,86 @@ def _keys(
             )
         keys[key] = path
     return keys, ignored
+
+
+def find_class_files(
+    pairing: Pairing, truth_classes_suffix: str, prediction_classes_suffix: str
+) -> tuple[Pairing, list[tuple[Path, Path] | str]]:
+    """The class image files of each pair, found by name beside its two files.
+
+    The class image of the pair named N is the file N + suffix (any image extension) in the
+    folder of the pair's truth file (``truth_classes_suffix``) or prediction file
+    (``prediction_classes_suffix``). Class files found are not images to evaluate: a pair of
+    two class files, and class files listed as unpaired or ignored, are left out.
+
+    Parameters
+    ----------
+    pairing : Pairing
+        The pairs of label files.
+    truth_classes_suffix, prediction_classes_suffix : str
+        The end of a class file's name (before the extension), e.g. ``"_classes"``.
+
+    Returns
+    -------
+    pairing : Pairing
+        The pairing without class files.
+    classes : list
+        For each pair left: its (truth class file, prediction class file), or the error
+        naming the file that was not found (the pair then fails with it, the others go on).
+
+    Examples
+    --------
+    >>> pairing = pair_files("truth/", "pred/")  # doctest: +SKIP
+    >>> pairing, classes = find_class_files(pairing, "_classes", "_classes")  # doctest: +SKIP
+    """
+    listings: dict[Path, dict[str, list[Path]]] = {}
+
+    def lookup(beside: Path, stem: str) -> list[Path]:
+        folder = beside.parent
+        if folder not in listings:
+            stems: dict[str, list[Path]] = {}
+            for path in sorted(folder.iterdir()):
+                if image_extension(path) is not None:
+                    stems.setdefault(_stem(path), []).append(path)
+            listings[folder] = stems
+        return listings[folder].get(stem, [])
+
+    found: list[tuple[Path, Path] | str] = []
+    class_paths: set[Path] = set()
+    for name, pair in zip(pairing.names, pairing.pairs, strict=True):
+        files, errors = [], []
+        for path, suffix, side in zip(
+            pair,
+            (truth_classes_suffix, prediction_classes_suffix),
+            ("ground truth", "prediction"),
+            strict=True,
+        ):
+            candidates = lookup(path, name + suffix)
+            class_paths.update(candidates)
+            if len(candidates) == 1:
+                files.append(candidates[0])
+            elif not candidates:
+                errors.append(
+                    f"no {side} class image {name}{suffix}.* beside {path} (class images are "
+                    "named like the pair, with the classes suffix)"
+                )
+            else:
+                errors.append(
+                    f"{len(candidates)} {side} class images named {name}{suffix}: "
+                    + ", ".join(str(c) for c in candidates)
+                    + "; keep one."
+                )
+        found.append("; ".join(errors) + "." if errors else (files[0], files[1]))
+    keep = [
+        i
+        for i, (truth, pred) in enumerate(pairing.pairs)
+        if truth not in class_paths and pred not in class_paths
+    ]
+    kept = Pairing(
+        pairs=[pairing.pairs[i] for i in keep],
+        names=[pairing.names[i] for i in keep],
+        unpaired_truth=[p for p in pairing.unpaired_truth if p not in class_paths],
+        unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in class_paths],
+        ignored=[p for p in pairing.ignored if p not in class_paths],
+    )
+    return kept, [found[i] for i in keep]

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core import blocks
+
 #: File name endings read by :func:`read_labels` and :func:`read_probabilities`.
 EXTENSIONS: tuple[str, ...] = (
     ".ome.tiff",
@@ -133,8 +135,9 @@ def read_probabilities(path: str | Path) -> Any:
     Returns
     -------
     array
-        A float numpy array (scaled integer maps), or the file's float array as
-        :func:`read_labels` opens it (memory map or lazy ``zarr.Array``).
+        The file's float array as :func:`read_labels` opens it (memory map or lazy
+        ``zarr.Array``); a scaled integer map as float32, lazily (a dask array) when the file
+        is read lazily (see :func:`scaled_probabilities`).
 
     Raises
     ------
@@ -157,33 +160,56 @@ def read_probabilities(path: str | Path) -> Any:
             UserWarning,
             stacklevel=2,
         )
-        return ScaledProbabilities(array)
+        return scaled_probabilities(array)
     raise FileReadError(
         f"{path}: a probability map must hold floats in [0, 1] (or uint8/uint16 scaled to "
         f"[0, 1]), found {dtype}. Is this a label image?"
     )
 
 
-class ScaledProbabilities:
-    """An integer probability map read as float32 value / dtype maximum, block by block.
+def scaled_probabilities(array: Any) -> Any:
+    """An integer probability map as float32 value / dtype maximum.
 
-    Indexing reads and scales only the pixels asked for, so a lazy map stays lazy.
+    Parameters
+    ----------
+    array : array_like
+        An unsigned integer map: numpy, a memory map or a chunked array (zarr, dask).
+
+    Returns
+    -------
+    numpy.ndarray or dask.array.Array
+        float32 values in [0, 1]: computed now for an array in memory; a lazy dask array,
+        scaled chunk by chunk when it is read, for a chunked array or a memory map of more
+        than :data:`LAZY_PIXELS` pixels (a smaller memory map is read now).
+
+    Examples
+    --------
+    >>> scaled_probabilities(np.array([0, 51, 255], np.uint8)).tolist()
+    [0.0, 0.20000000298023224, 1.0]
+    >>> import dask.array as da
+    >>> lazy = scaled_probabilities(da.from_array(np.array([0, 255], np.uint8), chunks=1))
+    >>> type(lazy).__name__, lazy.dtype.name, lazy.compute().tolist()
+    ('Array', 'float32', [0.0, 1.0])
     """
-
-    def __init__(self, array: Any) -> None:
-        self.array = array
-        self.shape = tuple(array.shape)
-        self.dtype = np.dtype(np.float32)
-        self.ndim = len(self.shape)
-        self._scale = np.float32(np.iinfo(array.dtype).max)
-
-    def __getitem__(self, index: Any) -> np.ndarray:
-        return np.asarray(self.array[index], np.float32) / self._scale
+    scale = np.float32(np.iinfo(array.dtype).max)
+    array = chunked_if_large(array)
+    if blocks.is_lazy(array):
+        return blocks.as_dask(array).astype(np.float32) / scale
+    return np.asarray(array, np.float32) / scale
 
 
-def is_lazy(array: Any) -> bool:
-    """True for arrays whose pixels are read on indexing (memory maps, zarr, scaled maps)."""
-    return not isinstance(array, np.ndarray) or isinstance(array, np.memmap)
+def chunked_if_large(array: Any) -> Any:
+    """A memory map of more than :data:`LAZY_PIXELS` pixels as a dask array (so that it is
+    thresholded and labelled chunk by chunk); any other array as it is.
+
+    Examples
+    --------
+    >>> chunked_if_large(np.zeros(3)).shape
+    (3,)
+    """
+    if isinstance(array, np.memmap) and array.size > LAZY_PIXELS:
+        return blocks.as_dask(array)
+    return array
 
 
 def _check_not_empty(array: Any, path: str | Path) -> None:
