@@ -307,3 +307,23 @@ def test_preset_conic_from_class_images(tmp_path):
     assert run(*args, *classes, "--quiet", "--overwrite") == 1
     per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
     assert "no prediction class image img1_classes.*" in per_image.loc[1, "error"]
+
+
+def test_report_writes_one_self_contained_html_file(tmp_path):
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    image = np.zeros((16, 16), np.uint16)
+    image[2:6, 2:6] = 1
+    image[9:14, 9:14] = 2
+    for name in ("a", "b"):
+        np.save(truth / f"{name}.npy", image)
+        np.save(pred / f"{name}.npy", np.where(image == 2, 0, image))  # object 2 missed
+    out = tmp_path / "out"
+    code = run(str(truth), str(pred), "--out", str(out), "--report", "--quiet")
+    assert code == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert "http" not in html  # nothing outside the file
+    # F1 at 0.5: one of two objects found per image, no false object: 2 * 1 / (2 * 1 + 1)
+    assert "0.6667" in html

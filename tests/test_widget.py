@@ -349,21 +349,6 @@ def test_adding_layers_keeps_the_choices_and_the_result_layer(qtbot, dock):
     assert widget.threshold_layer is layer and seen == []
 
 
-def test_multiscale_layers_are_refused_with_a_notice(dock, errors):
-    viewer, widget = dock
-    pyramid = [np.zeros((256, 256), np.uint8), np.zeros((128, 128), np.uint8)]
-    viewer.add_labels(pyramid, name="pyramid", multiscale=True)
-    widget.set_ground_truth("truth")
-    widget.set_prediction("pyramid")
-    n_layers = len(viewer.layers)
-    assert widget.run_evaluation(wait=True) is None
-    viewer.add_image([np.zeros((256, 256), np.float32)] * 2, name="prob pyramid", multiscale=True)
-    widget.set_probability_layer("prob pyramid")
-    assert widget.update_threshold_layer(wait=True) is None
-    assert len(errors) == 2 and all("multiscale" in str(e) for e in errors)
-    assert len(viewer.layers) == n_layers + 1 and widget.results == {}
-
-
 # Issue 10: a confidence display that says what it claims ----------------------------------
 def test_probability_data_reads_integer_maps_as_fractions_of_the_dtype_maximum():
     import dask.array as da

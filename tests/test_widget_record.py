@@ -78,7 +78,8 @@ def test_probability_map_instance_metrics_use_connected_components(dock, sample)
 
 def test_the_documented_script_prints_real_instance_metrics(make_napari_viewer, capsys):
     text = (Path(__file__).parents[1] / "docs" / "widget.md").read_text()
-    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    code = next(block for block in blocks if "napari.Viewer()" in block)  # the whole script
     code = code.replace("napari.Viewer()", "make_napari_viewer()")
     namespace = {"make_napari_viewer": make_napari_viewer}
     exec(code, namespace)  # the documented example, run as written
@@ -169,6 +170,25 @@ def test_running_twice_shows_only_the_latest_run(qtbot, dock):
     qtbot.waitUntil(lambda: not widget.evaluate.job.running, timeout=60_000)
     assert widget.evaluation.settings.kind == "instance"
     assert widget.evaluation.semantic is None and widget.evaluate.run_button.isEnabled()
+
+
+def test_evaluated_signal_carries_each_finished_record_and_never_a_cancelled_one(qtbot, dock):
+    _, widget = dock
+    widget.set_prediction("prob")
+    emitted = []
+    widget.evaluate.evaluated.connect(emitted.append)
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+        widget.cancel_evaluation()
+    assert emitted == []  # cancelled: nothing to keep
+    with qtbot.waitSignal(widget.evaluate.evaluated, timeout=60_000) as blocker:
+        widget.run_evaluation()
+    record = blocker.args[0]
+    assert record is widget.evaluation and emitted == [record]
+    # Emitted after the tables are filled: a listener reads the same numbers as the panel.
+    assert widget.evaluate.tables["summary"].model.rowCount() == len(record.tables["summary"])
+    widget.run_evaluation(wait=True)  # a script's run is a run too
+    assert len(emitted) == 2 and emitted[1] is widget.evaluation is not record
 
 
 def test_closing_the_dock_cancels_its_run(qtbot, dock):

@@ -151,6 +151,14 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument("prediction", metavar="PREDICTION", help="prediction file or folder")
     parser.add_argument("--out", default="seg-eval-results", help="result folder to create")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument(
+        "--report",
+        nargs="?",
+        const="report.html",
+        default=None,
+        metavar="FILE",
+        help="also write a self-contained HTML report (default: report.html in --out)",
+    )
     parser.add_argument("--kind", choices=["instance", "semantic", "all"], default=None)
     parser.add_argument(
         "--iou-thresholds",
@@ -317,6 +325,8 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 warnings.filterwarnings("once", category=UserWarning)
                 result = evaluate_files(pairing, client=client, progress=progress, **settings)
         write_results(result, out, overwrite=args.overwrite, command=argv)
+        if args.report is not None:
+            _write_report(out, Path(args.report))
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written.", file=stream)
         return EXIT_INTERRUPTED
@@ -325,6 +335,17 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         return EXIT_BAD_INPUT
     _print_summary(result, out, stream, quiet=args.quiet)
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+
+
+def _write_report(out: Path, path: Path) -> Path:
+    """The HTML report of the result folder just written (a bare file name goes into it)."""
+    from .report import write_report
+    from .runs import Run
+
+    if not path.is_absolute() and path.parent == Path("."):
+        path = out / path
+    write_report(Run.load(out), path)
+    return path
 
 
 def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QObject, Signal
+
+from .evaluation import RunControl
 
 #: Errors that mean bad input (shown as a notification); any other error is a bug and raises.
 INPUT_ERRORS = (TypeError, ValueError)
@@ -52,6 +55,8 @@ class Job(QObject):
 
     #: Emitted on the main thread when a run ends (done, failed, cancelled or superseded).
     finished = Signal()
+    #: (generation, value) reported by a run's :class:`RunControl`, from any thread.
+    _reported = Signal(int, object)
 
     def __init__(
         self,
@@ -66,6 +71,8 @@ class Job(QObject):
         self.closed = False
         self._on_progress = on_progress
         self._on_error = on_error
+        self._control: RunControl | None = None
+        self._reported.connect(self._on_reported)
         parent.destroyed.connect(self._parent_destroyed)
 
     @property
@@ -73,8 +80,14 @@ class Job(QObject):
         """True while a worker of this job runs (even a cancelled one that has not ended)."""
         return self.worker is not None
 
-    def start(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def start(
+        self, work: Callable[..., Any], on_done: Callable[[Any], None], *, control: bool = False
+    ) -> None:
         """Run ``work`` in a worker; a run still going is cancelled (the latest start wins).
+
+        With ``control=True``, ``work`` is called with ``control=`` a :class:`RunControl`: its
+        reports reach ``on_progress`` (on the main thread, while the run is current) and
+        :meth:`cancel` stops it within one dask task (for work stuck in one long call).
 
         Examples
         --------
@@ -83,6 +96,9 @@ class Job(QObject):
         self.cancel()
         self.generation += 1
         generation = self.generation
+        if control:
+            self._control = RunControl(partial(self._reported.emit, generation))
+            work = partial(work, control=self._control)
 
         def current() -> bool:
             return not self.closed and generation == self.generation
@@ -114,10 +130,15 @@ class Job(QObject):
         self.worker = worker
         worker.start()
 
-    def run_now(self, work: Callable[[], Any], on_done: Callable[[Any], Any]) -> Any:
+    def run_now(
+        self, work: Callable[..., Any], on_done: Callable[[Any], Any], *, control: bool = False
+    ) -> Any:
         """Run ``work`` on this thread (``wait=True``): cancel any run, then return ``on_done``'s
-        value, or None after a notification if the input was bad."""
+        value, or None after a notification if the input was bad. ``control`` as in
+        :meth:`start` (a control that is never cancelled)."""
         self.cancel()
+        if control:
+            work = partial(work, control=RunControl())
         try:
             result = run_to_end(work)
         except INPUT_ERRORS as error:
@@ -128,6 +149,9 @@ class Job(QObject):
     def cancel(self) -> None:
         """Drop the running work's result; the worker stops at its next step."""
         self.generation += 1
+        if self._control is not None:
+            self._control.cancel()
+            self._control = None
         if self.worker is not None:
             self.worker.quit()
 
@@ -135,6 +159,10 @@ class Job(QObject):
         """Cancel and never deliver again (the panel is going away)."""
         self.cancel()
         self.closed = True
+
+    def _on_reported(self, generation: int, value: Any) -> None:
+        if generation == self.generation and not self.closed and self._on_progress is not None:
+            self._on_progress(value)
 
     def _parent_destroyed(self, *_) -> None:
         self.closed = True

@@ -9,14 +9,18 @@ an identical record that says why it no longer matches the viewer.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from dask.callbacks import Callback
 
 from .core import catalogue
+from .core.blocks import as_dask, is_lazy
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.review import add_error_kinds, join_measurements, measure_both
@@ -25,6 +29,92 @@ from .core.threshold import label_instances, threshold_probabilities
 
 #: Axis labels that napari (and this plugin) read as time.
 TIME_LABELS = ("t", "time")
+
+#: Why a record of chunked inputs has no per-object rows (said by the widget, too).
+NO_OBJECTS_LAZY = (
+    "per-object measurements and review are not computed on chunked (dask/zarr) layers: the "
+    "object measurements still read a whole image into memory. The metrics are complete."
+)
+
+
+class Cancelled(Exception):
+    """Raised inside a run whose :class:`RunControl` was stopped."""
+
+
+class RunControl:
+    """Progress reports and a stop flag shared by a run and the thread that started it.
+
+    A run checks :meth:`check` between its steps and, inside :meth:`chunks`, before every dask
+    task of the computations started on its own thread (dask's local schedulers). So a long
+    chunked pass reports the fraction of its tasks done and stops within one task of
+    :meth:`cancel`. On a ``dask.distributed`` cluster the tasks run elsewhere: progress and
+    cancel then act between steps only.
+
+    Parameters
+    ----------
+    report : callable, optional
+        Called with ``(fraction done, message)`` from the run's thread (thread-safe callers
+        only, e.g. a Qt signal's ``emit``).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> steps = []
+    >>> control = RunControl(steps.append)
+    >>> with control.chunks(0.0, 1.0, "summing"):
+    ...     total = int(da.ones(8, chunks=2).sum().compute())
+    >>> total, steps[-1]
+    (8, (1.0, 'summing'))
+    >>> control.cancel()
+    >>> control.check()
+    Traceback (most recent call last):
+    napari_seg_eval.evaluation.Cancelled: the run was cancelled
+    """
+
+    def __init__(self, report: Callable[[tuple[float, str]], None] | None = None) -> None:
+        self.report = report if report is not None else (lambda step: None)
+        self.stop = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the run to stop (from any thread)."""
+        self.stop.set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the run was asked to stop."""
+        if self.stop.is_set():
+            raise Cancelled("the run was cancelled")
+
+    @contextmanager
+    def chunks(self, start: float, end: float, message: str) -> Iterator[None]:
+        """Within the block, dask tasks run on this thread report progress from ``start`` to
+        ``end`` and stop the run once it is cancelled."""
+        with _TaskWatch(self, start, end, message):
+            yield
+
+
+class _TaskWatch(Callback):
+    """A dask callback for the computations of one thread (others, e.g. napari reading a
+    slice of a lazy layer, are left alone): progress by tasks finished, and cancel."""
+
+    def __init__(self, control: RunControl, start: float, end: float, message: str) -> None:
+        super().__init__()
+        self.control, self.start, self.end, self.message = control, start, end, message
+        self.thread = threading.get_ident()
+        self.shown = -1.0
+
+    def _pretask(self, key, dsk, state) -> None:
+        if threading.get_ident() == self.thread:
+            self.control.check()
+
+    def _posttask(self, key, result, dsk, state, worker_id) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        done = len(state["finished"])
+        total = done + sum(len(state[k]) for k in ("ready", "waiting", "running"))
+        fraction = self.start + (self.end - self.start) * done / max(total, 1)
+        if fraction - self.shown >= 0.01 or done == total:  # at most ~100 reports a pass
+            self.shown = fraction
+            self.control.report((fraction, self.message))
 
 
 @dataclass(frozen=True)
@@ -67,8 +157,9 @@ class Evaluation:
     Attributes
     ----------
     truth, prediction
-        The instance label images compared (read-only). ``prediction`` is the labels made from
-        a probability map when the prediction was one.
+        The instance label images compared (read-only numpy copies; chunked dask/zarr inputs
+        by reference, lazily). ``prediction`` is the labels made from a probability map when
+        the prediction was one.
     semantic_truth, semantic_prediction
         The class images the semantic metrics compared (foreground/background by default).
     confidence
@@ -87,11 +178,11 @@ class Evaluation:
         Empty while the record matches the viewer; else why it does not any more.
     """
 
-    truth: np.ndarray
-    prediction: np.ndarray
-    semantic_truth: np.ndarray
-    semantic_prediction: np.ndarray
-    confidence: np.ndarray | None
+    truth: Any
+    prediction: Any
+    semantic_truth: Any
+    semantic_prediction: Any
+    confidence: Any
     settings: EvaluationSettings
     semantic: SemanticResult | None
     instance: InstanceResult | None
@@ -129,7 +220,8 @@ class Evaluation:
         """Status rows of the record's objects, with measurements, error kinds and user ids.
 
         The error kinds come from the record's own matching (the ids compared); then the ids
-        are those of the user's layers (see :meth:`in_user_ids`).
+        are those of the user's layers (see :meth:`in_user_ids`). A record of chunked inputs
+        has no measurements (centroid, box, confidence): its rows have status columns only.
 
         Examples
         --------
@@ -137,8 +229,9 @@ class Evaluation:
         >>> record.object_rows(record.instance.per_object)["error"].tolist()
         ['matched', 'matched', 'spurious']
         """
-        rows = add_error_kinds(join_measurements(objects, self.measurements), self.instance)
-        return self.in_user_ids(rows)
+        if self.measurements is not None:
+            objects = join_measurements(objects, self.measurements)
+        return self.in_user_ids(add_error_kinds(objects, self.instance))
 
     def in_user_ids(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Per-object ``rows`` with the ids of the user's layers, and their ``plane``.
@@ -178,10 +271,12 @@ class Evaluation:
         return rows
 
 
-def labels_from_probability(
-    prob: np.ndarray, threshold: float, options: ThresholdOptions
-) -> np.ndarray:
+def labels_from_probability(prob: Any, threshold: float, options: ThresholdOptions) -> Any:
     """The preview: semantic labels at ``threshold``, or instances if ``output == 'instance'``.
+
+    A chunked (dask, zarr) map gives lazy labels: thresholding is lazy, and instance labels
+    read the mask once, chunk by chunk, to join objects across chunks (see
+    :func:`~napari_seg_eval.label_instances`).
 
     Examples
     --------
@@ -190,11 +285,34 @@ def labels_from_probability(
     [[1, 0, 2]]
     """
     semantic = threshold_probabilities(
-        np.asarray(prob), threshold, channel_axis=options.channel_axis
+        prob if is_lazy(prob) else np.asarray(prob), threshold, channel_axis=options.channel_axis
     )
     if options.output == "semantic":
         return semantic
     return instance_labels(semantic, options)
+
+
+def preview_levels(levels: Sequence[Any], threshold: float, options: ThresholdOptions) -> list:
+    """The preview of a multiscale map: :func:`labels_from_probability` of each level, lazily.
+
+    Each level is thresholded on its own data, so showing a coarse level never reads the full
+    resolution. Instance previews label each level on its own (ids differ between levels;
+    ``min_size`` is scaled to each level's pixel area). Metrics always use level 0.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> levels = [da.from_array(np.array([[0.9, 0.9, 0.1, 0.1]])), da.from_array([[0.9, 0.1]])]
+    >>> [x.compute().tolist() for x in preview_levels(levels, 0.5, ThresholdOptions())]
+    [[[1, 1, 0, 0]], [[1, 0]]]
+    """
+    full = np.prod(levels[0].shape, dtype=float)
+    out = []
+    for level in levels:
+        factor = full / np.prod(level.shape, dtype=float)
+        scaled = replace(options, min_size=int(np.ceil(options.min_size / factor)))
+        out.append(labels_from_probability(level, threshold, scaled))
+    return out
 
 
 def instance_labels(
@@ -268,26 +386,61 @@ def parse_iou_thresholds(text: str) -> list[float]:
     return values
 
 
-def _read_only(array: np.ndarray, copy: bool) -> np.ndarray:
-    """A read-only array of ``array``: a copy (for data that may be edited in place) or a view."""
+def _read_only(array: Any, copy: bool) -> Any:
+    """A read-only array of ``array``: a copy (for data that may be edited in place) or a view.
+
+    A chunked array is kept by reference, lazily: a dask array as it is, a zarr-like array
+    wrapped in dask on its own chunks (for the array operations); it is never read whole.
+    """
+    if is_lazy(array):
+        return as_dask(array)
     out = np.array(array, copy=True) if copy else np.asarray(array).view()
     out.flags.writeable = False
     return out
 
 
 def evaluation_steps(
-    true: np.ndarray,
-    pred: np.ndarray,
+    true: Any,
+    pred: Any,
     settings: EvaluationSettings,
     *,
-    confidence: np.ndarray | None = None,
+    confidence: Any = None,
+    control: RunControl | None = None,
 ) -> Generator[tuple[float, str], None, Evaluation]:
     """Evaluate ``pred`` against ``true``, yielding (fraction done, what next) between steps.
 
-    When ``settings.threshold`` is set, ``pred`` is a probability map: it is thresholded, and
-    its connected components (``settings.threshold_options``) are the predicted objects. Label
-    images are copied first, so painting a layer afterwards cannot change the record. Returns
-    the :class:`Evaluation`.
+    Parameters
+    ----------
+    true, pred
+        Label images of one shape (``pred`` a probability map when ``settings.threshold`` is
+        set: it is thresholded, and its connected components, with
+        ``settings.threshold_options``, are the predicted objects). numpy arrays are copied
+        first, so painting a layer afterwards cannot change the record; chunked (dask, zarr)
+        arrays are kept by reference and read chunk by chunk, never whole.
+    settings
+        Every setting of the run.
+    confidence
+        A probability map for the objects' mean confidence (ignored for chunked inputs).
+    control
+        Progress within the chunked passes, and cancel (see :class:`RunControl`).
+
+    Yields
+    ------
+    tuple of (float, str)
+        The fraction done and the step that starts.
+
+    Returns
+    -------
+    Evaluation
+        The record. With chunked inputs it has no per-object measurements (see
+        :data:`NO_OBJECTS_LAZY`) and plane-by-plane evaluation is refused.
+
+    Raises
+    ------
+    ValueError
+        Plane by plane on chunked inputs (before anything is read).
+    Cancelled
+        When ``control`` was cancelled.
 
     Examples
     --------
@@ -301,32 +454,47 @@ def evaluation_steps(
     >>> float(record.tables["summary"].set_index("metric").loc["f1_50", "value"])
     1.0
     """
+    control = control if control is not None else RunControl()
+    lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
     axis = settings.plane_axis
+    if lazy and axis is not None:
+        raise ValueError(
+            "plane-by-plane evaluation reads each plane into memory; it is not available for "
+            "chunked (dask/zarr) layers. Evaluate the whole stack, or one plane at a time."
+        )
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
     steps = 2 + len(kinds) * (1 + (axis is not None)) + probability
     done = 0
 
     def progress(message: str) -> tuple[float, str]:
+        control.check()
         return (done / steps, message)
+
+    def chunked(message: str):
+        return control.chunks(done / steps, (done + 1) / steps, message)
 
     yield progress("reading layers")
     true = _read_only(true, copy=True)
+    if lazy:
+        confidence = None  # only per-object measurements read it
     if probability:
         yield progress("thresholding the probability map")
         options = settings.threshold_options or ThresholdOptions()
         prob = _read_only(pred, copy=False)
-        if options.channel_axis is None:
+        if options.channel_axis is None and not lazy:
             confidence = prob
-        semantic_pred = threshold_probabilities(
-            prob, settings.threshold, channel_axis=options.channel_axis
-        )
-        pred = instance_labels(semantic_pred, options, axis if each_plane else None)
+        with chunked("labelling the objects of the probability map"):
+            semantic_pred = threshold_probabilities(
+                prob, settings.threshold, channel_axis=options.channel_axis
+            )
+            pred = instance_labels(semantic_pred, options, axis if each_plane else None)
         done += 1
     else:
         pred = _read_only(pred, copy=True)
-    pred.flags.writeable = False
+    if not is_lazy(pred):
+        pred.flags.writeable = False
     if confidence is not None:
         confidence = _read_only(confidence, copy=False)
     instance_true, instance_pred, ids = true, pred, {}
@@ -340,19 +508,22 @@ def evaluation_steps(
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
     if "semantic" in kinds:
         yield progress("semantic metrics")
-        results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
+        with chunked("semantic metrics"):
+            results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
         done += 1
     if "instance" in kinds:
         yield progress("instance matching")
-        results["instance"] = instance_metrics(
-            instance_true,
-            instance_pred,
-            ignore_label=settings.ignore_label,
-            iou_thresholds=list(settings.iou_thresholds),
-        )
+        with chunked("instance matching"):
+            results["instance"] = instance_metrics(
+                instance_true,
+                instance_pred,
+                ignore_label=settings.ignore_label,
+                iou_thresholds=list(settings.iou_thresholds),
+            )
         done += 1
-        yield progress("measuring objects")
-        results["measurements"] = measure_both(instance_true, instance_pred, confidence)
+        if not lazy:
+            yield progress("measuring objects")
+            results["measurements"] = measure_both(instance_true, instance_pred, confidence)
     done += 1
     planes = {}
     if axis is not None:
@@ -367,6 +538,7 @@ def evaluation_steps(
                 iou_thresholds=list(settings.iou_thresholds),
             )
             done += 1
+    control.check()
     yield (1.0, "building tables")
     record = Evaluation(
         truth=instance_true,
@@ -488,9 +660,8 @@ def _semantic_inputs(true, pred, ignore_label, binarize):
 def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
     """1 on objects, 0 on background, and 2 where the ignore label was (to stay ignored)."""
     out = (labels > 0).view(np.uint8)
-    if ignore_label is not None:
-        out = out.copy()
-        out[labels == ignore_label] = 2
+    if ignore_label is not None:  # np.where keeps a chunked image lazy
+        out = np.where(labels == ignore_label, np.uint8(2), out)
     return out
 
 

@@ -68,18 +68,30 @@ def result_layer(viewer: Viewer, source: Layer, role: str) -> Layer | None:
 
 
 def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kwargs) -> Layer:
+    """Update our layer in place or add it. A list ``data`` is a multiscale pyramid."""
     metadata = {TAG: {"role": role, "source": source.name, "source_id": source.unique_id, **info}}
+    multiscale = isinstance(data, list)
+    ndim = len(data[0].shape) if multiscale else len(data.shape)
     layer = result_layer(viewer, source, role)
-    if layer is not None and layer.ndim == np.ndim(data):
+    if layer is not None and layer.ndim == ndim and layer.multiscale == multiscale:
         layer.data = data
         layer.metadata = {**layer.metadata, **metadata}
         return layer
-    return add(data, name=name, metadata=metadata, **kwargs, **world_settings(source, drop_axis))
+    if layer is not None:  # ours, but of another shape or kind: replace it
+        viewer.layers.remove(layer)
+    return add(
+        data,
+        name=name,
+        metadata=metadata,
+        multiscale=multiscale,
+        **kwargs,
+        **world_settings(source, drop_axis),
+    )
 
 
 def put_labels(
     viewer: Viewer,
-    data: np.ndarray,
+    data: Any,
     *,
     name: str,
     role: str,
@@ -91,7 +103,8 @@ def put_labels(
 
     Only a layer tagged with this source and role is ever updated: another source's result and
     a user's layer of the same name are never touched. The tag records the role, the source's
-    name and id, and ``info`` (e.g. the threshold).
+    name and id, and ``info`` (e.g. the threshold). ``data`` may be lazy (dask), or a list of
+    levels for a multiscale layer.
     """
     return _put(
         viewer,
@@ -160,6 +173,53 @@ def grid_notice(truth: Layer, prediction: Layer, drop_axis: int | None = None) -
         f"{' and '.join(differ)}: they are compared pixel by pixel (array index to array "
         "index), not where they appear in the viewer."
     )
+
+
+#: Role of the layers of a dataset pair opened for review (see :func:`open_pair`).
+PAIR_ROLE = "dataset pair"
+
+
+def open_pair(viewer: Viewer, name: str, data: dict[str, Any]) -> dict[str, Layer]:
+    """Show one pair of a dataset: replace the pair opened before (our layers only).
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer.
+    name : str
+        The pair's name (the layers are called e.g. ``"img1 truth"``).
+    data : dict
+        Arrays by side: ``"image"`` and ``"probability"`` (Image layers), ``"truth"`` and
+        ``"prediction"`` (Labels; an Image when the prediction is a floating-point map).
+
+    Returns
+    -------
+    dict
+        The new layers by side. Layers tagged with :data:`PAIR_ROLE` are removed first; a
+        user's layer, even one of the same name, is never touched.
+
+    Examples
+    --------
+    >>> from napari.components import ViewerModel
+    >>> viewer = ViewerModel()
+    >>> mine = viewer.add_labels(np.zeros((2, 2), int), name="a truth")
+    >>> first = open_pair(viewer, "a", {"truth": np.ones((2, 2), int)})
+    >>> second = open_pair(viewer, "b", {"truth": np.ones((2, 2), int)})
+    >>> [layer.name for layer in viewer.layers]
+    ['a truth', 'b truth']
+    """
+    for layer in [x for x in viewer.layers if is_ours(x, PAIR_ROLE)]:
+        viewer.layers.remove(layer)
+    layers: dict[str, Layer] = {}
+    for side in ("image", "probability", "truth", "prediction"):
+        if side not in data:
+            continue
+        array = data[side]
+        metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
+        labels = side in ("truth", "prediction") and np.dtype(array.dtype).kind in "biu"
+        add = viewer.add_labels if labels else viewer.add_image
+        layers[side] = add(array, name=f"{name} {side}", metadata=metadata)
+    return layers
 
 
 #: Prefix of the feature columns this plugin writes; other columns are the user's and stay.

@@ -85,12 +85,44 @@ def probability_data(layer: Layer) -> tuple[Any, str | None]:
     >>> data.tolist(), notice
     ([[0.0, 0.2, 1.0]], "'prob' holds uint8 values 0..255: read as value / 255")
     """
-    data = level0(layer)
+    return _as_probability(level0(layer), layer.name)
+
+
+def probability_levels(layer: Layer) -> tuple[list[Any], str | None]:
+    """Every resolution level of the layer as probabilities (one level if not multiscale).
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        An Image layer holding probabilities.
+
+    Returns
+    -------
+    levels : list of arrays
+        Each level as :func:`probability_data` reads level 0 (lazily unless numpy).
+    notice : str or None
+        As for :func:`probability_data`.
+
+    Examples
+    --------
+    >>> from napari.layers import Image
+    >>> pyramid = [np.zeros((4, 4), np.float32), np.zeros((2, 2), np.float32)]
+    >>> levels, notice = probability_levels(Image(pyramid, multiscale=True, name="prob"))
+    >>> [level.shape for level in levels], notice
+    ([(4, 4), (2, 2)], None)
+    """
+    levels = list(layer.data) if getattr(layer, "multiscale", False) else [layer.data]
+    read = [_as_probability(level, layer.name) for level in levels]
+    return [data for data, _ in read], read[0][1]
+
+
+def _as_probability(data: Any, name: str) -> tuple[Any, str | None]:
+    """``data`` as probabilities (value / dtype max for unsigned integers) and the notice."""
     dtype = np.dtype(data.dtype)
     try:
         scale = probability_scale(dtype)
     except TypeError as error:
-        raise TypeError(f"probability layer {layer.name!r}: {error}") from None
+        raise TypeError(f"probability layer {name!r}: {error}") from None
     if np.issubdtype(dtype, np.floating):
         return data, None
     if not isinstance(data, np.ndarray):
@@ -98,5 +130,5 @@ def probability_data(layer: Layer) -> tuple[Any, str | None]:
 
         data = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
     data = data.astype(np.float64) / scale
-    notice = f"{layer.name!r} holds {dtype} values 0..{int(scale)}: read as value / {int(scale)}"
+    notice = f"{name!r} holds {dtype} values 0..{int(scale)}: read as value / {int(scale)}"
     return data, notice

@@ -14,7 +14,7 @@ import pandas as pd
 from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,9 +32,11 @@ from qtpy.QtWidgets import (
 
 from .._jobs import Job, notify_error
 from .._napari.layers import grid_notice, put_labels
-from .._napari.probability import probability_data
+from .._napari.probability import level0, probability_data
 from ..core import catalogue
+from ..core.blocks import is_lazy
 from ..evaluation import (
+    NO_OBJECTS_LAZY,
     Evaluation,
     EvaluationSettings,
     evaluation_steps,
@@ -57,8 +59,8 @@ TABLES = {
 }
 
 MULTISCALE = (
-    "layer {!r} is multiscale; evaluate one resolution level, e.g. "
-    "viewer.add_image(layer.data[0]), so that every pixel is counted once."
+    "{} multiscale: evaluated at full resolution (level 0), chunk by chunk; the coarser levels "
+    "are only for display."
 )
 
 #: Layer events after which a record made from the layer no longer matches it.
@@ -73,6 +75,9 @@ def warn_unless_closing(viewer: Viewer, message: str) -> None:
 
 class EvaluatePanel(QWidget):
     """Compare a prediction with the ground truth; show the tables of the current record."""
+
+    #: Emitted with each finished (not cancelled) :class:`Evaluation`, after the tables are filled.
+    evaluated = Signal(object)
 
     def __init__(self, viewer: Viewer, owner: SegEvalWidget, parent=None):
         super().__init__(parent)
@@ -189,13 +194,13 @@ class EvaluatePanel(QWidget):
         show = partial(self._show, truth, prediction)
         if wait:
             self._run_layers = ()
-            return self.job.run_now(work, show)
+            return self.job.run_now(work, show, control=True)
         self._run_layers = (truth, prediction, self.owner.probability_combo.layer())
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
         self.status_label.setText("Starting…")
-        self.job.start(work, show)
+        self.job.start(work, show, control=True)
         return None
 
     def cancel(self, reason: str = "") -> None:
@@ -225,33 +230,38 @@ class EvaluatePanel(QWidget):
             raise ValueError("choose a ground-truth Labels layer and a prediction layer.")
         if truth is prediction:
             raise ValueError("the ground truth and the prediction are the same layer.")
-        for layer in (truth, prediction):
-            if layer.multiscale:
-                raise ValueError(MULTISCALE.format(layer.name))
         options = self.owner.threshold_options()
         is_probability = isinstance(prediction, Image)
         drop = options.channel_axis if is_probability else None
-        expected = tuple(prediction.data.shape)
+        truth_data, prediction_data = level0(truth), level0(prediction)
+        expected = tuple(prediction_data.shape)
         if drop is not None:
             expected = tuple(n for i, n in enumerate(expected) if i != drop % len(expected))
-        if tuple(truth.data.shape) != expected:
+        if tuple(truth_data.shape) != expected:
             raise ValueError(
-                f"shape mismatch: ground truth {truth.name!r} is {tuple(truth.data.shape)}, "
+                f"shape mismatch: ground truth {truth.name!r} is {tuple(truth_data.shape)}, "
                 f"prediction {prediction.name!r} gives {expected}."
             )
         ignore = self.ignore_spin.value()
         axis = self.plane_axis_combo.currentData()
         notices = []
-        prediction_data = prediction.data
+        multiscale = [repr(layer.name) for layer in (truth, prediction) if layer.multiscale]
+        if multiscale:
+            verb = "is" if len(multiscale) == 1 else "are"
+            notices.append(MULTISCALE.format(f"{' and '.join(multiscale)} {verb}"))
         if is_probability:  # uint8/uint16 maps are read as value / dtype max
             prediction_data, notice = probability_data(prediction)
             notices.append(notice)
+        lazy = is_lazy(truth_data) or is_lazy(prediction_data)
+        if lazy and self.kind_combo.currentText() != "semantic":
+            notices.append(NO_OBJECTS_LAZY)
         confidence_layer = self.owner.probability_combo.layer()
         confidence = None
         if (
             not is_probability
+            and not lazy
             and confidence_layer is not None
-            and tuple(confidence_layer.data.shape) == tuple(truth.data.shape)
+            and tuple(level0(confidence_layer).shape) == tuple(truth_data.shape)
         ):
             try:
                 confidence, notice = probability_data(confidence_layer)
@@ -271,8 +281,13 @@ class EvaluatePanel(QWidget):
             prediction_name=prediction.name,
             confidence_name=confidence_layer.name if confidence is not None else None,
         )
+        if lazy and axis is not None:
+            raise ValueError(
+                "plane-by-plane evaluation reads each plane into memory; it is not available "
+                "for chunked (dask/zarr) layers: choose 'no (whole image at once)'."
+            )
         work = partial(
-            evaluation_steps, truth.data, prediction_data, settings, confidence=confidence
+            evaluation_steps, truth_data, prediction_data, settings, confidence=confidence
         )
         for notice in filter(None, notices):
             show_info(f"Segmentation Evaluation: {notice}")
@@ -305,6 +320,7 @@ class EvaluatePanel(QWidget):
         # The threshold or its options may have moved while the worker ran.
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
+        self.evaluated.emit(record)
         return dict(record.tables)
 
     def _watch(self, truth: Layer, prediction: Layer, shown: Layer) -> None:

@@ -34,12 +34,11 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 from .._colormap import confidence_colormap
 from .._jobs import Job, notify_error
 from .._napari.layers import is_ours, put_image, put_labels, result_layer
-from .._napari.probability import probability_data, probability_scale
+from .._napari.probability import probability_data, probability_levels, probability_scale
 from ..core.colormap import GREEN
 from ..core.threshold import sigmoid, softmax
-from ..evaluation import ThresholdOptions, labels_from_probability
+from ..evaluation import ThresholdOptions, labels_from_probability, preview_levels
 from .colorbar import ConfidenceColorBar
-from .evaluate_panel import MULTISCALE
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -123,16 +122,18 @@ class ThresholdPanel(QWidget):
         if source is None:
             notify_error("choose a probability Image layer first.")
             return None
-        if source.multiscale:
-            notify_error(MULTISCALE.format(source.name))
-            return None
+        threshold, options = self.owner.threshold, self.owner.threshold_options()
         try:
-            data = _readable(source)
+            if source.multiscale:  # a pyramid of lazy labels, one per level of the map
+                levels, notice = probability_levels(source)
+                if notice:
+                    show_info(f"Segmentation Evaluation: {notice}")
+                job = partial(preview_levels, levels, threshold, options)
+            else:  # lazy labels of a lazy map
+                job = partial(labels_from_probability, _readable(source), threshold, options)
         except TypeError as error:
             notify_error(error)
             return None
-        threshold, options = self.owner.threshold, self.owner.threshold_options()
-        job = partial(labels_from_probability, data, threshold, options)
         show = partial(self._show, source, threshold, options)
         if wait:
             return self.preview_job.run_now(job, show)

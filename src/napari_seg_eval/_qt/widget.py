@@ -65,6 +65,14 @@ class SegEvalWidget(QWidget):
         self.tabs.addTab(self.review, "Review")
         self.confidence = ConfidencePanel(napari_viewer, self, self)
         self.tabs.addTab(self.confidence, "Confidence analysis")
+        from .dataset_panel import DatasetPanel
+
+        self.dataset = DatasetPanel(napari_viewer, self, self)
+        self.tabs.addTab(self.dataset, "Dataset")
+        from .runs_panel import RunsPanel
+
+        self.runs = RunsPanel(napari_viewer, self, self)
+        self.tabs.addTab(self.runs, "Runs")
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.tabs)
@@ -192,6 +200,7 @@ class SegEvalWidget(QWidget):
             job.close()
         self.confidence.job.close()
         self.evaluate.close_jobs()
+        self.dataset.close_jobs()
 
     def _on_probability_layer(self, *_) -> None:
         layer = self.probability_combo.layer()

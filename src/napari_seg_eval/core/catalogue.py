@@ -613,6 +613,8 @@ def column_order(table: str, columns: Iterable[str]) -> list[str]:
     """
     columns = list(columns)
     known = [entry.key for name in _ROWS_OF.get(table, (table,)) for entry in TABLES[name]]
+    if table == "dataset.per_image":  # which image, and whether it failed, before its numbers
+        known = ["name", "error", *known]
     rank = {key: index for index, key in enumerate(known)}
     return sorted(columns, key=lambda column: rank.get(column, len(rank)))
 

@@ -1,0 +1,311 @@
+"""The Runs tab: every evaluation kept as a run; rename, delete, save, load, compare, report.
+
+The runs live in a module-level registry, one :class:`~napari_seg_eval.runs.Runs` per viewer,
+not on the widget: closing the dock and opening it again shows the same runs for the rest of
+the session. The tab is a thin view: the runs, comparisons and reports are made by
+:mod:`napari_seg_eval.runs` and :mod:`napari_seg_eval.report`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from napari.layers import Labels
+from napari.utils.notifications import show_warning
+from napari.viewer import Viewer
+from qtpy.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .._napari.layers import TAG, tag, world_settings
+from ..core.blocks import as_dask, is_lazy
+from ..report import write_report
+from ..runs import Comparison, Run, Runs
+from .tables import ResultTable
+
+#: One collection of runs per viewer, for the session (dropped when the viewer goes).
+_REGISTRY: dict[int, Runs] = {}
+#: Values of the comparison layer.
+FIXED, BROKEN = 1, 2
+ROLE = "comparison"
+
+
+def runs_for(viewer: Viewer) -> Runs:
+    """The runs of ``viewer`` (created on first use, kept while the viewer lives)."""
+    key = id(viewer)
+    if key not in _REGISTRY:
+        _REGISTRY[key] = Runs()
+        weakref.finalize(viewer, _REGISTRY.pop, key, None)
+    return _REGISTRY[key]
+
+
+def _interval_text(table: pd.DataFrame, runs: Runs) -> pd.DataFrame:
+    """Headline values with their confidence interval as ``0.874 [0.851, 0.893]``."""
+    shown = table.copy()
+    for row, run in enumerate(runs):
+        for key, (low, high) in run.intervals.iterrows():
+            if key in shown and np.isfinite(low) and np.isfinite(high):
+                value = shown.at[row, key]
+                shown[key] = shown[key].astype(object)
+                shown.at[row, key] = f"{value:.4f} [{low:.4f}, {high:.4f}]"
+    return shown
+
+
+class RunsPanel(QWidget):
+    """The runs of this viewer side by side; compare two, write a report."""
+
+    def __init__(self, viewer: Viewer, owner: Any = None, parent=None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.runs = runs_for(viewer)
+        self.comparison: Comparison | None = None
+
+        self.table = ResultTable("runs", "dataset.summary", self)
+        self.table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("new name of the selected run")
+        self.rename_button = QPushButton("Rename", self)
+        self.rename_button.clicked.connect(lambda: self.rename_selected(self.name_edit.text()))
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.save_button = QPushButton("Save…", self)
+        self.save_button.setToolTip("Save every run to a folder (one subfolder per run)")
+        self.save_button.clicked.connect(lambda: self.save())
+        self.load_button = QPushButton("Load…", self)
+        self.load_button.setToolTip(
+            "Load a run folder, a folder of runs, or a command-line result folder"
+        )
+        self.load_button.clicked.connect(lambda: self.load())
+        self.compare_button = QPushButton("Compare", self)
+        self.compare_button.setToolTip("Compare two selected runs: B (the later) against A")
+        self.compare_button.clicked.connect(lambda: self.compare())
+        self.report_button = QPushButton("Report…", self)
+        self.report_button.setToolTip(
+            "One HTML file of the comparison shown, or of the selected run"
+        )
+        self.report_button.clicked.connect(lambda: self.write_report())
+        self.status_label = QLabel("", self)
+        self.status_label.setWordWrap(True)
+        self.difference_table = ResultTable("run differences", "", self)
+        self.objects_table = ResultTable("objects fixed or broken", "", self)
+
+        rename = QHBoxLayout()
+        rename.addWidget(self.name_edit)
+        rename.addWidget(self.rename_button)
+        rename.addWidget(self.delete_button)
+        files = QHBoxLayout()
+        for button in (self.save_button, self.load_button, self.compare_button, self.report_button):
+            files.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(rename)
+        layout.addLayout(files)
+        layout.addWidget(self.status_label)
+        layout.addWidget(QLabel("Comparison (B − A)", self))
+        layout.addWidget(self.difference_table)
+        layout.addWidget(self.objects_table)
+
+        if owner is not None:
+            evaluate = getattr(owner, "evaluate", None)
+            if evaluate is not None and hasattr(evaluate, "evaluated"):
+                evaluate.evaluated.connect(self.add)
+            dataset = getattr(owner, "dataset", None)
+            if dataset is not None and hasattr(dataset, "evaluated_dataset"):
+                dataset.evaluated_dataset.connect(self.add)
+        self.refresh()
+
+    # ---------------------------------------------------------------- the list
+    def refresh(self) -> None:
+        """Show the runs (after any change)."""
+        self.table.set_frame(_interval_text(self.runs.table(), self.runs))
+
+    def add(self, item: Any, name: str = "") -> Run:
+        """Keep an Evaluation record or a FilesResult as a run (the tabs' signals call this)."""
+        run = self.runs.add(item, name=name)
+        self.refresh()
+        return run
+
+    def select(self, *names: str) -> None:
+        """Select the runs named ``names`` (as a user clicking rows)."""
+        view = self.table.view
+        view.clearSelection()
+        frame = self.table.model.frame
+        selection = view.selectionModel()
+        for name in names:
+            rows = np.flatnonzero(frame["name"].to_numpy() == name)
+            if not rows.size:
+                raise KeyError(f"no run named {name!r}.")
+            index = self.table.model.index(int(rows[0]), 0)
+            selection.select(
+                index,
+                selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+            )
+
+    def selected(self) -> list[Run]:
+        """The selected runs, in the order of the list."""
+        rows = sorted({index.row() for index in self.table.view.selectionModel().selectedRows()})
+        names = self.table.model.frame["name"].to_numpy()
+        return [self.runs[str(names[row])] for row in rows]
+
+    def rename_selected(self, name: str) -> Run | None:
+        """Rename the one selected run."""
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return self._warn("select one run to rename.")
+        try:
+            run = self.runs.rename(chosen[0], name)
+        except ValueError as error:
+            return self._warn(str(error))
+        self.refresh()
+        self.select(run.name)
+        self.name_edit.clear()
+        return run
+
+    def delete_selected(self) -> None:
+        """Forget the selected runs."""
+        for run in self.selected():
+            self.runs.delete(run)
+        self.refresh()
+
+    # ---------------------------------------------------------------- files
+    def save(self, folder: str | Path | None = None) -> Path | None:
+        """Save every run to ``folder`` (asks for one when not given)."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Save runs to a folder")
+            if not folder:
+                return None
+        path = self.runs.save(folder)
+        self.status_label.setText(f"Saved {len(self.runs)} runs to {path}.")
+        return path
+
+    def load(self, folder: str | Path | None = None) -> list[Run]:
+        """Load the runs of ``folder`` (a run, a folder of runs, or a command-line result)."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Load runs from a folder")
+            if not folder:
+                return []
+        try:
+            loaded = self.runs.load(folder)
+        except (FileNotFoundError, ValueError, KeyError) as error:
+            self._warn(str(error))
+            return []
+        self.refresh()
+        self.status_label.setText(f"Loaded {len(loaded)} run(s) from {folder}.")
+        return loaded
+
+    # ---------------------------------------------------------------- comparing
+    def compare(self, a: str | None = None, b: str | None = None) -> Comparison | None:
+        """Compare run B with run A (default: the two selected runs, the later one as B).
+
+        Shows the differences and the objects fixed or broken by B, and puts them in a Labels
+        layer over the truth (1 fixed by B, 2 broken by B), tagged as our result layer.
+        """
+        if a is None or b is None:
+            chosen = self.selected()
+            if len(chosen) != 2:
+                return self._warn("select two runs to compare.")
+            a, b = chosen[0].name, chosen[1].name
+        try:
+            comparison = self.runs.compare(a, b)
+        except (ValueError, KeyError) as error:
+            return self._warn(str(error))
+        self.comparison = comparison
+        self.difference_table.set_frame(comparison.headline)
+        if comparison.objects is not None:
+            self.objects_table.set_frame(comparison.changed)
+            self._show_changes(comparison)
+        elif comparison.per_image is not None:
+            self.objects_table.set_frame(comparison.per_image)
+        self.status_label.setText(_describe(comparison))
+        return comparison
+
+    def _show_changes(self, comparison: Comparison) -> Labels:
+        truth = comparison.a.labels["truth"]
+        table = comparison.objects
+        values = np.select(
+            [table["change"] == "fixed by B", table["change"] == "broken by B"],
+            [FIXED, BROKEN],
+            0,
+        ).astype(np.uint8)
+        ids, codes = table["label"].to_numpy()[values > 0], values[values > 0]
+
+        def paint(block: np.ndarray) -> np.ndarray:
+            out = np.zeros(block.shape, np.uint8)
+            inside = np.isin(block, ids)
+            out[inside] = codes[np.searchsorted(ids, block[inside])]
+            return out
+
+        # A chunked truth gives a lazy layer, painted chunk by chunk as napari shows it.
+        data = as_dask(truth).map_blocks(paint, dtype=np.uint8) if is_lazy(truth) else paint(truth)
+        name = f"{comparison.b.name} vs {comparison.a.name}: fixed (1) / broken (2)"
+        info = {
+            TAG: {
+                "role": ROLE,
+                "source": comparison.a.inputs.get("truth", ""),
+                "source_id": None,
+                "a": comparison.a.name,
+                "b": comparison.b.name,
+            }
+        }
+        layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
+        if layer is not None and layer.data.shape == data.shape:
+            layer.data = data
+            layer.metadata = {**layer.metadata, **info}
+            layer.name = name
+            return layer
+        source = next(
+            (
+                lay
+                for lay in self.viewer.layers
+                if lay.name == comparison.a.inputs.get("truth") and lay.data.shape == data.shape
+            ),
+            None,
+        )
+        settings = world_settings(source) if source is not None else {}
+        return self.viewer.add_labels(data, name=name, metadata=info, **settings)
+
+    # ---------------------------------------------------------------- report
+    def write_report(self, path: str | Path | None = None) -> Path | None:
+        """Write the HTML report of the one selected run, or else of the comparison shown."""
+        chosen = self.selected()
+        item: Run | Comparison | None = chosen[0] if len(chosen) == 1 else self.comparison
+        if item is None:
+            return self._warn("select a run (or compare two) to report on.")
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Write the report", "report.html", "HTML (*.html)"
+            )
+            if not path:
+                return None
+        written = write_report(item, path)
+        self.status_label.setText(f"Report written to {written}.")
+        return written
+
+    def _warn(self, message: str) -> None:
+        self.status_label.setText(message)
+        show_warning(f"Segmentation Evaluation: {message}")
+        return None
+
+
+def _describe(comparison: Comparison) -> str:
+    if comparison.mcnemar is not None:
+        test = comparison.mcnemar
+        return (
+            f"{comparison.b.name} against {comparison.a.name}: fixed {test['fixed']}, broken "
+            f"{test['broken']} objects (McNemar p = {test['p_value']:.3g})."
+        )
+    return (
+        f"{comparison.b.name} against {comparison.a.name}: "
+        f"{len(comparison.per_image)} images; intervals from a paired bootstrap."
+    )

@@ -1,0 +1,625 @@
+"""A report in one self-contained HTML file: a run, or a comparison of two runs (no Qt).
+
+Everything is inside the file: the tables as HTML, the plots and error snapshots as PNG images
+embedded in base64 (drawn with matplotlib's Agg backend), the styles inline. No script and no
+external resource, so the file opens the same anywhere, offline, and can go with a paper.
+
+A run's report holds its settings and versions, the summary with a definition card for each
+headline metric (the catalogue's tooltip), every result table, plots (metrics versus the IoU
+threshold, per-plane or per-image scores; precision-recall, ROC, reliability and the
+object-level threshold curve when the run's record holds a probability map) and, for one
+image, crops of the error layer (:func:`~napari_seg_eval.error_map` by kind) around the worst
+objects. A comparison's report holds both runs' headline metrics side by side with their
+differences (and paired bootstrap intervals for datasets), McNemar's test and the objects fixed
+and broken by B (one image) or the per-image differences (datasets).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .core import catalogue
+from .core.blocks import is_lazy
+from .core.review import KIND_COLORS, error_map
+from .runs import Comparison, Run
+
+#: Rows of a long table shown in full; longer tables show their first rows and say so.
+MAX_ROWS = 500
+#: Worst objects shown as error snapshots.
+N_SNAPSHOTS = 4
+UNDEFINED = "—"
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 72em; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc;
+     padding-bottom: 0.2em; margin-top: 2em; } h3 { margin-top: 1.5em; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f3f3f3; } td.text, th.text { text-align: left; }
+.meta { color: #555; } .note { color: #555; font-size: 0.9em; }
+.cards { display: flex; flex-wrap: wrap; gap: 0.8em; }
+.card { border: 1px solid #ccc; border-radius: 6px; padding: 0.6em 0.8em; width: 20em;
+        background: #fafafa; }
+.card .value { font-size: 1.5em; font-weight: 600; } .card .label { font-weight: 600; }
+.card .definition { white-space: pre-line; font-size: 0.8em; color: #444; margin-top: 0.4em; }
+figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; }
+figcaption { font-size: 0.85em; color: #444; max-width: 30em; }
+.legend span { display: inline-block; margin-right: 1em; font-size: 0.85em; }
+.legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;
+            vertical-align: middle; border: 1px solid #999; }
+"""
+
+
+# ---------------------------------------------------------------------------- public
+def report_html(item: Run | Comparison) -> str:
+    """The report of a run or a comparison, as one self-contained HTML document.
+
+    Parameters
+    ----------
+    item : Run or Comparison
+        A run (:class:`~napari_seg_eval.runs.Run`) or two runs compared
+        (:meth:`~napari_seg_eval.runs.Runs.compare`).
+
+    Returns
+    -------
+    str
+        The HTML text: images embedded as base64 PNG, no script, no external resource.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> from napari_seg_eval.runs import Runs
+    >>> runs = Runs()
+    >>> run = runs.add(evaluate(np.array([[1, 1, 0, 2]]), np.array([[1, 1, 0, 0]])), name="a")
+    >>> text = report_html(run)
+    >>> "<h1>Run a</h1>" in text, "data:image/png;base64," in text, "http" in text
+    (True, True, False)
+    """
+    if isinstance(item, Comparison):
+        title, body = f"Comparison: {item.b.name} against {item.a.name}", _comparison(item)
+    elif isinstance(item, Run):
+        title, body = f"Run {item.name}", _run(item)
+    else:
+        raise TypeError(f"a report is of a Run or a Comparison, not {type(item).__name__}.")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{_e(title)}</h1>\n{body}\n"
+        "<p class='note'>Made by napari-seg-eval. Undefined values (0/0) show as —.</p>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def write_report(item: Run | Comparison, path: str | Path) -> Path:
+    """Write :func:`report_html` of ``item`` to ``path`` (UTF-8); returns the path.
+
+    Examples
+    --------
+    >>> write_report(runs["a"], "report.html")  # doctest: +SKIP
+    """
+    path = Path(path)
+    text = report_html(item)  # build it all before touching the file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- a run
+def _run(run: Run) -> str:
+    parts = [_about(run), "<h2>Summary</h2>", _cards(run)]
+    if run.kind == "image":
+        parts.append(_image_tables(run))
+        parts.append(_image_plots(run))
+        parts.append(_snapshots(run))
+    else:
+        parts.append(_dataset_tables(run))
+        parts.append(_dataset_plots(run))
+    parts.append(_settings(run))
+    return "\n".join(part for part in parts if part)
+
+
+def _about(run: Run) -> str:
+    what = "one image" if run.kind == "image" else f"{run.n_images} images"
+    return (
+        f"<p class='meta'>Evaluated {_e(run.created)} · {what} · truth: "
+        f"<b>{_e(run.inputs.get('truth', ''))}</b> · prediction: "
+        f"<b>{_e(run.inputs.get('prediction', ''))}</b></p>"
+    )
+
+
+def _cards(run: Run) -> str:
+    """A card per headline metric: its label, value (with interval) and definition."""
+    intervals = run.intervals
+    cards = []
+    for key, value in run.headline.items():
+        table = "dataset.summary" if run.kind == "dataset" else _summary_table_of(key)
+        text = _f(value)
+        if key in intervals.index:
+            low, high = intervals.loc[key]
+            text += f" [{_f(low)}, {_f(high)}]"
+        cards.append(
+            f"<div class='card'><div class='label'>{_e(catalogue.label(table, key))}</div>"
+            f"<div class='value'>{text}</div>"
+            f"<div class='definition'>{_e(catalogue.tooltip(table, key))}</div></div>"
+        )
+    if not cards:
+        return "<p>No headline metric.</p>"
+    return "<div class='cards'>" + "".join(cards) + "</div>"
+
+
+def _summary_table_of(key: str) -> str:
+    for kind in ("instance", "semantic"):
+        if catalogue.metric(f"{kind}.summary", key) is not None:
+            return f"{kind}.summary"
+    return "dataset.summary"
+
+
+def _settings(run: Run) -> str:
+    flat = _flatten({k: v for k, v in run.settings.items() if k not in ("pairs", "failed")})
+    rows = pd.DataFrame({"setting": list(flat), "value": [str(v) for v in flat.values()]})
+    versions = pd.DataFrame({"package": list(run.versions), "version": list(run.versions.values())})
+    return (
+        "<h2>Settings and versions</h2>"
+        + _table(rows, text_columns=("setting", "value"))
+        + (_table(versions, text_columns=("package", "version")) if len(versions) else "")
+    )
+
+
+def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings as ``outer.inner`` keys."""
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _image_tables(run: Run) -> str:
+    parts = []
+    summary = run.tables["summary"]
+    if len(summary):
+        labelled = summary.assign(
+            label=[
+                catalogue.label(_summary_kind(evaluation), metric)
+                for evaluation, metric in zip(summary["evaluation"], summary["metric"], strict=True)
+            ]
+        )[["evaluation", "label", "metric", "value"]]
+        parts.append("<h3>All summary values</h3>")
+        parts.append(_table(labelled, text_columns=("evaluation", "label", "metric")))
+    titles = {
+        "per_threshold": ("Per IoU threshold", "instance.per_threshold"),
+        "per_class": ("Per class", "semantic.per_class"),
+        "per_plane": ("Per plane", "per_plane"),
+        "per_object": ("Per object", "instance.per_object"),
+    }
+    for key, (title, table) in titles.items():
+        frame = run.tables.get(key)
+        if frame is not None and len(frame):
+            if key == "per_object":
+                frame = _worst_first(frame)
+            parts.append(f"<h2>{title}</h2>" + _table(frame, catalogue_table=table))
+    return "\n".join(parts)
+
+
+def _summary_kind(evaluation: str) -> str:
+    return {"instance": "instance.summary", "semantic": "semantic.summary"}.get(
+        evaluation, "dataset.summary"
+    )
+
+
+def _worst_first(objects: pd.DataFrame) -> pd.DataFrame:
+    """Objects with an error first (the largest first), then the matched ones."""
+    if "error" not in objects or "area" not in objects:
+        return objects
+    matched = (objects["error"] == "matched").to_numpy()
+    order = np.lexsort((-objects["area"].to_numpy(float), matched))
+    return objects.iloc[order].reset_index(drop=True)
+
+
+def _dataset_tables(run: Run) -> str:
+    parts = []
+    summary = run.tables["summary"].iloc[0]
+    rows = pd.DataFrame(
+        {
+            "label": [catalogue.label("dataset.summary", k) for k in summary.index],
+            "metric": list(summary.index),
+            "value": list(summary.to_numpy()),
+        }
+    )
+    parts.append("<h3>All summary values</h3>" + _table(rows, text_columns=("label", "metric")))
+    for kind in run.metric_kinds:
+        per = "per_threshold" if kind == "instance" else "per_class"
+        for suffix, words in (
+            ("pooled", "pooled (counts summed over images)"),
+            ("image_mean", "image mean (mean of per-image values)"),
+        ):
+            parts.append(
+                f"<h2>{kind.capitalize()}: {words}</h2>"
+                + _table(run.tables[f"{kind}_{suffix}"], catalogue_table=f"{kind}.{per}")
+            )
+    parts.append("<h2>Per image</h2>" + _table(run.tables["per_image"], "dataset.per_image"))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- tables
+def _f(value: Any) -> str:
+    """4 decimals for ratios, integers as they are, NaN as an em dash."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return UNDEFINED
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating):
+        return str(int(value)) if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
+    return _e(str(value))
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _table(
+    frame: pd.DataFrame,
+    catalogue_table: str = "",
+    *,
+    text_columns: Iterable[str] = (),
+) -> str:
+    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip)."""
+    note = ""
+    if len(frame) > MAX_ROWS:
+        note = f"<p class='note'>The first {MAX_ROWS} of {len(frame)} rows.</p>"
+        frame = frame.iloc[:MAX_ROWS]
+    text = set(text_columns) | {
+        c
+        for c in frame.columns
+        if frame[c].dtype == object and not pd.api.types.is_numeric_dtype(frame[c].infer_objects())
+    }
+    head = []
+    for column in frame.columns:
+        label = catalogue.label(catalogue_table, column) if catalogue_table else str(column)
+        tip = catalogue.tooltip(catalogue_table, column) if catalogue_table else ""
+        tip = f"{column}: {tip}" if tip else str(column)
+        css = " class='text'" if column in text else ""
+        head.append(f"<th{css} title='{_e(tip)}'>{_e(label)}</th>")
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = [
+            f"<td{' class=text' if column in text else ''}>{_f(value)}</td>"
+            for column, value in zip(frame.columns, row, strict=True)
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table><thead><tr>"
+        + "".join(head)
+        + "</tr></thead><tbody>"
+        + "\n".join(body)
+        + "</tbody></table>"
+        + note
+    )
+
+
+# ---------------------------------------------------------------------------- plots
+def _figure(draw, caption: str, size=(4.2, 3.0)) -> str:
+    """A matplotlib figure drawn by ``draw(axes)``, embedded as a base64 PNG."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=100, layout="constrained")
+    draw(figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def _image_plots(run: Run) -> str:
+    figures = []
+    per_threshold = run.tables.get("per_threshold")
+    if per_threshold is not None and len(per_threshold) > 1:
+
+        def thresholds(axes):
+            for column in ("accuracy", "f1", "precision", "recall"):
+                if column in per_threshold:
+                    axes.plot(
+                        per_threshold["threshold"],
+                        per_threshold[column],
+                        marker="o",
+                        label=catalogue.label("instance.per_threshold", column),
+                    )
+            axes.set(xlabel="IoU threshold", ylim=(-0.02, 1.02))
+            axes.legend(fontsize=8)
+
+        figures.append(_figure(thresholds, "Instance metrics at each IoU threshold."))
+    per_plane = run.tables.get("per_plane")
+    if per_plane is not None and len(per_plane):
+        keys = [k for k in ("f1_50", "mean_accuracy", "mean_iou", "mean_dice") if k in per_plane]
+
+        def planes(axes):
+            for key in keys:
+                axes.plot(
+                    per_plane["plane"],
+                    per_plane[key],
+                    marker=".",
+                    label=catalogue.label("per_plane", key),
+                )
+            axes.set(xlabel="plane", ylim=(-0.02, 1.02))
+            axes.legend(fontsize=8)
+
+        figures.append(_figure(planes, "Scores of each plane."))
+    figures += _probability_plots(run)
+    if not figures:
+        return ""
+    return "<h2>Plots</h2>" + "".join(figures)
+
+
+def _probability_plots(run: Run) -> list[str]:
+    """PR, ROC and reliability (pixels), and the object-level threshold curve, when the run's
+    record holds a probability map."""
+    record = run.record
+    confidence = getattr(record, "confidence", None)
+    if (
+        confidence is None
+        or np.ndim(confidence) != np.ndim(record.semantic_truth)
+        or any(is_lazy(x) for x in (confidence, record.semantic_truth, record.truth))
+    ):
+        return []  # chunked inputs: the curves are in the Confidence analysis tab
+    from .core.confidence import calibration, instance_threshold_sweep, threshold_sweep
+
+    truth = (np.asarray(record.semantic_truth) == 1).astype(np.uint8)
+    sweep = threshold_sweep(truth, confidence).per_threshold
+    bins = calibration(truth, confidence).bins
+    figures = []
+
+    def pr(axes):
+        axes.plot(sweep["recall"], sweep["precision"])
+        axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+
+    def roc(axes):
+        axes.plot(sweep["fpr"], sweep["recall"])
+        axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
+        axes.set(xlabel="false positive rate", ylabel="true positive rate")
+
+    def reliability(axes):
+        filled = bins[bins["count"] > 0]
+        axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
+        axes.plot(filled["mean_probability"], filled["observed_frequency"], marker="o")
+        axes.set(xlabel="mean probability", ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1))
+
+    figures.append(_figure(pr, "Pixel precision-recall curve of the probability map."))
+    figures.append(_figure(roc, "Pixel ROC curve of the probability map."))
+    figures.append(_figure(reliability, "Reliability diagram (15 equal-width bins)."))
+    options = run.settings.get("threshold_options") or {}
+    if record.instance is not None and options.get("channel_axis") is None:
+        curve = instance_threshold_sweep(
+            record.truth,
+            confidence,
+            connectivity=options.get("connectivity"),
+            min_size=options.get("min_size", 0),
+            split_touching=options.get("split_touching", False),
+        )
+
+        def objects(axes):
+            axes.plot(curve["threshold"], curve["f1_50"], marker="o", label="F1 @ 0.5")
+            axes.plot(
+                curve["threshold"],
+                curve["mean_accuracy"],
+                marker="o",
+                label="AP (DSB), IoU 0.50:0.95",
+            )
+            if run.settings.get("threshold") is not None:
+                axes.axvline(run.settings["threshold"], color="#999", linestyle="--")
+            axes.set(xlabel="probability threshold", ylim=(-0.02, 1.02))
+            axes.legend(fontsize=8)
+
+        figures.append(
+            _figure(
+                objects,
+                "Object-level metrics versus the probability threshold "
+                "(dashed: the threshold used).",
+            )
+        )
+    return figures
+
+
+def _dataset_plots(run: Run) -> str:
+    rows = run.image_rows()
+    keys = [k for kind in run.metric_kinds for k in catalogue.headline_keys(kind) if k in rows]
+    if not keys or not len(rows):
+        return ""
+    key = keys[0]
+    values = pd.to_numeric(rows[key], errors="coerce")
+    names = rows["name"].astype(str) if "name" in rows else rows.index.astype(str)
+
+    def per_image(axes):
+        order = np.argsort(values.fillna(-1).to_numpy())
+        axes.barh(np.arange(len(order)), values.to_numpy()[order], color="#4477aa")
+        axes.set_yticks(np.arange(len(order)), names.to_numpy()[order], fontsize=7)
+        axes.set(xlabel=catalogue.label("dataset.per_image", key), xlim=(0, 1))
+
+    height = min(2 + 0.18 * len(rows), 12)
+    caption = f"{catalogue.label('dataset.per_image', key)} of each image, lowest first."
+    return "<h2>Plots</h2>" + _figure(per_image, caption, size=(5, height))
+
+
+# ---------------------------------------------------------------------------- snapshots
+def _legend() -> str:
+    items = [
+        f"<span><i style='background: rgb({', '.join(str(round(255 * c)) for c in rgba[:3])})'>"
+        f"</i>{_e(name)}</span>"
+        for name, rgba, _ in KIND_COLORS
+    ]
+    return "<p class='legend'>" + "".join(items) + "</p>"
+
+
+def _snapshots(run: Run) -> str:
+    """Crops of the error layer around the worst objects (the largest objects in error)."""
+    objects = run.tables.get("per_object")
+    if (
+        objects is None
+        or not len(objects)
+        or "error" not in objects
+        or not {"truth", "prediction"} <= set(run.labels)
+    ):
+        return ""
+    truth, pred = run.labels["truth"], run.labels["prediction"]
+    if truth.ndim < 2 or is_lazy(truth) or is_lazy(pred):
+        return ""  # chunked images: no snapshot (it would read the whole image)
+    worst = _worst_first(objects)
+    worst = worst[worst["error"] != "matched"].head(N_SNAPSHOTS)
+    if not len(worst):
+        return "<h2>Error snapshots</h2><p>Every object is matched at IoU 0.5.</p>"
+    instance = getattr(run.record, "instance", None)
+    kinds = error_map(truth, pred, by="kind", result=instance)
+    figures = [_snapshot(truth, pred, kinds, row) for row in worst.itertuples(index=False)]
+    return (
+        "<h2>Error snapshots</h2><p class='note'>The error layer (objects coloured by error kind "
+        "at IoU 0.5) around the largest objects in error; white: true outlines, black: predicted "
+        "outlines.</p>" + _legend() + "".join(figures)
+    )
+
+
+def _snapshot(truth, pred, kinds, row) -> str:
+    from skimage.segmentation import find_boundaries
+
+    ndim = truth.ndim
+    row = row._asdict()
+    start = [int(row.get(f"bbox_start_{a}", 0)) for a in range(ndim)]
+    stop = [int(row.get(f"bbox_stop_{a}", truth.shape[a])) for a in range(ndim)]
+    # Leading axes: the plane through the object's centroid; the last two: the box + margin.
+    index: list[Any] = [round(float(row.get(f"centroid_{a}", 0))) for a in range(ndim - 2)]
+    for axis in (ndim - 2, ndim - 1):
+        margin = max(4, (stop[axis] - start[axis]) // 2)
+        index.append(
+            slice(max(0, start[axis] - margin), min(truth.shape[axis], stop[axis] + margin))
+        )
+    where = tuple(index)
+    colors = np.ones((10, 4))  # value -> RGBA; 0 white
+    for _, rgba, values in KIND_COLORS:
+        colors[list(values)] = rgba
+    image = colors[kinds[where]][..., :3]
+    image[find_boundaries(pred[where], mode="inner")] = 0.0
+    image[find_boundaries(truth[where], mode="inner")] = 1.0
+    label = row.get("record_label", row["label"])
+    side = "true" if row["kind"] == "true" else "predicted"
+    caption = f"{side} object {label}: {row['error']} (area {int(row['area'])})"
+
+    def draw(axes):
+        axes.imshow(image, interpolation="nearest")
+        axes.set_axis_off()
+        axes.set_title(caption, fontsize=8)
+
+    return _figure(draw, caption, size=(2.8, 2.8))
+
+
+# ---------------------------------------------------------------------------- comparison
+_TELLS = {
+    "image": (
+        "McNemar's exact test counts only the true objects that one run matched and the other "
+        "did not. It treats the objects as independent, which neighbouring objects are not: "
+        "read its p-value as optimistic. It says nothing about other images, and a large "
+        "p-value does not show that the runs are equally good."
+    ),
+    "dataset": (
+        "The interval of each difference is a paired percentile bootstrap over images: the "
+        "same images are drawn for both runs. An interval that excludes 0 says the difference "
+        "is larger than the choice of images explains; it says nothing about other datasets, "
+        "and treats images as independent draws."
+    ),
+}
+
+
+def _comparison(comparison: Comparison) -> str:
+    a, b = comparison.a, comparison.b
+    parts = [
+        f"<p class='meta'>A: <b>{_e(a.name)}</b> ({_e(a.inputs.get('prediction', ''))}), "
+        f"B: <b>{_e(b.name)}</b> ({_e(b.inputs.get('prediction', ''))}), on truth "
+        f"<b>{_e(a.inputs.get('truth', ''))}</b>. Differences are B − A.</p>",
+        "<h2>Headline metrics</h2>",
+        _table(comparison.headline, text_columns=("metric", "label")),
+    ]
+    parts += [f"<p class='note'>{_e(note)}</p>" for note in comparison.notes]
+    parts.append(f"<p class='note'>{_e(_TELLS[a.kind])}</p>")
+    if comparison.objects is not None:
+        test = comparison.mcnemar
+        counts = comparison.objects["change"].value_counts()
+        parts.append(
+            "<h2>Per object (IoU 0.5)</h2>"
+            f"<p>Fixed by B: <b>{int(counts.get('fixed by B', 0))}</b> · broken by B: "
+            f"<b>{int(counts.get('broken by B', 0))}</b> · matched by both: "
+            f"{int(counts.get('both', 0))} · by neither: {int(counts.get('neither', 0))}. "
+            f"McNemar's exact test: p = {_f(float(test['p_value']))} "
+            f"({int(test['n_discordant'])} discordant objects).</p>"
+        )
+        parts.append("<h3>Objects fixed or broken by B</h3>" + _table(comparison.changed))
+        parts.append(_change_plot(comparison))
+    if comparison.per_image is not None:
+        parts.append("<h2>Per image, largest change first</h2>" + _table(comparison.per_image))
+        parts.append(_difference_plot(comparison.per_image))
+    for run, letter in ((a, "A"), (b, "B")):
+        parts.append(f"<h2>Run {letter}: {_e(run.name)}</h2>" + _about(run) + _cards(run))
+        parts.append(_settings(run).replace("<h2>", "<h3>").replace("</h2>", "</h3>"))
+    return "\n".join(part for part in parts if part)
+
+
+def _change_plot(comparison: Comparison) -> str:
+    """The truth's objects coloured by change (2-D, or the middle plane of a stack)."""
+    truth = comparison.a.labels["truth"]
+    if truth.ndim < 2 or is_lazy(truth) or not len(comparison.objects):
+        return ""
+    table = comparison.objects
+    colors = {
+        "fixed by B": (0.267, 0.667, 0.6),
+        "broken by B": (0.8, 0.4, 0.467),
+        "both": (0.8, 0.8, 0.8),
+        "neither": (0.55, 0.55, 0.55),
+    }
+    plane = truth[tuple(s // 2 for s in truth.shape[:-2])]
+    ids = table["label"].to_numpy()
+    codes = np.zeros(plane.shape, np.intp)
+    inside = np.isin(plane, ids)
+    codes[inside] = np.searchsorted(ids, plane[inside]) + 1
+    palette = np.ones((len(ids) + 1, 3))
+    palette[1:] = [colors[change] for change in table["change"]]
+
+    def draw(axes):
+        axes.imshow(palette[codes], interpolation="nearest")
+        axes.set_axis_off()
+
+    legend = "".join(
+        f"<span><i style='background: rgb({', '.join(str(round(255 * c)) for c in rgb)})'>"
+        f"</i>{_e(name)}</span>"
+        for name, rgb in colors.items()
+    )
+    caption = "True objects by change" + (" (middle plane)" if truth.ndim > 2 else "")
+    return f"<p class='legend'>{legend}</p>" + _figure(draw, caption, size=(5, 5))
+
+
+def _difference_plot(per_image: pd.DataFrame) -> str:
+    columns = [c for c in per_image.columns if c.endswith("_difference")]
+    if not columns or not len(per_image):
+        return ""
+    column = columns[0]
+    key = column.removesuffix("_difference")
+
+    def draw(axes):
+        values = per_image[column].to_numpy(float)
+        axes.barh(np.arange(len(values)), values, color=np.where(values >= 0, "#44aa99", "#cc6677"))
+        axes.set_yticks(np.arange(len(values)), per_image["name"].astype(str), fontsize=7)
+        axes.invert_yaxis()
+        axes.axvline(0, color="#333", linewidth=0.8)
+        axes.set(xlabel=f"{catalogue.label('dataset.per_image', key)}: B − A")
+
+    height = min(2 + 0.18 * len(per_image), 12)
+    return _figure(draw, "Per-image difference B − A, largest change first.", size=(5, height))

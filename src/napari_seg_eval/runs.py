@@ -1,0 +1,791 @@
+"""Runs: every evaluation kept with a name, compared two by two, saved to and loaded from folders.
+
+A :class:`Run` is one evaluation: of one image (an :class:`~napari_seg_eval.evaluation.Evaluation`
+record from the viewer) or of many files (a :class:`~napari_seg_eval.io.FilesResult` from the
+Dataset tab or the command line). It keeps a name the user can edit, a time stamp, the inputs by
+layer or file name, the settings, the result tables and its headline metrics (the catalogue's
+:func:`~napari_seg_eval.core.catalogue.headline_keys`). :class:`Runs` is the collection the
+**Runs** tab shows; no Qt here.
+
+A run is saved as a folder of CSV tables and a ``settings.json``: the command line's result
+folder is the folder of a dataset run, so it loads as one. A one-image run also saves the two
+label images it compared (``labels.npz``), so that its objects can be compared after loading.
+
+:meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
+for one image, which true objects each run matched
+(:func:`~napari_seg_eval.core.compare.compare_objects`) and McNemar's test; for a dataset,
+the per-image differences and a paired bootstrap over images.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .core import catalogue
+from .core.blocks import as_dask, is_lazy
+from .core.compare import compare_objects, mcnemar, paired_bootstrap
+from .core.dataset import DatasetResult
+from .evaluation import Evaluation
+
+#: The IoU threshold at which objects of two runs are compared (the review threshold).
+COMPARE_IOU = 0.5
+#: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
+IMAGE_TABLES = ("summary", "per_class", "per_threshold", "per_plane", "per_object")
+_KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
+_INSTANCE_COUNTS = ("n_true", "n_pred")
+
+
+def _now() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _plain(value: Any) -> Any:
+    """Settings as JSON values (tuples as lists, numpy scalars as Python numbers)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class Run:
+    """One evaluation kept by the Runs tab.
+
+    Attributes
+    ----------
+    name
+        The name shown (editable through :meth:`Runs.rename`).
+    created
+        When the run was kept (ISO 8601, local time).
+    kind
+        ``"image"`` (one image, from the viewer) or ``"dataset"`` (many files).
+    inputs
+        ``truth`` and ``prediction``: layer names, or the folders / files of a dataset.
+    settings
+        Every setting of the run, as JSON values.
+    tables
+        One image: ``summary`` (evaluation, metric, value), ``per_class``, ``per_threshold``,
+        ``per_plane``, ``per_object``. Dataset: ``per_image``, ``summary`` (one row) and
+        ``<kind>_pooled`` / ``<kind>_image_mean`` for each metric family.
+    record
+        The :class:`~napari_seg_eval.evaluation.Evaluation` or ``FilesResult`` it came from
+        (None for a run loaded from a folder).
+    labels
+        One image: ``truth`` and ``prediction``, the instance label images compared.
+    versions
+        Versions of the package and its libraries when the run was made.
+    """
+
+    name: str
+    created: str
+    kind: Literal["image", "dataset"]
+    inputs: dict[str, str]
+    settings: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    record: Any = None
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ making runs
+    @classmethod
+    def from_evaluation(cls, record: Evaluation, name: str = "") -> Run:
+        """A run of one Evaluation record (its tables, settings and compared label images).
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> run = Run.from_evaluation(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)))
+        >>> run.kind, float(run.headline["f1_50"])
+        ('image', 1.0)
+        """
+        from .io.evaluate import versions
+
+        settings = record.settings
+        return cls(
+            name=name,
+            created=_now(),
+            kind="image",
+            inputs={"truth": settings.truth_name, "prediction": settings.prediction_name},
+            settings=_plain(settings),
+            tables={key: record.tables.get(key, pd.DataFrame()) for key in IMAGE_TABLES},
+            record=record,
+            labels={"truth": record.truth, "prediction": record.prediction},
+            versions=versions(),
+        )
+
+    @classmethod
+    def from_files(cls, result: Any, name: str = "") -> Run:
+        """A run of a ``FilesResult`` (:func:`~napari_seg_eval.io.evaluate_files`).
+
+        Examples
+        --------
+        >>> run = Run.from_files(evaluate_files("truth/", "pred/"))  # doctest: +SKIP
+        """
+        from .io.evaluate import versions
+
+        tables = {"per_image": result.per_image, "summary": result.summary.to_frame().T}
+        for kind, dataset in result.datasets.items():
+            tables[f"{kind}_pooled"] = dataset.pooled
+            tables[f"{kind}_image_mean"] = dataset.image_mean
+        pairs = result.pairing.pairs
+        return cls(
+            name=name,
+            created=_now(),
+            kind="dataset",
+            inputs=_dataset_inputs([str(t) for t, _ in pairs], [str(p) for _, p in pairs]),
+            settings={"settings": result.settings.to_dict()},
+            tables=tables,
+            record=result,
+            versions=versions(),
+        )
+
+    # ------------------------------------------------------------------ what it holds
+    @property
+    def metric_kinds(self) -> tuple[str, ...]:
+        """The metric families of the run: ``instance``, ``semantic`` or both."""
+        if self.kind == "dataset":
+            return tuple(k for k in ("instance", "semantic") if f"{k}_pooled" in self.tables)
+        summary = self.tables.get("summary", pd.DataFrame())
+        found = set(summary.get("evaluation", pd.Series(dtype=object)))
+        return tuple(k for k in ("instance", "semantic") if k in found)
+
+    @property
+    def headline(self) -> pd.Series:
+        """The headline metrics: the catalogue's headline keys (one image), or their
+        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order.
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> record = evaluate(np.array([[1, 1, 0, 2]]), np.array([[1, 1, 0, 0]]), kind="instance")
+        >>> Run.from_evaluation(record).headline.round(3).to_dict()
+        {'mean_accuracy': 0.5, 'f1_50': 0.667, 'panoptic_quality_50': 0.667, 'aji': 0.667}
+        """
+        values: dict[str, float] = {}
+        if self.kind == "image":
+            summary = self.tables["summary"]
+            for kind in self.metric_kinds:
+                rows = summary[summary["evaluation"] == kind].set_index("metric")["value"]
+                for key in catalogue.headline_keys(kind):
+                    if key in rows.index:
+                        values[key] = float(rows[key])
+        else:
+            summary = self.tables["summary"].iloc[0]
+            for kind in self.metric_kinds:
+                for key in catalogue.headline_keys(kind):
+                    for suffix in ("_pooled", "_image_mean"):
+                        if key + suffix in summary.index:
+                            values[key + suffix] = float(summary[key + suffix])
+        return pd.Series(values, dtype=float)
+
+    @property
+    def intervals(self) -> pd.DataFrame:
+        """Confidence intervals of the headline values, where the run has them (``*_low`` and
+        ``*_high`` in a dataset summary): columns ``low``, ``high``, indexed by key."""
+        if self.kind != "dataset":
+            return pd.DataFrame(columns=["low", "high"], dtype=float)
+        summary = self.tables["summary"].iloc[0]
+        rows = {
+            key: (float(summary[f"{key}_low"]), float(summary[f"{key}_high"]))
+            for key in self.headline.index
+            if f"{key}_low" in summary.index and f"{key}_high" in summary.index
+        }
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["low", "high"], dtype=float)
+
+    @property
+    def n_images(self) -> int:
+        """Images evaluated (1 for a one-image run; pairs that did not fail for a dataset)."""
+        if self.kind == "image":
+            return 1
+        return len(self.image_rows())
+
+    def image_rows(self) -> pd.DataFrame:
+        """Dataset: the per-image rows of the pairs that did not fail, numbered 0, 1, ..."""
+        per_image = self.tables["per_image"]
+        if "error" in per_image:
+            error = per_image["error"]
+            per_image = per_image[error.isna() | (error.astype(str) == "")]
+        return per_image.reset_index(drop=True)
+
+    def dataset(self, kind: str) -> DatasetResult:
+        """Dataset: the :class:`~napari_seg_eval.DatasetResult` of one metric family (rebuilt
+        from the tables for a run loaded from a folder).
+
+        Examples
+        --------
+        >>> run.dataset("instance").summary["f1_50_pooled"]  # doctest: +SKIP
+        """
+        if self.kind != "dataset" or kind not in self.metric_kinds:
+            raise ValueError(f"run {self.name!r} has no {kind} results over images.")
+        if self.record is not None and kind in getattr(self.record, "datasets", {}):
+            return self.record.datasets[kind]
+        per_image = self.image_rows()
+        per_image.insert(0, "image", np.arange(len(per_image)))
+        summary = self.tables["summary"].iloc[0].copy()
+        summary["n_images"] = len(per_image)
+        return DatasetResult(
+            per_image,
+            self.tables[f"{kind}_pooled"],
+            self.tables[f"{kind}_image_mean"],
+            pd.to_numeric(summary, errors="coerce"),
+        )
+
+    # ------------------------------------------------------------------ files
+    def save(self, folder: str | Path) -> Path:
+        """Write the run to ``folder``: CSV tables, ``settings.json`` (and ``labels.npz``).
+
+        A dataset run writes the files of the command line's result folder.
+
+        Examples
+        --------
+        >>> run.save("runs/model-a")  # doctest: +SKIP
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key, table in self.tables.items():
+            table.to_csv(folder / f"{key}.csv", index=False)
+        if self.labels and not any(is_lazy(image) for image in self.labels.values()):
+            np.savez_compressed(folder / "labels.npz", **self.labels)  # chunked ones: not saved
+        settings = dict(self.settings)
+        settings["run"] = {
+            "name": self.name,
+            "created": self.created,
+            "kind": self.kind,
+            "inputs": self.inputs,
+        }
+        settings["versions"] = self.versions
+        (folder / "settings.json").write_text(json.dumps(_plain(settings), indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Run:
+        """A run from a folder written by :meth:`save` or by the command line.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``folder`` has no ``settings.json``.
+
+        Examples
+        --------
+        >>> Run.load("results/run1").kind  # a command-line result folder  # doctest: +SKIP
+        'dataset'
+        """
+        folder = Path(folder)
+        path = folder / "settings.json"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{folder} is not a run: it has no settings.json (save a run there, or give the "
+                "folder the command line wrote)."
+            )
+        settings = json.loads(path.read_text())
+        about = settings.pop("run", None) or {}
+        versions = settings.pop("versions", {}) or {}
+        kind = about.get("kind", "dataset")
+        tables = {csv.stem: _read_csv(csv) for csv in sorted(folder.glob("*.csv"))}
+        if kind == "dataset":
+            inputs = about.get("inputs") or _dataset_inputs(
+                [pair["truth"] for pair in settings.get("pairs", [])],
+                [pair["prediction"] for pair in settings.get("pairs", [])],
+            )
+            for required in ("per_image", "summary"):
+                if required not in tables:
+                    raise FileNotFoundError(f"{folder} has no {required}.csv: not a result folder.")
+        else:
+            inputs = about.get("inputs", {})
+            for key in IMAGE_TABLES:
+                tables.setdefault(key, pd.DataFrame())
+        labels = {}
+        if (folder / "labels.npz").is_file():
+            with np.load(folder / "labels.npz") as stored:
+                labels = {key: stored[key] for key in stored.files}
+        return cls(
+            name=about.get("name") or folder.name,
+            created=about.get("created") or settings.get("created") or "",
+            kind=kind,
+            inputs=inputs,
+            settings=settings,
+            tables=tables,
+            labels=labels,
+            versions=versions,
+        )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except pd.errors.EmptyDataError:  # an empty table was written as an empty file
+        return pd.DataFrame()
+
+
+def _dataset_inputs(truths: list[str], predictions: list[str]) -> dict[str, str]:
+    """Where a dataset's files are: the common folder of each side."""
+
+    def common(paths: list[str]) -> str:
+        if not paths:
+            return ""
+        parents = {str(Path(p).parent) for p in paths}
+        return parents.pop() if len(parents) == 1 else f"{len(paths)} files"
+
+    return {"truth": common(truths), "prediction": common(predictions)}
+
+
+@dataclass
+class Comparison:
+    """Two runs side by side (see :meth:`Runs.compare`).
+
+    Attributes
+    ----------
+    a, b
+        The runs compared (differences are b − a).
+    headline
+        One row per headline metric both runs have: ``metric``, ``label``, ``a``, ``b``,
+        ``difference``; for datasets also ``low`` and ``high``, the paired bootstrap interval
+        of the difference.
+    objects
+        One image: :func:`~napari_seg_eval.core.compare.compare_objects` on the shared truth
+        (``change``: fixed by B, broken by B, both, neither). None for datasets.
+    mcnemar
+        One image: :func:`~napari_seg_eval.core.compare.mcnemar` of ``objects``.
+    per_image
+        Datasets: per image, each headline value of A and B and the difference, the largest
+        change of the first headline metric first.
+    bootstrap
+        Datasets: the :func:`~napari_seg_eval.core.compare.paired_bootstrap` table(s).
+    notes
+        What the reader should know (settings that differ, intervals not computed).
+    """
+
+    a: Run
+    b: Run
+    headline: pd.DataFrame
+    objects: pd.DataFrame | None = None
+    mcnemar: pd.Series | None = None
+    per_image: pd.DataFrame | None = None
+    bootstrap: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> pd.DataFrame:
+        """The true objects fixed or broken by B (empty for datasets)."""
+        if self.objects is None:
+            return pd.DataFrame()
+        changed = self.objects["change"].isin(["fixed by B", "broken by B"])
+        return self.objects[changed].reset_index(drop=True)
+
+
+class Runs:
+    """The runs of a session: add, rename, delete, list side by side, save, load, compare.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 3, 3]])
+    >>> runs = Runs()
+    >>> a = runs.add(evaluate(true, np.array([[1, 1, 0, 2, 2, 0, 0, 0]])), name="model A")
+    >>> b = runs.add(evaluate(true, np.array([[0, 0, 0, 5, 5, 0, 6, 6]])), name="model B")
+    >>> runs.table()["f1_50"].round(3).tolist()
+    [0.8, 0.8]
+    >>> runs.compare("model A", "model B").objects["change"].tolist()
+    ['broken by B', 'both', 'fixed by B']
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[Run] = []
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(list(self._runs))
+
+    def __getitem__(self, key: int | str | Run) -> Run:
+        return self._find(key)
+
+    @property
+    def names(self) -> list[str]:
+        """The runs' names, oldest first."""
+        return [run.name for run in self._runs]
+
+    def _find(self, key: int | str | Run) -> Run:
+        if isinstance(key, Run):
+            if key not in self._runs:
+                raise KeyError(f"run {key.name!r} is not in this collection.")
+            return key
+        if isinstance(key, int | np.integer):
+            return self._runs[int(key)]
+        for run in self._runs:
+            if run.name == key:
+                return run
+        raise KeyError(f"no run named {key!r}; the runs are {', '.join(map(repr, self.names))}.")
+
+    def _unique(self, name: str) -> str:
+        taken = set(self.names)
+        if name not in taken:
+            return name
+        number = 2
+        while f"{name} ({number})" in taken:
+            number += 1
+        return f"{name} ({number})"
+
+    def add(self, item: Evaluation | Any, name: str = "") -> Run:
+        """Keep an Evaluation record, a ``FilesResult`` or a :class:`Run` as a run.
+
+        Parameters
+        ----------
+        item
+            What to keep.
+        name
+            Its name (default: ``run N: <prediction>``); made unique with `` (2)``, `` (3)``...
+
+        Returns
+        -------
+        Run
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> runs = Runs()
+        >>> runs.add(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)), name="a").name
+        'a'
+        """
+        if isinstance(item, Run):
+            run = item
+        elif isinstance(item, Evaluation):
+            run = Run.from_evaluation(item)
+        elif hasattr(item, "datasets") and hasattr(item, "pairing"):
+            run = Run.from_files(item)
+        else:
+            raise TypeError(
+                f"a run is an Evaluation record, a FilesResult or a Run, not {type(item).__name__}."
+            )
+        default = f"run {len(self._runs) + 1}"
+        if run.inputs.get("prediction"):
+            default += f": {Path(run.inputs['prediction']).name or run.inputs['prediction']}"
+        run.name = self._unique(name.strip() or run.name or default)
+        self._runs.append(run)
+        return run
+
+    def rename(self, key: int | str | Run, name: str) -> Run:
+        """Give a run a new name (not empty, not another run's).
+
+        Examples
+        --------
+        >>> runs.rename("run 1", "baseline").name  # doctest: +SKIP
+        'baseline'
+        """
+        run = self._find(key)
+        name = name.strip()
+        if not name:
+            raise ValueError("a run's name cannot be empty.")
+        if name != run.name and name in self.names:
+            raise ValueError(f"there is already a run named {name!r}.")
+        run.name = name
+        return run
+
+    def delete(self, key: int | str | Run) -> None:
+        """Forget a run.
+
+        Examples
+        --------
+        >>> runs.delete("baseline")  # doctest: +SKIP
+        """
+        self._runs.remove(self._find(key))
+
+    def table(self) -> pd.DataFrame:
+        """The runs side by side: one row per run, the headline metrics as columns.
+
+        Columns: ``name``, ``created``, ``kind``, ``truth``, ``prediction``, ``n_images``, then
+        every headline key any run has (one image: the key; datasets: ``_pooled`` and
+        ``_image_mean``), in catalogue order.
+
+        Examples
+        --------
+        >>> Runs().table().columns.tolist()
+        ['name', 'created', 'kind', 'truth', 'prediction', 'n_images']
+        """
+        rows = []
+        for run in self._runs:
+            row = {
+                "name": run.name,
+                "created": run.created,
+                "kind": run.kind,
+                "truth": run.inputs.get("truth", ""),
+                "prediction": run.inputs.get("prediction", ""),
+                "n_images": run.n_images,
+            }
+            rows.append({**row, **run.headline.to_dict()})
+        fixed = ["name", "created", "kind", "truth", "prediction", "n_images"]
+        frame = pd.DataFrame(rows, columns=fixed + _headline_order(rows))
+        return frame
+
+    def save(self, folder: str | Path) -> Path:
+        """Write every run to a subfolder of ``folder`` (named after the run).
+
+        Examples
+        --------
+        >>> runs.save("my-runs")  # doctest: +SKIP
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        for number, run in enumerate(self._runs, 1):
+            stem = re.sub(r"[^\w.-]+", "_", run.name).strip("._") or f"run_{number}"
+            if stem in used:
+                stem = f"{stem}_{number}"
+            used.add(stem)
+            run.save(folder / stem)
+        return folder
+
+    def load(self, folder: str | Path) -> list[Run]:
+        """Add the runs of ``folder``: one run (a folder with ``settings.json``, e.g. the
+        command line's result folder) or every such subfolder (a folder of :meth:`save`).
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no run in ``folder``.
+
+        Examples
+        --------
+        >>> Runs().load("results/run1")  # doctest: +SKIP
+        """
+        folder = Path(folder)
+        if (folder / "settings.json").is_file():
+            found = [folder]
+        else:
+            found = sorted(p for p in folder.iterdir() if (p / "settings.json").is_file())
+        if not found:
+            raise FileNotFoundError(
+                f"no run in {folder}: neither it nor a subfolder has a settings.json."
+            )
+        loaded = [Run.load(path) for path in found]  # read all before adding any
+        return [self.add(run) for run in loaded]
+
+    def compare(self, a: int | str | Run, b: int | str | Run) -> Comparison:
+        """Run B against run A, on the same truth (one image) or the same images (datasets).
+
+        One image: the headline metrics side by side with b − a; per true object, whether each
+        run matched it at IoU 0.5 (``fixed by B``, ``broken by B``) and McNemar's exact test.
+        Datasets: the headline metrics with paired bootstrap intervals of b − a, and the
+        per-image differences, largest first.
+
+        Raises
+        ------
+        ValueError
+            If the runs are of different kinds, do not share a truth (shape or values differ)
+            or the same images, or have no metric family in common.
+
+        Examples
+        --------
+        >>> runs.compare("model A", "model B").mcnemar["fixed"]  # doctest: +SKIP
+        1
+        """
+        run_a, run_b = self._find(a), self._find(b)
+        if run_a is run_b:
+            raise ValueError("choose two different runs to compare.")
+        if run_a.kind != run_b.kind:
+            raise ValueError(
+                f"run {run_a.name!r} is of {_what(run_a)} and run {run_b.name!r} of "
+                f"{_what(run_b)}: compare one-image runs with one-image runs and datasets with "
+                "datasets."
+            )
+        notes = _differing_settings(run_a, run_b)
+        if run_a.kind == "image":
+            return _compare_images(run_a, run_b, notes)
+        return _compare_datasets(run_a, run_b, notes)
+
+
+# -------------------------------------------------------------------------- comparing
+def _what(run: Run) -> str:
+    return "one image" if run.kind == "image" else f"a dataset of {run.n_images} images"
+
+
+def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
+    keys = [
+        base + suffix
+        for kind in ("instance", "semantic")
+        for base in catalogue.headline_keys(kind)
+        for suffix in ("", "_pooled", "_image_mean")
+    ]
+    present = {key for row in rows for key in row}
+    return [key for key in keys if key in present]
+
+
+def _label(run: Run, key: str) -> str:
+    if run.kind == "dataset":
+        return catalogue.label("dataset.summary", key)
+    for kind in ("instance", "semantic"):
+        if catalogue.metric(f"{kind}.summary", key) is not None:
+            return catalogue.label(f"{kind}.summary", key)
+    return key
+
+
+def _differing_settings(a: Run, b: Run) -> list[str]:
+    """Notes naming the settings that differ (other than the layer names)."""
+    names = {"truth_name", "prediction_name", "confidence_name"}
+    flat_a = a.settings.get("settings", a.settings)
+    flat_b = b.settings.get("settings", b.settings)
+    differ = sorted(
+        key
+        for key in set(flat_a) | set(flat_b)
+        if key not in names and flat_a.get(key) != flat_b.get(key)
+    )
+    if not differ:
+        return []
+    return [f"the runs differ in {', '.join(differ)}: the differences include their effect."]
+
+
+def _headline_table(a: Run, b: Run) -> pd.DataFrame:
+    head_a, head_b = a.headline, b.headline
+    keys = [key for key in head_a.index if key in head_b.index]
+    frame = pd.DataFrame(
+        {
+            "metric": keys,
+            "label": [_label(a, key) for key in keys],
+            "a": head_a[keys].to_numpy(float),
+            "b": head_b[keys].to_numpy(float),
+        }
+    )
+    frame["difference"] = frame["b"] - frame["a"]
+    return frame
+
+
+def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
+    for run in (a, b):
+        if not {"truth", "prediction"} <= set(run.labels):
+            raise ValueError(
+                f"run {run.name!r} has no label images (it was loaded from a folder without "
+                "labels.npz): its objects cannot be compared."
+            )
+    truth_a, truth_b = a.labels["truth"], b.labels["truth"]
+    if truth_a.shape != truth_b.shape:
+        raise ValueError(
+            f"runs {a.name!r} and {b.name!r} do not share a truth: its shape is "
+            f"{truth_a.shape} in one and {truth_b.shape} in the other."
+        )
+    if is_lazy(truth_a) or is_lazy(truth_b):  # chunk by chunk
+        differ = int((as_dask(truth_a) != as_dask(truth_b)).sum().compute())
+    else:
+        differ = int(np.count_nonzero(truth_a != truth_b))
+    if differ:
+        raise ValueError(
+            f"runs {a.name!r} and {b.name!r} do not share a truth: their truths differ at "
+            f"{differ} pixels (compare two predictions against one truth)."
+        )
+    objects = compare_objects(
+        truth_a, a.labels["prediction"], b.labels["prediction"], iou_threshold=COMPARE_IOU
+    )
+    ignore = a.settings.get("ignore_label")
+    if ignore is not None:
+        notes.append(
+            f"the per-object comparison counts truth id {ignore} (the ignore label) as an object."
+        )
+    return Comparison(
+        a, b, _headline_table(a, b), objects=objects, mcnemar=mcnemar(objects), notes=notes
+    )
+
+
+def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
+    rows_a, rows_b = a.image_rows(), b.image_rows()
+    names_a = rows_a["name"].astype(str).tolist() if "name" in rows_a else []
+    names_b = rows_b["name"].astype(str).tolist() if "name" in rows_b else []
+    if sorted(names_a) != sorted(names_b) or len(set(names_a)) != len(names_a):
+        only_a = sorted(set(names_a) - set(names_b))
+        only_b = sorted(set(names_b) - set(names_a))
+        raise ValueError(
+            f"runs {a.name!r} and {b.name!r} do not cover the same images: only in A: "
+            f"{', '.join(only_a[:5]) or 'none'}; only in B: {', '.join(only_b[:5]) or 'none'} "
+            "(failed pairs are left out)."
+        )
+    order = [names_b.index(name) for name in names_a]  # B's rows in A's image order
+    rows_b = rows_b.iloc[order].reset_index(drop=True)
+    if "truth" in rows_a and "truth" in rows_b:
+        differ = [
+            name
+            for name, ta, tb in zip(names_a, rows_a["truth"], rows_b["truth"], strict=True)
+            if Path(str(ta)).resolve() != Path(str(tb)).resolve()
+        ]
+        if differ:
+            raise ValueError(
+                f"runs {a.name!r} and {b.name!r} do not share a truth: image "
+                f"{differ[0]!r} has truth {rows_a['truth'][names_a.index(differ[0])]} in A and "
+                f"{rows_b['truth'][names_a.index(differ[0])]} in B."
+            )
+    kinds = [kind for kind in a.metric_kinds if kind in b.metric_kinds]
+    if not kinds:
+        raise ValueError(f"runs {a.name!r} and {b.name!r} have no metric family in common.")
+    if "instance" in kinds and all(c in rows_a and c in rows_b for c in _INSTANCE_COUNTS[:1]):
+        true_a, true_b = rows_a["n_true"].to_numpy(float), rows_b["n_true"].to_numpy(float)
+        if not np.array_equal(true_a, true_b):
+            first = names_a[int(np.flatnonzero(true_a != true_b)[0])]
+            raise ValueError(
+                f"runs {a.name!r} and {b.name!r} do not share a truth: image {first!r} has a "
+                "different number of true objects in each."
+            )
+    tables = []
+    for kind in kinds:
+        dataset_a, dataset_b = a.dataset(kind), b.dataset(kind)
+        if order != list(range(len(order))):
+            dataset_b = _reordered(dataset_b, order)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tables.append(paired_bootstrap(dataset_a, dataset_b).assign(family=kind))
+        notes += [
+            f"{kind}: {warning.message}"
+            for warning in caught
+            if issubclass(warning.category, RuntimeWarning)
+        ]
+    bootstrap = pd.concat(tables, ignore_index=True)
+    headline = _headline_table(a, b).merge(
+        bootstrap[["metric", "low", "high"]], on="metric", how="left"
+    )
+    per_image = _per_image_differences(rows_a, rows_b, kinds)
+    notes.append(
+        f"intervals: paired percentile bootstrap over the {len(names_a)} images "
+        f"({bootstrap.attrs.get('n_resamples', 2000)} resamples, seed 0)."
+    )
+    return Comparison(a, b, headline, per_image=per_image, bootstrap=bootstrap, notes=notes)
+
+
+def _reordered(dataset: DatasetResult, order: list[int]) -> DatasetResult:
+    per_image = dataset.per_image.iloc[order].reset_index(drop=True)
+    per_image["image"] = np.arange(len(per_image))
+    return dataclasses.replace(dataset, per_image=per_image)
+
+
+def _per_image_differences(
+    rows_a: pd.DataFrame, rows_b: pd.DataFrame, kinds: list[str]
+) -> pd.DataFrame:
+    keys = [
+        key
+        for kind in kinds
+        for key in catalogue.headline_keys(kind)
+        if key in rows_a and key in rows_b
+    ]
+    frame = pd.DataFrame({"name": rows_a["name"].astype(str)})
+    for key in keys:
+        value_a = pd.to_numeric(rows_a[key], errors="coerce").to_numpy(float)
+        value_b = pd.to_numeric(rows_b[key], errors="coerce").to_numpy(float)
+        frame[f"{key}_a"], frame[f"{key}_b"] = value_a, value_b
+        frame[f"{key}_difference"] = value_b - value_a
+    if keys:
+        size = frame[f"{keys[0]}_difference"].abs()
+        frame = frame.iloc[np.argsort(-size.fillna(-1).to_numpy(), kind="stable")]
+    return frame.reset_index(drop=True)

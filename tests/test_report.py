@@ -1,0 +1,131 @@
+"""The HTML report: every table and value present, images embedded, no external resource."""
+
+import base64
+import re
+
+import numpy as np
+import pytest
+
+from napari_seg_eval.core import catalogue
+from napari_seg_eval.evaluation import ThresholdOptions, evaluate
+from napari_seg_eval.io import evaluate_files
+from napari_seg_eval.report import report_html, write_report
+from napari_seg_eval.runs import Runs
+
+TRUTH = np.zeros((40, 40), np.int32)
+TRUTH[2:8, 2:8] = 1
+TRUTH[10:18, 10:18] = 2
+TRUTH[25:35, 5:15] = 3
+TRUTH[25:30, 25:38] = 4
+
+
+def probability():
+    prob = np.random.default_rng(0).random(TRUTH.shape) * 0.3
+    prob[TRUTH > 0] += 0.6
+    prob[25:30, 30:32] = 0.1  # object 4 falls apart into two pieces
+    return prob
+
+
+@pytest.fixture
+def runs():
+    runs = Runs()
+    runs.add(
+        evaluate(
+            TRUTH,
+            probability(),
+            threshold=0.5,
+            threshold_options=ThresholdOptions(min_size=2),
+            truth_name="gt",
+            prediction_name="prob",
+        ),
+        name="A",
+    )
+    runs.add(evaluate(TRUTH, np.where(TRUTH == 4, 0, TRUTH)), name="B")
+    return runs
+
+
+def assert_self_contained(text):
+    assert not re.search(r"<(script|link|iframe|object|embed)\b", text, re.I)
+    assert not re.search(r"(src|href)\s*=\s*['\"](?!data:)", text, re.I)
+    assert "http://" not in text and "https://" not in text
+    assert "url(" not in text
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", text)
+    for data in images:
+        assert base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n")
+    return len(images)
+
+
+def test_run_report(runs, tmp_path):
+    run = runs["A"]
+    path = write_report(run, tmp_path / "a.html")
+    text = path.read_text(encoding="utf-8")
+    # Plots: per IoU threshold, PR, ROC, reliability, object-level curve; and error snapshots.
+    n_images = assert_self_contained(text)
+    assert n_images >= 5 + 1
+    for caption in (
+        "precision-recall",
+        "ROC",
+        "Reliability diagram",
+        "versus the probability threshold",
+        "Error snapshots",
+    ):
+        assert caption in text
+    # Every headline metric as a card with its definition.
+    for key, value in run.headline.items():
+        assert catalogue.label("instance.summary", key) in text or key in text
+        assert f"{value:.4f}" in text
+    definition = catalogue.tooltip("instance.summary", "f1_50").splitlines()[1]
+    assert definition.replace("'", "&#x27;") in text
+    # Every table, with every value (4 decimals).
+    for name in ("Per IoU threshold", "Per class", "Per object", "Settings and versions"):
+        assert f"<h2>{name}</h2>" in text
+    for value in run.tables["per_threshold"]["f1"]:
+        assert f"{value:.4f}" in text
+    for value in run.tables["per_class"]["iou"]:
+        assert f"{value:.4f}" in text
+    # Settings and versions.
+    assert "threshold_options.min_size" in text and "scikit-image" in text
+    assert "<b>gt</b>" in text and "<b>prob</b>" in text
+
+
+def test_comparison_report(runs):
+    comparison = runs.compare("A", "B")
+    text = report_html(comparison)
+    assert assert_self_contained(text) >= 1
+    assert "<h1>Comparison: B against A</h1>" in text
+    for value in comparison.headline["difference"]:
+        assert f"{value:.4f}" in text
+    counts = comparison.objects["change"].value_counts()
+    assert f"Fixed by B: <b>{counts.get('fixed by B', 0)}</b>" in text
+    assert f"broken by B: <b>{counts.get('broken by B', 0)}</b>" in text
+    assert "McNemar" in text
+    assert "Run A: A" in text and "Run B: B" in text
+
+
+def test_dataset_and_dataset_comparison_reports(tmp_path):
+    for side, ids in (("truth", [1, 2]), ("a", [1]), ("b", [1, 2])):
+        (tmp_path / side).mkdir()
+        for i in range(3):
+            image = np.zeros((4, 8), np.int32)
+            for position, object_id in zip((0, 4), ids, strict=False):
+                image[:2, position : position + 2] = object_id
+            np.save(tmp_path / side / f"im{i}.npy", image)
+    runs = Runs()
+    a = runs.add(evaluate_files(tmp_path / "truth", tmp_path / "a"), name="A")
+    runs.add(evaluate_files(tmp_path / "truth", tmp_path / "b"), name="B")
+    text = report_html(a)
+    assert assert_self_contained(text) == 1  # per-image scores
+    assert "<h2>Per image</h2>" in text and "<h2>Instance: pooled" in text
+    assert "im0" in text and "im2" in text
+    assert f"{a.headline['f1_50_pooled']:.4f}" in text  # 2/3 pooled
+    comparison = runs.compare("A", "B")
+    text = report_html(comparison)
+    assert assert_self_contained(text) == 1  # per-image differences
+    assert "Per image, largest change first" in text and "paired percentile bootstrap" in text
+    for value in comparison.headline["difference"]:
+        assert f"{value:.4f}" in text
+
+
+def test_report_rejects_other_things():
+    with pytest.raises(TypeError, match="Run or a Comparison"):
+        report_html("a run")

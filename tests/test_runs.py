@@ -1,0 +1,243 @@
+"""Runs: keeping evaluations, listing them, saving and loading, comparing two (no Qt)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_seg_eval.evaluation import evaluate
+from napari_seg_eval.io import evaluate_files, write_results
+from napari_seg_eval.runs import Run, Runs
+
+# Six true objects of 2x2 pixels, two pixels apart.
+TRUTH = np.zeros((2, 24), np.int32)
+for _i in range(6):
+    TRUTH[:, 4 * _i : 4 * _i + 2] = _i + 1
+
+
+def copy_of(ids):
+    """A prediction that is exactly the true objects ``ids`` (new ids, 10 + id)."""
+    return np.where(np.isin(TRUTH, ids), TRUTH + 10, 0).astype(np.int32)
+
+
+@pytest.fixture
+def two_runs():
+    """A matches objects 1, 2; B matches 1, 3, 4, 5: B fixes 3, 4, 5 and breaks 2."""
+    runs = Runs()
+    runs.add(evaluate(TRUTH, copy_of([1, 2]), kind="instance"), name="A")
+    runs.add(evaluate(TRUTH, copy_of([1, 3, 4, 5]), kind="instance"), name="B")
+    return runs
+
+
+def test_compare_one_image_fixed_and_broken(two_runs):
+    comparison = two_runs.compare("A", "B")
+    changes = comparison.objects.set_index("label")["change"]
+    assert changes.to_dict() == {
+        1: "both",
+        2: "broken by B",
+        3: "fixed by B",
+        4: "fixed by B",
+        5: "fixed by B",
+        6: "neither",
+    }
+    assert comparison.changed["label"].tolist() == [2, 3, 4, 5]
+    # McNemar: 3 fixed, 1 broken; two-sided exact p = (1 + 4 + 4 + 1) / 16.
+    assert comparison.mcnemar["fixed"] == 3 and comparison.mcnemar["broken"] == 1
+    assert comparison.mcnemar["p_value"] == pytest.approx(10 / 16)
+    head = comparison.headline.set_index("metric")
+    # A: TP 2, FN 4 -> F1 = 4 / 8; B: TP 4, FN 2 -> F1 = 8 / 10. AP (DSB) = TP / 6 at every t.
+    assert head.loc["f1_50", ["a", "b"]].tolist() == pytest.approx([0.5, 0.8])
+    assert head.loc["f1_50", "difference"] == pytest.approx(0.3)
+    assert head.loc["mean_accuracy", "difference"] == pytest.approx(2 / 6)
+    assert head.loc["f1_50", "label"] == "F1 @ 0.5"
+
+
+def test_compare_needs_the_same_truth(two_runs):
+    other = TRUTH.copy()
+    other[0, 0] = 0
+    other[1, 1] = 0
+    two_runs.add(evaluate(other, copy_of([1]), kind="instance"), name="C")
+    with pytest.raises(ValueError, match=r"do not share a truth.*differ at 2 pixels"):
+        two_runs.compare("A", "C")
+    two_runs.add(evaluate(TRUTH[:, :20], TRUTH[:, :20], kind="instance"), name="D")
+    with pytest.raises(ValueError, match=r"shape is \(2, 24\) in one and \(2, 20\)"):
+        two_runs.compare("A", "D")
+    with pytest.raises(ValueError, match="two different runs"):
+        two_runs.compare("A", "A")
+
+
+def test_table_add_rename_delete(two_runs):
+    table = two_runs.table()
+    assert table["name"].tolist() == ["A", "B"]
+    assert table.columns.tolist()[6:] == ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"]
+    assert table["f1_50"].tolist() == pytest.approx([0.5, 0.8])
+    assert table["n_images"].tolist() == [1, 1]
+    # The same default or given name twice is made unique.
+    again = two_runs.add(evaluate(TRUTH, TRUTH, kind="instance"), name="A")
+    assert again.name == "A (2)"
+    with pytest.raises(ValueError, match="already a run named 'B'"):
+        two_runs.rename("A (2)", "B")
+    with pytest.raises(ValueError, match="cannot be empty"):
+        two_runs.rename("A (2)", "  ")
+    two_runs.rename("A (2)", "perfect")
+    two_runs.delete("A")
+    assert two_runs.names == ["B", "perfect"]
+    with pytest.raises(KeyError, match="no run named 'A'"):
+        two_runs.delete("A")
+    with pytest.raises(TypeError, match="not ndarray"):
+        two_runs.add(TRUTH)
+
+
+def test_default_name_and_inputs():
+    runs = Runs()
+    run = runs.add(evaluate(TRUTH, TRUTH, kind="instance", truth_name="gt", prediction_name="cp"))
+    assert run.name == "run 1: cp"
+    assert run.inputs == {"truth": "gt", "prediction": "cp"}
+    assert run.created  # an ISO time stamp
+    assert run.settings["kind"] == "instance"
+
+
+def test_save_and_load_image_runs(two_runs, tmp_path):
+    two_runs.save(tmp_path / "runs")
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["A", "B"]
+    assert (tmp_path / "runs" / "A" / "per_threshold.csv").is_file()
+    loaded = Runs()
+    runs = loaded.load(tmp_path / "runs")
+    assert [run.name for run in runs] == ["A", "B"]
+    assert runs[0].record is None and runs[0].kind == "image"
+    pd.testing.assert_frame_equal(
+        loaded.table().drop(columns="created"), two_runs.table().drop(columns="created")
+    )
+    # The labels were saved, so objects compare after loading too.
+    comparison = loaded.compare("A", "B")
+    assert comparison.changed["change"].tolist() == ["broken by B"] + ["fixed by B"] * 3
+
+
+def write_dataset(folder, images):
+    folder.mkdir()
+    for name, image in images.items():
+        np.save(folder / f"{name}.npy", image)
+    return folder
+
+
+def strip(ids, n=2):
+    """A 1 x 8 image with objects ``ids`` of ``n`` pixels each at 0-1 and 4-5."""
+    image = np.zeros((1, 8), np.int32)
+    for position, object_id in zip((0, 4), ids, strict=False):
+        image[0, position : position + n] = object_id
+    return image
+
+
+@pytest.fixture
+def dataset_runs(tmp_path):
+    """Three images of two objects. A: both, none, one; B: both, both, one."""
+    truth = write_dataset(tmp_path / "truth", {f"im{i}": strip([1, 2]) for i in range(3)})
+    pred_a = write_dataset(
+        tmp_path / "a", {"im0": strip([1, 2]), "im1": strip([]), "im2": strip([1])}
+    )
+    pred_b = write_dataset(
+        tmp_path / "b", {"im0": strip([1, 2]), "im1": strip([1, 2]), "im2": strip([1])}
+    )
+    runs = Runs()
+    runs.add(evaluate_files(truth, pred_a, iou_thresholds=[0.5]), name="A")
+    runs.add(evaluate_files(truth, pred_b, iou_thresholds=[0.5]), name="B")
+    return runs, tmp_path
+
+
+def test_compare_datasets(dataset_runs):
+    runs, _ = dataset_runs
+    comparison = runs.compare("A", "B")
+    assert comparison.objects is None
+    # Per image F1: A 1, 0, 2/3; B 1, 1, 2/3. The largest change (im1) first.
+    per_image = comparison.per_image
+    assert per_image["name"].tolist()[0] == "im1"
+    assert per_image.set_index("name")["f1_50_difference"].to_dict() == pytest.approx(
+        {"im0": 0.0, "im1": 1.0, "im2": 0.0}
+    )
+    head = comparison.headline.set_index("metric")
+    # Pooled F1: A TP 3, FN 3 -> 6/9; B TP 5, FN 1 -> 10/11.
+    assert head.loc["f1_50_pooled", "difference"] == pytest.approx(10 / 11 - 6 / 9)
+    # Image mean: (1 + 0 + 2/3) / 3 vs (1 + 1 + 2/3) / 3; the difference 1/3.
+    assert head.loc["f1_50_image_mean", "difference"] == pytest.approx(1 / 3)
+    # The paired interval covers the known difference; the only image-level changes are
+    # 0 and 1, so the resampled mean difference lies in [0, 1].
+    low, high = head.loc["f1_50_image_mean", ["low", "high"]]
+    assert 0 <= low <= 1 / 3 <= high <= 1
+    assert comparison.bootstrap is not None
+    # Reproducible: the bootstrap is seeded.
+    again = runs.compare("A", "B").headline
+    pd.testing.assert_frame_equal(again, comparison.headline)
+
+
+def test_dataset_needs_the_same_images(dataset_runs):
+    runs, tmp_path = dataset_runs
+    images = {"im0": strip([1, 2]), "im7": strip([1, 2])}
+    other = write_dataset(tmp_path / "c", images)
+    runs.add(evaluate_files(other, write_dataset(tmp_path / "c2", images)), name="C")
+    with pytest.raises(ValueError, match="same images: only in A: im1, im2; only in B: im7"):
+        runs.compare("A", "C")
+    runs.add(evaluate(TRUTH, TRUTH), name="one")
+    with pytest.raises(ValueError, match=r"one image.*datasets with datasets"):
+        runs.compare("one", "A")
+
+
+def test_dataset_needs_the_same_truth(dataset_runs):
+    runs, tmp_path = dataset_runs
+    truth2 = write_dataset(tmp_path / "truth2", {f"im{i}": strip([1, 2]) for i in range(3)})
+    runs.add(evaluate_files(truth2, tmp_path / "b", iou_thresholds=[0.5]), name="C")
+    with pytest.raises(ValueError, match="do not share a truth: image 'im0'"):
+        runs.compare("A", "C")
+
+
+def test_command_line_folder_loads_as_a_run(dataset_runs):
+    runs, tmp_path = dataset_runs
+    result = runs["A"].record
+    folder = write_results(result, tmp_path / "cli")
+    loaded = Runs().load(folder)[0]
+    assert loaded.name == "cli" and loaded.kind == "dataset"
+    assert loaded.created == json.loads((folder / "settings.json").read_text())["created"]
+    assert loaded.inputs == {"truth": str(tmp_path / "truth"), "prediction": str(tmp_path / "a")}
+    expected = result.summary[["f1_50_pooled", "f1_50_image_mean"]].astype(float)
+    assert loaded.headline[expected.index].tolist() == pytest.approx(expected.tolist())
+    assert loaded.n_images == 3
+    # A loaded dataset run compares with an in-memory one, image by image.
+    both = Runs()
+    both.add(loaded, name="A")
+    both.add(runs["B"])
+    head = both.compare("A", "B").headline.set_index("metric")
+    assert head.loc["f1_50_pooled", "difference"] == pytest.approx(10 / 11 - 6 / 9)
+
+
+def test_save_and_load_dataset_runs(dataset_runs):
+    runs, tmp_path = dataset_runs
+    runs.save(tmp_path / "saved")
+    loaded = Runs()
+    loaded.load(tmp_path / "saved")
+    assert loaded.names == ["A", "B"]
+    pd.testing.assert_frame_equal(
+        loaded.table().drop(columns="created"),
+        runs.table().drop(columns="created"),
+        check_dtype=False,
+    )
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no run in"):
+        Runs().load(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"no settings\.json"):
+        Run.load(tmp_path)
+
+
+def test_compare_chunked_runs():
+    """Chunked (dask) label images stay lazy in the record; the comparison is the same."""
+    da = pytest.importorskip("dask.array")
+    runs = Runs()
+    truth = da.from_array(TRUTH, chunks=(2, 8))
+    for name, ids in (("A", [1, 2]), ("B", [1, 3, 4, 5])):
+        runs.add(
+            evaluate(truth, da.from_array(copy_of(ids), chunks=(2, 8)), kind="instance"), name=name
+        )
+    comparison = runs.compare("A", "B")
+    assert comparison.changed["label"].tolist() == [2, 3, 4, 5]
+    assert comparison.mcnemar["p_value"] == pytest.approx(10 / 16)
