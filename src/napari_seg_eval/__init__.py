@@ -107,7 +107,22 @@ __all__ = [
 
 
 def confidence_colormap(threshold: float = 0.5) -> Colormap:
-    """The confidence colormap as a napari ``Colormap`` (imports napari on first use)."""
+    """The confidence colormap as a napari ``Colormap`` (imports napari on first use).
+
+    Parameters
+    ----------
+    threshold : float
+        The probability threshold the green band marks (0.5 by default).
+
+    Returns
+    -------
+    napari.utils.Colormap
+        Named ``napari-seg-eval:confidence``; use it with contrast limits (0, 1).
+
+    Examples
+    --------
+    >>> layer = viewer.add_image(prob, colormap=confidence_colormap(0.5))  # doctest: +SKIP
+    """
     from ._colormap import confidence_colormap as make
 
     return make(threshold)

@@ -29,6 +29,28 @@ def confidence_colormap_data(
 
     Values within ``band_half_width`` of the threshold are green; below the band, blue from
     dark (0) to light; above it, yellow to red (1). Linear interpolation between points.
+
+    Parameters
+    ----------
+    threshold : float
+        The probability threshold in [0, 1] that the green band marks.
+    band_half_width : float
+        Half-width of the green band, in probability units.
+
+    Returns
+    -------
+    controls : numpy.ndarray
+        Increasing control points from 0 to 1, shape (N,).
+    colors : numpy.ndarray
+        RGBA colours in [0, 1] at those points, shape (N, 4).
+
+    Examples
+    --------
+    >>> controls, colors = confidence_colormap_data(0.5)
+    >>> float(controls[0]), float(controls[-1])
+    (0.0, 1.0)
+    >>> colors[0].tolist() == list(DARK_BLUE), colors[-1].tolist() == list(RED)
+    (True, True)
     """
     threshold = check_threshold(threshold)
     low = threshold - band_half_width
@@ -48,7 +70,27 @@ def confidence_colormap_data(
 
 
 def map_confidence(values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """RGBA colours of ``values`` under the confidence colormap (for tests and colour bars)."""
+    """RGBA colours of ``values`` under the confidence colormap (for tests and colour bars).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Probabilities; values outside [0, 1] are clipped.
+    threshold : float
+        The threshold the green band marks.
+
+    Returns
+    -------
+    numpy.ndarray
+        RGBA colours in [0, 1], shape ``values.shape + (4,)``.
+
+    Examples
+    --------
+    >>> map_confidence([0.5])[0].tolist() == list(GREEN)  # at the threshold: green
+    True
+    >>> map_confidence([1.0])[0].tolist() == list(RED)
+    True
+    """
     controls, colors = confidence_colormap_data(threshold)
     values = np.clip(np.asarray(values, float), 0.0, 1.0)
     return np.stack([np.interp(values, controls, colors[:, i]) for i in range(4)], axis=-1)
