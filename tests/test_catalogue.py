@@ -147,3 +147,19 @@ def test_docs_metric_tables_are_current():
     page = module.PAGE.read_text()
     assert module.BLOCK.search(page) is not None
     assert module.render(page) == page, "run python docs/make_metric_tables.py"
+
+
+@pytest.mark.parametrize("kind", ["instance", "semantic"])
+def test_the_pooled_and_image_mean_values_are_the_catalogues_headlines(kind):
+    truth = np.zeros((8, 8), np.uint8)
+    truth[1:4, 1:4], truth[5:7, 5:7] = 1, 2
+    result = nse.dataset_metrics([truth, truth], [truth, np.zeros_like(truth)], kind=kind)
+    reported = {
+        key.removesuffix(suffix)
+        for key in result.summary.index
+        for suffix in ("_pooled", "_image_mean")
+        if key.endswith(suffix)
+    }
+    assert reported == set(catalogue.headline_keys(kind))
+    for key in catalogue.headline_keys(kind):
+        assert f"{key}_pooled" in result.summary and f"{key}_image_mean" in result.summary
