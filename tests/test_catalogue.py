@@ -28,7 +28,7 @@ def results():
     classes = np.minimum(truth, 3) % 3  # three classes with background, some mistaken
     semantic = nse.semantic_metrics(classes, np.minimum(pred, 3) % 3)
     sweep = nse.threshold_sweep(truth, prob)
-    calib = nse.calibration(truth, prob)
+    calib = nse.calibration(truth, prob, method="platt")
     many = nse.dataset_metrics(
         [truth, truth],
         [pred, truth],

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import special
 
 import napari_seg_eval as nse
 from napari_seg_eval import (
@@ -19,6 +20,7 @@ from napari_seg_eval import (
     threshold_sweep,
 )
 from napari_seg_eval.core import confidence
+from napari_seg_eval.core.platt import fit_platt
 
 # 6 pixels: probabilities and truth
 PROB = np.array([[0.1, 0.4, 0.35, 0.8, 0.5, 0.9]])
@@ -202,6 +204,41 @@ def test_instance_sweep_marks_the_best_threshold():
     assert table.loc[table["best"], "threshold"].tolist() == [0.2]
 
 
+def test_instance_sweep_best_by_panoptic_quality_lowest_on_ties():
+    # A = pixels 0-3 (p 0.9); B = pixels 6-9 (p 0.9, 0.9, 0.4, 0.4); a spurious pixel 11 (0.4).
+    # t = 0.2 and 0.3: A, B exact and the spurious one: F1 = 4/5, PQ = 2 / (2 + 1/2) = 0.8.
+    # t = 0.5: A exact, B's first half (IoU 2/4 = 0.5): F1 = 1, PQ = (1 + 0.5) / 2 = 0.75.
+    true = np.array([[1, 1, 1, 1, 0, 0, 2, 2, 2, 2, 0, 0, 0]])
+    prob = np.array([[0.9, 0.9, 0.9, 0.9, 0, 0, 0.9, 0.9, 0.4, 0.4, 0, 0.4, 0]])
+    thresholds = [0.2, 0.3, 0.5]
+    by_pq = instance_threshold_sweep(
+        true, prob, thresholds=thresholds, metric="panoptic_quality_50"
+    )
+    assert by_pq["panoptic_quality_50"].tolist() == pytest.approx([0.8, 0.8, 0.75])
+    assert by_pq["f1_50"].tolist() == pytest.approx([0.8, 0.8, 1.0])
+    assert by_pq["best"].tolist() == [True, False, False]  # the tie goes to the lowest
+    by_f1 = instance_threshold_sweep(true, prob, thresholds=thresholds, metric="f1_50")
+    assert by_f1["best"].tolist() == [False, False, True]
+
+
+def test_instance_sweep_passes_split_depth_to_the_labelling():
+    # Two discs of radius 12, centres 22 apart, joined by a neck: the largest distance to the
+    # background is about 12, so split_depth 20 can never split them, and 2 always does.
+    yy, xx = np.mgrid[:40, :60]
+    left = (yy - 20) ** 2 + (xx - 18) ** 2 < 144
+    right = (yy - 20) ** 2 + (xx - 40) ** 2 < 144
+    true = np.where(left, 1, 0) + np.where(right & ~left, 2, 0)
+    prob = np.where(left | right, 0.9, 0.1)
+    kwargs = {"thresholds": [0.5], "split_touching": True}
+    split = instance_threshold_sweep(true, prob, split_depth=2.0, **kwargs).iloc[0]
+    assert split["n_pred"] == 2 and split["f1_50"] == 1.0
+    kept = instance_threshold_sweep(true, prob, split_depth=20.0, **kwargs).iloc[0]
+    assert kept["n_pred"] == 1
+    # the default is label_instances' default, 2.0
+    default = instance_threshold_sweep(true, prob, **kwargs).iloc[0]
+    assert default["n_pred"] == 2
+
+
 # ---- 0.2: truth first, renamed keywords, result classes ----------------------------------
 
 
@@ -229,8 +266,85 @@ def test_calibration_method_replaces_fit_temperature():
 
 
 def test_calibration_unknown_method_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"method must be one of None, 'temperature'; got 'platt'"):
-        calibration(TRUE, PROB, method="platt")
+    with pytest.raises(
+        ValueError, match=r"method must be one of None, 'temperature', 'platt'; got 'isotonic'"
+    ):
+        calibration(TRUE, PROB, method="isotonic")
+
+
+# ---- calibration(method="platt") --------------------------------------------------------------
+
+
+def _on_bin_centres(*logits: float) -> list[float]:
+    """The centres of the calibration's logit histogram nearest to ``logits``: probabilities
+    with exactly these logits are fitted without rounding."""
+    centres = np.linspace(-confidence._LOGIT_RANGE, confidence._LOGIT_RANGE, confidence._LOGIT_BINS)
+    return [float(centres[np.abs(centres - z).argmin()]) for z in logits]
+
+
+def test_calibration_platt_by_hand():
+    # Logit z1 ~ -1: 3 negatives, 1 positive; z2 ~ 2: 1 negative, 3 positives. Platt's targets
+    # are 5/6 and 1/6, so the smoothed fractions of positives are 1/3 and 2/3, which the two
+    # parameters fit exactly: slope = (logit(2/3) - logit(1/3)) / (z2 - z1) = 2 ln 2 / (z2 - z1),
+    # intercept = logit(1/3) - slope z1 = -ln 2 - slope z1. The calibrated map is 1/3 where 1 in
+    # 4 is positive and 2/3 where 3 in 4 are: ECE = 1/12, NLL = -(ln(1/3) + 3 ln(2/3)) / 4.
+    z1, z2 = _on_bin_centres(-1.0, 2.0)
+    prob = special.expit(np.array([z1] * 4 + [z2] * 4))
+    true = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    summary = calibration(true, prob, method="platt").summary
+    slope = 2 * np.log(2) / (z2 - z1)
+    assert summary["platt_slope"] == pytest.approx(slope, rel=1e-9)
+    assert summary["platt_intercept"] == pytest.approx(-np.log(2) - slope * z1, rel=1e-9)
+    assert summary["ece_calibrated"] == pytest.approx(1 / 12, rel=1e-9)
+    nll = -(np.log(1 / 3) + 3 * np.log(2 / 3)) / 4
+    assert summary["nll_calibrated"] == pytest.approx(nll, rel=1e-9)
+    # before: p1 = sigmoid(z1) against 1/4, p2 = sigmoid(z2) against 3/4
+    p1, p2 = special.expit(z1), special.expit(z2)
+    assert summary["ece"] == pytest.approx((abs(0.25 - p1) + abs(0.75 - p2)) / 2, rel=1e-9)
+    # temperature scaling beside it: what method="temperature" reports
+    by_temperature = calibration(true, prob, method="temperature").summary
+    assert summary["temperature"] == by_temperature["temperature"]
+    assert summary["ece_temperature"] == by_temperature["ece_calibrated"]
+    assert summary["nll_temperature"] == by_temperature["nll_calibrated"]
+    # and the parameters are fit_platt's
+    assert (summary["platt_slope"], summary["platt_intercept"]) == fit_platt(true, prob)
+
+
+def test_calibration_platt_corrects_a_bias_temperature_cannot():
+    # At each logit z the truth is positive in a fraction sigmoid(z + 1) of 1,000 pixels: the
+    # right recalibration is slope 1, intercept 1 (up to rounding and Platt's smoothing), which
+    # no temperature gives (its intercept is 0).
+    logits = _on_bin_centres(-2.0, -1.0, 0.0, 1.0, 2.0)
+    prob, true = [], []
+    for z in logits:
+        positives = round(1000 * special.expit(z + 1))
+        prob += [special.expit(z)] * 1000
+        true += [1] * positives + [0] * (1000 - positives)
+    summary = calibration(np.array(true), np.array(prob), method="platt").summary
+    assert summary["platt_slope"] == pytest.approx(1.0, abs=0.01)
+    assert summary["platt_intercept"] == pytest.approx(1.0, abs=0.01)
+    assert summary["ece_calibrated"] < 0.002
+    assert summary["nll_calibrated"] < summary["nll_temperature"] - 0.01
+
+
+def test_calibration_platt_needs_both_classes():
+    with pytest.raises(ValueError, match="found 0 positive and 4 negative"):
+        calibration(np.zeros(4, int), np.full(4, 0.3), method="platt")
+
+
+def test_calibration_platt_on_chunked_data_equals_numpy():
+    da = pytest.importorskip("dask.array")
+    z1, z2 = _on_bin_centres(-1.0, 2.0)
+    prob = special.expit(np.array([z1] * 4 + [z2] * 4))
+    true = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    expected = calibration(true, prob, method="platt").summary
+    chunked = calibration(
+        da.from_array(true, chunks=3), da.from_array(prob, chunks=3), method="platt"
+    ).summary
+    for key in ("platt_slope", "platt_intercept", "temperature"):
+        assert chunked[key] == expected[key]
+    for key in ("ece_calibrated", "nll_calibrated", "ece_temperature", "nll_temperature"):
+        assert chunked[key] == pytest.approx(expected[key], rel=1e-12)
 
 
 def test_object_scores_statistic_is_renamed_reduce():
@@ -313,7 +427,22 @@ def no_pass(monkeypatch):
         (
             lambda: instance_threshold_sweep(TRUE, PROB, metric="f1"),
             ValueError,
-            "metric must be one of 'f1_50', 'mean_accuracy'",
+            "metric must be one of 'f1_50', 'mean_accuracy', 'panoptic_quality_50'",
+        ),
+        (
+            lambda: instance_threshold_sweep(TRUE, PROB, split_depth=0),
+            ValueError,
+            "split_depth must be a finite number of pixels > 0",
+        ),
+        (
+            lambda: instance_threshold_sweep(TRUE, PROB, split_depth="deep"),
+            TypeError,
+            "split_depth must be a number",
+        ),
+        (
+            lambda: instance_threshold_sweep(TRUE, PROB, min_size=-1),
+            ValueError,
+            "min_size must be a non-negative integer",
         ),
         (
             lambda: instance_threshold_sweep(TRUE, PROB, thresholds=[0.5, 1.5]),
@@ -337,7 +466,7 @@ def test_bad_metric_is_reported_before_bad_data():
     with pytest.raises(ValueError, match="metric must be one of"):
         threshold_sweep(np.array([[0, 1, 1]]), logits, metric="jaccard")
     with pytest.raises(ValueError, match="method must be one of"):
-        calibration(np.array([[0, 1, 1]]), logits, method="platt")
+        calibration(np.array([[0, 1, 1]]), logits, method="isotonic")
     with pytest.raises(ValueError, match="reduce must be one of"):
         object_scores(np.array([[0, 1, 1]]), logits, reduce="mode")
 

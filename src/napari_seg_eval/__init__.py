@@ -37,6 +37,7 @@ from .core.confidence import (
 from .core.dataset import DatasetResult, dataset_from_tables, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.overlap import OverlapTable, overlap_table
+from .core.platt import apply_platt, fit_platt
 from .core.review import error_map, object_measurements, review_objects, semantic_error_map
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import (
@@ -68,6 +69,7 @@ __all__ = [
     "ThresholdSweep",
     "ThresholdSweepResult",
     "__version__",
+    "apply_platt",
     "apply_temperature",
     "bootstrap_dataset",
     "bootstrap_interval",
@@ -82,6 +84,7 @@ __all__ = [
     "dataset_metrics",
     "error_map",
     "evaluate_files",
+    "fit_platt",
     "fit_temperature",
     "instance_metrics",
     "instance_threshold_sweep",

@@ -140,6 +140,51 @@ def check_ignore_label(ignore_label: object) -> int | None:
     return value
 
 
+def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Return ``region`` as a boolean mask of ``shape`` (or ``None``), or raise naming the problem.
+
+    Only the dtype and the shape are looked at: a chunked region is not read.
+
+    Parameters
+    ----------
+    region : array_like or None
+        A boolean mask, True where pixels count: numpy, or chunked (dask, zarr).
+    shape : tuple of int
+        The shape of the ground truth it must cover.
+
+    Returns
+    -------
+    numpy.ndarray or dask.array.Array or None
+        The mask (not copied; chunked data as a dask array), or ``None`` if none was given.
+
+    Raises
+    ------
+    TypeError
+        If it is not boolean (a label image, a float map): convert it with ``labels > 0``.
+    ValueError
+        If its shape is not ``shape``.
+
+    Examples
+    --------
+    >>> check_region(np.array([True, False]), (2,)).tolist()
+    [True, False]
+    """
+    if region is None:
+        return None
+    array = as_dask(region) if is_lazy(region) else np.asarray(region)
+    if array.dtype != bool:
+        raise TypeError(
+            f"region must be a boolean mask (True where pixels count), got dtype {array.dtype}. "
+            "Turn a label image or a Shapes layer's mask into one with `mask > 0`."
+        )
+    if tuple(array.shape) != tuple(shape):
+        raise ValueError(
+            f"region has shape {tuple(array.shape)} but the ground truth has shape "
+            f"{tuple(shape)}; it must cover the same pixels."
+        )
+    return array
+
+
 def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
     """Validate a (ground truth, prediction) pair of label images of equal shape.
 

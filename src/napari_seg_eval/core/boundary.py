@@ -14,6 +14,13 @@ to the true one and ``d_tp`` the other way:
 
 One mask empty: HD, HD95, ASSD = inf, NSD and boundary F1 = 0; both empty: NaN.
 
+With a ``region``, both images are masked to it before the boundaries are found: outside the
+region counts as background, exactly as outside the image does. Scoring a region is then
+scoring the image cropped to it (for a rectangle, the same numbers), and an object cut by the
+region's edge has a contour along the cut, as an object cut by the image's edge has. The other
+readings (contours of the whole images, restricted to the region afterwards) would measure
+boundaries against pixels the region leaves out, which every other metric refuses to look at.
+
 HD and its kin are not additive over blocks of pixels, so they are computed on crops: for a
 class, the bounding box of its pixels in both images; for a matched pair of objects, the union
 of the two objects' boxes (``scipy.ndimage.find_objects`` gives every box in one pass). A crop
@@ -37,7 +44,7 @@ from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
 from ._results import Result, nanmean
-from ._validate import as_label_pair
+from ._validate import as_label_pair, check_region
 from .instance import ObjectPairs
 from .overlap import overlap_table
 
@@ -115,6 +122,7 @@ def boundary_metrics(
     classes: Iterable[int] | None = None,
     include_background: bool = False,
     per_object: bool = False,
+    region: np.ndarray | None = None,
 ) -> BoundaryResult | ObjectBoundaryResult:
     """Hausdorff distance, HD95, ASSD, surface Dice (NSD) and boundary F1.
 
@@ -139,6 +147,11 @@ def boundary_metrics(
         Treat the images as instance labels (0 is background) and report one row per pair of
         objects matched one-to-one at IoU >= 0.5, measured on the pair's bounding box.
         Unmatched objects get no row (their distance to a partner is undefined).
+    region
+        A boolean mask of the images' shape: only the pixels inside it are scored. Both images
+        are masked to it first, outside counting as background as outside the image does, so
+        an object cut by the region's edge has a boundary along the cut, and scoring a region
+        equals scoring the image cropped to it. Objects and classes are those inside.
 
     Returns
     -------
@@ -148,8 +161,11 @@ def boundary_metrics(
     Raises
     ------
     ValueError
-        On a bad ``spacing`` or ``tolerance``, ``classes`` with ``per_object=True``, or class 0
-        listed in ``classes`` while ``include_background`` is False.
+        On a bad ``spacing`` or ``tolerance``, ``classes`` with ``per_object=True``, class 0
+        listed in ``classes`` while ``include_background`` is False, or a ``region`` of
+        another shape.
+    TypeError
+        If an image is not an integer label image or the region is not boolean.
 
     Notes
     -----
@@ -167,8 +183,17 @@ def boundary_metrics(
     2.0
     >>> float(boundary_metrics(true, pred, spacing=(1, 0.5)).per_class.loc[0, "hd"])
     1.0
+
+    Only columns 0-4, which hold the first column of ``pred``: the same as the cropped images.
+
+    >>> left = np.zeros((8, 8), bool)
+    >>> left[:, :5] = True
+    >>> in_region = boundary_metrics(true, pred, region=left).per_class
+    >>> in_region.equals(boundary_metrics(true[:, :5], pred[:, :5]).per_class)
+    True
     """
     true, pred = as_label_pair(true, pred)
+    region = check_region(region, tuple(true.shape))
     sampling = _check_spacing(spacing, true.ndim)
     tolerance = _check_tolerance(tolerance)
     if per_object:
@@ -177,9 +202,16 @@ def boundary_metrics(
                 "classes= applies to per-class boundary metrics; per_object=True pairs objects "
                 "of instance label images regardless of class."
             )
+        if region is not None:
+            true, pred = _masked(true, region), _masked(pred, region)
         return _object_boundaries(true, pred, sampling, tolerance)
     class_ids = _check_classes(classes, include_background)
-    return _class_boundaries(true, pred, class_ids, include_background, sampling, tolerance)
+    return _class_boundaries(true, pred, class_ids, include_background, sampling, tolerance, region)
+
+
+def _masked(labels: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """``labels`` with every pixel outside ``region`` set to 0 (background), same dtype."""
+    return np.where(region, labels, labels.dtype.type(0))
 
 
 def _class_boundaries(
@@ -189,15 +221,21 @@ def _class_boundaries(
     include_background: bool,
     sampling: tuple[float, ...],
     tolerance: float,
+    region: np.ndarray | None = None,
 ) -> BoundaryResult:
-    """One row per class, each measured on the bounding box of the class in both images."""
-    table = overlap_table(true, pred)  # the ids present (and the check for negative ids)
+    """One row per class, each measured on the bounding box of the class in both images
+    (inside ``region``, outside which every class is absent)."""
+    # The ids present (inside the region), and the check for negative ids.
+    table = overlap_table(true, pred, region=region)
     if class_ids is None:
         class_ids = np.union1d(table.true_ids, table.pred_ids)
         if not include_background:
             class_ids = class_ids[class_ids != 0]
-    true_boxes = _class_boxes(true, table.true_ids, class_ids)
-    pred_boxes = _class_boxes(pred, table.pred_ids, class_ids)
+    if region is not None:
+        # Ids other than 0 are then present only inside; class 0 is also cut by the region.
+        true, pred = _masked(true, region), _masked(pred, region)
+    true_boxes = _class_boxes(true, table.true_ids, class_ids, region)
+    pred_boxes = _class_boxes(pred, table.pred_ids, class_ids, region)
     structure = _structure(true.ndim)
     rows = []
     for class_id, true_box, pred_box in zip(class_ids, true_boxes, pred_boxes, strict=True):
@@ -205,9 +243,10 @@ def _class_boundaries(
             rows.append(_empty_scores(one_side=true_box is not None or pred_box is not None))
             continue
         box = _union_box(true_box, pred_box)
-        rows.append(
-            _scores(true[box] == class_id, pred[box] == class_id, sampling, tolerance, structure)
-        )
+        true_mask, pred_mask = true[box] == class_id, pred[box] == class_id
+        if region is not None and class_id == 0:
+            true_mask, pred_mask = true_mask & region[box], pred_mask & region[box]
+        rows.append(_scores(true_mask, pred_mask, sampling, tolerance, structure))
     per_class = pd.DataFrame(
         np.array(rows, float).reshape(-1, len(BOUNDARY_COLUMNS)), columns=BOUNDARY_COLUMNS
     )
@@ -342,11 +381,15 @@ def _boxes(labels: np.ndarray, ids: np.ndarray) -> list[Box | None]:
     return ndi.find_objects(ranks, max_label=ids.size)
 
 
-def _class_boxes(labels: np.ndarray, present: np.ndarray, class_ids: np.ndarray) -> list:
-    """The box of each class in ``class_ids`` (None where absent), class 0 included."""
+def _class_boxes(
+    labels: np.ndarray, present: np.ndarray, class_ids: np.ndarray, region: np.ndarray | None
+) -> list:
+    """The box of each class in ``class_ids`` (None where absent), class 0 included (inside
+    ``region`` when one is given)."""
     boxes = dict(zip(present[present != 0].tolist(), _boxes(labels, present), strict=True))
     if 0 in class_ids and 0 in present:
-        boxes[0] = ndi.find_objects((labels == 0).view(np.uint8))[0]
+        background = labels == 0 if region is None else (labels == 0) & region
+        boxes[0] = ndi.find_objects(background.view(np.uint8))[0]
     return [boxes.get(int(class_id)) for class_id in class_ids]
 
 

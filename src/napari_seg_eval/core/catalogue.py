@@ -246,7 +246,12 @@ INSTANCE_PER_OBJECT = [
     ),
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
     _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
-    _m("area", "area", "", "pixels (voxels) of the object, ignored pixels left out"),
+    _m(
+        "area",
+        "area",
+        "",
+        "pixels (voxels) of the object, ignored pixels and pixels outside the region left out",
+    ),
     _m("mean_confidence", "mean confidence", "mean p over the object", "review_objects only"),
     _m("class", "class", "", "the object's class (multi-class results only)"),
 ]
@@ -387,8 +392,8 @@ SWEEP_SUMMARY = [
         "area under the precision–recall curve (scikit-learn's average_precision_score)",
     ),
     _m("roc_auc", "ROC AUC", "trapezoidal area under the ROC curve", ""),
-    _m("n_positive", "positive pixels", "", "", pooling="sum"),
-    _m("n_negative", "negative pixels", "", "", pooling="sum"),
+    _m("n_positive", "positive pixels", "", "inside the region", pooling="sum"),
+    _m("n_negative", "negative pixels", "", "inside the region", pooling="sum"),
 ]
 
 CALIBRATION_BINS = [
@@ -412,7 +417,14 @@ CALIBRATION_SUMMARY = [
     _m("brier", "Brier", "mean (p − y)²", "Brier score"),
     _m("nll", "NLL", "−mean (y log p + (1 − y) log(1 − p))", "negative log-likelihood"),
     _m("n_bins", "bins", "", "equal-width bins"),
-    _m("n_pixels", "pixels", "", "", pooling="sum"),
+    _m("n_pixels", "pixels", "", "pixels counted (inside the region)", pooling="sum"),
+    _m("temperature", "T", "argmin_T NLL(sigmoid(logit p / T))", "temperature scaling"),
+    _m("platt_slope", "Platt a", "p′ = sigmoid(a logit p + b)", "Platt scaling: slope"),
+    _m("platt_intercept", "Platt b", "p′ = sigmoid(a logit p + b)", "Platt scaling: intercept"),
+    _m("ece_calibrated", "ECE (calibrated)", "ECE of p′", "after the method asked for"),
+    _m("nll_calibrated", "NLL (calibrated)", "NLL of p′", "after the method asked for"),
+    _m("ece_temperature", "ECE (temperature)", "ECE of sigmoid(logit p / T)", "beside Platt"),
+    _m("nll_temperature", "NLL (temperature)", "NLL of sigmoid(logit p / T)", "beside Platt"),
 ]
 
 _BOUNDARY_DISTANCES = [

@@ -102,7 +102,9 @@ def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> Cl
     return ClassSpec(name, image=image)
 
 
-def majority_classes(labels: object, class_image: object) -> tuple[np.ndarray, np.ndarray]:
+def majority_classes(
+    labels: object, class_image: object, region: object = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Every object of ``labels`` and the majority class of its pixels in ``class_image``.
 
     One pass over the pixels builds the sparse (object id, class) count table; ties between
@@ -114,11 +116,13 @@ def majority_classes(labels: object, class_image: object) -> tuple[np.ndarray, n
         An integer label image (0 is background), numpy or chunked.
     class_image : array_like
         An integer class image (>= 0) of the same shape.
+    region : array_like of bool, optional
+        Only the pixels inside this mask count (an object keeps its pixels inside).
 
     Returns
     -------
     ids, classes : numpy.ndarray
-        The non-zero object ids, sorted, and the class of each.
+        The non-zero object ids (inside the region), sorted, and the class of each.
 
     Examples
     --------
@@ -127,7 +131,7 @@ def majority_classes(labels: object, class_image: object) -> tuple[np.ndarray, n
     >>> [a.tolist() for a in majority_classes(labels, classes)]
     [[1, 2], [3, 4]]
     """
-    ids, classes, counts = overlap_table(labels, class_image).contingency()
+    ids, classes, counts = overlap_table(labels, class_image, region=region).contingency()
     objects = ids != 0
     ids, classes, counts = ids[objects], classes[objects], counts[objects]
     order = np.lexsort((classes, -counts, ids))  # by id; most pixels first; smallest class
@@ -135,7 +139,9 @@ def majority_classes(labels: object, class_image: object) -> tuple[np.ndarray, n
     return ids[first], classes[first]
 
 
-def object_classes(ids: np.ndarray, spec: ClassSpec, labels: object = None) -> np.ndarray:
+def object_classes(
+    ids: np.ndarray, spec: ClassSpec, labels: object = None, region: object = None
+) -> np.ndarray:
     """The class of each object in ``ids``.
 
     Parameters
@@ -146,6 +152,8 @@ def object_classes(ids: np.ndarray, spec: ClassSpec, labels: object = None) -> n
         The side's classes, from :func:`check_classes`.
     labels : array_like, optional
         The side's label image; needed when ``spec`` holds a class image.
+    region : array_like of bool, optional
+        With a class image, an object's class is the majority over its pixels inside this mask.
 
     Returns
     -------
@@ -164,7 +172,7 @@ def object_classes(ids: np.ndarray, spec: ClassSpec, labels: object = None) -> n
     [1]
     """
     if spec.image is not None:
-        keys, values = majority_classes(labels, spec.image)
+        keys, values = majority_classes(labels, spec.image, region)
     else:
         keys, values = spec.ids, spec.classes
     ids = np.asarray(ids)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +25,9 @@ from ._deprecation import renamed_keywords
 from ._results import Result, confusion_scores, ratio
 from ._validate import (
     as_label_image,
+    as_label_pair,
     check_probability_range,
+    check_region,
     check_threshold,
     check_truth_first,
     probability_array,
@@ -34,7 +36,12 @@ from .blocks import fold, is_lazy
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
 from .overlap import overlap_table
 from .review import object_measurements
-from .threshold import label_instances, threshold_in_dtype, threshold_probabilities
+from .threshold import (
+    _check_label_arguments,
+    label_instances,
+    threshold_in_dtype,
+    threshold_probabilities,
+)
 
 #: Steps of the pixel sweep's threshold grid (thresholds k / steps, k = 0..steps).
 SWEEP_STEPS = 1000
@@ -47,10 +54,10 @@ COCO_RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 
 SweepMetric = Literal["iou", "dice", "f1", "precision", "recall", "accuracy"]
 SWEEP_METRICS = ("iou", "dice", "f1", "precision", "recall", "accuracy")
-InstanceSweepMetric = Literal["f1_50", "mean_accuracy"]
-INSTANCE_SWEEP_METRICS = ("f1_50", "mean_accuracy")
+InstanceSweepMetric = Literal["f1_50", "mean_accuracy", "panoptic_quality_50"]
+INSTANCE_SWEEP_METRICS = ("f1_50", "mean_accuracy", "panoptic_quality_50")
 #: ``calibration(method=...)``: None (measure only) or a recalibration fitted to the data.
-CALIBRATION_METHODS = (None, "temperature")
+CALIBRATION_METHODS = (None, "temperature", "platt")
 ObjectReduction = Literal["mean", "max", "median"]
 OBJECT_REDUCTIONS = ("mean", "max", "median")
 
@@ -129,14 +136,43 @@ def _positive(true: np.ndarray, class_id: int | None) -> np.ndarray:
     return (true > 0) if class_id is None else (true == class_id)
 
 
+def _inside(
+    prob: np.ndarray, true: np.ndarray, region: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A block's probabilities and truth, flat, only where the region's block is True; the
+    kept probabilities range-checked (the pixels outside are never looked at)."""
+    prob, true = prob.ravel(), true.ravel()
+    if region is not None:
+        inside = region.ravel()
+        prob, true = prob[inside], true[inside]
+    if prob.size:
+        check_probability_range(prob.min(), prob.max())
+    return prob, true
+
+
+def _warn_empty_region(function: str) -> None:
+    """The warning of a pass that found no pixel inside its region."""
+    warnings.warn(
+        f"{function}: no pixel lies inside the region, so no pixel is left to count; every "
+        "metric is NaN (0/0).",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def _sweep_histogram(
-    prob: np.ndarray, true: np.ndarray, *, steps: int, class_id: int | None
+    prob: np.ndarray,
+    true: np.ndarray,
+    region: np.ndarray | None = None,
+    *,
+    steps: int,
+    class_id: int | None,
 ) -> np.ndarray:
     """The partial of the sweep on one block (range-checked): pixels per number of grid
-    thresholds below p, negatives then positives."""
-    check_probability_range(prob.min(), prob.max())
-    count = _thresholds_below(prob.ravel(), steps)
-    count += (steps + 2) * _positive(true.ravel(), class_id)
+    thresholds below p, negatives then positives; only the pixels inside ``region``."""
+    prob, true = _inside(prob, true, region)
+    count = _thresholds_below(prob, steps)
+    count += (steps + 2) * _positive(true, class_id)
     return np.bincount(count, minlength=2 * (steps + 2))
 
 
@@ -165,6 +201,11 @@ def _padded_grid(steps: int, dtype: np.dtype) -> np.ndarray:
     return np.array([-np.inf, *grid, np.inf], dtype)
 
 
+def _with_region(arrays: list, region: np.ndarray | None) -> list:
+    """The arrays a pass folds over: ``arrays``, and the region last when one is given."""
+    return arrays if region is None else [*arrays, region]
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class ThresholdSweepResult(Result):
     """Pixel-level counts and scores at every threshold of a fine grid.
@@ -191,6 +232,7 @@ def threshold_sweep(
     metric: SweepMetric = "iou",
     class_id: int | None = None,
     channel_axis: int | None = None,
+    region: np.ndarray | None = None,
 ) -> ThresholdSweepResult:
     """Pixel TP/FP/FN/TN at every threshold ``k / steps`` from one pass over the map.
 
@@ -218,6 +260,10 @@ def threshold_sweep(
         must be in 1..n: channel k holds the probability of class k + 1.
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): only the pixels where it is True are
+        counted (and range-checked). With no pixel inside, every value is NaN and a
+        ``RuntimeWarning`` says so.
 
     Returns
     -------
@@ -238,14 +284,22 @@ def threshold_sweep(
     >>> sweep = threshold_sweep(true, prob, steps=10)
     >>> float(sweep.summary["best_threshold"]), float(sweep.summary["average_precision"])
     (0.3, 0.75)
+    >>> right = np.array([[False, False, True, True]])  # the last two pixels only
+    >>> float(threshold_sweep(true, prob, steps=10, region=right).summary["best_threshold"])
+    0.3
     """
     steps = _check_count(steps, "steps")
     _check_choice(metric, SWEEP_METRICS, "metric")
     true, prob = _class_probability(true, prob, "threshold_sweep", class_id, channel_axis)
+    region = check_region(region, tuple(true.shape))
     grid = np.arange(steps + 1) / steps
     histogram = fold(
-        functools.partial(_sweep_histogram, steps=steps, class_id=class_id), sum, [prob, true]
+        functools.partial(_sweep_histogram, steps=steps, class_id=class_id),
+        sum,
+        _with_region([prob, true], region),
     )
+    if region is not None and not histogram.any():
+        _warn_empty_region("threshold_sweep")
     negatives, positives = histogram[: steps + 2], histogram[steps + 2 :]
     # foreground at grid[k] <=> count > k: counts above k, by a reverse cumulative sum
     tp = np.cumsum(positives[::-1])[::-1][1:]
@@ -310,12 +364,16 @@ def instance_threshold_sweep(
     connectivity: int | None = None,
     min_size: int = 0,
     split_touching: bool = False,
+    split_depth: float = 2.0,
+    region: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Instance metrics versus the probability threshold: label at each threshold, match.
 
     At each probability threshold the map is thresholded (``p > t``), labelled with
     :func:`label_instances` and matched with :func:`instance_metrics` at the default IoU
-    thresholds.
+    thresholds. With a ``region``, the whole map is labelled (the objects are those the
+    threshold gives) and each object is then scored by its pixels inside the region, as
+    ``instance_metrics(true, labels, region=region)`` scores it.
 
     Parameters
     ----------
@@ -325,10 +383,14 @@ def instance_threshold_sweep(
         Foreground probabilities in [0, 1], the shape of ``true``.
     thresholds : sequence of float, optional
         Probability thresholds in [0, 1] (0.05, 0.10, ..., 0.95 by default).
-    metric : {"f1_50", "mean_accuracy"}, optional
+    metric : {"f1_50", "mean_accuracy", "panoptic_quality_50"}, optional
         The column the ``best`` row maximises.
-    connectivity, min_size, split_touching
-        Passed to :func:`label_instances`.
+    connectivity, min_size, split_touching, split_depth
+        Passed to :func:`label_instances` (``split_depth`` matters only with
+        ``split_touching``).
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
+        of every count (see :func:`instance_metrics`).
 
     Returns
     -------
@@ -345,6 +407,10 @@ def instance_threshold_sweep(
     >>> table = instance_threshold_sweep(true, prob, thresholds=[0.3, 0.5])
     >>> table[["threshold", "n_pred", "best"]].to_numpy().tolist()
     [[0.3, 2, True], [0.5, 1, False]]
+    >>> left = np.array([[True, True, False, False, False]])  # object 1 only
+    >>> table = instance_threshold_sweep(true, prob, thresholds=[0.3, 0.5], region=left)
+    >>> table[["threshold", "n_pred", "f1_50"]].to_numpy().tolist()
+    [[0.3, 1.0, 1.0], [0.5, 1.0, 1.0]]
     """
     thresholds = [check_threshold(t, "each of thresholds") for t in np.atleast_1d(thresholds)]
     if not thresholds:
@@ -355,13 +421,22 @@ def instance_threshold_sweep(
     prob = probability_array(prob)
     if true.shape != prob.shape:
         raise ValueError(f"shape mismatch: ground truth {true.shape} vs probabilities {prob.shape}")
+    region = check_region(region, tuple(true.shape))
+    # The labelling arguments, checked before the first pass: on a mask of the map's shape
+    # that is never read (a lazy one for a chunked map, which split_touching refuses).
+    mask_like = prob.astype(bool) if is_lazy(prob) else np.broadcast_to(False, prob.shape)
+    _check_label_arguments(mask_like, connectivity, min_size, split_touching, split_depth)
     rows = []
     for threshold in thresholds:
         mask = threshold_probabilities(prob, threshold).view(bool)
         labels = label_instances(
-            mask, connectivity=connectivity, min_size=min_size, split_touching=split_touching
+            mask,
+            connectivity=connectivity,
+            min_size=min_size,
+            split_touching=split_touching,
+            split_depth=split_depth,
         )
-        summary = instance_metrics(true, labels).summary
+        summary = instance_metrics(true, labels, region=region).summary
         rows.append(
             {
                 "threshold": threshold,
@@ -386,8 +461,10 @@ class CalibrationResult(Result):
 
     ``bins``: one row per equal-width bin of predicted probability: bin_lower, bin_upper,
     count, mean_probability, observed_frequency, gap. ``summary``: ece, mce, brier, nll,
-    n_bins, n_pixels, and with ``method="temperature"`` ``temperature``, ``ece_calibrated``
-    and ``nll_calibrated``.
+    n_bins, n_pixels; with ``method="temperature"`` ``temperature``, ``ece_calibrated`` and
+    ``nll_calibrated``; with ``method="platt"`` ``platt_slope``, ``platt_intercept``,
+    ``ece_calibrated`` and ``nll_calibrated`` (Platt's), and beside them ``temperature``,
+    ``ece_temperature`` and ``nll_temperature``.
     """
 
     bins: pd.DataFrame
@@ -401,10 +478,11 @@ def calibration(
     prob: np.ndarray,
     *,
     n_bins: int = CALIBRATION_BINS,
-    method: Literal["temperature"] | None = None,
+    method: Literal["temperature", "platt"] | None = None,
     class_id: int | None = None,
     channel_axis: int | None = None,
     fit_temperature: bool | None = None,
+    region: np.ndarray | None = None,
 ) -> CalibrationResult:
     """Reliability diagram data, expected and maximum calibration error, Brier score and NLL.
 
@@ -423,9 +501,15 @@ def calibration(
         ``channel_axis``).
     n_bins : int, optional
         Equal-width bins (15 by default), an integer >= 1.
-    method : {None, "temperature"}, optional
+    method : {None, "temperature", "platt"}, optional
         ``"temperature"`` also fits a temperature T to the logits by minimising the NLL (see
         :func:`fit_temperature`) and reports the ECE and NLL of ``sigmoid(logit(p) / T)``.
+        ``"platt"`` fits Platt's slope a and intercept b (see
+        :func:`~napari_seg_eval.core.platt.fit_platt`) and reports the ECE and NLL of
+        ``sigmoid(a logit(p) + b)``, and beside them those of temperature scaling, both
+        fitted from the one histogram of logits. The fit and the scores use the same pixels
+        (an optimistic number): to score on other images, fit with ``fit_platt`` and measure
+        ``apply_platt``'s output.
     class_id : int, optional
         Analyse one class: positive pixels are ``true == class_id``. With ``channel_axis`` it
         must be in 1..n: channel k holds the probability of class k + 1.
@@ -434,12 +518,25 @@ def calibration(
     fit_temperature : bool, optional
         Deprecated in 0.2, removed in 0.3: ``True`` is ``method="temperature"``, ``False`` is
         ``method=None``.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): only the pixels where it is True are
+        measured (and a method is fitted on them). With no pixel inside, every value is NaN
+        (the fitted parameters too) and a ``RuntimeWarning`` says so.
 
     Returns
     -------
     CalibrationResult
-        ``bins`` (one row per bin) and ``summary`` (ece, mce, brier, nll, n_bins, n_pixels,
-        and with a method: temperature, ece_calibrated, nll_calibrated).
+        ``bins`` (one row per bin) and ``summary`` (ece, mce, brier, nll, n_bins, n_pixels;
+        with a method: ece_calibrated and nll_calibrated of that method, and its parameters:
+        temperature, or platt_slope and platt_intercept beside temperature, ece_temperature
+        and nll_temperature).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad arguments (checked before the data is read), NaN or probabilities outside
+        [0, 1], the old ``(prob, true)`` order, and with ``method="platt"`` a ground truth
+        that is all one class (where the region has pixels): a Platt fit needs both.
 
     Examples
     --------
@@ -448,6 +545,16 @@ def calibration(
     >>> prob = np.full(10, 0.9)  # says 90 %, right 60 % of the time
     >>> round(float(calibration(true, prob).summary["ece"]), 6)
     0.3
+    >>> first = np.arange(10) < 5  # only the first five pixels: all positive
+    >>> round(float(calibration(true, prob, region=first).summary["ece"]), 6)
+    0.1
+
+    Platt scaling: one logit ranks nothing (slope 0); the intercept gives the fraction of
+    positives 0.6 with Platt's smoothing, (6 * 7/8 + 4 * 1/6) / 10 = 71/120:
+
+    >>> summary = calibration(true, prob, method="platt").summary
+    >>> float(summary["platt_slope"]), round(float(summary["ece_calibrated"]), 6)  # 1/120
+    (0.0, 0.008333)
     """
     if fit_temperature is not None:
         if method is not None:
@@ -465,18 +572,61 @@ def calibration(
     n_bins = _check_count(n_bins, "n_bins")
     _check_choice(method, CALIBRATION_METHODS, "method")
     true, prob = _class_probability(true, prob, "calibration", class_id, channel_axis)
-    stats = _calibration_sums(prob, true, class_id, n_bins)
+    region = check_region(region, tuple(true.shape))
+    stats = _calibration_sums(prob, true, class_id, n_bins, region)
     summary = _calibration_summary(stats)
-    if method == "temperature":
-        temperature = _fit_temperature(stats["logit_histogram"])
-        calibrated = apply_temperature(prob, temperature)
-        calibrated_summary = _calibration_summary(
-            _calibration_sums(calibrated, true, class_id, n_bins)
-        )
-        summary["temperature"] = temperature
-        summary["ece_calibrated"] = calibrated_summary["ece"]
-        summary["nll_calibrated"] = calibrated_summary["nll"]
+    if stats["n_pixels"] == 0 and region is not None:
+        _warn_empty_region("calibration")
+    if method is not None:
+
+        def scores(recalibrate: Callable[[np.ndarray], np.ndarray]) -> dict:
+            """ECE and NLL of the map recalibrated block by block, over the same pixels."""
+            return _calibration_summary(
+                _calibration_sums(prob, true, class_id, n_bins, region, recalibrate)
+            )
+
+        summary |= _recalibration(method, stats["logit_histogram"], scores)
     return CalibrationResult(bins=stats["bins"], summary=pd.Series(summary, dtype=object))
+
+
+def _recalibration(method: str, histogram: np.ndarray, scores: Callable) -> dict[str, float]:
+    """The parameters ``method`` fits to the logit histogram and the ECE and NLL (``scores`` of
+    the recalibration, applied block by block) of the map it calibrates; with Platt,
+    temperature scaling's beside them. NaN when the histogram is empty (a region with no
+    pixel): there is nothing to fit."""
+    nan = float("nan")
+    empty = not histogram.any()
+    if method == "platt":
+        # Imported here: core.platt reads this module's logit histogram.
+        from .platt import _apply_platt, fit_platt_histogram
+
+        slope = intercept = nan
+        by_platt = {"ece": nan, "nll": nan}
+        if not empty:  # fitted first: a truth of one class is refused before another pass
+            centres = np.linspace(-_LOGIT_RANGE, _LOGIT_RANGE, _LOGIT_BINS)
+            slope, intercept = fit_platt_histogram(
+                histogram[:_LOGIT_BINS], histogram[_LOGIT_BINS:], centres
+            )
+            by_platt = scores(functools.partial(_apply_platt, slope=slope, intercept=intercept))
+    temperature = nan if empty else _fit_temperature(histogram)
+    by_temperature = {"ece": nan, "nll": nan}
+    if not empty:
+        by_temperature = scores(functools.partial(_apply_temperature, temperature=temperature))
+    if method == "temperature":
+        return {
+            "temperature": temperature,
+            "ece_calibrated": by_temperature["ece"],
+            "nll_calibrated": by_temperature["nll"],
+        }
+    return {
+        "platt_slope": slope,
+        "platt_intercept": intercept,
+        "ece_calibrated": by_platt["ece"],
+        "nll_calibrated": by_platt["nll"],
+        "temperature": temperature,
+        "ece_temperature": by_temperature["ece"],
+        "nll_temperature": by_temperature["nll"],
+    }
 
 
 _LOGIT_RANGE = float(special.logit(1 - EPS))
@@ -484,12 +634,21 @@ _LOGIT_BINS = 4096
 
 
 def _calibration_partial(
-    prob: np.ndarray, true: np.ndarray, *, class_id: int | None, n_bins: int
+    prob: np.ndarray,
+    true: np.ndarray,
+    region: np.ndarray | None = None,
+    *,
+    class_id: int | None,
+    n_bins: int,
+    recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """The additive sums of the calibration on one block (range-checked)."""
-    check_probability_range(prob.min(), prob.max())
-    p = prob.ravel().astype(np.float64)
-    is_positive = _positive(true.ravel(), class_id)
+    """The additive sums of the calibration on one block (range-checked), inside ``region``,
+    of the probabilities or of their ``recalibrate``-d values."""
+    prob, true = _inside(prob, true, region)
+    if recalibrate is not None and prob.size:
+        prob = recalibrate(prob)
+    p = prob.astype(np.float64)
+    is_positive = _positive(true, class_id)
     bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
     clipped = np.clip(p, EPS, 1 - EPS)
     log_p, log_not_p = np.log(clipped), np.log1p(-clipped)
@@ -512,12 +671,23 @@ def _sum_partials(partials: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray
     return {key: sum(partial[key] for partial in partials) for key in partials[0]}
 
 
-def _calibration_sums(prob: np.ndarray, true: np.ndarray, class_id: int | None, n_bins: int):
-    """One pass over the map: the bins, Brier score, NLL and logit histogram."""
+def _calibration_sums(
+    prob: np.ndarray,
+    true: np.ndarray,
+    class_id: int | None,
+    n_bins: int,
+    region: np.ndarray | None = None,
+    recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
+):
+    """One pass over the map (inside ``region``, recalibrated block by block if asked, so that
+    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram."""
+    partial = functools.partial(
+        _calibration_partial, class_id=class_id, n_bins=n_bins, recalibrate=recalibrate
+    )
     sums = fold(
-        functools.partial(_calibration_partial, class_id=class_id, n_bins=n_bins),
+        partial,
         _sum_partials,
-        [prob, true],
+        _with_region([prob, true], region),
     )
     count, positive, probability_sum = sums["count"], sums["positive"], sums["probability_sum"]
     squares, positive_probability = float(sums["squares"]), float(sums["positive_probability"])
@@ -736,6 +906,7 @@ def coco_average_precision(
     scores: pd.DataFrame | dict | np.ndarray,
     *,
     iou_thresholds: Sequence[float] = DEFAULT_IOU_THRESHOLDS,
+    region: np.ndarray | None = None,
 ) -> CocoAPResult:
     """COCO average precision of the predicted objects ranked by their scores.
 
@@ -756,6 +927,10 @@ def coco_average_precision(
     iou_thresholds : sequence of float, optional
         IoU thresholds in (0, 1], at least one (0.50, 0.55, ..., 0.95 by default). Named
         ``thresholds`` before 0.2; the old name works until 0.3 with a DeprecationWarning.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): pixels where it is False are left out.
+        Each object keeps only its pixels inside; a detection wholly outside is not ranked
+        (it needs no score).
 
     Returns
     -------
@@ -770,13 +945,20 @@ def coco_average_precision(
     >>> result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.1})
     >>> float(result.summary["map"])  # the false detection is ranked last: it costs nothing
     1.0
+    >>> first = np.array([[True, True, True, False, False, False, True]])  # 1 and 3 only
+    >>> coco_average_precision(true, pred, {1: 0.1, 3: 0.9}, region=first).per_threshold.loc[
+    ...     0, ["tp", "fp"]
+    ... ].tolist()
+    [1, 1]
     """
     iou_thresholds = [float(t) for t in np.atleast_1d(np.asarray(iou_thresholds, float))]
     if not iou_thresholds:
         raise ValueError("iou_thresholds is empty; give at least one IoU threshold in (0, 1].")
     for threshold in iou_thresholds:
         threshold_fraction(threshold)  # raises for thresholds outside (0, 1]
-    pairs = ObjectPairs.from_table(overlap_table(true, pred))
+    true, pred = as_label_pair(true, pred)
+    region = check_region(region, tuple(true.shape))
+    pairs = ObjectPairs.from_table(overlap_table(true, pred, region=region))
     score = _scores_for(pairs.pred_ids, scores)
     order = np.argsort(-score, kind="stable")  # detection ranks, as pycocotools' mergesort
     rank = np.empty_like(order)

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair
+from ._validate import as_label_pair, check_region
 from .classes import ClassesLike, check_classes, object_classes
 from .overlap import OverlapTable, overlap_table
 
@@ -818,6 +818,7 @@ def instance_metrics(
     *,
     iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
     ignore_label: int | None = None,
+    region: np.ndarray | None = None,
     exclude_border: int = 0,
     true_classes: ClassesLike | None = None,
     pred_classes: ClassesLike | None = None,
@@ -845,14 +846,21 @@ def instance_metrics(
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of every count, and that id is not
         an object.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
+        of every count. Each object, true or predicted, keeps only its pixels inside (areas,
+        overlaps and IoU are those inside); an object wholly outside is not counted. Scoring
+        a region equals scoring the image cropped to it.
     exclude_border : int, optional
         Objects with a pixel in the band of this many pixels at the image edge (both ends of
         every axis) are removed from both sides before matching, their pixels counted as
         background (NeurIPS 2022 CellSeg: 2). ``n_true``/``n_pred`` count the objects left.
+        The band is at the image's edge, not the region's.
     true_classes, pred_classes : array_like or mapping, optional
         Give both for multi-class results: each a class image of the same shape (an object's
-        class is the majority class of its pixels, ties to the smallest class) or a mapping
-        from object id to class. Objects are then also matched within each class.
+        class is the majority class of its pixels, inside the region if one is given; ties to
+        the smallest class) or a mapping from object id to class. Objects are then also
+        matched within each class.
     criterion : {'iou', 'iot', 'iop'}, optional
         Which pairs may match at threshold t: ``'iou'`` IoU >= t (default); ``'iot'``
         intersection over truth |T ∩ P| / |T| > t (strict: the Cell Tracking Challenge's rule
@@ -875,11 +883,12 @@ def instance_metrics(
     ------
     ValueError
         If a threshold is not in (0, 1] or none is given, the criterion is unknown,
-        ``exclude_border`` is negative, only one side has classes, a class image's shape
-        differs, or the images do not fit (shapes, negative ids); or, after the pass, if a
-        class mapping misses an object.
+        ``exclude_border`` is negative, only one side has classes, a class image's or the
+        region's shape differs, or the images do not fit (shapes, negative ids); or, after the
+        pass, if a class mapping misses an object.
     TypeError
-        If an image is not an integer (or boolean) label image, or classes are not integers.
+        If an image is not an integer (or boolean) label image, classes are not integers, or
+        the region is not boolean.
 
     Examples
     --------
@@ -900,6 +909,13 @@ def instance_metrics(
     [[1, 1, 1, 0], [2, 0, 0, 1]]
     >>> float(result.summary["class_mean_accuracy"])  # (1/2 + 0/1) / 2
     0.25
+
+    Only the pixels of a region (here the last two columns, holding half of 2 and all of 9):
+
+    >>> region = np.array([[False, False, False, True, True]])
+    >>> summary = instance_metrics(true, pred, iou_thresholds=[0.5], region=region).summary
+    >>> int(summary["n_true"]), float(summary["f1_50"])  # 2 keeps 1 pixel, IoU with 9 = 1/2
+    (1, 1.0)
     """
     thresholds = check_iou_thresholds(iou_thresholds)
     criterion = check_criterion(criterion)
@@ -916,7 +932,8 @@ def instance_metrics(
             check_classes(true_classes, tuple(true.shape), "true_classes"),
             check_classes(pred_classes, tuple(pred.shape), "pred_classes"),
         )
-    table = overlap_table(true, pred, ignore_label=ignore_label)
+    region = check_region(region, tuple(true.shape))
+    table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     excluded = (border_ids(true, width), border_ids(pred, width))
     if width:
         table = remove_objects(table, *excluded)
@@ -924,8 +941,8 @@ def instance_metrics(
     if specs is not None:
         pairs = ObjectPairs.from_table(table)
         classes = (
-            object_classes(pairs.true_ids, specs[0], true),
-            object_classes(pairs.pred_ids, specs[1], pred),
+            object_classes(pairs.true_ids, specs[0], true, region),
+            object_classes(pairs.pred_ids, specs[1], pred, region),
         )
     result = instance_metrics_from_table(
         table, iou_thresholds=thresholds, criterion=criterion, classes=classes

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ._validate import as_label_pair, check_ignore_label, check_non_negative
+from ._validate import as_label_pair, check_ignore_label, check_non_negative, check_region
 from .blocks import fold, fold_lazy, is_lazy
 
 #: Pixels per run block of the pass: small enough that the temporaries stay in cache.
@@ -189,7 +189,11 @@ def id_dtype(*dtypes: np.dtype) -> np.dtype:
 
 
 def overlap_table(
-    true: np.ndarray, pred: np.ndarray, *, ignore_label: int | None = None
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    ignore_label: int | None = None,
+    region: np.ndarray | None = None,
 ) -> OverlapTable:
     """Count the pixels shared by each (true id, predicted id) pair in one pass.
 
@@ -202,6 +206,10 @@ def overlap_table(
         on dask's current scheduler (see :mod:`napari_seg_eval.core.blocks`).
     ignore_label : int, optional
         Pixels whose true id equals it are left out of every count.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
+        of every count, in the same pass. An object keeps only its pixels inside the region
+        (its area is its area there); an object wholly outside is absent.
 
     Returns
     -------
@@ -211,8 +219,9 @@ def overlap_table(
     Raises
     ------
     TypeError, ValueError
-        For images that are not integer label images of one shape, negative ids, or an
-        ``ignore_label`` that is not an integer >= 0.
+        For images that are not integer label images of one shape, negative ids (inside the
+        region), an ``ignore_label`` that is not an integer >= 0, or a ``region`` that is not
+        a boolean mask of the truth's shape.
 
     Examples
     --------
@@ -223,14 +232,23 @@ def overlap_table(
     >>> chunked = da.from_array(np.array([1, 1, 0, 2]), chunks=3)
     >>> overlap_table(chunked, np.array([1, 0, 0, 2])).pair_counts.tolist()
     [1, 1]
+    >>> inside = np.array([True, True, False, False])  # score the first half only
+    >>> half = overlap_table(np.array([1, 1, 0, 2]), np.array([1, 0, 0, 2]), region=inside)
+    >>> half.true_ids.tolist(), half.pred_ids.tolist(), half.pred_areas.tolist()
+    ([1], [0, 1], [1, 1])
     """
     ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
-    return fold(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
+    arrays = _arrays(true, pred, region)
+    return fold(*_table_pass(ignore_label), arrays, block_pixels=TABLE_PIXELS)
 
 
 def overlap_table_lazy(
-    true: np.ndarray, pred: np.ndarray, *, ignore_label: int | None = None
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    ignore_label: int | None = None,
+    region: np.ndarray | None = None,
 ) -> OverlapTable | Any:
     """:func:`overlap_table`, as a dask ``Delayed`` when an input is chunked.
 
@@ -239,13 +257,13 @@ def overlap_table_lazy(
 
     Parameters
     ----------
-    true, pred, ignore_label
+    true, pred, ignore_label, region
         As in :func:`overlap_table` (checked here, before anything is read).
 
     Returns
     -------
     OverlapTable or dask.delayed.Delayed
-        The table when both are numpy arrays; otherwise the table not yet computed.
+        The table when all inputs are numpy arrays; otherwise the table not yet computed.
 
     Examples
     --------
@@ -257,9 +275,16 @@ def overlap_table_lazy(
     """
     ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
-    if not (is_lazy(true) or is_lazy(pred)):
-        return fold(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
-    return fold_lazy(*_table_pass(ignore_label), [true, pred], block_pixels=TABLE_PIXELS)
+    arrays = _arrays(true, pred, region)
+    if not any(is_lazy(array) for array in arrays):
+        return fold(*_table_pass(ignore_label), arrays, block_pixels=TABLE_PIXELS)
+    return fold_lazy(*_table_pass(ignore_label), arrays, block_pixels=TABLE_PIXELS)
+
+
+def _arrays(true: Any, pred: Any, region: object) -> list[Any]:
+    """The arrays the pass folds over: the pair, and the region when one is given (checked)."""
+    region = check_region(region, tuple(true.shape))
+    return [true, pred] if region is None else [true, pred, region]
 
 
 def _table_pass(ignore_label: int | None) -> tuple[Callable, Callable]:
@@ -267,10 +292,25 @@ def _table_pass(ignore_label: int | None) -> tuple[Callable, Callable]:
     return functools.partial(_block_table, ignore_label=ignore_label), OverlapTable.sum
 
 
-def _block_table(true: np.ndarray, pred: np.ndarray, ignore_label: int | None) -> OverlapTable:
+def _block_table(
+    true: np.ndarray,
+    pred: np.ndarray,
+    region: np.ndarray | None = None,
+    *,
+    ignore_label: int | None,
+) -> OverlapTable:
     """The table of one block (flat or a chunk): runs of :data:`CHUNK_PIXELS` pixels each,
-    one table of all of them."""
+    one table of all of them; only the pixels inside ``region`` (a block of the mask)."""
     flat_true, flat_pred = true.ravel(), pred.ravel()
+    if region is not None:
+        inside = region.ravel()
+        if not inside.all():
+            # The pixels inside, side by side: runs may join across the gaps, which changes
+            # no pair's count.
+            flat_true, flat_pred = flat_true[inside], flat_pred[inside]
+        if flat_true.size == 0:
+            no_runs = np.zeros(0, np.int64)
+            return _table_from_runs(flat_true, flat_pred, no_runs, ignore_label)
     if ignore_label is None and _is_binary(flat_true) and _is_binary(flat_pred):
         return _binary_table(flat_true, flat_pred)
     # Two buffers reused for every run block: fresh ones would be page-faulted in each time.

@@ -148,6 +148,7 @@ def preset_metrics(
     true_classes: object = None,
     pred_classes: object = None,
     scores: object = None,
+    region: object = None,
 ) -> pd.Series:
     """A challenge's number(s) on one image or a list of images, by its preset.
 
@@ -161,6 +162,10 @@ def preset_metrics(
         ``conic``: for each image, a class image or a mapping id -> class, per side.
     scores : optional
         ``coco``: a score per predicted object (as :func:`coco_average_precision` takes).
+    region : array_like of bool or sequence of them, optional
+        For each image a boolean mask of its shape (one mask for one image): pixels outside
+        are left out of every count, as in :func:`instance_metrics`. Not part of any
+        challenge's rule: the challenge's number on part of each image.
 
     Returns
     -------
@@ -175,7 +180,7 @@ def preset_metrics(
     ------
     ValueError
         For an unknown preset, a missing input the preset needs, sequences of different
-        lengths, or (coco) more than one image.
+        lengths (regions included), or (coco) more than one image.
 
     Examples
     --------
@@ -194,9 +199,14 @@ def preset_metrics(
         raise ValueError(f"the {name} preset needs true_classes and pred_classes.")
     if preset.needs_scores and scores is None:
         raise ValueError(f"the {name} preset needs a score for every predicted object.")
+    regions = [None] * len(trues) if region is None else _images(region)
+    if len(regions) != len(trues):
+        raise ValueError(f"{len(trues)} images but {len(regions)} regions; give one per image.")
     values: dict[str, object] = {"n_images": len(trues)}
     if preset.function == "ctc":
-        results = [ctc_metrics(t, p) for t, p in zip(trues, preds, strict=True)]
+        results = [
+            ctc_metrics(t, p, region=r) for t, p, r in zip(trues, preds, regions, strict=True)
+        ]
         counts = {
             k: sum(int(r[k]) for r in results) for k in ("n_true", "n_pred", "fn", "fp", "ns")
         }
@@ -213,7 +223,7 @@ def preset_metrics(
         if len(trues) != 1:
             raise ValueError("the coco preset takes one image (COCO pools detections over images).")
         result = coco_average_precision(
-            trues[0], preds[0], scores, iou_thresholds=preset.iou_thresholds
+            trues[0], preds[0], scores, iou_thresholds=preset.iou_thresholds, region=regions[0]
         )
         return pd.Series(values | result.summary.to_dict(), dtype=object)
     true_classes, pred_classes = _images(true_classes), _images(pred_classes)
@@ -223,6 +233,7 @@ def preset_metrics(
         instance_metrics(
             t,
             p,
+            region=regions[i],
             **preset.instance_settings(),
             **(
                 {"true_classes": true_classes[i], "pred_classes": pred_classes[i]}

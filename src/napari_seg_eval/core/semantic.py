@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._results import Result, confusion_scores, nanmean, ratio
-from ._validate import as_label_pair, check_ignore_label
+from ._validate import as_label_pair, check_ignore_label, check_region
 from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: Class ids of ``classes=`` must fit the widest label dtype.
@@ -71,6 +71,7 @@ def semantic_metrics(
     *,
     classes: Iterable[int] | None = None,
     ignore_label: int | None = None,
+    region: np.ndarray | None = None,
     include_background: bool = True,
 ) -> SemanticResult:
     """Per-class IoU, Dice, precision, recall and accuracy, with their means.
@@ -87,6 +88,10 @@ def semantic_metrics(
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of every count. If that leaves no
         pixel, every metric is NaN (0/0) and a ``RuntimeWarning`` says so.
+    region : array_like of bool, optional
+        A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
+        of every count, as ignored pixels are (the same NaN and warning if none is left).
+        Scoring a region equals scoring the image cropped to it.
     include_background : bool
         With ``False``, class 0 is still reported but left out of the means.
 
@@ -100,8 +105,8 @@ def semantic_metrics(
     ------
     TypeError, ValueError
         For images that are not integer label images of one shape, negative ids, an
-        ``ignore_label`` that is not an integer >= 0, or ``classes`` that are not integer
-        ids in [0, 2**64).
+        ``ignore_label`` that is not an integer >= 0, ``classes`` that are not integer
+        ids in [0, 2**64), or a ``region`` that is not a boolean mask of the truth's shape.
 
     Examples
     --------
@@ -112,22 +117,54 @@ def semantic_metrics(
     [0.5, 0.5, 0.5]
     >>> float(result.summary["pixel_accuracy"])
     0.6666666666666666
+    >>> left = np.array([[True, True, False], [True, True, False]])  # the first two columns
+    >>> iou = semantic_metrics(true, pred, region=left).per_class["iou"]
+    >>> [round(value, 3) for value in iou]  # as true[:, :2] against pred[:, :2]: 1/2, 1/3, 0
+    [0.5, 0.333, 0.0]
     """
     if classes is not None:
         classes = class_ids(classes)
     ignore_label = check_ignore_label(ignore_label)
     true, pred = as_label_pair(true, pred)
-    table = overlap_table(true, pred, ignore_label=ignore_label)
+    region = check_region(region, true.shape)
+    table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     if table.n_pixels == 0:
         warnings.warn(
-            f"semantic_metrics: every pixel has the ignored ground-truth id {ignore_label}, "
-            "so no pixel is left to count; every metric is NaN (0/0).",
+            f"semantic_metrics: {nothing_left(ignore_label, region)}, so no pixel is left to "
+            "count; every metric is NaN (0/0).",
             RuntimeWarning,
             stacklevel=2,
         )
     return semantic_metrics_from_table(
         table, classes=classes, include_background=include_background
     )
+
+
+def nothing_left(ignore_label: int | None, region: object) -> str:
+    """Why no pixel is left to count, for the warnings of the metrics.
+
+    Parameters
+    ----------
+    ignore_label : int or None
+        The ignored ground-truth id.
+    region : array_like or None
+        The region mask.
+
+    Returns
+    -------
+    str
+        A clause naming the cause(s).
+
+    Examples
+    --------
+    >>> nothing_left(255, None)
+    'every pixel has the ignored ground-truth id 255'
+    """
+    if region is None:
+        return f"every pixel has the ignored ground-truth id {ignore_label}"
+    if ignore_label is None:
+        return "no pixel lies inside the region"
+    return f"every pixel inside the region has the ignored ground-truth id {ignore_label}"
 
 
 def class_ids(classes: Iterable[int]) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._results import ratio
-from ._validate import as_label_pair
+from ._validate import as_label_pair, check_region
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
 
@@ -23,7 +23,13 @@ WEIGHT_NS, WEIGHT_FN, WEIGHT_FP = 5, 10, 1
 _COUNTS = ("n_true", "n_pred", "fn", "fp", "ns")
 
 
-def ctc_metrics(true: np.ndarray, pred: np.ndarray, *, time_axis: int | None = None) -> pd.Series:
+def ctc_metrics(
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    time_axis: int | None = None,
+    region: np.ndarray | None = None,
+) -> pd.Series:
     """The Cell Tracking Challenge's SEG and DET, with the counts behind them.
 
     Parameters
@@ -36,6 +42,9 @@ def ctc_metrics(true: np.ndarray, pred: np.ndarray, *, time_axis: int | None = N
         in every frame, as in the challenge's tracking masks); SEG and DET then pool all frames
         as the challenge does: SEG is the mean over the true objects of all frames, and DET's
         counts are summed over frames.
+    region
+        A boolean mask of the images' shape (the time axis included; numpy or chunked): pixels
+        where it is False are left out, and each object keeps only its pixels inside.
 
     Returns
     -------
@@ -60,6 +69,8 @@ def ctc_metrics(true: np.ndarray, pred: np.ndarray, *, time_axis: int | None = N
     ------
     ValueError
         If ``time_axis`` is not an axis of the images, or the shapes differ.
+    TypeError
+        If an image is not an integer label image, or the region is not boolean.
 
     Examples
     --------
@@ -70,8 +81,9 @@ def ctc_metrics(true: np.ndarray, pred: np.ndarray, *, time_axis: int | None = N
     (1, 0.75)
     """
     true, pred = as_label_pair(true, pred)
+    region = check_region(region, tuple(true.shape))
     if time_axis is None:
-        frames = [(true, pred)]
+        frames = [(true, pred, region)]
     else:
         if not isinstance(time_axis, int | np.integer) or not -true.ndim <= time_axis < true.ndim:
             raise ValueError(
@@ -79,11 +91,15 @@ def ctc_metrics(true: np.ndarray, pred: np.ndarray, *, time_axis: int | None = N
             )
         true_frames = np.moveaxis(true, time_axis, 0)
         pred_frames = np.moveaxis(pred, time_axis, 0)
-        frames = zip(true_frames, pred_frames, strict=True)
+        region_frames = (
+            [None] * len(true_frames) if region is None else np.moveaxis(region, time_axis, 0)
+        )
+        frames = zip(true_frames, pred_frames, region_frames, strict=True)
     seg_sum = 0.0
     counts = dict.fromkeys(_COUNTS, 0)
-    for true_frame, pred_frame in frames:
-        frame_sum, frame_counts = _frame_counts(overlap_table(true_frame, pred_frame))
+    for true_frame, pred_frame, region_frame in frames:
+        table = overlap_table(true_frame, pred_frame, region=region_frame)
+        frame_sum, frame_counts = _frame_counts(table)
         seg_sum += frame_sum
         for key in _COUNTS:
             counts[key] += frame_counts[key]
