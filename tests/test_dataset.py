@@ -358,3 +358,59 @@ def test_confidence_interval_by_hand():
         assert semantic.summary[f"{name}_low"] <= semantic.summary[name]
         assert semantic.summary[name] <= semantic.summary[f"{name}_high"]
     assert "f1_50_pooled_low" not in dataset_metrics(true, pred).summary
+
+
+# region= over many images ---------------------------------------------------------------------
+def _halves():
+    """Two 4 x 8 images; the right half of each is the held-out part."""
+    truth = np.zeros((4, 8), np.uint16)
+    truth[1:3, 1:3] = 1  # left half: found
+    truth[1:3, 5:7] = 2  # right half: missed in image 0, found in image 1
+    missed = truth.copy()
+    missed[truth == 2] = 0
+    right = np.zeros((4, 8), bool)
+    right[:, 4:] = True
+    return truth, missed, right
+
+
+def test_a_region_per_image_equals_evaluating_the_crops():
+    truth, missed, right = _halves()
+    result = dataset_metrics(
+        [truth, truth], [missed, truth], iou_thresholds=[0.5], region=[right, right]
+    )
+    crops = dataset_metrics(
+        [truth[:, 4:], truth[:, 4:]], [missed[:, 4:], truth[:, 4:]], iou_thresholds=[0.5]
+    )
+    # image 0 on its right half: one true object, missed -> F1 0; image 1: found -> F1 1
+    assert result.per_image["f1_50"].tolist() == [0.0, 1.0]
+    assert result.summary["f1_50_pooled"] == pytest.approx(2 / 3)  # tp 1, fp 0, fn 1
+    pd.testing.assert_series_equal(result.summary, crops.summary)
+
+
+def test_a_stack_region_is_split_with_the_planes():
+    truth, missed, right = _halves()
+    stack = dataset_metrics(
+        np.stack([truth, truth]),
+        np.stack([missed, truth]),
+        axis=0,
+        iou_thresholds=[0.5],
+        region=np.stack([right, right]),
+    )
+    assert stack.per_image["f1_50"].tolist() == [0.0, 1.0]
+
+
+def test_bad_regions_are_refused_before_any_image_is_read():
+    truth, missed, right = _halves()
+    with pytest.raises(ValueError, match="2 masks for 1 images"):
+        dataset_metrics([truth], [truth], region=[right, right])
+    with pytest.raises(TypeError, match="one mask per image"):
+        dataset_metrics([truth], [truth], region=right)
+    with pytest.raises(TypeError):
+        dataset_metrics([truth], [truth], region=[right.astype(np.uint8)])
+
+
+def test_a_semantic_dataset_with_an_empty_region_everywhere_says_why():
+    truth, missed, right = _halves()
+    nowhere = np.zeros_like(right)
+    with pytest.raises(ValueError, match="no pixel lies inside the region"):
+        dataset_metrics([truth > 0], [missed > 0], kind="semantic", region=[nowhere])

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_ignore_label
+from ._validate import as_label_pair, check_ignore_label, check_region
 from .blocks import as_dask, is_lazy
 from .classes import ClassesLike, ClassSpec, check_classes, object_classes
 from .instance import (
@@ -41,7 +41,7 @@ from .instance import (
 )
 from .overlap import OverlapTable, overlap_table_lazy
 from .presets import pool_per_class
-from .semantic import class_ids, semantic_metrics_from_table
+from .semantic import class_ids, nothing_left, semantic_metrics_from_table
 
 _INSTANCE_RATIOS = [
     "precision",
@@ -99,6 +99,7 @@ def dataset_metrics(
     criterion: str = "iou",
     exclude_border: int = 0,
     confidence_interval: float | None = None,
+    region: Sequence[np.ndarray] | np.ndarray | None = None,
 ) -> DatasetResult:
     """Evaluate many image pairs: per-image rows plus pooled and mean-over-images tables.
 
@@ -140,6 +141,10 @@ def dataset_metrics(
         for each pooled and image-mean headline value, from a percentile bootstrap over images
         (2000 resamples, seed 0; see
         :func:`~napari_seg_eval.core.compare.bootstrap_dataset`).
+    region : sequence of arrays, or an array, optional
+        For each image a boolean mask of its shape (numpy or chunked), or with ``axis`` one
+        mask of the stack's shape: pixels outside are left out of every count, as in
+        :func:`~napari_seg_eval.instance_metrics`. Checked before any image is read.
 
     Returns
     -------
@@ -184,18 +189,25 @@ def dataset_metrics(
     if not pairs:
         raise ValueError("no images to evaluate: the sequences are empty.")
     specs = _class_specs(kind, true_classes, pred_classes, pairs, axis)
+    regions = _regions(region, pairs, axis, getattr(true, "shape", None))
+    settings["region"] = region is not None
     ignore_label, width = settings["ignore_label"], settings["exclude_border"]
     # Chunked images give delayed tables, computed together: their chunks are read in one
     # schedule (dask's current scheduler), never whole.
     tables = list(
-        dask.compute(*(overlap_table_lazy(t, p, ignore_label=ignore_label) for t, p in pairs))
+        dask.compute(
+            *(
+                overlap_table_lazy(t, p, ignore_label=ignore_label, region=r)
+                for (t, p), r in zip(pairs, regions, strict=True)
+            )
+        )
     )
     if width:
         tables = [
             remove_objects(table, border_ids(t, width), border_ids(p, width))
             for table, (t, p) in zip(tables, pairs, strict=True)
         ]
-    labels = pairs if specs is not None else None
+    labels = [(*pair, r) for pair, r in zip(pairs, regions, strict=True)] if specs else None
     return _dataset(tables, settings, include_background, specs, labels)
 
 
@@ -369,11 +381,29 @@ def _dataset(
         )
     else:
         result = _semantic_dataset(
-            tables, settings["classes"], include_background, settings["ignore_label"]
+            tables,
+            settings["classes"],
+            include_background,
+            nothing_left(settings["ignore_label"], True if settings.get("region") else None),
         )
     if settings["confidence_interval"] is None:
         return result
     return _with_interval(result, tables, settings)
+
+
+def _regions(region, pairs: list, axis: int | None, stack_shape) -> list:
+    """One checked region (or None) per image pair; nothing is read."""
+    if region is None:
+        return [None] * len(pairs)
+    if axis is not None:
+        region = check_region(region, tuple(stack_shape))
+        return list(np.moveaxis(region, axis, 0))
+    if isinstance(region, np.ndarray) or is_lazy(region):
+        raise TypeError("region: pass one mask per image (a list), or axis=... for a stack.")
+    region = list(region)
+    if len(region) != len(pairs):
+        raise ValueError(f"region: {len(region)} masks for {len(pairs)} images.")
+    return [check_region(r, tuple(t.shape)) for r, (t, _) in zip(region, pairs, strict=True)]
 
 
 def _image_pairs(true, pred, axis: int | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -403,10 +433,10 @@ def _instance_dataset(
         classes = None
         if specs is not None:
             pairs = ObjectPairs.from_table(table)
-            images = labels[index] if labels is not None else (None, None)
+            true, pred, region = labels[index] if labels is not None else (None, None, None)
             classes = (
-                object_classes(pairs.true_ids, specs[0][index], images[0]),
-                object_classes(pairs.pred_ids, specs[1][index], images[1]),
+                object_classes(pairs.true_ids, specs[0][index], true, region),
+                object_classes(pairs.pred_ids, specs[1][index], pred, region),
             )
         results.append(
             instance_metrics_from_table(
@@ -523,18 +553,15 @@ def _semantic_dataset(
     tables: list[OverlapTable],
     classes: np.ndarray | None,
     include_background: bool,
-    ignore_label: int | None,
+    why_empty: str,
 ) -> DatasetResult:
     empty = [index for index, table in enumerate(tables) if table.n_pixels == 0]
     if len(empty) == len(tables):
-        raise ValueError(
-            f"every pixel of every ground-truth image has the ignored id {ignore_label}: "
-            "no pixel is left to evaluate."
-        )
+        raise ValueError(f"no pixel is left to evaluate in any image: {why_empty}.")
     if empty:
         warnings.warn(
-            f"images {empty} have no pixel left (every ground-truth pixel has the ignored id "
-            f"{ignore_label}); their metrics are NaN and left out of the image means.",
+            f"images {empty} have no pixel left ({why_empty}); their metrics are NaN and left "
+            "out of the image means.",
             RuntimeWarning,
             stacklevel=4,  # the caller of dataset_metrics, past the keyword wrapper,
         )
