@@ -400,7 +400,7 @@ def test_a_stack_region_is_split_with_the_planes():
 
 
 def test_bad_regions_are_refused_before_any_image_is_read():
-    truth, missed, right = _halves()
+    truth, _, right = _halves()
     with pytest.raises(ValueError, match="2 masks for 1 images"):
         dataset_metrics([truth], [truth], region=[right, right])
     with pytest.raises(TypeError, match="one mask per image"):
