@@ -514,6 +514,8 @@ CTC = [
 
 DATASET_COUNTS = [
     _m("n_images", "images", "", "images evaluated", pooling="sum"),
+    _m("n_pairs", "pairs", "", "file pairs found (evaluate_files)", pooling="sum"),
+    _m("n_failed", "failed", "", "pairs that could not be evaluated", pooling="sum"),
 ]
 
 TABLES: dict[str, list[Metric]] = {
@@ -537,7 +539,7 @@ TABLES: dict[str, list[Metric]] = {
 _ROWS_OF = {
     "dataset.per_image": ("instance.summary", "semantic.summary"),
     "per_plane": ("instance.summary", "semantic.summary"),
-    "dataset.summary": ("dataset.counts", "instance.summary", "semantic.summary"),
+    "dataset.summary": ("instance.summary", "semantic.summary", "dataset.counts"),
 }
 _SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
 #: The bounds of a bootstrap interval (``dataset_metrics(confidence_interval=...)``).
@@ -616,19 +618,37 @@ def tooltip(table: str, column: str) -> str:
 
 
 def column_order(table: str, columns: Iterable[str]) -> list[str]:
-    """``columns`` with the catalogue's (most-read first) order, unknown ones last as given.
+    """``columns`` in the catalogue's (most-read first) order.
+
+    Columns the catalogue does not know keep their place when they lead (names and ids such as
+    a run's name or an image's file name stay first); other unknown ones go last, as given.
+    ``_pooled``, ``_image_mean``, ``_low`` and ``_high`` columns rank with their metric.
 
     Examples
     --------
     >>> column_order("instance.per_threshold", ["tp", "f1", "threshold", "extra"])
     ['threshold', 'f1', 'tp', 'extra']
+    >>> column_order("dataset.summary", ["run", "n_images", "f1_50_image_mean", "f1_50_pooled"])
+    ['run', 'f1_50_image_mean', 'f1_50_pooled', 'n_images']
     """
     columns = list(columns)
     known = [entry.key for name in _ROWS_OF.get(table, (table,)) for entry in TABLES[name]]
     if table == "dataset.per_image":  # which image, and whether it failed, before its numbers
         known = ["name", "error", *known]
     rank = {key: index for index, key in enumerate(known)}
-    return sorted(columns, key=lambda column: rank.get(column, len(rank)))
+
+    def rank_of(column: str) -> int | None:
+        base = column
+        for suffix in (*_BOUNDS, *_SUFFIXES):
+            base = base.removesuffix(suffix)
+        return rank.get(column, rank.get(base))
+
+    lead = 0
+    while lead < len(columns) and rank_of(columns[lead]) is None:
+        lead += 1
+    rest = columns[lead:]
+    last = len(rank)
+    return columns[:lead] + sorted(rest, key=lambda c: last if rank_of(c) is None else rank_of(c))
 
 
 def headline_keys(kind: Literal["instance", "semantic"]) -> list[str]:
