@@ -25,7 +25,6 @@ from qtpy.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from .._napari.layers import open_pair
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
+from .run_controls import run_controls
 from .tables import ResultTable
 
 if TYPE_CHECKING:
@@ -120,15 +120,9 @@ class DatasetPanel(QWidget):
         self.pairs_text = QPlainTextEdit(self)
         self.pairs_text.setReadOnly(True)
         self.pairs_text.setMaximumHeight(90)
-        self.run_button = QPushButton("Run", self)
-        self.run_button.clicked.connect(lambda: self.run())
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(lambda: self.cancel())
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setRange(0, 100)
-        self.status_label = QLabel("", self)
-        self.status_label.setWordWrap(True)
+        controls = run_controls(self, self.run, self.cancel)
+        self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
+        self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
         self.per_image = ResultTable("per image", "dataset.per_image", self)
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)

@@ -22,8 +22,6 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -45,6 +43,7 @@ from ..evaluation import (
 )
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
+from .run_controls import run_controls
 from .tables import ResultTable
 
 if TYPE_CHECKING:
@@ -115,15 +114,9 @@ class EvaluatePanel(QWidget):
         self.binarize_check.setToolTip(
             "Compare labels > 0 instead of label values (uncheck for class label images)"
         )
-        self.run_button = QPushButton("Run", self)
-        self.run_button.clicked.connect(lambda: self.run())
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(lambda: self.cancel())
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setRange(0, 100)
-        self.status_label = QLabel("", self)
-        self.status_label.setWordWrap(True)
+        controls = run_controls(self, self.run, self.cancel)
+        self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
+        self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
