@@ -5,33 +5,10 @@ import pandas as pd
 import pytest
 
 import napari_seg_eval as nse
-from napari_seg_eval import _jobs
-from napari_seg_eval._qt import evaluate_panel
-from napari_seg_eval._qt import review as review_module
 from napari_seg_eval._qt import widget as widget_module
 from napari_seg_eval.core.colormap import GREEN, map_confidence
 
 pytest.importorskip("napari")
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    """Notifications the widget shows, as text (they must be strings)."""
-    shown = []
-
-    def record(message):
-        assert isinstance(message, str), f"a notification got {type(message).__name__}"
-        shown.append(message)
-
-    monkeypatch.setattr(_jobs, "show_error", record)
-    for module in (evaluate_panel, review_module):
-        monkeypatch.setattr(module, "show_warning", record)
-    return shown
-
-
-@pytest.fixture
-def sample():
-    return nse.make_sample_data()
 
 
 @pytest.fixture

@@ -19,11 +19,6 @@ zarr = pytest.importorskip("zarr")
 
 
 @pytest.fixture
-def sample():
-    return nse.make_sample_data()
-
-
-@pytest.fixture
 def notices(monkeypatch):
     shown = []
     monkeypatch.setattr(evaluate_panel, "show_info", shown.append)

@@ -13,34 +13,12 @@ import pytest
 from scipy import ndimage
 
 import napari_seg_eval as nse
-from napari_seg_eval import _jobs
 from napari_seg_eval._qt import evaluate_panel
-from napari_seg_eval._qt import review as review_module
 from napari_seg_eval.core import catalogue
 
 pytest.importorskip("napari")
 
 FACES = ndimage.generate_binary_structure(2, 1)  # 4-connected objects, as the dock's default
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    """Notifications, as text; a non-string message fails the test."""
-    shown = []
-
-    def record(message):
-        assert isinstance(message, str), f"a notification got {type(message).__name__}"
-        shown.append(message)
-
-    monkeypatch.setattr(_jobs, "show_error", record)
-    for module in (evaluate_panel, review_module):
-        monkeypatch.setattr(module, "show_warning", record)
-    return shown
-
-
-@pytest.fixture
-def sample():
-    return nse.make_sample_data()
 
 
 @pytest.fixture
