@@ -44,8 +44,24 @@ def test_plots_and_data_export(panel, tmp_path):
     png = widget.confidence.export_png(tmp_path / "plots.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     paths = widget.confidence.export_csv(tmp_path)
-    assert sorted(p.name for p in paths) == ["calibration_bins.csv", "threshold_sweep.csv"]
+    # the default "Best by" is object F1, so the object sweep is exported too
+    assert sorted(p.name for p in paths) == [
+        "calibration_bins.csv",
+        "object_threshold_sweep.csv",
+        "threshold_sweep.csv",
+    ]
     assert len(pd.read_csv(tmp_path / "threshold_sweep.csv")) == 1001
+    assert len(pd.read_csv(tmp_path / "object_threshold_sweep.csv")) == 19  # 0.05 .. 0.95
+
+
+def test_the_best_threshold_is_for_objects_by_default(panel):
+    _, widget, data = panel
+    assert widget.confidence.metric_combo.currentText() == "objects: F1 @ IoU 0.5"
+    widget.confidence.run(wait=True)
+    widget.confidence.use_best_threshold()
+    # the Threshold tab's defaults: 4-connected objects, no minimum size, no split
+    sweep = nse.instance_threshold_sweep(data["ground_truth"], data["probability"], connectivity=1)
+    assert widget.threshold == pytest.approx(float(sweep.loc[sweep["best"], "threshold"].iloc[0]))
 
 
 def test_temperature_adds_the_calibrated_map(panel):

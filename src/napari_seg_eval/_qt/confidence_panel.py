@@ -100,6 +100,9 @@ class ConfidencePanel(QWidget):
         self.truth_combo = LayerComboBox(viewer, (Labels,), self)
         self.metric_combo = QComboBox(self)
         self.metric_combo.addItems([*PIXEL_METRICS, *OBJECT_METRICS])
+        # Objects by default: for nuclei and cells the pixel IoU's best threshold merges
+        # touching objects (docs/widget.md, Confidence analysis).
+        self.metric_combo.setCurrentText(next(iter(OBJECT_METRICS)))
         self.metric_combo.setToolTip(
             "Pixel metrics come from one pass; object metrics label and match the map at each "
             "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
@@ -189,6 +192,7 @@ class ConfidencePanel(QWidget):
                 "connectivity": options.connectivity,
                 "min_size": options.min_size,
                 "split_touching": options.split_touching,
+                "split_depth": options.split_depth,
             }
         work = partial(
             analyse,
