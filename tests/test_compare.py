@@ -13,11 +13,13 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import ndimage
 
 from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
 from napari_seg_eval.core.compare import (
     bootstrap_dataset,
     bootstrap_interval,
+    bootstrap_objects,
     bootstrap_weights,
     compare_objects,
     mcnemar,
@@ -416,3 +418,108 @@ def test_mcnemar_refuses_bad_tables(table):
         mcnemar(table)
     with pytest.raises(ValueError, match="matched_a"):
         mcnemar(pd.DataFrame({"label": [1]}))
+
+
+# -- over the objects of one image -----------------------------------------------------------
+
+
+def object_bounds(table, metric, threshold=None):
+    rows = table[table["metric"] == metric]
+    if threshold is not None:
+        rows = rows[np.isclose(rows["threshold"], threshold)]
+    (row,) = rows.itertuples()
+    return row.value, row.low, row.high
+
+
+def test_objects_all_matched_give_a_zero_width_interval_at_one():
+    true = np.zeros((6, 20), np.int32)
+    for i in range(5):
+        true[1:4, 4 * i : 4 * i + 3] = i + 1
+    table = bootstrap_objects(instance_metrics(true, true + (true > 0) * 10))
+    assert table.attrs["over"] == "objects" and table.attrs["n_units"] == 5
+    bounds = table[["value", "low", "high"]].to_numpy(float)
+    np.testing.assert_array_equal(bounds, np.ones_like(bounds))
+
+
+def test_objects_one_found_one_missed_enumerated():
+    # Units: a found pair (F1 1) and a missed true object. A resample of 2 units holds the
+    # pair twice (1/4: F1 1), each once (1/2: 2 TP / (2 true + 1 pred) = 2/3) or the miss
+    # twice (1/4: 0); the 30th and 70th percentiles fall in the middle case.
+    true = np.array([[1, 1, 0, 2, 2]])
+    pred = np.array([[5, 5, 0, 0, 0]])
+    result = instance_metrics(true, pred, iou_thresholds=[0.5])
+    table = bootstrap_objects(result, confidence=0.4)
+    assert object_bounds(table, "f1_50") == pytest.approx((2 / 3, 2 / 3, 2 / 3))
+    assert object_bounds(table, "recall", 0.5) == pytest.approx((0.5, 0.5, 0.5))
+    # Precision is 1 whenever defined (a resample of two misses has no prediction: left out).
+    assert object_bounds(table, "precision_50") == pytest.approx((1, 1, 1))
+    wide = bootstrap_objects(result)  # 2.5th and 97.5th: the outer cases
+    assert object_bounds(wide, "f1_50")[1:] == pytest.approx((0, 1))
+
+
+def test_objects_iou_and_thresholds_recomputed_from_resampled_counts():
+    # Pair 1: IoU 1. Pair 2: true 2 has 4 pixels, prediction 6 holds 2 of them: IoU 1/2.
+    true = np.array([[1, 1, 0, 2, 2, 2, 2]])
+    pred = np.array([[5, 5, 0, 6, 6, 0, 0]])
+    result = instance_metrics(true, pred, iou_thresholds=[0.5, 0.75])
+    table = bootstrap_objects(result, confidence=0.4)
+    # PQ @ 0.5 of a resample is the mean IoU of the pairs drawn: 1 (1/4), 3/4 (1/2), 1/2 (1/4).
+    assert object_bounds(table, "panoptic_quality_50") == pytest.approx((0.75, 0.75, 0.75))
+    # At 0.75 pair 2 is a miss and a false prediction: F1 1, 2/4 or 0.
+    assert object_bounds(table, "f1", 0.75) == pytest.approx((0.5, 0.5, 0.5))
+    # AP (DSB): the mean over 0.5 and 0.75 of TP/(TP+FP+FN): (1 + 1)/2, (1 + 1/3)/2, (1 + 0)/2.
+    value, low, high = object_bounds(table, "mean_accuracy")
+    assert (value, low, high) == pytest.approx((2 / 3, 2 / 3, 2 / 3))
+    wide = bootstrap_objects(result)
+    assert object_bounds(wide, "mean_accuracy")[1:] == pytest.approx((0.5, 1))
+
+
+def test_objects_values_are_the_results_own_and_units_add_up():
+    rng = np.random.default_rng(3)
+    true = np.zeros((40, 40), np.int32)
+    true[rng.random((40, 40)) > 0.7] = 1
+    true, _ = ndimage.label(true)
+    pred = np.roll(true, 1, axis=0)
+    for thresholds in ([0.5, 0.75, 0.9], [0.1, 0.3, 0.5]):
+        result = instance_metrics(true, pred, iou_thresholds=thresholds)
+        table = bootstrap_objects(result, n_resamples=50)
+        summary = table[table["threshold"].isna()].set_index("metric")["value"]
+        for key, value in summary.items():
+            assert value == pytest.approx(float(result.summary[key]), nan_ok=True)
+        per = table[table["metric"] == "f1"]["value"].to_numpy()
+        np.testing.assert_allclose(per, result.per_threshold["f1"].to_numpy(float))
+
+
+def test_objects_below_half_iou_resample_clusters():
+    # At IoU 0.3 prediction 7 (6 pixels) overlaps true 1 and true 2 (3 each): IoU 1/2 each,
+    # so the three objects compete and are one unit; true 3 is matched alone: 2 units.
+    true = np.array([[1, 1, 1, 2, 2, 2, 0, 3, 3]])
+    pred = np.array([[7, 7, 7, 7, 7, 7, 0, 8, 8]])
+    result = instance_metrics(true, pred, iou_thresholds=[0.3])
+    table = bootstrap_objects(result)
+    assert table.attrs["n_units"] == 2
+    at_half = instance_metrics(true, pred, iou_thresholds=[0.5])
+    assert bootstrap_objects(at_half).attrs["n_units"] == 2  # 0.5 is always computed too
+
+
+def test_objects_seeded_batched_and_empty(monkeypatch):
+    true = np.array([[1, 1, 0, 2, 2, 0, 3, 0, 4, 4]])
+    pred = np.array([[1, 1, 0, 0, 2, 0, 3, 0, 0, 0]])
+    result = instance_metrics(true, pred)
+    first = bootstrap_objects(result, seed=7, n_resamples=300)
+    pd.testing.assert_frame_equal(first, bootstrap_objects(result, seed=7, n_resamples=300))
+    assert not first.equals(bootstrap_objects(result, seed=8, n_resamples=300))
+    monkeypatch.setattr("napari_seg_eval.core.compare.OBJECT_BATCH", 7)  # one resample a batch
+    pd.testing.assert_frame_equal(first, bootstrap_objects(result, seed=7, n_resamples=300))
+    empty = bootstrap_objects(instance_metrics(np.zeros((3, 3), int), np.zeros((3, 3), int)))
+    assert empty.attrs["n_units"] == 0 and empty[["low", "high"]].isna().all().all()
+
+
+def test_objects_refuses_bad_input():
+    with pytest.raises(TypeError, match="InstanceResult"):
+        bootstrap_objects(semantic_metrics(A, A))
+    result = instance_metrics(A, A)
+    with pytest.raises(ValueError, match="confidence"):
+        bootstrap_objects(result, confidence=1.5)
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap_objects(result, n_resamples=0)

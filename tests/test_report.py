@@ -10,7 +10,7 @@ from napari_seg_eval.core import catalogue
 from napari_seg_eval.evaluation import ThresholdOptions, evaluate
 from napari_seg_eval.io import evaluate_files
 from napari_seg_eval.report import report_html, write_report
-from napari_seg_eval.runs import Runs
+from napari_seg_eval.runs import Runs, agreement
 
 TRUTH = np.zeros((40, 40), np.int32)
 TRUTH[2:8, 2:8] = 1
@@ -129,3 +129,23 @@ def test_dataset_and_dataset_comparison_reports(tmp_path):
 def test_report_rejects_other_things():
     with pytest.raises(TypeError, match="Run or a Comparison"):
         report_html("a run")
+
+
+def test_report_labels_intervals_over_objects(runs):
+    run = runs["B"]  # objects 1-3 found exactly, 4 missed: F1 = 6/7
+    text = report_html(run)
+    low, high = run.intervals.loc["f1_50"]
+    assert f"0.8571 [{low:.4f}, {high:.4f}]" in text
+    assert "interval over objects" in text
+    assert "<h2>Bootstrap over objects (instance metrics)</h2>" in text
+    assert "bootstrap over the objects of this one image" in text
+
+
+def test_agreement_report_says_annotators_and_symmetry():
+    run = agreement(TRUTH, np.where(TRUTH == 4, 0, TRUTH), name_a="Ann", name_b="Bob")
+    text = report_html(run)
+    assert "<h1>Agreement: Ann vs Bob</h1>" in text
+    assert "annotator A: <b>Ann</b> · annotator B: <b>Bob</b>" in text
+    assert "<h2>Agreement: annotator A vs annotator B</h2>" in text
+    assert "swaps with recall_50" in text and "<h2>Boundary (foreground)</h2>" in text
+    assert assert_self_contained(text) >= 1

@@ -8,7 +8,7 @@ import pytest
 
 from napari_seg_eval.evaluation import evaluate
 from napari_seg_eval.io import evaluate_files, write_results
-from napari_seg_eval.runs import Run, Runs
+from napari_seg_eval.runs import Run, Runs, agreement
 
 # Six true objects of 2x2 pixels, two pixels apart.
 TRUTH = np.zeros((2, 24), np.int32)
@@ -70,7 +70,7 @@ def test_compare_needs_the_same_truth(two_runs):
 def test_table_add_rename_delete(two_runs):
     table = two_runs.table()
     assert table["name"].tolist() == ["A", "B"]
-    assert table.columns.tolist()[6:] == ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"]
+    assert table.columns.tolist()[8:] == ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"]
     assert table["f1_50"].tolist() == pytest.approx([0.5, 0.8])
     assert table["n_images"].tolist() == [1, 1]
     # The same default or given name twice is made unique.
@@ -241,3 +241,103 @@ def test_compare_chunked_runs():
     comparison = runs.compare("A", "B")
     assert comparison.changed["label"].tolist() == [2, 3, 4, 5]
     assert comparison.mcnemar["p_value"] == pytest.approx(10 / 16)
+
+
+# -- intervals over objects ---------------------------------------------------------------
+
+
+def test_one_image_run_has_intervals_over_objects(two_runs, tmp_path):
+    run = two_runs["B"]
+    # B matches 4 of the 6 objects exactly: F1 = 8/10, its interval over objects around it.
+    low, high = run.intervals.loc["f1_50"]
+    assert low < 0.8 < high and run.interval_over == "objects"
+    assert "aji" not in run.intervals.index  # the AJI does not split into units
+    table = two_runs.table()
+    assert table["interval"].tolist() == ["over objects", "over objects"]
+    loaded = Run.load(run.save(tmp_path / "b"))
+    pd.testing.assert_frame_equal(loaded.intervals, run.intervals)
+    # All objects found: zero width at 1.
+    exact = Run.from_evaluation(evaluate(TRUTH, copy_of([1, 2, 3, 4, 5, 6]), kind="instance"))
+    assert exact.intervals.loc["f1_50"].tolist() == [1.0, 1.0]
+
+
+# -- agreement ----------------------------------------------------------------------------
+
+A_ROW = np.array([[1, 1, 0, 2, 2, 0, 3, 3]])
+B_ROW = np.array([[4, 4, 0, 5, 5, 0, 0, 0]])  # B drew two of A's three objects
+
+
+def test_agreement_by_hand_and_symmetric():
+    ab = agreement(A_ROW, B_ROW, iou_thresholds=[0.5])
+    ba = agreement(B_ROW, A_ROW, name_a="annotator B", name_b="annotator A", iou_thresholds=[0.5])
+    assert ab.agreement and ab.name == "agreement: annotator A vs annotator B"
+    assert ab.inputs == {"truth": "annotator A", "prediction": "annotator B"}
+    head_ab, head_ba = ab.headline, ba.headline
+    # F1 = 2 * 2 / (3 + 2). Dice of the foreground 2 * 4 / (6 + 4), of the background
+    # 2 * 2 / (2 + 4): the mean over both classes.
+    assert head_ab["f1_50"] == pytest.approx(0.8)
+    assert head_ab["mean_dice"] == pytest.approx((0.8 + 2 / 3) / 2)
+    # Boundaries (every pixel of a one-row image is a boundary pixel): A's at 0, 1, 3, 4, 6, 7
+    # and B's at 0, 1, 3, 4. A -> B distances 0, 0, 0, 0, 2, 3 (95th percentile 2.75), B -> A
+    # all 0. NSD at 1 pixel: (4 + 4) / (6 + 4); boundary F1: 2 (2/3 · 1) / (2/3 + 1).
+    assert head_ab["mean_hd95"] == pytest.approx(2.75)
+    assert head_ab["mean_nsd"] == pytest.approx(0.8)
+    assert head_ab["mean_boundary_f1"] == pytest.approx(0.8)
+    for key in ("mean_accuracy", "f1_50", "panoptic_quality_50", "mean_iou", "mean_dice"):
+        assert head_ab[key] == pytest.approx(head_ba[key]), key
+    for key in ("mean_hd95", "mean_nsd", "mean_boundary_f1"):
+        assert head_ab[key] == pytest.approx(head_ba[key]), key
+    symmetry_ab = ab.tables["symmetry"].set_index("metric")
+    symmetry_ba = ba.tables["symmetry"].set_index("metric")
+    # Precision and recall swap: 2/2 and 2/3.
+    assert symmetry_ab.loc["precision_50", "value"] == pytest.approx(1.0)
+    assert symmetry_ab.loc["recall_50", "value"] == pytest.approx(2 / 3)
+    assert symmetry_ba.loc["precision_50", "value"] == pytest.approx(2 / 3)
+    assert symmetry_ab.loc["precision_50", "symmetry"] == "swaps with recall_50"
+    assert symmetry_ab.loc["f1_50", "symmetry"] == "symmetric"
+
+
+def test_agreement_aji_is_not_symmetric():
+    # A: one object of 4 pixels; B split it in two. AJI(A, B): A's object with its best
+    # partner 5 (IoU 2/4, ties to the smaller id), 6 unused: 2 / (4 + 2). AJI(B, A): each of
+    # B's objects with A's: (2 + 2) / (4 + 4).
+    a = np.array([[1, 1, 1, 1]])
+    b = np.array([[5, 5, 6, 6]])
+    assert agreement(a, b).headline["aji"] == pytest.approx(1 / 3)
+    assert agreement(b, a).headline["aji"] == pytest.approx(1 / 2)
+    assert (
+        "not symmetric"
+        in agreement(a, b).tables["symmetry"].set_index("metric").loc["aji", "symmetry"]
+    )
+
+
+def test_agreement_beside_a_model_saved_and_loaded(tmp_path):
+    runs = Runs()
+    runs.add(agreement(A_ROW, B_ROW, iou_thresholds=[0.5]))
+    runs.add(evaluate(A_ROW, np.array([[4, 4, 0, 0, 0, 0, 0, 0]]), kind="both"), name="model")
+    table = runs.table().set_index("name")
+    assert table["role"].tolist() == ["agreement", "evaluation"]
+    # The model's F1 (2 / 4) read against the annotators' (0.8).
+    assert table["f1_50"].tolist() == pytest.approx([0.8, 0.5])
+    assert table.loc["agreement: annotator A vs annotator B", "mean_hd95"] == pytest.approx(2.75)
+    loaded = Runs()
+    loaded.load(runs.save(tmp_path / "runs"))
+    assert [run.agreement for run in loaded] == [True, False]
+    pd.testing.assert_frame_equal(
+        loaded.table().drop(columns="created"), runs.table().drop(columns="created")
+    )
+
+
+def test_agreement_of_folders_and_bad_input(tmp_path):
+    for folder, image in (("a", A_ROW), ("b", B_ROW)):
+        (tmp_path / folder).mkdir()
+        np.save(tmp_path / folder / "img1.npy", image.astype(np.int32))
+        np.save(tmp_path / folder / "img2.npy", image.astype(np.int32))
+    run = agreement(tmp_path / "a", tmp_path / "b", iou_thresholds=[0.5])
+    assert run.agreement and run.kind == "dataset" and run.n_images == 2
+    assert run.headline["f1_50_pooled"] == pytest.approx(8 / 10)  # 2 * 4 / (6 + 4)
+    assert run.name == f"agreement: {tmp_path / 'a'} vs {tmp_path / 'b'}"
+    with pytest.raises(TypeError, match="not one of each"):
+        agreement(tmp_path / "a", B_ROW)
+    with pytest.raises(ValueError):
+        agreement(A_ROW, B_ROW[:, :4])

@@ -54,8 +54,12 @@ def test_runs_compare_report_and_survive_the_dock(viewer, tmp_path, warnings_sho
     evaluate(widget, "model B")
     frame = panel.table.model.frame
     assert frame["prediction"].tolist() == ["model A", "model B"]
-    # F1 @ 0.5: A 2 of 6 objects -> 4/8; B 4 of 6 -> 8/10.
-    assert frame["f1_50"].tolist() == pytest.approx([0.5, 0.8])
+    # F1 @ 0.5: A 2 of 6 objects -> 4/8; B 4 of 6 -> 8/10. Over objects, a resample draws k
+    # found pairs of 6 units (A: k ~ Binomial(6, 1/3), B: Binomial(6, 2/3)) and F1 = 2k/(6 + k).
+    # A: P(k = 0) = 0.088 > 2.5 %, P(k >= 5) = 0.018 < 2.5 %: [0, 8/10]. B: P(k <= 1) = 0.018,
+    # P(k <= 2) = 0.10: low 4/8; P(k = 6) = 0.088: high 1.
+    assert frame["f1_50"].tolist() == ["0.5000 [0.0000, 0.8000]", "0.8000 [0.5000, 1.0000]"]
+    assert frame["interval"].tolist() == ["over objects", "over objects"]
 
     panel.select(frame["name"][0])
     panel.rename_selected("baseline")
@@ -97,7 +101,7 @@ def test_save_load_delete_and_errors(viewer, tmp_path, warnings_shown):
     assert panel.table.model.frame.empty
     loaded = panel.load(tmp_path / "saved")
     assert [run.name for run in loaded] == panel.runs.names
-    assert panel.table.model.frame["f1_50"].tolist() == pytest.approx([0.5])
+    assert panel.table.model.frame["f1_50"].str.startswith("0.5000 [").tolist() == [True]
     assert panel.compare() is None
     assert "select two runs" in warnings_shown[-1]
     assert panel.load(tmp_path / "nothing-here") == []
@@ -114,3 +118,67 @@ def test_compare_refuses_another_truth(viewer, warnings_shown):
     widget.runs.select(*names)
     assert widget.runs.compare() is None
     assert "do not share a truth" in warnings_shown[-1]
+
+
+def test_selecting_a_changed_object_goes_to_it(viewer):
+    widget = open_dock(viewer)
+    panel = widget.runs
+    evaluate(widget, "model A")
+    evaluate(widget, "model B")
+    panel.compare(*panel.runs.names)
+    frame = panel.objects_table.model.frame
+    row = int(np.flatnonzero(frame["label"].to_numpy() == 4)[0])
+    panel.objects_table.view.selectRow(row)
+    # Object 4 covers rows 2-4 and columns 18-20: centre (3, 19); with a margin of 8 pixels
+    # each side the view is 19 x 19 pixels, clipped to the image: 8 rows (half 4) x 19.
+    np.testing.assert_allclose(viewer.scene.camera.center[-2:], (3, 19))
+    height, width = viewer.canvas.size
+    assert viewer.scene.camera.zoom == pytest.approx(min(height / 8, width / 19))
+
+
+def test_selecting_a_changed_object_moves_the_sliders(make_napari_viewer):
+    stack = np.zeros((5, 8, 40), np.int32)
+    stack[3] = TRUTH  # the objects in plane 3
+    viewer = make_napari_viewer()
+    viewer.add_labels(stack, name="truth")
+    viewer.add_labels(np.where(np.isin(stack, [1, 2]), stack + 10, 0), name="model A")
+    viewer.add_labels(np.where(np.isin(stack, [1, 3]), stack + 10, 0), name="model B")
+    viewer.dims.set_point(0, 0)
+    widget = open_dock(viewer)
+    evaluate(widget, "model A")
+    evaluate(widget, "model B")
+    widget.runs.compare(*widget.runs.runs.names)
+    frame = widget.runs.objects_table.model.frame
+    assert frame["label"].tolist() == [2, 3]
+    widget.runs.objects_table.view.selectRow(1)  # object 3, fixed by B
+    assert viewer.dims.point[0] == 3
+    np.testing.assert_allclose(viewer.scene.camera.center[-2:], (3, 13))
+
+
+def test_agreement_of_two_layers_beside_the_models(viewer, qtbot):
+    viewer.add_labels(copy_of([1, 2, 3, 4, 5]), name="annotator 2")
+    widget = open_dock(viewer)
+    panel = widget.runs
+    evaluate(widget, "model B")
+    run = panel.agreement("truth", "annotator 2", wait=True)
+    assert run.agreement and run.inputs == {"truth": "truth", "prediction": "annotator 2"}
+    frame = panel.table.model.frame
+    assert frame["role"].tolist() == ["evaluation", "agreement"]
+    # F1 @ 0.5: model B 8/10; the annotators 2 * 5 / (6 + 5).
+    assert frame["f1_50"].str.split().str[0].astype(float).tolist() == pytest.approx(
+        [0.8, 10 / 11], abs=1e-4
+    )
+    assert frame["interval"].tolist() == ["over objects", "over objects"]
+    assert "symmetric" in panel.status_label.text()
+    # In a worker: the run arrives with the job's signal.
+    with qtbot.waitSignal(panel._agreement_job.finished, timeout=20000):
+        panel.agreement("annotator 2", "truth")
+    assert panel.runs.names[-1] == "agreement: annotator 2 vs truth"
+
+
+def test_agreement_refuses_bad_layers(viewer, warnings_shown):
+    panel = open_dock(viewer).runs
+    assert panel.agreement("truth", "truth", wait=True) is None
+    assert "choose two layers" in warnings_shown[-1]
+    assert panel.agreement("truth", "nothing", wait=True) is None
+    assert "no Labels layer named 'nothing'" in warnings_shown[-1]

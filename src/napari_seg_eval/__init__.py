@@ -15,6 +15,7 @@ from .core.colormap import confidence_colormap_data, map_confidence
 from .core.compare import (
     bootstrap_dataset,
     bootstrap_interval,
+    bootstrap_objects,
     compare_objects,
     mcnemar,
     paired_bootstrap,
@@ -73,6 +74,7 @@ __all__ = [
     "apply_temperature",
     "bootstrap_dataset",
     "bootstrap_interval",
+    "bootstrap_objects",
     "boundary_metrics",
     "calibration",
     "coco_average_precision",

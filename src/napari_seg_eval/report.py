@@ -87,7 +87,11 @@ def report_html(item: Run | Comparison) -> str:
     if isinstance(item, Comparison):
         title, body = f"Comparison: {item.b.name} against {item.a.name}", _comparison(item)
     elif isinstance(item, Run):
-        title, body = f"Run {item.name}", _run(item)
+        title = f"Run {item.name}"
+        if item.agreement:  # "Agreement: A vs B" (the default name), or "Agreement <name>"
+            named = item.name.lower().startswith("agreement")
+            title = item.name[:1].upper() + item.name[1:] if named else f"Agreement {item.name}"
+        body = _run(item)
     else:
         raise TypeError(f"a report is of a Run or a Comparison, not {type(item).__name__}.")
     return (
@@ -116,6 +120,9 @@ def write_report(item: Run | Comparison, path: str | Path) -> Path:
 # ---------------------------------------------------------------------------- a run
 def _run(run: Run) -> str:
     parts = [_about(run), "<h2>Summary</h2>", _cards(run)]
+    if run.agreement and "symmetry" in run.tables:
+        parts.append(f"<h2>Agreement: annotator A vs annotator B</h2><p>{_e(_AGREEMENT)}</p>")
+        parts.append(_table(run.tables["symmetry"], text_columns=("metric", "label", "symmetry")))
     if run.kind == "image":
         parts.append(_image_tables(run))
         parts.append(_image_plots(run))
@@ -129,11 +136,38 @@ def _run(run: Run) -> str:
 
 def _about(run: Run) -> str:
     what = "one image" if run.kind == "image" else f"{run.n_images} images"
+    sides = ("annotator A", "annotator B") if run.agreement else ("truth", "prediction")
     return (
-        f"<p class='meta'>Evaluated {_e(run.created)} · {what} · truth: "
-        f"<b>{_e(run.inputs.get('truth', ''))}</b> · prediction: "
+        f"<p class='meta'>Evaluated {_e(run.created)} · {what} · {sides[0]}: "
+        f"<b>{_e(run.inputs.get('truth', ''))}</b> · {sides[1]}: "
         f"<b>{_e(run.inputs.get('prediction', ''))}</b></p>"
     )
+
+
+_OVER = {
+    "objects": (
+        "Intervals: 95 % percentile bootstrap over the objects of this one image (its matched "
+        "pairs, missed true objects and false predictions drawn with replacement, 2000 "
+        "resamples, seed 0; each value recomputed from the resampled counts; none for the "
+        "AJI). They show how much the value depends on which objects this image happens to "
+        "hold; they treat objects as independent, which neighbours are not, and say nothing "
+        "about other images."
+    ),
+    "images": (
+        "Intervals: percentile bootstrap over the images of the dataset (each value "
+        "recomputed from the resampled images). They treat images as independent draws and "
+        "say nothing about other datasets."
+    ),
+}
+
+_AGREEMENT = (
+    "Agreement: two annotations of the same data compared with the evaluation's metrics. "
+    "Neither is the reference: A stands where the truth does and B where the prediction does. "
+    "F1, AP (DSB), PQ, IoU-based matching, the foreground IoU and Dice and the boundary values "
+    "are symmetric (the same with A and B swapped); precision and recall swap; the AJI is not "
+    "symmetric. Read a model's score against it: a model as close to A as B is scores about "
+    "as high as this agreement."
+)
 
 
 def _cards(run: Run) -> str:
@@ -145,7 +179,10 @@ def _cards(run: Run) -> str:
         text = _f(value)
         if key in intervals.index:
             low, high = intervals.loc[key]
-            text += f" [{_f(low)}, {_f(high)}]"
+            text += (
+                f" [{_f(low)}, {_f(high)}]"
+                f"<div class='note'>interval over {_e(run.interval_over)}</div>"
+            )
         cards.append(
             f"<div class='card'><div class='label'>{_e(catalogue.label(table, key))}</div>"
             f"<div class='value'>{text}</div>"
@@ -153,7 +190,8 @@ def _cards(run: Run) -> str:
         )
     if not cards:
         return "<p>No headline metric.</p>"
-    return "<div class='cards'>" + "".join(cards) + "</div>"
+    note = f"<p class='note'>{_e(_OVER[run.interval_over])}</p>" if run.interval_over else ""
+    return "<div class='cards'>" + "".join(cards) + "</div>" + note
 
 
 def _summary_table_of(key: str) -> str:
@@ -209,13 +247,25 @@ def _image_tables(run: Run) -> str:
             if key == "per_object":
                 frame = _worst_first(frame)
             parts.append(f"<h2>{title}</h2>" + _table(frame, catalogue_table=table))
+    boundary = run.tables.get("boundary")
+    if boundary is not None and len(boundary):
+        parts.append("<h2>Boundary (foreground)</h2>" + _table(boundary, "boundary.per_class"))
+    objects = run.tables.get("object_intervals")
+    if objects is not None and len(objects):
+        parts.append(
+            "<h2>Bootstrap over objects (instance metrics)</h2>"
+            f"<p class='note'>{_e(_OVER['objects'])}</p>"
+            + _table(objects, text_columns=("metric",))
+        )
     return "\n".join(parts)
 
 
 def _summary_kind(evaluation: str) -> str:
-    return {"instance": "instance.summary", "semantic": "semantic.summary"}.get(
-        evaluation, "dataset.summary"
-    )
+    return {
+        "instance": "instance.summary",
+        "semantic": "semantic.summary",
+        "boundary": "boundary.summary",
+    }.get(evaluation, "dataset.summary")
 
 
 def _worst_first(objects: pd.DataFrame) -> pd.DataFrame:

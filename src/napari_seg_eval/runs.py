@@ -15,6 +15,14 @@ label images it compared (``labels.npz``), so that its objects can be compared a
 for one image, which true objects each run matched
 (:func:`~napari_seg_eval.core.compare.compare_objects`) and McNemar's test; for a dataset,
 the per-image differences and a paired bootstrap over images.
+
+A one-image run keeps a bootstrap over its *objects* of the instance metrics
+(:func:`~napari_seg_eval.core.compare.bootstrap_objects`), a dataset run the bootstrap over
+*images* it was made with; :attr:`Run.interval_over` says which.
+
+:func:`agreement` compares two annotations of the same image (or two folders of annotations)
+with the same metrics and keeps the result as a run flagged ``agreement``: annotator A against
+annotator B, read beside a model's runs.
 """
 
 from __future__ import annotations
@@ -34,9 +42,11 @@ import pandas as pd
 
 from .core import catalogue
 from .core.blocks import as_dask, is_lazy
-from .core.compare import compare_objects, mcnemar, paired_bootstrap
+from .core.boundary import boundary_metrics
+from .core.compare import bootstrap_objects, compare_objects, mcnemar, paired_bootstrap
 from .core.dataset import DatasetResult
-from .evaluation import Evaluation
+from .core.instance import DEFAULT_IOU_THRESHOLDS
+from .evaluation import Evaluation, evaluate
 
 #: The IoU threshold at which objects of two runs are compared (the review threshold).
 COMPARE_IOU = 0.5
@@ -44,6 +54,29 @@ COMPARE_IOU = 0.5
 IMAGE_TABLES = ("summary", "per_class", "per_threshold", "per_plane", "per_object")
 _KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
 _INSTANCE_COUNTS = ("n_true", "n_pred")
+#: Boundary values shown as headline metrics of a run that has them (an agreement run).
+BOUNDARY_HEADLINE = ("mean_hd95", "mean_nsd", "mean_boundary_f1")
+#: Which values stay the same when the two annotations swap places. Matching at an IoU
+#: threshold is symmetric (IoU is; the most pairs, then the largest summed IoU, is), so TP,
+#: F1, accuracy (AP (DSB)) and PQ are; precision and recall swap; the AJI pairs each object of
+#: the first with its best partner in the second and adds the second's unused objects, so it
+#: is not. Per-class IoU, Dice and pixel accuracy are symmetric, and so is every boundary value
+#: (each is defined over both directions).
+SYMMETRY = {
+    "mean_accuracy": "symmetric",
+    "f1_50": "symmetric",
+    "accuracy_50": "symmetric",
+    "panoptic_quality_50": "symmetric",
+    "precision_50": "swaps with recall_50",
+    "recall_50": "swaps with precision_50",
+    "aji": "not symmetric (A's objects paired with their best partner in B)",
+    "mean_iou": "symmetric",
+    "mean_dice": "symmetric",
+    "pixel_accuracy": "symmetric",
+    "mean_hd95": "symmetric",
+    "mean_nsd": "symmetric",
+    "mean_boundary_f1": "symmetric",
+}
 
 
 def _now() -> str:
@@ -90,6 +123,9 @@ class Run:
         One image: ``truth`` and ``prediction``, the instance label images compared.
     versions
         Versions of the package and its libraries when the run was made.
+    agreement
+        True for a run of :func:`agreement`: ``truth`` and ``prediction`` are two annotations
+        (annotator A and annotator B), not a truth and a prediction.
     """
 
     name: str
@@ -101,11 +137,16 @@ class Run:
     record: Any = None
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    agreement: bool = False
 
     # ------------------------------------------------------------------ making runs
     @classmethod
     def from_evaluation(cls, record: Evaluation, name: str = "") -> Run:
         """A run of one Evaluation record (its tables, settings and compared label images).
+
+        With instance results it also keeps their bootstrap over objects
+        (``tables["object_intervals"]``, :func:`~napari_seg_eval.core.compare.bootstrap_objects`:
+        95 %, 2000 resamples, seed 0), the record's own table of that name when it has one.
 
         Examples
         --------
@@ -117,13 +158,18 @@ class Run:
         from .io.evaluate import versions
 
         settings = record.settings
+        tables = {key: record.tables.get(key, pd.DataFrame()) for key in IMAGE_TABLES}
+        if "object_intervals" in record.tables:  # computed with the evaluation (in its worker)
+            tables["object_intervals"] = record.tables["object_intervals"]
+        elif record.instance is not None:
+            tables["object_intervals"] = bootstrap_objects(record.instance)
         return cls(
             name=name,
             created=_now(),
             kind="image",
             inputs={"truth": settings.truth_name, "prediction": settings.prediction_name},
             settings=_plain(settings),
-            tables={key: record.tables.get(key, pd.DataFrame()) for key in IMAGE_TABLES},
+            tables=tables,
             record=record,
             labels={"truth": record.truth, "prediction": record.prediction},
             versions=versions(),
@@ -163,7 +209,7 @@ class Run:
             return tuple(k for k in ("instance", "semantic") if f"{k}_pooled" in self.tables)
         summary = self.tables.get("summary", pd.DataFrame())
         found = set(summary.get("evaluation", pd.Series(dtype=object)))
-        return tuple(k for k in ("instance", "semantic") if k in found)
+        return tuple(k for k in ("instance", "semantic", "boundary") if k in found)
 
     @property
     def headline(self) -> pd.Series:
@@ -182,7 +228,8 @@ class Run:
             summary = self.tables["summary"]
             for kind in self.metric_kinds:
                 rows = summary[summary["evaluation"] == kind].set_index("metric")["value"]
-                for key in catalogue.headline_keys(kind):
+                keys = BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind)
+                for key in keys:
                     if key in rows.index:
                         values[key] = float(rows[key])
         else:
@@ -196,10 +243,25 @@ class Run:
 
     @property
     def intervals(self) -> pd.DataFrame:
-        """Confidence intervals of the headline values, where the run has them (``*_low`` and
-        ``*_high`` in a dataset summary): columns ``low``, ``high``, indexed by key."""
+        """Confidence intervals of the headline values, where the run has them: columns
+        ``low``, ``high``, indexed by key. One image: the bootstrap over objects
+        (``tables["object_intervals"]``); dataset: over images (``*_low`` and ``*_high`` in
+        its summary). :attr:`interval_over` says which.
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> run = Run.from_evaluation(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)))
+        >>> run.intervals.loc["f1_50"].tolist(), run.interval_over
+        ([1.0, 1.0], 'objects')
+        """
         if self.kind != "dataset":
-            return pd.DataFrame(columns=["low", "high"], dtype=float)
+            objects = self.tables.get("object_intervals", pd.DataFrame())
+            if objects.empty:
+                return pd.DataFrame(columns=["low", "high"], dtype=float)
+            rows = objects[objects["threshold"].isna()].set_index("metric")[["low", "high"]]
+            keys = [key for key in self.headline.index if key in rows.index]
+            return rows.loc[keys].astype(float)
         summary = self.tables["summary"].iloc[0]
         rows = {
             key: (float(summary[f"{key}_low"]), float(summary[f"{key}_high"]))
@@ -207,6 +269,14 @@ class Run:
             if f"{key}_low" in summary.index and f"{key}_high" in summary.index
         }
         return pd.DataFrame.from_dict(rows, orient="index", columns=["low", "high"], dtype=float)
+
+    @property
+    def interval_over(self) -> str:
+        """What the intervals resample: ``"objects"`` (of one image), ``"images"`` (of a
+        dataset), or ``""`` when the run has none."""
+        if self.intervals.empty:
+            return ""
+        return "objects" if self.kind == "image" else "images"
 
     @property
     def n_images(self) -> int:
@@ -268,6 +338,7 @@ class Run:
             "created": self.created,
             "kind": self.kind,
             "inputs": self.inputs,
+            "agreement": self.agreement,
         }
         settings["versions"] = self.versions
         (folder / "settings.json").write_text(json.dumps(_plain(settings), indent=2))
@@ -324,6 +395,7 @@ class Run:
             tables=tables,
             labels=labels,
             versions=versions,
+            agreement=bool(about.get("agreement", False)),
         )
 
 
@@ -511,14 +583,17 @@ class Runs:
     def table(self) -> pd.DataFrame:
         """The runs side by side: one row per run, the headline metrics as columns.
 
-        Columns: ``name``, ``created``, ``kind``, ``truth``, ``prediction``, ``n_images``, then
+        Columns: ``name``, ``created``, ``kind``, ``truth``, ``prediction``, ``n_images``,
+        ``role`` (``evaluation``, or ``agreement`` for two annotations compared: then truth and
+        prediction are annotators A and B), ``interval`` (what the intervals resample:
+        ``over objects`` of one image, ``over images`` of a dataset, empty without), then
         every headline key any run has (one image: the key; datasets: ``_pooled`` and
         ``_image_mean``), in catalogue order.
 
         Examples
         --------
         >>> Runs().table().columns.tolist()
-        ['name', 'created', 'kind', 'truth', 'prediction', 'n_images']
+        ['name', 'created', 'kind', 'truth', 'prediction', 'n_images', 'role', 'interval']
         """
         rows = []
         for run in self._runs:
@@ -529,9 +604,11 @@ class Runs:
                 "truth": run.inputs.get("truth", ""),
                 "prediction": run.inputs.get("prediction", ""),
                 "n_images": run.n_images,
+                "role": "agreement" if run.agreement else "evaluation",
+                "interval": f"over {run.interval_over}" if run.interval_over else "",
             }
             rows.append({**row, **run.headline.to_dict()})
-        fixed = ["name", "created", "kind", "truth", "prediction", "n_images"]
+        fixed = ["name", "created", "kind", "truth", "prediction", "n_images", "role", "interval"]
         frame = pd.DataFrame(rows, columns=fixed + _headline_order(rows))
         return frame
 
@@ -612,6 +689,133 @@ class Runs:
         return _compare_datasets(run_a, run_b, notes)
 
 
+# -------------------------------------------------------------------------- agreement
+def agreement(
+    a_labels: Any,
+    b_labels: Any,
+    *,
+    name_a: str = "annotator A",
+    name_b: str = "annotator B",
+    name: str = "",
+    iou_thresholds: Any = DEFAULT_IOU_THRESHOLDS,
+    spacing: float | tuple[float, ...] | None = None,
+    tolerance: float = 1.0,
+    **settings: Any,
+) -> Run:
+    """Inter-annotator agreement: two annotations compared with the evaluation's metrics.
+
+    Annotation A takes the place of the truth and B of the prediction, but neither is the
+    reference: the run is flagged ``agreement`` and shown as "A vs B". Instance F1, accuracy
+    (AP (DSB)) and PQ, the foreground IoU and Dice, and the boundary values are symmetric (the
+    same with A and B swapped); precision and recall swap; the AJI is not symmetric (see
+    :data:`SYMMETRY`, kept as ``tables["symmetry"]``). A model's score is read against it: if
+    two annotators agree at F1 0.85, a model at 0.84 is as close to A as B is.
+
+    Parameters
+    ----------
+    a_labels, b_labels : array_like or str or Path
+        Two instance label images of one shape (numpy or chunked), or two folders (or files)
+        of annotations paired by name (:func:`~napari_seg_eval.io.evaluate_files`; a dataset
+        run, without boundary values).
+    name_a, name_b : str
+        The annotators' names (layer names in the viewer); folders are named by their paths.
+    name : str
+        The run's name (default: ``agreement: A vs B``).
+    iou_thresholds : sequence of float
+        Matching thresholds, as for the instance metrics.
+    spacing, tolerance
+        Of the boundary metrics (:func:`~napari_seg_eval.boundary_metrics` on the two
+        foreground masks): pixel size per axis and the NSD / boundary F1 tolerance.
+    **settings
+        Other fields of :class:`~napari_seg_eval.evaluation.EvaluationSettings` (e.g.
+        ``ignore_label``) or, for folders, keywords of ``evaluate_files``.
+
+    Returns
+    -------
+    Run
+        A run with ``agreement=True``: instance and foreground metrics (and, for one image,
+        boundary values, ``tables["boundary"]``) and the bootstrap over objects.
+
+    Raises
+    ------
+    TypeError
+        If one side is a folder and the other an image.
+    ValueError
+        For images that do not fit (shapes, dtypes) or bad settings.
+
+    Examples
+    --------
+    >>> a = np.array([[1, 1, 0, 2, 2, 0, 3, 3]])
+    >>> b = np.array([[4, 4, 0, 5, 5, 0, 0, 0]])  # B drew two of A's three objects
+    >>> run = agreement(a, b, iou_thresholds=[0.5])
+    >>> run.agreement, run.name, round(float(run.headline["f1_50"]), 3)
+    (True, 'agreement: annotator A vs annotator B', 0.8)
+    >>> run.tables["symmetry"].set_index("metric").loc["precision_50", "symmetry"]
+    'swaps with recall_50'
+    """
+    folders = [isinstance(side, str | Path) for side in (a_labels, b_labels)]
+    if any(folders) and not all(folders):
+        raise TypeError(
+            "agreement compares two label images or two folders of annotations, not one of each."
+        )
+    if all(folders):
+        from .io import evaluate_files
+
+        result = evaluate_files(
+            a_labels, b_labels, kind="all", iou_thresholds=list(iou_thresholds), **settings
+        )
+        run = Run.from_files(result)
+        name_a, name_b = run.inputs["truth"], run.inputs["prediction"]
+    else:
+        record = evaluate(
+            a_labels,
+            b_labels,
+            kind="both",
+            iou_thresholds=tuple(iou_thresholds),
+            truth_name=name_a,
+            prediction_name=name_b,
+            **settings,
+        )
+        run = Run.from_evaluation(record)
+        foreground = [record.truth != 0, record.prediction != 0]
+        boundary = boundary_metrics(*foreground, spacing=spacing, tolerance=tolerance)
+        rows = pd.DataFrame(
+            {
+                "evaluation": "boundary",
+                "metric": list(boundary.summary.index),
+                "value": list(boundary.summary.to_numpy()),
+            }
+        )
+        run.tables["summary"] = pd.concat([run.tables["summary"], rows], ignore_index=True)
+        run.tables["boundary"] = boundary.per_class
+        run.settings["boundary"] = {"spacing": _plain(spacing), "tolerance": tolerance}
+    run.agreement = True
+    run.name = name or f"agreement: {name_a} vs {name_b}"
+    run.tables["symmetry"] = _symmetry_table(run)
+    return run
+
+
+def _symmetry_table(run: Run) -> pd.DataFrame:
+    """The run's headline values (and precision, recall at 0.5) and whether each is the same
+    with the annotators swapped."""
+    values = run.headline.to_dict()
+    if run.kind == "image":
+        summary = run.tables["summary"].set_index("metric")["value"]
+        for key in ("precision_50", "recall_50"):
+            if key in summary.index:
+                values[key] = float(summary[key])
+    keys = list(values)
+    bases = [re.sub(r"_(pooled|image_mean)$", "", key) for key in keys]
+    return pd.DataFrame(
+        {
+            "metric": keys,
+            "label": [_label(run, key) for key in keys],
+            "value": [values[key] for key in keys],
+            "symmetry": [SYMMETRY.get(base, "") for base in bases],
+        }
+    )
+
+
 # -------------------------------------------------------------------------- comparing
 def _what(run: Run) -> str:
     return "one image" if run.kind == "image" else f"a dataset of {run.n_images} images"
@@ -620,8 +824,8 @@ def _what(run: Run) -> str:
 def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
     keys = [
         base + suffix
-        for kind in ("instance", "semantic")
-        for base in catalogue.headline_keys(kind)
+        for kind in ("instance", "semantic", "boundary")
+        for base in (BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind))
         for suffix in ("", "_pooled", "_image_mean")
     ]
     present = {key for row in rows for key in row}
@@ -631,7 +835,7 @@ def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
 def _label(run: Run, key: str) -> str:
     if run.kind == "dataset":
         return catalogue.label("dataset.summary", key)
-    for kind in ("instance", "semantic"):
+    for kind in ("instance", "semantic", "boundary"):
         if catalogue.metric(f"{kind}.summary", key) is not None:
             return catalogue.label(f"{kind}.summary", key)
     return key

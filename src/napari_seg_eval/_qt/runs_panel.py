@@ -1,5 +1,11 @@
 """The Runs tab: every evaluation kept as a run; rename, delete, save, load, compare, report.
 
+Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
+(its bounding box in the truth) and moves the sliders to it, as the Review table does.
+**Agreement…** compares two Labels layers as two annotations
+(:func:`~napari_seg_eval.runs.agreement`) and keeps the result as an agreement run, listed beside
+the model runs.
+
 The runs live in a module-level registry, one :class:`~napari_seg_eval.runs.Runs` per viewer,
 not on the widget: closing the dock and opening it again shows the same runs for the rest of
 the session. The tab is a thin view: the runs, comparisons and reports are made by
@@ -18,7 +24,11 @@ from napari.layers import Labels
 from napari.utils.notifications import show_warning
 from napari.viewer import Viewer
 from qtpy.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,11 +37,14 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from scipy import ndimage
 
+from .._jobs import Job
 from .._napari.layers import TAG, tag, world_settings
+from .._napari.probability import level0
 from ..core.blocks import as_dask, is_lazy
 from ..report import write_report
-from ..runs import Comparison, Run, Runs
+from ..runs import Comparison, Run, Runs, agreement
 from .tables import ResultTable
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
@@ -39,6 +52,8 @@ _REGISTRY: dict[int, Runs] = {}
 #: Values of the comparison layer.
 FIXED, BROKEN = 1, 2
 ROLE = "comparison"
+#: Margin around an object zoomed to: this fraction of its size, at least this many pixels.
+ZOOM_MARGIN, ZOOM_MIN_PIXELS = 0.5, 8
 
 
 def runs_for(viewer: Viewer) -> Runs:
@@ -99,13 +114,30 @@ class RunsPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.difference_table = ResultTable("run differences", "", self)
         self.objects_table = ResultTable("objects fixed or broken", "", self)
+        self.objects_table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.objects_table.view.selectionModel().currentRowChanged.connect(self._on_object_row)
+        self.agreement_button = QPushButton("Agreement…", self)
+        self.agreement_button.setToolTip(
+            "Compare two Labels layers as two annotations (annotator A vs B): the same "
+            "metrics, kept as an agreement run to read the models' scores against"
+        )
+        self.agreement_button.clicked.connect(lambda: self.agreement())
+        self._agreement_job = Job(self)
+        #: Bounding boxes (slices of the truth) of the objects of the comparison's table.
+        self._boxes: dict[int, tuple[slice, ...]] = {}
 
         rename = QHBoxLayout()
         rename.addWidget(self.name_edit)
         rename.addWidget(self.rename_button)
         rename.addWidget(self.delete_button)
         files = QHBoxLayout()
-        for button in (self.save_button, self.load_button, self.compare_button, self.report_button):
+        for button in (
+            self.save_button,
+            self.load_button,
+            self.compare_button,
+            self.agreement_button,
+            self.report_button,
+        ):
             files.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -222,8 +254,10 @@ class RunsPanel(QWidget):
             return self._warn(str(error))
         self.comparison = comparison
         self.difference_table.set_frame(comparison.headline)
+        self._boxes = {}
         if comparison.objects is not None:
             self.objects_table.set_frame(comparison.changed)
+            self._boxes = _boxes(comparison.a.labels["truth"], comparison.changed["label"])
             self._show_changes(comparison)
         elif comparison.per_image is not None:
             self.objects_table.set_frame(comparison.per_image)
@@ -275,6 +309,79 @@ class RunsPanel(QWidget):
         settings = world_settings(source) if source is not None else {}
         return self.viewer.add_labels(data, name=name, metadata=info, **settings)
 
+    def _on_object_row(self, current, _previous) -> None:
+        """Centre and zoom on the true object of the selected row; move the sliders to it."""
+        if not current.isValid() or self.comparison is None or not self._boxes:
+            return
+        label = int(self.objects_table.model.frame["label"].iloc[current.row()])
+        box = self._boxes.get(label)
+        layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
+        if box is None or layer is None:
+            return
+        go_to_box(self.viewer, layer, box)
+
+    # ---------------------------------------------------------------- agreement
+    def agreement(
+        self, a: str | None = None, b: str | None = None, *, wait: bool = False
+    ) -> Run | None:
+        """Compare Labels layers ``a`` and ``b`` as two annotations (asks when not given) and
+        keep the result as an agreement run; in a worker unless ``wait`` (then returns it)."""
+        if a is None or b is None:
+            chosen = self._choose_annotations()
+            if chosen is None:
+                return None
+            a, b = chosen
+        layers = {layer.name: layer for layer in self.viewer.layers if isinstance(layer, Labels)}
+        missing = [name for name in (a, b) if name not in layers]
+        if missing or a == b:
+            return self._warn(
+                f"no Labels layer named {missing[0]!r}." if missing else "choose two layers."
+            )
+        layer_a, layer_b = layers[a], layers[b]
+        data_a, data_b = level0(layer_a), level0(layer_b)
+        spacing = tuple(float(v) for v in layer_a.scale)
+
+        def work() -> Run:
+            return agreement(data_a, data_b, name_a=a, name_b=b, spacing=spacing)
+
+        self.status_label.setText(f"Comparing annotations {a} and {b}…")
+        if wait:
+            return self._agreement_job.run_now(work, self._agreement_done)
+        self._agreement_job.start(work, self._agreement_done)
+        return None
+
+    def _agreement_done(self, run: Run) -> Run:
+        run = self.add(run)
+        self.status_label.setText(
+            f"Agreement {run.inputs['truth']} vs {run.inputs['prediction']} kept as run "
+            f"{run.name!r}: F1, AP (DSB), PQ, Dice and boundary values are symmetric; "
+            "precision and recall swap."
+        )
+        return run
+
+    def _choose_annotations(self) -> tuple[str, str] | None:
+        names = [layer.name for layer in self.viewer.layers if isinstance(layer, Labels)]
+        if len(names) < 2:
+            return self._warn("agreement needs two Labels layers (two annotations).")
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Agreement of two annotations")
+        combos = [QComboBox(dialog), QComboBox(dialog)]
+        for index, combo in enumerate(combos):
+            combo.addItems(names)
+            combo.setCurrentIndex(index)
+        form = QFormLayout(dialog)
+        form.addRow("Annotator A", combos[0])
+        form.addRow("Annotator B", combos[1])
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+        )
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return combos[0].currentText(), combos[1].currentText()
+
     # ---------------------------------------------------------------- report
     def write_report(self, path: str | Path | None = None) -> Path | None:
         """Write the HTML report of the one selected run, or else of the comparison shown."""
@@ -296,6 +403,45 @@ class RunsPanel(QWidget):
         self.status_label.setText(message)
         show_warning(f"Segmentation Evaluation: {message}")
         return None
+
+
+def _boxes(truth: Any, labels: pd.Series) -> dict[int, tuple[slice, ...]]:
+    """Bounding boxes of the true objects ``labels`` (slices of ``truth``), with
+    :func:`scipy.ndimage.find_objects` on the truth with only those objects renumbered 1..n
+    (so huge or sparse ids cost nothing). None for a chunked truth: it is not read."""
+    ids = np.unique(labels.to_numpy())
+    if is_lazy(truth) or not ids.size:
+        return {}
+    compact = np.zeros(truth.shape, np.int32)
+    inside = np.isin(truth, ids)
+    compact[inside] = np.searchsorted(ids, truth[inside]) + 1
+    found = ndimage.find_objects(compact, max_label=ids.size)
+    return {int(i): box for i, box in zip(ids, found, strict=True) if box is not None}
+
+
+def go_to_box(viewer: Viewer, layer: Any, box: tuple[slice, ...]) -> None:
+    """Move the sliders to the middle of ``box`` (data slices of ``layer``) and centre and
+    zoom the camera on it, with a margin (half its size, at least a few pixels)."""
+    start = np.array([s.start for s in box], float)
+    stop = np.array([s.stop for s in box], float)
+    middle = (start + stop) / 2 - 0.5
+    world = np.asarray(layer.data_to_world(middle))
+    offset = viewer.dims.ndim - layer.ndim
+    displayed = [axis - offset for axis in viewer.dims.displayed if axis >= offset]
+    for axis in range(layer.ndim):
+        if axis not in displayed:
+            viewer.dims.set_point(axis + offset, world[axis])
+    size = stop - start
+    half = np.minimum(
+        size / 2 + np.maximum(ZOOM_MARGIN * size, ZOOM_MIN_PIXELS),
+        np.asarray(layer.data.shape, float) / 2,
+    )
+    corners = np.array([layer.data_to_world(middle - half), layer.data_to_world(middle + half)])
+    low, high = corners.min(axis=0)[displayed], corners.max(axis=0)[displayed]
+    camera = viewer.scene.camera
+    camera.center = tuple((low + high) / 2)
+    canvas = np.asarray(viewer.canvas.size, float)  # (height, width)
+    camera.zoom = float(np.min(canvas / np.maximum((high - low)[-2:], 1e-9)))
 
 
 def _describe(comparison: Comparison) -> str:

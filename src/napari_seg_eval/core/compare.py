@@ -11,6 +11,9 @@ images is recomputed for all resamples at once by one matrix product:
   the per-image counts, never a mean of per-image ratios.
 
 A paired bootstrap draws the same images for both runs, so the per-image pairing is kept.
+Over one image, :func:`bootstrap_objects` resamples the image's objects instead: its matched
+pairs, missed true objects and false predictions (clusters of objects that compete for a match
+below IoU 0.5), so that each instance value is recomputed exactly from resampled counts.
 Per object, :func:`compare_objects` says which true objects each of two predictions matched,
 and :func:`mcnemar` tests whether one fixes more objects than it breaks.
 """
@@ -18,25 +21,41 @@ and :func:`mcnemar` tests whether one fixes more objects than it breaks.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import dask
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.stats import binomtest
 
 from ._results import ratio
 from ._validate import as_label_pair
 from .catalogue import headline_keys
 from .dataset import DatasetResult
-from .instance import ObjectPairs, check_iou_thresholds
+from .instance import REVIEW_THRESHOLD, InstanceResult, ObjectPairs, check_iou_thresholds
 from .overlap import overlap_table_lazy
 
 #: A statistic of the weighted per-image sums: (n_resamples, ...) -> (n_resamples,).
 Statistic = Literal["mean", "ratio"] | Callable[[np.ndarray], np.ndarray]
 
 CHANGES = ("fixed by B", "broken by B", "both", "neither")
+
+#: Resample weights held at once by :func:`bootstrap_objects` (resamples × units per batch).
+OBJECT_BATCH = 1 << 22
+#: Values of :func:`bootstrap_objects`: the summary keys (IoU 0.5 and the mean over
+#: thresholds), then each threshold's values.
+OBJECT_SUMMARY = (
+    "mean_accuracy",
+    "f1_50",
+    "accuracy_50",
+    "precision_50",
+    "recall_50",
+    "panoptic_quality_50",
+)
+OBJECT_PER_THRESHOLD = ("f1", "accuracy", "precision", "recall", "panoptic_quality")
 
 
 def bootstrap_weights(
@@ -418,6 +437,179 @@ def mcnemar(table: pd.DataFrame | np.ndarray) -> pd.Series:
         {"fixed": fixed, "broken": broken, "n_discordant": n, "p_value": float(p_value)},
         dtype=object,
     )
+
+
+def bootstrap_objects(
+    result: InstanceResult,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Percentile bootstrap over the objects of one image of the instance metrics.
+
+    The units drawn are the image's match outcomes: at IoU >= 0.5 each unit is a matched pair
+    (one true and one predicted object), a missed true object or a false prediction. Below
+    0.5 an object may compete for several partners, so the units are the clusters of objects
+    joined by candidate pairs at the smallest threshold (the matching is solved within each
+    cluster, so the image's counts are the sums of the units' counts). A resample draws as
+    many units as there are, with replacement, and recomputes every value exactly from the
+    summed counts: at each threshold t, TP_t, n_true, n_pred and the summed IoU of the
+    matched pairs, hence F1_t = 2 TP_t / (n_true + n_pred), accuracy_t = TP_t / (n_true +
+    n_pred − TP_t), PQ_t = ΣIoU_t / ((n_true + n_pred) / 2), and AP (DSB) = the mean of
+    accuracy_t over the thresholds. The AJI is not resampled: its best-partner pairing is not
+    one-to-one, so it does not split into independent units.
+
+    The interval is over *objects* of this one image, not over images: it treats the units as
+    independent draws, which neighbouring objects are not, and it says nothing about other
+    images. With the classes of a multi-class result, the values are class-agnostic.
+
+    Parameters
+    ----------
+    result : InstanceResult
+        The :func:`~napari_seg_eval.instance_metrics` result of one image.
+    confidence : float
+        The interval's nominal coverage, in (0, 1).
+    n_resamples : int
+        Number of bootstrap resamples.
+    seed : int or None
+        Seed of :func:`numpy.random.default_rng`: the same seed gives the same interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric``, ``threshold`` (NaN for the summary keys), ``value`` (the result's
+        own value), ``low`` and ``high``. Rows: ``mean_accuracy``, ``f1_50``, ``accuracy_50``,
+        ``precision_50``, ``recall_50``, ``panoptic_quality_50``, then ``f1``, ``accuracy``,
+        ``precision``, ``recall``, ``panoptic_quality`` at each threshold of the result.
+        ``attrs``: ``over`` ("objects"), ``n_units``, ``confidence``, ``n_resamples``,
+        ``seed``. With no object in either image every bound is NaN.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not an :class:`~napari_seg_eval.core.instance.InstanceResult`.
+    ValueError
+        For a confidence outside (0, 1) or a non-positive ``n_resamples``.
+
+    Examples
+    --------
+    Two objects, both found exactly: every resample finds all it draws.
+
+    >>> from napari_seg_eval import instance_metrics
+    >>> true = np.array([[1, 1, 0, 2, 2]])
+    >>> table = bootstrap_objects(instance_metrics(true, true, iou_thresholds=[0.5]))
+    >>> table.set_index("metric").loc["f1_50", ["value", "low", "high"]].tolist()
+    [1.0, 1.0, 1.0]
+
+    One object found, one missed: a resample draws 2 units, each a found pair (F1 1) or a
+    miss (F1 0): F1 is 0 (chance 1/4), 2/3 (1/2) or 1 (1/4).
+
+    >>> pred = np.array([[1, 1, 0, 0, 0]])
+    >>> table = bootstrap_objects(instance_metrics(true, pred, iou_thresholds=[0.5]))
+    >>> table.set_index("metric").loc["f1_50", ["low", "high"]].tolist()
+    [0.0, 1.0]
+    """
+    if not isinstance(result, InstanceResult):
+        raise TypeError(
+            f"bootstrap_objects takes an InstanceResult (instance_metrics), not "
+            f"{type(result).__name__}."
+        )
+    confidence = _check_confidence(confidence)
+    n_resamples = _positive_int(n_resamples, "n_resamples")
+    thresholds = result.per_threshold["threshold"].to_numpy(float)
+    counts = _unit_counts(result.pairs, [*thresholds, REVIEW_THRESHOLD], result.criterion)
+    values = [float(result.summary[key]) for key in OBJECT_SUMMARY]
+    metrics, at = list(OBJECT_SUMMARY), [np.nan] * len(OBJECT_SUMMARY)
+    for name in OBJECT_PER_THRESHOLD:
+        metrics += [name] * thresholds.size
+        at += thresholds.tolist()
+        values += result.per_threshold[name].to_numpy(float).tolist()
+    bounds = np.full((len(metrics), 2), np.nan)
+    if len(counts):
+        resampled = np.concatenate(
+            [
+                _object_values(weights @ counts, thresholds.size)
+                for weights in _unit_weight_batches(len(counts), n_resamples, seed)
+            ]
+        )
+        bounds = np.array([_percentiles(column, confidence) for column in resampled.T])
+    table = pd.DataFrame(
+        {"metric": metrics, "threshold": at, "value": values, "low": bounds[:, 0]}
+    ).assign(high=bounds[:, 1])
+    table.attrs.update(
+        over="objects",
+        n_units=len(counts),
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    return table
+
+
+def _unit_counts(pairs: ObjectPairs, thresholds: list[float], criterion: str) -> np.ndarray:
+    """Per unit (a cluster of objects joined by candidate pairs at the smallest threshold):
+    n_true, n_pred, then TP and the summed matched IoU at each threshold.
+
+    Returns shape (n_units, 2 + 2 * n_thresholds); the column sums are the image's counts.
+    """
+    n_true, n_pred = pairs.true_ids.size, pairs.pred_ids.size
+    edges = pairs.candidates(min(thresholds), criterion)
+    graph = coo_matrix(
+        (
+            np.ones(edges.size, np.int8),
+            (pairs.true_index[edges], n_true + pairs.pred_index[edges]),
+        ),
+        shape=(n_true + n_pred,) * 2,
+    )
+    n_units, unit = connected_components(graph, directed=False)
+    unit_of_true = unit[:n_true]
+    columns = [
+        np.bincount(unit_of_true, minlength=n_units),
+        np.bincount(unit[n_true:], minlength=n_units),
+    ]
+    matched = [pairs.match(t, criterion) for t in thresholds]
+    for chosen in matched:
+        columns.append(np.bincount(unit_of_true[pairs.true_index[chosen]], minlength=n_units))
+    for chosen in matched:
+        owner = unit_of_true[pairs.true_index[chosen]]
+        columns.append(np.bincount(owner, weights=pairs.iou[chosen], minlength=n_units))
+    return np.column_stack(columns).astype(float) if n_units else np.zeros((0, len(columns)))
+
+
+def _unit_weight_batches(n_units: int, n_resamples: int, seed: int | None) -> Iterator[np.ndarray]:
+    """The bootstrap weights of ``n_resamples`` draws of ``n_units`` units, a batch at a time
+    (one generator for all batches: the same seed gives the same resamples)."""
+    rng = np.random.default_rng(seed)
+    batch = max(1, OBJECT_BATCH // n_units)
+    for start in range(0, n_resamples, batch):
+        size = min(batch, n_resamples - start)
+        drawn = rng.integers(0, n_units, size=(size, n_units))
+        drawn += n_units * np.arange(size)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * n_units)
+        yield counts.reshape(size, n_units).astype(float)
+
+
+def _object_values(sums: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """The values of :func:`bootstrap_objects`, in its row order, from summed unit counts
+    (one row per resample; the last threshold is the review threshold, 0.5)."""
+    n_true, n_pred = sums[:, :1], sums[:, 1:2]
+    tp = sums[:, 2 : 3 + n_thresholds]
+    iou = sums[:, 3 + n_thresholds :]
+    scores = {
+        "f1": ratio(2 * tp, n_true + n_pred),
+        "accuracy": ratio(tp, n_true + n_pred - tp),
+        "precision": ratio(tp, n_pred),
+        "recall": ratio(tp, n_true),
+        "panoptic_quality": ratio(iou, (n_true + n_pred) / 2),
+    }
+    mean_accuracy = _mean_over_rows(scores["accuracy"][:, :n_thresholds])
+    summary = [mean_accuracy] + [
+        scores[key][:, n_thresholds]
+        for key in ("f1", "accuracy", "precision", "recall", "panoptic_quality")
+    ]
+    per_threshold = [scores[key][:, :n_thresholds] for key in OBJECT_PER_THRESHOLD]
+    return np.column_stack(summary + per_threshold)
 
 
 # -- helpers ------------------------------------------------------------------------------
