@@ -4,15 +4,21 @@ xvfb-run -a python docs/make_screenshots.py
 
 Every tab of the dock, in napari's dark and light theme: ``<tab>_dark.png`` and
 ``<tab>_light.png``; the dark one is also saved as ``<tab>.png`` (the docs show that one).
+The window is 1400 x 1050 pixels; the PNGs are shrunk with pngquant when it is installed
+(``apt-get install pngquant``).
 """
 
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import napari
 import numpy as np
 import tifffile
+from napari._qt.dialogs.qt_notification import NapariQtNotification
+from PIL import Image
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication
 
@@ -21,13 +27,23 @@ from napari_seg_eval.__main__ import open_demo
 
 OUT = Path(__file__).parent / "images"
 DOCK = "Segmentation Evaluation (napari-seg-eval)"
+WINDOW = (1400, 1050)  # width, height of the whole window
+DOCK_WIDTH = 560  # the plugin's dock, on the right
+LAYERS_WIDTH = 290  # napari's layer controls and layer list, on the left
 
 
 def settle(widget) -> None:
     """Let the workers finish and Qt repaint."""
     app = QApplication.instance()
-    jobs = (widget.preview_job, widget.evaluate.job, widget.review.error_job)
-    for _ in range(300):
+    jobs = (
+        widget.preview_job,
+        widget.evaluate.job,
+        widget.review.error_job,
+        widget.confidence.job,
+        widget.dataset.job,
+        widget.dataset.open_job,
+    )
+    for _ in range(500):
         app.processEvents()
         if not any(job.running for job in jobs):
             break
@@ -36,18 +52,51 @@ def settle(widget) -> None:
         app.processEvents()
 
 
-def shoot(viewer, widget, name: str, theme: str) -> None:
+def shoot(viewer, widget, name: str, theme: str, active: str | None = None) -> None:
+    """Save the whole window as ``<name>_<theme>.png`` (and ``<name>.png`` when dark)."""
+    if active is not None:
+        viewer.layers.selection.active = viewer.layers[active]
+    settle(widget)
+    layout(viewer)  # a long layer name widens the layer list: back to the same sizes
+    for toast in viewer.window._qt_window.findChildren(NapariQtNotification):
+        toast.close()  # e.g. "opened 'img0'", which would cover the canvas
     settle(widget)
     path = OUT / f"{name}_{theme}.png"
-    viewer.screenshot(str(path), canvas_only=False)
+    pixels = viewer.screenshot(canvas_only=False, flash=False)
+    Image.fromarray(pixels[..., :3]).save(path, optimize=True)
+    optimise(path)
     if theme == "dark":
         shutil.copyfile(path, OUT / f"{name}.png")
+
+
+def optimise(path: Path) -> None:
+    """Shrink a PNG with pngquant (Debian's ``pngquant``: about half the size, no visible
+    change), when it is installed."""
+    pngquant = shutil.which("pngquant")
+    if pngquant is not None:
+        command = [pngquant, "--quality=85-100", "--speed=1", "--strip", "--force"]
+        subprocess.run([*command, "--output", str(path), str(path)], check=True)
 
 
 def show_only(viewer, *names: str) -> None:
     """Show the layers named, or ending in, one of ``names``; hide the others."""
     for layer in viewer.layers:
         layer.visible = layer.name.endswith(names)
+
+
+def zoom_on(viewer, center: tuple[float, float], size: float, shape: tuple[int, int]) -> None:
+    """Centre the camera near ``center`` (data rows, columns) and show ``size`` pixels across
+    the shorter side of the canvas; the centre moves in so that the view stays inside an
+    image of ``shape`` where it can."""
+    canvas = np.asarray(viewer.canvas.size, float)  # height, width
+    zoom = canvas.min() / size
+    half = canvas / zoom / 2
+    limits = np.asarray(shape, float)
+    low, high = half - 0.5, limits - half - 0.5
+    middle = np.where(low <= high, np.clip(center, low, high), (limits - 1) / 2)
+    camera = viewer.scene.camera
+    camera.center = tuple(middle)
+    camera.zoom = zoom
 
 
 def write_folders(root: Path) -> tuple[Path, Path]:
@@ -63,36 +112,66 @@ def write_folders(root: Path) -> tuple[Path, Path]:
     return truth, pred
 
 
+def three_classes() -> np.ndarray:
+    """A (3, rows, columns) probability map from the sample: background, then two classes of
+    nuclei (even and odd labels), each pixel's three probabilities summing to 1."""
+    data = nse.make_sample_data()
+    p = data["probability"].astype(np.float32)
+    share = np.where(data["ground_truth"] % 2 == 0, 0.8, 0.25).astype(np.float32)
+    return np.stack([1 - p, p * share, p * (1 - share)])
+
+
+def layout(viewer) -> None:
+    """The same window and dock sizes in every theme."""
+    window = viewer.window._qt_window
+    window.resize(*WINDOW)
+    qt_viewer = viewer.window._qt_viewer
+    left = [qt_viewer.dockLayerControls, qt_viewer.dockLayerList]
+    window.resizeDocks(
+        [*left, viewer.window.dock_widgets[DOCK].parent()],
+        [LAYERS_WIDTH, LAYERS_WIDTH, DOCK_WIDTH],
+        Qt.Orientation.Horizontal,
+    )
+
+
 def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
     viewer = napari.Viewer(show=True)
     viewer.theme = theme
-    viewer.window._qt_window.resize(1500, 950)
+    viewer.window._qt_window.resize(*WINDOW)
     widget = open_demo(viewer)
-    viewer.window._qt_window.resizeDocks(
-        [viewer.window.dock_widgets[DOCK].parent()], [560], Qt.Orientation.Horizontal
-    )
+    layout(viewer)
     settle(widget)
     viewer.reset_view()
 
-    widget.tabs.setCurrentIndex(1)
+    # Confidence: the colour map with the threshold's contour (the preview hidden).
+    widget.tabs.setCurrentWidget(widget.display)
     widget.set_threshold(0.6)
     show_only(viewer, "nuclei", "nuclei probability", "nuclei probability contour")
-    shoot(viewer, widget, "confidence", theme)
+    shoot(viewer, widget, "confidence", theme, active="nuclei probability")
 
+    # The image and the coloured map side by side (napari's grid).
+    widget.display.side_by_side(True)
+    viewer.reset_view()
+    shoot(viewer, widget, "confidence_side_by_side", theme, active="nuclei probability")
+    widget.display.side_by_side(False)
+    viewer.reset_view()
+
+    # Threshold: the instance labels of the preview, touching nuclei split.
     widget.tabs.setCurrentIndex(0)
     widget.split_check.setChecked(True)
     widget.set_threshold(0.5)
     widget.update_threshold_layer(wait=True)
     show_only(viewer, "nuclei", "nuclei probability thresholded")
-    viewer.layers.selection.active = widget.threshold_layer
-    shoot(viewer, widget, "threshold", theme)
+    shoot(viewer, widget, "threshold", theme, active="nuclei probability thresholded")
 
+    # Evaluate: the summary table of the run.
     widget.tabs.setCurrentWidget(widget.evaluate)
     widget.set_prediction("nuclei probability")
     widget.run_evaluation(wait=True)
     widget.evaluate.result_tabs.setCurrentIndex(0)
-    shoot(viewer, widget, "evaluate", theme)
+    shoot(viewer, widget, "evaluate", theme, active="nuclei probability evaluated")
 
+    # Review: the error layer by kind, zoomed on a split nucleus and its two fragments.
     widget.tabs.setCurrentWidget(widget.review)
     widget.review.show_errors(wait=True)
     widget.review.outline_check.setChecked(True)
@@ -100,37 +179,74 @@ def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
     viewer.reset_view()
     widget.review.filter_combo.setCurrentText("true: split")
     widget.review.select_row(0)  # zooms to the object and its partner
-    shoot(viewer, widget, "review", theme)
+    shoot(viewer, widget, "review", theme, active="nuclei ground truth errors")
 
+    # Confidence analysis: the four plots.
     widget.tabs.setCurrentWidget(widget.confidence)
     widget.confidence.truth_combo.set_layer("nuclei ground truth")
     widget.confidence.run(wait=True)
-    show_only(viewer, "nuclei", "nuclei probability")
+    show_only(viewer, "nuclei", "nuclei probability", "nuclei probability contour")
     viewer.reset_view()
-    shoot(viewer, widget, "confidence_analysis", theme)
+    shoot(viewer, widget, "confidence_analysis", theme, active="nuclei probability")
 
+    # Runs: the sample at 0.5 (run above) and at 0.7, compared; the object broken by B shown.
     widget.set_threshold(0.7)
-    widget.run_evaluation(wait=True)  # a second run, for the Runs tab
+    widget.run_evaluation(wait=True)
     widget.tabs.setCurrentWidget(widget.runs)
     names = [run.name for run in widget.runs.runs]
-    widget.runs.compare(names[-2], names[-1])
-    shoot(viewer, widget, "runs", theme)
+    comparison = widget.runs.compare(names[-2], names[-1])
+    changes = next(layer for layer in viewer.layers if layer.name.endswith("broken (2)"))
+    show_only(viewer, "nuclei", changes.name)
+    changed = comparison.changed
+    if len(changed):  # zoom on the first object fixed or broken, from the truth compared
+        truth = comparison.a.labels["truth"]
+        where = np.argwhere(truth == changed["label"].iloc[0])
+        zoom_on(viewer, tuple(where.mean(axis=0)), 150, truth.shape)
+    shoot(viewer, widget, "runs", theme, active=changes.name)
 
+    # Dataset: three pairs of TIFFs; the worst one opened in the viewer.
     widget.tabs.setCurrentWidget(widget.dataset)
     truth, pred = folders
     widget.dataset.set_suffixes(truth="_masks", prediction="_cp_masks")
     widget.dataset.set_folders(truth=truth, prediction=pred)
     widget.dataset.run(wait=True)
+    widget.dataset.per_image.view.selectRow(0)  # the worst pair: opens it in the viewer
+    settle(widget)
+    worst = str(widget.dataset.per_image.model.frame["name"].iloc[0])
+    show_only(viewer, "nuclei", f"{worst} truth", f"{worst} prediction")
+    viewer.reset_view()
     shoot(viewer, widget, "dataset", theme)
+
+    # A three-class probability map (channel axis 0): one class's confidence and contour.
+    # The other layers go first: their controls would widen the layer controls.
+    for layer in [layer for layer in viewer.layers if layer.name != "nuclei"]:
+        viewer.layers.remove(layer)
+    viewer.add_image(three_classes(), name="classes")
+    widget.tabs.setCurrentWidget(widget.display)
+    widget.set_probability_layer("classes")
+    combo = widget.channel_axis_combo
+    combo.setCurrentIndex(combo.findData(0))
+    widget.set_threshold(0.3)
+    widget.display.show_class(1, wait=True)
+    settle(widget)  # the preview of the new probability layer, hidden below
+    show_only(viewer, "nuclei", "classes class confidence", "classes class confidence contour")
+    viewer.reset_view()
+    shoot(viewer, widget, "confidence_classes", theme, active="classes class confidence")
     viewer.close()
 
 
 def main() -> None:
+    """Each theme in a fresh process: a second viewer in the same process gets wider layer
+    controls (their minimum width grows), which would change the layout."""
+    if len(sys.argv) == 3:  # one theme, in a child process: theme, folder of TIFFs
+        theme, root = sys.argv[1], Path(sys.argv[2])
+        screenshots(theme, (root / "truth", root / "pred"))
+        return
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
-        folders = write_folders(Path(root))
+        write_folders(Path(root))
         for theme in ("dark", "light"):
-            screenshots(theme, folders)
+            subprocess.run([sys.executable, __file__, theme, root], check=True)
 
 
 if __name__ == "__main__":

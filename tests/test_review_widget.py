@@ -6,6 +6,7 @@ import pytest
 
 import napari_seg_eval as nse
 from napari_seg_eval.core.review import FN, FP, KIND_COLORS
+from napari_seg_eval.evaluation import evaluate
 
 
 def small_case():
@@ -445,3 +446,77 @@ def test_selection_outlines_one_frame_of_a_track(make_napari_viewer):
     np.testing.assert_array_equal(viewer.layers["truth review selection"].data, expected)
     missed = (rows["kind"] == "true") & (rows["plane"] == 0)
     assert rows.loc[missed, "error"].tolist() == ["missed"]
+
+
+class Recording:
+    """A zarr-like array that records every read."""
+
+    def __init__(self, data, chunks):
+        self.data, self.chunks = data, chunks
+        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
+        self.reads = []
+
+    def __getitem__(self, index):
+        block = self.data[index]
+        self.reads.append(block.size)
+        return block
+
+
+def test_selecting_an_object_of_a_chunked_record_reads_only_its_box(make_napari_viewer):
+    import dataclasses
+
+    from napari_seg_eval.core.review import measure_both
+
+    true, pred, _ = small_case()
+    lazy_true, lazy_pred = Recording(true, (5, 5)), Recording(pred, (5, 5))
+    viewer = make_napari_viewer()
+    true_layer = viewer.add_labels(true, name="truth", scale=(2, 3), translate=(10, 0))
+    pred_layer = viewer.add_labels(pred, name="pred", scale=(2, 3), translate=(10, 0))
+    record = evaluate(lazy_true, lazy_pred, kind="instance")
+    # the per-object measurements of chunked layers (the evaluation adds them in round 3)
+    record = dataclasses.replace(record, measurements=measure_both(lazy_true, lazy_pred))
+    record = dataclasses.replace(
+        record, tables={**record.tables, "per_object": record.objects_at(0.5)}
+    )
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    review = widget.review
+    review.set_evaluation(record, true_layer, pred_layer)
+    lazy_true.reads.clear()
+    lazy_pred.reads.clear()
+    rows = review.rows()
+    review.select_row(int(np.flatnonzero((rows["kind"] == "true") & (rows["label"] == 1))[0]))
+    # true 1 (rows 2..5, columns 2..9) and its partner pred 3 (columns 2..7): one 4 x 8 layer
+    selection = viewer.layers["truth review selection"]
+    expected = np.ones((4, 8), np.uint8)
+    expected[:, :6] = 2
+    np.testing.assert_array_equal(selection.data, expected)
+    # its pixel 0 is the truth's pixel (2, 2): world (10 + 2 * 2, 0 + 3 * 2)
+    np.testing.assert_allclose(selection.translate, (14, 6))
+    np.testing.assert_allclose(selection.data_to_world((0, 0)), true_layer.data_to_world((2, 2)))
+    # only the chunks under the boxes: rows 0..9, columns 0..9 (four chunks of each image)
+    assert max(lazy_true.reads + lazy_pred.reads) <= 25
+    assert 0 < sum(lazy_true.reads) <= 4 * 25
+    errors = review.show_errors(wait=True)
+    assert not isinstance(errors.data, np.ndarray)  # lazy: painted chunk by chunk when shown
+
+
+def test_a_row_without_measurements_selects_its_label_without_failing(make_napari_viewer):
+    # Regression: a chunked record had no centroids, and selecting a row raised KeyError.
+    true, pred, _ = small_case()
+    viewer = make_napari_viewer()
+    true_layer = viewer.add_labels(true, name="truth")
+    pred_layer = viewer.add_labels(pred, name="pred")
+    import dataclasses
+
+    record = evaluate(Recording(true, (5, 5)), Recording(pred, (5, 5)), kind="instance")
+    record = dataclasses.replace(record, measurements=None)  # as chunked records had
+    record = dataclasses.replace(
+        record, tables={**record.tables, "per_object": record.objects_at(0.5)}
+    )
+    assert "centroid_0" not in record.tables["per_object"]
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    review = widget.review
+    review.set_evaluation(record, true_layer, pred_layer)
+    rows = review.rows()
+    review.select_row(int(np.flatnonzero((rows["kind"] == "pred") & (rows["label"] == 7))[0]))
+    assert pred_layer.selected_label == 7

@@ -39,6 +39,7 @@ from .core.dataset import DatasetResult, dataset_from_tables, dataset_metrics
 from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
 from .core.overlap import OverlapTable, overlap_table
 from .core.platt import apply_platt, fit_platt
+from .core.presets import preset_metrics
 from .core.review import error_map, object_measurements, review_objects, semantic_error_map
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import (
@@ -99,6 +100,7 @@ __all__ = [
     "overlap_table",
     "pair_files",
     "paired_bootstrap",
+    "preset_metrics",
     "read_labels",
     "read_probabilities",
     "review_objects",

@@ -20,12 +20,25 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core import catalogue
+from .core._results import nanmean
+from .core._validate import check_region
 from .core.blocks import as_dask, is_lazy
+from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
+from .core.classes import check_classes
+from .core.compare import bootstrap_objects
 from .core.dataset import DatasetResult, dataset_metrics
-from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult, instance_metrics
+from .core.instance import (
+    DEFAULT_IOU_THRESHOLDS,
+    InstanceResult,
+    check_criterion,
+    check_exclude_border,
+    instance_metrics,
+)
+from .core.presets import get_preset
 from .core.review import add_error_kinds, join_measurements, measure_both
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import label_instances, threshold_probabilities
+from .core.tracking import ctc_metrics
 
 #: Axis labels that napari (and this plugin) read as time.
 TIME_LABELS = ("t", "time")
@@ -133,12 +146,33 @@ class ThresholdOptions:
     split_depth: float = 2.0
 
 
+#: The presets the Evaluate tab offers (those of one image pair with no per-object scores),
+#: and the summary row (evaluation, key) that is the challenge's number on one image.
+PRESET_VALUES = {
+    "dsb2018": ("instance", "mean_accuracy"),
+    "neurips2022": ("instance", "f1_50"),
+    "ctc": ("ctc", "seg"),
+    "conic": ("instance", "class_mean_panoptic_quality_50"),
+}
+
+
 @dataclass(frozen=True)
 class EvaluationSettings:
-    """Every setting of one evaluation (with the names of the layers it read)."""
+    """Every setting of one evaluation (with the names of the layers it read).
+
+    ``preset`` names a challenge preset (:data:`~napari_seg_eval.core.presets.PRESETS`) whose
+    settings (IoU thresholds, criterion, border) the run uses; :meth:`from_preset` fills them.
+    ``true_classes_name``/``pred_classes_name`` name the class layers (the same name on both
+    sides when one class image classifies both), ``region_name`` the region layer. ``boundary``
+    adds boundary metrics at ``tolerance``, with distances in ``units`` of ``spacing`` (the
+    truth layer's scale; None: 1 per pixel).
+    """
 
     kind: Literal["semantic", "instance", "both"] = "both"
     iou_thresholds: tuple[float, ...] = tuple(DEFAULT_IOU_THRESHOLDS)
+    criterion: Literal["iou", "iot", "iop"] = "iou"
+    exclude_border: int = 0
+    preset: str | None = None
     ignore_label: int | None = None
     binarize_semantic: bool = True
     threshold: float | None = None  #: set when the prediction was a probability map
@@ -148,6 +182,83 @@ class EvaluationSettings:
     truth_name: str = ""
     prediction_name: str = ""
     confidence_name: str | None = None
+    true_classes_name: str | None = None
+    pred_classes_name: str | None = None
+    region_name: str | None = None
+    boundary: bool = False
+    tolerance: float = 1.0
+    spacing: tuple[float, ...] | None = None
+    units: str = "pixels"
+
+    @classmethod
+    def from_preset(cls, name: str, **settings: Any) -> EvaluationSettings:
+        """Settings with a challenge preset's IoU thresholds, criterion and border.
+
+        Parameters
+        ----------
+        name : str
+            A key of :data:`PRESET_VALUES` (``"dsb2018"``, ``"neurips2022"``, ``"ctc"``,
+            ``"conic"``).
+        **settings
+            The other fields (not those the preset sets).
+
+        Returns
+        -------
+        EvaluationSettings
+
+        Examples
+        --------
+        >>> settings = EvaluationSettings.from_preset("neurips2022")
+        >>> settings.iou_thresholds, settings.exclude_border, settings.criterion
+        ((0.5,), 2, 'iou')
+        """
+        preset = _offered_preset(name)
+        clash = sorted(set(settings) & {"iou_thresholds", "criterion", "exclude_border"})
+        if clash:
+            raise ValueError(
+                f"the {name} preset sets {', '.join(clash)}; leave preset out to choose them."
+            )
+        return cls(preset=name, **preset.instance_settings(), **settings)
+
+    def check(self) -> None:
+        """Raise a ``ValueError`` naming the setting that is wrong (nothing is read).
+
+        Examples
+        --------
+        >>> EvaluationSettings(preset="neurips2022", iou_thresholds=(0.5,)).check()
+        Traceback (most recent call last):
+        ValueError: the neurips2022 preset sets iou_thresholds (0.5,), criterion 'iou' and ...
+        """
+        check_criterion(self.criterion)
+        check_exclude_border(self.exclude_border)
+        if self.tolerance < 0 or not np.isfinite(self.tolerance):
+            raise ValueError(f"the boundary tolerance must be >= 0, got {self.tolerance}.")
+        if self.preset is None:
+            return
+        preset = _offered_preset(self.preset)
+        wanted = preset.instance_settings()
+        have = {key: getattr(self, key) for key in wanted}
+        if {k: tuple(v) if k == "iou_thresholds" else v for k, v in wanted.items()} != have:
+            raise ValueError(
+                f"the {self.preset} preset sets iou_thresholds {tuple(preset.iou_thresholds)}, "
+                f"criterion {preset.criterion!r} and exclude_border {preset.exclude_border}; "
+                f"this run has {self.iou_thresholds}, {self.criterion!r} and "
+                f"{self.exclude_border}. Leave preset out to use other settings."
+            )
+        if self.kind == "semantic":
+            raise ValueError(f"the {self.preset} preset is an instance metric: evaluate 'both'.")
+
+
+def _offered_preset(name: str):
+    """The preset ``name`` if the Evaluate tab offers it, else a ``ValueError``."""
+    preset = get_preset(name)
+    if name not in PRESET_VALUES:
+        raise ValueError(
+            f"the {name} preset ({preset.title}) needs a score for every predicted object and "
+            f"is not offered here; use {', '.join(PRESET_VALUES)}, or the API "
+            "(napari_seg_eval.core.presets.preset_metrics)."
+        )
+    return preset
 
 
 @dataclass(frozen=True)
@@ -164,16 +275,26 @@ class Evaluation:
         The class images the semantic metrics compared (foreground/background by default).
     confidence
         The probability map whose values are the objects' confidence, or None.
+    true_classes, pred_classes
+        The class images of each side (None without classes).
+    region
+        The boolean mask of the pixels scored (None: every pixel).
     settings
         Every setting of the run.
     semantic, instance, measurements, planes
         The core's results (None or empty when not computed).
+    boundary, object_boundary
+        Boundary metrics per class and per matched pair (None unless ``settings.boundary``).
+    ctc
+        The Cell Tracking Challenge's SEG and DET (with the ``ctc`` preset), else None.
     ids
         ``"true"``/``"pred"`` -> the map from the ids compared back to the user's ids (indexed
         by the compared id: ``plane``, ``label``), for label images whose ids span planes and
         were split to label each plane on its own (see :func:`ids_by_plane`).
     tables
-        ``summary``, ``per_class``, ``per_threshold``, ``per_plane``, ``per_object``.
+        ``summary``, ``per_class`` (semantic), ``per_threshold``, ``per_plane``, ``per_object``,
+        ``instance_per_class``, ``class_confusion``, ``boundary_per_class``,
+        ``boundary_per_object`` (empty when not computed).
     stale
         Empty while the record matches the viewer; else why it does not any more.
     """
@@ -188,6 +309,13 @@ class Evaluation:
     instance: InstanceResult | None
     measurements: pd.DataFrame | None
     planes: dict[str, DatasetResult] = field(default_factory=dict)
+    true_classes: Any = None
+    pred_classes: Any = None
+    region: Any = None
+    boundary: BoundaryResult | None = None
+    object_boundary: ObjectBoundaryResult | None = None
+    ctc: pd.Series | None = None
+    object_intervals: pd.DataFrame | None = None
     ids: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: str = ""
@@ -405,6 +533,9 @@ def evaluation_steps(
     settings: EvaluationSettings,
     *,
     confidence: Any = None,
+    true_classes: Any = None,
+    pred_classes: Any = None,
+    region: Any = None,
     control: RunControl | None = None,
 ) -> Generator[tuple[float, str], None, Evaluation]:
     """Evaluate ``pred`` against ``true``, yielding (fraction done, what next) between steps.
@@ -421,6 +552,12 @@ def evaluation_steps(
         Every setting of the run.
     confidence
         A probability map for the objects' mean confidence (ignored for chunked inputs).
+    true_classes, pred_classes
+        Both or neither: a class image of the truth's shape (or a mapping id -> class) per
+        side, for multi-class instance results (see :func:`~napari_seg_eval.instance_metrics`).
+        The same image may classify both sides.
+    region
+        A boolean mask of the truth's shape: pixels outside are left out of every metric.
     control
         Progress within the chunked passes, and cancel (see :class:`RunControl`).
 
@@ -438,7 +575,10 @@ def evaluation_steps(
     Raises
     ------
     ValueError
-        Plane by plane on chunked inputs (before anything is read).
+        Bad settings, classes or region, plane by plane or boundary metrics on chunked inputs
+        (all before anything is read).
+    TypeError
+        Classes that are not integers, a region that is not boolean.
     Cancelled
         When ``control`` was cancelled.
 
@@ -455,6 +595,7 @@ def evaluation_steps(
     1.0
     """
     control = control if control is not None else RunControl()
+    settings.check()
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
     axis = settings.plane_axis
@@ -463,9 +604,32 @@ def evaluation_steps(
             "plane-by-plane evaluation reads each plane into memory; it is not available for "
             "chunked (dask/zarr) layers. Evaluate the whole stack, or one plane at a time."
         )
+    if (true_classes is None) != (pred_classes is None):
+        raise ValueError("give classes for both sides (the same class image may serve both).")
+    classes = None
+    if true_classes is not None:
+        if "instance" not in kinds:
+            raise ValueError("object classes need the instance evaluation: evaluate 'both'.")
+        for spec, name in ((true_classes, "true_classes"), (pred_classes, "pred_classes")):
+            check_classes(spec, tuple(true.shape), name)
+        classes = (true_classes, pred_classes)
+    if settings.preset == "conic" and classes is None:
+        raise ValueError("the conic preset is multi-class: choose class layers for both sides.")
+    region = check_region(region, tuple(true.shape))
+    if settings.boundary and (lazy or is_lazy(region) or is_lazy(true_classes)):
+        raise ValueError(
+            "boundary metrics measure distances on whole images in memory; they are not "
+            "available for chunked (dask/zarr) layers."
+        )
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
-    steps = 2 + len(kinds) * (1 + (axis is not None)) + probability
+    steps = (
+        2
+        + len(kinds) * (1 + (axis is not None))
+        + probability
+        + settings.boundary
+        + (settings.preset == "ctc")
+    )
     done = 0
 
     def progress(message: str) -> tuple[float, str]:
@@ -477,6 +641,11 @@ def evaluation_steps(
 
     yield progress("reading layers")
     true = _read_only(true, copy=True)
+    if region is not None:
+        region = _read_only(region, copy=True)
+    if classes is not None:
+        copies = {id(c): _read_only(c, copy=True) if hasattr(c, "shape") else c for c in classes}
+        classes = tuple(copies[id(c)] for c in classes)  # one image for both stays one
     if lazy:
         confidence = None  # only per-object measurements read it
     if probability:
@@ -505,11 +674,22 @@ def evaluation_steps(
     sem_true, sem_pred, sem_ignore = _semantic_inputs(
         true, pred, settings.ignore_label, settings.binarize_semantic
     )
+    class_kwargs = {}
+    if classes is not None:
+        class_kwargs = {"true_classes": classes[0], "pred_classes": classes[1]}
+    matching = {
+        "iou_thresholds": list(settings.iou_thresholds),
+        "criterion": settings.criterion,
+        "exclude_border": settings.exclude_border,
+        "region": region,
+    }
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
     if "semantic" in kinds:
         yield progress("semantic metrics")
         with chunked("semantic metrics"):
-            results["semantic"] = semantic_metrics(sem_true, sem_pred, ignore_label=sem_ignore)
+            results["semantic"] = semantic_metrics(
+                sem_true, sem_pred, ignore_label=sem_ignore, region=region
+            )
         done += 1
     if "instance" in kinds:
         yield progress("instance matching")
@@ -518,25 +698,55 @@ def evaluation_steps(
                 instance_true,
                 instance_pred,
                 ignore_label=settings.ignore_label,
-                iou_thresholds=list(settings.iou_thresholds),
+                **matching,
+                **class_kwargs,
             )
+        yield progress("intervals over objects")
+        results["object_intervals"] = bootstrap_objects(results["instance"])
         done += 1
         if not lazy:
             yield progress("measuring objects")
             results["measurements"] = measure_both(instance_true, instance_pred, confidence)
     done += 1
+    if settings.boundary:
+        yield progress("boundary metrics")
+        results["boundary"], results["object_boundary"] = _boundaries(
+            instance_true, instance_pred, results["instance"], settings, region, sem_true, sem_pred
+        )
+        done += 1
+    if settings.preset == "ctc":
+        yield progress("Cell Tracking Challenge SEG and DET")
+        with chunked("Cell Tracking Challenge SEG and DET"):
+            results["ctc"] = ctc_metrics(
+                true if each_plane else instance_true,
+                pred if each_plane else instance_pred,
+                time_axis=axis if each_plane else None,
+                region=region,
+            )
+        done += 1
     planes = {}
     if axis is not None:
         for name in kinds:
             yield progress(f"{name} metrics plane by plane")
-            images = (sem_true, sem_pred) if name == "semantic" else (true, pred)
-            planes[name] = dataset_metrics(
-                *images,
-                kind=name,
-                axis=axis,
-                ignore_label=sem_ignore if name == "semantic" else settings.ignore_label,
-                iou_thresholds=list(settings.iou_thresholds),
-            )
+            if name == "semantic":
+                planes[name] = dataset_metrics(
+                    sem_true,
+                    sem_pred,
+                    kind=name,
+                    axis=axis,
+                    ignore_label=sem_ignore,
+                    region=region,
+                )
+            else:
+                planes[name] = dataset_metrics(
+                    true,
+                    pred,
+                    kind=name,
+                    axis=axis,
+                    ignore_label=settings.ignore_label,
+                    **matching,
+                    **class_kwargs,
+                )
             done += 1
     control.check()
     yield (1.0, "building tables")
@@ -548,6 +758,9 @@ def evaluation_steps(
         confidence=confidence,
         settings=settings,
         planes=planes,
+        true_classes=None if classes is None else classes[0],
+        pred_classes=None if classes is None else classes[1],
+        region=region,
         ids=ids,
         **results,
     )
@@ -555,7 +768,14 @@ def evaluation_steps(
 
 
 def evaluate(
-    true: np.ndarray, pred: np.ndarray, *, confidence: np.ndarray | None = None, **settings: Any
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    confidence: np.ndarray | None = None,
+    true_classes: Any = None,
+    pred_classes: Any = None,
+    region: np.ndarray | None = None,
+    **settings: Any,
 ) -> Evaluation:
     """Run :func:`evaluation_steps` to the end (no progress): the record of one evaluation.
 
@@ -565,8 +785,13 @@ def evaluate(
         Label images of equal shape (``pred`` a probability map when ``threshold`` is given).
     confidence
         A probability map for the objects' mean confidence.
+    true_classes, pred_classes
+        Class images (or mappings id -> class) of both sides, for multi-class results.
+    region
+        A boolean mask: pixels outside are left out of every metric.
     **settings
-        Fields of :class:`EvaluationSettings`.
+        Fields of :class:`EvaluationSettings`. With ``preset=`` the preset's IoU thresholds,
+        criterion and border are used (see :meth:`EvaluationSettings.from_preset`).
 
     Returns
     -------
@@ -576,8 +801,25 @@ def evaluate(
     --------
     >>> evaluate(np.ones((2, 2), int), np.ones((2, 2), int)).instance.summary["n_pred"]
     1
+    >>> true = np.zeros((6, 6), int)
+    >>> true[0:2, 0:2], true[2:4, 2:4] = 1, 2  # object 1 touches the image's edge
+    >>> record = evaluate(true, true, preset="neurips2022")
+    >>> int(record.instance.summary["n_true"]), record.settings.exclude_border
+    (1, 2)
     """
-    steps = evaluation_steps(true, pred, EvaluationSettings(**settings), confidence=confidence)
+    if settings.get("preset") is not None:
+        made = EvaluationSettings.from_preset(settings.pop("preset"), **settings)
+    else:
+        made = EvaluationSettings(**settings)
+    steps = evaluation_steps(
+        true,
+        pred,
+        made,
+        confidence=confidence,
+        true_classes=true_classes,
+        pred_classes=pred_classes,
+        region=region,
+    )
     while True:
         try:
             next(steps)
@@ -649,6 +891,66 @@ def ids_by_plane(
     return out, origin
 
 
+def _boundaries(
+    true: np.ndarray,
+    pred: np.ndarray,
+    instance: InstanceResult | None,
+    settings: EvaluationSettings,
+    region: np.ndarray | None,
+    sem_true: np.ndarray,
+    sem_pred: np.ndarray,
+) -> tuple[BoundaryResult, ObjectBoundaryResult | None]:
+    """Boundary metrics per class and per matched pair of the objects the matching counted.
+
+    Per class: with object classes, each side's objects painted with their class; with class
+    label images (semantic, not binarized), those images; else the objects' foreground. The
+    objects are those of the matching: border-excluded ones count as background. Ignored
+    pixels are outside the region the boundaries are found in (as pixels outside a region).
+    """
+    ignore = settings.ignore_label
+    if ignore is not None:
+        kept = true != ignore
+        region = kept if region is None else region & kept
+    measure = {"spacing": settings.spacing, "tolerance": settings.tolerance, "region": region}
+    if instance is None:  # semantic only: the class images compared (ignore: outside)
+        if settings.binarize_semantic:
+            sem_true = (sem_true == 1).view(np.uint8)
+        return boundary_metrics(sem_true, sem_pred, **measure), None
+    pairs = instance.pairs
+    true_ids, pred_ids = pairs.true_ids, pairs.pred_ids
+    true_objects = _painted(true, true_ids, np.ones(true_ids.size, np.int64))
+    pred_objects = _painted(pred, pred_ids, np.ones(pred_ids.size, np.int64))
+    if instance.true_class is not None:
+        class_true = _painted(true, true_ids, instance.true_class)
+        class_pred = _painted(pred, pred_ids, instance.pred_class)
+    elif not settings.binarize_semantic:
+        class_true, class_pred = sem_true, sem_pred
+    else:
+        class_true, class_pred = true_objects, pred_objects
+    per_class = boundary_metrics(class_true, class_pred, **measure)
+    kept_true = np.where(true_objects > 0, true, 0)  # border-excluded objects: background
+    kept_pred = np.where(pred_objects > 0, pred, 0)
+    per_object = boundary_metrics(kept_true, kept_pred, per_object=True, **measure)
+    return per_class, per_object
+
+
+def _painted(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``labels`` with each object of ``ids`` (sorted) painted ``values``; others 0.
+
+    Examples
+    --------
+    >>> _painted(np.array([[0, 4, 7, 9]]), np.array([4, 9]), np.array([2, 3])).tolist()
+    [[0, 2, 0, 3]]
+    """
+    values = np.asarray(values)
+    dtype = np.min_scalar_type(max(int(values.max(initial=0)), 1))
+    if ids.size == 0:
+        return np.zeros(labels.shape, dtype)
+    index = np.minimum(np.searchsorted(ids, labels), ids.size - 1)
+    found = ids[index] == labels
+    return np.where(found, values.astype(dtype)[index], dtype.type(0))
+
+
 def _semantic_inputs(true, pred, ignore_label, binarize):
     """The images and ignore label that the semantic metrics compare."""
     if not binarize:
@@ -679,22 +981,35 @@ def _counts_as_integers(key: str, value: Any, table: str) -> Any:
 
 
 def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
-    """The tables the widget shows: summary, per class, per threshold, per plane, per object.
+    """The tables the widget shows: summary, per class, per threshold, per plane, per object,
+    and (when computed) per class of objects, class confusion and boundary metrics.
 
     The summary has one row per (evaluation, metric key, value); keys are the API's names, the
-    widget shows the catalogue's labels.
+    widget shows the catalogue's labels. Its evaluations: ``semantic``, ``instance``,
+    ``boundary`` (means over classes), ``boundary per object`` (means over matched pairs),
+    ``ctc`` and ``<kind> per plane``.
     """
     rows = []
-    for name, result in (("semantic", record.semantic), ("instance", record.instance)):
-        if result is not None:
-            rows += [
-                {
-                    "evaluation": name,
-                    "metric": k,
-                    "value": _counts_as_integers(k, v, f"{name}.summary"),
-                }
-                for k, v in result.summary.items()
-            ]
+    instance = record.instance
+    summaries = [("semantic", record.semantic, "semantic.summary")]
+    summaries.append(("instance", instance, "instance.summary"))
+    summaries.append(("boundary", record.boundary, "boundary.summary"))
+    summaries.append(("boundary per object", record.object_boundary, "boundary.summary"))
+    for name, result, table in summaries:
+        if result is None:
+            continue
+        summary = result.summary
+        if result is instance and instance.per_class is not None:
+            summary = pd.concat([summary, _class_mean_pq(instance.per_class)])
+        rows += [
+            {"evaluation": name, "metric": k, "value": _counts_as_integers(k, v, table)}
+            for k, v in summary.items()
+        ]
+    if record.ctc is not None:
+        rows += [
+            {"evaluation": "ctc", "metric": k, "value": _counts_as_integers(k, v, "ctc")}
+            for k, v in record.ctc.items()
+        ]
     for name, dataset in record.planes.items():
         rows += [
             {
@@ -720,15 +1035,49 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         },
         columns=["evaluation", "metric", "value"],
     )
+    has_classes = instance is not None and instance.per_class is not None
     return {
         "summary": summary,
         "per_class": record.semantic.per_class if record.semantic is not None else empty,
-        "per_threshold": record.instance.per_threshold if record.instance is not None else empty,
+        "per_threshold": instance.per_threshold if instance is not None else empty,
         "per_plane": per_plane,
-        "per_object": (
-            record.object_rows(record.instance.per_object) if record.instance is not None else empty
+        "per_object": (record.object_rows(instance.per_object) if instance is not None else empty),
+        "instance_per_class": instance.per_class if has_classes else empty,
+        "class_confusion": confusion_table(instance.class_confusion) if has_classes else empty,
+        "boundary_per_class": record.boundary.per_class if record.boundary is not None else empty,
+        "boundary_per_object": (
+            record.object_boundary.per_object if record.object_boundary is not None else empty
+        ),
+        "object_intervals": (
+            record.object_intervals if record.object_intervals is not None else empty
         ),
     }
+
+
+def _class_mean_pq(per_class: pd.DataFrame) -> pd.Series:
+    """``class_mean_panoptic_quality_50``: the mean over classes of PQ at IoU 0.5 (CoNIC's
+    mPQ+ on one image), when 0.5 is one of the thresholds."""
+    at_50 = per_class.loc[per_class["threshold"] == 0.5, "panoptic_quality"]
+    if at_50.empty:
+        return pd.Series(dtype=object)
+    return pd.Series({"class_mean_panoptic_quality_50": nanmean(at_50.to_numpy(float))})
+
+
+def confusion_table(confusion: pd.DataFrame) -> pd.DataFrame:
+    """The class confusion (true class × predicted class counts) as a flat table.
+
+    Examples
+    --------
+    >>> confusion = pd.DataFrame(
+    ...     [[3, 1]], index=pd.Index([1], name="true class"),
+    ...     columns=pd.Index([1, 2], name="predicted class"),
+    ... )
+    >>> confusion_table(confusion).columns.tolist()
+    ['true class', 'predicted 1', 'predicted 2']
+    """
+    flat = confusion.rename(columns=lambda c: f"predicted {c}")
+    flat.columns.name = None
+    return flat.rename_axis("true class").reset_index()
 
 
 def is_time_axis(axis_labels: Sequence[str], axis: int) -> bool:

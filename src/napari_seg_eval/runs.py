@@ -51,7 +51,17 @@ from .evaluation import Evaluation, evaluate
 #: The IoU threshold at which objects of two runs are compared (the review threshold).
 COMPARE_IOU = 0.5
 #: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
-IMAGE_TABLES = ("summary", "per_class", "per_threshold", "per_plane", "per_object")
+IMAGE_TABLES = (
+    "summary",
+    "per_class",
+    "per_threshold",
+    "per_plane",
+    "per_object",
+    "instance_per_class",
+    "class_confusion",
+    "boundary_per_class",
+    "boundary_per_object",
+)
 _KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
 _INSTANCE_COUNTS = ("n_true", "n_pred")
 #: Boundary values shown as headline metrics of a run that has them (an agreement run).

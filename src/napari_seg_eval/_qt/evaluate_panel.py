@@ -8,16 +8,18 @@ the record is marked stale and the section says so; nothing mixes new layer data
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
-from napari.layers import Image, Labels, Layer
+from napari.layers import Image, Labels, Layer, Shapes
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,8 +35,10 @@ from .._napari.layers import grid_notice, put_labels
 from .._napari.probability import level0, probability_data
 from ..core import catalogue
 from ..core.blocks import is_lazy
+from ..core.presets import PRESETS
 from ..evaluation import (
     NO_OBJECTS_LAZY,
+    PRESET_VALUES,
     Evaluation,
     EvaluationSettings,
     evaluation_steps,
@@ -44,18 +48,39 @@ from ..evaluation import (
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .run_controls import run_controls
-from .tables import ResultTable
+from .tables import ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
 
-#: Result tab -> (title, catalogue table of its columns).
+#: Result tab -> (title, catalogue table of its columns). The tabs of results that were not
+#: computed (classes, boundaries) are hidden.
 TABLES = {
     "summary": ("Summary", "summary"),
     "per_class": ("Per class", "semantic.per_class"),
     "per_threshold": ("Per threshold", "instance.per_threshold"),
     "per_plane": ("Per plane", "per_plane"),
+    "instance_per_class": ("Objects per class", "instance.per_class"),
+    "class_confusion": ("Class confusion", "instance.class_confusion"),
+    "boundary_per_class": ("Boundary per class", "boundary.per_class"),
+    "boundary_per_object": ("Boundary per object", "boundary.per_object"),
 }
+#: Tabs shown only when their table has rows.
+OPTIONAL_TABS = (
+    "instance_per_class",
+    "class_confusion",
+    "boundary_per_class",
+    "boundary_per_object",
+)
+
+#: The matching criteria: (text, key).
+CRITERIA = (
+    ("IoU ≥ t", "iou"),
+    ("intersection over truth > t (CTC)", "iot"),
+    ("intersection over prediction > t", "iop"),
+)
+#: The class chooser of the prediction: the truth's class layer classifies both sides.
+SAME_CLASSES = "same as ground-truth classes"
 
 MULTISCALE = (
     "{} multiscale: evaluated at full resolution (level 0), chunk by chunk; the coarser levels "
@@ -72,6 +97,116 @@ def warn_unless_closing(viewer: Viewer, message: str) -> None:
         show_warning(f"Segmentation Evaluation: {message}")
 
 
+class OptionalLayerCombo(QComboBox):
+    """A chooser of "none" (and other fixed choices) or a layer of some types, following the
+    viewer's layers (added, removed, renamed, reordered); the chosen layer is kept by identity.
+    """
+
+    def __init__(
+        self,
+        viewer: Viewer,
+        layer_types: tuple[type[Layer], ...],
+        fixed: tuple[str, ...] = ("none",),
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._viewer = viewer
+        self._types = layer_types
+        self._fixed = fixed
+        events = viewer.layers.events
+        for emitter in (events.inserted, events.removed, events.reordered, events.renamed):
+            emitter.connect(self.refresh)
+        self.refresh()
+
+    def choice(self) -> Any:
+        """The chosen layer, or the text of the fixed choice (``"none"``...)."""
+        data = self.currentData()
+        return self.currentText() if data is None else data
+
+    def layer(self) -> Layer | None:
+        """The chosen layer, or None when a fixed choice is chosen."""
+        return self.currentData()
+
+    def set_choice(self, value: Layer | str | None) -> None:
+        """Choose a layer (or its name), a fixed choice's text, or None for the first one."""
+        value = self._fixed[0] if value is None else value
+        for index in range(self.count()):
+            layer = self.itemData(index)
+            if layer is value or (layer is not None and layer.name == value):
+                self.setCurrentIndex(index)
+                return
+            if layer is None and self.itemText(index) == value:
+                self.setCurrentIndex(index)
+                return
+        kinds = " or ".join(t.__name__ for t in self._types)
+        raise ValueError(
+            f"no {kinds} layer {getattr(value, 'name', value)!r} in the viewer "
+            f"(or choose {' / '.join(map(repr, self._fixed))})"
+        )
+
+    def refresh(self, *_) -> None:
+        """Reset the list from the viewer; keep the choice if it is still there."""
+        current = self.choice() if self.count() else self._fixed[0]
+        self.blockSignals(True)
+        self.clear()
+        for text in self._fixed:
+            self.addItem(text, None)
+        for layer in self._viewer.layers:
+            if isinstance(layer, self._types):
+                self.addItem(layer.name, layer)
+        kept = [i for i in range(self.count()) if self.itemData(i) is current]
+        kept += [i for i in range(len(self._fixed)) if self.itemText(i) == current]
+        self.setCurrentIndex(kept[0] if kept else 0)
+        self.blockSignals(False)
+        if self.choice() is not current:
+            self.currentIndexChanged.emit(self.currentIndex())
+
+    def close(self) -> None:
+        """Stop following the viewer's layers."""
+        events = self._viewer.layers.events
+        for emitter in (events.inserted, events.removed, events.reordered, events.renamed):
+            emitter.disconnect(self.refresh)
+
+
+def spacing_units(layer: Layer) -> str:
+    """The units of a layer's scale, said plainly: its ``units`` when napari gives some other
+    than pixels, "pixels" at scale 1, else "scale units"."""
+    units = {f"{unit:~P}" for unit in getattr(layer, "units", ()) or () if str(unit) != "pixel"}
+    if units:
+        return ", ".join(sorted(units))
+    return "pixels" if np.allclose(layer.scale, 1) else "scale units"
+
+
+def region_mask(region: Layer, truth: Layer, shape: tuple[int, ...]) -> Any:
+    """The boolean mask of a region layer on the truth's pixel grid (nonzero = inside).
+
+    A Labels layer must have the truth's shape (chunked data stays lazy); a Shapes layer is
+    drawn on the truth's grid, its vertices moved from its own scale and translate to the
+    truth's.
+    """
+    if isinstance(region, Labels):
+        data = level0(region)
+        if tuple(data.shape) != shape:
+            raise ValueError(
+                f"the region {region.name!r} is {tuple(data.shape)}; the ground truth is {shape}."
+            )
+        return data != 0
+    if region.ndim != len(shape):
+        raise ValueError(
+            f"the region {region.name!r} has {region.ndim} dimensions; the ground truth has "
+            f"{len(shape)}."
+        )
+    if len(region.data) == 0:
+        raise ValueError(f"the region {region.name!r} has no shapes: draw one first.")
+    to_world = (np.asarray(region.scale), np.asarray(region.translate))
+    to_truth = (np.asarray(truth.scale), np.asarray(truth.translate))
+    vertices = [
+        (np.asarray(v) * to_world[0] + to_world[1] - to_truth[1]) / to_truth[0] for v in region.data
+    ]
+    drawn = Shapes(vertices, shape_type=region.shape_type, ndim=region.ndim)
+    return drawn.to_labels(labels_shape=shape) != 0
+
+
 class EvaluatePanel(QWidget):
     """Compare a prediction with the ground truth; show the tables of the current record."""
 
@@ -85,6 +220,7 @@ class EvaluatePanel(QWidget):
         self.evaluation: Evaluation | None = None
         self._run_layers: tuple[Layer, ...] = ()  # the layers the running job reads
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
+        self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_job_finished)
 
@@ -114,6 +250,58 @@ class EvaluatePanel(QWidget):
         self.binarize_check.setToolTip(
             "Compare labels > 0 instead of label values (uncheck for class label images)"
         )
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.addItem("none", None)
+        for name in PRESET_VALUES:
+            self.preset_combo.addItem(PRESETS[name].title, name)
+        self.preset_combo.setToolTip(
+            "A challenge's settings (IoU thresholds, matching criterion, border), named: "
+            "choosing one sets the controls below; changing one of them leaves the preset"
+        )
+        self.preset_label = QLabel("", self)
+        self.preset_label.setWordWrap(True)
+        self.criterion_combo = QComboBox(self)
+        for text, key in CRITERIA:
+            self.criterion_combo.addItem(text, key)
+        self.criterion_combo.setToolTip(
+            "Which pairs may match at threshold t. IoU ≥ t (default); intersection over truth "
+            "|T ∩ P| / |T| > t (the Cell Tracking Challenge's rule at 0.5); intersection over "
+            "prediction > t. PQ and the matched IoU are still IoU."
+        )
+        self.border_spin = QSpinBox(self, minimum=0, maximum=10_000, value=0)
+        self.border_spin.setSuffix(" px")
+        self.border_spin.setSpecialValueText("none")
+        self.border_spin.setToolTip(
+            "Objects with a pixel in a band this wide at the image edge are removed from both "
+            "sides before matching (NeurIPS 2022 CellSeg: 2)"
+        )
+        self.true_classes_combo = OptionalLayerCombo(viewer, (Labels,), parent=self)
+        self.true_classes_combo.setToolTip(
+            "A class image (Labels) for the ground truth: each object's class is the majority "
+            "class of its pixels (ties to the smallest). Objects are then matched within classes."
+        )
+        self.pred_classes_combo = OptionalLayerCombo(
+            viewer, (Labels,), ("none", SAME_CLASSES), parent=self
+        )
+        self.pred_classes_combo.setToolTip(
+            "A class image for the prediction, or the ground truth's class image for both"
+        )
+        self.boundary_check = QCheckBox("Boundary metrics", self)
+        self.boundary_check.setToolTip(
+            "HD, HD95, ASSD, NSD and boundary F1 per class and per object pair matched at "
+            "IoU 0.5, in the units of the ground truth's scale"
+        )
+        self.tolerance_spin = QDoubleSpinBox(self, minimum=0.0, maximum=1e6, value=1.0)
+        self.tolerance_spin.setDecimals(3)
+        self.tolerance_spin.setToolTip(
+            "τ of NSD and boundary F1: a boundary pixel within τ of the other boundary counts"
+        )
+        self.units_label = QLabel("", self)
+        self.region_combo = OptionalLayerCombo(viewer, (Labels, Shapes), parent=self)
+        self.region_combo.setToolTip(
+            "Score only inside this region: a Labels layer (nonzero = inside) or Shapes drawn "
+            "on the image. Pixels outside are left out of every count."
+        )
         controls = run_controls(self, self.run, self.cancel)
         self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
         self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
@@ -131,16 +319,37 @@ class EvaluatePanel(QWidget):
         self.plane_plot.setVisible(False)
         self.tables["per_plane"].layout().insertWidget(1, self.plane_plot)
         self.tables["per_plane"].view.selectionModel().currentRowChanged.connect(self._on_plane_row)
+        for key in OPTIONAL_TABS:
+            self.result_tabs.setTabVisible(self.result_tabs.indexOf(self.tables[key]), False)
         self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
         self.plane_axis_combo.currentIndexChanged.connect(self._on_plane_axis)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset)
+        self.iou_edit.textEdited.connect(self._leave_preset)
+        self.criterion_combo.activated.connect(self._leave_preset)
+        self.border_spin.valueChanged.connect(self._leave_preset)
+        self.boundary_check.toggled.connect(self.tolerance_spin.setEnabled)
+        self.tolerance_spin.setEnabled(False)
         self._on_truth_layer()
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
         form.addRow("Prediction", self.prediction_combo)
         form.addRow("Evaluate", self.kind_combo)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow(self.preset_label)
         form.addRow("IoU thresholds", self.iou_edit)
+        form.addRow("Matching", self.criterion_combo)
+        form.addRow("Exclude border", self.border_spin)
         form.addRow("Ignore label", self.ignore_spin)
+        form.addRow("Truth classes", self.true_classes_combo)
+        form.addRow("Predicted classes", self.pred_classes_combo)
+        form.addRow("Region", self.region_combo)
+        tolerance = QHBoxLayout()
+        tolerance.addWidget(self.boundary_check)
+        tolerance.addWidget(QLabel("τ", self))
+        tolerance.addWidget(self.tolerance_spin)
+        tolerance.addWidget(self.units_label, stretch=1)
+        form.addRow(tolerance)
         form.addRow("Plane by plane", self.plane_axis_combo)
         form.addRow(self.each_plane_check)
         form.addRow(self.binarize_check)
@@ -175,20 +384,57 @@ class EvaluatePanel(QWidget):
         if label_each_plane is not None:
             self.each_plane_check.setChecked(bool(label_each_plane))
 
+    def set_preset(self, name: str | None) -> None:
+        """Use a challenge preset's settings (``"dsb2018"``, ``"neurips2022"``, ``"ctc"``,
+        ``"conic"``; None: none). The IoU thresholds, criterion and border controls are set."""
+        index = self.preset_combo.findData(name)
+        if index < 0:
+            raise ValueError(
+                f"unknown preset {name!r}; choose one of {', '.join(PRESET_VALUES)} or None."
+            )
+        self.preset_combo.setCurrentIndex(index)
+
+    def set_matching(self, criterion: str = "iou", exclude_border: int = 0) -> None:
+        """The matching criterion (``"iou"``, ``"iot"``, ``"iop"``) and the border band
+        (pixels); leaves a preset whose settings these are not."""
+        index = self.criterion_combo.findData(criterion)
+        if index < 0:
+            raise ValueError(f"criterion must be one of iou, iot, iop, got {criterion!r}.")
+        self.criterion_combo.setCurrentIndex(index)
+        self.border_spin.setValue(int(exclude_border))
+        self._leave_preset()
+
+    def set_classes(
+        self, true: Layer | str | None, pred: Layer | str | None = SAME_CLASSES
+    ) -> None:
+        """Class layers of each side (None: no classes). ``pred`` defaults to the truth's."""
+        self.true_classes_combo.set_choice(true)
+        self.pred_classes_combo.set_choice(None if true is None else pred)
+
+    def set_region(self, layer: Layer | str | None) -> None:
+        """Score only inside a Labels (nonzero) or Shapes layer; None: everywhere."""
+        self.region_combo.set_choice(layer)
+
+    def set_boundary(self, on: bool = True, tolerance: float | None = None) -> None:
+        """Also compute boundary metrics, at ``tolerance`` (units of the truth's scale)."""
+        self.boundary_check.setChecked(bool(on))
+        if tolerance is not None:
+            self.tolerance_spin.setValue(float(tolerance))
+
     def run(self, *, wait: bool = False) -> dict[str, pd.DataFrame] | None:
         """Evaluate; ``wait=True`` runs now and returns the tables, else a worker runs it."""
         try:
-            truth, prediction, work, grid = self._prepare()
+            truth, prediction, extra, work, grid = self._prepare()
         except (TypeError, ValueError) as error:
             self._report(error)
             return None
         if grid:
             show_warning(f"Segmentation Evaluation: {grid}")
-        show = partial(self._show, truth, prediction)
+        show = partial(self._show, truth, prediction, extra)
         if wait:
             self._run_layers = ()
             return self.job.run_now(work, show, control=True)
-        self._run_layers = (truth, prediction, self.owner.probability_combo.layer())
+        self._run_layers = (truth, prediction, self.owner.probability_combo.layer(), *extra)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
@@ -217,6 +463,7 @@ class EvaluatePanel(QWidget):
     # ---------------------------------------------------------------------------- internals
     def _prepare(self):
         """Read the choices on the main thread: the layers, the work, and a grid notice."""
+        self._leave_preset()  # a script may have changed a control the preset sets
         truth = self.truth_combo.layer()
         prediction = self.prediction_combo.layer()
         if truth is None or prediction is None:
@@ -261,9 +508,37 @@ class EvaluatePanel(QWidget):
                 notices.append(notice)
             except TypeError:  # not a probability map: the objects get no confidence
                 confidence = None
+        true_classes_layer = self.true_classes_combo.layer()
+        pred_choice = self.pred_classes_combo.choice()
+        if pred_choice == SAME_CLASSES:
+            pred_choice = true_classes_layer
+        if not isinstance(pred_choice, Layer):
+            pred_choice = None
+        if (true_classes_layer is None) != (pred_choice is None):
+            raise ValueError(
+                "choose class layers for both sides (or 'same as ground-truth classes' for the "
+                "prediction), or none."
+            )
+        classes: tuple[Any, Any] = (None, None)
+        if true_classes_layer is not None:
+            classes = tuple(level0(layer) for layer in (true_classes_layer, pred_choice))
+            for layer, data in zip((true_classes_layer, pred_choice), classes, strict=True):
+                if tuple(data.shape) != tuple(truth_data.shape):
+                    raise ValueError(
+                        f"the class layer {layer.name!r} is {tuple(data.shape)}; the ground "
+                        f"truth is {tuple(truth_data.shape)}."
+                    )
+        region_layer = self.region_combo.layer()
+        region = None
+        if region_layer is not None:
+            region = region_mask(region_layer, truth, tuple(truth_data.shape))
+        boundary = self.boundary_check.isChecked()
         settings = EvaluationSettings(
             kind=self.kind_combo.currentText(),
             iou_thresholds=tuple(parse_iou_thresholds(self.iou_edit.text())),
+            criterion=self.criterion_combo.currentData(),
+            exclude_border=self.border_spin.value(),
+            preset=self.preset_combo.currentData(),
             ignore_label=None if ignore < 0 else ignore,
             binarize_semantic=self.binarize_check.isChecked(),
             threshold=self.owner.threshold if is_probability else None,
@@ -273,26 +548,61 @@ class EvaluatePanel(QWidget):
             truth_name=truth.name,
             prediction_name=prediction.name,
             confidence_name=confidence_layer.name if confidence is not None else None,
+            true_classes_name=getattr(true_classes_layer, "name", None),
+            pred_classes_name=getattr(pred_choice, "name", None),
+            region_name=getattr(region_layer, "name", None),
+            boundary=boundary,
+            tolerance=self.tolerance_spin.value(),
+            spacing=tuple(float(x) for x in truth.scale) if boundary else None,
+            units=spacing_units(truth),
         )
+        settings.check()
         if lazy and axis is not None:
             raise ValueError(
                 "plane-by-plane evaluation reads each plane into memory; it is not available "
                 "for chunked (dask/zarr) layers: choose 'no (whole image at once)'."
             )
+        if boundary and (lazy or is_lazy(region) or any(is_lazy(c) for c in classes)):
+            raise ValueError(
+                "boundary metrics measure distances on whole images in memory; they are not "
+                "available for chunked (dask/zarr) layers: untick Boundary metrics."
+            )
         work = partial(
-            evaluation_steps, truth_data, prediction_data, settings, confidence=confidence
+            evaluation_steps,
+            truth_data,
+            prediction_data,
+            settings,
+            confidence=confidence,
+            true_classes=classes[0],
+            pred_classes=classes[1],
+            region=region,
         )
         for notice in filter(None, notices):
             show_info(f"Segmentation Evaluation: {notice}")
-        return truth, prediction, work, grid_notice(truth, prediction, drop)
+        extra = tuple(
+            {
+                id(x): x for x in (true_classes_layer, pred_choice, region_layer) if x is not None
+            }.values()
+        )
+        return truth, prediction, extra, work, grid_notice(truth, prediction, drop)
 
-    def _show(self, truth: Labels, prediction: Layer, record: Evaluation) -> dict:
+    def _show(
+        self, truth: Labels, prediction: Layer, extra: tuple[Layer, ...], record: Evaluation
+    ) -> dict:
         """Make ``record`` the current one: tables, result layer, review, staleness watch."""
         self._unwatch()
         self.evaluation = record
         self.stale_label.setVisible(False)
+        settings = record.settings
+        units = f"distances in {settings.units}" + (
+            f" (the truth's scale {settings.spacing})" if settings.units != "pixels" else ""
+        )
         for key, table in self.tables.items():
-            table.set_frame(record.tables[key])
+            note = units if key.startswith("boundary") else ""
+            table.set_frame(record.tables[key], note=note)
+            if key in OPTIONAL_TABS:
+                index = self.result_tabs.indexOf(table)
+                self.result_tabs.setTabVisible(index, not record.tables[key].empty)
         self._plot_planes()
         shown = prediction
         if record.settings.threshold is not None:  # the labels made from the probability map
@@ -307,18 +617,20 @@ class EvaluatePanel(QWidget):
                 drop_axis=options.channel_axis,
             )
         self.owner.review.set_evaluation(record, truth, shown)
-        self._watch(truth, prediction, shown)
+        self._watch(truth, prediction, shown, extra)
         self.progress_bar.setValue(100)
-        self.status_label.setText("Done.")
+        self.status_label.setText("Done." + self._preset_value(record))
         # The threshold or its options may have moved while the worker ran.
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
         self.evaluated.emit(record)
         return dict(record.tables)
 
-    def _watch(self, truth: Layer, prediction: Layer, shown: Layer) -> None:
+    def _watch(
+        self, truth: Layer, prediction: Layer, shown: Layer, extra: tuple[Layer, ...] = ()
+    ) -> None:
         """Mark the record stale when one of its inputs changes."""
-        for layer in {id(x): x for x in (truth, prediction)}.values():
+        for layer in {id(x): x for x in (truth, prediction, *extra)}.values():
             for name in _EDIT_EVENTS:
                 if hasattr(layer.events, name):
                     self._connect(layer, name, f"{layer.name!r} was edited")
@@ -354,6 +666,67 @@ class EvaluatePanel(QWidget):
         options = self.owner.threshold_options()
         if record is not None and record.settings.threshold_options not in (None, options):
             self.mark_stale("the threshold options changed")
+
+    def _preset_value(self, record: Evaluation) -> str:
+        """ " <challenge>: <its number> = value" for a preset's run, else ""."""
+        if record.settings.preset is None:
+            return ""
+        evaluation, key = PRESET_VALUES[record.settings.preset]
+        summary = record.tables["summary"].set_index(["evaluation", "metric"])["value"]
+        if (evaluation, key) not in summary.index:
+            return ""
+        table = "ctc" if evaluation == "ctc" else f"{evaluation}.summary"
+        value = summary[(evaluation, key)]
+        title = PRESETS[record.settings.preset].title
+        return f" {title}: {catalogue.label(table, key)} = {format_value(value)} on this image."
+
+    def _on_preset(self, *_) -> None:
+        """Set the controls from the chosen preset, and say what was set."""
+        name = self.preset_combo.currentData()
+        if name is None:
+            self.preset_label.setText("")
+            return
+        preset = PRESETS[name]
+        thresholds = preset.iou_thresholds
+        text = (
+            f"{thresholds[0]:g}:{thresholds[-1]:g}:{thresholds[1] - thresholds[0]:.2g}"
+            if len(thresholds) > 2
+            else ", ".join(f"{t:g}" for t in thresholds)
+        )
+        widgets = (self.iou_edit, self.criterion_combo, self.border_spin, self.kind_combo)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.iou_edit.setText(text)
+        self.criterion_combo.setCurrentIndex(self.criterion_combo.findData(preset.criterion))
+        self.border_spin.setValue(preset.exclude_border)
+        if self.kind_combo.currentText() == "semantic":
+            self.kind_combo.setCurrentText("both")
+        for widget in widgets:
+            widget.blockSignals(False)
+        criterion = self.criterion_combo.currentText()
+        border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
+        needs = " Needs class layers for both sides." if preset.needs_classes else ""
+        self.preset_label.setText(
+            f"Set: IoU thresholds {text}; matching {criterion}; exclude border {border}."
+            f"{needs} The challenge's number: {preset.rule}."
+        )
+
+    def _leave_preset(self, *_) -> None:
+        """A matching control was changed by hand: the settings are no longer the preset's."""
+        name = self.preset_combo.currentData()
+        if name is None:
+            return
+        preset = PRESETS[name]
+        try:
+            thresholds = tuple(parse_iou_thresholds(self.iou_edit.text()))
+        except ValueError:
+            thresholds = ()
+        if (
+            thresholds != tuple(preset.iou_thresholds)
+            or self.criterion_combo.currentData() != preset.criterion
+            or self.border_spin.value() != preset.exclude_border
+        ):
+            self.preset_combo.setCurrentIndex(0)
 
     def _plot_planes(self) -> None:
         per_plane = self.evaluation.tables["per_plane"]
@@ -401,6 +774,19 @@ class EvaluatePanel(QWidget):
             )
         self.plane_axis_combo.blockSignals(False)
         self._on_plane_axis()
+        if self._scale_layer is not None:
+            self._scale_layer.events.scale.disconnect(self._show_units)
+        self._scale_layer = layer
+        if layer is not None:
+            layer.events.scale.connect(self._show_units)
+        self._show_units()
+
+    def _show_units(self, *_) -> None:
+        """Say the units boundary distances will be in: the truth's scale and units."""
+        layer = self._scale_layer
+        scale = ", ".join(f"{x:g}" for x in layer.scale) if layer is not None else ""
+        text = f"{spacing_units(layer)} (scale {scale})" if layer is not None else ""
+        self.units_label.setText(text)
 
     def _on_plane_axis(self, *_) -> None:
         axis = self.plane_axis_combo.currentData()
@@ -447,4 +833,8 @@ class EvaluatePanel(QWidget):
         """Stop the running evaluation for good (the dock is closing)."""
         self.job.close()
         self._unwatch()
+        for combo in (self.true_classes_combo, self.pred_classes_combo, self.region_combo):
+            combo.close()
+        if self._scale_layer is not None:
+            self._scale_layer.events.scale.disconnect(self._show_units)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)

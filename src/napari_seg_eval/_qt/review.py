@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from napari.layers import Labels
 from napari.utils.notifications import show_warning
+from napari.utils.transforms import Affine
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QKeySequence
@@ -35,6 +36,7 @@ from .._napari.error_colors import (
     single_color_colormap,
 )
 from .._napari.layers import put_labels, result_layer, write_object_features
+from ..core.blocks import is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.review import (
     KIND_COLORS,
@@ -455,6 +457,9 @@ class ReviewPanel(QWidget):
         layer = self.layers.get(row["kind"])
         if layer is None or layer not in self.viewer.layers:
             return
+        if "centroid_0" not in row.index:  # a record without measurements: select only
+            self._select_label(layer, row)
+            return
         centroid = [row[f"centroid_{axis}"] for axis in range(layer.ndim)]
         if np.isnan(centroid).any():
             return
@@ -470,6 +475,10 @@ class ReviewPanel(QWidget):
         else:
             self._zoom_to(layer, box, displayed)
             self._outline_selected(row, box)
+        self._select_label(layer, row)
+
+    def _select_label(self, layer: Labels, row: pd.Series) -> None:
+        """Select ``row``'s label in ``layer`` (without selecting the row again)."""
         self._syncing = True
         try:
             layer.selected_label = int(row["label"])
@@ -498,17 +507,13 @@ class ReviewPanel(QWidget):
     def _outline_selected(self, row: pd.Series, box: tuple[slice, ...]) -> None:
         """Outline the selected object (1) and its partner (2, painted last: where they
         overlap, both boundaries still show as contours), from the record's arrays, inside
-        their boxes only (no pass over the image)."""
+        their boxes only (no pass over the image).
+
+        Of a chunked record only the boxes' chunks are read, and the selection layer covers
+        just the union of the boxes (placed by its translate), never the whole image."""
         record, source = self.record, self.layers.get("true")
         if record is None or source is None or source not in self.viewer.layers:
             return
-        shape = record.truth.shape
-        if self._selection is None or self._selection.shape != shape:
-            self._selection = np.zeros(shape, np.uint8)
-            self._selected_boxes = []
-        selection = self._selection
-        for old in self._selected_boxes:
-            selection[old] = 0
         images = {"true": record.truth, "pred": record.prediction}
         other = "pred" if row["kind"] == "true" else "true"
         label, partner = _record_id(row, "label"), _record_id(row, "partner")
@@ -516,10 +521,24 @@ class ReviewPanel(QWidget):
         partner_box = self._box(other, partner) if partner != 0 else None
         if partner_box is not None:
             targets.append((other, partner, partner_box, 2))
+        lazy = is_lazy(record.truth) or is_lazy(record.prediction)
+        if lazy:  # a layer of the boxes' union only
+            origin = tuple(min(t[2][a].start for t in targets) for a in range(len(box)))
+            end = tuple(max(t[2][a].stop for t in targets) for a in range(len(box)))
+            self._selection = np.zeros(np.subtract(end, origin), np.uint8)
+            self._selected_boxes = []
+        else:
+            origin = (0,) * len(box)
+            if self._selection is None or self._selection.shape != record.truth.shape:
+                self._selection = np.zeros(record.truth.shape, np.uint8)
+                self._selected_boxes = []
+        selection = self._selection
+        for old in self._selected_boxes:
+            selection[old] = 0
         for kind, label, where, value in targets:
-            inside = images[kind][where] == label
-            selection[where][inside] = value
-        self._selected_boxes = [where for _, _, where, _ in targets]
+            inside = _read_box(images[kind], where) == label
+            selection[_shifted(where, origin)][inside] = value
+        self._selected_boxes = [_shifted(where, origin) for _, _, where, _ in targets]
         layer = put_labels(
             self.viewer,
             selection,
@@ -529,6 +548,7 @@ class ReviewPanel(QWidget):
             info={},
         )
         layer.data = selection  # painted in place: make napari read it again
+        layer.translate = _translate_to(source, origin)
         layer.colormap = single_color_colormap(SELECTION_OUTLINE)
         layer.contour = 2
         self._raise_overlays()
@@ -550,6 +570,27 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def _read_box(image, box: tuple[slice, ...]) -> np.ndarray:
+    """The pixels of ``image`` inside ``box``: of a chunked image, only the chunks it meets."""
+    block = image[box]
+    return block.compute() if is_lazy(block) else np.asarray(block)
+
+
+def _shifted(box: tuple[slice, ...], origin: tuple[int, ...]) -> tuple[slice, ...]:
+    """``box`` relative to ``origin``."""
+    return tuple(slice(s.start - o, s.stop - o) for s, o in zip(box, origin, strict=True))
+
+
+def _translate_to(source: Labels, origin: tuple[int, ...]) -> np.ndarray:
+    """The translate of a layer whose pixel 0 is ``source``'s pixel ``origin``: the source's
+    translate plus ``origin`` through its scale, rotation and shear (its affine applies after,
+    to both alike)."""
+    linear = Affine(
+        scale=source.scale, rotate=source.rotate, shear=source.shear, ndim=source.ndim
+    ).linear_matrix
+    return np.asarray(source.translate, float) + linear @ np.asarray(origin, float)
 
 
 def _record_id(row: pd.Series, column: str):

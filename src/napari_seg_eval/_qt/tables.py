@@ -1,7 +1,9 @@
 """Result tables: a pandas-backed Qt model with sorting, copying and CSV export.
 
 The model reads the DataFrame directly (no cell-by-cell widget items), so tables of 50,000
-rows stay responsive. Undefined values (0/0, NaN) show as an em dash with a tooltip.
+rows stay responsive. Undefined values (0/0, NaN) show as an em dash with a tooltip. Hovering
+a column header or any value shows the definition card of its metric (the catalogue's
+formula, definition, pooling and 0/0 rule).
 """
 
 from __future__ import annotations
@@ -32,12 +34,42 @@ UNDEFINED_TIP = (
 )
 
 #: The catalogue table of each row of the Summary, by its "evaluation" value.
-_SUMMARY_TABLES = {"instance": "instance.summary", "semantic": "semantic.summary"}
+_SUMMARY_TABLES = {
+    "instance": "instance.summary",
+    "semantic": "semantic.summary",
+    "boundary": "boundary.summary",
+    "boundary per object": "boundary.summary",
+    "ctc": "ctc",
+}
+
+#: Cards of the class confusion table (true class × predicted class counts).
+CONFUSION_TABLE = "instance.class_confusion"
+CONFUSION_TRUE = "true class: the class of the true objects counted in this row"
+CONFUSION_PRED = (
+    "{column}: how many true objects of the row's class were matched to a predicted object "
+    "of this class, among the pairs matched regardless of class at IoU 0.5 (the run's "
+    "criterion); off the diagonal, objects found with the wrong class"
+)
 
 
 def summary_table(evaluation: str) -> str:
     """The catalogue table whose keys a Summary row of ``evaluation`` reports."""
     return _SUMMARY_TABLES.get(evaluation, "dataset.summary")
+
+
+def column_card(table: str, column: str) -> str:
+    """The definition card of a column ("" if there is none), for headers and values.
+
+    Examples
+    --------
+    >>> column_card("instance.per_threshold", "f1").splitlines()[0]
+    'F1: 2 TP / (2 TP + FP + FN)'
+    >>> column_card("instance.class_confusion", "predicted 2").split(":")[0]
+    'predicted 2'
+    """
+    if table == CONFUSION_TABLE and catalogue.metric(table, column) is None:
+        return CONFUSION_TRUE if column == "true class" else CONFUSION_PRED.format(column=column)
+    return catalogue.tooltip(table, column)
 
 
 def format_value(value) -> str:
@@ -66,6 +98,7 @@ class DataFrameModel(QAbstractTableModel):
     def __init__(self, frame: pd.DataFrame | None = None, table: str = "", parent=None):
         super().__init__(parent)
         self.table = table
+        self.note = ""  #: a line added to every card (e.g. the units of distances)
         self._frame = pd.DataFrame()
         if frame is not None:
             self.set_frame(frame)
@@ -75,9 +108,11 @@ class DataFrameModel(QAbstractTableModel):
         """The rows in their current (sorted) order."""
         return self._frame
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
-        """Show ``frame``, columns in the catalogue's order (most-read first)."""
-        if self.table and self.table != "summary":
+    def set_frame(self, frame: pd.DataFrame, note: str = "") -> None:
+        """Show ``frame``, columns in the catalogue's order (most-read first); ``note`` is added
+        to every definition card."""
+        self.note = note
+        if self.table and self.table not in ("summary", CONFUSION_TABLE):
             frame = frame[catalogue.column_order(self.table, frame.columns)]
         self.beginResetModel()
         self._frame = frame.reset_index(drop=True)
@@ -87,6 +122,22 @@ class DataFrameModel(QAbstractTableModel):
         evaluation, key = self._frame.at[row, "evaluation"], self._frame.at[row, "metric"]
         table = summary_table(evaluation)
         return catalogue.label(table, key), catalogue.tooltip(table, key) or key
+
+    def _with_note(self, card: str) -> str:
+        return "\n".join(text for text in (card, self.note) if text)
+
+    def value_card(self, row: int, column: int) -> str:
+        """The tooltip of a value: its metric's card (the row's metric in the Summary, else the
+        column's), after the 0/0 explanation when it is undefined."""
+        name = str(self._frame.columns[column])
+        if self.table == "summary":
+            card = self._summary_metric(row)[1] if name in ("metric", "value") else ""
+        else:
+            card = column_card(self.table, name)
+        value = self._frame.iat[row, column]
+        if format_value(value) == UNDEFINED:
+            card = f"{UNDEFINED_TIP}\n\n{card}" if card else UNDEFINED_TIP
+        return self._with_note(card)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
         return 0 if parent.isValid() else len(self._frame)
@@ -98,16 +149,12 @@ class DataFrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         value = self._frame.iat[index.row(), index.column()]
-        if self.table == "summary" and self._frame.columns[index.column()] == "metric":
-            label, tip = self._summary_metric(index.row())
-            if role == Qt.ItemDataRole.DisplayRole:
-                return label
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return tip
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.value_card(index.row(), index.column()) or None
         if role == Qt.ItemDataRole.DisplayRole:
+            if self.table == "summary" and self._frame.columns[index.column()] == "metric":
+                return self._summary_metric(index.row())[0]
             return format_value(value)
-        if role == Qt.ItemDataRole.ToolTipRole and format_value(value) == UNDEFINED:
-            return UNDEFINED_TIP
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float | np.number):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -119,8 +166,8 @@ class DataFrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return catalogue.label(self.table, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = catalogue.tooltip(self.table, column)
-            return f"{tip}\n(column {column})" if tip else column
+            tip = column_card(self.table, column)
+            return self._with_note(f"{tip}\n(column {column})" if tip else column)
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -167,8 +214,9 @@ class ResultTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(buttons)
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
-        self.model.set_frame(frame)
+    def set_frame(self, frame: pd.DataFrame, note: str = "") -> None:
+        """Show ``frame``; ``note`` is added to every definition card (e.g. units)."""
+        self.model.set_frame(frame, note)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
 

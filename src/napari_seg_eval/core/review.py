@@ -7,6 +7,10 @@ full-frame mask per object.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +22,7 @@ from ._validate import (
     check_probability_range,
     probability_array,
 )
+from .blocks import COMBINE_EVERY, aligned, is_lazy
 from .instance import (
     REVIEW_THRESHOLD,
     InstanceResult,
@@ -99,14 +104,18 @@ class _IdIndex:
 def _checked_probability(
     probability: np.ndarray | None, shape: tuple[int, ...]
 ) -> np.ndarray | None:
-    """``probability`` as a float array of ``shape`` with values in [0, 1], or raise."""
+    """``probability`` as a float array of ``shape`` with values in [0, 1], or raise.
+
+    A chunked map is checked chunk by chunk when it is read (see :func:`_object_sums`).
+    """
     if probability is None:
         return None
     probability = probability_array(probability, "probability")
     if probability.shape != shape:
         raise ValueError(f"shape mismatch: labels {shape} vs probability {probability.shape}")
-    # min and max propagate NaN: one check names NaN and out-of-range values alike.
-    check_probability_range(probability.min(), probability.max(), "probability values")
+    if not is_lazy(probability):
+        # min and max propagate NaN: one check names NaN and out-of-range values alike.
+        check_probability_range(probability.min(), probability.max(), "probability values")
     return probability
 
 
@@ -114,16 +123,19 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
     """Area, centroid, bounding box and mean probability of every non-zero label.
 
     Computed from the runs of equal labels along the last axis, with ``np.bincount``: no loop
-    over objects and no mask per object.
+    over objects and no mask per object. Chunked (dask, zarr) inputs are measured chunk by
+    chunk, each chunk's sums placed by its offset in the image, and the sums added up on dask's
+    current scheduler: they are never read whole, and the result is the in-memory one (the
+    mean probability up to the order of additions).
 
     Parameters
     ----------
-    labels : numpy.ndarray
+    labels : numpy.ndarray or chunked array
         An integer (or boolean) label image, any number of dimensions; 0 is background. Ids
         are exact in any integer dtype (``uint64`` ids >= 2**63 included).
-    probability : numpy.ndarray, optional
+    probability : numpy.ndarray or chunked array, optional
         Floating point probabilities in [0, 1], the same shape as ``labels``. NaN or values
-        outside [0, 1] are refused before any work.
+        outside [0, 1] are refused before any work (on a chunked map: when its chunk is read).
 
     Returns
     -------
@@ -147,13 +159,109 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
     (5, 3, 1.3333333333333333)
     >>> int(row["bbox_start_1"]), int(row["bbox_stop_1"])  # columns 1 and 2
     (1, 3)
+    >>> import dask.array as da  # chunk by chunk: the same table
+    >>> int(object_measurements(da.from_array(labels, chunks=1)).iloc[0]["bbox_stop_1"])
+    3
     """
     labels = as_label_image(labels, "labels")
-    return _measurements(labels, _checked_probability(probability, labels.shape))
+    (table,) = _measure([labels], _checked_probability(probability, labels.shape))
+    return table
 
 
-def _measurements(labels: np.ndarray, probability: np.ndarray | None) -> pd.DataFrame:
-    """:func:`object_measurements` of checked inputs."""
+def object_confidence(labels: np.ndarray, probability: np.ndarray) -> pd.DataFrame:
+    """The mean, lowest and highest probability inside every non-zero label.
+
+    One pass as :func:`object_measurements` (chunk by chunk on chunked inputs): the sum, the
+    minimum and the maximum are additive over blocks of pixels. (A median is not: it needs all
+    of an object's values at once.)
+
+    Parameters
+    ----------
+    labels : numpy.ndarray or chunked array
+        An integer (or boolean) label image; 0 is background.
+    probability : numpy.ndarray or chunked array
+        Floating point probabilities in [0, 1], the same shape.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label, mean_confidence, min_confidence, max_confidence``, one row per label, sorted
+        by label (float64).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`object_measurements`.
+
+    Examples
+    --------
+    >>> table = object_confidence(np.array([[1, 1, 0, 2]]), np.array([[0.2, 0.6, 0.0, 0.9]]))
+    >>> table.values.tolist()
+    [[1.0, 0.4, 0.2, 0.6], [2.0, 0.9, 0.9, 0.9]]
+    """
+    labels = as_label_image(labels, "labels")
+    probability = _checked_probability(probability, labels.shape)
+    (table,) = _measure([labels], probability, extremes=True)
+    return table[["label", "mean_confidence", "min_confidence", "max_confidence"]]
+
+
+def _measure(
+    images: list[np.ndarray], probability: np.ndarray | None, *, extremes: bool = False
+) -> list[pd.DataFrame]:
+    """The measurements of each of ``images`` (checked label images of one shape): one pass
+    over the pixels (and over ``probability``, read once for all of them)."""
+    ndim = images[0].ndim
+    arrays = [*images] if probability is None else [*images, probability]
+    if not any(is_lazy(a) for a in arrays):
+        sums = [_object_sums((0,) * ndim, image, probability, extremes) for image in images]
+    else:
+
+        def partial(offset, *blocks):
+            prob = None if probability is None else blocks[-1]
+            if prob is not None:  # NaN propagates to min and max: one check names both
+                check_probability_range(prob.min(), prob.max(), "probability values")
+            return [_object_sums(offset, b, prob, extremes) for b in blocks[: len(images)]]
+
+        def combine(parts):
+            return [_combine_sums([part[i] for part in parts]) for i in range(len(images))]
+
+        sums = _fold_with_offsets(partial, combine, arrays)
+    return [_table(s, ndim) for s in sums]
+
+
+def _fold_with_offsets(partial, combine, arrays: list) -> object:
+    """``combine`` of ``partial(offset, *chunks)`` over the aligned chunks of ``arrays`` (see
+    :func:`~napari_seg_eval.core.blocks.aligned`), ``offset`` the index of the chunks' first
+    pixel: a tree of dask tasks, computed on dask's current scheduler."""
+    import dask
+
+    arrays = aligned(arrays)
+    starts = [np.cumsum((0, *sizes[:-1])).tolist() for sizes in arrays[0].chunks]
+    chunk_lists = [a.to_delayed(optimize_graph=True).ravel() for a in arrays]
+    # to_delayed's blocks are in C order of the block grid, as product's offsets are.
+    parts = [
+        dask.delayed(partial, pure=True)(offset, *chunks)
+        for offset, *chunks in zip(itertools.product(*starts), *chunk_lists, strict=True)
+    ]
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(combine, pure=True)(parts[start : start + COMBINE_EVERY])
+            for start in range(0, len(parts), COMBINE_EVERY)
+        ]
+    (result,) = dask.compute(parts[0])
+    return result
+
+
+def _object_sums(
+    offset: tuple[int, ...],
+    labels: np.ndarray,
+    probability: np.ndarray | None,
+    extremes: bool,
+) -> dict[str, np.ndarray]:
+    """Additive sums per non-zero label of a block whose first pixel is at ``offset`` in the
+    image: ``label`` (sorted), ``area``, ``coordinates`` (sums, ``(n, ndim)``), ``low``/``high``
+    (bounding box), and with ``probability`` ``confidence`` (its sum) and, with ``extremes``,
+    ``lowest``/``highest``. Coordinate sums are integers, exact in float64 below 2**53."""
     flat = np.ascontiguousarray(labels).ravel()
     width = labels.shape[-1]
     changes = np.empty(flat.size, bool)  # changes[i]: a run starts at pixel i
@@ -165,43 +273,96 @@ def _measurements(labels: np.ndarray, probability: np.ndarray | None) -> pd.Data
     run_labels = flat[starts]
     check_non_negative(run_labels, "labels")
     lengths = np.diff(starts, append=flat.size)
-    sums_of_probability = (
-        np.add.reduceat(np.ascontiguousarray(probability).ravel(), starts, dtype=np.float64)
-        if probability is not None
-        else None
-    )
+    if probability is not None:
+        flat_probability = np.ascontiguousarray(probability).ravel()
+        run_probability = {"confidence": np.add.reduceat(flat_probability, starts, dtype=float)}
+        if extremes:
+            run_probability["lowest"] = np.minimum.reduceat(flat_probability, starts)
+            run_probability["highest"] = np.maximum.reduceat(flat_probability, starts)
     objects = run_labels != 0
     run_labels, starts, lengths = run_labels[objects], starts[objects], lengths[objects]
     index = _IdIndex(run_labels) if run_labels.size else None
     codes = index.codes(run_labels) if index is not None else np.zeros(0, np.intp)
     n_codes = index.size if index is not None else 0
-
-    def total(weights=None):
-        return np.bincount(codes, weights=weights, minlength=n_codes)
-
-    area = total(lengths)
-    present = area > 0
-    area = area[present]
-    ids = index.labels(np.flatnonzero(present)) if index is not None else np.zeros(0, labels.dtype)
-    table = {"label": ids, "area": area.astype(np.int64)}
+    area = np.bincount(codes, weights=lengths, minlength=n_codes)
+    present = np.flatnonzero(area > 0)
+    ids = index.labels(present) if index is not None else np.zeros(0, labels.dtype)
+    sums = {"label": ids, "area": area[present].astype(np.int64)}
     first = np.unravel_index(starts, labels.shape)
-    for axis in range(labels.ndim):
-        if axis == labels.ndim - 1:  # columns c0 .. c0 + L - 1 along the run
-            coordinate_sum = lengths * first[axis] + lengths * (lengths - 1) / 2
+    ndim = labels.ndim
+    coordinates = np.empty((present.size, ndim))
+    low = np.empty((present.size, ndim), np.int64)
+    high = np.empty((present.size, ndim), np.int64)
+    for axis in range(ndim):
+        start = first[axis].astype(np.int64) + offset[axis]
+        if axis == ndim - 1:  # columns c0 .. c0 + L - 1 along the run
+            coordinate_sum = lengths * start + lengths * (lengths - 1) // 2
+            stop = start + lengths
         else:
-            coordinate_sum = lengths * first[axis]
-        table[f"centroid_{axis}"] = total(coordinate_sum.astype(np.float64))[present] / area
-    for axis in range(labels.ndim):  # bounding boxes: the runs' extremes, per object
-        start = first[axis].astype(np.int64)
-        stop = start + (lengths if axis == labels.ndim - 1 else 1)
-        low = np.full(n_codes, np.iinfo(np.int64).max, np.int64)
-        np.minimum.at(low, codes, start)
-        high = np.zeros(n_codes, np.int64)
-        np.maximum.at(high, codes, stop)
-        table[f"bbox_start_{axis}"] = low[present]
-        table[f"bbox_stop_{axis}"] = high[present]
-    if sums_of_probability is not None:
-        table["mean_confidence"] = total(sums_of_probability[objects])[present] / area
+            coordinate_sum = lengths * start
+            stop = start + 1
+        coordinates[:, axis] = np.bincount(codes, coordinate_sum, n_codes)[present]
+        low[:, axis] = _reduce_at(np.minimum, codes, start, n_codes)[present]
+        high[:, axis] = _reduce_at(np.maximum, codes, stop, n_codes)[present]
+    sums.update(coordinates=coordinates, low=low, high=high)
+    if probability is not None:
+        sums["confidence"] = np.bincount(codes, run_probability["confidence"][objects], n_codes)[
+            present
+        ]
+        if extremes:
+            for name, ufunc in (("lowest", np.minimum), ("highest", np.maximum)):
+                values = run_probability[name][objects].astype(np.float64)
+                sums[name] = _reduce_at(ufunc, codes, values, n_codes)[present]
+    return sums
+
+
+def _reduce_at(ufunc: np.ufunc, codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """``ufunc`` (``np.minimum``/``np.maximum``) of ``values`` grouped by ``codes``."""
+    out = np.zeros(size, values.dtype)
+    out[codes] = values  # a value of each group to start from: no sentinel of the dtype
+    ufunc.at(out, codes, values)
+    return out
+
+
+def _combine_sums(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The sums of :func:`_object_sums` of disjoint blocks, added up per label."""
+    parts = [part for part in parts if part["label"].size] or parts[:1]
+    if len(parts) == 1:
+        return parts[0]
+    ids, codes = np.unique(np.concatenate([p["label"] for p in parts]), return_inverse=True)
+    out = {"label": ids}
+    for name, values in parts[0].items():
+        if name == "label":
+            continue
+        values = np.concatenate([p[name] for p in parts])
+        if name in ("low", "lowest"):
+            ufunc = np.minimum
+        elif name in ("high", "highest"):
+            ufunc = np.maximum
+        else:
+            ufunc = np.add
+        total = np.zeros((ids.size, *values.shape[1:]), values.dtype)
+        if ufunc is not np.add:  # start from a value of each label
+            total[codes] = values
+        ufunc.at(total, codes, values)
+        out[name] = total
+    return out
+
+
+def _table(sums: dict[str, np.ndarray], ndim: int) -> pd.DataFrame:
+    """The measurements table of the sums of a whole image."""
+    area = sums["area"]
+    table = {"label": sums["label"], "area": area}
+    for axis in range(ndim):
+        table[f"centroid_{axis}"] = sums["coordinates"][:, axis] / area
+    for axis in range(ndim):
+        table[f"bbox_start_{axis}"] = sums["low"][:, axis]
+        table[f"bbox_stop_{axis}"] = sums["high"][:, axis]
+    if "confidence" in sums:
+        table["mean_confidence"] = sums["confidence"] / area
+    if "lowest" in sums:
+        table["min_confidence"] = sums["lowest"]
+        table["max_confidence"] = sums["highest"]
     return pd.DataFrame(table)
 
 
@@ -219,14 +380,17 @@ def review_objects(
 
     Parameters
     ----------
-    true, pred : numpy.ndarray
+    true, pred : numpy.ndarray or chunked array
         Integer (or boolean) instance label images of equal shape, ground truth first; 0 is
-        background.
+        background. Chunked (dask, zarr) images are read chunk by chunk, never whole: the
+        matching on the overlap table, the measurements as sums per chunk (see
+        :func:`object_measurements`).
     iou_threshold : float
         The one IoU threshold at which objects are matched, in (0, 1].
-    probability : numpy.ndarray, optional
+    probability : numpy.ndarray or chunked array, optional
         Floating point probabilities in [0, 1] of the same shape; adds ``mean_confidence``.
-        NaN or values outside [0, 1] are refused before any work.
+        NaN or values outside [0, 1] are refused before any work (a chunked map's when its
+        chunk is read).
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of the matching.
     result : InstanceResult, optional
@@ -383,9 +547,10 @@ def measure_both(
 
     Parameters
     ----------
-    true, pred : numpy.ndarray
-        Integer (or boolean) label images of equal shape, ground truth first.
-    probability : numpy.ndarray, optional
+    true, pred : numpy.ndarray or chunked array
+        Integer (or boolean) label images of equal shape, ground truth first. Chunked ones
+        are measured together, in one pass over their chunks.
+    probability : numpy.ndarray or chunked array, optional
         Floating point probabilities in [0, 1] of the same shape (checked once).
 
     Returns
@@ -407,13 +572,14 @@ def measure_both(
 def _measure_both(
     true: np.ndarray, pred: np.ndarray, probability: np.ndarray | None
 ) -> pd.DataFrame:
-    """:func:`measure_both` of checked inputs."""
+    """:func:`measure_both` of checked inputs: one pass over both (chunk by chunk if chunked)."""
     # One label dtype for both: pandas would join int64 and uint64 labels as float64.
     dtype = id_dtype(true.dtype, pred.dtype)
+    tables = _measure([true, pred], probability)
     return pd.concat(
         [
-            _measurements(labels, probability).astype({"label": dtype}).assign(kind=kind)
-            for labels, kind in ((true, "true"), (pred, "pred"))
+            table.astype({"label": dtype}).assign(kind=kind)
+            for table, kind in zip(tables, ("true", "pred"), strict=True)
         ],
         ignore_index=True,
     )
@@ -463,8 +629,9 @@ def error_map(
 
     Parameters
     ----------
-    true, pred : numpy.ndarray
-        Integer (or boolean) instance label images of equal shape, ground truth first.
+    true, pred : numpy.ndarray or chunked array
+        Integer (or boolean) instance label images of equal shape, ground truth first. Chunked
+        (dask, zarr) images give a lazy map: see Returns.
     iou_threshold : float
         The one IoU threshold at which objects are matched, in (0, 1].
     ignore_label : int, optional
@@ -482,8 +649,10 @@ def error_map(
 
     Returns
     -------
-    numpy.ndarray
-        ``uint8``, the shape of the images, 0 where there is no object.
+    numpy.ndarray or dask.array.Array
+        ``uint8``, the shape of the images, 0 where there is no object. With a chunked input,
+        a lazy dask array on the truth's chunks: each chunk is painted when it is read, with a
+        lookup from id to value (the matching, on the overlap table, is computed first).
 
     Raises
     ------
@@ -521,17 +690,29 @@ def error_map(
         # Painted as ranks, so that one maximum applies the precedence: an unmatched true
         # object's kind (its value + 16) over an unmatched prediction's (its value) over
         # matched (1). ``decode`` turns ranks back into values.
-        rank = np.where(is_true & (value > 1), value + 16, value).astype(np.uint8)
+        true_value = np.where(is_true & (value > 1), value + 16, value).astype(np.uint8)
+        pred_value = true_value
         decode = np.arange(32, dtype=np.uint8) % 16
-        on_true = _paint(true, labels[is_true], rank[is_true])
-        np.maximum(on_true, _paint(pred, labels[~is_true], rank[~is_true]), out=on_true)
-        return decode[on_true]
-    value = objects["status"].map({"TP": TP, "FP": FP, "FN": FN}).to_numpy(np.uint8)
-    true_value = np.where(value[is_true] == FN, FN, 0).astype(np.uint8)
-    return np.maximum(
-        _paint(true, labels[is_true], true_value),
-        _paint(pred, labels[~is_true], value[~is_true]),
+    else:
+        value = objects["status"].map({"TP": TP, "FP": FP, "FN": FN}).to_numpy(np.uint8)
+        true_value = np.where(value == FN, FN, 0).astype(np.uint8)
+        pred_value = value
+        decode = None
+    paint = functools.partial(
+        _paint_pair,
+        _Lookup(labels[is_true], true_value[is_true], true.dtype),
+        _Lookup(labels[~is_true], pred_value[~is_true], pred.dtype),
+        decode,
     )
+    if is_lazy(true) or is_lazy(pred):
+        import dask.array as da
+
+        return da.map_blocks(paint, *aligned([true, pred]), dtype=np.uint8)
+    out = np.empty(true.shape, np.uint8)
+    rows = max(1, _BLOCK_PIXELS // max(1, math.prod(true.shape[1:])))
+    for start in range(0, true.shape[0], rows):  # slabs: small temporaries, in cache
+        out[start : start + rows] = paint(true[start : start + rows], pred[start : start + rows])
+    return out
 
 
 def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) -> np.ndarray:
@@ -539,16 +720,17 @@ def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) ->
 
     Parameters
     ----------
-    true, pred : numpy.ndarray
+    true, pred : numpy.ndarray or chunked array
         Integer (or boolean) class images of equal shape, ground truth first.
     class_id : int
         The class to show.
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray or dask.array.Array
         ``uint8``: ``FP`` (2) where the class is predicted but not true, ``FN`` (3) where it
-        is true but not predicted, 0 elsewhere (the values of :func:`error_map`).
+        is true but not predicted, 0 elsewhere (the values of :func:`error_map`). Lazy (a dask
+        array on the truth's chunks) when an input is chunked.
 
     Examples
     --------
@@ -556,6 +738,16 @@ def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) ->
     [[2, 0, 3, 0]]
     """
     true, pred = as_label_pair(true, pred)
+    errors = functools.partial(_pixel_errors, class_id=class_id)
+    if is_lazy(true) or is_lazy(pred):
+        import dask.array as da
+
+        return da.map_blocks(errors, *aligned([true, pred]), dtype=np.uint8)
+    return errors(true, pred)
+
+
+def _pixel_errors(true: np.ndarray, pred: np.ndarray, class_id: int) -> np.ndarray:
+    """:func:`semantic_error_map` of numpy blocks."""
     is_true, is_pred = true == class_id, pred == class_id
     out = np.zeros(true.shape, np.uint8)
     out[is_pred & ~is_true] = FP
@@ -563,17 +755,49 @@ def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) ->
     return out
 
 
-def _paint(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values[i]`` on the pixels whose label is ``ids[i]``, 0 elsewhere: one lookup per pixel."""
-    if ids.size == 0:
-        return np.zeros(labels.shape, np.uint8)
-    index = _IdIndex(labels)
-    lookup = np.zeros(index.size, np.uint8)
-    lookup[index.codes(ids)] = values
-    flat = np.ascontiguousarray(labels).ravel()
-    out = np.empty(flat.size, np.uint8)
-    for start in range(0, flat.size, _BLOCK_PIXELS):  # small temporaries, in cache
-        out[start : start + _BLOCK_PIXELS] = lookup[
-            index.codes(flat[start : start + _BLOCK_PIXELS])
-        ]
-    return out.reshape(labels.shape)
+class _Lookup:
+    """``values[i]`` on the pixels whose label is ``ids[i]``, 0 elsewhere, block by block.
+
+    The ids are held in the image's own dtype (they occur in it, so exactly; ``uint64`` ids
+    >= 2**63 included): a table indexed by ``id - lowest`` when the ids span a small range,
+    else a binary search in the sorted ids.
+    """
+
+    #: Widest range of ids looked up in a table (one byte per id).
+    TABLE_SPAN = 1 << 22
+
+    def __init__(self, ids: np.ndarray, values: np.ndarray, dtype: np.dtype):
+        order = np.argsort(ids, kind="stable")
+        self.ids = ids[order].astype(dtype)
+        self.values = values[order]
+        self.table = None
+        if self.ids.size and int(self.ids[-1]) - int(self.ids[0]) < self.TABLE_SPAN:
+            self.lowest = self.ids[0]
+            self.table = np.zeros(int(self.ids[-1]) - int(self.lowest) + 2, np.uint8)
+            self.table[(self.ids - self.lowest).astype(np.intp)] = self.values
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        if self.ids.size == 0:
+            return np.zeros(block.shape, np.uint8)
+        block = block.astype(self.ids.dtype, copy=False)
+        if self.table is not None:
+            # in the dtype's unsigned twin, ids below the lowest wrap round above the table
+            offset = (block - self.lowest).view(f"u{block.dtype.itemsize}")
+            last = self.table.size - 1  # holds 0, for every id outside the range
+            if last <= np.iinfo(offset.dtype).max:  # else no offset can pass the table
+                offset = np.minimum(offset, last)
+            return self.table[offset]
+        at = np.minimum(np.searchsorted(self.ids, block), self.ids.size - 1)
+        return np.where(self.ids[at] == block, self.values[at], np.uint8(0))
+
+
+def _paint_pair(
+    on_true: _Lookup,
+    on_pred: _Lookup,
+    decode: np.ndarray | None,
+    true: np.ndarray,
+    pred: np.ndarray,
+) -> np.ndarray:
+    """The larger of the values painted on the true and on the predicted objects (decoded)."""
+    out = np.maximum(on_true(true), on_pred(pred))
+    return out if decode is None else decode[out]
