@@ -327,3 +327,21 @@ def test_report_writes_one_self_contained_html_file(tmp_path):
     assert "http" not in html  # nothing outside the file
     # F1 at 0.5: one of two objects found per image, no false object: 2 * 1 / (2 * 1 + 1)
     assert "0.6667" in html
+
+
+def test_objects_of_a_probability_map_join_faces_only_as_in_the_widget(tmp_path):
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    image = np.zeros((8, 8), np.uint16)
+    image[1:3, 1:3], image[3:5, 3:5] = 1, 2  # two squares touching at a corner
+    np.save(truth / "a.npy", image)
+    np.save(pred / "a.npy", (image > 0).astype(np.float32))
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out), "--probability", "--quiet") == 0
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert summary["n_pred"] == 2 and summary["f1_50_pooled"] == 1.0  # faces only: two objects
+    joined = tmp_path / "joined"
+    args = ("--out", str(joined), "--probability", "--connectivity", "2", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    assert pd.read_csv(joined / "summary.csv").iloc[0]["n_pred"] == 1  # diagonals joined

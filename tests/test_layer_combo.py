@@ -113,3 +113,51 @@ def test_the_dock_offers_conversion_for_the_ground_truth(make_napari_viewer):
     truth_combo.convert_image("truth ids")
     assert widget.evaluate.truth_combo.layer() is viewer.layers["truth ids labels"]
     assert widget.evaluate.prediction_combo.layer() is not None
+
+
+# A new user's layers, added in the order they usually are: the defaults must be right ----------
+def _dock(viewer):
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    return widget
+
+
+def test_the_prediction_is_the_probability_map_not_the_raw_image(viewer, sample):
+    viewer.add_image(sample["image"], name="nuclei")  # float, in [0, 1] like a probability
+    viewer.add_image(sample["probability"], name="nuclei probability")
+    viewer.add_labels(sample["ground_truth"], name="gt")
+    widget = _dock(viewer)
+    assert widget.evaluate.truth_combo.layer().name == "gt"
+    assert widget.evaluate.prediction_combo.layer().name == "nuclei probability"
+
+
+def test_a_predicted_labels_layer_is_the_prediction_and_the_truth_is_the_truth(viewer, sample):
+    viewer.add_image(sample["image"], name="nuclei")
+    viewer.add_labels(sample["ground_truth"] > 0, name="cellpose masks")  # added first
+    viewer.add_labels(sample["ground_truth"], name="gt")
+    widget = _dock(viewer)
+    assert widget.evaluate.truth_combo.layer().name == "gt"
+    assert widget.evaluate.prediction_combo.layer().name == "cellpose masks"
+
+
+def test_a_uint8_map_named_as_one_is_the_probability_layer(viewer, sample):
+    viewer.add_image(sample["image"], name="nuclei")
+    viewer.add_image((sample["probability"] * 255).astype(np.uint8), name="nuclei probability")
+    widget = _dock(viewer)
+    assert widget.probability_combo.layer().name == "nuclei probability"
+
+
+def test_a_time_series_is_scored_frame_by_frame_by_default(viewer, sample):
+    import napari_seg_eval as nse
+
+    truth = np.stack([sample["ground_truth"]] * 3)
+    pred = np.stack([nse.label_instances(sample["probability"] > 0.5)] * 3)
+    viewer.add_labels(truth, name="gt", axis_labels=("t", "y", "x"))
+    viewer.add_labels(pred, name="masks", axis_labels=("t", "y", "x"))
+    widget = _dock(viewer)
+    assert widget.evaluate.plane_axis_combo.currentData() == 0
+    assert widget.evaluate.each_plane_check.isChecked()
+    tables = widget.run_evaluation(wait=True)
+    # three identical frames: the frame's own objects three times, not 3-D objects through time
+    frame = nse.instance_metrics(sample["ground_truth"], pred[0])
+    summary = tables["summary"].set_index(["evaluation", "metric"])["value"]
+    assert summary[("instance", "n_true")] == 3 * frame.summary["n_true"]

@@ -172,6 +172,13 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--channel-axis", type=int, default=None, help="class axis of multi-class probabilities"
     )
+    parser.add_argument(
+        "--connectivity",
+        type=int,
+        default=1,
+        help="objects of a probability map: 1 joins faces only (default, as the widget); "
+        "the number of dimensions joins diagonal neighbours too",
+    )
     parser.add_argument("--min-size", type=int, default=0, help="drop smaller objects")
     parser.add_argument(
         "--split-touching", action="store_true", help="split touching objects (watershed)"
@@ -252,6 +259,7 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "probability": args.probability,
         "threshold": args.threshold,
         "channel_axis": args.channel_axis,
+        "connectivity": args.connectivity,
         "min_size": args.min_size,
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,

@@ -275,6 +275,18 @@ PROBABILITY_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+#: Words in a layer name that suggest a ground truth, or a predicted segmentation.
+TRUTH_WORDS = re.compile(
+    r"(?<![a-z])(gt|truth|ground|annotation|annotations|annotated|manual|reference|target)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
+PREDICTION_WORDS = re.compile(
+    r"(?<![a-z])(pred|prediction|predicted|mask|masks|seg|segmentation|cellpose|stardist|cp"
+    r"|model|output)(?![a-z])",
+    re.IGNORECASE,
+)
+
 #: Exact value ranges of numpy layers, per layer and kept while its data is the same array.
 _RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -306,8 +318,9 @@ def value_range(layer: Image) -> tuple[float, float]:
 def probability_rank(layer: Layer) -> tuple[bool, bool]:
     """How much ``layer`` looks like a probability map: a key to sort by, higher is better.
 
-    First a floating-point, single-channel image whose values lie in [0, 1]; then, among
-    those, one whose name says so (prob, probability, pred, confidence, score, softmax, ...).
+    First a map whose name says so (prob, probability, pred, confidence, score, softmax, ...)
+    and whose values can be probabilities (floats in [0, 1], or unsigned integers read as
+    value / dtype max); then any floating-point image whose values lie in [0, 1].
 
     Examples
     --------
@@ -318,10 +331,55 @@ def probability_rank(layer: Layer) -> tuple[bool, bool]:
     """
     if not isinstance(layer, Image) or layer.rgb:
         return (False, False)
-    floating = np.issubdtype(np.dtype(level0(layer).dtype), np.floating)
+    dtype = np.dtype(level0(layer).dtype)
+    floating = np.issubdtype(dtype, np.floating)
     low, high = value_range(layer) if floating else (np.nan, np.nan)
-    in_unit = bool(floating and low >= 0.0 and high <= 1.0)
-    return (in_unit, in_unit and PROBABILITY_WORDS.search(layer.name) is not None)
+    named = PROBABILITY_WORDS.search(layer.name) is not None
+    # a uint8/uint16 map named as one is read as value / dtype max (probability_data)
+    candidate = bool(floating and low >= 0.0 and high <= 1.0) or (dtype.kind == "u" and named)
+    return (candidate and named, candidate)
+
+
+def truth_rank(layer: Layer) -> tuple[bool, bool]:
+    """How much a Labels ``layer`` looks like a ground truth: a key to sort by, higher is better.
+
+    Not one of our result layers; then a name that says so (gt, truth, annotation, manual, ...)
+    over a name that says prediction (mask, cellpose, ...).
+
+    Examples
+    --------
+    >>> gt = Labels(np.zeros((2, 2), int), name="nuclei gt")
+    >>> masks = Labels(np.zeros((2, 2), int), name="cellpose masks")
+    >>> truth_rank(gt) > truth_rank(masks)
+    True
+    """
+    if is_ours(layer):
+        return (False, False)
+    named = TRUTH_WORDS.search(layer.name) is not None
+    return (True, named or PREDICTION_WORDS.search(layer.name) is None)
+
+
+def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tuple]:
+    """How much ``layer`` looks like the prediction to compare with ``truth``: higher is better.
+
+    A Labels layer other than the truth and not one of our result layers comes first (a name
+    such as "masks" or "cellpose" first among them); then a probability map
+    (:func:`probability_rank`); never the truth itself.
+
+    Examples
+    --------
+    >>> gt = Labels(np.zeros((2, 2), int), name="gt")
+    >>> image = Image(np.array([[0.2, 0.9]]), name="nuclei")
+    >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei probability")
+    >>> max([gt, image, prob], key=lambda layer: prediction_rank(layer, gt)).name
+    'nuclei probability'
+    """
+    if layer is truth or is_ours(layer):
+        return (False, False, (False, False))
+    if isinstance(layer, Labels):
+        named = PREDICTION_WORDS.search(layer.name) is not None
+        return (True, named and TRUTH_WORDS.search(layer.name) is None, (False, False))
+    return (False, False, probability_rank(layer))
 
 
 def integer_images(viewer: Viewer) -> list[Image]:

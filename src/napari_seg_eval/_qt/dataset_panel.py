@@ -297,6 +297,7 @@ class DatasetPanel(QWidget):
             "probability": self.probability_check.isChecked(),
             "threshold": self.owner.threshold,
             "channel_axis": options.channel_axis,
+            "connectivity": options.connectivity,
             "min_size": options.min_size,
             "split_touching": options.split_touching,
         }

@@ -31,7 +31,7 @@ from qtpy.QtWidgets import (
 )
 
 from .._jobs import Job, notify_error
-from .._napari.layers import grid_notice, put_labels
+from .._napari.layers import grid_notice, prediction_rank, put_labels, truth_rank
 from .._napari.probability import level0, probability_data
 from ..core import catalogue
 from ..core.blocks import is_lazy
@@ -224,8 +224,13 @@ class EvaluatePanel(QWidget):
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_job_finished)
 
-        self.truth_combo = LayerComboBox(viewer, (Labels,), self)
-        self.prediction_combo = LayerComboBox(viewer, (Labels, Image), self)
+        self.truth_combo = LayerComboBox(viewer, (Labels,), self, prefer=truth_rank)
+        self.prediction_combo = LayerComboBox(
+            viewer,
+            (Labels, Image),
+            self,
+            prefer=lambda layer: prediction_rank(layer, self.truth_combo.layer()),
+        )
         self.prediction_combo.setToolTip(
             "A Labels layer, or a probability Image thresholded with the settings above "
             "(its objects are always the connected components, whatever the preview shows)"
@@ -767,12 +772,21 @@ class EvaluatePanel(QWidget):
         self.plane_axis_combo.blockSignals(True)
         self.plane_axis_combo.clear()
         self.plane_axis_combo.addItem("no (whole image at once)", None)
+        time_axis = None
         for axis in range(layer.ndim if layer is not None and layer.ndim > 2 else 0):
-            name = layer.axis_labels[axis]
+            name = str(layer.axis_labels[axis])
+            named = "" if name.lstrip("-").isdigit() else f" '{name}'"  # napari's default: -3
             self.plane_axis_combo.addItem(
-                f"along axis {axis} '{name}' ({layer.data.shape[axis]} planes)", axis
+                f"along axis {axis}{named} ({layer.data.shape[axis]} planes)", axis
             )
+            if time_axis is None and is_time_axis(layer.axis_labels, axis):
+                time_axis = axis
+        # A time series is scored frame by frame unless told otherwise (in memory: plane by
+        # plane is not available on chunked layers yet).
+        if time_axis is not None and not is_lazy(level0(layer)):
+            self.plane_axis_combo.setCurrentIndex(self.plane_axis_combo.findData(time_axis))
         self.plane_axis_combo.blockSignals(False)
+        self.prediction_combo.refresh()  # never the truth itself; re-ranked against the new one
         self._on_plane_axis()
         if self._scale_layer is not None:
             self._scale_layer.events.scale.disconnect(self._show_units)

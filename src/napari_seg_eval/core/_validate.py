@@ -252,7 +252,9 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     if not np.issubdtype(array.dtype, np.floating):
         raise TypeError(
             f"{name} must be floating point values in [0, 1], got dtype {array.dtype}. "
-            "Integer or boolean data is already a label image or a mask."
+            "Integer or boolean data is a label image or a mask; an integer probability map "
+            "(uint8 0..255, uint16 0..65535) must be divided by its maximum first, e.g. "
+            "prob / 255 (the dock widget and napari_seg_eval.io.read_probabilities do that)."
         )
     _check_dimensions(array, name)
     return array

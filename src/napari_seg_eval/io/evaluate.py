@@ -104,6 +104,7 @@ class FileSettings:
     probability: bool = False
     threshold: float = 0.5
     channel_axis: int | None = None
+    connectivity: int | None = 1
     min_size: int = 0
     split_touching: bool = False
     ignore_label: int | None = None
@@ -303,6 +304,7 @@ def evaluate_files(
     probability: bool = False,
     threshold: float = 0.5,
     channel_axis: int | None = None,
+    connectivity: int | None = 1,
     min_size: int = 0,
     split_touching: bool = False,
     ignore_label: int | None = None,
@@ -329,9 +331,11 @@ def evaluate_files(
     kind
         "instance" (matching at ``iou_thresholds``), "semantic" (pixel-wise; foreground vs
         background unless ``binarize_semantic=False``) or "all".
-    probability, threshold, channel_axis, min_size, split_touching
+    probability, threshold, channel_axis, connectivity, min_size, split_touching
         Predictions are probability maps: foreground where ``p > threshold`` (argmax over
         ``channel_axis`` for classes), objects labelled as :func:`label_instances` does.
+        ``connectivity`` is 1 (faces only) by default, as in the dock widget; ``None`` joins
+        diagonal neighbours too (``label_instances``' own default).
     ignore_label
         Truth id whose pixels are left out of every count.
     exclude_border
@@ -393,6 +397,7 @@ def evaluate_files(
         probability=probability,
         threshold=threshold,
         channel_axis=channel_axis,
+        connectivity=connectivity,
         min_size=min_size,
         split_touching=split_touching,
         ignore_label=ignore_label,
@@ -636,7 +641,10 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
         return None, mask
     whole = as_dask(mask).compute() if settings.split_touching and is_lazy(mask) else mask
     labels = label_instances(
-        whole, min_size=settings.min_size, split_touching=settings.split_touching
+        whole,
+        connectivity=settings.connectivity,
+        min_size=settings.min_size,
+        split_touching=settings.split_touching,
     )
     return labels, mask
 
