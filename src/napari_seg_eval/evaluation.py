@@ -43,12 +43,6 @@ from .core.tracking import ctc_metrics
 #: Axis labels that napari (and this plugin) read as time.
 TIME_LABELS = ("t", "time")
 
-#: Why a record of chunked inputs has no per-object rows (said by the widget, too).
-NO_OBJECTS_LAZY = (
-    "per-object measurements and review are not computed on chunked (dask/zarr) layers: the "
-    "object measurements still read a whole image into memory. The metrics are complete."
-)
-
 
 class Cancelled(Exception):
     """Raised inside a run whose :class:`RunControl` was stopped."""
@@ -348,8 +342,7 @@ class Evaluation:
         """Status rows of the record's objects, with measurements, error kinds and user ids.
 
         The error kinds come from the record's own matching (the ids compared); then the ids
-        are those of the user's layers (see :meth:`in_user_ids`). A record of chunked inputs
-        has no measurements (centroid, box, confidence): its rows have status columns only.
+        are those of the user's layers (see :meth:`in_user_ids`).
 
         Examples
         --------
@@ -551,7 +544,7 @@ def evaluation_steps(
     settings
         Every setting of the run.
     confidence
-        A probability map for the objects' mean confidence (ignored for chunked inputs).
+        A probability map for the objects' mean confidence.
     true_classes, pred_classes
         Both or neither: a class image of the truth's shape (or a mapping id -> class) per
         side, for multi-class instance results (see :func:`~napari_seg_eval.instance_metrics`).
@@ -569,8 +562,7 @@ def evaluation_steps(
     Returns
     -------
     Evaluation
-        The record. With chunked inputs it has no per-object measurements (see
-        :data:`NO_OBJECTS_LAZY`) and plane-by-plane evaluation is refused.
+        The record. With chunked inputs plane-by-plane evaluation is refused.
 
     Raises
     ------
@@ -646,13 +638,11 @@ def evaluation_steps(
     if classes is not None:
         copies = {id(c): _read_only(c, copy=True) if hasattr(c, "shape") else c for c in classes}
         classes = tuple(copies[id(c)] for c in classes)  # one image for both stays one
-    if lazy:
-        confidence = None  # only per-object measurements read it
     if probability:
         yield progress("thresholding the probability map")
         options = settings.threshold_options or ThresholdOptions()
         prob = _read_only(pred, copy=False)
-        if options.channel_axis is None and not lazy:
+        if options.channel_axis is None:
             confidence = prob
         with chunked("labelling the objects of the probability map"):
             semantic_pred = threshold_probabilities(
@@ -704,8 +694,8 @@ def evaluation_steps(
         yield progress("intervals over objects")
         results["object_intervals"] = bootstrap_objects(results["instance"])
         done += 1
-        if not lazy:
-            yield progress("measuring objects")
+        yield progress("measuring objects")
+        with chunked("measuring objects"):
             results["measurements"] = measure_both(instance_true, instance_pred, confidence)
     done += 1
     if settings.boundary:

@@ -37,7 +37,6 @@ from ..core import catalogue
 from ..core.blocks import is_lazy
 from ..core.presets import PRESETS
 from ..evaluation import (
-    NO_OBJECTS_LAZY,
     PRESET_VALUES,
     Evaluation,
     EvaluationSettings,
@@ -498,8 +497,6 @@ class EvaluatePanel(QWidget):
             prediction_data, notice = probability_data(prediction)
             notices.append(notice)
         lazy = is_lazy(truth_data) or is_lazy(prediction_data)
-        if lazy and self.kind_combo.currentText() != "semantic":
-            notices.append(NO_OBJECTS_LAZY)
         confidence_layer = self.owner.probability_combo.layer()
         confidence = None
         if (
