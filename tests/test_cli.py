@@ -345,3 +345,22 @@ def test_objects_of_a_probability_map_join_faces_only_as_in_the_widget(tmp_path)
     args = ("--out", str(joined), "--probability", "--connectivity", "2", "--quiet")
     assert run(str(truth), str(pred), *args) == 0
     assert pd.read_csv(joined / "summary.csv").iloc[0]["n_pred"] == 1  # diagonals joined
+
+
+def test_confidence_intervals_over_the_images(tmp_path):
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    image = np.zeros((8, 8), np.uint16)
+    image[1:3, 1:3], image[5:7, 5:7] = 1, 2
+    for name, found in (("a", image), ("b", image), ("c", np.where(image == 2, 0, image))):
+        np.save(truth / f"{name}.npy", image)
+        np.save(pred / f"{name}.npy", found)
+    out = tmp_path / "out"
+    options = ("--out", str(out), "--confidence-interval", "0.95", "--quiet")
+    assert run(str(truth), str(pred), *options) == 0
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    # per-image F1 at 0.5: 1, 1, 2/3; every resample's image mean lies within [2/3, 1]
+    assert summary["f1_50_image_mean"] == pytest.approx(8 / 9)
+    assert 2 / 3 <= summary["f1_50_image_mean_low"] <= summary["f1_50_image_mean"]
+    assert summary["f1_50_image_mean"] <= summary["f1_50_image_mean_high"] <= 1

@@ -173,6 +173,13 @@ def _add_evaluate_parser(commands) -> None:
         "--channel-axis", type=int, default=None, help="class axis of multi-class probabilities"
     )
     parser.add_argument(
+        "--confidence-interval",
+        type=float,
+        default=None,
+        metavar="C",
+        help="e.g. 0.95: bootstrap intervals over the images (*_low, *_high in summary.csv)",
+    )
+    parser.add_argument(
         "--connectivity",
         type=int,
         default=1,
@@ -260,6 +267,7 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "threshold": args.threshold,
         "channel_axis": args.channel_axis,
         "connectivity": args.connectivity,
+        "confidence_interval": args.confidence_interval,
         "min_size": args.min_size,
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,

@@ -114,6 +114,7 @@ class FileSettings:
     criterion: str = "iou"
     with_classes: bool = False
     preset: str | None = None
+    confidence_interval: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -132,6 +133,10 @@ class FileSettings:
             raise ValueError("channel_axis is for probability maps: set probability=True.")
         object.__setattr__(self, "exclude_border", check_exclude_border(self.exclude_border))
         check_criterion(self.criterion)
+        if self.confidence_interval is not None and not 0 < self.confidence_interval < 1:
+            raise ValueError(
+                f"confidence_interval must be in (0, 1), got {self.confidence_interval!r}."
+            )
         if self.with_classes and "instance" not in self.kinds:
             raise ValueError("class images are for instance metrics: use kind 'instance' or 'all'.")
         if self.preset is not None and self.preset not in FILE_PRESETS:
@@ -313,6 +318,7 @@ def evaluate_files(
     exclude_border: int = 0,
     criterion: str = "iou",
     preset: str | None = None,
+    confidence_interval: float | None = None,
     truth_suffix: str = "",
     prediction_suffix: str = "",
     truth_classes_suffix: str | None = None,
@@ -348,6 +354,10 @@ def evaluate_files(
         A challenge preset ("dsb2018", "neurips2022" or "conic"): it sets ``kind``,
         ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at their
         defaults). "conic" needs class images.
+    confidence_interval
+        E.g. 0.95: the summary gains ``*_low`` / ``*_high`` for every pooled and image-mean
+        headline value, a percentile bootstrap over the images (see
+        :func:`~napari_seg_eval.dataset_metrics`).
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
         :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
@@ -404,6 +414,7 @@ def evaluate_files(
         binarize_semantic=binarize_semantic,
         include_background=include_background,
         with_classes=_with_classes(truth_classes_suffix, prediction_classes_suffix),
+        confidence_interval=confidence_interval,
     )
     settings = (
         FileSettings(**chosen, **others)
@@ -740,6 +751,7 @@ def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> 
         iou_thresholds=settings.iou_thresholds,
         include_background=settings.include_background,
         ignore_label=settings.ignore_label,
+        confidence_interval=settings.confidence_interval,
         **options,
     )
 
