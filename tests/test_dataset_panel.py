@@ -62,7 +62,9 @@ def test_run_sorts_worst_first_and_emits_the_result(qtbot, panel):
     # Pooled: TP 3, FN 3 over all images -> 3/6; image mean (0 + 0.5 + 1) / 3.
     assert result.summary["mean_accuracy_pooled"] == pytest.approx(0.5)
     assert result.summary["mean_accuracy_image_mean"] == pytest.approx(0.5)
-    assert dataset.summary.model.rowCount() == 1
+    shown = dataset.summary.model.frame.set_index("metric")  # one row a metric
+    assert shown.loc["AP (DSB), IoU 0.50:0.95", "pooled"].startswith("0.5000")
+    assert shown.loc["AP (DSB), IoU 0.50:0.95", "image mean"].startswith("0.5000 [")  # interval
 
 
 def test_opening_a_pair_replaces_our_layers_and_never_the_users(qtbot, panel, tmp_path):

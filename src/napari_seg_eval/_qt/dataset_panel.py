@@ -32,11 +32,12 @@ from qtpy.QtWidgets import (
 
 from .._jobs import Job, notify_error
 from .._napari.layers import open_pair
+from ..core import catalogue
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
 from .run_controls import run_controls
-from .tables import ResultTable
+from .tables import ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -84,6 +85,43 @@ def worst_first(per_image: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns=columns).reset_index(drop=True)
 
 
+def summary_rows(summary: pd.Series) -> pd.DataFrame:
+    """The summary of many images as rows: metric, pooled, image mean (with the bootstrap
+    interval as ``0.874 [0.851, 0.893]`` when there is one), then the counts.
+
+    Examples
+    --------
+    >>> rows = summary_rows(pd.Series({"n_images": 2, "f1_50_pooled": 0.8,
+    ...     "f1_50_image_mean": 0.75, "f1_50_image_mean_low": 0.5, "f1_50_image_mean_high": 1.0},
+    ...     dtype=object))
+    >>> rows.values.tolist()
+    [['F1 @ 0.5', '0.8000', '0.7500 [0.5000, 1.0000]'], ['images', '2', '']]
+    """
+
+    def text(key: str) -> str:
+        value = summary.get(key)
+        if value is None:
+            return ""
+        low, high = summary.get(f"{key}_low"), summary.get(f"{key}_high")
+        if low is None or high is None:
+            return format_value(value)
+        return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
+
+    bases = []  # each metric once, in the summary's order
+    for key in summary.index:
+        base = key.removesuffix("_pooled").removesuffix("_image_mean")
+        if base != key and base not in bases:
+            bases.append(base)
+    rows = [
+        [catalogue.label("dataset.summary", b), text(f"{b}_pooled"), text(f"{b}_image_mean")]
+        for b in bases
+    ]
+    for key in summary.index:
+        if not key.endswith(("_pooled", "_image_mean", "_low", "_high")):
+            rows.append([catalogue.label("dataset.summary", key), format_value(summary[key]), ""])
+    return pd.DataFrame(rows, columns=["metric", "pooled", "image mean"])
+
+
 class DatasetPanel(QWidget):
     """Folders of truth and predictions (and optional images and probability maps)."""
 
@@ -127,7 +165,7 @@ class DatasetPanel(QWidget):
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)
-        self.summary.setMaximumHeight(110)
+        self.summary.setMaximumHeight(200)
 
         form = QFormLayout()
         titles = {
@@ -314,7 +352,7 @@ class DatasetPanel(QWidget):
             columns=["aji_numerator", "aji_denominator"], errors="ignore"
         )
         self.per_image.set_frame(per_image)
-        self.summary.set_frame(result.summary.to_frame().T)
+        self.summary.set_frame(summary_rows(result.summary))
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.")
