@@ -414,3 +414,15 @@ def test_a_semantic_dataset_with_an_empty_region_everywhere_says_why():
     nowhere = np.zeros_like(right)
     with pytest.raises(ValueError, match="no pixel lies inside the region"):
         dataset_metrics([truth > 0], [missed > 0], kind="semantic", region=[nowhere])
+
+
+def test_the_number_of_resamples_is_configurable_and_the_interval_reproducible():
+    truth, missed, _ = _halves()
+    images = ([truth, truth, truth], [truth, missed, truth])
+    one = dataset_metrics(*images, confidence_interval=0.9, n_resamples=50)
+    again = dataset_metrics(*images, confidence_interval=0.9, n_resamples=50)
+    pd.testing.assert_series_equal(one.summary, again.summary)  # seeded
+    # per-image F1 at 0.5: 1, 2/3, 1; every resample's image mean lies in [2/3, 1]
+    assert 2 / 3 <= one.summary["f1_50_image_mean_low"] <= one.summary["f1_50_image_mean_high"] <= 1
+    with pytest.raises(ValueError, match="n_resamples"):
+        dataset_metrics(*images, confidence_interval=0.9, n_resamples=0)

@@ -99,6 +99,7 @@ def dataset_metrics(
     criterion: str = "iou",
     exclude_border: int = 0,
     confidence_interval: float | None = None,
+    n_resamples: int = 2000,
     region: Sequence[np.ndarray] | np.ndarray | None = None,
 ) -> DatasetResult:
     """Evaluate many image pairs: per-image rows plus pooled and mean-over-images tables.
@@ -141,6 +142,9 @@ def dataset_metrics(
         for each pooled and image-mean headline value, from a percentile bootstrap over images
         (2000 resamples, seed 0; see
         :func:`~napari_seg_eval.core.compare.bootstrap_dataset`).
+    n_resamples : int
+        With ``confidence_interval``: the number of bootstrap resamples (seeded: the same call
+        gives the same interval).
     region : sequence of arrays, or an array, optional
         For each image a boolean mask of its shape (numpy or chunked), or with ``axis`` one
         mask of the stack's shape: pixels outside are left out of every count, as in
@@ -185,6 +189,7 @@ def dataset_metrics(
     settings = _check_settings(
         kind, iou_thresholds, classes, ignore_label, criterion, exclude_border, confidence_interval
     )
+    settings["n_resamples"] = _check_resamples(n_resamples)
     pairs = list(_image_pairs(true, pred, axis))
     if not pairs:
         raise ValueError("no images to evaluate: the sequences are empty.")
@@ -272,6 +277,14 @@ def dataset_from_tables(
             "image needs the label image's pixels (use dataset_metrics, or majority_classes)."
         )
     return _dataset(tables, settings, include_background, specs, None)
+
+
+def _check_resamples(n_resamples: int) -> int:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
+        raise TypeError(f"n_resamples must be an integer, got {n_resamples!r}.")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}.")
+    return int(n_resamples)
 
 
 def _check_settings(
@@ -523,7 +536,10 @@ def _with_interval(result: DatasetResult, tables: list, settings: dict) -> Datas
 
     rows = _per_image_rows(result, tables, settings)
     interval = bootstrap_dataset(
-        result, per_image_rows=rows, confidence=settings["confidence_interval"]
+        result,
+        per_image_rows=rows,
+        confidence=settings["confidence_interval"],
+        n_resamples=settings.get("n_resamples", 2000),
     )
     summary = result.summary.copy()
     for row in interval.itertuples():
