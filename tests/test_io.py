@@ -556,3 +556,22 @@ def test_class_probabilities_chunk_by_chunk(tmp_path, channel_axis):
     table = outcome.tables["semantic"]
     np.testing.assert_array_equal(table.pair_counts, expected.pair_counts)
     np.testing.assert_array_equal(table.pred_areas, expected.pred_areas)
+
+
+def test_a_result_folder_is_readable_by_others_as_mkdir_would_make_it(tmp_path):
+    import os
+    import stat
+
+    from napari_seg_eval.io import write_results
+
+    truth, pred = tmp_path / "t", tmp_path / "p"
+    truth.mkdir()
+    pred.mkdir()
+    np.save(truth / "a.npy", np.eye(4, dtype=np.uint8))
+    np.save(pred / "a.npy", np.eye(4, dtype=np.uint8))
+    old = os.umask(0o022)
+    try:
+        folder = write_results(evaluate_files(truth, pred), tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755

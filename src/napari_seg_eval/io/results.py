@@ -8,6 +8,7 @@ out, versions): enough to reproduce the run.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -69,6 +70,7 @@ def write_results(
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         _write_into(result, staging, command)
+        staging.chmod(0o777 & ~_umask())  # mkdtemp made it owner-only; a folder as mkdir makes
         if folder.exists():
             old = folder.with_name(f"{staging.name}.old")
             folder.rename(old)
@@ -80,6 +82,13 @@ def write_results(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write_into(result: FilesResult, folder: Path, command: list[str] | None) -> None:
