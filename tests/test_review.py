@@ -476,3 +476,102 @@ def test_kind_colours_avoid_the_confidence_colormap_and_stay_apart_for_colour_bl
             for j in range(i + 1, len(lab)):
                 # above 10 from each other, also as seen with each colour-vision deficiency
                 assert deltaE_ciede2000(lab[i], lab[j]) > 10, (i, j, matrix)
+
+
+# ------------------------------------------------------------ objects excluded at the border
+# 6 x 6, border band of 1 pixel. True: 1 touches the top edge, 2 is inside. Predicted: 3
+# matches 2 exactly; 4 touches the right edge; 5 is inside and overlaps nothing once 1 is gone
+# except 1's own pixels (1 covers rows 0..2 of column 1; 5 covers (2, 1) and (2, 2)).
+BORDER_TRUE = np.array(
+    [
+        [0, 1, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0, 0],
+        [0, 0, 0, 2, 2, 0],
+        [0, 0, 0, 2, 2, 0],
+        [0, 0, 0, 0, 0, 0],
+    ]
+)
+BORDER_PRED = np.array(
+    [
+        [0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 4, 4],
+        [0, 5, 5, 0, 0, 0],
+        [0, 0, 0, 3, 3, 0],
+        [0, 0, 0, 3, 3, 0],
+        [0, 0, 0, 0, 0, 0],
+    ]
+)
+
+
+def test_objects_excluded_at_the_border_are_rows_of_their_own():
+    table = review_objects(BORDER_TRUE, BORDER_PRED, exclude_border=1)
+    rows = table[["kind", "label", "area", "partner", "status", "error"]].values.tolist()
+    assert rows == [
+        ["true", 2, 4, 3, "TP", "matched"],
+        ["true", 1, 3, 0, "excluded", "excluded"],
+        ["pred", 3, 4, 2, "TP", "matched"],
+        # 1's pixels count as background, so 5 overlaps nothing: spurious, not poor overlap
+        ["pred", 5, 2, 0, "FP", "spurious"],
+        ["pred", 4, 2, 0, "excluded", "excluded"],
+    ]
+    excluded = table.set_index(["kind", "label"]).loc[("true", 1)]
+    assert np.isnan(excluded["iou"])
+    assert (excluded["centroid_0"], excluded["centroid_1"]) == (1.0, 1.0)
+    # without the border rule 1 is a poor overlap and 4 is spurious
+    plain = review_objects(BORDER_TRUE, BORDER_PRED).set_index(["kind", "label"])["error"]
+    assert (plain["true", 1], plain["pred", 4]) == ("poor overlap", "spurious")
+
+
+def test_error_map_paints_excluded_objects_beneath_errors():
+    from napari_seg_eval.core.review import KIND_VALUES
+
+    kinds = error_map(BORDER_TRUE, BORDER_PRED, exclude_border=1, by="kind")
+    excluded, spurious = KIND_VALUES["true", "excluded"], KIND_VALUES["pred", "spurious"]
+    expected = np.zeros((6, 6), np.uint8)
+    expected[0:3, 1] = excluded  # true 1
+    expected[1, 4:6] = excluded  # pred 4
+    expected[2, 1:3] = spurious  # pred 5 wins over the excluded true 1 beneath it
+    expected[3:5, 3:5] = 1  # 2 and 3 matched
+    np.testing.assert_array_equal(kinds, expected)
+    # by status the excluded objects are not painted: neither a match nor an error
+    status = error_map(BORDER_TRUE, BORDER_PRED, exclude_border=1)
+    assert status[0, 1] == 0 and status[1, 5] == 0 and status[2, 2] == FP
+
+
+def test_the_ignore_label_and_objects_outside_the_region_are_never_called_excluded():
+    true = BORDER_TRUE.copy()
+    true[5, :] = 9  # an ignored band along the bottom edge
+    region = np.ones(true.shape, bool)
+    region[:, 5] = False  # pred 4 keeps (1, 4) inside the region, so it stays excluded
+    result = instance_metrics(true, BORDER_PRED, ignore_label=9, exclude_border=1, region=region)
+    assert result.excluded_true.tolist() == [1] and result.excluded_pred.tolist() == [4]
+    region[:, 4:] = False  # now 4 lies wholly outside the region: not an object at all
+    result = instance_metrics(true, BORDER_PRED, ignore_label=9, exclude_border=1, region=region)
+    assert result.excluded_pred.tolist() == []
+    table = review_objects(true, BORDER_PRED, ignore_label=9, exclude_border=1)
+    assert 9 not in table["label"].tolist()
+
+
+def test_chunked_review_with_excluded_objects_equals_in_memory():
+    import dask.array as da
+
+    true, pred = da.from_array(BORDER_TRUE, chunks=4), da.from_array(BORDER_PRED, chunks=(2, 5))
+    kinds = error_map(true, pred, exclude_border=1, by="kind")
+    assert isinstance(kinds, da.Array)
+    np.testing.assert_array_equal(
+        kinds.compute(), error_map(BORDER_TRUE, BORDER_PRED, exclude_border=1, by="kind")
+    )
+    lazy = review_objects(true, pred, exclude_border=1)
+    eager = review_objects(BORDER_TRUE, BORDER_PRED, exclude_border=1)
+    assert lazy.equals(eager)
+
+
+def test_a_bad_border_width_is_refused_before_any_pass(monkeypatch):
+    import napari_seg_eval.core.review as review
+
+    monkeypatch.setattr(review, "instance_metrics", None)  # any pass would fail differently
+    with pytest.raises(ValueError, match="exclude_border must be >= 0"):
+        review_objects(BORDER_TRUE, BORDER_PRED, exclude_border=-1)
+    with pytest.raises(TypeError, match="whole number"):
+        error_map(BORDER_TRUE, BORDER_PRED, exclude_border=1.5)

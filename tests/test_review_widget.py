@@ -520,3 +520,46 @@ def test_a_row_without_measurements_selects_its_label_without_failing(make_napar
     rows = review.rows()
     review.select_row(int(np.flatnonzero((rows["kind"] == "pred") & (rows["label"] == 7))[0]))
     assert pred_layer.selected_label == 7
+
+
+def test_objects_excluded_at_the_border_show_as_excluded_not_as_errors(make_napari_viewer):
+    true = np.zeros((30, 40), np.int32)
+    pred = np.zeros((30, 40), np.int32)
+    true[0:6, 5:9] = 1  # touches the top edge: excluded
+    true[12:18, 12:20] = 2
+    pred[12:18, 12:20] = 3  # matches 2
+    pred[24:30, 30:36] = 4  # touches the bottom edge: excluded
+    pred[3:8, 5:9] = 5  # inside, over 1's lower rows: spurious once 1 is left out
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.evaluate.set_matching(exclude_border=2)
+    widget.run_evaluation(wait=True)
+    review = widget.review
+    expected = nse.review_objects(true, pred, exclude_border=2)
+    pd.testing.assert_frame_equal(review.objects, expected)
+    status = review.objects.set_index(["kind", "label"])["status"].to_dict()
+    assert status == {
+        ("true", 2): "TP",
+        ("true", 1): "excluded",
+        ("pred", 3): "TP",
+        ("pred", 5): "FP",
+        ("pred", 4): "excluded",
+    }
+    layer = review.show_errors(wait=True)
+    np.testing.assert_array_equal(
+        layer.data, nse.error_map(true, pred, exclude_border=2, by="kind")
+    )
+    assert layer.data[1, 6] == 10 and layer.data[27, 32] == 10 and layer.data[5, 6] == 3
+    assert "excluded at the border" in review.legend
+    assert review.kinds_label.text().endswith("excluded at the border: 1 true, 1 predicted")
+    assert review.status_label.text().startswith("5 rows · 1 matched · 1 false · 0 missed")
+    review.filter_combo.setCurrentText("excluded at the border")
+    assert review.rows()[["kind", "label"]].values.tolist() == [["true", 1], ["pred", 4]]
+    review.select_row(1)  # an excluded object is found like any other
+    assert viewer.layers["pred"].selected_label == 4
+    assert viewer.scene.camera.center[-2:] == pytest.approx((26.5, 32.5))

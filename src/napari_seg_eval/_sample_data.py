@@ -1,9 +1,10 @@
 """Synthetic nuclei: an image, a model's probability map with real mistakes, and ground truth.
 
 Generated deterministically, with no download. The probability map has soft edges and five
-kinds of mistakes a reviewer should find: two missed nuclei (probability below 0.5), one pair
-of touching nuclei merged, one nucleus split in two, two false positives on debris, and one
-nucleus the model is unsure about (probability just above 0.5).
+kinds of mistakes a reviewer should find: two missed nuclei (probability below 0.5), two pairs
+of touching nuclei merged, one nucleus split in two, debris taken for nuclei (six small false
+objects at threshold 0.5), and one nucleus the model is unsure about (probability just above
+0.5).
 """
 
 from __future__ import annotations

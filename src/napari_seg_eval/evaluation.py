@@ -35,7 +35,7 @@ from .core.instance import (
     instance_metrics,
 )
 from .core.presets import get_preset
-from .core.review import add_error_kinds, join_measurements, measure_both
+from .core.review import add_error_kinds, join_measurements, measure_both, with_excluded
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import label_instances, threshold_probabilities
 from .core.tracking import ctc_metrics
@@ -341,8 +341,10 @@ class Evaluation:
     def object_rows(self, objects: pd.DataFrame) -> pd.DataFrame:
         """Status rows of the record's objects, with measurements, error kinds and user ids.
 
-        The error kinds come from the record's own matching (the ids compared); then the ids
-        are those of the user's layers (see :meth:`in_user_ids`).
+        ``objects`` are rows of the record's instance result (``objects_at``, ``per_object``);
+        objects excluded at the border get rows of their own (:func:`with_excluded`). The error
+        kinds come from the record's own matching (the ids compared); then the ids are those of
+        the user's layers (see :meth:`in_user_ids`).
 
         Examples
         --------
@@ -350,6 +352,7 @@ class Evaluation:
         >>> record.object_rows(record.instance.per_object)["error"].tolist()
         ['matched', 'matched', 'spurious']
         """
+        objects = with_excluded(objects, self.instance)
         if self.measurements is not None:
             objects = join_measurements(objects, self.measurements)
         return self.in_user_ids(add_error_kinds(objects, self.instance))

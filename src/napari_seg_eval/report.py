@@ -28,7 +28,7 @@ import pandas as pd
 
 from .core import catalogue
 from .core.blocks import is_lazy
-from .core.review import KIND_COLORS, error_map
+from .core.review import EXCLUDED, KIND_COLORS, error_map
 from .runs import Comparison, Run
 
 #: Rows of a long table shown in full; longer tables show their first rows and say so.
@@ -269,11 +269,12 @@ def _summary_kind(evaluation: str) -> str:
 
 
 def _worst_first(objects: pd.DataFrame) -> pd.DataFrame:
-    """Objects with an error first (the largest first), then the matched ones."""
+    """Objects with an error first (the largest first), then the matched ones, then those
+    excluded at the border."""
     if "error" not in objects or "area" not in objects:
         return objects
-    matched = (objects["error"] == "matched").to_numpy()
-    order = np.lexsort((-objects["area"].to_numpy(float), matched))
+    rank = objects["error"].map({"matched": 1, EXCLUDED: 2}).fillna(0).to_numpy()
+    order = np.lexsort((-objects["area"].to_numpy(float), rank))
     return objects.iloc[order].reset_index(drop=True)
 
 
@@ -527,7 +528,7 @@ def _snapshots(run: Run) -> str:
     if truth.ndim < 2 or is_lazy(truth) or is_lazy(pred):
         return ""  # chunked images: no snapshot (it would read the whole image)
     worst = _worst_first(objects)
-    worst = worst[worst["error"] != "matched"].head(N_SNAPSHOTS)
+    worst = worst[~worst["error"].isin(["matched", EXCLUDED])].head(N_SNAPSHOTS)
     if not len(worst):
         return "<h2>Error snapshots</h2><p>Every object is matched at IoU 0.5.</p>"
     instance = getattr(run.record, "instance", None)
@@ -555,7 +556,7 @@ def _snapshot(truth, pred, kinds, row) -> str:
             slice(max(0, start[axis] - margin), min(truth.shape[axis], stop[axis] + margin))
         )
     where = tuple(index)
-    colors = np.ones((10, 4))  # value -> RGBA; 0 white
+    colors = np.ones((max(max(v) for _, _, v in KIND_COLORS) + 1, 4))  # value -> RGBA; 0 white
     for _, rgba, values in KIND_COLORS:
         colors[list(values)] = rgba
     image = colors[kinds[where]][..., :3]

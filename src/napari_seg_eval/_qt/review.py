@@ -39,6 +39,7 @@ from .._napari.layers import put_labels, result_layer, write_object_features
 from ..core.blocks import is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.review import (
+    EXCLUDED,
     KIND_COLORS,
     PRED_KINDS,
     TRUE_KINDS,
@@ -59,6 +60,7 @@ FILTERS = {
     "predicted objects": ("pred", None, None),
     **{f"true: {kind}": ("true", None, kind) for kind in TRUE_KINDS[1:]},
     **{f"predicted: {kind}": ("pred", None, kind) for kind in PRED_KINDS[1:]},
+    "excluded at the border": (None, EXCLUDED, None),
 }
 #: What each legend entry means (tooltips); DESIGN's definitions, in short.
 KIND_TIPS = {
@@ -70,6 +72,8 @@ KIND_TIPS = {
     "split / fragment": "two or more predictions each lie more than half inside one true "
     "object: it is split, they are fragments",
     "poor overlap": "unmatched, overlapping something, but neither merged nor split",
+    "excluded at the border": "touches the border band (Exclude border): left out of the "
+    "matching on both sides, neither a match nor an error",
 }
 #: Names of the kinds in the count line ("merge" and "fragment" take an s when not 1).
 COUNT_NAMES = {"missed": "without any overlap"}
@@ -320,7 +324,8 @@ class ReviewPanel(QWidget):
 
     def counts_text(self) -> str:
         """The unmatched objects counted by kind, e.g.
-        "34 missed: 27 merged, 3 split, 4 poor overlap · 5 false: 2 merges, 3 spurious"."""
+        "34 missed: 27 merged, 3 split, 4 poor overlap · 5 false: 2 merges, 3 spurious", and
+        the objects excluded at the border if any."""
         objects = self.objects
         if objects.empty or "error" not in objects:
             return ""
@@ -337,7 +342,11 @@ class ReviewPanel(QWidget):
             name = "missed" if side == "true" else "false"
             return f"{total} {name}: {details}" if details else f"{total} {name}"
 
-        return f"{part('true', TRUE_KINDS[1:])} · {part('pred', PRED_KINDS[1:])}"
+        text = f"{part('true', TRUE_KINDS[1:])} · {part('pred', PRED_KINDS[1:])}"
+        excluded = counts.get(("true", EXCLUDED), 0), counts.get(("pred", EXCLUDED), 0)
+        if any(excluded):
+            text += f" · excluded at the border: {excluded[0]} true, {excluded[1]} predicted"
+        return text
 
     # ---------------------------------------------------------------------------- internals
     @staticmethod

@@ -719,7 +719,8 @@ class InstanceResult(Result):
     With classes: ``per_class``, one row per (class, threshold) of the matching within each
     class, and ``class_confusion``, the counts of (true class, predicted class) among the pairs
     matched regardless of class at 0.5; ``true_class``/``pred_class`` hold the class of each
-    object of ``pairs``. ``excluded_true``/``excluded_pred``: the ids removed at the border.
+    object of ``pairs``. ``excluded_true``/``excluded_pred``: the ids removed at the border
+    (objects of the images compared: never the ignore label or an id outside the region).
 
     Two results compare equal only when they are the same object (``eq=False``): comparing the
     tables field by field would be ambiguous, and is left to ``pandas`` (``to_frame().equals``).
@@ -934,7 +935,11 @@ def instance_metrics(
         )
     region = check_region(region, tuple(true.shape))
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
-    excluded = (border_ids(true, width), border_ids(pred, width))
+    # Only objects the table holds (not the ignore label, nor ids outside the region).
+    excluded = tuple(
+        np.intersect1d(border_ids(image, width).astype(ids.dtype), ids[ids != 0])
+        for image, ids in ((true, table.true_ids), (pred, table.pred_ids))
+    )
     if width:
         table = remove_objects(table, *excluded)
     classes = None

@@ -27,6 +27,7 @@ from .instance import (
     REVIEW_THRESHOLD,
     InstanceResult,
     ObjectPairs,
+    check_exclude_border,
     instance_metrics,
     threshold_fraction,
 )
@@ -52,7 +53,13 @@ KIND_VALUES = {
     ("pred", "fragment"): 7,
     ("true", "poor overlap"): 8,
     ("pred", "poor overlap"): 9,
+    ("true", "excluded"): 10,
+    ("pred", "excluded"): 10,
 }
+#: Status and error kind of an object removed at the image border (``exclude_border``): left
+#: out of the matching on both sides, so neither a match nor an error.
+EXCLUDED = "excluded"
+
 #: What the error layer shows by kind: (legend name, RGBA in 0..1, the KIND_VALUES painted).
 #: Six colours of Paul Tol's colour-blind-safe "muted" scheme, leaving out its indigo, cyan,
 #: green and sand, which lie near the confidence colormap's blue, light blue, green and yellow.
@@ -64,6 +71,8 @@ KIND_COLORS = (
     ("merged / merge", (0.667, 0.267, 0.6, 1.0), (4, 5)),  # purple #AA4499
     ("split / fragment", (0.6, 0.6, 0.2, 1.0), (6, 7)),  # olive #999933
     ("poor overlap", (0.533, 0.133, 0.333, 1.0), (8, 9)),  # wine #882255
+    # Not Tol's: a pale tan, the one neutral tone that stays apart from the others.
+    ("excluded at the border", (0.824, 0.765, 0.647, 1.0), (10,)),  # tan #D2C3A5
 )
 
 _BLOCK_PIXELS = 1 << 20
@@ -373,6 +382,7 @@ def review_objects(
     iou_threshold: float = REVIEW_THRESHOLD,
     probability: np.ndarray | None = None,
     ignore_label: int | None = None,
+    exclude_border: int = 0,
     result: InstanceResult | None = None,
 ) -> pd.DataFrame:
     """Every true and predicted object: its status at one IoU threshold, where it is, and how
@@ -393,18 +403,21 @@ def review_objects(
         chunk is read).
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of the matching.
+    exclude_border : int, optional
+        Objects touching a band of this many pixels at the image edge are left out of the
+        matching on both sides (as :func:`instance_metrics`); their rows say ``excluded``.
     result : InstanceResult, optional
-        The result of :func:`instance_metrics` on the same images and ``ignore_label``, to
-        reuse its matching instead of computing it again.
+        The result of :func:`instance_metrics` on the same images, ``ignore_label`` and
+        ``exclude_border``, to reuse its matching instead of computing it again.
 
     Returns
     -------
     pandas.DataFrame
         One row per object: ``kind`` ('true'/'pred'), ``label``, ``area``, ``partner`` (the
         matched object, else the one with the highest IoU, 0 if none), ``iou`` (with the
-        partner), ``status`` (TP/FN/FP), ``error`` (the error kind, see
-        :func:`add_error_kinds`), ``centroid_0..`` and, with ``probability``,
-        ``mean_confidence``.
+        partner), ``status`` (TP/FN/FP, or ``excluded`` for an object removed at the border),
+        ``error`` (the error kind, see :func:`add_error_kinds`), ``centroid_0..`` and, with
+        ``probability``, ``mean_confidence``.
 
     Raises
     ------
@@ -418,18 +431,71 @@ def review_objects(
     >>> table = review_objects(true, pred)  # true 1 and pred 3: IoU 2/3
     >>> table[["kind", "label", "status", "error"]].values.tolist()
     [['true', 1, 'TP', 'matched'], ['true', 2, 'FN', 'missed'], ['pred', 3, 'TP', 'matched']]
+    >>> table = review_objects(true, pred, exclude_border=1)  # 1, 2 and 3 touch the edge
+    >>> table[["kind", "label", "area", "status"]].values.tolist()
+    [['true', 1, 3, 'excluded'], ['true', 2, 1, 'excluded'], ['pred', 3, 2, 'excluded']]
     """
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
+    width = check_exclude_border(exclude_border)
     true, pred = as_label_pair(true, pred)
     probability = _checked_probability(probability, true.shape)
     if result is None:
         result = instance_metrics(
-            true, pred, iou_thresholds=[iou_threshold], ignore_label=ignore_label
+            true,
+            pred,
+            iou_thresholds=[iou_threshold],
+            ignore_label=ignore_label,
+            exclude_border=width,
         )
+    objects = with_excluded(result.objects_at(iou_threshold), result)
     return join_measurements(
-        add_error_kinds(result.objects_at(iou_threshold), result),
-        _measure_both(true, pred, probability),
+        add_error_kinds(objects, result), _measure_both(true, pred, probability)
+    )
+
+
+def with_excluded(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFrame:
+    """Per-object rows with a row for each object removed at the image border.
+
+    Objects excluded at the border (``exclude_border``) are not in the matching, so
+    :meth:`InstanceResult.objects_at` has no rows for them. Here each gets one, with status
+    :data:`EXCLUDED`, no partner (0) and no IoU (NaN); its ``area`` is unknown (NaN) until
+    :func:`join_measurements` fills it in. The rows stay ordered true objects first.
+
+    Parameters
+    ----------
+    objects : pandas.DataFrame
+        Rows of ``result.objects_at(iou_threshold)``.
+    result : InstanceResult
+        The instance result the rows come from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``objects`` itself when nothing was excluded, else a new table.
+
+    Examples
+    --------
+    >>> true = np.array([[0, 0, 0, 0], [0, 2, 2, 0], [1, 0, 0, 0]])  # 1 touches the edge
+    >>> pred = np.array([[0, 0, 0, 0], [0, 3, 3, 0], [0, 0, 0, 0]])
+    >>> result = instance_metrics(true, pred, iou_thresholds=[0.5], exclude_border=1)
+    >>> rows = with_excluded(result.objects_at(0.5), result)
+    >>> rows[["kind", "label", "status"]].values.tolist()
+    [['true', 2, 'TP'], ['true', 1, 'excluded'], ['pred', 3, 'TP']]
+    """
+    dtype = objects["label"].dtype if "label" in objects else result.pairs.true_ids.dtype
+    extra = [
+        pd.DataFrame({"kind": side, "label": np.asarray(ids).astype(dtype)})
+        for side, ids in (("true", result.excluded_true), ("pred", result.excluded_pred))
+        if len(ids)
+    ]
+    if not extra:
+        return objects
+    extra = pd.concat(extra, ignore_index=True).assign(partner=0, iou=np.nan, status=EXCLUDED)
+    extra["partner"] = extra["partner"].astype(dtype)
+    rows = pd.concat([objects, extra], ignore_index=True)
+    return rows.sort_values("kind", key=lambda kind: kind.eq("pred"), kind="stable").reset_index(
+        drop=True
     )
 
 
@@ -448,7 +514,9 @@ def add_error_kinds(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFra
     - an unmatched prediction P is a ``merge`` when it holds more than half of each of two or
       more true objects; else a ``fragment`` when more than half of P lies inside a true object
       that also holds more than half of another prediction; else ``poor overlap`` when it
-      overlaps any true object; else ``spurious``.
+      overlaps any true object; else ``spurious``;
+    - an object removed at the border (status :data:`EXCLUDED`, see :func:`with_excluded`) is
+      ``excluded``: neither matched nor an error.
 
     Parameters
     ----------
@@ -462,7 +530,8 @@ def add_error_kinds(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFra
     -------
     pandas.DataFrame
         A copy of ``objects`` with ``error`` after ``status`` (replaced if present): one of
-        :data:`TRUE_KINDS` for true objects, of :data:`PRED_KINDS` for predictions.
+        :data:`TRUE_KINDS` for true objects, of :data:`PRED_KINDS` for predictions, or
+        :data:`EXCLUDED`.
 
     Raises
     ------
@@ -478,19 +547,21 @@ def add_error_kinds(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFra
     ['matched', 'poor overlap', 'matched']
     """
     pairs = result.pairs
-    is_true = (objects["kind"] == "true").to_numpy()
+    excluded = (objects["status"] == EXCLUDED).to_numpy()
+    is_true = (objects["kind"] == "true").to_numpy() & ~excluded
+    is_pred = ~is_true & ~excluded
     labels = objects["label"].to_numpy()
     matched = (objects["status"] == "TP").to_numpy()
     true_at = _positions(pairs.true_ids, labels[is_true])
-    pred_at = _positions(pairs.pred_ids, labels[~is_true])
+    pred_at = _positions(pairs.pred_ids, labels[is_pred])
     true_matched = np.zeros(pairs.true_ids.size, bool)
     true_matched[true_at[matched[is_true]]] = True
     pred_matched = np.zeros(pairs.pred_ids.size, bool)
-    pred_matched[pred_at[matched[~is_true]]] = True
+    pred_matched[pred_at[matched[is_pred]]] = True
     true_code, pred_code = _kind_codes(pairs, true_matched, pred_matched)
-    error = np.empty(len(objects), dtype=object)
+    error = np.full(len(objects), EXCLUDED, dtype=object)
     error[is_true] = np.asarray(TRUE_KINDS, dtype=object)[true_code[true_at]]
-    error[~is_true] = np.asarray(PRED_KINDS, dtype=object)[pred_code[pred_at]]
+    error[is_pred] = np.asarray(PRED_KINDS, dtype=object)[pred_code[pred_at]]
     out = objects.drop(columns="error", errors="ignore")
     out.insert(list(out.columns).index("status") + 1, "error", error.astype(str))
     return out
@@ -598,7 +669,8 @@ def join_measurements(objects: pd.DataFrame, measurements: pd.DataFrame) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        ``objects`` with the centroid (and ``mean_confidence``) columns of each object added.
+        ``objects`` with the centroid (and ``mean_confidence``) columns of each object added,
+        and the ``area`` of rows that had none (objects excluded at the border).
 
     Examples
     --------
@@ -608,12 +680,16 @@ def join_measurements(objects: pd.DataFrame, measurements: pd.DataFrame) -> pd.D
     [0.5, 1.5]
     """
     dtype = id_dtype(objects["label"].dtype, measurements["label"].dtype)
-    return objects.astype({"label": dtype}).merge(
-        measurements.drop(columns="area").astype({"label": dtype}),
+    joined = objects.astype({"label": dtype}).merge(
+        measurements.rename(columns={"area": "measured_area"}).astype({"label": dtype}),
         on=["kind", "label"],
         how="left",
         validate="one_to_one",
     )
+    if joined["area"].isna().any():  # rows of excluded objects: the measured area
+        area = joined["area"].fillna(joined["measured_area"])
+        joined["area"] = area if area.isna().any() else area.astype(np.int64)
+    return joined.drop(columns="measured_area")
 
 
 def error_map(
@@ -622,6 +698,7 @@ def error_map(
     *,
     iou_threshold: float = REVIEW_THRESHOLD,
     ignore_label: int | None = None,
+    exclude_border: int = 0,
     result: InstanceResult | None = None,
     by: str = "status",
 ) -> np.ndarray:
@@ -636,16 +713,21 @@ def error_map(
         The one IoU threshold at which objects are matched, in (0, 1].
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of the matching.
+    exclude_border : int, optional
+        Objects touching a band of this many pixels at the image edge are left out of the
+        matching on both sides (as :func:`instance_metrics`).
     result : InstanceResult, optional
-        The result of :func:`instance_metrics` on the same images, to reuse its matching.
+        The result of :func:`instance_metrics` on the same images (and the same
+        ``ignore_label`` and ``exclude_border``), to reuse its matching.
     by : {'status', 'kind'}
         ``'status'`` (the default): ``TP`` (1) on matched predicted objects, ``FP`` (2) on
         false predicted objects, ``FN`` (3) on missed true objects; where they overlap, FN wins
         over FP over TP. ``'kind'``: each object's error kind (:func:`add_error_kinds`) as
         :data:`KIND_VALUES`: 1 matched, 2 missed, 3 spurious, 4 merged (true), 5 merge
         (prediction), 6 split (true), 7 fragment (prediction), 8 poor overlap (true),
-        9 poor overlap (prediction). Where objects overlap, an unmatched true object's kind
-        wins, then an unmatched prediction's, then ``matched``.
+        9 poor overlap (prediction), 10 excluded at the border (either side; with ``'status'``
+        excluded objects are not painted). Where objects overlap, an unmatched true object's
+        kind wins, then an unmatched prediction's, then ``matched``, then ``excluded``.
 
     Returns
     -------
@@ -672,12 +754,19 @@ def error_map(
         raise ValueError(f"by must be 'status' or 'kind', not {by!r}")
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
+    width = check_exclude_border(exclude_border)
     true, pred = as_label_pair(true, pred)
     if result is None:
         result = instance_metrics(
-            true, pred, iou_thresholds=[iou_threshold], ignore_label=ignore_label
+            true,
+            pred,
+            iou_thresholds=[iou_threshold],
+            ignore_label=ignore_label,
+            exclude_border=width,
         )
     objects = result.objects_at(iou_threshold)
+    if by == "kind":
+        objects = with_excluded(objects, result)
     is_true = (objects["kind"] == "true").to_numpy()
     labels = objects["label"].to_numpy()
     if by == "kind":
@@ -688,11 +777,16 @@ def error_map(
             error.map({k: v for (side, k), v in KIND_VALUES.items() if side == "pred"}),
         ).astype(np.uint8)
         # Painted as ranks, so that one maximum applies the precedence: an unmatched true
-        # object's kind (its value + 16) over an unmatched prediction's (its value) over
-        # matched (1). ``decode`` turns ranks back into values.
-        true_value = np.where(is_true & (value > 1), value + 16, value).astype(np.uint8)
+        # object's kind (its value + 17) over an unmatched prediction's (its value + 1) over
+        # matched (2) over excluded (1). ``decode`` turns ranks back into values.
+        excluded = KIND_VALUES["true", EXCLUDED]
+        rank = np.where(is_true & (value > 1), value + 17, value + 1)
+        true_value = np.where(value == excluded, 1, rank).astype(np.uint8)
         pred_value = true_value
-        decode = np.arange(32, dtype=np.uint8) % 16
+        decode = np.zeros(32, dtype=np.uint8)
+        decode[2:16] = np.arange(1, 15)
+        decode[18:32] = np.arange(1, 15)
+        decode[1] = excluded
     else:
         value = objects["status"].map({"TP": TP, "FP": FP, "FN": FN}).to_numpy(np.uint8)
         true_value = np.where(value == FN, FN, 0).astype(np.uint8)
