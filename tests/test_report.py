@@ -83,6 +83,8 @@ def test_run_report(runs, tmp_path):
         assert f"{value:.4f}" in text
     for value in run.tables["per_class"]["iou"]:
         assert f"{value:.4f}" in text
+    # the per-object table without the bounding boxes (the viewer's zoom needs them, not readers)
+    assert "bbox_start_0" in run.tables["per_object"] and "bbox_start" not in text
     # Settings and versions.
     assert "threshold_options.min_size" in text and "scikit-image" in text
     assert "<b>gt</b>" in text and "<b>prob</b>" in text
@@ -118,6 +120,11 @@ def test_dataset_and_dataset_comparison_reports(tmp_path):
     assert "<h2>Per image</h2>" in text and "<h2>Instance: pooled" in text
     assert "im0" in text and "im2" in text
     assert f"{a.headline['f1_50_pooled']:.4f}" in text  # 2/3 pooled
+    # how values are pooled and the 0/0 rule: said once under the cards, not on every card
+    cards = re.findall(r"<div class='definition'>(.*?)</div>", text, flags=re.S)
+    assert cards and not any("summed over images" in card or "0/0" in card for card in cards)
+    assert text.count("<p class='note'>Over images: pooled = counts summed over images") == 1
+    assert text.count("<p class='note'>0/0 is undefined") == 1
     comparison = runs.compare("A", "B")
     text = report_html(comparison)
     assert assert_self_contained(text) == 1  # per-image differences
@@ -135,10 +142,11 @@ def test_report_labels_intervals_over_objects(runs):
     run = runs["B"]  # objects 1-3 found exactly, 4 missed: F1 = 6/7
     text = report_html(run)
     low, high = run.intervals.loc["f1_50"]
-    assert f"0.8571 [{low:.4f}, {high:.4f}]" in text
+    assert f"0.8571<span class='interval'> [{low:.4f}, {high:.4f}]</span>" in text
     assert "interval over objects" in text
     assert "<h2>Bootstrap over objects (instance metrics)</h2>" in text
     assert "bootstrap over the objects of this one image" in text
+    assert "<p class='note'>Over images" not in text  # one image: nothing is pooled
 
 
 def test_agreement_report_says_annotators_and_symmetry():

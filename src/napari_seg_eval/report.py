@@ -50,6 +50,7 @@ th { background: #f3f3f3; } td.text, th.text { text-align: left; }
 .card { border: 1px solid #ccc; border-radius: 6px; padding: 0.6em 0.8em; width: 20em;
         background: #fafafa; }
 .card .value { font-size: 1.5em; font-weight: 600; } .card .label { font-weight: 600; }
+.card .interval { font-size: 0.6em; font-weight: 400; }
 .card .definition { white-space: pre-line; font-size: 0.8em; color: #444; margin-top: 0.4em; }
 figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; }
 figcaption { font-size: 0.85em; color: #444; max-width: 30em; }
@@ -171,27 +172,38 @@ _AGREEMENT = (
 
 
 def _cards(run: Run) -> str:
-    """A card per headline metric: its label, value (with interval) and definition."""
+    """A card per headline metric: its label, value (with interval) and definition; how values
+    are pooled over images and the 0/0 rule once, below the cards."""
     intervals = run.intervals
     cards = []
+    ratios = False
     for key, value in run.headline.items():
         table = "dataset.summary" if run.kind == "dataset" else _summary_table_of(key)
+        entry = catalogue.metric(table, key)
         text = _f(value)
         if key in intervals.index:
             low, high = intervals.loc[key]
             text += (
-                f" [{_f(low)}, {_f(high)}]"
+                f"<span class='interval'> [{_f(low)}, {_f(high)}]</span>"
                 f"<div class='note'>interval over {_e(run.interval_over)}</div>"
             )
+        definition = [entry.formula, entry.definition] if entry is not None else []
+        ratios |= entry is not None and entry.pooling == "ratio"
         cards.append(
             f"<div class='card'><div class='label'>{_e(catalogue.label(table, key))}</div>"
             f"<div class='value'>{text}</div>"
-            f"<div class='definition'>{_e(catalogue.tooltip(table, key))}</div></div>"
+            f"<div class='definition'>{_e(chr(10).join(d for d in definition if d))}</div></div>"
         )
     if not cards:
         return "<p>No headline metric.</p>"
-    note = f"<p class='note'>{_e(_OVER[run.interval_over])}</p>" if run.interval_over else ""
-    return "<div class='cards'>" + "".join(cards) + "</div>" + note
+    rules = [catalogue.POOLING_RULE] if run.kind == "dataset" else []
+    rules += [catalogue.UNDEFINED_RULE] if ratios else []
+    if run.interval_over:
+        rules.append(_OVER[run.interval_over])
+    notes = "".join(
+        f"<p class='note'>{_e(rule[:1].upper() + rule[1:].rstrip('.'))}.</p>" for rule in rules
+    )
+    return "<div class='cards'>" + "".join(cards) + "</div>" + notes
 
 
 def _summary_table_of(key: str) -> str:
@@ -244,8 +256,8 @@ def _image_tables(run: Run) -> str:
     for key, (title, table) in titles.items():
         frame = run.tables.get(key)
         if frame is not None and len(frame):
-            if key == "per_object":
-                frame = _worst_first(frame)
+            if key == "per_object":  # bounding boxes serve the viewer's zoom, not a reader
+                frame = _worst_first(frame).filter(regex=r"^(?!bbox_)")
             parts.append(f"<h2>{title}</h2>" + _table(frame, catalogue_table=table))
     boundary = run.tables.get("boundary")
     if boundary is not None and len(boundary):
@@ -566,10 +578,9 @@ def _snapshot(truth, pred, kinds, row) -> str:
     side = "true" if row["kind"] == "true" else "predicted"
     caption = f"{side} object {label}: {row['error']} (area {int(row['area'])})"
 
-    def draw(axes):
+    def draw(axes):  # the caption is the figure's own, under it
         axes.imshow(image, interpolation="nearest")
         axes.set_axis_off()
-        axes.set_title(caption, fontsize=8)
 
     return _figure(draw, caption, size=(2.8, 2.8))
 

@@ -30,6 +30,8 @@ _POOLING_TEXT = {
     "none": "",
 }
 UNDEFINED_RULE = "0/0 is undefined (NaN, shown as —) and left out of every mean"
+#: How a ratio is taken over many images (the definition cards say it per metric).
+POOLING_RULE = _POOLING_TEXT["ratio"]
 
 
 @dataclass(frozen=True)
