@@ -90,13 +90,34 @@ def examples() -> dict[str, tuple[str, np.ndarray, np.ndarray, dict]]:
         pred,
         {("pred", 1): "spurious"},
     )
+
+    true, pred = np.zeros(SHAPE, int), np.zeros(SHAPE, int)
+    true[disk((6, 1.5), 3)] = 1  # cut by the left edge
+    pred[disk((6, 2), 3)] = 1
+    true[disk((6, 11), 3)] = 2
+    pred[disk((6, 11.4), 3)] = 2
+    cases["excluded"] = (
+        "excluded: touches the border band (1 pixel)",
+        true,
+        pred,
+        {
+            ("true", 2): "matched",
+            ("true", 1): "excluded",
+            ("pred", 2): "matched",
+            ("pred", 1): "excluded",
+        },
+    )
     return cases
 
 
-def draw(title: str, true: np.ndarray, pred: np.ndarray, path: Path) -> None:
+#: Examples drawn with ``exclude_border`` (pixels); the others with none.
+BORDER = {"excluded": 1}
+
+
+def draw(title: str, true: np.ndarray, pred: np.ndarray, path: Path, border: int = 0) -> None:
     """The error layer in the kinds' colours (lighter where only a prediction is), predicted
     objects outlined in black along their pixels' edges."""
-    values = error_map(true, pred, by="kind")
+    values = error_map(true, pred, by="kind", exclude_border=border)
     rgba = np.ones((*SHAPE, 4))  # white background
     for _, color, kind_values in KIND_COLORS:
         rgba[np.isin(values, kind_values)] = color
@@ -136,11 +157,13 @@ def draw(title: str, true: np.ndarray, pred: np.ndarray, path: Path) -> None:
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, (title, true, pred, expected) in examples().items():
-        kinds = review_objects(true, pred).set_index(["kind", "label"])["error"].to_dict()
+        border = BORDER.get(name, 0)
+        objects = review_objects(true, pred, exclude_border=border)
+        kinds = objects.set_index(["kind", "label"])["error"].to_dict()
         if kinds != expected:
             raise AssertionError(f"{name}: drawn to show {expected}, the library says {kinds}")
         path = OUT / f"kinds_{name}.png"
-        draw(title, true, pred, path)
+        draw(title, true, pred, path, border)
         print(path)
 
 
