@@ -163,3 +163,55 @@ def test_the_pooled_and_image_mean_values_are_the_catalogues_headlines(kind):
     assert reported == set(catalogue.headline_keys(kind))
     for key in catalogue.headline_keys(kind):
         assert f"{key}_pooled" in result.summary and f"{key}_image_mean" in result.summary
+
+
+def test_every_column_of_a_files_result_is_in_the_catalogue(tmp_path):
+    """Per-image columns and summary keys of evaluate_files with boundary, ctc and coco."""
+    from napari_seg_eval.io import evaluate_files
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true = np.zeros((8, 8), np.uint16)
+    true[1:4, 1:4], true[5:7, 5:7] = 1, 2
+    np.save(tmp_path / "t" / "a.npy", true)
+    np.save(tmp_path / "p" / "a.npy", np.where(true > 0, 0.8, 0.1).astype(np.float32))
+    leading = {"name", "truth", "prediction", "error"}
+    for preset in ("ctc", "coco"):
+        result = evaluate_files(
+            tmp_path / "t", tmp_path / "p", preset=preset, probability=True, boundary=True
+        )
+        columns = [c for c in result.per_image.columns if c not in leading]
+        missing = [
+            c
+            for c in columns
+            if catalogue.metric("dataset.per_image", c.removeprefix("ctc_")) is None
+            and not c.startswith("aji_")
+        ]
+        assert missing == [], f"{preset}: per_image has no entry for {missing}"
+        missing = [
+            k for k in result.summary.index if catalogue.metric("dataset.summary", k) is None
+        ]
+        assert missing == [], f"{preset}: summary has no entry for {missing}"
+        for name, table in result.tables.items():
+            catalogue_table = {
+                "boundary_image_mean": "boundary.per_class",
+                "boundary_per_class": "boundary.per_class",
+                "ctc_pooled": "ctc",
+                "ctc_image_mean": "ctc",
+                "coco_pooled": "coco.per_threshold",
+                "coco_image_mean": "coco.per_threshold",
+            }[name]
+            unknown = [
+                c
+                for c in table.columns
+                if c != "name" and catalogue.metric(catalogue_table, c) is None
+            ]
+            assert unknown == [], f"{name}: no entry for {unknown}"
+
+
+def test_new_pooling_rules_are_on_the_definition_cards():
+    assert "never pooled" in catalogue.tooltip("dataset.summary", "mean_hd95_image_mean")
+    assert "pycocotools" in catalogue.tooltip("dataset.summary", "map_pooled")
+    assert "Σ seg_sum / Σ n_true" in catalogue.tooltip("dataset.summary", "seg_pooled")
+    assert catalogue.label("dataset.summary", "det_image_mean") == "DET (image mean)"
+    assert "image mean only" in catalogue.markdown("boundary.per_class")

@@ -242,7 +242,10 @@ def test_exclude_border_option(folders, tmp_path):
     ("extra", "message"),
     [
         (["--preset", "conic"], "the conic preset needs class images of both sides"),
-        (["--preset", "ctc"], "ctc preset is not available for files yet"),
+        (["--preset", "coco"], "the coco preset ranks the predicted objects by a score"),
+        (["--spacing", "1,2"], "--spacing and --tolerance are for boundary metrics"),
+        (["--boundary", "--spacing", "1,x"], "--spacing takes numbers separated by commas"),
+        (["--boundary", "--tolerance", "-1"], "tolerance must be a finite number >= 0"),
         (["--preset", "dsb2018", "--criterion", "iot"], "sets --criterion"),
         (["--truth-classes-suffix", "_c"], "give both --truth-classes-suffix and"),
         (["--preset", "dsb2018", "--exclude-border", "1"], "sets --exclude-border"),
@@ -364,3 +367,376 @@ def test_confidence_intervals_over_the_images(tmp_path):
     assert summary["f1_50_image_mean"] == pytest.approx(8 / 9)
     assert 2 / 3 <= summary["f1_50_image_mean_low"] <= summary["f1_50_image_mean"]
     assert summary["f1_50_image_mean"] <= summary["f1_50_image_mean_high"] <= 1
+
+
+# ---------------------------------------------------------------- issue 12 on the command line
+def two_folders(tmp_path):
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    return truth, pred
+
+
+def boundary_images():
+    """a: a one-pixel true object at (1, 1) predicted at (1, 3), and a 3x3 square found
+    exactly; b: the one-pixel object missed; c: nothing on either side."""
+    a_true, a_pred = np.zeros((8, 8), np.uint16), np.zeros((8, 8), np.uint16)
+    a_true[1, 1], a_pred[1, 3] = 1, 1
+    a_true[4:7, 4:7], a_pred[4:7, 4:7] = 2, 7
+    b_true = np.zeros((8, 8), np.uint16)
+    b_true[1, 1] = 1
+    empty = np.zeros((8, 8), np.uint16)
+    return {"a": (a_true, a_pred), "b": (b_true, empty), "c": (empty, empty)}
+
+
+def test_boundary_metrics_per_image_and_image_mean_by_hand(tmp_path):
+    truth, pred = two_folders(tmp_path)
+    for name, (true, guess) in boundary_images().items():
+        np.save(truth / f"{name}.npy", true)
+        np.save(pred / f"{name}.npy", guess)
+    out = tmp_path / "out"
+    args = ("--boundary", "--spacing", "1,0.5", "--iou-thresholds", "0.5", "--quiet")
+    assert run(str(truth), str(pred), "--out", str(out), *args) == 0
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False, na_values=[""])
+    # a, foreground, spacing (1, 0.5): the lone pixels are 2 columns = 1.0 apart, the square's
+    # 8 boundary pixels 0 from themselves. d_pt = d_tp = [1, 0 x 8]: HD 1; HD95 = 0.6 (rank
+    # 7.6 of 9 between 0 and 1); ASSD = 2 / 18; NSD and boundary F1 at tolerance 1: 1.
+    a = per_image.iloc[0]
+    assert (a["mean_hd"], a["mean_hd95"]) == (1.0, pytest.approx(0.6))
+    assert a["mean_assd"] == pytest.approx(1 / 9)
+    assert (a["mean_nsd"], a["mean_boundary_f1"]) == (1.0, 1.0)
+    # objects matched at IoU 0.5: the square only (the pixels do not overlap): all exact
+    assert (a["n_matched"], a["object_mean_hd"], a["object_mean_nsd"]) == (1, 0.0, 1.0)
+    # b: the prediction is empty: distances inf, NSD and F1 0; c: both empty: undefined
+    b, c = per_image.iloc[1], per_image.iloc[2]
+    assert np.isinf(b["mean_hd"]) and np.isinf(b["mean_assd"])
+    assert (b["mean_nsd"], b["mean_boundary_f1"], b["n_matched"]) == (0.0, 0.0, 0)
+    assert np.isnan(c["mean_hd"]) and np.isnan(c["mean_nsd"]) and np.isnan(b["object_mean_hd"])
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert np.isinf(summary["mean_hd_image_mean"])  # inf in one image: the mean is inf
+    assert summary["mean_nsd_image_mean"] == 0.5  # (1 + 0) / 2, c left out
+    assert summary["object_mean_hd_image_mean"] == 0.0
+    assert "mean_hd_pooled" not in summary  # not additive: never pooled
+    image_mean = pd.read_csv(out / "boundary_image_mean.csv")
+    assert image_mean["class"].tolist() == [1]
+    assert image_mean.loc[0, "nsd"] == 0.5 and np.isinf(image_mean.loc[0, "hd"])
+    per_class = pd.read_csv(out / "boundary_per_class.csv")
+    assert per_class["name"].tolist() == ["a", "b", "c"]
+    assert not (out / "boundary_pooled.csv").exists()
+    settings = json.loads((out / "settings.json").read_text())["settings"]
+    assert settings["boundary"] and settings["spacing"] == [1.0, 0.5]
+    assert settings["tolerance"] == 1.0
+
+
+def test_boundary_isotropic_default_spacing_and_tolerance(tmp_path):
+    truth, pred = two_folders(tmp_path)
+    true, guess = boundary_images()["a"]
+    np.save(truth / "a.npy", true)
+    np.save(pred / "a.npy", guess)
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out), "--kind", "boundary", "--quiet") == 0
+    a = pd.read_csv(out / "per_image.csv").iloc[0]
+    # the lone pixels are 2 apart: HD 2, HD95 1.2, ASSD 4 / 18; 16 of 18 points within 1
+    assert (a["mean_hd"], a["mean_hd95"]) == (2.0, pytest.approx(1.2))
+    assert a["mean_assd"] == pytest.approx(2 / 9)
+    assert a["mean_nsd"] == pytest.approx(8 / 9) and a["mean_boundary_f1"] == pytest.approx(8 / 9)
+    assert "f1_50" not in a and "n_matched" not in a  # --kind boundary: boundary metrics only
+    out2 = tmp_path / "tolerant"
+    args = ("--out", str(out2), "--kind", "boundary", "--tolerance", "2", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    assert pd.read_csv(out2 / "per_image.csv").loc[0, "mean_nsd"] == 1.0
+
+
+def test_boundary_per_class_with_class_labels(tmp_path):
+    truth, pred = two_folders(tmp_path)
+    true = np.zeros((6, 6), np.uint8)
+    true[1, 1], true[4, 4] = 1, 2
+    guess = np.zeros((6, 6), np.uint8)
+    guess[1, 3], guess[4, 4] = 1, 2  # class 1 two pixels away, class 2 exact
+    np.save(truth / "a.npy", true)
+    np.save(pred / "a.npy", guess)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--kind", "boundary", "--class-labels", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    per_class = pd.read_csv(out / "boundary_per_class.csv")
+    assert per_class["class"].tolist() == [1, 2]
+    assert per_class["hd"].tolist() == [2.0, 0.0]
+    a = pd.read_csv(out / "per_image.csv").iloc[0]
+    assert (a["mean_hd"], a["n_classes"]) == (1.0, 2)
+
+
+def test_boundary_refuses_images_too_large_naming_the_file(tmp_path, monkeypatch, capsys):
+    truth, pred = two_folders(tmp_path)
+    np.save(truth / "a.npy", np.ones((4, 4), np.uint8))
+    np.save(pred / "a.npy", np.ones((4, 4), np.uint8))
+    monkeypatch.setattr(evaluate_module, "BOUNDARY_MAX_PIXELS", 10)
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out), "--boundary", "--quiet") == 1
+    err = capsys.readouterr().err
+    assert "a.npy: 16 pixels" in err and "up to 10 pixels" in err
+    assert "every pair failed (1 of 1)" in err
+
+
+def region_folders(tmp_path):
+    """Two squares, the right one missed; regions: the left half."""
+    truth, pred = two_folders(tmp_path)
+    true = np.zeros((8, 8), np.uint16)
+    true[2:4, 1:3], true[2:4, 5:7] = 1, 2
+    guess = np.where(true == 1, 4, 0).astype(np.uint16)
+    left = np.zeros((8, 8), np.uint8)
+    left[:, :4] = 1
+    for name in ("a", "b"):
+        np.save(truth / f"{name}.npy", true)
+        np.save(pred / f"{name}.npy", guess)
+    return truth, pred, left
+
+
+def test_region_file_for_every_pair(tmp_path):
+    truth, pred, left = region_folders(tmp_path)
+    region = tmp_path / "left.npy"
+    np.save(region, left)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--kind", "all", "--iou-thresholds", "0.5", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    assert pd.read_csv(out / "per_image.csv")["f1_50"].tolist() == [2 / 3, 2 / 3]
+    out2 = tmp_path / "in_region"
+    args = ("--out", str(out2), "--kind", "all", "--iou-thresholds", "0.5", "--boundary")
+    assert run(str(truth), str(pred), *args, "--region", str(region), "--quiet") == 0
+    per_image = pd.read_csv(out2 / "per_image.csv")
+    # Only the left square is inside: found. Semantic: 32 pixels counted, all right.
+    assert per_image["f1_50"].tolist() == [1.0, 1.0]
+    assert per_image["n_pixels"].tolist() == [32, 32]
+    assert per_image["pixel_accuracy"].tolist() == [1.0, 1.0]
+    assert per_image["mean_hd"].tolist() == [0.0, 0.0]  # the missed square is outside
+    settings = json.loads((out2 / "settings.json").read_text())["settings"]
+    assert settings["region"] == str(region.resolve())
+
+
+def test_region_suffix_missing_and_wrong_shape_fail_their_pair_only(tmp_path):
+    truth, pred, left = region_folders(tmp_path)
+    np.save(truth / "a_region.npy", left)
+    out = tmp_path / "out"
+    args = (str(truth), str(pred), "--out", str(out), "--iou-thresholds", "0.5", "--quiet")
+    assert run(*args, "--region-suffix", "_region") == 1
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert per_image["name"].tolist() == ["a", "b"]  # the region file is not a pair
+    assert float(per_image.loc[0, "f1_50"]) == 1.0
+    assert "no region mask b_region.* beside" in per_image.loc[1, "error"]
+    np.save(truth / "b_region.npy", left[:4])
+    assert run(*args, "--region-suffix", "_region", "--overwrite") == 1
+    error = pd.read_csv(out / "per_image.csv", keep_default_na=False).loc[1, "error"]
+    assert "b_region.npy: the region mask has shape (4, 8)" in error
+
+
+def test_a_bad_region_file_writes_nothing(tmp_path, capsys):
+    truth, pred, _ = region_folders(tmp_path)
+    out = tmp_path / "out"
+    missing = tmp_path / "nope.npy"
+    assert run(str(truth), str(pred), "--out", str(out), "--region", str(missing)) == 2
+    assert "nope.npy: no such file" in capsys.readouterr().err
+    np.save(tmp_path / "float.npy", np.ones((8, 8), np.float32))
+    assert (
+        run(str(truth), str(pred), "--out", str(out), "--region", str(tmp_path / "float.npy")) == 2
+    )
+    assert "must hold integers" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_preset_ctc_seg_and_det_per_image_and_pooled_by_hand(tmp_path):
+    truth, pred = two_folders(tmp_path)
+    # img0: prediction 5 holds 3 of true 1's 4 pixels (IoU 3/6) and all of true 2 (IoU 2/5):
+    # SEG sum 0.9 over 2 objects, one merge: NS 1; AOGM-D 5 of AOGM-D0 20: DET 0.75.
+    np.save(truth / "img0.npy", np.array([[1, 1, 1, 1, 0, 2, 2]], np.uint16))
+    np.save(pred / "img0.npy", np.array([[5, 5, 5, 0, 0, 5, 5]], np.uint16))
+    # img1: true 1 missed (FN), a spurious prediction (FP): SEG 0, AOGM-D 11 -> min 10: DET 0.
+    np.save(truth / "img1.npy", np.array([[1, 1, 0, 0, 0, 0, 0]], np.uint16))
+    np.save(pred / "img1.npy", np.array([[0, 0, 0, 0, 0, 0, 3]], np.uint16))
+    # img2: nothing on either side: SEG and DET undefined; adds nothing to the pooled values.
+    np.save(truth / "img2.npy", np.zeros((1, 7), np.uint16))
+    np.save(pred / "img2.npy", np.zeros((1, 7), np.uint16))
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out), "--preset", "ctc", "--quiet") == 0
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False, na_values=[""])
+    assert per_image["seg"].tolist()[:2] == [pytest.approx(0.45), 0.0]
+    assert per_image["det"].tolist()[:2] == [0.75, 0.0]
+    assert per_image["ns"].tolist() == [1, 0, 0]
+    assert np.isnan(per_image.loc[2, "seg"]) and np.isnan(per_image.loc[2, "det"])
+    pooled = pd.read_csv(out / "ctc_pooled.csv").iloc[0]
+    # SEG = 0.9 / 3; DET = 1 - (5 + 11) / 30
+    assert pooled["seg"] == pytest.approx(0.3) and pooled["det"] == pytest.approx(1 - 16 / 30)
+    assert (pooled["n_true"], pooled["fn"], pooled["fp"], pooled["ns"]) == (3, 1, 1, 1)
+    assert (pooled["aogm_d"], pooled["aogm_d0"]) == (16, 30)
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert summary["seg_pooled"] == pytest.approx(0.3)
+    assert summary["seg_image_mean"] == pytest.approx(0.225)  # (0.45 + 0) / 2
+    assert summary["det_image_mean"] == pytest.approx(0.375)
+    image_mean = pd.read_csv(out / "ctc_image_mean.csv").iloc[0]
+    assert image_mean["det"] == pytest.approx(0.375)
+
+
+def coco_folders(tmp_path):
+    """img0: one object, found with score 0.9. img1: one object; a false detection scored 0.8,
+    then the object found with 0.7."""
+    truth, pred = two_folders(tmp_path)
+    true0 = np.zeros((6, 6), np.uint16)
+    true0[1:3, 1:3] = 1
+    prob0 = np.where(true0 > 0, 0.9, 0.0).astype(np.float32)
+    true1 = np.zeros((6, 6), np.uint16)
+    true1[3:5, 3:5] = 1
+    prob1 = np.where(true1 > 0, 0.7, 0.0).astype(np.float32)
+    prob1[0, 0:2] = 0.8
+    for name, true, prob in (("img0", true0, prob0), ("img1", true1, prob1)):
+        np.save(truth / f"{name}.npy", true)
+        np.save(pred / f"{name}.npy", prob)
+    return truth, pred
+
+
+def test_preset_coco_pools_detections_over_images_by_hand(tmp_path):
+    truth, pred = coco_folders(tmp_path)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--preset", "coco", "--probability", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    per_image = pd.read_csv(out / "per_image.csv")
+    # img0: precision 1 at every recall: AP 1. img1: ranked miss, hit: the interpolated
+    # precision is 1/2 at every recall point: AP 1/2. The same at every IoU threshold.
+    assert per_image["map"].tolist() == pytest.approx([1.0, 0.5])
+    # Pooled: hit (0.9), miss (0.8), hit (0.7): precision 1 up to recall 1/2 (51 points),
+    # then 2/3 (50 points); not the image mean 3/4.
+    expected = (51 + 50 * 2 / 3) / 101
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert summary["map_pooled"] == pytest.approx(expected)
+    assert summary["ap_50_pooled"] == pytest.approx(expected)
+    assert summary["map_image_mean"] == pytest.approx(0.75)
+    pooled = pd.read_csv(out / "coco_pooled.csv")
+    assert len(pooled) == 10 and pooled["tp"].tolist() == [2] * 10
+    assert pooled["fp"].tolist() == [1] * 10 and pooled["n_true"].tolist() == [2] * 10
+    assert pd.read_csv(out / "coco_image_mean.csv")["ap"].tolist() == pytest.approx([0.75] * 10)
+
+
+def test_preset_coco_equals_pycocotools(tmp_path):
+    """The pooled value is what pycocotools gives for the same masks and scores (maxDets large
+    enough to hold every detection: this package sets no limit)."""
+    cocoeval = pytest.importorskip("pycocotools.cocoeval")
+    from pycocotools import mask as mask_utils
+    from pycocotools.coco import COCO
+
+    truth, pred = coco_folders(tmp_path)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--preset", "coco", "--probability", "--quiet")
+    assert run(str(truth), str(pred), *args) == 0
+    images, annotations, detections = [], [], []
+    for index, name in enumerate(("img0", "img1")):
+        true = np.load(truth / f"{name}.npy")
+        prob = np.load(pred / f"{name}.npy")
+        images.append({"id": index, "height": 6, "width": 6})
+        labels = evaluate_module.label_instances(prob > 0.5, connectivity=1)
+        for value, side in ((true, annotations), (labels, detections)):
+            for object_id in np.unique(value[value > 0]):
+                mask = np.asfortranarray(value == object_id, np.uint8)
+                rle = mask_utils.encode(mask)
+                rle["counts"] = rle["counts"].decode()
+                entry = {
+                    "id": len(side) + 1,
+                    "image_id": index,
+                    "category_id": 1,
+                    "segmentation": rle,
+                    "area": float(mask.sum()),
+                    "bbox": list(mask_utils.toBbox(rle)),
+                    "iscrowd": 0,
+                }
+                if side is detections:
+                    entry["score"] = float(prob[value == object_id].mean())
+                side.append(entry)
+    gt = COCO()
+    gt.dataset = {"images": images, "annotations": annotations, "categories": [{"id": 1}]}
+    gt.createIndex()
+    dt = gt.loadRes(detections)
+    evaluator = cocoeval.COCOeval(gt, dt, "segm")
+    evaluator.evaluate()
+    evaluator.accumulate()
+    evaluator.summarize()
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    assert summary["map_pooled"] == pytest.approx(evaluator.stats[0], abs=1e-12)
+
+
+def test_preset_coco_without_probabilities_says_what_to_give(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    assert run(*base_args(truth, pred, out), "--preset", "coco") == 2
+    err = capsys.readouterr().err
+    assert "ranks the predicted objects by a score" in err and "--probability" in err
+    assert not out.exists()
+
+
+def test_report_path_is_relative_to_the_current_folder(tmp_path, monkeypatch):
+    truth, pred = two_folders(tmp_path)
+    image = np.zeros((8, 8), np.uint16)
+    image[2:5, 2:5] = 1
+    np.save(truth / "a.npy", image)
+    np.save(pred / "a.npy", image)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert run(str(truth), str(pred), "--out", "res", "--report", "mine.html", "--quiet") == 0
+    assert (work / "mine.html").is_file() and not (work / "res" / "mine.html").exists()
+
+
+def test_help_shows_defaults_without_rst(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 0.5)" in text and "(default: seg-eval-results)" in text
+    assert "(default: 1.0)" in text and "not read from file metadata" in text
+    assert "``" not in text
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "``" not in capsys.readouterr().out
+
+
+def test_every_pair_failing_is_said_clearly(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    for path in pred.iterdir():
+        path.write_bytes(b"broken")
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out)) == 1
+    assert "every pair failed (3 of 3)" in capsys.readouterr().err
+    assert len(pd.read_csv(out / "per_image.csv")) == 3
+
+
+def test_chunked_files_through_a_scheduler_of_processes_equal_the_serial_run(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    zarr = pytest.importorskip("zarr")
+    truth, pred = two_folders(tmp_path)
+    rng = np.random.default_rng(12)
+    for i in range(2):
+        true = np.zeros((24, 24), np.uint16)
+        for k in range(1, 6):  # squares crossing the 8x8 chunks
+            y, x = rng.integers(0, 19, 2)
+            true[y : y + 5, x : x + 5] = k
+        guess = np.roll(true, int(rng.integers(0, 2)), axis=1)
+        region = np.ones((24, 24), np.uint8)
+        region[:, 20:] = 0
+        for folder, name, data in ((truth, f"p{i}", true), (pred, f"p{i}", guess)):
+            array = zarr.open_array(
+                folder / f"{name}.zarr", mode="w", shape=data.shape, chunks=(8, 8), dtype=data.dtype
+            )
+            array[:] = data
+        np.save(truth / f"p{i}_region.npy", region)
+    options = ("--kind", "all", "--boundary", "--region-suffix", "_region", "--quiet")
+    assert run(str(truth), str(pred), "--out", str(tmp_path / "serial"), *options) == 0
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "cluster"
+        args = ("--out", str(out), "--scheduler", cluster.scheduler_address)
+        assert run(str(truth), str(pred), *args, *options) == 0
+    for name in (
+        "per_image.csv",
+        "instance_pooled.csv",
+        "semantic_pooled.csv",
+        "boundary_image_mean.csv",
+        "summary.csv",
+    ):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "cluster" / name), pd.read_csv(tmp_path / "serial" / name)
+        )

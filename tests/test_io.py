@@ -575,3 +575,75 @@ def test_a_result_folder_is_readable_by_others_as_mkdir_would_make_it(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_evaluate_files_coco_per_image_equals_coco_average_precision(tmp_path):
+    from napari_seg_eval import coco_average_precision, label_instances, object_scores
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    rng = np.random.default_rng(5)
+    truths, probs = [], []
+    for i in range(2):
+        true = np.zeros((20, 20), np.uint16)
+        prob = np.zeros((20, 20), np.float32)
+        for k in range(1, 5):
+            y, x = rng.integers(0, 16, 2)
+            true[y : y + 4, x : x + 4] = k
+            dy, dx = rng.integers(0, 2, 2)
+            prob[y + dy : y + dy + 4, x + dx : x + dx + 4] = rng.uniform(0.55, 1.0)
+        np.save(tmp_path / "t" / f"i{i}.npy", true)
+        np.save(tmp_path / "p" / f"i{i}.npy", prob)
+        truths.append(true)
+        probs.append(prob)
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", preset="coco", probability=True)
+    for i, (true, prob) in enumerate(zip(truths, probs, strict=True)):
+        labels = label_instances(prob > 0.5, connectivity=1)
+        expected = coco_average_precision(true, labels, object_scores(labels, prob))
+        assert result.per_image.loc[i, "map"] == pytest.approx(expected.summary["map"])
+    assert set(result.tables) == {"coco_pooled", "coco_image_mean"}
+
+
+def test_evaluate_files_region_equals_dataset_metrics_with_region(tmp_path):
+    from napari_seg_eval import dataset_metrics
+
+    write_pairs(tmp_path, n=3, seed=4, fmt="npy")
+    truths = [np.load(p) for p in sorted((tmp_path / "truth").glob("*.npy"))]
+    preds = [np.load(p) for p in sorted((tmp_path / "pred").glob("*.npy"))]
+    region = np.zeros(truths[0].shape, np.uint8)
+    region[: region.shape[0] // 2] = 1
+    np.save(tmp_path / "region.npy", region)
+    result = evaluate_files(
+        tmp_path / "truth", tmp_path / "pred", kind="all", region=tmp_path / "region.npy"
+    )
+    masks = [region > 0] * len(truths)
+    expected = dataset_metrics(truths, preds, region=masks)
+    pd.testing.assert_frame_equal(result["instance"].pooled, expected.pooled)
+    foreground = [(t > 0).astype(np.uint8) for t in truths]
+    predicted = [(p > 0).astype(np.uint8) for p in preds]
+    expected = dataset_metrics(foreground, predicted, kind="semantic", region=masks)
+    pd.testing.assert_frame_equal(result["semantic"].pooled, expected.pooled, check_dtype=False)
+    assert result.settings.region == str((tmp_path / "region.npy").resolve())
+
+
+def test_file_settings_of_the_new_options_are_checked_first(tmp_path):
+    with pytest.raises(ValueError, match="spacing must be positive"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", boundary=True, spacing=(1, 0))
+    with pytest.raises(ValueError, match="set boundary=True"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", spacing=2)
+    with pytest.raises(ValueError, match="coco preset ranks"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", preset="coco")
+    with pytest.raises(FileReadError, match="no such file"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", region=tmp_path / "no.npy")
+
+
+def test_coco_pooled_ties_follow_pycocotools_image_order():
+    """Equal scores across images: pycocotools' stable sort keeps the earlier image first."""
+    from napari_seg_eval.io.evaluate import coco_pooled
+
+    miss = {"scores": np.array([0.5]), "matched": np.array([[False]]), "n_true": 1}
+    hit = {"scores": np.array([0.5]), "matched": np.array([[True]]), "n_true": 1}
+    # miss first: precision 0 then 1/2 at recall 1/2 (recall 1 never reached): 51 points of 1/2
+    assert coco_pooled([miss, hit], [0.5]).loc[0, "ap"] == pytest.approx(51 * 0.5 / 101)
+    # hit first: precision 1 up to recall 1/2: 51 points of 1
+    assert coco_pooled([hit, miss], [0.5]).loc[0, "ap"] == pytest.approx(51 / 101)

@@ -154,3 +154,23 @@ def test_bad_input():
         ctc_metrics(image.astype(float), image)
     with pytest.raises(ValueError, match="shape mismatch"):
         ctc_metrics(image, image[:1])
+
+
+def test_ctc_counts_add_up_over_images_to_the_pooled_scores():
+    """Two images by hand: the docstring's merge (SEG sum 0.9, NS 1) and a missed object with
+    a spurious prediction (FN 1, FP 1): pooled SEG 0.9 / 3, DET 1 - (5 + 11) / 30."""
+    from napari_seg_eval.core.overlap import overlap_table
+    from napari_seg_eval.core.tracking import ctc_counts, ctc_scores
+
+    first = ctc_counts(
+        overlap_table(np.array([[1, 1, 1, 1, 0, 2, 2]]), np.array([[5, 5, 5, 0, 0, 5, 5]]))
+    )
+    second = ctc_counts(overlap_table(np.array([[1, 1, 0, 0]]), np.array([[0, 0, 0, 3]])))
+    assert (second["fn"], second["fp"], second["seg_sum"]) == (1, 1, 0.0)
+    summed = {key: first[key] + second[key] for key in first}
+    scores = ctc_scores(summed)
+    assert scores["seg"] == pytest.approx(0.3)
+    assert scores["det"] == pytest.approx(1 - 16 / 30)
+    assert (scores["aogm_d"], scores["aogm_d0"]) == (16, 30)
+    nothing = ctc_scores(ctc_counts(overlap_table(np.zeros((2, 2), int), np.zeros((2, 2), int))))
+    assert np.isnan(nothing["seg"]) and np.isnan(nothing["det"])

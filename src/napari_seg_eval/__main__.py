@@ -25,6 +25,16 @@ from .io import Progress
 #: Seconds to wait for a dask scheduler given with --scheduler before giving up.
 CONNECT_TIMEOUT = 5.0
 
+#: What ``napari-seg-eval --help`` says (plain text: argparse prints it as it is).
+DESCRIPTION = (
+    "Evaluate segmentations: 'napari-seg-eval evaluate TRUTH PREDICTION' evaluates files or "
+    "folders and writes a result folder; 'napari-seg-eval report' prints the metrics of the "
+    "sample data; 'napari-seg-eval demo' opens napari with the sample data and the dock widget."
+)
+
+#: The HTML report's file name in the result folder when --report is given without a name.
+REPORT_NAME = "report.html"
+
 #: Exit codes: success, some pairs failed (results written), bad input or setup (nothing
 #: written), interrupted with Ctrl-C (nothing written).
 EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -144,40 +154,57 @@ def _add_evaluate_parser(commands) -> None:
         description="Evaluate predictions against ground truth: two files, or two folders "
         "whose files are paired by name (TIFF, PNG, NPY, zarr/OME-Zarr). Writes a result "
         "folder with per_image.csv, <kind>_pooled.csv, <kind>_image_mean.csv, summary.csv and "
-        "settings.json. Exit code: 0 done, 1 some pairs failed (see per_image.csv), 2 bad "
-        "input (nothing written), 130 interrupted (nothing written).",
+        "settings.json (boundary metrics: boundary_image_mean.csv and boundary_per_class.csv; "
+        "--preset ctc: ctc_pooled.csv, ctc_image_mean.csv; --preset coco: coco_pooled.csv, "
+        "coco_image_mean.csv). Exit code: 0 done, 1 some or all pairs failed (see "
+        "per_image.csv), 2 bad input (nothing written), 130 interrupted (nothing written).",
     )
     parser.add_argument("truth", metavar="TRUTH", help="ground-truth file or folder")
     parser.add_argument("prediction", metavar="PREDICTION", help="prediction file or folder")
-    parser.add_argument("--out", default="seg-eval-results", help="result folder to create")
+    parser.add_argument(
+        "--out", default="seg-eval-results", help="result folder to create (default: %(default)s)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     parser.add_argument(
         "--report",
         nargs="?",
-        const="report.html",
+        const="",
         default=None,
         metavar="FILE",
-        help="also write a self-contained HTML report (default: report.html in --out)",
+        help=f"also write a self-contained HTML report: to FILE (relative to the current "
+        f"folder), or with no FILE to {REPORT_NAME} in the --out folder",
     )
-    parser.add_argument("--kind", choices=["instance", "semantic", "all"], default=None)
+    parser.add_argument(
+        "--kind",
+        choices=["instance", "semantic", "all", "boundary"],
+        default=None,
+        help="metrics to compute (default: instance); 'all' is instance and semantic, "
+        "'boundary' is boundary metrics only (see --boundary)",
+    )
     parser.add_argument(
         "--iou-thresholds",
         default=None,
-        help="start:stop:step (stop included) or a list such as 0.5,0.75 (default 0.5:0.95:0.05)",
+        help="start:stop:step (stop included) or a list such as 0.5,0.75 (default: 0.5:0.95:0.05)",
     )
     parser.add_argument(
         "--probability", action="store_true", help="predictions are probability maps"
     )
-    parser.add_argument("--threshold", type=float, default=0.5, help="foreground where p > T")
     parser.add_argument(
-        "--channel-axis", type=int, default=None, help="class axis of multi-class probabilities"
+        "--threshold", type=float, default=0.5, help="foreground where p > T (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--channel-axis",
+        type=int,
+        default=None,
+        help="class axis of multi-class probabilities (default: none, one class)",
     )
     parser.add_argument(
         "--confidence-interval",
         type=float,
         default=None,
         metavar="C",
-        help="e.g. 0.95: bootstrap intervals over the images (*_low, *_high in summary.csv)",
+        help="e.g. 0.95: bootstrap intervals over the images (*_low, *_high in summary.csv; "
+        "default: none)",
     )
     parser.add_argument(
         "--connectivity",
@@ -186,16 +213,22 @@ def _add_evaluate_parser(commands) -> None:
         help="objects of a probability map: 1 joins faces only (default, as the widget); "
         "the number of dimensions joins diagonal neighbours too",
     )
-    parser.add_argument("--min-size", type=int, default=0, help="drop smaller objects")
+    parser.add_argument(
+        "--min-size", type=int, default=0, help="drop smaller objects (default: %(default)s)"
+    )
     parser.add_argument(
         "--split-touching", action="store_true", help="split touching objects (watershed)"
     )
-    parser.add_argument("--ignore-label", type=int, default=None, help="truth id left out")
+    parser.add_argument(
+        "--ignore-label", type=int, default=None, help="truth id left out (default: none)"
+    )
     parser.add_argument(
         "--exclude-border",
         type=int,
         default=None,
-        help="remove objects touching a band of B pixels at the image edge from both sides",
+        metavar="B",
+        help="remove objects touching a band of B pixels at the image edge from both sides "
+        "(default: 0, none)",
     )
     parser.add_argument(
         "--criterion",
@@ -209,30 +242,85 @@ def _add_evaluate_parser(commands) -> None:
         choices=["dsb2018", "neurips2022", "ctc", "conic", "coco"],
         default=None,
         help="a challenge's settings: sets --kind, --iou-thresholds, --exclude-border and "
-        "--criterion (conic needs --truth-classes-suffix and --prediction-classes-suffix)",
+        "--criterion (default: none). conic needs --truth-classes-suffix and "
+        "--prediction-classes-suffix; ctc adds SEG and DET (each file one frame, a 2-D image "
+        "or a 3-D volume; pooled from the summed counts); coco needs --probability (an "
+        "object's score is its mean probability) and adds COCO AP, pooled as pycocotools "
+        "accumulates detections over images",
     )
     parser.add_argument(
         "--class-labels",
         action="store_true",
-        help="semantic: compare label values as classes (default: foreground vs background)",
+        help="semantic and boundary: compare label values as classes (default: foreground vs "
+        "background)",
+    )
+    parser.add_argument(
+        "--boundary",
+        action="store_true",
+        help="also boundary metrics per image (HD, HD95, ASSD, NSD, boundary F1 of the "
+        "foreground, or per class with --class-labels; with instance metrics also their means "
+        "over the object pairs matched at IoU 0.5). Not additive: image means only, no pooled "
+        "value. Each pair is held in memory; very large images are refused",
+    )
+    parser.add_argument(
+        "--spacing",
+        default=None,
+        metavar="S[,S...]",
+        help="boundary: pixel size, one value per axis (e.g. 2,0.5,0.5 for z,y,x) or one for "
+        "all; distances are in its units (default: 1 per axis; not read from file metadata)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="TAU",
+        help="boundary: NSD and boundary F1 count boundary points within TAU of the other "
+        "boundary, in the units of --spacing (default: 1.0)",
+    )
+    parser.add_argument(
+        "--region",
+        default=None,
+        metavar="FILE",
+        help="score only the pixels where this mask file is non-zero (one mask of the pairs' "
+        "shape for every pair; default: every pixel)",
+    )
+    parser.add_argument(
+        "--region-suffix",
+        default=None,
+        metavar="SUFFIX",
+        help="each pair's own region mask: the pair named N uses N + SUFFIX (any image "
+        "extension) beside its truth file, e.g. _region; with --region too, pixels count "
+        "where both masks are non-zero (default: none)",
     )
     cluster = parser.add_mutually_exclusive_group()
-    cluster.add_argument("--workers", type=int, default=None, help="start a local dask cluster")
-    cluster.add_argument("--scheduler", default=None, help="join a running dask scheduler")
-    parser.add_argument("--truth-suffix", default="", help="e.g. _masks")
-    parser.add_argument("--prediction-suffix", default="", help="e.g. _cp_masks")
+    cluster.add_argument(
+        "--workers", type=int, default=None, help="start a local dask cluster of N processes"
+    )
+    cluster.add_argument(
+        "--scheduler", default=None, help="join a running dask scheduler at this address"
+    )
+    parser.add_argument(
+        "--truth-suffix", default="", help="end of truth file names, e.g. _masks (default: none)"
+    )
+    parser.add_argument(
+        "--prediction-suffix",
+        default="",
+        help="end of prediction file names, e.g. _cp_masks (default: none)",
+    )
     parser.add_argument(
         "--truth-classes-suffix",
         default=None,
         help="class images of the truth: the pair named N has N + this suffix beside its "
-        "truth file (e.g. _classes); multi-class instance results",
+        "truth file (e.g. _classes); multi-class instance results (default: none)",
     )
     parser.add_argument(
         "--prediction-classes-suffix",
         default=None,
-        help="class images of the predictions, beside each prediction file",
+        help="class images of the predictions, beside each prediction file (default: none)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar and no summary on stdout"
+    )
 
 
 def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -256,12 +344,27 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         if given:
             options = ", ".join("--" + key.replace("_", "-") for key in given)
             raise ValueError(f"--preset {args.preset} sets {options}; leave them out.")
-        # Refuses the presets files cannot compute (conic without class images).
-        FileSettings.with_preset(args.preset, with_classes=with_classes)
+        # Refuses what a preset cannot compute (conic without class images, coco without
+        # probability maps).
+        FileSettings.with_preset(
+            args.preset, with_classes=with_classes, probability=args.probability
+        )
     elif "iou_thresholds" in given:
         given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
+    boundary = {
+        "boundary": args.boundary,
+        "spacing": _spacing(args.spacing),
+        "tolerance": 1.0 if args.tolerance is None else args.tolerance,
+    }
+    if (args.spacing is not None or args.tolerance is not None) and not (
+        args.boundary or args.kind == "boundary"
+    ):
+        raise ValueError("--spacing and --tolerance are for boundary metrics: add --boundary.")
     return {
         **given,
+        **boundary,
+        "region": args.region,
+        "region_suffix": args.region_suffix,
         "preset": args.preset,
         "probability": args.probability,
         "threshold": args.threshold,
@@ -275,6 +378,18 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "truth_classes_suffix": args.truth_classes_suffix,
         "prediction_classes_suffix": args.prediction_classes_suffix,
     }
+
+
+def _spacing(text: str | None) -> tuple[float, ...] | None:
+    """--spacing's comma-separated numbers, or a clear error."""
+    if text is None:
+        return None
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"--spacing takes numbers separated by commas (one per axis), got {text!r}."
+        ) from None
 
 
 def _client(args: argparse.Namespace, stack) -> Any:
@@ -314,26 +429,34 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
-    from .io.pairs import find_class_files
+    from .io.evaluate import check_region_file, find_companions
 
     stream = stream or sys.stderr
     try:
         settings = _settings_from_args(args)
         out = check_output_folder(args.out, overwrite=args.overwrite)
+        report_path = _report_path(args.report, out)
+        if args.region is not None:
+            check_region_file(args.region)
         pairing = pair_files(
             args.truth,
             args.prediction,
             truth_suffix=args.truth_suffix,
             prediction_suffix=args.prediction_suffix,
         )
-        if args.truth_classes_suffix is not None:  # class files are not pairs to evaluate
-            pairing, _ = find_class_files(
-                pairing, args.truth_classes_suffix, args.prediction_classes_suffix
-            )
+        if not pairing.pairs:
+            if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
+                print(pairing.describe(), file=stream)
+            raise ValueError("nothing to evaluate: no file has a partner.")
+        # Class and region files are not pairs to evaluate.
+        pairing, _, _ = find_companions(
+            pairing,
+            args.truth_classes_suffix,
+            args.prediction_classes_suffix,
+            args.region_suffix,
+        )
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             print(pairing.describe(), file=stream)
-        if not pairing.pairs:
-            raise ValueError("nothing to evaluate: no file has a partner.")
         with ExitStack() as stack:
             client = _client(args, stack)
             progress = None if args.quiet else TextProgress(stream)
@@ -341,8 +464,8 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 warnings.filterwarnings("once", category=UserWarning)
                 result = evaluate_files(pairing, client=client, progress=progress, **settings)
         write_results(result, out, overwrite=args.overwrite, command=argv)
-        if args.report is not None:
-            _write_report(out, Path(args.report))
+        if report_path is not None:
+            _write_report(out, report_path)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written.", file=stream)
         return EXIT_INTERRUPTED
@@ -353,13 +476,19 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
 
 
+def _report_path(report: str | None, out: Path) -> Path | None:
+    """Where --report writes: FILE as given (relative to the current folder), or with no
+    FILE, :data:`REPORT_NAME` in the result folder; None without --report."""
+    if report is None:
+        return None
+    return out / REPORT_NAME if report == "" else Path(report)
+
+
 def _write_report(out: Path, path: Path) -> Path:
-    """The HTML report of the result folder just written (a bare file name goes into it)."""
+    """The HTML report of the result folder just written, at ``path``."""
     from .report import write_report
     from .runs import Run
 
-    if not path.is_absolute() and path.parent == Path("."):
-        path = out / path
     write_report(Run.load(out), path)
     return path
 
@@ -369,6 +498,12 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
     n_pairs = len(result.per_image)
     for row in result.failed.itertuples():
         print(f"failed: {row.name}: {row.error}", file=stream)
+    if n_pairs and result.n_failed == n_pairs:
+        print(
+            f"every pair failed ({n_pairs} of {n_pairs}): no metrics computed; the errors are "
+            f"in {out / 'per_image.csv'}.",
+            file=stream,
+        )
     if quiet:
         return
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}")
@@ -379,7 +514,7 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="napari-seg-eval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="napari-seg-eval", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_evaluate_parser(commands)
     report_parser = commands.add_parser("report", help="print metrics of the sample data")

@@ -21,12 +21,17 @@ import numpy as np
 import pandas as pd
 
 #: How a value combines over many images.
-Pooling = Literal["ratio", "sum", "none"]
+Pooling = Literal["ratio", "sum", "ranked", "image_mean", "none"]
 
 _POOLING_TEXT = {
     "ratio": "over images: pooled = counts summed over images, then the ratio; "
     "image mean = the mean of the per-image values (undefined ones left out)",
     "sum": "over images: summed",
+    "ranked": "over images: pooled = the detections of all images ranked together by score, "
+    "as pycocotools accumulates them (not the mean of per-image APs); image mean = the mean "
+    "of the per-image values (undefined ones left out)",
+    "image_mean": "over images: the image mean only (undefined ones left out; an infinite "
+    "distance makes the mean infinite); not additive, so never pooled",
     "none": "",
 }
 UNDEFINED_RULE = "0/0 is undefined (NaN, shown as —) and left out of every mean"
@@ -50,7 +55,9 @@ class Metric:
         One line: what it is, and which peer reports the same number.
     pooling
         How it combines over images: ``"ratio"`` (reported pooled and as an image mean),
-        ``"sum"`` (a count) or ``"none"`` (an id or a setting).
+        ``"sum"`` (a count), ``"ranked"`` (COCO AP: pooled by ranking the detections of all
+        images together, and as an image mean), ``"image_mean"`` (not additive: the image
+        mean only) or ``"none"`` (an id or a setting).
     expression
         The formula as a :meth:`pandas.DataFrame.eval` expression over other columns of the same
         row, where there is one.
@@ -71,7 +78,7 @@ class Metric:
         """The definition card: formula, definition, pooling and the 0/0 rule."""
         lines = [f"{self.label}: {self.formula}" if self.formula else self.label]
         lines += [self.definition, _POOLING_TEXT[self.pooling]]
-        if self.pooling == "ratio":
+        if self.pooling in ("ratio", "ranked"):
             lines.append(UNDEFINED_RULE)
         return "\n".join(line for line in lines if line)
 
@@ -238,13 +245,20 @@ INSTANCE_PER_CLASS = [
 INSTANCE_PER_OBJECT = [
     _m("kind", "side", "", "true: a ground-truth object; pred: a predicted one"),
     _m("label", "label", "", "the object's id in its label image"),
-    _m("status", "status", "", "TP (matched at the review IoU), FN (true, unmatched) or FP"),
+    _m(
+        "status",
+        "status",
+        "",
+        "TP (matched at the review IoU), FN (true, unmatched), FP, or excluded (removed at "
+        "the border before matching)",
+    ),
     _m(
         "error",
         "error kind",
         "",
         "true: matched, merged, split, poor overlap or missed; predicted: matched, merge, "
-        "fragment, poor overlap or spurious (docs/metrics.md, Error kinds)",
+        "fragment, poor overlap or spurious; either: excluded at the border "
+        "(docs/metrics.md, Error kinds)",
     ),
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
     _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
@@ -436,30 +450,35 @@ _BOUNDARY_DISTANCES = [
         "max(max d_pt, max d_tp)",
         "Hausdorff distance between the boundaries, in the units of spacing (MONAI "
         "compute_hausdorff_distance); inf when one side is empty",
+        pooling="image_mean",
     ),
     _m(
         "hd95",
         "HD95",
         "max(P95 d_pt, P95 d_tp)",
         "95th-percentile Hausdorff distance (MONAI, percentile=95)",
+        pooling="image_mean",
     ),
     _m(
         "assd",
         "ASSD",
         "(Σ d_pt + Σ d_tp) / (#d_pt + #d_tp)",
         "average symmetric surface distance (MONAI compute_average_surface_distance, symmetric)",
+        pooling="image_mean",
     ),
     _m(
         "nsd",
         "NSD @ τ",
         "(#{d_pt ≤ τ} + #{d_tp ≤ τ}) / (#d_pt + #d_tp)",
         "normalised surface Dice at tolerance τ (MONAI compute_surface_dice)",
+        pooling="image_mean",
     ),
     _m(
         "boundary_f1",
         "boundary F1 @ τ",
         "2 P R / (P + R), P = #{d_pt ≤ τ} / #d_pt, R = #{d_tp ≤ τ} / #d_tp",
         "boundary F1 score (Csurka et al. 2013; DAVIS F)",
+        pooling="image_mean",
     ),
 ]
 
@@ -481,7 +500,9 @@ BOUNDARY_SUMMARY = [
             f"mean_{entry.key}",
             f"mean {entry.label}",
             f"mean of {entry.label} over the classes (or matched pairs)",
-            "NaN rows left out; an infinite distance makes the mean infinite",
+            "NaN rows left out; an infinite distance makes the mean infinite; from files "
+            "(--boundary): of the foreground (one class) unless --class-labels",
+            pooling="image_mean",
         )
         for entry in _BOUNDARY_DISTANCES
     ],
@@ -491,26 +512,97 @@ BOUNDARY_SUMMARY = [
     _m("n_matched", "matched pairs", "", "pairs matched one-to-one at IoU 0.5", pooling="sum"),
 ]
 
+BOUNDARY_PER_IMAGE = [
+    *[
+        _m(
+            f"object_mean_{entry.key}",
+            f"object mean {entry.label}",
+            f"mean of {entry.label} over the object pairs matched at IoU 0.5",
+            "each pair measured on its own bounding box (boundary_metrics(per_object=True)); "
+            "NaN without matched pairs",
+            pooling="image_mean",
+        )
+        for entry in _BOUNDARY_DISTANCES
+    ],
+]
+
 CTC = [
     _m(
         "seg",
         "SEG",
         "Σ_matched IoU(T, P) / n_true",
         "Cell Tracking Challenge SEG: P matches T when |T ∩ P| > 0.5 |T|; unmatched true "
-        "objects count 0 (py-ctcmetrics)",
+        "objects count 0 (py-ctcmetrics); pooled over images: Σ seg_sum / Σ n_true",
+        pooling="ratio",
     ),
     _m(
         "det",
         "DET",
         "1 − min(AOGM-D, 10 n_true) / (10 n_true), AOGM-D = 5 NS + 10 FN + FP",
-        "Cell Tracking Challenge DET (Matula et al. 2015; py-ctcmetrics)",
+        "Cell Tracking Challenge DET (Matula et al. 2015; py-ctcmetrics); pooled over images: "
+        "1 − min(Σ AOGM-D, Σ AOGM-D0) / Σ AOGM-D0",
+        pooling="ratio",
     ),
+    _m("seg_sum", "Σ IoU (SEG)", "Σ_matched IoU(T, P)", "SEG's numerator", pooling="sum"),
+    _m(
+        "aogm_d",
+        "AOGM-D",
+        "5 NS + 10 FN + FP",
+        "the cost of turning the predicted detections into the true ones",
+        pooling="sum",
+    ),
+    _m("aogm_d0", "AOGM-D0", "10 n_true", "the cost of building them from nothing", pooling="sum"),
     _m("n_true", "true objects", "", "", pooling="sum"),
     _m("n_pred", "predicted objects", "", "", pooling="sum"),
     _m("fn", "FN", "", "true objects matched by no prediction", pooling="sum"),
     _m("fp", "FP", "", "predictions matching no true object", pooling="sum"),
     _m(
         "ns", "NS", "Σ (k − 1)", "splits needed: a prediction matching k ≥ 2 objects", pooling="sum"
+    ),
+]
+
+COCO_PER_THRESHOLD = [
+    _m("threshold", "IoU threshold", "IoU ≥ t", "a detection matches a true object at IoU ≥ t"),
+    _m(
+        "ap",
+        "COCO AP",
+        "mean over recall r = 0, 0.01, ..., 1 of the interpolated precision max_{R ≥ r} P",
+        "detections ranked by score, each matched greedily to the unmatched true object of "
+        "highest IoU ≥ t (pycocotools; no limit on detections per image); not the DSB 'AP'",
+        pooling="ranked",
+    ),
+    _m("tp", "TP", "", "detections matched, down the whole ranking", pooling="sum"),
+    _m("fp", "FP", "", "detections left unmatched", pooling="sum"),
+    _m("n_true", "true objects", "", "", pooling="sum"),
+]
+
+COCO_SUMMARY = [
+    _m(
+        "map",
+        "COCO mAP",
+        "mean over IoU 0.50:0.95 of COCO AP",
+        "pycocotools' 'AP' of masks (from files: a predicted object's score is its mean "
+        "probability)",
+        pooling="ranked",
+    ),
+    _m("ap_50", "COCO AP @ 0.5", "COCO AP at IoU 0.5", "pycocotools' AP50", pooling="ranked"),
+    _m("ap_75", "COCO AP @ 0.75", "COCO AP at IoU 0.75", "pycocotools' AP75", pooling="ranked"),
+]
+
+CLASS_CONFUSION = [
+    _m(
+        "true class",
+        "true class",
+        "",
+        "rows: the true object's class, among the pairs matched regardless of class at IoU 0.5",
+    ),
+    _m(
+        "predicted class",
+        "predicted class",
+        "",
+        "columns: the matched prediction's class; a cell counts the matched pairs (summed "
+        "over images); the diagonal holds the pairs whose classes agree",
+        pooling="sum",
     ),
 ]
 
@@ -534,14 +626,26 @@ TABLES: dict[str, list[Metric]] = {
     "boundary.per_class": BOUNDARY_PER_CLASS,
     "boundary.per_object": BOUNDARY_PER_OBJECT,
     "boundary.summary": BOUNDARY_SUMMARY,
+    "boundary.per_image": BOUNDARY_PER_IMAGE,
     "ctc": CTC,
+    "coco.per_threshold": COCO_PER_THRESHOLD,
+    "coco.summary": COCO_SUMMARY,
+    "instance.class_confusion": CLASS_CONFUSION,
     "dataset.counts": DATASET_COUNTS,
 }
+#: The tables whose summary values a result folder of files (``napari-seg-eval evaluate``)
+#: reports per image and over images, besides instance and semantic.
+_FILE_FAMILIES = ("boundary.summary", "boundary.per_image", "ctc", "coco.summary")
 #: Tables whose columns are another table's summary values, one row per image or plane.
 _ROWS_OF = {
-    "dataset.per_image": ("instance.summary", "semantic.summary"),
+    "dataset.per_image": ("instance.summary", "semantic.summary", *_FILE_FAMILIES),
     "per_plane": ("instance.summary", "semantic.summary"),
-    "dataset.summary": ("instance.summary", "semantic.summary", "dataset.counts"),
+    "dataset.summary": (
+        "instance.summary",
+        "semantic.summary",
+        *_FILE_FAMILIES,
+        "dataset.counts",
+    ),
 }
 _SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
 #: The bounds of a bootstrap interval (``dataset_metrics(confidence_interval=...)``).
@@ -696,7 +800,13 @@ def markdown(table: str) -> str:
     '| column | label | formula | definition | over images |'
     """
     rows = ["| column | label | formula | definition | over images |", "|---|---|---|---|---|"]
-    words = {"ratio": "pooled and image mean", "sum": "summed", "none": ""}
+    words = {
+        "ratio": "pooled and image mean",
+        "sum": "summed",
+        "ranked": "pooled (ranked together) and image mean",
+        "image_mean": "image mean only",
+        "none": "",
+    }
     for entry in TABLES[table]:
         cells = (entry.label, entry.formula, entry.definition, words[entry.pooling])
         cells = " | ".join(cell.replace("|", "\\|") for cell in cells)  # |T ∩ P| in a cell

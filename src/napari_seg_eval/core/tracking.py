@@ -95,33 +95,83 @@ def ctc_metrics(
             [None] * len(true_frames) if region is None else np.moveaxis(region, time_axis, 0)
         )
         frames = zip(true_frames, pred_frames, region_frames, strict=True)
-    seg_sum = 0.0
-    counts = dict.fromkeys(_COUNTS, 0)
-    for true_frame, pred_frame, region_frame in frames:
-        table = overlap_table(true_frame, pred_frame, region=region_frame)
-        frame_sum, frame_counts = _frame_counts(table)
-        seg_sum += frame_sum
-        for key in _COUNTS:
-            counts[key] += frame_counts[key]
-    n_true = counts["n_true"]
-    aogm_d = WEIGHT_NS * counts["ns"] + WEIGHT_FN * counts["fn"] + WEIGHT_FP * counts["fp"]
-    aogm_d0 = WEIGHT_FN * n_true
-    det = 1.0 - ratio(min(aogm_d, aogm_d0), aogm_d0)
-    return pd.Series({"seg": ratio(seg_sum, n_true), "det": det, **counts}, dtype=object)
+    counts = [
+        ctc_counts(overlap_table(true_frame, pred_frame, region=region_frame))
+        for true_frame, pred_frame, region_frame in frames
+    ]
+    summed = {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
+    scores = ctc_scores(summed)
+    return pd.Series({"seg": scores["seg"], "det": scores["det"], **scores["counts"]}, dtype=object)
 
 
-def _frame_counts(table: OverlapTable) -> tuple[float, dict[str, int]]:
-    """Summed IoU of the matches and the counts of one frame, from its overlap table."""
+def ctc_counts(table: OverlapTable) -> dict[str, float | int]:
+    """The additive parts of SEG and DET in one frame, from its overlap table.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The overlap table of one frame (true ids first).
+
+    Returns
+    -------
+    dict
+        ``seg_sum`` (the summed IoU of the matches: Σ over true objects T matched by a P with
+        |T ∩ P| > 0.5 |T| of IoU(T, P)), ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns``
+        (see :func:`ctc_metrics`). Summed over frames or images, :func:`ctc_scores` turns them
+        into SEG and DET.
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[1, 1, 1, 1, 0, 2, 2]]), np.array([[5, 5, 5, 0, 0, 5, 5]]))
+    >>> counts = ctc_counts(table)  # 5 holds 3/4 of 1 (IoU 3/6) and all of 2 (IoU 2/5)
+    >>> round(counts["seg_sum"], 6), counts["ns"], counts["fn"], counts["fp"]
+    (0.9, 1, 0, 0)
+    """
     pairs = ObjectPairs.from_table(table)
     # |T ∩ P| > 0.5 |T|, compared exactly as integers.
     match = 2 * pairs.intersection > pairs.true_areas[pairs.true_index]
     matches_per_pred = np.bincount(pairs.pred_index[match], minlength=pairs.pred_ids.size)
     n_true = int(pairs.true_ids.size)
     n_matched = int(match.sum())
-    return float(pairs.iou[match].sum()), {
+    return {
+        "seg_sum": float(pairs.iou[match].sum()),
         "n_true": n_true,
         "n_pred": int(pairs.pred_ids.size),
         "fn": n_true - n_matched,
         "fp": int(np.count_nonzero(matches_per_pred == 0)),
         "ns": int((matches_per_pred[matches_per_pred > 1] - 1).sum()),
+    }
+
+
+def ctc_scores(counts: dict[str, float | int]) -> dict:
+    """SEG and DET from counts summed over frames or images (as :func:`ctc_counts` gives).
+
+    Parameters
+    ----------
+    counts : dict
+        ``seg_sum``, ``n_true``, ``fn``, ``fp``, ``ns`` (and ``n_pred``), summed.
+
+    Returns
+    -------
+    dict
+        ``seg`` = seg_sum / n_true, ``det`` = 1 − min(AOGM-D, AOGM-D0) / AOGM-D0 with
+        AOGM-D = 5 ns + 10 fn + fp and AOGM-D0 = 10 n_true (both NaN without true objects),
+        ``aogm_d``, ``aogm_d0`` and ``counts`` (the integer counts).
+
+    Examples
+    --------
+    >>> scores = ctc_scores({"seg_sum": 1.5, "n_true": 2, "n_pred": 2, "fn": 0, "fp": 1, "ns": 0})
+    >>> scores["seg"], scores["det"]  # AOGM-D = 1, AOGM-D0 = 20
+    (0.75, 0.95)
+    """
+    n_true = int(counts["n_true"])
+    aogm_d = WEIGHT_NS * int(counts["ns"]) + WEIGHT_FN * int(counts["fn"])
+    aogm_d += WEIGHT_FP * int(counts["fp"])
+    aogm_d0 = WEIGHT_FN * n_true
+    return {
+        "seg": ratio(float(counts["seg_sum"]), n_true),
+        "det": 1.0 - ratio(min(aogm_d, aogm_d0), aogm_d0),
+        "aogm_d": aogm_d,
+        "aogm_d0": aogm_d0,
+        "counts": {key: int(counts[key]) for key in _COUNTS},
     }

@@ -5,6 +5,13 @@ overlap table(s) (chunked files chunk by chunk, by the core on dask's current sc
 probability maps thresholded and labelled lazily), and its arrays are dropped. The per-image,
 pooled and image-mean results are built from the small tables alone, so the serial run and the
 distributed run give identical numbers.
+
+Besides the overlap tables a pair may give: its boundary metrics (``boundary=True``: not
+additive, so computed per pair on the whole masks in memory, and reported per image and as an
+image mean only), the counts of the Cell Tracking Challenge's SEG and DET (``preset="ctc"``:
+additive, pooled by summing), and its ranked detections for COCO AP (``preset="coco"``: each
+predicted object's score, its mean probability, and whether it matches at each IoU threshold;
+pooled as pycocotools accumulates detections over images).
 """
 
 from __future__ import annotations
@@ -18,17 +25,21 @@ from pathlib import Path
 from typing import Any
 
 import dask
+import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.callbacks import Callback
 
 from .._version import __version__
-from ..core._results import Result
+from ..core._results import Result, nanmean
 from ..core.blocks import as_dask, is_lazy
+from ..core.boundary import BOUNDARY_COLUMNS, boundary_metrics
 from ..core.classes import majority_classes
+from ..core.confidence import _greedy_matches, _interpolated_ap, _scores_for
 from ..core.dataset import DatasetResult, dataset_from_tables
 from ..core.instance import (
     DEFAULT_IOU_THRESHOLDS,
+    ObjectPairs,
     border_ids,
     check_criterion,
     check_exclude_border,
@@ -37,8 +48,10 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, overlap_table, overlap_table_lazy
 from ..core.presets import PRESETS, get_preset
+from ..core.review import object_measurements
 from ..core.threshold import label_instances, threshold_probabilities
-from .pairs import Pairing, find_class_files, pair_files
+from ..core.tracking import ctc_counts, ctc_scores
+from .pairs import Pairing, find_class_files, find_region_files, pair_files
 from .read import chunked_if_large, read_labels, read_probabilities
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
@@ -47,33 +60,34 @@ KINDS: dict[str, tuple[str, ...]] = {
     "instance": ("instance",),
     "semantic": ("semantic",),
     "all": ("instance", "semantic"),
+    "boundary": (),
 }
 
-#: The challenge presets computed from files (the others need scores or per-frame matching
-#: not read from files: use :func:`~napari_seg_eval.core.presets.preset_metrics`). ``conic``
-#: needs class images (``truth_classes_suffix`` and ``prediction_classes_suffix``).
-FILE_PRESETS = ("dsb2018", "neurips2022", "conic")
+#: The challenge presets computed from files: all of them. ``conic`` needs class images
+#: (``truth_classes_suffix`` and ``prediction_classes_suffix``); ``coco`` needs probability
+#: maps (an object's score is its mean probability).
+FILE_PRESETS = ("dsb2018", "neurips2022", "ctc", "conic", "coco")
 
-
-_NOT_FROM_FILES = {
-    "ctc": "the CTC's per-object matching",
-    "coco": "a score per object",
-}
+#: Boundary metrics hold a pair's masks in memory: pairs with more pixels than this are
+#: refused with a message naming the file (about 1 GiB of working memory at this size).
+BOUNDARY_MAX_PIXELS = 1 << 25
 
 _CONIC_NEEDS_CLASSES = (
     "the conic preset needs class images of both sides: give truth_classes_suffix and "
     "prediction_classes_suffix (--truth-classes-suffix, --prediction-classes-suffix)."
 )
 
+_COCO_NEEDS_SCORES = (
+    "the coco preset ranks the predicted objects by a score: give probability maps "
+    "(probability=True, --probability), whose objects are scored by their mean probability. "
+    "Label files carry no score, and with equal scores pycocotools ranks detections in the "
+    "order they are listed, so AP would depend on the object ids."
+)
+
 
 def _preset_error(preset: str) -> str:
     if preset == "conic":
         return _CONIC_NEEDS_CLASSES
-    if preset in _NOT_FROM_FILES:
-        return (
-            f"the {preset} preset is not available for files yet (it needs "
-            f"{_NOT_FROM_FILES[preset]}); use napari_seg_eval.core.presets.preset_metrics."
-        )
     return f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."
 
 
@@ -97,6 +111,12 @@ class FileSettings:
     (``"iou"``, ``"iot"``, ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
     ``with_classes``: each pair has class images (multi-class instance results).
     ``preset``: the challenge preset the settings came from (see :func:`with_preset`), if any.
+    ``boundary``: also boundary metrics per image (kind ``"boundary"``: only those), with
+    distances in the units of ``spacing`` (one value per axis, or one for all; default 1 per
+    axis; not read from file metadata) and NSD / boundary F1 at ``tolerance`` (same units).
+    ``region``: a mask file (non-zero where pixels count) of every pair's shape;
+    ``region_suffix``: each pair's own mask, the file named like the pair plus this suffix
+    beside its truth file. With both, pixels count where both masks are non-zero.
     """
 
     kind: str = "instance"
@@ -115,10 +135,33 @@ class FileSettings:
     with_classes: bool = False
     preset: str | None = None
     confidence_interval: float | None = None
+    boundary: bool = False
+    spacing: tuple[float, ...] | None = None
+    tolerance: float = 1.0
+    region: str | None = None
+    region_suffix: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}.")
+        if self.kind == "boundary":
+            object.__setattr__(self, "boundary", True)
+        if self.spacing is not None:
+            spacing = tuple(float(v) for v in np.atleast_1d(np.asarray(self.spacing, float)))
+            if not spacing or not all(np.isfinite(v) and v > 0 for v in spacing):
+                raise ValueError(
+                    f"spacing must be positive finite numbers, one per axis (or one for all), "
+                    f"got {self.spacing!r}."
+                )
+            object.__setattr__(self, "spacing", spacing)
+        tolerance = float(self.tolerance)
+        if not (np.isfinite(tolerance) and tolerance >= 0):
+            raise ValueError(f"tolerance must be a finite number >= 0, got {self.tolerance!r}.")
+        object.__setattr__(self, "tolerance", tolerance)
+        if (self.spacing is not None or self.tolerance != 1.0) and not self.boundary:
+            raise ValueError("spacing and tolerance are for boundary metrics: set boundary=True.")
+        if self.region is not None:
+            object.__setattr__(self, "region", str(self.region))
         thresholds = tuple(float(t) for t in np.atleast_1d(self.iou_thresholds))
         if not thresholds:
             raise ValueError("iou_thresholds is empty; give at least one IoU threshold.")
@@ -143,6 +186,13 @@ class FileSettings:
             raise ValueError(_preset_error(self.preset))
         if self.preset == "conic" and not self.with_classes:
             raise ValueError(_CONIC_NEEDS_CLASSES)
+        if self.preset == "coco" and not self.probability:
+            raise ValueError(_COCO_NEEDS_SCORES)
+        if self.preset == "coco" and self.channel_axis is not None:
+            raise ValueError(
+                "the coco preset scores objects of a one-class probability map; "
+                "channel_axis is not supported with it."
+            )
 
     @classmethod
     def with_preset(cls, preset: str, **settings: Any) -> FileSettings:
@@ -152,8 +202,8 @@ class FileSettings:
         Parameters
         ----------
         preset : str
-            ``"dsb2018"``, ``"neurips2022"`` or ``"conic"`` (the presets computed from files;
-            ``"conic"`` with ``with_classes=True``).
+            ``"dsb2018"``, ``"neurips2022"``, ``"ctc"``, ``"conic"`` (with
+            ``with_classes=True``) or ``"coco"`` (with ``probability=True``).
         **settings
             Any other field; the preset's own fields may not be given too.
 
@@ -190,25 +240,43 @@ class FileSettings:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        """The metric families computed."""
+        """The metric families computed from overlap tables (instance, semantic)."""
         return KINDS[self.kind]
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """Every metric family computed: the kinds, then boundary, ctc, coco as asked."""
+        extra = ("boundary",) if self.boundary else ()
+        if self.preset in ("ctc", "coco"):
+            extra += (self.preset,)
+        return self.kinds + extra
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
         settings = asdict(self)
         settings["iou_thresholds"] = list(self.iou_thresholds)
+        if self.spacing is not None:
+            settings["spacing"] = list(self.spacing)
         return settings
 
 
 @dataclass
 class PairOutcome:
     """What one pair gave: its overlap tables (one per kind) and, with class images, the class
-    of each object per side (id -> class); or the error that stopped it."""
+    of each object per side (id -> class); or the error that stopped it.
+
+    ``boundary``: the pair's boundary values (``values``: the per-image columns; ``per_class``:
+    one row per class). ``ctc``: the summed IoU of the CTC matches and the counts.
+    ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
+    and ``n_true``."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
     shape: tuple[int, ...] | None = None
     classes: tuple[pd.Series, pd.Series] | None = None
+    boundary: dict[str, Any] | None = None
+    ctc: dict[str, Any] | None = None
+    coco: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -219,8 +287,10 @@ class FilesResult(Result):
     unless the pair failed — then each kind's per-image columns). ``summary``: ``n_pairs``,
     ``n_failed`` and each kind's dataset summary (``*_pooled``, ``*_image_mean``).
     ``datasets``: kind -> :class:`~napari_seg_eval.DatasetResult` over the pairs that
-    succeeded (also ``result["instance"]``). ``pairing``: the pairs and the files left out.
-    ``settings``: the :class:`FileSettings`.
+    succeeded (also ``result["instance"]``). ``tables``: the other tables by file name
+    (``boundary_image_mean``, ``boundary_per_class``, ``ctc_pooled``, ``ctc_image_mean``,
+    ``coco_pooled``, ``coco_image_mean``, as computed). ``pairing``: the pairs and the files
+    left out. ``settings``: the :class:`FileSettings`.
     """
 
     per_image: pd.DataFrame
@@ -228,6 +298,7 @@ class FilesResult(Result):
     datasets: dict[str, DatasetResult]
     pairing: Pairing
     settings: FileSettings = field(default_factory=FileSettings)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     _main = "per_image"
 
@@ -323,6 +394,11 @@ def evaluate_files(
     prediction_suffix: str = "",
     truth_classes_suffix: str | None = None,
     prediction_classes_suffix: str | None = None,
+    boundary: bool = False,
+    spacing: float | Sequence[float] | None = None,
+    tolerance: float = 1.0,
+    region: str | Path | None = None,
+    region_suffix: str | None = None,
     client: Any = None,
     progress: Progress | None = None,
 ) -> FilesResult:
@@ -336,7 +412,8 @@ def evaluate_files(
         a list of (truth path, prediction path) pairs.
     kind
         "instance" (matching at ``iou_thresholds``), "semantic" (pixel-wise; foreground vs
-        background unless ``binarize_semantic=False``) or "all".
+        background unless ``binarize_semantic=False``), "all" (both) or "boundary" (boundary
+        metrics only).
     probability, threshold, channel_axis, connectivity, min_size, split_touching
         Predictions are probability maps: foreground where ``p > threshold`` (argmax over
         ``channel_axis`` for classes), objects labelled as :func:`label_instances` does.
@@ -351,9 +428,13 @@ def evaluate_files(
         Instance: the matching criterion, "iou" (default), "iot" or "iop" (see
         :func:`~napari_seg_eval.instance_metrics`).
     preset
-        A challenge preset ("dsb2018", "neurips2022" or "conic"): it sets ``kind``,
-        ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at their
-        defaults). "conic" needs class images.
+        A challenge preset ("dsb2018", "neurips2022", "ctc", "conic" or "coco"): it sets
+        ``kind``, ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at
+        their defaults). "conic" needs class images. "ctc" adds SEG and DET per image (each
+        file one frame: a 2-D image or a 3-D volume), pooled from the summed counts and as an
+        image mean. "coco" needs probability maps (an object's score is its mean probability
+        inside the region) and adds COCO AP per image and pooled as pycocotools accumulates
+        detections over images (no limit on detections per image).
     confidence_interval
         E.g. 0.95: the summary gains ``*_low`` / ``*_high`` for every pooled and image-mean
         headline value, a percentile bootstrap over the images (see
@@ -363,6 +444,21 @@ def evaluate_files(
         :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
         file N + suffix (any image extension) in the folder of the pair's truth (prediction)
         file; class files are not paired as images themselves.
+    boundary, spacing, tolerance
+        Also boundary metrics (HD, HD95, ASSD, NSD, boundary F1; see
+        :func:`~napari_seg_eval.boundary_metrics`) per image: of the foreground, or per class
+        with ``binarize_semantic=False``, plus the means over object pairs matched at IoU 0.5
+        when the instance kind is computed. Distances are in the units of ``spacing`` (one
+        value per axis, or one for all; default 1 per axis; not read from file metadata); NSD
+        and boundary F1 at ``tolerance``. Not additive: reported per image and as an image
+        mean, never pooled. Each pair's masks are held in memory; pairs of more than
+        :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message naming the file.
+    region, region_suffix
+        Score only part of each image: ``region`` is one mask file for every pair (non-zero
+        where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
+        the file named like the pair plus the suffix beside its truth file (not paired as an
+        image itself). Pixels outside are left out of every count, as ``region=`` in the core.
+        A pair whose region file is missing or of another shape fails with the file named.
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there). Default: the current client if one is active, else this process.
@@ -415,22 +511,69 @@ def evaluate_files(
         include_background=include_background,
         with_classes=_with_classes(truth_classes_suffix, prediction_classes_suffix),
         confidence_interval=confidence_interval,
+        boundary=boundary,
+        spacing=spacing,
+        tolerance=tolerance,
+        region=None if region is None else str(Path(region).resolve()),
+        region_suffix=region_suffix,
     )
     settings = (
         FileSettings(**chosen, **others)
         if preset is None
         else FileSettings.with_preset(preset, **chosen, **others)
     )
+    if settings.region is not None:
+        check_region_file(settings.region)
     pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
-    classes = None
-    if settings.with_classes:
+    pairing, classes, regions = find_companions(
+        pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
+    )
+    outcomes = run_pairs(
+        pairing, settings, client=client, progress=progress, classes=classes, regions=regions
+    )
+    return collect(pairing, outcomes, settings)
+
+
+def find_companions(
+    pairing: Pairing,
+    truth_classes_suffix: str | None,
+    prediction_classes_suffix: str | None,
+    region_suffix: str | None,
+) -> tuple[Pairing, list | None, list | None]:
+    """The pairing without class and region files, and each pair's class files and region
+    file (or the error saying why they were not found); None where not asked for.
+
+    Examples
+    --------
+    >>> pairing, classes, regions = find_companions(
+    ...     pair_files("truth/", "pred/"), None, None, "_region"
+    ... )  # doctest: +SKIP
+    """
+    classes = regions = None
+    if truth_classes_suffix is not None and prediction_classes_suffix is not None:
         pairing, classes = find_class_files(
             pairing, truth_classes_suffix, prediction_classes_suffix
         )
-        if not pairing.pairs:
-            raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")
-    outcomes = run_pairs(pairing, settings, client=client, progress=progress, classes=classes)
-    return collect(pairing, outcomes, settings)
+    if region_suffix is not None:
+        pairing, regions = find_region_files(pairing, region_suffix)
+        if classes is not None:  # region files are not class files: pairs kept by both
+            pairing, classes = find_class_files(
+                pairing, truth_classes_suffix, prediction_classes_suffix
+            )
+    if not pairing.pairs:
+        raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")
+    return pairing, classes, regions
+
+
+def check_region_file(path: str | Path) -> None:
+    """Refuse a region file that cannot be read as a mask (integer or boolean pixels), before
+    any pair is read. Its shape is checked against each pair's.
+
+    Examples
+    --------
+    >>> check_region_file("left_half.tif")  # doctest: +SKIP
+    """
+    read_labels(path)
 
 
 def _with_classes(truth_classes_suffix: str | None, prediction_classes_suffix: str | None) -> bool:
@@ -468,30 +611,37 @@ def run_pairs(
     client: Any = None,
     progress: Progress | None = None,
     classes: list[tuple[Path, Path] | str] | None = None,
+    regions: list[Path | str] | None = None,
 ) -> list[PairOutcome]:
     """The outcome of every pair, in pairing order, here or on ``client``'s cluster.
 
     ``classes``: for each pair, its (truth, prediction) class image files, or the error
     saying why they were not found (see :func:`~napari_seg_eval.io.pairs.find_class_files`).
+    ``regions``: likewise, each pair's region file (``settings.region_suffix``).
     """
     progress = progress or Progress()
     client = client if client is not None else _current_client()
     total = len(pairing.pairs)
     class_files = classes if classes is not None else [None] * total
+    region_files = regions if regions is not None else [None] * total
+    extras = [
+        {"classes": files, "region": region}
+        for files, region in zip(class_files, region_files, strict=True)
+    ]
     progress.start(total)
     try:
         if client is None:
             outcomes = []
-            for done, ((truth, pred), files) in enumerate(
-                zip(pairing.pairs, class_files, strict=True), 1
+            for done, ((truth, pred), extra) in enumerate(
+                zip(pairing.pairs, extras, strict=True), 1
             ):
                 outcome = evaluate_pair(
-                    truth, pred, settings, classes=files, chunk_done=progress.chunk_done
+                    truth, pred, settings, **extra, chunk_done=progress.chunk_done
                 )
                 outcomes.append(outcome)
                 progress.pair_done(done, total, pairing.names[done - 1], outcome.error)
             return outcomes
-        return _run_on_cluster(client, pairing, settings, progress, class_files)
+        return _run_on_cluster(client, pairing, settings, progress, extras)
     finally:
         progress.close()
 
@@ -509,16 +659,14 @@ def _current_client() -> Any:
 
 
 def _run_on_cluster(
-    client, pairing: Pairing, settings: FileSettings, progress, class_files: list
+    client, pairing: Pairing, settings: FileSettings, progress, extras: list[dict]
 ) -> list:
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
     futures = [
-        client.submit(
-            evaluate_pair, str(truth), str(pred), settings, classes=files, key=f"nse-{run}-{i}"
-        )
-        for i, ((truth, pred), files) in enumerate(zip(pairing.pairs, class_files, strict=True))
+        client.submit(evaluate_pair, str(truth), str(pred), settings, **extra, key=f"nse-{run}-{i}")
+        for i, ((truth, pred), extra) in enumerate(zip(pairing.pairs, extras, strict=True))
     ]
     position = {future.key: i for i, future in enumerate(futures)}
     outcomes: list[PairOutcome | None] = [None] * len(futures)
@@ -542,6 +690,7 @@ def evaluate_pair(
     settings: FileSettings,
     *,
     classes: tuple[str | Path, str | Path] | str | None = None,
+    region: str | Path | None = None,
     chunk_done: Callable[[int, int], None] | None = None,
 ) -> PairOutcome:
     """Read one pair and reduce it to its overlap tables; any error is returned, not raised.
@@ -555,6 +704,9 @@ def evaluate_pair(
     classes
         With ``settings.with_classes``: the (truth, prediction) class image files, or the
         error saying why they were not found.
+    region
+        With ``settings.region_suffix``: the pair's region file, or the error saying why it
+        was not found.
     chunk_done
         Called with (tasks done, tasks) while chunked arrays of the pair are read (on dask's
         local schedulers; a few times a second at most, and at the end of each schedule).
@@ -572,17 +724,28 @@ def evaluate_pair(
         true = read_labels(truth)
         pred = read_probabilities(prediction) if settings.probability else read_labels(prediction)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
+        if settings.boundary:
+            _check_boundary_size(true, truth)
+        mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
+        outcome = PairOutcome(None, None, tuple(true.shape))
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
-            tables = _pair_tables(true, labels, mask, settings)
-            object_classes = None
+            outcome.tables = _pair_tables(true, labels, mask, settings, mask_of_region)
             if class_images is not None:
-                object_classes = (
-                    _class_of_objects(true, class_images[0]),
-                    _class_of_objects(labels, class_images[1]),
+                outcome.classes = (
+                    _class_of_objects(true, class_images[0], mask_of_region),
+                    _class_of_objects(labels, class_images[1], mask_of_region),
                 )
-        return PairOutcome(tables, None, tuple(true.shape), object_classes)
+            if settings.boundary:
+                outcome.boundary = _boundary(true, labels, mask, mask_of_region, settings)
+            if settings.preset == "ctc":
+                outcome.ctc = ctc_counts(outcome.tables["instance"])
+            elif settings.preset == "coco":
+                outcome.coco = _coco_detections(
+                    outcome.tables["instance"], labels, pred, mask_of_region, settings
+                )
+        return outcome
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:
@@ -603,10 +766,102 @@ def _class_images(true, classes) -> tuple[Any, Any]:
     return images
 
 
-def _class_of_objects(labels, class_image) -> pd.Series:
-    """Object id -> the majority class of its pixels (one pass over the pair of images)."""
-    ids, classes = majority_classes(labels, class_image)
+def _class_of_objects(labels, class_image, region=None) -> pd.Series:
+    """Object id -> the majority class of its pixels inside ``region`` (one pass over the
+    pair of images)."""
+    ids, classes = majority_classes(labels, class_image, region)
     return pd.Series(classes, index=ids)
+
+
+def _region(true, settings: FileSettings, found: str | Path | None) -> Any:
+    """The boolean mask of the pixels that count (lazy for a chunked file), or None: the
+    run's region file and/or the pair's own (``found``: its path, or why it was not found),
+    each checked against the truth's shape."""
+    paths = []
+    if settings.region is not None:
+        paths.append(settings.region)
+    if settings.region_suffix is not None:
+        if found is None or isinstance(found, str):
+            raise ValueError(found or "no region file was given for this pair.")
+        paths.append(found)
+    mask = None
+    for path in paths:
+        image = read_labels(path)
+        if tuple(image.shape) != tuple(true.shape):
+            raise ValueError(
+                f"{path}: the region mask has shape {tuple(image.shape)} but the labels have "
+                f"shape {tuple(true.shape)}; it must cover the same pixels."
+            )
+        inside = as_dask(image) != 0 if is_lazy(image) else np.asarray(image) != 0
+        mask = inside if mask is None else mask & inside
+    return mask
+
+
+def _check_boundary_size(true, path) -> None:
+    """Refuse a pair too large to hold in memory for boundary metrics (metadata only)."""
+    n_pixels = int(np.prod(true.shape))
+    if n_pixels > BOUNDARY_MAX_PIXELS:
+        raise ValueError(
+            f"{path}: {n_pixels} pixels ({' x '.join(map(str, true.shape))}); boundary metrics "
+            f"hold a pair's masks in memory, up to {BOUNDARY_MAX_PIXELS} pixels. Evaluate "
+            "boundaries on crops of this image, or leave boundary metrics out."
+        )
+
+
+def _in_memory(array) -> np.ndarray:
+    """A (small enough, see :func:`_check_boundary_size`) array read whole."""
+    return as_dask(array).compute() if is_lazy(array) else np.asarray(array)
+
+
+def _boundary(true, labels, mask, region, settings: FileSettings) -> dict[str, Any]:
+    """The pair's boundary metrics: of the foreground (or per class), and the means over the
+    object pairs matched at IoU 0.5 when instance labels are compared."""
+    true = _in_memory(true)
+    region = None if region is None else _in_memory(region)
+    if settings.ignore_label is not None:  # ignored truth pixels count nowhere
+        kept = true != settings.ignore_label
+        region = kept if region is None else region & kept
+    options = {"spacing": settings.spacing, "tolerance": settings.tolerance, "region": region}
+    semantic = _in_memory(mask)
+    if settings.binarize_semantic:
+        result = boundary_metrics(
+            (true != 0).view(np.uint8), (semantic != 0).view(np.uint8), classes=[1], **options
+        )
+    else:
+        result = boundary_metrics(true, semantic, **options)
+    values = {
+        key: result.summary[key] for key in (*(f"mean_{c}" for c in BOUNDARY_COLUMNS), "n_classes")
+    }
+    if "instance" in settings.kinds:
+        objects = boundary_metrics(true, _in_memory(labels), per_object=True, **options)
+        values |= {f"object_mean_{c}": objects.summary[f"mean_{c}"] for c in BOUNDARY_COLUMNS}
+        values["n_matched"] = objects.summary["n_matched"]
+    return {"values": values, "per_class": result.per_class}
+
+
+def _coco_detections(table: OverlapTable, labels, prob, region, settings: FileSettings) -> dict:
+    """The pair's detections for COCO AP: each predicted object's score (its mean probability
+    inside the region), and whether it matches at each IoU threshold by COCO's greedy rule."""
+    pairs = ObjectPairs.from_table(table)
+    inside = labels
+    if region is not None:
+        inside = (
+            da.where(as_dask(region), as_dask(labels), 0)
+            if is_lazy(labels) or is_lazy(region)
+            else np.where(region, labels, 0)
+        )
+    measured = object_measurements(inside, chunked_if_large(prob))
+    scores = _scores_for(
+        pairs.pred_ids,
+        pd.DataFrame({"label": measured["label"], "score": measured["mean_confidence"]}),
+    )
+    order = np.argsort(-scores, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    matched = np.array(
+        [_greedy_matches(pairs, rank, t) for t in settings.iou_thresholds], bool
+    ).reshape(len(settings.iou_thresholds), scores.size)
+    return {"scores": scores, "matched": matched, "n_true": int(pairs.true_ids.size)}
 
 
 def _describe(error: BaseException) -> str:
@@ -660,18 +915,21 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
     return labels, mask
 
 
-def _pair_tables(true, labels, mask, settings: FileSettings) -> dict[str, OverlapTable]:
+def _pair_tables(
+    true, labels, mask, settings: FileSettings, region=None
+) -> dict[str, OverlapTable]:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
-    off). Chunked arrays are read chunk by chunk, both tables in one schedule."""
+    off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
+    schedule."""
     kinds = settings.kinds
-    ignore = settings.ignore_label
+    options = {"ignore_label": settings.ignore_label, "region": region}
     if labels is mask:  # label files: one table serves both kinds
-        table = overlap_table(true, labels, ignore_label=ignore)
+        table = overlap_table(true, labels, **options) if kinds else None
         tables = dict.fromkeys(kinds, table)
     else:
         compared = {"instance": labels, "semantic": mask}
-        lazy = [overlap_table_lazy(true, compared[kind], ignore_label=ignore) for kind in kinds]
+        lazy = [overlap_table_lazy(true, compared[kind], **options) for kind in kinds]
         tables = dict(zip(kinds, dask.compute(*lazy), strict=True))
     width = settings.exclude_border
     if width and "instance" in tables:
@@ -714,28 +972,193 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
     )
     succeeded = [i for i, outcome in enumerate(outcomes) if outcome.error is None]
     datasets: dict[str, DatasetResult] = {}
+    tables: dict[str, pd.DataFrame] = {}
     summary: dict[str, Any] = {"n_pairs": len(outcomes), "n_failed": len(outcomes) - len(succeeded)}
     per_image = rows
     if succeeded:
-        for kind in settings.kinds:
-            dataset = _dataset(kind, [outcomes[i] for i in succeeded], settings)
-            datasets[kind] = dataset
-            metrics = dataset.per_image.drop(columns="image")
-            metrics = metrics.rename(
-                columns={c: f"{kind}_{c}" for c in metrics.columns if c in per_image.columns}
+        done = [outcomes[i] for i in succeeded]
+        for family in settings.families:
+            if family in settings.kinds:
+                dataset = _dataset(family, done, settings)
+                datasets[family] = dataset
+                values, family_summary = dataset.per_image.drop(columns="image"), dataset.summary
+            else:
+                names = [pairing.names[i] for i in succeeded]
+                values, family_summary, family_tables = _FAMILIES[family](done, names, settings)
+                tables |= family_tables
+            values = values.rename(
+                columns={c: f"{family}_{c}" for c in values.columns if c in per_image.columns}
             )
-            metrics.index = succeeded
+            values.index = succeeded
             # Counts stay integers beside the empty cells of failed pairs.
-            integers = metrics.select_dtypes("integer").columns
-            per_image = per_image.join(metrics.astype(dict.fromkeys(integers, "Int64")))
-            for key, value in dataset.summary.items():
+            integers = values.select_dtypes("integer").columns
+            per_image = per_image.join(values.astype(dict.fromkeys(integers, "Int64")))
+            for key, value in family_summary.items():
                 if key not in summary:
                     summary[key] = value
                 elif summary[key] != value:  # n_images is shared; anything else is prefixed
-                    summary[f"{kind}_{key}"] = value
-            if kind == "instance" and settings.preset == "neurips2022":
+                    summary[f"{family}_{key}"] = value
+            if family == "instance" and settings.preset == "neurips2022":
                 summary["f1_50_image_median"] = dataset.per_image["f1_50"].astype(float).median()
-    return FilesResult(per_image, pd.Series(summary, dtype=object), datasets, pairing, settings)
+    return FilesResult(
+        per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables
+    )
+
+
+def _boundary_family(
+    outcomes: list[PairOutcome], names: list[str], settings: FileSettings
+) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
+    """Boundary metrics per image, the per-class rows of every image, and their image means
+    (boundary metrics are not additive: no pooled value)."""
+    values = pd.DataFrame([outcome.boundary["values"] for outcome in outcomes])
+    per_class = pd.concat(
+        [
+            outcome.boundary["per_class"].assign(name=name)
+            for outcome, name in zip(outcomes, names, strict=True)
+        ],
+        ignore_index=True,
+    )
+    per_class = per_class[["name", "class", *BOUNDARY_COLUMNS]]
+    columns = list(BOUNDARY_COLUMNS)
+    image_mean = (
+        per_class.groupby("class", sort=True)[columns].agg(nanmean).reset_index()
+        if len(per_class)
+        else pd.DataFrame(columns=["class", *columns])
+    )
+    summary = {"n_images": len(outcomes)}
+    for column in values.columns:
+        if column not in ("n_classes", "n_matched"):
+            summary[f"{column}_image_mean"] = nanmean(values[column].to_numpy(float))
+    return (
+        values,
+        summary,
+        {"boundary_image_mean": image_mean, "boundary_per_class": per_class},
+    )
+
+
+def _ctc_family(
+    outcomes: list[PairOutcome], names: list[str], settings: FileSettings
+) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
+    """SEG and DET per image, pooled from the summed counts, and their image means."""
+    rows = []
+    for outcome in outcomes:
+        scores = ctc_scores(outcome.ctc)
+        rows.append({"seg": scores["seg"], "det": scores["det"], **scores["counts"]})
+    values = pd.DataFrame(rows)
+    summed = {key: sum(outcome.ctc[key] for outcome in outcomes) for key in outcomes[0].ctc}
+    pooled = ctc_scores(summed)
+    pooled_row = {
+        "seg": pooled["seg"],
+        "det": pooled["det"],
+        "seg_sum": float(summed["seg_sum"]),
+        "aogm_d": pooled["aogm_d"],
+        "aogm_d0": pooled["aogm_d0"],
+        **pooled["counts"],
+    }
+    image_mean = {key: nanmean(values[key].to_numpy(float)) for key in ("seg", "det")}
+    summary = {"n_images": len(outcomes)}
+    for key in ("seg", "det"):
+        summary[f"{key}_pooled"] = pooled[key]
+        summary[f"{key}_image_mean"] = image_mean[key]
+    return (
+        values.drop(columns=["n_true", "n_pred"]),
+        summary,
+        {"ctc_pooled": pd.DataFrame([pooled_row]), "ctc_image_mean": pd.DataFrame([image_mean])},
+    )
+
+
+def coco_pooled(
+    detections: Sequence[dict[str, Any]], iou_thresholds: Sequence[float]
+) -> pd.DataFrame:
+    """COCO AP of detections accumulated over images, as pycocotools' ``accumulate`` does.
+
+    Every image's detections are joined in image order (each image's in descending score
+    order, ties in id order), then ranked by score with a stable sort (ties: the earlier
+    image first); precision and recall run down that one ranking, recall over the true
+    objects of all images. Not the mean of the per-image APs.
+
+    Parameters
+    ----------
+    detections : sequence of dict
+        Per image: ``scores`` (one per predicted object), ``matched`` (IoU thresholds ×
+        objects, whether each matches at each threshold by COCO's greedy rule within its
+        image) and ``n_true``.
+    iou_thresholds : sequence of float
+        The thresholds of the rows of ``matched``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per threshold: ``threshold``, ``ap`` (101-point interpolated; NaN without
+        true objects), ``tp``, ``fp``, ``n_true``.
+
+    Examples
+    --------
+    Image 1: one object found with score 0.9. Image 2: one false detection (0.8), then its
+    object found (0.7). Ranked: hit, miss, hit: precision 1 up to recall 1/2, then 2/3.
+
+    >>> one = {"scores": np.array([0.9]), "matched": np.array([[True]]), "n_true": 1}
+    >>> two = {"scores": np.array([0.8, 0.7]), "matched": np.array([[False, True]]), "n_true": 1}
+    >>> table = coco_pooled([one, two], [0.5])
+    >>> round(float(table.loc[0, "ap"]), 6)  # (51 points × 1 + 50 points × 2/3) / 101
+    0.834983
+    """
+    scores = np.concatenate([np.asarray(d["scores"], float) for d in detections])
+    images = [np.argsort(-np.asarray(d["scores"], float), kind="stable") for d in detections]
+    offsets = np.cumsum([0] + [len(d["scores"]) for d in detections])[:-1]
+    # pycocotools' order: each image's detections by score, images one after another ...
+    joined = np.concatenate([order + offset for order, offset in zip(images, offsets, strict=True)])
+    # ... then one stable sort by score over all of them.
+    ranking = joined[np.argsort(-scores[joined], kind="stable")]
+    n_true = int(sum(d["n_true"] for d in detections))
+    rows = []
+    for row, threshold in enumerate(iou_thresholds):
+        matched = np.concatenate([np.asarray(d["matched"][row], bool) for d in detections])
+        hits = matched[ranking]
+        tp, fp = np.cumsum(hits), np.cumsum(~hits)
+        rows.append(
+            {
+                "threshold": float(threshold),
+                "ap": _interpolated_ap(tp, fp, n_true),
+                "tp": int(tp[-1]) if tp.size else 0,
+                "fp": int(fp[-1]) if fp.size else 0,
+                "n_true": n_true,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _coco_summary(table: pd.DataFrame) -> dict[str, float]:
+    """map (mean AP over the thresholds, NaN ones left out), ap_50 and ap_75."""
+
+    def at(value: float) -> float:
+        found = table.loc[np.isclose(table["threshold"], value), "ap"]
+        return float(found.iloc[0]) if len(found) else float("nan")
+
+    return {"map": nanmean(table["ap"].to_numpy(float)), "ap_50": at(0.5), "ap_75": at(0.75)}
+
+
+def _coco_family(
+    outcomes: list[PairOutcome], names: list[str], settings: FileSettings
+) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
+    """COCO AP per image, pooled over images as pycocotools does, and the image means."""
+    thresholds = settings.iou_thresholds
+    per_image = [coco_pooled([outcome.coco], thresholds) for outcome in outcomes]
+    values = pd.DataFrame([_coco_summary(table) for table in per_image])
+    pooled = coco_pooled([outcome.coco for outcome in outcomes], thresholds)
+    stacked = np.array([table["ap"].to_numpy(float) for table in per_image])
+    image_mean = pd.DataFrame(
+        {"threshold": list(thresholds), "ap": [nanmean(column) for column in stacked.T]}
+    )
+    summary: dict[str, Any] = {"n_images": len(outcomes)}
+    pooled_summary = _coco_summary(pooled)
+    for key in ("map", "ap_50", "ap_75"):
+        summary[f"{key}_pooled"] = pooled_summary[key]
+        summary[f"{key}_image_mean"] = nanmean(values[key].to_numpy(float))
+    return values, summary, {"coco_pooled": pooled, "coco_image_mean": image_mean}
+
+
+_FAMILIES = {"boundary": _boundary_family, "ctc": _ctc_family, "coco": _coco_family}
 
 
 def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> DatasetResult:

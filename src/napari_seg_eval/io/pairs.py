@@ -194,6 +194,48 @@ def find_class_files(
     >>> pairing = pair_files("truth/", "pred/")  # doctest: +SKIP
     >>> pairing, classes = find_class_files(pairing, "_classes", "_classes")  # doctest: +SKIP
     """
+    found, kept = _companions(
+        pairing, (truth_classes_suffix, prediction_classes_suffix), "class image"
+    )
+    return kept, [f if isinstance(f, str) else (f[0], f[1]) for f in found]
+
+
+def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, list[Path | str]]:
+    """The region mask file of each pair, found by name beside its truth file.
+
+    The region of the pair named N is the file N + ``region_suffix`` (any image extension) in
+    the folder of the pair's truth file. Region files are not images to evaluate: pairs and
+    unpaired or ignored files that are region files are left out.
+
+    Parameters
+    ----------
+    pairing : Pairing
+        The pairs of label files.
+    region_suffix : str
+        The end of a region file's name (before the extension), e.g. ``"_region"``.
+
+    Returns
+    -------
+    pairing : Pairing
+        The pairing without region files.
+    regions : list
+        For each pair left: its region file, or the error naming the file that was not found
+        (the pair then fails with it, the others go on).
+
+    Examples
+    --------
+    >>> pairing = pair_files("truth/", "pred/")  # doctest: +SKIP
+    >>> pairing, regions = find_region_files(pairing, "_region")  # doctest: +SKIP
+    """
+    found, kept = _companions(pairing, (region_suffix, None), "region mask")
+    return kept, [f if isinstance(f, str) else f[0] for f in found]
+
+
+def _companions(
+    pairing: Pairing, suffixes: tuple[str | None, str | None], what: str
+) -> tuple[list[list[Path] | str], Pairing]:
+    """Files named like each pair plus a suffix, beside its truth (suffixes[0]) and its
+    prediction (suffixes[1]; None: not looked for); and the pairing without them."""
     listings: dict[Path, dict[str, list[Path]]] = {}
 
     def lookup(beside: Path, stem: str) -> list[Path]:
@@ -206,42 +248,40 @@ def find_class_files(
             listings[folder] = stems
         return listings[folder].get(stem, [])
 
-    found: list[tuple[Path, Path] | str] = []
-    class_paths: set[Path] = set()
+    found: list[list[Path] | str] = []
+    companions: set[Path] = set()
     for name, pair in zip(pairing.names, pairing.pairs, strict=True):
         files, errors = [], []
-        for path, suffix, side in zip(
-            pair,
-            (truth_classes_suffix, prediction_classes_suffix),
-            ("ground truth", "prediction"),
-            strict=True,
-        ):
+        for path, suffix, side in zip(pair, suffixes, ("ground truth", "prediction"), strict=True):
+            if suffix is None:
+                continue
             candidates = lookup(path, name + suffix)
-            class_paths.update(candidates)
+            companions.update(candidates)
             if len(candidates) == 1:
                 files.append(candidates[0])
             elif not candidates:
+                side_name = f"{side} {what}" if suffixes[1] is not None else what
                 errors.append(
-                    f"no {side} class image {name}{suffix}.* beside {path} (class images are "
-                    "named like the pair, with the classes suffix)"
+                    f"no {side_name} {name}{suffix}.* beside {path} ({what}s are named like "
+                    f"the pair, with the suffix)"
                 )
             else:
                 errors.append(
-                    f"{len(candidates)} {side} class images named {name}{suffix}: "
+                    f"{len(candidates)} {what}s named {name}{suffix}: "
                     + ", ".join(str(c) for c in candidates)
                     + "; keep one."
                 )
-        found.append("; ".join(errors) + "." if errors else (files[0], files[1]))
+        found.append("; ".join(errors) + "." if errors else files)
     keep = [
         i
         for i, (truth, pred) in enumerate(pairing.pairs)
-        if truth not in class_paths and pred not in class_paths
+        if truth not in companions and pred not in companions
     ]
     kept = Pairing(
         pairs=[pairing.pairs[i] for i in keep],
         names=[pairing.names[i] for i in keep],
-        unpaired_truth=[p for p in pairing.unpaired_truth if p not in class_paths],
-        unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in class_paths],
-        ignored=[p for p in pairing.ignored if p not in class_paths],
+        unpaired_truth=[p for p in pairing.unpaired_truth if p not in companions],
+        unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in companions],
+        ignored=[p for p in pairing.ignored if p not in companions],
     )
-    return kept, [found[i] for i in keep]
+    return [found[i] for i in keep], kept

@@ -1,8 +1,9 @@
 """Writing a result folder atomically: everything is written next to the target, then renamed.
 
 The folder holds ``per_image.csv``, ``<kind>_pooled.csv`` and ``<kind>_image_mean.csv`` per
-metric family, ``summary.csv`` (one row) and ``settings.json`` (settings, file pairs, files left
-out, versions): enough to reproduce the run.
+metric family (boundary metrics: ``boundary_image_mean.csv`` and ``boundary_per_class.csv``, no
+pooled table, as they are not additive), ``summary.csv`` (one row) and ``settings.json``
+(settings, file pairs, files left out, versions): enough to reproduce the run.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def _write_into(result: FilesResult, folder: Path, command: list[str] | None) ->
     for kind, dataset in result.datasets.items():
         dataset.pooled.to_csv(folder / f"{kind}_pooled.csv", index=False)
         dataset.image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
+    for name, table in result.tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False)
     result.summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
     (folder / "settings.json").write_text(json.dumps(settings_record(result, command), indent=2))
 
