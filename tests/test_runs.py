@@ -341,3 +341,14 @@ def test_agreement_of_folders_and_bad_input(tmp_path):
         agreement(tmp_path / "a", B_ROW)
     with pytest.raises(ValueError):
         agreement(A_ROW, B_ROW[:, :4])
+
+
+def test_a_files_run_keeps_every_table_of_the_result_folder(dataset_runs):
+    _, tmp_path = dataset_runs
+    result = evaluate_files(tmp_path / "truth", tmp_path / "a", preset="ctc")
+    assert {"ctc_pooled", "ctc_image_mean"} <= set(result.tables)
+    run = Run.from_files(result, name="ctc")
+    for name, table in result.tables.items():
+        pd.testing.assert_frame_equal(run.tables[name], table)
+    # A: im0 both found, im1 none, im2 one of two: SEG = (1 + 1 + 0 + 0 + 1 + 0) / 6
+    assert float(run.tables["ctc_pooled"]["seg"].iloc[0]) == pytest.approx(3 / 6)

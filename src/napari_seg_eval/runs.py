@@ -199,6 +199,7 @@ class Run:
         for kind, dataset in result.datasets.items():
             tables[f"{kind}_pooled"] = dataset.pooled
             tables[f"{kind}_image_mean"] = dataset.image_mean
+        tables.update(result.tables)  # boundary, ctc, coco: as in the result folder
         pairs = result.pairing.pairs
         return cls(
             name=name,
