@@ -181,9 +181,11 @@ def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
     widget.review.select_row(0)  # zooms to the object and its partner
     shoot(viewer, widget, "review", theme, active="nuclei ground truth errors")
 
-    # Confidence analysis: the four plots.
+    # Confidence analysis: the four plots, temperature and Platt scaling compared.
     widget.tabs.setCurrentWidget(widget.confidence)
     widget.confidence.truth_combo.set_layer("nuclei ground truth")
+    widget.confidence.temperature_check.setChecked(True)
+    widget.confidence.platt_check.setChecked(True)
     widget.confidence.run(wait=True)
     show_only(viewer, "nuclei", "nuclei probability", "nuclei probability contour")
     viewer.reset_view()

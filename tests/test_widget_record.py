@@ -116,12 +116,12 @@ def test_result_layers_belong_to_their_source(dock, sample):
     widget.confidence.truth_combo.set_layer("truth")
     widget.confidence.temperature_check.setChecked(True)
     widget.confidence.run(wait=True)
-    a_calibrated = viewer.layers["prob calibrated"]
+    a_calibrated = viewer.layers["prob calibrated (temperature)"]
     a_data = a_calibrated.data.copy()
     widget.set_probability_layer("B")
     widget.confidence.run(wait=True)
     np.testing.assert_array_equal(a_calibrated.data, a_data)
-    assert tuple(viewer.layers["B calibrated"].scale) == (2, 2)
+    assert tuple(viewer.layers["B calibrated (temperature)"].scale) == (2, 2)
 
 
 # 5 -------------------------------------------------------------------------------------------

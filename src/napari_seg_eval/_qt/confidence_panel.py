@@ -11,6 +11,7 @@ import pandas as pd
 from napari.layers import Image, Labels
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +21,7 @@ from qtpy.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +36,8 @@ from ..core.confidence import (
     instance_threshold_sweep,
     threshold_sweep,
 )
+from ..core.platt import apply_platt
+from ..core.threshold import label_instances
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 
@@ -48,34 +52,146 @@ PIXEL_METRICS = ("iou", "dice", "precision", "recall", "accuracy")
 OBJECT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
+#: Recalibrations the panel fits: key (as in ``calibration(method=...)``) -> label.
+CALIBRATIONS = {"temperature": "temperature", "platt": "Platt"}
+
+
 def analyse(
-    true, prob, metric: str, fit_temperature: bool, objects: dict | None = None
+    true,
+    prob,
+    metric: str,
+    methods: tuple[str, ...] = (),
+    objects: dict | None = None,
+    *,
+    class_id: int | None = None,
+    channel_axis: int | None = None,
 ) -> Generator[tuple[float, str], None, dict]:
-    """The work of one Run, off the main thread: sweep, calibration, calibrated map, objects.
+    """The work of one Run, off the main thread: sweep, calibration, calibrated maps, objects.
 
     A generator: it yields (fraction done, what next) between steps, so the run reports
-    progress and stops at the next step when cancelled. With ``objects`` (the instance options
-    of :func:`instance_threshold_sweep`), the object metrics are swept too, one probability
-    threshold per step.
+    progress and stops at the next step when cancelled. ``methods`` are the recalibrations to
+    fit (keys of :data:`CALIBRATIONS`): each gives a calibrated map and its reliability bins.
+    With ``objects`` (the instance options of :func:`instance_threshold_sweep`), the object
+    metrics are swept too, one probability threshold per step.
+
+    With ``channel_axis``, class ``class_id`` is analysed one vs rest: its channel
+    (``class_id - 1``) against the truth's pixels ``== class_id``; its objects are the
+    connected components of those pixels.
     """
+    if channel_axis is not None:  # the class's channel (a view; lazy for dask)
+        prob = np.moveaxis(prob, channel_axis, 0)[class_id - 1]
     true, prob = np.asarray(true), np.asarray(prob)
-    steps = 2 + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
+    steps = 2 + len(methods) + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
     yield (0.0, "pixel sweep")
-    results = {"sweep": threshold_sweep(true, prob, metric=metric)}
-    yield (1 / steps, "calibration")
-    results["calibration"] = calibration(
-        true, prob, method="temperature" if fit_temperature else None
-    )
-    if fit_temperature:
-        temperature = results["calibration"].summary["temperature"]
-        results["calibrated"] = apply_temperature(prob, temperature)
+    results = {
+        "sweep": threshold_sweep(true, prob, metric=metric, class_id=class_id),
+        "class_id": class_id,
+        "channel_axis": channel_axis,
+    }
+    yield (1 / steps, "calibration" + (" and fits" if methods else ""))
+    # Platt's summary holds temperature scaling's numbers too: one call fits both.
+    method = "platt" if "platt" in methods else "temperature" if methods else None
+    results["calibration"] = calibration(true, prob, method=method, class_id=class_id)
+    summary = results["calibration"].summary
+    results["calibration_methods"] = calibration_table(summary, methods)
+    results["calibrated"] = {}
+    for i, key in enumerate(methods):
+        yield ((2 + i) / steps, f"{CALIBRATIONS[key]}-calibrated map")
+        if key == "temperature":
+            parameters = {"temperature": float(summary["temperature"])}
+            data = apply_temperature(prob, parameters["temperature"])
+        else:
+            parameters = {
+                "platt_slope": float(summary["platt_slope"]),
+                "platt_intercept": float(summary["platt_intercept"]),
+            }
+            data = apply_platt(prob, parameters["platt_slope"], parameters["platt_intercept"])
+        results["calibrated"][key] = {
+            "data": data,
+            "parameters": parameters,
+            "bins": calibration(true, data, class_id=class_id).bins,
+        }
     if objects is not None:
+        if class_id is not None:  # the class's objects, one vs rest
+            true = label_instances(true == class_id, connectivity=objects["connectivity"])
         rows = []
+        start = 2 + len(methods)
         for i, threshold in enumerate(OBJECT_THRESHOLDS):
-            yield ((2 + i) / steps, f"objects at threshold {threshold:.2f}")
+            yield ((start + i) / steps, f"objects at threshold {threshold:.2f}")
             rows.append(instance_threshold_sweep(true, prob, thresholds=[threshold], **objects))
         results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
+
+
+def calibration_table(summary: pd.Series, methods: tuple[str, ...]) -> pd.DataFrame:
+    """One row per map: uncalibrated, then each fitted method, with its parameters, ECE and NLL.
+
+    ``summary`` is :func:`calibration`'s, fitted with ``method="platt"`` when ``methods``
+    holds ``"platt"`` (its summary has temperature scaling's numbers beside Platt's), else
+    with ``"temperature"`` (or None when ``methods`` is empty).
+
+    Examples
+    --------
+    >>> summary = pd.Series({"ece": 0.2, "nll": 0.6, "temperature": 2.0,
+    ...                      "ece_calibrated": 0.05, "nll_calibrated": 0.4})
+    >>> calibration_table(summary, ("temperature",))[["method", "temperature", "ece"]]
+             method  temperature   ece
+    0  uncalibrated          NaN  0.20
+    1   temperature          2.0  0.05
+    """
+    rows = [{"method": "uncalibrated", "ece": summary["ece"], "nll": summary["nll"]}]
+    if "temperature" in methods:
+        scores = "temperature" if "platt" in methods else "calibrated"
+        rows.append(
+            {
+                "method": CALIBRATIONS["temperature"],
+                "temperature": summary["temperature"],
+                "ece": summary[f"ece_{scores}"],
+                "nll": summary[f"nll_{scores}"],
+            }
+        )
+    if "platt" in methods:
+        rows.append(
+            {
+                "method": CALIBRATIONS["platt"],
+                "platt_slope": summary["platt_slope"],
+                "platt_intercept": summary["platt_intercept"],
+                "ece": summary["ece_calibrated"],
+                "nll": summary["nll_calibrated"],
+            }
+        )
+    columns = ["method", "temperature", "platt_slope", "platt_intercept", "ece", "nll"]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    numbers = columns[1:]
+    table[numbers] = table[numbers].astype(float)
+    return table
+
+
+def calibration_html(table: pd.DataFrame) -> str:
+    """:func:`calibration_table` as a small rich-text table; the lowest ECE and NLL in bold."""
+
+    def number(value: float, best: float) -> str:
+        text = "—" if np.isnan(value) else f"{value:.3f}"
+        return f"<b>{text}</b>" if value == best and len(table) > 1 else text
+
+    def fit(row: pd.Series) -> str:
+        if not np.isnan(row["temperature"]):
+            return f"T = {row['temperature']:.3f}"
+        if not np.isnan(row["platt_slope"]):
+            return f"a = {row['platt_slope']:.3f}, b = {row['platt_intercept']:+.3f}"
+        return ""
+
+    best_ece, best_nll = table["ece"].min(), table["nll"].min()
+    cell = '<td style="padding: 0 10px 0 0;">'
+    lines = [f"<tr>{cell}</td>{cell}<i>ECE</i></td>{cell}<i>NLL</i></td>{cell}<i>fit</i></td></tr>"]
+    for _, row in table.iterrows():
+        lines.append(
+            f"<tr>{cell}{row['method']}</td>"
+            f"{cell}{number(row['ece'], best_ece)}</td>"
+            f"{cell}{number(row['nll'], best_nll)}</td>"
+            f"{cell}{fit(row)}</td></tr>"
+        )
+    return "<table>" + "".join(lines) + "</table>"
 
 
 def best_object_threshold(table: pd.DataFrame, column: str) -> float:
@@ -83,6 +199,25 @@ def best_object_threshold(table: pd.DataFrame, column: str) -> float:
     rows skipped), as :func:`instance_threshold_sweep` marks its ``best`` row."""
     values = table[column].astype(float)
     return float("nan") if values.isna().all() else float(table["threshold"][values.idxmax()])
+
+
+#: Line colour and marker of each calibrated map in the reliability diagram.
+CALIBRATION_STYLES = {
+    "temperature": {"color": "tab:orange", "marker": "o"},
+    "platt": {"color": "tab:purple", "marker": "s"},
+}
+
+
+def _legend_below(axes) -> None:
+    """A legend under the axes (below the x label), not over the curves."""
+    axes.legend(
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        frameon=False,
+        handlelength=1.5,
+        borderaxespad=0.0,
+    )
 
 
 class ConfidencePanel(QWidget):
@@ -93,7 +228,8 @@ class ConfidencePanel(QWidget):
         self.viewer = viewer
         self.owner = owner  # the dock widget: its probability layer and threshold slider
         self.results: dict = {}
-        self.calibrated_layer: Image | None = None
+        #: Our calibrated map of each method (key of CALIBRATIONS), from the last analysis.
+        self.calibrated_layers: dict[str, Image] = {}
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_finished)
 
@@ -108,7 +244,29 @@ class ConfidencePanel(QWidget):
             "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
         )
         self.metric_combo.currentIndexChanged.connect(lambda _: self._on_metric_changed())
-        self.temperature_check = QCheckBox("fit a temperature and add the calibrated map", self)
+        self.class_label = QLabel("Class", self)
+        self.class_spin = QSpinBox(self)
+        self.class_spin.setRange(1, 1)
+        self.class_spin.setPrefix("class ")
+        self.class_spin.setSuffix(" vs rest")
+        self.class_spin.setToolTip(
+            "With a channel axis in the header, one class is analysed against the rest: "
+            "channel k holds class k + 1; the ground truth's pixels equal to the class are "
+            "the positives, all others the negatives, and its objects are the connected "
+            "components of those pixels"
+        )
+        # Two boxes, not a combo: none, either or both, and both is the comparison.
+        self.temperature_check = QCheckBox("temperature", self)
+        self.temperature_check.setToolTip(
+            "Temperature scaling: p′ = sigmoid(logit(p) / T), one parameter T fitted by maximum "
+            "likelihood. Adds the map as '<layer> calibrated (temperature)'."
+        )
+        self.platt_check = QCheckBox("Platt", self)
+        self.platt_check.setToolTip(
+            "Platt scaling: p′ = sigmoid(a · logit(p) + b), slope a and intercept b fitted by "
+            "maximum likelihood with Platt's target smoothing (scikit-learn's sigmoid "
+            "calibration). Adds the map as '<layer> calibrated (Platt)'."
+        )
         self.run_button = QPushButton("Analyse", self)
         self.run_button.clicked.connect(lambda: self.run())
         self.cancel_button = QPushButton("Cancel", self)
@@ -116,9 +274,16 @@ class ConfidencePanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setRange(0, 100)
-        self.use_calibrated_button = QPushButton("Use calibrated map as probability layer", self)
-        self.use_calibrated_button.setEnabled(False)
-        self.use_calibrated_button.clicked.connect(self.use_calibrated_map)
+        self.use_calibrated_buttons: dict[str, QPushButton] = {}
+        for key, label in CALIBRATIONS.items():
+            button = QPushButton(f"Use {label} map", self)
+            button.setToolTip(
+                f"Make the {label}-calibrated map the probability layer (thresholding, "
+                "colouring, analysis)"
+            )
+            button.hide()  # shown once the map exists
+            button.clicked.connect(partial(self.use_calibrated_map, key))
+            self.use_calibrated_buttons[key] = button
         note = QLabel(
             "Choose the threshold on data that is not used to report the result (e.g. a "
             "validation image), or the reported scores are optimistic.",
@@ -130,6 +295,15 @@ class ConfidencePanel(QWidget):
         self.best_button.clicked.connect(self.use_best_threshold)
         self.summary_label = QLabel("Pick the ground truth and press Analyse.", self)
         self.summary_label.setWordWrap(True)
+        self.calibration_label = QLabel(self)
+        self.calibration_label.setTextFormat(Qt.TextFormat.RichText)
+        self.calibration_label.setToolTip(
+            "Expected calibration error (15 bins) and negative log-likelihood of the map before "
+            "and after each fit; the lowest in bold. The fit and the scores use the same pixels, "
+            "so the calibrated numbers are optimistic: to score on other images, fit with "
+            "nse.fit_platt / fit_temperature and measure apply_platt / apply_temperature there."
+        )
+        self.calibration_label.hide()
         self.plot = ThemedPlot(viewer, self, height=4.4, grid=(2, 2))
         png_button = QPushButton("Save plots (PNG)…", self)
         png_button.clicked.connect(lambda: self.export_png())
@@ -138,8 +312,13 @@ class ConfidencePanel(QWidget):
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
+        form.addRow(self.class_label, self.class_spin)
         form.addRow("Best by", self.metric_combo)
-        form.addRow(self.temperature_check)
+        calibrate = QHBoxLayout()
+        calibrate.addWidget(self.temperature_check)
+        calibrate.addWidget(self.platt_check)
+        calibrate.addStretch(1)
+        form.addRow("Calibrate", calibrate)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -153,10 +332,20 @@ class ConfidencePanel(QWidget):
         layout.addWidget(self.progress_bar)
         layout.addWidget(note)
         layout.addWidget(self.summary_label)
-        layout.addWidget(self.use_calibrated_button)
+        layout.addWidget(self.calibration_label)
+        use_calibrated = QHBoxLayout()
+        for button in self.use_calibrated_buttons.values():
+            use_calibrated.addWidget(button)
+        layout.addLayout(use_calibrated)
         layout.addWidget(self.plot, stretch=1)
         layout.addLayout(exports)
         owner.threshold_slider.valueChanged.connect(lambda _: self._draw())
+        owner.channel_axis_combo.currentIndexChanged.connect(lambda _: self._class_choice())
+        # The header rebuilds its channel axes after a new probability layer: look then.
+        owner.probability_combo.currentIndexChanged.connect(
+            lambda _: QTimer.singleShot(0, self._class_choice)
+        )
+        self._class_choice()
 
     # ------------------------------------------------------------------------- public API
     @renamed_keywords(blocking="wait")
@@ -164,16 +353,23 @@ class ConfidencePanel(QWidget):
         """Sweep and calibrate the probability layer against the ground truth.
 
         With an object metric chosen ("Best by"), the object metrics are swept too, with the
-        Threshold tab's connectivity, minimum size and split. In a worker with progress and
-        cancel, or now with ``wait=True`` (then the results are returned).
+        Threshold tab's connectivity, minimum size and split. With "Calibrate" temperature
+        and/or Platt checked, each is fitted and its calibrated map added as a layer. In a
+        worker with progress and cancel, or now with ``wait=True`` (then the results are
+        returned).
         """
         prob_layer, truth = self.owner.probability_combo.layer(), self.truth_combo.layer()
         if prob_layer is None or truth is None:
             notify_error("choose a probability layer and a ground truth.")
             return None
-        if tuple(prob_layer.data.shape) != tuple(truth.data.shape):
+        channel_axis, class_id = self._class_choice()
+        shape = list(prob_layer.data.shape)
+        if channel_axis is not None:
+            del shape[channel_axis]
+        if tuple(shape) != tuple(truth.data.shape):
+            without = "" if channel_axis is None else f" without its class axis {channel_axis}"
             notify_error(
-                f"shape mismatch: {prob_layer.name!r} is {tuple(prob_layer.data.shape)}, "
+                f"shape mismatch: {prob_layer.name!r} is {tuple(shape)}{without}, "
                 f"{truth.name!r} is {tuple(truth.data.shape)}."
             )
             return None
@@ -199,8 +395,10 @@ class ConfidencePanel(QWidget):
             truth.data,
             prob,
             chosen if chosen in PIXEL_METRICS else "iou",
-            self.temperature_check.isChecked(),
+            self.methods(),
             objects,
+            class_id=class_id,
+            channel_axis=channel_axis,
         )
         show = partial(self._show, prob_layer, chosen)
         if wait:
@@ -210,6 +408,16 @@ class ConfidencePanel(QWidget):
         self.progress_bar.setValue(0)
         self.job.start(work, show)
         return None
+
+    def set_class(self, class_id: int) -> None:
+        """Analyse class ``class_id`` (1..n: channel ``class_id - 1``) of a multi-class map."""
+        self._class_choice()
+        self.class_spin.setValue(class_id)
+
+    def methods(self) -> tuple[str, ...]:
+        """The recalibrations checked: ``"temperature"`` and/or ``"platt"``."""
+        checks = {"temperature": self.temperature_check, "platt": self.platt_check}
+        return tuple(key for key, check in checks.items() if check.isChecked())
 
     def cancel(self) -> None:
         """Stop the running analysis; its results are never shown."""
@@ -232,19 +440,31 @@ class ConfidencePanel(QWidget):
         if not np.isnan(self.best_threshold):
             self.owner.set_threshold(self.best_threshold)
 
-    def use_calibrated_map(self) -> None:
-        """Make the calibrated map the probability layer (thresholding, colouring, analysis)."""
-        if self.calibrated_layer is not None and self.calibrated_layer in self.viewer.layers:
-            self.owner.set_probability_layer(self.calibrated_layer)
+    def use_calibrated_map(self, method: str | None = None) -> None:
+        """Make a calibrated map the probability layer (thresholding, colouring, analysis).
+
+        ``method`` is ``"temperature"`` or ``"platt"``; None takes Platt's map if there is one,
+        else the temperature's.
+        """
+        if method is None:
+            method = "platt" if "platt" in self.calibrated_layers else "temperature"
+        layer = self.calibrated_layers.get(method)
+        if layer is not None and layer in self.viewer.layers:
+            self.owner.set_probability_layer(layer)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The data behind the plots: sweep per threshold, and calibration bins."""
+        """The data behind the plots: sweep per threshold, calibration bins (and those of each
+        calibrated map, with the fits' parameters, ECE and NLL), the object sweep."""
         if not self.results:
             return {}
         tables = {
             "threshold_sweep": self.results["sweep"].per_threshold,
             "calibration_bins": self.results["calibration"].bins,
         }
+        for key, calibrated in self.results.get("calibrated", {}).items():
+            tables[f"calibration_bins_{key}"] = calibrated["bins"]
+        if self.results.get("calibrated"):
+            tables["calibration_methods"] = self.results["calibration_methods"]
         if "objects" in self.results:
             tables["object_threshold_sweep"] = self.results["objects"]
         return tables
@@ -290,35 +510,77 @@ class ConfidencePanel(QWidget):
                     f"(F1 @ 0.5 {row['f1_50']:.3f}, AP (DSB) {row['mean_accuracy']:.3f}, "
                     f"PQ {row['panoptic_quality_50']:.3f}) · pixels: {text}"
                 )
-        if "calibrated" in results:
-            text += f" · temperature {calib['temperature']:.2f} → ECE {calib['ece_calibrated']:.3f}"
-            self._put_calibrated(prob_layer, results["calibrated"], calib["temperature"])
+        class_id, channel_axis = results["class_id"], results["channel_axis"]
+        if class_id is not None:
+            text = f"Class {class_id} vs rest (channel {class_id - 1}) · {text}"
+        for key, calibrated in results["calibrated"].items():
+            self._put_calibrated(
+                prob_layer,
+                key,
+                calibrated["data"],
+                calibrated["parameters"],
+                class_id,
+                channel_axis,
+            )
         self.summary_label.setText(text)
+        if results["calibrated"]:
+            self.calibration_label.setText(calibration_html(results["calibration_methods"]))
+        self.calibration_label.setVisible(bool(results["calibrated"]))
         self.best_button.setEnabled(not np.isnan(self.best_threshold))
         self.progress_bar.setValue(100)
         self._draw()
         return results
 
-    def _put_calibrated(self, source: Image, data: np.ndarray, temperature: float) -> None:
+    def _put_calibrated(
+        self,
+        source: Image,
+        method: str,
+        data: np.ndarray,
+        parameters: dict[str, float],
+        class_id: int | None,
+        channel_axis: int | None,
+    ) -> None:
+        """Add or update our ``method``-calibrated map of ``source`` (role "calibrated
+        <method>", and " class <k>" for one class of a multi-class map): never a user's
+        layer, nor another source's, method's or class's."""
         if source not in self.viewer.layers:
             return  # the source went away while we worked
-        new = result_layer(self.viewer, source, "calibrated") is None
-        self.calibrated_layer = put_image(
+        role, name = f"calibrated {method}", source.name
+        if class_id is not None:
+            role, name = f"{role} class {class_id}", f"{name} class {class_id}"
+        new = result_layer(self.viewer, source, role) is None
+        layer = put_image(
             self.viewer,
             data,
-            name=f"{source.name} calibrated",
-            role="calibrated",
+            name=f"{name} calibrated ({CALIBRATIONS[method]})",
+            role=role,
             source=source,
-            info={"temperature": float(temperature)},
+            info={"method": method, "class_id": class_id, **parameters},
+            drop_axis=channel_axis,
         )
-        self.use_calibrated_button.setEnabled(True)
+        self.calibrated_layers[method] = layer
+        self.use_calibrated_buttons[method].show()
         if new:
             # Translucent in the confidence colormap, just above its source: below the
             # result layers (thresholded, contour, errors), which stay readable.
             layers = self.viewer.layers
-            layers.move(layers.index(self.calibrated_layer), layers.index(source) + 1)
-            self.owner.apply_confidence_colormap(self.calibrated_layer)
-            self.calibrated_layer.visible = True
+            layers.move(layers.index(layer), layers.index(source) + 1)
+            self.owner.apply_confidence_colormap(layer)
+            layer.visible = True
+
+    def _class_choice(self) -> tuple[int | None, int | None]:
+        """The header's channel axis and the class analysed (None, None without one); shows
+        the class box only with a channel axis, its range the number of classes."""
+        layer = self.owner.probability_combo.layer()
+        channel_axis = self.owner.channel_axis_combo.currentData()
+        if layer is None or channel_axis is None or channel_axis >= layer.ndim:
+            self.class_label.hide()
+            self.class_spin.hide()
+            return None, None
+        self.class_spin.setRange(1, int(layer.data.shape[channel_axis]))
+        self.class_label.show()
+        self.class_spin.show()
+        return channel_axis, self.class_spin.value()
 
     def _on_progress(self, value: tuple[float, str]) -> None:
         fraction, message = value
@@ -361,7 +623,7 @@ class ConfidencePanel(QWidget):
                 label=self.results["metric"],
             )
         metric_axes.set(xlabel="threshold", ylabel="score", xlim=(0, 1))
-        metric_axes.legend(fontsize=7)
+        _legend_below(metric_axes)
         pr_axes.plot(sweep.pr_curve["recall"], sweep.pr_curve["precision"], lw=1.2)
         pr_axes.set(
             xlabel="recall",
@@ -379,6 +641,7 @@ class ConfidencePanel(QWidget):
         )
         bins = self.results["calibration"].bins
         filled = bins[bins["count"] > 0]
+        calibrated = self.results.get("calibrated", {})
         reliability_axes.bar(
             filled["bin_lower"],
             filled["observed_frequency"],
@@ -386,8 +649,23 @@ class ConfidencePanel(QWidget):
             align="edge",
             alpha=0.7,
             edgecolor="none",
+            label="uncalibrated",
         )
         reliability_axes.plot([0, 1], [0, 1], lw=0.6, ls=":", color="gray")
+        table = self.results["calibration_methods"].set_index("method")
+        for key, fitted in calibrated.items():  # each calibrated map: observed vs mean p′
+            label = CALIBRATIONS[key]
+            bins = fitted["bins"][fitted["bins"]["count"] > 0]
+            reliability_axes.plot(
+                bins["mean_probability"],
+                bins["observed_frequency"],
+                lw=1.2,
+                ms=2.5,
+                label=label,
+                **CALIBRATION_STYLES[key],
+            )
+        if calibrated:
+            _legend_below(reliability_axes)
         reliability_axes.set(
             xlabel="predicted probability",
             ylabel="observed frequency",
