@@ -13,6 +13,7 @@ from napari_seg_eval.core.overlap import OverlapTable
 
 FIELDS = [f for f in OverlapTable.__dataclass_fields__]
 HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
+FAR = 2_600_000  # ids of a chunk far into a large slide, where 0 is set apart from them
 
 
 def same_table(a: OverlapTable, b: OverlapTable) -> None:
@@ -44,9 +45,14 @@ def label_pairs(draw):
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     shape = draw(st.sampled_from([(23, 31), (40, 9), (7, 11, 13), (64,)]))
-    huge = draw(st.booleans())
-    dtype = np.uint64 if huge else np.dtype(draw(st.sampled_from(["uint8", "uint32", "int64"])))
-    ids = (HUGE - np.arange(12, dtype=np.uint64)) if huge else np.arange(1, 13)
+    kind = draw(st.sampled_from(["small", "huge", "far"]))
+    if kind == "huge":
+        dtype, ids = np.uint64, HUGE - np.arange(12, dtype=np.uint64)
+    elif kind == "far":  # a tile far into a slide: 0 and ids in the millions
+        dtype, ids = np.dtype(draw(st.sampled_from(["uint32", "int64"]))), FAR + np.arange(12)
+    else:
+        dtype = np.dtype(draw(st.sampled_from(["uint8", "uint32", "int64"])))
+        ids = np.arange(1, 13)
     true = rectangles(rng, shape, int(rng.integers(0, 8)), ids, dtype)
     pred = rectangles(rng, shape, int(rng.integers(0, 8)), ids[::-1], dtype)
     ignore = draw(st.sampled_from([None, "present"]))

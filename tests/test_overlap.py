@@ -194,3 +194,73 @@ def test_numpy_integer_ignore_label_works():
 def test_0d_image_is_called_a_scalar(scalar):
     with pytest.raises(ValueError, match=r"0-dimensional.*at least 1 dimension"):
         overlap_table(scalar, scalar)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "offset"),
+    [
+        (np.uint32, 500_000),
+        (np.int32, 2_600_000),
+        (np.uint32, 2_600_000),
+        (np.int64, 2**31 + 3),
+        (np.uint64, 2**40),
+    ],
+)
+def test_background_and_ids_far_from_zero(dtype, offset):
+    """A chunk far into a large image: 0 and a few ids in the millions (or beyond int32)."""
+    true = np.zeros((6, 8), np.int64)
+    pred = np.zeros((6, 8), np.int64)
+    true[1:3, 1:4], true[3:6, 2:8] = offset + 1, offset + 5  # areas 6 and 18
+    pred[1:4, 1:3], pred[4:6, 4:8] = offset + 9, offset + 2  # areas 6 and 8
+    true, pred = true.astype(dtype), pred.astype(dtype)
+    table = overlap_table(true, pred)
+    # By hand: true offset+1 holds pred offset+9 on rows 1-2, columns 1-2 (4 pixels); true
+    # offset+5 holds pred offset+9 at row 3, column 2 (1 pixel) and all of offset+2 (8).
+    assert table.true_ids.tolist() == [0, offset + 1, offset + 5]
+    assert table.true_areas.tolist() == [48 - 24, 6, 18]
+    assert table.pred_ids.tolist() == [0, offset + 2, offset + 9]
+    assert table.pred_areas.tolist() == [48 - 14, 8, 6]
+    assert table.pair_true.tolist() == [offset + 1, offset + 5, offset + 5]
+    assert table.pair_pred.tolist() == [offset + 9, offset + 2, offset + 9]
+    assert table.pair_counts.tolist() == [4, 8, 1]
+    assert as_dict(table) == contingency_by_pixels(true, pred)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64])
+def test_background_is_set_apart_from_ids_far_from_zero(dtype):
+    """The codes of 0 and ids near 2,600,000: a range of 5 candidates, no sort, no arange of
+    millions (the per-chunk partial of a large slide is then as fast as a tile's)."""
+    from napari_seg_eval.core.overlap import _codes
+
+    values = np.array([0, 2_600_003, 0, 2_600_000, 2_600_003, 2_600_001], dtype)
+    candidates, codes = _codes(values)
+    # 0 stands first, then 2_600_000..2_600_003 (2_600_002 absent: callers drop zero sums).
+    assert candidates.tolist() == [0, 2_600_000, 2_600_001, 2_600_002, 2_600_003]
+    assert codes.tolist() == [0, 4, 0, 1, 4, 2]
+    assert candidates.dtype == dtype
+
+
+def test_ids_beyond_intp_with_background_are_sorted():
+    from napari_seg_eval.core.overlap import _codes
+
+    high = 2**63 + 10
+    values = np.array([0, high, high - 1, 0], np.uint64)
+    candidates, codes = _codes(values)
+    assert candidates.tolist() == [0, high - 1, high]
+    assert codes.tolist() == [0, 2, 1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(
+        np.uint32,
+        st.tuples(st.integers(1, 9), st.integers(1, 9)),
+        elements=st.sampled_from([0, 10**6, 10**6 + 1, 10**6 + 3, 5 * 10**6]),
+    ),
+    st.data(),
+)
+def test_ids_far_from_zero_match_pixel_count_reference(true, data):
+    """0 with ids near a million (set apart from 0) or spread over millions (sorted)."""
+    ids = st.sampled_from([0, 10**6 + 2, 10**6 + 3, 3 * 10**6])
+    pred = data.draw(arrays(np.uint32, true.shape, elements=ids))
+    assert as_dict(overlap_table(true, pred)) == contingency_by_pixels(true, pred)

@@ -938,6 +938,8 @@ def instance_metrics(
     # Only objects the table holds (not the ignore label, nor ids outside the region).
     excluded = tuple(
         np.intersect1d(border_ids(image, width).astype(ids.dtype), ids[ids != 0])
+        if width
+        else np.zeros(0, ids.dtype)
         for image, ids in ((true, table.true_ids), (pred, table.pred_ids))
     )
     if width:

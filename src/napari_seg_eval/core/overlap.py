@@ -386,15 +386,30 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     When the ids span a modest range the candidates are that whole range (some may be absent;
     callers drop ids with a zero sum) and the index is a subtraction; otherwise a sort, so ids
-    up to and beyond 2**31 (or uint64) work unchanged.
+    up to and beyond 2**31 (or uint64) work unchanged. The background 0 may stand apart from
+    that range: a chunk far into a large image holds 0 and a few thousand ids in the millions,
+    a modest range once 0 is set apart. Ids are never negative.
     """
     if values.size == 0:
         return np.zeros(0, values.dtype), np.zeros(0, np.intp)
     lowest, highest = values.min(), values.max()
-    span = int(highest) - int(lowest) + 1
-    if span <= max(1 << 20, 4 * values.size):
-        candidates = np.arange(span, dtype=values.dtype) + lowest
+    limit = max(1 << 16, 4 * values.size)
+    if int(highest) - int(lowest) < limit:
+        candidates = np.arange(int(highest) - int(lowest) + 1, dtype=values.dtype) + lowest
         return candidates, (values - lowest).astype(np.intp, copy=False)
+    if lowest == 0 and int(highest) <= np.iinfo(np.intp).max:
+        # Ids are never negative, so as unsigned integers 0 - 1 wraps to the largest value
+        # and the smallest of ids - 1 is the smallest non-zero id - 1 (cheaper than a mask).
+        unsigned = values.view(np.dtype(f"u{values.dtype.itemsize}"))
+        below = int((unsigned - 1).min())
+        if int(highest) - below < limit:
+            # Candidates below..highest, the first (never an id) standing for 0.
+            candidates = np.arange(below, int(highest) + 1, dtype=values.dtype)
+            candidates[0] = 0
+            codes = values.astype(np.intp)
+            codes -= below
+            np.maximum(codes, 0, out=codes)  # 0 - below <= 0: the background's code is 0
+            return candidates, codes
     unique, codes = np.unique(values, return_inverse=True)
     return unique, codes.ravel()
 
