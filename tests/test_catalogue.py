@@ -215,3 +215,13 @@ def test_new_pooling_rules_are_on_the_definition_cards():
     assert "Σ seg_sum / Σ n_true" in catalogue.tooltip("dataset.summary", "seg_pooled")
     assert catalogue.label("dataset.summary", "det_image_mean") == "DET (image mean)"
     assert "image mean only" in catalogue.markdown("boundary.per_class")
+
+
+def test_the_mean_over_iou_thresholds_is_not_labelled_with_the_default_thresholds():
+    # A preset with the one threshold 0.5 (neurips2022) makes mean_accuracy AP (DSB) @ 0.5: a
+    # label naming 0.50:0.95 would then be false. The label names no thresholds.
+    for table in ("instance.summary", "dataset.summary"):
+        for key in ("mean_accuracy", "mean_accuracy_pooled", "mean_accuracy_image_mean"):
+            label = catalogue.label(table, key)
+            if label != key:
+                assert "0.5" not in label and "mean over IoU thresholds" in label, label

@@ -1,5 +1,6 @@
 import math
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from napari_seg_eval import DEFAULT_IOU_THRESHOLDS, instance_metrics
+from napari_seg_eval import DEFAULT_IOU_THRESHOLDS, instance_metrics, review_objects
 from napari_seg_eval.core import instance as instance_module
 from napari_seg_eval.core.instance import ObjectPairs, instance_metrics_from_table
 from napari_seg_eval.core.overlap import overlap_table
@@ -641,3 +642,25 @@ def test_bad_criterion_raises_before_the_pass(monkeypatch):
     monkeypatch.setattr(instance_module, "overlap_table", None)
     with pytest.raises(ValueError, match="criterion must be one of iou, iot, iop"):
         instance_metrics(np.ones((2, 2), int), np.ones((2, 2), int), criterion="dice")
+
+
+def test_a_boolean_mask_is_one_object_and_the_user_is_told():
+    # two separate true objects and two predictions: as masks, each side is one object (id 1)
+    true = np.array([[1, 1, 0, 2, 2, 2]])
+    pred = np.array([[3, 3, 0, 0, 0, 4]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        masks = instance_metrics(true > 0, pred > 0, iou_thresholds=[0.5])
+    assert [str(w.message).split(",")[0] for w in caught] == [
+        "instance_metrics: the ground truth is a boolean mask",
+        "instance_metrics: the prediction is a boolean mask",
+    ]
+    # the one "object" of each side: IoU 3/5, so F1 1 — the misleading number the warning names
+    assert (masks.summary["n_true"], masks.summary["n_pred"], masks.summary["f1_50"]) == (1, 1, 1)
+    labels = instance_metrics(true, pred, iou_thresholds=[0.5])  # 2 and 4: IoU 1/3
+    assert labels.summary["f1_50"] == pytest.approx(0.5)
+    with pytest.warns(UserWarning, match="prediction is a boolean mask"):
+        review_objects(true, pred > 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        instance_metrics(true, pred.astype(np.uint8))  # integer labels: no warning

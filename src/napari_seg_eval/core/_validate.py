@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -183,6 +184,34 @@ def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
             f"{tuple(shape)}; it must cover the same pixels."
         )
     return array
+
+
+def warn_if_masks(true: object, pred: object, function: str) -> None:
+    """Warn when an instance comparison is given a boolean mask: it is one object.
+
+    A boolean image is read as labels 0 and 1, so all its foreground, connected or not, is a
+    single object (id 1): ``instance_metrics(truth > 0, prob > 0.5)`` compares one object with
+    one object. That is rarely what was meant, so say it (labelling is the user's choice of
+    connectivity, not ours to guess).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_masks(np.array([True, False, True]), np.array([1, 0, 2]), "instance_metrics")
+    >>> "all its foreground is one object" in str(caught[0].message)
+    True
+    """
+    for name, image in (("ground truth", true), ("prediction", pred)):
+        if getattr(image, "dtype", None) == np.bool_:
+            warnings.warn(
+                f"{function}: the {name} is a boolean mask, so all its foreground is one object "
+                "(id 1). Label its objects first (napari_seg_eval.label_instances) to compare "
+                "objects; for pixels use semantic_metrics.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:

@@ -162,9 +162,11 @@ INSTANCE_PER_THRESHOLD = [
 INSTANCE_SUMMARY = [
     _m(
         "mean_accuracy",
-        "AP (DSB), IoU 0.50:0.95",
+        "AP (DSB), mean over IoU thresholds",
         "mean over IoU thresholds of TP / (TP + FP + FN)",
-        "the DSB 2018 score (StarDist, Cellpose); not COCO AP",
+        "the DSB 2018 score (StarDist, Cellpose) with the default thresholds 0.50:0.95; over "
+        "the run's own thresholds otherwise (a preset's single 0.5 makes it AP (DSB) @ 0.5); "
+        "not COCO AP",
         pooling="ratio",
         headline=True,
     ),

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_region
+from ._validate import as_label_pair, check_region, warn_if_masks
 from .classes import ClassesLike, check_classes, object_classes
 from .overlap import OverlapTable, overlap_table
 
@@ -926,6 +926,7 @@ def instance_metrics(
             "give both true_classes and pred_classes for multi-class results (or neither); "
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
+    warn_if_masks(true, pred, "instance_metrics")
     true, pred = as_label_pair(true, pred)
     specs = None
     if true_classes is not None:

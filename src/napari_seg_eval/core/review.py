@@ -21,6 +21,7 @@ from ._validate import (
     check_non_negative,
     check_probability_range,
     probability_array,
+    warn_if_masks,
 )
 from .blocks import COMBINE_EVERY, aligned, is_lazy
 from .instance import (
@@ -438,6 +439,7 @@ def review_objects(
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
     width = check_exclude_border(exclude_border)
+    warn_if_masks(true, pred, "review_objects")
     true, pred = as_label_pair(true, pred)
     probability = _checked_probability(probability, true.shape)
     if result is None:

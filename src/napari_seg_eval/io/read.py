@@ -111,8 +111,9 @@ def read_labels(path: str | Path) -> Any:
     dtype = np.dtype(array.dtype)
     if dtype.kind not in "biu":
         hint = (
-            " This looks like a probability map: use read_probabilities, or --probability on "
-            "the command line."
+            " This looks like a probability map, not labels. As a prediction, read it as one "
+            "(--probability on the command line, read_probabilities in Python); as the "
+            "ground truth, check that the truth and the prediction are not swapped."
             if np.issubdtype(dtype, np.floating)
             else ""
         )
