@@ -39,19 +39,27 @@ def open_dock(viewer):
     return widget
 
 
-def evaluate(widget, prediction):
+def evaluate(widget, prediction, qtbot=None):
+    """Evaluate ``prediction``; with ``qtbot`` also wait for the run's intervals (a worker)."""
     widget.set_ground_truth("truth")
     widget.set_prediction(prediction)
     widget.evaluate.kind_combo.setCurrentText("instance")
-    widget.run_evaluation(wait=True)
+    if qtbot is None:
+        widget.run_evaluation(wait=True)
+        return
+    with qtbot.waitSignal(widget.runs.intervals_done, timeout=60_000):
+        widget.run_evaluation(wait=True)
 
 
-def test_runs_compare_report_and_survive_the_dock(viewer, tmp_path, warnings_shown):
+def test_runs_compare_report_and_survive_the_dock(viewer, tmp_path, warnings_shown, qtbot):
     widget = open_dock(viewer)
     panel = widget.runs
     assert widget.tabs.tabText(widget.tabs.indexOf(panel)) == "Runs"
-    evaluate(widget, "model A")
-    evaluate(widget, "model B")
+    for model in ("model A", "model B"):  # the intervals come from a worker afterwards
+        evaluate(widget, model, qtbot)
+    # A plain evaluation does not pay for the bootstrap: only the run computes it.
+    assert "object_intervals" not in widget.evaluation.tables
+    assert not panel.runs[1].tables["object_intervals"].empty
     frame = panel.table.model.frame
     assert frame["prediction"].tolist() == ["model A", "model B"]
     # F1 @ 0.5: A 2 of 6 objects -> 4/8; B 4 of 6 -> 8/10. Over objects, a resample draws k
@@ -159,7 +167,7 @@ def test_agreement_of_two_layers_beside_the_models(viewer, qtbot):
     viewer.add_labels(copy_of([1, 2, 3, 4, 5]), name="annotator 2")
     widget = open_dock(viewer)
     panel = widget.runs
-    evaluate(widget, "model B")
+    evaluate(widget, "model B", qtbot)
     run = panel.agreement("truth", "annotator 2", wait=True)
     assert run.agreement and run.inputs == {"truth": "truth", "prediction": "annotator 2"}
     frame = panel.table.model.frame

@@ -5,13 +5,20 @@ against hand-computed values elsewhere); here the widget must read the lazy arra
 lazy, and give the same tables. Tests wait on jobs, never on time.
 """
 
+import itertools
+import threading
+
 import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
+from dask.callbacks import Callback
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import napari_seg_eval as nse
 from napari_seg_eval import evaluation
+from napari_seg_eval._napari import layers
 from napari_seg_eval._qt import evaluate_panel
 from napari_seg_eval.evaluation import Cancelled, RunControl, evaluation_steps
 
@@ -173,14 +180,162 @@ def test_the_preview_of_a_multiscale_map_is_a_multiscale_labels_layer(make_napar
     np.testing.assert_array_equal(np.asarray(layer.data[1]), sample["probability"][::2, ::2] > 0.5)
 
 
-def test_plane_by_plane_on_a_lazy_layer_is_refused_before_reading(make_napari_viewer, sample):
-    stack = da.stack([da.from_array(sample["ground_truth"], chunks=64)] * 2)
-    viewer = make_napari_viewer()
-    viewer.add_labels(stack, name="truth")
-    viewer.add_labels(stack, name="pred")
-    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
-    widget.set_ground_truth("truth")
-    widget.set_prediction("pred")
-    widget.set_plane_axis(0)
-    assert widget.run_evaluation(wait=True) is None
-    assert "chunked" in widget.evaluate.status_label.text()
+def random_chunks(draw, size: int) -> tuple[int, ...]:
+    """A random chunking of one axis: cuts at random places (any chunk size from 1)."""
+    cuts = sorted(draw(st.sets(st.integers(1, size - 1), max_size=size - 1)))
+    edges = [0, *cuts, size]
+    return tuple(b - a for a, b in itertools.pairwise(edges))
+
+
+def tracks(seed: int, shape=(5, 12, 12), n_ids: int = 7) -> np.ndarray:
+    """A time series of 3x3-pixel blocks with ids 0..n_ids-1: ids recur in every frame."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, n_ids, size=(shape[0], -(-shape[1] // 3), -(-shape[2] // 3)))
+    return np.kron(coarse, np.ones((1, 3, 3), np.uint16))[:, : shape[1], : shape[2]]
+
+
+def assert_same_tables(expected: dict, got: dict) -> None:
+    assert expected.keys() == got.keys()
+    for name in expected:
+        pd.testing.assert_frame_equal(expected[name], got[name], obj=name)
+
+
+def test_ids_by_plane_of_a_lazy_stack_are_the_in_memory_ones():
+    # Hand-made: id 5 spans planes 0 and 2, id 2 is in plane 1 only, 9 is ignored.
+    # Objects in order (plane, id): (0, 5) -> 1, (1, 2) -> 2, (2, 5) -> 3; 9 stays 9.
+    stack = np.array([[[5, 5, 0]], [[0, 2, 9]], [[9, 0, 5]]], np.uint32)
+    for chunks in [(1, 1, 1), (2, 1, 2), (3, 1, 3)]:  # chunks cut planes, or span them
+        new, origin = evaluation.ids_by_plane(da.from_array(stack, chunks), 0, ignore_label=9)
+        assert isinstance(new, da.Array) and new.chunks == da.from_array(stack, chunks).chunks
+        expected = [[[1, 1, 0]], [[0, 2, 9]], [[9, 0, 3]]]
+        assert new.compute().tolist() == expected
+        assert origin.index.tolist() == [1, 2, 3]
+        assert origin.values.tolist() == [[0, 5], [1, 2], [2, 5]]
+    # along another axis: the planes are the columns, with ids {5, 9}, {2, 5}, {5, 9}:
+    # (0, 5) -> 1, (0, 9) -> 2, (1, 2) -> 3, (1, 5) -> 4, (2, 5) -> 5, (2, 9) -> 6
+    new, origin = evaluation.ids_by_plane(da.from_array(stack, (2, 1, 2)), 2)
+    assert new.compute().tolist() == [[[1, 4, 0]], [[0, 3, 6]], [[2, 0, 5]]]
+    assert origin.values.tolist() == [[0, 5], [0, 9], [1, 2], [1, 5], [2, 5], [2, 9]]
+    # every object in one plane already: nothing renumbered, still lazy and unread
+    one_each = da.from_array(np.array([[[1, 0]], [[0, 2]]]), chunks=1)
+    same, origin = evaluation.ids_by_plane(one_each, 0)
+    assert same is one_each and origin is None
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_plane_by_plane_on_lazy_inputs_equals_the_in_memory_record(data):
+    seed = data.draw(st.integers(0, 2**16))
+    true, pred = tracks(seed), tracks(seed + 1)
+    axis = data.draw(st.sampled_from([0, 2]))
+    each_plane = data.draw(st.booleans())
+    extra = data.draw(
+        st.sampled_from(
+            [
+                {},
+                {"ignore_label": 3},
+                {"exclude_border": 1},
+                {"preset": "ctc"},
+                {"kind": "instance"},
+            ]
+        )
+    )
+    settings_ = {"plane_axis": axis, "label_each_plane": each_plane, **extra}
+    expected = evaluation.evaluate(true, pred, **settings_)
+
+    def chunked(array):
+        return da.from_array(array, tuple(random_chunks(data.draw, n) for n in array.shape))
+
+    got = evaluation.evaluate(chunked(true), chunked(pred), **settings_)
+    assert_same_tables(expected.tables, got.tables)
+    assert expected.ids.keys() == got.ids.keys()
+    for side in expected.ids:
+        pd.testing.assert_frame_equal(expected.ids[side], got.ids[side])
+    assert isinstance(got.truth, da.Array)
+
+
+def test_a_lazy_probability_stack_is_labelled_plane_by_plane_as_in_memory():
+    rng = np.random.default_rng(4)
+    prob = np.kron(rng.random((4, 6, 6)), np.ones((1, 2, 2)))
+    true = tracks(4)
+    settings_ = {
+        "plane_axis": 0,
+        "label_each_plane": True,
+        "threshold": 0.5,
+        "threshold_options": evaluation.ThresholdOptions(connectivity=1),
+    }
+    expected = evaluation.evaluate(true[:4], prob, **settings_)
+    got = evaluation.evaluate(
+        da.from_array(true[:4], (3, 5, 12)), da.from_array(prob, (1, 7, 5)), **settings_
+    )
+    assert_same_tables(expected.tables, got.tables)
+    assert isinstance(got.prediction, da.Array)
+    # objects never join across frames: the labels of frame k are frame k's components
+    for frame, labels in zip(prob, got.prediction.compute(), strict=True):
+        n_objects = int(nse.label_instances(frame > 0.5, connectivity=1).max())
+        assert np.unique(labels[labels > 0]).size == n_objects
+
+
+def test_plane_by_plane_on_a_lazy_time_series_in_the_dock(make_napari_viewer):
+    true, pred = tracks(7, shape=(3, 30, 30)), tracks(8, shape=(3, 30, 30))
+    tables = {}
+    for name, wrap in (("memory", np.asarray), ("lazy", lambda a: da.from_array(a, (2, 16, 16)))):
+        viewer = make_napari_viewer()
+        viewer.add_labels(wrap(true), name="truth", axis_labels=("t", "y", "x"))
+        viewer.add_labels(wrap(pred), name="pred", axis_labels=("t", "y", "x"))
+        _, widget = viewer.window.add_plugin_dock_widget(
+            "napari-seg-eval", "Segmentation Evaluation"
+        )
+        widget.set_ground_truth("truth")
+        widget.set_prediction("pred")
+        widget.set_plane_axis(0)
+        assert widget.evaluate.each_plane_check.isChecked()  # labelled t: each plane alone
+        tables[name] = widget.run_evaluation(wait=True)
+    assert_same_tables(tables["memory"], tables["lazy"])
+    assert len(tables["lazy"]["per_plane"]) == 3
+    assert set(tables["lazy"]["per_object"]["label"]) <= set(np.unique(true)) | set(
+        np.unique(pred)
+    )  # the user's ids, not the ids compared
+
+
+def test_boundary_metrics_on_a_lazy_layer_are_refused_with_what_to_do():
+    labels = da.zeros((8, 8), dtype=np.uint8, chunks=4)
+    with pytest.raises(ValueError, match="Untick Boundary metrics"):
+        evaluation.evaluate(labels, labels, boundary=True)
+
+
+class MainThreadComputes(Callback):
+    """Every dask computation started from the main thread while registered (its keys)."""
+
+    def __init__(self):
+        super().__init__()
+        self.started: list[list] = []
+
+    def _start(self, dsk) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.started.append(list(dsk)[:3])
+
+
+def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
+    qtbot, make_napari_viewer, sample, monkeypatch
+):
+    # Both kinds, the probability map thresholded and labelled, objects measured and
+    # reviewed: every chunk is read in the worker; the main thread only shows the results.
+    # A lazy result layer is added hidden when napari would read a whole plane to show it
+    # (here: any size), as it does for large ones.
+    monkeypatch.setattr(layers, "SHOWN_LAZILY_MAX_PIXELS", 0)
+    truth = da.from_array(sample["ground_truth"], chunks=(100, 70))
+    prob = da.from_array(sample["probability"], chunks=64)
+    _, widget = dock_with(make_napari_viewer, truth, prob)
+    if widget.threshold_panel.preview_job.running:  # the preview's layer is shown first
+        with qtbot.waitSignal(widget.threshold_panel.preview_job.finished, timeout=60_000):
+            pass
+    computes = MainThreadComputes()
+    with computes, qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
+        widget.run_evaluation()
+    assert computes.started == []
+    evaluated = widget.viewer.layers["prob evaluated"]
+    assert isinstance(evaluated.data, da.Array) and not evaluated.visible
+    record = widget.evaluation
+    assert record.truth is truth and isinstance(record.prediction, da.Array)
+    assert summary_of(record.tables)[("instance", "n_true")] > 0

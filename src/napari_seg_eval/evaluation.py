@@ -9,6 +9,7 @@ an identical record that says why it no longer matches the viewer.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,6 @@ from .core._validate import check_region
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
 from .core.classes import check_classes
-from .core.compare import bootstrap_objects
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
@@ -309,7 +309,6 @@ class Evaluation:
     boundary: BoundaryResult | None = None
     object_boundary: ObjectBoundaryResult | None = None
     ctc: pd.Series | None = None
-    object_intervals: pd.DataFrame | None = None
     ids: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: str = ""
@@ -471,8 +470,14 @@ def instance_labels(
 
 def _stack_unique(planes: list[np.ndarray], axis: int) -> np.ndarray:
     """Stack label planes, offsetting ids so that each plane's objects keep their own ids."""
-    offsets = np.cumsum([0] + [int(p.max()) for p in planes[:-1]])
-    dtype = np.min_scalar_type(int(offsets[-1]) + int(planes[-1].max()))
+    if any(is_lazy(plane) for plane in planes):
+        import dask
+
+        maxima = [int(m) for m in dask.compute(*(plane.max() for plane in planes))]
+    else:
+        maxima = [int(plane.max()) for plane in planes]
+    offsets = np.cumsum([0, *maxima[:-1]])
+    dtype = np.min_scalar_type(int(offsets[-1]) + maxima[-1])
     stacked = [
         np.where(plane > 0, plane.astype(dtype) + dtype.type(offset), 0).astype(dtype)
         for plane, offset in zip(planes, offsets, strict=True)
@@ -565,13 +570,14 @@ def evaluation_steps(
     Returns
     -------
     Evaluation
-        The record. With chunked inputs plane-by-plane evaluation is refused.
+        The record. Chunked inputs give the numbers of the same pixels in memory, plane by
+        plane too (see :func:`ids_by_plane`).
 
     Raises
     ------
     ValueError
-        Bad settings, classes or region, plane by plane or boundary metrics on chunked inputs
-        (all before anything is read).
+        Bad settings, classes or region, or boundary metrics on chunked inputs (all before
+        anything is read).
     TypeError
         Classes that are not integers, a region that is not boolean.
     Cancelled
@@ -594,11 +600,6 @@ def evaluation_steps(
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
     axis = settings.plane_axis
-    if lazy and axis is not None:
-        raise ValueError(
-            "plane-by-plane evaluation reads each plane into memory; it is not available for "
-            "chunked (dask/zarr) layers. Evaluate the whole stack, or one plane at a time."
-        )
     if (true_classes is None) != (pred_classes is None):
         raise ValueError("give classes for both sides (the same class image may serve both).")
     classes = None
@@ -614,7 +615,9 @@ def evaluation_steps(
     if settings.boundary and (lazy or is_lazy(region) or is_lazy(true_classes)):
         raise ValueError(
             "boundary metrics measure distances on whole images in memory; they are not "
-            "available for chunked (dask/zarr) layers."
+            "available for chunked (dask/zarr) layers. Untick Boundary metrics to evaluate the "
+            "rest chunk by chunk, or add a crop that fits in memory as a numpy layer (e.g. "
+            "viewer.add_labels(np.asarray(layer.data[:4096, :4096]))) and evaluate that."
         )
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
@@ -694,8 +697,6 @@ def evaluation_steps(
                 **matching,
                 **class_kwargs,
             )
-        yield progress("intervals over objects")
-        results["object_intervals"] = bootstrap_objects(results["instance"])
         done += 1
         yield progress("measuring objects")
         with chunked("measuring objects"):
@@ -821,17 +822,23 @@ def evaluate(
 
 
 def ids_by_plane(
-    labels: np.ndarray, axis: int, ignore_label: int | None = None
-) -> tuple[np.ndarray, pd.DataFrame | None]:
+    labels: Any, axis: int, ignore_label: int | None = None
+) -> tuple[Any, pd.DataFrame | None]:
     """``labels`` with ids unique per plane when an id spans planes (a track), and the map back.
 
     Matching plane by plane needs every object in one plane; a track id that appears in several
-    planes becomes one new id per plane. Pixels of ``ignore_label`` keep that id (and no new id
-    equals it), so they stay ignored.
+    planes becomes one new id per plane: the objects are numbered 1, 2, ... in order of
+    (plane, id), in the smallest unsigned type that holds them. Pixels of ``ignore_label`` keep
+    that id (and no new id equals it), so they stay ignored.
+
+    A chunked (dask, zarr) ``labels`` stays lazy: one pass over its chunks lists the ids of
+    each plane (a small table), and the renumbered labels are a dask array on the same chunks
+    (a chunk may hold several planes, or part of one), renumbered when read. The new ids are
+    those of the in-memory result.
 
     Parameters
     ----------
-    labels : numpy.ndarray
+    labels : numpy.ndarray or chunked array
         Instance labels, 0 = background.
     axis : int
         The plane axis.
@@ -840,7 +847,7 @@ def ids_by_plane(
 
     Returns
     -------
-    labels : numpy.ndarray
+    labels : numpy.ndarray or dask.array.Array
         ``labels`` itself when every object lies in one plane already; else the renumbered ids.
     origin : pandas.DataFrame or None
         None when nothing was renumbered; else indexed by the new id, with the ``plane`` and
@@ -852,36 +859,133 @@ def ids_by_plane(
     >>> new, origin = ids_by_plane(track, 0)
     >>> new.ravel().tolist(), origin.index.tolist(), origin.values.tolist()
     ([1, 0, 2, 3], [1, 2, 3], [[0, 5], [1, 5], [1, 7]])
+
+    The same ids, lazily, with chunks that cut the planes:
+
+    >>> import dask.array as da
+    >>> new, origin = ids_by_plane(da.from_array(track, chunks=1), 0)
+    >>> new.compute().ravel().tolist(), origin.index.tolist()
+    ([1, 0, 2, 3], [1, 2, 3])
     """
     ignore = ignore_label if ignore_label is not None and ignore_label > 0 else None
-    planes = list(np.moveaxis(labels, axis, 0))
-
-    def objects(plane: np.ndarray) -> np.ndarray:
-        return (plane > 0) if ignore is None else (plane > 0) & (plane != ignore)
-
-    seen = [np.unique(plane[objects(plane)]) for plane in planes]
+    lazy = is_lazy(labels)
+    if lazy:
+        labels = as_dask(labels)
+        seen = _ids_per_plane_lazy(labels, axis, ignore)
+    else:
+        seen = [_plane_ids(plane, ignore) for plane in np.moveaxis(labels, axis, 0)]
     ids = np.concatenate(seen) if seen else np.zeros(0, labels.dtype)
     if np.unique(ids).size == ids.size:
         return labels, None  # every object lies in one plane already
     sizes = [ids_in.size for ids_in in seen]
-    starts = np.cumsum([0, *sizes[:-1]])
     new_ids = np.arange(1, ids.size + 1, dtype=np.int64)
     if ignore is not None:
         new_ids[new_ids >= ignore] += 1  # never reuse the ignored id
     dtype = np.min_scalar_type(max(int(new_ids[-1]), ignore or 0))
-    out = np.zeros(labels.shape, dtype)
-    out_planes = np.moveaxis(out, axis, 0)  # a view: writing planes writes ``out``
-    for index, (plane, ids_in, start) in enumerate(zip(planes, seen, starts, strict=True)):
-        where = objects(plane)
-        out_planes[index][where] = new_ids[start + np.searchsorted(ids_in, plane[where])]
-        if ignore is not None:
-            out_planes[index][plane == ignore] = ignore
-    out.flags.writeable = False
+    new_per_plane = np.split(new_ids.astype(dtype), np.cumsum(sizes)[:-1])
     origin = pd.DataFrame(
-        {"plane": np.repeat(np.arange(len(planes)), sizes), "label": ids},
+        {"plane": np.repeat(np.arange(len(seen)), sizes), "label": ids},
         index=pd.Index(new_ids, name="id"),
     )
+    if lazy:
+        return _renumbered_lazy(labels, axis, seen, new_per_plane, ignore, dtype), origin
+    out = np.zeros(labels.shape, dtype)
+    _renumber_planes(
+        np.moveaxis(labels, axis, 0), np.moveaxis(out, axis, 0), seen, new_per_plane, ignore
+    )
+    out.flags.writeable = False
     return out, origin
+
+
+def _plane_ids(plane: np.ndarray, ignore: int | None) -> np.ndarray:
+    """The sorted object ids of one plane (or of part of one): not 0, not ``ignore``."""
+    ids = np.unique(plane)
+    return ids[(ids > 0) & (ids != ignore)] if ignore is not None else ids[ids > 0]
+
+
+def _renumber_planes(
+    planes: np.ndarray,
+    out: np.ndarray,
+    seen: Sequence[np.ndarray],
+    new_ids: Sequence[np.ndarray],
+    ignore: int | None,
+) -> None:
+    """Write into ``out`` (planes first) the new ids of ``planes``: plane k's id ``seen[k][i]``
+    becomes ``new_ids[k][i]``; the ignored id stays; background stays 0."""
+    for plane, out_plane, ids_in, new in zip(planes, out, seen, new_ids, strict=True):
+        where = plane > 0
+        if ignore is not None:
+            where &= plane != ignore
+            out_plane[plane == ignore] = ignore
+        out_plane[where] = new[np.searchsorted(ids_in, plane[where])]
+
+
+def _ids_per_plane_lazy(labels: Any, axis: int, ignore: int | None) -> list[np.ndarray]:
+    """The sorted object ids of each plane of a dask array along ``axis``, in one pass.
+
+    Each chunk lists the ids of the planes it holds (one task; only these small lists come
+    back), and the lists of one plane are merged.
+    """
+    import dask
+    import dask.array as da
+    from dask import delayed
+
+    moved = da.moveaxis(labels, axis, 0)
+    starts = np.cumsum((0, *moved.chunks[0][:-1]))
+    chunks = moved.to_delayed(optimize_graph=True)
+
+    def chunk_ids(block: np.ndarray, first: int) -> dict[int, np.ndarray]:
+        return {first + k: _plane_ids(plane, ignore) for k, plane in enumerate(block)}
+
+    def merge(parts: list[dict[int, np.ndarray]]) -> dict[int, np.ndarray]:
+        merged: dict[int, list[np.ndarray]] = {}
+        for part in parts:
+            for plane, ids in part.items():
+                merged.setdefault(plane, []).append(ids)
+        return {plane: np.unique(np.concatenate(ids)) for plane, ids in merged.items()}
+
+    parts = [
+        delayed(chunk_ids, pure=True)(chunks[index], int(starts[index[0]]))
+        for index in np.ndindex(chunks.shape)
+    ]
+    while len(parts) > 1:  # a tree: no task holds more than 16 lists
+        parts = [delayed(merge, pure=True)(parts[i : i + 16]) for i in range(0, len(parts), 16)]
+    (per_plane,) = dask.compute(parts[0])
+    return [per_plane[plane] for plane in range(moved.shape[0])]
+
+
+def _renumbered_lazy(
+    labels: Any,
+    axis: int,
+    seen: list[np.ndarray],
+    new_ids: list[np.ndarray],
+    ignore: int | None,
+    dtype: np.dtype,
+) -> Any:
+    """:func:`ids_by_plane`'s new labels of a dask array, lazily, on the same chunks.
+
+    Each run of planes that one row of chunks holds along ``axis`` carries only those planes'
+    tables; each chunk is renumbered when read.
+    """
+    import dask.array as da
+
+    moved = da.moveaxis(labels, axis, 0)
+
+    def renumber(block, seen_rows, new_rows, block_info=None):
+        start = block_info[0]["array-location"][0][0]
+        stop = start + block.shape[0]
+        out = np.zeros(block.shape, dtype)
+        _renumber_planes(block, out, seen_rows[start:stop], new_rows[start:stop], ignore)
+        return out
+
+    rows, first = [], 0
+    for size in moved.chunks[0]:
+        task = functools.partial(
+            renumber, seen_rows=seen[first : first + size], new_rows=new_ids[first : first + size]
+        )
+        rows.append(moved[first : first + size].map_blocks(task, dtype=dtype))
+        first += size
+    return da.moveaxis(da.concatenate(rows, axis=0), 0, axis)
 
 
 def _boundaries(
@@ -1040,9 +1144,6 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         "boundary_per_class": record.boundary.per_class if record.boundary is not None else empty,
         "boundary_per_object": (
             record.object_boundary.per_object if record.object_boundary is not None else empty
-        ),
-        "object_intervals": (
-            record.object_intervals if record.object_intervals is not None else empty
         ),
     }
 

@@ -169,7 +169,7 @@ class Run:
 
         settings = record.settings
         tables = {key: record.tables.get(key, pd.DataFrame()) for key in IMAGE_TABLES}
-        if "object_intervals" in record.tables:  # computed with the evaluation (in its worker)
+        if "object_intervals" in record.tables:  # given (the Runs tab fills it in a worker)
             tables["object_intervals"] = record.tables["object_intervals"]
         elif record.instance is not None:
             tables["object_intervals"] = bootstrap_objects(record.instance)

@@ -14,11 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels, Layer
+from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 
+from ..core.blocks import is_lazy
 from .probability import level0
 
 TAG = "napari-seg-eval"
+#: A lazy (dask) result of more pixels per plane than this is added hidden: napari reads the
+#: whole plane of a visible layer that is not multiscale on its main thread when it shows it.
+SHOWN_LAZILY_MAX_PIXELS = 2048 * 2048
 
 
 def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]:
@@ -73,19 +78,44 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     multiscale = isinstance(data, list)
     ndim = len(data[0].shape) if multiscale else len(data.shape)
     layer = result_layer(viewer, source, role)
+    hidden = _too_big_to_show(data)
     if layer is not None and layer.ndim == ndim and layer.multiscale == multiscale:
+        if hidden and layer.visible:  # before the data: a visible layer would read it now
+            _hide(layer)
         layer.data = data
         layer.metadata = {**layer.metadata, **metadata}
         return layer
     if layer is not None:  # ours, but of another shape or kind: replace it
         viewer.layers.remove(layer)
-    return add(
+    added = add(
         data,
         name=name,
         metadata=metadata,
         multiscale=multiscale,
         **kwargs,
         **world_settings(source, drop_axis),
+        visible=not hidden,
+    )
+    if hidden:
+        _hide(added)
+    return added
+
+
+def _too_big_to_show(data: Any) -> bool:
+    """A lazy array, not multiscale, with more than :data:`SHOWN_LAZILY_MAX_PIXELS` per plane
+    (the last two axes, as napari shows it)."""
+    if isinstance(data, list) or not is_lazy(data):
+        return False
+    return int(np.prod(data.shape[-2:], dtype=np.int64)) > SHOWN_LAZILY_MAX_PIXELS
+
+
+def _hide(layer: Layer) -> None:
+    """Hide ``layer`` (lazy and large) and say why."""
+    layer.visible = False
+    show_info(
+        f"{layer.name!r} is lazy and too large to show without reading a whole plane on the "
+        "main thread: it is hidden. Tick its eye to show it (napari then reads the plane "
+        "shown), or open the data as a multiscale pyramid."
     )
 
 

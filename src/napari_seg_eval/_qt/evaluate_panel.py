@@ -559,11 +559,6 @@ class EvaluatePanel(QWidget):
             units=spacing_units(truth),
         )
         settings.check()
-        if lazy and axis is not None:
-            raise ValueError(
-                "plane-by-plane evaluation reads each plane into memory; it is not available "
-                "for chunked (dask/zarr) layers: choose 'no (whole image at once)'."
-            )
         if boundary and (lazy or is_lazy(region) or any(is_lazy(c) for c in classes)):
             raise ValueError(
                 "boundary metrics measure distances on whole images in memory; they are not "
