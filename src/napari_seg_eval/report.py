@@ -50,7 +50,7 @@ th { background: #f3f3f3; } td.text, th.text { text-align: left; }
 .card { border: 1px solid #ccc; border-radius: 6px; padding: 0.6em 0.8em; width: 20em;
         background: #fafafa; }
 .card .value { font-size: 1.5em; font-weight: 600; } .card .label { font-weight: 600; }
-.card .interval { font-size: 0.6em; font-weight: 400; }
+.card .interval, .card .value .note { font-size: 0.6em; font-weight: 400; }
 .card .definition { white-space: pre-line; font-size: 0.8em; color: #444; margin-top: 0.4em; }
 figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; }
 figcaption { font-size: 0.85em; color: #444; max-width: 30em; }
