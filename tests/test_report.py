@@ -10,7 +10,7 @@ from napari_seg_eval.core import catalogue
 from napari_seg_eval.evaluation import ThresholdOptions, evaluate
 from napari_seg_eval.io import evaluate_files
 from napari_seg_eval.report import report_html, write_report
-from napari_seg_eval.runs import Runs, agreement
+from napari_seg_eval.runs import Run, Runs, agreement
 
 TRUTH = np.zeros((40, 40), np.int32)
 TRUTH[2:8, 2:8] = 1
@@ -157,3 +157,51 @@ def test_agreement_report_says_annotators_and_symmetry():
     assert "<h2>Agreement: annotator A vs annotator B</h2>" in text
     assert "swaps with recall_50" in text and "<h2>Boundary (foreground)</h2>" in text
     assert assert_self_contained(text) >= 1
+
+
+def _cell(text, label):
+    """The value cell of the summary row whose label is ``label``."""
+    cells = rf"<td class=text>{re.escape(label)}</td><td class=text>\w+</td><td>(.*?)</td>"
+    match = re.search(cells, text)
+    assert match is not None, label
+    return match.group(1)
+
+
+def test_counts_of_zero_and_one_are_whole_numbers_and_a_ratio_of_one_is_not(tmp_path):
+    # one pair, both objects found exactly: F1 = 1 (a ratio), 0 failed, 1 image (counts)
+    for side in ("truth", "prediction"):
+        (tmp_path / side).mkdir()
+        image = np.zeros((6, 6), np.int32)
+        image[1:3, 1:3] = 1
+        np.save(tmp_path / side / "im.npy", image)
+    # as the command line's --report: from the result folder, where counts are read as floats
+    folder = evaluate_files(tmp_path / "truth", tmp_path / "prediction").write(tmp_path / "out")
+    text = report_html(Run.load(folder))
+    assert _cell(text, "failed") == "0"
+    assert _cell(text, "images") == "1"
+    assert _cell(text, "true objects") == "1"
+    assert _cell(text, "F1 @ 0.5 (pooled)") == "1.0000"
+
+
+def test_a_presets_numbers_lead_the_headline_with_their_labels(tmp_path):
+    # object 1 (8 x 8) is predicted as 8 x 3: IoU 24/64 < 0.5, a miss and a false positive;
+    # object 2 is exact. F1 at 0.5 = 2 * 1 / (2 + 1 + 1) = 0.5 in both images.
+    for side in ("truth", "prediction"):
+        (tmp_path / side).mkdir()
+    for name in ("a", "b"):
+        truth = np.zeros((32, 32), np.int32)
+        truth[4:12, 4:12] = 1
+        truth[16:28, 16:28] = 2
+        prediction = truth.copy()
+        prediction[4:12, 4:9] = 0
+        np.save(tmp_path / "truth" / f"{name}.npy", truth)
+        np.save(tmp_path / "prediction" / f"{name}.npy", prediction)
+    result = evaluate_files(tmp_path / "truth", tmp_path / "prediction", preset="neurips2022")
+    run = Runs().add(result)
+    assert list(run.headline.index[:2]) == ["f1_50_image_mean", "f1_50_image_median"]
+    assert run.headline["f1_50_image_median"] == pytest.approx(0.5)
+    text = report_html(run)
+    assert "F1 @ 0.5 (image median)" in text
+    assert text.index("F1 @ 0.5 (image median)") < text.index("AJI (pooled)")
+    entry = catalogue.metric("dataset.summary", "f1_50_image_median")
+    assert entry.pooling == "none" and "median over images" in entry.definition

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +180,7 @@ def _cards(run: Run) -> str:
     for key, value in run.headline.items():
         table = "dataset.summary" if run.kind == "dataset" else _summary_table_of(key)
         entry = catalogue.metric(table, key)
-        text = _f(value)
+        text = _f(value, count=entry is not None and entry.pooling == "sum")
         if key in intervals.index:
             low, high = intervals.loc[key]
             text += (
@@ -246,7 +246,13 @@ def _image_tables(run: Run) -> str:
             ]
         )[["evaluation", "label", "metric", "value"]]
         parts.append("<h3>All summary values</h3>")
-        parts.append(_table(labelled, text_columns=("evaluation", "label", "metric")))
+        counts = [
+            _is_count(_summary_kind(evaluation), metric)
+            for evaluation, metric in zip(summary["evaluation"], summary["metric"], strict=True)
+        ]
+        parts.append(
+            _table(labelled, text_columns=("evaluation", "label", "metric"), count_rows=counts)
+        )
     titles = {
         "per_threshold": ("Per IoU threshold", "instance.per_threshold"),
         "per_class": ("Per class", "semantic.per_class"),
@@ -300,7 +306,11 @@ def _dataset_tables(run: Run) -> str:
             "value": list(summary.to_numpy()),
         }
     )
-    parts.append("<h3>All summary values</h3>" + _table(rows, text_columns=("label", "metric")))
+    counts = [_is_count("dataset.summary", key) for key in summary.index]
+    parts.append(
+        "<h3>All summary values</h3>"
+        + _table(rows, text_columns=("label", "metric"), count_rows=counts)
+    )
     for kind in run.metric_kinds:
         per = "per_threshold" if kind == "instance" else "per_class"
         for suffix, words in (
@@ -316,15 +326,22 @@ def _dataset_tables(run: Run) -> str:
 
 
 # ---------------------------------------------------------------------------- tables
-def _f(value: Any) -> str:
-    """4 decimals for ratios, integers as they are, NaN as an em dash."""
+def _f(value: Any, *, count: bool = False) -> str:
+    """4 decimals for ratios, integers as they are, NaN as an em dash. A ``count`` (the
+    catalogue's pooling "sum") is a whole number even when it is 0 or 1 as a float."""
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return UNDEFINED
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, float | np.floating):
-        return str(int(value)) if float(value).is_integer() and abs(value) > 1 else f"{value:.4f}"
+        whole = float(value).is_integer() and (count or abs(value) > 1)
+        return str(int(value)) if whole else f"{value:.4f}"
     return _e(str(value))
+
+
+def _is_count(table: str, column: str) -> bool:
+    entry = catalogue.metric(table, column) if table else None
+    return entry is not None and entry.pooling == "sum"
 
 
 def _e(text: Any) -> str:
@@ -336,8 +353,11 @@ def _table(
     catalogue_table: str = "",
     *,
     text_columns: Iterable[str] = (),
+    count_rows: Sequence[bool] = (),
 ) -> str:
-    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip)."""
+    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip).
+    Numbers in the columns of counts, and in the rows flagged in ``count_rows`` (a table of
+    one metric per row), are whole numbers."""
     note = ""
     if len(frame) > MAX_ROWS:
         note = f"<p class='note'>The first {MAX_ROWS} of {len(frame)} rows.</p>"
@@ -354,11 +374,14 @@ def _table(
         tip = f"{column}: {tip}" if tip else str(column)
         css = " class='text'" if column in text else ""
         head.append(f"<th{css} title='{_e(tip)}'>{_e(label)}</th>")
+    counts = [_is_count(catalogue_table, column) for column in frame.columns]
     body = []
-    for row in frame.itertuples(index=False):
+    for index, row in enumerate(frame.itertuples(index=False)):
+        row_count = index < len(count_rows) and bool(count_rows[index])
         cells = [
-            f"<td{' class=text' if column in text else ''}>{_f(value)}</td>"
-            for column, value in zip(frame.columns, row, strict=True)
+            f"<td{' class=text' if column in text else ''}>"
+            f"{_f(value, count=count or row_count)}</td>"
+            for column, value, count in zip(frame.columns, row, counts, strict=True)
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (

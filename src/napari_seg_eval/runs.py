@@ -46,6 +46,7 @@ from .core.boundary import boundary_metrics
 from .core.compare import bootstrap_objects, compare_objects, mcnemar, paired_bootstrap
 from .core.dataset import DatasetResult
 from .core.instance import DEFAULT_IOU_THRESHOLDS
+from .core.presets import PRESETS
 from .evaluation import Evaluation, evaluate
 
 #: The IoU threshold at which objects of two runs are compared (the review threshold).
@@ -225,7 +226,8 @@ class Run:
     @property
     def headline(self) -> pd.Series:
         """The headline metrics: the catalogue's headline keys (one image), or their
-        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order.
+        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order; a dataset run of a
+        challenge preset has the challenge's numbers first (:attr:`Preset.headline`).
 
         Examples
         --------
@@ -245,6 +247,10 @@ class Run:
                         values[key] = float(rows[key])
         else:
             summary = self.tables["summary"].iloc[0]
+            preset = PRESETS.get(self.settings.get("settings", {}).get("preset") or "")
+            for key in preset.headline if preset is not None else ():
+                if key in summary.index:
+                    values[key] = float(summary[key])
             for kind in self.metric_kinds:
                 for key in catalogue.headline_keys(kind):
                     for suffix in ("_pooled", "_image_mean"):

@@ -650,6 +650,8 @@ _ROWS_OF = {
     ),
 }
 _SUFFIXES = {"_pooled": "pooled", "_image_mean": "image mean"}
+#: The median over images of a per-image value (the neurips2022 preset's second number).
+_MEDIAN = "_image_median"
 #: The bounds of a bootstrap interval (``dataset_metrics(confidence_interval=...)``).
 _BOUNDS = {"_low": "lower bound", "_high": "upper bound"}
 
@@ -693,6 +695,17 @@ def metric(table: str, column: str) -> Metric | None:
                         + base.definition,
                         pooling="none",
                     )
+        if column.endswith(_MEDIAN):
+            base = metric(table, column.removesuffix(_MEDIAN))
+            if base is not None:
+                return replace(
+                    base,
+                    key=column,
+                    label=f"{base.label} (image median)",
+                    definition="the median over images of the per-image values (undefined ones "
+                    "left out): " + base.definition,
+                    pooling="none",
+                )
         for suffix, words in _SUFFIXES.items():
             if column.endswith(suffix):
                 base = metric(table, column.removesuffix(suffix))

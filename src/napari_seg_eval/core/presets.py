@@ -40,6 +40,9 @@ class Preset:
         A score per predicted object must be given.
     rule
         The challenge's number, in words.
+    headline
+        The keys of the challenge's numbers in a summary over images
+        (:func:`~napari_seg_eval.evaluate_files`), shown first among a run's headline values.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Preset:
     needs_classes: bool = False
     needs_scores: bool = False
     rule: str = ""
+    headline: tuple[str, ...] = ()
 
     def instance_settings(self) -> dict:
         """The keyword arguments of :func:`instance_metrics` this preset sets.
@@ -76,6 +80,7 @@ PRESETS: dict[str, Preset] = {
             "instance",
             rule="per image, the mean over IoU 0.50, 0.55, ..., 0.95 of TP / (TP + FP + FN); "
             "then the mean over images (mean_accuracy_image_mean)",
+            headline=("mean_accuracy_image_mean",),
         ),
         Preset(
             "neurips2022",
@@ -86,6 +91,7 @@ PRESETS: dict[str, Preset] = {
             rule="objects touching a 2-pixel border removed from both sides; per image F1 at "
             "IoU 0.5; the mean and the median over images (f1_50_image_mean, "
             "f1_50_image_median)",
+            headline=("f1_50_image_mean", "f1_50_image_median"),
         ),
         Preset(
             "ctc",
@@ -95,6 +101,7 @@ PRESETS: dict[str, Preset] = {
             criterion="iot",
             rule="SEG: mean over the true objects of all images of the IoU with the prediction "
             "holding more than half of it (0 if none); DET from the summed counts",
+            headline=("seg_pooled", "det_pooled"),
         ),
         Preset(
             "conic",
@@ -105,6 +112,7 @@ PRESETS: dict[str, Preset] = {
             rule="per class, TP, FP, FN and the summed IoU at IoU 0.5 (matching within the "
             "class) summed over images, PQ per class, then the mean over classes "
             "(class_mean_panoptic_quality_50_pooled, CoNIC's mPQ+)",
+            headline=("class_mean_panoptic_quality_50_pooled",),
         ),
         Preset(
             "coco",
@@ -113,6 +121,7 @@ PRESETS: dict[str, Preset] = {
             needs_scores=True,
             rule="detections ranked by score, matched greedily at each IoU 0.50:0.95, "
             "101-point interpolated precision, mean over thresholds (map); one image",
+            headline=("map_pooled",),
         ),
     )
 }
