@@ -1,10 +1,11 @@
 """Evaluating a folder of files: the command line against the functions called in a loop.
 
-Run: ``python benchmarks/bench_files.py [N_PAIRS] [--size 1024] [--objects N]`` (default 200
-pairs of 1024² uint16 TIFFs with ~600 objects each, written to a temporary folder and removed
-at the end; a few minutes). ``--size 4096`` (~10,000 objects each) makes computing dominate
-the cluster's fixed costs (about 3 minutes; 20 distinct pairs, 2.7 GB, the other files are
-hard links to them). Prints a Markdown table:
+Run: ``python benchmarks/bench_files.py [N_PAIRS] [--size 1024] [--objects N] [--repeat R]
+[--command-line-only]`` (default 200 pairs of 1024² uint16 TIFFs with ~600 objects each,
+written to a temporary folder and removed at the end; a few minutes). ``--size 4096``
+(~10,000 objects each) makes computing dominate the cluster's fixed costs (about 3 minutes;
+20 distinct pairs, 2.7 GB, the other files are hard links to them). ``--command-line-only``
+times the three ``napari-seg-eval evaluate`` rows alone. Prints a Markdown table:
 
 - the floor: a loop that reads each pair with tifffile and calls ``instance_metrics`` on it;
 - ``evaluate_files`` + ``write_results`` in this process (reading, per-image, pooled and
@@ -14,9 +15,10 @@ hard links to them). Prints a Markdown table:
 - the same with ``--workers 1`` and ``--workers 2`` (a local dask.distributed cluster; its
   start-up included).
 
-Times are the best of ``REPEAT`` runs. Each row gives the load of the other processes during
-its best run (their CPU time over the wall time, in cores, from ``/proc/stat``; Linux only):
-the 2 cores are shared, and the figures are only comparable when it is near 0.
+Times are the best of ``--repeat`` runs (default 2). Each row gives the load of the other
+processes during its best run (their CPU time over the wall time, in cores, from
+``/proc/stat``; Linux only): the 2 cores are shared, and the figures are only comparable when
+it is near 0.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from datasets import instance_pair
 OBJECTS_PER_MPX = 600
 #: Distinct pairs generated; the other files are hard links to them (reading costs the same).
 N_DISTINCT = 20
-REPEAT = 2
 
 
 def write_folders(root: Path, n_pairs: int, size: int, n_objects: int) -> tuple[Path, Path]:
@@ -77,7 +78,7 @@ def own_seconds() -> float:
     return sum(os.times()[:4])
 
 
-def best(function, repeat=REPEAT) -> tuple[float, float]:
+def best(function, repeat: int = 2) -> tuple[float, float]:
     """(seconds, others' load in cores) of the fastest of ``repeat`` calls."""
     runs = []
     for _ in range(repeat):
@@ -101,6 +102,8 @@ def main() -> None:
     parser.add_argument("n_pairs", type=int, nargs="?", default=200)
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--objects", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--command-line-only", action="store_true")
     args = parser.parse_args()
     n_pairs, size = args.n_pairs, args.size
     n_objects = args.objects or round(OBJECTS_PER_MPX * (size / 1024) ** 2)
@@ -167,18 +170,23 @@ def main() -> None:
 
         # In-process rows against the loop in this process; new processes against the loop
         # run as a new process (Python start-up and imports in both).
-        floor = report(
-            "loop: tifffile.imread + instance_metrics", best(lambda: loop(truth, pred)), None
-        )
-        report("evaluate_files + write_results", best(in_process), floor)
-        process_floor = report("the loop, as a new process", best(loop_process), None)
+        repeat = args.repeat
+        process_floor = None
+        if not args.command_line_only:
+            floor = report(
+                "loop: tifffile.imread + instance_metrics",
+                best(lambda: loop(truth, pred), repeat),
+                None,
+            )
+            report("evaluate_files + write_results", best(in_process, repeat), floor)
+            process_floor = report("the loop, as a new process", best(loop_process, repeat), None)
         seconds = {}
         for name, extra in (
             ("napari-seg-eval evaluate", ()),
             ("napari-seg-eval evaluate --workers 1", ("--workers", "1")),
             ("napari-seg-eval evaluate --workers 2", ("--workers", "2")),
         ):
-            seconds[name] = report(name, best(command(*extra)), process_floor)
+            seconds[name] = report(name, best(command(*extra), repeat), process_floor)
         speedup = (
             seconds["napari-seg-eval evaluate --workers 1"]
             / seconds["napari-seg-eval evaluate --workers 2"]

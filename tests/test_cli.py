@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
 import socket
+import sys
 import time
 
 import numpy as np
@@ -740,3 +744,147 @@ def test_chunked_files_through_a_scheduler_of_processes_equal_the_serial_run(tmp
         pd.testing.assert_frame_equal(
             pd.read_csv(tmp_path / "cluster" / name), pd.read_csv(tmp_path / "serial" / name)
         )
+
+
+# --- --workers: a local cluster of forked processes -----------------------------------------
+
+
+def classed_folders(tmp_path, classes: bool, regions: bool):
+    """Six pairs of random rectangles (truth) and their shifted copies (prediction), with
+    class images and region masks if asked; probability maps of the predictions in a third
+    folder; one broken prediction."""
+    rng = np.random.default_rng(21)
+    truth, pred, prob = tmp_path / "truth", tmp_path / "pred", tmp_path / "prob"
+    for folder in (truth, pred, prob):
+        folder.mkdir()
+    for i in range(6):
+        true = np.zeros((32, 32), np.uint16)
+        for label in range(1, 8):
+            y, x = rng.integers(0, 27, 2)
+            true[y : y + int(rng.integers(2, 6)), x : x + int(rng.integers(2, 6))] = label
+        guess = np.roll(true, tuple(int(v) for v in rng.integers(-1, 2, 2)), axis=(0, 1)) * 3
+        np.save(truth / f"img{i}.npy", true)
+        np.save(pred / f"img{i}.npy", guess)
+        if classes:
+            np.save(truth / f"img{i}_classes.npy", (true % 3).astype(np.uint8))
+            np.save(pred / f"img{i}_classes.npy", (guess % 2 + 1).astype(np.uint8) * (guess > 0))
+        score = 0.5 + 0.05 * (guess % 9)  # each object its own score
+        np.save(prob / f"img{i}.npy", np.where(guess > 0, score, 0.1).astype(np.float32))
+        if regions:
+            np.save(truth / f"img{i}_region.npy", np.pad(np.ones((30, 30), np.uint8), 1))
+    (pred / "img4.npy").write_bytes(b"broken")
+    (prob / "img4.npy").write_bytes(b"broken")
+    return truth, pred, prob
+
+
+def child_processes() -> set[int]:
+    psutil = pytest.importorskip("psutil")
+    return {child.pid for child in psutil.Process().children(recursive=True)}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [
+            "--preset",
+            "conic",
+            "--truth-classes-suffix",
+            "_classes",
+            "--prediction-classes-suffix",
+            "_classes",
+            "--confidence-interval",
+            "0.9",
+        ],
+        ["--kind", "all", "--boundary", "--exclude-border", "1", "--region-suffix", "_region"],
+        ["--kind", "all", "--class-labels", "--confidence-interval", "0.9"],
+        ["--preset", "ctc"],
+        ["--preset", "coco", "--probability"],
+    ],
+    ids=["conic-interval", "all-boundary-border-region", "class-labels", "ctc", "coco"],
+)
+def test_two_workers_write_the_serial_files_and_leave_no_process(tmp_path, options):
+    pytest.importorskip("distributed")
+    truth, pred, prob = classed_folders(
+        tmp_path, "--truth-classes-suffix" in options, "--region-suffix" in options
+    )
+    prediction = prob if "--probability" in options else pred
+    before = child_processes()
+    outs = {}
+    for name, extra in (("serial", []), ("two", ["--workers", "2"])):
+        outs[name] = tmp_path / name
+        args = [str(truth), str(prediction), "--out", str(outs[name]), "--quiet", *options]
+        assert run(*args, *extra) == 1  # img4 fails
+    assert child_processes() <= before  # every worker process has exited
+    names = sorted(path.name for path in outs["serial"].glob("*.csv"))
+    assert names == sorted(path.name for path in outs["two"].glob("*.csv"))
+    assert "per_image.csv" in names and "summary.csv" in names
+    for name in names:
+        pd.testing.assert_frame_equal(
+            pd.read_csv(outs["two"] / name, keep_default_na=False),
+            pd.read_csv(outs["serial"] / name, keep_default_na=False),
+        )
+    failed = pd.read_csv(outs["two"] / "per_image.csv", keep_default_na=False)
+    assert (failed["error"] != "").tolist() == [False] * 4 + [True, False]
+
+
+def test_worker_processes_leave_ctrl_c_to_the_command(tmp_path):
+    pytest.importorskip("distributed")
+    from argparse import Namespace
+    from contextlib import ExitStack
+
+    before = child_processes()
+    with ExitStack() as stack:
+        client = cli._client(Namespace(workers=2, scheduler=None), stack)
+        handlers = client.run(lambda: signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        assert len(handlers) == 2
+        if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():
+            assert not any(handlers.values())  # forked with the held handler: Ctrl-C ignored
+        assert child_processes() > before
+    assert child_processes() <= before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored here
+
+
+def test_ctrl_c_while_the_cluster_starts_stops_cleanly(folders, tmp_path, monkeypatch, capsys):
+    distributed = pytest.importorskip("distributed")
+
+    class Interrupted(distributed.LocalCluster):
+        def __init__(self, *args, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers start
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(distributed, "LocalCluster", Interrupted)
+    truth, pred, _ = folders
+    before = child_processes()
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out), "--workers", "1") == 130
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert not out.exists()
+    assert child_processes() <= before
+
+
+def test_workers_are_forked_unless_dask_is_set_to_another_start_method():
+    import dask
+
+    key = "distributed.worker.multiprocessing-method"
+    forks = sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+    with cli._worker_start():
+        assert dask.config.get(key) == ("fork" if forks else "spawn")
+    assert dask.config.get(key) == "spawn"  # set for the cluster's start only
+    with dask.config.set({key: "forkserver"}), cli._worker_start():
+        assert dask.config.get(key) == "forkserver"  # the user's choice is kept
+
+
+def test_demo_without_a_display_says_what_to_do_instead_of_aborting(monkeypatch):
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["demo"])
+    assert "no display" in str(stopped.value.code)
+    assert "napari-seg-eval report" in str(stopped.value.code) and "xvfb-run" in str(
+        stopped.value.code
+    )
+    assert cli.has_display({"DISPLAY": ":0"})
+    assert cli.has_display({"QT_QPA_PLATFORM": "offscreen"})
+    monkeypatch.setattr(cli.sys, "platform", "darwin")
+    assert cli.has_display({})

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
-from napari_seg_eval.core.dataset import dataset_from_tables
+from napari_seg_eval.core.dataset import (
+    dataset_from_parts,
+    dataset_from_tables,
+    instance_image_parts,
+)
 from napari_seg_eval.core.overlap import overlap_table
 from napari_seg_eval.core.presets import preset_metrics
 
@@ -426,3 +430,87 @@ def test_the_number_of_resamples_is_configurable_and_the_interval_reproducible()
     assert 2 / 3 <= one.summary["f1_50_image_mean_low"] <= one.summary["f1_50_image_mean_high"] <= 1
     with pytest.raises(ValueError, match="n_resamples"):
         dataset_metrics(*images, confidence_interval=0.9, n_resamples=0)
+
+
+# --- each image's parts, summed elsewhere (the command line's workers) ----------------------
+
+
+def test_image_parts_summed_give_the_tables_by_hand():
+    # Image 0: true 1 (4 px) = pred 5; true 2 (2 px) inside pred 6 (3 px): IoU 2/3.
+    # Image 1: true 3 (2 px) = pred 7; pred 8 (1 px) spurious.
+    true, pred, _, _ = _classed_images()
+    parts = [
+        instance_image_parts(overlap_table(t, p), iou_thresholds=[0.5, 0.7])
+        for t, p in zip(true, pred, strict=True)
+    ]
+    assert parts[0].per_threshold[["tp", "fp", "fn"]].values.tolist() == [[2, 0, 0], [1, 1, 1]]
+    assert parts[1].per_threshold[["tp", "fp", "fn"]].values.tolist() == [[1, 1, 0], [1, 1, 0]]
+    assert parts[0].review == {
+        "threshold": 0.5,
+        "tp": 2,
+        "fp": 0,
+        "fn": 0,
+        "sum_matched_iou": pytest.approx(5 / 3),
+    }
+    # AJI parts: image 0 intersections 4 + 2 over unions 4 + 3; image 1: 2 over 2 + 1 (pred 8).
+    assert (parts[0].row["aji_numerator"], parts[0].row["aji_denominator"]) == (6, 7)
+    assert (parts[1].row["aji_numerator"], parts[1].row["aji_denominator"]) == (2, 3)
+    result = dataset_from_parts(parts)
+    # Pooled at 0.5: tp 3, fp 1, fn 0 -> accuracy 3/4; at 0.7: tp 2, fp 2, fn 1 -> 2/5.
+    assert result.pooled["accuracy"].tolist() == pytest.approx([3 / 4, 2 / 5])
+    # Image mean at 0.7: accuracy 1/3 (image 0) and 1/2 (image 1).
+    assert result.image_mean["accuracy"].tolist() == pytest.approx([(1 + 1 / 2) / 2, 5 / 12])
+    assert result.summary["aji_pooled"] == pytest.approx(8 / 10)
+    assert result.per_image["image"].tolist() == [0, 1]
+    expected = dataset_from_tables(
+        [overlap_table(t, p) for t, p in zip(true, pred, strict=True)], iou_thresholds=[0.5, 0.7]
+    )
+    pd.testing.assert_frame_equal(result.per_image, expected.per_image)
+    pd.testing.assert_frame_equal(result.pooled, expected.pooled)
+    pd.testing.assert_frame_equal(result.image_mean, expected.image_mean)
+    pd.testing.assert_series_equal(result.summary, expected.summary)
+
+
+def test_image_parts_with_classes_and_an_interval_equal_the_tables():
+    true, pred, _, _ = _classed_images()
+    mappings = [{1: 1, 2: 2}, {3: 2}], [{5: 1, 6: 1}, {7: 2, 8: 1}]
+    tables = [overlap_table(t, p) for t, p in zip(true, pred, strict=True)]
+    parts = [
+        instance_image_parts(table, true_classes=t, pred_classes=p)
+        for table, t, p in zip(tables, *mappings, strict=True)
+    ]
+    # Image 0 at 0.5, class 1: true 1 = pred 5 (tp); pred 6 (class 1) covers true 2 (class
+    # 2): an fp of class 1 and an fn of class 2.
+    first = parts[0].per_class.query("threshold == 0.5").set_index("class")
+    assert first.loc[1, ["tp", "fp", "fn"]].tolist() == [1, 1, 0]
+    assert first.loc[2, ["tp", "fp", "fn"]].tolist() == [0, 0, 1]
+    options = {"true_classes": mappings[0], "pred_classes": mappings[1]}
+    for interval in (None, 0.9):
+        result = dataset_from_parts(parts, confidence_interval=interval, n_resamples=200)
+        expected = dataset_from_tables(tables, confidence_interval=interval, **options)
+        if interval is not None:  # dataset_from_tables resamples 2000 times
+            expected = dataset_metrics(
+                true, pred, confidence_interval=interval, n_resamples=200, **options
+            )
+        pd.testing.assert_frame_equal(result.per_class_pooled, expected.per_class_pooled)
+        pd.testing.assert_frame_equal(result.per_class_image_mean, expected.per_class_image_mean)
+        pd.testing.assert_frame_equal(result.class_confusion, expected.class_confusion)
+        pd.testing.assert_series_equal(result.summary, expected.summary)
+
+
+def test_image_parts_of_other_settings_are_refused():
+    a = np.array([[1, 1, 0], [0, 0, 2]])
+    one = instance_image_parts(overlap_table(a, a), iou_thresholds=[0.5])
+    two = instance_image_parts(overlap_table(a, a), iou_thresholds=[0.5, 0.75])
+    with pytest.raises(ValueError, match="same settings"):
+        dataset_from_parts([one, two])
+    classed = instance_image_parts(
+        overlap_table(a, a),
+        iou_thresholds=[0.5],
+        true_classes={1: 1, 2: 1},
+        pred_classes={1: 1, 2: 1},
+    )
+    with pytest.raises(ValueError, match="classes for every image or none"):
+        dataset_from_parts([one, classed])
+    with pytest.raises(ValueError, match="no image parts"):
+        dataset_from_parts([])

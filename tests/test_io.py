@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import imageio.v3 as iio
@@ -22,6 +23,7 @@ from napari_seg_eval.core.blocks import is_lazy
 from napari_seg_eval.core.overlap import overlap_table
 from napari_seg_eval.io import (
     FileReadError,
+    Progress,
     evaluate_files,
     pair_files,
     read_labels,
@@ -29,7 +31,7 @@ from napari_seg_eval.io import (
     write_results,
 )
 from napari_seg_eval.io import evaluate as evaluate_module
-from napari_seg_eval.io.evaluate import _binarized, evaluate_pair
+from napari_seg_eval.io.evaluate import _binarized, batches, evaluate_pair
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -460,6 +462,92 @@ def test_distributed_run_equals_serial_run(tmp_path):
     assert serial.failed["name"].tolist() == ["img3"]
 
 
+def test_small_pairs_are_batched_and_large_ones_sent_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(evaluate_module, "BATCH_BYTES", 100)
+    monkeypatch.setattr(evaluate_module, "TASKS_PER_THREAD", 2)
+    sizes = [10, 10, 10, 10, 10, 10, 10, 60, 10, 10]  # bytes of each of a pair's two files
+    pairs = []
+    for i, size in enumerate(sizes):
+        pair = (tmp_path / f"t{i}.npy", tmp_path / f"p{i}.npy")
+        for path in pair:
+            path.write_bytes(b"x" * size)
+        pairs.append(pair)
+    (tmp_path / "t10.zarr").mkdir()  # a folder: alone
+    pairs += [(tmp_path / "t10.zarr", tmp_path / "p0.npy"), (tmp_path / "missing", pairs[0][1])]
+    # 12 pairs, 2 threads, 2 tasks per thread: at most 3 pairs a task; at most 100 bytes
+    # (pairs of 20): pair 7 (120 bytes) alone, the folder and the missing file alone.
+    assert batches(pairs, n_threads=2) == [
+        range(0, 3),
+        range(3, 6),
+        range(6, 7),
+        range(7, 8),
+        range(8, 10),
+        range(10, 11),
+        range(11, 12),
+    ]
+    # 7 pairs, one thread, 2 tasks per thread: at most 4 pairs a task.
+    assert batches(pairs[:7], n_threads=1) == [range(0, 4), range(4, 7)]
+
+
+def test_a_batched_cluster_run_reports_every_pair_once_and_equals_the_serial_run(
+    tmp_path, monkeypatch
+):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(evaluate_module, "TASKS_PER_THREAD", 1)  # 7 pairs, 2 threads: 4 + 3
+    write_pairs(tmp_path, n=7, seed=3, fmt="npy")
+    (tmp_path / "pred" / "img5.npy").write_bytes(b"broken")
+    options = {"kind": "all", "confidence_interval": 0.9}
+    serial = evaluate_files(tmp_path / "truth", tmp_path / "pred", **options)
+    seen = []
+
+    class Recorded(Progress):
+        def pair_done(self, done, total, name, error):
+            seen.append((done, total, name, error is not None))
+
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        clustered = evaluate_files(
+            tmp_path / "truth", tmp_path / "pred", client=client, progress=Recorded(), **options
+        )
+    pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
+    for kind in ("instance", "semantic"):
+        pd.testing.assert_frame_equal(clustered[kind].pooled, serial[kind].pooled)
+        pd.testing.assert_frame_equal(clustered[kind].image_mean, serial[kind].image_mean)
+    pd.testing.assert_series_equal(clustered.summary, serial.summary)
+    assert [done for done, *_ in seen] == list(range(1, 8))
+    assert {total for _, total, _, _ in seen} == {7}
+    assert sorted(name for _, _, name, _ in seen) == [f"img{i}" for i in range(7)]
+    assert [name for _, _, name, failed in seen if failed] == ["img5"]
+
+
+def test_a_task_lost_on_the_cluster_fails_its_pairs_only(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(evaluate_module, "TASKS_PER_THREAD", 1)  # 4 pairs, 2 threads: 2 + 2
+    write_pairs(tmp_path, n=4, seed=4, fmt="npy")
+    real = evaluate_module._evaluate_pairs
+
+    def lost(items, settings):
+        if any(truth.endswith("img3.npy") for truth, _, _ in items):
+            raise OSError("worker lost")
+        return real(items, settings)
+
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", lost)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = evaluate_files(tmp_path / "truth", tmp_path / "pred", client=client)
+    assert result.failed["name"].tolist() == ["img2", "img3"]
+    assert set(result.failed["error"]) == {"the task failed on the cluster: OSError: worker lost"}
+    assert result["instance"].summary["n_images"] == 2
+
+
 def test_settings_are_checked_before_any_file_is_read(tmp_path):
     with pytest.raises(ValueError, match="kind must be one of"):
         evaluate_files(tmp_path / "nothing", tmp_path / "nothing", kind="boundaries")
@@ -647,3 +735,31 @@ def test_coco_pooled_ties_follow_pycocotools_image_order():
     assert coco_pooled([miss, hit], [0.5]).loc[0, "ap"] == pytest.approx(51 * 0.5 / 101)
     # hit first: precision 1 up to recall 1/2: 51 points of 1
     assert coco_pooled([hit, miss], [0.5]).loc[0, "ap"] == pytest.approx(51 / 101)
+
+
+def test_a_cluster_whose_workers_run_elsewhere_reads_relative_paths(tmp_path, monkeypatch):
+    # The folders and the region file are given relative to this process's folder; the
+    # worker process runs in another folder, as a `dask worker` started elsewhere does.
+    distributed = pytest.importorskip("distributed")
+    write_pairs(tmp_path, n=3, seed=4, fmt="npy")
+    shape = np.load(tmp_path / "truth" / "img0.npy").shape
+    region = np.zeros(shape, np.uint8)
+    region[: shape[0] // 2] = 1
+    np.save(tmp_path / "region.npy", region)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(tmp_path)
+    options = {"kind": "all", "region": "region.npy"}
+    serial = evaluate_files("truth", "pred", **options)
+    assert serial.n_failed == 0
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(os.chdir, str(elsewhere))
+        clustered = evaluate_files("truth", "pred", client=client, **options)
+    assert clustered.n_failed == 0
+    pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
+    pd.testing.assert_series_equal(clustered.summary, serial.summary)

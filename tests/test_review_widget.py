@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 import napari_seg_eval as nse
+from napari_seg_eval._qt import review as review_module
+from napari_seg_eval._qt.review import FILTERS
 from napari_seg_eval.core.review import FN, FP, KIND_COLORS
 from napari_seg_eval.evaluation import evaluate
 
@@ -563,3 +565,156 @@ def test_objects_excluded_at_the_border_show_as_excluded_not_as_errors(make_napa
     review.select_row(1)  # an excluded object is found like any other
     assert viewer.layers["pred"].selected_label == 4
     assert viewer.scene.camera.center[-2:] == pytest.approx((26.5, 32.5))
+
+
+# the hand-over: prepared in the worker, the rest in pieces (issue 11) ------------------------
+def kinds_dock(make_napari_viewer, true, pred, **features):
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth", **features)
+    viewer.add_labels(pred, name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    return viewer, widget
+
+
+def run_until_handed_over(qtbot, widget):
+    """Run in a worker; wait for the Review tab's last piece (a signal, not a time)."""
+    with qtbot.waitSignal(widget.review.handed_over, timeout=60_000):
+        widget.run_evaluation()
+
+
+def review_columns(layer):
+    return sorted(c for c in layer.features if str(c).startswith("seg_eval_"))
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_handed_over_rows_counts_and_filters_equal_the_api(qtbot, make_napari_viewer, chunked):
+    true, pred = kinds_case()
+    if chunked:
+        import dask.array as da
+
+        layers = (da.from_array(true, chunks=(16, 25)), da.from_array(pred, chunks=(16, 25)))
+    else:
+        layers = (true, pred)
+    _, widget = kinds_dock(make_napari_viewer, *layers)
+    run_until_handed_over(qtbot, widget)
+    review = widget.review
+    expected = nse.review_objects(true, pred, iou_threshold=0.5)
+    got = review.objects[expected.columns]
+    if not chunked:  # a numpy record measures the same columns
+        pd.testing.assert_frame_equal(review.objects, expected)
+    key = ["kind", "label"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    # every filter shows the API's rows that meet its conditions
+    for name, conditions in FILTERS.items():
+        keep = np.ones(len(expected), bool)
+        for column, value in zip(("kind", "status", "error"), conditions, strict=True):
+            if value is not None:
+                keep &= (expected[column] == value).to_numpy()
+        review.filter_combo.setCurrentText(name)
+        shown = review.rows()
+        assert sorted(zip(shown["kind"], shown["label"], strict=True)) == sorted(
+            zip(expected["kind"][keep], expected["label"][keep], strict=True)
+        ), name
+        n_tp = int(((expected["kind"] == "true") & (expected["status"] == "TP")).sum())
+        n_fp = int((expected["status"] == "FP").sum())
+        n_fn = int((expected["status"] == "FN").sum())
+        assert review.status_label.text() == (
+            f"{keep.sum()} rows · {n_tp} matched · {n_fp} false · {n_fn} missed at IoU 0.50"
+        )
+    # the count line of the kinds_case, worked out by hand (test_count_line_...)
+    assert review.kinds_label.text() == (
+        "5 missed: 2 merged, 1 split, 1 poor overlap, 1 without any overlap · "
+        "5 false: 1 merge, 2 fragments, 1 poor overlap, 1 spurious"
+    )
+    hover = widget.viewer.layers["pred"].features.set_index("index")
+    assert hover.loc[14, "seg_eval_error"] == "spurious" and hover.loc[10, "seg_eval_error"] == (
+        "merge"
+    )
+
+
+def test_the_hover_rows_come_in_pieces_after_the_table(qtbot, make_napari_viewer):
+    true, pred = kinds_case()
+    viewer, widget = kinds_dock(make_napari_viewer, true, pred)
+    record = evaluate(true, pred, kind="instance")
+    rows = review_module.prepare_rows(record, record.tables["per_object"], 0.5)
+    review = widget.review
+    layers = viewer.layers["truth"], viewer.layers["pred"]
+    with qtbot.waitSignal(review.handed_over, timeout=10_000):
+        review.set_evaluation(record, *layers, rows, wait=False)
+        # the table and counts are in at once; the hover rows wait for the event loop
+        assert len(review.rows()) == 12 and review.kinds_label.text().startswith("5 missed")
+        assert review_columns(layers[0]) == [] and review_columns(layers[1]) == []
+    for layer in layers:
+        assert review_columns(layer) == [
+            "seg_eval_error",
+            "seg_eval_iou",
+            "seg_eval_partner",
+            "seg_eval_status",
+        ]
+    assert layers[0].features.set_index("index").loc[5, "seg_eval_error"] == "missed"
+
+
+def test_a_newer_hand_over_drops_the_pieces_of_the_older(qtbot, make_napari_viewer):
+    true, pred = kinds_case()
+    viewer, widget = kinds_dock(make_napari_viewer, true, pred, features={"index": [5], "n": [7]})
+    review = widget.review
+    layers = viewer.layers["truth"], viewer.layers["pred"]
+    old = evaluate(true, pred, kind="instance")
+    new = evaluate(true, np.where(pred == 14, 0, pred), kind="instance")  # no spurious 14
+    emitted = []
+    review.handed_over.connect(lambda: emitted.append(review.record))
+    review.set_evaluation(old, *layers, wait=False)
+    with qtbot.waitSignal(review.handed_over, timeout=10_000):
+        review.set_evaluation(new, *layers, wait=False)  # before any piece of the old ran
+    qtbot.waitUntil(lambda: not review._piece_timer.isActive(), timeout=10_000)
+    assert emitted == [new]  # the old hand-over never finished: its pieces were dropped
+    hover = layers[1].features.set_index("index")
+    assert 14 not in hover.index and hover.loc[10, "seg_eval_error"] == "merge"
+    # the user's own column is kept, by label
+    assert layers[0].features.set_index("index").loc[5, "n"] == 7
+
+
+def test_hover_rows_are_capped_with_a_notice(qtbot, make_napari_viewer, monkeypatch):
+    true, pred = kinds_case()  # 6 true objects, 6 predicted
+    viewer, widget = kinds_dock(make_napari_viewer, true, pred, features={"index": [1], "n": [3]})
+    run_until_handed_over(qtbot, widget)  # under the cap: hover rows on both sides
+    truth, prediction = viewer.layers["truth"], viewer.layers["pred"]
+    assert review_columns(truth) and review_columns(prediction)
+    assert widget.review.hover_label.isHidden()
+    monkeypatch.setattr(review_module, "HOVER_FEATURES_MAX_OBJECTS", 5)
+    run_until_handed_over(qtbot, widget)
+    # 6 objects a side, more than 5: no review columns, the earlier ones removed, and why
+    assert review_columns(truth) == [] and review_columns(prediction) == []
+    assert truth.features.set_index("index").loc[1, "n"] == 3  # the user's column stays
+    text = widget.review.hover_label.text()
+    assert "'truth' shows no review columns: 6 objects, more than 5" in text
+    assert "'pred' shows no review columns: 6 objects" in text
+    assert not widget.review.hover_label.isHidden()
+    assert len(widget.review.rows()) == 12  # the table has every object
+    monkeypatch.setattr(review_module, "HOVER_FEATURES_MAX_OBJECTS", 6)  # at the cap: written
+    run_until_handed_over(qtbot, widget)
+    assert review_columns(truth) and widget.review.hover_label.isHidden()
+
+
+def test_a_large_filter_is_taken_in_a_worker_and_the_latest_choice_wins(
+    qtbot, kinds_viewer, monkeypatch
+):
+    _, widget = kinds_viewer
+    review = widget.review
+    monkeypatch.setattr(review_module, "FILTER_IN_WORKER_ROWS", 1)  # every filter of 2+ rows
+    with qtbot.waitSignal(review.filter_job.finished, timeout=10_000):
+        review.filter_combo.setCurrentText("predicted: fragment")
+        assert review.filter_job.running  # not on the main thread
+    assert sorted(review.rows()["label"].tolist()) == [11, 12]
+    assert review.status_label.text().startswith("2 rows · 1 matched")
+    with qtbot.waitSignal(review.filter_job.finished, timeout=10_000):
+        review.filter_combo.setCurrentText("true: merged")  # 2 rows: in the worker
+        review.filter_combo.setCurrentText("true: split")  # 1 row: at once, the latest
+    assert review.rows()["label"].tolist() == [3]

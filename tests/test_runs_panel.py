@@ -190,3 +190,12 @@ def test_agreement_refuses_bad_layers(viewer, warnings_shown):
     assert "choose two layers" in warnings_shown[-1]
     assert panel.agreement("truth", "nothing", wait=True) is None
     assert "no Labels layer named 'nothing'" in warnings_shown[-1]
+
+
+def test_closing_the_dock_stops_the_interval_workers(viewer):
+    widget = open_dock(viewer)
+    evaluate(widget, "model A")  # the run's intervals start in a worker
+    _, job = next(iter(widget.runs._interval_jobs.values()))
+    widget.close_jobs()
+    assert job.closed and not widget.runs._interval_jobs
+    assert widget.runs._agreement_job.closed

@@ -21,6 +21,17 @@ def dock(make_napari_viewer, sample):
     return viewer, widget
 
 
+def test_tabs_scroll_so_the_dock_fits_a_laptop_screen(dock):
+    _, widget = dock
+    widget.dataset.options.expand(animate=False)  # the tallest page, with its options open
+    tallest = max(widget.tabs.widget(i).widget().minimumSizeHint().height() for i in range(7))
+    # without scrolling the dock could be no shorter than its tallest page plus the header
+    assert widget.minimumSizeHint().height() < tallest / 2
+    widget.tabs.setCurrentWidget(widget.dataset)
+    assert widget.tabs.tabText(widget.tabs.indexOf(widget.dataset)) == "Dataset"
+    assert widget.tabs.currentIndex() == widget.tabs.indexOf(widget.dataset)
+
+
 def wait_preview(qtbot, widget):
     """Start the preview now (not after the slider's debounce) and wait for its job."""
     with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
@@ -486,3 +497,26 @@ def test_logits_convert_into_a_new_layer(make_napari_viewer, errors):
     expected = np.exp(scores) / np.exp(scores).sum(axis=0)
     np.testing.assert_allclose(softmax.data, expected, rtol=1e-6)
     np.testing.assert_allclose(softmax.data.sum(axis=0), 1.0, rtol=1e-6)
+
+
+def test_a_raw_image_is_not_taken_as_the_models_confidence(make_napari_viewer):
+    # The header falls back to the only Image layer, a raw uint8 image; the objects get no
+    # confidence from it unless the user chooses it as the probability layer.
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(0)
+    viewer.add_image(rng.integers(0, 256, (16, 16), dtype=np.uint8), name="img0 image")
+    truth = np.zeros((16, 16), np.int32)
+    truth[2:6, 2:6] = 1
+    viewer.add_labels(truth, name="truth")
+    viewer.add_labels(truth.copy(), name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    assert widget.probability_combo.layer().name == "img0 image"  # the fallback
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.confidence is None
+    widget.probability_combo.set_layer("img0 image")  # the user's choice: used, as value / 255
+    widget.run_evaluation(wait=True)
+    expected = viewer.layers["img0 image"].data[2:6, 2:6].mean() / 255
+    objects = widget.evaluation.tables["per_object"]
+    assert objects["mean_confidence"].iloc[0] == pytest.approx(expected)

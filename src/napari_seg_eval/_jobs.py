@@ -40,6 +40,15 @@ def run_to_end(work: Callable[[], Any]) -> Any:
             return done.value
 
 
+class _Relay(QObject):
+    """Carries a run's reports from its worker to the main thread. It has no Qt parent, so it
+    lives as long as the worker holds it: a worker reporting after napari has deleted the
+    panel (and its job) emits into no receiver instead of into a deleted object."""
+
+    #: (generation, value) reported by a run's :class:`RunControl`, from any thread.
+    reported = Signal(int, object)
+
+
 class Job(QObject):
     """Run work in a worker; hand its result to ``on_done`` only if it is still wanted.
 
@@ -55,8 +64,6 @@ class Job(QObject):
 
     #: Emitted on the main thread when a run ends (done, failed, cancelled or superseded).
     finished = Signal()
-    #: (generation, value) reported by a run's :class:`RunControl`, from any thread.
-    _reported = Signal(int, object)
 
     def __init__(
         self,
@@ -72,7 +79,8 @@ class Job(QObject):
         self._on_progress = on_progress
         self._on_error = on_error
         self._control: RunControl | None = None
-        self._reported.connect(self._on_reported)
+        self._relay = _Relay()
+        self._relay.reported.connect(self._on_reported)
         parent.destroyed.connect(self._parent_destroyed)
 
     @property
@@ -97,7 +105,12 @@ class Job(QObject):
         self.generation += 1
         generation = self.generation
         if control:
-            self._control = RunControl(partial(self._reported.emit, generation))
+            relay = self._relay
+
+            def report(value: Any) -> None:
+                relay.reported.emit(generation, value)
+
+            self._control = RunControl(report)
             work = partial(work, control=self._control)
 
         def current() -> bool:
@@ -166,3 +179,5 @@ class Job(QObject):
 
     def _parent_destroyed(self, *_) -> None:
         self.closed = True
+        if self._control is not None:  # the run stops at its next step
+            self._control.cancel()

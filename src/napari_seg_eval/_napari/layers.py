@@ -256,25 +256,57 @@ def open_pair(viewer: Viewer, name: str, data: dict[str, Any]) -> dict[str, Laye
 FEATURE_PREFIX = "seg_eval_"
 
 
-def write_object_features(layer: Labels, objects: pd.DataFrame) -> None:
-    """Put each object's review columns into ``layer.features`` so hovering shows them.
+def hover_features(objects: pd.DataFrame) -> pd.DataFrame:
+    """The hover rows of one side's objects: an ``index`` column (the label) and the review
+    columns, prefixed with :data:`FEATURE_PREFIX`. Pure pandas: prepared off the main thread.
 
-    ``objects`` has a ``label`` column and the values to show (status, iou, partner,
-    mean_confidence). Columns starting with ``seg_eval_`` are replaced; the layer's other
-    features are kept, matched by label.
+    Parameters
+    ----------
+    objects : pandas.DataFrame
+        One side's rows, with a ``label`` column and the values to show (``status``,
+        ``error``, ``iou``, ``partner``, ``mean_confidence``, whichever are present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label (an id found in several planes is joined as text).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"label": [3], "status": ["TP"], "area": [9]})
+    >>> hover_features(rows).columns.tolist()
+    ['index', 'seg_eval_status']
     """
     shown = [c for c in ("status", "error", "iou", "partner", "mean_confidence") if c in objects]
     objects = _one_row_per_label(objects, shown)
     ours = objects[["label", *shown]].rename(
         columns={"label": "index", **{c: FEATURE_PREFIX + c for c in shown}}
     )
+    return ours.reset_index(drop=True)
+
+
+def write_object_features(layer: Labels, objects: pd.DataFrame | None) -> None:
+    """Put each object's review columns into ``layer.features`` so hovering shows them.
+
+    ``objects`` are one side's rows (see :func:`hover_features`), or the hover rows
+    :func:`hover_features` made of them, or None to remove the review columns. Columns starting
+    with ``seg_eval_`` are replaced; the layer's other features are kept, matched by label.
+    """
+    ours = objects
+    if ours is not None and "index" not in ours:
+        ours = hover_features(ours)
     existing = layer.features
     if existing.shape[1] == 0:
-        layer.features = ours.reset_index(drop=True)
+        if ours is not None:
+            layer.features = ours
         return
     if "index" not in existing:  # napari reads row i as label i without an index column
         existing = existing.assign(index=np.arange(len(existing)))
     keep = existing[[c for c in existing if not str(c).startswith(FEATURE_PREFIX)]]
+    if ours is None:
+        if keep.shape[1] < existing.shape[1]:  # only when there is something to remove
+            layer.features = keep if keep.shape[1] > 1 else pd.DataFrame()
+        return
     layer.features = keep.merge(ours, on="index", how="outer").reset_index(drop=True)
 
 

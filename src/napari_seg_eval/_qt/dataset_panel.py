@@ -4,10 +4,16 @@ The files are paired by name (:func:`~napari_seg_eval.io.pair_files`) and evalua
 :func:`~napari_seg_eval.io.evaluate_files` in a worker, one pair in memory at a time, with
 progress per pair and cancel. Selecting an image row opens that pair in the viewer as layers
 tagged as ours; opening another pair replaces them, never a layer of the user's.
+
+The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
+(choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
+leaves it), and under Options the matching criterion, border, ignore label, class images and
+region masks found by suffix, and boundary metrics. They are checked before a run starts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -26,24 +33,64 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
 from .._napari.layers import open_pair
 from ..core import catalogue
+from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
+from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
+from .evaluate_panel import CRITERIA
 from .run_controls import run_controls
 from .tables import ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
 
-#: Per-image columns that rank images, worst first (the first one present is used).
-WORST_FIRST = ("mean_accuracy", "f1_50", "mean_iou", "mean_dice")
+#: Per-image columns that rank images, worst first (the first one present is used, after the
+#: preset's own number).
+WORST_FIRST = ("mean_accuracy", "f1_50", "mean_iou", "mean_dice", "mean_nsd")
+
+#: The preset's per-image number, by which images are ranked worst first.
+PRESET_RANK = {
+    "dsb2018": "mean_accuracy",
+    "neurips2022": "f1_50",
+    "ctc": "seg",
+    "conic": "class_mean_panoptic_quality_50",
+    "coco": "map",
+}
+
+#: The controls :meth:`DatasetPanel.set_options` sets: ``evaluate_files``' keywords.
+OPTION_KEYS = (
+    "preset",
+    "kind",
+    "iou_thresholds",
+    "probability",
+    "criterion",
+    "exclude_border",
+    "ignore_label",
+    "binarize_semantic",
+    "truth_classes_suffix",
+    "prediction_classes_suffix",
+    "region_suffix",
+    "boundary",
+    "spacing",
+    "tolerance",
+)
+
+#: What a preset needs from the files, said where the preset is chosen.
+PRESET_NEEDS = {
+    "conic": "Needs class images of both sides: give the class suffixes under Options.",
+    "coco": "Needs probability maps as predictions (an object's score is its mean "
+    'probability): tick "predictions are probability maps".',
+}
 
 
 class _PanelProgress(Progress):
@@ -61,17 +108,33 @@ class _PanelProgress(Progress):
         self.control.check()
 
 
-def worst_first(per_image: pd.DataFrame) -> pd.DataFrame:
+def worst_first(per_image: pd.DataFrame, first: str | None = None) -> pd.DataFrame:
     """Failed pairs first, then images by their headline metric, lowest first (NaN last).
+
+    Parameters
+    ----------
+    per_image : pandas.DataFrame
+        One row per pair: ``name``, ``error`` and the metrics.
+    first : str, optional
+        The column to rank by when present (a preset's number, e.g. ``"seg"``); else the
+        first of :data:`WORST_FIRST` present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, reordered, with a new index.
 
     Examples
     --------
     >>> rows = pd.DataFrame({"name": ["a", "b", "c"], "error": ["", "", "unreadable"],
-    ...                      "mean_accuracy": [0.9, 0.2, None]})
+    ...                      "mean_accuracy": [0.9, 0.2, None], "seg": [0.1, 0.8, None]})
     >>> worst_first(rows)["name"].tolist()
     ['c', 'b', 'a']
+    >>> worst_first(rows, first="seg")["name"].tolist()
+    ['c', 'a', 'b']
     """
-    key = next((c for c in WORST_FIRST if c in per_image), None)
+    keys = (first, *WORST_FIRST) if first is not None else WORST_FIRST
+    key = next((c for c in keys if c in per_image), None)
     failed = per_image["error"] != ""
     order = [failed.rename("_failed")]
     columns = ["_failed"]
@@ -85,9 +148,23 @@ def worst_first(per_image: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns=columns).reset_index(drop=True)
 
 
-def summary_rows(summary: pd.Series) -> pd.DataFrame:
+def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
     """The summary of many images as rows: metric, pooled, image mean (with the bootstrap
     interval as ``0.874 [0.851, 0.893]`` when there is one), then the counts.
+
+    Parameters
+    ----------
+    summary : pandas.Series
+        A :class:`~napari_seg_eval.io.FilesResult`'s summary.
+    first : sequence of str
+        Summary keys (e.g. a preset's headline ``"f1_50_image_mean"``) whose metrics come
+        first, in this order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric``, ``pooled``, ``image mean``, and ``image median`` when the summary
+        has medians (the NeurIPS 2022 preset).
 
     Examples
     --------
@@ -97,6 +174,9 @@ def summary_rows(summary: pd.Series) -> pd.DataFrame:
     >>> rows.values.tolist()
     [['F1 @ 0.5', '0.8000', '0.7500 [0.5000, 1.0000]'], ['images', '2', '']]
     """
+    aggregates = {"pooled": "_pooled", "image mean": "_image_mean", "image median": "_image_median"}
+    if not any(key.endswith("_image_median") for key in summary.index):
+        del aggregates["image median"]
 
     def text(key: str) -> str:
         value = summary.get(key)
@@ -107,19 +187,27 @@ def summary_rows(summary: pd.Series) -> pd.DataFrame:
             return format_value(value)
         return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
 
-    bases = []  # each metric once, in the summary's order
-    for key in summary.index:
-        base = key.removesuffix("_pooled").removesuffix("_image_mean")
-        if base != key and base not in bases:
-            bases.append(base)
+    def base(key: str) -> str:
+        for suffix in aggregates.values():
+            if key.endswith(suffix):
+                return key.removesuffix(suffix)
+        return key
+
+    bases = []  # each metric once, the ones asked first, then in the summary's order
+    for key in [*first, *summary.index]:
+        if key in summary.index and base(key) != key and base(key) not in bases:
+            bases.append(base(key))
     rows = [
-        [catalogue.label("dataset.summary", b), text(f"{b}_pooled"), text(f"{b}_image_mean")]
+        [catalogue.label("dataset.summary", b), *(text(f"{b}{end}") for end in aggregates.values())]
         for b in bases
     ]
+    blanks = [""] * (len(aggregates) - 1)
     for key in summary.index:
-        if not key.endswith(("_pooled", "_image_mean", "_low", "_high")):
-            rows.append([catalogue.label("dataset.summary", key), format_value(summary[key]), ""])
-    return pd.DataFrame(rows, columns=["metric", "pooled", "image mean"])
+        if base(key) == key and not key.endswith(("_low", "_high")):
+            rows.append(
+                [catalogue.label("dataset.summary", key), format_value(summary[key]), *blanks]
+            )
+    return pd.DataFrame(rows, columns=["metric", *aggregates])
 
 
 class DatasetPanel(QWidget):
@@ -150,7 +238,26 @@ class DatasetPanel(QWidget):
             edit.editingFinished.connect(self.find_pairs)
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["instance", "semantic", "all"])
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.addItem("none", None)
+        for name in FILE_PRESETS:
+            preset = PRESETS[name]
+            needs = f" {PRESET_NEEDS[name]}" if name in PRESET_NEEDS else ""
+            self.preset_combo.addItem(preset.title, name)
+            self.preset_combo.setItemData(
+                self.preset_combo.count() - 1,
+                f"The challenge's number: {preset.rule}.{needs}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        self.preset_combo.setToolTip(
+            "A challenge's settings (kind, IoU thresholds, matching criterion, border), named: "
+            "choosing one sets the controls; changing one of them leaves the preset. CoNIC "
+            "needs class images, COCO needs probability maps."
+        )
+        self.preset_label = QLabel("", self)
+        self.preset_label.setWordWrap(True)
         self.iou_edit = QLineEdit("0.5:0.95:0.05", self)
+        self.iou_edit.setToolTip("start:stop:step (stop included) or a list such as 0.5, 0.75")
         self.probability_check = QCheckBox("predictions are probability maps", self)
         self.probability_check.setToolTip(
             "Threshold them with the header's threshold and the Threshold tab's instance options"
@@ -158,6 +265,8 @@ class DatasetPanel(QWidget):
         self.pairs_text = QPlainTextEdit(self)
         self.pairs_text.setReadOnly(True)
         self.pairs_text.setMaximumHeight(90)
+        self.options = QCollapsible("Options", self)
+        self.options.addWidget(self._options_form())
         controls = run_controls(self, self.run, self.cancel)
         self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
         self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
@@ -166,6 +275,12 @@ class DatasetPanel(QWidget):
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)
         self.summary.setMaximumHeight(200)
+
+        self.preset_combo.currentIndexChanged.connect(self._on_preset)
+        self.kind_combo.activated.connect(self._leave_preset)
+        self.iou_edit.textEdited.connect(self._leave_preset)
+        self.criterion_combo.activated.connect(self._leave_preset)
+        self.border_spin.valueChanged.connect(self._leave_preset)
 
         form = QFormLayout()
         titles = {
@@ -179,6 +294,8 @@ class DatasetPanel(QWidget):
             row.addLayout(self.folders[side][1], stretch=3)
             row.addWidget(self.suffixes[side], stretch=1)
             form.addRow(title, row)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow(self.preset_label)
         form.addRow("Evaluate", self.kind_combo)
         form.addRow("IoU thresholds", self.iou_edit)
         form.addRow(self.probability_check)
@@ -187,6 +304,7 @@ class DatasetPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.options)
         layout.addWidget(self.pairs_text)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
@@ -195,6 +313,102 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("Per image, worst first (select a row to open the pair)", self))
         layout.addWidget(self.per_image, stretch=1)
+
+    def _options_form(self) -> QWidget:
+        """The Options group's controls (matching, border, ignore label, classes, region,
+        boundary), as the Evaluate tab words them."""
+        content = QWidget(self)
+        self.criterion_combo = QComboBox(content)
+        for text, key in CRITERIA:
+            self.criterion_combo.addItem(text, key)
+        self.criterion_combo.setToolTip(
+            "Which pairs may match at threshold t. IoU ≥ t (default); intersection over truth "
+            "|T ∩ P| / |T| > t (the Cell Tracking Challenge's rule at 0.5); intersection over "
+            "prediction > t. PQ and the matched IoU are still IoU."
+        )
+        self.border_spin = QSpinBox(content, minimum=0, maximum=10_000, value=0)
+        self.border_spin.setSuffix(" px")
+        self.border_spin.setSpecialValueText("none")
+        self.border_spin.setToolTip(
+            "Objects with a pixel in a band this wide at the image edge are removed from both "
+            "sides before matching (NeurIPS 2022 CellSeg: 2)"
+        )
+        self.ignore_spin = QSpinBox(content, minimum=-1, maximum=2**31 - 1, value=-1)
+        self.ignore_spin.setSpecialValueText("none")
+        self.ignore_spin.setToolTip("Pixels with this ground-truth id are left out of every count")
+        self.binarize_check = QCheckBox("semantic: foreground vs background", content)
+        self.binarize_check.setChecked(True)
+        self.binarize_check.setToolTip(
+            "Compare labels > 0 instead of label values (uncheck for class label images)"
+        )
+        self.class_suffixes = {side: QLineEdit("", content) for side in ("truth", "prediction")}
+        self.class_suffixes["truth"].setPlaceholderText("truth, e.g. _classes")
+        self.class_suffixes["prediction"].setPlaceholderText("prediction")
+        for edit in self.class_suffixes.values():
+            edit.setToolTip(
+                "Class images, both sides or neither: the file named like the pair plus this "
+                "suffix beside each truth (prediction) file. An object's class is the majority "
+                "class of its pixels (ties to the smallest); objects are matched within classes."
+            )
+            edit.editingFinished.connect(self.find_pairs)
+        self.region_suffix = QLineEdit("", content)
+        self.region_suffix.setPlaceholderText("suffix, e.g. _region")
+        self.region_suffix.setToolTip(
+            "Score only inside each pair's region: the file named like the pair plus this "
+            "suffix beside its truth file (nonzero = inside). Pixels outside are left out of "
+            "every count."
+        )
+        self.region_suffix.editingFinished.connect(self.find_pairs)
+        self.boundary_check = QCheckBox("Boundary metrics", content)
+        self.boundary_check.setToolTip(
+            "HD, HD95, ASSD, NSD and boundary F1 per image (per class when semantic is not "
+            "foreground vs background) and per object pair matched at IoU 0.5, in the units of "
+            "the spacing. Each pair is held in memory."
+        )
+        self.tolerance_spin = QDoubleSpinBox(content, minimum=0.0, maximum=1e6, value=1.0)
+        self.tolerance_spin.setDecimals(3)
+        self.tolerance_spin.setToolTip(
+            "τ of NSD and boundary F1: a boundary pixel within τ of the other boundary counts"
+        )
+        self.spacing_edit = QLineEdit("", content)
+        self.spacing_edit.setPlaceholderText("1 per axis (pixels)")
+        self.spacing_edit.setToolTip(
+            "The pixel size: one number for every axis or one per axis (e.g. 2, 0.5, 0.5). "
+            "Distances and τ are in its units; it is not read from the files."
+        )
+        for widget in (self.tolerance_spin, self.spacing_edit):
+            widget.setEnabled(False)
+            self.boundary_check.toggled.connect(widget.setEnabled)
+
+        classes = QHBoxLayout()
+        classes.addWidget(self.class_suffixes["truth"])
+        classes.addWidget(self.class_suffixes["prediction"])
+        distances = QHBoxLayout()
+        distances.addWidget(QLabel("τ", content))
+        distances.addWidget(self.tolerance_spin)
+        distances.addWidget(QLabel("spacing", content))
+        distances.addWidget(self.spacing_edit, stretch=1)
+        form = QFormLayout(content)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Matching", self.criterion_combo)
+        form.addRow("Exclude border", self.border_spin)
+        form.addRow("Ignore label", self.ignore_spin)
+        form.addRow(self.binarize_check)
+        form.addRow("Class images", classes)
+        form.addRow("Region suffix", self.region_suffix)
+        form.addRow(self.boundary_check)
+        form.addRow(distances)
+        changed = (
+            self.criterion_combo.currentIndexChanged,
+            self.border_spin.valueChanged,
+            self.ignore_spin.valueChanged,
+            self.binarize_check.toggled,
+            self.boundary_check.toggled,
+            *(edit.textChanged for edit in (*self.class_suffixes.values(), self.region_suffix)),
+        )
+        for signal in changed:
+            signal.connect(self._title_options)
+        return content
 
     # ------------------------------------------------------------------------- public API
     def set_folders(self, **folders: str | Path) -> None:
@@ -209,28 +423,192 @@ class DatasetPanel(QWidget):
             self.suffixes[side].setText(suffix)
         self.find_pairs()
 
+    def set_preset(self, name: str | None) -> None:
+        """Use a challenge preset's settings: the kind, IoU thresholds, matching and border
+        controls are set.
+
+        Parameters
+        ----------
+        name : str or None
+            ``"dsb2018"``, ``"neurips2022"``, ``"ctc"``, ``"conic"``, ``"coco"``; None: none.
+
+        Examples
+        --------
+        >>> widget.dataset.set_preset("ctc")  # doctest: +SKIP
+        """
+        self.set_options(preset=name)
+
+    def set_options(self, **options: Any) -> None:
+        """Set the controls by :func:`~napari_seg_eval.io.evaluate_files`' keywords.
+
+        Parameters
+        ----------
+        **options
+            Any of :data:`OPTION_KEYS`: ``preset``, ``kind``, ``iou_thresholds`` (a list or
+            ``"0.5:0.95:0.05"``), ``probability``, ``criterion``, ``exclude_border``,
+            ``ignore_label``, ``binarize_semantic``, ``truth_classes_suffix``,
+            ``prediction_classes_suffix``, ``region_suffix``, ``boundary``, ``spacing`` (a
+            number, one per axis, or text as the field takes it), ``tolerance``. The preset
+            is set first; a control it sets, given another value too, leaves the preset (as
+            changing it by hand does).
+
+        Raises
+        ------
+        TypeError
+            An option the tab does not take.
+        ValueError
+            An unknown preset, kind or criterion.
+
+        Examples
+        --------
+        >>> widget.dataset.set_options(preset="neurips2022", boundary=True, spacing=0.5)
+        ... # doctest: +SKIP
+        """
+        unknown = sorted(set(options) - set(OPTION_KEYS))
+        if unknown:
+            raise TypeError(
+                f"set_options() does not take {', '.join(unknown)}; it takes "
+                f"{', '.join(OPTION_KEYS)}."
+            )
+        if "preset" in options:
+            name = options["preset"]
+            index = 0 if name is None else self.preset_combo.findData(name)
+            if index < 0:
+                raise ValueError(
+                    f"unknown preset {name!r}; choose one of {', '.join(FILE_PRESETS)} or None."
+                )
+            self.preset_combo.setCurrentIndex(index)
+        for key, value in options.items():
+            if key != "preset":
+                self._set_option(key, value)
+        self._leave_preset()
+        if {"truth_classes_suffix", "prediction_classes_suffix", "region_suffix"} & set(options):
+            self.find_pairs()
+
+    def settings(self) -> dict[str, Any]:
+        """The keywords of :func:`~napari_seg_eval.io.evaluate_files` that Run passes (with
+        the header's threshold options), checked as the run will check them.
+
+        Returns
+        -------
+        dict
+            Keyword arguments; with a preset, ``preset`` instead of the fields it sets.
+
+        Raises
+        ------
+        ValueError
+            A setting, or a combination of them, that the run would refuse.
+
+        Examples
+        --------
+        >>> widget.dataset.settings()["criterion"]  # doctest: +SKIP
+        'iou'
+        """
+        self._leave_preset()  # a script may have changed a control the preset sets
+        options = self.owner.threshold_options()
+        probability = self.probability_check.isChecked()
+        ignore = self.ignore_spin.value()
+        settings: dict[str, Any] = {
+            "probability": probability,
+            "threshold": self.owner.threshold,
+            "channel_axis": options.channel_axis if probability else None,
+            "connectivity": options.connectivity,
+            "min_size": options.min_size,
+            "split_touching": options.split_touching,
+            "confidence_interval": 0.95,  # shown as "0.874 [0.851, 0.893]"
+            "ignore_label": None if ignore < 0 else ignore,
+            "binarize_semantic": self.binarize_check.isChecked(),
+            "truth_classes_suffix": self.class_suffixes["truth"].text().strip() or None,
+            "prediction_classes_suffix": (self.class_suffixes["prediction"].text().strip() or None),
+            "region_suffix": self.region_suffix.text().strip() or None,
+            "boundary": self.boundary_check.isChecked(),
+        }
+        if settings["boundary"]:
+            settings["spacing"] = parse_spacing(self.spacing_edit.text())
+            settings["tolerance"] = self.tolerance_spin.value()
+        preset = self.preset_combo.currentData()
+        if preset is None:
+            settings["kind"] = self.kind_combo.currentText()
+            settings["iou_thresholds"] = tuple(parse_iou_thresholds(self.iou_edit.text()))
+            settings["criterion"] = self.criterion_combo.currentData()
+            settings["exclude_border"] = self.border_spin.value()
+        else:
+            settings["preset"] = preset
+        check_settings(settings)
+        return settings
+
     def find_pairs(self) -> Pairing | None:
-        """Pair the truth and prediction folders by name; list the pairs and every file left out."""
+        """Pair the truth and prediction folders by name; list the pairs and every file left out
+        (class and region files, found by their suffixes, are not pairs).
+
+        Returns
+        -------
+        Pairing or None
+            None when a folder is missing or cannot be paired (the box says why).
+
+        Examples
+        --------
+        >>> widget.dataset.find_pairs().names  # doctest: +SKIP
+        ['img0', 'img1']
+        """
         truth, prediction = self._folder("truth"), self._folder("prediction")
         self.pairing = None
         if truth is None or prediction is None:
             self.pairs_text.setPlainText("Choose a ground-truth folder and a prediction folder.")
             return None
+        classes = tuple(
+            self.class_suffixes[side].text().strip() or None for side in self.class_suffixes
+        )
+        if None in classes:
+            classes = (None, None)  # both or neither: a run with one is refused with a message
+        region = self.region_suffix.text().strip() or None
         try:
-            self.pairing = pair_files(
+            pairing = pair_files(
                 truth,
                 prediction,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes["prediction"].text(),
             )
+            missing = []
+            if classes[0] is not None or region is not None:
+                pairing, class_files, region_files = find_companions(pairing, *classes, region)
+                for files in (class_files, region_files):
+                    found = zip(pairing.names, files or (), strict=False)
+                    missing += [
+                        f"  {name}: {error}" for name, error in found if isinstance(error, str)
+                    ]
         except (OSError, ValueError) as error:
             self.pairs_text.setPlainText(str(error))
             return None
-        self.pairs_text.setPlainText(self.pairing.describe())
+        self.pairing = pairing
+        text = pairing.describe()
+        if missing:
+            text += f"\n{len(missing)} class or region file(s) not found (those pairs fail):\n"
+            text += "\n".join(missing)
+        self.pairs_text.setPlainText(text)
         return self.pairing
 
     def run(self, *, wait: bool = False) -> FilesResult | None:
-        """Evaluate every pair; ``wait=True`` runs now and returns the result."""
+        """Evaluate every pair with the tab's settings (:meth:`settings`).
+
+        Bad settings (or no pairs) are reported in the status line and as a notification
+        before anything starts; nothing changes.
+
+        Parameters
+        ----------
+        wait : bool
+            Run now, on this thread, and return the result (else in a worker; the result is
+            emitted by :attr:`evaluated_dataset`).
+
+        Returns
+        -------
+        FilesResult or None
+            With ``wait=True`` and good settings, the result; else None.
+
+        Examples
+        --------
+        >>> widget.dataset.run(wait=True).summary["f1_50_pooled"]  # doctest: +SKIP
+        """
         try:
             work = self._prepare()
         except (TypeError, ValueError) as error:
@@ -323,23 +701,12 @@ class DatasetPanel(QWidget):
         return by_name[name][1] if name in by_name else None
 
     def _prepare(self):
+        settings = self.settings()
         pairing = self.find_pairs()
         if pairing is None:
             raise ValueError(self.pairs_text.toPlainText())
         if not pairing.pairs:
             raise ValueError(f"no pairs of files to evaluate. {pairing.describe()}")
-        options = self.owner.threshold_options()
-        settings = {
-            "kind": self.kind_combo.currentText(),
-            "iou_thresholds": parse_iou_thresholds(self.iou_edit.text()),
-            "probability": self.probability_check.isChecked(),
-            "threshold": self.owner.threshold,
-            "channel_axis": options.channel_axis,
-            "connectivity": options.connectivity,
-            "confidence_interval": 0.95,  # shown as "0.874 [0.851, 0.893]" in the Runs tab
-            "min_size": options.min_size,
-            "split_touching": options.split_touching,
-        }
 
         def work(control: RunControl) -> FilesResult:
             return evaluate_files(pairing, progress=_PanelProgress(control), **settings)
@@ -348,16 +715,134 @@ class DatasetPanel(QWidget):
 
     def _show(self, result: FilesResult) -> FilesResult:
         self.result = result
-        per_image = worst_first(result.per_image).drop(
+        preset = result.settings.preset
+        per_image = worst_first(result.per_image, PRESET_RANK.get(preset)).drop(
             columns=["aji_numerator", "aji_denominator"], errors="ignore"
         )
-        self.per_image.set_frame(per_image)
-        self.summary.set_frame(summary_rows(result.summary))
+        note = ""
+        if result.settings.boundary:
+            spacing = result.settings.spacing
+            units = "pixels" if spacing is None else f"the units of the spacing {spacing}"
+            note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
+        self.per_image.set_frame(per_image, note)
+        headline = PRESETS[preset].headline if preset is not None else ()
+        self.summary.set_frame(summary_rows(result.summary, headline), note)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
-        self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.")
+        numbers = [
+            f"{catalogue.label('dataset.summary', key)} = {format_value(result.summary[key])}"
+            for key in headline
+            if key in result.summary
+        ]
+        challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
+        self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}")
         self.evaluated_dataset.emit(result)
         return result
+
+    def _set_option(self, key: str, value: Any) -> None:
+        """Set the control of one :meth:`set_options` keyword (not the preset)."""
+        edits = {
+            "truth_classes_suffix": self.class_suffixes["truth"],
+            "prediction_classes_suffix": self.class_suffixes["prediction"],
+            "region_suffix": self.region_suffix,
+        }
+        checks = {
+            "probability": self.probability_check,
+            "binarize_semantic": self.binarize_check,
+            "boundary": self.boundary_check,
+        }
+        if key in edits:
+            edits[key].setText(value or "")
+        elif key in checks:
+            checks[key].setChecked(bool(value))
+        elif key == "kind":
+            if self.kind_combo.findText(value) < 0:
+                raise ValueError(f"kind must be one of instance, semantic, all, got {value!r}.")
+            self.kind_combo.setCurrentText(value)
+        elif key == "criterion":
+            index = self.criterion_combo.findData(value)
+            if index < 0:
+                raise ValueError(f"criterion must be one of iou, iot, iop, got {value!r}.")
+            self.criterion_combo.setCurrentIndex(index)
+        elif key == "iou_thresholds":
+            text = value if isinstance(value, str) else ", ".join(f"{t:g}" for t in value)
+            self.iou_edit.setText(text)
+        elif key == "exclude_border":
+            self.border_spin.setValue(int(value))
+        elif key == "ignore_label":
+            self.ignore_spin.setValue(-1 if value is None else int(value))
+        elif key == "spacing":
+            if value is None or isinstance(value, str):
+                self.spacing_edit.setText(value or "")
+            else:
+                values = [value] if isinstance(value, int | float) else value
+                self.spacing_edit.setText(", ".join(f"{v:g}" for v in values))
+        else:  # tolerance
+            self.tolerance_spin.setValue(float(value))
+
+    def _on_preset(self, *_) -> None:
+        """Set the controls from the chosen preset, and say what was set and what it needs."""
+        name = self.preset_combo.currentData()
+        if name is None:
+            self.preset_label.setText("")
+            self._title_options()
+            return
+        preset = PRESETS[name]
+        text = thresholds_text(preset.iou_thresholds)
+        widgets = (self.iou_edit, self.criterion_combo, self.border_spin, self.kind_combo)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.iou_edit.setText(text)
+        self.criterion_combo.setCurrentIndex(self.criterion_combo.findData(preset.criterion))
+        self.border_spin.setValue(preset.exclude_border)
+        self.kind_combo.setCurrentText("instance")
+        for widget in widgets:
+            widget.blockSignals(False)
+        criterion = self.criterion_combo.currentText()
+        border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
+        needs = f" {PRESET_NEEDS[name]}" if name in PRESET_NEEDS else ""
+        self.preset_label.setText(
+            f"Set: instance; IoU thresholds {text}; matching {criterion}; exclude border "
+            f"{border}.{needs} The challenge's number: {preset.rule}."
+        )
+        self._title_options()
+
+    def _leave_preset(self, *_) -> None:
+        """A control the preset sets was changed: the settings are no longer the preset's."""
+        name = self.preset_combo.currentData()
+        if name is None:
+            return
+        preset = PRESETS[name]
+        try:
+            thresholds = tuple(parse_iou_thresholds(self.iou_edit.text()))
+        except ValueError:
+            thresholds = ()
+        if (
+            thresholds != tuple(preset.iou_thresholds)
+            or self.criterion_combo.currentData() != preset.criterion
+            or self.border_spin.value() != preset.exclude_border
+            or self.kind_combo.currentText() != "instance"
+        ):
+            self.preset_combo.setCurrentIndex(0)
+
+    def _title_options(self, *_) -> None:
+        """The Options group's title lists what differs from the defaults (seen collapsed)."""
+        chosen = []
+        if self.criterion_combo.currentData() != "iou":
+            chosen.append(f"matching {self.criterion_combo.currentData()}")
+        if self.border_spin.value():
+            chosen.append(f"border {self.border_spin.value()} px")
+        if self.ignore_spin.value() >= 0:
+            chosen.append(f"ignore {self.ignore_spin.value()}")
+        if not self.binarize_check.isChecked():
+            chosen.append("semantic classes")
+        if any(edit.text().strip() for edit in self.class_suffixes.values()):
+            chosen.append("class images")
+        if self.region_suffix.text().strip():
+            chosen.append("region")
+        if self.boundary_check.isChecked():
+            chosen.append("boundary")
+        self.options.setText("Options: " + ", ".join(chosen) if chosen else "Options")
 
     def _open(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
         self.opened = open_pair(self.viewer, name, data)
@@ -387,6 +872,96 @@ class DatasetPanel(QWidget):
         running = self.job.running
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+
+
+def thresholds_text(thresholds: Sequence[float]) -> str:
+    """IoU thresholds as the IoU thresholds field writes them.
+
+    Examples
+    --------
+    >>> thresholds_text([0.5, 0.55, 0.6]), thresholds_text([0.5])
+    ('0.5:0.6:0.05', '0.5')
+    """
+    if len(thresholds) > 2:
+        return f"{thresholds[0]:g}:{thresholds[-1]:g}:{thresholds[1] - thresholds[0]:.2g}"
+    return ", ".join(f"{t:g}" for t in thresholds)
+
+
+def parse_spacing(text: str) -> tuple[float, ...] | None:
+    """The spacing field: one number for every axis, or one per axis; empty: None (pixels).
+
+    Examples
+    --------
+    >>> parse_spacing("2, 0.5 0.5"), parse_spacing("")
+    ((2.0, 0.5, 0.5), None)
+    """
+    parts = text.replace(",", " ").replace(";", " ").split()
+    if not parts:
+        return None
+    try:
+        return tuple(float(part) for part in parts)
+    except ValueError:
+        raise ValueError(
+            f"spacing {text!r}: write one number for every axis (e.g. 0.5) or one per axis "
+            "(e.g. 2, 0.5, 0.5)."
+        ) from None
+
+
+def check_settings(settings: dict[str, Any]) -> FileSettings:
+    """The :class:`~napari_seg_eval.io.evaluate.FileSettings` of ``evaluate_files`` keywords,
+    or the ValueError the run would raise (a preset's needs said in the tab's words).
+
+    Parameters
+    ----------
+    settings : dict
+        Keywords of :func:`~napari_seg_eval.io.evaluate_files` (as
+        :meth:`DatasetPanel.settings` gives them); the files are not read.
+
+    Returns
+    -------
+    FileSettings
+
+    Raises
+    ------
+    ValueError
+        The settings, or their combination, are refused.
+
+    Examples
+    --------
+    >>> check_settings({"preset": "neurips2022"}).exclude_border
+    2
+    >>> check_settings({"preset": "coco"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the COCO mask AP preset needs probability maps ...
+    """
+    fields = dict(settings)
+    preset = fields.pop("preset", None)
+    classes = (
+        fields.pop("truth_classes_suffix", None),
+        fields.pop("prediction_classes_suffix", None),
+    )
+    if (classes[0] is None) != (classes[1] is None):
+        raise ValueError(
+            "class images are found by two suffixes, one per side: give both (Options, Class "
+            "images) or neither."
+        )
+    if preset in PRESET_NEEDS:
+        title = PRESETS[preset].title
+        if preset == "conic" and classes[0] is None:
+            raise ValueError(
+                f"the {title} preset needs class images of both sides: give their suffixes "
+                "under Options, Class images (e.g. _classes)."
+            )
+        if preset == "coco" and not fields.get("probability"):
+            raise ValueError(
+                f"the {title} preset needs probability maps as predictions (an object's score "
+                'is its mean probability): tick "predictions are probability maps".'
+            )
+    fields["with_classes"] = classes[0] is not None
+    if preset is None:
+        return FileSettings(**fields)
+    return FileSettings.with_preset(preset, **fields)
 
 
 def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the record is marked stale and the section says so; nothing mixes new layer data
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from .._napari.layers import grid_notice, prediction_rank, put_labels, truth_ran
 from .._napari.probability import level0, probability_data
 from ..core import catalogue
 from ..core.blocks import is_lazy
+from ..core.instance import REVIEW_THRESHOLD
 from ..core.presets import PRESETS
 from ..evaluation import (
     PRESET_VALUES,
@@ -46,6 +48,7 @@ from ..evaluation import (
 )
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
+from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import ResultTable, format_value
 
@@ -165,6 +168,24 @@ class OptionalLayerCombo(QComboBox):
         events = self._viewer.layers.events
         for emitter in (events.inserted, events.removed, events.reordered, events.renamed):
             emitter.disconnect(self.refresh)
+
+
+def evaluate_for_review(
+    work: Callable[..., Generator], iou_threshold: float, *, control: Any = None
+) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None]]:
+    """Run ``work`` (:func:`~napari_seg_eval.evaluation.evaluation_steps` with its inputs),
+    then prepare the Review tab's rows at ``iou_threshold``, in the same worker: the main
+    thread then only shows them. Yields the progress of both; returns (record, rows), rows
+    None without instance results."""
+    record = yield from work(control=control)
+    if record.instance is None:
+        return record, None
+    yield (1.0, "preparing the review")
+    if iou_threshold == REVIEW_THRESHOLD:
+        objects = record.tables["per_object"]
+    else:
+        objects = record.objects_at(iou_threshold)
+    return record, prepare_rows(record, objects, iou_threshold)
 
 
 def spacing_units(layer: Layer) -> str:
@@ -428,16 +449,20 @@ class EvaluatePanel(QWidget):
     def run(self, *, wait: bool = False) -> dict[str, pd.DataFrame] | None:
         """Evaluate; ``wait=True`` runs now and returns the tables, else a worker runs it."""
         try:
-            truth, prediction, extra, work, grid = self._prepare()
+            truth, prediction, extra, work, grid, notices = self._prepare()
         except (TypeError, ValueError) as error:
             self._report(error)
             return None
         if grid:
             show_warning(f"Segmentation Evaluation: {grid}")
-        show = partial(self._show, truth, prediction, extra)
+        work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value())
+        # A worker's run says its notices with its results: a napari notice fades in over the
+        # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
+        show = partial(self._show, truth, prediction, extra, wait=wait, notices=notices)
         if wait:
             self._run_layers = ()
-            return self.job.run_now(work, show, control=True)
+            self._notify(notices)
+            return self.job.run_now(work, partial(show, notices=()), control=True)
         self._run_layers = (truth, prediction, self.owner.probability_combo.layer(), *extra)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -497,7 +522,10 @@ class EvaluatePanel(QWidget):
             prediction_data, notice = probability_data(prediction)
             notices.append(notice)
         lazy = is_lazy(truth_data) or is_lazy(prediction_data)
-        confidence_layer = self.owner.probability_combo.layer()
+        # The header's layer gives the objects' confidence, unless the header only fell back
+        # to it (no layer looks like a probability map, e.g. the raw image); chosen, it does.
+        combo = self.owner.probability_combo
+        confidence_layer = combo.layer() if combo.layer_is_wanted() else None
         confidence = None
         if (
             not is_probability
@@ -574,19 +602,33 @@ class EvaluatePanel(QWidget):
             pred_classes=classes[1],
             region=region,
         )
-        for notice in filter(None, notices):
-            show_info(f"Segmentation Evaluation: {notice}")
         extra = tuple(
             {
                 id(x): x for x in (true_classes_layer, pred_choice, region_layer) if x is not None
             }.values()
         )
-        return truth, prediction, extra, work, grid_notice(truth, prediction, drop)
+        notices = tuple(filter(None, notices))
+        return truth, prediction, extra, work, grid_notice(truth, prediction, drop), notices
+
+    @staticmethod
+    def _notify(notices: tuple[str, ...]) -> None:
+        for notice in notices:
+            show_info(f"Segmentation Evaluation: {notice}")
 
     def _show(
-        self, truth: Labels, prediction: Layer, extra: tuple[Layer, ...], record: Evaluation
+        self,
+        truth: Labels,
+        prediction: Layer,
+        extra: tuple[Layer, ...],
+        result: tuple[Evaluation, ReviewRows | None],
+        *,
+        wait: bool = True,
+        notices: tuple[str, ...] = (),
     ) -> dict:
-        """Make ``record`` the current one: tables, result layer, review, staleness watch."""
+        """Make the record of ``result`` (record, its Review rows) the current one: tables,
+        result layer, review, staleness watch. The Review tab's hover rows follow in pieces
+        unless ``wait``; so do the run's ``notices``."""
+        record, rows = result
         self._unwatch()
         self.evaluation = record
         self.stale_label.setVisible(False)
@@ -613,7 +655,9 @@ class EvaluatePanel(QWidget):
                 info={"threshold": record.settings.threshold, "output": "instance"},
                 drop_axis=options.channel_axis,
             )
-        self.owner.review.set_evaluation(record, truth, shown)
+        self.owner.review.set_evaluation(record, truth, shown, rows, wait=wait)
+        if notices:  # after this piece: the review's pieces and they take turns
+            QTimer.singleShot(0, partial(self._notify, notices))
         self._watch(truth, prediction, shown, extra)
         self.progress_bar.setValue(100)
         self.status_label.setText("Done." + self._preset_value(record))

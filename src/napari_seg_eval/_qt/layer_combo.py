@@ -123,6 +123,19 @@ class LayerComboBox(QWidget):
         """The chosen layer, or None when there is none of the right type."""
         return self._combo.value if self.count() else None
 
+    def layer_is_wanted(self) -> bool:
+        """True when the chosen layer was chosen by the user (or a script), or, chosen for
+        them, ranks above the lowest (a chooser of Image layers: it looks like a probability
+        map). False when the chooser fell back to the first layer for lack of a better one,
+        or has none."""
+        layer = self.layer()
+        if layer is None:
+            return False
+        if self._user_chose or self._prefer is None:
+            return True
+        lowest = tuple(False for _ in self._prefer(layer))
+        return tuple(self._prefer(layer)) > lowest
+
     def set_layer(self, layer: Layer | str) -> None:
         """Choose ``layer`` (a layer or its name); raises ValueError if it is not listed."""
         for candidate in self._combo.choices:

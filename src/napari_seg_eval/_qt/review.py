@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -10,7 +12,7 @@ from napari.layers import Labels
 from napari.utils.notifications import show_warning
 from napari.utils.transforms import Affine
 from napari.viewer import Viewer
-from qtpy.QtCore import Qt
+from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QCheckBox,
@@ -35,7 +37,7 @@ from .._napari.error_colors import (
     pixel_colormap,
     single_color_colormap,
 )
-from .._napari.layers import put_labels, result_layer, write_object_features
+from .._napari.layers import hover_features, put_labels, result_layer, write_object_features
 from ..core.blocks import is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.review import (
@@ -83,10 +85,101 @@ PIXEL_LEGEND = (
     ("missed pixels (FN)", KIND_COLORS[1][1], "true pixels of the class predicted as another"),
     ("false pixels (FP)", KIND_COLORS[2][1], "pixels predicted as the class, true another"),
 )
+#: Hover rows (napari's ``Labels.features``) are written for a side of at most this many
+#: objects. napari builds its lookup of the rows one by one, on the main thread, when they are
+#: set (about 0.25 s per 640,000 objects); above this a layer gets no review columns on hover
+#: (the status line says so) and the table is the way to each object.
+HOVER_FEATURES_MAX_OBJECTS = 150_000
+#: A filter showing more rows than this takes them from the rows in a worker (half of 1.28 M
+#: rows: ~0.2 s); smaller ones at once.
+FILTER_IN_WORKER_ROWS = 100_000
 #: Around the object shown, at least this fraction of its size on each side...
 ZOOM_MARGIN = 0.5
 #: ... and at least this many of its pixels.
 ZOOM_MIN_PIXELS = 8
+
+
+@dataclass(frozen=True)
+class ReviewRows:
+    """What the Review tab shows of one set of object rows, prepared off the main thread, so
+    that handing it over only assigns it.
+
+    Attributes
+    ----------
+    objects
+        The rows (error kinds added), index 0..n-1.
+    iou_threshold
+        The IoU threshold of their status and error kind.
+    counts
+        (kind, status) and (kind, error kind) -> number of rows.
+    filtered
+        Filter name (:data:`FILTERS`) -> the positions of its rows in ``objects``.
+    features
+        "true"/"pred" -> the hover rows of that side (:func:`hover_features`), or None when the
+        side has more than :data:`HOVER_FEATURES_MAX_OBJECTS` objects.
+    sizes
+        "true"/"pred" -> the number of objects of that side.
+    """
+
+    objects: pd.DataFrame
+    iou_threshold: float
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    filtered: dict[str, np.ndarray] = field(default_factory=dict)
+    features: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_rows(record: Evaluation, objects: pd.DataFrame, iou_threshold: float) -> ReviewRows:
+    """The Review tab's rows of ``record`` at ``iou_threshold``, ready to show (no Qt: runs
+    in a worker).
+
+    Parameters
+    ----------
+    record : Evaluation
+        The evaluation the rows come from (its matching gives the error kinds).
+    objects : pandas.DataFrame
+        Its per-object rows at ``iou_threshold`` (``record.objects_at``, or its ``per_object``
+        table at :data:`~napari_seg_eval.core.instance.REVIEW_THRESHOLD`).
+    iou_threshold : float
+        The threshold of those rows.
+
+    Returns
+    -------
+    ReviewRows
+        The rows, their counts per status and error kind, each filter's rows, and the hover
+        rows of each side (None above :data:`HOVER_FEATURES_MAX_OBJECTS` objects).
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> record = evaluate(np.array([[1, 1, 0, 2]]), np.array([[1, 1, 0, 0]]), kind="instance")
+    >>> rows = prepare_rows(record, record.tables["per_object"], 0.5)
+    >>> rows.counts[("true", "FN")], rows.counts[("true", "missed")], rows.sizes["pred"]
+    (1, 1, 1)
+    """
+    if objects.empty:
+        return ReviewRows(pd.DataFrame(), iou_threshold)
+    if "error" not in objects:
+        objects = add_error_kinds(objects, record.instance)
+    objects = objects.reset_index(drop=True)
+    columns = {name: objects[name].to_numpy() for name in ("kind", "status", "error")}
+    counts = {}
+    for name in ("status", "error"):
+        counts.update(objects.groupby(["kind", name]).size().to_dict())
+    filtered = {}
+    for name, values in FILTERS.items():
+        keep = np.ones(len(objects), bool)
+        for column, value in zip(("kind", "status", "error"), values, strict=True):
+            if value is not None:
+                keep &= columns[column] == value
+        filtered[name] = np.flatnonzero(keep)
+    features, sizes = {}, {}
+    for side in ("true", "pred"):
+        rows = objects[columns["kind"] == side]
+        sizes[side] = int(rows["label"].nunique())
+        fits = sizes[side] <= HOVER_FEATURES_MAX_OBJECTS
+        features[side] = hover_features(rows) if fits else None
+    return ReviewRows(objects, iou_threshold, counts, filtered, features, sizes)
 
 
 class ReviewPanel(QWidget):
@@ -95,7 +188,16 @@ class ReviewPanel(QWidget):
     Everything here reads the record (:class:`~napari_seg_eval.evaluation.Evaluation`): the
     objects, their status and error kind at the IoU threshold, the error layer and the outlines
     are computed from the arrays the evaluation compared, never from the layers as they are now.
+
+    Rows arrive prepared (:class:`ReviewRows`, made in a worker); what is left for the main
+    thread is done in pieces, one per turn of the event loop (the hover rows of each side, the
+    error layer), and :attr:`handed_over` says when the last is done. A newer evaluation or
+    re-match drops the pieces still pending.
     """
+
+    #: Emitted when the rows of an evaluation or a re-match are all in place (table, counts,
+    #: hover rows, error layer started).
+    handed_over = Signal()
 
     def __init__(self, viewer: Viewer, parent=None):
         super().__init__(parent)
@@ -103,8 +205,15 @@ class ReviewPanel(QWidget):
         self.record: Evaluation | None = None
         self.layers: dict[str, Labels] = {}  # "true"/"pred" -> the layers showing the objects
         self.objects = pd.DataFrame()  # all rows at the current IoU threshold
+        self.prepared = ReviewRows(self.objects, REVIEW_THRESHOLD)  # ... and what is shown
+        self._pieces: list[Callable[[], None]] = []  # of the hand-over, still to do
+        self._piece_timer = QTimer(self)
+        self._piece_timer.setSingleShot(True)
+        self._piece_timer.setInterval(0)
+        self._piece_timer.timeout.connect(self._next_piece)
         self.rematch_job = Job(self)
         self.error_job = Job(self)
+        self.filter_job = Job(self)
         self._syncing = False
         self._selection: np.ndarray | None = None  # the selection outlines' data
         self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
@@ -158,6 +267,9 @@ class ReviewPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.kinds_label = QLabel("", self)
         self.kinds_label.setWordWrap(True)
+        self.hover_label = QLabel("", self)
+        self.hover_label.setWordWrap(True)
+        self.hover_label.setVisible(False)
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
@@ -178,6 +290,7 @@ class ReviewPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.status_label)
         layout.addWidget(self.kinds_label)
+        layout.addWidget(self.hover_label)
         layout.addWidget(self.stale_label)
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
@@ -189,11 +302,22 @@ class ReviewPanel(QWidget):
         """The record's instance result (None without an instance evaluation)."""
         return self.record.instance if self.record is not None else None
 
-    def set_evaluation(self, record: Evaluation, true_layer: Labels, pred_layer: Labels) -> None:
+    def set_evaluation(
+        self,
+        record: Evaluation,
+        true_layer: Labels,
+        pred_layer: Labels,
+        rows: ReviewRows | None = None,
+        *,
+        wait: bool = True,
+    ) -> None:
         """Review ``record``; ``true_layer``/``pred_layer`` show its objects (hover, selection).
 
         After an evaluation with instance metrics the errors shown are objects; after a semantic
-        one only, pixels of one class.
+        one only, pixels of one class. ``rows`` are the record's rows prepared in a worker
+        (:func:`prepare_rows`; used when at the panel's IoU threshold, else made again).
+        ``wait=False`` leaves the rest (hover rows, error layer) to pieces run by the event
+        loop (:attr:`handed_over` when done); ``wait=True`` does it all now.
         """
         for layer in self.layers.values():
             layer.events.selected_label.disconnect(self._on_selected_label)
@@ -204,12 +328,16 @@ class ReviewPanel(QWidget):
         self._selection = None
         self._selected_boxes = []
         self.errors_combo.setCurrentIndex(0 if record.instance is not None else 1)
+        threshold = self.iou_spin.value()
         if record.instance is None:
-            self._show_objects(pd.DataFrame())
-        elif self.iou_spin.value() == REVIEW_THRESHOLD:
-            self._show_objects(self._with_kinds(record, record.tables["per_object"]))
+            self._show_rows(ReviewRows(pd.DataFrame(), threshold), wait=wait)
+        elif rows is not None and rows.iou_threshold == threshold:
+            self._show_rows(rows, wait=wait)
+        elif threshold == REVIEW_THRESHOLD:
+            rows = prepare_rows(record, record.tables["per_object"], threshold)
+            self._show_rows(rows, wait=wait)
         else:
-            self.refresh(wait=True)
+            self.refresh(wait=wait)
         self.show_outlines()
 
     def set_record(self, record: Evaluation) -> None:
@@ -227,12 +355,12 @@ class ReviewPanel(QWidget):
             return None
         threshold = self.iou_spin.value()
 
-        def work() -> pd.DataFrame:
-            return self._with_kinds(record, record.objects_at(threshold))
+        def work() -> ReviewRows:
+            return prepare_rows(record, record.objects_at(threshold), threshold)
 
         if wait:
-            return self.rematch_job.run_now(work, self._show_objects)
-        self.rematch_job.start(work, self._show_objects)
+            return self.rematch_job.run_now(work, partial(self._show_rows, wait=True))
+        self.rematch_job.start(work, partial(self._show_rows, wait=False))
         return None
 
     def rows(self) -> pd.DataFrame:
@@ -326,10 +454,9 @@ class ReviewPanel(QWidget):
         """The unmatched objects counted by kind, e.g.
         "34 missed: 27 merged, 3 split, 4 poor overlap · 5 false: 2 merges, 3 spurious", and
         the objects excluded at the border if any."""
-        objects = self.objects
-        if objects.empty or "error" not in objects:
+        if self.objects.empty or "error" not in self.objects:
             return ""
-        counts = objects.groupby(["kind", "error"]).size().to_dict()
+        counts = self.prepared.counts
 
         def part(side: str, kinds: tuple[str, ...]) -> str:
             found = [(counts.get((side, kind), 0), kind) for kind in kinds]
@@ -349,13 +476,6 @@ class ReviewPanel(QWidget):
         return text
 
     # ---------------------------------------------------------------------------- internals
-    @staticmethod
-    def _with_kinds(record: Evaluation, objects: pd.DataFrame) -> pd.DataFrame:
-        """``objects`` with the error kind of each, from the record's own matching."""
-        if objects.empty or "error" in objects:
-            return objects
-        return add_error_kinds(objects, record.instance)
-
     def _fill_legend(self) -> None:
         """Legend entries: a colour swatch (with a border) and text in the theme's colour, so it
         reads in the light and the dark theme alike."""
@@ -381,13 +501,42 @@ class ReviewPanel(QWidget):
             self.legend_layout.addWidget(text, row, 2 * column + 1)
             self.legend[name] = (swatch, text)
 
-    def _show_objects(self, objects: pd.DataFrame) -> pd.DataFrame:
-        self.objects = objects
-        if not objects.empty:
-            for kind, layer in self.layers.items():
-                if layer in self.viewer.layers and not self.record.stale:
-                    write_object_features(layer, objects[objects["kind"] == kind])
+    def _show_rows(self, rows: ReviewRows, *, wait: bool) -> pd.DataFrame:
+        """Show prepared rows now (table, counts); then, piece by piece, the hover rows of each
+        side and the error layer (all now when ``wait``)."""
+        self.prepared, self.objects = rows, rows.objects
         self._apply_filter()
+        record = self.record
+        capped = [side for side, hover in rows.features.items() if hover is None]
+        names = {side: self.layers[side].name for side in capped if side in self.layers}
+        self.hover_label.setText(
+            " ".join(
+                f"Hovering over {names[side]!r} shows no review columns: "
+                f"{rows.sizes[side]:,} objects, more than {HOVER_FEATURES_MAX_OBJECTS:,} "
+                "(napari would index their rows on the main thread, blocking the viewer). "
+                "Find objects with the table and the Show filter."
+                for side in names
+            )
+        )
+        self.hover_label.setVisible(bool(names))
+        pieces = []
+        if not rows.objects.empty and record is not None and not record.stale:
+            pieces += [
+                partial(self._write_hover, record, side, rows.features.get(side))
+                for side in self.layers
+            ]
+        pieces.append(self._update_errors)
+        self._hand_over(pieces, wait)
+        return rows.objects
+
+    def _write_hover(self, record: Evaluation, side: str, hover: pd.DataFrame | None) -> None:
+        """One side's hover rows (None: remove ours), if ``record`` is still the one shown."""
+        layer = self.layers.get(side)
+        if record is self.record and layer is not None and layer in self.viewer.layers:
+            write_object_features(layer, hover)
+
+    def _update_errors(self) -> None:
+        """Update the error layer, if there is one, for the rows now shown (in a worker)."""
         source = self.layers.get("true")
         if (
             source is not None
@@ -396,7 +545,27 @@ class ReviewPanel(QWidget):
             and result_layer(self.viewer, source, "errors") is not None
         ):
             self.show_errors()
-        return objects
+
+    def _hand_over(self, pieces: list[Callable[[], None]], wait: bool) -> None:
+        """Run ``pieces`` now (``wait``) or one per turn of the event loop; pieces of an
+        earlier hand-over still pending are dropped."""
+        self._pieces = list(pieces)
+        if wait:
+            self._piece_timer.stop()
+            while self._pieces:
+                self._pieces.pop(0)()
+            self.handed_over.emit()
+        else:
+            self._piece_timer.start()
+
+    def _next_piece(self) -> None:
+        if not self._pieces:
+            return
+        self._pieces.pop(0)()
+        if self._pieces:
+            self._piece_timer.start()
+        else:
+            self.handed_over.emit()
 
     def _put_errors(
         self, source: Labels, iou_threshold: float, pixels: bool, data: np.ndarray
@@ -423,18 +592,25 @@ class ReviewPanel(QWidget):
                 layers.move(layers.index(layer), len(layers))
 
     def _apply_filter(self, *_) -> None:
-        kind, status, error = FILTERS[self.filter_combo.currentText()]
+        """Show the rows of the chosen filter: at once, or taken in a worker when there are
+        more than :data:`FILTER_IN_WORKER_ROWS` (the filter_job; the latest choice wins)."""
+        self.filter_job.cancel()
+        name = self.filter_combo.currentText()
         rows = self.objects
-        for column, value in (("kind", kind), ("status", status), ("error", error)):
-            if value is not None and not rows.empty:
-                rows = rows[rows[column] == value]
+        if name != "all objects" and not rows.empty:
+            index = self.prepared.filtered[name]
+            if index.size > FILTER_IN_WORKER_ROWS:
+                self.status_label.setText(f"Filtering {index.size:,} rows…")
+                self.filter_job.start(partial(_taken, rows, index), self._show_filtered)
+                return
+            rows = rows.take(index)
+        self._show_filtered(rows)
+
+    def _show_filtered(self, rows: pd.DataFrame) -> None:
         self.table.set_frame(rows)
         for index, column in enumerate(self.table.model.frame.columns):
             self.table.view.setColumnHidden(index, str(column).startswith("bbox_"))
-        if self.objects.empty:
-            counts = {}
-        else:  # a match is one true row and one pred row: count it once
-            counts = self.objects.groupby(["kind", "status"]).size().to_dict()
+        counts = self.prepared.counts  # a match is one true row and one pred row: count it once
         self.status_label.setText(
             f"{len(rows)} rows · {counts.get(('true', 'TP'), 0)} matched · "
             f"{counts.get(('pred', 'FP'), 0)} false · {counts.get(('true', 'FN'), 0)} missed "
@@ -579,6 +755,11 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def _taken(rows: pd.DataFrame, index: np.ndarray) -> pd.DataFrame:
+    """The rows at positions ``index``, numbered from 0 (for a worker)."""
+    return rows.take(index).reset_index(drop=True)
 
 
 def _read_box(image, box: tuple[slice, ...]) -> np.ndarray:

@@ -204,6 +204,13 @@ class RunsPanel(QWidget):
 
         job.start(partial(bootstrap_objects, instance), done)
 
+    def close_jobs(self) -> None:
+        """Stop the agreement and interval workers for good (the dock is going away)."""
+        self._agreement_job.close()
+        for _, job in self._interval_jobs.values():
+            job.close()
+        self._interval_jobs.clear()
+
     def finish_intervals(self) -> None:
         """Compute now (on this thread) the intervals still computed in a worker, so a save or
         a report has them."""

@@ -87,6 +87,14 @@ def format_value(value) -> str:
     return str(value)
 
 
+#: The roles :meth:`DataFrameModel.data` answers (sizing a column asks for many more).
+_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+)
+
+
 class DataFrameModel(QAbstractTableModel):
     """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last).
 
@@ -113,9 +121,13 @@ class DataFrameModel(QAbstractTableModel):
         to every definition card."""
         self.note = note
         if self.table and self.table not in ("summary", CONFUSION_TABLE):
-            frame = frame[catalogue.column_order(self.table, frame.columns)]
+            order = catalogue.column_order(self.table, frame.columns)
+            if list(order) != list(frame.columns):  # a frame in order is kept as it is
+                frame = frame[order]
+        if not frame.index.equals(pd.RangeIndex(len(frame))):
+            frame = frame.reset_index(drop=True)
         self.beginResetModel()
-        self._frame = frame.reset_index(drop=True)
+        self._frame = frame
         self.endResetModel()
 
     def _summary_metric(self, row: int) -> tuple[str, str]:
@@ -146,7 +158,7 @@ class DataFrameModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._frame.shape[1]
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or role not in _ROLES:  # Qt asks for many: read the cell once
             return None
         value = self._frame.iat[index.row(), index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:

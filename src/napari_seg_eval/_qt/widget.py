@@ -14,6 +14,8 @@ from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,34 @@ from .evaluate_panel import EvaluatePanel
 from .layer_combo import LayerComboBox
 from .review import ReviewPanel
 from .threshold_panel import ConfidenceDisplayPanel, ThresholdPanel
+
+
+class ScrollingTabs(QTabWidget):
+    """Tabs whose pages scroll: the dock can be shorter or narrower than its tallest page.
+
+    Each page is added inside a frameless :class:`QScrollArea` that fills the tab; the page
+    grows with the dock and scrolls when the dock is smaller than the page's minimum size.
+    :meth:`indexOf` and :meth:`setCurrentWidget` take the page itself, as with plain tabs.
+    """
+
+    def addTab(self, page: QWidget, text: str) -> int:
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(page)
+        return super().addTab(area, text)
+
+    def indexOf(self, page: QWidget) -> int:
+        for index in range(self.count()):
+            area = self.widget(index)
+            if area is page or (isinstance(area, QScrollArea) and area.widget() is page):
+                return index
+        return -1
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        index = self.indexOf(page)
+        if index >= 0:
+            self.setCurrentIndex(index)
 
 
 class SegEvalWidget(QWidget):
@@ -53,7 +83,7 @@ class SegEvalWidget(QWidget):
         header.addRow("Channel axis", self.channel_axis_combo)
         header.addRow("Threshold", self.threshold_slider)
 
-        self.tabs = QTabWidget(self)
+        self.tabs = ScrollingTabs(self)
         self.threshold_panel = ThresholdPanel(napari_viewer, self, self)
         self.display = ConfidenceDisplayPanel(napari_viewer, self, self)
         self.tabs.addTab(self.threshold_panel, "Threshold")
@@ -196,11 +226,13 @@ class SegEvalWidget(QWidget):
             self.display.contour_job,
             self.review.rematch_job,
             self.review.error_job,
+            self.review.filter_job,
         ):
             job.close()
         self.confidence.job.close()
         self.evaluate.close_jobs()
         self.dataset.close_jobs()
+        self.runs.close_jobs()
 
     def _on_probability_layer(self, *_) -> None:
         layer = self.probability_combo.layer()

@@ -389,19 +389,28 @@ def _dataset(
     labels: list[tuple] | None,
 ) -> DatasetResult:
     if settings["kind"] == "instance":
-        result = _instance_dataset(
+        parts = _instance_dataset(
             tables, settings["iou_thresholds"], settings["criterion"], specs, labels
         )
-    else:
-        result = _semantic_dataset(
-            tables,
-            settings["classes"],
-            include_background,
-            nothing_left(settings["ignore_label"], True if settings.get("region") else None),
-        )
+        result = _instance_from_parts(parts)
+        if settings["confidence_interval"] is None:
+            return result
+        rows = [part.per_threshold.assign(image=index) for index, part in enumerate(parts)]
+        return _with_interval(result, pd.concat(rows, ignore_index=True), settings)
+    result = _semantic_dataset(
+        tables,
+        settings["classes"],
+        include_background,
+        nothing_left(settings["ignore_label"], True if settings.get("region") else None),
+    )
     if settings["confidence_interval"] is None:
         return result
-    return _with_interval(result, tables, settings)
+    classes = result.pooled["class"].to_numpy()
+    rows = [
+        semantic_metrics_from_table(table, classes=classes).per_class.assign(image=index)
+        for index, table in enumerate(tables)
+    ]
+    return _with_interval(result, pd.concat(rows, ignore_index=True), settings)
 
 
 def _regions(region, pairs: list, axis: int | None, stack_shape) -> list:
@@ -434,14 +443,173 @@ def _image_pairs(true, pred, axis: int | None) -> Iterator[tuple[np.ndarray, np.
     yield from zip(true, pred, strict=True)
 
 
+@dataclass(frozen=True, repr=False)
+class ImageParts:
+    """One image's instance metrics, reduced to what the dataset tables add up or average.
+
+    Computed where the image is (on a cluster's worker, say) by :func:`instance_image_parts`;
+    :func:`dataset_from_parts` turns the parts of many images into a :class:`DatasetResult`.
+    ``row``: the image's per-image values (as in ``DatasetResult.per_image``, without
+    ``image``). ``per_threshold``: its counts and ratios per IoU threshold. ``review``: its
+    counts at IoU 0.5. With classes, ``per_class``, ``class_confusion`` and ``class_pq`` (the
+    per-class counts at IoU 0.5); otherwise None.
+    """
+
+    row: dict
+    per_threshold: pd.DataFrame
+    review: dict
+    per_class: pd.DataFrame | None = None
+    class_confusion: pd.DataFrame | None = None
+    class_pq: pd.DataFrame | None = None
+
+
+def instance_image_parts(
+    table: OverlapTable,
+    *,
+    iou_thresholds: Iterable[float] = DEFAULT_IOU_THRESHOLDS,
+    criterion: str = "iou",
+    true_classes: ClassesLike | None = None,
+    pred_classes: ClassesLike | None = None,
+) -> ImageParts:
+    """One image's instance metrics from its overlap table: the part of a dataset it adds.
+
+    The matching of the image's objects happens here, so that images evaluated elsewhere (one
+    file per task on a cluster) send back only these small parts; summing them with
+    :func:`dataset_from_parts` gives the same result as :func:`dataset_from_tables`.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The image's :func:`overlap_table` (border objects already removed, if wanted).
+    iou_thresholds, criterion
+        As in :func:`dataset_metrics`; the same for every image of a dataset.
+    true_classes, pred_classes : mapping, optional
+        Both or neither: object id -> class of each side (``dict`` or ``pandas.Series``).
+
+    Returns
+    -------
+    ImageParts
+
+    Examples
+    --------
+    >>> from napari_seg_eval import overlap_table
+    >>> a = np.array([[1, 1, 0], [0, 0, 2]])
+    >>> parts = instance_image_parts(overlap_table(a, a * (a == 1)), iou_thresholds=[0.5])
+    >>> parts.per_threshold[["tp", "fp", "fn"]].values.tolist()  # object 2 missed
+    [[1, 0, 1]]
+    """
+    settings = _check_settings("instance", iou_thresholds, None, None, criterion, 0, None)
+    classes = None
+    if true_classes is not None or pred_classes is not None:
+        specs = _class_specs("instance", [true_classes], [pred_classes], [(None, None)], None)
+        if any(s.image is not None for side in specs for s in side):
+            raise ValueError(
+                "instance_image_parts takes classes as mappings from object id to class."
+            )
+        pairs = ObjectPairs.from_table(table)
+        classes = (
+            object_classes(pairs.true_ids, specs[0][0]),
+            object_classes(pairs.pred_ids, specs[1][0]),
+        )
+    return _image_parts(table, settings["iou_thresholds"], settings["criterion"], classes)
+
+
+def _image_parts(
+    table: OverlapTable,
+    iou_thresholds: list[float],
+    criterion: str,
+    classes: tuple[np.ndarray, np.ndarray] | None,
+) -> ImageParts:
+    result = instance_metrics_from_table(
+        table, iou_thresholds=iou_thresholds, criterion=criterion, classes=classes
+    )
+    numerator, denominator = aggregated_jaccard_parts(result.pairs)
+    row = result.summary.to_dict()
+    class_pq = None
+    if classes is not None:
+        class_pq = _class_pq_50(result, criterion)
+        row["class_mean_panoptic_quality_50"] = nanmean(class_pq["panoptic_quality"])
+    return ImageParts(
+        row | {"aji_numerator": numerator, "aji_denominator": denominator},
+        result.per_threshold,
+        match_counts(result.pairs, REVIEW_THRESHOLD, criterion),
+        result.per_class,
+        result.class_confusion,
+        class_pq,
+    )
+
+
+def dataset_from_parts(
+    parts: Sequence[ImageParts],
+    *,
+    confidence_interval: float | None = None,
+    n_resamples: int = 2000,
+) -> DatasetResult:
+    """Instance metrics of many images from each image's :func:`instance_image_parts`.
+
+    The same result as :func:`dataset_from_tables` on the images' tables: the pooled tables
+    add up the parts' counts, the image means average their ratios.
+
+    Parameters
+    ----------
+    parts : sequence of ImageParts
+        One per image, in image order, all with the same IoU thresholds and criterion (and
+        all with classes, or none).
+    confidence_interval, n_resamples
+        As in :func:`dataset_metrics`.
+
+    Returns
+    -------
+    DatasetResult
+
+    Examples
+    --------
+    >>> from napari_seg_eval import overlap_table
+    >>> a = np.array([[1, 1, 0], [0, 0, 2]])
+    >>> parts = [
+    ...     instance_image_parts(overlap_table(a, p), iou_thresholds=[0.5])
+    ...     for p in (a, np.zeros_like(a))
+    ... ]
+    >>> float(dataset_from_parts(parts).summary["f1_50_pooled"])  # tp 2, fn 2: 4 / (4 + 2)
+    0.6666666666666666
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("no images to evaluate: no image parts given.")
+    thresholds = parts[0].per_threshold["threshold"].tolist()
+    for index, part in enumerate(parts):
+        if part.per_threshold["threshold"].tolist() != thresholds:
+            raise ValueError(
+                f"image {index}'s parts are at IoU thresholds "
+                f"{part.per_threshold['threshold'].tolist()}, image 0's at {thresholds}; "
+                "compute every image's parts with the same settings."
+            )
+        if (part.class_pq is None) != (parts[0].class_pq is None):
+            raise ValueError(
+                f"images 0 and {index}: one's parts have classes, the other's not; give "
+                "classes for every image or none."
+            )
+    settings = _check_settings("instance", [0.5], None, None, "iou", 0, confidence_interval)
+    settings["n_resamples"] = _check_resamples(n_resamples)
+    result = _instance_from_parts(parts)
+    if settings["confidence_interval"] is None:
+        return result
+    rows = pd.concat(
+        [part.per_threshold.assign(image=index) for index, part in enumerate(parts)],
+        ignore_index=True,
+    )
+    return _with_interval(result, rows, settings)
+
+
 def _instance_dataset(
     tables: list[OverlapTable],
     iou_thresholds: list[float],
     criterion: str,
     specs: tuple[list[ClassSpec], list[ClassSpec]] | None,
     labels: list[tuple] | None,
-) -> DatasetResult:
-    results = []
+) -> list[ImageParts]:
+    """Each image's parts (its matching), with its objects' classes when ``specs`` are given."""
+    parts = []
     for index, table in enumerate(tables):
         classes = None
         if specs is not None:
@@ -451,34 +619,27 @@ def _instance_dataset(
                 object_classes(pairs.true_ids, specs[0][index], true, region),
                 object_classes(pairs.pred_ids, specs[1][index], pred, region),
             )
-        results.append(
-            instance_metrics_from_table(
-                table, iou_thresholds=iou_thresholds, criterion=criterion, classes=classes
-            )
-        )
-    class_pq = None if specs is None else [_class_pq_50(r, criterion) for r in results]
-    rows = []
-    for index, result in enumerate(results):
-        numerator, denominator = aggregated_jaccard_parts(result.pairs)
-        row = {"image": index, **result.summary.to_dict()}
-        if class_pq is not None:
-            row["class_mean_panoptic_quality_50"] = nanmean(class_pq[index]["panoptic_quality"])
-        rows.append(row | {"aji_numerator": numerator, "aji_denominator": denominator})
-    per_image = pd.DataFrame(rows)
+        parts.append(_image_parts(table, iou_thresholds, criterion, classes))
+    return parts
+
+
+def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
+    """The dataset tables from the images' parts: counts summed, ratios averaged."""
+    per_image = pd.DataFrame([{"image": index, **part.row} for index, part in enumerate(parts)])
     n_true = int(per_image["n_true"].sum())
 
     # Every image has one row per threshold, in the order given: add and average row by row
     # (by position, not by threshold value, so that a repeated threshold stays its own row).
-    thresholds = results[0].per_threshold[["threshold"]]
-    summed = sum(r.per_threshold[_INSTANCE_COUNTS] for r in results)
+    thresholds = parts[0].per_threshold[["threshold"]]
+    stacked = pd.concat([part.per_threshold for part in parts])
+    summed = stacked[_INSTANCE_COUNTS].groupby(level=0).sum()
     pooled = scores_from_counts(pd.concat([thresholds, summed], axis=1), n_true)
-    stacked = pd.concat([r.per_threshold[_INSTANCE_RATIOS] for r in results])
-    image_mean = pd.concat([thresholds, stacked.groupby(level=0).mean()], axis=1)
+    image_mean = pd.concat([thresholds, stacked[_INSTANCE_RATIOS].groupby(level=0).mean()], axis=1)
 
-    review = pd.DataFrame([match_counts(r.pairs, REVIEW_THRESHOLD, criterion) for r in results])
+    review = pd.DataFrame([part.review for part in parts])
     pooled_review = scores_from_counts(review[_INSTANCE_COUNTS].sum().to_frame().T, n_true)
     summary = {
-        "n_images": len(results),
+        "n_images": len(parts),
         "n_true": n_true,
         "n_pred": int(per_image["n_pred"].sum()),
         "mean_accuracy_pooled": pooled["accuracy"].mean(skipna=True),
@@ -490,15 +651,15 @@ def _instance_dataset(
         "aji_pooled": ratio(per_image["aji_numerator"].sum(), per_image["aji_denominator"].sum()),
         "aji_image_mean": per_image["aji"].astype(float).mean(),
     }
-    if class_pq is None:
+    if parts[0].class_pq is None:
         return DatasetResult(per_image, pooled, image_mean, pd.Series(summary, dtype=object))
-    per_class_pooled = pool_per_class([r.per_class for r in results])
-    stacked = pd.concat([r.per_class for r in results], ignore_index=True)
+    per_class_pooled = pool_per_class([part.per_class for part in parts])
+    stacked = pd.concat([part.per_class for part in parts], ignore_index=True)
     per_class_image_mean = (
         stacked.groupby(["class", "threshold"], sort=True)[_INSTANCE_RATIOS].mean().reset_index()
     )
     confusion = functools.reduce(
-        lambda a, b: a.add(b, fill_value=0), (r.class_confusion for r in results)
+        lambda a, b: a.add(b, fill_value=0), (part.class_confusion for part in parts)
     ).astype(np.int64)
     summary |= {
         "class_mean_accuracy_pooled": nanmean(
@@ -506,7 +667,7 @@ def _instance_dataset(
         ),
         "class_mean_accuracy_image_mean": per_image["class_mean_accuracy"].astype(float).mean(),
         "class_mean_panoptic_quality_50_pooled": nanmean(
-            pool_per_class(class_pq)["panoptic_quality"]
+            pool_per_class([part.class_pq for part in parts])["panoptic_quality"]
         ),
         "class_mean_panoptic_quality_50_image_mean": per_image["class_mean_panoptic_quality_50"]
         .astype(float)
@@ -530,11 +691,14 @@ def _class_pq_50(result: InstanceResult, criterion: str) -> pd.DataFrame:
     )
 
 
-def _with_interval(result: DatasetResult, tables: list, settings: dict) -> DatasetResult:
-    """The result with ``*_low`` / ``*_high`` in its summary: a bootstrap over images."""
+def _with_interval(result: DatasetResult, rows: pd.DataFrame, settings: dict) -> DatasetResult:
+    """The result with ``*_low`` / ``*_high`` in its summary: a bootstrap over images.
+
+    ``rows``: each image's per-threshold (instance) or per-class (semantic) counts, stacked
+    with an ``image`` column: what the pooled means over thresholds or classes are pooled from.
+    """
     from .compare import bootstrap_dataset  # compare builds on this module
 
-    rows = _per_image_rows(result, tables, settings)
     interval = bootstrap_dataset(
         result,
         per_image_rows=rows,
@@ -546,23 +710,6 @@ def _with_interval(result: DatasetResult, tables: list, settings: dict) -> Datas
         summary[f"{row.metric}_low"] = row.low
         summary[f"{row.metric}_high"] = row.high
     return replace(result, summary=summary)
-
-
-def _per_image_rows(result: DatasetResult, tables: list, settings: dict) -> pd.DataFrame:
-    """Each image's per-threshold (instance) or per-class (semantic) counts, stacked with an
-    ``image`` column: what the pooled means over thresholds or classes are pooled from."""
-    frames = []
-    for index, table in enumerate(tables):
-        if settings["kind"] == "instance":
-            rows = instance_metrics_from_table(
-                table, iou_thresholds=settings["iou_thresholds"], criterion=settings["criterion"]
-            ).per_threshold
-        else:
-            rows = semantic_metrics_from_table(
-                table, classes=result.pooled["class"].to_numpy()
-            ).per_class
-        frames.append(rows.assign(image=index))
-    return pd.concat(frames, ignore_index=True)
 
 
 def _semantic_dataset(

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,13 @@ from ..core.blocks import as_dask, is_lazy
 from ..core.boundary import BOUNDARY_COLUMNS, boundary_metrics
 from ..core.classes import majority_classes
 from ..core.confidence import _greedy_matches, _interpolated_ap, _scores_for
-from ..core.dataset import DatasetResult, dataset_from_tables
+from ..core.dataset import (
+    DatasetResult,
+    ImageParts,
+    dataset_from_parts,
+    dataset_from_tables,
+    instance_image_parts,
+)
 from ..core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     ObjectPairs,
@@ -265,6 +271,10 @@ class PairOutcome:
     """What one pair gave: its overlap tables (one per kind) and, with class images, the class
     of each object per side (id -> class); or the error that stopped it.
 
+    ``instance``: the pair's instance metrics, matched where the pair was read (on a
+    cluster's worker), reduced to what the dataset tables add up (see
+    :func:`~napari_seg_eval.core.dataset.instance_image_parts`).
+
     ``boundary``: the pair's boundary values (``values``: the per-image columns; ``per_class``:
     one row per class). ``ctc``: the summed IoU of the CTC matches and the counts.
     ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
@@ -277,6 +287,7 @@ class PairOutcome:
     boundary: dict[str, Any] | None = None
     ctc: dict[str, Any] | None = None
     coco: dict[str, Any] | None = None
+    instance: ImageParts | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -658,30 +669,120 @@ def _current_client() -> Any:
         return None
 
 
+#: On a cluster, pairs of small files are sent a few at a time (each task costs milliseconds
+#: of scheduling on both sides): a task holds files of at most this many bytes together ...
+BATCH_BYTES = 32 << 20
+#: ... and at most an even share of the pairs among this many tasks per worker thread, so
+#: that the workers stay balanced. A pair of folders (zarr) or of larger files is a task alone.
+TASKS_PER_THREAD = 4
+
+
+def batches(pairs: Sequence[tuple[Path, Path]], n_threads: int) -> list[range]:
+    """The pairs (by position) that each cluster task evaluates: consecutive pairs of files
+    up to :data:`BATCH_BYTES` together and an even share of :data:`TASKS_PER_THREAD` tasks
+    per thread; a pair with a folder (zarr) or larger files alone.
+
+    Parameters
+    ----------
+    pairs : sequence of (path, path)
+        The (truth, prediction) files.
+    n_threads : int
+        The cluster's worker threads.
+
+    Returns
+    -------
+    list of range
+        Consecutive positions, covering every pair once, in order.
+
+    Examples
+    --------
+    Files that cannot be found are sized as folders: each pair is a task alone.
+
+    >>> batches([("missing.tif", "missing.tif")] * 3, n_threads=1)
+    [range(0, 1), range(1, 2), range(2, 3)]
+    """
+    most = max(1, -(-len(pairs) // (TASKS_PER_THREAD * max(1, n_threads))))
+    tasks: list[range] = []
+    start, held = 0, 0
+    for index, pair in enumerate(pairs):
+        size = _files_size(pair)
+        full = index - start >= most or held + size > BATCH_BYTES
+        if index > start and full:
+            tasks.append(range(start, index))
+            start, held = index, 0
+        held += size
+    tasks.append(range(start, len(pairs)))
+    return tasks
+
+
+def _files_size(pair: tuple[Path, Path]) -> float:
+    """Bytes of a pair's two files; infinite for a folder (zarr) or a path that is missing
+    (its error is reported by the task that reads it)."""
+    try:
+        return sum(
+            float(Path(path).stat().st_size) if Path(path).is_file() else np.inf for path in pair
+        )
+    except OSError:
+        return np.inf
+
+
+def _absolute(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _absolute_extra(extra: dict) -> dict:
+    classes, region = extra["classes"], extra["region"]
+    if isinstance(classes, tuple):
+        classes = tuple(Path(_absolute(path)) for path in classes)
+    if isinstance(region, Path):
+        region = Path(_absolute(region))
+    return {"classes": classes, "region": region}
+
+
 def _run_on_cluster(
     client, pairing: Pairing, settings: FileSettings, progress, extras: list[dict]
 ) -> list:
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]
-    futures = [
-        client.submit(evaluate_pair, str(truth), str(pred), settings, **extra, key=f"nse-{run}-{i}")
-        for i, ((truth, pred), extra) in enumerate(zip(pairing.pairs, extras, strict=True))
+    # Workers may run in another folder (or on another machine sharing the files): absolute
+    # paths. A str in ``extras`` is an error message, not a path.
+    items = [
+        (_absolute(truth), _absolute(pred), _absolute_extra(extra))
+        for (truth, pred), extra in zip(pairing.pairs, extras, strict=True)
     ]
-    position = {future.key: i for i, future in enumerate(futures)}
-    outcomes: list[PairOutcome | None] = [None] * len(futures)
+    if settings.region is not None:
+        settings = replace(settings, region=_absolute(settings.region))
+    tasks = batches(pairing.pairs, sum(client.nthreads().values()))
+    futures = [
+        client.submit(
+            _evaluate_pairs, [items[i] for i in task], settings, key=f"nse-{run}-{number}"
+        )
+        for number, task in enumerate(tasks)
+    ]
+    position = {future.key: task for future, task in zip(futures, tasks, strict=True)}
+    outcomes: list[PairOutcome | None] = [None] * len(items)
+    done = 0
     try:
-        for done, future in enumerate(as_completed(futures), 1):
-            index = position[future.key]
+        for future in as_completed(futures):
+            task = position[future.key]
             try:
-                outcome = future.result()
+                batch = future.result()
             except Exception as error:  # a worker died or the task could not run
-                outcome = PairOutcome(None, f"the task failed on the cluster: {_describe(error)}")
-            outcomes[index] = outcome
-            progress.pair_done(done, len(futures), pairing.names[index], outcome.error)
+                failed = PairOutcome(None, f"the task failed on the cluster: {_describe(error)}")
+                batch = [failed] * len(task)
+            for index, outcome in zip(task, batch, strict=True):
+                outcomes[index] = outcome
+                done += 1
+                progress.pair_done(done, len(items), pairing.names[index], outcome.error)
     finally:
         client.cancel([future for future in futures if not future.done()])
     return outcomes
+
+
+def _evaluate_pairs(items: list[tuple[str, str, dict]], settings: FileSettings) -> list:
+    """:func:`evaluate_pair` of each (truth, prediction, extras) item: one cluster task."""
+    return [evaluate_pair(truth, pred, settings, **extra) for truth, pred, extra in items]
 
 
 def evaluate_pair(
@@ -736,6 +837,15 @@ def evaluate_pair(
                 outcome.classes = (
                     _class_of_objects(true, class_images[0], mask_of_region),
                     _class_of_objects(labels, class_images[1], mask_of_region),
+                )
+            if "instance" in outcome.tables:
+                true_classes, pred_classes = outcome.classes or (None, None)
+                outcome.instance = instance_image_parts(
+                    outcome.tables["instance"],
+                    iou_thresholds=settings.iou_thresholds,
+                    criterion=settings.criterion,
+                    true_classes=true_classes,
+                    pred_classes=pred_classes,
                 )
             if settings.boundary:
                 outcome.boundary = _boundary(true, labels, mask, mask_of_region, settings)
@@ -1162,20 +1272,19 @@ _FAMILIES = {"boundary": _boundary_family, "ctc": _ctc_family, "coco": _coco_fam
 
 
 def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> DatasetResult:
-    options: dict[str, Any] = {}
+    """The dataset result of a kind: instance from the pairs' parts (matched where each pair
+    was read), semantic from their tables."""
     if kind == "instance":
-        options["criterion"] = settings.criterion
-        if settings.with_classes:
-            options["true_classes"] = [outcome.classes[0] for outcome in outcomes]
-            options["pred_classes"] = [outcome.classes[1] for outcome in outcomes]
+        return dataset_from_parts(
+            [outcome.instance for outcome in outcomes],
+            confidence_interval=settings.confidence_interval,
+        )
     return dataset_from_tables(
         [outcome.tables[kind] for outcome in outcomes],
         kind=kind,
-        iou_thresholds=settings.iou_thresholds,
         include_background=settings.include_background,
         ignore_label=settings.ignore_label,
         confidence_interval=settings.confidence_interval,
-        **options,
     )
 
 
