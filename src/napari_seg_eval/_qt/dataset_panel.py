@@ -33,7 +33,6 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +46,7 @@ from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
-from .evaluate_panel import CRITERIA
+from .evaluate_panel import border_spin, criterion_combo, ignore_spin
 from .run_controls import run_controls
 from .tables import ResultTable, format_value
 
@@ -318,24 +317,9 @@ class DatasetPanel(QWidget):
         """The Options group's controls (matching, border, ignore label, classes, region,
         boundary), as the Evaluate tab words them."""
         content = QWidget(self)
-        self.criterion_combo = QComboBox(content)
-        for text, key in CRITERIA:
-            self.criterion_combo.addItem(text, key)
-        self.criterion_combo.setToolTip(
-            "Which pairs may match at threshold t. IoU ≥ t (default); intersection over truth "
-            "|T ∩ P| / |T| > t (the Cell Tracking Challenge's rule at 0.5); intersection over "
-            "prediction > t. PQ and the matched IoU are still IoU."
-        )
-        self.border_spin = QSpinBox(content, minimum=0, maximum=10_000, value=0)
-        self.border_spin.setSuffix(" px")
-        self.border_spin.setSpecialValueText("none")
-        self.border_spin.setToolTip(
-            "Objects with a pixel in a band this wide at the image edge are removed from both "
-            "sides before matching (NeurIPS 2022 CellSeg: 2)"
-        )
-        self.ignore_spin = QSpinBox(content, minimum=-1, maximum=2**31 - 1, value=-1)
-        self.ignore_spin.setSpecialValueText("none")
-        self.ignore_spin.setToolTip("Pixels with this ground-truth id are left out of every count")
+        self.criterion_combo = criterion_combo(content)
+        self.border_spin = border_spin(content)
+        self.ignore_spin = ignore_spin(content)
         self.binarize_check = QCheckBox("semantic: foreground vs background", content)
         self.binarize_check.setChecked(True)
         self.binarize_check.setToolTip(

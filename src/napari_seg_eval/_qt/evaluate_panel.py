@@ -81,6 +81,41 @@ CRITERIA = (
     ("intersection over truth > t (CTC)", "iot"),
     ("intersection over prediction > t", "iop"),
 )
+
+
+def criterion_combo(parent: QWidget) -> QComboBox:
+    """The matching criterion chooser (data: "iou", "iot", "iop"), as both tabs word it."""
+    combo = QComboBox(parent)
+    for text, key in CRITERIA:
+        combo.addItem(text, key)
+    combo.setToolTip(
+        "Which pairs may match at threshold t. IoU ≥ t (default); intersection over truth "
+        "|T ∩ P| / |T| > t (the Cell Tracking Challenge's rule at 0.5); intersection over "
+        "prediction > t. PQ and the matched IoU are still IoU."
+    )
+    return combo
+
+
+def border_spin(parent: QWidget) -> QSpinBox:
+    """The width of the band at the image edge whose objects are excluded (0: none)."""
+    spin = QSpinBox(parent, minimum=0, maximum=10_000, value=0)
+    spin.setSuffix(" px")
+    spin.setSpecialValueText("none")
+    spin.setToolTip(
+        "Objects with a pixel in a band this wide at the image edge are removed from both "
+        "sides before matching (NeurIPS 2022 CellSeg: 2)"
+    )
+    return spin
+
+
+def ignore_spin(parent: QWidget) -> QSpinBox:
+    """The ground-truth id left out of every count (-1: none)."""
+    spin = QSpinBox(parent, minimum=-1, maximum=2**31 - 1, value=-1)
+    spin.setSpecialValueText("none")
+    spin.setToolTip("Pixels with this ground-truth id are left out of every count")
+    return spin
+
+
 #: The class chooser of the prediction: the truth's class layer classifies both sides.
 SAME_CLASSES = "same as ground-truth classes"
 
@@ -259,8 +294,7 @@ class EvaluatePanel(QWidget):
         self.kind_combo.addItems(["both", "instance", "semantic"])
         self.iou_edit = QLineEdit("0.5:0.95:0.05", self)
         self.iou_edit.setToolTip("start:stop:step (stop included) or a list such as 0.5, 0.75")
-        self.ignore_spin = QSpinBox(self, minimum=-1, maximum=2**31 - 1, value=-1)
-        self.ignore_spin.setSpecialValueText("none")
+        self.ignore_spin = ignore_spin(self)
         self.plane_axis_combo = QComboBox(self)
         self.plane_axis_combo.setToolTip(
             "Also evaluate every plane along this axis (time or z) on its own"
@@ -285,21 +319,8 @@ class EvaluatePanel(QWidget):
         )
         self.preset_label = QLabel("", self)
         self.preset_label.setWordWrap(True)
-        self.criterion_combo = QComboBox(self)
-        for text, key in CRITERIA:
-            self.criterion_combo.addItem(text, key)
-        self.criterion_combo.setToolTip(
-            "Which pairs may match at threshold t. IoU ≥ t (default); intersection over truth "
-            "|T ∩ P| / |T| > t (the Cell Tracking Challenge's rule at 0.5); intersection over "
-            "prediction > t. PQ and the matched IoU are still IoU."
-        )
-        self.border_spin = QSpinBox(self, minimum=0, maximum=10_000, value=0)
-        self.border_spin.setSuffix(" px")
-        self.border_spin.setSpecialValueText("none")
-        self.border_spin.setToolTip(
-            "Objects with a pixel in a band this wide at the image edge are removed from both "
-            "sides before matching (NeurIPS 2022 CellSeg: 2)"
-        )
+        self.criterion_combo = criterion_combo(self)
+        self.border_spin = border_spin(self)
         self.true_classes_combo = OptionalLayerCombo(viewer, (Labels,), parent=self)
         self.true_classes_combo.setToolTip(
             "A class image (Labels) for the ground truth: each object's class is the majority "

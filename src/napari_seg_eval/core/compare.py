@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import binomtest
 
 from ._results import ratio
 from ._validate import as_label_pair
@@ -432,6 +431,8 @@ def mcnemar(table: pd.DataFrame | np.ndarray) -> pd.Series:
             )
         fixed, broken = int(counts[1, 0]), int(counts[0, 1])
     n = fixed + broken
+    from scipy.stats import binomtest  # 0.24 s of imports: only when a test is asked for
+
     p_value = binomtest(fixed, n, 0.5).pvalue if n else 1.0
     return pd.Series(
         {"fixed": fixed, "broken": broken, "n_discordant": n, "p_value": float(p_value)},
