@@ -763,3 +763,14 @@ def test_a_cluster_whose_workers_run_elsewhere_reads_relative_paths(tmp_path, mo
     assert clustered.n_failed == 0
     pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
     pd.testing.assert_series_equal(clustered.summary, serial.summary)
+
+
+def test_a_list_of_pairs_is_named_as_folders_name_them(tmp_path):
+    write_pairs(tmp_path, n=2, seed=5, fmt="npy")
+    by_folders = evaluate_files(tmp_path / "truth", tmp_path / "pred")
+    pairs = [
+        (tmp_path / "truth" / f"img{i}.npy", tmp_path / "pred" / f"img{i}.npy") for i in (0, 1)
+    ]
+    by_list = evaluate_files(pairs)
+    assert by_list.per_image["name"].tolist() == ["img0", "img1"]
+    pd.testing.assert_frame_equal(by_list.per_image, by_folders.per_image)

@@ -57,7 +57,7 @@ from ..core.presets import PRESETS, get_preset
 from ..core.review import object_measurements
 from ..core.threshold import label_instances, threshold_probabilities
 from ..core.tracking import ctc_counts, ctc_scores
-from .pairs import Pairing, find_class_files, find_region_files, pair_files
+from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .read import chunked_if_large, read_labels, read_probabilities
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
@@ -608,7 +608,7 @@ def as_pairing(truth, prediction, truth_suffix: str = "", prediction_suffix: str
         pairing = truth
     else:
         pairs = [(Path(t), Path(p)) for t, p in truth]
-        names = [t.name for t, _ in pairs]
+        names = [file_stem(t) for t, _ in pairs]  # as pairing by folders names them
         pairing = Pairing(pairs, names)
     if not pairing.pairs:
         raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")

@@ -84,7 +84,7 @@ def pair_files(
     truth_files, truth_folder = _listing(truth, "ground truth")
     pred_files, pred_folder = _listing(prediction, "prediction")
     if not truth_folder and not pred_folder and len(truth_files) == len(pred_files) == 1:
-        name = _stem(truth_files[0])
+        name = file_stem(truth_files[0])
         return Pairing([(truth_files[0], pred_files[0])], [name])
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
     if same_folder and truth_suffix == prediction_suffix:
@@ -132,7 +132,8 @@ def _same(a, b) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
-def _stem(path: Path) -> str:
+def file_stem(path: Path) -> str:
+    """A file's name without its image extension (``a.ome.tif`` -> ``a``, ``b.zarr`` -> ``b``)."""
     extension = image_extension(path) or path.suffix
     return path.name[: len(path.name) - len(extension)]
 
@@ -149,7 +150,7 @@ def _keys(
     keys: dict[str, Path] = {}
     ignored = []
     for path in files:
-        stem = _stem(path)
+        stem = file_stem(path)
         claimed = same_folder and len(other_suffix) > len(suffix) and stem.endswith(other_suffix)
         if claimed or not stem.endswith(suffix):
             ignored.append(path)
@@ -244,7 +245,7 @@ def _companions(
             stems: dict[str, list[Path]] = {}
             for path in sorted(folder.iterdir()):
                 if image_extension(path) is not None:
-                    stems.setdefault(_stem(path), []).append(path)
+                    stems.setdefault(file_stem(path), []).append(path)
             listings[folder] = stems
         return listings[folder].get(stem, [])
 
