@@ -626,7 +626,8 @@ def test_handed_over_rows_counts_and_filters_equal_the_api(qtbot, make_napari_vi
         n_fp = int((expected["status"] == "FP").sum())
         n_fn = int((expected["status"] == "FN").sum())
         assert review.status_label.text() == (
-            f"{keep.sum()} rows · {n_tp} matched · {n_fp} false · {n_fn} missed at IoU 0.50"
+            f"{keep.sum()} row{'' if keep.sum() == 1 else 's'} · {n_tp} matched · "
+            f"{n_fp} false · {n_fn} missed at IoU 0.50"
         )
     # the count line of the kinds_case, worked out by hand (test_count_line_...)
     assert review.kinds_label.text() == (
@@ -718,3 +719,22 @@ def test_a_large_filter_is_taken_in_a_worker_and_the_latest_choice_wins(
         review.filter_combo.setCurrentText("true: merged")  # 2 rows: in the worker
         review.filter_combo.setCurrentText("true: split")  # 1 row: at once, the latest
     assert review.rows()["label"].tolist() == [3]
+
+
+def test_one_row_is_one_row(qtbot, make_napari_viewer):
+    # one true object (4 x 6) predicted as three 4 x 2 pieces, each IoU 8/24 < 0.5: the true
+    # object is missed, split; the filter "true: split" shows a single row
+    viewer = make_napari_viewer()
+    truth = np.zeros((8, 8), np.int32)
+    truth[1:5, 1:7] = 1
+    pred = np.zeros_like(truth)
+    pred[1:5, 1:3], pred[1:5, 3:5], pred[1:5, 5:7] = 2, 3, 4
+    viewer.add_labels(truth, name="truth")
+    viewer.add_labels(pred, name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.run_evaluation(wait=True)
+    widget.review.filter_combo.setCurrentText("true: split")
+    assert widget.review.status_label.text().startswith("1 row · 0 matched · 3 false · 1 missed")

@@ -612,7 +612,8 @@ class ReviewPanel(QWidget):
             self.table.view.setColumnHidden(index, str(column).startswith("bbox_"))
         counts = self.prepared.counts  # a match is one true row and one pred row: count it once
         self.status_label.setText(
-            f"{len(rows)} rows · {counts.get(('true', 'TP'), 0)} matched · "
+            f"{len(rows):,} row{'' if len(rows) == 1 else 's'} · "
+            f"{counts.get(('true', 'TP'), 0)} matched · "
             f"{counts.get(('pred', 'FP'), 0)} false · {counts.get(('true', 'FN'), 0)} missed "
             f"at IoU {self.iou_spin.value():.2f}"
         )
