@@ -46,7 +46,7 @@ from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
-from .evaluate_panel import border_spin, criterion_combo, ignore_spin
+from .evaluate_panel import border_spin, criterion_combo, ignore_spin, matches_preset
 from .run_controls import run_controls
 from .tables import ResultTable, format_value
 
@@ -794,18 +794,14 @@ class DatasetPanel(QWidget):
     def _leave_preset(self, *_) -> None:
         """A control the preset sets was changed: the settings are no longer the preset's."""
         name = self.preset_combo.currentData()
-        if name is None:
-            return
-        preset = PRESETS[name]
-        try:
-            thresholds = tuple(parse_iou_thresholds(self.iou_edit.text()))
-        except ValueError:
-            thresholds = ()
-        if (
-            thresholds != tuple(preset.iou_thresholds)
-            or self.criterion_combo.currentData() != preset.criterion
-            or self.border_spin.value() != preset.exclude_border
-            or self.kind_combo.currentText() != "instance"
+        if name is not None and (
+            self.kind_combo.currentText() != "instance"
+            or not matches_preset(
+                name,
+                self.iou_edit.text(),
+                self.criterion_combo.currentData(),
+                self.border_spin.value(),
+            )
         ):
             self.preset_combo.setCurrentIndex(0)
 

@@ -116,6 +116,21 @@ def ignore_spin(parent: QWidget) -> QSpinBox:
     return spin
 
 
+def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
+    """Whether the matching controls (IoU thresholds as typed, criterion, border) still hold
+    preset ``name``'s settings; a tab leaves the preset when they do not."""
+    preset = PRESETS[name]
+    try:
+        thresholds = tuple(parse_iou_thresholds(iou_text))
+    except ValueError:
+        thresholds = ()
+    return (
+        thresholds == tuple(preset.iou_thresholds)
+        and criterion == preset.criterion
+        and border == preset.exclude_border
+    )
+
+
 #: The class chooser of the prediction: the truth's class layer classifies both sides.
 SAME_CLASSES = "same as ground-truth classes"
 
@@ -776,17 +791,11 @@ class EvaluatePanel(QWidget):
     def _leave_preset(self, *_) -> None:
         """A matching control was changed by hand: the settings are no longer the preset's."""
         name = self.preset_combo.currentData()
-        if name is None:
-            return
-        preset = PRESETS[name]
-        try:
-            thresholds = tuple(parse_iou_thresholds(self.iou_edit.text()))
-        except ValueError:
-            thresholds = ()
-        if (
-            thresholds != tuple(preset.iou_thresholds)
-            or self.criterion_combo.currentData() != preset.criterion
-            or self.border_spin.value() != preset.exclude_border
+        if name is not None and not matches_preset(
+            name,
+            self.iou_edit.text(),
+            self.criterion_combo.currentData(),
+            self.border_spin.value(),
         ):
             self.preset_combo.setCurrentIndex(0)
 
