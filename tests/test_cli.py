@@ -85,6 +85,57 @@ def test_evaluate_writes_the_result_folder(folders, tmp_path, capsys):
     assert record["command"][0] == "evaluate"
 
 
+def test_cellpose_images_masks_and_predictions_in_one_folder(tmp_path, capsys):
+    # Cellpose's own layout: img.tif, img_masks.tif (truth), img_cp_masks.tif (prediction).
+    folder = tmp_path / "cells"
+    folder.mkdir()
+    true = np.zeros((10, 10), np.uint16)
+    true[2:6, 2:6] = 1
+    tifffile.imwrite(folder / "img.tif", (true * 200).astype(np.uint8))  # the image
+    tifffile.imwrite(folder / "img_masks.tif", true)
+    tifffile.imwrite(folder / "img_cp_masks.tif", true * 3)  # the same object: IoU 1
+    out = tmp_path / "out"
+    argv = [str(folder), str(folder), "--out", str(out), "--iou-thresholds", "0.5"]
+    assert run(*argv, "--truth-suffix", "_masks", "--prediction-suffix", "_cp_masks") == 0
+    err = capsys.readouterr().err
+    assert "1 pair(s)" in err
+    assert "without a prediction" not in err and "not used" not in err
+    assert "1 image file(s) named as the pairs (the images), not evaluated." in err
+    per_image = pd.read_csv(out / "per_image.csv")
+    assert per_image["name"].tolist() == ["img"]
+    assert per_image.loc[0, "f1_50"] == 1.0
+    record = json.loads((out / "settings.json").read_text())
+    assert record["images"] == [str((folder / "img.tif").resolve())]
+    assert record["ignored"] == [] and record["unpaired_truth"] == []
+
+
+def test_one_pair_has_no_interval_and_its_bounds_are_empty_in_the_csv(folders, tmp_path):
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    files = [str(truth / "img2_masks.tif"), str(pred / "img2_cp_masks.tif")]
+    assert run(*files, "--out", str(out), "--confidence-interval", "0.95") == 0
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False, dtype=str)
+    assert float(summary.loc[0, "f1_50_image_mean"]) == 1.0  # IoU 0.75: found at 0.5
+    bounds = [c for c in summary.columns if c.endswith(("_low", "_high"))]
+    assert bounds and all(summary.loc[0, c] == "" for c in bounds)
+
+
+def test_negative_label_ids_name_the_file_on_the_command_line(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    negative = np.zeros((10, 10), np.int16)
+    negative[2:6, 2:6] = -1
+    tifffile.imwrite(pred / "img1_cp_masks.tif", negative)
+    out = tmp_path / "out"
+    assert run(*cellpose_args(truth, pred, out)) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"failed: img1: {pred / 'img1_cp_masks.tif'}: the prediction has negative label ids "
+        "(min -1); ids must be >= 0." in err
+    )
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False)
+    assert str(pred / "img1_cp_masks.tif") in per_image.loc[1, "error"]
+
+
 def test_a_failing_pair_gives_exit_code_1_and_the_others_are_written(folders, tmp_path, capsys):
     truth, pred, _ = folders
     (pred / "img1_cp_masks.tif").write_bytes(b"broken")
@@ -576,6 +627,29 @@ def test_preset_ctc_seg_and_det_per_image_and_pooled_by_hand(tmp_path):
     assert summary["det_image_mean"] == pytest.approx(0.375)
     image_mean = pd.read_csv(out / "ctc_image_mean.csv").iloc[0]
     assert image_mean["det"] == pytest.approx(0.375)
+
+
+def test_preset_ctc_says_each_file_is_a_frame_and_refuses_a_time_series(tmp_path, capsys):
+    truth, pred = two_folders(tmp_path)
+    # movie: a 2-D time series (ImageJ axes TYX); one cell moves between the frames, with the
+    # same id: matched as a volume it would be one object. volume: a 3-D frame (ZYX), one
+    # object over 2 planes, predicted exactly: SEG 1, DET 1.
+    movie = np.zeros((2, 4, 4), np.uint16)
+    movie[0, :2, :2] = movie[1, 2:, 2:] = 1
+    cube = np.zeros((2, 4, 4), np.uint16)
+    cube[:, 1:3, 1:3] = 4
+    for folder in (truth, pred):
+        tifffile.imwrite(folder / "movie.tif", movie, imagej=True, metadata={"axes": "TYX"})
+        tifffile.imwrite(folder / "volume.tif", cube, imagej=True, metadata={"axes": "ZYX"})
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out), "--preset", "ctc") == 1
+    err = capsys.readouterr().err
+    assert cli.CTC_FRAMES in err
+    assert f"failed: movie: {truth / 'movie.tif'}: its axes are TYX, a time series" in err
+    assert "Save one file per time point" in err
+    per_image = pd.read_csv(out / "per_image.csv", keep_default_na=False).set_index("name")
+    assert float(per_image.loc["volume", "seg"]) == 1.0
+    assert float(per_image.loc["volume", "det"]) == 1.0
 
 
 def coco_folders(tmp_path):

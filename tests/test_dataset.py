@@ -364,6 +364,32 @@ def test_confidence_interval_by_hand():
     assert "f1_50_pooled_low" not in dataset_metrics(true, pred).summary
 
 
+def test_no_interval_from_fewer_than_two_images():
+    # One image: every resample is that image, so the bootstrap gives [x, x], a zero-width
+    # interval that says nothing. The bounds are NaN instead (the values themselves stay).
+    true, pred = [np.array([[1, 1, 0, 2]])], [np.array([[1, 1, 0, 0]])]
+    one = dataset_metrics(true, pred, iou_thresholds=[0.5], confidence_interval=0.95)
+    assert one.summary["f1_50_image_mean"] == pytest.approx(2 / 3)  # TP 1, FN 1: 2 / 3
+    for key in ("mean_accuracy", "f1_50", "panoptic_quality_50", "aji"):
+        for aggregate in ("pooled", "image_mean"):
+            assert math.isnan(one.summary[f"{key}_{aggregate}_low"])
+            assert math.isnan(one.summary[f"{key}_{aggregate}_high"])
+    semantic = dataset_metrics(
+        [t > 0 for t in true], [p > 0 for p in pred], kind="semantic", confidence_interval=0.95
+    )
+    assert math.isnan(semantic.summary["mean_iou_image_mean_low"])
+    assert math.isnan(semantic.summary["pixel_accuracy_pooled_high"])
+    # Two images, the second empty on both sides: its F1 is undefined, so the image mean of F1
+    # stands on one image (no interval); the pooled F1 sums the counts of both (an interval).
+    true.append(np.zeros((1, 4), int))
+    pred.append(np.zeros((1, 4), int))
+    two = dataset_metrics(true, pred, iou_thresholds=[0.5], confidence_interval=0.95)
+    assert math.isnan(two.per_image["f1_50"][1])
+    assert math.isnan(two.summary["f1_50_image_mean_low"])
+    assert math.isnan(two.summary["f1_50_image_mean_high"])
+    assert two.summary["f1_50_pooled_low"] == pytest.approx(2 / 3)  # the empty image adds 0
+
+
 # region= over many images ---------------------------------------------------------------------
 def _halves():
     """Two 4 x 8 images; the right half of each is the held-out part."""

@@ -412,3 +412,218 @@ def test_the_headers_class_axis_is_for_probability_maps_only(settings_panel, two
     assert widget.threshold_options().channel_axis == 0
     assert dataset.settings()["channel_axis"] is None
     run_and_compare(dataset, *two_pairs)
+
+
+# ------------------------------------------------- the pair opened, the table, the settings
+@pytest.fixture
+def probability_panel(make_napari_viewer, tmp_path):
+    """Two pairs whose predictions are probability maps (0.9 on object 1, 0 elsewhere), with
+    an image and a probability folder; a user's layer is in the viewer first."""
+    truth, pred, images, maps = (tmp_path / name for name in ("truth", "pred", "images", "maps"))
+    for folder in (truth, pred, images, maps):
+        folder.mkdir()
+    probability = np.zeros((20, 20), np.float32)
+    probability[2:8, 2:8] = 0.9
+    for name in ("a", "b"):
+        tifffile.imwrite(truth / f"{name}.tif", truth_image())
+        tifffile.imwrite(pred / f"{name}_pred.tif", probability)
+        tifffile.imwrite(maps / f"{name}.tif", probability)
+        tifffile.imwrite(images / f"{name}.tif", np.full((20, 20), 7, np.uint8))
+    viewer = make_napari_viewer()
+    mine = viewer.add_labels(np.zeros((20, 20), np.uint8), name="mine")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    dataset = widget.dataset
+    dataset.set_suffixes(prediction="_pred")
+    dataset.set_folders(truth=truth, prediction=pred, image=images, probability=maps)
+    dataset.set_options(probability=True, iou_thresholds=[0.5])
+    assert dataset.run(wait=True) is not None, dataset.status_label.text()
+    return viewer, widget, dataset, mine
+
+
+def test_a_probability_prediction_is_stacked_under_the_labels(probability_panel):
+    """Regression: the prediction map was added last, on top of the truth, hiding it."""
+    from napari_seg_eval._colormap import confidence_colormap
+
+    viewer, widget, dataset, _ = probability_panel
+    opened = dataset.open_image("a", wait=True)
+    assert [layer.name for layer in viewer.layers] == [
+        "mine",
+        "a image",  # the image at the bottom
+        "a probability",  # then the maps, translucent, in the confidence colormap
+        "a prediction",
+        "a truth",  # the labels on top
+        "a probability contour",  # the threshold's outline of each map (the Confidence tab's)
+        "a prediction contour",
+    ]
+    colours = confidence_colormap(0.5).colors
+    for side in ("probability", "prediction"):
+        layer = opened[side]
+        np.testing.assert_allclose(layer.colormap.colors, colours)
+        assert tuple(layer.contrast_limits) == (0.0, 1.0) and layer.blending == "translucent"
+    assert widget.probability_combo.layer() is opened["prediction"]
+    assert widget.evaluate.prediction_combo.layer() is opened["prediction"]
+
+
+def test_the_next_pair_removes_every_layer_made_for_the_previous(probability_panel):
+    """Regression: the threshold preview (and the other layers the plugin derives from a
+    pair's map) outlived the pair."""
+    from napari_seg_eval._napari.layers import is_ours
+
+    viewer, widget, dataset, _ = probability_panel
+    dataset.open_image("a", wait=True)
+    widget.update_threshold_layer(wait=True)  # "a prediction thresholded"
+    widget.run_evaluation(wait=True)  # "a prediction evaluated"
+    widget.review.show_errors(wait=True)  # the errors layer of the evaluated labels
+    made = {layer.name for layer in viewer.layers} - {"mine"}
+    assert {"a prediction thresholded", "a prediction evaluated"} < made
+    assert any(name.endswith("errors") for name in made)
+    kept = viewer.layers["a prediction contour"]
+    kept.name = "my contour"  # renamed by the user: theirs now
+    second = viewer.add_labels(np.zeros((20, 20), np.uint8), name="b truth")  # the user's
+    dataset.open_image("b", wait=True)
+    names = [layer.name for layer in viewer.layers]
+    assert [name for name in names if name.startswith("a ")] == []
+    assert names[:3] == ["mine", "my contour", "b truth"]
+    assert not is_ours(kept) and second.data.max() == 0
+    assert names.count("b prediction contour") == 1
+    dataset.open_image("a", wait=True)  # the layers made for "b" go too
+    assert [layer.name for layer in viewer.layers if layer.name.startswith("b ")] == ["b truth"]
+
+
+def test_the_suffix_boxes_show_long_suffixes(settings_panel):
+    """Regression: the suffix boxes were a quarter of the row, cutting `_cp_masks` off."""
+    dataset = settings_panel
+    long = "_prediction_probabilities"
+    dataset.set_suffixes(truth="_masks", prediction=long)
+    dataset.resize(dataset.minimumSizeHint())
+    dataset.layout().activate()
+    for edit, text in ((dataset.suffixes["prediction"], long), (dataset.suffixes["image"], "")):
+        metrics = edit.fontMetrics()
+        room = edit.contentsRect().width() - edit.textMargins().left() - edit.textMargins().right()
+        assert room >= metrics.horizontalAdvance(text or "_cp_masks")
+    assert dataset.suffixes["prediction"].width() > dataset.suffixes["image"].width()
+
+
+def test_results_are_marked_out_of_date_when_a_setting_changes(qtbot, settings_panel):
+    """Regression: after a run, changing the settings left the results shown as if current."""
+    dataset = settings_panel
+    dataset.set_options(iou_thresholds=[0.5])
+    dataset.run(wait=True)
+    rows = dataset.per_image.model.frame.copy()
+    assert dataset.stale == "" and dataset.stale_label.isHidden()
+    dataset.owner.set_threshold(0.7)  # labels are not thresholded: nothing changed
+    assert dataset.stale == ""
+    dataset.set_options(exclude_border=2)
+    assert dataset.stale == "settings changed since this run: exclude border"
+    assert not dataset.stale_label.isHidden()
+    assert dataset.stale_label.text().endswith("The tables show the last run; press Run to update.")
+    assert "rgb(230, 159, 0)" in dataset.per_image.view.styleSheet()  # the table is marked
+    pd.testing.assert_frame_equal(dataset.per_image.model.frame, rows)  # and keeps its rows
+    dataset.set_options(exclude_border=0)  # back as it was run: current again
+    assert dataset.stale == "" and dataset.per_image.view.styleSheet() == ""
+    dataset.set_preset("dsb2018")
+    assert dataset.stale == "settings changed since this run: preset"
+    dataset.set_preset(None)
+    dataset.set_options(iou_thresholds=[0.5], boundary=True)  # τ and spacing shown, not named
+    assert dataset.stale == "settings changed since this run: boundary metrics"
+    dataset.set_options(boundary=False, kind="all", ignore_label=3)
+    assert dataset.stale == "settings changed since this run: Evaluate, ignore label"
+    dataset.set_preset(None)
+    dataset.set_suffixes(prediction="_nothing")
+    assert "the pairs of files" in dataset.stale
+    dataset.set_suffixes(prediction="_pred")
+    dataset.iou_edit.setText("0.5:x")  # being typed
+    assert dataset.stale == "settings changed since this run: settings Run would refuse"
+    dataset.set_options(iou_thresholds=[0.5, 0.75])
+    with qtbot.waitSignal(dataset.evaluated_dataset, timeout=60_000):
+        dataset.run()
+    assert dataset.stale == "" and dataset.stale_label.isHidden()
+
+
+def test_a_probability_run_is_out_of_date_when_the_threshold_moves(probability_panel):
+    _, widget, dataset, _ = probability_panel
+    assert dataset.stale == ""
+    widget.set_threshold(0.95)  # the maps' 0.9 is no longer foreground
+    assert dataset.stale == "settings changed since this run: threshold"
+    widget.set_threshold(0.5)
+    assert dataset.stale == ""
+
+
+def visual_columns(table) -> list[str]:
+    header = table.view.horizontalHeader()
+    columns = table.model.frame.columns
+    return [columns[header.logicalIndex(i)] for i in range(len(columns))]
+
+
+def test_the_presets_numbers_are_the_first_columns(settings_panel):
+    """Regression: with a preset, its number was lost among the per-image columns."""
+    dataset = settings_panel
+    dataset.set_preset("ctc")
+    dataset.run(wait=True)
+    assert visual_columns(dataset.per_image)[:3] == ["name", "seg", "det"]
+    dataset.set_preset("neurips2022")
+    dataset.run(wait=True)
+    assert visual_columns(dataset.per_image)[:2] == ["name", "f1_50"]
+    dataset.set_preset(None)
+    dataset.set_options(iou_thresholds=[0.5])
+    dataset.run(wait=True)  # no preset: the catalogue's order again
+    assert visual_columns(dataset.per_image) == list(dataset.per_image.model.frame.columns)
+    assert visual_columns(dataset.per_image)[:3] == ["name", "error", "mean_accuracy"]
+
+
+@pytest.fixture
+def cellpose_folder(tmp_path):
+    """Cellpose's layout: img1.tif, img1_masks.tif, img1_cp_masks.tif (and img2) together."""
+    folder = tmp_path / "cellpose"
+    folder.mkdir()
+    for name in ("img1", "img2"):
+        tifffile.imwrite(folder / f"{name}.tif", np.full((20, 20), 7, np.uint8))
+        tifffile.imwrite(folder / f"{name}_masks.tif", truth_image())
+        tifffile.imwrite(folder / f"{name}_cp_masks.tif", truth_image())
+    return folder
+
+
+def test_images_beside_the_truth_are_not_listed_as_left_out(settings_panel, cellpose_folder):
+    """Regression: with the image folder the truth's, the images were listed as "not used"
+    (or as ground truth without a prediction)."""
+    dataset = settings_panel
+    folder = cellpose_folder
+    dataset.set_suffixes(truth="_masks", prediction="_cp_masks")
+    dataset.set_folders(truth=folder, prediction=folder, image=folder)
+    text = dataset.pairs_text.toPlainText()
+    assert text.startswith("2 pair(s) of files.\n2 image")
+    assert "without" not in text and "not used" not in text and "img1.tif" not in text
+    assert dataset.run(wait=True).per_image["mean_accuracy"].tolist() == [1.0, 1.0]
+    assert dataset.open_image("img1", wait=True)["image"].data.max() == 7
+
+
+def test_images_with_the_truths_folder_and_suffix_are_refused(settings_panel, cellpose_folder):
+    """The images and the truth in one folder with one suffix: the images would be paired as
+    ground truth (img1.tif with img1_cp_masks.tif)."""
+    dataset = settings_panel
+    folder = cellpose_folder
+    dataset.set_suffixes(truth="", prediction="_cp_masks")
+    dataset.set_folders(truth=folder, prediction=folder, image=folder)
+    assert dataset.pairing is None
+    assert "the images and the ground truth are both in" in dataset.pairs_text.toPlainText()
+    dataset.set_suffixes(image="_img")  # told apart: img1.tif is the truth, none are images
+    assert dataset.pairing is not None and dataset.pairing.names == ["img1", "img2"]
+
+
+def test_images_with_a_suffix_beside_the_truth_are_not_truth(settings_panel, tmp_path):
+    """Images named by a suffix (a_img.tif) in the truth's folder (truths a.tif): they were
+    listed as ground truth without a prediction."""
+    dataset = settings_panel
+    truth, pred = tmp_path / "both", tmp_path / "predictions"
+    truth.mkdir()
+    pred.mkdir()
+    tifffile.imwrite(truth / "a.tif", truth_image())
+    tifffile.imwrite(truth / "a_img.tif", np.full((20, 20), 7, np.uint8))
+    tifffile.imwrite(truth / "lonely.tif", truth_image())
+    tifffile.imwrite(pred / "a_pred.tif", truth_image())
+    dataset.set_suffixes(image="_img")
+    dataset.set_folders(truth=truth, prediction=pred, image=truth)
+    assert dataset.pairs_text.toPlainText() == (
+        f"1 pair(s) of files.\n1 ground truth without a prediction:\n  {truth / 'lonely.tif'}\n"
+        "1 image or probability file(s) named as the pairs, shown when a pair is opened."
+    )

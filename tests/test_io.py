@@ -25,6 +25,7 @@ from napari_seg_eval.io import (
     FileReadError,
     Progress,
     evaluate_files,
+    file_axes,
     pair_files,
     read_labels,
     read_probabilities,
@@ -136,11 +137,76 @@ def test_zarr_group_without_array_names_the_path(tmp_path):
         read_labels(tmp_path / "nothing.zarr")
 
 
+def test_file_axes_from_tiff_and_ome_zarr_metadata(tmp_path):
+    frames = np.zeros((2, 3, 3), np.uint8)
+    tifffile.imwrite(tmp_path / "movie.tif", frames, imagej=True, metadata={"axes": "TYX"})
+    tifffile.imwrite(tmp_path / "stack.tif", frames, imagej=True, metadata={"axes": "ZYX"})
+    np.save(tmp_path / "plain.npy", frames)
+    assert file_axes(tmp_path / "movie.tif") == "TYX"
+    assert file_axes(tmp_path / "stack.tif") == "ZYX"
+    assert file_axes(tmp_path / "plain.npy") is None
+    # OME-Zarr: the axes of the multiscale image; reading labels, those of the label image.
+    path = tmp_path / "img.ome.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    axes = [{"name": "t", "type": "time"}, {"name": "y", "type": "space"}, {"name": "x"}]
+    group.attrs.update({"multiscales": [{"axes": axes, "datasets": [{"path": "0"}]}]})
+    write_zarr(path / "0", frames)
+    assert file_axes(path) == "TYX"
+    cells = zarr.open_group(str(path / "labels" / "cells"), mode="w")
+    cells.attrs.update({"multiscales": [{"axes": ["z", "y", "x"], "datasets": [{"path": "0"}]}]})
+    zarr.open_group(str(path / "labels"), mode="a").attrs.update({"labels": ["cells"]})
+    write_zarr(path / "labels" / "cells" / "0", frames)
+    assert file_axes(path) == "ZYX"
+    assert file_axes(path, labels=False) == "TYX"
+
+
 def test_float_label_file_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "prob.tif"
-    tifffile.imwrite(path, np.zeros((4, 4), np.float32))
+    tifffile.imwrite(path, np.array([[0.0, 0.25], [0.5, 1.0]], np.float32))
     with pytest.raises(FileReadError, match=r"prob\.tif.*integers.*float32.*probability map"):
         read_labels(path)
+
+
+def test_float_labels_of_whole_numbers_say_to_cast_them(tmp_path):
+    # MATLAB / ImageJ exports: float32 labels 0, 1, 2, 7. Refused (never cast silently), with
+    # what to do. The message states the range (0 to 7) seen in the values.
+    labels = np.array([[0, 1, 2], [7, 7, 0]], np.float32)
+    tifffile.imwrite(tmp_path / "exported.tif", labels)
+    with pytest.raises(FileReadError) as error:
+        read_labels(tmp_path / "exported.tif")
+    message = str(error.value)
+    assert message.startswith(str(tmp_path / "exported.tif"))
+    assert "they are all whole numbers (0 to 7): cast them to integers" in message
+    assert "`tifffile.imwrite(p, a.astype(np.uint32))`" in message
+    assert "probabilit" not in message  # 7 is no probability
+    np.save(tmp_path / "exported.npy", labels)  # a memory map: every value looked at
+    with pytest.raises(FileReadError, match=r"whole numbers \(0 to 7\).*np\.save\(p, a\.astype"):
+        read_labels(tmp_path / "exported.npy")
+    # A zarr array: only its first chunk is read (rows 0-1 here: 0 to 3), and said so.
+    big = np.zeros((4, 3), np.float32)
+    big[:2] = [[0, 1, 3], [3, 2, 0]]
+    big[2:] = 0.5  # the second chunk is not whole, and not looked at
+    write_zarr(tmp_path / "exported.zarr", big, chunks=(2, 3))
+    with pytest.raises(
+        FileReadError, match=r"the first chunk's values are whole numbers \(0 to 3\)"
+    ):
+        read_labels(tmp_path / "exported.zarr")
+
+
+def test_float_labels_that_are_neither_labels_nor_probabilities(tmp_path):
+    tifffile.imwrite(tmp_path / "odd.tif", np.array([[0.0, 2.5], [7.25, 1.0]], np.float32))
+    with pytest.raises(FileReadError) as error:
+        read_labels(tmp_path / "odd.tif")
+    message = str(error.value)
+    assert "(all: 0 to 7.25, not all whole numbers) look like neither labels" in message
+    assert "This looks like a probability map" not in message
+    tifffile.imwrite(tmp_path / "nan.tif", np.array([[0.0, np.nan]], np.float32))
+    with pytest.raises(FileReadError, match=r"nan\.tif.*include NaN or infinity"):
+        read_labels(tmp_path / "nan.tif")
+    # 0 and 1 only: labels stored as floats, or a probability map: both said.
+    tifffile.imwrite(tmp_path / "mask.tif", np.array([[0.0, 1.0]], np.float32))
+    with pytest.raises(FileReadError, match=r"whole numbers \(0 to 1\).*If it is a probability"):
+        read_labels(tmp_path / "mask.tif")
 
 
 def test_unreadable_and_missing_files(tmp_path):
@@ -179,16 +245,20 @@ def touch(folder, *names):
 
 
 def test_pair_cellpose_suffixes_in_two_folders(tmp_path):
-    truth = touch(tmp_path / "truth", "a_masks.tif", "b_masks.tif", "c_masks.tif", "a.tif")
+    truth = touch(
+        tmp_path / "truth", "a_masks.tif", "b_masks.tif", "c_masks.tif", "a.tif", "notes.tif"
+    )
     pred = touch(tmp_path / "pred", "a_cp_masks.png", "b_cp_masks.png", "d_cp_masks.png")
     pairing = pair_files(truth, pred, truth_suffix="_masks", prediction_suffix="_cp_masks")
     assert pairing.names == ["a", "b"]
     assert pairing.pairs[0] == (truth / "a_masks.tif", pred / "a_cp_masks.png")
     assert pairing.unpaired_truth == [truth / "c_masks.tif"]
     assert pairing.unpaired_prediction == [pred / "d_cp_masks.png"]
-    assert pairing.ignored == [truth / "a.tif"]  # listed, not silently dropped
+    assert pairing.ignored == [truth / "notes.tif"]  # listed, not silently dropped
+    assert pairing.images == [truth / "a.tif"]  # the image of the pair a, beside its masks
     text = pairing.describe()
-    assert "c_masks.tif" in text and "d_cp_masks.png" in text and "a.tif" in text
+    assert "c_masks.tif" in text and "d_cp_masks.png" in text and "notes.tif" in text
+    assert "1 image file(s) named as the pairs (the images), not evaluated." in text
 
 
 def test_pair_cellpose_in_one_folder(tmp_path):
@@ -198,9 +268,23 @@ def test_pair_cellpose_in_one_folder(tmp_path):
     assert pairing.pairs == [(folder / "x_masks.tif", folder / "x_cp_masks.tif")]
     assert pairing.unpaired_truth == []
     assert pairing.unpaired_prediction == [folder / "y_cp_masks.tif"]
-    assert pairing.ignored == [folder / "x.tif"]
+    assert pairing.images == [folder / "x.tif"]  # the image, not a file left unused
+    assert pairing.ignored == []
+    assert "neither suffix" not in pairing.describe()
     with pytest.raises(FileReadError, match="suffix"):
         pair_files(folder, folder)
+
+
+def test_pair_longest_suffix_wins_in_separate_folders(tmp_path):
+    # The images folder is the truth folder, which also holds Cellpose's output: x_cp_masks
+    # ends with "_masks" too, but it is a prediction's name, not the truth "x_cp".
+    truth = touch(tmp_path / "t", "x.tif", "x_masks.tif", "x_cp_masks.tif")
+    pred = touch(tmp_path / "p", "x_cp_masks.tif")
+    pairing = pair_files(truth, pred, truth_suffix="_masks", prediction_suffix="_cp_masks")
+    assert pairing.pairs == [(truth / "x_masks.tif", pred / "x_cp_masks.tif")]
+    assert pairing.unpaired_truth == []
+    assert pairing.images == [truth / "x.tif"]
+    assert pairing.ignored == [truth / "x_cp_masks.tif"]  # a prediction's name, not used
 
 
 def test_pair_same_names_zarr_folders_and_duplicates(tmp_path):
@@ -312,6 +396,32 @@ def test_hand_computed_two_images(tmp_path):
     assert summary["mean_accuracy_image_mean"] == pytest.approx(7 / 12)
     assert result.per_image["mean_accuracy"].tolist() == pytest.approx([1 / 6, 1.0])
     assert summary["n_pairs"] == 2 and summary["n_failed"] == 0
+
+
+def test_negative_label_ids_name_the_file(tmp_path):
+    # x: truth with id -3 (TIFF, read whole); y: prediction with -3 (zarr of 4 chunks, read
+    # chunk by chunk); z: fine. Each error names the file at fault; z is evaluated.
+    negative = np.zeros((8, 8), np.int16)
+    negative[1:4, 1:4] = -3
+    fine = np.zeros((8, 8), np.int16)
+    fine[1:4, 1:4] = 1
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    tifffile.imwrite(tmp_path / "t" / "x.tif", negative)
+    tifffile.imwrite(tmp_path / "p" / "x.tif", fine)
+    tifffile.imwrite(tmp_path / "t" / "y.tif", fine)
+    write_zarr(tmp_path / "p" / "y.zarr", negative, chunks=(4, 4))
+    tifffile.imwrite(tmp_path / "t" / "z.tif", fine)
+    tifffile.imwrite(tmp_path / "p" / "z.tif", fine)
+    for kind in ("instance", "semantic"):
+        result = evaluate_files(tmp_path / "t", tmp_path / "p", kind=kind)
+        errors = dict(zip(result.per_image["name"], result.per_image["error"], strict=True))
+        assert errors["x"] == (
+            f"{tmp_path / 't' / 'x.tif'}: the ground truth has negative label ids (min -3); "
+            "ids must be >= 0."
+        )
+        assert errors["y"].startswith(f"{tmp_path / 'p' / 'y.zarr'}: the prediction has negative")
+        assert errors["z"] == ""
 
 
 def test_failing_pairs_are_recorded_and_the_others_are_right(tmp_path):

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -608,3 +609,35 @@ def test_the_chunked_measurement_never_hashes_its_closures(monkeypatch):
         ["true", 2, 9],
         ["pred", 9, 6],
     ]
+
+
+def test_join_measurements_by_hand_any_row_order_and_ids():
+    """Rows in any order, ids above 2**63 on one side, an excluded row without an area: each
+    row gets its own object's measurements (values by hand), in the rows' order."""
+    from napari_seg_eval.core.review import join_measurements
+
+    big = np.uint64(2**63 + 5)
+    objects = pd.DataFrame(
+        {
+            "kind": ["pred", "true", "pred", "true"],
+            "label": np.array([big, 3, 7, 9], dtype=np.uint64),
+            "area": [4.0, 2.0, 1.0, np.nan],  # true 9: excluded, no area of its own
+            "status": ["FP", "FN", "FP", "excluded"],
+        }
+    )
+    measurements = pd.DataFrame(
+        {
+            "label": np.array([9, 3, 7, big], dtype=np.uint64),
+            "area": [6, 2, 1, 4],
+            "centroid_0": [0.5, 1.0, 2.0, 3.0],
+            "kind": ["true", "true", "pred", "pred"],
+        }
+    )
+    joined = join_measurements(objects, measurements)
+    assert joined["label"].tolist() == [int(big), 3, 7, 9]
+    assert joined["centroid_0"].tolist() == [3.0, 1.0, 2.0, 0.5]
+    assert joined["area"].tolist() == [4, 2, 1, 6] and joined["area"].dtype == np.int64
+    assert joined["status"].tolist() == ["FP", "FN", "FP", "excluded"]
+    # An object without measurements (not in the image) gets NaN, not another's values.
+    lone = join_measurements(objects.iloc[[1]], measurements[measurements["kind"] == "pred"])
+    assert np.isnan(lone["centroid_0"].iloc[0])

@@ -352,3 +352,18 @@ def test_a_files_run_keeps_every_table_of_the_result_folder(dataset_runs):
         pd.testing.assert_frame_equal(run.tables[name], table)
     # A: im0 both found, im1 none, im2 one of two: SEG = (1 + 1 + 0 + 0 + 1 + 0) / 6
     assert float(run.tables["ctc_pooled"]["seg"].iloc[0]) == pytest.approx(3 / 6)
+
+
+def test_one_image_dataset_run_has_no_interval(tmp_path):
+    """One image: nothing to resample, so no interval (not [x, x]) in the run or its report."""
+    from napari_seg_eval.report import report_html
+
+    truth = write_dataset(tmp_path / "truth", {"im0": strip([1, 2])})
+    pred = write_dataset(tmp_path / "pred", {"im0": strip([1])})
+    runs = Runs()
+    run = runs.add(evaluate_files(truth, pred, iou_thresholds=[0.5]), name="one")
+    assert run.intervals.empty
+    # F1 @ 0.5 by hand: TP 1, FP 0, FN 1 -> 2 / (2 + 0 + 1) = 2/3, with no interval beside it.
+    assert run.headline["f1_50_pooled"] == pytest.approx(2 / 3)
+    html = report_html(run)
+    assert "0.6667" in html and "interval over images" not in html

@@ -37,6 +37,13 @@ DESCRIPTION = (
     "sample data; 'napari-seg-eval demo' opens napari with the sample data and the dock widget."
 )
 
+#: What --preset ctc assumes of the files, said before it evaluates them.
+CTC_FRAMES = (
+    "--preset ctc: each file is one frame, a 2-D image or a 3-D volume (a 3-D file is matched "
+    "as a volume). A file whose metadata names a time axis fails; a time series without such "
+    "metadata would be matched as one volume: save one file per time point."
+)
+
 #: The HTML report's file name in the result folder when --report is given without a name.
 REPORT_NAME = "report.html"
 
@@ -228,7 +235,7 @@ def _add_evaluate_parser(commands) -> None:
         default=None,
         metavar="C",
         help="e.g. 0.95: bootstrap intervals over the images (*_low, *_high in summary.csv; "
-        "default: none)",
+        "empty for a value from fewer than 2 images; default: none)",
     )
     parser.add_argument(
         "--connectivity",
@@ -532,6 +539,8 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         )
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             print(pairing.describe(), file=stream)
+        if args.preset == "ctc" and not args.quiet:
+            print(CTC_FRAMES, file=stream)
         with ExitStack() as stack:
             client = _client(args, stack)
             progress = None if args.quiet else TextProgress(stream)

@@ -285,7 +285,8 @@ class Run:
             for key in self.headline.index
             if f"{key}_low" in summary.index and f"{key}_high" in summary.index
         }
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["low", "high"], dtype=float)
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=["low", "high"], dtype=float)
+        return table.dropna(how="all")  # no interval from fewer than 2 images
 
     @property
     def interval_over(self) -> str:

@@ -3,7 +3,12 @@
 The files are paired by name (:func:`~napari_seg_eval.io.pair_files`) and evaluated by
 :func:`~napari_seg_eval.io.evaluate_files` in a worker, one pair in memory at a time, with
 progress per pair and cancel. Selecting an image row opens that pair in the viewer as layers
-tagged as ours; opening another pair replaces them, never a layer of the user's.
+tagged as ours, stacked for review (the image, then probability maps in the confidence
+colormap, then the labels on top); opening another pair removes them and every layer the plugin
+made from them (threshold preview, evaluated labels, contours, errors), never a layer of the
+user's nor one the user renamed. The per-image table shows the image's name, then the preset's
+number(s); after a run, changing the pairs or any setting marks the results out of date until
+the next run.
 
 The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
 (choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
@@ -14,14 +19,16 @@ region masks found by suffix, and boundary metrics. They are checked before a ru
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from napari.layers import Labels, Layer
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
-from qtpy.QtCore import Qt, Signal
+from qtpy.QtCore import QSize, Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,13 +40,15 @@ from qtpy.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
-from .._napari.layers import open_pair
+from .._napari.layers import TAG, open_pair, tag
 from ..core import catalogue
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
@@ -84,12 +93,84 @@ OPTION_KEYS = (
     "tolerance",
 )
 
+#: The tab's words for the settings, in the line saying the results are out of date.
+SETTING_WORDS = {
+    "kind": "Evaluate",
+    "iou_thresholds": "IoU thresholds",
+    "probability": "probability maps",
+    "channel_axis": "class axis",
+    "min_size": "minimum size",
+    "split_touching": "split touching objects",
+    "criterion": "matching",
+    "exclude_border": "exclude border",
+    "ignore_label": "ignore label",
+    "binarize_semantic": "foreground vs background",
+    "truth_classes_suffix": "class images",
+    "prediction_classes_suffix": "class images",
+    "region_suffix": "region suffix",
+    "boundary": "boundary metrics",
+    "tolerance": "τ",
+}
+
+#: Settings that only apply to probability maps (a run of label files does not depend on them).
+PROBABILITY_ONLY = ("threshold", "channel_axis", "connectivity", "min_size", "split_touching")
+
+#: The look of results that no longer match the settings (the Evaluate tab's).
+STALE_STYLE = "color: rgb(230, 159, 0); font-weight: bold"
+STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
+
+#: A suffix the suffix boxes always have room for (Cellpose's predictions).
+TYPICAL_SUFFIX = "_cp_masks"
+
 #: What a preset needs from the files, said where the preset is chosen.
 PRESET_NEEDS = {
     "conic": "Needs class images of both sides: give the class suffixes under Options.",
     "coco": "Needs probability maps as predictions (an object's score is its mean "
     'probability): tick "predictions are probability maps".',
 }
+
+
+class SuffixEdit(QLineEdit):
+    """A box for a name suffix, never narrower than its text (or its placeholder, or
+    :data:`TYPICAL_SUFFIX`), in the font it is shown with."""
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setPlaceholderText(placeholder)
+        self.textChanged.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._text_width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._text_width()), hint.height())
+
+    def _text_width(self) -> int:
+        """The width that shows the widest of the text, the placeholder and a typical suffix,
+        with the cursor's room, the margins and the frame (as Qt sizes a line edit)."""
+        metrics = self.fontMetrics()
+        texts = (self.text(), self.placeholderText(), TYPICAL_SUFFIX)
+        text = max(texts, key=metrics.horizontalAdvance)
+        margins, contents = self.textMargins(), self.contentsMargins()
+        width = (
+            metrics.horizontalAdvance(text)
+            + metrics.horizontalAdvance("x")
+            + margins.left()
+            + margins.right()
+            + contents.left()
+            + contents.right()
+            + 4  # QLineEdit's own horizontal margin, 2 px each side
+        )
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        size = QSize(width, metrics.height())
+        return (
+            self.style()
+            .sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, size, self)
+            .width()
+        )
 
 
 class _PanelProgress(Progress):
@@ -182,8 +263,8 @@ def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
         if value is None:
             return ""
         low, high = summary.get(f"{key}_low"), summary.get(f"{key}_high")
-        if low is None or high is None:
-            return format_value(value)
+        if low is None or high is None or (pd.isna(low) and pd.isna(high)):
+            return format_value(value)  # no interval (fewer than 2 images)
         return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
 
     def base(key: str) -> str:
@@ -220,8 +301,14 @@ class DatasetPanel(QWidget):
         self.viewer = viewer
         self.owner = owner
         self.result: FilesResult | None = None
+        #: Why the results shown no longer match the settings ("" while they do).
+        self.stale = ""
+        self._run_state: tuple | None = None  # the pairs and settings of the results shown
         self.pairing: Pairing | None = None
         self.opened: dict[str, Any] = {}  # the pair shown in the viewer: its layers
+        # Every layer made for the pair shown (its own, and those the plugin derived from
+        # them), with the name it was given: a renamed one is the user's and stays.
+        self._made: list[tuple[Layer, str]] = []
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_job_finished)
         self.open_job = Job(self)
@@ -229,11 +316,12 @@ class DatasetPanel(QWidget):
         self.folders = {
             side: self._folder_row(side) for side in ("truth", "prediction", "image", "probability")
         }
+        placeholders = {"truth": "e.g. _masks", "prediction": "e.g. _cp_masks"}
         self.suffixes = {
-            side: QLineEdit("", self) for side in ("truth", "prediction", "image", "probability")
+            side: SuffixEdit(placeholders.get(side, "suffix"), self)
+            for side in ("truth", "prediction", "image", "probability")
         }
-        for side, edit in self.suffixes.items():
-            edit.setPlaceholderText("suffix, e.g. _masks" if side == "truth" else "suffix")
+        for edit in self.suffixes.values():
             edit.editingFinished.connect(self.find_pairs)
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["instance", "semantic", "all"])
@@ -274,6 +362,10 @@ class DatasetPanel(QWidget):
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)
         self.summary.setMaximumHeight(200)
+        self.stale_label = QLabel("", self)
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet(STALE_STYLE)
+        self.stale_label.setVisible(False)
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.kind_combo.activated.connect(self._leave_preset)
@@ -308,10 +400,33 @@ class DatasetPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.stale_label)
         layout.addWidget(QLabel("Summary: pooled over pixels/objects and mean over images", self))
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("Per image, worst first (select a row to open the pair)", self))
         layout.addWidget(self.per_image, stretch=1)
+        viewer.layers.events.inserted.connect(self._on_layer_inserted)
+        changed = (
+            self.preset_combo.currentIndexChanged,
+            self.kind_combo.currentIndexChanged,
+            self.iou_edit.textChanged,
+            self.probability_check.toggled,
+            self.criterion_combo.currentIndexChanged,
+            self.border_spin.valueChanged,
+            self.ignore_spin.valueChanged,
+            self.binarize_check.toggled,
+            self.boundary_check.toggled,
+            self.tolerance_spin.valueChanged,
+            self.spacing_edit.textChanged,
+            *(edit.textChanged for edit in (*self.class_suffixes.values(), self.region_suffix)),
+            owner.threshold_slider.valueChanged,  # the header's settings that Run passes
+            owner.channel_axis_combo.currentIndexChanged,
+            owner.connectivity_spin.valueChanged,
+            owner.min_size_spin.valueChanged,
+            owner.split_check.toggled,
+        )
+        for signal in changed:
+            signal.connect(self._check_stale)
 
     def _options_form(self) -> QWidget:
         """The Options group's controls (matching, border, ignore label, classes, region,
@@ -325,9 +440,10 @@ class DatasetPanel(QWidget):
         self.binarize_check.setToolTip(
             "Compare labels > 0 instead of label values (uncheck for class label images)"
         )
-        self.class_suffixes = {side: QLineEdit("", content) for side in ("truth", "prediction")}
-        self.class_suffixes["truth"].setPlaceholderText("truth, e.g. _classes")
-        self.class_suffixes["prediction"].setPlaceholderText("prediction")
+        self.class_suffixes = {
+            "truth": SuffixEdit("truth, e.g. _classes", content),
+            "prediction": SuffixEdit("prediction", content),
+        }
         for edit in self.class_suffixes.values():
             edit.setToolTip(
                 "Class images, both sides or neither: the file named like the pair plus this "
@@ -335,8 +451,7 @@ class DatasetPanel(QWidget):
                 "class of its pixels (ties to the smallest); objects are matched within classes."
             )
             edit.editingFinished.connect(self.find_pairs)
-        self.region_suffix = QLineEdit("", content)
-        self.region_suffix.setPlaceholderText("suffix, e.g. _region")
+        self.region_suffix = SuffixEdit("suffix, e.g. _region", content)
         self.region_suffix.setToolTip(
             "Score only inside each pair's region: the file named like the pair plus this "
             "suffix beside its truth file (nonzero = inside). Pixels outside are left out of "
@@ -539,6 +654,7 @@ class DatasetPanel(QWidget):
         self.pairing = None
         if truth is None or prediction is None:
             self.pairs_text.setPlainText("Choose a ground-truth folder and a prediction folder.")
+            self._check_stale()
             return None
         classes = tuple(
             self.class_suffixes[side].text().strip() or None for side in self.class_suffixes
@@ -547,12 +663,14 @@ class DatasetPanel(QWidget):
             classes = (None, None)  # both or neither: a run with one is refused with a message
         region = self.region_suffix.text().strip() or None
         try:
+            self._check_shared_folders()
             pairing = pair_files(
                 truth,
                 prediction,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes["prediction"].text(),
             )
+            pairing, images = self._without_pair_images(pairing)
             missing = []
             if classes[0] is not None or region is not None:
                 pairing, class_files, region_files = find_companions(pairing, *classes, region)
@@ -563,13 +681,20 @@ class DatasetPanel(QWidget):
                     ]
         except (OSError, ValueError) as error:
             self.pairs_text.setPlainText(str(error))
+            self._check_stale()
             return None
         self.pairing = pairing
         text = pairing.describe()
+        if images:
+            text += (
+                f"\n{images} image or probability file(s) named as the pairs, shown when a "
+                "pair is opened."
+            )
         if missing:
             text += f"\n{len(missing)} class or region file(s) not found (those pairs fail):\n"
             text += "\n".join(missing)
         self.pairs_text.setPlainText(text)
+        self._check_stale()
         return self.pairing
 
     def run(self, *, wait: bool = False) -> FilesResult | None:
@@ -594,18 +719,18 @@ class DatasetPanel(QWidget):
         >>> widget.dataset.run(wait=True).summary["f1_50_pooled"]  # doctest: +SKIP
         """
         try:
-            work = self._prepare()
+            work, show = self._prepare()
         except (TypeError, ValueError) as error:
             self.status_label.setText(str(error))
             notify_error(error)
             return None
         if wait:
-            return self.job.run_now(work, self._show, control=True)
+            return self.job.run_now(work, show, control=True)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
         self.status_label.setText("Starting…")
-        self.job.start(work, self._show, control=True)
+        self.job.start(work, show, control=True)
         return None
 
     def cancel(self) -> None:
@@ -640,9 +765,10 @@ class DatasetPanel(QWidget):
         return None
 
     def close_jobs(self) -> None:
-        """Stop the running jobs for good (the dock is closing)."""
+        """Stop the running jobs for good and stop following the viewer (the dock is closing)."""
         self.job.close()
         self.open_job.close()
+        self.viewer.layers.events.inserted.disconnect(self._on_layer_inserted)
 
     # ---------------------------------------------------------------------------- internals
     def _folder_row(self, side: str) -> tuple[QLineEdit, QHBoxLayout]:
@@ -684,7 +810,60 @@ class DatasetPanel(QWidget):
         by_name = dict(zip(found.names, found.pairs, strict=True))
         return by_name[name][1] if name in by_name else None
 
+    def _check_shared_folders(self) -> None:
+        """Refuse an image or probability folder that is the truth's (or the prediction's)
+        with the same suffix: its files would be taken as truth (or predictions)."""
+        words = {
+            "image": "images",
+            "probability": "probability maps",
+            "truth": "ground truth",
+            "prediction": "predictions",
+        }
+        for side in ("image", "probability"):
+            folder = self._folder(side)
+            suffix = self.suffixes[side].text()
+            for other in ("truth", "prediction") if side == "image" else ("truth",):
+                there = self._folder(other)
+                if folder is None or there is None or not folder.is_dir():
+                    continue
+                if folder.resolve() == there.resolve() and suffix == self.suffixes[other].text():
+                    raise ValueError(
+                        f"the {words[side]} and the {words[other]} are both in {folder} with the "
+                        f"suffix {suffix!r}: give suffixes that tell them apart (e.g. '_masks' "
+                        "for the ground truth, none for the images)."
+                    )
+
+    def _without_pair_images(self, pairing: Pairing) -> tuple[Pairing, int]:
+        """The pairing without the image and probability files of its pairs (found as when a
+        pair is opened) among the files left out: a folder of images may be the truth's or the
+        prediction's (Cellpose keeps ``img.tif`` beside ``img_masks.tif``). Also their count."""
+        left_out = (pairing.unpaired_truth, pairing.unpaired_prediction, pairing.ignored)
+        if not any(left_out):
+            return pairing, 0
+        truths = [truth for truth, _ in pairing.pairs]
+        images: set[Path] = set()
+        for side in ("image", "probability"):
+            folder = self._folder(side)
+            if folder is None or not truths:
+                continue
+            try:
+                found = pair_files(
+                    truths,
+                    folder,
+                    truth_suffix=self.suffixes["truth"].text(),
+                    prediction_suffix=self.suffixes[side].text(),
+                )
+            except (OSError, ValueError):
+                continue  # said when the pair is opened
+            images |= {path.resolve() for _, path in found.pairs}
+        kept = [[path for path in paths if path.resolve() not in images] for paths in left_out]
+        shown = sum(len(paths) for paths in left_out) - sum(len(paths) for paths in kept)
+        return replace(
+            pairing, unpaired_truth=kept[0], unpaired_prediction=kept[1], ignored=kept[2]
+        ), shown
+
     def _prepare(self):
+        """The run's work, and its show (which records the pairs and settings it ran with)."""
         settings = self.settings()
         pairing = self.find_pairs()
         if pairing is None:
@@ -695,10 +874,45 @@ class DatasetPanel(QWidget):
         def work(control: RunControl) -> FilesResult:
             return evaluate_files(pairing, progress=_PanelProgress(control), **settings)
 
-        return work
+        return work, partial(self._show, _state_of(pairing, settings))
 
-    def _show(self, result: FilesResult) -> FilesResult:
+    def _state(self) -> tuple:
+        """The pairs and settings a run would use now (settings None when refused)."""
+        try:
+            settings = self.settings()
+        except (TypeError, ValueError):
+            settings = None
+        return _state_of(self.pairing, settings)
+
+    def _check_stale(self, *_) -> None:
+        """Mark the results shown as out of date when the pairs or settings differ from
+        those of their run (cleared when they match again, or by the next run)."""
+        if self._run_state is None:
+            return
+        (pairs, settings), (now_pairs, now) = self._run_state, self._state()
+        changed = ["the pairs of files"] if now_pairs != pairs else []
+        if now is None:
+            changed.append("settings Run would refuse")
+        else:  # a setting shown or hidden by another (τ by boundary metrics) is not named
+            if now.get("preset") != settings.get("preset"):
+                changed.append("preset")
+            order = (*OPTION_KEYS, *PROBABILITY_ONLY)  # as the tab shows them
+            shared = [k for k in now if k in settings]
+            for key in sorted(shared, key=lambda k: order.index(k) if k in order else len(order)):
+                word = SETTING_WORDS.get(key, key)
+                if settings[key] != now[key] and word not in changed:
+                    changed.append(word)
+        self.stale = f"settings changed since this run: {', '.join(changed)}" if changed else ""
+        self.stale_label.setText(
+            f"Out of date: {self.stale}. The tables show the last run; press Run to update."
+        )
+        self.stale_label.setVisible(bool(changed))
+        for table in (self.summary, self.per_image):
+            table.view.setStyleSheet(STALE_TABLE_STYLE if changed else "")
+
+    def _show(self, state: tuple, result: FilesResult) -> FilesResult:
         self.result = result
+        self._run_state = state
         preset = result.settings.preset
         per_image = worst_first(result.per_image, PRESET_RANK.get(preset)).drop(
             columns=["aji_numerator", "aji_denominator"], errors="ignore"
@@ -708,8 +922,9 @@ class DatasetPanel(QWidget):
             spacing = result.settings.spacing
             units = "pixels" if spacing is None else f"the units of the spacing {spacing}"
             note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
-        self.per_image.set_frame(per_image, note)
         headline = PRESETS[preset].headline if preset is not None else ()
+        self.per_image.set_frame(per_image, note)
+        self._lead_columns(["name", *preset_columns(headline, per_image.columns)])
         self.summary.set_frame(summary_rows(result.summary, headline), note)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
@@ -720,8 +935,18 @@ class DatasetPanel(QWidget):
         ]
         challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}")
+        self._check_stale()  # a setting may have changed while the run went on
         self.evaluated_dataset.emit(result)
         return result
+
+    def _lead_columns(self, lead: list[str]) -> None:
+        """Show the per-image columns ``lead`` first, in this order, then the others in the
+        catalogue's order (the header's visual order; the frame keeps its own)."""
+        columns = list(self.per_image.model.frame.columns)
+        order = [*lead, *(c for c in columns if c not in lead)]
+        header = self.per_image.view.horizontalHeader()
+        for position, column in enumerate(order):
+            header.moveSection(header.visualIndex(columns.index(column)), position)
 
     def _set_option(self, key: str, value: Any) -> None:
         """Set the control of one :meth:`set_options` keyword (not the preset)."""
@@ -825,13 +1050,48 @@ class DatasetPanel(QWidget):
         self.options.setText("Options: " + ", ".join(chosen) if chosen else "Options")
 
     def _open(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Replace the pair shown by ``name``'s layers, stacked for review, as the other tabs'
+        inputs; its probability maps in the confidence colormap."""
+        self._close_pair()
         self.opened = open_pair(self.viewer, name, data)
+        self._made = [(layer, layer.name) for layer in self.opened.values()]
+        for layer in sorted(self.opened.values(), key=_stack_rank):
+            self.viewer.layers.move(self.viewer.layers.index(layer), len(self.viewer.layers))
         if "truth" in self.opened:
             self.owner.set_ground_truth(self.opened["truth"])
         if "prediction" in self.opened:
             self.owner.set_prediction(self.opened["prediction"])
+        maps = [
+            self.opened[side]
+            for side in ("probability", "prediction")
+            if side in self.opened and not isinstance(self.opened[side], Labels)
+        ]
+        if maps:  # the prediction when it is a map: the one Evaluate thresholds
+            self.owner.set_probability_layer(maps[-1])
+        for layer in maps:
+            self.owner.apply_confidence_colormap(layer)
         show_info(f"Segmentation Evaluation: opened {name!r}; press Run in Evaluate to review it.")
         return self.opened
+
+    def _close_pair(self) -> None:
+        """Remove every layer made for the pair shown; one the user renamed is left to them,
+        without our tag (nothing of ours updates or removes it again)."""
+        for layer, given in reversed(self._made):
+            if layer not in self.viewer.layers:
+                continue
+            if layer.name == given:
+                self.viewer.layers.remove(layer)
+            else:
+                layer.metadata = {k: v for k, v in layer.metadata.items() if k != TAG}
+        self._made = []
+        self.opened = {}
+
+    def _on_layer_inserted(self, event) -> None:
+        """A result layer of a layer made for the pair shown is made for it too."""
+        layer = event.value
+        source = tag(layer).get("source_id")
+        if source is not None and any(made.unique_id == source for made, _ in self._made):
+            self._made.append((layer, layer.name))
 
     def _on_row(self, current, _previous) -> None:
         if not current.isValid() or self.result is None:
@@ -852,6 +1112,39 @@ class DatasetPanel(QWidget):
         running = self.job.running
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+
+
+def preset_columns(headline: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """The per-image columns of a preset's headline summary keys, in the headline's order.
+
+    Parameters
+    ----------
+    headline : sequence of str
+        Summary keys (a :class:`~napari_seg_eval.core.presets.Preset`'s ``headline``).
+    columns : sequence of str
+        The per-image table's columns.
+
+    Returns
+    -------
+    list of str
+        Each headline key without its ``_pooled``, ``_image_mean`` or ``_image_median`` end,
+        once, when it is one of ``columns``.
+
+    Examples
+    --------
+    >>> preset_columns(("f1_50_image_mean", "f1_50_image_median"), ["name", "mean_accuracy",
+    ...                "f1_50"])
+    ['f1_50']
+    >>> preset_columns(PRESETS["ctc"].headline, ["name", "det", "seg"])
+    ['seg', 'det']
+    """
+    found: list[str] = []
+    for key in headline:
+        for end in ("_pooled", "_image_mean", "_image_median"):
+            key = key.removesuffix(end)
+        if key in columns and key not in found:
+            found.append(key)
+    return found
 
 
 def thresholds_text(thresholds: Sequence[float]) -> str:
@@ -942,6 +1235,22 @@ def check_settings(settings: dict[str, Any]) -> FileSettings:
     if preset is None:
         return FileSettings(**fields)
     return FileSettings.with_preset(preset, **fields)
+
+
+def _state_of(pairing: Pairing | None, settings: dict[str, Any] | None) -> tuple:
+    """What a run's results depend on: its pairs, and its settings (without those for
+    probability maps when the predictions are labels)."""
+    pairs = tuple(pairing.pairs) if pairing is not None else None
+    if settings is not None and not settings["probability"]:
+        settings = {k: v for k, v in settings.items() if k not in PROBABILITY_ONLY}
+    return pairs, settings
+
+
+def _stack_rank(layer: Layer) -> tuple[bool, int]:
+    """Where a pair's layer goes, bottom first: the image, the probability maps (the
+    probability, then a prediction that is a map), then the truth and prediction labels."""
+    side = tag(layer)["side"]
+    return isinstance(layer, Labels), ("image", "probability", "truth", "prediction").index(side)
 
 
 def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:

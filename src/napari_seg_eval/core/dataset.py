@@ -141,7 +141,10 @@ def dataset_metrics(
         A confidence level in (0, 1), e.g. 0.95: the summary gains ``*_low`` and ``*_high``
         for each pooled and image-mean headline value, from a percentile bootstrap over images
         (2000 resamples, seed 0; see
-        :func:`~napari_seg_eval.core.compare.bootstrap_dataset`).
+        :func:`~napari_seg_eval.core.compare.bootstrap_dataset`). A value drawn from fewer
+        than 2 images (one image in all, or an image mean defined on one image only) gets NaN
+        bounds: every resample would be the value itself, an interval of width 0 that says
+        nothing about the uncertainty.
     n_resamples : int
         With ``confidence_interval``: the number of bootstrap resamples (seeded: the same call
         gives the same interval).
@@ -707,9 +710,20 @@ def _with_interval(result: DatasetResult, rows: pd.DataFrame, settings: dict) ->
     )
     summary = result.summary.copy()
     for row in interval.itertuples():
-        summary[f"{row.metric}_low"] = row.low
-        summary[f"{row.metric}_high"] = row.high
+        low, high = (row.low, row.high) if _n_resampled(result, row.metric) >= 2 else (np.nan,) * 2
+        summary[f"{row.metric}_low"] = low
+        summary[f"{row.metric}_high"] = high
     return replace(result, summary=summary)
+
+
+def _n_resampled(result: DatasetResult, key: str) -> int:
+    """The number of images a bootstrap of the summary value ``key`` draws from: every image
+    for a pooled value, the images where the value is defined for an image mean. With fewer
+    than 2 every resample is the value itself: a zero-width interval that says nothing."""
+    if key.endswith("_image_mean"):
+        values = result.per_image[key.removesuffix("_image_mean")].to_numpy(float)
+        return int(np.isfinite(values).sum())
+    return len(result.per_image)
 
 
 def _semantic_dataset(

@@ -27,7 +27,7 @@ from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_region, warn_if_masks
 from .classes import ClassesLike, check_classes, object_classes
-from .overlap import OverlapTable, overlap_table
+from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: IoU thresholds 0.50, 0.55, ..., 0.95, the DSB 2018 / StarDist / Cellpose / COCO default.
 DEFAULT_IOU_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -769,7 +769,7 @@ class InstanceResult(Result):
         """
         pairs = self.pairs
         matched = pairs.match(threshold, self.criterion)
-        frames = []
+        sides = []
         for side, ids, areas, other_ids, other_index, classes in (
             (
                 "true",
@@ -797,19 +797,32 @@ class InstanceResult(Result):
             partner[has] = other_ids[other_index[pair[has]]]
             iou = np.zeros(ids.size)
             iou[has] = pairs.iou[pair[has]]
-            miss = "FN" if side == "true" else "FP"
-            columns = {
-                "kind": side,
-                "label": ids,
-                "area": areas,
-                "partner": partner,
-                "iou": iou,
-                "status": np.where(match_of >= 0, "TP", miss),
-            }
-            if classes is not None:
-                columns["class"] = classes
-            frames.append(pd.DataFrame(columns))
-        return pd.concat(frames, ignore_index=True)
+            sides.append((ids, areas, partner, iou, match_of >= 0, classes))
+        (true_ids, *true_columns), (pred_ids, *pred_columns) = sides
+        # Text columns taken from a few Python strings: no string is made per object, and each
+        # step that holds the GIL stays short (a viewer's main thread waits for it).
+        kind = np.array(["true", "pred"], dtype=object)
+        kind_code = np.repeat(np.arange(2), [true_ids.size, pred_ids.size])
+        status = np.array(["FN", "FP", "TP"], dtype=object)
+        is_tp = np.concatenate([true_columns[3], pred_columns[3]])
+        status_code = np.where(is_tp, 2, kind_code)
+        columns = {
+            "kind": pd.Series(kind[kind_code], dtype=str),
+            "label": _concatenated_ids(true_ids, pred_ids),
+            "area": np.concatenate([true_columns[0], pred_columns[0]]),
+            "partner": _concatenated_ids(true_columns[1], pred_columns[1]),
+            "iou": np.concatenate([true_columns[2], pred_columns[2]]),
+            "status": pd.Series(status[status_code], dtype=str),
+        }
+        if self.true_class is not None:
+            columns["class"] = np.concatenate([true_columns[4], pred_columns[4]])
+        return pd.DataFrame(columns)
+
+
+def _concatenated_ids(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two id arrays end to end, in a dtype that holds both exactly."""
+    dtype = id_dtype(first.dtype, second.dtype)
+    return np.concatenate([first.astype(dtype, copy=False), second.astype(dtype, copy=False)])
 
 
 @renamed_keywords(thresholds="iou_thresholds")

@@ -13,7 +13,14 @@ from .evaluate import (
     evaluate_pair,
 )
 from .pairs import Pairing, pair_files
-from .read import EXTENSIONS, FileReadError, image_extension, read_labels, read_probabilities
+from .read import (
+    EXTENSIONS,
+    FileReadError,
+    file_axes,
+    image_extension,
+    read_labels,
+    read_probabilities,
+)
 from .results import check_output_folder, write_results
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "check_output_folder",
     "evaluate_files",
     "evaluate_pair",
+    "file_axes",
     "image_extension",
     "pair_files",
     "read_labels",

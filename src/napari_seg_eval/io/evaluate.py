@@ -58,7 +58,7 @@ from ..core.review import object_measurements
 from ..core.threshold import label_instances, threshold_probabilities
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
-from .read import chunked_if_large, read_labels, read_probabilities
+from .read import chunked_if_large, file_axes, read_labels, read_probabilities
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
 #: :func:`_pair_tables` and :func:`_dataset`.
@@ -442,14 +442,17 @@ def evaluate_files(
         A challenge preset ("dsb2018", "neurips2022", "ctc", "conic" or "coco"): it sets
         ``kind``, ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at
         their defaults). "conic" needs class images. "ctc" adds SEG and DET per image (each
-        file one frame: a 2-D image or a 3-D volume), pooled from the summed counts and as an
-        image mean. "coco" needs probability maps (an object's score is its mean probability
-        inside the region) and adds COCO AP per image and pooled as pycocotools accumulates
-        detections over images (no limit on detections per image).
+        file one frame: a 2-D image or a 3-D volume; a file whose metadata names a time axis,
+        TIFF or OME-Zarr, fails, as its frames would be matched as one volume), pooled from
+        the summed counts and as an image mean. "coco" needs probability maps (an object's
+        score is its mean probability inside the region) and adds COCO AP per image and
+        pooled as pycocotools accumulates detections over images (no limit on detections per
+        image).
     confidence_interval
         E.g. 0.95: the summary gains ``*_low`` / ``*_high`` for every pooled and image-mean
-        headline value, a percentile bootstrap over the images (see
-        :func:`~napari_seg_eval.dataset_metrics`).
+        headline value, a percentile bootstrap over the images evaluated (see
+        :func:`~napari_seg_eval.dataset_metrics`); NaN (empty in ``summary.csv``) for a value
+        drawn from fewer than 2 images, where every resample would be the value itself.
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
         :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
@@ -825,6 +828,9 @@ def evaluate_pair(
         true = read_labels(truth)
         pred = read_probabilities(prediction) if settings.probability else read_labels(prediction)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
+        if settings.preset == "ctc":
+            _check_one_frame(truth)
+            _check_one_frame(prediction, labels=not settings.probability)
         if settings.boundary:
             _check_boundary_size(true, truth)
         mask_of_region = _region(true, settings, region)
@@ -859,7 +865,29 @@ def evaluate_pair(
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:
-        return PairOutcome(None, _describe(error))
+        return PairOutcome(None, _naming_the_file(_describe(error), truth, prediction))
+
+
+def _check_one_frame(path: str | Path, *, labels: bool = True) -> None:
+    """The CTC preset matches each file as one frame: refuse a file whose metadata names a
+    time axis (its frames would be matched as one volume, objects joined across time)."""
+    axes = file_axes(path, labels=labels)
+    if axes is not None and "T" in axes:
+        raise ValueError(
+            f"{path}: its axes are {axes}, a time series; the ctc preset evaluates each file "
+            "as one frame (a 2-D image or a 3-D volume), so its frames would be matched as one "
+            "volume. Save one file per time point (as the challenge's man_seg000.tif, ...) "
+            "and evaluate their folder."
+        )
+
+
+def _naming_the_file(message: str, truth: str | Path, prediction: str | Path) -> str:
+    """A core error about one side ("ground truth has negative label ids ...") with the
+    side's file named first, as every error of a pair names the file at fault."""
+    for side, path in (("ground truth ", truth), ("prediction ", prediction)):
+        if message.startswith(side):
+            return f"{path}: the {message}"
+    return message
 
 
 def _class_images(true, classes) -> tuple[Any, Any]:

@@ -3,7 +3,9 @@
 A file's key is its name without the image extension and without the side's suffix: with
 ``truth_suffix="_masks"`` and ``prediction_suffix="_cp_masks"`` (Cellpose), ``img1_masks.tif``
 and ``img1_cp_masks.png`` are both ``img1``. Nothing is dropped silently: files left without a
-partner, and files in the folders that are not candidates of either side, are listed.
+partner, and files in the folders that are not candidates of either side, are listed. A file
+named as a pair with neither suffix (``img1.tif`` beside ``img1_masks.tif``: Cellpose keeps
+the images with the masks) is that pair's image, listed apart from the files not used.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ class Pairing:
 
     ``pairs``: (truth, prediction) paths, sorted by ``names`` (their common key).
     ``unpaired_truth`` / ``unpaired_prediction``: candidates without a partner.
-    ``ignored``: image files in the folders that carry neither side's suffix.
+    ``images``: files named as a candidate with neither suffix (``img1.tif`` beside
+    ``img1_masks.tif``): the images the labels were drawn on, not evaluated.
+    ``ignored``: any other image files in the folders that carry neither side's suffix.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -29,6 +33,7 @@ class Pairing:
     unpaired_truth: list[Path] = field(default_factory=list)
     unpaired_prediction: list[Path] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -44,6 +49,10 @@ class Pairing:
             if paths:
                 lines.append(f"{len(paths)} {title}:")
                 lines.extend(f"  {path}" for path in paths)
+        if self.images:
+            lines.append(
+                f"{len(self.images)} image file(s) named as the pairs (the images), not evaluated."
+            )
         return "\n".join(lines)
 
 
@@ -63,12 +72,16 @@ def pair_files(
         their names. Folders may be the same folder when the suffixes tell the sides apart.
     truth_suffix, prediction_suffix
         The end of the name (before the extension) that marks each side, e.g. ``"_masks"`` and
-        ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side.
+        ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side;
+        a name that ends with both suffixes belongs to the side of the longer one
+        (``img_cp_masks`` is a prediction, not the truth ``img_cp``).
 
     Returns
     -------
     Pairing
-        The pairs, sorted by name, and every file left out.
+        The pairs, sorted by name, and every file left out: a file named as a pair with
+        neither suffix is listed as the pair's image (``Pairing.images``), any other file
+        without a suffix as not used (``Pairing.ignored``).
 
     Raises
     ------
@@ -78,8 +91,13 @@ def pair_files(
 
     Examples
     --------
-    >>> pairing = pair_files("truth/", "cellpose/", prediction_suffix="_cp_masks")  # doctest: +SKIP
-    >>> print(pairing.describe())  # doctest: +SKIP
+    Cellpose keeps the image, its masks and the predicted masks in one folder:
+
+    >>> pairing = pair_files("cells/", "cells/", truth_suffix="_masks",
+    ...                      prediction_suffix="_cp_masks")  # doctest: +SKIP
+    >>> pairing.pairs, pairing.images  # doctest: +SKIP
+    ([(PosixPath('cells/img_masks.tif'), PosixPath('cells/img_cp_masks.tif'))],
+     [PosixPath('cells/img.tif')])
     """
     truth_files, truth_folder = _listing(truth, "ground truth")
     pred_files, pred_folder = _listing(prediction, "prediction")
@@ -92,14 +110,13 @@ def pair_files(
             f"ground truth and predictions are both in {truth}: give a truth suffix and a "
             "prediction suffix that tell them apart (e.g. '_masks' and '_cp_masks')."
         )
-    truth_keys, truth_ignored = _keys(truth_files, truth_suffix, prediction_suffix, same_folder)
-    pred_keys, pred_ignored = _keys(pred_files, prediction_suffix, truth_suffix, same_folder)
+    truth_keys, truth_left = _keys(truth_files, truth_suffix, prediction_suffix)
+    pred_keys, pred_left = _keys(pred_files, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
-    if same_folder:  # one listing: a file is ignored only when neither side took it
-        taken = set(truth_keys.values()) | set(pred_keys.values())
-        ignored = [path for path in truth_files if path not in taken]
-    else:
-        ignored = sorted(truth_ignored + pred_ignored)
+    taken = set(truth_keys.values()) | set(pred_keys.values())
+    # A file is left out only when neither side took it (one listing when the folders are one).
+    left = sorted({path for path in truth_left + pred_left if path not in taken})
+    keys = truth_keys.keys() | pred_keys.keys()
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
         names=names,
@@ -107,7 +124,8 @@ def pair_files(
         unpaired_prediction=sorted(
             path for key, path in pred_keys.items() if key not in truth_keys
         ),
-        ignored=ignored,
+        ignored=[path for path in left if file_stem(path) not in keys],
+        images=[path for path in left if file_stem(path) in keys],
     )
 
 
@@ -138,20 +156,18 @@ def file_stem(path: Path) -> str:
     return path.name[: len(path.name) - len(extension)]
 
 
-def _keys(
-    files: list[Path], suffix: str, other_suffix: str, same_folder: bool
-) -> tuple[dict[str, Path], list[Path]]:
+def _keys(files: list[Path], suffix: str, other_suffix: str) -> tuple[dict[str, Path], list[Path]]:
     """Key -> file for the candidates of one side, and the files that are not candidates.
 
-    In a folder shared by both sides, a file that ends with the other side's suffix, when that
-    suffix is the longer (more specific) one, belongs to the other side: ``img_cp_masks`` is a
-    prediction, not the truth ``img_cp`` + ``_masks``.
+    A file that ends with the other side's suffix, when that suffix is the longer (more
+    specific) one, belongs to the other side: ``img_cp_masks`` is a prediction, not the truth
+    ``img_cp`` + ``_masks``.
     """
     keys: dict[str, Path] = {}
     ignored = []
     for path in files:
         stem = file_stem(path)
-        claimed = same_folder and len(other_suffix) > len(suffix) and stem.endswith(other_suffix)
+        claimed = len(other_suffix) > len(suffix) and stem.endswith(other_suffix)
         if claimed or not stem.endswith(suffix):
             ignored.append(path)
             continue
@@ -284,5 +300,6 @@ def _companions(
         unpaired_truth=[p for p in pairing.unpaired_truth if p not in companions],
         unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in companions],
         ignored=[p for p in pairing.ignored if p not in companions],
+        images=[p for p in pairing.images if p not in companions],
     )
     return [found[i] for i in keep], kept

@@ -3,7 +3,9 @@
 TIFF / BigTIFF / OME-TIFF (tifffile: tiled, pyramidal or large files as a zarr view of level
 0, read chunk by chunk), PNG (imageio), NPY (memory-mapped) and zarr / OME-Zarr (level 0 of a
 multiscale image; a label image under ``labels/``). Every check here looks at the metadata only:
-a wrong file is refused before any pixel is read.
+a wrong file is refused before any pixel is read. Only the message refusing a "label" file of
+floats looks at values, to say what they look like: all of them when they are in memory or
+memory-mapped, the first chunk of a chunked file.
 """
 
 from __future__ import annotations
@@ -100,8 +102,10 @@ def read_labels(path: str | Path) -> Any:
     Raises
     ------
     FileReadError
-        The file is missing, unreadable, holds no array, or holds floating point values (a
-        probability map, not labels).
+        The file is missing, unreadable, holds no array, or holds floating point values:
+        never cast silently. The message says what the values look like (all of them for an
+        array in memory or a memory map, the first chunk of a chunked file): whole numbers
+        (with how to cast them to integers), a probability map (values in [0, 1]) or neither.
 
     Examples
     --------
@@ -110,16 +114,79 @@ def read_labels(path: str | Path) -> Any:
     array = open_image(path, labels=True)
     dtype = np.dtype(array.dtype)
     if dtype.kind not in "biu":
-        hint = (
-            " This looks like a probability map, not labels. As a prediction, read it as one "
-            "(--probability on the command line, read_probabilities in Python); as the "
-            "ground truth, check that the truth and the prediction are not swapped."
-            if np.issubdtype(dtype, np.floating)
-            else ""
-        )
+        hint = _float_labels_hint(array, path) if np.issubdtype(dtype, np.floating) else ""
         raise FileReadError(f"{path}: a label image must hold integers, found {dtype}.{hint}")
     _check_not_empty(array, path)
     return array
+
+
+#: What a float "label" file's values look like when they are all in [0, 1] (or unknown).
+_PROBABILITY_HINT = (
+    " This looks like a probability map, not labels. As a prediction, read it as one "
+    "(--probability on the command line, read_probabilities in Python); as the ground truth, "
+    "check that the truth and the prediction are not swapped."
+)
+
+#: ... and when they are all 0 or 1: a mask, or a probability map.
+_BINARY_HINT = (
+    " If it is a probability map, read it as one (--probability on the command line, "
+    "read_probabilities in Python)."
+)
+
+
+def _float_labels_hint(array: Any, path: str | Path) -> str:
+    """What to do with a label file of floats, from its values where they are cheap to look
+    at: all of an array in memory or a memory map, the first chunk of a chunked array.
+    Whole numbers: cast them (never done silently); values in [0, 1]: a probability map."""
+    if blocks.is_lazy(array):
+        chunks = blocks.as_dask(array).chunks
+        values = np.asarray(array[tuple(slice(0, sizes[0]) for sizes in chunks)])
+        scope, whole_scope = "the first chunk", "the first chunk's values are"
+    else:
+        values, scope, whole_scope = array, "all", "they are all"
+    if values.size == 0:
+        return ""
+    summary = _value_summary(values)
+    if summary is None:
+        return (
+            f" Its values ({scope}) include NaN or infinity: they look like neither labels "
+            "(whole numbers) nor probabilities (in [0, 1])."
+        )
+    low, high, whole = summary
+    in_unit_range = low >= 0 and high <= 1
+    if whole:
+        save = (
+            "np.save(p, a.astype(np.uint32))"
+            if image_extension(path) == ".npy"
+            else "tifffile.imwrite(p, a.astype(np.uint32))"
+        )
+        cast = (
+            f" It holds floating point values; {whole_scope} whole numbers ({low:g} to "
+            f"{high:g}): cast them to integers (e.g. `{save}`) and save the file again "
+            "(labels are never cast silently)."
+        )
+        return cast + (_BINARY_HINT if in_unit_range else "")
+    if in_unit_range:
+        return _PROBABILITY_HINT
+    return (
+        f" Its values ({scope}: {low:g} to {high:g}, not all whole numbers) look like neither "
+        "labels (whole numbers) nor probabilities (in [0, 1])."
+    )
+
+
+def _value_summary(values: np.ndarray) -> tuple[float, float, bool] | None:
+    """The smallest and largest value of a float array in memory or memory-mapped, and
+    whether all are whole numbers (None if any is not finite); read in slices of
+    :data:`LAZY_PIXELS` values, so that a memory map needs no copy of its size."""
+    flat = np.ravel(values, order="K")  # a view of a C- or Fortran-ordered array
+    low, high, whole = np.inf, -np.inf, True
+    for start in range(0, flat.size, LAZY_PIXELS):
+        part = flat[start : start + LAZY_PIXELS]
+        if not np.isfinite(part).all():
+            return None
+        low, high = min(low, float(part.min())), max(high, float(part.max()))
+        whole = whole and bool((part == np.round(part)).all())
+    return low, high, whole
 
 
 def read_probabilities(path: str | Path) -> Any:
@@ -211,6 +278,69 @@ def chunked_if_large(array: Any) -> Any:
     if isinstance(array, np.memmap) and array.size > LAZY_PIXELS:
         return blocks.as_dask(array)
     return array
+
+
+def file_axes(path: str | Path, *, labels: bool = True) -> str | None:
+    """The axes of a file's image as its metadata names them, one letter each (``"TYX"``:
+    time; ``"ZYX"``), or None where the file names none (NPY, PNG, zarr without OME axes).
+
+    Reads the metadata only: TIFF (tifffile's reading of ImageJ, OME and its own metadata)
+    and OME-Zarr (the ``axes`` of the multiscale image, an axis of type ``"time"`` or named
+    ``t`` being ``T``; with ``labels``, the one label image under ``labels/``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    labels : bool
+        For OME-Zarr, the axes of the label image :func:`read_labels` opens.
+
+    Returns
+    -------
+    str or None
+        The axes, or None.
+
+    Examples
+    --------
+    >>> file_axes("frames.npy") is None  # NPY has no axis names
+    True
+    """
+    extension = image_extension(path)
+    try:
+        if extension is not None and extension.endswith((".tif", ".tiff")):
+            import tifffile
+
+            with tifffile.TiffFile(path) as tiff:
+                return tiff.series[0].axes.upper() if tiff.series else None
+        if extension is not None and extension.endswith(".zarr"):
+            return _zarr_axes(Path(path), labels)
+    except Exception:  # unreadable: read_labels says why
+        return None
+    return None
+
+
+def _zarr_axes(path: Path, labels: bool) -> str | None:
+    """The OME axes of the multiscale image :func:`_zarr_level0` opens, as letters."""
+    import zarr
+
+    node = zarr.open(str(path), mode="r")
+    if isinstance(node, zarr.Array):
+        return None
+    groups = dict(node.groups())
+    if labels and "labels" in groups:
+        names = _ome(groups["labels"]).get("labels") or [k for k, _ in groups["labels"].groups()]
+        if len(names) == 1:
+            node = groups["labels"][names[0]]
+    multiscales = _ome(node).get("multiscales")
+    axes = multiscales[0].get("axes") if multiscales else None
+    if not axes:
+        return None
+    letters = []
+    for axis in axes:
+        name = str(axis.get("name", "?") if isinstance(axis, dict) else axis)
+        kind = axis.get("type") if isinstance(axis, dict) else None
+        letters.append("T" if kind == "time" or name.lower() in ("t", "time") else name[:1])
+    return "".join(letters).upper()
 
 
 def _check_not_empty(array: Any, path: str | Path) -> None:

@@ -121,6 +121,7 @@ def settings_record(result: FilesResult, command: list[str] | None = None) -> di
         "unpaired_truth": paths(pairing.unpaired_truth),
         "unpaired_prediction": paths(pairing.unpaired_prediction),
         "ignored": paths(pairing.ignored),
+        "images": paths(pairing.images),
         "failed": result.failed.to_dict(orient="records"),
         "versions": versions(),
     }
