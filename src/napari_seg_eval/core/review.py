@@ -23,7 +23,7 @@ from ._validate import (
     probability_array,
     warn_if_masks,
 )
-from .blocks import COMBINE_EVERY, aligned, is_lazy
+from .blocks import aligned, chunk_tree, is_lazy
 from .instance import (
     REVIEW_THRESHOLD,
     InstanceResult,
@@ -247,22 +247,9 @@ def _fold_with_offsets(partial, combine, arrays: list) -> object:
 
     arrays = aligned(arrays)
     starts = [np.cumsum((0, *sizes[:-1])).tolist() for sizes in arrays[0].chunks]
-    chunk_lists = [a.to_delayed(optimize_graph=True).ravel() for a in arrays]
-    # Not pure: a pure task's key is a hash of its function, and hashing these closures
-    # pickles the dask arrays they hold, graphs and all (holding the GIL for ~0.1 s per call
-    # on a large slide). The tasks are computed once, right here: unique keys serve as well.
-    task, join = dask.delayed(partial, pure=False), dask.delayed(combine, pure=False)
-    # to_delayed's blocks are in C order of the block grid, as product's offsets are.
-    parts = [
-        task(offset, *chunks)
-        for offset, *chunks in zip(itertools.product(*starts), *chunk_lists, strict=True)
-    ]
-    while len(parts) > 1:
-        parts = [
-            join(parts[start : start + COMBINE_EVERY])
-            for start in range(0, len(parts), COMBINE_EVERY)
-        ]
-    (result,) = dask.compute(parts[0])
+    # One task per chunk, its offset bound: a graph linear in the chunks (see chunk_tree).
+    tasks = [functools.partial(partial, offset) for offset in itertools.product(*starts)]
+    (result,) = dask.compute(chunk_tree(tasks, combine, arrays))
     return result
 
 
