@@ -24,6 +24,7 @@ afterwards (about 3 MB per 4096² tile pair).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import sys
@@ -213,6 +214,29 @@ class Gaps:
         return 1e3 * float(gaps[k]), self.ticks[inside[k]][1]
 
 
+class Collections:
+    """The start and length of every garbage collection of the oldest generation (these walk
+    every tracked object of the process and hold every thread)."""
+
+    def __init__(self):
+        self.pauses: list[tuple[float, float]] = []
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append((self._began, time.perf_counter() - self._began))
+
+    def within(self, start: float, end: float) -> str:
+        """How many full collections began in [start, end], and the longest (ms)."""
+        lengths = [1e3 * length for began, length in self.pauses if start <= began <= end]
+        return f"{len(lengths)}, {max(lengths, default=0):.0f}"
+
+
 def bench_lazy(size: int) -> None:
     """The dask-backed size² pair in the dock: the main thread's longest block."""
     if size % TILE:
@@ -238,6 +262,7 @@ def bench_lazy(size: int) -> None:
         )
         gaps = Gaps(widget.evaluate.status_label.text)
         gaps.timer.start()
+        collections = Collections()
         start = time.perf_counter()
         viewer.add_labels(true_levels, name="truth", multiscale=True)
         viewer.add_labels(pred_levels, name="pred", multiscale=True)
@@ -289,6 +314,7 @@ def bench_lazy(size: int) -> None:
         )
         worst_runs, _ = gaps.worst(end, time.perf_counter())
         gaps.timer.stop()
+        after = time.perf_counter()
         summary = widget.results["summary"].set_index(["evaluation", "metric"])["value"]
         print("| measure | value |")
         print("|---|---|")
@@ -321,6 +347,14 @@ def bench_lazy(size: int) -> None:
             f"{intervals[0] - end:.1f} |"
         )
         print(f"| longest main-thread block meanwhile, ms | {worst_runs:.0f} |")
+        print(
+            f"| full garbage collections (number, longest ms): while showing the layers | "
+            f"{collections.within(0, start)} |"
+        )
+        print(
+            f"| ... during the evaluation and the Runs tab's intervals | "
+            f"{collections.within(start, after)} |"
+        )
         print(
             f"| objects (true, pred) | {summary[('instance', 'n_true')]:,}, "
             f"{summary[('instance', 'n_pred')]:,} |"

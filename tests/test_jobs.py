@@ -1,10 +1,11 @@
 """Jobs: a worker that outlives its panel (napari's window closed mid-run) stops quietly."""
 
+import gc
 import threading
 
 from qtpy.QtWidgets import QWidget
 
-from napari_seg_eval._jobs import Job
+from napari_seg_eval._jobs import Job, _CollectorFreeze
 
 
 def test_a_run_reporting_after_its_panel_is_deleted_stops_quietly(qtbot):
@@ -31,3 +32,53 @@ def test_a_run_reporting_after_its_panel_is_deleted_stops_quietly(qtbot):
     assert ended.wait(30)
     assert reported.is_set() and steps == []
     qtbot.wait_until(lambda: job.worker is None or not job.worker.is_running, timeout=10_000)
+
+
+def test_old_objects_are_kept_from_the_collector_while_any_worker_runs(qtbot):
+    """A full garbage collection walks every object of napari and holds every thread: while a
+    job runs, the objects that existed at its start are frozen, and handed back at the end."""
+    qtbot.wait_until(lambda: _CollectorFreeze.running == 0, timeout=30_000)
+    assert gc.get_freeze_count() == 0
+    panel = QWidget()
+    first, second = Job(panel), Job(panel)
+    release = {name: threading.Event() for name in ("first", "second")}
+    old = [object()]  # a list, tracked by the collector
+
+    def collected(thing):  # among the objects the collector walks (frozen ones are not)
+        return any(candidate is thing for candidate in gc.get_objects())
+
+    assert collected(old)
+
+    def waits_for(name):
+        def work():
+            assert release[name].wait(30)
+            if name == "second":
+                raise ValueError("bad input")  # a failed run hands the objects back too
+            return name
+
+        return work
+
+    results = []
+    first.start(waits_for("first"), results.append)
+    assert not collected(old) and gc.get_freeze_count() > 0
+    second.start(waits_for("second"), results.append)
+    with qtbot.waitSignal(first.finished, timeout=30_000):
+        release["first"].set()
+    assert results == ["first"] and gc.get_freeze_count() > 0  # the second still runs
+    with qtbot.waitSignal(second.finished, timeout=30_000):
+        release["second"].set()
+    assert gc.get_freeze_count() == 0 and collected(old)
+
+
+def test_objects_frozen_by_the_process_itself_stay_frozen(qtbot):
+    qtbot.wait_until(lambda: _CollectorFreeze.running == 0, timeout=30_000)
+    panel = QWidget()
+    job = Job(panel)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with qtbot.waitSignal(job.finished, timeout=30_000):
+            job.start(lambda: 1, lambda value: None)
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()

@@ -4,10 +4,19 @@ A :class:`Job` runs one kind of work (an evaluation, a preview, a re-match). Eac
 new generation number; results are handed over on the main thread only if their generation is
 still the current one. So the latest start wins, and a cancelled or superseded run can never
 fill a table, whichever thread finishes first.
+
+While any job's worker runs, the objects that existed when the first one started are kept out
+of Python's cyclic garbage collector (:func:`gc.freeze`), and handed back to it when the last
+one ends. A worker allocates as it goes, and so starts full collections; a full collection
+walks every tracked object of the process, holding every thread: with napari's few hundred
+thousand objects that is 100 to 130 ms during which the viewer cannot redraw (measured while
+evaluating a 32,768² dask pair). Frozen, those objects are not walked; garbage among them waits
+for the first collection after the jobs end. A process that froze objects itself is left alone.
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections.abc import Callable, Generator
 from functools import partial
@@ -38,6 +47,27 @@ def run_to_end(work: Callable[[], Any]) -> Any:
             next(result)
         except StopIteration as done:
             return done.value
+
+
+class _CollectorFreeze:
+    """Counts the running workers (on the main thread, where they start and end)."""
+
+    running = 0
+    frozen_by_us = False
+
+    @classmethod
+    def worker_started(cls) -> None:
+        if cls.running == 0 and gc.get_freeze_count() == 0:
+            gc.freeze()
+            cls.frozen_by_us = True
+        cls.running += 1
+
+    @classmethod
+    def worker_ended(cls) -> None:
+        cls.running -= 1
+        if cls.running == 0 and cls.frozen_by_us:
+            gc.unfreeze()
+            cls.frozen_by_us = False
 
 
 class _Relay(QObject):
@@ -129,6 +159,7 @@ class Job(QObject):
                 self._on_progress(value)
 
         def ended() -> None:
+            _CollectorFreeze.worker_ended()
             if self.worker is worker:
                 self.worker = None
             if not self.closed:
@@ -141,6 +172,7 @@ class Job(QObject):
             handlers["yielded"] = progress
         worker = create_worker(work, _start_thread=False, _connect=handlers)
         self.worker = worker
+        _CollectorFreeze.worker_started()
         worker.start()
 
     def run_now(
