@@ -16,6 +16,7 @@ import pytest
 from scipy import ndimage
 
 from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
+from napari_seg_eval.core import compare
 from napari_seg_eval.core.compare import (
     bootstrap_dataset,
     bootstrap_interval,
@@ -523,3 +524,25 @@ def test_objects_refuses_bad_input():
         bootstrap_objects(result, confidence=1.5)
     with pytest.raises(ValueError, match="n_resamples"):
         bootstrap_objects(result, n_resamples=0)
+
+
+def test_bootstrap_objects_checks_before_each_batch_and_can_be_stopped(monkeypatch):
+    """The Runs tab's intervals stop when the dock closes: ``check`` runs before each batch
+    of resamples, and what it raises stops the bootstrap."""
+    monkeypatch.setattr(compare, "OBJECT_BATCH", 30)  # 3 units: 10 resamples a batch
+    true = np.array([[1, 1, 0, 2, 2, 0, 3]])
+    pred = np.array([[1, 1, 0, 2, 0, 0, 0]])
+    result = instance_metrics(true, pred, iou_thresholds=[0.5])
+    calls = []
+    checked = bootstrap_objects(result, n_resamples=25, check=lambda: calls.append(1))
+    assert len(calls) == 3  # batches of 10, 10 and 5 resamples
+    pd.testing.assert_frame_equal(checked, bootstrap_objects(result, n_resamples=25))
+
+    class Stop(Exception):
+        pass
+
+    def stop():
+        raise Stop
+
+    with pytest.raises(Stop):
+        bootstrap_objects(result, n_resamples=25, check=stop)

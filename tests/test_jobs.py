@@ -1,6 +1,9 @@
 """Jobs: a worker that outlives its panel (napari's window closed mid-run) stops quietly."""
 
 import gc
+import os
+import subprocess
+import sys
 import threading
 
 from qtpy.QtWidgets import QWidget
@@ -82,3 +85,39 @@ def test_objects_frozen_by_the_process_itself_stay_frozen(qtbot):
         assert gc.get_freeze_count() >= frozen > 0
     finally:
         gc.unfreeze()
+
+
+EXIT_SCRIPT = """
+import threading
+from qtpy.QtWidgets import QApplication, QWidget
+from napari_seg_eval._jobs import Job
+
+app = QApplication([])
+panel = QWidget()
+job = Job(panel)
+started = threading.Event()
+
+def work(control):  # a long run, with a cancellation point at each step (as a dask task)
+    started.set()
+    while True:
+        control.check()
+        threading.Event().wait(0.005)
+
+job.start(work, print, control=True)
+assert started.wait(30)
+print("exiting with the worker running", flush=True)
+"""
+
+
+def test_python_exits_cleanly_while_a_worker_runs(tmp_path):
+    """napari closed (or a script ending) during a run: the worker used to go on while Qt
+    was torn down, emit into deleted objects, and abort the process."""
+    script = tmp_path / "exit_mid_run.py"
+    script.write_text(EXIT_SCRIPT)
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert "exiting with the worker running" in done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ from .._napari.layers import TAG, tag, world_settings
 from .._napari.probability import level0
 from ..core.blocks import as_dask, is_lazy
 from ..core.compare import bootstrap_objects
-from ..evaluation import Evaluation
+from ..evaluation import Evaluation, RunControl
 from ..report import write_report
 from ..runs import Comparison, Run, Runs, agreement
 from .tables import ResultTable
@@ -202,7 +201,10 @@ class RunsPanel(QWidget):
             self.refresh()
             self.intervals_done.emit(run)
 
-        job.start(partial(bootstrap_objects, instance), done)
+        def intervals(control: RunControl) -> pd.DataFrame:  # stops when the dock closes
+            return bootstrap_objects(instance, check=control.check)
+
+        job.start(intervals, done, control=True)
 
     def close_jobs(self) -> None:
         """Stop the agreement and interval workers for good (the dock is going away)."""

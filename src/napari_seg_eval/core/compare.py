@@ -446,6 +446,7 @@ def bootstrap_objects(
     confidence: float = 0.95,
     n_resamples: int = 2000,
     seed: int | None = 0,
+    check: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """Percentile bootstrap over the objects of one image of the instance metrics.
 
@@ -475,6 +476,9 @@ def bootstrap_objects(
         Number of bootstrap resamples.
     seed : int or None
         Seed of :func:`numpy.random.default_rng`: the same seed gives the same interval.
+    check : callable, optional
+        Called before each batch of resamples; it may raise to stop the computation (e.g.
+        :meth:`~napari_seg_eval.evaluation.RunControl.check` of a cancelled run).
 
     Returns
     -------
@@ -528,12 +532,12 @@ def bootstrap_objects(
         values += result.per_threshold[name].to_numpy(float).tolist()
     bounds = np.full((len(metrics), 2), np.nan)
     if len(counts):
-        resampled = np.concatenate(
-            [
-                _object_values(weights @ counts, thresholds.size)
-                for weights in _unit_weight_batches(len(counts), n_resamples, seed)
-            ]
-        )
+        batches = []
+        for weights in _unit_weight_batches(len(counts), n_resamples, seed):
+            if check is not None:
+                check()
+            batches.append(_object_values(weights @ counts, thresholds.size))
+        resampled = np.concatenate(batches)
         bounds = np.array([_percentiles(column, confidence) for column in resampled.T])
     table = pd.DataFrame(
         {"metric": metrics, "threshold": at, "value": values, "low": bounds[:, 0]}
