@@ -225,3 +225,30 @@ def test_the_mean_over_iou_thresholds_is_not_labelled_with_the_default_threshold
             label = catalogue.label(table, key)
             if label != key:
                 assert "0.5" not in label and "mean over IoU thresholds" in label, label
+
+
+def test_the_spacing_read_from_files_is_catalogued(tmp_path):
+    import tifffile
+
+    from napari_seg_eval.io import evaluate_files
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true = np.zeros((8, 8), np.uint16)
+    true[1:4, 1:4] = 1
+    for side in ("t", "p"):
+        tifffile.imwrite(
+            tmp_path / side / "a.tif", true, imagej=True, resolution=(2, 2), metadata={"unit": "um"}
+        )
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", boundary=True, spacing="file")
+    leading = {"name", "truth", "prediction", "error"}
+    columns = [c for c in result.per_image.columns if c not in leading]
+    assert {"spacing", "spacing_unit"} <= set(columns)
+    missing = [
+        c
+        for c in columns
+        if catalogue.metric("dataset.per_image", c) is None and not c.startswith("aji_")
+    ]
+    assert missing == []
+    assert "--spacing file" in catalogue.tooltip("dataset.per_image", "spacing")
+    assert catalogue.metric("dataset.summary", "spacing") is None  # never summarised

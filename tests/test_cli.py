@@ -300,6 +300,7 @@ def test_exclude_border_option(folders, tmp_path):
         (["--preset", "coco"], "the coco preset ranks the predicted objects by a score"),
         (["--spacing", "1,2"], "--spacing and --tolerance are for boundary metrics"),
         (["--boundary", "--spacing", "1,x"], "--spacing takes numbers separated by commas"),
+        (["--boundary", "--spacing", "metadata"], "(one per axis) or 'file'"),
         (["--boundary", "--tolerance", "-1"], "tolerance must be a finite number >= 0"),
         (["--preset", "dsb2018", "--criterion", "iot"], "sets --criterion"),
         (["--truth-classes-suffix", "_c"], "give both --truth-classes-suffix and"),
@@ -481,6 +482,39 @@ def test_boundary_metrics_per_image_and_image_mean_by_hand(tmp_path):
     settings = json.loads((out / "settings.json").read_text())["settings"]
     assert settings["boundary"] and settings["spacing"] == [1.0, 0.5]
     assert settings["tolerance"] == 1.0
+
+
+def test_boundary_spacing_from_the_files(tmp_path, capsys):
+    truth, pred = two_folders(tmp_path)
+    # a: the pair of boundary_images, as ImageJ TIFFs of pixel size y 2, x 0.5 um: the lone
+    # pixels are 2 columns = 1.0 apart, the square exact. HD 1, NSD at tolerance 1: 1.
+    # b: the prediction has no pixel size (a plain TIFF): the pair fails, the run goes on.
+    true, guess = boundary_images()["a"]
+    for folder, data in ((truth, true), (pred, guess)):
+        tifffile.imwrite(
+            folder / "a.tif", data, imagej=True, resolution=(2, 0.5), metadata={"unit": "um"}
+        )
+    tifffile.imwrite(truth / "b.tif", true, imagej=True, resolution=(2, 0.5))
+    tifffile.imwrite(pred / "b.tif", guess)
+    out = tmp_path / "out"
+    args = ("--out", str(out), "--kind", "boundary", "--spacing", "file", "--quiet")
+    assert run(str(truth), str(pred), *args) == 1
+    assert (
+        f"failed: b: {pred / 'b.tif'}: its metadata give no pixel size" in capsys.readouterr().err
+    )
+    per_image = pd.read_csv(out / "per_image.csv", dtype={"spacing": str})
+    a = per_image.iloc[0]
+    assert (a["mean_hd"], a["mean_nsd"]) == (1.0, 1.0)
+    assert (a["spacing"], a["spacing_unit"]) == ("2.0,0.5", "µm")
+    settings = json.loads((out / "settings.json").read_text())["settings"]
+    assert settings["spacing"] == "file"
+    # The same numbers as --spacing 2,0.5.
+    given = tmp_path / "given"
+    args = ("--out", str(given), "--kind", "boundary", "--spacing", "2,0.5", "--quiet")
+    assert run(str(truth / "a.tif"), str(pred / "a.tif"), *args) == 0
+    row = pd.read_csv(given / "per_image.csv").iloc[0]
+    columns = [c for c in row.index if c.startswith("mean_")]
+    assert a[columns].tolist() == row[columns].tolist()
 
 
 def test_boundary_isotropic_default_spacing_and_tolerance(tmp_path):
@@ -764,7 +798,8 @@ def test_help_shows_defaults_without_rst(capsys):
         cli.main(["evaluate", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: 0.5)" in text and "(default: seg-eval-results)" in text
-    assert "(default: 1.0)" in text and "not read from file metadata" in text
+    assert "(default: 1.0)" in text and "(default: 1 per axis, pixels)" in text
+    assert "'file': each pair's pixel size from its files' metadata" in text
     assert "``" not in text
     with pytest.raises(SystemExit):
         cli.main(["--help"])

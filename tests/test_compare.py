@@ -202,16 +202,36 @@ def test_dataset_values_are_the_summary_values():
     assert table.attrs == {"confidence": 0.95, "n_resamples": 2000, "seed": 0}
 
 
-def test_one_image_or_identical_images_give_zero_width_at_the_summary_value():
-    # Every resample of one image (or of copies of one image) is that image: the recomputed
-    # pooled and image-mean values must be the summary's.
+def test_identical_images_give_zero_width_at_the_summary_value():
+    # Every resample of copies of one image is that image: the recomputed pooled and
+    # image-mean values must be the summary's.
     true = np.array([[1, 1, 0, 2, 2, 2], [3, 3, 0, 0, 4, 4]])
     pred = np.array([[1, 1, 1, 2, 2, 0], [3, 0, 0, 0, 6, 6]])
-    for n_images in (1, 4):
-        result, rows = instance_run([true] * n_images, [pred] * n_images)
-        table = bootstrap_dataset(result, per_image_rows=rows)
-        assert table["low"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
-        assert table["high"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+    result, rows = instance_run([true] * 4, [pred] * 4)
+    table = bootstrap_dataset(result, per_image_rows=rows)
+    assert table["low"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+    assert table["high"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+
+
+def test_one_image_has_no_interval_as_dataset_metrics_says():
+    # One image: TP 1, FN 1 at IoU 0.5 (F1 2/3). Every resample is the image itself, so the
+    # interval [2/3, 2/3] would say nothing: NaN bounds, as dataset_metrics gives them.
+    true, pred = [np.array([[1, 1, 0, 2]])], [np.array([[1, 1, 0, 0]])]
+    result, rows = instance_run(true, pred, [0.5])
+    table = bootstrap_dataset(result, per_image_rows=rows).set_index("metric")
+    assert table.loc["f1_50_pooled", "value"] == pytest.approx(2 / 3)
+    assert table[["low", "high"]].isna().all().all()
+    one = dataset_metrics(true, pred, iou_thresholds=[0.5], confidence_interval=0.95)
+    for key in table.index:
+        assert math.isnan(one.summary[f"{key}_low"]) and math.isnan(one.summary[f"{key}_high"])
+    # Two images, the second empty on both sides: F1 is undefined there, so its image mean
+    # stands on one image (NaN bounds); the pooled F1 draws from both (an interval).
+    true.append(np.zeros((1, 4), int))
+    pred.append(np.zeros((1, 4), int))
+    result, rows = instance_run(true, pred, [0.5])
+    table = bootstrap_dataset(result, per_image_rows=rows).set_index("metric")
+    assert table.loc["f1_50_image_mean", ["low", "high"]].isna().all()
+    assert table.loc["f1_50_pooled", "low"] == pytest.approx(2 / 3)  # the empty image adds 0
 
 
 @pytest.mark.parametrize("include_background", [True, False])
@@ -221,7 +241,7 @@ def test_semantic_dataset_intervals(include_background):
     result = dataset_metrics([one], [other], kind="semantic", include_background=include_background)
     classes = result.pooled["class"].tolist()
     rows = semantic_rows([one], [other], classes, include_background)
-    table = bootstrap_dataset(result, per_image_rows=rows)
+    table = bootstrap_dataset(result, per_image_rows=rows)  # one image: no interval
     assert list(table["metric"]) == [
         "mean_iou_pooled",
         "mean_iou_image_mean",
@@ -230,8 +250,7 @@ def test_semantic_dataset_intervals(include_background):
         "pixel_accuracy_pooled",
         "pixel_accuracy_image_mean",
     ]
-    assert table["low"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
-    assert table["high"].to_numpy() == pytest.approx(table["value"].to_numpy(), abs=1e-12)
+    assert table[["low", "high"]].isna().all().all()
 
     # Two images: image 1 perfect, image 2 all wrong about class 1 (classes 0 and 1).
     true = [np.array([0, 1, 1, 0]), np.array([0, 1, 1, 1])]

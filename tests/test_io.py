@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -26,6 +27,7 @@ from napari_seg_eval.io import (
     Progress,
     evaluate_files,
     file_axes,
+    file_pixel_size,
     pair_files,
     read_labels,
     read_probabilities,
@@ -884,3 +886,235 @@ def test_a_list_of_pairs_is_named_as_folders_name_them(tmp_path):
     by_list = evaluate_files(pairs)
     assert by_list.per_image["name"].tolist() == ["img0", "img1"]
     pd.testing.assert_frame_equal(by_list.per_image, by_folders.per_image)
+
+
+@pytest.mark.parametrize("kind", ["instance", "semantic"])
+def test_a_time_series_is_refused_for_every_kind_before_it_is_read(tmp_path, kind, monkeypatch):
+    # movie.tif: an ImageJ hyperstack, axes TYX; clip.ome.zarr: an OME-Zarr with a time axis.
+    # One cell moves between the frames with the same id: matched as a volume it would be one
+    # object. volume.tif: a 3-D volume (ZYX): true object 4 of 8 pixels over 2 planes; the
+    # prediction (id 7) covers its first plane only, 4 pixels.
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    movie = np.zeros((2, 4, 4), np.uint16)
+    movie[0, :2, :2] = movie[1, 2:, 2:] = 1
+    true_volume = np.zeros((2, 4, 4), np.uint16)
+    true_volume[:, 1:3, 1:3] = 4
+    pred_volume = np.zeros((2, 4, 4), np.uint16)
+    pred_volume[0, 1:3, 1:3] = 7
+    time_axes = [{"name": "t", "type": "time"}, {"name": "y", "type": "space"}, {"name": "x"}]
+    for side, volume in (("t", true_volume), ("p", pred_volume)):
+        folder = tmp_path / side
+        tifffile.imwrite(folder / "movie.tif", movie, imagej=True, metadata={"axes": "TYX"})
+        ome_zarr_with_scale(folder / "clip.ome.zarr", movie, (1, 1, 1), time_axes)
+        tifffile.imwrite(folder / "volume.tif", volume, imagej=True, metadata={"axes": "ZYX"})
+    opened = []
+    read = evaluate_module.read_labels
+    monkeypatch.setattr(
+        evaluate_module, "read_labels", lambda path: opened.append(path) or read(path)
+    )
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", kind=kind, iou_thresholds=[0.5])
+    errors = dict(zip(result.per_image["name"], result.per_image["error"], strict=True))
+    for name, axes in (("movie", "TYX"), ("clip", "TYX")):
+        path = tmp_path / "t" / ("movie.tif" if name == "movie" else "clip.ome.zarr")
+        assert errors[name].startswith(f"{path}: its axes are {axes}, a time series")
+        assert "Save one file per time point" in errors[name]
+    assert errors["volume"] == ""
+    # Refused from the metadata: neither file of a time series was opened.
+    assert all(Path(path).name == "volume.tif" for path in opened)
+    row = result.per_image.set_index("name").loc["volume"]
+    if kind == "instance":
+        # One 3-D object each, IoU 4/8 = 0.5: matched at 0.5; PQ = SQ 0.5 x RQ 1.
+        assert (row["n_true"], row["n_pred"], row["f1_50"]) == (1, 1, 1.0)
+        assert row["panoptic_quality_50"] == pytest.approx(0.5)
+    else:
+        # Foreground: IoU 4/8; background: 24 of 28 pixels: IoU 6/7. Pixel accuracy 28/32.
+        assert row["mean_iou"] == pytest.approx((0.5 + 6 / 7) / 2)
+        assert row["pixel_accuracy"] == pytest.approx(28 / 32)
+
+
+def spacing_pair():
+    """A 2-D pair: a 3 x 3 true square and the same square one column to the right.
+
+    Inner contours: the 8 ring pixels of each square. Each truth ring pixel is 0 (4 of them:
+    the top and bottom rows of columns 3 and 4 lie on both rings) or one column (one x size)
+    from the other ring, and the same the other way: HD = the x size; at a tolerance between
+    0 and the x size NSD = 8 / 16, at or above it NSD = 1."""
+    true = np.zeros((8, 8), np.uint16)
+    true[2:5, 2:5] = 1
+    pred = np.zeros((8, 8), np.uint16)
+    pred[2:5, 3:6] = 1
+    return true, pred
+
+
+def imagej_tif(path, data, size_yx, *, spacing=None):
+    metadata = {"axes": "ZYX" if data.ndim == 3 else "YX", "unit": "um"}
+    if spacing is not None:
+        metadata["spacing"] = spacing
+    y, x = size_yx
+    tifffile.imwrite(path, data, imagej=True, resolution=(1 / x, 1 / y), metadata=metadata)
+
+
+def ome_zarr_with_scale(path, data, scale, axes=None):
+    """An OME-Zarr 0.4 image of one level with this ``scale``; spatial axes in micrometres
+    unless ``axes`` are given."""
+    if axes is None:
+        names = "zyx"[-data.ndim :]
+        axes = [{"name": n, "type": "space", "unit": "micrometer"} for n in names]
+    transforms = [{"type": "scale", "scale": list(scale)}]
+    group = zarr.open_group(str(path), mode="w")
+    group.attrs.update(
+        {
+            "multiscales": [
+                {"axes": axes, "datasets": [{"path": "0", "coordinateTransformations": transforms}]}
+            ]
+        }
+    )
+    write_zarr(path / "0", data)
+
+
+def test_file_pixel_size_from_tiff_and_ome_zarr_metadata(tmp_path):
+    frames = np.zeros((2, 4, 4), np.uint8)
+    imagej_tif(tmp_path / "ij.tif", frames, (0.5, 0.25), spacing=2.0)
+    assert file_pixel_size(tmp_path / "ij.tif") == ((2.0, 0.5, 0.25), "µm")
+    tifffile.imwrite(
+        tmp_path / "ome.tif",
+        frames,
+        ome=True,
+        photometric="minisblack",
+        metadata={"axes": "ZYX", "PhysicalSizeX": 0.25, "PhysicalSizeY": 0.5, "PhysicalSizeZ": 3},
+    )
+    assert file_pixel_size(tmp_path / "ome.tif") == ((3.0, 0.5, 0.25), "µm")
+    # 40000 pixels per centimetre: 2.5e-5 cm each.
+    tifffile.imwrite(tmp_path / "cm.tif", frames[0], resolution=(40000, 40000), resolutionunit=3)
+    assert file_pixel_size(tmp_path / "cm.tif") == ((2.5e-5, 2.5e-5), "cm")
+    # No resolution unit (tifffile's default), or ImageJ uncalibrated: no size.
+    tifffile.imwrite(tmp_path / "plain.tif", frames[0])
+    assert file_pixel_size(tmp_path / "plain.tif") is None
+    tifffile.imwrite(tmp_path / "uncalibrated.tif", frames[0], imagej=True)
+    assert file_pixel_size(tmp_path / "uncalibrated.tif") is None
+    np.save(tmp_path / "plain.npy", frames)
+    assert file_pixel_size(tmp_path / "plain.npy") is None
+    # OME-Zarr: level 0's scale; a time axis has no size.
+    ome_zarr_with_scale(tmp_path / "img.ome.zarr", frames, (2, 0.5, 0.25))
+    assert file_pixel_size(tmp_path / "img.ome.zarr") == ((2.0, 0.5, 0.25), "µm")
+    path = tmp_path / "movie.ome.zarr"
+    axes = [{"name": "t", "type": "time"}, {"name": "y", "type": "space"}, {"name": "x"}]
+    ome_zarr_with_scale(path, frames, (10, 0.5, 0.25), axes)
+    assert file_pixel_size(path) == ((None, 0.5, 0.25), "")
+
+
+def test_spacing_from_the_files_equals_the_same_spacing_given(tmp_path):
+    true, pred = spacing_pair()
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    # tif: ImageJ, y 0.5 and x 0.25 um; zarr: OME-Zarr with the same scale; cube: a 3-D
+    # ImageJ pair with spacing 2 (z): a 2 x 3 x 3 block and the same block one plane deeper.
+    # Every pixel of a 2-plane block is on its inner contour; the plane shared is at distance
+    # 0, the other one plane (2 um) from the other block: HD 2, NSD 9/18 at tolerance 0.3.
+    imagej_tif(tmp_path / "t" / "a.tif", true, (0.5, 0.25))
+    imagej_tif(tmp_path / "p" / "a.tif", pred, (0.5, 0.25))
+    ome_zarr_with_scale(tmp_path / "t" / "b.ome.zarr", true, (0.5, 0.25))
+    ome_zarr_with_scale(tmp_path / "p" / "b.ome.zarr", pred, (0.5, 0.25))
+    cube_true = np.zeros((4, 8, 8), np.uint16)
+    cube_true[1:3, 2:5, 2:5] = 1
+    cube_pred = np.zeros((4, 8, 8), np.uint16)
+    cube_pred[2:4, 2:5, 2:5] = 1
+    imagej_tif(tmp_path / "t" / "c.tif", cube_true, (0.5, 0.25), spacing=2.0)
+    imagej_tif(tmp_path / "p" / "c.tif", cube_pred, (0.5, 0.25), spacing=2.0)
+    result = evaluate_files(
+        tmp_path / "t", tmp_path / "p", kind="boundary", spacing="file", tolerance=0.3
+    )
+    rows = result.per_image.set_index("name")
+    assert rows["error"].tolist() == ["", "", ""]
+    assert rows["mean_hd"].tolist() == [0.25, 0.25, 2.0]
+    assert rows["mean_nsd"].tolist() == [1.0, 1.0, 0.5]
+    assert rows["spacing"].tolist() == ["0.5,0.25", "0.5,0.25", "2.0,0.5,0.25"]
+    assert rows["spacing_unit"].tolist() == ["µm"] * 3
+    assert "spacing_image_mean" not in result.summary
+    assert result.settings.to_dict()["spacing"] == "file"
+    # The same numbers as the spacing given, pair by pair; and not those of pixels.
+    for name, size in (
+        ("a.tif", (0.5, 0.25)),
+        ("b.ome.zarr", (0.5, 0.25)),
+        ("c.tif", (2, 0.5, 0.25)),
+    ):
+        pair = [(tmp_path / "t" / name, tmp_path / "p" / name)]
+        given = evaluate_files(pair, kind="boundary", spacing=size, tolerance=0.3)
+        columns = [c for c in given.per_image.columns if c.startswith("mean_")]
+        row = rows.loc[name.split(".")[0]]
+        assert row[columns].tolist() == given.per_image.loc[0, columns].tolist()
+    pixels = evaluate_files(tmp_path / "t", tmp_path / "p", kind="boundary", tolerance=0.3)
+    assert pixels.per_image["mean_hd"].tolist() == [1.0, 1.0, 1.0]
+    assert "spacing" not in pixels.per_image
+
+
+def test_spacing_from_files_that_disagree_or_give_none_fails_the_pair(tmp_path):
+    true, pred = spacing_pair()
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    for name in ("good", "differ", "none", "partial"):
+        imagej_tif(tmp_path / "t" / f"{name}.tif", true, (0.5, 0.25))
+    imagej_tif(tmp_path / "p" / "good.tif", pred, (0.5, 0.25))
+    imagej_tif(tmp_path / "p" / "differ.tif", pred, (0.5, 0.3))
+    tifffile.imwrite(tmp_path / "p" / "none.tif", pred)
+    # partial: an OME-Zarr whose first axis is not spatial (a channel): no size for it.
+    path = tmp_path / "p" / "partial.ome.zarr"
+    axes = [{"name": "c", "type": "channel"}, {"name": "x", "type": "space"}]
+    ome_zarr_with_scale(path, pred, (1, 0.25), axes)
+    result = evaluate_files(
+        tmp_path / "t", tmp_path / "p", kind="boundary", spacing="file", tolerance=0.3
+    )
+    errors = dict(zip(result.per_image["name"], result.per_image["error"], strict=True))
+    assert errors["good"] == ""
+    assert errors["differ"] == (
+        f"the pixel sizes of the pair differ: {tmp_path / 't' / 'differ.tif'} has 0.5,0.25 µm "
+        f"but {tmp_path / 'p' / 'differ.tif'} has 0.5,0.3 µm; they must cover the same space "
+        "(or give the spacing instead of spacing='file')."
+    )
+    assert errors["none"].startswith(
+        f"{tmp_path / 'p' / 'none.tif'}: its metadata give no pixel size"
+    )
+    assert errors["partial"].startswith(
+        f"{tmp_path / 'p' / 'partial.ome.zarr'}: its metadata give no pixel size for every "
+        "axis of the image (none,0.25 for 2 axes)"
+    )
+    good = result.per_image.set_index("name").loc["good"]
+    assert (good["mean_hd"], good["spacing"]) == (0.25, "0.5,0.25")
+    assert result.summary["mean_hd_image_mean"] == 0.25
+
+
+def test_spacing_file_is_checked_with_the_settings(tmp_path):
+    with pytest.raises(ValueError, match="or 'file'"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", boundary=True, spacing="metadata")
+    with pytest.raises(ValueError, match="for boundary metrics"):
+        evaluate_files(tmp_path / "no", tmp_path / "no", spacing="file")
+
+
+def test_spacing_from_files_of_class_probabilities_leaves_the_class_axis_out(tmp_path):
+    # The prediction: class probabilities (class axis first, an OME-Zarr axis of type
+    # "channel"): class 1 above the threshold on the square of spacing_pair one column right,
+    # nothing above it elsewhere (background): HD = x size.
+    true, pred = spacing_pair()
+    imagej_tif(tmp_path / "a.tif", true, (0.5, 0.25))
+    prob = np.stack([np.where(pred > 0, 0.9, 0.1), np.full(pred.shape, 0.1)]).astype(np.float32)
+    path = tmp_path / "a.ome.zarr"
+    spatial = [{"name": n, "type": "space", "unit": "micrometer"} for n in "yx"]
+    ome_zarr_with_scale(path, prob, (1, 0.5, 0.25), [{"name": "c", "type": "channel"}, *spatial])
+    result = evaluate_files(
+        [(tmp_path / "a.tif", path)],
+        kind="boundary",
+        probability=True,
+        channel_axis=0,
+        spacing="file",
+    )
+    row = result.per_image.iloc[0]
+    assert (row["error"], row["mean_hd"], row["spacing"]) == ("", 0.25, "0.5,0.25")
+    # A file compared with itself: its own size, distances 0.
+    itself = evaluate_files(
+        [(tmp_path / "a.tif", tmp_path / "a.tif")], kind="boundary", spacing="file"
+    )
+    assert (itself.per_image.loc[0, "mean_hd"], itself.per_image.loc[0, "spacing"]) == (
+        0.0,
+        "0.5,0.25",
+    )

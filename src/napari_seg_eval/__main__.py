@@ -296,9 +296,12 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--spacing",
         default=None,
-        metavar="S[,S...]",
+        metavar="S[,S...]|file",
         help="boundary: pixel size, one value per axis (e.g. 2,0.5,0.5 for z,y,x) or one for "
-        "all; distances are in its units (default: 1 per axis; not read from file metadata)",
+        "all; distances are in its units (default: 1 per axis, pixels). 'file': each pair's "
+        "pixel size from its files' metadata (ImageJ or OME-TIFF resolution, OME-Zarr scale), "
+        "when truth and prediction agree (a pair whose files disagree or give none fails); "
+        "recorded per image in per_image.csv",
     )
     parser.add_argument(
         "--tolerance",
@@ -411,15 +414,15 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _spacing(text: str | None) -> tuple[float, ...] | None:
-    """--spacing's comma-separated numbers, or a clear error."""
-    if text is None:
-        return None
+def _spacing(text: str | None) -> tuple[float, ...] | str | None:
+    """--spacing's comma-separated numbers, or "file", or a clear error."""
+    if text is None or text == "file":
+        return text
     try:
         return tuple(float(part) for part in text.split(","))
     except ValueError:
         raise ValueError(
-            f"--spacing takes numbers separated by commas (one per axis), got {text!r}."
+            f"--spacing takes numbers separated by commas (one per axis) or 'file', got {text!r}."
         ) from None
 
 

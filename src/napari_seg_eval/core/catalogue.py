@@ -528,6 +528,18 @@ BOUNDARY_PER_IMAGE = [
     ],
 ]
 
+#: Per-image columns of a result folder that are settings of the pair, not metrics.
+FILES_PER_IMAGE = [
+    _m(
+        "spacing",
+        "spacing",
+        "",
+        "boundary metrics with --spacing file (spacing='file'): the pixel size read from the "
+        "pair's files, one value per axis as --spacing takes it",
+    ),
+    _m("spacing_unit", "spacing unit", "", "its unit as the files name it (empty: none)"),
+]
+
 CTC = [
     _m(
         "seg",
@@ -629,6 +641,7 @@ TABLES: dict[str, list[Metric]] = {
     "boundary.per_object": BOUNDARY_PER_OBJECT,
     "boundary.summary": BOUNDARY_SUMMARY,
     "boundary.per_image": BOUNDARY_PER_IMAGE,
+    "files.per_image": FILES_PER_IMAGE,
     "ctc": CTC,
     "coco.per_threshold": COCO_PER_THRESHOLD,
     "coco.summary": COCO_SUMMARY,
@@ -640,7 +653,12 @@ TABLES: dict[str, list[Metric]] = {
 _FILE_FAMILIES = ("boundary.summary", "boundary.per_image", "ctc", "coco.summary")
 #: Tables whose columns are another table's summary values, one row per image or plane.
 _ROWS_OF = {
-    "dataset.per_image": ("instance.summary", "semantic.summary", *_FILE_FAMILIES),
+    "dataset.per_image": (
+        "instance.summary",
+        "semantic.summary",
+        *_FILE_FAMILIES,
+        "files.per_image",
+    ),
     "per_plane": ("instance.summary", "semantic.summary"),
     "dataset.summary": (
         "instance.summary",

@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from ._results import ratio
 from ._validate import as_label_pair
 from .catalogue import headline_keys
-from .dataset import DatasetResult
+from .dataset import DatasetResult, _n_resampled
 from .instance import REVIEW_THRESHOLD, InstanceResult, ObjectPairs, check_iou_thresholds
 from .overlap import overlap_table_lazy
 
@@ -184,7 +184,10 @@ def bootstrap_dataset(
     pandas.DataFrame
         Columns ``metric`` (the summary key), ``value`` (as in ``result.summary``), ``low``
         and ``high``; one row per headline value, pooled then image mean. ``attrs`` holds the
-        settings.
+        settings. ``low`` and ``high`` are NaN for a value drawn from fewer than 2 images (a
+        pooled value of one image; an image mean defined on one image): every resample would
+        be the value itself, a zero-width interval that says nothing (as
+        :func:`~napari_seg_eval.dataset_metrics` reports it).
 
     Raises
     ------
@@ -212,7 +215,7 @@ def bootstrap_dataset(
     rows = []
     for key, part in parts.items():
         low, high = (np.nan, np.nan)
-        if part is not None:
+        if part is not None and _n_resampled(result, key) >= 2:
             values, reduce = part
             low, high = _percentiles(reduce(_weighted_sums(weights, values)), confidence)
         rows.append({"metric": key, "value": float(result.summary[key]), "low": low, "high": high})

@@ -58,7 +58,14 @@ from ..core.review import object_measurements
 from ..core.threshold import label_instances, threshold_probabilities
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
-from .read import chunked_if_large, file_axes, read_labels, read_probabilities
+from .read import (
+    PixelSize,
+    chunked_if_large,
+    file_axes,
+    file_pixel_size,
+    read_labels,
+    read_probabilities,
+)
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
 #: :func:`_pair_tables` and :func:`_dataset`.
@@ -119,7 +126,8 @@ class FileSettings:
     ``preset``: the challenge preset the settings came from (see :func:`with_preset`), if any.
     ``boundary``: also boundary metrics per image (kind ``"boundary"``: only those), with
     distances in the units of ``spacing`` (one value per axis, or one for all; default 1 per
-    axis; not read from file metadata) and NSD / boundary F1 at ``tolerance`` (same units).
+    axis, pixels; ``"file"``: each pair's pixel size read from its files, see
+    :func:`evaluate_files`) and NSD / boundary F1 at ``tolerance`` (same units).
     ``region``: a mask file (non-zero where pixels count) of every pair's shape;
     ``region_suffix``: each pair's own mask, the file named like the pair plus this suffix
     beside its truth file. With both, pixels count where both masks are non-zero.
@@ -142,7 +150,7 @@ class FileSettings:
     preset: str | None = None
     confidence_interval: float | None = None
     boundary: bool = False
-    spacing: tuple[float, ...] | None = None
+    spacing: tuple[float, ...] | str | None = None
     tolerance: float = 1.0
     region: str | None = None
     region_suffix: str | None = None
@@ -152,7 +160,13 @@ class FileSettings:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}.")
         if self.kind == "boundary":
             object.__setattr__(self, "boundary", True)
-        if self.spacing is not None:
+        if isinstance(self.spacing, str):
+            if self.spacing != "file":
+                raise ValueError(
+                    f"spacing must be numbers, one per axis (or one for all), or 'file' (each "
+                    f"pair's pixel size from its files), got {self.spacing!r}."
+                )
+        elif self.spacing is not None:
             spacing = tuple(float(v) for v in np.atleast_1d(np.asarray(self.spacing, float)))
             if not spacing or not all(np.isfinite(v) and v > 0 for v in spacing):
                 raise ValueError(
@@ -261,7 +275,7 @@ class FileSettings:
         """The settings as plain JSON values."""
         settings = asdict(self)
         settings["iou_thresholds"] = list(self.iou_thresholds)
-        if self.spacing is not None:
+        if isinstance(self.spacing, tuple):
             settings["spacing"] = list(self.spacing)
         return settings
 
@@ -406,7 +420,7 @@ def evaluate_files(
     truth_classes_suffix: str | None = None,
     prediction_classes_suffix: str | None = None,
     boundary: bool = False,
-    spacing: float | Sequence[float] | None = None,
+    spacing: float | Sequence[float] | str | None = None,
     tolerance: float = 1.0,
     region: str | Path | None = None,
     region_suffix: str | None = None,
@@ -420,7 +434,10 @@ def evaluate_files(
     truth, prediction
         Folders or files of each side, paired by name (:func:`pair_files`, with
         ``truth_suffix`` and ``prediction_suffix``). Or ``truth`` alone: a :class:`Pairing`, or
-        a list of (truth path, prediction path) pairs.
+        a list of (truth path, prediction path) pairs. Each file is one image, a 2-D image or
+        a 3-D volume: a pair with a file whose metadata names a time axis (ImageJ or OME-TIFF
+        axes such as ``TYX``, an OME-Zarr axis of type ``"time"``) fails with a message saying
+        to save one file per time point, as its frames would be matched as one volume.
     kind
         "instance" (matching at ``iou_thresholds``), "semantic" (pixel-wise; foreground vs
         background unless ``binarize_semantic=False``), "all" (both) or "boundary" (boundary
@@ -442,12 +459,10 @@ def evaluate_files(
         A challenge preset ("dsb2018", "neurips2022", "ctc", "conic" or "coco"): it sets
         ``kind``, ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at
         their defaults). "conic" needs class images. "ctc" adds SEG and DET per image (each
-        file one frame: a 2-D image or a 3-D volume; a file whose metadata names a time axis,
-        TIFF or OME-Zarr, fails, as its frames would be matched as one volume), pooled from
-        the summed counts and as an image mean. "coco" needs probability maps (an object's
-        score is its mean probability inside the region) and adds COCO AP per image and
-        pooled as pycocotools accumulates detections over images (no limit on detections per
-        image).
+        file one frame), pooled from the summed counts and as an image mean. "coco" needs
+        probability maps (an object's score is its mean probability inside the region) and
+        adds COCO AP per image and pooled as pycocotools accumulates detections over images
+        (no limit on detections per image).
     confidence_interval
         E.g. 0.95: the summary gains ``*_low`` / ``*_high`` for every pooled and image-mean
         headline value, a percentile bootstrap over the images evaluated (see
@@ -463,10 +478,17 @@ def evaluate_files(
         :func:`~napari_seg_eval.boundary_metrics`) per image: of the foreground, or per class
         with ``binarize_semantic=False``, plus the means over object pairs matched at IoU 0.5
         when the instance kind is computed. Distances are in the units of ``spacing`` (one
-        value per axis, or one for all; default 1 per axis; not read from file metadata); NSD
-        and boundary F1 at ``tolerance``. Not additive: reported per image and as an image
-        mean, never pooled. Each pair's masks are held in memory; pairs of more than
-        :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message naming the file.
+        value per axis, or one for all; default 1 per axis, pixels); NSD and boundary F1 at
+        ``tolerance``, in the same units. ``spacing="file"`` reads each pair's pixel size from
+        its files' metadata (see :func:`~napari_seg_eval.io.read.file_pixel_size`: ImageJ
+        resolution and ``spacing``, OME ``PhysicalSizeX/Y/Z``, OME-Zarr level 0's ``scale``
+        of the spatial axes), used when truth and prediction agree to a relative 1e-6 and name
+        the same unit; ``tolerance`` is then in that unit. A pair whose files disagree or give
+        no size for an axis fails with a message naming the files and their sizes; the size
+        used is recorded per image (``spacing``, ``spacing_unit``). Not additive: reported
+        per image and as an image mean, never pooled. Each pair's masks are held in memory;
+        pairs of more than :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message naming the
+        file.
     region, region_suffix
         Score only part of each image: ``region`` is one mask file for every pair (non-zero
         where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
@@ -825,14 +847,15 @@ def evaluate_pair(
     >>> outcome = evaluate_pair("truth/a.tif", "pred/a.tif", FileSettings())  # doctest: +SKIP
     """
     try:
+        _check_one_frame(truth)
+        _check_one_frame(prediction, labels=not settings.probability)
         true = read_labels(truth)
         pred = read_probabilities(prediction) if settings.probability else read_labels(prediction)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
-        if settings.preset == "ctc":
-            _check_one_frame(truth)
-            _check_one_frame(prediction, labels=not settings.probability)
+        spacing = None
         if settings.boundary:
             _check_boundary_size(true, truth)
+            spacing = _pair_spacing(truth, prediction, len(true.shape), settings)
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
         outcome = PairOutcome(None, None, tuple(true.shape))
@@ -854,7 +877,7 @@ def evaluate_pair(
                     pred_classes=pred_classes,
                 )
             if settings.boundary:
-                outcome.boundary = _boundary(true, labels, mask, mask_of_region, settings)
+                outcome.boundary = _boundary(true, labels, mask, mask_of_region, settings, spacing)
             if settings.preset == "ctc":
                 outcome.ctc = ctc_counts(outcome.tables["instance"])
             elif settings.preset == "coco":
@@ -869,16 +892,65 @@ def evaluate_pair(
 
 
 def _check_one_frame(path: str | Path, *, labels: bool = True) -> None:
-    """The CTC preset matches each file as one frame: refuse a file whose metadata names a
-    time axis (its frames would be matched as one volume, objects joined across time)."""
+    """Each file is evaluated as one image: refuse a file whose metadata names a time axis
+    (its frames would be matched as one volume, objects joined across time), from its
+    metadata alone, before any pixel is read."""
     axes = file_axes(path, labels=labels)
     if axes is not None and "T" in axes:
         raise ValueError(
-            f"{path}: its axes are {axes}, a time series; the ctc preset evaluates each file "
-            "as one frame (a 2-D image or a 3-D volume), so its frames would be matched as one "
-            "volume. Save one file per time point (as the challenge's man_seg000.tif, ...) "
-            "and evaluate their folder."
+            f"{path}: its axes are {axes}, a time series; each file is evaluated as one image "
+            "(a 2-D image or a 3-D volume), so its frames would be matched as one volume, "
+            "objects joined across time. Save one file per time point (as the Cell Tracking "
+            "Challenge's man_seg000.tif, ...) and evaluate their folder."
         )
+
+
+#: Truth and prediction give the same pixel size when they agree to this relative difference.
+SPACING_RTOL = 1e-6
+
+
+def _pair_spacing(
+    truth: str | Path, prediction: str | Path, ndim: int, settings: FileSettings
+) -> Any:
+    """The spacing of a pair's boundary metrics: the run's, or with ``spacing="file"`` the
+    pixel size both files' metadata give (a :class:`PixelSize` with one size per axis of the
+    truth), or an error naming the files and their sizes."""
+    if settings.spacing != "file":
+        return settings.spacing
+    found = []
+    for side, path in enumerate((truth, prediction)):
+        size = file_pixel_size(path, labels=side == 0 or not settings.probability)
+        if size is None:
+            raise ValueError(
+                f"{path}: its metadata give no pixel size (spacing='file', --spacing file reads "
+                "ImageJ or OME-TIFF resolution, OME-Zarr scale); give the spacing instead."
+            )
+        values = list(size.sizes)
+        if side == 1 and settings.channel_axis is not None and len(values) == ndim + 1:
+            del values[settings.channel_axis]
+        if len(values) != ndim or None in values:
+            raise ValueError(
+                f"{path}: its metadata give no pixel size for every axis of the image "
+                f"({_sizes_text(values, size.unit)} for {ndim} axes); give the spacing instead."
+            )
+        found.append(PixelSize(tuple(values), size.unit))
+    true_size, pred_size = found
+    if true_size.unit != pred_size.unit or not np.allclose(
+        true_size.sizes, pred_size.sizes, rtol=SPACING_RTOL, atol=0
+    ):
+        raise ValueError(
+            f"the pixel sizes of the pair differ: {truth} has "
+            f"{_sizes_text(true_size.sizes, true_size.unit)} but {prediction} has "
+            f"{_sizes_text(pred_size.sizes, pred_size.unit)}; they must cover the same space "
+            "(or give the spacing instead of spacing='file')."
+        )
+    return true_size
+
+
+def _sizes_text(sizes: Sequence[float | None], unit: str) -> str:
+    """Sizes as --spacing takes them, with the unit: ``"2,0.5,0.5 µm"``."""
+    text = ",".join("none" if value is None else repr(float(value)) for value in sizes)
+    return f"{text} {unit}" if unit else text
 
 
 def _naming_the_file(message: str, truth: str | Path, prediction: str | Path) -> str:
@@ -951,15 +1023,23 @@ def _in_memory(array) -> np.ndarray:
     return as_dask(array).compute() if is_lazy(array) else np.asarray(array)
 
 
-def _boundary(true, labels, mask, region, settings: FileSettings) -> dict[str, Any]:
+def _boundary(
+    true, labels, mask, region, settings: FileSettings, spacing: Any = None
+) -> dict[str, Any]:
     """The pair's boundary metrics: of the foreground (or per class), and the means over the
-    object pairs matched at IoU 0.5 when instance labels are compared."""
+    object pairs matched at IoU 0.5 when instance labels are compared; ``spacing``: the run's,
+    or the :class:`PixelSize` read from the pair's files (recorded with the values)."""
     true = _in_memory(true)
     region = None if region is None else _in_memory(region)
     if settings.ignore_label is not None:  # ignored truth pixels count nowhere
         kept = true != settings.ignore_label
         region = kept if region is None else region & kept
-    options = {"spacing": settings.spacing, "tolerance": settings.tolerance, "region": region}
+    from_file = isinstance(spacing, PixelSize)
+    options = {
+        "spacing": spacing.sizes if from_file else spacing,
+        "tolerance": settings.tolerance,
+        "region": region,
+    }
     semantic = _in_memory(mask)
     if settings.binarize_semantic:
         result = boundary_metrics(
@@ -974,6 +1054,9 @@ def _boundary(true, labels, mask, region, settings: FileSettings) -> dict[str, A
         objects = boundary_metrics(true, _in_memory(labels), per_object=True, **options)
         values |= {f"object_mean_{c}": objects.summary[f"mean_{c}"] for c in BOUNDARY_COLUMNS}
         values["n_matched"] = objects.summary["n_matched"]
+    if from_file:
+        values["spacing"] = _sizes_text(spacing.sizes, "")
+        values["spacing_unit"] = spacing.unit
     return {"values": values, "per_class": result.per_class}
 
 
@@ -1165,7 +1248,7 @@ def _boundary_family(
     )
     summary = {"n_images": len(outcomes)}
     for column in values.columns:
-        if column not in ("n_classes", "n_matched"):
+        if column not in ("n_classes", "n_matched", "spacing", "spacing_unit"):
             summary[f"{column}_image_mean"] = nanmean(values[column].to_numpy(float))
     return (
         values,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -319,8 +319,155 @@ def file_axes(path: str | Path, *, labels: bool = True) -> str | None:
     return None
 
 
-def _zarr_axes(path: Path, labels: bool) -> str | None:
-    """The OME axes of the multiscale image :func:`_zarr_level0` opens, as letters."""
+class PixelSize(NamedTuple):
+    """A file's pixel size as its metadata gives it: ``sizes`` one per axis of the image
+    (None for an axis that is not spatial: time, channel, or one the metadata gives no size),
+    in ``unit`` (``"µm"``, ``"cm"``, ...; ``""`` where the file names none)."""
+
+    sizes: tuple[float | None, ...]
+    unit: str
+
+
+#: Spellings of a unit in ImageJ, OME and OME-Zarr metadata, and the one each is reported as.
+_UNITS = {
+    "micron": "µm",
+    "microns": "µm",
+    "micrometer": "µm",
+    "micrometre": "µm",
+    "um": "µm",
+    "μm": "µm",  # Greek mu
+    "\\u00b5m": "µm",  # ImageJ's escaped micro sign
+    "nanometer": "nm",
+    "nanometre": "nm",
+    "millimeter": "mm",
+    "millimetre": "mm",
+    "centimeter": "cm",
+    "centimetre": "cm",
+}
+
+#: TIFF ResolutionUnit values that name a unit (1, NONE, names none).
+_TIFF_UNITS = {2: "inch", 3: "cm"}
+
+
+def file_pixel_size(path: str | Path, *, labels: bool = True) -> PixelSize | None:
+    """The pixel size a file's metadata gives, or None where it gives none.
+
+    Reads the metadata only. OME-TIFF: ``PhysicalSizeX/Y/Z`` (unit ``PhysicalSizeXUnit``,
+    µm by default). ImageJ TIFF: the resolution tags (pixels per unit) for y and x, ImageJ's
+    ``spacing`` for z, ImageJ's ``unit``; an uncalibrated file (no unit, no spacing,
+    resolution 1) gives none. Other TIFF: the resolution tags in inches or centimetres (a
+    ResolutionUnit of NONE gives none). OME-Zarr: level 0's ``scale`` coordinate
+    transformation (times the multiscale image's own, if any), for the axes of type
+    ``"space"`` (or named x, y, z), with their ``unit``; with ``labels``, of the one label
+    image under ``labels/``. NPY, PNG and plain zarr give none.
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    labels : bool
+        For OME-Zarr, the size of the label image :func:`read_labels` opens.
+
+    Returns
+    -------
+    PixelSize or None
+        One size per axis of the image (None for an axis without one), and the unit.
+
+    Examples
+    --------
+    >>> file_pixel_size("frames.npy") is None  # NPY has no metadata
+    True
+    """
+    extension = image_extension(path)
+    try:
+        if extension is not None and extension.endswith((".tif", ".tiff")):
+            return _tiff_pixel_size(Path(path))
+        if extension is not None and extension.endswith(".zarr"):
+            return _zarr_pixel_size(Path(path), labels)
+    except Exception:  # unreadable: read_labels says why
+        return None
+    return None
+
+
+def _unit(name: Any) -> str:
+    text = str(name or "").strip()
+    return _UNITS.get(text.lower(), text)
+
+
+def _tiff_pixel_size(path: Path) -> PixelSize | None:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        if not tiff.series:
+            return None
+        axes = tiff.series[0].axes.upper()
+        if tiff.is_ome:
+            image = tifffile.xml2dict(tiff.ome_metadata)["OME"]["Image"]
+            pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
+            found = {axis: pixels.get(f"PhysicalSize{axis}") for axis in "XYZ"}
+            unit = _unit(pixels.get("PhysicalSizeXUnit", "µm"))
+        else:
+            tags = tiff.pages.first.tags
+            if "XResolution" not in tags or "YResolution" not in tags:
+                return None
+            per_unit = [tags[f"{axis}Resolution"].value for axis in "XY"]
+            x, y = (float(den) / float(num) if num else None for num, den in per_unit)
+            found = {"X": x, "Y": y, "Z": None}
+            if tiff.is_imagej:
+                metadata = tiff.imagej_metadata or {}
+                found["Z"] = metadata.get("spacing")
+                unit = _unit(metadata.get("unit"))
+                if not unit and found["Z"] is None and (x, y) == (1.0, 1.0):
+                    return None  # uncalibrated: ImageJ shows pixels
+            else:
+                resolution_unit = (
+                    int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
+                )
+                if resolution_unit not in _TIFF_UNITS:
+                    return None
+                unit = _TIFF_UNITS[resolution_unit]
+        if found["X"] is None or found["Y"] is None:
+            return None
+        sizes = tuple(None if found.get(axis) is None else float(found[axis]) for axis in axes)
+        return PixelSize(sizes, unit)
+
+
+def _zarr_pixel_size(path: Path, labels: bool) -> PixelSize | None:
+    multiscale = _zarr_multiscale(path, labels)
+    if multiscale is None or not multiscale.get("axes"):
+        return None
+
+    def scale_of(node: dict) -> np.ndarray | None:
+        for transform in node.get("coordinateTransformations") or ():
+            if transform.get("type") == "scale" and "scale" in transform:
+                return np.asarray(transform["scale"], float)
+        return None
+
+    scale = scale_of(multiscale["datasets"][0])
+    if scale is None:
+        return None
+    outer = scale_of(multiscale)
+    if outer is not None:
+        scale = scale * outer
+    axes = multiscale["axes"]
+    if len(axes) != len(scale):
+        return None
+    sizes: list[float | None] = []
+    units = []
+    for axis, value in zip(axes, scale, strict=True):
+        axis = axis if isinstance(axis, dict) else {"name": axis}
+        name = str(axis.get("name", "")).lower()
+        if axis.get("type", "space" if name in ("x", "y", "z") else None) == "space":
+            sizes.append(float(value))
+            units.append(_unit(axis.get("unit")))
+        else:
+            sizes.append(None)
+    unit = units[0] if len(set(units)) == 1 else ",".join(units)
+    return PixelSize(tuple(sizes), unit)
+
+
+def _zarr_multiscale(path: Path, labels: bool) -> dict | None:
+    """The first multiscale of the OME-Zarr image :func:`_zarr_level0` opens, or None."""
     import zarr
 
     node = zarr.open(str(path), mode="r")
@@ -332,7 +479,13 @@ def _zarr_axes(path: Path, labels: bool) -> str | None:
         if len(names) == 1:
             node = groups["labels"][names[0]]
     multiscales = _ome(node).get("multiscales")
-    axes = multiscales[0].get("axes") if multiscales else None
+    return dict(multiscales[0]) if multiscales else None
+
+
+def _zarr_axes(path: Path, labels: bool) -> str | None:
+    """The OME axes of the multiscale image :func:`_zarr_level0` opens, as letters."""
+    multiscale = _zarr_multiscale(path, labels)
+    axes = multiscale.get("axes") if multiscale else None
     if not axes:
         return None
     letters = []
