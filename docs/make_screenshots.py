@@ -1,11 +1,14 @@
 """Regenerate the screenshots in docs/images (run under xvfb-run on a machine with no display).
 
-xvfb-run -a python docs/make_screenshots.py
+xvfb-run -a python docs/make_screenshots.py            # every picture
+xvfb-run -a python docs/make_screenshots.py dataset    # only the Dataset tab's
 
 Every tab of the dock, in napari's dark and light theme: ``<tab>_dark.png`` and
 ``<tab>_light.png``; the dark one is also saved as ``<tab>.png`` (the docs show that one).
-The window is 1400 x 1050 pixels; the PNGs are shrunk with pngquant when it is installed
-(``apt-get install pngquant``).
+The pictures come in parts (:data:`PARTS`): ``tabs``, the demo's tabs in one viewer, and
+``dataset``, a folder of pairs evaluated in a viewer of its own (``dataset`` and
+``dataset_stale``). The window is 1400 x 1050 pixels; the PNGs are shrunk with pngquant when
+it is installed (``apt-get install pngquant``).
 """
 
 import shutil
@@ -19,8 +22,9 @@ import numpy as np
 import tifffile
 from napari._qt.dialogs.qt_notification import NapariQtNotification
 from PIL import Image
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QPoint, Qt
 from qtpy.QtWidgets import QApplication
+from scipy import ndimage
 
 import napari_seg_eval as nse
 from napari_seg_eval.__main__ import open_demo
@@ -99,17 +103,35 @@ def zoom_on(viewer, center: tuple[float, float], size: float, shape: tuple[int, 
     camera.zoom = zoom
 
 
-def write_folders(root: Path) -> tuple[Path, Path]:
-    """Three pairs of TIFFs from the sample: its prediction at three thresholds."""
-    data = nse.make_sample_data()
-    truth, pred = root / "truth", root / "pred"
-    truth.mkdir()
-    pred.mkdir()
-    for index, threshold in enumerate((0.3, 0.5, 0.7)):
-        labels = nse.label_instances(nse.threshold_probabilities(data["probability"], threshold))
-        tifffile.imwrite(truth / f"img{index}_masks.tif", data["ground_truth"])
-        tifffile.imwrite(pred / f"img{index}_cp_masks.tif", labels.astype(np.uint16))
-    return truth, pred
+#: The pairs of the Dataset pictures: the sample's seed, and how far the model's map is from
+#: the sample's (the exponent of its probability, and the noise added): good and poor images.
+PAIRS = {
+    "img0": (0, 1.0, 0.05),
+    "img1": (1, 1.8, 0.1),
+    "img2": (2, 0.7, 0.05),
+    "img3": (3, 3.0, 0.15),
+    "img4": (4, 1.2, 0.25),
+    "img5": (5, 0.9, 0.1),
+}
+
+
+def write_folders(root: Path) -> None:
+    """Six pairs of TIFFs as a model's run leaves them: ``images/img0.tif``, the truth
+    ``masks/img0_masks.tif`` and the model's probability map ``predictions/img0_prob.tif``
+    (float32 in [0, 1]), some much worse than others."""
+    folders = {side: root / side for side in ("images", "masks", "predictions")}
+    for folder in folders.values():
+        folder.mkdir()
+    for name, (seed, exponent, noise) in PAIRS.items():
+        data = nse.make_sample_data(seed)
+        rng = np.random.default_rng(seed)
+        blurred = ndimage.gaussian_filter(rng.normal(0.0, noise, data["probability"].shape), 2)
+        probability = np.clip(data["probability"] ** exponent + 4 * blurred, 0.0, 1.0)
+        tifffile.imwrite(folders["images"] / f"{name}.tif", data["image"])
+        tifffile.imwrite(folders["masks"] / f"{name}_masks.tif", data["ground_truth"])
+        tifffile.imwrite(
+            folders["predictions"] / f"{name}_prob.tif", probability.astype(np.float32)
+        )
 
 
 def three_classes() -> np.ndarray:
@@ -134,7 +156,8 @@ def layout(viewer) -> None:
     )
 
 
-def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
+def tab_screenshots(theme: str, root: Path) -> None:
+    """The demo's tabs, one after the other in one viewer."""
     viewer = napari.Viewer(show=True)
     viewer.theme = theme
     viewer.window._qt_window.resize(*WINDOW)
@@ -206,19 +229,6 @@ def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
         zoom_on(viewer, tuple(where.mean(axis=0)), 150, truth.shape)
     shoot(viewer, widget, "runs", theme, active=changes.name)
 
-    # Dataset: three pairs of TIFFs; the worst one opened in the viewer.
-    widget.tabs.setCurrentWidget(widget.dataset)
-    truth, pred = folders
-    widget.dataset.set_suffixes(truth="_masks", prediction="_cp_masks")
-    widget.dataset.set_folders(truth=truth, prediction=pred)
-    widget.dataset.run(wait=True)
-    widget.dataset.per_image.view.selectRow(0)  # the worst pair: opens it in the viewer
-    settle(widget)
-    worst = str(widget.dataset.per_image.model.frame["name"].iloc[0])
-    show_only(viewer, "nuclei", f"{worst} truth", f"{worst} prediction")
-    viewer.reset_view()
-    shoot(viewer, widget, "dataset", theme)
-
     # A three-class probability map (channel axis 0): one class's confidence and contour.
     # The other layers go first: their controls would widen the layer controls.
     for layer in [layer for layer in viewer.layers if layer.name != "nuclei"]:
@@ -237,18 +247,74 @@ def screenshots(theme: str, folders: tuple[Path, Path]) -> None:
     viewer.close()
 
 
+def dataset_screenshots(theme: str, root: Path) -> None:
+    """The Dataset tab on the folders of :func:`write_folders`: run with the DSB 2018 preset,
+    the worst pair opened (the image, the map in the confidence colormap with the threshold's
+    contour, the truth's outlines); then the same results out of date (the threshold moved)."""
+    viewer = napari.Viewer(show=True)
+    viewer.theme = theme
+    viewer.window._qt_window.resize(*WINDOW)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    layout(viewer)
+    widget.tabs.setCurrentWidget(widget.dataset)
+    dataset = widget.dataset
+    dataset.set_suffixes(truth="_masks", prediction="_prob")
+    dataset.set_folders(
+        truth=root / "masks", prediction=root / "predictions", image=root / "images"
+    )
+    dataset.set_options(preset="dsb2018", probability=True)
+    dataset.run(wait=True)
+    dataset.per_image.view.selectRow(0)  # the worst pair: opens it in the viewer
+    settle(widget)
+    worst = str(dataset.per_image.model.frame["name"].iloc[0])
+    truth, prediction = viewer.layers[f"{worst} truth"], viewer.layers[f"{worst} prediction"]
+    truth.contour = 2  # outlines: the map shows through
+    # Zoom on the true nucleus the model is least sure of (the lowest mean probability).
+    ids = np.unique(truth.data)[1:]
+    means = ndimage.mean(prediction.data, truth.data, ids)
+    where = np.argwhere(truth.data == ids[np.argmin(means)])
+    zoom_on(viewer, tuple(where.mean(axis=0)), 110, truth.data.shape)
+    scroll_to(widget, dataset.preset_label)
+    shoot(viewer, widget, "dataset", theme, active=truth.name)
+    widget.live_check.setChecked(False)  # the preview would cover the map
+    widget.set_threshold(0.6)  # the run's threshold was 0.5: out of date
+    scroll_to(widget, dataset.preset_label)
+    shoot(viewer, widget, "dataset_stale", theme, active=truth.name)
+    viewer.close()
+
+
+def scroll_to(widget, control) -> None:
+    """Scroll the current tab's page so that ``control``'s row is at the top (as far as the
+    page goes), in the window's final layout."""
+    layout(widget.viewer)
+    settle(widget)
+    page = widget.tabs.currentWidget()
+    top = control.mapTo(page.widget(), QPoint(0, 0)).y() - 6
+    page.verticalScrollBar().setValue(top)
+
+
+#: The parts of the pictures, each made in a viewer of its own.
+PARTS = {"tabs": tab_screenshots, "dataset": dataset_screenshots}
+
+
 def main() -> None:
-    """Each theme in a fresh process: a second viewer in the same process gets wider layer
-    controls (their minimum width grows), which would change the layout."""
-    if len(sys.argv) == 3:  # one theme, in a child process: theme, folder of TIFFs
-        theme, root = sys.argv[1], Path(sys.argv[2])
-        screenshots(theme, (root / "truth", root / "pred"))
+    """Each part and theme in a fresh process: a second viewer in the same process gets wider
+    layer controls (their minimum width grows), which would change the layout. Arguments:
+    the parts to make (all by default)."""
+    if len(sys.argv) == 4 and sys.argv[1] in PARTS:  # a child: part, theme, folder of TIFFs
+        part, theme, root = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+        PARTS[part](theme, root)
         return
+    parts = sys.argv[1:] or list(PARTS)
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        sys.exit(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
         write_folders(Path(root))
-        for theme in ("dark", "light"):
-            subprocess.run([sys.executable, __file__, theme, root], check=True)
+        for part in parts:
+            for theme in ("dark", "light"):
+                subprocess.run([sys.executable, __file__, part, theme, root], check=True)
 
 
 if __name__ == "__main__":

@@ -464,6 +464,18 @@ def test_a_probability_prediction_is_stacked_under_the_labels(probability_panel)
     assert widget.evaluate.prediction_combo.layer() is opened["prediction"]
 
 
+def test_a_pair_is_added_in_its_stacking_order_without_moves(probability_panel):
+    """Each move of a layer makes every layer chooser of the dock list the layers again: the
+    pair's layers are added where they belong, none is moved."""
+    viewer, _, dataset, _ = probability_panel
+    moves = []
+    viewer.layers.events.reordered.connect(moves.append)
+    opened = dataset.open_image("b", wait=True)
+    assert list(opened) == ["image", "probability", "prediction", "truth"]
+    assert [layer.name for layer in viewer.layers][1:5] == [f"b {side}" for side in opened]
+    assert moves == []
+
+
 def test_the_next_pair_removes_every_layer_made_for_the_previous(probability_panel):
     """Regression: the threshold preview (and the other layers the plugin derives from a
     pair's map) outlived the pair."""
@@ -504,6 +516,26 @@ def test_the_suffix_boxes_show_long_suffixes(settings_panel):
     assert dataset.suffixes["prediction"].width() > dataset.suffixes["image"].width()
 
 
+def test_the_pairs_box_is_as_tall_as_its_text(settings_panel, tmp_path):
+    """Regression: the box was 90 px tall for one line ("2 pair(s) of files."), pushing the
+    tables down; a list of files left out still scrolls past five lines."""
+    from napari_seg_eval._qt.dataset_panel import PAIRS_MAX_LINES
+
+    dataset = settings_panel
+    box = dataset.pairs_text
+    line = box.fontMetrics().lineSpacing()
+    assert box.toPlainText() == "2 pair(s) of files."
+    two_lines = box.maximumHeight()
+    assert 2 * line < two_lines < 3 * line + 20  # two lines, the margins and the frame
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for index in range(8):
+        tifffile.imwrite(extra / f"lonely{index}.tif", truth_image())
+    dataset.set_folders(truth=extra)  # nothing pairs: a line per file left out
+    assert box.document().blockCount() > PAIRS_MAX_LINES
+    assert box.maximumHeight() == two_lines + (PAIRS_MAX_LINES - 2) * line
+
+
 def test_results_are_marked_out_of_date_when_a_setting_changes(qtbot, settings_panel):
     """Regression: after a run, changing the settings left the results shown as if current."""
     dataset = settings_panel
@@ -538,6 +570,21 @@ def test_results_are_marked_out_of_date_when_a_setting_changes(qtbot, settings_p
     with qtbot.waitSignal(dataset.evaluated_dataset, timeout=60_000):
         dataset.run()
     assert dataset.stale == "" and dataset.stale_label.isHidden()
+
+
+def test_the_out_of_date_look_is_the_shared_one(settings_panel):
+    """The tab marks stale results with the one look every tab imports from tables.py."""
+    from napari_seg_eval._qt.tables import STALE_STYLE, STALE_TABLE_STYLE
+
+    dataset = settings_panel
+    dataset.set_options(iou_thresholds=[0.5])
+    dataset.run(wait=True)
+    dataset.set_options(exclude_border=2)
+    assert dataset.stale_label.styleSheet() == STALE_STYLE
+    for table in (dataset.summary, dataset.per_image):
+        assert table.view.styleSheet() == STALE_TABLE_STYLE
+    dataset.set_options(exclude_border=0)
+    assert [t.view.styleSheet() for t in (dataset.summary, dataset.per_image)] == ["", ""]
 
 
 def test_a_probability_run_is_out_of_date_when_the_threshold_moves(probability_panel):
@@ -627,3 +674,34 @@ def test_images_with_a_suffix_beside_the_truth_are_not_truth(settings_panel, tmp
         f"1 pair(s) of files.\n1 ground truth without a prediction:\n  {truth / 'lonely.tif'}\n"
         "1 image or probability file(s) named as the pairs, shown when a pair is opened."
     )
+
+
+def test_copy_and_export_give_the_columns_and_rows_shown(settings_panel, tmp_path):
+    """Regression: the preset's numbers were shown second (the header's order) but copied
+    and exported in the table's own order, after the failed-pair column and the counts."""
+    dataset = settings_panel
+    dataset.set_preset("ctc")
+    dataset.run(wait=True)
+    table = dataset.per_image
+    shown = visual_columns(table)
+    assert shown[:3] == ["name", "seg", "det"]
+    # A click on the SEG header, twice: highest first. By hand (CTC): 'edge' SEG (0 + 1) / 2,
+    # DET 1 - 10 FN / (10 x 2 true) = 0.5; 'wide' SEG = IoU 36 / 84 = 3/7, DET 1.
+    header = table.view.horizontalHeader()
+    seg = list(table.model.frame.columns).index("seg")
+    table.view.sortByColumn(seg, Qt.SortOrder.DescendingOrder)
+    assert header.sortIndicatorSection() == seg
+    text = table.copy()  # nothing selected: the whole table
+    lines = [line.split("\t") for line in text.splitlines()]
+    assert lines[0] == shown
+    assert [row[:3] for row in lines[1:]] == [["edge", "0.5", "0.5"], ["wide", str(3 / 7), "1.0"]]
+    exported = pd.read_csv(table.export_csv(tmp_path / "per_image.csv"))
+    assert list(exported.columns) == shown
+    assert exported["name"].tolist() == ["edge", "wide"]
+    np.testing.assert_allclose(exported[["seg", "det"]].to_numpy(), [[0.5, 0.5], [3 / 7, 1.0]])
+    # A selection of cells (DET and name of the second row shown): in the order shown too.
+    det = list(table.model.frame.columns).index("det")
+    select = table.view.selectionModel()
+    for column in (det, list(table.model.frame.columns).index("name")):
+        select.select(table.model.index(1, column), select.SelectionFlag.Select)
+    assert table.copy() == "name\tdet\nwide\t1.0\n"

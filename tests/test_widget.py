@@ -520,3 +520,34 @@ def test_a_raw_image_is_not_taken_as_the_models_confidence(make_napari_viewer):
     expected = viewer.layers["img0 image"].data[2:6, 2:6].mean() / 255
     objects = widget.evaluation.tables["per_object"]
     assert objects["mean_confidence"].iloc[0] == pytest.approx(expected)
+
+
+def test_live_preview_without_a_probability_layer_is_not_an_error(
+    qtbot, make_napari_viewer, errors
+):
+    """Regression: moving the threshold before any probability layer was there showed
+    "ERROR: choose a probability Image layer first." (the live preview's timer fired)."""
+    viewer = make_napari_viewer()
+    viewer.add_labels(np.zeros((8, 8), np.uint8), name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    live = widget.live_check
+    assert widget.probability_combo.layer() is None
+    assert not live.isEnabled() and "probability layer" in live.toolTip()
+    widget.set_threshold(0.3)
+    live.setChecked(False)
+    live.setChecked(True)
+    assert not widget._preview_timer.isActive() and errors == []
+    widget.threshold_button.click()  # asked for: a clear error
+    assert len(errors) == 1 and errors[0].endswith("choose a probability Image layer first.")
+    probability = np.zeros((8, 8), np.float32)
+    probability[2:4, 2:6] = 0.9
+    viewer.add_image(probability, name="prob")  # chosen for the user: the live box works
+    assert live.isEnabled() and live.isChecked()
+    widget.set_threshold(0.5)
+    assert widget._preview_timer.isActive()
+    wait_preview(qtbot, widget)
+    assert int(widget.threshold_layer.data.sum()) == 8  # the 2 x 4 pixels above 0.5
+    viewer.layers.remove("prob")  # gone again: no error either
+    assert not live.isEnabled() and not widget._preview_timer.isActive()
+    widget.set_threshold(0.6)
+    assert not widget._preview_timer.isActive() and len(errors) == 1

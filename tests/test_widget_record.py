@@ -15,6 +15,7 @@ from scipy import ndimage
 
 import napari_seg_eval as nse
 from napari_seg_eval._qt import evaluate_panel
+from napari_seg_eval._qt.tables import STALE_TABLE_STYLE
 from napari_seg_eval.core import catalogue
 
 pytest.importorskip("napari")
@@ -218,6 +219,63 @@ def test_editing_the_truth_marks_the_record_stale_and_errors_use_its_arrays(dock
     objects, _ = ndimage.label(sample["probability"] > 0.5, structure=FACES)
     np.testing.assert_array_equal(layer.data, nse.error_map(original, objects, by="kind"))
     assert any("out of date" in e for e in errors)
+
+
+def test_a_control_set_otherwise_than_for_the_run_marks_the_record_stale(dock, sample):
+    """The tables must never be read as the result of the controls shown: choosing another
+    prediction, IoU thresholds or matching after a run marks it out of date, naming what."""
+    viewer, widget = dock
+    viewer.add_labels(sample["ground_truth"], name="perfect")
+    viewer.add_labels(np.zeros_like(sample["ground_truth"]), name="nothing")
+    widget.set_prediction("perfect")
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.stale == ""
+    widget.set_prediction("nothing")
+    assert widget.evaluation.stale == (
+        "the prediction changed to 'nothing' (the evaluation used 'perfect')"
+    )
+    assert not widget.evaluate.stale_label.isHidden()
+    framed = [table.view.styleSheet() for table in widget.evaluate.tables.values()]
+    assert framed == [STALE_TABLE_STYLE] * len(framed)  # the Dataset tab's look
+    assert widget.review.table.view.styleSheet() == STALE_TABLE_STYLE
+    for change, named in (
+        (lambda: widget.evaluate.iou_edit.setText("0.5"), "the IoU thresholds changed to '0.5'"),
+        (lambda: widget.evaluate.set_matching("iot"), "the matching changed to"),
+        (lambda: widget.evaluate.border_spin.setValue(2), "the border excluded changed to 2"),
+        (lambda: widget.evaluate.binarize_check.setChecked(False), "semantic foreground"),
+    ):
+        widget.set_prediction("perfect")
+        widget.evaluate.iou_edit.setText("0.5:0.95:0.05")
+        widget.evaluate.set_matching("iou", 0)
+        widget.evaluate.binarize_check.setChecked(True)
+        widget.run_evaluation(wait=True)
+        assert widget.evaluation.stale == ""  # the controls as the run read them
+        assert widget.evaluate.tables["summary"].view.styleSheet() == ""
+        change()
+        assert widget.evaluation.stale.startswith(named), widget.evaluation.stale
+
+
+def test_a_worker_run_is_current_until_a_control_moves(qtbot, dock):
+    """After a worker's run adds its result layer (which the choosers list), the record
+    matches the controls; a failed run leaves the tables marked as not its own."""
+    viewer, widget = dock
+    widget.set_prediction("prob")
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+    assert widget.evaluation.stale == "" and "prob evaluated" in viewer.layers
+    assert widget.evaluate.progress_bar.value() == 100
+    viewer.add_labels(np.zeros((3, 3), np.uint8), name="small")
+    widget.set_prediction("small")  # now stale: another prediction
+    widget.set_prediction("prob")  # back: still stale (the first reason stays)
+    assert "'small'" in widget.evaluation.stale
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.stale == ""
+    widget.evaluate._run_choices = {}  # as if no control had moved: only the failure remains
+    widget.evaluate.prediction_combo.set_layer("small")
+    assert widget.run_evaluation(wait=True) is None  # a shape mismatch: the run cannot start
+    assert widget.evaluate.progress_bar.value() == 0
+    assert "shape" in widget.evaluate.status_label.text()
+    assert widget.evaluation.stale.startswith("the last run failed (")
 
 
 # 8 -------------------------------------------------------------------------------------------

@@ -210,7 +210,8 @@ PAIR_ROLE = "dataset pair"
 
 
 def open_pair(viewer: Viewer, name: str, data: dict[str, Any]) -> dict[str, Layer]:
-    """Show one pair of a dataset: replace the pair opened before (our layers only).
+    """Show one pair of a dataset, stacked for review: replace the pair opened before (our
+    layers only).
 
     Parameters
     ----------
@@ -225,8 +226,10 @@ def open_pair(viewer: Viewer, name: str, data: dict[str, Any]) -> dict[str, Laye
     Returns
     -------
     dict
-        The new layers by side. Layers tagged with :data:`PAIR_ROLE` are removed first; a
-        user's layer, even one of the same name, is never touched.
+        The new layers by side, in the order they are stacked, bottom first: the image, the
+        probability maps (the probability, then a prediction that is a map), then the labels
+        (truth, prediction). Layers tagged with :data:`PAIR_ROLE` are removed first; a user's
+        layer, even one of the same name, is never touched.
 
     Examples
     --------
@@ -234,21 +237,24 @@ def open_pair(viewer: Viewer, name: str, data: dict[str, Any]) -> dict[str, Laye
     >>> viewer = ViewerModel()
     >>> mine = viewer.add_labels(np.zeros((2, 2), int), name="a truth")
     >>> first = open_pair(viewer, "a", {"truth": np.ones((2, 2), int)})
-    >>> second = open_pair(viewer, "b", {"truth": np.ones((2, 2), int)})
+    >>> second = open_pair(viewer, "b", {"prediction": np.full((2, 2), 0.9),
+    ...                                  "truth": np.ones((2, 2), int), "image": np.ones((2, 2))})
     >>> [layer.name for layer in viewer.layers]
-    ['a truth', 'b truth']
+    ['a truth', 'b image', 'b prediction', 'b truth']
     """
     for layer in [x for x in viewer.layers if is_ours(x, PAIR_ROLE)]:
         viewer.layers.remove(layer)
+    sides = ("image", "probability", "truth", "prediction")
+    labels = {
+        side: side in ("truth", "prediction") and np.dtype(data[side].dtype).kind in "biu"
+        for side in sides
+        if side in data
+    }
     layers: dict[str, Layer] = {}
-    for side in ("image", "probability", "truth", "prediction"):
-        if side not in data:
-            continue
-        array = data[side]
+    for side in sorted(labels, key=lambda side: (labels[side], sides.index(side))):
         metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
-        labels = side in ("truth", "prediction") and np.dtype(array.dtype).kind in "biu"
-        add = viewer.add_labels if labels else viewer.add_image
-        layers[side] = add(array, name=f"{name} {side}", metadata=metadata)
+        add = viewer.add_labels if labels[side] else viewer.add_image
+        layers[side] = add(data[side], name=f"{name} {side}", metadata=metadata)
     return layers
 
 

@@ -18,6 +18,7 @@ region masks found by suffix, and boundary metrics. They are checked before a ru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -57,10 +58,21 @@ from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
 from .evaluate_panel import border_spin, criterion_combo, ignore_spin, matches_preset
 from .run_controls import run_controls
-from .tables import ResultTable, format_value
+from .tables import STALE_STYLE, ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
+
+#: The Summary's title: what its two columns and the brackets are.
+SUMMARY_TITLE = (
+    "Summary: pooled over pixels/objects, and mean over images; [low, high]: 95% bootstrap "
+    "interval over the images"
+)
+SUMMARY_TIP = (
+    "pooled: the counts of every image summed, then the metric; image mean: the metric of each "
+    "image, then their mean. The brackets give a percentile bootstrap interval: the images "
+    "resampled with replacement 2000 times (no interval from fewer than 2 images)."
+)
 
 #: Per-image columns that rank images, worst first (the first one present is used, after the
 #: preset's own number).
@@ -115,9 +127,8 @@ SETTING_WORDS = {
 #: Settings that only apply to probability maps (a run of label files does not depend on them).
 PROBABILITY_ONLY = ("threshold", "channel_axis", "connectivity", "min_size", "split_touching")
 
-#: The look of results that no longer match the settings (the Evaluate tab's).
-STALE_STYLE = "color: rgb(230, 159, 0); font-weight: bold"
-STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
+#: The most lines the pairs box shows before it scrolls (it is as tall as its text below).
+PAIRS_MAX_LINES = 5
 
 #: A suffix the suffix boxes always have room for (Cellpose's predictions).
 TYPICAL_SUFFIX = "_cp_masks"
@@ -351,7 +362,8 @@ class DatasetPanel(QWidget):
         )
         self.pairs_text = QPlainTextEdit(self)
         self.pairs_text.setReadOnly(True)
-        self.pairs_text.setMaximumHeight(90)
+        self.pairs_text.textChanged.connect(self._fit_pairs_text)
+        self._fit_pairs_text()
         self.options = QCollapsible("Options", self)
         self.options.addWidget(self._options_form())
         controls = run_controls(self, self.run, self.cancel)
@@ -401,7 +413,10 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         layout.addWidget(self.stale_label)
-        layout.addWidget(QLabel("Summary: pooled over pixels/objects and mean over images", self))
+        summary_title = QLabel(SUMMARY_TITLE, self)
+        summary_title.setWordWrap(True)
+        summary_title.setToolTip(SUMMARY_TIP)
+        layout.addWidget(summary_title)
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("Per image, worst first (select a row to open the pair)", self))
         layout.addWidget(self.per_image, stretch=1)
@@ -771,6 +786,15 @@ class DatasetPanel(QWidget):
         self.viewer.layers.events.inserted.disconnect(self._on_layer_inserted)
 
     # ---------------------------------------------------------------------------- internals
+    def _fit_pairs_text(self) -> None:
+        """The pairs box as tall as its paragraphs: two lines at least (a long path wraps),
+        :data:`PAIRS_MAX_LINES` at most (then it scrolls)."""
+        box = self.pairs_text
+        lines = min(max(2, box.document().blockCount()), PAIRS_MAX_LINES)
+        frame = box.contentsMargins().top() + box.contentsMargins().bottom()
+        text = lines * box.fontMetrics().lineSpacing() + 2 * box.document().documentMargin()
+        box.setMaximumHeight(frame + math.ceil(text))
+
     def _folder_row(self, side: str) -> tuple[QLineEdit, QHBoxLayout]:
         edit = QLineEdit(self)
         edit.setPlaceholderText("folder")
@@ -908,7 +932,7 @@ class DatasetPanel(QWidget):
         )
         self.stale_label.setVisible(bool(changed))
         for table in (self.summary, self.per_image):
-            table.view.setStyleSheet(STALE_TABLE_STYLE if changed else "")
+            table.set_stale(bool(changed))
 
     def _show(self, state: tuple, result: FilesResult) -> FilesResult:
         self.result = result
@@ -923,8 +947,8 @@ class DatasetPanel(QWidget):
             units = "pixels" if spacing is None else f"the units of the spacing {spacing}"
             note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
         headline = PRESETS[preset].headline if preset is not None else ()
-        self.per_image.set_frame(per_image, note)
-        self._lead_columns(["name", *preset_columns(headline, per_image.columns)])
+        first = ["name", *preset_columns(headline, per_image.columns)]
+        self.per_image.set_frame(per_image, note, first)
         self.summary.set_frame(summary_rows(result.summary, headline), note)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
@@ -938,15 +962,6 @@ class DatasetPanel(QWidget):
         self._check_stale()  # a setting may have changed while the run went on
         self.evaluated_dataset.emit(result)
         return result
-
-    def _lead_columns(self, lead: list[str]) -> None:
-        """Show the per-image columns ``lead`` first, in this order, then the others in the
-        catalogue's order (the header's visual order; the frame keeps its own)."""
-        columns = list(self.per_image.model.frame.columns)
-        order = [*lead, *(c for c in columns if c not in lead)]
-        header = self.per_image.view.horizontalHeader()
-        for position, column in enumerate(order):
-            header.moveSection(header.visualIndex(columns.index(column)), position)
 
     def _set_option(self, key: str, value: Any) -> None:
         """Set the control of one :meth:`set_options` keyword (not the preset)."""
@@ -1055,8 +1070,6 @@ class DatasetPanel(QWidget):
         self._close_pair()
         self.opened = open_pair(self.viewer, name, data)
         self._made = [(layer, layer.name) for layer in self.opened.values()]
-        for layer in sorted(self.opened.values(), key=_stack_rank):
-            self.viewer.layers.move(self.viewer.layers.index(layer), len(self.viewer.layers))
         if "truth" in self.opened:
             self.owner.set_ground_truth(self.opened["truth"])
         if "prediction" in self.opened:
@@ -1244,13 +1257,6 @@ def _state_of(pairing: Pairing | None, settings: dict[str, Any] | None) -> tuple
     if settings is not None and not settings["probability"]:
         settings = {k: v for k, v in settings.items() if k not in PROBABILITY_ONLY}
     return pairs, settings
-
-
-def _stack_rank(layer: Layer) -> tuple[bool, int]:
-    """Where a pair's layer goes, bottom first: the image, the probability maps (the
-    probability, then a prediction that is a map), then the truth and prediction labels."""
-    side = tag(layer)["side"]
-    return isinstance(layer, Labels), ("image", "probability", "truth", "prediction").index(side)
 
 
 def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:

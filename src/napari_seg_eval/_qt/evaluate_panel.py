@@ -1,8 +1,9 @@
 """The Evaluate section: choose truth and prediction, run, and read the record's tables.
 
 Everything shown comes from one :class:`~napari_seg_eval.evaluation.Evaluation` record. When an
-input of the record changes afterwards (the threshold, the labels, a layer removed or renamed),
-the record is marked stale and the section says so; nothing mixes new layer data with it.
+input of the record changes afterwards (the threshold, the labels, a layer removed or renamed, a
+control of the section set otherwise than for its run), or a later run fails, the record is
+marked stale and the section says so; nothing mixes new layer data with it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
-from .tables import ResultTable, format_value
+from .tables import STALE_STYLE, ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -291,7 +292,8 @@ class EvaluatePanel(QWidget):
         self._run_layers: tuple[Layer, ...] = ()  # the layers the running job reads
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
         self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
-        self.job = Job(self, on_progress=self._on_progress)
+        self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
+        self.job = Job(self, on_progress=self._on_progress, on_error=self._report)
         self.job.finished.connect(self._on_job_finished)
 
         self.truth_combo = LayerComboBox(viewer, (Labels,), self, prefer=truth_rank)
@@ -368,7 +370,7 @@ class EvaluatePanel(QWidget):
         self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
-        self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
+        self.stale_label.setStyleSheet(STALE_STYLE)
         self.stale_label.setVisible(False)
         self.result_tabs = QTabWidget(self)
         self.tables = {
@@ -391,6 +393,25 @@ class EvaluatePanel(QWidget):
         self.boundary_check.toggled.connect(self.tolerance_spin.setEnabled)
         self.tolerance_spin.setEnabled(False)
         self._on_truth_layer()
+        for signal in (
+            self.truth_combo.currentIndexChanged,
+            self.prediction_combo.currentIndexChanged,
+            self.kind_combo.currentIndexChanged,
+            self.preset_combo.currentIndexChanged,
+            self.iou_edit.textChanged,
+            self.criterion_combo.currentIndexChanged,
+            self.border_spin.valueChanged,
+            self.ignore_spin.valueChanged,
+            self.true_classes_combo.currentIndexChanged,
+            self.pred_classes_combo.currentIndexChanged,
+            self.region_combo.currentIndexChanged,
+            self.boundary_check.toggled,
+            self.tolerance_spin.valueChanged,
+            self.plane_axis_combo.currentIndexChanged,
+            self.each_plane_check.toggled,
+            self.binarize_check.toggled,
+        ):
+            signal.connect(self.choices_changed)
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
@@ -494,7 +515,10 @@ class EvaluatePanel(QWidget):
         work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value())
         # A worker's run says its notices with its results: a napari notice fades in over the
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
-        show = partial(self._show, truth, prediction, extra, wait=wait, notices=notices)
+        choices = self._choices()
+        show = partial(
+            self._show, truth, prediction, extra, wait=wait, notices=notices, choices=choices
+        )
         if wait:
             self._run_layers = ()
             self._notify(notices)
@@ -523,6 +547,8 @@ class EvaluatePanel(QWidget):
             f"Out of date: {reason}. The tables show the last evaluation; press Run to update."
         )
         self.stale_label.setVisible(True)
+        for table in self.tables.values():
+            table.set_stale(True)
         self.owner.review.set_record(self.evaluation)
 
     # ---------------------------------------------------------------------------- internals
@@ -660,14 +686,19 @@ class EvaluatePanel(QWidget):
         *,
         wait: bool = True,
         notices: tuple[str, ...] = (),
+        choices: dict[str, Any] | None = None,
     ) -> dict:
         """Make the record of ``result`` (record, its Review rows) the current one: tables,
         result layer, review, staleness watch. The Review tab's hover rows follow in pieces
-        unless ``wait``; so do the run's ``notices``."""
+        unless ``wait``; so do the run's ``notices``. ``choices``: the controls as the run
+        read them (:meth:`_choices`)."""
         record, rows = result
         self._unwatch()
         self.evaluation = record
+        self._run_choices = choices or {}
         self.stale_label.setVisible(False)
+        for table in self.tables.values():
+            table.set_stale(False)
         settings = record.settings
         units = f"distances in {settings.units}" + (
             f" (the truth's scale {settings.spacing})" if settings.units != "pixels" else ""
@@ -697,9 +728,10 @@ class EvaluatePanel(QWidget):
         self._watch(truth, prediction, shown, extra)
         self.progress_bar.setValue(100)
         self.status_label.setText("Done." + self._preset_value(record))
-        # The threshold or its options may have moved while the worker ran.
+        # The threshold, its options or the controls may have moved while the worker ran.
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
+        self.choices_changed()
         self.evaluated.emit(record)
         return dict(record.tables)
 
@@ -743,6 +775,41 @@ class EvaluatePanel(QWidget):
         options = self.owner.threshold_options()
         if record is not None and record.settings.threshold_options not in (None, options):
             self.mark_stale("the threshold options changed")
+
+    def choices_changed(self, *_) -> None:
+        """A control of the section moved: a record whose run read it otherwise is out of
+        date (the first control that differs is named)."""
+        if self.evaluation is None or not self._run_choices:
+            return
+        now = self._choices()
+        for name, then in self._run_choices.items():
+            if not _same_choice(now[name], then):
+                self.mark_stale(
+                    f"{name} changed to {_choice_text(now[name])} (the evaluation used "
+                    f"{_choice_text(then)})"
+                )
+                return
+
+    def _choices(self) -> dict[str, Any]:
+        """What the controls say a run uses (layers as chosen, by identity; nothing read)."""
+        return {
+            "the ground truth": self.truth_combo.layer(),
+            "the prediction": self.prediction_combo.layer(),
+            "Evaluate": self.kind_combo.currentText(),
+            "the preset": self.preset_combo.currentText(),
+            "the IoU thresholds": self.iou_edit.text(),
+            "the matching": self.criterion_combo.currentText(),
+            "the border excluded": self.border_spin.value(),
+            "the ignore label": self.ignore_spin.value(),
+            "the truth classes": self.true_classes_combo.choice(),
+            "the predicted classes": self.pred_classes_combo.choice(),
+            "the region": self.region_combo.choice(),
+            "boundary metrics": self.boundary_check.isChecked(),
+            "τ": self.tolerance_spin.value(),
+            "plane by plane": self.plane_axis_combo.currentText(),
+            "labelling each plane on its own": self.each_plane_check.isChecked(),
+            "semantic foreground vs background": self.binarize_check.isChecked(),
+        }
 
     def _preset_value(self, record: Evaluation) -> str:
         """ " <challenge>: <its number> = value" for a preset's run, else ""."""
@@ -877,8 +944,12 @@ class EvaluatePanel(QWidget):
         )
 
     def _report(self, error: BaseException) -> None:
+        """A run that could not start or failed: say why; the record shown (if any) is not
+        this run's, so it is out of date."""
         self.status_label.setText(str(error))
+        self.progress_bar.setValue(0)
         notify_error(error)
+        self.mark_stale(f"the last run failed ({error})")
 
     def _on_progress(self, step: tuple[float, str]) -> None:
         fraction, message = step
@@ -918,3 +989,21 @@ class EvaluatePanel(QWidget):
         if self._scale_layer is not None:
             self._scale_layer.events.scale.disconnect(self._show_units)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    """Layers are the same choice when they are the same layer; other values when equal."""
+    if isinstance(a, Layer) or isinstance(b, Layer):
+        return a is b
+    return a == b
+
+
+def _choice_text(value: Any) -> str:
+    """A control's value as the stale line says it."""
+    if isinstance(value, Layer):
+        return repr(value.name)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return repr(value) if isinstance(value, str) else f"{value:g}"

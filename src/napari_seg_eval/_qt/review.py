@@ -50,7 +50,7 @@ from ..core.review import (
     semantic_error_map,
 )
 from ..evaluation import Evaluation
-from .tables import ResultTable
+from .tables import STALE_STYLE, ResultTable
 
 #: Filters of the object table: label -> (kind, status, error kind), None for any.
 FILTERS = {
@@ -272,7 +272,7 @@ class ReviewPanel(QWidget):
         self.hover_label.setVisible(False)
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
-        self.stale_label.setStyleSheet("color: rgb(230, 159, 0); font-weight: bold")
+        self.stale_label.setStyleSheet(STALE_STYLE)
         self.stale_label.setVisible(False)
 
         form = QFormLayout()
@@ -347,6 +347,7 @@ class ReviewPanel(QWidget):
             f"Out of date: {record.stale}. Rows and errors are those of the last evaluation."
         )
         self.stale_label.setVisible(bool(record.stale))
+        self.table.set_stale(bool(record.stale))
 
     def refresh(self, *, wait: bool = False) -> pd.DataFrame | None:
         """Re-match at the IoU threshold (in a worker unless ``wait``): table, hover, errors."""

@@ -8,6 +8,7 @@ formula, definition, pooling and 0/0 rule).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ UNDEFINED_TIP = (
     "Undefined (0/0): nothing to divide by, e.g. recall with no true objects or precision "
     "with no predictions. Left out of every mean."
 )
+
+#: The look of a line saying that results no longer match their inputs or settings (every tab).
+STALE_STYLE = "color: rgb(230, 159, 0); font-weight: bold"
+#: The look of a table of such results (:meth:`ResultTable.set_stale`).
+STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
 
 #: The catalogue table of each row of the Summary, by its "evaluation" value.
 _SUMMARY_TABLES = {
@@ -116,14 +122,21 @@ class DataFrameModel(QAbstractTableModel):
         """The rows in their current (sorted) order."""
         return self._frame
 
-    def set_frame(self, frame: pd.DataFrame, note: str = "") -> None:
-        """Show ``frame``, columns in the catalogue's order (most-read first); ``note`` is added
-        to every definition card."""
+    def set_frame(self, frame: pd.DataFrame, note: str = "", first: Sequence[str] = ()) -> None:
+        """Show ``frame``: the columns ``first`` (those present), then the others in the
+        catalogue's order (most-read first); ``note`` is added to every definition card.
+
+        The frame keeps the columns in the order shown, so a copy or an export has them as
+        the user sees them.
+        """
         self.note = note
+        order = list(frame.columns)
         if self.table and self.table not in ("summary", CONFUSION_TABLE):
-            order = catalogue.column_order(self.table, frame.columns)
-            if list(order) != list(frame.columns):  # a frame in order is kept as it is
-                frame = frame[order]
+            order = catalogue.column_order(self.table, order)
+        lead = list(dict.fromkeys(column for column in first if column in frame.columns))
+        order = [*lead, *(column for column in order if column not in lead)]
+        if order != list(frame.columns):  # a frame in order is kept as it is
+            frame = frame[order]
         if not frame.index.equals(pd.RangeIndex(len(frame))):
             frame = frame.reset_index(drop=True)
         self.beginResetModel()
@@ -226,11 +239,16 @@ class ResultTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(buttons)
 
-    def set_frame(self, frame: pd.DataFrame, note: str = "") -> None:
-        """Show ``frame``; ``note`` is added to every definition card (e.g. units)."""
-        self.model.set_frame(frame, note)
+    def set_frame(self, frame: pd.DataFrame, note: str = "", first: Sequence[str] = ()) -> None:
+        """Show ``frame``, the columns ``first`` first (e.g. a preset's numbers after the
+        name); ``note`` is added to every definition card (e.g. units)."""
+        self.model.set_frame(frame, note, first)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
+
+    def set_stale(self, stale: bool) -> None:
+        """Frame the table in :data:`STALE_STYLE`'s colour while its rows are out of date."""
+        self.view.setStyleSheet(STALE_TABLE_STYLE if stale else "")
 
     def selected_frame(self) -> pd.DataFrame:
         """The selected rectangle of cells (bounding box of the selection), or the whole table."""
@@ -249,7 +267,8 @@ class ResultTable(QWidget):
         return text
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
-        """Write the whole table (current order) to ``path``; ask for a file when not given."""
+        """Write the whole table, rows and columns in the order shown, to ``path``; ask for a
+        file when not given."""
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, f"Export {self.name}", f"{self.name.replace(' ', '_')}.csv", "CSV (*.csv)"

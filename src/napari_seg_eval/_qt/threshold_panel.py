@@ -44,6 +44,14 @@ if TYPE_CHECKING:
     from .widget import SegEvalWidget
 
 
+#: What the Threshold tab says while there is no probability layer to preview.
+NEEDS_PROBABILITY = (
+    "The live preview needs a probability layer: open a probability map (a float Image in "
+    "[0, 1]) or choose one as the header's Probability layer."
+)
+LIVE_TIP = "Update the preview labels whenever the threshold or an option changes"
+
+
 def _readable(layer: Image) -> Any:
     """The layer's data as probabilities (a notice for integer maps); raises on bad dtypes."""
     data, notice = probability_data(layer)
@@ -77,6 +85,8 @@ class ThresholdPanel(QWidget):
         )
         self.live_check = QCheckBox("live preview while the threshold moves", self)
         self.live_check.setChecked(True)
+        self.needs_label = QLabel(NEEDS_PROBABILITY, self)
+        self.needs_label.setWordWrap(True)
         self.threshold_button = QPushButton("Create / update labels", self)
         self.threshold_button.clicked.connect(lambda: self.update_layer())
         form = QFormLayout(self)
@@ -86,10 +96,13 @@ class ThresholdPanel(QWidget):
         form.addRow(self.split_check)
         form.addRow("Split depth (px)", self.split_depth_spin)
         form.addRow(self.live_check)
+        form.addRow(self.needs_label)
         form.addRow(self.threshold_button)
 
         self.preview_timer = QTimer(self, singleShot=True, interval=40)
         self.preview_timer.timeout.connect(lambda: self.update_layer())
+        owner.probability_combo.currentIndexChanged.connect(self._follow_probability_layer)
+        self._follow_probability_layer()
         for signal in (
             self.output_combo.currentIndexChanged,
             self.connectivity_spin.valueChanged,
@@ -141,9 +154,21 @@ class ThresholdPanel(QWidget):
         return None
 
     def schedule(self) -> None:
-        """Update the preview shortly (the slider's debounce), when live preview is on."""
-        if self.live_check.isChecked():
+        """Update the preview shortly (the slider's debounce), when live preview is on and
+        there is a probability layer to preview."""
+        if self.live_check.isChecked() and self.live_check.isEnabled():
             self.preview_timer.start()
+
+    def _follow_probability_layer(self, *_) -> None:
+        """The live preview works once there is a probability layer; until then the tab says
+        what it needs, and moving the threshold is no error (a pending preview of a layer
+        that went away is dropped: only the button says that a layer is needed)."""
+        has_layer = self.owner.probability_combo.layer() is not None
+        self.live_check.setEnabled(has_layer)
+        self.live_check.setToolTip(LIVE_TIP if has_layer else NEEDS_PROBABILITY)
+        self.needs_label.setVisible(not has_layer)
+        if not has_layer:
+            self.preview_timer.stop()
 
     def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
         if source not in self.viewer.layers:
