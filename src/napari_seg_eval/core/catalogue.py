@@ -331,7 +331,9 @@ SEMANTIC_SUMMARY = [
         "mean_iou",
         "mean IoU",
         "mean over classes of IoU",
-        "mIoU, macro average",
+        "mIoU, macro average over the classes compared, the background (0) included unless "
+        "include_background=False: for foreground vs background, the mean of the two; the "
+        "foreground's own IoU is its per-class row",
         pooling="ratio",
         headline=True,
     ),
@@ -339,7 +341,8 @@ SEMANTIC_SUMMARY = [
         "mean_dice",
         "mean Dice",
         "mean over classes of Dice",
-        "macro average",
+        "macro average over the classes compared, the background (0) included unless "
+        "include_background=False (see mean IoU)",
         pooling="ratio",
         headline=True,
     ),
