@@ -5,10 +5,10 @@ xvfb-run -a python docs/make_screenshots.py dataset    # only the Dataset tab's
 
 Every tab of the dock, in napari's dark and light theme: ``<tab>_dark.png`` and
 ``<tab>_light.png``; the dark one is also saved as ``<tab>.png`` (the docs show that one).
-The pictures come in parts (:data:`PARTS`): ``tabs``, the demo's tabs in one viewer, and
-``dataset``, a folder of pairs evaluated in a viewer of its own (``dataset`` and
-``dataset_stale``). The window is 1400 x 1050 pixels; the PNGs are shrunk with pngquant when
-it is installed (``apt-get install pngquant``).
+The pictures come in parts (:data:`PARTS`), each in a viewer of its own: ``tabs``, the demo's
+tabs; ``dataset``, a folder of pairs evaluated (``dataset`` and ``dataset_stale``); ``slide``,
+a dask-backed multiscale slide (``large_data_slide``). The window is 1400 x 1050 pixels; the
+PNGs are shrunk with pngquant when it is installed (``apt-get install pngquant``).
 """
 
 import shutil
@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import dask.array as da
 import napari
 import numpy as np
 import tifffile
@@ -283,6 +284,58 @@ def dataset_screenshots(theme: str, root: Path) -> None:
     viewer.close()
 
 
+def tiled_sample(tiles: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """A slide made of tiles² copies of the sample (each turned and flipped at random, the
+    truth's ids offset per tile): its probability map and ground truth."""
+    data = nse.make_sample_data()
+    rng = np.random.default_rng(0)
+    side = data["probability"].shape[0]
+    probability = np.empty((tiles * side,) * 2, np.float32)
+    truth = np.zeros((tiles * side,) * 2, np.uint32)
+    offset = int(data["ground_truth"].max())
+    for k, (row, column) in enumerate(np.ndindex(tiles, tiles)):
+        turns, flip = int(rng.integers(4)), bool(rng.integers(2))
+        window = np.s_[row * side : (row + 1) * side, column * side : (column + 1) * side]
+        moved = {}
+        for name in ("probability", "ground_truth"):
+            tile = np.rot90(data[name], turns)
+            moved[name] = tile[:, ::-1] if flip else tile
+        probability[window] = moved["probability"]
+        ids = moved["ground_truth"].astype(np.uint32)
+        truth[window] = np.where(ids > 0, ids + np.uint32(k * offset), 0)
+    return probability, truth
+
+
+def slide_screenshots(theme: str, root: Path) -> None:
+    """An 8,192² slide opened as multiscale dask layers (2048² chunks, 4 levels), evaluated at
+    level 0 chunk by chunk from the Evaluate tab, in its worker: the per-threshold table, the
+    map in the confidence colormap with the truth's outlines."""
+    probability, truth = tiled_sample()
+    levels = []
+    for array in (probability, truth):
+        base = da.from_array(array, chunks=2048)
+        levels.append([base[:: 2**k, :: 2**k] for k in range(4)])
+    viewer = napari.Viewer(show=True)
+    viewer.theme = theme
+    viewer.window._qt_window.resize(*WINDOW)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    viewer.add_image(levels[0], name="slide probability", multiscale=True)
+    viewer.add_labels(levels[1], name="slide ground truth", multiscale=True).contour = 2
+    widget.set_probability_layer("slide probability")
+    widget.apply_confidence_colormap()
+    widget.set_ground_truth("slide ground truth")
+    widget.set_prediction("slide probability")
+    widget.tabs.setCurrentWidget(widget.evaluate)
+    layout(viewer)
+    settle(widget)
+    widget.run_evaluation()
+    settle(widget)
+    widget.evaluate.result_tabs.setCurrentWidget(widget.evaluate.tables["per_threshold"])
+    zoom_on(viewer, (4000, 4100), 500, probability.shape)
+    shoot(viewer, widget, "large_data_slide", theme, active="slide probability")
+    viewer.close()
+
+
 def scroll_to(widget, control) -> None:
     """Scroll the current tab's page so that ``control``'s row is at the top (as far as the
     page goes), in the window's final layout."""
@@ -294,7 +347,7 @@ def scroll_to(widget, control) -> None:
 
 
 #: The parts of the pictures, each made in a viewer of its own.
-PARTS = {"tabs": tab_screenshots, "dataset": dataset_screenshots}
+PARTS = {"tabs": tab_screenshots, "dataset": dataset_screenshots, "slide": slide_screenshots}
 
 
 def main() -> None:
