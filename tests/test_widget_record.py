@@ -473,3 +473,15 @@ def test_plots_in_hidden_tabs_draw_only_when_shown(qtbot, make_napari_viewer):
     widget.tabs.setCurrentWidget(widget.confidence)
     qtbot.wait_until(lambda: len(draws) == 1)
     assert not canvas.draw_when_shown
+
+
+def test_the_summary_of_both_kinds_lists_the_instance_metrics_first(dock):
+    """AP and F1, the numbers instance segmentation is judged by, open the Summary."""
+    _, widget = dock
+    widget.set_prediction("prob")
+    tables = widget.run_evaluation(wait=True)
+    evaluations = tables["summary"]["evaluation"].tolist()
+    assert evaluations[0] == "instance" and "semantic" in evaluations
+    assert evaluations.index("semantic") > max(
+        i for i, e in enumerate(evaluations) if e == "instance"
+    )

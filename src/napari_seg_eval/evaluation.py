@@ -1082,14 +1082,14 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
     and (when computed) per class of objects, class confusion and boundary metrics.
 
     The summary has one row per (evaluation, metric key, value); keys are the API's names, the
-    widget shows the catalogue's labels. Its evaluations: ``semantic``, ``instance``,
-    ``boundary`` (means over classes), ``boundary per object`` (means over matched pairs),
-    ``ctc`` and ``<kind> per plane``.
+    widget shows the catalogue's labels. Its evaluations, in this order: ``instance``,
+    ``semantic``, ``boundary`` (means over classes), ``boundary per object`` (means over
+    matched pairs), ``ctc`` and ``<kind> per plane``.
     """
     rows = []
     instance = record.instance
-    summaries = [("semantic", record.semantic, "semantic.summary")]
-    summaries.append(("instance", instance, "instance.summary"))
+    summaries = [("instance", instance, "instance.summary")]  # AP and F1 first in the table
+    summaries.append(("semantic", record.semantic, "semantic.summary"))
     summaries.append(("boundary", record.boundary, "boundary.summary"))
     summaries.append(("boundary per object", record.object_boundary, "boundary.summary"))
     for name, result, table in summaries:
