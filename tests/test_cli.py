@@ -157,11 +157,19 @@ def test_bad_input_writes_nothing(folders, tmp_path, capsys):
     assert "nope does not exist" in capsys.readouterr().err
     assert run(*cellpose_args(truth, pred, out), "--iou-thresholds", "2") == 2
     assert "IoU thresholds" in capsys.readouterr().err
+    # A range counting down holds no value: said so, not "numbers in (0, 1]".
+    assert run(*cellpose_args(truth, pred, out), "--iou-thresholds", "0.5:0.4:0.05") == 2
+    err = capsys.readouterr().err
+    assert "'0.5:0.4:0.05': the range is empty, its stop 0.4 is below its start 0.5" in err
+    assert "e.g. 0.4:0.5:0.05" in err and "(0, 1]" not in err
     assert not out.exists()
     out.mkdir()
     (out / "old.csv").write_text("keep me")
     assert run(*cellpose_args(truth, pred, out)) == 2
-    assert "already holds files" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # The command line names its flag only, not the Python keyword.
+    assert "already holds files; choose another folder or pass --overwrite." in err
+    assert "overwrite=True" not in err
     assert (out / "old.csv").read_text() == "keep me"
     assert run(*cellpose_args(truth, pred, out), "--overwrite", "--quiet") == 0
     assert not (out / "old.csv").exists()
@@ -192,6 +200,55 @@ def test_probability_options(tmp_path):
     assert (pooled.loc[0, "tp"], pooled.loc[0, "fp"], pooled.loc[0, "fn"]) == (1, 0, 1)
     record = json.loads((out / "settings.json").read_text())["settings"]
     assert (record["probability"], record["threshold"], record["min_size"]) == (True, 0.6, 2)
+
+
+def test_integer_probability_maps_are_told_in_one_plain_line(tmp_path, capsys, recwarn):
+    """uint8 maps read as value / 255: one line naming the first file and how many more, not
+    a Python warning with its source line; none with --quiet."""
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true = np.zeros((8, 8), np.uint8)
+    true[2:6, 2:6] = 1
+    for name in ("a", "b", "c"):
+        tifffile.imwrite(tmp_path / "t" / f"{name}.tif", true)
+        tifffile.imwrite(tmp_path / "p" / f"{name}.tif", true * np.uint8(200))
+    args = (str(tmp_path / "t"), str(tmp_path / "p"), "--probability", "--iou-thresholds", "0.5")
+    assert run(*args, "--out", str(tmp_path / "out")) == 0
+    err = capsys.readouterr().err
+    first = tmp_path / "p" / "a.tif"
+    line = (
+        f"napari-seg-eval: {first}: uint8 probabilities are read as value / 255 (and 2 more files)."
+    )
+    assert err.count("read as value / 255") == 1 and line in err.splitlines()
+    assert "UserWarning" not in err and "warnings.warn" not in err
+    assert not [w for w in recwarn if "value / 255" in str(w.message)]  # said, not warned
+    assert run(*args, "--out", str(tmp_path / "quiet"), "--quiet") == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_label_file_that_looks_like_a_probability_map_names_the_flag(tmp_path, capsys):
+    """uint8 predictions whose 20 values each touch all 4 true objects thinly: one plain line
+    for the run, naming --probability (not the Python keyword); scored as labels anyway."""
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    true = np.zeros((24, 24), np.uint8)
+    for label, (row, col) in enumerate([(1, 1), (1, 13), (13, 1), (13, 13)], 1):
+        true[row : row + 10, col : col + 10] = label
+    rows, cols = np.indices(true.shape)
+    looks = np.where(true > 0, 100 + (rows + cols) % 20, 0).astype(np.uint8)
+    for name in ("a", "b"):
+        tifffile.imwrite(tmp_path / "t" / f"{name}.tif", true)
+        tifffile.imwrite(tmp_path / "p" / f"{name}.tif", looks)
+    out = tmp_path / "out"
+    assert run(str(tmp_path / "t"), str(tmp_path / "p"), "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    line = (
+        f"napari-seg-eval: if {tmp_path / 'p' / 'a.tif'} is a probability map (0-255), add "
+        "--probability: its values were scored as object ids (and 1 more file)."
+    )
+    assert line in err.splitlines() and err.count("is a probability map") == 1
+    assert "probability=True" not in err
+    assert pd.read_csv(out / "per_image.csv")["n_pred"].tolist() == [20, 20]
 
 
 def test_ctrl_c_stops_cleanly_and_writes_nothing(folders, tmp_path, monkeypatch, capsys):
@@ -791,6 +848,61 @@ def test_report_path_is_relative_to_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(work)
     assert run(str(truth), str(pred), "--out", "res", "--report", "mine.html", "--quiet") == 0
     assert (work / "mine.html").is_file() and not (work / "res" / "mine.html").exists()
+
+
+def test_report_before_the_folders_is_explained(tmp_path, monkeypatch, capsys):
+    """--report before the folders takes the truth folder as the report's name: said so,
+    instead of argparse's "the following arguments are required: PREDICTION"."""
+    truth, pred = two_folders(tmp_path)
+    image = np.zeros((8, 8), np.uint16)
+    image[2:5, 2:5] = 1
+    np.save(truth / "a.npy", image)
+    np.save(pred / "a.npy", image)
+    monkeypatch.chdir(tmp_path)
+    advice = "put --report after the folders, or give it a file name (--report report.html)"
+    for taken in ("truth/", "truth_typo"):  # an existing folder; a name that is not .html
+        assert run("--report", taken, "pred/", "--out", "res") == 2
+        err = capsys.readouterr().err
+        assert f"error: --report took '{taken}' as the report's file name: {advice}" in err
+        assert "arguments are required" not in err
+    # An .html name before the folders: argparse's own message is the right one.
+    assert run("--report", "mine.html", "truth/") == 2
+    assert "the following arguments are required: PREDICTION" in capsys.readouterr().err
+    assert not (tmp_path / "res").exists()
+    # --report with no value still works, before or after the folders.
+    assert run("--report", "--quiet", "truth/", "pred/", "--out", "one") == 0
+    assert run("truth/", "pred/", "--out", "two", "--quiet", "--report") == 0
+    assert (tmp_path / "one" / "report.html").is_file()
+    assert (tmp_path / "two" / "report.html").is_file()
+
+
+def test_result_folder_paths_are_absolute(tmp_path, monkeypatch):
+    """per_image.csv and settings.json (pairs and failed pairs) name the files by absolute
+    path, whatever was typed; settings.json records the folder the command ran in."""
+    truth, pred = two_folders(tmp_path)
+    image = np.zeros((8, 8), np.uint16)
+    image[2:5, 2:5] = 1
+    for name in ("a", "b"):
+        np.save(truth / f"{name}.npy", image)
+        np.save(pred / f"{name}.npy", image)
+    (pred / "b.npy").write_bytes(b"broken")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert run("../truth", "../pred", "--out", "res", "--quiet") == 1
+    files = {
+        name: (str((truth / f"{name}.npy").resolve()), str((pred / f"{name}.npy").resolve()))
+        for name in ("a", "b")
+    }
+    per_image = pd.read_csv(work / "res" / "per_image.csv")
+    assert list(zip(per_image["truth"], per_image["prediction"], strict=True)) == [
+        files["a"],
+        files["b"],
+    ]
+    record = json.loads((work / "res" / "settings.json").read_text())
+    assert record["cwd"] == str(work.resolve())
+    assert [(p["truth"], p["prediction"]) for p in record["pairs"]] == [files["a"], files["b"]]
+    assert [(p["truth"], p["prediction"]) for p in record["failed"]] == [files["b"]]
 
 
 def test_help_shows_defaults_without_rst(capsys):

@@ -23,6 +23,7 @@ from napari_seg_eval import (
 from napari_seg_eval.core.blocks import is_lazy
 from napari_seg_eval.core.overlap import overlap_table
 from napari_seg_eval.io import (
+    FileNotice,
     FileReadError,
     Progress,
     evaluate_files,
@@ -544,6 +545,67 @@ def test_large_memory_map_of_probabilities_is_read_lazily(tmp_path, monkeypatch)
     np.testing.assert_array_equal(prob.compute(), np.float32(128) / np.float32(255))
 
 
+def test_integer_probability_maps_are_one_warning_per_run(tmp_path):
+    """From Python the notice stays a warning: one per run and dtype, not one per file."""
+    for folder in ("t", "p"):
+        (tmp_path / folder).mkdir()
+    true = np.zeros((8, 8), np.uint8)
+    true[2:6, 2:6] = 1
+    for name in ("a", "b"):
+        np.save(tmp_path / "t" / f"{name}.npy", true)
+        np.save(tmp_path / "p" / f"{name}.npy", true * np.uint8(255))
+    np.save(tmp_path / "t" / "c.npy", true)
+    np.save(tmp_path / "p" / "c.npy", true.astype(np.uint16) * np.uint16(65535))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = evaluate_files(tmp_path / "t", tmp_path / "p", probability=True)
+    assert result.n_failed == 0
+    assert [str(w.message) for w in caught if issubclass(w.category, UserWarning)] == [
+        f"{tmp_path / 'p' / 'a.npy'}: uint8 probabilities are read as value / 255 "
+        "(and 1 more file).",
+        f"{tmp_path / 'p' / 'c.npy'}: uint16 probabilities are read as value / 65535.",
+    ]
+
+
+def four_squares() -> np.ndarray:
+    """Four true 10 x 10 squares, ids 1 to 4."""
+    true = np.zeros((24, 24), np.uint8)
+    for label, (row, col) in enumerate([(1, 1), (1, 13), (13, 1), (13, 13)], 1):
+        true[row : row + 10, col : col + 10] = label
+    return true
+
+
+def test_label_file_that_looks_like_a_probability_map_gets_a_notice(tmp_path):
+    """A uint8 prediction whose 20 values each touch all 4 true objects, covering a twentieth
+    of each, reads like a probability map: one notice (never an error). A label image of 20
+    ids (each square cut in 5 stripes: every id inside one object) and a merge of the four
+    squares into one id get none."""
+    true = four_squares()
+    rows, cols = np.indices(true.shape)
+    looks = np.where(true > 0, 100 + (rows + cols) % 20, 0).astype(np.uint8)
+    stripes = np.where(true > 0, (true - 1) * 5 + (rows % 12 - 1) // 2 + 1, 0).astype(np.uint8)
+    merged = np.zeros_like(true)
+    merged[1:23, 1:23] = 7
+    for folder in ("t", "p", "labels", "merged"):
+        (tmp_path / folder).mkdir()
+    np.save(tmp_path / "t" / "a.npy", true)
+    np.save(tmp_path / "p" / "a.npy", looks)
+    np.save(tmp_path / "labels" / "a.npy", stripes)
+    np.save(tmp_path / "merged" / "a.npy", merged)
+    assert np.unique(stripes[true > 0]).size == 20
+    with pytest.warns(FileNotice) as caught:
+        result = evaluate_files(tmp_path / "t", tmp_path / "p", iou_thresholds=[0.5])
+    assert result.n_failed == 0 and result.summary["n_pred"] == 20  # scored as labels
+    assert [str(w.message) for w in caught] == [
+        f"if {tmp_path / 'p' / 'a.npy'} is a probability map (0-255), add probability=True: "
+        "its values were scored as object ids."
+    ]
+    for folder in ("labels", "merged"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            assert evaluate_files(tmp_path / "t", tmp_path / folder).n_failed == 0
+
+
 def test_binarized_table_is_foreground_against_background():
     true = np.array([[0, 1, 1, 2], [0, 0, 3, 3]], np.uint16)
     pred = np.array([[4, 4, 0, 2], [0, 0, 0, 0]], np.uint16)
@@ -703,8 +765,11 @@ def test_result_folder_is_written_whole_and_never_over_results(tmp_path):
     assert [p["name"] for p in record["pairs"]] == ["img0", "img1"]
     assert set(record["versions"]) >= {"napari_seg_eval", "numpy", "scipy", "scikit-image", "dask"}
     # An existing result folder is kept unless overwrite=True; no staging folder is left.
-    with pytest.raises(FileExistsError, match="already holds files"):
+    with pytest.raises(FileExistsError, match="already holds files") as error:
         write_results(result, out)
+    # From Python the keyword is named, not the command line's flag.
+    assert str(error.value).endswith("choose another folder or pass overwrite=True.")
+    assert "--overwrite" not in str(error.value)
     (out / "marker").write_text("old")
     write_results(result, out, overwrite=True)
     assert not (out / "marker").exists()

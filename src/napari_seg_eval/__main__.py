@@ -14,7 +14,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import pandas as pd
 
@@ -353,7 +353,7 @@ def _add_evaluate_parser(commands) -> None:
         help="class images of the predictions, beside each prediction file (default: none)",
     )
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar and no summary on stdout"
+        "--quiet", action="store_true", help="no progress bar, no notices and no summary"
     )
 
 
@@ -515,11 +515,12 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
     from .io.evaluate import check_region_file, find_companions
+    from .io.read import FileNotice
 
     stream = stream or sys.stderr
     try:
         settings = _settings_from_args(args)
-        out = check_output_folder(args.out, overwrite=args.overwrite)
+        out = check_output_folder(args.out, overwrite=args.overwrite, option="--overwrite")
         report_path = _report_path(args.report, out)
         if args.region is not None:
             check_region_file(args.region)
@@ -547,9 +548,12 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         with ExitStack() as stack:
             client = _client(args, stack)
             progress = None if args.quiet else TextProgress(stream)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("once", category=UserWarning)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                warnings.simplefilter("ignore", FileNotice)  # told below, in its own words
                 result = evaluate_files(pairing, client=client, progress=progress, **settings)
+        # Again: another run may have written the folder meanwhile.
+        check_output_folder(out, overwrite=args.overwrite, option="--overwrite")
         write_results(result, out, overwrite=args.overwrite, command=argv)
         if report_path is not None:
             _write_report(out, report_path)
@@ -559,8 +563,27 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     except (FileReadError, FileExistsError, ValueError, TypeError) as error:
         print(f"napari-seg-eval evaluate: error: {error}", file=stream)
         return EXIT_BAD_INPUT
+    if not args.quiet:
+        _print_notices(result, caught, stream)
     _print_summary(result, out, stream, quiet=args.quiet)
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+
+
+def _print_notices(result, caught: list[warnings.WarningMessage], stream: TextIO) -> None:
+    """The notices about the run's files (one line per kind, options named as on the command
+    line) and any other warning of the run, as plain lines on ``stream``, each said once (no
+    warning category, no source line)."""
+    from .io.read import notice_lines
+
+    lines = notice_lines(result.notices, {"probability": "--probability"})
+    lines += [
+        str(warning.message)
+        if issubclass(warning.category, UserWarning)
+        else f"{warning.category.__name__}: {warning.message}"
+        for warning in caught
+    ]
+    for line in dict.fromkeys(lines):
+        print(f"napari-seg-eval: {line}", file=stream)
 
 
 def _report_path(report: str | None, out: Path) -> Path | None:
@@ -599,15 +622,57 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
             print(result.summary.to_string())
 
 
+class _UsageError(Exception):
+    """An error of the command line's words, raised by :class:`_Parser` with the parser
+    (the command's own) that found it."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, raising its errors (the subcommands' parsers too) for :func:`main`
+    to explain what it can before argparse prints them."""
+
+    def error(self, message: str) -> NoReturn:  # argparse's prints usage and exits
+        raise _UsageError(self, message)
+
+
+def _misplaced_report(argv: list[str], message: str) -> str | None:
+    """The error to give instead of argparse's when --report, put before the folders, took
+    the truth folder as its file name: a positional is missing and the value after --report
+    is an existing folder or not an .html file name. None otherwise."""
+    if not message.startswith("the following arguments are required") or "--report" not in argv:
+        return None
+    index = len(argv) - 1 - argv[::-1].index("--report")  # argparse keeps the last one
+    value = argv[index + 1] if index + 1 < len(argv) else "-"
+    if value.startswith("-"):  # --report without a value
+        return None
+    if Path(value).is_dir() or Path(value).suffix.lower() not in (".html", ".htm"):
+        return (
+            f"--report took {value!r} as the report's file name: put --report after the "
+            "folders, or give it a file name (--report report.html)"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="napari-seg-eval", description=DESCRIPTION)
+    parser = _Parser(prog="napari-seg-eval", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_evaluate_parser(commands)
     report_parser = commands.add_parser("report", help="print metrics of the sample data")
     report_parser.add_argument("--threshold", type=float, default=0.5)
     commands.add_parser("demo", help="open napari with the sample data and the widget")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as usage:
+        explained = None
+        if usage.parser.prog.endswith(" evaluate"):
+            explained = _misplaced_report(argv, usage.message)
+        argparse.ArgumentParser.error(usage.parser, explained or usage.message)
     if args.command == "evaluate":
         sys.exit(evaluate(argv, args))
     if args.command == "report":

@@ -494,6 +494,9 @@ def parse_iou_thresholds(text: str) -> list[float]:
     --------
     >>> parse_iou_thresholds("0.5:0.6:0.05")
     [0.5, 0.55, 0.6]
+    >>> parse_iou_thresholds("0.5:0.4:0.05")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: IoU thresholds '0.5:0.4:0.05': the range is empty, its stop 0.4 is below ...
     """
     text = text.strip()
     try:
@@ -510,6 +513,12 @@ def parse_iou_thresholds(text: str) -> list[float]:
             f"IoU thresholds {text!r}: write start:stop:step (e.g. 0.5:0.95:0.05) or a list "
             "(e.g. 0.5, 0.75)."
         ) from None
+    if ":" in text and stop < start:
+        raise ValueError(
+            f"IoU thresholds {text!r}: the range is empty, its stop {stop:g} is below its start "
+            f"{start:g} (start:stop:step counts up from start to stop, e.g. "
+            f"{stop:g}:{start:g}:{step:g})."
+        )
     if not values or not all(0 < v <= 1 for v in values):
         raise ValueError(f"IoU thresholds {text!r} must be numbers in (0, 1].")
     return values

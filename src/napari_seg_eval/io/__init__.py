@@ -15,6 +15,7 @@ from .evaluate import (
 from .pairs import Pairing, pair_files
 from .read import (
     EXTENSIONS,
+    FileNotice,
     FileReadError,
     PixelSize,
     file_axes,
@@ -28,6 +29,7 @@ from .results import check_output_folder, write_results
 __all__ = [
     "EXTENSIONS",
     "KINDS",
+    "FileNotice",
     "FileReadError",
     "FileSettings",
     "FilesResult",

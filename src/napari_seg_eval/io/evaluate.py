@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -59,12 +60,15 @@ from ..core.threshold import label_instances, threshold_probabilities
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .read import (
+    FileNotice,
+    Notice,
     PixelSize,
     chunked_if_large,
     file_axes,
     file_pixel_size,
+    notice_lines,
+    open_probabilities,
     read_labels,
-    read_probabilities,
 )
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
@@ -292,7 +296,9 @@ class PairOutcome:
     ``boundary``: the pair's boundary values (``values``: the per-image columns; ``per_class``:
     one row per class). ``ctc``: the summed IoU of the CTC matches and the counts.
     ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
-    and ``n_true``."""
+    and ``n_true``. ``notices``: what the user should know about the pair's files (an integer
+    probability map scaled; a label file that looks like a probability map), told once per
+    run by :func:`evaluate_files`."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
@@ -302,20 +308,24 @@ class PairOutcome:
     ctc: dict[str, Any] | None = None
     coco: dict[str, Any] | None = None
     instance: ImageParts | None = None
+    notices: list[Notice] = field(default_factory=list)
 
 
 @dataclass(frozen=True, repr=False)
 class FilesResult(Result):
     """Metrics of many file pairs.
 
-    ``per_image``: one row per pair (``name``, ``truth``, ``prediction``, ``error`` — empty
-    unless the pair failed — then each kind's per-image columns). ``summary``: ``n_pairs``,
-    ``n_failed`` and each kind's dataset summary (``*_pooled``, ``*_image_mean``).
+    ``per_image``: one row per pair (``name``, ``truth``, ``prediction`` — absolute paths —,
+    ``error`` — empty unless the pair failed — then each kind's per-image columns).
+    ``summary``: ``n_pairs``, ``n_failed`` and each kind's dataset summary (``*_pooled``,
+    ``*_image_mean``).
     ``datasets``: kind -> :class:`~napari_seg_eval.DatasetResult` over the pairs that
     succeeded (also ``result["instance"]``). ``tables``: the other tables by file name
     (``boundary_image_mean``, ``boundary_per_class``, ``ctc_pooled``, ``ctc_image_mean``,
     ``coco_pooled``, ``coco_image_mean``, as computed). ``pairing``: the pairs and the files
-    left out. ``settings``: the :class:`FileSettings`.
+    left out. ``settings``: the :class:`FileSettings`. ``notices``: what the user should know
+    about some files (each a :class:`~napari_seg_eval.io.read.Notice`; :func:`evaluate_files`
+    warns them, one :class:`~napari_seg_eval.io.read.FileNotice` per kind).
     """
 
     per_image: pd.DataFrame
@@ -324,6 +334,7 @@ class FilesResult(Result):
     pairing: Pairing
     settings: FileSettings = field(default_factory=FileSettings)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
 
     _main = "per_image"
 
@@ -446,7 +457,13 @@ def evaluate_files(
         Predictions are probability maps: foreground where ``p > threshold`` (argmax over
         ``channel_axis`` for classes), objects labelled as :func:`label_instances` does.
         ``connectivity`` is 1 (faces only) by default, as in the dock widget; ``None`` joins
-        diagonal neighbours too (``label_instances``' own default).
+        diagonal neighbours too (``label_instances``' own default). uint8 and uint16 maps are
+        read as value / 255 (65535), said in one :class:`~napari_seg_eval.io.FileNotice` (a
+        ``UserWarning``) per run and dtype, naming the first such file and how many more
+        there are. Without ``probability``, a uint8/uint16 prediction is scored as labels;
+        one that looks like a probability map (16 values or more, most of them touching three
+        or more true objects and covering less than half of every one; instance metrics
+        only) gets a ``FileNotice`` too, never an error.
     ignore_label
         Truth id whose pixels are left out of every count.
     exclude_border
@@ -567,7 +584,10 @@ def evaluate_files(
     outcomes = run_pairs(
         pairing, settings, client=client, progress=progress, classes=classes, regions=regions
     )
-    return collect(pairing, outcomes, settings)
+    result = collect(pairing, outcomes, settings)
+    for line in notice_lines(result.notices):
+        warnings.warn(line, FileNotice, stacklevel=2)
+    return result
 
 
 def find_companions(
@@ -850,7 +870,13 @@ def evaluate_pair(
         _check_one_frame(truth)
         _check_one_frame(prediction, labels=not settings.probability)
         true = read_labels(truth)
-        pred = read_probabilities(prediction) if settings.probability else read_labels(prediction)
+        notices: list[Notice] = []
+        if settings.probability:
+            pred, notice = open_probabilities(prediction)
+            if notice is not None:
+                notices.append(notice)
+        else:
+            pred = read_labels(prediction)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
         spacing = None
         if settings.boundary:
@@ -858,7 +884,7 @@ def evaluate_pair(
             spacing = _pair_spacing(truth, prediction, len(true.shape), settings)
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
-        outcome = PairOutcome(None, None, tuple(true.shape))
+        outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
             outcome.tables = _pair_tables(true, labels, mask, settings, mask_of_region)
@@ -868,6 +894,11 @@ def evaluate_pair(
                     _class_of_objects(labels, class_images[1], mask_of_region),
                 )
             if "instance" in outcome.tables:
+                if not settings.probability and _looks_like_probabilities(
+                    outcome.tables["instance"], pred.dtype
+                ):
+                    maximum = np.iinfo(pred.dtype).max
+                    notices.append(Notice(_PROBABILITY_LABELS.format(maximum), str(prediction)))
                 true_classes, pred_classes = outcome.classes or (None, None)
                 outcome.instance = instance_image_parts(
                     outcome.tables["instance"],
@@ -889,6 +920,43 @@ def evaluate_pair(
         raise
     except Exception as error:
         return PairOutcome(None, _naming_the_file(_describe(error), truth, prediction))
+
+
+#: What is said of a uint8/uint16 label prediction that looks like a probability map.
+_PROBABILITY_LABELS = (
+    "if {{file}} is a probability map (0-{}), add {{probability}}: its values were scored as "
+    "object ids"
+)
+
+#: A label prediction looks like a probability map when it has at least this many values ...
+SCATTERED_MIN_VALUES = 16
+#: ... and most of those touching true objects each touch at least this many, covering less
+#: than half of every one.
+SCATTERED_MIN_OBJECTS = 3
+
+
+def _looks_like_probabilities(table: OverlapTable, dtype: Any) -> bool:
+    """Whether a uint8/uint16 label prediction looks like a probability map, from its
+    instance overlap table alone (no pass over the pixels): at least
+    :data:`SCATTERED_MIN_VALUES` values, and most of the values touching true objects are
+    scattered, each touching :data:`SCATTERED_MIN_OBJECTS` or more true objects and covering
+    less than half of every one. A probability value forms rings and specks around many
+    objects; an object id covers most of the object it found, a merge most of each object it
+    joined, so even a badly merged label image has almost no scattered id."""
+    if np.dtype(dtype) not in (np.uint8, np.uint16):
+        return False
+    ids = table.pred_ids[table.pred_ids != 0]
+    if ids.size < SCATTERED_MIN_VALUES:
+        return False
+    inside = (table.pair_true != 0) & (table.pair_pred != 0)
+    true_area = table.true_areas[np.searchsorted(table.true_ids, table.pair_true[inside])]
+    value = np.searchsorted(ids, table.pair_pred[inside])
+    touched = np.bincount(value, minlength=ids.size)
+    covered = np.bincount(
+        value, weights=2 * table.pair_counts[inside] >= true_area, minlength=ids.size
+    )
+    scattered = (touched >= SCATTERED_MIN_OBJECTS) & (covered == 0)
+    return 2 * int(scattered.sum()) > int((touched > 0).sum())
 
 
 def _check_one_frame(path: str | Path, *, labels: bool = True) -> None:
@@ -1186,8 +1254,8 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
     rows = pd.DataFrame(
         {
             "name": pairing.names,
-            "truth": [str(t) for t, _ in pairing.pairs],
-            "prediction": [str(p) for _, p in pairing.pairs],
+            "truth": [_absolute(t) for t, _ in pairing.pairs],
+            "prediction": [_absolute(p) for _, p in pairing.pairs],
             "error": [outcome.error or "" for outcome in outcomes],
         }
     )
@@ -1221,8 +1289,9 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
                     summary[f"{family}_{key}"] = value
             if family == "instance" and settings.preset == "neurips2022":
                 summary["f1_50_image_median"] = dataset.per_image["f1_50"].astype(float).median()
+    notices = [notice for outcome in outcomes for notice in outcome.notices]
     return FilesResult(
-        per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables
+        per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables, notices
     )
 
 

@@ -193,7 +193,8 @@ def read_probabilities(path: str | Path) -> Any:
     """Open a probability map file: floating point values in [0, 1].
 
     uint8 and uint16 maps are read as value / dtype maximum (255 or 65535), with a
-    ``UserWarning`` saying so. The range [0, 1] is checked when the map is thresholded.
+    :class:`FileNotice` (a ``UserWarning``) saying so. The range [0, 1] is checked when the
+    map is thresholded.
 
     Parameters
     ----------
@@ -217,18 +218,108 @@ def read_probabilities(path: str | Path) -> Any:
     --------
     >>> prob = read_probabilities("predictions/cells_prob.tif")  # doctest: +SKIP
     """
+    array, notice = open_probabilities(path)
+    if notice is not None:
+        warnings.warn(str(notice), FileNotice, stacklevel=2)
+    return array
+
+
+class FileNotice(UserWarning):
+    """The warning of a :class:`Notice` (an integer probability map scaled, a label file that
+    looks like a probability map): never an error, filtered on its own if wished."""
+
+
+#: How each caller names the option a notice may ask for: ``{probability}`` in a template.
+PYTHON_OPTIONS = {"probability": "probability=True"}
+
+
+class Notice(NamedTuple):
+    """Something about a file that its reader should know: ``template`` says it, with
+    ``{file}`` where the file is named and ``{probability}`` where the option to read
+    probability maps is (each caller names it its own way, see :data:`PYTHON_OPTIONS`); the
+    same template for every file it applies to, so that many files are told in one line
+    (see :func:`notice_lines`). ``path`` is the file."""
+
+    template: str
+    path: str
+
+    def __str__(self) -> str:
+        return self.template.format(file=self.path, **PYTHON_OPTIONS) + "."
+
+
+def notice_lines(notices: list[Notice], options: dict[str, str] | None = None) -> list[str]:
+    """One line per kind of notice (per template, in the order first met): the first file
+    named, and how many more files it applies to.
+
+    Parameters
+    ----------
+    notices : list of Notice
+        The notices of a run, any number per file.
+    options : dict of str to str, optional
+        How the options are named (default :data:`PYTHON_OPTIONS`; the command line gives
+        ``{"probability": "--probability"}``).
+
+    Returns
+    -------
+    list of str
+        The lines to tell.
+
+    Examples
+    --------
+    >>> scaled = "{file}: uint8 probabilities are read as value / 255"
+    >>> notice_lines([Notice(scaled, "a.tif"), Notice(scaled, "b.tif"), Notice(scaled, "c.tif")])
+    ['a.tif: uint8 probabilities are read as value / 255 (and 2 more files).']
+    >>> notice_lines([Notice("if {file} is a map, set {probability}", "a.tif")])
+    ['if a.tif is a map, set probability=True.']
+    """
+    options = PYTHON_OPTIONS if options is None else options
+    files: dict[str, list[str]] = {}
+    for notice in notices:
+        files.setdefault(notice.template, []).append(notice.path)
+    lines = []
+    for template, paths in files.items():
+        more = len(dict.fromkeys(paths)) - 1
+        also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
+        lines.append(f"{template.format(file=paths[0], **options)}{also}.")
+    return lines
+
+
+def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
+    """:func:`read_probabilities` without its warning, for a caller that tells the notice its
+    own way (:func:`~napari_seg_eval.io.evaluate_files` once per run for many files).
+
+    Parameters
+    ----------
+    path : str or Path
+        A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder.
+
+    Returns
+    -------
+    array
+        As :func:`read_probabilities` returns it.
+    Notice or None
+        For a uint8 or uint16 map, the notice that it is read as value / dtype maximum;
+        None for floats.
+
+    Raises
+    ------
+    FileReadError
+        As :func:`read_probabilities`.
+
+    Examples
+    --------
+    >>> prob, notice = open_probabilities("predictions/cells_prob.png")  # doctest: +SKIP
+    >>> str(notice)  # doctest: +SKIP
+    'predictions/cells_prob.png: uint8 probabilities are read as value / 255.'
+    """
     array = open_image(path)
     dtype = np.dtype(array.dtype)
     _check_not_empty(array, path)
     if np.issubdtype(dtype, np.floating):
-        return array
+        return array, None
     if dtype in (np.uint8, np.uint16):
-        warnings.warn(
-            f"{path}: {dtype} probabilities are read as value / {np.iinfo(dtype).max}.",
-            UserWarning,
-            stacklevel=2,
-        )
-        return scaled_probabilities(array)
+        scaled = f"{{file}}: {dtype} probabilities are read as value / {np.iinfo(dtype).max}"
+        return scaled_probabilities(array), Notice(scaled, str(path))
     raise FileReadError(
         f"{path}: a probability map must hold floats in [0, 1] (or uint8/uint16 scaled to "
         f"[0, 1]), found {dtype}. Is this a label image?"

@@ -19,10 +19,32 @@ from typing import Any
 from .evaluate import FilesResult, versions
 
 
-def check_output_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
+def check_output_folder(
+    folder: str | Path, *, overwrite: bool = False, option: str = "overwrite=True"
+) -> Path:
     """Refuse an output folder that exists and is not empty (unless ``overwrite``) or is a file.
 
     Run before any work, so that a run never ends unable to write its results.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The result folder to create.
+    overwrite : bool
+        Accept a folder that already holds files (it is replaced when the results are written).
+    option : str
+        How the caller turns ``overwrite`` on, named in the error: ``"overwrite=True"`` from
+        Python, ``"--overwrite"`` on the command line.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    FileExistsError
+        ``folder`` is a file, or holds files and ``overwrite`` is off.
 
     Examples
     --------
@@ -33,8 +55,7 @@ def check_output_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
         raise FileExistsError(f"{folder} exists and is not a folder.")
     if folder.is_dir() and any(folder.iterdir()) and not overwrite:
         raise FileExistsError(
-            f"{folder} already holds files; choose another folder or pass --overwrite "
-            "(overwrite=True)."
+            f"{folder} already holds files; choose another folder or pass {option}."
         )
     return folder
 
@@ -104,7 +125,8 @@ def _write_into(result: FilesResult, folder: Path, command: list[str] | None) ->
 
 
 def settings_record(result: FilesResult, command: list[str] | None = None) -> dict[str, Any]:
-    """What ``settings.json`` holds: the settings, pairs, files left out, versions, time."""
+    """What ``settings.json`` holds: the command and the folder it ran in (``cwd``), the
+    settings, pairs, files left out, failed pairs, versions, time. Every path is absolute."""
     pairing = result.pairing
 
     def paths(items) -> list[str]:
@@ -112,6 +134,7 @@ def settings_record(result: FilesResult, command: list[str] | None = None) -> di
 
     return {
         "command": command,
+        "cwd": os.getcwd(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": result.settings.to_dict(),
         "pairs": [
