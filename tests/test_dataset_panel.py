@@ -88,6 +88,45 @@ def test_opening_a_pair_replaces_our_layers_and_never_the_users(qtbot, panel, tm
     assert exported["name"].tolist() == ["none", "half", "good"]
 
 
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_opening_a_labels_pair_never_makes_its_image_the_probability_layer(
+    make_napari_viewer, folders, dtype
+):
+    """Regression: opening a pair whose prediction is a labels file switched the header's
+    probability layer to the pair's raw image (raw microscopy, or a normalised float image
+    with values in [0, 1] like a probability map's)."""
+    truth, pred, images = folders
+    raw = np.linspace(0, 1 if dtype == np.float32 else 4000, 400).reshape(20, 20).astype(dtype)
+    for name in ("good", "half", "none"):
+        tifffile.imwrite(images / f"{name}.tif", raw)
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.dataset.set_suffixes(prediction="_pred")
+    widget.dataset.set_folders(truth=truth, prediction=pred, image=images)
+    widget.dataset.run(wait=True)
+    opened = widget.dataset.open_image("half", wait=True)
+    assert opened["image"].data.dtype == dtype
+    assert widget.probability_combo.layer() is None
+    widget.dataset.open_image("good", wait=True)  # the next pair: still none
+    assert widget.probability_combo.layer() is None
+    assert widget.evaluate.truth_combo.layer().name == "good truth"
+
+
+def test_a_folder_of_none_is_an_empty_box(panel):
+    """Regression: ``set_folders(image=None)`` put the text "None" in the Images box."""
+    _, _, dataset, _ = panel
+    assert dataset.folders["image"][0].text() != ""
+    dataset.set_folders(image=None)
+    assert dataset.folders["image"][0].text() == ""
+    assert dataset.find_pairs() is not None and dataset.pairing.names == ["good", "half", "none"]
+    dataset.set_folders(truth=None)
+    assert dataset.folders["truth"][0].text() == "" and dataset.pairing is None
+    assert dataset.pairs_text.toPlainText().startswith("Choose a ground-truth folder")
+    with pytest.raises(ValueError, match="no folder side 'images'"):
+        dataset.set_folders(images="x", prediction=None)
+    assert dataset.folders["prediction"][0].text() != ""  # nothing changed
+
+
 def test_selecting_a_row_opens_that_pair(qtbot, panel):
     viewer, _, dataset, _ = panel
     dataset.run(wait=True)

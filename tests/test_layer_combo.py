@@ -9,7 +9,7 @@ pytest.importorskip("napari")
 from napari.layers import Image, Labels
 from qtpy.QtCore import Qt
 
-from napari_seg_eval._qt.layer_combo import LayerComboBox
+from napari_seg_eval._qt.layer_combo import NO_PROBABILITY, LayerComboBox, probability_layer_rank
 
 
 def names(combo):
@@ -53,8 +53,61 @@ def test_probability_combo_prefers_a_float_map_in_0_1(viewer, qtbot):
     qtbot.addWidget(combo)
     assert combo.layer() is prob  # the only float image in [0, 1]
     viewer.layers.remove(prob)
-    assert combo.layer() is raw  # nothing looks like probabilities: the first image
+    # nothing looks like probabilities: none is chosen (not the raw image), and it says so
+    assert combo.layer() is None and combo.currentIndex() == -1
     assert names(combo) == ["raw", "float out of range"] and scaled in viewer.layers
+    assert combo._combo.native.placeholderText() == NO_PROBABILITY
+    combo.set_layer("raw")  # the user can still choose any image
+    assert combo.layer() is raw and combo.layer_is_wanted()
+
+
+def test_the_header_never_takes_raw_microscopy_as_the_probability_layer(viewer):
+    """Regression: with a uint16 image "raw" and labels, the header chose "raw" (its
+    threshold preview was all zero)."""
+    viewer.add_image(np.arange(16, dtype=np.uint16).reshape(4, 4) * 1000, name="raw")
+    viewer.add_labels(np.eye(4, dtype=np.uint8), name="truth")
+    widget = _dock(viewer)
+    assert widget.probability_combo.layer() is None
+    assert not widget.live_check.isEnabled()  # the tab asks for a probability layer
+    assert not widget.probability_combo.layer_is_wanted()
+    # a uint8 map named as one, then a float map in [0, 1] named as one, outrank it in turn
+    byte = viewer.add_image(np.full((4, 4), 200, np.uint8), name="cells prob")
+    assert widget.probability_combo.layer() is byte
+    prob = viewer.add_image(np.full((4, 4), 0.75, np.float32), name="cells probability")
+    assert widget.probability_combo.layer() is prob
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values", "name", "expected"),
+    [
+        (np.float32, (0.0, 1.0), "nuclei probability", (True, False, True)),
+        (np.float64, (0.2, 0.3), "softmax", (True, False, True)),
+        (np.uint8, (0, 255), "nuclei prob", (False, True, False)),
+        (np.float32, (0.0, 1.0), "nuclei", (False, False, True)),  # a normalised raw image
+        (np.uint16, (0, 65535), "nuclei prob", (False, False, False)),  # most likely raw or ids
+        (np.uint8, (0, 255), "nuclei", (False, False, False)),
+        (np.float32, (0.0, 1.5), "nuclei probability", (False, False, False)),  # not in [0, 1]
+        (np.int32, (0, 1), "pred", (False, False, False)),
+    ],
+)
+def test_probability_layer_rank(dtype, values, name, expected):
+    layer = Image(np.array([values], dtype), name=name)
+    assert probability_layer_rank(layer) == expected
+
+
+def test_the_rank_reads_no_lazy_array():
+    da = pytest.importorskip("dask.array")
+    reads = []
+
+    def block(x):
+        reads.append(x.shape)
+        return x
+
+    lazy = da.zeros((64, 64), np.float32, chunks=32).map_blocks(block, dtype=np.float32)
+    layer = Image(lazy, name="prob", contrast_limits=(0, 1))
+    reads.clear()  # napari may look at the data when the layer is made; the rank must not
+    assert probability_layer_rank(layer) == (True, False, True)
+    assert reads == []
 
 
 def test_a_probability_map_added_later_is_chosen_until_the_user_chooses(viewer, qtbot):

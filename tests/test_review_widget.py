@@ -738,3 +738,20 @@ def test_one_row_is_one_row(qtbot, make_napari_viewer):
     widget.run_evaluation(wait=True)
     widget.review.filter_combo.setCurrentText("true: split")
     assert widget.review.status_label.text().startswith("1 row · 0 matched · 3 false · 1 missed")
+
+
+def test_matched_objects_are_charcoal_on_the_light_canvas(reviewed):
+    """Regression: in the light theme matched objects were pale grey (#DDDDDD) on the light
+    canvas and nearly vanished."""
+    viewer, widget = reviewed
+    layer = widget.review.show_errors(wait=True)
+    pale = (0.867, 0.867, 0.867, 1.0)
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
+    viewer.theme = "light"  # the layer and the legend follow the theme
+    charcoal = (0.133, 0.133, 0.133, 1.0)
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], charcoal)
+    assert "rgb(34, 34, 34)" in widget.review.legend["matched"][0].styleSheet()
+    colors = {name: color for name, color, _ in KIND_COLORS}
+    np.testing.assert_allclose(layer.colormap.map(np.array([2]))[0], colors["missed"])
+    viewer.theme = "dark"
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)

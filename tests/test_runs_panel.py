@@ -199,3 +199,29 @@ def test_closing_the_dock_stops_the_interval_workers(viewer):
     widget.close_jobs()
     assert job.closed and not widget.runs._interval_jobs
     assert widget.runs._agreement_job.closed
+
+
+def test_the_runs_table_shows_the_metrics_before_the_paths(make_napari_viewer):
+    """Regression: in a 1500 x 1000 window the Runs table showed name, created, kind and the
+    truth's path, and no metric."""
+    from qtpy.QtWidgets import QApplication
+
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1500, 1000)
+    viewer.add_labels(TRUTH, name="truth")
+    viewer.add_labels(copy_of([1, 2]), name="model A")
+    widget = open_dock(viewer)
+    evaluate(widget, "model A")
+    widget.tabs.setCurrentWidget(widget.runs)
+    QApplication.processEvents()
+    frame = widget.runs.table.model.frame
+    columns = frame.columns.tolist()
+    # model A matches 2 of the 6 true objects and has no false ones: F1 at IoU 0.5 = 4 / 8
+    assert columns[:2] == ["name", "mean_accuracy"] and "f1_50" in columns
+    assert frame["f1_50"].iloc[0] == pytest.approx(0.5)
+    assert columns[-2:] == ["truth", "prediction"]
+    view = widget.runs.table.view
+    first_metric = view.horizontalHeader().logicalIndex(1)
+    assert columns[first_metric] == "mean_accuracy"
+    right = view.columnViewportPosition(first_metric) + view.columnWidth(first_metric)
+    assert view.columnViewportPosition(first_metric) >= 0 and right <= view.viewport().width()

@@ -3,10 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from qtpy.QtWidgets import QApplication
 
 import napari_seg_eval as nse
 from napari_seg_eval._qt import widget as widget_module
 from napari_seg_eval.core.colormap import GREEN, map_confidence
+from napari_seg_eval.core.review import KIND_COLORS
 
 pytest.importorskip("napari")
 
@@ -30,6 +32,23 @@ def test_tabs_scroll_so_the_dock_fits_a_laptop_screen(dock):
     widget.tabs.setCurrentWidget(widget.dataset)
     assert widget.tabs.tabText(widget.tabs.indexOf(widget.dataset)) == "Dataset"
     assert widget.tabs.currentIndex() == widget.tabs.indexOf(widget.dataset)
+
+
+def test_every_tab_is_in_sight_at_the_docks_first_size(make_napari_viewer, sample):
+    """Regression: in a 1500 x 1000 window the dock was docked narrower than its tab bar, and
+    Dataset and Runs were hidden behind the bar's scroll arrows."""
+    viewer = make_napari_viewer(show=True)
+    window = viewer.window._qt_window
+    window.resize(1500, 1000)
+    viewer.add_image(sample["probability"], name="prob")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    QApplication.processEvents()
+    bar = widget.tabs.tabBar()
+    assert bar.count() == 7 and bar.isVisible()
+    for index in range(bar.count()):
+        assert bar.rect().contains(bar.tabRect(index)), bar.tabText(index)
+    # no wider than it asks for (its tab bar and margins): the canvas keeps the rest
+    assert widget.width() <= max(widget.sizeHint().width(), widget.minimumSizeHint().width())
 
 
 def wait_preview(qtbot, widget):
@@ -500,7 +519,7 @@ def test_logits_convert_into_a_new_layer(make_napari_viewer, errors):
 
 
 def test_a_raw_image_is_not_taken_as_the_models_confidence(make_napari_viewer):
-    # The header falls back to the only Image layer, a raw uint8 image; the objects get no
+    # The header does not choose the only Image layer, a raw uint8 image; the objects get no
     # confidence from it unless the user chooses it as the probability layer.
     viewer = make_napari_viewer()
     rng = np.random.default_rng(0)
@@ -512,7 +531,7 @@ def test_a_raw_image_is_not_taken_as_the_models_confidence(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_ground_truth("truth")
     widget.set_prediction("pred")
-    assert widget.probability_combo.layer().name == "img0 image"  # the fallback
+    assert widget.probability_combo.layer() is None  # not a probability map: not chosen
     widget.run_evaluation(wait=True)
     assert widget.evaluation.confidence is None
     widget.probability_combo.set_layer("img0 image")  # the user's choice: used, as value / 255
@@ -551,3 +570,40 @@ def test_live_preview_without_a_probability_layer_is_not_an_error(
     assert not live.isEnabled() and not widget._preview_timer.isActive()
     widget.set_threshold(0.6)
     assert not widget._preview_timer.isActive() and len(errors) == 1
+
+
+def _contrast(a, b):
+    """WCAG contrast ratio of two sRGB colours (1 to 21)."""
+
+    def luminance(color):
+        c = np.asarray(color[:3], float)
+        linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_error_kinds_stand_out_on_the_themes_canvas(theme):
+    """Regression: on napari's light canvas matched objects were pale grey (#DDDDDD) and
+    nearly vanished (contrast 1.4 with the canvas)."""
+    from napari.utils.theme import get_theme
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from napari_seg_eval._napari.error_colors import kind_colormap, kind_colors
+
+    canvas = np.array(get_theme(theme).canvas.as_rgb_tuple()[:3]) / 255
+    colormap = kind_colormap(theme)
+    colors = kind_colors(theme)
+    matched = colormap.map(1)
+    # 3:1 is WCAG's least contrast for graphics; the pale grey on the dark canvas has 15
+    assert _contrast(matched, canvas) > 10
+    assert [name for name, _, _ in colors] == [name for name, _, _ in KIND_COLORS]
+    lab = rgb2lab(np.array([[color[:3] for _, color, _ in colors]]))[0]
+    for index, (name, color, values) in enumerate(colors):
+        for value in values:
+            np.testing.assert_allclose(colormap.map(value), color)
+        if name != "matched":  # the other kinds keep their colours, apart from matched
+            assert color == dict((n, c) for n, c, _ in KIND_COLORS)[name]
+            assert deltaE_ciede2000(lab[0], lab[index]) > 10, name

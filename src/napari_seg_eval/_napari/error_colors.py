@@ -1,33 +1,102 @@
 """Colours of the error layer by kind, and of the review's outlines, as napari colormaps.
 
 The colours themselves are plain data in :data:`napari_seg_eval.core.review.KIND_COLORS`
-(Paul Tol's "muted" scheme without the hues of the confidence colormap).
+(Paul Tol's "muted" scheme without the hues of the confidence colormap). On a light canvas
+the pale grey of matched objects would vanish: there they are charcoal (:func:`kind_colors`).
 """
 
 from __future__ import annotations
 
 from napari.utils.colormaps import DirectLabelColormap
+from napari.utils.theme import get_theme
 
 from ..core.review import FN, FP, KIND_COLORS
 
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
+#: Matched objects on a light canvas: charcoal #222222, as far from white as the pale grey
+#: #DDDDDD is from black, and as far from the other kinds' colours, also as seen with each
+#: colour-vision deficiency (CIEDE2000 above 10; above 15 from the confidence colormap).
+MATCHED_ON_LIGHT = (0.133, 0.133, 0.133, 1.0)
 #: Outlines of the predicted objects drawn over the truth: thin and black.
 PREDICTION_OUTLINE = (0.0, 0.0, 0.0, 1.0)
 #: Outlines of the selected object (1) and its partner (2): white, two pixels wide.
 SELECTION_OUTLINE = (1.0, 1.0, 1.0, 1.0)
 
 
-def kind_colormap() -> DirectLabelColormap:
+def is_light(theme: str) -> bool:
+    """True for a napari theme whose canvas is light (its relative luminance above one half).
+
+    Parameters
+    ----------
+    theme : str
+        A napari theme's name (``"dark"``, ``"light"`` or a custom theme's).
+
+    Returns
+    -------
+    bool
+        Whether colours are drawn on a light canvas in this theme.
+
+    Examples
+    --------
+    >>> is_light("light"), is_light("dark")
+    (True, False)
+    """
+    red, green, blue = get_theme(theme).canvas.as_rgb_tuple()[:3]
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255 > 0.5
+
+
+def kind_colors(theme: str = "dark") -> tuple:
+    """The kinds' names, colours and error-map values, for the canvas of napari's ``theme``.
+
+    Parameters
+    ----------
+    theme : str, optional
+        A napari theme's name. On a light canvas matched objects are charcoal
+        (:data:`MATCHED_ON_LIGHT`) instead of pale grey; the other kinds keep their colours.
+
+    Returns
+    -------
+    tuple of (str, tuple of 4 floats, tuple of int)
+        As :data:`~napari_seg_eval.core.review.KIND_COLORS`: the legend's order.
+
+    Examples
+    --------
+    >>> [color[0] for name, color, _ in kind_colors("dark") if name == "matched"]
+    [0.867]
+    >>> [color[0] for name, color, _ in kind_colors("light") if name == "matched"]
+    [0.133]
+    """
+    if not is_light(theme):
+        return KIND_COLORS
+    return tuple(
+        (name, MATCHED_ON_LIGHT if name == "matched" else color, values)
+        for name, color, values in KIND_COLORS
+    )
+
+
+def kind_colormap(theme: str = "dark") -> DirectLabelColormap:
     """The error layer's colours: each value of ``error_map(by="kind")`` in its kind's colour.
+
+    Parameters
+    ----------
+    theme : str, optional
+        The napari theme of the viewer shown in (see :func:`kind_colors`).
+
+    Returns
+    -------
+    napari.utils.colormaps.DirectLabelColormap
+        Each kind's values in its colour; background (0) transparent.
 
     Examples
     --------
     >>> colormap = kind_colormap()
     >>> [round(float(c), 3) for c in colormap.map(2)[:3]]  # missed: rose
     [0.8, 0.4, 0.467]
+    >>> [round(float(c), 3) for c in kind_colormap("light").map(1)[:3]]  # matched: charcoal
+    [0.133, 0.133, 0.133]
     """
     colors = {None: TRANSPARENT, 0: TRANSPARENT}
-    for _, color, values in KIND_COLORS:
+    for _, color, values in kind_colors(theme):
         colors.update(dict.fromkeys(values, color))
     return DirectLabelColormap(color_dict=colors)
 

@@ -525,10 +525,32 @@ class DatasetPanel(QWidget):
         return content
 
     # ------------------------------------------------------------------------- public API
-    def set_folders(self, **folders: str | Path) -> None:
-        """Set folders by side (``truth=``, ``prediction=``, ``image=``, ``probability=``)."""
+    def set_folders(self, **folders: str | Path | None) -> None:
+        """Set folders by side, then find the pairs.
+
+        Parameters
+        ----------
+        **folders : str, Path or None
+            By side: ``truth=``, ``prediction=``, ``image=``, ``probability=``. None empties
+            the side's box (no folder); sides not given keep their folder.
+
+        Raises
+        ------
+        ValueError
+            For a side that is not one of those four (nothing is changed).
+
+        Examples
+        --------
+        >>> widget.dataset.set_folders(truth="gt", prediction="pred", image=None)  # doctest: +SKIP
+        """
+        unknown = sorted(set(folders) - set(self.folders))
+        if unknown:
+            raise ValueError(
+                f"no folder side {', '.join(map(repr, unknown))}: the sides are "
+                f"{', '.join(self.folders)}."
+            )
         for side, folder in folders.items():
-            self.folders[side][0].setText(str(folder))
+            self.folders[side][0].setText("" if folder is None else str(folder))
         self.find_pairs()
 
     def set_suffixes(self, **suffixes: str) -> None:

@@ -5,25 +5,84 @@ the viewer's layers), reset whenever napari adds, removes, reorders or renames a
 does for magicgui widgets docked directly. On top of that this chooser keeps the chosen layer by
 identity (a renamed layer stays chosen), prefers a likely probability map when it chooses for the
 user, and, when a Labels chooser has nothing to offer, says how to get labels and converts an
-integer Image layer into a new Labels layer in one click.
+integer Image layer into a new Labels layer in one click. A chooser of probability maps
+chooses nothing rather than a layer that does not look like one (a raw image).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from magicgui.widgets import ComboBox
 from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
 from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
-from .._napari.layers import integer_images, labels_from_image, probability_rank
+from .._napari.layers import (
+    PAIR_ROLE,
+    PROBABILITY_WORDS,
+    integer_images,
+    is_ours,
+    labels_from_image,
+    tag,
+    value_range,
+)
+from .._napari.probability import level0
 
 NO_LABELS = (
     "No Labels layer. Open your label image as labels (File ▸ Open with plugin, or "
     "viewer.add_labels), or convert an integer image layer:"
 )
+#: What a chooser of probability maps shows when no layer looks like one.
+NO_PROBABILITY = "none looks like a probability map: choose one"
+
+
+def probability_layer_rank(layer: Layer) -> tuple[bool, bool, bool]:
+    """How much ``layer`` looks like a probability map to threshold: higher is better.
+
+    First a floating-point image whose values lie in [0, 1] and whose name says so (prob,
+    probability, pred, confidence, score, softmax, ...), then a uint8 image so named (read as
+    value / 255), then any floating-point image in [0, 1] (a normalised raw image is one
+    too, so the name comes first). The range
+    is exact for numpy data and napari's estimate (the contrast limits range) for lazy data,
+    which is never read. Anything else ranks lowest: integer images such as raw microscopy,
+    RGB images, and the image of a dataset pair opened for review.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        Any layer.
+
+    Returns
+    -------
+    tuple of bool
+        A key to sort by; all False for a layer that does not look like a probability map.
+
+    Examples
+    --------
+    >>> from napari.layers import Image
+    >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei prob")
+    >>> byte = Image(np.array([[0, 230]], np.uint8), name="nuclei prob")
+    >>> unnamed = Image(np.array([[0.1, 0.9]], np.float32), name="output")
+    >>> raw = Image(np.array([[0, 4000]], np.uint16), name="raw")
+    >>> ranks = [probability_layer_rank(x) for x in (prob, byte, unnamed, raw)]
+    >>> ranks == sorted(ranks, reverse=True) and len(set(ranks)) == 4
+    True
+    >>> probability_layer_rank(raw)
+    (False, False, False)
+    """
+    pair_image = is_ours(layer, PAIR_ROLE) and tag(layer).get("side") == "image"
+    if not isinstance(layer, Image) or layer.rgb or pair_image:
+        return (False, False, False)
+    dtype = np.dtype(level0(layer).dtype)
+    named = PROBABILITY_WORDS.search(layer.name) is not None
+    in_0_1 = False
+    if np.issubdtype(dtype, np.floating):
+        low, high = value_range(layer)
+        in_0_1 = bool(low >= 0.0 and high <= 1.0)
+    return (in_0_1 and named, dtype == np.uint8 and named, in_0_1)
 
 
 class LayerComboBox(QWidget):
@@ -41,7 +100,8 @@ class LayerComboBox(QWidget):
         Ranks layers (higher is better) when the chooser picks a layer for the user: first, when
         the chosen layer goes away, and when a better one arrives before the user has chosen.
         By default a chooser of Image layers ranks likely probability maps first
-        (:func:`~napari_seg_eval._napari.layers.probability_rank`); others keep the first layer.
+        (:func:`probability_layer_rank`) and chooses none when no layer ranks above the lowest
+        (the user can still choose any); others keep the first layer.
     offer_conversion : bool, optional
         Show how to get labels, and a "Convert to Labels" button for integer Image layers, when
         there is no layer to list. By default on for a chooser of Labels layers only.
@@ -59,14 +119,18 @@ class LayerComboBox(QWidget):
         super().__init__(parent)
         self._viewer = viewer
         self._types = layer_types
-        if prefer is None and tuple(layer_types) == (Image,):
-            prefer = probability_rank
+        # The default chooser of probability maps would rather choose none than a raw image.
+        self._fall_back = not (prefer is None and tuple(layer_types) == (Image,))
+        if not self._fall_back:
+            prefer = probability_layer_rank
         self._prefer = prefer
         self._user_chose = False  # once the user (or a script) chose, only removal changes it
         self._combo = ComboBox(choices=self._choices)
         native: QComboBox = self._combo.native
         native.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         native.setMinimumContentsLength(12)
+        if not self._fall_back:
+            native.setPlaceholderText(NO_PROBABILITY)
         native.activated.connect(self._on_user_choice)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -120,8 +184,9 @@ class LayerComboBox(QWidget):
 
     # ----------------------------------------------------------------------- choosing layers
     def layer(self) -> Layer | None:
-        """The chosen layer, or None when there is none of the right type."""
-        return self._combo.value if self.count() else None
+        """The chosen layer, or None when there is none of the right type (or, choosing
+        probability maps, none looks like one and the user has not chosen)."""
+        return self._combo.value if self.currentIndex() >= 0 else None
 
     def layer_is_wanted(self) -> bool:
         """True when the chosen layer was chosen by the user (or a script), or, chosen for
@@ -156,6 +221,8 @@ class LayerComboBox(QWidget):
             chosen = self._pick(current)
             if chosen is not None:
                 self._combo.value = chosen
+            else:
+                native.setCurrentIndex(-1)
         if current is not None and chosen is not current:
             self._user_chose = False  # the user's layer went away: choose for them again
         self._show_conversion()
@@ -186,7 +253,8 @@ class LayerComboBox(QWidget):
         ]
 
     def _pick(self, current: Layer | None) -> Layer | None:
-        """The layer to show chosen: the current one, unless gone or (unchosen) outranked."""
+        """The layer to show chosen: the current one, unless gone or (unchosen) outranked;
+        None when there is none, or nothing ranks above the lowest and no fallback is wanted."""
         layers = list(self._combo.choices)
         if not layers:
             return None
@@ -196,6 +264,8 @@ class LayerComboBox(QWidget):
             return layers[0]
         ranks = [self._prefer(layer) for layer in layers]
         best = max(range(len(layers)), key=lambda i: ranks[i])  # the first of the best
+        if not self._fall_back and not any(ranks[best]):
+            return None
         if current in layers and ranks[layers.index(current)] >= ranks[best]:
             return current
         return layers[best]

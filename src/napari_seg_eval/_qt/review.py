@@ -34,10 +34,17 @@ from .._napari.error_colors import (
     PREDICTION_OUTLINE,
     SELECTION_OUTLINE,
     kind_colormap,
+    kind_colors,
     pixel_colormap,
     single_color_colormap,
 )
-from .._napari.layers import hover_features, put_labels, result_layer, write_object_features
+from .._napari.layers import (
+    hover_features,
+    put_labels,
+    result_layer,
+    tag,
+    write_object_features,
+)
 from ..core.blocks import is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.review import (
@@ -295,6 +302,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
         self._fill_legend()
+        viewer.events.theme.connect(self._on_theme)
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -488,7 +496,9 @@ class ReviewPanel(QWidget):
         if self.errors_combo.currentIndex() == 1:
             entries = PIXEL_LEGEND
         else:
-            entries = tuple((name, color, KIND_TIPS[name]) for name, color, _ in KIND_COLORS)
+            entries = tuple(
+                (name, color, KIND_TIPS[name]) for name, color, _ in kind_colors(self.viewer.theme)
+            )
         for index, (name, color, tip) in enumerate(entries):
             swatch = QLabel(self)
             swatch.setFixedSize(14, 14)
@@ -579,9 +589,23 @@ class ReviewPanel(QWidget):
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
-        layer.colormap = pixel_colormap() if pixels else kind_colormap()
+        layer.colormap = pixel_colormap() if pixels else kind_colormap(self.viewer.theme)
         self._raise_overlays()
         return layer
+
+    def close_jobs(self) -> None:
+        """Cancel the section's running work for good and stop following the theme."""
+        for job in (self.rematch_job, self.error_job, self.filter_job):
+            job.close()
+        self.viewer.events.theme.disconnect(self._on_theme)
+
+    def _on_theme(self, _event=None) -> None:
+        """Matched objects are pale grey on a dark canvas, charcoal on a light one: recolour
+        the legend and our error layers by kind."""
+        self._fill_legend()
+        for layer in self.viewer.layers:
+            if tag(layer).get("role") == "errors" and tag(layer).get("by") == "kind":
+                layer.colormap = kind_colormap(self.viewer.theme)
 
     def _raise_overlays(self) -> None:
         """Outlines above the error layer: predicted outlines, then the selection on top."""

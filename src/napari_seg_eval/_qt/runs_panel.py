@@ -15,6 +15,7 @@ the session. The tab is a thin view: the runs, comparisons and reports are made 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,37 @@ def runs_for(viewer: Viewer) -> Runs:
         _REGISTRY[key] = Runs()
         weakref.finalize(viewer, _REGISTRY.pop, key, None)
     return _REGISTRY[key]
+
+
+#: The runs table's columns shown after the headline metrics (the paths last: they are long).
+AFTER_METRICS = ("kind", "n_images", "role", "interval", "created", "truth", "prediction")
+
+
+def metrics_first(columns: Sequence[str]) -> list[str]:
+    """The order of the runs table's columns as shown: the name, the headline metrics, then
+    the others.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The columns of :meth:`~napari_seg_eval.runs.Runs.table` (name, created, kind, paths,
+        ..., then the headline metrics).
+
+    Returns
+    -------
+    list of str
+        The same columns, with the headline metrics right after ``name`` (in their order) so
+        that a dock of the usual width shows them, and :data:`AFTER_METRICS` after them, the
+        paths last.
+
+    Examples
+    --------
+    >>> metrics_first(["name", "created", "kind", "truth", "f1_50", "aji"])
+    ['name', 'f1_50', 'aji', 'kind', 'created', 'truth']
+    """
+    after = [column for column in AFTER_METRICS if column in columns]
+    metrics = [column for column in columns if column != "name" and column not in after]
+    return ["name", *metrics, *after]
 
 
 def _interval_text(table: pd.DataFrame, runs: Runs) -> pd.DataFrame:
@@ -169,7 +201,8 @@ class RunsPanel(QWidget):
     # ---------------------------------------------------------------- the list
     def refresh(self) -> None:
         """Show the runs (after any change)."""
-        self.table.set_frame(_interval_text(self.runs.table(), self.runs))
+        table = _interval_text(self.runs.table(), self.runs)
+        self.table.set_frame(table, first=metrics_first(table.columns))
 
     def add(self, item: Any, name: str = "") -> Run:
         """Keep an Evaluation record or a FilesResult as a run (the tabs' signals call this).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from napari.layers import Image, Labels
 from napari.viewer import Viewer
-from qtpy.QtCore import QEvent, Qt
+from qtpy.QtCore import QEvent, QSize, Qt
 from qtpy.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -37,7 +37,14 @@ class ScrollingTabs(QTabWidget):
     Each page is added inside a frameless :class:`QScrollArea` that fills the tab; the page
     grows with the dock and scrolls when the dock is smaller than the page's minimum size.
     :meth:`indexOf` and :meth:`setCurrentWidget` take the page itself, as with plain tabs.
+    The preferred width is wide enough for every tab title, so napari docks the widget with
+    all its tabs in sight (a narrower dock still works: the tab bar then scrolls).
     """
+
+    def sizeHint(self) -> QSize:
+        # Qt bounds a scrolling tab bar's share of the hint to 200 px; ask for all of it.
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.tabBar().sizeHint().width()), hint.height())
 
     def addTab(self, page: QWidget, text: str) -> int:
         area = QScrollArea(self)
@@ -221,14 +228,9 @@ class SegEvalWidget(QWidget):
 
     def close_jobs(self) -> None:
         """Cancel every running job for good and stop following the viewer."""
-        for job in (
-            self.preview_job,
-            self.display.contour_job,
-            self.review.rematch_job,
-            self.review.error_job,
-            self.review.filter_job,
-        ):
+        for job in (self.preview_job, self.display.contour_job):
             job.close()
+        self.review.close_jobs()
         self.confidence.job.close()
         self.evaluate.close_jobs()
         self.dataset.close_jobs()
