@@ -1069,6 +1069,28 @@ def test_file_pixel_size_from_tiff_and_ome_zarr_metadata(tmp_path):
     assert file_pixel_size(path) == ((None, 0.5, 0.25), "")
 
 
+def test_a_display_resolution_or_mixed_units_give_no_pixel_size(tmp_path):
+    """72 dots per inch is a display setting, not a pixel size (tolerance 1 would be 72
+    pixels); axes in different units would mix them in one distance: both give none."""
+    frames = np.zeros((2, 4, 4), np.uint8)
+    tifffile.imwrite(tmp_path / "inch.tif", frames[0], resolution=(72, 72), resolutionunit=2)
+    assert file_pixel_size(tmp_path / "inch.tif") is None
+    metadata = {"axes": "ZYX", "PhysicalSizeX": 0.25, "PhysicalSizeY": 0.25}
+    metadata.update(PhysicalSizeZ=300, PhysicalSizeZUnit="nm")
+    tifffile.imwrite(
+        tmp_path / "ome.tif", frames, ome=True, photometric="minisblack", metadata=metadata
+    )
+    assert file_pixel_size(tmp_path / "ome.tif") is None
+    path = tmp_path / "mixed.ome.zarr"
+    axes = [
+        {"name": "z", "type": "space", "unit": "nanometer"},
+        {"name": "y", "type": "space", "unit": "micrometer"},
+        {"name": "x", "type": "space", "unit": "micrometer"},
+    ]
+    ome_zarr_with_scale(path, frames, (300, 0.25, 0.25), axes)
+    assert file_pixel_size(path) is None
+
+
 def test_spacing_from_the_files_equals_the_same_spacing_given(tmp_path):
     true, pred = spacing_pair()
     (tmp_path / "t").mkdir()

@@ -8,7 +8,7 @@ import threading
 
 from qtpy.QtWidgets import QWidget
 
-from napari_seg_eval._jobs import Job, _CollectorFreeze
+from napari_seg_eval._jobs import Job, JobError, _CollectorFreeze
 
 
 def test_a_run_reporting_after_its_panel_is_deleted_stops_quietly(qtbot):
@@ -121,3 +121,22 @@ def test_python_exits_cleanly_while_a_worker_runs(tmp_path):
     assert "exiting with the worker running" in done.stdout
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_runtime_error_of_a_generator_ends_the_run_as_an_error(qtbot):
+    """superqt drops a RuntimeError returned by a generator (it takes it for a deleted
+    worker): no error, no end signal, and the collector stayed frozen for good."""
+    qtbot.wait_until(lambda: _CollectorFreeze.running == 0, timeout=30_000)
+    panel = QWidget()
+    errors = []
+    job = Job(panel, on_progress=lambda value: None, on_error=errors.append)
+
+    def work():
+        yield (0.5, "half way")
+        raise RuntimeError("did not converge")
+
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        job.start(work, lambda value: None)
+    assert [str(error) for error in errors] == ["RuntimeError: did not converge"]
+    assert isinstance(errors[0], JobError) and not job.running
+    assert gc.get_freeze_count() == 0

@@ -253,6 +253,13 @@ def test_a_control_set_otherwise_than_for_the_run_marks_the_record_stale(dock, s
         assert widget.evaluate.tables["summary"].view.styleSheet() == ""
         change()
         assert widget.evaluation.stale.startswith(named), widget.evaluation.stale
+    # The header's probability layer gives the objects' confidence of a labels prediction.
+    viewer.add_image(sample["probability"] ** 2, name="prob squared")
+    widget.set_prediction("perfect")
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.stale == ""
+    widget.set_probability_layer("prob squared")
+    assert widget.evaluation.stale.startswith("the probability layer (objects' confidence)")
 
 
 def test_a_worker_run_is_current_until_a_control_moves(qtbot, dock):

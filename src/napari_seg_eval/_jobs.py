@@ -62,6 +62,24 @@ def run_to_end(work: Callable[[], Any]) -> Any:
             return done.value
 
 
+class JobError(Exception):
+    """A ``RuntimeError`` raised by a job's generator, passed on under this type: superqt
+    takes a ``RuntimeError`` returned by a generator for a deleted worker and drops it, with
+    neither an error nor an end signal (the run would seem to go on for ever)."""
+
+
+def _passing_runtime_errors(work: Callable[[], Generator]) -> Callable[[], Generator]:
+    """``work`` (a generator function) with its ``RuntimeError`` raised as :class:`JobError`."""
+
+    def generator() -> Generator:
+        try:
+            return (yield from work())
+        except RuntimeError as error:
+            raise JobError(f"{type(error).__name__}: {error}") from error
+
+    return generator
+
+
 class _CollectorFreeze:
     """Counts the running workers (on the main thread, where they start and end)."""
 
@@ -183,6 +201,7 @@ class Job(QObject):
         # the worker from also re-raising the error in the Qt event loop.
         handlers = {"returned": done, "errored": failed, "finished": ended}
         if inspect.isgeneratorfunction(work):
+            work = _passing_runtime_errors(work)
             handlers["yielded"] = progress
         worker = create_worker(work, _start_thread=False, _connect=handlers)
         self.worker = worker

@@ -410,6 +410,7 @@ class EvaluatePanel(QWidget):
             self.plane_axis_combo.currentIndexChanged,
             self.each_plane_check.toggled,
             self.binarize_check.toggled,
+            owner.probability_combo.currentIndexChanged,
         ):
             signal.connect(self.choices_changed)
 
@@ -779,7 +780,7 @@ class EvaluatePanel(QWidget):
     def choices_changed(self, *_) -> None:
         """A control of the section moved: a record whose run read it otherwise is out of
         date (the first control that differs is named)."""
-        if self.evaluation is None or not self._run_choices:
+        if self.evaluation is None or self.evaluation.stale or not self._run_choices:
             return
         now = self._choices()
         for name, then in self._run_choices.items():
@@ -792,9 +793,13 @@ class EvaluatePanel(QWidget):
 
     def _choices(self) -> dict[str, Any]:
         """What the controls say a run uses (layers as chosen, by identity; nothing read)."""
+        probability = self.owner.probability_combo
         return {
             "the ground truth": self.truth_combo.layer(),
             "the prediction": self.prediction_combo.layer(),
+            "the probability layer (objects' confidence)": (
+                probability.layer() if probability.layer_is_wanted() else None
+            ),
             "Evaluate": self.kind_combo.currentText(),
             "the preset": self.preset_combo.currentText(),
             "the IoU thresholds": self.iou_edit.text(),

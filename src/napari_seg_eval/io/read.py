@@ -436,21 +436,24 @@ _UNITS = {
     "centimetre": "cm",
 }
 
-#: TIFF ResolutionUnit values that name a unit (1, NONE, names none).
-_TIFF_UNITS = {2: "inch", 3: "cm"}
+#: TIFF ResolutionUnit values taken as a pixel size: centimetres. 1 (NONE) names no unit, and
+#: 2 (inches, also the default when the tag is missing) is a display setting (72 dpi), never a
+#: microscope's pixel size.
+_TIFF_UNITS = {3: "cm"}
 
 
 def file_pixel_size(path: str | Path, *, labels: bool = True) -> PixelSize | None:
     """The pixel size a file's metadata gives, or None where it gives none.
 
-    Reads the metadata only. OME-TIFF: ``PhysicalSizeX/Y/Z`` (unit ``PhysicalSizeXUnit``,
+    Reads the metadata only. OME-TIFF: ``PhysicalSizeX/Y/Z`` (units ``PhysicalSize*Unit``,
     µm by default). ImageJ TIFF: the resolution tags (pixels per unit) for y and x, ImageJ's
     ``spacing`` for z, ImageJ's ``unit``; an uncalibrated file (no unit, no spacing,
-    resolution 1) gives none. Other TIFF: the resolution tags in inches or centimetres (a
-    ResolutionUnit of NONE gives none). OME-Zarr: level 0's ``scale`` coordinate
-    transformation (times the multiscale image's own, if any), for the axes of type
-    ``"space"`` (or named x, y, z), with their ``unit``; with ``labels``, of the one label
-    image under ``labels/``. NPY, PNG and plain zarr give none.
+    resolution 1) gives none. Other TIFF: the resolution tags in centimetres (in inches, the
+    default, or with no unit they are a display setting and give none). OME-Zarr: level 0's
+    ``scale`` coordinate transformation (times the multiscale image's own, if any), for the
+    axes of type ``"space"`` (or named x, y, z), with their ``unit``; with ``labels``, of the
+    one label image under ``labels/``. Axes in different units give none (units are never
+    converted). NPY, PNG and plain zarr give none.
 
     Parameters
     ----------
@@ -496,7 +499,14 @@ def _tiff_pixel_size(path: Path) -> PixelSize | None:
             image = tifffile.xml2dict(tiff.ome_metadata)["OME"]["Image"]
             pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
             found = {axis: pixels.get(f"PhysicalSize{axis}") for axis in "XYZ"}
-            unit = _unit(pixels.get("PhysicalSizeXUnit", "µm"))
+            units = {
+                _unit(pixels.get(f"PhysicalSize{axis}Unit", "µm"))
+                for axis in "XYZ"
+                if found[axis] is not None
+            }
+            if len(units) > 1:
+                return None  # never converted
+            unit = units.pop() if units else "µm"
         else:
             tags = tiff.pages.first.tags
             if "XResolution" not in tags or "YResolution" not in tags:
@@ -553,8 +563,9 @@ def _zarr_pixel_size(path: Path, labels: bool) -> PixelSize | None:
             units.append(_unit(axis.get("unit")))
         else:
             sizes.append(None)
-    unit = units[0] if len(set(units)) == 1 else ",".join(units)
-    return PixelSize(tuple(sizes), unit)
+    if len(set(units)) != 1:
+        return None  # no spatial axis, or axes in different units (never converted)
+    return PixelSize(tuple(sizes), units[0])
 
 
 def _zarr_multiscale(path: Path, labels: bool) -> dict | None:
