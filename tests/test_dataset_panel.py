@@ -248,6 +248,25 @@ def test_ignore_label_binarize_and_kind(settings_panel, two_pairs):
     assert "mean_iou" in rows  # semantic columns too
 
 
+def test_boundary_in_the_pixel_size_of_the_files(settings_panel, two_pairs):
+    """spacing 'file': each pair's pixel size from its files (ImageJ TIFFs of 0.5 µm)."""
+    dataset = settings_panel
+    for folder in two_pairs:
+        for path in folder.glob("*.tif"):
+            image = tifffile.imread(path)
+            tifffile.imwrite(
+                path, image, imagej=True, resolution=(2.0, 2.0), metadata={"unit": "um"}
+            )
+    dataset.set_options(boundary=True, spacing="file", tolerance=2.0)
+    assert dataset.spacing_edit.text() == "file"
+    rows = run_and_compare(dataset, *two_pairs, boundary=True, spacing="file", tolerance=2.0)
+    # As in the test below: 8 px x 0.5 µm = 4 µm, now read from the files.
+    assert rows.loc["wide", "mean_hd"] == pytest.approx(4.0)
+    assert rows["spacing"].tolist() == ["0.5,0.5", "0.5,0.5"]
+    assert rows["spacing_unit"].tolist() == ["µm", "µm"]
+    assert "each pair's units from its files" in dataset.per_image.model.note
+
+
 def test_boundary_in_the_units_of_the_spacing(settings_panel, two_pairs):
     dataset = settings_panel
     dataset.set_options(boundary=True, spacing=0.5, tolerance=2.0)

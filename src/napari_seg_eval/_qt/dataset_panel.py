@@ -487,8 +487,9 @@ class DatasetPanel(QWidget):
         self.spacing_edit = QLineEdit("", content)
         self.spacing_edit.setPlaceholderText("1 per axis (pixels)")
         self.spacing_edit.setToolTip(
-            "The pixel size: one number for every axis or one per axis (e.g. 2, 0.5, 0.5). "
-            "Distances and τ are in its units; it is not read from the files."
+            "The pixel size: one number for every axis or one per axis (e.g. 2, 0.5, 0.5), or "
+            "'file': each pair's pixel size from its files' metadata (ImageJ or OME-TIFF, "
+            "OME-Zarr). Distances and τ are in its units."
         )
         for widget in (self.tolerance_spin, self.spacing_edit):
             widget.setEnabled(False)
@@ -966,7 +967,10 @@ class DatasetPanel(QWidget):
         note = ""
         if result.settings.boundary:
             spacing = result.settings.spacing
-            units = "pixels" if spacing is None else f"the units of the spacing {spacing}"
+            if spacing == "file":
+                units = "each pair's units from its files (the spacing unit column)"
+            else:
+                units = "pixels" if spacing is None else f"the units of the spacing {spacing}"
             note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
         headline = PRESETS[preset].headline if preset is not None else ()
         first = ["name", *preset_columns(headline, per_image.columns)]
@@ -1195,23 +1199,26 @@ def thresholds_text(thresholds: Sequence[float]) -> str:
     return ", ".join(f"{t:g}" for t in thresholds)
 
 
-def parse_spacing(text: str) -> tuple[float, ...] | None:
-    """The spacing field: one number for every axis, or one per axis; empty: None (pixels).
+def parse_spacing(text: str) -> tuple[float, ...] | str | None:
+    """The spacing field: one number for every axis, or one per axis; ``"file"``: each pair's
+    from its files; empty: None (pixels).
 
     Examples
     --------
-    >>> parse_spacing("2, 0.5 0.5"), parse_spacing("")
-    ((2.0, 0.5, 0.5), None)
+    >>> parse_spacing("2, 0.5 0.5"), parse_spacing(""), parse_spacing(" File ")
+    ((2.0, 0.5, 0.5), None, 'file')
     """
     parts = text.replace(",", " ").replace(";", " ").split()
     if not parts:
         return None
+    if len(parts) == 1 and parts[0].lower() == "file":
+        return "file"
     try:
         return tuple(float(part) for part in parts)
     except ValueError:
         raise ValueError(
-            f"spacing {text!r}: write one number for every axis (e.g. 0.5) or one per axis "
-            "(e.g. 2, 0.5, 0.5)."
+            f"spacing {text!r}: write one number for every axis (e.g. 0.5), one per axis "
+            "(e.g. 2, 0.5, 0.5), or 'file' (each pair's from its files)."
         ) from None
 
 
