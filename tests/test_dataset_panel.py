@@ -763,3 +763,24 @@ def test_copy_and_export_give_the_columns_and_rows_shown(settings_panel, tmp_pat
     for column in (det, list(table.model.frame.columns).index("name")):
         select.select(table.model.index(1, column), select.SelectionFlag.Select)
     assert table.copy() == "name\tdet\nwide\t1.0\n"
+
+
+def test_a_long_error_message_does_not_push_the_numbers_out_of_sight(qtbot):
+    """Regression: a failed pair's error column was sized to its 300-character message, and
+    the other images' metrics were out of the view: the column is capped, the whole message
+    is in the cell's tooltip."""
+    from napari_seg_eval._qt.tables import MAX_COLUMN_WIDTH, ResultTable
+
+    message = "shapes differ: " + "truth/very_long_folder_name/" * 10 + "img5_masks.tif"
+    frame = pd.DataFrame(
+        {"name": ["img1", "img5"], "error": ["", message], "f1_50": [0.75, np.nan]}
+    )
+    table = ResultTable("per image", "dataset.per_image")
+    qtbot.addWidget(table)
+    table.set_frame(frame)
+    columns = table.model.frame.columns.tolist()
+    error = columns.index("error")
+    assert table.view.columnWidth(error) == MAX_COLUMN_WIDTH
+    tip = table.model.data(table.model.index(1, error), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(message)
+    assert table.view.columnWidth(columns.index("f1_50")) < MAX_COLUMN_WIDTH

@@ -9,7 +9,8 @@ pytest.importorskip("napari")
 from napari.layers import Image, Labels
 from qtpy.QtCore import Qt
 
-from napari_seg_eval._qt.layer_combo import NO_PROBABILITY, LayerComboBox, probability_layer_rank
+from napari_seg_eval._napari.layers import open_pair, prediction_rank, probability_rank
+from napari_seg_eval._qt.layer_combo import NO_PROBABILITY, LayerComboBox
 
 
 def names(combo):
@@ -84,15 +85,52 @@ def test_the_header_never_takes_raw_microscopy_as_the_probability_layer(viewer):
         (np.float64, (0.2, 0.3), "softmax", (True, False, True)),
         (np.uint8, (0, 255), "nuclei prob", (False, True, False)),
         (np.float32, (0.0, 1.0), "nuclei", (False, False, True)),  # a normalised raw image
-        (np.uint16, (0, 65535), "nuclei prob", (False, False, False)),  # most likely raw or ids
+        (np.uint16, (0, 65535), "nuclei prob", (False, True, False)),  # read as value / 65535
+        (np.uint16, (0, 3), "cells pred", (False, False, False)),  # "pred": most likely ids
+        (np.uint8, (0, 255), "pred", (False, False, False)),
+        (np.uint32, (0, 255), "nuclei prob", (False, False, False)),
         (np.uint8, (0, 255), "nuclei", (False, False, False)),
         (np.float32, (0.0, 1.5), "nuclei probability", (False, False, False)),  # not in [0, 1]
         (np.int32, (0, 1), "pred", (False, False, False)),
     ],
 )
-def test_probability_layer_rank(dtype, values, name, expected):
+def test_probability_rank(dtype, values, name, expected):
     layer = Image(np.array([values], dtype), name=name)
-    assert probability_layer_rank(layer) == expected
+    assert probability_rank(layer) == expected
+
+
+def test_one_ranking_for_the_header_and_the_prediction(viewer):
+    """Regression: the header's probability layer and the Evaluate tab's prediction were
+    ranked by two rules that disagreed on 16-bit images: the header never took a uint16 map
+    named as one, the prediction took a uint16 label image named "pred" for a map."""
+    viewer.add_labels(np.eye(4, dtype=np.uint8), name="gt")
+    viewer.add_image(np.arange(16, dtype=np.uint16).reshape(4, 4) % 4, name="cells pred")
+    word = viewer.add_image(np.full((4, 4), 60000, np.uint16), name="cells probability")
+    widget = _dock(viewer)
+    assert widget.probability_combo.layer() is word
+    assert widget.evaluate.prediction_combo.layer() is word
+
+
+def test_a_float_map_outranks_an_8_bit_map_for_both(viewer):
+    """Regression: the prediction chooser ranked a uint8 map named as one level with a float
+    map in [0, 1] so named, and took the first; the header took the float map."""
+    viewer.add_labels(np.eye(4, dtype=np.uint8), name="gt")
+    viewer.add_image(np.full((4, 4), 200, np.uint8), name="cells prob")
+    prob = viewer.add_image(np.full((4, 4), 0.75, np.float32), name="cells probability")
+    widget = _dock(viewer)
+    assert widget.probability_combo.layer() is prob
+    assert widget.evaluate.prediction_combo.layer() is prob
+
+
+def test_the_image_of_a_dataset_pair_is_no_probability_map():
+    """Regression: the prediction chooser ranked a pair's image (float in [0, 1]) as a map."""
+    from napari.components import ViewerModel
+
+    viewer = ViewerModel()
+    image = np.full((2, 2), 0.5, np.float32)
+    layers = open_pair(viewer, "img1", {"image": image, "truth": np.ones((2, 2), int)})
+    assert probability_rank(layers["image"]) == (False, False, False)
+    assert prediction_rank(layers["image"], layers["truth"]) == (False, False, (False,) * 3)
 
 
 def test_the_rank_reads_no_lazy_array():
@@ -106,7 +144,7 @@ def test_the_rank_reads_no_lazy_array():
     lazy = da.zeros((64, 64), np.float32, chunks=32).map_blocks(block, dtype=np.float32)
     layer = Image(lazy, name="prob", contrast_limits=(0, 1))
     reads.clear()  # napari may look at the data when the layer is made; the rank must not
-    assert probability_layer_rank(layer) == (True, False, True)
+    assert probability_rank(layer) == (True, False, True)
     assert reads == []
 
 

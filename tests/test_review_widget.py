@@ -755,3 +755,25 @@ def test_matched_objects_are_charcoal_on_the_light_canvas(reviewed):
     np.testing.assert_allclose(layer.colormap.map(np.array([2]))[0], colors["missed"])
     viewer.theme = "dark"
     np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
+
+
+def test_the_first_error_layer_hides_the_compared_layers_once(reviewed):
+    """Random label colours under the error layer made matched objects look like errors:
+    the compared layers and the confidence map are hidden (not changed) when the error layer
+    first appears; shown again by the user, they stay shown when the layer is updated."""
+    viewer, widget = reviewed
+    viewer.add_image(np.zeros((20, 30)), name="raw")  # not compared: left alone
+    truth_before = viewer.layers["truth"].data.copy()
+    errors = widget.review.show_errors(wait=True)
+    assert errors.visible
+    assert [viewer.layers[name].visible for name in ("truth", "pred", "prob", "raw")] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    np.testing.assert_array_equal(viewer.layers["truth"].data, truth_before)
+    viewer.layers["truth"].visible = True
+    widget.review.iou_spin.setValue(0.8)
+    assert widget.review.show_errors(wait=True) is errors
+    assert viewer.layers["truth"].visible

@@ -367,3 +367,24 @@ def test_one_image_dataset_run_has_no_interval(tmp_path):
     assert run.headline["f1_50_pooled"] == pytest.approx(2 / 3)
     html = report_html(run)
     assert "0.6667" in html and "interval over images" not in html
+
+
+def test_a_run_of_the_coco_preset_keeps_its_ap_saved_and_loaded(tmp_path):
+    """One image, COCO AP (score-ranked): the Runs table shows it first, and a saved run
+    loads with its per-threshold table. By hand: 1 matches the one true object exactly (score
+    0.9), 2 is false (score 0.95, ranked first): precision 0 then 1/2 at recall 0 then 1, made
+    monotone 1/2 at every recall point: AP = 1/2 at every IoU threshold."""
+    true = np.zeros((1, 8), np.int32)
+    true[0, 0:3] = 1
+    pred = np.zeros_like(true)
+    pred[0, 0:3], pred[0, 5:7] = 1, 2
+    prob = np.select([pred == 1, pred == 2], [0.9, 0.95], 0.0)
+    runs = Runs()
+    run = runs.add(evaluate(true, pred, confidence=prob, preset="coco"), name="coco")
+    assert run.headline.index[:3].tolist() == ["map", "ap_50", "ap_75"]
+    assert run.headline["map"] == pytest.approx(0.5)
+    columns = runs.table().columns.tolist()
+    assert columns[columns.index("interval") + 1] == "map"
+    loaded = Runs().load(runs.save(tmp_path))[0]
+    assert loaded.headline["map"] == pytest.approx(0.5)
+    assert loaded.tables["coco_per_threshold"]["ap"].tolist() == pytest.approx([0.5] * 10)

@@ -201,7 +201,7 @@ def test_closing_the_dock_stops_the_interval_workers(viewer):
     assert widget.runs._agreement_job.closed
 
 
-def test_the_runs_table_shows_the_metrics_before_the_paths(make_napari_viewer):
+def test_the_runs_table_shows_the_metrics_before_the_paths(make_napari_viewer, qtbot):
     """Regression: in a 1500 x 1000 window the Runs table showed name, created, kind and the
     truth's path, and no metric."""
     from qtpy.QtWidgets import QApplication
@@ -211,17 +211,34 @@ def test_the_runs_table_shows_the_metrics_before_the_paths(make_napari_viewer):
     viewer.add_labels(TRUTH, name="truth")
     viewer.add_labels(copy_of([1, 2]), name="model A")
     widget = open_dock(viewer)
-    evaluate(widget, "model A")
+    evaluate(widget, "model A", qtbot)  # and its intervals: the cells are then final
     widget.tabs.setCurrentWidget(widget.runs)
     QApplication.processEvents()
     frame = widget.runs.table.model.frame
     columns = frame.columns.tolist()
-    # model A matches 2 of the 6 true objects and has no false ones: F1 at IoU 0.5 = 4 / 8
+    # model A matches 2 of the 6 true objects and has no false ones: F1 at IoU 0.5 = 4 / 8,
+    # shown with its bootstrap interval over objects
     assert columns[:2] == ["name", "mean_accuracy"] and "f1_50" in columns
-    assert frame["f1_50"].iloc[0] == pytest.approx(0.5)
+    assert str(frame["f1_50"].iloc[0]).startswith("0.5000 [")
     assert columns[-2:] == ["truth", "prediction"]
     view = widget.runs.table.view
     first_metric = view.horizontalHeader().logicalIndex(1)
     assert columns[first_metric] == "mean_accuracy"
     right = view.columnViewportPosition(first_metric) + view.columnWidth(first_metric)
     assert view.columnViewportPosition(first_metric) >= 0 and right <= view.viewport().width()
+
+
+def test_every_column_of_the_runs_table_is_placed_after_the_metrics():
+    """The panel's order comes from the runs table's own columns: one that the table gains is
+    never shown among the metrics."""
+    from napari_seg_eval.evaluation import evaluate
+    from napari_seg_eval.runs import RUN_COLUMNS, Runs
+
+    runs = Runs()
+    runs.add(evaluate(TRUTH, copy_of([1, 2])), name="model A")
+    columns = runs.table().columns.tolist()
+    shown = runs_panel.metrics_first(columns)
+    metrics = [column for column in columns if column not in RUN_COLUMNS]
+    assert metrics and shown[: 1 + len(metrics)] == ["name", *metrics]
+    assert sorted(shown[1 + len(metrics) :]) == sorted(set(RUN_COLUMNS) - {"name"})
+    assert shown[-2:] == ["truth", "prediction"]

@@ -322,3 +322,135 @@ def test_editing_the_region_marks_the_record_stale(dock):
     assert widget.evaluation.stale == ""
     region.data = np.zeros(true.shape, np.uint8)
     assert "region" in widget.evaluation.stale
+
+
+# 6. COCO AP (score-ranked) -------------------------------------------------------------------
+def coco_case():
+    """Two true objects, three predictions with known scores (mean probabilities) and IoUs.
+
+    true 1 (cols 0-3) is predicted exactly by 1 (IoU 1, score 0.9); true 2 (cols 6-9) by 2,
+    its left half (IoU 2 / 4 = 0.5, score 0.8); 3 (cols 12-13) overlaps nothing and has the
+    highest score, 0.95.
+    """
+    true = np.zeros((1, 16), np.uint8)
+    true[0, 0:4], true[0, 6:10] = 1, 2
+    pred = np.zeros_like(true)
+    pred[0, 0:4], pred[0, 6:8], pred[0, 12:14] = 1, 2, 3
+    prob = np.select([pred == 1, pred == 2, pred == 3], [0.9, 0.8, 0.95], 0.0).astype(np.float32)
+    return true, pred, prob
+
+
+# By hand. Ranked by score: 3 (false), 1, 2. At IoU 0.50: FP, TP, TP: precision 0, 1/2, 2/3 at
+# recall 0, 1/2, 1; made monotone it is 2/3 everywhere: AP = 2/3. At 0.55 ... 0.95 (9
+# thresholds) 2 no longer matches: FP, TP, FP: precision made monotone 1/2 up to recall 1/2
+# and nothing beyond: 51 of the 101 recall points read 1/2: AP = 51 / 202.
+COCO_AP_50, COCO_AP_75 = 2 / 3, 51 / 202
+COCO_MAP = (COCO_AP_50 + 9 * COCO_AP_75) / 10
+
+
+@pytest.fixture
+def coco_dock(make_napari_viewer):
+    true, pred, _ = coco_case()
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    return viewer, widget
+
+
+def test_coco_ap_in_the_evaluate_tab_is_the_hand_computed_value(coco_dock):
+    viewer, widget = coco_dock
+    true, pred, prob = coco_case()
+    viewer.add_image(prob, name="prob")
+    widget.set_probability_layer("prob")
+    panel = widget.evaluate
+    panel.set_preset("coco")
+    assert panel.iou_edit.text() == "0.5:0.95:0.05" and "mean probability" in (
+        panel.preset_label.text()
+    )
+    tables = widget.run_evaluation(wait=True)
+    summary = summary_of(tables)
+    assert summary[("coco", "map")] == pytest.approx(COCO_MAP)
+    assert summary[("coco", "ap_50")] == pytest.approx(COCO_AP_50)
+    assert summary[("coco", "ap_75")] == pytest.approx(COCO_AP_75)
+    api = nse.coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.95})
+    for key in ("map", "ap_50", "ap_75"):
+        assert summary[("coco", key)] == pytest.approx(api.summary[key], abs=1e-12)
+    per_threshold = tables["coco_per_threshold"]
+    assert per_threshold["tp"].tolist() == [2] + [1] * 9
+    assert per_threshold["fp"].tolist() == [1] + [2] * 9
+    tab = panel.result_tabs.indexOf(panel.tables["coco_per_threshold"])
+    assert panel.result_tabs.isTabVisible(tab)
+    assert "COCO mask AP: COCO mAP = 0.2939" in panel.status_label.text()
+    # the record keeps it, and so does the Runs tab (first: the number the preset stands for)
+    assert widget.evaluation.coco is not None
+    run = widget.runs.runs[len(widget.runs.runs) - 1]
+    assert run.headline.index[0] == "map"
+    assert run.headline["map"] == pytest.approx(COCO_MAP)
+    assert "map" in widget.runs.runs.table().columns
+
+
+def test_coco_ap_scores_a_probability_map_prediction_by_its_own_values(coco_dock, qtbot):
+    viewer, widget = coco_dock
+    *_, prob = coco_case()
+    viewer.layers.remove("pred")
+    viewer.add_image(prob, name="prob")
+    widget.set_prediction("prob")  # objects: components of prob > 0.5, scored by prob
+    widget.set_threshold(0.5)
+    widget.evaluate.set_preset("coco")
+    with qtbot.waitSignal(widget.evaluate.job.finished, timeout=60_000):
+        widget.run_evaluation()  # in the dock's worker, as the other metrics
+    assert summary_of(widget.evaluate.results)[("coco", "map")] == pytest.approx(COCO_MAP)
+
+
+def test_coco_ap_is_a_step_of_the_run_with_progress_and_cancel():
+    from napari_seg_eval.evaluation import (
+        Cancelled,
+        EvaluationSettings,
+        RunControl,
+        evaluation_steps,
+    )
+
+    true, pred, prob = coco_case()
+    settings = EvaluationSettings.from_preset("coco")
+    steps = evaluation_steps(true, pred, settings, confidence=prob)
+    seen = [next(steps)]
+    while seen[-1][1] != "COCO AP (score-ranked)":
+        seen.append(next(steps))
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] < 1
+    control = RunControl()
+    steps = evaluation_steps(true, pred, settings, confidence=prob, control=control)
+    while next(steps)[1] != "COCO AP (score-ranked)":
+        pass
+    control.cancel()
+    with pytest.raises(Cancelled):
+        next(steps)
+    with pytest.raises(ValueError, match="the coco preset ranks the predicted objects"):
+        next(evaluation_steps(true, pred, settings))  # no probability map: before any step
+
+
+def test_coco_is_offered_only_when_the_objects_can_be_scored(coco_dock):
+    from napari_seg_eval._qt.evaluate_panel import COCO_UNAVAILABLE
+
+    viewer, widget = coco_dock
+    panel = widget.evaluate
+    index = panel.preset_combo.findData("coco")
+    item = panel.preset_combo.model().item(index)
+    tip = panel.preset_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    assert not item.isEnabled() and tip == COCO_UNAVAILABLE  # labels only: no score
+    with pytest.raises(ValueError, match="choose a probability layer in the header"):
+        panel.set_preset("coco")
+    _, _, prob = coco_case()
+    viewer.add_image(prob, name="prob")  # the header takes it: the objects have scores
+    assert widget.probability_combo.layer().name == "prob"
+    assert item.isEnabled() and "mean probability" in panel.preset_combo.itemData(
+        index, Qt.ItemDataRole.ToolTipRole
+    )
+    panel.set_preset("coco")
+    viewer.layers.remove("prob")  # gone again: the run says why, and the tables stay empty
+    assert not item.isEnabled()
+    assert widget.run_evaluation(wait=True) is None
+    assert "choose a probability layer in the header" in panel.status_label.text()

@@ -277,12 +277,31 @@ def test_a_worker_run_is_current_until_a_control_moves(qtbot, dock):
     assert "'small'" in widget.evaluation.stale
     widget.run_evaluation(wait=True)
     assert widget.evaluation.stale == ""
-    widget.evaluate._run_choices = {}  # as if no control had moved: only the failure remains
-    widget.evaluate.prediction_combo.set_layer("small")
+    widget.set_prediction("small")
     assert widget.run_evaluation(wait=True) is None  # a shape mismatch: the run cannot start
     assert widget.evaluate.progress_bar.value() == 0
     assert "shape" in widget.evaluate.status_label.text()
-    assert widget.evaluation.stale.startswith("the last run failed (")
+    assert widget.evaluation.stale.startswith("the prediction changed to 'small'")
+
+
+def test_a_run_that_fails_leaves_the_tables_marked_as_not_its_own(qtbot, dock, monkeypatch, errors):
+    """With every control as for the record shown, a run that fails in its worker (here: out
+    of memory) marks the record shown as out of date, and says why."""
+    _, widget = dock
+    widget.set_prediction("prob")
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.stale == ""
+
+    def out_of_memory(*_args, **_kwargs):
+        yield (0.0, "reading layers")
+        raise MemoryError("Unable to allocate 40.0 GiB")
+
+    monkeypatch.setattr(evaluate_panel, "evaluation_steps", out_of_memory)
+    with wait_job(qtbot, widget.evaluate.job):
+        widget.run_evaluation()
+    assert widget.evaluation.stale == "the last run failed (Unable to allocate 40.0 GiB)"
+    assert widget.evaluate.progress_bar.value() == 0
+    assert errors and "Unable to allocate" in errors[-1]
 
 
 # 8 -------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from .core._validate import check_region
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
 from .core.classes import check_classes
+from .core.confidence import CocoAPResult, coco_average_precision
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
@@ -35,7 +36,13 @@ from .core.instance import (
     instance_metrics,
 )
 from .core.presets import get_preset
-from .core.review import add_error_kinds, join_measurements, measure_both, with_excluded
+from .core.review import (
+    add_error_kinds,
+    join_measurements,
+    measure_both,
+    object_measurements,
+    with_excluded,
+)
 from .core.semantic import SemanticResult, semantic_metrics
 from .core.threshold import label_instances, threshold_probabilities
 from .core.tracking import ctc_metrics
@@ -140,14 +147,22 @@ class ThresholdOptions:
     split_depth: float = 2.0
 
 
-#: The presets the Evaluate tab offers (those of one image pair with no per-object scores),
-#: and the summary row (evaluation, key) that is the challenge's number on one image.
+#: The presets the Evaluate tab offers, and the summary row (evaluation, key) that is the
+#: challenge's number on one image. ``coco`` ranks the predicted objects by a score, their
+#: mean probability: it needs a probability map (``confidence``, or the prediction itself).
 PRESET_VALUES = {
     "dsb2018": ("instance", "mean_accuracy"),
     "neurips2022": ("instance", "f1_50"),
     "ctc": ("ctc", "seg"),
     "conic": ("instance", "class_mean_panoptic_quality_50"),
+    "coco": ("coco", "map"),
 }
+#: Why a run of the ``coco`` preset cannot go without a probability map.
+COCO_NEEDS_SCORES = (
+    "the coco preset ranks the predicted objects by a score, their mean probability: give a "
+    "probability map of the truth's shape (confidence=, or a one-class probability map as the "
+    "prediction)."
+)
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,7 @@ class EvaluationSettings:
         ----------
         name : str
             A key of :data:`PRESET_VALUES` (``"dsb2018"``, ``"neurips2022"``, ``"ctc"``,
-            ``"conic"``).
+            ``"conic"``, ``"coco"``).
         **settings
             The other fields (not those the preset sets).
 
@@ -248,9 +263,8 @@ def _offered_preset(name: str):
     preset = get_preset(name)
     if name not in PRESET_VALUES:
         raise ValueError(
-            f"the {name} preset ({preset.title}) needs a score for every predicted object and "
-            f"is not offered here; use {', '.join(PRESET_VALUES)}, or the API "
-            "(napari_seg_eval.core.presets.preset_metrics)."
+            f"the {name} preset ({preset.title}) is not offered here; use "
+            f"{', '.join(PRESET_VALUES)}, or the API (napari_seg_eval.core.presets.preset_metrics)."
         )
     return preset
 
@@ -281,6 +295,9 @@ class Evaluation:
         Boundary metrics per class and per matched pair (None unless ``settings.boundary``).
     ctc
         The Cell Tracking Challenge's SEG and DET (with the ``ctc`` preset), else None.
+    coco
+        COCO mask AP, score-ranked (with the ``coco`` preset: each predicted object's score is
+        its mean probability), else None.
     ids
         ``"true"``/``"pred"`` -> the map from the ids compared back to the user's ids (indexed
         by the compared id: ``plane``, ``label``), for label images whose ids span planes and
@@ -288,7 +305,7 @@ class Evaluation:
     tables
         ``summary``, ``per_class`` (semantic), ``per_threshold``, ``per_plane``, ``per_object``,
         ``instance_per_class``, ``class_confusion``, ``boundary_per_class``,
-        ``boundary_per_object`` (empty when not computed).
+        ``boundary_per_object``, ``coco_per_threshold`` (empty when not computed).
     stale
         Empty while the record matches the viewer; else why it does not any more.
     """
@@ -309,6 +326,7 @@ class Evaluation:
     boundary: BoundaryResult | None = None
     object_boundary: ObjectBoundaryResult | None = None
     ctc: pd.Series | None = None
+    coco: CocoAPResult | None = None
     ids: dict[str, pd.DataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: str = ""
@@ -561,7 +579,8 @@ def evaluation_steps(
     settings
         Every setting of the run.
     confidence
-        A probability map for the objects' mean confidence.
+        A probability map for the objects' mean confidence (with the ``coco`` preset, their
+        scores).
     true_classes, pred_classes
         Both or neither: a class image of the truth's shape (or a mapping id -> class) per
         side, for multi-class instance results (see :func:`~napari_seg_eval.instance_metrics`).
@@ -585,8 +604,8 @@ def evaluation_steps(
     Raises
     ------
     ValueError
-        Bad settings, classes or region, or boundary metrics on chunked inputs (all before
-        anything is read).
+        Bad settings, classes or region, boundary metrics on chunked inputs, or the ``coco``
+        preset without a probability map (all before anything is read).
     TypeError
         Classes that are not integers, a region that is not boolean.
     Cancelled
@@ -630,12 +649,16 @@ def evaluation_steps(
         )
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
+    options = settings.threshold_options or ThresholdOptions()
+    scored_by_prediction = probability and options.channel_axis is None
+    if settings.preset == "coco" and confidence is None and not scored_by_prediction:
+        raise ValueError(COCO_NEEDS_SCORES)
     steps = (
         2
         + len(kinds) * (1 + (axis is not None))
         + probability
         + settings.boundary
-        + (settings.preset == "ctc")
+        + (settings.preset in ("ctc", "coco"))
     )
     done = 0
 
@@ -655,9 +678,8 @@ def evaluation_steps(
         classes = tuple(copies[id(c)] for c in classes)  # one image for both stays one
     if probability:
         yield progress("thresholding the probability map")
-        options = settings.threshold_options or ThresholdOptions()
         prob = _read_only(pred, copy=False)
-        if options.channel_axis is None:
+        if scored_by_prediction:
             confidence = prob
         with chunked("labelling the objects of the probability map"):
             semantic_pred = threshold_probabilities(
@@ -725,6 +747,13 @@ def evaluation_steps(
                 pred if each_plane else instance_pred,
                 time_axis=axis if each_plane else None,
                 region=region,
+            )
+        done += 1
+    if settings.preset == "coco":
+        yield progress("COCO AP (score-ranked)")
+        with chunked("COCO AP (score-ranked)"):
+            results["coco"] = _coco(
+                instance_true, instance_pred, confidence, results["measurements"], settings, region
             )
         done += 1
     planes = {}
@@ -1040,6 +1069,30 @@ def _boundaries(
     return per_class, per_object
 
 
+def _coco(
+    true: Any,
+    pred: Any,
+    confidence: Any,
+    measurements: pd.DataFrame,
+    settings: EvaluationSettings,
+    region: Any,
+) -> CocoAPResult:
+    """COCO AP of the predicted objects ranked by their mean probability, as the command line
+    scores them: the mean inside the region (every pixel of the object without one); pixels
+    of the ignored truth id, and outside the region, are left out of the matching."""
+    if region is None:
+        rows = measurements[measurements["kind"] == "pred"]
+    else:
+        rows = object_measurements(np.where(region, pred, 0), confidence)
+    scores = pd.DataFrame({"label": rows["label"], "score": rows["mean_confidence"]})
+    if settings.ignore_label is not None:
+        kept = true != settings.ignore_label
+        region = kept if region is None else region & kept
+    return coco_average_precision(
+        true, pred, scores, iou_thresholds=settings.iou_thresholds, region=region
+    )
+
+
 def _painted(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``labels`` with each object of ``ids`` (sorted) painted ``values``; others 0.
 
@@ -1093,7 +1146,7 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
     The summary has one row per (evaluation, metric key, value); keys are the API's names, the
     widget shows the catalogue's labels. Its evaluations, in this order: ``instance``,
     ``semantic``, ``boundary`` (means over classes), ``boundary per object`` (means over
-    matched pairs), ``ctc`` and ``<kind> per plane``.
+    matched pairs), ``ctc``, ``coco`` (COCO AP, score-ranked) and ``<kind> per plane``.
     """
     rows = []
     instance = record.instance
@@ -1115,6 +1168,10 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         rows += [
             {"evaluation": "ctc", "metric": k, "value": _counts_as_integers(k, v, "ctc")}
             for k, v in record.ctc.items()
+        ]
+    if record.coco is not None:
+        rows += [
+            {"evaluation": "coco", "metric": k, "value": v} for k, v in record.coco.summary.items()
         ]
     for name, dataset in record.planes.items():
         rows += [
@@ -1154,6 +1211,7 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         "boundary_per_object": (
             record.object_boundary.per_object if record.object_boundary is not None else empty
         ),
+        "coco_per_threshold": record.coco.per_threshold if record.coco is not None else empty,
     }
 
 

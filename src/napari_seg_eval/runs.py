@@ -62,11 +62,19 @@ IMAGE_TABLES = (
     "class_confusion",
     "boundary_per_class",
     "boundary_per_object",
+    "coco_per_threshold",
 )
 _KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
 _INSTANCE_COUNTS = ("n_true", "n_pred")
+#: The columns of :meth:`Runs.table` before the headline metrics: what each run is.
+RUN_COLUMNS = ("name", "created", "kind", "truth", "prediction", "n_images", "role", "interval")
+#: Of those, the inputs' paths (long).
+PATH_COLUMNS = ("truth", "prediction")
 #: Boundary values shown as headline metrics of a run that has them (an agreement run).
 BOUNDARY_HEADLINE = ("mean_hd95", "mean_nsd", "mean_boundary_f1")
+#: COCO AP (score-ranked) of a one-image run of the ``coco`` preset: its headline values,
+#: shown first (the challenge's number, as a dataset run's :attr:`Preset.headline`).
+COCO_HEADLINE = ("map", "ap_50", "ap_75")
 #: Which values stay the same when the two annotations swap places. Matching at an IoU
 #: threshold is symmetric (IoU is; the most pairs, then the largest summed IoU, is), so TP,
 #: F1, accuracy (AP (DSB)) and PQ are; precision and recall swap; the AJI pairs each object of
@@ -227,7 +235,8 @@ class Run:
     def headline(self) -> pd.Series:
         """The headline metrics: the catalogue's headline keys (one image), or their
         ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order; a dataset run of a
-        challenge preset has the challenge's numbers first (:attr:`Preset.headline`).
+        challenge preset has the challenge's numbers first (:attr:`Preset.headline`), a
+        one-image run of the ``coco`` preset its COCO AP (:data:`COCO_HEADLINE`).
 
         Examples
         --------
@@ -239,6 +248,8 @@ class Run:
         values: dict[str, float] = {}
         if self.kind == "image":
             summary = self.tables["summary"]
+            coco = summary[summary["evaluation"] == "coco"].set_index("metric")["value"]
+            values.update({key: float(coco[key]) for key in COCO_HEADLINE if key in coco.index})
             for kind in self.metric_kinds:
                 rows = summary[summary["evaluation"] == kind].set_index("metric")["value"]
                 keys = BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind)
@@ -601,12 +612,12 @@ class Runs:
     def table(self) -> pd.DataFrame:
         """The runs side by side: one row per run, the headline metrics as columns.
 
-        Columns: ``name``, ``created``, ``kind``, ``truth``, ``prediction``, ``n_images``,
-        ``role`` (``evaluation``, or ``agreement`` for two annotations compared: then truth and
-        prediction are annotators A and B), ``interval`` (what the intervals resample:
-        ``over objects`` of one image, ``over images`` of a dataset, empty without), then
-        every headline key any run has (one image: the key; datasets: ``_pooled`` and
-        ``_image_mean``), in catalogue order.
+        Columns (:data:`RUN_COLUMNS`): ``name``, ``created``, ``kind``, ``truth``,
+        ``prediction``, ``n_images``, ``role`` (``evaluation``, or ``agreement`` for two
+        annotations compared: then truth and prediction are annotators A and B), ``interval``
+        (what the intervals resample: ``over objects`` of one image, ``over images`` of a
+        dataset, empty without), then every headline key any run has (one image: the key;
+        datasets: ``_pooled`` and ``_image_mean``), in catalogue order.
 
         Examples
         --------
@@ -626,9 +637,7 @@ class Runs:
                 "interval": f"over {run.interval_over}" if run.interval_over else "",
             }
             rows.append({**row, **run.headline.to_dict()})
-        fixed = ["name", "created", "kind", "truth", "prediction", "n_images", "role", "interval"]
-        frame = pd.DataFrame(rows, columns=fixed + _headline_order(rows))
-        return frame
+        return pd.DataFrame(rows, columns=[*RUN_COLUMNS, *_headline_order(rows)])
 
     def save(self, folder: str | Path) -> Path:
         """Write every run to a subfolder of ``folder`` (named after the run).
@@ -840,20 +849,23 @@ def _what(run: Run) -> str:
 
 
 def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
+    """The headline columns of the runs' ``rows``: the challenges' numbers (COCO AP, a
+    preset's headline) first, in the order the runs give them, then the families' values in
+    catalogue order."""
     keys = [
         base + suffix
         for kind in ("instance", "semantic", "boundary")
         for base in (BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind))
         for suffix in ("", "_pooled", "_image_mean")
     ]
-    present = {key for row in rows for key in row}
-    return [key for key in keys if key in present]
+    present = {key: None for row in rows for key in row if key not in RUN_COLUMNS}
+    return [key for key in present if key not in keys] + [key for key in keys if key in present]
 
 
 def _label(run: Run, key: str) -> str:
     if run.kind == "dataset":
         return catalogue.label("dataset.summary", key)
-    for kind in ("instance", "semantic", "boundary"):
+    for kind in ("instance", "semantic", "boundary", "coco"):
         if catalogue.metric(f"{kind}.summary", key) is not None:
             return catalogue.label(f"{kind}.summary", key)
     return key

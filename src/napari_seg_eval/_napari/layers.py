@@ -336,12 +336,15 @@ def _text(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float | np.floating) else str(value)
 
 
-#: Words in a layer name that suggest a probability map (whole words or name parts).
-PROBABILITY_WORDS = re.compile(
-    r"(?<![a-z])(prob|probs|probability|probabilities|pred|prediction|confidence|score|scores"
-    r"|softmax|sigmoid|foreground)(?![a-z])",
-    re.IGNORECASE,
+#: Words in a layer name that only a probability map has (whole words or name parts).
+_MAP_WORDS = (
+    "prob|probs|probability|probabilities|confidence|score|scores|softmax|sigmoid|foreground"
 )
+#: Words in a layer name that suggest a probability map: those, or a prediction.
+PROBABILITY_WORDS = re.compile(rf"(?<![a-z])({_MAP_WORDS}|pred|prediction)(?![a-z])", re.IGNORECASE)
+#: Words that name an integer image a probability map: not "pred", which also names labels
+#: (a predicted label image opened as an image, e.g. uint16 "cells pred").
+MAP_WORDS = re.compile(rf"(?<![a-z])({_MAP_WORDS})(?![a-z])", re.IGNORECASE)
 
 #: Words in a layer name that suggest a ground truth, or a predicted segmentation.
 TRUTH_WORDS = re.compile(
@@ -383,29 +386,54 @@ def value_range(layer: Image) -> tuple[float, float]:
     return found
 
 
-def probability_rank(layer: Layer) -> tuple[bool, bool]:
+def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     """How much ``layer`` looks like a probability map: a key to sort by, higher is better.
 
-    First a map whose name says so (prob, probability, pred, confidence, score, softmax, ...)
-    and whose values can be probabilities (floats in [0, 1], or unsigned integers read as
-    value / dtype max); then any floating-point image whose values lie in [0, 1].
+    The one ranking of probability maps: the header's probability layer and the Evaluate
+    tab's prediction both use it. First a floating-point image whose values lie in [0, 1] and
+    whose name says so (prob, probability, pred, confidence, score, softmax, ...); then an
+    8- or 16-bit unsigned image named as a map (prob, probability, confidence, score, ...,
+    not only "pred": that also names label images), read as value / dtype max; then any
+    floating-point image in [0, 1] (a normalised raw image is one too, so the name comes
+    first). The range is exact for numpy data and napari's estimate (the contrast limits
+    range) for lazy data, which is never read. Anything else ranks lowest: raw microscopy
+    (integer images not named as a map), float images outside [0, 1], RGB images, and the
+    image of a dataset pair opened for review.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        Any layer.
+
+    Returns
+    -------
+    tuple of bool
+        A key to sort by; all False for a layer that does not look like a probability map.
 
     Examples
     --------
-    >>> image = Image(np.array([[10.0, 200.0]]), name="nuclei")
     >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei prob")
-    >>> probability_rank(image), probability_rank(prob)
-    ((False, False), (True, True))
+    >>> word = Image(np.array([[0, 60000]], np.uint16), name="nuclei probability")
+    >>> unnamed = Image(np.array([[0.1, 0.9]], np.float32), name="output")
+    >>> raw = Image(np.array([[0, 4000]], np.uint16), name="raw")
+    >>> ranks = [probability_rank(x) for x in (prob, word, unnamed, raw)]
+    >>> ranks == sorted(ranks, reverse=True) and len(set(ranks)) == 4
+    True
+    >>> probability_rank(raw)
+    (False, False, False)
     """
-    if not isinstance(layer, Image) or layer.rgb:
-        return (False, False)
+    pair_image = is_ours(layer, PAIR_ROLE) and tag(layer).get("side") == "image"
+    if not isinstance(layer, Image) or layer.rgb or pair_image:
+        return (False, False, False)
     dtype = np.dtype(level0(layer).dtype)
-    floating = np.issubdtype(dtype, np.floating)
-    low, high = value_range(layer) if floating else (np.nan, np.nan)
+    in_0_1 = False
+    if np.issubdtype(dtype, np.floating):
+        low, high = value_range(layer)
+        in_0_1 = bool(low >= 0.0 and high <= 1.0)
     named = PROBABILITY_WORDS.search(layer.name) is not None
-    # a uint8/uint16 map named as one is read as value / dtype max (probability_data)
-    candidate = bool(floating and low >= 0.0 and high <= 1.0) or (dtype.kind == "u" and named)
-    return (candidate and named, candidate)
+    # read as value / dtype max (probability_data)
+    integer_map = dtype in (np.uint8, np.uint16) and MAP_WORDS.search(layer.name) is not None
+    return (in_0_1 and named, integer_map, in_0_1)
 
 
 def truth_rank(layer: Layer) -> tuple[bool, bool]:
@@ -443,10 +471,10 @@ def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tupl
     'nuclei probability'
     """
     if layer is truth or is_ours(layer):
-        return (False, False, (False, False))
+        return (False, False, (False, False, False))
     if isinstance(layer, Labels):
         named = PREDICTION_WORDS.search(layer.name) is not None
-        return (True, named and TRUTH_WORDS.search(layer.name) is None, (False, False))
+        return (True, named and TRUTH_WORDS.search(layer.name) is None, (False, False, False))
     return (False, False, probability_rank(layer))
 
 

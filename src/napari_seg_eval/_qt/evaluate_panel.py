@@ -17,7 +17,7 @@ import pandas as pd
 from napari.layers import Image, Labels, Layer, Shapes
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
-from qtpy.QtCore import QTimer, Signal
+from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -67,6 +67,7 @@ TABLES = {
     "class_confusion": ("Class confusion", "instance.class_confusion"),
     "boundary_per_class": ("Boundary per class", "boundary.per_class"),
     "boundary_per_object": ("Boundary per object", "boundary.per_object"),
+    "coco_per_threshold": ("COCO AP per threshold", "coco.per_threshold"),
 }
 #: Tabs shown only when their table has rows.
 OPTIONAL_TABS = (
@@ -74,6 +75,18 @@ OPTIONAL_TABS = (
     "class_confusion",
     "boundary_per_class",
     "boundary_per_object",
+    "coco_per_threshold",
+)
+#: What the COCO preset ranks the objects by, said where the preset is chosen.
+COCO_SCORES = (
+    "COCO AP (score-ranked) ranks the predicted objects by their mean probability: in the "
+    "header's probability layer, or in the prediction when it is a probability map."
+)
+#: Why the COCO preset cannot be chosen now.
+COCO_UNAVAILABLE = (
+    "COCO AP (score-ranked) needs a score per predicted object, its mean probability: choose "
+    "a probability layer in the header (a map of the ground truth's shape), or a one-class "
+    "probability map as the prediction."
 )
 
 #: The matching criteria: (text, key).
@@ -334,6 +347,7 @@ class EvaluatePanel(QWidget):
             "A challenge's settings (IoU thresholds, matching criterion, border), named: "
             "choosing one sets the controls below; changing one of them leaves the preset"
         )
+        self._coco_index = self.preset_combo.findData("coco")
         self.preset_label = QLabel("", self)
         self.preset_label.setWordWrap(True)
         self.criterion_combo = criterion_combo(self)
@@ -393,26 +407,15 @@ class EvaluatePanel(QWidget):
         self.boundary_check.toggled.connect(self.tolerance_spin.setEnabled)
         self.tolerance_spin.setEnabled(False)
         self._on_truth_layer()
-        for signal in (
-            self.truth_combo.currentIndexChanged,
+        self._controls = self._control_table()
+        for _, _, changed in self._controls:
+            changed.connect(self.choices_changed)
+        for changed in (
             self.prediction_combo.currentIndexChanged,
-            self.kind_combo.currentIndexChanged,
-            self.preset_combo.currentIndexChanged,
-            self.iou_edit.textChanged,
-            self.criterion_combo.currentIndexChanged,
-            self.border_spin.valueChanged,
-            self.ignore_spin.valueChanged,
-            self.true_classes_combo.currentIndexChanged,
-            self.pred_classes_combo.currentIndexChanged,
-            self.region_combo.currentIndexChanged,
-            self.boundary_check.toggled,
-            self.tolerance_spin.valueChanged,
-            self.plane_axis_combo.currentIndexChanged,
-            self.each_plane_check.toggled,
-            self.binarize_check.toggled,
             owner.probability_combo.currentIndexChanged,
         ):
-            signal.connect(self.choices_changed)
+            changed.connect(self._offer_coco)
+        self._offer_coco()
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
@@ -469,12 +472,16 @@ class EvaluatePanel(QWidget):
 
     def set_preset(self, name: str | None) -> None:
         """Use a challenge preset's settings (``"dsb2018"``, ``"neurips2022"``, ``"ctc"``,
-        ``"conic"``; None: none). The IoU thresholds, criterion and border controls are set."""
+        ``"conic"``, ``"coco"``; None: none). The IoU thresholds, criterion and border
+        controls are set. ``"coco"`` (COCO AP, score-ranked) needs a probability map for the
+        objects' scores: the header's probability layer, or the prediction."""
         index = self.preset_combo.findData(name)
         if index < 0:
             raise ValueError(
                 f"unknown preset {name!r}; choose one of {', '.join(PRESET_VALUES)} or None."
             )
+        if name == "coco" and not self._scores_available():
+            raise ValueError(COCO_UNAVAILABLE)
         self.preset_combo.setCurrentIndex(index)
 
     def set_matching(self, criterion: str = "iou", exclude_border: int = 0) -> None:
@@ -585,14 +592,12 @@ class EvaluatePanel(QWidget):
             prediction_data, notice = probability_data(prediction)
             notices.append(notice)
         lazy = is_lazy(truth_data) or is_lazy(prediction_data)
-        # The header's layer gives the objects' confidence, unless the header only fell back
-        # to it (no layer looks like a probability map, e.g. the raw image); chosen, it does.
-        combo = self.owner.probability_combo
-        confidence_layer = combo.layer() if combo.layer_is_wanted() else None
+        coco = self.preset_combo.currentData() == "coco"
+        confidence_layer = self._confidence_layer()
         confidence = None
         if (
             not is_probability
-            and not lazy
+            and (not lazy or coco)  # chunked objects are measured with it for COCO AP only
             and confidence_layer is not None
             and tuple(level0(confidence_layer).shape) == tuple(truth_data.shape)
         ):
@@ -601,6 +606,8 @@ class EvaluatePanel(QWidget):
                 notices.append(notice)
             except TypeError:  # not a probability map: the objects get no confidence
                 confidence = None
+        if coco and confidence is None and not (is_probability and drop is None):
+            raise ValueError(COCO_UNAVAILABLE)
         true_classes_layer = self.true_classes_combo.layer()
         pred_choice = self.pred_classes_combo.choice()
         if pred_choice == SAME_CLASSES:
@@ -772,6 +779,7 @@ class EvaluatePanel(QWidget):
 
     def options_changed(self) -> None:
         """The threshold options changed: a record of a probability map is out of date."""
+        self._offer_coco()
         record = self.evaluation
         options = self.owner.threshold_options()
         if record is not None and record.settings.threshold_options not in (None, options):
@@ -791,30 +799,83 @@ class EvaluatePanel(QWidget):
                 )
                 return
 
-    def _choices(self) -> dict[str, Any]:
-        """What the controls say a run uses (layers as chosen, by identity; nothing read)."""
-        probability = self.owner.probability_combo
-        return {
-            "the ground truth": self.truth_combo.layer(),
-            "the prediction": self.prediction_combo.layer(),
-            "the probability layer (objects' confidence)": (
-                probability.layer() if probability.layer_is_wanted() else None
+    def _control_table(self) -> tuple[tuple[str, Callable[[], Any], Any], ...]:
+        """Every control a run reads, once: its name as the stale line says it, how to read it
+        (layers as chosen, by identity; nothing is read from them), and its change signal."""
+        truth, prediction = self.truth_combo, self.prediction_combo
+        return (
+            ("the ground truth", truth.layer, truth.currentIndexChanged),
+            ("the prediction", prediction.layer, prediction.currentIndexChanged),
+            (
+                "the probability layer (objects' confidence)",
+                self._confidence_layer,
+                self.owner.probability_combo.currentIndexChanged,
             ),
-            "Evaluate": self.kind_combo.currentText(),
-            "the preset": self.preset_combo.currentText(),
-            "the IoU thresholds": self.iou_edit.text(),
-            "the matching": self.criterion_combo.currentText(),
-            "the border excluded": self.border_spin.value(),
-            "the ignore label": self.ignore_spin.value(),
-            "the truth classes": self.true_classes_combo.choice(),
-            "the predicted classes": self.pred_classes_combo.choice(),
-            "the region": self.region_combo.choice(),
-            "boundary metrics": self.boundary_check.isChecked(),
-            "τ": self.tolerance_spin.value(),
-            "plane by plane": self.plane_axis_combo.currentText(),
-            "labelling each plane on its own": self.each_plane_check.isChecked(),
-            "semantic foreground vs background": self.binarize_check.isChecked(),
-        }
+            ("Evaluate", self.kind_combo.currentText, self.kind_combo.currentIndexChanged),
+            ("the preset", self.preset_combo.currentText, self.preset_combo.currentIndexChanged),
+            ("the IoU thresholds", self.iou_edit.text, self.iou_edit.textChanged),
+            (
+                "the matching",
+                self.criterion_combo.currentText,
+                self.criterion_combo.currentIndexChanged,
+            ),
+            ("the border excluded", self.border_spin.value, self.border_spin.valueChanged),
+            ("the ignore label", self.ignore_spin.value, self.ignore_spin.valueChanged),
+            (
+                "the truth classes",
+                self.true_classes_combo.choice,
+                self.true_classes_combo.currentIndexChanged,
+            ),
+            (
+                "the predicted classes",
+                self.pred_classes_combo.choice,
+                self.pred_classes_combo.currentIndexChanged,
+            ),
+            ("the region", self.region_combo.choice, self.region_combo.currentIndexChanged),
+            ("boundary metrics", self.boundary_check.isChecked, self.boundary_check.toggled),
+            ("τ", self.tolerance_spin.value, self.tolerance_spin.valueChanged),
+            (
+                "plane by plane",
+                self.plane_axis_combo.currentText,
+                self.plane_axis_combo.currentIndexChanged,
+            ),
+            (
+                "labelling each plane on its own",
+                self.each_plane_check.isChecked,
+                self.each_plane_check.toggled,
+            ),
+            (
+                "semantic foreground vs background",
+                self.binarize_check.isChecked,
+                self.binarize_check.toggled,
+            ),
+        )
+
+    def _choices(self) -> dict[str, Any]:
+        """What the controls say a run uses, by the names of :meth:`_control_table`."""
+        return {name: read() for name, read, _ in self._controls}
+
+    def _scores_available(self) -> bool:
+        """Whether a run can score the predicted objects (COCO AP): by the header's probability
+        layer, or by the prediction when it is a one-class probability map."""
+        if self._confidence_layer() is not None:
+            return True
+        options = self.owner.threshold_options()
+        return isinstance(self.prediction_combo.layer(), Image) and options.channel_axis is None
+
+    def _offer_coco(self, *_) -> None:
+        """Offer the COCO preset only when the objects can be scored; else say why."""
+        available = self._scores_available()
+        self.preset_combo.model().item(self._coco_index).setEnabled(available)
+        tip = COCO_SCORES if available else COCO_UNAVAILABLE
+        self.preset_combo.setItemData(self._coco_index, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def _confidence_layer(self) -> Layer | None:
+        """The header's probability layer, unless the header only fell back to it (no layer
+        looks like a probability map, e.g. the raw image); chosen, it gives the objects'
+        confidence."""
+        combo = self.owner.probability_combo
+        return combo.layer() if combo.layer_is_wanted() else None
 
     def _preset_value(self, record: Evaluation) -> str:
         """ " <challenge>: <its number> = value" for a preset's run, else ""."""
@@ -855,6 +916,7 @@ class EvaluatePanel(QWidget):
         criterion = self.criterion_combo.currentText()
         border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
         needs = " Needs class layers for both sides." if preset.needs_classes else ""
+        needs += f" {COCO_SCORES}" if preset.needs_scores else ""
         self.preset_label.setText(
             f"Set: IoU thresholds {text}; matching {criterion}; exclude border {border}."
             f"{needs} The challenge's number: {preset.rule}."
@@ -959,7 +1021,7 @@ class EvaluatePanel(QWidget):
     def _on_progress(self, step: tuple[float, str]) -> None:
         fraction, message = step
         self.progress_bar.setValue(int(100 * fraction))
-        self.status_label.setText(message.capitalize() + "…")
+        self.status_label.setText(message[:1].upper() + message[1:] + "…")
 
     def _on_job_finished(self) -> None:
         running = self.job.running

@@ -13,23 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from magicgui.widgets import ComboBox
 from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
 from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
-from .._napari.layers import (
-    PAIR_ROLE,
-    PROBABILITY_WORDS,
-    integer_images,
-    is_ours,
-    labels_from_image,
-    tag,
-    value_range,
-)
-from .._napari.probability import level0
+from .._napari.layers import integer_images, labels_from_image, probability_rank
 
 NO_LABELS = (
     "No Labels layer. Open your label image as labels (File ▸ Open with plugin, or "
@@ -37,52 +27,6 @@ NO_LABELS = (
 )
 #: What a chooser of probability maps shows when no layer looks like one.
 NO_PROBABILITY = "none looks like a probability map: choose one"
-
-
-def probability_layer_rank(layer: Layer) -> tuple[bool, bool, bool]:
-    """How much ``layer`` looks like a probability map to threshold: higher is better.
-
-    First a floating-point image whose values lie in [0, 1] and whose name says so (prob,
-    probability, pred, confidence, score, softmax, ...), then a uint8 image so named (read as
-    value / 255), then any floating-point image in [0, 1] (a normalised raw image is one
-    too, so the name comes first). The range
-    is exact for numpy data and napari's estimate (the contrast limits range) for lazy data,
-    which is never read. Anything else ranks lowest: integer images such as raw microscopy,
-    RGB images, and the image of a dataset pair opened for review.
-
-    Parameters
-    ----------
-    layer : napari.layers.Layer
-        Any layer.
-
-    Returns
-    -------
-    tuple of bool
-        A key to sort by; all False for a layer that does not look like a probability map.
-
-    Examples
-    --------
-    >>> from napari.layers import Image
-    >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei prob")
-    >>> byte = Image(np.array([[0, 230]], np.uint8), name="nuclei prob")
-    >>> unnamed = Image(np.array([[0.1, 0.9]], np.float32), name="output")
-    >>> raw = Image(np.array([[0, 4000]], np.uint16), name="raw")
-    >>> ranks = [probability_layer_rank(x) for x in (prob, byte, unnamed, raw)]
-    >>> ranks == sorted(ranks, reverse=True) and len(set(ranks)) == 4
-    True
-    >>> probability_layer_rank(raw)
-    (False, False, False)
-    """
-    pair_image = is_ours(layer, PAIR_ROLE) and tag(layer).get("side") == "image"
-    if not isinstance(layer, Image) or layer.rgb or pair_image:
-        return (False, False, False)
-    dtype = np.dtype(level0(layer).dtype)
-    named = PROBABILITY_WORDS.search(layer.name) is not None
-    in_0_1 = False
-    if np.issubdtype(dtype, np.floating):
-        low, high = value_range(layer)
-        in_0_1 = bool(low >= 0.0 and high <= 1.0)
-    return (in_0_1 and named, dtype == np.uint8 and named, in_0_1)
 
 
 class LayerComboBox(QWidget):
@@ -100,8 +44,9 @@ class LayerComboBox(QWidget):
         Ranks layers (higher is better) when the chooser picks a layer for the user: first, when
         the chosen layer goes away, and when a better one arrives before the user has chosen.
         By default a chooser of Image layers ranks likely probability maps first
-        (:func:`probability_layer_rank`) and chooses none when no layer ranks above the lowest
-        (the user can still choose any); others keep the first layer.
+        (:func:`~napari_seg_eval._napari.layers.probability_rank`) and chooses none when no
+        layer ranks above the lowest (the user can still choose any); others keep the first
+        layer.
     offer_conversion : bool, optional
         Show how to get labels, and a "Convert to Labels" button for integer Image layers, when
         there is no layer to list. By default on for a chooser of Labels layers only.
@@ -122,7 +67,7 @@ class LayerComboBox(QWidget):
         # The default chooser of probability maps would rather choose none than a raw image.
         self._fall_back = not (prefer is None and tuple(layer_types) == (Image,))
         if not self._fall_back:
-            prefer = probability_layer_rank
+            prefer = probability_rank
         self._prefer = prefer
         self._user_chose = False  # once the user (or a script) chose, only removal changes it
         self._combo = ComboBox(choices=self._choices)

@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from napari.layers import Labels
-from napari.utils.notifications import show_warning
+from napari.utils.notifications import show_info, show_warning
 from napari.utils.transforms import Affine
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, QTimer, Signal
@@ -581,6 +581,7 @@ class ReviewPanel(QWidget):
     def _put_errors(
         self, source: Labels, iou_threshold: float, pixels: bool, data: np.ndarray
     ) -> Labels:
+        first = result_layer(self.viewer, source, "errors") is None
         layer = put_labels(
             self.viewer,
             data,
@@ -590,8 +591,33 @@ class ReviewPanel(QWidget):
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
         layer.colormap = pixel_colormap() if pixels else kind_colormap(self.viewer.theme)
+        if first:
+            self._hide_compared()
         self._raise_overlays()
         return layer
+
+    def _hide_compared(self) -> None:
+        """Hide the compared layers (and the confidence map) when the error layer first
+        appears: their colours showed through it, and matched objects took the colours of
+        errors in the legend. Hidden, not changed; a notice names them."""
+        record = self.record
+        names = set()
+        if record is not None:
+            settings = record.settings
+            names = {settings.truth_name, settings.prediction_name, settings.confidence_name}
+        hidden = []
+        for layer in self.viewer.layers:
+            compared = layer in self.layers.values() or layer.name in names
+            if compared and layer.visible and tag(layer).get("role") != "errors":
+                layer.visible = False
+                hidden.append(layer.name)
+        if hidden:
+            show_info(
+                "Segmentation Evaluation: hid "
+                + ", ".join(f"'{name}'" for name in hidden)
+                + " so that the objects show the legend's colours; tick a layer's eye to "
+                "show it again."
+            )
 
     def close_jobs(self) -> None:
         """Cancel the section's running work for good and stop following the theme."""

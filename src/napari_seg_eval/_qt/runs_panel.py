@@ -49,7 +49,7 @@ from ..core.blocks import as_dask, is_lazy
 from ..core.compare import bootstrap_objects
 from ..evaluation import Evaluation, RunControl
 from ..report import write_report
-from ..runs import Comparison, Run, Runs, agreement
+from ..runs import PATH_COLUMNS, RUN_COLUMNS, Comparison, Run, Runs, agreement
 from .tables import ResultTable
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
@@ -70,8 +70,12 @@ def runs_for(viewer: Viewer) -> Runs:
     return _REGISTRY[key]
 
 
-#: The runs table's columns shown after the headline metrics (the paths last: they are long).
-AFTER_METRICS = ("kind", "n_images", "role", "interval", "created", "truth", "prediction")
+#: The runs table's columns shown after the headline metrics: those of
+#: :data:`~napari_seg_eval.runs.RUN_COLUMNS` but the name, the paths last (they are long).
+AFTER_METRICS = (
+    *(column for column in RUN_COLUMNS if column != "name" and column not in PATH_COLUMNS),
+    *PATH_COLUMNS,
+)
 
 
 def metrics_first(columns: Sequence[str]) -> list[str]:
@@ -94,7 +98,7 @@ def metrics_first(columns: Sequence[str]) -> list[str]:
     Examples
     --------
     >>> metrics_first(["name", "created", "kind", "truth", "f1_50", "aji"])
-    ['name', 'f1_50', 'aji', 'kind', 'created', 'truth']
+    ['name', 'f1_50', 'aji', 'created', 'kind', 'truth']
     """
     after = [column for column in AFTER_METRICS if column in columns]
     metrics = [column for column in columns if column != "name" and column not in after]

@@ -40,7 +40,12 @@ STALE_STYLE = "color: rgb(230, 159, 0); font-weight: bold"
 STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
 
 #: The catalogue table of each row of the Summary, by its "evaluation" value.
+#: Widest a column is sized to fit its text (pixels); a longer text is elided, whole in its
+#: tooltip, and the user can widen the column.
+MAX_COLUMN_WIDTH = 260
+
 _SUMMARY_TABLES = {
+    "coco": "coco.summary",
     "instance": "instance.summary",
     "semantic": "semantic.summary",
     "boundary": "boundary.summary",
@@ -162,6 +167,8 @@ class DataFrameModel(QAbstractTableModel):
         value = self._frame.iat[row, column]
         if format_value(value) == UNDEFINED:
             card = f"{UNDEFINED_TIP}\n\n{card}" if card else UNDEFINED_TIP
+        elif isinstance(value, str) and value and self.table != "summary":
+            card = f"{value}\n\n{card}" if card else value  # the whole text of a narrow cell
         return self._with_note(card)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
@@ -245,6 +252,9 @@ class ResultTable(QWidget):
         self.model.set_frame(frame, note, first)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):  # a long message hid the numbers
+            if self.view.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.view.setColumnWidth(column, MAX_COLUMN_WIDTH)
 
     def set_stale(self, stale: bool) -> None:
         """Frame the table in :data:`STALE_STYLE`'s colour while its rows are out of date."""
