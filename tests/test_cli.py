@@ -16,7 +16,7 @@ import pytest
 import tifffile
 
 from napari_seg_eval import __main__ as cli
-from napari_seg_eval import dataset_metrics
+from napari_seg_eval import dataset_metrics, label_instances
 from napari_seg_eval.io import evaluate as evaluate_module
 
 
@@ -173,6 +173,39 @@ def test_bad_input_writes_nothing(folders, tmp_path, capsys):
     assert (out / "old.csv").read_text() == "keep me"
     assert run(*cellpose_args(truth, pred, out), "--overwrite", "--quiet") == 0
     assert not (out / "old.csv").exists()
+
+
+def test_a_folder_filled_during_the_run_is_refused_naming_the_flag(
+    folders, tmp_path, monkeypatch, capsys
+):
+    # Checked before the work and again as the results are written, once each.
+    import napari_seg_eval.io
+    import napari_seg_eval.io.results
+
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    evaluate_files, checked = napari_seg_eval.io.evaluate_files, []
+
+    def another_run_writes(*args, **kwargs):
+        result = evaluate_files(*args, **kwargs)
+        out.mkdir()
+        (out / "other.csv").write_text("another run")
+        return result
+
+    def counted(folder, **kwargs):
+        checked.append(kwargs["option"])
+        return check_output_folder(folder, **kwargs)
+
+    check_output_folder = napari_seg_eval.io.results.check_output_folder
+    monkeypatch.setattr(napari_seg_eval.io, "evaluate_files", another_run_writes)
+    monkeypatch.setattr(napari_seg_eval.io, "check_output_folder", counted)
+    monkeypatch.setattr(napari_seg_eval.io.results, "check_output_folder", counted)
+    assert run(*cellpose_args(truth, pred, out), "--quiet") == 2
+    err = capsys.readouterr().err
+    assert "already holds files; choose another folder or pass --overwrite." in err
+    assert "overwrite=True" not in err
+    assert checked == ["--overwrite", "--overwrite"]
+    assert sorted(p.name for p in out.iterdir()) == ["other.csv"]
 
 
 def test_quiet_shows_no_progress_bar(folders, tmp_path, capsys):
@@ -798,7 +831,7 @@ def test_preset_coco_equals_pycocotools(tmp_path):
         true = np.load(truth / f"{name}.npy")
         prob = np.load(pred / f"{name}.npy")
         images.append({"id": index, "height": 6, "width": 6})
-        labels = evaluate_module.label_instances(prob > 0.5, connectivity=1)
+        labels = label_instances(prob > 0.5, connectivity=1)
         for value, side in ((true, annotations), (labels, detections)):
             for object_id in np.unique(value[value > 0]):
                 mask = np.asfortranarray(value == object_id, np.uint8)
@@ -1109,3 +1142,87 @@ def test_demo_without_a_display_says_what_to_do_instead_of_aborting(monkeypatch)
     assert cli.has_display({"QT_QPA_PLATFORM": "offscreen"})
     monkeypatch.setattr(cli.sys, "platform", "darwin")
     assert cli.has_display({})
+
+
+#: Libraries that neither ``import napari_seg_eval`` nor the command line's start need.
+NOT_AT_IMPORT = (
+    "dask",
+    "distributed",
+    "imageio",
+    "matplotlib",
+    "napari",
+    "pandas",
+    "qtpy",
+    "scipy",
+    "skimage",
+    "tifffile",
+    "zarr",
+)
+
+#: Libraries that evaluating label files does not need (boundary metrics, probability maps,
+#: COCO, McNemar's test, chunked arrays, the cluster, the dock import them when used).
+NOT_FOR_LABEL_FILES = (
+    "dask.array",
+    "distributed",
+    "imageio",
+    "matplotlib",
+    "napari",
+    "qtpy",
+    "scipy.ndimage",
+    "scipy.optimize",
+    "scipy.spatial",
+    "scipy.stats",
+    "skimage.draw",
+    "skimage.measure",
+    "skimage.segmentation",
+    "zarr",
+)
+
+
+def imported_in_a_new_process(code: str, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` are in ``sys.modules`` after ``code`` runs in a new interpreter."""
+    import subprocess
+
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {names!r} if m in sys.modules]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_importing_the_package_and_the_command_line_imports_no_library():
+    # The public names are imported on first use; napari-seg-eval --help needs none of them.
+    assert imported_in_a_new_process("import napari_seg_eval.__main__", NOT_AT_IMPORT) == []
+    assert imported_in_a_new_process("from napari_seg_eval import *", ("napari", "qtpy")) == []
+
+
+def test_every_public_name_resolves_lazily():
+    import napari_seg_eval
+    from napari_seg_eval import io
+
+    for module in (napari_seg_eval, io):
+        assert set(module.__all__) <= set(dir(module))
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+    namespace: dict = {}
+    exec("from napari_seg_eval import *", namespace)
+    assert set(napari_seg_eval.__all__) <= set(namespace)
+    assert namespace["instance_metrics"] is napari_seg_eval.core.instance.instance_metrics
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        napari_seg_eval.not_a_name  # noqa: B018
+
+
+def test_evaluating_label_files_imports_only_what_it_needs(folders, tmp_path):
+    truth, pred, _ = folders
+    argv = ["evaluate", *cellpose_args(truth, pred, tmp_path / "out"), "--quiet"]
+    code = (
+        "from napari_seg_eval.__main__ import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+    )
+    assert imported_in_a_new_process(code, NOT_FOR_LABEL_FILES) == []
+    assert (tmp_path / "out" / "summary.csv").exists()

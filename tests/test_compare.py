@@ -565,3 +565,30 @@ def test_bootstrap_objects_checks_before_each_batch_and_can_be_stopped(monkeypat
 
     with pytest.raises(Stop):
         bootstrap_objects(result, n_resamples=25, check=stop)
+
+
+def test_paired_difference_of_one_image_has_no_interval():
+    # One image: A finds one of its two objects, B both. Every resample is that image, so the
+    # difference is known (F1 at 0.5: 1 − 2·1/(2+1) = 1/3) but has no interval: NaN bounds,
+    # as bootstrap_dataset gives, not [1/3, 1/3].
+    true = np.array([[1, 1, 0, 2, 2]])
+    run_a, rows_a = instance_run([true], [np.where(true == 1, 1, 0)], [0.5])
+    run_b, rows_b = instance_run([true], [true], [0.5])
+    table = paired_bootstrap(run_a, run_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b)
+    table = table.set_index("metric")
+    assert table.loc["f1_50_pooled", "difference"] == pytest.approx(1 / 3)
+    assert table[["low", "high"]].isna().all().all()
+
+
+def test_paired_image_mean_defined_on_one_image_has_no_interval():
+    # Image 2 holds no object on either side in run A: its F1 is 0/0, so A's F1 image mean is
+    # drawn from image 1 alone (NaN bounds); the pooled F1 draws from both images.
+    one = np.array([[1, 1, 0, 0]])
+    empty = np.zeros((1, 4), int)
+    true = [one, empty]
+    run_a, rows_a = instance_run(true, [one, empty], [0.5])
+    run_b, rows_b = instance_run(true, [one, np.array([[0, 0, 3, 3]])], [0.5])
+    table = paired_bootstrap(run_a, run_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b)
+    table = table.set_index("metric")
+    assert table.loc["f1_50_image_mean", ["low", "high"]].isna().all()
+    assert table.loc["f1_50_pooled", ["low", "high"]].notna().all()

@@ -600,6 +600,11 @@ def test_label_file_that_looks_like_a_probability_map_gets_a_notice(tmp_path):
         f"if {tmp_path / 'p' / 'a.npy'} is a probability map (0-255), add probability=True: "
         "its values were scored as object ids."
     ]
+    # The same warning words it for the command line (which prints it, not a line of its own).
+    assert caught[0].message.text({"probability": "--probability"}) == (
+        f"if {tmp_path / 'p' / 'a.npy'} is a probability map (0-255), add --probability: "
+        "its values were scored as object ids."
+    )
     for folder in ("labels", "merged"):
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
@@ -770,6 +775,8 @@ def test_result_folder_is_written_whole_and_never_over_results(tmp_path):
     # From Python the keyword is named, not the command line's flag.
     assert str(error.value).endswith("choose another folder or pass overwrite=True.")
     assert "--overwrite" not in str(error.value)
+    with pytest.raises(FileExistsError, match=r"choose another folder or pass --overwrite\.$"):
+        write_results(result, out, option="--overwrite")  # as the command line names it
     (out / "marker").write_text("old")
     write_results(result, out, overwrite=True)
     assert not (out / "marker").exists()
@@ -1134,6 +1141,32 @@ def test_spacing_from_the_files_equals_the_same_spacing_given(tmp_path):
     pixels = evaluate_files(tmp_path / "t", tmp_path / "p", kind="boundary", tolerance=0.3)
     assert pixels.per_image["mean_hd"].tolist() == [1.0, 1.0, 1.0]
     assert "spacing" not in pixels.per_image
+
+
+@pytest.mark.parametrize("spacing", ["file", None])
+def test_each_file_of_a_pair_is_opened_once(tmp_path, monkeypatch, spacing):
+    # A pair of small TIFFs: each file is opened once, for its metadata (the time axis check,
+    # and with spacing="file" the pixel size) and its pixels together.
+    import tifffile as tifffile_module
+
+    true, pred = spacing_pair()
+    imagej_tif(tmp_path / "t.tif", true, (0.5, 0.25))
+    imagej_tif(tmp_path / "p.tif", pred, (0.5, 0.25))
+    opened: list[str] = []
+    original = tifffile_module.TiffFile
+
+    class Counted(original):
+        def __init__(self, path, *args, **kwargs):
+            opened.append(Path(path).name)
+            super().__init__(path, *args, **kwargs)
+
+    monkeypatch.setattr(tifffile_module, "TiffFile", Counted)
+    pair = [(tmp_path / "t.tif", tmp_path / "p.tif")]
+    result = evaluate_files(pair, kind="boundary", spacing=spacing, tolerance=0.3)
+    assert result.n_failed == 0
+    if spacing == "file":
+        assert result.per_image.loc[0, "spacing"] == "0.5,0.25"
+    assert sorted(opened) == ["p.tif", "t.tif"]
 
 
 def test_spacing_from_files_that_disagree_or_give_none_fails_the_pair(tmp_path):

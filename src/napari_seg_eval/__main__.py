@@ -16,16 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-import pandas as pd
-
-from . import (
-    instance_metrics,
-    label_instances,
-    make_sample_data,
-    semantic_metrics,
-    threshold_probabilities,
-)
-from .io import Progress
+from .io.progress import Progress
 
 #: Seconds to wait for a dask scheduler given with --scheduler before giving up.
 CONNECT_TIMEOUT = 5.0
@@ -54,6 +45,16 @@ EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def report(threshold: float = 0.5) -> str:
     """The metric tables of the built-in sample data at ``threshold``, as text."""
+    import pandas as pd
+
+    from . import (
+        instance_metrics,
+        label_instances,
+        make_sample_data,
+        semantic_metrics,
+        threshold_probabilities,
+    )
+
     data = make_sample_data()
     mask = threshold_probabilities(data["probability"], threshold)
     semantic = semantic_metrics(data["ground_truth"] > 0, mask)
@@ -359,7 +360,6 @@ def _add_evaluate_parser(commands) -> None:
 
 def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`evaluate_files` from the command line."""
-    from .evaluation import parse_iou_thresholds
     from .io.evaluate import FileSettings
 
     fixed = {
@@ -384,6 +384,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
             args.preset, with_classes=with_classes, probability=args.probability
         )
     elif "iou_thresholds" in given:
+        from .core.instance import parse_iou_thresholds
+
         given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
     boundary = {
         "boundary": args.boundary,
@@ -515,7 +517,6 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
     from .io.evaluate import check_region_file, find_companions
-    from .io.read import FileNotice
 
     stream = stream or sys.stderr
     try:
@@ -550,11 +551,9 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
             progress = None if args.quiet else TextProgress(stream)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", UserWarning)
-                warnings.simplefilter("ignore", FileNotice)  # told below, in its own words
                 result = evaluate_files(pairing, client=client, progress=progress, **settings)
-        # Again: another run may have written the folder meanwhile.
-        check_output_folder(out, overwrite=args.overwrite, option="--overwrite")
-        write_results(result, out, overwrite=args.overwrite, command=argv)
+        # Checked again as it is written: another run may have filled the folder meanwhile.
+        write_results(result, out, overwrite=args.overwrite, command=argv, option="--overwrite")
         if report_path is not None:
             _write_report(out, report_path)
     except KeyboardInterrupt:
@@ -564,23 +563,25 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         print(f"napari-seg-eval evaluate: error: {error}", file=stream)
         return EXIT_BAD_INPUT
     if not args.quiet:
-        _print_notices(result, caught, stream)
+        _print_notices(caught, stream)
     _print_summary(result, out, stream, quiet=args.quiet)
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
 
 
-def _print_notices(result, caught: list[warnings.WarningMessage], stream: TextIO) -> None:
+def _print_notices(caught: list[warnings.WarningMessage], stream: TextIO) -> None:
     """The notices about the run's files (one line per kind, options named as on the command
     line) and any other warning of the run, as plain lines on ``stream``, each said once (no
     warning category, no source line)."""
-    from .io.read import notice_lines
+    from .io.read import FileNotice
 
-    lines = notice_lines(result.notices, {"probability": "--probability"})
+    notices = [w.message for w in caught if isinstance(w.message, FileNotice)]
+    lines = [notice.text({"probability": "--probability"}) for notice in notices]
     lines += [
         str(warning.message)
         if issubclass(warning.category, UserWarning)
         else f"{warning.category.__name__}: {warning.message}"
         for warning in caught
+        if not isinstance(warning.message, FileNotice)
     ]
     for line in dict.fromkeys(lines):
         print(f"napari-seg-eval: {line}", file=stream)
@@ -605,6 +606,8 @@ def _write_report(out: Path, path: Path) -> Path:
 
 def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
     """Failures on ``stream`` always; the summary numbers on stdout unless ``quiet``."""
+    import pandas as pd
+
     n_pairs = len(result.per_image)
     for row in result.failed.itertuples():
         print(f"failed: {row.name}: {row.error}", file=stream)

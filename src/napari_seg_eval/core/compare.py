@@ -252,7 +252,9 @@ def paired_bootstrap(
     -------
     pandas.DataFrame
         Columns ``metric``, ``a``, ``b``, ``difference`` (b − a), ``low`` and ``high`` (the
-        interval of the difference).
+        interval of the difference). ``low`` and ``high`` are NaN where either run's value is
+        drawn from fewer than 2 images (one image in all; an image mean defined on one image),
+        as in :func:`bootstrap_dataset`: every resample would repeat that run's value.
 
     Raises
     ------
@@ -293,7 +295,8 @@ def paired_bootstrap(
     for key in parts_a:
         value_a, value_b = float(a.summary[key]), float(b.summary[key])
         low, high = (np.nan, np.nan)
-        if parts_a[key] is not None and parts_b[key] is not None:
+        resampled = min(_n_resampled(a, key), _n_resampled(b, key))
+        if parts_a[key] is not None and parts_b[key] is not None and resampled >= 2:
             (values_a, reduce_a), (values_b, reduce_b) = parts_a[key], parts_b[key]
             difference = reduce_b(_weighted_sums(weights, values_b)) - reduce_a(
                 _weighted_sums(weights, values_a)

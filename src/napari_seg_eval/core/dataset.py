@@ -40,7 +40,6 @@ from .instance import (
     scores_from_counts,
 )
 from .overlap import OverlapTable, overlap_table_lazy
-from .presets import pool_per_class
 from .semantic import class_ids, nothing_left, semantic_metrics_from_table
 
 _INSTANCE_RATIOS = [
@@ -656,6 +655,8 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
     }
     if parts[0].class_pq is None:
         return DatasetResult(per_image, pooled, image_mean, pd.Series(summary, dtype=object))
+    from .presets import pool_per_class  # presets imports the COCO code (scipy.optimize)
+
     per_class_pooled = pool_per_class([part.per_class for part in parts])
     stacked = pd.concat([part.per_class for part in parts], ignore_index=True)
     per_class_image_mean = (
@@ -709,10 +710,9 @@ def _with_interval(result: DatasetResult, rows: pd.DataFrame, settings: dict) ->
         n_resamples=settings.get("n_resamples", 2000),
     )
     summary = result.summary.copy()
-    for row in interval.itertuples():
-        low, high = (row.low, row.high) if _n_resampled(result, row.metric) >= 2 else (np.nan,) * 2
-        summary[f"{row.metric}_low"] = low
-        summary[f"{row.metric}_high"] = high
+    for row in interval.itertuples():  # NaN bounds for a value of fewer than 2 images
+        summary[f"{row.metric}_low"] = row.low
+        summary[f"{row.metric}_high"] = row.high
     return replace(result, summary=summary)
 
 

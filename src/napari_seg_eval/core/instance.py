@@ -1161,3 +1161,42 @@ def class_confusion(
         index=pd.Index(reported, name="true class"),
         columns=pd.Index(reported, name="predicted class"),
     )
+
+
+def parse_iou_thresholds(text: str) -> list[float]:
+    """``"0.5:0.95:0.05"`` (start:stop:step, stop included) or ``"0.5, 0.75"`` to a list.
+
+    Values are rounded to 6 decimals, so the steps are the decimals the user typed.
+
+    Examples
+    --------
+    >>> parse_iou_thresholds("0.5:0.6:0.05")
+    [0.5, 0.55, 0.6]
+    >>> parse_iou_thresholds("0.5:0.4:0.05")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: IoU thresholds '0.5:0.4:0.05': the range is empty, its stop 0.4 is below ...
+    """
+    text = text.strip()
+    try:
+        if ":" in text:
+            start, stop, step = (float(part) for part in text.split(":"))
+            if step <= 0:
+                raise ValueError
+            count = round((stop - start) / step) + 1
+            values = [round(start + i * step, 6) for i in range(count)]
+        else:
+            values = [round(float(part), 6) for part in text.replace(";", ",").split(",") if part]
+    except ValueError:
+        raise ValueError(
+            f"IoU thresholds {text!r}: write start:stop:step (e.g. 0.5:0.95:0.05) or a list "
+            "(e.g. 0.5, 0.75)."
+        ) from None
+    if ":" in text and stop < start:
+        raise ValueError(
+            f"IoU thresholds {text!r}: the range is empty, its stop {stop:g} is below its start "
+            f"{start:g} (start:stop:step counts up from start to stop, e.g. "
+            f"{stop:g}:{start:g}:{step:g})."
+        )
+    if not values or not all(0 < v <= 1 for v in values):
+        raise ValueError(f"IoU thresholds {text!r} must be numbers in (0, 1].")
+    return values

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ._results import nanmean, ratio
-from .confidence import coco_average_precision
 from .instance import DEFAULT_IOU_THRESHOLDS, instance_metrics, scores_from_counts
 from .tracking import WEIGHT_FN, WEIGHT_FP, WEIGHT_NS, ctc_metrics
 
@@ -231,6 +230,8 @@ def preset_metrics(
     if preset.function == "coco":
         if len(trues) != 1:
             raise ValueError("the coco preset takes one image (COCO pools detections over images).")
+        from .confidence import coco_average_precision  # scipy.optimize: only for this preset
+
         result = coco_average_precision(
             trues[0], preds[0], scores, iou_thresholds=preset.iou_thresholds, region=regions[0]
         )

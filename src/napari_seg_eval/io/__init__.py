@@ -1,30 +1,38 @@
 """Files: reading label images and probability maps, pairing files by name, evaluating folders
-and writing result folders. Used by ``napari-seg-eval evaluate``; no napari, no Qt."""
+and writing result folders. Used by ``napari-seg-eval evaluate``; no napari, no Qt.
+
+The names are imported on first use (PEP 562): reading a file does not import the evaluation
+of folders (dask.array, the metric modules).
+"""
 
 from __future__ import annotations
 
-from .evaluate import (
-    KINDS,
-    FileSettings,
-    FilesResult,
-    PairOutcome,
-    Progress,
-    evaluate_files,
-    evaluate_pair,
-)
-from .pairs import Pairing, pair_files
-from .read import (
-    EXTENSIONS,
-    FileNotice,
-    FileReadError,
-    PixelSize,
-    file_axes,
-    file_pixel_size,
-    image_extension,
-    read_labels,
-    read_probabilities,
-)
-from .results import check_output_folder, write_results
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .evaluate import (
+        KINDS,
+        FileSettings,
+        FilesResult,
+        PairOutcome,
+        evaluate_files,
+        evaluate_pair,
+    )
+    from .pairs import Pairing, pair_files
+    from .progress import Progress
+    from .read import (
+        EXTENSIONS,
+        FileNotice,
+        FileReadError,
+        PixelSize,
+        file_axes,
+        file_pixel_size,
+        image_extension,
+        read_labels,
+        read_probabilities,
+    )
+    from .results import check_output_folder, write_results
 
 __all__ = [
     "EXTENSIONS",
@@ -48,3 +56,48 @@ __all__ = [
     "read_probabilities",
     "write_results",
 ]
+
+#: The module defining each name of :data:`__all__`, imported on first use.
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "KINDS",
+            "FileSettings",
+            "FilesResult",
+            "PairOutcome",
+            "evaluate_files",
+            "evaluate_pair",
+        ),
+        ".evaluate",
+    ),
+    **dict.fromkeys(("Pairing", "pair_files"), ".pairs"),
+    "Progress": ".progress",
+    **dict.fromkeys(
+        (
+            "EXTENSIONS",
+            "FileNotice",
+            "FileReadError",
+            "PixelSize",
+            "file_axes",
+            "file_pixel_size",
+            "image_extension",
+            "read_labels",
+            "read_probabilities",
+        ),
+        ".read",
+    ),
+    **dict.fromkeys(("check_output_folder", "write_results"), ".results"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562) and keep it."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

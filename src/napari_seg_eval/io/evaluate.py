@@ -16,6 +16,8 @@ pooled as pycocotools accumulates detections over images).
 
 from __future__ import annotations
 
+import functools
+import sys
 import time
 import uuid
 import warnings
@@ -26,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.callbacks import Callback
@@ -34,9 +35,7 @@ from dask.callbacks import Callback
 from .._version import __version__
 from ..core._results import Result, nanmean
 from ..core.blocks import as_dask, is_lazy
-from ..core.boundary import BOUNDARY_COLUMNS, boundary_metrics
 from ..core.classes import majority_classes
-from ..core.confidence import _greedy_matches, _interpolated_ap, _scores_for
 from ..core.dataset import (
     DatasetResult,
     ImageParts,
@@ -54,20 +53,18 @@ from ..core.instance import (
     threshold_fraction,
 )
 from ..core.overlap import OverlapTable, overlap_table, overlap_table_lazy
-from ..core.presets import PRESETS, get_preset
-from ..core.review import object_measurements
-from ..core.threshold import label_instances, threshold_probabilities
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
+from .progress import Progress
 from .read import (
-    FileNotice,
+    FileMetadata,
     Notice,
     PixelSize,
+    checked_labels,
+    checked_probabilities,
     chunked_if_large,
-    file_axes,
-    file_pixel_size,
-    notice_lines,
-    open_probabilities,
+    file_notices,
+    open_file,
     read_labels,
 )
 
@@ -103,6 +100,8 @@ _COCO_NEEDS_SCORES = (
 
 
 def _preset_error(preset: str) -> str:
+    from ..core.presets import PRESETS
+
     if preset == "conic":
         return _CONIC_NEEDS_CLASSES
     return f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."
@@ -252,6 +251,8 @@ class FileSettings:
             raise ValueError(
                 f"the {preset} preset sets {', '.join(sorted(fixed))}; leave them out."
             )
+        from ..core.presets import get_preset
+
         chosen = get_preset(preset)
         return cls(
             kind="instance",
@@ -389,22 +390,6 @@ class _TaskProgress(Callback):
     def _report(self, state) -> None:
         done = len(state["finished"])
         self.report(done, done + sum(len(state[k]) for k in ("ready", "waiting", "running")))
-
-
-class Progress:
-    """Receives progress reports; this base ignores them (see ``TextProgress``)."""
-
-    def start(self, total: int) -> None:
-        """The run starts with ``total`` pairs."""
-
-    def pair_done(self, done: int, total: int, name: str, error: str | None) -> None:
-        """``done`` of ``total`` pairs are finished; the last was ``name``."""
-
-    def chunk_done(self, done: int, total: int) -> None:
-        """``done`` of ``total`` dask tasks reading the current pair's chunks are finished."""
-
-    def close(self) -> None:
-        """The run is over."""
 
 
 def evaluate_files(
@@ -585,8 +570,8 @@ def evaluate_files(
         pairing, settings, client=client, progress=progress, classes=classes, regions=regions
     )
     result = collect(pairing, outcomes, settings)
-    for line in notice_lines(result.notices):
-        warnings.warn(line, FileNotice, stacklevel=2)
+    for warning in file_notices(result.notices):
+        warnings.warn(warning, stacklevel=2)
     return result
 
 
@@ -703,11 +688,12 @@ def run_pairs(
 
 
 def _current_client() -> Any:
-    """The active dask.distributed client, if distributed is installed and one is active."""
-    try:
-        from distributed import default_client
-    except ImportError:
+    """The active dask.distributed client, if one is active (never imports distributed: a
+    client exists only once it has been imported)."""
+    if "distributed" not in sys.modules:
         return None
+    from distributed import default_client
+
     try:
         return default_client()
     except ValueError:
@@ -867,21 +853,32 @@ def evaluate_pair(
     >>> outcome = evaluate_pair("truth/a.tif", "pred/a.tif", FileSettings())  # doctest: +SKIP
     """
     try:
-        _check_one_frame(truth)
-        _check_one_frame(prediction, labels=not settings.probability)
-        true = read_labels(truth)
+        # Each file opened once: its metadata (a time axis refused before any pixel is read;
+        # the pixel size for spacing="file") and its pixels.
+        from_file = settings.boundary and settings.spacing == "file"
+        true, true_metadata = open_file(
+            truth, labels=True, pixel_size=from_file, check=functools.partial(_one_frame, truth)
+        )
+        true = checked_labels(true, truth)
+        pred, pred_metadata = open_file(
+            prediction,
+            labels=not settings.probability,
+            pixel_size=from_file,
+            check=functools.partial(_one_frame, prediction),
+        )
         notices: list[Notice] = []
         if settings.probability:
-            pred, notice = open_probabilities(prediction)
+            pred, notice = checked_probabilities(pred, prediction)
             if notice is not None:
                 notices.append(notice)
         else:
-            pred = read_labels(prediction)
+            pred = checked_labels(pred, prediction)
+        metadata = (true_metadata, pred_metadata)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
         spacing = None
         if settings.boundary:
             _check_boundary_size(true, truth)
-            spacing = _pair_spacing(truth, prediction, len(true.shape), settings)
+            spacing = _pair_spacing(truth, prediction, len(true.shape), settings, metadata)
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
@@ -959,18 +956,18 @@ def _looks_like_probabilities(table: OverlapTable, dtype: Any) -> bool:
     return 2 * int(scattered.sum()) > int((touched > 0).sum())
 
 
-def _check_one_frame(path: str | Path, *, labels: bool = True) -> None:
-    """Each file is evaluated as one image: refuse a file whose metadata names a time axis
-    (its frames would be matched as one volume, objects joined across time), from its
-    metadata alone, before any pixel is read."""
-    axes = file_axes(path, labels=labels)
-    if axes is not None and "T" in axes:
-        raise ValueError(
-            f"{path}: its axes are {axes}, a time series; each file is evaluated as one image "
-            "(a 2-D image or a 3-D volume), so its frames would be matched as one volume, "
-            "objects joined across time. Save one file per time point (as the Cell Tracking "
-            "Challenge's man_seg000.tif, ...) and evaluate their folder."
-        )
+def _one_frame(path: str | Path, metadata: FileMetadata) -> str | None:
+    """Each file is evaluated as one image: the reason to refuse a file whose metadata name a
+    time axis (its frames would be matched as one volume, objects joined across time), or
+    None."""
+    if metadata.axes is None or "T" not in metadata.axes:
+        return None
+    return (
+        f"{path}: its axes are {metadata.axes}, a time series; each file is evaluated as one "
+        "image (a 2-D image or a 3-D volume), so its frames would be matched as one volume, "
+        "objects joined across time. Save one file per time point (as the Cell Tracking "
+        "Challenge's man_seg000.tif, ...) and evaluate their folder."
+    )
 
 
 #: Truth and prediction give the same pixel size when they agree to this relative difference.
@@ -978,16 +975,20 @@ SPACING_RTOL = 1e-6
 
 
 def _pair_spacing(
-    truth: str | Path, prediction: str | Path, ndim: int, settings: FileSettings
+    truth: str | Path,
+    prediction: str | Path,
+    ndim: int,
+    settings: FileSettings,
+    metadata: tuple[FileMetadata, FileMetadata],
 ) -> Any:
     """The spacing of a pair's boundary metrics: the run's, or with ``spacing="file"`` the
-    pixel size both files' metadata give (a :class:`PixelSize` with one size per axis of the
-    truth), or an error naming the files and their sizes."""
+    pixel size both files' ``metadata`` give (a :class:`PixelSize` with one size per axis of
+    the truth), or an error naming the files and their sizes."""
     if settings.spacing != "file":
         return settings.spacing
     found = []
-    for side, path in enumerate((truth, prediction)):
-        size = file_pixel_size(path, labels=side == 0 or not settings.probability)
+    for side, (path, read) in enumerate(zip((truth, prediction), metadata, strict=True)):
+        size = read.pixel_size
         if size is None:
             raise ValueError(
                 f"{path}: its metadata give no pixel size (spacing='file', --spacing file reads "
@@ -1097,6 +1098,8 @@ def _boundary(
     """The pair's boundary metrics: of the foreground (or per class), and the means over the
     object pairs matched at IoU 0.5 when instance labels are compared; ``spacing``: the run's,
     or the :class:`PixelSize` read from the pair's files (recorded with the values)."""
+    from ..core.boundary import BOUNDARY_COLUMNS, boundary_metrics
+
     true = _in_memory(true)
     region = None if region is None else _in_memory(region)
     if settings.ignore_label is not None:  # ignored truth pixels count nowhere
@@ -1131,6 +1134,11 @@ def _boundary(
 def _coco_detections(table: OverlapTable, labels, prob, region, settings: FileSettings) -> dict:
     """The pair's detections for COCO AP: each predicted object's score (its mean probability
     inside the region), and whether it matches at each IoU threshold by COCO's greedy rule."""
+    import dask.array as da
+
+    from ..core.confidence import _greedy_matches, _scores_for
+    from ..core.review import object_measurements
+
     pairs = ObjectPairs.from_table(table)
     inside = labels
     if region is not None:
@@ -1189,6 +1197,8 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
     """
     if not settings.probability:
         return pred, pred
+    from ..core.threshold import label_instances, threshold_probabilities
+
     mask = threshold_probabilities(
         chunked_if_large(pred), settings.threshold, channel_axis=settings.channel_axis
     )
@@ -1300,6 +1310,8 @@ def _boundary_family(
 ) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
     """Boundary metrics per image, the per-class rows of every image, and their image means
     (boundary metrics are not additive: no pooled value)."""
+    from ..core.boundary import BOUNDARY_COLUMNS
+
     values = pd.DataFrame([outcome.boundary["values"] for outcome in outcomes])
     per_class = pd.concat(
         [
@@ -1393,6 +1405,8 @@ def coco_pooled(
     >>> round(float(table.loc[0, "ap"]), 6)  # (51 points × 1 + 50 points × 2/3) / 101
     0.834983
     """
+    from ..core.confidence import _interpolated_ap
+
     scores = np.concatenate([np.asarray(d["scores"], float) for d in detections])
     images = [np.argsort(-np.asarray(d["scores"], float), kind="stable") for d in detections]
     offsets = np.cumsum([0] + [len(d["scores"]) for d in detections])[:-1]

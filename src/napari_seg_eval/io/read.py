@@ -11,6 +11,7 @@ memory-mapped, the first chunk of a chunked file.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,24 +60,72 @@ def open_image(path: str | Path, *, labels: bool = False) -> Any:
     :class:`FileReadError` naming the file when it is missing, of an unknown type or holds no
     image array.
     """
+    return open_file(path, labels=labels, metadata=False)[0]
+
+
+def open_file(
+    path: str | Path,
+    *,
+    labels: bool = False,
+    metadata: bool = True,
+    pixel_size: bool = False,
+    check: Callable[[FileMetadata], str | None] | None = None,
+) -> tuple[Any, FileMetadata]:
+    """The pixel array of an image file (as :func:`open_image`) and its metadata, from one
+    opening of the file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    labels : bool
+        For OME-Zarr, the one label image under ``labels/`` (as :func:`read_labels`).
+    metadata : bool
+        Read the axes (see :func:`file_axes`); False gives empty metadata.
+    pixel_size : bool
+        Read the pixel size too (see :func:`file_pixel_size`).
+    check : callable, optional
+        Called with the metadata before any pixel is read: the reason to refuse the file (a
+        :class:`FileReadError` with that message), or None.
+
+    Returns
+    -------
+    array
+        As :func:`open_image`.
+    FileMetadata
+        As :func:`file_metadata` (None where not asked for or not given).
+
+    Raises
+    ------
+    FileReadError
+        As :func:`open_image`, or the reason ``check`` gave.
+
+    Examples
+    --------
+    >>> array, metadata = open_file("movie.tif", check=lambda m: None)  # doctest: +SKIP
+    >>> metadata.axes  # doctest: +SKIP
+    'TYX'
+    """
     path = Path(path)
     extension = image_extension(path)
     if not path.exists():
         raise FileReadError(f"{path}: no such file or folder.")
     if extension is None:
         raise FileReadError(f"{path}: unknown file type; expected one of {', '.join(EXTENSIONS)}.")
+    wanted = {"metadata": metadata, "pixel_size": pixel_size, "check": check}
     try:
         if extension.endswith(".zarr"):
-            return _open_zarr(path, labels)
+            return _open_zarr(path, labels, **wanted)
         if path.is_dir():
             raise FileReadError(f"{path}: is a folder, not a {extension} file.")
         if extension.endswith((".tif", ".tiff")):
-            return _open_tiff(path)
+            return _open_tiff(path, **wanted)
+        _checked(FileMetadata(None, None), check)  # NPY and PNG name no axes
         if extension == ".npy":
-            return np.load(path, mmap_mode="r", allow_pickle=False)
+            return np.load(path, mmap_mode="r", allow_pickle=False), FileMetadata(None, None)
         import imageio.v3 as iio
 
-        return iio.imread(path)
+        return iio.imread(path), FileMetadata(None, None)
     except FileReadError:
         raise
     except Exception as error:  # any reader's own failure, reported with the file name
@@ -111,7 +160,18 @@ def read_labels(path: str | Path) -> Any:
     --------
     >>> labels = read_labels("truth/cells_masks.tif")  # doctest: +SKIP
     """
-    array = open_image(path, labels=True)
+    return checked_labels(open_image(path, labels=True), path)
+
+
+def checked_labels(array: Any, path: str | Path) -> Any:
+    """``array``, opened from ``path``, if it holds labels; else the error
+    :func:`read_labels` raises.
+
+    Examples
+    --------
+    >>> checked_labels(np.zeros((2, 2), np.uint8), "a.npy").shape
+    (2, 2)
+    """
     dtype = np.dtype(array.dtype)
     if dtype.kind not in "biu":
         hint = _float_labels_hint(array, path) if np.issubdtype(dtype, np.floating) else ""
@@ -219,14 +279,32 @@ def read_probabilities(path: str | Path) -> Any:
     >>> prob = read_probabilities("predictions/cells_prob.tif")  # doctest: +SKIP
     """
     array, notice = open_probabilities(path)
-    if notice is not None:
-        warnings.warn(str(notice), FileNotice, stacklevel=2)
+    for warning in file_notices([] if notice is None else [notice]):
+        warnings.warn(warning, stacklevel=2)
     return array
 
 
 class FileNotice(UserWarning):
     """The warning of a :class:`Notice` (an integer probability map scaled, a label file that
-    looks like a probability map): never an error, filtered on its own if wished."""
+    looks like a probability map): never an error, filtered on its own if wished.
+
+    One warning tells one kind of notice for any number of files (see :func:`file_notices`):
+    its message names the options as in Python; :meth:`text` words it with other names (the
+    command line's ``--probability``)."""
+
+    def __init__(self, template: str, paths: tuple[str, ...] = ()) -> None:
+        self.template, self.paths = template, tuple(paths)
+        super().__init__(self.text())
+
+    def text(self, options: dict[str, str] | None = None) -> str:
+        """The line: the first file named, how many more files the notice applies to, and the
+        options named as in ``options`` (default :data:`PYTHON_OPTIONS`)."""
+        if not self.paths:  # a plain message
+            return self.template
+        options = PYTHON_OPTIONS if options is None else options
+        more = len(self.paths) - 1
+        also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
+        return f"{self.template.format(file=self.paths[0], **options)}{also}."
 
 
 #: How each caller names the option a notice may ask for: ``{probability}`` in a template.
@@ -238,7 +316,7 @@ class Notice(NamedTuple):
     ``{file}`` where the file is named and ``{probability}`` where the option to read
     probability maps is (each caller names it its own way, see :data:`PYTHON_OPTIONS`); the
     same template for every file it applies to, so that many files are told in one line
-    (see :func:`notice_lines`). ``path`` is the file."""
+    (see :func:`file_notices`). ``path`` is the file."""
 
     template: str
     path: str
@@ -247,41 +325,34 @@ class Notice(NamedTuple):
         return self.template.format(file=self.path, **PYTHON_OPTIONS) + "."
 
 
-def notice_lines(notices: list[Notice], options: dict[str, str] | None = None) -> list[str]:
-    """One line per kind of notice (per template, in the order first met): the first file
-    named, and how many more files it applies to.
+def file_notices(notices: list[Notice]) -> list[FileNotice]:
+    """One warning per kind of notice (per template, in the order first met), with the files
+    it applies to (each once, in order).
 
     Parameters
     ----------
     notices : list of Notice
         The notices of a run, any number per file.
-    options : dict of str to str, optional
-        How the options are named (default :data:`PYTHON_OPTIONS`; the command line gives
-        ``{"probability": "--probability"}``).
 
     Returns
     -------
-    list of str
-        The lines to tell.
+    list of FileNotice
+        The warnings to give; :meth:`FileNotice.text` words each as a line.
 
     Examples
     --------
     >>> scaled = "{file}: uint8 probabilities are read as value / 255"
-    >>> notice_lines([Notice(scaled, "a.tif"), Notice(scaled, "b.tif"), Notice(scaled, "c.tif")])
+    >>> notices = [Notice(scaled, "a.tif"), Notice(scaled, "b.tif"), Notice(scaled, "c.tif")]
+    >>> [str(warning) for warning in file_notices(notices)]
     ['a.tif: uint8 probabilities are read as value / 255 (and 2 more files).']
-    >>> notice_lines([Notice("if {file} is a map, set {probability}", "a.tif")])
-    ['if a.tif is a map, set probability=True.']
+    >>> [warning] = file_notices([Notice("if {file} is a map, set {probability}", "a.tif")])
+    >>> str(warning), warning.text({"probability": "--probability"})
+    ('if a.tif is a map, set probability=True.', 'if a.tif is a map, set --probability.')
     """
-    options = PYTHON_OPTIONS if options is None else options
     files: dict[str, list[str]] = {}
     for notice in notices:
         files.setdefault(notice.template, []).append(notice.path)
-    lines = []
-    for template, paths in files.items():
-        more = len(dict.fromkeys(paths)) - 1
-        also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
-        lines.append(f"{template.format(file=paths[0], **options)}{also}.")
-    return lines
+    return [FileNotice(template, tuple(dict.fromkeys(paths))) for template, paths in files.items()]
 
 
 def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
@@ -312,7 +383,19 @@ def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
     >>> str(notice)  # doctest: +SKIP
     'predictions/cells_prob.png: uint8 probabilities are read as value / 255.'
     """
-    array = open_image(path)
+    return checked_probabilities(open_image(path), path)
+
+
+def checked_probabilities(array: Any, path: str | Path) -> tuple[Any, Notice | None]:
+    """``array``, opened from ``path``, as :func:`open_probabilities` gives it (an integer
+    map scaled, with its notice), or the error it raises.
+
+    Examples
+    --------
+    >>> prob, notice = checked_probabilities(np.array([0, 255], np.uint8), "a.png")
+    >>> prob.tolist(), str(notice)
+    ([0.0, 1.0], 'a.png: uint8 probabilities are read as value / 255.')
+    """
     dtype = np.dtype(array.dtype)
     _check_not_empty(array, path)
     if np.issubdtype(dtype, np.floating):
@@ -396,18 +479,7 @@ def file_axes(path: str | Path, *, labels: bool = True) -> str | None:
     >>> file_axes("frames.npy") is None  # NPY has no axis names
     True
     """
-    extension = image_extension(path)
-    try:
-        if extension is not None and extension.endswith((".tif", ".tiff")):
-            import tifffile
-
-            with tifffile.TiffFile(path) as tiff:
-                return tiff.series[0].axes.upper() if tiff.series else None
-        if extension is not None and extension.endswith(".zarr"):
-            return _zarr_axes(Path(path), labels)
-    except Exception:  # unreadable: read_labels says why
-        return None
-    return None
+    return file_metadata(path, labels=labels, pixel_size=False).axes
 
 
 class PixelSize(NamedTuple):
@@ -472,15 +544,88 @@ def file_pixel_size(path: str | Path, *, labels: bool = True) -> PixelSize | Non
     >>> file_pixel_size("frames.npy") is None  # NPY has no metadata
     True
     """
+    return file_metadata(path, labels=labels).pixel_size
+
+
+class FileMetadata(NamedTuple):
+    """What a file's metadata say: the axes (see :func:`file_axes`) and the pixel size (see
+    :func:`file_pixel_size`), each None where they say nothing."""
+
+    axes: str | None
+    pixel_size: PixelSize | None
+
+
+def file_metadata(
+    path: str | Path, *, labels: bool = True, pixel_size: bool = True
+) -> FileMetadata:
+    """The axes and the pixel size of a file, from one reading of its metadata.
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    labels : bool
+        For OME-Zarr, of the label image :func:`read_labels` opens.
+    pixel_size : bool
+        Read the pixel size too (False: ``pixel_size`` is None).
+
+    Returns
+    -------
+    FileMetadata
+        As :func:`file_axes` and :func:`file_pixel_size` give them; both None for a file
+        that cannot be read (:func:`read_labels` says why).
+
+    Examples
+    --------
+    >>> file_metadata("frames.npy")  # NPY has no metadata
+    FileMetadata(axes=None, pixel_size=None)
+    """
     extension = image_extension(path)
     try:
         if extension is not None and extension.endswith((".tif", ".tiff")):
-            return _tiff_pixel_size(Path(path))
+            import tifffile
+
+            with tifffile.TiffFile(path) as tiff:
+                return _tiff_metadata(tiff, pixel_size)
         if extension is not None and extension.endswith(".zarr"):
-            return _zarr_pixel_size(Path(path), labels)
+            import zarr
+
+            return _zarr_metadata(zarr.open(str(path), mode="r"), labels, pixel_size)
     except Exception:  # unreadable: read_labels says why
+        pass
+    return FileMetadata(None, None)
+
+
+def _tiff_metadata(tiff: Any, pixel_size: bool) -> FileMetadata:
+    """The metadata of an open ``tifffile.TiffFile``."""
+    if not tiff.series:
+        return FileMetadata(None, None)
+    axes = tiff.series[0].axes.upper()
+    return FileMetadata(axes, _metadata_part(_tiff_pixel_size, tiff, pixel_size))
+
+
+def _zarr_metadata(node: Any, labels: bool, pixel_size: bool) -> FileMetadata:
+    """The metadata of an open zarr node (OME-Zarr's multiscales)."""
+    multiscale = _zarr_multiscale(node, labels)
+    size = _metadata_part(_zarr_pixel_size, multiscale, pixel_size)
+    return FileMetadata(_zarr_axes(multiscale), size)
+
+
+def _checked(metadata: FileMetadata, check: Callable[[FileMetadata], str | None] | None) -> None:
+    """Refuse a file whose metadata ``check`` finds wrong (before any pixel is read)."""
+    reason = None if check is None else check(metadata)
+    if reason is not None:
+        raise FileReadError(reason)
+
+
+def _metadata_part(read: Any, source: Any, wanted: bool) -> Any:
+    """``read(source)`` if ``wanted``, None if not or where the metadata cannot be read."""
+    if not wanted:
         return None
-    return None
+    try:
+        return read(source)
+    except Exception:  # metadata in a form not understood: none
+        return None
 
 
 def _unit(name: Any) -> str:
@@ -488,53 +633,49 @@ def _unit(name: Any) -> str:
     return _UNITS.get(text.lower(), text)
 
 
-def _tiff_pixel_size(path: Path) -> PixelSize | None:
+def _tiff_pixel_size(tiff: Any) -> PixelSize | None:
+    """The pixel size of an open ``tifffile.TiffFile`` (of an image series)."""
     import tifffile
 
-    with tifffile.TiffFile(path) as tiff:
-        if not tiff.series:
+    axes = tiff.series[0].axes.upper()
+    if tiff.is_ome:
+        image = tifffile.xml2dict(tiff.ome_metadata)["OME"]["Image"]
+        pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
+        found = {axis: pixels.get(f"PhysicalSize{axis}") for axis in "XYZ"}
+        units = {
+            _unit(pixels.get(f"PhysicalSize{axis}Unit", "µm"))
+            for axis in "XYZ"
+            if found[axis] is not None
+        }
+        if len(units) > 1:
+            return None  # never converted
+        unit = units.pop() if units else "µm"
+    else:
+        tags = tiff.pages.first.tags
+        if "XResolution" not in tags or "YResolution" not in tags:
             return None
-        axes = tiff.series[0].axes.upper()
-        if tiff.is_ome:
-            image = tifffile.xml2dict(tiff.ome_metadata)["OME"]["Image"]
-            pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
-            found = {axis: pixels.get(f"PhysicalSize{axis}") for axis in "XYZ"}
-            units = {
-                _unit(pixels.get(f"PhysicalSize{axis}Unit", "µm"))
-                for axis in "XYZ"
-                if found[axis] is not None
-            }
-            if len(units) > 1:
-                return None  # never converted
-            unit = units.pop() if units else "µm"
+        per_unit = [tags[f"{axis}Resolution"].value for axis in "XY"]
+        x, y = (float(den) / float(num) if num else None for num, den in per_unit)
+        found = {"X": x, "Y": y, "Z": None}
+        if tiff.is_imagej:
+            metadata = tiff.imagej_metadata or {}
+            found["Z"] = metadata.get("spacing")
+            unit = _unit(metadata.get("unit"))
+            if not unit and found["Z"] is None and (x, y) == (1.0, 1.0):
+                return None  # uncalibrated: ImageJ shows pixels
         else:
-            tags = tiff.pages.first.tags
-            if "XResolution" not in tags or "YResolution" not in tags:
+            resolution_unit = int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
+            if resolution_unit not in _TIFF_UNITS:
                 return None
-            per_unit = [tags[f"{axis}Resolution"].value for axis in "XY"]
-            x, y = (float(den) / float(num) if num else None for num, den in per_unit)
-            found = {"X": x, "Y": y, "Z": None}
-            if tiff.is_imagej:
-                metadata = tiff.imagej_metadata or {}
-                found["Z"] = metadata.get("spacing")
-                unit = _unit(metadata.get("unit"))
-                if not unit and found["Z"] is None and (x, y) == (1.0, 1.0):
-                    return None  # uncalibrated: ImageJ shows pixels
-            else:
-                resolution_unit = (
-                    int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
-                )
-                if resolution_unit not in _TIFF_UNITS:
-                    return None
-                unit = _TIFF_UNITS[resolution_unit]
-        if found["X"] is None or found["Y"] is None:
-            return None
-        sizes = tuple(None if found.get(axis) is None else float(found[axis]) for axis in axes)
-        return PixelSize(sizes, unit)
+            unit = _TIFF_UNITS[resolution_unit]
+    if found["X"] is None or found["Y"] is None:
+        return None
+    sizes = tuple(None if found.get(axis) is None else float(found[axis]) for axis in axes)
+    return PixelSize(sizes, unit)
 
 
-def _zarr_pixel_size(path: Path, labels: bool) -> PixelSize | None:
-    multiscale = _zarr_multiscale(path, labels)
+def _zarr_pixel_size(multiscale: dict | None) -> PixelSize | None:
+    """The pixel size of an OME-Zarr multiscale image's level 0."""
     if multiscale is None or not multiscale.get("axes"):
         return None
 
@@ -568,11 +709,11 @@ def _zarr_pixel_size(path: Path, labels: bool) -> PixelSize | None:
     return PixelSize(tuple(sizes), units[0])
 
 
-def _zarr_multiscale(path: Path, labels: bool) -> dict | None:
-    """The first multiscale of the OME-Zarr image :func:`_zarr_level0` opens, or None."""
+def _zarr_multiscale(node: Any, labels: bool) -> dict | None:
+    """The first multiscale of the OME-Zarr image :func:`_zarr_level0` opens from the zarr
+    ``node``, or None."""
     import zarr
 
-    node = zarr.open(str(path), mode="r")
     if isinstance(node, zarr.Array):
         return None
     groups = dict(node.groups())
@@ -584,9 +725,8 @@ def _zarr_multiscale(path: Path, labels: bool) -> dict | None:
     return dict(multiscales[0]) if multiscales else None
 
 
-def _zarr_axes(path: Path, labels: bool) -> str | None:
-    """The OME axes of the multiscale image :func:`_zarr_level0` opens, as letters."""
-    multiscale = _zarr_multiscale(path, labels)
+def _zarr_axes(multiscale: dict | None) -> str | None:
+    """The OME axes of a multiscale image (:func:`_zarr_multiscale`), as letters."""
     axes = multiscale.get("axes") if multiscale else None
     if not axes:
         return None
@@ -603,12 +743,16 @@ def _check_not_empty(array: Any, path: str | Path) -> None:
         raise FileReadError(f"{path}: the image is empty (shape {tuple(array.shape)}).")
 
 
-def _open_tiff(path: Path) -> Any:
+def _open_tiff(
+    path: Path, *, metadata: bool, pixel_size: bool, check: Any
+) -> tuple[Any, FileMetadata]:
     import tifffile
 
     with tifffile.TiffFile(path) as tiff:
         if not tiff.series:
             raise FileReadError(f"{path}: the TIFF file holds no image.")
+        found = _tiff_metadata(tiff, pixel_size) if metadata else FileMetadata(None, None)
+        _checked(found, check)
         series = tiff.series[0]
         lazy = (
             len(series.levels) > 1
@@ -616,13 +760,15 @@ def _open_tiff(path: Path) -> Any:
             or int(np.prod(series.shape)) > LAZY_PIXELS
         )
         if not lazy:
-            return series.asarray()
+            return series.asarray(), found
     import zarr
 
-    return zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r")
+    return zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r"), found
 
 
-def _open_zarr(path: Path, labels: bool) -> Any:
+def _open_zarr(
+    path: Path, labels: bool, *, metadata: bool, pixel_size: bool, check: Any
+) -> tuple[Any, FileMetadata]:
     import zarr
 
     try:
@@ -631,7 +777,14 @@ def _open_zarr(path: Path, labels: bool) -> Any:
         raise FileReadError(
             f"{path}: not a zarr array or group ({type(error).__name__}: {error})."
         ) from error
-    return _zarr_level0(node, path, labels)
+    found = FileMetadata(None, None)
+    if metadata:
+        try:
+            found = _zarr_metadata(node, labels, pixel_size)
+        except Exception:  # metadata not understood: _zarr_level0 says what is wrong
+            found = FileMetadata(None, None)
+    _checked(found, check)
+    return _zarr_level0(node, path, labels), found
 
 
 def _zarr_level0(node: Any, path: Path, labels: bool) -> Any:

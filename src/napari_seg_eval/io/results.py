@@ -66,8 +66,12 @@ def write_results(
     *,
     overwrite: bool = False,
     command: list[str] | None = None,
+    option: str = "overwrite=True",
 ) -> Path:
     """Write the result folder of a run: all of it, or (on any error) nothing.
+
+    The folder is checked as :func:`check_output_folder` does, when it is written: another
+    run may have filled it since the check made before this run's work.
 
     Parameters
     ----------
@@ -77,17 +81,25 @@ def write_results(
         The folder to create. An existing non-empty folder is replaced only with ``overwrite``.
     command
         The command line of the run, recorded in ``settings.json``.
+    option
+        How the caller turns ``overwrite`` on, named in the error (see
+        :func:`check_output_folder`).
 
     Returns
     -------
     Path
         The folder written.
 
+    Raises
+    ------
+    FileExistsError
+        ``folder`` is a file, or holds files and ``overwrite`` is off.
+
     Examples
     --------
     >>> write_results(evaluate_files("truth/", "pred/"), "results/run1")  # doctest: +SKIP
     """
-    folder = check_output_folder(folder, overwrite=overwrite)
+    folder = check_output_folder(folder, overwrite=overwrite, option=option)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
