@@ -148,6 +148,90 @@ def test_a_failing_pair_gives_exit_code_1_and_the_others_are_written(folders, tm
     assert per_image.loc[2, "mean_accuracy"] == pytest.approx(1.0)
 
 
+def test_names_that_differ_by_a_suffix_get_the_options_to_give(folders, tmp_path, capsys):
+    # img0..img2 would pair as img{i}_masks / img{i}_cp_masks: 3 pairs (lonely_masks has no
+    # partner). Nothing is evaluated by guessing: exit 2, nothing written.
+    truth, pred, _ = folders
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "napari-seg-eval evaluate: error: nothing to evaluate: no file has a partner; the names "
+        "differ by a suffix: give --truth-suffix _masks --prediction-suffix _cp_masks (3 "
+        "pair(s))."
+    )
+    assert "lonely_masks.tif" in err  # the files are listed, the hint said once
+    assert err.count("differ by a suffix") == 1
+    assert not out.exists()
+
+
+def test_a_failed_pair_is_said_once_with_a_final_count(folders, tmp_path, capsys):
+    truth, pred, _ = folders
+    (pred / "img1_cp_masks.tif").write_bytes(b"broken")
+    assert run(*cellpose_args(truth, pred, tmp_path / "out")) == 1
+    err = capsys.readouterr().err
+    assert err.count("failed: img1:") == 1
+    per_image = tmp_path / "out" / "per_image.csv"
+    assert f"1 of 3 pairs failed (said above); the errors are in {per_image}." in err
+    assert run(*cellpose_args(truth, pred, tmp_path / "quiet"), "--quiet") == 1
+    err = capsys.readouterr().err
+    assert err.count("failed: img1:") == 1 and "pairs failed" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--probability", "--threshold", "1.5"], "threshold must be in [0, 1], got 1.5."),
+        (["--channel-axis", "0"], "channel_axis is for probability maps"),
+        (["--workers", "0"], "--workers must be at least 1, got 0."),
+    ],
+)
+def test_options_are_refused_before_the_files_are_listed(
+    folders, tmp_path, capsys, option, message
+):
+    truth, pred, _ = folders
+    assert run(*cellpose_args(truth, pred, tmp_path / "out"), *option) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "pair(s) of files" not in err and "lonely_masks" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_probability_maps_that_are_label_images_are_told(folders, tmp_path, capsys):
+    # The predictions are uint16 label images (id 9: 9 / 65535, nothing above 0.5).
+    truth, pred, _ = folders
+    assert run(*cellpose_args(truth, pred, tmp_path / "out"), "--probability") == 0
+    err = capsys.readouterr().err
+    first = pred / "img0_cp_masks.tif"
+    assert (
+        f"napari-seg-eval: 3 of 3 predictions have no pixel above the threshold 0.5 ({first} "
+        "and 2 more): are they label images? (drop --probability)." in err.splitlines()
+    )
+
+
+def test_workers_name_the_files_in_errors_as_the_serial_run(tmp_path, monkeypatch, capsys):
+    # Folders given relative to the current folder: the worker reads them by absolute path,
+    # but per_image.csv's errors (and the lines said) name them as given, as the serial run.
+    pytest.importorskip("distributed")
+    truth, pred = two_folders(tmp_path)
+    true = np.zeros((8, 8), np.uint16)
+    true[2:6, 2:6] = 1
+    for name in ("a", "b"):
+        np.save(truth / f"{name}.npy", true)
+    np.save(pred / "a.npy", true)
+    np.save(pred / "b.npy", true[:4])
+    monkeypatch.chdir(tmp_path)
+    outs = {"serial": [], "workers": ["--workers", "1"]}
+    for name, extra in outs.items():
+        assert run("truth", "pred", "--out", name, *extra) == 1
+        err = capsys.readouterr().err
+        assert f"failed: b: shapes differ: {os.path.join('truth', 'b.npy')} (8, 8)" in err
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "workers" / "per_image.csv"),
+        pd.read_csv(tmp_path / "serial" / "per_image.csv"),
+    )
+
+
 def test_bad_input_writes_nothing(folders, tmp_path, capsys):
     truth, pred, _ = folders
     out = tmp_path / "out"

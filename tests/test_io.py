@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import warnings
@@ -35,7 +36,8 @@ from napari_seg_eval.io import (
     write_results,
 )
 from napari_seg_eval.io import evaluate as evaluate_module
-from napari_seg_eval.io.evaluate import _binarized, batches, evaluate_pair
+from napari_seg_eval.io.evaluate import _binarized, batches, evaluate_pair, file_settings
+from napari_seg_eval.io.pairs import SuffixHint
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -308,6 +310,59 @@ def test_two_files_make_one_pair_whatever_their_names(tmp_path):
     touch(tmp_path, "gt.npy", "model_output.npy")
     pairing = pair_files(tmp_path / "gt.npy", tmp_path / "model_output.npy")
     assert pairing.pairs == [(tmp_path / "gt.npy", tmp_path / "model_output.npy")]
+
+
+def test_names_that_differ_by_a_suffix_get_a_hint_never_a_pairing(tmp_path):
+    # Cellpose's names given without suffixes: a, b and c would pair as a_masks / a_cp_masks.
+    truth = touch(tmp_path / "t", "a_masks.npy", "b_masks.npy", "c_masks.npy", "d_masks.npy")
+    pred = touch(tmp_path / "p", "a_cp_masks.npy", "b_cp_masks.npy", "c_cp_masks.npy")
+    pairing = pair_files(truth, pred)
+    assert pairing.pairs == [] and len(pairing.unpaired_truth) == 4  # nothing paired silently
+    assert pairing.suffix_hint == SuffixHint("_masks", "_cp_masks", 3)
+    assert (
+        "The names differ by a suffix: truth '_masks', prediction '_cp_masks'; give them as "
+        "the truth and prediction suffixes (3 pair(s) of files)." in pairing.describe()
+    )
+    with pytest.raises(ValueError) as error:
+        evaluate_files(truth, pred)
+    assert (
+        "no pairs of files to evaluate; the names differ by a suffix: give "
+        "truth_suffix='_masks', prediction_suffix='_cp_masks' (3 pair(s))." in str(error.value)
+    )
+    assert "d_masks.npy" in str(error.value)  # the files left out are still listed
+    # A suffix given already is not named again; a wrong one is named with its fix.
+    given = pair_files(truth, pred, truth_suffix="_masks")
+    assert (
+        given.advice()
+        == "the names differ by a suffix: give prediction_suffix='_cp_masks' (3 pair(s))"
+    )
+    wrong = pair_files(truth, pred, truth_suffix="_mask", prediction_suffix="_cp_masks")
+    assert wrong.suffix_hint.options(command_line=True) == "--truth-suffix _masks"
+    # A suffix on one side only.
+    plain = touch(tmp_path / "plain", "a.npy", "b.npy")
+    hint = pair_files(plain, pred).suffix_hint
+    assert (hint.truth, hint.prediction, hint.pairs) == ("", "_cp_masks", 2)
+    assert hint.options() == "prediction_suffix='_cp_masks'"
+
+
+def test_no_suffix_hint_for_names_that_do_not_differ_by_a_suffix(tmp_path):
+    # Other names; numbers that differ (cell01 / cell03 is not cell0 + "1" / "3"); a suffix
+    # that would pair only half of the files; one folder (its own message names suffixes).
+    for truth_names, pred_names in (
+        (["x.npy", "y.npy"], ["p.npy", "q.npy"]),
+        (["cell01.npy", "cell02.npy"], ["cell03.npy", "cell04.npy"]),
+        (["a_gt.npy", "b_gt.npy"], ["a_pred.npy", "z_pred.npy"]),
+    ):
+        truth = touch(tmp_path / "t", *truth_names)
+        pred = touch(tmp_path / "p", *pred_names)
+        pairing = pair_files(truth, pred)
+        assert pairing.pairs == [] and pairing.suffix_hint is None
+        assert "differ by a suffix" not in pairing.describe()
+        for path in [*truth.iterdir(), *pred.iterdir()]:
+            path.unlink()
+    folder = touch(tmp_path / "one", "a_masks.npy", "a_cp_masks.npy")
+    pairing = pair_files(folder, folder, truth_suffix="_mask", prediction_suffix="_cp_mask")
+    assert pairing.pairs == [] and pairing.suffix_hint is None
 
 
 # --- evaluating ----------------------------------------------------------------------------
@@ -736,6 +791,108 @@ def test_settings_are_checked_before_any_file_is_read(tmp_path):
     touch(tmp_path / "p", "b.npy")
     with pytest.raises(ValueError, match="no pairs"):
         evaluate_files(tmp_path / "t", tmp_path / "p")
+
+
+def test_options_are_checked_before_the_files_are_listed(tmp_path):
+    # file_settings refuses what evaluate_files refuses, before a folder is even looked at;
+    # its keywords and defaults are evaluate_files' own.
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\], got 1.5"):
+        file_settings(probability=True, threshold=1.5)
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\], got 1.5"):
+        evaluate_files(tmp_path / "nothing", tmp_path / "nothing", threshold=1.5)
+    files = inspect.signature(evaluate_files).parameters
+    settings = inspect.signature(file_settings).parameters
+    assert {name: p.default for name, p in settings.items()} == {
+        name: files[name].default for name in settings
+    }
+    not_settings = {"truth", "prediction", "truth_suffix", "prediction_suffix", "client"}
+    assert set(files) - set(settings) == not_settings | {"progress"}
+
+
+def empty_probability_folders(tmp_path):
+    """Three pairs, one true 4 x 4 square each. Predictions: a and b are uint16 label images
+    (ids 1 and 2, read as 1/65535 and 2/65535: nothing above 0.5), c a float map, 0.9 on the
+    square; d's prediction has another shape (the pair fails, it is not counted)."""
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    true = np.zeros((8, 8), np.uint16)
+    true[2:6, 2:6] = 1
+    for name in "abcd":
+        np.save(truth / f"{name}.npy", true)
+    np.save(pred / "a.npy", true)
+    np.save(pred / "b.npy", true * np.uint16(2))
+    np.save(pred / "c.npy", np.where(true > 0, 0.9, 0.1).astype(np.float32))
+    np.save(pred / "d.npy", np.zeros((4, 4), np.uint16))
+    return truth, pred
+
+
+@pytest.mark.parametrize("kind", ["instance", "semantic", "all"])
+def test_probability_maps_empty_at_the_threshold_are_told(tmp_path, kind):
+    truth, pred = empty_probability_folders(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = evaluate_files(truth, pred, kind=kind, probability=True)
+    assert result.n_failed == 1
+    told = [str(w.message) for w in caught if issubclass(w.category, FileNotice)]
+    assert told[-1] == (
+        f"2 of 3 predictions have no pixel above the threshold 0.5 ({pred / 'a.npy'} and 1 "
+        "more): are they label images? (drop probability=True)."
+    )
+
+
+def test_one_empty_probability_map_and_objects_removed_by_min_size(tmp_path):
+    truth, pred = empty_probability_folders(tmp_path)
+    (pred / "b.npy").unlink()
+    with pytest.warns(FileNotice) as caught:
+        evaluate_files(truth, pred, probability=True)
+    assert str(caught[-1].message) == (
+        f"1 of 2 predictions has no pixel above the threshold 0.5 ({pred / 'a.npy'}): is it a "
+        "label image? (drop probability=True)."
+    )
+    # c's object has 16 pixels: min_size 17 leaves no object, though its pixels are above.
+    with pytest.warns(FileNotice) as caught:
+        evaluate_files(truth, pred, probability=True, min_size=17)
+    assert str(caught[-1].message).startswith("2 of 2 predictions have no object above")
+    with pytest.warns(FileNotice) as caught:  # every map has something above 0
+        evaluate_files(truth, pred, probability=True, threshold=0.0)
+    assert [str(w.message) for w in caught] == [
+        f"{pred / 'a.npy'}: uint16 probabilities are read as value / 65535."
+    ]
+
+
+def test_a_cluster_names_the_files_as_given_in_errors_and_notices(tmp_path, monkeypatch):
+    """Workers read the files by absolute path; the errors and notices they give name them
+    as the serial run does, as they were given (here relative to the current folder)."""
+    distributed = pytest.importorskip("distributed")
+    empty_probability_folders(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def run(**options):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = evaluate_files("truth", "pred", probability=True, **options)
+        return result, [str(w.message) for w in caught if issubclass(w.category, FileNotice)]
+
+    serial, serial_notices = run()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        clustered, clustered_notices = run(client=client)
+    error = os.path.join("pred", "d.npy")
+    assert serial.failed["error"].tolist() == [
+        f"shapes differ: {os.path.join('truth', 'd.npy')} (8, 8) vs {error} (4, 4); they must "
+        "cover the same pixels."
+    ]
+    pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
+    assert clustered_notices == serial_notices
+    assert serial_notices[0] == (
+        f"{os.path.join('pred', 'a.npy')}: uint16 probabilities are read as value / 65535 "
+        "(and 1 more file)."
+    )
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -369,6 +369,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "criterion": args.criterion,
     }
     given = {key: value for key, value in fixed.items() if value is not None}
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}.")
     with_classes = args.truth_classes_suffix is not None
     if with_classes != (args.prediction_classes_suffix is not None):
         raise ValueError(
@@ -447,8 +449,6 @@ def _client(args: argparse.Namespace, stack) -> Any:
                 f"cannot reach the dask scheduler at {args.scheduler} within "
                 f"{CONNECT_TIMEOUT:g} s ({error})."
             ) from None
-    if args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {args.workers}.")
     with _worker_start(), _interrupts_held() as interrupted:
         cluster = LocalCluster(
             n_workers=args.workers,
@@ -516,11 +516,12 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
-    from .io.evaluate import check_region_file, find_companions
+    from .io.evaluate import check_region_file, file_settings, find_companions
 
     stream = stream or sys.stderr
     try:
         settings = _settings_from_args(args)
+        file_settings(**settings)  # every setting checked before any file is listed
         out = check_output_folder(args.out, overwrite=args.overwrite, option="--overwrite")
         report_path = _report_path(args.report, out)
         if args.region is not None:
@@ -533,8 +534,11 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         )
         if not pairing.pairs:
             if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
-                print(pairing.describe(), file=stream)
-            raise ValueError("nothing to evaluate: no file has a partner.")
+                print(pairing.describe(hint=False), file=stream)
+            advice = pairing.advice(command_line=True)
+            raise ValueError(
+                f"nothing to evaluate: no file has a partner{'; ' + advice if advice else ''}."
+            )
         # Class and region files are not pairs to evaluate.
         pairing, _, _ = find_companions(
             pairing,
@@ -605,18 +609,23 @@ def _write_report(out: Path, path: Path) -> Path:
 
 
 def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
-    """Failures on ``stream`` always; the summary numbers on stdout unless ``quiet``."""
+    """Failures on ``stream`` always, each once: with ``quiet`` listed here, else counted
+    (the progress bar said each as it failed); the summary numbers on stdout unless
+    ``quiet``."""
     import pandas as pd
 
-    n_pairs = len(result.per_image)
-    for row in result.failed.itertuples():
-        print(f"failed: {row.name}: {row.error}", file=stream)
-    if n_pairs and result.n_failed == n_pairs:
+    n_pairs, n_failed = len(result.per_image), result.n_failed
+    if quiet:
+        for row in result.failed.itertuples():
+            print(f"failed: {row.name}: {row.error}", file=stream)
+    where = f"the errors are in {out / 'per_image.csv'}"
+    if n_pairs and n_failed == n_pairs:
         print(
-            f"every pair failed ({n_pairs} of {n_pairs}): no metrics computed; the errors are "
-            f"in {out / 'per_image.csv'}.",
+            f"every pair failed ({n_pairs} of {n_pairs}): no metrics computed; {where}.",
             file=stream,
         )
+    elif n_failed and not quiet:
+        print(f"{n_failed} of {n_pairs} pairs failed (said above); {where}.", file=stream)
     if quiet:
         return
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}")

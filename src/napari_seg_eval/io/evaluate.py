@@ -448,7 +448,9 @@ def evaluate_files(
         there are. Without ``probability``, a uint8/uint16 prediction is scored as labels;
         one that looks like a probability map (16 values or more, most of them touching three
         or more true objects and covering less than half of every one; instance metrics
-        only) gets a ``FileNotice`` too, never an error.
+        only) gets a ``FileNotice`` too, never an error. With ``probability``, predictions
+        with no pixel above ``threshold`` (label images read as probabilities: ids / 65535)
+        are counted in one ``FileNotice``, from the tables the run computes anyway.
     ignore_label
         Truth id whose pixels are left out of every count.
     exclude_border
@@ -514,7 +516,9 @@ def evaluate_files(
     FileReadError
         A folder or file does not exist, or two files of a side share a name.
     ValueError
-        A setting is invalid, or there are no pairs; raised before any file is read.
+        A setting is invalid, or there are no pairs (when the names of the two sides differ
+        by a suffix, the error names the ``truth_suffix`` and ``prediction_suffix`` to give);
+        raised before any file is read.
 
     Examples
     --------
@@ -522,6 +526,100 @@ def evaluate_files(
     ...     "truth/", "cellpose/", prediction_suffix="_cp_masks"
     ... )  # doctest: +SKIP
     >>> result["instance"].summary["mean_accuracy_pooled"]  # doctest: +SKIP
+    """
+    settings = file_settings(
+        kind=kind,
+        iou_thresholds=iou_thresholds,
+        probability=probability,
+        threshold=threshold,
+        channel_axis=channel_axis,
+        connectivity=connectivity,
+        min_size=min_size,
+        split_touching=split_touching,
+        ignore_label=ignore_label,
+        binarize_semantic=binarize_semantic,
+        include_background=include_background,
+        exclude_border=exclude_border,
+        criterion=criterion,
+        preset=preset,
+        confidence_interval=confidence_interval,
+        truth_classes_suffix=truth_classes_suffix,
+        prediction_classes_suffix=prediction_classes_suffix,
+        boundary=boundary,
+        spacing=spacing,
+        tolerance=tolerance,
+        region=region,
+        region_suffix=region_suffix,
+    )
+    if settings.region is not None:
+        check_region_file(settings.region)
+    pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
+    pairing, classes, regions = find_companions(
+        pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
+    )
+    outcomes = run_pairs(
+        pairing, settings, client=client, progress=progress, classes=classes, regions=regions
+    )
+    result = collect(pairing, outcomes, settings)
+    for warning in file_notices(result.notices):
+        warnings.warn(warning, stacklevel=2)
+    return result
+
+
+def file_settings(
+    *,
+    kind: str = "instance",
+    iou_thresholds: Sequence[float] = DEFAULT_IOU_THRESHOLDS,
+    probability: bool = False,
+    threshold: float = 0.5,
+    channel_axis: int | None = None,
+    connectivity: int | None = 1,
+    min_size: int = 0,
+    split_touching: bool = False,
+    ignore_label: int | None = None,
+    binarize_semantic: bool = True,
+    include_background: bool = True,
+    exclude_border: int = 0,
+    criterion: str = "iou",
+    preset: str | None = None,
+    confidence_interval: float | None = None,
+    truth_classes_suffix: str | None = None,
+    prediction_classes_suffix: str | None = None,
+    boundary: bool = False,
+    spacing: float | Sequence[float] | str | None = None,
+    tolerance: float = 1.0,
+    region: str | Path | None = None,
+    region_suffix: str | None = None,
+) -> FileSettings:
+    """The settings of a run of :func:`evaluate_files` from its keywords (the same ones, with
+    the same defaults), checked before any file is listed or read.
+
+    Parameters
+    ----------
+    kind, iou_thresholds, probability, threshold, channel_axis, connectivity, min_size, \
+split_touching, ignore_label, binarize_semantic, include_background, exclude_border, \
+criterion, preset, confidence_interval, truth_classes_suffix, prediction_classes_suffix, \
+boundary, spacing, tolerance, region, region_suffix
+        As :func:`evaluate_files` takes them. ``region`` is recorded as an absolute path
+        (the file itself is checked by :func:`check_region_file`).
+
+    Returns
+    -------
+    FileSettings
+
+    Raises
+    ------
+    ValueError
+        A setting, or a combination of them, is refused.
+
+    Examples
+    --------
+    >>> file_settings(preset="neurips2022").exclude_border
+    2
+    >>> file_settings(probability=True, threshold=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold must be in [0, 1], got 1.5.
     """
     chosen = {
         "kind": kind,
@@ -555,24 +653,9 @@ def evaluate_files(
         region=None if region is None else str(Path(region).resolve()),
         region_suffix=region_suffix,
     )
-    settings = (
-        FileSettings(**chosen, **others)
-        if preset is None
-        else FileSettings.with_preset(preset, **chosen, **others)
-    )
-    if settings.region is not None:
-        check_region_file(settings.region)
-    pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
-    pairing, classes, regions = find_companions(
-        pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
-    )
-    outcomes = run_pairs(
-        pairing, settings, client=client, progress=progress, classes=classes, regions=regions
-    )
-    result = collect(pairing, outcomes, settings)
-    for warning in file_notices(result.notices):
-        warnings.warn(warning, stacklevel=2)
-    return result
+    if preset is None:
+        return FileSettings(**chosen, **others)
+    return FileSettings.with_preset(preset, **chosen, **others)
 
 
 def find_companions(
@@ -602,7 +685,7 @@ def find_companions(
                 pairing, truth_classes_suffix, prediction_classes_suffix
             )
     if not pairing.pairs:
-        raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")
+        raise no_pairs_error(pairing)
     return pairing, classes, regions
 
 
@@ -641,8 +724,28 @@ def as_pairing(truth, prediction, truth_suffix: str = "", prediction_suffix: str
         names = [file_stem(t) for t, _ in pairs]  # as pairing by folders names them
         pairing = Pairing(pairs, names)
     if not pairing.pairs:
-        raise ValueError(f"no pairs of files to evaluate.\n{pairing.describe()}")
+        raise no_pairs_error(pairing)
     return pairing
+
+
+def no_pairs_error(pairing: Pairing) -> ValueError:
+    """The error of a pairing without pairs: the files left out, and the keywords that
+    would pair them when their names differ by a suffix (see :func:`pair_files`).
+
+    Examples
+    --------
+    >>> from napari_seg_eval.io.pairs import SuffixHint
+    >>> error = no_pairs_error(Pairing([], [], suffix_hint=SuffixHint("_masks", "_cp", 2)))
+    >>> print(error)
+    no pairs of files to evaluate; the names differ by a suffix: give truth_suffix='_masks',
+    prediction_suffix='_cp' (2 pair(s)).
+    0 pair(s) of files.
+    """
+    advice = pairing.advice()
+    return ValueError(
+        f"no pairs of files to evaluate{'; ' + advice if advice else ''}.\n"
+        f"{pairing.describe(hint=False)}"
+    )
 
 
 def run_pairs(
@@ -803,12 +906,34 @@ def _run_on_cluster(
                 failed = PairOutcome(None, f"the task failed on the cluster: {_describe(error)}")
                 batch = [failed] * len(task)
             for index, outcome in zip(task, batch, strict=True):
-                outcomes[index] = outcome
+                given = _as_given(outcome, pairing.pairs[index], extras[index])
+                outcomes[index] = given
                 done += 1
-                progress.pair_done(done, len(items), pairing.names[index], outcome.error)
+                progress.pair_done(done, len(items), pairing.names[index], given.error)
     finally:
         client.cancel([future for future in futures if not future.done()])
     return outcomes
+
+
+def _as_given(outcome: PairOutcome, pair: tuple[Path, Path], extra: dict) -> PairOutcome:
+    """A pair's outcome from a cluster worker (which read the files by absolute path) with
+    the files named as they were given, as the serial run names them: in its error and its
+    notices."""
+    paths = [*pair, *(extra["classes"] if isinstance(extra["classes"], tuple) else ())]
+    if isinstance(extra["region"], Path):
+        paths.append(extra["region"])
+    given = {_absolute(path): str(path) for path in paths}
+    given = {absolute: path for absolute, path in given.items() if absolute != path}
+    if not given:
+        return outcome
+    error = outcome.error
+    if error is not None:
+        for absolute in sorted(given, key=len, reverse=True):  # a longer path first
+            error = error.replace(absolute, given[absolute])
+    notices = [
+        notice._replace(path=given.get(notice.path, notice.path)) for notice in outcome.notices
+    ]
+    return replace(outcome, error=error, notices=notices)
 
 
 def _evaluate_pairs(items: list[tuple[str, str, dict]], settings: FileSettings) -> list:
@@ -1300,9 +1425,38 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
             if family == "instance" and settings.preset == "neurips2022":
                 summary["f1_50_image_median"] = dataset.per_image["f1_50"].astype(float).median()
     notices = [notice for outcome in outcomes for notice in outcome.notices]
+    if settings.probability:
+        notices += _empty_predictions(pairing, outcomes, settings)
     return FilesResult(
         per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables, notices
     )
+
+
+def _empty_predictions(
+    pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings
+) -> list[Notice]:
+    """The notice that some probability maps have nothing above the threshold (as label
+    images read as probabilities have: ids / 65535), from the tables already computed: the
+    semantic table's foreground pixels, else the instance table's objects."""
+    evaluated = [
+        (pred, outcome.tables)
+        for (_, pred), outcome in zip(pairing.pairs, outcomes, strict=True)
+        if outcome.error is None and outcome.tables
+    ]
+    kind = "semantic" if "semantic" in settings.kinds else "instance"
+    empty = [str(pred) for pred, tables in evaluated if not np.any(tables[kind].pred_ids != 0)]
+    if not empty:
+        return []
+    pixels = kind == "semantic" or (settings.min_size == 0 and settings.exclude_border == 0)
+    what = "pixel" if pixels else "object"
+    one = len(empty) == 1
+    files = "{file}" + ("" if one else f" and {len(empty) - 1} more")
+    template = (
+        f"{len(empty)} of {len(evaluated)} predictions {'has' if one else 'have'} no {what} "
+        f"above the threshold {settings.threshold:g} ({files}): "
+        f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
+    )
+    return [Notice(template, empty[0])]
 
 
 def _boundary_family(

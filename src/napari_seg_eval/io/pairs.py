@@ -6,15 +6,78 @@ and ``img1_cp_masks.png`` are both ``img1``. Nothing is dropped silently: files 
 partner, and files in the folders that are not candidates of either side, are listed. A file
 named as a pair with neither suffix (``img1.tif`` beside ``img1_masks.tif``: Cellpose keeps
 the images with the masks) is that pair's image, listed apart from the files not used.
+When no file pairs but the names of the two sides differ by a suffix on each side
+(``img1_masks.tif`` and ``img1_cp_masks.tif`` given without suffixes), the pairing says which
+suffixes to give (:class:`SuffixHint`); it never pairs the files by guessing.
 """
 
 from __future__ import annotations
 
+import bisect
+import shlex
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .read import FileReadError, image_extension
+
+#: Characters that end a name's key rather than start its suffix: ``img1_masks`` and
+#: ``img1_cp_masks`` are ``img1`` + ``_masks`` and ``img1`` + ``_cp_masks``.
+SEPARATORS = "_-. "
+
+
+class SuffixHint(NamedTuple):
+    """The suffixes under which files that paired with none would pair: ``truth`` and
+    ``prediction`` (either may be empty), the number of ``pairs`` they would make, and the
+    suffixes ``given`` (the options to change are those that differ).
+
+    Examples
+    --------
+    >>> hint = SuffixHint("_masks", "_cp_masks", 6)
+    >>> hint.options(command_line=True)
+    '--truth-suffix _masks --prediction-suffix _cp_masks'
+    >>> hint.options()
+    "truth_suffix='_masks', prediction_suffix='_cp_masks'"
+    >>> print(hint.text())
+    The names differ by a suffix: truth '_masks', prediction '_cp_masks'; give them as the
+    truth and prediction suffixes (6 pair(s) of files).
+    """
+
+    truth: str
+    prediction: str
+    pairs: int
+    given: tuple[str, str] = ("", "")
+
+    def _changed(self) -> list[tuple[str, str]]:
+        """(side, suffix) of each side whose suffix differs from the one given."""
+        hinted = (self.truth, self.prediction)
+        return [
+            (side, suffix)
+            for side, suffix, given in zip(("truth", "prediction"), hinted, self.given, strict=True)
+            if suffix != given
+        ]
+
+    def options(self, *, command_line: bool = False) -> str:
+        """The options to give: as on the command line (``--truth-suffix _masks``, quoted
+        for the shell where needed) or as keywords (``truth_suffix='_masks'``)."""
+        if command_line:
+            return " ".join(
+                f"--{side}-suffix {shlex.quote(suffix)}" for side, suffix in self._changed()
+            )
+        return ", ".join(f"{side}_suffix={suffix!r}" for side, suffix in self._changed())
+
+    def text(self) -> str:
+        """The hint in words that name no option (for the Dataset tab's boxes as for the
+        keywords)."""
+        sides = ", ".join(
+            f"{side} {suffix!r}" if suffix else f"{side} none" for side, suffix in self._changed()
+        )
+        return (
+            f"The names differ by a suffix: {sides}; give them as the truth and prediction "
+            f"suffixes ({self.pairs} pair(s) of files)."
+        )
 
 
 @dataclass(frozen=True)
@@ -26,6 +89,8 @@ class Pairing:
     ``images``: files named as a candidate with neither suffix (``img1.tif`` beside
     ``img1_masks.tif``): the images the labels were drawn on, not evaluated.
     ``ignored``: any other image files in the folders that carry neither side's suffix.
+    ``suffix_hint``: when no file paired, the suffixes under which they would
+    (:class:`SuffixHint`), if the names of the two sides differ by a suffix; else None.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -34,12 +99,14 @@ class Pairing:
     unpaired_prediction: list[Path] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
+    suffix_hint: SuffixHint | None = None
 
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def describe(self) -> str:
-        """The pairing in words: how many pairs, and every file left out."""
+    def describe(self, *, hint: bool = True) -> str:
+        """The pairing in words: how many pairs, every file left out, and (``hint``) the
+        :attr:`suffix_hint` in words that name no option."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
@@ -53,7 +120,20 @@ class Pairing:
             lines.append(
                 f"{len(self.images)} image file(s) named as the pairs (the images), not evaluated."
             )
+        if hint and self.suffix_hint is not None:
+            lines.append(self.suffix_hint.text())
         return "\n".join(lines)
+
+    def advice(self, *, command_line: bool = False) -> str:
+        """What to give to pair the files when their names differ by a suffix, naming the
+        options as on the command line or as keywords; "" without a :attr:`suffix_hint`."""
+        if self.suffix_hint is None:
+            return ""
+        return (
+            f"the names differ by a suffix: give "
+            f"{self.suffix_hint.options(command_line=command_line)} "
+            f"({self.suffix_hint.pairs} pair(s))"
+        )
 
 
 def pair_files(
@@ -81,7 +161,10 @@ def pair_files(
     Pairing
         The pairs, sorted by name, and every file left out: a file named as a pair with
         neither suffix is listed as the pair's image (``Pairing.images``), any other file
-        without a suffix as not used (``Pairing.ignored``).
+        without a suffix as not used (``Pairing.ignored``). When no file pairs (folders, or
+        lists, that are not one folder) and the names of the two sides differ by a suffix
+        on each side, ``Pairing.suffix_hint`` gives the suffixes that would pair them (see
+        :func:`suffix_hint`; said by ``Pairing.describe()``, never applied).
 
     Raises
     ------
@@ -117,6 +200,9 @@ def pair_files(
     # A file is left out only when neither side took it (one listing when the folders are one).
     left = sorted({path for path in truth_left + pred_left if path not in taken})
     keys = truth_keys.keys() | pred_keys.keys()
+    hint = None
+    if not names and not same_folder:
+        hint = suffix_hint(truth_files, pred_files, (truth_suffix, prediction_suffix))
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
         names=names,
@@ -126,7 +212,86 @@ def pair_files(
         ),
         ignored=[path for path in left if file_stem(path) not in keys],
         images=[path for path in left if file_stem(path) in keys],
+        suffix_hint=hint,
     )
+
+
+#: Candidate suffixes checked by pairing the files under them (the most voted first).
+HINT_CANDIDATES = 3
+
+
+def suffix_hint(
+    truth_files: list[Path], pred_files: list[Path], given: tuple[str, str] = ("", "")
+) -> SuffixHint | None:
+    """The suffixes under which the files of the two sides would pair, when their names
+    differ by a suffix on each side, or None.
+
+    Each truth name is set against the prediction name sharing its longest beginning (its
+    neighbour in sorted order); the rest of each name, from the last separator (``_``, ``-``,
+    ``.``, space) of the shared beginning on, is that pair's suffix candidate (a number is
+    not split: ``cell01`` and ``cell03`` share ``cell``). The candidates named most often are
+    tried by pairing the files under them; the one pairing the most files is the hint, if it
+    pairs more than half of the smaller side. Never applied.
+
+    Parameters
+    ----------
+    truth_files, prediction_files : list of Path
+        Every image file of each side.
+    given : (str, str)
+        The suffixes given (the hint names the ones to change).
+
+    Returns
+    -------
+    SuffixHint or None
+
+    Examples
+    --------
+    >>> hint = suffix_hint([Path("t/a_masks.tif"), Path("t/b_masks.tif")],
+    ...                    [Path("p/a_cp_masks.tif"), Path("p/b_cp_masks.tif")])
+    >>> hint.truth, hint.prediction, hint.pairs
+    ('_masks', '_cp_masks', 2)
+    """
+    truth_stems = sorted({file_stem(path) for path in truth_files})
+    pred_stems = sorted({file_stem(path) for path in pred_files})
+    if not truth_stems or not pred_stems:
+        return None
+    votes: Counter[tuple[str, str]] = Counter()
+    for stem in truth_stems:
+        at = bisect.bisect_left(pred_stems, stem)
+        nearest = pred_stems[max(at - 1, 0) : at + 1]
+        other = max(nearest, key=lambda name: _shared(stem, name))
+        if other == stem:
+            votes["", ""] += 1
+            continue
+        shared = _shared(stem, other)
+        if any(name[shared : shared + 1].isdigit() for name in (stem, other)):
+            while shared and stem[shared - 1].isdigit():  # a number is not split
+                shared -= 1
+        while shared and stem[shared - 1] in SEPARATORS:
+            shared -= 1
+        if shared:
+            votes[stem[shared:], other[shared:]] += 1
+    best = None
+    for suffixes, _ in votes.most_common(HINT_CANDIDATES):
+        if suffixes == given:
+            continue
+        try:
+            truth_keys, _ = _keys(truth_files, *suffixes)
+            pred_keys, _ = _keys(pred_files, *suffixes[::-1])
+        except FileReadError:  # two files of a side would have the same name
+            continue
+        pairs = len(truth_keys.keys() & pred_keys.keys())
+        if pairs and (best is None or pairs > best.pairs):
+            best = SuffixHint(*suffixes, pairs, tuple(given))
+    if best is None or 2 * best.pairs <= min(len(truth_stems), len(pred_stems)):
+        return None
+    return best
+
+
+def _shared(a: str, b: str) -> int:
+    """The length of the beginning two names share."""
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
 
 
 def _listing(source, side: str) -> tuple[list[Path], bool]:
@@ -301,5 +466,6 @@ def _companions(
         unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in companions],
         ignored=[p for p in pairing.ignored if p not in companions],
         images=[p for p in pairing.images if p not in companions],
+        suffix_hint=pairing.suffix_hint,
     )
     return [found[i] for i in keep], kept
