@@ -88,7 +88,7 @@ def test_worker_run_and_bad_input(panel, qtbot, monkeypatch):
     viewer, widget, _ = panel
     with qtbot.waitSignal(widget.confidence.job.finished, timeout=60_000):
         widget.confidence.run()
-    assert "Best iou" in widget.confidence.summary_label.text()
+    assert "Best IoU" in widget.confidence.summary_label.text()
     shown = []
     monkeypatch.setattr(_jobs, "show_error", shown.append)
     viewer.add_labels(np.zeros((5, 5), np.uint8), name="small")
@@ -468,3 +468,22 @@ def test_a_multi_class_map_needs_a_truth_of_its_pixels(panel, errors):
     widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(1))
     assert widget.confidence.run(wait=True) is None
     assert "without its class axis 1" in errors[0]
+
+
+def test_the_summary_writes_iou_as_iou_and_says_each_value_once(panel):
+    """Regression (a new user's trial): "Best iou" and the legend's "pixel iou" were lower
+    case, and the object summary listed F1 twice ("Best F1 @ IoU 0.5 0.879 … (F1 @ 0.5
+    0.879, …)")."""
+    _, widget, _ = panel
+    confidence = widget.confidence
+    confidence.run(wait=True)  # "Best by" objects: F1 @ IoU 0.5, with the pixels' IoU beside
+    text = confidence.summary_label.text()
+    objects, pixels = text.split(" · pixels: ")
+    assert objects.startswith("Best F1 @ IoU 0.5 ") and objects.count("F1") == 1
+    assert "AP (DSB)" in objects and "PQ @ IoU 0.5" in objects
+    assert pixels.startswith("Best IoU ") and "iou" not in text
+    labels = [line.get_label() for line in confidence.plot.grid[0, 0].lines]
+    assert "pixel IoU" in labels and "pixel iou" not in labels
+    confidence.metric_combo.setCurrentText("dice")
+    confidence.run(wait=True)
+    assert confidence.summary_label.text().startswith("Best Dice ")

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("napari")
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QRect, Qt
+from qtpy.QtGui import QImage, QPainter, QPixmap
+from qtpy.QtWidgets import QApplication
 
 tifffile = pytest.importorskip("tifffile")
 
@@ -784,3 +786,81 @@ def test_a_long_error_message_does_not_push_the_numbers_out_of_sight(qtbot):
     tip = table.model.data(table.model.index(1, error), Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith(message)
     assert table.view.columnWidth(columns.index("f1_50")) < MAX_COLUMN_WIDTH
+
+
+# ------------------------------------------------------------------ layout (a new user's trial)
+def test_the_tab_is_laid_out_without_gaps_and_in_columns(make_napari_viewer, tmp_path):
+    """Regression: an empty row under the preset, folder boxes of uneven widths (the suffix
+    boxes' placeholders differ), a pairs list 3-4 lines tall, and the collapsed Options
+    showing ▲."""
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1500, 1000)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    dataset = widget.dataset
+    widget.tabs.setCurrentWidget(dataset)
+    QApplication.processEvents()
+    # The preset's note takes no row until there is something to say.
+    assert dataset.preset_label.isHidden()
+    dataset.set_preset("neurips2022")
+    assert not dataset.preset_label.isHidden()
+    dataset.set_preset(None)
+    assert dataset.preset_label.isHidden()
+    # The four folder boxes (and the suffix boxes beside them) are as wide as each other.
+    QApplication.processEvents()
+    widths = {side: edit.width() for side, (edit, _) in dataset.folders.items()}
+    assert len(set(widths.values())) == 1, widths
+    assert len({edit.width() for edit in dataset.suffixes.values()}) == 1
+    # Twelve lines of pairs: the box shows ten of them before it scrolls.
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    for index in range(12):
+        tifffile.imwrite(truth / f"lonely{index:02d}.tif", truth_image())
+    dataset.set_folders(truth=truth, prediction=pred)
+    box = dataset.pairs_text
+    assert box.document().blockCount() >= 12
+    assert box.maximumHeight() >= 10 * box.fontMetrics().lineSpacing()
+    box.setPlainText("3 pair(s) of files.\n1 ground truth without a prediction:\n  a.tif")
+    QApplication.processEvents()
+    assert box.verticalScrollBar().maximum() == 0  # three lines: no scrolling
+    # A disclosure: ▶ while collapsed, ▼ when open.
+    options = dataset.options
+
+    def shows(symbol):
+        """Whether the toggle's icon is ``symbol`` (drawn as superqt draws it: text in a
+        square pixmap; compared by shape, whatever the theme's colour)."""
+        icon = options.toggleButton().icon()
+        side = icon.availableSizes()[0].width()
+        drawn = QPixmap(side, side)
+        drawn.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(drawn)
+        painter.drawText(QRect(0, 0, side, side), Qt.AlignmentFlag.AlignCenter, symbol)
+        painter.end()
+        shapes = [
+            image.toImage().convertToFormat(QImage.Format.Format_Alpha8)
+            for image in (icon.pixmap(side, side), drawn)
+        ]
+        return shapes[0] == shapes[1]
+
+    assert not options.isExpanded() and shows("▶")
+    options.expand(animate=False)
+    assert shows("▼")
+
+
+def test_a_float_prediction_points_to_the_tabs_probability_box(settings_panel, tmp_path):
+    """Regression: a float prediction's error told the user to use "--probability on the
+    command line, read_probabilities in Python", not the tab's own box."""
+    truth, pred = tmp_path / "ftruth", tmp_path / "fpred"
+    truth.mkdir()
+    pred.mkdir()
+    tifffile.imwrite(truth / "a.tif", truth_image())
+    tifffile.imwrite(pred / "a.tif", (truth_image() > 0).astype(np.float32) * 0.8)
+    tifffile.imwrite(truth / "b.tif", truth_image())
+    tifffile.imwrite(pred / "b.tif", truth_image())
+    dataset = settings_panel
+    dataset.set_suffixes(prediction="")
+    dataset.set_folders(truth=truth, prediction=pred)
+    dataset.run(wait=True)
+    error = dataset.per_image.model.frame.set_index("name").loc["a", "error"]
+    assert "probability map" in error and "--probability" not in error
+    assert "tick 'predictions are probability maps' in this tab" in error

@@ -777,3 +777,17 @@ def test_the_first_error_layer_hides_the_compared_layers_once(reviewed):
     widget.review.iou_spin.setValue(0.8)
     assert widget.review.show_errors(wait=True) is errors
     assert viewer.layers["truth"].visible
+
+
+def test_the_class_box_is_for_pixel_errors_only(make_napari_viewer):
+    """Regression (a new user's trial): the Class box was enabled with "Errors of: objects
+    (instance)", where it does nothing."""
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    review = widget.review
+    assert review.errors_combo.currentIndex() == 0 and not review.class_spin.isEnabled()
+    assert "pixels of one class (semantic)" in review.class_spin.toolTip()
+    review.errors_combo.setCurrentIndex(1)
+    assert review.class_spin.isEnabled()
+    review.errors_combo.setCurrentIndex(0)
+    assert not review.class_spin.isEnabled()

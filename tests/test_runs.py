@@ -8,7 +8,7 @@ import pytest
 
 from napari_seg_eval.evaluation import evaluate
 from napari_seg_eval.io import evaluate_files, write_results
-from napari_seg_eval.runs import Run, Runs, agreement
+from napari_seg_eval.runs import RUN_COLUMNS, Run, Runs, agreement
 
 # Six true objects of 2x2 pixels, two pixels apart.
 TRUTH = np.zeros((2, 24), np.int32)
@@ -70,7 +70,12 @@ def test_compare_needs_the_same_truth(two_runs):
 def test_table_add_rename_delete(two_runs):
     table = two_runs.table()
     assert table["name"].tolist() == ["A", "B"]
-    assert table.columns.tolist()[8:] == ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"]
+    assert table.columns.tolist()[len(RUN_COLUMNS) :] == [
+        "mean_accuracy",
+        "f1_50",
+        "panoptic_quality_50",
+        "aji",
+    ]
     assert table["f1_50"].tolist() == pytest.approx([0.5, 0.8])
     assert table["n_images"].tolist() == [1, 1]
     # The same default or given name twice is made unique.
@@ -168,6 +173,95 @@ def test_compare_datasets(dataset_runs):
     # Reproducible: the bootstrap is seeded.
     again = runs.compare("A", "B").headline
     pd.testing.assert_frame_equal(again, comparison.headline)
+
+
+def test_image_and_dataset_runs_share_the_headline_columns(dataset_runs, tmp_path):
+    """Regression: a dataset run showed — in every column of the image runs, its values in
+    ``*_pooled`` / ``*_image_mean`` columns far to the right."""
+    runs, _ = dataset_runs
+    runs.add(evaluate(TRUTH, copy_of([1, 2]), kind="instance"), name="image")
+    table = runs.table().set_index("name")
+    assert not any(column.endswith("_pooled") for column in table.columns)
+    headline = table.columns.tolist()[len(RUN_COLUMNS) - 1 :]
+    assert headline[:4] == [
+        "mean_accuracy",
+        "mean_accuracy_image_mean",
+        "f1_50",
+        "f1_50_image_mean",
+    ]
+    # A: pooled TP 3, FN 3 -> F1 6/9; per image 1, 0, 2/3 -> mean 5/9. B: pooled TP 5, FN 1
+    # -> 10/11; per image 1, 1, 2/3 -> 8/9. The image: TP 2 of 6, no FP -> 4/8, which is also
+    # its mean over its one image.
+    assert table["f1_50"].tolist() == pytest.approx([6 / 9, 10 / 11, 0.5])
+    assert table["f1_50_image_mean"].tolist() == pytest.approx([5 / 9, 8 / 9, 0.5])
+    # AP (DSB) at the one threshold 0.5 of the datasets: TP / (TP + FP + FN) = 3/6 pooled.
+    assert table.loc["A", "mean_accuracy"] == pytest.approx(3 / 6)
+    # Saved and loaded (and a command-line folder), the same columns.
+    loaded = Runs()
+    loaded.load(runs.save(tmp_path / "saved"))
+    pd.testing.assert_frame_equal(
+        loaded.table().drop(columns="created"),
+        runs.table().drop(columns="created"),
+        check_dtype=False,
+    )
+    cli = Runs()
+    cli.load(write_results(runs["A"].record, tmp_path / "cli"))
+    assert cli.table()["f1_50"].tolist() == pytest.approx([6 / 9])
+    assert cli.table()["f1_50_image_mean"].tolist() == pytest.approx([5 / 9])
+
+
+def test_runs_of_one_map_at_two_thresholds_are_told_apart(tmp_path):
+    """Regression: two runs of one probability map at 0.5 and 0.4 were both named after the
+    map, and no column showed the threshold."""
+    true = np.array([[1, 1, 0, 2, 2, 0, 0, 0]])
+    prob = np.array([[0.9, 0.9, 0, 0.45, 0.45, 0, 0.1, 0.1]])
+    runs = Runs()
+    for threshold in (0.5, 0.4):
+        record = evaluate(
+            true, prob, threshold=threshold, kind="instance", prediction_name="nuclei probability"
+        )
+        runs.add(record)
+    runs.add(evaluate(true, true, kind="instance", prediction_name="labels"))
+    assert runs.names == [
+        "run 1: nuclei probability @ 0.5",
+        "run 2: nuclei probability @ 0.4",
+        "run 3: labels",
+    ]
+    table = runs.table()
+    assert table["threshold"].tolist()[:2] == [0.5, 0.4] and np.isnan(table["threshold"][2])
+    # p > 0.5 finds object 1 only: F1 = 2 / (2 + 1); p > 0.4 both objects: F1 = 1.
+    assert table["f1_50"].tolist() == pytest.approx([2 / 3, 1.0, 1.0])
+    # A name given or chosen later wins over the default, saved and loaded.
+    runs.rename(1, "lower threshold")
+    named = runs.add(evaluate(true, prob, threshold=0.3, kind="instance"), name="mine")
+    assert named.name == "mine"
+    loaded = Runs()
+    loaded.load(runs.save(tmp_path / "runs"))
+    assert sorted(loaded.names) == sorted(runs.names)  # loaded in the folders' order
+    thresholds = loaded.table().set_index("name")["threshold"]
+    assert thresholds[["run 1: nuclei probability @ 0.5", "lower threshold", "mine"]].tolist() == [
+        0.5,
+        0.4,
+        0.3,
+    ]
+    # A folder saved before runs had a threshold column (no threshold key) still loads.
+    settings_path = tmp_path / "runs" / "run_3_labels" / "settings.json"
+    settings = json.loads(settings_path.read_text())
+    del settings["threshold"]
+    settings_path.write_text(json.dumps(settings))
+    old = Run.load(settings_path.parent)
+    assert old.threshold is None and old.name == "run 3: labels"
+
+
+def test_a_dataset_of_probability_maps_is_named_with_its_threshold(dataset_runs):
+    runs, tmp_path = dataset_runs
+    maps = write_dataset(
+        tmp_path / "maps", {f"im{i}": (strip([1, 2]) > 0) * 0.45 for i in range(3)}
+    )
+    run = runs.add(evaluate_files(tmp_path / "truth", maps, probability=True, threshold=0.4))
+    assert run.name == "run 3: maps @ 0.4" and run.threshold == 0.4
+    assert runs.table()["threshold"].tolist()[2] == 0.4
+    assert runs["A"].threshold is None
 
 
 def test_dataset_needs_the_same_images(dataset_runs):

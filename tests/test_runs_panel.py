@@ -239,6 +239,59 @@ def test_every_column_of_the_runs_table_is_placed_after_the_metrics():
     columns = runs.table().columns.tolist()
     shown = runs_panel.metrics_first(columns)
     metrics = [column for column in columns if column not in RUN_COLUMNS]
-    assert metrics and shown[: 1 + len(metrics)] == ["name", *metrics]
-    assert sorted(shown[1 + len(metrics) :]) == sorted(set(RUN_COLUMNS) - {"name"})
+    assert metrics and shown[: 2 + len(metrics)] == ["name", "threshold", *metrics]
+    assert sorted(shown[2 + len(metrics) :]) == sorted(set(RUN_COLUMNS) - {"name", "threshold"})
     assert shown[-2:] == ["truth", "prediction"]
+
+
+def test_runs_of_one_map_and_a_dataset_side_by_side(viewer, tmp_path, qtbot):
+    """Regression (a new user's trial): two Evaluate runs of one probability map at 0.5 and
+    0.4 were both named after the map with no column to tell them apart, and a Dataset run
+    showed — in the image runs' metric columns, its values in columns far to the right."""
+    from qtpy.QtCore import Qt
+
+    from napari_seg_eval.io import evaluate_files
+
+    prob = np.select([np.isin(TRUTH, [1, 2, 3]), np.isin(TRUTH, [4, 5])], [0.9, 0.45], 0.0)
+    viewer.add_image(prob, name="probability")
+    widget = open_dock(viewer)
+    widget.set_probability_layer("probability")
+    for threshold in (0.5, 0.4):
+        widget.set_threshold(threshold)
+        evaluate(widget, "probability", qtbot)
+    for name, ids in (("truth", range(1, 7)), ("pred", [1, 2, 3, 4])):
+        (tmp_path / name).mkdir()
+        for image in ("im0", "im1"):
+            labels = TRUTH if name == "truth" else copy_of([1, 2] if image == "im0" else ids)
+            np.save(tmp_path / name / f"{image}.npy", labels)
+    panel = widget.runs
+    panel.add(evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="instance"))
+    frame = panel.table.model.frame.set_index("name")
+    assert frame.index.tolist() == [
+        "run 1: probability @ 0.5",
+        "run 2: probability @ 0.4",
+        "run 3: pred",
+    ]
+    assert frame.columns[0] == "threshold" and frame["threshold"].tolist() == ["0.5", "0.4", ""]
+    # p > 0.5: objects 1-3 of 6 found, F1 = 6 / 9; p > 0.4: 5 of 6, F1 = 10 / 11. The dataset
+    # pooled: TP 2 + 4 of 12 true objects, no FP: F1 = 12 / 18, in the same column; the mean
+    # of its images' 4/8 and 8/10 (0.65) beside it, where an image run has its own value.
+    values = frame["f1_50"].astype(str).str.split().str[0].astype(float)
+    assert values.tolist() == pytest.approx([6 / 9, 10 / 11, 12 / 18], abs=1e-4)
+    means = frame["f1_50_image_mean"].astype(str).str.split().str[0].astype(float)
+    assert means.tolist() == pytest.approx([6 / 9, 10 / 11, 0.65], abs=1e-4)
+    # The headers say which value is which.
+    model = panel.table.model
+    column = model.frame.columns.get_loc("f1_50")
+    horizontal = Qt.Orientation.Horizontal
+    assert model.headerData(column, horizontal) == "F1 @ 0.5 (pooled)"
+    tip = model.headerData(column, horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("One-image runs: the image's value. Dataset runs: pooled")
+    mean_column = model.frame.columns.get_loc("f1_50_image_mean")
+    assert model.headerData(mean_column, horizontal) == "F1 @ 0.5 (image mean)"
+    tip = model.headerData(mean_column, horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "One-image runs: the image's own value" in tip
+    # A user's name wins over the default.
+    panel.select("run 2: probability @ 0.4")
+    panel.rename_selected("lower threshold")
+    assert panel.runs.names[1] == "lower threshold"

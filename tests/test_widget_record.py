@@ -511,3 +511,35 @@ def test_the_summary_of_both_kinds_lists_the_instance_metrics_first(dock):
     assert evaluations.index("semantic") > max(
         i for i, e in enumerate(evaluations) if e == "instance"
     )
+
+
+def test_the_results_have_room_without_nested_scrolling(make_napari_viewer, sample):
+    """Regression (a new user's trial): in a 1500 x 1000 window the Summary showed about 6
+    rows inside a page that scrolled too, and an empty row sat under the preset."""
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1500, 1000)
+    viewer.add_image(sample["probability"], name="prob")
+    viewer.add_labels(sample["ground_truth"], name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("prob")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    panel = widget.evaluate
+    widget.tabs.setCurrentWidget(panel)
+    assert panel.preset_label.isHidden()  # no preset: nothing to say, no empty row
+    panel.set_preset("dsb2018")
+    assert not panel.preset_label.isHidden() and "IoU thresholds" in panel.preset_label.text()
+    panel.set_preset(None)
+    assert panel.preset_label.isHidden()
+    # The less-used settings are under Options, whose title says which are not the default.
+    assert panel.options.text() == "Options" and not panel.options.isExpanded()
+    panel.set_matching("iou", exclude_border=2)
+    assert panel.options.text() == "Options: border 2 px"
+    panel.set_matching("iou", exclude_border=0)
+    tables = widget.run_evaluation(wait=True)
+    QApplication.processEvents()
+    assert len(tables["summary"]) >= 10
+    page = widget.tabs.currentWidget()
+    assert page.verticalScrollBar().maximum() == 0  # the page fits: nothing to scroll
+    view = panel.tables["summary"].view
+    assert view.viewport().height() >= 10 * view.rowHeight(0)

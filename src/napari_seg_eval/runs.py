@@ -67,7 +67,20 @@ IMAGE_TABLES = (
 _KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
 _INSTANCE_COUNTS = ("n_true", "n_pred")
 #: The columns of :meth:`Runs.table` before the headline metrics: what each run is.
-RUN_COLUMNS = ("name", "created", "kind", "truth", "prediction", "n_images", "role", "interval")
+RUN_COLUMNS = (
+    "name",
+    "created",
+    "kind",
+    "threshold",
+    "truth",
+    "prediction",
+    "n_images",
+    "role",
+    "interval",
+)
+#: Suffixes of a dataset's values over images that a one-image run has too: the mean (or
+#: median) of one image's value is that value.
+IMAGE_AGGREGATES = ("_image_mean", "_image_median")
 #: Of those, the inputs' paths (long).
 PATH_COLUMNS = ("truth", "prediction")
 #: Boundary values shown as headline metrics of a run that has them (an agreement run).
@@ -314,6 +327,28 @@ class Run:
             return 1
         return len(self.image_rows())
 
+    @property
+    def threshold(self) -> float | None:
+        """The probability threshold the prediction was made at (foreground where p > t), or
+        None when the prediction was labels.
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> prob = np.array([[0.9, 0.3, 0.6]])
+        >>> Run.from_evaluation(evaluate(np.array([[1, 0, 2]]), prob, threshold=0.4)).threshold
+        0.4
+        >>> labels = np.ones((2, 2), int)
+        >>> print(Run.from_evaluation(evaluate(labels, labels)).threshold)
+        None
+        """
+        if self.kind == "image":
+            value = self.settings.get("threshold")
+        else:
+            settings = self.settings.get("settings", {})
+            value = settings.get("threshold") if settings.get("probability") else None
+        return None if value is None else float(value)
+
     def image_rows(self) -> pd.DataFrame:
         """Dataset: the per-image rows of the pairs that did not fail, numbered 0, 1, ..."""
         per_image = self.tables["per_image"]
@@ -553,7 +588,9 @@ class Runs:
         item
             What to keep.
         name
-            Its name (default: ``run N: <prediction>``); made unique with `` (2)``, `` (3)``...
+            Its name (default: the run's own name, else ``run N: <prediction>``, with
+            `` @ <threshold>`` for a prediction made from a probability map, so that runs of
+            one map at two thresholds are told apart); made unique with `` (2)``, `` (3)``...
 
         Returns
         -------
@@ -579,6 +616,8 @@ class Runs:
         default = f"run {len(self._runs) + 1}"
         if run.inputs.get("prediction"):
             default += f": {Path(run.inputs['prediction']).name or run.inputs['prediction']}"
+        if run.threshold is not None:
+            default += f" @ {run.threshold:g}"
         run.name = self._unique(name.strip() or run.name or default)
         self._runs.append(run)
         return run
@@ -612,17 +651,28 @@ class Runs:
     def table(self) -> pd.DataFrame:
         """The runs side by side: one row per run, the headline metrics as columns.
 
-        Columns (:data:`RUN_COLUMNS`): ``name``, ``created``, ``kind``, ``truth``,
-        ``prediction``, ``n_images``, ``role`` (``evaluation``, or ``agreement`` for two
-        annotations compared: then truth and prediction are annotators A and B), ``interval``
-        (what the intervals resample: ``over objects`` of one image, ``over images`` of a
-        dataset, empty without), then every headline key any run has (one image: the key;
-        datasets: ``_pooled`` and ``_image_mean``), in catalogue order.
+        Columns (:data:`RUN_COLUMNS`): ``name``, ``created``, ``kind``, ``threshold`` (the
+        probability threshold of a prediction made from a probability map, NaN for labels),
+        ``truth``, ``prediction``, ``n_images``, ``role`` (``evaluation``, or ``agreement``
+        for two annotations compared: then truth and prediction are annotators A and B),
+        ``interval`` (what the intervals resample: ``over objects`` of one image, ``over
+        images`` of a dataset, empty without), then every headline metric any run has, in
+        catalogue order (:func:`table_column`): a one-image run's value and a dataset run's
+        pooled value share the metric's column (``f1_50``: for one image, pooling is the
+        image's value); a dataset's image mean is in ``f1_50_image_mean`` beside it, where a
+        one-image run has its own value (the mean over one image).
 
         Examples
         --------
-        >>> Runs().table().columns.tolist()
-        ['name', 'created', 'kind', 'truth', 'prediction', 'n_images', 'role', 'interval']
+        >>> Runs().table().columns.tolist()[:5]
+        ['name', 'created', 'kind', 'threshold', 'truth']
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> runs = Runs()
+        >>> run = runs.add(evaluate(np.array([[1, 1, 0, 2]]), np.array([[0.9, 0.6, 0, 0.2]]),
+        ...                         threshold=0.5, kind="instance"))
+        >>> row = runs.table().iloc[0]
+        >>> row["name"], float(row["threshold"]), round(float(row["f1_50"]), 3)
+        ('run 1 @ 0.5', 0.5, 0.667)
         """
         rows = []
         for run in self._runs:
@@ -630,14 +680,23 @@ class Runs:
                 "name": run.name,
                 "created": run.created,
                 "kind": run.kind,
+                "threshold": np.nan if run.threshold is None else run.threshold,
                 "truth": run.inputs.get("truth", ""),
                 "prediction": run.inputs.get("prediction", ""),
                 "n_images": run.n_images,
                 "role": "agreement" if run.agreement else "evaluation",
                 "interval": f"over {run.interval_over}" if run.interval_over else "",
             }
-            rows.append({**row, **run.headline.to_dict()})
-        return pd.DataFrame(rows, columns=[*RUN_COLUMNS, *_headline_order(rows)])
+            values = {table_column(run, key): value for key, value in run.headline.items()}
+            rows.append({**row, **values})
+        columns = _headline_order(rows)
+        for run, row in zip(self._runs, rows, strict=True):
+            if run.kind == "image":  # one image is its own image mean (and median)
+                for column in columns:
+                    base = _aggregate_base(column)
+                    if base is not None and base in row:
+                        row[column] = row[base]
+        return pd.DataFrame(rows, columns=[*RUN_COLUMNS, *columns])
 
     def save(self, folder: str | Path) -> Path:
         """Write every run to a subfolder of ``folder`` (named after the run).
@@ -848,15 +907,53 @@ def _what(run: Run) -> str:
     return "one image" if run.kind == "image" else f"a dataset of {run.n_images} images"
 
 
+def table_column(run: Run, key: str) -> str:
+    """The column of :meth:`Runs.table` that holds headline value ``key`` of ``run``: the key,
+    or for a dataset's pooled value (``f1_50_pooled``) the metric's own column (``f1_50``),
+    which a one-image run's value shares.
+
+    Parameters
+    ----------
+    run : Run
+        The run the value is of.
+    key : str
+        A key of :attr:`Run.headline` (or of :attr:`Run.intervals`).
+
+    Returns
+    -------
+    str
+        The column's name.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> run = Run.from_evaluation(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)))
+    >>> table_column(run, "f1_50")
+    'f1_50'
+    >>> run.kind = "dataset"
+    >>> table_column(run, "f1_50_pooled"), table_column(run, "f1_50_image_mean")
+    ('f1_50', 'f1_50_image_mean')
+    """
+    return key.removesuffix("_pooled") if run.kind == "dataset" else key
+
+
+def _aggregate_base(column: str) -> str | None:
+    """The metric of an image mean (or median) column, None for another column."""
+    for suffix in IMAGE_AGGREGATES:
+        if column.endswith(suffix):
+            return column.removesuffix(suffix)
+    return None
+
+
 def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
     """The headline columns of the runs' ``rows``: the challenges' numbers (COCO AP, a
     preset's headline) first, in the order the runs give them, then the families' values in
-    catalogue order."""
+    catalogue order, each with its image mean beside it."""
     keys = [
         base + suffix
         for kind in ("instance", "semantic", "boundary")
         for base in (BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind))
-        for suffix in ("", "_pooled", "_image_mean")
+        for suffix in ("", "_image_mean")
     ]
     present = {key: None for row in rows for key in row if key not in RUN_COLUMNS}
     return [key for key in present if key not in keys] + [key for key in keys if key in present]

@@ -48,6 +48,8 @@ OBJECT_METRICS = {
     "objects: PQ @ IoU 0.5": "panoptic_quality_50",
 }
 PIXEL_METRICS = ("iou", "dice", "precision", "recall", "accuracy")
+#: How the summary and the plot's legend write a pixel metric.
+PIXEL_LABELS = {"iou": "IoU", "dice": "Dice"}
 #: Probability thresholds of the object sweep: instance_threshold_sweep's default.
 OBJECT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
@@ -491,8 +493,9 @@ class ConfidencePanel(QWidget):
     def _show(self, prob_layer: Image, metric: str, results: dict) -> dict:
         self.results = {**results, "metric": metric}
         sweep, calib = results["sweep"].summary, results["calibration"].summary
+        pixel = PIXEL_LABELS.get(sweep["metric"], sweep["metric"])
         text = (
-            f"Best {sweep['metric']} {sweep['best_value']:.3f} at threshold "
+            f"Best {pixel} {sweep['best_value']:.3f} at threshold "
             f"{sweep['best_threshold']:.3f} · PR AP {sweep['average_precision']:.3f} · "
             f"ROC AUC {sweep['roc_auc']:.3f} · ECE {calib['ece']:.3f} (15 bins) · "
             f"Brier {calib['brier']:.3f} · NLL {calib['nll']:.3f}"
@@ -504,11 +507,15 @@ class ConfidencePanel(QWidget):
                 text = f"No objects at any threshold · {text}"
             else:
                 row = table[table["threshold"] == best].iloc[0]
+                others = ", ".join(  # the other object metrics there (the best one said once)
+                    f"{choice.removeprefix('objects: ')} {row[column]:.3f}"
+                    for choice, column in OBJECT_METRICS.items()
+                    if choice != metric
+                )
                 text = (
                     f"Best {metric.removeprefix('objects: ')} "
                     f"{row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} "
-                    f"(F1 @ 0.5 {row['f1_50']:.3f}, AP (DSB) {row['mean_accuracy']:.3f}, "
-                    f"PQ {row['panoptic_quality_50']:.3f}) · pixels: {text}"
+                    f"({others}) · pixels: {text}"
                 )
         class_id, channel_axis = results["class_id"], results["channel_axis"]
         if class_id is not None:
@@ -605,9 +612,9 @@ class ConfidencePanel(QWidget):
         roc_axes, reliability_axes = self.plot.grid[1]
         for axes in self.plot.figure.axes:
             axes.clear()
-        metric_axes.plot(
-            table["threshold"], table[summary["metric"]], lw=1.2, label=f"pixel {summary['metric']}"
-        )
+        metric = summary["metric"]
+        label = f"pixel {PIXEL_LABELS.get(metric, metric)}"
+        metric_axes.plot(table["threshold"], table[metric], lw=1.2, label=label)
         metric_axes.axvline(self.owner.threshold, color="tab:green", lw=1, label="current")
         metric_axes.axvline(self.best_threshold, color="tab:orange", lw=1, ls="--", label="best")
         chosen = OBJECT_METRICS.get(self.results["metric"])

@@ -19,7 +19,8 @@ region masks found by suffix, and boundary metrics. They are checked before a ru
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -46,7 +47,6 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
 from .._napari.layers import TAG, open_pair, tag
@@ -56,7 +56,14 @@ from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
-from .evaluate_panel import border_spin, criterion_combo, ignore_spin, matches_preset
+from .evaluate_panel import (
+    border_spin,
+    criterion_combo,
+    ignore_spin,
+    matches_preset,
+    options_group,
+    show_note,
+)
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
 
@@ -128,7 +135,7 @@ SETTING_WORDS = {
 PROBABILITY_ONLY = ("threshold", "channel_axis", "connectivity", "min_size", "split_touching")
 
 #: The most lines the pairs box shows before it scrolls (it is as tall as its text below).
-PAIRS_MAX_LINES = 5
+PAIRS_MAX_LINES = 10
 
 #: A suffix the suffix boxes always have room for (Cellpose's predictions).
 TYPICAL_SUFFIX = "_cp_masks"
@@ -143,11 +150,16 @@ PRESET_NEEDS = {
 
 class SuffixEdit(QLineEdit):
     """A box for a name suffix, never narrower than its text (or its placeholder, or
-    :data:`TYPICAL_SUFFIX`), in the font it is shown with."""
+    :data:`TYPICAL_SUFFIX`, or the texts it is ``sized_for``), in the font it is shown with."""
 
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, placeholder: str, parent: QWidget | None = None, sized_for: Iterable[str] = ()
+    ) -> None:
         super().__init__("", parent)
         self.setPlaceholderText(placeholder)
+        #: Other texts the box has room for (the placeholders of the boxes above and below it,
+        #: so that a column of boxes has one width).
+        self.sized_for = tuple(sized_for)
         self.textChanged.connect(self.updateGeometry)
 
     def sizeHint(self) -> QSize:
@@ -162,7 +174,7 @@ class SuffixEdit(QLineEdit):
         """The width that shows the widest of the text, the placeholder and a typical suffix,
         with the cursor's room, the margins and the frame (as Qt sizes a line edit)."""
         metrics = self.fontMetrics()
-        texts = (self.text(), self.placeholderText(), TYPICAL_SUFFIX)
+        texts = (self.text(), self.placeholderText(), TYPICAL_SUFFIX, *self.sized_for)
         text = max(texts, key=metrics.horizontalAdvance)
         margins, contents = self.textMargins(), self.contentsMargins()
         width = (
@@ -184,6 +196,36 @@ class SuffixEdit(QLineEdit):
         )
 
 
+#: How a file's error message tells the user to read a map as probabilities: the command
+#: line's and the Python API's ways, which the tab has a box for.
+_ELSEWHERE = re.compile(r"--probability on the command line, read_probabilities in Python")
+#: ... and the box.
+IN_THE_TAB = "tick 'predictions are probability maps' in this tab"
+
+
+def in_tab_words(message: str) -> str:
+    """A pair's error message as the tab says it: the advice to read a file as a probability
+    map points to the tab's "predictions are probability maps" box, not to the command line.
+
+    Parameters
+    ----------
+    message : str
+        The error of a pair (:func:`~napari_seg_eval.io.evaluate_files`), or "".
+
+    Returns
+    -------
+    str
+        The message, with the command line's and Python's options replaced by the box.
+
+    Examples
+    --------
+    >>> in_tab_words("p.tif: read it as one (--probability on the command line, "
+    ...              "read_probabilities in Python).")
+    "p.tif: read it as one (tick 'predictions are probability maps' in this tab)."
+    """
+    return _ELSEWHERE.sub(IN_THE_TAB, message)
+
+
 class _PanelProgress(Progress):
     """Reports pairs done to a :class:`RunControl` and stops the run once it is cancelled."""
 
@@ -192,7 +234,7 @@ class _PanelProgress(Progress):
 
     def pair_done(self, done: int, total: int, name: str, error: str | None) -> None:
         self.control.check()
-        failed = f" (failed: {error})" if error else ""
+        failed = f" (failed: {in_tab_words(error)})" if error else ""
         self.control.report((done / total, f"{done} of {total} pairs done, last {name}{failed}"))
 
     def chunk_done(self, done: int, total: int) -> None:
@@ -328,9 +370,12 @@ class DatasetPanel(QWidget):
             side: self._folder_row(side) for side in ("truth", "prediction", "image", "probability")
         }
         placeholders = {"truth": "e.g. _masks", "prediction": "e.g. _cp_masks"}
-        self.suffixes = {
-            side: SuffixEdit(placeholders.get(side, "suffix"), self)
-            for side in ("truth", "prediction", "image", "probability")
+        sides = ("truth", "prediction", "image", "probability")
+        self.suffixes = {  # one width for all: the folder boxes above each other line up
+            side: SuffixEdit(
+                placeholders.get(side, "suffix"), self, sized_for=placeholders.values()
+            )
+            for side in sides
         }
         for edit in self.suffixes.values():
             edit.editingFinished.connect(self.find_pairs)
@@ -354,6 +399,7 @@ class DatasetPanel(QWidget):
         )
         self.preset_label = QLabel("", self)
         self.preset_label.setWordWrap(True)
+        self.preset_label.setVisible(False)
         self.iou_edit = QLineEdit("0.5:0.95:0.05", self)
         self.iou_edit.setToolTip("start:stop:step (stop included) or a list such as 0.5, 0.75")
         self.probability_check = QCheckBox("predictions are probability maps", self)
@@ -364,7 +410,7 @@ class DatasetPanel(QWidget):
         self.pairs_text.setReadOnly(True)
         self.pairs_text.textChanged.connect(self._fit_pairs_text)
         self._fit_pairs_text()
-        self.options = QCollapsible("Options", self)
+        self.options = options_group(self)
         self.options.addWidget(self._options_form())
         controls = run_controls(self, self.run, self.cancel)
         self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
@@ -814,9 +860,10 @@ class DatasetPanel(QWidget):
         :data:`PAIRS_MAX_LINES` at most (then it scrolls)."""
         box = self.pairs_text
         lines = min(max(2, box.document().blockCount()), PAIRS_MAX_LINES)
-        frame = box.contentsMargins().top() + box.contentsMargins().bottom()
+        margins = box.contentsMargins().top() + box.contentsMargins().bottom()
         text = lines * box.fontMetrics().lineSpacing() + 2 * box.document().documentMargin()
-        box.setMaximumHeight(frame + math.ceil(text))
+        # The frame's width once more: at the lines' exact height the box still scrolled.
+        box.setMaximumHeight(margins + 2 * box.frameWidth() + math.ceil(text))
 
     def _folder_row(self, side: str) -> tuple[QLineEdit, QHBoxLayout]:
         edit = QLineEdit(self)
@@ -964,6 +1011,7 @@ class DatasetPanel(QWidget):
         per_image = worst_first(result.per_image, PRESET_RANK.get(preset)).drop(
             columns=["aji_numerator", "aji_denominator"], errors="ignore"
         )
+        per_image["error"] = per_image["error"].astype(str).map(in_tab_words)
         note = ""
         if result.settings.boundary:
             spacing = result.settings.spacing
@@ -1034,7 +1082,7 @@ class DatasetPanel(QWidget):
         """Set the controls from the chosen preset, and say what was set and what it needs."""
         name = self.preset_combo.currentData()
         if name is None:
-            self.preset_label.setText("")
+            show_note(self.preset_label, "")
             self._title_options()
             return
         preset = PRESETS[name]
@@ -1051,9 +1099,10 @@ class DatasetPanel(QWidget):
         criterion = self.criterion_combo.currentText()
         border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
         needs = f" {PRESET_NEEDS[name]}" if name in PRESET_NEEDS else ""
-        self.preset_label.setText(
+        show_note(
+            self.preset_label,
             f"Set: instance; IoU thresholds {text}; matching {criterion}; exclude border "
-            f"{border}.{needs} The challenge's number: {preset.rule}."
+            f"{border}.{needs} The challenge's number: {preset.rule}.",
         )
         self._title_options()
 

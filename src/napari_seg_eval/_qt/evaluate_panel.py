@@ -31,6 +31,7 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
 from .._napari.layers import grid_notice, prediction_rank, put_labels, truth_rank
@@ -128,6 +129,23 @@ def ignore_spin(parent: QWidget) -> QSpinBox:
     spin.setSpecialValueText("none")
     spin.setToolTip("Pixels with this ground-truth id are left out of every count")
     return spin
+
+
+#: The arrows of a collapsible group, as a disclosure shows them: ▶ closed, ▼ open.
+COLLAPSED_ICON, EXPANDED_ICON = "▶", "▼"
+#: Rows of result tables the Evaluate tab keeps room for (a page too short scrolls as a whole).
+RESULT_ROWS = 10
+
+
+def options_group(parent: QWidget, title: str = "Options") -> QCollapsible:
+    """A collapsed group of the less-used settings; its title can list what they are set to."""
+    return QCollapsible(title, parent, expandedIcon=EXPANDED_ICON, collapsedIcon=COLLAPSED_ICON)
+
+
+def show_note(label: QLabel, text: str) -> None:
+    """Set a note under a control, hidden while empty (an empty label still took a row)."""
+    label.setText(text)
+    label.setVisible(bool(text))
 
 
 def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
@@ -350,6 +368,8 @@ class EvaluatePanel(QWidget):
         self._coco_index = self.preset_combo.findData("coco")
         self.preset_label = QLabel("", self)
         self.preset_label.setWordWrap(True)
+        self.preset_label.setVisible(False)
+        self.options = options_group(self)
         self.criterion_combo = criterion_combo(self)
         self.border_spin = border_spin(self)
         self.true_classes_combo = OptionalLayerCombo(viewer, (Labels,), parent=self)
@@ -424,6 +444,30 @@ class EvaluatePanel(QWidget):
         form.addRow("Preset", self.preset_combo)
         form.addRow(self.preset_label)
         form.addRow("IoU thresholds", self.iou_edit)
+        self.options.addWidget(self._options_form())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.options)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.stale_label)
+        layout.addWidget(self.result_tabs, stretch=1)
+        self.result_tabs.setMinimumHeight(self._result_height())
+        for _, _, changed in self._controls:
+            changed.connect(self._title_options)
+        self._title_options()
+        viewer.layers.events.removed.connect(self._on_layer_removed)
+
+    def _options_form(self) -> QWidget:
+        """The Options group: matching, border, ignore label, classes, region, boundary,
+        plane by plane, semantic foreground (its title lists those not at their default)."""
+        content = QWidget(self)
+        form = QFormLayout(content)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Matching", self.criterion_combo)
         form.addRow("Exclude border", self.border_spin)
         form.addRow("Ignore label", self.ignore_spin)
@@ -432,24 +476,45 @@ class EvaluatePanel(QWidget):
         form.addRow("Region", self.region_combo)
         tolerance = QHBoxLayout()
         tolerance.addWidget(self.boundary_check)
-        tolerance.addWidget(QLabel("τ", self))
+        tolerance.addWidget(QLabel("τ", content))
         tolerance.addWidget(self.tolerance_spin)
         tolerance.addWidget(self.units_label, stretch=1)
         form.addRow(tolerance)
         form.addRow("Plane by plane", self.plane_axis_combo)
         form.addRow(self.each_plane_check)
         form.addRow(self.binarize_check)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.stale_label)
-        layout.addWidget(self.result_tabs, stretch=1)
-        viewer.layers.events.removed.connect(self._on_layer_removed)
+        return content
+
+    def _result_height(self) -> int:
+        """Room for :data:`RESULT_ROWS` rows of a result table, its header, the tab bar and
+        the table's buttons."""
+        table = self.tables["summary"]
+        rows = RESULT_ROWS * table.view.verticalHeader().defaultSectionSize()
+        header = table.view.horizontalHeader().sizeHint().height()
+        buttons = table.layout().itemAt(1).sizeHint().height()
+        tab_bar = self.result_tabs.tabBar().sizeHint().height()
+        return rows + header + buttons + tab_bar + 4 * table.view.frameWidth()
+
+    def _title_options(self, *_) -> None:
+        """The Options group's title lists what differs from the defaults (seen collapsed)."""
+        chosen = []
+        if self.criterion_combo.currentData() != "iou":
+            chosen.append(f"matching {self.criterion_combo.currentData()}")
+        if self.border_spin.value():
+            chosen.append(f"border {self.border_spin.value()} px")
+        if self.ignore_spin.value() >= 0:
+            chosen.append(f"ignore {self.ignore_spin.value()}")
+        if self.true_classes_combo.layer() is not None:
+            chosen.append("classes")
+        if self.region_combo.layer() is not None:
+            chosen.append("region")
+        if self.boundary_check.isChecked():
+            chosen.append("boundary")
+        if self.plane_axis_combo.currentData() is not None:
+            chosen.append(f"plane by plane (axis {self.plane_axis_combo.currentData()})")
+        if not self.binarize_check.isChecked():
+            chosen.append("semantic classes")
+        self.options.setText("Options: " + ", ".join(chosen) if chosen else "Options")
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -894,7 +959,7 @@ class EvaluatePanel(QWidget):
         """Set the controls from the chosen preset, and say what was set."""
         name = self.preset_combo.currentData()
         if name is None:
-            self.preset_label.setText("")
+            show_note(self.preset_label, "")
             return
         preset = PRESETS[name]
         thresholds = preset.iou_thresholds
@@ -917,10 +982,12 @@ class EvaluatePanel(QWidget):
         border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
         needs = " Needs class layers for both sides." if preset.needs_classes else ""
         needs += f" {COCO_SCORES}" if preset.needs_scores else ""
-        self.preset_label.setText(
+        show_note(
+            self.preset_label,
             f"Set: IoU thresholds {text}; matching {criterion}; exclude border {border}."
-            f"{needs} The challenge's number: {preset.rule}."
+            f"{needs} The challenge's number: {preset.rule}.",
         )
+        self._title_options()
 
     def _leave_preset(self, *_) -> None:
         """A matching control was changed by hand: the settings are no longer the preset's."""
@@ -986,6 +1053,7 @@ class EvaluatePanel(QWidget):
         if time_axis is not None and not is_lazy(level0(layer)):
             self.plane_axis_combo.setCurrentIndex(self.plane_axis_combo.findData(time_axis))
         self.plane_axis_combo.blockSignals(False)
+        self._title_options()
         self.prediction_combo.refresh()  # never the truth itself; re-ranked against the new one
         self._on_plane_axis()
         if self._scale_layer is not None:

@@ -239,7 +239,14 @@ class ReviewPanel(QWidget):
         )
         self.errors_combo.currentIndexChanged.connect(lambda _: self._fill_legend())
         self.class_spin = QSpinBox(self, minimum=0, maximum=2**31 - 1, value=1)
-        self.class_spin.setToolTip("The class whose pixel errors are shown (1 = foreground)")
+        self.class_spin.setToolTip(
+            "The class whose pixel errors are shown (1 = foreground): for 'Errors of: pixels "
+            "of one class (semantic)' only"
+        )
+        self.class_spin.setEnabled(False)  # objects' errors first: the class is for pixels
+        self.errors_combo.currentIndexChanged.connect(
+            lambda index: self.class_spin.setEnabled(index == 1)
+        )
         self.errors_button = QPushButton("Show errors as a layer", self)
         self.errors_button.clicked.connect(lambda: self.show_errors())
         self.outline_check = QCheckBox("Outline predicted objects over the truth", self)

@@ -25,7 +25,7 @@ import pandas as pd
 from napari.layers import Labels
 from napari.utils.notifications import show_warning
 from napari.viewer import Viewer
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QDialog,
@@ -45,12 +45,22 @@ from scipy import ndimage
 from .._jobs import Job
 from .._napari.layers import TAG, tag, world_settings
 from .._napari.probability import level0
+from ..core import catalogue
 from ..core.blocks import as_dask, is_lazy
 from ..core.compare import bootstrap_objects
 from ..evaluation import Evaluation, RunControl
 from ..report import write_report
-from ..runs import PATH_COLUMNS, RUN_COLUMNS, Comparison, Run, Runs, agreement
-from .tables import ResultTable
+from ..runs import (
+    IMAGE_AGGREGATES,
+    PATH_COLUMNS,
+    RUN_COLUMNS,
+    Comparison,
+    Run,
+    Runs,
+    agreement,
+    table_column,
+)
+from .tables import DataFrameModel, ResultTable
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
@@ -70,17 +80,39 @@ def runs_for(viewer: Viewer) -> Runs:
     return _REGISTRY[key]
 
 
+#: The runs table's columns shown before the headline metrics: what tells runs of one
+#: prediction apart (the threshold of a probability map; shown when a run has one).
+BEFORE_METRICS = ("name", "threshold")
 #: The runs table's columns shown after the headline metrics: those of
-#: :data:`~napari_seg_eval.runs.RUN_COLUMNS` but the name, the paths last (they are long).
+#: :data:`~napari_seg_eval.runs.RUN_COLUMNS` but the ones before, the paths last (they are
+#: long).
 AFTER_METRICS = (
-    *(column for column in RUN_COLUMNS if column != "name" and column not in PATH_COLUMNS),
+    *(
+        column
+        for column in RUN_COLUMNS
+        if column not in BEFORE_METRICS and column not in PATH_COLUMNS
+    ),
     *PATH_COLUMNS,
+)
+#: The tooltip line of a metric's column shared by one-image and dataset runs.
+SHARED_TIP = (
+    "One-image runs: the image's value. Dataset runs: pooled over the images (counts summed, "
+    "then the ratio); their image mean is in the column '{mean}'."
+)
+#: ... and of the image mean beside it.
+MEAN_TIP = (
+    "Dataset runs: the mean of the per-image values. One-image runs: the image's own value "
+    "(the mean over one image)."
+)
+THRESHOLD_TIP = (
+    "The probability threshold the prediction was made at (foreground where p > t); empty "
+    "when the prediction was labels"
 )
 
 
 def metrics_first(columns: Sequence[str]) -> list[str]:
-    """The order of the runs table's columns as shown: the name, the headline metrics, then
-    the others.
+    """The order of the runs table's columns as shown: the name (and threshold), the headline
+    metrics, then the others.
 
     Parameters
     ----------
@@ -91,30 +123,64 @@ def metrics_first(columns: Sequence[str]) -> list[str]:
     Returns
     -------
     list of str
-        The same columns, with the headline metrics right after ``name`` (in their order) so
-        that a dock of the usual width shows them, and :data:`AFTER_METRICS` after them, the
-        paths last.
+        The same columns, with :data:`BEFORE_METRICS` first, the headline metrics right after
+        them (in their order) so that a dock of the usual width shows them, and
+        :data:`AFTER_METRICS` after them, the paths last.
 
     Examples
     --------
-    >>> metrics_first(["name", "created", "kind", "truth", "f1_50", "aji"])
-    ['name', 'f1_50', 'aji', 'created', 'kind', 'truth']
+    >>> metrics_first(["name", "created", "kind", "threshold", "truth", "f1_50", "aji"])
+    ['name', 'threshold', 'f1_50', 'aji', 'created', 'kind', 'truth']
     """
+    before = [column for column in BEFORE_METRICS if column in columns]
     after = [column for column in AFTER_METRICS if column in columns]
-    metrics = [column for column in columns if column != "name" and column not in after]
-    return ["name", *metrics, *after]
+    metrics = [column for column in columns if column not in before and column not in after]
+    return [*before, *metrics, *after]
 
 
-def _interval_text(table: pd.DataFrame, runs: Runs) -> pd.DataFrame:
-    """Headline values with their confidence interval as ``0.874 [0.851, 0.893]``."""
+def shown_table(runs: Runs) -> pd.DataFrame:
+    """The runs table as the tab shows it: headline values with their confidence interval as
+    ``0.874 [0.851, 0.893]``; the threshold as text (empty for a prediction of labels), or
+    no threshold column when no run has one."""
+    table = runs.table()
     shown = table.copy()
     for row, run in enumerate(runs):
         for key, (low, high) in run.intervals.iterrows():
-            if key in shown and np.isfinite(low) and np.isfinite(high):
-                value = shown.at[row, key]
-                shown[key] = shown[key].astype(object)
-                shown.at[row, key] = f"{value:.4f} [{low:.4f}, {high:.4f}]"
+            column = table_column(run, key)
+            if column in shown and np.isfinite(low) and np.isfinite(high):
+                value = shown.at[row, column]
+                shown[column] = shown[column].astype(object)
+                shown.at[row, column] = f"{value:.4f} [{low:.4f}, {high:.4f}]"
+    if table["threshold"].isna().all():
+        return shown.drop(columns="threshold")
+    shown["threshold"] = [f"{t:g}" if np.isfinite(t) else "" for t in table["threshold"]]
     return shown
+
+
+class RunsModel(DataFrameModel):
+    """The runs table's model: a metric's column says that it holds a one-image run's value
+    and a dataset run's pooled value (its label ends "(pooled)" when a dataset run's image
+    mean is beside it), and the image mean column says what a one-image run has there."""
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        header = super().headerData(section, orientation, role)
+        if orientation != Qt.Orientation.Horizontal or section >= self._frame.shape[1]:
+            return header
+        column = str(self._frame.columns[section])
+        columns = set(self._frame.columns)
+        mean = column + IMAGE_AGGREGATES[0]
+        shared = mean in columns and catalogue.metric(self.table, column) is not None
+        if role == Qt.ItemDataRole.DisplayRole and shared:
+            return f"{header} (pooled)"
+        if role != Qt.ItemDataRole.ToolTipRole:
+            return header
+        if shared:
+            return f"{SHARED_TIP.format(mean=catalogue.label(self.table, mean))}\n\n{header}"
+        if any(column.endswith(suffix) for suffix in IMAGE_AGGREGATES):
+            return f"{MEAN_TIP}\n\n{header}"
+        if column == "threshold":
+            return THRESHOLD_TIP
+        return header
 
 
 class RunsPanel(QWidget):
@@ -130,6 +196,8 @@ class RunsPanel(QWidget):
         self.comparison: Comparison | None = None
 
         self.table = ResultTable("runs", "dataset.summary", self)
+        self.table.model = RunsModel(table="dataset.summary", parent=self.table)
+        self.table.view.setModel(self.table.model)
         self.table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.name_edit = QLineEdit(self)
         self.name_edit.setPlaceholderText("new name of the selected run")
@@ -205,7 +273,7 @@ class RunsPanel(QWidget):
     # ---------------------------------------------------------------- the list
     def refresh(self) -> None:
         """Show the runs (after any change)."""
-        table = _interval_text(self.runs.table(), self.runs)
+        table = shown_table(self.runs)
         self.table.set_frame(table, first=metrics_first(table.columns))
 
     def add(self, item: Any, name: str = "") -> Run:
