@@ -195,9 +195,7 @@ class RunsPanel(QWidget):
         self.runs = runs_for(viewer)
         self.comparison: Comparison | None = None
 
-        self.table = ResultTable("runs", "dataset.summary", self)
-        self.table.model = RunsModel(table="dataset.summary", parent=self.table)
-        self.table.view.setModel(self.table.model)
+        self.table = ResultTable("runs", parent=self, model=RunsModel(table="dataset.summary"))
         self.table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.name_edit = QLineEdit(self)
         self.name_edit.setPlaceholderText("new name of the selected run")

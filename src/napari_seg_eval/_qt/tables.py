@@ -39,11 +39,13 @@ STALE_STYLE = "color: rgb(230, 159, 0); font-weight: bold"
 #: The look of a table of such results (:meth:`ResultTable.set_stale`).
 STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
 
-#: The catalogue table of each row of the Summary, by its "evaluation" value.
 #: Widest a column is sized to fit its text (pixels); a longer text is elided, whole in its
 #: tooltip, and the user can widen the column.
 MAX_COLUMN_WIDTH = 260
+#: A text cell's tooltip repeats its text from this many characters (a shorter one is seen).
+TOOLTIP_TEXT_FROM = 24
 
+#: The catalogue table of each row of the Summary, by its "evaluation" value.
 _SUMMARY_TABLES = {
     "coco": "coco.summary",
     "instance": "instance.summary",
@@ -167,7 +169,7 @@ class DataFrameModel(QAbstractTableModel):
         value = self._frame.iat[row, column]
         if format_value(value) == UNDEFINED:
             card = f"{UNDEFINED_TIP}\n\n{card}" if card else UNDEFINED_TIP
-        elif isinstance(value, str) and value and self.table != "summary":
+        elif isinstance(value, str) and len(value) >= TOOLTIP_TEXT_FROM and self.table != "summary":
             card = f"{value}\n\n{card}" if card else value  # the whole text of a narrow cell
         return self._with_note(card)
 
@@ -216,12 +218,18 @@ class DataFrameModel(QAbstractTableModel):
 
 
 class ResultTable(QWidget):
-    """A sortable table with Copy (tab-separated, selection or all) and Export CSV buttons."""
+    """A sortable table with Copy (tab-separated, selection or all) and Export CSV buttons.
 
-    def __init__(self, name: str, table: str = "", parent=None):
+    ``model`` replaces the plain :class:`DataFrameModel` (e.g. one with headers of its own).
+    """
+
+    def __init__(
+        self, name: str, table: str = "", parent=None, model: DataFrameModel | None = None
+    ):
         super().__init__(parent)
         self.name = name
-        self.model = DataFrameModel(table=table, parent=self)
+        self.model = model if model is not None else DataFrameModel(table=table, parent=self)
+        self.model.setParent(self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
