@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -163,6 +164,28 @@ def test_names_that_differ_by_a_suffix_get_the_options_to_give(folders, tmp_path
     assert "lonely_masks.tif" in err  # the files are listed, the hint said once
     assert err.count("differ by a suffix") == 1
     assert not out.exists()
+
+
+def test_the_options_advised_for_suffixes_starting_with_a_dash_work(tmp_path, capsys):
+    # "-gt" after "--truth-suffix " is read by argparse as an option: the advice must be
+    # "--truth-suffix=-gt". Fed back to the command line, it pairs img1 and img2.
+    truth, pred = tmp_path / "t", tmp_path / "p"
+    truth.mkdir()
+    pred.mkdir()
+    labels = np.zeros((8, 8), np.uint16)
+    labels[2:5, 2:5] = 1
+    for name in ("img1", "img2"):
+        tifffile.imwrite(truth / f"{name}-gt.tif", labels)
+        tifffile.imwrite(pred / f"{name}-pred.tif", labels)
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    advised = err.split("give ")[-1].split(" (2 pair(s))")[0]
+    assert advised == "--truth-suffix=-gt --prediction-suffix=-pred"
+    assert run(str(truth), str(pred), "--out", str(out), *shlex.split(advised)) == 0
+    per_image = pd.read_csv(out / "per_image.csv")
+    assert per_image["name"].tolist() == ["img1", "img2"]
+    assert per_image["f1_50"].tolist() == [1.0, 1.0]
 
 
 def test_a_failed_pair_is_said_once_with_a_final_count(folders, tmp_path, capsys):

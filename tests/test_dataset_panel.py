@@ -376,6 +376,30 @@ def test_a_bad_combination_says_why_and_starts_nothing(settings_panel, errors, o
     pd.testing.assert_frame_equal(dataset.per_image.model.frame, table)
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"region": "left.tif"},
+        {"preset": "neurips2022", "probability": True, "region": "left.tif"},
+        {"kind": "all", "ignore_label": 0, "boundary": True, "spacing": "file"},
+    ],
+)
+def test_the_tab_checks_settings_as_the_run_does(tmp_path, monkeypatch, settings):
+    # The tab's settings are the run's (file_settings): a region given by a relative path is
+    # recorded as the absolute path, as evaluate_files records it.
+    from pathlib import Path
+
+    from napari_seg_eval._qt.dataset_panel import check_settings
+    from napari_seg_eval.io.evaluate import file_settings
+
+    monkeypatch.chdir(tmp_path)
+    checked = check_settings(settings)
+    assert checked == file_settings(**settings)
+    if "region" in settings:
+        assert checked.region == str(tmp_path.resolve() / "left.tif")
+        assert Path(checked.region).is_absolute()
+
+
 def test_the_preset_says_what_it_needs(settings_panel):
     dataset = settings_panel
     for index in range(dataset.preset_combo.count()):

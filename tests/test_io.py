@@ -37,7 +37,7 @@ from napari_seg_eval.io import (
 )
 from napari_seg_eval.io import evaluate as evaluate_module
 from napari_seg_eval.io.evaluate import _binarized, batches, evaluate_pair, file_settings
-from napari_seg_eval.io.pairs import SuffixHint
+from napari_seg_eval.io.pairs import SuffixHint, suffix_hint
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -363,6 +363,46 @@ def test_no_suffix_hint_for_names_that_do_not_differ_by_a_suffix(tmp_path):
     folder = touch(tmp_path / "one", "a_masks.npy", "a_cp_masks.npy")
     pairing = pair_files(folder, folder, truth_suffix="_mask", prediction_suffix="_cp_mask")
     assert pairing.pairs == [] and pairing.suffix_hint is None
+
+
+@pytest.mark.parametrize(
+    ("truth_names", "pred_names", "expected"),
+    [
+        # A suffix starts at a separator: never inside a word ("rue" / "est", "s" / "_pred",
+        # "" / "mentation" split words) nor a number ("1" / "2").
+        (["img1_true", "img2_true"], ["img1_test", "img2_test"], ("_true", "_test")),
+        (["a_labels", "b_labels"], ["a_label_pred", "b_label_pred"], ("_labels", "_label_pred")),
+        (
+            ["img1_seg", "img2_seg"],
+            ["img1_segmentation", "img2_segmentation"],
+            ("_seg", "_segmentation"),
+        ),
+        (["img1_c1", "img2_c1"], ["img1_c2", "img2_c2"], ("_c1", "_c2")),
+        # ... at the first of a run of characters that are not letters or digits.
+        (["a__gt", "b__gt"], ["a__pred", "b__pred"], ("__gt", "__pred")),
+        (["a+gt", "b+gt"], ["a+pred", "b+pred"], ("+gt", "+pred")),
+        (["a", "b"], ["a-pred", "b-pred"], ("", "-pred")),
+    ],
+)
+def test_a_suffix_hint_never_splits_a_word_or_a_number(truth_names, pred_names, expected):
+    hint = suffix_hint(
+        [Path(f"t/{name}.tif") for name in truth_names],
+        [Path(f"p/{name}.tif") for name in pred_names],
+    )
+    assert hint == SuffixHint(*expected, 2)
+
+
+def test_names_are_compared_in_composed_unicode(tmp_path):
+    # "é" as e + combining acute (NFD, as macOS keeps names) and as one code point (NFC): the
+    # same name. The hint is "_gt" / "_seg", not "é_gt" / "é_seg", and those suffixes pair
+    # the files by their composed names.
+    truth = touch(tmp_path / "t", "cafe\u0301_gt.npy", "the\u0301_gt.npy")
+    pred = touch(tmp_path / "p", "caf\u00e9_seg.npy", "th\u00e9_seg.npy")
+    pairing = pair_files(truth, pred)
+    assert pairing.suffix_hint == SuffixHint("_gt", "_seg", 2)
+    paired = pair_files(truth, pred, truth_suffix="_gt", prediction_suffix="_seg")
+    assert paired.names == ["caf\u00e9", "th\u00e9"]
+    assert [t.name for t, _ in paired.pairs] == ["cafe\u0301_gt.npy", "the\u0301_gt.npy"]
 
 
 # --- evaluating ----------------------------------------------------------------------------
@@ -841,6 +881,58 @@ def test_probability_maps_empty_at_the_threshold_are_told(tmp_path, kind):
     )
 
 
+@pytest.mark.parametrize("fmt", ["npy", "zarr"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"exclude_border": 2}, {"preset": "neurips2022"}, {"region": True}, {"ignore_label": 5}],
+)
+def test_empty_probability_maps_are_told_only_when_nothing_is_above_anywhere(
+    tmp_path, fmt, options
+):
+    # 16 x 16 pairs. label: a uint16 label image read as probabilities (id 1: 1/65535, nothing
+    # above 0.5) while its truth has an object: told, whatever the options. The others are
+    # probability maps: empty (an empty field of view: truth empty, p = 0.05 everywhere);
+    # edge (its only object touches the edge: removed by a border of 2); outside (above the
+    # threshold only in the right half, outside the region); ignored (above the threshold
+    # only on truth pixels of the ignored id 5). None of them is a label image.
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    square = np.zeros((16, 16), np.uint16)
+    square[2:6, 2:6] = 1
+    edge, right, ignored = (np.zeros((16, 16), np.uint16) for _ in range(3))
+    edge[:4, :4] = 1
+    right[2:6, 10:14] = 1
+    ignored[8:12, 2:6] = 5
+    pairs = {
+        "label": (square, square),
+        "empty": (np.zeros_like(square), np.full((16, 16), 0.05, np.float32)),
+        "edge": (edge, np.where(edge > 0, 0.9, 0.1).astype(np.float32)),
+        "outside": (square, np.where(right > 0, 0.9, 0.1).astype(np.float32)),
+        "ignored": (square + ignored, np.where(ignored > 0, 0.9, 0.1).astype(np.float32)),
+    }
+    for name, (true, prob) in pairs.items():
+        np.save(truth / f"{name}.npy", true)
+        if fmt == "zarr":  # chunked: thresholded lazily
+            write_zarr(pred / f"{name}.zarr", prob, chunks=(8, 8))
+        else:
+            np.save(pred / f"{name}.npy", prob)
+    if options.get("region"):
+        region = np.zeros((16, 16), np.uint8)
+        region[:, :8] = 1
+        np.save(tmp_path / "left.npy", region)
+        options = {"region": tmp_path / "left.npy"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = evaluate_files(truth, pred, probability=True, **options)
+    assert result.n_failed == 0
+    told = [str(w.message) for w in caught if " predictions ha" in str(w.message)]
+    assert told == [
+        f"1 of 5 predictions has no pixel above the threshold 0.5 ({pred / ('label.' + fmt)}): "
+        "is it a label image? (drop probability=True)."
+    ]
+
+
 def test_one_empty_probability_map_and_objects_removed_by_min_size(tmp_path):
     truth, pred = empty_probability_folders(tmp_path)
     (pred / "b.npy").unlink()
@@ -850,10 +942,11 @@ def test_one_empty_probability_map_and_objects_removed_by_min_size(tmp_path):
         f"1 of 2 predictions has no pixel above the threshold 0.5 ({pred / 'a.npy'}): is it a "
         "label image? (drop probability=True)."
     )
-    # c's object has 16 pixels: min_size 17 leaves no object, though its pixels are above.
+    # c's object has 16 pixels: min_size 17 leaves no object, but its pixels are above the
+    # threshold: a probability map, not counted.
     with pytest.warns(FileNotice) as caught:
         evaluate_files(truth, pred, probability=True, min_size=17)
-    assert str(caught[-1].message).startswith("2 of 2 predictions have no object above")
+    assert str(caught[-1].message).startswith("1 of 2 predictions has no pixel above")
     with pytest.warns(FileNotice) as caught:  # every map has something above 0
         evaluate_files(truth, pred, probability=True, threshold=0.0)
     assert [str(w.message) for w in caught] == [
@@ -1160,6 +1253,39 @@ def test_a_time_series_is_refused_for_every_kind_before_it_is_read(tmp_path, kin
         # Foreground: IoU 4/8; background: 24 of 28 pixels: IoU 6/7. Pixel accuracy 28/32.
         assert row["mean_iou"] == pytest.approx((0.5 + 6 / 7) / 2)
         assert row["pixel_accuracy"] == pytest.approx(28 / 32)
+
+
+@pytest.mark.parametrize("probability", [False, True])
+def test_a_prediction_time_series_is_refused_before_the_truth_is_read(
+    tmp_path, monkeypatch, probability
+):
+    # The truth is a plain 2-D TIFF, the prediction an ImageJ TYX TIFF: both files' metadata
+    # are checked before any pixel is read (no TIFF series read), each file opened once.
+    import tifffile as tifffile_module
+
+    truth = tmp_path / "t.tif"
+    tifffile.imwrite(truth, np.ones((4, 4), np.uint16))
+    movie = tmp_path / "movie.tif"
+    frames = np.zeros((2, 4, 4), np.uint16 if not probability else np.float32)
+    tifffile.imwrite(movie, frames, imagej=True, metadata={"axes": "TYX"})
+    read, opened = [], []
+    asarray, original = tifffile_module.TiffPageSeries.asarray, tifffile_module.TiffFile
+
+    class Counted(original):
+        def __init__(self, path, *args, **kwargs):
+            opened.append(Path(path).name)
+            super().__init__(path, *args, **kwargs)
+
+    monkeypatch.setattr(
+        tifffile_module.TiffPageSeries,
+        "asarray",
+        lambda series, *a, **k: read.append(series) or asarray(series, *a, **k),
+    )
+    monkeypatch.setattr(tifffile_module, "TiffFile", Counted)
+    outcome = evaluate_pair(truth, movie, file_settings(probability=probability))
+    assert outcome.error.startswith(f"{movie}: its axes are TYX, a time series")
+    assert read == []
+    assert opened == ["t.tif", "movie.tif"]
 
 
 def spacing_pair():

@@ -54,7 +54,7 @@ from ..core import catalogue
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
-from ..io.evaluate import FILE_PRESETS, FileSettings, find_companions
+from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
 from .evaluate_panel import (
     border_spin,
@@ -1272,8 +1272,9 @@ def parse_spacing(text: str) -> tuple[float, ...] | str | None:
 
 
 def check_settings(settings: dict[str, Any]) -> FileSettings:
-    """The :class:`~napari_seg_eval.io.evaluate.FileSettings` of ``evaluate_files`` keywords,
-    or the ValueError the run would raise (a preset's needs said in the tab's words).
+    """The :class:`~napari_seg_eval.io.evaluate.FileSettings` of ``evaluate_files`` keywords
+    (:func:`~napari_seg_eval.io.evaluate.file_settings`), or the ValueError the run would
+    raise (class suffixes and a preset's needs said in the tab's words).
 
     Parameters
     ----------
@@ -1299,33 +1300,26 @@ def check_settings(settings: dict[str, Any]) -> FileSettings:
     ...
     ValueError: the COCO mask AP preset needs probability maps ...
     """
-    fields = dict(settings)
-    preset = fields.pop("preset", None)
-    classes = (
-        fields.pop("truth_classes_suffix", None),
-        fields.pop("prediction_classes_suffix", None),
-    )
-    if (classes[0] is None) != (classes[1] is None):
+    preset = settings.get("preset")
+    truth_classes = settings.get("truth_classes_suffix")
+    if (truth_classes is None) != (settings.get("prediction_classes_suffix") is None):
         raise ValueError(
             "class images are found by two suffixes, one per side: give both (Options, Class "
             "images) or neither."
         )
     if preset in PRESET_NEEDS:
         title = PRESETS[preset].title
-        if preset == "conic" and classes[0] is None:
+        if preset == "conic" and truth_classes is None:
             raise ValueError(
                 f"the {title} preset needs class images of both sides: give their suffixes "
                 "under Options, Class images (e.g. _classes)."
             )
-        if preset == "coco" and not fields.get("probability"):
+        if preset == "coco" and not settings.get("probability"):
             raise ValueError(
                 f"the {title} preset needs probability maps as predictions (an object's score "
                 'is its mean probability): tick "predictions are probability maps".'
             )
-    fields["with_classes"] = classes[0] is not None
-    if preset is None:
-        return FileSettings(**fields)
-    return FileSettings.with_preset(preset, **fields)
+    return file_settings(**settings)
 
 
 def _state_of(pairing: Pairing | None, settings: dict[str, Any] | None) -> tuple:

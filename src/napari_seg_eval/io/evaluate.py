@@ -34,7 +34,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
-from ..core.blocks import as_dask, is_lazy
+from ..core.blocks import as_dask, fold_lazy, is_lazy
 from ..core.classes import majority_classes
 from ..core.dataset import (
     DatasetResult,
@@ -64,7 +64,7 @@ from .read import (
     checked_probabilities,
     chunked_if_large,
     file_notices,
-    open_file,
+    open_files,
     read_labels,
 )
 
@@ -299,7 +299,9 @@ class PairOutcome:
     ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
     and ``n_true``. ``notices``: what the user should know about the pair's files (an integer
     probability map scaled; a label file that looks like a probability map), told once per
-    run by :func:`evaluate_files`."""
+    run by :func:`evaluate_files`. ``empty_map``: the prediction is a probability map with no
+    pixel above the threshold anywhere while the truth has objects where it is scored (as a
+    label image read as probabilities has: ids / 65535), counted in one notice per run."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
@@ -310,6 +312,7 @@ class PairOutcome:
     coco: dict[str, Any] | None = None
     instance: ImageParts | None = None
     notices: list[Notice] = field(default_factory=list)
+    empty_map: bool = False
 
 
 @dataclass(frozen=True, repr=False)
@@ -449,8 +452,10 @@ def evaluate_files(
         one that looks like a probability map (16 values or more, most of them touching three
         or more true objects and covering less than half of every one; instance metrics
         only) gets a ``FileNotice`` too, never an error. With ``probability``, predictions
-        with no pixel above ``threshold`` (label images read as probabilities: ids / 65535)
-        are counted in one ``FileNotice``, from the tables the run computes anyway.
+        with no pixel above ``threshold`` anywhere while their truth has objects (label
+        images read as probabilities: ids / 65535) are counted in one ``FileNotice``; an
+        empty field of view, or objects left out by ``exclude_border``, ``region`` or
+        ``ignore_label``, are not.
     ignore_label
         Truth id whose pixels are left out of every count.
     exclude_border
@@ -978,19 +983,15 @@ def evaluate_pair(
     >>> outcome = evaluate_pair("truth/a.tif", "pred/a.tif", FileSettings())  # doctest: +SKIP
     """
     try:
-        # Each file opened once: its metadata (a time axis refused before any pixel is read;
-        # the pixel size for spacing="file") and its pixels.
-        from_file = settings.boundary and settings.spacing == "file"
-        true, true_metadata = open_file(
-            truth, labels=True, pixel_size=from_file, check=functools.partial(_one_frame, truth)
+        # Each file opened once: both files' metadata (a time axis refused before any pixel
+        # of either is read; the pixel size for spacing="file"), then their pixels.
+        (true, true_metadata), (pred, pred_metadata) = open_files(
+            [truth, prediction],
+            labels=[True, not settings.probability],
+            pixel_size=settings.boundary and settings.spacing == "file",
+            checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
         )
         true = checked_labels(true, truth)
-        pred, pred_metadata = open_file(
-            prediction,
-            labels=not settings.probability,
-            pixel_size=from_file,
-            check=functools.partial(_one_frame, prediction),
-        )
         notices: list[Notice] = []
         if settings.probability:
             pred, notice = checked_probabilities(pred, prediction)
@@ -1009,7 +1010,9 @@ def evaluate_pair(
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
-            outcome.tables = _pair_tables(true, labels, mask, settings, mask_of_region)
+            outcome.tables, outcome.empty_map = _pair_tables(
+                true, labels, mask, settings, mask_of_region
+            )
             if class_images is not None:
                 outcome.classes = (
                     _class_of_objects(true, class_images[0], mask_of_region),
@@ -1341,20 +1344,30 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
 
 def _pair_tables(
     true, labels, mask, settings: FileSettings, region=None
-) -> dict[str, OverlapTable]:
+) -> tuple[dict[str, OverlapTable], bool]:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
     off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
-    schedule."""
+    schedule.
+
+    And, for a probability map, whether it is empty where it should not be
+    (:attr:`PairOutcome.empty_map`): no pixel of the ``mask`` above the threshold (before
+    any region, ignored label or border; one reduction of the mask, in the same schedule)
+    while the truth has objects (its ids in the tables)."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
+    empty_map = False
     if labels is mask:  # label files: one table serves both kinds
         table = overlap_table(true, labels, **options) if kinds else None
         tables = dict.fromkeys(kinds, table)
     else:
         compared = {"instance": labels, "semantic": mask}
         lazy = [overlap_table_lazy(true, compared[kind], **options) for kind in kinds]
-        tables = dict(zip(kinds, dask.compute(*lazy), strict=True))
+        # One task per chunk of the mask the tables read anyway (the same graph keys).
+        above = fold_lazy(_any_pixel, any, [mask]) if is_lazy(mask) else mask.any()
+        *computed, above = dask.compute(*lazy, above)
+        tables = dict(zip(kinds, computed, strict=True))
+        empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
     width = settings.exclude_border
     if width and "instance" in tables:
         tables["instance"] = remove_objects(
@@ -1362,7 +1375,12 @@ def _pair_tables(
         )
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = _binarized(tables["semantic"])
-    return tables
+    return tables, bool(empty_map)
+
+
+def _any_pixel(block: np.ndarray) -> bool:
+    """Whether a block of a mask has a non-zero pixel."""
+    return bool(block.any())
 
 
 def _binarized(table: OverlapTable) -> OverlapTable:
@@ -1435,24 +1453,21 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
 def _empty_predictions(
     pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings
 ) -> list[Notice]:
-    """The notice that some probability maps have nothing above the threshold (as label
-    images read as probabilities have: ids / 65535), from the tables already computed: the
-    semantic table's foreground pixels, else the instance table's objects."""
+    """The notice that some probability maps have no pixel above the threshold while their
+    truth has objects (:attr:`PairOutcome.empty_map`: label images read as probabilities
+    have none, ids / 65535), from what each pair computed anyway."""
     evaluated = [
-        (pred, outcome.tables)
+        (pred, outcome)
         for (_, pred), outcome in zip(pairing.pairs, outcomes, strict=True)
-        if outcome.error is None and outcome.tables
+        if outcome.error is None
     ]
-    kind = "semantic" if "semantic" in settings.kinds else "instance"
-    empty = [str(pred) for pred, tables in evaluated if not np.any(tables[kind].pred_ids != 0)]
+    empty = [str(pred) for pred, outcome in evaluated if outcome.empty_map]
     if not empty:
         return []
-    pixels = kind == "semantic" or (settings.min_size == 0 and settings.exclude_border == 0)
-    what = "pixel" if pixels else "object"
     one = len(empty) == 1
     files = "{file}" + ("" if one else f" and {len(empty) - 1} more")
     template = (
-        f"{len(empty)} of {len(evaluated)} predictions {'has' if one else 'have'} no {what} "
+        f"{len(empty)} of {len(evaluated)} predictions {'has' if one else 'have'} no pixel "
         f"above the threshold {settings.threshold:g} ({files}): "
         f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
     )

@@ -6,15 +6,19 @@ and ``img1_cp_masks.png`` are both ``img1``. Nothing is dropped silently: files 
 partner, and files in the folders that are not candidates of either side, are listed. A file
 named as a pair with neither suffix (``img1.tif`` beside ``img1_masks.tif``: Cellpose keeps
 the images with the masks) is that pair's image, listed apart from the files not used.
-When no file pairs but the names of the two sides differ by a suffix on each side
-(``img1_masks.tif`` and ``img1_cp_masks.tif`` given without suffixes), the pairing says which
-suffixes to give (:class:`SuffixHint`); it never pairs the files by guessing.
+Names are compared in Unicode's composed form (NFC): a name is the same whichever form the
+file system keeps (macOS keeps names decomposed). When no file pairs but the names of the two
+sides differ by a suffix on each side (``img1_masks.tif`` and ``img1_cp_masks.tif`` given
+without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`); it never
+pairs the files by guessing.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 import shlex
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,10 +26,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .read import FileReadError, image_extension
-
-#: Characters that end a name's key rather than start its suffix: ``img1_masks`` and
-#: ``img1_cp_masks`` are ``img1`` + ``_masks`` and ``img1`` + ``_cp_masks``.
-SEPARATORS = "_-. "
 
 
 class SuffixHint(NamedTuple):
@@ -61,10 +61,13 @@ class SuffixHint(NamedTuple):
 
     def options(self, *, command_line: bool = False) -> str:
         """The options to give: as on the command line (``--truth-suffix _masks``, quoted
-        for the shell where needed) or as keywords (``truth_suffix='_masks'``)."""
+        for the shell where needed; ``--truth-suffix=-gt`` for a suffix starting with "-",
+        which would otherwise be read as an option) or as keywords
+        (``truth_suffix='_masks'``)."""
         if command_line:
             return " ".join(
-                f"--{side}-suffix {shlex.quote(suffix)}" for side, suffix in self._changed()
+                f"--{side}-suffix{'=' if suffix.startswith('-') else ' '}{shlex.quote(suffix)}"
+                for side, suffix in self._changed()
             )
         return ", ".join(f"{side}_suffix={suffix!r}" for side, suffix in self._changed())
 
@@ -193,16 +196,18 @@ def pair_files(
             f"ground truth and predictions are both in {truth}: give a truth suffix and a "
             "prediction suffix that tell them apart (e.g. '_masks' and '_cp_masks')."
         )
-    truth_keys, truth_left = _keys(truth_files, truth_suffix, prediction_suffix)
-    pred_keys, pred_left = _keys(pred_files, prediction_suffix, truth_suffix)
+    truth_named, pred_named = _named(truth_files), _named(pred_files)
+    truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
+    pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
     taken = set(truth_keys.values()) | set(pred_keys.values())
     # A file is left out only when neither side took it (one listing when the folders are one).
     left = sorted({path for path in truth_left + pred_left if path not in taken})
     keys = truth_keys.keys() | pred_keys.keys()
+    stems = {path: stem for stem, path in truth_named + pred_named}
     hint = None
     if not names and not same_folder:
-        hint = suffix_hint(truth_files, pred_files, (truth_suffix, prediction_suffix))
+        hint = _hint(truth_named, pred_named, (truth_suffix, prediction_suffix))
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
         names=names,
@@ -210,8 +215,8 @@ def pair_files(
         unpaired_prediction=sorted(
             path for key, path in pred_keys.items() if key not in truth_keys
         ),
-        ignored=[path for path in left if file_stem(path) not in keys],
-        images=[path for path in left if file_stem(path) in keys],
+        ignored=[path for path in left if stems[path] not in keys],
+        images=[path for path in left if stems[path] in keys],
         suffix_hint=hint,
     )
 
@@ -226,12 +231,16 @@ def suffix_hint(
     """The suffixes under which the files of the two sides would pair, when their names
     differ by a suffix on each side, or None.
 
-    Each truth name is set against the prediction name sharing its longest beginning (its
-    neighbour in sorted order); the rest of each name, from the last separator (``_``, ``-``,
-    ``.``, space) of the shared beginning on, is that pair's suffix candidate (a number is
-    not split: ``cell01`` and ``cell03`` share ``cell``). The candidates named most often are
-    tried by pairing the files under them; the one pairing the most files is the hint, if it
-    pairs more than half of the smaller side. Never applied.
+    Names are compared in Unicode's composed form (NFC), as :func:`pair_files` pairs them:
+    ``café`` typed on one system and on another is one name. Each truth name is set against
+    the prediction name sharing its longest beginning (its neighbour in sorted order); each
+    name's suffix candidate starts at a separator or other character that is neither a letter
+    nor a digit, the first of its run, after a letter or digit, at or before the end of the
+    shared beginning (``img1_seg`` and ``img1_segmentation`` are ``img1`` + ``_seg`` and
+    ``_segmentation``; a word or a number is never split: ``cell01`` and ``cell03`` give no
+    candidate). The candidates named most often are tried by pairing the files under them; the
+    one pairing the most files is the hint, if it pairs more than half of the smaller side.
+    Never applied.
 
     Parameters
     ----------
@@ -250,34 +259,43 @@ def suffix_hint(
     ...                    [Path("p/a_cp_masks.tif"), Path("p/b_cp_masks.tif")])
     >>> hint.truth, hint.prediction, hint.pairs
     ('_masks', '_cp_masks', 2)
+    >>> suffix_hint([Path("img1_true.tif")], [Path("img1_test.tif")])[:2]
+    ('_true', '_test')
     """
-    truth_stems = sorted({file_stem(path) for path in truth_files})
-    pred_stems = sorted({file_stem(path) for path in pred_files})
+    return _hint(_named(truth_files), _named(pred_files), given)
+
+
+def _hint(
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+    given: tuple[str, str],
+) -> SuffixHint | None:
+    """:func:`suffix_hint` of the files of each side with their (NFC) names."""
+    truth_stems = sorted({stem for stem, _ in truth_named})
+    pred_stems = sorted({stem for stem, _ in pred_named})
     if not truth_stems or not pred_stems:
         return None
     votes: Counter[tuple[str, str]] = Counter()
     for stem in truth_stems:
         at = bisect.bisect_left(pred_stems, stem)
-        nearest = pred_stems[max(at - 1, 0) : at + 1]
-        other = max(nearest, key=lambda name: _shared(stem, name))
+        shared, other = max(
+            (_shared(stem, name), name) for name in pred_stems[max(at - 1, 0) : at + 1]
+        )
         if other == stem:
             votes["", ""] += 1
             continue
-        shared = _shared(stem, other)
-        if any(name[shared : shared + 1].isdigit() for name in (stem, other)):
-            while shared and stem[shared - 1].isdigit():  # a number is not split
-                shared -= 1
-        while shared and stem[shared - 1] in SEPARATORS:
-            shared -= 1
-        if shared:
-            votes[stem[shared:], other[shared:]] += 1
+        start = next(
+            (i for i in reversed(_suffix_starts(stem)) if i <= shared and _starts(other, i)), 0
+        )
+        if start:
+            votes[stem[start:], other[start:]] += 1
     best = None
     for suffixes, _ in votes.most_common(HINT_CANDIDATES):
         if suffixes == given:
             continue
         try:
-            truth_keys, _ = _keys(truth_files, *suffixes)
-            pred_keys, _ = _keys(pred_files, *suffixes[::-1])
+            truth_keys, _ = _keys(truth_named, *suffixes)
+            pred_keys, _ = _keys(pred_named, *suffixes[::-1])
         except FileReadError:  # two files of a side would have the same name
             continue
         pairs = len(truth_keys.keys() & pred_keys.keys())
@@ -288,10 +306,31 @@ def suffix_hint(
     return best
 
 
+#: Where a suffix may start: the first of a run of characters that are neither letters nor
+#: digits (``_``, ``-``, ``.``, space, ...), after a letter or a digit (``[^\W_]``).
+_SUFFIX_START = re.compile(r"(?<=[^\W_])[\W_]")
+
+
+def _suffix_starts(name: str) -> list[int]:
+    """Where a suffix of ``name`` may start (see :data:`_SUFFIX_START`), and its end."""
+    return [match.start() for match in _SUFFIX_START.finditer(name)] + [len(name)]
+
+
+def _starts(name: str, at: int) -> bool:
+    """Whether a suffix of ``name`` may start at ``at`` (as :func:`_suffix_starts`)."""
+    return at == len(name) or (0 < at < len(name) and _SUFFIX_START.match(name, at) is not None)
+
+
 def _shared(a: str, b: str) -> int:
-    """The length of the beginning two names share."""
-    pairs = enumerate(zip(a, b, strict=False))
-    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+    """The length of the beginning two names share (by halving: slices compare in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _listing(source, side: str) -> tuple[list[Path], bool]:
@@ -321,22 +360,35 @@ def file_stem(path: Path) -> str:
     return path.name[: len(path.name) - len(extension)]
 
 
-def _keys(files: list[Path], suffix: str, other_suffix: str) -> tuple[dict[str, Path], list[Path]]:
-    """Key -> file for the candidates of one side, and the files that are not candidates.
+def _named(files: list[Path]) -> list[tuple[str, Path]]:
+    """Each file's name without its image extension, in Unicode's composed form (NFC: a name
+    is the same whichever form the file system keeps), and the file."""
+    return [(_nfc(file_stem(path)), path) for path in files]
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _keys(
+    named: list[tuple[str, Path]], suffix: str, other_suffix: str
+) -> tuple[dict[str, Path], list[Path]]:
+    """Key -> file for the candidates of one side (files with their NFC names, see
+    :func:`_named`), and the files that are not candidates.
 
     A file that ends with the other side's suffix, when that suffix is the longer (more
     specific) one, belongs to the other side: ``img_cp_masks`` is a prediction, not the truth
     ``img_cp`` + ``_masks``.
     """
+    suffix, other_suffix = _nfc(suffix), _nfc(other_suffix)
+    claims = len(other_suffix) > len(suffix)
     keys: dict[str, Path] = {}
     ignored = []
-    for path in files:
-        stem = file_stem(path)
-        claimed = len(other_suffix) > len(suffix) and stem.endswith(other_suffix)
-        if claimed or not stem.endswith(suffix):
+    for stem, path in named:
+        if (claims and stem.endswith(other_suffix)) or not stem.endswith(suffix):
             ignored.append(path)
             continue
-        key = stem[: len(stem) - len(suffix)] if suffix else stem
+        key = stem[: len(stem) - len(suffix)]
         if key in keys:
             raise FileReadError(
                 f"{keys[key]} and {path} have the same name {key!r}; keep one of them, or "
@@ -426,7 +478,7 @@ def _companions(
             stems: dict[str, list[Path]] = {}
             for path in sorted(folder.iterdir()):
                 if image_extension(path) is not None:
-                    stems.setdefault(file_stem(path), []).append(path)
+                    stems.setdefault(_nfc(file_stem(path)), []).append(path)
             listings[folder] = stems
         return listings[folder].get(stem, [])
 
@@ -437,7 +489,7 @@ def _companions(
         for path, suffix, side in zip(pair, suffixes, ("ground truth", "prediction"), strict=True):
             if suffix is None:
                 continue
-            candidates = lookup(path, name + suffix)
+            candidates = lookup(path, _nfc(name + suffix))
             companions.update(candidates)
             if len(candidates) == 1:
                 files.append(candidates[0])

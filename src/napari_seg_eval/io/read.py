@@ -11,7 +11,7 @@ memory-mapped, the first chunk of a chunked file.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,7 +47,7 @@ def image_extension(path: str | Path) -> str | None:
     >>> image_extension("cells_masks.ome.tif")
     '.ome.tif'
     """
-    name = Path(path).name.lower()
+    name = (path if isinstance(path, Path) else Path(path)).name.lower()
     return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
 
 
@@ -106,29 +106,104 @@ def open_file(
     >>> metadata.axes  # doctest: +SKIP
     'TYX'
     """
-    path = Path(path)
+    return open_files(
+        [path], labels=[labels], metadata=metadata, pixel_size=pixel_size, checks=[check]
+    )[0]
+
+
+def open_files(
+    paths: Sequence[str | Path],
+    *,
+    labels: Sequence[bool],
+    metadata: bool = True,
+    pixel_size: bool = False,
+    checks: Sequence[Callable[[FileMetadata], str | None] | None] | None = None,
+) -> list[tuple[Any, FileMetadata]]:
+    """The pixel arrays and metadata of several files (as :func:`open_file`), each opened
+    once, every file's metadata checked before any pixel of any of them is read: a file
+    refused by its metadata costs no reading of the others.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        The image files or zarr folders.
+    labels : sequence of bool
+        For each file, as :func:`open_file` takes it.
+    metadata, pixel_size : bool
+        As :func:`open_file` takes them, for every file.
+    checks : sequence of callable or None, optional
+        For each file, called with its metadata (as :func:`open_file`'s ``check``), in order.
+
+    Returns
+    -------
+    list of (array, FileMetadata)
+        One per file, in order.
+
+    Raises
+    ------
+    FileReadError
+        As :func:`open_file`: the first file that cannot be opened or is refused, before any
+        pixel is read.
+
+    Examples
+    --------
+    >>> (true, _), (pred, _) = open_files(
+    ...     ["truth/a.tif", "pred/a.tif"], labels=[True, True]
+    ... )  # doctest: +SKIP
+    """
+    checks = [None] * len(paths) if checks is None else list(checks)
+    if not len(paths) == len(labels) == len(checks):
+        raise ValueError("give one labels flag and one check (or None) per path.")
+    opened, found = [], []
+    try:
+        for path, as_labels, check in zip(paths, labels, checks, strict=True):
+            stages = _opening(Path(path), as_labels, metadata=metadata, pixel_size=pixel_size)
+            opened.append(stages)
+            found.append(_next(stages, path))
+            _checked(found[-1], check)
+        return [
+            (_next(stages, path), read)
+            for stages, path, read in zip(opened, paths, found, strict=True)
+        ]
+    finally:
+        for stages in opened:
+            stages.close()
+
+
+def _opening(
+    path: Path, labels: bool, *, metadata: bool, pixel_size: bool
+) -> Generator[Any, None, None]:
+    """A file opened in two stages: its metadata (a :class:`FileMetadata`, empty where not
+    asked for), then, resumed, its pixel array; closing the generator closes the file."""
     extension = image_extension(path)
     if not path.exists():
         raise FileReadError(f"{path}: no such file or folder.")
     if extension is None:
         raise FileReadError(f"{path}: unknown file type; expected one of {', '.join(EXTENSIONS)}.")
-    wanted = {"metadata": metadata, "pixel_size": pixel_size, "check": check}
-    try:
-        if extension.endswith(".zarr"):
-            return _open_zarr(path, labels, **wanted)
-        if path.is_dir():
-            raise FileReadError(f"{path}: is a folder, not a {extension} file.")
-        if extension.endswith((".tif", ".tiff")):
-            return _open_tiff(path, **wanted)
-        _checked(FileMetadata(None, None), check)  # NPY and PNG name no axes
-        if extension == ".npy":
-            return np.load(path, mmap_mode="r", allow_pickle=False), FileMetadata(None, None)
-        import imageio.v3 as iio
+    if extension.endswith(".zarr"):
+        yield from _open_zarr(path, labels, metadata=metadata, pixel_size=pixel_size)
+        return
+    if path.is_dir():
+        raise FileReadError(f"{path}: is a folder, not a {extension} file.")
+    if extension.endswith((".tif", ".tiff")):
+        yield from _open_tiff(path, metadata=metadata, pixel_size=pixel_size)
+        return
+    yield FileMetadata(None, None)  # NPY and PNG name no axes
+    if extension == ".npy":
+        yield np.load(path, mmap_mode="r", allow_pickle=False)
+        return
+    import imageio.v3 as iio
 
-        return iio.imread(path), FileMetadata(None, None)
+    yield iio.imread(path)
+
+
+def _next(stages: Generator[Any, None, None], path: str | Path) -> Any:
+    """The next stage of :func:`_opening`; a reader's own failure said with the file name."""
+    try:
+        return next(stages)
     except FileReadError:
         raise
-    except Exception as error:  # any reader's own failure, reported with the file name
+    except Exception as error:
         raise FileReadError(f"{path}: cannot be read ({type(error).__name__}: {error}).") from error
 
 
@@ -743,16 +818,14 @@ def _check_not_empty(array: Any, path: str | Path) -> None:
         raise FileReadError(f"{path}: the image is empty (shape {tuple(array.shape)}).")
 
 
-def _open_tiff(
-    path: Path, *, metadata: bool, pixel_size: bool, check: Any
-) -> tuple[Any, FileMetadata]:
+def _open_tiff(path: Path, *, metadata: bool, pixel_size: bool) -> Generator[Any, None, None]:
+    """:func:`_opening` of a TIFF file."""
     import tifffile
 
     with tifffile.TiffFile(path) as tiff:
         if not tiff.series:
             raise FileReadError(f"{path}: the TIFF file holds no image.")
-        found = _tiff_metadata(tiff, pixel_size) if metadata else FileMetadata(None, None)
-        _checked(found, check)
+        yield _tiff_metadata(tiff, pixel_size) if metadata else FileMetadata(None, None)
         series = tiff.series[0]
         lazy = (
             len(series.levels) > 1
@@ -760,15 +833,17 @@ def _open_tiff(
             or int(np.prod(series.shape)) > LAZY_PIXELS
         )
         if not lazy:
-            return series.asarray(), found
+            yield series.asarray()
+            return
     import zarr
 
-    return zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r"), found
+    yield zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r")
 
 
 def _open_zarr(
-    path: Path, labels: bool, *, metadata: bool, pixel_size: bool, check: Any
-) -> tuple[Any, FileMetadata]:
+    path: Path, labels: bool, *, metadata: bool, pixel_size: bool
+) -> Generator[Any, None, None]:
+    """:func:`_opening` of a zarr array or group."""
     import zarr
 
     try:
@@ -783,8 +858,8 @@ def _open_zarr(
             found = _zarr_metadata(node, labels, pixel_size)
         except Exception:  # metadata not understood: _zarr_level0 says what is wrong
             found = FileMetadata(None, None)
-    _checked(found, check)
-    return _zarr_level0(node, path, labels), found
+    yield found
+    yield _zarr_level0(node, path, labels)
 
 
 def _zarr_level0(node: Any, path: Path, labels: bool) -> Any:
