@@ -9,7 +9,12 @@ pytest.importorskip("napari")
 from napari.layers import Image, Labels
 from qtpy.QtCore import Qt
 
-from napari_seg_eval._napari.layers import open_pair, prediction_rank, probability_rank
+from napari_seg_eval._napari.layers import (
+    open_pair,
+    prediction_rank,
+    probability_rank,
+    truth_rank,
+)
 from napari_seg_eval._qt.layer_combo import NO_PROBABILITY, LayerComboBox
 
 
@@ -97,6 +102,53 @@ def test_the_header_never_takes_raw_microscopy_as_the_probability_layer(viewer):
 def test_probability_rank(dtype, values, name, expected):
     layer = Image(np.array([values], dtype), name=name)
     assert probability_rank(layer) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "map_name", "integer_map_name"),
+    [
+        # map names: for a float image in [0, 1] and for a uint8/uint16 image alike
+        ("probmap", True, True),
+        ("ProbMap", True, True),
+        ("nuclei_probmap", True, True),
+        ("prob_map", True, True),
+        ("nucleiProb", True, True),  # camelCase: "Prob" is a word
+        ("SoftMax", True, True),  # the whole run of letters is a word too
+        ("cells_sigmoid", True, True),
+        ("cellprob", True, True),  # Cellpose's cell probability
+        ("Probabilities_stage_1", True, True),  # ilastik's export
+        # a prediction: a float map, but an integer image so named is most likely labels
+        ("predictions", True, False),
+        ("preds", True, False),
+        ("cells pred", True, False),
+        ("nucleiPreds", True, False),
+        # not map names: logits are not probabilities; a probe is a channel; the rest only
+        # begin with the letters of one
+        ("logits", False, False),
+        ("probe", False, False),
+        ("problem", False, False),
+        ("PROBLEM", False, False),
+        ("preprocessed", False, False),
+        ("heatmap", False, False),
+    ],
+)
+def test_which_names_say_probability_map(name, map_name, integer_map_name):
+    """Regression (review 11): probmap, ProbMap, predictions, preds... ranked with any
+    normalised raw image; an integer image named "preds" stays labels, as "pred" does."""
+    as_float = Image(np.array([[0.0, 1.0]], np.float32), name=name)
+    assert probability_rank(as_float) == (map_name, False, True)
+    for dtype in (np.uint8, np.uint16):
+        as_integer = Image(np.array([[0, np.iinfo(dtype).max]], dtype), name=name)
+        assert probability_rank(as_integer) == (False, integer_map_name, False)
+
+
+def test_camel_case_names_of_truth_and_prediction():
+    """A camelCase name's words count: "StarDistMasks" names a prediction; in
+    "cellposeMasksGT" the truth's word wins."""
+    labels = np.zeros((2, 2), int)
+    assert truth_rank(Labels(labels, name="StarDistMasks")) == (True, False)
+    assert truth_rank(Labels(labels, name="cellposeMasksGT")) == (True, True)
+    assert prediction_rank(Labels(labels, name="nucleiMasks"), None) == (True, True, (False,) * 3)
 
 
 def test_one_ranking_for_the_header_and_the_prediction(viewer):
@@ -252,3 +304,16 @@ def test_a_time_series_is_scored_frame_by_frame_by_default(viewer, sample):
     frame = nse.instance_metrics(sample["ground_truth"], pred[0])
     summary = tables["summary"].set_index(["evaluation", "metric"])["value"]
     assert summary[("instance", "n_true")] == 3 * frame.summary["n_true"]
+
+
+@pytest.mark.parametrize(
+    "name", ["napari_seg_eval._napari.layers", "napari_seg_eval._qt.evaluate_panel"]
+)
+def test_the_examples_of_the_layer_helpers_run(name):
+    """tests/test_docstrings.py leaves out the napari and Qt modules: these run here."""
+    import doctest
+    import importlib
+
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -5,6 +5,8 @@ the API's on the same arrays, computed here independently, plus values worked ou
 Runs use ``wait=True``: nothing depends on timing.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -454,3 +456,108 @@ def test_coco_is_offered_only_when_the_objects_can_be_scored(coco_dock):
     assert not item.isEnabled()
     assert widget.run_evaluation(wait=True) is None
     assert "choose a probability layer in the header" in panel.status_label.text()
+
+
+# By hand, once object 3's probability is 0.1: ranked 1 (0.9), 2 (0.8), 3 (0.1). At IoU 0.50:
+# TP, TP, FP: precision 1 up to recall 1: AP = 1. At 0.55 ... 0.95: TP, FP, FP: precision 1 up
+# to recall 1/2 and nothing beyond: 51 of the 101 recall points read 1: AP = 51 / 101.
+EDITED_COCO_MAP = (1 + 9 * 51 / 101) / 10
+
+
+@pytest.mark.parametrize("preset", [None, "coco"])
+def test_editing_the_probability_layer_a_run_used_marks_the_record_stale(coco_dock, preset):
+    """Regression (review 11): the header's probability layer gives the objects' confidence
+    (Review) and the COCO scores; replacing its pixels left the record current, showing a COCO
+    mAP the layer no longer gave."""
+    viewer, widget = coco_dock
+    _, pred, prob = coco_case()
+    layer = viewer.add_image(prob, name="prob")
+    widget.set_probability_layer("prob")
+    widget.evaluate.set_preset(preset)
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.settings.confidence_name == "prob"
+    assert widget.evaluation.stale == ""
+    edited = prob.copy()
+    edited[pred == 3] = 0.1  # the false detection now ranks last
+    layer.data = edited
+    assert widget.evaluation.stale == "'prob' was edited"
+    assert not widget.evaluate.stale_label.isHidden()
+    tables = widget.run_evaluation(wait=True)
+    if preset == "coco":
+        assert summary_of(tables)[("coco", "map")] == pytest.approx(EDITED_COCO_MAP)
+    assert widget.evaluation.stale == ""
+    layer.name = "prob 2"
+    assert widget.evaluation.stale == "'prob' was renamed"
+
+
+def test_a_probability_layer_the_run_did_not_use_is_not_watched(coco_dock):
+    """A header map of another shape gives no confidence: editing it changes no number."""
+    viewer, widget = coco_dock
+    _, _, prob = coco_case()
+    other = viewer.add_image(np.tile(prob, (2, 1)), name="prob")  # (2, 16): not the truth's
+    widget.set_probability_layer("prob")
+    widget.run_evaluation(wait=True)
+    assert widget.evaluation.settings.confidence_name is None
+    other.data = np.zeros_like(other.data)
+    assert widget.evaluation.stale == ""
+
+
+@pytest.fixture
+def scoring_dock(make_napari_viewer):
+    """Truth, labels, a one-class map, a two-class softmax (class axis 0), a map of another
+    shape and an int32 image, for the cases of COCO's scores."""
+    true, pred, prob = coco_case()
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    viewer.add_image(prob, name="prob")
+    viewer.add_image(np.stack([1 - prob, prob]), name="softmax")
+    viewer.add_image(np.tile(prob, (2, 1)), name="prob of another shape")
+    viewer.add_image(pred.astype(np.int32), name="ids")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    return viewer, widget
+
+
+@pytest.mark.parametrize(
+    ("prediction", "header", "channel_axis", "scored", "why"),
+    [
+        ("pred", "prob", None, True, ""),
+        ("prob", "prob", None, True, ""),  # the map scores its own objects
+        ("prob", "ids", None, True, ""),  # ... whatever the header holds
+        ("pred", "prob of another shape", None, False, r"is \(2, 16\); the ground truth"),
+        ("pred", "ids", None, False, "int32"),
+        ("pred", "softmax", None, False, r"is \(2, 1, 16\); the ground truth"),
+        ("softmax", "softmax", 0, False, "multi-class map"),
+        ("softmax", "prob", 0, False, "multi-class map"),  # the header scores labels only
+    ],
+)
+def test_coco_is_offered_exactly_when_the_run_can_score_the_objects(
+    scoring_dock, prediction, header, channel_axis, scored, why
+):
+    """Regression (review 11): COCO was offered for a softmax prediction (the header's layer
+    chosen), then refused at run time with advice to choose the header's layer; and offered
+    for a header map the run could not use (another shape, integer ids). One rule decides
+    both; a refusal says which."""
+    _, widget = scoring_dock
+    widget.set_prediction(prediction)
+    widget.set_probability_layer(header)
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(channel_axis))
+    widget.set_threshold(0.5)
+    panel = widget.evaluate
+    index = panel.preset_combo.findData("coco")
+    assert panel.preset_combo.model().item(index).isEnabled() == scored
+    tip = panel.preset_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    if scored:
+        panel.set_preset("coco")
+    else:
+        assert re.search(why, tip)
+        with pytest.raises(ValueError, match=why):
+            panel.set_preset("coco")
+        panel.preset_combo.setCurrentIndex(index)  # chosen anyway (it was before the change)
+    tables = widget.run_evaluation(wait=True)
+    assert (tables is not None) == scored
+    if scored:
+        assert summary_of(tables)[("coco", "map")] == pytest.approx(COCO_MAP)
+    else:
+        assert re.search(why, panel.status_label.text())

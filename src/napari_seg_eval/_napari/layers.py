@@ -18,7 +18,7 @@ from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 
 from ..core.blocks import is_lazy
-from .probability import level0
+from .probability import level0, probability_scale
 
 TAG = "napari-seg-eval"
 #: A lazy (dask) result of more pixels per plane than this is added hidden: napari reads the
@@ -336,27 +336,87 @@ def _text(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float | np.floating) else str(value)
 
 
-#: Words in a layer name that only a probability map has (whole words or name parts).
-_MAP_WORDS = (
-    "prob|probs|probability|probabilities|confidence|score|scores|softmax|sigmoid|foreground"
+#: Words of a layer name (see :func:`name_words`) that only a probability map has. Not
+#: "logits": those are not probabilities, and an integer image so named is no map.
+MAP_WORDS = frozenset(
+    [
+        "prob",
+        "probs",
+        "probability",
+        "probabilities",
+        "probmap",
+        "probmaps",
+        "cellprob",
+        "confidence",
+        "score",
+        "scores",
+        "softmax",
+        "sigmoid",
+        "foreground",
+    ]
 )
-#: Words in a layer name that suggest a probability map: those, or a prediction.
-PROBABILITY_WORDS = re.compile(rf"(?<![a-z])({_MAP_WORDS}|pred|prediction)(?![a-z])", re.IGNORECASE)
-#: Words that name an integer image a probability map: not "pred", which also names labels
-#: (a predicted label image opened as an image, e.g. uint16 "cells pred").
-MAP_WORDS = re.compile(rf"(?<![a-z])({_MAP_WORDS})(?![a-z])", re.IGNORECASE)
+#: Words of a prediction: with those, the words of a floating-point probability map. Not of an
+#: integer one: they also name labels (a predicted label image opened as an image, e.g. uint16
+#: "cells pred").
+PRED_WORDS = frozenset({"pred", "preds", "prediction", "predictions"})
+#: Words of a layer name that suggest a ground truth, or a predicted segmentation.
+TRUTH_WORDS = frozenset(
+    [
+        "gt",
+        "truth",
+        "ground",
+        "annotation",
+        "annotations",
+        "annotated",
+        "manual",
+        "reference",
+        "target",
+    ]
+)
+PREDICTION_WORDS = PRED_WORDS | frozenset(
+    [
+        "predicted",
+        "mask",
+        "masks",
+        "seg",
+        "segmentation",
+        "cellpose",
+        "stardist",
+        "cp",
+        "model",
+        "output",
+    ]
+)
 
-#: Words in a layer name that suggest a ground truth, or a predicted segmentation.
-TRUTH_WORDS = re.compile(
-    r"(?<![a-z])(gt|truth|ground|annotation|annotations|annotated|manual|reference|target)"
-    r"(?![a-z])",
-    re.IGNORECASE,
-)
-PREDICTION_WORDS = re.compile(
-    r"(?<![a-z])(pred|prediction|predicted|mask|masks|seg|segmentation|cellpose|stardist|cp"
-    r"|model|output)(?![a-z])",
-    re.IGNORECASE,
-)
+
+def name_words(name: str) -> set[str]:
+    """The words of a layer name, in lower case: each run of letters, and the parts of a
+    camelCase run (each starting with a capital), so both "SoftMax" and "ProbMap" say what
+    they are. Digits and other characters separate words.
+
+    Parameters
+    ----------
+    name : str
+        A layer name.
+
+    Returns
+    -------
+    set of str
+        Its words; a name such as "probe" or "problem" has no word "prob".
+
+    Examples
+    --------
+    >>> sorted(name_words("nucleiProbMap_2"))
+    ['map', 'nuclei', 'nucleiprobmap', 'prob']
+    >>> sorted(name_words("probe"))
+    ['probe']
+    """
+    words = set()
+    for run in re.findall(r"[A-Za-z]+", name):
+        words.add(run.lower())
+        words.update(part.lower() for part in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", run))
+    return words
+
 
 #: Exact value ranges of numpy layers, per layer and kept while its data is the same array.
 _RANGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -391,9 +451,11 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
 
     The one ranking of probability maps: the header's probability layer and the Evaluate
     tab's prediction both use it. First a floating-point image whose values lie in [0, 1] and
-    whose name says so (prob, probability, pred, confidence, score, softmax, ...); then an
-    8- or 16-bit unsigned image named as a map (prob, probability, confidence, score, ...,
-    not only "pred": that also names label images), read as value / dtype max; then any
+    whose name says so (a word of :data:`MAP_WORDS` or :data:`PRED_WORDS`: prob, probmap,
+    probability, pred, predictions, confidence, score, softmax, sigmoid, ...; see
+    :func:`name_words`); then an 8- or 16-bit unsigned image named as a map (a word of
+    :data:`MAP_WORDS`, not only "pred" or "preds": those also name label images), read as
+    value / dtype max; then any
     floating-point image in [0, 1] (a normalised raw image is one too, so the name comes
     first). The range is exact for numpy data and napari's estimate (the contrast limits
     range) for lazy data, which is never read. Anything else ranks lowest: raw microscopy
@@ -430,9 +492,10 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     if np.issubdtype(dtype, np.floating):
         low, high = value_range(layer)
         in_0_1 = bool(low >= 0.0 and high <= 1.0)
-    named = PROBABILITY_WORDS.search(layer.name) is not None
+    words = name_words(layer.name)
+    named = not words.isdisjoint(MAP_WORDS | PRED_WORDS)
     # read as value / dtype max (probability_data)
-    integer_map = dtype in (np.uint8, np.uint16) and MAP_WORDS.search(layer.name) is not None
+    integer_map = dtype in (np.uint8, np.uint16) and not words.isdisjoint(MAP_WORDS)
     return (in_0_1 and named, integer_map, in_0_1)
 
 
@@ -451,8 +514,8 @@ def truth_rank(layer: Layer) -> tuple[bool, bool]:
     """
     if is_ours(layer):
         return (False, False)
-    named = TRUTH_WORDS.search(layer.name) is not None
-    return (True, named or PREDICTION_WORDS.search(layer.name) is None)
+    words = name_words(layer.name)
+    return (True, not words.isdisjoint(TRUTH_WORDS) or words.isdisjoint(PREDICTION_WORDS))
 
 
 def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tuple]:
@@ -473,9 +536,89 @@ def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tupl
     if layer is truth or is_ours(layer):
         return (False, False, (False, False, False))
     if isinstance(layer, Labels):
-        named = PREDICTION_WORDS.search(layer.name) is not None
-        return (True, named and TRUTH_WORDS.search(layer.name) is None, (False, False, False))
+        words = name_words(layer.name)
+        named = not words.isdisjoint(PREDICTION_WORDS) and words.isdisjoint(TRUTH_WORDS)
+        return (True, named, (False, False, False))
     return (False, False, probability_rank(layer))
+
+
+#: Why the predicted objects have no score when no layer is chosen to give one.
+NO_SCORES = (
+    "choose a probability layer in the header (a map of the ground truth's shape), or a "
+    "one-class probability map as the prediction."
+)
+
+
+def score_layer(
+    prediction: Layer | None,
+    confidence: Layer | None,
+    truth_shape: tuple[int, ...] | None,
+    channel_axis: int | None,
+) -> tuple[Layer | None, str]:
+    """The layer whose mean over each predicted object is the object's score, or why none is.
+
+    The one rule of the Evaluate tab: the run reads the scores (COCO AP ranks the objects by
+    them; Review shows them as confidence) from the layer this returns, and the COCO preset is
+    offered exactly when it returns one. Only shapes and dtypes are read, never pixels.
+
+    Parameters
+    ----------
+    prediction : napari.layers.Layer or None
+        The prediction. A probability map (Image) scores its own objects when it has one class;
+        the header's map is then not used.
+    confidence : napari.layers.Layer or None
+        The header's probability layer (None when none is chosen). It scores the objects of a
+        Labels prediction when its full-resolution shape is the ground truth's and it holds
+        probabilities (floating point, or unsigned integers read as value / dtype max).
+    truth_shape : tuple of int or None
+        The ground truth's shape (None: no ground truth chosen yet, not checked).
+    channel_axis : int or None
+        The header's class axis, which a probability map prediction is read with.
+
+    Returns
+    -------
+    layer : napari.layers.Layer or None
+        ``prediction``, ``confidence``, or None when the objects get no score.
+    why : str
+        "" with a layer; else why not and what to choose, a sentence.
+
+    Examples
+    --------
+    >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="prob")
+    >>> labels = Labels(np.array([[0, 1]], np.uint8), name="pred")
+    >>> score_layer(labels, prob, (1, 2), None)[0] is prob
+    True
+    >>> softmax = Image(np.zeros((2, 1, 2), np.float32), name="softmax")
+    >>> score_layer(softmax, softmax, (1, 2), 0)[1].split(",")[0]
+    "the prediction 'softmax' is a multi-class map (class axis 0)"
+    >>> big = Image(np.zeros((2, 2), np.float32), name="big")
+    >>> score_layer(labels, big, (1, 2), None)[1].split(":")[0]
+    "the header's probability layer 'big' is (2, 2); the ground truth is (1, 2)"
+    """
+    if isinstance(prediction, Image):
+        if channel_axis is not None:
+            return None, (
+                f"the prediction {prediction.name!r} is a multi-class map (class axis "
+                f"{channel_axis}), whose objects have no one probability: use a one-class map "
+                "as the prediction, or a Labels prediction with a one-class map of the ground "
+                "truth's shape in the header."
+            )
+        source, whose = prediction, f"the prediction {prediction.name!r}"
+    else:
+        if confidence is None:
+            return None, NO_SCORES
+        source, whose = confidence, f"the header's probability layer {confidence.name!r}"
+        shape = tuple(level0(confidence).shape)
+        if truth_shape is not None and shape != tuple(truth_shape):
+            return None, (
+                f"{whose} is {shape}; the ground truth is {tuple(truth_shape)}: choose a map of "
+                "the ground truth's shape, or a one-class probability map as the prediction."
+            )
+    try:
+        probability_scale(level0(source).dtype)
+    except TypeError as error:
+        return None, f"{whose}: {error}"
+    return source, ""
 
 
 def integer_images(viewer: Viewer) -> list[Image]:

@@ -62,6 +62,7 @@ from .evaluate_panel import (
     ignore_spin,
     matches_preset,
     options_group,
+    options_title,
     show_note,
 )
 from .run_controls import run_controls
@@ -1122,22 +1123,18 @@ class DatasetPanel(QWidget):
 
     def _title_options(self, *_) -> None:
         """The Options group's title lists what differs from the defaults (seen collapsed)."""
-        chosen = []
-        if self.criterion_combo.currentData() != "iou":
-            chosen.append(f"matching {self.criterion_combo.currentData()}")
-        if self.border_spin.value():
-            chosen.append(f"border {self.border_spin.value()} px")
-        if self.ignore_spin.value() >= 0:
-            chosen.append(f"ignore {self.ignore_spin.value()}")
-        if not self.binarize_check.isChecked():
-            chosen.append("semantic classes")
-        if any(edit.text().strip() for edit in self.class_suffixes.values()):
-            chosen.append("class images")
-        if self.region_suffix.text().strip():
-            chosen.append("region")
-        if self.boundary_check.isChecked():
-            chosen.append("boundary")
-        self.options.setText("Options: " + ", ".join(chosen) if chosen else "Options")
+        class_images = any(edit.text().strip() for edit in self.class_suffixes.values())
+        self.options.setText(
+            options_title(
+                self.criterion_combo.currentData(),
+                self.border_spin.value(),
+                self.ignore_spin.value(),
+                "semantic classes" if not self.binarize_check.isChecked() else "",
+                "class images" if class_images else "",
+                "region" if self.region_suffix.text().strip() else "",
+                "boundary" if self.boundary_check.isChecked() else "",
+            )
+        )
 
     def _open(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Replace the pair shown by ``name``'s layers, stacked for review, as the other tabs'

@@ -34,7 +34,14 @@ from qtpy.QtWidgets import (
 from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
-from .._napari.layers import grid_notice, prediction_rank, put_labels, truth_rank
+from .._napari.layers import (
+    NO_SCORES,
+    grid_notice,
+    prediction_rank,
+    put_labels,
+    score_layer,
+    truth_rank,
+)
 from .._napari.probability import level0, probability_data
 from ..core import catalogue
 from ..core.blocks import is_lazy
@@ -81,14 +88,19 @@ OPTIONAL_TABS = (
 #: What the COCO preset ranks the objects by, said where the preset is chosen.
 COCO_SCORES = (
     "COCO AP (score-ranked) ranks the predicted objects by their mean probability: in the "
-    "header's probability layer, or in the prediction when it is a probability map."
+    "prediction when it is a one-class probability map, else in the header's probability layer."
 )
-#: Why the COCO preset cannot be chosen now.
-COCO_UNAVAILABLE = (
-    "COCO AP (score-ranked) needs a score per predicted object, its mean probability: choose "
-    "a probability layer in the header (a map of the ground truth's shape), or a one-class "
-    "probability map as the prediction."
-)
+#: Why the COCO preset cannot be chosen, before the reason (see :func:`coco_unavailable`).
+COCO_NEEDS = "COCO AP (score-ranked) needs a score per predicted object, its mean probability"
+#: Why the COCO preset cannot be chosen when no layer is chosen to give the scores.
+COCO_UNAVAILABLE = f"{COCO_NEEDS}: {NO_SCORES}"
+
+
+def coco_unavailable(why: str) -> str:
+    """Why the COCO preset cannot be chosen now: ``why`` (from
+    :func:`~napari_seg_eval._napari.layers.score_layer`) after what COCO AP needs."""
+    return f"{COCO_NEEDS}: {why}"
+
 
 #: The matching criteria: (text, key).
 CRITERIA = (
@@ -140,6 +152,30 @@ RESULT_ROWS = 10
 def options_group(parent: QWidget, title: str = "Options") -> QCollapsible:
     """A collapsed group of the less-used settings; its title can list what they are set to."""
     return QCollapsible(title, parent, expandedIcon=EXPANDED_ICON, collapsedIcon=COLLAPSED_ICON)
+
+
+def options_title(criterion: str, border: int, ignore: int, *others: str) -> str:
+    """An Options group's title, listing what differs from the defaults (seen collapsed): the
+    matching ``criterion`` ("iou", "iot", "iop"), the ``border`` band (px), the ``ignore``
+    label (-1: none), then the tab's ``others`` that are set (empty ones are left out).
+
+    Examples
+    --------
+    >>> options_title("iou", 0, -1, "", "boundary")
+    'Options: boundary'
+    >>> options_title("iot", 2, 0)
+    'Options: matching iot, border 2 px, ignore 0'
+    >>> options_title("iou", 0, -1)
+    'Options'
+    """
+    chosen = [
+        f"matching {criterion}" if criterion != "iou" else "",
+        f"border {border} px" if border else "",
+        f"ignore {ignore}" if ignore >= 0 else "",
+        *others,
+    ]
+    chosen = [text for text in chosen if text]
+    return "Options: " + ", ".join(chosen) if chosen else "Options"
 
 
 def show_note(label: QLabel, text: str) -> None:
@@ -431,6 +467,7 @@ class EvaluatePanel(QWidget):
         for _, _, changed in self._controls:
             changed.connect(self.choices_changed)
         for changed in (
+            self.truth_combo.currentIndexChanged,  # its shape
             self.prediction_combo.currentIndexChanged,
             owner.probability_combo.currentIndexChanged,
         ):
@@ -497,24 +534,19 @@ class EvaluatePanel(QWidget):
 
     def _title_options(self, *_) -> None:
         """The Options group's title lists what differs from the defaults (seen collapsed)."""
-        chosen = []
-        if self.criterion_combo.currentData() != "iou":
-            chosen.append(f"matching {self.criterion_combo.currentData()}")
-        if self.border_spin.value():
-            chosen.append(f"border {self.border_spin.value()} px")
-        if self.ignore_spin.value() >= 0:
-            chosen.append(f"ignore {self.ignore_spin.value()}")
-        if self.true_classes_combo.layer() is not None:
-            chosen.append("classes")
-        if self.region_combo.layer() is not None:
-            chosen.append("region")
-        if self.boundary_check.isChecked():
-            chosen.append("boundary")
-        if self.plane_axis_combo.currentData() is not None:
-            chosen.append(f"plane by plane (axis {self.plane_axis_combo.currentData()})")
-        if not self.binarize_check.isChecked():
-            chosen.append("semantic classes")
-        self.options.setText("Options: " + ", ".join(chosen) if chosen else "Options")
+        axis = self.plane_axis_combo.currentData()
+        self.options.setText(
+            options_title(
+                self.criterion_combo.currentData(),
+                self.border_spin.value(),
+                self.ignore_spin.value(),
+                "classes" if self.true_classes_combo.layer() is not None else "",
+                "region" if self.region_combo.layer() is not None else "",
+                "boundary" if self.boundary_check.isChecked() else "",
+                f"plane by plane (axis {axis})" if axis is not None else "",
+                "semantic classes" if not self.binarize_check.isChecked() else "",
+            )
+        )
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -545,8 +577,10 @@ class EvaluatePanel(QWidget):
             raise ValueError(
                 f"unknown preset {name!r}; choose one of {', '.join(PRESET_VALUES)} or None."
             )
-        if name == "coco" and not self._scores_available():
-            raise ValueError(COCO_UNAVAILABLE)
+        if name == "coco":
+            scores, why = self._score_layer()
+            if scores is None:
+                raise ValueError(coco_unavailable(why))
         self.preset_combo.setCurrentIndex(index)
 
     def set_matching(self, criterion: str = "iou", exclude_border: int = 0) -> None:
@@ -658,21 +692,16 @@ class EvaluatePanel(QWidget):
             notices.append(notice)
         lazy = is_lazy(truth_data) or is_lazy(prediction_data)
         coco = self.preset_combo.currentData() == "coco"
-        confidence_layer = self._confidence_layer()
+        scores, unscored = self._score_layer()  # the rule the COCO preset is offered by
+        if coco and scores is None:
+            raise ValueError(coco_unavailable(unscored))
         confidence = None
-        if (
-            not is_probability
-            and (not lazy or coco)  # chunked objects are measured with it for COCO AP only
-            and confidence_layer is not None
-            and tuple(level0(confidence_layer).shape) == tuple(truth_data.shape)
-        ):
-            try:
-                confidence, notice = probability_data(confidence_layer)
-                notices.append(notice)
-            except TypeError:  # not a probability map: the objects get no confidence
-                confidence = None
-        if coco and confidence is None and not (is_probability and drop is None):
-            raise ValueError(COCO_UNAVAILABLE)
+        # A Labels prediction's objects get their confidence from the header's map (chunked
+        # ones for COCO AP only); a probability map prediction scores its own objects.
+        if scores is not None and scores is not prediction and (not lazy or coco):
+            confidence, notice = probability_data(scores)
+            notices.append(notice)
+        confidence_layer = scores if confidence is not None else None
         true_classes_layer = self.true_classes_combo.layer()
         pred_choice = self.pred_classes_combo.choice()
         if pred_choice == SAME_CLASSES:
@@ -712,7 +741,7 @@ class EvaluatePanel(QWidget):
             label_each_plane=axis is not None and self.each_plane_check.isChecked(),
             truth_name=truth.name,
             prediction_name=prediction.name,
-            confidence_name=confidence_layer.name if confidence is not None else None,
+            confidence_name=getattr(confidence_layer, "name", None),
             true_classes_name=getattr(true_classes_layer, "name", None),
             pred_classes_name=getattr(pred_choice, "name", None),
             region_name=getattr(region_layer, "name", None),
@@ -737,11 +766,8 @@ class EvaluatePanel(QWidget):
             pred_classes=classes[1],
             region=region,
         )
-        extra = tuple(
-            {
-                id(x): x for x in (true_classes_layer, pred_choice, region_layer) if x is not None
-            }.values()
-        )
+        used = (true_classes_layer, pred_choice, region_layer, confidence_layer)
+        extra = tuple({id(x): x for x in used if x is not None}.values())
         notices = tuple(filter(None, notices))
         return truth, prediction, extra, work, grid_notice(truth, prediction, drop), notices
 
@@ -920,19 +946,23 @@ class EvaluatePanel(QWidget):
         """What the controls say a run uses, by the names of :meth:`_control_table`."""
         return {name: read() for name, read, _ in self._controls}
 
-    def _scores_available(self) -> bool:
-        """Whether a run can score the predicted objects (COCO AP): by the header's probability
-        layer, or by the prediction when it is a one-class probability map."""
-        if self._confidence_layer() is not None:
-            return True
-        options = self.owner.threshold_options()
-        return isinstance(self.prediction_combo.layer(), Image) and options.channel_axis is None
+    def _score_layer(self) -> tuple[Layer | None, str]:
+        """The layer a run would read the predicted objects' scores from, or why none
+        (:func:`~napari_seg_eval._napari.layers.score_layer` on the controls as they are):
+        one rule for offering the COCO preset and for running it."""
+        truth = self.truth_combo.layer()
+        return score_layer(
+            self.prediction_combo.layer(),
+            self._confidence_layer(),
+            None if truth is None else tuple(level0(truth).shape),
+            self.owner.threshold_options().channel_axis,
+        )
 
     def _offer_coco(self, *_) -> None:
         """Offer the COCO preset only when the objects can be scored; else say why."""
-        available = self._scores_available()
-        self.preset_combo.model().item(self._coco_index).setEnabled(available)
-        tip = COCO_SCORES if available else COCO_UNAVAILABLE
+        scores, why = self._score_layer()
+        self.preset_combo.model().item(self._coco_index).setEnabled(scores is not None)
+        tip = COCO_SCORES if scores is not None else coco_unavailable(why)
         self.preset_combo.setItemData(self._coco_index, tip, Qt.ItemDataRole.ToolTipRole)
 
     def _confidence_layer(self) -> Layer | None:
