@@ -11,7 +11,12 @@ afterwards). Prints a Markdown table.
   reading and decompression alone (every chunk of both arrays, in one thread, then on dask's
   threaded scheduler as the passes read them) and the overlap table alone.
 - Probabilities: the tile's float32 probability map tiled to ``prob-size``² in zarr:
-  threshold, label (objects joined across chunks) and evaluate lazily.
+  threshold, label (objects joined across chunks) and evaluate lazily, with the public
+  functions (``label_instances`` joins the objects in one read of the map, and
+  ``instance_metrics`` reads it again through the lazy labels) and with ``evaluate_files``
+  (``kind="all"``: both tables and the joining in one read). And the reading and
+  decompression of the map alone, the cost of one read. ``--probability-only`` runs these
+  rows alone (about half a minute).
 
 Memory is the peak resident set size during the call beyond the resident size before it
 (sampled every 5 ms), so it counts dask's buffers and the decompressed chunks; the arrays on
@@ -121,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=32768)
     parser.add_argument("--prob-size", type=int, default=16384)
+    parser.add_argument("--probability-only", action="store_true")
     args = parser.parse_args()
 
     truth, pred = instance_pair((TILE, TILE), 20000, seed=0)
@@ -153,51 +159,75 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        size = args.size
-        true_store = tiled_zarr(folder / "true.zarr", truth, size, ids=True)
-        pred_store = tiled_zarr(folder / "pred.zarr", pred, size, ids=True)
-        corner = da.from_array(truth[:256, :256], chunks=128)
-        nse.instance_metrics(corner, corner)  # imports dask's schedulers
-        pixels = size * size
-        add(
-            f"read + decompress alone, {size}² pair, one thread",
-            pixels,
-            peak_memory(lambda: read_alone(true_store, pred_store)),
-            tile_ns,
-        )
-        add(
-            f"read + decompress alone, {size}² pair, dask's threads",
-            pixels,
-            peak_memory(lambda: read_on_scheduler(true_store, pred_store)),
-            tile_ns,
-        )
-        add(
-            f"overlap_table, {size}² uint32 zarr pair",
-            pixels,
-            peak_memory(lambda: overlap_table(true_store, pred_store)),
-            tile_ns,
-        )
-        result, *_ = measured = best(
-            lambda: nse.instance_metrics(true_store, pred_store, iou_thresholds=IOU_THRESHOLDS), 2
-        )
-        n_tiles = (size // TILE) ** 2
-        assert result.summary["n_true"] == n_tiles * int(np.unique(truth[truth > 0]).size)
-        add(f"instance_metrics, {size}² uint32 zarr pair", pixels, measured, tile_ns)
-
-        size = args.prob_size
-        prob_store = tiled_zarr(folder / "prob.zarr", prob, size, ids=False)
-        true_store = tiled_zarr(folder / "true_prob.zarr", truth, size, ids=True)
-
-        def evaluate():
-            labels = nse.label_instances(nse.threshold_probabilities(prob_store))
-            return nse.instance_metrics(true_store, labels, iou_thresholds=IOU_THRESHOLDS)
-
-        result, *_ = measured = peak_memory(evaluate)
-        add(f"threshold + label + instance_metrics, {size}² float32 zarr", size * size, measured)
-        # The same numbers as in memory on one tile: the map is periodic, but objects joined
-        # across tile borders differ from a lone tile's, so compare the counts of true objects.
-        assert result.summary["n_true"] == (size // TILE) ** 2 * int(np.unique(truth).size - 1)
+        if not args.probability_only:
+            label_rows(folder, truth, pred, args.size, tile_ns, add)
+        probability_rows(folder, truth, prob, args.prob_size, add)
     print(f"<!-- load average after: {os.getloadavg()[0]:.2f} -->")
+
+
+def label_rows(folder: Path, truth: np.ndarray, pred: np.ndarray, size: int, tile_ns, add):
+    """The rows of the size² label pair in zarr."""
+    true_store = tiled_zarr(folder / "true.zarr", truth, size, ids=True)
+    pred_store = tiled_zarr(folder / "pred.zarr", pred, size, ids=True)
+    corner = da.from_array(truth[:256, :256], chunks=128)
+    nse.instance_metrics(corner, corner)  # imports dask's schedulers
+    pixels = size * size
+    add(
+        f"read + decompress alone, {size}² pair, one thread",
+        pixels,
+        peak_memory(lambda: read_alone(true_store, pred_store)),
+        tile_ns,
+    )
+    add(
+        f"read + decompress alone, {size}² pair, dask's threads",
+        pixels,
+        peak_memory(lambda: read_on_scheduler(true_store, pred_store)),
+        tile_ns,
+    )
+    add(
+        f"overlap_table, {size}² uint32 zarr pair",
+        pixels,
+        peak_memory(lambda: overlap_table(true_store, pred_store)),
+        tile_ns,
+    )
+    result, *_ = measured = best(
+        lambda: nse.instance_metrics(true_store, pred_store, iou_thresholds=IOU_THRESHOLDS), 2
+    )
+    n_tiles = (size // TILE) ** 2
+    assert result.summary["n_true"] == n_tiles * int(np.unique(truth[truth > 0]).size)
+    add(f"instance_metrics, {size}² uint32 zarr pair", pixels, measured, tile_ns)
+
+
+def probability_rows(folder: Path, truth: np.ndarray, prob: np.ndarray, size: int, add):
+    """The rows of the size² probability map in zarr, with its truth (one pair of files)."""
+    prob_store = tiled_zarr(folder / "prob" / "slide.zarr", prob, size, ids=False)
+    true_store = tiled_zarr(folder / "truth" / "slide.zarr", truth, size, ids=True)
+    corner = da.from_array(prob[:256, :256], chunks=128)
+    nse.label_instances(nse.threshold_probabilities(corner)).compute()  # warm up
+    pixels = size * size
+    n_true = (size // TILE) ** 2 * int(np.unique(truth).size - 1)
+    add(
+        f"read + decompress alone, {size}² float32 map, dask's threads",
+        pixels,
+        peak_memory(lambda: fold(_nothing, sum, [prob_store])),
+    )
+
+    def evaluate():
+        labels = nse.label_instances(nse.threshold_probabilities(prob_store))
+        return nse.instance_metrics(true_store, labels, iou_thresholds=IOU_THRESHOLDS)
+
+    result, *_ = measured = peak_memory(evaluate)
+    add(f"threshold + label + instance_metrics, {size}² float32 zarr", pixels, measured)
+    # The same numbers as in memory on one tile: the map is periodic, but objects joined
+    # across tile borders differ from a lone tile's, so compare the counts of true objects.
+    assert result.summary["n_true"] == n_true
+
+    def evaluate_folders():
+        return nse.evaluate_files(folder / "truth", folder / "prob", kind="all", probability=True)
+
+    files, *_ = measured = peak_memory(evaluate_folders)
+    add(f"evaluate_files, kind all, {size}² float32 zarr", pixels, measured)
+    assert files.n_failed == 0 and files["instance"].per_image.loc[0, "n_true"] == n_true
 
 
 if __name__ == "__main__":

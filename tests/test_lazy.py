@@ -1,5 +1,7 @@
 """Chunked (dask, zarr) inputs give exactly the in-memory results, and are never read whole."""
 
+from pathlib import Path
+
 import dask.array as da
 import numpy as np
 import pandas as pd
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 import napari_seg_eval as nse
 from napari_seg_eval.core.overlap import OverlapTable
+from napari_seg_eval.core.threshold import chunked_labelling
+from napari_seg_eval.io import evaluate_files
 
 FIELDS = [f for f in OverlapTable.__dataclass_fields__]
 HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
@@ -289,3 +293,111 @@ def test_lazy_inputs_are_checked_without_being_read():
     with pytest.raises(TypeError, match="ground truth comes first"):
         nse.calibration(float_labels, int_labels)
     assert isinstance(nse.threshold_probabilities(float_labels), da.Array)  # nothing read yet
+
+
+# ---- a chunked map read once for its labels and both tables ---------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([(31, 43), (9, 10, 12), (80,)]),
+    st.booleans(),
+    st.sampled_from([None, "ignore", "region"]),
+)
+def test_a_table_of_node_keys_relabelled_is_the_table_of_the_labels(seed, shape, classes, left):
+    """The instance table counted on each chunk's own labels (node keys), in the read that
+    joins the objects, then relabelled, is exactly the table of the truth with the joined
+    labels: ids, areas, pairs and dtypes, with objects dropped by size and pixels left out."""
+    rng = np.random.default_rng(seed)
+    if classes:
+        mask = (rng.random(shape) < 0.5) * rng.integers(1, 3, shape).astype(np.uint8)
+    else:
+        mask = rng.random(shape) < 0.5
+    true = rectangles(rng, shape, 6, np.arange(1, 7), rng.choice([np.uint8, np.int64]))
+    if rng.random() < 0.2:
+        true = true > 0  # a boolean truth: counted as uint8
+    options = {
+        "ignore_label": int(true.flat[0]) if left == "ignore" else None,
+        "region": rng.random(shape) < 0.7 if left == "region" else None,
+    }
+    connectivity = int(rng.integers(1, len(shape) + 1))
+    min_size = int(rng.integers(0, 5))
+    labelling = chunked_labelling(
+        da.from_array(mask, chunks=random_chunks(rng, shape)),
+        connectivity=connectivity,
+        min_size=min_size,
+    )
+    lazy_true = da.from_array(true, chunks=random_chunks(rng, shape))  # another grid
+    summaries, node_table = labelling.table_lazy(lazy_true, **options).compute()
+    joined = labelling.join(summaries)
+    true_dtype = np.uint8 if true.dtype == bool else true.dtype
+    expected = nse.label_instances(mask, connectivity=connectivity, min_size=min_size)
+    np.testing.assert_array_equal(joined.labels.compute(), expected)
+    assert joined.labels.dtype == expected.dtype
+    same_table(
+        joined.relabelled(node_table, true_dtype), nse.overlap_table(true, expected, **options)
+    )
+
+
+def test_chunked_labelling_takes_chunked_masks_and_checks_before_reading():
+    with pytest.raises(ValueError, match=r"chunked.*label_instances"):
+        chunked_labelling(np.zeros((4, 4), bool))
+    with pytest.raises(ValueError, match="connectivity must be between 1 and 2"):
+        chunked_labelling(da.zeros((4, 4), dtype=bool, chunks=2), connectivity=3)
+    with pytest.raises(TypeError, match="boolean or integer"):
+        chunked_labelling(da.zeros((4, 4), chunks=2))
+    labelling = chunked_labelling(da.zeros((4, 4), dtype=bool, chunks=2))
+    with pytest.raises(ValueError, match="shape mismatch"):
+        labelling.table_lazy(np.zeros((4, 5), np.uint8))
+    with pytest.raises(ValueError, match="ignore_label"):
+        labelling.table_lazy(np.zeros((4, 4), np.uint8), ignore_label=-1)
+    # Node keys: chunk k's object i is k * stride + i, the stride one more than the largest
+    # chunk's pixels (4 here), so that keys of different chunks never meet.
+    mask = np.array([[1, 0, 1], [1, 0, 1]], bool)
+    labelling = chunked_labelling(da.from_array(mask, chunks=(2, 2)))  # chunks of 4 and 2 px
+    assert labelling.stride == 5
+    _, table = labelling.table_lazy(mask).compute()
+    assert table.pred_ids.tolist() == [0, 1, 6] and table.pred_areas.tolist() == [2, 2, 2]
+
+
+@pytest.fixture
+def chunk_reads(monkeypatch):
+    """Chunk reads of zarr arrays on disk, by the array's folder (metadata not counted)."""
+    import collections
+
+    from zarr.storage import LocalStore
+
+    reads = collections.Counter()
+    get = LocalStore.get
+
+    async def counted(self, key, *args, **kwargs):
+        if key.startswith("c/"):  # zarr 3's default chunk keys: c/row/column
+            reads[Path(str(self.root)).parent.name] += 1
+        return await get(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "get", counted)
+    return reads
+
+
+@pytest.mark.parametrize("kind", ["semantic", "instance", "all"])
+def test_a_chunked_probability_map_is_read_once_for_every_kind(tmp_path, chunk_reads, kind):
+    """A map of 4 x 4 chunks is read 16 times: each chunk once, whether it gives the semantic
+    table, the instance table (its objects joined across chunks) or both. (Before: 32 reads
+    for "instance" and "all": once to join the objects, once more to count the labels.)"""
+    rng = np.random.default_rng(12)
+    true = rectangles(rng, (64, 64), 12, np.arange(1, 13), np.uint32)
+    prob = np.clip((true > 0) * 0.8 + rng.normal(0, 0.2, true.shape), 0, 1).astype(np.float32)
+    for folder, image in (("t", true), ("p", prob)):
+        (tmp_path / folder).mkdir()
+        store = zarr.create_array(
+            str(tmp_path / folder / "a.zarr"), shape=image.shape, chunks=(16, 16), dtype=image.dtype
+        )
+        store[...] = image
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", kind=kind, probability=True, min_size=3)
+    assert result.n_failed == 0
+    assert chunk_reads == {"t": 16, "p": 16}
+    if kind != "semantic":  # the numbers of the map in memory
+        labels = nse.label_instances(nse.threshold_probabilities(prob), min_size=3)
+        expected = nse.instance_metrics(true, labels).summary["mean_accuracy"]
+        assert result["instance"].per_image.loc[0, "mean_accuracy"] == expected

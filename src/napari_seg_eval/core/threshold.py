@@ -7,9 +7,12 @@ probability is not above the threshold.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,8 +22,16 @@ from scipy.sparse import csgraph
 from skimage import measure, morphology, segmentation
 
 from ._deprecation import renamed_keywords
-from ._validate import check_probability_range, check_threshold, probability_array
-from .blocks import as_dask, is_lazy
+from ._validate import (
+    as_label_image,
+    check_ignore_label,
+    check_probability_range,
+    check_region,
+    check_threshold,
+    probability_array,
+)
+from .blocks import aligned, as_dask, chunk_tree, is_lazy
+from .overlap import OverlapTable, overlap_table
 
 #: Pixels per block: the range check and the comparison share one read of memory.
 CHUNK_PIXELS = 1 << 20
@@ -272,58 +283,393 @@ def _label_chunked(mask: Any, connectivity: int, min_size: int) -> Any:
     """:func:`label_instances` of a dask mask: a lazy dask array of global labels.
 
     Each chunk is labelled on its own (one task each; only its count, sizes, first pixels and
-    its faces come back). Ids touching across a chunk face are joined on the graph of chunk
-    ids; objects below ``min_size`` are dropped; the objects are numbered in raster order of
-    their first pixel, as in memory. The result relabels each chunk again when read.
+    its faces come back); the objects are joined by :meth:`ChunkedLabelling.join`. The result
+    labels each chunk again when read.
     """
-    import dask
-    import dask.array as da
-    from dask import delayed
+    labelling = ChunkedLabelling(mask, connectivity, min_size)
+    return labelling.join(labelling.summaries_lazy().compute()).labels
 
-    chunks = mask.to_delayed(optimize_graph=True)
-    starts = [np.cumsum((0, *sizes[:-1])) for sizes in mask.chunks]
-    summaries = dask.compute(
-        *(
-            delayed(_chunk_summary, pure=True)(
-                chunks[index],
-                connectivity,
-                tuple(s[i] for s, i in zip(starts, index, strict=True)),
-                mask.shape,
+
+@dataclass(frozen=True)
+class ChunkedLabelling:
+    """The instance labels of a chunked mask, before its objects are joined across chunks.
+
+    Made by :func:`chunked_labelling`. Each chunk is labelled on its own: its objects are
+    the *nodes* of the mask, and chunk ``k``'s object ``i`` has the node key
+    ``k * stride + i`` (0: the background). Joining the nodes that touch across chunk faces
+    (:meth:`join`, from the chunks' summaries) gives the global labels.
+
+    :meth:`table_lazy` labels every chunk once for both the summary and the overlap table of
+    the truth with the node keys, which :meth:`JoinedLabels.relabelled` turns into the table
+    of the truth with the labels: the mask is read once for the labels and the table.
+
+    Attributes
+    ----------
+    mask : dask.array.Array
+        The mask.
+    connectivity, min_size : int
+        As in :func:`label_instances` (``connectivity`` given: 1 to ``mask.ndim``).
+    """
+
+    mask: Any
+    connectivity: int
+    min_size: int
+
+    @property
+    def stride(self) -> int:
+        """Node keys of chunk ``k`` lie in ``k * stride + 1 .. k * stride + count``: one more
+        than the pixels of the largest chunk."""
+        return max(math.prod(sizes) for sizes in itertools.product(*self.mask.chunks)) + 1
+
+    def summaries_lazy(self) -> Any:
+        """What :meth:`join` needs of every chunk, as a dask ``Delayed`` list (one task per
+        chunk, C order of the chunk grid), not yet computed.
+
+        Returns
+        -------
+        dask.delayed.Delayed
+            The list of the chunks' summaries.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> labelling = chunked_labelling(da.from_array(np.array([1, 1, 0, 1]), chunks=2))
+        >>> [summary["count"] for summary in labelling.summaries_lazy().compute()]
+        [1, 1]
+        """
+        tasks = [
+            functools.partial(
+                _chunk_summaries, connectivity=self.connectivity, start=start, shape=self.mask.shape
             )
-            for index in np.ndindex(chunks.shape)
+            for start in _chunk_starts(self.mask)
+        ]
+        return chunk_tree(tasks, _concatenated, [self.mask])
+
+    def table_lazy(self, true: Any, *, ignore_label: int | None = None, region: Any = None) -> Any:
+        """The chunks' summaries and the overlap table of ``true`` with the node keys, in one
+        read of the mask: a dask ``Delayed``, not yet computed.
+
+        Each chunk is labelled once: its summary and its table come from the same labels,
+        and the node keys never leave the task. ``true`` (and ``region``) are put on the
+        mask's chunk grid.
+
+        Parameters
+        ----------
+        true : array_like
+            The ground truth: a label image of the mask's shape (numpy or chunked).
+        ignore_label, region
+            As in :func:`~napari_seg_eval.core.overlap.overlap_table` (checked here, before
+            anything is read).
+
+        Returns
+        -------
+        dask.delayed.Delayed
+            ``(summaries, table)``: the list for :meth:`join`, and the
+            :class:`~napari_seg_eval.core.overlap.OverlapTable` of the truth with the node
+            keys, for :meth:`JoinedLabels.relabelled`.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> true = np.array([[1, 1, 1, 0]], np.uint8)
+        >>> labelling = chunked_labelling(da.from_array(true > 0, chunks=2))
+        >>> summaries, table = labelling.table_lazy(true).compute()
+        >>> table.pred_ids.tolist()  # node keys: one object in each chunk, stride 3
+        [0, 1, 4]
+        """
+        true = as_label_image(true, "ground truth")
+        if tuple(true.shape) != tuple(self.mask.shape):
+            raise ValueError(
+                f"shape mismatch: ground truth {tuple(true.shape)} vs mask "
+                f"{tuple(self.mask.shape)}; they must cover the same pixels."
+            )
+        ignore_label = check_ignore_label(ignore_label)
+        region = check_region(region, tuple(true.shape))
+        stride = self.stride
+        key_dtype = np.min_scalar_type(math.prod(self.mask.numblocks) * stride)
+        tasks = [
+            functools.partial(
+                _chunk_table,
+                connectivity=self.connectivity,
+                start=start,
+                shape=self.mask.shape,
+                base=k * stride,
+                key_dtype=key_dtype,
+                ignore_label=ignore_label,
+            )
+            for k, start in enumerate(_chunk_starts(self.mask))
+        ]
+        arrays = aligned([self.mask, true] if region is None else [self.mask, true, region])
+        return chunk_tree(tasks, _summaries_and_table, arrays)
+
+    def join(self, summaries: Sequence[dict]) -> JoinedLabels:
+        """The objects joined across chunks: ids touching across a chunk face joined on the
+        graph of nodes, objects below ``min_size`` dropped (0), the others numbered in raster
+        order of their first pixel, as in memory.
+
+        Parameters
+        ----------
+        summaries : sequence of dict
+            The computed summaries (:meth:`summaries_lazy` or :meth:`table_lazy`).
+
+        Returns
+        -------
+        JoinedLabels
+            The global label of every node, and the lazy labels.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> mask = da.from_array(np.array([[1, 1, 0, 1]], bool), chunks=1)
+        >>> labelling = chunked_labelling(mask)
+        >>> labelling.join(labelling.summaries_lazy().compute()).labels.compute().tolist()
+        [[1, 1, 0, 2]]
+        """
+        mask, connectivity = self.mask, self.connectivity
+        counts = np.array([summary["count"] for summary in summaries], np.int64)
+        offsets = np.concatenate(([0], np.cumsum(counts)))  # chunk k: offsets[k] + 1..count
+        n_nodes = int(offsets[-1])
+        areas = np.concatenate([summary["areas"] for summary in summaries])
+        first = np.concatenate([summary["first"] for summary in summaries])
+        first_node, second_node = _face_edges(mask, summaries, offsets, connectivity)
+        graph = sparse.csr_matrix(
+            (np.ones(first_node.size, np.int8), (first_node, second_node)),
+            shape=(n_nodes, n_nodes),
         )
-    )
-    counts = np.array([summary["count"] for summary in summaries], np.int64)
-    offsets = np.concatenate(([0], np.cumsum(counts)))  # chunk k's ids: offsets[k] + 1..count
-    n_nodes = int(offsets[-1])
-    areas = np.concatenate([summary["areas"] for summary in summaries])
-    first = np.concatenate([summary["first"] for summary in summaries])
-    first_node, second_node = _face_edges(mask, summaries, offsets, connectivity)
-    graph = sparse.csr_matrix(
-        (np.ones(first_node.size, np.int8), (first_node, second_node)), shape=(n_nodes, n_nodes)
-    )
-    n_objects, component = csgraph.connected_components(graph, directed=False)
-    object_area = np.bincount(component, weights=areas, minlength=n_objects)
-    object_first = np.full(n_objects, np.iinfo(np.int64).max)
-    np.minimum.at(object_first, component, first)
-    keep = object_area >= max(min_size, 1)
-    # Raster order of first pixels, as measure.label numbers them; dropped objects get 0.
-    order = np.argsort(np.where(keep, object_first, np.iinfo(np.int64).max), kind="stable")
-    n_kept = int(np.count_nonzero(keep))
-    dtype = np.min_scalar_type(n_kept)
-    new_id = np.zeros(n_objects, dtype)
-    new_id[order[:n_kept]] = np.arange(1, n_kept + 1)
-    node_id = new_id[component]
-    pieces = np.empty(chunks.shape, object)
-    for k, index in enumerate(np.ndindex(chunks.shape)):
-        lookup = np.concatenate(([0], node_id[offsets[k] : offsets[k + 1]])).astype(dtype)
-        shape = tuple(c[i] for c, i in zip(mask.chunks, index, strict=True))
-        pieces[index] = da.from_delayed(
-            delayed(_relabel_chunk, pure=True)(chunks[index], connectivity, lookup),
-            shape,
-            dtype=dtype,
+        n_objects, component = csgraph.connected_components(graph, directed=False)
+        object_area = np.bincount(component, weights=areas, minlength=n_objects)
+        object_first = np.full(n_objects, np.iinfo(np.int64).max)
+        np.minimum.at(object_first, component, first)
+        keep = object_area >= max(self.min_size, 1)
+        # Raster order of first pixels, as measure.label numbers them; dropped objects get 0.
+        order = np.argsort(np.where(keep, object_first, np.iinfo(np.int64).max), kind="stable")
+        n_kept = int(np.count_nonzero(keep))
+        new_id = np.zeros(n_objects, np.min_scalar_type(n_kept))
+        new_id[order[:n_kept]] = np.arange(1, n_kept + 1)
+        return JoinedLabels(mask, connectivity, offsets, new_id[component], self.stride)
+
+
+@dataclass(frozen=True)
+class JoinedLabels:
+    """The objects of a chunked mask joined across chunks (see :class:`ChunkedLabelling`).
+
+    Attributes
+    ----------
+    mask : dask.array.Array
+        The mask.
+    connectivity : int
+        As in :func:`label_instances`.
+    offsets : numpy.ndarray
+        Chunk ``k``'s objects are the nodes ``offsets[k]`` to ``offsets[k + 1] - 1``.
+    node_id : numpy.ndarray
+        The global label of every node (0: dropped by ``min_size``), in the labels' dtype.
+    stride : int
+        As :attr:`ChunkedLabelling.stride`.
+    """
+
+    mask: Any
+    connectivity: int
+    offsets: np.ndarray
+    node_id: np.ndarray
+    stride: int
+
+    @property
+    def labels(self) -> Any:
+        """The global labels, a lazy dask array: each chunk is labelled again when read.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> labelling = chunked_labelling(da.from_array(np.array([1, 0, 1, 1]), chunks=2))
+        >>> labelling.join(labelling.summaries_lazy().compute()).labels.compute().tolist()
+        [1, 0, 2, 2]
+        """
+        import dask.array as da
+        from dask import delayed
+
+        chunks = self.mask.to_delayed(optimize_graph=True)
+        dtype = self.node_id.dtype
+        pieces = np.empty(chunks.shape, object)
+        for k, index in enumerate(np.ndindex(chunks.shape)):
+            lookup = np.concatenate(([0], self.node_id[self.offsets[k] : self.offsets[k + 1]]))
+            shape = tuple(c[i] for c, i in zip(self.mask.chunks, index, strict=True))
+            pieces[index] = da.from_delayed(
+                delayed(_relabel_chunk, pure=True)(
+                    chunks[index], self.connectivity, lookup.astype(dtype)
+                ),
+                shape,
+                dtype=dtype,
+            )
+        return da.block(pieces.tolist())
+
+    def global_ids(self, keys: np.ndarray) -> np.ndarray:
+        """The global label of each node key (0 for 0, and for objects dropped by size).
+
+        Parameters
+        ----------
+        keys : numpy.ndarray
+            Node keys (see :class:`ChunkedLabelling`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Their labels, in the labels' dtype.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> labelling = chunked_labelling(da.from_array(np.array([1, 1, 0, 1]), chunks=2))
+        >>> joined = labelling.join(labelling.summaries_lazy().compute())
+        >>> joined.stride, joined.global_ids(np.array([0, 1, 4])).tolist()
+        (3, [0, 1, 2])
+        """
+        chunk, local = np.divmod(keys.astype(np.int64), self.stride)
+        lookup = np.concatenate(([0], self.node_id)).astype(self.node_id.dtype)
+        return lookup[self.offsets[chunk] + local]  # key 0: chunk 0, local 0, lookup[0] = 0
+
+    def relabelled(self, table: OverlapTable, true_dtype: Any) -> OverlapTable:
+        """The overlap table of the truth with the labels, from its table with the node keys.
+
+        Exactly :func:`~napari_seg_eval.core.overlap.overlap_table` of the truth and
+        :attr:`labels` (with the same ignored label and region): the table counts pixels per
+        pair of values, and relabelling maps every node to one label.
+
+        Parameters
+        ----------
+        table : OverlapTable
+            The table of :meth:`ChunkedLabelling.table_lazy`.
+        true_dtype : numpy.dtype
+            The truth's dtype as the overlap pass reads it (``uint8`` for a boolean truth).
+
+        Returns
+        -------
+        OverlapTable
+            The table of the truth with the labels.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> true = np.array([[1, 1, 1, 0]], np.uint16)
+        >>> labelling = chunked_labelling(da.from_array(true > 0, chunks=2))
+        >>> summaries, table = labelling.table_lazy(true).compute()
+        >>> table = labelling.join(summaries).relabelled(table, true.dtype)
+        >>> table.pred_ids.tolist(), table.pair_counts.tolist()
+        ([0, 1], [3])
+        """
+        pred_ids = self.global_ids(table.pred_ids)
+        pair_pred = self.global_ids(table.pair_pred)
+        pair = pair_pred > 0  # objects dropped by size are background now
+        return OverlapTable.sum(
+            [
+                OverlapTable(
+                    table.true_ids.astype(true_dtype),
+                    table.true_areas,
+                    pred_ids,
+                    table.pred_areas,
+                    table.pair_true[pair].astype(true_dtype),
+                    pair_pred[pair],
+                    table.pair_counts[pair],
+                )
+            ]
         )
-    return da.block(pieces.tolist())
+
+
+def chunked_labelling(
+    mask: Any, *, connectivity: int | None = None, min_size: int = 0
+) -> ChunkedLabelling:
+    """:func:`label_instances` of a chunked mask in steps, so that a table shares its read.
+
+    :func:`label_instances` reads a chunked mask once to join its objects across chunks, and
+    again whenever its labels are read: the overlap table of the truth with them reads and
+    labels every chunk twice. With :meth:`ChunkedLabelling.table_lazy` one read gives both
+    (see :class:`ChunkedLabelling`). Nothing is read here.
+
+    Parameters
+    ----------
+    mask : chunked array
+        A chunked (dask, zarr) boolean or integer mask, as :func:`label_instances` takes it.
+    connectivity, min_size
+        As in :func:`label_instances` (checked here, before anything is read).
+
+    Returns
+    -------
+    ChunkedLabelling
+        The labelling, not yet computed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`label_instances`, or if ``mask`` is not chunked.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> true = np.array([[1, 1, 0, 2]], np.uint8)
+    >>> labelling = chunked_labelling(da.from_array(true > 0, chunks=2))
+    >>> summaries, table = labelling.table_lazy(true).compute()  # one read of the mask
+    >>> joined = labelling.join(summaries)
+    >>> joined.labels.compute().tolist()  # read again, only if the labels are needed
+    [[1, 1, 0, 2]]
+    >>> joined.relabelled(table, true.dtype).pair_counts.tolist()
+    [2, 1]
+    """
+    if not is_lazy(mask):
+        raise ValueError(
+            f"chunked_labelling needs a chunked (dask, zarr) mask, got {type(mask).__name__}; "
+            "label a numpy mask with label_instances()."
+        )
+    mask = as_dask(mask)
+    connectivity, min_size, _ = _check_label_arguments(mask, connectivity, min_size, False, 2.0)
+    return ChunkedLabelling(mask, connectivity or mask.ndim, min_size)
+
+
+def _chunk_starts(mask: Any) -> list[tuple[int, ...]]:
+    """The first pixel of every chunk of a dask array, in C order of its chunk grid."""
+    starts = [np.cumsum((0, *sizes[:-1])) for sizes in mask.chunks]
+    return [
+        tuple(int(s[i]) for s, i in zip(starts, index, strict=True))
+        for index in np.ndindex(mask.numblocks)
+    ]
+
+
+def _concatenated(lists: list[list]) -> list:
+    """The lists joined, in order."""
+    return [item for part in lists for item in part]
+
+
+def _summaries_and_table(parts: list[tuple[list, OverlapTable]]) -> tuple[list, OverlapTable]:
+    """Partials of :func:`_chunk_table` combined: the summaries joined, the tables added."""
+    return _concatenated([p[0] for p in parts]), OverlapTable.sum([p[1] for p in parts])
+
+
+def _chunk_summaries(
+    block: np.ndarray, *, connectivity: int, start: tuple[int, ...], shape: tuple[int, ...]
+) -> list[dict]:
+    """[:func:`_chunk_summary` of one chunk]: a partial of the summaries' tree."""
+    return [_chunk_summary(block, connectivity, start, shape)]
+
+
+def _chunk_table(
+    block: np.ndarray,
+    true: np.ndarray,
+    region: np.ndarray | None = None,
+    *,
+    connectivity: int,
+    start: tuple[int, ...],
+    shape: tuple[int, ...],
+    base: int,
+    key_dtype: np.dtype,
+    ignore_label: int | None,
+) -> tuple[list[dict], OverlapTable]:
+    """One chunk labelled once: [its summary], and the overlap table of its truth with its
+    node keys (local labels + ``base``, 0 kept)."""
+    labels = measure.label(block, background=0, connectivity=connectivity)
+    summary = _labels_summary(block, labels, start, shape)
+    nodes = labels.astype(key_dtype)
+    del labels
+    np.add(nodes, key_dtype.type(base), out=nodes, where=nodes > 0)
+    table = overlap_table(true, nodes, ignore_label=ignore_label, region=region)
+    return [summary], table
 
 
 def _chunk_summary(
@@ -333,6 +679,13 @@ def _chunk_summary(
     each object's first pixel, and its faces (local ids, and the mask values of an integer
     mask) along each axis."""
     labels = measure.label(block, background=0, connectivity=connectivity)
+    return _labels_summary(block, labels, start, shape)
+
+
+def _labels_summary(
+    block: np.ndarray, labels: np.ndarray, start: tuple[int, ...], shape: tuple[int, ...]
+) -> dict:
+    """:func:`_chunk_summary` of a chunk and its local labels (``measure.label``'s)."""
     count = int(labels.max())
     labels = labels.astype(np.min_scalar_type(count), copy=False)
     flat = labels.ravel()

@@ -1010,7 +1010,7 @@ def evaluate_pair(
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
-            outcome.tables, outcome.empty_map = _pair_tables(
+            outcome.tables, outcome.empty_map, labels = _pair_tables(
                 true, labels, mask, settings, mask_of_region
             )
             if class_images is not None:
@@ -1320,18 +1320,25 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
     """The instance labels and the semantic labels of a prediction file's array.
 
     Label files are both. Probability maps are thresholded, lazily for a chunked map (or a
-    large memory map), and labelled into objects, lazily too unless ``split_touching``: the
-    watershed split needs the whole mask in memory.
+    large memory map), and labelled into objects: a chunked mask's objects are not joined
+    yet (a :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, joined by
+    :func:`_pair_tables` in the read of the tables), unless ``split_touching``: the watershed
+    split needs the whole mask in memory.
     """
     if not settings.probability:
         return pred, pred
-    from ..core.threshold import label_instances, threshold_probabilities
+    from ..core.threshold import chunked_labelling, label_instances, threshold_probabilities
 
     mask = threshold_probabilities(
         chunked_if_large(pred), settings.threshold, channel_axis=settings.channel_axis
     )
     if "instance" not in settings.kinds:
         return None, mask
+    if is_lazy(mask) and not settings.split_touching:
+        labelling = chunked_labelling(
+            mask, connectivity=settings.connectivity, min_size=settings.min_size
+        )
+        return labelling, mask
     whole = as_dask(mask).compute() if settings.split_touching and is_lazy(mask) else mask
     labels = label_instances(
         whole,
@@ -1344,7 +1351,7 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
 
 def _pair_tables(
     true, labels, mask, settings: FileSettings, region=None
-) -> tuple[dict[str, OverlapTable], bool]:
+) -> tuple[dict[str, OverlapTable], bool, Any]:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
     off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
@@ -1353,20 +1360,40 @@ def _pair_tables(
     And, for a probability map, whether it is empty where it should not be
     (:attr:`PairOutcome.empty_map`): no pixel of the ``mask`` above the threshold (before
     any region, ignored label or border; one reduction of the mask, in the same schedule)
-    while the truth has objects (its ids in the tables)."""
+    while the truth has objects (its ids in the tables).
+
+    And the labels: ``labels`` as they are, or, for a
+    :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, the joined lazy labels. Its
+    chunks are labelled in the same schedule as the tables, the instance table counted on
+    their node keys and relabelled: each chunk of the map is read once for both tables (and
+    again only where the labels themselves are read: boundary metrics, border exclusion,
+    object classes, COCO scores)."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = False
     if labels is mask:  # label files: one table serves both kinds
         table = overlap_table(true, labels, **options) if kinds else None
         tables = dict.fromkeys(kinds, table)
-    else:
-        compared = {"instance": labels, "semantic": mask}
-        lazy = [overlap_table_lazy(true, compared[kind], **options) for kind in kinds]
+    else:  # a probability map (label files need no scikit-image: imported here)
+        from ..core.threshold import ChunkedLabelling
+
+        labelling = labels if isinstance(labels, ChunkedLabelling) else None
+        lazy = [
+            labelling.table_lazy(true, **options)
+            if kind == "instance" and labelling is not None
+            else overlap_table_lazy(true, labels if kind == "instance" else mask, **options)
+            for kind in kinds
+        ]
         # One task per chunk of the mask the tables read anyway (the same graph keys).
         above = fold_lazy(_any_pixel, any, [mask]) if is_lazy(mask) else mask.any()
         *computed, above = dask.compute(*lazy, above)
         tables = dict(zip(kinds, computed, strict=True))
+        if labelling is not None:
+            summaries, node_table = tables["instance"]
+            joined = labelling.join(summaries)
+            labels = joined.labels
+            true_dtype = np.uint8 if true.dtype == bool else true.dtype
+            tables["instance"] = joined.relabelled(node_table, true_dtype)
         empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
     width = settings.exclude_border
     if width and "instance" in tables:
@@ -1375,7 +1402,7 @@ def _pair_tables(
         )
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = _binarized(tables["semantic"])
-    return tables, bool(empty_map)
+    return tables, bool(empty_map), labels
 
 
 def _any_pixel(block: np.ndarray) -> bool:
