@@ -217,6 +217,11 @@ def test_exclude_border_removes_the_edge_object(settings_panel, two_pairs):
     assert rows.loc["edge", ["n_true", "f1_50"]].tolist() == pytest.approx([2, 2 / 3])
     dataset.set_options(exclude_border=2)
     assert dataset.options.text() == "Options: border 2 px"  # seen with the group collapsed
+    dataset.boundary_check.setChecked(True)
+    dataset.spacing_edit.setText("0.5")
+    assert dataset.options.text() == "Options: border 2 px, boundary τ 1, spacing 0.5"
+    dataset.boundary_check.setChecked(False)
+    dataset.spacing_edit.setText("")
     rows = run_and_compare(dataset, *two_pairs, iou_thresholds=[0.5], exclude_border=2)
     # The edge object is gone from the truth: TP 1, FN 0 -> F1 1. 'wide' is 2 px from the edge.
     assert rows.loc["edge", ["n_true", "f1_50"]].tolist() == [1, 1.0]

@@ -352,6 +352,10 @@ def test_no_suffix_hint_for_names_that_do_not_differ_by_a_suffix(tmp_path):
         (["x.npy", "y.npy"], ["p.npy", "q.npy"]),
         (["cell01.npy", "cell02.npy"], ["cell03.npy", "cell04.npy"]),
         (["a_gt.npy", "b_gt.npy"], ["a_pred.npy", "z_pred.npy"]),
+        # Image numbers and dates are not sides: "_001" / "_004" would pair image 1's truth
+        # with image 4's prediction.
+        (["cell_001.npy", "cell_002.npy", "cell_003.npy"], ["cell_004.npy"]),
+        (["scan_2024-01-05.npy"], ["scan_2024-02-11.npy"]),
     ):
         truth = touch(tmp_path / "t", *truth_names)
         pred = touch(tmp_path / "p", *pred_names)
@@ -403,6 +407,14 @@ def test_names_are_compared_in_composed_unicode(tmp_path):
     paired = pair_files(truth, pred, truth_suffix="_gt", prediction_suffix="_seg")
     assert paired.names == ["caf\u00e9", "th\u00e9"]
     assert [t.name for t, _ in paired.pairs] == ["cafe\u0301_gt.npy", "the\u0301_gt.npy"]
+
+
+def test_two_files_differing_only_in_unicode_form_are_named_as_such(tmp_path):
+    # Two files of one folder that print the same: the error says why they are one name.
+    truth = touch(tmp_path / "t", "cafe\u0301.npy", "caf\u00e9.npy")
+    pred = touch(tmp_path / "p", "caf\u00e9.npy")
+    with pytest.raises(FileReadError, match="differ only in how their accented letters"):
+        pair_files(truth, pred)
 
 
 # --- evaluating ----------------------------------------------------------------------------
@@ -910,6 +922,9 @@ def test_empty_probability_maps_are_told_only_when_nothing_is_above_anywhere(
         "edge": (edge, np.where(edge > 0, 0.9, 0.1).astype(np.float32)),
         "outside": (square, np.where(right > 0, 0.9, 0.1).astype(np.float32)),
         "ignored": (square + ignored, np.where(ignored > 0, 0.9, 0.1).astype(np.float32)),
+        # weak: a float map below the threshold everywhere while its truth has an object (a
+        # weak model, or --threshold above its maximum): a prediction, not a label image
+        "weak": (square, np.where(square > 0, 0.45, 0.1).astype(np.float32)),
     }
     for name, (true, prob) in pairs.items():
         np.save(truth / f"{name}.npy", true)
@@ -928,7 +943,7 @@ def test_empty_probability_maps_are_told_only_when_nothing_is_above_anywhere(
     assert result.n_failed == 0
     told = [str(w.message) for w in caught if " predictions ha" in str(w.message)]
     assert told == [
-        f"1 of 5 predictions has no pixel above the threshold 0.5 ({pred / ('label.' + fmt)}): "
+        f"1 of 6 predictions has no pixel above the threshold 0.5 ({pred / ('label.' + fmt)}): "
         "is it a label image? (drop probability=True)."
     ]
 

@@ -44,6 +44,8 @@ def test_an_unknown_name_is_an_attribute_error_and_dir_lists_only_the_package():
     names = dir(napari_seg_eval)
     assert set(napari_seg_eval.__all__) <= set(names)
     assert not {"Any", "TYPE_CHECKING", "annotations", "importlib", "lazy_module"} & set(names)
+    assert {"io", "core", "evaluation"} <= set(names)  # submodules, for tab completion
+    assert {"instance", "overlap", "presets"} <= set(dir(napari_seg_eval.core))
 
 
 def test_a_missing_dependency_inside_a_submodule_is_not_hidden(tmp_path, monkeypatch):

@@ -536,6 +536,10 @@ def test_the_results_have_room_without_nested_scrolling(make_napari_viewer, samp
     panel.set_matching("iou", exclude_border=2)
     assert panel.options.text() == "Options: border 2 px"
     panel.set_matching("iou", exclude_border=0)
+    panel.boundary_check.setChecked(True)
+    panel.tolerance_spin.setValue(2.5)
+    assert panel.options.text() == "Options: boundary τ 2.5"  # the tolerance said too
+    panel.boundary_check.setChecked(False)
     tables = widget.run_evaluation(wait=True)
     QApplication.processEvents()
     assert len(tables["summary"]) >= 10

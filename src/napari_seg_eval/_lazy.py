@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from types import ModuleType
 from typing import Any
 
 
@@ -28,7 +28,7 @@ def lazy_module(
     tuple of callable
         ``__getattr__`` (a name of ``where``, else a submodule, as ``package.io`` after
         ``import package``; else AttributeError) and ``__dir__`` (the public names and the
-        submodules loaded).
+        public submodules, loaded or not).
 
     Examples
     --------
@@ -55,11 +55,11 @@ def lazy_module(
         return value
 
     def __dir__() -> list[str]:
-        loaded = {
-            name
-            for name, value in vars(sys.modules[package]).items()
-            if isinstance(value, ModuleType) and value.__name__.startswith(f"{package}.")
+        submodules = {
+            info.name
+            for info in pkgutil.iter_modules(sys.modules[package].__path__)
+            if not info.name.startswith("_")
         }
-        return sorted(set(public) | loaded)
+        return sorted(set(public) | submodules)
 
     return __getattr__, __dir__

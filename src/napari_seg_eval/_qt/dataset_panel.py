@@ -566,7 +566,11 @@ class DatasetPanel(QWidget):
             self.ignore_spin.valueChanged,
             self.binarize_check.toggled,
             self.boundary_check.toggled,
-            *(edit.textChanged for edit in (*self.class_suffixes.values(), self.region_suffix)),
+            self.tolerance_spin.valueChanged,
+            *(
+                edit.textChanged
+                for edit in (*self.class_suffixes.values(), self.region_suffix, self.spacing_edit)
+            ),
         )
         for signal in changed:
             signal.connect(self._title_options)
@@ -1132,7 +1136,12 @@ class DatasetPanel(QWidget):
                 "semantic classes" if not self.binarize_check.isChecked() else "",
                 "class images" if class_images else "",
                 "region" if self.region_suffix.text().strip() else "",
-                "boundary" if self.boundary_check.isChecked() else "",
+                f"boundary τ {self.tolerance_spin.value():g}"
+                if self.boundary_check.isChecked()
+                else "",
+                f"spacing {self.spacing_edit.text().strip()}"
+                if self.boundary_check.isChecked() and self.spacing_edit.text().strip()
+                else "",
             )
         )
 

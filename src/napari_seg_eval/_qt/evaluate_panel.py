@@ -542,8 +542,13 @@ class EvaluatePanel(QWidget):
                 self.ignore_spin.value(),
                 "classes" if self.true_classes_combo.layer() is not None else "",
                 "region" if self.region_combo.layer() is not None else "",
-                "boundary" if self.boundary_check.isChecked() else "",
+                f"boundary τ {self.tolerance_spin.value():g}"
+                if self.boundary_check.isChecked()
+                else "",
                 f"plane by plane (axis {axis})" if axis is not None else "",
+                "each plane labelled on its own"
+                if axis is not None and self.each_plane_check.isChecked()
+                else "",
                 "semantic classes" if not self.binarize_check.isChecked() else "",
             )
         )

@@ -101,8 +101,8 @@ SHARED_TIP = (
 )
 #: ... and of the image mean beside it.
 MEAN_TIP = (
-    "Dataset runs: the mean of the per-image values. One-image runs: the image's own value "
-    "(the mean over one image)."
+    "Dataset runs: the {aggregate} of the per-image values. One-image runs: the image's own "
+    "value (the {aggregate} over one image)."
 )
 THRESHOLD_TIP = (
     "The probability threshold the prediction was made at (foreground where p > t); empty "
@@ -176,8 +176,10 @@ class RunsModel(DataFrameModel):
             return header
         if shared:
             return f"{SHARED_TIP.format(mean=catalogue.label(self.table, mean))}\n\n{header}"
-        if any(column.endswith(suffix) for suffix in IMAGE_AGGREGATES):
-            return f"{MEAN_TIP}\n\n{header}"
+        aggregate = next((a for a in IMAGE_AGGREGATES if column.endswith(a)), None)
+        if aggregate is not None:
+            tip = MEAN_TIP.format(aggregate=aggregate.removeprefix("_image_"))
+            return f"{tip}\n\n{header}"
         if column == "threshold":
             return THRESHOLD_TIP
         return header

@@ -213,8 +213,27 @@ class DataFrameModel(QAbstractTableModel):
             ascending=order == Qt.SortOrder.AscendingOrder,
             na_position="last",
             kind="stable",
+            key=sort_key,
         ).reset_index(drop=True)
         self.layoutChanged.emit()
+
+
+def sort_key(values: pd.Series) -> pd.Series:
+    """What a column is sorted by: its values, or, in a column that mixes numbers and texts
+    (a value shown with its interval, ``"0.8000 [0.7000, 0.9000]"``, beside plain values), the
+    number each cell starts with; texts that start with none go last.
+
+    Examples
+    --------
+    >>> sort_key(pd.Series([0.75, "0.5000 [0.0000, 0.8000]", "n/a"], dtype=object)).tolist()
+    [0.75, 0.5, nan]
+    """
+    if values.dtype != object or not values.map(lambda v: isinstance(v, str)).any():
+        return values
+    if values.map(lambda v: isinstance(v, str) or v is None).all():
+        return values  # a column of texts sorts as text
+    leading = values.astype(str).str.extract(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")[0]
+    return pd.to_numeric(leading, errors="coerce")
 
 
 class ResultTable(QWidget):

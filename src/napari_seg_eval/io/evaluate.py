@@ -299,9 +299,10 @@ class PairOutcome:
     ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
     and ``n_true``. ``notices``: what the user should know about the pair's files (an integer
     probability map scaled; a label file that looks like a probability map), told once per
-    run by :func:`evaluate_files`. ``empty_map``: the prediction is a probability map with no
-    pixel above the threshold anywhere while the truth has objects where it is scored (as a
-    label image read as probabilities has: ids / 65535), counted in one notice per run."""
+    run by :func:`evaluate_files`. ``empty_map``: the prediction is an integer probability map
+    with no pixel above the threshold anywhere while the truth has objects where it is scored
+    (as a label image read as probabilities has: ids / 65535), counted in one notice per run;
+    a float map low everywhere is a weak prediction, not a label image."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
@@ -993,10 +994,12 @@ def evaluate_pair(
         )
         true = checked_labels(true, truth)
         notices: list[Notice] = []
+        integer_map = False  # uint8/uint16 read as value / dtype maximum: label images can be
         if settings.probability:
             pred, notice = checked_probabilities(pred, prediction)
             if notice is not None:
                 notices.append(notice)
+                integer_map = True
         else:
             pred = checked_labels(pred, prediction)
         metadata = (true_metadata, pred_metadata)
@@ -1010,9 +1013,11 @@ def evaluate_pair(
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
-            outcome.tables, outcome.empty_map, labels = _pair_tables(
+            outcome.tables, empty_map, labels = _pair_tables(
                 true, labels, mask, settings, mask_of_region
             )
+            # A float map low everywhere is a weak or empty prediction, never a label image.
+            outcome.empty_map = empty_map and integer_map
             if class_images is not None:
                 outcome.classes = (
                     _class_of_objects(true, class_images[0], mask_of_region),

@@ -238,9 +238,10 @@ def suffix_hint(
     nor a digit, the first of its run, after a letter or digit, at or before the end of the
     shared beginning (``img1_seg`` and ``img1_segmentation`` are ``img1`` + ``_seg`` and
     ``_segmentation``; a word or a number is never split: ``cell01`` and ``cell03`` give no
-    candidate). The candidates named most often are tried by pairing the files under them; the
-    one pairing the most files is the hint, if it pairs more than half of the smaller side.
-    Never applied.
+    candidate). A candidate without a letter (``_001`` / ``_004``, two dates) numbers images
+    rather than naming a side, and is never a hint: following it would pair different images.
+    The candidates named most often are tried by pairing the files under them; the one pairing
+    the most files is the hint, if it pairs more than half of the smaller side. Never applied.
 
     Parameters
     ----------
@@ -291,7 +292,7 @@ def _hint(
             votes[stem[start:], other[start:]] += 1
     best = None
     for suffixes, _ in votes.most_common(HINT_CANDIDATES):
-        if suffixes == given:
+        if suffixes == given or not any(c.isalpha() for c in "".join(suffixes)):
             continue
         try:
             truth_keys, _ = _keys(truth_named, *suffixes)
@@ -390,6 +391,12 @@ def _keys(
             continue
         key = stem[: len(stem) - len(suffix)]
         if key in keys:
+            if keys[key].name != path.name and _nfc(keys[key].name) == _nfc(path.name):
+                raise FileReadError(
+                    f"{keys[key]} and {path} differ only in how their accented letters are "
+                    "encoded (Unicode composed and decomposed forms, which look the same): "
+                    "names are compared composed; rename or remove one of them."
+                )
             raise FileReadError(
                 f"{keys[key]} and {path} have the same name {key!r}; keep one of them, or "
                 "give suffixes that tell them apart."
