@@ -142,6 +142,16 @@ def test_which_names_say_probability_map(name, map_name, integer_map_name):
         assert probability_rank(as_integer) == (False, integer_map_name, False)
 
 
+@pytest.mark.parametrize("name", ["raw", "image", "DAPI", "nuclei_img", "rawImage"])
+def test_a_normalised_microscopy_image_is_not_a_probability_map(name):
+    """Regression (review 12): a float image in [0, 1] named "raw" or "image" became the
+    header's probability layer, and COCO scored the objects by their raw intensity."""
+    raw = Image(np.array([[0.0, 1.0]], np.float32), name=name)
+    assert probability_rank(raw) == (False, False, False)
+    named = Image(np.array([[0.0, 1.0]], np.float32), name=f"{name} probability")
+    assert probability_rank(named) == (True, False, True)  # a map's word wins
+
+
 def test_camel_case_names_of_truth_and_prediction():
     """A camelCase name's words count: "StarDistMasks" names a prediction; in
     "cellposeMasksGT" the truth's word wins."""
@@ -201,11 +211,12 @@ def test_the_rank_reads_no_lazy_array():
 
 
 def test_a_probability_map_added_later_is_chosen_until_the_user_chooses(viewer, qtbot):
-    # The sample's image is float in [0, 1] too: the name breaks the tie.
+    # The sample's image is float in [0, 1] too, but named as microscopy: never chosen alone
+    # (its intensities would be taken for probabilities); the map's name wins.
     image = viewer.add_image(np.full((4, 4), 0.5, np.float32), name="nuclei image")
     combo = LayerComboBox(viewer, (Image,))
     qtbot.addWidget(combo)
-    assert combo.layer() is image
+    assert combo.layer() is None
     prob = viewer.add_image(np.full((4, 4), 0.5, np.float32), name="nuclei probability")
     assert combo.layer() is prob
     combo.set_layer(image)  # the user's choice stays

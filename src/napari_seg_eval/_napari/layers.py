@@ -359,6 +359,12 @@ MAP_WORDS = frozenset(
 #: integer one: they also name labels (a predicted label image opened as an image, e.g. uint16
 #: "cells pred").
 PRED_WORDS = frozenset({"pred", "preds", "prediction", "predictions"})
+#: Words of a microscopy image's name: a float image in [0, 1] so named (a normalised raw
+#: image) is not taken for an unnamed probability map (its intensities would be the objects'
+#: scores).
+RAW_WORDS = frozenset(
+    {"raw", "image", "img", "intensity", "dapi", "hoechst", "brightfield", "phase", "channel"}
+)
 #: Words of a layer name that suggest a ground truth, or a predicted segmentation.
 TRUTH_WORDS = frozenset(
     [
@@ -457,9 +463,10 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     :data:`MAP_WORDS`, not only "pred" or "preds": those also name label images), read as
     value / dtype max; then any
     floating-point image in [0, 1] (a normalised raw image is one too, so the name comes
-    first). The range is exact for numpy data and napari's estimate (the contrast limits
-    range) for lazy data, which is never read. Anything else ranks lowest: raw microscopy
-    (integer images not named as a map), float images outside [0, 1], RGB images, and the
+    first) not named as microscopy (:data:`RAW_WORDS`: raw, image, DAPI, ...). The range is
+    exact for numpy data and napari's estimate (the contrast limits range) for lazy data,
+    which is never read. Anything else ranks lowest: raw microscopy (integer images not named
+    as a map, float images named as raw), float images outside [0, 1], RGB images, and the
     image of a dataset pair opened for review.
 
     Parameters
@@ -483,6 +490,8 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     True
     >>> probability_rank(raw)
     (False, False, False)
+    >>> probability_rank(Image(np.array([[0.1, 0.9]], np.float32), name="raw"))  # normalised
+    (False, False, False)
     """
     pair_image = is_ours(layer, PAIR_ROLE) and tag(layer).get("side") == "image"
     if not isinstance(layer, Image) or layer.rgb or pair_image:
@@ -496,7 +505,7 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     named = not words.isdisjoint(MAP_WORDS | PRED_WORDS)
     # read as value / dtype max (probability_data)
     integer_map = dtype in (np.uint8, np.uint16) and not words.isdisjoint(MAP_WORDS)
-    return (in_0_1 and named, integer_map, in_0_1)
+    return (in_0_1 and named, integer_map, in_0_1 and (named or words.isdisjoint(RAW_WORDS)))
 
 
 def truth_rank(layer: Layer) -> tuple[bool, bool]:
