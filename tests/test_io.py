@@ -22,7 +22,7 @@ from napari_seg_eval import (
     threshold_probabilities,
 )
 from napari_seg_eval.core.blocks import is_lazy
-from napari_seg_eval.core.overlap import overlap_table
+from napari_seg_eval.core.overlap import binarized_table, overlap_table
 from napari_seg_eval.io import (
     FileNotice,
     FileReadError,
@@ -36,7 +36,7 @@ from napari_seg_eval.io import (
     write_results,
 )
 from napari_seg_eval.io import evaluate as evaluate_module
-from napari_seg_eval.io.evaluate import _binarized, batches, evaluate_pair, file_settings
+from napari_seg_eval.io.evaluate import batches, evaluate_pair, file_settings
 from napari_seg_eval.io.pairs import SuffixHint, suffix_hint
 
 THRESHOLDS = (0.5, 0.8)
@@ -721,7 +721,7 @@ def test_label_file_that_looks_like_a_probability_map_gets_a_notice(tmp_path):
 def test_binarized_table_is_foreground_against_background():
     true = np.array([[0, 1, 1, 2], [0, 0, 3, 3]], np.uint16)
     pred = np.array([[4, 4, 0, 2], [0, 0, 0, 0]], np.uint16)
-    table = _binarized(overlap_table(true, pred))
+    table = binarized_table(overlap_table(true, pred))
     # truth: 3 background, 5 foreground; pred: 5 background, 3 foreground; both: 2 pixels.
     assert table.true_areas.tolist() == [3, 5]
     assert table.pred_areas.tolist() == [5, 3]

@@ -358,3 +358,30 @@ def test_a_worker_run_says_its_notices_with_its_results(qtbot, make_napari_viewe
         widget.run_evaluation()
         assert notices == []  # not while the worker starts
     qtbot.waitUntil(lambda: any("level 0" in str(n) for n in notices), timeout=10_000)
+
+
+def test_the_one_pass_of_a_lazy_map_reports_progress_and_stops_on_cancel(sample):
+    # Both tables and the labelling of a chunked map are one computation: its tasks report
+    # the fraction done within the steps it stands for, and a cancel stops it inside.
+    truth = da.from_array(sample["ground_truth"], chunks=32)  # 8 x 8 chunks
+    prob = da.from_array(sample["probability"], chunks=32)
+    settings_ = evaluation.EvaluationSettings(threshold=0.5)
+    reports = []
+    list(evaluation_steps(truth, prob, settings_, control=RunControl(reports.append)))
+    in_pass = [f for f, message in reports if message == "semantic and instance tables"]
+    assert len(in_pass) > 2 and in_pass == sorted(in_pass)
+    # 5 steps: thresholding (1/5 done after it), the two kinds in one pass (to 3/5), measuring
+    assert in_pass[-1] == pytest.approx(3 / 5) and in_pass[0] > 1 / 5
+    control = RunControl()
+    finished = []
+
+    def cancel_in_the_pass(step):
+        if step[1] == "semantic and instance tables":
+            finished.append(step[0])
+            control.cancel()
+
+    control.report = cancel_in_the_pass
+    with pytest.raises(Cancelled):
+        list(evaluation_steps(truth, prob, settings_, control=control))
+    # stopped inside: only tasks already running when it was cancelled may finish
+    assert finished and max(finished) < in_pass[len(in_pass) // 2]

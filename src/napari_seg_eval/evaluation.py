@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -22,20 +23,25 @@ from dask.callbacks import Callback
 
 from .core import catalogue
 from .core._results import nanmean
-from .core._validate import check_region
+from .core._validate import check_region, warn_if_masks
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
-from .core.classes import check_classes
+from .core.classes import ClassSpec, check_classes
 from .core.confidence import CocoAPResult, coco_average_precision
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     InstanceResult,
+    border_ids,
+    border_ids_lazy,
     check_criterion,
     check_exclude_border,
+    check_iou_thresholds,
     instance_metrics,
+    instance_metrics_of_table,
     parse_iou_thresholds,  # noqa: F401 (the panels and scripts read it from here)
 )
+from .core.overlap import binarized_table, overlap_table_lazy
 from .core.presets import get_preset
 from .core.review import (
     add_error_kinds,
@@ -44,8 +50,18 @@ from .core.review import (
     object_measurements,
     with_excluded,
 )
-from .core.semantic import SemanticResult, semantic_metrics
-from .core.threshold import label_instances, threshold_probabilities
+from .core.semantic import (
+    SemanticResult,
+    nothing_left,
+    semantic_metrics,
+    semantic_metrics_from_table,
+)
+from .core.threshold import (
+    ChunkedLabelling,
+    chunked_labelling,
+    label_instances,
+    threshold_probabilities,
+)
 from .core.tracking import ctc_metrics
 
 #: Axis labels that napari (and this plugin) read as time.
@@ -504,6 +520,81 @@ def _stack_unique(planes: list[np.ndarray], axis: int) -> np.ndarray:
     return np.stack(stacked, axis=axis)
 
 
+def _tables_at_once(
+    true: Any,
+    pred: Any,
+    kinds: list[str],
+    settings: EvaluationSettings,
+    region: Any,
+    classes: tuple | None,
+) -> tuple[Any, SemanticResult | None, InstanceResult | None]:
+    """The semantic and instance results of chunked inputs, from one read of their chunks.
+
+    One computation makes the overlap table of the truth with the prediction's objects, and
+    the ids in the border band of each side (sharing the table's chunks). When ``pred`` is a
+    :class:`~napari_seg_eval.core.threshold.ChunkedLabelling` of a probability map, each chunk
+    is labelled once for the table (on the chunks' node keys) and for joining the objects;
+    then the table is relabelled and the joined labels' band read (only the chunks at the
+    image's edge, with ``exclude_border``). The semantic table follows from the instance
+    table: it is the same table (the truth's ids against the objects' ids), or, binarized,
+    foreground against background, which are the same pixels.
+
+    Returns the prediction's labels (the joined lazy labels of a map), and the results.
+    """
+    import dask
+
+    ignore = settings.ignore_label
+    width = settings.exclude_border if "instance" in kinds else 0
+    check_iou_thresholds(settings.iou_thresholds)  # before anything is read
+    options = {"ignore_label": ignore, "region": region}
+    if isinstance(pred, ChunkedLabelling):
+        table = pred.table_lazy(true, **options)
+        pred_border = np.zeros(0, np.uint8)
+    else:
+        if "instance" in kinds:
+            warn_if_masks(true, pred, "instance_metrics")
+        table = overlap_table_lazy(true, pred, **options)
+        pred_border = border_ids_lazy(pred, width)
+    table, true_border, pred_border = dask.compute(table, border_ids_lazy(true, width), pred_border)
+    if isinstance(pred, ChunkedLabelling):
+        summaries, node_table = table
+        joined = pred.join(summaries)
+        pred = joined.labels
+        table = joined.relabelled(node_table, np.uint8 if true.dtype == bool else true.dtype)
+        pred_border = border_ids(pred, width)
+    semantic = instance = None
+    if "semantic" in kinds:
+        semantic_table = binarized_table(table) if settings.binarize_semantic else table
+        if semantic_table.n_pixels == 0:  # as semantic_metrics says it
+            warnings.warn(
+                f"semantic_metrics: {nothing_left(ignore, region)}, so no pixel is left to "
+                "count; every metric is NaN (0/0).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        semantic = semantic_metrics_from_table(semantic_table)
+    if "instance" in kinds:
+        instance = instance_metrics_of_table(
+            table,
+            true,
+            pred,
+            iou_thresholds=list(settings.iou_thresholds),
+            criterion=settings.criterion,
+            border=(true_border, pred_border) if width else None,
+            classes=None if classes is None else _checked_classes(classes, true.shape),
+            region=region,
+        )
+    return pred, semantic, instance
+
+
+def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec, ClassSpec]:
+    """Both sides' classes as the core's checked specs."""
+    return tuple(
+        check_classes(spec, tuple(shape), name)
+        for spec, name in zip(classes, ("true_classes", "pred_classes"), strict=True)
+    )
+
+
 def _read_only(array: Any, copy: bool) -> Any:
     """A read-only array of ``array``: a copy (for data that may be edited in place) or a view.
 
@@ -573,6 +664,15 @@ def evaluation_steps(
     Cancelled
         When ``control`` was cancelled.
 
+    Notes
+    -----
+    Chunked inputs (without ``plane_axis``) are read once for the semantic and instance
+    tables together, the border bands included: a probability map's chunks are labelled in
+    that read, for joining the objects and for the table. The objects' measurements read
+    the truth and the labels once more (a map's labels: its chunks, labelled again; their
+    mean probability: the map once more), and ``exclude_border`` reads the joined labels of
+    a map in the chunks at the image's edge.
+
     Examples
     --------
     >>> steps = evaluation_steps(np.ones((2, 2), int), np.ones((2, 2), int), EvaluationSettings())
@@ -628,8 +728,8 @@ def evaluation_steps(
         control.check()
         return (done / steps, message)
 
-    def chunked(message: str):
-        return control.chunks(done / steps, (done + 1) / steps, message)
+    def chunked(message: str, n_steps: int = 1):
+        return control.chunks(done / steps, (done + n_steps) / steps, message)
 
     yield progress("reading layers")
     true = _read_only(true, copy=True)
@@ -638,31 +738,39 @@ def evaluation_steps(
     if classes is not None:
         copies = {id(c): _read_only(c, copy=True) if hasattr(c, "shape") else c for c in classes}
         classes = tuple(copies[id(c)] for c in classes)  # one image for both stays one
+    # Chunked inputs: the tables of both kinds (and the border bands, and the map's labels)
+    # in one computation, each chunk read once (see _tables_at_once).
+    at_once = (
+        lazy
+        and axis is None
+        and (probability or "instance" in kinds)
+        and not options.split_touching
+    )
+    labelling = None
     if probability:
         yield progress("thresholding the probability map")
         prob = _read_only(pred, copy=False)
         if scored_by_prediction:
             confidence = prob
-        with chunked("labelling the objects of the probability map"):
-            semantic_pred = threshold_probabilities(
-                prob, settings.threshold, channel_axis=options.channel_axis
+        semantic_pred = threshold_probabilities(
+            prob, settings.threshold, channel_axis=options.channel_axis
+        )
+        if at_once and is_lazy(semantic_pred):  # labelled with the tables, nothing read here
+            labelling = chunked_labelling(
+                semantic_pred if options.channel_axis is not None else semantic_pred.astype(bool),
+                connectivity=options.connectivity,
+                min_size=options.min_size,
             )
-            pred = instance_labels(semantic_pred, options, axis if each_plane else None)
+        else:
+            with chunked("labelling the objects of the probability map"):
+                pred = instance_labels(semantic_pred, options, axis if each_plane else None)
         done += 1
     else:
         pred = _read_only(pred, copy=True)
-    if not is_lazy(pred):
+    if labelling is None and not is_lazy(pred):
         pred.flags.writeable = False
     if confidence is not None:
         confidence = _read_only(confidence, copy=False)
-    instance_true, instance_pred, ids = true, pred, {}
-    if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
-        instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
-        instance_pred, ids["pred"] = ids_by_plane(pred, axis)
-        ids = {kind: origin for kind, origin in ids.items() if origin is not None}
-    sem_true, sem_pred, sem_ignore = _semantic_inputs(
-        true, pred, settings.ignore_label, settings.binarize_semantic
-    )
     class_kwargs = {}
     if classes is not None:
         class_kwargs = {"true_classes": classes[0], "pred_classes": classes[1]}
@@ -673,7 +781,22 @@ def evaluation_steps(
         "region": region,
     }
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
-    if "semantic" in kinds:
+    if at_once:
+        yield progress("semantic and instance tables")
+        with chunked("semantic and instance tables", len(kinds)):
+            pred, results["semantic"], results["instance"] = _tables_at_once(
+                true, pred if labelling is None else labelling, kinds, settings, region, classes
+            )
+        done += len(kinds)
+    instance_true, instance_pred, ids = true, pred, {}
+    if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
+        instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
+        instance_pred, ids["pred"] = ids_by_plane(pred, axis)
+        ids = {kind: origin for kind, origin in ids.items() if origin is not None}
+    sem_true, sem_pred, sem_ignore = _semantic_inputs(
+        true, pred, settings.ignore_label, settings.binarize_semantic
+    )
+    if "semantic" in kinds and not at_once:
         yield progress("semantic metrics")
         with chunked("semantic metrics"):
             results["semantic"] = semantic_metrics(
@@ -681,16 +804,17 @@ def evaluation_steps(
             )
         done += 1
     if "instance" in kinds:
-        yield progress("instance matching")
-        with chunked("instance matching"):
-            results["instance"] = instance_metrics(
-                instance_true,
-                instance_pred,
-                ignore_label=settings.ignore_label,
-                **matching,
-                **class_kwargs,
-            )
-        done += 1
+        if not at_once:
+            yield progress("instance matching")
+            with chunked("instance matching"):
+                results["instance"] = instance_metrics(
+                    instance_true,
+                    instance_pred,
+                    ignore_label=settings.ignore_label,
+                    **matching,
+                    **class_kwargs,
+                )
+            done += 1
         yield progress("measuring objects")
         with chunked("measuring objects"):
             results["measurements"] = measure_both(instance_true, instance_pred, confidence)

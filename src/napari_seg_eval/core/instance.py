@@ -13,10 +13,12 @@ the classes of the pairs matched regardless of class are counted (``class_confus
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +28,14 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_region, warn_if_masks
-from .classes import ClassesLike, check_classes, object_classes
-from .overlap import OverlapTable, id_dtype, overlap_table
+from .blocks import as_dask, is_lazy
+from .classes import ClassesLike, ClassSpec, check_classes, object_classes
+from .overlap import (
+    OverlapTable,
+    id_dtype,
+    overlap_table,  # noqa: F401 (the examples use it)
+    overlap_table_lazy,
+)
 
 #: IoU thresholds 0.50, 0.55, ..., 0.95, the DSB 2018 / StarDist / Cellpose / COCO default.
 DEFAULT_IOU_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -505,8 +513,9 @@ def check_exclude_border(exclude_border: object) -> int:
 def border_ids(labels: object, width: int) -> np.ndarray:
     """The non-zero ids found in the band of ``width`` pixels at the edge of ``labels``.
 
-    Only the band is read (both ends of every axis), so a chunked image stays lazy but for
-    its edge.
+    Only the band is read (both ends of every axis). A chunked image stays lazy but for the
+    chunks that hold its band, and they are read in one computation, each chunk once (a chunk
+    at a corner holds two faces).
 
     Parameters
     ----------
@@ -526,9 +535,41 @@ def border_ids(labels: object, width: int) -> np.ndarray:
     >>> border_ids(labels, 1).tolist()
     [1, 3]
     """
+    found = border_ids_lazy(labels, width)
+    return found.compute() if hasattr(found, "compute") else found
+
+
+def border_ids_lazy(labels: object, width: int) -> Any:
+    """:func:`border_ids`, as a dask ``Delayed`` when ``labels`` is chunked (nothing read).
+
+    For computing the band together with other passes over the same chunks
+    (``dask.compute``): a chunk that both read is read once.
+
+    Parameters
+    ----------
+    labels : array_like
+        An integer label image, numpy or chunked (dask, zarr).
+    width : int
+        Width of the band in pixels (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray or dask.delayed.Delayed
+        The sorted unique non-zero ids in the band; not yet computed for a chunked image.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da
+    >>> labels = da.from_array(np.array([[0, 0, 0], [0, 5, 0], [7, 0, 0]]), chunks=2)
+    >>> (ids,) = dask.compute(border_ids_lazy(labels, 1))
+    >>> ids.tolist()
+    [7]
+    """
     if width == 0:
         return np.zeros(0, labels.dtype)
-    found = []
+    if is_lazy(labels):
+        return _border_ids_chunked(as_dask(labels), width)
+    faces = []
     shape = tuple(labels.shape)
     for axis, size in enumerate(shape):
         ends = [slice(0, min(width, size))]
@@ -537,10 +578,59 @@ def border_ids(labels: object, width: int) -> np.ndarray:
         for end in ends:
             index = [slice(None)] * len(shape)
             index[axis] = end
-            face = labels[tuple(index)]
-            face = face.compute() if hasattr(face, "compute") else np.asarray(face)
-            found.append(np.unique(face))
-    ids = np.unique(np.concatenate(found))
+            faces.append(np.unique(np.asarray(labels[tuple(index)])))
+    return _nonzero_unique(faces)
+
+
+def _border_ids_chunked(labels: Any, width: int) -> Any:
+    """:func:`border_ids_lazy` of a dask array: one task per chunk that holds part of the
+    band, on the array's own chunk keys (so another pass computed with it shares its reads)."""
+    import uuid
+
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    name = f"border-ids-{uuid.uuid4().hex}"
+    shape = tuple(labels.shape)
+    starts = [np.cumsum((0, *sizes[:-1])) for sizes in labels.chunks]
+    layer: dict = {}
+    parts = []
+    for index in np.ndindex(labels.numblocks):
+        start = tuple(int(s[i]) for s, i in zip(starts, index, strict=True))
+        sizes = tuple(c[i] for c, i in zip(labels.chunks, index, strict=True))
+        if all(
+            b >= width and b + n <= size - width
+            for b, n, size in zip(start, sizes, shape, strict=True)
+        ):
+            continue  # inside: no pixel of the band
+        task = functools.partial(_chunk_band_ids, start=start, shape=shape, width=width)
+        layer[(name, len(parts))] = (task, (labels.name, *index))
+        parts.append((name, len(parts)))
+    layer[(name,)] = (_nonzero_unique, parts)
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[labels])
+    return Delayed((name,), graph, layer=name)
+
+
+def _chunk_band_ids(
+    block: np.ndarray, *, start: tuple[int, ...], shape: tuple[int, ...], width: int
+) -> np.ndarray:
+    """The unique ids of the pixels of one chunk (at ``start``) in the band of the image."""
+    found = []
+    for axis, (first, size) in enumerate(zip(start, shape, strict=True)):
+        n = block.shape[axis]
+        near = min(max(width - first, 0), n)  # the chunk's pixels in the band at 0
+        far = min(max(size - width - first, near), n)  # ... and from here on, at the far end
+        for end in (slice(0, near), slice(far, n)):
+            if end.stop > end.start:
+                index = [slice(None)] * block.ndim
+                index[axis] = end
+                found.append(np.unique(block[tuple(index)]))
+    return np.concatenate(found) if found else np.zeros(0, block.dtype)
+
+
+def _nonzero_unique(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted unique non-zero values of the ``parts``."""
+    ids = np.unique(np.concatenate(parts))
     return ids[ids != 0]
 
 
@@ -948,25 +1038,98 @@ def instance_metrics(
             check_classes(pred_classes, tuple(pred.shape), "pred_classes"),
         )
     region = check_region(region, tuple(true.shape))
-    table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
-    # Only objects the table holds (not the ignore label, nor ids outside the region).
-    excluded = tuple(
-        np.intersect1d(border_ids(image, width).astype(ids.dtype), ids[ids != 0])
-        if width
-        else np.zeros(0, ids.dtype)
-        for image, ids in ((true, table.true_ids), (pred, table.pred_ids))
+    # One computation for the table and the bands: a chunk both read is read once.
+    parts = (
+        overlap_table_lazy(true, pred, ignore_label=ignore_label, region=region),
+        border_ids_lazy(true, width),
+        border_ids_lazy(pred, width),
     )
-    if width:
+    if any(hasattr(part, "compute") for part in parts):
+        import dask
+
+        parts = dask.compute(*parts)
+    table, *border = parts
+    return instance_metrics_of_table(
+        table,
+        true,
+        pred,
+        iou_thresholds=thresholds,
+        criterion=criterion,
+        border=tuple(border) if width else None,
+        classes=specs,
+        region=region,
+    )
+
+
+def instance_metrics_of_table(
+    table: OverlapTable,
+    true: Any,
+    pred: Any,
+    *,
+    iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
+    criterion: str = "iou",
+    border: tuple[np.ndarray, np.ndarray] | None = None,
+    classes: tuple[ClassSpec, ClassSpec] | None = None,
+    region: Any = None,
+) -> InstanceResult:
+    """:func:`instance_metrics` after its pass over the pixels: from the overlap table of
+    ``true`` and ``pred`` and the ids in their border band.
+
+    For callers that compute the table together with other passes over the same chunks (e.g.
+    both tables of an evaluation, or the table of the node keys of a chunked labelling,
+    relabelled). The images are read again only for object classes given as class images.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The overlap table of ``true`` and ``pred`` (with the ignored label and the region
+        of the run).
+    true, pred : array_like
+        The label images of the table (numpy or chunked), read only for ``classes``.
+    iou_thresholds, criterion
+        As in :func:`instance_metrics`.
+    border : tuple of numpy.ndarray, optional
+        The ids in the border band of each side (:func:`border_ids`), to exclude them as
+        ``exclude_border`` does; ids the table does not hold are left alone.
+    classes : tuple, optional
+        Both sides' classes, checked (:func:`~napari_seg_eval.core.classes.check_classes`).
+    region : array_like of bool, optional
+        The region of the table, for the majority class of each object inside it.
+
+    Returns
+    -------
+    InstanceResult
+        As :func:`instance_metrics` (``excluded_true``/``excluded_pred``: the objects removed
+        at the border).
+
+    Examples
+    --------
+    >>> true, pred = np.array([[1, 0, 2, 2]]), np.array([[3, 0, 4, 4]])
+    >>> table = overlap_table(true, pred)
+    >>> border = (border_ids(true, 1), border_ids(pred, 1))  # [1, 2] and [3, 4]
+    >>> result = instance_metrics_of_table(table, true, pred, border=border)
+    >>> result.excluded_true.tolist(), int(result.summary["n_true"])
+    ([1, 2], 0)
+    """
+    thresholds = check_iou_thresholds(iou_thresholds)
+    criterion = check_criterion(criterion)
+    if border is None:
+        excluded = (np.zeros(0, table.true_ids.dtype), np.zeros(0, table.pred_ids.dtype))
+    else:  # only objects the table holds (not the ignore label, nor ids outside the region)
+        excluded = tuple(
+            np.intersect1d(ids_in_band.astype(ids.dtype), ids[ids != 0])
+            for ids_in_band, ids in zip(border, (table.true_ids, table.pred_ids), strict=True)
+        )
         table = remove_objects(table, *excluded)
-    classes = None
-    if specs is not None:
+    object_class = None
+    if classes is not None:
         pairs = ObjectPairs.from_table(table)
-        classes = (
-            object_classes(pairs.true_ids, specs[0], true, region),
-            object_classes(pairs.pred_ids, specs[1], pred, region),
+        object_class = (
+            object_classes(pairs.true_ids, classes[0], true, region),
+            object_classes(pairs.pred_ids, classes[1], pred, region),
         )
     result = instance_metrics_from_table(
-        table, iou_thresholds=thresholds, criterion=criterion, classes=classes
+        table, iou_thresholds=thresholds, criterion=criterion, classes=object_class
     )
     return replace(result, excluded_true=excluded[0], excluded_pred=excluded[1])
 

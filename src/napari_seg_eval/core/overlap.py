@@ -447,3 +447,40 @@ def _pair_sum(
         pred_candidates[matrix.indices],
         matrix.data.astype(np.int64, copy=False),
     )
+
+
+def binarized_table(table: OverlapTable) -> OverlapTable:
+    """The table of foreground against background (labels > 0 on both sides) from the table
+    of the labels: the same pixels, counted by whether each id is 0 (no second pass over the
+    pixels).
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The table of two label images.
+
+    Returns
+    -------
+    OverlapTable
+        Ids 0 (background) and 1 (foreground) on each side.
+
+    Examples
+    --------
+    >>> table = binarized_table(overlap_table(np.array([0, 3, 3, 5]), np.array([2, 0, 7, 7])))
+    >>> table.true_areas.tolist(), table.pred_areas.tolist(), table.pair_counts.tolist()
+    ([1, 3], [1, 3], [2])
+    """
+
+    def two(ids: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.array([areas[ids == 0].sum(), areas[ids != 0].sum()], np.int64)
+        return np.array([0, 1], np.uint8)[counts > 0], counts[counts > 0]
+
+    shared = int(table.pair_counts.sum())
+    n_pairs = int(shared > 0)
+    return OverlapTable(
+        *two(table.true_ids, table.true_areas),
+        *two(table.pred_ids, table.pred_areas),
+        np.ones(n_pairs, np.uint8),
+        np.ones(n_pairs, np.uint8),
+        np.full(n_pairs, shared, np.int64),
+    )

@@ -52,7 +52,7 @@ from ..core.instance import (
     remove_objects,
     threshold_fraction,
 )
-from ..core.overlap import OverlapTable, overlap_table, overlap_table_lazy
+from ..core.overlap import OverlapTable, binarized_table, overlap_table, overlap_table_lazy
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .progress import Progress
@@ -1406,32 +1406,13 @@ def _pair_tables(
             tables["instance"], border_ids(true, width), border_ids(labels, width)
         )
     if "semantic" in tables and settings.binarize_semantic:
-        tables["semantic"] = _binarized(tables["semantic"])
+        tables["semantic"] = binarized_table(tables["semantic"])
     return tables, bool(empty_map), labels
 
 
 def _any_pixel(block: np.ndarray) -> bool:
     """Whether a block of a mask has a non-zero pixel."""
     return bool(block.any())
-
-
-def _binarized(table: OverlapTable) -> OverlapTable:
-    """The table of (label > 0) vs (label > 0): foreground against background, from the
-    table of the labels themselves (no second pass over the pixels)."""
-
-    def two(ids: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        counts = np.array([areas[ids == 0].sum(), areas[ids != 0].sum()], np.int64)
-        return np.array([0, 1], np.uint8)[counts > 0], counts[counts > 0]
-
-    shared = int(table.pair_counts.sum())
-    n_pairs = int(shared > 0)
-    return OverlapTable(
-        *two(table.true_ids, table.true_areas),
-        *two(table.pred_ids, table.pred_areas),
-        np.ones(n_pairs, np.uint8),
-        np.ones(n_pairs, np.uint8),
-        np.full(n_pairs, shared, np.int64),
-    )
 
 
 def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings) -> FilesResult:
