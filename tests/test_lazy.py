@@ -401,3 +401,33 @@ def test_a_chunked_probability_map_is_read_once_for_every_kind(tmp_path, chunk_r
         labels = nse.label_instances(nse.threshold_probabilities(prob), min_size=3)
         expected = nse.instance_metrics(true, labels).summary["mean_accuracy"]
         assert result["instance"].per_image.loc[0, "mean_accuracy"] == expected
+
+
+def test_joined_labels_read_the_mask_on_its_own_chunks(tmp_path, chunk_reads):
+    """The joined labels are one graph layer on the mask's own chunk keys, one task per
+    chunk: a computation that needs the labels and the map they come from (the objects' mean
+    probability) reads each of the 4 x 4 chunks once, 16 reads. (Before: the labels read fused
+    copies of the mask's chunks, the map another 16 times: 32.)"""
+    import dask
+
+    rng = np.random.default_rng(3)
+    prob = rng.random((64, 64)).astype(np.float32)
+    (tmp_path / "p").mkdir()
+    store = zarr.create_array(
+        str(tmp_path / "p" / "a.zarr"), shape=prob.shape, chunks=(16, 16), dtype=prob.dtype
+    )
+    store[...] = prob
+    lazy = da.from_zarr(store)
+    mask = nse.threshold_probabilities(lazy).astype(bool)
+    labelling = chunked_labelling(mask, connectivity=1)
+    joined = labelling.join(labelling.summaries_lazy().compute())
+    labels = joined.labels
+    assert set(labels.dask.layers) == set(mask.dask.layers) | {labels.name}
+    assert labels.dask.dependencies[labels.name] == {mask.name}
+    assert len(labels.dask.layers[labels.name]) == 16
+    chunk_reads.clear()
+    computed, total = dask.compute(labels, lazy.sum())
+    assert chunk_reads == {"p": 16}
+    np.testing.assert_array_equal(computed, nse.label_instances(prob > 0.5, connectivity=1))
+    assert computed.dtype == labels.dtype
+    assert total == pytest.approx(prob.sum(dtype=np.float64), rel=1e-6)

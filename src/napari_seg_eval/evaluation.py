@@ -669,8 +669,8 @@ def evaluation_steps(
     Chunked inputs (without ``plane_axis``) are read once for the semantic and instance
     tables together, the border bands included: a probability map's chunks are labelled in
     that read, for joining the objects and for the table. The objects' measurements read
-    the truth and the labels once more (a map's labels: its chunks, labelled again; their
-    mean probability: the map once more), and ``exclude_border`` reads the joined labels of
+    the truth and the labels once more (a map's labels and their mean probability: the map
+    once more, in one read), and ``exclude_border`` reads the joined labels of
     a map in the chunks at the image's edge.
 
     Examples

@@ -477,6 +477,10 @@ class JoinedLabels:
     def labels(self) -> Any:
         """The global labels, a lazy dask array: each chunk is labelled again when read.
 
+        One graph layer on the mask's own chunks (one task each), so that a computation
+        which also needs the mask, or what it is made from (a probability map's chunks for
+        the objects' mean probability), reads each chunk once.
+
         Examples
         --------
         >>> import dask.array as da
@@ -485,22 +489,22 @@ class JoinedLabels:
         [1, 0, 2, 2]
         """
         import dask.array as da
-        from dask import delayed
+        from dask.base import tokenize
+        from dask.highlevelgraph import HighLevelGraph
 
-        chunks = self.mask.to_delayed(optimize_graph=True)
-        dtype = self.node_id.dtype
-        pieces = np.empty(chunks.shape, object)
-        for k, index in enumerate(np.ndindex(chunks.shape)):
+        mask, dtype = self.mask, self.node_id.dtype
+        name = f"joined-labels-{tokenize(mask.name, self.connectivity, self.offsets, self.node_id)}"
+        layer = {}
+        for k, index in enumerate(np.ndindex(mask.numblocks)):
             lookup = np.concatenate(([0], self.node_id[self.offsets[k] : self.offsets[k + 1]]))
-            shape = tuple(c[i] for c, i in zip(self.mask.chunks, index, strict=True))
-            pieces[index] = da.from_delayed(
-                delayed(_relabel_chunk, pure=True)(
-                    chunks[index], self.connectivity, lookup.astype(dtype)
-                ),
-                shape,
-                dtype=dtype,
+            layer[(name, *index)] = (
+                _relabel_chunk,
+                (mask.name, *index),
+                self.connectivity,
+                lookup.astype(dtype),
             )
-        return da.block(pieces.tolist())
+        graph = HighLevelGraph.from_collections(name, layer, dependencies=[mask])
+        return da.Array(graph, name, mask.chunks, dtype=dtype)
 
     def global_ids(self, keys: np.ndarray) -> np.ndarray:
         """The global label of each node key (0 for 0, and for objects dropped by size).
