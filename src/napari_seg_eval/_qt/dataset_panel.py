@@ -1027,7 +1027,7 @@ class DatasetPanel(QWidget):
             note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
         headline = PRESETS[preset].headline if preset is not None else ()
         first = ["name", *preset_columns(headline, per_image.columns)]
-        self.per_image.set_frame(per_image, note, first)
+        self.per_image.set_frame(per_image, note, first, last=["error"])  # the status says it
         self.summary.set_frame(summary_rows(result.summary, headline), note)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""

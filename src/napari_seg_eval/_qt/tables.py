@@ -129,9 +129,16 @@ class DataFrameModel(QAbstractTableModel):
         """The rows in their current (sorted) order."""
         return self._frame
 
-    def set_frame(self, frame: pd.DataFrame, note: str = "", first: Sequence[str] = ()) -> None:
+    def set_frame(
+        self,
+        frame: pd.DataFrame,
+        note: str = "",
+        first: Sequence[str] = (),
+        last: Sequence[str] = (),
+    ) -> None:
         """Show ``frame``: the columns ``first`` (those present), then the others in the
-        catalogue's order (most-read first); ``note`` is added to every definition card.
+        catalogue's order (most-read first), then ``last`` (e.g. a long error message that
+        would push the numbers out of sight); ``note`` is added to every definition card.
 
         The frame keeps the columns in the order shown, so a copy or an export has them as
         the user sees them.
@@ -141,7 +148,8 @@ class DataFrameModel(QAbstractTableModel):
         if self.table and self.table not in ("summary", CONFUSION_TABLE):
             order = catalogue.column_order(self.table, order)
         lead = list(dict.fromkeys(column for column in first if column in frame.columns))
-        order = [*lead, *(column for column in order if column not in lead)]
+        tail = [column for column in last if column in frame.columns and column not in lead]
+        order = [*lead, *(c for c in order if c not in lead and c not in tail), *tail]
         if order != list(frame.columns):  # a frame in order is kept as it is
             frame = frame[order]
         if not frame.index.equals(pd.RangeIndex(len(frame))):
@@ -273,10 +281,16 @@ class ResultTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(buttons)
 
-    def set_frame(self, frame: pd.DataFrame, note: str = "", first: Sequence[str] = ()) -> None:
+    def set_frame(
+        self,
+        frame: pd.DataFrame,
+        note: str = "",
+        first: Sequence[str] = (),
+        last: Sequence[str] = (),
+    ) -> None:
         """Show ``frame``, the columns ``first`` first (e.g. a preset's numbers after the
-        name); ``note`` is added to every definition card (e.g. units)."""
-        self.model.set_frame(frame, note, first)
+        name) and ``last`` last; ``note`` is added to every definition card (e.g. units)."""
+        self.model.set_frame(frame, note, first, last)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
         for column in range(self.model.columnCount()):  # a long message hid the numbers

@@ -108,9 +108,12 @@ class Pairing:
         return len(self.pairs)
 
     def describe(self, *, hint: bool = True) -> str:
-        """The pairing in words: how many pairs, every file left out, and (``hint``) the
-        :attr:`suffix_hint` in words that name no option."""
+        """The pairing in words: how many pairs, (``hint``) the :attr:`suffix_hint` in words
+        that name no option (second, so that a long list of files does not hide it), and every
+        file left out."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
+        if hint and self.suffix_hint is not None:
+            lines.append(self.suffix_hint.text())
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
             ("predictions without a ground truth", self.unpaired_prediction),
@@ -123,8 +126,6 @@ class Pairing:
             lines.append(
                 f"{len(self.images)} image file(s) named as the pairs (the images), not evaluated."
             )
-        if hint and self.suffix_hint is not None:
-            lines.append(self.suffix_hint.text())
         return "\n".join(lines)
 
     def advice(self, *, command_line: bool = False) -> str:
