@@ -1,7 +1,8 @@
 """Slow, obviously-correct reference implementations for cross-checking the fast core.
 
 Dense loops over ids and an exhaustive search over matchings with exact fractions: only for
-tiny images, and written from the definitions, sharing no code with the package.
+tiny images, and written from the definitions, sharing no code with the package. Also the
+random test images several test files share (:func:`rectangles`).
 """
 
 from fractions import Fraction
@@ -43,3 +44,16 @@ def best_matching(true, pred, threshold):
 
 def n_objects(labels):
     return len(np.unique(labels[labels > 0]))
+
+
+def rectangles(rng, shape, n, ids, dtype):
+    """Overlapping boxes of random size: many of them cross chunk borders."""
+    image = np.zeros(shape, dtype)
+    for label in ids[:n]:
+        start = [int(rng.integers(0, s)) for s in shape]
+        stop = [
+            min(s, b + int(rng.integers(1, max(2, s // 2 + 1))))
+            for b, s in zip(start, shape, strict=True)
+        ]
+        image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
+    return image

@@ -19,24 +19,12 @@ from hypothesis import strategies as st
 import napari_seg_eval as nse
 from napari_seg_eval import evaluation
 from napari_seg_eval.core import instance as instance_module
+from reference import rectangles
 
 zarr = pytest.importorskip("zarr")
 
 PASS = 16  # chunks of a 64 x 64 image in chunks of 16 x 16: one read of each
 RING = 12  # of them, those holding a band of 2 pixels at the image's edge (all but 2 x 2)
-
-
-def rectangles(rng, shape, n, ids, dtype):
-    """Overlapping boxes of random size: many of them cross chunk borders."""
-    image = np.zeros(shape, dtype)
-    for label in ids[:n]:
-        start = [int(rng.integers(0, s)) for s in shape]
-        stop = [
-            min(s, b + int(rng.integers(1, max(2, s // 2 + 1))))
-            for b, s in zip(start, shape, strict=True)
-        ]
-        image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
-    return image
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import napari_seg_eval as nse
 from napari_seg_eval.core.overlap import OverlapTable
 from napari_seg_eval.core.threshold import chunked_labelling
 from napari_seg_eval.io import evaluate_files
+from reference import rectangles
 
 FIELDS = [f for f in OverlapTable.__dataclass_fields__]
 HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
@@ -25,19 +26,6 @@ def same_table(a: OverlapTable, b: OverlapTable) -> None:
         left, right = getattr(a, name), getattr(b, name)
         assert left.dtype == right.dtype, name
         np.testing.assert_array_equal(left, right, err_msg=name)
-
-
-def rectangles(rng, shape, n, ids, dtype):
-    """Overlapping boxes of random size: many of them cross chunk borders."""
-    image = np.zeros(shape, dtype)
-    for label in ids[:n]:
-        start = [int(rng.integers(0, s)) for s in shape]
-        stop = [
-            min(s, b + int(rng.integers(1, max(2, s // 2 + 1))))
-            for b, s in zip(start, shape, strict=True)
-        ]
-        image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
-    return image
 
 
 def random_chunks(rng, shape):

@@ -11,21 +11,9 @@ from hypothesis import strategies as st
 
 import napari_seg_eval as nse
 from napari_seg_eval.core.review import measure_both, object_confidence
+from reference import rectangles
 
 HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
-
-
-def rectangles(rng, shape, n, ids, dtype):
-    """Overlapping boxes of random size: many of them cross chunk borders."""
-    image = np.zeros(shape, dtype)
-    for label in ids[:n]:
-        start = [int(rng.integers(0, s)) for s in shape]
-        stop = [
-            min(s, b + int(rng.integers(1, max(2, s // 2 + 1))))
-            for b, s in zip(start, shape, strict=True)
-        ]
-        image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
-    return image
 
 
 def random_chunks(rng, shape):
