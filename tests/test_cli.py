@@ -188,6 +188,101 @@ def test_the_options_advised_for_suffixes_starting_with_a_dash_work(tmp_path, ca
     assert per_image["f1_50"].tolist() == [1.0, 1.0]
 
 
+def test_one_folder_of_both_sides_gets_the_suffixes_its_names_show(tmp_path, capsys):
+    # img{i}-gt and img{i}-pred in one folder (and img0.tif, the image): the error names
+    # the options that tell them apart, as for two folders; typed back, they pair 2 files.
+    folder = tmp_path / "dash"
+    folder.mkdir()
+    labels = np.zeros((8, 8), np.uint16)
+    labels[2:5, 2:5] = 1
+    tifffile.imwrite(folder / "img0.tif", labels.astype(np.uint8))
+    for name in ("img0", "img1"):
+        tifffile.imwrite(folder / f"{name}-gt.tif", labels)
+        tifffile.imwrite(folder / f"{name}-pred.tif", labels)
+    out = tmp_path / "out"
+    argv = [str(folder), str(folder), "--out", str(out)]
+    advice = "give --truth-suffix=-gt --prediction-suffix=-pred (2 pair(s))"
+    assert run(*argv) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"napari-seg-eval evaluate: error: ground truth and predictions are both in {folder}: "
+        f"the names differ by a suffix: {advice}."
+    )
+    # Other suffixes given, that pair nothing: the same hint after the files left out.
+    assert run(*argv, "--truth-suffix", "_masks", "--prediction-suffix", "_cp_masks") == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "napari-seg-eval evaluate: error: nothing to evaluate: no file has a partner; the names "
+        f"differ by a suffix: {advice}."
+    )
+    advised = advice.removeprefix("give ").split(" (")[0]
+    assert run(*argv, *shlex.split(advised)) == 0
+    assert pd.read_csv(out / "per_image.csv")["name"].tolist() == ["img0", "img1"]
+    # Names that show no suffix: the generic example, as before.
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("x", "y"):
+        tifffile.imwrite(other / f"{name}.tif", labels)
+    assert run(str(other), str(other), "--out", str(tmp_path / "o2")) == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith(
+            "give a truth suffix and a prediction suffix that tell them apart (e.g. '_masks' and "
+            "'_cp_masks')."
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--truth-suffix",
+        "--prediction-suffix",
+        "--region-suffix",
+        "--truth-classes-suffix",
+        "--prediction-classes-suffix",
+    ],
+)
+def test_a_suffix_starting_with_a_dash_after_a_space_is_explained(tmp_path, capsys, option):
+    # argparse reads "-gt" in "--truth-suffix -gt" as an option ("expected one argument"):
+    # the error says to write --truth-suffix=-gt.
+    assert run("t", "p", option, "-gt", "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"napari-seg-eval evaluate: error: argument {option}: '-gt' starts with '-' and was "
+        f"read as an option: write {option}=-gt"
+    )
+    assert err.startswith("usage: napari-seg-eval evaluate")
+
+
+def test_a_suffix_option_without_a_value_keeps_argparses_error(tmp_path, capsys):
+    # Followed by another option, or by nothing: nothing to write with "=".
+    for argv in (["t", "p", "--truth-suffix", "--out", "o"], ["t", "p", "--truth-suffix"]):
+        assert run(*argv) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            "napari-seg-eval evaluate: error: argument --truth-suffix: expected one argument"
+        )
+    # Abbreviated as argparse allows.
+    assert run("t", "p", "--truth-suf", "-gt") == 2
+    assert "write --truth-suffix=-gt" in capsys.readouterr().err
+
+
+def test_a_uint8_label_image_given_as_probabilities_is_told(tmp_path, capsys):
+    # Ids 111..142 (uint8) read as id / 255: those up to 127 are lost; the notice says why.
+    from napari_seg_eval import make_sample_data
+
+    data = make_sample_data(0)
+    labels = label_instances(data["probability"] > 0.5, connectivity=1)
+    tifffile.imwrite(tmp_path / "truth.tif", data["ground_truth"].astype(np.uint16))
+    tifffile.imwrite(tmp_path / "ids.tif", np.where(labels > 0, labels + 110, 0).astype(np.uint8))
+    argv = [str(tmp_path / "truth.tif"), str(tmp_path / "ids.tif"), "--probability"]
+    assert run(*argv, "--out", str(tmp_path / "out")) == 0
+    assert (
+        f"napari-seg-eval: 1 of 1 predictions holds one value per object, as label images do "
+        f"({tmp_path / 'ids.tif'}): read as probabilities, the objects with the smaller ids fall "
+        "below the threshold 0.5 and are lost; is it a label image? (drop --probability)."
+    ) in capsys.readouterr().err
+
+
 def test_a_failed_pair_is_said_once_with_a_final_count(folders, tmp_path, capsys):
     truth, pred, _ = folders
     (pred / "img1_cp_masks.tif").write_bytes(b"broken")

@@ -19,6 +19,7 @@ from napari_seg_eval import (
     dataset_metrics,
     instance_metrics,
     label_instances,
+    make_sample_data,
     threshold_probabilities,
 )
 from napari_seg_eval.core.blocks import is_lazy
@@ -37,7 +38,7 @@ from napari_seg_eval.io import (
 )
 from napari_seg_eval.io import evaluate as evaluate_module
 from napari_seg_eval.io.evaluate import batches, evaluate_pair, file_settings
-from napari_seg_eval.io.pairs import SuffixHint, suffix_hint
+from napari_seg_eval.io.pairs import OneFolderError, SuffixHint, folder_suffix_hint, suffix_hint
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -366,9 +367,92 @@ def test_no_suffix_hint_for_names_that_do_not_differ_by_a_suffix(tmp_path):
         assert "differ by a suffix" not in pairing.describe()
         for path in [*truth.iterdir(), *pred.iterdir()]:
             path.unlink()
+    # One folder: its names are split in two (see the one-folder test below).
     folder = touch(tmp_path / "one", "a_masks.npy", "a_cp_masks.npy")
     pairing = pair_files(folder, folder, truth_suffix="_mask", prediction_suffix="_cp_mask")
-    assert pairing.pairs == [] and pairing.suffix_hint is None
+    assert pairing.pairs == []
+    assert pairing.suffix_hint == SuffixHint("_masks", "_cp_masks", 1, ("_mask", "_cp_mask"))
+
+
+def test_one_folder_of_both_sides_names_the_suffixes_its_names_show(tmp_path):
+    # img{i}-gt and img{i}-pred beside the image img0: no suffix given, the error says which
+    # to give, in words (as the Dataset tab shows it) and as options.
+    folder = touch(
+        tmp_path / "dash",
+        "img0.npy",
+        *(f"img{i}-{s}.npy" for i in (0, 1, 2) for s in ("gt", "pred")),
+    )
+    with pytest.raises(OneFolderError) as error:
+        pair_files(folder, folder)
+    assert error.value.suffix_hint == SuffixHint("-gt", "-pred", 3)
+    assert str(error.value) == (
+        f"ground truth and predictions are both in {folder}: the names differ by a suffix: "
+        "truth '-gt', prediction '-pred'; give them as the truth and prediction suffixes "
+        "(3 pair(s) of files)."
+    )
+    assert error.value.text(command_line=False).endswith(
+        "give truth_suffix='-gt', prediction_suffix='-pred' (3 pair(s))."
+    )
+    with pytest.raises(OneFolderError, match="differ by a suffix"):
+        evaluate_files(folder, folder)  # the same error from the Python API
+    # One suffix given that pairs nothing: the other is named; the given one says the sides
+    # (here against the words of the names: the user's choice is followed).
+    (folder / "img0.npy").unlink()  # else it would pair as img0-gt's prediction
+    pairing = pair_files(folder, folder, truth_suffix="-gt")
+    assert pairing.pairs == [] and pairing.advice() == (
+        "the names differ by a suffix: give prediction_suffix='-pred' (3 pair(s))"
+    )
+    assert pair_files(folder, folder, truth_suffix="-pred").suffix_hint == SuffixHint(
+        "-pred", "-gt", 3, ("-pred", "")
+    )
+    # Cellpose's folder without suffixes: "cp" says which is the prediction.
+    cells = touch(
+        tmp_path / "cells",
+        "a.npy",
+        "a_masks.npy",
+        "a_cp_masks.npy",
+        "b.npy",
+        "b_masks.npy",
+        "b_cp_masks.npy",
+    )
+    with pytest.raises(OneFolderError) as error:
+        pair_files(cells, cells)
+    assert error.value.suffix_hint == SuffixHint("_masks", "_cp_masks", 2)
+
+
+def test_a_one_folder_hint_never_guesses(tmp_path):
+    # Names that do not say which side is which: both ways, as the user must choose.
+    colours = touch(tmp_path / "colours", "a_red.npy", "a_blue.npy", "b_red.npy", "b_blue.npy")
+    with pytest.raises(OneFolderError) as error:
+        pair_files(colours, colours)
+    hint = error.value.suffix_hint
+    assert hint == SuffixHint("_blue", "_red", 2, sided=False)
+    assert "'_blue' and '_red', which do not say which marks the truth" in str(error.value)
+    assert error.value.text(command_line=True).endswith(
+        "give --truth-suffix _blue --prediction-suffix _red if '_blue' marks the ground truth, "
+        "else the other way round (2 pair(s))."
+    )
+    # Two splits that pair as many files (flows beside Cellpose's masks): no hint, the
+    # generic example.
+    flows = touch(
+        tmp_path / "flows",
+        *(f"{n}{s}.npy" for n in "ab" for s in ("_masks", "_cp_masks", "_flows")),
+    )
+    with pytest.raises(OneFolderError, match=r"tell them apart \(e\.g\. '_masks'") as error:
+        pair_files(flows, flows)
+    assert error.value.suffix_hint is None
+    # Numbers are not sides; a split pairing half the files or fewer is no hint.
+    for i, names in enumerate(
+        (
+            ("cell_001.npy", "cell_002.npy", "cell_003.npy"),
+            ("a_gt.npy", "a_pred.npy", "b_gt.npy", "c_gt.npy", "d_pred.npy", "e_pred.npy"),
+        )
+    ):
+        folder = touch(tmp_path / f"case{i}", *names)
+        with pytest.raises(OneFolderError) as error:
+            pair_files(folder, folder)
+        assert error.value.suffix_hint is None
+    assert folder_suffix_hint([Path("x-gt.tif")]) is None
 
 
 @pytest.mark.parametrize(
@@ -948,6 +1032,54 @@ def test_empty_probability_maps_are_told_only_when_nothing_is_above_anywhere(
         f"1 of 6 predictions has no pixel above the threshold 0.5 ({pred / ('label.' + fmt)}): "
         "is it a label image? (drop probability=True)."
     ]
+
+
+def test_label_images_read_as_uint8_probabilities_are_told(tmp_path):
+    """A uint8 label image read as probabilities keeps only the objects with ids above 127
+    (id / 255 > 0.5): its objects are each one value, which probability maps' are not."""
+    from scipy import ndimage
+
+    data = make_sample_data(0)
+    true, prob = data["ground_truth"].astype(np.uint16), data["probability"]
+    labels = label_instances(prob > 0.5, connectivity=1)
+    ids = np.where(labels > 0, labels + 110, 0).astype(np.uint8)
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    maps = {
+        "ids": ids,
+        # Probability maps: the package's sample scaled to uint8, a smooth (blurred) binary
+        # image, a soft one (peaks at 0.75), one of five levels, and a binary 0 / 255 mask.
+        "sample": np.rint(prob * 255),
+        "blurred": np.rint(ndimage.gaussian_filter((true > 0).astype(float), 2) * 255),
+        "soft": np.rint(prob * 0.75 * 255),
+        "levels": np.rint(np.round(prob * 4) / 4 * 255),
+        "binary": (true > 0) * 255,
+    }
+    for name, values in maps.items():
+        np.save(truth / f"{name}.npy", true)
+        np.save(pred / f"{name}.npy", values.astype(np.uint8))
+    np.save(truth / "lazy.npy", true)
+    write_zarr(pred / "lazy.zarr", ids, chunks=(64, 64))  # read chunk by chunk
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = evaluate_files(truth, pred, probability=True, iou_thresholds=[0.5])
+    told = [str(w.message) for w in caught if "one value per object" in str(w.message)]
+    assert told == [
+        f"2 of 7 predictions hold one value per object, as label images do ({pred / 'ids.npy'} "
+        "and 1 more): read as probabilities, the objects with the smaller ids fall below the "
+        "threshold 0.5 and are lost; are they label images? (drop probability=True)."
+    ]
+    # What is lost: the ids 111..127 (labels 1..17) are not above 0.5.
+    kept = int((np.unique(labels) > 17).sum())
+    per_image = result.per_image.set_index("name")
+    assert per_image.loc["ids", "n_pred"] == per_image.loc["lazy", "n_pred"] == kept
+    assert kept < labels.max()
+    # Without a sign of a label image (a float map, or label values read as labels): nothing.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_files(truth / "ids.npy", pred / "ids.npy", iou_thresholds=[0.5])
+    assert not [w for w in caught if "one value per object" in str(w.message)]
 
 
 def test_one_empty_probability_map_and_objects_removed_by_min_size(tmp_path):

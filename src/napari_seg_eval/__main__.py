@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import os
+import re
+import shlex
 import signal
 import sys
 import threading
@@ -517,6 +520,7 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
     from .io.evaluate import check_region_file, file_settings, find_companions
+    from .io.pairs import OneFolderError
 
     stream = stream or sys.stderr
     try:
@@ -526,12 +530,15 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         report_path = _report_path(args.report, out)
         if args.region is not None:
             check_region_file(args.region)
-        pairing = pair_files(
-            args.truth,
-            args.prediction,
-            truth_suffix=args.truth_suffix,
-            prediction_suffix=args.prediction_suffix,
-        )
+        try:
+            pairing = pair_files(
+                args.truth,
+                args.prediction,
+                truth_suffix=args.truth_suffix,
+                prediction_suffix=args.prediction_suffix,
+            )
+        except OneFolderError as error:  # the suffixes its names show, as options
+            raise ValueError(error.text(command_line=True)) from None
         if not pairing.pairs:
             if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
                 print(pairing.describe(hint=False), file=stream)
@@ -670,6 +677,45 @@ def _misplaced_report(argv: list[str], message: str) -> str | None:
     return None
 
 
+#: The options whose values may start with "-" (a suffix such as -gt).
+SUFFIX_OPTIONS = (
+    "--truth-suffix",
+    "--prediction-suffix",
+    "--region-suffix",
+    "--truth-classes-suffix",
+    "--prediction-classes-suffix",
+)
+
+
+def _dash_value(argv: list[str], message: str) -> str | None:
+    """The error to give instead of argparse's "expected one argument" when the value after a
+    suffix option starts with "-" (``--truth-suffix -gt``): argparse takes it for an option,
+    and ``--truth-suffix=-gt`` is the way to give it. None otherwise."""
+    match = re.fullmatch(r"argument (--[\w-]+): expected one argument", message)
+    if match is None or match.group(1) not in SUFFIX_OPTIONS:
+        return None
+    option = match.group(1)
+    # The option written in full or abbreviated (--truth-suf), followed by a value such as
+    # -gt (not by another option: --truth-suffix --out r lacks its value).
+    value = next(
+        (
+            after
+            for word, after in itertools.pairwise(argv)
+            if len(word) > 2
+            and option.startswith(word)
+            and after.startswith("-")
+            and not after.startswith("--")
+        ),
+        None,
+    )
+    if value is None:
+        return None
+    return (
+        f"argument {option}: {value!r} starts with '-' and was read as an option: write "
+        f"{shlex.quote(f'{option}={value}')}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _Parser(prog="napari-seg-eval", description=DESCRIPTION)
@@ -683,7 +729,7 @@ def main(argv: list[str] | None = None) -> None:
     except _UsageError as usage:
         explained = None
         if usage.parser.prog.endswith(" evaluate"):
-            explained = _misplaced_report(argv, usage.message)
+            explained = _misplaced_report(argv, usage.message) or _dash_value(argv, usage.message)
         argparse.ArgumentParser.error(usage.parser, explained or usage.message)
     if args.command == "evaluate":
         sys.exit(evaluate(argv, args))

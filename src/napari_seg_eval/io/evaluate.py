@@ -34,7 +34,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
-from ..core.blocks import as_dask, fold_lazy, is_lazy
+from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import majority_classes
 from ..core.dataset import (
     DatasetResult,
@@ -302,7 +302,10 @@ class PairOutcome:
     run by :func:`evaluate_files`. ``empty_map``: the prediction is an integer probability map
     with no pixel above the threshold anywhere while the truth has objects where it is scored
     (as a label image read as probabilities has: ids / 65535), counted in one notice per run;
-    a float map low everywhere is a weak prediction, not a label image."""
+    a float map low everywhere is a weak prediction, not a label image.
+    ``one_value_per_object``: the prediction is an integer probability map whose objects are
+    each one value, as a label image's (see :func:`_one_value_per_object`), counted in one
+    notice per run."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
@@ -314,6 +317,7 @@ class PairOutcome:
     instance: ImageParts | None = None
     notices: list[Notice] = field(default_factory=list)
     empty_map: bool = False
+    one_value_per_object: bool = False
 
 
 @dataclass(frozen=True, repr=False)
@@ -994,12 +998,15 @@ def evaluate_pair(
         )
         true = checked_labels(true, truth)
         notices: list[Notice] = []
-        integer_map = False  # uint8/uint16 read as value / dtype maximum: label images can be
+        # uint8/uint16 maps are read as value / dtype maximum (levels): label images can be.
+        levels = None
         if settings.probability:
+            values = pred  # the integer values, counted when the map is read now
             pred, notice = checked_probabilities(pred, prediction)
             if notice is not None:
                 notices.append(notice)
-                integer_map = True
+                levels = int(np.iinfo(values.dtype).max)
+                values = pred if is_lazy(pred) else values  # else the chunks read anyway
         else:
             pred = checked_labels(pred, prediction)
         metadata = (true_metadata, pred_metadata)
@@ -1013,11 +1020,14 @@ def evaluate_pair(
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             labels, mask = _predictions(pred, settings)
-            outcome.tables, empty_map, labels = _pair_tables(
-                true, labels, mask, settings, mask_of_region
+            # An integer map's values are counted for the sign of a label image (one value per
+            # object); a float map is never one.
+            counted = levels is not None and settings.channel_axis is None
+            outcome.tables, empty_map, labels, outcome.one_value_per_object = _pair_tables(
+                true, labels, mask, settings, mask_of_region, (values, levels) if counted else None
             )
             # A float map low everywhere is a weak or empty prediction, never a label image.
-            outcome.empty_map = empty_map and integer_map
+            outcome.empty_map = empty_map and levels is not None
             if class_images is not None:
                 outcome.classes = (
                     _class_of_objects(true, class_images[0], mask_of_region),
@@ -1355,8 +1365,13 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
 
 
 def _pair_tables(
-    true, labels, mask, settings: FileSettings, region=None
-) -> tuple[dict[str, OverlapTable], bool, Any]:
+    true,
+    labels,
+    mask,
+    settings: FileSettings,
+    region=None,
+    integer_map: tuple[Any, int] | None = None,
+) -> tuple[dict[str, OverlapTable], bool, Any, bool]:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
     off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
@@ -1372,10 +1387,15 @@ def _pair_tables(
     chunks are labelled in the same schedule as the tables, the instance table counted on
     their node keys and relabelled: each chunk of the map is read once for both tables (and
     again only where the labels themselves are read: boundary metrics, border exclusion,
-    object classes, COCO scores)."""
+    object classes, COCO scores).
+
+    And, for an ``integer_map`` (a uint8/uint16 map, its values or scaled to [0, 1]; and the
+    dtype maximum it is divided by) with instance metrics, whether it holds one value per
+    object, as a label image does (see :func:`_one_value_per_object`; its values counted in
+    the same schedule)."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
-    empty_map = False
+    empty_map = one_value = False
     if labels is mask:  # label files: one table serves both kinds
         table = overlap_table(true, labels, **options) if kinds else None
         tables = dict.fromkeys(kinds, table)
@@ -1391,7 +1411,14 @@ def _pair_tables(
         ]
         # One task per chunk of the mask the tables read anyway (the same graph keys).
         above = fold_lazy(_any_pixel, any, [mask]) if is_lazy(mask) else mask.any()
-        *computed, above = dask.compute(*lazy, above)
+        counts = None
+        if integer_map is not None and "instance" in kinds:
+            scaled, levels = integer_map
+            count = functools.partial(_value_counts, levels=levels)
+            counts = (
+                fold_lazy(count, sum, [scaled]) if is_lazy(scaled) else fold(count, sum, [scaled])
+            )
+        *computed, above, counts = dask.compute(*lazy, above, counts)
         tables = dict(zip(kinds, computed, strict=True))
         if labelling is not None:
             summaries, node_table = tables["instance"]
@@ -1400,6 +1427,8 @@ def _pair_tables(
             true_dtype = np.uint8 if true.dtype == bool else true.dtype
             tables["instance"] = joined.relabelled(node_table, true_dtype)
         empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
+        if counts is not None:  # the objects before any is removed at the border
+            one_value = _one_value_per_object(tables["instance"], counts, settings.threshold)
     width = settings.exclude_border
     if width and "instance" in tables:
         tables["instance"] = remove_objects(
@@ -1407,12 +1436,52 @@ def _pair_tables(
         )
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = binarized_table(tables["semantic"])
-    return tables, bool(empty_map), labels
+    return tables, bool(empty_map), labels, one_value
 
 
 def _any_pixel(block: np.ndarray) -> bool:
     """Whether a block of a mask has a non-zero pixel."""
     return bool(block.any())
+
+
+#: The fewest objects whose areas must each be the count of one value for an integer
+#: probability map to hold one value per object (see :func:`_one_value_per_object`).
+ONE_VALUE_MIN_OBJECTS = 3
+
+
+def _value_counts(block: np.ndarray, *, levels: int) -> np.ndarray:
+    """How many pixels of a block of an integer map (its values, or scaled to [0, 1] as
+    value / ``levels``) hold each value 0..``levels``."""
+    block = np.asarray(block)
+    if block.dtype.kind == "f":
+        # value / levels * levels is within 0.01 of the value (float32): + 0.5, floored, is it.
+        block = (block.astype(np.float32) * np.float32(levels) + np.float32(0.5)).astype(np.intp)
+    return np.bincount(block.ravel(), minlength=levels + 1)
+
+
+def _one_value_per_object(table: OverlapTable, counts: np.ndarray, threshold: float) -> bool:
+    """Whether a scaled integer map holds one value per object, as a label image read as
+    probabilities does, from its value counts and its objects' areas alone (no other pass
+    over the pixels).
+
+    An object of a label image is one id: its area is the count of one value. A probability
+    map's object (pixels above the threshold, joined) rises from the threshold at its edge
+    to its peak inside, through many values each shared by the edges of every object, so an
+    object's area equals the count of one value only by chance. The sign: the areas of at
+    least :data:`ONE_VALUE_MIN_OBJECTS` objects, holding more than half of the objects'
+    pixels, are each the count of a value above the threshold (each value counted once).
+    Touching objects of a label image are one object of two values here: a dense label
+    image may show no sign."""
+    levels = counts.size - 1
+    kept = np.arange(levels + 1, dtype=np.float32) / np.float32(levels) > threshold
+    values = counts[kept & (counts > 0)]
+    areas = table.pred_areas[table.pred_ids != 0]
+    area, objects = np.unique(areas, return_counts=True)
+    count, times = np.unique(values, return_counts=True)
+    shared, at_area, at_count = np.intersect1d(area, count, return_indices=True)
+    matched = np.minimum(objects[at_area], times[at_count])
+    matched_pixels = int((shared.astype(np.int64) * matched).sum())
+    return int(matched.sum()) >= ONE_VALUE_MIN_OBJECTS and 2 * matched_pixels > int(areas.sum())
 
 
 def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings) -> FilesResult:
@@ -1458,6 +1527,7 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
     notices = [notice for outcome in outcomes for notice in outcome.notices]
     if settings.probability:
         notices += _empty_predictions(pairing, outcomes, settings)
+        notices += _one_value_predictions(pairing, outcomes, settings)
     return FilesResult(
         per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables, notices
     )
@@ -1485,6 +1555,31 @@ def _empty_predictions(
         f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
     )
     return [Notice(template, empty[0])]
+
+
+def _one_value_predictions(
+    pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings
+) -> list[Notice]:
+    """The notice that some integer probability maps hold one value per object
+    (:attr:`PairOutcome.one_value_per_object`): label images read as probabilities, which
+    lose every object whose id, read as a probability, is not above the threshold."""
+    evaluated = [
+        (pred, outcome)
+        for (_, pred), outcome in zip(pairing.pairs, outcomes, strict=True)
+        if outcome.error is None
+    ]
+    found = [str(pred) for pred, outcome in evaluated if outcome.one_value_per_object]
+    if not found:
+        return []
+    one = len(found) == 1
+    files = "{file}" + ("" if one else f" and {len(found) - 1} more")
+    template = (
+        f"{len(found)} of {len(evaluated)} predictions {'holds' if one else 'hold'} one value "
+        f"per object, as label images do ({files}): read as probabilities, the objects with "
+        f"the smaller ids fall below the threshold {settings.threshold:g} and are lost; "
+        f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
+    )
+    return [Notice(template, found[0])]
 
 
 def _boundary_family(

@@ -10,7 +10,8 @@ Names are compared in Unicode's composed form (NFC): a name is the same whicheve
 file system keeps (macOS keeps names decomposed). When no file pairs but the names of the two
 sides differ by a suffix on each side (``img1_masks.tif`` and ``img1_cp_masks.tif`` given
 without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`); it never
-pairs the files by guessing.
+pairs the files by guessing. Both sides in one folder are told apart by suffixes only: when
+none are given, the error (:class:`OneFolderError`) says which the names show, if any.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from .read import FileReadError, image_extension
 class SuffixHint(NamedTuple):
     """The suffixes under which files that paired with none would pair: ``truth`` and
     ``prediction`` (either may be empty), the number of ``pairs`` they would make, and the
-    suffixes ``given`` (the options to change are those that differ).
+    suffixes ``given`` (the options to change are those that differ). ``sided`` is False
+    when nothing tells which of the two marks the truth (both sides in one folder, names
+    without a word such as ``gt`` or ``pred``): the hint then says both ways.
 
     Examples
     --------
@@ -43,12 +46,16 @@ class SuffixHint(NamedTuple):
     >>> print(hint.text())
     The names differ by a suffix: truth '_masks', prediction '_cp_masks'; give them as the
     truth and prediction suffixes (6 pair(s) of files).
+    >>> print(SuffixHint("-a", "-b", 2, sided=False).advice(command_line=True))
+    the names differ by a suffix: give --truth-suffix=-a --prediction-suffix=-b if '-a' marks
+    the ground truth, else the other way round (2 pair(s))
     """
 
     truth: str
     prediction: str
     pairs: int
     given: tuple[str, str] = ("", "")
+    sided: bool = True
 
     def _changed(self) -> list[tuple[str, str]]:
         """(side, suffix) of each side whose suffix differs from the one given."""
@@ -74,6 +81,12 @@ class SuffixHint(NamedTuple):
     def text(self) -> str:
         """The hint in words that name no option (for the Dataset tab's boxes as for the
         keywords)."""
+        if not self.sided:
+            return (
+                f"The names differ by a suffix: {self.truth!r} and {self.prediction!r}, which "
+                "do not say which marks the truth; give the truth's as the truth suffix and the "
+                f"prediction's as the prediction suffix ({self.pairs} pair(s) of files)."
+            )
         sides = ", ".join(
             f"{side} {suffix!r}" if suffix else f"{side} none" for side, suffix in self._changed()
         )
@@ -81,6 +94,14 @@ class SuffixHint(NamedTuple):
             f"The names differ by a suffix: {sides}; give them as the truth and prediction "
             f"suffixes ({self.pairs} pair(s) of files)."
         )
+
+    def advice(self, *, command_line: bool = False) -> str:
+        """What to give, naming the options as on the command line or as keywords (see
+        :meth:`options`); both ways round when the names do not say which side is which."""
+        options = self.options(command_line=command_line)
+        if not self.sided:
+            options += f" if {self.truth!r} marks the ground truth, else the other way round"
+        return f"the names differ by a suffix: give {options} ({self.pairs} pair(s))"
 
 
 @dataclass(frozen=True)
@@ -133,11 +154,44 @@ class Pairing:
         options as on the command line or as keywords; "" without a :attr:`suffix_hint`."""
         if self.suffix_hint is None:
             return ""
-        return (
-            f"the names differ by a suffix: give "
-            f"{self.suffix_hint.options(command_line=command_line)} "
-            f"({self.suffix_hint.pairs} pair(s))"
-        )
+        return self.suffix_hint.advice(command_line=command_line)
+
+
+class OneFolderError(FileReadError):
+    """Ground truth and predictions in one folder, with suffixes that do not tell them apart.
+
+    ``suffix_hint`` holds the suffixes under which the folder's files would pair, when their
+    names show them (see :func:`folder_suffix_hint`), else None. The message words the hint
+    without naming options (as the Dataset tab shows it); :meth:`text` names them.
+
+    Examples
+    --------
+    >>> error = OneFolderError("cells", SuffixHint("-gt", "-pred", 4))
+    >>> print(error)
+    ground truth and predictions are both in cells: the names differ by a suffix: truth '-gt',
+    prediction '-pred'; give them as the truth and prediction suffixes (4 pair(s) of files).
+    >>> print(error.text(command_line=True))
+    ground truth and predictions are both in cells: the names differ by a suffix: give
+    --truth-suffix=-gt --prediction-suffix=-pred (4 pair(s)).
+    """
+
+    def __init__(self, folder: str | Path, suffix_hint: SuffixHint | None) -> None:
+        self.folder, self.suffix_hint = folder, suffix_hint
+        super().__init__(self.text())
+
+    def text(self, *, command_line: bool | None = None) -> str:
+        """The error: the hint in words (``command_line`` None), or naming the options as on
+        the command line (True) or as keywords (False)."""
+        where = f"ground truth and predictions are both in {self.folder}: "
+        if self.suffix_hint is None:
+            return (
+                f"{where}give a truth suffix and a prediction suffix that tell them apart "
+                "(e.g. '_masks' and '_cp_masks')."
+            )
+        if command_line is None:
+            words = self.suffix_hint.text()
+            return where + words[0].lower() + words[1:]
+        return f"{where}{self.suffix_hint.advice(command_line=command_line)}."
 
 
 def pair_files(
@@ -165,13 +219,17 @@ def pair_files(
     Pairing
         The pairs, sorted by name, and every file left out: a file named as a pair with
         neither suffix is listed as the pair's image (``Pairing.images``), any other file
-        without a suffix as not used (``Pairing.ignored``). When no file pairs (folders, or
-        lists, that are not one folder) and the names of the two sides differ by a suffix
-        on each side, ``Pairing.suffix_hint`` gives the suffixes that would pair them (see
-        :func:`suffix_hint`; said by ``Pairing.describe()``, never applied).
+        without a suffix as not used (``Pairing.ignored``). When no file pairs and the names
+        of the two sides differ by a suffix on each side, ``Pairing.suffix_hint`` gives the
+        suffixes that would pair them (see :func:`suffix_hint`, and
+        :func:`folder_suffix_hint` for one folder; said by ``Pairing.describe()``, never
+        applied).
 
     Raises
     ------
+    OneFolderError
+        Truth and prediction are one folder and the suffixes are equal (none given, say):
+        with the suffixes its files' names show, if any.
     FileReadError
         A path does not exist, or two files of one side have the same key (``a.tif`` and
         ``a.png``), naming both.
@@ -192,12 +250,10 @@ def pair_files(
         name = file_stem(truth_files[0])
         return Pairing([(truth_files[0], pred_files[0])], [name])
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
-    if same_folder and truth_suffix == prediction_suffix:
-        raise FileReadError(
-            f"ground truth and predictions are both in {truth}: give a truth suffix and a "
-            "prediction suffix that tell them apart (e.g. '_masks' and '_cp_masks')."
-        )
     truth_named, pred_named = _named(truth_files), _named(pred_files)
+    given = (truth_suffix, prediction_suffix)
+    if same_folder and truth_suffix == prediction_suffix:
+        raise OneFolderError(truth, _folder_hint(truth_named, given))
     truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
@@ -207,8 +263,12 @@ def pair_files(
     keys = truth_keys.keys() | pred_keys.keys()
     stems = {path: stem for stem, path in truth_named + pred_named}
     hint = None
-    if not names and not same_folder:
-        hint = _hint(truth_named, pred_named, (truth_suffix, prediction_suffix))
+    if not names:
+        hint = (
+            _folder_hint(truth_named, given)
+            if same_folder
+            else _hint(truth_named, pred_named, given)
+        )
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
         names=names,
@@ -306,6 +366,114 @@ def _hint(
     if best is None or 2 * best.pairs <= min(len(truth_stems), len(pred_stems)):
         return None
     return best
+
+
+#: Names of one folder compared with each name: the next ones in sorted order (the image,
+#: its truth, its prediction and a few other files of one name sit together).
+HINT_NEIGHBOURS = 4
+
+#: Words (compared in lower case) that mark a suffix as the truth's or the prediction's.
+TRUTH_WORDS = frozenset(
+    {"gt", "truth", "groundtruth", "true", "gold", "manual", "annotation", "annotations"}
+)
+PREDICTION_WORDS = frozenset(
+    {"pred", "preds", "predicted", "prediction", "predictions", "cp", "output", "result"}
+)
+
+
+def folder_suffix_hint(files: list[Path], given: tuple[str, str] = ("", "")) -> SuffixHint | None:
+    """The suffixes that tell truth files from prediction files in one folder, when the
+    names show them and they pair its files, or None. Never applied.
+
+    Each name is set against the few names that follow it in sorted order (they share the
+    longest beginnings); where two share a beginning up to a suffix start (as in
+    :func:`suffix_hint`), each of their ends is a suffix: ``img0-gt`` and ``img0-pred`` give
+    ``-gt`` and ``-pred``. Both suffixes must be non-empty (a file with neither is an image:
+    ``img0.tif`` beside ``img0_masks.tif``) and hold a letter. The candidates named most often
+    are tried by pairing the files under them; the hint is the one pairing the most files, if
+    it pairs more than half of the smaller side, and no other candidate pairs as many (two
+    splits of the names are two guesses: no hint). Which suffix marks the truth is said by a
+    suffix given (``given``), or by the words of the names (``gt``, ``truth``, ... against
+    ``pred``, ``cp``, ...; see :data:`TRUTH_WORDS`, :data:`PREDICTION_WORDS`); when neither
+    says it, the hint is not ``sided`` and says both ways.
+
+    Parameters
+    ----------
+    files : list of Path
+        Every image file of the folder.
+    given : (str, str)
+        The truth and prediction suffixes given.
+
+    Returns
+    -------
+    SuffixHint or None
+
+    Examples
+    --------
+    >>> names = ["img0.tif", "img0-gt.tif", "img0-pred.tif", "img1-gt.tif", "img1-pred.tif"]
+    >>> folder_suffix_hint([Path(name) for name in names])
+    SuffixHint(truth='-gt', prediction='-pred', pairs=2, given=('', ''), sided=True)
+    >>> hint = folder_suffix_hint([Path(n) for n in ("a_red.tif", "a_blue.tif")])
+    >>> hint.truth, hint.prediction, hint.sided
+    ('_blue', '_red', False)
+    """
+    return _folder_hint(_named(files), given)
+
+
+def _folder_hint(named: list[tuple[str, Path]], given: tuple[str, str]) -> SuffixHint | None:
+    """:func:`folder_suffix_hint` of the files with their (NFC) names."""
+    stems = sorted({stem for stem, _ in named})
+    votes: Counter[tuple[str, str]] = Counter()
+    for i, stem in enumerate(stems):
+        for other in stems[i + 1 : i + 1 + HINT_NEIGHBOURS]:
+            shared = _shared(stem, other)
+            start = next(
+                (k for k in reversed(_suffix_starts(stem)) if k <= shared and _starts(other, k)),
+                0,
+            )
+            if 0 < start < min(len(stem), len(other)):
+                votes[stem[start:], other[start:]] += 1  # in sorted order: never twice
+    found: list[tuple[int, tuple[str, str]]] = []
+    for suffixes, _ in votes.most_common(HINT_CANDIDATES):
+        if not all(any(c.isalpha() for c in suffix) for suffix in suffixes):
+            continue
+        try:
+            first, _ = _keys(named, *suffixes)
+            second, _ = _keys(named, *suffixes[::-1])
+        except FileReadError:  # two files of a side would have the same name
+            continue
+        pairs = len(first.keys() & second.keys())
+        if pairs and 2 * pairs > min(len(first), len(second)):
+            found.append((pairs, suffixes))
+    found.sort(reverse=True)
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+        return None
+    pairs, suffixes = found[0]
+    sides = _sides(suffixes, given)
+    if sides is None:
+        return SuffixHint(*suffixes, pairs, tuple(given), sided=False)
+    return SuffixHint(*sides, pairs, tuple(given))
+
+
+def _sides(suffixes: tuple[str, str], given: tuple[str, str]) -> tuple[str, str] | None:
+    """The two suffixes as (truth, prediction), as a suffix given or the words of the names
+    say; None when neither says."""
+    a, b = suffixes
+    if given[0] != given[1] and (given[0] in suffixes or given[1] in suffixes):
+        return (a, b) if given[0] == a or given[1] == b else (b, a)
+    truth, pred = (
+        [bool(_words(s) & words) for s in suffixes] for words in (TRUTH_WORDS, PREDICTION_WORDS)
+    )
+    if (truth[0] or pred[1]) and not (truth[1] or pred[0]):
+        return a, b
+    if (truth[1] or pred[0]) and not (truth[0] or pred[1]):
+        return b, a
+    return None
+
+
+def _words(suffix: str) -> set[str]:
+    """The words of a suffix, in lower case (``_cp_masks`` -> cp, masks)."""
+    return set(re.findall(r"[^\W_]+", suffix.lower()))
 
 
 #: Where a suffix may start: the first of a run of characters that are neither letters nor
