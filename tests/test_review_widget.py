@@ -757,6 +757,44 @@ def test_matched_objects_are_charcoal_on_the_light_canvas(reviewed):
     np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
 
 
+def test_matched_objects_take_the_grey_that_shows_on_the_image_under_them(reviewed):
+    """Regression (a new user's trial): in the light theme matched objects were charcoal,
+    (34, 34, 34), over a fluorescence image whose background is (32, 32, 32): they looked
+    like dim nuclei. The image under the error layer is its background, in either theme:
+    pale grey on a dark image, charcoal on a bright one (bright field); legend alike."""
+    viewer, widget = reviewed
+    dark = np.zeros((20, 30))
+    dark[5:8, 5:8] = 1  # a bright nucleus on a black background
+    viewer.add_image(dark, name="raw", scale=(2, 2), translate=(10, 0))
+    viewer.theme = "light"
+    layer = widget.review.show_errors(wait=True)
+    assert viewer.layers["raw"].visible  # not compared: left shown
+    pale, charcoal = (0.867, 0.867, 0.867, 1.0), (0.133, 0.133, 0.133, 1.0)
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
+    assert "rgb(221, 221, 221)" in widget.review.legend["matched"][0].styleSheet()
+    viewer.layers["raw"].data = 1 - dark  # bright field: a white background
+    viewer.theme = "dark"
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], charcoal)
+    assert "rgb(34, 34, 34)" in widget.review.legend["matched"][0].styleSheet()
+    viewer.layers["raw"].visible = False  # no image under it: the theme's (black) canvas
+    widget.review.show_errors(wait=True)
+    np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
+
+
+def test_the_hidden_layers_notice_says_what_and_why_first(reviewed, monkeypatch):
+    """Regression (a new user's trial): napari's notice showed "Segmentation Evaluation: hid
+    'nuclei proba…" (about 40 characters): the count, and why, now come first."""
+    _, widget = reviewed
+    notices = []
+    monkeypatch.setattr(review_module, "show_info", notices.append)
+    widget.review.show_errors(wait=True)
+    assert len(notices) == 1
+    assert notices[0][:40] == "Hid 3 layers to show the error colours ("
+    for name in ("truth", "pred", "prob"):
+        assert f"'{name}'" in notices[0]
+    assert review_module.hidden_notice(["a"]).startswith("Hid 1 layer to show")
+
+
 def test_the_first_error_layer_hides_the_compared_layers_once(reviewed):
     """Random label colours under the error layer made matched objects look like errors:
     the compared layers and the confidence map are hidden (not changed) when the error layer

@@ -228,6 +228,51 @@ def test_the_runs_table_shows_the_metrics_before_the_paths(make_napari_viewer, q
     assert view.columnViewportPosition(first_metric) >= 0 and right <= view.viewport().width()
 
 
+def test_the_runs_table_shows_three_metrics_with_their_intervals_in_the_dock(
+    make_napari_viewer, qtbot
+):
+    """Regression (a new user's trial): in a 1500 x 1000 window only one metric column was in
+    view, its header "AP (DSB), mean over IoU thresholds (pooled)" clipped on both sides, and
+    the threshold column was 80 px wide for "0.5". Short headers (the long label in the
+    tooltip), the interval under its value, the name's width capped."""
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QApplication
+
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1500, 1000)
+    viewer.add_labels(TRUTH, name="truth")
+    prob = np.select([np.isin(TRUTH, [1, 2, 3]), np.isin(TRUTH, [4, 5])], [0.9, 0.45], 0.0)
+    viewer.add_image(prob, name="a probability map with a long name")
+    widget = open_dock(viewer)
+    widget.set_probability_layer("a probability map with a long name")
+    widget.set_threshold(0.5)
+    evaluate(widget, "a probability map with a long name", qtbot)
+    widget.tabs.setCurrentWidget(widget.runs)
+    QApplication.processEvents()
+    model, view = widget.runs.table.model, widget.runs.table.view
+    columns = model.frame.columns.tolist()
+    assert columns[:5] == ["name", "threshold", "mean_accuracy", "f1_50", "panoptic_quality_50"]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(5)]
+    assert headers == ["name", "p >", "mAP (DSB)", "F1 @ 0.5", "PQ @ 0.5"]
+    tip = model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "AP (DSB), mean over IoU thresholds" in tip
+    # F1 at IoU 0.5: objects 1-3 of 6 found, none false: 6 / 9; the interval under it
+    text = model.frame["f1_50"].iloc[0]
+    assert text.startswith("0.6667 [")
+    low, high = (float(bound) for bound in text[8:-1].split(", "))
+    index = model.index(0, 3)
+    assert model.data(index) == f"0.6667\n{low:.3f}–{high:.3f}"
+    assert model.data(index, Qt.ItemDataRole.ToolTipRole).startswith(f"{text}: the value [its")
+    assert view.rowHeight(0) >= 2 * view.fontMetrics().height()  # both lines in view
+    # the name, the threshold and three metrics are in view, each header's text whole
+    right = view.columnViewportPosition(4) + view.columnWidth(4)
+    assert right <= view.viewport().width()
+    assert view.columnWidth(1) < 60
+    for column, header in enumerate(headers):
+        width = max(view.fontMetrics().horizontalAdvance(line) for line in header.split("\n"))
+        assert width <= view.columnWidth(column), header
+
+
 def test_every_column_of_the_runs_table_is_placed_after_the_metrics():
     """The panel's order comes from the runs table's own columns: one that the table gains is
     never shown among the metrics."""
@@ -284,11 +329,11 @@ def test_runs_of_one_map_and_a_dataset_side_by_side(viewer, tmp_path, qtbot):
     model = panel.table.model
     column = model.frame.columns.get_loc("f1_50")
     horizontal = Qt.Orientation.Horizontal
-    assert model.headerData(column, horizontal) == "F1 @ 0.5 (pooled)"
+    assert model.headerData(column, horizontal) == "F1 @ 0.5"  # pooled: said in the tooltip
     tip = model.headerData(column, horizontal, Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("One-image runs: the image's value. Dataset runs: pooled")
     mean_column = model.frame.columns.get_loc("f1_50_image_mean")
-    assert model.headerData(mean_column, horizontal) == "F1 @ 0.5 (image mean)"
+    assert model.headerData(mean_column, horizontal) == "F1 @ 0.5\nimage mean"
     tip = model.headerData(mean_column, horizontal, Qt.ItemDataRole.ToolTipRole)
     assert "One-image runs: the image's own value" in tip
     # A user's name wins over the default.

@@ -369,9 +369,14 @@ def test_coco_ap_in_the_evaluate_tab_is_the_hand_computed_value(coco_dock):
     widget.set_probability_layer("prob")
     panel = widget.evaluate
     panel.set_preset("coco")
-    assert panel.iou_edit.text() == "0.5:0.95:0.05" and "mean probability" in (
-        panel.preset_label.text()
+    assert panel.iou_edit.text() == "0.5:0.95:0.05"
+    # Regression (a new user's trial): the note was 6 lines of jargon. Now what is scored,
+    # with which layer's probability, in two lines of the dock; the details in its tooltip.
+    assert panel.preset_label.text() == (
+        "COCO mask AP: each predicted object is scored by its mean probability in 'prob'; "
+        "the AP is averaged over IoU 0.50 to 0.95."
     )
+    assert "101-point interpolated precision" in panel.preset_label.toolTip()
     tables = widget.run_evaluation(wait=True)
     summary = summary_of(tables)
     assert summary[("coco", "map")] == pytest.approx(COCO_MAP)

@@ -531,10 +531,18 @@ def test_the_results_have_room_without_nested_scrolling(make_napari_viewer, samp
     assert not panel.preset_label.isHidden() and "IoU thresholds" in panel.preset_label.text()
     panel.set_preset(None)
     assert panel.preset_label.isHidden()
-    # The less-used settings are under Options, whose title says which are not the default.
-    assert panel.options.text() == "Options" and not panel.options.isExpanded()
+    # The less-used settings are under Options, whose title says which are not the default,
+    # and at the defaults what is inside (a new user's trial: the bare "Options" did not).
+    assert panel.options.text() == "Options (matching, border, classes, boundary, …)"
+    assert not panel.options.isExpanded()
     panel.set_matching("iou", exclude_border=2)
     assert panel.options.text() == "Options: border 2 px"
+    panel.set_matching("iot", exclude_border=0)  # the trial read "Options: matching iot"
+    assert panel.options.text() == "Options: matching by intersection over truth"
+    # one line in the dock of a 1500 x 1000 window (537 px), within the group's width
+    width = panel.options.fontMetrics().horizontalAdvance(panel.options.text())
+    assert width < panel.options.width() - 40
+    panel.set_matching("iou", exclude_border=0)
     panel.set_matching("iou", exclude_border=0)
     panel.boundary_check.setChecked(True)
     panel.tolerance_spin.setValue(2.5)

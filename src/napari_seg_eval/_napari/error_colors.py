@@ -1,19 +1,27 @@
 """Colours of the error layer by kind, and of the review's outlines, as napari colormaps.
 
 The colours themselves are plain data in :data:`napari_seg_eval.core.review.KIND_COLORS`
-(Paul Tol's "muted" scheme without the hues of the confidence colormap). On a light canvas
-the pale grey of matched objects would vanish: there they are charcoal (:func:`kind_colors`).
+(Paul Tol's "muted" scheme without the hues of the confidence colormap). Matched objects are
+pale grey on a dark background and charcoal on a light one (:func:`kind_colors`). The
+background is what the error layer is drawn over: the image shown under it (a fluorescence
+micrograph is dark in napari's light theme too), else the theme's canvas. No one grey serves
+both: greys that contrast 3:1 with white and with a dark micrograph fall within 10 CIEDE2000
+units of the other kinds' colours as seen with protanopia or deuteranopia.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from napari.layers import Image, Layer
 from napari.utils.colormaps import DirectLabelColormap
 from napari.utils.theme import get_theme
 
 from ..core.review import FN, FP, KIND_COLORS
 
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
-#: Matched objects on a light canvas: charcoal #222222, as far from white as the pale grey
+#: Matched objects on a light background: charcoal #222222, as far from white as the pale grey
 #: #DDDDDD is from black, and as far from the other kinds' colours, also as seen with each
 #: colour-vision deficiency (CIEDE2000 above 10; above 15 from the confidence colormap).
 MATCHED_ON_LIGHT = (0.133, 0.133, 0.133, 1.0)
@@ -24,7 +32,7 @@ SELECTION_OUTLINE = (1.0, 1.0, 1.0, 1.0)
 
 
 def is_light(theme: str) -> bool:
-    """True for a napari theme whose canvas is light (its relative luminance above one half).
+    """True for a napari theme whose canvas is light (see :func:`is_light_color`).
 
     Parameters
     ----------
@@ -41,18 +49,79 @@ def is_light(theme: str) -> bool:
     >>> is_light("light"), is_light("dark")
     (True, False)
     """
-    red, green, blue = get_theme(theme).canvas.as_rgb_tuple()[:3]
+    return is_light_color(get_theme(theme).canvas.as_rgb_tuple()[:3])
+
+
+def is_light_color(rgb: Sequence[float]) -> bool:
+    """True for a colour whose relative luminance is above one half.
+
+    Parameters
+    ----------
+    rgb : sequence of 3 numbers
+        Red, green and blue, 0 to 255.
+
+    Returns
+    -------
+    bool
+        Whether the colour is a light background.
+
+    Examples
+    --------
+    >>> is_light_color((32, 32, 32)), is_light_color((230, 225, 210))
+    (False, True)
+    """
+    red, green, blue = rgb[:3]
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255 > 0.5
 
 
-def kind_colors(theme: str = "dark") -> tuple:
-    """The kinds' names, colours and error-map values, for the canvas of napari's ``theme``.
+def background_under(layers: Iterable[Layer]) -> tuple[float, float, float] | None:
+    """The colour a layer drawn above ``layers`` is seen over: the median colour of the topmost
+    shown image (its thumbnail, as napari shows it), or None when no image is shown (then the
+    theme's canvas is the background).
+
+    Parameters
+    ----------
+    layers : iterable of napari layers
+        The layers under the error layer, bottom first (as in ``viewer.layers``).
+
+    Returns
+    -------
+    tuple of 3 floats or None
+        Red, green and blue, 0 to 255.
+
+    Examples
+    --------
+    >>> from napari.components import ViewerModel
+    >>> viewer = ViewerModel()
+    >>> background_under(viewer.layers) is None
+    True
+    >>> image = np.zeros((20, 20))
+    >>> image[5:10, 5:10] = 1  # one bright object on a dark background
+    >>> _ = viewer.add_image(image)
+    >>> background_under(viewer.layers)
+    (0.0, 0.0, 0.0)
+    """
+    for layer in reversed(list(layers)):
+        if isinstance(layer, Image) and layer.visible and layer.opacity >= 0.5:
+            thumbnail = np.asarray(layer.thumbnail)
+            shown = thumbnail[thumbnail[..., 3] > 0, :3]  # the padding is transparent
+            if len(shown):
+                red, green, blue = np.median(shown, axis=0)
+                return float(red), float(green), float(blue)
+    return None
+
+
+def kind_colors(theme: str = "dark", background: Sequence[float] | None = None) -> tuple:
+    """The kinds' names, colours and error-map values, for what the error layer is drawn over.
 
     Parameters
     ----------
     theme : str, optional
-        A napari theme's name. On a light canvas matched objects are charcoal
-        (:data:`MATCHED_ON_LIGHT`) instead of pale grey; the other kinds keep their colours.
+        A napari theme's name: its canvas is the background when ``background`` is None.
+    background : sequence of 3 numbers, optional
+        The colour under the layer (0 to 255), e.g. the median colour of the image shown under
+        it. On a light background matched objects are charcoal (:data:`MATCHED_ON_LIGHT`)
+        instead of pale grey; the other kinds keep their colours.
 
     Returns
     -------
@@ -65,8 +134,12 @@ def kind_colors(theme: str = "dark") -> tuple:
     [0.867]
     >>> [color[0] for name, color, _ in kind_colors("light") if name == "matched"]
     [0.133]
+    >>> # a dark micrograph under the layer in the light theme: pale grey
+    >>> [color[0] for name, color, _ in kind_colors("light", (32, 32, 32)) if name == "matched"]
+    [0.867]
     """
-    if not is_light(theme):
+    light = is_light(theme) if background is None else is_light_color(background)
+    if not light:
         return KIND_COLORS
     return tuple(
         (name, MATCHED_ON_LIGHT if name == "matched" else color, values)
@@ -74,13 +147,17 @@ def kind_colors(theme: str = "dark") -> tuple:
     )
 
 
-def kind_colormap(theme: str = "dark") -> DirectLabelColormap:
+def kind_colormap(
+    theme: str = "dark", background: Sequence[float] | None = None
+) -> DirectLabelColormap:
     """The error layer's colours: each value of ``error_map(by="kind")`` in its kind's colour.
 
     Parameters
     ----------
     theme : str, optional
         The napari theme of the viewer shown in (see :func:`kind_colors`).
+    background : sequence of 3 numbers, optional
+        The colour under the layer, 0 to 255 (see :func:`kind_colors`).
 
     Returns
     -------
@@ -96,7 +173,7 @@ def kind_colormap(theme: str = "dark") -> DirectLabelColormap:
     [0.133, 0.133, 0.133]
     """
     colors = {None: TRANSPARENT, 0: TRANSPARENT}
-    for _, color, values in kind_colors(theme):
+    for _, color, values in kind_colors(theme, background):
         colors.update(dict.fromkeys(values, color))
     return DirectLabelColormap(color_dict=colors)
 

@@ -96,6 +96,32 @@ COCO_NEEDS = "COCO AP (score-ranked) needs a score per predicted object, its mea
 COCO_UNAVAILABLE = f"{COCO_NEEDS}: {NO_SCORES}"
 
 
+def coco_note(scores: str) -> str:
+    """What the COCO preset scores, in two lines of a dock: the layer whose probability ranks
+    the objects is named (the details are in the note's tooltip).
+
+    Parameters
+    ----------
+    scores : str
+        The name of the layer that gives each predicted object its score.
+
+    Returns
+    -------
+    str
+        The note.
+
+    Examples
+    --------
+    >>> coco_note("prob").split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ["COCO mask AP: each predicted object is scored by its mean probability in 'prob'",
+     'the AP is averaged over IoU 0.50 to 0.95.']
+    """
+    return (
+        f"COCO mask AP: each predicted object is scored by its mean probability in "
+        f"'{scores}'; the AP is averaged over IoU 0.50 to 0.95."
+    )
+
+
 def coco_unavailable(why: str) -> str:
     """Why the COCO preset cannot be chosen now: ``why`` (from
     :func:`~napari_seg_eval._napari.layers.score_layer`) after what COCO AP needs."""
@@ -154,28 +180,49 @@ def options_group(parent: QWidget, title: str = "Options") -> QCollapsible:
     return QCollapsible(title, parent, expandedIcon=EXPANDED_ICON, collapsedIcon=COLLAPSED_ICON)
 
 
+#: The matching criteria as an Options title words them (IoU, the default, is not said).
+CRITERION_WORDS = {"iot": "intersection over truth", "iop": "intersection over prediction"}
+#: An Options group's title at the defaults: what is inside.
+OPTIONS_AT_DEFAULTS = "Options (matching, border, classes, boundary, …)"
+
+
 def options_title(criterion: str, border: int, ignore: int, *others: str) -> str:
-    """An Options group's title, listing what differs from the defaults (seen collapsed): the
-    matching ``criterion`` ("iou", "iot", "iop"), the ``border`` band (px), the ``ignore``
-    label (-1: none), then the tab's ``others`` that are set (empty ones are left out).
+    """An Options group's title, one line seen with the group collapsed: what differs from
+    the defaults, or at the defaults what is inside (:data:`OPTIONS_AT_DEFAULTS`).
+
+    Parameters
+    ----------
+    criterion : {"iou", "iot", "iop"}
+        The matching criterion (said in words unless IoU, the default).
+    border : int
+        The excluded border band in pixels (0: none).
+    ignore : int
+        The ignored ground-truth label (-1: none).
+    *others : str
+        The tab's other settings that are set, in words ("" for those at their default).
+
+    Returns
+    -------
+    str
+        The title.
 
     Examples
     --------
     >>> options_title("iou", 0, -1, "", "boundary")
     'Options: boundary'
     >>> options_title("iot", 2, 0)
-    'Options: matching iot, border 2 px, ignore 0'
+    'Options: matching by intersection over truth, border 2 px, ignore 0'
     >>> options_title("iou", 0, -1)
-    'Options'
+    'Options (matching, border, classes, boundary, …)'
     """
     chosen = [
-        f"matching {criterion}" if criterion != "iou" else "",
+        f"matching by {CRITERION_WORDS[criterion]}" if criterion != "iou" else "",
         f"border {border} px" if border else "",
         f"ignore {ignore}" if ignore >= 0 else "",
         *others,
     ]
     chosen = [text for text in chosen if text]
-    return "Options: " + ", ".join(chosen) if chosen else "Options"
+    return "Options: " + ", ".join(chosen) if chosen else OPTIONS_AT_DEFAULTS
 
 
 def show_note(label: QLabel, text: str) -> None:
@@ -969,6 +1016,8 @@ class EvaluatePanel(QWidget):
         self.preset_combo.model().item(self._coco_index).setEnabled(scores is not None)
         tip = COCO_SCORES if scores is not None else coco_unavailable(why)
         self.preset_combo.setItemData(self._coco_index, tip, Qt.ItemDataRole.ToolTipRole)
+        if scores is not None and self.preset_combo.currentData() == "coco":
+            show_note(self.preset_label, coco_note(scores.name))  # another layer scores
 
     def _confidence_layer(self) -> Layer | None:
         """The header's probability layer, unless the header only fell back to it (no layer
@@ -1017,11 +1066,15 @@ class EvaluatePanel(QWidget):
         border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
         needs = " Needs class layers for both sides." if preset.needs_classes else ""
         needs += f" {COCO_SCORES}" if preset.needs_scores else ""
-        show_note(
-            self.preset_label,
+        details = (
             f"Set: IoU thresholds {text}; matching {criterion}; exclude border {border}."
-            f"{needs} The challenge's number: {preset.rule}.",
+            f"{needs} The challenge's number: {preset.rule}."
         )
+        # COCO's details are jargon: the note says what is scored with which layer, the
+        # tooltip the rest
+        scores = self._score_layer()[0] if preset.needs_scores else None
+        show_note(self.preset_label, coco_note(scores.name) if scores is not None else details)
+        self.preset_label.setToolTip(details if scores is not None else "")
         self._title_options()
 
     def _leave_preset(self, *_) -> None:

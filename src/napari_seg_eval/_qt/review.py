@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -33,6 +33,7 @@ from .._jobs import Job, notify_error
 from .._napari.error_colors import (
     PREDICTION_OUTLINE,
     SELECTION_OUTLINE,
+    background_under,
     kind_colormap,
     kind_colors,
     pixel_colormap,
@@ -104,6 +105,33 @@ FILTER_IN_WORKER_ROWS = 100_000
 ZOOM_MARGIN = 0.5
 #: ... and at least this many of its pixels.
 ZOOM_MIN_PIXELS = 8
+
+
+def hidden_notice(names: Sequence[str]) -> str:
+    """The notice that the first error layer hid the compared layers: what and why first
+    (napari's notice shows about 40 characters of it), the layers' names last.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The hidden layers' names.
+
+    Returns
+    -------
+    str
+        The notice.
+
+    Examples
+    --------
+    >>> hidden_notice(["truth", "pred"])
+    "Hid 2 layers to show the error colours (tick an eye to show one again): 'truth', 'pred'."
+    """
+    count = f"{len(names)} layer{'s' if len(names) != 1 else ''}"
+    return (
+        f"Hid {count} to show the error colours (tick an eye to show one again): "
+        + ", ".join(f"'{name}'" for name in names)
+        + "."
+    )
 
 
 @dataclass(frozen=True)
@@ -504,7 +532,8 @@ class ReviewPanel(QWidget):
             entries = PIXEL_LEGEND
         else:
             entries = tuple(
-                (name, color, KIND_TIPS[name]) for name, color, _ in kind_colors(self.viewer.theme)
+                (name, color, KIND_TIPS[name])
+                for name, color, _ in kind_colors(self.viewer.theme, self._background())
             )
         for index, (name, color, tip) in enumerate(entries):
             swatch = QLabel(self)
@@ -597,9 +626,14 @@ class ReviewPanel(QWidget):
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
-        layer.colormap = pixel_colormap() if pixels else kind_colormap(self.viewer.theme)
         if first:
             self._hide_compared()
+        # after hiding: matched objects' grey is chosen for the image left under the layer
+        background = self._background()
+        layer.colormap = (
+            pixel_colormap() if pixels else kind_colormap(self.viewer.theme, background)
+        )
+        self._fill_legend()
         self._raise_overlays()
         return layer
 
@@ -619,12 +653,7 @@ class ReviewPanel(QWidget):
                 layer.visible = False
                 hidden.append(layer.name)
         if hidden:
-            show_info(
-                "Segmentation Evaluation: hid "
-                + ", ".join(f"'{name}'" for name in hidden)
-                + " so that the objects show the legend's colours; tick a layer's eye to "
-                "show it again."
-            )
+            show_info(hidden_notice(hidden))
 
     def close_jobs(self) -> None:
         """Cancel the section's running work for good and stop following the theme."""
@@ -632,13 +661,20 @@ class ReviewPanel(QWidget):
             job.close()
         self.viewer.events.theme.disconnect(self._on_theme)
 
+    def _background(self) -> tuple[float, float, float] | None:
+        """The colour the error layer is seen over: the image shown under it, else None (the
+        theme's canvas); matched objects are pale grey on a dark one, charcoal on a light
+        one (:func:`~napari_seg_eval._napari.error_colors.kind_colors`)."""
+        return background_under(self.viewer.layers)  # the error layer is on top
+
     def _on_theme(self, _event=None) -> None:
-        """Matched objects are pale grey on a dark canvas, charcoal on a light one: recolour
-        the legend and our error layers by kind."""
+        """The theme's canvas is the background where no image is shown: recolour the legend
+        and our error layers by kind."""
         self._fill_legend()
+        background = self._background()
         for layer in self.viewer.layers:
             if tag(layer).get("role") == "errors" and tag(layer).get("by") == "kind":
-                layer.colormap = kind_colormap(self.viewer.theme)
+                layer.colormap = kind_colormap(self.viewer.theme, background)
 
     def _raise_overlays(self) -> None:
         """Outlines above the error layer: predicted outlines, then the selection on top."""

@@ -14,6 +14,7 @@ the session. The tab is a thin view: the runs, comparisons and reports are made 
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import replace
@@ -97,7 +98,8 @@ AFTER_METRICS = (
 #: The tooltip line of a metric's column shared by one-image and dataset runs.
 SHARED_TIP = (
     "One-image runs: the image's value. Dataset runs: pooled over the images (counts summed, "
-    "then the ratio); their image mean is in the column '{mean}'."
+    "then the ratio); their image mean is in the column '{mean}'. Under each value, its bootstrap "
+    "interval."
 )
 #: ... and of the image mean beside it.
 MEAN_TIP = (
@@ -157,24 +159,107 @@ def shown_table(runs: Runs) -> pd.DataFrame:
     return shown
 
 
+#: Short headers of metrics whose catalogue label is long (the label is in the tooltip).
+SHORT_LABELS = {"mean_accuracy": "mAP (DSB)", "mean_boundary_f1": "boundary F1 @ τ"}
+#: The threshold column's header: with its values it reads "p > 0.5".
+THRESHOLD_HEADER = "p >"
+#: Widest the name column is sized (pixels): a longer name is elided, whole in its tooltip.
+NAME_WIDTH = 150
+#: What a value shown with its interval is (the tooltip of its cell).
+INTERVAL_TIP = "the value [its bootstrap interval]"
+#: A value shown with its interval: ``0.8740 [0.8510, 0.8930]``.
+_WITH_INTERVAL = re.compile(r"^(\S+) \[(\S+), (\S+)\]$")
+
+
+def short_header(column: str) -> str:
+    """The runs table's header of ``column``: a metric's short label (one line, as narrow as
+    its values), an image aggregate's on two lines; the catalogue's label is in the tooltip.
+
+    Parameters
+    ----------
+    column : str
+        A column of the runs table.
+
+    Returns
+    -------
+    str
+        The header.
+
+    Examples
+    --------
+    >>> short_header("mean_accuracy"), short_header("f1_50_image_mean")
+    ('mAP (DSB)', 'F1 @ 0.5\\nimage mean')
+    >>> short_header("threshold"), short_header("truth")
+    ('p >', 'truth')
+    """
+    if column == "threshold":
+        return THRESHOLD_HEADER
+    aggregate = next((a for a in IMAGE_AGGREGATES if column.endswith(a)), None)
+    if aggregate is not None:
+        base = column.removesuffix(aggregate)
+        return f"{short_header(base)}\n{aggregate.removeprefix('_').replace('_', ' ')}"
+    label = catalogue.label("dataset.summary", column)
+    return SHORT_LABELS.get(column, label.split(", ")[0])
+
+
+def two_lines(text: str) -> str:
+    """A value with its interval as two narrow lines: the value, then the interval's bounds to
+    three decimals (the whole text is in the cell's tooltip and in copies and exports).
+
+    Parameters
+    ----------
+    text : str
+        A cell's text.
+
+    Returns
+    -------
+    str
+        ``text``, or its two lines when it is a value with its interval.
+
+    Examples
+    --------
+    >>> two_lines("0.8740 [0.8510, 0.8930]")
+    '0.8740\\n0.851–0.893'
+    >>> two_lines("run 1")
+    'run 1'
+    """
+    found = _WITH_INTERVAL.match(text)
+    if found is None:
+        return text
+    value, low, high = found.groups()
+    return f"{value}\n{float(low):.3f}–{float(high):.3f}"
+
+
 class RunsModel(DataFrameModel):
-    """The runs table's model: a metric's column says that it holds a one-image run's value
-    and a dataset run's pooled value (its label ends "(pooled)" when a dataset run's image
-    mean is beside it), and the image mean column says what a one-image run has there."""
+    """The runs table's model, narrow enough for the dock: short headers
+    (:func:`short_header`), values with their interval on two lines (:func:`two_lines`).
+    The tooltip of a metric's header says that it holds a one-image run's value and a
+    dataset run's pooled value (when a dataset run's image mean is beside it), and that of
+    the image mean what a one-image run has there; a cell's tooltip has its whole text."""
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        shown = super().data(index, role)
+        if role not in _TEXT_ROLES or not index.isValid():
+            return shown
+        text = self._frame.iat[index.row(), index.column()]
+        if not isinstance(text, str) or _WITH_INTERVAL.match(text) is None:
+            return shown
+        if role == Qt.ItemDataRole.DisplayRole:
+            return two_lines(text)
+        return "\n\n".join(tip for tip in (f"{text}: {INTERVAL_TIP}", shown) if tip)
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         header = super().headerData(section, orientation, role)
         if orientation != Qt.Orientation.Horizontal or section >= self._frame.shape[1]:
             return header
         column = str(self._frame.columns[section])
-        columns = set(self._frame.columns)
-        mean = column + IMAGE_AGGREGATES[0]
-        shared = mean in columns and catalogue.metric(self.table, column) is not None
-        if role == Qt.ItemDataRole.DisplayRole and shared:
-            return f"{header} (pooled)"
+        if role == Qt.ItemDataRole.DisplayRole:
+            return short_header(column)
         if role != Qt.ItemDataRole.ToolTipRole:
             return header
-        if shared:
+        columns = set(self._frame.columns)
+        mean = column + IMAGE_AGGREGATES[0]
+        if mean in columns and catalogue.metric(self.table, column) is not None:
             return f"{SHARED_TIP.format(mean=catalogue.label(self.table, mean))}\n\n{header}"
         aggregate = next((a for a in IMAGE_AGGREGATES if column.endswith(a)), None)
         if aggregate is not None:
@@ -183,6 +268,10 @@ class RunsModel(DataFrameModel):
         if column == "threshold":
             return THRESHOLD_TIP
         return header
+
+
+#: The roles whose text :class:`RunsModel` words for a value with its interval.
+_TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 
 class RunsPanel(QWidget):
@@ -275,6 +364,11 @@ class RunsPanel(QWidget):
         """Show the runs (after any change)."""
         table = shown_table(self.runs)
         self.table.set_frame(table, first=metrics_first(table.columns))
+        view = self.table.view
+        if "name" in table.columns:  # a long name no longer pushes the metrics out of view
+            column = table.columns.get_loc("name")
+            view.setColumnWidth(column, min(view.columnWidth(column), NAME_WIDTH))
+        view.resizeRowsToContents()  # values with their interval take two lines
 
     def add(self, item: Any, name: str = "") -> Run:
         """Keep an Evaluation record or a FilesResult as a run (the tabs' signals call this).
