@@ -15,8 +15,10 @@ afterwards). Prints a Markdown table.
   functions (``label_instances`` joins the objects in one read of the map, and
   ``instance_metrics`` reads it again through the lazy labels) and with ``evaluate_files``
   (``kind="all"``: both tables and the joining in one read). And the reading and
-  decompression of the map alone, the cost of one read. ``--probability-only`` runs these
-  rows alone (about half a minute).
+  decompression of the map alone, the cost of one read. And the dock's evaluation of the pair
+  (``evaluation.evaluate``, kind both, with and without a border band of 2): the tables, the
+  objects' measurements and the bands in one read of the map. ``--probability-only`` runs
+  these rows alone (about a minute).
 
 Memory is the peak resident set size during the call beyond the resident size before it
 (sampled every 5 ms), so it counts dask's buffers and the decompressed chunks; the arrays on
@@ -43,6 +45,7 @@ import psutil
 import zarr
 
 import napari_seg_eval as nse
+from napari_seg_eval import evaluation
 from napari_seg_eval.core.blocks import fold
 from napari_seg_eval.core.overlap import overlap_table
 
@@ -228,6 +231,19 @@ def probability_rows(folder: Path, truth: np.ndarray, prob: np.ndarray, size: in
     files, *_ = measured = peak_memory(evaluate_folders)
     add(f"evaluate_files, kind all, {size}² float32 zarr", pixels, measured)
     assert files.n_failed == 0 and files["instance"].per_image.loc[0, "n_true"] == n_true
+
+    for border in (0, 2):  # the dock's evaluation: tables, measurements and bands
+
+        def evaluate_dock(border=border):
+            return evaluation.evaluate(
+                true_store, prob_store, threshold=0.5, kind="both", exclude_border=border
+            )
+
+        record, *_ = measured = peak_memory(evaluate_dock)
+        add(f"evaluation.evaluate, kind both, exclude_border {border}", pixels, measured)
+        assert len(record.measurements) > n_true  # true objects, then predicted ones
+        if border == 0:
+            assert record.instance.summary["n_true"] == n_true
 
 
 if __name__ == "__main__":

@@ -328,6 +328,55 @@ def test_a_table_of_node_keys_relabelled_is_the_table_of_the_labels(seed, shape,
     )
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([(31, 43), (9, 10, 12), (80,)]),
+    st.booleans(),
+    st.sampled_from([0, 1, 3]),
+)
+def test_measurements_and_band_of_node_keys_renamed_are_those_of_the_labels(
+    seed, shape, probability, width
+):
+    """The sums of each chunk's objects (node keys) and its ids in the image's band, made in
+    the read that joins the objects and renamed after it, are exactly the measurements and
+    the band ids of the joined labels (dtypes too), on random grids, in 1-D to 3-D."""
+    from napari_seg_eval.core.instance import border_ids
+    from napari_seg_eval.core.review import (
+        measure_both,
+        measurements_from_sums,
+        object_sums_lazy,
+        relabelled_sums,
+    )
+
+    rng = np.random.default_rng(seed)
+    # blobs of 2 x 2 ... pixels: objects cross chunk borders and touch the edge in one chunk
+    coarse = rng.random(tuple(-(-s // 2) for s in shape)) < 0.4
+    mask = np.kron(coarse, np.ones((2,) * len(shape), bool))[tuple(slice(0, s) for s in shape)]
+    prob = rng.random(shape).astype(np.float32) if probability else None
+    true = rectangles(rng, shape, 6, np.arange(1, 7), np.uint16)
+    min_size = int(rng.integers(0, 6))
+    labelling = chunked_labelling(
+        da.from_array(mask, chunks=random_chunks(rng, shape)), min_size=min_size
+    )
+    lazy_prob = None if prob is None else da.from_array(prob, chunks=random_chunks(rng, shape))
+    summaries, node_table, node_sums, band = labelling.passes_lazy(
+        true, probability=lazy_prob, border=width
+    ).compute()
+    joined = labelling.join(summaries)
+    expected = nse.label_instances(mask, min_size=min_size)
+    same_table(joined.relabelled(node_table, true.dtype), nse.overlap_table(true, expected))
+    renamed = joined.global_ids(band)
+    np.testing.assert_array_equal(np.unique(renamed[renamed > 0]), border_ids(expected, width))
+    pred_sums = relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))
+    (true_sums,) = object_sums_lazy([da.from_array(true, chunks=5)], lazy_prob).compute()
+    got = measurements_from_sums(true_sums, pred_sums, len(shape))
+    memory = measure_both(true, expected, prob)
+    confidence = [c for c in memory.columns if c.endswith("_confidence")]
+    pd.testing.assert_frame_equal(got.drop(columns=confidence), memory.drop(columns=confidence))
+    pd.testing.assert_frame_equal(got[confidence], memory[confidence], rtol=1e-12, atol=0)
+
+
 def test_chunked_labelling_takes_chunked_masks_and_checks_before_reading():
     with pytest.raises(ValueError, match=r"chunked.*label_instances"):
         chunked_labelling(np.zeros((4, 4), bool))
@@ -340,6 +389,12 @@ def test_chunked_labelling_takes_chunked_masks_and_checks_before_reading():
         labelling.table_lazy(np.zeros((4, 5), np.uint8))
     with pytest.raises(ValueError, match="ignore_label"):
         labelling.table_lazy(np.zeros((4, 4), np.uint8), ignore_label=-1)
+    with pytest.raises(ValueError, match=r"shape mismatch: labels \(4, 4\) vs probability"):
+        labelling.passes_lazy(np.zeros((4, 4), np.uint8), probability=da.zeros((4, 5)))
+    with pytest.raises(TypeError, match="probability"):
+        labelling.passes_lazy(np.zeros((4, 4), np.uint8), probability=np.zeros((4, 4), int))
+    with pytest.raises(ValueError, match="exclude_border"):
+        labelling.passes_lazy(np.zeros((4, 4), np.uint8), border=-1)
     # Node keys: chunk k's object i is k * stride + i, the stride one more than the largest
     # chunk's pixels (4 here), so that keys of different chunks never meet.
     mask = np.array([[1, 0, 1], [1, 0, 1]], bool)

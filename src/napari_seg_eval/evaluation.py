@@ -32,7 +32,6 @@ from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     InstanceResult,
-    border_ids,
     border_ids_lazy,
     check_criterion,
     check_exclude_border,
@@ -47,7 +46,10 @@ from .core.review import (
     add_error_kinds,
     join_measurements,
     measure_both,
+    measurements_from_sums,
     object_measurements,
+    object_sums_lazy,
+    relabelled_sums,
     with_excluded,
 )
 from .core.semantic import (
@@ -527,41 +529,64 @@ def _tables_at_once(
     settings: EvaluationSettings,
     region: Any,
     classes: tuple | None,
-) -> tuple[Any, SemanticResult | None, InstanceResult | None]:
+    confidence: Any,
+) -> tuple[Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None]:
     """The semantic and instance results of chunked inputs, from one read of their chunks.
 
-    One computation makes the overlap table of the truth with the prediction's objects, and
-    the ids in the border band of each side (sharing the table's chunks). When ``pred`` is a
+    One computation makes the overlap table of the truth with the prediction's objects, the
+    ids in the border band of each side and (for the instance results) the sums behind the
+    objects' measurements (:func:`~napari_seg_eval.core.review.measure_both`, with the mean
+    of ``confidence``), all on the same chunks. When ``pred`` is a
     :class:`~napari_seg_eval.core.threshold.ChunkedLabelling` of a probability map, each chunk
-    is labelled once for the table (on the chunks' node keys) and for joining the objects;
-    then the table is relabelled and the joined labels' band read (only the chunks at the
-    image's edge, with ``exclude_border``). The semantic table follows from the instance
+    is labelled once (:meth:`~napari_seg_eval.core.threshold.ChunkedLabelling.passes_lazy`):
+    for joining the objects, and for the table, the sums and the band under the chunks' node
+    keys, which are renamed after the join. The semantic table follows from the instance
     table: it is the same table (the truth's ids against the objects' ids), or, binarized,
     foreground against background, which are the same pixels.
 
-    Returns the prediction's labels (the joined lazy labels of a map), and the results.
+    Returns the prediction's labels (the joined lazy labels of a map), the results and the
+    measurements (None without the instance results).
     """
     import dask
 
     ignore = settings.ignore_label
-    width = settings.exclude_border if "instance" in kinds else 0
+    measure = "instance" in kinds
+    width = settings.exclude_border if measure else 0
     check_iou_thresholds(settings.iou_thresholds)  # before anything is read
     options = {"ignore_label": ignore, "region": region}
+    sums: Any = None  # the objects' measurements: sums per object
     if isinstance(pred, ChunkedLabelling):
-        table = pred.table_lazy(true, **options)
+        if measure:
+            passes = pred.passes_lazy(true, **options, probability=confidence, border=width)
+            sums = object_sums_lazy([true], confidence)  # the map's: in its passes
+        else:
+            passes = pred.table_lazy(true, **options)
         pred_border = np.zeros(0, np.uint8)
     else:
-        if "instance" in kinds:
+        passes = overlap_table_lazy(true, pred, **options)  # checks the pair first
+        if measure:
             warn_if_masks(true, pred, "instance_metrics")
-        table = overlap_table_lazy(true, pred, **options)
+            sums = object_sums_lazy([true, pred], confidence)
         pred_border = border_ids_lazy(pred, width)
-    table, true_border, pred_border = dask.compute(table, border_ids_lazy(true, width), pred_border)
+    passes, true_border, pred_border, sums = dask.compute(
+        passes, border_ids_lazy(true, width), pred_border, sums
+    )
+    measurements = None
     if isinstance(pred, ChunkedLabelling):
-        summaries, node_table = table
+        summaries, node_table, *node_passes = passes
         joined = pred.join(summaries)
         pred = joined.labels
         table = joined.relabelled(node_table, np.uint8 if true.dtype == bool else true.dtype)
-        pred_border = border_ids(pred, width)
+        if measure:
+            node_sums, band = node_passes
+            pred_sums = relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))
+            band_ids = np.unique(joined.global_ids(band))
+            pred_border = band_ids[band_ids != 0]
+            measurements = measurements_from_sums(sums[0], pred_sums, true.ndim)
+    else:
+        table = passes
+        if measure:
+            measurements = measurements_from_sums(*sums, ndim=true.ndim)
     semantic = instance = None
     if "semantic" in kinds:
         semantic_table = binarized_table(table) if settings.binarize_semantic else table
@@ -584,7 +609,7 @@ def _tables_at_once(
             classes=None if classes is None else _checked_classes(classes, true.shape),
             region=region,
         )
-    return pred, semantic, instance
+    return pred, semantic, instance, measurements
 
 
 def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec, ClassSpec]:
@@ -667,11 +692,11 @@ def evaluation_steps(
     Notes
     -----
     Chunked inputs (without ``plane_axis``) are read once for the semantic and instance
-    tables together, the border bands included: a probability map's chunks are labelled in
-    that read, for joining the objects and for the table. The objects' measurements read
-    the truth and the labels once more (a map's labels and their mean probability: the map
-    once more, in one read), and ``exclude_border`` reads the joined labels of
-    a map in the chunks at the image's edge.
+    tables, the objects' measurements (with their mean confidence) and the border bands
+    together: a probability map's chunks are labelled in that read, for joining the objects
+    and for the table, the measurements and the band, counted under each chunk's own
+    objects and renamed after the join. Object classes given as class images, and the
+    ``ctc`` and ``coco`` presets, read the images again.
 
     Examples
     --------
@@ -783,9 +808,17 @@ def evaluation_steps(
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
     if at_once:
         yield progress("semantic and instance tables")
-        with chunked("semantic and instance tables", len(kinds)):
-            pred, results["semantic"], results["instance"] = _tables_at_once(
-                true, pred if labelling is None else labelling, kinds, settings, region, classes
+        with chunked("semantic and instance tables", len(kinds) + ("instance" in kinds)):
+            pred, results["semantic"], results["instance"], results["measurements"] = (
+                _tables_at_once(
+                    true,
+                    pred if labelling is None else labelling,
+                    kinds,
+                    settings,
+                    region,
+                    classes,
+                    confidence,
+                )
             )
         done += len(kinds)
     instance_true, instance_pred, ids = true, pred, {}
@@ -815,9 +848,10 @@ def evaluation_steps(
                     **class_kwargs,
                 )
             done += 1
-        yield progress("measuring objects")
-        with chunked("measuring objects"):
-            results["measurements"] = measure_both(instance_true, instance_pred, confidence)
+        if results["measurements"] is None:  # chunked inputs: measured with the tables
+            yield progress("measuring objects")
+            with chunked("measuring objects"):
+                results["measurements"] = measure_both(instance_true, instance_pred, confidence)
     done += 1
     if settings.boundary:
         yield progress("boundary metrics")

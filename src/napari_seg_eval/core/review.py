@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ from ._validate import (
     probability_array,
     warn_if_masks,
 )
-from .blocks import aligned, chunk_tree, is_lazy
+from .blocks import aligned, as_dask, chunk_tree, is_lazy
 from .instance import (
     REVIEW_THRESHOLD,
     InstanceResult,
@@ -220,37 +222,160 @@ def _measure(
 ) -> list[pd.DataFrame]:
     """The measurements of each of ``images`` (checked label images of one shape): one pass
     over the pixels (and over ``probability``, read once for all of them)."""
-    ndim = images[0].ndim
+    return [_table(sums, images[0].ndim) for sums in _sums(images, probability, extremes)]
+
+
+def _sums(
+    images: list[np.ndarray], probability: np.ndarray | None, extremes: bool
+) -> list[dict[str, np.ndarray]]:
+    """The sums of :func:`_object_sums` of each of ``images`` (checked label images of one
+    shape) over the whole image: one pass (chunk by chunk if one input is chunked)."""
     arrays = [*images] if probability is None else [*images, probability]
-    if not any(is_lazy(a) for a in arrays):
-        sums = [_object_sums((0,) * ndim, image, probability, extremes) for image in images]
-    else:
+    if any(is_lazy(a) for a in arrays):
+        import dask
 
-        def partial(offset, *blocks):
-            prob = None if probability is None else blocks[-1]
-            if prob is not None:  # NaN propagates to min and max: one check names both
-                check_probability_range(prob.min(), prob.max(), "probability values")
-            return [_object_sums(offset, b, prob, extremes) for b in blocks[: len(images)]]
-
-        def combine(parts):
-            return [_combine_sums([part[i] for part in parts]) for i in range(len(images))]
-
-        sums = _fold_with_offsets(partial, combine, arrays)
-    return [_table(s, ndim) for s in sums]
+        (sums,) = dask.compute(_sums_lazy(images, probability, extremes))
+        return sums
+    offset = (0,) * images[0].ndim
+    return [_object_sums(offset, image, probability, extremes) for image in images]
 
 
-def _fold_with_offsets(partial, combine, arrays: list) -> object:
-    """``combine`` of ``partial(offset, *chunks)`` over the aligned chunks of ``arrays`` (see
-    :func:`~napari_seg_eval.core.blocks.aligned`), ``offset`` the index of the chunks' first
-    pixel: a tree of dask tasks, computed on dask's current scheduler."""
-    import dask
+def _sums_lazy(images: list[Any], probability: Any, extremes: bool) -> Any:
+    """The sums of :func:`_object_sums` of each of ``images`` (checked, one shape) over their
+    aligned chunks (numpy inputs on the grid of the first chunked one, or on dask's chunks of
+    the first image), each chunk's sums placed by its offset in the image: a dask ``Delayed``
+    of the list, not yet computed."""
+    n_images = len(images)
+    arrays = [*images] if probability is None else [*images, probability]
+    if not any(is_lazy(a) for a in arrays):  # numpy only: on dask's chunks of the first
+        arrays[0] = as_dask(arrays[0])
+
+    def partial(offset, *blocks):
+        prob = None if probability is None else blocks[-1]
+        if prob is not None:  # NaN propagates to min and max: one check names both
+            check_probability_range(prob.min(), prob.max(), "probability values")
+        return [_object_sums(offset, b, prob, extremes) for b in blocks[:n_images]]
+
+    def combine(parts):
+        return [_combine_sums([part[i] for part in parts]) for i in range(n_images)]
 
     arrays = aligned(arrays)
     starts = [np.cumsum((0, *sizes[:-1])).tolist() for sizes in arrays[0].chunks]
     # One task per chunk, its offset bound: a graph linear in the chunks (see chunk_tree).
     tasks = [functools.partial(partial, offset) for offset in itertools.product(*starts)]
-    (result,) = dask.compute(chunk_tree(tasks, combine, arrays))
-    return result
+    return chunk_tree(tasks, combine, arrays)
+
+
+def object_sums_lazy(images: Sequence[Any], probability: Any = None) -> Any:
+    """The additive per-object sums behind :func:`object_measurements`, lazily: for
+    computing them together with other passes over the same chunks (``dask.compute``).
+
+    Parameters
+    ----------
+    images : sequence of array_like
+        Integer (or boolean) label images of one shape, numpy or chunked (dask, zarr): all are
+        put on the chunk grid of the first chunked one (with ``probability``).
+    probability : array_like, optional
+        Floating point probabilities in [0, 1] of the same shape (checked here; its values
+        chunk by chunk, when read).
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        The list of the sums of each image (a dict per image: ``label``, ``area``,
+        ``coordinates``, ``low``, ``high`` and, with ``probability``, ``confidence``), for
+        :func:`measurements_from_sums` or :func:`relabelled_sums`; not yet computed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`object_measurements` (before anything is read).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> labels = da.from_array(np.array([[0, 5, 5, 3]]), chunks=2)
+    >>> (sums,) = object_sums_lazy([labels]).compute()
+    >>> sums["label"].tolist(), sums["area"].tolist()
+    ([3, 5], [1, 2])
+    """
+    checked = [as_label_image(image, "labels") for image in images]
+    shape = tuple(checked[0].shape)
+    for image in checked[1:]:
+        if tuple(image.shape) != shape:
+            raise ValueError(f"shape mismatch: labels {shape} vs labels {tuple(image.shape)}")
+    return _sums_lazy(checked, _checked_probability(probability, shape), extremes=False)
+
+
+def relabelled_sums(sums: dict[str, np.ndarray], labels: np.ndarray) -> dict[str, np.ndarray]:
+    """The sums of objects renamed: each object's sums under its new label, the sums of
+    objects given one label combined, those renamed 0 dropped (they become background).
+
+    This is how the sums of the chunk-local objects of a chunked labelling become those of
+    the joined objects: exactly the sums of the relabelled image, as sums, minima and maxima
+    do not depend on how the pixels are grouped.
+
+    Parameters
+    ----------
+    sums : dict of numpy.ndarray
+        Sums of one image (see :func:`object_sums_lazy`).
+    labels : numpy.ndarray
+        The new label of each of ``sums["label"]``, in the new labels' dtype.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        The sums of the relabelled objects, sorted by label.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> (sums,) = object_sums_lazy([da.from_array(np.array([[1, 2, 0, 3]]), chunks=2)]).compute()
+    >>> joined = relabelled_sums(sums, np.array([7, 7, 0], np.uint8))  # 1 and 2 are one object
+    >>> joined["label"].tolist(), joined["area"].tolist(), joined["high"].tolist()
+    ([7], [2], [[1, 2]])
+    """
+    kept = labels != 0
+    renamed = {name: values[kept] for name, values in sums.items()}
+    renamed["label"] = labels[kept]
+    return _summed_by_label(renamed)
+
+
+def measurements_from_sums(
+    true_sums: dict[str, np.ndarray], pred_sums: dict[str, np.ndarray], ndim: int
+) -> pd.DataFrame:
+    """The table of :func:`measure_both` from the sums of both images.
+
+    Parameters
+    ----------
+    true_sums, pred_sums : dict of numpy.ndarray
+        The sums of the ground truth and of the prediction, each of the whole image (see
+        :func:`object_sums_lazy`, :func:`relabelled_sums`).
+    ndim : int
+        The images' number of axes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`measure_both`: the truth's rows, then the prediction's.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> images = [da.from_array(np.array([[1, 1, 0]])), da.from_array(np.array([[0, 2, 2]]))]
+    >>> sums = object_sums_lazy(images).compute()
+    >>> measurements_from_sums(*sums, ndim=2)[["kind", "label", "area"]].values.tolist()
+    [['true', 1, 2], ['pred', 2, 2]]
+    """
+    # One label dtype for both: pandas would join int64 and uint64 labels as float64.
+    dtype = id_dtype(true_sums["label"].dtype, pred_sums["label"].dtype)
+    return pd.concat(
+        [
+            _table(sums, ndim).astype({"label": dtype}).assign(kind=kind)
+            for sums, kind in ((true_sums, "true"), (pred_sums, "pred"))
+        ],
+        ignore_index=True,
+    )
 
 
 def _object_sums(
@@ -330,12 +455,16 @@ def _combine_sums(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     parts = [part for part in parts if part["label"].size] or parts[:1]
     if len(parts) == 1:
         return parts[0]
-    ids, codes = np.unique(np.concatenate([p["label"] for p in parts]), return_inverse=True)
+    return _summed_by_label({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
+
+
+def _summed_by_label(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rows of sums (a label may have several) combined into one row per label, sorted."""
+    ids, codes = np.unique(sums["label"], return_inverse=True)
     out = {"label": ids}
-    for name, values in parts[0].items():
+    for name, values in sums.items():
         if name == "label":
             continue
-        values = np.concatenate([p[name] for p in parts])
         if name in ("low", "lowest"):
             ufunc = np.minimum
         elif name in ("high", "highest"):
@@ -642,16 +771,7 @@ def _measure_both(
     true: np.ndarray, pred: np.ndarray, probability: np.ndarray | None
 ) -> pd.DataFrame:
     """:func:`measure_both` of checked inputs: one pass over both (chunk by chunk if chunked)."""
-    # One label dtype for both: pandas would join int64 and uint64 labels as float64.
-    dtype = id_dtype(true.dtype, pred.dtype)
-    tables = _measure([true, pred], probability)
-    return pd.concat(
-        [
-            table.astype({"label": dtype}).assign(kind=kind)
-            for table, kind in zip(tables, ("true", "pred"), strict=True)
-        ],
-        ignore_index=True,
-    )
+    return measurements_from_sums(*_sums([true, pred], probability, False), ndim=true.ndim)
 
 
 def join_measurements(objects: pd.DataFrame, measurements: pd.DataFrame) -> pd.DataFrame:

@@ -31,7 +31,9 @@ from ._validate import (
     probability_array,
 )
 from .blocks import aligned, as_dask, chunk_tree, is_lazy
+from .instance import _chunk_band_ids, check_exclude_border
 from .overlap import OverlapTable, overlap_table
+from .review import _checked_probability, _object_sums
 
 #: Pixels per block: the range check and the comparison share one read of memory.
 CHUNK_PIXELS = 1 << 20
@@ -321,6 +323,17 @@ class ChunkedLabelling:
         than the pixels of the largest chunk."""
         return max(math.prod(sizes) for sizes in itertools.product(*self.mask.chunks)) + 1
 
+    def _checked_truth(self, true: Any, ignore_label: Any, region: Any) -> tuple[Any, Any, Any]:
+        """The truth as a label image of the mask's shape, the ignored label and the region,
+        checked (nothing is read)."""
+        true = as_label_image(true, "ground truth")
+        if tuple(true.shape) != tuple(self.mask.shape):
+            raise ValueError(
+                f"shape mismatch: ground truth {tuple(true.shape)} vs mask "
+                f"{tuple(self.mask.shape)}; they must cover the same pixels."
+            )
+        return true, check_ignore_label(ignore_label), check_region(region, tuple(true.shape))
+
     def summaries_lazy(self) -> Any:
         """What :meth:`join` needs of every chunk, as a dask ``Delayed`` list (one task per
         chunk, C order of the chunk grid), not yet computed.
@@ -377,14 +390,7 @@ class ChunkedLabelling:
         >>> table.pred_ids.tolist()  # node keys: one object in each chunk, stride 3
         [0, 1, 4]
         """
-        true = as_label_image(true, "ground truth")
-        if tuple(true.shape) != tuple(self.mask.shape):
-            raise ValueError(
-                f"shape mismatch: ground truth {tuple(true.shape)} vs mask "
-                f"{tuple(self.mask.shape)}; they must cover the same pixels."
-            )
-        ignore_label = check_ignore_label(ignore_label)
-        region = check_region(region, tuple(true.shape))
+        true, ignore_label, region = self._checked_truth(true, ignore_label, region)
         stride = self.stride
         key_dtype = np.min_scalar_type(math.prod(self.mask.numblocks) * stride)
         tasks = [
@@ -401,6 +407,78 @@ class ChunkedLabelling:
         ]
         arrays = aligned([self.mask, true] if region is None else [self.mask, true, region])
         return chunk_tree(tasks, _summaries_and_table, arrays)
+
+    def passes_lazy(
+        self,
+        true: Any,
+        *,
+        ignore_label: int | None = None,
+        region: Any = None,
+        probability: Any = None,
+        border: int = 0,
+    ) -> Any:
+        """:meth:`table_lazy`, with the objects' measurements and border band in the same read.
+
+        Each chunk is labelled once, for its summary, its overlap table with the truth, the
+        sums of its objects (area, coordinates, bounding box and, with ``probability``, the
+        sum of the probabilities: :func:`~napari_seg_eval.core.review.object_sums_lazy`) and
+        the objects in the band of ``border`` pixels at the image's edge, all under the
+        chunk's node keys. After :meth:`join`, :meth:`JoinedLabels.global_ids` renames them:
+        sums of the nodes of one object add up (minima and maxima fold), and the band's ids
+        are those of the joined labels' band (:func:`~napari_seg_eval.core.instance.border_ids`).
+
+        Parameters
+        ----------
+        true, ignore_label, region
+            As in :meth:`table_lazy`.
+        probability : array_like, optional
+            Probabilities in [0, 1] of the mask's shape, averaged over each object (checked
+            here; its values chunk by chunk, when read). It may be the map the mask was
+            thresholded from: then its chunks are read once, for both.
+        border : int, optional
+            Width of the band at the image's edge, in pixels (>= 0). Default 0: no band.
+
+        Returns
+        -------
+        dask.delayed.Delayed
+            ``(summaries, table, sums, band)``: as :meth:`table_lazy`, the sums of every node
+            (sorted by node key) and the node keys in the band, not yet computed.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> mask = np.zeros((3, 4), bool)
+        >>> mask[1, :3] = True  # one object across two chunks, at the edge in the first
+        >>> labelling = chunked_labelling(da.from_array(mask, chunks=(3, 2)))
+        >>> summaries, table, sums, band = labelling.passes_lazy(mask, border=1).compute()
+        >>> sums["label"].tolist(), sums["area"].tolist(), band.tolist()  # node keys, stride 7
+        ([1, 8], [2, 1], [1])
+        >>> joined = labelling.join(summaries)
+        >>> joined.global_ids(sums["label"]).tolist(), joined.global_ids(band).tolist()
+        ([1, 1], [1])
+        """
+        true, ignore_label, region = self._checked_truth(true, ignore_label, region)
+        probability = _checked_probability(probability, tuple(self.mask.shape))
+        border = check_exclude_border(border)
+        stride = self.stride
+        key_dtype = np.min_scalar_type(math.prod(self.mask.numblocks) * stride)
+        tasks = [
+            functools.partial(
+                _chunk_passes,
+                connectivity=self.connectivity,
+                start=start,
+                shape=self.mask.shape,
+                base=k * stride,
+                key_dtype=key_dtype,
+                ignore_label=ignore_label,
+                has_region=region is not None,
+                has_probability=probability is not None,
+                border=border,
+            )
+            for k, start in enumerate(_chunk_starts(self.mask))
+        ]
+        extra = [a for a in (region, probability) if a is not None]
+        return chunk_tree(tasks, _combined_passes, aligned([self.mask, true, *extra]))
 
     def join(self, summaries: Sequence[dict]) -> JoinedLabels:
         """The objects joined across chunks: ids touching across a chunk face joined on the
@@ -666,14 +744,67 @@ def _chunk_table(
     ignore_label: int | None,
 ) -> tuple[list[dict], OverlapTable]:
     """One chunk labelled once: [its summary], and the overlap table of its truth with its
-    node keys (local labels + ``base``, 0 kept)."""
+    node keys."""
+    summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
+    return [summary], overlap_table(true, nodes, ignore_label=ignore_label, region=region)
+
+
+def _chunk_nodes(
+    block: np.ndarray,
+    connectivity: int,
+    start: tuple[int, ...],
+    shape: tuple[int, ...],
+    base: int,
+    key_dtype: np.dtype,
+) -> tuple[dict, np.ndarray]:
+    """One chunk labelled: its summary (:func:`_chunk_summary`) and its node keys (local
+    labels + ``base``, 0 kept)."""
     labels = measure.label(block, background=0, connectivity=connectivity)
     summary = _labels_summary(block, labels, start, shape)
     nodes = labels.astype(key_dtype)
     del labels
     np.add(nodes, key_dtype.type(base), out=nodes, where=nodes > 0)
+    return summary, nodes
+
+
+def _chunk_passes(
+    block: np.ndarray,
+    true: np.ndarray,
+    *extra: np.ndarray,
+    connectivity: int,
+    start: tuple[int, ...],
+    shape: tuple[int, ...],
+    base: int,
+    key_dtype: np.dtype,
+    ignore_label: int | None,
+    has_region: bool,
+    has_probability: bool,
+    border: int,
+) -> tuple[list[dict], OverlapTable, dict[str, np.ndarray], np.ndarray]:
+    """One chunk labelled once: as :func:`_chunk_table`, and the sums of its nodes (with the
+    probability chunk, ``extra``'s last, if given) and the node keys in the image's band."""
+    region = extra[0] if has_region else None
+    probability = extra[-1] if has_probability else None
+    if probability is not None:  # NaN propagates to min and max: one check names both
+        check_probability_range(probability.min(), probability.max(), "probability values")
+    summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
     table = overlap_table(true, nodes, ignore_label=ignore_label, region=region)
-    return [summary], table
+    sums = _object_sums(start, nodes, probability, False)
+    band = np.zeros(0, key_dtype)
+    if border:
+        band = np.unique(_chunk_band_ids(nodes, start=start, shape=shape, width=border))
+        band = band[band != 0]
+    return [summary], table, sums, band
+
+
+def _combined_passes(
+    parts: list[tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray]],
+) -> tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray]:
+    """Partials of :func:`_chunk_passes` combined. Node keys of different chunks differ and
+    rise with the chunk's index: the sums and the bands of consecutive chunks are joined."""
+    summaries, table = _summaries_and_table([part[:2] for part in parts])
+    sums = {name: np.concatenate([part[2][name] for part in parts]) for name in parts[0][2]}
+    return summaries, table, sums, np.concatenate([part[3] for part in parts])
 
 
 def _chunk_summary(
