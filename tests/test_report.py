@@ -205,3 +205,22 @@ def test_a_presets_numbers_lead_the_headline_with_their_labels(tmp_path):
     assert text.index("F1 @ 0.5 (image median)") < text.index("AJI (pooled)")
     entry = catalogue.metric("dataset.summary", "f1_50_image_median")
     assert entry.pooling == "none" and "median over images" in entry.definition
+
+
+def test_matched_objects_stand_out_on_the_reports_white_page(runs, tmp_path):
+    """Regression: the report drew matched objects (and their legend swatch) pale grey
+    #DDDDDD on its white page and snapshot background: contrast 1.4 (WCAG asks 3 for
+    graphics). They are charcoal #222222 there, as in the dock on a light background."""
+    text = write_report(runs["A"], tmp_path / "a.html").read_text(encoding="utf-8")
+    legend = re.search(r"<p class='legend'>(.*?)</p>", text).group(1)
+    swatches = dict(
+        (name, rgb)
+        for rgb, name in re.findall(r"background: rgb\(([\d, ]+)\)'></i>([^<]+)", legend)
+    )
+    assert swatches["matched"] == "34, 34, 34"  # 0.133 * 255
+
+    def luminance(channel):  # WCAG relative luminance of a grey level in [0, 1]
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    assert (1 + 0.05) / (luminance(34 / 255) + 0.05) > 3  # against white: about 15
+    assert (1 + 0.05) / (luminance(221 / 255) + 0.05) < 1.5  # the pale grey of before

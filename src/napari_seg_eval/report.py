@@ -28,7 +28,7 @@ import pandas as pd
 
 from .core import catalogue
 from .core.blocks import is_lazy
-from .core.review import EXCLUDED, KIND_COLORS, error_map
+from .core.review import EXCLUDED, KIND_COLORS_ON_LIGHT, error_map
 from .runs import Comparison, Run
 
 #: Rows of a long table shown in full; longer tables show their first rows and say so.
@@ -544,7 +544,7 @@ def _legend() -> str:
     items = [
         f"<span><i style='background: rgb({', '.join(str(round(255 * c)) for c in rgba[:3])})'>"
         f"</i>{_e(name)}</span>"
-        for name, rgba, _ in KIND_COLORS
+        for name, rgba, _ in KIND_COLORS_ON_LIGHT
     ]
     return "<p class='legend'>" + "".join(items) + "</p>"
 
@@ -591,8 +591,9 @@ def _snapshot(truth, pred, kinds, row) -> str:
             slice(max(0, start[axis] - margin), min(truth.shape[axis], stop[axis] + margin))
         )
     where = tuple(index)
-    colors = np.ones((max(max(v) for _, _, v in KIND_COLORS) + 1, 4))  # value -> RGBA; 0 white
-    for _, rgba, values in KIND_COLORS:
+    # value -> RGBA; 0 white, so matched objects are charcoal (pale grey would fade into it)
+    colors = np.ones((max(max(v) for _, _, v in KIND_COLORS_ON_LIGHT) + 1, 4))
+    for _, rgba, values in KIND_COLORS_ON_LIGHT:
         colors[list(values)] = rgba
     image = colors[kinds[where]][..., :3]
     image[find_boundaries(pred[where], mode="inner")] = 0.0

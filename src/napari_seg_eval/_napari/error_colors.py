@@ -18,13 +18,9 @@ from napari.layers import Image, Layer
 from napari.utils.colormaps import DirectLabelColormap
 from napari.utils.theme import get_theme
 
-from ..core.review import FN, FP, KIND_COLORS
+from ..core.review import FN, FP, KIND_COLORS, KIND_COLORS_ON_LIGHT
 
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
-#: Matched objects on a light background: charcoal #222222, as far from white as the pale grey
-#: #DDDDDD is from black, and as far from the other kinds' colours, also as seen with each
-#: colour-vision deficiency (CIEDE2000 above 10; above 15 from the confidence colormap).
-MATCHED_ON_LIGHT = (0.133, 0.133, 0.133, 1.0)
 #: Outlines of the predicted objects drawn over the truth: thin and black.
 PREDICTION_OUTLINE = (0.0, 0.0, 0.0, 1.0)
 #: Outlines of the selected object (1) and its partner (2): white, two pixels wide.
@@ -120,7 +116,8 @@ def kind_colors(theme: str = "dark", background: Sequence[float] | None = None) 
         A napari theme's name: its canvas is the background when ``background`` is None.
     background : sequence of 3 numbers, optional
         The colour under the layer (0 to 255), e.g. the median colour of the image shown under
-        it. On a light background matched objects are charcoal (:data:`MATCHED_ON_LIGHT`)
+        it. On a light background matched objects are charcoal
+        (:data:`~napari_seg_eval.core.review.MATCHED_ON_LIGHT`)
         instead of pale grey; the other kinds keep their colours.
 
     Returns
@@ -139,12 +136,7 @@ def kind_colors(theme: str = "dark", background: Sequence[float] | None = None) 
     [0.867]
     """
     light = is_light(theme) if background is None else is_light_color(background)
-    if not light:
-        return KIND_COLORS
-    return tuple(
-        (name, MATCHED_ON_LIGHT if name == "matched" else color, values)
-        for name, color, values in KIND_COLORS
-    )
+    return KIND_COLORS_ON_LIGHT if light else KIND_COLORS
 
 
 def kind_colormap(

@@ -77,6 +77,16 @@ KIND_COLORS = (
     # Not Tol's: a pale tan, the one neutral tone that stays apart from the others.
     ("excluded at the border", (0.824, 0.765, 0.647, 1.0), (10,)),  # tan #D2C3A5
 )
+#: Matched objects on a light background (a white page, a bright-field image, napari's light
+#: canvas): charcoal #222222, as far from white as the pale grey #DDDDDD is from black, and as
+#: far from the other kinds' colours, also as seen with each colour-vision deficiency
+#: (CIEDE2000 above 10; above 15 from the confidence colormap).
+MATCHED_ON_LIGHT = (0.133, 0.133, 0.133, 1.0)
+#: :data:`KIND_COLORS` for a light background: matched objects charcoal.
+KIND_COLORS_ON_LIGHT = tuple(
+    (name, MATCHED_ON_LIGHT if name == "matched" else color, values)
+    for name, color, values in KIND_COLORS
+)
 
 _BLOCK_PIXELS = 1 << 20
 
