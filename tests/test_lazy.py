@@ -474,3 +474,33 @@ def test_joined_labels_read_the_mask_on_its_own_chunks(tmp_path, chunk_reads):
     np.testing.assert_array_equal(computed, nse.label_instances(prob > 0.5, connectivity=1))
     assert computed.dtype == labels.dtype
     assert total == pytest.approx(prob.sum(dtype=np.float64), rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["instance", "all"])
+def test_a_chunked_map_is_read_once_with_a_border_band(tmp_path, chunk_reads, kind):
+    """With ``exclude_border`` the objects in the band are found in the read that labels the
+    map's chunks (each chunk's band under its node keys, renamed after the join) and the
+    truth's band in the same schedule: a map of 4 x 4 chunks and its truth are read 16 times
+    each. (Before: the joined labels' band read the 12 edge chunks of the map again, and the
+    truth's band its 12 edge chunks: 28 each.) The numbers are those of the map in memory."""
+    rng = np.random.default_rng(5)
+    true = rectangles(rng, (64, 64), 14, np.arange(1, 15), np.uint32)
+    true[0:6, 20:30] = 20  # objects at the edge on both sides
+    prob = np.clip((true > 0) * 0.8 + rng.normal(0, 0.2, true.shape), 0, 1).astype(np.float32)
+    prob[60:64, 40:50] = 0.9  # a predicted object at the edge only
+    for folder, image in (("t", true), ("p", prob)):
+        (tmp_path / folder).mkdir()
+        store = zarr.create_array(
+            str(tmp_path / folder / "a.zarr"), shape=image.shape, chunks=(16, 16), dtype=image.dtype
+        )
+        store[...] = image
+    result = evaluate_files(
+        tmp_path / "t", tmp_path / "p", kind=kind, probability=True, min_size=3, exclude_border=2
+    )
+    assert result.n_failed == 0
+    assert chunk_reads == {"t": 16, "p": 16}
+    labels = nse.label_instances(nse.threshold_probabilities(prob), min_size=3)
+    expected = nse.instance_metrics(true, labels, exclude_border=2).summary
+    got = result["instance"].per_image.loc[0]
+    for key in ("mean_accuracy", "n_true", "n_pred", "f1_50"):
+        assert got[key] == expected[key], key

@@ -416,6 +416,7 @@ class ChunkedLabelling:
         region: Any = None,
         probability: Any = None,
         border: int = 0,
+        measure: bool = True,
     ) -> Any:
         """:meth:`table_lazy`, with the objects' measurements and border band in the same read.
 
@@ -437,6 +438,9 @@ class ChunkedLabelling:
             thresholded from: then its chunks are read once, for both.
         border : int, optional
             Width of the band at the image's edge, in pixels (>= 0). Default 0: no band.
+        measure : bool, optional
+            Whether to make the sums (default). Without them (an empty dict), the read gives
+            the table and the band alone, e.g. for excluding objects at the border.
 
         Returns
         -------
@@ -474,6 +478,7 @@ class ChunkedLabelling:
                 has_region=region is not None,
                 has_probability=probability is not None,
                 border=border,
+                measure=measure,
             )
             for k, start in enumerate(_chunk_starts(self.mask))
         ]
@@ -780,16 +785,18 @@ def _chunk_passes(
     has_region: bool,
     has_probability: bool,
     border: int,
+    measure: bool,
 ) -> tuple[list[dict], OverlapTable, dict[str, np.ndarray], np.ndarray]:
-    """One chunk labelled once: as :func:`_chunk_table`, and the sums of its nodes (with the
-    probability chunk, ``extra``'s last, if given) and the node keys in the image's band."""
+    """One chunk labelled once: as :func:`_chunk_table`, and (if ``measure``) the sums of its
+    nodes (with the probability chunk, ``extra``'s last, if given) and the node keys in the
+    image's band."""
     region = extra[0] if has_region else None
     probability = extra[-1] if has_probability else None
     if probability is not None:  # NaN propagates to min and max: one check names both
         check_probability_range(probability.min(), probability.max(), "probability values")
     summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
     table = overlap_table(true, nodes, ignore_label=ignore_label, region=region)
-    sums = _object_sums(start, nodes, probability, False)
+    sums = _object_sums(start, nodes, probability, False) if measure else {}
     band = np.zeros(0, key_dtype)
     if border:
         band = np.unique(_chunk_band_ids(nodes, start=start, shape=shape, width=border))

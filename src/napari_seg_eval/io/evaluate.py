@@ -47,6 +47,7 @@ from ..core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     ObjectPairs,
     border_ids,
+    border_ids_lazy,
     check_criterion,
     check_exclude_border,
     remove_objects,
@@ -1385,9 +1386,10 @@ def _pair_tables(
     And the labels: ``labels`` as they are, or, for a
     :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, the joined lazy labels. Its
     chunks are labelled in the same schedule as the tables, the instance table counted on
-    their node keys and relabelled: each chunk of the map is read once for both tables (and
-    again only where the labels themselves are read: boundary metrics, border exclusion,
-    object classes, COCO scores).
+    their node keys and relabelled: each chunk of the map is read once for both tables and
+    the objects in the border band (``exclude_border``: each chunk's band under its node
+    keys, renamed after the join; the truth's band in the same schedule), and again only
+    where the labels themselves are read: boundary metrics, object classes, COCO scores.
 
     And, for an ``integer_map`` (a uint8/uint16 map, its values or scaled to [0, 1]; and the
     dtype maximum it is divided by) with instance metrics, whether it holds one value per
@@ -1396,6 +1398,7 @@ def _pair_tables(
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = one_value = False
+    border = None  # the ids in the border band of each side, when read with the tables
     if labels is mask:  # label files: one table serves both kinds
         table = overlap_table(true, labels, **options) if kinds else None
         tables = dict.fromkeys(kinds, table)
@@ -1403,8 +1406,10 @@ def _pair_tables(
         from ..core.threshold import ChunkedLabelling
 
         labelling = labels if isinstance(labels, ChunkedLabelling) else None
+        # Objects at the border of a map's labels: their band in the read that labels them.
+        band = settings.exclude_border if "instance" in kinds and labelling is not None else 0
         lazy = [
-            labelling.table_lazy(true, **options)
+            labelling.passes_lazy(true, **options, border=band, measure=False)
             if kind == "instance" and labelling is not None
             else overlap_table_lazy(true, labels if kind == "instance" else mask, **options)
             for kind in kinds
@@ -1418,22 +1423,27 @@ def _pair_tables(
             counts = (
                 fold_lazy(count, sum, [scaled]) if is_lazy(scaled) else fold(count, sum, [scaled])
             )
-        *computed, above, counts = dask.compute(*lazy, above, counts)
+        *computed, above, counts, true_border = dask.compute(
+            *lazy, above, counts, border_ids_lazy(true, band)
+        )
         tables = dict(zip(kinds, computed, strict=True))
         if labelling is not None:
-            summaries, node_table = tables["instance"]
+            summaries, node_table, _, node_band = tables["instance"]
             joined = labelling.join(summaries)
             labels = joined.labels
             true_dtype = np.uint8 if true.dtype == bool else true.dtype
             tables["instance"] = joined.relabelled(node_table, true_dtype)
+            if band:
+                band_ids = np.unique(joined.global_ids(node_band))
+                border = (true_border, band_ids[band_ids != 0])
         empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
         if counts is not None:  # the objects before any is removed at the border
             one_value = _one_value_per_object(tables["instance"], counts, settings.threshold)
     width = settings.exclude_border
     if width and "instance" in tables:
-        tables["instance"] = remove_objects(
-            tables["instance"], border_ids(true, width), border_ids(labels, width)
-        )
+        if border is None:
+            border = (border_ids(true, width), border_ids(labels, width))
+        tables["instance"] = remove_objects(tables["instance"], *border)
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = binarized_table(tables["semantic"])
     return tables, bool(empty_map), labels, one_value
