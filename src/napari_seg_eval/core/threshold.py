@@ -390,23 +390,8 @@ class ChunkedLabelling:
         >>> table.pred_ids.tolist()  # node keys: one object in each chunk, stride 3
         [0, 1, 4]
         """
-        true, ignore_label, region = self._checked_truth(true, ignore_label, region)
-        stride = self.stride
-        key_dtype = np.min_scalar_type(math.prod(self.mask.numblocks) * stride)
-        tasks = [
-            functools.partial(
-                _chunk_table,
-                connectivity=self.connectivity,
-                start=start,
-                shape=self.mask.shape,
-                base=k * stride,
-                key_dtype=key_dtype,
-                ignore_label=ignore_label,
-            )
-            for k, start in enumerate(_chunk_starts(self.mask))
-        ]
-        arrays = aligned([self.mask, true] if region is None else [self.mask, true, region])
-        return chunk_tree(tasks, _summaries_and_table, arrays)
+        passes = self.passes_lazy(true, ignore_label=ignore_label, region=region, measure=False)
+        return passes[:2]  # no sums, no band
 
     def passes_lazy(
         self,
@@ -725,7 +710,7 @@ def _concatenated(lists: list[list]) -> list:
 
 
 def _summaries_and_table(parts: list[tuple[list, OverlapTable]]) -> tuple[list, OverlapTable]:
-    """Partials of :func:`_chunk_table` combined: the summaries joined, the tables added."""
+    """(summaries, table) partials combined: the summaries joined, the tables added."""
     return _concatenated([p[0] for p in parts]), OverlapTable.sum([p[1] for p in parts])
 
 
@@ -734,24 +719,6 @@ def _chunk_summaries(
 ) -> list[dict]:
     """[:func:`_chunk_summary` of one chunk]: a partial of the summaries' tree."""
     return [_chunk_summary(block, connectivity, start, shape)]
-
-
-def _chunk_table(
-    block: np.ndarray,
-    true: np.ndarray,
-    region: np.ndarray | None = None,
-    *,
-    connectivity: int,
-    start: tuple[int, ...],
-    shape: tuple[int, ...],
-    base: int,
-    key_dtype: np.dtype,
-    ignore_label: int | None,
-) -> tuple[list[dict], OverlapTable]:
-    """One chunk labelled once: [its summary], and the overlap table of its truth with its
-    node keys."""
-    summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
-    return [summary], overlap_table(true, nodes, ignore_label=ignore_label, region=region)
 
 
 def _chunk_nodes(
@@ -787,9 +754,9 @@ def _chunk_passes(
     border: int,
     measure: bool,
 ) -> tuple[list[dict], OverlapTable, dict[str, np.ndarray], np.ndarray]:
-    """One chunk labelled once: as :func:`_chunk_table`, and (if ``measure``) the sums of its
-    nodes (with the probability chunk, ``extra``'s last, if given) and the node keys in the
-    image's band."""
+    """One chunk labelled once: [its summary], the overlap table of its truth with its node
+    keys, (if ``measure``) the sums of its nodes (with the probability chunk, ``extra``'s
+    last, if given) and the node keys in the image's band."""
     region = extra[0] if has_region else None
     probability = extra[-1] if has_probability else None
     if probability is not None:  # NaN propagates to min and max: one check names both

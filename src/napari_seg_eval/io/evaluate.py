@@ -1536,60 +1536,50 @@ def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSetting
                 summary["f1_50_image_median"] = dataset.per_image["f1_50"].astype(float).median()
     notices = [notice for outcome in outcomes for notice in outcome.notices]
     if settings.probability:
-        notices += _empty_predictions(pairing, outcomes, settings)
-        notices += _one_value_predictions(pairing, outcomes, settings)
+        notices += _label_image_notices(pairing, outcomes, settings)
     return FilesResult(
         per_image, pd.Series(summary, dtype=object), datasets, pairing, settings, tables, notices
     )
 
 
-def _empty_predictions(
+def _label_image_notices(
     pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings
 ) -> list[Notice]:
-    """The notice that some probability maps have no pixel above the threshold while their
-    truth has objects (:attr:`PairOutcome.empty_map`: label images read as probabilities
-    have none, ids / 65535), from what each pair computed anyway."""
+    """The notices that some probability maps look like label images read as probabilities,
+    from what each pair computed anyway: no pixel above the threshold while their truth has
+    objects (:attr:`PairOutcome.empty_map`: ids / 65535), or one value per object
+    (:attr:`PairOutcome.one_value_per_object`: every object whose id, read as a probability,
+    is not above the threshold is lost). One notice per sign, naming the first file."""
     evaluated = [
-        (pred, outcome)
+        (str(pred), outcome)
         for (_, pred), outcome in zip(pairing.pairs, outcomes, strict=True)
         if outcome.error is None
     ]
-    empty = [str(pred) for pred, outcome in evaluated if outcome.empty_map]
-    if not empty:
-        return []
-    one = len(empty) == 1
-    files = "{file}" + ("" if one else f" and {len(empty) - 1} more")
-    template = (
-        f"{len(empty)} of {len(evaluated)} predictions {'has' if one else 'have'} no pixel "
-        f"above the threshold {settings.threshold:g} ({files}): "
-        f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
+    threshold = f"{settings.threshold:g}"
+    signs = (
+        ("empty_map", ("has", "have"), f"no pixel above the threshold {threshold}", ":"),
+        (
+            "one_value_per_object",
+            ("holds", "hold"),
+            "one value per object, as label images do",
+            ": read as probabilities, the objects with the smaller ids fall below the threshold "
+            f"{threshold} and are lost;",
+        ),
     )
-    return [Notice(template, empty[0])]
-
-
-def _one_value_predictions(
-    pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings
-) -> list[Notice]:
-    """The notice that some integer probability maps hold one value per object
-    (:attr:`PairOutcome.one_value_per_object`): label images read as probabilities, which
-    lose every object whose id, read as a probability, is not above the threshold."""
-    evaluated = [
-        (pred, outcome)
-        for (_, pred), outcome in zip(pairing.pairs, outcomes, strict=True)
-        if outcome.error is None
-    ]
-    found = [str(pred) for pred, outcome in evaluated if outcome.one_value_per_object]
-    if not found:
-        return []
-    one = len(found) == 1
-    files = "{file}" + ("" if one else f" and {len(found) - 1} more")
-    template = (
-        f"{len(found)} of {len(evaluated)} predictions {'holds' if one else 'hold'} one value "
-        f"per object, as label images do ({files}): read as probabilities, the objects with "
-        f"the smaller ids fall below the threshold {settings.threshold:g} and are lost; "
-        f"{'is it a label image' if one else 'are they label images'}? (drop {{probability}})"
-    )
-    return [Notice(template, found[0])]
+    notices = []
+    for sign, (verb_one, verb_many), what, why in signs:
+        found = [pred for pred, outcome in evaluated if getattr(outcome, sign)]
+        if not found:
+            continue
+        one = len(found) == 1
+        files = "{file}" + ("" if one else f" and {len(found) - 1} more")
+        question = "is it a label image" if one else "are they label images"
+        template = (
+            f"{len(found)} of {len(evaluated)} predictions {verb_one if one else verb_many} "
+            f"{what} ({files}){why} {question}? (drop {{probability}})"
+        )
+        notices.append(Notice(template, found[0]))
+    return notices
 
 
 def _boundary_family(
