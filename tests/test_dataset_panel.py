@@ -896,3 +896,29 @@ def test_a_float_prediction_points_to_the_tabs_probability_box(settings_panel, t
     error = dataset.per_image.model.frame.set_index("name").loc["a", "error"]
     assert "probability map" in error and "--probability" not in error
     assert "tick 'predictions are probability maps' in this tab" in error
+
+
+def test_the_summary_shows_its_rows_and_both_values_in_the_dock(qtbot, panel):
+    """Regression (a new user's trial): the Summary showed 4 of its 9 rows, and its long
+    metric names pushed the image-mean column (value and interval) out of the dock. The
+    metric column is at most METRIC_WIDTH wide (the name whole in its tooltip), and the
+    table has room for SUMMARY_ROWS rows."""
+    from qtpy.QtCore import Qt
+
+    from napari_seg_eval._qt.dataset_panel import METRIC_WIDTH, SUMMARY_ROWS
+
+    _, _, dataset, _ = panel
+    with qtbot.waitSignal(dataset.evaluated_dataset, timeout=60_000):
+        dataset.run()
+    table = dataset.summary
+    view = table.view
+    assert view.columnWidth(0) == METRIC_WIDTH  # "AP (DSB), mean over IoU thresholds" is wider
+    model = table.model
+    row = model.frame["metric"].tolist().index("AP (DSB), mean over IoU thresholds")
+    tip = model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "AP (DSB), mean over IoU thresholds" in tip
+    rows = SUMMARY_ROWS * view.verticalHeader().defaultSectionSize()
+    assert table.height() >= rows + view.horizontalHeader().sizeHint().height()
+    assert len(model.frame) <= SUMMARY_ROWS  # every row in view
+    for column in range(1, model.columnCount()):  # the values and intervals whole
+        assert view.columnWidth(column) >= view.sizeHintForColumn(column)

@@ -71,6 +71,11 @@ from .tables import STALE_STYLE, ResultTable, format_value
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
 
+#: Rows of the Summary in view (its headline metrics and counts) without scrolling.
+SUMMARY_ROWS = 9
+#: Widest the Summary's metric column is sized (pixels): a longer name is elided (whole in
+#: its tooltip), so that the pooled and image-mean values with their intervals fit the dock.
+METRIC_WIDTH = 150
 #: The Summary's title: what its two columns and the brackets are.
 SUMMARY_TITLE = (
     "Summary: pooled over pixels/objects, and mean over images; [low, high]: 95% bootstrap "
@@ -420,7 +425,7 @@ class DatasetPanel(QWidget):
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)
-        self.summary.setMaximumHeight(200)
+        self.summary.setFixedHeight(self.summary.height_for(SUMMARY_ROWS))
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet(STALE_STYLE)
@@ -1029,6 +1034,8 @@ class DatasetPanel(QWidget):
         first = ["name", *preset_columns(headline, per_image.columns)]
         self.per_image.set_frame(per_image, note, first, last=["error"])  # the status says it
         self.summary.set_frame(summary_rows(result.summary, headline), note)
+        view = self.summary.view  # the metric's name elided (whole in its tooltip): values in view
+        view.setColumnWidth(0, min(view.columnWidth(0), METRIC_WIDTH))
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [

@@ -572,12 +572,8 @@ class EvaluatePanel(QWidget):
     def _result_height(self) -> int:
         """Room for :data:`RESULT_ROWS` rows of a result table, its header, the tab bar and
         the table's buttons."""
-        table = self.tables["summary"]
-        rows = RESULT_ROWS * table.view.verticalHeader().defaultSectionSize()
-        header = table.view.horizontalHeader().sizeHint().height()
-        buttons = table.layout().itemAt(1).sizeHint().height()
         tab_bar = self.result_tabs.tabBar().sizeHint().height()
-        return rows + header + buttons + tab_bar + 4 * table.view.frameWidth()
+        return self.tables["summary"].height_for(RESULT_ROWS) + tab_bar
 
     def _title_options(self, *_) -> None:
         """The Options group's title lists what differs from the defaults (seen collapsed)."""

@@ -297,6 +297,18 @@ class ResultTable(QWidget):
             if self.view.columnWidth(column) > MAX_COLUMN_WIDTH:
                 self.view.setColumnWidth(column, MAX_COLUMN_WIDTH)
 
+    def height_for(self, rows: int) -> int:
+        """The height that shows ``rows`` rows of the table, its header, a horizontal scroll
+        bar and the buttons under it (pixels)."""
+        view = self.view
+        return (
+            rows * view.verticalHeader().defaultSectionSize()
+            + view.horizontalHeader().sizeHint().height()
+            + view.horizontalScrollBar().sizeHint().height()
+            + self.layout().itemAt(1).sizeHint().height()
+            + 4 * view.frameWidth()
+        )
+
     def set_stale(self, stale: bool) -> None:
         """Frame the table in :data:`STALE_STYLE`'s colour while its rows are out of date."""
         self.view.setStyleSheet(STALE_TABLE_STYLE if stale else "")
