@@ -922,3 +922,23 @@ def test_the_summary_shows_its_rows_and_both_values_in_the_dock(qtbot, panel):
     assert len(model.frame) <= SUMMARY_ROWS  # every row in view
     for column in range(1, model.columnCount()):  # the values and intervals whole
         assert view.columnWidth(column) >= view.sizeHintForColumn(column)
+
+
+def test_the_per_image_table_has_headers_as_narrow_as_its_values(qtbot, panel):
+    """Regression (a new user's trial): the per-image column "AP (DSB), mean over IoU
+    thresholds" was 260 px wide for values of 6 characters, so one metric was in view. Its
+    header is "mAP (DSB)" now, the whole label in the header's tooltip."""
+    from qtpy.QtCore import Qt
+
+    from napari_seg_eval._qt.tables import MAX_COLUMN_WIDTH
+
+    _, _, dataset, _ = panel
+    with qtbot.waitSignal(dataset.evaluated_dataset, timeout=60_000):
+        dataset.run()
+    model, view = dataset.per_image.model, dataset.per_image.view
+    column = model.frame.columns.get_loc("mean_accuracy")
+    horizontal = Qt.Orientation.Horizontal
+    assert model.headerData(column, horizontal) == "mAP (DSB)"
+    tip = model.headerData(column, horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "AP (DSB), mean over IoU thresholds" in tip
+    assert view.columnWidth(column) < MAX_COLUMN_WIDTH / 2

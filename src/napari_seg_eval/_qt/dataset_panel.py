@@ -66,7 +66,7 @@ from .evaluate_panel import (
     show_note,
 )
 from .run_controls import run_controls
-from .tables import STALE_STYLE, ResultTable, format_value
+from .tables import STALE_STYLE, DataFrameModel, ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -421,7 +421,8 @@ class DatasetPanel(QWidget):
         controls = run_controls(self, self.run, self.cancel)
         self.run_button, self.cancel_button = controls.run_button, controls.cancel_button
         self.progress_bar, self.status_label = controls.progress_bar, controls.status_label
-        self.per_image = ResultTable("per image", "dataset.per_image", self)
+        model = DataFrameModel(table="dataset.per_image", short_headers=True)
+        self.per_image = ResultTable("per image", "dataset.per_image", self, model=model)
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)

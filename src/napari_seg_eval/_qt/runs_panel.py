@@ -61,7 +61,7 @@ from ..runs import (
     agreement,
     table_column,
 )
-from .tables import DataFrameModel, ResultTable
+from .tables import DataFrameModel, ResultTable, short_label
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
@@ -159,8 +159,6 @@ def shown_table(runs: Runs) -> pd.DataFrame:
     return shown
 
 
-#: Short headers of metrics whose catalogue label is long (the label is in the tooltip).
-SHORT_LABELS = {"mean_accuracy": "mAP (DSB)", "mean_boundary_f1": "boundary F1 @ τ"}
 #: The threshold column's header: with its values it reads "p > 0.5".
 THRESHOLD_HEADER = "p >"
 #: Widest the name column is sized (pixels): a longer name is elided, whole in its tooltip.
@@ -198,8 +196,7 @@ def short_header(column: str) -> str:
     if aggregate is not None:
         base = column.removesuffix(aggregate)
         return f"{short_header(base)}\n{aggregate.removeprefix('_').replace('_', ' ')}"
-    label = catalogue.label("dataset.summary", column)
-    return SHORT_LABELS.get(column, label.split(", ")[0])
+    return short_label("dataset.summary", column)
 
 
 def two_lines(text: str) -> str:

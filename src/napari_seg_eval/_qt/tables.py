@@ -108,17 +108,42 @@ _ROLES = (
 )
 
 
+#: Short headers of metrics whose catalogue label is long (the label is in the tooltip).
+SHORT_LABELS = {"mean_accuracy": "mAP (DSB)", "mean_boundary_f1": "boundary F1 @ τ"}
+
+
+def short_label(table: str, column: str) -> str:
+    """A column's header as narrow as its values: :data:`SHORT_LABELS`, else the catalogue's
+    label up to its first comma (the whole label is in the header's tooltip).
+
+    Examples
+    --------
+    >>> short_label("dataset.per_image", "mean_accuracy"), short_label("x", "name")
+    ('mAP (DSB)', 'name')
+    """
+    return SHORT_LABELS.get(column, catalogue.label(table, column).split(", ")[0])
+
+
 class DataFrameModel(QAbstractTableModel):
     """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last).
 
     ``table`` names the catalogue table of the columns: headers are the catalogue's short
-    labels with the definition as a tooltip, and the most-read columns come first. The
+    labels (with ``short_headers``, :func:`short_label`) with the definition as a tooltip,
+    and the most-read columns come first. The
     ``"summary"`` table has rows (evaluation, metric key, value): the key shows as its label.
     """
 
-    def __init__(self, frame: pd.DataFrame | None = None, table: str = "", parent=None):
+    def __init__(
+        self,
+        frame: pd.DataFrame | None = None,
+        table: str = "",
+        parent=None,
+        *,
+        short_headers: bool = False,
+    ):
         super().__init__(parent)
         self.table = table
+        self.short_headers = short_headers  #: headers as narrow as the values (short_label)
         self.note = ""  #: a line added to every card (e.g. the units of distances)
         self._frame = pd.DataFrame()
         if frame is not None:
@@ -206,6 +231,8 @@ class DataFrameModel(QAbstractTableModel):
             return None
         column = str(self._frame.columns[section])
         if role == Qt.ItemDataRole.DisplayRole:
+            if self.short_headers:
+                return short_label(self.table, column)
             return catalogue.label(self.table, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = column_card(self.table, column)
