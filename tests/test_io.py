@@ -1055,6 +1055,9 @@ def test_label_images_read_as_uint8_probabilities_are_told(tmp_path):
         "soft": np.rint(prob * 0.75 * 255),
         "levels": np.rint(np.round(prob * 4) / 4 * 255),
         "binary": (true > 0) * 255,
+        # Isolated one-pixel spikes (review): each object's area is the count of its value.
+        "spikes": np.isin(np.arange(true.size), np.arange(40) * 997).reshape(true.shape)
+        * (200 + np.arange(true.size) % 40).reshape(true.shape),
     }
     for name, values in maps.items():
         np.save(truth / f"{name}.npy", true)
@@ -1066,7 +1069,7 @@ def test_label_images_read_as_uint8_probabilities_are_told(tmp_path):
         result = evaluate_files(truth, pred, probability=True, iou_thresholds=[0.5])
     told = [str(w.message) for w in caught if "one value per object" in str(w.message)]
     assert told == [
-        f"2 of 7 predictions hold one value per object, as label images do ({pred / 'ids.npy'} "
+        f"2 of 8 predictions hold one value per object, as label images do ({pred / 'ids.npy'} "
         "and 1 more): read as probabilities, the objects with the smaller ids fall below the "
         "threshold 0.5 and are lost; are they label images? (drop probability=True)."
     ]

@@ -543,7 +543,6 @@ def test_the_results_have_room_without_nested_scrolling(make_napari_viewer, samp
     width = panel.options.fontMetrics().horizontalAdvance(panel.options.text())
     assert width < panel.options.width() - 40
     panel.set_matching("iou", exclude_border=0)
-    panel.set_matching("iou", exclude_border=0)
     panel.boundary_check.setChecked(True)
     panel.tolerance_spin.setValue(2.5)
     assert panel.options.text() == "Options: boundary τ 2.5"  # the tolerance said too

@@ -580,8 +580,7 @@ def _tables_at_once(
         if measure:
             node_sums, band = node_passes
             pred_sums = relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))
-            band_ids = np.unique(joined.global_ids(band))
-            pred_border = band_ids[band_ids != 0]
+            pred_border = joined.band_ids(band)
             measurements = measurements_from_sums(sums[0], pred_sums, true.ndim)
     else:
         table = passes

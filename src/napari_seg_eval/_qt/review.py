@@ -662,9 +662,12 @@ class ReviewPanel(QWidget):
         self.viewer.events.theme.disconnect(self._on_theme)
 
     def _background(self) -> tuple[float, float, float] | None:
-        """The colour the error layer is seen over: the image shown under it, else None (the
-        theme's canvas); matched objects are pale grey on a dark one, charcoal on a light
-        one (:func:`~napari_seg_eval._napari.error_colors.kind_colors`)."""
+        """The colour the error layer is seen over: the topmost image shown in the viewer
+        (the error layer is put on top, so it is the one under it), else None (the theme's
+        canvas); matched objects are pale grey on a dark one, charcoal on a light one
+        (:func:`~napari_seg_eval._napari.error_colors.kind_colors`). Chosen when the error
+        layer is shown or updated and when the theme changes, not when an image is shown,
+        hidden or changed later (Show errors again chooses anew)."""
         return background_under(self.viewer.layers)  # the error layer is on top
 
     def _on_theme(self, _event=None) -> None:

@@ -599,6 +599,21 @@ class JoinedLabels:
         lookup = np.concatenate(([0], self.node_id)).astype(self.node_id.dtype)
         return lookup[self.offsets[chunk] + local]  # key 0: chunk 0, local 0, lookup[0] = 0
 
+    def band_ids(self, keys: np.ndarray) -> np.ndarray:
+        """The objects in a border band from its node keys (:meth:`ChunkedLabelling.passes_lazy`):
+        their global labels, sorted and unique, without 0 (objects dropped by size).
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> labelling = chunked_labelling(da.from_array(np.array([1, 1, 0, 1]), chunks=2))
+        >>> joined = labelling.join(labelling.summaries_lazy().compute())
+        >>> joined.band_ids(np.array([4, 1, 0])).tolist()
+        [1, 2]
+        """
+        ids = np.unique(self.global_ids(keys))
+        return ids[ids != 0]
+
     def relabelled(self, table: OverlapTable, true_dtype: Any) -> OverlapTable:
         """The overlap table of the truth with the labels, from its table with the node keys.
 

@@ -53,7 +53,7 @@ from ..core.instance import (
     remove_objects,
     threshold_fraction,
 )
-from ..core.overlap import OverlapTable, binarized_table, overlap_table, overlap_table_lazy
+from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .progress import Progress
@@ -1399,8 +1399,13 @@ def _pair_tables(
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = one_value = False
     border = None  # the ids in the border band of each side, when read with the tables
-    if labels is mask:  # label files: one table serves both kinds
-        table = overlap_table(true, labels, **options) if kinds else None
+    if labels is mask:  # label files: one table serves both kinds, the bands in its read
+        band = settings.exclude_border if "instance" in kinds else 0
+        table, *border = dask.compute(
+            overlap_table_lazy(true, labels, **options) if kinds else None,
+            border_ids_lazy(true, band),
+            border_ids_lazy(labels, band),
+        )
         tables = dict.fromkeys(kinds, table)
     else:  # a probability map (label files need no scikit-image: imported here)
         from ..core.threshold import ChunkedLabelling
@@ -1434,8 +1439,7 @@ def _pair_tables(
             true_dtype = np.uint8 if true.dtype == bool else true.dtype
             tables["instance"] = joined.relabelled(node_table, true_dtype)
             if band:
-                band_ids = np.unique(joined.global_ids(node_band))
-                border = (true_border, band_ids[band_ids != 0])
+                border = (true_border, joined.band_ids(node_band))
         empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
         if counts is not None:  # the objects before any is removed at the border
             one_value = _one_value_per_object(tables["instance"], counts, settings.threshold)
@@ -1486,7 +1490,8 @@ def _one_value_per_object(table: OverlapTable, counts: np.ndarray, threshold: fl
     kept = np.arange(levels + 1, dtype=np.float32) / np.float32(levels) > threshold
     values = counts[kept & (counts > 0)]
     areas = table.pred_areas[table.pred_ids != 0]
-    area, objects = np.unique(areas, return_counts=True)
+    # A one-pixel object is one value in any map (a sparse map of isolated spikes): no sign.
+    area, objects = np.unique(areas[areas > 1], return_counts=True)
     count, times = np.unique(values, return_counts=True)
     shared, at_area, at_count = np.intersect1d(area, count, return_indices=True)
     matched = np.minimum(objects[at_area], times[at_count])
