@@ -764,12 +764,16 @@ def evaluation_steps(
         classes = tuple(copies[id(c)] for c in classes)  # one image for both stays one
     # Chunked inputs: the tables of both kinds (and the border bands, and the map's labels)
     # in one computation, each chunk read once (see _tables_at_once).
+    # A map's classes scored class by class are not its objects: semantic on its own there.
+    by_class = probability and not settings.binarize_semantic and "semantic" in kinds
     at_once = (
         lazy
         and axis is None
         and (probability or "instance" in kinds)
         and not options.split_touching
+        and not by_class
     )
+    semantic_pred = None  # a probability map's classes (its mask for one class)
     labelling = None
     if probability:
         yield progress("thresholding the probability map")
@@ -825,8 +829,13 @@ def evaluation_steps(
         instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
         instance_pred, ids["pred"] = ids_by_plane(pred, axis)
         ids = {kind: origin for kind, origin in ids.items() if origin is not None}
+    # Scored class by class, a map's pixels are its classes (its mask for one class), as on
+    # the command line; foreground against background, its objects' pixels (after min_size).
     sem_true, sem_pred, sem_ignore = _semantic_inputs(
-        true, pred, settings.ignore_label, settings.binarize_semantic
+        true,
+        semantic_pred if by_class else pred,
+        settings.ignore_label,
+        settings.binarize_semantic,
     )
     if "semantic" in kinds and not at_once:
         yield progress("semantic metrics")
