@@ -554,3 +554,35 @@ def test_the_results_have_room_without_nested_scrolling(make_napari_viewer, samp
     assert page.verticalScrollBar().maximum() == 0  # the page fits: nothing to scroll
     view = panel.tables["summary"].view
     assert view.viewport().height() >= 10 * view.rowHeight(0)
+
+
+@pytest.mark.parametrize("named", ["before", "after"])
+def test_a_time_axis_named_on_the_viewer_is_scored_frame_by_frame(make_napari_viewer, named):
+    """Regression (a new user's trial): naming the axes on the viewer
+    (``viewer.dims.axis_labels = ("t", "y", "x")``, before or after choosing the truth) left
+    the layers' own labels at napari's default, and the stack was scored as one volume with
+    no word. Frame by frame: truth 5 in both frames (one track), predicted exactly; truth 9 in
+    frame 1 only, missed: 2 TP, 1 FN. As one volume: 1 TP, 1 FN."""
+    true = np.zeros((2, 12, 12), np.uint16)
+    true[0, 1:4, 1:4] = 5
+    true[1, 1:4, 2:5] = 5
+    true[1, 7:10, 7:10] = 9
+    pred = np.where(true == 5, 40, 0).astype(np.uint16)
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    if named == "before":
+        viewer.dims.axis_labels = ("t", "y", "x")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    if named == "after":
+        viewer.dims.axis_labels = ("t", "y", "x")
+    panel = widget.evaluate
+    assert panel.plane_axis_combo.currentData() == 0
+    assert "'t'" in panel.plane_axis_combo.currentText()
+    assert panel.each_plane_check.isChecked()
+    panel.kind_combo.setCurrentText("instance")
+    summary = summary_of(widget.run_evaluation(wait=True))
+    assert (summary[("instance", "n_true")], summary[("instance", "n_pred")]) == (3, 2)
+    assert summary[("instance", "recall_50")] == pytest.approx(2 / 3)

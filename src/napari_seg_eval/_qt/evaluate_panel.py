@@ -545,6 +545,7 @@ class EvaluatePanel(QWidget):
             changed.connect(self._title_options)
         self._title_options()
         viewer.layers.events.removed.connect(self._on_layer_removed)
+        viewer.dims.events.axis_labels.connect(self._on_truth_layer)  # a time axis named there
 
     def _options_form(self) -> QWidget:
         """The Options group: matching, border, ignore label, classes, region, boundary,
@@ -1124,13 +1125,14 @@ class EvaluatePanel(QWidget):
         self.plane_axis_combo.clear()
         self.plane_axis_combo.addItem("no (whole image at once)", None)
         time_axis = None
+        labels = self._axis_labels(layer)
         for axis in range(layer.ndim if layer is not None and layer.ndim > 2 else 0):
-            name = str(layer.axis_labels[axis])
+            name = labels[axis]
             named = "" if name.lstrip("-").isdigit() else f" '{name}'"  # napari's default: -3
             self.plane_axis_combo.addItem(
                 f"along axis {axis}{named} ({layer.data.shape[axis]} planes)", axis
             )
-            if time_axis is None and is_time_axis(layer.axis_labels, axis):
+            if time_axis is None and is_time_axis(labels, axis):
                 time_axis = axis
         # A time series is scored frame by frame unless told otherwise (in memory: plane by
         # plane is not available on chunked layers yet).
@@ -1159,8 +1161,21 @@ class EvaluatePanel(QWidget):
         truth = self.truth_combo.layer()
         self.each_plane_check.setEnabled(axis is not None)
         self.each_plane_check.setChecked(
-            axis is not None and truth is not None and is_time_axis(truth.axis_labels, axis)
+            axis is not None and truth is not None and is_time_axis(self._axis_labels(truth), axis)
         )
+
+    def _axis_labels(self, layer: Layer | None) -> list[str]:
+        """The names of ``layer``'s axes: its own, or where it has napari's default (-3, -2,
+        ...), the viewer's for that axis (``viewer.dims.axis_labels``: naming a time axis
+        there is as common as on the layer)."""
+        if layer is None:
+            return []
+        shown = [str(name) for name in self.viewer.dims.axis_labels][-layer.ndim :]
+        shown = [""] * (layer.ndim - len(shown)) + shown
+        return [
+            viewer_name if str(own).lstrip("-").isdigit() else str(own)
+            for own, viewer_name in zip(layer.axis_labels, shown, strict=True)
+        ]
 
     def _report(self, error: BaseException) -> None:
         """A run that could not start or failed: say why; the record shown (if any) is not
@@ -1208,6 +1223,7 @@ class EvaluatePanel(QWidget):
         if self._scale_layer is not None:
             self._scale_layer.events.scale.disconnect(self._show_units)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self.viewer.dims.events.axis_labels.disconnect(self._on_truth_layer)
 
 
 def _same_choice(a: Any, b: Any) -> bool:
