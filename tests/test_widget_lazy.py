@@ -386,3 +386,21 @@ def test_the_one_pass_of_a_lazy_map_reports_progress_and_stops_on_cancel(sample)
         list(evaluation_steps(truth, prob, settings_, control=control))
     # stopped inside: only tasks already running when it was cancelled may finish
     assert finished and max(finished) < in_pass[len(in_pass) // 2]
+
+
+def test_a_multiscale_map_gets_no_contour_and_is_told_once(make_napari_viewer, sample, monkeypatch):
+    """Regression (a new user's trial): "draw the threshold's contour" is ticked by default,
+    and a multiscale map got no contour without a word."""
+    from napari_seg_eval._qt import threshold_panel
+
+    told = []
+    monkeypatch.setattr(threshold_panel, "show_info", told.append)
+    prob = da.from_array(sample["probability"], chunks=64)
+    truth = [sample["ground_truth"], sample["ground_truth"][::2, ::2]]
+    viewer, widget = dock_with(make_napari_viewer, truth, [prob, prob[::2, ::2]], multiscale=True)
+    display = widget.display
+    display.apply()  # colour the map: its contour is drawn with it (the box is ticked)
+    display.update_contours(wait=True)
+    contour = [t for t in told if "no threshold contour for 'prob'" in t]
+    assert len(contour) == 1 and "multiscale" in contour[0]
+    assert not [layer for layer in viewer.layers if layer.name.endswith("contour")]

@@ -194,6 +194,7 @@ class ConfidenceDisplayPanel(QWidget):
         self.coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
         self.contour_job = Job(self)
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
+        self._no_contour: set[int] = set()  # multiscale layers told they get no contour
 
         self.colorbar = ConfidenceColorBar(owner.threshold, self)
         self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
@@ -315,8 +316,19 @@ class ConfidenceDisplayPanel(QWidget):
         In a worker (the latest request wins), or now with ``wait=True``.
         """
         targets = layers if layers is not None else [x for x, _ in self.coloured.values()]
-        targets = [x for x in targets if x in self.viewer.layers and not x.multiscale]
-        if not targets or not self.contour_check.isChecked():
+        targets = [x for x in targets if x in self.viewer.layers]
+        if not self.contour_check.isChecked():
+            return
+        for layer in targets:  # said once per layer
+            if layer.multiscale and id(layer) not in self._no_contour:
+                self._no_contour.add(id(layer))
+                show_info(
+                    f"Segmentation Evaluation: no threshold contour for {layer.name!r}: it is "
+                    "multiscale (a contour would read level 0 whole). The threshold preview "
+                    "shows p > threshold at every level."
+                )
+        targets = [x for x in targets if not x.multiscale]
+        if not targets:
             return
         threshold = self.owner.threshold
         try:
