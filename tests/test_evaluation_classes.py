@@ -1,5 +1,6 @@
-"""The Evaluate tab's record (``evaluation.evaluate``) of a multi-class probability map scored
-class by class: the semantic side is the map's classes, not its objects' ids."""
+"""The Evaluate tab's record (``evaluation.evaluate``) of a probability map: its semantic side
+is the map's classes (its mask for one class), not its objects: neither their ids (a
+multi-class map scored class by class) nor their pixels after ``min_size``."""
 
 import dask.array as da
 import numpy as np
@@ -45,3 +46,54 @@ def test_a_multiclass_map_is_scored_by_its_classes(chunked, kind):
     per_class = record.semantic.per_class.set_index("class")["iou"]
     assert per_class.index.tolist() == [0, 1, 2, 3]
     np.testing.assert_allclose(per_class.to_numpy(), [0, 1 / 2, 2 / 3, 1 / 2])
+
+
+def debris_case() -> tuple[np.ndarray, np.ndarray]:
+    """A map whose mask is [1, 1, 1, 0, 1, 0]: an object of 3 pixels and one of 1 pixel, which
+    ``min_size=2`` drops; truth [1, 1, 0, 0, 2, 0]. By hand, foreground against background on
+    the mask: foreground IoU 3/4 (pixels 0, 1, 4 of 4 in either), background 2/3 (3, 5 of
+    2, 3, 5), mean IoU 17/24, pixel accuracy 5/6. (The objects after min_size would give
+    1/2, 1/2, 1/2 and 4/6.) Instance: one object left, IoU 2/3 with truth 1; truth 2 missed."""
+    true = np.array([[1, 1, 0, 0, 2, 0]], np.uint8)
+    prob = np.array([[0.9, 0.9, 0.9, 0.1, 0.9, 0.1]], np.float32)
+    return true, prob
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize("kind", ["semantic", "both"])
+def test_min_size_drops_objects_not_semantic_pixels(chunked, kind):
+    """Regression: with min_size the dock scored the semantic side on the objects left after
+    min_size (mean IoU 1/2), the command line on the thresholded mask (17/24)."""
+    true, prob = debris_case()
+    if chunked:
+        true, prob = da.from_array(true, chunks=2), da.from_array(prob, chunks=2)
+    record = evaluate(
+        true, prob, threshold=0.5, kind=kind, threshold_options=ThresholdOptions(min_size=2)
+    )
+    summary = record.semantic.summary
+    assert summary["mean_iou"] == pytest.approx(17 / 24)
+    assert summary["pixel_accuracy"] == pytest.approx(5 / 6)
+    if kind == "both":
+        instance = record.instance.summary
+        assert (instance["n_true"], instance["n_pred"]) == (2, 1)
+        assert instance["f1_50"] == pytest.approx(2 / 3)  # TP 1, FP 0, FN 1
+        # matched at 0.50-0.65 (IoU 2/3): AP (DSB) 4 * 1/2 / 10; PQ = SQ 2/3 * RQ 2/3
+        assert instance["mean_accuracy"] == pytest.approx(0.2)
+        assert instance["panoptic_quality_50"] == pytest.approx(4 / 9)
+        assert instance["aji"] == pytest.approx(2 / 4)  # 2 / (3 + 1 of truth 2)
+
+
+def test_min_size_semantic_as_the_command_line(tmp_path):
+    """The same pair through evaluate_files (the command line's function) gives the same
+    semantic numbers."""
+    from napari_seg_eval.io import evaluate_files
+
+    true, prob = debris_case()
+    np.save(tmp_path / "truth.npy", true)
+    np.save(tmp_path / "prob.npy", prob)
+    result = evaluate_files(
+        tmp_path / "truth.npy", tmp_path / "prob.npy", probability=True, min_size=2, kind="all"
+    )
+    row = result.to_frame().iloc[0]
+    assert row["mean_iou"] == pytest.approx(17 / 24)
+    assert row["pixel_accuracy"] == pytest.approx(5 / 6)

@@ -108,6 +108,26 @@ def test_a_chunked_evaluation_reads_each_chunk_once_per_result(
     assert_same_tables(memory.tables, got.tables)
 
 
+@pytest.mark.parametrize("kind", ["semantic", "both"])
+def test_a_map_with_min_size_is_read_once_for_its_mask_and_objects(
+    stored, images, chunk_reads, kind
+):
+    # min_size drops objects, not semantic pixels: the semantic table is the mask's, made in
+    # the same read as the objects' table (the mask's chunks are those the labelling reads).
+    options = evaluation.ThresholdOptions(min_size=40)
+    got = evaluation.evaluate(
+        stored["t"], stored["p"], kind=kind, threshold=0.5, threshold_options=options
+    )
+    assert dict(chunk_reads) == {"p": PASS, "t": PASS}
+    memory = evaluation.evaluate(
+        images["t"], images["p"], kind=kind, threshold=0.5, threshold_options=options
+    )
+    assert_same_tables(memory.tables, got.tables)
+    mask = images["p"] > 0.5
+    truth = images["t"] > 0
+    assert got.semantic.summary["pixel_accuracy"] == pytest.approx(np.mean(mask == truth))
+
+
 def test_border_ids_read_each_chunk_of_the_band_once(stored, images, chunk_reads):
     # A band of 2 pixels touches the 12 chunks of the ring, each once (the corners hold two
     # faces); before, each face was read on its own: 4 faces x 4 chunks = 16 reads.

@@ -530,6 +530,7 @@ def _tables_at_once(
     region: Any,
     classes: tuple | None,
     confidence: Any,
+    mask: Any = None,
 ) -> tuple[Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None]:
     """The semantic and instance results of chunked inputs, from one read of their chunks.
 
@@ -542,7 +543,9 @@ def _tables_at_once(
     for joining the objects, and for the table, the sums and the band under the chunks' node
     keys, which are renamed after the join. The semantic table follows from the instance
     table: it is the same table (the truth's ids against the objects' ids), or, binarized,
-    foreground against background, which are the same pixels.
+    foreground against background, which are the same pixels; unless a map's ``mask`` is given
+    (its objects lost pixels to ``min_size``): then the semantic table is the truth's against
+    the mask, in the same computation (the mask's chunks are those the labelling reads).
 
     Returns the prediction's labels (the joined lazy labels of a map), the results and the
     measurements (None without the instance results).
@@ -568,8 +571,11 @@ def _tables_at_once(
             warn_if_masks(true, pred, "instance_metrics")
             sums = object_sums_lazy([true, pred], confidence)
         pred_border = border_ids_lazy(pred, width)
-    passes, true_border, pred_border, sums = dask.compute(
-        passes, border_ids_lazy(true, width), pred_border, sums
+    mask_table = None
+    if mask is not None and "semantic" in kinds:
+        mask_table = overlap_table_lazy(true, mask, **options)
+    passes, true_border, pred_border, sums, mask_table = dask.compute(
+        passes, border_ids_lazy(true, width), pred_border, sums, mask_table
     )
     measurements = None
     if isinstance(pred, ChunkedLabelling):
@@ -588,7 +594,9 @@ def _tables_at_once(
             measurements = measurements_from_sums(*sums, ndim=true.ndim)
     semantic = instance = None
     if "semantic" in kinds:
-        semantic_table = binarized_table(table) if settings.binarize_semantic else table
+        semantic_table = table if mask_table is None else mask_table
+        if settings.binarize_semantic:
+            semantic_table = binarized_table(semantic_table)
         if semantic_table.n_pixels == 0:  # as semantic_metrics says it
             warnings.warn(
                 f"semantic_metrics: {nothing_left(ignore, region)}, so no pixel is left to "
@@ -821,6 +829,8 @@ def evaluation_steps(
                     region,
                     classes,
                     confidence,
+                    # objects lost pixels to min_size: the semantic side is the map's mask
+                    semantic_pred if options.min_size > 0 else None,
                 )
             )
         done += len(kinds)
@@ -829,11 +839,11 @@ def evaluation_steps(
         instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
         instance_pred, ids["pred"] = ids_by_plane(pred, axis)
         ids = {kind: origin for kind, origin in ids.items() if origin is not None}
-    # Scored class by class, a map's pixels are its classes (its mask for one class), as on
-    # the command line; foreground against background, its objects' pixels (after min_size).
+    # A map's semantic side is its classes (its mask for one class), as on the command line:
+    # min_size and split_touching make objects, not pixels.
     sem_true, sem_pred, sem_ignore = _semantic_inputs(
         true,
-        semantic_pred if by_class else pred,
+        pred if semantic_pred is None else semantic_pred,
         settings.ignore_label,
         settings.binarize_semantic,
     )
