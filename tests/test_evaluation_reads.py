@@ -128,6 +128,15 @@ def test_a_map_with_min_size_is_read_once_for_its_mask_and_objects(
     assert got.semantic.summary["pixel_accuracy"] == pytest.approx(np.mean(mask == truth))
 
 
+def test_the_ctc_preset_counts_from_the_table_read(stored, images, chunk_reads):
+    # SEG and DET come from the overlap table the chunked evaluation reads anyway (before:
+    # ctc_metrics read both images again).
+    got = evaluation.evaluate(stored["t"], stored["l"], preset="ctc")
+    assert dict(chunk_reads) == {"l": PASS, "t": PASS}
+    memory = evaluation.evaluate(images["t"], images["l"], preset="ctc")
+    assert got.ctc.to_dict() == memory.ctc.to_dict()
+
+
 def test_border_ids_read_each_chunk_of_the_band_once(stored, images, chunk_reads):
     # A band of 2 pixels touches the 12 chunks of the ring, each once (the corners hold two
     # faces); before, each face was read on its own: 4 faces x 4 chunks = 16 reads.

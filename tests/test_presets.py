@@ -200,3 +200,59 @@ def test_preset_errors(name, kwargs, match):
     a = np.array([[1, 0]])
     with pytest.raises(ValueError, match=match):
         preset_metrics(name, a, a, **kwargs)
+
+
+def ignored_case() -> tuple[np.ndarray, np.ndarray]:
+    """Truth 1 (3 px), the ignored id 9 (2 px), truth 2 (2 px); prediction 3 holds 2 px of
+    truth 1, 4 lies wholly on the ignored pixels, 5 is truth 2 exactly. Left out, the ignored
+    pixels take 9 and 4 with them: SEG = (IoU 2/3 + IoU 1) / 2 true objects = 5/6; no FN, FP
+    or merge, DET 1 (counted with 9 and 4, SEG would be 8/9)."""
+    true = np.array([[1, 1, 1, 0, 9, 9, 2, 2]], np.uint16)
+    pred = np.array([[3, 3, 0, 0, 4, 4, 5, 5]], np.uint16)
+    return true, pred
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_ctc_in_the_dock_leaves_the_ignored_label_out(chunked, tmp_path):
+    """Regression: the dock's CTC preset counted the ignored id as a true object (SEG 8/9);
+    the command line left it out (5/6)."""
+    import dask.array as da
+
+    from napari_seg_eval.evaluation import evaluate
+    from napari_seg_eval.io import evaluate_files
+
+    true, pred = ignored_case()
+    if chunked:  # the CTC counts come from the table the chunked evaluation reads anyway
+        got = evaluate(
+            da.from_array(true, chunks=3),
+            da.from_array(pred, chunks=3),
+            preset="ctc",
+            ignore_label=9,
+        )
+    else:
+        got = evaluate(true, pred, preset="ctc", ignore_label=9)
+    assert got.ctc["seg"] == pytest.approx(5 / 6)
+    assert (got.ctc["n_true"], got.ctc["n_pred"], got.ctc["fn"], got.ctc["fp"]) == (2, 2, 0, 0)
+    assert got.ctc["det"] == 1.0
+    np.save(tmp_path / "t.npy", true)
+    np.save(tmp_path / "p.npy", pred)
+    row = evaluate_files(tmp_path / "t.npy", tmp_path / "p.npy", preset="ctc", ignore_label=9)
+    assert row.to_frame().iloc[0]["seg"] == pytest.approx(5 / 6)
+
+
+def test_ctc_of_chunked_labels_is_that_in_memory():
+    """The chunked dock's CTC from its table equals ctc_metrics in memory, with a region."""
+    import dask.array as da
+
+    from napari_seg_eval.core.tracking import ctc_metrics
+    from napari_seg_eval.evaluation import evaluate
+
+    rng = np.random.default_rng(3)
+    true = rng.integers(0, 6, (12, 10)).astype(np.uint16)
+    pred = rng.integers(0, 5, (12, 10)).astype(np.uint16)
+    region = rng.random((12, 10)) < 0.7
+    got = evaluate(
+        da.from_array(true, chunks=5), da.from_array(pred, chunks=4), preset="ctc", region=region
+    )
+    expected = ctc_metrics(true, pred, region=region)
+    assert got.ctc.to_dict() == pytest.approx(expected.to_dict())

@@ -40,7 +40,7 @@ from .core.instance import (
     instance_metrics_of_table,
     parse_iou_thresholds,  # noqa: F401 (the panels and scripts read it from here)
 )
-from .core.overlap import binarized_table, overlap_table_lazy
+from .core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from .core.presets import get_preset
 from .core.review import (
     add_error_kinds,
@@ -64,7 +64,7 @@ from .core.threshold import (
     label_instances,
     threshold_probabilities,
 )
-from .core.tracking import ctc_metrics
+from .core.tracking import ctc_metrics, ctc_of_table
 
 #: Axis labels that napari (and this plugin) read as time.
 TIME_LABELS = ("t", "time")
@@ -531,7 +531,7 @@ def _tables_at_once(
     classes: tuple | None,
     confidence: Any,
     mask: Any = None,
-) -> tuple[Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None]:
+) -> tuple[Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None, OverlapTable]:
     """The semantic and instance results of chunked inputs, from one read of their chunks.
 
     One computation makes the overlap table of the truth with the prediction's objects, the
@@ -547,8 +547,9 @@ def _tables_at_once(
     (its objects lost pixels to ``min_size``): then the semantic table is the truth's against
     the mask, in the same computation (the mask's chunks are those the labelling reads).
 
-    Returns the prediction's labels (the joined lazy labels of a map), the results and the
-    measurements (None without the instance results).
+    Returns the prediction's labels (the joined lazy labels of a map), the results, the
+    measurements (None without the instance results) and the overlap table of the truth with
+    the objects (ignored and outside pixels left out, border objects kept).
     """
     import dask
 
@@ -616,7 +617,7 @@ def _tables_at_once(
             classes=None if classes is None else _checked_classes(classes, true.shape),
             region=region,
         )
-    return pred, semantic, instance, measurements
+    return pred, semantic, instance, measurements, table
 
 
 def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec, ClassSpec]:
@@ -817,10 +818,11 @@ def evaluation_steps(
         "region": region,
     }
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
+    table = None  # the chunked inputs' overlap table, read with the results at once
     if at_once:
         yield progress("semantic and instance tables")
         with chunked("semantic and instance tables", len(kinds) + ("instance" in kinds)):
-            pred, results["semantic"], results["instance"], results["measurements"] = (
+            pred, results["semantic"], results["instance"], results["measurements"], table = (
                 _tables_at_once(
                     true,
                     pred if labelling is None else labelling,
@@ -879,13 +881,16 @@ def evaluation_steps(
         done += 1
     if settings.preset == "ctc":
         yield progress("Cell Tracking Challenge SEG and DET")
-        with chunked("Cell Tracking Challenge SEG and DET"):
-            results["ctc"] = ctc_metrics(
-                true if each_plane else instance_true,
-                pred if each_plane else instance_pred,
-                time_axis=axis if each_plane else None,
-                region=region,
-            )
+        if at_once:  # from the table of the chunks already read (no time axis here)
+            results["ctc"] = ctc_of_table(table)
+        else:
+            with chunked("Cell Tracking Challenge SEG and DET"):
+                results["ctc"] = ctc_metrics(
+                    true if each_plane else instance_true,
+                    pred if each_plane else instance_pred,
+                    time_axis=axis if each_plane else None,
+                    region=_outside_ignored(true, settings.ignore_label, region),
+                )
         done += 1
     if settings.preset == "coco":
         yield progress("COCO AP (score-ranked)")
@@ -1223,12 +1228,22 @@ def _coco(
     else:
         rows = object_measurements(np.where(region, pred, 0), confidence)
     scores = pd.DataFrame({"label": rows["label"], "score": rows["mean_confidence"]})
-    if settings.ignore_label is not None:
-        kept = true != settings.ignore_label
-        region = kept if region is None else region & kept
     return coco_average_precision(
-        true, pred, scores, iou_thresholds=settings.iou_thresholds, region=region
+        true,
+        pred,
+        scores,
+        iou_thresholds=settings.iou_thresholds,
+        region=_outside_ignored(true, settings.ignore_label, region),
     )
+
+
+def _outside_ignored(true: Any, ignore_label: int | None, region: Any) -> Any:
+    """The region (None: everywhere) without the pixels of the ignored truth id, for the
+    scores that take a region and no ignore label (COCO AP, the CTC's SEG and DET)."""
+    if ignore_label is None:
+        return region
+    kept = true != ignore_label
+    return kept if region is None else region & kept
 
 
 def _painted(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
