@@ -380,3 +380,21 @@ def test_agrees_with_monai(seed):
     nsd = metrics.compute_surface_dice(y_pred, y, [1.5], **common).item()
     # MONAI computes in float32
     np.testing.assert_allclose(row[:4], [hd, hd95, assd, nsd], rtol=1e-5)
+
+
+@pytest.mark.parametrize(("spacing", "shift"), [(0.1, 3), (0.2, 3), (0.325, 3), (0.65, 3)])
+@pytest.mark.parametrize("size", [12, 120])  # the distance transform, and the k-d tree path
+def test_a_distance_exactly_tau_is_within_tau_in_physical_units(spacing, shift, size):
+    # Regression (a new user's hand check): a square moved `shift` pixels, tolerance = shift
+    # pixels in physical units. Every boundary point of one is at most `shift` pixels from the
+    # other's boundary, so NSD = boundary F1 = 1 by hand (MONAI's surface Dice gives 1); shift
+    # x spacing rounded above the τ typed (3 x 0.1 = 0.30000000000000004) gave 2/3 or 0.7.
+    true = np.zeros((size, size), np.uint8)
+    true[2:8, 2:8] = 1
+    pred = np.roll(true, shift, axis=1)
+    tau = float(f"{shift * spacing:.6g}")  # as a user types it: 0.3, 0.6, 0.975, 1.95
+    row = boundary_metrics(true, pred, spacing=spacing, tolerance=tau).per_class.iloc[0]
+    assert (row["nsd"], row["boundary_f1"]) == (1.0, 1.0)
+    # Just below τ the points at exactly `shift` pixels are out: the slack is no wider.
+    below = boundary_metrics(true, pred, spacing=spacing, tolerance=tau * (1 - 1e-6))
+    assert below.per_class.loc[0, "nsd"] < 1

@@ -2,6 +2,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import special
 
@@ -556,6 +557,17 @@ def test_coco_refuses_missing_scores():
     true = segments((0, 10))
     with pytest.raises(ValueError, match="finite"):
         coco_average_precision(true, true, {1: float("nan")})
+
+
+def test_coco_names_the_missing_columns_of_a_score_table(monkeypatch):
+    # Regression (a new user's hand check): a bare KeyError: 'label'. Said before the pass.
+    from napari_seg_eval.core import confidence as module
+
+    true = segments((0, 10))
+    scores = pd.DataFrame({"id": [1], "score": [0.5]})
+    monkeypatch.setattr(module, "overlap_table", None)  # any pass would fail otherwise
+    with pytest.raises(ValueError, match=r"columns 'label' and 'score'.*'label' missing"):
+        coco_average_precision(true, true, scores)
 
 
 @pytest.mark.parametrize(

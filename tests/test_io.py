@@ -1673,3 +1673,22 @@ def test_spacing_from_files_of_class_probabilities_leaves_the_class_axis_out(tmp
         0.0,
         "0.5,0.25",
     )
+
+
+def test_a_boolean_label_file_is_said_to_be_one_object(tmp_path):
+    """Regression (a new user's hand check): two separate bars saved as a boolean mask were
+    scored as one object each side (n_true 1, IoU 7/8) with no word; instance_metrics warns."""
+    true = np.zeros((4, 8), bool)
+    true[0, 0:4] = true[2, 0:4] = True
+    pred = true.copy()
+    pred[0, 3] = False
+    np.save(tmp_path / "t.npy", true)
+    np.save(tmp_path / "p.npy", pred)
+    with pytest.warns(UserWarning, match="t.npy is a boolean mask.*one object.*1 more file"):
+        result = evaluate_files(tmp_path / "t.npy", tmp_path / "p.npy", kind="all")
+    row = result.to_frame().iloc[0]
+    assert (row["n_true"], row["n_pred"]) == (1, 1)  # as the notice says: one object each
+    assert row["aji"] == pytest.approx(7 / 8)
+    with warnings.catch_warnings():  # semantic only: pixels are what is compared, no notice
+        warnings.simplefilter("error")
+        evaluate_files(tmp_path / "t.npy", tmp_path / "p.npy", kind="semantic")

@@ -286,8 +286,10 @@ def test_old_argument_order_is_refused():
     [
         (TRUE, np.where(PROB > 0.5, np.nan, PROB), "contain NaN"),
         (TRUE, PROB * 2, r"must lie in \[0, 1\]"),
-        (np.zeros_like(TRUE), PROB, "found 0 positive and 6 negative"),
-        (np.ones_like(TRUE), PROB, "found 6 positive and 0 negative"),
+        (np.zeros_like(TRUE), PROB, r"found 0 positive and 6 negative.*no foreground \(> 0\)"),
+        (np.ones_like(TRUE), PROB, r"found 6 positive and 0 negative.*no background \(0\) pixel"),
+        # two classes but no 0 (a new user's check: "all one class" misled there)
+        (np.where(PROB > 0.5, 2, 1), PROB, r"no background \(0\) pixel"),
         (TRUE[:, :4], PROB, "shape mismatch"),
     ],
 )

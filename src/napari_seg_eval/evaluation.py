@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -22,11 +21,11 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core import catalogue
-from .core._results import nanmean
 from .core._validate import check_region, warn_if_masks
+from .core._warn import warn
 from .core.blocks import as_dask, is_lazy
-from .core.boundary import BoundaryResult, ObjectBoundaryResult, boundary_metrics
-from .core.classes import ClassSpec, check_classes
+from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
+from .core.classes import ClassSpec, check_classes, object_classes
 from .core.confidence import CocoAPResult, coco_average_precision
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
@@ -599,11 +598,10 @@ def _tables_at_once(
         if settings.binarize_semantic:
             semantic_table = binarized_table(semantic_table)
         if semantic_table.n_pixels == 0:  # as semantic_metrics says it
-            warnings.warn(
+            warn(
                 f"semantic_metrics: {nothing_left(ignore, region)}, so no pixel is left to "
                 "count; every metric is NaN (0/0).",
                 RuntimeWarning,
-                stacklevel=2,
             )
         semantic = semantic_metrics_from_table(semantic_table)
     if "instance" in kinds:
@@ -876,7 +874,13 @@ def evaluation_steps(
     if settings.boundary:
         yield progress("boundary metrics")
         results["boundary"], results["object_boundary"] = _boundaries(
-            instance_true, instance_pred, results["instance"], settings, region, sem_true, sem_pred
+            instance_true,
+            instance_pred,
+            results["instance"],
+            settings,
+            region,
+            (sem_true, sem_pred),
+            classes,
         )
         done += 1
     if settings.preset == "ctc":
@@ -1175,41 +1179,41 @@ def _boundaries(
     instance: InstanceResult | None,
     settings: EvaluationSettings,
     region: np.ndarray | None,
-    sem_true: np.ndarray,
-    sem_pred: np.ndarray,
+    semantic: tuple[np.ndarray, np.ndarray],
+    classes: tuple | None,
 ) -> tuple[BoundaryResult, ObjectBoundaryResult | None]:
-    """Boundary metrics per class and per matched pair of the objects the matching counted.
+    """Boundary metrics per class and per matched pair, as the command line computes them
+    (:func:`~napari_seg_eval.core.boundary.pair_boundaries`): per class the images the
+    semantic metrics compare (or the objects painted with their classes), per object the
+    objects the matching counted. Ignored pixels are outside the region."""
+    region = _outside_ignored(true, settings.ignore_label, region)
+    classes_by_id = kept_ids = None
+    if instance is not None:
+        kept_ids = (instance.pairs.true_ids, instance.pairs.pred_ids)
+        if classes is not None:
+            specs = _checked_classes(classes, true.shape)
+            classes_by_id = tuple(
+                _classes_of_objects(labels, spec, region)
+                for labels, spec in zip((true, pred), specs, strict=True)
+            )
+    return pair_boundaries(
+        true,
+        None if instance is None else pred,
+        *semantic,
+        binarize=settings.binarize_semantic,
+        object_classes=classes_by_id,
+        kept_ids=kept_ids,
+        spacing=settings.spacing,
+        tolerance=settings.tolerance,
+        region=region,
+    )
 
-    Per class: with object classes, each side's objects painted with their class; with class
-    label images (semantic, not binarized), those images; else the objects' foreground. The
-    objects are those of the matching: border-excluded ones count as background. Ignored
-    pixels are outside the region the boundaries are found in (as pixels outside a region).
-    """
-    ignore = settings.ignore_label
-    if ignore is not None:
-        kept = true != ignore
-        region = kept if region is None else region & kept
-    measure = {"spacing": settings.spacing, "tolerance": settings.tolerance, "region": region}
-    if instance is None:  # semantic only: the class images compared (ignore: outside)
-        if settings.binarize_semantic:
-            sem_true = (sem_true == 1).view(np.uint8)
-        return boundary_metrics(sem_true, sem_pred, **measure), None
-    pairs = instance.pairs
-    true_ids, pred_ids = pairs.true_ids, pairs.pred_ids
-    true_objects = _painted(true, true_ids, np.ones(true_ids.size, np.int64))
-    pred_objects = _painted(pred, pred_ids, np.ones(pred_ids.size, np.int64))
-    if instance.true_class is not None:
-        class_true = _painted(true, true_ids, instance.true_class)
-        class_pred = _painted(pred, pred_ids, instance.pred_class)
-    elif not settings.binarize_semantic:
-        class_true, class_pred = sem_true, sem_pred
-    else:
-        class_true, class_pred = true_objects, pred_objects
-    per_class = boundary_metrics(class_true, class_pred, **measure)
-    kept_true = np.where(true_objects > 0, true, 0)  # border-excluded objects: background
-    kept_pred = np.where(pred_objects > 0, pred, 0)
-    per_object = boundary_metrics(kept_true, kept_pred, per_object=True, **measure)
-    return per_class, per_object
+
+def _classes_of_objects(labels: np.ndarray, spec: ClassSpec, region: Any) -> pd.Series:
+    """The class of every object of ``labels`` with pixels inside ``region``, by id."""
+    ids = np.unique(labels if region is None else labels[region])
+    ids = ids[ids != 0]
+    return pd.Series(object_classes(ids, spec, labels, region), index=ids)
 
 
 def _coco(
@@ -1244,23 +1248,6 @@ def _outside_ignored(true: Any, ignore_label: int | None, region: Any) -> Any:
         return region
     kept = true != ignore_label
     return kept if region is None else region & kept
-
-
-def _painted(labels: np.ndarray, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``labels`` with each object of ``ids`` (sorted) painted ``values``; others 0.
-
-    Examples
-    --------
-    >>> _painted(np.array([[0, 4, 7, 9]]), np.array([4, 9]), np.array([2, 3])).tolist()
-    [[0, 2, 0, 3]]
-    """
-    values = np.asarray(values)
-    dtype = np.min_scalar_type(max(int(values.max(initial=0)), 1))
-    if ids.size == 0:
-        return np.zeros(labels.shape, dtype)
-    index = np.minimum(np.searchsorted(ids, labels), ids.size - 1)
-    found = ids[index] == labels
-    return np.where(found, values.astype(dtype)[index], dtype.type(0))
 
 
 def _semantic_inputs(true, pred, ignore_label, binarize):
@@ -1310,12 +1297,9 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
     for name, result, table in summaries:
         if result is None:
             continue
-        summary = result.summary
-        if result is instance and instance.per_class is not None:
-            summary = pd.concat([summary, _class_mean_pq(instance.per_class)])
         rows += [
             {"evaluation": name, "metric": k, "value": _counts_as_integers(k, v, table)}
-            for k, v in summary.items()
+            for k, v in result.summary.items()
         ]
     if record.ctc is not None:
         rows += [
@@ -1366,15 +1350,6 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         ),
         "coco_per_threshold": record.coco.per_threshold if record.coco is not None else empty,
     }
-
-
-def _class_mean_pq(per_class: pd.DataFrame) -> pd.Series:
-    """``class_mean_panoptic_quality_50``: the mean over classes of PQ at IoU 0.5 (CoNIC's
-    mPQ+ on one image), when 0.5 is one of the thresholds."""
-    at_50 = per_class.loc[per_class["threshold"] == 0.5, "panoptic_quality"]
-    if at_50.empty:
-        return pd.Series(dtype=object)
-    return pd.Series({"class_mean_panoptic_quality_50": nanmean(at_50.to_numpy(float))})
 
 
 def confusion_table(confusion: pd.DataFrame) -> pd.DataFrame:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
+from ._warn import warn
 from .blocks import as_dask, is_lazy
 
 
@@ -205,12 +205,11 @@ def warn_if_masks(true: object, pred: object, function: str) -> None:
     """
     for name, image in (("ground truth", true), ("prediction", pred)):
         if getattr(image, "dtype", None) == np.bool_:
-            warnings.warn(
+            warn(
                 f"{function}: the {name} is a boolean mask, so all its foreground is one object "
                 "(id 1). Label its objects first (napari_seg_eval.label_instances) to compare "
                 "objects; for pixels use semantic_metrics.",
                 UserWarning,
-                stacklevel=3,
             )
 
 

@@ -20,7 +20,6 @@ and :func:`mcnemar` tests whether one fixes more objects than it breaks.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -32,6 +31,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._results import ratio
 from ._validate import as_label_pair
+from ._warn import warn
 from .catalogue import headline_keys
 from .dataset import DatasetResult, _n_resampled
 from .instance import REVIEW_THRESHOLD, InstanceResult, ObjectPairs, check_iou_thresholds
@@ -725,11 +725,10 @@ def _headline_parts(
             parts[f"{key}_pooled"] = _pooled_from_per_image(per_image, key)
         parts[f"{key}_image_mean"] = _mean_part(per_image[key].to_numpy(float))
     if missing:
-        warnings.warn(
+        warn(
             f"no interval for {', '.join(missing)}: pass per_image_rows (each image's "
             f"per-{_ROW_COUNTS[kind][0]} counts) to bootstrap them.",
             RuntimeWarning,
-            stacklevel=3,
         )
     return parts
 

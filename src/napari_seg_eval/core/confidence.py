@@ -11,7 +11,6 @@ and every argument is checked before the first pass over the data.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +31,7 @@ from ._validate import (
     check_truth_first,
     probability_array,
 )
+from ._warn import warn
 from .blocks import fold, is_lazy
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
 from .overlap import overlap_table
@@ -152,11 +152,10 @@ def _inside(
 
 def _warn_empty_region(function: str) -> None:
     """The warning of a pass that found no pixel inside its region."""
-    warnings.warn(
+    warn(
         f"{function}: no pixel lies inside the region, so no pixel is left to count; every "
         "metric is NaN (0/0).",
         RuntimeWarning,
-        stacklevel=3,
     )
 
 
@@ -562,11 +561,10 @@ def calibration(
                 "calibration() got both fit_temperature= and method=; fit_temperature= is "
                 "the old form of method=, give only method=."
             )
-        warnings.warn(
+        warn(
             "calibration(): fit_temperature= is replaced by method= in 0.2 and will be removed "
             "in 0.3; use method='temperature' (or method=None).",
             DeprecationWarning,
-            stacklevel=2,
         )
         method = "temperature" if fit_temperature else None
     n_bins = _check_count(n_bins, "n_bins")
@@ -958,6 +956,7 @@ def coco_average_precision(
         threshold_fraction(threshold)  # raises for thresholds outside (0, 1]
     true, pred = as_label_pair(true, pred)
     region = check_region(region, tuple(true.shape))
+    _check_score_columns(scores)  # before the pass
     pairs = ObjectPairs.from_table(overlap_table(true, pred, region=region))
     score = _scores_for(pairs.pred_ids, scores)
     order = np.argsort(-score, kind="stable")  # detection ranks, as pycocotools' mergesort
@@ -993,7 +992,21 @@ def coco_average_precision(
     return CocoAPResult(per_threshold=table, summary=summary)
 
 
+def _check_score_columns(scores) -> None:
+    """A DataFrame of scores has the columns ``label`` and ``score`` (before any pass)."""
+    if not isinstance(scores, pd.DataFrame):
+        return
+    missing = [name for name in ("label", "score") if name not in scores.columns]
+    if missing:
+        raise ValueError(
+            "scores: a DataFrame needs the columns 'label' and 'score' (as object_scores "
+            f"gives); {' and '.join(map(repr, missing))} missing from "
+            f"{list(map(str, scores.columns))}."
+        )
+
+
 def _scores_for(pred_ids: np.ndarray, scores) -> np.ndarray:
+    _check_score_columns(scores)
     if isinstance(scores, pd.DataFrame):
         scores = dict(zip(scores["label"].tolist(), scores["score"].tolist(), strict=True))
     if isinstance(scores, dict):

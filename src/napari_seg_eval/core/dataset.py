@@ -9,7 +9,6 @@ where they are defined.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -21,6 +20,7 @@ import pandas as pd
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_ignore_label, check_region
+from ._warn import warn
 from .blocks import as_dask, is_lazy
 from .classes import ClassesLike, ClassSpec, check_classes, object_classes
 from .instance import (
@@ -526,11 +526,8 @@ def _image_parts(
         table, iou_thresholds=iou_thresholds, criterion=criterion, classes=classes
     )
     numerator, denominator = aggregated_jaccard_parts(result.pairs)
-    row = result.summary.to_dict()
-    class_pq = None
-    if classes is not None:
-        class_pq = _class_pq_50(result, criterion)
-        row["class_mean_panoptic_quality_50"] = nanmean(class_pq["panoptic_quality"])
+    row = result.summary.to_dict()  # with classes, their mean PQ at 0.5 too
+    class_pq = None if classes is None else _class_pq_50(result, criterion)
     return ImageParts(
         row | {"aji_numerator": numerator, "aji_denominator": denominator},
         result.per_threshold,
@@ -736,11 +733,10 @@ def _semantic_dataset(
     if len(empty) == len(tables):
         raise ValueError(f"no pixel is left to evaluate in any image: {why_empty}.")
     if empty:
-        warnings.warn(
+        warn(
             f"images {empty} have no pixel left ({why_empty}); their metrics are NaN and left "
             "out of the image means.",
             RuntimeWarning,
-            stacklevel=4,  # the caller of dataset_metrics, past the keyword wrapper,
         )
     pooled_result = semantic_metrics_from_table(
         OverlapTable.sum(tables), classes=classes, include_background=include_background

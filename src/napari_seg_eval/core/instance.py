@@ -979,7 +979,9 @@ def instance_metrics(
         mean_matched_iou, mean_true_iou, panoptic_quality, sum_matched_iou), ``summary`` and
         ``per_object`` (status at 0.5). With classes also ``per_class`` (class × threshold,
         matching within each class), ``summary["class_mean_accuracy"]`` (the mean over classes
-        of the mean over thresholds of TP/(TP+FP+FN)) and ``class_confusion`` (true class ×
+        of the mean over thresholds of TP/(TP+FP+FN)), ``summary["class_mean_panoptic_quality_50"]``
+        (the mean over classes of PQ at IoU 0.5: CoNIC's mPQ+ on one image; counted at 0.5
+        even when 0.5 is not one of the thresholds) and ``class_confusion`` (true class ×
         predicted class counts among the pairs matched regardless of class at 0.5). Classes
         with no object on either side are not reported.
 
@@ -1013,6 +1015,8 @@ def instance_metrics(
     [[1, 1, 1, 0], [2, 0, 0, 1]]
     >>> float(result.summary["class_mean_accuracy"])  # (1/2 + 0/1) / 2
     0.25
+    >>> float(result.summary["class_mean_panoptic_quality_50"])  # class 1: SQ 1 x RQ 2/3; 2: 0
+    0.3333333333333333
 
     Only the pixels of a region (here the last two columns, holding half of 2 and all of 9):
 
@@ -1207,6 +1211,10 @@ def instance_metrics_from_table(
     values["class_mean_accuracy"] = nanmean(
         per_class.groupby("class", sort=True)["accuracy"].mean()
     )
+    at_50 = per_class[per_class["threshold"] == REVIEW_THRESHOLD]
+    if at_50.empty:  # 0.5 is not one of the thresholds: counted at 0.5 alone, as F1 @ 0.5 is
+        at_50 = class_counts(pairs, true_class, pred_class, [REVIEW_THRESHOLD], criterion)
+    values["class_mean_panoptic_quality_50"] = nanmean(at_50["panoptic_quality"])
     confusion = class_confusion(pairs, true_class, pred_class, criterion)
     return InstanceResult(
         per_threshold,

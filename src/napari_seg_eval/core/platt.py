@@ -149,9 +149,10 @@ def fit_platt_histogram(
     negatives, positives, centres = _check_histogram(negatives, positives, centres)
     n_negative, n_positive = negatives.sum(), positives.sum()
     if n_negative == 0 or n_positive == 0:
+        side = "background (0)" if n_negative == 0 else "foreground (> 0)"
         raise ValueError(
             f"Platt scaling needs both positive and negative pixels; found {n_positive:.15g} "
-            f"positive and {n_negative:.15g} negative (the ground truth is all one class)."
+            f"positive and {n_negative:.15g} negative (the ground truth has no {side} pixel)."
         )
     target_positive = (n_positive + 1) / (n_positive + 2)
     target_negative = 1 / (n_negative + 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from ._results import Result, confusion_scores, nanmean, ratio
 from ._validate import as_label_pair, check_ignore_label, check_region
+from ._warn import warn
 from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: Class ids of ``classes=`` must fit the widest label dtype.
@@ -129,11 +129,10 @@ def semantic_metrics(
     region = check_region(region, true.shape)
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     if table.n_pixels == 0:
-        warnings.warn(
+        warn(
             f"semantic_metrics: {nothing_left(ignore_label, region)}, so no pixel is left to "
             "count; every metric is NaN (0/0).",
             RuntimeWarning,
-            stacklevel=2,
         )
     return semantic_metrics_from_table(
         table, classes=classes, include_background=include_background

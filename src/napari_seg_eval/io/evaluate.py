@@ -20,7 +20,6 @@ import functools
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -34,6 +33,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
+from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import majority_classes
 from ..core.dataset import (
@@ -573,7 +573,7 @@ def evaluate_files(
     )
     result = collect(pairing, outcomes, settings)
     for warning in file_notices(result.notices):
-        warnings.warn(warning, stacklevel=2)
+        warn(warning)
     return result
 
 
@@ -1010,6 +1010,13 @@ def evaluate_pair(
                 values = pred if is_lazy(pred) else values  # else the chunks read anyway
         else:
             pred = checked_labels(pred, prediction)
+        if "instance" in settings.kinds:  # as instance_metrics warns (warn_if_masks)
+            sides = ((true, truth), (pred, prediction)) if not settings.probability else ()
+            notices += [
+                Notice(_BOOLEAN_MASK, str(path))
+                for image, path in sides or ((true, truth),)
+                if image.dtype == bool
+            ]
         metadata = (true_metadata, pred_metadata)
         _check_shapes(true, pred, truth, prediction, settings.channel_axis)
         spacing = None
@@ -1049,7 +1056,9 @@ def evaluate_pair(
                     pred_classes=pred_classes,
                 )
             if settings.boundary:
-                outcome.boundary = _boundary(true, labels, mask, mask_of_region, settings, spacing)
+                outcome.boundary = _boundary(
+                    true, labels, mask, mask_of_region, settings, spacing, outcome
+                )
             if settings.preset == "ctc":
                 outcome.ctc = ctc_counts(outcome.tables["instance"])
             elif settings.preset == "coco":
@@ -1064,6 +1073,12 @@ def evaluate_pair(
 
 
 #: What is said of a uint8/uint16 label prediction that looks like a probability map.
+_BOOLEAN_MASK = (
+    "{file} is a boolean mask: in the instance metrics all its foreground is one object (id 1), "
+    "connected or not; save its objects as a label image to compare objects (the semantic "
+    "metrics count its pixels as they are)"
+)
+
 _PROBABILITY_LABELS = (
     "if {{file}} is a probability map (0-{}), add {{probability}}: its values were scored as "
     "object ids"
@@ -1237,12 +1252,14 @@ def _in_memory(array) -> np.ndarray:
 
 
 def _boundary(
-    true, labels, mask, region, settings: FileSettings, spacing: Any = None
+    true, labels, mask, region, settings: FileSettings, spacing: Any, outcome: PairOutcome
 ) -> dict[str, Any]:
-    """The pair's boundary metrics: of the foreground (or per class), and the means over the
-    object pairs matched at IoU 0.5 when instance labels are compared; ``spacing``: the run's,
-    or the :class:`PixelSize` read from the pair's files (recorded with the values)."""
-    from ..core.boundary import BOUNDARY_COLUMNS, boundary_metrics
+    """The pair's boundary metrics: per class, and the means over the object pairs matched at
+    IoU 0.5 when instance labels are compared, as the dock computes them
+    (:func:`~napari_seg_eval.core.boundary.pair_boundaries`: the objects' classes and the
+    objects the matching counted from ``outcome``); ``spacing``: the run's, or the
+    :class:`PixelSize` read from the pair's files (recorded with the values)."""
+    from ..core.boundary import BOUNDARY_COLUMNS, pair_boundaries
 
     true = _in_memory(true)
     region = None if region is None else _in_memory(region)
@@ -1250,23 +1267,23 @@ def _boundary(
         kept = true != settings.ignore_label
         region = kept if region is None else region & kept
     from_file = isinstance(spacing, PixelSize)
-    options = {
-        "spacing": spacing.sizes if from_file else spacing,
-        "tolerance": settings.tolerance,
-        "region": region,
-    }
-    semantic = _in_memory(mask)
-    if settings.binarize_semantic:
-        result = boundary_metrics(
-            (true != 0).view(np.uint8), (semantic != 0).view(np.uint8), classes=[1], **options
-        )
-    else:
-        result = boundary_metrics(true, semantic, **options)
+    table = outcome.tables.get("instance")
+    result, objects = pair_boundaries(
+        true,
+        None if table is None else _in_memory(labels),
+        true,
+        _in_memory(mask),
+        binarize=settings.binarize_semantic,
+        object_classes=outcome.classes,
+        kept_ids=None if table is None else (table.true_ids, table.pred_ids),
+        spacing=spacing.sizes if from_file else spacing,
+        tolerance=settings.tolerance,
+        region=region,
+    )
     values = {
         key: result.summary[key] for key in (*(f"mean_{c}" for c in BOUNDARY_COLUMNS), "n_classes")
     }
-    if "instance" in settings.kinds:
-        objects = boundary_metrics(true, _in_memory(labels), per_object=True, **options)
+    if objects is not None:
         values |= {f"object_mean_{c}": objects.summary[f"mean_{c}"] for c in BOUNDARY_COLUMNS}
         values["n_matched"] = objects.summary["n_matched"]
     if from_file:

@@ -10,7 +10,6 @@ memory-mapped, the first chunk of a chunked file.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import blocks
+from ..core._warn import warn
 
 #: File name endings read by :func:`read_labels` and :func:`read_probabilities`.
 EXTENSIONS: tuple[str, ...] = (
@@ -355,7 +355,7 @@ def read_probabilities(path: str | Path) -> Any:
     """
     array, notice = open_probabilities(path)
     for warning in file_notices([] if notice is None else [notice]):
-        warnings.warn(warning, stacklevel=2)
+        warn(warning)
     return array
 
 

@@ -1,0 +1,32 @@
+"""Warnings that point at the user's line, however deep in this package they are given."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+#: Frames of files under this folder are the package's own.
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` at the first frame outside this package: the caller's line, past
+    keyword wrappers and internal helpers (as Python 3.12's ``skip_file_prefixes``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("a notice", RuntimeWarning)
+    >>> caught[0].category.__name__, caught[0].filename.startswith(_PACKAGE)
+    ('RuntimeWarning', False)
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back
+    if isinstance(message, Warning):
+        warnings.warn(message, stacklevel=level + 1)
+    else:
+        warnings.warn(message, category, stacklevel=level + 1)
