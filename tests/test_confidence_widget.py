@@ -12,7 +12,7 @@ from napari_seg_eval import _jobs
 
 
 @pytest.fixture
-def panel(make_napari_viewer):
+def panel(make_napari_viewer, qtbot):
     data = nse.make_sample_data()
     viewer = make_napari_viewer()
     viewer.add_image(data["probability"], name="prob", scale=(2, 2))
@@ -20,6 +20,11 @@ def panel(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_probability_layer("prob")
     widget.confidence.truth_combo.set_layer("truth")
+    # the live preview is drawn once the map is chosen: it lands before the tests look
+    while widget._preview_timer.isActive() or widget.preview_job.running:
+        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+            pass
+    assert widget.threshold_layer is not None
     return viewer, widget, data
 
 

@@ -641,3 +641,69 @@ def test_join_measurements_by_hand_any_row_order_and_ids():
     # An object without measurements (not in the image) gets NaN, not another's values.
     lone = join_measurements(objects.iloc[[1]], measurements[measurements["kind"] == "pred"])
     assert np.isnan(lone["centroid_0"].iloc[0])
+
+
+def tiny_pyramid():
+    """8x8 level 0, 4x4 level 1 (every other pixel). Kinds by hand: true 1 matched by pred 5
+    (equal); true 2 missed; pred 6 spurious; pred 8 holds all of true 3 and true 4, 6 of its
+    16 pixels each (IoU 3/8: a merge; they are merged)."""
+    true = np.zeros((8, 8), np.uint16)
+    pred = np.zeros((8, 8), np.uint16)
+    true[0:4, 0:4] = 1
+    pred[0:4, 0:4] = 5
+    true[4:8, 0:2] = 2
+    pred[4:8, 6:8] = 6
+    true[0:2, 4:7] = 3
+    true[2:4, 4:7] = 4
+    pred[0:4, 4:8] = 8
+    return [true, true[::2, ::2]], [pred, pred[::2, ::2]]
+
+
+def test_error_map_levels_paint_each_level_with_the_matching_of_level_0():
+    from napari_seg_eval.core.review import error_map_levels
+
+    trues, preds = tiny_pyramid()
+    # 1 matched, 2 missed, 3 spurious, 4 merged (true; wins over the merge 5 beneath it)
+    level0 = np.zeros((8, 8), np.uint8)
+    level0[0:4, 0:4] = 1
+    level0[0:4, 4:7] = 4
+    level0[0:4, 7] = 5  # pred 8 alone
+    level0[4:8, 0:2] = 2
+    level0[4:8, 6:8] = 3
+    level1 = np.array([[1, 1, 4, 4], [1, 1, 4, 4], [2, 0, 0, 3], [2, 0, 0, 3]], np.uint8)
+    levels = error_map_levels(trues, preds, by="kind")
+    np.testing.assert_array_equal(levels[0], level0)
+    np.testing.assert_array_equal(levels[1], level1)
+    np.testing.assert_array_equal(levels[0], error_map(trues[0], preds[0], by="kind"))
+    # Level 1 on its own is matched otherwise: there true 3 is 2 pixels of pred 8's 4 (IoU
+    # 1/2, a match). Its own matching is not used.
+    assert error_map(trues[1], preds[1], by="kind")[0, 2] == 1
+    # by status: FN 3 on missed true 2 and the merged 3, 4; FP 2 on pred 6; TP 1 on pred 5
+    status = error_map_levels(trues, preds)[1]
+    np.testing.assert_array_equal(status, [[1, 1, 3, 3], [1, 1, 3, 3], [3, 0, 0, 2], [3, 0, 0, 2]])
+
+
+def test_error_map_levels_of_chunked_levels_read_only_their_level():
+    import dask.array as da
+
+    from napari_seg_eval.core.review import error_map_levels
+
+    trues, preds = tiny_pyramid()
+    lazy_true = [da.from_array(x, chunks=2) for x in trues]
+    lazy_pred = [da.from_array(x, chunks=3) for x in preds]
+    levels = error_map_levels(lazy_true, lazy_pred, by="kind")
+    for level, expected in zip(levels, error_map_levels(trues, preds, by="kind"), strict=True):
+        assert isinstance(level, da.Array)
+        np.testing.assert_array_equal(level.compute(), expected)
+    names = {key[0] for key in dict(levels[1].__dask_graph__())}
+    assert lazy_true[0].name not in names and lazy_pred[0].name not in names
+
+
+def test_error_map_levels_refuses_unequal_levels_before_any_work():
+    from napari_seg_eval.core.review import error_map_levels
+
+    trues, preds = tiny_pyramid()
+    with pytest.raises(ValueError, match="2 levels and the prediction 1"):
+        error_map_levels(trues, preds[:1])
+    with pytest.raises(ValueError, match="shape mismatch"):
+        error_map_levels(trues, [preds[0], preds[0]])

@@ -244,9 +244,8 @@ def kinds_case():
     return true, pred
 
 
-@pytest.fixture
-def kinds_viewer(make_napari_viewer):
-    true, pred = kinds_case()
+def evaluated(make_napari_viewer, true: np.ndarray, pred: np.ndarray):
+    """A viewer with ``truth`` and ``pred`` and the dock's instance evaluation of them."""
     viewer = make_napari_viewer()
     viewer.add_labels(true, name="truth")
     viewer.add_labels(pred, name="pred")
@@ -256,6 +255,11 @@ def kinds_viewer(make_napari_viewer):
     widget.evaluate.kind_combo.setCurrentText("instance")
     widget.run_evaluation(wait=True)
     return viewer, widget
+
+
+@pytest.fixture
+def kinds_viewer(make_napari_viewer):
+    return evaluated(make_napari_viewer, *kinds_case())
 
 
 def test_kinds_in_table_layer_and_legend(kinds_viewer):
@@ -829,3 +833,127 @@ def test_the_class_box_is_for_pixel_errors_only(make_napari_viewer):
     assert review.class_spin.isEnabled()
     review.errors_combo.setCurrentIndex(0)
     assert not review.class_spin.isEnabled()
+
+
+# Whole slides: the errors of pyramids are a pyramid (a new user's trial 13, finding 3) -------
+def disks(size: int, offset: int, skip: int) -> np.ndarray:
+    """Disks of radius 7 every 32 pixels, numbered from 1; every ``skip``-th left out; all
+    shifted ``offset`` pixels to the right."""
+    rows, cols = np.mgrid[:size, :size]
+    labels = np.zeros((size, size), np.uint32)
+    centres = [(r, c) for r in range(16, size, 32) for c in range(16, size, 32)]
+    for n, (r, c) in enumerate(centres, start=1):
+        if n % skip:
+            labels[(rows - r) ** 2 + (cols - c - offset) ** 2 <= 49] = n
+    return labels
+
+
+def pyramid(level0: np.ndarray, chunks: int = 64, n_levels: int = 3) -> list:
+    """A lazy pyramid as an OME-Zarr's: level k picks every 2**k-th pixel, stored on its own."""
+    import dask.array as da
+
+    return [da.from_array(level0[:: 2**k, :: 2**k].copy(), chunks=chunks) for k in range(n_levels)]
+
+
+@pytest.fixture
+def slide_pair(make_napari_viewer, monkeypatch):
+    """A 256 x 256 truth and prediction, 3-level lazy pyramids; a lazy plane above 64 x 64
+    counts as too large to show."""
+    from napari_seg_eval._napari import layers
+
+    monkeypatch.setattr(layers, "SHOWN_LAZILY_MAX_PIXELS", 64 * 64)
+    true, pred = disks(256, 0, 5), disks(256, 2, 7)  # shifted 2: matched; some missed, spurious
+    viewer = make_napari_viewer()
+    viewer.add_labels(pyramid(true), name="truth", multiscale=True)
+    viewer.add_labels(pyramid(pred), name="pred", multiscale=True)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.run_evaluation(wait=True)
+    return viewer, widget, true, pred
+
+
+def test_the_errors_of_two_pyramids_are_a_pyramid_shown_over_the_image(slide_pair):
+    viewer, widget, true, pred = slide_pair
+    errors = widget.review.show_errors(wait=True)
+    assert errors.multiscale and errors.visible and len(errors.data) == 3
+    full = nse.error_map(true, pred, by="kind")
+    assert {1, 2, 3} <= set(np.unique(full))  # matched, missed and spurious objects
+    np.testing.assert_array_equal(np.asarray(errors.data[0]), full)
+    # Painting is pixel by pixel: the map of the picked pixels is the picked pixels of the map.
+    for k in (1, 2):
+        level = errors.data[k]
+        assert not isinstance(level, np.ndarray)  # lazy: napari reads the tiles it shows
+        np.testing.assert_array_equal(np.asarray(level), full[:: 2**k, :: 2**k])
+    # the error layer is shown: the compared layers are hidden beneath it
+    assert not viewer.layers["truth"].visible and not viewer.layers["pred"].visible
+    widget.review.outline_check.setChecked(True)  # the predicted outlines: a pyramid too
+    outlines = viewer.layers["pred outlines"]
+    assert outlines.multiscale and outlines.visible
+    assert outlines.data[0] is widget.evaluation.prediction
+    np.testing.assert_array_equal(np.asarray(outlines.data[2]), pred[::4, ::4])
+
+
+def test_a_hidden_error_layer_leaves_the_compared_layers_shown(make_napari_viewer, monkeypatch):
+    """A lazy single-scale error map too large to show is added hidden; hiding the compared
+    layers too left a black canvas. Its notice gives no advice to open a pyramid when the
+    truth already is one."""
+    import dask.array as da
+
+    from napari_seg_eval._napari import layers
+
+    monkeypatch.setattr(layers, "SHOWN_LAZILY_MAX_PIXELS", 64 * 64)
+    said = []
+    monkeypatch.setattr(layers, "show_info", said.append)
+    monkeypatch.setattr(review_module, "show_info", said.append)
+    true, pred = disks(256, 0, 5), disks(256, 2, 7)
+    viewer = make_napari_viewer()
+    viewer.add_labels(pyramid(true), name="truth", multiscale=True)
+    viewer.add_labels(da.from_array(pred, chunks=64), name="pred")  # one level only
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("pred")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    widget.run_evaluation(wait=True)
+    errors = widget.review.show_errors(wait=True)
+    assert not errors.multiscale and not errors.visible
+    assert viewer.layers["truth"].visible and viewer.layers["pred"].visible
+    (notice,) = [text for text in said if "errors" in text]
+    assert notice.startswith("'truth errors' is lazy and too large to show")
+    assert "open the data as a multiscale pyramid" not in notice
+    assert "'truth' is a pyramid" in notice
+    assert not any(text.startswith("Hid ") for text in said)
+
+
+def test_the_counts_have_thousands_separators(make_napari_viewer):
+    """Regression (trial 13): "1,051 rows · 29253 matched · 1051 false"."""
+    true = np.zeros((99, 102), np.int32)
+    true[::3, ::3] = np.arange(1, 33 * 34 + 1).reshape(33, 34)  # 1,122 one-pixel objects
+    pred = np.zeros_like(true)
+    pred[0, 1] = 5000  # one spurious prediction
+    _, widget = evaluated(make_napari_viewer, true, pred)
+    review = widget.review
+    assert review.status_label.text().startswith(
+        "1,123 rows · 0 matched · 1 false · 1,122 missed at IoU 0.50"
+    )
+    assert (
+        review.kinds_label.text() == "1,122 missed: 1,122 without any overlap · 1 false: 1 spurious"
+    )
+
+
+def test_the_threshold_preview_of_the_compared_map_is_hidden_with_it(reviewed):
+    """Seen on a whole slide: the map's threshold preview stayed shown under the error layer
+    and tinted matched objects. It is hidden with the compared layers (not changed); another
+    layer's preview is left alone."""
+    viewer, widget = reviewed
+    preview = widget.update_threshold_layer(wait=True)
+    assert preview is not None and preview.visible
+    data = preview.data.copy()
+    other = viewer.add_image(np.zeros((20, 30)), name="other map")
+    widget.set_probability_layer(other)
+    other_preview = widget.update_threshold_layer(wait=True)
+    widget.review.show_errors(wait=True)
+    assert not preview.visible
+    np.testing.assert_array_equal(preview.data, data)
+    assert other_preview.visible

@@ -51,10 +51,20 @@ def test_every_tab_is_in_sight_at_the_docks_first_size(make_napari_viewer, sampl
     assert widget.width() <= max(widget.sizeHint().width(), widget.minimumSizeHint().width())
 
 
+def settle_preview(qtbot, widget):
+    """Wait for the live preview already asked for (e.g. drawn when the probability layer was
+    chosen): its debounce, then its job."""
+    while widget._preview_timer.isActive() or widget.preview_job.running:
+        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+            pass
+
+
 def wait_preview(qtbot, widget):
-    """Start the preview now (not after the slider's debounce) and wait for its job."""
+    """Start the preview now (not after the slider's debounce) and wait for its job. A preview
+    already running ends first: its ``finished`` is not this one's."""
+    widget._preview_timer.stop()
+    settle_preview(qtbot, widget)
     with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-        widget._preview_timer.stop()
         widget.update_threshold_layer()
 
 
@@ -283,13 +293,16 @@ def test_bad_input_notifies_and_changes_nothing(dock, errors, problem):
 
 def test_bad_probability_preview_notifies_and_adds_no_layer(qtbot, dock, errors):
     viewer, widget = dock
-    viewer.layers["prob"].data = viewer.layers["prob"].data * 8 - 4
-    widget.set_probability_layer("prob")
+    settle_preview(qtbot, widget)  # the preview of "prob", chosen for the user
+    viewer.add_image(viewer.layers["prob"].data * 8 - 4, name="scores")
     n_layers = len(viewer.layers)
-    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-        widget.update_threshold_layer()
+    widget.set_probability_layer("scores")  # the live preview is drawn at once: an error
+    settle_preview(qtbot, widget)
     assert len(viewer.layers) == n_layers and widget.threshold_layer is None
-    assert any("logits" in str(e) for e in errors)
+    assert len(errors) == 1 and "logits" in errors[0]
+    wait_preview(qtbot, widget)  # the button says it again
+    assert len(viewer.layers) == n_layers and widget.threshold_layer is None
+    assert len(errors) == 2 and "logits" in errors[1]
 
 
 def test_cancel_and_layer_removed_during_a_run(qtbot, dock, errors):
@@ -471,6 +484,41 @@ def test_multiclass_map_shows_one_class_at_a_time(qtbot, classes):
     np.testing.assert_array_equal(display.contour_layer(shown).data, prob[..., 2] > 0.5)
 
 
+def test_the_class_slider_and_the_viewers_class_slider_are_one(qtbot, make_napari_viewer):
+    """Regression (trial13, finding 6): a map with its class axis first got a viewer slider
+    for that axis beside the dock's Class slider, and the two were independent."""
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(2)
+    prob = rng.dirichlet([1, 1, 1], size=(40, 50)).astype(np.float32).transpose(2, 0, 1)
+    viewer.add_image(rng.random((40, 50)), name="image")
+    viewer.add_image(prob, name="classes", translate=(10, 0, 0))  # class k at world 10 + k
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("classes")
+    viewer.dims.set_point(0, 11)  # the viewer shows class index 1 before the axis is chosen
+    display = widget.display
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
+    assert display.class_slider.maximum() == 2 and display.class_slider.value() == 1
+    shown = widget.apply_confidence_colormap()
+    np.testing.assert_array_equal(shown.data, prob[1])
+    steps = []
+    viewer.dims.events.current_step.connect(lambda event: steps.append(event.value))
+    # the dock's slider moves the viewer's (once: no loop back)
+    with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
+        display.class_slider.setValue(2)
+    assert viewer.dims.point[0] == 12 and len(steps) == 1
+    np.testing.assert_array_equal(shown.data, prob[2])
+    # the viewer's slider moves the dock's, and the class shown
+    with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
+        viewer.dims.set_point(0, 10)
+    assert display.class_slider.value() == 0 and viewer.dims.point[0] == 10 and len(steps) == 2
+    np.testing.assert_array_equal(shown.data, prob[0])
+    np.testing.assert_array_equal(display.contour_layer(shown).data, prob[0] > 0.5)
+    # with no class axis chosen, the viewer's slider no longer moves the dock's
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(None))
+    viewer.dims.set_point(0, 11)
+    assert display.class_slider.value() == 0 and not display.class_slider.isEnabled()
+
+
 def test_top_class_confidence_and_side_by_side(classes):
     viewer, widget, prob = classes
     top = widget.display.add_top_class_layer()
@@ -607,3 +655,52 @@ def test_error_kinds_stand_out_on_the_themes_canvas(theme):
         if name != "matched":  # the other kinds keep their colours, apart from matched
             assert color == dict((n, c) for n, c, _ in KIND_COLORS)[name]
             assert deltaE_ciede2000(lab[0], lab[index]) > 10, name
+
+
+def test_choosing_a_map_with_live_preview_draws_its_preview_at_once(
+    qtbot, make_napari_viewer, sample
+):
+    """Regression (trial13, finding 6): choosing a probability layer with "live preview" ticked
+    drew nothing until the threshold first moved."""
+    viewer = make_napari_viewer()
+    viewer.add_labels(sample["ground_truth"], name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_threshold(0.3)
+    assert widget.live_check.isChecked()
+    prob = viewer.add_image(sample["probability"], name="prob")  # chosen for the user
+    assert widget.probability_combo.layer() is prob
+    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+        pass  # the debounce, then the preview's job
+    expected = sample["probability"] > 0.3  # by definition: p > threshold
+    np.testing.assert_array_equal(widget.threshold_layer.data, expected)
+    assert widget.threshold_layer.metadata["napari-seg-eval"]["threshold"] == pytest.approx(0.3)
+    # choosing another map draws that one's preview, with the tab's options
+    widget.output_combo.setCurrentText("instance")
+    other = viewer.add_image(sample["probability"][::-1].copy(), name="other")
+    widget.set_probability_layer(other)
+    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+        pass
+    expected = nse.label_instances(sample["probability"][::-1] > 0.3, connectivity=1)
+    np.testing.assert_array_equal(widget.threshold_layer.data, expected)
+
+
+def test_live_preview_off_draws_nothing_until_ticked_on(qtbot, make_napari_viewer, sample):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.live_check.setChecked(False)
+    viewer.add_image(sample["probability"], name="prob")
+    assert widget.probability_combo.layer() is not None
+    assert not widget._preview_timer.isActive() and not widget.preview_job.running
+    assert widget.threshold_layer is None and len(viewer.layers) == 1
+    with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
+        widget.live_check.setChecked(True)  # ticked on: drawn once, in the worker
+    np.testing.assert_array_equal(widget.threshold_layer.data, sample["probability"] > 0.5)
+
+
+def test_a_dock_opened_on_a_chosen_map_draws_its_preview(qtbot, dock, sample):
+    viewer, widget = dock
+    assert widget.probability_combo.layer() is viewer.layers["prob"]
+    settle_preview(qtbot, widget)
+    layer = widget.threshold_layer
+    np.testing.assert_array_equal(layer.data, sample["probability"] > 0.5)
+    assert tuple(layer.scale) == (0.5, 0.25) and tuple(layer.translate) == (3, 4)

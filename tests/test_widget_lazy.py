@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import napari_seg_eval as nse
 from napari_seg_eval import evaluation
 from napari_seg_eval._napari import layers
-from napari_seg_eval._qt import evaluate_panel
+from napari_seg_eval._qt import evaluate_panel, threshold_panel
 from napari_seg_eval.evaluation import Cancelled, RunControl, evaluation_steps
 
 pytest.importorskip("napari")
@@ -43,6 +43,14 @@ def dock_with(make_napari_viewer, truth, prob, **labels_kwargs):
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
     return viewer, widget
+
+
+def settle_preview(qtbot, widget):
+    """Wait for the live preview already asked for (drawn when the map was chosen): its
+    debounce, then its job."""
+    while widget._preview_timer.isActive() or widget.preview_job.running:
+        with qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
+            pass
 
 
 def summary_of(tables):
@@ -327,9 +335,7 @@ def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
     truth = da.from_array(sample["ground_truth"], chunks=(100, 70))
     prob = da.from_array(sample["probability"], chunks=64)
     _, widget = dock_with(make_napari_viewer, truth, prob)
-    if widget.threshold_panel.preview_job.running:  # the preview's layer is shown first
-        with qtbot.waitSignal(widget.threshold_panel.preview_job.finished, timeout=60_000):
-            pass
+    settle_preview(qtbot, widget)  # the preview's layer is shown first
     computes = MainThreadComputes()
     with computes, qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
         widget.run_evaluation()
@@ -404,3 +410,62 @@ def test_a_multiscale_map_gets_no_contour_and_is_told_once(make_napari_viewer, s
     contour = [t for t in told if "no threshold contour for 'prob'" in t]
     assert len(contour) == 1 and "multiscale" in contour[0]
     assert not [layer for layer in viewer.layers if layer.name.endswith("contour")]
+
+
+def test_a_multiscale_preview_reaches_napari_with_the_tiles_in_view_computed(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Regression (trial13, finding 5): the preview's levels were lazy, and napari computed
+    the tiles in view (and the coarsest level whole, its thumbnail) on the main thread when
+    the data was set: 119-191 ms a step of a drag on a whole slide. The worker now computes
+    them; the main thread reads no chunk of the map, and the numbers are the same."""
+    rng = np.random.default_rng(5)
+    maps = [rng.random((2048 // 2**k,) * 2, dtype=np.float32) for k in range(3)]
+    reads = []  # the level of every chunk of the map read, in order
+
+    def counted(block, level):
+        reads.append(level)
+        return block
+
+    levels = [
+        da.from_array(m, chunks=128).map_blocks(counted, level=k, dtype=np.float32)
+        for k, m in enumerate(maps)
+    ]
+    viewer = make_napari_viewer(show=True)
+    source = viewer.add_image(levels, multiscale=True, name="prob")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    settle_preview(qtbot, widget)  # drawn once the map was chosen (at the whole view)
+    viewer.scene.camera.center, viewer.scene.camera.zoom = (300, 300), 4
+    qtbot.waitUntil(lambda: source.data_level == 0, timeout=20_000)  # drawn: tiles in view
+    corners = source.corner_pixels.copy()
+    assert (corners[1] - corners[0] < 1024).all()  # a part of level 0 is in view
+
+    shown = []
+    monkeypatch.setattr(threshold_panel, "put_labels", _recording(shown, reads))
+    reads.clear()
+    computes = MainThreadComputes()
+    with computes, qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
+        widget.update_threshold_layer()
+    layer = widget.threshold_layer
+    qtbot.waitUntil(lambda: layer.data_level == 0, timeout=20_000)  # napari shows level 0
+    np.testing.assert_array_equal(layer.corner_pixels, corners)
+    start = shown[0]
+    # every chunk read in the worker: none once the labels reached napari, which read the
+    # coarsest level and the tiles in view on the main thread (copies of computed blocks)
+    assert reads[:start] and reads[start:] == [] and computes.started
+    # the rest stays lazy: level 0 read only in view (of its 16 x 16 chunks)
+    assert 0 < reads.count(0) < 16 * 16 // 4
+    assert all(isinstance(level, da.Array) for level in layer.data)
+    for got, prob in zip(layer.data, maps, strict=True):
+        np.testing.assert_array_equal(got.compute(), prob > 0.5)
+
+
+def _recording(shown: list, reads: list):
+    """``put_labels``, noting how many reads happened before it (on the main thread)."""
+    put_labels = threshold_panel.put_labels
+
+    def recorded(*args, **kwargs):
+        shown.append(len(reads))
+        return put_labels(*args, **kwargs)
+
+    return recorded

@@ -586,3 +586,58 @@ def test_a_time_axis_named_on_the_viewer_is_scored_frame_by_frame(make_napari_vi
     summary = summary_of(widget.run_evaluation(wait=True))
     assert (summary[("instance", "n_true")], summary[("instance", "n_pred")]) == (3, 2)
     assert summary[("instance", "recall_50")] == pytest.approx(2 / 3)
+
+
+# A probability map opened as a pyramid: its evaluated labels are one too (trial 13, finding 3)
+def test_a_pyramid_maps_evaluated_labels_and_errors_are_pyramids(
+    qtbot, make_napari_viewer, sample, monkeypatch
+):
+    import threading
+
+    import dask.array as da
+
+    from napari_seg_eval._napari import layers
+
+    # Planes above 64 x 64 are too large to show lazily, and coarse levels up to 64 x 64 are
+    # computed: of a 256 x 256 map, level 1 (128 x 128) stays lazy, level 2 is computed.
+    monkeypatch.setattr(layers, "SHOWN_LAZILY_MAX_PIXELS", 64 * 64)
+    monkeypatch.setattr(layers, "COMPUTED_LEVEL_MAX_PIXELS", 64 * 64)
+    prob, truth = sample["probability"], sample["ground_truth"]  # 256 x 256
+
+    def levels(level0):
+        return [da.from_array(level0[:: 2**k, :: 2**k].copy(), chunks=64) for k in range(3)]
+
+    viewer = make_napari_viewer()
+    viewer.add_image(levels(prob), name="prob", multiscale=True, contrast_limits=(0, 1))
+    viewer.add_labels(levels(truth), name="truth", multiscale=True)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.set_probability_layer("prob")
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.evaluate.kind_combo.setCurrentText("instance")
+    threads = []
+
+    def picked(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return layers.strided_pyramid(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate_panel, "strided_pyramid", picked)
+    with qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
+        widget.run_evaluation()
+    assert threads and threads[0] is not threading.main_thread()  # computed in the worker
+    record = widget.evaluation
+    evaluated = viewer.layers["prob evaluated"]
+    assert evaluated.multiscale and evaluated.visible and len(evaluated.data) == 3
+    assert evaluated.data[0] is record.prediction
+    labels = np.asarray(record.prediction)
+    _, n_objects = ndimage.label(prob > 0.5, structure=FACES)
+    assert labels.max() == n_objects > 1
+    assert not isinstance(evaluated.data[1], np.ndarray)  # 128 x 128: a lazy view
+    assert isinstance(evaluated.data[2], np.ndarray)  # 64 x 64: computed once
+    for k in (1, 2):
+        np.testing.assert_array_equal(np.asarray(evaluated.data[k]), labels[:: 2**k, :: 2**k])
+    errors = widget.review.show_errors(wait=True)
+    assert errors.multiscale and errors.visible
+    full = nse.error_map(truth, labels, by="kind")
+    for k in range(3):
+        np.testing.assert_array_equal(np.asarray(errors.data[k]), full[:: 2**k, :: 2**k])

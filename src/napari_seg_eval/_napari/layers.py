@@ -7,8 +7,10 @@ the new layer a unique name).
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,9 @@ TAG = "napari-seg-eval"
 #: A lazy (dask) result of more pixels per plane than this is added hidden: napari reads the
 #: whole plane of a visible layer that is not multiscale on its main thread when it shows it.
 SHOWN_LAZILY_MAX_PIXELS = 2048 * 2048
+#: A coarse level of a result pyramid (:func:`strided_pyramid`) with at most this many pixels
+#: is computed, once, in the worker that makes it; a larger one stays a lazy view of level 0.
+COMPUTED_LEVEL_MAX_PIXELS = 4096 * 4096
 
 
 def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]:
@@ -81,7 +86,7 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     hidden = _too_big_to_show(data)
     if layer is not None and layer.ndim == ndim and layer.multiscale == multiscale:
         if hidden and layer.visible:  # before the data: a visible layer would read it now
-            _hide(layer)
+            _hide(layer, source)
         layer.data = data
         layer.metadata = {**layer.metadata, **metadata}
         return layer
@@ -97,7 +102,7 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
         visible=not hidden,
     )
     if hidden:
-        _hide(added)
+        _hide(added, source)
     return added
 
 
@@ -109,14 +114,134 @@ def _too_big_to_show(data: Any) -> bool:
     return int(np.prod(data.shape[-2:], dtype=np.int64)) > SHOWN_LAZILY_MAX_PIXELS
 
 
-def _hide(layer: Layer) -> None:
-    """Hide ``layer`` (lazy and large) and say why."""
+def _hide(layer: Layer, source: Layer) -> None:
+    """Hide ``layer`` (lazy and large) and say why (see :func:`hidden_text`)."""
     layer.visible = False
-    show_info(
-        f"{layer.name!r} is lazy and too large to show without reading a whole plane on the "
-        "main thread: it is hidden. Tick its eye to show it (napari then reads the plane "
-        "shown), or open the data as a multiscale pyramid."
+    show_info(hidden_text(layer.name, source.name, source.multiscale))
+
+
+def hidden_text(name: str, source: str, pyramid: bool) -> str:
+    """Why the lazy result layer ``name`` of layer ``source`` is hidden, and what to do.
+
+    Parameters
+    ----------
+    name : str
+        The hidden layer's name.
+    source : str
+        The name of the layer it was made from.
+    pyramid : bool
+        Whether ``source`` is a multiscale pyramid: then opening the data as one is no advice
+        (it is one; this result was made at full resolution only).
+
+    Returns
+    -------
+    str
+        The notice.
+
+    Examples
+    --------
+    >>> hidden_text("gt errors", "gt", pyramid=False).endswith("multiscale pyramid.")
+    True
+    >>> "open the data" in hidden_text("gt errors", "gt", pyramid=True)
+    False
+    """
+    text = (
+        f"{name!r} is lazy and too large to show without reading a whole plane on the main "
+        "thread: it is hidden. Tick its eye to show it (napari then reads the plane shown)"
     )
+    if not pyramid:
+        return text + ", or open the data as a multiscale pyramid."
+    return (
+        f"{text}. {source!r} is a pyramid, but this result has full resolution only (not "
+        "made at every level): keep the compared layers shown, and go to objects with "
+        "Review's table."
+    )
+
+
+def level_shapes(layer: Layer, drop_axis: int | None = None) -> list[tuple[int, ...]]:
+    """The shapes of ``layer``'s levels, finest first (one for a layer that is not multiscale),
+    without ``drop_axis`` (a class axis). Nothing is read.
+
+    Examples
+    --------
+    >>> layer = Image([np.zeros((3, 8, 8)), np.zeros((3, 4, 4))], multiscale=True)
+    >>> level_shapes(layer, drop_axis=0)
+    [(8, 8), (4, 4)]
+    """
+    levels = layer.data if layer.multiscale else [layer.data]
+    shapes = [tuple(int(n) for n in level.shape) for level in levels]
+    if drop_axis is None:
+        return shapes
+    return [
+        tuple(n for i, n in enumerate(shape) if i != drop_axis % len(shape)) for shape in shapes
+    ]
+
+
+def strided_pyramid(
+    data: Any, shapes: Sequence[tuple[int, ...]], *, control: Any = None
+) -> list | None:
+    """Levels of ``shapes`` picked from ``data`` (level 0) by striding: a label pyramid.
+
+    Picking every f-th pixel (nearest neighbour) keeps the ids, so each level is a labelling
+    of the same objects. Numpy ``data`` gives views (nothing is copied). Of lazy ``data`` the
+    levels of at most :data:`COMPUTED_LEVEL_MAX_PIXELS` pixels are computed here, together, in
+    one pass over ``data`` (call this in a worker; ``control``, a
+    :class:`~napari_seg_eval.evaluation.RunControl`, reports the pass and stops it when
+    cancelled); the larger ones stay lazy strided views, of which napari reads the chunks
+    under the tiles it shows.
+
+    Parameters
+    ----------
+    data : numpy.ndarray or chunked array
+        Level 0.
+    shapes : sequence of tuple of int
+        The shape of each level, finest first: ``shapes[0]`` is ``data``'s (e.g. the levels of
+        the layer ``data`` was made from; see :func:`level_shapes`). A level's step on an
+        axis is level 0's size over its size, rounded.
+    control : RunControl, optional
+        The run's control (progress and cancel) for the pass over lazy ``data``.
+
+    Returns
+    -------
+    list or None
+        The levels (``data`` first), or None when a level cannot be picked so (a shape that is
+        not ``data``'s shape divided by a whole factor, rounded up or down, on every axis).
+
+    Examples
+    --------
+    >>> labels = np.arange(25).reshape(5, 5)
+    >>> [level.tolist() for level in strided_pyramid(labels, [(5, 5), (3, 3), (2, 2)])][1:]
+    [[[0, 2, 4], [10, 12, 14], [20, 22, 24]], [[0, 2], [10, 12]]]
+    >>> strided_pyramid(labels, [(4, 4)]) is None
+    True
+    """
+    shapes = [tuple(int(n) for n in shape) for shape in shapes]
+    if not shapes or shapes[0] != tuple(data.shape):
+        return None
+    levels = [data]
+    for shape in shapes[1:]:
+        if len(shape) != data.ndim or min(shape) < 1:
+            return None
+        steps = [max(1, round(n0 / n)) for n0, n in zip(data.shape, shape, strict=True)]
+        level = data[tuple(slice(0, n * f, f) for n, f in zip(shape, steps, strict=True))]
+        if tuple(level.shape) != shape:
+            return None
+        levels.append(level)
+    if not is_lazy(data):
+        return levels
+    small = [k for k in range(1, len(levels)) if math.prod(shapes[k]) <= COMPUTED_LEVEL_MAX_PIXELS]
+    if small:
+        import dask
+
+        picked = [levels[k] for k in small]
+        if control is None:
+            computed = dask.compute(*picked)
+        else:
+            with control.chunks(0.0, 1.0, "picking the coarser levels"):
+                computed = dask.compute(*picked)
+        for k, level in zip(small, computed, strict=True):
+            levels[k] = level
+    return levels
 
 
 def put_labels(

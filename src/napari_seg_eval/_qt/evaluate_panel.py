@@ -37,9 +37,11 @@ from .._jobs import Job, notify_error
 from .._napari.layers import (
     NO_SCORES,
     grid_notice,
+    level_shapes,
     prediction_rank,
     put_labels,
     score_layer,
+    strided_pyramid,
     truth_rank,
 )
 from .._napari.probability import level0, probability_data
@@ -336,21 +338,35 @@ class OptionalLayerCombo(QComboBox):
 
 
 def evaluate_for_review(
-    work: Callable[..., Generator], iou_threshold: float, *, control: Any = None
-) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None]]:
+    work: Callable[..., Generator],
+    iou_threshold: float,
+    levels: list[tuple[int, ...]] | None = None,
+    *,
+    control: Any = None,
+) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, list | None]]:
     """Run ``work`` (:func:`~napari_seg_eval.evaluation.evaluation_steps` with its inputs),
     then prepare the Review tab's rows at ``iou_threshold``, in the same worker: the main
-    thread then only shows them. Yields the progress of both; returns (record, rows), rows
-    None without instance results."""
+    thread then only shows them.
+
+    ``levels``: the level shapes of a multiscale probability map (its class axis dropped).
+    The labels the run made of it are then made a pyramid of those levels too
+    (:func:`~napari_seg_eval._napari.layers.strided_pyramid`: its small levels computed here,
+    once), so that they are shown like the map. Yields the progress; returns (record, rows,
+    pyramid): rows None without instance results, pyramid None without ``levels``.
+    """
     record = yield from work(control=control)
+    pyramid = None
+    if levels is not None and len(levels) > 1 and record.settings.threshold is not None:
+        yield (1.0, "the evaluated labels at every level of the map")
+        pyramid = strided_pyramid(record.prediction, levels, control=control)
     if record.instance is None:
-        return record, None
+        return record, None, pyramid
     yield (1.0, "preparing the review")
     if iou_threshold == REVIEW_THRESHOLD:
         objects = record.tables["per_object"]
     else:
         objects = record.objects_at(iou_threshold)
-    return record, prepare_rows(record, objects, iou_threshold)
+    return record, prepare_rows(record, objects, iou_threshold), pyramid
 
 
 def spacing_units(layer: Layer) -> str:
@@ -668,7 +684,10 @@ class EvaluatePanel(QWidget):
             return None
         if grid:
             show_warning(f"Segmentation Evaluation: {grid}")
-        work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value())
+        levels = None
+        if isinstance(prediction, Image) and prediction.multiscale:
+            levels = level_shapes(prediction, self.owner.threshold_options().channel_axis)
+        work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value(), levels)
         # A worker's run says its notices with its results: a napari notice fades in over the
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
         choices = self._choices()
@@ -830,7 +849,7 @@ class EvaluatePanel(QWidget):
         truth: Labels,
         prediction: Layer,
         extra: tuple[Layer, ...],
-        result: tuple[Evaluation, ReviewRows | None],
+        result: tuple[Evaluation, ReviewRows | None, list | None],
         *,
         wait: bool = True,
         notices: tuple[str, ...] = (),
@@ -840,7 +859,7 @@ class EvaluatePanel(QWidget):
         result layer, review, staleness watch. The Review tab's hover rows follow in pieces
         unless ``wait``; so do the run's ``notices``. ``choices``: the controls as the run
         read them (:meth:`_choices`)."""
-        record, rows = result
+        record, rows, pyramid = result
         self._unwatch()
         self.evaluation = record
         self._run_choices = choices or {}
@@ -863,7 +882,7 @@ class EvaluatePanel(QWidget):
             options = record.settings.threshold_options
             shown = put_labels(
                 self.viewer,
-                record.prediction,
+                record.prediction if pyramid is None else pyramid,
                 name=f"{prediction.name} evaluated",
                 role="evaluated",
                 source=prediction,

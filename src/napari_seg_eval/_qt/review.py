@@ -55,6 +55,7 @@ from ..core.review import (
     TRUE_KINDS,
     add_error_kinds,
     error_map,
+    error_map_levels,
     semantic_error_map,
 )
 from ..evaluation import Evaluation
@@ -431,7 +432,11 @@ class ReviewPanel(QWidget):
 
         Objects are painted by error kind (``error_map(by="kind")``, in the legend's colours),
         or, for the semantic evaluation, one class's false and missed pixels. When the record is
-        stale a notice says that the errors are those of the evaluated data.
+        stale a notice says that the errors are those of the evaluated data. When the compared
+        layers are pyramids of the same levels (a whole slide), the objects' errors are one too
+        (:func:`~napari_seg_eval.core.review.error_map_levels`: each level painted from that
+        level of both layers), shown like them; else a large lazy map is added hidden, and the
+        compared layers stay shown.
         """
         record = self.record
         pixels = self.errors_combo.currentIndex() == 1
@@ -455,10 +460,10 @@ class ReviewPanel(QWidget):
                 self.class_spin.value(),
             )
         else:
+            levels = self.pyramid_levels()
             job = partial(
-                error_map,
-                record.truth,
-                record.prediction,
+                error_map_levels if levels else error_map,
+                *(levels or (record.truth, record.prediction)),
                 iou_threshold=self.iou_spin.value(),
                 result=record.instance,
                 by="kind",
@@ -480,9 +485,10 @@ class ReviewPanel(QWidget):
             if layer is not None:
                 layer.visible = False
             return layer
+        levels = self.pyramid_levels()
         layer = put_labels(
             self.viewer,
-            record.prediction,
+            levels[1] if levels else record.prediction,
             name=f"{source.name} outlines",
             role="outlines",
             source=source,
@@ -493,6 +499,34 @@ class ReviewPanel(QWidget):
         layer.visible = True
         self._raise_overlays()
         return layer
+
+    def pyramid_levels(self) -> tuple[list, list] | None:
+        """The levels of the truth and of the prediction when both layers shown are pyramids of
+        the same level shapes whose level 0 is what the record compared, else None.
+
+        Level 0 of each is the record's own array; the coarser levels are the layers' (label
+        pyramids keep the ids at every level). Only while the record is current (not stale:
+        the layers were not edited since) and its ids are the layers' (no ids split by plane).
+        Nothing is read.
+        """
+        record = self.record
+        true_layer, pred_layer = self.layers.get("true"), self.layers.get("pred")
+        if (
+            record is None
+            or record.stale
+            or record.ids
+            or true_layer is None
+            or pred_layer is None
+            or not (true_layer.multiscale and pred_layer.multiscale)
+        ):
+            return None
+        true_levels, pred_levels = list(true_layer.data), list(pred_layer.data)
+        shapes = [tuple(level.shape) for level in true_levels]
+        if shapes != [tuple(level.shape) for level in pred_levels] or shapes[0] != tuple(
+            record.truth.shape
+        ):
+            return None
+        return [record.truth, *true_levels[1:]], [record.prediction, *pred_levels[1:]]
 
     def counts_text(self) -> str:
         """The unmatched objects counted by kind, e.g.
@@ -505,18 +539,18 @@ class ReviewPanel(QWidget):
         def part(side: str, kinds: tuple[str, ...]) -> str:
             found = [(counts.get((side, kind), 0), kind) for kind in kinds]
             details = ", ".join(
-                f"{n} {COUNT_NAMES.get(kind, kind)}{'s' * (n != 1 and kind in PLURAL)}"
+                f"{n:,} {COUNT_NAMES.get(kind, kind)}{'s' * (n != 1 and kind in PLURAL)}"
                 for n, kind in found
                 if n
             )
             total = sum(n for n, _ in found)
             name = "missed" if side == "true" else "false"
-            return f"{total} {name}: {details}" if details else f"{total} {name}"
+            return f"{total:,} {name}: {details}" if details else f"{total:,} {name}"
 
         text = f"{part('true', TRUE_KINDS[1:])} · {part('pred', PRED_KINDS[1:])}"
         excluded = counts.get(("true", EXCLUDED), 0), counts.get(("pred", EXCLUDED), 0)
         if any(excluded):
-            text += f" · excluded at the border: {excluded[0]} true, {excluded[1]} predicted"
+            text += f" · excluded at the border: {excluded[0]:,} true, {excluded[1]:,} predicted"
         return text
 
     # ---------------------------------------------------------------------------- internals
@@ -626,7 +660,7 @@ class ReviewPanel(QWidget):
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
-        if first:
+        if first and layer.visible:  # a hidden error layer hides nothing: no black canvas
             self._hide_compared()
         # after hiding: matched objects' grey is chosen for the image left under the layer
         background = self._background()
@@ -639,8 +673,10 @@ class ReviewPanel(QWidget):
 
     def _hide_compared(self) -> None:
         """Hide the compared layers (and the confidence map) when the error layer first
-        appears: their colours showed through it, and matched objects took the colours of
-        errors in the legend. Hidden, not changed; a notice names them."""
+        appears, shown: their colours showed through it, and matched objects took the colours
+        of errors in the legend; so did the threshold preview of a compared map. Hidden, not
+        changed; a notice names them. (An error layer added hidden, lazy and too large to
+        show, leaves them shown.)"""
         record = self.record
         names = set()
         if record is not None:
@@ -648,8 +684,11 @@ class ReviewPanel(QWidget):
             names = {settings.truth_name, settings.prediction_name, settings.confidence_name}
         hidden = []
         for layer in self.viewer.layers:
+            found = tag(layer)
             compared = layer in self.layers.values() or layer.name in names
-            if compared and layer.visible and tag(layer).get("role") != "errors":
+            # the threshold preview of the compared map tints the errors as the map did
+            compared |= found.get("role") == "threshold" and found.get("source") in names
+            if compared and layer.visible and found.get("role") != "errors":
                 layer.visible = False
                 hidden.append(layer.name)
         if hidden:
@@ -710,8 +749,8 @@ class ReviewPanel(QWidget):
         counts = self.prepared.counts  # a match is one true row and one pred row: count it once
         self.status_label.setText(
             f"{len(rows):,} row{'' if len(rows) == 1 else 's'} · "
-            f"{counts.get(('true', 'TP'), 0)} matched · "
-            f"{counts.get(('pred', 'FP'), 0)} false · {counts.get(('true', 'FN'), 0)} missed "
+            f"{counts.get(('true', 'TP'), 0):,} matched · "
+            f"{counts.get(('pred', 'FP'), 0):,} false · {counts.get(('true', 'FN'), 0):,} missed "
             f"at IoU {self.iou_spin.value():.2f}"
         )
         self.kinds_label.setText(self.counts_text())

@@ -1,19 +1,33 @@
 """The Threshold and Confidence tabs: turn the probability map into labels, and show confidence.
 
-The **Threshold** tab previews the labels at the header's threshold. The **Confidence** tab
+The **Threshold** tab previews the labels at the header's threshold. A lazy preview is handed to
+napari with the parts it will read at once already computed (in the worker): the coarsest level
+of a pyramid (napari's thumbnail), the tiles of the level in view, or the plane shown of a small
+single-scale map. The rest stays lazy. So the main thread only swaps arrays and copies computed
+tiles: napari reads the tiles of a lazy layer on the main thread when its data is set. The
+**Confidence** tab
 colours probability maps with the confidence colormap and draws the threshold's contour (the
 boundary of ``p > threshold``) as a result layer of each coloured map, so the threshold is
 visible on steep maps too. A multi-class map is shown one class at a time (the class slider), or
-as its top-class confidence; integer maps are read as value / dtype maximum, and logits can be
-converted to probabilities in one click (a new layer: the user's layer is never modified).
+as its top-class confidence. The class slider and the viewer's slider of the class axis are one
+chooser: each follows the other (napari has no clean way to hide one axis's slider, and the
+multi-class layer itself shows the class the viewer's slider is at). Integer maps are read as
+value / dtype maximum, and logits can be converted to probabilities in one click (a new layer:
+the user's layer is never modified).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import dask
+import dask.array as da
 import numpy as np
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 from napari.layers import Image, Labels
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
@@ -33,11 +47,12 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from .._colormap import confidence_colormap
 from .._jobs import Job, notify_error
+from .._napari import layers as result_layers
 from .._napari.layers import is_ours, put_image, put_labels, result_layer
 from .._napari.probability import probability_data, probability_levels, probability_scale
 from ..core.colormap import GREEN
 from ..core.threshold import sigmoid, softmax
-from ..evaluation import ThresholdOptions, labels_from_probability, preview_levels
+from ..evaluation import RunControl, ThresholdOptions, labels_from_probability, preview_levels
 from .colorbar import ConfidenceColorBar
 
 if TYPE_CHECKING:
@@ -85,6 +100,7 @@ class ThresholdPanel(QWidget):
         )
         self.live_check = QCheckBox("live preview while the threshold moves", self)
         self.live_check.setChecked(True)
+        self.live_check.toggled.connect(lambda on: self.schedule() if on else None)
         self.needs_label = QLabel(NEEDS_PROBABILITY, self)
         self.needs_label.setWordWrap(True)
         self.threshold_button = QPushButton("Create / update labels", self)
@@ -147,10 +163,11 @@ class ThresholdPanel(QWidget):
         except TypeError as error:
             notify_error(error)
             return None
+        work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = partial(self._show, source, threshold, options)
         if wait:
-            return self.preview_job.run_now(job, show)
-        self.preview_job.start(job, show)
+            return self.preview_job.run_now(work, show, control=True)
+        self.preview_job.start(work, show, control=True)
         return None
 
     def schedule(self) -> None:
@@ -160,14 +177,18 @@ class ThresholdPanel(QWidget):
             self.preview_timer.start()
 
     def _follow_probability_layer(self, *_) -> None:
-        """The live preview works once there is a probability layer; until then the tab says
-        what it needs, and moving the threshold is no error (a pending preview of a layer
-        that went away is dropped: only the button says that a layer is needed)."""
+        """The live preview works once there is a probability layer, and draws the chosen
+        layer's preview at once (after the header has followed the layer too: the debounce);
+        until then the tab says what it needs, and moving the threshold is no error (a
+        pending preview of a layer that went away is dropped: only the button says that a
+        layer is needed)."""
         has_layer = self.owner.probability_combo.layer() is not None
         self.live_check.setEnabled(has_layer)
         self.live_check.setToolTip(LIVE_TIP if has_layer else NEEDS_PROBABILITY)
         self.needs_label.setVisible(not has_layer)
-        if not has_layer:
+        if has_layer:
+            self.schedule()
+        else:
             self.preview_timer.stop()
 
     def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
@@ -195,6 +216,7 @@ class ConfidenceDisplayPanel(QWidget):
         self.contour_job = Job(self)
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
         self._no_contour: set[int] = set()  # multiscale layers told they get no contour
+        self._moving_dims = False  # the class slider is moving the viewer's: don't follow back
 
         self.colorbar = ConfidenceColorBar(owner.threshold, self)
         self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
@@ -248,6 +270,7 @@ class ConfidenceDisplayPanel(QWidget):
         self._contour_timer = QTimer(self, singleShot=True, interval=40)
         self._contour_timer.timeout.connect(lambda: self.update_contours())
         viewer.layers.events.removed.connect(self._on_layer_removed)
+        viewer.dims.events.current_step.connect(self._on_dims_step)
 
     # ------------------------------------------------------------------------- public API
     def apply(self, layer: Image | None = None) -> Image | None:
@@ -364,6 +387,7 @@ class ConfidenceDisplayPanel(QWidget):
         self.class_slider.blockSignals(True)
         self.class_slider.setValue(channel)
         self.class_slider.blockSignals(False)
+        self._move_dims(channel)
         index = (slice(None),) * axis + (channel,)
         layer = put_image(
             self.viewer,
@@ -488,11 +512,15 @@ class ConfidenceDisplayPanel(QWidget):
             self._contour_timer.start()
 
     def probability_layer_changed(self) -> None:
-        """Follow the header: the class slider spans the class axis of the chosen layer."""
+        """Follow the header: the class slider spans the class axis of the chosen layer, at
+        the class the viewer's slider of that axis shows."""
         axis, source = self._channel_axis(), self._source()
         has_classes = axis is not None and source is not None
         self.class_slider.blockSignals(True)
         self.class_slider.setRange(0, source.data.shape[axis] - 1 if has_classes else 0)
+        shown = self._class_in_viewer()
+        if shown is not None:
+            self.class_slider.setValue(shown)
         self.class_slider.blockSignals(False)
         self.class_slider.setEnabled(has_classes)
         self.top_class_button.setEnabled(has_classes)
@@ -544,8 +572,47 @@ class ConfidenceDisplayPanel(QWidget):
                 self.viewer.layers.remove(contour)
 
     def _on_class_changed(self, channel: int) -> None:
+        self._move_dims(channel)
         if result_layer(self.viewer, self._source(), "class_confidence") is not None:
             self.show_class(channel)
+
+    def _class_world_axis(self) -> int | None:
+        """The viewer's axis of the class axis, when the viewer has a slider for it."""
+        source, axis = self._source(), self._channel_axis()
+        if source is None or axis is None:
+            return None
+        world = self.viewer.dims.ndim - source.ndim + axis
+        return None if world < 0 or world in self.viewer.dims.displayed else world
+
+    def _class_in_viewer(self) -> int | None:
+        """The class the viewer's slider of the class axis is at (None: no such slider)."""
+        world = self._class_world_axis()
+        if world is None:
+            return None
+        source, axis = self._source(), self._channel_axis()
+        point = np.asarray(self.viewer.dims.point[-source.ndim :], dtype=float)
+        channel = int(np.round(source.world_to_data(point)[axis]))
+        return int(np.clip(channel, 0, source.data.shape[axis] - 1))
+
+    def _move_dims(self, channel: int) -> None:
+        """Move the viewer's slider of the class axis to ``channel`` (the class slider moved)."""
+        world = self._class_world_axis()
+        if world is None or self._class_in_viewer() == channel:
+            return
+        source, axis = self._source(), self._channel_axis()
+        position = np.zeros(source.ndim)
+        position[axis] = channel
+        self._moving_dims = True
+        try:
+            self.viewer.dims.set_point(world, float(source.data_to_world(position)[axis]))
+        finally:
+            self._moving_dims = False
+
+    def _on_dims_step(self, _event=None) -> None:
+        """The viewer's slider of the class axis moved: the class slider follows."""
+        shown = None if self._moving_dims else self._class_in_viewer()
+        if shown is not None and shown != self.class_slider.value():
+            self.class_slider.setValue(shown)  # through _on_class_changed: the class layer
 
     def _on_opacity_changed(self, value: float) -> None:
         for layer, _ in self.coloured.values():
@@ -553,6 +620,125 @@ class ConfidenceDisplayPanel(QWidget):
 
     def _on_layer_removed(self, event) -> None:
         self.coloured.pop(id(event.value), None)
+
+
+#: A region of a preview: (level, one slice per axis of the preview).
+Region = tuple[int, tuple[slice, ...]]
+
+
+def shown_regions(layer: Image, drop_axis: int | None = None) -> list[Region]:
+    """The parts of a preview of ``layer`` that napari reads as soon as the preview is shown.
+
+    The preview sits on the layer's pixels (without the class axis ``drop_axis``), so napari
+    chooses for it the level and tiles it chose for ``layer`` at its last draw: the coarsest
+    level's plane at the current slice (its thumbnail, and what a fresh pyramid shows first),
+    and the tiles in view of the level shown. A single-scale preview is read by the plane,
+    unless it is too large to be shown (then it is added hidden and nothing is read).
+    Along the axes not displayed, the plane at the current slice.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image
+        The probability layer (read on the main thread: its level, corners and slice).
+    drop_axis : int, optional
+        The class axis of ``layer``, which the preview does not have.
+
+    Returns
+    -------
+    list of (level, slices)
+        Regions of the preview's levels, one slice per axis of the preview.
+
+    Examples
+    --------
+    >>> from napari.layers import Image
+    >>> shown_regions(Image(np.zeros((3, 4, 5)), name="prob"))
+    [(0, (slice(0, 1, None), slice(0, 4, None), slice(0, 5, None)))]
+    """
+    shapes = [tuple(int(n) for n in shape) for shape in layer.level_shapes]
+    factors = layer.downsample_factors if layer.multiscale else np.ones((1, layer.ndim))
+    try:  # napari's slice of the layer (private): without it, nothing is computed ahead
+        displayed = set(layer._slice_input.displayed)
+        point = np.nan_to_num(np.asarray(layer._data_slice.point, dtype=float))
+        ndisplay = layer._slice_input.ndisplay
+    except AttributeError:
+        return []
+    dropped = None if drop_axis is None else drop_axis % layer.ndim
+
+    def region(level: int, bounds: dict[int, tuple[int, int]]) -> tuple[slice, ...]:
+        slices = []
+        for axis, size in enumerate(shapes[level]):
+            if axis == dropped:
+                continue
+            if axis in displayed:
+                slices.append(slice(*bounds.get(axis, (0, size))))
+                continue
+            at = point[axis] / factors[level][axis]  # napari rounds: either neighbour
+            low, high = np.clip([np.floor(at), np.round(at)], 0, size - 1).astype(int)
+            slices.append(slice(int(low), int(high) + 1))
+        return tuple(slices)
+
+    coarsest = len(shapes) - 1
+    regions = [(coarsest, region(coarsest, {}))]
+    if not layer.multiscale:
+        plane = np.prod([shapes[0][axis] for axis in displayed if axis != dropped])
+        return regions if plane <= result_layers.SHOWN_LAZILY_MAX_PIXELS else []
+    if ndisplay == 2 and layer.data_level != coarsest:
+        corners = np.asarray(layer.corner_pixels, dtype=int)
+        bounds = {axis: (corners[0, axis], corners[1, axis] + 1) for axis in displayed}
+        regions.append((layer.data_level, region(layer.data_level, bounds)))
+    return regions
+
+
+def _computed_where_shown(
+    make: Callable[[], Any], regions: list[Region], *, control: RunControl
+) -> Any:
+    """``make()`` (lazy labels, or a list of levels) with the chunks of ``regions`` computed.
+
+    Runs in the preview's worker; a superseded preview stops within one dask task. The labels
+    are the same arrays (dask arrays stay dask arrays of the same chunks); only the blocks
+    napari reads at once hold their values, so reading them on the main thread costs a copy.
+    """
+    with control.chunks(0.0, 1.0, "Preview"):
+        data = make()
+        levels = data if isinstance(data, list) else [data]
+        wanted = sorted(
+            {
+                (level, index)
+                for level, region in regions
+                if level < len(levels) and isinstance(levels[level], da.Array)
+                for index in _blocks_in(levels[level].chunks, region)
+            }
+        )
+        values = dask.compute(*(levels[level].blocks[index] for level, index in wanted))
+    computed: dict[int, dict[tuple[int, ...], np.ndarray]] = {}
+    for (level, index), value in zip(wanted, values, strict=True):
+        computed.setdefault(level, {})[index] = value
+    filled = [
+        _with_blocks(array, computed[level]) if level in computed else array
+        for level, array in enumerate(levels)
+    ]
+    return filled if isinstance(data, list) else filled[0]
+
+
+def _blocks_in(chunks: tuple[tuple[int, ...], ...], region: tuple[slice, ...]):
+    """The block indices of a chunk grid that overlap ``region`` (one slice per axis)."""
+    per_axis = []
+    for sizes, part in zip(chunks, region, strict=True):
+        edges = np.cumsum((0, *sizes))
+        per_axis.append(
+            [i for i in range(len(sizes)) if edges[i] < part.stop and edges[i + 1] > part.start]
+        )
+    return itertools.product(*per_axis)
+
+
+def _with_blocks(array: da.Array, values: dict[tuple[int, ...], np.ndarray]) -> da.Array:
+    """``array`` with the blocks in ``values`` replaced by their computed values (the rest of
+    the graph untouched: lazy)."""
+    name = f"computed-{tokenize(array, sorted(values))}"
+    grid = itertools.product(*(range(len(sizes)) for sizes in array.chunks))
+    graph = {(name, *index): values.get(index, (array.name, *index)) for index in grid}
+    layers = HighLevelGraph.from_collections(name, graph, dependencies=[array])
+    return da.Array(layers, name, array.chunks, meta=array._meta)
 
 
 def _min_max(data: Any) -> tuple[float, float]:

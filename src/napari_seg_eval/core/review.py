@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -899,12 +899,74 @@ def error_map(
     >>> error_map(true, pred, by="kind").tolist()
     [[4, 4, 5, 4, 4, 0, 3]]
     """
+    return error_map_levels(
+        [true],
+        [pred],
+        iou_threshold=iou_threshold,
+        ignore_label=ignore_label,
+        exclude_border=exclude_border,
+        result=result,
+        by=by,
+    )[0]
+
+
+def error_map_levels(
+    true_levels: Sequence[Any],
+    pred_levels: Sequence[Any],
+    *,
+    iou_threshold: float = REVIEW_THRESHOLD,
+    ignore_label: int | None = None,
+    exclude_border: int = 0,
+    result: InstanceResult | None = None,
+    by: str = "status",
+) -> list:
+    """The :func:`error_map` of a pyramid: every level painted with the matching of level 0.
+
+    Label pyramids made by nearest-neighbour downsampling (OME-Zarr label images) keep the
+    object ids at every level, so the lookups from id to value that paint level 0 paint each
+    coarser level too, reading only that level: the error map of a whole slide, at every zoom.
+
+    Parameters
+    ----------
+    true_levels, pred_levels : sequence of array_like
+        The levels of the ground truth and of the prediction, finest first (level 0 is the
+        pair compared), as many of each, the two of each level of one shape. Integer (or
+        boolean) label images, numpy or chunked (dask, zarr). Ids of a coarser level that do
+        not occur in level 0 (a pyramid made by averaging, not by picking pixels) are 0.
+    iou_threshold, ignore_label, exclude_border, result, by
+        As :func:`error_map`; the matching is that of level 0.
+
+    Returns
+    -------
+    list of numpy.ndarray or dask.array.Array
+        ``uint8`` error maps, one per level: level 0 is ``error_map`` of level 0; a level with
+        a chunked input is lazy (on the truth's chunks of that level).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`error_map`, or for levels of different counts or shapes (before any work).
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 0], [1, 1, 0, 0]])
+    >>> pred = np.array([[0, 0, 0, 0], [0, 0, 7, 7]])  # true 1 missed, pred 7 spurious
+    >>> [level.tolist() for level in error_map_levels([true, true[::2, ::2]],
+    ...                                               [pred, pred[::2, ::2]], by="kind")]
+    [[[2, 2, 0, 0], [2, 2, 3, 3]], [[2, 0]]]
+    """
     if by not in ("status", "kind"):
         raise ValueError(f"by must be 'status' or 'kind', not {by!r}")
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
     width = check_exclude_border(exclude_border)
-    true, pred = as_label_pair(true, pred)
+    if len(true_levels) != len(pred_levels) or not true_levels:
+        raise ValueError(
+            f"the truth has {len(true_levels)} levels and the prediction {len(pred_levels)}: "
+            "give both the same levels (at least level 0)."
+        )
+    pairs = [as_label_pair(true, pred) for true, pred in zip(true_levels, pred_levels, strict=True)]
+    true, pred = pairs[0]
     if result is None:
         result = instance_metrics(
             true,
@@ -913,6 +975,16 @@ def error_map(
             ignore_label=ignore_label,
             exclude_border=width,
         )
+    paint = _error_painter(result, iou_threshold, by, true.dtype, pred.dtype)
+    return [_painted(paint, true, pred) for true, pred in pairs]
+
+
+def _error_painter(
+    result: InstanceResult, iou_threshold: float, by: str, true_dtype: Any, pred_dtype: Any
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The one painting of :func:`error_map`: a function of a (true, pred) block pair that
+    paints ``result``'s objects at ``iou_threshold`` by ``by`` (the ids in the dtypes of
+    level 0), the precedence of overlapping objects applied."""
     objects = result.objects_at(iou_threshold)
     if by == "kind":
         objects = with_excluded(objects, result)
@@ -941,19 +1013,24 @@ def error_map(
         true_value = np.where(value == FN, FN, 0).astype(np.uint8)
         pred_value = value
         decode = None
-    paint = functools.partial(
+    return functools.partial(
         _paint_pair,
-        _Lookup(labels[is_true], true_value[is_true], true.dtype),
-        _Lookup(labels[~is_true], pred_value[~is_true], pred.dtype),
+        _Lookup(labels[is_true], true_value[is_true], true_dtype),
+        _Lookup(labels[~is_true], pred_value[~is_true], pred_dtype),
         decode,
     )
+
+
+def _painted(paint: Callable[[np.ndarray, np.ndarray], np.ndarray], true: Any, pred: Any) -> Any:
+    """``paint`` applied to a checked pair of one shape: lazily, chunk by chunk, when one is
+    chunked; else in slabs of rows (small temporaries, in cache)."""
     if is_lazy(true) or is_lazy(pred):
         import dask.array as da
 
         return da.map_blocks(paint, *aligned([true, pred]), dtype=np.uint8)
     out = np.empty(true.shape, np.uint8)
     rows = max(1, _BLOCK_PIXELS // max(1, math.prod(true.shape[1:])))
-    for start in range(0, true.shape[0], rows):  # slabs: small temporaries, in cache
+    for start in range(0, true.shape[0], rows):
         out[start : start + rows] = paint(true[start : start + rows], pred[start : start + rows])
     return out
 
