@@ -1692,3 +1692,37 @@ def test_a_boolean_label_file_is_said_to_be_one_object(tmp_path):
     with warnings.catch_warnings():  # semantic only: pixels are what is compared, no notice
         warnings.simplefilter("error")
         evaluate_files(tmp_path / "t.npy", tmp_path / "p.npy", kind="semantic")
+
+
+def test_object_classes_write_per_class_tables(tmp_path):
+    """Regression (a new user's hand check): with class files the folder had the class means
+    but no per-class table. Two images, truth objects 1 (class 1) and 2 (class 2) predicted
+    exactly; image a predicts both as class 1, image b right. At IoU 0.5, matching within
+    classes, summed: class 1 TP 2, FP 1 (a's object 2), FN 0; class 2 TP 1, FN 1. Confusion
+    of the pairs matched regardless of class: true 1 -> 1 twice; true 2 -> 1 once, -> 2 once."""
+    true = np.zeros((8, 8), np.uint16)
+    true[1:4, 1:4], true[5:8, 5:8] = 1, 2
+    for folder in ("t", "p"):
+        (tmp_path / folder).mkdir()
+    classes = {"a": (true > 0).astype(np.uint8), "b": (true > 0) + (true == 2).astype(np.uint8)}
+    for name, predicted in classes.items():
+        np.save(tmp_path / "t" / f"{name}.npy", true)
+        np.save(tmp_path / "p" / f"{name}.npy", true)
+        np.save(tmp_path / "t" / f"{name}_cls.npy", classes["b"])
+        np.save(tmp_path / "p" / f"{name}_cls.npy", predicted)
+    result = evaluate_files(
+        tmp_path / "t",
+        tmp_path / "p",
+        iou_thresholds=[0.5],
+        truth_classes_suffix="_cls",
+        prediction_classes_suffix="_cls",
+    )
+    out = write_results(result, tmp_path / "out")
+    pooled = pd.read_csv(out / "instance_per_class_pooled.csv").set_index("class")
+    assert pooled[["tp", "fp", "fn"]].values.tolist() == [[2, 1, 0], [1, 0, 1]]
+    confusion = pd.read_csv(out / "instance_class_confusion.csv")
+    assert confusion.columns.tolist() == ["true_class", "predicted_1", "predicted_2"]
+    assert confusion.values.tolist() == [[1, 2, 0], [2, 1, 1]]
+    image_mean = pd.read_csv(out / "instance_per_class_image_mean.csv").set_index("class")
+    # class 2's F1: image a 0 (TP 0, FN 1), image b 1 -> mean 1/2
+    assert image_mean.loc[2, "f1"] == pytest.approx(0.5)

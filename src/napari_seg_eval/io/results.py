@@ -2,7 +2,9 @@
 
 The folder holds ``per_image.csv``, ``<kind>_pooled.csv`` and ``<kind>_image_mean.csv`` per
 metric family (boundary metrics: ``boundary_image_mean.csv`` and ``boundary_per_class.csv``, no
-pooled table, as they are not additive), ``summary.csv`` (one row) and ``settings.json``
+pooled table, as they are not additive; objects with classes add
+``instance_per_class_pooled.csv``, ``instance_per_class_image_mean.csv`` and
+``instance_class_confusion.csv``), ``summary.csv`` (one row) and ``settings.json``
 (settings, file pairs, files left out, versions): enough to reproduce the run.
 """
 
@@ -130,6 +132,14 @@ def _write_into(result: FilesResult, folder: Path, command: list[str] | None) ->
     for kind, dataset in result.datasets.items():
         dataset.pooled.to_csv(folder / f"{kind}_pooled.csv", index=False)
         dataset.image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
+        if dataset.per_class_pooled is not None:  # objects with classes (class files)
+            dataset.per_class_pooled.to_csv(folder / f"{kind}_per_class_pooled.csv", index=False)
+            dataset.per_class_image_mean.to_csv(
+                folder / f"{kind}_per_class_image_mean.csv", index=False
+            )
+            confusion = dataset.class_confusion.rename(columns=lambda c: f"predicted_{c}")
+            confusion = confusion.rename_axis(index="true_class", columns=None).reset_index()
+            confusion.to_csv(folder / f"{kind}_class_confusion.csv", index=False)
     for name, table in result.tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
     result.summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
