@@ -87,3 +87,30 @@ def test_the_dock_and_the_command_line_agree_on_boundaries(seed, tmp_path):
         assert dock.object_boundary.summary[column] == pytest.approx(
             row[f"object_{column}"], nan_ok=True
         )
+
+
+def test_an_objects_class_for_its_boundary_is_its_class_in_the_matching():
+    """Regression (review): with an ignore label, the dock's boundaries took an object's
+    majority class without the ignored pixels, its matching with them. Truth 1 (columns 0-3,
+    class 1); the ignored id 9 in columns 4-7; prediction 5 in columns 2-7, of class 1 in
+    columns 2-3 and class 2 in 4-7: class 2 (4 columns of 6), as the matching says. So class 1
+    has only a true object and class 2 only a predicted one: HD inf, NSD 0 in both rows (with
+    class 1 for 5, one class of HD 2 was reported)."""
+    true = np.zeros((3, 8), np.int32)
+    true[:, 0:4], true[:, 4:8] = 1, 9
+    pred = np.zeros((3, 8), np.int32)
+    pred[:, 2:8] = 5
+    true_classes = np.ones((3, 8), np.int32)
+    pred_classes = np.where(np.arange(8) < 4, 1, 2) * np.ones((3, 1), np.int32)
+    record = evaluate(
+        true,
+        pred,
+        true_classes=true_classes,
+        pred_classes=pred_classes,
+        ignore_label=9,
+        boundary=True,
+    )
+    assert record.instance.pred_class.tolist() == [2]
+    per_class = record.boundary.per_class.set_index("class")
+    assert per_class.index.tolist() == [1, 2]
+    assert np.isinf(per_class["hd"]).all() and (per_class["nsd"] == 0).all()

@@ -12,7 +12,7 @@ from napari_seg_eval import (
     review_objects,
     semantic_error_map,
 )
-from napari_seg_eval.core.review import FN, FP, TP
+from napari_seg_eval.core.review import FN, FP, TP, error_map_levels
 
 
 def test_object_measurements_by_hand():
@@ -660,7 +660,6 @@ def tiny_pyramid():
 
 
 def test_error_map_levels_paint_each_level_with_the_matching_of_level_0():
-    from napari_seg_eval.core.review import error_map_levels
 
     trues, preds = tiny_pyramid()
     # 1 matched, 2 missed, 3 spurious, 4 merged (true; wins over the merge 5 beneath it)
@@ -686,8 +685,6 @@ def test_error_map_levels_paint_each_level_with_the_matching_of_level_0():
 def test_error_map_levels_of_chunked_levels_read_only_their_level():
     import dask.array as da
 
-    from napari_seg_eval.core.review import error_map_levels
-
     trues, preds = tiny_pyramid()
     lazy_true = [da.from_array(x, chunks=2) for x in trues]
     lazy_pred = [da.from_array(x, chunks=3) for x in preds]
@@ -700,10 +697,21 @@ def test_error_map_levels_of_chunked_levels_read_only_their_level():
 
 
 def test_error_map_levels_refuses_unequal_levels_before_any_work():
-    from napari_seg_eval.core.review import error_map_levels
 
     trues, preds = tiny_pyramid()
     with pytest.raises(ValueError, match="2 levels and the prediction 1"):
         error_map_levels(trues, preds[:1])
     with pytest.raises(ValueError, match="shape mismatch"):
         error_map_levels(trues, [preds[0], preds[0]])
+
+
+def test_a_coarse_level_of_a_wider_dtype_paints_its_ids_without_wrapping():
+    """Review: a uint16 level 0 with an int64 coarse level holding the id 65543, which is
+    not an object of level 0: it is painted 0, not as object 7 (65543 wraps to 7 in uint16)."""
+    true = np.array([[7, 7, 0, 0]], np.uint16)
+    pred = np.array([[0, 0, 0, 0]], np.uint16)  # 7 missed
+    coarse_true = np.array([[7, 65543]], np.int64)
+    coarse_pred = np.zeros((1, 2), np.int64)
+    levels = error_map_levels([true, coarse_true], [pred, coarse_pred], by="kind")
+    assert levels[0].tolist() == [[2, 2, 0, 0]]
+    assert levels[1].tolist() == [[2, 0]]

@@ -641,3 +641,19 @@ def test_a_pyramid_maps_evaluated_labels_and_errors_are_pyramids(
     full = nse.error_map(truth, labels, by="kind")
     for k in range(3):
         np.testing.assert_array_equal(np.asarray(errors.data[k]), full[:: 2**k, :: 2**k])
+
+
+def test_a_pyramid_of_halvings_is_picked_every_2_to_the_k_pixels():
+    """Review: the steps were level 0's size over the level's, rounded: 605 -> 10 rows gave a
+    step of 60 at level 6 of a halving pyramid, not 64, so its coarse levels sat up to half a
+    coarse pixel off the truth's. Now the product of the level-to-level ratios: 2**k."""
+    from napari_seg_eval._napari.layers import strided_pyramid
+
+    shapes = [(605, 2044)]
+    for _ in range(6):
+        shapes.append(tuple(-(-n // 2) for n in shapes[-1]))  # rounded up, as OME-Zarr tools
+    data = np.arange(605 * 2044).reshape(605, 2044)
+    levels = strided_pyramid(data, shapes)
+    for k, level in enumerate(levels):
+        assert level.shape == shapes[k]
+        np.testing.assert_array_equal(level, data[:: 2**k, :: 2**k])

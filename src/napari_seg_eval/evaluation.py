@@ -21,7 +21,7 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core import catalogue
-from .core._validate import check_region, warn_if_masks
+from .core._validate import check_region, outside_ignored, warn_if_masks
 from .core._warn import warn
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
@@ -893,7 +893,7 @@ def evaluation_steps(
                     true if each_plane else instance_true,
                     pred if each_plane else instance_pred,
                     time_axis=axis if each_plane else None,
-                    region=_outside_ignored(true, settings.ignore_label, region),
+                    region=outside_ignored(true, settings.ignore_label, region),
                 )
         done += 1
     if settings.preset == "coco":
@@ -1185,15 +1185,16 @@ def _boundaries(
     """Boundary metrics per class and per matched pair, as the command line computes them
     (:func:`~napari_seg_eval.core.boundary.pair_boundaries`): per class the images the
     semantic metrics compare (or the objects painted with their classes), per object the
-    objects the matching counted. Ignored pixels are outside the region."""
-    region = _outside_ignored(true, settings.ignore_label, region)
+    objects the matching counted. Ignored pixels are outside the region; an object's class is
+    the majority inside the region, ignored pixels included, as the matching takes it."""
+    counted = outside_ignored(true, settings.ignore_label, region)
     classes_by_id = kept_ids = None
     if instance is not None:
         kept_ids = (instance.pairs.true_ids, instance.pairs.pred_ids)
         if classes is not None:
             specs = _checked_classes(classes, true.shape)
             classes_by_id = tuple(
-                _classes_of_objects(labels, spec, region)
+                _classes_of_objects(labels, spec, counted, region)
                 for labels, spec in zip((true, pred), specs, strict=True)
             )
     return pair_boundaries(
@@ -1205,13 +1206,16 @@ def _boundaries(
         kept_ids=kept_ids,
         spacing=settings.spacing,
         tolerance=settings.tolerance,
-        region=region,
+        region=counted,
     )
 
 
-def _classes_of_objects(labels: np.ndarray, spec: ClassSpec, region: Any) -> pd.Series:
-    """The class of every object of ``labels`` with pixels inside ``region``, by id."""
-    ids = np.unique(labels if region is None else labels[region])
+def _classes_of_objects(
+    labels: np.ndarray, spec: ClassSpec, counted: Any, region: Any
+) -> pd.Series:
+    """The class of every object of ``labels`` with pixels ``counted``, by id: the majority of
+    its pixels inside ``region`` (as :func:`instance_metrics` takes it)."""
+    ids = np.unique(labels if counted is None else labels[counted])
     ids = ids[ids != 0]
     return pd.Series(object_classes(ids, spec, labels, region), index=ids)
 
@@ -1237,17 +1241,8 @@ def _coco(
         pred,
         scores,
         iou_thresholds=settings.iou_thresholds,
-        region=_outside_ignored(true, settings.ignore_label, region),
+        region=outside_ignored(true, settings.ignore_label, region),
     )
-
-
-def _outside_ignored(true: Any, ignore_label: int | None, region: Any) -> Any:
-    """The region (None: everywhere) without the pixels of the ignored truth id, for the
-    scores that take a region and no ignore label (COCO AP, the CTC's SEG and DET)."""
-    if ignore_label is None:
-        return region
-    kept = true != ignore_label
-    return kept if region is None else region & kept
 
 
 def _semantic_inputs(true, pred, ignore_label, binarize):

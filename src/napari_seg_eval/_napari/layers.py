@@ -7,6 +7,7 @@ the new layer a unique name).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import weakref
@@ -197,7 +198,8 @@ def strided_pyramid(
     shapes : sequence of tuple of int
         The shape of each level, finest first: ``shapes[0]`` is ``data``'s (e.g. the levels of
         the layer ``data`` was made from; see :func:`level_shapes`). A level's step on an
-        axis is level 0's size over its size, rounded.
+        axis is the product of the rounded size ratios of the levels down to it (2, 4, 8, …
+        on a pyramid of halvings, rounded up or down).
     control : RunControl, optional
         The run's control (progress and cancel) for the pass over lazy ``data``.
 
@@ -219,10 +221,13 @@ def strided_pyramid(
     if not shapes or shapes[0] != tuple(data.shape):
         return None
     levels = [data]
-    for shape in shapes[1:]:
+    steps = [1] * data.ndim
+    for finer, shape in itertools.pairwise(shapes):
         if len(shape) != data.ndim or min(shape) < 1:
             return None
-        steps = [max(1, round(n0 / n)) for n0, n in zip(data.shape, shape, strict=True)]
+        # the product of the rounded ratios of consecutive levels: 2**k on a halving pyramid
+        # of any size (605 -> 303 -> ... -> 10 is 64 at level 6, not round(605 / 10) = 60)
+        steps = [f * max(1, round(a / b)) for f, a, b in zip(steps, finer, shape, strict=True)]
         level = data[tuple(slice(0, n * f, f) for n, f in zip(shape, steps, strict=True))]
         if tuple(level.shape) != shape:
             return None

@@ -186,6 +186,25 @@ def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     return array
 
 
+def outside_ignored(true: object, ignore_label: int | None, region: object) -> object:
+    """The pixels that count: ``region`` (None: everywhere) without the ignored truth id's, for
+    the measures that take a region and no ignore label (boundaries, COCO AP, SEG and DET).
+
+    Examples
+    --------
+    >>> outside_ignored(np.array([1, 9, 0]), 9, None).tolist()
+    [True, False, True]
+    >>> outside_ignored(np.array([1, 9, 0]), 9, np.array([True, True, False])).tolist()
+    [True, False, False]
+    >>> outside_ignored(np.array([1, 9]), None, None) is None
+    True
+    """
+    if ignore_label is None:
+        return region
+    kept = true != ignore_label
+    return kept if region is None else region & kept
+
+
 def warn_if_masks(true: object, pred: object, function: str) -> None:
     """Warn when an instance comparison is given a boolean mask: it is one object.
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
-from pathlib import Path
 
-#: Frames of files under this folder are the package's own.
-_PACKAGE = str(Path(__file__).resolve().parents[1])
+#: Frames of files under this folder are the package's own (real paths: a linked install too).
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 
 
 def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
@@ -24,7 +24,7 @@ def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
     ('RuntimeWarning', False)
     """
     level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(_PACKAGE):
         level, frame = level + 1, frame.f_back
     if isinstance(message, Warning):
         warnings.warn(message, stacklevel=level + 1)

@@ -1099,6 +1099,11 @@ class _Lookup:
     def __call__(self, block: np.ndarray) -> np.ndarray:
         if self.ids.size == 0:
             return np.zeros(block.shape, np.uint8)
+        if not np.can_cast(block.dtype, self.ids.dtype):  # a wider block (another level's)
+            common = id_dtype(block.dtype, self.ids.dtype)  # holds both: no id wraps
+            ids, block = self.ids.astype(common), block.astype(common, copy=False)
+            at = np.minimum(np.searchsorted(ids, block), ids.size - 1)
+            return np.where(ids[at] == block, self.values[at], np.uint8(0))
         block = block.astype(self.ids.dtype, copy=False)
         if self.table is not None:
             # in the dtype's unsigned twin, ids below the lowest wrap round above the table

@@ -33,6 +33,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
+from ..core._validate import outside_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import majority_classes
@@ -1263,9 +1264,7 @@ def _boundary(
 
     true = _in_memory(true)
     region = None if region is None else _in_memory(region)
-    if settings.ignore_label is not None:  # ignored truth pixels count nowhere
-        kept = true != settings.ignore_label
-        region = kept if region is None else region & kept
+    region = outside_ignored(true, settings.ignore_label, region)  # they count nowhere
     from_file = isinstance(spacing, PixelSize)
     table = outcome.tables.get("instance")
     result, objects = pair_boundaries(
