@@ -1188,9 +1188,9 @@ def _boundaries(
     objects the matching counted. Ignored pixels are outside the region; an object's class is
     the majority inside the region, ignored pixels included, as the matching takes it."""
     counted = outside_ignored(true, settings.ignore_label, region)
-    classes_by_id = kept_ids = None
+    classes_by_id = excluded = None
     if instance is not None:
-        kept_ids = (instance.pairs.true_ids, instance.pairs.pred_ids)
+        excluded = (instance.excluded_true, instance.excluded_pred)
         if classes is not None:
             specs = _checked_classes(classes, true.shape)
             classes_by_id = tuple(
@@ -1203,7 +1203,7 @@ def _boundaries(
         *semantic,
         binarize=settings.binarize_semantic,
         object_classes=classes_by_id,
-        kept_ids=kept_ids,
+        excluded_ids=excluded,
         spacing=settings.spacing,
         tolerance=settings.tolerance,
         region=counted,

@@ -222,7 +222,7 @@ def pair_boundaries(
     *,
     binarize: bool = True,
     object_classes: tuple[pd.Series, pd.Series] | None = None,
-    kept_ids: tuple[np.ndarray, np.ndarray] | None = None,
+    excluded_ids: tuple[np.ndarray, np.ndarray] | None = None,
     spacing: float | Sequence[float] | None = None,
     tolerance: float = 1.0,
     region: np.ndarray | None = None,
@@ -235,7 +235,7 @@ def pair_boundaries(
     ``object_classes``, each side's objects (``true``, ``pred``) painted with their
     class. Leaving objects out at the border is a rule of the instance matching: it does not
     apply here, as it does not to the semantic metrics. Per object: the pairs matched
-    one-to-one at IoU 0.5 among the objects the matching counted (``kept_ids``).
+    one-to-one at IoU 0.5 among the objects the matching counted (not ``excluded_ids``).
 
     Parameters
     ----------
@@ -250,9 +250,9 @@ def pair_boundaries(
         Foreground against background (True) or the class images as they are.
     object_classes : tuple of pandas.Series, optional
         Each side's class per object id (index: ids), for objects with classes.
-    kept_ids : tuple of numpy.ndarray, optional
-        Each side's ids of the objects the matching counted; others are background for the
-        per-object rows. None: every object.
+    excluded_ids : tuple of numpy.ndarray, optional
+        Each side's ids of the objects the matching left out (at the border): background for
+        the per-object rows. None or empty: none.
     spacing, tolerance, region
         As :func:`boundary_metrics`; ``region`` already without ignored pixels.
 
@@ -284,9 +284,10 @@ def pair_boundaries(
         per_class = boundary_metrics(semantic_true, semantic_pred, **measure)
     if pred is None:
         return per_class, None
-    if kept_ids is not None:
+    if excluded_ids is not None:  # a few objects at the border: background
         true, pred = (
-            np.where(np.isin(x, ids), x, 0) for x, ids in zip((true, pred), kept_ids, strict=True)
+            np.where(np.isin(x, ids), 0, x) if len(ids) else x
+            for x, ids in zip((true, pred), excluded_ids, strict=True)
         )
     return per_class, boundary_metrics(true, pred, per_object=True, **measure)
 

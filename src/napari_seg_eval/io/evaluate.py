@@ -1032,8 +1032,15 @@ def evaluate_pair(
             # An integer map's values are counted for the sign of a label image (one value per
             # object); a float map is never one.
             counted = levels is not None and settings.channel_axis is None
-            outcome.tables, empty_map, labels, outcome.one_value_per_object = _pair_tables(
-                true, labels, mask, settings, mask_of_region, (values, levels) if counted else None
+            outcome.tables, empty_map, labels, outcome.one_value_per_object, excluded = (
+                _pair_tables(
+                    true,
+                    labels,
+                    mask,
+                    settings,
+                    mask_of_region,
+                    (values, levels) if counted else None,
+                )
             )
             # A float map low everywhere is a weak or empty prediction, never a label image.
             outcome.empty_map = empty_map and levels is not None
@@ -1058,7 +1065,7 @@ def evaluate_pair(
                 )
             if settings.boundary:
                 outcome.boundary = _boundary(
-                    true, labels, mask, mask_of_region, settings, spacing, outcome
+                    true, labels, mask, mask_of_region, settings, spacing, outcome, excluded
                 )
             if settings.preset == "ctc":
                 outcome.ctc = ctc_counts(outcome.tables["instance"])
@@ -1253,12 +1260,19 @@ def _in_memory(array) -> np.ndarray:
 
 
 def _boundary(
-    true, labels, mask, region, settings: FileSettings, spacing: Any, outcome: PairOutcome
+    true,
+    labels,
+    mask,
+    region,
+    settings: FileSettings,
+    spacing: Any,
+    outcome: PairOutcome,
+    excluded: tuple | None,
 ) -> dict[str, Any]:
     """The pair's boundary metrics: per class, and the means over the object pairs matched at
     IoU 0.5 when instance labels are compared, as the dock computes them
-    (:func:`~napari_seg_eval.core.boundary.pair_boundaries`: the objects' classes and the
-    objects the matching counted from ``outcome``); ``spacing``: the run's, or the
+    (:func:`~napari_seg_eval.core.boundary.pair_boundaries`: the objects' classes from
+    ``outcome``, the ids ``excluded`` at the border); ``spacing``: the run's, or the
     :class:`PixelSize` read from the pair's files (recorded with the values)."""
     from ..core.boundary import BOUNDARY_COLUMNS, pair_boundaries
 
@@ -1274,7 +1288,7 @@ def _boundary(
         _in_memory(mask),
         binarize=settings.binarize_semantic,
         object_classes=outcome.classes,
-        kept_ids=None if table is None else (table.true_ids, table.pred_ids),
+        excluded_ids=excluded,
         spacing=spacing.sizes if from_file else spacing,
         tolerance=settings.tolerance,
         region=region,
@@ -1388,7 +1402,7 @@ def _pair_tables(
     settings: FileSettings,
     region=None,
     integer_map: tuple[Any, int] | None = None,
-) -> tuple[dict[str, OverlapTable], bool, Any, bool]:
+) -> tuple[dict[str, OverlapTable], bool, Any, bool, tuple | None]:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
     off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
@@ -1410,7 +1424,9 @@ def _pair_tables(
     And, for an ``integer_map`` (a uint8/uint16 map, its values or scaled to [0, 1]; and the
     dtype maximum it is divided by) with instance metrics, whether it holds one value per
     object, as a label image does (see :func:`_one_value_per_object`; its values counted in
-    the same schedule)."""
+    the same schedule).
+
+    And the ids left out at the border (``exclude_border``), each side's, or None."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = one_value = False
@@ -1464,9 +1480,11 @@ def _pair_tables(
         if border is None:
             border = (border_ids(true, width), border_ids(labels, width))
         tables["instance"] = remove_objects(tables["instance"], *border)
+    else:
+        border = None
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = binarized_table(tables["semantic"])
-    return tables, bool(empty_map), labels, one_value
+    return tables, bool(empty_map), labels, one_value, border
 
 
 def _any_pixel(block: np.ndarray) -> bool:
