@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+import napari_seg_eval as nse
 from napari_seg_eval.evaluation import ThresholdOptions, evaluate
 from napari_seg_eval.io import evaluate_files
 
@@ -89,28 +90,59 @@ def test_the_dock_and_the_command_line_agree_on_boundaries(seed, tmp_path):
         )
 
 
-def test_an_objects_class_for_its_boundary_is_its_class_in_the_matching():
-    """Regression (review): with an ignore label, the dock's boundaries took an object's
-    majority class without the ignored pixels, its matching with them. Truth 1 (columns 0-3,
-    class 1); the ignored id 9 in columns 4-7; prediction 5 in columns 2-7, of class 1 in
-    columns 2-3 and class 2 in 4-7: class 2 (4 columns of 6), as the matching says. So class 1
-    has only a true object and class 2 only a predicted one: HD inf, NSD 0 in both rows (with
-    class 1 for 5, one class of HD 2 was reported)."""
-    true = np.zeros((3, 8), np.int32)
-    true[:, 0:4], true[:, 4:8] = 1, 9
-    pred = np.zeros((3, 8), np.int32)
-    pred[:, 2:8] = 5
-    true_classes = np.ones((3, 8), np.int32)
-    pred_classes = np.where(np.arange(8) < 4, 1, 2) * np.ones((3, 1), np.int32)
-    record = evaluate(
-        true,
-        pred,
-        true_classes=true_classes,
-        pred_classes=pred_classes,
-        ignore_label=9,
-        boundary=True,
+def ignored_classes_case() -> tuple[np.ndarray, ...]:
+    """A new user's hand case (5 x 12, every object in row 2): truth 9 (columns 1-3) is
+    ignored, truth 2 (columns 4-6) is class 1; prediction 1 covers columns 1-5, of class 2 on
+    1-3 and class 1 on 4-5. Ignored pixels count nowhere, in a class vote neither: prediction
+    1 is columns 4-5, class 1, matching truth 2 at IoU 2/3. Class 1's PQ at 0.5: SQ 2/3 x RQ 1;
+    class mean PQ 2/3. Boundary of class 1 ({4, 5, 6} against {4, 5}): HD 1, ASSD 1/5, NSD 1,
+    one class."""
+    true = np.zeros((5, 12), np.uint16)
+    true[2, 1:4], true[2, 4:7] = 9, 2
+    pred = np.zeros((5, 12), np.uint16)
+    pred[2, 1:6] = 1
+    true_classes = (true > 0).astype(np.uint8)
+    pred_classes = np.zeros((5, 12), np.uint8)
+    pred_classes[2, 1:4], pred_classes[2, 4:6] = 2, 1
+    return true, pred, true_classes, pred_classes
+
+
+def test_ignored_pixels_have_no_vote_in_an_objects_class(tmp_path):
+    """Regression (a new user's trial and a review): the matching counted the ignored pixels
+    in an object's class vote (class mean PQ 0: prediction 1 of class 2, 3 of its 5 pixels),
+    the dock's boundaries did not; and ignore_label gave another class than the same pixels
+    left out as a region. One rule now: the ignored pixels have no vote, anywhere."""
+    true, pred, true_classes, pred_classes = ignored_classes_case()
+    classes = {"true_classes": true_classes, "pred_classes": pred_classes}
+    for left_out in ({"ignore_label": 9}, {"region": true != 9}):
+        summary = nse.instance_metrics(true, pred, **classes, **left_out).summary
+        assert summary["class_mean_panoptic_quality_50"] == pytest.approx(2 / 3)
+    dataset = nse.dataset_metrics(
+        [true], [pred], true_classes=[true_classes], pred_classes=[pred_classes], ignore_label=9
     )
-    assert record.instance.pred_class.tolist() == [2]
-    per_class = record.boundary.per_class.set_index("class")
-    assert per_class.index.tolist() == [1, 2]
-    assert np.isinf(per_class["hd"]).all() and (per_class["nsd"] == 0).all()
+    assert dataset.summary["class_mean_panoptic_quality_50_pooled"] == pytest.approx(2 / 3)
+    record = evaluate(true, pred, kind="both", ignore_label=9, boundary=True, **classes)
+    assert record.instance.pred_class.tolist() == [1]
+    assert record.instance.summary["class_mean_panoptic_quality_50"] == pytest.approx(2 / 3)
+    for folder, images in (("t", (true, true_classes)), ("p", (pred, pred_classes))):
+        (tmp_path / folder).mkdir()
+        np.save(tmp_path / folder / "a.npy", images[0])
+        np.save(tmp_path / folder / "a_cls.npy", images[1])
+    row = (
+        evaluate_files(
+            tmp_path / "t",
+            tmp_path / "p",
+            kind="all",
+            ignore_label=9,
+            boundary=True,
+            truth_classes_suffix="_cls",
+            prediction_classes_suffix="_cls",
+        )
+        .to_frame()
+        .iloc[0]
+    )
+    assert row["class_mean_panoptic_quality_50"] == pytest.approx(2 / 3)
+    for boundary in (record.boundary.summary, row):
+        assert (boundary["mean_hd"], boundary["n_classes"]) == (1.0, 1)
+        assert boundary["mean_assd"] == pytest.approx(1 / 5)
+        assert boundary["mean_nsd"] == 1.0

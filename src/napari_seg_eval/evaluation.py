@@ -613,7 +613,7 @@ def _tables_at_once(
             criterion=settings.criterion,
             border=(true_border, pred_border) if width else None,
             classes=None if classes is None else _checked_classes(classes, true.shape),
-            region=region,
+            region=outside_ignored(true, ignore, region) if classes is not None else None,
         )
     return pred, semantic, instance, measurements, table
 
@@ -1185,8 +1185,8 @@ def _boundaries(
     """Boundary metrics per class and per matched pair, as the command line computes them
     (:func:`~napari_seg_eval.core.boundary.pair_boundaries`): per class the images the
     semantic metrics compare (or the objects painted with their classes), per object the
-    objects the matching counted. Ignored pixels are outside the region; an object's class is
-    the majority inside the region, ignored pixels included, as the matching takes it."""
+    objects the matching counted. Ignored pixels are outside the region, and out of each
+    object's class vote, as in the matching."""
     counted = outside_ignored(true, settings.ignore_label, region)
     classes_by_id = excluded = None
     if instance is not None:
@@ -1194,7 +1194,7 @@ def _boundaries(
         if classes is not None:
             specs = _checked_classes(classes, true.shape)
             classes_by_id = tuple(
-                _classes_of_objects(labels, spec, counted, region)
+                _classes_of_objects(labels, spec, counted)
                 for labels, spec in zip((true, pred), specs, strict=True)
             )
     return pair_boundaries(
@@ -1210,14 +1210,12 @@ def _boundaries(
     )
 
 
-def _classes_of_objects(
-    labels: np.ndarray, spec: ClassSpec, counted: Any, region: Any
-) -> pd.Series:
+def _classes_of_objects(labels: np.ndarray, spec: ClassSpec, counted: Any) -> pd.Series:
     """The class of every object of ``labels`` with pixels ``counted``, by id: the majority of
-    its pixels inside ``region`` (as :func:`instance_metrics` takes it)."""
+    those pixels (as :func:`instance_metrics` takes it)."""
     ids = np.unique(labels if counted is None else labels[counted])
     ids = ids[ids != 0]
-    return pd.Series(object_classes(ids, spec, labels, region), index=ids)
+    return pd.Series(object_classes(ids, spec, labels, counted), index=ids)
 
 
 def _coco(

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_ignore_label, check_region
+from ._validate import as_label_pair, check_ignore_label, check_region, outside_ignored
 from ._warn import warn
 from .blocks import as_dask, is_lazy
 from .classes import ClassesLike, ClassSpec, check_classes, object_classes
@@ -214,7 +214,12 @@ def dataset_metrics(
             remove_objects(table, border_ids(t, width), border_ids(p, width))
             for table, (t, p) in zip(tables, pairs, strict=True)
         ]
-    labels = [(*pair, r) for pair, r in zip(pairs, regions, strict=True)] if specs else None
+    labels = None  # with classes: each pair and the pixels of its class votes
+    if specs:
+        labels = [
+            (t, p, outside_ignored(t, ignore_label, r))
+            for (t, p), r in zip(pairs, regions, strict=True)
+        ]
     return _dataset(tables, settings, include_background, specs, labels)
 
 

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_region, warn_if_masks
+from ._validate import as_label_pair, check_region, outside_ignored, warn_if_masks
 from .blocks import as_dask, is_lazy
 from .classes import ClassesLike, ClassSpec, check_classes, object_classes
 from .overlap import (
@@ -1061,7 +1061,7 @@ def instance_metrics(
         criterion=criterion,
         border=tuple(border) if width else None,
         classes=specs,
-        region=region,
+        region=outside_ignored(true, ignore_label, region) if specs else None,
     )
 
 
@@ -1098,7 +1098,9 @@ def instance_metrics_of_table(
     classes : tuple, optional
         Both sides' classes, checked (:func:`~napari_seg_eval.core.classes.check_classes`).
     region : array_like of bool, optional
-        The region of the table, for the majority class of each object inside it.
+        The pixels that count (the run's region without the ignored truth id's: see
+        :func:`~napari_seg_eval.core._validate.outside_ignored`), for the majority class of
+        each object: ignored pixels count nowhere, in an object's class neither.
 
     Returns
     -------

@@ -1045,9 +1045,10 @@ def evaluate_pair(
             # A float map low everywhere is a weak or empty prediction, never a label image.
             outcome.empty_map = empty_map and levels is not None
             if class_images is not None:
+                voters = outside_ignored(true, settings.ignore_label, mask_of_region)
                 outcome.classes = (
-                    _class_of_objects(true, class_images[0], mask_of_region),
-                    _class_of_objects(labels, class_images[1], mask_of_region),
+                    _class_of_objects(true, class_images[0], voters),
+                    _class_of_objects(labels, class_images[1], voters),
                 )
             if "instance" in outcome.tables:
                 if not settings.probability and _looks_like_probabilities(
