@@ -895,6 +895,24 @@ def test_the_errors_of_two_pyramids_are_a_pyramid_shown_over_the_image(slide_pai
     np.testing.assert_array_equal(np.asarray(outlines.data[2]), pred[::4, ::4])
 
 
+def test_a_changed_setting_keeps_the_errors_a_pyramid_and_the_canvas_never_black(slide_pair):
+    """Regression (a new user's trial): after a setting changed (the record out of date, its
+    arrays still those of the layers), Show errors made a hidden single-scale layer while the
+    compared layers stayed hidden from the first Show: a black canvas. The pyramid stays; and
+    when the error layer does end hidden (the layers' data replaced), the layers it hid are
+    shown again."""
+    viewer, widget, _, pred = slide_pair
+    errors = widget.review.show_errors(wait=True)
+    widget.evaluate.border_spin.setValue(2)
+    assert widget.evaluation.stale
+    assert widget.review.show_errors(wait=True) is errors
+    assert errors.multiscale and errors.visible
+    viewer.layers["pred"].data = pyramid(np.roll(pred, 1, axis=0))  # other data, same levels
+    errors = widget.review.show_errors(wait=True)
+    assert not errors.multiscale and not errors.visible  # level 0 only: lazy, too large
+    assert viewer.layers["truth"].visible and viewer.layers["pred"].visible
+
+
 def test_a_hidden_error_layer_leaves_the_compared_layers_shown(make_napari_viewer, monkeypatch):
     """A lazy single-scale error map too large to show is added hidden; hiding the compared
     layers too left a black canvas. Its notice gives no advice to open a pyramid when the

@@ -131,6 +131,19 @@ def test_multiclass_threshold_drops_the_class_axis(qtbot, make_napari_viewer):
     assert tuple(layer.scale) == (2, 3)
 
 
+def test_a_2d_map_offers_no_class_axis(dock):
+    """Regression (a new user's trial): choosing "axis 0 (64 classes)" of a 2-D map made the
+    live preview raise napari's own error (1-D labels) inside a Qt slot. A class axis leaves
+    an image of one axis fewer: a 2-D map offers none; a 3-D map offers each of its axes."""
+    viewer, widget = dock
+    combo = widget.channel_axis_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == [None]
+    viewer.add_image(np.full((3, 4, 5), 1 / 3, np.float32), name="three classes")
+    widget.set_probability_layer("three classes")
+    assert [combo.itemData(i) for i in range(combo.count())] == [None, 0, 1, 2]
+    assert combo.itemText(1) == "axis 0 (3 classes)"
+
+
 def test_confidence_colormap_marks_the_threshold(dock):
     viewer, widget = dock
     widget.set_probability_layer("prob")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from napari.layers import Labels
+from napari.layers import Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from napari.utils.transforms import Affine
 from napari.viewer import Viewer
@@ -253,6 +254,8 @@ class ReviewPanel(QWidget):
         self._syncing = False
         self._selection: np.ndarray | None = None  # the selection outlines' data
         self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
+        self._compared_data: dict[str, Any] = {}  # the layers' data when the record was made
+        self._hidden: list[Layer] = []  # the layers the error layer hid, to show them again
 
         self.iou_spin = QDoubleSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
@@ -366,6 +369,7 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.disconnect(self._on_selected_label)
         self.layers = {"true": true_layer, "pred": pred_layer}
+        self._compared_data = {kind: layer.data for kind, layer in self.layers.items()}
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.set_record(record)
@@ -505,15 +509,18 @@ class ReviewPanel(QWidget):
         the same level shapes whose level 0 is what the record compared, else None.
 
         Level 0 of each is the record's own array; the coarser levels are the layers' (label
-        pyramids keep the ids at every level). Only while the record is current (not stale:
-        the layers were not edited since) and its ids are the layers' (no ids split by plane).
-        Nothing is read.
+        pyramids keep the ids at every level). Only while the layers hold the data the record
+        compared (a changed setting leaves them so: the record is out of date, its pyramid
+        is not) and its ids are the layers' (no ids split by plane). Nothing is read.
         """
         record = self.record
         true_layer, pred_layer = self.layers.get("true"), self.layers.get("pred")
         if (
             record is None
-            or record.stale
+            or any(
+                layer.data is not self._compared_data.get(kind)
+                for kind, layer in self.layers.items()
+            )
             or record.ids
             or true_layer is None
             or pred_layer is None
@@ -660,8 +667,10 @@ class ReviewPanel(QWidget):
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
-        if first and layer.visible:  # a hidden error layer hides nothing: no black canvas
+        if first and layer.visible:
             self._hide_compared()
+        elif not layer.visible:  # a hidden error layer hides nothing: never a black canvas
+            self._show_compared_again()
         # after hiding: matched objects' grey is chosen for the image left under the layer
         background = self._background()
         layer.colormap = (
@@ -691,8 +700,24 @@ class ReviewPanel(QWidget):
             if compared and layer.visible and found.get("role") != "errors":
                 layer.visible = False
                 hidden.append(layer.name)
+                self._hidden.append(layer)
         if hidden:
             show_info(hidden_notice(hidden))
+
+    def _show_compared_again(self) -> None:
+        """Show again the layers :meth:`_hide_compared` hid, still hidden, when the error
+        layer itself is hidden now (too large to show lazily): the canvas is never black."""
+        shown = []
+        for layer in self._hidden:
+            if layer in self.viewer.layers and not layer.visible:
+                layer.visible = True
+                shown.append(layer.name)
+        self._hidden = []
+        if shown:
+            show_info(
+                f"Showed {', '.join(map(repr, shown))} again: the error layer is hidden "
+                "(too large to show lazily)."
+            )
 
     def close_jobs(self) -> None:
         """Cancel the section's running work for good and stop following the theme."""
