@@ -131,17 +131,23 @@ def test_multiclass_threshold_drops_the_class_axis(qtbot, make_napari_viewer):
     assert tuple(layer.scale) == (2, 3)
 
 
-def test_a_2d_map_offers_no_class_axis(dock):
-    """Regression (a new user's trial): choosing "axis 0 (64 classes)" of a 2-D map made the
-    live preview raise napari's own error (1-D labels) inside a Qt slot. A class axis leaves
-    an image of one axis fewer: a 2-D map offers none; a 3-D map offers each of its axes."""
+def test_a_class_axis_of_a_2d_map_is_refused_with_words(dock, qtbot, monkeypatch):
+    """Regression (a new user's trial): choosing "axis 0" as the class axis of a 2-D map made
+    the live preview raise napari's own error about 1-D labels inside a Qt slot. It says
+    what is wrong instead, and draws nothing. (The header's class axis is offered all the
+    same: it also applies to a multi-class map as the prediction.)"""
+    from napari_seg_eval._qt import threshold_panel
+
     viewer, widget = dock
-    combo = widget.channel_axis_combo
-    assert [combo.itemData(i) for i in range(combo.count())] == [None]
-    viewer.add_image(np.full((3, 4, 5), 1 / 3, np.float32), name="three classes")
-    widget.set_probability_layer("three classes")
-    assert [combo.itemData(i) for i in range(combo.count())] == [None, 0, 1, 2]
-    assert combo.itemText(1) == "axis 0 (3 classes)"
+    said = []
+    monkeypatch.setattr(threshold_panel, "notify_error", said.append)
+    settle_preview(qtbot, widget)
+    before = [layer.name for layer in viewer.layers]
+    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
+    qtbot.waitUntil(lambda: bool(said), timeout=5_000)  # the live preview's debounce
+    assert said[0].startswith("probability layer 'prob' is 2-D: its axis 0 as the class axis")
+    assert widget.update_threshold_layer(wait=True) is None
+    assert [layer.name for layer in viewer.layers] == before
 
 
 def test_confidence_colormap_marks_the_threshold(dock):

@@ -776,7 +776,7 @@ def evaluation_steps(
     at_once = (
         lazy
         and axis is None
-        and (probability or "instance" in kinds)
+        and "instance" in kinds
         and not options.split_touching
         and not by_class
     )
@@ -790,7 +790,9 @@ def evaluation_steps(
         semantic_pred = threshold_probabilities(
             prob, settings.threshold, channel_axis=options.channel_axis
         )
-        if at_once and is_lazy(semantic_pred):  # labelled with the tables, nothing read here
+        if "instance" not in kinds:  # pixels only: no objects to make (nor split)
+            pred = semantic_pred.view(np.uint8) if semantic_pred.dtype == bool else semantic_pred
+        elif at_once and is_lazy(semantic_pred):  # labelled with the tables, nothing read here
             labelling = chunked_labelling(
                 semantic_pred if options.channel_axis is not None else semantic_pred.astype(bool),
                 connectivity=options.connectivity,

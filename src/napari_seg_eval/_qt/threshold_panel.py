@@ -152,6 +152,13 @@ class ThresholdPanel(QWidget):
             notify_error("choose a probability Image layer first.")
             return None
         threshold, options = self.owner.threshold, self.owner.threshold_options()
+        if options.channel_axis is not None and source.ndim < 3:
+            notify_error(
+                f"probability layer {source.name!r} is {source.ndim}-D: its axis "
+                f"{options.channel_axis} as the class axis leaves no image to preview. The "
+                "class axis is for a map of classes (e.g. classes × Y × X); choose none."
+            )
+            return None
         try:
             if source.multiscale:  # a pyramid of lazy labels, one per level of the map
                 levels, notice = probability_levels(source)

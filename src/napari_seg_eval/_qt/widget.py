@@ -241,8 +241,7 @@ class SegEvalWidget(QWidget):
         self.channel_axis_combo.blockSignals(True)
         self.channel_axis_combo.clear()
         self.channel_axis_combo.addItem("none (one probability per pixel)", None)
-        # a class axis leaves an image of one axis fewer: a 2-D map has none to give
-        for axis in range(layer.ndim if layer is not None and layer.ndim > 2 else 0):
+        for axis in range(layer.ndim if layer is not None else 0):
             self.channel_axis_combo.addItem(f"axis {axis} ({layer.data.shape[axis]} classes)", axis)
         self.channel_axis_combo.blockSignals(False)
         self.display.probability_layer_changed()
