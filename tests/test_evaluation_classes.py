@@ -97,3 +97,20 @@ def test_min_size_semantic_as_the_command_line(tmp_path):
     row = result.to_frame().iloc[0]
     assert row["mean_iou"] == pytest.approx(17 / 24)
     assert row["pixel_accuracy"] == pytest.approx(5 / 6)
+
+
+def test_a_semantic_run_of_a_chunked_map_makes_no_objects():
+    """Semantic alone: the map's mask is scored and kept as the record's prediction; no
+    objects are made, so "split touching" (which needs the whole mask) no longer refuses a
+    chunked map. Hand values of debris_case: mean IoU 17/24."""
+    true, prob = debris_case()
+    options = ThresholdOptions(min_size=2, split_touching=True)
+    record = evaluate(
+        da.from_array(true, chunks=2),
+        da.from_array(prob, chunks=2),
+        threshold=0.5,
+        kind="semantic",
+        threshold_options=options,
+    )
+    assert record.semantic.summary["mean_iou"] == pytest.approx(17 / 24)
+    np.testing.assert_array_equal(np.asarray(record.prediction), [[1, 1, 1, 0, 1, 0]])
