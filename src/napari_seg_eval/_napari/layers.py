@@ -213,7 +213,7 @@ def strided_pyramid(
     --------
     >>> labels = np.arange(25).reshape(5, 5)
     >>> [level.tolist() for level in strided_pyramid(labels, [(5, 5), (3, 3), (2, 2)])][1:]
-    [[[0, 2, 4], [10, 12, 14], [20, 22, 24]], [[0, 2], [10, 12]]]
+    [[[0, 2, 4], [10, 12, 14], [20, 22, 24]], [[0, 4], [20, 24]]]
     >>> strided_pyramid(labels, [(4, 4)]) is None
     True
     """
