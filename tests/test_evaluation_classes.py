@@ -114,3 +114,16 @@ def test_a_semantic_run_of_a_chunked_map_makes_no_objects():
     )
     assert record.semantic.summary["mean_iou"] == pytest.approx(17 / 24)
     np.testing.assert_array_equal(np.asarray(record.prediction), [[1, 1, 1, 0, 1, 0]])
+
+
+def test_a_class_axis_of_a_2d_map_is_refused_before_any_pass():
+    """Review: the dock's Run (and evaluate()) with a class axis on a 2-D map said "shape
+    mismatch: ground truth (6, 6) vs prediction (6,)"; it now names the class axis."""
+    true = np.zeros((6, 6), np.uint8)
+    with pytest.raises(ValueError, match="2-D: its axis 0 as the class axis leaves no image"):
+        evaluate(
+            true,
+            np.zeros((6, 6), np.float32),
+            threshold=0.5,
+            threshold_options=ThresholdOptions(channel_axis=0),
+        )

@@ -1726,3 +1726,17 @@ def test_object_classes_write_per_class_tables(tmp_path):
     image_mean = pd.read_csv(out / "instance_per_class_image_mean.csv").set_index("class")
     # class 2's F1: image a 0 (TP 0, FN 1), image b 1 -> mean 1/2
     assert image_mean.loc[2, "f1"] == pytest.approx(0.5)
+
+
+def test_regions_with_no_pixel_are_named_as_the_cause(tmp_path):
+    """Regression (review): every pair's region empty, semantic metrics: the run said "every
+    pixel has the ignored ground-truth id None" (no ignore label was given)."""
+    true = np.zeros((5, 5), np.int32)
+    true[2, 2] = 1
+    np.save(tmp_path / "t.npy", true)
+    np.save(tmp_path / "p.npy", true)
+    np.save(tmp_path / "r.npy", np.zeros((5, 5), np.uint8))
+    with pytest.raises(ValueError, match="no pixel lies inside the region"):
+        evaluate_files(
+            tmp_path / "t.npy", tmp_path / "p.npy", kind="semantic", region=tmp_path / "r.npy"
+        )

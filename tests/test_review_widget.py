@@ -975,3 +975,16 @@ def test_the_threshold_preview_of_the_compared_map_is_hidden_with_it(reviewed):
     assert not preview.visible
     np.testing.assert_array_equal(preview.data, data)
     assert other_preview.visible
+
+
+def test_an_error_layer_the_user_hid_leaves_the_compared_layers_as_they_are(kinds_viewer):
+    """Regression (review): a small error layer hidden by the user (its eye) showed the
+    compared layers again at the next update, with a notice blaming its size."""
+    viewer, widget = kinds_viewer
+    errors = widget.review.show_errors(wait=True)
+    assert errors.visible and not viewer.layers["truth"].visible
+    errors.visible = False
+    widget.review.iou_spin.setValue(0.8)
+    assert widget.review.show_errors(wait=True) is errors
+    assert not errors.visible
+    assert not viewer.layers["truth"].visible and not viewer.layers["pred"].visible

@@ -145,7 +145,7 @@ def test_a_class_axis_of_a_2d_map_is_refused_with_words(dock, qtbot, monkeypatch
     before = [layer.name for layer in viewer.layers]
     widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
     qtbot.waitUntil(lambda: bool(said), timeout=5_000)  # the live preview's debounce
-    assert said[0].startswith("probability layer 'prob' is 2-D: its axis 0 as the class axis")
+    assert str(said[0]).startswith("probability layer 'prob' is 2-D: its axis 0 as the class axis")
     assert widget.update_threshold_layer(wait=True) is None
     assert [layer.name for layer in viewer.layers] == before
 

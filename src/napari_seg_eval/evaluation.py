@@ -443,12 +443,34 @@ def labels_from_probability(prob: Any, threshold: float, options: ThresholdOptio
     >>> labels_from_probability(prob, 0.5, ThresholdOptions(output="instance")).tolist()
     [[1, 0, 2]]
     """
+    check_class_axis(np.ndim(prob) if not is_lazy(prob) else prob.ndim, options.channel_axis)
     semantic = threshold_probabilities(
         prob if is_lazy(prob) else np.asarray(prob), threshold, channel_axis=options.channel_axis
     )
     if options.output == "semantic":
         return semantic
     return instance_labels(semantic, options)
+
+
+def check_class_axis(ndim: int, channel_axis: int | None, name: str = "the map") -> None:
+    """Refuse a class axis that leaves no image: a map of classes has an axis more than the
+    image it labels (classes × Y × X), so a 2-D map has none to give.
+
+    Examples
+    --------
+    >>> check_class_axis(3, 0)
+    >>> try:
+    ...     check_class_axis(2, 0, "probability layer 'prob'")
+    ... except ValueError as error:
+    ...     print(str(error).split(" as ")[0])
+    probability layer 'prob' is 2-D: its axis 0
+    """
+    if channel_axis is not None and ndim < 3:
+        raise ValueError(
+            f"{name} is {ndim}-D: its axis {channel_axis} as the class axis leaves no image to "
+            "preview or evaluate. The class axis is for a map of classes (e.g. classes × Y × X); "
+            "choose none."
+        )
 
 
 def preview_levels(levels: Sequence[Any], threshold: float, options: ThresholdOptions) -> list:
@@ -743,6 +765,8 @@ def evaluation_steps(
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
     options = settings.threshold_options or ThresholdOptions()
+    if probability:
+        check_class_axis(len(pred.shape), options.channel_axis, "the probability map")
     scored_by_prediction = probability and options.channel_axis is None
     if settings.preset == "coco" and confidence is None and not scored_by_prediction:
         raise ValueError(COCO_NEEDS_SCORES)

@@ -84,7 +84,7 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     multiscale = isinstance(data, list)
     ndim = len(data[0].shape) if multiscale else len(data.shape)
     layer = result_layer(viewer, source, role)
-    hidden = _too_big_to_show(data)
+    hidden = too_big_to_show(data)
     if layer is not None and layer.ndim == ndim and layer.multiscale == multiscale:
         if hidden and layer.visible:  # before the data: a visible layer would read it now
             _hide(layer, source)
@@ -107,7 +107,7 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     return added
 
 
-def _too_big_to_show(data: Any) -> bool:
+def too_big_to_show(data: Any) -> bool:
     """A lazy array, not multiscale, with more than :data:`SHOWN_LAZILY_MAX_PIXELS` per plane
     (the last two axes, as napari shows it)."""
     if isinstance(data, list) or not is_lazy(data):

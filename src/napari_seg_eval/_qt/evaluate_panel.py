@@ -886,7 +886,10 @@ class EvaluatePanel(QWidget):
                 name=f"{prediction.name} evaluated",
                 role="evaluated",
                 source=prediction,
-                info={"threshold": record.settings.threshold, "output": "instance"},
+                info={  # a semantic run alone shows the mask it scored, not objects
+                    "threshold": record.settings.threshold,
+                    "output": "semantic" if record.instance is None else "instance",
+                },
                 drop_axis=options.channel_axis,
             )
         self.owner.review.set_evaluation(record, truth, shown, rows, wait=wait)

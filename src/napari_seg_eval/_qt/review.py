@@ -45,6 +45,7 @@ from .._napari.layers import (
     put_labels,
     result_layer,
     tag,
+    too_big_to_show,
     write_object_features,
 )
 from ..core.blocks import is_lazy
@@ -369,7 +370,9 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.disconnect(self._on_selected_label)
         self.layers = {"true": true_layer, "pred": pred_layer}
-        self._compared_data = {kind: layer.data for kind, layer in self.layers.items()}
+        self._compared_data = {  # for pyramid_levels only: pyramids (lazy, not copies)
+            kind: layer.data for kind, layer in self.layers.items() if layer.multiscale
+        }
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.set_record(record)
@@ -669,7 +672,7 @@ class ReviewPanel(QWidget):
         )
         if first and layer.visible:
             self._hide_compared()
-        elif not layer.visible:  # a hidden error layer hides nothing: never a black canvas
+        elif not layer.visible and too_big_to_show(data):  # never a black canvas
             self._show_compared_again()
         # after hiding: matched objects' grey is chosen for the image left under the layer
         background = self._background()

@@ -52,7 +52,13 @@ from .._napari.layers import is_ours, put_image, put_labels, result_layer
 from .._napari.probability import probability_data, probability_levels, probability_scale
 from ..core.colormap import GREEN
 from ..core.threshold import sigmoid, softmax
-from ..evaluation import RunControl, ThresholdOptions, labels_from_probability, preview_levels
+from ..evaluation import (
+    RunControl,
+    ThresholdOptions,
+    check_class_axis,
+    labels_from_probability,
+    preview_levels,
+)
 from .colorbar import ConfidenceColorBar
 
 if TYPE_CHECKING:
@@ -152,12 +158,12 @@ class ThresholdPanel(QWidget):
             notify_error("choose a probability Image layer first.")
             return None
         threshold, options = self.owner.threshold, self.owner.threshold_options()
-        if options.channel_axis is not None and source.ndim < 3:
-            notify_error(
-                f"probability layer {source.name!r} is {source.ndim}-D: its axis "
-                f"{options.channel_axis} as the class axis leaves no image to preview. The "
-                "class axis is for a map of classes (e.g. classes × Y × X); choose none."
+        try:
+            check_class_axis(
+                source.ndim, options.channel_axis, f"probability layer {source.name!r}"
             )
+        except ValueError as error:
+            notify_error(error)
             return None
         try:
             if source.multiscale:  # a pyramid of lazy labels, one per level of the map

@@ -235,6 +235,7 @@ def dataset_from_tables(
     pred_classes: Sequence[ClassesLike] | None = None,
     criterion: str = "iou",
     confidence_interval: float | None = None,
+    region: bool = False,
 ) -> DatasetResult:
     """Metrics of many images from their overlap tables, one table per image.
 
@@ -254,6 +255,9 @@ def dataset_from_tables(
         As in :func:`dataset_metrics`, but mappings from object id to class only (a class
         image needs the label image's pixels; see
         :func:`~napari_seg_eval.core.classes.majority_classes`).
+    region : bool, optional
+        Whether the tables were counted inside a region (for the message when no pixel is
+        left: the region, not only the ignored id).
 
     Returns
     -------
@@ -273,6 +277,7 @@ def dataset_from_tables(
     settings = _check_settings(
         kind, iou_thresholds, classes, ignore_label, criterion, 0, confidence_interval
     )
+    settings["region"] = region
     tables = list(tables)
     if not tables:
         raise ValueError("no images to evaluate: no overlap tables given.")

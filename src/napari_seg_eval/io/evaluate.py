@@ -1477,15 +1477,15 @@ def _pair_tables(
         if counts is not None:  # the objects before any is removed at the border
             one_value = _one_value_per_object(tables["instance"], counts, settings.threshold)
     width = settings.exclude_border
+    excluded = None  # the ids left out at the border, each side's
     if width and "instance" in tables:
         if border is None:
             border = (border_ids(true, width), border_ids(labels, width))
         tables["instance"] = remove_objects(tables["instance"], *border)
-    else:
-        border = None
+        excluded = border
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = binarized_table(tables["semantic"])
-    return tables, bool(empty_map), labels, one_value, border
+    return tables, bool(empty_map), labels, one_value, excluded
 
 
 def _any_pixel(block: np.ndarray) -> bool:
@@ -1796,6 +1796,7 @@ def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> 
         include_background=settings.include_background,
         ignore_label=settings.ignore_label,
         confidence_interval=settings.confidence_interval,
+        region=settings.region is not None or settings.region_suffix is not None,
     )
 
 
