@@ -9,6 +9,7 @@ import pytest
 import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import ndimage as ndi
 
 import napari_seg_eval as nse
 from napari_seg_eval.core.overlap import OverlapTable
@@ -360,7 +361,7 @@ def test_measurements_and_band_of_node_keys_renamed_are_those_of_the_labels(
         da.from_array(mask, chunks=random_chunks(rng, shape)), min_size=min_size
     )
     lazy_prob = None if prob is None else da.from_array(prob, chunks=random_chunks(rng, shape))
-    summaries, node_table, node_sums, band = labelling.passes_lazy(
+    summaries, node_table, node_sums, band, _ = labelling.passes_lazy(
         true, probability=lazy_prob, border=width
     ).compute()
     joined = labelling.join(summaries)
@@ -532,3 +533,38 @@ def test_label_files_are_read_once_with_a_border_band(tmp_path, chunk_reads):
     got = result["instance"].per_image.loc[0]
     assert (got["n_true"], got["n_pred"]) == (3, 3)  # by hand (border_pair)
     assert got["f1_50"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_labels_picked_in_the_read_equal_the_labels_strided(seed):
+    """``evaluation_steps(sample=step)``: the labels of a chunked map at every step-th pixel,
+    picked in the read that labels it, equal the joined labels strided (random chunks, steps
+    and shapes; objects across chunk borders, min_size)."""
+    from napari_seg_eval.evaluation import EvaluationSettings, ThresholdOptions, evaluation_steps
+
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(n) for n in rng.integers(9, 40, 2))
+    prob = ndi.uniform_filter(rng.random(shape), 3).astype(np.float32)
+    true = (prob > 0.5).astype(np.uint8)
+    chunks = tuple(int(n) for n in rng.integers(3, 12, 2))
+    step = tuple(int(n) for n in rng.integers(1, 6, 2))
+    settings = EvaluationSettings(
+        threshold=0.5, kind="instance", threshold_options=ThresholdOptions(min_size=2)
+    )
+    steps = evaluation_steps(
+        da.from_array(true, chunks=chunks),
+        da.from_array(prob, chunks=chunks),
+        settings,
+        sample=step,
+    )
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            record = done.value
+            break
+    picked_step, picked = record.prediction_sample
+    assert picked_step == step
+    labels = np.asarray(record.prediction)
+    np.testing.assert_array_equal(picked, labels[:: step[0], :: step[1]])
+    assert picked.dtype == labels.dtype

@@ -607,8 +607,16 @@ def test_a_pyramid_maps_evaluated_labels_and_errors_are_pyramids(
     def levels(level0):
         return [da.from_array(level0[:: 2**k, :: 2**k].copy(), chunks=64) for k in range(3)]
 
+    reads = []  # chunks of the map's level 0 read
+
+    def counted(block):
+        reads.append(block.shape)
+        return block
+
+    map_levels = levels(prob)
+    map_levels[0] = map_levels[0].map_blocks(counted, dtype=prob.dtype)
     viewer = make_napari_viewer()
-    viewer.add_image(levels(prob), name="prob", multiscale=True, contrast_limits=(0, 1))
+    viewer.add_image(map_levels, name="prob", multiscale=True, contrast_limits=(0, 1))
     viewer.add_labels(levels(truth), name="truth", multiscale=True)
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     widget.set_probability_layer("prob")
@@ -617,14 +625,22 @@ def test_a_pyramid_maps_evaluated_labels_and_errors_are_pyramids(
     widget.evaluate.kind_combo.setCurrentText("instance")
     threads = []
 
+    during = []  # chunks of the map read while the pyramid was made
+
     def picked(*args, **kwargs):
         threads.append(threading.current_thread())
-        return layers.strided_pyramid(*args, **kwargs)
+        before = len(reads)
+        made = layers.strided_pyramid(*args, **kwargs)
+        during.append(len(reads) - before)
+        return made
 
     monkeypatch.setattr(evaluate_panel, "strided_pyramid", picked)
     with qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
         widget.run_evaluation()
     assert threads and threads[0] is not threading.main_thread()  # computed in the worker
+    # the level in memory (64 x 64) was picked in the evaluation's read of the map: making
+    # the pyramid read none of its chunks (review: it read all 16 of level 0 again)
+    assert during == [0]
     record = widget.evaluation
     evaluated = viewer.layers["prob evaluated"]
     assert evaluated.multiscale and evaluated.visible and len(evaluated.data) == 3

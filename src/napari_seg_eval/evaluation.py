@@ -316,6 +316,9 @@ class Evaluation:
     coco
         COCO mask AP, score-ranked (with the ``coco`` preset: each predicted object's score is
         its mean probability), else None.
+    prediction_sample
+        ``(step, labels)``: ``prediction`` at every step-th pixel along each axis, picked in
+        the read that labelled a chunked map (``evaluation_steps(sample=step)``), else None.
     ids
         ``"true"``/``"pred"`` -> the map from the ids compared back to the user's ids (indexed
         by the compared id: ``plane``, ``label``), for label images whose ids span planes and
@@ -346,6 +349,7 @@ class Evaluation:
     ctc: pd.Series | None = None
     coco: CocoAPResult | None = None
     ids: dict[str, pd.DataFrame] = field(default_factory=dict)
+    prediction_sample: tuple[tuple[int, ...], np.ndarray] | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: str = ""
 
@@ -552,7 +556,10 @@ def _tables_at_once(
     classes: tuple | None,
     confidence: Any,
     mask: Any = None,
-) -> tuple[Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None, OverlapTable]:
+    sample: tuple[int, ...] | None = None,
+) -> tuple[
+    Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None, OverlapTable, Any
+]:
     """The semantic and instance results of chunked inputs, from one read of their chunks.
 
     One computation makes the overlap table of the truth with the prediction's objects, the
@@ -569,8 +576,10 @@ def _tables_at_once(
     the mask, in the same computation (the mask's chunks are those the labelling reads).
 
     Returns the prediction's labels (the joined lazy labels of a map), the results, the
-    measurements (None without the instance results) and the overlap table of the truth with
-    the objects (ignored and outside pixels left out, border objects kept).
+    measurements (None without the instance results), the overlap table of the truth with
+    the objects (ignored and outside pixels left out, border objects kept) and, for a map's
+    labelling with ``sample`` (a step per axis), ``(sample, the labels at every sample-th
+    pixel)`` picked in the same read (else None).
     """
     import dask
 
@@ -582,7 +591,9 @@ def _tables_at_once(
     sums: Any = None  # the objects' measurements: sums per object
     if isinstance(pred, ChunkedLabelling):
         if measure:
-            passes = pred.passes_lazy(true, **options, probability=confidence, border=width)
+            passes = pred.passes_lazy(
+                true, **options, probability=confidence, border=width, sample=sample
+            )
             sums = object_sums_lazy([true], confidence)  # the map's: in its passes
         else:
             passes = pred.table_lazy(true, **options)
@@ -599,14 +610,17 @@ def _tables_at_once(
     passes, true_border, pred_border, sums, mask_table = dask.compute(
         passes, border_ids_lazy(true, width), pred_border, sums, mask_table
     )
-    measurements = None
+    measurements = pred_sample = None
     if isinstance(pred, ChunkedLabelling):
         summaries, node_table, *node_passes = passes
         joined = pred.join(summaries)
         pred = joined.labels
         table = joined.relabelled(node_table, np.uint8 if true.dtype == bool else true.dtype)
         if measure:
-            node_sums, band = node_passes
+            node_sums, band, samples = node_passes
+            if sample is not None:  # the labels at every sample-th pixel, read with the rest
+                coarse = tuple(-(-n // f) for n, f in zip(true.shape, sample, strict=True))
+                pred_sample = (sample, joined.sampled(samples, coarse))
             pred_sums = relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))
             pred_border = joined.band_ids(band)
             measurements = measurements_from_sums(sums[0], pred_sums, true.ndim)
@@ -637,7 +651,7 @@ def _tables_at_once(
             classes=None if classes is None else _checked_classes(classes, true.shape),
             region=outside_ignored(true, ignore, region) if classes is not None else None,
         )
-    return pred, semantic, instance, measurements, table
+    return pred, semantic, instance, measurements, table, pred_sample
 
 
 def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec, ClassSpec]:
@@ -671,6 +685,7 @@ def evaluation_steps(
     pred_classes: Any = None,
     region: Any = None,
     control: RunControl | None = None,
+    sample: tuple[int, ...] | None = None,
 ) -> Generator[tuple[float, str], None, Evaluation]:
     """Evaluate ``pred`` against ``true``, yielding (fraction done, what next) between steps.
 
@@ -695,6 +710,10 @@ def evaluation_steps(
         A boolean mask of the truth's shape: pixels outside are left out of every metric.
     control
         Progress within the chunked passes, and cancel (see :class:`RunControl`).
+    sample : tuple of int, optional
+        A step per axis: the labels made of a chunked probability map are also picked at
+        every step-th pixel in the read that labels them (the record's
+        ``prediction_sample``, e.g. a coarse level of a pyramid to show).
 
     Yields
     ------
@@ -842,22 +861,28 @@ def evaluation_steps(
         "region": region,
     }
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
-    table = None  # the chunked inputs' overlap table, read with the results at once
+    table = picked = None  # the chunked inputs' overlap table and picked labels, read at once
     if at_once:
         yield progress("semantic and instance tables")
         with chunked("semantic and instance tables", len(kinds) + ("instance" in kinds)):
-            pred, results["semantic"], results["instance"], results["measurements"], table = (
-                _tables_at_once(
-                    true,
-                    pred if labelling is None else labelling,
-                    kinds,
-                    settings,
-                    region,
-                    classes,
-                    confidence,
-                    # objects lost pixels to min_size: the semantic side is the map's mask
-                    semantic_pred if options.min_size > 0 else None,
-                )
+            (
+                pred,
+                results["semantic"],
+                results["instance"],
+                results["measurements"],
+                table,
+                picked,
+            ) = _tables_at_once(
+                true,
+                pred if labelling is None else labelling,
+                kinds,
+                settings,
+                region,
+                classes,
+                confidence,
+                # objects lost pixels to min_size: the semantic side is the map's mask
+                semantic_pred if options.min_size > 0 else None,
+                sample if labelling is not None else None,
             )
         done += len(kinds)
     instance_true, instance_pred, ids = true, pred, {}
@@ -967,6 +992,7 @@ def evaluation_steps(
         pred_classes=None if classes is None else classes[1],
         region=region,
         ids=ids,
+        prediction_sample=picked,
         **results,
     )
     return replace(record, tables=result_tables(record))

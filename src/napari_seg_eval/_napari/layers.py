@@ -178,18 +178,71 @@ def level_shapes(layer: Layer, drop_axis: int | None = None) -> list[tuple[int, 
     ]
 
 
+def pyramid_steps(shapes: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]] | None:
+    """The step per axis of each level of a pyramid of ``shapes`` (finest first): the product
+    of the rounded size ratios of the levels down to it (2, 4, 8, … on a pyramid of halvings,
+    rounded up or down), or None when a level is not level 0 picked so.
+
+    Examples
+    --------
+    >>> pyramid_steps([(605, 2044), (303, 1022), (152, 511)])
+    [(1, 1), (2, 2), (4, 4)]
+    >>> pyramid_steps([(8, 8), (5, 5)]) is None  # not every 2nd pixel: 8 / 2 = 4
+    True
+    """
+    shapes = [tuple(int(n) for n in shape) for shape in shapes]
+    if not shapes:
+        return None
+    steps = [tuple(1 for _ in shapes[0])]
+    for finer, shape in itertools.pairwise(shapes):
+        if len(shape) != len(shapes[0]) or min(shape) < 1:
+            return None
+        step = tuple(
+            f * max(1, round(a / b)) for f, a, b in zip(steps[-1], finer, shape, strict=True)
+        )
+        if any(-(-n0 // f) < n for n0, f, n in zip(shapes[0], step, shape, strict=True)):
+            return None  # level 0 picked at that step has fewer pixels than the level
+        steps.append(step)
+    return steps
+
+
+def sample_step(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The step of the finest coarse level of ``shapes`` small enough to hold in memory (at
+    most :data:`COMPUTED_LEVEL_MAX_PIXELS`): what an evaluation picks of a map's labels in
+    the read that makes them (``evaluation_steps(sample=)``), for :func:`strided_pyramid`.
+    None when no coarse level is that small, or ``shapes`` is not a pyramid.
+
+    Examples
+    --------
+    >>> sample_step([(8192, 8192), (4096, 4096), (2048, 2048)])
+    (2, 2)
+    >>> sample_step([(100, 100)]) is None
+    True
+    """
+    steps = pyramid_steps(shapes)
+    for k in range(1, len(steps or ())):
+        if math.prod(shapes[k]) <= COMPUTED_LEVEL_MAX_PIXELS:
+            return steps[k]
+    return None
+
+
 def strided_pyramid(
-    data: Any, shapes: Sequence[tuple[int, ...]], *, control: Any = None
+    data: Any,
+    shapes: Sequence[tuple[int, ...]],
+    *,
+    control: Any = None,
+    sampled: tuple[tuple[int, ...], np.ndarray] | None = None,
 ) -> list | None:
     """Levels of ``shapes`` picked from ``data`` (level 0) by striding: a label pyramid.
 
     Picking every f-th pixel (nearest neighbour) keeps the ids, so each level is a labelling
     of the same objects. Numpy ``data`` gives views (nothing is copied). Of lazy ``data`` the
-    levels of at most :data:`COMPUTED_LEVEL_MAX_PIXELS` pixels are computed here, together, in
-    one pass over ``data`` (call this in a worker; ``control``, a
-    :class:`~napari_seg_eval.evaluation.RunControl`, reports the pass and stops it when
-    cancelled); the larger ones stay lazy strided views, of which napari reads the chunks
-    under the tiles it shows.
+    levels of at most :data:`COMPUTED_LEVEL_MAX_PIXELS` pixels are in memory: picked from
+    ``sampled`` (``data`` at every step-th pixel, picked when ``data`` was made) when their
+    steps are its multiples, else computed here, together, in one pass over ``data`` (call
+    this in a worker; ``control``, a :class:`~napari_seg_eval.evaluation.RunControl`, reports
+    the pass and stops it when cancelled); the larger ones stay lazy strided views, of which
+    napari reads the chunks under the tiles it shows.
 
     Parameters
     ----------
@@ -197,17 +250,17 @@ def strided_pyramid(
         Level 0.
     shapes : sequence of tuple of int
         The shape of each level, finest first: ``shapes[0]`` is ``data``'s (e.g. the levels of
-        the layer ``data`` was made from; see :func:`level_shapes`). A level's step on an
-        axis is the product of the rounded size ratios of the levels down to it (2, 4, 8, …
-        on a pyramid of halvings, rounded up or down).
+        the layer ``data`` was made from; see :func:`level_shapes`); steps as
+        :func:`pyramid_steps`.
     control : RunControl, optional
         The run's control (progress and cancel) for the pass over lazy ``data``.
+    sampled : tuple, optional
+        ``(step, data[::step])``: ``data`` picked at every step-th pixel along each axis.
 
     Returns
     -------
     list or None
-        The levels (``data`` first), or None when a level cannot be picked so (a shape that is
-        not ``data``'s shape divided by a whole factor, rounded up or down, on every axis).
+        The levels (``data`` first), or None when ``shapes`` is not a pyramid of ``data``.
 
     Examples
     --------
@@ -217,24 +270,24 @@ def strided_pyramid(
     >>> strided_pyramid(labels, [(4, 4)]) is None
     True
     """
-    shapes = [tuple(int(n) for n in shape) for shape in shapes]
-    if not shapes or shapes[0] != tuple(data.shape):
+    steps = pyramid_steps(shapes)
+    if steps is None or tuple(shapes[0]) != tuple(data.shape):
         return None
     levels = [data]
-    steps = [1] * data.ndim
-    for finer, shape in itertools.pairwise(shapes):
-        if len(shape) != data.ndim or min(shape) < 1:
-            return None
-        # the product of the rounded ratios of consecutive levels: 2**k on a halving pyramid
-        # of any size (605 -> 303 -> ... -> 10 is 64 at level 6, not round(605 / 10) = 60)
-        steps = [f * max(1, round(a / b)) for f, a, b in zip(steps, finer, shape, strict=True)]
-        level = data[tuple(slice(0, n * f, f) for n, f in zip(shape, steps, strict=True))]
-        if tuple(level.shape) != shape:
-            return None
-        levels.append(level)
+    for shape, step in zip(shapes[1:], steps[1:], strict=True):
+        source, step_here = data, step
+        if sampled is not None and all(f % s == 0 for f, s in zip(step, sampled[0], strict=True)):
+            source = sampled[1]
+            step_here = tuple(f // s for f, s in zip(step, sampled[0], strict=True))
+        pick = tuple(slice(0, n * f, f) for n, f in zip(shape, step_here, strict=True))
+        levels.append(source[pick])
     if not is_lazy(data):
         return levels
-    small = [k for k in range(1, len(levels)) if math.prod(shapes[k]) <= COMPUTED_LEVEL_MAX_PIXELS]
+    small = [
+        k
+        for k in range(1, len(levels))
+        if is_lazy(levels[k]) and math.prod(levels[k].shape) <= COMPUTED_LEVEL_MAX_PIXELS
+    ]
     if small:
         import dask
 

@@ -40,6 +40,7 @@ from .._napari.layers import (
     level_shapes,
     prediction_rank,
     put_labels,
+    sample_step,
     score_layer,
     strided_pyramid,
     truth_rank,
@@ -350,15 +351,18 @@ def evaluate_for_review(
 
     ``levels``: the level shapes of a multiscale probability map (its class axis dropped).
     The labels the run made of it are then made a pyramid of those levels too
-    (:func:`~napari_seg_eval._napari.layers.strided_pyramid`: its small levels computed here,
-    once), so that they are shown like the map. Yields the progress; returns (record, rows,
+    (:func:`~napari_seg_eval._napari.layers.strided_pyramid`: its small levels from those the
+    run picked in its read of a chunked map, else computed here, once), so that they are
+    shown like the map. Yields the progress; returns (record, rows,
     pyramid): rows None without instance results, pyramid None without ``levels``.
     """
     record = yield from work(control=control)
     pyramid = None
     if levels is not None and len(levels) > 1 and record.settings.threshold is not None:
         yield (1.0, "the evaluated labels at every level of the map")
-        pyramid = strided_pyramid(record.prediction, levels, control=control)
+        pyramid = strided_pyramid(
+            record.prediction, levels, control=control, sampled=record.prediction_sample
+        )
     if record.instance is None:
         return record, None, pyramid
     yield (1.0, "preparing the review")
@@ -687,6 +691,8 @@ class EvaluatePanel(QWidget):
         levels = None
         if isinstance(prediction, Image) and prediction.multiscale:
             levels = level_shapes(prediction, self.owner.threshold_options().channel_axis)
+            # the labels' coarse level to hold in memory, picked in the read that makes them
+            work = partial(work, sample=sample_step(levels))
         work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value(), levels)
         # A worker's run says its notices with its results: a napari notice fades in over the
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.

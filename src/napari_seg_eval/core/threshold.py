@@ -391,7 +391,7 @@ class ChunkedLabelling:
         [0, 1, 4]
         """
         passes = self.passes_lazy(true, ignore_label=ignore_label, region=region, measure=False)
-        return passes[:2]  # no sums, no band
+        return passes[:2]  # no sums, no band, no samples
 
     def passes_lazy(
         self,
@@ -402,6 +402,7 @@ class ChunkedLabelling:
         probability: Any = None,
         border: int = 0,
         measure: bool = True,
+        sample: tuple[int, ...] | None = None,
     ) -> Any:
         """:meth:`table_lazy`, with the objects' measurements and border band in the same read.
 
@@ -426,12 +427,18 @@ class ChunkedLabelling:
         measure : bool, optional
             Whether to make the sums (default). Without them (an empty dict), the read gives
             the table and the band alone, e.g. for excluding objects at the border.
+        sample : tuple of int, optional
+            A step per axis: the node keys of every ``sample``-th pixel along each axis (from
+            the image's first), a coarse level of the labels picked in the same read
+            (:meth:`JoinedLabels.sampled` renames and places them).
 
         Returns
         -------
         dask.delayed.Delayed
-            ``(summaries, table, sums, band)``: as :meth:`table_lazy`, the sums of every node
-            (sorted by node key) and the node keys in the band, not yet computed.
+            ``(summaries, table, sums, band, samples)``: as :meth:`table_lazy`, the sums of
+            every node (sorted by node key), the node keys in the band and the picked node
+            keys of each chunk (``(first coarse index, keys)``; none without ``sample``), not
+            yet computed.
 
         Examples
         --------
@@ -439,7 +446,7 @@ class ChunkedLabelling:
         >>> mask = np.zeros((3, 4), bool)
         >>> mask[1, :3] = True  # one object across two chunks, at the edge in the first
         >>> labelling = chunked_labelling(da.from_array(mask, chunks=(3, 2)))
-        >>> summaries, table, sums, band = labelling.passes_lazy(mask, border=1).compute()
+        >>> summaries, table, sums, band, _ = labelling.passes_lazy(mask, border=1).compute()
         >>> sums["label"].tolist(), sums["area"].tolist(), band.tolist()  # node keys, stride 7
         ([1, 8], [2, 1], [1])
         >>> joined = labelling.join(summaries)
@@ -464,6 +471,7 @@ class ChunkedLabelling:
                 has_probability=probability is not None,
                 border=border,
                 measure=measure,
+                sample=None if sample is None else tuple(int(f) for f in sample),
             )
             for k, start in enumerate(_chunk_starts(self.mask))
         ]
@@ -598,6 +606,38 @@ class JoinedLabels:
         chunk, local = np.divmod(keys.astype(np.int64), self.stride)
         lookup = np.concatenate(([0], self.node_id)).astype(self.node_id.dtype)
         return lookup[self.offsets[chunk] + local]  # key 0: chunk 0, local 0, lookup[0] = 0
+
+    def sampled(self, samples: list, shape: tuple[int, ...]) -> np.ndarray:
+        """The labels at every sample-th pixel, placed: the coarse level picked by
+        :meth:`ChunkedLabelling.passes_lazy` (``sample=``) in the labels' dtype.
+
+        Parameters
+        ----------
+        samples : list
+            The ``(first coarse index, node keys)`` of every chunk.
+        shape : tuple of int
+            The coarse level's shape (the image's, divided by the step, rounded up).
+
+        Returns
+        -------
+        numpy.ndarray
+            The global labels at those pixels.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> labelling = chunked_labelling(da.from_array(np.array([1, 1, 0, 1, 1]), chunks=2))
+        >>> summaries, _, _, _, samples = labelling.passes_lazy(
+        ...     np.zeros(5, int), measure=False, sample=(2,)
+        ... ).compute()
+        >>> labelling.join(summaries).sampled(samples, (3,)).tolist()  # pixels 0, 2, 4
+        [1, 0, 2]
+        """
+        out = np.zeros(shape, self.node_id.dtype)
+        for first, keys in samples:
+            place = tuple(slice(c, c + n) for c, n in zip(first, keys.shape, strict=True))
+            out[place] = self.global_ids(keys.ravel()).reshape(keys.shape)
+        return out
 
     def band_ids(self, keys: np.ndarray) -> np.ndarray:
         """The objects in a border band from its node keys (:meth:`ChunkedLabelling.passes_lazy`):
@@ -768,10 +808,12 @@ def _chunk_passes(
     has_probability: bool,
     border: int,
     measure: bool,
-) -> tuple[list[dict], OverlapTable, dict[str, np.ndarray], np.ndarray]:
+    sample: tuple[int, ...] | None,
+) -> tuple[list[dict], OverlapTable, dict[str, np.ndarray], np.ndarray, list]:
     """One chunk labelled once: [its summary], the overlap table of its truth with its node
     keys, (if ``measure``) the sums of its nodes (with the probability chunk, ``extra``'s
-    last, if given) and the node keys in the image's band."""
+    last, if given), the node keys in the image's band and (with ``sample``) [(the first
+    coarse index, its node keys at every sample-th pixel of the image)]."""
     region = extra[0] if has_region else None
     probability = extra[-1] if has_probability else None
     if probability is not None:  # NaN propagates to min and max: one check names both
@@ -783,17 +825,26 @@ def _chunk_passes(
     if border:
         band = np.unique(_chunk_band_ids(nodes, start=start, shape=shape, width=border))
         band = band[band != 0]
-    return [summary], table, sums, band
+    samples = []
+    if sample is not None:
+        first = tuple(-(-s // f) for s, f in zip(start, sample, strict=True))  # at or after
+        picked = nodes[
+            tuple(slice(c * f - s, None, f) for c, s, f in zip(first, start, sample, strict=True))
+        ]
+        if picked.size:
+            samples.append((first, picked.copy()))
+    return [summary], table, sums, band, samples
 
 
 def _combined_passes(
-    parts: list[tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray]],
-) -> tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray]:
+    parts: list[tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray, list]],
+) -> tuple[list, OverlapTable, dict[str, np.ndarray], np.ndarray, list]:
     """Partials of :func:`_chunk_passes` combined. Node keys of different chunks differ and
     rise with the chunk's index: the sums and the bands of consecutive chunks are joined."""
     summaries, table = _summaries_and_table([part[:2] for part in parts])
     sums = {name: np.concatenate([part[2][name] for part in parts]) for name in parts[0][2]}
-    return summaries, table, sums, np.concatenate([part[3] for part in parts])
+    band = np.concatenate([part[3] for part in parts])
+    return summaries, table, sums, band, [sample for part in parts for sample in part[4]]
 
 
 def _chunk_summary(

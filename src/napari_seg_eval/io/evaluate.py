@@ -1466,7 +1466,7 @@ def _pair_tables(
         )
         tables = dict(zip(kinds, computed, strict=True))
         if labelling is not None:
-            summaries, node_table, _, node_band = tables["instance"]
+            summaries, node_table, _, node_band, _ = tables["instance"]
             joined = labelling.join(summaries)
             labels = joined.labels
             true_dtype = np.uint8 if true.dtype == bool else true.dtype
