@@ -127,3 +127,33 @@ def test_a_class_axis_of_a_2d_map_is_refused_before_any_pass():
             threshold=0.5,
             threshold_options=ThresholdOptions(channel_axis=0),
         )
+
+
+def test_class_mappings_follow_objects_renumbered_plane_by_plane():
+    """Regression (review): with a time axis labelled plane by plane, class mappings (id ->
+    class) named the user's ids while the matching used ids renumbered per plane: "gives no
+    class for ... ids [3]", ids the user never had. Two planes: truth 1 (class 1) in both,
+    truth 2 (class 2) in plane 1; predicted 1 in both (exact) and a one-pixel 5 (class 2).
+    By hand at IoU 0.5: class 1 TP 2; class 2 FN 1, FP 1; F1 4/6; class mean PQ (1 + 0) / 2."""
+    true = np.zeros((2, 4, 4), np.int32)
+    true[:, :2, :2] = 1
+    true[1, 2:, 2:] = 2
+    pred = np.where(true == 1, 1, 0).astype(np.int32)
+    pred[1, 3, 0] = 5
+    options = {"kind": "both", "plane_axis": 0, "label_each_plane": True}
+    mappings = evaluate(true, pred, true_classes={1: 1, 2: 2}, pred_classes={1: 1, 5: 2}, **options)
+    images = evaluate(
+        true,
+        pred,
+        true_classes=np.where(true == 2, 2, (true > 0).astype(np.int32)),
+        pred_classes=np.where(pred == 5, 2, (pred > 0).astype(np.int32)),
+        **options,
+    )
+    for record in (mappings, images):
+        summary = record.instance.summary
+        assert summary["f1_50"] == pytest.approx(4 / 6)
+        assert summary["class_mean_panoptic_quality_50"] == pytest.approx(0.5)
+        at_50 = record.instance.per_class.query("threshold == 0.5").set_index("class")
+        assert at_50[["tp", "fp", "fn"]].values.tolist() == [[2, 0, 0], [0, 1, 1]]
+        pooled = record.planes["instance"].summary["class_mean_panoptic_quality_50_pooled"]
+        assert pooled == pytest.approx(0.5)

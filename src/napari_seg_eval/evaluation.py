@@ -654,6 +654,25 @@ def _tables_at_once(
     return pred, semantic, instance, measurements, table, pred_sample
 
 
+def _renumbered_classes(spec: Any, origin: pd.DataFrame | None, shape: tuple, name: str) -> Any:
+    """A side's classes for its objects renumbered per plane (:func:`ids_by_plane`): a class
+    mapping keyed by the user's ids becomes one keyed by the new ids (a class image, or ids not
+    renumbered, as given)."""
+    checked = check_classes(spec, shape, name)
+    if origin is None or checked.image is not None:
+        return spec
+    labels = origin["label"].to_numpy()
+    position = np.minimum(np.searchsorted(checked.ids, labels), max(checked.ids.size - 1, 0))
+    found = checked.ids[position] == labels if checked.ids.size else np.zeros(labels.size, bool)
+    if not found.all():
+        missing = np.unique(labels[~found])
+        raise ValueError(
+            f"{name} gives no class for {missing.size} object(s), e.g. ids "
+            f"{missing[:10].tolist()}; every object needs a class."
+        )
+    return pd.Series(checked.classes[position], index=origin.index.to_numpy())
+
+
 def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec, ClassSpec]:
     """Both sides' classes as the core's checked specs."""
     return tuple(
@@ -890,6 +909,15 @@ def evaluation_steps(
         instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
         instance_pred, ids["pred"] = ids_by_plane(pred, axis)
         ids = {kind: origin for kind, origin in ids.items() if origin is not None}
+    # Class mappings name the user's ids; the objects matched may be renumbered per plane.
+    instance_classes = classes
+    if classes is not None and ids:
+        instance_classes = tuple(
+            _renumbered_classes(spec, ids.get(side), tuple(true.shape), name)
+            for spec, side, name in zip(
+                classes, ("true", "pred"), ("true_classes", "pred_classes"), strict=True
+            )
+        )
     # A map's semantic side is its classes (its mask for one class), as on the command line:
     # min_size and split_touching make objects, not pixels.
     sem_true, sem_pred, sem_ignore = _semantic_inputs(
@@ -914,7 +942,7 @@ def evaluation_steps(
                     instance_pred,
                     ignore_label=settings.ignore_label,
                     **matching,
-                    **class_kwargs,
+                    **dict(zip(class_kwargs, instance_classes or (), strict=False)),
                 )
             done += 1
         if results["measurements"] is None:  # chunked inputs: measured with the tables
@@ -931,7 +959,7 @@ def evaluation_steps(
             settings,
             region,
             (sem_true, sem_pred),
-            classes,
+            instance_classes,
         )
         done += 1
     if settings.preset == "ctc":
@@ -975,7 +1003,12 @@ def evaluation_steps(
                     axis=axis,
                     ignore_label=settings.ignore_label,
                     **matching,
-                    **class_kwargs,
+                    **{  # a mapping serves every plane; a class image is the stack's
+                        key: spec
+                        if check_classes(spec, tuple(true.shape), key).image is not None
+                        else [spec] * true.shape[axis]
+                        for key, spec in class_kwargs.items()
+                    },
                 )
             done += 1
     control.check()
