@@ -5,7 +5,10 @@ import os
 import subprocess
 import sys
 import threading
+import weakref
+from functools import partial
 
+import pytest
 from qtpy.QtWidgets import QWidget
 
 from napari_seg_eval._jobs import Job, JobError, _CollectorFreeze
@@ -140,3 +143,43 @@ def test_a_runtime_error_of_a_generator_ends_the_run_as_an_error(qtbot):
     assert [str(error) for error in errors] == ["RuntimeError: did not converge"]
     assert isinstance(errors[0], JobError) and not job.running
     assert gc.get_freeze_count() == 0
+
+
+class _Payload:
+    """Stands for what a run's work holds: a layer's data, the panel."""
+
+
+@pytest.mark.parametrize("generator", [False, True], ids=["function", "generator"])
+def test_naparis_record_of_an_ended_worker_keeps_nothing_of_the_run(
+    qtbot, make_napari_viewer, generator
+):
+    """napari keeps every worker started under its window for the window's life (the task
+    status its quit dialog reads). Once a run ends, that record must not keep the run's work,
+    its arguments or the panel alive: it kept a closed viewer's dock, layers and data."""
+    viewer = make_napari_viewer()
+    panel = QWidget()
+    payload = _Payload()
+
+    def work(held):
+        if generator:
+            yield 0.5
+        return type(held).__name__
+
+    def plain(held):
+        return type(held).__name__
+
+    job = Job(panel, on_progress=lambda value: None)
+    results = []
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        job.start(partial(work if generator else plain, payload), results.append)
+    assert results == ["_Payload"]
+    tasks = viewer.window._task_status_manager._tasks
+    assert len(tasks) == 1  # napari's record of the worker stays
+    payload_alive, panel_alive = weakref.ref(payload), weakref.ref(job)
+    del payload, job, work, plain
+    with qtbot.waitSignal(panel.destroyed, timeout=10_000):
+        panel.deleteLater()
+    del panel
+    gc.collect()
+    assert payload_alive() is None and panel_alive() is None
+    assert len(tasks) == 1

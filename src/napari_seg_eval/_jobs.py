@@ -80,6 +80,17 @@ def _passing_runtime_errors(work: Callable[[], Generator]) -> Callable[[], Gener
     return generator
 
 
+def _calling(held: list[Callable[[], Any]]) -> Callable[[], Any]:
+    """A function (a generator function if ``held[0]`` is one) that runs ``held[0]``."""
+    if inspect.isgeneratorfunction(held[0]):
+
+        def generator() -> Generator:
+            return (yield from held[0]())
+
+        return generator
+    return lambda: held[0]()
+
+
 class _CollectorFreeze:
     """Counts the running workers (on the main thread, where they start and end)."""
 
@@ -192,6 +203,9 @@ class Job(QObject):
 
         def ended() -> None:
             _CollectorFreeze.worker_ended()
+            held.clear()
+            for signal, handler in handlers.items():
+                getattr(worker, signal).disconnect(handler)
             if self.worker is worker:
                 self.worker = None
             if not self.closed:
@@ -203,7 +217,12 @@ class Job(QObject):
         if inspect.isgeneratorfunction(work):
             work = _passing_runtime_errors(work)
             handlers["yielded"] = progress
-        worker = create_worker(work, _start_thread=False, _connect=handlers)
+        # napari keeps a record of every worker for the life of its window (the task status
+        # its quit dialog reads), and with it the worker's function and handlers. Once the
+        # worker ends, ``ended`` empties ``held`` and disconnects the handlers, so that record
+        # keeps neither the work's arguments (a layer's data) nor this panel alive.
+        held = [work]
+        worker = create_worker(_calling(held), _start_thread=False, _connect=handlers)
         self.worker = worker
         _CollectorFreeze.worker_started()
         worker.start()
