@@ -252,3 +252,52 @@ def test_the_spacing_read_from_files_is_catalogued(tmp_path):
     assert missing == []
     assert "--spacing file" in catalogue.tooltip("dataset.per_image", "spacing")
     assert catalogue.metric("dataset.summary", "spacing") is None  # never summarised
+
+
+def test_every_metric_says_which_way_is_better():
+    """A comparison of two runs shows a distance going down beside scores going up: the
+    catalogue says which way each value is better."""
+    # Scores: higher. Distances, calibration errors and losses, error counts: lower.
+    higher = {
+        "instance.summary": ["mean_accuracy", "f1_50", "panoptic_quality_50", "aji"],
+        "instance.per_threshold": ["tp", "accuracy", "precision", "recall", "panoptic_quality"],
+        "semantic.summary": ["mean_iou", "mean_dice", "pixel_accuracy"],
+        "boundary.summary": ["mean_nsd", "mean_boundary_f1"],
+        "ctc": ["seg", "det"],
+        "coco.summary": ["map", "ap_50", "ap_75"],
+        "sweep.summary": ["average_precision", "roc_auc"],
+    }
+    lower = {
+        "boundary.summary": ["mean_hd", "mean_hd95", "mean_assd"],
+        "boundary.per_class": ["hd", "hd95", "assd"],
+        "boundary.per_image": ["object_mean_hd95"],
+        "calibration.summary": ["ece", "mce", "brier", "nll", "ece_calibrated", "nll_calibrated"],
+        "instance.per_threshold": ["fp", "fn"],
+        "semantic.per_class": ["fp", "fn"],
+        "sweep.per_threshold": ["fpr"],
+        "ctc": ["fp", "fn", "ns", "aogm_d"],
+    }
+    for direction, tables in (("higher", higher), ("lower", lower)):
+        for table, keys in tables.items():
+            for key in keys:
+                assert catalogue.better(table, key) == direction, (table, key)
+                assert catalogue.metric(table, key).better == direction
+    # No direction: ids, settings, counts of the truth or the prediction, unknown columns.
+    for table, key in [
+        ("instance.per_threshold", "threshold"),
+        ("instance.summary", "n_true"),
+        ("instance.summary", "n_pred"),
+        ("calibration.summary", "temperature"),
+        ("instance.summary", "not_a_metric"),
+    ]:
+        assert catalogue.better(table, key) == "", (table, key)
+    # A summary over images, an interval's bound and a median go the way of their metric.
+    assert catalogue.better("dataset.summary", "mean_hd95_image_mean") == "lower"
+    assert catalogue.better("dataset.summary", "f1_50_pooled_low") == "higher"
+    assert catalogue.better("dataset.summary", "f1_50_image_median") == "higher"
+    # Every value that is pooled or averaged over images (a metric, not a count) has one.
+    for table, entries in catalogue.TABLES.items():
+        for entry in entries:
+            assert entry.better in ("higher", "lower", "")
+            if entry.pooling in ("ratio", "ranked", "image_mean"):
+                assert entry.better, f"{table}.{entry.key} says no direction"

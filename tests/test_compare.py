@@ -6,7 +6,9 @@ percentiles (confidence 0.4) both fall in the middle case, and the 2.5th and 97.
 ones.
 """
 
+import dataclasses
 import math
+import warnings
 from fractions import Fraction
 
 import dask.array as da
@@ -268,10 +270,96 @@ def test_semantic_dataset_intervals(include_background):
 
 def test_without_rows_the_row_pooled_values_have_no_interval():
     result = dataset_metrics([A, B], [A, np.zeros_like(B)], iou_thresholds=[0.5])
+    result = dataclasses.replace(result, per_image_rows=None)  # e.g. rebuilt from CSV tables
     with pytest.warns(RuntimeWarning, match="mean_accuracy_pooled"):
         table = bootstrap_dataset(result).set_index("metric")
     assert table.loc["mean_accuracy_pooled", ["low", "high"]].isna().all()
     assert table.drop(index="mean_accuracy_pooled")[["low", "high"]].notna().all().all()
+
+
+def test_a_result_resamples_its_own_per_image_rows():
+    """Every result of dataset_metrics (and of its table and parts forms) keeps each image's
+    per-threshold or per-class counts: the pooled AP (DSB), mean IoU and mean Dice get an
+    interval without per_image_rows, the same as with them, and without a warning."""
+    from napari_seg_eval import overlap_table
+    from napari_seg_eval.core.dataset import (
+        dataset_from_parts,
+        dataset_from_tables,
+        instance_image_parts,
+    )
+
+    true, pred = [A, B], [A, np.zeros_like(B)]
+    tables = [overlap_table(t, p) for t, p in zip(true, pred, strict=True)]
+    results = [
+        dataset_metrics(true, pred, iou_thresholds=[0.5]),
+        dataset_from_tables(tables, iou_thresholds=[0.5]),
+        dataset_from_parts([instance_image_parts(t, iou_thresholds=[0.5]) for t in tables]),
+    ]
+    rows = instance_rows(true, pred, [0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for result in results:
+            table = bootstrap_dataset(result, confidence=0.4).set_index("metric")
+            # Middle resample (each image once): tp 2, fp 0, fn 1 -> AP (DSB) 2 / 3.
+            assert table.loc["mean_accuracy_pooled", ["low", "high"]].tolist() == pytest.approx(
+                [2 / 3, 2 / 3]
+            )
+            given = bootstrap_dataset(result, per_image_rows=rows, confidence=0.4)
+            pd.testing.assert_frame_equal(table.reset_index(), given)
+        # Paired: B finds image 2's object too. Per image AP (DSB): A 1, 0; B 1, 1; pooled
+        # A 2/3, B 3/3. The middle resample differs by 1/3.
+        other = dataset_metrics(true, true, iou_thresholds=[0.5])
+        paired = paired_bootstrap(results[0], other, confidence=0.4).set_index("metric")
+        assert paired.loc["mean_accuracy_pooled", ["difference", "low", "high"]].tolist() == (
+            pytest.approx([1 / 3] * 3)
+        )
+        explicit = paired_bootstrap(
+            results[0],
+            other,
+            per_image_rows_a=rows,
+            per_image_rows_b=instance_rows(true, true, [0.5]),
+            confidence=0.4,
+        )
+        pd.testing.assert_frame_equal(paired.reset_index(), explicit)
+        # Semantic: the per-class counts of each image.
+        semantic = dataset_metrics(true, pred, kind="semantic")
+        classes = semantic.pooled["class"].tolist()
+        pd.testing.assert_frame_equal(
+            bootstrap_dataset(semantic),
+            bootstrap_dataset(semantic, per_image_rows=semantic_rows(true, pred, classes)),
+        )
+    assert bootstrap_dataset(semantic)[["low", "high"]].notna().all().all()
+
+
+def test_the_kind_is_read_from_the_tables_not_from_the_summary():
+    """Regression: a semantic result rebuilt from a folder of both families (its summary holds
+    the instance values too) was taken for an instance result."""
+    true, pred = [A, B], [A, np.zeros_like(B)]
+    semantic = dataset_metrics(true, pred, kind="semantic")
+    instance = dataset_metrics(true, pred, iou_thresholds=[0.5])
+    both = pd.concat([instance.summary, semantic.summary.drop("n_images")])
+    mixed = dataclasses.replace(semantic, summary=both)
+    table = paired_bootstrap(mixed, mixed)
+    assert table["metric"].tolist() == [
+        f"{key}_{aggregate}"
+        for key in ("mean_iou", "mean_dice", "pixel_accuracy")
+        for aggregate in ("pooled", "image_mean")
+    ]
+
+
+def test_runs_without_rows_are_warned_once():
+    """Regression: each run warned on its own, so a comparison said everything twice."""
+    result = dataclasses.replace(
+        dataset_metrics([A, B], [A, np.zeros_like(B)], iou_thresholds=[0.5]), per_image_rows=None
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = paired_bootstrap(result, result).set_index("metric")
+    assert [str(w.message) for w in caught] == [
+        "no interval for mean_accuracy_pooled: runs a and b have no per-image rows (each "
+        "image's per-threshold counts, per_image_rows) to bootstrap them from."
+    ]
+    assert table.loc["mean_accuracy_pooled", ["low", "high"]].isna().all()
 
 
 def test_rows_of_another_result_are_refused():
@@ -334,7 +422,7 @@ def test_paired_runs_must_cover_the_same_images():
     with pytest.raises(ValueError, match="2 images and run b 1"):
         paired_bootstrap(run_two, run_one)
     semantic = dataset_metrics([A, B], [A, B], kind="semantic")
-    with pytest.raises(ValueError, match="same kind"), pytest.warns(RuntimeWarning):
+    with pytest.raises(ValueError, match="same kind: a is instance, b semantic"):
         paired_bootstrap(run_two, semantic)
 
 

@@ -1149,9 +1149,11 @@ def test_result_folder_is_written_whole_and_never_over_results(tmp_path):
     out = write_results(result, tmp_path / "out", command=["evaluate", "t", "p"])
     assert sorted(p.name for p in out.iterdir()) == [
         "instance_image_mean.csv",
+        "instance_per_image_rows.csv",
         "instance_pooled.csv",
         "per_image.csv",
         "semantic_image_mean.csv",
+        "semantic_per_image_rows.csv",
         "semantic_pooled.csv",
         "settings.json",
         "summary.csv",

@@ -134,9 +134,9 @@ def strip(ids, n=2):
     return image
 
 
-@pytest.fixture
-def dataset_runs(tmp_path):
-    """Three images of two objects. A: both, none, one; B: both, both, one."""
+def dataset_folders(tmp_path):
+    """Three images of two objects (truth, A, B folders). A: both, none, one; B: both, both,
+    one."""
     truth = write_dataset(tmp_path / "truth", {f"im{i}": strip([1, 2]) for i in range(3)})
     pred_a = write_dataset(
         tmp_path / "a", {"im0": strip([1, 2]), "im1": strip([]), "im2": strip([1])}
@@ -144,6 +144,13 @@ def dataset_runs(tmp_path):
     pred_b = write_dataset(
         tmp_path / "b", {"im0": strip([1, 2]), "im1": strip([1, 2]), "im2": strip([1])}
     )
+    return truth, pred_a, pred_b
+
+
+@pytest.fixture
+def dataset_runs(tmp_path):
+    """Three images of two objects. A: both, none, one; B: both, both, one."""
+    truth, pred_a, pred_b = dataset_folders(tmp_path)
     runs = Runs()
     runs.add(evaluate_files(truth, pred_a, iou_thresholds=[0.5]), name="A")
     runs.add(evaluate_files(truth, pred_b, iou_thresholds=[0.5]), name="B")
@@ -482,3 +489,204 @@ def test_a_run_of_the_coco_preset_keeps_its_ap_saved_and_loaded(tmp_path):
     loaded = Runs().load(runs.save(tmp_path))[0]
     assert loaded.headline["map"] == pytest.approx(0.5)
     assert loaded.tables["coco_per_threshold"]["ap"].tolist() == pytest.approx([0.5] * 10)
+
+
+# -- comparing two datasets of both metric families ---------------------------------------
+
+
+def runs_of_both_families(tmp_path):
+    """The images of ``dataset_runs`` (1 x 8, objects at pixels 0-1 and 4-5), evaluated with
+    both metric families (semantic: foreground against background)."""
+    truth, pred_a, pred_b = dataset_folders(tmp_path)
+    runs = Runs()
+    for name, pred in (("A", pred_a), ("B", pred_b)):
+        result = evaluate_files(
+            truth, pred, kind="all", iou_thresholds=[0.5], confidence_interval=0.95
+        )
+        runs.add(result, name=name)
+    return runs
+
+
+INSTANCE_ROWS = [
+    f"{key}_{aggregate}"
+    for key in ("mean_accuracy", "f1_50", "panoptic_quality_50", "aji")
+    for aggregate in ("pooled", "image_mean")
+]
+SEMANTIC_ROWS = [
+    f"{key}_{aggregate}"
+    for key in ("mean_iou", "mean_dice", "pixel_accuracy")
+    for aggregate in ("pooled", "image_mean")
+]
+
+
+def test_result_folders_of_both_families_compare_once_each(tmp_path):
+    """Regression: two command-line folders of ``--kind all`` listed every instance row twice,
+    put instance metrics in the bootstrap's semantic family (so mean IoU, mean Dice and pixel
+    accuracy had no interval) and printed every note twice, naming instance values for the
+    semantic family."""
+    runs = runs_of_both_families(tmp_path)
+    loaded = Runs()
+    for name in ("A", "B"):
+        folder = write_results(runs[name].record, tmp_path / f"cli_{name}")
+        for rows in folder.glob("*_per_image_rows.csv"):  # a folder without them
+            rows.unlink()
+        loaded.add(Run.load(folder), name=name)
+    comparison = loaded.compare("A", "B")
+    head = comparison.headline.set_index("metric")
+    assert head.index.tolist() == INSTANCE_ROWS + SEMANTIC_ROWS  # each once
+    bootstrap = comparison.bootstrap
+    assert bootstrap.loc[bootstrap["family"] == "instance", "metric"].tolist() == INSTANCE_ROWS
+    assert bootstrap.loc[bootstrap["family"] == "semantic", "metric"].tolist() == SEMANTIC_ROWS
+    # Pixel accuracy per image (8 pixels, 4 of them foreground): A 8/8, 4/8, 6/8; B 8/8, 8/8,
+    # 6/8. Pooled 18/24 and 22/24, image mean 0.75 and 11/12: B − A = 1/6 both ways.
+    for key in ("pixel_accuracy_pooled", "pixel_accuracy_image_mean"):
+        assert head.loc[key, ["a", "b"]].tolist() == pytest.approx([18 / 24, 22 / 24])
+        assert head.loc[key, "difference"] == pytest.approx(1 / 6)
+        # Only im1 changes (by 4/8 of its pixels): a resample's difference is w1 / 6 for w1
+        # draws of im1 out of 3: 0 (chance 8/27 > 2.5 %) to 1/2 (1/27 = 3.7 % > 2.5 %).
+        assert head.loc[key, ["low", "high"]].tolist() == pytest.approx([0.0, 0.5])
+    # Mean IoU pooled: A foreground 6 / 12, background 12 / (12 + 6): (1/2 + 2/3) / 2 = 7/12;
+    # B foreground 10 / 12, background 12 / 14: (5/6 + 6/7) / 2 = 71/84.
+    assert head.loc["mean_iou_pooled", ["a", "b"]].tolist() == pytest.approx([7 / 12, 71 / 84])
+    # Per image mean IoU: im1 A (0 + 4/8) / 2 = 1/4, B 1; the others equal: image mean + 3/4 / 3.
+    assert head.loc["mean_iou_image_mean", "difference"] == pytest.approx(0.25)
+    assert head.loc["mean_iou_image_mean", ["low", "high"]].notna().all()
+    # Pooled AP (DSB) at 0.5: A TP 3 of 6 true, B 5 of 6, no FP: 3/6 and 5/6.
+    assert head.loc["mean_accuracy_pooled", "difference"] == pytest.approx(1 / 3)
+    # The folders hold no per-image counts: the values pooled from them have no interval,
+    # said once in the user's words; every other value has one.
+    from_rows = ["mean_accuracy_pooled", "mean_iou_pooled", "mean_dice_pooled"]
+    assert head.loc[from_rows, ["low", "high"]].isna().all().all()
+    assert head.drop(index=from_rows)[["low", "high"]].notna().all().all()
+    assert len(comparison.notes) == len(set(comparison.notes))
+    missing = [note for note in comparison.notes if note.startswith("no interval")]
+    assert len(missing) == 1
+    assert "AP (DSB), mean over IoU thresholds (pooled)" in missing[0]
+    assert "mean IoU (pooled)" in missing[0] and "mean Dice (pooled)" in missing[0]
+    assert not any(
+        "semantic: " in note or "pass per_image_rows" in note for note in comparison.notes
+    )
+
+
+def test_pooled_values_of_two_datasets_have_paired_intervals(tmp_path):
+    """Regression: the pooled AP (DSB) (the Runs tab's first column), mean IoU and mean Dice
+    had no interval for B − A, though each run alone had one."""
+    from napari_seg_eval import dataset_metrics, instance_metrics, semantic_metrics
+    from napari_seg_eval.core.compare import paired_bootstrap
+
+    runs = runs_of_both_families(tmp_path)
+    comparison = runs.compare("A", "B")
+    head = comparison.headline.set_index("metric")
+    assert head[["low", "high"]].notna().all().all()
+    assert not any(note.startswith("no interval") for note in comparison.notes)
+    # Pooled AP (DSB): A TP 2, 0, 1 and B 2, 2, 1 of 2 true objects per image, no FP. A
+    # resample drawing im1 w1 times of 3 differs by 2 w1 / (2 · 3) = w1 / 3: 0 (chance 8/27)
+    # to 1 (1/27, above 2.5 %), so the 95 % interval is [0, 1], around the difference 1/3.
+    low, high = head.loc["mean_accuracy_pooled", ["low", "high"]]
+    assert head.loc["mean_accuracy_pooled", "difference"] == pytest.approx(1 / 3)
+    assert low <= 1 / 3 <= high
+    assert [low, high] == pytest.approx([0.0, 1.0])
+    # The same as the paired bootstrap of the images' own per-threshold and per-class counts
+    # (same seed, 0), computed here without the runs.
+    truth = [strip([1, 2])] * 3
+    preds = {"a": [strip([1, 2]), strip([]), strip([1])], "b": [strip([1, 2])] * 2 + [strip([1])]}
+
+    def instance(pred):
+        rows = pd.concat(
+            instance_metrics(t, p, iou_thresholds=[0.5]).per_threshold.assign(image=i)
+            for i, (t, p) in enumerate(zip(truth, pred, strict=True))
+        )
+        return dataset_metrics(truth, pred, iou_thresholds=[0.5]), rows
+
+    def semantic(pred):
+        true, pred = [t > 0 for t in truth], [p > 0 for p in pred]
+        rows = pd.concat(
+            semantic_metrics(t, p, classes=[0, 1]).per_class.assign(image=i)
+            for i, (t, p) in enumerate(zip(true, pred, strict=True))
+        )
+        return dataset_metrics(true, pred, kind="semantic"), rows
+
+    for family, evaluate_family in (("instance", instance), ("semantic", semantic)):
+        (result_a, rows_a), (result_b, rows_b) = (
+            evaluate_family(preds["a"]),
+            evaluate_family(preds["b"]),
+        )
+        direct = paired_bootstrap(
+            result_a, result_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b, seed=0
+        ).set_index("metric")
+        keys = direct.index.tolist()
+        pd.testing.assert_frame_equal(
+            head.loc[keys, ["difference", "low", "high"]],
+            direct[["difference", "low", "high"]],
+            check_names=False,
+        )
+        assert head.loc[keys].shape[0] == (8 if family == "instance" else 6)
+    # Saved from the Runs tab and loaded, the runs keep their counts: the same table.
+    loaded = Runs()
+    loaded.load(runs.save(tmp_path / "saved"))
+    assert (tmp_path / "saved" / "A" / "instance_per_image_rows.csv").is_file()
+    pd.testing.assert_frame_equal(loaded.compare("A", "B").headline, comparison.headline)
+
+
+def test_the_images_of_two_datasets_are_paired_by_name_with_their_counts(tmp_path):
+    """B's images listed in another order: its per-image counts follow its images."""
+    runs = runs_of_both_families(tmp_path)
+    expected = runs.compare("A", "B").headline
+    folder = runs["B"].save(tmp_path / "b_reversed")
+    per_image = pd.read_csv(folder / "per_image.csv")
+    per_image.iloc[::-1].to_csv(folder / "per_image.csv", index=False)
+    for kind in ("instance", "semantic"):
+        path = folder / f"{kind}_per_image_rows.csv"
+        rows = pd.read_csv(path)
+        rows["image"] = 2 - rows["image"]  # image i is now listed at 2 - i
+        rows.sort_values("image", kind="stable").to_csv(path, index=False)
+    reversed_b = Runs()
+    reversed_b.add(runs["A"])
+    reversed_b.add(Run.load(folder), name="B")
+    assert reversed_b["B"].image_rows()["name"].tolist() == ["im2", "im1", "im0"]
+    pd.testing.assert_frame_equal(reversed_b.compare("A", "B").headline, expected)
+
+
+def test_the_comparison_says_which_way_is_better():
+    """A distance (HD95) is better lower: the headline says so beside its difference."""
+    far = agreement(A_ROW, B_ROW, iou_thresholds=[0.5])
+    same = agreement(A_ROW, A_ROW, iou_thresholds=[0.5])
+    runs = Runs()
+    runs.add(far, name="far")
+    runs.add(same, name="same")
+    head = runs.compare("far", "same").headline.set_index("metric")
+    # HD95 of A_ROW against B_ROW: 2.75 (test_agreement_by_hand_and_symmetric); against
+    # itself 0: B − A = −2.75, an improvement, as "lower" says.
+    assert head.loc["mean_hd95", "difference"] == pytest.approx(-2.75)
+    assert head.loc["mean_hd95", "better"] == "lower"
+    # F1 @ 0.5 went from 0.8 to 1: higher is better.
+    assert head.loc["f1_50", "difference"] == pytest.approx(0.2)
+    assert head.loc["f1_50", "better"] == "higher"
+    assert set(head["better"]) == {"higher", "lower"}
+    assert (
+        head.loc[["mean_nsd", "mean_boundary_f1", "mean_dice"], "better"].tolist() == ["higher"] * 3
+    )
+    columns = runs.compare("far", "same").headline.columns.tolist()
+    assert columns == ["metric", "label", "better", "a", "b", "difference"]
+
+
+def test_two_result_folders_compare_as_the_runs_they_were_written_from(tmp_path):
+    """A result folder keeps each image's counts (``<kind>_per_image_rows.csv``): compared,
+    two folders give the in-memory comparison, pooled intervals included."""
+    runs = runs_of_both_families(tmp_path)
+    loaded = Runs()
+    for name in ("A", "B"):
+        folder = write_results(runs[name].record, tmp_path / f"cli_{name}")
+        rows = pd.read_csv(folder / "instance_per_image_rows.csv")
+        # im1 of A: threshold 0.5, no prediction: TP 0, FN 2 (by hand)
+        im1 = rows[rows["name"] == "im1"].iloc[0]
+        assert (im1["tp"], im1["fn"]) == ((0, 2) if name == "A" else (2, 0))
+        loaded.add(Run.load(folder), name=name)
+    in_memory = runs.compare("A", "B").headline.set_index("metric")
+    from_files = loaded.compare("A", "B").headline.set_index("metric")
+    assert from_files.index.tolist() == INSTANCE_ROWS + SEMANTIC_ROWS
+    columns = ["a", "b", "difference", "low", "high"]
+    pd.testing.assert_frame_equal(from_files[columns], in_memory.loc[from_files.index, columns])
+    assert from_files.loc["mean_accuracy_pooled", ["low", "high"]].tolist() == pytest.approx(
+        [0.0, 1.0]
+    )

@@ -43,7 +43,13 @@ import pandas as pd
 from .core import catalogue
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import boundary_metrics
-from .core.compare import bootstrap_objects, compare_objects, mcnemar, paired_bootstrap
+from .core.compare import (
+    POOLED_FROM_ROWS,
+    bootstrap_objects,
+    compare_objects,
+    mcnemar,
+    paired_bootstrap,
+)
 from .core.dataset import DatasetResult
 from .core.instance import DEFAULT_IOU_THRESHOLDS
 from .core.presets import PRESETS
@@ -65,6 +71,12 @@ IMAGE_TABLES = (
     "coco_per_threshold",
 )
 _KINDS = {"instance": ("instance",), "semantic": ("semantic",), "all": ("instance", "semantic")}
+#: The table of a dataset run (saved as ``<name>.csv``) that holds each image's per-threshold
+#: (instance) or per-class (semantic) counts, ``DatasetResult.per_image_rows``: the paired
+#: bootstrap of the pooled AP (DSB), mean IoU and mean Dice resamples them.
+ROWS_TABLES = {"instance": "instance_per_image_rows", "semantic": "semantic_per_image_rows"}
+#: Suffixes of a summary key after its metric's name (an interval's bound, then the aggregate).
+_SUMMARY_SUFFIXES = (("_low", "_high"), ("_pooled", "_image_mean", "_image_median"))
 _INSTANCE_COUNTS = ("n_true", "n_pred")
 #: The columns of :meth:`Runs.table` before the headline metrics: what each run is.
 RUN_COLUMNS = (
@@ -216,11 +228,15 @@ class Run:
         >>> run = Run.from_files(evaluate_files("truth/", "pred/"))  # doctest: +SKIP
         """
         from .io.evaluate import versions
+        from .io.results import named_image_rows
 
         tables = {"per_image": result.per_image, "summary": result.summary.to_frame().T}
         for kind, dataset in result.datasets.items():
             tables[f"{kind}_pooled"] = dataset.pooled
             tables[f"{kind}_image_mean"] = dataset.image_mean
+            rows = named_image_rows(result, kind) if kind in ROWS_TABLES else None
+            if rows is not None:
+                tables[ROWS_TABLES[kind]] = rows
         tables.update(result.tables)  # boundary, ctc, coco: as in the result folder
         pairs = result.pairing.pairs
         return cls(
@@ -351,15 +367,12 @@ class Run:
 
     def image_rows(self) -> pd.DataFrame:
         """Dataset: the per-image rows of the pairs that did not fail, numbered 0, 1, ..."""
-        per_image = self.tables["per_image"]
-        if "error" in per_image:
-            error = per_image["error"]
-            per_image = per_image[error.isna() | (error.astype(str) == "")]
-        return per_image.reset_index(drop=True)
+        return _succeeded(self.tables["per_image"])
 
     def dataset(self, kind: str) -> DatasetResult:
         """Dataset: the :class:`~napari_seg_eval.DatasetResult` of one metric family (rebuilt
-        from the tables for a run loaded from a folder).
+        from the tables for a run loaded from a folder: its summary holds that family's values
+        only, its ``per_image_rows`` are the ``<kind>_per_image_rows`` table, None without).
 
         Examples
         --------
@@ -371,13 +384,16 @@ class Run:
             return self.record.datasets[kind]
         per_image = self.image_rows()
         per_image.insert(0, "image", np.arange(len(per_image)))
-        summary = self.tables["summary"].iloc[0].copy()
+        summary = self.tables["summary"].iloc[0]
+        summary = summary[[_of_family(key, kind) for key in summary.index]].copy()
         summary["n_images"] = len(per_image)
+        rows = self.tables.get(ROWS_TABLES.get(kind, ""), pd.DataFrame())
         return DatasetResult(
             per_image,
             self.tables[f"{kind}_pooled"],
             self.tables[f"{kind}_image_mean"],
             pd.to_numeric(summary, errors="coerce"),
+            per_image_rows=None if rows.empty else rows,
         )
 
     # ------------------------------------------------------------------ files
@@ -463,6 +479,23 @@ class Run:
         )
 
 
+def _succeeded(per_image: pd.DataFrame) -> pd.DataFrame:
+    """The per-image rows of the pairs that did not fail (no ``error``), numbered 0, 1, ..."""
+    if "error" in per_image:
+        error = per_image["error"]
+        per_image = per_image[error.isna() | (error.astype(str) == "")]
+    return per_image.reset_index(drop=True)
+
+
+def _of_family(key: str, kind: str) -> bool:
+    """Whether summary key ``key`` of a result folder is a value of metric family ``kind``
+    (``f1_50_pooled_low`` is instance's, ``mean_iou_image_mean`` semantic's)."""
+    base = key
+    for suffixes in _SUMMARY_SUFFIXES:
+        base = next((base.removesuffix(s) for s in suffixes if base.endswith(s)), base)
+    return catalogue.metric(f"{kind}.summary", base) is not None
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, keep_default_na=True)
@@ -491,9 +524,10 @@ class Comparison:
     a, b
         The runs compared (differences are b − a).
     headline
-        One row per headline metric both runs have: ``metric``, ``label``, ``a``, ``b``,
-        ``difference``; for datasets also ``low`` and ``high``, the paired bootstrap interval
-        of the difference.
+        One row per headline metric both runs have: ``metric``, ``label``, ``better`` (which
+        way is better, from the catalogue: ``higher``, or ``lower`` for a distance such as
+        HD95), ``a``, ``b``, ``difference``; for datasets also ``low`` and ``high``, the paired
+        bootstrap interval of the difference.
     objects
         One image: :func:`~napari_seg_eval.core.compare.compare_objects` on the shared truth
         (``change``: fixed by B, broken by B, both, neither). None for datasets.
@@ -746,8 +780,11 @@ class Runs:
 
         One image: the headline metrics side by side with b − a; per true object, whether each
         run matched it at IoU 0.5 (``fixed by B``, ``broken by B``) and McNemar's exact test.
-        Datasets: the headline metrics with paired bootstrap intervals of b − a, and the
-        per-image differences, largest first.
+        Datasets: the headline metrics with paired bootstrap intervals of b − a (the pooled
+        AP (DSB), mean IoU and mean Dice from each image's counts, which a run loaded from a
+        folder without ``<kind>_per_image_rows.csv`` lacks: then a note says so), and the
+        per-image differences, largest first. The headline's ``better`` column says which way
+        each metric is better (``lower`` for a distance such as HD95).
 
         Raises
         ------
@@ -959,13 +996,20 @@ def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
     return [key for key in present if key not in keys] + [key for key in keys if key in present]
 
 
-def _label(run: Run, key: str) -> str:
+def _metric(run: Run, key: str) -> catalogue.Metric | None:
+    """The catalogue entry of headline value ``key`` of ``run``."""
     if run.kind == "dataset":
-        return catalogue.label("dataset.summary", key)
+        return catalogue.metric("dataset.summary", key)
     for kind in ("instance", "semantic", "boundary", "coco"):
-        if catalogue.metric(f"{kind}.summary", key) is not None:
-            return catalogue.label(f"{kind}.summary", key)
-    return key
+        entry = catalogue.metric(f"{kind}.summary", key)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _label(run: Run, key: str) -> str:
+    entry = _metric(run, key)
+    return key if entry is None else entry.label
 
 
 def _differing_settings(a: Run, b: Run) -> list[str]:
@@ -986,10 +1030,12 @@ def _differing_settings(a: Run, b: Run) -> list[str]:
 def _headline_table(a: Run, b: Run) -> pd.DataFrame:
     head_a, head_b = a.headline, b.headline
     keys = [key for key in head_a.index if key in head_b.index]
+    entries = [_metric(a, key) for key in keys]
     frame = pd.DataFrame(
         {
             "metric": keys,
-            "label": [_label(a, key) for key in keys],
+            "label": [key if e is None else e.label for key, e in zip(keys, entries, strict=True)],
+            "better": ["" if entry is None else entry.better for entry in entries],
             "a": head_a[keys].to_numpy(float),
             "b": head_b[keys].to_numpy(float),
         }
@@ -1071,18 +1117,35 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
                 "different number of true objects in each."
             )
     tables = []
+    without_rows: dict[str, list[str]] = {}  # run name -> values left without an interval
     for kind in kinds:
         dataset_a, dataset_b = a.dataset(kind), b.dataset(kind)
         if order != list(range(len(order))):
             dataset_b = _reordered(dataset_b, order)
+        for run, dataset in ((a, dataset_a), (b, dataset_b)):
+            if dataset.per_image_rows is None:
+                keys = [f"{key}_pooled" for key in POOLED_FROM_ROWS[kind]]
+                without_rows.setdefault(run.name, []).extend(keys)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             tables.append(paired_bootstrap(dataset_a, dataset_b).assign(family=kind))
-        notes += [
+        notes += [  # a missing table is said once, below, in the user's words
             f"{kind}: {warning.message}"
             for warning in caught
             if issubclass(warning.category, RuntimeWarning)
+            and not str(warning.message).startswith("no interval for")
         ]
+    if without_rows:
+        keys = list(dict.fromkeys(key for values in without_rows.values() for key in values))
+        names = " and ".join(repr(name) for name in without_rows)
+        who = f"runs {names} hold" if len(without_rows) > 1 else f"run {names} holds"
+        files = " / ".join(f"{ROWS_TABLES[kind]}.csv" for kind in kinds)
+        notes.append(
+            f"no interval for {', '.join(_label(a, key) for key in keys)}: {who} no "
+            "per-image counts to resample them from (loaded from a folder without "
+            f"{files}; runs evaluated in this session have them, and keep them when saved "
+            "from the Runs tab)."
+        )
     bootstrap = pd.concat(tables, ignore_index=True)
     headline = _headline_table(a, b).merge(
         bootstrap[["metric", "low", "high"]], on="metric", how="left"
@@ -1096,9 +1159,17 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
 
 
 def _reordered(dataset: DatasetResult, order: list[int]) -> DatasetResult:
+    """The dataset with its images in ``order`` (image ``order[i]`` becomes image i), its
+    per-image rows too."""
     per_image = dataset.per_image.iloc[order].reset_index(drop=True)
     per_image["image"] = np.arange(len(per_image))
-    return dataclasses.replace(dataset, per_image=per_image)
+    rows = dataset.per_image_rows
+    if rows is not None:
+        position = np.empty(len(order), int)
+        position[order] = np.arange(len(order))
+        rows = rows.assign(image=position[rows["image"].to_numpy(int)])
+        rows = rows.sort_values("image", kind="stable").reset_index(drop=True)
+    return dataclasses.replace(dataset, per_image=per_image, per_image_rows=rows)
 
 
 def _per_image_differences(

@@ -22,6 +22,9 @@ import pandas as pd
 
 #: How a value combines over many images.
 Pooling = Literal["ratio", "sum", "ranked", "image_mean", "none"]
+#: Which way a value is better: ``"higher"`` (a score), ``"lower"`` (a distance, an error or
+#: an error count) or ``""`` (neither: a setting, an id, a count of the truth).
+Better = Literal["higher", "lower", ""]
 
 _POOLING_TEXT = {
     "ratio": "over images: pooled = counts summed over images, then the ratio; "
@@ -63,6 +66,11 @@ class Metric:
         row, where there is one.
     headline
         Reported in the summaries of many images (``*_pooled`` and ``*_image_mean``).
+    better
+        Which way the value is better, the truth being the same: ``"higher"`` (scores, and
+        counts of what is right such as TP), ``"lower"`` (distances such as HD95, calibration
+        errors, losses, counts of errors such as FP and FN) or ``""`` (no direction: ids,
+        settings, counts of the truth or of the prediction).
     """
 
     key: str
@@ -72,6 +80,7 @@ class Metric:
     pooling: Pooling = "none"
     expression: str | None = None
     headline: bool = False
+    better: Better = ""
 
     @property
     def tooltip(self) -> str:
@@ -89,15 +98,23 @@ def _m(key: str, label: str, formula: str = "", definition: str = "", **kwargs) 
 
 _TP = "true positives: matched pairs at this IoU threshold"
 _COUNTS = [
-    _m("tp", "TP", "", _TP, pooling="sum"),
+    _m("tp", "TP", "", _TP, pooling="sum", better="higher"),
     _m(
         "fp",
         "FP",
         "n_pred − TP",
         "false positives: predicted objects left unmatched",
         pooling="sum",
+        better="lower",
     ),
-    _m("fn", "FN", "n_true − TP", "false negatives: true objects left unmatched", pooling="sum"),
+    _m(
+        "fn",
+        "FN",
+        "n_true − TP",
+        "false negatives: true objects left unmatched",
+        pooling="sum",
+        better="lower",
+    ),
 ]
 _INSTANCE_RATIOS = [
     _m(
@@ -107,6 +124,7 @@ _INSTANCE_RATIOS = [
         "the 'AP' of DSB 2018, StarDist (accuracy) and Cellpose (average_precision); not COCO AP",
         pooling="ratio",
         expression="tp / (tp + fp + fn)",
+        better="higher",
     ),
     _m(
         "f1",
@@ -115,11 +133,26 @@ _INSTANCE_RATIOS = [
         "harmonic mean of precision and recall (StarDist f1)",
         pooling="ratio",
         expression="2 * tp / (2 * tp + fp + fn)",
+        better="higher",
     ),
     _m(
-        "precision", "precision", "TP / (TP + FP)", "", pooling="ratio", expression="tp / (tp + fp)"
+        "precision",
+        "precision",
+        "TP / (TP + FP)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fp)",
+        better="higher",
     ),
-    _m("recall", "recall", "TP / (TP + FN)", "", pooling="ratio", expression="tp / (tp + fn)"),
+    _m(
+        "recall",
+        "recall",
+        "TP / (TP + FN)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fn)",
+        better="higher",
+    ),
 ]
 
 INSTANCE_PER_THRESHOLD = [
@@ -139,6 +172,7 @@ INSTANCE_PER_THRESHOLD = [
         "panoptic quality (Kirillov et al. 2019) = mean matched IoU × F1",
         pooling="ratio",
         expression="sum_matched_iou / (tp + fp / 2 + fn / 2)",
+        better="higher",
     ),
     _m(
         "mean_matched_iou",
@@ -147,6 +181,7 @@ INSTANCE_PER_THRESHOLD = [
         "mean IoU of the matched pairs (StarDist mean_matched_score; PQ's segmentation quality)",
         pooling="ratio",
         expression="sum_matched_iou / tp",
+        better="higher",
     ),
     _m(
         "mean_true_iou",
@@ -155,8 +190,16 @@ INSTANCE_PER_THRESHOLD = [
         "summed IoU of the matches over the true objects (StarDist mean_true_score)",
         pooling="ratio",
         expression="sum_matched_iou / (tp + fn)",
+        better="higher",
     ),
-    _m("sum_matched_iou", "Σ IoU", "Σ IoU over the matched pairs", "", pooling="sum"),
+    _m(
+        "sum_matched_iou",
+        "Σ IoU",
+        "Σ IoU over the matched pairs",
+        "",
+        pooling="sum",
+        better="higher",
+    ),
 ]
 
 INSTANCE_SUMMARY = [
@@ -169,6 +212,7 @@ INSTANCE_SUMMARY = [
         "not COCO AP",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
     _m(
         "f1_50",
@@ -177,6 +221,7 @@ INSTANCE_SUMMARY = [
         "F1 of one-to-one matches at IoU ≥ 0.5 (NeurIPS 2022 CellSeg)",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
     _m(
         "panoptic_quality_50",
@@ -185,6 +230,7 @@ INSTANCE_SUMMARY = [
         "panoptic quality (Kirillov et al. 2019; HoVer-Net, CoNIC)",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
     _m(
         "aji",
@@ -194,10 +240,32 @@ INSTANCE_SUMMARY = [
         "prediction; unmatched objects add their area to the union (HoVer-Net's reading)",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
-    _m("accuracy_50", "AP (DSB) @ 0.5", "TP / (TP + FP + FN) at IoU 0.5", "", pooling="ratio"),
-    _m("precision_50", "precision @ 0.5", "TP / (TP + FP) at IoU 0.5", "", pooling="ratio"),
-    _m("recall_50", "recall @ 0.5", "TP / (TP + FN) at IoU 0.5", "", pooling="ratio"),
+    _m(
+        "accuracy_50",
+        "AP (DSB) @ 0.5",
+        "TP / (TP + FP + FN) at IoU 0.5",
+        "",
+        pooling="ratio",
+        better="higher",
+    ),
+    _m(
+        "precision_50",
+        "precision @ 0.5",
+        "TP / (TP + FP) at IoU 0.5",
+        "",
+        pooling="ratio",
+        better="higher",
+    ),
+    _m(
+        "recall_50",
+        "recall @ 0.5",
+        "TP / (TP + FN) at IoU 0.5",
+        "",
+        pooling="ratio",
+        better="higher",
+    ),
     _m(
         "n_true",
         "true objects",
@@ -218,6 +286,7 @@ INSTANCE_SUMMARY = [
         "mean over classes of the mean over IoU thresholds of TP_c / (TP_c + FP_c + FN_c)",
         "objects matched within their class; classes with no object on either side left out",
         pooling="ratio",
+        better="higher",
     ),
     _m(
         "class_mean_panoptic_quality_50",
@@ -225,6 +294,7 @@ INSTANCE_SUMMARY = [
         "mean over classes of Σ IoU_c / (TP_c + FP_c/2 + FN_c/2) at IoU 0.5",
         "multi-class PQ; pooled over images it is CoNIC's mPQ+",
         pooling="ratio",
+        better="higher",
     ),
 ]
 
@@ -262,7 +332,7 @@ INSTANCE_PER_OBJECT = [
         "fragment, poor overlap or spurious; either: excluded at the border "
         "(docs/metrics.md, Error kinds)",
     ),
-    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner"),
+    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner", better="higher"),
     _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
     _m(
         "area",
@@ -282,6 +352,7 @@ _SEMANTIC_RATIOS = [
         "intersection over union (Jaccard) of the class's pixels",
         pooling="ratio",
         expression="tp / (tp + fp + fn)",
+        better="higher",
     ),
     _m(
         "dice",
@@ -290,17 +361,32 @@ _SEMANTIC_RATIOS = [
         "Dice coefficient = pixel F1 = 2 IoU / (1 + IoU)",
         pooling="ratio",
         expression="2 * tp / (2 * tp + fp + fn)",
+        better="higher",
     ),
     _m(
-        "precision", "precision", "TP / (TP + FP)", "", pooling="ratio", expression="tp / (tp + fp)"
+        "precision",
+        "precision",
+        "TP / (TP + FP)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fp)",
+        better="higher",
     ),
-    _m("recall", "recall", "TP / (TP + FN)", "", pooling="ratio", expression="tp / (tp + fn)"),
+    _m(
+        "recall",
+        "recall",
+        "TP / (TP + FN)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fn)",
+        better="higher",
+    ),
 ]
 _PIXEL_COUNTS = [
-    _m("tp", "TP", "", "pixels of the class in both", pooling="sum"),
-    _m("fp", "FP", "", "pixels predicted as the class, true other", pooling="sum"),
-    _m("fn", "FN", "", "pixels of the class predicted as another", pooling="sum"),
-    _m("tn", "TN", "", "pixels of another class in both", pooling="sum"),
+    _m("tp", "TP", "", "pixels of the class in both", pooling="sum", better="higher"),
+    _m("fp", "FP", "", "pixels predicted as the class, true other", pooling="sum", better="lower"),
+    _m("fn", "FN", "", "pixels of the class predicted as another", pooling="sum", better="lower"),
+    _m("tn", "TN", "", "pixels of another class in both", pooling="sum", better="higher"),
 ]
 
 SEMANTIC_PER_CLASS = [
@@ -313,6 +399,7 @@ SEMANTIC_PER_CLASS = [
         "pixels right about this class against all others (not the DSB 'AP')",
         pooling="ratio",
         expression="(tp + tn) / (tp + fp + fn + tn)",
+        better="higher",
     ),
     *_PIXEL_COUNTS,
     _m(
@@ -336,6 +423,7 @@ SEMANTIC_SUMMARY = [
         "foreground's own IoU is its per-class row",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
     _m(
         "mean_dice",
@@ -345,6 +433,7 @@ SEMANTIC_SUMMARY = [
         "include_background=False (see mean IoU)",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
     _m(
         "pixel_accuracy",
@@ -353,15 +442,31 @@ SEMANTIC_SUMMARY = [
         "fraction of pixels right",
         pooling="ratio",
         headline=True,
+        better="higher",
     ),
-    _m("mean_precision", "mean precision", "mean over classes of precision", "", pooling="ratio"),
-    _m("mean_recall", "mean recall", "mean over classes of recall", "", pooling="ratio"),
+    _m(
+        "mean_precision",
+        "mean precision",
+        "mean over classes of precision",
+        "",
+        pooling="ratio",
+        better="higher",
+    ),
+    _m(
+        "mean_recall",
+        "mean recall",
+        "mean over classes of recall",
+        "",
+        pooling="ratio",
+        better="higher",
+    ),
     _m(
         "frequency_weighted_iou",
         "frequency-weighted IoU",
         "Σ_c support_c IoU_c / Σ_c support_c",
         "",
         pooling="ratio",
+        better="higher",
     ),
     _m(
         "n_pixels",
@@ -382,6 +487,7 @@ SWEEP_PER_THRESHOLD = [
         "pixel F1 (= Dice)",
         pooling="ratio",
         expression="2 * tp / (2 * tp + fp + fn)",
+        better="higher",
     ),
     _m(
         "accuracy",
@@ -390,6 +496,7 @@ SWEEP_PER_THRESHOLD = [
         "pixel accuracy",
         pooling="ratio",
         expression="(tp + tn) / (tp + fp + fn + tn)",
+        better="higher",
     ),
     _m(
         "fpr",
@@ -398,21 +505,23 @@ SWEEP_PER_THRESHOLD = [
         "false positive rate (ROC x axis)",
         pooling="ratio",
         expression="fp / (fp + tn)",
+        better="lower",
     ),
     *_PIXEL_COUNTS,
 ]
 
 SWEEP_SUMMARY = [
     _m("best_threshold", "best threshold", "", "the lowest threshold maximising the metric"),
-    _m("best_value", "best value", "", "the metric at the best threshold"),
+    _m("best_value", "best value", "", "the metric at the best threshold", better="higher"),
     _m("metric", "metric", "", "the metric the best threshold maximises"),
     _m(
         "average_precision",
         "average precision",
         "Σ (R_k − R_k+1) P_k",
         "area under the precision–recall curve (scikit-learn's average_precision_score)",
+        better="higher",
     ),
-    _m("roc_auc", "ROC AUC", "trapezoidal area under the ROC curve", ""),
+    _m("roc_auc", "ROC AUC", "trapezoidal area under the ROC curve", "", better="higher"),
     _m("n_positive", "positive pixels", "", "inside the region", pooling="sum"),
     _m("n_negative", "negative pixels", "", "inside the region", pooling="sum"),
 ]
@@ -429,23 +538,60 @@ CALIBRATION_BINS = [
         "|observed − mean p|",
         "",
         expression="abs(observed_frequency - mean_probability)",
+        better="lower",
     ),
 ]
 
 CALIBRATION_SUMMARY = [
-    _m("ece", "ECE", "Σ_b (n_b / N) |observed_b − mean p_b|", "expected calibration error"),
-    _m("mce", "MCE", "max_b |observed_b − mean p_b|", "maximum calibration error"),
-    _m("brier", "Brier", "mean (p − y)²", "Brier score"),
-    _m("nll", "NLL", "−mean (y log p + (1 − y) log(1 − p))", "negative log-likelihood"),
+    _m(
+        "ece",
+        "ECE",
+        "Σ_b (n_b / N) |observed_b − mean p_b|",
+        "expected calibration error",
+        better="lower",
+    ),
+    _m("mce", "MCE", "max_b |observed_b − mean p_b|", "maximum calibration error", better="lower"),
+    _m("brier", "Brier", "mean (p − y)²", "Brier score", better="lower"),
+    _m(
+        "nll",
+        "NLL",
+        "−mean (y log p + (1 − y) log(1 − p))",
+        "negative log-likelihood",
+        better="lower",
+    ),
     _m("n_bins", "bins", "", "equal-width bins"),
     _m("n_pixels", "pixels", "", "pixels counted (inside the region)", pooling="sum"),
     _m("temperature", "T", "argmin_T NLL(sigmoid(logit p / T))", "temperature scaling"),
     _m("platt_slope", "Platt a", "p′ = sigmoid(a logit p + b)", "Platt scaling: slope"),
     _m("platt_intercept", "Platt b", "p′ = sigmoid(a logit p + b)", "Platt scaling: intercept"),
-    _m("ece_calibrated", "ECE (calibrated)", "ECE of p′", "after the method asked for"),
-    _m("nll_calibrated", "NLL (calibrated)", "NLL of p′", "after the method asked for"),
-    _m("ece_temperature", "ECE (temperature)", "ECE of sigmoid(logit p / T)", "beside Platt"),
-    _m("nll_temperature", "NLL (temperature)", "NLL of sigmoid(logit p / T)", "beside Platt"),
+    _m(
+        "ece_calibrated",
+        "ECE (calibrated)",
+        "ECE of p′",
+        "after the method asked for",
+        better="lower",
+    ),
+    _m(
+        "nll_calibrated",
+        "NLL (calibrated)",
+        "NLL of p′",
+        "after the method asked for",
+        better="lower",
+    ),
+    _m(
+        "ece_temperature",
+        "ECE (temperature)",
+        "ECE of sigmoid(logit p / T)",
+        "beside Platt",
+        better="lower",
+    ),
+    _m(
+        "nll_temperature",
+        "NLL (temperature)",
+        "NLL of sigmoid(logit p / T)",
+        "beside Platt",
+        better="lower",
+    ),
 ]
 
 _BOUNDARY_DISTANCES = [
@@ -456,6 +602,7 @@ _BOUNDARY_DISTANCES = [
         "Hausdorff distance between the boundaries, in the units of spacing (MONAI "
         "compute_hausdorff_distance); inf when one side is empty",
         pooling="image_mean",
+        better="lower",
     ),
     _m(
         "hd95",
@@ -463,6 +610,7 @@ _BOUNDARY_DISTANCES = [
         "max(P95 d_pt, P95 d_tp)",
         "95th-percentile Hausdorff distance (MONAI, percentile=95)",
         pooling="image_mean",
+        better="lower",
     ),
     _m(
         "assd",
@@ -470,6 +618,7 @@ _BOUNDARY_DISTANCES = [
         "(Σ d_pt + Σ d_tp) / (#d_pt + #d_tp)",
         "average symmetric surface distance (MONAI compute_average_surface_distance, symmetric)",
         pooling="image_mean",
+        better="lower",
     ),
     _m(
         "nsd",
@@ -477,6 +626,7 @@ _BOUNDARY_DISTANCES = [
         "(#{d_pt ≤ τ} + #{d_tp ≤ τ}) / (#d_pt + #d_tp)",
         "normalised surface Dice at tolerance τ (MONAI compute_surface_dice)",
         pooling="image_mean",
+        better="higher",
     ),
     _m(
         "boundary_f1",
@@ -484,6 +634,7 @@ _BOUNDARY_DISTANCES = [
         "2 P R / (P + R), P = #{d_pt ≤ τ} / #d_pt, R = #{d_tp ≤ τ} / #d_tp",
         "boundary F1 score (Csurka et al. 2013; DAVIS F)",
         pooling="image_mean",
+        better="higher",
     ),
 ]
 
@@ -495,7 +646,7 @@ BOUNDARY_PER_CLASS = [
 BOUNDARY_PER_OBJECT = [
     _m("true_label", "true label", "", "the true object of the pair matched at IoU 0.5"),
     _m("pred_label", "predicted label", "", "its one-to-one partner"),
-    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU of the pair"),
+    _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU of the pair", better="higher"),
     *_BOUNDARY_DISTANCES,
 ]
 
@@ -508,13 +659,21 @@ BOUNDARY_SUMMARY = [
             "NaN rows left out; an infinite distance makes the mean infinite; from files "
             "(--boundary): of the foreground (one class) unless --class-labels",
             pooling="image_mean",
+            better=entry.better,
         )
         for entry in _BOUNDARY_DISTANCES
     ],
     _m("n_classes", "classes", "", "classes measured"),
     _m("n_true", "true objects", "", "objects in the ground truth", pooling="sum"),
     _m("n_pred", "predicted objects", "", "objects in the prediction", pooling="sum"),
-    _m("n_matched", "matched pairs", "", "pairs matched one-to-one at IoU 0.5", pooling="sum"),
+    _m(
+        "n_matched",
+        "matched pairs",
+        "",
+        "pairs matched one-to-one at IoU 0.5",
+        pooling="sum",
+        better="higher",
+    ),
 ]
 
 BOUNDARY_PER_IMAGE = [
@@ -526,6 +685,7 @@ BOUNDARY_PER_IMAGE = [
             "each pair measured on its own bounding box (boundary_metrics(per_object=True)); "
             "NaN without matched pairs",
             pooling="image_mean",
+            better=entry.better,
         )
         for entry in _BOUNDARY_DISTANCES
     ],
@@ -551,6 +711,7 @@ CTC = [
         "Cell Tracking Challenge SEG: P matches T when |T ∩ P| > 0.5 |T|; unmatched true "
         "objects count 0 (py-ctcmetrics); pooled over images: Σ seg_sum / Σ n_true",
         pooling="ratio",
+        better="higher",
     ),
     _m(
         "det",
@@ -559,22 +720,36 @@ CTC = [
         "Cell Tracking Challenge DET (Matula et al. 2015; py-ctcmetrics); pooled over images: "
         "1 − min(Σ AOGM-D, Σ AOGM-D0) / Σ AOGM-D0",
         pooling="ratio",
+        better="higher",
     ),
-    _m("seg_sum", "Σ IoU (SEG)", "Σ_matched IoU(T, P)", "SEG's numerator", pooling="sum"),
+    _m(
+        "seg_sum",
+        "Σ IoU (SEG)",
+        "Σ_matched IoU(T, P)",
+        "SEG's numerator",
+        pooling="sum",
+        better="higher",
+    ),
     _m(
         "aogm_d",
         "AOGM-D",
         "5 NS + 10 FN + FP",
         "the cost of turning the predicted detections into the true ones",
         pooling="sum",
+        better="lower",
     ),
     _m("aogm_d0", "AOGM-D0", "10 n_true", "the cost of building them from nothing", pooling="sum"),
     _m("n_true", "true objects", "", "", pooling="sum"),
     _m("n_pred", "predicted objects", "", "", pooling="sum"),
-    _m("fn", "FN", "", "true objects matched by no prediction", pooling="sum"),
-    _m("fp", "FP", "", "predictions matching no true object", pooling="sum"),
+    _m("fn", "FN", "", "true objects matched by no prediction", pooling="sum", better="lower"),
+    _m("fp", "FP", "", "predictions matching no true object", pooling="sum", better="lower"),
     _m(
-        "ns", "NS", "Σ (k − 1)", "splits needed: a prediction matching k ≥ 2 objects", pooling="sum"
+        "ns",
+        "NS",
+        "Σ (k − 1)",
+        "splits needed: a prediction matching k ≥ 2 objects",
+        pooling="sum",
+        better="lower",
     ),
 ]
 
@@ -587,9 +762,12 @@ COCO_PER_THRESHOLD = [
         "detections ranked by score, each matched greedily to the unmatched true object of "
         "highest IoU ≥ t (pycocotools; no limit on detections per image); not the DSB 'AP'",
         pooling="ranked",
+        better="higher",
     ),
-    _m("tp", "TP", "", "detections matched, down the whole ranking", pooling="sum"),
-    _m("fp", "FP", "", "detections left unmatched", pooling="sum"),
+    _m(
+        "tp", "TP", "", "detections matched, down the whole ranking", pooling="sum", better="higher"
+    ),
+    _m("fp", "FP", "", "detections left unmatched", pooling="sum", better="lower"),
     _m("n_true", "true objects", "", "", pooling="sum"),
 ]
 
@@ -601,9 +779,24 @@ COCO_SUMMARY = [
         "pycocotools' 'AP' of masks (from files: a predicted object's score is its mean "
         "probability)",
         pooling="ranked",
+        better="higher",
     ),
-    _m("ap_50", "COCO AP @ 0.5", "COCO AP at IoU 0.5", "pycocotools' AP50", pooling="ranked"),
-    _m("ap_75", "COCO AP @ 0.75", "COCO AP at IoU 0.75", "pycocotools' AP75", pooling="ranked"),
+    _m(
+        "ap_50",
+        "COCO AP @ 0.5",
+        "COCO AP at IoU 0.5",
+        "pycocotools' AP50",
+        pooling="ranked",
+        better="higher",
+    ),
+    _m(
+        "ap_75",
+        "COCO AP @ 0.75",
+        "COCO AP at IoU 0.75",
+        "pycocotools' AP75",
+        pooling="ranked",
+        better="higher",
+    ),
 ]
 
 CLASS_CONFUSION = [
@@ -626,7 +819,9 @@ CLASS_CONFUSION = [
 DATASET_COUNTS = [
     _m("n_images", "images", "", "images evaluated", pooling="sum"),
     _m("n_pairs", "pairs", "", "file pairs found (evaluate_files)", pooling="sum"),
-    _m("n_failed", "failed", "", "pairs that could not be evaluated", pooling="sum"),
+    _m(
+        "n_failed", "failed", "", "pairs that could not be evaluated", pooling="sum", better="lower"
+    ),
 ]
 
 TABLES: dict[str, list[Metric]] = {
@@ -757,6 +952,22 @@ def tooltip(table: str, column: str) -> str:
     """
     entry = metric(table, column)
     return entry.tooltip if entry is not None else ""
+
+
+def better(table: str, column: str) -> Better:
+    """Which way ``column`` of ``table`` is better: ``"higher"``, ``"lower"`` or ``""`` (no
+    direction, or not in the catalogue). A pooled or image-mean value, an interval's bound or
+    an image median goes the way of its metric.
+
+    Examples
+    --------
+    >>> better("instance.summary", "f1_50"), better("boundary.summary", "mean_hd95")
+    ('higher', 'lower')
+    >>> better("dataset.summary", "mean_hd95_image_mean"), better("instance.summary", "n_true")
+    ('lower', '')
+    """
+    entry = metric(table, column)
+    return entry.better if entry is not None else ""
 
 
 def column_order(table: str, columns: Iterable[str]) -> list[str]:

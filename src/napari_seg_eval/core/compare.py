@@ -41,6 +41,14 @@ from .overlap import overlap_table_lazy
 Statistic = Literal["mean", "ratio"] | Callable[[np.ndarray], np.ndarray]
 
 CHANGES = ("fixed by B", "broken by B", "both", "neither")
+#: The colour (RGB in 0..1) of each change, wherever objects are shown by change (the Runs
+#: tab's layer, the report): fixed teal and broken rose, as spurious and missed errors are.
+CHANGE_COLORS = {
+    "fixed by B": (0.267, 0.667, 0.6),  # teal #44AA99
+    "broken by B": (0.8, 0.4, 0.467),  # rose #CC6677
+    "both": (0.8, 0.8, 0.8),
+    "neither": (0.55, 0.55, 0.55),
+}
 
 #: Resample weights held at once by :func:`bootstrap_objects` (resamples × units per batch).
 OBJECT_BATCH = 1 << 22
@@ -55,6 +63,9 @@ OBJECT_SUMMARY = (
     "panoptic_quality_50",
 )
 OBJECT_PER_THRESHOLD = ("f1", "accuracy", "precision", "recall", "panoptic_quality")
+#: The headline values pooled from each image's per-threshold (instance) or per-class
+#: (semantic) counts, ``DatasetResult.per_image_rows``: without them, no interval.
+POOLED_FROM_ROWS = {"instance": ("mean_accuracy",), "semantic": ("mean_iou", "mean_dice")}
 
 
 def bootstrap_weights(
@@ -174,8 +185,10 @@ def bootstrap_dataset(
         Each image's per-threshold (instance) or per-class (semantic) table, stacked, with an
         ``image`` column: the counts that ``mean_accuracy_pooled`` (instance) and
         ``mean_iou_pooled`` / ``mean_dice_pooled`` (semantic) are pooled from. They must add up
-        to ``result.pooled``. Without them those three values get NaN bounds and a warning;
-        every other value is recomputed from ``result.per_image``.
+        to ``result.pooled``. Default: the result's own ``per_image_rows`` (every result of
+        :func:`~napari_seg_eval.dataset_metrics` has them). Without any, those three values
+        get NaN bounds and a warning; every other value is recomputed from
+        ``result.per_image``.
     confidence, n_resamples, seed
         As in :func:`bootstrap_interval`; every value uses the same resamples.
 
@@ -196,21 +209,17 @@ def bootstrap_dataset(
 
     Examples
     --------
-    >>> from napari_seg_eval import dataset_metrics, instance_metrics
+    >>> from napari_seg_eval import dataset_metrics
     >>> a = np.array([[1, 1, 0], [0, 0, 2]])
     >>> b = np.array([[0, 3, 3], [0, 0, 0]])
-    >>> true, pred = [a, b], [a, np.zeros_like(b)]
-    >>> result = dataset_metrics(true, pred, iou_thresholds=[0.5])
-    >>> rows = pd.concat(  # each image's per-threshold counts
-    ...     instance_metrics(t, p, iou_thresholds=[0.5]).per_threshold.assign(image=i)
-    ...     for i, (t, p) in enumerate(zip(true, pred))
-    ... )
-    >>> table = bootstrap_dataset(result, per_image_rows=rows, confidence=0.4)
+    >>> result = dataset_metrics([a, b], [a, np.zeros_like(b)], iou_thresholds=[0.5])
+    >>> table = bootstrap_dataset(result, confidence=0.4)
     >>> table.set_index("metric").loc["f1_50_pooled"].tolist()  # 8/8, 4/5 (half) or 0/2
     [0.8, 0.8, 0.8]
     """
     confidence = _check_confidence(confidence)
-    parts = _headline_parts(result, per_image_rows)
+    parts, missing = _headline_parts(result, per_image_rows)
+    _warn_missing(missing, _kind(result), "the result has")
     weights = bootstrap_weights(_n_images(result), n_resamples=n_resamples, seed=seed)
     rows = []
     for key, part in parts.items():
@@ -244,7 +253,8 @@ def paired_bootstrap(
     a, b : DatasetResult
         Two results of the same kind over the same images.
     per_image_rows_a, per_image_rows_b : pandas.DataFrame, optional
-        As ``per_image_rows`` of :func:`bootstrap_dataset`, for each run.
+        As ``per_image_rows`` of :func:`bootstrap_dataset`, for each run (default: each
+        result's own ``per_image_rows``).
     confidence, n_resamples, seed
         As in :func:`bootstrap_interval`.
 
@@ -256,6 +266,12 @@ def paired_bootstrap(
         drawn from fewer than 2 images (one image in all; an image mean defined on one image),
         as in :func:`bootstrap_dataset`: every resample would repeat that run's value.
 
+    Warns
+    -----
+    RuntimeWarning
+        Once, naming the pooled means over thresholds or classes left without an interval
+        because a run has no ``per_image_rows``.
+
     Raises
     ------
     ValueError
@@ -265,18 +281,13 @@ def paired_bootstrap(
     --------
     Image 1: A finds nothing, B both objects; image 2: both find its object.
 
-    >>> from napari_seg_eval import dataset_metrics, instance_metrics
+    >>> from napari_seg_eval import dataset_metrics
     >>> true = [np.array([[1, 1, 0, 2, 2]]), np.array([[1, 1, 0, 0, 0]])]
     >>> pred_a, pred_b = [np.zeros((1, 5), int), true[1]], true
-    >>> def evaluate(pred):
-    ...     rows = pd.concat(
-    ...         instance_metrics(t, p, iou_thresholds=[0.5]).per_threshold.assign(image=i)
-    ...         for i, (t, p) in enumerate(zip(true, pred))
-    ...     )
-    ...     return dataset_metrics(true, pred, iou_thresholds=[0.5]), rows
-    >>> (run_a, rows_a), (run_b, rows_b) = evaluate(pred_a), evaluate(pred_b)
-    >>> table = paired_bootstrap(run_a, run_b, per_image_rows_a=rows_a, per_image_rows_b=rows_b)
-    >>> table.set_index("metric").loc["f1_50_image_mean", ["difference", "low", "high"]].tolist()
+    >>> run_a = dataset_metrics(true, pred_a, iou_thresholds=[0.5])
+    >>> run_b = dataset_metrics(true, pred_b, iou_thresholds=[0.5])
+    >>> table = paired_bootstrap(run_a, run_b).set_index("metric")
+    >>> table.loc["f1_50_image_mean", ["difference", "low", "high"]].tolist()
     [0.5, 0.0, 1.0]
     """
     confidence = _check_confidence(confidence)
@@ -286,10 +297,17 @@ def paired_bootstrap(
             f"run a covers {n_a} images and run b {n_b}: a paired comparison needs the same "
             "images in both runs."
         )
-    parts_a = _headline_parts(a, per_image_rows_a)
-    parts_b = _headline_parts(b, per_image_rows_b)
-    if list(parts_a) != list(parts_b):
-        raise ValueError("runs a and b are not of the same kind (instance or semantic).")
+    kind = _kind(a)
+    if _kind(b) != kind:
+        raise ValueError(
+            f"runs a and b are not of the same kind: a is {kind}, b {_kind(b)} (compare "
+            "instance results with instance results, semantic with semantic)."
+        )
+    parts_a, missing_a = _headline_parts(a, per_image_rows_a)
+    parts_b, missing_b = _headline_parts(b, per_image_rows_b)
+    lacking = [name for name, keys in (("a", missing_a), ("b", missing_b)) if keys]
+    who = f"run {lacking[0]} has" if len(lacking) == 1 else "runs a and b have"
+    _warn_missing(missing_a or missing_b, kind, who)
     weights = bootstrap_weights(n_a, n_resamples=n_resamples, seed=seed)
     rows = []
     for key in parts_a:
@@ -696,41 +714,48 @@ def _n_images(result: DatasetResult) -> int:
 
 
 def _kind(result: DatasetResult) -> Literal["instance", "semantic"]:
-    return "instance" if "n_true" in result.summary else "semantic"
+    """Instance (its pooled table has a row per IoU threshold) or semantic (a row per class)."""
+    return "instance" if "threshold" in result.pooled.columns else "semantic"
 
 
 _ROW_COUNTS = {
     "instance": ("threshold", ["tp", "fp", "fn"]),
     "semantic": ("class", ["tp", "fp", "fn"]),
 }
-_NEED_ROWS = {"instance": ("mean_accuracy",), "semantic": ("mean_iou", "mean_dice")}
 
 
 def _headline_parts(
     result: DatasetResult, per_image_rows: pd.DataFrame | None
-) -> dict[str, tuple[np.ndarray, Callable] | None]:
+) -> tuple[dict[str, tuple[np.ndarray, Callable] | None], list[str]]:
     """For each pooled and image-mean headline key: per-image rows and their statistic
-    (None where the counts are not at hand)."""
+    (None where the counts are not at hand: ``per_image_rows``, else the result's own); and
+    the keys left without them."""
     kind = _kind(result)
     per_image = result.per_image
+    if per_image_rows is None:
+        per_image_rows = result.per_image_rows
     rows = None if per_image_rows is None else _row_counts(result, kind, per_image_rows)
     missing = []
     parts: dict[str, tuple[np.ndarray, Callable] | None] = {}
     for key in headline_keys(kind):
-        if key in _NEED_ROWS[kind]:
+        if key in POOLED_FROM_ROWS[kind]:
             if rows is None:
                 missing.append(f"{key}_pooled")
             parts[f"{key}_pooled"] = None if rows is None else (rows, _POOLED_ROWS[key])
         else:
             parts[f"{key}_pooled"] = _pooled_from_per_image(per_image, key)
         parts[f"{key}_image_mean"] = _mean_part(per_image[key].to_numpy(float))
+    return parts, missing
+
+
+def _warn_missing(missing: list[str], kind: str, who: str) -> None:
+    """One warning naming the values left without an interval for want of per-image rows."""
     if missing:
         warn(
-            f"no interval for {', '.join(missing)}: pass per_image_rows (each image's "
-            f"per-{_ROW_COUNTS[kind][0]} counts) to bootstrap them.",
+            f"no interval for {', '.join(missing)}: {who} no per-image rows (each image's "
+            f"per-{_ROW_COUNTS[kind][0]} counts, per_image_rows) to bootstrap them from.",
             RuntimeWarning,
         )
-    return parts
 
 
 def _pooled_from_per_image(per_image: pd.DataFrame, key: str) -> tuple[np.ndarray, Callable]:

@@ -69,6 +69,13 @@ class DatasetResult(Result):
     ``per_class_pooled`` (class × threshold: counts summed over images, then the ratios, as
     CoNIC pools), ``per_class_image_mean`` (each ratio averaged over the images where the
     class has an object) and ``class_confusion`` (summed over images); otherwise they are None.
+
+    ``per_image_rows``: each image's per-threshold (instance) or per-class (semantic) table,
+    stacked with an ``image`` column (0, 0, ..., 1, 1, ...), adding up to ``pooled``: the counts
+    the pooled means over thresholds or classes are pooled from, which their bootstrap
+    intervals resample (:func:`~napari_seg_eval.core.compare.bootstrap_dataset`,
+    :func:`~napari_seg_eval.core.compare.paired_bootstrap`). None when not known (a result
+    rebuilt from tables without them).
     """
 
     per_image: pd.DataFrame
@@ -78,6 +85,7 @@ class DatasetResult(Result):
     per_class_pooled: pd.DataFrame | None = None
     per_class_image_mean: pd.DataFrame | None = None
     class_confusion: pd.DataFrame | None = None
+    per_image_rows: pd.DataFrame | None = None
 
     _main = "per_image"
 
@@ -405,24 +413,16 @@ def _dataset(
             tables, settings["iou_thresholds"], settings["criterion"], specs, labels
         )
         result = _instance_from_parts(parts)
-        if settings["confidence_interval"] is None:
-            return result
-        rows = [part.per_threshold.assign(image=index) for index, part in enumerate(parts)]
-        return _with_interval(result, pd.concat(rows, ignore_index=True), settings)
-    result = _semantic_dataset(
-        tables,
-        settings["classes"],
-        include_background,
-        nothing_left(settings["ignore_label"], True if settings.get("region") else None),
-    )
+    else:
+        result = _semantic_dataset(
+            tables,
+            settings["classes"],
+            include_background,
+            nothing_left(settings["ignore_label"], True if settings.get("region") else None),
+        )
     if settings["confidence_interval"] is None:
         return result
-    classes = result.pooled["class"].to_numpy()
-    rows = [
-        semantic_metrics_from_table(table, classes=classes).per_class.assign(image=index)
-        for index, table in enumerate(tables)
-    ]
-    return _with_interval(result, pd.concat(rows, ignore_index=True), settings)
+    return _with_interval(result, settings)
 
 
 def _regions(region, pairs: list, axis: int | None, stack_shape) -> list:
@@ -603,11 +603,7 @@ def dataset_from_parts(
     result = _instance_from_parts(parts)
     if settings["confidence_interval"] is None:
         return result
-    rows = pd.concat(
-        [part.per_threshold.assign(image=index) for index, part in enumerate(parts)],
-        ignore_index=True,
-    )
-    return _with_interval(result, rows, settings)
+    return _with_interval(result, settings)
 
 
 def _instance_dataset(
@@ -641,6 +637,8 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
     # (by position, not by threshold value, so that a repeated threshold stays its own row).
     thresholds = parts[0].per_threshold[["threshold"]]
     stacked = pd.concat([part.per_threshold for part in parts])
+    rows = stacked.reset_index(drop=True)  # each image's per-threshold rows, in image order
+    rows.insert(0, "image", np.repeat(np.arange(len(parts)), len(thresholds)))
     summed = stacked[_INSTANCE_COUNTS].groupby(level=0).sum()
     pooled = scores_from_counts(pd.concat([thresholds, summed], axis=1), n_true)
     image_mean = pd.concat([thresholds, stacked[_INSTANCE_RATIOS].groupby(level=0).mean()], axis=1)
@@ -661,7 +659,9 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
         "aji_image_mean": per_image["aji"].astype(float).mean(),
     }
     if parts[0].class_pq is None:
-        return DatasetResult(per_image, pooled, image_mean, pd.Series(summary, dtype=object))
+        return DatasetResult(
+            per_image, pooled, image_mean, pd.Series(summary, dtype=object), per_image_rows=rows
+        )
     from .presets import pool_per_class  # presets imports the COCO code (scipy.optimize)
 
     per_class_pooled = pool_per_class([part.per_class for part in parts])
@@ -692,6 +692,7 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
         per_class_pooled=per_class_pooled,
         per_class_image_mean=per_class_image_mean,
         class_confusion=confusion,
+        per_image_rows=rows,
     )
 
 
@@ -702,17 +703,13 @@ def _class_pq_50(result: InstanceResult, criterion: str) -> pd.DataFrame:
     )
 
 
-def _with_interval(result: DatasetResult, rows: pd.DataFrame, settings: dict) -> DatasetResult:
-    """The result with ``*_low`` / ``*_high`` in its summary: a bootstrap over images.
-
-    ``rows``: each image's per-threshold (instance) or per-class (semantic) counts, stacked
-    with an ``image`` column: what the pooled means over thresholds or classes are pooled from.
-    """
+def _with_interval(result: DatasetResult, settings: dict) -> DatasetResult:
+    """The result with ``*_low`` / ``*_high`` in its summary: a bootstrap over images (of its
+    own ``per_image_rows`` for the pooled means over thresholds or classes)."""
     from .compare import bootstrap_dataset  # compare builds on this module
 
     interval = bootstrap_dataset(
         result,
-        per_image_rows=rows,
         confidence=settings["confidence_interval"],
         n_resamples=settings.get("n_resamples", 2000),
     )
@@ -760,6 +757,8 @@ def _semantic_dataset(
     per_image = pd.DataFrame([{"image": i, **r.summary.to_dict()} for i, r in enumerate(results)])
     stacked = pd.concat([r.per_class for r in results], ignore_index=True)
     image_mean = stacked.groupby("class")[_SEMANTIC_RATIOS].mean().reset_index()
+    rows = stacked.copy()  # each image's per-class rows (the classes of pooled), in image order
+    rows.insert(0, "image", np.repeat(np.arange(len(results)), len(reported)))
     pooled_summary = pooled_result.summary
     summary = pd.Series(
         {
@@ -773,4 +772,6 @@ def _semantic_dataset(
         },
         dtype=object,
     )
-    return DatasetResult(per_image, pooled_result.per_class, image_mean, summary)
+    return DatasetResult(
+        per_image, pooled_result.per_class, image_mean, summary, per_image_rows=rows
+    )

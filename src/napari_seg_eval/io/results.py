@@ -4,8 +4,10 @@ The folder holds ``per_image.csv``, ``<kind>_pooled.csv`` and ``<kind>_image_mea
 metric family (boundary metrics: ``boundary_image_mean.csv`` and ``boundary_per_class.csv``, no
 pooled table, as they are not additive; objects with classes add
 ``instance_per_class_pooled.csv``, ``instance_per_class_image_mean.csv`` and
-``instance_class_confusion.csv``), ``summary.csv`` (one row) and ``settings.json``
-(settings, file pairs, files left out, versions): enough to reproduce the run.
+``instance_class_confusion.csv``), ``<kind>_per_image_rows.csv`` (each image's per-threshold or
+per-class counts: what a paired bootstrap of the pooled values resamples when two result folders
+are compared), ``summary.csv`` (one row) and ``settings.json`` (settings, file pairs, files left
+out, versions): enough to reproduce the run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .evaluate import FilesResult, versions
 
@@ -140,10 +144,33 @@ def _write_into(result: FilesResult, folder: Path, command: list[str] | None) ->
             confusion = dataset.class_confusion.rename(columns=lambda c: f"predicted_{c}")
             confusion = confusion.rename_axis(index="true_class", columns=None).reset_index()
             confusion.to_csv(folder / f"{kind}_class_confusion.csv", index=False)
+        rows = named_image_rows(result, kind)
+        if rows is not None:
+            rows.to_csv(folder / f"{kind}_per_image_rows.csv", index=False)
     for name, table in result.tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
     result.summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
     (folder / "settings.json").write_text(json.dumps(settings_record(result, command), indent=2))
+
+
+def named_image_rows(result: FilesResult, kind: str) -> pd.DataFrame | None:
+    """``result.datasets[kind].per_image_rows`` with each image's pair ``name`` after its
+    ``image`` number (the pairs that did not fail, in order); None when it has none.
+
+    Examples
+    --------
+    >>> named_image_rows(result, "instance").columns[:3].tolist()  # doctest: +SKIP
+    ['image', 'name', 'threshold']
+    """
+    rows = result.datasets[kind].per_image_rows
+    if rows is None:
+        return None
+    per_image = result.per_image
+    if "error" in per_image:
+        per_image = per_image[per_image["error"].isna() | (per_image["error"].astype(str) == "")]
+    rows = rows.copy()
+    rows.insert(1, "name", per_image["name"].to_numpy()[rows["image"].to_numpy()])
+    return rows
 
 
 def settings_record(result: FilesResult, command: list[str] | None = None) -> dict[str, Any]:
