@@ -224,3 +224,135 @@ def test_matched_objects_stand_out_on_the_reports_white_page(runs, tmp_path):
 
     assert (1 + 0.05) / (luminance(34 / 255) + 0.05) > 3  # against white: about 15
     assert (1 + 0.05) / (luminance(221 / 255) + 0.05) < 1.5  # the pale grey of before
+
+
+def _images(text):
+    """The report's embedded images, by their caption (alt text), as RGB arrays."""
+    import io
+
+    from PIL import Image
+
+    found = re.findall(r"<img alt='([^']*)' src='data:image/png;base64,([^']+)'", text)
+    return {
+        alt: np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+        for alt, data in found
+    }
+
+
+def _has_color(image, rgb):
+    """Some pixel of ``image`` has the colour ``rgb`` (0..1), to within rounding."""
+    target = np.round(np.asarray(rgb) * 255)
+    return bool((np.abs(image.astype(int) - target).max(axis=-1) <= 1).any())
+
+
+def test_3d_change_map_shows_the_plane_with_most_changed_objects():
+    """Regression: of a stack the map showed the middle plane, blank when no object crossed
+    it. It shows the plane holding most fixed or broken objects, and names it."""
+    from napari_seg_eval.core.compare import CHANGE_COLORS
+
+    truth = np.zeros((5, 10, 20), np.int32)
+    truth[0:2, 1:5, 1:5] = 1  # planes 0-1
+    truth[3:5, 1:5, 6:10] = 2  # planes 3-4
+    truth[4, 5:9, 12:16] = 3  # plane 4 only; the middle plane 2 holds no object
+    a = np.where(truth == 1, 1, 0)  # A finds object 1 only
+    b = np.where(truth == 1, 0, truth)  # B finds 2 and 3, not 1
+    runs = Runs()
+    runs.add(evaluate(truth, a), name="A")
+    runs.add(evaluate(truth, b), name="B")
+    text = report_html(runs.compare("A", "B"))
+    # fixed by B: 2 and 3; broken: 1. Plane 4 holds 2 and 3 (2 of the 3 changed objects),
+    # planes 0, 1 and 3 one each.
+    caption = (
+        "True objects by change on plane 4 (of 0–4), the plane with most fixed or broken "
+        "objects: 2 of the 3."
+    )
+    assert caption in text
+    image = _images(text)[caption]
+    assert _has_color(image, CHANGE_COLORS["fixed by B"])
+    assert not _has_color(image, CHANGE_COLORS["broken by B"])  # object 1 is not on plane 4
+    legend = re.findall(r"background: rgb\(([\d, ]+)\)'></i>(fixed by B|broken by B)", text)
+    assert ("68, 170, 153", "fixed by B") in legend  # 0.267, 0.667, 0.6 of 255
+
+
+def test_boundary_values_carry_their_unit_and_tolerance():
+    """Regression: the unit of HD, HD95, ASSD and the τ of NSD / boundary F1 were only in the
+    settings table; they are beside the values."""
+    truth = np.zeros((10, 10), np.int32)
+    truth[2:6, 2:6] = 1
+    pred = np.zeros_like(truth)
+    pred[2:6, 3:7] = 1  # one pixel to the right
+    # Each boundary point of one square lies on the other's boundary or 1 pixel from it:
+    # HD = HD95 = 1 pixel = 0.5 µm at spacing 0.5; every point is within τ = 2 µm: NSD = 1.
+    record = evaluate(truth, pred, boundary=True, spacing=(0.5, 0.5), units="µm", tolerance=2)
+    text = report_html(Runs().add(record, name="um"))
+    assert "<div class='label'>mean HD95 (µm)</div><div class='value'>0.5000" in text
+    assert "<div class='label'>mean NSD @ τ = 2 µm</div><div class='value'>1.0000" in text
+    assert "are in µm, with the pixel size (spacing) 0.5 × 0.5" in text
+    # the boundary tables, their headers with the unit and τ
+    assert "<h2>Boundary per class</h2>" in text and ">HD (µm)</th>" in text
+    assert ">boundary F1 @ τ = 2 µm</th>" in text
+    # No spacing: pixels; a spacing without a unit: the spacing's units (not pixels).
+    runs = Runs()
+    runs.add(evaluate(truth, pred, boundary=True), name="px")
+    runs.add(evaluate(truth, pred, boundary=True, spacing=(2, 0.5)), name="spacing")
+    assert runs["px"].record.settings.units == "pixels"
+    assert runs["spacing"].record.settings.units == "spacing units"  # the record says so too
+    text = report_html(runs["px"])
+    assert "mean HD95 (pixels)" in text and "mean NSD @ τ = 1 pixel<" in text
+    text = report_html(runs["spacing"])
+    assert "mean HD95 (spacing units)" in text and "pixel size (spacing) 2 × 0.5" in text
+    # A comparison of runs measured differently says each one's.
+    text = report_html(runs.compare("px", "spacing"))
+    assert "mean HD95 (A: pixels; B: spacing units)" in text
+    assert "mean NSD @ τ (A: τ = 1 pixel; B: τ = 1 spacing unit)" in text
+
+
+def test_dataset_boundary_values_carry_their_unit(tmp_path):
+    for side in ("truth", "prediction"):
+        (tmp_path / side).mkdir()
+        image = np.zeros((10, 10), np.int32)
+        image[2:6, 2:6] = 1
+        np.save(tmp_path / side / "im.npy", image)
+    result = evaluate_files(tmp_path / "truth", tmp_path / "prediction", boundary=True)
+    text = report_html(Runs().add(result, name="d"))
+    assert ">mean HD95 (pixels)</th>" in text  # the per-image table's header
+    assert "mean NSD @ τ = 1 pixel (image mean)" in text  # the summary's row
+    assert "<h2>Boundary per image and class</h2>" in text
+
+
+def test_snapshot_outlines_both_show_on_the_page():
+    """Regression: true outlines were white on the white page and hid the predicted (black)
+    ones where both ran along the same edge. True outlines are black, predicted ones orange
+    dashes drawn inside them."""
+    truth = np.zeros((20, 30), np.int32)
+    truth[5:15, 5:12], truth[5:15, 14:21] = 1, 2  # two objects, a 2-pixel gap between
+    pred = np.where(truth > 0, 7, 0)
+    pred[5:15, 12:14] = 7  # one prediction over both and the gap: a merge
+    text = report_html(Runs().add(evaluate(truth, pred), name="merge"))
+    assert "<i class='line'></i>true outline" in text
+    assert "<i class='line dashed'></i>predicted outline" in text
+    image = _images(text)["predicted object 7: merge (area 160)"]  # 10 x (7 + 2 + 7) pixels
+    red, green, blue = (image[..., c].astype(int) for c in range(3))
+    # orange (#EE7733): red well above green above blue; none of the error kinds' colours is
+    orange = (red > 150) & (red > green + 60) & (green > blue + 30)
+    black = image.max(axis=-1) < 40
+    assert orange.any() and black.any()
+    # The prediction's left and right edges are the truth's: its orange dashes run there too.
+    orange_columns, black_columns = np.nonzero(orange.any(0))[0], np.nonzero(black.any(0))[0]
+    assert abs(orange_columns.min() - black_columns.min()) <= 3
+    assert abs(orange_columns.max() - black_columns.max()) <= 3
+
+
+def test_empty_layer_names_are_not_shown(runs):
+    """Regression: records made from Python (no layer names) read "A: A (), B: B (), on truth
+    ." and "truth: · prediction:"."""
+    nameless = Runs()
+    nameless.add(evaluate(TRUTH, TRUTH), name="A")
+    nameless.add(evaluate(TRUTH, np.where(TRUTH == 4, 0, TRUTH)), name="B")
+    text = report_html(nameless.compare("A", "B"))
+    assert "<p class='meta'>A: <b>A</b>, B: <b>B</b>. Differences are B − A.</p>" in text
+    assert "()" not in text and "on truth" not in text
+    assert "truth: <b></b>" not in text and "prediction: <b></b>" not in text
+    # named layers are still named
+    text = report_html(runs.compare("A", "B"))
+    assert "A: <b>A</b> (prob), B: <b>B</b>, on truth <b>gt</b>." in text

@@ -11,6 +11,20 @@ from napari_seg_eval.core.review import FN, FP, KIND_COLORS
 from napari_seg_eval.evaluation import evaluate
 
 
+def ring(shape, *box):
+    """The outline the review draws around a box-shaped object: the pixels just outside it in
+    each plane of the last two axes (one more row and column each side), within the image."""
+    outline = np.zeros(shape, np.uint8)
+    lead, (rows, columns) = box[:-2], box[-2:]
+    grown = (
+        slice(max(rows.start - 1, 0), rows.stop + 1),
+        slice(max(columns.start - 1, 0), columns.stop + 1),
+    )
+    outline[(*lead, *grown)] = 1
+    outline[box] = 0
+    return outline
+
+
 def small_case():
     """true 1 matched by pred 3 (IoU 0.75); true 2 missed; pred 7 false."""
     true = np.zeros((20, 30), np.int32)
@@ -194,7 +208,10 @@ def test_selecting_a_row_in_3d_moves_the_slider_to_the_object(make_napari_viewer
     low, high = visible_rectangle(viewer)
     assert np.all(low <= [1.5, 6.5]) and np.all(high >= [4.5, 9.5])
     selection = viewer.layers["truth review selection"]
-    np.testing.assert_array_equal(selection.data, (true == 4).astype(np.uint8))
+    # object 4 ringed in each of its planes 6..8: rows 1..5, columns 6..10 but its own 3 x 3
+    np.testing.assert_array_equal(
+        selection.data, ring(true.shape, slice(6, 9), slice(2, 5), slice(7, 10))
+    )
     assert selection.scale[0] == 3  # on the truth's world grid
 
 
@@ -348,18 +365,60 @@ def test_selecting_a_row_zooms_to_the_object_and_outlines_it_and_its_partner(kin
     # zoomed, not whole-image: the view is at most twice the box plus a few pixels wide
     assert np.min(high - low) <= 2 * 20 + 2 * 8 + 1
     selection = [layer for layer in viewer.layers if "selection" in layer.name]
-    assert len(selection) == 1 and selection[0].contour == 2
+    assert len(selection) == 1 and selection[0].contour == 0  # the rings, drawn whole
     true, pred = kinds_case()
-    # true 3 (1) and its partner, the fragment of highest IoU (pred 11; ties: smallest id),
-    # painted last so that both boundaries show as contours
-    expected = np.where(true == 3, 1, 0)
-    expected[pred == 11] = 2
+    # true 3 (rows 10..13, columns 2..21) ringed (1), and its partner, the fragment of
+    # highest IoU (pred 11, columns 2..9; ties: smallest id), ringed (2) last: its ring's
+    # column 10 crosses true 3, the rest of the objects' pixels are left to their colours
+    expected = ring(true.shape, slice(10, 14), slice(2, 22))
+    expected[ring(true.shape, slice(10, 14), slice(2, 10)) == 1] = 2
     np.testing.assert_array_equal(selection[0].data, expected)
+    assert (selection[0].data[true == 3] != 0).sum() == 4  # column 10 of rows 10..13
     assert viewer.layers[-1] is selection[0]  # on top
     review.filter_combo.setCurrentText("predicted: spurious")
     review.select_row(0)  # the outline moves: the old one is cleared
-    np.testing.assert_array_equal(selection[0].data, np.where(pred == 14, 1, 0))
+    np.testing.assert_array_equal(selection[0].data, ring(pred.shape, slice(26, 30), slice(40, 44)))
     assert viewer.scene.camera.center[-2:] == pytest.approx((27.5, 41.5))
+
+
+def drawn(layer):
+    """The pixels a Labels layer paints: its labelled pixels, or with ``contour`` c > 0 napari's
+    contours of them (each object's pixels within c of its edge)."""
+    from napari.layers.labels._labels_utils import get_contours
+
+    data = np.asarray(layer.data)
+    return (get_contours(data, layer.contour, 0) if layer.contour else data) != 0
+
+
+def test_the_selection_outline_leaves_the_objects_colour_and_rings_a_single_pixel(
+    make_napari_viewer,
+):
+    true = np.zeros((30, 30), np.int32)
+    true[2:6, 2:6] = 1  # 4 x 4
+    true[10:16, 10:18] = 2  # 6 x 8
+    true[24, 24] = 3  # one pixel
+    pred = np.zeros_like(true)
+    pred[27, 3] = 9  # one pixel, spurious
+    viewer, widget = evaluated(make_napari_viewer, true, pred)
+    review = widget.review
+    rows = review.rows()
+    for label in (1, 2, 3):
+        row = (rows["kind"] == "true") & (rows["label"] == label)
+        review.select_row(int(np.flatnonzero(row.to_numpy())[0]))
+        outline = drawn(viewer.layers["truth review selection"])
+        # none of the object's own pixels under the outline: its colour reads whole
+        assert not outline[true == label].any()
+        # the object is ringed by its neighbours: 6 * 6 - 16 = 20 pixels around the 4 x 4,
+        # 8 * 10 - 48 = 32 around the 6 x 8, 3 * 3 - 1 = 8 around the single pixel
+        assert outline.sum() == {1: 20, 2: 32, 3: 8}[label]
+        assert outline[true == 0].sum() == outline.sum()
+    layer = viewer.layers["truth review selection"]
+    # no image under the outline: the canvas is the background, white on the dark theme and
+    # black on the light one
+    viewer.theme = "dark"
+    np.testing.assert_allclose(layer.colormap.map(1), (1, 1, 1, 1))
+    viewer.theme = "light"
+    np.testing.assert_allclose(layer.colormap.map(1), (0, 0, 0, 1))
 
 
 def test_previous_next_zoom_too(kinds_viewer):
@@ -445,10 +504,10 @@ def test_selection_outlines_one_frame_of_a_track(make_napari_viewer):
     review.select_row(int(np.flatnonzero(frame_1.to_numpy())[0]))
     assert viewer.dims.current_step[0] == 1
     assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
-    # frame 1's object (1) and its partner, pred 40 (2, painted last); frame 0 untouched
-    expected = np.zeros(true.shape, np.uint8)
-    expected[1][true[1] == 5] = 1
-    expected[1][pred[1] == 40] = 2
+    # frame 1's object (1) and its partner, pred 40 (2, painted last), ringed in frame 1
+    # only; frame 0 untouched
+    expected = ring(true.shape, slice(1, 2), slice(10, 14), slice(10, 14))
+    expected[ring(true.shape, slice(1, 2), slice(10, 14), slice(10, 13)) == 1] = 2
     np.testing.assert_array_equal(viewer.layers["truth review selection"].data, expected)
     missed = (rows["kind"] == "true") & (rows["plane"] == 0)
     assert rows.loc[missed, "error"].tolist() == ["missed"]
@@ -491,14 +550,15 @@ def test_selecting_an_object_of_a_chunked_record_reads_only_its_box(make_napari_
     lazy_pred.reads.clear()
     rows = review.rows()
     review.select_row(int(np.flatnonzero((rows["kind"] == "true") & (rows["label"] == 1))[0]))
-    # true 1 (rows 2..5, columns 2..9) and its partner pred 3 (columns 2..7): one 4 x 8 layer
+    # true 1 (rows 2..5, columns 2..9) ringed (1) and its partner pred 3 (columns 2..7)
+    # ringed (2, last): one layer of the rings' box, rows 1..6 and columns 1..10 (6 x 10)
     selection = viewer.layers["truth review selection"]
-    expected = np.ones((4, 8), np.uint8)
-    expected[:, :6] = 2
+    expected = ring((6, 10), slice(1, 5), slice(1, 9))
+    expected[ring((6, 10), slice(1, 5), slice(1, 7)) == 1] = 2
     np.testing.assert_array_equal(selection.data, expected)
-    # its pixel 0 is the truth's pixel (2, 2): world (10 + 2 * 2, 0 + 3 * 2)
-    np.testing.assert_allclose(selection.translate, (14, 6))
-    np.testing.assert_allclose(selection.data_to_world((0, 0)), true_layer.data_to_world((2, 2)))
+    # its pixel 0 is the truth's pixel (1, 1): world (10 + 2 * 1, 0 + 3 * 1)
+    np.testing.assert_allclose(selection.translate, (12, 3))
+    np.testing.assert_allclose(selection.data_to_world((0, 0)), true_layer.data_to_world((1, 1)))
     # only the chunks under the boxes: rows 0..9, columns 0..9 (four chunks of each image)
     assert max(lazy_true.reads + lazy_pred.reads) <= 25
     assert 0 < sum(lazy_true.reads) <= 4 * 25

@@ -144,6 +144,29 @@ def test_selecting_a_changed_object_goes_to_it(viewer):
     assert viewer.scene.camera.zoom == pytest.approx(min(height / 8, width / 19))
 
 
+def test_the_changes_are_shown_in_the_reports_colours_with_a_legend(viewer):
+    from napari_seg_eval.core.compare import CHANGE_COLORS
+
+    widget = open_dock(viewer)
+    panel = widget.runs
+    evaluate(widget, "model A")
+    evaluate(widget, "model B")
+    panel.compare(*panel.runs.names)
+    layer = next(lay for lay in viewer.layers if tag(lay).get("role") == "comparison")
+    fixed, broken = CHANGE_COLORS["fixed by B"], CHANGE_COLORS["broken by B"]
+    # 1 fixed (objects 3, 4, 5), 2 broken (object 2): opaque, never mixed with the layers under
+    np.testing.assert_allclose(layer.get_color(1), (*fixed, 1.0), atol=1e-6)
+    np.testing.assert_allclose(layer.get_color(2), (*broken, 1.0), atol=1e-6)
+    assert layer.opacity == 1.0
+    # the compared layers' own colours around the changed objects are hidden too
+    assert [lay.name for lay in viewer.layers if lay.visible] == [layer.name]
+    assert not panel.legend_box.isHidden()
+    swatches = {name: swatch.styleSheet() for name, (swatch, _) in panel.legend.items()}
+    # teal (0.267, 0.667, 0.6) is rgb(68, 170, 153); rose (0.8, 0.4, 0.467) rgb(204, 102, 119)
+    assert "rgb(68, 170, 153)" in swatches["fixed by B"]
+    assert "rgb(204, 102, 119)" in swatches["broken by B"]
+
+
 def test_selecting_a_changed_object_moves_the_sliders(make_napari_viewer):
     stack = np.zeros((5, 8, 40), np.int32)
     stack[3] = TRUTH  # the objects in plane 3

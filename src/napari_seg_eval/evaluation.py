@@ -65,8 +65,9 @@ from .core.threshold import (
 )
 from .core.tracking import ctc_metrics, ctc_of_table
 
-#: Axis labels that napari (and this plugin) read as time.
-TIME_LABELS = ("t", "time")
+#: Axis labels that this plugin reads as time, in any case: t and time, as napari names a
+#: time axis, and frame(s), as a movie's axis is often named.
+TIME_LABELS = ("t", "time", "frame", "frames")
 
 
 class Cancelled(Exception):
@@ -192,7 +193,9 @@ class EvaluationSettings:
     ``true_classes_name``/``pred_classes_name`` name the class layers (the same name on both
     sides when one class image classifies both), ``region_name`` the region layer. ``boundary``
     adds boundary metrics at ``tolerance``, with distances in ``units`` of ``spacing`` (the
-    truth layer's scale; None: 1 per pixel).
+    truth layer's scale; None: 1 per pixel). ``units`` names them (the dock: the layer's units,
+    "pixels" at scale 1, else "scale units"); left out: "pixels" without a spacing (or at 1 per
+    axis), else "spacing units" (distances are in the spacing's units, which are not named).
     """
 
     kind: Literal["semantic", "instance", "both"] = "both"
@@ -215,7 +218,12 @@ class EvaluationSettings:
     boundary: bool = False
     tolerance: float = 1.0
     spacing: tuple[float, ...] | None = None
-    units: str = "pixels"
+    units: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.units is None:  # not named: pixels only at 1 per pixel
+            plain = self.spacing is None or bool(np.allclose(self.spacing, 1))
+            object.__setattr__(self, "units", "pixels" if plain else "spacing units")
 
     @classmethod
     def from_preset(cls, name: str, **settings: Any) -> EvaluationSettings:
@@ -1448,11 +1456,14 @@ def confusion_table(confusion: pd.DataFrame) -> pd.DataFrame:
 
 
 def is_time_axis(axis_labels: Sequence[str], axis: int) -> bool:
-    """True when napari's label of ``axis`` names time (``t`` or ``time``).
+    """True when napari's label of ``axis`` names time: one of :data:`TIME_LABELS` (``t``,
+    ``time``, ``frame``, ``frames``), in any case.
 
     Examples
     --------
     >>> is_time_axis(("t", "y", "x"), 0), is_time_axis(("z", "y", "x"), 0)
     (True, False)
+    >>> is_time_axis(("Frame", "y", "x"), 0)
+    True
     """
     return str(axis_labels[axis]).strip().lower() in TIME_LABELS

@@ -19,7 +19,9 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import pandas as pd
 
 from .core import catalogue
 from .core.blocks import is_lazy
+from .core.compare import CHANGE_COLORS
 from .core.review import EXCLUDED, KIND_COLORS_ON_LIGHT, error_map
 from .runs import Comparison, Run
 
@@ -57,7 +60,15 @@ figcaption { font-size: 0.85em; color: #444; max-width: 30em; }
 .legend span { display: inline-block; margin-right: 1em; font-size: 0.85em; }
 .legend i { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;
             vertical-align: middle; border: 1px solid #999; }
+.legend i.line { width: 2em; height: 0; border: none; border-top: 3px solid #000; }
+.legend i.dashed { border-top: 3px dashed #ee7733; }
 """
+#: Outlines in the error snapshots: the true ones solid black (a white halo keeps them apart
+#: from the charcoal of matched objects), the predicted ones orange dashes, narrower and drawn
+#: on top, so that where both outlines run along the same pixel edge the dashes sit inside the
+#: black line and both stay visible.
+TRUE_OUTLINE = "#000000"
+PREDICTED_OUTLINE = "#ee7733"  # Paul Tol's vibrant orange, apart from the error kinds' colours
 
 
 # ---------------------------------------------------------------------------- public
@@ -88,7 +99,7 @@ def report_html(item: Run | Comparison) -> str:
     if isinstance(item, Comparison):
         title, body = f"Comparison: {item.b.name} against {item.a.name}", _comparison(item)
     elif isinstance(item, Run):
-        title = f"Run {item.name}"
+        title = f"Run {item.name}".rstrip()
         if item.agreement:  # "Agreement: A vs B" (the default name), or "Agreement <name>"
             named = item.name.lower().startswith("agreement")
             title = item.name[:1].upper() + item.name[1:] if named else f"Agreement {item.name}"
@@ -136,13 +147,14 @@ def _run(run: Run) -> str:
 
 
 def _about(run: Run) -> str:
+    """When and on what the run was made; the inputs by name, those that have one."""
     what = "one image" if run.kind == "image" else f"{run.n_images} images"
     sides = ("annotator A", "annotator B") if run.agreement else ("truth", "prediction")
-    return (
-        f"<p class='meta'>Evaluated {_e(run.created)} · {what} · {sides[0]}: "
-        f"<b>{_e(run.inputs.get('truth', ''))}</b> · {sides[1]}: "
-        f"<b>{_e(run.inputs.get('prediction', ''))}</b></p>"
-    )
+    parts = [f"Evaluated {_e(run.created)}", what]
+    for side, key in zip(sides, ("truth", "prediction"), strict=True):
+        if run.inputs.get(key):
+            parts.append(f"{side}: <b>{_e(run.inputs[key])}</b>")
+    return f"<p class='meta'>{' · '.join(parts)}</p>"
 
 
 _OVER = {
@@ -175,11 +187,13 @@ def _cards(run: Run) -> str:
     """A card per headline metric: its label, value (with interval) and definition; how values
     are pooled over images and the 0/0 rule once, below the cards."""
     intervals = run.intervals
+    measure = _measure(run)
     cards = []
-    ratios = False
+    ratios = boundary = False
     for key, value in run.headline.items():
         table = "dataset.summary" if run.kind == "dataset" else _summary_table_of(key)
         entry = catalogue.metric(table, key)
+        boundary |= _BOUNDARY_KEY.match(key) is not None
         text = _f(value, count=entry is not None and entry.pooling == "sum")
         if key in intervals.index:
             low, high = intervals.loc[key]
@@ -190,7 +204,8 @@ def _cards(run: Run) -> str:
         definition = [entry.formula, entry.definition] if entry is not None else []
         ratios |= entry is not None and entry.pooling == "ratio"
         cards.append(
-            f"<div class='card'><div class='label'>{_e(catalogue.label(table, key))}</div>"
+            f"<div class='card'><div class='label'>"
+            f"{_e(_unit_label(key, catalogue.label(table, key), measure))}</div>"
             f"<div class='value'>{text}</div>"
             f"<div class='definition'>{_e(chr(10).join(d for d in definition if d))}</div></div>"
         )
@@ -198,6 +213,8 @@ def _cards(run: Run) -> str:
         return "<p>No headline metric.</p>"
     rules = [catalogue.POOLING_RULE] if run.kind == "dataset" else []
     rules += [catalogue.UNDEFINED_RULE] if ratios else []
+    if boundary and measure is not None:
+        rules.append(measure.note())
     if run.interval_over:
         rules.append(_OVER[run.interval_over])
     notes = "".join(
@@ -235,13 +252,104 @@ def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------------------- units
+#: A boundary value's key or column: a distance (HD, HD95, ASSD) or a share of boundary points
+#: within the tolerance τ (NSD, boundary F1), as a summary, image mean or per-image value.
+_BOUNDARY_KEY = re.compile(
+    r"^(?:object_)?(?:mean_)?(?P<base>hd|hd95|assd|nsd|boundary_f1)"
+    r"(?:_(?:pooled|image_mean|image_median|low|high))?$"
+)
+_DISTANCES = ("hd", "hd95", "assd")
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """How a run measured its boundary values: the distances' unit, the tolerance τ (in that
+    unit) and the pixel size per axis (``"file"``: read from each pair's files; None: 1)."""
+
+    unit: str
+    tolerance: float
+    spacing: Any
+
+    def says(self, base: str) -> str:
+        """What goes beside a value of ``base``: the unit of a distance, else τ with it."""
+        if base in _DISTANCES:
+            return self.unit
+        unit = self.unit.removesuffix("s") if self.tolerance == 1 else self.unit
+        return f"τ = {self.tolerance:g} {unit}"
+
+    def note(self) -> str:
+        """One sentence on the units and τ, for under the values."""
+        if self.spacing == "file":
+            size = ", with the pixel size read from each pair's files"
+        elif self.spacing is None or np.allclose(np.asarray(self.spacing, float), 1):
+            size = " (no pixel size given)" if self.unit == "pixels" else ""
+        else:
+            size = " × ".join(f"{x:g}" for x in np.ravel(np.asarray(self.spacing, float)))
+            size = (
+                f", the unit of the pixel size (spacing) {size}, which the run does not name"
+                if self.unit == "spacing units"
+                else f", with the pixel size (spacing) {size}"
+            )
+        return (
+            f"Boundary distances (HD, HD95, ASSD) are in {self.unit}{size}; NSD and boundary F1 "
+            f"count the boundary points within {self.says('nsd')} of the other boundary."
+        )
+
+
+def _measure(run: Run) -> _Measure | None:
+    """How ``run`` measured its boundary values; None when it has none.
+
+    With a spacing other than 1 and no unit named, distances are in the spacing's units, not
+    pixels: such records (made before that was recorded) that say "pixels" say "spacing units".
+    """
+    settings = run.settings.get("settings", run.settings)  # a dataset's settings are nested
+    boundary = settings.get("boundary")
+    units = None
+    if isinstance(boundary, dict):  # an agreement of two images: its own spacing, no unit
+        settings = boundary
+    elif boundary:
+        units = settings.get("units")
+    else:
+        return None
+    spacing = settings.get("spacing")
+    if spacing == "file":
+        found = run.tables.get("per_image", pd.DataFrame()).get("spacing_unit", pd.Series())
+        named = set(found.dropna().astype(str))
+        unit = named.pop() if len(named) == 1 and "" not in named else "file units"
+    elif spacing is None or np.allclose(np.asarray(spacing, float), 1):
+        unit = units or "pixels"
+    else:
+        unit = units if units and units != "pixels" else "spacing units"
+    return _Measure(unit, float(settings.get("tolerance", 1.0)), spacing)
+
+
+def _unit_label(key: str, label: str, *measures: _Measure | None) -> str:
+    """``label`` of a boundary value with its unit, or its τ ("mean HD95 (µm)", "mean NSD @ τ =
+    1 pixel"); for two runs (A, B) that measured differently, each one's. Others unchanged."""
+    match = _BOUNDARY_KEY.match(key)
+    if match is None:
+        return label
+    sides = zip("AB", measures, strict=False)  # one measure: its letter is never shown
+    said = [(side, measure.says(match["base"])) for side, measure in sides if measure]
+    if not said:
+        return label
+    if len({text for _, text in said}) > 1:
+        return f"{label} ({'; '.join(f'{side}: {text}' for side, text in said)})"
+    text = said[0][1]
+    if match["base"] not in _DISTANCES and "τ" in label:
+        return label.replace("τ", text)
+    return f"{label[:-1]}, {text})" if label.endswith(")") else f"{label} ({text})"
+
+
 def _image_tables(run: Run) -> str:
     parts = []
     summary = run.tables["summary"]
+    measure = _measure(run)
     if len(summary):
         labelled = summary.assign(
             label=[
-                catalogue.label(_summary_kind(evaluation), metric)
+                _unit_label(metric, catalogue.label(_summary_kind(evaluation), metric), measure)
                 for evaluation, metric in zip(summary["evaluation"], summary["metric"], strict=True)
             ]
         )[["evaluation", "label", "metric", "value"]]
@@ -265,9 +373,19 @@ def _image_tables(run: Run) -> str:
             if key == "per_object":  # bounding boxes serve the viewer's zoom, not a reader
                 frame = _worst_first(frame).filter(regex=r"^(?!bbox_)")
             parts.append(f"<h2>{title}</h2>" + _table(frame, catalogue_table=table))
-    boundary = run.tables.get("boundary")
-    if boundary is not None and len(boundary):
-        parts.append("<h2>Boundary (foreground)</h2>" + _table(boundary, "boundary.per_class"))
+    parts.append(
+        _boundary_tables(
+            run,
+            {
+                "boundary": ("Boundary (foreground)", "boundary.per_class"),
+                "boundary_per_class": ("Boundary per class", "boundary.per_class"),
+                "boundary_per_object": (
+                    "Boundary per matched pair (IoU 0.5)",
+                    "boundary.per_object",
+                ),
+            },
+        )
+    )
     objects = run.tables.get("object_intervals")
     if objects is not None and len(objects):
         parts.append(
@@ -275,7 +393,22 @@ def _image_tables(run: Run) -> str:
             f"<p class='note'>{_e(_OVER['objects'])}</p>"
             + _table(objects, text_columns=("metric",))
         )
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
+
+
+def _boundary_tables(run: Run, titles: dict[str, tuple[str, str]]) -> str:
+    """The run's boundary tables among ``titles`` (key -> title, catalogue table), units and
+    τ in their headers, and once what they are."""
+    measure = _measure(run)
+    tables = [
+        f"<h2>{_e(title)}</h2>" + _table(run.tables[key], table, measures=(measure,))
+        for key, (title, table) in titles.items()
+        if key in run.tables and len(run.tables[key])
+    ]
+    if not tables:
+        return ""
+    note = f"<p class='note'>{_e(measure.note())}</p>" if measure is not None else ""
+    return tables[0] + note + "".join(tables[1:])
 
 
 def _summary_kind(evaluation: str) -> str:
@@ -299,9 +432,13 @@ def _worst_first(objects: pd.DataFrame) -> pd.DataFrame:
 def _dataset_tables(run: Run) -> str:
     parts = []
     summary = run.tables["summary"].iloc[0]
+    measure = _measure(run)
     rows = pd.DataFrame(
         {
-            "label": [catalogue.label("dataset.summary", k) for k in summary.index],
+            "label": [
+                _unit_label(k, catalogue.label("dataset.summary", k), measure)
+                for k in summary.index
+            ],
             "metric": list(summary.index),
             "value": list(summary.to_numpy()),
         }
@@ -321,8 +458,23 @@ def _dataset_tables(run: Run) -> str:
                 f"<h2>{kind.capitalize()}: {words}</h2>"
                 + _table(run.tables[f"{kind}_{suffix}"], catalogue_table=f"{kind}.{per}")
             )
-    parts.append("<h2>Per image</h2>" + _table(run.tables["per_image"], "dataset.per_image"))
-    return "\n".join(parts)
+    parts.append(
+        _boundary_tables(
+            run,
+            {
+                "boundary_image_mean": (
+                    "Boundary: image mean (mean of per-image values)",
+                    "boundary.per_class",
+                ),
+                "boundary_per_class": ("Boundary per image and class", "boundary.per_class"),
+            },
+        )
+    )
+    parts.append(
+        "<h2>Per image</h2>"
+        + _table(run.tables["per_image"], "dataset.per_image", measures=(measure,))
+    )
+    return "\n".join(part for part in parts if part)
 
 
 # ---------------------------------------------------------------------------- tables
@@ -354,8 +506,10 @@ def _table(
     *,
     text_columns: Iterable[str] = (),
     count_rows: Sequence[bool] = (),
+    measures: Sequence[_Measure | None] = (),
 ) -> str:
-    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip).
+    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip),
+    those of boundary values with the unit or τ of ``measures`` (:func:`_unit_label`).
     Numbers in the columns of counts, and in the rows flagged in ``count_rows`` (a table of
     one metric per row), are whole numbers."""
     note = ""
@@ -370,6 +524,7 @@ def _table(
     head = []
     for column in frame.columns:
         label = catalogue.label(catalogue_table, column) if catalogue_table else str(column)
+        label = _unit_label(str(column), label, *measures)
         tip = catalogue.tooltip(catalogue_table, column) if catalogue_table else ""
         tip = f"{column}: {tip}" if tip else str(column)
         css = " class='text'" if column in text else ""
@@ -546,6 +701,10 @@ def _legend() -> str:
         f"</i>{_e(name)}</span>"
         for name, rgba, _ in KIND_COLORS_ON_LIGHT
     ]
+    items += [
+        "<span><i class='line'></i>true outline</span>",
+        "<span><i class='line dashed'></i>predicted outline</span>",
+    ]
     return "<p class='legend'>" + "".join(items) + "</p>"
 
 
@@ -571,13 +730,15 @@ def _snapshots(run: Run) -> str:
     figures = [_snapshot(truth, pred, kinds, row) for row in worst.itertuples(index=False)]
     return (
         "<h2>Error snapshots</h2><p class='note'>The error layer (objects coloured by error kind "
-        "at IoU 0.5) around the largest objects in error; white: true outlines, black: predicted "
-        "outlines.</p>" + _legend() + "".join(figures)
+        "at IoU 0.5) around the largest objects in error; true outlines solid black, predicted "
+        "outlines orange dashes (inside the black line where both outlines run along the same "
+        "pixel edge).</p>" + _legend() + "".join(figures)
     )
 
 
 def _snapshot(truth, pred, kinds, row) -> str:
-    from skimage.segmentation import find_boundaries
+    from matplotlib.collections import LineCollection
+    from matplotlib.patheffects import Normal, Stroke
 
     ndim = truth.ndim
     row = row._asdict()
@@ -596,17 +757,67 @@ def _snapshot(truth, pred, kinds, row) -> str:
     for _, rgba, values in KIND_COLORS_ON_LIGHT:
         colors[list(values)] = rgba
     image = colors[kinds[where]][..., :3]
-    image[find_boundaries(pred[where], mode="inner")] = 0.0
-    image[find_boundaries(truth[where], mode="inner")] = 1.0
     label = row.get("record_label", row["label"])
     side = "true" if row["kind"] == "true" else "predicted"
     caption = f"{side} object {label}: {row['error']} (area {int(row['area'])})"
+    # Line widths in points: about half a pixel of the crop (the figure is ~200 points wide),
+    # within [1, 3] so that neither the lines of a large crop nor those of a small one vanish.
+    width = float(np.clip(100 / max(image.shape[:2]), 1.0, 3.0))
 
     def draw(axes):  # the caption is the figure's own, under it
         axes.imshow(image, interpolation="nearest")
-        axes.set_axis_off()
+        axes.add_collection(
+            LineCollection(
+                _outline(np.asarray(truth[where])),
+                colors=TRUE_OUTLINE,
+                linewidths=width,
+                capstyle="projecting",
+                path_effects=[Stroke(linewidth=width * 1.6, foreground="white"), Normal()],
+            )
+        )
+        axes.add_collection(
+            LineCollection(
+                _outline(np.asarray(pred[where])),
+                colors=PREDICTED_OUTLINE,
+                linewidths=width * 0.5,
+                linestyles=(0, (3, 2)),
+                path_effects=[Stroke(linewidth=width * 0.85, foreground="black"), Normal()],
+            )
+        )
+        _frame(axes)
 
     return _figure(draw, caption, size=(2.8, 2.8))
+
+
+def _frame(axes) -> None:
+    """No axes, a thin grey frame: where an image with a white background ends."""
+    axes.set_xticks([])
+    axes.set_yticks([])
+    for spine in axes.spines.values():
+        spine.set_color("#bbbbbb")
+
+
+def _outline(labels: np.ndarray) -> np.ndarray:
+    """The outlines of a 2-D label image: the pixel edges between two different values (an
+    object and the background, or two objects), as segments ``((x0, y0), (x1, y1))`` in the
+    coordinates of ``imshow`` (pixel centres at whole numbers), a run of edges in a line joined
+    into one segment. The image's own edge is no outline (objects go on outside the crop)."""
+    # between columns j and j + 1: vertical edges at x = j + 0.5, in runs down the rows
+    column, top, bottom = _runs((labels[:, :-1] != labels[:, 1:]).T)
+    # between rows i and i + 1: horizontal edges at y = i + 0.5, in runs along the columns
+    row, left, right = _runs(labels[:-1] != labels[1:])
+    vertical = np.stack([column + 0.5, top - 0.5, column + 0.5, bottom - 0.5], axis=1)
+    horizontal = np.stack([left - 0.5, row + 0.5, right - 0.5, row + 0.5], axis=1)
+    return np.concatenate([vertical, horizontal]).reshape(-1, 2, 2)
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of True along the rows of a 2-D mask: each one's row, first column and the
+    column after its last."""
+    steps = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    stops = np.nonzero(steps == -1)[1]
+    return rows, starts, stops
 
 
 # ---------------------------------------------------------------------------- comparison
@@ -628,12 +839,19 @@ _TELLS = {
 
 def _comparison(comparison: Comparison) -> str:
     a, b = comparison.a, comparison.b
+    headline = comparison.headline
+    if "label" in headline and "metric" in headline:
+        measures = (_measure(a), _measure(b))
+        headline = headline.assign(
+            label=[
+                _unit_label(key, label, *measures)
+                for key, label in zip(headline["metric"], headline["label"], strict=True)
+            ]
+        )
     parts = [
-        f"<p class='meta'>A: <b>{_e(a.name)}</b> ({_e(a.inputs.get('prediction', ''))}), "
-        f"B: <b>{_e(b.name)}</b> ({_e(b.inputs.get('prediction', ''))}), on truth "
-        f"<b>{_e(a.inputs.get('truth', ''))}</b>. Differences are B − A.</p>",
+        f"<p class='meta'>{_runs_named(a, b)}Differences are B − A.</p>",
         "<h2>Headline metrics</h2>",
-        _table(comparison.headline, text_columns=("metric", "label")),
+        _table(headline, text_columns=("metric", "label")),
     ]
     parts += [f"<p class='note'>{_e(note)}</p>" for note in comparison.notes]
     parts.append(f"<p class='note'>{_e(_TELLS[a.kind])}</p>")
@@ -659,37 +877,78 @@ def _comparison(comparison: Comparison) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def _runs_named(a: Run, b: Run) -> str:
+    """ "A: <name> (<prediction>), B: ..., on truth <truth>. ", each part only where there is
+    a name to give (a prediction named as its run is not named twice)."""
+    sides = []
+    for run, letter in ((a, "A"), (b, "B")):
+        prediction = run.inputs.get("prediction", "")
+        shown = f" ({_e(prediction)})" if prediction and prediction != run.name else ""
+        sides.append(f"{letter}: <b>{_e(run.name)}</b>{shown}")
+    truth = a.inputs.get("truth", "")
+    return ", ".join(sides) + (f", on truth <b>{_e(truth)}</b>" if truth else "") + ". "
+
+
 def _change_plot(comparison: Comparison) -> str:
-    """The truth's objects coloured by change (2-D, or the middle plane of a stack)."""
+    """The truth's objects coloured by change (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`):
+    the image, or of a stack the plane that holds most changed objects (:func:`_busiest_plane`),
+    named in the caption."""
     truth = comparison.a.labels["truth"]
-    if truth.ndim < 2 or is_lazy(truth) or not len(comparison.objects):
-        return ""
     table = comparison.objects
-    colors = {
-        "fixed by B": (0.267, 0.667, 0.6),
-        "broken by B": (0.8, 0.4, 0.467),
-        "both": (0.8, 0.8, 0.8),
-        "neither": (0.55, 0.55, 0.55),
-    }
-    plane = truth[tuple(s // 2 for s in truth.shape[:-2])]
+    if truth.ndim < 2 or is_lazy(truth) or not len(table):
+        return ""
     ids = table["label"].to_numpy()
+    changed = ids[table["change"].isin(["fixed by B", "broken by B"]).to_numpy()]
+    caption = "True objects by change"
+    plane = np.asarray(truth)
+    if truth.ndim > 2:
+        wanted, what = (changed, "fixed or broken") if len(changed) else (ids, "true")
+        where, held = _busiest_plane(plane, wanted)
+        plane = plane[where]
+        index = where[0] if len(where) == 1 else "(" + ", ".join(map(str, where)) + ")"
+        ranges = ", ".join(f"0–{n - 1}" for n in truth.shape[:-2])
+        caption += (
+            f" on plane {index} (of {ranges}), the plane with most {what} objects: "
+            f"{held} of the {len(wanted)}."
+        )
+    order = np.argsort(ids, kind="stable")
     codes = np.zeros(plane.shape, np.intp)
     inside = np.isin(plane, ids)
-    codes[inside] = np.searchsorted(ids, plane[inside]) + 1
+    codes[inside] = order[np.searchsorted(ids[order], plane[inside])] + 1
     palette = np.ones((len(ids) + 1, 3))
-    palette[1:] = [colors[change] for change in table["change"]]
+    palette[1:] = [CHANGE_COLORS[change] for change in table["change"]]
 
     def draw(axes):
         axes.imshow(palette[codes], interpolation="nearest")
-        axes.set_axis_off()
+        _frame(axes)
 
     legend = "".join(
         f"<span><i style='background: rgb({', '.join(str(round(255 * c)) for c in rgb)})'>"
         f"</i>{_e(name)}</span>"
-        for name, rgb in colors.items()
+        for name, rgb in CHANGE_COLORS.items()
     )
-    caption = "True objects by change" + (" (middle plane)" if truth.ndim > 2 else "")
     return f"<p class='legend'>{legend}</p>" + _figure(draw, caption, size=(5, 5))
+
+
+def _busiest_plane(labels: np.ndarray, ids: np.ndarray) -> tuple[tuple[int, ...], int]:
+    """The plane of a stack (its index over the leading axes) holding most of the objects
+    ``ids``, and how many it holds. Ties go to the plane where they cover most pixels (their
+    largest cross-sections), then to the middle one of the planes still tied.
+
+    A plane rather than a projection: it shows the objects as they are, each apart from its
+    neighbours above and below, and the reader finds it in the viewer by its index.
+    """
+    lead = labels.shape[:-2]
+    planes = labels.reshape(-1, *labels.shape[-2:])
+    held = np.zeros(len(planes), np.int64)
+    area = np.zeros(len(planes), np.int64)
+    for number, plane in enumerate(planes):
+        values = plane[np.isin(plane, ids)]
+        held[number], area[number] = len(np.unique(values)), values.size
+    best = np.flatnonzero(held == held.max())
+    best = best[area[best] == area[best].max()]
+    number = int(best[len(best) // 2])
+    return tuple(int(i) for i in np.unravel_index(number, lead)), int(held[number])
 
 
 def _difference_plot(per_image: pd.DataFrame) -> str:

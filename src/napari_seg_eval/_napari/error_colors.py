@@ -1,4 +1,5 @@
-"""Colours of the error layer by kind, and of the review's outlines, as napari colormaps.
+"""Colours of the error layer by kind, of the review's outlines and of the Runs tab's layer
+of changes, as napari colormaps.
 
 The colours themselves are plain data in :data:`napari_seg_eval.core.review.KIND_COLORS`
 (Paul Tol's "muted" scheme without the hues of the confidence colormap). Matched objects are
@@ -11,20 +12,24 @@ units of the other kinds' colours as seen with protanopia or deuteranopia.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from napari.layers import Image, Layer
 from napari.utils.colormaps import DirectLabelColormap
 from napari.utils.theme import get_theme
 
+from ..core.compare import CHANGE_COLORS
 from ..core.review import FN, FP, KIND_COLORS, KIND_COLORS_ON_LIGHT
 
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
 #: Outlines of the predicted objects drawn over the truth: thin and black.
 PREDICTION_OUTLINE = (0.0, 0.0, 0.0, 1.0)
-#: Outlines of the selected object (1) and its partner (2): white, two pixels wide.
+#: Outlines of the selected object and its partner, one pixel wide just outside each (the
+#: object's own colour is left whole): white on a dark background...
 SELECTION_OUTLINE = (1.0, 1.0, 1.0, 1.0)
+#: ... black on a light one.
+SELECTION_OUTLINE_ON_LIGHT = (0.0, 0.0, 0.0, 1.0)
 
 
 def is_light(theme: str) -> bool:
@@ -170,6 +175,35 @@ def kind_colormap(
     return DirectLabelColormap(color_dict=colors)
 
 
+def selection_color(
+    theme: str = "dark", background: Sequence[float] | None = None
+) -> tuple[float, float, float, float]:
+    """The colour of the selection's outlines: :data:`SELECTION_OUTLINE` (white) on a dark
+    background, :data:`SELECTION_OUTLINE_ON_LIGHT` (black) on a light one.
+
+    Parameters
+    ----------
+    theme : str, optional
+        A napari theme's name: its canvas is the background when ``background`` is None.
+    background : sequence of 3 numbers, optional
+        The colour the outlines are drawn over (0 to 255): the image shown under them.
+
+    Returns
+    -------
+    tuple of 4 floats
+        Red, green, blue and alpha.
+
+    Examples
+    --------
+    >>> selection_color("dark"), selection_color("light")
+    ((1.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 1.0))
+    >>> selection_color("light", (32, 32, 32))  # a dark micrograph in the light theme
+    (1.0, 1.0, 1.0, 1.0)
+    """
+    light = is_light(theme) if background is None else is_light_color(background)
+    return SELECTION_OUTLINE_ON_LIGHT if light else SELECTION_OUTLINE
+
+
 def pixel_colormap() -> DirectLabelColormap:
     """Colours of ``semantic_error_map``: false pixels as spurious, missed pixels as missed.
 
@@ -187,6 +221,34 @@ def pixel_colormap() -> DirectLabelColormap:
             FN: colors["missed"],
         }
     )
+
+
+def change_colormap(values: Mapping[int, str]) -> DirectLabelColormap:
+    """Colours of a layer of objects by change between two runs: each value in its change's
+    colour (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed teal, broken rose, as
+    in the report), opaque; background and other values transparent.
+
+    Parameters
+    ----------
+    values : mapping of int to str
+        A layer value -> its change (``"fixed by B"``, ``"broken by B"``, ...).
+
+    Returns
+    -------
+    napari.utils.colormaps.DirectLabelColormap
+        The colours.
+
+    Examples
+    --------
+    >>> colormap = change_colormap({1: "fixed by B", 2: "broken by B"})
+    >>> [round(float(c), 3) for c in colormap.map(1)]  # fixed: teal
+    [0.267, 0.667, 0.6, 1.0]
+    >>> colormap.map(3).tolist()  # no change painted
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    colors = {None: TRANSPARENT, 0: TRANSPARENT}
+    colors.update({value: (*CHANGE_COLORS[change], 1.0) for value, change in values.items()})
+    return DirectLabelColormap(color_dict=colors)
 
 
 def single_color_colormap(color: tuple[float, float, float, float]) -> DirectLabelColormap:

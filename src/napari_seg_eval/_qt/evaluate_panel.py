@@ -9,8 +9,9 @@ marked stale and the section says so; nothing mixes new layer data with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,7 @@ from ..evaluation import (
     is_time_axis,
     parse_iou_thresholds,
 )
+from ..io.read import file_axes
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
@@ -80,8 +82,9 @@ TABLES = {
     "boundary_per_object": ("Boundary per object", "boundary.per_object"),
     "coco_per_threshold": ("COCO AP per threshold", "coco.per_threshold"),
 }
-#: Tabs shown only when their table has rows.
+#: Tabs shown only when their table has rows (Per plane: after a run plane by plane).
 OPTIONAL_TABS = (
+    "per_plane",
     "instance_per_class",
     "class_confusion",
     "boundary_per_class",
@@ -412,6 +415,75 @@ def region_mask(region: Layer, truth: Layer, shape: tuple[int, ...]) -> Any:
     return drawn.to_labels(labels_shape=shape) != 0
 
 
+class FileTime(NamedTuple):
+    """A time axis named by the metadata of the file a layer was opened from."""
+
+    axis: int  #: the layer's axis that is time
+    path: str  #: the file (``layer.source.path``)
+    axes: str  #: the file's axes, one letter each (``"TYX"``)
+
+
+def file_time_axis(layer: Layer) -> FileTime | None:
+    """The time axis of a layer opened from a file whose metadata name it, or None.
+
+    napari's own reader gives a TIFF's or an OME-Zarr's axes no names (-3, -2, -1), so a
+    time-lapse reads as a volume; the file (``layer.source.path``) still says which axis is
+    time (:func:`~napari_seg_eval.io.read.file_axes`, metadata only), as the command line
+    reads it. None when the layer has no file, the file names no axes, or not one per axis of
+    the layer (a channel axis napari split off), or none of them is time.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        The layer.
+
+    Returns
+    -------
+    FileTime or None
+        The axis that is time, the file and its axes.
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> file_time_axis(Labels(np.zeros((2, 4, 4), int))) is None  # made in Python: no file
+    True
+    """
+    path = getattr(getattr(layer, "source", None), "path", None)
+    if not path:
+        return None
+    try:
+        modified = Path(path).stat().st_mtime_ns
+    except (OSError, ValueError):  # gone, or not a local path (a URL)
+        return None
+    axes = _file_axes(str(path), modified)
+    if axes is None or len(axes) != layer.ndim or "T" not in axes:
+        return None
+    return FileTime(axes.index("T"), str(path), axes)
+
+
+@lru_cache(maxsize=64)
+def _file_axes(path: str, modified: int) -> str | None:
+    """:func:`~napari_seg_eval.io.read.file_axes` of ``path`` as last ``modified``: read once
+    (the truth's axes are looked at each time it is chosen or an axis is renamed)."""
+    return file_axes(path)
+
+
+def volume_note(ndim: int) -> str:
+    """What a run that matched objects across the planes of an image of ``ndim`` > 2
+    dimensions assumed, and how to change it (the Evaluate tab's status after the run).
+
+    Examples
+    --------
+    >>> volume_note(3).split(":")[0]
+    'Evaluated as one 3-D volume'
+    """
+    return (
+        f"Evaluated as one {ndim}-D volume: objects join across planes. For a time series, "
+        "name its axis t, or under Options set Plane by plane to it and tick "
+        "'label each plane on its own (time)'."
+    )
+
+
 class EvaluatePanel(QWidget):
     """Compare a prediction with the ground truth; show the tables of the current record."""
 
@@ -427,6 +499,8 @@ class EvaluatePanel(QWidget):
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
         self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
         self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
+        self._file_time: FileTime | None = None  # the truth's time axis, named by its file
+        self._told_files: set[str] = set()  # files whose time axis a notice has named
         self.job = Job(self, on_progress=self._on_progress, on_error=self._report)
         self.job.finished.connect(self._on_job_finished)
 
@@ -452,8 +526,9 @@ class EvaluatePanel(QWidget):
         )
         self.each_plane_check = QCheckBox("label each plane on its own (time)", self)
         self.each_plane_check.setToolTip(
-            "Objects of a probability map never join across planes, and instance counts are "
-            "pooled over planes. On by default for an axis labelled t or time."
+            "Objects never join across planes (a track is one object per frame), and instance "
+            "counts are pooled over planes. On by default for a time axis: one labelled t, "
+            "time or frame, or time in the axes of the file the truth was opened from."
         )
         self.binarize_check = QCheckBox("semantic: foreground vs background", self)
         self.binarize_check.setChecked(True)
@@ -626,8 +701,10 @@ class EvaluatePanel(QWidget):
     def set_plane_axis(self, axis: int | None, label_each_plane: bool | None = None) -> None:
         """Evaluate every plane along ``axis`` too (None: whole image only).
 
-        ``label_each_plane`` (default: True when napari labels the axis t or time) labels each
-        plane of a probability map on its own and pools the instance counts over planes.
+        ``label_each_plane`` (default: True for a time axis: labelled t, time or frame, or
+        time in the axes of the file the truth was opened from) matches each plane's objects
+        on their own (a probability map's objects are labelled plane by plane) and pools the
+        instance counts over planes.
         """
         index = self.plane_axis_combo.findData(axis)
         if index < 0:
@@ -698,7 +775,14 @@ class EvaluatePanel(QWidget):
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
         choices = self._choices()
         show = partial(
-            self._show, truth, prediction, extra, wait=wait, notices=notices, choices=choices
+            self._show,
+            truth,
+            prediction,
+            extra,
+            wait=wait,
+            notices=notices,
+            choices=choices,
+            axes_note=self._axes_note(),
         )
         if wait:
             self._run_layers = ()
@@ -860,11 +944,13 @@ class EvaluatePanel(QWidget):
         wait: bool = True,
         notices: tuple[str, ...] = (),
         choices: dict[str, Any] | None = None,
+        axes_note: str = "",
     ) -> dict:
         """Make the record of ``result`` (record, its Review rows) the current one: tables,
         result layer, review, staleness watch. The Review tab's hover rows follow in pieces
         unless ``wait``; so do the run's ``notices``. ``choices``: the controls as the run
-        read them (:meth:`_choices`)."""
+        read them (:meth:`_choices`); ``axes_note``: what the run assumed of the truth's
+        axes (:meth:`_axes_note`), said on a line of the status."""
         record, rows, pyramid = result
         self._unwatch()
         self.evaluation = record
@@ -903,7 +989,8 @@ class EvaluatePanel(QWidget):
             QTimer.singleShot(0, partial(self._notify, notices))
         self._watch(truth, prediction, shown, extra)
         self.progress_bar.setValue(100)
-        self.status_label.setText("Done." + self._preset_value(record))
+        status = "Done." + self._preset_value(record)
+        self.status_label.setText(f"{status}\n{axes_note}" if axes_note else status)
         # The threshold, its options or the controls may have moved while the worker ran.
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
@@ -1152,20 +1239,29 @@ class EvaluatePanel(QWidget):
         self.plane_axis_combo.blockSignals(True)
         self.plane_axis_combo.clear()
         self.plane_axis_combo.addItem("no (whole image at once)", None)
-        time_axis = None
         labels = self._axis_labels(layer)
-        for axis in range(layer.ndim if layer is not None and layer.ndim > 2 else 0):
+        axes = range(layer.ndim if layer is not None and layer.ndim > 2 else 0)
+        time_axis = next((axis for axis in axes if is_time_axis(labels, axis)), None)
+        # napari names a file's axes -3, -2, -1: the file's metadata may still say which is time
+        # (a name the user gave an axis wins)
+        self._file_time = file_time_axis(layer) if axes and time_axis is None else None
+        if self._file_time is not None and _default_name(labels[self._file_time.axis]):
+            time_axis = self._file_time.axis
+        else:
+            self._file_time = None
+        for axis in axes:
             name = labels[axis]
-            named = "" if name.lstrip("-").isdigit() else f" '{name}'"  # napari's default: -3
+            named = "" if _default_name(name) else f" '{name}'"
+            if self._file_time is not None and axis == time_axis:
+                named = f" (time in {Path(self._file_time.path).name})"
             self.plane_axis_combo.addItem(
                 f"along axis {axis}{named} ({layer.data.shape[axis]} planes)", axis
             )
-            if time_axis is None and is_time_axis(labels, axis):
-                time_axis = axis
         # A time series is scored frame by frame unless told otherwise (in memory: plane by
         # plane is not available on chunked layers yet).
         if time_axis is not None and not is_lazy(level0(layer)):
             self.plane_axis_combo.setCurrentIndex(self.plane_axis_combo.findData(time_axis))
+            self._tell_file_time(layer)
         self.plane_axis_combo.blockSignals(False)
         self._title_options()
         self.prediction_combo.refresh()  # never the truth itself; re-ranked against the new one
@@ -1186,11 +1282,49 @@ class EvaluatePanel(QWidget):
 
     def _on_plane_axis(self, *_) -> None:
         axis = self.plane_axis_combo.currentData()
-        truth = self.truth_combo.layer()
         self.each_plane_check.setEnabled(axis is not None)
-        self.each_plane_check.setChecked(
-            axis is not None and truth is not None and is_time_axis(self._axis_labels(truth), axis)
+        self.each_plane_check.setChecked(axis is not None and self._is_time(axis))
+
+    def _is_time(self, axis: int) -> bool:
+        """Whether the truth's ``axis`` is time: named so, or so in its file's axes."""
+        truth = self.truth_combo.layer()
+        if truth is None:
+            return False
+        file_time = self._file_time
+        return is_time_axis(self._axis_labels(truth), axis) or (
+            file_time is not None and axis == file_time.axis
         )
+
+    def _tell_file_time(self, layer: Layer) -> None:
+        """Say, once per file, that the truth's file named its time axis and what follows."""
+        file_time = self._file_time
+        if file_time is None or file_time.path in self._told_files:
+            return
+        self._told_files.add(file_time.path)
+        show_info(
+            f"Segmentation Evaluation: {layer.name!r} was opened from {file_time.path}, whose "
+            f"axes are {file_time.axes}: axis {file_time.axis} is time, so it is evaluated "
+            "frame by frame (Options: Plane by plane; choose 'no' to evaluate it as one volume)."
+        )
+
+    def _axes_note(self) -> str:
+        """What the run about to start assumes of a truth of more than two axes: frame by frame
+        along a time axis (and why it is time), plane by plane, or one volume whose objects
+        join across planes (said after the run, in the status)."""
+        truth = self.truth_combo.layer()
+        if truth is None or truth.ndim < 3 or self.kind_combo.currentText() == "semantic":
+            return ""
+        axis = self.plane_axis_combo.currentData()
+        if axis is None or not self.each_plane_check.isChecked():
+            return volume_note(truth.ndim)
+        file_time = self._file_time
+        if file_time is not None and axis == file_time.axis:
+            why = f": time in the axes of {Path(file_time.path).name} ({file_time.axes})"
+        elif self._is_time(axis):
+            why = f" '{self._axis_labels(truth)[axis]}'"
+        else:
+            return f"Each plane along axis {axis} matched on its own."
+        return f"Frame by frame along axis {axis}{why}."
 
     def _axis_labels(self, layer: Layer | None) -> list[str]:
         """The names of ``layer``'s axes: its own, or where it has napari's default (-3, -2,
@@ -1201,7 +1335,7 @@ class EvaluatePanel(QWidget):
         shown = [str(name) for name in self.viewer.dims.axis_labels][-layer.ndim :]
         shown = [""] * (layer.ndim - len(shown)) + shown
         return [
-            viewer_name if str(own).lstrip("-").isdigit() else str(own)
+            viewer_name if _default_name(own) else str(own)
             for own, viewer_name in zip(layer.axis_labels, shown, strict=True)
         ]
 
@@ -1252,6 +1386,11 @@ class EvaluatePanel(QWidget):
             self._scale_layer.events.scale.disconnect(self._show_units)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
         self.viewer.dims.events.axis_labels.disconnect(self._on_truth_layer)
+
+
+def _default_name(name: str) -> bool:
+    """Whether an axis label is napari's default (-3, -2, -1: no name given)."""
+    return str(name).lstrip("-").isdigit()
 
 
 def _same_choice(a: Any, b: Any) -> bool:

@@ -29,15 +29,16 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from scipy import ndimage
 
 from .._jobs import Job, notify_error
 from .._napari.error_colors import (
     PREDICTION_OUTLINE,
-    SELECTION_OUTLINE,
     background_under,
     kind_colormap,
     kind_colors,
     pixel_colormap,
+    selection_color,
     single_color_colormap,
 )
 from .._napari.layers import (
@@ -110,14 +111,17 @@ ZOOM_MARGIN = 0.5
 ZOOM_MIN_PIXELS = 8
 
 
-def hidden_notice(names: Sequence[str]) -> str:
-    """The notice that the first error layer hid the compared layers: what and why first
-    (napari's notice shows about 40 characters of it), the layers' names last.
+def hidden_notice(names: Sequence[str], colours: str = "the error colours") -> str:
+    """The notice that the first error layer (or layer of changes) hid the compared layers:
+    what and why first (napari's notice shows about 40 characters of it), the layers' names
+    last.
 
     Parameters
     ----------
     names : sequence of str
         The hidden layers' names.
+    colours : str
+        What they were hidden to show.
 
     Returns
     -------
@@ -131,10 +135,48 @@ def hidden_notice(names: Sequence[str]) -> str:
     """
     count = f"{len(names)} layer{'s' if len(names) != 1 else ''}"
     return (
-        f"Hid {count} to show the error colours (tick an eye to show one again): "
+        f"Hid {count} to show {colours} (tick an eye to show one again): "
         + ", ".join(f"'{name}'" for name in names)
         + "."
     )
+
+
+def fill_legend(
+    layout: QGridLayout, entries: Sequence[tuple[str, Sequence[float], str]], columns: int = 3
+) -> dict[str, tuple[QLabel, QLabel]]:
+    """Put a legend of colours in ``layout``: per entry a swatch (with a grey border, seen on
+    either theme) and its name in the theme's text colour, both with the entry's tooltip,
+    ``columns`` entries a row.
+
+    Parameters
+    ----------
+    layout : QGridLayout
+        The legend's layout (empty).
+    entries : sequence of (str, sequence of float, str)
+        Name, colour (red, green, blue in 0..1; alpha ignored) and tooltip of each entry.
+    columns : int
+        Entries a row.
+
+    Returns
+    -------
+    dict
+        Name -> (swatch, text) labels.
+    """
+    parent = layout.parentWidget()
+    legend = {}
+    for index, (name, color, tip) in enumerate(entries):
+        swatch = QLabel(parent)
+        swatch.setFixedSize(14, 14)
+        rgb = ", ".join(str(round(255 * c)) for c in color[:3])
+        swatch.setStyleSheet(f"background-color: rgb({rgb}); border: 1px solid gray")
+        text = QLabel(name, parent)
+        for label in (swatch, text):
+            label.setToolTip(tip)
+        row, column = divmod(index, columns)
+        layout.addWidget(swatch, row, 2 * column)
+        layout.addWidget(text, row, 2 * column + 1)
+        legend[name] = (swatch, text)
+    return legend
 
 
 @dataclass(frozen=True)
@@ -579,18 +621,7 @@ class ReviewPanel(QWidget):
                 (name, color, KIND_TIPS[name])
                 for name, color, _ in kind_colors(self.viewer.theme, self._background())
             )
-        for index, (name, color, tip) in enumerate(entries):
-            swatch = QLabel(self)
-            swatch.setFixedSize(14, 14)
-            rgb = ", ".join(str(round(255 * c)) for c in color[:3])
-            swatch.setStyleSheet(f"background-color: rgb({rgb}); border: 1px solid gray")
-            text = QLabel(name, self)
-            for label in (swatch, text):
-                label.setToolTip(tip)
-            row, column = divmod(index, 3)
-            self.legend_layout.addWidget(swatch, row, 2 * column)
-            self.legend_layout.addWidget(text, row, 2 * column + 1)
-            self.legend[name] = (swatch, text)
+        self.legend = fill_legend(self.legend_layout, entries)
 
     def _show_rows(self, rows: ReviewRows, *, wait: bool) -> pd.DataFrame:
         """Show prepared rows now (table, counts); then, piece by piece, the hover rows of each
@@ -738,13 +769,14 @@ class ReviewPanel(QWidget):
         return background_under(self.viewer.layers)  # the error layer is on top
 
     def _on_theme(self, _event=None) -> None:
-        """The theme's canvas is the background where no image is shown: recolour the legend
-        and our error layers by kind."""
+        """The theme's canvas is the background where no image is shown: recolour the legend,
+        our error layers by kind and the selection's outlines."""
         self._fill_legend()
         background = self._background()
         for layer in self.viewer.layers:
             if tag(layer).get("role") == "errors" and tag(layer).get("by") == "kind":
                 layer.colormap = kind_colormap(self.viewer.theme, background)
+        self._color_selection()
 
     def _raise_overlays(self) -> None:
         """Outlines above the error layer: predicted outlines, then the selection on top."""
@@ -824,7 +856,7 @@ class ReviewPanel(QWidget):
             self.viewer.scene.camera.center = tuple(world[displayed])
         else:
             self._zoom_to(layer, box, displayed)
-            self._outline_selected(row, box)
+            self._outline_selected(row, box, displayed[-2:])
         self._select_label(layer, row)
 
     def _select_label(self, layer: Labels, row: pd.Series) -> None:
@@ -854,41 +886,52 @@ class ReviewPanel(QWidget):
         extent = (high - low)[-2:]  # the displayed (rows, columns); in 3-D, the last two
         camera.zoom = float(np.min(canvas / np.maximum(extent, 1e-9)))
 
-    def _outline_selected(self, row: pd.Series, box: tuple[slice, ...]) -> None:
-        """Outline the selected object (1) and its partner (2, painted last: where they
-        overlap, both boundaries still show as contours), from the record's arrays, inside
-        their boxes only (no pass over the image).
+    def _outline_selected(
+        self, row: pd.Series, box: tuple[slice, ...], axes: Sequence[int]
+    ) -> None:
+        """Outline the selected object (1) and its partner (2, painted last) from the record's
+        arrays: the pixels just outside each object, in each plane of ``axes`` (the axes
+        shown), so that the object's own colour is left whole and a one-pixel object is
+        still ringed (:func:`ring_around`). Read inside their boxes only (no pass over the
+        image).
 
         Of a chunked record only the boxes' chunks are read, and the selection layer covers
-        just the union of the boxes (placed by its translate), never the whole image."""
+        just the union of the rings' boxes (placed by its translate), never the whole image.
+        The outlines are white, or black over a light background (the image shown under them,
+        else the theme's canvas)."""
         record, source = self.record, self.layers.get("true")
         if record is None or source is None or source not in self.viewer.layers:
             return
         images = {"true": record.truth, "pred": record.prediction}
+        shape = tuple(record.truth.shape)
         other = "pred" if row["kind"] == "true" else "true"
         label, partner = _record_id(row, "label"), _record_id(row, "partner")
         targets = [(row["kind"], label, box, 1)]
         partner_box = self._box(other, partner) if partner != 0 else None
         if partner_box is not None:
             targets.append((other, partner, partner_box, 2))
+        rings = []  # (box of the ring, the ring in it, value)
+        for kind, label, where, value in targets:
+            inside = _read_box(images[kind], where) == label
+            rings.append((*ring_around(inside, where, shape, axes), value))
         lazy = is_lazy(record.truth) or is_lazy(record.prediction)
-        if lazy:  # a layer of the boxes' union only
-            origin = tuple(min(t[2][a].start for t in targets) for a in range(len(box)))
-            end = tuple(max(t[2][a].stop for t in targets) for a in range(len(box)))
+        if lazy:  # a layer of the rings' union only
+            origin = tuple(min(r[0][a].start for r in rings) for a in range(len(box)))
+            end = tuple(max(r[0][a].stop for r in rings) for a in range(len(box)))
             self._selection = np.zeros(np.subtract(end, origin), np.uint8)
             self._selected_boxes = []
         else:
             origin = (0,) * len(box)
-            if self._selection is None or self._selection.shape != record.truth.shape:
-                self._selection = np.zeros(record.truth.shape, np.uint8)
+            if self._selection is None or self._selection.shape != shape:
+                self._selection = np.zeros(shape, np.uint8)
                 self._selected_boxes = []
         selection = self._selection
         for old in self._selected_boxes:
             selection[old] = 0
-        for kind, label, where, value in targets:
-            inside = _read_box(images[kind], where) == label
-            selection[_shifted(where, origin)][inside] = value
-        self._selected_boxes = [_shifted(where, origin) for _, _, where, _ in targets]
+        for where, ring, value in rings:
+            selection[_shifted(where, origin)][ring] = value
+        self._selected_boxes = [_shifted(where, origin) for where, _, _ in rings]
+        first = result_layer(self.viewer, source, "selection") is None
         layer = put_labels(
             self.viewer,
             selection,
@@ -899,9 +942,24 @@ class ReviewPanel(QWidget):
         )
         layer.data = selection  # painted in place: make napari read it again
         layer.translate = _translate_to(source, origin)
-        layer.colormap = single_color_colormap(SELECTION_OUTLINE)
-        layer.contour = 2
+        layer.contour = 0  # the rings themselves, outside the objects
+        if first:
+            layer.opacity = 1.0  # crisp on any image
         self._raise_overlays()
+        self._color_selection()
+
+    def _color_selection(self) -> None:
+        """Colour the selection's outlines for what they are drawn over: the image shown under
+        them (the topmost shown below the layer), else the theme's canvas."""
+        source = self.layers.get("true")
+        layer = result_layer(self.viewer, source, "selection") if source is not None else None
+        if layer is None:
+            return
+        layers = list(self.viewer.layers)
+        under = layers[: layers.index(layer)]
+        layer.colormap = single_color_colormap(
+            selection_color(self.viewer.theme, background_under(under))
+        )
 
     def _on_selected_label(self, event) -> None:
         if self._syncing:
@@ -920,6 +978,48 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def ring_around(
+    inside: np.ndarray, box: tuple[slice, ...], shape: tuple[int, ...], axes: Sequence[int]
+) -> tuple[tuple[slice, ...], np.ndarray]:
+    """The pixels just outside an object, in each plane of ``axes``: its neighbours (sides
+    and corners) that are not its own, within the image.
+
+    Parameters
+    ----------
+    inside : numpy.ndarray of bool
+        The object within ``box``.
+    box : tuple of slice
+        The object's bounding box in the image.
+    shape : tuple of int
+        The image's shape.
+    axes : sequence of int
+        The axes of the planes the ring is drawn in (the two shown).
+
+    Returns
+    -------
+    box : tuple of slice
+        ``box`` one pixel larger on each side along ``axes``, within the image.
+    ring : numpy.ndarray of bool
+        The ring in that box.
+
+    Examples
+    --------
+    >>> box, ring = ring_around(np.ones((1, 1), bool), (slice(0, 1), slice(2, 3)), (3, 5), (0, 1))
+    >>> box  # a one-pixel object on the top edge: ringed by its 5 neighbours in the image
+    (slice(0, 2, None), slice(1, 4, None))
+    >>> ring.astype(int).tolist()
+    [[1, 0, 1], [1, 1, 1]]
+    """
+    grown = tuple(
+        slice(max(part.start - 1, 0), min(part.stop + 1, size)) if axis in axes else part
+        for axis, (part, size) in enumerate(zip(box, shape, strict=True))
+    )
+    mask = np.zeros([part.stop - part.start for part in grown], bool)
+    mask[_shifted(box, tuple(part.start for part in grown))] = inside
+    footprint = np.ones([3 if axis in axes else 1 for axis in range(len(box))], bool)
+    return grown, ndimage.binary_dilation(mask, footprint) & ~mask
 
 
 def _taken(rows: pd.DataFrame, index: np.ndarray) -> pd.DataFrame:

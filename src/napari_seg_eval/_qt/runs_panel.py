@@ -1,5 +1,8 @@
 """The Runs tab: every evaluation kept as a run; rename, delete, save, load, compare, report.
 
+Comparing two runs paints the true objects fixed and broken by B in a layer over the truth,
+opaque, in the report's colours (fixed teal, broken rose; a legend above the table); the
+compared Labels layers are hidden when it first appears, as the Review tab's error layer does.
 Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
 (its bounding box in the truth) and moves the sliders to it, as the Review table does.
 **Agreement…** compares two Labels layers as two annotations
@@ -24,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from napari.layers import Labels
-from napari.utils.notifications import show_warning
+from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
@@ -33,6 +36,7 @@ from qtpy.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -44,11 +48,12 @@ from qtpy.QtWidgets import (
 from scipy import ndimage
 
 from .._jobs import Job
+from .._napari.error_colors import change_colormap
 from .._napari.layers import TAG, tag, world_settings
 from .._napari.probability import level0
 from ..core import catalogue
 from ..core.blocks import as_dask, is_lazy
-from ..core.compare import bootstrap_objects
+from ..core.compare import CHANGE_COLORS, bootstrap_objects
 from ..evaluation import Evaluation, RunControl
 from ..report import write_report
 from ..runs import (
@@ -61,12 +66,20 @@ from ..runs import (
     agreement,
     table_column,
 )
+from .review import fill_legend, hidden_notice
 from .tables import DataFrameModel, ResultTable, short_label
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
 #: Values of the comparison layer.
 FIXED, BROKEN = 1, 2
+#: The comparison layer's values -> their change (and colour, ``CHANGE_COLORS``).
+CHANGE_VALUES = {FIXED: "fixed by B", BROKEN: "broken by B"}
+#: The legend of the comparison layer: (change, what it means).
+CHANGE_LEGEND = (
+    ("fixed by B", "a true object B matches and A does not (at IoU 0.5)"),
+    ("broken by B", "a true object A matches and B does not (at IoU 0.5)"),
+)
 ROLE = "comparison"
 #: Margin around an object zoomed to: this fraction of its size, at least this many pixels.
 ZOOM_MARGIN, ZOOM_MIN_PIXELS = 0.5, 8
@@ -310,6 +323,16 @@ class RunsPanel(QWidget):
         self.status_label = QLabel("", self)
         self.status_label.setWordWrap(True)
         self.difference_table = ResultTable("run differences", "", self)
+        self.legend_box = QWidget(self)  # the comparison layer's colours, shown with it
+        legend = QGridLayout(self.legend_box)
+        legend.setContentsMargins(0, 2, 0, 2)
+        self.legend = fill_legend(
+            legend,
+            [(name, CHANGE_COLORS[name], tip) for name, tip in CHANGE_LEGEND],
+            columns=len(CHANGE_LEGEND),
+        )
+        legend.setColumnStretch(2 * len(CHANGE_LEGEND), 1)  # the entries side by side, left
+        self.legend_box.setVisible(False)
         self.objects_table = ResultTable("objects fixed or broken", "", self)
         self.objects_table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.objects_table.view.selectionModel().currentRowChanged.connect(self._on_object_row)
@@ -345,6 +368,7 @@ class RunsPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(QLabel("Comparison (B − A)", self))
         layout.addWidget(self.difference_table)
+        layout.addWidget(self.legend_box)
         layout.addWidget(self.objects_table)
 
         if owner is not None:
@@ -506,6 +530,7 @@ class RunsPanel(QWidget):
         self.comparison = comparison
         self.difference_table.set_frame(comparison.headline)
         self._boxes = {}
+        self.legend_box.setVisible(comparison.objects is not None)
         if comparison.objects is not None:
             self.objects_table.set_frame(comparison.changed)
             self._boxes = _boxes(comparison.a.labels["truth"], comparison.changed["label"])
@@ -544,10 +569,12 @@ class RunsPanel(QWidget):
             }
         }
         layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
+        colormap = change_colormap(CHANGE_VALUES)
         if layer is not None and layer.data.shape == data.shape:
             layer.data = data
             layer.metadata = {**layer.metadata, **info}
             layer.name = name
+            layer.colormap = colormap
             return layer
         source = next(
             (
@@ -558,7 +585,30 @@ class RunsPanel(QWidget):
             None,
         )
         settings = world_settings(source) if source is not None else {}
-        return self.viewer.add_labels(data, name=name, metadata=info, **settings)
+        self._hide_compared(comparison)
+        # opaque: the colours are the legend's, never mixed with the layers under it
+        return self.viewer.add_labels(
+            data, name=name, metadata=info, colormap=colormap, opacity=1.0, **settings
+        )
+
+    def _hide_compared(self, comparison: Comparison) -> None:
+        """Hide the shown Labels layers of the compared runs (the truth, both predictions, and
+        our layers made of them) when the layer of changes first appears: their colours
+        around the changed objects read as the legend's. Hidden, not changed; a notice names
+        them."""
+        names = {
+            comparison.a.inputs.get("truth"),
+            comparison.a.inputs.get("prediction"),
+            comparison.b.inputs.get("prediction"),
+        } - {None, ""}
+        hidden = []
+        for layer in self.viewer.layers:
+            compared = layer.name in names or tag(layer).get("source") in names
+            if isinstance(layer, Labels) and layer.visible and compared:
+                layer.visible = False
+                hidden.append(layer.name)
+        if hidden:
+            show_info(hidden_notice(hidden, "the fixed and broken colours"))
 
     def _on_object_row(self, current, _previous) -> None:
         """Centre and zoom on the true object of the selected row; move the sliders to it."""
