@@ -164,6 +164,13 @@ def test_file_axes_from_tiff_and_ome_zarr_metadata(tmp_path):
     write_zarr(path / "labels" / "cells" / "0", frames)
     assert file_axes(path) == "ZYX"
     assert file_axes(path, labels=False) == "TYX"
+    # An axis named frame (no type) is time too, as in the dock.
+    path = tmp_path / "movie.ome.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    axes = [{"name": "Frame"}, {"name": "y", "type": "space"}, {"name": "x"}]
+    group.attrs.update({"multiscales": [{"axes": axes, "datasets": [{"path": "0"}]}]})
+    write_zarr(path / "0", frames)
+    assert file_axes(path) == "TYX"
 
 
 def test_float_label_file_is_refused_naming_the_file(tmp_path):

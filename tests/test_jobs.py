@@ -149,9 +149,13 @@ class _Payload:
     """Stands for what a run's work holds: a layer's data, the panel."""
 
 
-@pytest.mark.parametrize("generator", [False, True], ids=["function", "generator"])
+@pytest.mark.parametrize(
+    ("generator", "cancelled"),
+    [(False, False), (True, False), (True, True)],
+    ids=["function", "generator", "cancelled generator"],
+)
 def test_naparis_record_of_an_ended_worker_keeps_nothing_of_the_run(
-    qtbot, make_napari_viewer, generator
+    qtbot, make_napari_viewer, generator, cancelled
 ):
     """napari keeps every worker started under its window for the window's life (the task
     status its quit dialog reads). Once a run ends, that record must not keep the run's work,
@@ -160,9 +164,15 @@ def test_naparis_record_of_an_ended_worker_keeps_nothing_of_the_run(
     panel = QWidget()
     payload = _Payload()
 
+    started, gate = threading.Event(), threading.Event()
+
     def work(held):
+        started.set()
         if generator:
             yield 0.5
+        if cancelled:  # stopped at the next yield: the generator stays suspended
+            assert gate.wait(30)
+            yield 0.75
         return type(held).__name__
 
     def plain(held):
@@ -172,7 +182,11 @@ def test_naparis_record_of_an_ended_worker_keeps_nothing_of_the_run(
     results = []
     with qtbot.waitSignal(job.finished, timeout=30_000):
         job.start(partial(work if generator else plain, payload), results.append)
-    assert results == ["_Payload"]
+        if cancelled:
+            assert started.wait(30)
+            job.cancel()
+            gate.set()
+    assert results == ([] if cancelled else ["_Payload"])
     tasks = viewer.window._task_status_manager._tasks
     assert len(tasks) == 1  # napari's record of the worker stays
     payload_alive, panel_alive = weakref.ref(payload), weakref.ref(job)

@@ -1,13 +1,14 @@
 """The HTML report: every table and value present, images embedded, no external resource."""
 
 import base64
+import dataclasses
 import re
 
 import numpy as np
 import pytest
 
 from napari_seg_eval.core import catalogue
-from napari_seg_eval.evaluation import ThresholdOptions, evaluate
+from napari_seg_eval.evaluation import EvaluationSettings, ThresholdOptions, evaluate
 from napari_seg_eval.io import evaluate_files
 from napari_seg_eval.report import report_html, write_report
 from napari_seg_eval.runs import Run, Runs, agreement
@@ -295,8 +296,14 @@ def test_boundary_values_carry_their_unit_and_tolerance():
     runs = Runs()
     runs.add(evaluate(truth, pred, boundary=True), name="px")
     runs.add(evaluate(truth, pred, boundary=True, spacing=(2, 0.5)), name="spacing")
-    assert runs["px"].record.settings.units == "pixels"
-    assert runs["spacing"].record.settings.units == "spacing units"  # the record says so too
+    assert runs["px"].record.settings.distance_units == "pixels"
+    assert runs["spacing"].record.settings.distance_units == "spacing units"  # the record too
+    # Replaced settings say what the new spacing gives, never the unit of the old one.
+    spacing = runs["spacing"].record.settings
+    assert dataclasses.replace(spacing, spacing=None).distance_units == "pixels"
+    assert dataclasses.replace(EvaluationSettings(), spacing=(2, 1)).distance_units == (
+        "spacing units"
+    )
     text = report_html(runs["px"])
     assert "mean HD95 (pixels)" in text and "mean NSD @ τ = 1 pixel<" in text
     text = report_html(runs["spacing"])

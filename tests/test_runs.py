@@ -690,3 +690,28 @@ def test_two_result_folders_compare_as_the_runs_they_were_written_from(tmp_path)
     assert from_files.loc["mean_accuracy_pooled", ["low", "high"]].tolist() == pytest.approx(
         [0.0, 1.0]
     )
+
+
+def test_a_preset_value_without_an_interval_is_named_in_a_note(tmp_path):
+    """The ctc preset's SEG and DET head the table; the bootstrap does not cover them: a note
+    says so rather than leaving their interval blank without a word."""
+    truth, pred_a, pred_b = dataset_folders(tmp_path)
+    runs = Runs()
+    runs.add(evaluate_files(truth, pred_a, preset="ctc"), name="A")
+    runs.add(evaluate_files(truth, pred_b, preset="ctc"), name="B")
+    comparison = runs.compare("A", "B")
+    head = comparison.headline.set_index("metric")
+    blank = head.index[head["low"].isna()].tolist()
+    # DET pooled: A matches 3 of 6 true objects, B 5 (no FP or split): a positive difference
+    assert "seg_pooled" in blank and "det_pooled" in blank
+    assert head.loc["det_pooled", "difference"] > 0
+    note = next(note for note in comparison.notes if note.startswith("no interval for"))
+    for key in blank:
+        assert _label_of(runs["A"], key) in note
+    assert head.loc["f1_50_pooled", ["low", "high"]].notna().all()
+
+
+def _label_of(run, key):
+    from napari_seg_eval.runs import _label
+
+    return _label(run, key)

@@ -85,7 +85,16 @@ def _calling(held: list[Callable[[], Any]]) -> Callable[[], Any]:
     if inspect.isgeneratorfunction(held[0]):
 
         def generator() -> Generator:
-            return (yield from held[0]())
+            # Stepped by hand, not with ``yield from``: a cancelled run stays suspended at a
+            # yield in napari's record, and ``yield from`` would keep the work's generator (and
+            # its arguments) in this frame; here it lives in ``held`` only.
+            held.append(held[0]())
+            while held:
+                try:
+                    value = next(held[-1])
+                except StopIteration as done:
+                    return done.value
+                yield value
 
         return generator
     return lambda: held[0]()

@@ -63,11 +63,7 @@ from .core.threshold import (
     label_instances,
     threshold_probabilities,
 )
-from .core.tracking import ctc_metrics, ctc_of_table
-
-#: Axis labels that this plugin reads as time, in any case: t and time, as napari names a
-#: time axis, and frame(s), as a movie's axis is often named.
-TIME_LABELS = ("t", "time", "frame", "frames")
+from .core.tracking import TIME_LABELS, ctc_metrics, ctc_of_table
 
 
 class Cancelled(Exception):
@@ -194,8 +190,7 @@ class EvaluationSettings:
     sides when one class image classifies both), ``region_name`` the region layer. ``boundary``
     adds boundary metrics at ``tolerance``, with distances in ``units`` of ``spacing`` (the
     truth layer's scale; None: 1 per pixel). ``units`` names them (the dock: the layer's units,
-    "pixels" at scale 1, else "scale units"); left out: "pixels" without a spacing (or at 1 per
-    axis), else "spacing units" (distances are in the spacing's units, which are not named).
+    "pixels" at scale 1, else "scale units"); None: not named (see :attr:`distance_units`).
     """
 
     kind: Literal["semantic", "instance", "both"] = "both"
@@ -220,10 +215,25 @@ class EvaluationSettings:
     spacing: tuple[float, ...] | None = None
     units: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.units is None:  # not named: pixels only at 1 per pixel
-            plain = self.spacing is None or bool(np.allclose(self.spacing, 1))
-            object.__setattr__(self, "units", "pixels" if plain else "spacing units")
+    @property
+    def distance_units(self) -> str:
+        """The units of the boundary distances: ``units`` when named, else "pixels" without a
+        spacing (or at 1 per axis) and "spacing units" with one (the spacing's own units,
+        which are not named).
+
+        Examples
+        --------
+        >>> EvaluationSettings().distance_units
+        'pixels'
+        >>> EvaluationSettings(spacing=(2.0, 0.5)).distance_units
+        'spacing units'
+        >>> EvaluationSettings(spacing=(2.0, 0.5), units="µm").distance_units
+        'µm'
+        """
+        if self.units is not None:
+            return self.units
+        plain = self.spacing is None or bool(np.allclose(self.spacing, 1))
+        return "pixels" if plain else "spacing units"
 
     @classmethod
     def from_preset(cls, name: str, **settings: Any) -> EvaluationSettings:

@@ -1150,6 +1150,13 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
     headline = _headline_table(a, b).merge(
         bootstrap[["metric", "low", "high"]], on="metric", how="left"
     )
+    outside = [key for key in headline["metric"] if key not in set(bootstrap["metric"])]
+    if outside:  # a preset's own values (SEG, DET, COCO AP, medians): said, not left blank
+        notes.append(
+            f"no interval for {', '.join(_label(a, key) for key in outside)}: the paired "
+            "bootstrap covers the pooled and image-mean values of the instance and semantic "
+            "metrics only."
+        )
     per_image = _per_image_differences(rows_a, rows_b, kinds)
     notes.append(
         f"intervals: paired percentile bootstrap over the {len(names_a)} images "

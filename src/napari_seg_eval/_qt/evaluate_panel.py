@@ -959,8 +959,10 @@ class EvaluatePanel(QWidget):
         for table in self.tables.values():
             table.set_stale(False)
         settings = record.settings
-        units = f"distances in {settings.units}" + (
-            f" (the truth's scale {settings.spacing})" if settings.units != "pixels" else ""
+        units = f"distances in {settings.distance_units}" + (
+            f" (the truth's scale {settings.spacing})"
+            if settings.distance_units != "pixels"
+            else ""
         )
         for key, table in self.tables.items():
             note = units if key.startswith("boundary") else ""

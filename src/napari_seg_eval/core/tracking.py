@@ -20,6 +20,9 @@ from .overlap import OverlapTable, overlap_table
 #: missing vertex, delete a spurious one.
 WEIGHT_NS, WEIGHT_FN, WEIGHT_FP = 5, 10, 1
 
+#: Axis names read as time, in any case: t and time, as napari and OME name a time axis, and
+#: frame(s), as a movie's axis is often named (napari's axis labels, OME-Zarr axes).
+TIME_LABELS = ("t", "time", "frame", "frames")
 _COUNTS = ("n_true", "n_pred", "fn", "fp", "ns")
 
 

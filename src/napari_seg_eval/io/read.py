@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core import blocks
 from ..core._warn import warn
+from ..core.tracking import TIME_LABELS
 
 #: File name endings read by :func:`read_labels` and :func:`read_probabilities`.
 EXTENSIONS: tuple[str, ...] = (
@@ -535,7 +536,8 @@ def file_axes(path: str | Path, *, labels: bool = True) -> str | None:
 
     Reads the metadata only: TIFF (tifffile's reading of ImageJ, OME and its own metadata)
     and OME-Zarr (the ``axes`` of the multiscale image, an axis of type ``"time"`` or named
-    ``t`` being ``T``; with ``labels``, the one label image under ``labels/``).
+    ``t``, ``time``, ``frame`` or ``frames`` being ``T``; with ``labels``, the one label image
+    under ``labels/``).
 
     Parameters
     ----------
@@ -809,7 +811,7 @@ def _zarr_axes(multiscale: dict | None) -> str | None:
     for axis in axes:
         name = str(axis.get("name", "?") if isinstance(axis, dict) else axis)
         kind = axis.get("type") if isinstance(axis, dict) else None
-        letters.append("T" if kind == "time" or name.lower() in ("t", "time") else name[:1])
+        letters.append("T" if kind == "time" or name.lower() in TIME_LABELS else name[:1])
     return "".join(letters).upper()
 
 
