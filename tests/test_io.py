@@ -38,7 +38,13 @@ from napari_seg_eval.io import (
 )
 from napari_seg_eval.io import evaluate as evaluate_module
 from napari_seg_eval.io.evaluate import batches, evaluate_pair, file_settings
-from napari_seg_eval.io.pairs import OneFolderError, SuffixHint, folder_suffix_hint, suffix_hint
+from napari_seg_eval.io.pairs import (
+    OneFolderError,
+    SuffixHint,
+    companion_suffix,
+    folder_suffix_hint,
+    suffix_hint,
+)
 
 THRESHOLDS = (0.5, 0.8)
 
@@ -239,10 +245,40 @@ def test_integer_probabilities_are_scaled_with_a_notice(tmp_path):
     np.save(tmp_path / "p.npy", values)
     with pytest.warns(UserWarning, match="value / 255"):
         prob = read_probabilities(tmp_path / "p.npy")
-    np.testing.assert_array_equal(prob[...], values / np.float32(255))
+    np.testing.assert_array_equal(prob[...], values / 255)  # float64: 51 / 255 is 0.2
     np.save(tmp_path / "labels.npy", np.zeros((2, 2), np.int32))
     with pytest.raises(FileReadError, match="int32"):
         read_probabilities(tmp_path / "labels.npy")
+
+
+@pytest.mark.filterwarnings("ignore:.*holds one value per object")  # it does: flat objects
+@pytest.mark.parametrize("lazy", [False, True], ids=["memory", "chunked"])
+@pytest.mark.parametrize(("threshold", "n_pred"), [(0.2, 3), (0.4, 2), (0.6, 1), (0.8, 0)])
+def test_integer_probabilities_exactly_at_the_threshold_are_not_above_it(
+    tmp_path, threshold, n_pred, lazy
+):
+    """Four objects of uint8 values 51, 102, 153, 204: exactly 0.2, 0.4, 0.6 and 0.8. At
+    threshold t, ``p > t`` keeps the objects above t only (t = 0.6: the one at 0.8). Scaled in
+    float32, 153 / 255 was 0.6000000238 and counted above 0.6 (one object too many at each
+    threshold), unlike the dock and ``prob / 255`` in Python."""
+    prob = np.zeros((5, 17), np.uint8)
+    for i, value in enumerate((51, 102, 153, 204)):
+        prob[1:4, 1 + 4 * i : 4 + 4 * i] = value
+    truth = label_instances(prob > 0)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    np.save(tmp_path / "t" / "a.npy", truth)
+    if lazy:
+        write_zarr(tmp_path / "p" / "a.zarr", prob, chunks=(3, 5))
+    else:
+        np.save(tmp_path / "p" / "a.npy", prob)
+    with pytest.warns(UserWarning, match="value / 255"):
+        result = evaluate_files(
+            tmp_path / "t", tmp_path / "p", probability=True, threshold=threshold
+        )
+    row = result.per_image.iloc[0]
+    assert (row["n_true"], row["n_pred"]) == (4, n_pred)
+    assert row["f1_50"] == pytest.approx(2 * n_pred / (4 + n_pred))  # each kept one matches
 
 
 # --- pairing -------------------------------------------------------------------------------
@@ -272,6 +308,31 @@ def test_pair_cellpose_suffixes_in_two_folders(tmp_path):
     text = pairing.describe()
     assert "c_masks.tif" in text and "d_cp_masks.png" in text and "notes.tif" in text
     assert "1 image file(s) named as the pairs (the images), not evaluated." in text
+
+
+def test_a_suffix_no_file_carries_is_named(tmp_path):
+    """A typo in a suffix ('_gt' where the files end in '_masks'): said, with its side."""
+    truth = touch(tmp_path / "truth", "a_masks.tif", "b_masks.tif")
+    pred = touch(tmp_path / "pred", "a.tif", "b.tif")
+    pairing = pair_files(truth, pred, truth_suffix="_gt")
+    assert pairing.pairs == [] and pairing.unmatched_suffixes == (("ground truth", "_gt"),)
+    assert "No ground truth file's name ends with the ground truth suffix '_gt'" in (
+        pairing.describe()
+    )
+    assert pair_files(truth, pred, truth_suffix="_masks").unmatched_suffixes == ()
+
+
+def test_class_images_paired_as_label_images_are_pointed_out(tmp_path):
+    """CoNIC-like folders (a.tif beside a_classes.tif) without class suffixes: the class images
+    are paired with each other as label images; the description says so."""
+    names = ("a.tif", "a_classes.tif", "b.tif", "b_classes.tif", "c.tif")
+    truth, pred = touch(tmp_path / "truth", *names), touch(tmp_path / "pred", *names)
+    pairing = pair_files(truth, pred)
+    assert len(pairing) == 5
+    assert "2 pair(s) are named as other pairs plus '_classes'" in pairing.describe()
+    # numbered images are no companions, nor is one pair alone
+    assert companion_suffix(["a", "a_2", "b", "b_2"]) is None
+    assert companion_suffix(["a", "a_classes", "b"]) is None
 
 
 def test_pair_cellpose_in_one_folder(tmp_path):
@@ -731,7 +792,7 @@ def test_chunked_probability_map_equals_in_memory(tmp_path, dtype):
     pd.testing.assert_frame_equal(lazy.per_image[columns], memory.per_image[columns])
     pd.testing.assert_series_equal(lazy.summary, memory.summary)
     # And the same as the core on arrays in memory.
-    mask = threshold_probabilities(prob.astype(np.float32) / 255 if dtype == np.uint8 else prob)
+    mask = threshold_probabilities(prob / 255 if dtype == np.uint8 else prob)
     expected = instance_metrics(true, label_instances(mask, min_size=4), exclude_border=2)
     assert lazy["instance"].per_image.loc[0, "mean_accuracy"] == expected.summary["mean_accuracy"]
 
@@ -741,8 +802,8 @@ def test_large_memory_map_of_probabilities_is_read_lazily(tmp_path, monkeypatch)
     np.save(tmp_path / "p.npy", np.full((20, 10), 128, np.uint8))
     with pytest.warns(UserWarning, match="read as value / 255"):
         prob = read_probabilities(tmp_path / "p.npy")
-    assert is_lazy(prob) and prob.dtype == np.float32
-    np.testing.assert_array_equal(prob.compute(), np.float32(128) / np.float32(255))
+    assert is_lazy(prob) and prob.dtype == np.float64
+    np.testing.assert_array_equal(prob.compute(), 128 / 255)
 
 
 def test_integer_probability_maps_are_one_warning_per_run(tmp_path):

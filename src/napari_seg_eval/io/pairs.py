@@ -115,6 +115,8 @@ class Pairing:
     ``ignored``: any other image files in the folders that carry neither side's suffix.
     ``suffix_hint``: when no file paired, the suffixes under which they would
     (:class:`SuffixHint`), if the names of the two sides differ by a suffix; else None.
+    ``unmatched_suffixes``: (side, suffix) of each suffix given that no file of that side
+    ends with (a typo, most often).
     """
 
     pairs: list[tuple[Path, Path]]
@@ -124,6 +126,7 @@ class Pairing:
     ignored: list[Path] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
     suffix_hint: SuffixHint | None = None
+    unmatched_suffixes: tuple[tuple[str, str], ...] = ()
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -133,8 +136,20 @@ class Pairing:
         that name no option (second, so that a long list of files does not hide it), and every
         file left out."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
+        lines += [
+            f"No {side} file's name ends with the {side} suffix {suffix!r}: check its spelling."
+            for side, suffix in self.unmatched_suffixes
+        ]
         if hint and self.suffix_hint is not None:
             lines.append(self.suffix_hint.text())
+        companions = companion_suffix(self.names)
+        if companions is not None:
+            suffix, count = companions
+            lines.append(
+                f"{count} pair(s) are named as other pairs plus {suffix!r}: if they are class "
+                "images or regions of those, give it as the class suffixes or the region "
+                "suffix (they are evaluated as pairs of label images now)."
+            )
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
             ("predictions without a ground truth", self.unpaired_prediction),
@@ -269,6 +284,14 @@ def pair_files(
             if same_folder
             else _hint(truth_named, pred_named, given)
         )
+    unmatched = tuple(
+        (side, suffix)
+        for side, suffix, named in (
+            ("ground truth", truth_suffix, truth_named),
+            ("prediction", prediction_suffix, pred_named),
+        )
+        if suffix and not any(stem.endswith(_nfc(suffix)) for stem, _ in named)
+    )
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
         names=names,
@@ -279,7 +302,40 @@ def pair_files(
         ignored=[path for path in left if stems[path] not in keys],
         images=[path for path in left if stems[path] in keys],
         suffix_hint=hint,
+        unmatched_suffixes=unmatched,
     )
+
+
+def companion_suffix(names: Iterable[str]) -> tuple[str, int] | None:
+    """The suffix that names pairs after other pairs (``a_classes`` beside ``a``: class images
+    paired as label images, a class suffix not given), with how many pairs carry it; None when
+    fewer than two do. A suffix starts at a character that is neither a letter nor a digit and
+    holds a letter (``a_2`` beside ``a`` numbers images: no suffix).
+
+    Examples
+    --------
+    >>> companion_suffix(["a", "a_classes", "b", "b_classes", "c"])
+    ('_classes', 2)
+    >>> companion_suffix(["a", "a_2", "b", "b_2"]) is None
+    True
+    """
+    names = list(names)
+    present = set(names)
+    counts: dict[str, int] = {}
+    for name in names:
+        for i, char in enumerate(name):
+            suffix = name[i:]
+            if (
+                i
+                and not char.isalnum()
+                and name[:i] in present
+                and any(c.isalpha() for c in suffix)
+            ):
+                counts[suffix] = counts.get(suffix, 0) + 1
+    if not counts:
+        return None
+    suffix = max(counts, key=lambda key: (counts[key], key))
+    return (suffix, counts[suffix]) if counts[suffix] >= 2 else None
 
 
 #: Candidate suffixes checked by pairing the files under them (the most voted first).

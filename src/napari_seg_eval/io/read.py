@@ -341,7 +341,7 @@ def read_probabilities(path: str | Path) -> Any:
     -------
     array
         The file's float array as :func:`read_labels` opens it (memory map or lazy
-        ``zarr.Array``); a scaled integer map as float32, lazily (a dask array) when the file
+        ``zarr.Array``); a scaled integer map as float64, lazily (a dask array) when the file
         is read lazily (see :func:`scaled_probabilities`).
 
     Raises
@@ -486,7 +486,12 @@ def checked_probabilities(array: Any, path: str | Path) -> tuple[Any, Notice | N
 
 
 def scaled_probabilities(array: Any) -> Any:
-    """An integer probability map as float32 value / dtype maximum.
+    """An integer probability map as float64 value / dtype maximum.
+
+    float64, not float32, as the dock reads an integer layer: in float32, 153 / 255 is
+    0.6000000238, above a threshold of 0.6, while the value is exactly 0.6 (not above it).
+    In float64, ``p > t`` equals the exact ``value > t * max`` for every threshold of three
+    decimals.
 
     Parameters
     ----------
@@ -496,24 +501,24 @@ def scaled_probabilities(array: Any) -> Any:
     Returns
     -------
     numpy.ndarray or dask.array.Array
-        float32 values in [0, 1]: computed now for an array in memory; a lazy dask array,
+        float64 values in [0, 1]: computed now for an array in memory; a lazy dask array,
         scaled chunk by chunk when it is read, for a chunked array or a memory map of more
         than :data:`LAZY_PIXELS` pixels (a smaller memory map is read now).
 
     Examples
     --------
-    >>> scaled_probabilities(np.array([0, 51, 255], np.uint8)).tolist()
-    [0.0, 0.20000000298023224, 1.0]
+    >>> scaled_probabilities(np.array([0, 51, 153, 255], np.uint8)).tolist()
+    [0.0, 0.2, 0.6, 1.0]
     >>> import dask.array as da
     >>> lazy = scaled_probabilities(da.from_array(np.array([0, 255], np.uint8), chunks=1))
     >>> type(lazy).__name__, lazy.dtype.name, lazy.compute().tolist()
-    ('Array', 'float32', [0.0, 1.0])
+    ('Array', 'float64', [0.0, 1.0])
     """
-    scale = np.float32(np.iinfo(array.dtype).max)
+    scale = float(np.iinfo(array.dtype).max)
     array = chunked_if_large(array)
     if blocks.is_lazy(array):
-        return blocks.as_dask(array).astype(np.float32) / scale
-    return np.asarray(array, np.float32) / scale
+        return blocks.as_dask(array).astype(np.float64) / scale
+    return np.asarray(array, np.float64) / scale
 
 
 def chunked_if_large(array: Any) -> Any:
