@@ -664,3 +664,11 @@ def test_a_boolean_mask_is_one_object_and_the_user_is_told():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         instance_metrics(true, pred.astype(np.uint8))  # integer labels: no warning
+
+
+def test_a_float_truth_is_refused_with_both_remedies():
+    """A float truth is a probability map (threshold it) or a label image saved as floats
+    (cast it): the error gives both, not the first alone."""
+    truth = np.array([[0, 1], [1, 2]], np.float32)
+    with pytest.raises(TypeError, match=r"threshold it first .* cast it \(data.astype\(int\)\)"):
+        instance_metrics(truth, truth.astype(np.int32))

@@ -53,7 +53,8 @@ def as_label_image(data: object, name: str) -> np.ndarray:
         array = array.astype(np.uint8) if is_lazy(array) else array.view(np.uint8)
     if not np.issubdtype(array.dtype, np.integer):
         hint = (
-            " Threshold a probability map first (threshold_probabilities / label_instances)."
+            " A probability map: threshold it first (threshold_probabilities /"
+            " label_instances); a label image saved as floats: cast it (data.astype(int))."
             if np.issubdtype(array.dtype, np.floating)
             else ""
         )
@@ -384,6 +385,6 @@ def check_truth_first(true: object, prob: object, function: str) -> None:
     ):
         raise TypeError(
             f"{function}(true, prob): the ground truth comes first since version 0.2 "
-            f"(got float {true_dtype} data as the truth and {prob_dtype} data as the "
+            f"(got {true_dtype} data as the truth and {prob_dtype} data as the "
             f"probabilities). Swap the arguments: {function}(true, prob)."
         )
