@@ -6,6 +6,7 @@ random test images several test files share (:func:`rectangles`).
 """
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -57,3 +58,23 @@ def rectangles(rng, shape, n, ids, dtype):
         ]
         image[tuple(slice(b, e) for b, e in zip(start, stop, strict=True))] = label
     return image
+
+
+def count_chunk_reads(monkeypatch, key):
+    """Count the chunk reads of zarr arrays on disk (metadata not counted), by
+    ``key(root)``, the array's folder (a ``Path``) made a name; the shared fixture of the
+    read-count tests."""
+    import collections
+
+    from zarr.storage import LocalStore
+
+    reads = collections.Counter()
+    get = LocalStore.get
+
+    async def counted(self, chunk, *args, **kwargs):
+        if chunk.startswith("c/"):  # zarr 3's default chunk keys: c/row/column
+            reads[key(Path(str(self.root)))] += 1
+        return await get(self, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(LocalStore, "get", counted)
+    return reads

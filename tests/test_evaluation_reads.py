@@ -5,9 +5,7 @@ A layer of 4 x 4 chunks is read 16 times per pass. Counts are of chunk reads fro
 on disk (metadata not counted), for a truth ``t``, a probability map ``p`` and labels ``l``.
 """
 
-import collections
 import warnings
-from pathlib import Path
 
 import dask.array as da
 import numpy as np
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 import napari_seg_eval as nse
 from napari_seg_eval import evaluation
 from napari_seg_eval.core import instance as instance_module
-from reference import rectangles
+from reference import count_chunk_reads, rectangles
 
 zarr = pytest.importorskip("zarr")
 
@@ -30,18 +28,7 @@ RING = 12  # of them, those holding a band of 2 pixels at the image's edge (all 
 @pytest.fixture
 def chunk_reads(monkeypatch):
     """Chunk reads of zarr arrays on disk, by the array's folder name."""
-    from zarr.storage import LocalStore
-
-    reads = collections.Counter()
-    get = LocalStore.get
-
-    async def counted(self, key, *args, **kwargs):
-        if key.startswith("c/"):  # zarr 3's default chunk keys: c/row/column
-            reads[Path(str(self.root)).name] += 1
-        return await get(self, key, *args, **kwargs)
-
-    monkeypatch.setattr(LocalStore, "get", counted)
-    return reads
+    return count_chunk_reads(monkeypatch, lambda root: root.name)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +37,19 @@ def images():
     true = rectangles(rng, (64, 64), 12, np.arange(1, 13), np.uint32)
     prob = np.clip((true > 0) * 0.8 + rng.normal(0, 0.2, true.shape), 0, 1).astype(np.float32)
     labels = rectangles(rng, (64, 64), 12, np.arange(1, 13), np.uint16)
-    return {"t": true, "p": prob, "l": labels}
+    # class images: stripes of 3 classes that cut objects (c), and 2 classes in blocks (d)
+    stripes = (1 + (np.arange(64)[:, None] // 5 + np.arange(64)[None, :] // 7) % 3).astype(np.uint8)
+    blocks = (np.arange(64)[:, None] // 11 + np.arange(64)[None, :] // 13) % 2
+    region = np.ones((64, 64), bool)
+    region[10:30, 20:50] = False
+    return {
+        "t": true,
+        "p": prob,
+        "l": labels,
+        "c": stripes,
+        "d": blocks.astype(np.uint16),
+        "r": region,
+    }
 
 
 @pytest.fixture
@@ -135,6 +134,162 @@ def test_the_ctc_preset_counts_from_the_table_read(stored, images, chunk_reads):
     assert dict(chunk_reads) == {"l": PASS, "t": PASS}
     memory = evaluation.evaluate(images["t"], images["l"], preset="ctc")
     assert got.ctc.to_dict() == memory.ctc.to_dict()
+
+
+# Object classes given as class images: each object's class is the majority of its voting
+# pixels (not ignored, inside the region), a count per (object, class), which adds up over
+# chunks: the class images are counted in the same read as the tables (a map's objects under
+# each chunk's node keys, renamed after the join). Before: each side's majority read its
+# labels and its class image again (one image for both sides: twice), 2 * PASS each.
+CLASS_CASES = [
+    ("l", ("c", "c"), {}, {"t": PASS, "l": PASS, "c": PASS}),
+    ("l", ("c", "d"), {}, {"t": PASS, "l": PASS, "c": PASS, "d": PASS}),
+    ("l", ("c", "c"), {"region": "r"}, {"t": PASS, "l": PASS, "c": PASS, "r": PASS}),
+    ("p", ("c", "c"), {}, {"t": PASS, "p": PASS, "c": PASS}),
+    ("p", ("d", "c"), {"region": "r"}, {"t": PASS, "p": PASS, "c": PASS, "d": PASS, "r": PASS}),
+]
+
+
+@pytest.mark.parametrize(("prediction", "classes", "inputs", "expected"), CLASS_CASES)
+def test_class_images_are_counted_in_the_read_of_the_tables(
+    stored, images, chunk_reads, prediction, classes, inputs, expected
+):
+    extra = {"threshold": 0.5} if prediction == "p" else {}
+    true_class, pred_class = classes
+    given = {key: stored[name] for key, name in inputs.items()}
+    got = evaluation.evaluate(
+        stored["t"],
+        stored[prediction],
+        true_classes=stored[true_class],
+        pred_classes=stored[pred_class],
+        ignore_label=int(images["t"][32, 32]) or None,  # an object's id: its pixels do not vote
+        exclude_border=2,
+        **given,
+        **extra,
+    )
+    assert dict(chunk_reads) == expected
+    memory = evaluation.evaluate(
+        images["t"],
+        images[prediction],
+        true_classes=images[true_class],
+        pred_classes=images[pred_class],
+        ignore_label=int(images["t"][32, 32]) or None,
+        exclude_border=2,
+        **{key: images[name] for key, name in inputs.items()},
+        **extra,
+    )
+    assert_same_tables(memory.tables, got.tables)
+    assert not got.tables["instance_per_class"].empty
+
+
+# The coco preset's scores are the predicted objects' mean probability (inside the region):
+# sums per object, folded in the same read (with a region, over the pixels inside it; a map's
+# objects under each chunk's node keys); its matching is the table's. Before: the matching
+# read both images again (a map: its labels), and with a region the scores another time.
+COCO_CASES = [
+    ("p", {}, {"t": PASS, "p": PASS}),
+    ("p", {"region": "r"}, {"t": PASS, "p": PASS, "r": PASS}),
+    ("l", {"confidence": "p"}, {"t": PASS, "l": PASS, "p": PASS}),
+    ("l", {"confidence": "p", "region": "r"}, {"t": PASS, "l": PASS, "p": PASS, "r": PASS}),
+]
+
+
+@pytest.mark.parametrize(("prediction", "inputs", "expected"), COCO_CASES)
+def test_the_coco_preset_scores_and_matches_in_the_read_of_the_tables(
+    stored, images, chunk_reads, prediction, inputs, expected
+):
+    extra = {"threshold": 0.5} if prediction == "p" else {}
+    got = evaluation.evaluate(
+        stored["t"],
+        stored[prediction],
+        preset="coco",
+        **{key: stored[name] for key, name in inputs.items()},
+        **extra,
+    )
+    assert dict(chunk_reads) == expected
+    memory = evaluation.evaluate(
+        images["t"],
+        images[prediction],
+        preset="coco",
+        **{key: images[name] for key, name in inputs.items()},
+        **extra,
+    )
+    assert_same_tables(memory.tables, got.tables)
+
+
+def small_stores(tmp_path, arrays: dict) -> dict:
+    """8 x 8 images as zarr arrays of 2 x 2 chunks of 4 x 4 on disk."""
+    out = {}
+    for name, image in arrays.items():
+        array = zarr.create_array(
+            str(tmp_path / name), shape=image.shape, chunks=(4, 4), dtype=image.dtype
+        )
+        array[...] = image
+        out[name] = zarr.open_array(str(tmp_path / name), mode="r")
+    return out
+
+
+def test_a_class_vote_split_across_chunks_by_hand(tmp_path, chunk_reads):
+    # Chunks of 4 x 4 cut an 8 x 8 map into 2 x 2. Predicted object A (row 1, columns 2-6)
+    # lies in two chunks: columns 2-3 of class 2 (chunk 0), columns 4-5 of class 1 and column
+    # 6 of class 3 (chunk 1). Joined: class 1 two pixels, class 2 two, class 3 one: a tie of
+    # 1 and 2, to the smaller, 1 (each chunk's own majority would say 2, and 1). Object B
+    # (rows 5-6, columns 1-2): classes 1 at (5, 1) and (6, 1), 2 at (5, 2) and (6, 2); (5, 1)
+    # is under the ignored truth id 7 and does not vote: 2 pixels of class 2, 1 of class 1,
+    # class 2 (were it to vote, a tie, class 1). Truth: A's pixels as object 3, B's as 5 but
+    # (5, 1), of id 7; one class image for both sides.
+    prob = np.zeros((8, 8), np.float32)
+    prob[1, 2:7], prob[5:7, 1:3] = 0.9, 0.9
+    true = np.zeros((8, 8), np.uint8)
+    true[1, 2:7], true[5:7, 1:3], true[5, 1] = 3, 5, 7
+    classes = np.zeros((8, 8), np.uint8)
+    classes[1, 2:4], classes[1, 4:6], classes[1, 6] = 2, 1, 3
+    classes[5:7, 1:3], classes[5:7, 1] = 2, 1
+    stores = small_stores(tmp_path, {"t": true, "p": prob, "c": classes})
+    record = evaluation.evaluate(
+        stores["t"],
+        stores["p"],
+        true_classes=stores["c"],
+        pred_classes=stores["c"],
+        threshold=0.5,
+        ignore_label=7,
+        iou_thresholds=(0.5,),
+    )
+    assert dict(chunk_reads) == {"t": 4, "p": 4, "c": 4}  # each of the 2 x 2 chunks once
+    # Both sides: A (truth 3, prediction 1) of class 1, B (truth 5, prediction 2) of class 2;
+    # B's pixels not on id 7 are truth 5's 3: IoU 1. Each is matched within its class.
+    confusion = record.instance.class_confusion
+    assert confusion.loc[1, 1] == 1 and confusion.loc[2, 2] == 1
+    assert confusion.to_numpy().sum() == 2
+    per_class = record.instance.per_class.set_index("class")
+    assert per_class["tp"].tolist() == [1, 1] and per_class["fp"].tolist() == [0, 0]
+
+
+def test_coco_scores_inside_the_region_by_hand(tmp_path, chunk_reads):
+    # 8 x 8 in chunks of 4 x 4. Predicted P1 (rows 1-2, columns 1-2, probability 0.6) is truth
+    # T1 exactly (IoU 1); P2 (rows 3-4, columns 5-7: 6 pixels across two chunks) is false:
+    # probability 0.55 in column 5, 0.85 in columns 6-7. Without a region P2's mean is
+    # (2 * 0.55 + 4 * 0.85) / 6 = 0.75 > 0.6: ranked first, a miss, then the hit: precision
+    # 1/2 at recall 1, AP 1/2 at every IoU threshold. The region leaves columns 6-7 out: P2's
+    # mean inside is 0.55 < 0.6, the hit first: AP 1.
+    prob = np.zeros((8, 8), np.float32)
+    prob[1:3, 1:3] = 0.6
+    prob[3:5, 5], prob[3:5, 6:8] = 0.55, 0.85
+    true = np.zeros((8, 8), np.uint8)
+    true[1:3, 1:3] = 1
+    region = np.ones((8, 8), bool)
+    region[:, 6:] = False
+    stores = small_stores(tmp_path, {"t": true, "p": prob, "r": region})
+    whole = evaluation.evaluate(stores["t"], stores["p"], threshold=0.5, preset="coco")
+    assert dict(chunk_reads) == {"t": 4, "p": 4}  # each of the 2 x 2 chunks once
+    assert whole.coco.summary["map"] == pytest.approx(0.5)
+    chunk_reads.clear()
+    inside = evaluation.evaluate(
+        stores["t"], stores["p"], threshold=0.5, preset="coco", region=stores["r"]
+    )
+    assert dict(chunk_reads) == {"t": 4, "p": 4, "r": 4}
+    assert inside.coco.summary["map"] == pytest.approx(1.0)
+    assert inside.coco.per_threshold["fp"].tolist() == [1] * 10  # P2 is scored, last
 
 
 def test_border_ids_read_each_chunk_of_the_band_once(stored, images, chunk_reads):
@@ -228,6 +383,10 @@ def evaluations(draw):
     if options["kind"] != "semantic" and draw(st.booleans()):
         classes = rng.integers(1, 4, shape).astype(np.uint8)
         inputs["true_classes"] = inputs["pred_classes"] = classes
+    scored = probability or "confidence" in inputs
+    if options["kind"] != "semantic" and scored and draw(st.booleans()):  # the coco preset
+        del options["iou_thresholds"], options["exclude_border"]
+        options["preset"] = "coco"
     chunks = [tuple(int(rng.integers(1, s + 1)) for s in shape) for _ in range(6)]
     return true, pred, options, inputs, chunks
 

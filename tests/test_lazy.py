@@ -15,7 +15,7 @@ import napari_seg_eval as nse
 from napari_seg_eval.core.overlap import OverlapTable
 from napari_seg_eval.core.threshold import chunked_labelling
 from napari_seg_eval.io import evaluate_files
-from reference import rectangles
+from reference import count_chunk_reads, rectangles
 
 FIELDS = [f for f in OverlapTable.__dataclass_fields__]
 HUGE = np.iinfo(np.uint64).max - 10  # ids near 2**64: exact only without a float detour
@@ -408,20 +408,7 @@ def test_chunked_labelling_takes_chunked_masks_and_checks_before_reading():
 @pytest.fixture
 def chunk_reads(monkeypatch):
     """Chunk reads of zarr arrays on disk, by the array's folder (metadata not counted)."""
-    import collections
-
-    from zarr.storage import LocalStore
-
-    reads = collections.Counter()
-    get = LocalStore.get
-
-    async def counted(self, key, *args, **kwargs):
-        if key.startswith("c/"):  # zarr 3's default chunk keys: c/row/column
-            reads[Path(str(self.root)).parent.name] += 1
-        return await get(self, key, *args, **kwargs)
-
-    monkeypatch.setattr(LocalStore, "get", counted)
-    return reads
+    return count_chunk_reads(monkeypatch, lambda root: root.parent.name)
 
 
 @pytest.mark.parametrize("kind", ["semantic", "instance", "all"])

@@ -25,8 +25,12 @@ from .core._validate import check_region, outside_ignored, warn_if_masks
 from .core._warn import warn
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
-from .core.classes import ClassSpec, check_classes, object_classes
-from .core.confidence import CocoAPResult, coco_average_precision
+from .core.classes import ClassSpec, check_classes, majority_of_table, object_classes
+from .core.confidence import (
+    CocoAPResult,
+    coco_average_precision,
+    coco_average_precision_of_table,
+)
 from .core.dataset import DatasetResult, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
@@ -47,6 +51,8 @@ from .core.review import (
     measure_both,
     measurements_from_sums,
     object_measurements,
+    object_scores_lazy,
+    object_scores_of,
     object_sums_lazy,
     relabelled_sums,
     with_excluded,
@@ -576,7 +582,13 @@ def _tables_at_once(
     mask: Any = None,
     sample: tuple[int, ...] | None = None,
 ) -> tuple[
-    Any, SemanticResult | None, InstanceResult | None, pd.DataFrame | None, OverlapTable, Any
+    Any,
+    SemanticResult | None,
+    InstanceResult | None,
+    pd.DataFrame | None,
+    OverlapTable,
+    Any,
+    pd.DataFrame | None,
 ]:
     """The semantic and instance results of chunked inputs, from one read of their chunks.
 
@@ -593,11 +605,18 @@ def _tables_at_once(
     (its objects lost pixels to ``min_size``): then the semantic table is the truth's against
     the mask, in the same computation (the mask's chunks are those the labelling reads).
 
+    Object classes given as class images are counted in the same computation: the pixels of
+    each (object, class) of each side (a map's under its chunks' node keys, renamed after the
+    join), whose majority is the object's class. With the ``coco`` preset, the predicted
+    objects' scores (their mean ``confidence`` inside the region) are the measurements' means,
+    or, with a region, sums per object inside it, in the same computation too.
+
     Returns the prediction's labels (the joined lazy labels of a map), the results, the
     measurements (None without the instance results), the overlap table of the truth with
     the objects (ignored and outside pixels left out, border objects kept) and, for a map's
     labelling with ``sample`` (a step per axis), ``(sample, the labels at every sample-th
-    pixel)`` picked in the same read (else None).
+    pixel)`` picked in the same read (else None), and the ``coco`` preset's scores (``label``,
+    ``score``; else None).
     """
     import dask
 
@@ -625,10 +644,21 @@ def _tables_at_once(
     mask_table = None
     if mask is not None and "semantic" in kinds:
         mask_table = overlap_table_lazy(true, mask, **options)
-    passes, true_border, pred_border, sums, mask_table = dask.compute(
-        passes, border_ids_lazy(true, width), pred_border, sums, mask_table
+    specs = None if classes is None else _checked_classes(classes, true.shape)
+    class_tables = None  # the pixels of each (object, class) of each side's class image
+    if specs is not None:
+        voters = outside_ignored(true, ignore, region)  # ignored pixels do not vote
+        class_tables = [
+            _class_table_lazy(labels, spec, voters)
+            for labels, spec in zip((true, pred), specs, strict=True)
+        ]
+    in_region = None  # the coco preset's scores with a region: sums inside it
+    if settings.preset == "coco" and region is not None:
+        in_region = object_scores_lazy(pred, confidence, region)
+    passes, true_border, pred_border, sums, mask_table, class_tables, in_region = dask.compute(
+        passes, border_ids_lazy(true, width), pred_border, sums, mask_table, class_tables, in_region
     )
-    measurements = pred_sample = None
+    measurements = pred_sample = joined = None
     if isinstance(pred, ChunkedLabelling):
         summaries, node_table, *node_passes = passes
         joined = pred.join(summaries)
@@ -646,6 +676,18 @@ def _tables_at_once(
         table = passes
         if measure:
             measurements = measurements_from_sums(*sums, ndim=true.ndim)
+    scores = None
+    if settings.preset == "coco":
+        if in_region is None:  # every pixel of the object: the measurements' mean
+            rows = measurements[measurements["kind"] == "pred"]
+            scores = pd.DataFrame({"label": rows["label"], "score": rows["mean_confidence"]})
+        else:
+            scores = object_scores_of(in_region, joined)
+    if class_tables is not None:  # the majority of each object's pixels: a class per id
+        specs = tuple(
+            _majority_spec(spec, counted, joined if side == 1 else None)
+            for side, (spec, counted) in enumerate(zip(specs, class_tables, strict=True))
+        )
     semantic = instance = None
     if "semantic" in kinds:
         semantic_table = table if mask_table is None else mask_table
@@ -666,10 +708,37 @@ def _tables_at_once(
             iou_thresholds=list(settings.iou_thresholds),
             criterion=settings.criterion,
             border=(true_border, pred_border) if width else None,
-            classes=None if classes is None else _checked_classes(classes, true.shape),
-            region=outside_ignored(true, ignore, region) if classes is not None else None,
+            classes=specs,  # class images counted above: nothing is read again
         )
-    return pred, semantic, instance, measurements, table, pred_sample
+    return pred, semantic, instance, measurements, table, pred_sample, scores
+
+
+def _class_table_lazy(labels: Any, spec: ClassSpec, voters: Any) -> Any:
+    """The pixels of each (object, class) of a side's class image (None for a mapping), with
+    the pixels that vote (``voters``), lazily: the table of the labels and the class image, or
+    for a map's :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, its summaries and
+    the table of the class image and the chunks' node keys (each chunk labelled again from the
+    mask's chunks, which the same computation reads once)."""
+    if spec.image is None:
+        return None
+    if isinstance(labels, ChunkedLabelling):
+        return labels.table_lazy(spec.image, region=voters)
+    return overlap_table_lazy(labels, spec.image, region=voters)
+
+
+def _majority_spec(spec: ClassSpec, counted: Any, joined: Any) -> ClassSpec:
+    """A side's classes as a mapping id -> class: a class image's, from its counts
+    (:func:`_class_table_lazy`, computed; a map's node keys renamed by ``joined``), the
+    majority of each object's pixels; a mapping as it is."""
+    if counted is None:
+        return spec
+    if joined is None:
+        ids, classes = majority_of_table(counted)
+    else:
+        _, node_table = counted
+        dtype = np.uint8 if spec.image.dtype == bool else spec.image.dtype
+        ids, classes = majority_of_table(joined.relabelled(node_table, dtype), objects="pred")
+    return ClassSpec(spec.name, ids=ids, classes=classes)
 
 
 def _renumbered_classes(spec: Any, origin: pd.DataFrame | None, shape: tuple, name: str) -> Any:
@@ -779,8 +848,9 @@ def evaluation_steps(
     tables, the objects' measurements (with their mean confidence) and the border bands
     together: a probability map's chunks are labelled in that read, for joining the objects
     and for the table, the measurements and the band, counted under each chunk's own
-    objects and renamed after the join. Object classes given as class images, and the
-    ``ctc`` and ``coco`` presets, read the images again.
+    objects and renamed after the join. Object classes given as class images (the pixels of
+    each object and class), the ``ctc`` preset (from the table) and the ``coco`` preset (the
+    objects' mean probability inside the region) come from the same read.
 
     Examples
     --------
@@ -898,7 +968,8 @@ def evaluation_steps(
         "region": region,
     }
     results: dict[str, Any] = {"semantic": None, "instance": None, "measurements": None}
-    table = picked = None  # the chunked inputs' overlap table and picked labels, read at once
+    # The chunked inputs' overlap table, picked labels and coco scores, read at once.
+    table = picked = scores = None
     if at_once:
         yield progress("semantic and instance tables")
         with chunked("semantic and instance tables", len(kinds) + ("instance" in kinds)):
@@ -909,6 +980,7 @@ def evaluation_steps(
                 results["measurements"],
                 table,
                 picked,
+                scores,
             ) = _tables_at_once(
                 true,
                 pred if labelling is None else labelling,
@@ -995,10 +1067,20 @@ def evaluation_steps(
         done += 1
     if settings.preset == "coco":
         yield progress("COCO AP (score-ranked)")
-        with chunked("COCO AP (score-ranked)"):
-            results["coco"] = _coco(
-                instance_true, instance_pred, confidence, results["measurements"], settings, region
+        if at_once:  # from the table and the scores of the chunks already read
+            results["coco"] = coco_average_precision_of_table(
+                table, scores, settings.iou_thresholds
             )
+        else:
+            with chunked("COCO AP (score-ranked)"):
+                results["coco"] = _coco(
+                    instance_true,
+                    instance_pred,
+                    confidence,
+                    results["measurements"],
+                    settings,
+                    region,
+                )
         done += 1
     planes = {}
     if axis is not None:

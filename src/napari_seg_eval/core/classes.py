@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .overlap import id_dtype, overlap_table
+from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: What a side's classes may be given as: a class image or a mapping id -> class.
 ClassesLike = np.ndarray | Mapping[int, int] | pd.Series
@@ -131,9 +132,44 @@ def majority_classes(
     >>> [a.tolist() for a in majority_classes(labels, classes)]
     [[1, 2], [3, 4]]
     """
-    ids, classes, counts = overlap_table(labels, class_image, region=region).contingency()
-    objects = ids != 0
-    ids, classes, counts = ids[objects], classes[objects], counts[objects]
+    return majority_of_table(overlap_table(labels, class_image, region=region))
+
+
+def majority_of_table(
+    table: OverlapTable, objects: Literal["true", "pred"] = "true"
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`majority_classes` from the pixel count table of the objects and the class image,
+    e.g. one counted in the same read as other tables (chunked images).
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The table of the label image and the class image (``objects="true"``), or of the class
+        image and the label image (``objects="pred"``: e.g. a chunked labelling's table with
+        the class image as its truth, relabelled), with the pixels that vote.
+    objects : {"true", "pred"}
+        The side of the table that holds the objects.
+
+    Returns
+    -------
+    ids, classes : numpy.ndarray
+        As :func:`majority_classes`.
+
+    Examples
+    --------
+    The class image on the table's first side, the objects on its second:
+
+    >>> classes, labels = np.array([[3, 3, 4, 4, 5]]), np.array([[1, 1, 1, 2, 2]])
+    >>> [a.tolist() for a in majority_of_table(overlap_table(classes, labels), "pred")]
+    [[1, 2], [3, 4]]
+    """
+    if objects not in ("true", "pred"):
+        raise ValueError(f"objects must be 'true' or 'pred', got {objects!r}.")
+    ids, classes, counts = table.contingency()
+    if objects == "pred":
+        ids, classes = classes, ids
+    objects_here = ids != 0
+    ids, classes, counts = ids[objects_here], classes[objects_here], counts[objects_here]
     order = np.lexsort((classes, -counts, ids))  # by id; most pixels first; smallest class
     first = order[np.r_[True, ids[order][1:] != ids[order][:-1]]] if order.size else order
     return ids[first], classes[first]

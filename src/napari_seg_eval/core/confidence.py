@@ -34,7 +34,7 @@ from ._validate import (
 from ._warn import warn
 from .blocks import fold, is_lazy
 from .instance import DEFAULT_IOU_THRESHOLDS, ObjectPairs, instance_metrics, threshold_fraction
-from .overlap import overlap_table
+from .overlap import OverlapTable, overlap_table
 from .review import object_measurements
 from .threshold import (
     _check_label_arguments,
@@ -957,7 +957,41 @@ def coco_average_precision(
     true, pred = as_label_pair(true, pred)
     region = check_region(region, tuple(true.shape))
     _check_score_columns(scores)  # before the pass
-    pairs = ObjectPairs.from_table(overlap_table(true, pred, region=region))
+    return coco_average_precision_of_table(
+        overlap_table(true, pred, region=region), scores, iou_thresholds
+    )
+
+
+def coco_average_precision_of_table(
+    table: OverlapTable, scores: pd.DataFrame | dict | np.ndarray, iou_thresholds: Sequence[float]
+) -> CocoAPResult:
+    """:func:`coco_average_precision` from the overlap table of the objects (one pass already
+    made: the region and an ignored id left out as the table was counted).
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The objects' overlap table.
+    scores : DataFrame, dict or ndarray
+        One finite score per predicted id, as :func:`coco_average_precision` takes them.
+    iou_thresholds : sequence of float
+        IoU thresholds in (0, 1] (checked by the caller).
+
+    Returns
+    -------
+    CocoAPResult
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 0]])
+    >>> pred = np.array([[1, 1, 0, 2, 2, 0, 3]])
+    >>> result = coco_average_precision_of_table(
+    ...     overlap_table(true, pred), {1: 0.9, 2: 0.8, 3: 0.1}, [0.5]
+    ... )
+    >>> result.per_threshold[["ap", "tp", "fp"]].values.tolist()
+    [[1.0, 2.0, 1.0]]
+    """
+    pairs = ObjectPairs.from_table(table)
     score = _scores_for(pairs.pred_ids, scores)
     order = np.argsort(-score, kind="stable")  # detection ranks, as pycocotools' mergesort
     rank = np.empty_like(order)
@@ -965,31 +999,30 @@ def coco_average_precision(
     n_true = pairs.true_ids.size
     rows = []
     for threshold in iou_thresholds:
-        matched = _greedy_matches(pairs, rank, threshold)
-        tp_sorted = matched[order]
+        tp_sorted = _greedy_matches(pairs, rank, threshold)[order]
         tp = np.cumsum(tp_sorted)
         fp = np.cumsum(~tp_sorted)
         rows.append(
             {
-                "threshold": threshold,
+                "threshold": float(threshold),
                 "ap": _interpolated_ap(tp, fp, n_true),
                 "tp": int(tp[-1]) if tp.size else 0,
                 "fp": int(fp[-1]) if fp.size else 0,
                 "n_true": n_true,
             }
         )
-    table = pd.DataFrame(rows)
+    per_threshold = pd.DataFrame(rows)
 
-    def at(value):
-        found = table.loc[np.isclose(table["threshold"], value), "ap"]
+    def at(value: float) -> float:
+        found = per_threshold.loc[np.isclose(per_threshold["threshold"], value), "ap"]
         return float(found.iloc[0]) if len(found) else float("nan")
 
-    ap = table["ap"].dropna()
+    ap = per_threshold["ap"].dropna()
     summary = pd.Series(
         {"map": float(ap.mean()) if len(ap) else float("nan"), "ap_50": at(0.5), "ap_75": at(0.75)},
         dtype=object,
     )
-    return CocoAPResult(per_threshold=table, summary=summary)
+    return CocoAPResult(per_threshold=per_threshold, summary=summary)
 
 
 def _check_score_columns(scores) -> None:

@@ -351,6 +351,94 @@ def relabelled_sums(sums: dict[str, np.ndarray], labels: np.ndarray) -> dict[str
     return _summed_by_label(renamed)
 
 
+def object_scores_lazy(labels: Any, probability: Any, region: Any = None) -> Any:
+    """The sums behind each object's mean probability inside ``region``, lazily: for
+    :func:`object_scores_of`, computed together with other passes over the same chunks.
+
+    Parameters
+    ----------
+    labels : array_like or ChunkedLabelling
+        A label image (numpy or chunked), or the chunked labelling of a mask before its join
+        (:class:`~napari_seg_eval.core.threshold.ChunkedLabelling`): then each chunk is
+        labelled again from the mask's chunks, so that a computation which also labels them
+        (e.g. for its tables) reads each chunk once, and the sums are under the chunks' node
+        keys, with each node's pixels inside the region.
+    probability : array_like
+        Probabilities in [0, 1] of the labels' shape (numpy or chunked).
+    region : array_like of bool, optional
+        Only the pixels inside count (an object keeps its pixels inside).
+
+    Returns
+    -------
+    dask.delayed.Delayed or list
+        The sums, not yet computed when an input is chunked (computed for numpy inputs, in
+        one pass as :func:`object_measurements` makes them).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`object_measurements` (before anything is read).
+
+    Examples
+    --------
+    >>> labels = np.array([[1, 1, 0, 2]])
+    >>> prob, region = np.array([[0.2, 0.6, 0.0, 0.9]]), np.array([[True, False, True, True]])
+    >>> object_scores_of(object_scores_lazy(labels, prob, region))["score"].tolist()
+    [0.2, 0.9]
+    """
+    if hasattr(labels, "passes_lazy"):  # a ChunkedLabelling (core.threshold imports us)
+        if region is None:
+            return labels.passes_lazy(labels.mask.astype(bool), probability=probability)
+        inside = np.where(region, probability, probability.dtype.type(0))
+        return labels.passes_lazy(region, region=region, probability=inside)
+    labels = as_label_image(labels, "labels")
+    if region is not None:
+        labels = np.where(region, labels, labels.dtype.type(0))
+    probability = _checked_probability(probability, tuple(labels.shape))
+    if is_lazy(labels) or is_lazy(probability):
+        return _sums_lazy([labels], probability, extremes=False)
+    return _sums([labels], probability, extremes=False)
+
+
+def object_scores_of(computed: Any, joined: Any = None) -> pd.DataFrame:
+    """Each object's mean probability inside the region, from :func:`object_scores_lazy`.
+
+    Parameters
+    ----------
+    computed
+        The computed result of :func:`object_scores_lazy`.
+    joined : JoinedLabels, optional
+        For a chunked labelling's sums: its objects joined
+        (:meth:`~napari_seg_eval.core.threshold.ChunkedLabelling.join`), which rename the
+        node keys (the sums and the pixels inside of the nodes of one object add up).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label`` and ``score``, one row per object with pixels inside, sorted by label (as
+        :func:`~napari_seg_eval.core.confidence.coco_average_precision` takes them).
+
+    Examples
+    --------
+    >>> computed = object_scores_lazy(np.array([[3, 3, 0]]), np.array([[0.5, 0.75, 0.0]]))
+    >>> object_scores_of(computed).values.tolist()
+    [[3.0, 0.625]]
+    """
+    if joined is None:
+        (sums,) = computed
+        return pd.DataFrame({"label": sums["label"], "score": sums["confidence"] / sums["area"]})
+    _, node_table, node_sums, _, _ = computed
+    sums = relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))
+    table = joined.relabelled(node_table, np.uint8)  # the pixels inside of each object (and 0)
+    objects = table.pred_ids != 0
+    inside = pd.Series(table.pred_areas[objects], index=table.pred_ids[objects])
+    area = inside.reindex(sums["label"]).to_numpy()
+    kept = ~np.isnan(area)  # objects wholly outside have no score
+    return pd.DataFrame(
+        {"label": sums["label"][kept], "score": sums["confidence"][kept] / area[kept]}
+    )
+
+
 def measurements_from_sums(
     true_sums: dict[str, np.ndarray], pred_sums: dict[str, np.ndarray], ndim: int
 ) -> pd.DataFrame:

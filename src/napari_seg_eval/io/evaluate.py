@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask
 import numpy as np
@@ -36,7 +36,7 @@ from ..core._results import Result, nanmean
 from ..core._validate import outside_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
-from ..core.classes import majority_classes
+from ..core.classes import majority_of_table
 from ..core.dataset import (
     DatasetResult,
     ImageParts,
@@ -55,6 +55,7 @@ from ..core.instance import (
     threshold_fraction,
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
+from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .progress import Progress
@@ -1028,28 +1029,27 @@ def evaluate_pair(
         class_images = _class_images(true, classes) if settings.with_classes else None
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
-            labels, mask = _predictions(pred, settings)
+            prob = None  # a map as one array for all its uses (one dask graph if chunked)
+            if settings.probability:
+                prob = as_dask(pred) if is_lazy(pred) else chunked_if_large(pred)
+            labels, mask = _predictions(prob if settings.probability else pred, settings)
             # An integer map's values are counted for the sign of a label image (one value per
             # object); a float map is never one.
             counted = levels is not None and settings.channel_axis is None
-            outcome.tables, empty_map, labels, outcome.one_value_per_object, excluded = (
-                _pair_tables(
-                    true,
-                    labels,
-                    mask,
-                    settings,
-                    mask_of_region,
-                    (values, levels) if counted else None,
-                )
+            passes = _pair_tables(
+                true,
+                labels,
+                mask,
+                settings,
+                mask_of_region,
+                (values, levels) if counted else None,
+                class_images,
+                prob if settings.preset == "coco" else None,
             )
+            outcome.tables, labels, outcome.classes = passes.tables, passes.labels, passes.classes
+            outcome.one_value_per_object, excluded = passes.one_value_per_object, passes.excluded
             # A float map low everywhere is a weak or empty prediction, never a label image.
-            outcome.empty_map = empty_map and levels is not None
-            if class_images is not None:
-                voters = outside_ignored(true, settings.ignore_label, mask_of_region)
-                outcome.classes = (
-                    _class_of_objects(true, class_images[0], voters),
-                    _class_of_objects(labels, class_images[1], voters),
-                )
+            outcome.empty_map = passes.empty_map and levels is not None
             if "instance" in outcome.tables:
                 if not settings.probability and _looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -1072,7 +1072,7 @@ def evaluate_pair(
                 outcome.ctc = ctc_counts(outcome.tables["instance"])
             elif settings.preset == "coco":
                 outcome.coco = _coco_detections(
-                    outcome.tables["instance"], labels, pred, mask_of_region, settings
+                    outcome.tables["instance"], passes.scores, settings.iou_thresholds
                 )
         return outcome
     except (KeyboardInterrupt, SystemExit):
@@ -1213,13 +1213,6 @@ def _class_images(true, classes) -> tuple[Any, Any]:
     return images
 
 
-def _class_of_objects(labels, class_image, region=None) -> pd.Series:
-    """Object id -> the majority class of its pixels inside ``region`` (one pass over the
-    pair of images)."""
-    ids, classes = majority_classes(labels, class_image, region)
-    return pd.Series(classes, index=ids)
-
-
 def _region(true, settings: FileSettings, found: str | Path | None) -> Any:
     """The boolean mask of the pixels that count (lazy for a chunked file), or None: the
     run's region file and/or the pair's own (``found``: its path, or why it was not found),
@@ -1306,33 +1299,22 @@ def _boundary(
     return {"values": values, "per_class": result.per_class}
 
 
-def _coco_detections(table: OverlapTable, labels, prob, region, settings: FileSettings) -> dict:
+def _coco_detections(
+    table: OverlapTable, scores: pd.DataFrame, iou_thresholds: Sequence[float]
+) -> dict:
     """The pair's detections for COCO AP: each predicted object's score (its mean probability
-    inside the region), and whether it matches at each IoU threshold by COCO's greedy rule."""
-    import dask.array as da
-
+    inside the region, measured in the read of the tables), and whether it matches at each IoU
+    threshold by COCO's greedy rule."""
     from ..core.confidence import _greedy_matches, _scores_for
-    from ..core.review import object_measurements
 
     pairs = ObjectPairs.from_table(table)
-    inside = labels
-    if region is not None:
-        inside = (
-            da.where(as_dask(region), as_dask(labels), 0)
-            if is_lazy(labels) or is_lazy(region)
-            else np.where(region, labels, 0)
-        )
-    measured = object_measurements(inside, chunked_if_large(prob))
-    scores = _scores_for(
-        pairs.pred_ids,
-        pd.DataFrame({"label": measured["label"], "score": measured["mean_confidence"]}),
-    )
+    scores = _scores_for(pairs.pred_ids, scores)
     order = np.argsort(-scores, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    matched = np.array(
-        [_greedy_matches(pairs, rank, t) for t in settings.iou_thresholds], bool
-    ).reshape(len(settings.iou_thresholds), scores.size)
+    matched = np.array([_greedy_matches(pairs, rank, t) for t in iou_thresholds], bool).reshape(
+        len(iou_thresholds), scores.size
+    )
     return {"scores": scores, "matched": matched, "n_true": int(pairs.true_ids.size)}
 
 
@@ -1366,19 +1348,18 @@ def _check_shapes(true, pred, truth_path, pred_path, channel_axis: int | None) -
 def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
     """The instance labels and the semantic labels of a prediction file's array.
 
-    Label files are both. Probability maps are thresholded, lazily for a chunked map (or a
-    large memory map), and labelled into objects: a chunked mask's objects are not joined
-    yet (a :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, joined by
-    :func:`_pair_tables` in the read of the tables), unless ``split_touching``: the watershed
-    split needs the whole mask in memory.
+    Label files are both. Probability maps (as :func:`chunked_if_large` gives them) are
+    thresholded, lazily for a chunked map (or a large memory map), and labelled into objects:
+    a chunked mask's objects are not joined yet (a
+    :class:`~napari_seg_eval.core.threshold.ChunkedLabelling`, joined by :func:`_pair_tables`
+    in the read of the tables), unless ``split_touching``: the watershed split needs the whole
+    mask in memory.
     """
     if not settings.probability:
         return pred, pred
     from ..core.threshold import chunked_labelling, label_instances, threshold_probabilities
 
-    mask = threshold_probabilities(
-        chunked_if_large(pred), settings.threshold, channel_axis=settings.channel_axis
-    )
+    mask = threshold_probabilities(pred, settings.threshold, channel_axis=settings.channel_axis)
     if "instance" not in settings.kinds:
         return None, mask
     if is_lazy(mask) and not settings.split_touching:
@@ -1396,6 +1377,18 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
     return labels, mask
 
 
+class _PairPasses(NamedTuple):
+    """What :func:`_pair_tables` gets of a pair in one read of its chunks."""
+
+    tables: dict[str, OverlapTable]
+    labels: Any
+    one_value_per_object: bool
+    empty_map: bool
+    excluded: tuple | None
+    classes: tuple[pd.Series, pd.Series] | None
+    scores: pd.DataFrame | None
+
+
 def _pair_tables(
     true,
     labels,
@@ -1403,7 +1396,9 @@ def _pair_tables(
     settings: FileSettings,
     region=None,
     integer_map: tuple[Any, int] | None = None,
-) -> tuple[dict[str, OverlapTable], bool, Any, bool, tuple | None]:
+    class_images: tuple[Any, Any] | None = None,
+    prob: Any = None,
+) -> _PairPasses:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
     off), inside ``region``. Chunked arrays are read chunk by chunk, both tables in one
@@ -1419,25 +1414,53 @@ def _pair_tables(
     chunks are labelled in the same schedule as the tables, the instance table counted on
     their node keys and relabelled: each chunk of the map is read once for both tables and
     the objects in the border band (``exclude_border``: each chunk's band under its node
-    keys, renamed after the join; the truth's band in the same schedule), and again only
-    where the labels themselves are read: boundary metrics, object classes, COCO scores.
+    keys, renamed after the join; the truth's band in the same schedule), object classes and
+    COCO scores (below), and again only where the labels themselves are read: boundary
+    metrics.
 
     And, for an ``integer_map`` (a uint8/uint16 map, its values or scaled to [0, 1]; and the
     dtype maximum it is divided by) with instance metrics, whether it holds one value per
     object, as a label image does (see :func:`_one_value_per_object`; its values counted in
     the same schedule).
 
-    And the ids left out at the border (``exclude_border``), each side's, or None."""
+    And the ids left out at the border (``exclude_border``), each side's, or None.
+
+    And, with ``class_images`` (the truth's, the prediction's), each side's objects' classes
+    (id -> the majority class of its pixels that vote: inside the region, not on the ignored
+    truth id), counted in the same schedule (a map's objects under its chunks' node keys,
+    each chunk labelled again from the mask's chunks read once, renamed after the join).
+
+    And, with ``prob`` (the map, for the ``coco`` preset), the predicted objects' scores
+    (``label``, ``score``: the mean probability inside the region), summed in the same
+    schedule too (see :func:`~napari_seg_eval.core.review.object_scores_lazy`)."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = one_value = False
     border = None  # the ids in the border band of each side, when read with the tables
+    counts = [None, None]  # the pixels of each (object, class) of each side's class image
+    if class_images is not None and labels is not None:
+        voters = outside_ignored(true, settings.ignore_label, region)
+        counts = [
+            overlap_table_lazy(true, class_images[0], region=voters),
+            labels.table_lazy(class_images[1], region=voters)
+            if hasattr(labels, "table_lazy")  # a ChunkedLabelling
+            else overlap_table_lazy(labels, class_images[1], region=voters),
+        ]
+    # The coco scores: summed in the read that labels a map's chunks, or with a region (or
+    # labels in memory) over the objects' pixels inside it.
+    measured = prob is not None and region is None and hasattr(labels, "passes_lazy")
+    score_sums = None
+    if prob is not None and not measured:
+        score_sums = object_scores_lazy(labels, prob, region)
+    joined = None  # a map's chunked labelling, joined
     if labels is mask:  # label files: one table serves both kinds, the bands in its read
         band = settings.exclude_border if "instance" in kinds else 0
-        table, *border = dask.compute(
+        table, *border, counts, score_sums = dask.compute(
             overlap_table_lazy(true, labels, **options) if kinds else None,
             border_ids_lazy(true, band),
             border_ids_lazy(labels, band),
+            counts,
+            score_sums,
         )
         tables = dict.fromkeys(kinds, table)
     else:  # a probability map (label files need no scikit-image: imported here)
@@ -1447,35 +1470,43 @@ def _pair_tables(
         # Objects at the border of a map's labels: their band in the read that labels them.
         band = settings.exclude_border if "instance" in kinds and labelling is not None else 0
         lazy = [
-            labelling.passes_lazy(true, **options, border=band, measure=False)
+            labelling.passes_lazy(
+                true,
+                **options,
+                probability=prob if measured else None,
+                border=band,
+                measure=measured,
+            )
             if kind == "instance" and labelling is not None
             else overlap_table_lazy(true, labels if kind == "instance" else mask, **options)
             for kind in kinds
         ]
         # One task per chunk of the mask the tables read anyway (the same graph keys).
         above = fold_lazy(_any_pixel, any, [mask]) if is_lazy(mask) else mask.any()
-        counts = None
+        values = None  # the counts of an integer map's values
         if integer_map is not None and "instance" in kinds:
             scaled, levels = integer_map
             count = functools.partial(_value_counts, levels=levels)
-            counts = (
+            values = (
                 fold_lazy(count, sum, [scaled]) if is_lazy(scaled) else fold(count, sum, [scaled])
             )
-        *computed, above, counts, true_border = dask.compute(
-            *lazy, above, counts, border_ids_lazy(true, band)
+        *computed, above, values, true_border, counts, score_sums = dask.compute(
+            *lazy, above, values, border_ids_lazy(true, band), counts, score_sums
         )
         tables = dict(zip(kinds, computed, strict=True))
         if labelling is not None:
-            summaries, node_table, _, node_band, _ = tables["instance"]
+            summaries, node_table, node_sums, node_band, _ = tables["instance"]
             joined = labelling.join(summaries)
+            if measured:  # the objects' sums, renamed: every pixel of each object
+                score_sums = [relabelled_sums(node_sums, joined.global_ids(node_sums["label"]))]
             labels = joined.labels
             true_dtype = np.uint8 if true.dtype == bool else true.dtype
             tables["instance"] = joined.relabelled(node_table, true_dtype)
             if band:
                 border = (true_border, joined.band_ids(node_band))
         empty_map = not above and any(np.any(t.true_ids != 0) for t in tables.values())
-        if counts is not None:  # the objects before any is removed at the border
-            one_value = _one_value_per_object(tables["instance"], counts, settings.threshold)
+        if values is not None:  # the objects before any is removed at the border
+            one_value = _one_value_per_object(tables["instance"], values, settings.threshold)
     width = settings.exclude_border
     excluded = None  # the ids left out at the border, each side's
     if width and "instance" in tables:
@@ -1485,7 +1516,26 @@ def _pair_tables(
         excluded = border
     if "semantic" in tables and settings.binarize_semantic:
         tables["semantic"] = binarized_table(tables["semantic"])
-    return tables, bool(empty_map), labels, one_value, excluded
+    classes = None
+    if class_images is not None and labels is not None:
+        true_classes, pred_classes = counts
+        if joined is not None:  # the class image's table with the map's node keys, renamed
+            dtype = np.uint8 if class_images[1].dtype == bool else class_images[1].dtype
+            pred_classes = joined.relabelled(pred_classes[1], dtype)
+        classes = (
+            _classes_by_id(majority_of_table(true_classes)),
+            _classes_by_id(majority_of_table(pred_classes, "true" if joined is None else "pred")),
+        )
+    scores = None
+    if score_sums is not None:
+        scores = object_scores_of(score_sums, None if measured else joined)
+    return _PairPasses(tables, labels, one_value, bool(empty_map), excluded, classes, scores)
+
+
+def _classes_by_id(majority: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """Object id -> class, from :func:`~napari_seg_eval.core.classes.majority_of_table`."""
+    ids, classes = majority
+    return pd.Series(classes, index=ids)
 
 
 def _any_pixel(block: np.ndarray) -> bool:
@@ -1522,7 +1572,7 @@ def _one_value_per_object(table: OverlapTable, counts: np.ndarray, threshold: fl
     Touching objects of a label image are one object of two values here: a dense label
     image may show no sign."""
     levels = counts.size - 1
-    kept = np.arange(levels + 1, dtype=np.float32) / np.float32(levels) > threshold
+    kept = np.arange(levels + 1) / levels > threshold  # as the map is read: float64
     values = counts[kept & (counts > 0)]
     areas = table.pred_areas[table.pred_ids != 0]
     # A one-pixel object is one value in any map (a sparse map of isolated spikes): no sign.
