@@ -252,6 +252,7 @@ def test_integer_probabilities_are_scaled_with_a_notice(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:.*holds one value per object")  # it does: flat objects
+@pytest.mark.filterwarnings("ignore:.*has no pixel above the threshold")  # at 0.8: none
 @pytest.mark.parametrize("lazy", [False, True], ids=["memory", "chunked"])
 @pytest.mark.parametrize(("threshold", "n_pred"), [(0.2, 3), (0.4, 2), (0.6, 1), (0.8, 0)])
 def test_integer_probabilities_exactly_at_the_threshold_are_not_above_it(
