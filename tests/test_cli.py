@@ -300,7 +300,7 @@ def test_a_failed_pair_is_said_once_with_a_final_count(folders, tmp_path, capsys
     ("option", "message"),
     [
         (["--probability", "--threshold", "1.5"], "threshold must be in [0, 1], got 1.5."),
-        (["--channel-axis", "0"], "channel_axis is for probability maps"),
+        (["--channel-axis", "0"], "--channel-axis is for probability maps: add --probability."),
         (["--workers", "0"], "--workers must be at least 1, got 0."),
     ],
 )

@@ -715,3 +715,27 @@ def _label_of(run, key):
     from napari_seg_eval.runs import _label
 
     return _label(run, key)
+
+
+def test_a_folder_written_before_a_setting_existed_differs_only_where_it_should(tmp_path):
+    """A result folder without ``background_channel`` (written before the setting existed)
+    was "different in background_channel" from a new one with the same settings; a setting
+    missing from a folder is its default now, and a real difference is still named."""
+    truth, pred_a, _ = dataset_folders(tmp_path)
+    folders = {}
+    for name in ("old", "new"):
+        folders[name] = write_results(evaluate_files(truth, pred_a), tmp_path / name)
+    saved = json.loads((folders["old"] / "settings.json").read_text())
+    del saved["settings"]["background_channel"]
+    (folders["old"] / "settings.json").write_text(json.dumps(saved))
+    runs = Runs()
+    for name, folder in folders.items():
+        runs.add(Run.load(folder), name=name)
+    assert not [note for note in runs.compare("old", "new").notes if "differ in" in note]
+    saved["settings"]["min_size"] = 5  # a setting both know, and that differs
+    (folders["old"] / "settings.json").write_text(json.dumps(saved))
+    runs = Runs()
+    for name, folder in folders.items():
+        runs.add(Run.load(folder), name=name)
+    notes = [note for note in runs.compare("old", "new").notes if "differ in" in note]
+    assert notes == ["the runs differ in min_size: the differences include their effect."]

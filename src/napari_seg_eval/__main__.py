@@ -231,7 +231,16 @@ def _add_evaluate_parser(commands) -> None:
         "--channel-axis",
         type=int,
         default=None,
-        help="class axis of multi-class probabilities (default: none, one class)",
+        help="class axis of multi-class probabilities: each pixel is the class of its most "
+        "probable channel, channel k being class k + 1 (class k with --background-channel); "
+        "needs --probability (default: none, one class)",
+    )
+    parser.add_argument(
+        "--background-channel",
+        action="store_true",
+        help="with --channel-axis: channel 0 is background (a softmax with a background "
+        "channel, e.g. nnU-Net's), so channel k is class k and pixels whose most probable "
+        "channel is 0 are background, in no object (default: channel k is class k + 1)",
     )
     parser.add_argument(
         "--confidence-interval",
@@ -278,8 +287,9 @@ def _add_evaluate_parser(commands) -> None:
         default=None,
         help="a challenge's settings: sets --kind, --iou-thresholds, --exclude-border and "
         "--criterion (default: none). conic needs --truth-classes-suffix and "
-        "--prediction-classes-suffix; ctc adds SEG and DET (each file one frame, a 2-D image "
-        "or a 3-D volume; pooled from the summed counts); coco needs --probability (an "
+        "--prediction-classes-suffix (objects of class 0, background, are in no class); ctc "
+        "adds SEG and DET (each file one frame, a 2-D image or a 3-D volume; pooled from the "
+        "summed counts); coco needs --probability (an "
         "object's score is its mean probability) and adds COCO AP, pooled as pycocotools "
         "accumulates detections over images",
     )
@@ -374,10 +384,28 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     given = {key: value for key, value in fixed.items() if value is not None}
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}.")
+    # Checked here to name the options as typed (the settings name Python's keywords).
+    if args.channel_axis is not None and not args.probability:
+        raise ValueError("--channel-axis is for probability maps: add --probability.")
+    if args.background_channel and args.channel_axis is None:
+        raise ValueError(
+            "--background-channel says channel 0 of a map's class axis is background: add "
+            "--channel-axis (a map without a class axis has no channels)."
+        )
     with_classes = args.truth_classes_suffix is not None
     if with_classes != (args.prediction_classes_suffix is not None):
         raise ValueError(
             "give both --truth-classes-suffix and --prediction-classes-suffix (or neither)."
+        )
+    if with_classes and args.kind in ("semantic", "boundary"):
+        raise ValueError(
+            "class images (--truth-classes-suffix, --prediction-classes-suffix) are for "
+            "instance metrics: use --kind instance or --kind all."
+        )
+    if args.preset == "coco" and args.channel_axis is not None:
+        raise ValueError(
+            "--preset coco scores the objects of a one-class probability map: leave out "
+            "--channel-axis."
         )
     if args.preset is not None:
         if given:
@@ -410,6 +438,7 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "probability": args.probability,
         "threshold": args.threshold,
         "channel_axis": args.channel_axis,
+        "background_channel": args.background_channel,
         "connectivity": args.connectivity,
         "confidence_interval": args.confidence_interval,
         "min_size": args.min_size,

@@ -25,7 +25,13 @@ from .core._validate import check_region, outside_ignored, warn_if_masks
 from .core._warn import warn
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
-from .core.classes import ClassSpec, check_classes, majority_of_table, object_classes
+from .core.classes import (
+    ClassSpec,
+    check_classes,
+    class_images_named,
+    majority_of_table,
+    object_classes,
+)
 from .core.confidence import (
     CocoAPResult,
     coco_average_precision,
@@ -65,6 +71,7 @@ from .core.semantic import (
 )
 from .core.threshold import (
     ChunkedLabelling,
+    background_channel_suspected,
     chunked_labelling,
     label_instances,
     threshold_probabilities,
@@ -158,6 +165,21 @@ class ThresholdOptions:
 
     ``output`` only chooses what the threshold preview shows: instance metrics are always
     computed on instance labels (connected components with the other options).
+
+    ``channel_axis``: the class axis of a multi-class map; each pixel is the class of its most
+    probable channel (background 0 where that probability is not above the threshold).
+    Channel k is class k + 1, unless ``background_channel``: channel 0 is background (as a
+    softmax with a background channel, e.g. nnU-Net's), so channel k is class k and pixels
+    whose most probable channel is 0 are background, in no object.
+
+    Examples
+    --------
+    >>> prob = np.array([[[0.8, 0.1]], [[0.2, 0.9]]])  # channel 0 wins left, channel 1 right
+    >>> labels_from_probability(prob, 0.5, ThresholdOptions(channel_axis=0)).tolist()
+    [[1, 2]]
+    >>> options = ThresholdOptions(channel_axis=0, background_channel=True)
+    >>> labels_from_probability(prob, 0.5, options).tolist()
+    [[0, 1]]
     """
 
     output: Literal["semantic", "instance"] = "semantic"
@@ -166,6 +188,38 @@ class ThresholdOptions:
     min_size: int = 0
     split_touching: bool = False
     split_depth: float = 2.0
+    background_channel: bool = False
+
+    def __post_init__(self) -> None:
+        if self.background_channel and self.channel_axis is None:
+            raise ValueError(
+                "background_channel says channel 0 of a map's class axis is background: give "
+                "the channel_axis too (a map without a class axis has no channels)."
+            )
+
+    def class_ids(self, prob: Any) -> range | None:
+        """The class of each channel of ``prob`` as :func:`threshold_probabilities` takes it:
+        ``range(n)`` with ``background_channel`` (channel k is class k), else None (its
+        default: channel k is class k + 1; also without a class axis).
+
+        Examples
+        --------
+        >>> ThresholdOptions(channel_axis=0, background_channel=True).class_ids(np.zeros((3, 4)))
+        range(0, 3)
+        """
+        if not self.background_channel:
+            return None
+        return range(prob.shape[self.channel_axis])
+
+
+#: Said when a map with a class axis seems to have a background channel 0 that was scored as
+#: class 1 (see :func:`~napari_seg_eval.core.threshold.background_channel_suspected`).
+BACKGROUND_CHANNEL_HINT = (
+    "channel k of the probability map is class k + 1 (classes 1..{n}), but the truth's classes "
+    "run 0..{last}: if channel 0 is background, set ThresholdOptions(background_channel=True) "
+    "(in the dock: tick 'Channel 0 is background' beside the Channel axis), so that channel k "
+    "is class k."
+)
 
 
 #: The presets the Evaluate tab offers, and the summary row (evaluation, key) that is the
@@ -240,6 +294,20 @@ class EvaluationSettings:
             return self.units
         plain = self.spacing is None or bool(np.allclose(self.spacing, 1))
         return "pixels" if plain else "spacing units"
+
+    @property
+    def background_class(self) -> int | None:
+        """The class that is no class in the per-class counts: the preset's (``conic``: 0,
+        background in CoNIC's class maps), else None (every class is a class).
+
+        Examples
+        --------
+        >>> EvaluationSettings.from_preset("conic").background_class
+        0
+        >>> EvaluationSettings().background_class is None
+        True
+        """
+        return None if self.preset is None else get_preset(self.preset).background_class
 
     @classmethod
     def from_preset(cls, name: str, **settings: Any) -> EvaluationSettings:
@@ -472,8 +540,9 @@ def labels_from_probability(prob: Any, threshold: float, options: ThresholdOptio
     [[1, 0, 2]]
     """
     check_class_axis(np.ndim(prob) if not is_lazy(prob) else prob.ndim, options.channel_axis)
+    prob = prob if is_lazy(prob) else np.asarray(prob)
     semantic = threshold_probabilities(
-        prob if is_lazy(prob) else np.asarray(prob), threshold, channel_axis=options.channel_axis
+        prob, threshold, channel_axis=options.channel_axis, class_ids=options.class_ids(prob)
     )
     if options.output == "semantic":
         return semantic
@@ -655,9 +724,16 @@ def _tables_at_once(
     in_region = None  # the coco preset's scores with a region: sums inside it
     if settings.preset == "coco" and region is not None:
         in_region = object_scores_lazy(pred, confidence, region)
-    passes, true_border, pred_border, sums, mask_table, class_tables, in_region = dask.compute(
-        passes, border_ids_lazy(true, width), pred_border, sums, mask_table, class_tables, in_region
-    )
+    with class_images_named(specs or ()):  # a negative class: its class image named
+        passes, true_border, pred_border, sums, mask_table, class_tables, in_region = dask.compute(
+            passes,
+            border_ids_lazy(true, width),
+            pred_border,
+            sums,
+            mask_table,
+            class_tables,
+            in_region,
+        )
     measurements = pred_sample = joined = None
     if isinstance(pred, ChunkedLabelling):
         summaries, node_table, *node_passes = passes
@@ -709,6 +785,7 @@ def _tables_at_once(
             criterion=settings.criterion,
             border=(true_border, pred_border) if width else None,
             classes=specs,  # class images counted above: nothing is read again
+            background_class=settings.background_class if specs is not None else None,
         )
     return pred, semantic, instance, measurements, table, pred_sample, scores
 
@@ -842,6 +919,14 @@ def evaluation_steps(
     Cancelled
         When ``control`` was cancelled.
 
+    Warns
+    -----
+    UserWarning
+        A map with a class axis compared class by class (``binarize_semantic`` off) whose
+        classes look one too high: the truth's classes run 0..n-1 while the map's n channels
+        gave classes up to n (:data:`BACKGROUND_CHANNEL_HINT`); its channel 0 is likely
+        background, which ``ThresholdOptions(background_channel=True)`` makes class 0.
+
     Notes
     -----
     Chunked inputs (without ``plane_axis``) are read once for the semantic and instance
@@ -899,6 +984,7 @@ def evaluation_steps(
     steps = (
         2
         + len(kinds) * (1 + (axis is not None))
+        + 2 * (each_plane and "instance" in kinds)
         + probability
         + settings.boundary
         + (settings.preset in ("ctc", "coco"))
@@ -932,13 +1018,19 @@ def evaluation_steps(
     )
     semantic_pred = None  # a probability map's classes (its mask for one class)
     labelling = None
+    shifted_channels = None  # a map's channels when channel k is class k + 1
     if probability:
         yield progress("thresholding the probability map")
         prob = _read_only(pred, copy=False)
+        if options.channel_axis is not None and not options.background_channel:
+            shifted_channels = prob.shape[options.channel_axis]
         if scored_by_prediction:
             confidence = prob
         semantic_pred = threshold_probabilities(
-            prob, settings.threshold, channel_axis=options.channel_axis
+            prob,
+            settings.threshold,
+            channel_axis=options.channel_axis,
+            class_ids=options.class_ids(prob),
         )
         if "instance" not in kinds:  # pixels only: no objects to make (nor split)
             pred = semantic_pred.view(np.uint8) if semantic_pred.dtype == bool else semantic_pred
@@ -959,8 +1051,10 @@ def evaluation_steps(
     if confidence is not None:
         confidence = _read_only(confidence, copy=False)
     class_kwargs = {}
+    no_class = {}  # with classes: the preset's class that is no class (conic: 0)
     if classes is not None:
         class_kwargs = {"true_classes": classes[0], "pred_classes": classes[1]}
+        no_class = {"background_class": settings.background_class}
     matching = {
         "iou_thresholds": list(settings.iou_thresholds),
         "criterion": settings.criterion,
@@ -996,8 +1090,15 @@ def evaluation_steps(
         done += len(kinds)
     instance_true, instance_pred, ids = true, pred, {}
     if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
-        instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
-        instance_pred, ids["pred"] = ids_by_plane(pred, axis)
+        # (chunked: one pass over each side's chunks, with progress and cancel)
+        yield progress("numbering the true objects plane by plane")
+        with chunked("numbering the true objects plane by plane"):
+            instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
+        done += 1
+        yield progress("numbering the predicted objects plane by plane")
+        with chunked("numbering the predicted objects plane by plane"):
+            instance_pred, ids["pred"] = ids_by_plane(pred, axis)
+        done += 1
         ids = {kind: origin for kind, origin in ids.items() if origin is not None}
     # Class mappings name the user's ids; the objects matched may be renumbered per plane.
     instance_classes = classes
@@ -1023,6 +1124,13 @@ def evaluation_steps(
                 sem_true, sem_pred, ignore_label=sem_ignore, region=region
             )
         done += 1
+    # The classes compared are in the semantic table: nothing is read again.
+    if (
+        shifted_channels is not None
+        and results["semantic"] is not None
+        and background_channel_suspected(results["semantic"].table, shifted_channels)
+    ):
+        warn(BACKGROUND_CHANNEL_HINT.format(n=shifted_channels, last=shifted_channels - 1))
     if "instance" in kinds:
         if not at_once:
             yield progress("instance matching")
@@ -1033,6 +1141,7 @@ def evaluation_steps(
                     ignore_label=settings.ignore_label,
                     **matching,
                     **dict(zip(class_kwargs, instance_classes or (), strict=False)),
+                    **no_class,
                 )
             done += 1
         if results["measurements"] is None:  # chunked inputs: measured with the tables
@@ -1086,30 +1195,32 @@ def evaluation_steps(
     if axis is not None:
         for name in kinds:
             yield progress(f"{name} metrics plane by plane")
-            if name == "semantic":
-                planes[name] = dataset_metrics(
-                    sem_true,
-                    sem_pred,
-                    kind=name,
-                    axis=axis,
-                    ignore_label=sem_ignore,
-                    region=region,
-                )
-            else:
-                planes[name] = dataset_metrics(
-                    true,
-                    pred,
-                    kind=name,
-                    axis=axis,
-                    ignore_label=settings.ignore_label,
-                    **matching,
-                    **{  # a mapping serves every plane; a class image is the stack's
-                        key: spec
-                        if check_classes(spec, tuple(true.shape), key).image is not None
-                        else [spec] * true.shape[axis]
-                        for key, spec in class_kwargs.items()
-                    },
-                )
+            with chunked(f"{name} metrics plane by plane"):
+                if name == "semantic":
+                    planes[name] = dataset_metrics(
+                        sem_true,
+                        sem_pred,
+                        kind=name,
+                        axis=axis,
+                        ignore_label=sem_ignore,
+                        region=region,
+                    )
+                else:
+                    planes[name] = dataset_metrics(
+                        true,
+                        pred,
+                        kind=name,
+                        axis=axis,
+                        ignore_label=settings.ignore_label,
+                        **matching,
+                        **{  # a mapping serves every plane; a class image is the stack's
+                            key: spec
+                            if check_classes(spec, tuple(true.shape), key).image is not None
+                            else [spec] * true.shape[axis]
+                            for key, spec in class_kwargs.items()
+                        },
+                        **no_class,
+                    )
             done += 1
     control.check()
     yield (1.0, "building tables")

@@ -53,7 +53,7 @@ from .core.compare import (
 from .core.dataset import DatasetResult
 from .core.instance import DEFAULT_IOU_THRESHOLDS
 from .core.presets import PRESETS
-from .evaluation import Evaluation, evaluate
+from .evaluation import Evaluation, ThresholdOptions, evaluate
 
 #: The IoU threshold at which objects of two runs are compared (the review threshold).
 COMPARE_IOU = 0.5
@@ -1015,8 +1015,8 @@ def _label(run: Run, key: str) -> str:
 def _differing_settings(a: Run, b: Run) -> list[str]:
     """Notes naming the settings that differ (other than the layer names)."""
     names = {"truth_name", "prediction_name", "confidence_name"}
-    flat_a = a.settings.get("settings", a.settings)
-    flat_b = b.settings.get("settings", b.settings)
+    flat_a = _with_defaults(a.settings.get("settings", a.settings))
+    flat_b = _with_defaults(b.settings.get("settings", b.settings))
     differ = sorted(
         key
         for key in set(flat_a) | set(flat_b)
@@ -1025,6 +1025,23 @@ def _differing_settings(a: Run, b: Run) -> list[str]:
     if not differ:
         return []
     return [f"the runs differ in {', '.join(differ)}: the differences include their effect."]
+
+
+def _with_defaults(settings: dict) -> dict:
+    """``settings`` with the fields a run saved before they existed at their defaults (a
+    folder written before ``background_channel`` does not differ from one without it)."""
+    from .io.evaluate import FileSettings
+
+    defaults = {
+        item.name: item.default
+        for item in dataclasses.fields(FileSettings)
+        if item.default is not dataclasses.MISSING
+    }
+    threshold_options = settings.get("threshold_options")
+    if isinstance(threshold_options, dict):
+        known = dataclasses.asdict(ThresholdOptions())
+        settings = {**settings, "threshold_options": {**known, **threshold_options}}
+    return {**defaults, **settings}
 
 
 def _headline_table(a: Run, b: Run) -> pd.DataFrame:

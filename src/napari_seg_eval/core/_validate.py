@@ -74,6 +74,13 @@ def _check_dimensions(array: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
 
 
+class NegativeIdsError(ValueError):
+    """A label image (or a class image) holds negative ids: what :func:`check_non_negative`
+    raises, so that a caller whose pass reads other images than the label pair (class
+    images) can say which image holds them (see
+    :func:`~napari_seg_eval.core.classes.class_images_named`)."""
+
+
 def check_non_negative(ids: np.ndarray, name: str) -> None:
     """Raise if any label id is negative.
 
@@ -87,8 +94,8 @@ def check_non_negative(ids: np.ndarray, name: str) -> None:
 
     Raises
     ------
-    ValueError
-        If the smallest id is negative.
+    NegativeIdsError
+        If the smallest id is negative (a ``ValueError``).
 
     Examples
     --------
@@ -97,7 +104,9 @@ def check_non_negative(ids: np.ndarray, name: str) -> None:
     if np.issubdtype(ids.dtype, np.signedinteger) and ids.size:
         lowest = ids.min()
         if lowest < 0:
-            raise ValueError(f"{name} has negative label ids (min {lowest}); ids must be >= 0.")
+            raise NegativeIdsError(
+                f"{name} has negative label ids (min {lowest}); ids must be >= 0."
+            )
 
 
 def check_ignore_label(ignore_label: object) -> int | None:
@@ -308,6 +317,42 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     return array
 
 
+class LogitsError(ValueError):
+    """Probabilities outside [0, 1], as logits or scores are: what
+    :func:`check_probability_range` raises, so that a caller can say its own way of converting
+    them (the dock widget: its "Convert logits to probabilities" button) by the type of the
+    error, not by its words.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, e.g. "probabilities must lie in [0, 1], found values in [-2, 3].";
+        the message adds that these look like logits and how the Python API converts them.
+
+    Examples
+    --------
+    >>> error = LogitsError("p must lie in [0, 1], found values in [-2, 3].")
+    >>> error.problem
+    'p must lie in [0, 1], found values in [-2, 3].'
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    p must lie in [0, 1], found values in [-2, 3]. These look like logits or scores: convert
+    them with napari_seg_eval.sigmoid (one channel) or napari_seg_eval.softmax (a class axis).
+    """
+
+    #: How the Python API converts logits to probabilities.
+    remedy = (
+        "convert them with napari_seg_eval.sigmoid (one channel) or napari_seg_eval.softmax "
+        "(a class axis)."
+    )
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.problem} These look like logits or scores: {self.remedy}"
+
+
 def check_probability_range(lowest: float, highest: float, name: str = "probabilities") -> None:
     """Raise unless [lowest, highest] lies in [0, 1]; NaN in either (NaN data) is named.
 
@@ -322,7 +367,9 @@ def check_probability_range(lowest: float, highest: float, name: str = "probabil
     Raises
     ------
     ValueError
-        If either is NaN, or the range leaves [0, 1].
+        If either is NaN.
+    LogitsError
+        If the range leaves [0, 1] (a ``ValueError``): logits or scores.
 
     Examples
     --------
@@ -331,10 +378,8 @@ def check_probability_range(lowest: float, highest: float, name: str = "probabil
     if np.isnan(lowest) or np.isnan(highest):
         raise ValueError(f"{name} contain NaN; fill or mask them first.")
     if lowest < 0 or highest > 1:
-        raise ValueError(
-            f"{name} must lie in [0, 1], found values in [{lowest:.4g}, {highest:.4g}]. "
-            "These look like logits or scores: convert them with napari_seg_eval.sigmoid "
-            "(one channel) or napari_seg_eval.softmax (a class axis)."
+        raise LogitsError(
+            f"{name} must lie in [0, 1], found values in [{lowest:.4g}, {highest:.4g}]."
         )
 
 

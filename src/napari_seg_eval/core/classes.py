@@ -5,18 +5,23 @@ class is the majority class of its pixels, ties to the smallest class) or as a m
 object id to class. A class image is read in one pass: the sparse (object id, class) pixel
 count table of :func:`~napari_seg_eval.core.overlap.overlap_table`, with no mask per object.
 Class 0 is a class like any other here: an object whose pixels are mostly 0 in the class image
-has class 0.
+has class 0. The per-class counts may take one class as no class (``background_class``, the
+``conic`` preset's 0, background in CoNIC's class maps): see :func:`check_background_class`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import numbers
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ._validate import NegativeIdsError
+from .blocks import as_dask, is_lazy
 from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: What a side's classes may be given as: a class image or a mapping id -> class.
@@ -36,6 +41,9 @@ class ClassSpec:
 
 def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> ClassSpec:
     """Check a side's classes before any pass over the data, or raise naming the problem.
+
+    Only the dtype and the shape of a class image are looked at: a negative class in it is
+    refused by the pass that counts it, naming it (see :func:`class_images_named`).
 
     Parameters
     ----------
@@ -103,8 +111,106 @@ def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> Cl
     return ClassSpec(name, image=image)
 
 
+def check_background_class(background_class: object, with_classes: bool) -> int | None:
+    """Return ``background_class`` as a Python ``int`` (or ``None``), or raise naming the problem.
+
+    The background class is no class: its objects (true or predicted) are in no per-class row,
+    neither matched nor counted as FP or FN in any class, and it is not in the means over
+    classes (CoNIC's mPQ+ with class 0, background in its class maps: the ``conic`` preset).
+    They stay objects everywhere else (the class-agnostic counts, ``class_confusion``).
+
+    Parameters
+    ----------
+    background_class : int or None
+        A class >= 0, or None: every class is a class.
+    with_classes : bool
+        Whether classes were given (a background class needs them).
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        If it is not an integer.
+    ValueError
+        If it is negative, or given without classes.
+
+    Examples
+    --------
+    >>> check_background_class(np.uint8(0), True)
+    0
+    """
+    if background_class is None:
+        return None
+    if isinstance(background_class, bool | np.bool_) or not isinstance(
+        background_class, numbers.Integral
+    ):
+        raise TypeError(
+            f"background_class must be an integer class (or None), got {background_class!r}."
+        )
+    if background_class < 0:
+        raise ValueError(f"background_class must be >= 0 (classes are), got {background_class}.")
+    if not with_classes:
+        raise ValueError(
+            "background_class is for multi-class results: give true_classes and pred_classes "
+            "too (or leave it out)."
+        )
+    return int(background_class)
+
+
+@contextmanager
+def class_images_named(specs: Iterable[ClassSpec]) -> Iterator[None]:
+    """Within it, a negative id found by a pass that reads class images is said of the class
+    image holding one.
+
+    The overlap pass names the sides of its table ("ground truth", "prediction"), and a
+    class image is counted on either side of an (object, class) table. On its
+    :class:`~napari_seg_eval.core._validate.NegativeIdsError` the class images of ``specs``
+    are looked at (only then, and only signed ones: their smallest value) and the first
+    holding a negative class is named; else the error stays as it was (the labels').
+
+    Parameters
+    ----------
+    specs : iterable of ClassSpec
+        The classes of the pass (mappings are skipped: :func:`check_classes` refused their
+        negative classes); ``name`` is how the error calls each (a file's path, say).
+
+    Raises
+    ------
+    ValueError
+        ``"{name}: the class image has negative class ids (min ...)"``.
+
+    Examples
+    --------
+    >>> spec = check_classes(np.array([[1, -2]]), (1, 2), "true_classes")
+    >>> try:
+    ...     with class_images_named([spec]):
+    ...         _ = overlap_table(np.array([[1, 1]]), spec.image)
+    ... except ValueError as error:
+    ...     print(error)
+    true_classes: the class image has negative class ids (min -2); classes must be >= 0.
+    """
+    specs = list(specs)
+    try:
+        yield
+    except NegativeIdsError:
+        for spec in specs:
+            image = spec.image
+            if image is None or np.dtype(image.dtype).kind != "i":
+                continue
+            lowest = int(as_dask(image).min().compute() if is_lazy(image) else np.min(image))
+            if lowest < 0:
+                raise ValueError(
+                    f"{spec.name}: the class image has negative class ids (min {lowest}); "
+                    "classes must be >= 0."
+                ) from None
+        raise
+
+
 def majority_classes(
-    labels: object, class_image: object, region: object = None
+    labels: object, class_image: object, region: object = None, *, name: str = "class_image"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every object of ``labels`` and the majority class of its pixels in ``class_image``.
 
@@ -119,6 +225,9 @@ def majority_classes(
         An integer class image (>= 0) of the same shape.
     region : array_like of bool, optional
         Only the pixels inside this mask count (an object keeps its pixels inside).
+    name : str, optional
+        How an error calls the class image (a negative class, see
+        :func:`class_images_named`).
 
     Returns
     -------
@@ -132,7 +241,9 @@ def majority_classes(
     >>> [a.tolist() for a in majority_classes(labels, classes)]
     [[1, 2], [3, 4]]
     """
-    return majority_of_table(overlap_table(labels, class_image, region=region))
+    with class_images_named([ClassSpec(name, image=class_image)]):
+        table = overlap_table(labels, class_image, region=region)
+    return majority_of_table(table)
 
 
 def majority_of_table(
@@ -199,7 +310,8 @@ def object_classes(
     Raises
     ------
     ValueError
-        If a mapping gives no class for some of the ids (the first ten are named).
+        If a mapping gives no class for some of the ids (the first ten are named), or a class
+        image holds a negative class (the spec's name said).
 
     Examples
     --------
@@ -208,7 +320,7 @@ def object_classes(
     [1]
     """
     if spec.image is not None:
-        keys, values = majority_classes(labels, spec.image, region)
+        keys, values = majority_classes(labels, spec.image, region, name=spec.name)
     else:
         keys, values = spec.ids, spec.classes
     ids = np.asarray(ids)

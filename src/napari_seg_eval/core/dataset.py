@@ -22,7 +22,13 @@ from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_ignore_label, check_region, outside_ignored
 from ._warn import warn
 from .blocks import as_dask, is_lazy
-from .classes import ClassesLike, ClassSpec, check_classes, object_classes
+from .classes import (
+    ClassesLike,
+    ClassSpec,
+    check_background_class,
+    check_classes,
+    object_classes,
+)
 from .instance import (
     DEFAULT_IOU_THRESHOLDS,
     REVIEW_THRESHOLD,
@@ -108,6 +114,7 @@ def dataset_metrics(
     confidence_interval: float | None = None,
     n_resamples: int = 2000,
     region: Sequence[np.ndarray] | np.ndarray | None = None,
+    background_class: int | None = None,
 ) -> DatasetResult:
     """Evaluate many image pairs: per-image rows plus pooled and mean-over-images tables.
 
@@ -159,6 +166,10 @@ def dataset_metrics(
         For each image a boolean mask of its shape (numpy or chunked), or with ``axis`` one
         mask of the stack's shape: pixels outside are left out of every count, as in
         :func:`~napari_seg_eval.instance_metrics`. Checked before any image is read.
+    background_class : int, optional
+        With classes: the class that is no class (the ``conic`` preset: 0), as in
+        :func:`~napari_seg_eval.instance_metrics`: its objects are in no per-class row, count
+        nor class mean, in any image.
 
     Returns
     -------
@@ -204,6 +215,7 @@ def dataset_metrics(
     if not pairs:
         raise ValueError("no images to evaluate: the sequences are empty.")
     specs = _class_specs(kind, true_classes, pred_classes, pairs, axis)
+    settings["background_class"] = check_background_class(background_class, specs is not None)
     regions = _regions(region, pairs, axis, getattr(true, "shape", None))
     settings["region"] = region is not None
     ignore_label, width = settings["ignore_label"], settings["exclude_border"]
@@ -244,6 +256,7 @@ def dataset_from_tables(
     criterion: str = "iou",
     confidence_interval: float | None = None,
     region: bool = False,
+    background_class: int | None = None,
 ) -> DatasetResult:
     """Metrics of many images from their overlap tables, one table per image.
 
@@ -266,6 +279,8 @@ def dataset_from_tables(
     region : bool, optional
         Whether the tables were counted inside a region (for the message when no pixel is
         left: the region, not only the ignored id).
+    background_class : int, optional
+        As in :func:`dataset_metrics`.
 
     Returns
     -------
@@ -296,6 +311,7 @@ def dataset_from_tables(
             "dataset_from_tables takes classes as mappings from object id to class: a class "
             "image needs the label image's pixels (use dataset_metrics, or majority_classes)."
         )
+    settings["background_class"] = check_background_class(background_class, specs is not None)
     return _dataset(tables, settings, include_background, specs, None)
 
 
@@ -410,7 +426,12 @@ def _dataset(
 ) -> DatasetResult:
     if settings["kind"] == "instance":
         parts = _instance_dataset(
-            tables, settings["iou_thresholds"], settings["criterion"], specs, labels
+            tables,
+            settings["iou_thresholds"],
+            settings["criterion"],
+            specs,
+            labels,
+            settings["background_class"],
         )
         result = _instance_from_parts(parts)
     else:
@@ -482,6 +503,7 @@ def instance_image_parts(
     criterion: str = "iou",
     true_classes: ClassesLike | None = None,
     pred_classes: ClassesLike | None = None,
+    background_class: int | None = None,
 ) -> ImageParts:
     """One image's instance metrics from its overlap table: the part of a dataset it adds.
 
@@ -497,6 +519,9 @@ def instance_image_parts(
         As in :func:`dataset_metrics`; the same for every image of a dataset.
     true_classes, pred_classes : mapping, optional
         Both or neither: object id -> class of each side (``dict`` or ``pandas.Series``).
+    background_class : int, optional
+        With classes: the class that is no class, as in :func:`dataset_metrics` (the same
+        for every image of a dataset).
 
     Returns
     -------
@@ -511,8 +536,10 @@ def instance_image_parts(
     [[1, 0, 1]]
     """
     settings = _check_settings("instance", iou_thresholds, None, None, criterion, 0, None)
+    with_classes = true_classes is not None or pred_classes is not None
+    background = check_background_class(background_class, with_classes)
     classes = None
-    if true_classes is not None or pred_classes is not None:
+    if with_classes:
         specs = _class_specs("instance", [true_classes], [pred_classes], [(None, None)], None)
         if any(s.image is not None for side in specs for s in side):
             raise ValueError(
@@ -523,7 +550,9 @@ def instance_image_parts(
             object_classes(pairs.true_ids, specs[0][0]),
             object_classes(pairs.pred_ids, specs[1][0]),
         )
-    return _image_parts(table, settings["iou_thresholds"], settings["criterion"], classes)
+    return _image_parts(
+        table, settings["iou_thresholds"], settings["criterion"], classes, background
+    )
 
 
 def _image_parts(
@@ -531,13 +560,18 @@ def _image_parts(
     iou_thresholds: list[float],
     criterion: str,
     classes: tuple[np.ndarray, np.ndarray] | None,
+    background_class: int | None,
 ) -> ImageParts:
     result = instance_metrics_from_table(
-        table, iou_thresholds=iou_thresholds, criterion=criterion, classes=classes
+        table,
+        iou_thresholds=iou_thresholds,
+        criterion=criterion,
+        classes=classes,
+        background_class=background_class,
     )
     numerator, denominator = aggregated_jaccard_parts(result.pairs)
     row = result.summary.to_dict()  # with classes, their mean PQ at 0.5 too
-    class_pq = None if classes is None else _class_pq_50(result, criterion)
+    class_pq = None if classes is None else _class_pq_50(result, criterion, background_class)
     return ImageParts(
         row | {"aji_numerator": numerator, "aji_denominator": denominator},
         result.per_threshold,
@@ -612,8 +646,10 @@ def _instance_dataset(
     criterion: str,
     specs: tuple[list[ClassSpec], list[ClassSpec]] | None,
     labels: list[tuple] | None,
+    background_class: int | None,
 ) -> list[ImageParts]:
-    """Each image's parts (its matching), with its objects' classes when ``specs`` are given."""
+    """Each image's parts (its matching), with its objects' classes when ``specs`` are given
+    (``background_class``: the class that is no class)."""
     parts = []
     for index, table in enumerate(tables):
         classes = None
@@ -624,7 +660,7 @@ def _instance_dataset(
                 object_classes(pairs.true_ids, specs[0][index], true, region),
                 object_classes(pairs.pred_ids, specs[1][index], pred, region),
             )
-        parts.append(_image_parts(table, iou_thresholds, criterion, classes))
+        parts.append(_image_parts(table, iou_thresholds, criterion, classes, background_class))
     return parts
 
 
@@ -696,10 +732,18 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
     )
 
 
-def _class_pq_50(result: InstanceResult, criterion: str) -> pd.DataFrame:
-    """An image's per-class counts at IoU 0.5 (matching within each class)."""
+def _class_pq_50(
+    result: InstanceResult, criterion: str, background_class: int | None
+) -> pd.DataFrame:
+    """An image's per-class counts at IoU 0.5 (matching within each class; no row for the
+    background class)."""
     return class_counts(
-        result.pairs, result.true_class, result.pred_class, [REVIEW_THRESHOLD], criterion
+        result.pairs,
+        result.true_class,
+        result.pred_class,
+        [REVIEW_THRESHOLD],
+        criterion,
+        background_class,
     )
 
 

@@ -29,7 +29,13 @@ from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_region, outside_ignored, warn_if_masks
 from .blocks import as_dask, is_lazy
-from .classes import ClassesLike, ClassSpec, check_classes, object_classes
+from .classes import (
+    ClassesLike,
+    ClassSpec,
+    check_background_class,
+    check_classes,
+    object_classes,
+)
 from .overlap import (
     OverlapTable,
     id_dtype,
@@ -927,6 +933,7 @@ def instance_metrics(
     true_classes: ClassesLike | None = None,
     pred_classes: ClassesLike | None = None,
     criterion: str = "iou",
+    background_class: int | None = None,
 ) -> InstanceResult:
     """Match predicted objects to true objects one-to-one at each IoU threshold.
 
@@ -971,6 +978,12 @@ def instance_metrics(
         at t = 0.5); ``'iop'`` intersection over prediction |T ∩ P| / |P| > t (strict). Among
         the candidates the matching still has the most pairs, then the largest summed IoU, and
         PQ and the mean matched IoU are still IoU.
+    background_class : int, optional
+        With classes: the class that is no class (the ``conic`` preset: 0, background in
+        CoNIC's class maps). Its objects, true or predicted, are in no ``per_class`` row
+        (neither matched nor counted as FP or FN in any class) nor in the means over classes;
+        they stay in the class-agnostic results, ``per_object`` and ``class_confusion``. By
+        default every class is a class, 0 too.
 
     Returns
     -------
@@ -983,15 +996,16 @@ def instance_metrics(
         (the mean over classes of PQ at IoU 0.5: CoNIC's mPQ+ on one image; counted at 0.5
         even when 0.5 is not one of the thresholds) and ``class_confusion`` (true class ×
         predicted class counts among the pairs matched regardless of class at 0.5). Classes
-        with no object on either side are not reported.
+        with no object on either side are not reported, nor ``background_class``.
 
     Raises
     ------
     ValueError
         If a threshold is not in (0, 1] or none is given, the criterion is unknown,
-        ``exclude_border`` is negative, only one side has classes, a class image's or the
-        region's shape differs, or the images do not fit (shapes, negative ids); or, after the
-        pass, if a class mapping misses an object.
+        ``exclude_border`` is negative, only one side has classes, ``background_class`` is
+        negative or given without classes, a class image's or the region's shape differs, or
+        the images do not fit (shapes, negative ids; a class image with a negative class is
+        named); or, after the pass, if a class mapping misses an object.
     TypeError
         If an image is not an integer (or boolean) label image, classes are not integers, or
         the region is not boolean.
@@ -1018,6 +1032,15 @@ def instance_metrics(
     >>> float(result.summary["class_mean_panoptic_quality_50"])  # class 1: SQ 1 x RQ 2/3; 2: 0
     0.3333333333333333
 
+    With class 2 as no class (``background_class=2``), true 2 is in no class:
+
+    >>> result = instance_metrics(
+    ...     true, pred, iou_thresholds=[0.5], true_classes={1: 1, 2: 2}, pred_classes={7: 1, 9: 1},
+    ...     background_class=2,
+    ... )
+    >>> result.per_class[["class", "tp", "fp", "fn"]].values.tolist()
+    [[1, 1, 1, 0]]
+
     Only the pixels of a region (here the last two columns, holding half of 2 and all of 9):
 
     >>> region = np.array([[False, False, False, True, True]])
@@ -1033,6 +1056,7 @@ def instance_metrics(
             "give both true_classes and pred_classes for multi-class results (or neither); "
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
+    background = check_background_class(background_class, true_classes is not None)
     warn_if_masks(true, pred, "instance_metrics")
     true, pred = as_label_pair(true, pred)
     specs = None
@@ -1062,6 +1086,7 @@ def instance_metrics(
         border=tuple(border) if width else None,
         classes=specs,
         region=outside_ignored(true, ignore_label, region) if specs else None,
+        background_class=background,
     )
 
 
@@ -1075,6 +1100,7 @@ def instance_metrics_of_table(
     border: tuple[np.ndarray, np.ndarray] | None = None,
     classes: tuple[ClassSpec, ClassSpec] | None = None,
     region: Any = None,
+    background_class: int | None = None,
 ) -> InstanceResult:
     """:func:`instance_metrics` after its pass over the pixels: from the overlap table of
     ``true`` and ``pred`` and the ids in their border band.
@@ -1101,6 +1127,8 @@ def instance_metrics_of_table(
         The pixels that count (the run's region without the ignored truth id's: see
         :func:`~napari_seg_eval.core._validate.outside_ignored`), for the majority class of
         each object: ignored pixels count nowhere, in an object's class neither.
+    background_class : int, optional
+        With ``classes``: the class that is no class, as in :func:`instance_metrics`.
 
     Returns
     -------
@@ -1119,6 +1147,7 @@ def instance_metrics_of_table(
     """
     thresholds = check_iou_thresholds(iou_thresholds)
     criterion = check_criterion(criterion)
+    background = check_background_class(background_class, classes is not None)
     if border is None:
         excluded = (np.zeros(0, table.true_ids.dtype), np.zeros(0, table.pred_ids.dtype))
     else:  # only objects the table holds (not the ignore label, nor ids outside the region)
@@ -1135,7 +1164,11 @@ def instance_metrics_of_table(
             object_classes(pairs.pred_ids, classes[1], pred, region),
         )
     result = instance_metrics_from_table(
-        table, iou_thresholds=thresholds, criterion=criterion, classes=object_class
+        table,
+        iou_thresholds=thresholds,
+        criterion=criterion,
+        classes=object_class,
+        background_class=background,
     )
     return replace(result, excluded_true=excluded[0], excluded_pred=excluded[1])
 
@@ -1147,6 +1180,7 @@ def instance_metrics_from_table(
     iou_thresholds: float | Sequence[float] = DEFAULT_IOU_THRESHOLDS,
     criterion: str = "iou",
     classes: tuple[np.ndarray, np.ndarray] | None = None,
+    background_class: int | None = None,
 ) -> InstanceResult:
     """:func:`instance_metrics` on an overlap table that is already computed.
 
@@ -1164,6 +1198,8 @@ def instance_metrics_from_table(
     classes : tuple of numpy.ndarray, optional
         The class of every true object and of every prediction of the table (in the order of
         its sorted non-zero ids), e.g. from :func:`~napari_seg_eval.core.classes.object_classes`.
+    background_class : int, optional
+        With ``classes``: the class that is no class, as in :func:`instance_metrics`.
 
     Returns
     -------
@@ -1178,6 +1214,7 @@ def instance_metrics_from_table(
     """
     thresholds = check_iou_thresholds(iou_thresholds)
     criterion = check_criterion(criterion)
+    background = check_background_class(background_class, classes is not None)
     pairs = ObjectPairs.from_table(table)
     n_true, n_pred = pairs.true_ids.size, pairs.pred_ids.size
     if classes is not None:
@@ -1209,13 +1246,15 @@ def instance_metrics_from_table(
         return InstanceResult(
             per_threshold, pd.Series(values, dtype=object), pairs, criterion=criterion
         )
-    per_class = class_counts(pairs, true_class, pred_class, thresholds, criterion)
+    per_class = class_counts(pairs, true_class, pred_class, thresholds, criterion, background)
     values["class_mean_accuracy"] = nanmean(
         per_class.groupby("class", sort=True)["accuracy"].mean()
     )
     at_50 = per_class[per_class["threshold"] == REVIEW_THRESHOLD]
     if at_50.empty:  # 0.5 is not one of the thresholds: counted at 0.5 alone, as F1 @ 0.5 is
-        at_50 = class_counts(pairs, true_class, pred_class, [REVIEW_THRESHOLD], criterion)
+        at_50 = class_counts(
+            pairs, true_class, pred_class, [REVIEW_THRESHOLD], criterion, background
+        )
     values["class_mean_panoptic_quality_50"] = nanmean(at_50["panoptic_quality"])
     confusion = class_confusion(pairs, true_class, pred_class, criterion)
     return InstanceResult(
@@ -1236,6 +1275,7 @@ def class_counts(
     pred_class: np.ndarray,
     thresholds: Sequence[float],
     criterion: str = "iou",
+    background_class: int | None = None,
 ) -> pd.DataFrame:
     """The per-class table: objects matched within each class, at each threshold.
 
@@ -1249,13 +1289,18 @@ def class_counts(
         Thresholds in (0, 1].
     criterion : {'iou', 'iot', 'iop'}
         The matching criterion.
+    background_class : int, optional
+        The class that is no class: its objects are in no row (neither matched nor counted
+        as FP or FN in any class). Objects match only within their class, so the rows of the
+        other classes are those without it.
 
     Returns
     -------
     pandas.DataFrame
         One row per (class, threshold), classes ascending (only those with an object on either
-        side), thresholds in the order given: ``class``, ``threshold``, ``tp``, ``fp``,
-        ``fn``, the ratios of :func:`scores_from_counts` and ``sum_matched_iou``.
+        side, without ``background_class``), thresholds in the order given: ``class``,
+        ``threshold``, ``tp``, ``fp``, ``fn``, the ratios of :func:`scores_from_counts` and
+        ``sum_matched_iou``.
 
     Examples
     --------
@@ -1292,6 +1337,8 @@ def class_counts(
             )
         )
     counts = pd.concat(frames, ignore_index=True).sort_values(["class", "order"], kind="stable")
+    if background_class is not None:  # matched within classes: no other row changes
+        counts = counts[counts["class"] != background_class]
     counts = counts.drop(columns="order").reset_index(drop=True)
     return scores_from_counts(counts, (counts["tp"] + counts["fn"]).to_numpy())
 

@@ -35,6 +35,10 @@ class Preset:
         The matching settings.
     needs_classes
         Class images or mappings must be given for both sides.
+    background_class
+        With classes: the class that is no class (``conic``: 0, background in CoNIC's class
+        maps): its objects are in no per-class count nor in the mean over classes (the
+        ``background_class`` of :func:`instance_metrics`).
     needs_scores
         A score per predicted object must be given.
     rule
@@ -51,12 +55,14 @@ class Preset:
     exclude_border: int = 0
     criterion: str = "iou"
     needs_classes: bool = False
+    background_class: int | None = None
     needs_scores: bool = False
     rule: str = ""
     headline: tuple[str, ...] = ()
 
     def instance_settings(self) -> dict:
-        """The keyword arguments of :func:`instance_metrics` this preset sets.
+        """The matching keyword arguments of :func:`instance_metrics` this preset sets (its
+        ``background_class`` goes with the classes).
 
         Examples
         --------
@@ -108,9 +114,11 @@ PRESETS: dict[str, Preset] = {
             "instance",
             iou_thresholds=(0.5,),
             needs_classes=True,
+            background_class=0,
             rule="per class, TP, FP, FN and the summed IoU at IoU 0.5 (matching within the "
             "class) summed over images, PQ per class, then the mean over classes "
-            "(class_mean_panoptic_quality_50_pooled, CoNIC's mPQ+)",
+            "(class_mean_panoptic_quality_50_pooled, CoNIC's mPQ+); objects of class 0 "
+            "(background) are in no class",
             headline=("class_mean_panoptic_quality_50_pooled",),
         ),
         Preset(
@@ -167,7 +175,8 @@ def preset_metrics(
     true, pred : array_like or sequence of array_like
         One pair of instance label images, or two sequences of them (ground truth first).
     true_classes, pred_classes : optional
-        ``conic``: for each image, a class image or a mapping id -> class, per side.
+        ``conic``: for each image, a class image or a mapping id -> class, per side. Objects
+        of class 0 (background in CoNIC's class maps) are in no class, as in CoNIC.
     scores : optional
         ``coco``: a score per predicted object (as :func:`coco_average_precision` takes).
     region : array_like of bool or sequence of them, optional
@@ -246,7 +255,11 @@ def preset_metrics(
             region=regions[i],
             **preset.instance_settings(),
             **(
-                {"true_classes": true_classes[i], "pred_classes": pred_classes[i]}
+                {
+                    "true_classes": true_classes[i],
+                    "pred_classes": pred_classes[i],
+                    "background_class": preset.background_class,
+                }
                 if preset.needs_classes
                 else {}
             ),

@@ -98,6 +98,44 @@ def threshold_probabilities(
     return _threshold_classes(prob, threshold, channel_axis, class_ids)
 
 
+def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
+    """Whether a class comparison looks like a map whose channel 0 is background, thresholded
+    with channel k as class k + 1 (:func:`threshold_probabilities`' default ids): the truth's
+    classes run from 0 to ``n_channels - 1`` (its lowest class 0, its highest n - 1) while the
+    prediction has class ``n_channels``, which the truth never has.
+
+    Cheap: it reads the ids of a table already counted.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The semantic table of the truth's classes against the thresholded map's classes (a
+        binarized table, foreground 1 against background 0, is never suspected).
+    n_channels : int
+        The number of channels of the map.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> truth = np.array([[0, 1, 2, 2]])
+    >>> background_channel_suspected(overlap_table(truth, truth + 1), 3)
+    True
+    >>> background_channel_suspected(overlap_table(truth, truth), 3)
+    False
+    """
+    true_ids = table.true_ids  # the ids present, sorted
+    return bool(
+        n_channels >= 2
+        and true_ids.size > 0
+        and true_ids[0] == 0
+        and true_ids[-1] == n_channels - 1
+        and np.isin(n_channels, table.pred_ids)
+    )
+
+
 def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
     """The threshold as a value of ``dtype`` for which ``p > value`` is exactly ``p > threshold``.
 

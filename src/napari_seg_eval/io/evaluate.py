@@ -36,7 +36,7 @@ from ..core._results import Result, nanmean
 from ..core._validate import outside_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
-from ..core.classes import majority_of_table
+from ..core.classes import ClassSpec, class_images_named, majority_of_table
 from ..core.dataset import (
     DatasetResult,
     ImageParts,
@@ -120,8 +120,9 @@ class FileSettings:
 
     ``kind``: "instance", "semantic" or "all". ``iou_thresholds``: matching thresholds.
     ``probability``: predictions are probability maps, thresholded at ``threshold`` (``p >
-    threshold``; a class axis ``channel_axis`` gives the argmax class) and, for instance
-    metrics, labelled into objects (``min_size``, ``split_touching`` as
+    threshold``; a class axis ``channel_axis`` gives the argmax class: channel k is class k +
+    1, or class k with ``background_channel``, channel 0 then being background) and, for
+    instance metrics, labelled into objects (``min_size``, ``split_touching`` as
     :func:`~napari_seg_eval.label_instances`). ``ignore_label``: truth id left out of every
     count. ``binarize_semantic``: semantic metrics compare foreground (label > 0) with
     background; False compares label values as classes. ``include_background``: class 0 in the
@@ -144,6 +145,7 @@ class FileSettings:
     probability: bool = False
     threshold: float = 0.5
     channel_axis: int | None = None
+    background_channel: bool = False
     connectivity: int | None = 1
     min_size: int = 0
     split_touching: bool = False
@@ -200,6 +202,11 @@ class FileSettings:
             raise ValueError(f"min_size must be >= 0, got {self.min_size}.")
         if self.channel_axis is not None and not self.probability:
             raise ValueError("channel_axis is for probability maps: set probability=True.")
+        if self.background_channel and self.channel_axis is None:
+            raise ValueError(
+                "background_channel says channel 0 of a map's class axis is background: give "
+                "the channel_axis too (a map without a class axis has no channels)."
+            )
         object.__setattr__(self, "exclude_border", check_exclude_border(self.exclude_border))
         check_criterion(self.criterion)
         if self.confidence_interval is not None and not 0 < self.confidence_interval < 1:
@@ -272,6 +279,22 @@ class FileSettings:
         return KINDS[self.kind]
 
     @property
+    def background_class(self) -> int | None:
+        """With class images, the class that is no class in the per-class counts: the
+        preset's (``conic``: 0, background in CoNIC's class maps), else None.
+
+        Examples
+        --------
+        >>> FileSettings.with_preset("conic", with_classes=True).background_class
+        0
+        """
+        if self.preset is None or not self.with_classes:
+            return None
+        from ..core.presets import get_preset
+
+        return get_preset(self.preset).background_class
+
+    @property
     def families(self) -> tuple[str, ...]:
         """Every metric family computed: the kinds, then boundary, ctc, coco as asked."""
         extra = ("boundary",) if self.boundary else ()
@@ -301,8 +324,9 @@ class PairOutcome:
     one row per class). ``ctc``: the summed IoU of the CTC matches and the counts.
     ``coco``: ``scores`` (one per predicted object), ``matched`` (IoU thresholds × objects)
     and ``n_true``. ``notices``: what the user should know about the pair's files (an integer
-    probability map scaled; a label file that looks like a probability map), told once per
-    run by :func:`evaluate_files`. ``empty_map``: the prediction is an integer probability map
+    probability map scaled; a label file that looks like a probability map; a map's classes
+    one too high, its channel 0 likely background), told once per run by
+    :func:`evaluate_files`. ``empty_map``: the prediction is an integer probability map
     with no pixel above the threshold anywhere while the truth has objects where it is scored
     (as a label image read as probabilities has: ids / 65535), counted in one notice per run;
     a float map low everywhere is a weak prediction, not a label image.
@@ -412,6 +436,7 @@ def evaluate_files(
     probability: bool = False,
     threshold: float = 0.5,
     channel_axis: int | None = None,
+    background_channel: bool = False,
     connectivity: int | None = 1,
     min_size: int = 0,
     split_touching: bool = False,
@@ -449,9 +474,14 @@ def evaluate_files(
         "instance" (matching at ``iou_thresholds``), "semantic" (pixel-wise; foreground vs
         background unless ``binarize_semantic=False``), "all" (both) or "boundary" (boundary
         metrics only).
-    probability, threshold, channel_axis, connectivity, min_size, split_touching
+    probability, threshold, channel_axis, background_channel, connectivity, min_size, \
+split_touching
         Predictions are probability maps: foreground where ``p > threshold`` (argmax over
-        ``channel_axis`` for classes), objects labelled as :func:`label_instances` does.
+        ``channel_axis`` for classes: channel k is class k + 1; with ``background_channel``,
+        channel 0 is background and channel k is class k), objects labelled as
+        :func:`label_instances` does. A map of n channels compared class by class
+        (``binarize_semantic=False``) with a truth whose classes run 0..n-1 while the map's
+        reach n gets a ``FileNotice``: its channel 0 is likely background.
         ``connectivity`` is 1 (faces only) by default, as in the dock widget; ``None`` joins
         diagonal neighbours too (``label_instances``' own default). uint8 and uint16 maps are
         read as value / 255 (65535), said in one :class:`~napari_seg_eval.io.FileNotice` (a
@@ -475,7 +505,8 @@ def evaluate_files(
     preset
         A challenge preset ("dsb2018", "neurips2022", "ctc", "conic" or "coco"): it sets
         ``kind``, ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at
-        their defaults). "conic" needs class images. "ctc" adds SEG and DET per image (each
+        their defaults). "conic" needs class images (objects of class 0, background in
+        CoNIC's class maps, are in no class). "ctc" adds SEG and DET per image (each
         file one frame), pooled from the summed counts and as an image mean. "coco" needs
         probability maps (an object's score is its mean probability inside the region) and
         adds COCO AP per image and pooled as pycocotools accumulates detections over images
@@ -546,6 +577,7 @@ def evaluate_files(
         probability=probability,
         threshold=threshold,
         channel_axis=channel_axis,
+        background_channel=background_channel,
         connectivity=connectivity,
         min_size=min_size,
         split_touching=split_touching,
@@ -586,6 +618,7 @@ def file_settings(
     probability: bool = False,
     threshold: float = 0.5,
     channel_axis: int | None = None,
+    background_channel: bool = False,
     connectivity: int | None = 1,
     min_size: int = 0,
     split_touching: bool = False,
@@ -609,10 +642,10 @@ def file_settings(
 
     Parameters
     ----------
-    kind, iou_thresholds, probability, threshold, channel_axis, connectivity, min_size, \
-split_touching, ignore_label, binarize_semantic, include_background, exclude_border, \
-criterion, preset, confidence_interval, truth_classes_suffix, prediction_classes_suffix, \
-boundary, spacing, tolerance, region, region_suffix
+    kind, iou_thresholds, probability, threshold, channel_axis, background_channel, \
+connectivity, min_size, split_touching, ignore_label, binarize_semantic, include_background, \
+exclude_border, criterion, preset, confidence_interval, truth_classes_suffix, \
+prediction_classes_suffix, boundary, spacing, tolerance, region, region_suffix
         As :func:`evaluate_files` takes them. ``region`` is recorded as an absolute path
         (the file itself is checked by :func:`check_region_file`).
 
@@ -652,6 +685,7 @@ boundary, spacing, tolerance, region, region_suffix
         probability=probability,
         threshold=threshold,
         channel_axis=channel_axis,
+        background_channel=background_channel,
         connectivity=connectivity,
         min_size=min_size,
         split_touching=split_touching,
@@ -1036,20 +1070,34 @@ def evaluate_pair(
             # An integer map's values are counted for the sign of a label image (one value per
             # object); a float map is never one.
             counted = levels is not None and settings.channel_axis is None
-            passes = _pair_tables(
-                true,
-                labels,
-                mask,
-                settings,
-                mask_of_region,
-                (values, levels) if counted else None,
-                class_images,
-                prob if settings.preset == "coco" else None,
-            )
+            named = []  # a negative class is said of its class file, not of a table's side
+            if class_images is not None:
+                named = [
+                    ClassSpec(str(p), image=c) for p, c in zip(classes, class_images, strict=True)
+                ]
+            with class_images_named(named):
+                passes = _pair_tables(
+                    true,
+                    labels,
+                    mask,
+                    settings,
+                    mask_of_region,
+                    (values, levels) if counted else None,
+                    class_images,
+                    prob if settings.preset == "coco" else None,
+                )
             outcome.tables, labels, outcome.classes = passes.tables, passes.labels, passes.classes
             outcome.one_value_per_object, excluded = passes.one_value_per_object, passes.excluded
             # A float map low everywhere is a weak or empty prediction, never a label image.
             outcome.empty_map = passes.empty_map and levels is not None
+            # Channel k is class k + 1: classes one too high are told (the table's ids).
+            shifted = settings.channel_axis is not None and not settings.background_channel
+            if shifted and "semantic" in outcome.tables:
+                from ..core.threshold import background_channel_suspected
+
+                n = pred.shape[settings.channel_axis]
+                if background_channel_suspected(outcome.tables["semantic"], n):
+                    notices.append(Notice(_BACKGROUND_CHANNEL.format(n, n - 1), str(prediction)))
             if "instance" in outcome.tables:
                 if not settings.probability and _looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -1063,6 +1111,7 @@ def evaluate_pair(
                     criterion=settings.criterion,
                     true_classes=true_classes,
                     pred_classes=pred_classes,
+                    background_class=settings.background_class,
                 )
             if settings.boundary:
                 outcome.boundary = _boundary(
@@ -1092,6 +1141,15 @@ _PROBABILITY_LABELS = (
     "if {{file}} is a probability map (0-{}), add {{probability}}: its values were scored as "
     "object ids"
 )
+
+#: What is said of a map with a class axis whose classes look one too high (see
+#: :func:`~napari_seg_eval.core.threshold.background_channel_suspected`).
+_BACKGROUND_CHANNEL = (
+    "channel k of {{file}} is class k + 1 (classes 1..{0}), but its truth's classes run "
+    "0..{1}: if channel 0 is background, set background_channel=True (--background-channel), "
+    "so that channel k is class k"
+)
+
 
 #: A label prediction looks like a probability map when it has at least this many values ...
 SCATTERED_MIN_VALUES = 16
@@ -1359,7 +1417,12 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
         return pred, pred
     from ..core.threshold import chunked_labelling, label_instances, threshold_probabilities
 
-    mask = threshold_probabilities(pred, settings.threshold, channel_axis=settings.channel_axis)
+    mask = threshold_probabilities(
+        pred,
+        settings.threshold,
+        channel_axis=settings.channel_axis,
+        class_ids=range(pred.shape[settings.channel_axis]) if settings.background_channel else None,
+    )
     if "instance" not in settings.kinds:
         return None, mask
     if is_lazy(mask) and not settings.split_touching:
