@@ -268,10 +268,10 @@ def test_table_sorts_copies_and_exports(tmp_path, dock):
     table.view.selectionModel().select(
         table.model.index(0, iou_column), table.view.selectionModel().SelectionFlag.Select
     )
-    assert table.copy() == f"iou\n{table.model.frame['iou'].iloc[0]}\n"
+    assert table.copy() == f"IoU\n{table.model.frame['iou'].iloc[0]}\n"
     from qtpy.QtWidgets import QApplication
 
-    assert QApplication.clipboard().text().startswith("iou\n")
+    assert QApplication.clipboard().text().startswith("IoU\n")
     path = table.export_csv(tmp_path / "objects.csv")
     pd.testing.assert_frame_equal(pd.read_csv(path), table.model.frame, check_dtype=False)
 
@@ -489,14 +489,14 @@ def test_multiclass_map_shows_one_class_at_a_time(qtbot, classes):
     viewer, widget, prob = classes
     source = viewer.layers["classes"]
     display = widget.display
-    assert display.class_slider.maximum() == 2
+    assert display.class_slider.maximum() == 3
     shown = widget.apply_confidence_colormap()
     assert shown is not source and shown.name == "classes class confidence"
     np.testing.assert_array_equal(shown.data, prob[..., 0])
     assert tuple(shown.scale) == (2, 3) and source.colormap.name != "napari-seg-eval:confidence"
     np.testing.assert_array_equal(display.contour_layer(shown).data, prob[..., 0] > 0.5)
     with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
-        display.class_slider.setValue(2)
+        display.class_slider.setValue(3)
     assert viewer.layers["classes class confidence"] is shown  # updated in place
     np.testing.assert_array_equal(shown.data, prob[..., 2])
     assert shown.metadata["napari-seg-eval"]["class"] == 3
@@ -516,26 +516,26 @@ def test_the_class_slider_and_the_viewers_class_slider_are_one(qtbot, make_napar
     viewer.dims.set_point(0, 11)  # the viewer shows class index 1 before the axis is chosen
     display = widget.display
     widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
-    assert display.class_slider.maximum() == 2 and display.class_slider.value() == 1
+    assert display.class_slider.maximum() == 3 and display.class_slider.value() == 2
     shown = widget.apply_confidence_colormap()
     np.testing.assert_array_equal(shown.data, prob[1])
     steps = []
     viewer.dims.events.current_step.connect(lambda event: steps.append(event.value))
     # the dock's slider moves the viewer's (once: no loop back)
     with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
-        display.class_slider.setValue(2)
+        display.class_slider.setValue(3)
     assert viewer.dims.point[0] == 12 and len(steps) == 1
     np.testing.assert_array_equal(shown.data, prob[2])
     # the viewer's slider moves the dock's, and the class shown
     with qtbot.waitSignal(display.contour_job.finished, timeout=20_000):
         viewer.dims.set_point(0, 10)
-    assert display.class_slider.value() == 0 and viewer.dims.point[0] == 10 and len(steps) == 2
+    assert display.class_slider.value() == 1 and viewer.dims.point[0] == 10 and len(steps) == 2
     np.testing.assert_array_equal(shown.data, prob[0])
     np.testing.assert_array_equal(display.contour_layer(shown).data, prob[0] > 0.5)
     # with no class axis chosen, the viewer's slider no longer moves the dock's
     widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(None))
     viewer.dims.set_point(0, 11)
-    assert display.class_slider.value() == 0 and not display.class_slider.isEnabled()
+    assert display.class_slider.value() == 1 and not display.class_slider.isEnabled()
 
 
 def test_top_class_confidence_and_side_by_side(classes):

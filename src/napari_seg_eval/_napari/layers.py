@@ -36,7 +36,14 @@ def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]
     """The source layer's world-coordinate settings, for a result layer on the same pixels.
 
     With ``drop_axis`` (a class axis that the result no longer has) only the per-axis scale,
-    translate and units are kept.
+    translate and units are kept. The last axis of an RGB layer (napari's RGB axis, a class
+    axis of a map shown as RGB) is not one of its world axes: dropping it keeps them all.
+
+    Examples
+    --------
+    >>> rgb = Image(np.zeros((4, 6, 3)), rgb=True, scale=(2, 3))
+    >>> world_settings(rgb, drop_axis=2)["scale"].tolist()
+    [2.0, 3.0]
     """
     per_axis = {
         "scale": layer.scale,
@@ -44,7 +51,7 @@ def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]
         "units": layer.units,
         "axis_labels": layer.axis_labels,
     }
-    if drop_axis is None:
+    if drop_axis is None or is_rgb_axis(layer, drop_axis):
         return {
             **per_axis,
             "rotate": layer.rotate,
@@ -55,6 +62,19 @@ def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]
     return {
         key: tuple(v for i, v in enumerate(value) if i != axis) for key, value in per_axis.items()
     }
+
+
+def is_rgb_axis(layer: Layer, axis: int) -> bool:
+    """True when ``axis`` of the layer's data is napari's RGB axis (the last, of an RGB layer).
+
+    Examples
+    --------
+    >>> rgb = Image(np.zeros((4, 6, 3)), rgb=True)
+    >>> is_rgb_axis(rgb, -1), is_rgb_axis(rgb, 2), is_rgb_axis(rgb, 0)
+    (True, True, False)
+    """
+    ndim = len(layer.data.shape)
+    return bool(getattr(layer, "rgb", False)) and axis % ndim == ndim - 1
 
 
 def tag(layer: Layer | None) -> dict[str, Any]:
@@ -85,7 +105,13 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     ndim = len(data[0].shape) if multiscale else len(data.shape)
     layer = result_layer(viewer, source, role)
     hidden = too_big_to_show(data)
-    if layer is not None and layer.ndim == ndim and layer.multiscale == multiscale:
+    same_kind = (
+        layer is not None
+        and len(layer.data.shape) == ndim
+        and layer.multiscale == multiscale
+        and getattr(layer, "rgb", False) == kwargs.get("rgb", False)
+    )
+    if same_kind:
         if hidden and layer.visible:  # before the data: a visible layer would read it now
             _hide(layer, source)
         layer.data = data
@@ -344,8 +370,15 @@ def put_image(
     """:func:`put_labels` for an Image result (e.g. a calibrated probability map, 0..1).
 
     ``drop_axis`` is an axis of ``source`` the result does not have (a class axis): the result
-    keeps the world settings of the other axes.
+    keeps the world settings of the other axes. The result of an RGB source with all its axes
+    (e.g. its logits converted to probabilities) is shown as RGB too, on the same world axes.
     """
+    levels = data if isinstance(data, list) else [data]
+    rgb = (
+        bool(getattr(source, "rgb", False))
+        and drop_axis is None
+        and tuple(levels[0].shape) == tuple(source.data.shape)
+    )
     return _put(
         viewer,
         viewer.add_image,
@@ -356,6 +389,7 @@ def put_image(
         name=name,
         drop_axis=drop_axis,
         contrast_limits=(0.0, 1.0),
+        **({"rgb": True} if rgb else {}),
     )
 
 

@@ -1,4 +1,8 @@
-"""The Confidence analysis section: threshold sweep, curves, calibration, best threshold."""
+"""The Confidence analysis section: threshold sweep, curves, calibration, best threshold.
+
+Its slots report errors as napari notifications (see
+:func:`~napari_seg_eval._qt.threshold_panel.notifying`), in the dock's words.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ from ..core.platt import apply_platt
 from ..core.threshold import label_instances
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
+from .threshold_panel import data_ndim, notify_dock_error, notifying
 
 #: "Best by" choices computed on objects: label of the choice -> column of the object sweep.
 OBJECT_METRICS = {
@@ -67,6 +72,7 @@ def analyse(
     *,
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
 ) -> Generator[tuple[float, str], None, dict]:
     """The work of one Run, off the main thread: sweep, calibration, calibrated maps, objects.
 
@@ -77,11 +83,14 @@ def analyse(
     metrics are swept too, one probability threshold per step.
 
     With ``channel_axis``, class ``class_id`` is analysed one vs rest: its channel
-    (``class_id - 1``) against the truth's pixels ``== class_id``; its objects are the
-    connected components of those pixels.
+    (``class_id - 1``, or ``class_id`` when channel 0 is background: ``background_channel``)
+    against the truth's pixels ``== class_id``; its objects are the connected components of
+    those pixels.
     """
+    channel = None
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
-        prob = np.moveaxis(prob, channel_axis, 0)[class_id - 1]
+        channel = class_id if background_channel else class_id - 1
+        prob = np.moveaxis(prob, channel_axis, 0)[channel]
     true, prob = np.asarray(true), np.asarray(prob)
     steps = 2 + len(methods) + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
     yield (0.0, "pixel sweep")
@@ -89,6 +98,7 @@ def analyse(
         "sweep": threshold_sweep(true, prob, metric=metric, class_id=class_id),
         "class_id": class_id,
         "channel_axis": channel_axis,
+        "channel": channel,
     }
     yield (1 / steps, "calibration" + (" and fits" if methods else ""))
     # Platt's summary holds temperature scaling's numbers too: one call fits both.
@@ -123,6 +133,26 @@ def analyse(
             rows.append(instance_threshold_sweep(true, prob, thresholds=[threshold], **objects))
         results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
+
+
+def class_spin_tip(*, background_channel: bool) -> str:
+    """The Class box's tooltip: which channel holds which class.
+
+    Examples
+    --------
+    >>> class_spin_tip(background_channel=True).split("; ")[0].split(": ")[1]
+    'channel k holds class k (channel 0 is background, no class)'
+    """
+    numbering = (
+        "channel k holds class k (channel 0 is background, no class)"
+        if background_channel
+        else "channel k holds class k + 1"
+    )
+    return (
+        f"With a channel axis in the header, one class is analysed against the rest: "
+        f"{numbering}; the ground truth's pixels equal to the class are the positives, all "
+        "others the negatives, and its objects are the connected components of those pixels"
+    )
 
 
 def calibration_table(summary: pd.Series, methods: tuple[str, ...]) -> pd.DataFrame:
@@ -232,7 +262,7 @@ class ConfidencePanel(QWidget):
         self.results: dict = {}
         #: Our calibrated map of each method (key of CALIBRATIONS), from the last analysis.
         self.calibrated_layers: dict[str, Image] = {}
-        self.job = Job(self, on_progress=self._on_progress)
+        self.job = Job(self, on_progress=self._on_progress, on_error=notify_dock_error)
         self.job.finished.connect(self._on_finished)
 
         self.truth_combo = LayerComboBox(viewer, (Labels,), self)
@@ -245,18 +275,15 @@ class ConfidencePanel(QWidget):
             "Pixel metrics come from one pass; object metrics label and match the map at each "
             "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
         )
-        self.metric_combo.currentIndexChanged.connect(lambda _: self._on_metric_changed())
+        self.metric_combo.currentIndexChanged.connect(
+            notifying(lambda *_: self._on_metric_changed())
+        )
         self.class_label = QLabel("Class", self)
         self.class_spin = QSpinBox(self)
         self.class_spin.setRange(1, 1)
         self.class_spin.setPrefix("class ")
         self.class_spin.setSuffix(" vs rest")
-        self.class_spin.setToolTip(
-            "With a channel axis in the header, one class is analysed against the rest: "
-            "channel k holds class k + 1; the ground truth's pixels equal to the class are "
-            "the positives, all others the negatives, and its objects are the connected "
-            "components of those pixels"
-        )
+        self.class_spin.setToolTip(class_spin_tip(background_channel=False))
         # Two boxes, not a combo: none, either or both, and both is the comparison.
         self.temperature_check = QCheckBox("temperature", self)
         self.temperature_check.setToolTip(
@@ -270,10 +297,10 @@ class ConfidencePanel(QWidget):
             "calibration). Adds the map as '<layer> calibrated (Platt)'."
         )
         self.run_button = QPushButton("Analyse", self)
-        self.run_button.clicked.connect(lambda: self.run())
+        self.run_button.clicked.connect(notifying(lambda *_: self.run()))
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(notifying(lambda *_: self.cancel()))
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setRange(0, 100)
         self.use_calibrated_buttons: dict[str, QPushButton] = {}
@@ -284,7 +311,7 @@ class ConfidencePanel(QWidget):
                 "colouring, analysis)"
             )
             button.hide()  # shown once the map exists
-            button.clicked.connect(partial(self.use_calibrated_map, key))
+            button.clicked.connect(notifying(lambda *_, key=key: self.use_calibrated_map(key)))
             self.use_calibrated_buttons[key] = button
         note = QLabel(
             "Choose the threshold on data that is not used to report the result (e.g. a "
@@ -294,7 +321,7 @@ class ConfidencePanel(QWidget):
         note.setWordWrap(True)
         self.best_button = QPushButton("Use best threshold", self)
         self.best_button.setEnabled(False)
-        self.best_button.clicked.connect(self.use_best_threshold)
+        self.best_button.clicked.connect(notifying(lambda *_: self.use_best_threshold()))
         self.summary_label = QLabel("Pick the ground truth and press Analyse.", self)
         self.summary_label.setWordWrap(True)
         self.calibration_label = QLabel(self)
@@ -308,9 +335,9 @@ class ConfidencePanel(QWidget):
         self.calibration_label.hide()
         self.plot = ThemedPlot(viewer, self, height=4.4, grid=(2, 2))
         png_button = QPushButton("Save plots (PNG)…", self)
-        png_button.clicked.connect(lambda: self.export_png())
+        png_button.clicked.connect(notifying(lambda *_: self.export_png()))
         csv_button = QPushButton("Export data (CSV)…", self)
-        csv_button.clicked.connect(lambda: self.export_csv())
+        csv_button.clicked.connect(notifying(lambda *_: self.export_csv()))
 
         form = QFormLayout()
         form.addRow("Ground truth", self.truth_combo)
@@ -341,11 +368,13 @@ class ConfidencePanel(QWidget):
         layout.addLayout(use_calibrated)
         layout.addWidget(self.plot, stretch=1)
         layout.addLayout(exports)
-        owner.threshold_slider.valueChanged.connect(lambda _: self._draw())
-        owner.channel_axis_combo.currentIndexChanged.connect(lambda _: self._class_choice())
-        # The header rebuilds its channel axes after a new probability layer: look then.
+        owner.threshold_slider.valueChanged.connect(notifying(lambda *_: self._draw()))
+        owner.channel_axis_combo.currentIndexChanged.connect(self._on_class_axis)
+        owner.background_check.toggled.connect(self._on_class_axis)
+        # The header rebuilds its channel axes after a new probability layer: look then (a
+        # method of the panel: Qt drops the call if the panel is gone by then).
         owner.probability_combo.currentIndexChanged.connect(
-            lambda _: QTimer.singleShot(0, self._class_choice)
+            lambda *_: QTimer.singleShot(0, self._on_class_axis)
         )
         self._class_choice()
 
@@ -365,6 +394,14 @@ class ConfidencePanel(QWidget):
             notify_error("choose a probability layer and a ground truth.")
             return None
         channel_axis, class_id = self._class_choice()
+        background = self.owner.threshold_options().background_channel
+        if channel_axis is not None and background and prob_layer.data.shape[channel_axis] < 2:
+            notify_error(
+                f"{prob_layer.name!r} has one channel along its class axis {channel_axis}, "
+                "and it is background ('Channel 0 is background' is ticked): no class to "
+                "analyse."
+            )
+            return None
         shape = list(prob_layer.data.shape)
         if channel_axis is not None:
             del shape[channel_axis]
@@ -401,8 +438,9 @@ class ConfidencePanel(QWidget):
             objects,
             class_id=class_id,
             channel_axis=channel_axis,
+            background_channel=background,
         )
-        show = partial(self._show, prob_layer, chosen)
+        show = notifying(partial(self._show, prob_layer, chosen))
         if wait:
             return self.job.run_now(work, show)
         self.run_button.setEnabled(False)
@@ -412,7 +450,9 @@ class ConfidencePanel(QWidget):
         return None
 
     def set_class(self, class_id: int) -> None:
-        """Analyse class ``class_id`` (1..n: channel ``class_id - 1``) of a multi-class map."""
+        """Analyse class ``class_id`` of a multi-class map: 1..n, channel ``class_id - 1``
+        of its n channels; or, with the header's "Channel 0 is background", 1..n - 1,
+        channel ``class_id``."""
         self._class_choice()
         self.class_spin.setValue(class_id)
 
@@ -519,7 +559,7 @@ class ConfidencePanel(QWidget):
                 )
         class_id, channel_axis = results["class_id"], results["channel_axis"]
         if class_id is not None:
-            text = f"Class {class_id} vs rest (channel {class_id - 1}) · {text}"
+            text = f"Class {class_id} vs rest (channel {results['channel']}) · {text}"
         for key, calibrated in results["calibrated"].items():
             self._put_calibrated(
                 prob_layer,
@@ -577,23 +617,34 @@ class ConfidencePanel(QWidget):
 
     def _class_choice(self) -> tuple[int | None, int | None]:
         """The header's channel axis and the class analysed (None, None without one); shows
-        the class box only with a channel axis, its range the number of classes."""
+        the class box only with a channel axis, its range the classes: 1..n of n channels, or
+        1..n - 1 when channel 0 is background (the header's "Channel 0 is background")."""
         layer = self.owner.probability_combo.layer()
         channel_axis = self.owner.channel_axis_combo.currentData()
-        if layer is None or channel_axis is None or channel_axis >= layer.ndim:
+        if layer is None or channel_axis is None or channel_axis >= data_ndim(layer):
             self.class_label.hide()
             self.class_spin.hide()
             return None, None
-        self.class_spin.setRange(1, int(layer.data.shape[channel_axis]))
+        background = self.owner.threshold_options().background_channel
+        n_classes = int(layer.data.shape[channel_axis]) - int(background)
+        self.class_spin.setRange(1, max(n_classes, 1))
+        self.class_spin.setToolTip(class_spin_tip(background_channel=background))
         self.class_label.show()
         self.class_spin.show()
         return channel_axis, self.class_spin.value()
 
+    @notifying
+    def _on_class_axis(self, *_) -> None:
+        """The header's class axis or probability layer changed: the class box follows."""
+        self._class_choice()
+
+    @notifying
     def _on_progress(self, value: tuple[float, str]) -> None:
         fraction, message = value
         self.progress_bar.setValue(int(100 * fraction))
         self.summary_label.setText(f"Analysing: {message}…")
 
+    @notifying
     def _on_finished(self) -> None:
         self.run_button.setEnabled(not self.job.running)
         self.cancel_button.setEnabled(self.job.running)

@@ -124,6 +124,7 @@ SETTING_WORDS = {
     "iou_thresholds": "IoU thresholds",
     "probability": "probability maps",
     "channel_axis": "class axis",
+    "background_channel": "channel 0 is background",
     "min_size": "minimum size",
     "split_touching": "split touching objects",
     "criterion": "matching",
@@ -138,7 +139,14 @@ SETTING_WORDS = {
 }
 
 #: Settings that only apply to probability maps (a run of label files does not depend on them).
-PROBABILITY_ONLY = ("threshold", "channel_axis", "connectivity", "min_size", "split_touching")
+PROBABILITY_ONLY = (
+    "threshold",
+    "channel_axis",
+    "background_channel",
+    "connectivity",
+    "min_size",
+    "split_touching",
+)
 
 #: The most lines the pairs box shows before it scrolls (it is as tall as its text below).
 PAIRS_MAX_LINES = 10
@@ -489,6 +497,7 @@ class DatasetPanel(QWidget):
             *(edit.textChanged for edit in (*self.class_suffixes.values(), self.region_suffix)),
             owner.threshold_slider.valueChanged,  # the header's settings that Run passes
             owner.channel_axis_combo.currentIndexChanged,
+            owner.background_check.toggled,
             owner.connectivity_spin.valueChanged,
             owner.min_size_spin.valueChanged,
             owner.split_check.toggled,
@@ -706,6 +715,7 @@ class DatasetPanel(QWidget):
             "probability": probability,
             "threshold": self.owner.threshold,
             "channel_axis": options.channel_axis if probability else None,
+            "background_channel": options.background_channel and probability,
             "connectivity": options.connectivity,
             "min_size": options.min_size,
             "split_touching": options.split_touching,

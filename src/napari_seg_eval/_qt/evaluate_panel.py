@@ -65,6 +65,7 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
+from .threshold_panel import dock_error
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -418,19 +419,26 @@ def region_mask(region: Layer, truth: Layer, shape: tuple[int, ...]) -> Any:
 class FileTime(NamedTuple):
     """A time axis named by the metadata of the file a layer was opened from."""
 
-    axis: int  #: the layer's axis that is time
+    axis: int  #: the ground truth's axis that is time
     path: str  #: the file (``layer.source.path``)
     axes: str  #: the file's axes, one letter each (``"TYX"``)
 
 
-def file_time_axis(layer: Layer) -> FileTime | None:
-    """The time axis of a layer opened from a file whose metadata name it, or None.
+class FileAxes(NamedTuple):
+    """The axes the metadata of the file a layer was opened from names, one per axis."""
+
+    path: str  #: the file (``layer.source.path``)
+    axes: str  #: the file's axes, one letter each (``"TYX"``)
+
+
+def layer_file_axes(layer: Layer) -> FileAxes | None:
+    """The file a layer was opened from and the axes its metadata names, or None.
 
     napari's own reader gives a TIFF's or an OME-Zarr's axes no names (-3, -2, -1), so a
     time-lapse reads as a volume; the file (``layer.source.path``) still says which axis is
     time (:func:`~napari_seg_eval.io.read.file_axes`, metadata only), as the command line
     reads it. None when the layer has no file, the file names no axes, or not one per axis of
-    the layer (a channel axis napari split off), or none of them is time.
+    the layer (a channel axis napari split off).
 
     Parameters
     ----------
@@ -439,13 +447,13 @@ def file_time_axis(layer: Layer) -> FileTime | None:
 
     Returns
     -------
-    FileTime or None
-        The axis that is time, the file and its axes.
+    FileAxes or None
+        The file and its axes.
 
     Examples
     --------
     >>> from napari.layers import Labels
-    >>> file_time_axis(Labels(np.zeros((2, 4, 4), int))) is None  # made in Python: no file
+    >>> layer_file_axes(Labels(np.zeros((2, 4, 4), int))) is None  # made in Python: no file
     True
     """
     path = getattr(getattr(layer, "source", None), "path", None)
@@ -456,16 +464,257 @@ def file_time_axis(layer: Layer) -> FileTime | None:
     except (OSError, ValueError):  # gone, or not a local path (a URL)
         return None
     axes = _file_axes(str(path), modified)
-    if axes is None or len(axes) != layer.ndim or "T" not in axes:
+    if axes is None or len(axes) != layer.ndim:
         return None
-    return FileTime(axes.index("T"), str(path), axes)
+    return FileAxes(str(path), axes)
 
 
 @lru_cache(maxsize=64)
 def _file_axes(path: str, modified: int) -> str | None:
     """:func:`~napari_seg_eval.io.read.file_axes` of ``path`` as last ``modified``: read once
-    (the truth's axes are looked at each time it is chosen or an axis is renamed)."""
+    (the pair's axes are looked at each time a layer is chosen or an axis is renamed)."""
     return file_axes(path)
+
+
+class FilesTime(NamedTuple):
+    """What the files a pair was opened from say of time, on the ground truth's axes."""
+
+    time: FileTime | None  #: the truth's axis that is time, and the file that says so
+    side: str  #: whose file says so: "ground truth" or "prediction" ("" for none)
+    notice: str  #: what to tell the user once ("" for nothing)
+    files: tuple[str, ...]  #: the files the notice names (it is told once for them)
+
+
+#: The files of a pair say nothing of time.
+NO_FILE_TIME = FilesTime(None, "", "", ())
+#: The letters of a file's axes that name nothing: tifffile's Q (unknown: a TIFF without
+#: axis metadata reads QYX) and I (a sequence of images).
+UNNAMED_AXES = "QI"
+#: What a notice of a file's time axis says the user can do.
+FRAME_BY_FRAME = (
+    "evaluated frame by frame (Options: Plane by plane; choose 'no' to evaluate it as one volume)."
+)
+
+
+def time_in_files(
+    truth: Layer,
+    prediction: Layer | None,
+    labels: list[str],
+    channel_axis: int | None = None,
+) -> FilesTime:
+    """The ground truth's time axis as the files of the pair say it, and what to tell.
+
+    The truth's file decides where its metadata names the axis (:func:`layer_file_axes`);
+    where it does not (made in Python, or opened from a file that names no axes: a plain
+    TIFF's QYX), the prediction's file does. When the files disagree about which axis is time
+    (one puts time where the other names another axis, or time elsewhere), the truth's file
+    is trusted and the notice says so. A name the user gave the axis (``labels``, napari's
+    default names -3, -2, -1 being none) wins over the files.
+
+    Parameters
+    ----------
+    truth : napari.layers.Layer
+        The ground truth.
+    prediction : napari.layers.Layer or None
+        The prediction (None: none chosen).
+    labels : list of str
+        The names of the truth's axes (its own, or the viewer's).
+    channel_axis : int, optional
+        The class axis of a probability map prediction, not an axis of the truth.
+
+    Returns
+    -------
+    FilesTime
+        The truth's axis that is time and its file (None for none), whose file that is, the
+        notice and the files it names.
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> made = Labels(np.zeros((2, 4, 4), int))  # made in Python: no file
+    >>> time_in_files(made, made, ["-3", "-2", "-1"]) == NO_FILE_TIME
+    True
+    """
+    own = layer_file_axes(truth)
+    theirs = None if prediction is None or prediction is truth else layer_file_axes(prediction)
+    their_axes = None  # the prediction's file's axes, on the truth's axes
+    if theirs is not None and prediction.ndim == truth.ndim:
+        their_axes = theirs.axes
+    elif theirs is not None and channel_axis is not None and prediction.ndim == truth.ndim + 1:
+        drop = channel_axis % prediction.ndim
+        their_axes = theirs.axes[:drop] + theirs.axes[drop + 1 :]
+    own_time = own.axes.find("T") if own is not None else -1
+    their_time = their_axes.find("T") if their_axes is not None else -1
+    if own_time >= 0:  # the truth's file says time: the prediction's may put it elsewhere
+        side, axis = "ground truth", own_time
+        disagree = (
+            their_axes is not None
+            and their_axes[own_time] != "T"
+            and (their_time >= 0 or their_axes[own_time] not in UNNAMED_AXES)
+        )
+    elif their_time < 0:
+        return NO_FILE_TIME
+    elif own is not None and own.axes[their_time] not in UNNAMED_AXES:
+        side, axis, disagree = "ground truth", -1, True  # the truth's file names it otherwise
+    else:
+        side, axis, disagree = "prediction", their_time, False
+    if axis >= 0 and not _default_name(labels[axis]):
+        return NO_FILE_TIME  # the user's name of the axis wins
+    if side == "prediction":
+        notice = (
+            f"the ground truth {truth.name!r} does not say which axis is time, but the "
+            f"prediction {prediction.name!r} was opened from {theirs.path}, whose axes are "
+            f"{theirs.axes}: axis {axis} is time, so the pair is {FRAME_BY_FRAME}"
+        )
+        return FilesTime(FileTime(axis, theirs.path, theirs.axes), side, notice, (theirs.path,))
+    if not disagree:
+        notice = (
+            f"{truth.name!r} was opened from {own.path}, whose axes are {own.axes}: axis {axis} "
+            f"is time, so it is {FRAME_BY_FRAME}"
+        )
+        return FilesTime(FileTime(axis, own.path, own.axes), side, notice, (own.path,))
+    said = f"put time at axis {their_time}" if their_time >= 0 else "name no time"
+    theirs_said = (
+        f"the prediction {prediction.name!r} was opened from {theirs.path}, whose axes "
+        f"({theirs.axes}) {said}"
+    )
+    files = (own.path, theirs.path)
+    if axis < 0:
+        notice = (
+            f"{theirs_said[:1].upper()}{theirs_said[1:]}, but the ground truth {truth.name!r} "
+            f"was opened from {own.path}, whose axes are {own.axes}: the ground truth's file "
+            "is trusted, so the pair is evaluated as one volume (Options: Plane by plane to "
+            "evaluate it frame by frame)."
+        )
+        return FilesTime(None, side, notice, files)
+    notice = (
+        f"{truth.name!r} was opened from {own.path}, whose axes are {own.axes}: axis {axis} is "
+        f"time, so it is {FRAME_BY_FRAME} {theirs_said[:1].upper()}{theirs_said[1:]}: the "
+        "ground truth's file is trusted."
+    )
+    return FilesTime(FileTime(axis, own.path, own.axes), side, notice, files)
+
+
+def class_axes_fitting(map_shape: tuple[int, ...], truth_shape: tuple[int, ...]) -> list[int]:
+    """The axes of a probability map that could be its class axis against a ground truth:
+    those whose removal leaves the truth's shape (none unless the map has one axis more).
+
+    Parameters
+    ----------
+    map_shape, truth_shape : tuple of int
+        The shapes of the map and of the ground truth.
+
+    Returns
+    -------
+    list of int
+        The map's axes that fit, in order.
+
+    Examples
+    --------
+    >>> class_axes_fitting((3, 60, 80), (60, 80))
+    [0]
+    >>> class_axes_fitting((3, 3, 3), (3, 3))
+    [0, 1, 2]
+    >>> class_axes_fitting((3, 60, 81), (60, 80))
+    []
+    """
+    map_shape, truth_shape = tuple(map_shape), tuple(truth_shape)
+    if len(map_shape) != len(truth_shape) + 1:
+        return []
+    return [k for k in range(len(map_shape)) if map_shape[:k] + map_shape[k + 1 :] == truth_shape]
+
+
+def class_axis_notice(name: str, axis: int, n_values: int) -> str:
+    """What the Evaluate tab says when it takes ``axis`` of the map ``name`` as its class
+    axis for the user (the map had one axis more than the truth, and only that one fits).
+
+    Examples
+    --------
+    >>> class_axis_notice("softmax", 0, 3).split(" (the ")[0]
+    "'softmax' has one axis more than the truth: axis 0 (3 values) is taken as its class axis"
+    """
+    return (
+        f"{name!r} has one axis more than the truth: axis {axis} ({n_values} values) is taken "
+        "as its class axis (the header's Channel axis; channel k is class k + 1 unless "
+        "'Channel 0 is background' is ticked beside it)."
+    )
+
+
+def shape_mismatch(
+    truth: str,
+    prediction: str,
+    truth_shape: tuple[int, ...],
+    prediction_shape: tuple[int, ...],
+    channel_axis: int | None = None,
+    *,
+    probability: bool = True,
+) -> str:
+    """The error of a prediction whose shape is not the truth's, and, for a probability map,
+    which of its axes could be its class axis and where to choose it.
+
+    Parameters
+    ----------
+    truth, prediction : str
+        The layers' names.
+    truth_shape, prediction_shape : tuple of int
+        Their shapes (the prediction's with its class axis, if any).
+    channel_axis : int, optional
+        The class axis chosen for the prediction (None: none).
+    probability : bool
+        The prediction is a probability map (a label image has no class axis).
+
+    Returns
+    -------
+    str
+        The message.
+
+    Examples
+    --------
+    >>> print(shape_mismatch("truth", "softmax", (3, 3), (3, 3, 3)))
+    ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    shape mismatch: ground truth 'truth' is (3, 3), prediction 'softmax' gives (3, 3, 3). It
+    has one axis more than the truth: axes 0, 1 or 2 could be its class axis (each leaves
+    (3, 3)); ...
+    """
+    truth_shape, prediction_shape = tuple(truth_shape), tuple(prediction_shape)
+    gives = prediction_shape
+    if channel_axis is not None:
+        drop = channel_axis % len(prediction_shape)
+        gives = prediction_shape[:drop] + prediction_shape[drop + 1 :]
+    text = (
+        f"shape mismatch: ground truth {truth!r} is {truth_shape}, prediction {prediction!r} "
+        f"gives {gives}."
+    )
+    if not probability or len(prediction_shape) != len(truth_shape) + 1:
+        return text
+    fits = class_axes_fitting(prediction_shape, truth_shape)
+    if not fits:
+        return (
+            f"{text} It has one axis more than the truth, but none of its axes can be its "
+            f"class axis: without any one of them it is not {truth_shape}."
+        )
+    if len(fits) == 1:
+        axes = f"axis {fits[0]} ({prediction_shape[fits[0]]} values)"
+    else:
+        *others, last = (str(axis) for axis in fits)
+        axes = f"axes {', '.join(others)} or {last}"
+    if channel_axis is not None:  # another axis than the one chosen would fit
+        which = "it" if len(fits) == 1 else "the one that holds the classes"
+        return (
+            f"{text} {axes[:1].upper()}{axes[1:]} as its class axis would leave the truth's "
+            f"shape {truth_shape}: choose {which} as the header's Channel axis."
+        )
+    if len(fits) == 1:  # (the Evaluate tab chooses it when the header's layer is the map)
+        return (
+            f"{text} {axes[:1].upper()}{axes[1:]} could be its class axis: choose "
+            f"{prediction!r} as the header's Probability layer and axis {fits[0]} as its "
+            "Channel axis."
+        )
+    return (
+        f"{text} It has one axis more than the truth: {axes} could be its class axis (each "
+        f"leaves {truth_shape}); choose the one that holds the classes as the header's "
+        "Channel axis."
+    )
 
 
 def volume_note(ndim: int) -> str:
@@ -499,8 +748,9 @@ class EvaluatePanel(QWidget):
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
         self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
         self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
-        self._file_time: FileTime | None = None  # the truth's time axis, named by its file
-        self._told_files: set[str] = set()  # files whose time axis a notice has named
+        self._files_time = NO_FILE_TIME  # the truth's time axis, as the pair's files say it
+        self._told_files: set[tuple[str, ...]] = set()  # files a notice of time has named
+        self._reading_axes = False  # in _on_truth_layer: a new prediction is read there
         self.job = Job(self, on_progress=self._on_progress, on_error=self._report)
         self.job.finished.connect(self._on_job_finished)
 
@@ -528,7 +778,8 @@ class EvaluatePanel(QWidget):
         self.each_plane_check.setToolTip(
             "Objects never join across planes (a track is one object per frame), and instance "
             "counts are pooled over planes. On by default for a time axis: one labelled t, "
-            "time or frame, or time in the axes of the file the truth was opened from."
+            "time or frame, or time in the axes of the file the truth was opened from (or, "
+            "where that file names no axes, the prediction's file)."
         )
         self.binarize_check = QCheckBox("semantic: foreground vs background", self)
         self.binarize_check.setChecked(True)
@@ -597,6 +848,7 @@ class EvaluatePanel(QWidget):
         for key in OPTIONAL_TABS:
             self.result_tabs.setTabVisible(self.result_tabs.indexOf(self.tables[key]), False)
         self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
+        self.prediction_combo.currentIndexChanged.connect(self._on_prediction_layer)
         self.plane_axis_combo.currentIndexChanged.connect(self._on_plane_axis)
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.iou_edit.textEdited.connect(self._leave_preset)
@@ -702,9 +954,9 @@ class EvaluatePanel(QWidget):
         """Evaluate every plane along ``axis`` too (None: whole image only).
 
         ``label_each_plane`` (default: True for a time axis: labelled t, time or frame, or
-        time in the axes of the file the truth was opened from) matches each plane's objects
-        on their own (a probability map's objects are labelled plane by plane) and pools the
-        instance counts over planes.
+        time in the axes of the file the truth was opened from, or where that file names no
+        axes the prediction's) matches each plane's objects on their own (a probability map's
+        objects are labelled plane by plane) and pools the instance counts over planes.
         """
         index = self.plane_axis_combo.findData(axis)
         if index < 0:
@@ -757,8 +1009,15 @@ class EvaluatePanel(QWidget):
             self.tolerance_spin.setValue(float(tolerance))
 
     def run(self, *, wait: bool = False) -> dict[str, pd.DataFrame] | None:
-        """Evaluate; ``wait=True`` runs now and returns the tables, else a worker runs it."""
+        """Evaluate; ``wait=True`` runs now and returns the tables, else a worker runs it.
+
+        A probability map with one axis more than the truth and no Channel axis chosen in the
+        header gets one, said in a notice, when exactly one of its axes can be it (dropped,
+        it leaves the truth's shape); otherwise the shape-mismatch error says which axes
+        could be (:func:`shape_mismatch`).
+        """
         try:
+            self._find_class_axis()
             truth, prediction, extra, work, grid, notices = self._prepare()
         except (TypeError, ValueError) as error:
             self._report(error)
@@ -835,8 +1094,14 @@ class EvaluatePanel(QWidget):
             expected = tuple(n for i, n in enumerate(expected) if i != drop % len(expected))
         if tuple(truth_data.shape) != expected:
             raise ValueError(
-                f"shape mismatch: ground truth {truth.name!r} is {tuple(truth_data.shape)}, "
-                f"prediction {prediction.name!r} gives {expected}."
+                shape_mismatch(
+                    truth.name,
+                    prediction.name,
+                    tuple(truth_data.shape),
+                    tuple(prediction_data.shape),
+                    drop,
+                    probability=is_probability,
+                )
             )
         ignore = self.ignore_spin.value()
         axis = self.plane_axis_combo.currentData()
@@ -928,6 +1193,30 @@ class EvaluatePanel(QWidget):
         extra = tuple({id(x): x for x in used if x is not None}.values())
         notices = tuple(filter(None, notices))
         return truth, prediction, extra, work, grid_notice(truth, prediction, drop), notices
+
+    def _find_class_axis(self) -> None:
+        """Choose the header's Channel axis for a probability map prediction that has one
+        axis more than the truth, when none is chosen and exactly one of its axes fits
+        (:func:`class_axes_fitting`), and say so. Only when the header's probability layer
+        is the prediction (or of its shape: the axis is chosen there); nothing the user chose
+        is changed. Else the run's shape-mismatch error says which axes could be it."""
+        truth, prediction = self.truth_combo.layer(), self.prediction_combo.layer()
+        header = self.owner.probability_combo.layer()
+        if truth is None or not isinstance(prediction, Image) or header is None:
+            return
+        if self.owner.threshold_options().channel_axis is not None:
+            return
+        shape = tuple(level0(prediction).shape)
+        fits = class_axes_fitting(shape, tuple(level0(truth).shape))
+        if len(fits) != 1 or (header is not prediction and tuple(level0(header).shape) != shape):
+            return
+        combo = self.owner.channel_axis_combo
+        index = combo.findData(fits[0])
+        if index < 0:
+            return
+        combo.setCurrentIndex(index)
+        notice = class_axis_notice(prediction.name, fits[0], shape[fits[0]])
+        show_info(f"Segmentation Evaluation: {notice}")
 
     @staticmethod
     def _notify(notices: tuple[str, ...]) -> None:
@@ -1035,8 +1324,10 @@ class EvaluatePanel(QWidget):
             )
 
     def options_changed(self) -> None:
-        """The threshold options changed: a record of a probability map is out of date."""
+        """The threshold options changed: a record of a probability map is out of date (and
+        a map's class axis is not one of the truth's: see :meth:`_on_prediction_layer`)."""
         self._offer_coco()
+        self._on_prediction_layer()
         record = self.evaluation
         options = self.owner.threshold_options()
         if record is not None and record.settings.threshold_options not in (None, options):
@@ -1238,35 +1529,37 @@ class EvaluatePanel(QWidget):
 
     def _on_truth_layer(self, *_) -> None:
         layer = self.truth_combo.layer()
+        self._reading_axes = True
+        try:  # first: the prediction's file may say which axis is time
+            self.prediction_combo.refresh()  # never the truth itself; re-ranked against it
+        finally:
+            self._reading_axes = False
         self.plane_axis_combo.blockSignals(True)
         self.plane_axis_combo.clear()
         self.plane_axis_combo.addItem("no (whole image at once)", None)
         labels = self._axis_labels(layer)
         axes = range(layer.ndim if layer is not None and layer.ndim > 2 else 0)
         time_axis = next((axis for axis in axes if is_time_axis(labels, axis)), None)
-        # napari names a file's axes -3, -2, -1: the file's metadata may still say which is time
-        # (a name the user gave an axis wins)
-        self._file_time = file_time_axis(layer) if axes and time_axis is None else None
-        if self._file_time is not None and _default_name(labels[self._file_time.axis]):
-            time_axis = self._file_time.axis
-        else:
-            self._file_time = None
+        self._files_time = self._time_in_files()
+        file_time = self._files_time.time
+        if file_time is not None:
+            time_axis = file_time.axis
         for axis in axes:
             name = labels[axis]
             named = "" if _default_name(name) else f" '{name}'"
-            if self._file_time is not None and axis == time_axis:
-                named = f" (time in {Path(self._file_time.path).name})"
+            if file_time is not None and axis == time_axis:
+                named = f" (time in {Path(file_time.path).name})"
             self.plane_axis_combo.addItem(
                 f"along axis {axis}{named} ({layer.data.shape[axis]} planes)", axis
             )
-        # A time series is scored frame by frame unless told otherwise (in memory: plane by
-        # plane is not available on chunked layers yet).
-        if time_axis is not None and not is_lazy(level0(layer)):
+        # A time series is scored frame by frame unless told otherwise; a chunked one too,
+        # read chunk by chunk (objects never join across frames: a one-volume run would match
+        # a track as one object).
+        if time_axis is not None:
             self.plane_axis_combo.setCurrentIndex(self.plane_axis_combo.findData(time_axis))
-            self._tell_file_time(layer)
+        self._tell_file_time()
         self.plane_axis_combo.blockSignals(False)
         self._title_options()
-        self.prediction_combo.refresh()  # never the truth itself; re-ranked against the new one
         self._on_plane_axis()
         if self._scale_layer is not None:
             self._scale_layer.events.scale.disconnect(self._show_units)
@@ -1274,6 +1567,31 @@ class EvaluatePanel(QWidget):
         if layer is not None:
             layer.events.scale.connect(self._show_units)
         self._show_units()
+
+    def _time_in_files(self) -> FilesTime:
+        """The truth's time axis as the files of the pair say it (:func:`time_in_files`),
+        when the truth has more than two axes and none is named time: napari names a file's
+        axes -3, -2, -1, and the metadata may still say which is time."""
+        truth = self.truth_combo.layer()
+        if truth is None or truth.ndim < 3:
+            return NO_FILE_TIME
+        labels = self._axis_labels(truth)
+        if any(is_time_axis(labels, axis) for axis in range(truth.ndim)):
+            return NO_FILE_TIME  # a name the user gave wins
+        channel_axis = self.owner.threshold_options().channel_axis
+        prediction = self.prediction_combo.layer()
+        if not isinstance(prediction, Image):
+            channel_axis = None  # a class axis is a probability map's only
+        return time_in_files(truth, prediction, labels, channel_axis)
+
+    def _on_prediction_layer(self, *_) -> None:
+        """Another prediction (or its class axis): when its file changes what the pair's
+        files say of time, the truth's axes are offered anew (frame by frame by default)."""
+        if self._reading_axes:
+            return
+        now, before = self._time_in_files(), self._files_time
+        if (now.time, now.side, now.files) != (before.time, before.side, before.files):
+            self._on_truth_layer()  # (a renamed layer changes only the notice's words)
 
     def _show_units(self, *_) -> None:
         """Say the units boundary distances will be in: the truth's scale and units."""
@@ -1288,26 +1606,24 @@ class EvaluatePanel(QWidget):
         self.each_plane_check.setChecked(axis is not None and self._is_time(axis))
 
     def _is_time(self, axis: int) -> bool:
-        """Whether the truth's ``axis`` is time: named so, or so in its file's axes."""
+        """Whether the truth's ``axis`` is time: named so, or so in the axes of the file of the
+        truth (or, where it names none, of the prediction)."""
         truth = self.truth_combo.layer()
         if truth is None:
             return False
-        file_time = self._file_time
+        file_time = self._files_time.time
         return is_time_axis(self._axis_labels(truth), axis) or (
             file_time is not None and axis == file_time.axis
         )
 
-    def _tell_file_time(self, layer: Layer) -> None:
-        """Say, once per file, that the truth's file named its time axis and what follows."""
-        file_time = self._file_time
-        if file_time is None or file_time.path in self._told_files:
+    def _tell_file_time(self) -> None:
+        """Say, once per file (or pair of files that disagree), what the pair's files say of
+        time and what follows."""
+        files_time = self._files_time
+        if not files_time.notice or files_time.files in self._told_files:
             return
-        self._told_files.add(file_time.path)
-        show_info(
-            f"Segmentation Evaluation: {layer.name!r} was opened from {file_time.path}, whose "
-            f"axes are {file_time.axes}: axis {file_time.axis} is time, so it is evaluated "
-            "frame by frame (Options: Plane by plane; choose 'no' to evaluate it as one volume)."
-        )
+        self._told_files.add(files_time.files)
+        show_info(f"Segmentation Evaluation: {files_time.notice}")
 
     def _axes_note(self) -> str:
         """What the run about to start assumes of a truth of more than two axes: frame by frame
@@ -1319,9 +1635,10 @@ class EvaluatePanel(QWidget):
         axis = self.plane_axis_combo.currentData()
         if axis is None or not self.each_plane_check.isChecked():
             return volume_note(truth.ndim)
-        file_time = self._file_time
+        file_time = self._files_time.time
         if file_time is not None and axis == file_time.axis:
-            why = f": time in the axes of {Path(file_time.path).name} ({file_time.axes})"
+            whose = "the prediction's file " if self._files_time.side == "prediction" else ""
+            why = f": time in the axes of {whose}{Path(file_time.path).name} ({file_time.axes})"
         elif self._is_time(axis):
             why = f" '{self._axis_labels(truth)[axis]}'"
         else:
@@ -1343,11 +1660,13 @@ class EvaluatePanel(QWidget):
 
     def _report(self, error: BaseException) -> None:
         """A run that could not start or failed: say why; the record shown (if any) is not
-        this run's, so it is out of date."""
-        self.status_label.setText(str(error))
+        this run's, so it is out of date. Logits are said in the dock's words
+        (:func:`~napari_seg_eval._qt.threshold_panel.dock_error`)."""
+        said = dock_error(error)
+        self.status_label.setText(said)
         self.progress_bar.setValue(0)
-        notify_error(error)
-        self.mark_stale(f"the last run failed ({error})")
+        notify_error(said)
+        self.mark_stale(f"the last run failed ({said})")
 
     def _on_progress(self, step: tuple[float, str]) -> None:
         fraction, message = step

@@ -4,10 +4,18 @@ The model reads the DataFrame directly (no cell-by-cell widget items), so tables
 rows stay responsive. Undefined values (0/0, NaN) show as an em dash with a tooltip. Hovering
 a column header or any value shows the definition card of its metric (the catalogue's
 formula, definition, pooling and 0/0 rule).
+
+A click on a header sorts by what the column shows (the Summary's metric labels, not their
+keys). Copy gives what is shown, for a spreadsheet: the headers and the Summary's metric
+labels, the values in full precision (undefined ones empty). Export CSV gives the names of the
+command line's result files, for scripts: the API's column names (the Summary with each key's
+label beside it), so an exported table and a result folder's file agree.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +34,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from .._jobs import notify_error
 from ..core import catalogue
 
 UNDEFINED = "—"
@@ -63,6 +72,8 @@ CONFUSION_PRED = (
     "of this class, among the pairs matched regardless of class at IoU 0.5 (the run's "
     "criterion); off the diagonal, objects found with the wrong class"
 )
+#: The Summary's export: the column after ``metric`` with each key's label (as shown).
+SUMMARY_LABEL = "label"
 
 
 def summary_table(evaluation: str) -> str:
@@ -206,6 +217,43 @@ class DataFrameModel(QAbstractTableModel):
             card = f"{value}\n\n{card}" if card else value  # the whole text of a narrow cell
         return self._with_note(card)
 
+    def shown_column(self, column: str) -> pd.Series:
+        """The values of ``column`` as the table shows them where that is not the values
+        themselves: the Summary's metric keys as their labels (what sorting and Copy use)."""
+        if self.table == "summary" and column == "metric":
+            labels = [self._summary_metric(row)[0] for row in range(len(self._frame))]
+            return pd.Series(labels, index=self._frame.index, dtype=object)
+        return self._frame[column]
+
+    def shown_header(self, section: int) -> str:
+        """The header of column ``section`` as shown, on one line (for a copy)."""
+        header = self.headerData(section, Qt.Orientation.Horizontal)
+        return " ".join(str(header).split())
+
+    def shown_frame(self, rows: Sequence[int], columns: Sequence[int]) -> pd.DataFrame:
+        """The cells ``rows`` × ``columns`` (positions) as Copy gives them: the shown headers
+        and the Summary's metric labels; values in full precision, undefined ones empty."""
+        frame = self._frame.iloc[list(rows), list(columns)].copy()
+        if self.table == "summary" and "metric" in frame.columns:
+            frame["metric"] = self.shown_column("metric").iloc[list(rows)].to_numpy()
+        frame.columns = [self.shown_header(column) for column in columns]
+        return frame
+
+    def export_frame(self) -> pd.DataFrame:
+        """The whole table, rows and columns in the order shown, as Export CSV writes it: the
+        names of the command line's result files (the API's column names; the class
+        confusion's ``true_class``, ``predicted_<id>``), the Summary with a
+        :data:`SUMMARY_LABEL` column of its metric labels after its keys."""
+        frame = self._frame
+        if self.table == "summary" and "metric" in frame.columns:
+            frame = frame.copy()
+            frame.insert(
+                frame.columns.get_loc("metric") + 1, SUMMARY_LABEL, self.shown_column("metric")
+            )
+        elif self.table == CONFUSION_TABLE:
+            frame = frame.rename(columns=lambda column: str(column).replace(" ", "_"))
+        return frame
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt API)
         return 0 if parent.isValid() else len(self._frame)
 
@@ -240,34 +288,49 @@ class DataFrameModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by what column ``column`` shows (:meth:`shown_column`, then
+        :func:`sort_key`); undefined values last in either order; ties keep their order."""
         if column < 0 or column >= self._frame.shape[1]:
             return
+        keys = sort_key(self.shown_column(self._frame.columns[column]))
+        keys = keys.sort_values(
+            ascending=order == Qt.SortOrder.AscendingOrder, na_position="last", kind="stable"
+        )
         self.layoutAboutToBeChanged.emit()
-        self._frame = self._frame.sort_values(
-            self._frame.columns[column],
-            ascending=order == Qt.SortOrder.AscendingOrder,
-            na_position="last",
-            kind="stable",
-            key=sort_key,
-        ).reset_index(drop=True)
+        self._frame = self._frame.loc[keys.index].reset_index(drop=True)
         self.layoutChanged.emit()
 
 
+#: A number written as text (``0.45``, ``-1e-05``): a whole cell, or the start of a value
+#: shown with its interval.
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
 def sort_key(values: pd.Series) -> pd.Series:
-    """What a column is sorted by: its values, or, in a column that mixes numbers and texts
-    (a value shown with its interval, ``"0.8000 [0.7000, 0.9000]"``, beside plain values), the
-    number each cell starts with; texts that start with none go last.
+    """What a column is sorted by, as it is shown: numbers as numbers; texts as text, in any
+    case (``"mean Dice"`` before ``"PQ"``, as a spreadsheet sorts); a column of texts that
+    are all numbers (a threshold shown as ``"0.45"``) as those numbers; in a column that mixes
+    numbers and texts (a value shown with its interval, ``"0.8000 [0.7000, 0.9000]"``, beside
+    plain values), the number each cell starts with. Empty and undefined cells, and in a
+    mixed column texts that start with no number, are NaN: the sort puts them last.
 
     Examples
     --------
     >>> sort_key(pd.Series([0.75, "0.5000 [0.0000, 0.8000]", "n/a"], dtype=object)).tolist()
     [0.75, 0.5, nan]
+    >>> sort_key(pd.Series(["b", "A", None])).tolist(), sort_key(pd.Series(["0.5", ""])).tolist()
+    (['b', 'a', nan], [0.5, nan])
     """
-    if values.dtype != object or not values.map(lambda v: isinstance(v, str)).any():
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind == "string":  # texts (and undefined cells) only
+        texts = values.str.strip()
+        texts = texts.where(texts != "")
+        if texts.dropna().str.fullmatch(_NUMBER).all():
+            return pd.to_numeric(texts, errors="coerce")
+        return texts.str.casefold()
+    if not kind.startswith("mixed") or not values.map(lambda v: isinstance(v, str)).any():
         return values
-    if values.map(lambda v: isinstance(v, str) or v is None).all():
-        return values  # a column of texts sorts as text
-    leading = values.astype(str).str.extract(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")[0]
+    leading = values.astype(str).str.extract(rf"^\s*({_NUMBER})")[0]
     return pd.to_numeric(leading, errors="coerce")
 
 
@@ -340,30 +403,57 @@ class ResultTable(QWidget):
         """Frame the table in :data:`STALE_STYLE`'s colour while its rows are out of date."""
         self.view.setStyleSheet(STALE_TABLE_STYLE if stale else "")
 
-    def selected_frame(self) -> pd.DataFrame:
-        """The selected rectangle of cells (bounding box of the selection), or the whole table."""
+    def selected_cells(self) -> tuple[list[int], list[int]]:
+        """The rows and columns (positions) of the selected rectangle of cells (bounding box
+        of the selection), or of the whole table."""
         indexes = self.view.selectionModel().selectedIndexes()
-        frame = self.model.frame
         if not indexes:
-            return frame
-        rows = sorted({i.row() for i in indexes})
-        columns = sorted({i.column() for i in indexes})
-        return frame.iloc[rows, columns]
+            return list(range(self.model.rowCount())), list(range(self.model.columnCount()))
+        return sorted({i.row() for i in indexes}), sorted({i.column() for i in indexes})
 
     def copy(self) -> str:
-        """Copy the selection as tab-separated text with a header row; returns the text."""
-        text = self.selected_frame().to_csv(sep="\t", index=False)
+        """Copy the selection as tab-separated text with a header row, as it is shown
+        (:meth:`DataFrameModel.shown_frame`); returns the text."""
+        text = self.model.shown_frame(*self.selected_cells()).to_csv(sep="\t", index=False)
         QApplication.clipboard().setText(text)
         return text
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
-        """Write the whole table, rows and columns in the order shown, to ``path``; ask for a
-        file when not given."""
+        """Write the whole table, rows and columns in the order shown, with the command line's
+        names (:meth:`DataFrameModel.export_frame`) to ``path``; ask for a file when not given.
+
+        The file is written next to ``path`` and then renamed, so a failed write leaves no
+        file, nor a half-written one (an existing file stays as it was); it notifies the error,
+        with the path and the reason, and returns None.
+        """
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, f"Export {self.name}", f"{self.name.replace(' ', '_')}.csv", "CSV (*.csv)"
             )
             if not path:
                 return None
-        self.model.frame.to_csv(path, index=False)
-        return Path(path)
+        path = Path(path).absolute()  # "." has no name to write next to
+        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+        created = False
+        try:
+            with open(part, "x", newline="", encoding="utf-8") as file:
+                created = True
+                self.model.export_frame().to_csv(file, index=False)
+            os.replace(part, path)
+        except BaseException as error:
+            if created:
+                part.unlink(missing_ok=True)
+            if not isinstance(error, OSError):
+                raise
+            notify_error(f"could not export the {self.name} table to {path}: {_reason(error)}.")
+            return None
+        return path
+
+
+def _reason(error: OSError) -> str:
+    """Why a file could not be written, in words (the folder that is missing, or the system's
+    reason: "Permission denied", "Is a directory", ...)."""
+    folder = Path(error.filename).parent if error.filename else None
+    if isinstance(error, FileNotFoundError) and folder is not None and not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    return error.strerror or str(error)

@@ -12,13 +12,24 @@ visible on steep maps too. A multi-class map is shown one class at a time (the c
 as its top-class confidence. The class slider and the viewer's slider of the class axis are one
 chooser: each follows the other (napari has no clean way to hide one axis's slider, and the
 multi-class layer itself shows the class the viewer's slider is at). Integer maps are read as
-value / dtype maximum, and logits can be converted to probabilities in one click (a new layer:
-the user's layer is never modified).
+value / dtype maximum (said once per layer), and logits can be converted to probabilities in one
+click (a new layer: the user's layer is never modified; it keeps the class axis).
+
+A float (Y, X, 3) or (Y, X, 4) map is shown by napari as RGB (its guess for such arrays): it is
+used as what it is, a map of classes along its last axis (napari's RGB axis), which the Channel
+axis offers and chooses. Its preview and class layers are (Y, X) on its grid; the confidence
+colormap cannot colour an RGB layer itself, and says so without changing it.
+
+Every slot of these tabs reports an error as a napari notification: a slot that raised would
+abort a script that pumps Qt events itself (PyQt6 aborts on an exception in a slot).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -46,10 +57,18 @@ from qtpy.QtWidgets import (
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from .._colormap import confidence_colormap
-from .._jobs import Job, notify_error
+from .._jobs import INPUT_ERRORS, Job, notify_error
 from .._napari import layers as result_layers
-from .._napari.layers import is_ours, put_image, put_labels, result_layer
+from .._napari.layers import (
+    is_ours,
+    is_rgb_axis,
+    put_image,
+    put_labels,
+    result_layer,
+    tag,
+)
 from .._napari.probability import probability_data, probability_levels, probability_scale
+from ..core._validate import LogitsError
 from ..core.colormap import GREEN
 from ..core.threshold import sigmoid, softmax
 from ..evaluation import (
@@ -71,14 +90,154 @@ NEEDS_PROBABILITY = (
     "[0, 1]) or choose one as the header's Probability layer."
 )
 LIVE_TIP = "Update the preview labels whenever the threshold or an option changes"
+#: The Channel axis choice "no class axis".
+NO_CLASS_AXIS = "none (one probability per pixel)"
+#: Where the dock points for logits (the core's :class:`LogitsError` names its Python
+#: functions): its own button.
+DOCK_LOGITS = (
+    'press "Convert logits to probabilities" in the Confidence tab (a new layer: sigmoid of '
+    "a one-channel map, softmax over the Channel axis of a map of classes)."
+)
+
+_log = logging.getLogger(__name__)
+#: The notice last said of each layer (integer maps: "read as value / 255"): said once.
+_SAID: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def dock_error(error: BaseException | str) -> str:
+    """The text of ``error`` as the dock says it: logits (the core's :class:`LogitsError`,
+    whatever its words) are converted with the dock's button, not with Python functions.
+
+    Examples
+    --------
+    >>> error = LogitsError("prob must lie in [0, 1], found values in [-2, 3].")
+    >>> print(dock_error(error))  # doctest: +NORMALIZE_WHITESPACE
+    prob must lie in [0, 1], found values in [-2, 3]. These look like logits or scores: press
+    "Convert logits to probabilities" in the Confidence tab (a new layer: sigmoid of a
+    one-channel map, softmax over the Channel axis of a map of classes).
+    """
+    if isinstance(error, LogitsError):
+        return f"{error.problem} These look like logits or scores: {DOCK_LOGITS}"
+    return str(error)
+
+
+def notify_dock_error(error: BaseException | str) -> None:
+    """A notification of ``error`` in the dock's words (see :func:`dock_error`)."""
+    notify_error(dock_error(error))
+
+
+def notifying(slot: Callable[..., Any]) -> Callable[..., Any]:
+    """``slot`` that reports any error as a notification (and returns None) instead of raising.
+
+    Bad input (TypeError, ValueError) is said as it is; anything else is a bug, said with its
+    type and logged with its traceback. Qt calls slots from its event loop, where an exception
+    is never the caller's to handle: PyQt6 aborts the process on one.
+    """
+
+    @functools.wraps(slot)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return slot(*args, **kwargs)
+        except INPUT_ERRORS as error:
+            notify_dock_error(error)
+        except Exception as error:  # a bug: say it, and keep the viewer (and script) alive
+            _log.exception("error in %s", getattr(slot, "__qualname__", slot))
+            notify_error(f"unexpected {type(error).__name__}: {error} (please report it)")
+        return None
+
+    return guarded
+
+
+def say_once(layer: Image, notice: str | None) -> None:
+    """Show ``notice`` about ``layer`` unless it was the last said of that layer."""
+    if notice and _SAID.get(layer) != notice:
+        _SAID[layer] = notice
+        show_info(f"Segmentation Evaluation: {notice}")
 
 
 def _readable(layer: Image) -> Any:
-    """The layer's data as probabilities (a notice for integer maps); raises on bad dtypes."""
+    """The layer's data as probabilities (a notice, once, for integer maps); raises on bad
+    dtypes."""
     data, notice = probability_data(layer)
-    if notice:
-        show_info(f"Segmentation Evaluation: {notice}")
+    say_once(layer, notice)
     return data
+
+
+def data_ndim(layer: Image) -> int:
+    """The number of axes of the layer's data, with napari's RGB axis of an RGB layer (whose
+    ``ndim`` leaves it out)."""
+    return len(layer.data.shape)
+
+
+def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
+    """The header's Channel axis choices for ``layer``: (text, axis of its data), first the
+    choice made for the user.
+
+    No class axis or any axis of the data; of a layer napari shows as RGB (a float
+    (Y, X, 3) map is one, by napari's guess), only its last axis, napari's RGB axis: its other
+    axes are the image, and without a class axis its three values per pixel would be a 3-D
+    preview off the layer's 2-D grid.
+
+    Examples
+    --------
+    >>> rgb = Image(np.zeros((4, 6, 3), np.float32), rgb=True)
+    >>> class_axis_choices(rgb)
+    [("axis 2 (3 classes; napari's RGB axis)", 2)]
+    >>> [axis for _, axis in class_axis_choices(Image(np.zeros((3, 4, 6))))]
+    [None, 0, 1, 2]
+    """
+    if layer is None:
+        return [(NO_CLASS_AXIS, None)]
+    shape = layer.data.shape
+    if layer.rgb:
+        last = len(shape) - 1
+        return [(f"axis {last} ({shape[last]} classes; napari's RGB axis)", last)]
+    return [(NO_CLASS_AXIS, None)] + [
+        (f"axis {axis} ({shape[axis]} classes)", axis) for axis in range(len(shape))
+    ]
+
+
+def rgb_class_axis_error(layer: Image, channel_axis: int | None) -> str | None:
+    """Why ``channel_axis`` cannot be the class axis of ``layer``, shown as RGB (None if it
+    can: napari's RGB axis, or the layer is not RGB)."""
+    if not layer.rgb or (channel_axis is not None and is_rgb_axis(layer, channel_axis)):
+        return None
+    last = data_ndim(layer) - 1
+    return (
+        f"{layer.name!r} is shown as RGB (napari's rgb=True: its last axis, "
+        f"{layer.data.shape[last]} values per pixel, is drawn as colours). As a probability "
+        f"map it is a map of classes along that axis: choose Channel axis {last} (napari's "
+        "RGB axis), or add the map with rgb=False."
+    )
+
+
+def rgb_colormap_error(layer: Image) -> str:
+    """Why the confidence colormap cannot colour ``layer``, shown as RGB, and what to do."""
+    last = data_ndim(layer) - 1
+    return (
+        f"the confidence colormap cannot colour {layer.name!r}: napari shows it as RGB "
+        f"(rgb=True: its last axis, {layer.data.shape[last]} values per pixel, is drawn as "
+        "red, green and blue, and a colormap does not apply). Nothing was changed. To colour "
+        f"its classes one at a time, choose it as the probability layer with Channel axis "
+        f"{last} (napari's RGB axis) and press Apply confidence colormap (the Class slider "
+        "chooses the class); or add the map with rgb=False."
+    )
+
+
+def class_tip(*, background_channel: bool) -> str:
+    """The Class slider's tooltip: how its classes are numbered along the class axis.
+
+    Examples
+    --------
+    >>> class_tip(background_channel=True).split(": ")[1]
+    'class k is channel k of the class axis (channel 0 is background)'
+    """
+    numbering = (
+        "class k is channel k of the class axis (channel 0 is background)"
+        if background_channel
+        else "class k is channel k − 1 of the class axis"
+    )
+    return f"The class shown, numbered as the thresholded labels number it: {numbering}"
 
 
 def _contour_mask(data: Any, threshold: float) -> np.ndarray:
@@ -93,7 +252,7 @@ class ThresholdPanel(QWidget):
         super().__init__(parent)
         self.viewer = viewer
         self.owner = owner
-        self.preview_job = Job(self)
+        self.preview_job = Job(self, on_error=notify_dock_error)
         self.output_combo = QComboBox(self)
         self.output_combo.addItems(["semantic", "instance"])
         self.connectivity_spin = QSpinBox(self, minimum=1, maximum=3, value=1)
@@ -106,11 +265,11 @@ class ThresholdPanel(QWidget):
         )
         self.live_check = QCheckBox("live preview while the threshold moves", self)
         self.live_check.setChecked(True)
-        self.live_check.toggled.connect(lambda on: self.schedule() if on else None)
+        self.live_check.toggled.connect(notifying(lambda on: self.schedule() if on else None))
         self.needs_label = QLabel(NEEDS_PROBABILITY, self)
         self.needs_label.setWordWrap(True)
         self.threshold_button = QPushButton("Create / update labels", self)
-        self.threshold_button.clicked.connect(lambda: self.update_layer())
+        self.threshold_button.clicked.connect(notifying(lambda *_: self.update_layer()))
         form = QFormLayout(self)
         form.addRow("Output", self.output_combo)
         form.addRow("Connectivity", self.connectivity_spin)
@@ -122,7 +281,7 @@ class ThresholdPanel(QWidget):
         form.addRow(self.threshold_button)
 
         self.preview_timer = QTimer(self, singleShot=True, interval=40)
-        self.preview_timer.timeout.connect(lambda: self.update_layer())
+        self.preview_timer.timeout.connect(notifying(lambda *_: self.update_layer()))
         owner.probability_combo.currentIndexChanged.connect(self._follow_probability_layer)
         self._follow_probability_layer()
         for signal in (
@@ -140,11 +299,15 @@ class ThresholdPanel(QWidget):
         source = self.owner.probability_combo.layer()
         return result_layer(self.viewer, source, "threshold") if source is not None else None
 
-    def options(self, channel_axis: int | None) -> ThresholdOptions:
-        """The tab's settings, with the header's ``channel_axis``."""
+    def options(
+        self, channel_axis: int | None, background_channel: bool = False
+    ) -> ThresholdOptions:
+        """The tab's settings, with the header's ``channel_axis`` and whether its channel 0
+        is background (its "Channel 0 is background" box)."""
         return ThresholdOptions(
             output=self.output_combo.currentText(),
             channel_axis=channel_axis,
+            background_channel=background_channel,
             connectivity=self.connectivity_spin.value(),
             min_size=self.min_size_spin.value(),
             split_touching=self.split_check.isChecked(),
@@ -158,9 +321,13 @@ class ThresholdPanel(QWidget):
             notify_error("choose a probability Image layer first.")
             return None
         threshold, options = self.owner.threshold, self.owner.threshold_options()
+        refused = rgb_class_axis_error(source, options.channel_axis)
+        if refused is not None:
+            notify_error(refused)
+            return None
         try:
             check_class_axis(
-                source.ndim, options.channel_axis, f"probability layer {source.name!r}"
+                data_ndim(source), options.channel_axis, f"probability layer {source.name!r}"
             )
         except ValueError as error:
             notify_error(error)
@@ -168,8 +335,7 @@ class ThresholdPanel(QWidget):
         try:
             if source.multiscale:  # a pyramid of lazy labels, one per level of the map
                 levels, notice = probability_levels(source)
-                if notice:
-                    show_info(f"Segmentation Evaluation: {notice}")
+                say_once(source, notice)
                 job = partial(preview_levels, levels, threshold, options)
             else:  # lazy labels of a lazy map
                 job = partial(labels_from_probability, _readable(source), threshold, options)
@@ -177,18 +343,20 @@ class ThresholdPanel(QWidget):
             notify_error(error)
             return None
         work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
-        show = partial(self._show, source, threshold, options)
+        show = notifying(partial(self._show, source, threshold, options))
         if wait:
             return self.preview_job.run_now(work, show, control=True)
         self.preview_job.start(work, show, control=True)
         return None
 
+    @notifying
     def schedule(self) -> None:
         """Update the preview shortly (the slider's debounce), when live preview is on and
         there is a probability layer to preview."""
         if self.live_check.isChecked() and self.live_check.isEnabled():
             self.preview_timer.start()
 
+    @notifying
     def _follow_probability_layer(self, *_) -> None:
         """The live preview works once there is a probability layer, and draws the chosen
         layer's preview at once (after the header has followed the layer too: the debounce);
@@ -226,16 +394,18 @@ class ConfidenceDisplayPanel(QWidget):
         self.viewer = viewer
         self.owner = owner
         self.coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
-        self.contour_job = Job(self)
+        self.contour_job = Job(self, on_error=notify_dock_error)
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
         self._no_contour: set[int] = set()  # multiscale layers told they get no contour
         self._moving_dims = False  # the class slider is moving the viewer's: don't follow back
 
         self.colorbar = ConfidenceColorBar(owner.threshold, self)
         self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
-        self.apply_colormap_button.clicked.connect(lambda: owner.apply_confidence_colormap())
+        self.apply_colormap_button.clicked.connect(
+            notifying(lambda *_: owner.apply_confidence_colormap())
+        )
         self.restore_look_button = QPushButton("Restore original look", self)
-        self.restore_look_button.clicked.connect(lambda: owner.restore_look())
+        self.restore_look_button.clicked.connect(notifying(lambda *_: owner.restore_look()))
         self.opacity_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal, self)
         self.opacity_slider.setRange(0.0, 1.0)
         self.opacity_slider.setValue(0.6)
@@ -253,20 +423,20 @@ class ConfidenceDisplayPanel(QWidget):
         )
         legend.setWordWrap(True)
         self.class_slider = QLabeledSlider(Qt.Orientation.Horizontal, self)
-        self.class_slider.setRange(0, 0)
-        self.class_slider.setToolTip("The channel shown (channel k is class k + 1)")
+        self.class_slider.setRange(1, 1)
+        self.class_slider.setToolTip(class_tip(background_channel=False))
         self.class_slider.valueChanged.connect(self._on_class_changed)
         self.top_class_button = QPushButton("Top-class confidence layer", self)
         self.top_class_button.setToolTip("The highest class probability of each pixel")
-        self.top_class_button.clicked.connect(lambda: self.add_top_class_layer())
+        self.top_class_button.clicked.connect(notifying(lambda *_: self.add_top_class_layer()))
         self.side_by_side_button = QPushButton("Image and confidence side by side", self)
         self.side_by_side_button.setCheckable(True)
-        self.side_by_side_button.toggled.connect(self.side_by_side)
+        self.side_by_side_button.toggled.connect(notifying(self.side_by_side))
         self.convert_button = QPushButton("Convert logits to probabilities", self)
         self.convert_button.setToolTip(
             "Adds a new layer: sigmoid of one-channel logits, softmax over the class axis"
         )
-        self.convert_button.clicked.connect(lambda: self.convert_logits())
+        self.convert_button.clicked.connect(notifying(lambda *_: self.convert_logits()))
         classes = QHBoxLayout()
         classes.addWidget(self.class_slider, stretch=1)
         classes.addWidget(self.top_class_button)
@@ -281,7 +451,7 @@ class ConfidenceDisplayPanel(QWidget):
         form.addRow(self.convert_button)
         form.addRow(self.restore_look_button)
         self._contour_timer = QTimer(self, singleShot=True, interval=40)
-        self._contour_timer.timeout.connect(lambda: self.update_contours())
+        self._contour_timer.timeout.connect(notifying(lambda *_: self.update_contours()))
         viewer.layers.events.removed.connect(self._on_layer_removed)
         viewer.dims.events.current_step.connect(self._on_dims_step)
 
@@ -290,15 +460,19 @@ class ConfidenceDisplayPanel(QWidget):
         """Colour ``layer`` (default: the probability layer, or its shown class) by confidence.
 
         With a class axis in the header, the chosen probability layer is shown one class at a
-        time: its class slider's channel becomes the result layer ``<name> class confidence``,
-        which is coloured (the multi-class layer keeps its look).
+        time: its class slider's class becomes the result layer ``<name> class confidence``,
+        which is coloured (the multi-class layer keeps its look). A layer napari shows as RGB
+        cannot be coloured: it is refused with a notification, unchanged.
         """
         if layer is None:
             layer = self._source()
             if layer is not None and self._channel_axis() is not None:
-                return self.show_class(self.class_slider.value())
+                return self.show_class(self.class_slider.value() - self._class_offset())
         if layer is None:
             notify_error("choose a probability Image layer first.")
+            return None
+        if layer.rgb:
+            notify_error(rgb_colormap_error(layer))
             return None
         try:
             scale = probability_scale(layer.data.dtype)
@@ -306,9 +480,10 @@ class ConfidenceDisplayPanel(QWidget):
             notify_error(f"layer {layer.name!r}: {error}")
             return None
         if scale != 1.0:
-            show_info(
-                f"Segmentation Evaluation: {layer.name!r} holds {layer.data.dtype} values "
-                f"0..{int(scale)}: read as value / {int(scale)}"
+            say_once(
+                layer,
+                f"{layer.name!r} holds {layer.data.dtype} values 0..{int(scale)}: read as "
+                f"value / {int(scale)}",
             )
         if id(layer) not in self.coloured:
             look = {
@@ -385,6 +560,11 @@ class ConfidenceDisplayPanel(QWidget):
     def show_class(self, channel: int, *, wait: bool = False) -> Image | None:
         """Show one channel of the multi-class probability layer as ``<name> class confidence``.
 
+        ``channel`` counts from 0 along the class axis: it is class ``channel + 1`` (the Class
+        slider's number, and the thresholded labels' value), or class ``channel`` when the
+        header's "Channel 0 is background" is ticked (channel 0, background, is then no class
+        and is refused).
+
         The layer is a view of the channel (no copy for numpy data), updated in place when the
         class slider moves; it keeps the source's world transform without the class axis. Its
         contour is redrawn in a worker, or now with ``wait=True``.
@@ -393,12 +573,18 @@ class ConfidenceDisplayPanel(QWidget):
         if source is None or axis is None:
             notify_error("choose a probability layer and its class axis first.")
             return None
-        n_classes = source.data.shape[axis]
+        n_classes, offset = source.data.shape[axis], self._class_offset()
         if not 0 <= channel < n_classes:
             notify_error(f"channel {channel} is not in 0..{n_classes - 1}.")
             return None
+        if channel + offset < 1:
+            notify_error(
+                "channel 0 is background ('Channel 0 is background' is ticked beside the "
+                f"Channel axis): it is no class; the classes are channels 1..{n_classes - 1}."
+            )
+            return None
         self.class_slider.blockSignals(True)
-        self.class_slider.setValue(channel)
+        self.class_slider.setValue(channel + offset)
         self.class_slider.blockSignals(False)
         self._move_dims(channel)
         index = (slice(None),) * axis + (channel,)
@@ -408,7 +594,7 @@ class ConfidenceDisplayPanel(QWidget):
             name=f"{source.name} class confidence",
             role="class_confidence",
             source=source,
-            info={"channel": channel, "class": channel + 1},
+            info={"channel": channel, "class": channel + offset},
             drop_axis=axis,
         )
         if id(layer) not in self.coloured:
@@ -487,14 +673,18 @@ class ConfidenceDisplayPanel(QWidget):
     def convert_logits(self, layer: Image | None = None) -> Image | None:
         """Add ``<name> probabilities``: sigmoid of logits, or softmax over the class axis.
 
-        The source layer is untouched; the new layer becomes the probability layer. A map whose
-        values already lie in [0, 1] is not converted (a notice says so).
+        The source layer is untouched; the new layer becomes the probability layer, with the
+        class axis it was converted along as the Channel axis (of a layer shown as RGB, its
+        last axis: the new layer is RGB too). A map whose values already lie in [0, 1] is not
+        converted (a notice says so).
         """
         layer = layer or self.owner.probability_combo.layer()
         if layer is None:
             notify_error("choose the layer of logits first.")
             return None
         data, axis = layer.data, self._channel_axis() if layer is self._source() else None
+        if layer.rgb:  # its classes are along napari's RGB axis, whatever the header says
+            axis = data_ndim(layer) - 1
         if not np.issubdtype(data.dtype, np.floating):
             notify_error(f"layer {layer.name!r} holds {data.dtype} values, not logits.")
             return None
@@ -514,8 +704,12 @@ class ConfidenceDisplayPanel(QWidget):
             info={"function": "sigmoid" if axis is None else "softmax", "channel_axis": axis},
         )
         self.owner.set_probability_layer(out)
+        index = self.owner.channel_axis_combo.findData(axis)
+        if index >= 0:  # choosing the new layer reset the header's class axis
+            self.owner.channel_axis_combo.setCurrentIndex(index)
         return out
 
+    @notifying
     def threshold_changed(self, value: float) -> None:
         """Move the colour bar's mark and every coloured layer's green band; redraw contours."""
         self.colorbar.set_threshold(value)
@@ -524,19 +718,28 @@ class ConfidenceDisplayPanel(QWidget):
         if self.contour_check.isChecked() and self.coloured:
             self._contour_timer.start()
 
+    @notifying
     def probability_layer_changed(self) -> None:
-        """Follow the header: the class slider spans the class axis of the chosen layer, at
-        the class the viewer's slider of that axis shows."""
-        axis, source = self._channel_axis(), self._source()
-        has_classes = axis is not None and source is not None
+        """Follow the header: the class slider spans the classes of the chosen layer's n
+        channels along its class axis, 1..n (channel k is class k + 1), or 1..n - 1 when
+        channel 0 is background (channel k is class k), at the class the viewer's slider of
+        that axis shows."""
+        axis, source, offset = self._channel_axis(), self._source(), self._class_offset()
+        last = source.data.shape[axis] - 1 + offset if axis is not None else 0  # the top class
+        has_classes = last >= 1
         self.class_slider.blockSignals(True)
-        self.class_slider.setRange(0, source.data.shape[axis] - 1 if has_classes else 0)
+        self.class_slider.setRange(1, max(last, 1))
         shown = self._class_in_viewer()
-        if shown is not None:
-            self.class_slider.setValue(shown)
+        if shown is not None and shown + offset >= 1:
+            self.class_slider.setValue(shown + offset)
         self.class_slider.blockSignals(False)
+        self.class_slider.setToolTip(class_tip(background_channel=offset == 0))
         self.class_slider.setEnabled(has_classes)
         self.top_class_button.setEnabled(has_classes)
+        shown_layer = result_layer(self.viewer, source, "class_confidence") if has_classes else None
+        channel = self.class_slider.value() - offset
+        if shown_layer is not None and tag(shown_layer).get("channel") != channel:
+            self.show_class(channel)  # its class is numbered anew: the slider's class shown
 
     # ---------------------------------------------------------------------------- internals
     def _source(self) -> Image | None:
@@ -545,8 +748,14 @@ class ConfidenceDisplayPanel(QWidget):
     def _channel_axis(self) -> int | None:
         axis = self.owner.channel_axis_combo.currentData()
         source = self._source()
-        return None if axis is None or source is None else axis % source.ndim
+        return None if axis is None or source is None else axis % data_ndim(source)
 
+    def _class_offset(self) -> int:
+        """The class of channel 0: 0 when the header says it is background (channel k is
+        class k), else 1 (channel k is class k + 1)."""
+        return 0 if self.owner.threshold_options().background_channel else 1
+
+    @notifying
     def _show_contours(self, threshold: float, masks: list[tuple[Image, np.ndarray]]) -> None:
         for layer, mask in masks:
             if layer not in self.viewer.layers or id(layer) not in self.coloured:
@@ -575,6 +784,7 @@ class ConfidenceDisplayPanel(QWidget):
                 self.viewer.layers.selection.update(selection[0])
                 self.viewer.layers.selection.active = selection[1]
 
+    @notifying
     def _on_contour_toggled(self, on: bool) -> None:
         if on:
             self.update_contours(wait=True)
@@ -584,7 +794,9 @@ class ConfidenceDisplayPanel(QWidget):
             if contour is not None:
                 self.viewer.layers.remove(contour)
 
-    def _on_class_changed(self, channel: int) -> None:
+    @notifying
+    def _on_class_changed(self, class_id: int) -> None:
+        channel = class_id - self._class_offset()
         self._move_dims(channel)
         if result_layer(self.viewer, self._source(), "class_confidence") is not None:
             self.show_class(channel)
@@ -592,8 +804,8 @@ class ConfidenceDisplayPanel(QWidget):
     def _class_world_axis(self) -> int | None:
         """The viewer's axis of the class axis, when the viewer has a slider for it."""
         source, axis = self._source(), self._channel_axis()
-        if source is None or axis is None:
-            return None
+        if source is None or axis is None or is_rgb_axis(source, axis):
+            return None  # napari's RGB axis has no slider
         world = self.viewer.dims.ndim - source.ndim + axis
         return None if world < 0 or world in self.viewer.dims.displayed else world
 
@@ -621,16 +833,23 @@ class ConfidenceDisplayPanel(QWidget):
         finally:
             self._moving_dims = False
 
+    @notifying
     def _on_dims_step(self, _event=None) -> None:
-        """The viewer's slider of the class axis moved: the class slider follows."""
+        """The viewer's slider of the class axis moved: the class slider follows (not to the
+        background channel, which is no class)."""
         shown = None if self._moving_dims else self._class_in_viewer()
-        if shown is not None and shown != self.class_slider.value():
-            self.class_slider.setValue(shown)  # through _on_class_changed: the class layer
+        if shown is None:
+            return
+        class_id = shown + self._class_offset()
+        if class_id >= 1 and class_id != self.class_slider.value():
+            self.class_slider.setValue(class_id)  # through _on_class_changed: the class layer
 
+    @notifying
     def _on_opacity_changed(self, value: float) -> None:
         for layer, _ in self.coloured.values():
             layer.opacity = value
 
+    @notifying
     def _on_layer_removed(self, event) -> None:
         self.coloured.pop(id(event.value), None)
 
@@ -654,7 +873,8 @@ def shown_regions(layer: Image, drop_axis: int | None = None) -> list[Region]:
     layer : napari.layers.Image
         The probability layer (read on the main thread: its level, corners and slice).
     drop_axis : int, optional
-        The class axis of ``layer``, which the preview does not have.
+        The class axis of ``layer``'s data, which the preview does not have (napari's RGB
+        axis of an RGB layer is not one of the layer's axes: nothing to drop).
 
     Returns
     -------
@@ -675,7 +895,8 @@ def shown_regions(layer: Image, drop_axis: int | None = None) -> list[Region]:
         ndisplay = layer._slice_input.ndisplay
     except AttributeError:
         return []
-    dropped = None if drop_axis is None else drop_axis % layer.ndim
+    rgb = drop_axis is not None and is_rgb_axis(layer, drop_axis)
+    dropped = None if drop_axis is None or rgb else drop_axis % layer.ndim
 
     def region(level: int, bounds: dict[int, tuple[int, int]]) -> tuple[slice, ...]:
         slices = []

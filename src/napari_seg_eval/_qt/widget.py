@@ -12,15 +12,18 @@ from napari.layers import Image, Labels
 from napari.viewer import Viewer
 from qtpy.QtCore import QEvent, QSize, Qt
 from qtpy.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from superqt import QLabeledDoubleSlider
+from superqt.utils import signals_blocked
 
 from ..core._deprecation import renamed_keywords
 from ..evaluation import Evaluation, ThresholdOptions
@@ -28,7 +31,15 @@ from .confidence_panel import ConfidencePanel
 from .evaluate_panel import EvaluatePanel
 from .layer_combo import LayerComboBox
 from .review import ReviewPanel
-from .threshold_panel import ConfidenceDisplayPanel, ThresholdPanel
+from .threshold_panel import ConfidenceDisplayPanel, ThresholdPanel, class_axis_choices
+
+#: What the "Channel 0 is background" box beside the Channel axis means.
+BACKGROUND_TIP = (
+    "Tick when channel 0 of the class axis is background (a softmax with a background "
+    "channel: nnU-Net, most U-Nets, Keras): channel k is then class k, and pixels whose most "
+    "probable channel is 0 are background (0). Unticked, every channel is a class: channel k "
+    "is class k + 1. Only with a Channel axis."
+)
 
 
 class ScrollingTabs(QTabWidget):
@@ -79,6 +90,8 @@ class SegEvalWidget(QWidget):
         self.probability_combo = LayerComboBox(napari_viewer, (Image,), self)
         self.channel_axis_combo = QComboBox(self)
         self.channel_axis_combo.setToolTip("The class axis of a multi-class probability map")
+        self.background_check = QCheckBox("Channel 0 is background", self)
+        self.background_check.setToolTip(BACKGROUND_TIP)
         self.threshold_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal, self)
         self.threshold_slider.setRange(0.0, 1.0)
         self.threshold_slider.setDecimals(3)
@@ -87,7 +100,10 @@ class SegEvalWidget(QWidget):
         self.threshold_slider.setToolTip("Foreground where probability > threshold (strict)")
         header = QFormLayout()
         header.addRow("Probability layer", self.probability_combo)
-        header.addRow("Channel axis", self.channel_axis_combo)
+        channel_row = QHBoxLayout()
+        channel_row.addWidget(self.channel_axis_combo, stretch=1)
+        channel_row.addWidget(self.background_check)
+        header.addRow("Channel axis", channel_row)
         header.addRow("Threshold", self.threshold_slider)
 
         self.tabs = ScrollingTabs(self)
@@ -116,6 +132,7 @@ class SegEvalWidget(QWidget):
 
         self.probability_combo.currentIndexChanged.connect(self._on_probability_layer)
         self.channel_axis_combo.currentIndexChanged.connect(self._on_channel_axis)
+        self.background_check.toggled.connect(self._on_channel_axis)
         self.threshold_slider.valueChanged.connect(self._on_threshold_changed)
         self._on_probability_layer()
 
@@ -180,8 +197,11 @@ class SegEvalWidget(QWidget):
         return self.threshold_panel.layer
 
     def threshold_options(self) -> ThresholdOptions:
-        """The Threshold section's settings (and the header's channel axis)."""
-        return self.threshold_panel.options(self.channel_axis_combo.currentData())
+        """The Threshold section's settings (and the header's channel axis, and whether its
+        channel 0 is background: only with a channel axis)."""
+        axis = self.channel_axis_combo.currentData()
+        background = axis is not None and self.background_check.isChecked()
+        return self.threshold_panel.options(axis, background_channel=background)
 
     def update_threshold_layer(self, *, wait: bool = False) -> Labels | None:
         """Threshold the probability layer into its preview Labels layer (created once).
@@ -237,16 +257,19 @@ class SegEvalWidget(QWidget):
         self.runs.close_jobs()
 
     def _on_probability_layer(self, *_) -> None:
-        layer = self.probability_combo.layer()
-        self.channel_axis_combo.blockSignals(True)
-        self.channel_axis_combo.clear()
-        self.channel_axis_combo.addItem("none (one probability per pixel)", None)
-        for axis in range(layer.ndim if layer is not None else 0):
-            self.channel_axis_combo.addItem(f"axis {axis} ({layer.data.shape[axis]} classes)", axis)
-        self.channel_axis_combo.blockSignals(False)
+        """Offer the Channel axis choices of the new probability layer, the first chosen
+        (:func:`~napari_seg_eval._qt.threshold_panel.class_axis_choices`), quietly: the tabs
+        follow the layer itself."""
+        with signals_blocked(self.channel_axis_combo):
+            self.channel_axis_combo.clear()
+            for text, axis in class_axis_choices(self.probability_combo.layer()):
+                self.channel_axis_combo.addItem(text, axis)
+        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
         self.display.probability_layer_changed()
 
     def _on_channel_axis(self, *_) -> None:
+        """The Channel axis, or whether its channel 0 is background, changed."""
+        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
         self.display.probability_layer_changed()
         self._on_options_changed()
 
