@@ -211,6 +211,52 @@ def test_the_hint_only_where_the_classes_are_one_too_high():
             assert record.semantic.summary["mean_iou"] == pytest.approx(1.0)
 
 
+# A right map of classes 1..3 (channel k is class k + 1, the default) on an image lacking class
+# 3, with one false pixel of it: truth class 1 on [:4, :4] (16 px), class 2 on [4:, 4:] (16 px),
+# class 0 elsewhere (32 px); the map finds both (IoU 1) and class 3 on pixel (0, 7), truth 0.
+# The truth's classes run 0..2 and the prediction has class 3, yet no pixel is shifted by one
+# class: (true k, pred k + 1) = (0, 1) 0 + (1, 2) 0 + (2, 3) 0 = 0 pixels against
+# (true k, pred k) = 31 + 16 + 16 = 63. Nothing is said.
+LACKING_TOP = np.zeros((8, 8), np.uint8)
+LACKING_TOP[:4, :4] = 1
+LACKING_TOP[4:, 4:] = 2
+RIGHT_MAP = np.full((3, 8, 8), 0.05, np.float32)
+RIGHT_MAP[0][:4, :4] = 0.9
+RIGHT_MAP[1][4:, 4:] = 0.9
+RIGHT_MAP[2][0, 7] = 0.9
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_no_hint_for_a_right_map_on_an_image_lacking_the_top_class(tmp_path, chunked):
+    true, prob = LACKING_TOP, RIGHT_MAP
+    if chunked:
+        true, prob = da.from_array(true, chunks=(4, 4)), da.from_array(prob, chunks=(1, 4, 4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = evaluate(
+            true,
+            prob,
+            threshold=0.5,
+            kind="both",
+            binarize_semantic=False,
+            threshold_options=ThresholdOptions(channel_axis=0),
+        )
+        np.save(tmp_path / "truth.npy", LACKING_TOP)
+        np.save(tmp_path / "map.npy", RIGHT_MAP)
+        result = evaluate_files(
+            [(tmp_path / "truth.npy", tmp_path / "map.npy")],
+            kind="all",
+            probability=True,
+            channel_axis=0,
+            binarize_semantic=False,
+        )
+    assert [str(w.message) for w in caught if HINT in str(w.message)] == []
+    iou = record.semantic.per_class.set_index("class")["iou"]
+    # class 0: 31 px shared of 32 true and 31 predicted: 31/32; classes 1, 2: 1; class 3: 0/1.
+    assert iou.to_dict() == pytest.approx({0: 31 / 32, 1: 1.0, 2: 1.0, 3: 0.0})
+    assert result.n_failed == 0
+
+
 def test_background_channel_needs_a_class_axis():
     with pytest.raises(ValueError, match="give the channel_axis too"):
         ThresholdOptions(background_channel=True)
@@ -342,8 +388,18 @@ def test_the_command_line_by_hand(tmp_path, capsys, background_channel):
         ),
         (
             ["--probability", "--preset", "coco", "--channel-axis", "0"],
-            "error: --preset coco scores the objects of a one-class probability map: leave out "
-            "--channel-axis.",
+            "error: the coco preset scores the objects of a one-class probability map: leave "
+            "out --channel-axis.",
+        ),
+        (
+            ["--preset", "conic"],
+            "error: the conic preset needs class images of both sides: give "
+            "--truth-classes-suffix and --prediction-classes-suffix.",
+        ),
+        (
+            ["--truth-classes-suffix", "_c"],
+            "error: give both --truth-classes-suffix and --prediction-classes-suffix (or "
+            "neither); got only --truth-classes-suffix.",
         ),
         (
             [
@@ -356,7 +412,8 @@ def test_the_command_line_by_hand(tmp_path, capsys, background_channel):
 )
 def test_the_command_line_names_its_flags(tmp_path, capsys, options, message):
     """Regression (a new user's trial): --channel-axis without --probability said "set
-    probability=True", Python's keyword; the command line names the flags typed."""
+    probability=True", Python's keyword; the command line names the flags typed. The rules
+    are the settings' own (``file_settings``), their words translated to the flags."""
     truth, pred = write_pair(tmp_path / "data", chunked=False)
     out = tmp_path / "out"
     argv = [str(truth), str(pred / "case.npy"), "--out", str(out), *options]
@@ -364,6 +421,7 @@ def test_the_command_line_names_its_flags(tmp_path, capsys, options, message):
     err = capsys.readouterr().err
     assert message in err
     assert "=True" not in err and "channel_axis" not in err and "kind '" not in err
+    assert "classes_suffix" not in err
     assert not out.exists()
 
 

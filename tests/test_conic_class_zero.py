@@ -8,7 +8,8 @@ elsewhere class 0 stays a class like any other. A class absent from the whole da
 left out of the mean (CoNIC scores it 0), and pairs match at IoU >= 0.5 (CoNIC: > 0.5).
 
 A negative id in a class image is said of the class image (its side, or its file), not of
-the side of the overlap table the class image was counted on.
+the side of the overlap table the class image was counted on; a negative label id is said of
+its label image, whichever of the tables read at once meets it first.
 
 Two images of one row of 14 pixels, classes given as class images (an object's class is the
 majority of its pixels; an object over class-image pixels 0 has class 0):
@@ -31,6 +32,7 @@ By hand, at IoU 0.5 within classes, PQ_c = ΣIoU_c / (TP_c + FP_c/2 + FN_c/2):
   FP 1 (pred 5), FN 1 (true 10): PQ 1/2; class 1: 1/2; class 2: 5/6; mean 11/18.
 """
 
+import json
 import re
 
 import dask.array as da
@@ -43,7 +45,9 @@ from napari_seg_eval import __main__ as cli
 from napari_seg_eval import dataset_metrics, instance_metrics
 from napari_seg_eval.core.presets import preset_metrics
 from napari_seg_eval.evaluation import evaluate
-from napari_seg_eval.io.evaluate import evaluate_files
+from napari_seg_eval.io import write_results
+from napari_seg_eval.io.evaluate import FileSettings, evaluate_files
+from napari_seg_eval.runs import Run, Runs
 
 TRUE = [
     np.array([[1, 1, 1, 1, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0]], np.uint16),
@@ -224,13 +228,13 @@ def test_the_dock_conic_preset_plane_by_plane():
     assert planes["class_mean_panoptic_quality_50_image_mean"] == pytest.approx(IMAGE_MEAN)
 
 
-def _write(root, fmt: str, pred=PRED, pred_classes=PRED_CLASSES) -> tuple:
+def _write(root, fmt: str, pred=PRED, pred_classes=PRED_CLASSES, true=TRUE, chunks=(1, 4)) -> tuple:
     """truth/img{i} and prediction/img{i} with their class images img{i}_cls, as .npy files or
-    zarr arrays in chunks of 1 x 4 pixels."""
+    zarr arrays in ``chunks`` (1 x 4 pixels)."""
     truth, prediction = root / "truth", root / "prediction"
     files = {}
     for i in range(2):
-        files[truth / f"img{i}"] = TRUE[i]
+        files[truth / f"img{i}"] = true[i]
         files[truth / f"img{i}_cls"] = TRUE_CLASSES[i]
         files[prediction / f"img{i}"] = pred[i]
         files[prediction / f"img{i}_cls"] = pred_classes[i]
@@ -240,7 +244,7 @@ def _write(root, fmt: str, pred=PRED, pred_classes=PRED_CLASSES) -> tuple:
             np.save(f"{path}.npy", image)
         else:
             array = zarr.open_array(
-                f"{path}.zarr", mode="w", shape=image.shape, chunks=(1, 4), dtype=image.dtype
+                f"{path}.zarr", mode="w", shape=image.shape, chunks=chunks, dtype=image.dtype
             )
             array[...] = image
     return truth, prediction
@@ -283,6 +287,55 @@ def test_the_command_line_conic_preset_counts_class_0_in_no_class(tmp_path):
     assert summary.loc[0, "class_mean_panoptic_quality_50_pooled"] == pytest.approx(POOLED)
     pooled = pd.read_csv(out / "instance_per_class_pooled.csv")
     assert pooled["class"].tolist() == [1, 2]
+
+
+def test_a_conic_folder_saved_before_background_class_is_said_to_differ(tmp_path):
+    """A conic run saved before ``background_class`` was a setting counted class 0 as a class
+    (pooled mPQ+ 11/18, the docstring); a new one counts it in no class (2/3). The settings
+    now carry it, so comparing them names the difference (a folder without the key: None)."""
+    truth, prediction = _write(tmp_path / "data", "npy")
+    result = evaluate_files(truth, prediction, preset="conic", **SUFFIXES)
+    assert result.settings.background_class == 0
+    folders = {name: write_results(result, tmp_path / name) for name in ("old", "new")}
+    saved = json.loads((folders["new"] / "settings.json").read_text())
+    assert saved["settings"]["background_class"] == 0
+    del saved["settings"]["background_class"]  # as written before the setting existed
+    (folders["old"] / "settings.json").write_text(json.dumps(saved))
+    runs = Runs()
+    for name, folder in folders.items():
+        runs.add(Run.load(folder), name=name)
+    notes = [note for note in runs.compare("old", "new").notes if "differ in" in note]
+    assert notes == ["the runs differ in background_class: the differences include their effect."]
+    # Two new conic folders do not differ; a run without the preset has no background class.
+    runs.add(Run.load(folders["new"]), name="new again")
+    assert not [note for note in runs.compare("new", "new again").notes if "differ in" in note]
+    plain = evaluate_files(truth, prediction, **SUFFIXES)
+    assert plain.settings.background_class is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "match"),
+    [
+        (
+            {"preset": "conic", "with_classes": True, "background_class": 1},
+            ValueError,
+            "the conic preset sets background_class to 0; leave it out.",
+        ),
+        ({"background_class": 0}, ValueError, "background_class is for class images"),
+        ({"with_classes": True, "background_class": -1}, ValueError, "must be >= 0"),
+        ({"with_classes": True, "background_class": 1.0}, TypeError, "must be an integer"),
+    ],
+)
+def test_file_settings_check_the_background_class(settings, error, match):
+    with pytest.raises(error, match=re.escape(match)):
+        FileSettings(**settings)
+
+
+def test_file_settings_take_the_presets_background_class():
+    # The preset's class, given directly or through with_preset; another class without one.
+    assert FileSettings(preset="conic", with_classes=True).background_class == 0
+    assert FileSettings.with_preset("conic", with_classes=True).background_class == 0
+    assert FileSettings(with_classes=True, background_class=2).background_class == 2
 
 
 # A negative id in a class image: said of the class image, not of a side of the table it was
@@ -338,3 +391,59 @@ def test_a_negative_class_file_is_named(tmp_path, fmt, probability):
         f"{prediction / f'img0_cls.{fmt}'}: the class image has negative class ids (min -2); "
         "classes must be >= 0."
     )
+
+
+# A negative label id with class images: chunked, several tables are read at once (the pair's,
+# each side's class table, the objects' sums), and the first failing chunk's table used to
+# name its side at random ("prediction", "ground truth": the labels counted against the
+# class image, or "labels"). The label images are looked at first, truth then prediction.
+NEGATIVE_PRED = [-PRED[0].astype(np.int16), PRED[1].astype(np.int16)]  # ids -5, -6: min -6
+NEGATIVE_TRUE = [-TRUE[0].astype(np.int16), TRUE[1].astype(np.int16)]  # ids -1, -2: min -2
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        ("pred", "prediction has negative label ids (min -6); ids must be >= 0."),
+        ("true", "ground truth has negative label ids (min -2); ids must be >= 0."),
+        # Labels before class images: a negative prediction and a negative truth class image.
+        ("pred and true_classes", "prediction has negative label ids (min -6)"),
+    ],
+)
+def test_a_negative_label_id_with_class_images_names_its_image(side, message, chunked):
+    true, pred = TRUE[0], PRED[0]
+    true_classes, pred_classes = TRUE_CLASSES[0], PRED_CLASSES[0]
+    if side.startswith("pred"):
+        pred = NEGATIVE_PRED[0]
+    else:
+        true = NEGATIVE_TRUE[0]
+    if side.endswith("true_classes"):
+        true_classes = NEGATIVE
+    arrays = [true, pred, true_classes, pred_classes]
+    for _ in range(20 if chunked else 1):  # which chunk's task fails first varies
+        if chunked:  # chunks of 2 pixels: many tasks, each may meet the negative ids
+            true, pred, true_classes, pred_classes = [
+                da.from_array(a, chunks=(1, 2)) for a in arrays
+            ]
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+            evaluate(true, pred, true_classes=true_classes, pred_classes=pred_classes)
+
+
+@pytest.mark.parametrize("fmt", ["npy", "zarr"])
+@pytest.mark.parametrize("side", ["truth", "prediction"])
+def test_a_negative_label_file_with_class_files_is_named(tmp_path, fmt, side):
+    negative = {"true": NEGATIVE_TRUE} if side == "truth" else {"pred": NEGATIVE_PRED}
+    truth, prediction = _write(tmp_path, fmt, chunks=(1, 2), **negative)
+    folder, which, lowest = (
+        (truth, "ground truth", -2) if side == "truth" else (prediction, "prediction", -6)
+    )
+    expected = (
+        f"{folder / f'img0.{fmt}'}: the {which} has negative label ids (min {lowest}); ids "
+        "must be >= 0."
+    )
+    for _ in range(20 if fmt == "zarr" else 1):  # zarr: read chunk by chunk, tasks in any order
+        result = evaluate_files(truth, prediction, **SUFFIXES)
+        errors = result.per_image.set_index("name")["error"]
+        assert errors["img1"] == ""
+        assert errors["img0"] == expected

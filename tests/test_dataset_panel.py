@@ -783,7 +783,7 @@ def test_copy_and_export_give_the_columns_and_rows_shown(settings_panel, tmp_pat
     assert header.sortIndicatorSection() == seg
     text = table.copy()  # nothing selected: the whole table
     lines = [line.split("\t") for line in text.splitlines()]
-    assert lines[0] == [table.model.shown_header(c) for c in range(len(shown))]
+    assert lines[0][:3] == ["name", "SEG", "DET"] and len(lines[0]) == len(shown)  # as shown
     assert [row[:3] for row in lines[1:]] == [["edge", "0.5", "0.5"], ["wide", str(3 / 7), "1.0"]]
     exported = pd.read_csv(table.export_csv(tmp_path / "per_image.csv"))
     assert list(exported.columns) == shown

@@ -316,3 +316,27 @@ def test_an_error_in_a_slot_is_a_notification(rgb_dock, qtbot, errors, monkeypat
         "Segmentation Evaluation: unexpected RuntimeError: the layer could not be written "
         "(please report it)"
     ]
+
+
+def test_world_settings_refuse_a_class_axis_of_an_rgb_layer_that_is_not_its_rgb_axis():
+    """Review 23 (4): on a (4, 6, 3) RGB layer of scale (2, 3), dropping axis 0 returned the
+    settings of one world axis (scale (3,)) for a result that keeps Y and X (and napari's RGB
+    axis, which has no world settings). Only the RGB axis can be dropped."""
+    from napari.layers import Image
+
+    from napari_seg_eval._napari.layers import world_settings
+
+    rgb = Image(PROB, rgb=True, scale=(2, 3), name="keras softmax")
+    for axis in (0, 1, -3, -2):
+        with pytest.raises(ValueError) as raised:
+            world_settings(rgb, drop_axis=axis)
+        assert str(raised.value) == (
+            "layer 'keras softmax' is shown as RGB: only its last axis (axis 2, napari's RGB "
+            f"axis) can be dropped as its class axis, not axis {axis}."
+        )
+    # the RGB axis (2, or -1) is no world axis: both world axes stay, Y of scale 2, X of 3
+    for axis in (2, -1, None):
+        assert tuple(world_settings(rgb, drop_axis=axis)["scale"]) == (2, 3)
+    # the same array not shown as RGB has three world axes, scale (2, 3, 1): axis 0 goes
+    plain = Image(PROB, rgb=False, scale=(2, 3, 1))
+    assert world_settings(plain, drop_axis=0)["scale"] == (3, 1)

@@ -3,6 +3,7 @@ command line's names, and an export that cannot be written."""
 
 import errno
 import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -228,4 +229,56 @@ def test_a_write_that_fails_half_way_keeps_the_old_file(qtbot, tmp_path, errors,
     assert errors == [
         f"Segmentation Evaluation: could not export the per threshold table to {path}: "
         f"{os.strerror(errno.ENOSPC)}."
+    ]
+
+
+def test_export_through_a_symbolic_link_writes_its_target_and_keeps_the_link(qtbot, tmp_path):
+    """Review 23 (3): the write-then-rename replaced the link by a plain file and left its
+    target as it was; as a plain write did, the target gets the table."""
+    table = per_threshold_table(qtbot)
+    target = tmp_path / "target.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert table.export_csv(link) is not None
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    # the two rows of per_threshold_table, by hand
+    assert target.read_text() == "threshold,accuracy\n0.5,0.5\n0.75,0.25\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "target.csv"]
+
+
+def test_export_keeps_the_permission_bits_of_the_file_it_replaces(qtbot, tmp_path):
+    """Review 23 (3): the replaced file got the new file's mode (0644 under umask 022)."""
+    table = per_threshold_table(qtbot)
+    path = tmp_path / "per_threshold.csv"
+    path.write_text("old\n")
+    path.chmod(0o640)  # owner rw, group r, others nothing: not what a new file gets
+    assert table.export_csv(path) == path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert path.read_text() == "threshold,accuracy\n0.5,0.5\n0.75,0.25\n"
+
+
+def test_export_refuses_a_read_only_file_and_leaves_it(qtbot, tmp_path, errors, monkeypatch):
+    """Review 23 (3): the rename replaced a read-only file without a word. The tests run as
+    root, for whom os.access says every file may be written: it is made to answer from the
+    owner's write bit, as it does for a user who owns the file."""
+    table = per_threshold_table(qtbot)
+    path = tmp_path / "per_threshold.csv"
+    path.write_text("precious\n")
+    path.chmod(0o444)
+    real_access = os.access
+
+    def owner_access(file, mode, **kwargs):
+        if mode & os.W_OK and not os.stat(file).st_mode & stat.S_IWUSR:
+            return False
+        return real_access(file, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", owner_access)
+    assert table.export_csv(path) is None
+    assert path.read_text() == "precious\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert list(tmp_path.iterdir()) == [path]
+    assert errors == [
+        f"Segmentation Evaluation: could not export the per threshold table to {path}: "
+        f"{os.strerror(errno.EACCES)}."
     ]

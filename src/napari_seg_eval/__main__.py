@@ -372,9 +372,8 @@ def _add_evaluate_parser(commands) -> None:
 
 
 def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`evaluate_files` from the command line."""
-    from .io.evaluate import FileSettings
-
+    """The keyword arguments of :func:`evaluate_files` from the command line (checked by
+    :func:`file_settings`, see :func:`_checked_settings`; here only what the flags add)."""
     fixed = {
         "kind": args.kind,
         "iou_thresholds": args.iou_thresholds,
@@ -384,38 +383,10 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     given = {key: value for key, value in fixed.items() if value is not None}
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}.")
-    # Checked here to name the options as typed (the settings name Python's keywords).
-    if args.channel_axis is not None and not args.probability:
-        raise ValueError("--channel-axis is for probability maps: add --probability.")
-    if args.background_channel and args.channel_axis is None:
-        raise ValueError(
-            "--background-channel says channel 0 of a map's class axis is background: add "
-            "--channel-axis (a map without a class axis has no channels)."
-        )
-    with_classes = args.truth_classes_suffix is not None
-    if with_classes != (args.prediction_classes_suffix is not None):
-        raise ValueError(
-            "give both --truth-classes-suffix and --prediction-classes-suffix (or neither)."
-        )
-    if with_classes and args.kind in ("semantic", "boundary"):
-        raise ValueError(
-            "class images (--truth-classes-suffix, --prediction-classes-suffix) are for "
-            "instance metrics: use --kind instance or --kind all."
-        )
-    if args.preset == "coco" and args.channel_axis is not None:
-        raise ValueError(
-            "--preset coco scores the objects of a one-class probability map: leave out "
-            "--channel-axis."
-        )
     if args.preset is not None:
         if given:
             options = ", ".join("--" + key.replace("_", "-") for key in given)
             raise ValueError(f"--preset {args.preset} sets {options}; leave them out.")
-        # Refuses what a preset cannot compute (conic without class images, coco without
-        # probability maps).
-        FileSettings.with_preset(
-            args.preset, with_classes=with_classes, probability=args.probability
-        )
     elif "iou_thresholds" in given:
         from .core.instance import parse_iou_thresholds
 
@@ -448,6 +419,34 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "truth_classes_suffix": args.truth_classes_suffix,
         "prediction_classes_suffix": args.prediction_classes_suffix,
     }
+
+
+#: The words of :class:`~napari_seg_eval.io.evaluate.FileSettings`' refusals that name Python's
+#: keywords, and the command line's flags for them (longer phrases first).
+_FLAG_WORDS = {
+    "set probability=True": "add --probability",
+    "give the channel_axis too": "add --channel-axis",
+    "kind 'instance' or 'all'": "--kind instance or --kind all",
+    "probability=True": "--probability",
+    "channel_axis": "--channel-axis",
+    "background_channel": "--background-channel",
+    "truth_classes_suffix": "--truth-classes-suffix",
+    "prediction_classes_suffix": "--prediction-classes-suffix",
+}
+_FLAG_PATTERN = re.compile("|".join(rf"(?<!\w){re.escape(words)}(?!\w)" for words in _FLAG_WORDS))
+
+
+def _checked_settings(settings: dict[str, Any]) -> None:
+    """Check the settings as :func:`evaluate_files` will (:func:`file_settings`, where the
+    rules are), before any file is listed; a refusal names the flags typed, not Python's
+    keywords (:data:`_FLAG_WORDS`)."""
+    from .io.evaluate import file_settings
+
+    try:
+        file_settings(**settings)
+    except ValueError as error:
+        message = _FLAG_PATTERN.sub(lambda found: _FLAG_WORDS[found.group()], str(error))
+        raise ValueError(message) from None
 
 
 def _spacing(text: str | None) -> tuple[float, ...] | str | None:
@@ -548,13 +547,13 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
-    from .io.evaluate import check_region_file, file_settings, find_companions
+    from .io.evaluate import check_region_file, find_companions
     from .io.pairs import OneFolderError
 
     stream = stream or sys.stderr
     try:
         settings = _settings_from_args(args)
-        file_settings(**settings)  # every setting checked before any file is listed
+        _checked_settings(settings)  # every setting checked before any file is listed
         out = check_output_folder(args.out, overwrite=args.overwrite, option="--overwrite")
         report_path = _report_path(args.report, out)
         if args.region is not None:

@@ -28,8 +28,8 @@ from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
 from .core.classes import (
     ClassSpec,
     check_classes,
-    class_images_named,
     majority_of_table,
+    negative_ids_named,
     object_classes,
 )
 from .core.confidence import (
@@ -724,7 +724,11 @@ def _tables_at_once(
     in_region = None  # the coco preset's scores with a region: sums inside it
     if settings.preset == "coco" and region is not None:
         in_region = object_scores_lazy(pred, confidence, region)
-    with class_images_named(specs or ()):  # a negative class: its class image named
+    # A negative id is said of the image holding it, not of the first failing table's side.
+    labels = [("ground truth", true)]
+    if not isinstance(pred, ChunkedLabelling):
+        labels.append(("prediction", pred))
+    with negative_ids_named(labels, specs or ()):
         passes, true_border, pred_border, sums, mask_table, class_tables, in_region = dask.compute(
             passes,
             border_ids_lazy(true, width),

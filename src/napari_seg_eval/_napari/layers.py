@@ -39,12 +39,28 @@ def world_settings(layer: Layer, drop_axis: int | None = None) -> dict[str, Any]
     translate and units are kept. The last axis of an RGB layer (napari's RGB axis, a class
     axis of a map shown as RGB) is not one of its world axes: dropping it keeps them all.
 
+    Raises
+    ------
+    ValueError
+        When ``layer`` is RGB and ``drop_axis`` is another of its axes: the result would keep
+        napari's RGB axis, which has no world settings, and lose a world axis.
+
     Examples
     --------
-    >>> rgb = Image(np.zeros((4, 6, 3)), rgb=True, scale=(2, 3))
+    >>> rgb = Image(np.zeros((4, 6, 3)), rgb=True, scale=(2, 3), name="rgb")
     >>> world_settings(rgb, drop_axis=2)["scale"].tolist()
     [2.0, 3.0]
+    >>> world_settings(rgb, drop_axis=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: layer 'rgb' is shown as RGB: only its last axis (axis 2, napari's RGB axis) ...
     """
+    if drop_axis is not None and getattr(layer, "rgb", False) and not is_rgb_axis(layer, drop_axis):
+        last = len(layer.data.shape) - 1
+        raise ValueError(
+            f"layer {layer.name!r} is shown as RGB: only its last axis (axis {last}, "
+            f"napari's RGB axis) can be dropped as its class axis, not axis {drop_axis}."
+        )
     per_axis = {
         "scale": layer.scale,
         "translate": layer.translate,

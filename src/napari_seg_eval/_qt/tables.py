@@ -14,7 +14,9 @@ label beside it), so an exported table and a result folder's file agree.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -424,7 +426,10 @@ class ResultTable(QWidget):
 
         The file is written next to ``path`` and then renamed, so a failed write leaves no
         file, nor a half-written one (an existing file stays as it was); it notifies the error,
-        with the path and the reason, and returns None.
+        with the path and the reason, and returns None. A symbolic link is written through
+        (its target gets the table; the link stays a link), an existing file keeps its
+        permission bits, and a file that may not be written is refused ("Permission denied")
+        and left as it was.
         """
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
@@ -433,13 +438,22 @@ class ResultTable(QWidget):
             if not path:
                 return None
         path = Path(path).absolute()  # "." has no name to write next to
-        part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+        target = Path(os.path.realpath(path))  # a link's target: renaming onto it keeps the link
+        exists = target.is_file()
+        if exists and not os.access(target, os.W_OK):  # the rename would replace it anyway
+            notify_error(
+                f"could not export the {self.name} table to {path}: {os.strerror(errno.EACCES)}."
+            )
+            return None
+        part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
         created = False
         try:
             with open(part, "x", newline="", encoding="utf-8") as file:
                 created = True
                 self.model.export_frame().to_csv(file, index=False)
-            os.replace(part, path)
+            if exists:
+                shutil.copymode(target, part)
+            os.replace(part, target)
         except BaseException as error:
             if created:
                 part.unlink(missing_ok=True)

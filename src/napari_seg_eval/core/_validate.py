@@ -78,7 +78,7 @@ class NegativeIdsError(ValueError):
     """A label image (or a class image) holds negative ids: what :func:`check_non_negative`
     raises, so that a caller whose pass reads other images than the label pair (class
     images) can say which image holds them (see
-    :func:`~napari_seg_eval.core.classes.class_images_named`)."""
+    :func:`~napari_seg_eval.core.classes.negative_ids_named`)."""
 
 
 def check_non_negative(ids: np.ndarray, name: str) -> None:

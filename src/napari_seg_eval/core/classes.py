@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._validate import NegativeIdsError
+from ._validate import NegativeIdsError, check_non_negative
 from .blocks import as_dask, is_lazy
 from .overlap import OverlapTable, id_dtype, overlap_table
 
@@ -43,7 +43,7 @@ def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> Cl
     """Check a side's classes before any pass over the data, or raise naming the problem.
 
     Only the dtype and the shape of a class image are looked at: a negative class in it is
-    refused by the pass that counts it, naming it (see :func:`class_images_named`).
+    refused by the pass that counts it, naming it (see :func:`negative_ids_named`).
 
     Parameters
     ----------
@@ -161,52 +161,72 @@ def check_background_class(background_class: object, with_classes: bool) -> int 
 
 
 @contextmanager
-def class_images_named(specs: Iterable[ClassSpec]) -> Iterator[None]:
-    """Within it, a negative id found by a pass that reads class images is said of the class
-    image holding one.
+def negative_ids_named(
+    labels: Iterable[tuple[str, object]], specs: Iterable[ClassSpec] = ()
+) -> Iterator[None]:
+    """Within it, a negative id found by a pass over several images is said of the image
+    holding one.
 
-    The overlap pass names the sides of its table ("ground truth", "prediction"), and a
-    class image is counted on either side of an (object, class) table. On its
-    :class:`~napari_seg_eval.core._validate.NegativeIdsError` the class images of ``specs``
-    are looked at (only then, and only signed ones: their smallest value) and the first
-    holding a negative class is named; else the error stays as it was (the labels').
+    A pass that reads label and class images together (class images are counted on either
+    side of an (object, class) table, several tables in one computation) reports the first
+    negative id its chunks meet, under a table side's name. On its
+    :class:`~napari_seg_eval.core._validate.NegativeIdsError` the images are looked at (only
+    then, and only signed ones: their smallest value): the label images ``labels`` first, in
+    their order, then the class images of ``specs``; the first holding a negative id is
+    named. Else the error stays as it was.
 
     Parameters
     ----------
-    specs : iterable of ClassSpec
+    labels : iterable of (str, array_like)
+        The pass's label images (numpy or chunked) and how the error calls each, e.g.
+        ``("ground truth", true)``; an entry that is not a signed integer image (a map's
+        labelling, unsigned ids) is skipped.
+    specs : iterable of ClassSpec, optional
         The classes of the pass (mappings are skipped: :func:`check_classes` refused their
         negative classes); ``name`` is how the error calls each (a file's path, say).
 
     Raises
     ------
+    NegativeIdsError
+        ``"{name} has negative label ids (min ...); ids must be >= 0."`` (a label image).
     ValueError
-        ``"{name}: the class image has negative class ids (min ...)"``.
+        ``"{name}: the class image has negative class ids (min ...); classes must be >= 0."``
 
     Examples
     --------
     >>> spec = check_classes(np.array([[1, -2]]), (1, 2), "true_classes")
     >>> try:
-    ...     with class_images_named([spec]):
+    ...     with negative_ids_named([("ground truth", np.array([[1, 1]]))], [spec]):
     ...         _ = overlap_table(np.array([[1, 1]]), spec.image)
     ... except ValueError as error:
     ...     print(error)
     true_classes: the class image has negative class ids (min -2); classes must be >= 0.
     """
-    specs = list(specs)
+    labels, specs = list(labels), list(specs)
     try:
         yield
     except NegativeIdsError:
+        for name, image in labels:
+            lowest = _signed_minimum(image)
+            if lowest is not None and lowest < 0:
+                check_non_negative(np.array([lowest]), name)  # raises, as the passes say it
         for spec in specs:
-            image = spec.image
-            if image is None or np.dtype(image.dtype).kind != "i":
-                continue
-            lowest = int(as_dask(image).min().compute() if is_lazy(image) else np.min(image))
-            if lowest < 0:
+            lowest = _signed_minimum(spec.image)
+            if lowest is not None and lowest < 0:
                 raise ValueError(
                     f"{spec.name}: the class image has negative class ids (min {lowest}); "
                     "classes must be >= 0."
                 ) from None
         raise
+
+
+def _signed_minimum(image: object) -> int | None:
+    """The smallest value of a signed integer image (numpy or chunked, read again), or None
+    for anything else (unsigned, boolean, no image)."""
+    dtype = getattr(image, "dtype", None)
+    if dtype is None or not hasattr(image, "shape") or np.dtype(dtype).kind != "i":
+        return None
+    return int(as_dask(image).min().compute() if is_lazy(image) else np.min(image))
 
 
 def majority_classes(
@@ -227,7 +247,7 @@ def majority_classes(
         Only the pixels inside this mask count (an object keeps its pixels inside).
     name : str, optional
         How an error calls the class image (a negative class, see
-        :func:`class_images_named`).
+        :func:`negative_ids_named`).
 
     Returns
     -------
@@ -241,7 +261,7 @@ def majority_classes(
     >>> [a.tolist() for a in majority_classes(labels, classes)]
     [[1, 2], [3, 4]]
     """
-    with class_images_named([ClassSpec(name, image=class_image)]):
+    with negative_ids_named([], [ClassSpec(name, image=class_image)]):
         table = overlap_table(labels, class_image, region=region)
     return majority_of_table(table)
 

@@ -102,9 +102,12 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     """Whether a class comparison looks like a map whose channel 0 is background, thresholded
     with channel k as class k + 1 (:func:`threshold_probabilities`' default ids): the truth's
     classes run from 0 to ``n_channels - 1`` (its lowest class 0, its highest n - 1) while the
-    prediction has class ``n_channels``, which the truth never has.
+    prediction has class ``n_channels``, which the truth never has; and the pixels are shifted
+    by one class: summed over the truth's classes k = 0..n-1, more of them are predicted as
+    k + 1 than as k. (A right map whose image lacks the top class, with a few false pixels of
+    it, has its pixels on the straight diagonal: nothing is suspected.)
 
-    Cheap: it reads the ids of a table already counted.
+    Cheap: it reads a table already counted.
 
     Parameters
     ----------
@@ -125,15 +128,23 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     True
     >>> background_channel_suspected(overlap_table(truth, truth), 3)
     False
+    >>> background_channel_suspected(overlap_table(truth, np.array([[0, 1, 2, 3]])), 3)
+    False
     """
     true_ids = table.true_ids  # the ids present, sorted
-    return bool(
+    if not (
         n_channels >= 2
         and true_ids.size > 0
         and true_ids[0] == 0
         and true_ids[-1] == n_channels - 1
         and np.isin(n_channels, table.pred_ids)
-    )
+    ):
+        return False
+    true, pred, counts = table.contingency()  # every (true, pred) pair, class 0 included
+    true, pred = true.astype(np.int64), pred.astype(np.int64)  # the truth's ids are < n here
+    shifted = int(counts[pred == true + 1].sum())  # (true k, pred k + 1), k = 0..n-1
+    straight = int(counts[pred == true].sum())  # (true k, pred k)
+    return shifted > straight
 
 
 def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:

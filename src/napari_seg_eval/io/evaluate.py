@@ -36,7 +36,12 @@ from ..core._results import Result, nanmean
 from ..core._validate import outside_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
-from ..core.classes import ClassSpec, class_images_named, majority_of_table
+from ..core.classes import (
+    ClassSpec,
+    check_background_class,
+    majority_of_table,
+    negative_ids_named,
+)
 from ..core.dataset import (
     DatasetResult,
     ImageParts,
@@ -91,12 +96,12 @@ BOUNDARY_MAX_PIXELS = 1 << 25
 
 _CONIC_NEEDS_CLASSES = (
     "the conic preset needs class images of both sides: give truth_classes_suffix and "
-    "prediction_classes_suffix (--truth-classes-suffix, --prediction-classes-suffix)."
+    "prediction_classes_suffix."
 )
 
 _COCO_NEEDS_SCORES = (
     "the coco preset ranks the predicted objects by a score: give probability maps "
-    "(probability=True, --probability), whose objects are scored by their mean probability. "
+    "(probability=True), whose objects are scored by their mean probability. "
     "Label files carry no score, and with equal scores pycocotools ranks detections in the "
     "order they are listed, so AP would depend on the object ids."
 )
@@ -131,6 +136,10 @@ class FileSettings:
     (``"iou"``, ``"iot"``, ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
     ``with_classes``: each pair has class images (multi-class instance results).
     ``preset``: the challenge preset the settings came from (see :func:`with_preset`), if any.
+    ``background_class``: with class images, the class that is no class in the per-class
+    counts (see :func:`~napari_seg_eval.core.classes.check_background_class`): the preset's
+    (``conic``: 0, background in CoNIC's class maps), set with it, else None. Saved with the
+    other fields, so that a run under another rule compares as differing in it.
     ``boundary``: also boundary metrics per image (kind ``"boundary"``: only those), with
     distances in the units of ``spacing`` (one value per axis, or one for all; default 1 per
     axis, pixels; ``"file"``: each pair's pixel size read from its files, see
@@ -162,6 +171,7 @@ class FileSettings:
     tolerance: float = 1.0
     region: str | None = None
     region_suffix: str | None = None
+    background_class: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -223,14 +233,37 @@ class FileSettings:
             raise ValueError(_COCO_NEEDS_SCORES)
         if self.preset == "coco" and self.channel_axis is not None:
             raise ValueError(
-                "the coco preset scores objects of a one-class probability map; "
-                "channel_axis is not supported with it."
+                "the coco preset scores the objects of a one-class probability map: leave out "
+                "channel_axis."
             )
+        self._set_background_class()
+
+    def _set_background_class(self) -> None:
+        """``background_class``: the preset's (with class images) when not given, checked."""
+        value = self.background_class
+        if self.preset is not None and self.with_classes:
+            from ..core.presets import get_preset
+
+            fixed = get_preset(self.preset).background_class
+            if value is not None and value != fixed:
+                raise ValueError(
+                    f"the {self.preset} preset sets background_class to {fixed}; leave it out."
+                )
+            value = fixed
+        if value is not None:
+            value = check_background_class(value, with_classes=True)  # an integer >= 0
+            if not self.with_classes:
+                raise ValueError(
+                    "background_class is for class images: give truth_classes_suffix and "
+                    "prediction_classes_suffix too (or leave it out)."
+                )
+        object.__setattr__(self, "background_class", value)
 
     @classmethod
     def with_preset(cls, preset: str, **settings: Any) -> FileSettings:
         """Settings of a challenge preset (``kind``, ``iou_thresholds``, ``exclude_border``,
-        ``criterion``), with the other ``settings`` as given.
+        ``criterion``; with class images ``background_class``), with the other ``settings``
+        as given.
 
         Parameters
         ----------
@@ -253,6 +286,8 @@ class FileSettings:
         --------
         >>> FileSettings.with_preset("neurips2022").exclude_border
         2
+        >>> FileSettings.with_preset("conic", with_classes=True).background_class
+        0
         """
         if preset not in FILE_PRESETS:
             raise ValueError(_preset_error(preset))
@@ -277,22 +312,6 @@ class FileSettings:
     def kinds(self) -> tuple[str, ...]:
         """The metric families computed from overlap tables (instance, semantic)."""
         return KINDS[self.kind]
-
-    @property
-    def background_class(self) -> int | None:
-        """With class images, the class that is no class in the per-class counts: the
-        preset's (``conic``: 0, background in CoNIC's class maps), else None.
-
-        Examples
-        --------
-        >>> FileSettings.with_preset("conic", with_classes=True).background_class
-        0
-        """
-        if self.preset is None or not self.with_classes:
-            return None
-        from ..core.presets import get_preset
-
-        return get_preset(self.preset).background_class
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -1070,12 +1089,17 @@ def evaluate_pair(
             # An integer map's values are counted for the sign of a label image (one value per
             # object); a float map is never one.
             counted = levels is not None and settings.channel_axis is None
-            named = []  # a negative class is said of its class file, not of a table's side
+            # A negative id is said of the file holding it, not of the first failing table's
+            # side: the label images' sides (their files named below), then the class files.
+            sides = [("ground truth", true)]
+            if not settings.probability:  # a map's values are not ids
+                sides.append(("prediction", pred))
+            named = []
             if class_images is not None:
                 named = [
                     ClassSpec(str(p), image=c) for p, c in zip(classes, class_images, strict=True)
                 ]
-            with class_images_named(named):
+            with negative_ids_named(sides, named):
                 passes = _pair_tables(
                     true,
                     labels,
