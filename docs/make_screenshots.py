@@ -239,6 +239,7 @@ def tab_screenshots(theme: str, root: Path) -> None:
     widget.set_probability_layer("classes")
     combo = widget.channel_axis_combo
     combo.setCurrentIndex(combo.findData(0))
+    widget.background_check.setChecked(True)  # channel 0 of this map is background
     widget.set_threshold(0.3)
     widget.display.show_class(1, wait=True)
     settle(widget)  # the preview of the new probability layer, hidden below
