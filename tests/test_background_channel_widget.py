@@ -338,3 +338,37 @@ def test_a_logits_error_is_matched_by_its_type_not_its_words():
         "the map 'x' goes from -1 to 7. These look like logits or scores: "
         + threshold_panel.DOCK_LOGITS
     )
+
+
+def test_the_hint_reaches_the_viewer_from_a_run_in_the_background(dock, qtbot, monkeypatch, errors):
+    """Regression (trial25, finding 1): the hint is a warning given in the worker, which
+    napari's workers only pass on as a signal nothing showed: a Run pressed in the dock said
+    "Done." and no more. It is a warning notification now (one, with the hint's words); a
+    deprecation given in a worker is not the user's to act on and is not shown."""
+    from napari_seg_eval import _jobs
+
+    _viewer, widget = dock
+    shown = []
+    monkeypatch.setattr(_jobs, "show_warning", shown.append)
+    choose_axis(widget, 0)
+    widget.set_ground_truth("truth")
+    widget.set_prediction("softmax")
+    widget.evaluate.kind_combo.setCurrentText("semantic")
+    widget.evaluate.binarize_check.setChecked(False)
+    with qtbot.waitSignal(widget.evaluate.job.finished, timeout=30_000):
+        widget.run_evaluation()  # as the Run button does: in a worker
+    hints = [text for text in shown if "tick 'Channel 0 is background'" in text]
+    assert len(hints) == 1 and hints[0].startswith("Segmentation Evaluation: ")
+    assert widget.evaluation.semantic.summary["mean_iou"] == pytest.approx(MEAN_IOU_WITHOUT)
+
+    def deprecated():
+        import warnings
+
+        warnings.warn("an old keyword", DeprecationWarning, stacklevel=1)
+        return 1
+
+    shown.clear()
+    with qtbot.waitSignal(widget.evaluate.job.finished, timeout=30_000):
+        widget.evaluate.job.start(deprecated, lambda value: None)
+    assert shown == []
+    assert errors == []

@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any
 
 from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error
+from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QObject, QThreadPool, Signal
 
 from .evaluation import RunControl
@@ -48,6 +48,16 @@ _JOBS: weakref.WeakSet[Job] = weakref.WeakSet()
 def notify_error(error: BaseException | str) -> None:
     """A napari error notification with a string message (never an exception object)."""
     show_error(f"Segmentation Evaluation: {error}")
+
+
+def notify_warning(message: object, category: type[Warning]) -> None:
+    """A napari warning notification for a ``UserWarning`` given in a worker (napari's workers
+    catch every warning and pass it on only as their ``warned`` signal, which nothing shows):
+    the evaluation's hints (a map's channel 0 that looks like background, masks given as
+    labels, ...). Other categories (deprecations, numpy's runtime warnings) are not the user's
+    to act on, and are left out."""
+    if issubclass(category, UserWarning):
+        show_warning(f"Segmentation Evaluation: {message}")
 
 
 def run_to_end(work: Callable[[], Any]) -> Any:
@@ -210,6 +220,10 @@ class Job(QObject):
             if current() and self._on_progress is not None:
                 self._on_progress(value)
 
+        def warned(showwarning_args: tuple) -> None:
+            if current():
+                notify_warning(*showwarning_args[:2])
+
         def ended() -> None:
             _CollectorFreeze.worker_ended()
             held.clear()
@@ -222,7 +236,7 @@ class Job(QObject):
 
         # Handlers go through _connect: an "errored" handler connected later would not stop
         # the worker from also re-raising the error in the Qt event loop.
-        handlers = {"returned": done, "errored": failed, "finished": ended}
+        handlers = {"returned": done, "errored": failed, "warned": warned, "finished": ended}
         if inspect.isgeneratorfunction(work):
             work = _passing_runtime_errors(work)
             handlers["yielded"] = progress
