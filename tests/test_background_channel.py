@@ -468,3 +468,71 @@ def test_settings_round_trip(tmp_path):
         (path / "settings.json").write_text(json.dumps(settings))
         old = Run.load(path)
         assert old.threshold == 0.5
+
+
+# Foreground against background (the defaults), where no classes are compared (trial25,
+# finding 2): a 2-channel softmax, channel 0 background, over a 4 x 5 truth with one object of
+# 4 pixels (rows 1-2, columns 1-2). Channel 0 is 0.8 on the 16 background pixels, channel 1 on
+# the object's 4. Read with channel k as class k + 1, every pixel is foreground: the 16
+# background pixels all are (16 of 16, over 90 %): said. With background_channel, the object
+# alone is foreground (0 of 16): nothing said; so too for a map of one class (no class axis).
+OBJECT_TRUTH = np.zeros((4, 5), np.uint8)
+OBJECT_TRUTH[1:3, 1:3] = 1
+TWO_CHANNELS = np.stack([np.where(OBJECT_TRUTH == 0, 0.8, 0.2)] * 2).astype(np.float32)
+TWO_CHANNELS[1] = 1 - TWO_CHANNELS[0]
+AS_OBJECTS = "over 90 % of the truth's background is foreground"
+
+
+@pytest.mark.parametrize("kind", ["both", "instance"])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_background_read_as_a_class_is_said_without_classes(kind, chunked):
+    prob = da.from_array(TWO_CHANNELS, chunks=(1, 2, 3)) if chunked else TWO_CHANNELS
+    truth = da.from_array(OBJECT_TRUTH, chunks=(2, 3)) if chunked else OBJECT_TRUTH
+    if kind == "instance" and not chunked:
+        pytest.skip("instance only in memory: no table is kept to look at (documented)")
+    for background_channel, said in ((False, True), (True, False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            record = evaluate(
+                truth,
+                prob,
+                threshold=0.5,
+                kind=kind,
+                threshold_options=ThresholdOptions(
+                    channel_axis=0, background_channel=background_channel
+                ),
+            )
+        assert len([w for w in caught if AS_OBJECTS in str(w.message)]) == said
+        # by hand: read as classes 1 and 2, each class's pixels are an object: the ring of 16
+        # (no true partner: FP) and the 4 of the object (IoU 1: TP): F1 2 / (2 + 1) = 2/3;
+        # with the background channel, the object alone: F1 1
+        f1 = record.instance.summary["f1_50"]
+        assert f1 == pytest.approx(1.0 if background_channel else 2 / 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate(truth, prob[1], threshold=0.5, kind=kind)  # one class: channel 1 alone
+    assert not [w for w in caught if AS_OBJECTS in str(w.message)]
+
+
+def test_evaluate_files_says_background_read_as_a_class(tmp_path):
+    np.save(tmp_path / "case.npy", OBJECT_TRUTH)
+    (tmp_path / "pred").mkdir()
+    np.save(tmp_path / "pred" / "case.npy", TWO_CHANNELS)
+    for background_channel in (False, True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            evaluate_files(  # the defaults: instance metrics only
+                [(tmp_path / "case.npy", tmp_path / "pred" / "case.npy")],
+                probability=True,
+                channel_axis=0,
+                background_channel=background_channel,
+            )
+        notices = [str(w.message) for w in caught if isinstance(w.message, FileNotice)]
+        if background_channel:
+            assert notices == []
+        else:
+            assert notices == [
+                f"over 90 % of the truth's background is foreground in "
+                f"{tmp_path / 'pred' / 'case.npy'}, read with channel k as class k + 1: if "
+                "channel 0 is background, set background_channel=True (--background-channel)."
+            ]

@@ -72,6 +72,7 @@ from .core.semantic import (
 from .core.threshold import (
     ChunkedLabelling,
     background_channel_suspected,
+    background_predicted_as_objects,
     chunked_labelling,
     label_instances,
     threshold_probabilities,
@@ -221,6 +222,15 @@ BACKGROUND_CHANNEL_HINT = (
     "is class k."
 )
 
+#: Said when nearly all the truth's background is foreground in a map with a class axis read
+#: with channel k as class k + 1 (see
+#: :func:`~napari_seg_eval.core.threshold.background_predicted_as_objects`).
+BACKGROUND_AS_OBJECTS_HINT = (
+    "over 90 % of the truth's background is foreground in the probability map, read with "
+    "channel k as class k + 1 (every pixel's most probable channel is a class): if channel 0 "
+    "is background, set ThresholdOptions(background_channel=True) (in the dock: tick 'Channel "
+    "0 is background' beside the Channel axis)."
+)
 
 #: The presets the Evaluate tab offers, and the summary row (evaluation, key) that is the
 #: challenge's number on one image. ``coco`` ranks the predicted objects by a score, their
@@ -1128,13 +1138,17 @@ def evaluation_steps(
                 sem_true, sem_pred, ignore_label=sem_ignore, region=region
             )
         done += 1
-    # The classes compared are in the semantic table: nothing is read again.
-    if (
-        shifted_channels is not None
-        and results["semantic"] is not None
-        and background_channel_suspected(results["semantic"].table, shifted_channels)
-    ):
-        warn(BACKGROUND_CHANNEL_HINT.format(n=shifted_channels, last=shifted_channels - 1))
+    # The classes compared are in the semantic table (the background in it too, or, instance
+    # only, in the table read at once): nothing is read again.
+    semantic_table = results["semantic"].table if results["semantic"] is not None else None
+    counted = semantic_table if semantic_table is not None else table
+    if shifted_channels is not None and counted is not None:
+        if semantic_table is not None and background_channel_suspected(
+            semantic_table, shifted_channels
+        ):
+            warn(BACKGROUND_CHANNEL_HINT.format(n=shifted_channels, last=shifted_channels - 1))
+        elif background_predicted_as_objects(counted):
+            warn(BACKGROUND_AS_OBJECTS_HINT)
     if "instance" in kinds:
         if not at_once:
             yield progress("instance matching")

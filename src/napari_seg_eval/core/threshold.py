@@ -147,6 +147,40 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     return shifted > straight
 
 
+def background_predicted_as_objects(table: OverlapTable) -> bool:
+    """Whether over 90 % of the truth's background (id or class 0) is predicted as foreground
+    (any class or object but 0): what a map whose channel 0 is background gives when channel
+    k is read as class k + 1, since every pixel's most probable channel is then a class. The
+    check of a foreground-vs-background or instance comparison, where
+    :func:`background_channel_suspected` has no classes to look at.
+
+    Cheap: it reads a table already counted.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The truth (0 = background) against the prediction (0 = background): a semantic
+        table, binarized or of classes, or an instance table.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> truth = np.array([[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]])
+    >>> background_predicted_as_objects(overlap_table(truth, np.ones_like(truth)))  # 10 of 10
+    True
+    >>> nine = np.array([[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]])  # 9 of 10: not over 90 %
+    >>> background_predicted_as_objects(overlap_table(truth, nine))
+    False
+    """
+    true, pred, counts = table.contingency()
+    background = int(counts[true == 0].sum())
+    covered = int(counts[(true == 0) & (pred != 0)].sum())
+    return background > 0 and covered * 10 > background * 9
+
+
 def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
     """The threshold as a value of ``dtype`` for which ``p > value`` is exactly ``p > threshold``.
 

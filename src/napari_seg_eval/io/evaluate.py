@@ -1116,12 +1116,19 @@ def evaluate_pair(
             outcome.empty_map = passes.empty_map and levels is not None
             # Channel k is class k + 1: classes one too high are told (the table's ids).
             shifted = settings.channel_axis is not None and not settings.background_channel
-            if shifted and "semantic" in outcome.tables:
-                from ..core.threshold import background_channel_suspected
+            counted = outcome.tables.get("semantic", outcome.tables.get("instance"))
+            if shifted and counted is not None:
+                from ..core.threshold import (
+                    background_channel_suspected,
+                    background_predicted_as_objects,
+                )
 
                 n = pred.shape[settings.channel_axis]
-                if background_channel_suspected(outcome.tables["semantic"], n):
+                classes = outcome.tables.get("semantic")
+                if classes is not None and background_channel_suspected(classes, n):
                     notices.append(Notice(_BACKGROUND_CHANNEL.format(n, n - 1), str(prediction)))
+                elif background_predicted_as_objects(counted):
+                    notices.append(Notice(_BACKGROUND_AS_OBJECTS, str(prediction)))
             if "instance" in outcome.tables:
                 if not settings.probability and _looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -1172,6 +1179,13 @@ _BACKGROUND_CHANNEL = (
     "channel k of {{file}} is class k + 1 (classes 1..{0}), but its truth's classes run "
     "0..{1}: if channel 0 is background, set background_channel=True (--background-channel), "
     "so that channel k is class k"
+)
+
+#: Said when over 90 % of a truth's background is foreground in a map read with channel k as
+#: class k + 1 (a notice's template: ``{file}`` is the map's path).
+_BACKGROUND_AS_OBJECTS = (
+    "over 90 % of the truth's background is foreground in {file}, read with channel k as class "
+    "k + 1: if channel 0 is background, set background_channel=True (--background-channel)"
 )
 
 
