@@ -318,7 +318,7 @@ def test_evaluate_files_by_hand(tmp_path, background_channel, chunked):
         assert str(notice) == (
             f"channel k of {next(pred.iterdir())} is class k + 1 (classes 1..3), but its "
             "truth's classes run 0..2: if channel 0 is background, set "
-            "background_channel=True (--background-channel), so that channel k is class k."
+            "background_channel=True, so that channel k is class k."
         )
 
 
@@ -370,7 +370,7 @@ def test_the_command_line_by_hand(tmp_path, capsys, background_channel):
         assert hints == [
             f"napari-seg-eval: channel k of {pred / 'case.npy'} is class k + 1 (classes 1..3), "
             "but its truth's classes run 0..2: if channel 0 is background, set "
-            "background_channel=True (--background-channel), so that channel k is class k."
+            "--background-channel, so that channel k is class k."
         ]
 
 
@@ -532,5 +532,5 @@ def test_evaluate_files_says_background_read_as_a_class(tmp_path):
             assert notices == [
                 f"over 90 % of the truth's background is foreground in "
                 f"{tmp_path / 'pred' / 'case.npy'}, read with channel k as class k + 1: if "
-                "channel 0 is background, set background_channel=True (--background-channel)."
+                "channel 0 is background, set background_channel=True."
             ]

@@ -124,6 +124,9 @@ def test_the_box_makes_channel_0_background_in_the_live_preview(dock, qtbot, err
     _viewer, widget = dock
     box = widget.background_check
     assert box.text() == "Channel 0 is background"
+    # the (3, 4, 4) map has one axis more than the (4, 4) truth: axis 0 was chosen for it
+    assert widget.channel_axis_combo.currentData() == 0 and box.isEnabled()
+    choose_axis(widget, None)
     assert not box.isEnabled()  # no Channel axis: no channels
     choose_axis(widget, 0)
     assert box.isEnabled()
@@ -218,22 +221,33 @@ def test_the_dataset_tab_passes_the_box_to_its_run(dock, tmp_path, errors):
     assert errors == []
 
 
-def test_a_map_with_one_axis_more_gets_its_class_axis(dock, monkeypatch, errors):
+def test_a_map_with_one_axis_more_gets_its_class_axis(make_napari_viewer, monkeypatch, errors):
     """Regression (trial20, 4): Channel axis "none" on a (3, 4, 4) map against a (4, 4)
-    truth only said "shape mismatch"."""
+    truth only said "shape mismatch". Then (trial25) it was chosen on Run only: the live
+    preview and the Class slider showed the map as a 3-D stack until then. It is chosen as
+    soon as the truth and the map are both there, and said once."""
     said = []
     monkeypatch.setattr(evaluate_panel, "show_info", said.append)
-    _viewer, widget = dock
-    assert widget.channel_axis_combo.currentData() is None
+    viewer = make_napari_viewer()
+    viewer.add_labels(TRUTH, name="truth")
+    _, widget = viewer.window.add_plugin_dock_widget(*DOCK)
+    assert widget.channel_axis_combo.currentData() is None  # no map yet
     widget.background_check.setChecked(True)  # ticked beforehand: used once an axis is chosen
-    mean_iou, accuracy = semantic_run(widget)
+    viewer.add_image(SOFTMAX, name="softmax")
+    widget.set_probability_layer("softmax")
+    widget.set_prediction("softmax")
     # only axis 0 (3 values) dropped leaves (4, 4)
     assert widget.channel_axis_combo.currentData() == 0
-    assert said[0] == (
+    notice = (
         "Segmentation Evaluation: 'softmax' has one axis more than the truth: axis 0 (3 "
         "values) is taken as its class axis (the header's Channel axis; channel k is class "
         "k + 1 unless 'Channel 0 is background' is ticked beside it)."
     )
+    assert said == [notice]
+    preview = widget.update_threshold_layer(wait=True)  # before any run: the classes
+    np.testing.assert_array_equal(preview.data, WITH_BACKGROUND)
+    mean_iou, accuracy = semantic_run(widget)
+    assert said == [notice]  # not said again on Run
     assert mean_iou == pytest.approx(MEAN_IOU_WITH)
     assert accuracy == pytest.approx(ACCURACY_WITH)
     assert errors == []
@@ -371,4 +385,37 @@ def test_the_hint_reaches_the_viewer_from_a_run_in_the_background(dock, qtbot, m
     with qtbot.waitSignal(widget.evaluate.job.finished, timeout=30_000):
         widget.evaluate.job.start(deprecated, lambda value: None)
     assert shown == []
+    assert errors == []
+
+
+def test_the_dataset_tabs_hint_names_the_docks_box(dock, tmp_path, qtbot, monkeypatch, errors):
+    """A file notice shown in the dock names the dock's box, not Python's keyword nor the
+    command line's flag (the Dataset tab said "set background_channel=True
+    (--background-channel)")."""
+    tifffile = pytest.importorskip("tifffile")
+    from napari_seg_eval import _jobs
+
+    _viewer, widget = dock
+    shown = []
+    monkeypatch.setattr(_jobs, "show_warning", shown.append)
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    tifffile.imwrite(truth / "a.tif", TRUTH.astype(np.uint8))
+    tifffile.imwrite(pred / "a_prob.tif", SOFTMAX, photometric="minisblack")
+    dataset = widget.dataset
+    dataset.set_suffixes(prediction="_prob")
+    dataset.set_folders(truth=truth, prediction=pred)
+    dataset.set_options(probability=True, kind="semantic", binarize_semantic=False)
+    choose_axis(widget, 0)
+    widget.background_check.setChecked(False)
+    with qtbot.waitSignal(dataset.job.finished, timeout=30_000):
+        dataset.run()  # as the Run button does: in a worker
+    # unticked, the classes 1..3 against the truth's 0..2 are one too high: the hint, once
+    hints = [text for text in shown if "channel 0 is background, set" in text]
+    assert hints == [
+        f"Segmentation Evaluation: channel k of {pred / 'a_prob.tif'} is class k + 1 (classes "
+        "1..3), but its truth's classes run 0..2: if channel 0 is background, set 'Channel 0 "
+        "is background' (beside the header's Channel axis), so that channel k is class k."
+    ]
     assert errors == []

@@ -611,10 +611,10 @@ def _print_notices(caught: list[warnings.WarningMessage], stream: TextIO) -> Non
     """The notices about the run's files (one line per kind, options named as on the command
     line) and any other warning of the run, as plain lines on ``stream``, each said once (no
     warning category, no source line)."""
-    from .io.read import FileNotice
+    from .io.read import COMMAND_LINE_OPTIONS, FileNotice
 
     notices = [w.message for w in caught if isinstance(w.message, FileNotice)]
-    lines = [notice.text({"probability": "--probability"}) for notice in notices]
+    lines = [notice.text(COMMAND_LINE_OPTIONS) for notice in notices]
     lines += [
         str(warning.message)
         if issubclass(warning.category, UserWarning)

@@ -55,7 +55,11 @@ def notify_warning(message: object, category: type[Warning]) -> None:
     catch every warning and pass it on only as their ``warned`` signal, which nothing shows):
     the evaluation's hints (a map's channel 0 that looks like background, masks given as
     labels, ...). Other categories (deprecations, numpy's runtime warnings) are not the user's
-    to act on, and are left out."""
+    to act on, and are left out. A notice about files names the options as the dock does."""
+    from .io.read import DOCK_OPTIONS, FileNotice
+
+    if isinstance(message, FileNotice):
+        message = message.text(DOCK_OPTIONS)
     if issubclass(category, UserWarning):
         show_warning(f"Segmentation Evaluation: {message}")
 

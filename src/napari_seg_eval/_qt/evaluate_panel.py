@@ -595,6 +595,51 @@ def time_in_files(
     return FilesTime(FileTime(axis, own.path, own.axes), side, notice, files)
 
 
+def empty_side_notices(summary: pd.DataFrame, truth: Layer, prediction: Layer) -> list[str]:
+    """What a run says when the truth or the prediction has no objects (outside ignored
+    pixels): a wrong layer chosen scores every object of the other side an error, and the
+    tables alone do not say why.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The record's summary table (``evaluation``, ``metric``, ``value``).
+    truth, prediction : napari layer
+        The layers evaluated (their names are said).
+
+    Returns
+    -------
+    list of str
+        The notices (none when both sides have objects, or no instance metrics were run).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Named
+    >>> summary = pd.DataFrame(
+    ...     {"evaluation": "instance", "metric": ["n_true", "n_pred"], "value": [0, 7]}
+    ... )
+    >>> empty_side_notices(summary, Named(name="truth"), Named(name="model"))[0][:60]
+    "ground truth 'truth' has no objects (outside ignored pixels)"
+    """
+    rows = summary[summary["evaluation"] == "instance"].set_index("metric")["value"]
+    if "n_true" not in rows or (rows["n_true"] > 0 and rows["n_pred"] > 0):
+        return []
+    if rows["n_true"] == 0 and rows["n_pred"] == 0:
+        return [
+            f"neither {truth.name!r} nor {prediction.name!r} has objects (outside ignored "
+            "pixels): there was nothing to match. Are they the layers you meant?"
+        ]
+    side, name, every = (
+        ("ground truth", truth.name, "predicted object is a false positive")
+        if rows["n_true"] == 0
+        else ("prediction", prediction.name, "true object is missed")
+    )
+    return [
+        f"{side} {name!r} has no objects (outside ignored pixels): every {every}. Is it the "
+        "layer you meant?"
+    ]
+
+
 def class_axes_fitting(map_shape: tuple[int, ...], truth_shape: tuple[int, ...]) -> list[int]:
     """The axes of a probability map that could be its class axis against a ground truth:
     those whose removal leaves the truth's shape (none unless the map has one axis more).
@@ -848,7 +893,7 @@ class EvaluatePanel(QWidget):
         for key in OPTIONAL_TABS:
             self.result_tabs.setTabVisible(self.result_tabs.indexOf(self.tables[key]), False)
         self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
-        self.prediction_combo.currentIndexChanged.connect(self._on_prediction_layer)
+        self.prediction_combo.currentIndexChanged.connect(self._on_prediction_chosen)
         self.plane_axis_combo.currentIndexChanged.connect(self._on_plane_axis)
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.iou_edit.textEdited.connect(self._leave_preset)
@@ -1017,7 +1062,7 @@ class EvaluatePanel(QWidget):
         could be (:func:`shape_mismatch`).
         """
         try:
-            self._find_class_axis()
+            self.choose_class_axis()
             truth, prediction, extra, work, grid, notices = self._prepare()
         except (TypeError, ValueError) as error:
             self._report(error)
@@ -1194,12 +1239,18 @@ class EvaluatePanel(QWidget):
         notices = tuple(filter(None, notices))
         return truth, prediction, extra, work, grid_notice(truth, prediction, drop), notices
 
-    def _find_class_axis(self) -> None:
+    def choose_class_axis(self) -> None:
         """Choose the header's Channel axis for a probability map prediction that has one
         axis more than the truth, when none is chosen and exactly one of its axes fits
         (:func:`class_axes_fitting`), and say so. Only when the header's probability layer
         is the prediction (or of its shape: the axis is chosen there); nothing the user chose
-        is changed. Else the run's shape-mismatch error says which axes could be it."""
+        is changed. Else the run's shape-mismatch error says which axes could be it.
+
+        Called when the truth, the prediction or the header's layer changes (so the preview
+        and the Class slider show classes before any run) and again on Run.
+        """
+        if getattr(self.owner, "evaluate", None) is not self:
+            return  # the dock is being built: it chooses once every tab is there
         truth, prediction = self.truth_combo.layer(), self.prediction_combo.layer()
         header = self.owner.probability_combo.layer()
         if truth is None or not isinstance(prediction, Image) or header is None:
@@ -1276,6 +1327,7 @@ class EvaluatePanel(QWidget):
                 drop_axis=options.channel_axis,
             )
         self.owner.review.set_evaluation(record, truth, shown, rows, wait=wait)
+        notices = (*notices, *empty_side_notices(record.tables["summary"], truth, prediction))
         if notices:  # after this piece: the review's pieces and they take turns
             QTimer.singleShot(0, partial(self._notify, notices))
         self._watch(truth, prediction, shown, extra)
@@ -1534,6 +1586,7 @@ class EvaluatePanel(QWidget):
             self.prediction_combo.refresh()  # never the truth itself; re-ranked against it
         finally:
             self._reading_axes = False
+        self.choose_class_axis()  # before the time axis: a class axis is not the truth's
         self.plane_axis_combo.blockSignals(True)
         self.plane_axis_combo.clear()
         self.plane_axis_combo.addItem("no (whole image at once)", None)
@@ -1583,6 +1636,14 @@ class EvaluatePanel(QWidget):
         if not isinstance(prediction, Image):
             channel_axis = None  # a class axis is a probability map's only
         return time_in_files(truth, prediction, labels, channel_axis)
+
+    def _on_prediction_chosen(self, *_) -> None:
+        """Another prediction: a map with one axis more than the truth gets its class axis
+        (:meth:`choose_class_axis`; not when only the options change: the user may have
+        just chosen none), then what its file says of time."""
+        if not self._reading_axes:
+            self.choose_class_axis()
+        self._on_prediction_layer()
 
     def _on_prediction_layer(self, *_) -> None:
         """Another prediction (or its class axis): when its file changes what the pair's

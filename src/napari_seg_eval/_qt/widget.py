@@ -266,6 +266,7 @@ class SegEvalWidget(QWidget):
                 self.channel_axis_combo.addItem(text, axis)
         self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
         self.display.probability_layer_changed()
+        self.evaluate.choose_class_axis()  # a map with one axis more than the truth
 
     def _on_channel_axis(self, *_) -> None:
         """The Channel axis, or whether its channel 0 is background, changed."""

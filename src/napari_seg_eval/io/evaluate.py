@@ -1177,15 +1177,15 @@ _PROBABILITY_LABELS = (
 #: :func:`~napari_seg_eval.core.threshold.background_channel_suspected`).
 _BACKGROUND_CHANNEL = (
     "channel k of {{file}} is class k + 1 (classes 1..{0}), but its truth's classes run "
-    "0..{1}: if channel 0 is background, set background_channel=True (--background-channel), "
-    "so that channel k is class k"
+    "0..{1}: if channel 0 is background, set {{background_channel}}, so that channel k is "
+    "class k"
 )
 
 #: Said when over 90 % of a truth's background is foreground in a map read with channel k as
 #: class k + 1 (a notice's template: ``{file}`` is the map's path).
 _BACKGROUND_AS_OBJECTS = (
     "over 90 % of the truth's background is foreground in {file}, read with channel k as class "
-    "k + 1: if channel 0 is background, set background_channel=True (--background-channel)"
+    "k + 1: if channel 0 is background, set {background_channel}"
 )
 
 

@@ -383,14 +383,30 @@ class FileNotice(UserWarning):
         return f"{self.template.format(file=self.paths[0], **options)}{also}."
 
 
-#: How each caller names the option a notice may ask for: ``{probability}`` in a template.
-PYTHON_OPTIONS = {"probability": "probability=True"}
+#: How each caller names the options a notice may ask for: ``{probability}`` and
+#: ``{background_channel}`` in a template. Python's names; the command line's are
+#: :data:`COMMAND_LINE_OPTIONS`, the dock's Dataset tab's :data:`DOCK_OPTIONS`.
+PYTHON_OPTIONS = {
+    "probability": "probability=True",
+    "background_channel": "background_channel=True",
+}
+#: The command line's names of the options a notice may ask for.
+COMMAND_LINE_OPTIONS = {
+    "probability": "--probability",
+    "background_channel": "--background-channel",
+}
+#: The dock's names of the options a notice may ask for (its Dataset tab's box, its header's).
+DOCK_OPTIONS = {
+    "probability": "'predictions are probability maps'",
+    "background_channel": "'Channel 0 is background' (beside the header's Channel axis)",
+}
 
 
 class Notice(NamedTuple):
     """Something about a file that its reader should know: ``template`` says it, with
-    ``{file}`` where the file is named and ``{probability}`` where the option to read
-    probability maps is (each caller names it its own way, see :data:`PYTHON_OPTIONS`); the
+    ``{file}`` where the file is named, ``{probability}`` where the option to read
+    probability maps is and ``{background_channel}`` the option that makes a map's channel 0
+    background (each caller names them its own way, see :data:`PYTHON_OPTIONS`); the
     same template for every file it applies to, so that many files are told in one line
     (see :func:`file_notices`). ``path`` is the file."""
 
