@@ -98,6 +98,16 @@ DOCK_LOGITS = (
     'press "Convert logits to probabilities" in the Confidence tab (a new layer: sigmoid of '
     "a one-channel map, softmax over the Channel axis of a map of classes)."
 )
+#: Where the dock points for a label image saved as floats: napari's own conversion.
+DOCK_LABELS = (
+    'right-click the layer in the layer list and choose "Convert to Labels" (a new Labels '
+    "layer of its values as integers), then choose that layer as the Prediction"
+)
+#: How the dock says to divide a map saved as floats by its full scale ({scale}).
+DOCK_SCALED = (
+    "divide it by {scale} (select the layer, then type "
+    "viewer.add_image(viewer.layers.selection.active.data / {scale}) in napari's console)"
+)
 
 _log = logging.getLogger(__name__)
 #: The notice last said of each layer (integer maps: "read as value / 255"): said once.
@@ -105,8 +115,11 @@ _SAID: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def dock_error(error: BaseException | str) -> str:
-    """The text of ``error`` as the dock says it: logits (the core's :class:`LogitsError`,
-    whatever its words) are converted with the dock's button, not with Python functions.
+    """The text of ``error`` as the dock says it: values outside [0, 1] (the core's
+    :class:`LogitsError`, whatever its words) are mended with the dock's button or napari's
+    menus and console, not with Python functions: logits with "Convert logits to
+    probabilities", a label image saved as floats with napari's "Convert to Labels", a map of
+    0..255 saved as floats divided by 255.
 
     Examples
     --------
@@ -117,7 +130,7 @@ def dock_error(error: BaseException | str) -> str:
     one-channel map, softmax over the Channel axis of a map of classes).
     """
     if isinstance(error, LogitsError):
-        return f"{error.problem} These look like logits or scores: {DOCK_LOGITS}"
+        return error.explain(DOCK_LOGITS, DOCK_LABELS, DOCK_SCALED)
     return str(error)
 
 

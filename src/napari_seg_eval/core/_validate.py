@@ -318,25 +318,50 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
 
 
 class LogitsError(ValueError):
-    """Probabilities outside [0, 1], as logits or scores are: what
-    :func:`check_probability_range` raises, so that a caller can say its own way of converting
-    them (the dock widget: its "Convert logits to probabilities" button) by the type of the
-    error, not by its words.
+    """Probabilities outside [0, 1]: what :func:`check_probability_range` raises, with what
+    the values look like (``kind``), so that a caller can say its own way of mending them (the
+    dock widget: its "Convert logits to probabilities" button, napari's "Convert to Labels")
+    by the type and kind of the error, not by its words.
+
+    The kinds (see :func:`range_kind`):
+
+    - ``"logits"``: logits or scores (a negative value, an infinite one, or one above 65535):
+      a sigmoid or a softmax makes probabilities of them;
+    - ``"labels"``: whole numbers, none negative: a label image saved as floats, to be cast to
+      integers and used as a label image;
+    - ``"scaled"``: none negative, at most 255 (or 65535), not all whole numbers: an 8-bit
+      (16-bit) map saved as floats, to be divided by ``scale``.
 
     Parameters
     ----------
     problem : str
-        What is wrong, e.g. "probabilities must lie in [0, 1], found values in [-2, 3].";
-        the message adds that these look like logits and how the Python API converts them.
+        What is wrong, e.g. "probabilities must lie in [0, 1], found values in [-2, 3]."; the
+        message adds what the values look like and how the Python API mends them.
+    kind : {"logits", "labels", "scaled"}
+        What the values look like.
+    scale : int
+        The full scale of the map, 255 (8-bit) or 65535 (16-bit): what a ``"scaled"`` map is to
+        be divided by; for ``"labels"``, a maximum of 255 or 65535, which an 8-bit or 16-bit map
+        saved as floats has too (0: any other maximum).
+    sure : bool
+        Whether the values "look like" ``kind`` or only "may be" it: a ``"labels"`` image whose
+        values were not all seen (only its minimum and maximum are whole numbers), a
+        ``"scaled"`` map whose maximum is at most half its scale (logits or scores, then, as
+        likely).
 
     Examples
     --------
     >>> error = LogitsError("p must lie in [0, 1], found values in [-2, 3].")
-    >>> error.problem
-    'p must lie in [0, 1], found values in [-2, 3].'
+    >>> error.problem, error.kind
+    ('p must lie in [0, 1], found values in [-2, 3].', 'logits')
     >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
     p must lie in [0, 1], found values in [-2, 3]. These look like logits or scores: convert
     them with napari_seg_eval.sigmoid (one channel) or napari_seg_eval.softmax (a class axis).
+    >>> print(LogitsError("p must lie in [0, 1], found values in [0, 17].", "labels"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    p must lie in [0, 1], found values in [0, 17]. Every value is a whole number: this looks
+    like a label image saved as floats, not probabilities: cast it (data.astype(int)) and use
+    it as a label image (the prediction).
     """
 
     #: How the Python API converts logits to probabilities.
@@ -344,16 +369,123 @@ class LogitsError(ValueError):
         "convert them with napari_seg_eval.sigmoid (one channel) or napari_seg_eval.softmax "
         "(a class axis)."
     )
+    #: How the Python API mends a label image saved as floats.
+    labels_remedy = "cast it (data.astype(int)) and use it as a label image (the prediction)"
+    #: How the Python API mends a map saved as floats on a scale of 0..{scale}.
+    scaled_remedy = "divide it by {scale} (prob / {scale})"
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
+    def __init__(
+        self, problem: str, kind: str = "logits", scale: int = 0, sure: bool = True
+    ) -> None:
+        super().__init__(problem, kind, scale, sure)  # all of them: a pickled copy keeps them
         self.problem = problem
+        self.kind = kind
+        self.scale = scale
+        self.sure = sure
+
+    def explain(self, logits: str, labels: str, scaled: str) -> str:
+        """The message: the problem, what the values look like and how to mend them.
+
+        Parameters
+        ----------
+        logits : str
+            How to convert logits, a clause ending in a full stop (e.g. :attr:`remedy`).
+        labels : str
+            How to use a label image saved as floats, a clause without a full stop.
+        scaled : str
+            How to divide a map by its full scale, a clause without a full stop, with
+            ``{scale}`` where the scale (255 or 65535) goes.
+
+        Returns
+        -------
+        str
+            The message.
+        """
+        a_map = "an 8-bit map (0..255)" if self.scale == 255 else "a 16-bit map (0..65535)"
+        divide = scaled.format(scale=self.scale)
+        if self.kind == "labels":
+            looks = (
+                "Every value is a whole number: this looks like"
+                if self.sure
+                else "The smallest and largest values are whole numbers: this may be"
+            )
+            also = f"; if it is {a_map} saved as floats, {divide}" if self.scale else ""
+            return (
+                f"{self.problem} {looks} a label image saved as floats, not probabilities: "
+                f"{labels}{also}."
+            )
+        if self.kind == "scaled":
+            if self.sure:
+                return (
+                    f"{self.problem} These look like {a_map} saved as floats, not logits: {divide}."
+                )
+            return (
+                f"{self.problem} These may be {a_map} saved as floats: {divide}; if they are "
+                f"logits or scores, {logits}"
+            )
+        return f"{self.problem} These look like logits or scores: {logits}"
 
     def __str__(self) -> str:
-        return f"{self.problem} These look like logits or scores: {self.remedy}"
+        return self.explain(self.remedy, self.labels_remedy, self.scaled_remedy)
 
 
-def check_probability_range(lowest: float, highest: float, name: str = "probabilities") -> None:
+def range_kind(
+    lowest: float, highest: float, values: np.ndarray | None = None
+) -> tuple[str, int, bool]:
+    """What values outside [0, 1] look like, from their range (and, if given, the values).
+
+    Parameters
+    ----------
+    lowest, highest : float
+        The minimum and maximum of the values, not NaN.
+    values : numpy.ndarray, optional
+        The values themselves, in memory (their minimum and maximum are ``lowest`` and
+        ``highest``): looked at once more, to tell whether all are whole numbers. Without them,
+        whole numbers are judged by ``lowest`` and ``highest`` alone.
+
+    Returns
+    -------
+    kind : {"logits", "labels", "scaled"}
+        Logits or scores (a negative value, an infinite one, or above 65535 and not all whole
+        numbers); a label image saved as floats (whole numbers, none negative); a map saved as
+        floats on a scale of 0..255 or 0..65535 (none negative, not all whole numbers).
+    scale : int
+        255 or 65535: what a ``"scaled"`` map is to be divided by, or the maximum of a
+        ``"labels"`` image if it is one of these; else 0.
+    sure : bool
+        Whether the values look like ``kind`` (see :class:`LogitsError`): ``values`` were
+        looked at (``"labels"``), the maximum is above half the scale (``"scaled"``).
+
+    Examples
+    --------
+    >>> range_kind(-2.0, 3.0)
+    ('logits', 0, True)
+    >>> range_kind(0.0, 17.0, np.array([0.0, 3.0, 17.0]))
+    ('labels', 0, True)
+    >>> range_kind(12.75, 255.0, np.array([12.75, 255.0]))
+    ('scaled', 255, True)
+    """
+    if lowest < 0 or not np.isfinite(highest):
+        return "logits", 0, True
+    whole = float(lowest).is_integer() and float(highest).is_integer()
+    if whole and values is not None:  # plane by plane: a copy of one plane at a time
+        planes = values if values.ndim > 1 else [values]
+        whole = all(np.array_equal(np.floor(plane), plane) for plane in planes)
+    if whole:
+        return "labels", int(highest) if highest in (255, 65535) else 0, values is not None
+    for scale in (255, 65535):
+        if highest <= scale:
+            return "scaled", scale, highest > scale / 2
+    return "logits", 0, True
+
+
+def check_probability_range(
+    lowest: float,
+    highest: float,
+    name: str = "probabilities",
+    *,
+    values: np.ndarray | None = None,
+) -> None:
     """Raise unless [lowest, highest] lies in [0, 1]; NaN in either (NaN data) is named.
 
     Parameters
@@ -363,23 +495,37 @@ def check_probability_range(lowest: float, highest: float, name: str = "probabil
         NaN here).
     name : str
         How the error messages call the data.
+    values : numpy.ndarray, optional
+        The data, in memory (a block already read): only if the range leaves [0, 1] are they
+        looked at again, to tell a label image saved as floats (every value a whole number)
+        from a map on a scale of 0..255. Without them that is judged by the range alone (see
+        :func:`range_kind`).
 
     Raises
     ------
     ValueError
         If either is NaN.
     LogitsError
-        If the range leaves [0, 1] (a ``ValueError``): logits or scores.
+        If the range leaves [0, 1] (a ``ValueError``), with what the values look like: logits
+        or scores, a label image saved as floats, or an 8-bit (16-bit) map saved as floats.
 
     Examples
     --------
     >>> check_probability_range(0.0, 1.0)  # no error
+    >>> check_probability_range(0.0, 17.0, values=np.array([0.0, 4.0, 17.0]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    napari_seg_eval.core._validate.LogitsError: probabilities must lie in [0, 1], found values
+    in [0, 17]. Every value is a whole number: this looks like a label image saved as floats,
+    not probabilities: cast it (data.astype(int)) and use it as a label image (the prediction).
     """
     if np.isnan(lowest) or np.isnan(highest):
         raise ValueError(f"{name} contain NaN; fill or mask them first.")
     if lowest < 0 or highest > 1:
         raise LogitsError(
-            f"{name} must lie in [0, 1], found values in [{lowest:.4g}, {highest:.4g}]."
+            f"{name} must lie in [0, 1], found values in [{lowest:.6g}, {highest:.6g}].",
+            *range_kind(lowest, highest, values),
         )
 
 

@@ -146,7 +146,7 @@ def _inside(
         inside = region.ravel()
         prob, true = prob[inside], true[inside]
     if prob.size:
-        check_probability_range(prob.min(), prob.max())
+        check_probability_range(prob.min(), prob.max(), values=prob)
     return prob, true
 
 
@@ -860,7 +860,7 @@ def object_scores(
     prob = probability_array(prob)
     if labels.shape != prob.shape:
         raise ValueError(f"shape mismatch: labels {labels.shape} vs probabilities {prob.shape}")
-    check_probability_range(prob.min(), prob.max())
+    check_probability_range(prob.min(), prob.max(), values=prob)
     if reduce == "mean":
         table = object_measurements(labels, prob)
         return pd.DataFrame({"label": table["label"], "score": table["mean_confidence"]})

@@ -331,6 +331,6 @@ def _check_parameter(value: object, name: str) -> float:
 
 
 def _apply_platt(prob: np.ndarray, slope: float, intercept: float) -> np.ndarray:
-    check_probability_range(prob.min(), prob.max())
+    check_probability_range(prob.min(), prob.max(), values=prob)
     logit = special.logit(np.clip(prob.astype(np.float64), EPS, 1 - EPS))
     return special.expit(slope * logit + intercept).astype(prob.dtype)

@@ -221,7 +221,7 @@ def _threshold_binary(prob: np.ndarray, threshold: float) -> np.ndarray:
     foreground = np.empty(flat.size, bool)
     for start in range(0, flat.size, CHUNK_PIXELS):
         block = flat[start : start + CHUNK_PIXELS]
-        check_probability_range(block.min(), block.max())
+        check_probability_range(block.min(), block.max(), values=block)
         np.greater(block, threshold, out=foreground[start : start + CHUNK_PIXELS])
     return foreground.view(np.uint8).reshape(prob.shape)
 
@@ -258,7 +258,7 @@ def _threshold_classes(
 
 def _threshold_block(block: np.ndarray, threshold: np.floating) -> np.ndarray:
     """1 where ``block > threshold``, else 0 (uint8), after checking the block's range."""
-    check_probability_range(block.min(), block.max())
+    check_probability_range(block.min(), block.max(), values=block)
     return np.greater(block, threshold).view(np.uint8)
 
 
@@ -266,7 +266,7 @@ def _classes_block(block: np.ndarray, ids: np.ndarray, threshold: np.floating) -
     """The labels of a block of channels-first probabilities (range checked): the id of the
     most probable channel (the first on ties), 0 where its probability is not above
     ``threshold``."""
-    check_probability_range(block.min(), block.max())
+    check_probability_range(block.min(), block.max(), values=block)
     best = block[0].copy()
     winner = np.zeros(best.shape, np.intp)
     for channel in range(1, block.shape[0]):
@@ -900,7 +900,9 @@ def _chunk_passes(
     region = extra[0] if has_region else None
     probability = extra[-1] if has_probability else None
     if probability is not None:  # NaN propagates to min and max: one check names both
-        check_probability_range(probability.min(), probability.max(), "probability values")
+        check_probability_range(
+            probability.min(), probability.max(), "probability values", values=probability
+        )
     summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
     table = overlap_table(true, nodes, ignore_label=ignore_label, region=region)
     sums = _object_sums(start, nodes, probability, False) if measure else {}
