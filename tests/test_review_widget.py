@@ -368,12 +368,13 @@ def test_selecting_a_row_zooms_to_the_object_and_outlines_it_and_its_partner(kin
     assert len(selection) == 1 and selection[0].contour == 0  # the rings, drawn whole
     true, pred = kinds_case()
     # true 3 (rows 10..13, columns 2..21) ringed (1), and its partner, the fragment of
-    # highest IoU (pred 11, columns 2..9; ties: smallest id), ringed (2) last: its ring's
-    # column 10 crosses true 3, the rest of the objects' pixels are left to their colours
+    # highest IoU (pred 11, columns 2..9; ties: smallest id), ringed (2) last; no ring on
+    # either: 11 lies inside true 3, so its ring is the part of true 3's next to it (rows 9
+    # and 14, columns 1..10, and column 1), not its column 10 across true 3
     expected = ring(true.shape, slice(10, 14), slice(2, 22))
-    expected[ring(true.shape, slice(10, 14), slice(2, 10)) == 1] = 2
+    expected[(ring(true.shape, slice(10, 14), slice(2, 10)) == 1) & (expected == 1)] = 2
     np.testing.assert_array_equal(selection[0].data, expected)
-    assert (selection[0].data[true == 3] != 0).sum() == 4  # column 10 of rows 10..13
+    assert not selection[0].data[true == 3].any()
     assert viewer.layers[-1] is selection[0]  # on top
     review.filter_combo.setCurrentText("predicted: spurious")
     review.select_row(0)  # the outline moves: the old one is cleared
@@ -504,10 +505,11 @@ def test_selection_outlines_one_frame_of_a_track(make_napari_viewer):
     review.select_row(int(np.flatnonzero(frame_1.to_numpy())[0]))
     assert viewer.dims.current_step[0] == 1
     assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
-    # frame 1's object (1) and its partner, pred 40 (2, painted last), ringed in frame 1
-    # only; frame 0 untouched
+    # frame 1's object (1) and its partner, pred 40 (2, painted last; inside it, so only
+    # where it borders the object's ring), ringed in frame 1 only; frame 0 untouched
     expected = ring(true.shape, slice(1, 2), slice(10, 14), slice(10, 14))
-    expected[ring(true.shape, slice(1, 2), slice(10, 14), slice(10, 13)) == 1] = 2
+    partner = ring(true.shape, slice(1, 2), slice(10, 14), slice(10, 13)) == 1
+    expected[partner & (expected == 1)] = 2
     np.testing.assert_array_equal(viewer.layers["truth review selection"].data, expected)
     missed = (rows["kind"] == "true") & (rows["plane"] == 0)
     assert rows.loc[missed, "error"].tolist() == ["missed"]
@@ -550,11 +552,12 @@ def test_selecting_an_object_of_a_chunked_record_reads_only_its_box(make_napari_
     lazy_pred.reads.clear()
     rows = review.rows()
     review.select_row(int(np.flatnonzero((rows["kind"] == "true") & (rows["label"] == 1))[0]))
-    # true 1 (rows 2..5, columns 2..9) ringed (1) and its partner pred 3 (columns 2..7)
-    # ringed (2, last): one layer of the rings' box, rows 1..6 and columns 1..10 (6 x 10)
+    # true 1 (rows 2..5, columns 2..9) ringed (1) and its partner pred 3 (columns 2..7,
+    # inside it) ringed (2, last) where it borders true 1's ring: one layer of the rings'
+    # box, rows 1..6 and columns 1..10 (6 x 10)
     selection = viewer.layers["truth review selection"]
     expected = ring((6, 10), slice(1, 5), slice(1, 9))
-    expected[ring((6, 10), slice(1, 5), slice(1, 7)) == 1] = 2
+    expected[(ring((6, 10), slice(1, 5), slice(1, 7)) == 1) & (expected == 1)] = 2
     np.testing.assert_array_equal(selection.data, expected)
     # its pixel 0 is the truth's pixel (1, 1): world (10 + 2 * 1, 0 + 3 * 1)
     np.testing.assert_allclose(selection.translate, (12, 3))

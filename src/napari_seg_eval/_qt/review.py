@@ -105,6 +105,9 @@ HOVER_FEATURES_MAX_OBJECTS = 150_000
 #: A filter showing more rows than this takes them from the rows in a worker (half of 1.28 M
 #: rows: ~0.2 s); smaller ones at once.
 FILTER_IN_WORKER_ROWS = 100_000
+#: The roles of the layers the Review tab makes, each of one evaluation: a new evaluation
+#: hides those of the earlier ones (:meth:`ReviewPanel._retire_old_layers`).
+REVIEW_ROLES = ("errors", "outlines", "selection")
 #: Around the object shown, at least this fraction of its size on each side...
 ZOOM_MARGIN = 0.5
 #: ... and at least this many of its pixels.
@@ -299,6 +302,7 @@ class ReviewPanel(QWidget):
         self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
         self._compared_data: dict[str, Any] = {}  # the layers' data when the record was made
         self._hidden: list[Layer] = []  # the layers the error layer hid, to show them again
+        self._retired: list[Layer] = []  # our layers of earlier evaluations that we hid
 
         self.iou_spin = QDoubleSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
@@ -421,6 +425,7 @@ class ReviewPanel(QWidget):
         self._selection = None
         self._selected_boxes = []
         self.errors_combo.setCurrentIndex(0 if record.instance is not None else 1)
+        self._retire_old_layers()
         threshold = self.iou_spin.value()
         if record.instance is None:
             self._show_rows(ReviewRows(pd.DataFrame(), threshold), wait=wait)
@@ -535,8 +540,7 @@ class ReviewPanel(QWidget):
                 layer.visible = False
             return layer
         levels = self.pyramid_levels()
-        layer = put_labels(
-            self.viewer,
+        layer = self._put_ours(
             levels[1] if levels else record.prediction,
             name=f"{source.name} outlines",
             role="outlines",
@@ -692,15 +696,16 @@ class ReviewPanel(QWidget):
     def _put_errors(
         self, source: Labels, iou_threshold: float, pixels: bool, data: np.ndarray
     ) -> Labels:
-        first = result_layer(self.viewer, source, "errors") is None
-        layer = put_labels(
-            self.viewer,
+        existing = result_layer(self.viewer, source, "errors")
+        layer = self._put_ours(
             data,
             name=f"{source.name} errors",
             role="errors",
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
+        # an earlier evaluation's layer we hid, of this truth again, is shown as if new
+        first = existing is None or self._show_if_retired(layer)
         if first and layer.visible:
             self._hide_compared()
         elif not layer.visible and too_big_to_show(data):  # never a black canvas
@@ -752,6 +757,94 @@ class ReviewPanel(QWidget):
                 f"Showed {', '.join(map(repr, shown))} again: the error layer is hidden "
                 "(too large to show lazily)."
             )
+
+    def _put_ours(
+        self, data: Any, *, name: str, role: str, source: Labels, info: dict[str, Any]
+    ) -> Labels:
+        """:func:`put_labels`, keeping in our tag the name the layer was given ("named") and
+        whether it was painted on ("edited"), so that :meth:`_retire_old_layers` leaves a layer
+        the user renamed or edited alone."""
+        before = result_layer(self.viewer, source, role)
+        kept = {key: tag(before)[key] for key in ("named", "edited") if key in tag(before)}
+        layer = put_labels(
+            self.viewer, data, name=name, role=role, source=source, info={**info, **kept}
+        )
+        if layer is not before:  # added (napari may have made its name unique)
+            tag(layer).pop("edited", None)
+            tag(layer)["named"] = layer.name
+            layer.events.paint.connect(self._on_paint)
+        return layer
+
+    def _on_paint(self, event) -> None:
+        """The user painted on one of our layers: it is theirs to keep as it is."""
+        tag(event.source)["edited"] = True
+
+    def _retire_old_layers(self) -> None:
+        """Hide our Review layers that show an earlier evaluation, when a new one is set: an
+        error layer or predicted outlines of layers not compared now (the current ones are
+        updated), an error layer that will not be updated (semantic only), and every
+        selection ring (no row is selected yet). Hidden, not removed: they stay in the layer
+        list (a notice names the error layers and outlines). A layer the user renamed or
+        painted on is left alone, and so is a layer of ours made elsewhere. The compared
+        layers (of this evaluation) that a hidden error layer had hidden are shown again,
+        unless this evaluation's error layer is shown over them."""
+        current = {
+            ("errors", "true") if self.errors_combo.currentIndex() == 0 else None,
+            ("outlines", "pred"),
+        }
+        kept = {
+            (role, source.unique_id)
+            for role, side in filter(None, current)
+            if (source := self.layers.get(side)) is not None
+        }
+        self._retired = [layer for layer in self._retired if layer in self.viewer.layers]
+        named, errors = [], False
+        for layer in self.viewer.layers:
+            found = tag(layer)
+            if (
+                found.get("role") in REVIEW_ROLES
+                and (found["role"], found.get("source_id")) not in kept
+                and layer.visible
+                and found.get("named") == layer.name
+                and not found.get("edited")
+            ):
+                layer.visible = False
+                self._retired.append(layer)
+                if found["role"] != "selection":  # the ring comes back with the next row
+                    named.append(layer.name)
+                errors |= found["role"] == "errors"
+        if not named:
+            return
+        text = (
+            f"Hid {len(named)} layer{'s' * (len(named) != 1)} of an earlier evaluation (tick "
+            f"an eye to show one again): {', '.join(map(repr, named))}."
+        )
+        source = self.layers.get("true")
+        current = result_layer(self.viewer, source, "errors") if source is not None else None
+        if errors and (current is None or not current.visible):  # no error layer over them
+            shown = [
+                layer
+                for layer in self._hidden
+                if layer in self.layers.values()
+                and layer in self.viewer.layers
+                and not layer.visible
+            ]
+            for layer in shown:
+                layer.visible = True
+            self._hidden = [layer for layer in self._hidden if layer not in shown]
+            if shown:
+                text += f" Showed {', '.join(repr(layer.name) for layer in shown)} again."
+        show_info(text)
+
+    def _show_if_retired(self, layer: Labels) -> bool:
+        """Show ``layer`` again if :meth:`_retire_old_layers` hid it and it is now the current
+        evaluation's (unless too large to show lazily); True if it was hidden so."""
+        if layer not in self._retired:
+            return False
+        self._retired.remove(layer)
+        if not too_big_to_show(layer.data):
+            layer.visible = True
+        return True
 
     def close_jobs(self) -> None:
         """Cancel the section's running work for good and stop following the theme."""
@@ -889,14 +982,14 @@ class ReviewPanel(QWidget):
     def _outline_selected(
         self, row: pd.Series, box: tuple[slice, ...], axes: Sequence[int]
     ) -> None:
-        """Outline the selected object (1) and its partner (2, painted last) from the record's
-        arrays: the pixels just outside each object, in each plane of ``axes`` (the axes
-        shown), so that the object's own colour is left whole and a one-pixel object is
-        still ringed (:func:`ring_around`). Read inside their boxes only (no pass over the
-        image).
+        """Ring the selected object (1) and its partner (2, painted last) from the record's
+        arrays: the pixels just outside them, in each plane of ``axes`` (the axes shown), on
+        neither of the two (:func:`ring_around`), so that their own colours are left whole
+        (a partner inside the object is ringed with it) and a one-pixel object is still
+        ringed. Read inside their boxes only (no pass over the image).
 
         Of a chunked record only the boxes' chunks are read, and the selection layer covers
-        just the union of the rings' boxes (placed by its translate), never the whole image.
+        just the rings' box (placed by its translate), never the whole image.
         The outlines are white, or black over a light background (the image shown under them,
         else the theme's canvas)."""
         record, source = self.record, self.layers.get("true")
@@ -906,19 +999,16 @@ class ReviewPanel(QWidget):
         shape = tuple(record.truth.shape)
         other = "pred" if row["kind"] == "true" else "true"
         label, partner = _record_id(row, "label"), _record_id(row, "partner")
-        targets = [(row["kind"], label, box, 1)]
+        targets = [(row["kind"], label, box)]
         partner_box = self._box(other, partner) if partner != 0 else None
         if partner_box is not None:
-            targets.append((other, partner, partner_box, 2))
-        rings = []  # (box of the ring, the ring in it, value)
-        for kind, label, where, value in targets:
-            inside = _read_box(images[kind], where) == label
-            rings.append((*ring_around(inside, where, shape, axes), value))
+            targets.append((other, partner, partner_box))
+        objects = [(_read_box(images[kind], where) == name, where) for kind, name, where in targets]
+        where, rings = ring_around(objects, shape, axes)
         lazy = is_lazy(record.truth) or is_lazy(record.prediction)
-        if lazy:  # a layer of the rings' union only
-            origin = tuple(min(r[0][a].start for r in rings) for a in range(len(box)))
-            end = tuple(max(r[0][a].stop for r in rings) for a in range(len(box)))
-            self._selection = np.zeros(np.subtract(end, origin), np.uint8)
+        if lazy:  # a layer of the rings' box only
+            origin = tuple(part.start for part in where)
+            self._selection = np.zeros([part.stop - part.start for part in where], np.uint8)
             self._selected_boxes = []
         else:
             origin = (0,) * len(box)
@@ -928,12 +1018,12 @@ class ReviewPanel(QWidget):
         selection = self._selection
         for old in self._selected_boxes:
             selection[old] = 0
-        for where, ring, value in rings:
-            selection[_shifted(where, origin)][ring] = value
-        self._selected_boxes = [_shifted(where, origin) for where, _, _ in rings]
+        painted = selection[_shifted(where, origin)]
+        for value, ring in enumerate(rings, start=1):
+            painted[ring] = value
+        self._selected_boxes = [_shifted(where, origin)]
         first = result_layer(self.viewer, source, "selection") is None
-        layer = put_labels(
-            self.viewer,
+        layer = self._put_ours(
             selection,
             name=f"{source.name} review selection",
             role="selection",
@@ -945,6 +1035,7 @@ class ReviewPanel(QWidget):
         layer.contour = 0  # the rings themselves, outside the objects
         if first:
             layer.opacity = 1.0  # crisp on any image
+        self._show_if_retired(layer)
         self._raise_overlays()
         self._color_selection()
 
@@ -981,45 +1072,67 @@ class ReviewPanel(QWidget):
 
 
 def ring_around(
-    inside: np.ndarray, box: tuple[slice, ...], shape: tuple[int, ...], axes: Sequence[int]
-) -> tuple[tuple[slice, ...], np.ndarray]:
-    """The pixels just outside an object, in each plane of ``axes``: its neighbours (sides
-    and corners) that are not its own, within the image.
+    objects: Sequence[tuple[np.ndarray, tuple[slice, ...]]],
+    shape: tuple[int, ...],
+    axes: Sequence[int],
+) -> tuple[tuple[slice, ...], list[np.ndarray]]:
+    """The pixels just outside each of ``objects``, in each plane of ``axes``: its neighbours
+    (sides and corners) within the image that are on none of the objects, so that no ring
+    covers a pixel of any of them. Where one object lies inside another, the rings of both
+    are the outline of the larger one.
 
     Parameters
     ----------
-    inside : numpy.ndarray of bool
-        The object within ``box``.
-    box : tuple of slice
-        The object's bounding box in the image.
+    objects : sequence of (numpy.ndarray of bool, tuple of slice)
+        Each object within its bounding box in the image, and that box.
     shape : tuple of int
         The image's shape.
     axes : sequence of int
-        The axes of the planes the ring is drawn in (the two shown).
+        The axes of the planes the rings are drawn in (the two shown).
 
     Returns
     -------
     box : tuple of slice
-        ``box`` one pixel larger on each side along ``axes``, within the image.
-    ring : numpy.ndarray of bool
-        The ring in that box.
+        The union of the objects' boxes, one pixel larger on each side along ``axes``, within
+        the image.
+    rings : list of numpy.ndarray of bool
+        The ring of each object, in that box.
 
     Examples
     --------
-    >>> box, ring = ring_around(np.ones((1, 1), bool), (slice(0, 1), slice(2, 3)), (3, 5), (0, 1))
+    >>> dot = (np.ones((1, 1), bool), (slice(0, 1), slice(2, 3)))
+    >>> box, rings = ring_around([dot], (3, 5), (0, 1))
     >>> box  # a one-pixel object on the top edge: ringed by its 5 neighbours in the image
     (slice(0, 2, None), slice(1, 4, None))
-    >>> ring.astype(int).tolist()
+    >>> rings[0].astype(int).tolist()
     [[1, 0, 1], [1, 1, 1]]
+
+    A one-pixel object inside a 1 x 3 one, at its left end: no ring runs between them.
+
+    >>> wide = (np.ones((1, 3), bool), (slice(1, 2), slice(1, 4)))
+    >>> small = (np.ones((1, 1), bool), (slice(1, 2), slice(1, 2)))
+    >>> box, (ring, small_ring) = ring_around([wide, small], (3, 5), (0, 1))
+    >>> ring.astype(int).tolist()
+    [[1, 1, 1, 1, 1], [1, 0, 0, 0, 1], [1, 1, 1, 1, 1]]
+    >>> small_ring.astype(int).tolist()  # not its right side: that is on the wide object
+    [[1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 0, 0]]
     """
     grown = tuple(
-        slice(max(part.start - 1, 0), min(part.stop + 1, size)) if axis in axes else part
-        for axis, (part, size) in enumerate(zip(box, shape, strict=True))
+        slice(
+            max(min(b[axis].start for _, b in objects) - (axis in axes), 0),
+            min(max(b[axis].stop for _, b in objects) + (axis in axes), size),
+        )
+        for axis, size in enumerate(shape)
     )
-    mask = np.zeros([part.stop - part.start for part in grown], bool)
-    mask[_shifted(box, tuple(part.start for part in grown))] = inside
-    footprint = np.ones([3 if axis in axes else 1 for axis in range(len(box))], bool)
-    return grown, ndimage.binary_dilation(mask, footprint) & ~mask
+    origin = tuple(part.start for part in grown)
+    masks = []
+    for inside, box in objects:
+        mask = np.zeros([part.stop - part.start for part in grown], bool)
+        mask[_shifted(box, origin)] = inside
+        masks.append(mask)
+    on_any = np.logical_or.reduce(masks)
+    footprint = np.ones([3 if axis in axes else 1 for axis in range(len(shape))], bool)
+    return grown, [ndimage.binary_dilation(mask, footprint) & ~on_any for mask in masks]
 
 
 def _taken(rows: pd.DataFrame, index: np.ndarray) -> pd.DataFrame:
