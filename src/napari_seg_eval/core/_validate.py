@@ -10,6 +10,41 @@ from ._warn import warn
 from .blocks import as_dask, is_lazy
 
 
+def refuse_group(data: object, name: str, reader: str) -> None:
+    """Raise when ``data`` is a zarr group (an OME-Zarr opened with ``zarr.open``), not an
+    array: numpy would read it as a 0-d string and the dtype error would not say why.
+
+    Parameters
+    ----------
+    data : object
+        What was given as an image.
+    name : str
+        How the error calls it, e.g. ``"ground truth"``.
+    reader : str
+        The :mod:`napari_seg_eval.io` function that reads such a path (``read_labels``,
+        ``read_probabilities``).
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is a zarr group, naming its arrays.
+
+    Examples
+    --------
+    >>> refuse_group(np.zeros(3), "truth", "read_labels")  # an array: nothing said
+    """
+    if not type(data).__module__.startswith("zarr") or not hasattr(data, "array_keys"):
+        return
+    keys = sorted(data.array_keys())
+    holds = f"its arrays: {', '.join(map(repr, keys[:5]))}" if keys else "no arrays"
+    example = f"group[{keys[0]!r}]" if keys else "group['0']"
+    raise TypeError(
+        f"{name} is a zarr group, not an array ({holds}): pass one of its arrays, e.g. "
+        f"{example} (an OME-Zarr's full resolution is '0'), or read an OME-Zarr's path with "
+        f"napari_seg_eval.io.{reader}(path), which finds its full resolution."
+    )
+
+
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
 
@@ -48,6 +83,7 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     >>> type(as_label_image(da.zeros((4, 4), dtype=np.int32, chunks=2), "truth")).__name__
     'Array'
     """
+    refuse_group(data, name, "read_labels")
     array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if array.dtype == bool:
         array = array.astype(np.uint8) if is_lazy(array) else array.view(np.uint8)
@@ -305,6 +341,7 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     >>> probability_array([0.25, 0.75]).dtype
     dtype('float64')
     """
+    refuse_group(data, name, "read_probabilities")
     array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if not np.issubdtype(array.dtype, np.floating):
         raise TypeError(
