@@ -197,3 +197,33 @@ def test_naparis_record_of_an_ended_worker_keeps_nothing_of_the_run(
     gc.collect()
     assert payload_alive() is None and panel_alive() is None
     assert len(tasks) == 1
+
+
+def test_reports_queued_together_are_shown_once_as_the_last(qtbot):
+    """Regression (trial27, finding 6): each chunk's report set the progress bar, which
+    repaints at once; 43 reports queued behind one another held the main thread 0.9 s. The
+    reports waiting together are shown once, as the latest; a step yielded after them wins."""
+    panel = QWidget()
+    shown = []
+    job = Job(panel, on_progress=shown.append)
+    queued, go = threading.Event(), threading.Event()
+
+    def work(control):
+        for chunk in range(50):  # queued while the main thread is held below
+            control.report((chunk / 100, "reading chunks"))
+        queued.set()
+        assert go.wait(30)
+        control.report((0.6, "reading chunks"))
+        yield (0.7, "the next step")  # queued after the report: the report is older
+        queued.set()
+        assert go.wait(30)
+
+    job.start(work, lambda value: None, control=True)
+    assert queued.wait(30)  # the main thread takes no event until the 50 are queued
+    queued.clear()
+    qtbot.wait_until(lambda: shown == [(0.49, "reading chunks")], timeout=10_000)
+    go.set()
+    assert queued.wait(30)
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert shown == [(0.49, "reading chunks"), (0.7, "the next step")]

@@ -30,7 +30,7 @@ from typing import Any
 
 from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_warning
-from qtpy.QtCore import QObject, QThreadPool, Signal
+from qtpy.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from .evaluation import RunControl
 
@@ -174,6 +174,7 @@ class Job(QObject):
         self._on_progress = on_progress
         self._on_error = on_error
         self._control: RunControl | None = None
+        self._report: tuple[int, Any] | None = None  # the latest report not yet shown
         self._relay = _Relay()
         self._relay.reported.connect(self._on_reported)
         parent.destroyed.connect(self._parent_destroyed)
@@ -222,6 +223,7 @@ class Job(QObject):
 
         def progress(value: Any) -> None:
             if current() and self._on_progress is not None:
+                self._report = None  # a step yielded after it: the report is older
                 self._on_progress(value)
 
         def warned(showwarning_args: tuple) -> None:
@@ -285,6 +287,24 @@ class Job(QObject):
         self.closed = True
 
     def _on_reported(self, generation: int, value: Any) -> None:
+        """Keep the latest report of a run; show it once the reports queued with it are in.
+
+        A pass reports each chunk it reads, often faster than the main thread repaints the
+        progress bar (``QProgressBar.setValue`` repaints at once: 43 reports queued behind
+        one another took 0.9 s of the main thread on a slide); the reports waiting in the
+        event queue are folded into the last of them, shown by one zero-timeout timer (which
+        fires once the queued events are handled)."""
+        if generation != self.generation or self.closed or self._on_progress is None:
+            return
+        waiting = self._report is not None
+        self._report = (generation, value)
+        if not waiting:
+            QTimer.singleShot(0, self._show_report)
+
+    def _show_report(self) -> None:
+        if self._report is None:
+            return
+        (generation, value), self._report = self._report, None
         if generation == self.generation and not self.closed and self._on_progress is not None:
             self._on_progress(value)
 
