@@ -366,15 +366,15 @@ def test_bad_input_writes_nothing(folders, tmp_path, capsys):
     assert "e.g. 0.4:0.5:0.05" in err and "(0, 1]" not in err
     assert not out.exists()
     out.mkdir()
-    (out / "old.csv").write_text("keep me")
+    (out / "summary.csv").write_text("keep me")
     assert run(*cellpose_args(truth, pred, out)) == 2
     err = capsys.readouterr().err
     # The command line names its flag only, not the Python keyword.
     assert "already holds files; choose another folder or pass --overwrite." in err
     assert "overwrite=True" not in err
-    assert (out / "old.csv").read_text() == "keep me"
+    assert (out / "summary.csv").read_text() == "keep me"
     assert run(*cellpose_args(truth, pred, out), "--overwrite", "--quiet") == 0
-    assert not (out / "old.csv").exists()
+    assert (out / "summary.csv").read_text() != "keep me"  # a result file: replaced
 
 
 def test_a_folder_filled_during_the_run_is_refused_naming_the_flag(

@@ -1250,9 +1250,9 @@ def test_result_folder_is_written_whole_and_never_over_results(tmp_path):
     assert "--overwrite" not in str(error.value)
     with pytest.raises(FileExistsError, match=r"choose another folder or pass --overwrite\.$"):
         write_results(result, out, option="--overwrite")  # as the command line names it
-    (out / "marker").write_text("old")
+    (out / "summary.csv").write_text("old")
     write_results(result, out, overwrite=True)
-    assert not (out / "marker").exists()
+    assert (out / "summary.csv").read_text() != "old"  # a result file: replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pred", "truth"]
 
 

@@ -199,7 +199,12 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--out", default="seg-eval-results", help="result folder to create (default: %(default)s)"
     )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing result folder at --out (refused if it holds anything but "
+        "results: input files, files of your own)",
+    )
     parser.add_argument(
         "--report",
         nargs="?",
@@ -345,7 +350,11 @@ def _add_evaluate_parser(commands) -> None:
         "--workers", type=int, default=None, help="start a local dask cluster of N processes"
     )
     cluster.add_argument(
-        "--scheduler", default=None, help="join a running dask scheduler at this address"
+        "--scheduler",
+        default=None,
+        help="join a running dask scheduler at this address, e.g. tcp://10.0.0.5:8786 (not "
+        f"its dashboard's); stops with an error if it does not answer within "
+        f"{CONNECT_TIMEOUT:g} s",
     )
     parser.add_argument(
         "--truth-suffix", default="", help="end of truth file names, e.g. _masks (default: none)"
@@ -461,24 +470,115 @@ def _spacing(text: str | None) -> tuple[float, ...] | str | None:
         ) from None
 
 
-def _client(args: argparse.Namespace, stack) -> Any:
-    """A dask.distributed client for --workers or --scheduler (closed by ``stack``), or None."""
+#: The address schemes of dask's network connections, whose address is HOST:PORT.
+_NETWORK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+#: Where --scheduler's errors say a scheduler's address looks like.
+_ADDRESS_EXAMPLE = "give the scheduler's address, e.g. tcp://10.0.0.5:8786"
+
+
+def _checked_cluster(args: argparse.Namespace) -> None:
+    """Check --workers and --scheduler before any file is listed: dask.distributed is
+    installed, and --scheduler's address is one dask can connect to (a known scheme, and for
+    a network address a host and a port number)."""
     if args.workers is None and args.scheduler is None:
-        return None
+        return
     try:
-        from distributed import Client, LocalCluster
+        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.registry import get_backend
     except ImportError:
         raise ValueError(
             "--workers and --scheduler need dask.distributed: pip install "
             "'napari-seg-eval[distributed]'."
         ) from None
+    if args.scheduler is None:
+        return
+    said = f"--scheduler {args.scheduler!r}"
+    scheme, location = parse_address(args.scheduler)
+    if scheme in ("http", "https"):
+        raise ValueError(
+            f"{said} is a web address (the dashboard's?), not a dask scheduler's: "
+            f"{_ADDRESS_EXAMPLE}."
+        )
+    try:
+        get_backend(scheme)
+    except ValueError:
+        raise ValueError(
+            f"{said} has an unknown address scheme {scheme!r}; {_ADDRESS_EXAMPLE}."
+        ) from None
+    if scheme not in _NETWORK_SCHEMES:
+        return
+    try:
+        host, port = parse_host_port(location)
+    except ValueError:
+        host, port = "", 0
+    if not host or not 0 < port < 65536:
+        raise ValueError(
+            f"{said} is not HOST:PORT with a port number from 1 to 65535; {_ADDRESS_EXAMPLE}."
+        )
+
+
+def _reached_scheduler(address: str) -> None:
+    """Connect to ``address`` and have dask's handshake answered, within
+    :data:`CONNECT_TIMEOUT` seconds in all, or a clear error. dask's own connection bounds
+    the connecting, not the answer: a server that accepts and says nothing (a dashboard's
+    port) would hang it. Run before the client connects, so that the client meets a
+    scheduler."""
+    import asyncio
+
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
+
+    scheme, location = parse_address(address)
+    connected = False
+
+    async def handshake() -> None:
+        nonlocal connected
+        comm = await get_backend(scheme).get_connector().connect(location, deserialize=True)
+        connected = True
+        try:
+            await comm.write(comm.handshake_info())
+            await comm.read()
+        finally:
+            comm.abort()
+
+    reached = f"cannot reach the dask scheduler at {address} within {CONNECT_TIMEOUT:g} s"
+    other = f"the server at {address} is not a dask scheduler"
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT))
+    except TimeoutError:
+        if not connected:
+            raise ValueError(f"{reached} (no answer to connecting).") from None
+        raise ValueError(
+            f"{reached}: it accepted the connection and did not answer (a dashboard's port, "
+            f"by default 8787, is not the scheduler's); {_ADDRESS_EXAMPLE}."
+        ) from None
+    except OSError as error:
+        if not connected:  # dask's words, without the connector's name before them
+            said = re.sub(r"^in <[^>]*>: ", "", str(error)) or type(error).__name__
+            raise ValueError(f"{reached} ({said}).") from None
+        raise ValueError(f"{other}: it closed the connection; {_ADDRESS_EXAMPLE}.") from None
+    except Exception as error:  # bytes that are not dask's messages: any error decoding them
+        raise ValueError(
+            f"{other}: its answer is not dask's ({type(error).__name__} reading it); "
+            f"{_ADDRESS_EXAMPLE}."
+        ) from None
+
+
+def _client(args: argparse.Namespace, stack) -> Any:
+    """A dask.distributed client for --workers or --scheduler (closed by ``stack``), or None.
+    The options are checked by :func:`_checked_cluster`."""
+    if args.workers is None and args.scheduler is None:
+        return None
+    from distributed import Client, LocalCluster
+
     if args.scheduler is not None:
+        _reached_scheduler(args.scheduler)
         try:
             return stack.enter_context(Client(args.scheduler, timeout=CONNECT_TIMEOUT))
-        except (OSError, TimeoutError) as error:
+        except Exception as error:  # whatever the connection meets, said as an error
             raise ValueError(
-                f"cannot reach the dask scheduler at {args.scheduler} within "
-                f"{CONNECT_TIMEOUT:g} s ({error})."
+                f"cannot connect to the dask scheduler at {args.scheduler} ({error})."
             ) from None
     with _worker_start(), _interrupts_held() as interrupted:
         cluster = LocalCluster(
@@ -525,12 +625,20 @@ def _interrupts_held():
     """Ctrl-C is held while the block runs: yields a list that gets an item if it was
     pressed. The worker processes forked meanwhile keep this handler, so that Ctrl-C in the
     terminal (sent to every process of the foreground group) stops this process alone, which
-    then closes the cluster, instead of each worker printing its own traceback."""
+    then closes the cluster, instead of each worker printing its own traceback; a worker's
+    logs end there too (what it logs as the cluster closes under it is not news)."""
     if threading.current_thread() is not threading.main_thread():
         yield []
         return
     pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: pressed.append(number))
+    command = os.getpid()
+
+    def held(number: int, frame) -> None:
+        pressed.append(number)
+        if os.getpid() != command:  # in a worker
+            logging.disable(logging.CRITICAL)
+
+    previous = signal.signal(signal.SIGINT, held)
     # Nor do they log the tasks that closing the cluster cancels.
     logger = logging.getLogger("distributed.worker.state_machine")
     level = logger.level
@@ -540,6 +648,26 @@ def _interrupts_held():
     finally:
         signal.signal(signal.SIGINT, previous)
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _logs_held():
+    """Yields a function that silences every log until the block ends, when logging is set
+    back: dask.distributed's as a cluster closes after Ctrl-C (a scheduler removing its
+    workers), and given the client of a cluster of its own (--workers), its workers' (a
+    transfer cut), for a Ctrl-C sent to this process alone."""
+    previous = logging.root.manager.disable
+
+    def silence(workers: Any = None) -> None:
+        logging.disable(logging.CRITICAL)
+        if workers is not None:
+            with contextlib.suppress(Exception):  # a worker gone: nothing to silence
+                workers.run(logging.disable, logging.CRITICAL)
+
+    try:
+        yield silence
+    finally:
+        logging.disable(previous)
 
 
 def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = None) -> int:
@@ -554,7 +682,11 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
     try:
         settings = _settings_from_args(args)
         _checked_settings(settings)  # every setting checked before any file is listed
-        out = check_output_folder(args.out, overwrite=args.overwrite, option="--overwrite")
+        _checked_cluster(args)
+        inputs = [args.truth, args.prediction, *([args.region] if args.region else [])]
+        out = check_output_folder(
+            args.out, overwrite=args.overwrite, option="--overwrite", inputs=inputs, name="--out"
+        )
         report_path = _report_path(args.report, out)
         if args.region is not None:
             check_region_file(args.region)
@@ -586,13 +718,22 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
         with ExitStack() as stack:
-            client = _client(args, stack)
-            progress = None if args.quiet else TextProgress(stream)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", UserWarning)
-                result = evaluate_files(pairing, client=client, progress=progress, **settings)
+            quiet = stack.enter_context(_logs_held())  # left last, after the cluster closes
+            client = None
+            try:
+                client = _client(args, stack)
+                progress = None if args.quiet else TextProgress(stream)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", UserWarning)
+                    result = evaluate_files(pairing, client=client, progress=progress, **settings)
+            except KeyboardInterrupt:
+                # What the cluster logs as it closes is not news after Ctrl-C.
+                quiet(client if args.workers is not None else None)
+                raise
         # Checked again as it is written: another run may have filled the folder meanwhile.
-        write_results(result, out, overwrite=args.overwrite, command=argv, option="--overwrite")
+        write_results(
+            result, out, overwrite=args.overwrite, command=argv, option="--overwrite", name="--out"
+        )
         if report_path is not None:
             _write_report(out, report_path)
     except KeyboardInterrupt:

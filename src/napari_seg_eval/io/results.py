@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,23 +26,53 @@ import pandas as pd
 
 from .evaluate import FilesResult, versions
 
+#: The names of the files a result folder holds: the tables :func:`write_results` writes,
+#: ``settings.json``, and ``report.html`` (``napari-seg-eval evaluate --report`` with no file
+#: name). ``--overwrite`` replaces a folder that holds these and nothing else.
+RESULT_FILE = re.compile(
+    r"(per_image|summary"
+    r"|(instance|semantic)_(pooled|image_mean|per_class_pooled|per_class_image_mean"
+    r"|class_confusion|per_image_rows)"
+    r"|boundary_(image_mean|per_class)|(ctc|coco)_(pooled|image_mean))\.csv"
+    r"|settings\.json|report\.html"
+)
+
+#: What a file manager adds to a folder it shows (macOS Finder's view settings): replaced with
+#: the folder rather than refused.
+FOLDER_CLUTTER = frozenset({".DS_Store"})
+
 
 def check_output_folder(
-    folder: str | Path, *, overwrite: bool = False, option: str = "overwrite=True"
+    folder: str | Path,
+    *,
+    overwrite: bool = False,
+    option: str = "overwrite=True",
+    inputs: Iterable[str | Path] = (),
+    name: str = "the result folder",
 ) -> Path:
-    """Refuse an output folder that exists and is not empty (unless ``overwrite``) or is a file.
+    """Refuse an output folder that a run could not write, or whose replacing would delete
+    what the run did not write.
 
-    Run before any work, so that a run never ends unable to write its results.
+    Run before any work, so that a run never ends unable to write its results. Refused: the
+    current folder or a folder holding it; a file; a folder that is or holds one of the
+    ``inputs``; a folder that holds files, unless ``overwrite``; and even with ``overwrite``,
+    a folder that holds anything but a result folder's files (:data:`RESULT_FILE`): files of
+    one's own are never deleted.
 
     Parameters
     ----------
     folder : str or Path
         The result folder to create.
     overwrite : bool
-        Accept a folder that already holds files (it is replaced when the results are written).
+        Accept a result folder that already holds results (it is replaced when the results are
+        written).
     option : str
         How the caller turns ``overwrite`` on, named in the error: ``"overwrite=True"`` from
         Python, ``"--overwrite"`` on the command line.
+    inputs : iterable of str or Path
+        The run's input files and folders (truth, prediction, region...).
+    name : str
+        What the errors call ``folder``: ``"--out"`` on the command line.
 
     Returns
     -------
@@ -50,20 +82,75 @@ def check_output_folder(
     Raises
     ------
     FileExistsError
-        ``folder`` is a file, or holds files and ``overwrite`` is off.
+        ``folder`` is refused; the message says why.
 
     Examples
     --------
     >>> check_output_folder("results/run1")  # doctest: +SKIP
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder.")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+    where, here = Path(os.path.abspath(folder)).resolve(), Path.cwd().resolve()
+    said = f"{name} '{folder}'"
+    if where == here or where in here.parents:
         raise FileExistsError(
-            f"{folder} already holds files; choose another folder or pass {option}."
+            f"{said} {'is' if where == here else 'holds'} the current folder: name a new folder "
+            "for the results, e.g. 'results'."
+        )
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{said} exists and is not a folder.")
+    held = _inputs_held(where, inputs)
+    if held:
+        raise FileExistsError(
+            f"{said} {held}: the results would be written over the inputs; choose another folder."
+        )
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return folder
+    if not overwrite:
+        raise FileExistsError(
+            f"{said} already holds files; choose another folder or pass {option}."
+        )
+    others = sorted(
+        entry.name + ("/" if entry.is_dir() else "")
+        for entry in folder.iterdir()
+        if entry.is_dir() or not (RESULT_FILE.fullmatch(entry.name) or entry.name in FOLDER_CLUTTER)
+    )
+    if others:
+        few = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise FileExistsError(
+            f"{said} holds {len(others)} file(s) or folder(s) that are not results ({few}); "
+            f"{option} replaces a result folder only, deleting nothing else: move them out or "
+            "choose another folder."
         )
     return folder
+
+
+def _inputs_held(where: Path, inputs: Iterable[str | Path]) -> str | None:
+    """How the absolute folder ``where`` is or holds one of ``inputs`` ("is the input x",
+    "holds the input x"), or None."""
+    for given in inputs:
+        path = Path(given).resolve()
+        if path == where:
+            return f"is the input {given}"
+        if where in path.parents:
+            return f"holds the input {given}"
+    return None
+
+
+def _result_inputs(result: FilesResult) -> list[Path]:
+    """The files a run read or listed: every pair's, the files left out, the region file.
+
+    Examples
+    --------
+    >>> _result_inputs(evaluate_files("truth/", "pred/"))[:2]  # doctest: +SKIP
+    [PosixPath('truth/a.tif'), PosixPath('pred/a.tif')]
+    """
+    pairing = result.pairing
+    files = [path for pair in pairing.pairs for path in pair]
+    files += [*pairing.unpaired_truth, *pairing.unpaired_prediction]
+    files += [*pairing.ignored, *pairing.images]
+    if result.settings.region is not None:
+        files.append(Path(result.settings.region))
+    return files
 
 
 def write_results(
@@ -73,23 +160,31 @@ def write_results(
     overwrite: bool = False,
     command: list[str] | None = None,
     option: str = "overwrite=True",
+    name: str = "the result folder",
 ) -> Path:
     """Write the result folder of a run: all of it, or (on any error) nothing.
 
-    The folder is checked as :func:`check_output_folder` does, when it is written: another
-    run may have filled it since the check made before this run's work.
+    The folder is checked as :func:`check_output_folder` does, when it is written (another
+    run may have filled it since the check made before this run's work), with the files the
+    run read or listed as its inputs: it may not be or hold one of them, and with
+    ``overwrite`` it is replaced only if it holds nothing but results.
 
     Parameters
     ----------
     result
         The run's result, from :func:`evaluate_files`.
     folder
-        The folder to create. An existing non-empty folder is replaced only with ``overwrite``.
+        The folder to create. An existing result folder is replaced only with ``overwrite``;
+        a folder holding anything else is never replaced.
+    overwrite
+        Replace an existing result folder.
     command
         The command line of the run, recorded in ``settings.json``.
     option
         How the caller turns ``overwrite`` on, named in the error (see
         :func:`check_output_folder`).
+    name
+        What the errors call ``folder`` (see :func:`check_output_folder`).
 
     Returns
     -------
@@ -99,25 +194,29 @@ def write_results(
     Raises
     ------
     FileExistsError
-        ``folder`` is a file, or holds files and ``overwrite`` is off.
+        ``folder`` is refused (see :func:`check_output_folder`); nothing is written.
 
     Examples
     --------
     >>> write_results(evaluate_files("truth/", "pred/"), "results/run1")  # doctest: +SKIP
     """
-    folder = check_output_folder(folder, overwrite=overwrite, option=option)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    inputs = _result_inputs(result)
+    folder = check_output_folder(
+        folder, overwrite=overwrite, option=option, inputs=inputs, name=name
+    )
+    target = Path(os.path.abspath(folder))  # "out/.." has a name to stage and rename by
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         _write_into(result, staging, command)
         staging.chmod(0o777 & ~_umask())  # mkdtemp made it owner-only; a folder as mkdir makes
-        if folder.exists():
-            old = folder.with_name(f"{staging.name}.old")
-            folder.rename(old)
-            staging.rename(folder)
+        if target.exists():  # checked above: it holds results only
+            old = target.with_name(f"{staging.name}.old")
+            target.rename(old)
+            staging.rename(target)
             shutil.rmtree(old)
         else:
-            staging.rename(folder)
+            staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
