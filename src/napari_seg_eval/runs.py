@@ -12,7 +12,7 @@ folder is the folder of a dataset run, so it loads as one. A one-image run also 
 label images it compared (``labels.npz``), so that its objects can be compared after loading.
 
 :meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
-for one image, which true objects each run matched
+for one image, which of the true objects the runs scored each run matched
 (:func:`~napari_seg_eval.core.compare.compare_objects`) and McNemar's test; for a dataset,
 the per-image differences and a paired bootstrap over images.
 
@@ -31,6 +31,7 @@ import dataclasses
 import json
 import re
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from .core.compare import (
     bootstrap_objects,
     compare_objects,
     mcnemar,
+    object_changes,
     paired_bootstrap,
 )
 from .core.dataset import DatasetResult
@@ -95,8 +97,14 @@ RUN_COLUMNS = (
 IMAGE_AGGREGATES = ("_image_mean", "_image_median")
 #: Of those, the inputs' paths (long).
 PATH_COLUMNS = ("truth", "prediction")
-#: Boundary values shown as headline metrics of a run that has them (an agreement run).
+#: Boundary values shown as headline metrics of a run that has them (an agreement run, a run
+#: evaluated with boundary metrics; of a dataset, their image means).
 BOUNDARY_HEADLINE = ("mean_hd95", "mean_nsd", "mean_boundary_f1")
+#: Settings of a dataset run that decide which true objects are scored: runs that differ in
+#: them count different numbers of true objects in one truth.
+DATASET_SCORING = ("ignore_label", "exclude_border", "region", "region_suffix")
+#: The files of a run folder without which it is no run, by kind.
+REQUIRED_TABLES = {"image": ("summary",), "dataset": ("per_image", "summary")}
 #: COCO AP (score-ranked) of a one-image run of the ``coco`` preset: its headline values,
 #: shown first (the challenge's number, as a dataset run's :attr:`Preset.headline`).
 COCO_HEADLINE = ("map", "ap_50", "ap_75")
@@ -164,7 +172,8 @@ class Run:
         The :class:`~napari_seg_eval.evaluation.Evaluation` or ``FilesResult`` it came from
         (None for a run loaded from a folder).
     labels
-        One image: ``truth`` and ``prediction``, the instance label images compared.
+        One image: ``truth`` and ``prediction``, the instance label images compared, and
+        ``region``, the mask of the pixels scored, when the run had one.
     versions
         Versions of the package and its libraries when the run was made.
     agreement
@@ -215,7 +224,11 @@ class Run:
             settings=_plain(settings),
             tables=tables,
             record=record,
-            labels={"truth": record.truth, "prediction": record.prediction},
+            labels={
+                "truth": record.truth,
+                "prediction": record.prediction,
+                **({} if record.region is None else {"region": record.region}),
+            },
             versions=versions(),
         )
 
@@ -263,9 +276,11 @@ class Run:
     @property
     def headline(self) -> pd.Series:
         """The headline metrics: the catalogue's headline keys (one image), or their
-        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order; a dataset run of a
-        challenge preset has the challenge's numbers first (:attr:`Preset.headline`), a
-        one-image run of the ``coco`` preset its COCO AP (:data:`COCO_HEADLINE`).
+        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order, then the boundary
+        values (:data:`BOUNDARY_HEADLINE`; of a dataset their image means) of a run that has
+        them; a dataset run of a challenge preset has the challenge's numbers first
+        (:attr:`Preset.headline`), a one-image run of the ``coco`` preset its COCO AP
+        (:data:`COCO_HEADLINE`).
 
         Examples
         --------
@@ -296,6 +311,9 @@ class Run:
                     for suffix in ("_pooled", "_image_mean"):
                         if key + suffix in summary.index:
                             values[key + suffix] = float(summary[key + suffix])
+            for key in BOUNDARY_HEADLINE:  # evaluated with boundary metrics: image means
+                if key + "_image_mean" in summary.index:
+                    values[key + "_image_mean"] = float(summary[key + "_image_mean"])
         return pd.Series(values, dtype=float)
 
     @property
@@ -428,10 +446,19 @@ class Run:
     def load(cls, folder: str | Path) -> Run:
         """A run from a folder written by :meth:`save` or by the command line.
 
+        The folder is checked whole before the run is made: its ``settings.json`` (valid
+        JSON; the ``run`` entry :meth:`save` writes, or, without it, a command-line result
+        folder's ``per_image.csv``), the tables a run of its kind needs (``summary.csv``; of a
+        dataset also ``per_image.csv``), every CSV table and ``labels.npz``; then the run's
+        headline values, intervals and images are read once, so a run that loads can be
+        listed and compared.
+
         Raises
         ------
         FileNotFoundError
-            If ``folder`` has no ``settings.json``.
+            If ``folder`` has no ``settings.json``, or lacks a table its run needs (named).
+        ValueError
+            If a file of the folder cannot be read as a run's (named, with the reason).
 
         Examples
         --------
@@ -445,38 +472,108 @@ class Run:
                 f"{folder} is not a run: it has no settings.json (save a run there, or give the "
                 "folder the command line wrote)."
             )
-        settings = json.loads(path.read_text())
-        about = settings.pop("run", None) or {}
+        settings = _read_settings(path)
+        about = settings.pop("run", None)
         versions = settings.pop("versions", {}) or {}
-        kind = about.get("kind", "dataset")
         tables = {csv.stem: _read_csv(csv) for csv in sorted(folder.glob("*.csv"))}
+        if about is None and "per_image" not in tables:
+            raise FileNotFoundError(
+                f'{path} has no "run" entry (the run\'s name, kind and inputs, written by the '
+                f"Runs tab's Save) and {folder} has no per_image.csv (of a command-line result "
+                "folder): it is neither a saved run nor a result folder."
+            )
+        about = about or {}
+        if not isinstance(about, dict) or about.get("kind", "dataset") not in REQUIRED_TABLES:
+            raise ValueError(
+                f'{path}: its "run" entry must be an object whose "kind" is "image" or '
+                f'"dataset", not {about!r}.'
+            )
+        kind = about.get("kind", "dataset")
+        missing = [f"{name}.csv" for name in REQUIRED_TABLES[kind] if name not in tables]
+        if missing:
+            what = "one-image run" if kind == "image" else "dataset run"
+            raise FileNotFoundError(
+                f"{folder} is a {what} folder without {' and '.join(missing)}, which holds its "
+                "results: save the run again (Runs tab) or write the result folder again "
+                "(command line)."
+            )
         if kind == "dataset":
             inputs = about.get("inputs") or _dataset_inputs(
                 [pair["truth"] for pair in settings.get("pairs", [])],
                 [pair["prediction"] for pair in settings.get("pairs", [])],
             )
-            for required in ("per_image", "summary"):
-                if required not in tables:
-                    raise FileNotFoundError(f"{folder} has no {required}.csv: not a result folder.")
         else:
             inputs = about.get("inputs", {})
             for key in IMAGE_TABLES:
                 tables.setdefault(key, pd.DataFrame())
-        labels = {}
-        if (folder / "labels.npz").is_file():
-            with np.load(folder / "labels.npz") as stored:
-                labels = {key: stored[key] for key in stored.files}
-        return cls(
+        run = cls(
             name=about.get("name") or folder.name,
             created=about.get("created") or settings.get("created") or "",
             kind=kind,
             inputs=inputs,
             settings=settings,
             tables=tables,
-            labels=labels,
+            labels=_read_labels(folder / "labels.npz"),
             versions=versions,
             agreement=bool(about.get("agreement", False)),
         )
+        _check_readable(run, folder)
+        return run
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    """The JSON object of a run's ``settings.json``, or a ``ValueError`` naming the file."""
+    try:
+        settings = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path} is not valid JSON: {error}.") from None
+    if not isinstance(settings, dict):
+        raise ValueError(
+            f"{path} does not hold a run's settings (a JSON object), but a "
+            f"{type(settings).__name__}."
+        )
+    return settings
+
+
+def _read_labels(path: Path) -> dict[str, np.ndarray]:
+    """The label images of ``labels.npz`` (none without the file), checked: ``truth`` and
+    ``prediction`` of one shape, and a boolean ``region`` of that shape if there is one."""
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path) as stored:
+            labels = {key: stored[key] for key in stored.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} cannot be read ({error}).") from None
+    missing = [key for key in ("truth", "prediction") if key not in labels]
+    if missing:
+        raise ValueError(f"{path} holds no {' and no '.join(missing)} image.")
+    shapes = {key: image.shape for key, image in labels.items()}
+    if len(set(shapes.values())) > 1 or labels.get("region", np.zeros(0, bool)).dtype != bool:
+        raise ValueError(
+            f"{path} does not hold images of one shape (and a boolean region): {shapes}."
+        )
+    return labels
+
+
+def _check_readable(run: Run, folder: Path) -> None:
+    """Read what the Runs tab and :meth:`Runs.compare` read of ``run`` (its headline values,
+    intervals, images and metric families), or raise a ``ValueError`` naming the folder."""
+    summary = run.tables["summary"]
+    if run.kind == "image":
+        missing = sorted({"evaluation", "metric", "value"} - set(summary.columns))
+        problem = f"summary.csv has no column {', '.join(missing)}" if missing else ""
+    else:
+        problem = "" if len(summary) == 1 else f"summary.csv has {len(summary)} rows, not 1"
+    if not problem:
+        try:
+            run.headline, run.intervals, run.n_images, run.threshold  # noqa: B018 (read)
+            for kind in run.metric_kinds if run.kind == "dataset" else ():
+                run.dataset(kind)
+        except (KeyError, ValueError, TypeError, IndexError) as error:
+            problem = f"{type(error).__name__}: {error}"
+    if problem:
+        raise ValueError(f"{folder} cannot be read as a run: {problem}.")
 
 
 def _succeeded(per_image: pd.DataFrame) -> pd.DataFrame:
@@ -501,6 +598,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, keep_default_na=True)
     except pd.errors.EmptyDataError:  # an empty table was written as an empty file
         return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a readable CSV table: {error}") from None
 
 
 def _dataset_inputs(truths: list[str], predictions: list[str]) -> dict[str, str]:
@@ -530,7 +629,9 @@ class Comparison:
         bootstrap interval of the difference.
     objects
         One image: :func:`~napari_seg_eval.core.compare.compare_objects` on the shared truth
-        (``change``: fixed by B, broken by B, both, neither). None for datasets.
+        (``change``: fixed by B, broken by B, both, neither), of the true objects the runs
+        scored (inside their region, off their border band, not their ignore label), matched
+        with their criterion. None for datasets.
     mcnemar
         One image: :func:`~napari_seg_eval.core.compare.mcnemar` of ``objects``.
     per_image
@@ -757,13 +858,18 @@ class Runs:
         Raises
         ------
         FileNotFoundError
-            If there is no run in ``folder``.
+            If there is no run in ``folder`` (or no such folder), or a run folder lacks a
+            table its run needs (see :meth:`Run.load`).
+        ValueError
+            If a file of a run folder cannot be read as a run's: then no run is added.
 
         Examples
         --------
         >>> Runs().load("results/run1")  # doctest: +SKIP
         """
         folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no run in {folder}: there is no such folder.")
         if (folder / "settings.json").is_file():
             found = [folder]
         else:
@@ -778,8 +884,11 @@ class Runs:
     def compare(self, a: int | str | Run, b: int | str | Run) -> Comparison:
         """Run B against run A, on the same truth (one image) or the same images (datasets).
 
-        One image: the headline metrics side by side with b − a; per true object, whether each
-        run matched it at IoU 0.5 (``fixed by B``, ``broken by B``) and McNemar's exact test.
+        One image: the headline metrics side by side with b − a; per true object the runs
+        scored (as their instance metrics did: inside their region, off their border band, not
+        their ignore label), whether each run matched it at 0.5 with its criterion (``fixed by
+        B``, ``broken by B``) and McNemar's exact test. Runs that score differently list the
+        true objects both scored, each matched as its own run matched it (a note says so).
         Datasets: the headline metrics with paired bootstrap intervals of b − a (the pooled
         AP (DSB), mean IoU and mean Dice from each image's counts, which a run loaded from a
         folder without ``<kind>_per_image_rows.csv`` lacks: then a note says so), and the
@@ -1083,17 +1192,82 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             f"runs {a.name!r} and {b.name!r} do not share a truth: their truths differ at "
             f"{differ} pixels (compare two predictions against one truth)."
         )
-    objects = compare_objects(
-        truth_a, a.labels["prediction"], b.labels["prediction"], iou_threshold=COMPARE_IOU
-    )
-    ignore = a.settings.get("ignore_label")
-    if ignore is not None:
+    scoring_a, scoring_b = _scoring(a, notes), _scoring(b, notes)
+    differ = [key for key in scoring_a if not _same(scoring_a[key], scoring_b[key])]
+    if not differ:
+        objects = compare_objects(
+            truth_a,
+            a.labels["prediction"],
+            b.labels["prediction"],
+            iou_threshold=COMPARE_IOU,
+            **scoring_a,
+        )
+    else:  # each run's objects as it scored them; the true objects both scored
+        objects = _objects_scored_by_both(truth_a, a, b, scoring_a, scoring_b)
         notes.append(
-            f"the per-object comparison counts truth id {ignore} (the ignore label) as an object."
+            f"the runs differ in {', '.join(differ)}: the per-object comparison lists the true "
+            "objects both runs scored, each matched as its own run matched it."
         )
     return Comparison(
         a, b, _headline_table(a, b), objects=objects, mcnemar=mcnemar(objects), notes=notes
     )
+
+
+def _scoring(run: Run, notes: list[str]) -> dict[str, Any]:
+    """The settings of a one-image run that decide which objects it scored and how it matched
+    them: the keywords of :func:`~napari_seg_eval.core.compare.compare_objects`. A run whose
+    region is not at hand (loaded from a folder saved before regions were kept) gets a note."""
+    settings = run.settings
+    region = run.labels.get("region")
+    if region is None and settings.get("region_name"):
+        notes.append(
+            f"run {run.name!r} was scored inside region {settings['region_name']!r}, which its "
+            "folder does not hold (saved before regions were kept): the per-object comparison "
+            "counts its objects outside the region too."
+        )
+    return {
+        "criterion": settings.get("criterion") or "iou",
+        "ignore_label": settings.get("ignore_label"),
+        "region": region,
+        "exclude_border": int(settings.get("exclude_border") or 0),
+    }
+
+
+def _same(value_a: Any, value_b: Any) -> bool:
+    """Whether two settings of :func:`_scoring` are the same (regions: pixel by pixel)."""
+    if value_a is None or value_b is None or value_a is value_b:
+        return value_a is value_b
+    if np.isscalar(value_a) or np.isscalar(value_b):
+        return value_a == value_b
+    if value_a.shape != value_b.shape:
+        return False
+    if is_lazy(value_a) or is_lazy(value_b):  # chunk by chunk
+        return not bool((as_dask(value_a) != as_dask(value_b)).any().compute())
+    return bool(np.array_equal(value_a, value_b))
+
+
+def _objects_scored_by_both(
+    truth: Any, a: Run, b: Run, scoring_a: dict[str, Any], scoring_b: dict[str, Any]
+) -> pd.DataFrame:
+    """:func:`~napari_seg_eval.core.compare.compare_objects` of runs scored differently: each
+    run's prediction matched with its own settings, the true objects both runs scored."""
+    sides = [
+        compare_objects(
+            truth,
+            run.labels["prediction"],
+            run.labels["prediction"],
+            iou_threshold=COMPARE_IOU,
+            **scoring,
+        )
+        for run, scoring in ((a, scoring_a), (b, scoring_b))
+    ]
+    own = ["matched", "partner", "iou"]
+    frame = sides[0][["label", *(f"{column}_a" for column in own)]].merge(
+        sides[1][["label", *(f"{column}_b" for column in own)]], on="label", how="inner"
+    )
+    frame = frame[["label", "matched_a", "matched_b", "partner_a", "partner_b", "iou_a", "iou_b"]]
+    frame["change"] = object_changes(frame["matched_a"], frame["matched_b"])
+    return frame
 
 
 def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
@@ -1125,7 +1299,14 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
     kinds = [kind for kind in a.metric_kinds if kind in b.metric_kinds]
     if not kinds:
         raise ValueError(f"runs {a.name!r} and {b.name!r} have no metric family in common.")
-    if "instance" in kinds and all(c in rows_a and c in rows_b for c in _INSTANCE_COUNTS[:1]):
+    settings_a = _with_defaults(a.settings.get("settings", a.settings))
+    settings_b = _with_defaults(b.settings.get("settings", b.settings))
+    same_scoring = all(settings_a.get(key) == settings_b.get(key) for key in DATASET_SCORING)
+    if (  # runs that score the truth differently count different objects in it (a note says)
+        "instance" in kinds
+        and same_scoring
+        and all(c in rows_a and c in rows_b for c in _INSTANCE_COUNTS[:1])
+    ):
         true_a, true_b = rows_a["n_true"].to_numpy(float), rows_b["n_true"].to_numpy(float)
         if not np.array_equal(true_a, true_b):
             first = names_a[int(np.flatnonzero(true_a != true_b)[0])]
@@ -1201,8 +1382,10 @@ def _per_image_differences(
 ) -> pd.DataFrame:
     keys = [
         key
-        for kind in kinds
-        for key in catalogue.headline_keys(kind)
+        for key in [
+            *(k for kind in kinds for k in catalogue.headline_keys(kind)),
+            *BOUNDARY_HEADLINE,
+        ]
         if key in rows_a and key in rows_b
     ]
     frame = pd.DataFrame({"name": rows_a["name"].astype(str)})

@@ -382,8 +382,24 @@ class RunsPanel(QWidget):
 
     # ---------------------------------------------------------------- the list
     def refresh(self) -> None:
-        """Show the runs (after any change)."""
-        table = shown_table(self.runs)
+        """Show the runs (after any change).
+
+        A run that cannot be shown (its tables do not hold what a run's do) never takes the
+        tab down: it is dropped from the list, and a warning names it and the problem.
+        """
+        try:
+            table = shown_table(self.runs)
+        except Exception as error:  # whatever a broken run raises, the tab stays up
+            for run in self.runs:
+                problem = _unshowable(run)
+                if problem:
+                    self.runs.delete(run)
+                    self._warn(f"run {run.name!r} cannot be shown ({problem}): it was removed.")
+            try:
+                table = shown_table(self.runs)
+            except Exception:  # not one run's fault: say it, show none
+                table = pd.DataFrame(columns=list(RUN_COLUMNS))
+                self._warn(f"the runs cannot be listed: {type(error).__name__}: {error}")
         self.table.set_frame(table, first=metrics_first(table.columns))
         view = self.table.view
         if "name" in table.columns:  # a long name no longer pushes the metrics out of view
@@ -504,7 +520,7 @@ class RunsPanel(QWidget):
                 return []
         try:
             loaded = self.runs.load(folder)
-        except (FileNotFoundError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError) as error:
             self._warn(str(error))
             return []
         self.refresh()
@@ -705,6 +721,15 @@ class RunsPanel(QWidget):
         self.status_label.setText(message)
         show_warning(f"Segmentation Evaluation: {message}")
         return None
+
+
+def _unshowable(run: Run) -> str:
+    """Why ``run`` cannot be listed (the error reading its row raises), or ``""``."""
+    try:
+        run.headline, run.intervals, run.n_images, run.threshold  # noqa: B018 (read)
+    except Exception as error:  # the error is the answer
+        return f"{type(error).__name__}: {error}"
+    return ""
 
 
 def _boxes(truth: Any, labels: pd.Series) -> dict[int, tuple[slice, ...]]:

@@ -14,8 +14,9 @@ A paired bootstrap draws the same images for both runs, so the per-image pairing
 Over one image, :func:`bootstrap_objects` resamples the image's objects instead: its matched
 pairs, missed true objects and false predictions (clusters of objects that compete for a match
 below IoU 0.5), so that each instance value is recomputed exactly from resampled counts.
-Per object, :func:`compare_objects` says which true objects each of two predictions matched,
-and :func:`mcnemar` tests whether one fixes more objects than it breaks.
+Per object, :func:`compare_objects` says which true objects each of two predictions matched
+(of the objects the instance metrics score: inside the region, off the border band, not the
+ignore label), and :func:`mcnemar` tests whether one fixes more objects than it breaks.
 """
 
 from __future__ import annotations
@@ -30,11 +31,20 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ._results import ratio
-from ._validate import as_label_pair
+from ._validate import as_label_pair, check_region
 from ._warn import warn
 from .catalogue import headline_keys
 from .dataset import DatasetResult, _n_resampled
-from .instance import REVIEW_THRESHOLD, InstanceResult, ObjectPairs, check_iou_thresholds
+from .instance import (
+    REVIEW_THRESHOLD,
+    InstanceResult,
+    ObjectPairs,
+    border_ids_lazy,
+    check_criterion,
+    check_exclude_border,
+    check_iou_thresholds,
+    remove_objects,
+)
 from .overlap import overlap_table_lazy
 
 #: A statistic of the weighted per-image sums: (n_resamples, ...) -> (n_resamples,).
@@ -341,12 +351,18 @@ def compare_objects(
     pred_b: np.ndarray,
     *,
     iou_threshold: float = 0.5,
+    criterion: str = "iou",
+    ignore_label: int | None = None,
+    region: np.ndarray | None = None,
+    exclude_border: int = 0,
 ) -> pd.DataFrame:
     """Per true object: is it matched by prediction A, by prediction B, and what changed.
 
     Each prediction is matched to the truth one-to-one at ``iou_threshold`` (IoU >= t, the
     most pairs, then the largest summed IoU: the matching of
-    :func:`~napari_seg_eval.instance_metrics`).
+    :func:`~napari_seg_eval.instance_metrics`). Only the objects the instance metrics score
+    with the same ``criterion``, ``ignore_label``, ``region`` and ``exclude_border`` are
+    counted, matched as they match them.
 
     Parameters
     ----------
@@ -354,11 +370,23 @@ def compare_objects(
         Instance label images of one shape (0 is background), ground truth first.
     iou_threshold : float
         The IoU at which an object counts as matched, in (0, 1].
+    criterion : {"iou", "iot", "iop"}
+        What is compared with the threshold, as in :func:`~napari_seg_eval.instance_metrics`
+        (``iou_a`` and ``iou_b`` are the matched pairs' IoU either way).
+    ignore_label : int, optional
+        Truth id whose pixels are left out of every count; it is not an object (as in
+        :func:`~napari_seg_eval.instance_metrics`).
+    region : array_like of bool, optional
+        Only these pixels count: an object without a pixel in it is not listed, and IoU is
+        measured inside it (as in :func:`~napari_seg_eval.instance_metrics`).
+    exclude_border : int
+        Objects of either side with a pixel in a band this many pixels wide at the image's
+        edge are removed (a true one is not listed; a predicted one matches nothing).
 
     Returns
     -------
     pandas.DataFrame
-        One row per true object, ids ascending: ``label``, ``matched_a``, ``matched_b``,
+        One row per true object scored, ids ascending: ``label``, ``matched_a``, ``matched_b``,
         ``partner_a``, ``partner_b`` (the matched prediction's id, 0 if none), ``iou_a``,
         ``iou_b`` (IoU with it, NaN if none) and ``change``: ``"fixed by B"`` (matched by B
         only), ``"broken by B"`` (by A only), ``"both"`` or ``"neither"``.
@@ -375,18 +403,34 @@ def compare_objects(
     >>> pred_b = np.array([[0, 0, 0, 5, 5, 0, 6, 6]])
     >>> compare_objects(true, pred_a, pred_b)["change"].tolist()
     ['broken by B', 'both', 'fixed by B']
+
+    Only the pixels of a region count: object 1, outside it, is not scored.
+
+    >>> region = np.array([[False, False, False, True, True, True, True, True]])
+    >>> compare_objects(true, pred_a, pred_b, region=region)["change"].tolist()
+    ['both', 'fixed by B']
     """
     (threshold,) = check_iou_thresholds([iou_threshold])
-    # Every check (dtypes, shapes) before the first pass over either prediction.
+    criterion = check_criterion(criterion)
+    width = check_exclude_border(exclude_border)
+    # Every check (dtypes, shapes, region) before the first pass over either prediction.
     true, pred_a = as_label_pair(true, pred_a)
     true, pred_b = as_label_pair(true, pred_b)
-    table_a, table_b = dask.compute(
-        overlap_table_lazy(true, pred_a), overlap_table_lazy(true, pred_b)
+    region = check_region(region, tuple(true.shape))
+    table_a, table_b, *band = dask.compute(
+        overlap_table_lazy(true, pred_a, ignore_label=ignore_label, region=region),
+        overlap_table_lazy(true, pred_b, ignore_label=ignore_label, region=region),
+        border_ids_lazy(true, width),
+        border_ids_lazy(pred_a, width),
+        border_ids_lazy(pred_b, width),
     )
+    if width:  # as instance_metrics excludes them (ids not in a table are left alone)
+        table_a = remove_objects(table_a, band[0], band[1])
+        table_b = remove_objects(table_b, band[0], band[2])
     pairs_a, pairs_b = ObjectPairs.from_table(table_a), ObjectPairs.from_table(table_b)
     frame = pd.DataFrame({"label": pairs_a.true_ids})
     for name, pairs in (("a", pairs_a), ("b", pairs_b)):
-        matched = pairs.match(threshold)
+        matched = pairs.match(threshold, criterion)
         partner = np.zeros(pairs.true_ids.size, pairs.pred_ids.dtype)
         iou = np.full(pairs.true_ids.size, np.nan)
         partner[pairs.true_index[matched]] = pairs.pred_ids[pairs.pred_index[matched]]
@@ -395,10 +439,32 @@ def compare_objects(
         frame[f"partner_{name}"] = partner
         frame[f"iou_{name}"] = iou
     frame = frame[["label", "matched_a", "matched_b", "partner_a", "partner_b", "iou_a", "iou_b"]]
-    code = 2 * frame["matched_a"].to_numpy(int) + frame["matched_b"].to_numpy(int)
-    # code: 0 neither, 1 B only, 2 A only, 3 both
-    frame["change"] = np.array(["neither", "fixed by B", "broken by B", "both"])[code]
+    frame["change"] = object_changes(frame["matched_a"], frame["matched_b"])
     return frame
+
+
+def object_changes(matched_a: np.ndarray, matched_b: np.ndarray) -> np.ndarray:
+    """The change of each true object from whether A and B matched it (:data:`CHANGES`).
+
+    Parameters
+    ----------
+    matched_a, matched_b : array_like of bool
+        Per true object, whether prediction A (B) matched it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per object ``"fixed by B"`` (B only), ``"broken by B"`` (A only), ``"both"`` or
+        ``"neither"``.
+
+    Examples
+    --------
+    >>> object_changes([True, True, False, False], [True, False, True, False]).tolist()
+    ['both', 'broken by B', 'fixed by B', 'neither']
+    """
+    code = 2 * np.asarray(matched_a, int) + np.asarray(matched_b, int)
+    # code: 0 neither, 1 B only, 2 A only, 3 both
+    return np.array(["neither", "fixed by B", "broken by B", "both"])[code]
 
 
 def mcnemar(table: pd.DataFrame | np.ndarray) -> pd.Series:
