@@ -479,14 +479,21 @@ def _dataset_tables(run: Run) -> str:
 
 # ---------------------------------------------------------------------------- tables
 def _f(value: Any, *, count: bool = False) -> str:
-    """4 decimals for ratios, integers as they are, NaN as an em dash. A ``count`` (the
-    catalogue's pooling "sum") is a whole number even when it is 0 or 1 as a float."""
+    """Every float with 4 decimals (a distance of 6 pixels is "6.0000", as 7.65 is "7.6500"),
+    integers as they are, NaN as an em dash. A whole ``count`` (the catalogue's pooling "sum",
+    or an id) is written as a whole number, even when it is stored as a float.
+
+    Examples
+    --------
+    >>> _f(6.0), _f(7.65), _f(46.0, count=True), _f(3), _f(float("nan"))
+    ('6.0000', '7.6500', '46', '3', '—')
+    """
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return UNDEFINED
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, float | np.floating):
-        whole = float(value).is_integer() and (count or abs(value) > 1)
+        whole = count and float(value).is_integer()
         return str(int(value)) if whole else f"{value:.4f}"
     return _e(str(value))
 
@@ -494,6 +501,19 @@ def _f(value: Any, *, count: bool = False) -> str:
 def _is_count(table: str, column: str) -> bool:
     entry = catalogue.metric(table, column) if table else None
     return entry is not None and entry.pooling == "sum"
+
+
+def _is_whole_column(table: str, frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``column`` is written in whole numbers: a count, or an id or setting (the
+    catalogue's pooling "none" with no better direction) whose values are all whole (ids
+    read back from a CSV file as floats, with a gap)."""
+    if _is_count(table, column):
+        return True
+    entry = catalogue.metric(table, column) if table else None
+    if entry is None or entry.pooling != "none" or entry.better:
+        return False
+    values = pd.to_numeric(frame[column], errors="coerce").dropna().to_numpy(float)
+    return bool(np.all(np.isfinite(values) & (values == np.round(values))))
 
 
 def _e(text: Any) -> str:
@@ -510,8 +530,9 @@ def _table(
 ) -> str:
     """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip),
     those of boundary values with the unit or τ of ``measures`` (:func:`_unit_label`).
-    Numbers in the columns of counts, and in the rows flagged in ``count_rows`` (a table of
-    one metric per row), are whole numbers."""
+    Numbers in the columns of counts and ids (:func:`_is_whole_column`), and in the rows
+    flagged in ``count_rows`` (a table of one metric per row), are whole numbers; every other
+    float has 4 decimals (:func:`_f`)."""
     note = ""
     if len(frame) > MAX_ROWS:
         note = f"<p class='note'>The first {MAX_ROWS} of {len(frame)} rows.</p>"
@@ -529,7 +550,7 @@ def _table(
         tip = f"{column}: {tip}" if tip else str(column)
         css = " class='text'" if column in text else ""
         head.append(f"<th{css} title='{_e(tip)}'>{_e(label)}</th>")
-    counts = [_is_count(catalogue_table, column) for column in frame.columns]
+    counts = [_is_whole_column(catalogue_table, frame, column) for column in frame.columns]
     body = []
     for index, row in enumerate(frame.itertuples(index=False)):
         row_count = index < len(count_rows) and bool(count_rows[index])
@@ -606,8 +627,10 @@ def _image_plots(run: Run) -> str:
 
 
 def _probability_plots(run: Run) -> list[str]:
-    """PR, ROC and reliability (pixels), and the object-level threshold curve, when the run's
-    record holds a probability map."""
+    """PR, ROC and reliability (pixels), each with its number (AP, ROC AUC; ECE and Brier)
+    in its title and caption, and the object-level threshold curve, when the run's record
+    holds a probability map. The numbers are those of the sweep and calibration drawn (as
+    the Confidence analysis tab's)."""
     record = run.record
     confidence = getattr(record, "confidence", None)
     if (
@@ -619,28 +642,44 @@ def _probability_plots(run: Run) -> list[str]:
     from .core.confidence import calibration, instance_threshold_sweep, threshold_sweep
 
     truth = (np.asarray(record.semantic_truth) == 1).astype(np.uint8)
-    sweep = threshold_sweep(truth, confidence).per_threshold
-    bins = calibration(truth, confidence).bins
-    figures = []
+    swept = threshold_sweep(truth, confidence)
+    sweep, summary = swept.per_threshold, swept.summary
+    calibrated = calibration(truth, confidence)
+    bins = calibrated.bins
+    ap, auc = _f(summary["average_precision"]), _f(summary["roc_auc"])
+    ece, brier = _f(calibrated.summary["ece"]), _f(calibrated.summary["brier"])
+    figures = [
+        "<h3>The probability map</h3>"
+        f"<p>Its pixels against the truth's: AP <b>{ap}</b> · ROC AUC <b>{auc}</b> · "
+        f"ECE <b>{ece}</b> (15 bins) · Brier score <b>{brier}</b>.</p>"
+    ]
 
     def pr(axes):
         axes.plot(sweep["recall"], sweep["precision"])
         axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+        axes.set_title(f"AP {ap}", fontsize=10)
 
     def roc(axes):
         axes.plot(sweep["fpr"], sweep["recall"])
         axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
         axes.set(xlabel="false positive rate", ylabel="true positive rate")
+        axes.set_title(f"AUC {auc}", fontsize=10)
 
     def reliability(axes):
         filled = bins[bins["count"] > 0]
         axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
         axes.plot(filled["mean_probability"], filled["observed_frequency"], marker="o")
         axes.set(xlabel="mean probability", ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1))
+        axes.set_title(f"ECE {ece} · Brier {brier}", fontsize=10)
 
-    figures.append(_figure(pr, "Pixel precision-recall curve of the probability map."))
-    figures.append(_figure(roc, "Pixel ROC curve of the probability map."))
-    figures.append(_figure(reliability, "Reliability diagram (15 equal-width bins)."))
+    figures.append(_figure(pr, f"Pixel precision-recall curve of the probability map: AP {ap}."))
+    figures.append(_figure(roc, f"Pixel ROC curve of the probability map: AUC {auc}."))
+    figures.append(
+        _figure(
+            reliability,
+            f"Reliability diagram (15 equal-width bins): ECE {ece}, Brier score {brier}.",
+        )
+    )
     options = run.settings.get("threshold_options") or {}
     if record.instance is not None and options.get("channel_axis") is None:
         curve = instance_threshold_sweep(
@@ -851,7 +890,13 @@ def _comparison(comparison: Comparison) -> str:
     parts = [
         f"<p class='meta'>{_runs_named(a, b)}Differences are B − A.</p>",
         "<h2>Headline metrics</h2>",
-        _table(headline, text_columns=("metric", "label")),
+        _table(
+            headline,
+            text_columns=("metric", "label"),
+            count_rows=[_is_count(_summary_table_of(key), key) for key in headline["metric"]]
+            if "metric" in headline
+            else (),
+        ),
     ]
     parts += [f"<p class='note'>{_e(note)}</p>" for note in comparison.notes]
     parts.append(f"<p class='note'>{_e(_TELLS[a.kind])}</p>")

@@ -6,6 +6,9 @@ Its slots report errors as napari notifications (see
 
 from __future__ import annotations
 
+import os
+import uuid
+import weakref
 from collections.abc import Generator
 from functools import partial
 from pathlib import Path
@@ -13,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels
-from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
@@ -44,7 +46,8 @@ from ..core.platt import apply_platt
 from ..core.threshold import label_instances
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
-from .threshold_panel import data_ndim, notify_dock_error, notifying
+from .tables import STALE_STYLE, _reason
+from .threshold_panel import data_ndim, dock_error, notify_dock_error, notifying, say_once
 
 #: "Best by" choices computed on objects: label of the choice -> column of the object sweep.
 OBJECT_METRICS = {
@@ -260,9 +263,16 @@ class ConfidencePanel(QWidget):
         self.viewer = viewer
         self.owner = owner  # the dock widget: its probability layer and threshold slider
         self.results: dict = {}
+        #: What the shown results were computed on: the probability layer and ground truth
+        #: (weak references) and their names then; empty before the first analysis.
+        self._analysed: dict = {}
+        #: Why the last Analyse failed ("" when it did not, or a later one succeeded).
+        self._failed = ""
+        #: The name of the probability layer of the run going on (for its failure's words).
+        self._running = ""
         #: Our calibrated map of each method (key of CALIBRATIONS), from the last analysis.
         self.calibrated_layers: dict[str, Image] = {}
-        self.job = Job(self, on_progress=self._on_progress, on_error=notify_dock_error)
+        self.job = Job(self, on_progress=self._on_progress, on_error=self._on_failed)
         self.job.finished.connect(self._on_finished)
 
         self.truth_combo = LayerComboBox(viewer, (Labels,), self)
@@ -275,9 +285,7 @@ class ConfidencePanel(QWidget):
             "Pixel metrics come from one pass; object metrics label and match the map at each "
             "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
         )
-        self.metric_combo.currentIndexChanged.connect(
-            notifying(lambda *_: self._on_metric_changed())
-        )
+        self.metric_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
         self.class_label = QLabel("Class", self)
         self.class_spin = QSpinBox(self)
         self.class_spin.setRange(1, 1)
@@ -324,6 +332,12 @@ class ConfidencePanel(QWidget):
         self.best_button.clicked.connect(notifying(lambda *_: self.use_best_threshold()))
         self.summary_label = QLabel("Pick the ground truth and press Analyse.", self)
         self.summary_label.setWordWrap(True)
+        #: "Out of date: …" in orange, as in the Evaluate tab, when the results shown are not
+        #: of the current choices (:attr:`stale`).
+        self.stale_label = QLabel(self)
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet(STALE_STYLE)
+        self.stale_label.hide()
         self.calibration_label = QLabel(self)
         self.calibration_label.setTextFormat(Qt.TextFormat.RichText)
         self.calibration_label.setToolTip(
@@ -362,6 +376,7 @@ class ConfidencePanel(QWidget):
         layout.addWidget(note)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.calibration_label)
+        layout.addWidget(self.stale_label)  # just above the plots it is about
         use_calibrated = QHBoxLayout()
         for button in self.use_calibrated_buttons.values():
             use_calibrated.addWidget(button)
@@ -376,6 +391,9 @@ class ConfidencePanel(QWidget):
         owner.probability_combo.currentIndexChanged.connect(
             lambda *_: QTimer.singleShot(0, self._on_class_axis)
         )
+        owner.probability_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
+        self.truth_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
+        self.class_spin.valueChanged.connect(notifying(lambda *_: self._refresh()))
         self._class_choice()
 
     # ------------------------------------------------------------------------- public API
@@ -388,15 +406,20 @@ class ConfidencePanel(QWidget):
         and/or Platt checked, each is fitted and its calibrated map added as a layer. In a
         worker with progress and cancel, or now with ``wait=True`` (then the results are
         returned).
+
+        A run that fails says so in a notification and in the status line; the results shown
+        before (if any) are then marked out of date (:attr:`stale`), and **Use best threshold**
+        waits for a run that succeeds.
         """
         prob_layer, truth = self.owner.probability_combo.layer(), self.truth_combo.layer()
+        self._running = "" if prob_layer is None else prob_layer.name
         if prob_layer is None or truth is None:
-            notify_error("choose a probability layer and a ground truth.")
+            self._on_failed("choose a probability layer and a ground truth.")
             return None
         channel_axis, class_id = self._class_choice()
         background = self.owner.threshold_options().background_channel
         if channel_axis is not None and background and prob_layer.data.shape[channel_axis] < 2:
-            notify_error(
+            self._on_failed(
                 f"{prob_layer.name!r} has one channel along its class axis {channel_axis}, "
                 "and it is background ('Channel 0 is background' is ticked): no class to "
                 "analyse."
@@ -407,7 +430,7 @@ class ConfidencePanel(QWidget):
             del shape[channel_axis]
         if tuple(shape) != tuple(truth.data.shape):
             without = "" if channel_axis is None else f" without its class axis {channel_axis}"
-            notify_error(
+            self._on_failed(
                 f"shape mismatch: {prob_layer.name!r} is {tuple(shape)}{without}, "
                 f"{truth.name!r} is {tuple(truth.data.shape)}."
             )
@@ -415,10 +438,9 @@ class ConfidencePanel(QWidget):
         try:
             prob, notice = probability_data(prob_layer)
         except TypeError as error:
-            notify_error(error)
+            self._on_failed(error)
             return None
-        if notice:
-            show_info(f"Segmentation Evaluation: {notice}")
+        say_once(prob_layer, notice)
         chosen = self.metric_combo.currentText()
         objects = None
         if chosen in OBJECT_METRICS:
@@ -440,12 +462,13 @@ class ConfidencePanel(QWidget):
             channel_axis=channel_axis,
             background_channel=background,
         )
-        show = notifying(partial(self._show, prob_layer, chosen))
+        show = notifying(partial(self._show, prob_layer, truth, chosen))
         if wait:
             return self.job.run_now(work, show)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
+        self.summary_label.setText("Analysing…")
         self.job.start(work, show)
         return None
 
@@ -468,6 +491,36 @@ class ConfidencePanel(QWidget):
             self.summary_label.setText("Cancelled.")
 
     @property
+    def stale(self) -> str:
+        """Why the results shown are not of the current choices ("" when they are, or when
+        there are none): another probability layer or ground truth (or theirs removed),
+        another class or "Best by", or an Analyse that failed since."""
+        if not self.results:
+            return ""
+        analysed = self._analysed
+        for what, combo, key, of in (
+            ("the probability layer", self.owner.probability_combo, "layer", "of"),
+            ("the ground truth", self.truth_combo, "truth", "against"),
+        ):
+            layer, used = combo.layer(), analysed[key]()
+            if used is None or used is not layer or used not in self.viewer.layers:
+                now = "none" if layer is None else repr(layer.name)
+                then = analysed[f"{key}_name"]
+                return f"{what} is {now}, the analysis shown is {of} {then!r}"
+        _, class_id = self._class_choice()
+        if class_id != self.results["class_id"]:
+            now = "the whole map" if class_id is None else f"class {class_id}"
+            then = self.results["class_id"]
+            then = "the whole map" if then is None else f"class {then}"
+            return f"the class is {now}, the analysis shown is of {then}"
+        metric = self.metric_combo.currentText()
+        if metric != self.results["metric"]:
+            return f"'Best by' is {metric}, the analysis shown is by {self.results['metric']}"
+        if self._failed:
+            return "the last Analyse failed"
+        return ""
+
+    @property
     def best_threshold(self) -> float:
         """The best threshold of the last analysis by its metric (pixel or object); NaN if none."""
         if "sweep" not in self.results:
@@ -478,8 +531,17 @@ class ConfidencePanel(QWidget):
         return float(self.results["sweep"].summary["best_threshold"])
 
     def use_best_threshold(self) -> None:
-        """Move the threshold slider to the best threshold of the last analysis."""
-        if not np.isnan(self.best_threshold):
+        """Move the threshold slider to the best threshold of the last analysis.
+
+        Refused, with a notification, while that analysis is out of date (:attr:`stale`): its
+        threshold is of another layer, truth, class or metric.
+        """
+        reason = self.stale
+        if reason:
+            notify_error(
+                f"the best threshold is out of date: {reason}. Press Analyse, then use it."
+            )
+        elif not np.isnan(self.best_threshold):
             self.owner.set_threshold(self.best_threshold)
 
     def use_calibrated_map(self, method: str | None = None) -> None:
@@ -519,19 +581,44 @@ class ConfidencePanel(QWidget):
         return self.plot.save_png(path) if path else None
 
     def export_csv(self, directory: str | Path | None = None) -> list[Path]:
-        """Write each table of :meth:`tables` as ``<name>.csv`` into ``directory``."""
+        """Write each table of :meth:`tables` as ``<name>.csv`` into ``directory``.
+
+        Each table is written beside its file first, and the files are renamed once all are
+        written. A folder that does not exist, or a write that fails, is a notification
+        naming the folder and the reason; nothing is written (the files there stay as they
+        were) and it returns an empty list.
+        """
         directory = directory or QFileDialog.getExistingDirectory(self, "Export CSV into")
         if not directory:
             return []
-        paths = []
-        for name, table in self.tables().items():
-            paths.append(Path(directory) / f"{name}.csv")
-            table.to_csv(paths[-1], index=False)
+        directory, tables = Path(directory).absolute(), self.tables()
+        paths = [directory / f"{name}.csv" for name in tables]
+        parts = [path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part") for path in paths]
+        written: list[Path] = []
+        try:
+            for part, table in zip(parts, tables.values(), strict=True):
+                with open(part, "x", newline="", encoding="utf-8") as file:
+                    written.append(part)
+                    table.to_csv(file, index=False)
+            for part, path in zip(parts, paths, strict=True):
+                os.replace(part, path)
+        except OSError as error:
+            for part in written:
+                part.unlink(missing_ok=True)
+            notify_error(f"could not export the confidence data to {directory}: {_reason(error)}.")
+            return []
         return paths
 
     # ---------------------------------------------------------------------------- internals
-    def _show(self, prob_layer: Image, metric: str, results: dict) -> dict:
+    def _show(self, prob_layer: Image, truth: Labels, metric: str, results: dict) -> dict:
         self.results = {**results, "metric": metric}
+        self._analysed = {
+            "layer": weakref.ref(prob_layer),
+            "layer_name": prob_layer.name,
+            "truth": weakref.ref(truth),
+            "truth_name": truth.name,
+        }
+        self._failed = ""
         sweep, calib = results["sweep"].summary, results["calibration"].summary
         pixel = PIXEL_LABELS.get(sweep["metric"], sweep["metric"])
         text = (
@@ -573,8 +660,8 @@ class ConfidencePanel(QWidget):
         if results["calibrated"]:
             self.calibration_label.setText(calibration_html(results["calibration_methods"]))
         self.calibration_label.setVisible(bool(results["calibrated"]))
-        self.best_button.setEnabled(not np.isnan(self.best_threshold))
         self.progress_bar.setValue(100)
+        self._refresh()
         self._draw()
         return results
 
@@ -637,6 +724,29 @@ class ConfidencePanel(QWidget):
     def _on_class_axis(self, *_) -> None:
         """The header's class axis or probability layer changed: the class box follows."""
         self._class_choice()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Say whether the results shown are out of date (:attr:`stale`); **Use best
+        threshold** only for results of the current choices."""
+        reason = self.stale
+        self.stale_label.setText(
+            f"Out of date: {reason}. The plots show the last analysis; press Analyse to update."
+        )
+        self.stale_label.setVisible(bool(reason))
+        self.best_button.setEnabled(
+            bool(self.results) and not reason and not np.isnan(self.best_threshold)
+        )
+
+    def _on_failed(self, error: BaseException | str) -> None:
+        """An Analyse failed (before its run, or in it): a notification, the status line
+        says so, and the results shown before are out of date."""
+        notify_dock_error(error)
+        self._failed = dock_error(error)
+        what = f" of {self._running!r}" if self._running else ""
+        self.summary_label.setText(f"Analysis{what} failed: {self._failed}")
+        self.progress_bar.setValue(0)
+        self._refresh()
 
     @notifying
     def _on_progress(self, value: tuple[float, str]) -> None:
@@ -648,11 +758,6 @@ class ConfidencePanel(QWidget):
     def _on_finished(self) -> None:
         self.run_button.setEnabled(not self.job.running)
         self.cancel_button.setEnabled(self.job.running)
-
-    def _on_metric_changed(self) -> None:
-        if self.results:
-            self.best_button.setEnabled(False)  # the last analysis was by another metric
-            self.summary_label.setText("Press Analyse to find the best threshold by this metric.")
 
     def _draw(self) -> None:
         if not self.results:

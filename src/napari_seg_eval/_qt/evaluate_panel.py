@@ -65,7 +65,7 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
-from .threshold_panel import dock_error
+from .threshold_panel import dock_error, unsaid
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -1157,7 +1157,7 @@ class EvaluatePanel(QWidget):
             notices.append(MULTISCALE.format(f"{' and '.join(multiscale)} {verb}"))
         if is_probability:  # uint8/uint16 maps are read as value / dtype max
             prediction_data, notice = probability_data(prediction)
-            notices.append(notice)
+            notices.append(unsaid(prediction, notice))  # once per layer across the dock
         lazy = is_lazy(truth_data) or is_lazy(prediction_data)
         coco = self.preset_combo.currentData() == "coco"
         scores, unscored = self._score_layer()  # the rule the COCO preset is offered by
@@ -1168,7 +1168,7 @@ class EvaluatePanel(QWidget):
         # ones for COCO AP only); a probability map prediction scores its own objects.
         if scores is not None and scores is not prediction and (not lazy or coco):
             confidence, notice = probability_data(scores)
-            notices.append(notice)
+            notices.append(unsaid(scores, notice))
         confidence_layer = scores if confidence is not None else None
         true_classes_layer = self.true_classes_combo.layer()
         pred_choice = self.pred_classes_combo.choice()

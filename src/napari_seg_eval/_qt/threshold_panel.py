@@ -161,10 +161,29 @@ def notifying(slot: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+def unsaid(layer: Image, notice: str | None) -> str | None:
+    """``notice`` about ``layer`` unless it was the last said of that layer (then None).
+
+    A notice returned counts as said: the caller shows it, now or with its run's results.
+    Every part of the dock goes through here (or :func:`say_once`), so an integer map's
+    "read as value / 255" is said once per layer, whichever tab reads the map first.
+
+    Examples
+    --------
+    >>> layer = Image(np.zeros((2, 2), np.uint8), name="map")
+    >>> unsaid(layer, "read as value / 255"), unsaid(layer, "read as value / 255")
+    ('read as value / 255', None)
+    """
+    if not notice or _SAID.get(layer) == notice:
+        return None
+    _SAID[layer] = notice
+    return notice
+
+
 def say_once(layer: Image, notice: str | None) -> None:
-    """Show ``notice`` about ``layer`` unless it was the last said of that layer."""
-    if notice and _SAID.get(layer) != notice:
-        _SAID[layer] = notice
+    """Show ``notice`` about ``layer`` unless it was the last said of that layer
+    (:func:`unsaid`)."""
+    if unsaid(layer, notice):
         show_info(f"Segmentation Evaluation: {notice}")
 
 
