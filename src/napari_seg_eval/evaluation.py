@@ -10,6 +10,7 @@ an identical record that says why it no longer matches the viewer.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +22,15 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core import catalogue
-from .core._validate import check_region, outside_ignored, warn_if_masks
+from .core._validate import (
+    as_label_pair,
+    check_probability_range,
+    check_region,
+    outside_ignored,
+    warn_if_masks,
+)
 from .core._warn import warn
-from .core.blocks import as_dask, is_lazy
+from .core.blocks import COMBINE_EVERY, aligned, as_dask, chunk_tree, is_lazy
 from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
 from .core.classes import (
     ClassSpec,
@@ -37,10 +44,12 @@ from .core.confidence import (
     coco_average_precision,
     coco_average_precision_of_table,
 )
-from .core.dataset import DatasetResult, dataset_metrics
+from .core.dataset import DatasetResult, dataset_from_tables, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     InstanceResult,
+    _checked_pair,
+    _of_counted_table,
     border_ids_lazy,
     check_criterion,
     check_exclude_border,
@@ -48,10 +57,21 @@ from .core.instance import (
     instance_metrics,
     instance_metrics_of_table,
     parse_iou_thresholds,  # noqa: F401 (the panels and scripts read it from here)
+    remove_objects,
 )
-from .core.overlap import OverlapTable, binarized_table, overlap_table_lazy
+from .core.overlap import (
+    OverlapTable,
+    binarized_table,
+    id_dtype,
+    overlap_table,
+    overlap_table_lazy,
+)
 from .core.presets import get_preset
 from .core.review import (
+    _checked_probability,
+    _combine_sums,
+    _object_sums,
+    _summed_by_label,
     add_error_kinds,
     join_measurements,
     measure_both,
@@ -65,7 +85,7 @@ from .core.review import (
 )
 from .core.semantic import (
     SemanticResult,
-    nothing_left,
+    _warn_if_nothing_left,
     semantic_metrics,
     semantic_metrics_from_table,
 )
@@ -261,6 +281,9 @@ class EvaluationSettings:
     adds boundary metrics at ``tolerance``, with distances in ``units`` of ``spacing`` (the
     truth layer's scale; None: 1 per pixel). ``units`` names them (the dock: the layer's units,
     "pixels" at scale 1, else "scale units"); None: not named (see :attr:`distance_units`).
+    ``plane_axis`` also evaluates each plane along that axis (``label_each_plane``: objects
+    never span planes); a negative one counts from the last axis, and the record's settings
+    name it counted from 0.
     """
 
     kind: Literal["semantic", "instance", "both"] = "both"
@@ -783,12 +806,7 @@ def _tables_at_once(
         semantic_table = table if mask_table is None else mask_table
         if settings.binarize_semantic:
             semantic_table = binarized_table(semantic_table)
-        if semantic_table.n_pixels == 0:  # as semantic_metrics says it
-            warn(
-                f"semantic_metrics: {nothing_left(ignore, region)}, so no pixel is left to "
-                "count; every metric is NaN (0/0).",
-                RuntimeWarning,
-            )
+        _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
         semantic = semantic_metrics_from_table(semantic_table)
     if "instance" in kinds:
         instance = instance_metrics_of_table(
@@ -859,6 +877,18 @@ def _checked_classes(classes: tuple, shape: tuple[int, ...]) -> tuple[ClassSpec,
     )
 
 
+def _plane_axis_checked(settings: EvaluationSettings, ndim: int) -> EvaluationSettings:
+    """``settings`` with ``plane_axis`` counted from 0 (a negative one from the last axis, as
+    numpy counts), or a ``ValueError`` if images of ``ndim`` dimensions have no such axis to
+    cut into planes (nothing is read)."""
+    axis = settings.plane_axis
+    if axis is None:
+        return settings
+    if not -ndim <= axis < ndim or ndim < 2:
+        raise ValueError(f"axis {axis} cannot split {ndim}-D images into planes.")
+    return settings if axis >= 0 else replace(settings, plane_axis=axis + ndim)
+
+
 def _read_only(array: Any, copy: bool) -> Any:
     """A read-only array of ``array``: a copy (for data that may be edited in place) or a view.
 
@@ -926,8 +956,9 @@ def evaluation_steps(
     Raises
     ------
     ValueError
-        Bad settings, classes or region, boundary metrics on chunked inputs, or the ``coco``
-        preset without a probability map (all before anything is read).
+        Bad settings (a ``plane_axis`` the images do not have), classes or region, boundary
+        metrics on chunked inputs, or the ``coco`` preset without a probability map (all
+        before anything is read).
     TypeError
         Classes that are not integers, a region that is not boolean.
     Cancelled
@@ -951,6 +982,14 @@ def evaluation_steps(
     each object and class), the ``ctc`` preset (from the table) and the ``coco`` preset (the
     objects' mean probability inside the region) come from the same read.
 
+    With ``plane_axis`` the layers are read once too (plane by plane in memory, chunk by
+    chunk if chunked, each plane of a chunk on its own): each plane's tables and its objects'
+    sums. The ids of each plane, the tables of the whole stack (ids renumbered per plane),
+    the semantic tables (foreground against background: the same pixels), the objects in
+    the border bands and the measurements all follow from them. Only class images (each
+    plane's majority classes) and a probability map's mean over objects that may span
+    planes or chunks differently (an ignored id, a plane axis that is the last) are read again.
+
     Examples
     --------
     >>> steps = evaluation_steps(np.ones((2, 2), int), np.ones((2, 2), int), EvaluationSettings())
@@ -965,6 +1004,7 @@ def evaluation_steps(
     """
     control = control if control is not None else RunControl()
     settings.check()
+    settings = _plane_axis_checked(settings, len(true.shape))
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
     axis = settings.plane_axis
@@ -995,14 +1035,23 @@ def evaluation_steps(
     scored_by_prediction = probability and options.channel_axis is None
     if settings.preset == "coco" and confidence is None and not scored_by_prediction:
         raise ValueError(COCO_NEEDS_SCORES)
-    steps = (
-        2
-        + len(kinds) * (1 + (axis is not None))
-        + 2 * (each_plane and "instance" in kinds)
-        + probability
+    # Progress: each step adds its weight to `done` as it ends; `steps` is their sum, with 1
+    # for building the tables. Each step weighs 1: thresholding a map; each kind's results
+    # (chunked without plane_axis: their pass) and the objects' measurements; the boundary
+    # metrics; a preset's. Plane by plane, each kind's results of each plane too, all after
+    # the one pass over the planes, which weighs as much as they do (they mostly use its
+    # counts, it reads the layers).
+    after = (
+        len(kinds)
+        + ("instance" in kinds)
         + settings.boundary
         + (settings.preset in ("ctc", "coco"))
     )
+    if axis is None:
+        steps = probability + after + 1
+    else:
+        after += len(kinds)  # each plane's results
+        steps = probability + 2 * after + 1  # the pass weighs `after`
     done = 0
 
     def progress(message: str) -> tuple[float, str]:
@@ -1102,18 +1151,55 @@ def evaluation_steps(
                 sample if labelling is not None else None,
             )
         done += len(kinds)
+    # A map's semantic side is its classes (its mask for one class), as on the command line:
+    # min_size and split_touching make objects, not pixels.
+    sem_true, sem_pred, sem_ignore = _semantic_inputs(
+        true,
+        pred if semantic_pred is None else semantic_pred,
+        settings.ignore_label,
+        settings.binarize_semantic,
+    )
     instance_true, instance_pred, ids = true, pred, {}
-    if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
-        # (chunked: one pass over each side's chunks, with progress and cancel)
-        yield progress("numbering the true objects plane by plane")
-        with chunked("numbering the true objects plane by plane"):
-            instance_true, ids["true"] = ids_by_plane(true, axis, settings.ignore_label)
-        done += 1
-        yield progress("numbering the predicted objects plane by plane")
-        with chunked("numbering the predicted objects plane by plane"):
-            instance_pred, ids["pred"] = ids_by_plane(pred, axis)
-        done += 1
-        ids = {kind: origin for kind, origin in ids.items() if origin is not None}
+    counts = None  # plane by plane: every table and the objects' sums, from one pass
+    measured = (
+        "instance" in kinds
+        and axis is not None
+        and _sums_measure((true, pred, confidence), region, axis, settings.ignore_label, each_plane)
+    )
+    if axis is not None:
+        yield progress(PLANES_PASS)
+        shown = [done / steps]
+
+        def plane_counted(counted: int, planes: int) -> None:  # in memory, between planes
+            fraction = (done + after * counted / planes) / steps
+            if fraction - shown[0] >= 0.01 or counted == planes:  # at most ~100 reports
+                shown[0] = fraction
+                control.report((fraction, PLANES_PASS))
+            control.check()
+
+        with chunked(PLANES_PASS, after):
+            if "instance" in kinds:  # the labels' tables (and a map's classes', if compared)
+                # in this order: the chunks read are the first chunked array's (the labels',
+                # else the map's, whose sums measure_both adds up so), never the region's
+                arrays = {
+                    "true": true,
+                    "pred": pred,
+                    "confidence": confidence if measured else None,
+                    "region": region,
+                }
+                if semantic_pred is not None and "semantic" in kinds:
+                    arrays |= {"semantic_true": sem_true, "semantic_pred": sem_pred}
+                ignore = settings.ignore_label
+            else:  # pixels only: the pair semantic_metrics compares (foreground, binarized)
+                arrays, ignore = {"true": sem_true, "pred": sem_pred, "region": region}, sem_ignore
+            counts = _count_planes(
+                arrays, axis, ignore, sem_ignore, "instance" in kinds, plane_counted
+            )
+        done += after
+        if each_plane and "instance" in kinds:  # objects never span planes: split the tracks
+            instance_true, ids["true"] = counts.numbered(true, 0)
+            instance_pred, ids["pred"] = counts.numbered(pred, 1)
+            ids = {kind: origin for kind, origin in ids.items() if origin is not None}
     # Class mappings name the user's ids; the objects matched may be renumbered per plane.
     instance_classes = classes
     if classes is not None and ids:
@@ -1123,20 +1209,27 @@ def evaluation_steps(
                 classes, ("true", "pred"), ("true_classes", "pred_classes"), strict=True
             )
         )
-    # A map's semantic side is its classes (its mask for one class), as on the command line:
-    # min_size and split_touching make objects, not pixels.
-    sem_true, sem_pred, sem_ignore = _semantic_inputs(
-        true,
-        pred if semantic_pred is None else semantic_pred,
-        settings.ignore_label,
-        settings.binarize_semantic,
-    )
+    semantic_planes = None  # each plane's semantic table
+    if counts is not None and "semantic" in kinds:
+        if "instance" not in kinds:  # counted on the semantic pair itself
+            semantic_planes = counts.tables
+        elif counts.semantic is not None:  # a map's classes
+            semantic_planes = counts.semantic
+        else:  # the labels' own pixels: their tables say it all
+            semantic_planes = counts.tables
+            if settings.binarize_semantic:
+                semantic_planes = [binarized_table(t) for t in semantic_planes]
     if "semantic" in kinds and not at_once:
         yield progress("semantic metrics")
-        with chunked("semantic metrics"):
-            results["semantic"] = semantic_metrics(
-                sem_true, sem_pred, ignore_label=sem_ignore, region=region
-            )
+        if counts is None:
+            with chunked("semantic metrics"):
+                results["semantic"] = semantic_metrics(
+                    sem_true, sem_pred, ignore_label=sem_ignore, region=region
+                )
+        else:
+            stack_table = OverlapTable.sum(semantic_planes)
+            _warn_if_nothing_left(stack_table, sem_ignore, region)  # as semantic_metrics
+            results["semantic"] = semantic_metrics_from_table(stack_table)
         done += 1
     # The classes compared are in the semantic table (the background in it too, or, instance
     # only, in the table read at once): nothing is read again.
@@ -1150,7 +1243,14 @@ def evaluation_steps(
         elif background_predicted_as_objects(counted):
             warn(BACKGROUND_AS_OBJECTS_HINT)
     if "instance" in kinds:
-        if not at_once:
+        if counts is not None:
+            yield progress("instance matching")
+            with chunked("instance matching"):  # class images: each object's pixels read
+                results["instance"] = _instance_of_counts(
+                    counts, instance_true, instance_pred, settings, region, instance_classes
+                )
+            done += 1
+        elif not at_once:
             yield progress("instance matching")
             with chunked("instance matching"):
                 results["instance"] = instance_metrics(
@@ -1162,11 +1262,16 @@ def evaluation_steps(
                     **no_class,
                 )
             done += 1
-        if results["measurements"] is None:  # chunked inputs: measured with the tables
+        if measured:  # from the sums counted with the tables plane by plane
+            yield progress("measuring objects")
+            results["measurements"] = measurements_from_sums(
+                *counts.measurement_sums(), ndim=len(true.shape)
+            )
+        elif results["measurements"] is None:  # at once: measured with the tables
             yield progress("measuring objects")
             with chunked("measuring objects"):
                 results["measurements"] = measure_both(instance_true, instance_pred, confidence)
-    done += 1
+        done += 1
     if settings.boundary:
         yield progress("boundary metrics")
         results["boundary"], results["object_boundary"] = _boundaries(
@@ -1210,20 +1315,23 @@ def evaluation_steps(
                 )
         done += 1
     planes = {}
-    if axis is not None:
+    if counts is not None:
+        # a mapping serves every plane; a class image is the stack's, read again plane by plane
+        images = {
+            key: check_classes(spec, tuple(true.shape), key).image is not None
+            for key, spec in class_kwargs.items()
+        }
         for name in kinds:
             yield progress(f"{name} metrics plane by plane")
-            with chunked(f"{name} metrics plane by plane"):
-                if name == "semantic":
-                    planes[name] = dataset_metrics(
-                        sem_true,
-                        sem_pred,
-                        kind=name,
-                        axis=axis,
-                        ignore_label=sem_ignore,
-                        region=region,
-                    )
-                else:
+            if name == "semantic":
+                planes[name] = dataset_from_tables(
+                    semantic_planes,
+                    kind=name,
+                    ignore_label=sem_ignore,
+                    region=region is not None,
+                )
+            elif any(images.values()):
+                with chunked(f"{name} metrics plane by plane"):
                     planes[name] = dataset_metrics(
                         true,
                         pred,
@@ -1231,14 +1339,31 @@ def evaluation_steps(
                         axis=axis,
                         ignore_label=settings.ignore_label,
                         **matching,
-                        **{  # a mapping serves every plane; a class image is the stack's
-                            key: spec
-                            if check_classes(spec, tuple(true.shape), key).image is not None
-                            else [spec] * true.shape[axis]
+                        **{
+                            key: spec if images[key] else [spec] * true.shape[axis]
                             for key, spec in class_kwargs.items()
                         },
                         **no_class,
                     )
+            else:
+                width = settings.exclude_border
+                planes[name] = dataset_from_tables(
+                    [
+                        remove_objects(
+                            t, counts.band(0, width, k, False), counts.band(1, width, k, False)
+                        )
+                        if width
+                        else t
+                        for k, t in enumerate(counts.tables)
+                    ],
+                    kind=name,
+                    iou_thresholds=settings.iou_thresholds,
+                    ignore_label=settings.ignore_label,
+                    criterion=settings.criterion,
+                    region=region is not None,
+                    **{key: [spec] * true.shape[axis] for key, spec in class_kwargs.items()},
+                    **no_class,
+                )
             done += 1
     control.check()
     yield (1.0, "building tables")
@@ -1373,6 +1498,14 @@ def ids_by_plane(
         seen = _ids_per_plane_lazy(labels, axis, ignore)
     else:
         seen = [_plane_ids(plane, ignore) for plane in np.moveaxis(labels, axis, 0)]
+    return _numbered(labels, axis, seen, ignore)
+
+
+def _numbered(
+    labels: Any, axis: int, seen: list[np.ndarray], ignore: int | None
+) -> tuple[Any, pd.DataFrame | None]:
+    """:func:`ids_by_plane` of ``labels`` (numpy or dask) whose object ids in each plane are
+    ``seen`` (sorted, in the labels' dtype; not 0 nor ``ignore``)."""
     ids = np.concatenate(seen) if seen else np.zeros(0, labels.dtype)
     if np.unique(ids).size == ids.size:
         return labels, None  # every object lies in one plane already
@@ -1386,7 +1519,7 @@ def ids_by_plane(
         {"plane": np.repeat(np.arange(len(seen)), sizes), "label": ids},
         index=pd.Index(new_ids, name="id"),
     )
-    if lazy:
+    if is_lazy(labels):
         return _renumbered_lazy(labels, axis, seen, new_per_plane, ignore, dtype), origin
     out = np.zeros(labels.shape, dtype)
     _renumber_planes(
@@ -1410,8 +1543,24 @@ def _renumber_planes(
     ignore: int | None,
 ) -> None:
     """Write into ``out`` (planes first) the new ids of ``planes``: plane k's id ``seen[k][i]``
-    becomes ``new_ids[k][i]``; the ignored id stays; background stays 0."""
+    becomes ``new_ids[k][i]``; the ignored id stays; background stays 0.
+
+    A plane of modest ids (the usual case) is renumbered by a lookup table, one gather;
+    huge ids (e.g. 2**40) by a search among the plane's ids."""
     for plane, out_plane, ids_in, new in zip(planes, out, seen, new_ids, strict=True):
+        if plane.dtype == bool:
+            plane = plane.view(np.uint8)
+        if plane.size and plane.dtype.kind in "iu" and plane.min() >= 0:
+            highest = int(plane.max())
+            # a table of at most max(2**16, 4 x the plane's pixels) ids
+            if highest < max(1 << 16, 4 * plane.size):
+                lookup = np.zeros(highest + 1, out.dtype)
+                below = np.searchsorted(ids_in, highest, side="right")  # in this part
+                lookup[ids_in[:below].astype(np.intp)] = new[:below]
+                if ignore is not None and ignore <= highest:
+                    lookup[ignore] = ignore
+                out_plane[...] = lookup[plane]
+                continue
         where = plane > 0
         if ignore is not None:
             where &= plane != ignore
@@ -1485,6 +1634,322 @@ def _renumbered_lazy(
         rows.append(moved[first : first + size].map_blocks(task, dtype=dtype))
         first += size
     return da.moveaxis(da.concatenate(rows, axis=0), 0, axis)
+
+
+#: The one pass of a run plane by plane over the layers (chunk by chunk if chunked).
+PLANES_PASS = "counting the tables and objects of each plane"
+
+
+def _sums_measure(
+    arrays: Sequence[Any], region: Any, axis: int, ignore_label: int | None, each_plane: bool
+) -> bool:
+    """Whether the objects' sums counted plane by plane give :func:`measure_both`'s
+    measurements exactly: always without a probability map (integer sums, minima and
+    maxima); with one (``arrays``: truth, prediction, map), only when each object's runs
+    and chunks are those :func:`measure_both` adds in the same order: objects in one plane
+    each (no id across planes, no ignored id), runs along an axis within the planes, and the
+    chunks of the labels or the map."""
+    true, _, confidence = arrays
+    if confidence is None:
+        return True
+    ignore = ignore_label if ignore_label is not None and ignore_label > 0 else None
+    if not each_plane or ignore is not None or axis == len(true.shape) - 1:
+        return False
+    return any(is_lazy(a) for a in arrays) or not is_lazy(region)
+
+
+def _instance_of_counts(
+    counts: _PlaneCounts,
+    true: Any,
+    pred: Any,
+    settings: EvaluationSettings,
+    region: Any,
+    classes: tuple | None,
+) -> InstanceResult:
+    """:func:`instance_metrics` of the labels compared (renumbered per plane), from the
+    planes' counts: the table, and the objects in the stack's border band (class images
+    are read for each object's majority class)."""
+    true, pred, specs = _checked_pair(true, pred, *(classes or (None, None)))
+    width = settings.exclude_border
+    border = None
+    if width:
+        border = tuple(
+            np.concatenate([counts.band(side, width, k, True) for k in range(len(counts.tables))])
+            for side in (0, 1)
+        )
+    return _of_counted_table(
+        counts.instance_table(),
+        true,
+        pred,
+        specs,
+        ignore_label=settings.ignore_label,
+        region=region,
+        iou_thresholds=list(settings.iou_thresholds),
+        criterion=settings.criterion,
+        border=border,
+        background_class=settings.background_class if specs is not None else None,
+    )
+
+
+class _PlaneCounts:
+    """What a run plane by plane needs of the pixels, from one pass over them.
+
+    For each plane (or part of one: a chunk), with the labels' own ids: the overlap table of
+    the truth with the prediction (ignored and outside pixels left out), the table of the
+    semantic inputs when they are not the labels (a probability map's classes), and each
+    side's per-object sums (:func:`~napari_seg_eval.core.review.object_measurements`' sums,
+    over every pixel). The rest follows without reading again: the ids of each plane, the
+    objects in the border band (from their bounding boxes), the tables of the whole stack
+    with the objects renumbered per plane (the planes' tables, ids mapped), and the objects'
+    measurements (the sums of each chunk renamed, then added up as :func:`measure_both` adds
+    them).
+    """
+
+    def __init__(
+        self,
+        chunks: list[list[tuple]],
+        shape: tuple[int, ...],
+        axis: int,
+        dtypes: tuple[np.dtype, np.dtype],
+        ignore: int | None,
+    ) -> None:
+        self.chunks, self.shape, self.axis, self.ignore = chunks, shape, axis, ignore
+        self.dtypes = tuple(np.dtype(dtype) for dtype in dtypes)  # the ids listed per plane
+        # the ids compared: a boolean image's are uint8 (as the metrics read it)
+        self.new_dtypes = [np.dtype(np.uint8) if d.kind == "b" else d for d in self.dtypes]
+        parts: list[list[tuple]] = [[] for _ in range(shape[axis])]
+        for chunk in chunks:
+            for entry in chunk:
+                parts[entry[0]].append(entry)
+        self.tables = [_summed_tables([entry[1] for entry in part]) for part in parts]
+        self.semantic = None
+        if parts and parts[0] and parts[0][0][2] is not None:
+            self.semantic = [_summed_tables([entry[2] for entry in part]) for part in parts]
+        self.sums = None  # each side's sums of each plane, the labels' own ids
+        if parts and parts[0] and parts[0][0][3] is not None:
+            self.sums = [
+                [_combine_sums([entry[3][side] for entry in part]) for part in parts]
+                for side in range(2)
+            ]
+        self.mapping: list[list[tuple[np.ndarray, np.ndarray] | None]] = [
+            [None] * len(parts),
+            [None] * len(parts),
+        ]
+
+    def seen(self, side: int) -> list[np.ndarray]:
+        """The sorted object ids of each plane of a side, in its dtype (not 0; for the truth
+        not the ignored id), as :func:`ids_by_plane` lists them."""
+        ignore = self.ignore if side == 0 else None
+        out = []
+        for sums in self.sums[side]:
+            ids = sums["label"]
+            out.append(
+                (ids[ids != ignore] if ignore is not None else ids).astype(self.dtypes[side])
+            )
+        return out
+
+    def numbered(self, labels: Any, side: int) -> tuple[Any, pd.DataFrame | None]:
+        """:func:`ids_by_plane` of a side's ``labels``, from the ids counted (nothing read)."""
+        ignore = self.ignore if side == 0 else None
+        seen = self.seen(side)
+        new, origin = _numbered(labels, self.axis, seen, ignore)
+        if origin is not None:
+            self.new_dtypes[side] = np.dtype(new.dtype)
+            first = 0
+            for plane, ids in enumerate(seen):
+                fresh = origin.index.to_numpy()[first : first + ids.size]
+                self.mapping[side][plane] = (ids, fresh.astype(new.dtype))
+                first += ids.size
+        return new, origin
+
+    def _renamed(self, side: int, plane: int, ids: np.ndarray) -> np.ndarray:
+        """A side's ids of one plane under their new ids (0 and the ignored id kept)."""
+        dtype = self.new_dtypes[side]
+        known = self.mapping[side][plane]
+        if known is None:
+            return ids.astype(dtype, copy=False)
+        old, new = known
+        common = id_dtype(old.dtype, ids.dtype)  # searched exactly, huge ids too
+        old, ids = old.astype(common, copy=False), ids.astype(common, copy=False)
+        position = np.minimum(np.searchsorted(old, ids), max(old.size - 1, 0))
+        found = old[position] == ids if old.size else np.zeros(ids.size, bool)
+        return np.where(found, new[position] if old.size else 0, ids).astype(dtype)
+
+    def instance_table(self) -> OverlapTable:
+        """The overlap table of the whole stack, with the ids compared (renumbered)."""
+        renamed = []
+        for plane, table in enumerate(self.tables):
+            true_ids, pair_true = (
+                self._renamed(0, plane, ids) for ids in (table.true_ids, table.pair_true)
+            )
+            pred_ids, pair_pred = (
+                self._renamed(1, plane, ids) for ids in (table.pred_ids, table.pair_pred)
+            )
+            renamed.append(
+                OverlapTable(
+                    true_ids,
+                    table.true_areas,
+                    pred_ids,
+                    table.pred_areas,
+                    pair_true,
+                    pair_pred,
+                    table.pair_counts,
+                )
+            )
+        summed = OverlapTable.sum(renamed)
+        dtype = id_dtype(*self.new_dtypes)
+        return OverlapTable(
+            summed.true_ids.astype(dtype),
+            summed.true_areas,
+            summed.pred_ids.astype(dtype),
+            summed.pred_areas,
+            summed.pair_true.astype(dtype),
+            summed.pair_pred.astype(dtype),
+            summed.pair_counts,
+        )
+
+    def band(self, side: int, width: int, plane: int, whole: bool) -> np.ndarray:
+        """The ids (of any pixel, the ignored id too) of one plane of a side with a pixel in
+        the band of ``width`` pixels at the plane's edge, as :func:`border_ids` finds them;
+        ``whole``: at the stack's edge (a plane at either end of the stack is all band), under
+        their new ids."""
+        sums = self.sums[side][plane]
+        inside = np.zeros(sums["label"].size, bool)
+        for axis, size in enumerate(self.shape):
+            if axis == self.axis:
+                if whole and (plane < width or plane >= size - width):
+                    inside[:] = True
+                continue
+            inside |= (sums["low"][:, axis] < width) | (sums["high"][:, axis] > size - width)
+        ids = sums["label"][inside]
+        return self._renamed(side, plane, ids) if whole else ids
+
+    def measurement_sums(self) -> list[dict[str, np.ndarray]]:
+        """Both sides' sums over the whole stack under the new ids: each chunk's renamed,
+        then added up in the tree of :func:`~napari_seg_eval.core.blocks.chunk_tree`, as
+        :func:`measure_both` adds the chunks' sums of the renumbered labels."""
+        level = []
+        for chunk in self.chunks:
+            sides = []
+            for side in range(2):
+                parts = [dict(entry[3][side]) for entry in chunk]
+                for part, entry in zip(parts, chunk, strict=True):
+                    part["label"] = self._renamed(side, entry[0], part["label"])
+                joined = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+                sides.append(_summed_by_label(joined))
+            level.append(sides)
+        while len(level) > 1:
+            level = [
+                [
+                    _combine_sums([part[side] for part in level[i : i + COMBINE_EVERY]])
+                    for side in (0, 1)
+                ]
+                for i in range(0, len(level), COMBINE_EVERY)
+            ]
+        return level[0]
+
+
+def _summed_tables(tables: list[OverlapTable]) -> OverlapTable:
+    """One plane's table from those of its parts."""
+    return tables[0] if len(tables) == 1 else OverlapTable.sum(tables)
+
+
+def _count_planes(
+    arrays: dict[str, Any],
+    axis: int,
+    ignore_label: int | None,
+    semantic_ignore: int | None,
+    measure: bool,
+    plane_counted: Callable[[int, int], None] | None = None,
+) -> _PlaneCounts:
+    """The :class:`_PlaneCounts` of ``arrays`` (``true``, ``pred`` and optionally
+    ``confidence``, ``region``, ``semantic_true`` and ``semantic_pred``, of one shape): numpy
+    ones plane by plane (``plane_counted(planes counted, planes)`` after each: progress and
+    cancel), chunked ones in one read of their chunks (one task a chunk, each plane of a
+    chunk counted on its own), on dask's current scheduler.
+
+    Before the pass the pairs of labels are checked whole (dtypes, shapes, pixels: nothing
+    is read), then, in memory, the map's values (chunked: each chunk's as it is read)."""
+    dtypes = (arrays["true"].dtype, arrays["pred"].dtype)  # the ids listed per plane
+    arrays = {name: value for name, value in arrays.items() if value is not None}
+    for pair in (("true", "pred"), ("semantic_true", "semantic_pred")):
+        if pair[0] in arrays:  # as integers (booleans as uint8), as the metrics read them
+            arrays[pair[0]], arrays[pair[1]] = as_label_pair(*(arrays[name] for name in pair))
+    shape = tuple(arrays["true"].shape)
+    if "confidence" in arrays:
+        arrays["confidence"] = _checked_probability(arrays["confidence"], shape)
+    names, values = list(arrays), list(arrays.values())
+    ignore = ignore_label if ignore_label is not None and ignore_label > 0 else None
+    count = functools.partial(
+        _count_block,
+        names=names,
+        axis=axis,
+        ignore_label=ignore_label,
+        semantic_ignore=semantic_ignore,
+        measure=measure,
+    )
+    if not any(is_lazy(value) for value in values):  # the map's values checked above
+        chunks = [count((0,) * len(shape), *values, check_range=False, counted=plane_counted)[0]]
+        return _PlaneCounts(chunks, shape, axis, dtypes, ignore)
+    import dask
+
+    values = aligned(values)
+    starts = [np.cumsum((0, *sizes[:-1])).tolist() for sizes in values[0].chunks]
+    tasks = [
+        functools.partial(count, offset, check_range=True) for offset in itertools.product(*starts)
+    ]
+    (chunks,) = dask.compute(chunk_tree(tasks, _joined, values))
+    return _PlaneCounts(chunks, shape, axis, dtypes, ignore)
+
+
+def _joined(parts: list[list]) -> list:
+    """The lists of chunk results, end to end (in chunk order)."""
+    return [item for part in parts for item in part]
+
+
+def _count_block(
+    offset: tuple[int, ...],
+    *blocks: np.ndarray,
+    names: list[str],
+    axis: int,
+    ignore_label: int | None,
+    semantic_ignore: int | None,
+    measure: bool,
+    check_range: bool,
+    counted: Callable[[int, int], None] | None = None,
+) -> list[list[tuple]]:
+    """The counts of each plane of a block at ``offset`` (a chunk, or a whole numpy stack;
+    its labels checked): ``[(plane, table, semantic table or None, (true sums, pred sums) or
+    None), ...]``, as a list of one chunk's results. ``counted(k, planes)`` is called after
+    the block's k-th plane."""
+    block = dict(zip(names, blocks, strict=True))
+    confidence = block.get("confidence")
+    if confidence is not None and check_range:  # a chunk's values, as measure_both checks them
+        check_probability_range(confidence.min(), confidence.max(), "probability values")
+    out = []
+    planes = block["true"].shape[axis]
+    for k in range(planes):
+        cut = (slice(None),) * axis + (slice(k, k + 1),)
+        true, pred = block["true"][cut], block["pred"][cut]
+        region = block["region"][cut] if "region" in block else None
+        table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
+        semantic = None
+        if "semantic_true" in block:
+            semantic = overlap_table(
+                block["semantic_true"][cut],
+                block["semantic_pred"][cut],
+                ignore_label=semantic_ignore,
+                region=region,
+            )
+        sums = None
+        if measure:
+            at = tuple(start + (k if i == axis else 0) for i, start in enumerate(offset))
+            probability = None if confidence is None else confidence[cut]
+            sums = tuple(_object_sums(at, labels, probability, False) for labels in (true, pred))
+        out.append((offset[axis] + k, table, semantic, sums))
+        if counted is not None:
+            counted(k + 1, planes)
+    return [out]
 
 
 def _boundaries(

@@ -1057,14 +1057,7 @@ def instance_metrics(
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
     background = check_background_class(background_class, true_classes is not None)
-    warn_if_masks(true, pred, "instance_metrics")
-    true, pred = as_label_pair(true, pred)
-    specs = None
-    if true_classes is not None:
-        specs = (
-            check_classes(true_classes, tuple(true.shape), "true_classes"),
-            check_classes(pred_classes, tuple(pred.shape), "pred_classes"),
-        )
+    true, pred, specs = _checked_pair(true, pred, true_classes, pred_classes)
     region = check_region(region, tuple(true.shape))
     # One computation for the table and the bands: a chunk both read is read once.
     parts = (
@@ -1077,16 +1070,57 @@ def instance_metrics(
 
         parts = dask.compute(*parts)
     table, *border = parts
+    return _of_counted_table(
+        table,
+        true,
+        pred,
+        specs,
+        ignore_label=ignore_label,
+        region=region,
+        iou_thresholds=thresholds,
+        criterion=criterion,
+        border=tuple(border) if width else None,
+        background_class=background,
+    )
+
+
+def _checked_pair(
+    true: Any, pred: Any, true_classes: Any, pred_classes: Any
+) -> tuple[Any, Any, tuple[ClassSpec, ClassSpec] | None]:
+    """:func:`instance_metrics`' checks of its images before its pass (nothing is read): a
+    warning for a boolean mask, the label pair, and both sides' classes (or None)."""
+    warn_if_masks(true, pred, "instance_metrics")
+    true, pred = as_label_pair(true, pred)
+    specs = None
+    if true_classes is not None:
+        specs = (
+            check_classes(true_classes, tuple(true.shape), "true_classes"),
+            check_classes(pred_classes, tuple(pred.shape), "pred_classes"),
+        )
+    return true, pred, specs
+
+
+def _of_counted_table(
+    table: OverlapTable,
+    true: Any,
+    pred: Any,
+    specs: tuple[ClassSpec, ClassSpec] | None,
+    *,
+    ignore_label: int | None,
+    region: Any,
+    **matching: Any,
+) -> InstanceResult:
+    """:func:`instance_metrics` after its pass: from the ``table`` counted with
+    ``ignore_label`` and ``region`` and the images :func:`_checked_pair` gave; ``matching``
+    are :func:`instance_metrics_of_table`'s other keywords. The classes' pixels are those
+    that count (an ignored pixel votes for no class)."""
     return instance_metrics_of_table(
         table,
         true,
         pred,
-        iou_thresholds=thresholds,
-        criterion=criterion,
-        border=tuple(border) if width else None,
         classes=specs,
         region=outside_ignored(true, ignore_label, region) if specs else None,
-        background_class=background,
+        **matching,
     )
 
 

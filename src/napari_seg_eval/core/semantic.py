@@ -128,15 +128,21 @@ def semantic_metrics(
     true, pred = as_label_pair(true, pred)
     region = check_region(region, true.shape)
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
+    _warn_if_nothing_left(table, ignore_label, region)
+    return semantic_metrics_from_table(
+        table, classes=classes, include_background=include_background
+    )
+
+
+def _warn_if_nothing_left(table: OverlapTable, ignore_label: int | None, region: object) -> None:
+    """The ``RuntimeWarning`` of :func:`semantic_metrics` when its ``table`` (counted with
+    ``ignore_label`` and ``region``) holds no pixel, for the callers that count it otherwise."""
     if table.n_pixels == 0:
         warn(
             f"semantic_metrics: {nothing_left(ignore_label, region)}, so no pixel is left to "
             "count; every metric is NaN (0/0).",
             RuntimeWarning,
         )
-    return semantic_metrics_from_table(
-        table, classes=classes, include_background=include_background
-    )
 
 
 def nothing_left(ignore_label: int | None, region: object) -> str:
