@@ -196,9 +196,10 @@ def test_the_class_slider_and_class_vs_rest_number_classes_as_the_labels(dock, q
     assert errors == []
 
 
-def test_the_dataset_tab_passes_the_box_to_its_run(dock, tmp_path, errors):
+def softmax_folders(widget, tmp_path):
+    """The Dataset tab set to one pair: the truth as a TIFF, the softmax as `a_prob.tif`,
+    classes compared; returns the tab and the prediction folder."""
     tifffile = pytest.importorskip("tifffile")
-    _viewer, widget = dock
     truth, pred = tmp_path / "truth", tmp_path / "pred"
     truth.mkdir()
     pred.mkdir()
@@ -208,6 +209,12 @@ def test_the_dataset_tab_passes_the_box_to_its_run(dock, tmp_path, errors):
     dataset.set_suffixes(prediction="_prob")
     dataset.set_folders(truth=truth, prediction=pred)
     dataset.set_options(probability=True, kind="semantic", binarize_semantic=False)
+    return dataset, pred
+
+
+def test_the_dataset_tab_passes_the_box_to_its_run(dock, tmp_path, errors):
+    _viewer, widget = dock
+    dataset, _pred = softmax_folders(widget, tmp_path)
     choose_axis(widget, 0)  # the header's class axis and box are the tab's
     widget.background_check.setChecked(True)
     assert dataset.settings()["background_channel"] is True
@@ -392,21 +399,12 @@ def test_the_dataset_tabs_hint_names_the_docks_box(dock, tmp_path, qtbot, monkey
     """A file notice shown in the dock names the dock's box, not Python's keyword nor the
     command line's flag (the Dataset tab said "set background_channel=True
     (--background-channel)")."""
-    tifffile = pytest.importorskip("tifffile")
     from napari_seg_eval import _jobs
 
     _viewer, widget = dock
     shown = []
     monkeypatch.setattr(_jobs, "show_warning", shown.append)
-    truth, pred = tmp_path / "truth", tmp_path / "pred"
-    truth.mkdir()
-    pred.mkdir()
-    tifffile.imwrite(truth / "a.tif", TRUTH.astype(np.uint8))
-    tifffile.imwrite(pred / "a_prob.tif", SOFTMAX, photometric="minisblack")
-    dataset = widget.dataset
-    dataset.set_suffixes(prediction="_prob")
-    dataset.set_folders(truth=truth, prediction=pred)
-    dataset.set_options(probability=True, kind="semantic", binarize_semantic=False)
+    dataset, pred = softmax_folders(widget, tmp_path)
     choose_axis(widget, 0)
     widget.background_check.setChecked(False)
     with qtbot.waitSignal(dataset.job.finished, timeout=30_000):
