@@ -77,8 +77,14 @@ FIXED, BROKEN = 1, 2
 CHANGE_VALUES = {FIXED: "fixed by B", BROKEN: "broken by B"}
 #: The legend of the comparison layer: (change, what it means).
 CHANGE_LEGEND = (
-    ("fixed by B", "a true object B matches and A does not (at IoU 0.5)"),
-    ("broken by B", "a true object A matches and B does not (at IoU 0.5)"),
+    (
+        "fixed by B",
+        "a true object B matches and A does not (at 0.5 of the runs' criterion, IoU by default)",
+    ),
+    (
+        "broken by B",
+        "a true object A matches and B does not (at 0.5 of the runs' criterion, IoU by default)",
+    ),
 )
 ROLE = "comparison"
 #: Margin around an object zoomed to: this fraction of its size, at least this many pixels.
