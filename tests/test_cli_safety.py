@@ -108,6 +108,20 @@ def test_overwrite_replaces_a_result_folder_holding_nothing_else(data, capsys):
     assert (data.parent / "res" / "summary.csv").read_text() != "old"
 
 
+def test_the_same_command_with_its_report_in_out_runs_again(data, capsys):
+    """Regression (review36): `--report res/run.html` writes into --out; the same command
+    run again with --overwrite was refused ("run.html is not a result"). Another html file
+    there is still someone else's."""
+    args = (*ARGS, "--out", "res", "--report", "res/run.html", "--overwrite", "--quiet")
+    assert run(*args) == 0
+    first = (data.parent / "res" / "run.html").read_text()
+    assert run(*args) == 0, capsys.readouterr().err
+    assert (data.parent / "res" / "run.html").read_text().startswith(first[:15])
+    assert run(*ARGS, "--out", "res", "--report", "res/other.html", "--overwrite") == 2
+    assert "not results (run.html)" in capsys.readouterr().err
+    assert (data.parent / "res" / "run.html").exists()
+
+
 def test_overwrite_from_python_keeps_a_users_files(data):
     result = evaluate_files(
         data / "truth", data / "pred", truth_suffix="_masks", prediction_suffix="_cp_masks"
@@ -252,6 +266,21 @@ def test_a_server_speaking_another_protocol_is_a_clear_error(data, capsys):
     assert f"error: the server at {address} is not a dask scheduler: its answer is not " in err
     assert "Traceback" not in err and "EiB" not in err
     assert not (data.parent / "res").exists()
+
+
+def test_tls_without_certificates_cannot_reach_rather_than_not_a_scheduler(monkeypatch):
+    """Regression (review36): a tls:// address was tried without dask's TLS configuration,
+    and the connector's complaint was called "not a dask scheduler". Connections now carry
+    dask's configured security (a TLS scheduler with certificates in dask's config is
+    reached); without certificates it is said that it cannot be reached, and why."""
+    pytest.importorskip("distributed")
+    dask = pytest.importorskip("dask")
+    no_certificates = dask.config.set({"distributed.comm.tls.ca-file": None})
+    with no_certificates, pytest.raises(ValueError) as raised:
+        cli._reached_scheduler("tls://127.0.0.1:1")
+    said = str(raised.value)
+    assert said.startswith("cannot reach the dask scheduler at tls://127.0.0.1:1 within")
+    assert "TLS" in said and "not a dask scheduler" not in said
 
 
 def test_a_server_that_never_answers_stops_the_run(data, monkeypatch, capsys):

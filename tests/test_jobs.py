@@ -9,7 +9,7 @@ import weakref
 from functools import partial
 
 import pytest
-from qtpy.QtWidgets import QWidget
+from qtpy.QtWidgets import QApplication, QWidget
 
 from napari_seg_eval._jobs import Job, JobError, _CollectorFreeze
 
@@ -227,3 +227,26 @@ def test_reports_queued_together_are_shown_once_as_the_last(qtbot):
     with qtbot.waitSignal(job.finished, timeout=10_000):
         pass
     assert shown == [(0.49, "reading chunks"), (0.7, "the next step")]
+
+
+def test_no_report_is_shown_after_the_run_has_ended(qtbot):
+    """Regression (review36): a report waiting to be shown was shown after the run's result,
+    and the status said "3 of 3 pairs…" again over "Done"."""
+    from qtpy.QtCore import QThreadPool
+
+    panel = QWidget()
+    calls = []
+    job = Job(panel, on_progress=lambda value: calls.append(("progress", value)))
+
+    def work(control):
+        for chunk in range(3):
+            control.report((chunk / 3, f"chunk {chunk}"))
+        return "result"
+
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        job.start(work, lambda value: calls.append(("done", value)), control=True)
+        # the worker ends before the main thread takes any event: its reports, result and end
+        # are all queued (a report's timer would fire after them)
+        assert QThreadPool.globalInstance().waitForDone(30_000)
+    QApplication.processEvents()  # anything still queued behind the end
+    assert calls[-1] == ("done", "result")

@@ -528,13 +528,17 @@ def _reached_scheduler(address: str) -> None:
 
     from distributed.comm.addressing import parse_address
     from distributed.comm.registry import get_backend
+    from distributed.security import Security
 
     scheme, location = parse_address(address)
+    # as the client connects: TLS needs dask's configured certificates (the connector's keywords)
+    security = Security().get_connection_args("client")
     connected = False
 
     async def handshake() -> None:
         nonlocal connected
-        comm = await get_backend(scheme).get_connector().connect(location, deserialize=True)
+        connector = get_backend(scheme).get_connector()
+        comm = await connector.connect(location, deserialize=True, **security)
         connected = True
         try:
             await comm.write(comm.handshake_info())
@@ -559,6 +563,9 @@ def _reached_scheduler(address: str) -> None:
             raise ValueError(f"{reached} ({said}).") from None
         raise ValueError(f"{other}: it closed the connection; {_ADDRESS_EXAMPLE}.") from None
     except Exception as error:  # bytes that are not dask's messages: any error decoding them
+        if not connected:  # e.g. TLS asked without certificates in dask's configuration
+            said = re.sub(r"^in <[^>]*>: ", "", str(error)) or type(error).__name__
+            raise ValueError(f"{reached} ({said}).") from None
         raise ValueError(
             f"{other}: its answer is not dask's ({type(error).__name__} reading it); "
             f"{_ADDRESS_EXAMPLE}."
@@ -684,10 +691,16 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         _checked_settings(settings)  # every setting checked before any file is listed
         _checked_cluster(args)
         inputs = [args.truth, args.prediction, *([args.region] if args.region else [])]
+        report_path = _report_path(args.report, Path(args.out))
+        ours = [report_path] if report_path is not None else []  # an earlier run's report too
         out = check_output_folder(
-            args.out, overwrite=args.overwrite, option="--overwrite", inputs=inputs, name="--out"
+            args.out,
+            overwrite=args.overwrite,
+            option="--overwrite",
+            inputs=inputs,
+            name="--out",
+            ours=ours,
         )
-        report_path = _report_path(args.report, out)
         if args.region is not None:
             check_region_file(args.region)
         try:
@@ -732,7 +745,13 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 raise
         # Checked again as it is written: another run may have filled the folder meanwhile.
         write_results(
-            result, out, overwrite=args.overwrite, command=argv, option="--overwrite", name="--out"
+            result,
+            out,
+            overwrite=args.overwrite,
+            command=argv,
+            option="--overwrite",
+            name="--out",
+            ours=ours,
         )
         if report_path is not None:
             _write_report(out, report_path)

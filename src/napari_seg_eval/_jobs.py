@@ -215,10 +215,12 @@ class Job(QObject):
 
         def done(value: Any) -> None:
             if current():
+                self._report = None  # a report still waiting is older than the end
                 on_done(value)
 
         def failed(error: BaseException) -> None:
             if current():
+                self._report = None
                 self._on_error(error)
 
         def progress(value: Any) -> None:
@@ -275,6 +277,7 @@ class Job(QObject):
     def cancel(self) -> None:
         """Drop the running work's result; the worker stops at its next step."""
         self.generation += 1
+        self._report = None
         if self._control is not None:
             self._control.cancel()
             self._control = None

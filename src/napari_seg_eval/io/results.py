@@ -49,6 +49,7 @@ def check_output_folder(
     option: str = "overwrite=True",
     inputs: Iterable[str | Path] = (),
     name: str = "the result folder",
+    ours: Iterable[str | Path] = (),
 ) -> Path:
     """Refuse an output folder that a run could not write, or whose replacing would delete
     what the run did not write.
@@ -73,6 +74,9 @@ def check_output_folder(
         The run's input files and folders (truth, prediction, region...).
     name : str
         What the errors call ``folder``: ``"--out"`` on the command line.
+    ours : iterable of str or Path
+        Other files the run writes, which may lie in the folder: taken as results (the
+        command line's ``--report FILE``, written there by the same command before).
 
     Returns
     -------
@@ -109,10 +113,16 @@ def check_output_folder(
         raise FileExistsError(
             f"{said} already holds files; choose another folder or pass {option}."
         )
+    written = {Path(os.path.abspath(path)).resolve() for path in ours}
     others = sorted(
         entry.name + ("/" if entry.is_dir() else "")
         for entry in folder.iterdir()
-        if entry.is_dir() or not (RESULT_FILE.fullmatch(entry.name) or entry.name in FOLDER_CLUTTER)
+        if entry.is_dir()
+        or not (
+            RESULT_FILE.fullmatch(entry.name)
+            or entry.name in FOLDER_CLUTTER
+            or entry.resolve() in written
+        )
     )
     if others:
         few = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
@@ -161,6 +171,7 @@ def write_results(
     command: list[str] | None = None,
     option: str = "overwrite=True",
     name: str = "the result folder",
+    ours: Iterable[str | Path] = (),
 ) -> Path:
     """Write the result folder of a run: all of it, or (on any error) nothing.
 
@@ -185,6 +196,9 @@ def write_results(
         :func:`check_output_folder`).
     name
         What the errors call ``folder`` (see :func:`check_output_folder`).
+    ours
+        Other files the run writes that may lie in the folder (see
+        :func:`check_output_folder`).
 
     Returns
     -------
@@ -202,7 +216,7 @@ def write_results(
     """
     inputs = _result_inputs(result)
     folder = check_output_folder(
-        folder, overwrite=overwrite, option=option, inputs=inputs, name=name
+        folder, overwrite=overwrite, option=option, inputs=inputs, name=name, ours=ours
     )
     target = Path(os.path.abspath(folder))  # "out/.." has a name to stage and rename by
     target.parent.mkdir(parents=True, exist_ok=True)
