@@ -123,9 +123,33 @@ def demo() -> None:
     if not has_display():
         raise SystemExit(NO_DISPLAY)
     import napari
+    from qtpy.QtWidgets import QApplication
 
-    open_demo(napari.Viewer(title="napari-seg-eval demo"))
+    viewer = napari.Viewer(title="napari-seg-eval demo")
+    screen = QApplication.primaryScreen().availableGeometry()
+    viewer.window.resize(*demo_window_size(screen.width(), screen.height()))
+    open_demo(viewer)
     napari.run()
+
+
+#: The demo window's size where the screen has room: the docs' screenshots are of it (napari
+#: opens at about 1066 x 651, where the dock leaves the image a strip ~140 pixels wide).
+DEMO_WINDOW = (1500, 1000)
+
+
+def demo_window_size(screen_width: int, screen_height: int) -> tuple[int, int]:
+    """The demo window's size on a screen with this much room: :data:`DEMO_WINDOW`, or 90 % of
+    the room on a smaller screen.
+
+    Examples
+    --------
+    >>> demo_window_size(1920, 1200)
+    (1500, 1000)
+    >>> demo_window_size(1280, 720)
+    (1152, 648)
+    """
+    width, height = DEMO_WINDOW
+    return min(width, int(screen_width * 0.9)), min(height, int(screen_height * 0.9))
 
 
 class TextProgress(Progress):
