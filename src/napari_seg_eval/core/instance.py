@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import as_label_pair, check_region, outside_ignored, warn_if_masks
+from ._warn import warn
 from .blocks import as_dask, is_lazy
 from .classes import (
     ClassesLike,
@@ -1010,6 +1011,13 @@ def instance_metrics(
         If an image is not an integer (or boolean) label image, classes are not integers, or
         the region is not boolean.
 
+    Warns
+    -----
+    UserWarning
+        If an image is a boolean mask, or a uint8/uint16 ``pred`` looks like a probability
+        map (many values, each in thin parts of several true objects): its values are scored
+        as object ids; threshold and label it first.
+
     Examples
     --------
     >>> true = np.array([[1, 1, 0, 2, 2]])
@@ -1057,6 +1065,7 @@ def instance_metrics(
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
     background = check_background_class(background_class, true_classes is not None)
+    given_dtype = getattr(pred, "dtype", None)  # as given (the pair may be converted)
     true, pred, specs = _checked_pair(true, pred, true_classes, pred_classes)
     region = check_region(region, tuple(true.shape))
     # One computation for the table and the bands: a chunk both read is read once.
@@ -1070,6 +1079,8 @@ def instance_metrics(
 
         parts = dask.compute(*parts)
     table, *border = parts
+    if given_dtype is not None:
+        warn_if_probabilities(table, given_dtype)
     return _of_counted_table(
         table,
         true,
@@ -1082,6 +1093,48 @@ def instance_metrics(
         border=tuple(border) if width else None,
         background_class=background,
     )
+
+
+#: A label prediction looks like a probability map when it has at least this many values ...
+SCATTERED_MIN_VALUES = 16
+#: ... and most of those touching true objects each touch at least this many, covering less
+#: than half of every one.
+SCATTERED_MIN_OBJECTS = 3
+
+
+def looks_like_probabilities(table: OverlapTable, dtype: Any) -> bool:
+    """Whether a uint8/uint16 label prediction looks like a probability map, from its
+    instance overlap table alone (no pass over the pixels): at least
+    :data:`SCATTERED_MIN_VALUES` values, and most of the values touching true objects are
+    scattered, each touching :data:`SCATTERED_MIN_OBJECTS` or more true objects and covering
+    less than half of every one. A probability value forms rings and specks around many
+    objects; an object id covers most of the object it found, a merge most of each object it
+    joined, so even a badly merged label image has almost no scattered id."""
+    if np.dtype(dtype) not in (np.uint8, np.uint16):
+        return False
+    ids = table.pred_ids[table.pred_ids != 0]
+    if ids.size < SCATTERED_MIN_VALUES:
+        return False
+    inside = (table.pair_true != 0) & (table.pair_pred != 0)
+    true_area = table.true_areas[np.searchsorted(table.true_ids, table.pair_true[inside])]
+    value = np.searchsorted(ids, table.pair_pred[inside])
+    touched = np.bincount(value, minlength=ids.size)
+    covered = np.bincount(
+        value, weights=2 * table.pair_counts[inside] >= true_area, minlength=ids.size
+    )
+    scattered = (touched >= SCATTERED_MIN_OBJECTS) & (covered == 0)
+    return 2 * int(scattered.sum()) > int((touched > 0).sum())
+
+
+def warn_if_probabilities(table: OverlapTable, dtype: Any) -> None:
+    """Warn (a ``UserWarning``) when a uint8/uint16 prediction given as labels looks like a
+    probability map (see :func:`looks_like_probabilities`): its values were scored as ids."""
+    if looks_like_probabilities(table, dtype):
+        warn(
+            f"instance_metrics: pred ({np.dtype(dtype)}) looks like a probability map "
+            f"(0-{np.iinfo(dtype).max}): its values were scored as object ids; threshold and "
+            "label it first (label_instances(threshold_probabilities(pred)))"
+        )
 
 
 def _checked_pair(

@@ -56,6 +56,7 @@ from ..core.instance import (
     border_ids_lazy,
     check_criterion,
     check_exclude_border,
+    looks_like_probabilities,
     remove_objects,
     threshold_fraction,
 )
@@ -1073,7 +1074,9 @@ def evaluate_pair(
                 if image.dtype == bool
             ]
         metadata = (true_metadata, pred_metadata)
-        _check_shapes(true, pred, truth, prediction, settings.channel_axis)
+        _check_shapes(
+            true, pred, truth, prediction, settings.channel_axis, probability=settings.probability
+        )
         spacing = None
         if settings.boundary:
             _check_boundary_size(true, truth)
@@ -1130,11 +1133,15 @@ def evaluate_pair(
                 elif background_predicted_as_objects(counted):
                     notices.append(Notice(_BACKGROUND_AS_OBJECTS, str(prediction)))
             if "instance" in outcome.tables:
-                if not settings.probability and _looks_like_probabilities(
+                if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
                 ):
                     maximum = np.iinfo(pred.dtype).max
                     notices.append(Notice(_PROBABILITY_LABELS.format(maximum), str(prediction)))
+                elif not settings.probability:
+                    template = _mask_as_labels(outcome.tables["instance"], pred.dtype)
+                    if template is not None:
+                        notices.append(Notice(template, str(prediction)))
                 true_classes, pred_classes = outcome.classes or (None, None)
                 outcome.instance = instance_image_parts(
                     outcome.tables["instance"],
@@ -1189,35 +1196,72 @@ _BACKGROUND_AS_OBJECTS = (
 )
 
 
-#: A label prediction looks like a probability map when it has at least this many values ...
-SCATTERED_MIN_VALUES = 16
-#: ... and most of those touching true objects each touch at least this many, covering less
-#: than half of every one.
-SCATTERED_MIN_OBJECTS = 3
+#: A label prediction reads as a mask (see :func:`_mask_as_labels`) when its one id, 1 or the
+#: dtype's maximum, covers at least half of each of this many true objects or more, holding at
+#: least half of the truth's foreground ...
+MASK_MIN_OBJECTS = 3
+#: ... and as a sharp map when it holds at most this many non-zero values, one of them
+#: covering at least this fraction of the truth's background (and more pixels of it than the
+#: truth's objects hold).
+MAP_MAX_VALUES = 4
+MAP_BACKGROUND_FRACTION = 0.75
+
+#: Said of a uint8/uint16 label prediction that looks like a mask saved as labels.
+_MASK_LABELS = (
+    "{{file}} looks like a mask (one id, {0}, over {1} or more true objects): to score objects, "
+    "add {{probability}} (read as value / {0} and labelled) or label it first"
+)
+#: The same, for a 0/1 mask (read as value / 255, its foreground would be below any threshold).
+_MASK_LABELS_01 = (
+    "{{file}} looks like a mask (one id, 1, over {0} or more true objects): to score objects, "
+    "label it first"
+)
+#: Said of a uint8/uint16 label prediction one of whose few values covers the truth's background.
+_MAP_BACKGROUND_LABELS = (
+    "{{file}} looks like a map (its value {0} covers over {1} % of the truth's background, "
+    "scored as one object): to score objects, add {{probability}} (read as value / {2} and "
+    "labelled) or label it first"
+)
 
 
-def _looks_like_probabilities(table: OverlapTable, dtype: Any) -> bool:
-    """Whether a uint8/uint16 label prediction looks like a probability map, from its
-    instance overlap table alone (no pass over the pixels): at least
-    :data:`SCATTERED_MIN_VALUES` values, and most of the values touching true objects are
-    scattered, each touching :data:`SCATTERED_MIN_OBJECTS` or more true objects and covering
-    less than half of every one. A probability value forms rings and specks around many
-    objects; an object id covers most of the object it found, a merge most of each object it
-    joined, so even a badly merged label image has almost no scattered id."""
+def _mask_as_labels(table: OverlapTable, dtype: Any) -> str | None:
+    """The notice's template when a uint8/uint16 label prediction looks like a mask or a sharp
+    map saved as labels, from its instance overlap table alone (no pass over the pixels), else
+    None. A mask: its one non-zero id, 1 or the dtype's maximum (how masks are saved), covers
+    at least half of each of :data:`MASK_MIN_OBJECTS` or more true objects holding at least
+    half of the truth's foreground. A sharp map: at most :data:`MAP_MAX_VALUES` non-zero
+    values, one of them covering at least :data:`MAP_BACKGROUND_FRACTION` of the truth's
+    background, more pixels than the truth's objects hold (its background is not 0). An
+    under-segmentation merging a few objects gives them a small id among others, and every id
+    of a label image stays off most of the background."""
     if np.dtype(dtype) not in (np.uint8, np.uint16):
-        return False
+        return None
+    maximum = int(np.iinfo(dtype).max)
     ids = table.pred_ids[table.pred_ids != 0]
-    if ids.size < SCATTERED_MIN_VALUES:
-        return False
-    inside = (table.pair_true != 0) & (table.pair_pred != 0)
-    true_area = table.true_areas[np.searchsorted(table.true_ids, table.pair_true[inside])]
-    value = np.searchsorted(ids, table.pair_pred[inside])
-    touched = np.bincount(value, minlength=ids.size)
-    covered = np.bincount(
-        value, weights=2 * table.pair_counts[inside] >= true_area, minlength=ids.size
-    )
-    scattered = (touched >= SCATTERED_MIN_OBJECTS) & (covered == 0)
-    return 2 * int(scattered.sum()) > int((touched > 0).sum())
+    if not 0 < ids.size <= MAP_MAX_VALUES:
+        return None
+    objects = table.true_ids != 0
+    foreground = int(table.true_areas[objects].sum())
+    true_area = table.true_areas[np.searchsorted(table.true_ids, table.pair_true)]
+    covers = 2 * table.pair_counts >= true_area
+    # With one id, every pair is of that id: the objects it covers and their area.
+    if (
+        ids.size == 1
+        and int(ids[0]) in (1, maximum)
+        and int(covers.sum()) >= MASK_MIN_OBJECTS
+        and 2 * int(true_area[covers].sum()) >= foreground
+    ):
+        if ids[0] == 1:
+            return _MASK_LABELS_01.format(MASK_MIN_OBJECTS)
+        return _MASK_LABELS.format(maximum, MASK_MIN_OBJECTS)
+    background = int(table.true_areas[~objects].sum())
+    for value in ids:
+        inside = int(table.pair_counts[table.pair_pred == value].sum())
+        outside = int(table.pred_areas[table.pred_ids == value].sum()) - inside
+        if background and outside >= max(MAP_BACKGROUND_FRACTION * background, foreground + 1):
+            fraction = round(100 * MAP_BACKGROUND_FRACTION)
+            return _MAP_BACKGROUND_LABELS.format(int(value), fraction, maximum)
+    return None
 
 
 def _one_frame(path: str | Path, metadata: FileMetadata) -> str | None:
@@ -1419,7 +1463,12 @@ def _describe(error: BaseException) -> str:
     return text if isinstance(error, ValueError | TypeError) else f"{type(error).__name__}: {text}"
 
 
-def _check_shapes(true, pred, truth_path, pred_path, channel_axis: int | None) -> None:
+def _check_shapes(
+    true, pred, truth_path, pred_path, channel_axis: int | None, *, probability: bool = False
+) -> None:
+    """Refuse a pair whose files do not cover the same pixels. A probability map given without
+    a class axis that has one axis more than the truth, of which exactly one leaves the
+    truth's shape, is told to give that axis (the dock finds it itself)."""
     true_shape, pred_shape = tuple(true.shape), tuple(pred.shape)
     if channel_axis is not None:
         if not -len(pred_shape) <= channel_axis < len(pred_shape):
@@ -1428,11 +1477,24 @@ def _check_shapes(true, pred, truth_path, pred_path, channel_axis: int | None) -
             )
         pred_shape = tuple(np.delete(pred_shape, channel_axis))
     if len(true_shape) != len(pred_shape):
+        fits = [
+            axis
+            for axis in range(len(pred_shape))
+            if tuple(np.delete(pred_shape, axis)) == true_shape
+        ]
+        hint = ""
+        if probability and channel_axis is None and len(fits) == 1:
+            axis = fits[0]
+            hint = (
+                f": if axis {axis} ({pred_shape[axis]} values) holds its classes, add "
+                f"--channel-axis {axis} (channel_axis={axis} in Python)"
+            )
         raise ValueError(
             f"{truth_path} is {len(true_shape)}-D {true_shape} but {pred_path} is "
             f"{len(pred_shape)}-D {pred_shape}"
             + (" after removing the class axis" if channel_axis is not None else "")
-            + "; they must cover the same pixels."
+            + (hint or "; they must cover the same pixels")
+            + "."
         )
     if true_shape != pred_shape:
         raise ValueError(

@@ -279,11 +279,13 @@ def pair_files(
     stems = {path: stem for stem, path in truth_named + pred_named}
     hint = None
     if not names:
-        hint = (
-            _folder_hint(truth_named, given)
-            if same_folder
-            else _hint(truth_named, pred_named, given)
-        )
+        hint = _longer_suffix_hint(truth_named, pred_named, truth_keys, pred_keys, given)
+        if hint is None:
+            hint = (
+                _folder_hint(truth_named, given)
+                if same_folder
+                else _hint(truth_named, pred_named, given)
+            )
     unmatched = tuple(
         (side, suffix)
         for side, suffix, named in (
@@ -299,8 +301,9 @@ def pair_files(
         unpaired_prediction=sorted(
             path for key, path in pred_keys.items() if key not in truth_keys
         ),
-        ignored=[path for path in left if stems[path] not in keys],
-        images=[path for path in left if stems[path] in keys],
+        # Without a pair, no file is a pair's image.
+        ignored=[path for path in left if not names or stems[path] not in keys],
+        images=[path for path in left if names and stems[path] in keys],
         suffix_hint=hint,
         unmatched_suffixes=unmatched,
     )
@@ -420,6 +423,50 @@ def _hint(
         if pairs and (best is None or pairs > best.pairs):
             best = SuffixHint(*suffixes, pairs, tuple(given))
     if best is None or 2 * best.pairs <= min(len(truth_stems), len(pred_stems)):
+        return None
+    return best
+
+
+def _longer_suffix_hint(
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+    truth_keys: dict[str, Path],
+    pred_keys: dict[str, Path],
+    given: tuple[str, str],
+) -> SuffixHint | None:
+    """The suffixes given, one of them made longer, under which the files would pair; or None.
+
+    Cellpose names its masks after the image: ``000_img.png`` has the truth ``000_masks.png``
+    and the prediction ``000_img_cp_masks.png``. With the suffixes ``_masks`` and
+    ``_cp_masks`` the keys are ``000`` and ``000_img``: a key of one side that is a key of the
+    other plus a suffix holding a letter (starting as in :func:`suffix_hint`) puts that suffix
+    before the side's suffix given (``--prediction-suffix _img_cp_masks``). The candidates
+    named most often are tried by pairing the files under them; the one pairing the most is
+    the hint, if it pairs more than half of the candidates under the suffixes given of the
+    side with fewer. Only when a suffix is given (else :func:`suffix_hint` finds it).
+    """
+    if not any(given) or not truth_keys or not pred_keys:
+        return None
+    votes: Counter[tuple[str, str]] = Counter()
+    for keys, others, side in ((pred_keys, truth_keys, 1), (truth_keys, pred_keys, 0)):
+        for key in keys:
+            for start in _suffix_starts(key)[:-1]:
+                extra = key[start:]
+                if key[:start] in others and any(c.isalpha() for c in extra):
+                    suffixes = list(given)
+                    suffixes[side] = extra + given[side]
+                    votes[suffixes[0], suffixes[1]] += 1
+    best = None
+    for suffixes, _ in votes.most_common(HINT_CANDIDATES):
+        try:
+            truth_found, _ = _keys(truth_named, *suffixes)
+            pred_found, _ = _keys(pred_named, *suffixes[::-1])
+        except FileReadError:  # two files of a side would have the same name
+            continue
+        pairs = len(truth_found.keys() & pred_found.keys())
+        if pairs and (best is None or pairs > best.pairs):
+            best = SuffixHint(*suffixes, pairs, tuple(given))
+    if best is None or 2 * best.pairs <= min(len(truth_keys), len(pred_keys)):
         return None
     return best
 
