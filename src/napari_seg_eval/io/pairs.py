@@ -410,18 +410,10 @@ def _hint(
         )
         if start:
             votes[stem[start:], other[start:]] += 1
-    best = None
-    for suffixes, _ in votes.most_common(HINT_CANDIDATES):
+    for suffixes in list(votes):  # not the suffixes given, nor ones without a letter
         if suffixes == given or not any(c.isalpha() for c in "".join(suffixes)):
-            continue
-        try:
-            truth_keys, _ = _keys(truth_named, *suffixes)
-            pred_keys, _ = _keys(pred_named, *suffixes[::-1])
-        except FileReadError:  # two files of a side would have the same name
-            continue
-        pairs = len(truth_keys.keys() & pred_keys.keys())
-        if pairs and (best is None or pairs > best.pairs):
-            best = SuffixHint(*suffixes, pairs, tuple(given))
+            del votes[suffixes]
+    best = _most_pairing(votes, truth_named, pred_named, given)
     if best is None or 2 * best.pairs <= min(len(truth_stems), len(pred_stems)):
         return None
     return best
@@ -456,6 +448,21 @@ def _longer_suffix_hint(
                     suffixes = list(given)
                     suffixes[side] = extra + given[side]
                     votes[suffixes[0], suffixes[1]] += 1
+    best = _most_pairing(votes, truth_named, pred_named, given)
+    if best is None or 2 * best.pairs <= min(len(truth_keys), len(pred_keys)):
+        return None
+    return best
+
+
+def _most_pairing(
+    votes: Counter[tuple[str, str]],
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+    given: tuple[str, str],
+) -> SuffixHint | None:
+    """Of the (truth, prediction) suffixes named most often in ``votes``
+    (:data:`HINT_CANDIDATES` of them), the one under which the most files pair, as a hint
+    (None if none pairs any)."""
     best = None
     for suffixes, _ in votes.most_common(HINT_CANDIDATES):
         try:
@@ -466,8 +473,6 @@ def _longer_suffix_hint(
         pairs = len(truth_found.keys() & pred_found.keys())
         if pairs and (best is None or pairs > best.pairs):
             best = SuffixHint(*suffixes, pairs, tuple(given))
-    if best is None or 2 * best.pairs <= min(len(truth_keys), len(pred_keys)):
-        return None
     return best
 
 
