@@ -413,10 +413,9 @@ def _hint(
     for suffixes in list(votes):  # not the suffixes given, nor ones without a letter
         if suffixes == given or not any(c.isalpha() for c in "".join(suffixes)):
             del votes[suffixes]
-    best = _most_pairing(votes, truth_named, pred_named, given)
-    if best is None or 2 * best.pairs <= min(len(truth_stems), len(pred_stems)):
-        return None
-    return best
+    return _most_pairing(
+        votes, truth_named, pred_named, given, min(len(truth_stems), len(pred_stems))
+    )
 
 
 def _longer_suffix_hint(
@@ -448,10 +447,9 @@ def _longer_suffix_hint(
                     suffixes = list(given)
                     suffixes[side] = extra + given[side]
                     votes[suffixes[0], suffixes[1]] += 1
-    best = _most_pairing(votes, truth_named, pred_named, given)
-    if best is None or 2 * best.pairs <= min(len(truth_keys), len(pred_keys)):
-        return None
-    return best
+    return _most_pairing(
+        votes, truth_named, pred_named, given, min(len(truth_keys), len(pred_keys))
+    )
 
 
 def _most_pairing(
@@ -459,10 +457,11 @@ def _most_pairing(
     truth_named: list[tuple[str, Path]],
     pred_named: list[tuple[str, Path]],
     given: tuple[str, str],
+    fewer: int,
 ) -> SuffixHint | None:
     """Of the (truth, prediction) suffixes named most often in ``votes``
-    (:data:`HINT_CANDIDATES` of them), the one under which the most files pair, as a hint
-    (None if none pairs any)."""
+    (:data:`HINT_CANDIDATES` of them), the one under which the most files pair, as a hint;
+    None unless it pairs more than half of ``fewer`` (the names of the side with fewer)."""
     best = None
     for suffixes, _ in votes.most_common(HINT_CANDIDATES):
         try:
@@ -473,7 +472,7 @@ def _most_pairing(
         pairs = len(truth_found.keys() & pred_found.keys())
         if pairs and (best is None or pairs > best.pairs):
             best = SuffixHint(*suffixes, pairs, tuple(given))
-    return best
+    return best if best is not None and 2 * best.pairs > fewer else None
 
 
 #: Names of one folder compared with each name: the next ones in sorted order (the image,
