@@ -942,3 +942,35 @@ def test_the_per_image_table_has_headers_as_narrow_as_its_values(qtbot, panel):
     tip = model.headerData(column, horizontal, Qt.ItemDataRole.ToolTipRole)
     assert "AP (DSB), mean over IoU thresholds" in tip
     assert view.columnWidth(column) < MAX_COLUMN_WIDTH / 2
+
+
+def test_region_files_are_never_hinted_as_the_truth(make_napari_viewer, tmp_path):
+    """Truth folder: img{i}_masks.tif and img{i}_heldout.tif (the region files); predictions
+    img{i}_cp_masks.tif; region suffix "_heldout", no other suffix. Nothing pairs as named.
+    Stripping "_masks" / "_cp_masks" pairs 3 files; "_heldout" / "_cp_masks" pairs 3 too, but
+    those files are the regions: the hint names "_masks" only (it named "_heldout" before)."""
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    for i in range(3):
+        tifffile.imwrite(truth / f"img{i}_masks.tif", truth_image())
+        tifffile.imwrite(truth / f"img{i}_heldout.tif", np.ones((20, 20), np.uint8))
+        tifffile.imwrite(pred / f"img{i}_cp_masks.tif", truth_image())
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
+    widget.dataset.region_suffix.setText("_heldout")
+    widget.dataset.set_folders(truth=truth, prediction=pred)
+    text = widget.dataset.pairs_text.toPlainText()
+    assert "truth '_masks', prediction '_cp_masks'" in text, text
+    assert "'_heldout'" not in text, text
+
+
+def test_a_run_records_the_suffixes_that_paired_its_files(qtbot, panel):
+    """settings.json reruns a Dataset tab's run: its suffixes are in the settings (they were
+    recorded as "" while the tab paired the files with "_pred")."""
+    _, _, dataset, _ = panel
+    assert dataset.settings()["prediction_suffix"] == "_pred"
+    assert dataset.settings()["truth_suffix"] == ""
+    with qtbot.waitSignal(dataset.evaluated_dataset, timeout=60_000) as blocker:
+        dataset.run_button.click()
+    assert blocker.args[0].settings.prediction_suffix == "_pred"

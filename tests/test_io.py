@@ -1012,7 +1012,7 @@ def test_options_are_checked_before_the_files_are_listed(tmp_path):
     assert {name: p.default for name, p in settings.items()} == {
         name: files[name].default for name in settings
     }
-    not_settings = {"truth", "prediction", "truth_suffix", "prediction_suffix", "client"}
+    not_settings = {"truth", "prediction", "client"}  # the suffixes are recorded settings
     assert set(files) - set(settings) == not_settings | {"progress"}
 
 

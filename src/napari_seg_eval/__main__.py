@@ -1,6 +1,7 @@
 """Command line: ``napari-seg-eval evaluate TRUTH PREDICTION`` evaluates files or folders and
 writes a result folder; ``napari-seg-eval report`` prints the metrics of the sample data;
-``napari-seg-eval demo`` opens napari with the sample data and the dock widget."""
+``napari-seg-eval sample FOLDER`` writes sample folders to evaluate; ``napari-seg-eval demo``
+opens napari with the sample data and the dock widget."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ CONNECT_TIMEOUT = 5.0
 DESCRIPTION = (
     "Evaluate segmentations: 'napari-seg-eval evaluate TRUTH PREDICTION' evaluates files or "
     "folders and writes a result folder; 'napari-seg-eval report' prints the metrics of the "
-    "sample data; 'napari-seg-eval demo' opens napari with the sample data and the dock widget."
+    "sample data; 'napari-seg-eval sample FOLDER' writes sample folders to evaluate; "
+    "'napari-seg-eval demo' opens napari with the sample data and the dock widget."
 )
 
 #: What --preset ctc assumes of the files, said before it evaluates them.
@@ -212,11 +214,18 @@ def _add_evaluate_parser(commands) -> None:
         help="evaluate prediction files against ground-truth files",
         description="Evaluate predictions against ground truth: two files, or two folders "
         "whose files are paired by name (TIFF, PNG, NPY, zarr/OME-Zarr). Writes a result "
-        "folder with per_image.csv, <kind>_pooled.csv, <kind>_image_mean.csv, summary.csv and "
-        "settings.json (boundary metrics: boundary_image_mean.csv and boundary_per_class.csv; "
-        "--preset ctc: ctc_pooled.csv, ctc_image_mean.csv; --preset coco: coco_pooled.csv, "
-        "coco_image_mean.csv). Exit code: 0 done, 1 some or all pairs failed (see "
-        "per_image.csv), 2 bad input (nothing written), 130 interrupted (nothing written).",
+        "folder with per_image.csv, summary.csv, settings.json (the settings as Python's "
+        "evaluate_files keywords, and the pairs: enough to run it again) and, for each of "
+        "instance and semantic metrics computed (--kind), <kind>_pooled.csv, "
+        "<kind>_image_mean.csv and <kind>_per_image_rows.csv (each image's per-threshold or "
+        "per-class counts). Class images (--truth-classes-suffix) add "
+        "instance_per_class_pooled.csv, instance_per_class_image_mean.csv and "
+        "instance_class_confusion.csv; boundary metrics (--boundary, --kind boundary) "
+        "boundary_image_mean.csv and boundary_per_class.csv; --preset ctc ctc_pooled.csv and "
+        "ctc_image_mean.csv; --preset coco coco_pooled.csv and coco_image_mean.csv; --report "
+        f"without a file name {REPORT_NAME}. Exit code: 0 done, 1 some or all pairs failed (see "
+        "per_image.csv), 2 bad input (nothing written), 130 interrupted (nothing written). "
+        "No data yet? 'napari-seg-eval sample FOLDER' writes sample folders to try.",
     )
     parser.add_argument("truth", metavar="TRUTH", help="ground-truth file or folder")
     parser.add_argument("prediction", metavar="PREDICTION", help="prediction file or folder")
@@ -449,6 +458,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,
         "binarize_semantic": not args.class_labels,
+        "truth_suffix": args.truth_suffix,
+        "prediction_suffix": args.prediction_suffix,
         "truth_classes_suffix": args.truth_classes_suffix,
         "prediction_classes_suffix": args.prediction_classes_suffix,
     }
@@ -733,6 +744,9 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 args.prediction,
                 truth_suffix=args.truth_suffix,
                 prediction_suffix=args.prediction_suffix,
+                region_suffix=args.region_suffix,
+                truth_classes_suffix=args.truth_classes_suffix,
+                prediction_classes_suffix=args.prediction_classes_suffix,
             )
         except OneFolderError as error:  # the suffixes its names show, as options
             raise ValueError(error.text(command_line=True)) from None
@@ -853,6 +867,60 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
             print(result.summary.to_string())
 
 
+def _add_sample_parser(commands) -> None:
+    parser = commands.add_parser(
+        "sample",
+        help="write sample folders (truth, predictions, probability maps) to try evaluate on",
+        description="Write the sample data of several seeds as TIFF folders to try "
+        "'napari-seg-eval evaluate' on: FOLDER/truth (labels), FOLDER/pred (labels: the "
+        "probability maps thresholded at 0.5 and labelled), FOLDER/probabilities (float32 "
+        "maps) and FOLDER/images, one imgN.tif per image in each. FOLDER must be new or "
+        "empty. Exit code: 0 written, 2 refused (nothing written).",
+    )
+    parser.add_argument("folder", metavar="FOLDER", help="folder to create (new or empty)")
+    parser.add_argument(
+        "--n-images",
+        type=int,
+        default=4,
+        metavar="N",
+        help="how many images (default: %(default)s)",
+    )
+
+
+def sample(folder: str, n_images: int = 4, stream: TextIO | None = None) -> int:
+    """Run ``napari-seg-eval sample FOLDER``: write the sample folders, say what was written
+    and the commands to try next; returns the exit code."""
+    from ._sample_data import write_sample_folders
+
+    stream = stream or sys.stderr
+    try:
+        written = write_sample_folders(folder, n_images)
+    except (FileExistsError, ValueError) as error:
+        print(f"napari-seg-eval sample: error: {error}", file=stream)
+        return EXIT_BAD_INPUT
+    root = Path(folder)
+    what = {
+        "truth": "ground truth (uint16 labels)",
+        "pred": "predictions (uint16 labels: the probabilities > 0.5, labelled)",
+        "probabilities": "probability maps (float32)",
+        "images": "images (float32)",
+    }
+    print(f"wrote {n_images} images in each of:")
+    for name, files in written.items():
+        print(f"  {root / name}  {what[name]}: {', '.join(path.name for path in files)}")
+    truth, pred, maps = (
+        shlex.quote(str(root / name)) for name in ("truth", "pred", "probabilities")
+    )
+    out = shlex.quote(str(root / "results"))
+    print("try next:")
+    print(f"  napari-seg-eval evaluate {truth} {pred} --out {out} --report")
+    print(
+        f"  napari-seg-eval evaluate {truth} {maps} --probability --split-touching "
+        f"--out {shlex.quote(str(root / 'results-probabilities'))}"
+    )
+    return EXIT_OK
+
+
 class _UsageError(Exception):
     """An error of the command line's words, raised by :class:`_Parser` with the parser
     (the command's own) that found it."""
@@ -933,8 +1001,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = _Parser(prog="napari-seg-eval", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_evaluate_parser(commands)
-    report_parser = commands.add_parser("report", help="print metrics of the sample data")
-    report_parser.add_argument("--threshold", type=float, default=0.5)
+    report_parser = commands.add_parser(
+        "report",
+        help="print metrics of the sample data",
+        description="Print the semantic and instance metrics of the built-in sample data "
+        "(synthetic nuclei, the napari sample's): its probability map thresholded at "
+        "--threshold and labelled (connectivity 1) against its ground truth, and the objects "
+        "that went wrong at IoU 0.5. Needs no files and no display. For your own files, see "
+        "'napari-seg-eval evaluate --help'.",
+    )
+    report_parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="probability threshold: foreground where p > T (default: %(default)s)",
+    )
+    _add_sample_parser(commands)
     commands.add_parser("demo", help="open napari with the sample data and the widget")
     try:
         args = parser.parse_args(argv)
@@ -945,6 +1027,8 @@ def main(argv: list[str] | None = None) -> None:
         argparse.ArgumentParser.error(usage.parser, explained or usage.message)
     if args.command == "evaluate":
         sys.exit(evaluate(argv, args))
+    if args.command == "sample":
+        sys.exit(sample(args.folder, args.n_images))
     if args.command == "report":
         print(report(args.threshold))
     else:

@@ -9,6 +9,8 @@ objects at threshold 0.5), and one nucleus the model is unsure about (probabilit
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import draw
@@ -99,6 +101,81 @@ def _touching_boundaries(labels: np.ndarray) -> np.ndarray:
     """Pixels of an object that touch a different object."""
     grown = ndi.grey_dilation(labels, size=3)
     return (labels > 0) & (grown != labels) & (grown > 0)
+
+
+#: The folders :func:`write_sample_folders` writes, each with one file per image.
+SAMPLE_FOLDERS = ("truth", "pred", "probabilities", "images")
+
+
+def write_sample_folders(
+    folder: str | Path, n_images: int = 4, *, threshold: float = 0.5
+) -> dict[str, list[Path]]:
+    """Write the sample data of ``n_images`` seeds as folders of TIFF files to try
+    ``napari-seg-eval evaluate`` on.
+
+    Image ``imgN.tif`` is :func:`make_sample_data` with seed N - 1 (``img1`` is the napari
+    sample): ``truth/`` its ground truth (uint16 labels), ``probabilities/`` its probability
+    map (float32), ``pred/`` the map's objects as labels (uint16: ``p > threshold``, labelled
+    with ``connectivity=1, split_touching=True``, as the README does) and ``images/`` its
+    image (float32).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder to create (or an empty one): the four folders are written in it.
+    n_images : int
+        How many images, at least 1.
+    threshold : float
+        The probability above which ``pred/`` has objects.
+
+    Returns
+    -------
+    dict of str to list of Path
+        Each folder's name (``truth``, ``pred``, ``probabilities``, ``images``) -> its files.
+
+    Raises
+    ------
+    FileExistsError
+        ``folder`` is a file, or a folder that is not empty: nothing is written.
+    ValueError
+        ``n_images`` is less than 1.
+
+    Examples
+    --------
+    >>> files = write_sample_folders("sample", n_images=2)  # doctest: +SKIP
+    >>> [path.name for path in files["truth"]]  # doctest: +SKIP
+    ['img1.tif', 'img2.tif']
+    """
+    import tifffile
+
+    from .core.threshold import label_instances, threshold_probabilities
+
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "a file" if not folder.is_dir() else "a folder that is not empty"
+        raise FileExistsError(
+            f"{folder} is {what}: give a new folder (or an empty one) for the sample folders."
+        )
+    if int(n_images) != n_images or n_images < 1:
+        raise ValueError(f"n_images must be a whole number of at least 1, got {n_images!r}.")
+    written: dict[str, list[Path]] = {name: [] for name in SAMPLE_FOLDERS}
+    for name in SAMPLE_FOLDERS:
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    for number in range(1, int(n_images) + 1):
+        data = make_sample_data(seed=number - 1)
+        mask = threshold_probabilities(data["probability"], threshold)
+        pred = label_instances(mask, connectivity=1, split_touching=True).astype(np.uint16)
+        arrays = {
+            "truth": data["ground_truth"],
+            "pred": pred,
+            "probabilities": data["probability"],
+            "images": data["image"],
+        }
+        for name, array in arrays.items():
+            path = folder / name / f"img{number}.tif"
+            tifffile.imwrite(path, array)
+            written[name].append(path)
+    return written
 
 
 def sample_data() -> list[tuple]:

@@ -722,6 +722,9 @@ class DatasetPanel(QWidget):
             "confidence_interval": 0.95,  # shown as "0.874 [0.851, 0.893]"
             "ignore_label": None if ignore < 0 else ignore,
             "binarize_semantic": self.binarize_check.isChecked(),
+            # Recorded in settings.json (the pairs are found by the tab itself).
+            "truth_suffix": self.suffixes["truth"].text(),
+            "prediction_suffix": self.suffixes["prediction"].text(),
             "truth_classes_suffix": self.class_suffixes["truth"].text().strip() or None,
             "prediction_classes_suffix": (self.class_suffixes["prediction"].text().strip() or None),
             "region_suffix": self.region_suffix.text().strip() or None,
@@ -764,6 +767,10 @@ class DatasetPanel(QWidget):
         classes = tuple(
             self.class_suffixes[side].text().strip() or None for side in self.class_suffixes
         )
+        companions = {  # their files are never hinted as truth or predictions
+            "truth_classes_suffix": classes[0],
+            "prediction_classes_suffix": classes[1],
+        }
         if None in classes:
             classes = (None, None)  # both or neither: a run with one is refused with a message
         region = self.region_suffix.text().strip() or None
@@ -774,10 +781,13 @@ class DatasetPanel(QWidget):
                 prediction,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes["prediction"].text(),
+                region_suffix=region,
+                **companions,
             )
             pairing, images = self._without_pair_images(pairing)
             missing = []
-            if classes[0] is not None or region is not None:
+            # With no pair, the pairing's own words say why (named as the tab's boxes).
+            if pairing.pairs and (classes[0] is not None or region is not None):
                 pairing, class_files, region_files = find_companions(pairing, *classes, region)
                 for files in (class_files, region_files):
                     found = zip(pairing.names, files or (), strict=False)

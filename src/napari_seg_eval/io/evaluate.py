@@ -33,7 +33,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
-from ..core._validate import outside_ignored
+from ..core._validate import outside_ignored, warn_if_background_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import (
@@ -148,6 +148,13 @@ class FileSettings:
     ``region``: a mask file (non-zero where pixels count) of every pair's shape;
     ``region_suffix``: each pair's own mask, the file named like the pair plus this suffix
     beside its truth file. With both, pixels count where both masks are non-zero.
+    ``truth_suffix``, ``prediction_suffix``: how the files were paired by name;
+    ``truth_classes_suffix``, ``prediction_classes_suffix``: how each pair's class images
+    were found (both given: ``with_classes`` is set). See :func:`evaluate_files`.
+
+    :meth:`to_dict` gives the settings as the keyword arguments of :func:`evaluate_files`
+    (``settings.json``'s ``settings``): every field but ``with_classes``, which the class
+    suffixes set.
     """
 
     kind: str = "instance"
@@ -173,10 +180,16 @@ class FileSettings:
     region: str | None = None
     region_suffix: str | None = None
     background_class: int | None = None
+    truth_suffix: str = ""
+    prediction_suffix: str = ""
+    truth_classes_suffix: str | None = None
+    prediction_classes_suffix: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}.")
+        if _with_classes(self.truth_classes_suffix, self.prediction_classes_suffix):
+            object.__setattr__(self, "with_classes", True)
         if self.kind == "boundary":
             object.__setattr__(self, "boundary", True)
         if isinstance(self.spacing, str):
@@ -323,8 +336,26 @@ class FileSettings:
         return self.kinds + extra
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as plain JSON values."""
+        """The settings as the keyword arguments of :func:`evaluate_files` that make them, in
+        plain JSON values: ``settings.json``'s ``settings``, from which a run is made again.
+
+        Returns
+        -------
+        dict
+            Every field but ``with_classes`` (set by the class suffixes), each under its
+            keyword of :func:`evaluate_files`; tuples as lists.
+
+        Examples
+        --------
+        >>> settings = file_settings(preset="neurips2022", truth_suffix="_masks")
+        >>> keywords = settings.to_dict()
+        >>> keywords["iou_thresholds"], keywords["truth_suffix"]
+        ([0.5], '_masks')
+        >>> file_settings(**keywords) == settings
+        True
+        """
         settings = asdict(self)
+        del settings["with_classes"]  # a keyword of no function: the class suffixes set it
         settings["iou_thresholds"] = list(self.iou_thresholds)
         if isinstance(self.spacing, tuple):
             settings["spacing"] = list(self.spacing)
@@ -403,7 +434,32 @@ class FilesResult(Result):
         return self.datasets[kind]
 
     def write(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the result folder (see :func:`~napari_seg_eval.io.write_results`)."""
+        """Write the result folder (see :func:`~napari_seg_eval.io.write_results`).
+
+        Parameters
+        ----------
+        folder : str or Path
+            The folder to create: the tables, ``summary.csv`` and ``settings.json``.
+        overwrite : bool
+            Replace an existing result folder (a folder holding anything else is never
+            replaced).
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        Raises
+        ------
+        FileExistsError
+            ``folder`` is refused (it holds files, and ``overwrite`` is off, or files that are
+            not results); nothing is written.
+
+        Examples
+        --------
+        >>> evaluate_files("truth/", "pred/").write("results/run1")  # doctest: +SKIP
+        PosixPath('results/run1')
+        """
         from .results import write_results
 
         return write_results(self, folder, overwrite=overwrite)
@@ -476,6 +532,7 @@ def evaluate_files(
     tolerance: float = 1.0,
     region: str | Path | None = None,
     region_suffix: str | None = None,
+    background_class: int | None = None,
     client: Any = None,
     progress: Progress | None = None,
 ) -> FilesResult:
@@ -486,14 +543,19 @@ def evaluate_files(
     truth, prediction
         Folders or files of each side, paired by name (:func:`pair_files`, with
         ``truth_suffix`` and ``prediction_suffix``). Or ``truth`` alone: a :class:`Pairing`, or
-        a list of (truth path, prediction path) pairs. Each file is one image, a 2-D image or
-        a 3-D volume: a pair with a file whose metadata names a time axis (ImageJ or OME-TIFF
-        axes such as ``TYX``, an OME-Zarr axis of type ``"time"``) fails with a message saying
-        to save one file per time point, as its frames would be matched as one volume.
+        a list of (truth path, prediction path) pairs, each named by its truth file's name
+        without ``truth_suffix`` (as pairing by folders names it). Each file is one image, a
+        2-D image or a 3-D volume: a pair with a file whose metadata names a time axis (ImageJ
+        or OME-TIFF axes such as ``TYX``, an OME-Zarr axis of type ``"time"``) fails with a
+        message saying to save one file per time point, as its frames would be matched as one
+        volume.
     kind
         "instance" (matching at ``iou_thresholds``), "semantic" (pixel-wise; foreground vs
         background unless ``binarize_semantic=False``), "all" (both) or "boundary" (boundary
         metrics only).
+    iou_thresholds
+        Instance: the IoU thresholds objects are matched at (default 0.5, 0.55, ..., 0.95);
+        each in (0, 1].
     probability, threshold, channel_axis, background_channel, connectivity, min_size, \
 split_touching
         Predictions are probability maps: foreground where ``p > threshold`` (argmax over
@@ -516,6 +578,12 @@ split_touching
         ``ignore_label``, are not.
     ignore_label
         Truth id whose pixels are left out of every count.
+    binarize_semantic
+        Semantic and boundary: compare foreground (label > 0) with background (default);
+        False compares label values as classes.
+    include_background
+        Semantic, with ``binarize_semantic=False``: class 0 counts in the means over classes
+        (default True).
     exclude_border
         Instance: objects touching a band of this many pixels at the image edge are removed
         from both sides before matching.
@@ -536,11 +604,19 @@ split_touching
         headline value, a percentile bootstrap over the images evaluated (see
         :func:`~napari_seg_eval.dataset_metrics`); NaN (empty in ``summary.csv``) for a value
         drawn from fewer than 2 images, where every resample would be the value itself.
+    truth_suffix, prediction_suffix
+        The end of the names (before the extension) that marks each side's files, e.g.
+        ``"_masks"`` and ``"_cp_masks"`` for Cellpose (default: none); see
+        :func:`pair_files`. With a list of pairs, ``truth_suffix`` only names them.
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
         :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
         file N + suffix (any image extension) in the folder of the pair's truth (prediction)
         file; class files are not paired as images themselves.
+    background_class
+        With class images: the class that is no class (its objects are in no per-class count
+        nor in the means over classes; they stay objects in the class-agnostic counts). The
+        ``conic`` preset sets 0; default None, every class is a class.
     boundary, spacing, tolerance
         Also boundary metrics (HD, HD95, ASSD, NSD, boundary F1; see
         :func:`~napari_seg_eval.boundary_metrics`) per image: of the foreground, or per class
@@ -573,7 +649,10 @@ split_touching
     -------
     FilesResult
         Per-pair rows (failed pairs with their error), the dataset results per kind, the
-        pairing and the settings; ``.write(folder)`` writes the result folder.
+        pairing and the settings; ``.write(folder)`` writes the result folder. Its
+        ``settings.json`` holds these keywords (``settings``) and the pairs: the run is made
+        again, to the same numbers, by ``evaluate_files([(p["truth"], p["prediction"]) for p
+        in s["pairs"]], **s["settings"])`` with ``s`` the file's JSON.
 
     Raises
     ------
@@ -608,6 +687,8 @@ split_touching
         criterion=criterion,
         preset=preset,
         confidence_interval=confidence_interval,
+        truth_suffix=truth_suffix,
+        prediction_suffix=prediction_suffix,
         truth_classes_suffix=truth_classes_suffix,
         prediction_classes_suffix=prediction_classes_suffix,
         boundary=boundary,
@@ -615,10 +696,23 @@ split_touching
         tolerance=tolerance,
         region=region,
         region_suffix=region_suffix,
+        background_class=background_class,
     )
+    if "instance" in settings.kinds:
+        warn_if_background_ignored(settings.ignore_label, "evaluate_files")
     if settings.region is not None:
         check_region_file(settings.region)
-    pairing = as_pairing(truth, prediction, truth_suffix, prediction_suffix)
+    pairing = as_pairing(
+        truth,
+        prediction,
+        truth_suffix,
+        prediction_suffix,
+        companions={
+            "region_suffix": region_suffix,
+            "truth_classes_suffix": truth_classes_suffix,
+            "prediction_classes_suffix": prediction_classes_suffix,
+        },
+    )
     pairing, classes, regions = find_companions(
         pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
     )
@@ -649,6 +743,8 @@ def file_settings(
     criterion: str = "iou",
     preset: str | None = None,
     confidence_interval: float | None = None,
+    truth_suffix: str = "",
+    prediction_suffix: str = "",
     truth_classes_suffix: str | None = None,
     prediction_classes_suffix: str | None = None,
     boundary: bool = False,
@@ -656,6 +752,7 @@ def file_settings(
     tolerance: float = 1.0,
     region: str | Path | None = None,
     region_suffix: str | None = None,
+    background_class: int | None = None,
 ) -> FileSettings:
     """The settings of a run of :func:`evaluate_files` from its keywords (the same ones, with
     the same defaults), checked before any file is listed or read.
@@ -664,10 +761,13 @@ def file_settings(
     ----------
     kind, iou_thresholds, probability, threshold, channel_axis, background_channel, \
 connectivity, min_size, split_touching, ignore_label, binarize_semantic, include_background, \
-exclude_border, criterion, preset, confidence_interval, truth_classes_suffix, \
-prediction_classes_suffix, boundary, spacing, tolerance, region, region_suffix
+exclude_border, criterion, preset, confidence_interval, truth_suffix, prediction_suffix, \
+truth_classes_suffix, prediction_classes_suffix, boundary, spacing, tolerance, region, \
+region_suffix, background_class
         As :func:`evaluate_files` takes them. ``region`` is recorded as an absolute path
-        (the file itself is checked by :func:`check_region_file`).
+        (the file itself is checked by :func:`check_region_file`). With a ``preset``, the
+        fields it sets may be given at its own values (as :meth:`FileSettings.to_dict`
+        records them), not at others.
 
     Returns
     -------
@@ -693,14 +793,19 @@ prediction_classes_suffix, boundary, spacing, tolerance, region, region_suffix
         "exclude_border": exclude_border,
         "criterion": criterion,
     }
-    if preset is not None:  # the preset's fields, unless they were changed from the defaults
+    if preset is not None:  # the preset's fields, unless changed from the defaults and its own
         defaults = {
             "kind": "instance",
             "iou_thresholds": DEFAULT_IOU_THRESHOLDS,
             "exclude_border": 0,
             "criterion": "iou",
         }
-        chosen = {key: value for key, value in chosen.items() if value != defaults[key]}
+        own = _preset_fields(preset)
+        chosen = {
+            key: value
+            for key, value in chosen.items()
+            if not _same_field(value, defaults[key]) and not _same_field(value, own.get(key))
+        }
     others = dict(
         probability=probability,
         threshold=threshold,
@@ -719,10 +824,41 @@ prediction_classes_suffix, boundary, spacing, tolerance, region, region_suffix
         tolerance=tolerance,
         region=None if region is None else str(Path(region).resolve()),
         region_suffix=region_suffix,
+        background_class=background_class,
+        truth_suffix=truth_suffix,
+        prediction_suffix=prediction_suffix,
+        truth_classes_suffix=truth_classes_suffix,
+        prediction_classes_suffix=prediction_classes_suffix,
     )
     if preset is None:
         return FileSettings(**chosen, **others)
     return FileSettings.with_preset(preset, **chosen, **others)
+
+
+def _preset_fields(preset: str) -> dict[str, Any]:
+    """The fields a file preset sets, at its values ({} for a name that is no file preset:
+    :meth:`FileSettings.with_preset` refuses it)."""
+    if preset not in FILE_PRESETS:
+        return {}
+    from ..core.presets import get_preset
+
+    chosen = get_preset(preset)
+    return {
+        "kind": "instance",
+        "iou_thresholds": chosen.iou_thresholds,
+        "exclude_border": chosen.exclude_border,
+        "criterion": chosen.criterion,
+    }
+
+
+def _same_field(value: Any, other: Any) -> bool:
+    """Whether a setting's value is ``other`` (IoU thresholds compared as tuples of floats)."""
+    if isinstance(other, tuple):
+        try:
+            return tuple(float(v) for v in value) == tuple(float(v) for v in other)
+        except (TypeError, ValueError):
+            return False
+    return value == other
 
 
 def find_companions(
@@ -778,21 +914,42 @@ def _with_classes(truth_classes_suffix: str | None, prediction_classes_suffix: s
     return truth_classes_suffix is not None
 
 
-def as_pairing(truth, prediction, truth_suffix: str = "", prediction_suffix: str = "") -> Pairing:
-    """A :class:`Pairing` from folders/files of each side, a list of pairs, or a Pairing."""
+def as_pairing(
+    truth,
+    prediction,
+    truth_suffix: str = "",
+    prediction_suffix: str = "",
+    companions: dict[str, str | None] | None = None,
+) -> Pairing:
+    """A :class:`Pairing` from folders/files of each side, a list of pairs (named by their
+    truth files, without ``truth_suffix``), or a Pairing. ``companions``: the region and class
+    suffixes, whose files :func:`pair_files` never hints as truth or predictions."""
     if prediction is not None:
         pairing = pair_files(
-            truth, prediction, truth_suffix=truth_suffix, prediction_suffix=prediction_suffix
+            truth,
+            prediction,
+            truth_suffix=truth_suffix,
+            prediction_suffix=prediction_suffix,
+            **(companions or {}),
         )
     elif isinstance(truth, Pairing):
         pairing = truth
     else:
         pairs = [(Path(t), Path(p)) for t, p in truth]
-        names = [file_stem(t) for t, _ in pairs]  # as pairing by folders names them
+        names = [_pair_name(t, truth_suffix) for t, _ in pairs]
         pairing = Pairing(pairs, names)
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing
+
+
+def _pair_name(truth: Path, truth_suffix: str) -> str:
+    """The name of a pair given by its files, as pairing by folders names it: its truth file's
+    name without the extension and ``truth_suffix`` (class and region files are found by it)."""
+    stem = file_stem(truth)
+    if truth_suffix and stem.endswith(truth_suffix):
+        return stem[: len(stem) - len(truth_suffix)]
+    return stem
 
 
 def no_pairs_error(pairing: Pairing) -> ValueError:

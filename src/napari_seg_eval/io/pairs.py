@@ -10,8 +10,10 @@ Names are compared in Unicode's composed form (NFC): a name is the same whicheve
 file system keeps (macOS keeps names decomposed). When no file pairs but the names of the two
 sides differ by a suffix on each side (``img1_masks.tif`` and ``img1_cp_masks.tif`` given
 without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`); it never
-pairs the files by guessing. Both sides in one folder are told apart by suffixes only: when
-none are given, the error (:class:`OneFolderError`) says which the names show, if any.
+pairs the files by guessing, never names the suffix of the region or class files (when
+given), and names nothing when two suffixes would pair as many files. Both sides in one folder
+are told apart by suffixes only: when none are given, the error (:class:`OneFolderError`) says
+which the names show, if any.
 """
 
 from __future__ import annotations
@@ -215,6 +217,9 @@ def pair_files(
     *,
     truth_suffix: str = "",
     prediction_suffix: str = "",
+    region_suffix: str | None = None,
+    truth_classes_suffix: str | None = None,
+    prediction_classes_suffix: str | None = None,
 ) -> Pairing:
     """Pair ground-truth and prediction files by name.
 
@@ -228,6 +233,12 @@ def pair_files(
         ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side;
         a name that ends with both suffixes belongs to the side of the longer one
         (``img_cp_masks`` is a prediction, not the truth ``img_cp``).
+    region_suffix, truth_classes_suffix, prediction_classes_suffix
+        The suffixes of the region and class files, if any (see :func:`find_region_files`,
+        :func:`find_class_files`): a file whose name ends with one is never in the suffix
+        hint (``img0_heldout.tif`` beside ``img0_masks.tif`` with ``region_suffix="_heldout"``
+        never makes ``_heldout`` the truth suffix). They change only the hint: the pairs are
+        found as without them.
 
     Returns
     -------
@@ -238,7 +249,8 @@ def pair_files(
         of the two sides differ by a suffix on each side, ``Pairing.suffix_hint`` gives the
         suffixes that would pair them (see :func:`suffix_hint`, and
         :func:`folder_suffix_hint` for one folder; said by ``Pairing.describe()``, never
-        applied).
+        applied). No hint names a suffix of the region or class files, and none is given when
+        two suffixes would pair as many files (two guesses).
 
     Raises
     ------
@@ -267,8 +279,18 @@ def pair_files(
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
     truth_named, pred_named = _named(truth_files), _named(pred_files)
     given = (truth_suffix, prediction_suffix)
+    # The hint is of the files that are not region or class files.
+    claimed = tuple(
+        _nfc(suffix)
+        for suffix in (region_suffix, truth_classes_suffix, prediction_classes_suffix)
+        if suffix
+    )
+    truth_free, pred_free = (
+        [(stem, path) for stem, path in named if not stem.endswith(claimed)]
+        for named in (truth_named, pred_named)
+    )
     if same_folder and truth_suffix == prediction_suffix:
-        raise OneFolderError(truth, _folder_hint(truth_named, given))
+        raise OneFolderError(truth, _folder_hint(truth_free, given))
     truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
@@ -279,12 +301,19 @@ def pair_files(
     stems = {path: stem for stem, path in truth_named + pred_named}
     hint = None
     if not names:
-        hint = _longer_suffix_hint(truth_named, pred_named, truth_keys, pred_keys, given)
+        free = {path for _, path in truth_free + pred_free}
+        hint = _longer_suffix_hint(
+            truth_free,
+            pred_free,
+            {key: path for key, path in truth_keys.items() if path in free},
+            {key: path for key, path in pred_keys.items() if path in free},
+            given,
+        )
         if hint is None:
             hint = (
-                _folder_hint(truth_named, given)
+                _folder_hint(truth_free, given)
                 if same_folder
-                else _hint(truth_named, pred_named, given)
+                else _hint(truth_free, pred_free, given)
             )
     unmatched = tuple(
         (side, suffix)
@@ -353,7 +382,9 @@ def suffix_hint(
 
     Names are compared in Unicode's composed form (NFC), as :func:`pair_files` pairs them:
     ``café`` typed on one system and on another is one name. Each truth name is set against
-    the prediction name sharing its longest beginning (its neighbour in sorted order); each
+    the prediction names sharing its longest beginning (of the :data:`HINT_NEIGHBOURS` before
+    and after it in sorted order: ``img0_masks`` is set against both ``img0_cp_masks`` and
+    ``img0_flows``, which then tie and give no hint rather than the flows); each
     name's suffix candidate starts at a separator or other character that is neither a letter
     nor a digit, the first of its run, after a letter or digit, at or before the end of the
     shared beginning (``img1_seg`` and ``img1_segmentation`` are ``img1`` + ``_seg`` and
@@ -361,7 +392,9 @@ def suffix_hint(
     candidate). A candidate without a letter (``_001`` / ``_004``, two dates) numbers images
     rather than naming a side, and is never a hint: following it would pair different images.
     The candidates named most often are tried by pairing the files under them; the one pairing
-    the most files is the hint, if it pairs more than half of the smaller side. Never applied.
+    the most files is the hint, if it pairs more than half of the smaller side and no other
+    candidate pairs as many (``img0_masks`` and ``img0_heldout`` beside ``img0_cp_masks``: two
+    guesses, no hint). Never applied.
 
     Parameters
     ----------
@@ -399,17 +432,21 @@ def _hint(
     votes: Counter[tuple[str, str]] = Counter()
     for stem in truth_stems:
         at = bisect.bisect_left(pred_stems, stem)
-        shared, other = max(
-            (_shared(stem, name), name) for name in pred_stems[max(at - 1, 0) : at + 1]
-        )
-        if other == stem:
-            votes["", ""] += 1
-            continue
-        start = next(
-            (i for i in reversed(_suffix_starts(stem)) if i <= shared and _starts(other, i)), 0
-        )
-        if start:
-            votes[stem[start:], other[start:]] += 1
+        window = pred_stems[max(at - HINT_NEIGHBOURS, 0) : at + HINT_NEIGHBOURS]
+        nearby = [(_shared(stem, name), name) for name in window]
+        longest = max(shared for shared, _ in nearby)
+        for shared, other in nearby:
+            if shared < longest:
+                continue
+            if other == stem:
+                votes["", ""] += 1
+                continue
+            start = next(
+                (i for i in reversed(_suffix_starts(stem)) if i <= shared and _starts(other, i)),
+                0,
+            )
+            if start:
+                votes[stem[start:], other[start:]] += 1
     for suffixes in list(votes):  # not the suffixes given, nor ones without a letter
         if suffixes == given or not any(c.isalpha() for c in "".join(suffixes)):
             del votes[suffixes]
@@ -434,7 +471,8 @@ def _longer_suffix_hint(
     before the side's suffix given (``--prediction-suffix _img_cp_masks``). The candidates
     named most often are tried by pairing the files under them; the one pairing the most is
     the hint, if it pairs more than half of the candidates under the suffixes given of the
-    side with fewer. Only when a suffix is given (else :func:`suffix_hint` finds it).
+    side with fewer and no other pairs as many. Only when a suffix is given (else
+    :func:`suffix_hint` finds it).
     """
     if not any(given) or not truth_keys or not pred_keys:
         return None
@@ -461,8 +499,9 @@ def _most_pairing(
 ) -> SuffixHint | None:
     """Of the (truth, prediction) suffixes named most often in ``votes``
     (:data:`HINT_CANDIDATES` of them), the one under which the most files pair, as a hint;
-    None unless it pairs more than half of ``fewer`` (the names of the side with fewer)."""
-    best = None
+    None unless it pairs more than half of ``fewer`` (the names of the side with fewer), and
+    None when another pairs as many (two guesses: a tie is not broken by the alphabet)."""
+    found: list[tuple[int, tuple[str, str]]] = []
     for suffixes, _ in votes.most_common(HINT_CANDIDATES):
         try:
             truth_found, _ = _keys(truth_named, *suffixes)
@@ -470,13 +509,18 @@ def _most_pairing(
         except FileReadError:  # two files of a side would have the same name
             continue
         pairs = len(truth_found.keys() & pred_found.keys())
-        if pairs and (best is None or pairs > best.pairs):
-            best = SuffixHint(*suffixes, pairs, tuple(given))
-    return best if best is not None and 2 * best.pairs > fewer else None
+        if pairs:
+            found.append((pairs, suffixes))
+    found.sort(reverse=True)
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]) or 2 * found[0][0] <= fewer:
+        return None
+    pairs, suffixes = found[0]
+    return SuffixHint(*suffixes, pairs, tuple(given))
 
 
-#: Names of one folder compared with each name: the next ones in sorted order (the image,
-#: its truth, its prediction and a few other files of one name sit together).
+#: Names compared with each name: in one folder the next ones in sorted order; with two
+#: folders, the prediction names before and after the truth name's place (the image, its
+#: truth, its prediction and a few other files of one name sit together).
 HINT_NEIGHBOURS = 4
 
 #: Words (compared in lower case) that mark a suffix as the truth's or the prediction's.

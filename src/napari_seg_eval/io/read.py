@@ -43,6 +43,17 @@ class FileReadError(ValueError):
 def image_extension(path: str | Path) -> str | None:
     """The recognised ending of ``path`` (``".ome.tif"``, ``".zarr"``, ...), or None.
 
+    Parameters
+    ----------
+    path : str or Path
+        A file or folder name; only its name is looked at (the file need not exist).
+
+    Returns
+    -------
+    str or None
+        The ending as listed in :data:`EXTENSIONS`, lower case (the longest first:
+        ``".ome.tif"`` before ``".tif"``), or None for a name of no image type.
+
     Examples
     --------
     >>> image_extension("cells_masks.ome.tif")
