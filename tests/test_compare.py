@@ -488,6 +488,99 @@ def test_compare_objects_refuses_bad_input():
         compare_objects(true, pred_a, pred_b, iou_threshold=0)
 
 
+def classed_objects():
+    """Three true objects and two predictions of the same objects, classes differing.
+
+    Truth: 1 (cols 0-1, class 1), 2 (cols 3-4, class 2), 3 (cols 6-7, class 1). Both
+    predictions hold the same ids over the same pixels, 3 one pixel wider (cols 6-8): IoU 1, 1
+    and 2/3. Regardless of class, A and B both match every object at 0.5 (and 1, 2 at 0.75).
+    Within classes: A calls 2 class 1 (so it misses 2); B calls 1 class 2 (so it misses 1).
+    """
+    true = np.array([[1, 1, 0, 2, 2, 0, 3, 3, 0]])
+    pred = np.array([[1, 1, 0, 2, 2, 0, 3, 3, 3]])
+    classes = {
+        "true_classes": {1: 1, 2: 2, 3: 1},
+        "pred_a_classes": {1: 1, 2: 1, 3: 1},
+        "pred_b_classes": {1: 2, 2: 2, 3: 1},
+    }
+    return true, pred, classes
+
+
+def per_class_tp(true, pred, true_classes, pred_classes, threshold, **keywords):
+    """The TP instance_metrics counts at ``threshold`` with classes: summed over classes."""
+    result = instance_metrics(
+        true,
+        pred,
+        iou_thresholds=[threshold],
+        true_classes=true_classes,
+        pred_classes=pred_classes,
+        **keywords,
+    )
+    return int(result.per_class["tp"].sum())
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.75])
+def test_compare_objects_with_classes_matches_as_the_per_class_counts(threshold):
+    true, pred, classes = classed_objects()
+    agnostic = compare_objects(true, pred, pred, iou_threshold=threshold)
+    table = compare_objects(true, pred, pred, iou_threshold=threshold, **classes)
+    assert table["label"].tolist() == [1, 2, 3]
+    assert table["class"].tolist() == [1, 2, 1]
+    # At 0.5: regardless of class all three matched by both; within classes A matches 1 and 3
+    # (its 2 is of class 1), B matches 2 and 3 (its 1 is of class 2).
+    # At 0.75 object 3 (IoU 2/3) is matched by neither, either way.
+    found_3 = threshold == 0.5
+    assert agnostic["change"].tolist() == ["both", "both", "both" if found_3 else "neither"]
+    assert table["matched_a"].tolist() == [True, False, found_3]
+    assert table["matched_b"].tolist() == [False, True, found_3]
+    assert table["change"].tolist()[:2] == ["broken by B", "fixed by B"]
+    assert table["partner_a"].tolist() == [1, 0, 3 if found_3 else 0]
+    assert np.isnan(table["iou_a"].iat[1]) and table["iou_b"].iat[1] == 1.0
+    # As many objects matched as instance_metrics' per-class TP at that threshold: 2 (or 1).
+    tp_a = per_class_tp(true, pred, classes["true_classes"], classes["pred_a_classes"], threshold)
+    tp_b = per_class_tp(true, pred, classes["true_classes"], classes["pred_b_classes"], threshold)
+    assert tp_a == tp_b == (2 if found_3 else 1)
+    assert int(table["matched_a"].sum()) == tp_a and int(table["matched_b"].sum()) == tp_b
+
+
+def test_compare_objects_with_class_images_and_a_background_class():
+    true, pred, classes = classed_objects()
+    # The truth's classes as a class image: 1 on cols 0-1 and 6-8, 2 on cols 3-4 (the same
+    # classes as the mapping, each object's pixels all of one class).
+    class_image = np.array([[1, 1, 0, 2, 2, 0, 1, 1, 1]])
+    mapped = compare_objects(true, pred, pred, **classes)
+    imaged = compare_objects(true, pred, pred, **{**classes, "true_classes": class_image})
+    pd.testing.assert_frame_equal(imaged, mapped)
+    # Class 2 as no class: true 2 is in no per-class count (not listed), and B's 1 (class 2)
+    # matches nothing: 1 broken by B (A matches it), 3 both.
+    table = compare_objects(true, pred, pred, background_class=2, **classes)
+    assert table["label"].tolist() == [1, 3]
+    assert table["change"].tolist() == ["broken by B", "both"]
+    # instance_metrics with class 2 as no class: A's class 1 has TP 2 (1 and 3), B's TP 1 (3).
+    for side, matched in (("a", 2), ("b", 1)):
+        tp = per_class_tp(
+            true,
+            pred,
+            classes["true_classes"],
+            classes[f"pred_{side}_classes"],
+            0.5,
+            background_class=2,
+        )
+        assert tp == matched == int(table[f"matched_{side}"].sum())
+
+
+def test_compare_objects_refuses_classes_of_some_sides_only():
+    true, pred, classes = classed_objects()
+    with pytest.raises(ValueError, match="missing: pred_b_classes"):
+        compare_objects(true, pred, pred, **{**classes, "pred_b_classes": None})
+    with pytest.raises(ValueError, match="background_class is for multi-class"):
+        compare_objects(true, pred, pred, background_class=0)
+    with pytest.raises(ValueError, match="true_classes has shape"):
+        compare_objects(true, pred, pred, **{**classes, "true_classes": np.zeros((2, 2), int)})
+    with pytest.raises(ValueError, match="pred_a_classes gives no class"):
+        compare_objects(true, pred, pred, **{**classes, "pred_a_classes": {1: 1}})
+
+
 def two_sided_binomial_p(k: int, n: int) -> float:
     """Sum of the binomial(n, 1/2) chances of every outcome no more likely than k."""
     chance = [Fraction(math.comb(n, j), 2**n) for j in range(n + 1)]

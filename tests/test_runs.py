@@ -739,3 +739,26 @@ def test_a_folder_written_before_a_setting_existed_differs_only_where_it_should(
         runs.add(Run.load(folder), name=name)
     notes = [note for note in runs.compare("old", "new").notes if "differ in" in note]
     assert notes == ["the runs differ in min_size: the differences include their effect."]
+
+
+def test_two_models_named_by_their_own_suffixes_do_not_differ_in_settings(tmp_path):
+    """Cellpose's *_cp_masks and StarDist's *_sd files, scored alike: settings.json records
+    each run's suffixes (so that it reruns), and those name files, they are no setting that
+    differs; nor is with_classes, which folders written before 0.2.0 hold."""
+    truth, pred_a, _ = dataset_folders(tmp_path)
+    folders = {}
+    for name, suffix in (("cellpose", "_cp_masks"), ("stardist", "_sd")):
+        renamed = tmp_path / f"{name}_files"
+        renamed.mkdir()
+        for path in pred_a.iterdir():
+            (renamed / f"{path.stem}{suffix}{path.suffix}").write_bytes(path.read_bytes())
+        result = evaluate_files(truth, renamed, prediction_suffix=suffix)
+        folders[name] = write_results(result, tmp_path / name)
+    saved = json.loads((folders["cellpose"] / "settings.json").read_text())
+    assert saved["settings"]["prediction_suffix"] == "_cp_masks"
+    saved["settings"]["with_classes"] = False  # as a folder written before 0.2.0 has it
+    (folders["cellpose"] / "settings.json").write_text(json.dumps(saved))
+    runs = Runs()
+    for name, folder in folders.items():
+        runs.add(Run.load(folder), name=name)
+    assert not [note for note in runs.compare("cellpose", "stardist").notes if "differ in" in note]

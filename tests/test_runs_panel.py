@@ -167,6 +167,23 @@ def test_the_changes_are_shown_in_the_reports_colours_with_a_legend(viewer):
     assert "rgb(204, 102, 119)" in swatches["broken by B"]
 
 
+def test_the_legend_names_the_criterion_of_the_runs_compared(viewer):
+    from napari_seg_eval.evaluation import evaluate as evaluate_record
+
+    panel = open_dock(viewer).runs
+    for name, ids in (("A", [1, 2]), ("B", [1, 3])):  # B fixes 3 and breaks 2
+        record = evaluate_record(TRUTH, copy_of(ids), kind="instance", criterion="iot")
+        panel.runs.add(record, name=name)
+    panel.refresh()
+    panel.compare("A", "B")
+    words = "IoT > 0.5 (intersection over truth)"
+    for name in ("fixed by B", "broken by B"):
+        swatch, text = panel.legend[name]
+        assert words in swatch.toolTip() and words in text.toolTip()
+        assert "IoU" not in text.toolTip()
+    assert f"fixed 1, broken 1 objects matched at {words}" in panel.status_label.text()
+
+
 def test_selecting_a_changed_object_moves_the_sliders(make_napari_viewer):
     stack = np.zeros((5, 8, 40), np.int32)
     stack[3] = TRUTH  # the objects in plane 3

@@ -118,6 +118,22 @@ def report_html(item: Run | Comparison) -> str:
 def write_report(item: Run | Comparison, path: str | Path) -> Path:
     """Write :func:`report_html` of ``item`` to ``path`` (UTF-8); returns the path.
 
+    The whole page is built before the file is touched: a report that cannot be made leaves
+    no file behind. Missing folders of ``path`` are created.
+
+    Parameters
+    ----------
+    item : Run or Comparison
+        A run (one image or a dataset, e.g. :meth:`Run.load` of a result folder) or a
+        comparison of two runs (:meth:`Runs.compare`).
+    path : str or Path
+        The HTML file to write (replaced if it exists).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
     Examples
     --------
     >>> write_report(runs["a"], "report.html")  # doctest: +SKIP
@@ -904,7 +920,7 @@ def _comparison(comparison: Comparison) -> str:
         test = comparison.mcnemar
         counts = comparison.objects["change"].value_counts()
         parts.append(
-            "<h2>Per object (IoU 0.5)</h2>"
+            f"<h2>Per object ({_e(comparison.matching or 'IoU ≥ 0.5')})</h2>"
             f"<p>Fixed by B: <b>{int(counts.get('fixed by B', 0))}</b> · broken by B: "
             f"<b>{int(counts.get('broken by B', 0))}</b> · matched by both: "
             f"{int(counts.get('both', 0))} · by neither: {int(counts.get('neither', 0))}. "

@@ -9,11 +9,13 @@ layer or file name, the settings, the result tables and its headline metrics (th
 
 A run is saved as a folder of CSV tables and a ``settings.json``: the command line's result
 folder is the folder of a dataset run, so it loads as one. A one-image run also saves the two
-label images it compared (``labels.npz``), so that its objects can be compared after loading.
+label images it compared (``labels.npz``), and of a multi-class run the class of each object
+scored (``object_classes.csv``), so that its objects can be compared after loading.
 
 :meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
-for one image, which of the true objects the runs scored each run matched
-(:func:`~napari_seg_eval.core.compare.compare_objects`) and McNemar's test; for a dataset,
+for one image, which of the true objects the runs scored each run matched (with its criterion;
+of a multi-class run, within each class, as its per-class counts match them:
+:func:`~napari_seg_eval.core.compare.compare_objects`) and McNemar's test; for a dataset,
 the per-image differences and a paired bootstrap over images.
 
 A one-image run keeps a bootstrap over its *objects* of the instance metrics
@@ -53,12 +55,24 @@ from .core.compare import (
     paired_bootstrap,
 )
 from .core.dataset import DatasetResult
-from .core.instance import DEFAULT_IOU_THRESHOLDS
+from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult
 from .core.presets import PRESETS
 from .evaluation import Evaluation, ThresholdOptions, evaluate
 
 #: The IoU threshold at which objects of two runs are compared (the review threshold).
 COMPARE_IOU = 0.5
+#: The table of a multi-class one-image run that holds the class of each object its instance
+#: metrics scored (``kind`` "true" or "pred", ``label``, ``class``), saved as
+#: ``object_classes.csv``: its objects are compared within their class after loading too.
+OBJECT_CLASSES = "object_classes"
+#: How the matching criteria are written where objects are said to be matched at a threshold.
+CRITERION_TEXT = {
+    "iou": "IoU ≥ {t:g}",
+    "iot": "IoT > {t:g} (intersection over truth)",
+    "iop": "IoP > {t:g} (intersection over prediction)",
+}
+#: The scoring settings of :func:`_scoring` as a note names them.
+_SCORING_WORDS = {"true_classes": "the truth's object classes"}
 #: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
 IMAGE_TABLES = (
     "summary",
@@ -199,7 +213,9 @@ class Run:
 
         With instance results it also keeps their bootstrap over objects
         (``tables["object_intervals"]``, :func:`~napari_seg_eval.core.compare.bootstrap_objects`:
-        95 %, 2000 resamples, seed 0), the record's own table of that name when it has one.
+        95 %, 2000 resamples, seed 0), the record's own table of that name when it has one;
+        with object classes, the class of each object scored (``tables["object_classes"]``,
+        :data:`OBJECT_CLASSES`).
 
         Examples
         --------
@@ -216,6 +232,8 @@ class Run:
             tables["object_intervals"] = record.tables["object_intervals"]
         elif record.instance is not None:
             tables["object_intervals"] = bootstrap_objects(record.instance)
+        if record.instance is not None and record.instance.true_class is not None:
+            tables[OBJECT_CLASSES] = object_class_table(record.instance)
         return cls(
             name=name,
             created=_now(),
@@ -640,7 +658,12 @@ class Comparison:
     bootstrap
         Datasets: the :func:`~napari_seg_eval.core.compare.paired_bootstrap` table(s).
     notes
-        What the reader should know (settings that differ, intervals not computed).
+        What the reader should know (settings that differ, intervals not computed, how the
+        objects were matched).
+    matching
+        One image: how the objects were matched, e.g. ``"IoT > 0.5 (intersection over
+        truth)"`` or ``"IoU ≥ 0.5, within each class"`` (``"A: ...; B: ..."`` when the runs
+        match differently); empty for datasets.
     """
 
     a: Run
@@ -651,6 +674,7 @@ class Comparison:
     per_image: pd.DataFrame | None = None
     bootstrap: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    matching: str = ""
 
     @property
     def changed(self) -> pd.DataFrame:
@@ -886,9 +910,13 @@ class Runs:
 
         One image: the headline metrics side by side with b − a; per true object the runs
         scored (as their instance metrics did: inside their region, off their border band, not
-        their ignore label), whether each run matched it at 0.5 with its criterion (``fixed by
-        B``, ``broken by B``) and McNemar's exact test. Runs that score differently list the
-        true objects both scored, each matched as its own run matched it (a note says so).
+        their ignore label), whether each run matched it at 0.5 with its criterion (of a
+        multi-class run, only by a prediction of its class, as its per-class counts match;
+        ``fixed by B``, ``broken by B``) and McNemar's exact test; ``matching`` and a note say
+        how. Runs that score differently (or whose truths' classes differ) list the true
+        objects both scored, each matched as its own run matched it (a note says so). A
+        multi-class run loaded from a folder without ``object_classes.csv`` (saved before
+        they were kept) is matched regardless of class, and a note says so.
         Datasets: the headline metrics with paired bootstrap intervals of b − a (the pooled
         AP (DSB), mean IoU and mean Dice from each image's counts, which a run loaded from a
         folder without ``<kind>_per_image_rows.csv`` lacks: then a note says so), and the
@@ -1122,8 +1150,18 @@ def _label(run: Run, key: str) -> str:
 
 
 def _differing_settings(a: Run, b: Run) -> list[str]:
-    """Notes naming the settings that differ (other than the layer names)."""
-    names = {"truth_name", "prediction_name", "confidence_name"}
+    """Notes naming the settings that differ (other than the layer names, and the suffixes
+    that name the files: two models' outputs are named differently)."""
+    names = {
+        "truth_name",
+        "prediction_name",
+        "confidence_name",
+        "truth_suffix",
+        "prediction_suffix",
+        "truth_classes_suffix",
+        "prediction_classes_suffix",
+        "with_classes",  # written before 0.2.0; the class suffixes say it
+    }
     flat_a = _with_defaults(a.settings.get("settings", a.settings))
     flat_b = _with_defaults(b.settings.get("settings", b.settings))
     differ = sorted(
@@ -1192,7 +1230,7 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             f"runs {a.name!r} and {b.name!r} do not share a truth: their truths differ at "
             f"{differ} pixels (compare two predictions against one truth)."
         )
-    scoring_a, scoring_b = _scoring(a, notes), _scoring(b, notes)
+    (scoring_a, classes_a), (scoring_b, classes_b) = _scoring(a, notes), _scoring(b, notes)
     differ = [key for key in scoring_a if not _same(scoring_a[key], scoring_b[key])]
     if not differ:
         objects = compare_objects(
@@ -1200,23 +1238,80 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             a.labels["prediction"],
             b.labels["prediction"],
             iou_threshold=COMPARE_IOU,
+            pred_a_classes=classes_a,
+            pred_b_classes=classes_b,
             **scoring_a,
         )
     else:  # each run's objects as it scored them; the true objects both scored
-        objects = _objects_scored_by_both(truth_a, a, b, scoring_a, scoring_b)
+        scorings = ((scoring_a, classes_a), (scoring_b, classes_b))
+        objects = _objects_scored_by_both(truth_a, (a, b), scorings)
         notes.append(
-            f"the runs differ in {', '.join(differ)}: the per-object comparison lists the true "
-            "objects both runs scored, each matched as its own run matched it."
+            f"the runs differ in {', '.join(_SCORING_WORDS.get(key, key) for key in differ)}: "
+            "the per-object comparison lists the true objects both runs scored, each matched "
+            "as its own run matched it."
         )
+    matching = [_matching(scoring) for scoring in (scoring_a, scoring_b)]
+    matching_text = matching[0] if matching[0] == matching[1] else "A: {}; B: {}".format(*matching)
+    notes.insert(0, f"objects fixed or broken: matched at {matching_text}.")
     return Comparison(
-        a, b, _headline_table(a, b), objects=objects, mcnemar=mcnemar(objects), notes=notes
+        a,
+        b,
+        _headline_table(a, b),
+        objects=objects,
+        mcnemar=mcnemar(objects),
+        notes=notes,
+        matching=matching_text,
     )
 
 
-def _scoring(run: Run, notes: list[str]) -> dict[str, Any]:
+def _matching(scoring: dict[str, Any]) -> str:
+    """How a run's objects are matched, in words: the criterion at :data:`COMPARE_IOU`, and
+    within each class with classes."""
+    text = CRITERION_TEXT[scoring["criterion"]].format(t=COMPARE_IOU)
+    return text + (", within each class" if scoring["true_classes"] is not None else "")
+
+
+def object_class_table(result: InstanceResult) -> pd.DataFrame:
+    """The class of each object a multi-class instance result scored: :data:`OBJECT_CLASSES`.
+
+    Parameters
+    ----------
+    result : InstanceResult
+        A result with classes (``true_class`` and ``pred_class``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kind`` ("true", then "pred"), ``label`` (ids ascending) and ``class``.
+
+    Examples
+    --------
+    >>> from napari_seg_eval import instance_metrics
+    >>> result = instance_metrics(
+    ...     np.array([[1, 1, 0]]), np.array([[0, 7, 7]]), true_classes={1: 2}, pred_classes={7: 1}
+    ... )
+    >>> object_class_table(result).values.tolist()
+    [['true', 1, 2], ['pred', 7, 1]]
+    """
+    pairs = result.pairs
+    return pd.concat(
+        [
+            pd.DataFrame({"kind": kind, "label": ids, "class": classes})
+            for kind, ids, classes in (
+                ("true", pairs.true_ids, result.true_class),
+                ("pred", pairs.pred_ids, result.pred_class),
+            )
+        ],
+        ignore_index=True,
+    )
+
+
+def _scoring(run: Run, notes: list[str]) -> tuple[dict[str, Any], pd.Series | None]:
     """The settings of a one-image run that decide which objects it scored and how it matched
-    them: the keywords of :func:`~napari_seg_eval.core.compare.compare_objects`. A run whose
-    region is not at hand (loaded from a folder saved before regions were kept) gets a note."""
+    them: the keywords of :func:`~napari_seg_eval.core.compare.compare_objects` but its
+    predictions' classes, and the classes of the run's predicted objects (None without). A run
+    whose region or classes are not at hand (loaded from a folder saved before they were
+    kept) gets a note."""
     settings = run.settings
     region = run.labels.get("region")
     if region is None and settings.get("region_name"):
@@ -1225,18 +1320,50 @@ def _scoring(run: Run, notes: list[str]) -> dict[str, Any]:
             "folder does not hold (saved before regions were kept): the per-object comparison "
             "counts its objects outside the region too."
         )
-    return {
+    true_classes, pred_classes = _object_classes(run, notes)
+    preset = PRESETS.get(settings.get("preset") or "")
+    background = None if preset is None or true_classes is None else preset.background_class
+    scoring = {
         "criterion": settings.get("criterion") or "iou",
         "ignore_label": settings.get("ignore_label"),
         "region": region,
         "exclude_border": int(settings.get("exclude_border") or 0),
+        "true_classes": true_classes,
+        "background_class": background,
     }
+    return scoring, pred_classes
+
+
+def _object_classes(run: Run, notes: list[str]) -> tuple[pd.Series | None, pd.Series | None]:
+    """The classes of a one-image run's true and predicted objects (id -> class), from its
+    :data:`OBJECT_CLASSES` table; None without one. A run scored with classes whose folder
+    does not hold them (saved before they were kept) gets a note: it is compared regardless
+    of class."""
+    table = run.tables.get(OBJECT_CLASSES, pd.DataFrame())
+    if not {"kind", "label", "class"} <= set(table.columns):
+        per_class = run.tables.get("instance_per_class", pd.DataFrame())
+        if run.settings.get("true_classes_name") or not per_class.empty:
+            notes.append(
+                f"run {run.name!r} was scored with object classes, which its folder does not "
+                f"hold (saved before they were kept, without {OBJECT_CLASSES}.csv): the "
+                "per-object comparison matches its objects regardless of class."
+            )
+        return None, None
+    sides = [table[table["kind"] == kind] for kind in ("true", "pred")]
+    true, pred = (
+        pd.Series(rows["class"].to_numpy(np.int64), index=rows["label"].to_numpy(np.int64))
+        for rows in sides
+    )
+    return true, pred
 
 
 def _same(value_a: Any, value_b: Any) -> bool:
-    """Whether two settings of :func:`_scoring` are the same (regions: pixel by pixel)."""
+    """Whether two settings of :func:`_scoring` are the same (regions: pixel by pixel; object
+    classes: id by id)."""
     if value_a is None or value_b is None or value_a is value_b:
         return value_a is value_b
+    if isinstance(value_a, pd.Series):
+        return np.array_equal(value_a.index, value_b.index) and np.array_equal(value_a, value_b)
     if np.isscalar(value_a) or np.isscalar(value_b):
         return value_a == value_b
     if value_a.shape != value_b.shape:
@@ -1247,25 +1374,38 @@ def _same(value_a: Any, value_b: Any) -> bool:
 
 
 def _objects_scored_by_both(
-    truth: Any, a: Run, b: Run, scoring_a: dict[str, Any], scoring_b: dict[str, Any]
+    truth: Any,
+    runs: tuple[Run, Run],
+    scorings: tuple[tuple[dict[str, Any], pd.Series | None], ...],
 ) -> pd.DataFrame:
     """:func:`~napari_seg_eval.core.compare.compare_objects` of runs scored differently: each
-    run's prediction matched with its own settings, the true objects both runs scored."""
+    run's prediction matched with its own settings (and classes), the true objects both runs
+    scored; ``class`` when both runs give each of them the same class."""
     sides = [
         compare_objects(
             truth,
             run.labels["prediction"],
             run.labels["prediction"],
             iou_threshold=COMPARE_IOU,
+            pred_a_classes=classes,
+            pred_b_classes=classes,
             **scoring,
         )
-        for run, scoring in ((a, scoring_a), (b, scoring_b))
+        for run, (scoring, classes) in zip(runs, scorings, strict=True)
     ]
     own = ["matched", "partner", "iou"]
-    frame = sides[0][["label", *(f"{column}_a" for column in own)]].merge(
-        sides[1][["label", *(f"{column}_b" for column in own)]], on="label", how="inner"
-    )
-    frame = frame[["label", "matched_a", "matched_b", "partner_a", "partner_b", "iou_a", "iou_b"]]
+    halves = [  # each run's columns (A's of the first table, B's of the second) and its classes
+        side.rename(columns={"class": f"class_{name}"}).filter(
+            ["label", f"class_{name}", *(f"{column}_{name}" for column in own)]
+        )
+        for side, name in zip(sides, "ab", strict=True)
+    ]
+    frame = halves[0].merge(halves[1], on="label")
+    columns = [f"{column}_{name}" for column in own for name in "ab"]
+    if "class_a" in frame and "class_b" in frame and frame["class_a"].equals(frame["class_b"]):
+        frame["class"] = frame["class_a"]
+        columns.insert(0, "class")
+    frame = frame[["label", *columns]].reset_index(drop=True)
     frame["change"] = object_changes(frame["matched_a"], frame["matched_b"])
     return frame
 

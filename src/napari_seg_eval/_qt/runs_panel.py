@@ -4,8 +4,10 @@ Comparing two runs paints the true objects fixed and broken by B in a layer over
 opaque, in the report's colours (fixed teal, broken rose; a legend above the table); the
 compared Labels layers are hidden when it first appears, as the Review tab's error layer does.
 Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
-(its bounding box in the truth) and moves the sliders to it, as the Review table does.
-**Agreement…** compares two Labels layers as two annotations
+(its bounding box in the truth) and moves the sliders to it, as the Review table does. The
+legend's tooltips and the status say how the runs matched their objects (their criterion at
+0.5; of multi-class runs, within each class), and the table's definition cards hold the
+comparison's notes. **Agreement…** compares two Labels layers as two annotations
 (:func:`~napari_seg_eval.runs.agreement`) and keeps the result as an agreement run, listed beside
 the model runs.
 
@@ -75,16 +77,11 @@ _REGISTRY: dict[int, Runs] = {}
 FIXED, BROKEN = 1, 2
 #: The comparison layer's values -> their change (and colour, ``CHANGE_COLORS``).
 CHANGE_VALUES = {FIXED: "fixed by B", BROKEN: "broken by B"}
-#: The legend of the comparison layer: (change, what it means).
+#: The legend of the comparison layer: (change, what it means), ``{matching}`` how the runs
+#: matched their objects (:attr:`~napari_seg_eval.runs.Comparison.matching`).
 CHANGE_LEGEND = (
-    (
-        "fixed by B",
-        "a true object B matches and A does not (at 0.5 of the runs' criterion, IoU by default)",
-    ),
-    (
-        "broken by B",
-        "a true object A matches and B does not (at 0.5 of the runs' criterion, IoU by default)",
-    ),
+    ("fixed by B", "a true object B matches and A does not (matched at {matching})"),
+    ("broken by B", "a true object A matches and B does not (matched at {matching})"),
 )
 ROLE = "comparison"
 #: Margin around an object zoomed to: this fraction of its size, at least this many pixels.
@@ -334,7 +331,10 @@ class RunsPanel(QWidget):
         legend.setContentsMargins(0, 2, 0, 2)
         self.legend = fill_legend(
             legend,
-            [(name, CHANGE_COLORS[name], tip) for name, tip in CHANGE_LEGEND],
+            [
+                (name, CHANGE_COLORS[name], tip.format(matching="0.5 of the runs' criterion"))
+                for name, tip in CHANGE_LEGEND
+            ],
             columns=len(CHANGE_LEGEND),
         )
         legend.setColumnStretch(2 * len(CHANGE_LEGEND), 1)  # the entries side by side, left
@@ -554,7 +554,10 @@ class RunsPanel(QWidget):
         self._boxes = {}
         self.legend_box.setVisible(comparison.objects is not None)
         if comparison.objects is not None:
-            self.objects_table.set_frame(comparison.changed)
+            for name, tip in CHANGE_LEGEND:
+                for label in self.legend[name]:
+                    label.setToolTip(tip.format(matching=comparison.matching))
+            self.objects_table.set_frame(comparison.changed, note="\n".join(comparison.notes))
             self._boxes = _boxes(comparison.a.labels["truth"], comparison.changed["label"])
             self._show_changes(comparison)
         elif comparison.per_image is not None:
@@ -782,7 +785,8 @@ def _describe(comparison: Comparison) -> str:
         test = comparison.mcnemar
         return (
             f"{comparison.b.name} against {comparison.a.name}: fixed {test['fixed']}, broken "
-            f"{test['broken']} objects (McNemar p = {test['p_value']:.3g})."
+            f"{test['broken']} objects matched at {comparison.matching} (McNemar p = "
+            f"{test['p_value']:.3g})."
         )
     return (
         f"{comparison.b.name} against {comparison.a.name}: "

@@ -16,7 +16,8 @@ pairs, missed true objects and false predictions (clusters of objects that compe
 below IoU 0.5), so that each instance value is recomputed exactly from resampled counts.
 Per object, :func:`compare_objects` says which true objects each of two predictions matched
 (of the objects the instance metrics score: inside the region, off the border band, not the
-ignore label), and :func:`mcnemar` tests whether one fixes more objects than it breaks.
+ignore label; with classes, within each class, as the per-class counts match them), and
+:func:`mcnemar` tests whether one fixes more objects than it breaks.
 """
 
 from __future__ import annotations
@@ -31,9 +32,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ._results import ratio
-from ._validate import as_label_pair, check_region
+from ._validate import (
+    as_label_pair,
+    check_region,
+    outside_ignored,
+    warn_if_background_ignored,
+)
 from ._warn import warn
 from .catalogue import headline_keys
+from .classes import ClassesLike, check_background_class, check_classes, object_classes
 from .dataset import DatasetResult, _n_resampled
 from .instance import (
     REVIEW_THRESHOLD,
@@ -355,6 +362,10 @@ def compare_objects(
     ignore_label: int | None = None,
     region: np.ndarray | None = None,
     exclude_border: int = 0,
+    true_classes: ClassesLike | None = None,
+    pred_a_classes: ClassesLike | None = None,
+    pred_b_classes: ClassesLike | None = None,
+    background_class: int | None = None,
 ) -> pd.DataFrame:
     """Per true object: is it matched by prediction A, by prediction B, and what changed.
 
@@ -362,7 +373,10 @@ def compare_objects(
     most pairs, then the largest summed IoU: the matching of
     :func:`~napari_seg_eval.instance_metrics`). Only the objects the instance metrics score
     with the same ``criterion``, ``ignore_label``, ``region`` and ``exclude_border`` are
-    counted, matched as they match them.
+    counted, matched as they match them. With classes, a true object matches only a
+    prediction of its own class: the matching of the per-class counts (``per_class``) of
+    :func:`~napari_seg_eval.instance_metrics` with the same classes, so that the objects
+    matched by A at a threshold are as many as its per-class TP there, summed over classes.
 
     Parameters
     ----------
@@ -382,19 +396,32 @@ def compare_objects(
     exclude_border : int
         Objects of either side with a pixel in a band this many pixels wide at the image's
         edge are removed (a true one is not listed; a predicted one matches nothing).
+    true_classes, pred_a_classes, pred_b_classes : array_like or mapping, optional
+        All three or none: each side's classes as :func:`~napari_seg_eval.instance_metrics`
+        takes them (a class image of the same shape, an object's class the majority of its
+        pixels that count; or a mapping from object id to class). Objects then match only
+        within their class.
+    background_class : int, optional
+        With classes: the class that is no class, as in
+        :func:`~napari_seg_eval.instance_metrics`: true objects of it are not listed (they
+        are in no per-class count), and predictions of it match nothing listed.
 
     Returns
     -------
     pandas.DataFrame
-        One row per true object scored, ids ascending: ``label``, ``matched_a``, ``matched_b``,
-        ``partner_a``, ``partner_b`` (the matched prediction's id, 0 if none), ``iou_a``,
-        ``iou_b`` (IoU with it, NaN if none) and ``change``: ``"fixed by B"`` (matched by B
-        only), ``"broken by B"`` (by A only), ``"both"`` or ``"neither"``.
+        One row per true object scored, ids ascending: ``label``, (with classes ``class``, the
+        true object's class), ``matched_a``, ``matched_b``, ``partner_a``, ``partner_b`` (the
+        matched prediction's id, 0 if none), ``iou_a``, ``iou_b`` (IoU with it, NaN if none)
+        and ``change``: ``"fixed by B"`` (matched by B only), ``"broken by B"`` (by A only),
+        ``"both"`` or ``"neither"``.
 
     Raises
     ------
     TypeError, ValueError
-        For images that are not label images of one shape, or a threshold outside (0, 1].
+        For images that are not label images of one shape, a threshold outside (0, 1], classes
+        for some sides only, classes that do not fit (as
+        :func:`~napari_seg_eval.instance_metrics` says), or a ``background_class`` without
+        classes.
 
     Examples
     --------
@@ -409,14 +436,40 @@ def compare_objects(
     >>> region = np.array([[False, False, False, True, True, True, True, True]])
     >>> compare_objects(true, pred_a, pred_b, region=region)["change"].tolist()
     ['both', 'fixed by B']
+
+    With classes, A's object 2 (class 1) does not match true object 2 (class 2), so B (of
+    class 2 there) fixes it:
+
+    >>> table = compare_objects(
+    ...     true, pred_a, pred_b, true_classes={1: 1, 2: 2, 3: 1},
+    ...     pred_a_classes={1: 1, 2: 1}, pred_b_classes={5: 2, 6: 1},
+    ... )
+    >>> table["change"].tolist()
+    ['broken by B', 'fixed by B', 'fixed by B']
     """
     (threshold,) = check_iou_thresholds([iou_threshold])
     criterion = check_criterion(criterion)
     width = check_exclude_border(exclude_border)
-    # Every check (dtypes, shapes, region) before the first pass over either prediction.
+    warn_if_background_ignored(ignore_label, "compare_objects")
+    given = {
+        "true_classes": true_classes,
+        "pred_a_classes": pred_a_classes,
+        "pred_b_classes": pred_b_classes,
+    }
+    missing = [name for name, classes in given.items() if classes is None]
+    if 0 < len(missing) < len(given):
+        raise ValueError(
+            "give true_classes, pred_a_classes and pred_b_classes to match within classes (or "
+            f"none of them); missing: {', '.join(missing)}."
+        )
+    background = check_background_class(background_class, not missing)
+    # Every check (dtypes, shapes, region, classes) before the first pass over the images.
     true, pred_a = as_label_pair(true, pred_a)
     true, pred_b = as_label_pair(true, pred_b)
     region = check_region(region, tuple(true.shape))
+    specs = None
+    if not missing:
+        specs = [check_classes(classes, tuple(true.shape), name) for name, classes in given.items()]
     table_a, table_b, *band = dask.compute(
         overlap_table_lazy(true, pred_a, ignore_label=ignore_label, region=region),
         overlap_table_lazy(true, pred_b, ignore_label=ignore_label, region=region),
@@ -429,6 +482,16 @@ def compare_objects(
         table_b = remove_objects(table_b, band[0], band[2])
     pairs_a, pairs_b = ObjectPairs.from_table(table_a), ObjectPairs.from_table(table_b)
     frame = pd.DataFrame({"label": pairs_a.true_ids})
+    if specs is not None:  # instance_metrics' classes: of the pixels that count
+        voters = outside_ignored(true, ignore_label, region)
+        true_class = object_classes(pairs_a.true_ids, specs[0], true, voters)
+        pairs_a = pairs_a.within_classes(
+            true_class, object_classes(pairs_a.pred_ids, specs[1], pred_a, voters)
+        )
+        pairs_b = pairs_b.within_classes(
+            true_class, object_classes(pairs_b.pred_ids, specs[2], pred_b, voters)
+        )
+        frame["class"] = true_class
     for name, pairs in (("a", pairs_a), ("b", pairs_b)):
         matched = pairs.match(threshold, criterion)
         partner = np.zeros(pairs.true_ids.size, pairs.pred_ids.dtype)
@@ -438,7 +501,10 @@ def compare_objects(
         frame[f"matched_{name}"] = ~np.isnan(iou)
         frame[f"partner_{name}"] = partner
         frame[f"iou_{name}"] = iou
-    frame = frame[["label", "matched_a", "matched_b", "partner_a", "partner_b", "iou_a", "iou_b"]]
+    own = [f"{column}_{name}" for column in ("matched", "partner", "iou") for name in "ab"]
+    frame = frame[["label", *(["class"] if specs else []), *own]]
+    if background is not None:  # in no per-class count; within classes, no other row changes
+        frame = frame[frame["class"] != background].reset_index(drop=True)
     frame["change"] = object_changes(frame["matched_a"], frame["matched_b"])
     return frame
 
