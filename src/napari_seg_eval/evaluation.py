@@ -489,8 +489,96 @@ class Evaluation:
         """
         return self if self.stale else replace(self, stale=reason)
 
+    def __repr__(self) -> str:
+        """A short description: what was compared, the headline numbers, where the tables are.
+
+        The arrays are described by their type, dtype and shape, never printed; the full
+        results are in :attr:`tables` and the core's result objects (``instance``, ...).
+
+        Examples
+        --------
+        IoU(1, 1) = 1/2: matched at 0.5 only (F1 2/3), and 2 is a false positive.
+
+        >>> record = evaluate(np.array([[1, 1, 0]]), np.array([[1, 0, 2]]), kind="instance")
+        >>> print(record)  # doctest: +NORMALIZE_WHITESPACE
+        Evaluation: kind 'instance'
+          truth: ndarray int64 (1, 3)
+          prediction: ndarray int64 (1, 3)
+          instance: n_true 1, n_pred 2, mean_accuracy 0.05, f1_50 0.6667,
+            panoptic_quality_50 0.3333, aji 0.3333
+          tables (rows): summary (9), per_threshold (10), per_object (3): record.tables[name];
+            results: record.instance
+        """
+        settings = self.settings
+        stale = f" (stale: {self.stale})" if self.stale else ""
+        preset = f", preset {settings.preset!r}" if settings.preset else ""
+        lines = [f"Evaluation: kind {settings.kind!r}{preset}{stale}"]
+        described = (
+            ("truth", self.truth, settings.truth_name),
+            ("prediction", self.prediction, settings.prediction_name),
+            ("confidence", self.confidence, settings.confidence_name),
+            ("true classes", self.true_classes, settings.true_classes_name),
+            ("predicted classes", self.pred_classes, settings.pred_classes_name),
+            ("region", self.region, settings.region_name),
+        )
+        for role, array, name in described:
+            if array is None or not hasattr(array, "shape"):  # classes may be mappings
+                continue
+            named = f" {name!r}" if name else ""
+            made = ""
+            if role == "prediction" and settings.threshold is not None:
+                made = f", labelled from the probability map at threshold {settings.threshold:g}"
+            lines.append(
+                f"  {role}{named}: {type(array).__name__} {array.dtype} {tuple(array.shape)}{made}"
+            )
+        results = {
+            "instance": self.instance,
+            "semantic": self.semantic,
+            "boundary": self.boundary,
+            "object_boundary": self.object_boundary,
+            "coco": self.coco,
+        }
+        for name, result in results.items():
+            if result is not None:
+                lines.append(f"  {name}: {_headline(result.summary, _HEADLINE[name])}")
+        if self.ctc is not None:
+            lines.append(f"  ctc: {_headline(self.ctc, ('seg', 'det'))}")
+        if self.planes:
+            lines.append(f"  per plane: {', '.join(self.planes)} (record.planes[kind])")
+        shown = [f"{key} ({len(table)})" for key, table in self.tables.items() if len(table)]
+        lines.append(f"  tables (rows): {', '.join(shown) or 'none'}: record.tables[name]")
+        computed = [f"record.{name}" for name, result in results.items() if result is not None]
+        if computed:
+            lines[-1] += f";\n    results: {', '.join(computed)}"
+        return "\n".join(lines)
+
     def objects_at(self, iou_threshold: float) -> pd.DataFrame:
         """Every true and predicted object with its status at ``iou_threshold``.
+
+        As :meth:`InstanceResult.objects_at
+        <napari_seg_eval.core.instance.InstanceResult.objects_at>`, with what the record adds:
+        a row for each object excluded at the border, the objects' measurements, the kind of
+        each error, and the ids of the user's layers (see :meth:`object_rows`).
+
+        Parameters
+        ----------
+        iou_threshold : float
+            The threshold in (0, 1] the objects are matched at (of the run's criterion:
+            IoU unless ``settings.criterion`` says otherwise).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per true then predicted object: ``kind``, ``label``, ``area``,
+            ``partner``, ``iou``, ``status`` (TP, FN, FP; excluded at the border), ``error``
+            (``matched``, ``missed``, ``merged``, ``split``, ``spurious``, ...) and, when
+            measured, the objects' centroids, bounding boxes and mean confidence. Empty
+            without instance metrics (``kind="semantic"``).
+
+        Raises
+        ------
+        ValueError
+            If ``iou_threshold`` is not in (0, 1].
 
         Examples
         --------
@@ -557,6 +645,30 @@ class Evaluation:
         rows["partner"] = partners.infer_objects()
         rows.insert(rows.columns.get_loc("label") + 1, "plane", planes)
         return rows
+
+
+#: The summary values :meth:`Evaluation.__repr__` shows of each result, those it holds.
+_HEADLINE = {
+    "instance": ("n_true", "n_pred", "mean_accuracy", "f1_50", "panoptic_quality_50", "aji"),
+    "semantic": ("mean_iou", "mean_dice", "pixel_accuracy"),
+    "boundary": ("mean_hd95", "mean_nsd", "mean_boundary_f1", "n_classes"),
+    "object_boundary": ("mean_hd95", "mean_nsd", "mean_boundary_f1", "n_matched"),
+    "coco": ("ap", "ap_50", "ap_75"),
+}
+
+
+def _headline(summary: pd.Series, keys: Sequence[str]) -> str:
+    """``key value`` of each of ``keys`` in ``summary`` (counts as integers, else 4 digits)."""
+    shown = []
+    for key in keys:
+        if key not in summary.index:
+            continue
+        value = summary[key]
+        if key.startswith("n_") and isinstance(value, float) and value.is_integer():
+            value = int(value)  # a count (np.float64 is a float too)
+        text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+        shown.append(f"{key} {text}")
+    return ", ".join(shown)
 
 
 def labels_from_probability(prob: Any, threshold: float, options: ThresholdOptions) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -45,6 +46,40 @@ def refuse_group(data: object, name: str, reader: str) -> None:
     )
 
 
+def refuse_path(data: object, name: str, read: str) -> None:
+    """Raise when ``data`` is a file path (a ``str`` or ``os.PathLike``), not an array: numpy
+    would read it as a 0-d string and the dtype error would not say why.
+
+    Parameters
+    ----------
+    data : object
+        What was given as an image.
+    name : str
+        How the error calls it, e.g. ``"ground truth"``.
+    read : str
+        How to read such a file into what is expected, e.g.
+        ``"napari_seg_eval.io.read_labels(path)"``.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is a path, naming it and how to read it.
+
+    Examples
+    --------
+    >>> refuse_path("truth/img0_masks.tif", "ground truth", "napari_seg_eval.io.read_labels(path)")
+    Traceback (most recent call last):
+    ...
+    TypeError: ground truth is a path ('truth/img0_masks.tif'), not an image: read the file \
+first, e.g. napari_seg_eval.io.read_labels(path).
+    """
+    if isinstance(data, str | os.PathLike):
+        raise TypeError(
+            f"{name} is a path ({os.fspath(data)!r}), not an image: read the file first, "
+            f"e.g. {read}."
+        )
+
+
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
 
@@ -71,7 +106,8 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     Raises
     ------
     TypeError
-        If the values are not integers or booleans.
+        If the values are not integers or booleans, or ``data`` is a file path (named, with
+        the reader to use: :func:`napari_seg_eval.io.read_labels`).
     ValueError
         If the array is 0-dimensional or has no pixels.
 
@@ -83,6 +119,7 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     >>> type(as_label_image(da.zeros((4, 4), dtype=np.int32, chunks=2), "truth")).__name__
     'Array'
     """
+    refuse_path(data, name, "napari_seg_eval.io.read_labels(path)")
     refuse_group(data, name, "read_labels")
     array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if array.dtype == bool:
@@ -187,6 +224,49 @@ def check_ignore_label(ignore_label: object) -> int | None:
     return value
 
 
+def warn_if_background_ignored(ignore_label: object, function: str) -> None:
+    """Warn (a ``UserWarning``) when an instance comparison is given ``ignore_label=0``.
+
+    Ignoring the truth's id 0 leaves out every background pixel: a predicted object lying on
+    the background is then no false positive (only its pixels on true objects count), so
+    precision and F1 rise. 0 is the background of instance labels already (never an object),
+    so that is rarely what was meant: ``ignore_label`` is for a truth id marking pixels of
+    unknown class (e.g. unlabelled areas). Semantic metrics do not call this: there an ignore
+    index 0 is a real convention (e.g. ADE20K's "other").
+
+    Parameters
+    ----------
+    ignore_label : object
+        The ``ignore_label`` as given (anything but an integer 0 says nothing; its type is
+        checked by :func:`check_ignore_label`).
+    function : str
+        The function the message names, e.g. ``"instance_metrics"``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_background_ignored(0, "instance_metrics")
+    ...     warn_if_background_ignored(None, "instance_metrics")  # nothing said
+    >>> len(caught), "pass ignore_label=None" in str(caught[0].message)
+    (1, True)
+    """
+    if (
+        isinstance(ignore_label, numbers.Integral)
+        and not isinstance(ignore_label, bool | np.bool_)
+        and ignore_label == 0
+    ):
+        warn(
+            f"{function}: ignore_label=0 leaves out every pixel that is background (0) in the "
+            "ground truth, so predicted objects lying on the background are not counted as "
+            "false positives (only their pixels on true objects count). 0 is the background "
+            "already, never an object: pass ignore_label=None (the default) to score every "
+            "pixel, or the id of the truth's pixels to leave out (e.g. unlabelled areas).",
+            UserWarning,
+        )
+
+
 def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     """Return ``region`` as a boolean mask of ``shape`` (or ``None``), or raise naming the problem.
 
@@ -207,7 +287,8 @@ def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     Raises
     ------
     TypeError
-        If it is not boolean (a label image, a float map): convert it with ``labels > 0``.
+        If it is not boolean (a label image, a float map): convert it with ``labels > 0``; or
+        if it is a file path (read it: ``napari_seg_eval.io.read_labels(path) > 0``).
     ValueError
         If its shape is not ``shape``.
 
@@ -218,6 +299,7 @@ def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     """
     if region is None:
         return None
+    refuse_path(region, "region", "napari_seg_eval.io.read_labels(path) > 0")
     array = as_dask(region) if is_lazy(region) else np.asarray(region)
     if array.dtype != bool:
         raise TypeError(
@@ -332,7 +414,8 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     Raises
     ------
     TypeError
-        If the values are not floating point.
+        If the values are not floating point, or ``data`` is a file path (named, with the
+        reader to use: :func:`napari_seg_eval.io.read_probabilities`).
     ValueError
         If the array is 0-dimensional or has no pixels.
 
@@ -341,6 +424,7 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     >>> probability_array([0.25, 0.75]).dtype
     dtype('float64')
     """
+    refuse_path(data, name, "napari_seg_eval.io.read_probabilities(path)")
     refuse_group(data, name, "read_probabilities")
     array = as_dask(data) if is_lazy(data) else np.asarray(data)
     if not np.issubdtype(array.dtype, np.floating):

@@ -45,8 +45,9 @@ from scipy.spatial import cKDTree
 
 from ._results import Result, nanmean
 from ._validate import as_label_pair, check_region
+from ._warn import warn
 from .instance import ObjectPairs
-from .overlap import overlap_table
+from .overlap import OverlapTable, overlap_table
 
 #: The IoU at which objects are paired for per-object boundary metrics.
 PAIR_IOU = 0.5
@@ -57,6 +58,22 @@ BOUNDARY_COLUMNS = ("hd", "hd95", "assd", "nsd", "boundary_f1")
 #: instead of two distance transforms of the crop: both give the exact Euclidean distance, and
 #: here the KD-tree costs about 1.2 µs per boundary point and a transform about 90 ns per pixel.
 EDT_PIXELS_PER_EDGE_PIXEL = 16
+
+#: Per-class metrics of images with more distinct non-zero ids than this in either image, ids
+#: that mostly differ between the two where both are non-zero (see
+#: :data:`SAME_ID_FRACTION`), warn that the images look like instance labels. One image of a
+#: semantic data set holds a few to a few tens of classes (Pascal VOC has 20 in all,
+#: Cityscapes 19 scored, 34 label ids; an ADE20K or COCO-Stuff image about ten of their 150
+#: or 171): above 32 in one image is a count of objects, not of classes, in all but freak
+#: images, and those are spared by the second test. 33 nuclei in a crop are common.
+INSTANCE_LIKE_IDS = 32
+#: ... and where both images are non-zero, fewer than this fraction of the pixels carry the
+#: same id on both sides. In class images an id means the same class on both sides, so they
+#: agree on most such pixels (the pixel accuracy of any prediction worth measuring); ids of
+#: two labellings of objects are numbered independently and seldom coincide (the sample data:
+#: 8%). Label images whose ids do agree (a prediction relabelled from the truth) are scored
+#: per id as they would be per object, so nothing is said.
+SAME_ID_FRACTION = 0.5
 
 Box = tuple[slice, ...]
 
@@ -171,6 +188,15 @@ def boundary_metrics(
         another shape.
     TypeError
         If an image is not an integer label image or the region is not boolean.
+
+    Warns
+    -----
+    UserWarning
+        Per class, without ``classes``: if the images look like instance labels, more than
+        :data:`INSTANCE_LIKE_IDS` distinct non-zero ids in either image that mostly differ
+        between the two (see :data:`SAME_ID_FRACTION`). Each id is then scored as a class:
+        pass ``per_object=True`` for the objects, or ``true > 0``, ``pred > 0`` for the
+        foreground.
 
     Notes
     -----
@@ -330,6 +356,7 @@ def _class_boundaries(
     # The ids present (inside the region), and the check for negative ids.
     table = overlap_table(true, pred, region=region)
     if class_ids is None:
+        _warn_if_instance_labels(table)
         class_ids = np.union1d(table.true_ids, table.pred_ids)
         if not include_background:
             class_ids = class_ids[class_ids != 0]
@@ -359,6 +386,38 @@ def _class_boundaries(
     )
     return BoundaryResult(
         per_class=per_class, summary=summary, spacing=sampling, tolerance=tolerance
+    )
+
+
+def _warn_if_instance_labels(table: OverlapTable) -> None:
+    """Warn (a ``UserWarning``) when per-class boundary metrics are given what looks like
+    instance labels (see :data:`INSTANCE_LIKE_IDS`): every id is taken as a class.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> ids = np.arange(1, 41)  # 40 objects, numbered 1..40 and 2..41 by two labellings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _warn_if_instance_labels(overlap_table(ids, ids + 1))
+    ...     _warn_if_instance_labels(overlap_table(ids, ids))  # the same ids: nothing said
+    >>> len(caught), "each id is taken as a class" in str(caught[0].message)
+    (1, True)
+    """
+    n_ids = max(np.count_nonzero(table.true_ids), np.count_nonzero(table.pred_ids))
+    if n_ids <= INSTANCE_LIKE_IDS:
+        return
+    both = (table.pair_true != 0) & (table.pair_pred != 0)
+    same = int(table.pair_counts[both & (table.pair_true == table.pair_pred)].sum())
+    if same >= SAME_ID_FRACTION * int(table.pair_counts[both].sum()):
+        return
+    warn(
+        f"boundary_metrics: each id is taken as a class, and these images hold {n_ids} "
+        "distinct non-zero ids that mostly differ between them: they look like instance "
+        "labels. For the boundary of each object pass per_object=True (pairs matched at IoU "
+        "0.5); for the foreground's, pass truth > 0 and pred > 0; for classes, list them "
+        "(classes=) and nothing is said.",
+        UserWarning,
     )
 
 

@@ -19,7 +19,13 @@ import pandas as pd
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_ignore_label, check_region, outside_ignored
+from ._validate import (
+    as_label_pair,
+    check_ignore_label,
+    check_region,
+    outside_ignored,
+    warn_if_background_ignored,
+)
 from ._warn import warn
 from .blocks import as_dask, is_lazy
 from .classes import (
@@ -210,6 +216,8 @@ def dataset_metrics(
     settings = _check_settings(
         kind, iou_thresholds, classes, ignore_label, criterion, exclude_border, confidence_interval
     )
+    if kind == "instance":
+        warn_if_background_ignored(ignore_label, "dataset_metrics")
     settings["n_resamples"] = _check_resamples(n_resamples)
     pairs = list(_image_pairs(true, pred, axis))
     if not pairs:

@@ -27,7 +27,13 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
-from ._validate import as_label_pair, check_region, outside_ignored, warn_if_masks
+from ._validate import (
+    as_label_pair,
+    check_region,
+    outside_ignored,
+    warn_if_background_ignored,
+    warn_if_masks,
+)
 from ._warn import warn
 from .blocks import as_dask, is_lazy
 from .classes import (
@@ -957,7 +963,9 @@ def instance_metrics(
         that criterion.
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of every count, and that id is not
-        an object.
+        an object: a truth id for pixels of unknown class (e.g. unlabelled areas). Not 0: the
+        background is no object already, and leaving it out means predictions on it are no
+        false positives (a ``UserWarning`` says so).
     region : array_like of bool, optional
         A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
         of every count. Each object, true or predicted, keeps only its pixels inside (areas,
@@ -1016,7 +1024,8 @@ def instance_metrics(
     UserWarning
         If an image is a boolean mask, or a uint8/uint16 ``pred`` looks like a probability
         map (many values, each in thin parts of several true objects): its values are scored
-        as object ids; threshold and label it first.
+        as object ids; threshold and label it first. If ``ignore_label`` is 0 (the
+        background): predictions on the background are then no false positives.
 
     Examples
     --------
@@ -1065,6 +1074,7 @@ def instance_metrics(
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
     background = check_background_class(background_class, true_classes is not None)
+    warn_if_background_ignored(ignore_label, "instance_metrics")
     given_dtype = getattr(pred, "dtype", None)  # as given (the pair may be converted)
     true, pred, specs = _checked_pair(true, pred, true_classes, pred_classes)
     region = check_region(region, tuple(true.shape))
