@@ -227,7 +227,8 @@ INSTANCE_SUMMARY = [
         "panoptic_quality_50",
         "PQ @ 0.5",
         "Σ IoU / (TP + FP/2 + FN/2) at IoU 0.5",
-        "panoptic quality (Kirillov et al. 2019; HoVer-Net, CoNIC)",
+        "panoptic quality (Kirillov et al. 2019; HoVer-Net, CoNIC) of the matches at IoU ≥ 0.5"
+        " (HoVer-Net and CoNIC match IoU > 0.5: the two differ only at IoU exactly 0.5)",
         pooling="ratio",
         headline=True,
         better="higher",
