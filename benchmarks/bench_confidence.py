@@ -28,6 +28,8 @@ def bench_sweep():
         f"| single pass `count_nonzero(prob > 0.5)`, 4096² float32 | {floor * 1e3:.1f} | 1x | | |"
     )
     row("threshold_sweep, 1,001 thresholds", lambda: nse.threshold_sweep(truth, prob), floor, 5)
+    prob64 = prob.astype(np.float64)
+    row("threshold_sweep of the map in float64", lambda: nse.threshold_sweep(truth, prob64), floor)
     row("calibration (15 bins, Brier, NLL)", lambda: nse.calibration(truth, prob), floor)
     row(
         "calibration with temperature fit",

@@ -83,7 +83,8 @@ def test_sweep_edge_cases():
     all_positive = threshold_sweep(np.ones((1, 3), int), prob, steps=10)
     assert math.isnan(all_positive.summary["roc_auc"])
     assert all_positive.summary["average_precision"] == pytest.approx(1.0)
-    all_negative = threshold_sweep(np.zeros((1, 3), int), prob, steps=10)
+    with pytest.warns(RuntimeWarning, match="no positive pixel"):
+        all_negative = threshold_sweep(np.zeros((1, 3), int), prob, steps=10)
     assert math.isnan(all_negative.summary["average_precision"])
     assert all_negative.per_threshold["recall"].isna().all()
     constant = threshold_sweep(np.array([[1, 0], [1, 0]]), np.full((2, 2), 0.5), steps=10)

@@ -659,7 +659,7 @@ def _probability_plots(run: Run) -> list[str]:
 
     truth = (np.asarray(record.semantic_truth) == 1).astype(np.uint8)
     swept = threshold_sweep(truth, confidence)
-    sweep, summary = swept.per_threshold, swept.summary
+    summary = swept.summary
     calibrated = calibration(truth, confidence)
     bins = calibrated.bins
     ap, auc = _f(summary["average_precision"]), _f(summary["roc_auc"])
@@ -671,12 +671,12 @@ def _probability_plots(run: Run) -> list[str]:
     ]
 
     def pr(axes):
-        axes.plot(sweep["recall"], sweep["precision"])
+        axes.plot(swept.pr_curve["recall"], swept.pr_curve["precision"])  # the curve AP is of
         axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
         axes.set_title(f"AP {ap}", fontsize=10)
 
     def roc(axes):
-        axes.plot(sweep["fpr"], sweep["recall"])
+        axes.plot(swept.roc_curve["fpr"], swept.roc_curve["tpr"])
         axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
         axes.set(xlabel="false positive rate", ylabel="true positive rate")
         axes.set_title(f"AUC {auc}", fontsize=10)

@@ -512,7 +512,13 @@ SWEEP_PER_THRESHOLD = [
 ]
 
 SWEEP_SUMMARY = [
-    _m("best_threshold", "best threshold", "", "the lowest threshold maximising the metric"),
+    _m(
+        "best_threshold",
+        "best threshold",
+        "",
+        "the lowest threshold maximising the metric (NaN when the truth has no positive pixel, "
+        "except for accuracy)",
+    ),
     _m("best_value", "best value", "", "the metric at the best threshold", better="higher"),
     _m("metric", "metric", "", "the metric the best threshold maximises"),
     _m(

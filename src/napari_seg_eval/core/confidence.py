@@ -2,7 +2,9 @@
 
 The pixel sweep and the calibration read the probability map once, block by block, into
 histograms: every threshold of a 1,000-step grid (and every calibration bin) then comes from
-sums over those histograms, not from re-thresholding the image.
+sums over those histograms, not from re-thresholding the image. The sweep's histogram is 64
+times finer than its grid, so that its ranking metrics (AP, ROC AUC) tell apart probabilities
+that one grid step would lump together.
 
 Since 0.2 the ground truth comes first in every comparison (``threshold_sweep(true, prob)``),
 and every argument is checked before the first pass over the data.
@@ -39,12 +41,17 @@ from .review import object_measurements
 from .threshold import (
     _check_label_arguments,
     label_instances,
-    threshold_in_dtype,
     threshold_probabilities,
 )
 
 #: Steps of the pixel sweep's threshold grid (thresholds k / steps, k = 0..steps).
 SWEEP_STEPS = 1000
+#: The pixel sweep ranks pixels in bins of width 1 / (steps * m), m the largest power of two
+#: with steps * m <= RANKING_BINS (m = 64, 64,000 bins, for the default grid; m = 1 for steps
+#: above 32,768): a partial of 2 * 8 * (steps * m + 2) bytes per block, about 1 MB.
+RANKING_BINS = 1 << 16
+#: Float32 data below this many bins takes the fast, exact count of _thresholds_below.
+_EXACT_FLOAT32_BINS = 1 << 24
 #: Equal-width bins of the reliability diagram and the calibration errors (the common default).
 CALIBRATION_BINS = 15
 #: Probabilities are clipped to [EPS, 1 - EPS] for the log-likelihood and the logits.
@@ -159,45 +166,63 @@ def _warn_empty_region(function: str) -> None:
     )
 
 
+def _ranking_factor(steps: int) -> int:
+    """m, the fine bins per grid step: the largest power of two with steps * m <= RANKING_BINS
+    (1 when steps is larger). A power of two, so that p * steps * m is as exact as p * steps."""
+    return 1 << max(0, (RANKING_BINS // steps).bit_length() - 1)
+
+
 def _sweep_histogram(
     prob: np.ndarray,
     true: np.ndarray,
     region: np.ndarray | None = None,
     *,
-    steps: int,
+    bins: int,
     class_id: int | None,
 ) -> np.ndarray:
-    """The partial of the sweep on one block (range-checked): pixels per number of grid
-    thresholds below p, negatives then positives; only the pixels inside ``region``."""
+    """The partial of the sweep on one block (range-checked): pixels per number of fine
+    thresholds j / bins below p, negatives then positives; only the pixels inside ``region``."""
     prob, true = _inside(prob, true, region)
-    count = _thresholds_below(prob, steps)
-    count += (steps + 2) * _positive(true, class_id)
-    return np.bincount(count, minlength=2 * (steps + 2))
+    count = _thresholds_below(prob, bins)
+    count += (bins + 2) * _positive(true, class_id)
+    return np.bincount(count, minlength=2 * (bins + 2))
 
 
-def _thresholds_below(block: np.ndarray, steps: int) -> np.ndarray:
-    """For each probability p, how many grid thresholds k / steps lie below it, so that p is
-    foreground exactly at the thresholds :func:`threshold_probabilities` says it is.
+def _thresholds_below(block: np.ndarray, bins: int) -> np.ndarray:
+    """For each probability p, how many thresholds j / bins (j = 0..bins) lie below it, so that
+    p is foreground exactly at the thresholds :func:`threshold_probabilities` says it is.
 
-    For float32 (or smaller) data p * steps is exact in float64 (24 + 11 bits < 53), so the
-    count is ceil(p * steps). For float64 data the product can round, and the estimate is
-    corrected by comparing p with its neighbouring grid thresholds as the data's type sees them.
+    That function compares p with the float64 quotient x = j / bins (taken to the data's type
+    by :func:`~napari_seg_eval.core.threshold.threshold_in_dtype`, which for float32 p says
+    p > x exactly). For float32 (or smaller) data and bins < 2**24 the count is ceil(p * bins)
+    in float64, with no correction: p * bins is exact (24 + 24 bits <= 53), so it counts the
+    real j / bins below p; and x, within 2**-53 j / bins of the real j / bins, is never on the
+    other side of a float32 p: p * bins - j, if not 0, is a multiple of p's last bit (more than
+    2**-24 p), so |p - j / bins| > 2**-24 p / bins, which for p near j / bins exceeds
+    2**-53 j / bins while bins < 2**29 (2**24 keeps a margin). For float64 data the product
+    can round, and the estimate is corrected by comparing p with its neighbouring thresholds
+    as the data's type sees them.
     """
-    estimate = np.ceil(block.astype(np.float64) * steps).astype(np.intp)
-    if block.dtype.itemsize <= 4 and steps < 1 << 11:
+    estimate = np.ceil(block.astype(np.float64) * bins).astype(np.intp)
+    if block.dtype.itemsize <= 4 and bins < _EXACT_FLOAT32_BINS:
         return estimate
-    padded = _padded_grid(steps, block.dtype)  # padded[e] = grid[e - 1]
+    padded = _padded_grid(bins, block.dtype)  # padded[e] = grid[e - 1]
     estimate -= np.take(padded, estimate) >= block  # one too high
     estimate += np.take(padded, estimate + 1) < block  # one too low
     return estimate
 
 
 @functools.lru_cache(maxsize=8)
-def _padded_grid(steps: int, dtype: np.dtype) -> np.ndarray:
-    """The grid thresholds k / steps in ``dtype`` (see :func:`threshold_in_dtype`), between
-    -inf and inf; computed once per grid, not once per block."""
-    grid = [threshold_in_dtype(k / steps, dtype) for k in range(steps + 1)]
-    return np.array([-np.inf, *grid, np.inf], dtype)
+def _padded_grid(bins: int, dtype: np.dtype) -> np.ndarray:
+    """The thresholds j / bins in ``dtype``, between -inf and inf; computed once per grid, not
+    once per block. Each is :func:`~napari_seg_eval.core.threshold.threshold_in_dtype` of
+    j / bins (the largest ``dtype`` value not above the float64 quotient), all j at once."""
+    grid = np.arange(bins + 1) / bins  # float64 j / bins, correctly rounded as Python's
+    kind = np.dtype(dtype).type
+    in_dtype = grid.astype(dtype)
+    above = in_dtype.astype(np.float64) > grid  # rounded up: take the value below
+    in_dtype[above] = np.nextafter(in_dtype[above], kind(-np.inf))
+    return np.concatenate([[-np.inf], in_dtype, [np.inf]]).astype(dtype)
 
 
 def _with_region(arrays: list, region: np.ndarray | None) -> list:
@@ -212,7 +237,9 @@ class ThresholdSweepResult(Result):
     ``per_threshold``: threshold, tp, fp, fn, tn, iou, dice (= f1), precision, recall,
     accuracy, fpr. ``summary``: metric, best_threshold, best_value, average_precision,
     roc_auc, n_positive, n_negative. ``pr_curve`` (recall, precision) and ``roc_curve``
-    (fpr, tpr) for plotting, from the highest threshold down to every pixel predicted.
+    (fpr, tpr): the curves whose areas are AP and ROC AUC, a point for each ranking bin that
+    holds pixels, from nothing predicted down to every pixel predicted (the PR curve from the
+    first pixel predicted: there is no precision before).
     """
 
     per_threshold: pd.DataFrame
@@ -236,12 +263,28 @@ def threshold_sweep(
     """Pixel TP/FP/FN/TN at every threshold ``k / steps`` from one pass over the map.
 
     Foreground is ``p > t`` exactly as :func:`threshold_probabilities` decides it. The best
-    threshold maximises ``metric`` (the lowest such threshold on ties). ``average_precision``
-    is the step-wise area under the precision-recall curve, Σ (R_k − R_k+1) P_k from the
-    highest threshold down to every pixel predicted (recall 1, precision = positives / pixels,
-    which ``p > 0`` misses where p is exactly 0). That is scikit-learn's
-    ``average_precision_score``, and equal to it for every map whose probabilities lie on the
-    grid. ``roc_auc`` is the trapezoidal area under the ROC curve from (0, 0) to (1, 1).
+    threshold maximises ``metric`` (the lowest such threshold on ties). Without a positive
+    pixel every metric but accuracy is 0 or undefined at every threshold: no threshold is
+    best, ``best_threshold`` and ``best_value`` are NaN and a ``RuntimeWarning`` says why.
+
+    The ranking metrics come from the same pass, from a histogram of the pixels in bins of
+    width 1 / R, R = steps * m with m the largest power of two keeping R <= 65,536 (R = 64,000
+    by default; R = steps for steps above 32,768): the table's thresholds are every m-th bin
+    edge. ``average_precision`` is the step-wise area under the precision-recall curve,
+    Σ (r_n − r_n−1) P_n over recall r and precision P from the highest bin down to every pixel
+    predicted (recall 1, precision = positives / pixels, which ``p > 0`` misses where p is
+    exactly 0): scikit-learn's ``average_precision_score``. ``roc_auc`` is the trapezoidal
+    area under the ROC curve from (0, 0) to (1, 1): scikit-learn's ``roc_auc_score``, where a
+    positive and a negative of equal probability count 1/2. Both equal scikit-learn's whenever
+    no two different probabilities share a bin: values at least 1 / R apart never do (a map on
+    the grid, or on any grid of 1 / R or coarser); values closer may, and then count as tied.
+    So a map with many values closer than that still ties them: one saturated near 1 puts
+    0.99999, 0.9999999 and 1.0 in the top bin. To go finer, give ``steps`` above 65,536 (bins
+    of 1 / steps, with a table as long and a partial of 16 bytes per step for each block of a
+    million pixels), or, since AP and AUC depend only on the pixels' order, sweep a strictly
+    increasing remap that spreads the crowded values: :func:`apply_temperature` with a
+    temperature T > 1 spreads the ends (it clips p to [1e-7, 1 − 1e-7]) and squeezes the
+    middle T-fold.
 
     Parameters
     ----------
@@ -292,17 +335,22 @@ def threshold_sweep(
     true, prob = _class_probability(true, prob, "threshold_sweep", class_id, channel_axis)
     region = check_region(region, tuple(true.shape))
     grid = np.arange(steps + 1) / steps
+    per_step = _ranking_factor(steps)
+    bins = steps * per_step
     histogram = fold(
-        functools.partial(_sweep_histogram, steps=steps, class_id=class_id),
+        functools.partial(_sweep_histogram, bins=bins, class_id=class_id),
         sum,
         _with_region([prob, true], region),
     )
     if region is not None and not histogram.any():
         _warn_empty_region("threshold_sweep")
-    negatives, positives = histogram[: steps + 2], histogram[steps + 2 :]
-    # foreground at grid[k] <=> count > k: counts above k, by a reverse cumulative sum
-    tp = np.cumsum(positives[::-1])[::-1][1:]
-    fp = np.cumsum(negatives[::-1])[::-1][1:]
+    negatives, positives = histogram[: bins + 2], histogram[bins + 2 :]
+    # foreground at j / bins <=> count > j: counts above j (j = 0..bins), by a reverse
+    # cumulative sum. grid[k] is bin edge m k, the same float64 (k / steps = m k / bins,
+    # correctly rounded both ways), so the table takes every m-th.
+    tp_above = np.cumsum(positives[::-1])[::-1][1:]
+    fp_above = np.cumsum(negatives[::-1])[::-1][1:]
+    tp, fp = tp_above[::per_step], fp_above[::per_step]
     n_positive, n_negative = int(positives.sum()), int(negatives.sum())
     fn, tn = n_positive - tp, n_negative - fp
     per_threshold = pd.DataFrame(
@@ -319,11 +367,22 @@ def threshold_sweep(
     per_threshold["f1"] = per_threshold["dice"]
     values = per_threshold[metric].to_numpy()
     best = int(np.nanargmax(values)) if not np.isnan(values).all() else None
+    if n_positive == 0 and n_negative and metric != "accuracy":
+        warn(
+            f"threshold_sweep: the ground truth has no positive pixel, so {metric} is 0 or "
+            "undefined at every threshold and no threshold is best: best_threshold and "
+            "best_value are NaN.",
+            RuntimeWarning,
+        )
+        best = None
 
-    # The curves run from the highest threshold (t = 1: nothing predicted) down the grid, and
-    # end with every pixel predicted: p > 0 leaves out the pixels where p is exactly 0.
-    curve_tp = np.append(tp[::-1], n_positive)
-    curve_fp = np.append(fp[::-1], n_negative)
+    # The curves run from the highest bin edge (t = 1: nothing predicted) down the bins, and
+    # end with every pixel predicted: p > 0 leaves out the pixels where p is exactly 0. Only
+    # the points that move (a bin holding pixels) are kept: a repeated point adds no area.
+    curve_tp = np.append(tp_above[::-1], n_positive)
+    curve_fp = np.append(fp_above[::-1], n_negative)
+    moved = np.flatnonzero(np.diff(curve_tp + curve_fp)) + 1  # both never decrease
+    curve_tp, curve_fp = curve_tp[np.r_[0, moved]], curve_fp[np.r_[0, moved]]
     recall = ratio(curve_tp, n_positive)
     precision = ratio(curve_tp, curve_tp + curve_fp)
     fpr = ratio(curve_fp, n_negative)
