@@ -20,6 +20,11 @@ used as what it is, a map of classes along its last axis (napari's RGB axis), wh
 axis offers and chooses. Its preview and class layers are (Y, X) on its grid; the confidence
 colormap cannot colour an RGB layer itself, and says so without changing it.
 
+The preview layer is the plugin's until the user edits it (paints, fills, erases, or a script
+gives it new data): then it is the user's (:func:`put_editable_labels`). It keeps their pixels
+and is renamed "<name> (edited)"; the preview never writes into it, replaces or removes it again,
+and its next update adds a new preview layer. A notice says so, once.
+
 Every slot of these tabs reports an error as a napari notification: a slot that raised would
 abort a script that pumps Qt events itself (PyQt6 aborts on an exception in a slot).
 """
@@ -60,6 +65,7 @@ from .._colormap import confidence_colormap
 from .._jobs import INPUT_ERRORS, Job, notify_error
 from .._napari import layers as result_layers
 from .._napari.layers import (
+    TAG,
     is_ours,
     is_rgb_axis,
     put_image,
@@ -112,6 +118,9 @@ DOCK_SCALED = (
 _log = logging.getLogger(__name__)
 #: The notice last said of each layer (integer maps: "read as value / 255"): said once.
 _SAID: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Our editable result layers (:func:`put_editable_labels`) while we write into them: new
+#: data they get meanwhile is ours, not the user's edit.
+_WRITING: weakref.WeakSet = weakref.WeakSet()
 
 
 def dock_error(error: BaseException | str) -> str:
@@ -272,6 +281,79 @@ def class_tip(*, background_channel: bool) -> str:
     return f"The class shown, numbered as the thresholded labels number it: {numbering}"
 
 
+def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -> Labels:
+    """:func:`~napari_seg_eval._napari.layers.put_labels`, whose layer becomes the user's once
+    the user edits it.
+
+    An edit is a paint, fill or erase (napari's ``paint`` event, which a script's
+    ``paint``, ``fill`` or ``data_setitem`` emits too), or new ``data`` given to the layer by
+    anyone but us. The edited layer is handed over (:func:`hand_over`): untagged, so that
+    nothing of ours updates, replaces or removes it again, and renamed; the next call adds a
+    new layer. Our own writes (this function's) are no edits. Changing the array in place
+    without napari (``layer.data[...] = ...``) emits nothing, and is not seen.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        The viewer.
+    data : array or list of arrays
+        The labels (see ``put_labels``).
+    remade : str
+        What makes the next layer, for the notice: e.g. "the next threshold change".
+    **put
+        ``put_labels``'s keywords: ``name``, ``role``, ``source``, ``info``, ``drop_axis``.
+
+    Returns
+    -------
+    napari.layers.Labels
+        Our layer, updated in place or added.
+    """
+    before = result_layer(viewer, put["source"], put["role"])
+    if before is not None:
+        _WRITING.add(before)
+    try:
+        layer = put_labels(viewer, data, **put)
+    finally:
+        if before is not None:
+            _WRITING.discard(before)
+    if layer is not before:  # added: watched from now on
+
+        def on_edit(_event: Any = None) -> None:
+            if layer in _WRITING:
+                return
+            layer.events.paint.disconnect(on_edit)
+            layer.events.data.disconnect(on_edit)
+            hand_over(layer, remade)
+
+        layer.events.paint.connect(on_edit)
+        layer.events.data.connect(on_edit)
+    return layer
+
+
+def hand_over(layer: Labels, remade: str) -> None:
+    """Make our result ``layer``, which the user edited, the user's: untag it, rename it
+    "<name> (edited)" (napari keeps names unique), and say so once (``remade``: what makes
+    the next layer of ours). Its data is not touched.
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> layer = Labels(np.zeros((2, 2), np.uint8), name="p thresholded",
+    ...                metadata={TAG: {"role": "threshold"}, "theirs": 1})
+    >>> hand_over(layer, "the next threshold change")
+    >>> layer.name, layer.metadata
+    ('p thresholded (edited)', {'theirs': 1})
+    """
+    was = layer.name
+    layer.metadata = {key: value for key, value in layer.metadata.items() if key != TAG}
+    layer.name = f"{was} (edited)"
+    show_info(
+        f"Segmentation Evaluation: you edited {was!r}, so it is yours now, renamed "
+        f"{layer.name!r}: the plugin no longer writes into it (your edits are kept). "
+        f"{remade[0].upper()}{remade[1:]} makes a new layer {was!r}."
+    )
+
+
 def _contour_mask(data: Any, threshold: float) -> np.ndarray:
     """The pixels of ``p > threshold``: the labels whose outline is the threshold's contour."""
     return labels_from_probability(data, threshold, ThresholdOptions(output="semantic"))
@@ -407,9 +489,10 @@ class ThresholdPanel(QWidget):
     def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
         if source not in self.viewer.layers:
             return None  # the source went away while we worked
-        return put_labels(
+        return put_editable_labels(
             self.viewer,
             data,
+            remade="the next threshold change",
             name=f"{source.name} thresholded",
             role="threshold",
             source=source,
