@@ -30,5 +30,5 @@ def test_controls_are_valid_for_napari_at_the_edges():
     for threshold in (0.0, 0.005, 0.5, 0.995, 1.0):
         controls, colors = confidence_colormap_data(threshold)
         assert controls[0] == 0 and controls[-1] == 1
-        assert np.all(np.diff(controls) >= 0) and colors.shape == (controls.size, 4)
+        assert np.all(np.diff(controls) >= 0) and colors.shape == (controls.size - 1, 4)
         np.testing.assert_allclose(map_confidence([threshold], threshold)[0], GREEN)

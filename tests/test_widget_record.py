@@ -458,7 +458,9 @@ def test_an_integer_probability_map_is_evaluated_as_value_over_dtype_max(
     assert summary[("instance", "recall_50")] == 0.5
     np.testing.assert_array_equal(widget.evaluation.prediction > 0, prob >= 128)
     assert notices == [
-        "Segmentation Evaluation: 'prob8' holds uint8 values 0..255: read as value / 255"
+        # The map holds 20, 127 and 200: its own range, not the dtype's (200 >= 255 / 2: a
+        # map, not a label image).
+        "Segmentation Evaluation: 'prob8' holds uint8 values 20..200: read as value / 255"
     ]
 
 

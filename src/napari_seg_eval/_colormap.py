@@ -15,15 +15,18 @@ def confidence_colormap(threshold: float = 0.5) -> Colormap:
 
     Use it with contrast limits (0, 1) so that the green band sits on the threshold. It is also
     registered as ``"napari-seg-eval:confidence"`` (the latest threshold wins), so it appears in
-    the layer controls' colormap list.
+    the layer controls' colormap list. It is piecewise constant (``interpolation="zero"``), one
+    colour per texel of vispy's lookup texture, so that the screen shows exactly
+    :func:`~napari_seg_eval.core.colormap.map_confidence`'s colours: a linear colormap is drawn
+    with linear texture filtering, which blends the colours on either side of the band's edges.
     """
-    controls, colors = confidence_colormap_data(threshold)
+    edges, colors = confidence_colormap_data(threshold)
     colormap = Colormap(
         colors=colors,
-        controls=controls,
+        controls=edges,
         name=COLORMAP_NAME,
         display_name=f"seg-eval confidence (threshold {threshold:.2f})",
-        interpolation="linear",
+        interpolation="zero",
     )
     # napari's registry refuses to replace a name; ours is namespaced and is meant to follow the
     # threshold, so replace it in the underlying dict (a new name per threshold would flood

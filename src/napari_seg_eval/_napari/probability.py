@@ -3,6 +3,9 @@
 Integer probability maps (e.g. uint8 0..255 written by a tool that saves 8-bit images) are read
 as ``value / dtype max``. The same scale is used to colour them: contrast limits ``(0, max)``,
 so that the confidence colormap's threshold lands on the same pixels the threshold selects.
+The notice saying so gives the data's own range when it is cheap to know, and points a label
+image chosen as a map (small whole numbers, e.g. 0..5 in a uint16) to napari's "Convert to
+Labels": read as probabilities, its values are all far below any threshold.
 """
 
 from __future__ import annotations
@@ -11,6 +14,20 @@ from typing import Any
 
 import numpy as np
 from napari.layers import Layer
+
+#: A map with at most this many distinct values, all below half the dtype's maximum (so no
+#: pixel passes the default threshold 0.5), looks like a label image.
+FEW_VALUES = 32
+#: The smallest level of a lazy multiscale map is read for the notice only up to this size.
+CHEAP_VALUES = 1 << 22
+#: Distinct values are counted in at most this many values (every k-th of a larger map).
+_COUNTED = 1 << 20
+#: How the notice says to use a label image chosen as a probability map.
+AS_LABELS = (
+    'right-click the layer in the layer list and choose "Convert to Labels" (a new Labels '
+    "layer of its values as integers), then choose that layer as the Prediction or the "
+    "Ground truth"
+)
 
 
 def level0(layer: Layer) -> Any:
@@ -70,8 +87,8 @@ def probability_data(layer: Layer) -> tuple[Any, str | None]:
         in float64 ``p > t`` equals the exact ``value > t * max`` for every threshold on the
         slider's 0.001 grid and every uint8 and uint16 value.
     notice : str or None
-        None for float data; else e.g. ``"'prob' holds uint8 values 0..255: read as value /
-        255"``.
+        None for float data; else what was done (:func:`integer_notice`), e.g. ``"'prob' holds
+        uint8 values 0..255: read as value / 255"``.
 
     Raises
     ------
@@ -85,7 +102,8 @@ def probability_data(layer: Layer) -> tuple[Any, str | None]:
     >>> data.tolist(), notice
     ([[0.0, 0.2, 1.0]], "'prob' holds uint8 values 0..255: read as value / 255")
     """
-    return _as_probability(level0(layer), layer.name)
+    data = _as_probability(level0(layer), layer.name)
+    return data, integer_notice(layer)
 
 
 def probability_levels(layer: Layer) -> tuple[list[Any], str | None]:
@@ -113,22 +131,105 @@ def probability_levels(layer: Layer) -> tuple[list[Any], str | None]:
     """
     levels = list(layer.data) if getattr(layer, "multiscale", False) else [layer.data]
     read = [_as_probability(level, layer.name) for level in levels]
-    return [data for data, _ in read], read[0][1]
+    return read, integer_notice(layer)
 
 
-def _as_probability(data: Any, name: str) -> tuple[Any, str | None]:
-    """``data`` as probabilities (value / dtype max for unsigned integers) and the notice."""
+def integer_notice(layer: Layer) -> str | None:
+    """What reading the layer as probabilities does to it: None for float data.
+
+    For unsigned integers: that values are read as ``value / dtype max``, with the data's own
+    range when it is cheap to know (numpy data; a multiscale map's smallest level when it is a
+    numpy array or at most :data:`CHEAP_VALUES` values; else no range). When those values look
+    like a label image's (every value below 1/100 of the dtype maximum, or at most
+    :data:`FEW_VALUES` distinct values all below half of it), it says so and how to use the
+    layer as labels.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        An Image layer of floating-point or unsigned integer data.
+
+    Returns
+    -------
+    str or None
+        The notice.
+
+    Raises
+    ------
+    TypeError
+        If the data is neither floating point nor unsigned integer.
+
+    Examples
+    --------
+    >>> from napari.layers import Image
+    >>> print(integer_notice(Image(np.array([[0, 3], [5, 0]], np.uint16), name="ids")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'ids' holds uint16 values 0..5: read as value / 65535, so at most 7.6e-05. Such small whole
+    numbers look like a label image: to use it as labels, right-click the layer in the layer
+    list and choose "Convert to Labels" (a new Labels layer of its values as integers), then
+    choose that layer as the Prediction or the Ground truth.
+    """
+    dtype = np.dtype(level0(layer).dtype)
+    try:
+        scale = probability_scale(dtype)
+    except TypeError as error:
+        raise TypeError(f"probability layer {layer.name!r}: {error}") from None
+    if np.issubdtype(dtype, np.floating):
+        return None
+    sample, where = _cheap_values(layer)
+    read = f"read as value / {int(scale)}"
+    if sample is None or sample.size == 0:
+        return f"{layer.name!r} holds {dtype} values: {read}"
+    low, high = int(sample.min()), int(sample.max())
+    notice = f"{layer.name!r} holds {dtype} values {low}..{high}{where}: {read}"
+    if not _looks_like_labels(sample, high, scale):
+        return notice
+    return (
+        f"{notice}, so at most {high / scale:.2g}. Such small whole numbers look like a label "
+        f"image: to use it as labels, {AS_LABELS}."
+    )
+
+
+def _cheap_values(layer: Layer) -> tuple[np.ndarray | None, str]:
+    """The layer's values when they are cheap to read, and where they come from (``""`` for
+    level 0, ``" in its smallest level"``); None when reading them would be costly."""
+    data = level0(layer)
+    if isinstance(data, np.ndarray):
+        return data, ""
+    if getattr(layer, "multiscale", False) and len(layer.data) > 1:
+        smallest = layer.data[-1]
+        if isinstance(smallest, np.ndarray) or int(np.prod(smallest.shape)) <= CHEAP_VALUES:
+            return np.asarray(smallest), " in its smallest level"
+    return None, ""
+
+
+def _looks_like_labels(values: np.ndarray, high: int, scale: float) -> bool:
+    """Whether integer ``values`` (maximum ``high``) look like a label image's, not like a
+    probability map's: every value below 1/100 of ``scale`` (none can pass a threshold of
+    0.01), or few distinct values all below half of it."""
+    if high == 0:
+        return False
+    if high < scale / 100:
+        return True
+    if high >= scale / 2:
+        return False
+    flat = values.reshape(-1)
+    counted = flat[:: max(1, flat.size // _COUNTED)]
+    return np.unique(counted).size <= FEW_VALUES
+
+
+def _as_probability(data: Any, name: str) -> Any:
+    """``data`` as probabilities: float data as it is, unsigned integers as value / dtype max
+    in float64 (lazily unless numpy)."""
     dtype = np.dtype(data.dtype)
     try:
         scale = probability_scale(dtype)
     except TypeError as error:
         raise TypeError(f"probability layer {name!r}: {error}") from None
     if np.issubdtype(dtype, np.floating):
-        return data, None
+        return data
     if not isinstance(data, np.ndarray):
         import dask.array as da
 
         data = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
-    data = data.astype(np.float64) / scale
-    notice = f"{name!r} holds {dtype} values 0..{int(scale)}: read as value / {int(scale)}"
-    return data, notice
+    return data.astype(np.float64) / scale

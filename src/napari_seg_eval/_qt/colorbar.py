@@ -11,7 +11,9 @@ from ..core.colormap import map_confidence
 
 
 class ConfidenceColorBar(QWidget):
-    """Paints the colormap exactly as the layer shows it (same control points)."""
+    """Paints the colormap exactly as the layer shows it: each column the colour napari draws
+    for its value (:func:`~napari_seg_eval.core.colormap.map_confidence`, the same table of
+    1024 colours, no blending at the green band's edges)."""
 
     BAR_HEIGHT = 18
     MARGIN = 12
