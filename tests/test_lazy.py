@@ -56,6 +56,7 @@ def label_pairs(draw):
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.filterwarnings("ignore:.*ignore_label=0 leaves out:UserWarning")  # 0 drawn
 @SETTINGS
 @given(label_pairs())
 def test_chunked_label_metrics_equal_the_in_memory_ones(case):

@@ -47,6 +47,7 @@ def cases(draw):
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.filterwarnings("ignore:.*ignore_label=0 leaves out:UserWarning")  # 0 drawn
 @SETTINGS
 @given(cases())
 def test_chunked_review_equals_the_in_memory_review(case):

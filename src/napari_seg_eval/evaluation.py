@@ -27,6 +27,7 @@ from .core._validate import (
     check_probability_range,
     check_region,
     outside_ignored,
+    warn_if_background_ignored,
     warn_if_masks,
 )
 from .core._warn import warn
@@ -839,6 +840,8 @@ def _tables_at_once(
     width = settings.exclude_border if measure else 0
     check_iou_thresholds(settings.iou_thresholds)  # before anything is read
     options = {"ignore_label": ignore, "region": region}
+    if measure:  # as instance_metrics warns in memory
+        warn_if_background_ignored(ignore, "instance_metrics")
     sums: Any = None  # the objects' measurements: sums per object
     if isinstance(pred, ChunkedLabelling):
         if measure:
