@@ -167,3 +167,40 @@ def test_a_second_edited_preview_gets_its_own_name(qtbot, dock):
     assert second.data[5, 7] == 7 and first.data[4, 4] == 9
     np.testing.assert_array_equal(widget.threshold_layer.data, MASK_050)
     assert len(widget.notices) == 2 and len(viewer.layers) == 5  # p, truth, 2 edited, preview
+
+
+def test_a_copy_of_the_preview_is_the_users(qtbot, dock):
+    """napari's Duplicate Layer copies the metadata, our tag too: the copy is the user's, and
+    the preview never writes into it (once the original was handed over, the next preview was
+    written into the copy: its 8 pixels of p > 0.5 became the 4 of p > 0.55)."""
+    from napari.layers._layer_actions import _duplicate_layer
+
+    viewer, widget = dock
+    layer = preview_at_050(qtbot, widget)
+    viewer.layers.selection = {layer}
+    _duplicate_layer(viewer.layers)
+    copy = viewer.layers[-1]
+    edit(layer, "paint")  # the original handed over
+    move_threshold(qtbot, widget, 0.55)
+    preview = widget.threshold_layer
+    assert preview is not copy and preview is not layer
+    np.testing.assert_array_equal(preview.data, MASK_055)
+    np.testing.assert_array_equal(copy.data, MASK_050)  # the copy as it was made
+    assert TAG not in copy.metadata
+
+
+def test_a_preview_finishing_mid_stroke_never_writes_over_the_first_dabs(qtbot, dock):
+    """While the mouse is held napari stages the dabs and emits ``paint`` on release; a preview
+    that finished meanwhile was written into the layer being painted, and the first dab was
+    lost. The first dab hands the layer over now: the preview goes to a new layer."""
+    _, widget = dock
+    layer = preview_at_050(qtbot, widget)
+    layer.brush_size = 1
+    with layer.block_history():  # what napari's paint mouse binding does while dragging
+        layer.paint((4, 0), 7)  # the first dab: background (p = 0.1) -> 7
+        move_threshold(qtbot, widget, 0.55)  # a preview finishes mid-stroke
+        layer.paint((4, 7), 7)
+    assert layer.data[4, 0] == 7 and layer.data[4, 7] == 7
+    assert layer.data[1, 5] == 1  # the 0.52 square as it was at 0.5, under the user's stroke
+    assert widget.threshold_layer is not layer
+    np.testing.assert_array_equal(widget.threshold_layer.data, MASK_055)

@@ -4,6 +4,12 @@ Everything shown comes from one :class:`~napari_seg_eval.evaluation.Evaluation` 
 input of the record changes afterwards (the threshold, the labels, a layer removed or renamed, a
 control of the section set otherwise than for its run), or a later run fails, the record is
 marked stale and the section says so; nothing mixes new layer data with it.
+
+The labels a probability map was turned into and scored are shown as "<map> evaluated", a
+writable copy of the record's (read-only) labels: the layer is the plugin's until the user edits
+it (paint, fill, erase, or a script's new data), then it is the user's, renamed "<map> evaluated
+(edited)" (:func:`~napari_seg_eval._qt.threshold_panel.put_editable_labels`), the record is out
+of date, and the next run adds a new "<map> evaluated". Lazy labels are not paintable.
 """
 
 from __future__ import annotations
@@ -40,7 +46,6 @@ from .._napari.layers import (
     grid_notice,
     level_shapes,
     prediction_rank,
-    put_labels,
     sample_step,
     score_layer,
     strided_pyramid,
@@ -48,7 +53,7 @@ from .._napari.layers import (
 )
 from .._napari.probability import level0, probability_data
 from ..core import catalogue
-from ..core.blocks import is_lazy
+from ..core.blocks import as_dask, is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.presets import PRESETS
 from ..evaluation import (
@@ -65,7 +70,7 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
-from .threshold_panel import dock_error, unsaid
+from .threshold_panel import dock_error, put_editable_labels, unsaid
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -348,7 +353,7 @@ def evaluate_for_review(
     levels: list[tuple[int, ...]] | None = None,
     *,
     control: Any = None,
-) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, list | None]]:
+) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, Any]]:
     """Run ``work`` (:func:`~napari_seg_eval.evaluation.evaluation_steps` with its inputs),
     then prepare the Review tab's rows at ``iou_threshold``, in the same worker: the main
     thread then only shows them.
@@ -357,24 +362,50 @@ def evaluate_for_review(
     The labels the run made of it are then made a pyramid of those levels too
     (:func:`~napari_seg_eval._napari.layers.strided_pyramid`: its small levels from those the
     run picked in its read of a chunked map, else computed here, once), so that they are
-    shown like the map. Yields the progress; returns (record, rows,
-    pyramid): rows None without instance results, pyramid None without ``levels``.
+    shown like the map. Else they are shown as :func:`shown_labels` makes them (a copy of
+    numpy labels, made here, not on the main thread). Yields the progress; returns (record,
+    rows, labels): rows None without instance results, labels (the data of the "<map>
+    evaluated" layer) None when the prediction was no map.
     """
     record = yield from work(control=control)
-    pyramid = None
-    if levels is not None and len(levels) > 1 and record.settings.threshold is not None:
-        yield (1.0, "the evaluated labels at every level of the map")
-        pyramid = strided_pyramid(
-            record.prediction, levels, control=control, sampled=record.prediction_sample
-        )
+    labels = None
+    if record.settings.threshold is not None:
+        if levels is not None and len(levels) > 1:
+            yield (1.0, "the evaluated labels at every level of the map")
+            labels = strided_pyramid(
+                record.prediction, levels, control=control, sampled=record.prediction_sample
+            )
+        if labels is None:
+            labels = shown_labels(record.prediction)
     if record.instance is None:
-        return record, None, pyramid
+        return record, None, labels
     yield (1.0, "preparing the review")
     if iou_threshold == REVIEW_THRESHOLD:
         objects = record.tables["per_object"]
     else:
         objects = record.objects_at(iou_threshold)
-    return record, prepare_rows(record, objects, iou_threshold), pyramid
+    return record, prepare_rows(record, objects, iou_threshold), labels
+
+
+def shown_labels(labels: Any) -> Any:
+    """The data of a layer showing a record's ``labels`` (read-only, the evaluation's own).
+
+    Numpy labels are copied, writable: the user may paint fixes on the layer while the
+    record's labels stay as evaluated. Lazy labels get a dask array of their own on the same
+    graph (nothing is read): napari "paints" a dask array by rewriting its graph in place,
+    which would change the record's.
+
+    Examples
+    --------
+    >>> labels = np.array([[0, 1]], np.uint8)
+    >>> labels.flags.writeable = False
+    >>> shown = shown_labels(labels)
+    >>> shown.flags.writeable, shown is labels, shown.tolist()
+    (True, False, [[0, 1]])
+    """
+    if is_lazy(labels):
+        return as_dask(labels).copy()
+    return np.array(labels, copy=True)
 
 
 def spacing_units(layer: Layer) -> str:
@@ -1279,7 +1310,7 @@ class EvaluatePanel(QWidget):
         truth: Labels,
         prediction: Layer,
         extra: tuple[Layer, ...],
-        result: tuple[Evaluation, ReviewRows | None, list | None],
+        result: tuple[Evaluation, ReviewRows | None, Any],
         *,
         wait: bool = True,
         notices: tuple[str, ...] = (),
@@ -1291,7 +1322,7 @@ class EvaluatePanel(QWidget):
         unless ``wait``; so do the run's ``notices``. ``choices``: the controls as the run
         read them (:meth:`_choices`); ``axes_note``: what the run assumed of the truth's
         axes (:meth:`_axes_note`), said on a line of the status."""
-        record, rows, pyramid = result
+        record, rows, labels = result
         self._unwatch()
         self.evaluation = record
         self._run_choices = choices or {}
@@ -1313,19 +1344,7 @@ class EvaluatePanel(QWidget):
         self._plot_planes()
         shown = prediction
         if record.settings.threshold is not None:  # the labels made from the probability map
-            options = record.settings.threshold_options
-            shown = put_labels(
-                self.viewer,
-                record.prediction if pyramid is None else pyramid,
-                name=f"{prediction.name} evaluated",
-                role="evaluated",
-                source=prediction,
-                info={  # a semantic run alone shows the mask it scored, not objects
-                    "threshold": record.settings.threshold,
-                    "output": "semantic" if record.instance is None else "instance",
-                },
-                drop_axis=options.channel_axis,
-            )
+            shown = self._put_evaluated(record, prediction, labels)
         self.owner.review.set_evaluation(record, truth, shown, rows, wait=wait)
         notices = (*notices, *empty_side_notices(record.tables["summary"], truth, prediction))
         if notices:  # after this piece: the review's pieces and they take turns
@@ -1341,6 +1360,33 @@ class EvaluatePanel(QWidget):
         self.evaluated.emit(record)
         return dict(record.tables)
 
+    def _put_evaluated(self, record: Evaluation, prediction: Image, labels: Any) -> Labels:
+        """Show ``labels``, the labels ``record`` made of the map ``prediction``
+        (:func:`evaluate_for_review`), as ``<map> evaluated``: ours until the user edits it,
+        then theirs, and the next run adds a new one (:func:`put_editable_labels`).
+
+        Numpy labels (a writable copy of the record's) may be painted on. Lazy labels are made
+        non-editable, their paint tools greyed out, as napari makes a multiscale (pyramid)
+        Labels layer: napari "paints" a dask array without a word by rewriting its graph, a
+        task per stroke, run again at every read of the chunks.
+        """
+        layer = put_editable_labels(
+            self.viewer,
+            labels,
+            remade="the next Run",
+            name=f"{prediction.name} evaluated",
+            role="evaluated",
+            source=prediction,
+            info={  # a semantic run alone shows the mask it scored, not objects
+                "threshold": record.settings.threshold,
+                "output": "semantic" if record.instance is None else "instance",
+            },
+            drop_axis=record.settings.threshold_options.channel_axis,
+        )
+        if not isinstance(labels, list) and is_lazy(labels):
+            layer.editable = False  # after the data: napari makes a layer given data editable
+        return layer
+
     def _watch(
         self, truth: Layer, prediction: Layer, shown: Layer, extra: tuple[Layer, ...] = ()
     ) -> None:
@@ -1351,8 +1397,11 @@ class EvaluatePanel(QWidget):
                     self._connect(layer, name, f"{layer.name!r} was edited")
             self._connect(layer, "name", f"{layer.name!r} was renamed")
         if shown is not prediction:  # our labels of the map: editing them is editing an input
-            for name in ("paint", "labels_update"):
-                self._connect(shown, name, f"{shown.name!r} was edited")
+            was = shown.name
+            for name, how in (("paint", "painted on"), ("data", "given new data")):
+                callback = partial(self._on_evaluated_edited, shown, f"{was!r} was {how}")
+                getattr(shown.events, name).connect(callback)
+                self._watched.append((shown, name, callback))
 
     def _connect(self, layer: Layer, event: str, reason: str) -> None:
         callback = partial(self._on_input_changed, reason)
@@ -1366,6 +1415,12 @@ class EvaluatePanel(QWidget):
 
     def _on_input_changed(self, reason: str, *_) -> None:
         self.mark_stale(reason)
+
+    def _on_evaluated_edited(self, layer: Labels, edit: str, *_) -> None:
+        """The user edited our labels of the map (``edit``: what they did): the record is out
+        of date. :func:`put_editable_labels`, connected when the layer was added and so called
+        first, has made the layer theirs: the reason names it as it is now."""
+        self.mark_stale(f"{edit}, the labels evaluated (kept as your layer {layer.name!r})")
 
     def threshold_changed(self, value: float) -> None:
         """The dock's threshold moved: a record made at another threshold is out of date."""

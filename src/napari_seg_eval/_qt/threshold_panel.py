@@ -20,10 +20,11 @@ used as what it is, a map of classes along its last axis (napari's RGB axis), wh
 axis offers and chooses. Its preview and class layers are (Y, X) on its grid; the confidence
 colormap cannot colour an RGB layer itself, and says so without changing it.
 
-The preview layer is the plugin's until the user edits it (paints, fills, erases, or a script
-gives it new data): then it is the user's (:func:`put_editable_labels`). It keeps their pixels
-and is renamed "<name> (edited)"; the preview never writes into it, replaces or removes it again,
-and its next update adds a new preview layer. A notice says so, once.
+The preview layer (and each threshold contour layer) is the plugin's until the user edits it
+(paints, fills, erases, or a script gives it new data): then it is the user's
+(:func:`put_editable_labels`). It keeps their pixels and is renamed "<name> (edited)"; the
+plugin never writes into it, replaces or removes it again, and its next update adds a new
+layer. A notice says so, once.
 
 Every slot of these tabs reports an error as a napari notification: a slot that raised would
 abort a script that pumps Qt events itself (PyQt6 aborts on an exception in a slot).
@@ -121,6 +122,9 @@ _SAID: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: Our editable result layers (:func:`put_editable_labels`) while we write into them: new
 #: data they get meanwhile is ours, not the user's edit.
 _WRITING: weakref.WeakSet = weakref.WeakSet()
+#: The editable result layers :func:`put_editable_labels` added and watches: a tagged layer not
+#: among them (a copy the user made of one) is never written.
+_WATCHED: weakref.WeakSet = weakref.WeakSet()
 
 
 def dock_error(error: BaseException | str) -> str:
@@ -309,6 +313,11 @@ def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -
         Our layer, updated in place or added.
     """
     before = result_layer(viewer, put["source"], put["role"])
+    if before is not None and before not in _WATCHED:
+        # Tagged, but not a layer this function made: a copy of ours the user made (napari's
+        # Duplicate Layer copies the metadata, our tag too). It is theirs: never written.
+        before.metadata = {key: value for key, value in before.metadata.items() if key != TAG}
+        before = None
     if before is not None:
         _WRITING.add(before)
     try:
@@ -317,16 +326,22 @@ def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -
         if before is not None:
             _WRITING.discard(before)
     if layer is not before:  # added: watched from now on
+        _WATCHED.add(layer)
+        # The user's edits: each dab of a stroke (labels_update, before the stroke's paint
+        # event: a preview finishing mid-stroke must not write over its first dabs), a fill,
+        # an erase, a script's paint or data_setitem (paint), new data (data).
+        emitters = (layer.events.labels_update, layer.events.paint, layer.events.data)
 
         def on_edit(_event: Any = None) -> None:
             if layer in _WRITING:
                 return
-            layer.events.paint.disconnect(on_edit)
-            layer.events.data.disconnect(on_edit)
+            for emitter in emitters:
+                emitter.disconnect(on_edit)
+            _WATCHED.discard(layer)
             hand_over(layer, remade)
 
-        layer.events.paint.connect(on_edit)
-        layer.events.data.connect(on_edit)
+        for emitter in emitters:
+            emitter.connect(on_edit)
     return layer
 
 
@@ -877,9 +892,10 @@ class ConfidenceDisplayPanel(QWidget):
                 continue  # removed or restored while we worked
             existing = result_layer(self.viewer, layer, "contour")
             selection = set(self.viewer.layers.selection), self.viewer.layers.selection.active
-            contour = put_labels(
+            contour = put_editable_labels(
                 self.viewer,
                 mask,
+                remade="the next threshold change",
                 name=f"{layer.name} contour",
                 role="contour",
                 source=layer,
