@@ -905,7 +905,7 @@ def sample(folder: str, n_images: int = 4, stream: TextIO | None = None) -> int:
         "probabilities": "probability maps (float32)",
         "images": "images (float32)",
     }
-    print(f"wrote {n_images} images in each of:")
+    print(f"wrote {n_images} image{'s' if n_images != 1 else ''} in each of:")
     for name, files in written.items():
         print(f"  {root / name}  {what[name]}: {', '.join(path.name for path in files)}")
     truth, pred, maps = (
