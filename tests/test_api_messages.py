@@ -218,3 +218,17 @@ def test_evaluation_repr_of_a_stale_record_says_so():
     text = repr(record)
     assert "stale: the truth was edited" in text
     assert "instance:" not in text and "semantic: mean_iou" in text
+
+
+def test_an_unknown_kind_is_refused_before_anything_is_read():
+    # kind="all" (the command line's word) was accepted and computed nothing.
+    with pytest.raises(ValueError, match="kind must be 'semantic', 'instance' or 'both'"):
+        evaluate(TRUE, PRED, kind="all")
+
+
+def test_the_repr_of_a_coco_record_names_its_map():
+    # One object predicted exactly (IoU 1 at every threshold) with score 0.9: COCO mAP 1.
+    true = np.zeros((8, 8), int)
+    true[1:4, 1:4] = 1
+    record = evaluate(true, true, confidence=np.where(true > 0, 0.9, 0.1), preset="coco")
+    assert "coco: map 1, ap_50 1, ap_75 1" in repr(record)

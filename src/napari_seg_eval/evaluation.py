@@ -23,6 +23,7 @@ from dask.callbacks import Callback
 
 from .core import catalogue
 from .core._validate import (
+    as_array,
     as_label_pair,
     check_probability_range,
     check_region,
@@ -382,6 +383,10 @@ class EvaluationSettings:
         Traceback (most recent call last):
         ValueError: the neurips2022 preset sets iou_thresholds (0.5,), criterion 'iou' and ...
         """
+        if self.kind not in ("semantic", "instance", "both"):
+            raise ValueError(
+                f"kind must be 'semantic', 'instance' or 'both', got {self.kind!r}."
+            )
         check_criterion(self.criterion)
         check_exclude_border(self.exclude_border)
         if self.tolerance < 0 or not np.isfinite(self.tolerance):
@@ -654,7 +659,7 @@ _HEADLINE = {
     "semantic": ("mean_iou", "mean_dice", "pixel_accuracy"),
     "boundary": ("mean_hd95", "mean_nsd", "mean_boundary_f1", "n_classes"),
     "object_boundary": ("mean_hd95", "mean_nsd", "mean_boundary_f1", "n_matched"),
-    "coco": ("ap", "ap_50", "ap_75"),
+    "coco": ("map", "ap_50", "ap_75"),
 }
 
 
@@ -1036,7 +1041,8 @@ def evaluation_steps(
     true, pred
         Label images of one shape (``pred`` a probability map when ``settings.threshold`` is
         set: it is thresholded, and its connected components, with
-        ``settings.threshold_options``, are the predicted objects). numpy arrays are copied
+        ``settings.threshold_options``, are the predicted objects): numpy arrays or anything
+        numpy reads (nested lists), or chunked arrays. numpy arrays are copied
         first, so painting a layer afterwards cannot change the record; chunked (dask, zarr)
         arrays are kept by reference and read chunk by chunk, never whole.
     settings
@@ -1072,8 +1078,9 @@ def evaluation_steps(
     ------
     ValueError
         Bad settings (a ``plane_axis`` the images do not have), classes or region, boundary
-        metrics on chunked inputs, or the ``coco`` preset without a probability map (all
-        before anything is read).
+        metrics on chunked inputs, the ``coco`` preset without a probability map, an image
+        that is not rectangular (nested lists of unequal lengths) or a numpy masked array with
+        masked values (all before anything is read).
     TypeError
         Classes that are not integers, a region that is not boolean.
     Cancelled
@@ -1119,6 +1126,14 @@ def evaluation_steps(
     """
     control = control if control is not None else RunControl()
     settings.check()
+    # Anything array-like (nested lists) as numpy reads it; chunked data as it is.
+    true, pred = (
+        image if is_lazy(image) else as_array(image, name)
+        for image, name in ((true, "ground truth"), (pred, "prediction"))
+    )
+    if confidence is not None and not is_lazy(confidence):
+        read = "napari_seg_eval.io.read_probabilities(path)"
+        confidence = as_array(confidence, "confidence", read, "read_probabilities")
     settings = _plane_axis_checked(settings, len(true.shape))
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
@@ -1515,7 +1530,8 @@ def evaluate(
     Parameters
     ----------
     true, pred
-        Label images of equal shape (``pred`` a probability map when ``threshold`` is given).
+        Label images of equal shape (``pred`` a probability map when ``threshold`` is given):
+        numpy arrays, anything numpy reads (nested lists), or chunked (dask, zarr) arrays.
     confidence
         A probability map for the objects' mean confidence.
     true_classes, pred_classes

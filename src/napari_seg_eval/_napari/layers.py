@@ -20,6 +20,7 @@ from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 
+from ..core._validate import integer_map_dtype
 from ..core.blocks import is_lazy
 from .probability import level0, probability_scale
 
@@ -737,7 +738,7 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     words = name_words(layer.name)
     named = not words.isdisjoint(MAP_WORDS | PRED_WORDS)
     # read as value / dtype max (probability_data)
-    integer_map = dtype in (np.uint8, np.uint16) and not words.isdisjoint(MAP_WORDS)
+    integer_map = integer_map_dtype(dtype) and not words.isdisjoint(MAP_WORDS)
     return (in_0_1 and named, integer_map, in_0_1 and (named or words.isdisjoint(RAW_WORDS)))
 
 

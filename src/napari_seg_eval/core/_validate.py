@@ -80,6 +80,84 @@ first, e.g. napari_seg_eval.io.read_labels(path).
         )
 
 
+def integer_map_dtype(dtype: object) -> bool:
+    """Whether ``dtype`` is that of an integer probability map: unsigned, 8 or 16 bits, in
+    either byte order (a big-endian ``>u2`` map is a uint16 map; ``dtype in (np.uint8,
+    np.uint16)`` would miss it).
+
+    Examples
+    --------
+    >>> integer_map_dtype(">u2"), integer_map_dtype(np.uint8), integer_map_dtype(np.int16)
+    (True, True, False)
+    """
+    found = np.dtype(dtype)
+    return found.kind == "u" and found.itemsize <= 2
+
+
+def as_array(
+    data: object,
+    name: str,
+    read: str = "napari_seg_eval.io.read_labels(path)",
+    reader: str = "read_labels",
+) -> np.ndarray:
+    """``data`` as an array, not yet checked for its dtype: numpy reads anything array-like;
+    chunked data (dask, zarr) becomes a dask array, not read.
+
+    Refused, naming the problem: a file path, a zarr group, a numpy masked array with masked
+    values (every function would use the values under the mask), and nested lists of unequal
+    lengths. A masked array with nothing masked is its data.
+
+    Parameters
+    ----------
+    data : array_like
+        The image.
+    name : str
+        How the error messages call it, e.g. ``"ground truth"``.
+    read, reader : str
+        How to read a file path given as ``data`` (see :func:`refuse_path`), and the reader
+        of an OME-Zarr's path (see :func:`refuse_group`).
+
+    Returns
+    -------
+    numpy.ndarray or dask.array.Array
+        The array (not copied where numpy need not).
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is a path or a zarr group.
+    ValueError
+        If ``data`` is a masked array with masked values, or is not rectangular.
+
+    Examples
+    --------
+    >>> as_array(np.ma.masked_array([1, 2], mask=[False, False]), "truth").tolist()
+    [1, 2]
+    >>> as_array([[1, 2], [3]], "ground truth")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ground truth is not a rectangular image: ...
+    """
+    refuse_path(data, name, read)
+    refuse_group(data, name, reader)
+    if is_lazy(data):
+        return as_dask(data)
+    if isinstance(data, np.ma.MaskedArray):
+        masked = int(np.count_nonzero(np.ma.getmaskarray(data)))
+        if masked:
+            raise ValueError(
+                f"{name} is a numpy masked array with {masked} masked pixel(s), and its mask "
+                "would be ignored (the values under it used). Pass a.data with region=~a.mask "
+                "(with a region of your own: region & ~a.mask) to leave the masked pixels out, "
+                "or fill them first (a.filled(0))."
+            )
+        data = data.data
+    try:
+        return np.asarray(data)
+    except ValueError as error:  # nested lists of unequal lengths
+        raise ValueError(f"{name} is not a rectangular image: {error}") from error
+
+
 def as_label_image(data: object, name: str) -> np.ndarray:
     """Return ``data`` as an integer label array, or raise naming the problem.
 
@@ -109,7 +187,8 @@ def as_label_image(data: object, name: str) -> np.ndarray:
         If the values are not integers or booleans, or ``data`` is a file path (named, with
         the reader to use: :func:`napari_seg_eval.io.read_labels`).
     ValueError
-        If the array is 0-dimensional or has no pixels.
+        If the array is 0-dimensional or has no pixels, or as :func:`as_array` (a masked array
+        with masked values, nested lists that are not rectangular).
 
     Examples
     --------
@@ -119,9 +198,7 @@ def as_label_image(data: object, name: str) -> np.ndarray:
     >>> type(as_label_image(da.zeros((4, 4), dtype=np.int32, chunks=2), "truth")).__name__
     'Array'
     """
-    refuse_path(data, name, "napari_seg_eval.io.read_labels(path)")
-    refuse_group(data, name, "read_labels")
-    array = as_dask(data) if is_lazy(data) else np.asarray(data)
+    array = as_array(data, name)
     if array.dtype == bool:
         array = array.astype(np.uint8) if is_lazy(array) else array.view(np.uint8)
     if not np.issubdtype(array.dtype, np.integer):
@@ -299,8 +376,7 @@ def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     """
     if region is None:
         return None
-    refuse_path(region, "region", "napari_seg_eval.io.read_labels(path) > 0")
-    array = as_dask(region) if is_lazy(region) else np.asarray(region)
+    array = as_array(region, "region", "napari_seg_eval.io.read_labels(path) > 0")
     if array.dtype != bool:
         raise TypeError(
             f"region must be a boolean mask (True where pixels count), got dtype {array.dtype}. "
@@ -424,9 +500,9 @@ def probability_array(data: object, name: str = "probabilities") -> np.ndarray:
     >>> probability_array([0.25, 0.75]).dtype
     dtype('float64')
     """
-    refuse_path(data, name, "napari_seg_eval.io.read_probabilities(path)")
-    refuse_group(data, name, "read_probabilities")
-    array = as_dask(data) if is_lazy(data) else np.asarray(data)
+    array = as_array(
+        data, name, "napari_seg_eval.io.read_probabilities(path)", "read_probabilities"
+    )
     if not np.issubdtype(array.dtype, np.floating):
         raise TypeError(
             f"{name} must be floating point values in [0, 1], got dtype {array.dtype}. "
@@ -642,7 +718,10 @@ def check_probability_range(
     not probabilities: cast it (data.astype(int)) and use it as a label image (the prediction).
     """
     if np.isnan(lowest) or np.isnan(highest):
-        raise ValueError(f"{name} contain NaN; fill or mask them first.")
+        raise ValueError(
+            f"{name} contain NaN: fill them (e.g. np.nan_to_num(p, nan=0.0)), or leave those "
+            "pixels out with region=~np.isnan(p) where the function takes a region."
+        )
     if lowest < 0 or highest > 1:
         raise LogitsError(
             f"{name} must lie in [0, 1], found values in [{lowest:.6g}, {highest:.6g}].",

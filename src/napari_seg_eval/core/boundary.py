@@ -14,6 +14,10 @@ to the true one and ``d_tp`` the other way:
 
 One mask empty: HD, HD95, ASSD = inf, NSD and boundary F1 = 0; both empty: NaN.
 
+Axes of size 1 are left out (with their spacing) before any boundary is found: an image one
+pixel thick along an axis has no boundary along it, and ``(1, Y, X)`` images are the
+``(Y, X)`` images.
+
 With a ``region``, both images are masked to it before the boundaries are found: outside the
 region counts as background, exactly as outside the image does. Scoring a region is then
 scoring the image cropped to it (for a rectangle, the same numbers), and an object cut by the
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +50,7 @@ from scipy.spatial import cKDTree
 from ._results import Result, nanmean
 from ._validate import as_label_pair, check_region
 from ._warn import warn
+from .blocks import as_dask, is_lazy
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
 
@@ -200,6 +205,11 @@ def boundary_metrics(
 
     Notes
     -----
+    Axes of size 1 are dropped first, with their ``spacing``: such an axis holds no boundary
+    (along it every pixel of a one-pixel-thick slab would be a boundary pixel), so a
+    ``(1, Y, X)`` or ``(Y, X, 1)`` pair scores as the ``(Y, X)`` images do. The result's
+    ``spacing`` still has one entry per axis of the images given.
+
     On non-empty masks the values agree with MONAI's ``compute_hausdorff_distance`` (with
     ``percentile=95`` for HD95), ``compute_average_surface_distance(symmetric=True)`` and
     ``compute_surface_dice`` with the same tolerance.
@@ -227,6 +237,9 @@ def boundary_metrics(
     region = check_region(region, tuple(true.shape))
     sampling = _check_spacing(spacing, true.ndim)
     tolerance = _check_tolerance(tolerance)
+    # Boundaries of the image with its size-1 axes dropped: measured along such an axis,
+    # every pixel of a one-pixel-thick slab would be a boundary pixel.
+    true, pred, region, measured = _without_singleton_axes(true, pred, region, sampling)
     if per_object:
         if classes is not None:
             raise ValueError(
@@ -235,9 +248,38 @@ def boundary_metrics(
             )
         if region is not None:
             true, pred = _masked(true, region), _masked(pred, region)
-        return _object_boundaries(true, pred, sampling, tolerance)
+        return replace(_object_boundaries(true, pred, measured, tolerance), spacing=sampling)
     class_ids = _check_classes(classes, include_background)
-    return _class_boundaries(true, pred, class_ids, include_background, sampling, tolerance, region)
+    found = _class_boundaries(
+        true, pred, class_ids, include_background, measured, tolerance, region
+    )
+    return replace(found, spacing=sampling)
+
+
+def _without_singleton_axes(
+    true: np.ndarray, pred: np.ndarray, region: np.ndarray | None, sampling: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[float, ...]]:
+    """The images (and the region) without their axes of size 1, and the spacing of the axes
+    kept (one axis is kept if all have size 1).
+
+    An axis of size 1 holds no boundary: the image is a slab one pixel thick along it, and
+    erosion along it would make every pixel a boundary pixel. Dropping it gives the boundary
+    of the image it is (a (1, Y, X) stack is the (Y, X) image) and changes no distance.
+
+    Examples
+    --------
+    >>> true = np.zeros((1, 4, 1), int)
+    >>> true, _, _, kept = _without_singleton_axes(true, true, None, (5.0, 2.0, 3.0))
+    >>> true.shape, kept
+    ((4,), (2.0,))
+    """
+    kept = [axis for axis, size in enumerate(true.shape) if size > 1] or [true.ndim - 1]
+    if len(kept) == true.ndim:
+        return true, pred, region, sampling
+    shape = tuple(true.shape[axis] for axis in kept)
+    true, pred = true.reshape(shape), pred.reshape(shape)
+    region = None if region is None else region.reshape(shape)
+    return true, pred, region, tuple(sampling[axis] for axis in kept)
 
 
 def pair_boundaries(
@@ -541,8 +583,22 @@ def _boxes(labels: np.ndarray, ids: np.ndarray) -> list[Box | None]:
     if highest <= max(1 << 20, 8 * ids.size):
         found = ndi.find_objects(labels, max_label=highest)
         return [found[i - 1] for i in ids.tolist()]
-    ranks = np.searchsorted(ids, labels) + (labels != 0)  # ids[k] -> k + 1, 0 -> 0
-    return ndi.find_objects(ranks, max_label=ids.size)
+    if is_lazy(labels):  # chunk by chunk (np.searchsorted does not take a dask array)
+        ranks = as_dask(labels).map_blocks(_ranks, ids, dtype=np.intp)
+    else:
+        ranks = _ranks(labels, ids)
+    return ndi.find_objects(np.asarray(ranks), max_label=ids.size)
+
+
+def _ranks(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Each pixel's rank among the sorted non-zero ``ids``: ``ids[k]`` -> k + 1, 0 -> 0.
+
+    Examples
+    --------
+    >>> _ranks(np.array([0, 2**62, 7]), np.array([7, 2**62])).tolist()
+    [0, 2, 1]
+    """
+    return np.searchsorted(ids, labels) + (labels != 0)
 
 
 def _class_boxes(

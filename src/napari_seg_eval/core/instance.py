@@ -30,6 +30,7 @@ from ._results import Result, nanmean, ratio
 from ._validate import (
     as_label_pair,
     check_region,
+    integer_map_dtype,
     outside_ignored,
     warn_if_background_ignored,
     warn_if_masks,
@@ -1120,7 +1121,7 @@ def looks_like_probabilities(table: OverlapTable, dtype: Any) -> bool:
     less than half of every one. A probability value forms rings and specks around many
     objects; an object id covers most of the object it found, a merge most of each object it
     joined, so even a badly merged label image has almost no scattered id."""
-    if np.dtype(dtype) not in (np.uint8, np.uint16):
+    if not integer_map_dtype(dtype):
         return False
     ids = table.pred_ids[table.pred_ids != 0]
     if ids.size < SCATTERED_MIN_VALUES:
@@ -1141,7 +1142,7 @@ def warn_if_probabilities(table: OverlapTable, dtype: Any) -> None:
     probability map (see :func:`looks_like_probabilities`): its values were scored as ids."""
     if looks_like_probabilities(table, dtype):
         warn(
-            f"instance_metrics: pred ({np.dtype(dtype)}) looks like a probability map "
+            f"instance_metrics: pred ({np.dtype(dtype).name}) looks like a probability map "
             f"(0-{np.iinfo(dtype).max}): its values were scored as object ids; threshold and "
             "label it first (label_instances(threshold_probabilities(pred)))"
         )

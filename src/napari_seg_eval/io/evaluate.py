@@ -33,7 +33,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, nanmean
-from ..core._validate import outside_ignored, warn_if_background_ignored
+from ..core._validate import integer_map_dtype, outside_ignored, warn_if_background_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import (
@@ -1210,8 +1210,8 @@ def evaluate_pair(
             pixel_size=settings.boundary and settings.spacing == "file",
             checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
         )
-        true = checked_labels(true, truth)
-        notices: list[Notice] = []
+        true, notice = checked_labels(true, truth)
+        notices: list[Notice] = [] if notice is None else [notice]  # a grey colour image's
         # uint8/uint16 maps are read as value / dtype maximum (levels): label images can be.
         levels = None
         if settings.probability:
@@ -1219,10 +1219,14 @@ def evaluate_pair(
             pred, notice = checked_probabilities(pred, prediction)
             if notice is not None:
                 notices.append(notice)
+            if integer_map_dtype(values.dtype):
                 levels = int(np.iinfo(values.dtype).max)
-                values = pred if is_lazy(pred) else values  # else the chunks read anyway
+                # A lazy map's chunks are read anyway; a colour file's values are one channel.
+                if is_lazy(pred) or tuple(values.shape) != tuple(pred.shape):
+                    values = pred
         else:
-            pred = checked_labels(pred, prediction)
+            pred, notice = checked_labels(pred, prediction)
+            notices += [] if notice is None else [notice]
         if "instance" in settings.kinds:  # as instance_metrics warns (warn_if_masks)
             sides = ((true, truth), (pred, prediction)) if not settings.probability else ()
             notices += [
@@ -1391,7 +1395,7 @@ def _mask_as_labels(table: OverlapTable, dtype: Any) -> str | None:
     background, more pixels than the truth's objects hold (its background is not 0). An
     under-segmentation merging a few objects gives them a small id among others, and every id
     of a label image stays off most of the background."""
-    if np.dtype(dtype) not in (np.uint8, np.uint16):
+    if not integer_map_dtype(dtype):
         return None
     maximum = int(np.iinfo(dtype).max)
     ids = table.pred_ids[table.pred_ids != 0]

@@ -1,11 +1,14 @@
 """Reading label images and probability maps from files, lazily where the format allows.
 
 TIFF / BigTIFF / OME-TIFF (tifffile: tiled, pyramidal or large files as a zarr view of level
-0, read chunk by chunk), PNG (imageio), NPY (memory-mapped) and zarr / OME-Zarr (level 0 of a
-multiscale image; a label image under ``labels/``). Every check here looks at the metadata only:
+0, read chunk by chunk), PNG (imageio; a palette PNG's indices as labels), NPY
+(memory-mapped) and zarr / OME-Zarr (level 0 of a multiscale image; a label image under
+``labels/``). Every check here looks at the metadata only:
 a wrong file is refused before any pixel is read. Only the message refusing a "label" file of
 floats looks at values, to say what they look like: all of them when they are in memory or
-memory-mapped, the first chunk of a chunked file.
+memory-mapped, the first chunk of a chunked file; and a colour image (RGB, RGBA) is read
+whole to tell whether its colour channels are equal (grey, read as one channel) or not
+(colours, refused).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import blocks
+from ..core._validate import integer_map_dtype
 from ..core._warn import warn
 from ..core.tracking import TIME_LABELS
 
@@ -204,6 +208,13 @@ def _opening(
     if extension == ".npy":
         yield np.load(path, mmap_mode="r", allow_pickle=False)
         return
+    if labels:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            if image.mode == "P":  # a palette's indices are the ids (Pascal VOC's class PNGs)
+                yield np.asarray(image)
+                return
     import imageio.v3 as iio
 
     yield iio.imread(path)
@@ -233,7 +244,10 @@ def read_labels(path: str | Path) -> Any:
     -------
     array
         A numpy array, a read-only memory map (NPY) or a lazy ``zarr.Array`` (zarr, tiled or
-        large TIFF): index it to read pixels.
+        large TIFF): index it to read pixels. A palette PNG gives its indices (as Pascal
+        VOC's class PNGs hold class ids); a colour image (an RGB or RGBA PNG or TIFF, a grey
+        and alpha PNG) whose colour channels are all equal gives one channel (lazily, a dask
+        array, for a chunked file), with a :class:`FileNotice`.
 
     Raises
     ------
@@ -242,29 +256,131 @@ def read_labels(path: str | Path) -> Any:
         never cast silently. The message says what the values look like (all of them for an
         array in memory or a memory map, the first chunk of a chunked file): whole numbers
         (with how to cast them to integers), a probability map (values in [0, 1]) or neither.
+        Or it is a colour image whose colour channels differ: colours, not ids (the message
+        says how to turn them into ids).
 
     Examples
     --------
     >>> labels = read_labels("truth/cells_masks.tif")  # doctest: +SKIP
     """
-    return checked_labels(open_image(path, labels=True), path)
+    array, notice = checked_labels(open_image(path, labels=True), path)
+    for warning in file_notices([] if notice is None else [notice]):
+        warn(warning)
+    return array
 
 
-def checked_labels(array: Any, path: str | Path) -> Any:
-    """``array``, opened from ``path``, if it holds labels; else the error
-    :func:`read_labels` raises.
+def checked_labels(array: Any, path: str | Path) -> tuple[Any, Notice | None]:
+    """``array``, opened from ``path``, if it holds labels (one channel of a grey colour
+    image, with its notice); else the error :func:`read_labels` raises.
 
     Examples
     --------
-    >>> checked_labels(np.zeros((2, 2), np.uint8), "a.npy").shape
-    (2, 2)
+    >>> labels, notice = checked_labels(np.zeros((2, 2), np.uint8), "a.npy")
+    >>> labels.shape, notice
+    ((2, 2), None)
     """
     dtype = np.dtype(array.dtype)
     if dtype.kind not in "biu":
         hint = _float_labels_hint(array, path) if np.issubdtype(dtype, np.floating) else ""
         raise FileReadError(f"{path}: a label image must hold integers, found {dtype}.{hint}")
     _check_not_empty(array, path)
-    return array
+    return _one_channel(array, path, labels=True)
+
+
+class _Colours(NamedTuple):
+    """The colour samples of an image file's array: the ``axis`` holding them, how many of
+    them are colours (3, or 1 for grey and alpha; an alpha channel comes last) and what the
+    image is called (``"an RGB"``, ``"an RGBA"``, ``"a grey+alpha"``)."""
+
+    axis: int
+    colours: int
+    kind: str
+
+
+def _colour_samples(array: Any, path: str | Path) -> _Colours | None:
+    """The colour samples of ``array`` as the file at ``path`` stores them (its header read
+    again: a PNG's colour type, a TIFF's photometric interpretation), or None for an image of
+    one value per pixel (grey, a palette's indices, a stack of planes)."""
+    extension = image_extension(path)
+    shape = tuple(array.shape)
+    if len(shape) < 3 or extension is None:
+        return None
+    if extension == ".png":
+        from PIL import Image
+
+        with Image.open(path) as image:
+            mode = image.mode
+        if mode == "P":  # read as its palette's colours, with alpha if it has transparency
+            mode = "RGBA" if shape[-1] == 4 else "RGB"
+        kinds = {"RGB": (3, 3, "an RGB"), "RGBA": (4, 3, "an RGBA"), "LA": (2, 1, "a grey+alpha")}
+        if mode in kinds and shape[-1] == kinds[mode][0]:
+            return _Colours(len(shape) - 1, *kinds[mode][1:])
+        return None
+    if not extension.endswith((".tif", ".tiff")):
+        return None
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        series = tiff.series[0]
+        colour = int(series.keyframe.photometric) in (
+            tifffile.PHOTOMETRIC.RGB,
+            tifffile.PHOTOMETRIC.YCBCR,  # decoded to RGB
+        )
+        axes = series.axes.upper()
+        if not colour or "S" not in axes or tuple(series.shape) != shape:
+            return None
+        axis = axes.index("S")
+    return _Colours(axis, 3, "an RGB" if shape[axis] == 3 else "an RGBA")
+
+
+def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, Notice | None]:
+    """``array`` as it is, or for a colour image (see :func:`_colour_samples`) its first
+    channel when every colour channel equals it (with the notice that says so), else the
+    error naming the file: colours are neither ids nor probabilities."""
+    found = _colour_samples(array, path)
+    if found is None:
+        return array, None
+
+    def channel(source: Any, index: int) -> Any:
+        return source[(slice(None),) * found.axis + (index,)]
+
+    if blocks.is_lazy(array):  # one read of the file, chunk by chunk
+        import dask
+
+        lazy = blocks.as_dask(array)
+        first = channel(lazy, 0)
+        same = dask.compute(*((channel(lazy, k) == first).all() for k in range(1, found.colours)))
+    else:
+        first = np.ascontiguousarray(channel(array, 0))
+        same = [np.array_equal(channel(array, k), first) for k in range(1, found.colours)]
+    if all(same):
+        alpha = found.colours < array.shape[found.axis]
+        dropped = " (its alpha channel left out)" if alpha else ""
+        if found.colours == 1:
+            template = f"{{file}}: {found.kind} image: its grey channel read{dropped}"
+        else:
+            template = (
+                f"{{file}}: {found.kind} image whose colour channels are all equal (grey): "
+                f"read as one channel{dropped}"
+            )
+        return first, Notice(template, str(path))
+    if not labels:
+        raise FileReadError(
+            f"{path}: {found.kind} image whose colour channels differ: a probability map "
+            "holds one value per pixel, not a colour (a colour-mapped picture of a map cannot "
+            "be read back as its values). Save the map's values themselves, in one channel "
+            "(floats in [0, 1], or uint8/uint16)."
+        )
+    reader = "imageio.v3.imread(p)" if image_extension(path) == ".png" else "tifffile.imread(p)"
+    if found.axis != len(array.shape) - 1:
+        reader = f"np.moveaxis({reader}, {found.axis}, -1)"
+    raise FileReadError(
+        f"{path}: {found.kind} image whose colour channels differ: it holds colours, and a "
+        "label image holds one id per pixel. Turn its colours into ids first, e.g. "
+        f"`rgb = {reader}[..., :3]; colours, ids = np.unique(rgb.reshape(-1, 3), axis=0, "
+        "return_inverse=True); ids = ids.reshape(rgb.shape[:-1])` (each colour becomes an "
+        "id; black, if present, 0: the background), and save the ids as a one-channel image."
+    )
 
 
 #: What a float "label" file's values look like when they are all in [0, 1] (or unknown).
@@ -353,13 +469,15 @@ def read_probabilities(path: str | Path) -> Any:
     array
         The file's float array as :func:`read_labels` opens it (memory map or lazy
         ``zarr.Array``); a scaled integer map as float64, lazily (a dask array) when the file
-        is read lazily (see :func:`scaled_probabilities`).
+        is read lazily (see :func:`scaled_probabilities`). A colour image (RGB, RGBA, grey and
+        alpha) whose colour channels are all equal gives one channel, with a notice.
 
     Raises
     ------
     FileReadError
-        The file is missing, unreadable, holds no array, or holds neither floats nor uint8 /
-        uint16 values.
+        The file is missing, unreadable, holds no array, holds neither floats nor uint8 /
+        uint16 values (in either byte order), or is a colour image whose colour channels
+        differ (colours are not probabilities).
 
     Examples
     --------
@@ -472,8 +590,8 @@ def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
     array
         As :func:`read_probabilities` returns it.
     Notice or None
-        For a uint8 or uint16 map, the notice that it is read as value / dtype maximum;
-        None for floats.
+        For a uint8 or uint16 map, the notice that it is read as value / dtype maximum; for
+        a grey colour image, that one channel is read (both in one notice); else None.
 
     Raises
     ------
@@ -501,11 +619,15 @@ def checked_probabilities(array: Any, path: str | Path) -> tuple[Any, Notice | N
     """
     dtype = np.dtype(array.dtype)
     _check_not_empty(array, path)
+    grey = None
+    if np.issubdtype(dtype, np.floating) or integer_map_dtype(dtype):
+        array, grey = _one_channel(array, path, labels=False)
     if np.issubdtype(dtype, np.floating):
-        return array, None
-    if dtype in (np.uint8, np.uint16):
-        scaled = f"{{file}}: {dtype} probabilities are read as value / {np.iinfo(dtype).max}"
-        return scaled_probabilities(array), Notice(scaled, str(path))
+        return array, grey
+    if integer_map_dtype(dtype):  # either byte order: a >u2 map is a uint16 map
+        scaled = f"{dtype.name} probabilities are read as value / {np.iinfo(dtype).max}"
+        said = "{file}: " if grey is None else f"{grey.template}; "
+        return scaled_probabilities(array), Notice(said + scaled, str(path))
     raise FileReadError(
         f"{path}: a probability map must hold floats in [0, 1] (or uint8/uint16 scaled to "
         f"[0, 1]), found {dtype}. Is this a label image?"
