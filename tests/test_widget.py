@@ -131,23 +131,27 @@ def test_multiclass_threshold_drops_the_class_axis(qtbot, make_napari_viewer):
     assert tuple(layer.scale) == (2, 3)
 
 
-def test_a_class_axis_of_a_2d_map_is_refused_with_words(dock, qtbot, monkeypatch):
-    """Regression (a new user's trial): choosing "axis 0" as the class axis of a 2-D map made
-    the live preview raise napari's own error about 1-D labels inside a Qt slot. It says
-    what is wrong instead, and draws nothing. (The header's class axis is offered all the
-    same: it also applies to a multi-class map as the prediction.)"""
-    from napari_seg_eval._qt import threshold_panel
-
+def test_a_2d_map_offers_no_class_axis_unless_the_prediction_is_multi_class(dock):
+    """A 2-D map is one image: its axis 0 as the class axis would leave 1-D labels (a new
+    user's trial: "axis 0 (256 classes)" was offered, and chosen it made the preview fail).
+    Only "none" is offered, until a multi-class map (one axis more) is the prediction: the
+    header's class axis is that map's too, and its axes are offered, the shortest first."""
     viewer, widget = dock
-    said = []
-    monkeypatch.setattr(threshold_panel, "notify_error", said.append)
-    settle_preview(qtbot, widget)
-    before = [layer.name for layer in viewer.layers]
-    widget.channel_axis_combo.setCurrentIndex(widget.channel_axis_combo.findData(0))
-    qtbot.waitUntil(lambda: bool(said), timeout=5_000)  # the live preview's debounce
-    assert str(said[0]).startswith("probability layer 'prob' is 2-D: its axis 0 as the class axis")
-    assert widget.update_threshold_layer(wait=True) is None
-    assert [layer.name for layer in viewer.layers] == before
+    widget.set_probability_layer("prob")
+    offered = [
+        widget.channel_axis_combo.itemData(i) for i in range(widget.channel_axis_combo.count())
+    ]
+    assert offered == [None]
+    shape = viewer.layers["prob"].data.shape  # (256, 256)
+    viewer.add_image(np.zeros((3, *shape), np.float32), name="softmax")
+    widget.set_prediction("softmax")
+    combo = widget.channel_axis_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == [None, 0, 1, 2]
+    combo.setCurrentIndex(combo.findData(0))  # the user's choice: kept while offered
+    widget.set_prediction("softmax")
+    assert combo.currentData() == 0
+    widget.set_prediction("prob")  # back to a 2-D prediction: nothing to offer
+    assert [combo.itemData(i) for i in range(combo.count())] == [None]
 
 
 def test_confidence_colormap_marks_the_threshold(dock):

@@ -15,8 +15,25 @@ if TYPE_CHECKING:
 PLUGIN, WIDGET = "napari-seg-eval", "Segmentation Evaluation"
 
 
+def _unwrapped(viewer: Viewer) -> Viewer:
+    """The viewer itself: napari's menus hand commands a proxy (``PublicOnlyProxy``) whose
+    layers are new proxy objects on every access, and the dock finds layers by identity."""
+    return getattr(viewer, "__wrapped__", viewer)
+
+
 def _dock(viewer: Viewer, section: str) -> SegEvalWidget:
-    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    """Our dock, shown and raised on ``section``: the one already in the window, whichever way
+    it was opened (Plugins menu, a script, an earlier command), else a new one."""
+    from ._qt.widget import SegEvalWidget
+
+    docked = (w for w in viewer.window.dock_widgets.values() if isinstance(w, SegEvalWidget))
+    widget = next(docked, None)
+    if widget is None:
+        _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    else:
+        dock = widget.parent()  # napari's QDockWidget around it: closed docks are only hidden
+        dock.show()
+        dock.raise_()
     titles = [widget.tabs.tabText(i) for i in range(widget.tabs.count())]
     widget.tabs.setCurrentIndex(titles.index(section))
     return widget
@@ -24,6 +41,7 @@ def _dock(viewer: Viewer, section: str) -> SegEvalWidget:
 
 def threshold_selected(viewer: Viewer) -> None:
     """Layers > Segment: threshold the selected probability layer."""
+    viewer = _unwrapped(viewer)
     widget = _dock(viewer, "Threshold")
     active = viewer.layers.selection.active
     if isinstance(active, Image):
@@ -33,6 +51,7 @@ def threshold_selected(viewer: Viewer) -> None:
 
 def evaluate_selected(viewer: Viewer) -> None:
     """Layers > Measure: evaluate the selected layer against a ground-truth Labels layer."""
+    viewer = _unwrapped(viewer)
     widget = _dock(viewer, "Evaluate")
     active = viewer.layers.selection.active
     if isinstance(active, Labels | Image):
@@ -41,6 +60,7 @@ def evaluate_selected(viewer: Viewer) -> None:
 
 def colour_confidence_selected(viewer: Viewer) -> None:
     """Layers > Visualize: colour the selected probability layer by confidence."""
+    viewer = _unwrapped(viewer)
     active = viewer.layers.selection.active
     if not isinstance(active, Image):
         show_error("Segmentation Evaluation: select a probability Image layer to colour.")

@@ -384,9 +384,7 @@ class EvaluationSettings:
         ValueError: the neurips2022 preset sets iou_thresholds (0.5,), criterion 'iou' and ...
         """
         if self.kind not in ("semantic", "instance", "both"):
-            raise ValueError(
-                f"kind must be 'semantic', 'instance' or 'both', got {self.kind!r}."
-            )
+            raise ValueError(f"kind must be 'semantic', 'instance' or 'both', got {self.kind!r}.")
         check_criterion(self.criterion)
         check_exclude_border(self.exclude_border)
         if self.tolerance < 0 or not np.isfinite(self.tolerance):

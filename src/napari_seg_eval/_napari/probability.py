@@ -10,6 +10,8 @@ Labels": read as probabilities, its values are all far below any threshold.
 
 from __future__ import annotations
 
+import weakref
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,10 @@ FEW_VALUES = 32
 CHEAP_VALUES = 1 << 22
 #: Distinct values are counted in at most this many values (every k-th of a larger map).
 _COUNTED = 1 << 20
+#: The notice of each integer layer, with a weak reference to the data it was made from: a
+#: preview update reads the notice again, and the values (min, max, distinct values) are
+#: read only when the layer's data is another array than last time.
+_NOTICES: weakref.WeakKeyDictionary[Layer, tuple[weakref.ref, str]] = weakref.WeakKeyDictionary()
 #: How the notice says to use a label image chosen as a probability map.
 AS_LABELS = (
     'right-click the layer in the layer list and choose "Convert to Labels" (a new Labels '
@@ -142,7 +148,8 @@ def integer_notice(layer: Layer) -> str | None:
     numpy array or at most :data:`CHEAP_VALUES` values; else no range). When those values look
     like a label image's (every value below 1/100 of the dtype maximum, or at most
     :data:`FEW_VALUES` distinct values all below half of it), it says so and how to use the
-    layer as labels.
+    layer as labels. The notice is kept per layer while its data is the same array (edits in
+    place do not renew it): the values are not read again at every preview update.
 
     Parameters
     ----------
@@ -176,6 +183,18 @@ def integer_notice(layer: Layer) -> str | None:
         raise TypeError(f"probability layer {layer.name!r}: {error}") from None
     if np.issubdtype(dtype, np.floating):
         return None
+    data = level0(layer)
+    kept = _NOTICES.get(layer)
+    if kept is not None and kept[0]() is data:
+        return kept[1]
+    notice = _read_notice(layer, dtype, scale)
+    with suppress(TypeError):  # data or a layer that cannot be weakly referenced: not kept
+        _NOTICES[layer] = (weakref.ref(data), notice)
+    return notice
+
+
+def _read_notice(layer: Layer, dtype: np.dtype, scale: float) -> str:
+    """:func:`integer_notice` of an unsigned integer layer, from its values read now."""
     sample, where = _cheap_values(layer)
     read = f"read as value / {int(scale)}"
     if sample is None or sample.size == 0:

@@ -282,6 +282,7 @@ class ConfidencePanel(QWidget):
         # touching objects (docs/widget.md, Confidence analysis).
         self.metric_combo.setCurrentText(next(iter(OBJECT_METRICS)))
         self.metric_combo.setToolTip(
+            "The score that picks the best threshold: the threshold where it is highest. "
             "Pixel metrics come from one pass; object metrics label and match the map at each "
             "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
         )
@@ -305,6 +306,11 @@ class ConfidencePanel(QWidget):
             "calibration). Adds the map as '<layer> calibrated (Platt)'."
         )
         self.run_button = QPushButton("Analyse", self)
+        self.run_button.setToolTip(
+            "Compare the probability map with the ground truth at every threshold: how the "
+            "scores change with it, which threshold is best, and how trustworthy the "
+            "probabilities are"
+        )
         self.run_button.clicked.connect(notifying(lambda *_: self.run()))
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
@@ -328,6 +334,9 @@ class ConfidencePanel(QWidget):
         )
         note.setWordWrap(True)
         self.best_button = QPushButton("Use best threshold", self)
+        self.best_button.setToolTip(
+            "Move the header's threshold to the one where the 'Best by' score was highest"
+        )
         self.best_button.setEnabled(False)
         self.best_button.clicked.connect(notifying(lambda *_: self.use_best_threshold()))
         self.summary_label = QLabel("Pick the ground truth and press Analyse.", self)

@@ -34,7 +34,6 @@ from qtpy.QtCore import QSize, Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -57,6 +56,7 @@ from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
 from .evaluate_panel import (
+    KIND_TIP,
     border_spin,
     criterion_combo,
     ignore_spin,
@@ -65,6 +65,7 @@ from .evaluate_panel import (
     options_title,
     show_note,
 )
+from .inputs import DecimalSpinBox
 from .run_controls import run_controls
 from .tables import STALE_STYLE, DataFrameModel, ResultTable, format_value
 
@@ -357,6 +358,19 @@ def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", *aggregates])
 
 
+#: What each folder box holds, in plain words.
+FOLDER_TIPS = {
+    "truth": "The folder of ground-truth label images (one file per image). Files are paired "
+    "with the predictions by name, after removing the suffix on the right.",
+    "prediction": "The folder of your predicted label images, named as the ground truth's "
+    "(after removing the suffix on the right).",
+    "image": "Optional: the folder of the raw images, only to look at a pair in the viewer; "
+    "they are not used in the scores.",
+    "probability": "Optional: the folder of probability maps, thresholded into labels when "
+    "'predictions are probability maps' is ticked, or to rank objects (COCO).",
+}
+
+
 class DatasetPanel(QWidget):
     """Folders of truth and predictions (and optional images and probability maps)."""
 
@@ -395,6 +409,7 @@ class DatasetPanel(QWidget):
             edit.editingFinished.connect(self.find_pairs)
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["instance", "semantic", "all"])
+        self.kind_combo.setToolTip(KIND_TIP.replace("both: the two", "all: the two"))
         self.preset_combo = QComboBox(self)
         self.preset_combo.addItem("none", None)
         for name in FILE_PRESETS:
@@ -457,7 +472,9 @@ class DatasetPanel(QWidget):
             row = QHBoxLayout()
             row.addLayout(self.folders[side][1], stretch=3)
             row.addWidget(self.suffixes[side], stretch=1)
-            form.addRow(title, row)
+            label = QLabel(title, self)
+            label.setToolTip(FOLDER_TIPS[side])
+            form.addRow(label, row)
         form.addRow("Preset", self.preset_combo)
         form.addRow(self.preset_label)
         form.addRow("Evaluate", self.kind_combo)
@@ -541,7 +558,7 @@ class DatasetPanel(QWidget):
             "foreground vs background) and per object pair matched at IoU 0.5, in the units of "
             "the spacing. Each pair is held in memory."
         )
-        self.tolerance_spin = QDoubleSpinBox(content, minimum=0.0, maximum=1e6, value=1.0)
+        self.tolerance_spin = DecimalSpinBox(content, minimum=0.0, maximum=1e6, value=1.0)
         self.tolerance_spin.setDecimals(3)
         self.tolerance_spin.setToolTip(
             "τ of NSD and boundary F1: a boundary pixel within τ of the other boundary counts"
@@ -561,7 +578,7 @@ class DatasetPanel(QWidget):
         classes.addWidget(self.class_suffixes["truth"])
         classes.addWidget(self.class_suffixes["prediction"])
         distances = QHBoxLayout()
-        distances.addWidget(QLabel("τ", content))
+        distances.addWidget(QLabel("tolerance τ (px or units)", content))
         distances.addWidget(self.tolerance_spin)
         distances.addWidget(QLabel("spacing", content))
         distances.addWidget(self.spacing_edit, stretch=1)
@@ -899,6 +916,7 @@ class DatasetPanel(QWidget):
     def _folder_row(self, side: str) -> tuple[QLineEdit, QHBoxLayout]:
         edit = QLineEdit(self)
         edit.setPlaceholderText("folder")
+        edit.setToolTip(FOLDER_TIPS[side])
         edit.editingFinished.connect(self.find_pairs)
         browse = QPushButton("…", self)
         browse.setMaximumWidth(28)

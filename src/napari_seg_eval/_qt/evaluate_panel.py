@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from functools import lru_cache, partial
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -28,7 +29,6 @@ from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -65,6 +65,7 @@ from ..evaluation import (
     parse_iou_thresholds,
 )
 from ..io.read import file_axes
+from .inputs import DecimalSpinBox
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
@@ -181,6 +182,12 @@ def ignore_spin(parent: QWidget) -> QSpinBox:
     return spin
 
 
+#: What "Evaluate: both | instance | semantic" means, in plain words (Evaluate and Dataset).
+KIND_TIP = (
+    "What to compare. instance: object by object (each predicted object is paired with a "
+    "true one; counts of found, missed and false objects). semantic: pixel by pixel (how "
+    "well the labelled areas overlap, per class). both: the two."
+)
 #: The arrows of a collapsible group, as a disclosure shows them: ▶ closed, ▼ open.
 COLLAPSED_ICON, EXPANDED_ICON = "▶", "▼"
 #: Rows of result tables the Evaluate tab keeps room for (a page too short scrolls as a whole).
@@ -188,8 +195,21 @@ RESULT_ROWS = 10
 
 
 def options_group(parent: QWidget, title: str = "Options") -> QCollapsible:
-    """A collapsed group of the less-used settings; its title can list what they are set to."""
-    return QCollapsible(title, parent, expandedIcon=EXPANDED_ICON, collapsedIcon=COLLAPSED_ICON)
+    """A collapsed group of the less-used settings; its title can list what they are set to.
+
+    Its content is hidden while collapsed (superqt only shrinks it to no height), so that Tab
+    never takes the keyboard focus to a control out of sight.
+    """
+    group = QCollapsible(title, parent, expandedIcon=EXPANDED_ICON, collapsedIcon=COLLAPSED_ICON)
+    group.content().setVisible(False)
+    group.toggled.connect(group.content().setVisible)
+    return group
+
+
+def chain_tab_order(*widgets: QWidget) -> None:
+    """Tab goes through ``widgets`` in this order (the order they are seen in, top down)."""
+    for first, second in pairwise(widgets):
+        QWidget.setTabOrder(first, second)
 
 
 #: The matching criteria as an Options title words them (IoU, the default, is not said).
@@ -843,6 +863,7 @@ class EvaluatePanel(QWidget):
         )
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["both", "instance", "semantic"])
+        self.kind_combo.setToolTip(KIND_TIP)
         self.iou_edit = QLineEdit("0.5:0.95:0.05", self)
         self.iou_edit.setToolTip("start:stop:step (stop included) or a list such as 0.5, 0.75")
         self.ignore_spin = ignore_spin(self)
@@ -893,7 +914,7 @@ class EvaluatePanel(QWidget):
             "HD, HD95, ASSD, NSD and boundary F1 per class and per object pair matched at "
             "IoU 0.5, in the units of the ground truth's scale"
         )
-        self.tolerance_spin = QDoubleSpinBox(self, minimum=0.0, maximum=1e6, value=1.0)
+        self.tolerance_spin = DecimalSpinBox(self, minimum=0.0, maximum=1e6, value=1.0)
         self.tolerance_spin.setDecimals(3)
         self.tolerance_spin.setToolTip(
             "τ of NSD and boundary F1: a boundary pixel within τ of the other boundary counts"
@@ -964,6 +985,28 @@ class EvaluatePanel(QWidget):
         layout.addWidget(self.stale_label)
         layout.addWidget(self.result_tabs, stretch=1)
         self.result_tabs.setMinimumHeight(self._result_height())
+        chain_tab_order(
+            self.truth_combo,
+            self.prediction_combo,
+            self.kind_combo,
+            self.preset_combo,
+            self.iou_edit,
+            self.options.toggleButton(),
+            self.criterion_combo,
+            self.border_spin,
+            self.ignore_spin,
+            self.true_classes_combo,
+            self.pred_classes_combo,
+            self.region_combo,
+            self.boundary_check,
+            self.tolerance_spin,
+            self.plane_axis_combo,
+            self.each_plane_check,
+            self.binarize_check,
+            self.run_button,
+            self.cancel_button,
+            self.result_tabs,
+        )
         for _, _, changed in self._controls:
             changed.connect(self._title_options)
         self._title_options()
@@ -984,7 +1027,7 @@ class EvaluatePanel(QWidget):
         form.addRow("Region", self.region_combo)
         tolerance = QHBoxLayout()
         tolerance.addWidget(self.boundary_check)
-        tolerance.addWidget(QLabel("τ", content))
+        tolerance.addWidget(QLabel("tolerance τ (px or units)", content))
         tolerance.addWidget(self.tolerance_spin)
         tolerance.addWidget(self.units_label, stretch=1)
         form.addRow(tolerance)
@@ -1697,6 +1740,8 @@ class EvaluatePanel(QWidget):
         (:meth:`choose_class_axis`; not when only the options change: the user may have
         just chosen none), then what its file says of time."""
         if not self._reading_axes:
+            if getattr(self.owner, "evaluate", None) is self:  # the dock is built
+                self.owner.offer_channel_axes()  # a multi-class prediction's axes
             self.choose_class_axis()
         self._on_prediction_layer()
 

@@ -16,17 +16,20 @@ from collections.abc import Callable
 from magicgui.widgets import ComboBox
 from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
+from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
 from .._napari.layers import integer_images, labels_from_image, probability_rank
+from .inputs import elide_items, full_text
 
 NO_LABELS = (
     "No Labels layer. Open your label image as labels (File ▸ Open with plugin, or "
     "viewer.add_labels), or convert an integer image layer:"
 )
-#: What a chooser of probability maps shows when no layer looks like one.
-NO_PROBABILITY = "none looks like a probability map: choose one"
+#: What a chooser of probability maps shows when no layer looks like one (short: Qt sizes the
+#: chooser to it, and the dock's header with it).
+NO_PROBABILITY = "choose a probability map"
 
 
 class LayerComboBox(QWidget):
@@ -77,6 +80,8 @@ class LayerComboBox(QWidget):
         if not self._fall_back:
             native.setPlaceholderText(NO_PROBABILITY)
         native.activated.connect(self._on_user_choice)
+        native.installEventFilter(self)  # long names are elided to the combo's width
+        self.setFocusProxy(native)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(native)
@@ -119,8 +124,9 @@ class LayerComboBox(QWidget):
         return self._combo.native.count()
 
     def itemText(self, index: int) -> str:
-        """The name of the ``index``-th layer listed."""
-        return self._combo.native.itemText(index)
+        """The name of the ``index``-th layer listed (whole: the list shows long names elided
+        in the middle, the whole name as the item's tooltip)."""
+        return full_text(self._combo.native, index)
 
     def setToolTip(self, text: str) -> None:
         """Show ``text`` when hovering over the chooser."""
@@ -168,6 +174,7 @@ class LayerComboBox(QWidget):
                 self._combo.value = chosen
             else:
                 native.setCurrentIndex(-1)
+            elide_items(native)
         if current is not None and chosen is not current:
             self._user_chose = False  # the user's layer went away: choose for them again
         self._show_conversion()
@@ -192,6 +199,12 @@ class LayerComboBox(QWidget):
         return labels
 
     # ---------------------------------------------------------------------------- internals
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Elide the layer names again when the combo is resized."""
+        if watched is self._combo.native and event.type() == QEvent.Type.Resize:
+            elide_items(self._combo.native)
+        return super().eventFilter(watched, event)
+
     def _choices(self, _widget=None) -> list[tuple[str, Layer]]:
         return [
             (layer.name, layer) for layer in self._viewer.layers if isinstance(layer, self._types)

@@ -18,7 +18,6 @@ from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -62,8 +61,12 @@ from ..core.review import (
     semantic_error_map,
 )
 from ..evaluation import Evaluation
+from .inputs import DecimalSpinBox
 from .tables import STALE_STYLE, ResultTable
 
+#: The keys of the next and previous row (napari's menus take Alt+F/E/V/L/P/W/H as their
+#: mnemonics and napari Alt+S/C/T and Alt+arrows; these are free).
+NEXT_KEY, PREVIOUS_KEY = "Alt+N", "Alt+Shift+N"
 #: Filters of the object table: label -> (kind, status, error kind), None for any.
 FILTERS = {
     "all objects": (None, None, None),
@@ -304,7 +307,7 @@ class ReviewPanel(QWidget):
         self._hidden: list[Layer] = []  # the layers the error layer hid, to show them again
         self._retired: list[Layer] = []  # our layers of earlier evaluations that we hid
 
-        self.iou_spin = QDoubleSpinBox(
+        self.iou_spin = DecimalSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
         )
         self.iou_spin.setToolTip("Status and error kind are judged at this IoU threshold")
@@ -342,20 +345,28 @@ class ReviewPanel(QWidget):
         self.legend_layout.setVerticalSpacing(6)
         self.filter_combo = QComboBox(self)
         self.filter_combo.addItems(list(FILTERS))
+        self.filter_combo.setToolTip(
+            "Which objects the table lists: all, or only one kind of mistake (missed, false, "
+            "merged, split...) to go through them one by one"
+        )
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.table = ResultTable("objects", "instance.per_object", self)
         self.table.view.setSelectionBehavior(self.table.view.SelectionBehavior.SelectRows)
         self.table.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.previous_button = QPushButton("◀ Previous", self)
         self.next_button = QPushButton("Next ▶", self)
-        self.previous_button.setToolTip("Previous row (Alt+P)")
-        self.next_button.setToolTip("Next row (Alt+N)")
+        self.previous_button.setToolTip(f"Previous row ({PREVIOUS_KEY}, while this tab is shown)")
+        self.next_button.setToolTip(f"Next row ({NEXT_KEY}, while this tab is shown)")
         self.previous_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
-        for key, step in (("Alt+N", 1), ("Alt+P", -1)):
+        #: Next / previous row from anywhere in the window; the dock enables them only while
+        #: this tab is shown (:meth:`set_shortcuts_enabled`).
+        self.shortcuts: list[QShortcut] = []
+        for key, step in ((NEXT_KEY, 1), (PREVIOUS_KEY, -1)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(lambda step=step: self.step(step))
+            self.shortcuts.append(shortcut)
         self.status_label = QLabel("Run an instance evaluation to review its objects.", self)
         self.status_label.setWordWrap(True)
         self.kinds_label = QLabel("", self)
@@ -472,6 +483,11 @@ class ReviewPanel(QWidget):
         index = self.table.model.index(row, 0)
         self.table.view.setCurrentIndex(index)
         self.table.view.selectRow(row)
+
+    def set_shortcuts_enabled(self, enabled: bool) -> None:
+        """Turn the next / previous row keys on (this tab is shown) or off."""
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(enabled)
 
     def step(self, offset: int) -> None:
         """Go to the next (+1) or previous (-1) row of the queue."""

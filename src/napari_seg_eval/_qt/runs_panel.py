@@ -287,6 +287,12 @@ class RunsModel(DataFrameModel):
 _TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 
+#: What the Runs tab says while it holds no run.
+RUNS_HINT = "Each evaluation you run is kept here; run one in Evaluate, or Load a result folder."
+#: The title of the comparison's table of objects.
+OBJECTS_TITLE = "Objects fixed or broken (B against A)"
+
+
 class RunsPanel(QWidget):
     """The runs of this viewer side by side; compare two, write a report."""
 
@@ -299,6 +305,8 @@ class RunsPanel(QWidget):
         self.runs = runs_for(viewer)
         self.comparison: Comparison | None = None
 
+        self.hint_label = QLabel(RUNS_HINT, self)
+        self.hint_label.setWordWrap(True)
         self.table = ResultTable("runs", parent=self, model=RunsModel(table="dataset.summary"))
         self.table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.name_edit = QLineEdit(self)
@@ -368,6 +376,7 @@ class RunsPanel(QWidget):
         ):
             files.addWidget(button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.hint_label)
         layout.addWidget(self.table)
         layout.addLayout(rename)
         layout.addLayout(files)
@@ -375,6 +384,7 @@ class RunsPanel(QWidget):
         layout.addWidget(QLabel("Comparison (B − A)", self))
         layout.addWidget(self.difference_table)
         layout.addWidget(self.legend_box)
+        layout.addWidget(QLabel(OBJECTS_TITLE, self))
         layout.addWidget(self.objects_table)
 
         if owner is not None:
@@ -412,6 +422,7 @@ class RunsPanel(QWidget):
             column = table.columns.get_loc("name")
             view.setColumnWidth(column, min(view.columnWidth(column), NAME_WIDTH))
         view.resizeRowsToContents()  # values with their interval take two lines
+        self.hint_label.setVisible(len(self.runs) == 0)
 
     def add(self, item: Any, name: str = "") -> Run:
         """Keep an Evaluation record or a FilesResult as a run (the tabs' signals call this).

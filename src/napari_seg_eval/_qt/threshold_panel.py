@@ -52,7 +52,6 @@ from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -86,6 +85,7 @@ from ..evaluation import (
     preview_levels,
 )
 from .colorbar import ConfidenceColorBar
+from .inputs import DecimalSpinBox, accept_decimal_comma
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -218,18 +218,21 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
     """The header's Channel axis choices for ``layer``: (text, axis of its data), first the
     choice made for the user.
 
-    No class axis or any axis of the data; of a layer napari shows as RGB (a float
-    (Y, X, 3) map is one, by napari's guess), only its last axis, napari's RGB axis: its other
-    axes are the image, and without a class axis its three values per pixel would be a 3-D
-    preview off the layer's 2-D grid.
+    No class axis, or, for a map of 3 or more axes, any of its axes, the shortest first (a
+    class axis is most often the shortest); a 2-D map is one image and has no class axis.
+    Of a layer napari shows as RGB (a float (Y, X, 3) map is one, by napari's guess), only its
+    last axis, napari's RGB axis: its other axes are the image, and without a class axis its
+    three values per pixel would be a 3-D preview off the layer's 2-D grid.
 
     Examples
     --------
     >>> rgb = Image(np.zeros((4, 6, 3), np.float32), rgb=True)
     >>> class_axis_choices(rgb)
     [("axis 2 (3 classes; napari's RGB axis)", 2)]
-    >>> [axis for _, axis in class_axis_choices(Image(np.zeros((3, 4, 6))))]
-    [None, 0, 1, 2]
+    >>> [axis for _, axis in class_axis_choices(Image(np.zeros((6, 4, 3))))]
+    [None, 2, 1, 0]
+    >>> class_axis_choices(Image(np.zeros((256, 256))))
+    [('none (one probability per pixel)', None)]
     """
     if layer is None:
         return [(NO_CLASS_AXIS, None)]
@@ -237,8 +240,11 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
     if layer.rgb:
         last = len(shape) - 1
         return [(f"axis {last} ({shape[last]} classes; napari's RGB axis)", last)]
+    if len(shape) < 3:
+        return [(NO_CLASS_AXIS, None)]
+    shortest_first = sorted(range(len(shape)), key=lambda axis: shape[axis])
     return [(NO_CLASS_AXIS, None)] + [
-        (f"axis {axis} ({shape[axis]} classes)", axis) for axis in range(len(shape))
+        (f"axis {axis} ({shape[axis]} classes)", axis) for axis in shortest_first
     ]
 
 
@@ -384,11 +390,22 @@ class ThresholdPanel(QWidget):
         self.preview_job = Job(self, on_error=notify_dock_error)
         self.output_combo = QComboBox(self)
         self.output_combo.addItems(["semantic", "instance"])
+        self.output_combo.setToolTip(
+            "What the labels layer holds. semantic: one value per class (all foreground is 1). "
+            "instance: each separate object gets its own number (touching pixels are one object)."
+        )
         self.connectivity_spin = QSpinBox(self, minimum=1, maximum=3, value=1)
         self.connectivity_spin.setToolTip("1: faces only (4-connected in 2-D); 2: also diagonals")
         self.min_size_spin = QSpinBox(self, minimum=0, maximum=10**7, value=0)
+        self.min_size_spin.setToolTip(
+            "Objects smaller than this many pixels are removed (0 keeps all): drops specks"
+        )
         self.split_check = QCheckBox("split touching objects (watershed)", self)
-        self.split_depth_spin = QDoubleSpinBox(self, minimum=0.1, maximum=100.0, value=2.0)
+        self.split_check.setToolTip(
+            "Cut objects that touch apart where they narrow (a watershed on the distance to "
+            "the edge), so two touching cells become two objects. Instance output only."
+        )
+        self.split_depth_spin = DecimalSpinBox(self, minimum=0.1, maximum=100.0, value=2.0)
         self.split_depth_spin.setToolTip(
             "Split where the neck is at least this many pixels narrower than the object"
         )
@@ -398,6 +415,10 @@ class ThresholdPanel(QWidget):
         self.needs_label = QLabel(NEEDS_PROBABILITY, self)
         self.needs_label.setWordWrap(True)
         self.threshold_button = QPushButton("Create / update labels", self)
+        self.threshold_button.setToolTip(
+            "Make (or redo) the labels layer from the probability layer with the threshold and "
+            "these settings, now"
+        )
         self.threshold_button.clicked.connect(notifying(lambda *_: self.update_layer()))
         form = QFormLayout(self)
         form.addRow("Output", self.output_combo)
@@ -539,6 +560,7 @@ class ConfidenceDisplayPanel(QWidget):
         self.opacity_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal, self)
         self.opacity_slider.setRange(0.0, 1.0)
         self.opacity_slider.setValue(0.6)
+        accept_decimal_comma(self.opacity_slider)
         self.opacity_slider.valueChanged.connect(self._on_opacity_changed)
         self.contour_check = QCheckBox("draw the threshold's contour (p > threshold)", self)
         self.contour_check.setChecked(True)

@@ -16,7 +16,6 @@ from qtpy.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -29,9 +28,15 @@ from ..core._deprecation import renamed_keywords
 from ..evaluation import Evaluation, ThresholdOptions
 from .confidence_panel import ConfidencePanel
 from .evaluate_panel import EvaluatePanel
+from .inputs import accept_decimal_comma
 from .layer_combo import LayerComboBox
 from .review import ReviewPanel
-from .threshold_panel import ConfidenceDisplayPanel, ThresholdPanel, class_axis_choices
+from .threshold_panel import (
+    ConfidenceDisplayPanel,
+    ThresholdPanel,
+    class_axis_choices,
+    data_ndim,
+)
 
 #: What the "Channel 0 is background" box beside the Channel axis means.
 BACKGROUND_TIP = (
@@ -49,13 +54,26 @@ class ScrollingTabs(QTabWidget):
     grows with the dock and scrolls when the dock is smaller than the page's minimum size.
     :meth:`indexOf` and :meth:`setCurrentWidget` take the page itself, as with plain tabs.
     The preferred width is wide enough for every tab title, so napari docks the widget with
-    all its tabs in sight (a narrower dock still works: the tab bar then scrolls).
+    all its tabs in sight (a narrower dock still works: the tab bar then scrolls); the
+    minimum width is the widest page's, so pages scroll down but never sideways.
     """
 
     def sizeHint(self) -> QSize:
         # Qt bounds a scrolling tab bar's share of the hint to 200 px; ask for all of it.
         hint = super().sizeHint()
         return QSize(max(hint.width(), self.tabBar().sizeHint().width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        # As narrow as the widest page, with room for its vertical scroll bar: pages scroll
+        # down, never sideways (the header is narrower, so this is the dock's minimum).
+        hint = super().minimumSizeHint()
+        widest = 0
+        for index in range(self.count()):
+            area = self.widget(index)
+            if isinstance(area, QScrollArea) and area.widget() is not None:
+                bar = area.verticalScrollBar().sizeHint().width()
+                widest = max(widest, area.widget().minimumSizeHint().width() + bar)
+        return QSize(max(hint.width(), widest), hint.height())
 
     def addTab(self, page: QWidget, text: str) -> int:
         area = QScrollArea(self)
@@ -88,7 +106,15 @@ class SegEvalWidget(QWidget):
         self.viewer = napari_viewer
 
         self.probability_combo = LayerComboBox(napari_viewer, (Image,), self)
+        self.probability_combo.setToolTip(
+            "The Image layer of probabilities (0..1, or unsigned integers read as value / "
+            "maximum). Chosen for you when a layer looks like one; else choose it here."
+        )
         self.channel_axis_combo = QComboBox(self)
+        self.channel_axis_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.channel_axis_combo.setMinimumContentsLength(12)
         self.channel_axis_combo.setToolTip("The class axis of a multi-class probability map")
         self.background_check = QCheckBox("Channel 0 is background", self)
         self.background_check.setToolTip(BACKGROUND_TIP)
@@ -97,13 +123,15 @@ class SegEvalWidget(QWidget):
         self.threshold_slider.setDecimals(3)
         self.threshold_slider.setSingleStep(0.001)
         self.threshold_slider.setValue(0.5)
-        self.threshold_slider.setToolTip("Foreground where probability > threshold (strict)")
+        self.threshold_slider.setToolTip(
+            "Foreground where probability > threshold (strict). Type a value in the box: "
+            '"0.7" or "0,7"'
+        )
+        accept_decimal_comma(self.threshold_slider)
         header = QFormLayout()
         header.addRow("Probability layer", self.probability_combo)
-        channel_row = QHBoxLayout()
-        channel_row.addWidget(self.channel_axis_combo, stretch=1)
-        channel_row.addWidget(self.background_check)
-        header.addRow("Channel axis", channel_row)
+        header.addRow("Channel axis", self.channel_axis_combo)
+        header.addRow("", self.background_check)  # under the combo: the dock can be narrow
         header.addRow("Threshold", self.threshold_slider)
 
         self.tabs = ScrollingTabs(self)
@@ -134,6 +162,8 @@ class SegEvalWidget(QWidget):
         self.channel_axis_combo.currentIndexChanged.connect(self._on_channel_axis)
         self.background_check.toggled.connect(self._on_channel_axis)
         self.threshold_slider.valueChanged.connect(self._on_threshold_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._on_tab_changed()
         self._on_probability_layer()
 
     def _expose_controls(self) -> None:
@@ -256,17 +286,41 @@ class SegEvalWidget(QWidget):
         self.dataset.close_jobs()
         self.runs.close_jobs()
 
+    def _on_tab_changed(self, *_) -> None:
+        """The Review tab's row shortcuts act only while it is the tab shown."""
+        self.review.set_shortcuts_enabled(
+            self.tabs.currentIndex() == self.tabs.indexOf(self.review)
+        )
+
     def _on_probability_layer(self, *_) -> None:
         """Offer the Channel axis choices of the new probability layer, the first chosen
         (:func:`~napari_seg_eval._qt.threshold_panel.class_axis_choices`), quietly: the tabs
         follow the layer itself."""
-        with signals_blocked(self.channel_axis_combo):
-            self.channel_axis_combo.clear()
-            for text, axis in class_axis_choices(self.probability_combo.layer()):
-                self.channel_axis_combo.addItem(text, axis)
-        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
+        self.offer_channel_axes(keep=False)
         self.display.probability_layer_changed()
         self.evaluate.choose_class_axis()  # a map with one axis more than the truth
+
+    def offer_channel_axes(self, *, keep: bool = True) -> None:
+        """Fill the Channel axis choices (quietly) from the map they apply to: the header's
+        probability layer, or, when it has no class axis (a 2-D map), a multi-class map chosen
+        as the Evaluate tab's prediction (the header's class axis is that map's too). With
+        ``keep`` the axis chosen stays chosen if it is still offered."""
+        header = self.probability_combo.layer()
+        layer = header
+        if header is None or not (header.rgb or data_ndim(header) >= 3):
+            evaluate = getattr(self, "evaluate", None)
+            prediction = evaluate.prediction_combo.layer() if evaluate is not None else None
+            if isinstance(prediction, Image) and data_ndim(prediction) >= 3:
+                layer = prediction
+        chosen = self.channel_axis_combo.currentData()
+        with signals_blocked(self.channel_axis_combo):
+            self.channel_axis_combo.clear()
+            for text, axis in class_axis_choices(layer):
+                self.channel_axis_combo.addItem(text, axis)
+            index = self.channel_axis_combo.findData(chosen)
+            if keep and index >= 0:
+                self.channel_axis_combo.setCurrentIndex(index)
+        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
 
     def _on_channel_axis(self, *_) -> None:
         """The Channel axis, or whether its channel 0 is background, changed."""
