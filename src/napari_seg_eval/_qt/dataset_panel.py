@@ -30,7 +30,7 @@ import pandas as pd
 from napari.layers import Labels, Layer
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
-from qtpy.QtCore import QSize, Qt, Signal
+from qtpy.QtCore import QEvent, QSize, Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -175,7 +175,18 @@ class SuffixEdit(QLineEdit):
         #: Other texts the box has room for (the placeholders of the boxes above and below it,
         #: so that a column of boxes has one width).
         self.sized_for = tuple(sized_for)
-        self.textChanged.connect(self.updateGeometry)
+        self.textChanged.connect(self._fit)
+
+    def _fit(self, *_) -> None:
+        """Hold the width the text needs as the minimum too: a layout at its own minimum size
+        may otherwise give the box a few pixels less than its minimum size hint."""
+        self.setMinimumWidth(self._text_width())
+        self.updateGeometry()
+
+    def changeEvent(self, event) -> None:  # the font or the style changed: measure again
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()

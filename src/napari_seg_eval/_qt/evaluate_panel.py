@@ -3,7 +3,10 @@
 Everything shown comes from one :class:`~napari_seg_eval.evaluation.Evaluation` record. When an
 input of the record changes afterwards (the threshold, the labels, a layer removed or renamed, a
 control of the section set otherwise than for its run), or a later run fails, the record is
-marked stale and the section says so; nothing mixes new layer data with it.
+marked stale and the section says so; nothing mixes new layer data with it. A layer the run
+reads that changes while the run goes on (edited, given new data, renamed) makes its record
+stale as soon as it is shown: it is never shown as current. When the plugin itself redoes a
+preview that was evaluated (the threshold moved), the reason says so.
 
 The labels a probability map was turned into and scored are shown as "<map> evaluated", a
 writable copy of the record's (read-only) labels: the layer is the plugin's until the user edits
@@ -49,6 +52,7 @@ from .._napari.layers import (
     sample_step,
     score_layer,
     strided_pyramid,
+    tag,
     truth_rank,
 )
 from .._napari.probability import level0, probability_data
@@ -71,7 +75,7 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
-from .threshold_panel import dock_error, put_editable_labels, unsaid
+from .threshold_panel import dock_error, plugin_writing, put_editable_labels, unsaid
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -288,6 +292,43 @@ MULTISCALE = (
 
 #: Layer events after which a record made from the layer no longer matches it.
 _EDIT_EVENTS = ("data", "paint", "labels_update")
+
+
+def edit_reason(layer: Layer, was: str, *, during_run: bool = False) -> str:
+    """Why a record read from ``layer`` (then named ``was``) no longer matches it, now that its
+    data changed, as the stale line says it.
+
+    The user's edit (or a script's), or, when the plugin itself is writing into the layer
+    (:func:`~napari_seg_eval._qt.threshold_panel.plugin_writing`: the Threshold tab redoing its
+    preview at a moved threshold), what moved. ``during_run``: the change came while the run
+    read the layer.
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> edit_reason(Labels(np.zeros((2, 2), np.uint8), name="truth"), "truth")
+    "'truth' was edited"
+    """
+    writing = plugin_writing(layer)
+    if writing is None:
+        if during_run:
+            return f"{was!r} was edited while the evaluation ran: the results do not match it"
+        return f"{was!r} was edited"
+    then = tag(layer)  # the layer's tag before the write: what was evaluated
+    if writing.get("role") == "threshold":
+        new, old = writing.get("threshold"), then.get("threshold")
+        if new is not None and old is not None and new != old:
+            return (
+                f"the threshold moved to {new:g}: the plugin redid {was!r} at it, so it is not "
+                f"the labels evaluated (made at {old:g})"
+            )
+        return (
+            f"the plugin redid {was!r} from {writing.get('source')!r} (the threshold options "
+            "or the map changed): it may not be the labels evaluated"
+        )
+    return (
+        f"the plugin rewrote {was!r} (its {writing.get('role')} layer of {writing.get('source')!r})"
+    )
 
 
 def warn_unless_closing(viewer: Viewer, message: str) -> None:
@@ -842,6 +883,8 @@ class EvaluatePanel(QWidget):
         self.evaluation: Evaluation | None = None
         self._run_layers: tuple[Layer, ...] = ()  # the layers the running job reads
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
+        self._run_watched: list[tuple[Layer, str, object]] = []  # the running job's layers
+        self._run_change: str | None = None  # the first change to them while it runs
         self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
         self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
         self._files_time = NO_FILE_TIME  # the truth's time axis, as the pair's files say it
@@ -1135,6 +1178,7 @@ class EvaluatePanel(QWidget):
         it leaves the truth's shape); otherwise the shape-mismatch error says which axes
         could be (:func:`shape_mismatch`).
         """
+        self._end_run_watch()
         try:
             self.choose_class_axis()
             truth, prediction, extra, work, grid, notices = self._prepare()
@@ -1167,6 +1211,7 @@ class EvaluatePanel(QWidget):
             self._notify(notices)
             return self.job.run_now(work, partial(show, notices=()), control=True)
         self._run_layers = (truth, prediction, self.owner.probability_combo.layer(), *extra)
+        self._watch_inputs((truth, prediction, *extra), self._run_watched, during_run=True)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
@@ -1366,6 +1411,7 @@ class EvaluatePanel(QWidget):
         read them (:meth:`_choices`); ``axes_note``: what the run assumed of the truth's
         axes (:meth:`_axes_note`), said on a line of the status."""
         record, rows, labels = result
+        changed = self._end_run_watch()
         self._unwatch()
         self.evaluation = record
         self._run_choices = choices or {}
@@ -1393,6 +1439,8 @@ class EvaluatePanel(QWidget):
         if notices:  # after this piece: the review's pieces and they take turns
             QTimer.singleShot(0, partial(self._notify, notices))
         self._watch(truth, prediction, shown, extra)
+        if changed is not None:  # an input changed while the run read it
+            self.mark_stale(changed)
         self.progress_bar.setValue(100)
         status = "Done." + self._preset_value(record)
         self.status_label.setText(f"{status}\n{axes_note}" if axes_note else status)
@@ -1434,11 +1482,7 @@ class EvaluatePanel(QWidget):
         self, truth: Layer, prediction: Layer, shown: Layer, extra: tuple[Layer, ...] = ()
     ) -> None:
         """Mark the record stale when one of its inputs changes."""
-        for layer in {id(x): x for x in (truth, prediction, *extra)}.values():
-            for name in _EDIT_EVENTS:
-                if hasattr(layer.events, name):
-                    self._connect(layer, name, f"{layer.name!r} was edited")
-            self._connect(layer, "name", f"{layer.name!r} was renamed")
+        self._watch_inputs((truth, prediction, *extra), self._watched)
         if shown is not prediction:  # our labels of the map: editing them is editing an input
             was = shown.name
             for name, how in (("paint", "painted on"), ("data", "given new data")):
@@ -1446,18 +1490,59 @@ class EvaluatePanel(QWidget):
                 getattr(shown.events, name).connect(callback)
                 self._watched.append((shown, name, callback))
 
-    def _connect(self, layer: Layer, event: str, reason: str) -> None:
-        callback = partial(self._on_input_changed, reason)
+    def _watch_inputs(
+        self,
+        layers: tuple[Layer, ...],
+        watched: list[tuple[Layer, str, object]],
+        *,
+        during_run: bool = False,
+    ) -> None:
+        """Connect to the events of ``layers`` after which a record read from them no longer
+        matches them (kept in ``watched``): the record shown, or, ``during_run``, the run
+        going on (its first change is kept for when it is shown)."""
+        for layer in {id(x): x for x in layers}.values():
+            for name in _EDIT_EVENTS:
+                if hasattr(layer.events, name):
+                    reason = partial(edit_reason, layer, layer.name, during_run=during_run)
+                    self._connect(layer, name, reason, watched, during_run=during_run)
+            renamed = f"{layer.name!r} was renamed" + (
+                " while the evaluation ran" if during_run else ""
+            )
+            self._connect(layer, "name", partial(str, renamed), watched, during_run=during_run)
+
+    def _connect(
+        self,
+        layer: Layer,
+        event: str,
+        reason: Callable[[], str],
+        watched: list[tuple[Layer, str, object]],
+        *,
+        during_run: bool = False,
+    ) -> None:
+        slot = self._on_run_input_changed if during_run else self._on_input_changed
+        callback = partial(slot, reason)
         getattr(layer.events, event).connect(callback)
-        self._watched.append((layer, event, callback))
+        watched.append((layer, event, callback))
 
     def _unwatch(self) -> None:
         for layer, event, callback in self._watched:
             getattr(layer.events, event).disconnect(callback)
         self._watched = []
 
-    def _on_input_changed(self, reason: str, *_) -> None:
-        self.mark_stale(reason)
+    def _end_run_watch(self) -> str | None:
+        """Stop watching the run's layers; the first change they had while it ran (or None)."""
+        for layer, event, callback in self._run_watched:
+            getattr(layer.events, event).disconnect(callback)
+        self._run_watched = []
+        changed, self._run_change = self._run_change, None
+        return changed
+
+    def _on_input_changed(self, reason: Callable[[], str], *_) -> None:
+        self.mark_stale(reason())
+
+    def _on_run_input_changed(self, reason: Callable[[], str], *_) -> None:
+        if self._run_change is None:
+            self._run_change = reason()
 
     def _on_evaluated_edited(self, layer: Labels, edit: str, *_) -> None:
         """The user edited our labels of the map (``edit``: what they did): the record is out
@@ -1840,6 +1925,7 @@ class EvaluatePanel(QWidget):
         self.cancel_button.setEnabled(running)
         if not running:
             self._run_layers = ()
+            self._end_run_watch()  # failed or cancelled: nothing to show
 
     def _on_layer_removed(self, event) -> None:
         layer = event.value
@@ -1862,6 +1948,7 @@ class EvaluatePanel(QWidget):
         """Stop the running evaluation for good (the dock is closing)."""
         self.job.close()
         self._unwatch()
+        self._end_run_watch()
         for combo in (self.true_classes_combo, self.pred_classes_combo, self.region_combo):
             combo.close()
         if self._scale_layer is not None:

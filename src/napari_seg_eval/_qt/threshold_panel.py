@@ -13,7 +13,11 @@ as its top-class confidence. The class slider and the viewer's slider of the cla
 chooser: each follows the other (napari has no clean way to hide one axis's slider, and the
 multi-class layer itself shows the class the viewer's slider is at). Integer maps are read as
 value / dtype maximum (said once per layer), and logits can be converted to probabilities in one
-click (a new layer: the user's layer is never modified; it keeps the class axis).
+click (a new layer: the user's layer is never modified; it keeps the class axis). The colormap
+is built for the coloured layer's contrast limits and gamma, and rebuilt when they change, so
+its green band sits on the threshold whatever the user sets (the colour bar spans the same
+limits); a colormap the user chooses instead is kept. In a 3-D view, where napari draws no
+contours of 3-D labels, the contour layers of 3-D maps are hidden until the view is 2-D again.
 
 A float (Y, X, 3) or (Y, X, 4) map is shown by napari as RGB (its guess for such arrays): it is
 used as what it is, a map of classes along its last axis (napari's RGB axis), which the Channel
@@ -45,7 +49,7 @@ import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
-from napari.layers import Image, Labels
+from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, QTimer
@@ -61,7 +65,7 @@ from qtpy.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
-from .._colormap import confidence_colormap
+from .._colormap import COLORMAP_NAME, confidence_colormap
 from .._jobs import INPUT_ERRORS, Job, notify_error
 from .._napari import layers as result_layers
 from .._napari.layers import (
@@ -119,9 +123,10 @@ DOCK_SCALED = (
 _log = logging.getLogger(__name__)
 #: The notice last said of each layer (integer maps: "read as value / 255"): said once.
 _SAID: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: Our editable result layers (:func:`put_editable_labels`) while we write into them: new
-#: data they get meanwhile is ours, not the user's edit.
-_WRITING: weakref.WeakSet = weakref.WeakSet()
+#: Our editable result layers (:func:`put_editable_labels`) while we write into them, each with
+#: the tag it is given (role, source's name, info): new data they get meanwhile is ours, not
+#: the user's edit.
+_WRITING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: The editable result layers :func:`put_editable_labels` added and watches: a tagged layer not
 #: among them (a copy the user made of one) is never written.
 _WATCHED: weakref.WeakSet = weakref.WeakSet()
@@ -291,6 +296,13 @@ def class_tip(*, background_channel: bool) -> str:
     return f"The class shown, numbered as the thresholded labels number it: {numbering}"
 
 
+def plugin_writing(layer: Layer) -> dict[str, Any] | None:
+    """The tag :func:`put_editable_labels` is giving ``layer`` while it writes into it (role,
+    source's name and the new info, e.g. the threshold), or None: a change of the layer's
+    data seen now is the plugin's, not the user's, and its old tag is still on the layer."""
+    return _WRITING.get(layer)
+
+
 def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -> Labels:
     """:func:`~napari_seg_eval._napari.layers.put_labels`, whose layer becomes the user's once
     the user edits it.
@@ -325,12 +337,12 @@ def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -
         before.metadata = {key: value for key, value in before.metadata.items() if key != TAG}
         before = None
     if before is not None:
-        _WRITING.add(before)
+        _WRITING[before] = {"role": put["role"], "source": put["source"].name, **put["info"]}
     try:
         layer = put_labels(viewer, data, **put)
     finally:
         if before is not None:
-            _WRITING.discard(before)
+            _WRITING.pop(before, None)
     if layer is not before:  # added: watched from now on
         _WATCHED.add(layer)
         # The user's edits: each dab of a stroke (labels_update, before the stroke's paint
@@ -549,6 +561,10 @@ class ConfidenceDisplayPanel(QWidget):
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
         self._no_contour: set[int] = set()  # multiscale layers told they get no contour
         self._moving_dims = False  # the class slider is moving the viewer's: don't follow back
+        self._own_colormap: set[int] = set()  # coloured layers told their colormap is kept
+        # contour layers we hid in 3-D -> their contour width, given back in 2-D
+        self._hidden_in_3d: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._told_3d = False  # the notice that contours are hidden in 3-D was said
 
         self.colorbar = ConfidenceColorBar(owner.threshold, self)
         self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
@@ -606,10 +622,22 @@ class ConfidenceDisplayPanel(QWidget):
         self._contour_timer.timeout.connect(notifying(lambda *_: self.update_contours()))
         viewer.layers.events.removed.connect(self._on_layer_removed)
         viewer.dims.events.current_step.connect(self._on_dims_step)
+        # The contours are hidden before napari slices the layers for 3-D, and drawn again
+        # after it has sliced them for 2-D: a contour of 3-D labels makes napari warn.
+        viewer.dims.events.ndisplay.connect(self._before_ndisplay, position="first")
+        viewer.dims.events.ndisplay.connect(self._after_ndisplay, position="last")
 
     # ------------------------------------------------------------------------- public API
     def apply(self, layer: Image | None = None) -> Image | None:
         """Colour ``layer`` (default: the probability layer, or its shown class) by confidence.
+
+        The first time, the layer's look is kept for :meth:`restore`, and it gets contrast
+        limits 0..1 (0..dtype maximum for integer maps), translucent blending and the tab's
+        opacity. Applied again, only the colormap is applied: the contrast limits, gamma,
+        opacity and blending the user set since stay. The colormap is built for the layer's
+        contrast limits and gamma, and rebuilt when they change, so that its green band sits
+        on the threshold whatever they are; it follows the threshold until the user gives the
+        layer another colormap.
 
         With a class axis in the header, the chosen probability layer is shown one class at a
         time: its class slider's class becomes the result layer ``<name> class confidence``,
@@ -645,10 +673,14 @@ class ConfidenceDisplayPanel(QWidget):
                 "blending": layer.blending,
             }
             self.coloured[id(layer)] = (layer, look)
-        layer.colormap = confidence_colormap(self.owner.threshold)
-        layer.contrast_limits = (0.0, scale)  # the colormap's threshold on the layer's scale
-        layer.blending = "translucent"
-        layer.opacity = self.opacity_slider.value()
+            layer.contrast_limits = (0.0, scale)  # probabilities 0..1 on the layer's scale
+            layer.blending = "translucent"
+            layer.opacity = self.opacity_slider.value()
+            for emitter in (layer.events.contrast_limits, layer.events.gamma):
+                emitter.connect(self._on_limits_changed)
+        self._own_colormap.discard(id(layer))  # followed again
+        layer.colormap = self._colormap(layer)
+        self._show_colorbar_limits()
         if self.contour_check.isChecked():
             self.update_contours(wait=True, layers=[layer])
         return layer
@@ -659,8 +691,10 @@ class ConfidenceDisplayPanel(QWidget):
         saved = self.coloured.pop(id(layer), None) if layer is not None else None
         if saved is None:
             return
+        self._forget(layer)
         for name, value in saved[1].items():
             setattr(layer, name, value)
+        self._show_colorbar_limits()
         contour = result_layer(self.viewer, layer, "contour")
         if contour is not None:
             self.viewer.layers.remove(contour)
@@ -863,10 +897,22 @@ class ConfidenceDisplayPanel(QWidget):
 
     @notifying
     def threshold_changed(self, value: float) -> None:
-        """Move the colour bar's mark and every coloured layer's green band; redraw contours."""
+        """Move the colour bar's mark and every coloured layer's green band; redraw contours.
+
+        A coloured layer the user gave another colormap keeps it (said once): "Apply
+        confidence colormap" colours it again."""
         self.colorbar.set_threshold(value)
         for layer, _ in self.coloured.values():
-            layer.colormap = confidence_colormap(value)
+            if self._follows(layer):
+                layer.colormap = self._colormap(layer)
+            elif id(layer) not in self._own_colormap:
+                self._own_colormap.add(id(layer))
+                show_info(
+                    f"Segmentation Evaluation: {layer.name!r} keeps the colormap you chose "
+                    f"({layer.colormap.name}): the threshold no longer recolours it. Press "
+                    "Apply confidence colormap to colour it by confidence again."
+                )
+        self._show_colorbar_limits()
         if self.contour_check.isChecked() and self.coloured:
             self._contour_timer.start()
 
@@ -929,7 +975,8 @@ class ConfidenceDisplayPanel(QWidget):
                 contour.colormap = DirectLabelColormap(
                     color_dict={None: (0, 0, 0, 0), 0: (0, 0, 0, 0), 1: GREEN}
                 )
-                contour.contour = 1
+                if not self._hide_in_3d(contour, width=1):
+                    contour.contour = 1
                 contour.opacity = 1.0
                 contour.editable = False
                 # a drawing aid: the user's selected layer stays selected (menus act on it)
@@ -1004,7 +1051,100 @@ class ConfidenceDisplayPanel(QWidget):
 
     @notifying
     def _on_layer_removed(self, event) -> None:
-        self.coloured.pop(id(event.value), None)
+        if self.coloured.pop(id(event.value), None) is not None:
+            self._forget(event.value)
+            self._show_colorbar_limits()
+
+    def _forget(self, layer: Image) -> None:
+        """Stop following a layer no longer coloured (restored or removed)."""
+        for emitter in (layer.events.contrast_limits, layer.events.gamma):
+            emitter.disconnect(self._on_limits_changed)
+        self._own_colormap.discard(id(layer))
+
+    @staticmethod
+    def _follows(layer: Image) -> bool:
+        """Whether a coloured layer still has our colormap (not one the user chose since)."""
+        return getattr(layer.colormap, "name", None) == COLORMAP_NAME
+
+    def _colormap(self, layer: Image) -> Any:
+        """The confidence colormap at the threshold for ``layer``'s contrast limits, gamma
+        and scale (the green band on the threshold: see
+        :func:`~napari_seg_eval._colormap.confidence_colors`)."""
+        return confidence_colormap(
+            self.owner.threshold,
+            layer.contrast_limits,
+            gamma=layer.gamma,
+            scale=probability_scale(layer.data.dtype),
+        )
+
+    @notifying
+    def _on_limits_changed(self, event=None) -> None:
+        """A coloured layer's contrast limits or gamma changed: its colormap is rebuilt for
+        them, and the colour bar spans them."""
+        layer = getattr(event, "source", None)
+        if id(layer) in self.coloured and self._follows(layer):
+            layer.colormap = self._colormap(layer)
+        self._show_colorbar_limits()
+
+    def _show_colorbar_limits(self) -> None:
+        """The colour bar spans the contrast limits (as probabilities) and gamma of the last
+        coloured layer that has our colormap; 0..1 when there is none."""
+        shown = [
+            layer
+            for layer, _ in self.coloured.values()
+            if layer in self.viewer.layers and self._follows(layer)
+        ]
+        if not shown:
+            self.colorbar.set_limits(0.0, 1.0)
+            return
+        layer = shown[-1]
+        scale = probability_scale(layer.data.dtype)
+        low, high = (float(x) / scale for x in layer.contrast_limits)
+        self.colorbar.set_limits(low, high, layer.gamma)
+
+    def _hide_in_3d(self, contour: Labels, width: int) -> bool:
+        """Hide a visible contour layer of 3-D labels while the view is 3-D (True if hidden).
+
+        napari draws no contours of 3-D labels in 3-D: it warns "Contours are not displayed
+        during 3D rendering" and draws the whole ``p > threshold`` region, solid green over
+        the map. Hidden, not removed, the layer stays current (the threshold still redraws
+        it); its contour is off while hidden (napari would warn at each redraw), and it shows
+        again with its contour ``width`` in 2-D (:meth:`_after_ndisplay`).
+        """
+        if self.viewer.dims.ndisplay != 3 or contour.ndim < 3 or not contour.visible:
+            return False
+        self._hidden_in_3d[contour] = width
+        contour.contour = 0
+        contour.visible = False
+        if not self._told_3d:
+            self._told_3d = True
+            show_info(
+                f"Segmentation Evaluation: the threshold's contour {contour.name!r} is hidden "
+                "in the 3-D view: napari draws no contours of 3-D labels in 3-D, so it would "
+                "cover the map with solid green. It shows again in 2-D."
+            )
+        return True
+
+    @notifying
+    def _before_ndisplay(self, _event=None) -> None:
+        """The view turns 3-D: our visible contour layers of 3-D labels are hidden, before
+        napari slices them."""
+        if self.viewer.dims.ndisplay == 3:
+            for layer in list(self.viewer.layers):
+                if is_ours(layer, "contour"):
+                    self._hide_in_3d(layer, width=layer.contour)
+
+    @notifying
+    def _after_ndisplay(self, _event=None) -> None:
+        """Back in 2-D (napari has sliced the layers for it): the contour layers we hid are
+        shown again with their contour; one the user hid stays hidden."""
+        if self.viewer.dims.ndisplay == 3:
+            return
+        for layer, width in list(self._hidden_in_3d.items()):
+            if layer in self.viewer.layers:
+                layer.contour = width
+                layer.visible = True
+        self._hidden_in_3d.clear()
 
 
 #: A region of a preview: (level, one slice per axis of the preview).

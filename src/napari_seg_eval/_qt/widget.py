@@ -244,9 +244,11 @@ class SegEvalWidget(QWidget):
     def apply_confidence_colormap(self, layer: Image | None = None) -> Image | None:
         """Colour the probability layer with the confidence colormap at the current threshold.
 
-        Contrast limits are fixed to 0..1 (0..dtype maximum for integer maps) so the green mark
-        sits on the threshold; the layer is made translucent to overlay the image beneath, and
-        the threshold's contour is drawn as a result layer. With a class axis, the class
+        The first time, the contrast limits are set to 0..1 (0..dtype maximum for integer maps)
+        and the layer is made translucent to overlay the image beneath; afterwards the limits,
+        gamma, opacity and blending the user sets are kept, and the colormap is built for the
+        limits and gamma, so the green mark stays on the threshold. The threshold's contour is
+        drawn as a result layer. With a class axis, the class
         slider's channel is shown. The previous look is kept for :meth:`restore_look`.
         """
         return self.display.apply(layer)
