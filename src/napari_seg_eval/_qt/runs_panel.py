@@ -594,7 +594,8 @@ class RunsPanel(QWidget):
 
         # A chunked truth gives a lazy layer, painted chunk by chunk as napari shows it.
         data = as_dask(truth).map_blocks(paint, dtype=np.uint8) if is_lazy(truth) else paint(truth)
-        name = f"{comparison.b.name} vs {comparison.a.name}: fixed (1) / broken (2)"
+        # The labels' values, not counts (the status line gives the counts).
+        name = f"{comparison.b.name} vs {comparison.a.name}: fixed = label 1, broken = label 2"
         info = {
             TAG: {
                 "role": ROLE,
