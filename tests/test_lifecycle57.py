@@ -139,7 +139,8 @@ def contour_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if "Contours are not displayed" in str(w.message)]
 
 
-@pytest.mark.filterwarnings("ignore:Contours are not displayed during 3D:UserWarning")  # napari's own, once
+# napari's own warning, once at the switch to 3-D
+@pytest.mark.filterwarnings("ignore:Contours are not displayed during 3D:UserWarning")
 def test_the_contour_of_a_volume_is_hidden_in_3d_and_shown_again_in_2d(volume, errors):
     viewer, widget = volume
     shown = widget.apply_confidence_colormap(viewer.layers["v"])

@@ -11,6 +11,8 @@ from .core.colormap import GREEN, STEPS, map_confidence
 
 #: Name under which the colormap appears in napari's colormap dropdown.
 COLORMAP_NAME = "napari-seg-eval:confidence"
+#: The smallest gamma the colormap is built for (a script may set a layer's gamma to 0).
+MIN_GAMMA = 1e-3
 
 
 def confidence_colors(
@@ -38,7 +40,7 @@ def confidence_colors(
     contrast_limits : (float, float)
         The layer's contrast limits, in its data's values.
     gamma : float
-        The layer's gamma.
+        The layer's gamma (at least :data:`MIN_GAMMA`: a smaller one is read as it).
     scale : float
         The data value of probability 1 (the dtype's maximum for an integer map).
 
@@ -54,6 +56,7 @@ def confidence_colors(
     True
     """
     low, high = (float(x) for x in contrast_limits)
+    gamma = max(float(gamma), MIN_GAMMA)  # gamma 0 would divide by zero
     span = high - low
     middles = ((np.arange(STEPS) + 0.5) / STEPS) ** (1.0 / gamma)  # as values in 0..1 of span
     colors = map_confidence((low + middles * span) / scale, threshold)

@@ -426,7 +426,7 @@ class ConfidencePanel(QWidget):
             self._on_failed("choose a probability layer and a ground truth.")
             return None
         channel_axis, class_id = self._class_choice()
-        background = self.owner.threshold_options().background_channel
+        background = self.owner.threshold_options(prob_layer).background_channel
         if channel_axis is not None and background and prob_layer.data.shape[channel_axis] < 2:
             self._on_failed(
                 f"{prob_layer.name!r} has one channel along its class axis {channel_axis}, "
@@ -716,12 +716,12 @@ class ConfidencePanel(QWidget):
         the class box only with a channel axis, its range the classes: 1..n of n channels, or
         1..n - 1 when channel 0 is background (the header's "Channel 0 is background")."""
         layer = self.owner.probability_combo.layer()
-        channel_axis = self.owner.channel_axis_combo.currentData()
+        channel_axis = self.owner.class_axis_of(layer)  # none for a 2-D map
         if layer is None or channel_axis is None or channel_axis >= data_ndim(layer):
             self.class_label.hide()
             self.class_spin.hide()
             return None, None
-        background = self.owner.threshold_options().background_channel
+        background = self.owner.threshold_options(layer).background_channel
         n_classes = int(layer.data.shape[channel_axis]) - int(background)
         self.class_spin.setRange(1, max(n_classes, 1))
         self.class_spin.setToolTip(class_spin_tip(background_channel=background))

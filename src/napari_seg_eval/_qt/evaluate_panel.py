@@ -18,6 +18,7 @@ of date, and the next run adds a new "<map> evaluated". Lazy labels are not pain
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from functools import lru_cache, partial
 from itertools import pairwise
 from pathlib import Path
@@ -75,7 +76,7 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
-from .threshold_panel import dock_error, plugin_writing, put_editable_labels, unsaid
+from .threshold_panel import data_ndim, dock_error, plugin_writing, put_editable_labels, unsaid
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -785,6 +786,7 @@ def shape_mismatch(
     channel_axis: int | None = None,
     *,
     probability: bool = True,
+    offered: bool = False,
 ) -> str:
     """The error of a prediction whose shape is not the truth's, and, for a probability map,
     which of its axes could be its class axis and where to choose it.
@@ -799,6 +801,9 @@ def shape_mismatch(
         The class axis chosen for the prediction (None: none).
     probability : bool
         The prediction is a probability map (a label image has no class axis).
+    offered : bool
+        The header's Channel axis offers the prediction's axes (it is the header's layer,
+        or the header's layer is a 2-D map, which has none): only the axis is to choose.
 
     Returns
     -------
@@ -840,6 +845,11 @@ def shape_mismatch(
         return (
             f"{text} {axes[:1].upper()}{axes[1:]} as its class axis would leave the truth's "
             f"shape {truth_shape}: choose {which} as the header's Channel axis."
+        )
+    if len(fits) == 1 and offered:
+        return (
+            f"{text} {axes[:1].upper()}{axes[1:]} could be its class axis: choose axis "
+            f"{fits[0]} as the header's Channel axis."
         )
     if len(fits) == 1:  # (the Evaluate tab chooses it when the header's layer is the map)
         return (
@@ -887,6 +897,8 @@ class EvaluatePanel(QWidget):
         self._run_change: str | None = None  # the first change to them while it runs
         self._scale_layer: Layer | None = None  # the truth, whose scale gives the units
         self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
+        # the control that made the record stale, its choice then, and the reason said
+        self._stale_choice: tuple[str, Any, str] | None = None
         self._files_time = NO_FILE_TIME  # the truth's time axis, as the pair's files say it
         self._told_files: set[tuple[str, ...]] = set()  # files a notice of time has named
         self._reading_axes = False  # in _on_truth_layer: a new prediction is read there
@@ -1231,6 +1243,10 @@ class EvaluatePanel(QWidget):
             return
         self.evaluation = self.evaluation.marked_stale(reason)
         self._unwatch()
+        self._say_stale(reason)
+
+    def _say_stale(self, reason: str) -> None:
+        """Show the record's stale ``reason`` here and in the Review tab."""
         self.stale_label.setText(
             f"Out of date: {reason}. The tables show the last evaluation; press Run to update."
         )
@@ -1265,6 +1281,7 @@ class EvaluatePanel(QWidget):
                     tuple(prediction_data.shape),
                     drop,
                     probability=is_probability,
+                    offered=self._header_offers(prediction),
                 )
             )
         ignore = self.ignore_spin.value()
@@ -1358,6 +1375,16 @@ class EvaluatePanel(QWidget):
         notices = tuple(filter(None, notices))
         return truth, prediction, extra, work, grid_notice(truth, prediction, drop), notices
 
+    def _header_offers(self, prediction: Layer) -> bool:
+        """Whether the header's Channel axis offers ``prediction``'s axes: it is the header's
+        probability layer, or the header's layer has no axes to offer (none, or a 2-D map)
+        and the prediction is a map of 3 or more axes."""
+        header = self.owner.probability_combo.layer()
+        if header is prediction:
+            return True
+        header_axes = header is not None and (header.rgb or data_ndim(header) >= 3)
+        return isinstance(prediction, Image) and data_ndim(prediction) >= 3 and not header_axes
+
     def choose_class_axis(self) -> None:
         """Choose the header's Channel axis for a probability map prediction that has one
         axis more than the truth, when none is chosen and exactly one of its axes fits
@@ -1415,6 +1442,7 @@ class EvaluatePanel(QWidget):
         self._unwatch()
         self.evaluation = record
         self._run_choices = choices or {}
+        self._stale_choice = None
         self.stale_label.setVisible(False)
         for table in self.tables.values():
             table.set_stale(False)
@@ -1448,7 +1476,7 @@ class EvaluatePanel(QWidget):
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
         self.choices_changed()
-        self.evaluated.emit(record)
+        self.evaluated.emit(self.evaluation)  # marked stale when an input changed meanwhile
         return dict(record.tables)
 
     def _put_evaluated(self, record: Evaluation, prediction: Image, labels: Any) -> Labels:
@@ -1570,17 +1598,36 @@ class EvaluatePanel(QWidget):
 
     def choices_changed(self, *_) -> None:
         """A control of the section moved: a record whose run read it otherwise is out of
-        date (the first control that differs is named)."""
-        if self.evaluation is None or self.evaluation.stale or not self._run_choices:
+        date (the first control that differs is named). When that control moves again, the
+        reason names its choice now (a layer chosen then removed: "since removed")."""
+        if self.evaluation is None or not self._run_choices:
             return
         now = self._choices()
+        if self.evaluation.stale:
+            self._restate_choice(now)
+            return
         for name, then in self._run_choices.items():
             if not _same_choice(now[name], then):
-                self.mark_stale(
-                    f"{name} changed to {_choice_text(now[name])} (the evaluation used "
-                    f"{_choice_text(then)})"
-                )
+                self.mark_stale(_choice_reason(name, now[name], then))
+                self._stale_choice = (name, now[name], self.evaluation.stale)
                 return
+
+    def _restate_choice(self, now: dict[str, Any]) -> None:
+        """The control that made the record stale moved again: its reason follows."""
+        if self._stale_choice is None:
+            return
+        name, before, said = self._stale_choice
+        if self.evaluation.stale != said or _same_choice(now[name], before):
+            return  # another reason, or the same choice
+        gone = now[name] is None and isinstance(before, Layer) and before not in self.viewer.layers
+        then = self._run_choices[name]
+        if _same_choice(now[name], then):  # stays stale: what else changed meanwhile is unknown
+            reason = f"{name} changed, then back to {_choice_text(then)}"
+        else:
+            reason = _choice_reason(name, before if gone else now[name], then, removed=gone)
+        self._stale_choice = (name, now[name], reason)
+        self.evaluation = replace(self.evaluation, stale=reason)
+        self._say_stale(reason)
 
     def _control_table(self) -> tuple[tuple[str, Callable[[], Any], Any], ...]:
         """Every control a run reads, once: its name as the stale line says it, how to read it
@@ -1967,6 +2014,15 @@ def _same_choice(a: Any, b: Any) -> bool:
     if isinstance(a, Layer) or isinstance(b, Layer):
         return a is b
     return a == b
+
+
+def _choice_reason(name: str, now: Any, then: Any, *, removed: bool = False) -> str:
+    """Why a record is out of date after control ``name`` moved from ``then`` to ``now``
+    (``removed``: the layer ``now`` was removed since)."""
+    since = ", since removed" if removed else ""
+    return (
+        f"{name} changed to {_choice_text(now)}{since} (the evaluation used {_choice_text(then)})"
+    )
 
 
 def _choice_text(value: Any) -> str:

@@ -248,10 +248,31 @@ class RunsModel(DataFrameModel):
     (:func:`short_header`), values with their interval on two lines (:func:`two_lines`).
     The tooltip of a metric's header says that it holds a one-image run's value and a
     dataset run's pooled value (when a dataset run's image mean is beside it), and that of
-    the image mean what a one-image run has there; a cell's tooltip has its whole text."""
+    the image mean what a one-image run has there; a cell's tooltip has its whole text.
+    A run kept out of date (an input changed while it ran) has the reason at the head of its
+    cells' tooltips (:data:`STALE_RUN_TIP`; :attr:`stale`: run name -> reason)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stale: dict[str, str] = {}  # set by RunsPanel.refresh
 
     def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
         shown = super().data(index, role)
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            reason = self._stale_reason(index.row())
+            if reason:
+                tip = self._text_data(index, role, shown)
+                return "\n\n".join(x for x in (STALE_RUN_TIP.format(reason=reason), tip) if x)
+        return self._text_data(index, role, shown)
+
+    def _stale_reason(self, row: int) -> str | None:
+        """Why the run of ``row`` was out of date when it was kept (None: it was not)."""
+        if not self.stale or "name" not in self._frame.columns:
+            return None
+        return self.stale.get(str(self._frame["name"].iat[row]))
+
+    def _text_data(self, index, role: int, shown):
+        """A value with its interval on two lines, its tooltip saying what the interval is."""
         if role not in _TEXT_ROLES or not index.isValid():
             return shown
         text = self._frame.iat[index.row(), index.column()]
@@ -283,6 +304,8 @@ class RunsModel(DataFrameModel):
         return header
 
 
+#: The head of the tooltips of a run kept out of date: why (the Evaluate tab's reason).
+STALE_RUN_TIP = "Out of date when kept: {reason}. Run it again for results of the inputs now."
 #: The roles whose text :class:`RunsModel` words for a value with its interval.
 _TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
@@ -416,6 +439,11 @@ class RunsPanel(QWidget):
             except Exception:  # not one run's fault: say it, show none
                 table = pd.DataFrame(columns=list(RUN_COLUMNS))
                 self._warn(f"the runs cannot be listed: {type(error).__name__}: {error}")
+        self.table.model.stale = {
+            run.name: reason
+            for run in self.runs
+            if isinstance(reason := getattr(run.record, "stale", None), str) and reason
+        }
         self.table.set_frame(table, first=metrics_first(table.columns))
         view = self.table.view
         if "name" in table.columns:  # a long name no longer pushes the metrics out of view

@@ -482,7 +482,7 @@ class ThresholdPanel(QWidget):
         if source is None:
             notify_error("choose a probability Image layer first.")
             return None
-        threshold, options = self.owner.threshold, self.owner.threshold_options()
+        threshold, options = self.owner.threshold, self.owner.threshold_options(source)
         refused = rgb_class_axis_error(source, options.channel_axis)
         if refused is not None:
             notify_error(refused)
@@ -680,6 +680,12 @@ class ConfidenceDisplayPanel(QWidget):
                 emitter.connect(self._on_limits_changed)
         self._own_colormap.discard(id(layer))  # followed again
         layer.colormap = self._colormap(layer)
+        if not layer.visible:  # e.g. hidden by the Review tab's "Show errors as a layer"
+            layer.visible = True  # what the user asked to see
+            show_info(
+                f"Segmentation Evaluation: {layer.name!r} was hidden: it is shown with the "
+                "confidence colormap."
+            )
         self._show_colorbar_limits()
         if self.contour_check.isChecked():
             self.update_contours(wait=True, layers=[layer])
@@ -944,14 +950,15 @@ class ConfidenceDisplayPanel(QWidget):
         return self.owner.probability_combo.layer()
 
     def _channel_axis(self) -> int | None:
-        axis = self.owner.channel_axis_combo.currentData()
+        """The header's class axis of the probability layer (none for a 2-D map)."""
         source = self._source()
-        return None if axis is None or source is None else axis % data_ndim(source)
+        axis = self.owner.class_axis_of(source)
+        return None if axis is None else axis % data_ndim(source)
 
     def _class_offset(self) -> int:
         """The class of channel 0: 0 when the header says it is background (channel k is
         class k), else 1 (channel k is class k + 1)."""
-        return 0 if self.owner.threshold_options().background_channel else 1
+        return 0 if self.owner.threshold_options(self._source()).background_channel else 1
 
     @notifying
     def _show_contours(self, threshold: float, masks: list[tuple[Image, np.ndarray]]) -> None:

@@ -226,12 +226,31 @@ class SegEvalWidget(QWidget):
         """Our preview layer of the chosen probability layer, if there is one."""
         return self.threshold_panel.layer
 
-    def threshold_options(self) -> ThresholdOptions:
+    def threshold_options(self, layer: Image | None = None) -> ThresholdOptions:
         """The Threshold section's settings (and the header's channel axis, and whether its
-        channel 0 is background: only with a channel axis)."""
+        channel 0 is background: only with a channel axis).
+
+        With ``layer``, the channel axis is that layer's (:meth:`class_axis_of`): none for a
+        map without the axis, such as the header's 2-D map when the axis is the prediction's.
+        """
         axis = self.channel_axis_combo.currentData()
+        if layer is not None:
+            axis = self.class_axis_of(layer)
         background = axis is not None and self.background_check.isChecked()
         return self.threshold_panel.options(axis, background_channel=background)
+
+    def class_axis_of(self, layer: Image | None) -> int | None:
+        """The header's Channel axis as the class axis of ``layer``, or None when ``layer``
+        has no such axis.
+
+        A class axis applies to a map of 3 or more axes, or to napari's RGB axis of an RGB
+        layer: the header offers a multi-class prediction's axes beside a 2-D map, and the
+        2-D map (its preview, colormap and class slider) ignores them.
+        """
+        axis = self.channel_axis_combo.currentData()
+        if axis is None or layer is None or not (layer.rgb or data_ndim(layer) >= 3):
+            return None
+        return axis
 
     def update_threshold_layer(self, *, wait: bool = False) -> Labels | None:
         """Threshold the probability layer into its preview Labels layer (created once).
@@ -323,6 +342,9 @@ class SegEvalWidget(QWidget):
             if keep and index >= 0:
                 self.channel_axis_combo.setCurrentIndex(index)
         self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
+        if keep and self.channel_axis_combo.currentData() != chosen:
+            # the axis chosen is gone: said once, so the preview and the tabs follow
+            self.channel_axis_combo.currentIndexChanged.emit(self.channel_axis_combo.currentIndex())
 
     def _on_channel_axis(self, *_) -> None:
         """The Channel axis, or whether its channel 0 is background, changed."""

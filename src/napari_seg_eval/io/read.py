@@ -371,16 +371,27 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
             "be read back as its values). Save the map's values themselves, in one channel "
             "(floats in [0, 1], or uint8/uint16)."
         )
-    reader = "imageio.v3.imread(p)" if image_extension(path) == ".png" else "tifffile.imread(p)"
+    tiff = image_extension(path) != ".png"
+    reader = "tifffile.imread(p)" if tiff else "imageio.v3.imread(p)"
     if found.axis != len(array.shape) - 1:
         reader = f"np.moveaxis({reader}, {found.axis}, -1)"
+    planes = TIFF_PLANES_HINT.format(n=array.shape[found.axis]) if tiff else ""
     raise FileReadError(
         f"{path}: {found.kind} image whose colour channels differ: it holds colours, and a "
         "label image holds one id per pixel. Turn its colours into ids first, e.g. "
         f"`rgb = {reader}[..., :3]; colours, ids = np.unique(rgb.reshape(-1, 3), axis=0, "
         "return_inverse=True); ids = ids.reshape(rgb.shape[:-1])` (each colour becomes an "
         "id; black, if present, 0: the background), and save the ids as a one-channel image."
+        f"{planes}"
     )
+
+
+#: Said of a TIFF of labels stored as colours: tifffile stores a (Y, X, 3) array as RGB.
+TIFF_PLANES_HINT = (
+    " If its {n} samples per pixel are planes of labels (a volume of shape (Y, X, {n})), not "
+    "colours: tifffile.imwrite stores such an array as RGB by default; save it with "
+    "photometric='minisblack' to keep {n} planes of ids."
+)
 
 
 #: What a float "label" file's values look like when they are all in [0, 1] (or unknown).
