@@ -273,8 +273,8 @@ def test_a_worker_run_is_current_until_a_control_moves(qtbot, dock):
     assert widget.evaluate.progress_bar.value() == 100
     viewer.add_labels(np.zeros((3, 3), np.uint8), name="small")
     widget.set_prediction("small")  # now stale: another prediction
-    widget.set_prediction("prob")  # back: still stale (the first reason stays)
-    assert "'small'" in widget.evaluation.stale
+    widget.set_prediction("prob")  # back: still stale (edits meanwhile were not watched)
+    assert widget.evaluation.stale == "the prediction changed, then back to 'prob'"
     widget.run_evaluation(wait=True)
     assert widget.evaluation.stale == ""
     widget.set_prediction("small")
