@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("napari")
 
 from napari_seg_eval._qt import evaluate_panel, threshold_panel
+from widget_helpers import settle_preview
 
 DOCK = ("napari-seg-eval", "Segmentation Evaluation")
 
@@ -83,13 +84,6 @@ ACCURACY_WITH = 14 / 16
 # Mean IoU over the four classes (1/8) / 4.
 MEAN_IOU_WITHOUT = (1 / 8) / 4
 ACCURACY_WITHOUT = 1 / 16
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the live preview already asked for: its debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-            pass
 
 
 def choose_axis(widget, axis):

@@ -8,15 +8,9 @@ import pytest
 
 pytest.importorskip("napari")
 
+from widget_helpers import two_squares_map
+
 TAG = "napari-seg-eval"
-
-
-def make_case() -> np.ndarray:
-    """A 6 x 8 map: a 2 x 2 square at 0.9 and one at 0.52 on a background of 0.1."""
-    prob = np.full((6, 8), 0.1, np.float32)
-    prob[1:3, 1:3] = 0.9  # above 0.5 and 0.55
-    prob[1:3, 5:7] = 0.52  # above 0.5, not above 0.55
-    return prob
 
 
 #: By hand: p > 0.5 is both squares, two objects apart (columns 3 and 4 between them): the
@@ -40,7 +34,7 @@ def dock(make_napari_viewer, monkeypatch):
     notices = []
     monkeypatch.setattr(threshold_panel, "show_info", notices.append)
     viewer = make_napari_viewer()
-    viewer.add_image(make_case(), name="p")
+    viewer.add_image(two_squares_map(), name="p")
     viewer.add_labels(TRUTH, name="truth")
     widget = SegEvalWidget(viewer)  # the plugin's dock, built directly
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
@@ -189,7 +183,7 @@ def test_lazy_evaluated_labels_are_not_paintable(qtbot, make_napari_viewer, erro
     from napari_seg_eval._qt.widget import SegEvalWidget
 
     viewer = make_napari_viewer()
-    viewer.add_image(da.from_array(make_case(), chunks=(3, 4)), name="p")
+    viewer.add_image(da.from_array(two_squares_map(), chunks=(3, 4)), name="p")
     viewer.add_labels(TRUTH, name="truth")
     widget = SegEvalWidget(viewer)
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")

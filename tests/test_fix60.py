@@ -7,6 +7,8 @@ import pytest
 
 pytest.importorskip("napari")
 
+from widget_helpers import settle_preview
+
 #: The truth's classes on a 4 x 4 grid: class 1 top left, class 2 bottom right, else 0.
 CLASSES = np.zeros((4, 4), np.int32)
 CLASSES[:2, :2] = 1
@@ -40,13 +42,6 @@ def dock(make_napari_viewer, monkeypatch):
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
     widget.notices = notices
     return viewer, widget
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the preview already asked for: its debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-            pass
 
 
 def test_the_prediction_s_class_axis_leaves_the_2d_header_map_alone(dock, qtbot, errors):

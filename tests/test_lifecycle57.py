@@ -10,16 +10,9 @@ import pytest
 pytest.importorskip("napari")
 
 from napari_seg_eval.core.colormap import GREEN
+from widget_helpers import two_squares_map
 
 TAG = "napari-seg-eval"
-
-
-def make_map() -> np.ndarray:
-    """A 6 x 8 map: a 2 x 2 square at 0.9 and one at 0.52 on a background of 0.1."""
-    prob = np.full((6, 8), 0.1, np.float32)
-    prob[1:3, 1:3] = 0.9  # above 0.5 and 0.55
-    prob[1:3, 5:7] = 0.52  # above 0.5, not above 0.55
-    return prob
 
 
 #: Two objects, the two squares of the map: label 1 at [1:3, 1:3], label 2 at [1:3, 5:7].
@@ -38,7 +31,7 @@ def dock(make_napari_viewer, monkeypatch):
     notices = []
     monkeypatch.setattr(threshold_panel, "show_info", notices.append)
     viewer = make_napari_viewer()
-    viewer.add_image(make_map(), name="p")
+    viewer.add_image(two_squares_map(), name="p")
     viewer.add_labels(TRUTH.copy(), name="truth")
     widget = SegEvalWidget(viewer)  # the plugin's dock, built directly
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
@@ -127,8 +120,8 @@ def volume(make_napari_viewer, monkeypatch):
     notices = []
     monkeypatch.setattr(threshold_panel, "show_info", notices.append)
     viewer = make_napari_viewer()
-    viewer.add_image(np.stack([make_map()] * 3), name="v")
-    viewer.add_image(make_map(), name="p")
+    viewer.add_image(np.stack([two_squares_map()] * 3), name="v")
+    viewer.add_image(two_squares_map(), name="p")
     widget = SegEvalWidget(viewer)
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
     widget.notices = notices
@@ -155,7 +148,7 @@ def test_the_contour_of_a_volume_is_hidden_in_3d_and_shown_again_in_2d(volume, e
         widget.set_threshold(0.7)  # it stays current while hidden
         widget.display.update_contours(wait=True)
     assert not contour.visible and contour_warnings(caught) == []
-    np.testing.assert_array_equal(contour.data, np.stack([make_map()] * 3) > 0.7)
+    np.testing.assert_array_equal(contour.data, np.stack([two_squares_map()] * 3) > 0.7)
     assert sum("hidden in the 3-D view" in n for n in widget.notices) == 1
     viewer.dims.ndisplay = 2
     assert contour.visible
@@ -256,7 +249,7 @@ def test_the_band_sits_on_the_threshold_whatever_the_contrast_limits(dock, error
 )
 def test_integer_maps_band_on_the_threshold_whatever_the_limits(dock, errors, dtype, full):
     viewer, widget = dock
-    integers = np.round(make_map().astype(float) * full).astype(dtype)
+    integers = np.round(two_squares_map().astype(float) * full).astype(dtype)
     viewer.add_image(integers, name="q")
     widget.set_threshold(0.3)
     layer = widget.apply_confidence_colormap(viewer.layers["q"])

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("napari")
 
 from napari_seg_eval._qt import threshold_panel
+from widget_helpers import settle_preview
 
 DOCK = ("napari-seg-eval", "Segmentation Evaluation")
 
@@ -40,13 +41,6 @@ def _hand_map() -> np.ndarray:
 
 
 PROB = _hand_map()
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the live preview already asked for: its debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-            pass
 
 
 def look(layer):

@@ -6,15 +6,9 @@ import pytest
 
 pytest.importorskip("napari")
 
+from widget_helpers import settle_preview, two_squares_map
+
 TAG = "napari-seg-eval"
-
-
-def make_case() -> np.ndarray:
-    """A 6 x 8 map: a 2 x 2 square at 0.9 and one at 0.52 on a background of 0.1."""
-    prob = np.full((6, 8), 0.1, np.float32)
-    prob[1:3, 1:3] = 0.9  # above 0.5 and 0.55
-    prob[1:3, 5:7] = 0.52  # above 0.5, not above 0.55
-    return prob
 
 
 #: By hand: p > 0.5 is both squares (8 pixels), p > 0.55 the first one only (4 pixels).
@@ -35,19 +29,12 @@ def dock(make_napari_viewer, monkeypatch):
     notices = []
     monkeypatch.setattr(threshold_panel, "show_info", notices.append)
     viewer = make_napari_viewer()
-    viewer.add_image(make_case(), name="p")
+    viewer.add_image(two_squares_map(), name="p")
     viewer.add_labels(MASK_055.astype(np.int32), name="truth")
     widget = SegEvalWidget(viewer)  # the plugin's dock, built directly
     viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
     widget.notices = notices
     return viewer, widget
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the preview already asked for: its debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-            pass
 
 
 def move_threshold(qtbot, widget, value):

@@ -12,6 +12,8 @@ from napari_seg_eval.core.review import KIND_COLORS
 
 pytest.importorskip("napari")
 
+from widget_helpers import settle_preview
+
 
 @pytest.fixture
 def dock(make_napari_viewer, sample):
@@ -49,14 +51,6 @@ def test_every_tab_is_in_sight_at_the_docks_first_size(make_napari_viewer, sampl
         assert bar.rect().contains(bar.tabRect(index)), bar.tabText(index)
     # no wider than it asks for (its tab bar and margins): the canvas keeps the rest
     assert widget.width() <= max(widget.sizeHint().width(), widget.minimumSizeHint().width())
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the live preview already asked for (e.g. drawn when the probability layer was
-    chosen): its debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=20_000):
-            pass
 
 
 def wait_preview(qtbot, widget):

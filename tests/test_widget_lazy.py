@@ -23,6 +23,9 @@ from napari_seg_eval._qt import evaluate_panel, threshold_panel
 from napari_seg_eval.evaluation import Cancelled, RunControl, evaluation_steps
 
 pytest.importorskip("napari")
+
+from widget_helpers import settle_preview
+
 zarr = pytest.importorskip("zarr")
 
 
@@ -43,14 +46,6 @@ def dock_with(make_napari_viewer, truth, prob, **labels_kwargs):
     widget.set_ground_truth("truth")
     widget.set_prediction("prob")
     return viewer, widget
-
-
-def settle_preview(qtbot, widget):
-    """Wait for the live preview already asked for (drawn when the map was chosen): its
-    debounce, then its job."""
-    while widget._preview_timer.isActive() or widget.preview_job.running:
-        with qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
-            pass
 
 
 def summary_of(tables):
