@@ -97,3 +97,19 @@ def test_menu_command_shows_the_dock_again_after_it_was_closed(qtbot, two_maps):
     run_command(EVALUATE)
     qtbot.waitUntil(dock.isVisible)
     assert our_docks(viewer) == [opened]
+
+
+def test_plugins_menu_after_a_menu_command_shows_the_same_dock(qtbot, two_maps):
+    viewer = two_maps
+    run_command(EVALUATE)  # the command opens the dock first
+    (opened,) = our_docks(viewer)
+    dock = opened.parent()
+    qtbot.waitUntil(dock.isVisible)
+    # Plugins > Segmentation Evaluation toggles the dock it finds by its menu name; before the
+    # fix it found none (the command had named the dock after the package) and added a second
+    run_command(PLUGINS_MENU_ITEM)
+    assert our_docks(viewer) == [opened]
+    assert not dock.isVisible()
+    run_command(PLUGINS_MENU_ITEM)
+    qtbot.waitUntil(dock.isVisible)
+    assert our_docks(viewer) == [opened]
