@@ -99,14 +99,18 @@ def test_menu_command_shows_the_dock_again_after_it_was_closed(qtbot, two_maps):
     assert our_docks(viewer) == [opened]
 
 
-def test_plugins_menu_after_a_menu_command_shows_the_same_dock(qtbot, two_maps):
+@pytest.mark.parametrize("opener", ["layers menu", "script"])
+def test_plugins_menu_shows_the_dock_a_command_or_a_script_opened(qtbot, two_maps, opener):
     viewer = two_maps
-    run_command(EVALUATE)  # the command opens the dock first
+    if opener == "layers menu":
+        run_command(EVALUATE)
+    else:  # as `napari-seg-eval demo` and the docs' scripts open it
+        viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     (opened,) = our_docks(viewer)
     dock = opened.parent()
     qtbot.waitUntil(dock.isVisible)
-    # Plugins > Segmentation Evaluation toggles the dock it finds by its menu name; before the
-    # fix it found none (the command had named the dock after the package) and added a second
+    # Plugins > Segmentation Evaluation toggles the dock it finds by "<widget> (<plugin display
+    # name>)"; before the fix the dock was named after the package and the menu added a second
     run_command(PLUGINS_MENU_ITEM)
     assert our_docks(viewer) == [opened]
     assert not dock.isVisible()

@@ -21,18 +21,6 @@ def _unwrapped(viewer: Viewer) -> Viewer:
     return getattr(viewer, "__wrapped__", viewer)
 
 
-def _plugins_menu_dock_name() -> str:
-    """The name napari's Plugins menu item gives our dock, and looks it up by to toggle it:
-    "<widget> (<plugin display name>)". ``add_plugin_dock_widget`` names it after the package
-    instead, and the menu item would then add a second dock."""
-    from napari.plugins import menu_item_template
-    from npe2 import PluginManager
-
-    return menu_item_template.format(
-        PluginManager.instance().get_manifest(PLUGIN).display_name, WIDGET
-    )
-
-
 def _dock(viewer: Viewer, section: str) -> SegEvalWidget:
     """Our dock, shown and raised on ``section``: the one already in the window, whichever way
     it was opened (Plugins menu, a script, an earlier command), else a new one."""
@@ -41,8 +29,7 @@ def _dock(viewer: Viewer, section: str) -> SegEvalWidget:
     docked = (w for w in viewer.window.dock_widgets.values() if isinstance(w, SegEvalWidget))
     widget = next(docked, None)
     if widget is None:
-        widget = SegEvalWidget(viewer)
-        viewer.window.add_dock_widget(widget, name=_plugins_menu_dock_name())
+        _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
     else:
         dock = widget.parent()  # napari's QDockWidget around it: closed docks are only hidden
         dock.show()
