@@ -213,8 +213,9 @@ def test_a_spiral_through_many_chunks_is_one_object():
     corner = np.zeros((8, 8), bool)
     corner[3, 3] = corner[4, 4] = True
     lazy = da.from_array(corner, chunks=4)
-    assert nse.label_instances(lazy).compute().max() == 1
-    assert nse.label_instances(lazy, connectivity=1).compute().max() == 2
+    assert nse.label_instances(lazy, connectivity=2).compute().max() == 1
+    assert nse.label_instances(lazy, connectivity=None).compute().max() == 1
+    assert nse.label_instances(lazy).compute().max() == 2  # faces only by default
 
 
 def test_split_touching_on_a_chunked_mask_is_refused_with_what_to_do():

@@ -71,9 +71,12 @@ def test_sigmoid_softmax_helpers():
 
 def test_label_connectivity_and_dtype():
     mask = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0]], bool)
-    assert label_instances(mask).max() == 1  # diagonal neighbours connect by default
-    faces = label_instances(mask, connectivity=1)
+    # faces only by default (as the dock and the command line): the corner-touching pixels are two
+    faces = label_instances(mask)
     assert faces.max() == 2 and faces.dtype == np.uint8
+    np.testing.assert_array_equal(faces, label_instances(mask, connectivity=1))
+    assert label_instances(mask, connectivity=None).max() == 1  # all neighbours: one object
+    assert label_instances(mask, connectivity=2).max() == 1
     big = np.zeros((2, 600), bool)
     big[0, ::2] = True
     assert label_instances(big).dtype == np.uint16 and label_instances(big).max() == 300
@@ -344,3 +347,32 @@ def test_softmax_axis_is_renamed_channel_axis():
     np.testing.assert_allclose(softmax(logits, 0), expected)
     with pytest.warns(DeprecationWarning, match="channel_axis"):
         np.testing.assert_allclose(softmax(logits, axis=0), expected)
+
+
+def test_objects_touching_at_a_corner_are_two_on_every_default_path(tmp_path):
+    """trial63: evaluate() and instance_threshold_sweep joined corner neighbours by default, the
+    dock, the command line and evaluate_files did not: the same map gave two different scores."""
+    import tifffile
+
+    from napari_seg_eval import evaluate_files, instance_threshold_sweep
+    from napari_seg_eval.evaluation import evaluate
+
+    truth = np.zeros((6, 6), np.uint16)
+    truth[0:3, 0:3] = 1
+    truth[3:6, 3:6] = 2  # two 3x3 squares touching only at one corner
+    prob = np.where(truth > 0, 0.9, 0.1).astype(np.float32)
+    # Faces only: two predicted objects, each equal to its square: IoU 1, TP 2, AP(DSB) 1.
+    # (Joined at the corner they would be one object of 18 px: IoU 9/18 = 0.5 with each square,
+    # one match at IoU 0.5, accuracy 1/(1+0+1) = 0.5.)
+    record = evaluate(truth, prob, threshold=0.5)
+    summary = record.instance.summary
+    assert summary["n_pred"] == 2 and summary["accuracy_50"] == 1.0
+    sweep = instance_threshold_sweep(truth, prob, thresholds=[0.5])
+    assert sweep["n_pred"].tolist() == [2] and sweep["accuracy_50"].tolist() == [1.0]
+    (tmp_path / "t").mkdir()
+    (tmp_path / "p").mkdir()
+    tifffile.imwrite(tmp_path / "t" / "a.tif", truth)
+    tifffile.imwrite(tmp_path / "p" / "a.tif", prob)
+    files = evaluate_files(tmp_path / "t", tmp_path / "p", probability=True)
+    # pooled over IoU 0.50:0.95: TP 2 at every threshold, so 1.0 (joined: 0.5 at 0.50, 0 above)
+    assert files.summary["n_pred"] == 2 and files.summary["mean_accuracy_pooled"] == 1.0

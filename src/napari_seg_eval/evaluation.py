@@ -188,6 +188,8 @@ class ThresholdOptions:
 
     ``output`` only chooses what the threshold preview shows: instance metrics are always
     computed on instance labels (connected components with the other options).
+    ``connectivity`` 1 (the default, as :func:`label_instances` and the dock): objects join
+    faces only, so two that touch at a corner stay two; ``None``: all neighbours.
 
     ``channel_axis``: the class axis of a multi-class map; each pixel is the class of its most
     probable channel (background 0 where that probability is not above the threshold).
@@ -207,7 +209,7 @@ class ThresholdOptions:
 
     output: Literal["semantic", "instance"] = "semantic"
     channel_axis: int | None = None
-    connectivity: int | None = None
+    connectivity: int | None = 1
     min_size: int = 0
     split_touching: bool = False
     split_depth: float = 2.0

@@ -419,7 +419,7 @@ def instance_threshold_sweep(
     *,
     thresholds: Sequence[float] = tuple(round(0.05 * i, 2) for i in range(1, 20)),
     metric: InstanceSweepMetric = "f1_50",
-    connectivity: int | None = None,
+    connectivity: int | None = 1,
     min_size: int = 0,
     split_touching: bool = False,
     split_depth: float = 2.0,

@@ -281,7 +281,7 @@ def _classes_block(block: np.ndarray, ids: np.ndarray, threshold: np.floating) -
 def label_instances(
     mask: np.ndarray,
     *,
-    connectivity: int | None = None,
+    connectivity: int | None = 1,
     min_size: int = 0,
     split_touching: bool = False,
     split_depth: float = 2.0,
@@ -297,7 +297,10 @@ def label_instances(
         is a lazy dask array, with the ids of the in-memory result.
     connectivity : int, optional
         Number of orthogonal hops that count as neighbours, from 1 (faces only) to
-        ``mask.ndim``. Default ``mask.ndim``: all neighbours, as ``skimage.measure.label``.
+        ``mask.ndim``. Default 1: faces only (4-connected in 2-D, 6-connected in 3-D), as the
+        dock, the command line and ``scipy.ndimage.label``: two objects that touch only at a
+        corner stay two. ``None`` (or ``mask.ndim``): all neighbours, as
+        ``skimage.measure.label`` (a thin diagonal line stays one object).
     min_size : int, optional
         Objects with fewer pixels are dropped (after splitting). Default 0: keep all.
     split_touching : bool, optional
@@ -785,7 +788,7 @@ class JoinedLabels:
 
 
 def chunked_labelling(
-    mask: Any, *, connectivity: int | None = None, min_size: int = 0
+    mask: Any, *, connectivity: int | None = 1, min_size: int = 0
 ) -> ChunkedLabelling:
     """:func:`label_instances` of a chunked mask in steps, so that a table shares its read.
 
