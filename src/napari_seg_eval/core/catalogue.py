@@ -65,7 +65,9 @@ class Metric:
         The formula as a :meth:`pandas.DataFrame.eval` expression over other columns of the same
         row, where there is one.
     headline
-        Reported in the summaries of many images (``*_pooled`` and ``*_image_mean``).
+        A headline value: shown first (the Runs tab, the report) and, over many images, given a
+        bootstrap interval. Over many images every ``"ratio"`` value of an instance or semantic
+        summary is reported as ``*_pooled`` and ``*_image_mean``, headline or not.
     better
         Which way the value is better, the truth being the same: ``"higher"`` (scores, and
         counts of what is right such as TP), ``"lower"`` (distances such as HD95, calibration
@@ -677,7 +679,7 @@ BOUNDARY_SUMMARY = [
         "n_matched",
         "matched pairs",
         "",
-        "pairs matched one-to-one at IoU 0.5",
+        "pairs matched one-to-one at IoU 0.5 (from files: per image, not summed in the summary)",
         pooling="sum",
         better="higher",
     ),
@@ -710,6 +712,17 @@ FILES_PER_IMAGE = [
     _m("spacing_unit", "spacing unit", "", "its unit as the files name it (empty: none)"),
 ]
 
+#: Where the CTC values that ``ctc_metrics`` does not return are.
+_CTC_POOLED_ONLY = (
+    "; not in ctc_metrics' result: from files (--preset ctc), in the ctc_pooled table only "
+    "(summed over images)"
+)
+#: Where the CTC counts are.
+_CTC_COUNT = (
+    "in ctc_metrics' result; from files (--preset ctc), per image and summed in the ctc_pooled "
+    "table"
+)
+
 CTC = [
     _m(
         "seg",
@@ -733,7 +746,7 @@ CTC = [
         "seg_sum",
         "Σ IoU (SEG)",
         "Σ_matched IoU(T, P)",
-        "SEG's numerator",
+        "SEG's numerator" + _CTC_POOLED_ONLY,
         pooling="sum",
         better="higher",
     ),
@@ -741,20 +754,40 @@ CTC = [
         "aogm_d",
         "AOGM-D",
         "5 NS + 10 FN + FP",
-        "the cost of turning the predicted detections into the true ones",
+        "the cost of turning the predicted detections into the true ones" + _CTC_POOLED_ONLY,
         pooling="sum",
         better="lower",
     ),
-    _m("aogm_d0", "AOGM-D0", "10 n_true", "the cost of building them from nothing", pooling="sum"),
-    _m("n_true", "true objects", "", "", pooling="sum"),
-    _m("n_pred", "predicted objects", "", "", pooling="sum"),
-    _m("fn", "FN", "", "true objects matched by no prediction", pooling="sum", better="lower"),
-    _m("fp", "FP", "", "predictions matching no true object", pooling="sum", better="lower"),
+    _m(
+        "aogm_d0",
+        "AOGM-D0",
+        "10 n_true",
+        "the cost of building them from nothing" + _CTC_POOLED_ONLY,
+        pooling="sum",
+    ),
+    _m("n_true", "true objects", "", _CTC_COUNT, pooling="sum"),
+    _m("n_pred", "predicted objects", "", _CTC_COUNT, pooling="sum"),
+    _m(
+        "fn",
+        "FN",
+        "",
+        "true objects matched by no prediction; " + _CTC_COUNT,
+        pooling="sum",
+        better="lower",
+    ),
+    _m(
+        "fp",
+        "FP",
+        "",
+        "predictions matching no true object; " + _CTC_COUNT,
+        pooling="sum",
+        better="lower",
+    ),
     _m(
         "ns",
         "NS",
         "Σ (k − 1)",
-        "splits needed: a prediction matching k ≥ 2 objects",
+        "splits needed: a prediction matching k ≥ 2 objects; " + _CTC_COUNT,
         pooling="sum",
         better="lower",
     ),
@@ -1012,7 +1045,11 @@ def column_order(table: str, columns: Iterable[str]) -> list[str]:
 
 
 def headline_keys(kind: Literal["instance", "semantic"]) -> list[str]:
-    """The summary keys reported pooled and as an image mean over many images.
+    """The headline summary keys: shown first, and over many images (as ``*_pooled`` and
+    ``*_image_mean``) the values a confidence interval is drawn for.
+
+    Over many images the summary holds every ratio of the summary table pooled and as an
+    image mean, not only these (e.g. ``mean_recall_pooled``).
 
     Examples
     --------

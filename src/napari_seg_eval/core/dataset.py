@@ -28,6 +28,7 @@ from ._validate import (
 )
 from ._warn import warn
 from .blocks import as_dask, is_lazy
+from .catalogue import SEMANTIC_SUMMARY
 from .classes import (
     ClassesLike,
     ClassSpec,
@@ -73,8 +74,11 @@ class DatasetResult(Result):
 
     ``per_image``: one row per image. ``pooled``: the per-threshold (instance) or per-class
     (semantic) table from counts summed over all images. ``image_mean``: the same table with
-    each ratio averaged over images. ``summary``: headline numbers of both, suffixed
-    ``_pooled`` and ``_image_mean`` (and ``_low`` / ``_high`` with a confidence interval).
+    each ratio averaged over images. ``summary``: ``n_images``, every ratio of an image's
+    summary (:func:`instance_metrics` or :func:`semantic_metrics`; the class means only with
+    classes) both ways, suffixed ``_pooled`` and ``_image_mean``, and its counts summed
+    (``n_true``, ``n_pred``; ``n_pixels``); with a confidence interval, ``_low`` / ``_high``
+    for the headline values (:func:`~napari_seg_eval.core.catalogue.headline_keys`).
     Results compare by identity (``==`` never raises).
 
     Multi-class instance results (``true_classes`` and ``pred_classes`` given) add
@@ -702,6 +706,9 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
         "aji_pooled": ratio(per_image["aji_numerator"].sum(), per_image["aji_denominator"].sum()),
         "aji_image_mean": per_image["aji"].astype(float).mean(),
     }
+    for name in ("accuracy", "precision", "recall"):  # at IoU 0.5, beside F1 and PQ
+        summary[f"{name}_50_pooled"] = pooled_review[name].iat[0]
+        summary[f"{name}_50_image_mean"] = per_image[f"{name}_50"].astype(float).mean()
     if parts[0].class_pq is None:
         return DatasetResult(
             per_image, pooled, image_mean, pd.Series(summary, dtype=object), per_image_rows=rows
@@ -811,19 +818,20 @@ def _semantic_dataset(
     image_mean = stacked.groupby("class")[_SEMANTIC_RATIOS].mean().reset_index()
     rows = stacked.copy()  # each image's per-class rows (the classes of pooled), in image order
     rows.insert(0, "image", np.repeat(np.arange(len(results)), len(reported)))
-    pooled_summary = pooled_result.summary
-    summary = pd.Series(
-        {
-            "n_images": len(results),
-            "mean_iou_pooled": pooled_summary["mean_iou"],
-            "mean_iou_image_mean": per_image["mean_iou"].astype(float).mean(),
-            "mean_dice_pooled": pooled_summary["mean_dice"],
-            "mean_dice_image_mean": per_image["mean_dice"].astype(float).mean(),
-            "pixel_accuracy_pooled": pooled_summary["pixel_accuracy"],
-            "pixel_accuracy_image_mean": per_image["pixel_accuracy"].astype(float).mean(),
-        },
-        dtype=object,
-    )
+    # Every value of a semantic summary, as the catalogue says: a ratio pooled (semantic_metrics
+    # of the summed counts, the images side by side) and as the mean of the images where it is
+    # defined; a count summed.
+    summary: dict = {"n_images": len(results)}
+    for entry in SEMANTIC_SUMMARY:
+        if entry.pooling == "ratio":
+            summary[f"{entry.key}_pooled"] = pooled_result.summary[entry.key]
+            summary[f"{entry.key}_image_mean"] = per_image[entry.key].astype(float).mean()
+        elif entry.pooling == "sum":
+            summary[entry.key] = pooled_result.summary[entry.key]
     return DatasetResult(
-        per_image, pooled_result.per_class, image_mean, summary, per_image_rows=rows
+        per_image,
+        pooled_result.per_class,
+        image_mean,
+        pd.Series(summary, dtype=object),
+        per_image_rows=rows,
     )
