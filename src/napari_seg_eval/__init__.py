@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         threshold_probabilities,
     )
     from .core.tracking import ctc_metrics
+    from .evaluation import Evaluation, evaluate
     from .io import FilesResult, evaluate_files, pair_files, read_labels, read_probabilities
 
 #: Where each public name is defined (relative to this package), imported on first use.
@@ -108,6 +109,8 @@ _WHERE = {
     "softmax": ".core.threshold",
     "threshold_probabilities": ".core.threshold",
     "ctc_metrics": ".core.tracking",
+    "Evaluation": ".evaluation",
+    "evaluate": ".evaluation",
     "FilesResult": ".io.evaluate",
     "evaluate_files": ".io.evaluate",
     "pair_files": ".io.pairs",
@@ -124,6 +127,7 @@ __all__ = [
     "CocoAP",
     "CocoAPResult",
     "DatasetResult",
+    "Evaluation",
     "FilesResult",
     "InstanceResult",
     "ObjectBoundaryResult",
@@ -147,6 +151,7 @@ __all__ = [
     "dataset_from_tables",
     "dataset_metrics",
     "error_map",
+    "evaluate",
     "evaluate_files",
     "fit_platt",
     "fit_temperature",

@@ -15,12 +15,11 @@ import shlex
 import signal
 import sys
 import threading
-import time
 import warnings
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from .io.progress import Progress
+from .io.progress import TextProgress
 
 #: Seconds to wait for a dask scheduler given with --scheduler before giving up.
 CONNECT_TIMEOUT = 5.0
@@ -152,60 +151,6 @@ def demo_window_size(screen_width: int, screen_height: int) -> tuple[int, int]:
     """
     width, height = DEMO_WINDOW
     return min(width, int(screen_width * 0.9)), min(height, int(screen_height * 0.9))
-
-
-class TextProgress(Progress):
-    """A one-line text progress bar on ``stream``: pairs done / total, and the dask tasks
-    reading the chunks of a large image. On a terminal the line is redrawn in place; otherwise
-    a line is printed every 5%."""
-
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.total = 0
-        self.done = 0
-        self.failed = 0
-        self.started = time.perf_counter()
-        self._last_line = -1
-
-    def start(self, total: int) -> None:
-        self.total, self.done, self.failed = total, 0, 0
-        self.started = time.perf_counter()
-
-    def pair_done(self, done: int, total: int, name: str, error: str | None) -> None:
-        self.done = done
-        if error is not None:
-            self.failed += 1
-            self._clear()
-            print(f"failed: {name}: {error}", file=self.stream)
-        self._draw(f"{name}")
-
-    def chunk_done(self, done: int, total: int) -> None:
-        if self.interactive:
-            self._draw(f"tasks {done}/{total} of pair {self.done + 1}")
-
-    def close(self) -> None:
-        if self.interactive and self.total:
-            print(file=self.stream)
-
-    def _draw(self, detail: str) -> None:
-        filled = round(self.width * self.done / max(self.total, 1))
-        bar = "#" * filled + "-" * (self.width - filled)
-        failed = f", {self.failed} failed" if self.failed else ""
-        elapsed = time.perf_counter() - self.started
-        line = f"[{bar}] {self.done}/{self.total} pairs{failed}, {elapsed:.0f} s  {detail}"
-        if self.interactive:
-            print(f"\r{line[:120]:<120}", end="", file=self.stream, flush=True)
-            return
-        step = max(1, self.total // 20)
-        if self.done == self.total or self.done // step != self._last_line:
-            self._last_line = self.done // step
-            print(line, file=self.stream)
-
-    def _clear(self) -> None:
-        if self.interactive:
-            print("\r" + " " * 120 + "\r", end="", file=self.stream)
 
 
 def _add_evaluate_parser(commands) -> None:
@@ -863,8 +808,10 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
         return
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}")
     if result.datasets:
+        from .core._results import counts_as_integers
+
         with pd.option_context("display.precision", 4):
-            print(result.summary.to_string())
+            print(counts_as_integers(result.summary).to_string())  # counts: 3, not 3.0000
 
 
 def _add_sample_parser(commands) -> None:

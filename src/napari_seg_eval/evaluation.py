@@ -287,10 +287,11 @@ class EvaluationSettings:
     "pixels" at scale 1, else "scale units"); None: not named (see :attr:`distance_units`).
     ``plane_axis`` also evaluates each plane along that axis (``label_each_plane``: objects
     never span planes); a negative one counts from the last axis, and the record's settings
-    name it counted from 0.
+    name it counted from 0. ``kind="all"`` (the word of the command line and
+    :func:`~napari_seg_eval.evaluate_files`) is the same as ``"both"``, and is kept as ``"both"``.
     """
 
-    kind: Literal["semantic", "instance", "both"] = "both"
+    kind: Literal["semantic", "instance", "both", "all"] = "both"
     iou_thresholds: tuple[float, ...] = tuple(DEFAULT_IOU_THRESHOLDS)
     criterion: Literal["iou", "iot", "iop"] = "iou"
     exclude_border: int = 0
@@ -311,6 +312,10 @@ class EvaluationSettings:
     tolerance: float = 1.0
     spacing: tuple[float, ...] | None = None
     units: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "all":  # the command line's word (evaluate_files' kind="all")
+            object.__setattr__(self, "kind", "both")
 
     @property
     def distance_units(self) -> str:
@@ -386,7 +391,10 @@ class EvaluationSettings:
         ValueError: the neurips2022 preset sets iou_thresholds (0.5,), criterion 'iou' and ...
         """
         if self.kind not in ("semantic", "instance", "both"):
-            raise ValueError(f"kind must be 'semantic', 'instance' or 'both', got {self.kind!r}.")
+            raise ValueError(
+                f"kind must be 'semantic', 'instance' or 'both' (or 'all': the same as 'both'), "
+                f"got {self.kind!r}."
+            )
         check_criterion(self.criterion)
         check_exclude_border(self.exclude_border)
         if self.tolerance < 0 or not np.isfinite(self.tolerance):
@@ -1548,7 +1556,7 @@ def evaluate(
 
     Examples
     --------
-    >>> evaluate(np.ones((2, 2), int), np.ones((2, 2), int)).instance.summary["n_pred"]
+    >>> int(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)).instance.summary["n_pred"])
     1
     >>> true = np.zeros((6, 6), int)
     >>> true[0:2, 0:2], true[2:4, 2:4] = 1, 2  # object 1 touches the image's edge

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .core import catalogue
+from .core._results import counts_as_integers
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import boundary_metrics
 from .core.compare import (
@@ -261,7 +262,8 @@ class Run:
         from .io.evaluate import versions
         from .io.results import named_image_rows
 
-        tables = {"per_image": result.per_image, "summary": result.summary.to_frame().T}
+        summary = counts_as_integers(result.summary).to_frame().T  # counts: 3, not 3.0
+        tables = {"per_image": result.per_image, "summary": summary}
         for kind, dataset in result.datasets.items():
             tables[f"{kind}_pooled"] = dataset.pooled
             tables[f"{kind}_image_mean"] = dataset.image_mean
@@ -1043,7 +1045,7 @@ def agreement(
             {
                 "evaluation": "boundary",
                 "metric": list(boundary.summary.index),
-                "value": list(boundary.summary.to_numpy()),
+                "value": list(counts_as_integers(boundary.summary)),
             }
         )
         run.tables["summary"] = pd.concat([run.tables["summary"], rows], ignore_index=True)

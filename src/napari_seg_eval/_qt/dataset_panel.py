@@ -50,6 +50,7 @@ from qtpy.QtWidgets import (
 from .._jobs import Job, notify_error
 from .._napari.layers import TAG, open_pair, tag
 from ..core import catalogue
+from ..core._results import counts_as_integers
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
@@ -1083,15 +1084,16 @@ class DatasetPanel(QWidget):
         headline = PRESETS[preset].headline if preset is not None else ()
         first = ["name", *preset_columns(headline, per_image.columns)]
         self.per_image.set_frame(per_image, note, first, last=["error"])  # the status says it
-        self.summary.set_frame(summary_rows(result.summary, headline), note)
+        summary = counts_as_integers(result.summary)  # counts: 3, not 3.0000
+        self.summary.set_frame(summary_rows(summary, headline), note)
         view = self.summary.view  # the metric's name elided (whole in its tooltip): values in view
         view.setColumnWidth(0, min(view.columnWidth(0), METRIC_WIDTH))
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [
-            f"{catalogue.label('dataset.summary', key)} = {format_value(result.summary[key])}"
+            f"{catalogue.label('dataset.summary', key)} = {format_value(summary[key])}"
             for key in headline
-            if key in result.summary
+            if key in summary
         ]
         challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}")

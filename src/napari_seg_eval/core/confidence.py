@@ -498,7 +498,7 @@ def instance_threshold_sweep(
         rows.append(
             {
                 "threshold": threshold,
-                "n_pred": summary["n_pred"],
+                "n_pred": int(summary["n_pred"]),  # a count (the summary is float64)
                 **{
                     k: summary[k]
                     for k in ("f1_50", "accuracy_50", "mean_accuracy", "panoptic_quality_50")

@@ -32,7 +32,7 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .._version import __version__
-from ..core._results import Result, nanmean
+from ..core._results import Result, counts_as_integers, nanmean
 from ..core._validate import integer_map_dtype, outside_ignored, warn_if_background_ignored
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
@@ -64,7 +64,7 @@ from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
 from ..core.tracking import ctc_counts, ctc_scores
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
-from .progress import Progress
+from .progress import Progress, TextProgress
 from .read import (
     FileMetadata,
     Notice,
@@ -464,6 +464,12 @@ class FilesResult(Result):
 
         return write_results(self, folder, overwrite=overwrite)
 
+    def _shown(self) -> pd.DataFrame:
+        """``per_image`` with the file names of each pair, not their absolute paths."""
+        return self.per_image.assign(
+            **{side: self.per_image[side].map(_file_name) for side in ("truth", "prediction")}
+        )
+
     @property
     def n_failed(self) -> int:
         """Number of pairs that failed (their errors are in ``per_image["error"]``)."""
@@ -474,6 +480,11 @@ class FilesResult(Result):
         """The pairs that failed: name, truth, prediction, error."""
         rows = self.per_image[self.per_image["error"] != ""]
         return rows[["name", "truth", "prediction", "error"]].reset_index(drop=True)
+
+
+def _file_name(path: str) -> str:
+    """The last part of a file's path (or URL)."""
+    return Path(path).name or path
 
 
 class _TaskProgress(Callback):
@@ -534,7 +545,7 @@ def evaluate_files(
     region_suffix: str | None = None,
     background_class: int | None = None,
     client: Any = None,
-    progress: Progress | None = None,
+    progress: bool | Progress | None = False,
 ) -> FilesResult:
     """Evaluate prediction files against ground-truth files, one pair in memory at a time.
 
@@ -643,7 +654,11 @@ split_touching
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there). Default: the current client if one is active, else this process.
     progress
-        Receives a report after each pair (and the tasks reading a chunked pair when run here).
+        True: the command line's progress bar on stderr (in a notebook too: on a stream that is
+        not a terminal it prints a line every 5% of the pairs, and each failed pair). A
+        :class:`~napari_seg_eval.io.progress.Progress`: receives a report after each pair (and
+        the tasks reading a chunked pair when run here). False (the default) or None: nothing
+        is shown.
 
     Returns
     -------
@@ -669,6 +684,11 @@ split_touching
     ...     "truth/", "cellpose/", prediction_suffix="_cp_masks"
     ... )  # doctest: +SKIP
     >>> result["instance"].summary["mean_accuracy_pooled"]  # doctest: +SKIP
+
+    From a notebook, with the command line's progress bar (on stderr):
+
+    >>> result = evaluate_files("truth/", "pred/", progress=True)  # doctest: +SKIP
+    [#####-------------------------] 2/12 pairs, 1 s  img2
     """
     settings = file_settings(
         kind=kind,
@@ -716,6 +736,8 @@ split_touching
     pairing, classes, regions = find_companions(
         pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
     )
+    if isinstance(progress, bool):
+        progress = TextProgress() if progress else None
     outcomes = run_pairs(
         pairing, settings, client=client, progress=progress, classes=classes, regions=regions
     )
@@ -960,7 +982,7 @@ def no_pairs_error(pairing: Pairing) -> ValueError:
     --------
     >>> from napari_seg_eval.io.pairs import SuffixHint
     >>> error = no_pairs_error(Pairing([], [], suffix_hint=SuffixHint("_masks", "_cp", 2)))
-    >>> print(error)
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
     no pairs of files to evaluate; the names differ by a suffix: give truth_suffix='_masks',
     prediction_suffix='_cp' (2 pair(s)).
     0 pair(s) of files.
@@ -1588,12 +1610,11 @@ def _boundary(
         tolerance=settings.tolerance,
         region=region,
     )
-    values = {
-        key: result.summary[key] for key in (*(f"mean_{c}" for c in BOUNDARY_COLUMNS), "n_classes")
-    }
+    summary = counts_as_integers(result.summary)  # n_classes a count in per_image.csv
+    values = {key: summary[key] for key in (*(f"mean_{c}" for c in BOUNDARY_COLUMNS), "n_classes")}
     if objects is not None:
         values |= {f"object_mean_{c}": objects.summary[f"mean_{c}"] for c in BOUNDARY_COLUMNS}
-        values["n_matched"] = objects.summary["n_matched"]
+        values["n_matched"] = counts_as_integers(objects.summary)["n_matched"]
     if from_file:
         values["spacing"] = _sizes_text(spacing.sizes, "")
         values["spacing_unit"] = spacing.unit

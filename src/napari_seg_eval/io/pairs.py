@@ -45,10 +45,11 @@ class SuffixHint(NamedTuple):
     '--truth-suffix _masks --prediction-suffix _cp_masks'
     >>> hint.options()
     "truth_suffix='_masks', prediction_suffix='_cp_masks'"
-    >>> print(hint.text())
+    >>> print(hint.text())  # doctest: +NORMALIZE_WHITESPACE
     The names differ by a suffix: truth '_masks', prediction '_cp_masks'; give them as the
     truth and prediction suffixes (6 pair(s) of files).
-    >>> print(SuffixHint("-a", "-b", 2, sided=False).advice(command_line=True))
+    >>> unsided = SuffixHint("-a", "-b", 2, sided=False)
+    >>> print(unsided.advice(command_line=True))  # doctest: +NORMALIZE_WHITESPACE
     the names differ by a suffix: give --truth-suffix=-a --prediction-suffix=-b if '-a' marks
     the ground truth, else the other way round (2 pair(s))
     """
@@ -184,10 +185,10 @@ class OneFolderError(FileReadError):
     Examples
     --------
     >>> error = OneFolderError("cells", SuffixHint("-gt", "-pred", 4))
-    >>> print(error)
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
     ground truth and predictions are both in cells: the names differ by a suffix: truth '-gt',
     prediction '-pred'; give them as the truth and prediction suffixes (4 pair(s) of files).
-    >>> print(error.text(command_line=True))
+    >>> print(error.text(command_line=True))  # doctest: +NORMALIZE_WHITESPACE
     ground truth and predictions are both in cells: the names differ by a suffix: give
     --truth-suffix=-gt --prediction-suffix=-pred (4 pair(s)).
     """

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core._results import counts_as_integers
 from .evaluate import FilesResult, versions
 
 #: The names of the files a result folder holds: the tables :func:`write_results` writes,
@@ -262,7 +263,9 @@ def _write_into(result: FilesResult, folder: Path, command: list[str] | None) ->
             rows.to_csv(folder / f"{kind}_per_image_rows.csv", index=False)
     for name, table in result.tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
-    result.summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
+    # The counts as counts (3, not 3.0): the summary is float64.
+    summary = counts_as_integers(result.summary)
+    summary.to_frame().T.to_csv(folder / "summary.csv", index=False)
     (folder / "settings.json").write_text(json.dumps(settings_record(result, command), indent=2))
 
 
