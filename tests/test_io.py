@@ -1811,3 +1811,13 @@ def test_regions_with_no_pixel_are_named_as_the_cause(tmp_path):
         evaluate_files(
             tmp_path / "t.npy", tmp_path / "p.npy", kind="semantic", region=tmp_path / "r.npy"
         )
+
+
+def test_pixel_sizes_in_messages_are_rounded_in_the_column_exact():
+    """trial61: a TIFF's rational resolution 1/0.3 written by an older tifffile reads back as
+    0.29999999988358467; a message shows 0.3, the per-image spacing column keeps the value."""
+    from napari_seg_eval.io.evaluate import _sizes_text
+
+    assert _sizes_text((0.5, 0.29999999988358467), "µm", digits=7) == "0.5,0.3 µm"
+    assert _sizes_text((2.0, None), "µm", digits=7) == "2,none µm"
+    assert _sizes_text((2.0, 0.29999999988358467), "") == "2.0,0.29999999988358467"

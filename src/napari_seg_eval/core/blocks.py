@@ -267,8 +267,8 @@ def chunk_tree(tasks: Sequence[Callable[..., T]], combine: Callable[[list[T]], T
     --------
     >>> import dask.array as da
     >>> a = da.arange(6, chunks=2)
-    >>> chunk_tree([np.sum] * 3, sum, [a]).compute()
-    np.int64(15)
+    >>> int(chunk_tree([np.sum] * 3, sum, [a]).compute())
+    15
     """
     import uuid
 

@@ -1491,7 +1491,8 @@ def _pair_spacing(
         if len(values) != ndim or None in values:
             raise ValueError(
                 f"{path}: its metadata give no pixel size for every axis of the image "
-                f"({_sizes_text(values, size.unit)} for {ndim} axes); give the spacing instead."
+                f"({_sizes_text(values, size.unit, digits=7)} for {ndim} axes); give the spacing "
+                "instead."
             )
         found.append(PixelSize(tuple(values), size.unit))
     true_size, pred_size = found
@@ -1500,17 +1501,25 @@ def _pair_spacing(
     ):
         raise ValueError(
             f"the pixel sizes of the pair differ: {truth} has "
-            f"{_sizes_text(true_size.sizes, true_size.unit)} but {prediction} has "
-            f"{_sizes_text(pred_size.sizes, pred_size.unit)}; they must cover the same space "
-            "(or give the spacing instead of spacing='file')."
+            f"{_sizes_text(true_size.sizes, true_size.unit, digits=7)} but {prediction} has "
+            f"{_sizes_text(pred_size.sizes, pred_size.unit, digits=7)}; they must cover the same "
+            "space (or give the spacing instead of spacing='file')."
         )
     return true_size
 
 
-def _sizes_text(sizes: Sequence[float | None], unit: str) -> str:
-    """Sizes as --spacing takes them, with the unit: ``"2,0.5,0.5 µm"``."""
-    text = ",".join("none" if value is None else repr(float(value)) for value in sizes)
-    return f"{text} {unit}" if unit else text
+def _sizes_text(sizes: Sequence[float | None], unit: str, *, digits: int | None = None) -> str:
+    """Sizes as --spacing takes them, with the unit: ``"2.0,0.5,0.5 µm"``; with ``digits``,
+    to that many significant digits (a message: a TIFF's rational 1/0.3 reads back as
+    0.29999999988358467)."""
+
+    def text(value: float | None) -> str:
+        if value is None:
+            return "none"
+        return repr(float(value)) if digits is None else f"{float(value):.{digits}g}"
+
+    joined = ",".join(text(value) for value in sizes)
+    return f"{joined} {unit}" if unit else joined
 
 
 def _naming_the_file(message: str, truth: str | Path, prediction: str | Path) -> str:
