@@ -392,7 +392,12 @@ def threshold_sweep(
         if n_positive
         else float("nan")
     )
-    roc_auc = float(np.trapezoid(recall, fpr)) if n_positive and n_negative else float("nan")
+    # The trapezoid rule written out (np.trapezoid is numpy >= 2; the same sum as it computes).
+    roc_auc = (
+        float((np.diff(fpr) * (recall[1:] + recall[:-1]) / 2.0).sum())
+        if n_positive and n_negative
+        else float("nan")
+    )
     summary = pd.Series(
         {
             "metric": metric,
@@ -1003,9 +1008,9 @@ def coco_average_precision(
     >>> float(result.summary["map"])  # the false detection is ranked last: it costs nothing
     1.0
     >>> first = np.array([[True, True, True, False, False, False, True]])  # 1 and 3 only
-    >>> coco_average_precision(true, pred, {1: 0.1, 3: 0.9}, region=first).per_threshold.loc[
-    ...     0, ["tp", "fp"]
-    ... ].tolist()
+    >>> coco_average_precision(true, pred, {1: 0.1, 3: 0.9}, region=first).per_threshold[
+    ...     ["tp", "fp"]
+    ... ].iloc[0].tolist()
     [1, 1]
     """
     iou_thresholds = [float(t) for t in np.atleast_1d(np.asarray(iou_thresholds, float))]
