@@ -49,6 +49,7 @@ from .core.confidence import (
 from .core.dataset import DatasetResult, dataset_from_tables, dataset_metrics
 from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
+    CountedOn,
     InstanceResult,
     _checked_pair,
     _of_counted_table,
@@ -1504,6 +1505,17 @@ def evaluation_steps(
                 )
             done += 1
     control.check()
+    instance = results["instance"]
+    if instance is not None and instance.counted_on is None:  # made from the counted tables
+        # What review_objects and error_map check a result given them against, as
+        # instance_metrics records it: every path of the run counts the same.
+        counted_on = CountedOn(
+            tuple(instance_true.shape),
+            settings.ignore_label,
+            settings.exclude_border,
+            region is not None,
+        )
+        results["instance"] = replace(instance, counted_on=counted_on)
     yield (1.0, "building tables")
     record = Evaluation(
         truth=instance_true,

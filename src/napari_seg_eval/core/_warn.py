@@ -5,9 +5,43 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 #: Frames of files under this folder are the package's own (real paths: a linked install too).
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+
+#: The public function the user called, when it computes its result with another public
+#: function (``review_objects`` with ``instance_metrics``): the name its warnings give.
+_CALLED: ContextVar[str | None] = ContextVar("called", default=None)
+
+
+@contextmanager
+def called_as(name: str) -> Iterator[None]:
+    """Within this block, warnings that name a function (:func:`caller`) name ``name``: the
+    function the user called, not the public function it computes with. The outermost name
+    holds (a block inside another keeps the first name).
+
+    Examples
+    --------
+    >>> with called_as("review_objects"):
+    ...     caller("instance_metrics")
+    'review_objects'
+    >>> caller("instance_metrics")
+    'instance_metrics'
+    """
+    token = _CALLED.set(_CALLED.get() or name)
+    try:
+        yield
+    finally:
+        _CALLED.reset(token)
+
+
+def caller(default: str) -> str:
+    """The name a warning gives the function it is about: ``default`` (the function giving
+    it), or the function the user called, inside :func:`called_as`."""
+    return _CALLED.get() or default
 
 
 def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:

@@ -414,9 +414,10 @@ def _class_boundaries(
             rows.append(_empty_scores(one_side=true_box is not None or pred_box is not None))
             continue
         box = _union_box(true_box, pred_box)
-        true_mask, pred_mask = true[box] == class_id, pred[box] == class_id
+        true_mask, pred_mask = _crop(true, box) == class_id, _crop(pred, box) == class_id
         if region is not None and class_id == 0:
-            true_mask, pred_mask = true_mask & region[box], pred_mask & region[box]
+            inside = _crop(region, box)
+            true_mask, pred_mask = true_mask & inside, pred_mask & inside
         rows.append(_scores(true_mask, pred_mask, sampling, tolerance, structure))
     per_class = pd.DataFrame(
         np.array(rows, float).reshape(-1, len(BOUNDARY_COLUMNS)), columns=BOUNDARY_COLUMNS
@@ -481,7 +482,11 @@ def _object_boundaries(
     ):
         box = _union_box(true_boxes[t], pred_boxes[p])
         scores[row] = _scores(
-            true[box] == true_label, pred[box] == pred_label, sampling, tolerance, structure
+            _crop(true, box) == true_label,
+            _crop(pred, box) == pred_label,
+            sampling,
+            tolerance,
+            structure,
         )
     per_object = pd.DataFrame(
         {"true_label": true_labels, "pred_label": pred_labels, "iou": pairs.iou[matched]}
@@ -563,6 +568,20 @@ def _means(table: pd.DataFrame) -> dict[str, float]:
 def _structure(ndim: int) -> np.ndarray:
     """Face neighbours only: the inner contour's definition (and MONAI's erosion)."""
     return ndi.generate_binary_structure(ndim, 1)
+
+
+def _crop(image: np.ndarray, box: Box) -> np.ndarray:
+    """``image[box]`` as a numpy array: a chunked image's crop is read once, here (crops hold
+    one class or one pair of objects, small by construction), and every later step works on
+    numpy arrays (a mask of a lazy crop cannot index the distance transform's array).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> type(_crop(da.zeros((4, 4), chunks=2), (slice(1, 2), slice(1, 2)))).__name__
+    'ndarray'
+    """
+    return np.asarray(image[box])
 
 
 def _union_box(a: Box, b: Box) -> Box:

@@ -336,7 +336,12 @@ INSTANCE_PER_OBJECT = [
         "(docs/metrics.md, Error kinds)",
     ),
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner", better="higher"),
-    _m("partner", "partner", "", "the matched object, else the one of highest IoU (0: none)"),
+    _m(
+        "partner",
+        "partner",
+        "",
+        "the matched object, else the one of highest IoU; ties: the smallest id (0: none)",
+    ),
     _m(
         "area",
         "area",

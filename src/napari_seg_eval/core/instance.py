@@ -29,13 +29,14 @@ from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
 from ._validate import (
     as_label_pair,
+    check_ignore_label,
     check_region,
     integer_map_dtype,
     outside_ignored,
     warn_if_background_ignored,
     warn_if_masks,
 )
-from ._warn import warn
+from ._warn import caller, warn
 from .blocks import as_dask, is_lazy
 from .classes import (
     ClassesLike,
@@ -229,6 +230,16 @@ class ObjectPairs:
         component are taken as they are; the others are solved sparsely, in memory
         proportional to their number.
 
+        Exact ties (matchings of as many pairs and the same summed IoU) are moved to the
+        smallest ids by two exchanges, which read the same from either side: an object with
+        two candidates of exactly equal IoU (an object split into two halves, IoU 1/2 with
+        each) is matched to the one of smaller id; and of two pairs that could be crossed at
+        exactly the same summed IoU, the smallest true id is paired with the smallest
+        predicted id (see :meth:`_smallest_ids_on_ties`). For the ties these exchanges resolve,
+        swapping truth and prediction swaps the pairs and nothing else; a tie that only a
+        longer chain of exchanges resolves can remain as the solver found it (which pair
+        matched may then depend on the ids; the counts and summed IoU never do).
+
         Parameters
         ----------
         threshold : float
@@ -259,7 +270,123 @@ class ObjectPairs:
         first = np.cumsum(n_objects) - n_objects  # components in a row: first object of each
         for batch in _split_by(tangled, (first // SOLVE_BATCH_OBJECTS)[component]):
             matched[self._solve(batch)] = True
+        self._smallest_ids_on_ties(tangled, matched)
         return matched
+
+    def _smallest_ids_on_ties(self, edges: np.ndarray, matched: np.ndarray) -> None:
+        """Move the optimal ``matched`` (a mask over all pairs, changed in place) among the
+        candidate pairs ``edges`` to the smallest ids where it ties exactly.
+
+        Two exchanges keep the number of pairs and the exact summed IoU (IoUs compared as
+        fractions, never as rounded floats):
+
+        - a matched pair (x, y) becomes (x, y') when y' is unmatched, smaller than y, and
+          IoU(x, y') = IoU(x, y); the same with the roles of the sides swapped;
+        - two matched pairs (a, b), (c, d) with a < c and d < b become (a, d), (c, b) when
+          both are candidates and IoU(a, d) + IoU(c, b) = IoU(a, b) + IoU(c, d).
+
+        Each rule reads the same from either side, so for the ties they resolve (an object
+        and its two halves at IoU 0.5, two crossed pairs) swapping the images swaps the pairs,
+        whatever order the solver met the objects in. A tie that only a longer chain of
+        exchanges resolves is left as the solver found it: for example, with 2 true and 3
+        predicted objects, both matched pairs changing partner at once, one of them to an
+        unmatched prediction (neither step alone keeps the sum). The first rule lowers the ids
+        matched on one side, the second keeps them and raises the sum of the products of the
+        partners' ranks, so the exchanges end. Without an exact tie (nearly always) this is one
+        vectorised look at the unmatched candidates.
+        """
+        changed = True
+        while changed:
+            changed = self._exchange_partner(edges, matched, "pred")
+            changed |= self._exchange_partner(edges, matched, "true")
+            changed |= self._cross_pairs(edges, matched)
+
+    def _exchange_partner(self, edges: np.ndarray, matched: np.ndarray, side: str) -> bool:
+        """One round of the first exchange of :meth:`_smallest_ids_on_ties`, changing the
+        partner on ``side`` ('pred': a true object takes a smaller unmatched prediction of
+        equal IoU; 'true': the other way). True if a pair changed."""
+        t, p = self.true_index[edges], self.pred_index[edges]
+        of_true, of_pred = self._matched_of(edges, matched)
+        kept, changing = (t, p) if side == "pred" else (p, t)
+        current = (of_true if side == "pred" else of_pred)[kept]  # the kept object's pair
+        free = (of_pred if side == "pred" else of_true)[changing] < 0
+        current_partner = changing[np.maximum(current, 0)]
+        iou = self.iou[edges]
+        tie = np.flatnonzero(
+            free
+            & (current >= 0)
+            & (changing < current_partner)
+            & (iou == iou[np.maximum(current, 0)])  # equal fractions give equal floats
+        )
+        tie = tie[self._equal_iou(edges[tie], edges[current[tie]])]
+        if tie.size == 0:
+            return False
+        # One move per kept object (to its smallest free partner), and per free object (from
+        # the pair whose partner is the largest, which the move frees).
+        tie = tie[np.lexsort((changing[tie], kept[tie]))]
+        tie = tie[np.r_[True, np.diff(kept[tie]) != 0]]
+        tie = tie[np.lexsort((-current_partner[tie], changing[tie]))]
+        tie = tie[np.r_[True, np.diff(changing[tie]) != 0]]
+        matched[edges[current[tie]]] = False
+        matched[edges[tie]] = True
+        return True
+
+    def _cross_pairs(self, edges: np.ndarray, matched: np.ndarray) -> bool:
+        """One round of the second exchange of :meth:`_smallest_ids_on_ties`: two matched
+        pairs crossed to pair the smaller ids together. True if pairs changed."""
+        t, p = self.true_index[edges], self.pred_index[edges]
+        of_true, of_pred = self._matched_of(edges, matched)
+        # Unmatched candidates (a, d), a matched to b and d to c, with a < c and d < b.
+        ab, cd = of_true[t], of_pred[p]
+        look = np.flatnonzero((ab >= 0) & (cd >= 0) & ~matched[edges])
+        look = look[(t[look] < t[cd[look]]) & (p[look] < p[ab[look]])]
+        if look.size == 0:
+            return False
+        ab, cd = ab[look], cd[look]
+        keys = t.astype(np.int64) * self.pred_ids.size + p
+        order = np.argsort(keys)
+        wanted = t[cd].astype(np.int64) * self.pred_ids.size + p[ab]  # the pair (c, b)
+        cb = order[np.minimum(np.searchsorted(keys[order], wanted), keys.size - 1)]
+        iou = self.iou[edges]
+        near = (keys[cb] == wanted) & (np.abs(iou[look] + iou[cb] - iou[ab] - iou[cd]) < 1e-9)
+        changed, used = False, set()
+        for ad_, ab_, cd_, cb_ in zip(*(x[near].tolist() for x in (look, ab, cd, cb)), strict=True):
+            if ab_ in used or cd_ in used:
+                continue
+            crossed = self._fraction(edges[ad_]) + self._fraction(edges[cb_])
+            if crossed != self._fraction(edges[ab_]) + self._fraction(edges[cd_]):
+                continue
+            used.update((ab_, cd_))
+            matched[edges[[ab_, cd_]]] = False
+            matched[edges[[ad_, cb_]]] = True
+            changed = True
+        return changed
+
+    def _matched_of(self, edges: np.ndarray, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per true and per predicted object: the position in ``edges`` of its matched pair,
+        or -1."""
+        on = np.flatnonzero(matched[edges])
+        of_true = np.full(self.true_ids.size, -1)
+        of_pred = np.full(self.pred_ids.size, -1)
+        of_true[self.true_index[edges[on]]] = on
+        of_pred[self.pred_index[edges[on]]] = on
+        return of_true, of_pred
+
+    def _fraction(self, pair: int) -> Fraction:
+        """The exact IoU of pair ``pair``."""
+        return Fraction(int(self.intersection[pair]), int(self.union[pair]))
+
+    def _equal_iou(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Per position: whether pairs ``first`` and ``second`` have exactly the same IoU
+        (cross-multiplied as Python integers: no overflow)."""
+        return np.array(
+            [
+                int(self.intersection[i]) * int(self.union[j])
+                == int(self.intersection[j]) * int(self.union[i])
+                for i, j in zip(first.tolist(), second.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
 
     def _components(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The connected component of each pair of ``edges`` (numbered from 0), and the number
@@ -312,6 +439,11 @@ class ObjectPairs:
         unmatched = float(min(n_rows, n_cols) + 2)
         true_stand_in = n_cols + np.arange(n_rows)  # columns
         pred_stand_in = n_rows + np.arange(n_cols)  # rows
+        # int32 indices: scipy 1.14's LAPJVsp takes only its own index type (ITYPE_t, int32)
+        # and refuses int64 ("Buffer dtype mismatch"); the matrix has n_rows + n_cols < 2**31
+        # rows (the objects of one batch), so no index overflows.
+        at_row = np.concatenate([rows, np.arange(n_rows), pred_stand_in, n_rows + cols])
+        at_column = np.concatenate([cols, true_stand_in, np.arange(n_cols), n_cols + rows])
         costs = csr_array(
             (
                 np.concatenate(
@@ -321,10 +453,7 @@ class ObjectPairs:
                         np.ones(edges.size),
                     ]
                 ),
-                (
-                    np.concatenate([rows, np.arange(n_rows), pred_stand_in, n_rows + cols]),
-                    np.concatenate([cols, true_stand_in, np.arange(n_cols), n_cols + rows]),
-                ),
+                (at_row.astype(np.int32), at_column.astype(np.int32)),
             ),
             shape=(n_rows + n_cols,) * 2,
         )
@@ -809,6 +938,31 @@ def aggregated_jaccard_parts(pairs: ObjectPairs) -> tuple[int, int]:
     return numerator, denominator
 
 
+@dataclass(frozen=True)
+class CountedOn:
+    """What an :class:`InstanceResult` was counted on: the images' shape and the settings
+    that decide which objects it holds. :func:`~napari_seg_eval.core.review.review_objects`
+    and :func:`~napari_seg_eval.core.review.error_map` read it to refuse the result of other
+    images or settings.
+
+    Attributes
+    ----------
+    shape
+        The shape of the images compared.
+    ignore_label
+        The truth's id left out (None: none).
+    exclude_border
+        The width of the band whose objects were left out (0: none).
+    region
+        Whether only the pixels of a region were counted.
+    """
+
+    shape: tuple[int, ...]
+    ignore_label: int | None = None
+    exclude_border: int = 0
+    region: bool = False
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class InstanceResult(Result):
     """Matching-based instance metrics.
@@ -825,6 +979,8 @@ class InstanceResult(Result):
     matched regardless of class at 0.5; ``true_class``/``pred_class`` hold the class of each
     object of ``pairs``. ``excluded_true``/``excluded_pred``: the ids removed at the border
     (objects of the images compared: never the ignore label or an id outside the region).
+    ``counted_on``: the images' shape and the settings of :func:`instance_metrics`
+    (:class:`CountedOn`); None for a result made from an overlap table.
 
     Two results compare equal only when they are the same object (``eq=False``): comparing the
     tables field by field would be ambiguous, and is left to ``pandas`` (``to_frame().equals``).
@@ -840,6 +996,7 @@ class InstanceResult(Result):
     pred_class: np.ndarray | None = None
     excluded_true: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     excluded_pred: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    counted_on: CountedOn | None = None
 
     _main = "per_threshold"
 
@@ -862,7 +1019,8 @@ class InstanceResult(Result):
         pandas.DataFrame
             One row per true then predicted object: ``kind`` ('true' or 'pred'), ``label``,
             ``area``, ``partner`` (the matched object for a TP, otherwise the object with the
-            highest IoU, 0 if none overlaps), ``iou`` (with that partner) and ``status``
+            highest IoU, ties to the smallest id, 0 if none overlaps), ``iou`` (with that
+            partner) and ``status``
             (TP, FN or FP); with classes, ``class``.
 
         Examples
@@ -1075,7 +1233,7 @@ def instance_metrics(
             f"got only {'true_classes' if pred_classes is None else 'pred_classes'}."
         )
     background = check_background_class(background_class, true_classes is not None)
-    warn_if_background_ignored(ignore_label, "instance_metrics")
+    warn_if_background_ignored(ignore_label, caller("instance_metrics"))
     given_dtype = getattr(pred, "dtype", None)  # as given (the pair may be converted)
     true, pred, specs = _checked_pair(true, pred, true_classes, pred_classes)
     region = check_region(region, tuple(true.shape))
@@ -1092,7 +1250,7 @@ def instance_metrics(
     table, *border = parts
     if given_dtype is not None:
         warn_if_probabilities(table, given_dtype)
-    return _of_counted_table(
+    result = _of_counted_table(
         table,
         true,
         pred,
@@ -1104,6 +1262,10 @@ def instance_metrics(
         border=tuple(border) if width else None,
         background_class=background,
     )
+    counted_on = CountedOn(
+        tuple(true.shape), check_ignore_label(ignore_label), width, region is not None
+    )
+    return replace(result, counted_on=counted_on)
 
 
 #: A label prediction looks like a probability map when it has at least this many values ...
@@ -1142,9 +1304,9 @@ def warn_if_probabilities(table: OverlapTable, dtype: Any) -> None:
     probability map (see :func:`looks_like_probabilities`): its values were scored as ids."""
     if looks_like_probabilities(table, dtype):
         warn(
-            f"instance_metrics: pred ({np.dtype(dtype).name}) looks like a probability map "
-            f"(0-{np.iinfo(dtype).max}): its values were scored as object ids; threshold and "
-            "label it first (label_instances(threshold_probabilities(pred)))"
+            f"{caller('instance_metrics')}: pred ({np.dtype(dtype).name}) looks like a "
+            f"probability map (0-{np.iinfo(dtype).max}): its values were scored as object ids; "
+            "threshold and label it first (label_instances(threshold_probabilities(pred)))"
         )
 
 
@@ -1153,7 +1315,7 @@ def _checked_pair(
 ) -> tuple[Any, Any, tuple[ClassSpec, ClassSpec] | None]:
     """:func:`instance_metrics`' checks of its images before its pass (nothing is read): a
     warning for a boolean mask, the label pair, and both sides' classes (or None)."""
-    warn_if_masks(true, pred, "instance_metrics")
+    warn_if_masks(true, pred, caller("instance_metrics"))
     true, pred = as_label_pair(true, pred)
     specs = None
     if true_classes is not None:

@@ -23,8 +23,10 @@ from ._validate import (
     check_non_negative,
     check_probability_range,
     probability_array,
+    warn_if_background_ignored,
     warn_if_masks,
 )
+from ._warn import called_as, caller
 from .blocks import aligned, as_dask, chunk_tree, is_lazy
 from .instance import (
     REVIEW_THRESHOLD,
@@ -601,7 +603,7 @@ def review_objects(
     iou_threshold: float = REVIEW_THRESHOLD,
     probability: np.ndarray | None = None,
     ignore_label: int | None = None,
-    exclude_border: int = 0,
+    exclude_border: int | None = None,
     result: InstanceResult | None = None,
 ) -> pd.DataFrame:
     """Every true and predicted object: its status at one IoU threshold, where it is, and how
@@ -621,19 +623,27 @@ def review_objects(
         NaN or values outside [0, 1] are refused before any work (a chunked map's when its
         chunk is read).
     ignore_label : int, optional
-        Pixels where ``true == ignore_label`` are left out of the matching.
+        Pixels where ``true == ignore_label`` are left out of the matching. With ``result``:
+        the result's by default.
     exclude_border : int, optional
         Objects touching a band of this many pixels at the image edge are left out of the
         matching on both sides (as :func:`instance_metrics`); their rows say ``excluded``.
+        Default: 0, or with ``result`` the result's.
     result : InstanceResult, optional
         The result of :func:`instance_metrics` on the same images, ``ignore_label`` and
-        ``exclude_border``, to reuse its matching instead of computing it again.
+        ``exclude_border``, to reuse its matching instead of computing it again. A result
+        whose objects (ids, areas, those left out at the border) are not those of the images
+        is refused, as is an ``ignore_label`` or ``exclude_border`` given here that is not the
+        result's. A result counted in a ``region`` (or made from an overlap table) holds only
+        some of the images' objects, each in part: it is refused only if it holds an object
+        the images do not, or one larger than in the images.
 
     Returns
     -------
     pandas.DataFrame
         One row per object: ``kind`` ('true'/'pred'), ``label``, ``area``, ``partner`` (the
-        matched object, else the one with the highest IoU, 0 if none), ``iou`` (with the
+        matched object, else the one with the highest IoU, ties to the smallest id, 0 if
+        none), ``iou`` (with the
         partner), ``status`` (TP/FN/FP, or ``excluded`` for an object removed at the border),
         ``error`` (the error kind, see :func:`add_error_kinds`), ``centroid_0..`` and, with
         ``probability``, ``mean_confidence``.
@@ -641,7 +651,8 @@ def review_objects(
     Raises
     ------
     TypeError, ValueError
-        For bad images, probabilities, ``iou_threshold`` or ``ignore_label``.
+        For bad images, probabilities, ``iou_threshold`` or ``ignore_label``, or a ``result``
+        that does not belong to the images (see ``result``).
 
     Examples
     --------
@@ -656,22 +667,170 @@ def review_objects(
     """
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
-    width = check_exclude_border(exclude_border)
+    width = None if exclude_border is None else check_exclude_border(exclude_border)
     warn_if_masks(true, pred, "review_objects")
     true, pred = as_label_pair(true, pred)
     probability = _checked_probability(probability, true.shape)
-    if result is None:
-        result = instance_metrics(
-            true,
-            pred,
-            iou_thresholds=[iou_threshold],
-            ignore_label=ignore_label,
-            exclude_border=width,
-        )
+    with called_as("review_objects"):
+        given = result is not None
+        if given:
+            warn_if_background_ignored(ignore_label, "review_objects")
+            ignore_label = _result_settings(result, true.shape, ignore_label, width)
+        else:
+            result = instance_metrics(
+                true,
+                pred,
+                iou_thresholds=[iou_threshold],
+                ignore_label=ignore_label,
+                exclude_border=width or 0,
+            )
+    measurements = _measure_both(true, pred, probability)
+    if given:
+        _check_objects(result, measurements, ignore_label, width, tuple(true.shape))
     objects = with_excluded(result.objects_at(iou_threshold), result)
-    return join_measurements(
-        add_error_kinds(objects, result), _measure_both(true, pred, probability)
-    )
+    return join_measurements(add_error_kinds(objects, result), measurements)
+
+
+def _result_settings(
+    result: InstanceResult, shape: tuple[int, ...], ignore_label: int | None, width: int | None
+) -> int | None:
+    """The ignore label in force for a ``result`` given to a review (the one given, else the
+    result's); raise when the result was counted on images of another shape, or with another
+    ``ignore_label`` or ``exclude_border`` than the ones given (None: not given)."""
+    counted = result.counted_on
+    if counted is None:  # made from an overlap table: what its objects say is checked
+        return ignore_label
+    function = caller("review_objects")
+    if counted.shape != tuple(shape):
+        raise ValueError(
+            f"{function}: the result is of images of shape {counted.shape}, these are "
+            f"{tuple(shape)}: pass the result of instance_metrics on these images (or none)."
+        )
+    for name, given, its in (
+        ("ignore_label", ignore_label, counted.ignore_label),
+        ("exclude_border", width, counted.exclude_border),
+    ):
+        if given is not None and given != its:
+            raise ValueError(
+                f"{function}: {name}={given} here, but the result was computed with "
+                f"{name}={its}: give the same (or leave {name} out to use the result's), or "
+                "no result."
+            )
+    return counted.ignore_label
+
+
+def _check_objects(
+    result: InstanceResult,
+    measurements: pd.DataFrame,
+    ignore_label: int | None,
+    width: int | None,
+    shape: tuple[int, ...],
+) -> None:
+    """Raise unless ``result``'s objects are those ``measurements`` found in the images (the
+    truth's ``ignore_label`` is no object): on each side, the same ids and areas; or, for a
+    result that counted only part of the images (a ``region``, or made from an overlap table,
+    which may have had one), ids among the images' and areas no larger than theirs; a
+    prediction loses its pixels on the ignore label, so it may be smaller or absent. With a
+    ``width`` given, the objects left out at the border must be those of the result whose box
+    touches the band of that width."""
+    counted = result.counted_on
+    partial = counted is None or counted.region
+    pairs = result.pairs
+    problems = []
+    for kind, ids, areas, excluded in (
+        ("true", pairs.true_ids, pairs.true_areas, result.excluded_true),
+        ("pred", pairs.pred_ids, pairs.pred_areas, result.excluded_pred),
+    ):
+        rows = measurements[(measurements["kind"] == kind).to_numpy()]
+        if not rows["label"].is_monotonic_increasing:
+            rows = rows.sort_values("label")
+        if kind == "true" and ignore_label is not None:
+            rows = rows[(rows["label"] != ignore_label).to_numpy()]
+        whole = not partial and (kind == "true" or ignore_label is None)
+        side = _side_problems(kind, rows, ids, areas, excluded, whole)
+        if width is not None and not side:
+            side = _border_problems(kind, rows, ids, excluded, shape, width)
+        problems += side
+    if problems:
+        settings = ""
+        if counted is not None:
+            settings = (
+                f" (it was counted with ignore_label={counted.ignore_label}, exclude_border="
+                f"{counted.exclude_border}{', in a region' if counted.region else ''})"
+            )
+        raise ValueError(
+            f"{caller('review_objects')}: the result does not belong to these images{settings}: "
+            f"{'; '.join(problems)}. Pass the result of instance_metrics on these images, with "
+            "the same ignore_label and exclude_border (or no result)."
+        )
+
+
+def _side_problems(
+    kind: str,
+    rows: pd.DataFrame,
+    ids: np.ndarray,
+    areas: np.ndarray,
+    excluded: np.ndarray,
+    whole: bool,
+) -> list[str]:
+    """What is wrong with one side of a result (its ``ids`` and their ``areas``, and the ids
+    ``excluded`` at the border) against the objects measured in the images (``rows``, sorted
+    by label): ids of the result the images do not hold, areas that differ, and, ``whole``,
+    objects of the images the result does not hold (else areas may be smaller)."""
+    dtype = id_dtype(rows["label"].dtype, ids.dtype)
+    labels = rows["label"].to_numpy().astype(dtype)
+    ids = ids.astype(dtype)  # both in the ids' dtype: uint64 ids >= 2**53 stay exact
+    held = np.union1d(ids, excluded.astype(dtype))
+    problems = []
+    lost = np.setdiff1d(labels, held) if whole else labels[:0]  # in the images only
+    extra = np.setdiff1d(held, labels)  # in the result only
+    for what, found in (("not in the result", lost), ("in the result, not in the images", extra)):
+        if found.size:
+            problems.append(f"{kind} objects {found[:3].tolist()} {what}")
+    known = np.isin(ids, labels)
+    at = np.minimum(np.searchsorted(labels, ids), max(labels.size - 1, 0))
+    measured = np.zeros(ids.size, np.int64)
+    measured[known] = rows["area"].to_numpy()[at[known]]
+    wrong = known & ((areas != measured) if whole else (areas > measured))
+    if wrong.any():
+        i = np.flatnonzero(wrong)[0]
+        problems.append(
+            f"{kind} object {ids[i]} has area {measured[i]} here, {areas[i]} in the result"
+        )
+    return problems
+
+
+def _border_problems(
+    kind: str,
+    rows: pd.DataFrame,
+    ids: np.ndarray,
+    excluded: np.ndarray,
+    shape: tuple[int, ...],
+    width: int,
+) -> list[str]:
+    """The objects of one side of a result left out at the border (``excluded``) unless they
+    are those of the result (``ids`` and ``excluded``) touching the band of ``width`` pixels
+    (from the boxes of the measured ``rows``)."""
+    dtype = id_dtype(rows["label"].dtype, ids.dtype)
+    labels = rows["label"].to_numpy().astype(dtype)
+    held = np.union1d(ids.astype(dtype), excluded.astype(dtype))
+    expected = np.intersect1d(labels[_touching_band(rows, shape, width)], held)
+    if np.array_equal(expected, np.sort(excluded.astype(dtype))):
+        return []
+    return [
+        f"exclude_border={width} leaves out {expected.size} {kind} objects, the result "
+        f"{excluded.size}"
+    ]
+
+
+def _touching_band(rows: pd.DataFrame, shape: tuple[int, ...], width: int) -> np.ndarray:
+    """Per measured object (rows with ``bbox_start_*``/``bbox_stop_*``): whether it touches
+    the band of ``width`` pixels at the image edge (its box does exactly when it does)."""
+    touching = np.zeros(len(rows), bool)
+    for axis, size in enumerate(shape):
+        touching |= rows[f"bbox_start_{axis}"].to_numpy() < width
+        touching |= rows[f"bbox_stop_{axis}"].to_numpy() > size - width
+    return touching
 
 
 def with_excluded(objects: pd.DataFrame, result: InstanceResult) -> pd.DataFrame:
@@ -935,7 +1094,7 @@ def error_map(
     *,
     iou_threshold: float = REVIEW_THRESHOLD,
     ignore_label: int | None = None,
-    exclude_border: int = 0,
+    exclude_border: int | None = None,
     result: InstanceResult | None = None,
     by: str = "status",
 ) -> np.ndarray:
@@ -949,13 +1108,18 @@ def error_map(
     iou_threshold : float
         The one IoU threshold at which objects are matched, in (0, 1].
     ignore_label : int, optional
-        Pixels where ``true == ignore_label`` are left out of the matching.
+        Pixels where ``true == ignore_label`` are left out of the matching. With ``result``:
+        the result's by default.
     exclude_border : int, optional
         Objects touching a band of this many pixels at the image edge are left out of the
-        matching on both sides (as :func:`instance_metrics`).
+        matching on both sides (as :func:`instance_metrics`). Default: 0, or with ``result``
+        the result's.
     result : InstanceResult, optional
         The result of :func:`instance_metrics` on the same images (and the same
-        ``ignore_label`` and ``exclude_border``), to reuse its matching.
+        ``ignore_label`` and ``exclude_border``), to reuse its matching. A result of images
+        of another shape, or with another ``ignore_label`` or ``exclude_border`` than one
+        given here, is refused before any work; its objects are not compared with the
+        images' (that would cost a pass: :func:`review_objects` compares them).
     by : {'status', 'kind'}
         ``'status'`` (the default): ``TP`` (1) on matched predicted objects, ``FP`` (2) on
         false predicted objects, ``FN`` (3) on missed true objects; where they overlap, FN wins
@@ -976,7 +1140,8 @@ def error_map(
     Raises
     ------
     TypeError, ValueError
-        For bad images, ``iou_threshold``, ``ignore_label`` or ``by`` (before any work).
+        For bad images, ``iou_threshold``, ``ignore_label`` or ``by`` (before any work), or a
+        ``result`` that does not belong to the images (see ``result``).
 
     Examples
     --------
@@ -987,15 +1152,16 @@ def error_map(
     >>> error_map(true, pred, by="kind").tolist()
     [[4, 4, 5, 4, 4, 0, 3]]
     """
-    return error_map_levels(
-        [true],
-        [pred],
-        iou_threshold=iou_threshold,
-        ignore_label=ignore_label,
-        exclude_border=exclude_border,
-        result=result,
-        by=by,
-    )[0]
+    with called_as("error_map"):
+        return error_map_levels(
+            [true],
+            [pred],
+            iou_threshold=iou_threshold,
+            ignore_label=ignore_label,
+            exclude_border=exclude_border,
+            result=result,
+            by=by,
+        )[0]
 
 
 def error_map_levels(
@@ -1004,7 +1170,7 @@ def error_map_levels(
     *,
     iou_threshold: float = REVIEW_THRESHOLD,
     ignore_label: int | None = None,
-    exclude_border: int = 0,
+    exclude_border: int | None = None,
     result: InstanceResult | None = None,
     by: str = "status",
 ) -> list:
@@ -1047,7 +1213,7 @@ def error_map_levels(
         raise ValueError(f"by must be 'status' or 'kind', not {by!r}")
     threshold_fraction(iou_threshold)  # validates before any work
     ignore_label = check_ignore_label(ignore_label)
-    width = check_exclude_border(exclude_border)
+    width = None if exclude_border is None else check_exclude_border(exclude_border)
     if len(true_levels) != len(pred_levels) or not true_levels:
         raise ValueError(
             f"the truth has {len(true_levels)} levels and the prediction {len(pred_levels)}: "
@@ -1055,14 +1221,18 @@ def error_map_levels(
         )
     pairs = [as_label_pair(true, pred) for true, pred in zip(true_levels, pred_levels, strict=True)]
     true, pred = pairs[0]
-    if result is None:
-        result = instance_metrics(
-            true,
-            pred,
-            iou_thresholds=[iou_threshold],
-            ignore_label=ignore_label,
-            exclude_border=width,
-        )
+    with called_as("error_map_levels"):
+        if result is None:
+            result = instance_metrics(
+                true,
+                pred,
+                iou_thresholds=[iou_threshold],
+                ignore_label=ignore_label,
+                exclude_border=width or 0,
+            )
+        else:
+            warn_if_background_ignored(ignore_label, caller("error_map_levels"))
+            _result_settings(result, true.shape, ignore_label, width)
     paint = _error_painter(result, iou_threshold, by, true.dtype, pred.dtype)
     return [_painted(paint, true, pred) for true, pred in pairs]
 
