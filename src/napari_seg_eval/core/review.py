@@ -671,24 +671,41 @@ def review_objects(
     warn_if_masks(true, pred, "review_objects")
     true, pred = as_label_pair(true, pred)
     probability = _checked_probability(probability, true.shape)
+    given = result is not None
     with called_as("review_objects"):
-        given = result is not None
-        if given:
-            warn_if_background_ignored(ignore_label, "review_objects")
-            ignore_label = _result_settings(result, true.shape, ignore_label, width)
-        else:
-            result = instance_metrics(
-                true,
-                pred,
-                iou_thresholds=[iou_threshold],
-                ignore_label=ignore_label,
-                exclude_border=width or 0,
-            )
+        result, ignore_label = _given_or_matched(
+            result, true, pred, iou_threshold, ignore_label, width, caller("review_objects")
+        )
     measurements = _measure_both(true, pred, probability)
     if given:
         _check_objects(result, measurements, ignore_label, width, tuple(true.shape))
     objects = with_excluded(result.objects_at(iou_threshold), result)
     return join_measurements(add_error_kinds(objects, result), measurements)
+
+
+def _given_or_matched(
+    result: InstanceResult | None,
+    true: Any,
+    pred: Any,
+    iou_threshold: float,
+    ignore_label: int | None,
+    width: int | None,
+    function: str,
+) -> tuple[InstanceResult, int | None]:
+    """The matching a review paints: ``result`` checked against the images' shape and the
+    settings given (see :func:`_result_settings`), or, without one, :func:`instance_metrics`
+    at ``iou_threshold``; and the ignore label in force."""
+    if result is not None:
+        warn_if_background_ignored(ignore_label, function)
+        return result, _result_settings(result, true.shape, ignore_label, width)
+    matched = instance_metrics(
+        true,
+        pred,
+        iou_thresholds=[iou_threshold],
+        ignore_label=ignore_label,
+        exclude_border=width or 0,
+    )
+    return matched, ignore_label
 
 
 def _result_settings(
@@ -1222,17 +1239,9 @@ def error_map_levels(
     pairs = [as_label_pair(true, pred) for true, pred in zip(true_levels, pred_levels, strict=True)]
     true, pred = pairs[0]
     with called_as("error_map_levels"):
-        if result is None:
-            result = instance_metrics(
-                true,
-                pred,
-                iou_thresholds=[iou_threshold],
-                ignore_label=ignore_label,
-                exclude_border=width or 0,
-            )
-        else:
-            warn_if_background_ignored(ignore_label, caller("error_map_levels"))
-            _result_settings(result, true.shape, ignore_label, width)
+        result, _ = _given_or_matched(
+            result, true, pred, iou_threshold, ignore_label, width, caller("error_map_levels")
+        )
     paint = _error_painter(result, iou_threshold, by, true.dtype, pred.dtype)
     return [_painted(paint, true, pred) for true, pred in pairs]
 
