@@ -73,8 +73,8 @@ from .tables import STALE_STYLE, DataFrameModel, ResultTable, format_value
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
 
-#: Rows of the Summary in view (its headline metrics and counts) without scrolling.
-SUMMARY_ROWS = 12
+#: Rows of the Summary in view (its metrics and counts; the first one wraps) without scrolling.
+SUMMARY_ROWS = 13
 #: Widest the Summary's metric column is sized (pixels): a longer name is elided (whole in
 #: its tooltip), so that the pooled and image-mean values with their intervals fit the dock.
 METRIC_WIDTH = 150
