@@ -363,3 +363,16 @@ def test_empty_layer_names_are_not_shown(runs):
     # named layers are still named
     text = report_html(runs.compare("A", "B"))
     assert "A: <b>A</b> (prob), B: <b>B</b>, on truth <b>gt</b>." in text
+
+
+def test_text_columns_are_text_with_either_pandas_string_dtype():
+    """floors68: pandas 3 gives strings the str dtype, not object; the report's name column
+    lost its text class (left alignment) there."""
+    import pandas as pd
+
+    from napari_seg_eval.report import _table
+
+    for dtype in (object, "str"):
+        frame = pd.DataFrame({"name": pd.Series(["img1", "img2"], dtype=dtype), "n": [1, 2]})
+        html = _table(frame)
+        assert "<td class=text>img1" in html and "<td>1</td>" in html, dtype

@@ -556,7 +556,9 @@ def _table(
     text = set(text_columns) | {
         c
         for c in frame.columns
-        if frame[c].dtype == object and not pd.api.types.is_numeric_dtype(frame[c].infer_objects())
+        # object (pandas 2) or str (pandas 3's string dtype) columns that hold no numbers
+        if (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype))
+        and not pd.api.types.is_numeric_dtype(frame[c].infer_objects())
     }
     head = []
     for column in frame.columns:
