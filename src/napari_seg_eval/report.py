@@ -21,7 +21,7 @@ import html
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .core import catalogue
 from .core.blocks import is_lazy
 from .core.compare import CHANGE_COLORS
 from .core.review import EXCLUDED, KIND_COLORS_ON_LIGHT, error_map
+from .evaluation import ThresholdOptions
 from .runs import Comparison, Run
 
 #: Rows of a long table shown in full; longer tables show their first rows and say so.
@@ -698,14 +699,17 @@ def _probability_plots(run: Run) -> list[str]:
             f"Reliability diagram (15 equal-width bins): ECE {ece}, Brier score {brier}.",
         )
     )
-    options = run.settings.get("threshold_options") or {}
-    if record.instance is not None and options.get("channel_axis") is None:
+    # The run's labelling options over the defaults its evaluation used (a script's run of a
+    # map records none): the curve's objects are those the run scored.
+    options = {**asdict(ThresholdOptions()), **(run.settings.get("threshold_options") or {})}
+    if record.instance is not None and options["channel_axis"] is None:
         curve = instance_threshold_sweep(
             record.truth,
             confidence,
-            connectivity=options.get("connectivity"),
-            min_size=options.get("min_size", 0),
-            split_touching=options.get("split_touching", False),
+            connectivity=options["connectivity"],
+            min_size=options["min_size"],
+            split_touching=options["split_touching"],
+            split_depth=options["split_depth"],
         )
 
         def objects(axes):
