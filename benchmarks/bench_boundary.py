@@ -65,7 +65,7 @@ def bench_per_class():
 def bench_per_object():
     truth, pred = instance_pair((4096, 4096), 12_000, seed=1)
     result = boundary_metrics(truth, pred, per_object=True)
-    n_matched = result.summary["n_matched"]
+    n_matched = int(result.summary["n_matched"])  # a float64 summary holds counts as floats
     seconds = best_time(lambda: boundary_metrics(truth, pred, per_object=True), 2)
     print_row(
         f"boundary_metrics(per_object=True), 4096², {n_matched:,} matched pairs",

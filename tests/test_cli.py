@@ -1428,3 +1428,17 @@ def test_evaluating_label_files_imports_only_what_it_needs(folders, tmp_path):
     )
     assert imported_in_a_new_process(code, NOT_FOR_LABEL_FILES) == []
     assert (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_the_printout_says_where_the_report_went(tmp_path, monkeypatch, capsys):
+    """trial70: `--report` wrote report.html without a word of where."""
+    truth, pred = two_folders(tmp_path)
+    image = np.zeros((8, 8), np.uint16)
+    image[2:5, 2:5] = 1
+    np.save(truth / "a.npy", image)
+    np.save(pred / "a.npy", image)
+    monkeypatch.chdir(tmp_path)
+    assert run(str(truth), str(pred), "--out", "res", "--report") == 0
+    assert "1 of 1 pairs evaluated; results in res; the report in res/report.html" in (
+        capsys.readouterr().out
+    )

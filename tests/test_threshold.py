@@ -376,3 +376,33 @@ def test_objects_touching_at_a_corner_are_two_on_every_default_path(tmp_path):
     files = evaluate_files(tmp_path / "t", tmp_path / "p", probability=True)
     # pooled over IoU 0.50:0.95: TP 2 at every threshold, so 1.0 (joined: 0.5 at 0.50, 0 above)
     assert files.summary["n_pred"] == 2 and files.summary["mean_accuracy_pooled"] == 1.0
+
+
+def test_evaluate_takes_the_labelling_options_as_keywords_as_evaluate_files_does():
+    """trial70: evaluate(..., connectivity=None) raised a bare TypeError from
+    EvaluationSettings; evaluate_files and the command line take these as keywords."""
+    from napari_seg_eval import evaluate
+    from napari_seg_eval.evaluation import ThresholdOptions
+
+    truth = np.zeros((6, 6), np.uint16)
+    truth[0:3, 0:3] = 1
+    truth[3:6, 3:6] = 2  # two squares touching at one corner
+    prob = np.where(truth > 0, 0.9, 0.1).astype(np.float32)
+    # connectivity=None joins them (one object of 18 px), as the options object does
+    joined = evaluate(truth, prob, threshold=0.5, connectivity=None)
+    same = evaluate(
+        truth, prob, threshold=0.5, threshold_options=ThresholdOptions(connectivity=None)
+    )
+    assert joined.instance.summary["n_pred"] == same.instance.summary["n_pred"] == 1
+    # a keyword over a given options object: min_size 10 drops nothing of the joined 18 px
+    over = evaluate(
+        truth,
+        prob,
+        threshold=0.5,
+        threshold_options=ThresholdOptions(min_size=10),
+        connectivity=None,
+    )
+    assert over.settings.threshold_options == ThresholdOptions(min_size=10, connectivity=None)
+    assert over.instance.summary["n_pred"] == 1
+    # faces only, min_size 10: each 9-px square is dropped
+    assert evaluate(truth, prob, threshold=0.5, min_size=10).instance.summary["n_pred"] == 0

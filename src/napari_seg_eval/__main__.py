@@ -746,7 +746,7 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
         return EXIT_BAD_INPUT
     if not args.quiet:
         _print_notices(caught, stream)
-    _print_summary(result, out, stream, quiet=args.quiet)
+    _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
 
 
@@ -786,10 +786,12 @@ def _write_report(out: Path, path: Path) -> Path:
     return path
 
 
-def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
+def _print_summary(
+    result, out: Path, stream: TextIO, *, quiet: bool, report: Path | None = None
+) -> None:
     """Failures on ``stream`` always, each once: with ``quiet`` listed here, else counted
-    (the progress bar said each as it failed); the summary numbers on stdout unless
-    ``quiet``."""
+    (the progress bar said each as it failed); the summary numbers (and where the ``report``
+    went) on stdout unless ``quiet``."""
     import pandas as pd
 
     n_pairs, n_failed = len(result.per_image), result.n_failed
@@ -806,7 +808,8 @@ def _print_summary(result, out: Path, stream: TextIO, *, quiet: bool) -> None:
         print(f"{n_failed} of {n_pairs} pairs failed (said above); {where}.", file=stream)
     if quiet:
         return
-    print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}")
+    written = f"; the report in {report}" if report is not None else ""
+    print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}{written}")
     if result.datasets:
         from .core._results import counts_as_integers
 
@@ -820,7 +823,8 @@ def _add_sample_parser(commands) -> None:
         help="write sample folders (truth, predictions, probability maps) to try evaluate on",
         description="Write the sample data of several seeds as TIFF folders to try "
         "'napari-seg-eval evaluate' on: FOLDER/truth (labels), FOLDER/pred (labels: the "
-        "probability maps thresholded at 0.5 and labelled), FOLDER/probabilities (float32 "
+        "probability maps thresholded at 0.5, labelled, touching objects split), "
+        "FOLDER/probabilities (float32 "
         "maps) and FOLDER/images, one imgN.tif per image in each. FOLDER must be new or "
         "empty. Exit code: 0 written, 2 refused (nothing written).",
     )
@@ -848,7 +852,8 @@ def sample(folder: str, n_images: int = 4, stream: TextIO | None = None) -> int:
     root = Path(folder)
     what = {
         "truth": "ground truth (uint16 labels)",
-        "pred": "predictions (uint16 labels: the probabilities > 0.5, labelled)",
+        "pred": "predictions (uint16 labels: the probabilities > 0.5, labelled, touching "
+        "objects split: as --probability --split-touching labels the maps)",
         "probabilities": "probability maps (float32)",
         "images": "images (float32)",
     }

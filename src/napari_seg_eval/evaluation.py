@@ -14,7 +14,7 @@ import itertools
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -1535,6 +1535,20 @@ def evaluation_steps(
     return replace(record, tables=result_tables(record))
 
 
+
+def _labelling_folded(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the labelling options given as keywords (``connectivity=1``,
+    ``split_touching=True``, ..., as :func:`~napari_seg_eval.io.evaluate_files` takes them)
+    folded into ``threshold_options`` (over the ones it gives)."""
+    names = {item.name for item in fields(ThresholdOptions)}
+    given = {key: settings[key] for key in settings if key in names}
+    if not given:
+        return settings
+    rest = {key: value for key, value in settings.items() if key not in names}
+    options = rest.get("threshold_options") or ThresholdOptions()
+    return {**rest, "threshold_options": replace(options, **given)}
+
+
 def evaluate(
     true: np.ndarray,
     pred: np.ndarray,
@@ -1545,7 +1559,8 @@ def evaluate(
     region: np.ndarray | None = None,
     **settings: Any,
 ) -> Evaluation:
-    """Run :func:`evaluation_steps` to the end (no progress): the record of one evaluation.
+    """Evaluate ``pred`` against ``true`` as the dock's Run does: the record of one evaluation
+    (:func:`evaluation_steps` run to the end, without progress).
 
     Parameters
     ----------
@@ -1560,7 +1575,10 @@ def evaluate(
         A boolean mask: pixels outside are left out of every metric.
     **settings
         Fields of :class:`EvaluationSettings`. With ``preset=`` the preset's IoU thresholds,
-        criterion and border are used (see :meth:`EvaluationSettings.from_preset`).
+        criterion and border are used (see :meth:`EvaluationSettings.from_preset`). The
+        fields of :class:`ThresholdOptions` (``connectivity``, ``min_size``,
+        ``split_touching``, ``channel_axis``, ...) are taken as keywords too, as
+        :func:`~napari_seg_eval.io.evaluate_files` takes them.
 
     Returns
     -------
@@ -1576,6 +1594,7 @@ def evaluate(
     >>> int(record.instance.summary["n_true"]), record.settings.exclude_border
     (1, 2)
     """
+    settings = _labelling_folded(settings)
     if settings.get("preset") is not None:
         made = EvaluationSettings.from_preset(settings.pop("preset"), **settings)
     else:

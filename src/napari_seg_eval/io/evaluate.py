@@ -575,8 +575,8 @@ split_touching
         :func:`label_instances` does. A map of n channels compared class by class
         (``binarize_semantic=False``) with a truth whose classes run 0..n-1 while the map's
         reach n gets a ``FileNotice``: its channel 0 is likely background.
-        ``connectivity`` is 1 (faces only) by default, as in the dock widget; ``None`` joins
-        diagonal neighbours too (``label_instances``' own default). uint8 and uint16 maps are
+        ``connectivity`` is 1 (faces only) by default, as in the dock widget and
+        :func:`label_instances`; ``None`` joins diagonal neighbours too. uint8 and uint16 maps are
         read as value / 255 (65535), said in one :class:`~napari_seg_eval.io.FileNotice` (a
         ``UserWarning``) per run and dtype, naming the first such file and how many more
         there are. Without ``probability``, a uint8/uint16 prediction is scored as labels;
