@@ -117,3 +117,21 @@ def test_plugins_menu_shows_the_dock_a_command_or_a_script_opened(qtbot, two_map
     run_command(PLUGINS_MENU_ITEM)
     qtbot.waitUntil(dock.isVisible)
     assert our_docks(viewer) == [opened]
+
+
+def test_threshold_menu_on_a_labels_layer_says_why_it_is_not_thresholded(two_maps, monkeypatch):
+    """trial70: Threshold probabilities… on a Labels layer switched to the tab silently."""
+    from napari_seg_eval import _menus
+
+    shown = []
+    monkeypatch.setattr(_menus, "show_info", shown.append)
+    viewer = two_maps
+    viewer.add_labels(np.zeros((8, 8), np.uint8), name="mask")  # selected: the last added
+    run_command(THRESHOLD)
+    (widget,) = our_docks(viewer)
+    assert widget.tabs.tabText(widget.tabs.currentIndex()) == "Threshold"
+    assert widget.probability_combo.layer() is not viewer.layers["mask"]
+    assert shown == [
+        "Segmentation Evaluation: 'mask' is a Labels layer, not a probability map: choose the "
+        "probability layer in the Threshold tab."
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from napari.layers import Image, Labels
-from napari.utils.notifications import show_error
+from napari.utils.notifications import show_error, show_info
 
 if TYPE_CHECKING:
     from napari.viewer import Viewer
@@ -47,6 +47,11 @@ def threshold_selected(viewer: Viewer) -> None:
     if isinstance(active, Image):
         widget.set_probability_layer(active)
         widget.update_threshold_layer()
+    elif active is not None:  # the tab opens on its own choice: say why not the selection
+        show_info(
+            f"Segmentation Evaluation: {active.name!r} is a {type(active).__name__} layer, not "
+            "a probability map: choose the probability layer in the Threshold tab."
+        )
 
 
 def evaluate_selected(viewer: Viewer) -> None:
