@@ -255,6 +255,23 @@ def _legend_below(axes) -> None:
     )
 
 
+#: The Threshold tab's labelling options an object metric's analysis used, as the stale
+#: reason names them.
+LABELLING_NAMES = {
+    "connectivity": "connectivity",
+    "min_size": "minimum size",
+    "split_touching": "split touching objects",
+    "split_depth": "split depth",
+}
+
+
+def _said(value: object) -> str:
+    """A labelling option's value as the stale reason says it: a switch on or off."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 class ConfidencePanel(QWidget):
     """Choose a threshold with evidence, and see whether the probabilities can be trusted."""
 
@@ -403,6 +420,14 @@ class ConfidencePanel(QWidget):
         owner.probability_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
         self.truth_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
         self.class_spin.valueChanged.connect(notifying(lambda *_: self._refresh()))
+        labelling = owner.threshold_panel  # the objects of an object metric are labelled so
+        for signal in (
+            labelling.connectivity_spin.valueChanged,
+            labelling.min_size_spin.valueChanged,
+            labelling.split_check.toggled,
+            labelling.split_depth_spin.valueChanged,
+        ):
+            signal.connect(notifying(lambda *_: self._refresh()))
         self._class_choice()
 
     # ------------------------------------------------------------------------- public API
@@ -471,7 +496,7 @@ class ConfidencePanel(QWidget):
             channel_axis=channel_axis,
             background_channel=background,
         )
-        show = notifying(partial(self._show, prob_layer, truth, chosen))
+        show = notifying(partial(self._show, prob_layer, truth, chosen, objects))
         if wait:
             return self.job.run_now(work, show)
         self.run_button.setEnabled(False)
@@ -525,6 +550,18 @@ class ConfidencePanel(QWidget):
         metric = self.metric_combo.currentText()
         if metric != self.results["metric"]:
             return f"'Best by' is {metric}, the analysis shown is by {self.results['metric']}"
+        used = self.results["labelling"]  # the objects' labelling (object metrics only)
+        if used is not None:
+            options = self.owner.threshold_options()
+            for key, name in LABELLING_NAMES.items():
+                now, then = getattr(options, key), used[key]
+                if key == "split_depth" and not (options.split_touching or used["split_touching"]):
+                    continue  # the depth matters only to a split
+                if now != then:
+                    return (
+                        f"the Threshold tab's {name} is {_said(now)}, the objects analysed "
+                        f"were labelled with {_said(then)}"
+                    )
         if self._failed:
             return "the last Analyse failed"
         return ""
@@ -619,8 +656,15 @@ class ConfidencePanel(QWidget):
         return paths
 
     # ---------------------------------------------------------------------------- internals
-    def _show(self, prob_layer: Image, truth: Labels, metric: str, results: dict) -> dict:
-        self.results = {**results, "metric": metric}
+    def _show(
+        self,
+        prob_layer: Image,
+        truth: Labels,
+        metric: str,
+        labelling: dict | None,
+        results: dict,
+    ) -> dict:
+        self.results = {**results, "metric": metric, "labelling": labelling}
         self._analysed = {
             "layer": weakref.ref(prob_layer),
             "layer_name": prob_layer.name,
