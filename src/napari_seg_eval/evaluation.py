@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from dask.callbacks import Callback
 
-from .core import catalogue
+from .core._results import is_count
 from .core._validate import (
     as_array,
     as_label_pair,
@@ -1535,7 +1535,6 @@ def evaluation_steps(
     return replace(record, tables=result_tables(record))
 
 
-
 def _labelling_folded(settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` with the labelling options given as keywords (``connectivity=1``,
     ``split_touching=True``, ..., as :func:`~napari_seg_eval.io.evaluate_files` takes them)
@@ -2210,10 +2209,8 @@ def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
 
 def _counts_as_integers(key: str, value: Any, table: str) -> Any:
     """Counts (summed over images) as Python integers, so they never show as ``46.0000``."""
-    entry = catalogue.metric(table, key)
-    is_count = (entry is not None and entry.pooling == "sum") or key.startswith("n_")
     if (
-        is_count
+        is_count(key, table)
         and isinstance(value, float | np.floating | np.integer)
         and float(value).is_integer()
     ):

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .core import catalogue
+from .core._results import is_count
 from .core.blocks import is_lazy
 from .core.compare import CHANGE_COLORS
 from .core.review import EXCLUDED, KIND_COLORS_ON_LIGHT, error_map
@@ -372,7 +373,7 @@ def _image_tables(run: Run) -> str:
         )[["evaluation", "label", "metric", "value"]]
         parts.append("<h3>All summary values</h3>")
         counts = [
-            _is_count(_summary_kind(evaluation), metric)
+            is_count(metric, _summary_kind(evaluation))
             for evaluation, metric in zip(summary["evaluation"], summary["metric"], strict=True)
         ]
         parts.append(
@@ -460,7 +461,7 @@ def _dataset_tables(run: Run) -> str:
             "value": list(summary.to_numpy()),
         }
     )
-    counts = [_is_count("dataset.summary", key) for key in summary.index]
+    counts = [is_count(key, "dataset.summary") for key in summary.index]
     parts.append(
         "<h3>All summary values</h3>"
         + _table(rows, text_columns=("label", "metric"), count_rows=counts)
@@ -515,16 +516,11 @@ def _f(value: Any, *, count: bool = False) -> str:
     return _e(str(value))
 
 
-def _is_count(table: str, column: str) -> bool:
-    entry = catalogue.metric(table, column) if table else None
-    return entry is not None and entry.pooling == "sum"
-
-
 def _is_whole_column(table: str, frame: pd.DataFrame, column: str) -> bool:
     """Whether ``column`` is written in whole numbers: a count, or an id or setting (the
     catalogue's pooling "none" with no better direction) whose values are all whole (ids
     read back from a CSV file as floats, with a gap)."""
-    if _is_count(table, column):
+    if is_count(column, table):
         return True
     entry = catalogue.metric(table, column) if table else None
     if entry is None or entry.pooling != "none" or entry.better:
@@ -915,7 +911,7 @@ def _comparison(comparison: Comparison) -> str:
         _table(
             headline,
             text_columns=("metric", "label"),
-            count_rows=[_is_count(_summary_table_of(key), key) for key in headline["metric"]]
+            count_rows=[is_count(key, _summary_table_of(key)) for key in headline["metric"]]
             if "metric" in headline
             else (),
         ),

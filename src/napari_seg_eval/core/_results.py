@@ -136,15 +136,24 @@ def _whole(values: np.ndarray) -> bool:
     return bool(np.isfinite(values).all() and (values == np.floor(values)).all())
 
 
-def is_count(key: str) -> bool:
-    """Whether a summary key (or a column built of summaries) names a count: ``n_...``.
+def is_count(key: str, table: str | None = None) -> bool:
+    """Whether a summary key (or a column built of summaries) names a count: ``n_...``, or,
+    with ``table``, a value the metric catalogue's ``table`` sums over images (``tp``,
+    ``seg_sum``, ...).
 
     Examples
     --------
-    >>> is_count("n_true"), is_count("mean_nsd")
-    (True, False)
+    >>> is_count("n_true"), is_count("mean_nsd"), is_count("tp", "instance.per_threshold")
+    (True, False, True)
     """
-    return key.startswith("n_")
+    if key.startswith("n_"):
+        return True
+    if not table:
+        return False
+    from . import catalogue  # the catalogue's tables are built on first use
+
+    entry = catalogue.metric(table, key)
+    return entry is not None and entry.pooling == "sum"
 
 
 def counts_as_integers(summary: pd.Series) -> pd.Series:
