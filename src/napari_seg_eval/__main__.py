@@ -343,6 +343,17 @@ def _add_evaluate_parser(commands) -> None:
         help="end of prediction file names, e.g. _cp_masks (default: none)",
     )
     parser.add_argument(
+        "--truth-prefix",
+        default="",
+        help="start of truth file names, e.g. man_seg for the Cell Tracking Challenge's "
+        "man_seg000.tif (default: none)",
+    )
+    parser.add_argument(
+        "--prediction-prefix",
+        default="",
+        help="start of prediction file names, e.g. mask for mask000.tif (default: none)",
+    )
+    parser.add_argument(
         "--truth-classes-suffix",
         default=None,
         help="class images of the truth: the pair named N has N + this suffix beside its "
@@ -407,6 +418,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "prediction_suffix": args.prediction_suffix,
         "truth_classes_suffix": args.truth_classes_suffix,
         "prediction_classes_suffix": args.prediction_classes_suffix,
+        "truth_prefix": args.truth_prefix,
+        "prediction_prefix": args.prediction_prefix,
     }
 
 
@@ -692,6 +705,8 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 region_suffix=args.region_suffix,
                 truth_classes_suffix=args.truth_classes_suffix,
                 prediction_classes_suffix=args.prediction_classes_suffix,
+                truth_prefix=args.truth_prefix,
+                prediction_prefix=args.prediction_prefix,
             )
         except OneFolderError as error:  # the suffixes its names show, as options
             raise ValueError(error.text(command_line=True)) from None
@@ -913,6 +928,8 @@ def _misplaced_report(argv: list[str], message: str) -> str | None:
 SUFFIX_OPTIONS = (
     "--truth-suffix",
     "--prediction-suffix",
+    "--truth-prefix",
+    "--prediction-prefix",
     "--region-suffix",
     "--truth-classes-suffix",
     "--prediction-classes-suffix",

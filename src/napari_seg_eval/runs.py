@@ -1153,13 +1153,15 @@ def _label(run: Run, key: str) -> str:
 
 def _differing_settings(a: Run, b: Run) -> list[str]:
     """Notes naming the settings that differ (other than the layer names, and the suffixes
-    that name the files: two models' outputs are named differently)."""
+    and prefixes that name the files: two models' outputs are named differently)."""
     names = {
         "truth_name",
         "prediction_name",
         "confidence_name",
         "truth_suffix",
         "prediction_suffix",
+        "truth_prefix",
+        "prediction_prefix",
         "truth_classes_suffix",
         "prediction_classes_suffix",
         "with_classes",  # written before 0.2.0; the class suffixes say it

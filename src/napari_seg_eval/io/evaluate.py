@@ -148,7 +148,8 @@ class FileSettings:
     ``region``: a mask file (non-zero where pixels count) of every pair's shape;
     ``region_suffix``: each pair's own mask, the file named like the pair plus this suffix
     beside its truth file. With both, pixels count where both masks are non-zero.
-    ``truth_suffix``, ``prediction_suffix``: how the files were paired by name;
+    ``truth_suffix``, ``prediction_suffix``, ``truth_prefix``, ``prediction_prefix``: how
+    the files were paired by name;
     ``truth_classes_suffix``, ``prediction_classes_suffix``: how each pair's class images
     were found (both given: ``with_classes`` is set). See :func:`evaluate_files`.
 
@@ -184,6 +185,8 @@ class FileSettings:
     prediction_suffix: str = ""
     truth_classes_suffix: str | None = None
     prediction_classes_suffix: str | None = None
+    truth_prefix: str = ""
+    prediction_prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -544,6 +547,8 @@ def evaluate_files(
     region: str | Path | None = None,
     region_suffix: str | None = None,
     background_class: int | None = None,
+    truth_prefix: str = "",
+    prediction_prefix: str = "",
     client: Any = None,
     progress: bool | Progress | None = False,
 ) -> FilesResult:
@@ -619,6 +624,12 @@ split_touching
         The end of the names (before the extension) that marks each side's files, e.g.
         ``"_masks"`` and ``"_cp_masks"`` for Cellpose (default: none); see
         :func:`pair_files`. With a list of pairs, ``truth_suffix`` only names them.
+    truth_prefix, prediction_prefix
+        The start of the names that marks each side's files, e.g. ``"man_seg"`` and
+        ``"mask"`` for the Cell Tracking Challenge (``man_seg000.tif``, ``mask000.tif``;
+        default: none); see :func:`pair_files`. A pair's name (by which its class and region
+        files are found) is then without the prefix. With a list of pairs, ``truth_prefix``
+        only names them.
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
         :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
@@ -717,6 +728,8 @@ split_touching
         region=region,
         region_suffix=region_suffix,
         background_class=background_class,
+        truth_prefix=truth_prefix,
+        prediction_prefix=prediction_prefix,
     )
     if "instance" in settings.kinds:
         warn_if_background_ignored(settings.ignore_label, "evaluate_files")
@@ -727,6 +740,7 @@ split_touching
         prediction,
         truth_suffix,
         prediction_suffix,
+        prefixes=(truth_prefix, prediction_prefix),
         companions={
             "region_suffix": region_suffix,
             "truth_classes_suffix": truth_classes_suffix,
@@ -775,6 +789,8 @@ def file_settings(
     region: str | Path | None = None,
     region_suffix: str | None = None,
     background_class: int | None = None,
+    truth_prefix: str = "",
+    prediction_prefix: str = "",
 ) -> FileSettings:
     """The settings of a run of :func:`evaluate_files` from its keywords (the same ones, with
     the same defaults), checked before any file is listed or read.
@@ -785,7 +801,7 @@ def file_settings(
 connectivity, min_size, split_touching, ignore_label, binarize_semantic, include_background, \
 exclude_border, criterion, preset, confidence_interval, truth_suffix, prediction_suffix, \
 truth_classes_suffix, prediction_classes_suffix, boundary, spacing, tolerance, region, \
-region_suffix, background_class
+region_suffix, background_class, truth_prefix, prediction_prefix
         As :func:`evaluate_files` takes them. ``region`` is recorded as an absolute path
         (the file itself is checked by :func:`check_region_file`). With a ``preset``, the
         fields it sets may be given at its own values (as :meth:`FileSettings.to_dict`
@@ -851,6 +867,8 @@ region_suffix, background_class
         prediction_suffix=prediction_suffix,
         truth_classes_suffix=truth_classes_suffix,
         prediction_classes_suffix=prediction_classes_suffix,
+        truth_prefix=truth_prefix,
+        prediction_prefix=prediction_prefix,
     )
     if preset is None:
         return FileSettings(**chosen, **others)
@@ -942,33 +960,40 @@ def as_pairing(
     truth_suffix: str = "",
     prediction_suffix: str = "",
     companions: dict[str, str | None] | None = None,
+    prefixes: tuple[str, str] = ("", ""),
 ) -> Pairing:
     """A :class:`Pairing` from folders/files of each side, a list of pairs (named by their
-    truth files, without ``truth_suffix``), or a Pairing. ``companions``: the region and class
-    suffixes, whose files :func:`pair_files` never hints as truth or predictions."""
+    truth files, without the truth prefix and ``truth_suffix``), or a Pairing.
+    ``companions``: the region and class suffixes, whose files :func:`pair_files` never hints
+    as truth or predictions; ``prefixes``: the truth and prediction prefixes."""
     if prediction is not None:
         pairing = pair_files(
             truth,
             prediction,
             truth_suffix=truth_suffix,
             prediction_suffix=prediction_suffix,
+            truth_prefix=prefixes[0],
+            prediction_prefix=prefixes[1],
             **(companions or {}),
         )
     elif isinstance(truth, Pairing):
         pairing = truth
     else:
         pairs = [(Path(t), Path(p)) for t, p in truth]
-        names = [_pair_name(t, truth_suffix) for t, _ in pairs]
+        names = [_pair_name(t, truth_suffix, prefixes[0]) for t, _ in pairs]
         pairing = Pairing(pairs, names)
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing
 
 
-def _pair_name(truth: Path, truth_suffix: str) -> str:
+def _pair_name(truth: Path, truth_suffix: str, truth_prefix: str = "") -> str:
     """The name of a pair given by its files, as pairing by folders names it: its truth file's
-    name without the extension and ``truth_suffix`` (class and region files are found by it)."""
+    name without the extension, ``truth_prefix`` and ``truth_suffix`` (class and region files
+    are found by it)."""
     stem = file_stem(truth)
+    if truth_prefix and stem.startswith(truth_prefix):
+        stem = stem[len(truth_prefix) :]
     if truth_suffix and stem.endswith(truth_suffix):
         return stem[: len(stem) - len(truth_suffix)]
     return stem

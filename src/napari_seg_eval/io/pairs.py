@@ -12,8 +12,16 @@ sides differ by a suffix on each side (``img1_masks.tif`` and ``img1_cp_masks.ti
 without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`); it never
 pairs the files by guessing, never names the suffix of the region or class files (when
 given), and names nothing when two suffixes would pair as many files. Both sides in one folder
-are told apart by suffixes only: when none are given, the error (:class:`OneFolderError`) says
-which the names show, if any.
+are told apart by suffixes (or prefixes): when none are given, the error
+(:class:`OneFolderError`) says which suffixes the names show, if any.
+
+Prefixes work as the suffixes do, at the start of the name: the Cell Tracking Challenge names
+its truth ``man_seg000.tif`` and a result ``mask000.tif``; with ``truth_prefix="man_seg"`` and
+``prediction_prefix="mask"`` both are ``000``. A file without its side's prefix is not a
+candidate of that side (listed, never dropped). When no file pairs, no suffix hint is found
+and the names of the two sides differ by a prefix before a number (``man_seg000`` and
+``mask000``), the hint names the prefixes to give (a :class:`SuffixHint` of ``kind``
+``"prefix"``).
 """
 
 from __future__ import annotations
@@ -36,7 +44,9 @@ class SuffixHint(NamedTuple):
     ``prediction`` (either may be empty), the number of ``pairs`` they would make, and the
     suffixes ``given`` (the options to change are those that differ). ``sided`` is False
     when nothing tells which of the two marks the truth (both sides in one folder, names
-    without a word such as ``gt`` or ``pred``): the hint then says both ways.
+    without a word such as ``gt`` or ``pred``): the hint then says both ways. ``kind`` is
+    ``"prefix"`` when the names differ at their start (``man_seg000`` and ``mask000``): the
+    hint is then of the truth and prediction prefixes (``given``: the prefixes given).
 
     Examples
     --------
@@ -52,6 +62,8 @@ class SuffixHint(NamedTuple):
     >>> print(unsided.advice(command_line=True))  # doctest: +NORMALIZE_WHITESPACE
     the names differ by a suffix: give --truth-suffix=-a --prediction-suffix=-b if '-a' marks
     the ground truth, else the other way round (2 pair(s))
+    >>> SuffixHint("man_seg", "mask", 3, kind="prefix").options(command_line=True)
+    '--truth-prefix man_seg --prediction-prefix mask'
     """
 
     truth: str
@@ -59,9 +71,10 @@ class SuffixHint(NamedTuple):
     pairs: int
     given: tuple[str, str] = ("", "")
     sided: bool = True
+    kind: str = "suffix"
 
     def _changed(self) -> list[tuple[str, str]]:
-        """(side, suffix) of each side whose suffix differs from the one given."""
+        """(side, suffix) of each side whose suffix (prefix) differs from the one given."""
         hinted = (self.truth, self.prediction)
         return [
             (side, suffix)
@@ -76,26 +89,35 @@ class SuffixHint(NamedTuple):
         (``truth_suffix='_masks'``)."""
         if command_line:
             return " ".join(
-                f"--{side}-suffix{'=' if suffix.startswith('-') else ' '}{shlex.quote(suffix)}"
+                f"--{side}-{self.kind}{'=' if suffix.startswith('-') else ' '}{shlex.quote(suffix)}"
                 for side, suffix in self._changed()
             )
-        return ", ".join(f"{side}_suffix={suffix!r}" for side, suffix in self._changed())
+        return ", ".join(f"{side}_{self.kind}={suffix!r}" for side, suffix in self._changed())
 
     def text(self) -> str:
         """The hint in words that name no option (for the Dataset tab's boxes as for the
-        keywords)."""
+        keywords). The Dataset tab has no prefix boxes: a prefix hint names the command line's
+        options and the keywords."""
+        if self.kind == "prefix":
+            return (
+                f"The names differ by a prefix ({self.truth!r} and {self.prediction!r}); the "
+                "Dataset tab pairs by suffixes only: rename the files, or pair them from the "
+                f"command line ({self.options(command_line=True)}) or from Python "
+                f"({self.options()}) ({self.pairs} pair(s) of files)."
+            )
         if not self.sided:
             return (
-                f"The names differ by a suffix: {self.truth!r} and {self.prediction!r}, which "
-                "do not say which marks the truth; give the truth's as the truth suffix and the "
-                f"prediction's as the prediction suffix ({self.pairs} pair(s) of files)."
+                f"The names differ by a {self.kind}: {self.truth!r} and {self.prediction!r}, "
+                f"which do not say which marks the truth; give the truth's as the truth "
+                f"{self.kind} and the prediction's as the prediction {self.kind} ({self.pairs} "
+                "pair(s) of files)."
             )
         sides = ", ".join(
             f"{side} {suffix!r}" if suffix else f"{side} none" for side, suffix in self._changed()
         )
         return (
-            f"The names differ by a suffix: {sides}; give them as the truth and prediction "
-            f"suffixes ({self.pairs} pair(s) of files)."
+            f"The names differ by a {self.kind}: {sides}; give them as the truth and prediction "
+            f"{self.kind}es ({self.pairs} pair(s) of files)."
         )
 
     def advice(self, *, command_line: bool = False) -> str:
@@ -104,7 +126,7 @@ class SuffixHint(NamedTuple):
         options = self.options(command_line=command_line)
         if not self.sided:
             options += f" if {self.truth!r} marks the ground truth, else the other way round"
-        return f"the names differ by a suffix: give {options} ({self.pairs} pair(s))"
+        return f"the names differ by a {self.kind}: give {options} ({self.pairs} pair(s))"
 
 
 @dataclass(frozen=True)
@@ -119,7 +141,7 @@ class Pairing:
     ``suffix_hint``: when no file paired, the suffixes under which they would
     (:class:`SuffixHint`), if the names of the two sides differ by a suffix; else None.
     ``unmatched_suffixes``: (side, suffix) of each suffix given that no file of that side
-    ends with (a typo, most often).
+    ends with (a typo, most often); ``unmatched_prefixes`` likewise of the prefixes given.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -130,6 +152,7 @@ class Pairing:
     images: list[Path] = field(default_factory=list)
     suffix_hint: SuffixHint | None = None
     unmatched_suffixes: tuple[tuple[str, str], ...] = ()
+    unmatched_prefixes: tuple[tuple[str, str], ...] = ()
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -142,6 +165,10 @@ class Pairing:
         lines += [
             f"No {side} file's name ends with the {side} suffix {suffix!r}: check its spelling."
             for side, suffix in self.unmatched_suffixes
+        ]
+        lines += [
+            f"No {side} file's name starts with the {side} prefix {prefix!r}: check its spelling."
+            for side, prefix in self.unmatched_prefixes
         ]
         if hint and self.suffix_hint is not None:
             lines.append(self.suffix_hint.text())
@@ -221,6 +248,8 @@ def pair_files(
     region_suffix: str | None = None,
     truth_classes_suffix: str | None = None,
     prediction_classes_suffix: str | None = None,
+    truth_prefix: str = "",
+    prediction_prefix: str = "",
 ) -> Pairing:
     """Pair ground-truth and prediction files by name.
 
@@ -240,6 +269,12 @@ def pair_files(
         hint (``img0_heldout.tif`` beside ``img0_masks.tif`` with ``region_suffix="_heldout"``
         never makes ``_heldout`` the truth suffix). They change only the hint: the pairs are
         found as without them.
+    truth_prefix, prediction_prefix
+        The start of the name that marks each side, e.g. ``"man_seg"`` and ``"mask"`` for the
+        Cell Tracking Challenge (``man_seg000.tif``, ``mask000.tif``: both ``000``). Only
+        files with the prefix are candidates of that side (the others are listed, as not
+        used); a name that starts with both prefixes belongs to the side of the longer one.
+        A pair's key is its name without the prefix and the suffix.
 
     Returns
     -------
@@ -251,7 +286,9 @@ def pair_files(
         suffixes that would pair them (see :func:`suffix_hint`, and
         :func:`folder_suffix_hint` for one folder; said by ``Pairing.describe()``, never
         applied). No hint names a suffix of the region or class files, and none is given when
-        two suffixes would pair as many files (two guesses).
+        two suffixes would pair as many files (two guesses). Without such suffixes, when the
+        names differ by a prefix before a number (``man_seg000``, ``mask000``), the hint is
+        of the prefixes (``kind="prefix"``).
 
     Raises
     ------
@@ -271,6 +308,13 @@ def pair_files(
     >>> pairing.pairs, pairing.images  # doctest: +SKIP
     ([(PosixPath('cells/img_masks.tif'), PosixPath('cells/img_cp_masks.tif'))],
      [PosixPath('cells/img.tif')])
+
+    The Cell Tracking Challenge's names:
+
+    >>> pairing = pair_files("01_GT/SEG/", "01_RES/", truth_prefix="man_seg",
+    ...                      prediction_prefix="mask")  # doctest: +SKIP
+    >>> pairing.names  # doctest: +SKIP
+    ['000', '001']
     """
     truth_files, truth_folder = _listing(truth, "ground truth")
     pred_files, pred_folder = _listing(prediction, "prediction")
@@ -278,7 +322,10 @@ def pair_files(
         name = file_stem(truth_files[0])
         return Pairing([(truth_files[0], pred_files[0])], [name])
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
-    truth_named, pred_named = _named(truth_files), _named(pred_files)
+    truth_all, pred_all = _named(truth_files), _named(pred_files)
+    # A side's candidates are the files with its prefix, named without it.
+    truth_named, truth_unprefixed = _prefixed(truth_all, truth_prefix, prediction_prefix)
+    pred_named, pred_unprefixed = _prefixed(pred_all, prediction_prefix, truth_prefix)
     given = (truth_suffix, prediction_suffix)
     # The hint is of the files that are not region or class files.
     claimed = tuple(
@@ -290,16 +337,18 @@ def pair_files(
         [(stem, path) for stem, path in named if not stem.endswith(claimed)]
         for named in (truth_named, pred_named)
     )
-    if same_folder and truth_suffix == prediction_suffix:
+    if same_folder and (truth_suffix, truth_prefix) == (prediction_suffix, prediction_prefix):
         raise OneFolderError(truth, _folder_hint(truth_free, given))
     truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
     taken = set(truth_keys.values()) | set(pred_keys.values())
     # A file is left out only when neither side took it (one listing when the folders are one).
-    left = sorted({path for path in truth_left + pred_left if path not in taken})
+    out = truth_left + pred_left + truth_unprefixed + pred_unprefixed
+    left = sorted({path for path in out if path not in taken})
     keys = truth_keys.keys() | pred_keys.keys()
-    stems = {path: stem for stem, path in truth_named + pred_named}
+    # A pair's image is named as the pair, with neither prefix nor suffix.
+    stems = {path: stem for stem, path in truth_all + pred_all}
     hint = None
     if not names:
         free = {path for _, path in truth_free + pred_free}
@@ -316,6 +365,12 @@ def pair_files(
                 if same_folder
                 else _hint(truth_free, pred_free, given)
             )
+        if hint is None and not same_folder:
+            hint = _prefix_hint(
+                [key for key, path in truth_keys.items() if path in free],
+                [key for key, path in pred_keys.items() if path in free],
+                (truth_prefix, prediction_prefix),
+            )
     unmatched = tuple(
         (side, suffix)
         for side, suffix, named in (
@@ -323,6 +378,14 @@ def pair_files(
             ("prediction", prediction_suffix, pred_named),
         )
         if suffix and not any(stem.endswith(_nfc(suffix)) for stem, _ in named)
+    )
+    unmatched_prefixes = tuple(
+        (side, prefix)
+        for side, prefix, named in (
+            ("ground truth", truth_prefix, truth_named),
+            ("prediction", prediction_prefix, pred_named),
+        )
+        if prefix and not named
     )
     return Pairing(
         pairs=[(truth_keys[name], pred_keys[name]) for name in names],
@@ -336,6 +399,7 @@ def pair_files(
         images=[path for path in left if names and stems[path] in keys],
         suffix_hint=hint,
         unmatched_suffixes=unmatched,
+        unmatched_prefixes=unmatched_prefixes,
     )
 
 
@@ -456,6 +520,50 @@ def _hint(
     )
 
 
+def _prefix_hint(
+    truth_keys: list[str], pred_keys: list[str], given: tuple[str, str]
+) -> SuffixHint | None:
+    """The prefixes under which the files would pair when their names (``truth_keys``,
+    ``pred_keys``: without the prefixes and suffixes ``given``) differ by a prefix before a
+    number: ``man_seg000`` and ``mask000`` (the Cell Tracking Challenge) give ``man_seg`` and
+    ``mask``. A name's candidate is its start before its first digit, if it holds a letter;
+    the :data:`HINT_CANDIDATES` named most often on each side are tried by pairing the names
+    under them. The hint is the one pairing the most, if it pairs more than half of the side
+    with fewer names and no other pairs as many; else None. Never applied.
+
+    Examples
+    --------
+    >>> _prefix_hint(["man_seg000", "man_seg001"], ["mask000", "mask001"], ("", ""))[:3]
+    ('man_seg', 'mask', 2)
+    """
+    heads = [
+        Counter(m.group() for key in keys if (m := _NUMBER_HEAD.match(key)))
+        for keys in (truth_keys, pred_keys)
+    ]
+    found: list[tuple[int, tuple[str, str]]] = []
+    for truth_head, _ in heads[0].most_common(HINT_CANDIDATES):
+        for pred_head, _ in heads[1].most_common(HINT_CANDIDATES):
+            if truth_head == pred_head:  # the names differ elsewhere
+                continue
+            truth_found, pred_found = (
+                {key[len(head) :] for key in keys if key.startswith(head)}
+                for keys, head in ((truth_keys, truth_head), (pred_keys, pred_head))
+            )
+            pairs = len(truth_found & pred_found)
+            if pairs:
+                found.append((pairs, (given[0] + truth_head, given[1] + pred_head)))
+    found.sort(reverse=True)
+    fewer = min(len(truth_keys), len(pred_keys))
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]) or 2 * found[0][0] <= fewer:
+        return None
+    pairs, prefixes = found[0]
+    return SuffixHint(*prefixes, pairs, tuple(given), kind="prefix")
+
+
+#: A name's start before its first digit, holding a letter (a prefix candidate).
+_NUMBER_HEAD = re.compile(r"(?=\D*[^\W\d_])\D+(?=\d)")
+
+
 def _longer_suffix_hint(
     truth_named: list[tuple[str, Path]],
     pred_named: list[tuple[str, Path]],
@@ -564,7 +672,7 @@ def folder_suffix_hint(files: list[Path], given: tuple[str, str] = ("", "")) -> 
     --------
     >>> names = ["img0.tif", "img0-gt.tif", "img0-pred.tif", "img1-gt.tif", "img1-pred.tif"]
     >>> folder_suffix_hint([Path(name) for name in names])
-    SuffixHint(truth='-gt', prediction='-pred', pairs=2, given=('', ''), sided=True)
+    SuffixHint(truth='-gt', prediction='-pred', pairs=2, given=('', ''), sided=True, kind='suffix')
     >>> hint = folder_suffix_hint([Path(n) for n in ("a_red.tif", "a_blue.tif")])
     >>> hint.truth, hint.prediction, hint.sided
     ('_blue', '_red', False)
@@ -690,6 +798,27 @@ def _named(files: list[Path]) -> list[tuple[str, Path]]:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _prefixed(
+    named: list[tuple[str, Path]], prefix: str, other_prefix: str
+) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """The candidates of one side by prefix (files with their NFC names, see :func:`_named`),
+    with their names without the prefix; and the files that are not candidates.
+
+    A file that starts with the other side's prefix, when that prefix is the longer (more
+    specific) one, belongs to the other side (as in :func:`_keys`).
+    """
+    prefix, other_prefix = _nfc(prefix), _nfc(other_prefix)
+    claims = len(other_prefix) > len(prefix)
+    kept: list[tuple[str, Path]] = []
+    left = []
+    for stem, path in named:
+        if (claims and stem.startswith(other_prefix)) or not stem.startswith(prefix):
+            left.append(path)
+        else:
+            kept.append((stem[len(prefix) :], path))
+    return kept, left
 
 
 def _keys(
