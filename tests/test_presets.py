@@ -256,3 +256,20 @@ def test_ctc_of_chunked_labels_is_that_in_memory():
     )
     expected = ctc_metrics(true, pred, region=region)
     assert got.ctc.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_preset_values_are_a_float64_summary_by_hand():
+    """Float64, as every result's summary; CTC pools the summed IoU and counts of all images."""
+    merge = np.array([[1, 1, 1, 1, 0, 2, 2]]), np.array([[5, 5, 5, 0, 0, 5, 5]])
+    exact = np.array([[1, 1, 0]]), np.array([[1, 1, 0]])
+    got = preset_metrics("ctc", [merge[0], exact[0]], [merge[1], exact[1]])
+    assert got.dtype == np.float64
+    # merge: 5 holds 3/4 of 1 (IoU 3/6) and all of 2 (IoU 2/5), one split; exact: IoU 1.
+    # SEG = (1/2 + 2/5 + 1) / 3 true objects; AOGM-D = 5 * 1 split, AOGM-D0 = 10 * 3.
+    expected = {"n_images": 2, "seg": 1.9 / 3, "det": 1 - 5 / 30}
+    expected |= {"n_true": 3, "n_pred": 2, "fn": 0, "fp": 0, "ns": 1}
+    assert list(got.index) == list(expected)
+    assert got.to_dict() == pytest.approx(expected)
+    dsb = preset_metrics("dsb2018", *exact)  # one object matched at every IoU threshold
+    assert dsb.dtype == np.float64
+    assert dsb.to_dict() == {"n_images": 1.0, "mean_accuracy_image_mean": 1.0}

@@ -174,3 +174,23 @@ def test_ctc_counts_add_up_over_images_to_the_pooled_scores():
     assert (scores["aogm_d"], scores["aogm_d0"]) == (16, 30)
     nothing = ctc_scores(ctc_counts(overlap_table(np.zeros((2, 2), int), np.zeros((2, 2), int))))
     assert np.isnan(nothing["seg"]) and np.isnan(nothing["det"])
+
+
+def test_ctc_metrics_is_a_float64_summary_shown_with_integer_counts():
+    """A float64 Series, as every result's summary; the dock's summary table shows its counts
+    as integers (the catalogue's ctc table sums fn, fp and ns over images)."""
+    from napari_seg_eval.evaluation import evaluate, result_tables
+
+    # The merge of test_merged_prediction_needs_one_split: IoU(1, 5) = 3 / 6, IoU(2, 5) = 2 / 5,
+    # SEG = (1/2 + 2/5) / 2 = 0.45; AOGM-D = 5 * 1 split = 5, AOGM-D0 = 10 * 2 = 20.
+    true = np.array([[1, 1, 1, 1, 0, 2, 2]])
+    pred = np.array([[5, 5, 5, 0, 0, 5, 5]])
+    expected = {"seg": 0.45, "det": 0.75, "n_true": 2, "n_pred": 1, "fn": 0, "fp": 0, "ns": 1}
+    result = ctc_metrics(true, pred)
+    assert result.dtype == np.float64
+    assert list(result.index) == list(expected)
+    assert result.to_dict() == pytest.approx(expected)
+    summary = result_tables(evaluate(true, pred, preset="ctc"))["summary"]
+    shown = summary[summary["evaluation"] == "ctc"].set_index("metric")["value"]
+    assert shown.to_dict() == pytest.approx(expected)
+    assert [type(shown[key]) for key in ("n_true", "n_pred", "fn", "fp", "ns")] == [int] * 5

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from dask.callbacks import Callback
 
-from .core._results import is_count
+from .core._results import count_as_integer
 from .core._validate import (
     as_array,
     as_label_pair,
@@ -678,9 +678,7 @@ def _headline(summary: pd.Series, keys: Sequence[str]) -> str:
     for key in keys:
         if key not in summary.index:
             continue
-        value = summary[key]
-        if key.startswith("n_") and isinstance(value, float) and value.is_integer():
-            value = int(value)  # a count (np.float64 is a float too)
+        value = count_as_integer(key, summary[key])
         text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
         shown.append(f"{key} {text}")
     return ", ".join(shown)
@@ -2207,17 +2205,6 @@ def _foreground(labels: np.ndarray, ignore_label: int | None) -> np.ndarray:
     return out
 
 
-def _counts_as_integers(key: str, value: Any, table: str) -> Any:
-    """Counts (summed over images) as Python integers, so they never show as ``46.0000``."""
-    if (
-        is_count(key, table)
-        and isinstance(value, float | np.floating | np.integer)
-        and float(value).is_integer()
-    ):
-        return int(value)
-    return value
-
-
 def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
     """The tables the widget shows: summary, per class, per threshold, per plane, per object,
     and (when computed) per class of objects, class confusion and boundary metrics.
@@ -2237,12 +2224,12 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
         if result is None:
             continue
         rows += [
-            {"evaluation": name, "metric": k, "value": _counts_as_integers(k, v, table)}
+            {"evaluation": name, "metric": k, "value": count_as_integer(k, v, table)}
             for k, v in result.summary.items()
         ]
     if record.ctc is not None:
         rows += [
-            {"evaluation": "ctc", "metric": k, "value": _counts_as_integers(k, v, "ctc")}
+            {"evaluation": "ctc", "metric": k, "value": count_as_integer(k, v, "ctc")}
             for k, v in record.ctc.items()
         ]
     if record.coco is not None:
@@ -2254,7 +2241,7 @@ def result_tables(record: Evaluation) -> dict[str, pd.DataFrame]:
             {
                 "evaluation": f"{name} per plane",
                 "metric": k,
-                "value": _counts_as_integers(k, v, "dataset.summary"),
+                "value": count_as_integer(k, v, "dataset.summary"),
             }
             for k, v in dataset.summary.items()
         ]

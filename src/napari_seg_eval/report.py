@@ -20,7 +20,7 @@ import base64
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -601,39 +601,47 @@ def _figure(draw, caption: str, size=(4.2, 3.0)) -> str:
     )
 
 
+def _score_lines(
+    frame: pd.DataFrame, x: str, columns: Sequence[str], table: str, *, xlabel: str, marker: str
+) -> Callable[[Any], None]:
+    """A ``draw(axes)`` for :func:`_figure`: each of ``columns`` that ``frame`` has, a score in
+    [0, 1], against its column ``x``, labelled as the catalogue's ``table`` labels it."""
+
+    def draw(axes: Any) -> None:
+        for column in columns:
+            if column in frame:
+                axes.plot(
+                    frame[x], frame[column], marker=marker, label=catalogue.label(table, column)
+                )
+        axes.set(xlabel=xlabel, ylim=(-0.02, 1.02))
+        axes.legend(fontsize=8)
+
+    return draw
+
+
 def _image_plots(run: Run) -> str:
     figures = []
     per_threshold = run.tables.get("per_threshold")
     if per_threshold is not None and len(per_threshold) > 1:
-
-        def thresholds(axes):
-            for column in ("accuracy", "f1", "precision", "recall"):
-                if column in per_threshold:
-                    axes.plot(
-                        per_threshold["threshold"],
-                        per_threshold[column],
-                        marker="o",
-                        label=catalogue.label("instance.per_threshold", column),
-                    )
-            axes.set(xlabel="IoU threshold", ylim=(-0.02, 1.02))
-            axes.legend(fontsize=8)
-
+        thresholds = _score_lines(
+            per_threshold,
+            "threshold",
+            ("accuracy", "f1", "precision", "recall"),
+            "instance.per_threshold",
+            xlabel="IoU threshold",
+            marker="o",
+        )
         figures.append(_figure(thresholds, "Instance metrics at each IoU threshold."))
     per_plane = run.tables.get("per_plane")
     if per_plane is not None and len(per_plane):
-        keys = [k for k in ("f1_50", "mean_accuracy", "mean_iou", "mean_dice") if k in per_plane]
-
-        def planes(axes):
-            for key in keys:
-                axes.plot(
-                    per_plane["plane"],
-                    per_plane[key],
-                    marker=".",
-                    label=catalogue.label("per_plane", key),
-                )
-            axes.set(xlabel="plane", ylim=(-0.02, 1.02))
-            axes.legend(fontsize=8)
-
+        planes = _score_lines(
+            per_plane,
+            "plane",
+            ("f1_50", "mean_accuracy", "mean_iou", "mean_dice"),
+            "per_plane",
+            xlabel="plane",
+            marker=".",
+        )
         figures.append(_figure(planes, "Scores of each plane."))
     figures += _probability_plots(run)
     if not figures:

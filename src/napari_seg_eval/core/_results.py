@@ -156,6 +156,36 @@ def is_count(key: str, table: str | None = None) -> bool:
     return entry is not None and entry.pooling == "sum"
 
 
+def count_as_integer(key: str, value: object, table: str | None = None) -> object:
+    """``value`` as printed and written: a Python integer when ``key`` names a count
+    (:func:`is_count`, with ``table``) and the value is a whole number, else as it is.
+
+    Parameters
+    ----------
+    key : str
+        The summary key (or column) the value is of.
+    value : object
+        Its value.
+    table : str, optional
+        The metric catalogue's table of ``key``, as :func:`is_count` takes it.
+
+    Returns
+    -------
+    object
+        ``int(value)`` for a whole count, otherwise ``value``.
+
+    Examples
+    --------
+    >>> count_as_integer("n_true", 3.0), count_as_integer("fn", 2.0, "ctc")
+    (3, 2)
+    >>> count_as_integer("fn", 2.0), count_as_integer("n_true", 2.5)
+    (2.0, 2.5)
+    """
+    if is_count(key, table) and _is_number(value) and float(value).is_integer():
+        return int(value)
+    return value
+
+
 def counts_as_integers(summary: pd.Series) -> pd.Series:
     """``summary`` as printed and written: its counts (keys ``n_...``) that are whole numbers
     as Python integers, the other values as they are (an ``object`` Series).
@@ -179,12 +209,7 @@ def counts_as_integers(summary: pd.Series) -> pd.Series:
     >>> counts_as_integers(summary).tolist()
     [3, 1.0]
     """
-    values = [
-        int(value)
-        if is_count(str(key)) and _is_number(value) and float(value).is_integer()
-        else value
-        for key, value in summary.items()
-    ]
+    values = [count_as_integer(str(key), value) for key, value in summary.items()]
     return pd.Series(values, index=summary.index, dtype=object, name=summary.name)
 
 

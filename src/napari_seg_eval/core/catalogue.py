@@ -98,6 +98,28 @@ def _m(key: str, label: str, formula: str = "", definition: str = "", **kwargs) 
     return Metric(key, label, formula, definition, **kwargs)
 
 
+#: Precision and recall of the TP, FP and FN of a row: objects in an instance table, pixels in
+#: a semantic one.
+_PRECISION_RECALL = [
+    _m(
+        "precision",
+        "precision",
+        "TP / (TP + FP)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fp)",
+        better="higher",
+    ),
+    _m(
+        "recall",
+        "recall",
+        "TP / (TP + FN)",
+        "",
+        pooling="ratio",
+        expression="tp / (tp + fn)",
+        better="higher",
+    ),
+]
 _TP = "true positives: matched pairs at this IoU threshold"
 _COUNTS = [
     _m("tp", "TP", "", _TP, pooling="sum", better="higher"),
@@ -137,24 +159,7 @@ _INSTANCE_RATIOS = [
         expression="2 * tp / (2 * tp + fp + fn)",
         better="higher",
     ),
-    _m(
-        "precision",
-        "precision",
-        "TP / (TP + FP)",
-        "",
-        pooling="ratio",
-        expression="tp / (tp + fp)",
-        better="higher",
-    ),
-    _m(
-        "recall",
-        "recall",
-        "TP / (TP + FN)",
-        "",
-        pooling="ratio",
-        expression="tp / (tp + fn)",
-        better="higher",
-    ),
+    *_PRECISION_RECALL,
 ]
 
 INSTANCE_PER_THRESHOLD = [
@@ -371,24 +376,7 @@ _SEMANTIC_RATIOS = [
         expression="2 * tp / (2 * tp + fp + fn)",
         better="higher",
     ),
-    _m(
-        "precision",
-        "precision",
-        "TP / (TP + FP)",
-        "",
-        pooling="ratio",
-        expression="tp / (tp + fp)",
-        better="higher",
-    ),
-    _m(
-        "recall",
-        "recall",
-        "TP / (TP + FN)",
-        "",
-        pooling="ratio",
-        expression="tp / (tp + fn)",
-        better="higher",
-    ),
+    *_PRECISION_RECALL,
 ]
 _PIXEL_COUNTS = [
     _m("tp", "TP", "", "pixels of the class in both", pooling="sum", better="higher"),

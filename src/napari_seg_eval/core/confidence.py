@@ -665,12 +665,9 @@ def _recalibration(method: str, histogram: np.ndarray, scores: Callable) -> dict
         slope = intercept = nan
         by_platt = {"ece": nan, "nll": nan}
         if not empty:  # fitted first: a truth of one class is refused before another pass
-            centres = np.linspace(-_LOGIT_RANGE, _LOGIT_RANGE, _LOGIT_BINS)
-            slope, intercept = fit_platt_histogram(
-                histogram[:_LOGIT_BINS], histogram[_LOGIT_BINS:], centres
-            )
+            slope, intercept = fit_platt_histogram(*_logit_counts(histogram))
             by_platt = scores(functools.partial(_apply_platt, slope=slope, intercept=intercept))
-    temperature = nan if empty else _fit_temperature(histogram)
+    temperature = nan if empty else _fit_temperature(*_logit_counts(histogram))
     by_temperature = {"ece": nan, "nll": nan}
     if not empty:
         by_temperature = scores(functools.partial(_apply_temperature, temperature=temperature))
@@ -793,10 +790,28 @@ def _calibration_summary(stats: dict) -> dict:
     }
 
 
-def _fit_temperature(logit_histogram: np.ndarray) -> float:
-    """T minimising the NLL of sigmoid(z / T) over the histogram of logits z."""
+def _logit_counts(histogram: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The logit histogram of a calibration pass (negatives' bins, then positives') as the
+    negative and the positive pixels per bin, and the logit at each bin centre (increasing)."""
     centres = np.linspace(-_LOGIT_RANGE, _LOGIT_RANGE, _LOGIT_BINS)
-    negatives, positives = logit_histogram[:_LOGIT_BINS], logit_histogram[_LOGIT_BINS:]
+    return histogram[:_LOGIT_BINS], histogram[_LOGIT_BINS:], centres
+
+
+def _logit_histogram(
+    true: np.ndarray,
+    prob: np.ndarray,
+    function: str,
+    class_id: int | None,
+    channel_axis: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The :func:`_logit_counts` of one pass over the map (errors naming the public
+    ``function`` called), for a temperature or a Platt fit."""
+    true, prob = _class_probability(true, prob, function, class_id, channel_axis)
+    return _logit_counts(_calibration_sums(prob, true, class_id, 1)["logit_histogram"])
+
+
+def _fit_temperature(negatives: np.ndarray, positives: np.ndarray, centres: np.ndarray) -> float:
+    """T minimising the NLL of sigmoid(z / T) over the pixels counted at each logit z."""
 
     def nll(log_t: float) -> float:
         z = centres / np.exp(log_t)
@@ -846,8 +861,9 @@ def fit_temperature(
     >>> round(float(apply_temperature(np.array([0.99]), temperature)[0]), 2)
     0.75
     """
-    true, prob = _class_probability(true, prob, "fit_temperature", class_id, channel_axis)
-    return _fit_temperature(_calibration_sums(prob, true, class_id, 1)["logit_histogram"])
+    return _fit_temperature(
+        *_logit_histogram(true, prob, "fit_temperature", class_id, channel_axis)
+    )
 
 
 def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:

@@ -32,7 +32,7 @@ from scipy import special
 
 from ._validate import check_probability_range, probability_array
 from .blocks import is_lazy
-from .confidence import _LOGIT_BINS, _LOGIT_RANGE, EPS, _calibration_sums, _class_probability
+from .confidence import EPS, _logit_histogram
 
 #: Newton's method stops when half the Newton decrement of the mean log-loss is below this.
 _TOLERANCE = 1e-14
@@ -87,20 +87,6 @@ def logit_histogram(
     (1, 2, 4096)
     """
     return _logit_histogram(true, prob, "logit_histogram", class_id, channel_axis)
-
-
-def _logit_histogram(
-    true: np.ndarray,
-    prob: np.ndarray,
-    function: str,
-    class_id: int | None,
-    channel_axis: int | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`logit_histogram`, with errors naming the public ``function`` called."""
-    true, prob = _class_probability(true, prob, function, class_id, channel_axis)
-    histogram = _calibration_sums(prob, true, class_id, 1)["logit_histogram"]
-    centres = np.linspace(-_LOGIT_RANGE, _LOGIT_RANGE, _LOGIT_BINS)
-    return histogram[:_LOGIT_BINS], histogram[_LOGIT_BINS:], centres
 
 
 def fit_platt_histogram(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._results import nanmean, ratio
+from ._results import nanmean, numeric_summary
 from .instance import DEFAULT_IOU_THRESHOLDS, instance_metrics, scores_from_counts
-from .tracking import WEIGHT_FN, WEIGHT_FP, WEIGHT_NS, ctc_metrics
+from .tracking import ctc_image_counts, ctc_values
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,11 @@ def preset_metrics(
     Returns
     -------
     pandas.Series
-        ``n_images`` and the challenge's values: ``mean_accuracy_image_mean`` (dsb2018);
-        ``f1_50_image_mean`` and ``f1_50_image_median`` (neurips2022); ``seg``, ``det`` and
-        their counts (ctc); ``class_mean_panoptic_quality_50_pooled`` (conic); ``map``,
-        ``ap_50``, ``ap_75`` (coco). Undefined per-image values (0/0) are left out of means
-        and medians.
+        float64, as a result's summary (counts are whole numbers): ``n_images`` and the
+        challenge's values: ``mean_accuracy_image_mean`` (dsb2018); ``f1_50_image_mean`` and
+        ``f1_50_image_median`` (neurips2022); ``seg``, ``det`` and their counts (ctc);
+        ``class_mean_panoptic_quality_50_pooled`` (conic); ``map``, ``ap_50``, ``ap_75``
+        (coco). Undefined per-image values (0/0) are left out of means and medians.
 
     Raises
     ------
@@ -221,21 +221,11 @@ def preset_metrics(
         raise ValueError(f"{len(trues)} images but {len(regions)} regions; give one per image.")
     values: dict[str, object] = {"n_images": len(trues)}
     if preset.function == "ctc":
-        results = [
-            ctc_metrics(t, p, region=r) for t, p, r in zip(trues, preds, regions, strict=True)
+        counts = [
+            ctc_image_counts(t, p, region=r) for t, p, r in zip(trues, preds, regions, strict=True)
         ]
-        counts = {
-            k: sum(int(r[k]) for r in results) for k in ("n_true", "n_pred", "fn", "fp", "ns")
-        }
-        seg_sum = sum(float(r["seg"]) * int(r["n_true"]) for r in results if int(r["n_true"]))
-        aogm = WEIGHT_NS * counts["ns"] + WEIGHT_FN * counts["fn"] + WEIGHT_FP * counts["fp"]
-        aogm_0 = WEIGHT_FN * counts["n_true"]
-        values |= {
-            "seg": ratio(seg_sum, counts["n_true"]),
-            "det": 1.0 - ratio(min(aogm, aogm_0), aogm_0),
-            **counts,
-        }
-        return pd.Series(values, dtype=object)
+        summed = {key: sum(c[key] for c in counts) for key in counts[0]}
+        return _summary(values | ctc_values(summed))
     if preset.function == "coco":
         if len(trues) != 1:
             raise ValueError("the coco preset takes one image (COCO pools detections over images).")
@@ -244,7 +234,7 @@ def preset_metrics(
         result = coco_average_precision(
             trues[0], preds[0], scores, iou_thresholds=preset.iou_thresholds, region=regions[0]
         )
-        return pd.Series(values | result.summary.to_dict(), dtype=object)
+        return _summary(values | result.summary.to_dict())
     true_classes, pred_classes = _images(true_classes), _images(pred_classes)
     if preset.needs_classes and not len(true_classes) == len(pred_classes) == len(trues):
         raise ValueError("give one class image or mapping per image and side.")
@@ -276,7 +266,12 @@ def preset_metrics(
     else:  # conic
         pooled = pool_per_class([r.per_class for r in results])
         values["class_mean_panoptic_quality_50_pooled"] = nanmean(pooled["panoptic_quality"])
-    return pd.Series(values, dtype=object)
+    return _summary(values)
+
+
+def _summary(values: dict[str, object]) -> pd.Series:
+    """The values of :func:`preset_metrics` as a Series: float64, as a result's summary."""
+    return numeric_summary(pd.Series(values, dtype=object))
 
 
 def pool_per_class(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:

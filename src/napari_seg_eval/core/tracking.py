@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._results import ratio
+from ._results import numeric_summary, ratio
 from ._validate import as_label_pair, check_region
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
@@ -52,7 +52,8 @@ def ctc_metrics(
     Returns
     -------
     pandas.Series
-        ``seg``, ``det``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns``:
+        float64 (as a result's summary; the counts are whole numbers): ``seg``, ``det``,
+        ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns``:
 
         - a true object T is matched by a prediction P when |T ∩ P| > 0.5 |T| (strictly);
         - ``seg`` = Σ over matched true objects of IoU(T, P) / n_true (unmatched ones add 0);
@@ -83,6 +84,37 @@ def ctc_metrics(
     >>> int(result["ns"]), float(result["det"])
     (1, 0.75)
     """
+    return _scores_series(ctc_image_counts(true, pred, time_axis=time_axis, region=region))
+
+
+def ctc_image_counts(
+    true: np.ndarray,
+    pred: np.ndarray,
+    *,
+    time_axis: int | None = None,
+    region: np.ndarray | None = None,
+) -> dict[str, float | int]:
+    """The :func:`ctc_counts` of one pair of images, summed over its frames.
+
+    Parameters
+    ----------
+    true, pred, time_axis, region
+        As in :func:`ctc_metrics` (checked here).
+
+    Returns
+    -------
+    dict
+        ``seg_sum``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns`` (see
+        :func:`ctc_counts`). Summed over several images, :func:`ctc_values` turns them into
+        the SEG and DET of all of them.
+
+    Examples
+    --------
+    >>> true = np.array([[1, 1, 1, 1, 0, 2, 2]])
+    >>> counts = ctc_image_counts(true, np.array([[5, 5, 5, 0, 0, 5, 5]]))
+    >>> round(counts["seg_sum"], 6), counts["ns"]  # IoU 3/6 + 2/5
+    (0.9, 1)
+    """
     true, pred = as_label_pair(true, pred)
     region = check_region(region, tuple(true.shape))
     if time_axis is None:
@@ -102,8 +134,7 @@ def ctc_metrics(
         ctc_counts(overlap_table(true_frame, pred_frame, region=region_frame))
         for true_frame, pred_frame, region_frame in frames
     ]
-    summed = {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
-    return _scores_series(summed)
+    return {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
 
 
 def ctc_of_table(table: OverlapTable) -> pd.Series:
@@ -131,9 +162,32 @@ def ctc_of_table(table: OverlapTable) -> pd.Series:
 
 
 def _scores_series(counts: dict[str, float | int]) -> pd.Series:
-    """SEG, DET and the counts of summed counts, as :func:`ctc_metrics` returns them."""
+    """:func:`ctc_values` as :func:`ctc_metrics` returns them: a float64 Series, as a result's
+    summary (:func:`~napari_seg_eval.core._results.numeric_summary`)."""
+    return numeric_summary(pd.Series(ctc_values(counts), dtype=object))
+
+
+def ctc_values(counts: dict[str, float | int]) -> dict[str, float | int]:
+    """SEG, DET and the counts behind them, from counts summed over frames or images.
+
+    Parameters
+    ----------
+    counts : dict
+        As :func:`ctc_scores` takes them.
+
+    Returns
+    -------
+    dict
+        ``seg``, ``det``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns`` (the counts as
+        integers), the values of :func:`ctc_metrics`.
+
+    Examples
+    --------
+    >>> ctc_values({"seg_sum": 1.5, "n_true": 2, "n_pred": 2, "fn": 0, "fp": 1, "ns": 0})
+    {'seg': 0.75, 'det': 0.95, 'n_true': 2, 'n_pred': 2, 'fn': 0, 'fp': 1, 'ns': 0}
+    """
     scores = ctc_scores(counts)
-    return pd.Series({"seg": scores["seg"], "det": scores["det"], **scores["counts"]}, dtype=object)
+    return {"seg": scores["seg"], "det": scores["det"], **scores["counts"]}
 
 
 def ctc_counts(table: OverlapTable) -> dict[str, float | int]:
