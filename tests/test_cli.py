@@ -216,7 +216,7 @@ def test_one_folder_of_both_sides_gets_the_suffixes_its_names_show(tmp_path, cap
     advised = advice.removeprefix("give ").split(" (")[0]
     assert run(*argv, *shlex.split(advised)) == 0
     assert pd.read_csv(out / "per_image.csv")["name"].tolist() == ["img0", "img1"]
-    # Names that show no suffix: the generic example, as before.
+    # Names that show no suffix: the generic example, naming the options (prefixes too).
     other = tmp_path / "other"
     other.mkdir()
     for name in ("x", "y"):
@@ -226,8 +226,8 @@ def test_one_folder_of_both_sides_gets_the_suffixes_its_names_show(tmp_path, cap
         capsys.readouterr()
         .err.splitlines()[-1]
         .endswith(
-            "give a truth suffix and a prediction suffix that tell them apart (e.g. '_masks' and "
-            "'_cp_masks')."
+            "give --truth-suffix and --prediction-suffix that tell them apart (e.g. '_masks' and "
+            "'_cp_masks'), or --truth-prefix and --prediction-prefix (e.g. 'man_seg' and 'mask')."
         )
     )
 

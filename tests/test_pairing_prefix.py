@@ -139,12 +139,10 @@ def test_names_that_differ_by_a_prefix_hint_the_prefixes(ctc):
         "the names differ by a prefix: give truth_prefix='man_seg', prediction_prefix='mask' "
         "(2 pair(s))"
     )
-    # the Dataset tab has no prefix boxes: its words say where prefixes are taken
+    # In words that name no option: the Dataset tab's truth and prediction prefix boxes.
     assert pairing.suffix_hint.text() == (
-        "The names differ by a prefix ('man_seg' and 'mask'); the Dataset tab pairs by "
-        "suffixes only: rename the files, or pair them from the command line (--truth-prefix "
-        "man_seg --prediction-prefix mask) or from Python (truth_prefix='man_seg', "
-        "prediction_prefix='mask') (2 pair(s) of files)."
+        "The names differ by a prefix: truth 'man_seg', prediction 'mask'; give them as the "
+        "truth and prediction prefixes (2 pair(s) of files)."
     )
 
 

@@ -319,9 +319,10 @@ def _add_evaluate_parser(commands) -> None:
         "--region-suffix",
         default=None,
         metavar="SUFFIX",
-        help="each pair's own region mask: the pair named N uses N + SUFFIX (any image "
-        "extension) beside its truth file, e.g. _region; with --region too, pixels count "
-        "where both masks are non-zero (default: none)",
+        help="each pair's own region mask: beside its truth file T, T's name + SUFFIX or the "
+        "pair's name + SUFFIX (any image extension), e.g. _region: man_seg000_region.tif or "
+        "000_region.tif beside man_seg000.tif; with --region too, pixels count where both "
+        "masks are non-zero (default: none)",
     )
     cluster = parser.add_mutually_exclusive_group()
     cluster.add_argument(
@@ -356,13 +357,15 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--truth-classes-suffix",
         default=None,
-        help="class images of the truth: the pair named N has N + this suffix beside its "
-        "truth file (e.g. _classes); multi-class instance results (default: none)",
+        help="class images of the truth: beside each truth file, its name + this suffix, or "
+        "the pair's name + this suffix (e.g. _classes: man_seg000_classes.tif or "
+        "000_classes.tif); multi-class instance results (default: none)",
     )
     parser.add_argument(
         "--prediction-classes-suffix",
         default=None,
-        help="class images of the predictions, beside each prediction file (default: none)",
+        help="class images of the predictions, beside each prediction file, named as for "
+        "the truth (default: none)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar, no notices and no summary"

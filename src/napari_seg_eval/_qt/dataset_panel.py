@@ -1,6 +1,7 @@
 """The Dataset tab: evaluate folders of files, read the per-image table, open a pair to review.
 
-The files are paired by name (:func:`~napari_seg_eval.io.pair_files`) and evaluated by
+The files are paired by name (:func:`~napari_seg_eval.io.pair_files`: by the suffix boxes
+beside the folders and the name prefix boxes under them) and evaluated by
 :func:`~napari_seg_eval.io.evaluate_files` in a worker, one pair in memory at a time, with
 progress per pair and cancel. Selecting an image row opens that pair in the viewer as layers
 tagged as ours, stacked for review (the image, then probability maps in the confidence
@@ -32,6 +33,7 @@ from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 from qtpy.QtCore import QEvent, QSize, Qt, Signal
 from qtpy.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -42,7 +44,9 @@ from qtpy.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStyle,
+    QStyledItemDelegate,
     QStyleOptionFrame,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -78,6 +82,9 @@ SUMMARY_ROWS = 13
 #: Widest the Summary's metric column is sized (pixels): a longer name is elided (whole in
 #: its tooltip), so that the pooled and image-mean values with their intervals fit the dock.
 METRIC_WIDTH = 150
+#: Narrowest the metric column is made so that the value columns fit the table's width (the
+#: NeurIPS 2022 preset's image median is a third column); a narrower table scrolls.
+METRIC_MIN_WIDTH = 100
 #: The Summary's title: what its two columns and the brackets are.
 SUMMARY_TITLE = (
     "Summary: pooled over pixels/objects, and mean over images; [low, high]: 95% bootstrap "
@@ -136,6 +143,8 @@ SETTING_WORDS = {
     "truth_classes_suffix": "class images",
     "prediction_classes_suffix": "class images",
     "region_suffix": "region suffix",
+    "truth_prefix": "name prefixes",
+    "prediction_prefix": "name prefixes",
     "boundary": "boundary metrics",
     "tolerance": "τ",
 }
@@ -162,6 +171,35 @@ PRESET_NEEDS = {
     "coco": "Needs probability maps as predictions (an object's score is its mean "
     'probability): tick "predictions are probability maps".',
 }
+
+
+class IntervalBelow(QStyledItemDelegate):
+    """Shows a value with its interval on two lines, the interval under the value
+    (``0.8740 [0.8510, 0.8930]``), in the columns after the first: a column is then as wide as
+    an interval, not as the two side by side. The text itself (copied, exported) is one line."""
+
+    def _option(self, option: QStyleOptionViewItem, index) -> QStyleOptionViewItem:
+        shown = QStyleOptionViewItem(option)
+        self.initStyleOption(shown, index)
+        if index.column() > 0:  # Qt breaks a shown text at a line separator, not at "\n"
+            shown.text = shown.text.replace(" [", "\u2028[", 1)
+        return shown
+
+    def _style(self, option: QStyleOptionViewItem) -> QStyle:
+        widget = option.widget
+        return widget.style() if widget is not None else QApplication.style()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        shown = self._option(option, index)
+        return self._style(shown).sizeFromContents(
+            QStyle.ContentsType.CT_ItemViewItem, shown, QSize(), shown.widget
+        )
+
+    def paint(self, painter, option: QStyleOptionViewItem, index) -> None:
+        shown = self._option(option, index)
+        self._style(shown).drawControl(
+            QStyle.ControlElement.CE_ItemViewItem, shown, painter, shown.widget
+        )
 
 
 class SuffixEdit(QLineEdit):
@@ -370,12 +408,21 @@ def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", *aggregates])
 
 
+#: What the prefix boxes are for, in plain words.
+PREFIX_TIP = (
+    "The start of the names that marks the ground truth's and the predictions' files, when "
+    "they differ there: the Cell Tracking Challenge's man_seg000.tif and mask000.tif pair as "
+    "000 with the prefixes man_seg and mask. Class and region files are named as their file "
+    "(man_seg000_classes.tif) or as the pair (000_classes.tif), plus their suffix."
+)
+
 #: What each folder box holds, in plain words.
 FOLDER_TIPS = {
     "truth": "The folder of ground-truth label images (one file per image). Files are paired "
-    "with the predictions by name, after removing the suffix on the right.",
+    "with the predictions by name, after removing the suffix on the right (and the name "
+    "prefix below).",
     "prediction": "The folder of your predicted label images, named as the ground truth's "
-    "(after removing the suffix on the right).",
+    "(after removing the suffix on the right and the name prefix below).",
     "image": "Optional: the folder of the raw images, only to look at a pair in the viewer; "
     "they are not used in the scores.",
     "probability": "Optional: the folder of probability maps, thresholded into labels when "
@@ -419,6 +466,13 @@ class DatasetPanel(QWidget):
         }
         for edit in self.suffixes.values():
             edit.editingFinished.connect(self.find_pairs)
+        self.prefixes = {
+            "truth": SuffixEdit("truth, e.g. man_seg", self),
+            "prediction": SuffixEdit("prediction, e.g. mask", self),
+        }
+        for edit in self.prefixes.values():
+            edit.setToolTip(PREFIX_TIP)
+            edit.editingFinished.connect(self.find_pairs)
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["instance", "semantic", "all"])
         self.kind_combo.setToolTip(KIND_TIP.replace("both: the two", "all: the two"))
@@ -461,6 +515,8 @@ class DatasetPanel(QWidget):
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
         self.summary = ResultTable("dataset summary", "dataset.summary", self)
+        self.summary.view.setItemDelegate(IntervalBelow(self.summary.view))
+        self.summary.view.viewport().installEventFilter(self)
         self.summary.setFixedHeight(self.summary.height_for(SUMMARY_ROWS))
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
@@ -487,6 +543,12 @@ class DatasetPanel(QWidget):
             label = QLabel(title, self)
             label.setToolTip(FOLDER_TIPS[side])
             form.addRow(label, row)
+        prefixes = QHBoxLayout()
+        prefixes.addWidget(self.prefixes["truth"])
+        prefixes.addWidget(self.prefixes["prediction"])
+        label = QLabel("Name prefixes", self)
+        label.setToolTip(PREFIX_TIP)
+        form.addRow(label, prefixes)
         form.addRow("Preset", self.preset_combo)
         form.addRow(self.preset_label)
         form.addRow("Evaluate", self.kind_combo)
@@ -552,16 +614,17 @@ class DatasetPanel(QWidget):
         }
         for edit in self.class_suffixes.values():
             edit.setToolTip(
-                "Class images, both sides or neither: the file named like the pair plus this "
-                "suffix beside each truth (prediction) file. An object's class is the majority "
+                "Class images, both sides or neither: beside each truth (prediction) file, the "
+                "file named as it, or as the pair, plus this suffix (img0_masks_classes.tif or "
+                "img0_classes.tif beside img0_masks.tif). An object's class is the majority "
                 "class of its pixels (ties to the smallest); objects are matched within classes."
             )
             edit.editingFinished.connect(self.find_pairs)
         self.region_suffix = SuffixEdit("suffix, e.g. _region", content)
         self.region_suffix.setToolTip(
-            "Score only inside each pair's region: the file named like the pair plus this "
-            "suffix beside its truth file (nonzero = inside). Pixels outside are left out of "
-            "every count."
+            "Score only inside each pair's region: beside its truth file, the file named as it, "
+            "or as the pair, plus this suffix (nonzero = inside). Pixels outside are left out "
+            "of every count."
         )
         self.region_suffix.editingFinished.connect(self.find_pairs)
         self.boundary_check = QCheckBox("Boundary metrics", content)
@@ -653,6 +716,34 @@ class DatasetPanel(QWidget):
         """Set the name suffixes by side (e.g. ``prediction="_cp_masks"``)."""
         for side, suffix in suffixes.items():
             self.suffixes[side].setText(suffix)
+        self.find_pairs()
+
+    def set_prefixes(self, **prefixes: str) -> None:
+        """Set the name prefixes of the ground truth and the predictions, then find the pairs.
+
+        Parameters
+        ----------
+        **prefixes : str
+            ``truth=`` and/or ``prediction=``: the start of the names that marks the side
+            (the Cell Tracking Challenge's ``man_seg`` and ``mask``); "" for none.
+
+        Raises
+        ------
+        ValueError
+            For a side other than those two (nothing is changed).
+
+        Examples
+        --------
+        >>> widget.dataset.set_prefixes(truth="man_seg", prediction="mask")  # doctest: +SKIP
+        """
+        unknown = sorted(set(prefixes) - set(self.prefixes))
+        if unknown:
+            raise ValueError(
+                f"no prefix side {', '.join(map(repr, unknown))}: the sides are "
+                f"{', '.join(self.prefixes)}."
+            )
+        for side, prefix in prefixes.items():
+            self.prefixes[side].setText(prefix)
         self.find_pairs()
 
     def set_preset(self, name: str | None) -> None:
@@ -754,6 +845,8 @@ class DatasetPanel(QWidget):
             # Recorded in settings.json (the pairs are found by the tab itself).
             "truth_suffix": self.suffixes["truth"].text(),
             "prediction_suffix": self.suffixes["prediction"].text(),
+            "truth_prefix": self.prefixes["truth"].text(),
+            "prediction_prefix": self.prefixes["prediction"].text(),
             "truth_classes_suffix": self.class_suffixes["truth"].text().strip() or None,
             "prediction_classes_suffix": (self.class_suffixes["prediction"].text().strip() or None),
             "region_suffix": self.region_suffix.text().strip() or None,
@@ -810,6 +903,8 @@ class DatasetPanel(QWidget):
                 prediction,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes["prediction"].text(),
+                truth_prefix=self.prefixes["truth"].text(),
+                prediction_prefix=self.prefixes["prediction"].text(),
                 region_suffix=region,
                 **companions,
             )
@@ -915,6 +1010,30 @@ class DatasetPanel(QWidget):
         self.viewer.layers.events.inserted.disconnect(self._on_layer_inserted)
 
     # ---------------------------------------------------------------------------- internals
+    def eventFilter(self, watched, event) -> bool:
+        """Fit the Summary's columns again when its table changes width (a dock resized)."""
+        if event.type() == QEvent.Type.Resize and watched is self.summary.view.viewport():
+            self._fit_summary()
+        return super().eventFilter(watched, event)
+
+    def _fit_summary(self) -> None:
+        """The Summary's metric column as wide as its names, at most :data:`METRIC_WIDTH`
+        (a longer name is elided, whole in its tooltip); narrower, down to
+        :data:`METRIC_MIN_WIDTH`, where the value columns (each interval under its value, see
+        :class:`IntervalBelow`) would not fit the table's width shown."""
+        view = self.summary.view
+        columns = self.summary.model.columnCount()
+        if columns == 0:
+            return
+        width = min(
+            max(view.sizeHintForColumn(0), view.horizontalHeader().sectionSizeHint(0)),
+            METRIC_WIDTH,
+        )
+        if view.isVisible():
+            room = view.viewport().width() - sum(view.columnWidth(c) for c in range(1, columns))
+            width = max(min(width, room), METRIC_MIN_WIDTH)
+        view.setColumnWidth(0, width)
+
     def _fit_pairs_text(self) -> None:
         """The pairs box as tall as its paragraphs: two lines at least (a long path wraps),
         :data:`PAIRS_MAX_LINES` at most (then it scrolls)."""
@@ -959,6 +1078,7 @@ class DatasetPanel(QWidget):
                 folder,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes[side].text(),
+                truth_prefix=self.prefixes["truth"].text(),
             )
         except (OSError, ValueError):
             return None
@@ -1007,6 +1127,7 @@ class DatasetPanel(QWidget):
                     folder,
                     truth_suffix=self.suffixes["truth"].text(),
                     prediction_suffix=self.suffixes[side].text(),
+                    truth_prefix=self.prefixes["truth"].text(),
                 )
             except (OSError, ValueError):
                 continue  # said when the pair is opened
@@ -1086,8 +1207,7 @@ class DatasetPanel(QWidget):
         self.per_image.set_frame(per_image, note, first, last=["error"])  # the status says it
         summary = counts_as_integers(result.summary)  # counts: 3, not 3.0000
         self.summary.set_frame(summary_rows(summary, headline), note)
-        view = self.summary.view  # the metric's name elided (whole in its tooltip): values in view
-        view.setColumnWidth(0, min(view.columnWidth(0), METRIC_WIDTH))
+        self._fit_summary()
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [

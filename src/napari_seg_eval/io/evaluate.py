@@ -627,14 +627,16 @@ split_touching
     truth_prefix, prediction_prefix
         The start of the names that marks each side's files, e.g. ``"man_seg"`` and
         ``"mask"`` for the Cell Tracking Challenge (``man_seg000.tif``, ``mask000.tif``;
-        default: none); see :func:`pair_files`. A pair's name (by which its class and region
-        files are found) is then without the prefix. With a list of pairs, ``truth_prefix``
-        only names them.
+        default: none); see :func:`pair_files`. A pair's name is then without the prefix;
+        its class and region files are found by the name of their file
+        (``man_seg000_classes.tif``) or of the pair (``000_classes.tif``). With a list of
+        pairs, ``truth_prefix`` only names them.
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
-        :func:`~napari_seg_eval.dataset_metrics`): the class image of the pair named N is the
-        file N + suffix (any image extension) in the folder of the pair's truth (prediction)
-        file; class files are not paired as images themselves.
+        :func:`~napari_seg_eval.dataset_metrics`): the class image of a pair's truth
+        (prediction) file F is, beside it, the file named as F plus the suffix, or as the
+        pair plus the suffix (any image extension; both at once fails the pair, naming them);
+        class files are not paired as images themselves.
     background_class
         With class images: the class that is no class (its objects are in no per-class count
         nor in the means over classes; they stay objects in the class-agnostic counts). The
@@ -658,9 +660,10 @@ split_touching
     region, region_suffix
         Score only part of each image: ``region`` is one mask file for every pair (non-zero
         where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
-        the file named like the pair plus the suffix beside its truth file (not paired as an
-        image itself). Pixels outside are left out of every count, as ``region=`` in the core.
-        A pair whose region file is missing or of another shape fails with the file named.
+        the file named as its truth file, or as the pair, plus the suffix, beside its truth
+        file (not paired as an image itself). Pixels outside are left out of every count, as
+        ``region=`` in the core. A pair whose region file is missing or of another shape fails
+        with the file named.
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there). Default: the current client if one is active, else this process.
@@ -686,7 +689,7 @@ split_touching
         A folder or file does not exist, or two files of a side share a name.
     ValueError
         A setting is invalid, or there are no pairs (when the names of the two sides differ
-        by a suffix, the error names the ``truth_suffix`` and ``prediction_suffix`` to give);
+        by a suffix or a prefix, the error names the keywords to give);
         raised before any file is read.
 
     Examples

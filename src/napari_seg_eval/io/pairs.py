@@ -13,15 +13,18 @@ without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`)
 pairs the files by guessing, never names the suffix of the region or class files (when
 given), and names nothing when two suffixes would pair as many files. Both sides in one folder
 are told apart by suffixes (or prefixes): when none are given, the error
-(:class:`OneFolderError`) says which suffixes the names show, if any.
+(:class:`OneFolderError`) says which suffixes (or prefixes) the names show, if any.
 
 Prefixes work as the suffixes do, at the start of the name: the Cell Tracking Challenge names
 its truth ``man_seg000.tif`` and a result ``mask000.tif``; with ``truth_prefix="man_seg"`` and
 ``prediction_prefix="mask"`` both are ``000``. A file without its side's prefix is not a
-candidate of that side (listed, never dropped). When no file pairs, no suffix hint is found
-and the names of the two sides differ by a prefix before a number (``man_seg000`` and
-``mask000``), the hint names the prefixes to give (a :class:`SuffixHint` of ``kind``
-``"prefix"``).
+candidate of that side (listed, never dropped). When no file pairs and the names of the two
+sides differ by a prefix before a number (``man_seg000`` and ``mask000``, in two folders or
+in one), the hint names the prefixes to give (a :class:`SuffixHint` of ``kind``
+``"prefix"``), unless a suffix hint pairs as many files. A class image or region mask is
+named as its file plus its suffix (``man_seg000_classes.tif`` beside ``man_seg000.tif``: a
+prefix carries over) or as the pair plus its suffix (``000_classes.tif``); see
+:func:`find_class_files`.
 """
 
 from __future__ import annotations
@@ -32,11 +35,15 @@ import shlex
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 from pathlib import Path
 from typing import NamedTuple
 
 from .read import FileReadError, image_extension
+
+#: The two ways a name marks its side: at its end and at its start.
+KINDS = ("suffix", "prefix")
 
 
 class SuffixHint(NamedTuple):
@@ -95,16 +102,8 @@ class SuffixHint(NamedTuple):
         return ", ".join(f"{side}_{self.kind}={suffix!r}" for side, suffix in self._changed())
 
     def text(self) -> str:
-        """The hint in words that name no option (for the Dataset tab's boxes as for the
-        keywords). The Dataset tab has no prefix boxes: a prefix hint names the command line's
-        options and the keywords."""
-        if self.kind == "prefix":
-            return (
-                f"The names differ by a prefix ({self.truth!r} and {self.prediction!r}); the "
-                "Dataset tab pairs by suffixes only: rename the files, or pair them from the "
-                f"command line ({self.options(command_line=True)}) or from Python "
-                f"({self.options()}) ({self.pairs} pair(s) of files)."
-            )
+        """The hint in words that name no option: the truth and prediction suffixes (or
+        prefixes), as the Dataset tab's boxes are named (and the keywords)."""
         if not self.sided:
             return (
                 f"The names differ by a {self.kind}: {self.truth!r} and {self.prediction!r}, "
@@ -229,9 +228,15 @@ class OneFolderError(FileReadError):
         the command line (True) or as keywords (False)."""
         where = f"ground truth and predictions are both in {self.folder}: "
         if self.suffix_hint is None:
+            if command_line is None:
+                suffixes, prefixes = (f"a truth {k} and a prediction {k}" for k in KINDS)
+            elif command_line:
+                suffixes, prefixes = (f"--truth-{k} and --prediction-{k}" for k in KINDS)
+            else:
+                suffixes, prefixes = (f"truth_{k} and prediction_{k}" for k in KINDS)
             return (
-                f"{where}give a truth suffix and a prediction suffix that tell them apart "
-                "(e.g. '_masks' and '_cp_masks')."
+                f"{where}give {suffixes} that tell them apart (e.g. '_masks' and '_cp_masks'), "
+                f"or {prefixes} (e.g. 'man_seg' and 'mask')."
             )
         if command_line is None:
             words = self.suffix_hint.text()
@@ -337,8 +342,15 @@ def pair_files(
         [(stem, path) for stem, path in named if not stem.endswith(claimed)]
         for named in (truth_named, pred_named)
     )
+    prefixes = (truth_prefix, prediction_prefix)
     if same_folder and (truth_suffix, truth_prefix) == (prediction_suffix, prediction_prefix):
-        raise OneFolderError(truth, _folder_hint(truth_free, given))
+        raise OneFolderError(
+            truth,
+            _better_hint(
+                _folder_hint(truth_free, given),
+                _folder_prefix_hint([stem for stem, _ in truth_free], prefixes),
+            ),
+        )
     truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     names = sorted(truth_keys.keys() & pred_keys.keys())
@@ -365,12 +377,14 @@ def pair_files(
                 if same_folder
                 else _hint(truth_free, pred_free, given)
             )
-        if hint is None and not same_folder:
-            hint = _prefix_hint(
+        hint = _better_hint(
+            hint,
+            _prefix_hint(
                 [key for key, path in truth_keys.items() if path in free],
                 [key for key, path in pred_keys.items() if path in free],
-                (truth_prefix, prediction_prefix),
-            )
+                prefixes,
+            ),
+        )
     unmatched = tuple(
         (side, suffix)
         for side, suffix, named in (
@@ -526,18 +540,21 @@ def _prefix_hint(
     """The prefixes under which the files would pair when their names (``truth_keys``,
     ``pred_keys``: without the prefixes and suffixes ``given``) differ by a prefix before a
     number: ``man_seg000`` and ``mask000`` (the Cell Tracking Challenge) give ``man_seg`` and
-    ``mask``. A name's candidate is its start before its first digit, if it holds a letter;
-    the :data:`HINT_CANDIDATES` named most often on each side are tried by pairing the names
-    under them. The hint is the one pairing the most, if it pairs more than half of the side
-    with fewer names and no other pairs as many; else None. Never applied.
+    ``mask``; ``000`` and ``mask000`` give none and ``mask``. A name's candidate is its start
+    before its first digit (see :func:`_number_head`); the :data:`HINT_CANDIDATES` named most
+    often on each side are tried by pairing the names under them. The hint is the one
+    pairing the most, if it pairs more than half of the side with fewer names and no other
+    pairs as many; else None. Never applied.
 
     Examples
     --------
     >>> _prefix_hint(["man_seg000", "man_seg001"], ["mask000", "mask001"], ("", ""))[:3]
     ('man_seg', 'mask', 2)
+    >>> _prefix_hint(["000", "001"], ["mask000", "mask001"], ("man_seg", ""))[:3]
+    ('man_seg', 'mask', 2)
     """
     heads = [
-        Counter(m.group() for key in keys if (m := _NUMBER_HEAD.match(key)))
+        Counter(head for key in keys if (head := _number_head(key)) is not None)
         for keys in (truth_keys, pred_keys)
     ]
     found: list[tuple[int, tuple[str, str]]] = []
@@ -545,11 +562,7 @@ def _prefix_hint(
         for pred_head, _ in heads[1].most_common(HINT_CANDIDATES):
             if truth_head == pred_head:  # the names differ elsewhere
                 continue
-            truth_found, pred_found = (
-                {key[len(head) :] for key in keys if key.startswith(head)}
-                for keys, head in ((truth_keys, truth_head), (pred_keys, pred_head))
-            )
-            pairs = len(truth_found & pred_found)
+            pairs = len(_headless(truth_keys, truth_head) & _headless(pred_keys, pred_head))
             if pairs:
                 found.append((pairs, (given[0] + truth_head, given[1] + pred_head)))
     found.sort(reverse=True)
@@ -558,6 +571,76 @@ def _prefix_hint(
         return None
     pairs, prefixes = found[0]
     return SuffixHint(*prefixes, pairs, tuple(given), kind="prefix")
+
+
+def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint | None:
+    """The prefixes that tell truth files from prediction files in one folder (``keys``: the
+    names without the prefix given, equal on both sides), when the names differ by a prefix
+    before a number (``man_seg000`` and ``mask000`` side by side); or None. Of the
+    :data:`HINT_CANDIDATES` starts named most often (see :func:`_number_head`), each two are
+    tried by pairing the names under them; the hint is the two pairing the most, if they pair
+    more than half of the names under the rarer one and no other two pair as many. Which one
+    marks the truth is said by the words of the names (``man``, ``gt``, ... against
+    ``pred``, ...; see :data:`TRUTH_WORDS`); when they do not say, the hint is not ``sided``.
+    Never applied.
+
+    Examples
+    --------
+    >>> hint = _folder_prefix_hint(["mask000", "man_seg000", "mask001", "man_seg001"], ("", ""))
+    >>> hint.truth, hint.prediction, hint.pairs, hint.sided
+    ('man_seg', 'mask', 2, True)
+    """
+    heads = Counter(head for key in keys if (head := _number_head(key)) is not None)
+    found: list[tuple[int, tuple[str, str]]] = []
+    for (first, _), (second, _) in combinations(heads.most_common(HINT_CANDIDATES), 2):
+        one, other = _headless(keys, first), _headless(keys, second)
+        pairs = len(one & other)
+        if pairs and 2 * pairs > min(len(one), len(other)):
+            found.append((pairs, (first, second)))
+    found.sort(reverse=True)
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+        return None
+    pairs, heads_found = found[0]
+    sides = _sides(heads_found, ("", ""))
+    prefixes = sides or heads_found
+    return SuffixHint(
+        given[0] + prefixes[0],
+        given[1] + prefixes[1],
+        pairs,
+        tuple(given),
+        sided=sides is not None,
+        kind="prefix",
+    )
+
+
+def _better_hint(hint: SuffixHint | None, prefix_hint: SuffixHint | None) -> SuffixHint | None:
+    """The suffix hint, unless the prefix hint pairs more files (``man_seg000``, ``man_seg001``
+    beside ``mask000``, ``mask001`` in one folder also show ``_seg000`` and ``_seg001`` as
+    suffixes, pairing one file)."""
+    if hint is None or (prefix_hint is not None and prefix_hint.pairs > hint.pairs):
+        return prefix_hint
+    return hint
+
+
+def _number_head(key: str) -> str | None:
+    """A name's start before its first digit, holding a letter (``man_seg`` of
+    ``man_seg000``), or "" when the name starts with a digit (``000``: a prefix may be
+    missing on this side); None without a digit, or when the start holds no letter.
+
+    Examples
+    --------
+    >>> _number_head("man_seg000"), _number_head("000"), _number_head("seg"), _number_head("_1")
+    ('man_seg', '', None, None)
+    """
+    if key[:1].isdigit():
+        return ""
+    match = _NUMBER_HEAD.match(key)
+    return match.group() if match else None
+
+
+def _headless(keys: list[str], head: str) -> set[str]:
+    """The names that start with ``head``, without it."""
+    return {key[len(head) :] for key in keys if key.startswith(head)}
 
 
 #: A name's start before its first digit, holding a letter (a prefix candidate).
@@ -634,7 +717,7 @@ HINT_NEIGHBOURS = 4
 
 #: Words (compared in lower case) that mark a suffix as the truth's or the prediction's.
 TRUTH_WORDS = frozenset(
-    {"gt", "truth", "groundtruth", "true", "gold", "manual", "annotation", "annotations"}
+    {"gt", "truth", "groundtruth", "true", "gold", "manual", "man", "annotation", "annotations"}
 )
 PREDICTION_WORDS = frozenset(
     {"pred", "preds", "predicted", "prediction", "predictions", "cp", "output", "result"}
@@ -860,10 +943,13 @@ def find_class_files(
 ) -> tuple[Pairing, list[tuple[Path, Path] | str]]:
     """The class image files of each pair, found by name beside its two files.
 
-    The class image of the pair named N is the file N + suffix (any image extension) in the
-    folder of the pair's truth file (``truth_classes_suffix``) or prediction file
-    (``prediction_classes_suffix``). Class files found are not images to evaluate: a pair of
-    two class files, and class files listed as unpaired or ignored, are left out.
+    The class image of a pair's truth (prediction) file is the file named as that file plus
+    ``truth_classes_suffix`` (``prediction_classes_suffix``), any image extension, beside it:
+    ``man_seg000_classes.tif`` beside ``man_seg000.tif`` (a prefix carries over); or named as
+    the pair plus the suffix (``000_classes.tif``, the pair ``000``). Both forms of one file's
+    class image at once is an error naming them. Class files found are not images to
+    evaluate: a pair of two class files, and class files listed as unpaired or ignored, are
+    left out; a class file of no pair stays listed.
 
     Parameters
     ----------
@@ -894,9 +980,12 @@ def find_class_files(
 def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, list[Path | str]]:
     """The region mask file of each pair, found by name beside its truth file.
 
-    The region of the pair named N is the file N + ``region_suffix`` (any image extension) in
-    the folder of the pair's truth file. Region files are not images to evaluate: pairs and
-    unpaired or ignored files that are region files are left out.
+    The region of a pair is the file named as its truth file plus ``region_suffix`` (any
+    image extension) beside it (``man_seg000_region.tif`` beside ``man_seg000.tif``), or
+    named as the pair plus the suffix (``000_region.tif``); both at once is an error naming
+    them. Region files are not images to evaluate: pairs and
+    unpaired or ignored files that are region files are left out; a region file of no pair
+    stays listed.
 
     Parameters
     ----------
@@ -922,22 +1011,59 @@ def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, li
     return kept, [f if isinstance(f, str) else f[0] for f in found]
 
 
+def _companion_names(path: Path, name: str, suffix: str) -> list[str]:
+    """The names (without extension, NFC) a file's class image or region mask may have: the
+    file's own name plus ``suffix``, then the pair's name (``name``) plus ``suffix``; one
+    name when the two are one (a pair named as its file).
+
+    Examples
+    --------
+    >>> _companion_names(Path("SEG/man_seg000.tif"), "000", "_classes")
+    ['man_seg000_classes', '000_classes']
+    >>> _companion_names(Path("truth/img0.tif"), "img0", "_region")
+    ['img0_region']
+    """
+    own, paired = (_nfc(stem + suffix) for stem in (file_stem(path), name))
+    return [own] if own == paired else [own, paired]
+
+
+def _companion_file(
+    candidates: list[Path], path: Path, name: str, suffix: str, what: str
+) -> Path | str:
+    """The one file of ``candidates`` (the files named as :func:`_companion_names` gives,
+    beside ``path``), or the error saying none or several were found (``what``: e.g.
+    "ground truth class image")."""
+    if len(candidates) == 1:
+        return candidates[0]
+    names = _companion_names(path, name, suffix)
+    forms = " nor ".join(f"{stem}.*" for stem in names)
+    rule = f"named as the file or the pair, plus {suffix!r}"
+    if not candidates:
+        return f"no {what} {forms} beside {path} ({rule})"
+    return (
+        f"{len(candidates)} {what}s of {path.name}: "
+        + ", ".join(str(c) for c in candidates)
+        + f" (each {rule}); keep one"
+    )
+
+
 def _companions(
     pairing: Pairing, suffixes: tuple[str | None, str | None], what: str
 ) -> tuple[list[list[Path] | str], Pairing]:
-    """Files named like each pair plus a suffix, beside its truth (suffixes[0]) and its
-    prediction (suffixes[1]; None: not looked for); and the pairing without them."""
+    """Files named like each pair's truth (suffixes[0]) and prediction (suffixes[1]; None:
+    not looked for) file, or like the pair, plus a suffix, beside that file (see
+    :func:`_companion_names`); and the pairing without them."""
     listings: dict[Path, dict[str, list[Path]]] = {}
 
-    def lookup(beside: Path, stem: str) -> list[Path]:
+    def lookup(beside: Path, stems: list[str]) -> list[Path]:
         folder = beside.parent
         if folder not in listings:
-            stems: dict[str, list[Path]] = {}
+            listing: dict[str, list[Path]] = {}
             for path in sorted(folder.iterdir()):
                 if image_extension(path) is not None:
-                    stems.setdefault(_nfc(file_stem(path)), []).append(path)
-            listings[folder] = stems
-        return listings[folder].get(stem, [])
+                    listing.setdefault(_nfc(file_stem(path)), []).append(path)
+            listings[folder] = listing
+        return [path for stem in stems for path in listings[folder].get(stem, [])]
 
     found: list[list[Path] | str] = []
     companions: set[Path] = set()
@@ -946,35 +1072,24 @@ def _companions(
         for path, suffix, side in zip(pair, suffixes, ("ground truth", "prediction"), strict=True):
             if suffix is None:
                 continue
-            candidates = lookup(path, _nfc(name + suffix))
+            candidates = lookup(path, _companion_names(path, name, suffix))
             companions.update(candidates)
-            if len(candidates) == 1:
-                files.append(candidates[0])
-            elif not candidates:
-                side_name = f"{side} {what}" if suffixes[1] is not None else what
-                errors.append(
-                    f"no {side_name} {name}{suffix}.* beside {path} ({what}s are named like "
-                    f"the pair, with the suffix)"
-                )
-            else:
-                errors.append(
-                    f"{len(candidates)} {what}s named {name}{suffix}: "
-                    + ", ".join(str(c) for c in candidates)
-                    + "; keep one."
-                )
+            side_name = f"{side} {what}" if suffixes[1] is not None else what
+            file = _companion_file(candidates, path, name, suffix, side_name)
+            (errors if isinstance(file, str) else files).append(file)
         found.append("; ".join(errors) + "." if errors else files)
     keep = [
         i
         for i, (truth, pred) in enumerate(pairing.pairs)
         if truth not in companions and pred not in companions
     ]
-    kept = Pairing(
+    kept = replace(
+        pairing,
         pairs=[pairing.pairs[i] for i in keep],
         names=[pairing.names[i] for i in keep],
         unpaired_truth=[p for p in pairing.unpaired_truth if p not in companions],
         unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in companions],
         ignored=[p for p in pairing.ignored if p not in companions],
         images=[p for p in pairing.images if p not in companions],
-        suffix_hint=pairing.suffix_hint,
     )
     return [found[i] for i in keep], kept
