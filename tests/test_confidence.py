@@ -689,3 +689,20 @@ def test_coco_ap_identical_to_pycocotools(seed):
     np.testing.assert_allclose(
         ours.per_threshold["ap"], coco_reference(true, pred, scores, thresholds), atol=1e-12
     )
+
+
+@pytest.mark.parametrize("n_bins", [7, 10, 15, 20])
+def test_a_probability_just_below_a_bin_edge_stays_in_the_bin_below(n_bins):
+    # Each edge e_k = k / n as the table gives it, and the float just below it: the edge opens
+    # bin k, the value below closes bin k - 1 (p * n rounds 0.8999999999999999 * 10 to 9.0).
+    edges = np.arange(n_bins + 1) / n_bins
+    below = np.nextafter(edges[1:], 0.0)  # just below e_1 ... e_n (= 1)
+    prob = np.concatenate([edges, below])[None, :]
+    true = np.zeros(prob.shape, np.uint8)
+    bins = nse.calibration(true, prob, n_bins=n_bins).bins
+    # Bin k: its lower edge and the float below its upper edge (2 each); the last bin has 1.0 too.
+    assert bins["count"].tolist() == [2] * (n_bins - 1) + [3]
+    inside = (bins["mean_probability"] >= bins["bin_lower"]) & (
+        bins["mean_probability"] < bins["bin_upper"]
+    )
+    assert inside.all()

@@ -708,7 +708,7 @@ def _calibration_partial(
         prob = recalibrate(prob)
     p = prob.astype(np.float64)
     is_positive = _positive(true, class_id)
-    bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
+    bins = _equal_width_bins(p, n_bins)
     clipped = np.clip(p, EPS, 1 - EPS)
     log_p, log_not_p = np.log(clipped), np.log1p(-clipped)
     logit = log_p - log_not_p
@@ -723,6 +723,18 @@ def _calibration_partial(
         "log_likelihood": log_p[is_positive].sum() + log_not_p[~is_positive].sum(),
         "logit_histogram": np.bincount(index, minlength=2 * _LOGIT_BINS),
     }
+
+
+def _equal_width_bins(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """The bin of each probability among ``n_bins`` equal-width bins [e_k, e_k+1), the edges
+    e_k = k / n_bins as the table gives them (the last bin includes 1): floor(p · n_bins),
+    moved back where rounding the product crossed an edge (0.8999999999999999 · 10 rounds to
+    9.0, yet the value is below the edge 0.9) and on where it fell short of one."""
+    edges = np.arange(n_bins + 1) / n_bins
+    bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
+    bins -= p < edges[bins]
+    bins += (p >= edges[bins + 1]) & (bins < n_bins - 1)
+    return bins
 
 
 def _sum_partials(partials: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
