@@ -435,7 +435,8 @@ SEMANTIC_SUMMARY = [
         "pixel_accuracy",
         "pixel accuracy",
         "Σ_c TP_c / N",
-        "fraction of pixels right",
+        "fraction of the counted pixels right, over every class (also with classes=, "
+        "which chooses the classes of the means and per-class rows)",
         pooling="ratio",
         headline=True,
         better="higher",
