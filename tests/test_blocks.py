@@ -93,7 +93,11 @@ def test_fold_runs_on_a_distributed_client_when_one_is_active():
         return [distributed.get_worker().name]
 
     with distributed.Client(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+        processes=False,
+        n_workers=1,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, shared by tests
     ) as client:
         names = fold(
             where, lambda parts: [n for part in parts for n in part], [da.zeros(8, chunks=2)]

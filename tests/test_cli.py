@@ -597,7 +597,7 @@ def test_exclude_border_option(folders, tmp_path):
         (["--preset", "dsb2018", "--criterion", "iot"], "sets --criterion"),
         (["--truth-classes-suffix", "_c"], "give both --truth-classes-suffix and"),
         (["--preset", "dsb2018", "--exclude-border", "1"], "sets --exclude-border"),
-        (["--exclude-border", "-1"], "exclude_border must be >= 0"),
+        (["--exclude-border", "-1"], "--exclude-border must be >= 0"),
     ],
 )
 def test_preset_errors_write_nothing(folders, tmp_path, capsys, extra, message):
@@ -1185,7 +1185,11 @@ def test_chunked_files_through_a_scheduler_of_processes_equal_the_serial_run(tmp
     options = ("--kind", "all", "--boundary", "--region-suffix", "_region", "--quiet")
     assert run(str(truth), str(pred), "--out", str(tmp_path / "serial"), *options) == 0
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, shared by tests
     ) as cluster:
         out = tmp_path / "cluster"
         args = ("--out", str(out), "--scheduler", cluster.scheduler_address)
@@ -1319,6 +1323,9 @@ def test_ctrl_c_while_the_cluster_starts_stops_cleanly(folders, tmp_path, monkey
 
 
 def test_workers_are_forked_unless_dask_is_set_to_another_start_method():
+    # distributed's configuration defaults exist once it is imported (the command's _client
+    # imports it first): not left to another test's imports.
+    pytest.importorskip("distributed")
     import dask
 
     key = "distributed.worker.multiprocessing-method"

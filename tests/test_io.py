@@ -47,6 +47,9 @@ from napari_seg_eval.io.pairs import (
 )
 
 THRESHOLDS = (0.5, 0.8)
+#: A test cluster's scheduler serves HTTP on a free port (not 8787, which tests running at
+#: the same time would share, with a warning).
+FREE_HTTP_PORT = {"dashboard_address": "127.0.0.1:0"}
 
 
 def random_labels(rng: np.random.Generator, shape=(48, 40), n=6) -> np.ndarray:
@@ -890,7 +893,11 @@ def test_distributed_run_equals_serial_run(tmp_path):
     serial = evaluate_files(tmp_path / "truth", tmp_path / "pred", kind="all")
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            dashboard_address=None,
+            scheduler_kwargs=FREE_HTTP_PORT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -947,7 +954,11 @@ def test_a_batched_cluster_run_reports_every_pair_once_and_equals_the_serial_run
 
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            dashboard_address=None,
+            scheduler_kwargs=FREE_HTTP_PORT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -979,7 +990,11 @@ def test_a_task_lost_on_the_cluster_fails_its_pairs_only(tmp_path, monkeypatch):
     monkeypatch.setattr(evaluate_module, "_evaluate_pairs", lost)
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            dashboard_address=None,
+            scheduler_kwargs=FREE_HTTP_PORT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -1191,7 +1206,11 @@ def test_a_cluster_names_the_files_as_given_in_errors_and_notices(tmp_path, monk
     serial, serial_notices = run()
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs=FREE_HTTP_PORT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -1411,7 +1430,11 @@ def test_a_cluster_whose_workers_run_elsewhere_reads_relative_paths(tmp_path, mo
     assert serial.n_failed == 0
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs=FREE_HTTP_PORT,
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

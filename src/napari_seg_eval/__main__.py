@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import itertools
 import logging
 import os
@@ -43,8 +44,10 @@ CTC_FRAMES = (
 REPORT_NAME = "report.html"
 
 #: Exit codes: success, some pairs failed (results written), bad input or setup (nothing
-#: written), interrupted with Ctrl-C (nothing written).
-EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: written), interrupted with Ctrl-C (nothing written), stopped by SIGTERM (a scheduler's or
+#: ``timeout``'s stop; nothing written): 128 + the signal's number, as a shell reports it.
+EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 
 def report(threshold: float = 0.5) -> str:
@@ -169,7 +172,8 @@ def _add_evaluate_parser(commands) -> None:
         "boundary_image_mean.csv and boundary_per_class.csv; --preset ctc ctc_pooled.csv and "
         "ctc_image_mean.csv; --preset coco coco_pooled.csv and coco_image_mean.csv; --report "
         f"without a file name {REPORT_NAME}. Exit code: 0 done, 1 some or all pairs failed (see "
-        "per_image.csv), 2 bad input (nothing written), 130 interrupted (nothing written). "
+        "per_image.csv), 2 bad input (nothing written), 130 interrupted with Ctrl-C, 143 "
+        "stopped by SIGTERM (nothing written). "
         "No data yet? 'napari-seg-eval sample FOLDER' writes sample folders to try.",
     )
     parser.add_argument("truth", metavar="TRUTH", help="ground-truth file or folder")
@@ -391,7 +395,10 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     elif "iou_thresholds" in given:
         from .core.instance import parse_iou_thresholds
 
-        given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
+        try:
+            given["iou_thresholds"] = parse_iou_thresholds(given["iou_thresholds"])
+        except ValueError as error:
+            raise ValueError(f"--iou-thresholds: {error}") from None
     boundary = {
         "boundary": args.boundary,
         "spacing": _spacing(args.spacing),
@@ -437,6 +444,15 @@ _FLAG_WORDS = {
     "background_channel": "--background-channel",
     "truth_classes_suffix": "--truth-classes-suffix",
     "prediction_classes_suffix": "--prediction-classes-suffix",
+    "threshold must be": "--threshold must be",
+    "IoU thresholds must be": "--iou-thresholds must be",
+    "iou_thresholds": "--iou-thresholds",
+    "min_size": "--min-size",
+    "exclude_border": "--exclude-border",
+    "ignore_label": "--ignore-label",
+    "confidence_interval": "--confidence-interval",
+    "tolerance must be": "--tolerance must be",
+    "spacing must be": "--spacing must be",
 }
 _FLAG_PATTERN = re.compile("|".join(rf"(?<!\w){re.escape(words)}(?!\w)" for words in _FLAG_WORDS))
 
@@ -594,7 +610,7 @@ def _client(args: argparse.Namespace, stack) -> Any:
         )
     stack.enter_context(cluster)
     if interrupted:
-        raise KeyboardInterrupt
+        raise _Terminated if interrupted[0] == signal.SIGTERM else KeyboardInterrupt
     return stack.enter_context(Client(cluster))
 
 
@@ -625,11 +641,13 @@ def _worker_start():
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Ctrl-C is held while the block runs: yields a list that gets an item if it was
-    pressed. The worker processes forked meanwhile keep this handler, so that Ctrl-C in the
-    terminal (sent to every process of the foreground group) stops this process alone, which
-    then closes the cluster, instead of each worker printing its own traceback; a worker's
-    logs end there too (what it logs as the cluster closes under it is not news)."""
+    """Ctrl-C and SIGTERM are held while the block runs (the cluster's start, which a stop
+    would leave half made): yields a list that gets the number of each signal received. The
+    worker processes forked meanwhile keep this handler, so that Ctrl-C in the terminal (sent
+    to every process of the foreground group) stops this process alone, which then closes the
+    cluster, instead of each worker printing its own traceback; a worker's logs end there too
+    (what it logs as the cluster closes under it is not news). SIGTERM ends a worker as
+    without a handler (see :func:`_worker_stop`)."""
     if threading.current_thread() is not threading.main_thread():
         yield []
         return
@@ -637,11 +655,17 @@ def _interrupts_held():
     command = os.getpid()
 
     def held(number: int, frame) -> None:
-        pressed.append(number)
         if os.getpid() != command:  # in a worker
-            logging.disable(logging.CRITICAL)
+            _worker_stop(number)
+        else:
+            pressed.append(number)
 
-    previous = signal.signal(signal.SIGINT, held)
+    numbers = (signal.SIGINT, signal.SIGTERM)
+    previous = {
+        number: signal.signal(number, held)
+        for number in numbers
+        if signal.getsignal(number) is not signal.SIG_IGN  # nohup's, a background job's
+    }
     # Nor do they log the tasks that closing the cluster cancels.
     logger = logging.getLogger("distributed.worker.state_machine")
     level = logger.level
@@ -649,7 +673,8 @@ def _interrupts_held():
     try:
         yield pressed
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         logger.setLevel(level)
 
 
@@ -674,14 +699,20 @@ def _logs_held():
 
 
 def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = None) -> int:
-    """Run ``napari-seg-eval evaluate``; returns the exit code."""
+    """Run ``napari-seg-eval evaluate``; returns the exit code. Ctrl-C and SIGTERM stop it
+    cleanly, writing nothing (see :class:`_Stops`)."""
+    with _stops_caught() as stops:
+        return _evaluate(argv, args, stream or sys.stderr, stops)
+
+
+def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: _Stops) -> int:
+    """:func:`evaluate`, with Ctrl-C and SIGTERM caught by ``stops``."""
     from contextlib import ExitStack
 
-    from .io import FileReadError, check_output_folder, evaluate_files, pair_files, write_results
+    from .io import FileReadError, check_output_folder, evaluate_files, pair_files
     from .io.evaluate import check_region_file, find_companions
     from .io.pairs import OneFolderError
 
-    stream = stream or sys.stderr
     try:
         settings = _settings_from_args(args)
         _checked_settings(settings)  # every setting checked before any file is listed
@@ -697,6 +728,8 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
             name="--out",
             ours=ours,
         )
+        if report_path is not None:
+            _checked_report(report_path, out)
         if args.region is not None:
             check_region_file(args.region)
         try:
@@ -744,28 +777,165 @@ def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = 
                 # What the cluster logs as it closes is not news after Ctrl-C.
                 quiet(client if args.workers is not None else None)
                 raise
-        # Checked again as it is written: another run may have filled the folder meanwhile.
-        write_results(
-            result,
-            out,
-            overwrite=args.overwrite,
-            command=argv,
-            option="--overwrite",
-            name="--out",
-            ours=ours,
-        )
-        if report_path is not None:
-            _write_report(out, report_path)
-    except KeyboardInterrupt:
-        print("\ninterrupted: nothing written.", file=stream)
-        return EXIT_INTERRUPTED
-    except (FileReadError, FileExistsError, ValueError, TypeError) as error:
-        print(f"napari-seg-eval evaluate: error: {error}", file=stream)
+        _write_results(result, out, report_path, stops, command=argv, ours=ours, args=args)
+    except KeyboardInterrupt as stopped:
+        terminated = isinstance(stopped, _Terminated)
+        print(f"\n{'terminated' if terminated else 'interrupted'}: nothing written.", file=stream)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    except (FileReadError, OSError, ValueError, TypeError) as error:
+        print(f"napari-seg-eval evaluate: error: {_error_text(error)}", file=stream)
         return EXIT_BAD_INPUT
+    if stops.received:  # held while the results were renamed into place: they are complete
+        print(
+            f"napari-seg-eval: {_stop_name(stops.received[0])} as the results were put in place: "
+            "they are complete.",
+            file=stream,
+        )
     if not args.quiet:
         _print_notices(caught, stream)
     _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
     return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's, cron's or ``timeout``'s stop), raised where Ctrl-C raises
+    KeyboardInterrupt, so that the run stops as cleanly: the cluster closed, nothing written."""
+
+
+def _stop_name(number: int) -> str:
+    """What the command says a stop by signal ``number`` did: "terminated" (SIGTERM) or
+    "interrupted" (Ctrl-C)."""
+    return "terminated" if number == signal.SIGTERM else "interrupted"
+
+
+class _Stops:
+    """The handler of Ctrl-C (SIGINT) and SIGTERM while ``evaluate`` runs.
+
+    The first stop raises (KeyboardInterrupt, or :class:`_Terminated`); while :attr:`held`
+    (the results being renamed into place; and after a first stop, as the run cleans up) a
+    stop is kept in :attr:`received` instead. In a worker process forked from this one, a
+    Ctrl-C is left to this process (which closes the cluster) and SIGTERM ends the worker as
+    without a handler (the cluster stops its workers so).
+    """
+
+    def __init__(self) -> None:
+        self.command = os.getpid()
+        self.held = False
+        self.received: list[int] = []
+
+    def __call__(self, number: int, frame: Any) -> None:
+        if os.getpid() != self.command:  # in a worker
+            _worker_stop(number)
+            return
+        if self.held:
+            self.received.append(number)
+            return
+        self.held = True  # cleaning up after this stop is not cut short by the next one
+        raise _Terminated if number == signal.SIGTERM else KeyboardInterrupt
+
+
+def _worker_stop(number: int) -> None:
+    """A stop in a worker process forked from the command: SIGTERM ends it as without a
+    handler; a Ctrl-C is the command's to act on (and the worker's logs end there)."""
+    if number == signal.SIGTERM:
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    else:
+        logging.disable(logging.CRITICAL)
+
+
+@contextlib.contextmanager
+def _stops_caught():
+    """Ctrl-C and SIGTERM handled by a :class:`_Stops` (yielded) while the block runs, each
+    unless ignored (``nohup``, a background job of a script) or handled by the caller; in a
+    thread other than the main thread (where handlers cannot be set), none is."""
+    stops = _Stops()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(number) in (signal.SIG_DFL, signal.default_int_handler):
+                previous[number] = signal.signal(number, stops)
+    try:
+        yield stops
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _write_results(
+    result,
+    out: Path,
+    report: Path | None,
+    stops: _Stops,
+    *,
+    command: list[str],
+    ours: list[Path],
+    args: argparse.Namespace,
+) -> None:
+    """Write the result folder and the ``report``, so that they land together: the report is
+    written into the hidden folder the results are staged in (when it goes in the result
+    folder) or into a hidden file beside its place, and only then is either renamed into
+    place, with Ctrl-C and SIGTERM held (see :class:`_Stops`). Interrupted before, nothing
+    is written; a file system's error is raised as an ``OSError`` whose message (one line)
+    says what was written."""
+    from .io.results import hidden_beside, make_parents, remove_made, result_target, staged_results
+
+    name = Path(os.path.abspath(out)).name  # the folder's, not the hidden one's (a link's)
+    beside: list[tuple[Path, list[Path]]] = []  # the report's hidden file, the folders made
+    try:
+        try:
+            with staged_results(
+                result,
+                out,
+                overwrite=args.overwrite,
+                command=command,
+                option="--overwrite",
+                name="--out",
+                ours=ours,
+            ) as staging:
+                inside = _inside(report, result_target(out)) if report is not None else None
+                if inside is not None:
+                    _write_report(staging, staging / inside, name)
+                elif report is not None:
+                    made = make_parents(report)
+                    beside.append((hidden_beside(report), made))
+                    _write_report(staging, beside[0][0], name)
+                stops.held = True  # the renaming into place is not cut short
+        except OSError as error:
+            if isinstance(error, FileExistsError | PermissionError) and error.errno is None:
+                raise  # a check's refusal, said in full
+            raise OSError(
+                f"writing the results to {out} failed ({_error_text(error)}); nothing written."
+            ) from None
+        if beside:
+            try:
+                os.replace(beside[0][0], report)
+            except OSError as error:
+                raise OSError(
+                    f"the results were written to {out}, but the report could not be written "
+                    f"to {report} ({_error_text(error)})."
+                ) from None
+    except BaseException:
+        for hidden, made in beside:
+            hidden.unlink(missing_ok=True)
+            remove_made(made)
+        raise
+
+
+def _error_text(error: BaseException) -> str:
+    """An error in one line: a file system error's reason and file (``No space left on
+    device: 'out/x.csv'``), or its message."""
+    if isinstance(error, OSError) and error.errno is not None and error.strerror:
+        return error.strerror + (f": '{error.filename}'" if error.filename else "")
+    return str(error)
+
+
+def _inside(path: Path, folder: Path) -> Path | None:
+    """``path`` relative to ``folder`` if it lies in it (through symbolic links), else None."""
+    try:
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+    except ValueError:
+        return None
 
 
 def _print_notices(caught: list[warnings.WarningMessage], stream: TextIO) -> None:
@@ -795,12 +965,31 @@ def _report_path(report: str | None, out: Path) -> Path | None:
     return out / REPORT_NAME if report == "" else Path(report)
 
 
-def _write_report(out: Path, path: Path) -> Path:
-    """The HTML report of the result folder just written, at ``path``."""
+def _checked_report(report: Path, out: Path) -> None:
+    """Refuse --report's file before any work when it could not be written: a folder, or a
+    place where no file can be made. One in the --out folder is checked with it."""
+    from .io.results import check_can_create, result_target
+
+    said = f"--report '{report}'"
+    inside = _inside(report, result_target(out))
+    if inside == Path("."):
+        raise ValueError(f"{said} is the --out folder: give the report a file name.")
+    if inside is not None:
+        return
+    if report.is_dir():
+        raise ValueError(f"{said} is a folder: give a file name, e.g. {report / REPORT_NAME}.")
+    check_can_create(report, said)
+
+
+def _write_report(folder: Path, path: Path, name: str) -> Path:
+    """The HTML report of the result folder ``folder`` (its run called ``name``), at
+    ``path``."""
     from .report import write_report
     from .runs import Run
 
-    write_report(Run.load(out), path)
+    run = Run.load(folder)
+    run.name = name
+    write_report(run, path)
     return path
 
 
@@ -968,7 +1157,27 @@ def _dash_value(argv: list[str], message: str) -> str | None:
     )
 
 
+def _dash_positional(argv: list[str], message: str) -> str | None:
+    """The error to give instead of argparse's "arguments are required" when a file or
+    folder given starts with "-" (``-dash.tif``): argparse takes it for an option. None
+    otherwise."""
+    if not message.startswith("the following arguments are required"):
+        return None
+    word = next(
+        (w for w in argv if w.startswith("-") and not w.startswith("--") and Path(w).exists()),
+        None,
+    )
+    if word is None:
+        return None
+    return (
+        f"{word!r} starts with '-' and was read as an option: write ./{word}, or put -- "
+        "before the files and folders (-- TRUTH PREDICTION, after every option)"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line ``napari-seg-eval`` with ``argv`` (default: this process's)."""
+    whole_process = argv is None  # the console script: this process ends with the command
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _Parser(prog="napari-seg-eval", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -995,16 +1204,25 @@ def main(argv: list[str] | None = None) -> None:
     except _UsageError as usage:
         explained = None
         if usage.parser.prog.endswith(" evaluate"):
-            explained = _misplaced_report(argv, usage.message) or _dash_value(argv, usage.message)
+            explained = (
+                _misplaced_report(argv, usage.message)
+                or _dash_value(argv, usage.message)
+                or _dash_positional(argv, usage.message)
+            )
         argparse.ArgumentParser.error(usage.parser, explained or usage.message)
+    code = None
     if args.command == "evaluate":
-        sys.exit(evaluate(argv, args))
-    if args.command == "sample":
-        sys.exit(sample(args.folder, args.n_images))
-    if args.command == "report":
+        code = evaluate(argv, args)
+    elif args.command == "sample":
+        code = sample(args.folder, args.n_images)
+    elif args.command == "report":
         print(report(args.threshold))
     else:
         demo()
+    if whole_process:  # the exit's collections would walk every object the imports made
+        gc.freeze()
+    if code is not None:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

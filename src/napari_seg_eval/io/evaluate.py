@@ -17,6 +17,7 @@ pooled as pycocotools accumulates detections over images).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 import uuid
@@ -33,7 +34,12 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, counts_as_integers, nanmean
-from ..core._validate import integer_map_dtype, outside_ignored, warn_if_background_ignored
+from ..core._validate import (
+    check_ignore_label,
+    integer_map_dtype,
+    outside_ignored,
+    warn_if_background_ignored,
+)
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
 from ..core.classes import (
@@ -235,6 +241,7 @@ class FileSettings:
                 "the channel_axis too (a map without a class axis has no channels)."
             )
         object.__setattr__(self, "exclude_border", check_exclude_border(self.exclude_border))
+        object.__setattr__(self, "ignore_label", check_ignore_label(self.ignore_label))
         check_criterion(self.criterion)
         if self.confidence_interval is not None and not 0 < self.confidence_interval < 1:
             raise ValueError(
@@ -863,7 +870,7 @@ region_suffix, background_class, truth_prefix, prediction_prefix
         boundary=boundary,
         spacing=spacing,
         tolerance=tolerance,
-        region=None if region is None else str(Path(region).resolve()),
+        region=None if region is None else _absolute(region),
         region_suffix=region_suffix,
         background_class=background_class,
         truth_suffix=truth_suffix,
@@ -1135,7 +1142,9 @@ def _files_size(pair: tuple[Path, Path]) -> float:
 
 
 def _absolute(path: str | Path) -> str:
-    return str(Path(path).resolve())
+    """``path`` made absolute as given: a symbolic link stays the link (the name the user
+    gave, not its target's)."""
+    return os.path.abspath(path)
 
 
 def _absolute_extra(extra: dict) -> dict:

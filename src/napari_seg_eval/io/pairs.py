@@ -40,7 +40,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import NamedTuple
 
-from .read import FileReadError, image_extension
+from .read import FileReadError, image_extension, missing_text
 
 #: The two ways a name marks its side: at its end and at its start.
 KINDS = ("suffix", "prefix")
@@ -141,6 +141,10 @@ class Pairing:
     (:class:`SuffixHint`), if the names of the two sides differ by a suffix; else None.
     ``unmatched_suffixes``: (side, suffix) of each suffix given that no file of that side
     ends with (a typo, most often); ``unmatched_prefixes`` likewise of the prefixes given.
+    ``hidden``: image files of the folders whose names start with "." (macOS's ``._name.tif``
+    beside each file copied from a Mac, a file hidden on purpose): never paired.
+    ``subfolders``: the folders inside the folders given (not image folders such as zarr),
+    which are not searched.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -152,6 +156,8 @@ class Pairing:
     suffix_hint: SuffixHint | None = None
     unmatched_suffixes: tuple[tuple[str, str], ...] = ()
     unmatched_prefixes: tuple[tuple[str, str], ...] = ()
+    hidden: list[Path] = field(default_factory=list)
+    subfolders: list[Path] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -191,14 +197,47 @@ class Pairing:
             lines.append(
                 f"{len(self.images)} image file(s) named as the pairs (the images), not evaluated."
             )
+        if self.hidden:
+            lines.append(
+                f"{len(self.hidden)} hidden file(s) left out (names starting with '.', such as "
+                f"the '._' files macOS copies beside each file): {_few(self.hidden)}."
+            )
+        if self.subfolders:
+            searched = f"{len(self.subfolders)} subfolder(s) not searched"
+            lines.append(f"{searched}: {_few(self.subfolders)}.")
         return "\n".join(lines)
+
+    def only_subfolders(self) -> bool:
+        """Whether the folders hold subfolders and no file to pair: the images are one level
+        down (a plate of wells), which is not searched."""
+        return bool(self.subfolders) and not (
+            self.pairs or self.unpaired_truth or self.unpaired_prediction or self.ignored
+        )
 
     def advice(self, *, command_line: bool = False) -> str:
         """What to give to pair the files when their names differ by a suffix, naming the
-        options as on the command line or as keywords; "" without a :attr:`suffix_hint`."""
+        options as on the command line or as keywords; that subfolders are not searched when
+        the folders hold nothing else (:meth:`only_subfolders`); "" otherwise."""
+        if self.only_subfolders():
+            return (
+                "subfolders are not searched: give the folders that hold the files (e.g. "
+                f"{self.subfolders[0]}), one run each"
+            )
         if self.suffix_hint is None:
             return ""
         return self.suffix_hint.advice(command_line=command_line)
+
+
+def _few(paths: list[Path], shown: int = 3) -> str:
+    """The first ``shown`` of ``paths`` and how many more.
+
+    Examples
+    --------
+    >>> _few([Path("a"), Path("b"), Path("c"), Path("d"), Path("e")])
+    'a, b, c and 2 more'
+    """
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return ", ".join(str(path) for path in paths[:shown]) + more
 
 
 class OneFolderError(FileReadError):
@@ -321,12 +360,17 @@ def pair_files(
     >>> pairing.names  # doctest: +SKIP
     ['000', '001']
     """
-    truth_files, truth_folder = _listing(truth, "ground truth")
-    pred_files, pred_folder = _listing(prediction, "prediction")
+    truth_listing = _listing(truth, "ground truth")
+    pred_listing = _listing(prediction, "prediction")
+    truth_files, truth_folder = truth_listing.files, truth_listing.folder
+    pred_files, pred_folder = pred_listing.files, pred_listing.folder
     if not truth_folder and not pred_folder and len(truth_files) == len(pred_files) == 1:
         name = file_stem(truth_files[0])
         return Pairing([(truth_files[0], pred_files[0])], [name])
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
+    # Listed once when both sides are one folder.
+    hidden = list(dict.fromkeys(truth_listing.hidden + pred_listing.hidden))
+    subfolders = list(dict.fromkeys(truth_listing.subfolders + pred_listing.subfolders))
     truth_all, pred_all = _named(truth_files), _named(pred_files)
     # A side's candidates are the files with its prefix, named without it.
     truth_named, truth_unprefixed = _prefixed(truth_all, truth_prefix, prediction_prefix)
@@ -414,6 +458,8 @@ def pair_files(
         suffix_hint=hint,
         unmatched_suffixes=unmatched,
         unmatched_prefixes=unmatched_prefixes,
+        hidden=hidden,
+        subfolders=subfolders,
     )
 
 
@@ -846,21 +892,37 @@ def _shared(a: str, b: str) -> int:
     return low
 
 
-def _listing(source, side: str) -> tuple[list[Path], bool]:
-    """The image files of a folder (sorted), one file, or a list of files; and whether it was a
-    folder."""
+class _Listing(NamedTuple):
+    """What :func:`_listing` found: the image ``files``, whether the source was a ``folder``,
+    and the folder's ``hidden`` image files and ``subfolders``, left out."""
+
+    files: list[Path]
+    folder: bool
+    hidden: list[Path]
+    subfolders: list[Path]
+
+
+def _listing(source, side: str) -> _Listing:
+    """The image files of a folder (sorted; names starting with "." and subfolders left out,
+    and listed), one file, or a list of files."""
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.exists():
-            raise FileReadError(f"{side}: {path} does not exist.")
+            raise FileReadError(f"{side}: {missing_text(path)}")
         if path.is_dir() and image_extension(path) is None:
-            return sorted(p for p in path.iterdir() if image_extension(p) is not None), True
-        return [path], False
+            files, hidden, subfolders = [], [], []
+            for entry in sorted(path.iterdir()):
+                if image_extension(entry) is not None:
+                    (hidden if entry.name.startswith(".") else files).append(entry)
+                elif entry.is_dir() and not entry.name.startswith("."):
+                    subfolders.append(entry)
+            return _Listing(files, True, hidden, subfolders)
+        return _Listing([path], False, [], [])
     files = [Path(p) for p in source]
     missing = [p for p in files if not p.exists()]
     if missing:
-        raise FileReadError(f"{side}: {missing[0]} does not exist.")
-    return files, False
+        raise FileReadError(f"{side}: {missing_text(missing[0])}")
+    return _Listing(files, False, [], [])
 
 
 def _same(a, b) -> bool:

@@ -13,6 +13,7 @@ whole to tell whether its colour channels are equal (grey, read as one channel) 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +43,23 @@ LAZY_PIXELS = 1 << 24
 
 class FileReadError(ValueError):
     """A file that cannot be read as the image asked for; the message names the file."""
+
+
+def missing_text(path: Path, *, named: bool = True) -> str:
+    """Why ``path``, which does not exist, cannot be opened: a broken symbolic link (naming
+    where it points) or no such file; naming ``path`` first when ``named``.
+
+    Examples
+    --------
+    >>> missing_text(Path("truth/a.tif"))
+    'truth/a.tif does not exist.'
+    >>> missing_text(Path("truth/a.tif"), named=False)
+    'no such file or folder.'
+    """
+    if path.is_symlink():
+        broken = f"broken symbolic link to {os.readlink(path)}."
+        return f"{path} is a {broken}" if named else broken
+    return f"{path} does not exist." if named else "no such file or folder."
 
 
 def image_extension(path: str | Path) -> str | None:
@@ -193,7 +211,7 @@ def _opening(
     asked for), then, resumed, its pixel array; closing the generator closes the file."""
     extension = image_extension(path)
     if not path.exists():
-        raise FileReadError(f"{path}: no such file or folder.")
+        raise FileReadError(f"{path}: {missing_text(path, named=False)}")
     if extension is None:
         raise FileReadError(f"{path}: unknown file type; expected one of {', '.join(EXTENSIONS)}.")
     if extension.endswith(".zarr"):
@@ -201,6 +219,8 @@ def _opening(
         return
     if path.is_dir():
         raise FileReadError(f"{path}: is a folder, not a {extension} file.")
+    if path.stat().st_size == 0:
+        raise FileReadError(f"{path}: empty file (0 bytes).")
     if extension.endswith((".tif", ".tiff")):
         yield from _open_tiff(path, metadata=metadata, pixel_size=pixel_size)
         return

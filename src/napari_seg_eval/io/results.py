@@ -12,12 +12,13 @@ out, versions): enough to reproduce the run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,14 @@ def check_output_folder(
     ------
     FileExistsError
         ``folder`` is refused; the message says why.
+    PermissionError
+        No folder can be made where ``folder`` would be written (a parent, or with
+        ``overwrite`` the folder itself, is not writable); the message names it.
+
+    Notes
+    -----
+    A symbolic link to a folder is written through: the folder it links to is checked (and
+    replaced), the link kept. A broken link is refused.
 
     Examples
     --------
@@ -96,6 +105,11 @@ def check_output_folder(
     folder = Path(folder)
     where, here = Path(os.path.abspath(folder)).resolve(), Path.cwd().resolve()
     said = f"{name} '{folder}'"
+    if folder.is_symlink() and not folder.exists():
+        raise FileExistsError(
+            f"{said} is a broken symbolic link to '{os.readlink(folder)}': remove the link or "
+            "name another folder."
+        )
     if where == here or where in here.parents:
         raise FileExistsError(
             f"{said} {'is' if where == here else 'holds'} the current folder: name a new folder "
@@ -109,6 +123,7 @@ def check_output_folder(
             f"{said} {held}: the results would be written over the inputs; choose another folder."
         )
     if not folder.is_dir() or not any(folder.iterdir()):
+        _check_writable(folder, said, replaced=False)
         return folder
     if not overwrite:
         raise FileExistsError(
@@ -132,7 +147,83 @@ def check_output_folder(
             f"{option} replaces a result folder only, deleting nothing else: move them out or "
             "choose another folder."
         )
+    _check_writable(folder, said, replaced=True)
     return folder
+
+
+def result_target(folder: str | Path) -> Path:
+    """The absolute path a result folder is written at: ``folder``, or through a symbolic
+    link the folder it links to (the link is kept, its folder replaced).
+
+    Examples
+    --------
+    >>> result_target("out/..") == Path.cwd()
+    True
+    """
+    folder = Path(folder)
+    if folder.is_symlink():
+        return Path(os.path.realpath(folder))
+    return Path(os.path.abspath(folder))  # "out/.." has a name to stage and rename by
+
+
+def _check_writable(folder: Path, said: str, *, replaced: bool) -> None:
+    """Refuse ``folder`` (called ``said``) when its results could not be written: a folder
+    cannot be made beside it (in its nearest existing parent), or, ``replaced`` (it holds
+    results), in it (renaming a folder aside updates its ``..``). Probed by making a hidden
+    folder and removing it: the only test that holds for every user (root too) and file
+    system (read-only, /sys)."""
+    target = result_target(folder)
+    check_can_create(target, said)
+    if replaced:
+        _probe(target, target.name, said)
+
+
+def check_can_create(path: str | Path, said: str) -> None:
+    """Refuse to create ``path`` (a file or folder, called ``said`` in the error) where
+    nothing can be made: its nearest existing parent is a file, or no folder can be made in
+    that parent (not writable, a read-only file system).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file or folder to create (its missing parents are made with it).
+    said : str
+        What the errors call it, e.g. ``"--report 'r.html'"``.
+
+    Raises
+    ------
+    FileExistsError
+        A parent of ``path`` is a file.
+    PermissionError
+        No folder can be made in its nearest existing parent.
+
+    Examples
+    --------
+    >>> check_can_create("/sys/results", "--out '/sys/results'")  # doctest: +SKIP
+    Traceback (most recent call last):
+    PermissionError: --out '/sys/results' cannot be written: no folder can be made in '/sys'
+    (Operation not permitted).
+    """
+    path = Path(os.path.abspath(path))
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise FileExistsError(f"{said} cannot be made: '{parent}' is a file, not a folder.")
+    _probe(parent, path.name, said)
+
+
+def _probe(where: Path, name: str, said: str) -> None:
+    """Make a hidden folder in ``where`` and remove it, or a PermissionError naming ``said``
+    and ``where``: the only test that holds for every user (root too: ``os.access`` says yes
+    on a read-only file system) and file system."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{name}.", dir=where))
+    except OSError as error:
+        raise PermissionError(
+            f"{said} cannot be written: no folder can be made in '{where}' "
+            f"({error.strerror or error})."
+        ) from None
 
 
 def _inputs_held(where: Path, inputs: Iterable[str | Path]) -> str | None:
@@ -158,7 +249,7 @@ def _result_inputs(result: FilesResult) -> list[Path]:
     pairing = result.pairing
     files = [path for pair in pairing.pairs for path in pair]
     files += [*pairing.unpaired_truth, *pairing.unpaired_prediction]
-    files += [*pairing.ignored, *pairing.images]
+    files += [*pairing.ignored, *pairing.images, *pairing.hidden]
     if result.settings.region is not None:
         files.append(Path(result.settings.region))
     return files
@@ -187,7 +278,8 @@ def write_results(
         The run's result, from :func:`evaluate_files`.
     folder
         The folder to create. An existing result folder is replaced only with ``overwrite``;
-        a folder holding anything else is never replaced.
+        a folder holding anything else is never replaced. A symbolic link to a folder is
+        written through (see :func:`check_output_folder`).
     overwrite
         Replace an existing result folder.
     command
@@ -210,32 +302,135 @@ def write_results(
     ------
     FileExistsError
         ``folder`` is refused (see :func:`check_output_folder`); nothing is written.
+    PermissionError
+        ``folder`` cannot be written there (see :func:`check_output_folder`); nothing is
+        written.
+
+    See Also
+    --------
+    staged_results : the same, with files of one's own added before the folder is in place.
 
     Examples
     --------
     >>> write_results(evaluate_files("truth/", "pred/"), "results/run1")  # doctest: +SKIP
     """
+    with staged_results(
+        result, folder, overwrite=overwrite, command=command, option=option, name=name, ours=ours
+    ):
+        pass
+    return Path(folder)
+
+
+@contextlib.contextmanager
+def staged_results(
+    result: FilesResult,
+    folder: str | Path,
+    *,
+    overwrite: bool = False,
+    command: list[str] | None = None,
+    option: str = "overwrite=True",
+    name: str = "the result folder",
+    ours: Iterable[str | Path] = (),
+) -> Iterator[Path]:
+    """The result folder written into a hidden folder beside ``folder``, yielded so that
+    more files can be added to it (the command line's HTML report); renamed to ``folder``
+    when the block ends, removed if the block raises (or is interrupted): the folder is in
+    place complete, or not at all.
+
+    The parameters are :func:`write_results`' (and its checks); an existing folder that is
+    replaced (``overwrite``) is put back if the renaming is interrupted.
+
+    Yields
+    ------
+    Path
+        The hidden folder holding the results.
+
+    Examples
+    --------
+    >>> with staged_results(result, "results/run1") as staging:  # doctest: +SKIP
+    ...     (staging / "notes.txt").write_text("run by the nightly job")
+    """
+    checks = {"overwrite": overwrite, "option": option, "name": name, "ours": tuple(ours)}
     inputs = _result_inputs(result)
-    folder = check_output_folder(
-        folder, overwrite=overwrite, option=option, inputs=inputs, name=name, ours=ours
-    )
-    target = Path(os.path.abspath(folder))  # "out/.." has a name to stage and rename by
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    folder = check_output_folder(folder, inputs=inputs, **checks)
+    target = result_target(folder)
+    made = make_parents(target)
+    staging = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         _write_into(result, staging, command)
         staging.chmod(0o777 & ~_umask())  # mkdtemp made it owner-only; a folder as mkdir makes
-        if target.exists():  # checked above: it holds results only
-            old = target.with_name(f"{staging.name}.old")
-            target.rename(old)
-            staging.rename(target)
-            shutil.rmtree(old)
-        else:
-            staging.rename(target)
+        yield staging
+        check_output_folder(folder, inputs=inputs, **checks)  # another run's, meanwhile?
+        _put_in_place(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        remove_made(made)
         raise
-    return folder
+
+
+def _put_in_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``; a result folder already there (checked: results only)
+    is renamed aside first and removed after, or renamed back if the renaming fails."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    old = target.with_name(f"{staging.name}.old")
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if staging.exists():  # not renamed: the previous results back in place
+            old.rename(target)
+        else:  # renamed, then interrupted: the new results are in place
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old)
+
+
+def make_parents(path: Path) -> list[Path]:
+    """Make the missing folders above ``path``; returns those made, deepest first (for
+    :func:`remove_made` to remove when nothing is written after all).
+
+    Examples
+    --------
+    >>> make_parents(Path("new/deeper/results"))  # doctest: +SKIP
+    [PosixPath('new/deeper'), PosixPath('new')]
+    """
+    missing = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+    return missing
+
+
+def remove_made(folders: list[Path]) -> None:
+    """Remove the folders :func:`make_parents` made, deepest first, if they are still empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def hidden_beside(path: str | Path) -> Path:
+    """A new, empty hidden file beside ``path`` (in its folder, which must exist), as
+    readable as a file ``open`` makes: written first and renamed to ``path``, a file is
+    there whole or not at all.
+
+    Examples
+    --------
+    >>> hidden = hidden_beside("reports/run1.html")  # doctest: +SKIP
+    >>> hidden.name.startswith(".run1.html.")  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    os.chmod(name, 0o666 & ~_umask())  # mkstemp made it owner-only
+    return Path(name)
 
 
 def _umask() -> int:
@@ -291,11 +486,12 @@ def named_image_rows(result: FilesResult, kind: str) -> pd.DataFrame | None:
 
 def settings_record(result: FilesResult, command: list[str] | None = None) -> dict[str, Any]:
     """What ``settings.json`` holds: the command and the folder it ran in (``cwd``), the
-    settings, pairs, files left out, failed pairs, versions, time. Every path is absolute."""
+    settings, pairs, files left out (``ignored``: hidden files too), failed pairs, versions,
+    time. Every path is absolute, as given (a symbolic link is not followed)."""
     pairing = result.pairing
 
     def paths(items) -> list[str]:
-        return [str(Path(p).resolve()) for p in items]
+        return [os.path.abspath(p) for p in items]
 
     return {
         "command": command,
@@ -303,12 +499,12 @@ def settings_record(result: FilesResult, command: list[str] | None = None) -> di
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": result.settings.to_dict(),
         "pairs": [
-            {"name": name, "truth": str(Path(t).resolve()), "prediction": str(Path(p).resolve())}
+            {"name": name, "truth": os.path.abspath(t), "prediction": os.path.abspath(p)}
             for name, (t, p) in zip(pairing.names, pairing.pairs, strict=True)
         ],
         "unpaired_truth": paths(pairing.unpaired_truth),
         "unpaired_prediction": paths(pairing.unpaired_prediction),
-        "ignored": paths(pairing.ignored),
+        "ignored": paths([*pairing.ignored, *pairing.hidden]),
         "images": paths(pairing.images),
         "failed": result.failed.to_dict(orient="records"),
         "versions": versions(),
