@@ -118,6 +118,9 @@ def test_one_folder_of_ctc_names_hints_the_prefixes(dataset, tmp_path):
 
 
 def test_an_unknown_prefix_side_is_refused(dataset):
-    with pytest.raises(ValueError, match="no prefix side 'image': the sides are truth, prediction"):
-        dataset.set_prefixes(image="t")
-    assert [edit.text() for edit in dataset.prefixes.values()] == ["", ""]
+    with pytest.raises(
+        ValueError,
+        match="no prefix side 'raw': the sides are truth, prediction, image, probability",
+    ):
+        dataset.set_prefixes(truth="man_seg", raw="t")
+    assert [edit.text() for edit in dataset.prefixes.values()] == ["", "", "", ""]

@@ -694,7 +694,7 @@ def test_handed_over_rows_counts_and_filters_equal_the_api(qtbot, make_napari_vi
         n_fn = int((expected["status"] == "FN").sum())
         assert review.status_label.text() == (
             f"{keep.sum()} row{'' if keep.sum() == 1 else 's'} · {n_tp} matched · "
-            f"{n_fp} false · {n_fn} missed at IoU 0.50"
+            f"{n_fp} false · {n_fn} missed at IoU ≥ 0.50"
         )
     # the count line of the kinds_case, worked out by hand (test_count_line_...)
     assert review.kinds_label.text() == (
@@ -1016,7 +1016,7 @@ def test_the_counts_have_thousands_separators(make_napari_viewer):
     _, widget = evaluated(make_napari_viewer, true, pred)
     review = widget.review
     assert review.status_label.text().startswith(
-        "1,123 rows · 0 matched · 1 false · 1,122 missed at IoU 0.50"
+        "1,123 rows · 0 matched · 1 false · 1,122 missed at IoU ≥ 0.50"
     )
     assert (
         review.kinds_label.text() == "1,122 missed: 1,122 without any overlap · 1 false: 1 spurious"

@@ -5,11 +5,13 @@ beside the folders and the name prefix boxes under them) and evaluated by
 :func:`~napari_seg_eval.io.evaluate_files` in a worker, one pair in memory at a time, with
 progress per pair and cancel. Selecting an image row opens that pair in the viewer as layers
 tagged as ours, stacked for review (the image, then probability maps in the confidence
-colormap, then the labels on top); opening another pair removes them and every layer the plugin
-made from them (threshold preview, evaluated labels, contours, errors), never a layer of the
-user's nor one the user renamed. The per-image table shows the image's name, then the preset's
-number(s); after a run, changing the pairs or any setting marks the results out of date until
-the next run.
+colormap, then the labels on top; the images and probability maps are found by the pair's name
+with their folder's own prefix and suffix), and sets the Evaluate tab to the run's settings, so
+that Run there scores the pair as the run did; opening another pair removes them and every
+layer the plugin made from them (threshold preview, evaluated labels, contours, errors), never
+a layer of the user's nor one the user renamed. The per-image table shows the image's name,
+then the preset's number(s); after a run, changing the pairs or any setting marks the results
+out of date until the next run.
 
 The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
 (choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
@@ -38,6 +40,7 @@ from qtpy.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -52,13 +55,14 @@ from qtpy.QtWidgets import (
 )
 
 from .._jobs import Job, notify_error
-from .._napari.layers import TAG, open_pair, tag
+from .._napari.layers import PAIR_ROLE, TAG, open_pair, tag
 from ..core import catalogue
 from ..core._results import counts_as_integers
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
+from ..io.pairs import find_class_files, find_region_files
 from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
 from .evaluate_panel import (
     KIND_TIP,
@@ -69,6 +73,7 @@ from .evaluate_panel import (
     options_group,
     options_title,
     show_note,
+    thresholds_text,
 )
 from .inputs import DecimalSpinBox
 from .run_controls import run_controls
@@ -415,6 +420,21 @@ PREFIX_TIP = (
     "000 with the prefixes man_seg and mask. Class and region files are named as their file "
     "(man_seg000_classes.tif) or as the pair (000_classes.tif), plus their suffix."
 )
+#: What the image and probability prefix boxes are for.
+COMPANION_PREFIX_TIP = (
+    "The start of the names of the {what} files, when it is not the pair's name: the Cell "
+    "Tracking Challenge's raw frames t000.tif are the images of the pair 000 with the prefix "
+    "t. Only to show them when a pair is opened."
+)
+#: The sides whose files are only shown with a pair (not scored), and their words.
+COMPANION_WORDS = {"image": "image", "probability": "probability map"}
+#: The files a run found beside a pair's (class images, region mask), opened with it as
+#: hidden Labels layers for the Evaluate tab: side -> the layer's name after the pair's.
+RUN_COMPANIONS = {
+    "truth_classes": "truth classes",
+    "prediction_classes": "prediction classes",
+    "region": "region",
+}
 
 #: What each folder box holds, in plain words.
 FOLDER_TIPS = {
@@ -466,12 +486,19 @@ class DatasetPanel(QWidget):
         }
         for edit in self.suffixes.values():
             edit.editingFinished.connect(self.find_pairs)
-        self.prefixes = {
-            "truth": SuffixEdit("truth, e.g. man_seg", self),
-            "prediction": SuffixEdit("prediction, e.g. mask", self),
+        prefix_placeholders = {
+            "truth": "truth, e.g. man_seg",
+            "prediction": "prediction, e.g. mask",
+            "image": "images, e.g. t",
+            "probability": "probabilities",
         }
-        for edit in self.prefixes.values():
-            edit.setToolTip(PREFIX_TIP)
+        self.prefixes = {  # one width for all: the two rows of boxes line up
+            side: SuffixEdit(text, self, sized_for=prefix_placeholders.values())
+            for side, text in prefix_placeholders.items()
+        }
+        for side, edit in self.prefixes.items():
+            what = {"image": "raw image", "probability": "probability map"}.get(side)
+            edit.setToolTip(PREFIX_TIP if what is None else COMPANION_PREFIX_TIP.format(what=what))
             edit.editingFinished.connect(self.find_pairs)
         self.kind_combo = QComboBox(self)
         self.kind_combo.addItems(["instance", "semantic", "all"])
@@ -543,9 +570,9 @@ class DatasetPanel(QWidget):
             label = QLabel(title, self)
             label.setToolTip(FOLDER_TIPS[side])
             form.addRow(label, row)
-        prefixes = QHBoxLayout()
-        prefixes.addWidget(self.prefixes["truth"])
-        prefixes.addWidget(self.prefixes["prediction"])
+        prefixes = QGridLayout()  # truth, prediction; under them images, probabilities
+        for index, edit in enumerate(self.prefixes.values()):
+            prefixes.addWidget(edit, *divmod(index, 2))
         label = QLabel("Name prefixes", self)
         label.setToolTip(PREFIX_TIP)
         form.addRow(label, prefixes)
@@ -719,22 +746,25 @@ class DatasetPanel(QWidget):
         self.find_pairs()
 
     def set_prefixes(self, **prefixes: str) -> None:
-        """Set the name prefixes of the ground truth and the predictions, then find the pairs.
+        """Set the name prefixes by side, then find the pairs.
 
         Parameters
         ----------
         **prefixes : str
             ``truth=`` and/or ``prediction=``: the start of the names that marks the side
-            (the Cell Tracking Challenge's ``man_seg`` and ``mask``); "" for none.
+            (the Cell Tracking Challenge's ``man_seg`` and ``mask``); ``image=`` and/or
+            ``probability=``: the start of the names of the images and probability maps shown
+            with a pair (the challenge's raw frames ``t000.tif``: ``"t"``); "" for none.
 
         Raises
         ------
         ValueError
-            For a side other than those two (nothing is changed).
+            For a side other than those four (nothing is changed).
 
         Examples
         --------
-        >>> widget.dataset.set_prefixes(truth="man_seg", prediction="mask")  # doctest: +SKIP
+        >>> widget.dataset.set_prefixes(truth="man_seg", prediction="mask", image="t")
+        ... # doctest: +SKIP
         """
         unknown = sorted(set(prefixes) - set(self.prefixes))
         if unknown:
@@ -929,6 +959,9 @@ class DatasetPanel(QWidget):
                 f"\n{images} image or probability file(s) named as the pairs, shown when a "
                 "pair is opened."
             )
+        companions = self._companions_text(pairing)
+        if companions:
+            text += f"\n{companions}"
         if missing:
             text += f"\n{len(missing)} class or region file(s) not found (those pairs fail):\n"
             text += "\n".join(missing)
@@ -991,13 +1024,19 @@ class DatasetPanel(QWidget):
             raise ValueError(f"no image named {name!r} in the dataset.")
         row = rows.iloc[0]
         files = {"truth": Path(row["truth"]), "prediction": Path(row["prediction"])}
+        notes = []
         for side in ("image", "probability"):
-            found = self._companion(side, name)
+            found, why = self._companion(side, name, files["truth"])
             if found is not None:
                 files[side] = found
+            elif why:
+                notes.append(why)
+        found, why = run_companions(name, files["truth"], files["prediction"], self.result.settings)
+        files.update(found)
+        notes += why
         probability = self.result.settings.probability
         work = partial(_read_pair, files, probability)
-        show = partial(self._open, name)
+        show = partial(self._open, name, notes=notes)
         if wait:
             return self.open_job.run_now(work, show)
         self.open_job.start(work, show)
@@ -1067,23 +1106,85 @@ class DatasetPanel(QWidget):
         text = self.folders[side][0].text().strip()
         return Path(text) if text else None
 
-    def _companion(self, side: str, name: str) -> Path | None:
-        """The file of ``side`` (image or probability folder) whose name is ``name``."""
+    def _side_pairing(self, side: str, truths: list[Path]) -> Pairing | str | None:
+        """The truth files ``truths`` paired with the files of the ``side`` folder (image or
+        probability), by the truth's prefix and suffix and the side's own: the names the
+        pairs have. None without a folder or truths; the error's words when the folder cannot
+        be paired (it does not exist, two files of one name)."""
         folder = self._folder(side)
-        if folder is None or self.pairing is None:
+        if folder is None or not truths:
             return None
         try:
-            found = pair_files(
-                [Path(row) for row, _ in self.pairing.pairs],
+            return pair_files(
+                truths,
                 folder,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes[side].text(),
                 truth_prefix=self.prefixes["truth"].text(),
+                prediction_prefix=self.prefixes[side].text(),
             )
-        except (OSError, ValueError):
-            return None
+        except (OSError, ValueError) as error:
+            return str(error)
+
+    def _companion(self, side: str, name: str, truth: Path) -> tuple[Path | None, str]:
+        """The file of ``side`` (image or probability folder) of the pair ``name`` whose truth
+        file is ``truth``, or None and why not ("" without a folder)."""
+        found = self._side_pairing(side, [truth])
+        if found is None:
+            return None, ""
+        what = COMPANION_WORDS[side]
+        if isinstance(found, str):
+            return None, f"no {what}: {found}"
         by_name = dict(zip(found.names, found.pairs, strict=True))
-        return by_name[name][1] if name in by_name else None
+        if name in by_name:
+            return by_name[name][1], ""
+        return None, self._missing(side, [name], found)
+
+    def _missing(self, side: str, names: list[str], found: Pairing) -> str:
+        """Why the files of ``side`` of the pairs ``names`` were not found (e.g. "no image
+        named t007.* in 01"), with the prefix or suffix their names differ by, if the pairing
+        hints one that leaves the truth's as given."""
+        prefix, suffix = self.prefixes[side].text(), self.suffixes[side].text()
+        example = f"{prefix}{names[0]}{suffix}.*"
+        text = f"no {COMPANION_WORDS[side]} named {example} in {self._folder(side)}"
+        if len(names) > 1:
+            text += f" (nor for {len(names) - 1} other pairs)"
+        hint = found.suffix_hint
+        if hint is None:
+            return text
+        word = "prefix" if hint.kind == "prefix" else "suffix"
+        truth = (self.prefixes if word == "prefix" else self.suffixes)["truth"].text()
+        if hint.truth != truth or not hint.prediction:
+            return text
+        where = "under Name prefixes" if word == "prefix" else "beside its folder"
+        whose = {"image": "images'", "probability": "probability maps'"}[side]
+        return (
+            f"{text}: its files' names differ by a {word}: give {hint.prediction!r} as the "
+            f"{whose} {word} ({where})"
+        )
+
+    def _companions_text(self, pairing: Pairing) -> str:
+        """Lines of the pairs box for the image and probability folders in which not every
+        pair has a file (shown when a pair is opened), with the prefix or suffix that would
+        find them, if any."""
+        truths = [truth for truth, _ in pairing.pairs]
+        lines = []
+        for side, what in COMPANION_WORDS.items():
+            found = self._side_pairing(side, truths)
+            if found is None:
+                continue
+            if isinstance(found, str):
+                lines.append(f"{what.capitalize()}s: {found}")
+                continue
+            missing = [name for name in pairing.names if name not in set(found.names)]
+            if not missing:
+                continue
+            n, article = len(pairing.names), "an" if what.startswith("i") else "a"
+            lines.append(
+                f"{n - len(missing)} of {n} pairs have {article} {what} (shown when the pair is "
+                f"opened): {self._missing(side, missing, found)}."
+            )
+        return "\n".join(lines)
 
     def _check_shared_folders(self) -> None:
         """Refuse an image or probability folder that is the truth's (or the prediction's)
@@ -1118,20 +1219,9 @@ class DatasetPanel(QWidget):
         truths = [truth for truth, _ in pairing.pairs]
         images: set[Path] = set()
         for side in ("image", "probability"):
-            folder = self._folder(side)
-            if folder is None or not truths:
-                continue
-            try:
-                found = pair_files(
-                    truths,
-                    folder,
-                    truth_suffix=self.suffixes["truth"].text(),
-                    prediction_suffix=self.suffixes[side].text(),
-                    truth_prefix=self.prefixes["truth"].text(),
-                )
-            except (OSError, ValueError):
-                continue  # said when the pair is opened
-            images |= {path.resolve() for _, path in found.pairs}
+            found = self._side_pairing(side, truths)
+            if isinstance(found, Pairing):  # an error is said in the pairs box
+                images |= {path.resolve() for _, path in found.pairs}
         kept = [[path for path in paths if path.resolve() not in images] for paths in left_out]
         shown = sum(len(paths) for paths in left_out) - sum(len(paths) for paths in kept)
         return replace(
@@ -1324,9 +1414,10 @@ class DatasetPanel(QWidget):
             )
         )
 
-    def _open(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _open(self, name: str, data: dict[str, Any], notes: Sequence[str] = ()) -> dict[str, Any]:
         """Replace the pair shown by ``name``'s layers, stacked for review, as the other tabs'
-        inputs; its probability maps in the confidence colormap."""
+        inputs; its probability maps in the confidence colormap; the Evaluate tab set to the
+        run's settings. The notification says so, after ``notes`` (files not found)."""
         self._close_pair()
         self.opened = open_pair(self.viewer, name, data)
         self._made = [(layer, layer.name) for layer in self.opened.values()]
@@ -1343,8 +1434,58 @@ class DatasetPanel(QWidget):
             self.owner.set_probability_layer(maps[-1])
         for layer in maps:
             self.owner.apply_confidence_colormap(layer)
-        show_info(f"Segmentation Evaluation: opened {name!r}; press Run in Evaluate to review it.")
+        for side, words in RUN_COMPANIONS.items():  # hidden: for the Evaluate tab
+            if side in data:
+                metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
+                layer = self.viewer.add_labels(
+                    data[side], name=f"{name} {words}", metadata=metadata, visible=False
+                )
+                self.opened[side] = layer
+                self._made.append((layer, layer.name))
+        said = self._use_run_settings()
+        show_info(
+            f"Segmentation Evaluation: {'; '.join([f'opened {name!r}', *notes])}. Evaluate set "
+            f"to the dataset's settings: {said}; press Run there to review the pair."
+        )
         return self.opened
+
+    def _use_run_settings(self) -> str:
+        """Set the Evaluate tab, and for probability maps the header's threshold options, to
+        the settings of the run shown, so that Run there scores the opened pair as the run
+        did; what was set, in words."""
+        settings = self.result.settings
+        evaluate = self.owner.evaluate
+        said = evaluate.use_file_settings(settings)
+        classes = [self.opened.get(side) for side in ("truth_classes", "prediction_classes")]
+        if None in classes:  # a run without class images: Evaluate too
+            evaluate.set_classes(None)
+        else:
+            evaluate.set_classes(*classes)
+            said += ", class images"
+        evaluate.set_region(self.opened.get("region"))
+        said += ", region" if "region" in self.opened else ""
+        if settings.boundary and settings.spacing is not None:
+            said += (
+                f" (boundary distances in the layers' scale, not the run's spacing "
+                f"{settings.spacing})"
+            )
+        if not settings.probability:
+            return said
+        owner = self.owner
+        owner.set_threshold(settings.threshold)
+        index = owner.channel_axis_combo.findData(settings.channel_axis)
+        if index >= 0:
+            owner.channel_axis_combo.setCurrentIndex(index)
+        owner.background_check.setChecked(settings.background_channel)
+        if settings.connectivity is not None:
+            owner.connectivity_spin.setValue(settings.connectivity)
+        owner.min_size_spin.setValue(settings.min_size)
+        owner.split_check.setChecked(settings.split_touching)
+        split = ", split touching objects" if settings.split_touching else ""
+        return (
+            f"{said}; threshold {settings.threshold:g}, connectivity "
+            f"{owner.connectivity_spin.value()}, minimum size {settings.min_size}{split}"
+        )
 
     def _close_pair(self) -> None:
         """Remove every layer made for the pair shown; one the user renamed is left to them,
@@ -1418,19 +1559,6 @@ def preset_columns(headline: Sequence[str], columns: Sequence[str]) -> list[str]
         if key in columns and key not in found:
             found.append(key)
     return found
-
-
-def thresholds_text(thresholds: Sequence[float]) -> str:
-    """IoU thresholds as the IoU thresholds field writes them.
-
-    Examples
-    --------
-    >>> thresholds_text([0.5, 0.55, 0.6]), thresholds_text([0.5])
-    ('0.5:0.6:0.05', '0.5')
-    """
-    if len(thresholds) > 2:
-        return f"{thresholds[0]:g}:{thresholds[-1]:g}:{thresholds[1] - thresholds[0]:.2g}"
-    return ", ".join(f"{t:g}" for t in thresholds)
 
 
 def parse_spacing(text: str) -> tuple[float, ...] | str | None:
@@ -1516,6 +1644,38 @@ def _state_of(pairing: Pairing | None, settings: dict[str, Any] | None) -> tuple
     return pairs, settings
 
 
+def run_companions(
+    name: str, truth: Path, prediction: Path, settings: FileSettings
+) -> tuple[dict[str, Path], list[str]]:
+    """The class images and region mask a run found beside the pair ``name`` (as
+    :func:`~napari_seg_eval.io.evaluate_files` finds them, by the run's suffixes), by side of
+    :data:`RUN_COMPANIONS`; and why those not found were not.
+
+    Examples
+    --------
+    >>> run_companions("000", Path("gt/000.tif"), Path("pred/000.tif"), FileSettings())
+    ({}, [])
+    """
+    pairing = Pairing([(truth, prediction)], [name])
+    found: dict[str, Path] = {}
+    why = []
+    if settings.with_classes:
+        _, (classes,) = find_class_files(
+            pairing, settings.truth_classes_suffix, settings.prediction_classes_suffix
+        )
+        if isinstance(classes, str):
+            why.append(f"no class images: {classes}")
+        else:
+            found["truth_classes"], found["prediction_classes"] = classes
+    if settings.region_suffix is not None:
+        _, (region,) = find_region_files(pairing, settings.region_suffix)
+        if isinstance(region, str):
+            why.append(f"no region: {region}")
+        else:
+            found["region"] = region
+    return found, why
+
+
 def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:
     """Open the pair's files (lazily where they are large); runs in a worker."""
     readers = {
@@ -1524,7 +1684,7 @@ def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:
         "truth": read_labels,
         "prediction": read_probabilities if probability else read_labels,
     }
-    return {side: readers[side](path) for side, path in files.items()}
+    return {side: readers.get(side, read_labels)(path) for side, path in files.items()}
 
 
 def _read_image(path: Path) -> Any:

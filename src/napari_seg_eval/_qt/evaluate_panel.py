@@ -17,7 +17,7 @@ of date, and the next run adds a new "<map> evaluated". Lazy labels are not pain
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
 from functools import lru_cache, partial
 from itertools import pairwise
@@ -69,6 +69,7 @@ from ..evaluation import (
     is_time_axis,
     parse_iou_thresholds,
 )
+from ..io.evaluate import FileSettings
 from ..io.read import file_axes
 from .inputs import DecimalSpinBox
 from .layer_combo import LayerComboBox
@@ -266,6 +267,23 @@ def show_note(label: QLabel, text: str) -> None:
     """Set a note under a control, hidden while empty (an empty label still took a row)."""
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def thresholds_text(thresholds: Sequence[float]) -> str:
+    """IoU thresholds as the IoU thresholds field writes them.
+
+    Examples
+    --------
+    >>> thresholds_text([0.5, 0.55, 0.6]), thresholds_text([0.5])
+    ('0.5:0.6:0.05', '0.5')
+    """
+    if len(thresholds) > 2:
+        return f"{thresholds[0]:g}:{thresholds[-1]:g}:{thresholds[1] - thresholds[0]:.2g}"
+    return ", ".join(f"{t:g}" for t in thresholds)
+
+
+#: The Evaluate tab's kind of each kind of a run over files (boundary metrics are a box here).
+FILE_KINDS = {"instance": "instance", "semantic": "semantic", "all": "both", "boundary": "both"}
 
 
 def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
@@ -1155,6 +1173,58 @@ class EvaluatePanel(QWidget):
                 raise ValueError(coco_unavailable(why))
         self.preset_combo.setCurrentIndex(index)
 
+    def use_file_settings(self, settings: FileSettings) -> str:
+        """Set the controls to those of a run over files (a Dataset run), so that Run here
+        scores one of its pairs as it did: the preset, or the IoU thresholds, matching and
+        border; the kind, the ignore label, foreground vs background, boundary metrics and
+        τ. The header's threshold options are the dock's (see the Dataset tab).
+
+        Parameters
+        ----------
+        settings : FileSettings
+            The run's settings (:attr:`FilesResult.settings <napari_seg_eval.io.FilesResult>`).
+
+        Returns
+        -------
+        str
+            What was set, in the tab's words (e.g. "preset Cell Tracking Challenge, instance").
+
+        Examples
+        --------
+        >>> widget.evaluate.use_file_settings(widget.dataset.result.settings)  # doctest: +SKIP
+        'preset Cell Tracking Challenge, instance'
+        """
+        said = []
+        preset = settings.preset
+        self.preset_combo.setCurrentIndex(0)  # a preset chosen again sets its controls again
+        if preset is not None:
+            try:
+                self.set_preset(preset)
+                said.append(f"preset {PRESETS[preset].title}")
+            except ValueError:  # COCO without a layer to score the objects: its controls
+                preset = None
+        if preset is None:
+            self.iou_edit.setText(thresholds_text(settings.iou_thresholds))
+            self.set_matching(settings.criterion, settings.exclude_border)
+            border = f"{settings.exclude_border} px" if settings.exclude_border else "none"
+            said.append(
+                f"IoU thresholds {self.iou_edit.text()}, matching "
+                f"{self.criterion_combo.currentText()}, exclude border {border}"
+            )
+        self.kind_combo.setCurrentText(FILE_KINDS[settings.kind])
+        said.append(self.kind_combo.currentText())
+        ignore = settings.ignore_label
+        self.ignore_spin.setValue(-1 if ignore is None else ignore)
+        if ignore is not None:
+            said.append(f"ignore label {ignore}")
+        self.binarize_check.setChecked(settings.binarize_semantic)
+        if not settings.binarize_semantic:
+            said.append("semantic classes")
+        self.set_boundary(settings.boundary, settings.tolerance)
+        if settings.boundary:
+            said.append(f"boundary τ {settings.tolerance:g}")
+        return ", ".join(said)
+
     def set_matching(self, criterion: str = "iou", exclude_border: int = 0) -> None:
         """The matching criterion (``"iou"``, ``"iot"``, ``"iop"``) and the border band
         (pixels); leaves a preset whose settings these are not."""
@@ -1733,12 +1803,7 @@ class EvaluatePanel(QWidget):
             show_note(self.preset_label, "")
             return
         preset = PRESETS[name]
-        thresholds = preset.iou_thresholds
-        text = (
-            f"{thresholds[0]:g}:{thresholds[-1]:g}:{thresholds[1] - thresholds[0]:.2g}"
-            if len(thresholds) > 2
-            else ", ".join(f"{t:g}" for t in thresholds)
-        )
+        text = thresholds_text(preset.iou_thresholds)
         widgets = (self.iou_edit, self.criterion_combo, self.border_spin, self.kind_combo)
         for widget in widgets:
             widget.blockSignals(True)

@@ -58,6 +58,7 @@ from ..core.review import (
     add_error_kinds,
     error_map,
     error_map_levels,
+    match_rule,
     semantic_error_map,
 )
 from ..evaluation import Evaluation
@@ -81,7 +82,7 @@ FILTERS = {
 }
 #: What each legend entry means (tooltips); DESIGN's definitions, in short.
 KIND_TIPS = {
-    "matched": "matched one-to-one at the IoU threshold",
+    "matched": "matched one-to-one at the threshold: {rule}",
     "missed": "a true object that no prediction overlaps",
     "spurious": "a prediction that overlaps no true object",
     "merged / merge": "a prediction holds more than half of two or more true objects: "
@@ -310,8 +311,9 @@ class ReviewPanel(QWidget):
         self.iou_spin = DecimalSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
         )
-        self.iou_spin.setToolTip("Status and error kind are judged at this IoU threshold")
         self.iou_spin.valueChanged.connect(lambda _: self.refresh())
+        #: Its label: the quantity the evaluation's matching compares with it.
+        self.threshold_label = QLabel("IoU threshold", self)
         self.errors_combo = QComboBox(self)
         self.errors_combo.addItems(["objects (instance)", "pixels of one class (semantic)"])
         self.errors_combo.setToolTip(
@@ -380,7 +382,7 @@ class ReviewPanel(QWidget):
         self.stale_label.setVisible(False)
 
         form = QFormLayout()
-        form.addRow("IoU threshold", self.iou_spin)
+        form.addRow(self.threshold_label, self.iou_spin)
         form.addRow("Errors of", self.errors_combo)
         form.addRow("Class", self.class_spin)
         form.addRow(self.errors_button)
@@ -399,6 +401,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
         self._fill_legend()
+        self._say_rule()
         viewer.events.theme.connect(self._on_theme)
 
     # ------------------------------------------------------------------------- public API
@@ -452,6 +455,7 @@ class ReviewPanel(QWidget):
     def set_record(self, record: Evaluation) -> None:
         """The same evaluation, possibly marked stale: say so."""
         self.record = record
+        self._say_rule()
         self.stale_label.setText(
             f"Out of date: {record.stale}. Rows and errors are those of the last evaluation."
         )
@@ -637,11 +641,59 @@ class ReviewPanel(QWidget):
         if self.errors_combo.currentIndex() == 1:
             entries = PIXEL_LEGEND
         else:
+            rule = match_rule(self.criterion, self.iou_spin.value())
             entries = tuple(
-                (name, color, KIND_TIPS[name])
+                (name, color, KIND_TIPS[name].format(rule=rule))
                 for name, color, _ in kind_colors(self.viewer.theme, self._background())
             )
         self.legend = fill_legend(self.legend_layout, entries)
+
+    @property
+    def criterion(self) -> str:
+        """The matching criterion of the record reviewed ("iou" without one)."""
+        return self.record.settings.criterion if self.record is not None else "iou"
+
+    def _say_rule(self) -> None:
+        """Name the record's matching rule by the threshold (its label and tooltip) and in the
+        legend's tooltip of matched objects."""
+        criterion = self.criterion
+        if "matched" in self.legend:
+            tip = KIND_TIPS["matched"].format(rule=match_rule(criterion, self.iou_spin.value()))
+            for label in self.legend["matched"]:
+                label.setToolTip(tip)
+        self.threshold_label.setText(f"{match_rule(criterion)} threshold")
+        ctc = " (the Cell Tracking Challenge's rule at 0.5)" if criterion == "iot" else ""
+        self.iou_spin.setToolTip(
+            "Status and error kind are judged at this threshold t of the evaluation's "
+            f"matching: a pair may match when {match_rule(criterion)} "
+            f"{'≥' if criterion == 'iou' else '>'} t{ctc}; each object matches at most one."
+        )
+
+    def _ctc_note(self) -> str:
+        """Why the missed objects here differ from the Cell Tracking Challenge's FN of the
+        record, when it has them and the rule is theirs (|T∩P|/|T| > 0.5): there a prediction
+        may match several true objects (one NS error), here one; "" otherwise."""
+        record = self.record
+        if (
+            record is None
+            or self.criterion != "iot"
+            or round(self.iou_spin.value(), 6) != 0.5
+            or "summary" not in record.tables
+        ):
+            return ""
+        summary = record.tables["summary"]
+        ctc = summary[summary["evaluation"] == "ctc"].set_index("metric")["value"]
+        if "fn" not in ctc or "ns" not in ctc:
+            return ""
+        merged = self.prepared.counts.get(("true", "merged"), 0)
+        if not merged:
+            return ""
+        fn, ns = int(ctc["fn"]), int(ctc["ns"])
+        objects = "object missed here is" if merged == 1 else "objects missed here are"
+        return (
+            f"CTC's DET: FN {fn}, NS {ns}. It lets a prediction match several true objects (an "
+            f"NS error), Review one: the {merged} merged {objects} found there."
+        )
 
     def _show_rows(self, rows: ReviewRows, *, wait: bool) -> pd.DataFrame:
         """Show prepared rows now (table, counts); then, piece by piece, the hover rows of each
@@ -920,9 +972,10 @@ class ReviewPanel(QWidget):
             f"{len(rows):,} row{'' if len(rows) == 1 else 's'} · "
             f"{counts.get(('true', 'TP'), 0):,} matched · "
             f"{counts.get(('pred', 'FP'), 0):,} false · {counts.get(('true', 'FN'), 0):,} missed "
-            f"at IoU {self.iou_spin.value():.2f}"
+            f"at {match_rule(self.criterion, self.iou_spin.value())}"
         )
-        self.kinds_label.setText(self.counts_text())
+        self.kinds_label.setText("\n".join(filter(None, (self.counts_text(), self._ctc_note()))))
+        self._say_rule()
 
     def _box(self, kind: str, record_id) -> tuple[slice, ...] | None:
         """The bounding box of the object of side ``kind`` whose id in the record's arrays is

@@ -92,6 +92,47 @@ KIND_COLORS_ON_LIGHT = tuple(
 
 _BLOCK_PIXELS = 1 << 20
 
+#: Each matching criterion (:func:`~napari_seg_eval.instance_metrics`' ``criterion``): what
+#: is compared with the threshold t, and how.
+MATCH_RULES = {
+    "iou": ("IoU", "≥"),
+    "iot": ("|T∩P|/|T|", ">"),
+    "iop": ("|T∩P|/|P|", ">"),
+}
+
+
+def match_rule(criterion: str, threshold: float | None = None) -> str:
+    """The rule by which a true object T and a prediction P may match, in words: the
+    criterion's quantity, and with ``threshold`` the comparison (two decimals).
+
+    Parameters
+    ----------
+    criterion : {"iou", "iot", "iop"}
+        The matching criterion: IoU ≥ t; intersection over truth > t (the Cell Tracking
+        Challenge's rule at 0.5); intersection over prediction > t.
+    threshold : float, optional
+        The threshold t; None: the quantity alone.
+
+    Returns
+    -------
+    str
+        E.g. ``"IoU ≥ 0.50"``, ``"|T∩P|/|T| > 0.50"``, or ``"|T∩P|/|T|"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown criterion.
+
+    Examples
+    --------
+    >>> match_rule("iou", 0.5), match_rule("iot", 0.5), match_rule("iop")
+    ('IoU ≥ 0.50', '|T∩P|/|T| > 0.50', '|T∩P|/|P|')
+    """
+    if criterion not in MATCH_RULES:
+        raise ValueError(f"criterion must be one of iou, iot, iop, got {criterion!r}.")
+    quantity, comparison = MATCH_RULES[criterion]
+    return quantity if threshold is None else f"{quantity} {comparison} {threshold:.2f}"
+
 
 class _IdIndex:
     """Maps label ids to small consecutive codes for ``np.bincount``.
