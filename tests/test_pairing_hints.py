@@ -200,7 +200,7 @@ def test_region_files_are_never_hinted_as_the_truth(tmp_path, prediction_suffix)
     assert pairing.advice(command_line=True) == (
         "the names differ by a suffix: give --truth-suffix _masks (2 pair(s))"
     )
-    assert "The names differ by a suffix: truth '_masks';" in pairing.describe()
+    assert "The names differ by a suffix: give '_masks' as the truth suffix" in pairing.describe()
 
 
 def test_region_files_are_never_hinted_even_when_more_of_them_pair(tmp_path):

@@ -194,3 +194,24 @@ def test_ctc_metrics_is_a_float64_summary_shown_with_integer_counts():
     shown = summary[summary["evaluation"] == "ctc"].set_index("metric")["value"]
     assert shown.to_dict() == pytest.approx(expected)
     assert [type(shown[key]) for key in ("n_true", "n_pred", "fn", "fp", "ns")] == [int] * 5
+
+
+def test_a_time_series_of_volumes_without_time_axis_is_warned():
+    """trial87: images of 4 axes (a time series of 3-D frames) without time_axis are matched as
+    one volume; it says so. A 3-D image, or 4 axes of which one is of length 1, says nothing
+    (a stack of 2-D frames cannot be told from a volume)."""
+    import warnings
+
+    # Two frames (t) of a 2 x 2 x 2 volume: object 1 in both frames, one pixel further right
+    # in the second. Matched frame by frame: 2 true objects, 2 matches of IoU 1: SEG 1.
+    true = np.zeros((2, 2, 2, 3), np.uint16)
+    true[0, :, :, :2], true[1, :, :, 1:] = 1, 1
+    with pytest.warns(RuntimeWarning, match="4 axes and no time_axis: they are matched as one"):
+        as_one = ctc_metrics(true, true)
+    assert int(as_one["n_true"]) == 1  # both frames' object 1 are one object
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        by_frame = ctc_metrics(true, true, time_axis=0)
+        ctc_metrics(true[0], true[0])  # 3-D
+        ctc_metrics(true[:1], true[:1])  # 4 axes, one of length 1: one volume
+    assert int(by_frame["n_true"]) == 2 and float(by_frame["seg"]) == 1.0

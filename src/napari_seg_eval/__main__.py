@@ -1021,7 +1021,25 @@ def _print_summary(
         from .core._results import counts_as_integers
 
         with pd.option_context("display.precision", 4):
-            print(counts_as_integers(result.summary).to_string())  # counts: 3, not 3.0000
+            # counts: 3, not 3.0000
+            print(counts_as_integers(_headline_first(result)).to_string())
+
+
+def _headline_first(result) -> Any:
+    """The run's summary with its preset's headline values (and their bounds) first, as the
+    Dataset tab shows them: SEG and DET of ``ctc`` before the instance values."""
+    from .core.presets import PRESETS
+
+    summary = result.summary
+    preset = PRESETS.get(result.settings.preset or "")
+    headline = preset.headline if preset is not None else ()
+    first = [
+        name
+        for key in headline
+        for name in (key, f"{key}_low", f"{key}_high")
+        if name in summary.index
+    ]
+    return summary[first + [key for key in summary.index if key not in first]]
 
 
 def _add_sample_parser(commands) -> None:

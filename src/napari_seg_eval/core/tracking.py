@@ -8,11 +8,14 @@ the definitions of the challenge's evaluation software and of py-ctcmetrics.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from ._results import numeric_summary, ratio
 from ._validate import as_label_pair, check_region
+from ._warn import caller, warn
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
 
@@ -76,6 +79,13 @@ def ctc_metrics(
     TypeError
         If an image is not an integer label image, or the region is not boolean.
 
+    Warns
+    -----
+    RuntimeWarning
+        Images of more than 3 axes (longer than 1) without ``time_axis``: they are matched as
+        one volume. A 3-D stack of 2-D frames cannot be told from a 3-D image: give
+        ``time_axis`` for it.
+
     Examples
     --------
     >>> true = np.array([[1, 1, 1, 1, 0, 2, 2]])
@@ -118,6 +128,13 @@ def ctc_image_counts(
     true, pred = as_label_pair(true, pred)
     region = check_region(region, tuple(true.shape))
     if time_axis is None:
+        if sum(length > 1 for length in true.shape) > 3:
+            warn(
+                f"{caller('ctc_metrics')}: the images have {true.ndim} axes and no time_axis: "
+                "they are matched as one volume, each object through all frames one object. "
+                "The challenge's frames are 2-D or 3-D: give time_axis for a time series.",
+                RuntimeWarning,
+            )
         frames = [(true, pred, region)]
     else:
         if not isinstance(time_axis, int | np.integer) or not -true.ndim <= time_axis < true.ndim:
@@ -130,10 +147,33 @@ def ctc_image_counts(
             [None] * len(true_frames) if region is None else np.moveaxis(region, time_axis, 0)
         )
         frames = zip(true_frames, pred_frames, region_frames, strict=True)
-    counts = [
+    return ctc_sum(
         ctc_counts(overlap_table(true_frame, pred_frame, region=region_frame))
         for true_frame, pred_frame, region_frame in frames
-    ]
+    )
+
+
+def ctc_sum(counts: Iterable[dict[str, float | int]]) -> dict[str, float | int]:
+    """The :func:`ctc_counts` of several frames or images, summed key by key.
+
+    Parameters
+    ----------
+    counts : iterable of dict
+        ``seg_sum``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns`` of each (at least one).
+
+    Returns
+    -------
+    dict
+        The same keys, each summed: :func:`ctc_values` of it is the SEG and DET of them all.
+
+    Examples
+    --------
+    >>> one = {"seg_sum": 0.5, "n_true": 1, "n_pred": 1, "fn": 0, "fp": 0, "ns": 0}
+    >>> two = {"seg_sum": 0.0, "n_true": 1, "n_pred": 0, "fn": 1, "fp": 0, "ns": 0}
+    >>> ctc_sum([one, two])
+    {'seg_sum': 0.5, 'n_true': 2, 'n_pred': 1, 'fn': 1, 'fp': 0, 'ns': 0}
+    """
+    counts = list(counts)
     return {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
 
 

@@ -48,6 +48,7 @@ from ..core.classes import (
     majority_of_table,
     negative_ids_named,
 )
+from ..core.compare import bootstrap_ctc
 from ..core.dataset import (
     DatasetResult,
     ImageParts,
@@ -68,7 +69,7 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
-from ..core.tracking import ctc_counts, ctc_scores
+from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values
 from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
 from .progress import Progress, TextProgress
 from .read import (
@@ -2099,13 +2100,12 @@ def _boundary_family(
 def _ctc_family(
     outcomes: list[PairOutcome], names: list[str], settings: FileSettings
 ) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
-    """SEG and DET per image, pooled from the summed counts, and their image means."""
-    rows = []
-    for outcome in outcomes:
-        scores = ctc_scores(outcome.ctc)
-        rows.append({"seg": scores["seg"], "det": scores["det"], **scores["counts"]})
-    values = pd.DataFrame(rows)
-    summed = {key: sum(outcome.ctc[key] for outcome in outcomes) for key in outcomes[0].ctc}
+    """SEG and DET per image, pooled from the summed counts, and their image means; with a
+    confidence interval, their bootstrap bounds over the images (the resamples of the other
+    families' intervals)."""
+    counts = [outcome.ctc for outcome in outcomes]
+    values = pd.DataFrame([ctc_values(image) for image in counts])
+    summed = ctc_sum(counts)
     pooled = ctc_scores(summed)
     pooled_row = {
         "seg": pooled["seg"],
@@ -2120,6 +2120,11 @@ def _ctc_family(
     for key in ("seg", "det"):
         summary[f"{key}_pooled"] = pooled[key]
         summary[f"{key}_image_mean"] = image_mean[key]
+    if settings.confidence_interval is not None:
+        interval = bootstrap_ctc(counts, confidence=settings.confidence_interval)
+        for row in interval.itertuples():  # NaN bounds for a value of fewer than 2 images
+            summary[f"{row.metric}_low"] = row.low
+            summary[f"{row.metric}_high"] = row.high
     return (
         values.drop(columns=["n_true", "n_pred"]),
         summary,

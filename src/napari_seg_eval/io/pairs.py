@@ -21,7 +21,8 @@ its truth ``man_seg000.tif`` and a result ``mask000.tif``; with ``truth_prefix="
 candidate of that side (listed, never dropped). When no file pairs and the names of the two
 sides differ by a prefix before a number (``man_seg000`` and ``mask000``, in two folders or
 in one), the hint names the prefixes to give (a :class:`SuffixHint` of ``kind``
-``"prefix"``), unless a suffix hint pairs as many files. A class image or region mask is
+``"prefix"``), unless the names show suffixes (of words: ``_seg000`` and ``_seg001`` number
+the files). A class image or region mask is
 named as its file plus its suffix (``man_seg000_classes.tif`` beside ``man_seg000.tif``: a
 prefix carries over) or as the pair plus its suffix (``000_classes.tif``); see
 :func:`find_class_files`.
@@ -103,29 +104,68 @@ class SuffixHint(NamedTuple):
 
     def text(self) -> str:
         """The hint in words that name no option: the truth and prediction suffixes (or
-        prefixes), as the Dataset tab's boxes are named (and the keywords)."""
+        prefixes), as the Dataset tab's boxes are named (and the keywords).
+
+        Examples
+        --------
+        >>> print(SuffixHint("man_seg", "mask", 2, ("man_seg", ""), kind="prefix").text())
+        The names differ by a prefix: give 'mask' as the prediction prefix (2 pair(s) of files).
+        >>> print(SuffixHint("", "mask", 2, sided=False, kind="prefix").text())
+        ... # doctest: +NORMALIZE_WHITESPACE
+        The names differ by a prefix: some start with 'mask' and some do not, which does not
+        say which are the truth; give 'mask' as the prediction prefix if the others are the
+        truth, else as the truth prefix (2 pair(s) of files).
+        """
+        changed = self._changed()
+        count = f"({self.pairs} pair(s) of files)."
+        start = f"The names differ by a {self.kind}:"
+        if not self.sided and len(changed) == 1:
+            (side, mark), other = changed[0], _OTHER_SIDE[changed[0][0]]
+            where = "start" if self.kind == "prefix" else "end"
+            return (
+                f"{start} some {where} with {mark!r} and some do not, which does not say which "
+                f"are the truth; give {mark!r} as the {side} {self.kind} if the others are the "
+                f"{other}, else as the {other} {self.kind} {count}"
+            )
         if not self.sided:
             return (
-                f"The names differ by a {self.kind}: {self.truth!r} and {self.prediction!r}, "
-                f"which do not say which marks the truth; give the truth's as the truth "
-                f"{self.kind} and the prediction's as the prediction {self.kind} ({self.pairs} "
-                "pair(s) of files)."
+                f"{start} {self.truth!r} and {self.prediction!r}, which do not say which marks "
+                f"the truth; give the truth's as the truth {self.kind} and the prediction's as "
+                f"the prediction {self.kind} {count}"
             )
-        sides = ", ".join(
-            f"{side} {suffix!r}" if suffix else f"{side} none" for side, suffix in self._changed()
-        )
-        return (
-            f"The names differ by a {self.kind}: {sides}; give them as the truth and prediction "
-            f"{self.kind}es ({self.pairs} pair(s) of files)."
-        )
+        if len(changed) == 1:
+            side, mark = changed[0]
+            give = f"give {mark!r} as" if mark else "leave empty"
+            return f"{start} {give} the {side} {self.kind} {count}"
+        sides = ", ".join(f"{side} {mark!r}" if mark else f"{side} none" for side, mark in changed)
+        return f"{start} {sides}; give them as the truth and prediction {self.kind}es {count}"
 
     def advice(self, *, command_line: bool = False) -> str:
         """What to give, naming the options as on the command line or as keywords (see
-        :meth:`options`); both ways round when the names do not say which side is which."""
+        :meth:`options`); both ways round when the names do not say which side is which.
+
+        Examples
+        --------
+        >>> hint = SuffixHint("", "mask", 2, sided=False, kind="prefix")
+        >>> print(hint.advice(command_line=True))  # doctest: +NORMALIZE_WHITESPACE
+        the names differ by a prefix: give --prediction-prefix mask if the names without 'mask'
+        are the ground truth, else --truth-prefix mask (2 pair(s))
+        """
         options = self.options(command_line=command_line)
-        if not self.sided:
+        if not self.sided and len(self._changed()) == 1:
+            mark = self._changed()[0][1]
+            swapped = self._replace(truth=self.prediction, prediction=self.truth)
+            options += (
+                f" if the names without {mark!r} are the ground truth, else "
+                + swapped.options(command_line=command_line)
+            )
+        elif not self.sided:
             options += f" if {self.truth!r} marks the ground truth, else the other way round"
         return f"the names differ by a {self.kind}: give {options} ({self.pairs} pair(s))"
+
+
+#: Each side's other side, as :meth:`SuffixHint.text` names them.
+_OTHER_SIDE = {"truth": "prediction", "prediction": "truth"}
 
 
 @dataclass(frozen=True)
@@ -187,11 +227,11 @@ class Pairing:
             )
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
-            ("predictions without a ground truth", self.unpaired_prediction),
-            ("image files with neither suffix, not used", self.ignored),
+            ("prediction{s} without a ground truth", self.unpaired_prediction),
+            ("image file{s} with neither suffix, not used", self.ignored),
         ):
             if paths:
-                lines.append(f"{len(paths)} {title}:")
+                lines.append(f"{len(paths)} {title.format(s='' if len(paths) == 1 else 's')}:")
                 lines.extend(f"  {path}" for path in paths)
         if self.images:
             lines.append(
@@ -599,23 +639,18 @@ def _prefix_hint(
     >>> _prefix_hint(["000", "001"], ["mask000", "mask001"], ("man_seg", ""))[:3]
     ('man_seg', 'mask', 2)
     """
-    heads = [
-        Counter(head for key in keys if (head := _number_head(key)) is not None)
-        for keys in (truth_keys, pred_keys)
-    ]
     found: list[tuple[int, tuple[str, str]]] = []
-    for truth_head, _ in heads[0].most_common(HINT_CANDIDATES):
-        for pred_head, _ in heads[1].most_common(HINT_CANDIDATES):
+    for truth_head in _heads(truth_keys):
+        for pred_head in _heads(pred_keys):
             if truth_head == pred_head:  # the names differ elsewhere
                 continue
             pairs = len(_headless(truth_keys, truth_head) & _headless(pred_keys, pred_head))
             if pairs:
                 found.append((pairs, (given[0] + truth_head, given[1] + pred_head)))
-    found.sort(reverse=True)
-    fewer = min(len(truth_keys), len(pred_keys))
-    if not found or (len(found) > 1 and found[1][0] == found[0][0]) or 2 * found[0][0] <= fewer:
+    best = _best(found, min(len(truth_keys), len(pred_keys)))
+    if best is None:
         return None
-    pairs, prefixes = found[0]
+    pairs, prefixes = best
     return SuffixHint(*prefixes, pairs, tuple(given), kind="prefix")
 
 
@@ -627,8 +662,10 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
     tried by pairing the names under them; the hint is the two pairing the most, if they pair
     more than half of the names under the rarer one and no other two pair as many. Which one
     marks the truth is said by the words of the names (``man``, ``gt``, ... against
-    ``pred``, ...; see :data:`TRUTH_WORDS`); when they do not say, the hint is not ``sided``.
-    Never applied.
+    ``pred``, ...; see :data:`TRUTH_WORDS`); when they do not say, the hint is not ``sided``,
+    and two starts under which a number names several files (``control_01.tif``,
+    ``control_01_masks.tif`` beside ``treated_01.tif``, ``treated_01_masks.tif``: two series,
+    each of images and masks) are no candidate. Never applied.
 
     Examples
     --------
@@ -636,17 +673,19 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
     >>> hint.truth, hint.prediction, hint.pairs, hint.sided
     ('man_seg', 'mask', 2, True)
     """
-    heads = Counter(head for key in keys if (head := _number_head(key)) is not None)
     found: list[tuple[int, tuple[str, str]]] = []
-    for (first, _), (second, _) in combinations(heads.most_common(HINT_CANDIDATES), 2):
+    for first, second in combinations(_heads(keys), 2):
         one, other = _headless(keys, first), _headless(keys, second)
-        pairs = len(one & other)
-        if pairs and 2 * pairs > min(len(one), len(other)):
-            found.append((pairs, (first, second)))
-    found.sort(reverse=True)
-    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+        paired = one & other
+        numbers = [_NUMBER.match(rest).group() for rest in paired]
+        if _sides((first, second), ("", "")) is None and len(set(numbers)) < len(numbers):
+            continue  # a number named more than once under each: two series, not two sides
+        if paired and 2 * len(paired) > min(len(one), len(other)):
+            found.append((len(paired), (first, second)))
+    best = _best(found)
+    if best is None:
         return None
-    pairs, heads_found = found[0]
+    pairs, heads_found = best
     sides = _sides(heads_found, ("", ""))
     prefixes = sides or heads_found
     return SuffixHint(
@@ -660,12 +699,35 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
 
 
 def _better_hint(hint: SuffixHint | None, prefix_hint: SuffixHint | None) -> SuffixHint | None:
-    """The suffix hint, unless the prefix hint pairs more files (``man_seg000``, ``man_seg001``
-    beside ``mask000``, ``mask001`` in one folder also show ``_seg000`` and ``_seg001`` as
-    suffixes, pairing one file)."""
-    if hint is None or (prefix_hint is not None and prefix_hint.pairs > hint.pairs):
+    """The suffix hint; the prefix hint when there is none, or when the suffixes differ only
+    in their digits and the prefixes pair more files: ``man_seg000``, ``man_seg001`` beside
+    ``mask000``, ``mask001`` in one folder also show ``_seg000`` and ``_seg001`` as suffixes
+    (pairing ``man``), which number the files rather than mark the sides. A suffix hint of
+    words is kept even when prefixes pair more: Cellpose's ``control_01_masks.tif`` and
+    ``control_01_cp_masks.tif`` beside ``treated_01_masks.tif`` ... and the images
+    ``control_01.tif`` ... pair more files under the prefixes ``control_`` and ``treated_``,
+    but those pairs are of two series, not of truth and prediction.
+
+    Examples
+    --------
+    >>> words, prefixes = SuffixHint("_masks", "_cp_masks", 6), SuffixHint("a", "b", 9)
+    >>> _better_hint(words, prefixes) is words
+    True
+    >>> _better_hint(SuffixHint("_seg000", "_seg001", 1), prefixes) is prefixes
+    True
+    """
+    if hint is None:
+        return prefix_hint
+    numbers = hint.kind == "suffix" and _NUMBERS.sub("", hint.truth) == _NUMBERS.sub(
+        "", hint.prediction
+    )
+    if numbers and prefix_hint is not None and prefix_hint.pairs > hint.pairs:
         return prefix_hint
     return hint
+
+
+#: Digits (the suffixes of a hint that differ only in them number the files).
+_NUMBERS = re.compile(r"\d")
 
 
 def _number_head(key: str) -> str | None:
@@ -691,6 +753,9 @@ def _headless(keys: list[str], head: str) -> set[str]:
 
 #: A name's start before its first digit, holding a letter (a prefix candidate).
 _NUMBER_HEAD = re.compile(r"(?=\D*[^\W\d_])\D+(?=\d)")
+
+#: The number a name starts with ("" when it starts otherwise).
+_NUMBER = re.compile(r"\d*")
 
 
 def _longer_suffix_hint(
@@ -749,11 +814,39 @@ def _most_pairing(
         pairs = len(truth_found.keys() & pred_found.keys())
         if pairs:
             found.append((pairs, suffixes))
-    found.sort(reverse=True)
+    best = _best(found, fewer)
+    if best is None:
+        return None
+    pairs, suffixes = best
+    return SuffixHint(*suffixes, pairs, tuple(given))
+
+
+def _best(
+    found: list[tuple[int, tuple[str, str]]], fewer: int = 0
+) -> tuple[int, tuple[str, str]] | None:
+    """Of the candidates ``found`` (the files each pairs, and its two suffixes or prefixes),
+    the one pairing the most, if it pairs more than half of ``fewer`` (the names of the side
+    with fewer) and no other pairs as many (two guesses: a tie is not broken by the
+    alphabet); else None.
+
+    Examples
+    --------
+    >>> _best([(2, ("_a", "_b")), (3, ("_c", "_d"))], fewer=4)
+    (3, ('_c', '_d'))
+    >>> _best([(3, ("_a", "_b")), (3, ("_c", "_d"))]) is None
+    True
+    """
+    found = sorted(found, reverse=True)
     if not found or (len(found) > 1 and found[1][0] == found[0][0]) or 2 * found[0][0] <= fewer:
         return None
-    pairs, suffixes = found[0]
-    return SuffixHint(*suffixes, pairs, tuple(given))
+    return found[0]
+
+
+def _heads(keys: list[str]) -> list[str]:
+    """The :data:`HINT_CANDIDATES` starts before a number (see :func:`_number_head`) named
+    most often by ``keys``: the prefix candidates."""
+    heads = Counter(head for key in keys if (head := _number_head(key)) is not None)
+    return [head for head, _ in heads.most_common(HINT_CANDIDATES)]
 
 
 #: Names compared with each name: in one folder the next ones in sorted order; with two
@@ -834,10 +927,10 @@ def _folder_hint(named: list[tuple[str, Path]], given: tuple[str, str]) -> Suffi
         pairs = len(first.keys() & second.keys())
         if pairs and 2 * pairs > min(len(first), len(second)):
             found.append((pairs, suffixes))
-    found.sort(reverse=True)
-    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+    best = _best(found)
+    if best is None:
         return None
-    pairs, suffixes = found[0]
+    pairs, suffixes = best
     sides = _sides(suffixes, given)
     if sides is None:
         return SuffixHint(*suffixes, pairs, tuple(given), sided=False)
@@ -1009,7 +1102,12 @@ def find_class_files(
     ``truth_classes_suffix`` (``prediction_classes_suffix``), any image extension, beside it:
     ``man_seg000_classes.tif`` beside ``man_seg000.tif`` (a prefix carries over); or named as
     the pair plus the suffix (``000_classes.tif``, the pair ``000``). Both forms of one file's
-    class image at once is an error naming them. Class files found are not images to
+    class image at once is an error naming them. When both sides are in one folder, a file
+    that is the other side's is never taken: named as the other side's file plus its suffix
+    (``a_classes.tif`` of ``a.tif`` beside ``a_pred.tif`` and ``a_pred_classes.tif``), or
+    named as the pair when only the other side has no file of its own form (``a_classes.tif``
+    beside ``a_masks.tif``, ``a_cp_masks.tif`` and ``a_cp_masks_classes.tif``: the truth's).
+    Class files found are not images to
     evaluate: a pair of two class files, and class files listed as unpaired or ignored, are
     left out; a class file of no pair stays listed.
 
@@ -1073,35 +1171,52 @@ def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, li
     return kept, [f if isinstance(f, str) else f[0] for f in found]
 
 
-def _companion_names(path: Path, name: str, suffix: str) -> list[str]:
+class _Forms(NamedTuple):
     """The names (without extension, NFC) a file's class image or region mask may have: the
-    file's own name plus ``suffix``, then the pair's name (``name``) plus ``suffix``; one
-    name when the two are one (a pair named as its file).
+    file's ``own`` name plus the suffix, and the pair's name plus the suffix (``paired``;
+    None when the two are one: a pair named as its file).
 
     Examples
     --------
-    >>> _companion_names(Path("SEG/man_seg000.tif"), "000", "_classes")
-    ['man_seg000_classes', '000_classes']
-    >>> _companion_names(Path("truth/img0.tif"), "img0", "_region")
-    ['img0_region']
+    >>> _Forms.of(Path("SEG/man_seg000.tif"), "000", "_classes")
+    _Forms(own='man_seg000_classes', paired='000_classes')
+    >>> _Forms.of(Path("truth/img0.tif"), "img0", "_region")
+    _Forms(own='img0_region', paired=None)
     """
-    own, paired = (_nfc(stem + suffix) for stem in (file_stem(path), name))
-    return [own] if own == paired else [own, paired]
+
+    own: str
+    paired: str | None
+
+    @classmethod
+    def of(cls, path: Path, name: str, suffix: str) -> _Forms:
+        """The forms of the companion of ``path``, of the pair ``name``."""
+        own, paired = (_nfc(stem + suffix) for stem in (file_stem(path), name))
+        return cls(own, None if paired == own else paired)
 
 
 def _companion_file(
-    candidates: list[Path], path: Path, name: str, suffix: str, what: str
+    candidates: list[Path],
+    path: Path,
+    forms: _Forms,
+    suffix: str,
+    what: str,
+    theirs: str | None = None,
 ) -> Path | str:
-    """The one file of ``candidates`` (the files named as :func:`_companion_names` gives,
-    beside ``path``), or the error saying none or several were found (``what``: e.g.
-    "ground truth class image")."""
+    """The one file of ``candidates`` (the files named in one of the ``forms`` beside
+    ``path``), or the error saying none or several were found (``what``: e.g. "ground truth
+    class image"). ``theirs`` names the other side when the pair's form is that side's
+    (not a form of this file)."""
     if len(candidates) == 1:
         return candidates[0]
-    names = _companion_names(path, name, suffix)
-    forms = " nor ".join(f"{stem}.*" for stem in names)
-    rule = f"named as the file or the pair, plus {suffix!r}"
+    if theirs is None:
+        names = [stem for stem in forms if stem is not None]
+        rule = f"named as the file or the pair, plus {suffix!r}"
+    else:
+        names = [forms.own]
+        rule = f"named as the file plus {suffix!r}: {forms.paired}.* is the {theirs}'s"
     if not candidates:
-        return f"no {what} {forms} beside {path} ({rule})"
+        found = " nor ".join(f"{stem}.*" for stem in names)
+        return f"no {what} {found} beside {path} ({rule})"
     return (
         f"{len(candidates)} {what}s of {path.name}: "
         + ", ".join(str(c) for c in candidates)
@@ -1109,15 +1224,32 @@ def _companion_file(
     )
 
 
+def _theirs(forms: list[_Forms], owned: list[bool], folders: list[Path]) -> list[bool]:
+    """For each of the two sides of a pair, whether the pair's form of its companion (see
+    :class:`_Forms`) is the other side's, when both are in one folder: named as the other
+    side's own form (``a_classes`` of ``a.tif`` beside ``a_pred.tif``), or the other side's
+    only companion while this side has its own (``a_classes`` beside ``a_masks.tif`` and
+    ``a_cp_masks.tif`` with ``a_cp_masks_classes``). ``owned``: whether a file of each
+    side's own form exists."""
+    if len(forms) < 2 or folders[0] != folders[1]:
+        return [False] * len(forms)
+    theirs = []
+    for mine, other, have, they_have in ((*forms, *owned), (*forms[::-1], *owned[::-1])):
+        shared = mine.paired == other.paired and have and not they_have
+        theirs.append(mine.paired is not None and (mine.paired == other.own or shared))
+    return theirs
+
+
 def _companions(
     pairing: Pairing, suffixes: tuple[str | None, str | None], what: str
 ) -> tuple[list[list[Path] | str], Pairing]:
     """Files named like each pair's truth (suffixes[0]) and prediction (suffixes[1]; None:
     not looked for) file, or like the pair, plus a suffix, beside that file (see
-    :func:`_companion_names`); and the pairing without them."""
+    :class:`_Forms`; never a file that is the other side's, see :func:`_theirs`); and the
+    pairing without them."""
     listings: dict[Path, dict[str, list[Path]]] = {}
 
-    def lookup(beside: Path, stems: list[str]) -> list[Path]:
+    def lookup(beside: Path, stem: str | None) -> list[Path]:
         folder = beside.parent
         if folder not in listings:
             listing: dict[str, list[Path]] = {}
@@ -1125,19 +1257,30 @@ def _companions(
                 if image_extension(path) is not None:
                     listing.setdefault(_nfc(file_stem(path)), []).append(path)
             listings[folder] = listing
-        return [path for stem in stems for path in listings[folder].get(stem, [])]
+        return listings[folder].get(stem, []) if stem is not None else []
 
+    sides = [
+        (index, suffix, side)
+        for index, (suffix, side) in enumerate(
+            zip(suffixes, ("ground truth", "prediction"), strict=True)
+        )
+        if suffix is not None
+    ]
     found: list[list[Path] | str] = []
     companions: set[Path] = set()
     for name, pair in zip(pairing.names, pairing.pairs, strict=True):
+        forms = [_Forms.of(pair[index], name, suffix) for index, suffix, _ in sides]
+        own = [
+            lookup(pair[index], form.own) for (index, _, _), form in zip(sides, forms, strict=True)
+        ]
+        theirs = _theirs(forms, [bool(files) for files in own], [p.parent.resolve() for p in pair])
         files, errors = [], []
-        for path, suffix, side in zip(pair, suffixes, ("ground truth", "prediction"), strict=True):
-            if suffix is None:
-                continue
-            candidates = lookup(path, _companion_names(path, name, suffix))
+        for (index, suffix, side), form, mine, other in zip(sides, forms, own, theirs, strict=True):
+            candidates = mine + ([] if other else lookup(pair[index], form.paired))
             companions.update(candidates)
-            side_name = f"{side} {what}" if suffixes[1] is not None else what
-            file = _companion_file(candidates, path, name, suffix, side_name)
+            side_name = f"{side} {what}" if len(sides) == 2 else what
+            other_side = sides[1 - index][2] if other else None
+            file = _companion_file(candidates, pair[index], form, suffix, side_name, other_side)
             (errors if isinstance(file, str) else files).append(file)
         found.append("; ".join(errors) + "." if errors else files)
     keep = [
