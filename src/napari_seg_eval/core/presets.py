@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._results import nanmean, numeric_summary
 from .instance import DEFAULT_IOU_THRESHOLDS, instance_metrics, scores_from_counts
-from .tracking import ctc_image_counts, ctc_values
+from .tracking import ctc_image_counts, ctc_sum, ctc_values
 
 
 @dataclass(frozen=True)
@@ -221,11 +221,10 @@ def preset_metrics(
         raise ValueError(f"{len(trues)} images but {len(regions)} regions; give one per image.")
     values: dict[str, object] = {"n_images": len(trues)}
     if preset.function == "ctc":
-        counts = [
+        counts = ctc_sum(
             ctc_image_counts(t, p, region=r) for t, p, r in zip(trues, preds, regions, strict=True)
-        ]
-        summed = {key: sum(c[key] for c in counts) for key in counts[0]}
-        return _summary(values | ctc_values(summed))
+        )
+        return _summary(values | ctc_values(counts))
     if preset.function == "coco":
         if len(trues) != 1:
             raise ValueError("the coco preset takes one image (COCO pools detections over images).")
