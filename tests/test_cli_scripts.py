@@ -439,3 +439,36 @@ def test_only_the_console_script_freezes_the_garbage_collector_as_it_ends(data, 
         cli.main()  # as the console script calls it
     assert stopped.value.code == 0 and len(frozen) == 1
     assert (data / "a" / "summary.csv").exists()  # frozen after the work
+
+
+# --- trial92: --report FILE never replaces an input, nor an existing file unasked ---------
+
+
+@pytest.mark.parametrize("report", ["p/img0.npy", "t/report.html"])
+def test_a_report_on_or_in_an_input_is_refused_before_any_work(data, monkeypatch, capsys, report):
+    prediction = (data / "p" / "img0.npy").read_bytes()
+    never_evaluated(monkeypatch)
+    assert run("t", "p", "--out", "res", "--report", report) == 2
+    err = capsys.readouterr().err
+    assert f"--report '{report}' " in err and "an input of the run" in err
+    assert (data / "p" / "img0.npy").read_bytes() == prediction  # the prediction kept
+    assert entries(data / "t") == ["img0.npy", "img1.npy"] and not (data / "res").exists()
+
+
+def test_an_existing_report_file_is_replaced_only_with_overwrite(data, monkeypatch, capsys):
+    (data / "r.html").write_text("an earlier report")
+    assert run("t", "p", "--out", "res", "--report", "r.html", "--quiet") == 2
+    assert "--report 'r.html' already exists: give --overwrite" in capsys.readouterr().err
+    assert (data / "r.html").read_text() == "an earlier report" and not (data / "res").exists()
+    assert run("t", "p", "--out", "res", "--report", "r.html", "--overwrite", "--quiet") == 0
+    assert "<html" in (data / "r.html").read_text().lower()
+
+
+def test_the_last_line_says_a_truth_without_prediction_was_not_scored(data, capsys):
+    np.save(data / "t" / "img2.npy", square())  # the model wrote nothing for img2
+    assert run("t", "p", "--out", "res") == 0
+    out = capsys.readouterr().out
+    assert (
+        "2 of 2 pairs evaluated; results in res; 1 ground truth file without a prediction "
+        "not scored (listed above)"
+    ) in out

@@ -330,7 +330,11 @@ def _add_evaluate_parser(commands) -> None:
     )
     cluster = parser.add_mutually_exclusive_group()
     cluster.add_argument(
-        "--workers", type=int, default=None, help="start a local dask cluster of N processes"
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="start a local dask cluster of N processes",
     )
     cluster.add_argument(
         "--scheduler",
@@ -391,7 +395,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.preset is not None:
         if given:
             options = ", ".join("--" + key.replace("_", "-") for key in given)
-            raise ValueError(f"--preset {args.preset} sets {options}; leave them out.")
+            them = "them" if len(given) > 1 else "it"
+            raise ValueError(f"--preset {args.preset} sets {options}; leave {them} out.")
     elif "iou_thresholds" in given:
         from .core.instance import parse_iou_thresholds
 
@@ -729,7 +734,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             ours=ours,
         )
         if report_path is not None:
-            _checked_report(report_path, out)
+            _checked_report(report_path, out, inputs, overwrite=args.overwrite)
         if args.region is not None:
             check_region_file(args.region)
         try:
@@ -965,9 +970,11 @@ def _report_path(report: str | None, out: Path) -> Path | None:
     return out / REPORT_NAME if report == "" else Path(report)
 
 
-def _checked_report(report: Path, out: Path) -> None:
-    """Refuse --report's file before any work when it could not be written: a folder, or a
-    place where no file can be made. One in the --out folder is checked with it."""
+def _checked_report(report: Path, out: Path, inputs: list[str], *, overwrite: bool) -> None:
+    """Refuse --report's file before any work when it could not be written (a folder, or a
+    place where no file can be made), when it is or lies in one of the ``inputs`` (the
+    truth, the prediction, the region: it would replace a file of the run's), or when it
+    exists and ``overwrite`` is not given. One in the --out folder is checked with it."""
     from .io.results import check_can_create, result_target
 
     said = f"--report '{report}'"
@@ -976,8 +983,20 @@ def _checked_report(report: Path, out: Path) -> None:
         raise ValueError(f"{said} is the --out folder: give the report a file name.")
     if inside is not None:
         return
+    for given in inputs:
+        where = _inside(report, Path(given))
+        if where is not None:
+            what = "is" if where == Path(".") else "is in"
+            raise ValueError(
+                f"{said} {what} an input of the run ({given}): the report would replace a "
+                "file of yours; give it another place."
+            )
     if report.is_dir():
         raise ValueError(f"{said} is a folder: give a file name, e.g. {report / REPORT_NAME}.")
+    if report.exists() and not overwrite:
+        raise FileExistsError(
+            f"{said} already exists: give --overwrite to replace it, or another file name."
+        )
     check_can_create(report, said)
 
 
@@ -1016,6 +1035,12 @@ def _print_summary(
     if quiet:
         return
     written = f"; the report in {report}" if report is not None else ""
+    missing = len(result.pairing.unpaired_truth)
+    if missing:  # a model's output missing for an image: said where a reader looks last
+        written += (
+            f"; {missing} ground truth file{'s' if missing > 1 else ''} without a prediction "
+            "not scored (listed above)"
+        )
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}{written}")
     if result.datasets:
         from .core._results import counts_as_integers
