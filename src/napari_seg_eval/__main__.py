@@ -194,7 +194,8 @@ def _add_evaluate_parser(commands) -> None:
         default=None,
         metavar="FILE",
         help=f"also write a self-contained HTML report: to FILE (relative to the current "
-        f"folder), or with no FILE to {REPORT_NAME} in the --out folder",
+        f"folder; an existing FILE is replaced only with --overwrite), or with no FILE to "
+        f"{REPORT_NAME} in the --out folder",
     )
     parser.add_argument(
         "--kind",
