@@ -206,11 +206,12 @@ def _cards(run: Run) -> str:
     are pooled over images and the 0/0 rule once, below the cards."""
     intervals = run.intervals
     measure = _measure(run)
+    matching = _matching(run)
     cards = []
     ratios = boundary = False
     for key, value in run.headline.items():
         table = "dataset.summary" if run.kind == "dataset" else _summary_table_of(key)
-        entry = catalogue.metric(table, key)
+        entry = catalogue.metric(table, key, matching)
         boundary |= _BOUNDARY_KEY.match(key) is not None
         text = _f(value, count=entry is not None and entry.pooling == "sum")
         if key in intervals.index:
@@ -223,7 +224,7 @@ def _cards(run: Run) -> str:
         ratios |= entry is not None and entry.pooling == "ratio"
         cards.append(
             f"<div class='card'><div class='label'>"
-            f"{_e(_unit_label(key, catalogue.label(table, key), measure))}</div>"
+            f"{_e(_unit_label(key, catalogue.label(table, key, matching), measure))}</div>"
             f"<div class='value'>{text}</div>"
             f"<div class='definition'>{_e(chr(10).join(d for d in definition if d))}</div></div>"
         )
@@ -239,6 +240,11 @@ def _cards(run: Run) -> str:
         f"<p class='note'>{_e(rule[:1].upper() + rule[1:].rstrip('.'))}.</p>" for rule in rules
     )
     return "<div class='cards'>" + "".join(cards) + "</div>" + notes
+
+
+def _matching(run: Run) -> catalogue.Matching:
+    """How the run's objects were matched: the words of its instance metrics."""
+    return catalogue.Matching.of(run.settings)
 
 
 def _summary_table_of(key: str) -> str:
@@ -364,11 +370,13 @@ def _image_tables(run: Run) -> str:
     parts = []
     summary = run.tables["summary"]
     measure = _measure(run)
+    matching = _matching(run)
     if len(summary):
+        kinds = [_summary_kind(evaluation) for evaluation in summary["evaluation"]]
         labelled = summary.assign(
             label=[
-                _unit_label(metric, catalogue.label(_summary_kind(evaluation), metric), measure)
-                for evaluation, metric in zip(summary["evaluation"], summary["metric"], strict=True)
+                _unit_label(metric, catalogue.label(kind, metric, matching), measure)
+                for kind, metric in zip(kinds, summary["metric"], strict=True)
             ]
         )[["evaluation", "label", "metric", "value"]]
         parts.append("<h3>All summary values</h3>")
@@ -380,7 +388,7 @@ def _image_tables(run: Run) -> str:
             _table(labelled, text_columns=("evaluation", "label", "metric"), count_rows=counts)
         )
     titles = {
-        "per_threshold": ("Per IoU threshold", "instance.per_threshold"),
+        "per_threshold": (matching.rewrite("Per IoU threshold"), "instance.per_threshold"),
         "per_class": ("Per class", "semantic.per_class"),
         "per_plane": ("Per plane", "per_plane"),
         "per_object": ("Per object", "instance.per_object"),
@@ -390,7 +398,9 @@ def _image_tables(run: Run) -> str:
         if frame is not None and len(frame):
             if key == "per_object":  # bounding boxes serve the viewer's zoom, not a reader
                 frame = _worst_first(frame).filter(regex=r"^(?!bbox_)")
-            parts.append(f"<h2>{title}</h2>" + _table(frame, catalogue_table=table))
+            parts.append(
+                f"<h2>{_e(title)}</h2>" + _table(frame, catalogue_table=table, matching=matching)
+            )
     parts.append(
         _boundary_tables(
             run,
@@ -451,10 +461,11 @@ def _dataset_tables(run: Run) -> str:
     parts = []
     summary = run.tables["summary"].iloc[0]
     measure = _measure(run)
+    matching = _matching(run)
     rows = pd.DataFrame(
         {
             "label": [
-                _unit_label(k, catalogue.label("dataset.summary", k), measure)
+                _unit_label(k, catalogue.label("dataset.summary", k, matching), measure)
                 for k in summary.index
             ],
             "metric": list(summary.index),
@@ -474,7 +485,11 @@ def _dataset_tables(run: Run) -> str:
         ):
             parts.append(
                 f"<h2>{kind.capitalize()}: {words}</h2>"
-                + _table(run.tables[f"{kind}_{suffix}"], catalogue_table=f"{kind}.{per}")
+                + _table(
+                    run.tables[f"{kind}_{suffix}"],
+                    catalogue_table=f"{kind}.{per}",
+                    matching=matching,
+                )
             )
     parts.append(
         _boundary_tables(
@@ -490,7 +505,9 @@ def _dataset_tables(run: Run) -> str:
     )
     parts.append(
         "<h2>Per image</h2>"
-        + _table(run.tables["per_image"], "dataset.per_image", measures=(measure,))
+        + _table(
+            run.tables["per_image"], "dataset.per_image", measures=(measure,), matching=matching
+        )
     )
     return "\n".join(part for part in parts if part)
 
@@ -540,9 +557,11 @@ def _table(
     text_columns: Iterable[str] = (),
     count_rows: Sequence[bool] = (),
     measures: Sequence[_Measure | None] = (),
+    matching: catalogue.Matching | None = None,
 ) -> str:
-    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip),
-    those of boundary values with the unit or τ of ``measures`` (:func:`_unit_label`).
+    """An HTML table; headers are the catalogue's labels (the key and definition as a tooltip)
+    in the words of the run's ``matching``, those of boundary values with the unit or τ of
+    ``measures`` (:func:`_unit_label`).
     Numbers in the columns of counts and ids (:func:`_is_whole_column`), and in the rows
     flagged in ``count_rows`` (a table of one metric per row), are whole numbers; every other
     float has 4 decimals (:func:`_f`)."""
@@ -559,9 +578,12 @@ def _table(
     }
     head = []
     for column in frame.columns:
-        label = catalogue.label(catalogue_table, column) if catalogue_table else str(column)
+        if catalogue_table:
+            label = catalogue.label(catalogue_table, column, matching)
+            tip = catalogue.tooltip(catalogue_table, column, matching)
+        else:
+            label, tip = str(column), ""
         label = _unit_label(str(column), label, *measures)
-        tip = catalogue.tooltip(catalogue_table, column) if catalogue_table else ""
         tip = f"{column}: {tip}" if tip else str(column)
         css = " class='text'" if column in text else ""
         head.append(f"<th{css} title='{_e(tip)}'>{_e(label)}</th>")
@@ -602,17 +624,24 @@ def _figure(draw, caption: str, size=(4.2, 3.0)) -> str:
 
 
 def _score_lines(
-    frame: pd.DataFrame, x: str, columns: Sequence[str], table: str, *, xlabel: str, marker: str
+    frame: pd.DataFrame,
+    x: str,
+    columns: Sequence[str],
+    table: str,
+    *,
+    xlabel: str,
+    marker: str,
+    matching: catalogue.Matching | None = None,
 ) -> Callable[[Any], None]:
     """A ``draw(axes)`` for :func:`_figure`: each of ``columns`` that ``frame`` has, a score in
-    [0, 1], against its column ``x``, labelled as the catalogue's ``table`` labels it."""
+    [0, 1], against its column ``x``, labelled as the catalogue's ``table`` labels it (in the
+    words of the run's ``matching``)."""
 
     def draw(axes: Any) -> None:
         for column in columns:
             if column in frame:
-                axes.plot(
-                    frame[x], frame[column], marker=marker, label=catalogue.label(table, column)
-                )
+                label = catalogue.label(table, column, matching)
+                axes.plot(frame[x], frame[column], marker=marker, label=label)
         axes.set(xlabel=xlabel, ylim=(-0.02, 1.02))
         axes.legend(fontsize=8)
 
@@ -621,6 +650,7 @@ def _score_lines(
 
 def _image_plots(run: Run) -> str:
     figures = []
+    matching = _matching(run)
     per_threshold = run.tables.get("per_threshold")
     if per_threshold is not None and len(per_threshold) > 1:
         thresholds = _score_lines(
@@ -628,10 +658,11 @@ def _image_plots(run: Run) -> str:
             "threshold",
             ("accuracy", "f1", "precision", "recall"),
             "instance.per_threshold",
-            xlabel="IoU threshold",
+            xlabel=catalogue.label("instance.per_threshold", "threshold", matching),
             marker="o",
         )
-        figures.append(_figure(thresholds, "Instance metrics at each IoU threshold."))
+        caption = matching.rewrite("Instance metrics at each IoU threshold.")
+        figures.append(_figure(thresholds, caption))
     per_plane = run.tables.get("per_plane")
     if per_plane is not None and len(per_plane):
         planes = _score_lines(
@@ -641,6 +672,7 @@ def _image_plots(run: Run) -> str:
             "per_plane",
             xlabel="plane",
             marker=".",
+            matching=matching,
         )
         figures.append(_figure(planes, "Scores of each plane."))
     figures += _probability_plots(run)
@@ -745,6 +777,7 @@ def _dataset_plots(run: Run) -> str:
     if not keys or not len(rows):
         return ""
     key = keys[0]
+    label = catalogue.label("dataset.per_image", key, _matching(run))
     values = pd.to_numeric(rows[key], errors="coerce")
     names = rows["name"].astype(str) if "name" in rows else rows.index.astype(str)
 
@@ -752,10 +785,10 @@ def _dataset_plots(run: Run) -> str:
         order = np.argsort(values.fillna(-1).to_numpy())
         axes.barh(np.arange(len(order)), values.to_numpy()[order], color="#4477aa")
         axes.set_yticks(np.arange(len(order)), names.to_numpy()[order], fontsize=7)
-        axes.set(xlabel=catalogue.label("dataset.per_image", key), xlim=(0, 1))
+        axes.set(xlabel=label, xlim=(0, 1))
 
     height = min(2 + 0.18 * len(rows), 12)
-    caption = f"{catalogue.label('dataset.per_image', key)} of each image, lowest first."
+    caption = f"{label} of each image, lowest first."
     return "<h2>Plots</h2>" + _figure(per_image, caption, size=(5, height))
 
 
@@ -788,17 +821,19 @@ def _snapshots(run: Run) -> str:
         return ""  # chunked images: no snapshot (it would read the whole image)
     worst = _worst_first(objects)
     worst = worst[~worst["error"].isin(["matched", EXCLUDED])].head(N_SNAPSHOTS)
+    matching = _matching(run)
     if not len(worst):
-        return "<h2>Error snapshots</h2><p>Every object is matched at IoU 0.5.</p>"
+        every = matching.rewrite("Every object is matched at IoU 0.5.")
+        return f"<h2>Error snapshots</h2><p>{_e(every)}</p>"
     instance = getattr(run.record, "instance", None)
     kinds = error_map(truth, pred, by="kind", result=instance)
     figures = [_snapshot(truth, pred, kinds, row) for row in worst.itertuples(index=False)]
-    return (
-        "<h2>Error snapshots</h2><p class='note'>The error layer (objects coloured by error kind "
-        "at IoU 0.5) around the largest objects in error; true outlines solid black, predicted "
-        "outlines orange dashes (inside the black line where both outlines run along the same "
-        "pixel edge).</p>" + _legend() + "".join(figures)
+    note = matching.rewrite(
+        "The error layer (objects coloured by error kind at IoU 0.5) around the largest objects "
+        "in error; true outlines solid black, predicted outlines orange dashes (inside the black "
+        "line where both outlines run along the same pixel edge)."
     )
+    return f"<h2>Error snapshots</h2><p class='note'>{_e(note)}</p>" + _legend() + "".join(figures)
 
 
 def _snapshot(truth, pred, kinds, row) -> str:

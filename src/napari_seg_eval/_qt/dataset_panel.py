@@ -351,7 +351,11 @@ def worst_first(per_image: pd.DataFrame, first: str | None = None) -> pd.DataFra
     return keyed.drop(columns=columns).reset_index(drop=True)
 
 
-def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
+def summary_rows(
+    summary: pd.Series,
+    first: Sequence[str] = (),
+    matching: catalogue.Matching | None = None,
+) -> pd.DataFrame:
     """The summary of many images as rows: metric, pooled, image mean (with the bootstrap
     interval as ``0.874 [0.851, 0.893]`` when there is one), then the counts.
 
@@ -362,6 +366,9 @@ def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
     first : sequence of str
         Summary keys (e.g. a preset's headline ``"f1_50_image_mean"``) whose metrics come
         first, in this order.
+    matching : Matching, optional
+        How the run's objects were matched, which the labels say (None: IoU at several
+        thresholds; see :class:`~napari_seg_eval.core.catalogue.Matching`).
 
     Returns
     -------
@@ -401,14 +408,21 @@ def summary_rows(summary: pd.Series, first: Sequence[str] = ()) -> pd.DataFrame:
         if key in summary.index and base(key) != key and base(key) not in bases:
             bases.append(base(key))
     rows = [
-        [catalogue.label("dataset.summary", b), *(text(f"{b}{end}") for end in aggregates.values())]
+        [
+            catalogue.label("dataset.summary", b, matching),
+            *(text(f"{b}{end}") for end in aggregates.values()),
+        ]
         for b in bases
     ]
     blanks = [""] * (len(aggregates) - 1)
     for key in summary.index:
         if base(key) == key and not key.endswith(("_low", "_high")):
             rows.append(
-                [catalogue.label("dataset.summary", key), format_value(summary[key]), *blanks]
+                [
+                    catalogue.label("dataset.summary", key, matching),
+                    format_value(summary[key]),
+                    *blanks,
+                ]
             )
     return pd.DataFrame(rows, columns=["metric", *aggregates])
 
@@ -1188,25 +1202,32 @@ class DatasetPanel(QWidget):
 
     def _check_shared_folders(self) -> None:
         """Refuse an image or probability folder that is the truth's (or the prediction's)
-        with the same suffix: its files would be taken as truth (or predictions)."""
+        with the same prefix and suffix: its files would be taken as truth (or predictions).
+        A prefix or a suffix that differs tells them apart, as in :func:`pair_files`."""
         words = {
             "image": "images",
             "probability": "probability maps",
             "truth": "ground truth",
             "prediction": "predictions",
         }
+        # (prefix, suffix) examples: the Cell Tracking Challenge's and Cellpose's.
+        examples = {"truth": ("man_seg", "_masks"), "prediction": ("mask", "_cp_masks")}
         for side in ("image", "probability"):
             folder = self._folder(side)
-            suffix = self.suffixes[side].text()
+            prefix, suffix = self.prefixes[side].text(), self.suffixes[side].text()
             for other in ("truth", "prediction") if side == "image" else ("truth",):
                 there = self._folder(other)
                 if folder is None or there is None or not folder.is_dir():
                     continue
-                if folder.resolve() == there.resolve() and suffix == self.suffixes[other].text():
+                theirs = (self.prefixes[other].text(), self.suffixes[other].text())
+                if folder.resolve() == there.resolve() and (prefix, suffix) == theirs:
+                    marks = examples[other]
                     raise ValueError(
                         f"the {words[side]} and the {words[other]} are both in {folder} with the "
-                        f"suffix {suffix!r}: give suffixes that tell them apart (e.g. '_masks' "
-                        "for the ground truth, none for the images)."
+                        f"prefix {prefix!r} and the suffix {suffix!r}: give prefixes or suffixes "
+                        f"that tell them apart (e.g. the suffix {marks[1]!r} for the "
+                        f"{words[other]} and none for the {words[side]}, or the prefix "
+                        f"{marks[0]!r} for the {words[other]})."
                     )
 
     def _without_pair_images(self, pairing: Pairing) -> tuple[Pairing, int]:
@@ -1294,14 +1315,16 @@ class DatasetPanel(QWidget):
             note = f"Boundary distances and τ = {result.settings.tolerance:g} are in {units}."
         headline = PRESETS[preset].headline if preset is not None else ()
         first = ["name", *preset_columns(headline, per_image.columns)]
-        self.per_image.set_frame(per_image, note, first, last=["error"])  # the status says it
+        matching = catalogue.Matching.of(result.settings)  # the words of the labels
+        # The error last: the status says it.
+        self.per_image.set_frame(per_image, note, first, last=["error"], matching=matching)
         summary = counts_as_integers(result.summary)  # counts: 3, not 3.0000
-        self.summary.set_frame(summary_rows(summary, headline), note)
+        self.summary.set_frame(summary_rows(summary, headline, matching), note)
         self._fit_summary()
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [
-            f"{catalogue.label('dataset.summary', key)} = {format_value(summary[key])}"
+            f"{catalogue.label('dataset.summary', key, matching)} = {format_value(summary[key])}"
             for key in headline
             if key in summary
         ]

@@ -1522,9 +1522,10 @@ class EvaluatePanel(QWidget):
             if settings.distance_units != "pixels"
             else ""
         )
+        matching = catalogue.Matching.of(settings)  # the words of its labels
         for key, table in self.tables.items():
             note = units if key.startswith("boundary") else ""
-            table.set_frame(record.tables[key], note=note)
+            table.set_frame(record.tables[key], note=note, matching=matching)
             if key in OPTIONAL_TABS:
                 index = self.result_tabs.indexOf(table)
                 self.result_tabs.setTabVisible(index, not record.tables[key].empty)
@@ -1794,7 +1795,8 @@ class EvaluatePanel(QWidget):
         table = "ctc" if evaluation == "ctc" else f"{evaluation}.summary"
         value = summary[(evaluation, key)]
         title = PRESETS[record.settings.preset].title
-        return f" {title}: {catalogue.label(table, key)} = {format_value(value)} on this image."
+        label = catalogue.label(table, key, catalogue.Matching.of(record.settings))
+        return f" {title}: {label} = {format_value(value)} on this image."
 
     def _on_preset(self, *_) -> None:
         """Set the controls from the chosen preset, and say what was set."""
@@ -1847,13 +1849,14 @@ class EvaluatePanel(QWidget):
             return
         axes = self.plane_plot.axes
         axes.clear()
+        matching = catalogue.Matching.of(self.evaluation.settings)
         for column in ("accuracy_50", "f1_50", "mean_iou"):
             if column in per_plane:
                 axes.plot(
                     per_plane["plane"],
                     per_plane[column].astype(float),
                     marker=".",
-                    label=catalogue.label(TABLES["per_plane"][1], column),
+                    label=catalogue.label(TABLES["per_plane"][1], column, matching),
                 )
         axes.set_xlabel("plane")
         axes.set_ylim(-0.02, 1.02)

@@ -83,8 +83,9 @@ def summary_table(evaluation: str) -> str:
     return _SUMMARY_TABLES.get(evaluation, "dataset.summary")
 
 
-def column_card(table: str, column: str) -> str:
-    """The definition card of a column ("" if there is none), for headers and values.
+def column_card(table: str, column: str, matching: catalogue.Matching | None = None) -> str:
+    """The definition card of a column ("" if there is none), for headers and values, in the
+    words of the result's ``matching`` (:class:`~napari_seg_eval.core.catalogue.Matching`).
 
     Examples
     --------
@@ -94,8 +95,11 @@ def column_card(table: str, column: str) -> str:
     'predicted 2'
     """
     if table == CONFUSION_TABLE and catalogue.metric(table, column) is None:
-        return CONFUSION_TRUE if column == "true class" else CONFUSION_PRED.format(column=column)
-    return catalogue.tooltip(table, column)
+        if column == "true class":
+            return CONFUSION_TRUE
+        card = CONFUSION_PRED.format(column=column)
+        return matching.rewrite(card) if matching is not None else card
+    return catalogue.tooltip(table, column, matching)
 
 
 def format_value(value) -> str:
@@ -125,16 +129,17 @@ _ROLES = (
 SHORT_LABELS = {"mean_accuracy": "mAP (DSB)", "mean_boundary_f1": "boundary F1 @ τ"}
 
 
-def short_label(table: str, column: str) -> str:
+def short_label(table: str, column: str, matching: catalogue.Matching | None = None) -> str:
     """A column's header as narrow as its values: :data:`SHORT_LABELS`, else the catalogue's
-    label up to its first comma (the whole label is in the header's tooltip).
+    label (in the words of ``matching``) up to its first comma (the whole label is in the
+    header's tooltip).
 
     Examples
     --------
     >>> short_label("dataset.per_image", "mean_accuracy"), short_label("x", "name")
     ('mAP (DSB)', 'name')
     """
-    return SHORT_LABELS.get(column, catalogue.label(table, column).split(", ")[0])
+    return SHORT_LABELS.get(column, catalogue.label(table, column, matching).split(", ")[0])
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -144,6 +149,7 @@ class DataFrameModel(QAbstractTableModel):
     labels (with ``short_headers``, :func:`short_label`) with the definition as a tooltip,
     and the most-read columns come first. The
     ``"summary"`` table has rows (evaluation, metric key, value): the key shows as its label.
+    Labels and cards are in the words of the frame's ``matching`` (:meth:`set_frame`).
     """
 
     def __init__(
@@ -158,6 +164,8 @@ class DataFrameModel(QAbstractTableModel):
         self.table = table
         self.short_headers = short_headers  #: headers as narrow as the values (short_label)
         self.note = ""  #: a line added to every card (e.g. the units of distances)
+        #: How the objects of the result shown were matched (its labels' words); None: IoU.
+        self.matching: catalogue.Matching | None = None
         self._frame = pd.DataFrame()
         if frame is not None:
             self.set_frame(frame)
@@ -173,15 +181,19 @@ class DataFrameModel(QAbstractTableModel):
         note: str = "",
         first: Sequence[str] = (),
         last: Sequence[str] = (),
+        matching: catalogue.Matching | None = None,
     ) -> None:
         """Show ``frame``: the columns ``first`` (those present), then the others in the
         catalogue's order (most-read first), then ``last`` (e.g. a long error message that
         would push the numbers out of sight); ``note`` is added to every definition card.
+        ``matching``: how the result's objects were matched, which its labels and cards say
+        (None: IoU at several thresholds, as the catalogue writes them).
 
         The frame keeps the columns in the order shown, so a copy or an export has them as
         the user sees them.
         """
         self.note = note
+        self.matching = matching
         order = list(frame.columns)
         if self.table and self.table not in ("summary", CONFUSION_TABLE):
             order = catalogue.column_order(self.table, order)
@@ -198,8 +210,8 @@ class DataFrameModel(QAbstractTableModel):
 
     def _summary_metric(self, row: int) -> tuple[str, str]:
         evaluation, key = self._frame.at[row, "evaluation"], self._frame.at[row, "metric"]
-        table = summary_table(evaluation)
-        return catalogue.label(table, key), catalogue.tooltip(table, key) or key
+        table, matching = summary_table(evaluation), self.matching
+        return catalogue.label(table, key, matching), catalogue.tooltip(table, key, matching) or key
 
     def _with_note(self, card: str) -> str:
         return "\n".join(text for text in (card, self.note) if text)
@@ -211,7 +223,7 @@ class DataFrameModel(QAbstractTableModel):
         if self.table == "summary":
             card = self._summary_metric(row)[1] if name in ("metric", "value") else ""
         else:
-            card = column_card(self.table, name)
+            card = column_card(self.table, name, self.matching)
         value = self._frame.iat[row, column]
         if format_value(value) == UNDEFINED:
             card = f"{UNDEFINED_TIP}\n\n{card}" if card else UNDEFINED_TIP
@@ -282,10 +294,10 @@ class DataFrameModel(QAbstractTableModel):
         column = str(self._frame.columns[section])
         if role == Qt.ItemDataRole.DisplayRole:
             if self.short_headers:
-                return short_label(self.table, column)
-            return catalogue.label(self.table, column)
+                return short_label(self.table, column, self.matching)
+            return catalogue.label(self.table, column, self.matching)
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = column_card(self.table, column)
+            tip = column_card(self.table, column, self.matching)
             return self._with_note(f"{tip}\n(column {column})" if tip else column)
         return None
 
@@ -379,10 +391,12 @@ class ResultTable(QWidget):
         note: str = "",
         first: Sequence[str] = (),
         last: Sequence[str] = (),
+        matching: catalogue.Matching | None = None,
     ) -> None:
         """Show ``frame``, the columns ``first`` first (e.g. a preset's numbers after the
-        name) and ``last`` last; ``note`` is added to every definition card (e.g. units)."""
-        self.model.set_frame(frame, note, first, last)
+        name) and ``last`` last; ``note`` is added to every definition card (e.g. units);
+        ``matching``: how the result's objects were matched, which its labels say."""
+        self.model.set_frame(frame, note, first, last, matching=matching)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
         for column in range(self.model.columnCount()):  # a long message hid the numbers

@@ -13,12 +13,15 @@ Adding a metric means one core function plus one entry here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from .instance import DEFAULT_IOU_THRESHOLDS, REVIEW_THRESHOLD
+from .review import MATCH_RULES, match_rule
 
 #: How a value combines over many images.
 Pooling = Literal["ratio", "sum", "ranked", "image_mean", "none"]
@@ -121,6 +124,10 @@ _PRECISION_RECALL = [
     ),
 ]
 _TP = "true positives: matched pairs at this IoU threshold"
+#: The other criteria, said where the catalogue speaks of IoU ≥ t (:class:`Matching`).
+_OTHER_CRITERIA = " (criterion 'iot': |T ∩ P| / |T| > t; 'iop': |T ∩ P| / |P| > t)"
+#: PQ's note on HoVer-Net's and CoNIC's IoU > 0.5.
+_HOVERNET_IOU = " (HoVer-Net and CoNIC match IoU > 0.5: the two differ only at IoU exactly 0.5)"
 _COUNTS = [
     _m("tp", "TP", "", _TP, pooling="sum", better="higher"),
     _m(
@@ -167,8 +174,7 @@ INSTANCE_PER_THRESHOLD = [
         "threshold",
         "IoU threshold",
         "IoU ≥ t",
-        "a pair matches when its IoU is at least t (criterion 'iot': |T ∩ P| / |T| > t; "
-        "'iop': |T ∩ P| / |P| > t)",
+        "a pair matches when its IoU is at least t" + _OTHER_CRITERIA,
     ),
     *_INSTANCE_RATIOS,
     *_COUNTS,
@@ -235,7 +241,7 @@ INSTANCE_SUMMARY = [
         "PQ @ 0.5",
         "Σ IoU / (TP + FP/2 + FN/2) at IoU 0.5",
         "panoptic quality (Kirillov et al. 2019; HoVer-Net, CoNIC) of the matches at IoU ≥ 0.5"
-        " (HoVer-Net and CoNIC match IoU > 0.5: the two differ only at IoU exactly 0.5)",
+        + _HOVERNET_IOU,
         pooling="ratio",
         headline=True,
         better="higher",
@@ -906,7 +912,106 @@ _MEDIAN = "_image_median"
 _BOUNDS = {"_low": "lower bound", "_high": "upper bound"}
 
 
-def metric(table: str, column: str) -> Metric | None:
+@dataclass(frozen=True)
+class Matching:
+    """How a result's objects were matched, which the words of its instance metrics follow.
+
+    The catalogue writes them for the default, IoU ≥ t at several thresholds ("F1 of
+    one-to-one matches at IoU ≥ 0.5"); a result matched by another criterion reads with that
+    criterion's rule (:func:`~napari_seg_eval.core.review.match_rule`: "at |T∩P|/|T| > 0.50"),
+    and one at a single threshold says that its mean over thresholds is over that one.
+
+    Attributes
+    ----------
+    criterion
+        ``"iou"``, ``"iot"`` or ``"iop"`` (:func:`~napari_seg_eval.instance_metrics`).
+    thresholds
+        The thresholds of the criterion the objects were matched at.
+
+    Examples
+    --------
+    >>> matching = Matching.of({"criterion": "iot", "iou_thresholds": [0.5]})
+    >>> label("instance.summary", "mean_accuracy", matching)
+    'AP (DSB), mean over 1 threshold'
+    >>> metric("instance.summary", "mean_accuracy", matching).formula
+    'mean over 1 threshold (|T∩P|/|T| > 0.50) of TP / (TP + FP + FN)'
+    """
+
+    criterion: str = "iou"
+    thresholds: tuple[float, ...] = DEFAULT_IOU_THRESHOLDS
+
+    @classmethod
+    def of(cls, settings: Any) -> Matching:
+        """The matching of a result's settings: an object with ``criterion`` and
+        ``iou_thresholds`` (``EvaluationSettings``, ``FileSettings``), or their dict (a
+        dataset run's nested under ``"settings"``); what they lack is the default's.
+
+        Examples
+        --------
+        >>> Matching.of({"settings": {"criterion": "iop", "iou_thresholds": [0.5, 0.75]}})
+        Matching(criterion='iop', thresholds=(0.5, 0.75))
+        """
+        if isinstance(settings, Mapping):
+            found = settings.get("settings", settings)
+            found = found if isinstance(found, Mapping) else settings
+            criterion, thresholds = found.get("criterion"), found.get("iou_thresholds")
+        else:
+            criterion = getattr(settings, "criterion", None)
+            thresholds = getattr(settings, "iou_thresholds", None)
+        if thresholds is None:
+            thresholds = DEFAULT_IOU_THRESHOLDS
+        return cls(criterion or "iou", tuple(float(t) for t in np.atleast_1d(thresholds)))
+
+    def rewrite(self, text: str) -> str:
+        """``text`` of an instance metric with its words on matching made this matching's
+        (unchanged for IoU at several thresholds)."""
+        quantity, comparison = MATCH_RULES[self.criterion]
+        rules: list[tuple[str, str]] = []
+        if len(self.thresholds) == 1:
+            rule = match_rule(self.criterion, self.thresholds[0])
+            rules += [  # the formula says which one; the label stays short
+                ("mean over IoU thresholds of", f"mean over 1 threshold ({rule}) of"),
+                ("mean over IoU thresholds", "mean over 1 threshold"),
+            ]
+        if self.criterion != "iou":
+            at = match_rule(self.criterion, REVIEW_THRESHOLD)
+            rule = f"{quantity} {comparison} t"
+            rules += [
+                (_HOVERNET_IOU, ""),  # notes on IoU matching, true of it only
+                (_OTHER_CRITERIA, ""),
+                ("at IoU ≥ 0.5", f"at {at}"),
+                ("at IoU 0.5", f"at {at}"),
+                ("IoU ≥ t", rule),
+                ("its IoU is at least t", rule),
+                ("their IoU is at least t", rule),
+                ("IoU threshold", f"{quantity} threshold"),
+                ("the review IoU", f"the review threshold of {quantity}"),
+            ]
+        for old, new in rules:
+            text = text.replace(old, new)
+        return text
+
+    def entry(self, entry: Metric) -> Metric:
+        """``entry`` (of an instance table) in this matching's words."""
+        words = (entry.label, entry.formula, entry.definition)
+        label_, formula, definition = (self.rewrite(text) for text in words)
+        if (label_, formula, definition) == words:
+            return entry
+        return replace(entry, label=label_, formula=formula, definition=definition)
+
+
+#: The tables whose objects are matched by the result's criterion and thresholds (boundary
+#: pairs and COCO detections are matched by IoU whatever they are).
+MATCHED_TABLES = (
+    "instance.summary",
+    "instance.per_threshold",
+    "instance.per_class",
+    "instance.per_object",
+    "instance.class_confusion",
+)
+
+
+def metric(table: str, column: str, matching: Matching | None = None) -> Metric | None:
     """The catalogue entry of ``column`` in ``table``, or None if it has none.
 
     Parameters
@@ -916,6 +1021,9 @@ def metric(table: str, column: str) -> Metric | None:
         rows (``"dataset.per_image"``, ``"per_plane"``, ``"dataset.summary"``).
     column
         The column (or summary key) name.
+    matching
+        How the result's objects were matched: an instance metric's words follow it
+        (:class:`Matching`); None: as written (IoU at several thresholds).
 
     Returns
     -------
@@ -927,15 +1035,19 @@ def metric(table: str, column: str) -> Metric | None:
     'AP (DSB)'
     >>> metric("semantic.per_class", "accuracy").formula
     '(TP + TN) / N'
+    >>> metric("instance.summary", "f1_50", Matching("iot")).formula
+    '2 TP / (2 TP + FP + FN) at |T∩P|/|T| > 0.50'
     """
     for name in _ROWS_OF.get(table, (table,)):
         for entry in TABLES.get(name, ()):
             if entry.key == column:
+                if matching is not None and name in MATCHED_TABLES:
+                    return matching.entry(entry)
                 return entry
     if table == "dataset.summary":
         for bound, words in _BOUNDS.items():
             if column.endswith(bound):
-                base = metric(table, column.removesuffix(bound))
+                base = metric(table, column.removesuffix(bound), matching)
                 if base is not None:
                     return replace(
                         base,
@@ -946,7 +1058,7 @@ def metric(table: str, column: str) -> Metric | None:
                         pooling="none",
                     )
         if column.endswith(_MEDIAN):
-            base = metric(table, column.removesuffix(_MEDIAN))
+            base = metric(table, column.removesuffix(_MEDIAN), matching)
             if base is not None:
                 return replace(
                     base,
@@ -958,33 +1070,37 @@ def metric(table: str, column: str) -> Metric | None:
                 )
         for suffix, words in _SUFFIXES.items():
             if column.endswith(suffix):
-                base = metric(table, column.removesuffix(suffix))
+                base = metric(table, column.removesuffix(suffix), matching)
                 if base is not None:
                     return replace(base, key=column, label=f"{base.label} ({words})")
     return None
 
 
-def label(table: str, column: str) -> str:
-    """The short header of ``column`` in ``table`` (the column name if the catalogue has none).
+def label(table: str, column: str, matching: Matching | None = None) -> str:
+    """The short header of ``column`` in ``table`` (the column name if the catalogue has none),
+    in the words of ``matching`` (see :func:`metric`).
 
     Examples
     --------
     >>> label("instance.summary", "f1_50")
     'F1 @ 0.5'
+    >>> label("instance.per_threshold", "threshold", Matching("iot"))
+    '|T∩P|/|T| threshold'
     """
-    entry = metric(table, column)
+    entry = metric(table, column, matching)
     return entry.label if entry is not None else str(column)
 
 
-def tooltip(table: str, column: str) -> str:
-    """The definition card of ``column`` in ``table`` ("" if the catalogue has none).
+def tooltip(table: str, column: str, matching: Matching | None = None) -> str:
+    """The definition card of ``column`` in ``table`` ("" if the catalogue has none), in the
+    words of ``matching`` (see :func:`metric`).
 
     Examples
     --------
     >>> tooltip("instance.per_threshold", "f1").splitlines()[0]
     'F1: 2 TP / (2 TP + FP + FN)'
     """
-    entry = metric(table, column)
+    entry = metric(table, column, matching)
     return entry.tooltip if entry is not None else ""
 
 
