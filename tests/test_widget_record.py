@@ -6,6 +6,7 @@ jobs' ``finished`` signals, never on time.
 """
 
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -171,17 +172,36 @@ def test_evaluated_signal_carries_each_finished_record_and_never_a_cancelled_one
     assert len(emitted) == 2 and emitted[1] is widget.evaluation is not record
 
 
-def test_closing_the_dock_cancels_its_run(qtbot, dock):
+def test_closing_the_dock_cancels_its_run(qtbot, dock, monkeypatch):
     viewer, widget = dock
+    gate = threading.Event()
+    work = evaluate_panel.evaluate_for_review
+
+    def held(*args, **kwargs):  # the run cannot end before the dock has closed
+        gate.wait(timeout=60)
+        return (yield from work(*args, **kwargs))
+
+    monkeypatch.setattr(evaluate_panel, "evaluate_for_review", held)
     widget.set_prediction("prob")
     widget.run_evaluation()
     worker = widget.evaluate.job.worker
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         viewer.window.remove_dock_widget(widget)
+        gate.set()
     assert widget.evaluation is None and widget.evaluate.job.closed
 
 
-def test_closing_the_viewer_mid_run_is_quiet(qtbot, make_napari_viewer, sample, errors):
+def test_closing_the_viewer_mid_run_is_quiet(
+    qtbot, make_napari_viewer, sample, errors, monkeypatch
+):
+    gate = threading.Event()
+    work = evaluate_panel.evaluate_for_review
+
+    def held(*args, **kwargs):  # the run goes on after the viewer has closed
+        gate.wait(timeout=60)
+        return (yield from work(*args, **kwargs))
+
+    monkeypatch.setattr(evaluate_panel, "evaluate_for_review", held)
     viewer = make_napari_viewer()
     viewer.add_image(sample["probability"], name="prob")
     viewer.add_labels(sample["ground_truth"], name="truth")
@@ -192,6 +212,7 @@ def test_closing_the_viewer_mid_run_is_quiet(qtbot, make_napari_viewer, sample, 
     worker = widget.evaluate.job.worker
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         viewer.close()
+        gate.set()
     qtbot.wait(0)  # let deferred notices run: there must be none
     assert errors == []
 
