@@ -462,7 +462,7 @@ def test_class_images_and_regions_found_by_suffix(settings_panel, class_folders)
     assert rows.loc["wide", "n_true"] == 0
     dataset.set_options(region_suffix="_mask")  # no such files: said before the run
     text = dataset.pairs_text.toPlainText()
-    assert "2 class or region file(s) not found (those pairs fail):" in text
+    assert "2 pair(s) whose class or region file was not found, or found more than once" in text
     assert "edge: no region mask edge_mask.*" in text
 
 

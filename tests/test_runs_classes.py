@@ -104,8 +104,8 @@ def test_runs_of_another_truth_class_are_compared_each_within_its_own_classes():
 @pytest.mark.parametrize(
     ("criterion", "words"),
     [
-        ("iot", "IoT > 0.5 (intersection over truth)"),
-        ("iop", "IoP > 0.5 (intersection over prediction)"),
+        ("iot", "|T∩P|/|T| > 0.50"),  # the catalogue's words (core.review.match_rule)
+        ("iop", "|T∩P|/|P| > 0.50"),
     ],
 )
 def test_the_comparison_names_the_runs_criterion(criterion, words, tmp_path):

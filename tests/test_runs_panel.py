@@ -176,7 +176,7 @@ def test_the_legend_names_the_criterion_of_the_runs_compared(viewer):
         panel.runs.add(record, name=name)
     panel.refresh()
     panel.compare("A", "B")
-    words = "IoT > 0.5 (intersection over truth)"
+    words = "|T∩P|/|T| > 0.50"  # the catalogue's words (core.review.match_rule)
     for name in ("fixed by B", "broken by B"):
         swatch, text = panel.legend[name]
         assert words in swatch.toolTip() and words in text.toolTip()

@@ -976,7 +976,8 @@ def _comparison(comparison: Comparison) -> str:
         parts.append(_change_plot(comparison))
     if comparison.per_image is not None:
         parts.append("<h2>Per image, largest change first</h2>" + _table(comparison.per_image))
-        parts.append(_difference_plot(comparison.per_image))
+        shared = a.matching if a.matching == b.matching else None  # else the default words
+        parts.append(_difference_plot(comparison.per_image, shared))
     for run, letter in ((a, "A"), (b, "B")):
         parts.append(f"<h2>Run {letter}: {_e(run.name)}</h2>" + _about(run) + _cards(run))
         parts.append(_settings(run).replace("<h2>", "<h3>").replace("</h2>", "</h3>"))
@@ -1057,7 +1058,9 @@ def _busiest_plane(labels: np.ndarray, ids: np.ndarray) -> tuple[tuple[int, ...]
     return tuple(int(i) for i in np.unravel_index(number, lead)), int(held[number])
 
 
-def _difference_plot(per_image: pd.DataFrame) -> str:
+def _difference_plot(per_image: pd.DataFrame, matching: catalogue.Matching | None = None) -> str:
+    """The per-image difference B − A of the comparison's first metric, its axis in the words
+    of the runs' ``matching`` (both runs', when they share it)."""
     columns = [c for c in per_image.columns if c.endswith("_difference")]
     if not columns or not len(per_image):
         return ""
@@ -1070,7 +1073,7 @@ def _difference_plot(per_image: pd.DataFrame) -> str:
         axes.set_yticks(np.arange(len(values)), per_image["name"].astype(str), fontsize=7)
         axes.invert_yaxis()
         axes.axvline(0, color="#333", linewidth=0.8)
-        axes.set(xlabel=f"{catalogue.label('dataset.per_image', key)}: B − A")
+        axes.set(xlabel=f"{catalogue.label('dataset.per_image', key, matching)}: B − A")
 
     height = min(2 + 0.18 * len(per_image), 12)
     return _figure(draw, "Per-image difference B − A, largest change first.", size=(5, height))

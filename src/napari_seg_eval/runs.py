@@ -56,22 +56,26 @@ from .core.compare import (
     paired_bootstrap,
 )
 from .core.dataset import DatasetResult
-from .core.instance import DEFAULT_IOU_THRESHOLDS, InstanceResult
+from .core.instance import DEFAULT_IOU_THRESHOLDS, REVIEW_THRESHOLD, InstanceResult
 from .core.presets import PRESETS
+from .core.review import match_rule
 from .evaluation import Evaluation, ThresholdOptions, evaluate
 
-#: The IoU threshold at which objects of two runs are compared (the review threshold).
-COMPARE_IOU = 0.5
+#: The threshold of its criterion at which each run's objects are compared (the review
+#: threshold).
+COMPARE_IOU = REVIEW_THRESHOLD
+#: The catalogue's words on matching at :data:`COMPARE_IOU`, which
+#: :meth:`~napari_seg_eval.core.catalogue.Matching.rewrite` puts in a criterion's words.
+_AT_COMPARE = "at IoU ≥ 0.5"
+#: Said after the label of a headline value that the two runs compared matched differently
+#: (by another criterion, or over other thresholds): not the same quantity in both.
+MATCHED_DIFFERENTLY = " [matched differently]"
+#: The catalogue's words on the rule at any threshold t (rewritten as :data:`_AT_COMPARE`).
+_AT_T = "IoU ≥ t"
 #: The table of a multi-class one-image run that holds the class of each object its instance
 #: metrics scored (``kind`` "true" or "pred", ``label``, ``class``), saved as
 #: ``object_classes.csv``: its objects are compared within their class after loading too.
 OBJECT_CLASSES = "object_classes"
-#: How the matching criteria are written where objects are said to be matched at a threshold.
-CRITERION_TEXT = {
-    "iou": "IoU ≥ {t:g}",
-    "iot": "IoT > {t:g} (intersection over truth)",
-    "iop": "IoP > {t:g} (intersection over prediction)",
-}
 #: The scoring settings of :func:`_scoring` as a note names them.
 _SCORING_WORDS = {"true_classes": "the truth's object classes"}
 #: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
@@ -403,6 +407,20 @@ class Run:
             value = settings.get("threshold") if settings.get("probability") else None
         return None if value is None else float(value)
 
+    @property
+    def matching(self) -> catalogue.Matching:
+        """How the run matched its objects (criterion and thresholds), which the words of its
+        instance metrics follow (:class:`~napari_seg_eval.core.catalogue.Matching`).
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> labels = np.ones((2, 2), int)
+        >>> Run.from_evaluation(evaluate(labels, labels, preset="ctc")).matching
+        Matching(criterion='iot', thresholds=(0.5,))
+        """
+        return catalogue.Matching.of(self.settings)
+
     def image_rows(self) -> pd.DataFrame:
         """Dataset: the per-image rows of the pairs that did not fail, numbered 0, 1, ..."""
         return _succeeded(self.tables["per_image"])
@@ -661,11 +679,12 @@ class Comparison:
         Datasets: the :func:`~napari_seg_eval.core.compare.paired_bootstrap` table(s).
     notes
         What the reader should know (settings that differ, intervals not computed, how the
-        objects were matched).
+        objects were matched; runs that matched them differently: each run's matching, and
+        the headline labels defined differently end in :data:`MATCHED_DIFFERENTLY`).
     matching
-        One image: how the objects were matched, e.g. ``"IoT > 0.5 (intersection over
-        truth)"`` or ``"IoU ≥ 0.5, within each class"`` (``"A: ...; B: ..."`` when the runs
-        match differently); empty for datasets.
+        One image: how the objects were matched, in the catalogue's words, e.g.
+        ``"|T∩P|/|T| > 0.50"`` or ``"IoU ≥ 0.5, within each class"`` (``"A: ...; B: ..."``
+        when the runs match differently); empty for datasets.
     """
 
     a: Run
@@ -945,7 +964,7 @@ class Runs:
                 f"{_what(run_b)}: compare one-image runs with one-image runs and datasets with "
                 "datasets."
             )
-        notes = _differing_settings(run_a, run_b)
+        notes = _differing_settings(run_a, run_b) + _matching_note(run_a, run_b)
         if run_a.kind == "image":
             return _compare_images(run_a, run_b, notes)
         return _compare_datasets(run_a, run_b, notes)
@@ -1136,11 +1155,13 @@ def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _metric(run: Run, key: str) -> catalogue.Metric | None:
-    """The catalogue entry of headline value ``key`` of ``run``."""
+    """The catalogue entry of headline value ``key`` of ``run``, in the words of the run's
+    matching (:attr:`Run.matching`)."""
+    matching = run.matching
     if run.kind == "dataset":
-        return catalogue.metric("dataset.summary", key)
+        return catalogue.metric("dataset.summary", key, matching)
     for kind in ("instance", "semantic", "boundary", "coco"):
-        entry = catalogue.metric(f"{kind}.summary", key)
+        entry = catalogue.metric(f"{kind}.summary", key, matching)
         if entry is not None:
             return entry
     return None
@@ -1149,6 +1170,64 @@ def _metric(run: Run, key: str) -> catalogue.Metric | None:
 def _label(run: Run, key: str) -> str:
     entry = _metric(run, key)
     return key if entry is None else entry.label
+
+
+def _label_of_both(a: Run, b: Run, key: str) -> str:
+    """The label of headline value ``key`` of runs ``a`` and ``b``: in their words, or, when
+    they matched it differently (the catalogue words it differently for each), both runs'
+    labels (the same one once) and :data:`MATCHED_DIFFERENTLY`."""
+    entry_a, entry_b = _metric(a, key), _metric(b, key)
+    if entry_a is None or entry_b is None or entry_a == entry_b:
+        return _label(a, key) if entry_a is not None else _label(b, key)
+    if entry_a.label == entry_b.label:
+        return entry_a.label + MATCHED_DIFFERENTLY
+    return f"{entry_a.label} (A) / {entry_b.label} (B){MATCHED_DIFFERENTLY}"
+
+
+def matching_words(matching: catalogue.Matching) -> str:
+    """How objects are matched, in the catalogue's words: the rule at the one threshold, or
+    the rule at each of several.
+
+    Parameters
+    ----------
+    matching : Matching
+        A run's matching (:attr:`Run.matching`).
+
+    Returns
+    -------
+    str
+        The words.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.core.catalogue import Matching
+    >>> matching_words(Matching("iot", (0.5,)))
+    '|T∩P|/|T| > 0.50'
+    >>> matching_words(Matching("iou", (0.5, 0.6, 0.7, 0.8, 0.9)))
+    'IoU ≥ t at t = 0.5, 0.6, …, 0.9'
+    """
+    thresholds = [f"{t:g}" for t in matching.thresholds]
+    if len(thresholds) == 1:
+        return match_rule(matching.criterion, matching.thresholds[0])
+    if len(thresholds) > 3:
+        thresholds = [*thresholds[:2], "…", thresholds[-1]]
+    return f"{matching.rewrite(_AT_T)} at t = {', '.join(thresholds)}"
+
+
+def _matching_note(a: Run, b: Run) -> list[str]:
+    """A note when runs with instance metrics matched their objects differently (criterion
+    or thresholds): each run's matching, and that the values marked
+    :data:`MATCHED_DIFFERENTLY` are not one quantity."""
+    if a.matching == b.matching or not (
+        "instance" in a.metric_kinds and "instance" in b.metric_kinds
+    ):
+        return []
+    return [
+        f"A and B matched their objects differently (A: {matching_words(a.matching)}; B: "
+        f"{matching_words(b.matching)}): their instance values are not the same quantity, and "
+        "a difference between them is partly the matching's (the headline values defined "
+        f"differently are marked {MATCHED_DIFFERENTLY.strip()})."
+    ]
 
 
 def _differing_settings(a: Run, b: Run) -> list[str]:
@@ -1202,7 +1281,7 @@ def _headline_table(a: Run, b: Run) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "metric": keys,
-            "label": [key if e is None else e.label for key, e in zip(keys, entries, strict=True)],
+            "label": [_label_of_both(a, b, key) for key in keys],
             "better": ["" if entry is None else entry.better for entry in entries],
             "a": head_a[keys].to_numpy(float),
             "b": head_b[keys].to_numpy(float),
@@ -1254,7 +1333,7 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             "the per-object comparison lists the true objects both runs scored, each matched "
             "as its own run matched it."
         )
-    matching = [_matching(scoring) for scoring in (scoring_a, scoring_b)]
+    matching = [_object_matching(scoring) for scoring in (scoring_a, scoring_b)]
     matching_text = matching[0] if matching[0] == matching[1] else "A: {}; B: {}".format(*matching)
     notes.insert(0, f"objects fixed or broken: matched at {matching_text}.")
     return Comparison(
@@ -1268,10 +1347,11 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
     )
 
 
-def _matching(scoring: dict[str, Any]) -> str:
-    """How a run's objects are matched, in words: the criterion at :data:`COMPARE_IOU`, and
+def _object_matching(scoring: dict[str, Any]) -> str:
+    """How a run's objects are compared, in the catalogue's words (as its instance metrics at
+    0.5 say it: "IoU ≥ 0.5", "|T∩P|/|T| > 0.50"): its criterion at :data:`COMPARE_IOU`, and
     within each class with classes."""
-    text = CRITERION_TEXT[scoring["criterion"]].format(t=COMPARE_IOU)
+    text = catalogue.Matching(scoring["criterion"]).rewrite(_AT_COMPARE).removeprefix("at ")
     return text + (", within each class" if scoring["true_classes"] is not None else "")
 
 
@@ -1483,7 +1563,7 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
         who = f"runs {names} hold" if len(without_rows) > 1 else f"run {names} holds"
         files = " / ".join(f"{ROWS_TABLES[kind]}.csv" for kind in kinds)
         notes.append(
-            f"no interval for {', '.join(_label(a, key) for key in keys)}: {who} no "
+            f"no interval for {', '.join(_label_of_both(a, b, key) for key in keys)}: {who} no "
             "per-image counts to resample them from (loaded from a folder without "
             f"{files}; runs evaluated in this session have them, and keep them when saved "
             "from the Runs tab)."
@@ -1495,9 +1575,9 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
     outside = [key for key in headline["metric"] if key not in set(bootstrap["metric"])]
     if outside:  # a preset's own values (SEG, DET, COCO AP, medians): said, not left blank
         notes.append(
-            f"no interval for {', '.join(_label(a, key) for key in outside)}: the paired "
-            "bootstrap covers the pooled and image-mean values of the instance and semantic "
-            "metrics only."
+            f"no interval for {', '.join(_label_of_both(a, b, key) for key in outside)}: the "
+            "paired bootstrap covers the pooled and image-mean values of the instance and "
+            "semantic metrics only."
         )
     per_image = _per_image_differences(rows_a, rows_b, kinds)
     notes.append(

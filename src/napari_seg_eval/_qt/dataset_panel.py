@@ -167,6 +167,13 @@ PROBABILITY_ONLY = (
 #: The most lines the pairs box shows before it scrolls (it is as tall as its text below).
 PAIRS_MAX_LINES = 10
 
+#: The pairs box's head of the pairs whose class or region file fails (none, or several
+#: files of its name, found), each listed under it with the reason; ``{n}`` pairs.
+MISSING_COMPANIONS = (
+    "{n} pair(s) whose class or region file was not found, or found more than once (those "
+    "pairs fail):"
+)
+
 #: A suffix the suffix boxes always have room for (Cellpose's predictions).
 TYPICAL_SUFFIX = "_cp_masks"
 
@@ -953,15 +960,13 @@ class DatasetPanel(QWidget):
                 **companions,
             )
             pairing, images = self._without_pair_images(pairing)
-            missing = []
+            missing: list[tuple[str, str]] = []  # (pair, why its class or region file fails)
             # With no pair, the pairing's own words say why (named as the tab's boxes).
             if pairing.pairs and (classes[0] is not None or region is not None):
                 pairing, class_files, region_files = find_companions(pairing, *classes, region)
                 for files in (class_files, region_files):
                     found = zip(pairing.names, files or (), strict=False)
-                    missing += [
-                        f"  {name}: {error}" for name, error in found if isinstance(error, str)
-                    ]
+                    missing += [(name, error) for name, error in found if isinstance(error, str)]
         except (OSError, ValueError) as error:
             self.pairs_text.setPlainText(str(error))
             self._check_stale()
@@ -977,8 +982,9 @@ class DatasetPanel(QWidget):
         if companions:
             text += f"\n{companions}"
         if missing:
-            text += f"\n{len(missing)} class or region file(s) not found (those pairs fail):\n"
-            text += "\n".join(missing)
+            failing = len({name for name, _ in missing})
+            text += f"\n{MISSING_COMPANIONS.format(n=failing)}\n"
+            text += "\n".join(f"  {name}: {error}" for name, error in missing)
         self.pairs_text.setPlainText(text)
         self._check_stale()
         return self.pairing

@@ -66,10 +66,11 @@ from ..runs import (
     Run,
     Runs,
     agreement,
+    matching_words,
     table_column,
 )
 from .review import fill_legend, hidden_notice
-from .tables import DataFrameModel, ResultTable, short_label
+from .tables import DataFrameModel, ResultTable, column_card, short_label
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
@@ -125,6 +126,14 @@ MEAN_TIP = (
 THRESHOLD_TIP = (
     "The probability threshold the prediction was made at (foreground where p > t); empty "
     "when the prediction was labels"
+)
+#: The line under the header of a metric the runs listed define differently (they matched
+#: their objects by other criteria or thresholds).
+MIXED_HEADER = "matched differently"
+#: The head of that header's tooltip; each group of runs' definition follows.
+MIXED_TIP = (
+    "The runs matched their objects differently: this column's values are not the same "
+    "quantity in every row (each cell's tooltip has its run's definition)."
 )
 
 
@@ -185,7 +194,7 @@ INTERVAL_TIP = "the value [its bootstrap interval]"
 _WITH_INTERVAL = re.compile(r"^(\S+) \[(\S+), (\S+)\]$")
 
 
-def short_header(column: str) -> str:
+def short_header(column: str, matching: catalogue.Matching | None = None) -> str:
     """The runs table's header of ``column``: a metric's short label (one line, as narrow as
     its values), an image aggregate's on two lines; the catalogue's label is in the tooltip.
 
@@ -193,6 +202,9 @@ def short_header(column: str) -> str:
     ----------
     column : str
         A column of the runs table.
+    matching : Matching, optional
+        How the runs matched their objects, which the labels say (None: IoU at several
+        thresholds, as the catalogue writes them).
 
     Returns
     -------
@@ -211,8 +223,8 @@ def short_header(column: str) -> str:
     aggregate = next((a for a in IMAGE_AGGREGATES if column.endswith(a)), None)
     if aggregate is not None:
         base = column.removesuffix(aggregate)
-        return f"{short_header(base)}\n{aggregate.removeprefix('_').replace('_', ' ')}"
-    return short_label("dataset.summary", column)
+        return f"{short_header(base, matching)}\n{aggregate.removeprefix('_').replace('_', ' ')}"
+    return short_label("dataset.summary", column, matching)
 
 
 def two_lines(text: str) -> str:
@@ -250,11 +262,45 @@ class RunsModel(DataFrameModel):
     dataset run's pooled value (when a dataset run's image mean is beside it), and that of
     the image mean what a one-image run has there; a cell's tooltip has its whole text.
     A run kept out of date (an input changed while it ran) has the reason at the head of its
-    cells' tooltips (:data:`STALE_RUN_TIP`; :attr:`stale`: run name -> reason)."""
+    cells' tooltips (:data:`STALE_RUN_TIP`; :attr:`stale`: run name -> reason).
+
+    Labels and cards are in the words of the runs' matching (:attr:`matchings`): the headers
+    in the one all runs share; a cell's card in its run's; a metric the runs define
+    differently says so under its header (:data:`MIXED_HEADER`), and its header's tooltip
+    gives each definition with the runs it is of."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stale: dict[str, str] = {}  # set by RunsPanel.refresh
+        #: How each run (by name) matched its objects; set by RunsPanel.refresh, which gives
+        #: the one all share as :attr:`matching` (None when they differ).
+        self.matchings: dict[str, catalogue.Matching] = {}
+
+    def value_card(self, row: int, column: int) -> str:
+        """The card of a value in the words of its run's matching."""
+        shared = self.matching
+        if "name" in self._frame.columns:
+            self.matching = self.matchings.get(str(self._frame["name"].iat[row]), shared)
+        try:
+            return super().value_card(row, column)
+        finally:
+            self.matching = shared
+
+    def mixed_cards(self, column: str) -> str:
+        """The definitions of ``column`` the runs listed differ in, each after the runs it is
+        of and how they matched their objects, under :data:`MIXED_TIP`; "" when all runs
+        define it alike."""
+        groups: dict[catalogue.Matching, list[str]] = {}
+        for name, matching in self.matchings.items():
+            groups.setdefault(matching, []).append(name)
+        cards = {matching: column_card(self.table, column, matching) for matching in groups}
+        if len(set(cards.values())) < 2:
+            return ""
+        parts = [
+            f"{', '.join(map(repr, names))} ({matching_words(matching)}): {cards[matching]}"
+            for matching, names in groups.items()
+        ]
+        return "\n\n".join([MIXED_TIP, *parts])
 
     def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
         shown = super().data(index, role)
@@ -287,10 +333,16 @@ class RunsModel(DataFrameModel):
         if orientation != Qt.Orientation.Horizontal or section >= self._frame.shape[1]:
             return header
         column = str(self._frame.columns[section])
+        mixed = ""  # the runs define the column differently: said in its text and tooltip
+        if role in _TEXT_ROLES and self.matching is None and self.matchings:
+            mixed = self.mixed_cards(column)
         if role == Qt.ItemDataRole.DisplayRole:
-            return short_header(column)
+            shown = short_header(column, self.matching)
+            return f"{shown}\n{MIXED_HEADER}" if mixed else shown
         if role != Qt.ItemDataRole.ToolTipRole:
             return header
+        if mixed:
+            header = f"{mixed}\n(column {column})"
         columns = set(self._frame.columns)
         mean = column + IMAGE_AGGREGATES[0]
         if mean in columns and catalogue.metric(self.table, column) is not None:
@@ -444,7 +496,13 @@ class RunsPanel(QWidget):
             for run in self.runs
             if isinstance(reason := getattr(run.record, "stale", None), str) and reason
         }
-        self.table.set_frame(table, first=metrics_first(table.columns))
+        self.table.model.matchings = {run.name: run.matching for run in self.runs}
+        shared = set(self.table.model.matchings.values())
+        self.table.set_frame(
+            table,
+            first=metrics_first(table.columns),
+            matching=shared.pop() if len(shared) == 1 else None,
+        )
         view = self.table.view
         if "name" in table.columns:  # a long name no longer pushes the metrics out of view
             column = table.columns.get_loc("name")

@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .read import FileReadError, image_extension, missing_text
 
@@ -164,6 +164,13 @@ class SuffixHint(NamedTuple):
         return f"the names differ by a {self.kind}: give {options} ({self.pairs} pair(s))"
 
 
+#: What the files :attr:`Pairing.ignored` lack, by what marks a side's files
+#: (:attr:`Pairing.marks`): a file takes a side with its prefix and suffix both.
+MARKS = {
+    "suffix": "neither suffix",
+    "prefix": "neither prefix",
+    "prefix and suffix": "neither side's prefix and suffix",
+}
 #: Each side's other side, as :meth:`SuffixHint.text` names them.
 _OTHER_SIDE = {"truth": "prediction", "prediction": "truth"}
 
@@ -185,6 +192,9 @@ class Pairing:
     beside each file copied from a Mac, a file hidden on purpose): never paired.
     ``subfolders``: the folders inside the folders given (not image folders such as zarr),
     which are not searched.
+    ``marks``: what marks a file as the truth's or the prediction's, which the listing of
+    the files not used names (:data:`MARKS`): ``"suffix"`` (suffixes given, or nothing),
+    ``"prefix"`` (prefixes given, no suffix) or ``"prefix and suffix"`` (both).
     """
 
     pairs: list[tuple[Path, Path]]
@@ -198,6 +208,7 @@ class Pairing:
     unmatched_prefixes: tuple[tuple[str, str], ...] = ()
     hidden: list[Path] = field(default_factory=list)
     subfolders: list[Path] = field(default_factory=list)
+    marks: Literal["suffix", "prefix", "prefix and suffix"] = "suffix"
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -228,7 +239,7 @@ class Pairing:
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
             ("prediction{s} without a ground truth", self.unpaired_prediction),
-            ("image file{s} with neither suffix, not used", self.ignored),
+            (f"image file{{s}} with {MARKS[self.marks]}, not used", self.ignored),
         ):
             if paths:
                 lines.append(f"{len(paths)} {title.format(s='' if len(paths) == 1 else 's')}:")
@@ -500,7 +511,22 @@ def pair_files(
         unmatched_prefixes=unmatched_prefixes,
         hidden=hidden,
         subfolders=subfolders,
+        marks=_marks(any(given), any(prefixes)),
     )
+
+
+def _marks(suffixes: bool, prefixes: bool) -> Literal["suffix", "prefix", "prefix and suffix"]:
+    """What marks a side's files (:attr:`Pairing.marks`), by whether suffixes and prefixes
+    were given.
+
+    Examples
+    --------
+    >>> _marks(True, False), _marks(False, True), _marks(True, True), _marks(False, False)
+    ('suffix', 'prefix', 'prefix and suffix', 'suffix')
+    """
+    if prefixes:
+        return "prefix and suffix" if suffixes else "prefix"
+    return "suffix"
 
 
 def companion_suffix(names: Iterable[str]) -> tuple[str, int] | None:
