@@ -435,10 +435,16 @@ def test_only_the_console_script_freezes_the_garbage_collector_as_it_ends(data, 
     assert run("t", "p", "--out", "res", "--quiet") == 0  # in-process: its garbage collected
     assert frozen == []
     monkeypatch.setattr(sys, "argv", ["napari-seg-eval", "evaluate", "t", "p", "--out", "a"])
+    monkeypatch.setitem(sys.modules, "IPython", sys)  # %run in IPython: its kernel goes on
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 0 and frozen == []
+    monkeypatch.delitem(sys.modules, "IPython")
+    monkeypatch.setattr(sys, "argv", ["napari-seg-eval", "evaluate", "t", "p", "--out", "b"])
     with pytest.raises(SystemExit) as stopped:
         cli.main()  # as the console script calls it
     assert stopped.value.code == 0 and len(frozen) == 1
-    assert (data / "a" / "summary.csv").exists()  # frozen after the work
+    assert (data / "b" / "summary.csv").exists()  # frozen after the work
 
 
 # --- trial92: --report FILE never replaces an input, nor an existing file unasked ---------
@@ -472,3 +478,30 @@ def test_the_last_line_says_a_truth_without_prediction_was_not_scored(data, caps
         "2 of 2 pairs evaluated; results in res; 1 ground truth file without a prediction "
         "not scored (listed above)"
     ) in out
+
+
+# --- review94 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, cli._Terminated])
+def test_a_stop_while_the_command_imports_says_nothing_was_written(monkeypatch, capsys, stop):
+    def importing(*args):  # a stop before the run's own handling (its imports)
+        raise stop
+
+    monkeypatch.setattr(cli, "_evaluate", importing)
+    args = cli.argparse.Namespace()
+    code = cli.evaluate([], args)
+    terminated = stop is cli._Terminated
+    assert code == (143 if terminated else 130)  # 128 + SIGTERM's 15 or SIGINT's 2
+    word = "terminated" if terminated else "interrupted"
+    assert f"{word}: nothing written." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("report", ["res/per_image.csv", "res/settings.json", "res/sub/r.html"])
+def test_a_report_in_the_out_folder_is_an_html_file_directly_in_it(
+    data, monkeypatch, capsys, report
+):
+    never_evaluated(monkeypatch)
+    assert run("t", "p", "--out", "res", "--report", report) == 2
+    assert "in the --out folder must be an .html file directly in it" in capsys.readouterr().err
+    assert not (data / "res").exists()

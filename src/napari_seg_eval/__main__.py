@@ -707,8 +707,20 @@ def _logs_held():
 def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = None) -> int:
     """Run ``napari-seg-eval evaluate``; returns the exit code. Ctrl-C and SIGTERM stop it
     cleanly, writing nothing (see :class:`_Stops`)."""
+    stream = stream or sys.stderr
     with _stops_caught() as stops:
-        return _evaluate(argv, args, stream or sys.stderr, stops)
+        try:
+            return _evaluate(argv, args, stream, stops)
+        except KeyboardInterrupt as stopped:  # while it imports, before its own handling
+            return _stopped(stopped, stream)
+
+
+def _stopped(stopped: KeyboardInterrupt, stream: TextIO) -> int:
+    """Say that a stop (Ctrl-C, or SIGTERM as :class:`_Terminated`) wrote nothing; returns its
+    exit code."""
+    terminated = isinstance(stopped, _Terminated)
+    print(f"\n{'terminated' if terminated else 'interrupted'}: nothing written.", file=stream)
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
 def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: _Stops) -> int:
@@ -785,9 +797,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
                 raise
         _write_results(result, out, report_path, stops, command=argv, ours=ours, args=args)
     except KeyboardInterrupt as stopped:
-        terminated = isinstance(stopped, _Terminated)
-        print(f"\n{'terminated' if terminated else 'interrupted'}: nothing written.", file=stream)
-        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        return _stopped(stopped, stream)
     except (FileReadError, OSError, ValueError, TypeError) as error:
         print(f"napari-seg-eval evaluate: error: {_error_text(error)}", file=stream)
         return EXIT_BAD_INPUT
@@ -983,6 +993,11 @@ def _checked_report(report: Path, out: Path, inputs: list[str], *, overwrite: bo
     if inside == Path("."):
         raise ValueError(f"{said} is the --out folder: give the report a file name.")
     if inside is not None:
+        if len(inside.parts) > 1 or inside.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(
+                f"{said} in the --out folder must be an .html file directly in it (its other "
+                f"files are the results'), e.g. {Path(out) / REPORT_NAME}."
+            )
         return
     for given in inputs:
         where = _inside(report, Path(given))
@@ -1221,7 +1236,9 @@ def _dash_positional(argv: list[str], message: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line ``napari-seg-eval`` with ``argv`` (default: this process's)."""
-    whole_process = argv is None  # the console script: this process ends with the command
+    # The console script (not main() called from Python, nor %run in IPython, whose kernel
+    # goes on): this process ends with the command.
+    whole_process = argv is None and "IPython" not in sys.modules
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = _Parser(prog="napari-seg-eval", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
