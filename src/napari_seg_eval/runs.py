@@ -1224,9 +1224,9 @@ def _matching_note(a: Run, b: Run) -> list[str]:
         return []
     return [
         f"A and B matched their objects differently (A: {matching_words(a.matching)}; B: "
-        f"{matching_words(b.matching)}): their instance values are not the same quantity, and "
-        "a difference between them is partly the matching's (the headline values defined "
-        f"differently are marked {MATCHED_DIFFERENTLY.strip()})."
+        f"{matching_words(b.matching)}): the headline values defined differently (marked "
+        f"{MATCHED_DIFFERENTLY.strip()}) are not the same quantity, and a difference between "
+        "them is partly the matching's."
     ]
 
 
