@@ -142,6 +142,24 @@ def test_selecting_a_row_opens_that_pair(qtbot, panel):
     }
 
 
+def test_sorting_keeps_the_opened_pair_selected_and_opens_nothing(qtbot, panel, monkeypatch):
+    _, _, dataset, _ = panel
+    dataset.run(wait=True)
+    with qtbot.waitSignal(dataset.open_job.finished, timeout=60_000):
+        dataset.per_image.view.selectRow(0)  # "none", the worst
+    opened = []
+    monkeypatch.setattr(dataset, "open_image", lambda name, **kw: opened.append(name))
+    view, model = dataset.per_image.view, dataset.per_image.model
+    name = model.frame.columns.get_loc("name")
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        view.sortByColumn(name, order)  # by name: "none" moves to the last row, then the first
+        current = view.selectionModel().currentIndex()
+        selected = [index.row() for index in view.selectionModel().selectedRows()]
+        assert model.frame["name"].iloc[current.row()] == "none"
+        assert [model.frame["name"].iloc[row] for row in selected] == ["none"]
+    assert opened == []  # the pair shown is still the one selected: nothing to open again
+
+
 def test_cancel_drops_the_run(qtbot, panel):
     _, _, dataset, _ = panel
     emitted = []

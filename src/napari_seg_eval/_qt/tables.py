@@ -311,7 +311,13 @@ class DataFrameModel(QAbstractTableModel):
             ascending=order == Qt.SortOrder.AscendingOrder, na_position="last", kind="stable"
         )
         self.layoutAboutToBeChanged.emit()
+        # The selection and the current row follow their rows (Qt's persistent indexes).
+        before = self.persistentIndexList()
+        moved_to = np.empty(len(keys), np.intp)
+        moved_to[keys.index.to_numpy()] = np.arange(len(keys))
         self._frame = self._frame.loc[keys.index].reset_index(drop=True)
+        after = [self.index(int(moved_to[index.row()]), index.column()) for index in before]
+        self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
 
 
