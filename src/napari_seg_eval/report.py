@@ -34,7 +34,7 @@ from .core.blocks import is_lazy
 from .core.compare import CHANGE_COLORS
 from .core.review import EXCLUDED, KIND_COLORS_ON_LIGHT, error_map
 from .evaluation import ThresholdOptions
-from .runs import Comparison, Run
+from .runs import MATCHED_DIFFERENTLY, Comparison, Run, defined_differently
 
 #: Rows of a long table shown in full; longer tables show their first rows and say so.
 MAX_ROWS = 500
@@ -976,8 +976,7 @@ def _comparison(comparison: Comparison) -> str:
         parts.append(_change_plot(comparison))
     if comparison.per_image is not None:
         parts.append("<h2>Per image, largest change first</h2>" + _table(comparison.per_image))
-        shared = a.matching if a.matching == b.matching else None  # else the default words
-        parts.append(_difference_plot(comparison.per_image, shared))
+        parts.append(_difference_plot(comparison))
     for run, letter in ((a, "A"), (b, "B")):
         parts.append(f"<h2>Run {letter}: {_e(run.name)}</h2>" + _about(run) + _cards(run))
         parts.append(_settings(run).replace("<h2>", "<h3>").replace("</h2>", "</h3>"))
@@ -1058,14 +1057,22 @@ def _busiest_plane(labels: np.ndarray, ids: np.ndarray) -> tuple[tuple[int, ...]
     return tuple(int(i) for i in np.unravel_index(number, lead)), int(held[number])
 
 
-def _difference_plot(per_image: pd.DataFrame, matching: catalogue.Matching | None = None) -> str:
+def _difference_plot(comparison: Comparison) -> str:
     """The per-image difference B − A of the comparison's first metric, its axis in the words
-    of the runs' ``matching`` (both runs', when they share it)."""
+    of the runs' matching when they share it; else in the catalogue's, marked
+    :data:`~napari_seg_eval.runs.MATCHED_DIFFERENTLY` when the metric is not the same
+    quantity in both runs (:func:`~napari_seg_eval.runs.defined_differently`)."""
+    per_image, a, b = comparison.per_image, comparison.a, comparison.b
     columns = [c for c in per_image.columns if c.endswith("_difference")]
     if not columns or not len(per_image):
         return ""
     column = columns[0]
     key = column.removesuffix("_difference")
+    label = catalogue.label(
+        "dataset.per_image", key, a.matching if a.matching == b.matching else None
+    )
+    if defined_differently(a, b, key):
+        label += MATCHED_DIFFERENTLY
 
     def draw(axes):
         values = per_image[column].to_numpy(float)
@@ -1073,7 +1080,7 @@ def _difference_plot(per_image: pd.DataFrame, matching: catalogue.Matching | Non
         axes.set_yticks(np.arange(len(values)), per_image["name"].astype(str), fontsize=7)
         axes.invert_yaxis()
         axes.axvline(0, color="#333", linewidth=0.8)
-        axes.set(xlabel=f"{catalogue.label('dataset.per_image', key, matching)}: B − A")
+        axes.set(xlabel=f"{label}: B − A")
 
     height = min(2 + 0.18 * len(per_image), 12)
     return _figure(draw, "Per-image difference B − A, largest change first.", size=(5, height))

@@ -68,10 +68,14 @@ COMPARE_IOU = REVIEW_THRESHOLD
 #: :meth:`~napari_seg_eval.core.catalogue.Matching.rewrite` puts in a criterion's words.
 _AT_COMPARE = "at IoU ≥ 0.5"
 #: Said after the label of a headline value that the two runs compared matched differently
-#: (by another criterion, or over other thresholds): not the same quantity in both.
+#: (by another criterion; a mean over thresholds, at other thresholds): not the same quantity
+#: in both (:func:`defined_differently`).
 MATCHED_DIFFERENTLY = " [matched differently]"
 #: The catalogue's words on the rule at any threshold t (rewritten as :data:`_AT_COMPARE`).
 _AT_T = "IoU ≥ t"
+#: The catalogue's words (in a formula) on a value that is a mean over the matching's
+#: thresholds: runs matched at other thresholds average other sets (:func:`over_thresholds`).
+_OVER_THRESHOLDS = "mean over IoU thresholds"
 #: The table of a multi-class one-image run that holds the class of each object its instance
 #: metrics scored (``kind`` "true" or "pred", ``label``, ``class``), saved as
 #: ``object_classes.csv``: its objects are compared within their class after loading too.
@@ -625,10 +629,16 @@ def _succeeded(per_image: pd.DataFrame) -> pd.DataFrame:
 def _of_family(key: str, kind: str) -> bool:
     """Whether summary key ``key`` of a result folder is a value of metric family ``kind``
     (``f1_50_pooled_low`` is instance's, ``mean_iou_image_mean`` semantic's)."""
+    return catalogue.metric(f"{kind}.summary", _base_key(key)) is not None
+
+
+def _base_key(key: str) -> str:
+    """The metric of summary key ``key``: without an interval's bound and the aggregate
+    (``f1_50_pooled_low`` -> ``f1_50``)."""
     base = key
     for suffixes in _SUMMARY_SUFFIXES:
         base = next((base.removesuffix(s) for s in suffixes if base.endswith(s)), base)
-    return catalogue.metric(f"{kind}.summary", base) is not None
+    return base
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -679,8 +689,10 @@ class Comparison:
         Datasets: the :func:`~napari_seg_eval.core.compare.paired_bootstrap` table(s).
     notes
         What the reader should know (settings that differ, intervals not computed, how the
-        objects were matched; runs that matched them differently: each run's matching, and
-        the headline labels defined differently end in :data:`MATCHED_DIFFERENTLY`).
+        objects were matched; runs that matched them differently: each run's matching and
+        which values differ, :func:`matching_note`, and the labels of the headline values
+        that are not the same quantity in both end in :data:`MATCHED_DIFFERENTLY`: of runs
+        matched by one rule at different thresholds, the means over the thresholds only).
     matching
         One image: how the objects were matched, in the catalogue's words, e.g.
         ``"|T∩P|/|T| > 0.50"`` or ``"IoU ≥ 0.5, within each class"`` (``"A: ...; B: ..."``
@@ -942,7 +954,11 @@ class Runs:
         AP (DSB), mean IoU and mean Dice from each image's counts, which a run loaded from a
         folder without ``<kind>_per_image_rows.csv`` lacks: then a note says so), and the
         per-image differences, largest first. The headline's ``better`` column says which way
-        each metric is better (``lower`` for a distance such as HD95).
+        each metric is better (``lower`` for a distance such as HD95). Runs that matched their
+        objects differently get a note saying how each did and which values differ
+        (:func:`matching_note`); the labels of those values end in
+        :data:`MATCHED_DIFFERENTLY` (:func:`defined_differently`): of runs matched by one
+        rule at different thresholds, only the means over the thresholds (AP (DSB)).
 
         Raises
         ------
@@ -964,7 +980,8 @@ class Runs:
                 f"{_what(run_b)}: compare one-image runs with one-image runs and datasets with "
                 "datasets."
             )
-        notes = _differing_settings(run_a, run_b) + _matching_note(run_a, run_b)
+        note = matching_note(run_a, run_b)
+        notes = _differing_settings(run_a, run_b) + ([note] if note else [])
         if run_a.kind == "image":
             return _compare_images(run_a, run_b, notes)
         return _compare_datasets(run_a, run_b, notes)
@@ -1172,21 +1189,103 @@ def _label(run: Run, key: str) -> str:
     return key if entry is None else entry.label
 
 
+def over_thresholds(key: str) -> bool:
+    """Whether headline value ``key`` (or a runs table's column) is a mean over the matching's
+    thresholds, as AP (DSB) is (of a dataset, pooled or over images): runs matched at other
+    thresholds average other sets, and its values are not the same quantity.
+
+    Parameters
+    ----------
+    key : str
+        A key of :attr:`Run.headline` (``mean_accuracy``, ``mean_accuracy_pooled``...) or a
+        column of :meth:`Runs.table`.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> over_thresholds("mean_accuracy_image_mean"), over_thresholds("f1_50")
+    (True, False)
+    """
+    entry = catalogue.metric("dataset.summary", key)  # in the catalogue's own words
+    return entry is not None and _OVER_THRESHOLDS in entry.formula
+
+
+def other_thresholds(a: catalogue.Matching, b: catalogue.Matching) -> bool:
+    """Whether two matchings are at different sets of thresholds (in any order).
+
+    Parameters
+    ----------
+    a, b : Matching
+        Two runs' matchings (:attr:`Run.matching`).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from napari_seg_eval.core.catalogue import Matching
+    >>> other_thresholds(Matching("iou", (0.5, 0.75)), Matching("iou", (0.75, 0.5)))
+    False
+    >>> other_thresholds(Matching("iou", (0.5, 0.75)), Matching("iot", (0.5,)))
+    True
+    """
+    return set(a.thresholds) != set(b.thresholds)
+
+
+def defined_differently(a: Run, b: Run, key: str) -> bool:
+    """Whether headline value ``key`` is not the same quantity in runs ``a`` and ``b``: the
+    catalogue words it differently for each (another criterion, one threshold against
+    several), or it is a mean over thresholds (:func:`over_thresholds`) and the runs matched
+    at different ones. A value at one threshold (F1 @ 0.5) matched by the same rule is the
+    same quantity whatever thresholds the runs averaged over.
+
+    Parameters
+    ----------
+    a, b : Run
+        The runs compared.
+    key : str
+        A headline key both runs have.
+
+    Returns
+    -------
+    bool
+        True for the values :meth:`Runs.compare` marks :data:`MATCHED_DIFFERENTLY`.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> truth = np.array([[1, 1, 0, 2]])
+    >>> a = Run.from_evaluation(evaluate(truth, truth))  # IoU at 0.5, 0.55, ..., 0.95
+    >>> b = Run.from_evaluation(evaluate(truth, truth, iou_thresholds=(0.5, 0.75)))
+    >>> defined_differently(a, b, "mean_accuracy"), defined_differently(a, b, "f1_50")
+    (True, False)
+    """
+    entry_a, entry_b = _metric(a, key), _metric(b, key)
+    if entry_a is None or entry_b is None:
+        return False
+    return entry_a != entry_b or (over_thresholds(key) and other_thresholds(a.matching, b.matching))
+
+
 def _label_of_both(a: Run, b: Run, key: str) -> str:
     """The label of headline value ``key`` of runs ``a`` and ``b``: in their words, or, when
-    they matched it differently (the catalogue words it differently for each), both runs'
-    labels (the same one once) and :data:`MATCHED_DIFFERENTLY`."""
-    entry_a, entry_b = _metric(a, key), _metric(b, key)
-    if entry_a is None or entry_b is None or entry_a == entry_b:
-        return _label(a, key) if entry_a is not None else _label(b, key)
-    if entry_a.label == entry_b.label:
-        return entry_a.label + MATCHED_DIFFERENTLY
-    return f"{entry_a.label} (A) / {entry_b.label} (B){MATCHED_DIFFERENTLY}"
+    it is not the same quantity in both (:func:`defined_differently`), both runs' labels
+    (the same one once) and :data:`MATCHED_DIFFERENTLY`."""
+    if not defined_differently(a, b, key):
+        return _label(a, key) if _metric(a, key) is not None else _label(b, key)
+    label_a, label_b = _label(a, key), _label(b, key)
+    if label_a == label_b:
+        return label_a + MATCHED_DIFFERENTLY
+    return f"{label_a} (A) / {label_b} (B){MATCHED_DIFFERENTLY}"
 
 
 def matching_words(matching: catalogue.Matching) -> str:
     """How objects are matched, in the catalogue's words: the rule at the one threshold, or
-    the rule at each of several.
+    the rule at each of several (more than three evenly spaced ones as the first two, "…"
+    and the last).
 
     Parameters
     ----------
@@ -1205,29 +1304,90 @@ def matching_words(matching: catalogue.Matching) -> str:
     '|T∩P|/|T| > 0.50'
     >>> matching_words(Matching("iou", (0.5, 0.6, 0.7, 0.8, 0.9)))
     'IoU ≥ t at t = 0.5, 0.6, …, 0.9'
+    >>> matching_words(Matching("iou", (0.5, 0.6, 0.75, 0.9)))  # not evenly spaced: each
+    'IoU ≥ t at t = 0.5, 0.6, 0.75, 0.9'
     """
     thresholds = [f"{t:g}" for t in matching.thresholds]
     if len(thresholds) == 1:
         return match_rule(matching.criterion, matching.thresholds[0])
-    if len(thresholds) > 3:
+    steps = np.diff(matching.thresholds)
+    if len(thresholds) > 3 and np.allclose(steps, steps[0]):  # "…" says: the same steps
         thresholds = [*thresholds[:2], "…", thresholds[-1]]
     return f"{matching.rewrite(_AT_T)} at t = {', '.join(thresholds)}"
 
 
-def _matching_note(a: Run, b: Run) -> list[str]:
-    """A note when runs with instance metrics matched their objects differently (criterion
-    or thresholds): each run's matching, and that the values marked
-    :data:`MATCHED_DIFFERENTLY` are not one quantity."""
-    if a.matching == b.matching or not (
+def matching_note(a: Run, b: Run) -> str:
+    """What the reader of runs with instance metrics matched differently should know: each
+    run's matching, which headline values are not the same quantity in both (marked
+    :data:`MATCHED_DIFFERENTLY`, :func:`defined_differently`) and which are. Of runs matched
+    by the same rule at different thresholds, only the means over the thresholds differ.
+    "" when the runs match alike (or one has no instance metrics).
+
+    Parameters
+    ----------
+    a, b : Run
+        The runs compared.
+
+    Returns
+    -------
+    str
+        The note (one sentence).
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> truth = np.array([[1, 1, 0, 2]])
+    >>> a = Run.from_evaluation(evaluate(truth, truth, kind="instance"))
+    >>> b = Run.from_evaluation(evaluate(truth, truth, kind="instance", iou_thresholds=(0.5, 0.75)))
+    >>> print(matching_note(a, b))  # doctest: +NORMALIZE_WHITESPACE
+    A and B matched their objects at different thresholds (A: IoU ≥ t at t = 0.5, 0.55, …,
+    0.95; B: IoU ≥ t at t = 0.5, 0.75): the means over the thresholds, marked [matched
+    differently] (AP (DSB), mean over IoU thresholds), average different thresholds in A and
+    B, so they are not the same quantity and a difference between them is partly the
+    thresholds'; the other instance values (F1 @ 0.5; PQ @ 0.5; AJI) do not depend on the
+    thresholds: they are defined alike in A and B.
+    """
+    by_rule = a.matching.criterion == b.matching.criterion
+    if (by_rule and not other_thresholds(a.matching, b.matching)) or not (
         "instance" in a.metric_kinds and "instance" in b.metric_kinds
     ):
-        return []
-    return [
-        f"A and B matched their objects differently (A: {matching_words(a.matching)}; B: "
-        f"{matching_words(b.matching)}): the headline values defined differently (marked "
-        f"{MATCHED_DIFFERENTLY.strip()}) are not the same quantity, and a difference between "
-        "them is partly the matching's."
-    ]
+        return ""
+    keys = [key for key in a.headline.index if key in b.headline.index]
+    marked = [key for key in keys if defined_differently(a, b, key)]
+    alike = [key for key in keys if key not in marked and _of_family(key, "instance")]
+    mark = MATCHED_DIFFERENTLY.strip()
+    if by_rule:
+        head = "at different thresholds"
+        parts = [
+            f"the means over the thresholds, marked {mark} ({_names(a, b, marked)}), average "
+            "different thresholds in A and B, so they are not the same quantity and a "
+            "difference between them is partly the thresholds'"
+        ]
+        rest = "the thresholds"
+    else:
+        head = "differently"
+        parts = [
+            f"the values that depend on the matching, marked {mark} ({_names(a, b, marked)}), "
+            "are not the same quantity, and a difference between them is partly the matching's"
+        ]
+        rest = "it"
+    if alike:
+        parts.append(
+            f"the other instance values ({_names(a, b, alike)}) do not depend on {rest}: they "
+            "are defined alike in A and B"
+        )
+    return (
+        f"A and B matched their objects {head} (A: {matching_words(a.matching)}; B: "
+        f"{matching_words(b.matching)}): {'; '.join(parts)}."
+    )
+
+
+def _names(a: Run, b: Run, keys: list[str]) -> str:
+    """Headline values named in a note, "x; y; z": each metric once (a dataset's pooled value
+    and image mean alike), in the words of the run matched at more thresholds (A's if
+    neither): "mean over IoU thresholds", not "mean over 1 threshold"."""
+    run = b if len(b.matching.thresholds) > len(a.matching.thresholds) else a
+    return "; ".join(_label(run, base) for base in dict.fromkeys(map(_base_key, keys)))
 
 
 def _differing_settings(a: Run, b: Run) -> list[str]:

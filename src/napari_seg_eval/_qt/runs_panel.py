@@ -6,10 +6,11 @@ compared Labels layers are hidden when it first appears, as the Review tab's err
 Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
 (its bounding box in the truth) and moves the sliders to it, as the Review table does. The
 legend's tooltips and the status say how the runs matched their objects (their criterion at
-0.5; of multi-class runs, within each class), and the table's definition cards hold the
-comparison's notes. **Agreement…** compares two Labels layers as two annotations
-(:func:`~napari_seg_eval.runs.agreement`) and keeps the result as an agreement run, listed beside
-the model runs.
+0.5; of multi-class runs, within each class), and the comparison's tables' definition cards
+hold its notes; runs that matched their objects differently (another criterion, other
+thresholds) have the values that differ marked and the status says which. **Agreement…**
+compares two Labels layers as two annotations (:func:`~napari_seg_eval.runs.agreement`) and
+keeps the result as an agreement run, listed beside the model runs.
 
 The runs live in a module-level registry, one :class:`~napari_seg_eval.runs.Runs` per viewer,
 not on the widget: closing the dock and opening it again shows the same runs for the rest of
@@ -66,7 +67,9 @@ from ..runs import (
     Run,
     Runs,
     agreement,
+    matching_note,
     matching_words,
+    over_thresholds,
     table_column,
 )
 from .review import fill_legend, hidden_notice
@@ -134,6 +137,17 @@ MIXED_HEADER = "matched differently"
 MIXED_TIP = (
     "The runs matched their objects differently: this column's values are not the same "
     "quantity in every row (each cell's tooltip has its run's definition)."
+)
+#: ... of a mean over thresholds the runs matched at different ones (one definition, worded
+#: alike for all); each group of runs' thresholds follows, then the definition.
+MIXED_THRESHOLDS_TIP = (
+    "The runs matched their objects at different thresholds: this column's values are means "
+    "over different thresholds, not the same quantity in every row (each cell's tooltip says "
+    "its run's thresholds)."
+)
+#: The head of the tooltip of such a mean's cell: its run's thresholds.
+RUN_THRESHOLDS_TIP = (
+    "Run {name!r} matched at {matching}: this value is the mean over its thresholds."
 )
 
 
@@ -267,7 +281,9 @@ class RunsModel(DataFrameModel):
     Labels and cards are in the words of the runs' matching (:attr:`matchings`): the headers
     in the one all runs share; a cell's card in its run's; a metric the runs define
     differently says so under its header (:data:`MIXED_HEADER`), and its header's tooltip
-    gives each definition with the runs it is of."""
+    gives each definition with the runs it is of. So does a mean over thresholds the runs
+    matched at different ones (AP (DSB)): its header's tooltip gives each run's thresholds,
+    and each cell's its run's."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -277,30 +293,48 @@ class RunsModel(DataFrameModel):
         self.matchings: dict[str, catalogue.Matching] = {}
 
     def value_card(self, row: int, column: int) -> str:
-        """The card of a value in the words of its run's matching."""
-        shared = self.matching
+        """The card of a value in the words of its run's matching; of a mean over thresholds
+        the runs matched at different ones, after its run's thresholds
+        (:data:`RUN_THRESHOLDS_TIP`)."""
+        shared, name = self.matching, None
         if "name" in self._frame.columns:
-            self.matching = self.matchings.get(str(self._frame["name"].iat[row]), shared)
+            name = str(self._frame["name"].iat[row])
+            self.matching = self.matchings.get(name, shared)
         try:
-            return super().value_card(row, column)
+            card = super().value_card(row, column)
         finally:
             self.matching = shared
+        if name in self.matchings and self.other_thresholds(str(self._frame.columns[column])):
+            words = matching_words(self.matchings[name])
+            card = f"{RUN_THRESHOLDS_TIP.format(name=name, matching=words)}\n\n{card}"
+        return card
+
+    def other_thresholds(self, column: str) -> bool:
+        """Whether ``column`` is a mean over thresholds (:func:`over_thresholds`) and the runs
+        listed matched at different sets of them."""
+        sets = {frozenset(matching.thresholds) for matching in self.matchings.values()}
+        return len(sets) > 1 and over_thresholds(column)
 
     def mixed_cards(self, column: str) -> str:
         """The definitions of ``column`` the runs listed differ in, each after the runs it is
-        of and how they matched their objects, under :data:`MIXED_TIP`; "" when all runs
-        define it alike."""
+        of and how they matched their objects, under :data:`MIXED_TIP`; of a mean over
+        thresholds defined alike but over different thresholds, each group of runs' and then
+        the definition, under :data:`MIXED_THRESHOLDS_TIP`; "" when all runs define it alike."""
         groups: dict[catalogue.Matching, list[str]] = {}
         for name, matching in self.matchings.items():
             groups.setdefault(matching, []).append(name)
         cards = {matching: column_card(self.table, column, matching) for matching in groups}
-        if len(set(cards.values())) < 2:
+        different = len(set(cards.values())) > 1
+        if not different and not self.other_thresholds(column):
             return ""
         parts = [
-            f"{', '.join(map(repr, names))} ({matching_words(matching)}): {cards[matching]}"
+            f"{', '.join(map(repr, names))} ({matching_words(matching)})"
+            + (f": {cards[matching]}" if different else "")
             for matching, names in groups.items()
         ]
-        return "\n\n".join([MIXED_TIP, *parts])
+        if different:
+            return "\n\n".join([MIXED_TIP, *parts])
+        return "\n\n".join([MIXED_THRESHOLDS_TIP, *parts, next(iter(cards.values()))])
 
     def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
         shown = super().data(index, role)
@@ -647,18 +681,19 @@ class RunsPanel(QWidget):
         except (ValueError, KeyError) as error:
             return self._warn(str(error))
         self.comparison = comparison
-        self.difference_table.set_frame(comparison.headline)
+        notes = "\n".join(comparison.notes)  # in every card of the comparison's tables
+        self.difference_table.set_frame(comparison.headline, note=notes)
         self._boxes = {}
         self.legend_box.setVisible(comparison.objects is not None)
         if comparison.objects is not None:
             for name, tip in CHANGE_LEGEND:
                 for label in self.legend[name]:
                     label.setToolTip(tip.format(matching=comparison.matching))
-            self.objects_table.set_frame(comparison.changed, note="\n".join(comparison.notes))
+            self.objects_table.set_frame(comparison.changed, note=notes)
             self._boxes = _boxes(comparison.a.labels["truth"], comparison.changed["label"])
             self._show_changes(comparison)
         elif comparison.per_image is not None:
-            self.objects_table.set_frame(comparison.per_image)
+            self.objects_table.set_frame(comparison.per_image, note=notes)
         self.status_label.setText(_describe(comparison))
         return comparison
 
@@ -879,14 +914,18 @@ def go_to_box(viewer: Viewer, layer: Any, box: tuple[slice, ...]) -> None:
 
 
 def _describe(comparison: Comparison) -> str:
+    """The status after a comparison: what changed, and under it how the runs matched their
+    objects when they did so differently (:func:`~napari_seg_eval.runs.matching_note`)."""
+    a, b = comparison.a, comparison.b
     if comparison.mcnemar is not None:
         test = comparison.mcnemar
-        return (
-            f"{comparison.b.name} against {comparison.a.name}: fixed {test['fixed']}, broken "
-            f"{test['broken']} objects matched at {comparison.matching} (McNemar p = "
-            f"{test['p_value']:.3g})."
+        text = (
+            f"{b.name} against {a.name}: fixed {test['fixed']}, broken {test['broken']} "
+            f"objects matched at {comparison.matching} (McNemar p = {test['p_value']:.3g})."
         )
-    return (
-        f"{comparison.b.name} against {comparison.a.name}: "
-        f"{len(comparison.per_image)} images; intervals from a paired bootstrap."
-    )
+    else:
+        text = (
+            f"{b.name} against {a.name}: {len(comparison.per_image)} images; intervals from a "
+            "paired bootstrap."
+        )
+    return "\n".join(line for line in (text, matching_note(a, b)) if line)
