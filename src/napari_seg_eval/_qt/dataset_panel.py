@@ -6,12 +6,13 @@ beside the folders and the name prefix boxes under them) and evaluated by
 progress per pair and cancel. Selecting an image row opens that pair in the viewer as layers
 tagged as ours, stacked for review (the image, then probability maps in the confidence
 colormap, then the labels on top; the images and probability maps are found by the pair's name
-with their folder's own prefix and suffix), and sets the Evaluate tab to the run's settings, so
-that Run there scores the pair as the run did; opening another pair removes them and every
-layer the plugin made from them (threshold preview, evaluated labels, contours, errors), never
-a layer of the user's nor one the user renamed. The per-image table shows the image's name,
-then the preset's number(s); after a run, changing the pairs or any setting marks the results
-out of date until the next run.
+with their folder's own prefix and suffix), at the run's boundary spacing, and sets the
+Evaluate tab to the run's settings once the files are read (but what the user changed
+meanwhile), so that Run there scores the pair as the run did; opening another pair removes
+them and every layer the plugin made from them (threshold preview, evaluated labels, contours,
+errors), never a layer of the user's nor one the user renamed. The per-image table shows the
+image's name, then the preset's number(s); after a run, changing the pairs or any setting marks
+the results out of date until the next run.
 
 The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
 (choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
@@ -24,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -457,6 +459,16 @@ RUN_COMPANIONS = {
     "region": "region",
 }
 
+#: The header's threshold options that opening a pair of probability maps sets, in the words
+#: of the notification (see :meth:`DatasetPanel._open_state`).
+HEADER_OPTIONS = (
+    "threshold",
+    "channel 0 is background",
+    "connectivity",
+    "minimum size",
+    "split touching objects",
+)
+
 #: What each folder box holds, in plain words.
 FOLDER_TIPS = {
     "truth": "The folder of ground-truth label images (one file per image). Files are paired "
@@ -492,7 +504,11 @@ class DatasetPanel(QWidget):
         self._made: list[tuple[Layer, str]] = []
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_job_finished)
-        self.open_job = Job(self)
+        self.open_job = Job(self, on_error=self._open_failed)
+        self._opening = ""  # the pair being read
+        # The settings opening a pair sets, as they were when it was selected (the first of
+        # the pairs selected while one was read): those changed by its end are the user's.
+        self._before_open: dict[str, Any] | None = None
 
         self.folders = {
             side: self._folder_row(side) for side in ("truth", "prediction", "image", "probability")
@@ -1032,10 +1048,37 @@ class DatasetPanel(QWidget):
             self.status_label.setText("Cancelled.")
 
     def open_image(self, name: str, *, wait: bool = False) -> dict[str, Any] | None:
-        """Open the pair ``name`` in the viewer, replacing the pair opened before.
+        """Open the pair ``name`` in the viewer, replacing the pair opened before, and set the
+        Evaluate tab to the run's settings.
 
-        Returns the layers by side ("image", "probability", "truth", "prediction") with
-        ``wait=True``.
+        The files are read in a worker (the pair selected last is the one opened). The
+        settings are set once they are read: those the user changed since the pair was
+        selected are kept (the notification names them). With boundary metrics, the layers
+        are shown at the run's spacing (their scale), in which Evaluate measures distances.
+        A file that cannot be read is named in a notification; nothing changes.
+
+        Parameters
+        ----------
+        name : str
+            The pair's name, as in the per-image table.
+        wait : bool
+            Read the files now, on this thread.
+
+        Returns
+        -------
+        dict or None
+            With ``wait=True``, the layers by side ("image", "probability", "truth",
+            "prediction", and the run's "truth_classes", "prediction_classes", "region").
+
+        Raises
+        ------
+        ValueError
+            Before a run, or for a name that is not one of its pairs.
+
+        Examples
+        --------
+        >>> widget.dataset.open_image("img0", wait=True)["truth"].name  # doctest: +SKIP
+        'img0 truth'
         """
         if self.result is None:
             raise ValueError("run the dataset first.")
@@ -1043,6 +1086,7 @@ class DatasetPanel(QWidget):
         if rows.empty:
             raise ValueError(f"no image named {name!r} in the dataset.")
         row = rows.iloc[0]
+        settings = self.result.settings  # the run's, even if another run ends meanwhile
         files = {"truth": Path(row["truth"]), "prediction": Path(row["prediction"])}
         notes = []
         for side in ("image", "probability"):
@@ -1051,12 +1095,14 @@ class DatasetPanel(QWidget):
                 files[side] = found
             elif why:
                 notes.append(why)
-        found, why = run_companions(name, files["truth"], files["prediction"], self.result.settings)
+        found, why = run_companions(name, files["truth"], files["prediction"], settings)
         files.update(found)
         notes += why
-        probability = self.result.settings.probability
-        work = partial(_read_pair, files, probability)
-        show = partial(self._open, name, notes=notes)
+        if self._before_open is None:
+            self._before_open = self._open_state()
+        self._opening = name
+        work = partial(_read_pair, files, settings.probability)
+        show = partial(self._open, name, settings, run_spacing(settings, row), notes=notes)
         if wait:
             return self.open_job.run_now(work, show)
         self.open_job.start(work, show)
@@ -1443,13 +1489,39 @@ class DatasetPanel(QWidget):
             )
         )
 
-    def _open(self, name: str, data: dict[str, Any], notes: Sequence[str] = ()) -> dict[str, Any]:
+    def _open(
+        self,
+        name: str,
+        settings: FileSettings,
+        spacing: tuple[tuple[float, ...], str] | None,
+        data: dict[str, Any],
+        notes: Sequence[str] = (),
+    ) -> dict[str, Any]:
         """Replace the pair shown by ``name``'s layers, stacked for review, as the other tabs'
-        inputs; its probability maps in the confidence colormap; the Evaluate tab set to the
-        run's settings. The notification says so, after ``notes`` (files not found)."""
+        inputs; its probability maps in the confidence colormap; with the run's ``spacing``
+        (sizes, unit) as their scale; the Evaluate tab set to the run's ``settings`` but for
+        what the user changed since the pair was selected. The notification says so, after
+        ``notes`` (files not found)."""
+        before, self._before_open = self._before_open, None
+        now = self._open_state()
+        kept = [  # the header's options are set for probability maps only
+            key
+            for key, value in (before or now).items()
+            if (settings.probability or key not in HEADER_OPTIONS)
+            and not _same_setting(value, now[key], self.viewer)
+        ]
         self._close_pair()
         self.opened = open_pair(self.viewer, name, data)
         self._made = [(layer, layer.name) for layer in self.opened.values()]
+        for side, words in RUN_COMPANIONS.items():  # hidden: for the Evaluate tab
+            if side in data:
+                metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
+                layer = self.viewer.add_labels(
+                    data[side], name=f"{name} {words}", metadata=metadata, visible=False
+                )
+                self.opened[side] = layer
+                self._made.append((layer, layer.name))
+        scaled = self._put_spacing(spacing, settings) if spacing else ""
         if "truth" in self.opened:
             self.owner.set_ground_truth(self.opened["truth"])
         if "prediction" in self.opened:
@@ -1463,58 +1535,126 @@ class DatasetPanel(QWidget):
             self.owner.set_probability_layer(maps[-1])
         for layer in maps:
             self.owner.apply_confidence_colormap(layer)
-        for side, words in RUN_COMPANIONS.items():  # hidden: for the Evaluate tab
-            if side in data:
-                metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
-                layer = self.viewer.add_labels(
-                    data[side], name=f"{name} {words}", metadata=metadata, visible=False
-                )
-                self.opened[side] = layer
-                self._made.append((layer, layer.name))
-        said = self._use_run_settings()
+        said = self._use_run_settings(settings, set(kept))
+        if scaled:
+            said += f"; {scaled}"
+        if kept:
+            said += (
+                f"; kept as you changed them while the pair was read: {', '.join(kept)} (Run "
+                "there may then differ from the row)"
+            )
         show_info(
             f"Segmentation Evaluation: {'; '.join([f'opened {name!r}', *notes])}. Evaluate set "
             f"to the dataset's settings: {said}; press Run there to review the pair."
         )
         return self.opened
 
-    def _use_run_settings(self) -> str:
+    def _open_failed(self, error: BaseException) -> None:
+        """The pair selected could not be read: said, with the file; nothing changed."""
+        self._before_open = None
+        notify_error(
+            f"could not open {self._opening!r}: {error} The pair shown and the Evaluate tab "
+            "are unchanged."
+        )
+
+    def _open_state(self) -> dict[str, Any]:
+        """The settings opening a pair sets (but the channel axis, which is the map's), as
+        they are now, by the words the notification says them in."""
+        owner, evaluate = self.owner, self.owner.evaluate
+        header = (
+            owner.threshold,
+            owner.background_check.isChecked(),
+            owner.connectivity_spin.value(),
+            owner.min_size_spin.value(),
+            owner.split_check.isChecked(),
+        )
+        return {
+            **evaluate.file_settings_state(),
+            "class images": (
+                evaluate.true_classes_combo.choice(),
+                evaluate.pred_classes_combo.choice(),
+            ),
+            "region": evaluate.region_combo.choice(),
+            **dict(zip(HEADER_OPTIONS, header, strict=True)),
+        }
+
+    def _put_spacing(self, spacing: tuple[tuple[float, ...], str], settings: FileSettings) -> str:
+        """Give the pair's layers the pixel size of the run's boundary distances
+        (``spacing``: sizes, one for every axis or one per axis of the truth, and their unit
+        or "") as their scale: Evaluate measures boundary distances in the truth's scale. A
+        map's class axis (the run's ``channel_axis``) keeps 1; a layer of other axes than the
+        truth's gets the sizes of its last axes (napari lines layers up by their last axes).
+        What was set, in words."""
+        channel_axis = settings.channel_axis
+        sizes, unit = spacing
+        ndim = self.opened["truth"].ndim
+        sizes = sizes * ndim if len(sizes) == 1 else sizes
+        for side, layer in self.opened.items():
+            scale, units = list(sizes), [unit or "pixel"] * ndim
+            is_map = side in ("probability", "prediction") and layer.ndim == ndim + 1
+            if is_map and channel_axis is not None:
+                scale.insert(channel_axis % layer.ndim, 1.0)
+                units.insert(channel_axis % layer.ndim, "pixel")
+            extra = layer.ndim - len(scale)
+            scale = [1.0] * extra + scale[-layer.ndim :]
+            units = ["pixel"] * extra + units[-layer.ndim :]
+            layer.scale = scale
+            if unit:  # one napari does not know: the scale alone
+                with suppress(ValueError):
+                    layer.units = units
+        self.viewer.reset_view()  # the pair in view at its new size
+        text = ", ".join(f"{size:g}" for size in sizes) + (f" {unit}" if unit else "")
+        whose = (
+            "the pair's pixel size in its files" if settings.spacing == "file" else "its spacing"
+        )
+        return f"the layers' scale {text} (the run's boundary distances were in {whose})"
+
+    def _use_run_settings(self, settings: FileSettings, keep: set[str]) -> str:
         """Set the Evaluate tab, and for probability maps the header's threshold options, to
-        the settings of the run shown, so that Run there scores the opened pair as the run
-        did; what was set, in words."""
-        settings = self.result.settings
+        the run's ``settings``, so that Run there scores the opened pair as the run did; but
+        those named in ``keep`` (changed by the user meanwhile: the words of
+        :meth:`_open_state`). What was set, in words."""
         evaluate = self.owner.evaluate
-        said = evaluate.use_file_settings(settings)
-        classes = [self.opened.get(side) for side in ("truth_classes", "prediction_classes")]
-        if None in classes:  # a run without class images: Evaluate too
-            evaluate.set_classes(None)
-        else:
-            evaluate.set_classes(*classes)
-            said += ", class images"
-        evaluate.set_region(self.opened.get("region"))
-        said += ", region" if "region" in self.opened else ""
-        if settings.boundary and settings.spacing is not None:
-            said += (
-                f" (boundary distances in the layers' scale, not the run's spacing "
-                f"{settings.spacing})"
-            )
+        said = evaluate.use_file_settings(settings, keep)
+        if "class images" not in keep:
+            classes = [self.opened.get(side) for side in ("truth_classes", "prediction_classes")]
+            if None in classes:  # a run without class images: Evaluate too
+                evaluate.set_classes(None)
+            else:
+                evaluate.set_classes(*classes)
+                said += ", class images"
+        if "region" not in keep:
+            evaluate.set_region(self.opened.get("region"))
+            said += ", region" if "region" in self.opened else ""
         if not settings.probability:
             return said
         owner = self.owner
-        owner.set_threshold(settings.threshold)
         index = owner.channel_axis_combo.findData(settings.channel_axis)
-        if index >= 0:
+        if index >= 0:  # offered by the map just opened
             owner.channel_axis_combo.setCurrentIndex(index)
-        owner.background_check.setChecked(settings.background_channel)
-        if settings.connectivity is not None:
-            owner.connectivity_spin.setValue(settings.connectivity)
-        owner.min_size_spin.setValue(settings.min_size)
-        owner.split_check.setChecked(settings.split_touching)
-        split = ", split touching objects" if settings.split_touching else ""
-        return (
-            f"{said}; threshold {settings.threshold:g}, connectivity "
-            f"{owner.connectivity_spin.value()}, minimum size {settings.min_size}{split}"
-        )
+        header = {
+            "threshold": (owner.set_threshold, settings.threshold),
+            "channel 0 is background": (
+                owner.background_check.setChecked,
+                settings.background_channel,
+            ),
+            "connectivity": (owner.connectivity_spin.setValue, settings.connectivity),
+            "minimum size": (owner.min_size_spin.setValue, settings.min_size),
+            "split touching objects": (owner.split_check.setChecked, settings.split_touching),
+        }
+        for key, (put, value) in header.items():
+            if key not in keep and value is not None:  # connectivity None: the dock's
+                put(value)
+        words = {
+            "threshold": f"threshold {owner.threshold:g}",
+            "connectivity": f"connectivity {owner.connectivity_spin.value()}",
+            "minimum size": f"minimum size {owner.min_size_spin.value()}",
+            "split touching objects": "split touching objects"
+            if owner.split_check.isChecked()
+            else "",
+        }
+        set_here = [text for key, text in words.items() if text and key not in keep]
+        return f"{said}; {', '.join(set_here)}" if set_here else said
 
     def _close_pair(self) -> None:
         """Remove every layer made for the pair shown; one the user renamed is left to them,
@@ -1703,6 +1843,41 @@ def run_companions(
         else:
             found["region"] = region
     return found, why
+
+
+def run_spacing(settings: FileSettings, row: pd.Series) -> tuple[tuple[float, ...], str] | None:
+    """The pixel size in which a run measured the boundary distances of the pair of its
+    per-image ``row``: the run's spacing (one size for every axis, or one per axis; no unit),
+    or with ``spacing="file"`` the one read from the pair's files (the row's ``spacing`` and
+    ``spacing_unit``). None without boundary metrics or without a spacing (pixels).
+
+    Examples
+    --------
+    >>> run_spacing(FileSettings(boundary=True, spacing=(2, 0.5)), pd.Series(dtype=object))
+    ((2.0, 0.5), '')
+    >>> row = pd.Series({"spacing": "0.25,0.5", "spacing_unit": "µm"})
+    >>> run_spacing(FileSettings(boundary=True, spacing="file"), row)
+    ((0.25, 0.5), 'µm')
+    >>> run_spacing(FileSettings(), row) is None
+    True
+    """
+    if not settings.boundary or settings.spacing is None:
+        return None
+    if settings.spacing == "file":
+        sizes = tuple(float(size) for size in str(row["spacing"]).split(","))
+        return sizes, str(row["spacing_unit"])
+    return settings.spacing, ""
+
+
+def _same_setting(then: Any, now: Any, viewer: Viewer) -> bool:
+    """Whether a setting of :meth:`DatasetPanel._open_state` is as it was: layers by
+    identity, pairs of them each; a layer since gone from the viewer (with the pair shown
+    before) is no choice of the user's."""
+    if isinstance(then, tuple):
+        return all(_same_setting(a, b, viewer) for a, b in zip(then, now, strict=True))
+    if isinstance(then, Layer):
+        return then is now or then not in viewer.layers
+    return not isinstance(now, Layer) and then == now
 
 
 def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ of date, and the next run adds a new "<map> evaluated". Lazy labels are not pain
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import replace
 from functools import lru_cache, partial
 from itertools import pairwise
@@ -284,6 +284,26 @@ def thresholds_text(thresholds: Sequence[float]) -> str:
 
 #: The Evaluate tab's kind of each kind of a run over files (boundary metrics are a box here).
 FILE_KINDS = {"instance": "instance", "semantic": "semantic", "all": "both", "boundary": "both"}
+
+#: The controls :meth:`EvaluatePanel.use_file_settings` sets, in the words it says them in.
+FILE_SETTING_WORDS = (
+    "preset",
+    "IoU thresholds",
+    "matching",
+    "exclude border",
+    "Evaluate",
+    "ignore label",
+    "foreground vs background",
+    "boundary metrics",
+    "τ",
+)
+
+#: What Evaluate cannot set as a run over files with ``include_background=False`` had it
+#: (it has no control for it: class 0 always counts in its semantic means).
+WITHOUT_BACKGROUND = (
+    "not as the run: it left class 0 out of its semantic means, Evaluate counts it (mean IoU, "
+    "Dice, precision and recall may differ)"
+)
 
 
 def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
@@ -1173,7 +1193,30 @@ class EvaluatePanel(QWidget):
                 raise ValueError(coco_unavailable(why))
         self.preset_combo.setCurrentIndex(index)
 
-    def use_file_settings(self, settings: FileSettings) -> str:
+    def file_settings_state(self) -> dict[str, Any]:
+        """The controls :meth:`use_file_settings` sets, as they are now, by the words of
+        :data:`FILE_SETTING_WORDS`: those that differ from an earlier state were changed since
+        (the Dataset tab keeps what the user changed while a pair was read).
+
+        Examples
+        --------
+        >>> widget.evaluate.file_settings_state()["matching"]  # doctest: +SKIP
+        'iou'
+        """
+        values = (
+            self.preset_combo.currentData(),
+            self.iou_edit.text(),
+            self.criterion_combo.currentData(),
+            self.border_spin.value(),
+            self.kind_combo.currentText(),
+            self.ignore_spin.value(),
+            self.binarize_check.isChecked(),
+            self.boundary_check.isChecked(),
+            self.tolerance_spin.value(),
+        )
+        return dict(zip(FILE_SETTING_WORDS, values, strict=True))
+
+    def use_file_settings(self, settings: FileSettings, keep: Collection[str] = ()) -> str:
         """Set the controls to those of a run over files (a Dataset run), so that Run here
         scores one of its pairs as it did: the preset, or the IoU thresholds, matching and
         border; the kind, the ignore label, foreground vs background, boundary metrics and
@@ -1183,20 +1226,34 @@ class EvaluatePanel(QWidget):
         ----------
         settings : FileSettings
             The run's settings (:attr:`FilesResult.settings <napari_seg_eval.io.FilesResult>`).
+        keep : collection of str
+            Controls left as they are, by the words of :data:`FILE_SETTING_WORDS` (those the
+            user changed meanwhile). A preset kept keeps its IoU thresholds, matching and
+            border; any of those kept, the others are set without the run's preset.
 
         Returns
         -------
         str
-            What was set, in the tab's words (e.g. "preset Cell Tracking Challenge, instance").
+            What was set, in the tab's words (e.g. "preset Cell Tracking Challenge, instance");
+            then, after "; ", what Evaluate cannot set as the run had it (class 0 left out of
+            the semantic means: :data:`WITHOUT_BACKGROUND`).
 
         Examples
         --------
         >>> widget.evaluate.use_file_settings(widget.dataset.result.settings)  # doctest: +SKIP
         'preset Cell Tracking Challenge, instance'
         """
+        keep = set(keep)
+        matching = {"preset", "IoU thresholds", "matching", "exclude border"}
+        if "preset" in keep and self.preset_combo.currentData() is not None:
+            keep |= matching  # the user's preset: its controls are its own
         said = []
+        kind = self.kind_combo.currentText()  # a preset may change it
         preset = settings.preset
-        self.preset_combo.setCurrentIndex(0)  # a preset chosen again sets its controls again
+        if keep & matching:  # the user's settle it: no preset over them
+            preset = None
+        else:
+            self.preset_combo.setCurrentIndex(0)  # a preset chosen again sets its controls again
         if preset is not None:
             try:
                 self.set_preset(preset)
@@ -1204,26 +1261,56 @@ class EvaluatePanel(QWidget):
             except ValueError:  # COCO without a layer to score the objects: its controls
                 preset = None
         if preset is None:
-            self.iou_edit.setText(thresholds_text(settings.iou_thresholds))
-            self.set_matching(settings.criterion, settings.exclude_border)
-            border = f"{settings.exclude_border} px" if settings.exclude_border else "none"
-            said.append(
-                f"IoU thresholds {self.iou_edit.text()}, matching "
-                f"{self.criterion_combo.currentText()}, exclude border {border}"
-            )
-        self.kind_combo.setCurrentText(FILE_KINDS[settings.kind])
-        said.append(self.kind_combo.currentText())
+            said.extend(self._use_matching(settings, keep))
+        if "Evaluate" in keep:
+            self.kind_combo.setCurrentText(kind)
+        else:
+            self.kind_combo.setCurrentText(FILE_KINDS[settings.kind])
+            said.append(self.kind_combo.currentText())
         ignore = settings.ignore_label
-        self.ignore_spin.setValue(-1 if ignore is None else ignore)
-        if ignore is not None:
-            said.append(f"ignore label {ignore}")
-        self.binarize_check.setChecked(settings.binarize_semantic)
-        if not settings.binarize_semantic:
-            said.append("semantic classes")
-        self.set_boundary(settings.boundary, settings.tolerance)
-        if settings.boundary:
-            said.append(f"boundary τ {settings.tolerance:g}")
-        return ", ".join(said)
+        if "ignore label" not in keep:
+            self.ignore_spin.setValue(-1 if ignore is None else ignore)
+            if ignore is not None:
+                said.append(f"ignore label {ignore}")
+        if "foreground vs background" not in keep:
+            self.binarize_check.setChecked(settings.binarize_semantic)
+            if not settings.binarize_semantic:
+                said.append("semantic classes")
+        if "boundary metrics" not in keep:
+            self.boundary_check.setChecked(settings.boundary)
+        if "τ" not in keep:
+            self.tolerance_spin.setValue(settings.tolerance)
+        boundary = [
+            words
+            for words, control in (
+                ("boundary", "boundary metrics"),
+                (f"τ {settings.tolerance:g}", "τ"),
+            )
+            if settings.boundary and control not in keep
+        ]
+        if boundary:
+            said.append(" ".join(boundary))
+        text = ", ".join(said)
+        if not settings.include_background and settings.kind in ("semantic", "all"):
+            text += f"; {WITHOUT_BACKGROUND}"
+        return text
+
+    def _use_matching(self, settings: FileSettings, keep: set[str]) -> list[str]:
+        """Set the IoU thresholds, matching and border to the run's, but those in ``keep``;
+        what was set, in words."""
+        said = []
+        if "IoU thresholds" not in keep:
+            self.iou_edit.setText(thresholds_text(settings.iou_thresholds))
+            said.append(f"IoU thresholds {self.iou_edit.text()}")
+        if "matching" not in keep:
+            self.criterion_combo.setCurrentIndex(self.criterion_combo.findData(settings.criterion))
+            said.append(f"matching {self.criterion_combo.currentText()}")
+        if "exclude border" not in keep:
+            self.border_spin.setValue(int(settings.exclude_border))
+            border = f"{settings.exclude_border} px" if settings.exclude_border else "none"
+            said.append(f"exclude border {border}")
+        self._leave_preset()
+        return [", ".join(said)] if said else []
 
     def set_matching(self, criterion: str = "iou", exclude_border: int = 0) -> None:
         """The matching criterion (``"iou"``, ``"iot"``, ``"iop"``) and the border band
@@ -1913,11 +2000,17 @@ class EvaluatePanel(QWidget):
         self._title_options()
         self._on_plane_axis()
         if self._scale_layer is not None:
-            self._scale_layer.events.scale.disconnect(self._show_units)
+            self._follow_units(self._scale_layer, follow=False)
         self._scale_layer = layer
         if layer is not None:
-            layer.events.scale.connect(self._show_units)
+            self._follow_units(layer)
         self._show_units()
+
+    def _follow_units(self, layer: Layer, *, follow: bool = True) -> None:
+        """Say the units again when the truth's scale or units change (or stop: ``follow``
+        False)."""
+        for event in (layer.events.scale, layer.events.units):
+            (event.connect if follow else event.disconnect)(self._show_units)
 
     def _time_in_files(self) -> FilesTime:
         """The truth's time axis as the files of the pair say it (:func:`time_in_files`),
@@ -2067,7 +2160,7 @@ class EvaluatePanel(QWidget):
         for combo in (self.true_classes_combo, self.pred_classes_combo, self.region_combo):
             combo.close()
         if self._scale_layer is not None:
-            self._scale_layer.events.scale.disconnect(self._show_units)
+            self._follow_units(self._scale_layer, follow=False)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
         self.viewer.dims.events.axis_labels.disconnect(self._on_truth_layer)
 
