@@ -159,12 +159,14 @@ def ctc_sum(counts: Iterable[dict[str, float | int]]) -> dict[str, float | int]:
     Parameters
     ----------
     counts : iterable of dict
-        ``seg_sum``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns`` of each (at least one).
+        ``seg_sum``, ``n_true``, ``n_pred``, ``fn``, ``fp`` and ``ns`` of each (at least one),
+        and ``det_true`` of those that have it (see :func:`slice_counts`).
 
     Returns
     -------
     dict
-        The same keys, each summed: :func:`ctc_values` of it is the SEG and DET of them all.
+        The same keys, each summed (``det_true`` when any has it, of the others their
+        ``n_true``): :func:`ctc_values` of it is the SEG and DET of them all.
 
     Examples
     --------
@@ -174,7 +176,40 @@ def ctc_sum(counts: Iterable[dict[str, float | int]]) -> dict[str, float | int]:
     {'seg_sum': 0.5, 'n_true': 2, 'n_pred': 1, 'fn': 1, 'fp': 0, 'ns': 0}
     """
     counts = list(counts)
-    return {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
+    summed = {key: sum(c[key] for c in counts) for key in ("seg_sum", *_COUNTS)}
+    if any("det_true" in c for c in counts):
+        summed["det_true"] = sum(c.get("det_true", c["n_true"]) for c in counts)
+    return summed
+
+
+def slice_counts(counts: dict[str, float | int]) -> dict[str, float | int]:
+    """The counts of a 2-D slice of a 3-D frame (the Cell Tracking Challenge's
+    ``man_seg_T_Z.tif``, scored on plane Z of the result): SEG's part only.
+
+    The challenge scores SEG on such slices, each on its own (a true object is a 2-D region of
+    the slice, matched by the result's region on that plane holding more than half of it),
+    pooled with every other true object; its DET compares the tracking markers of whole
+    volumes (``TRA/man_track*.tif``), never slices. So a slice adds to SEG (``seg_sum``,
+    ``n_true``) and nothing to DET: ``fn``, ``fp``, ``ns`` and ``det_true`` (the true
+    objects DET counts, AOGM-D0 = 10 det_true) are 0, and its own DET is NaN.
+
+    Parameters
+    ----------
+    counts : dict
+        The slice's :func:`ctc_counts` (on the plane).
+
+    Returns
+    -------
+    dict
+        The same keys, and ``det_true`` (0).
+
+    Examples
+    --------
+    >>> plane = {"seg_sum": 0.5, "n_true": 1, "n_pred": 2, "fn": 0, "fp": 1, "ns": 0}
+    >>> ctc_values(slice_counts(plane))["det"]
+    nan
+    """
+    return {**counts, "fn": 0, "fp": 0, "ns": 0, "det_true": 0}
 
 
 def ctc_of_table(table: OverlapTable) -> pd.Series:
@@ -275,13 +310,15 @@ def ctc_scores(counts: dict[str, float | int]) -> dict:
     Parameters
     ----------
     counts : dict
-        ``seg_sum``, ``n_true``, ``fn``, ``fp``, ``ns`` (and ``n_pred``), summed.
+        ``seg_sum``, ``n_true``, ``fn``, ``fp``, ``ns`` (and ``n_pred``), summed; and
+        ``det_true``, the true objects DET counts, where slices are among them (see
+        :func:`slice_counts`; default ``n_true``).
 
     Returns
     -------
     dict
         ``seg`` = seg_sum / n_true, ``det`` = 1 − min(AOGM-D, AOGM-D0) / AOGM-D0 with
-        AOGM-D = 5 ns + 10 fn + fp and AOGM-D0 = 10 n_true (both NaN without true objects),
+        AOGM-D = 5 ns + 10 fn + fp and AOGM-D0 = 10 det_true (both NaN without true objects),
         ``aogm_d``, ``aogm_d0`` and ``counts`` (the integer counts).
 
     Examples
@@ -293,7 +330,7 @@ def ctc_scores(counts: dict[str, float | int]) -> dict:
     n_true = int(counts["n_true"])
     aogm_d = WEIGHT_NS * int(counts["ns"]) + WEIGHT_FN * int(counts["fn"])
     aogm_d += WEIGHT_FP * int(counts["fp"])
-    aogm_d0 = WEIGHT_FN * n_true
+    aogm_d0 = WEIGHT_FN * int(counts.get("det_true", n_true))
     return {
         "seg": ratio(float(counts["seg_sum"]), n_true),
         "det": 1.0 - ratio(min(aogm_d, aogm_d0), aogm_d0),

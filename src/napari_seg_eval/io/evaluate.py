@@ -69,8 +69,15 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
-from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values
-from .pairs import Pairing, file_stem, find_class_files, find_region_files, pair_files
+from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
+from .pairs import (
+    Pairing,
+    file_stem,
+    find_class_files,
+    find_region_files,
+    pair_files,
+    slice_name,
+)
 from .progress import Progress, TextProgress
 from .read import (
     FileMetadata,
@@ -394,7 +401,9 @@ class PairOutcome:
     a float map low everywhere is a weak prediction, not a label image.
     ``one_value_per_object``: the prediction is an integer probability map whose objects are
     each one value, as a label image's (see :func:`_one_value_per_object`), counted in one
-    notice per run."""
+    notice per run.
+    ``plane``: the plane of the prediction's volume the pair was scored on (its truth a 2-D
+    slice: the Cell Tracking Challenge's ``man_seg_T_Z.tif``), or None."""
 
     tables: dict[str, OverlapTable] | None
     error: str | None = None
@@ -407,6 +416,7 @@ class PairOutcome:
     notices: list[Notice] = field(default_factory=list)
     empty_map: bool = False
     one_value_per_object: bool = False
+    plane: int | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -414,7 +424,9 @@ class FilesResult(Result):
     """Metrics of many file pairs.
 
     ``per_image``: one row per pair (``name``, ``truth``, ``prediction`` — absolute paths —,
-    ``error`` — empty unless the pair failed — then each kind's per-image columns).
+    ``plane`` — only when some truth files are 2-D slices of 3-D frames: the plane of the
+    prediction each was scored on, empty for whole images —, ``error`` — empty unless the pair
+    failed — then each kind's per-image columns).
     ``summary``: ``n_pairs``, ``n_failed`` and each kind's dataset summary (``*_pooled``,
     ``*_image_mean``).
     ``datasets``: kind -> :class:`~napari_seg_eval.DatasetResult` over the pairs that
@@ -638,7 +650,14 @@ split_touching
         default: none); see :func:`pair_files`. A pair's name is then without the prefix;
         its class and region files are found by the name of their file
         (``man_seg000_classes.tif``) or of the pair (``000_classes.tif``). With a list of
-        pairs, ``truth_prefix`` only names them.
+        pairs, ``truth_prefix`` only names them. With a truth prefix, the challenge's 2-D
+        slices of 3-D frames pair too: the truth ``man_seg_007_042.tif`` with the prediction
+        ``mask007.tif``, scored on its plane 42 (read alone where the file allows), named
+        ``007_042`` with a ``plane`` column in ``per_image``; a plane outside the volume fails
+        the pair naming both files. With ``preset="ctc"`` a slice adds to SEG as the
+        challenge scores it (its true objects pooled with all others) and not to DET, which
+        the challenge computes from the tracking markers of whole volumes (not read): a
+        slice's DET is NaN, said in a ``FileNotice``.
     truth_classes_suffix, prediction_classes_suffix
         Class images, both or neither (multi-class instance results, see
         :func:`~napari_seg_eval.dataset_metrics`): the class image of a pair's truth
@@ -974,7 +993,9 @@ def as_pairing(
     prefixes: tuple[str, str] = ("", ""),
 ) -> Pairing:
     """A :class:`Pairing` from folders/files of each side, a list of pairs (named by their
-    truth files, without the truth prefix and ``truth_suffix``), or a Pairing.
+    truth files, without the truth prefix and ``truth_suffix``; with a truth prefix, a truth
+    named as the Cell Tracking Challenge's slice ``man_seg_T_Z`` is scored on plane Z of its
+    prediction, as :func:`pair_files` pairs it), or a Pairing.
     ``companions``: the region and class suffixes, whose files :func:`pair_files` never hints
     as truth or predictions; ``prefixes``: the truth and prediction prefixes."""
     if prediction is not None:
@@ -992,7 +1013,15 @@ def as_pairing(
     else:
         pairs = [(Path(t), Path(p)) for t, p in truth]
         names = [_pair_name(t, truth_suffix, prefixes[0]) for t, _ in pairs]
-        pairing = Pairing(pairs, names)
+        planes = {}
+        if prefixes[0]:  # the Cell Tracking Challenge's slices, named as pair_files names them
+            for index, name in enumerate(names):
+                named = slice_name(name)
+                if named is not None:
+                    names[index] = named[0]
+                    if named[2] is not None:
+                        planes[named[0]] = named[2]
+        pairing = Pairing(pairs, names, planes=planes)
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing
@@ -1051,8 +1080,8 @@ def run_pairs(
     class_files = classes if classes is not None else [None] * total
     region_files = regions if regions is not None else [None] * total
     extras = [
-        {"classes": files, "region": region}
-        for files, region in zip(class_files, region_files, strict=True)
+        {"classes": files, "region": region, "plane": pairing.plane(name)}
+        for files, region, name in zip(class_files, region_files, pairing.names, strict=True)
     ]
     progress.start(total)
     try:
@@ -1154,7 +1183,7 @@ def _absolute_extra(extra: dict) -> dict:
         classes = tuple(Path(_absolute(path)) for path in classes)
     if isinstance(region, Path):
         region = Path(_absolute(region))
-    return {"classes": classes, "region": region}
+    return {"classes": classes, "region": region, "plane": extra["plane"]}
 
 
 def _run_on_cluster(
@@ -1232,6 +1261,7 @@ def evaluate_pair(
     *,
     classes: tuple[str | Path, str | Path] | str | None = None,
     region: str | Path | None = None,
+    plane: int | None = None,
     chunk_done: Callable[[int, int], None] | None = None,
 ) -> PairOutcome:
     """Read one pair and reduce it to its overlap tables; any error is returned, not raised.
@@ -1248,6 +1278,12 @@ def evaluate_pair(
     region
         With ``settings.region_suffix``: the pair's region file, or the error saying why it
         was not found.
+    plane
+        The truth is a 2-D slice of a 3-D frame (:attr:`Pairing.planes`): it is scored on this
+        plane of the prediction's volume (its first axis that is not the class axis), read
+        alone where the file allows (a TIFF page by page, NPY memory-mapped, zarr by chunks).
+        A plane outside the volume, or a prediction that is not 3-D, fails the pair with a
+        message naming both files.
     chunk_done
         Called with (tasks done, tasks) while chunked arrays of the pair are read (on dask's
         local schedulers; a few times a second at most, and at the end of each schedule).
@@ -1269,7 +1305,12 @@ def evaluate_pair(
             labels=[True, not settings.probability],
             pixel_size=settings.boundary and settings.spacing == "file",
             checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
+            lazy=[False, plane is not None],
         )
+        if plane is not None:
+            pred, channel_axis = _plane(pred, plane, truth, prediction, settings.channel_axis)
+            if channel_axis != settings.channel_axis:
+                settings = replace(settings, channel_axis=channel_axis)
         true, notice = checked_labels(true, truth)
         notices: list[Notice] = [] if notice is None else [notice]  # a grey colour image's
         # uint8/uint16 maps are read as value / dtype maximum (levels): label images can be.
@@ -1304,7 +1345,7 @@ def evaluate_pair(
             spacing = _pair_spacing(truth, prediction, len(true.shape), settings, metadata)
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
-        outcome = PairOutcome(None, None, tuple(true.shape), notices=notices)
+        outcome = PairOutcome(None, None, tuple(true.shape), notices=notices, plane=plane)
         with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
             prob = None  # a map as one array for all its uses (one dask graph if chunked)
             if settings.probability:
@@ -1378,6 +1419,9 @@ def evaluate_pair(
                 )
             if settings.preset == "ctc":
                 outcome.ctc = ctc_counts(outcome.tables["instance"])
+                if plane is not None:  # SEG only: DET is of whole volumes' markers
+                    outcome.ctc = slice_counts(outcome.ctc)
+                    notices.append(Notice(_SLICE_DET, str(truth)))
             elif settings.preset == "coco":
                 outcome.coco = _coco_detections(
                     outcome.tables["instance"], passes.scores, settings.iou_thresholds
@@ -1687,6 +1731,48 @@ def _coco_detections(
     return {"scores": scores, "matched": matched, "n_true": int(pairs.true_ids.size)}
 
 
+#: What is said of the pairs whose truth is a 2-D slice of a 3-D frame, with the ctc preset.
+_SLICE_DET = (
+    "{file} is a 2-D slice of a 3-D frame: SEG is scored on its plane of the prediction, as "
+    "the Cell Tracking Challenge scores such slices; DET is not (NaN): the challenge's DET "
+    "compares the tracking markers of whole volumes (TRA/man_track*.tif), which are not read"
+)
+
+
+def _plane(
+    pred: Any, plane: int, truth: str | Path, prediction: str | Path, channel_axis: int | None
+) -> tuple[np.ndarray, int | None]:
+    """The plane ``plane`` of a prediction's volume (its first axis that is not the class
+    axis), read alone where the array is lazy, and the class axis after the plane is taken;
+    the error naming both files when the prediction is not 3-D or the plane is outside it."""
+    shape = tuple(pred.shape)
+    axes = list(range(len(shape)))
+    channel = None
+    if channel_axis is not None and -len(shape) <= channel_axis < len(shape):
+        channel = channel_axis % len(shape)
+        axes.remove(channel)
+    slice_of = f"{truth} is a 2-D slice of a 3-D frame (plane {plane})"
+    if len(axes) != 3:
+        raise ValueError(
+            f"{slice_of}, but {prediction} is {len(axes)}-D {shape}"
+            + (" without its class axis" if channel is not None else "")
+            + ": a slice is scored on one plane of a 3-D prediction."
+        )
+    axis, depth = axes[0], shape[axes[0]]
+    if plane >= depth:
+        raise ValueError(
+            f"{slice_of}, outside {prediction}, whose volume has {depth} plane(s) (0 to "
+            f"{depth - 1}) along its axis {axis} {shape}."
+        )
+    cut = np.asarray(pred[(slice(None),) * axis + (plane,)])
+    store = getattr(pred, "store", None)  # a TIFF's zarr view holds the file open
+    if callable(getattr(store, "close", None)):
+        store.close()
+    if channel_axis is None or channel_axis < 0 or channel is None or channel < axis:
+        return cut, channel_axis
+    return cut, channel - 1
+
+
 def _describe(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     return text if isinstance(error, ValueError | TypeError) else f"{type(error).__name__}: {text}"
@@ -1704,7 +1790,7 @@ def _check_shapes(
             raise ValueError(
                 f"{pred_path}: channel axis {channel_axis} does not fit its shape {pred_shape}."
             )
-        pred_shape = tuple(np.delete(pred_shape, channel_axis))
+        pred_shape = tuple(int(n) for n in np.delete(pred_shape, channel_axis))
     if len(true_shape) != len(pred_shape):
         fits = [
             axis
@@ -1978,14 +2064,16 @@ def _one_value_per_object(table: OverlapTable, counts: np.ndarray, threshold: fl
 
 def collect(pairing: Pairing, outcomes: list[PairOutcome], settings: FileSettings) -> FilesResult:
     """The result of a run from the outcome of each pair (in pairing order)."""
-    rows = pd.DataFrame(
-        {
-            "name": pairing.names,
-            "truth": [_absolute(t) for t, _ in pairing.pairs],
-            "prediction": [_absolute(p) for _, p in pairing.pairs],
-            "error": [outcome.error or "" for outcome in outcomes],
-        }
-    )
+    columns = {
+        "name": pairing.names,
+        "truth": [_absolute(t) for t, _ in pairing.pairs],
+        "prediction": [_absolute(p) for _, p in pairing.pairs],
+    }
+    if any(name in pairing.planes for name in pairing.names):  # truth slices of 3-D frames
+        planes = [pairing.plane(name) for name in pairing.names]
+        columns["plane"] = pd.array(planes, dtype="Int64")
+    columns["error"] = [outcome.error or "" for outcome in outcomes]
+    rows = pd.DataFrame(columns)
     succeeded = [i for i, outcome in enumerate(outcomes) if outcome.error is None]
     datasets: dict[str, DatasetResult] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -2102,7 +2190,9 @@ def _ctc_family(
 ) -> tuple[pd.DataFrame, dict, dict[str, pd.DataFrame]]:
     """SEG and DET per image, pooled from the summed counts, and their image means; with a
     confidence interval, their bootstrap bounds over the images (the resamples of the other
-    families' intervals)."""
+    families' intervals). A truth slice of a 3-D frame adds to SEG only (see
+    :func:`~napari_seg_eval.core.tracking.slice_counts`): its DET and DET's counts (fn, fp,
+    ns) are empty, and the pooled DET is of the whole frames (NaN without one)."""
     counts = [outcome.ctc for outcome in outcomes]
     values = pd.DataFrame([ctc_values(image) for image in counts])
     summed = ctc_sum(counts)
@@ -2115,6 +2205,10 @@ def _ctc_family(
         "aogm_d0": pooled["aogm_d0"],
         **pooled["counts"],
     }
+    slices = [outcome.plane is not None for outcome in outcomes]
+    if any(slices):  # DET's counts are of whole frames: none on a slice
+        values = values.astype(dict.fromkeys(("fn", "fp", "ns"), "Int64"))
+        values.loc[slices, ["fn", "fp", "ns"]] = pd.NA
     image_mean = {key: nanmean(values[key].to_numpy(float)) for key in ("seg", "det")}
     summary = {"n_images": len(outcomes)}
     for key in ("seg", "det"):

@@ -26,6 +26,14 @@ the files). A class image or region mask is
 named as its file plus its suffix (``man_seg000_classes.tif`` beside ``man_seg000.tif``: a
 prefix carries over) or as the pair plus its suffix (``000_classes.tif``); see
 :func:`find_class_files`.
+
+The Cell Tracking Challenge annotates some 3-D frames on 2-D slices only: the truth
+``man_seg_007_042.tif`` is plane 42 of the frame whose result is ``mask007.tif``. With a truth
+prefix given, a truth file named (after the prefix and suffix) ``_T_Z`` (digits; the leading
+``_`` optional) that has no prediction of its own name pairs with the prediction ``T``, scored
+on the prediction's plane ``Z`` (:attr:`Pairing.planes`; see :func:`slice_name`): several
+slices of a frame share its prediction. The pair is named ``T_Z`` (``007_042``). A truth
+``_T`` (``man_seg_007.tif``, the challenge's other spelling of a whole frame) pairs with ``T``.
 """
 
 from __future__ import annotations
@@ -195,6 +203,9 @@ class Pairing:
     ``marks``: what marks a file as the truth's or the prediction's, which the listing of
     the files not used names (:data:`MARKS`): ``"suffix"`` (suffixes given, or nothing),
     ``"prefix"`` (prefixes given, no suffix) or ``"prefix and suffix"`` (both).
+    ``planes``: pair name -> the plane (index on the prediction's first axis) its truth, a
+    2-D slice, is scored on (``man_seg_007_042.tif`` with ``mask007.tif``: plane 42); the
+    other pairs compare whole images. See :func:`slice_name`.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -209,6 +220,12 @@ class Pairing:
     hidden: list[Path] = field(default_factory=list)
     subfolders: list[Path] = field(default_factory=list)
     marks: Literal["suffix", "prefix", "prefix and suffix"] = "suffix"
+    planes: dict[str, int] = field(default_factory=dict)
+
+    def plane(self, name: str) -> int | None:
+        """The plane of the prediction's volume the pair ``name`` is scored on (its truth is
+        a 2-D slice), or None (whole images)."""
+        return self.planes.get(name)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -218,6 +235,12 @@ class Pairing:
         that name no option (second, so that a long list of files does not hide it), and every
         file left out."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
+        slices = [name for name in self.names if name in self.planes]
+        if slices:
+            lines.append(
+                f"{len(slices)} of them pair a 2-D slice of the truth with one plane of the "
+                f"prediction's volume (e.g. {slices[0]}: plane {self.planes[slices[0]]})."
+            )
         lines += [
             f"No {side} file's name ends with the {side} suffix {suffix!r}: check its spelling."
             for side, suffix in self.unmatched_suffixes
@@ -448,7 +471,11 @@ def pair_files(
         )
     truth_keys, truth_left = _keys(truth_named, truth_suffix, prediction_suffix)
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
-    names = sorted(truth_keys.keys() & pred_keys.keys())
+    # Pair name -> (truth key, prediction key, plane or None): same names, then the slices.
+    found = {key: (key, key, None) for key in truth_keys.keys() & pred_keys.keys()}
+    if truth_prefix:
+        _add_slices(found, truth_keys, pred_keys)
+    names = sorted(found)
     taken = set(truth_keys.values()) | set(pred_keys.values())
     # A file is left out only when neither side took it (one listing when the folders are one).
     out = truth_left + pred_left + truth_unprefixed + pred_unprefixed
@@ -496,12 +523,14 @@ def pair_files(
         )
         if prefix and not named
     )
+    paired_truth = {truth for truth, _, _ in found.values()}
+    paired_pred = {pred for _, pred, _ in found.values()}
     return Pairing(
-        pairs=[(truth_keys[name], pred_keys[name]) for name in names],
+        pairs=[(truth_keys[found[name][0]], pred_keys[found[name][1]]) for name in names],
         names=names,
-        unpaired_truth=sorted(path for key, path in truth_keys.items() if key not in pred_keys),
+        unpaired_truth=sorted(path for key, path in truth_keys.items() if key not in paired_truth),
         unpaired_prediction=sorted(
-            path for key, path in pred_keys.items() if key not in truth_keys
+            path for key, path in pred_keys.items() if key not in paired_pred
         ),
         # Without a pair, no file is a pair's image.
         ignored=[path for path in left if not names or stems[path] not in keys],
@@ -512,7 +541,76 @@ def pair_files(
         hidden=hidden,
         subfolders=subfolders,
         marks=_marks(any(given), any(prefixes)),
+        planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
     )
+
+
+#: A truth name (after the prefix and suffix) of a 2-D slice of a frame, the Cell Tracking
+#: Challenge's ``man_seg_T_Z`` (T the time point, Z the plane; ``_`` before T optional) ...
+_SLICE_KEY = re.compile(r"_?([0-9]+)_([0-9]+)")
+#: ... and of a whole frame spelt ``man_seg_T``.
+_FRAME_KEY = re.compile(r"_([0-9]+)")
+
+
+def slice_name(key: str) -> tuple[str, str, int | None] | None:
+    """A truth name (after the truth prefix and suffix) in the Cell Tracking Challenge's form
+    of a 2-D slice, ``_T_Z`` (``man_seg_007_042`` with the prefix ``man_seg``; the leading
+    ``_`` optional), or of a whole frame spelt ``_T`` (``man_seg_007``): the pair's name,
+    the prediction's name it pairs with (``T``) and the plane (``Z``; None for a whole frame);
+    None for any other name.
+
+    Parameters
+    ----------
+    key : str
+        The truth file's name without its extension, prefix and suffix.
+
+    Returns
+    -------
+    tuple of (str, str, int or None), or None
+
+    Examples
+    --------
+    >>> slice_name("_007_042"), slice_name("0007_5")
+    (('007_042', '007', 42), ('0007_5', '0007', 5))
+    >>> slice_name("_007"), slice_name("007"), slice_name("_a_1")
+    (('007', '007', None), None, None)
+    """
+    match = _SLICE_KEY.fullmatch(key)
+    if match is not None:
+        return f"{match[1]}_{match[2]}", match[1], int(match[2])
+    match = _FRAME_KEY.fullmatch(key)
+    if match is not None:
+        return match[1], match[1], None
+    return None
+
+
+def _add_slices(
+    found: dict[str, tuple[str, str, int | None]],
+    truth_keys: dict[str, Path],
+    pred_keys: dict[str, Path],
+) -> None:
+    """Add to ``found`` (pair name -> truth key, prediction key, plane) each truth file
+    without a prediction of its own name whose name is a slice or a frame of the Cell
+    Tracking Challenge's (:func:`slice_name`) with a prediction of its time point.
+
+    Raises
+    ------
+    FileReadError
+        Two truth files would name one pair (``man_seg007`` and ``man_seg_007``).
+    """
+    for key in sorted(truth_keys.keys() - pred_keys.keys()):
+        named = slice_name(key)
+        if named is None or named[1] not in pred_keys:
+            continue
+        name, pred_key, plane = named
+        if name in found:
+            raise FileReadError(
+                f"{truth_keys[found[name][0]]} and {truth_keys[key]} both name the pair "
+                f"{name!r} (the Cell Tracking Challenge's time point {pred_key}"
+                + ("" if plane is None else f", plane {plane}")
+                + "); keep one of them."
+            )
+        found[name] = (key, pred_key, plane)
 
 
 def _marks(suffixes: bool, prefixes: bool) -> Literal["suffix", "prefix", "prefix and suffix"]:
@@ -653,8 +751,10 @@ def _prefix_hint(
     ``pred_keys``: without the prefixes and suffixes ``given``) differ by a prefix before a
     number: ``man_seg000`` and ``mask000`` (the Cell Tracking Challenge) give ``man_seg`` and
     ``mask``; ``000`` and ``mask000`` give none and ``mask``. A name's candidate is its start
-    before its first digit (see :func:`_number_head`); the :data:`HINT_CANDIDATES` named most
-    often on each side are tried by pairing the names under them. The hint is the one
+    before its first digit (see :func:`_number_head`), or before ``_T_Z`` for the truth's
+    slices (``man_seg_000_003``: ``man_seg``, see :func:`slice_name`); the
+    :data:`HINT_CANDIDATES` named most often on each side are tried by pairing the names under
+    them (slices with the prediction of their time point). The hint is the one
     pairing the most, if it pairs more than half of the side with fewer names and no other
     pairs as many; else None. Never applied.
 
@@ -664,13 +764,21 @@ def _prefix_hint(
     ('man_seg', 'mask', 2)
     >>> _prefix_hint(["000", "001"], ["mask000", "mask001"], ("man_seg", ""))[:3]
     ('man_seg', 'mask', 2)
+    >>> _prefix_hint(["man_seg_000_003", "man_seg_000_009"], ["mask000"], ("", ""))[:3]
+    ('man_seg', 'mask', 2)
     """
     found: list[tuple[int, tuple[str, str]]] = []
-    for truth_head in _heads(truth_keys):
+    for truth_head in _heads(truth_keys, slices=True):
         for pred_head in _heads(pred_keys):
             if truth_head == pred_head:  # the names differ elsewhere
                 continue
-            pairs = len(_headless(truth_keys, truth_head) & _headless(pred_keys, pred_head))
+            pairs = len(
+                _paired_rests(
+                    _headless(truth_keys, truth_head),
+                    _headless(pred_keys, pred_head),
+                    slices=bool(given[0] + truth_head),
+                )
+            )
             if pairs:
                 found.append((pairs, (given[0] + truth_head, given[1] + pred_head)))
     best = _best(found, min(len(truth_keys), len(pred_keys)))
@@ -700,19 +808,28 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
     ('man_seg', 'mask', 2, True)
     """
     found: list[tuple[int, tuple[str, str]]] = []
-    for first, second in combinations(_heads(keys), 2):
+    sliced: set[tuple[str, str]] = set()  # (truth, prediction) told by the slices' names
+    for first, second in combinations(_heads(keys, slices=True), 2):
         one, other = _headless(keys, first), _headless(keys, second)
         paired = one & other
         numbers = [_NUMBER.match(rest).group() for rest in paired]
         if _sides((first, second), ("", "")) is None and len(set(numbers)) < len(numbers):
             continue  # a number named more than once under each: two series, not two sides
-        if paired and 2 * len(paired) > min(len(one), len(other)):
-            found.append((len(paired), (first, second)))
+        # The truth's slices (man_seg_000_003) pair with their time point's prediction.
+        forward = _paired_rests(one, other, slices=True) - paired
+        backward = _paired_rests(other, one, slices=True) - paired
+        if bool(forward) != bool(backward):
+            sliced.add((first, second) if forward else (second, first))
+        count = len(paired) + len(forward) + len(backward)
+        if count and 2 * count > min(len(one), len(other)):
+            found.append((count, (first, second)))
     best = _best(found)
     if best is None:
         return None
     pairs, heads_found = best
     sides = _sides(heads_found, ("", ""))
+    if sides is None:
+        sides = next((s for s in sliced if set(s) == set(heads_found)), None)
     prefixes = sides or heads_found
     return SuffixHint(
         given[0] + prefixes[0],
@@ -868,11 +985,52 @@ def _best(
     return found[0]
 
 
-def _heads(keys: list[str]) -> list[str]:
+def _heads(keys: list[str], *, slices: bool = False) -> list[str]:
     """The :data:`HINT_CANDIDATES` starts before a number (see :func:`_number_head`) named
-    most often by ``keys``: the prefix candidates."""
-    heads = Counter(head for key in keys if (head := _number_head(key)) is not None)
+    most often by ``keys``: the prefix candidates. With ``slices``, a name of the Cell
+    Tracking Challenge's slice form gives its start before ``_T_Z`` (``man_seg`` of
+    ``man_seg_000_003``, the prefix under which it pairs: see :func:`slice_name`)."""
+    heads = Counter(
+        head
+        for key in keys
+        if (head := (_slice_head(key) if slices else None) or _number_head(key)) is not None
+    )
     return [head for head, _ in heads.most_common(HINT_CANDIDATES)]
+
+
+#: A name of the Cell Tracking Challenge's slice form: a start ending with a letter, then
+#: ``_T_Z`` (see :func:`slice_name`).
+_SLICE_HEAD = re.compile(r"(\D*?[^\W\d_])_[0-9]+_[0-9]+")
+
+
+def _slice_head(key: str) -> str | None:
+    """The start of a name of the slice form before ``_T_Z``, or None.
+
+    Examples
+    --------
+    >>> _slice_head("man_seg_000_003"), _slice_head("man_seg000"), _slice_head("_000_003")
+    ('man_seg', None, None)
+    """
+    match = _SLICE_HEAD.fullmatch(key)
+    return None if match is None else match[1]
+
+
+def _paired_rests(truth_rests: set[str], pred_rests: set[str], *, slices: bool) -> set[str]:
+    """The truth names (without their prefix) that pair with a prediction name: the same
+    name, or (``slices``: a truth prefix is given) a slice or frame of the Cell Tracking
+    Challenge's form with its time point's (see :func:`slice_name`).
+
+    Examples
+    --------
+    >>> sorted(_paired_rests({"000", "_001_004", "_005_1"}, {"000", "001"}, slices=True))
+    ['000', '_001_004']
+    """
+    return {
+        rest
+        for rest in truth_rests
+        if rest in pred_rests
+        or (slices and (named := slice_name(rest)) is not None and named[1] in pred_rests)
+    }
 
 
 #: Names compared with each name: in one folder the next ones in sorted order; with two

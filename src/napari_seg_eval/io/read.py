@@ -152,6 +152,7 @@ def open_files(
     metadata: bool = True,
     pixel_size: bool = False,
     checks: Sequence[Callable[[FileMetadata], str | None] | None] | None = None,
+    lazy: Sequence[bool] | None = None,
 ) -> list[tuple[Any, FileMetadata]]:
     """The pixel arrays and metadata of several files (as :func:`open_file`), each opened
     once, every file's metadata checked before any pixel of any of them is read: a file
@@ -167,6 +168,11 @@ def open_files(
         As :func:`open_file` takes them, for every file.
     checks : sequence of callable or None, optional
         For each file, called with its metadata (as :func:`open_file`'s ``check``), in order.
+    lazy : sequence of bool, optional
+        For each file, whether to open it lazily whatever its size: a TIFF file as a zarr
+        view of its pages (indexing one plane of a volume reads that plane's pages only), as
+        a tiled or large TIFF always is. PNG is read whole; NPY (memory-mapped) and zarr are
+        lazy anyway.
 
     Returns
     -------
@@ -186,12 +192,15 @@ def open_files(
     ... )  # doctest: +SKIP
     """
     checks = [None] * len(paths) if checks is None else list(checks)
-    if not len(paths) == len(labels) == len(checks):
-        raise ValueError("give one labels flag and one check (or None) per path.")
+    lazy = [False] * len(paths) if lazy is None else list(lazy)
+    if not len(paths) == len(labels) == len(checks) == len(lazy):
+        raise ValueError("give one labels flag, one check (or None) and one lazy flag per path.")
     opened, found = [], []
     try:
-        for path, as_labels, check in zip(paths, labels, checks, strict=True):
-            stages = _opening(Path(path), as_labels, metadata=metadata, pixel_size=pixel_size)
+        for path, as_labels, check, paged in zip(paths, labels, checks, lazy, strict=True):
+            stages = _opening(
+                Path(path), as_labels, metadata=metadata, pixel_size=pixel_size, lazy=paged
+            )
             opened.append(stages)
             found.append(_next(stages, path))
             _checked(found[-1], check)
@@ -205,10 +214,11 @@ def open_files(
 
 
 def _opening(
-    path: Path, labels: bool, *, metadata: bool, pixel_size: bool
+    path: Path, labels: bool, *, metadata: bool, pixel_size: bool, lazy: bool = False
 ) -> Generator[Any, None, None]:
     """A file opened in two stages: its metadata (a :class:`FileMetadata`, empty where not
-    asked for), then, resumed, its pixel array; closing the generator closes the file."""
+    asked for), then, resumed, its pixel array; closing the generator closes the file.
+    ``lazy``: a TIFF file as a zarr view whatever its size."""
     extension = image_extension(path)
     if not path.exists():
         raise FileReadError(f"{path}: {missing_text(path, named=False)}")
@@ -222,7 +232,7 @@ def _opening(
     if path.stat().st_size == 0:
         raise FileReadError(f"{path}: empty file (0 bytes).")
     if extension.endswith((".tif", ".tiff")):
-        yield from _open_tiff(path, metadata=metadata, pixel_size=pixel_size)
+        yield from _open_tiff(path, metadata=metadata, pixel_size=pixel_size, lazy=lazy)
         return
     yield FileMetadata(None, None)  # NPY and PNG name no axes
     if extension == ".npy":
@@ -1005,8 +1015,10 @@ def _check_not_empty(array: Any, path: str | Path) -> None:
         raise FileReadError(f"{path}: the image is empty (shape {tuple(array.shape)}).")
 
 
-def _open_tiff(path: Path, *, metadata: bool, pixel_size: bool) -> Generator[Any, None, None]:
-    """:func:`_opening` of a TIFF file."""
+def _open_tiff(
+    path: Path, *, metadata: bool, pixel_size: bool, lazy: bool = False
+) -> Generator[Any, None, None]:
+    """:func:`_opening` of a TIFF file (``lazy``: as a zarr view whatever its size)."""
     import tifffile
 
     with tifffile.TiffFile(path) as tiff:
@@ -1015,7 +1027,8 @@ def _open_tiff(path: Path, *, metadata: bool, pixel_size: bool) -> Generator[Any
         yield _tiff_metadata(tiff, pixel_size) if metadata else FileMetadata(None, None)
         series = tiff.series[0]
         lazy = (
-            len(series.levels) > 1
+            lazy
+            or len(series.levels) > 1
             or series.keyframe.is_tiled
             or int(np.prod(series.shape)) > LAZY_PIXELS
         )
