@@ -605,18 +605,32 @@ def _client(args: argparse.Namespace, stack) -> Any:
             raise ValueError(
                 f"cannot connect to the dask scheduler at {args.scheduler} ({error})."
             ) from None
-    with _worker_start(), _interrupts_held() as interrupted:
-        cluster = LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,  # no dashboard; its HTTP server on a free local port:
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        )
-    stack.enter_context(cluster)
-    if interrupted:
-        raise _Terminated if interrupted[0] == signal.SIGTERM else KeyboardInterrupt
+    stops = _stops_of(stack)
+    import psutil  # distributed's own requirement
+
+    # Once the cluster has closed, a later stop is told that the run is cleaning up.
+    stack.callback(setattr, stops, "doing", stops.doing)
+    stops.doing = "closing the workers"
+    stops.not_workers = {child.pid for child in psutil.Process().children(recursive=True)}
+    # The workers forked meanwhile log no task that closing the cluster cancels.
+    logger = logging.getLogger("distributed.worker.state_machine")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        # Held: a stop would leave the cluster half made. The workers forked meanwhile keep
+        # this process's handler, unless the caller has its own (see _Stops).
+        with _worker_start(), stops.held("starting the workers"):
+            cluster = LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,  # no dashboard; its HTTP server on a free local port:
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            )
+            stack.enter_context(cluster)  # closed however the run ends
+    finally:
+        logger.setLevel(level)
     return stack.enter_context(Client(cluster))
 
 
@@ -629,7 +643,10 @@ def _worker_start():
     each worker starts a new interpreter and imports everything again). distributed's
     ``MALLOC_TRIM_THRESHOLD_`` then has no effect (glibc reads it when a process starts), so
     freed memory is kept for the next pair as in a process of one's own. A start method
-    chosen in dask's configuration (other than its default, spawn) is kept.
+    chosen in dask's configuration (other than its default, spawn) is kept. A process with
+    threads of its own (``main([...])`` called from a program, a notebook, a test runner)
+    spawns: a fork copies a lock another thread holds (a log stream's, say) locked for good,
+    and the worker would hang on it; the console script has none as the cluster starts.
     """
     import multiprocessing
 
@@ -639,49 +656,11 @@ def _worker_start():
     if (
         sys.platform == "darwin"
         or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
         or dask.config.get(key, "spawn") != "spawn"
     ):
         return contextlib.nullcontext()
     return dask.config.set({key: "fork"})
-
-
-@contextlib.contextmanager
-def _interrupts_held():
-    """Ctrl-C and SIGTERM are held while the block runs (the cluster's start, which a stop
-    would leave half made): yields a list that gets the number of each signal received. The
-    worker processes forked meanwhile keep this handler, so that Ctrl-C in the terminal (sent
-    to every process of the foreground group) stops this process alone, which then closes the
-    cluster, instead of each worker printing its own traceback; a worker's logs end there too
-    (what it logs as the cluster closes under it is not news). SIGTERM ends a worker as
-    without a handler (see :func:`_worker_stop`)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield []
-        return
-    pressed: list[int] = []
-    command = os.getpid()
-
-    def held(number: int, frame) -> None:
-        if os.getpid() != command:  # in a worker
-            _worker_stop(number)
-        else:
-            pressed.append(number)
-
-    numbers = (signal.SIGINT, signal.SIGTERM)
-    previous = {
-        number: signal.signal(number, held)
-        for number in numbers
-        if signal.getsignal(number) is not signal.SIG_IGN  # nohup's, a background job's
-    }
-    # Nor do they log the tasks that closing the cluster cancels.
-    logger = logging.getLogger("distributed.worker.state_machine")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield pressed
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        logger.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -704,11 +683,18 @@ def _logs_held():
         logging.disable(previous)
 
 
-def evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO | None = None) -> int:
+def evaluate(
+    argv: list[str],
+    args: argparse.Namespace,
+    stream: TextIO | None = None,
+    *,
+    whole_process: bool = False,
+) -> int:
     """Run ``napari-seg-eval evaluate``; returns the exit code. Ctrl-C and SIGTERM stop it
-    cleanly, writing nothing (see :class:`_Stops`)."""
+    cleanly, writing nothing (see :class:`_Stops`; ``whole_process``: the command is this
+    process's, which a third stop may end at once)."""
     stream = stream or sys.stderr
-    with _stops_caught() as stops:
+    with _stops_caught(stream, whole_process=whole_process) as stops:
         try:
             return _evaluate(argv, args, stream, stops)
         except KeyboardInterrupt as stopped:  # while it imports, before its own handling
@@ -796,6 +782,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
                 quiet(client if args.workers is not None else None)
                 raise
         _write_results(result, out, report_path, stops, command=argv, ours=ours, args=args)
+        stops.finish("saying what was done", [])  # the results in place: none left
     except KeyboardInterrupt as stopped:
         return _stopped(stopped, stream)
     except (FileReadError, OSError, ValueError, TypeError) as error:
@@ -824,30 +811,155 @@ def _stop_name(number: int) -> str:
     return "terminated" if number == signal.SIGTERM else "interrupted"
 
 
-class _Stops:
-    """The handler of Ctrl-C (SIGINT) and SIGTERM while ``evaluate`` runs.
+#: Seconds the quit at the third stop (:meth:`_Stops.quit`) gives to removing the run's hidden
+#: files (a slow file system may be why the cleaning up hangs) before it ends the process.
+QUIT_REMOVAL_SECONDS = 2.0
 
-    The first stop raises (KeyboardInterrupt, or :class:`_Terminated`); while :attr:`held`
-    (the results being renamed into place; and after a first stop, as the run cleans up) a
-    stop is kept in :attr:`received` instead. In a worker process forked from this one, a
-    Ctrl-C is left to this process (which closes the cluster) and SIGTERM ends the worker as
-    without a handler (the cluster stops its workers so).
+
+class _Stops:
+    """The handler of Ctrl-C (SIGINT) and SIGTERM while ``evaluate`` runs, for each left to
+    Python's defaults by the caller (see :func:`_stops_caught`).
+
+    Counted in this process from the command's start:
+
+    1. the first stop raises (KeyboardInterrupt, or :class:`_Terminated`): at once, or, during
+       a step a stop would leave half done (:meth:`held`: the cluster's start, the making of
+       a hidden file), as that step ends. The run then cleans up (closes the cluster, removes
+       its hidden folder), writing nothing. While the results are put in place
+       (:meth:`finish`), nothing is raised: they are complete, and the command says so;
+    2. the second is not raised (the cleaning up is not cut short): it says, once, what is
+       still being done (:attr:`doing`) and that another stop quits at once;
+    3. the third quits at once (:meth:`quit`), for a cleaning up that hangs (a cluster whose
+       close does not end).
+
+    The worker processes of --workers, forked from this one as the cluster starts, keep this
+    handler: a Ctrl-C in a terminal (sent to every process of the foreground group) is left
+    to this process, which closes the cluster, instead of each worker printing its own
+    traceback (a worker's logs end there: what it logs as the cluster closes under it is not
+    news); SIGTERM ends a worker as without a handler (the cluster stops its workers so).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stream: TextIO, *, whole_process: bool = False) -> None:
         self.command = os.getpid()
-        self.held = False
+        self.stream = stream
+        #: Whether the command is this process's (the console script): the quit ends it;
+        #: else (``main([...])`` from Python, a notebook's kernel) the quit raises SystemExit.
+        self.whole_process = whole_process
+        #: The stops received in this process, in order (signal numbers).
         self.received: list[int] = []
+        #: What the run is doing that a stop waits for, as the second stop says it.
+        self.doing = "cleaning up"
+        #: Whether a first stop was raised (the run cleans up), and whether the results are
+        #: being put in place (no stop raised any more).
+        self.raised = self.finishing = False
+        self.holds = 0  # steps open that a stop must not cut (see held)
+        #: The child processes that are not the cluster's workers (those this process had
+        #: before it started them); None while there is no cluster of this run's.
+        self.not_workers: set[int] | None = None
+        #: The run's hidden files and folders of unfinished results, each with what it is:
+        #: the quit removes them.
+        self.hidden: list[tuple[Path, str]] = []
+        #: Files and folders beside which the run may have hidden ones that the quit leaves
+        #: (not known, or results being put in place), each with what those are: named.
+        self.beside: list[tuple[Path, str]] = []
 
     def __call__(self, number: int, frame: Any) -> None:
         if os.getpid() != self.command:  # in a worker
             _worker_stop(number)
             return
-        if self.held:
-            self.received.append(number)
-            return
-        self.held = True  # cleaning up after this stop is not cut short by the next one
-        raise _Terminated if number == signal.SIGTERM else KeyboardInterrupt
+        self.received.append(number)
+        if len(self.received) >= 3:
+            self.quit(number)
+        elif len(self.received) == 2:
+            self.say(f"still {self.doing}: another Ctrl-C or SIGTERM quits at once.")
+        elif not (self.holds or self.finishing):
+            self._raise()
+
+    def _raise(self) -> NoReturn:
+        self.raised = True  # cleaning up after this stop is not cut short by the next one
+        raise _Terminated if self.received[0] == signal.SIGTERM else KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self, doing: str):
+        """A first stop received while the block runs (``doing``, as the second stop says) is
+        raised when it ends, in place of any error it raises."""
+        previous, self.doing = self.doing, doing
+        self.holds += 1
+        try:
+            yield
+        finally:
+            self.holds -= 1
+            self.doing = previous
+            if self.received and not (self.raised or self.finishing):
+                self._raise()
+
+    def finish(self, doing: str, beside: list[tuple[Path, str]]) -> None:
+        """From now on (the results being put in place, ``doing``) no stop is raised: the
+        command says after that one was received; the third still quits, naming what may be
+        left ``beside`` (see :attr:`beside`), removing nothing."""
+        self.finishing, self.doing = True, doing
+        self.hidden, self.beside = [], beside
+
+    def say(self, line: str) -> None:
+        """``line`` on the command's stream, on a line of its own (after the ``^C`` a
+        terminal shows), from the handler too."""
+        # The handler may run while the stream is being written (a progress bar): Python
+        # refuses to write it again then; the line is lost, the stop still acted on.
+        with contextlib.suppress(RuntimeError):
+            print(f"\nnapari-seg-eval: {line}", file=self.stream, flush=True)
+
+    def quit(self, number: int) -> NoReturn:
+        """End the process at once with the exit code of stop ``number`` (130 or 143): the
+        run's unfinished hidden files removed if that takes less than
+        :data:`QUIT_REMOVAL_SECONDS`, a last line saying what may be left, the cluster's
+        worker processes killed. Nothing else is touched: the user's files and any earlier
+        results are as they were (results being put in place may be left hidden: named).
+        Outside the console script (:attr:`whole_process` False) the process is the caller's:
+        SystemExit is raised instead, cutting the cleaning up short."""
+        left = self._remove_unfinished()
+        workers = self._workers()
+        n = len(workers)
+        killed = f"{n} worker process{'es' if n != 1 else ''} killed; " if n else ""
+        may = "may be left: " + "; ".join(left) if left else "nothing left behind"
+        self.say(f"quit at once: {killed}{may}.")
+        for worker in workers:  # last: the cluster has no time to start others
+            with contextlib.suppress(Exception):  # ended meanwhile
+                worker.kill()
+        if not self.whole_process:  # the caller's process (a kernel) goes on
+            raise SystemExit(128 + number)
+        os._exit(128 + number)
+
+    def _workers(self) -> list[Any]:
+        """The cluster's worker processes (psutil's): this process's children since it
+        started them."""
+        if self.not_workers is None:
+            return []
+        import psutil
+
+        children = psutil.Process().children(recursive=True)
+        return [child for child in children if child.pid not in self.not_workers]
+
+    def _remove_unfinished(self) -> list[str]:
+        """Remove the hidden files of unfinished results (in a thread given
+        :data:`QUIT_REMOVAL_SECONDS`); the words for each hidden file that may be left."""
+        import shutil
+
+        def remove() -> None:
+            for path, _ in self.hidden:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):  # said as left
+                        path.unlink()
+
+        remover = threading.Thread(target=remove, daemon=True)
+        remover.start()
+        remover.join(QUIT_REMOVAL_SECONDS)
+        hung = remover.is_alive()  # the file system hangs: nothing is looked at again
+        left = [f"{what} '{path}'" for path, what in self.hidden if hung or os.path.lexists(path)]
+        return left + [
+            f"{what} '{Path(path.parent, f'.{path.name}.*')}'" for path, what in self.beside
+        ]
 
 
 def _worker_stop(number: int) -> None:
@@ -861,11 +973,12 @@ def _worker_stop(number: int) -> None:
 
 
 @contextlib.contextmanager
-def _stops_caught():
-    """Ctrl-C and SIGTERM handled by a :class:`_Stops` (yielded) while the block runs, each
-    unless ignored (``nohup``, a background job of a script) or handled by the caller; in a
-    thread other than the main thread (where handlers cannot be set), none is."""
-    stops = _Stops()
+def _stops_caught(stream: TextIO | None = None, *, whole_process: bool = False):
+    """Ctrl-C and SIGTERM handled by a :class:`_Stops` (yielded; its lines on ``stream``,
+    default stderr) while the block runs, each unless ignored (``nohup``, a background job of
+    a script) or handled by the caller (whose handler is left alone throughout); in a thread
+    other than the main thread (where handlers cannot be set), none is."""
+    stops = _Stops(stream or sys.stderr, whole_process=whole_process)
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGINT, signal.SIGTERM):
@@ -876,6 +989,17 @@ def _stops_caught():
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _stops_of(stack) -> _Stops:
+    """The :class:`_Stops` handling this process's stops (the command's), or, outside the
+    command, one handling them until ``stack`` closes."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(number)
+            if isinstance(handler, _Stops):
+                return handler
+    return stack.enter_context(_stops_caught())
 
 
 def _write_results(
@@ -897,7 +1021,10 @@ def _write_results(
     from .io.results import hidden_beside, make_parents, remove_made, result_target, staged_results
 
     name = Path(os.path.abspath(out)).name  # the folder's, not the hidden one's (a link's)
+    target = result_target(out)
     beside: list[tuple[Path, list[Path]]] = []  # the report's hidden file, the folders made
+    stops.doing = "removing the unfinished results"
+    stops.beside = [(target, "unfinished results, in a hidden folder")]  # until it is known
     try:
         try:
             with staged_results(
@@ -909,14 +1036,22 @@ def _write_results(
                 name="--out",
                 ours=ours,
             ) as staging:
-                inside = _inside(report, result_target(out)) if report is not None else None
+                stops.hidden, stops.beside = [(staging, "unfinished results, hidden")], []
+                inside = _inside(report, target) if report is not None else None
                 if inside is not None:
                     _write_report(staging, staging / inside, name)
                 elif report is not None:
-                    made = make_parents(report)
-                    beside.append((hidden_beside(report), made))
+                    with stops.held("making the report's hidden file"):  # none left unknown
+                        made = make_parents(report)
+                        beside.append((hidden_beside(report), made))
+                        stops.hidden.append((beside[0][0], "the unfinished report, hidden"))
                     _write_report(staging, beside[0][0], name)
-                stops.held = True  # the renaming into place is not cut short
+                # The renaming into place is not cut short.
+                stops.finish(
+                    "putting the results in place",
+                    [(target, "the new or the previous results, in a hidden folder")]
+                    + ([(report, "the report, in a hidden file")] if beside else []),
+                )
         except OSError as error:
             if isinstance(error, FileExistsError | PermissionError) and error.errno is None:
                 raise  # a check's refusal, said in full
@@ -1273,15 +1408,15 @@ def main(argv: list[str] | None = None) -> None:
         argparse.ArgumentParser.error(usage.parser, explained or usage.message)
     code = None
     if args.command == "evaluate":
-        code = evaluate(argv, args)
+        code = evaluate(argv, args, whole_process=whole_process)
     elif args.command == "sample":
         code = sample(args.folder, args.n_images)
     elif args.command == "report":
         print(report(args.threshold))
     else:
         demo()
-    if whole_process:  # the exit's collections would walk every object the imports made
-        gc.freeze()
+    if whole_process and args.command == "evaluate":
+        gc.freeze()  # the exit's collections would walk every object of the run
     if code is not None:
         sys.exit(code)
 
