@@ -1322,7 +1322,7 @@ def test_ctrl_c_while_the_cluster_starts_stops_cleanly(folders, tmp_path, monkey
     assert child_processes() <= before
 
 
-def test_workers_are_forked_unless_dask_is_set_to_another_start_method(monkeypatch):
+def test_workers_are_forked_unless_dask_is_set_to_another_start_method():
     # distributed's configuration defaults exist once it is imported (the command's _client
     # imports it first): not left to another test's imports.
     pytest.importorskip("distributed")
@@ -1330,12 +1330,6 @@ def test_workers_are_forked_unless_dask_is_set_to_another_start_method(monkeypat
 
     key = "distributed.worker.multiprocessing-method"
     forks = sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
-    # A process with threads of its own (this test runner's) spawns: a fork could copy a
-    # lock another thread holds.
-    monkeypatch.setattr(cli.threading, "active_count", lambda: 2)
-    with cli._worker_start():
-        assert dask.config.get(key) == "spawn"
-    monkeypatch.setattr(cli.threading, "active_count", lambda: 1)  # the console script's
     with cli._worker_start():
         assert dask.config.get(key) == ("fork" if forks else "spawn")
     assert dask.config.get(key) == "spawn"  # set for the cluster's start only

@@ -36,8 +36,10 @@ DESCRIPTION = (
 #: What --preset ctc assumes of the files, said before it evaluates them.
 CTC_FRAMES = (
     "--preset ctc: each file is one frame, a 2-D image or a 3-D volume (a 3-D file is matched "
-    "as a volume). A file whose metadata names a time axis fails; a time series without such "
-    "metadata would be matched as one volume: save one file per time point."
+    "as a volume); a truth slice man_seg_T_Z.tif is scored on plane Z of maskT.tif (SEG only: "
+    "DET needs the tracking markers TRA/man_track*.tif, not read). A file whose metadata names "
+    "a time axis fails; a time series without such metadata would be matched as one volume: "
+    "save one file per time point."
 )
 
 #: The HTML report's file name in the result folder when --report is given without a name.
@@ -277,7 +279,8 @@ def _add_evaluate_parser(commands) -> None:
         "--criterion (default: none). conic needs --truth-classes-suffix and "
         "--prediction-classes-suffix (objects of class 0, background, are in no class); ctc "
         "adds SEG and DET (each file one frame, a 2-D image or a 3-D volume; pooled from the "
-        "summed counts); coco needs --probability (an "
+        "summed counts) and, given no prefix nor suffix, pairs the challenge's names "
+        "(man_seg000.tif with mask000.tif); coco needs --probability (an "
         "object's score is its mean probability) and adds COCO AP, pooled as pycocotools "
         "accumulates detections over images",
     )
@@ -643,10 +646,7 @@ def _worker_start():
     each worker starts a new interpreter and imports everything again). distributed's
     ``MALLOC_TRIM_THRESHOLD_`` then has no effect (glibc reads it when a process starts), so
     freed memory is kept for the next pair as in a process of one's own. A start method
-    chosen in dask's configuration (other than its default, spawn) is kept. A process with
-    threads of its own (``main([...])`` called from a program, a notebook, a test runner)
-    spawns: a fork copies a lock another thread holds (a log stream's, say) locked for good,
-    and the worker would hang on it; the console script has none as the cluster starts.
+    chosen in dask's configuration (other than its default, spawn) is kept.
     """
     import multiprocessing
 
@@ -656,7 +656,6 @@ def _worker_start():
     if (
         sys.platform == "darwin"
         or "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1
         or dask.config.get(key, "spawn") != "spawn"
     ):
         return contextlib.nullcontext()
@@ -747,6 +746,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
                 prediction_classes_suffix=args.prediction_classes_suffix,
                 truth_prefix=args.truth_prefix,
                 prediction_prefix=args.prediction_prefix,
+                preset=args.preset,  # ctc: the challenge's names when none is given
             )
         except OneFolderError as error:  # the suffixes its names show, as options
             raise ValueError(error.text(command_line=True)) from None

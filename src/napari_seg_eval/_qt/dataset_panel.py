@@ -60,12 +60,22 @@ from .._jobs import Job, notify_error
 from .._napari.layers import PAIR_ROLE, TAG, open_pair, tag
 from ..core import catalogue
 from ..core._results import counts_as_integers
+from ..core._warn import warn
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
-from ..io.pairs import find_class_files, find_region_files
-from ..io.read import chunked_if_large, open_image, read_labels, read_probabilities
+from ..io.pairs import PRESET_PREFIXES, find_class_files, find_region_files
+from ..io.read import (
+    checked_labels,
+    checked_probabilities,
+    chunked_if_large,
+    file_notices,
+    open_image,
+    read_labels,
+    read_plane,
+    read_probabilities,
+)
 from .evaluate_panel import (
     KIND_TIP,
     border_spin,
@@ -509,6 +519,9 @@ class DatasetPanel(QWidget):
         # The settings opening a pair sets, as they were when it was selected (the first of
         # the pairs selected while one was read): those changed by its end are the user's.
         self._before_open: dict[str, Any] | None = None
+        # The preset whose challenge's prefixes the truth and prediction prefix boxes show, put
+        # there as the pairs were found (see find_pairs); None while they hold the user's.
+        self._named_by: str | None = None
 
         self.folders = {
             side: self._folder_row(side) for side in ("truth", "prediction", "image", "probability")
@@ -937,6 +950,13 @@ class DatasetPanel(QWidget):
         """Pair the truth and prediction folders by name; list the pairs and every file left out
         (class and region files, found by their suffixes, are not pairs).
 
+        With the Cell Tracking Challenge's preset and no prefix nor suffix given, the files are
+        paired by the challenge's names when those pair more of them (``man_seg000.tif`` with
+        ``mask000.tif``, see :func:`~napari_seg_eval.io.pair_files`): the prefix boxes then
+        show ``man_seg`` and ``mask``, and the list says so. Prefixes put there so are the
+        preset's while they are unchanged: they go when the names no longer pair by them (other
+        folders, a suffix given); with another preset, or none, they stay as given.
+
         Returns
         -------
         Pairing or None
@@ -963,6 +983,10 @@ class DatasetPanel(QWidget):
         if None in classes:
             classes = (None, None)  # both or neither: a run with one is refused with a message
         region = self.region_suffix.text().strip() or None
+        shown = (self.prefixes["truth"].text(), self.prefixes["prediction"].text())
+        if self._named_by is not None and shown != PRESET_PREFIXES[self._named_by]:
+            self._named_by = None  # changed: the user's
+        given = ("", "") if self._named_by is not None else shown
         try:
             self._check_shared_folders()
             pairing = pair_files(
@@ -970,11 +994,13 @@ class DatasetPanel(QWidget):
                 prediction,
                 truth_suffix=self.suffixes["truth"].text(),
                 prediction_suffix=self.suffixes["prediction"].text(),
-                truth_prefix=self.prefixes["truth"].text(),
-                prediction_prefix=self.prefixes["prediction"].text(),
+                truth_prefix=given[0],
+                prediction_prefix=given[1],
                 region_suffix=region,
+                preset=self.preset_combo.currentData(),
                 **companions,
             )
+            self._show_prefixes(pairing.named_by)
             pairing, images = self._without_pair_images(pairing)
             missing: list[tuple[str, str]] = []  # (pair, why its class or region file fails)
             # With no pair, the pairing's own words say why (named as the tab's boxes).
@@ -1051,6 +1077,11 @@ class DatasetPanel(QWidget):
         """Open the pair ``name`` in the viewer, replacing the pair opened before, and set the
         Evaluate tab to the run's settings.
 
+        A pair whose truth is a 2-D slice of a 3-D frame (the Cell Tracking Challenge's
+        ``man_seg_007_042.tif``, scored on plane 42 of ``mask007.tif``) opens with that plane of
+        the prediction, and of the image and probability map if found, each read alone where
+        the file allows (one TIFF page), so that Evaluate scores what the run scored.
+
         The files are read in a worker (the pair selected last is the one opened). The
         settings are set once they are read: those the user changed since the pair was
         selected are kept (the notification names them). With boundary metrics, the layers
@@ -1087,6 +1118,7 @@ class DatasetPanel(QWidget):
             raise ValueError(f"no image named {name!r} in the dataset.")
         row = rows.iloc[0]
         settings = self.result.settings  # the run's, even if another run ends meanwhile
+        plane = self.result.pairing.plane(name)
         files = {"truth": Path(row["truth"]), "prediction": Path(row["prediction"])}
         notes = []
         for side in ("image", "probability"):
@@ -1098,10 +1130,25 @@ class DatasetPanel(QWidget):
         found, why = run_companions(name, files["truth"], files["prediction"], settings)
         files.update(found)
         notes += why
+        if plane is not None:
+            volumes = [files[side].name for side in PLANE_SIDES if side in files]
+            det = " (Evaluate's DET is of this plane alone; the row's is NaN)"
+            notes.insert(
+                0,
+                f"its truth is a 2-D slice: shown with plane {plane} of "
+                + " and of ".join(volumes)
+                + (det if settings.preset == "ctc" else ""),
+            )
         if self._before_open is None:
             self._before_open = self._open_state()
         self._opening = name
-        work = partial(_read_pair, files, settings.probability)
+        work = (
+            partial(_read_pair, files, settings.probability)
+            if plane is None
+            else partial(
+                _read_slice_pair, files, settings.probability, plane, settings.channel_axis
+            )
+        )
         show = partial(self._open, name, settings, run_spacing(settings, row), notes=notes)
         if wait:
             return self.open_job.run_now(work, show)
@@ -1171,6 +1218,17 @@ class DatasetPanel(QWidget):
     def _folder(self, side: str) -> Path | None:
         text = self.folders[side][0].text().strip()
         return Path(text) if text else None
+
+    def _show_prefixes(self, named_by: str | None) -> None:
+        """Put the prefixes of the preset ``named_by`` (the files were paired by its
+        challenge's names) in the truth and prediction prefix boxes; empty them when they held
+        a preset's and the files were paired without (see :meth:`find_pairs`)."""
+        if named_by is None and self._named_by is None:
+            return
+        self._named_by = named_by
+        shown = PRESET_PREFIXES[named_by] if named_by is not None else ("", "")
+        for side, prefix in zip(("truth", "prediction"), shown, strict=True):
+            self.prefixes[side].setText(prefix)
 
     def _side_pairing(self, side: str, truths: list[Path]) -> Pairing | str | None:
         """The truth files ``truths`` paired with the files of the ``side`` folder (image or
@@ -1430,9 +1488,16 @@ class DatasetPanel(QWidget):
     def _on_preset(self, *_) -> None:
         """Set the controls from the chosen preset, and say what was set and what it needs."""
         name = self.preset_combo.currentData()
+        # Paired again once the controls are the preset's (finding the pairs checks them): by
+        # the challenge's names if no prefix nor suffix is given, or without the preset's words.
+        pair_again = name in PRESET_PREFIXES or self._named_by is not None
+        if self._named_by is not None and name != self._named_by:
+            self._named_by = None  # the prefixes shown stay, as given
         if name is None:
             show_note(self.preset_label, "")
             self._title_options()
+            if pair_again:
+                self.find_pairs()
             return
         preset = PRESETS[name]
         text = thresholds_text(preset.iou_thresholds)
@@ -1454,6 +1519,8 @@ class DatasetPanel(QWidget):
             f"{border}.{needs} The challenge's number: {preset.rule}.",
         )
         self._title_options()
+        if pair_again:
+            self.find_pairs()
 
     def _leave_preset(self, *_) -> None:
         """A control the preset sets was changed: the settings are no longer the preset's."""
@@ -1889,6 +1956,45 @@ def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:
         "prediction": read_probabilities if probability else read_labels,
     }
     return {side: readers.get(side, read_labels)(path) for side, path in files.items()}
+
+
+#: The sides of a pair whose file is a 3-D frame when the truth is a 2-D slice of it: shown on
+#: the slice's plane.
+PLANE_SIDES = ("prediction", "image", "probability")
+
+
+def _read_slice_pair(
+    files: dict[str, Path], probability: bool, plane: int, channel_axis: int | None
+) -> dict[str, Any]:
+    """Open the files of a pair whose truth is a 2-D slice (as :func:`_read_pair`): those of
+    :data:`PLANE_SIDES` give their ``plane`` alone (along their first axis that is not a
+    probability map's ``channel_axis``); runs in a worker."""
+    whole = {side: path for side, path in files.items() if side not in PLANE_SIDES}
+    return {
+        **_read_pair(whole, probability),
+        **{
+            side: _read_plane(side, files[side], plane, probability, channel_axis)
+            for side in PLANE_SIDES
+            if side in files
+        },
+    }
+
+
+def _read_plane(
+    side: str, path: Path, plane: int, probability: bool, channel_axis: int | None
+) -> Any:
+    """The plane ``plane`` of the file of a pair's ``side`` (see :func:`_read_slice_pair`): an
+    image as stored, a probability map (the probability side, or the prediction with
+    ``probability``) scaled as :func:`read_probabilities` reads it, labels checked as
+    :func:`read_labels` checks them (a notice warned, as they warn it)."""
+    if side == "image":
+        return read_plane(path, plane)
+    as_map = side == "probability" or probability
+    cut = read_plane(path, plane, labels=not as_map, channel_axis=channel_axis if as_map else None)
+    array, notice = (checked_probabilities if as_map else checked_labels)(cut, path)
+    for warning in file_notices([] if notice is None else [notice]):
+        warn(warning)
+    return array
 
 
 def _read_image(path: Path) -> Any:

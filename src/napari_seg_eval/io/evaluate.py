@@ -71,6 +71,7 @@ from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
 from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
 from .pairs import (
+    PRESET_PREFIXES,
     Pairing,
     file_stem,
     find_class_files,
@@ -89,6 +90,7 @@ from .read import (
     file_notices,
     open_files,
     read_labels,
+    volume_plane,
 )
 
 #: What each ``kind`` computes, in order. A new kind adds an entry here and a table builder in
@@ -631,7 +633,11 @@ split_touching
         ``kind``, ``iou_thresholds``, ``exclude_border`` and ``criterion`` (leave those at
         their defaults). "conic" needs class images (objects of class 0, background in
         CoNIC's class maps, are in no class). "ctc" adds SEG and DET per image (each
-        file one frame), pooled from the summed counts and as an image mean. "coco" needs
+        file one frame), pooled from the summed counts and as an image mean; with no prefix
+        nor suffix given, it pairs folders by the challenge's names (``man_seg000.tif`` with
+        ``mask000.tif``, the prefixes ``man_seg`` and ``mask``) when those pair more files
+        than the names as they are (see :func:`pair_files`), and the settings record those
+        prefixes. "coco" needs
         probability maps (an object's score is its mean probability inside the region) and
         adds COCO AP per image and pooled as pycocotools accumulates detections over images
         (no limit on detections per image).
@@ -776,7 +782,12 @@ split_touching
             "truth_classes_suffix": truth_classes_suffix,
             "prediction_classes_suffix": prediction_classes_suffix,
         },
+        preset=settings.preset,
     )
+    if pairing.named_by is not None and not (settings.truth_prefix or settings.prediction_prefix):
+        # Paired by the challenge's names: recorded, so that settings.json makes the run again.
+        named = PRESET_PREFIXES[pairing.named_by]
+        settings = replace(settings, truth_prefix=named[0], prediction_prefix=named[1])
     pairing, classes, regions = find_companions(
         pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
     )
@@ -991,13 +1002,16 @@ def as_pairing(
     prediction_suffix: str = "",
     companions: dict[str, str | None] | None = None,
     prefixes: tuple[str, str] = ("", ""),
+    preset: str | None = None,
 ) -> Pairing:
     """A :class:`Pairing` from folders/files of each side, a list of pairs (named by their
     truth files, without the truth prefix and ``truth_suffix``; with a truth prefix, a truth
     named as the Cell Tracking Challenge's slice ``man_seg_T_Z`` is scored on plane Z of its
     prediction, as :func:`pair_files` pairs it), or a Pairing.
     ``companions``: the region and class suffixes, whose files :func:`pair_files` never hints
-    as truth or predictions; ``prefixes``: the truth and prediction prefixes."""
+    as truth or predictions; ``prefixes``: the truth and prediction prefixes; ``preset``: the
+    run's, by whose challenge's names folders are paired when no prefix nor suffix is given
+    (see :func:`pair_files`)."""
     if prediction is not None:
         pairing = pair_files(
             truth,
@@ -1006,6 +1020,7 @@ def as_pairing(
             prediction_suffix=prediction_suffix,
             truth_prefix=prefixes[0],
             prediction_prefix=prefixes[1],
+            preset=preset,
             **(companions or {}),
         )
     elif isinstance(truth, Pairing):
@@ -1308,7 +1323,8 @@ def evaluate_pair(
             lazy=[False, plane is not None],
         )
         if plane is not None:
-            pred, channel_axis = _plane(pred, plane, truth, prediction, settings.channel_axis)
+            pred, channel_axis, axis = _plane(pred, plane, truth, prediction, settings.channel_axis)
+            pred_metadata = _plane_metadata(pred_metadata, axis, len(pred.shape) + 1)
             if channel_axis != settings.channel_axis:
                 settings = replace(settings, channel_axis=channel_axis)
         true, notice = checked_labels(true, truth)
@@ -1741,10 +1757,11 @@ _SLICE_DET = (
 
 def _plane(
     pred: Any, plane: int, truth: str | Path, prediction: str | Path, channel_axis: int | None
-) -> tuple[np.ndarray, int | None]:
+) -> tuple[np.ndarray, int | None, int]:
     """The plane ``plane`` of a prediction's volume (its first axis that is not the class
-    axis), read alone where the array is lazy, and the class axis after the plane is taken;
-    the error naming both files when the prediction is not 3-D or the plane is outside it."""
+    axis), read alone where the array is lazy, the class axis after the plane is taken, and
+    the plane's axis; the error naming both files when the prediction is not 3-D or the plane
+    is outside it."""
     shape = tuple(pred.shape)
     axes = list(range(len(shape)))
     channel = None
@@ -1764,13 +1781,27 @@ def _plane(
             f"{slice_of}, outside {prediction}, whose volume has {depth} plane(s) (0 to "
             f"{depth - 1}) along its axis {axis} {shape}."
         )
-    cut = np.asarray(pred[(slice(None),) * axis + (plane,)])
-    store = getattr(pred, "store", None)  # a TIFF's zarr view holds the file open
-    if callable(getattr(store, "close", None)):
-        store.close()
+    cut = volume_plane(pred, plane, axis)
     if channel_axis is None or channel_axis < 0 or channel is None or channel < axis:
-        return cut, channel_axis
-    return cut, channel - 1
+        return cut, channel_axis, axis
+    return cut, channel - 1, axis
+
+
+def _plane_metadata(metadata: FileMetadata, axis: int, ndim: int) -> FileMetadata:
+    """The metadata of a file of ``ndim`` axes as those of its plane along ``axis``: its pixel
+    size without that axis's (a slice's truth gives the sizes of the plane's axes).
+
+    Examples
+    --------
+    >>> found = FileMetadata("ZYX", PixelSize((2.0, 0.5, 0.25), "µm"))
+    >>> _plane_metadata(found, 0, 3).pixel_size
+    PixelSize(sizes=(0.5, 0.25), unit='µm')
+    """
+    size = metadata.pixel_size
+    if size is None or len(size.sizes) != ndim:
+        return metadata
+    sizes = size.sizes[:axis] + size.sizes[axis + 1 :]
+    return metadata._replace(pixel_size=PixelSize(sizes, size.unit))
 
 
 def _describe(error: BaseException) -> str:

@@ -28,12 +28,19 @@ prefix carries over) or as the pair plus its suffix (``000_classes.tif``); see
 :func:`find_class_files`.
 
 The Cell Tracking Challenge annotates some 3-D frames on 2-D slices only: the truth
-``man_seg_007_042.tif`` is plane 42 of the frame whose result is ``mask007.tif``. With a truth
-prefix given, a truth file named (after the prefix and suffix) ``_T_Z`` (digits; the leading
-``_`` optional) that has no prediction of its own name pairs with the prediction ``T``, scored
-on the prediction's plane ``Z`` (:attr:`Pairing.planes`; see :func:`slice_name`): several
-slices of a frame share its prediction. The pair is named ``T_Z`` (``007_042``). A truth
-``_T`` (``man_seg_007.tif``, the challenge's other spelling of a whole frame) pairs with ``T``.
+``man_seg_007_042.tif`` is plane 42 of the frame whose result is ``mask007.tif``. With the
+challenge's truth prefix given (``man_seg``, :func:`names_slices`), a truth file named (after
+the prefix and suffix) ``_T_Z`` (digits; the leading ``_`` optional) that has no prediction of
+its own name pairs with the prediction ``T``, scored on the prediction's plane ``Z``
+(:attr:`Pairing.planes`; see :func:`slice_name`): several slices of a frame share its
+prediction. The pair is named ``T_Z`` (``007_042``). A truth ``_T`` (``man_seg_007.tif``, the
+challenge's other spelling of a whole frame) pairs with ``T``.
+
+A challenge preset whose challenge names its files (``preset="ctc"``: the Cell Tracking
+Challenge, :data:`PRESET_PREFIXES`) pairs them by those names when no prefix nor suffix is
+given and those names pair more files than the names as they are; :attr:`Pairing.named_by` and
+:meth:`Pairing.describe` say so. Never when a prefix or a suffix is given, nor without the
+preset.
 """
 
 from __future__ import annotations
@@ -182,6 +189,14 @@ MARKS = {
 #: Each side's other side, as :meth:`SuffixHint.text` names them.
 _OTHER_SIDE = {"truth": "prediction", "prediction": "truth"}
 
+#: The (truth, prediction) prefixes of the file names a preset's challenge defines, with
+#: which :func:`pair_files` pairs the files under that preset when none is given: the Cell
+#: Tracking Challenge's truth ``man_seg000.tif`` (slices ``man_seg_000_042.tif``) and result
+#: ``mask000.tif``.
+PRESET_PREFIXES = {"ctc": ("man_seg", "mask")}
+#: The challenge of each preset of :data:`PRESET_PREFIXES`, as the pairs' listing names it.
+_CHALLENGES = {"ctc": "the Cell Tracking Challenge"}
+
 
 @dataclass(frozen=True)
 class Pairing:
@@ -206,6 +221,9 @@ class Pairing:
     ``planes``: pair name -> the plane (index on the prediction's first axis) its truth, a
     2-D slice, is scored on (``man_seg_007_042.tif`` with ``mask007.tif``: plane 42); the
     other pairs compare whole images. See :func:`slice_name`.
+    ``named_by``: the preset by whose challenge's names the files were paired (its
+    :data:`PRESET_PREFIXES`, no prefix nor suffix having been given; see :func:`pair_files`),
+    or None.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -221,6 +239,7 @@ class Pairing:
     subfolders: list[Path] = field(default_factory=list)
     marks: Literal["suffix", "prefix", "prefix and suffix"] = "suffix"
     planes: dict[str, int] = field(default_factory=dict)
+    named_by: str | None = None
 
     def plane(self, name: str) -> int | None:
         """The plane of the prediction's volume the pair ``name`` is scored on (its truth is
@@ -235,6 +254,15 @@ class Pairing:
         that name no option (second, so that a long list of files does not hide it), and every
         file left out."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
+        if self.named_by is not None:
+            truth, prediction = PRESET_PREFIXES[self.named_by]
+            first = f" ({self.pairs[0][0].name} with {self.pairs[0][1].name})" if self.pairs else ""
+            lines.append(
+                f"Paired as {_CHALLENGES[self.named_by]} names its files (the {self.named_by} "
+                f"preset): by the truth prefix {truth!r} and the prediction prefix "
+                f"{prediction!r}{first}. To pair them otherwise, give the truth and prediction "
+                "prefixes or suffixes yourself."
+            )
         slices = [name for name in self.names if name in self.planes]
         if slices:
             lines.append(
@@ -368,6 +396,7 @@ def pair_files(
     prediction_classes_suffix: str | None = None,
     truth_prefix: str = "",
     prediction_prefix: str = "",
+    preset: str | None = None,
 ) -> Pairing:
     """Pair ground-truth and prediction files by name.
 
@@ -393,6 +422,13 @@ def pair_files(
         files with the prefix are candidates of that side (the others are listed, as not
         used); a name that starts with both prefixes belongs to the side of the longer one.
         A pair's key is its name without the prefix and the suffix.
+    preset
+        The challenge preset of the run (as :func:`~napari_seg_eval.io.evaluate_files` takes
+        it), if any. With one whose challenge names its files (``"ctc"``, see
+        :data:`PRESET_PREFIXES`) and no prefix nor suffix given, the files are paired under
+        the challenge's prefixes (``man_seg``, ``mask``) when those pair more files than the
+        names as they are (``Pairing.named_by`` is then the preset, which
+        :meth:`Pairing.describe` says).
 
     Returns
     -------
@@ -433,7 +469,63 @@ def pair_files(
     ...                      prediction_prefix="mask")  # doctest: +SKIP
     >>> pairing.names  # doctest: +SKIP
     ['000', '001']
+
+    The same, by the challenge's preset:
+
+    >>> pair_files("01_GT/SEG/", "01_RES/", preset="ctc").named_by  # doctest: +SKIP
+    'ctc'
     """
+    keywords = {
+        "truth_suffix": truth_suffix,
+        "prediction_suffix": prediction_suffix,
+        "region_suffix": region_suffix,
+        "truth_classes_suffix": truth_classes_suffix,
+        "prediction_classes_suffix": prediction_classes_suffix,
+    }
+    given = (truth_suffix, prediction_suffix, truth_prefix, prediction_prefix)
+    named = PRESET_PREFIXES.get(preset or "")
+    if named is None or any(given):
+        return _pair_files(
+            truth,
+            prediction,
+            truth_prefix=truth_prefix,
+            prediction_prefix=prediction_prefix,
+            **keywords,
+        )
+    plain: Pairing | OneFolderError
+    try:
+        plain = _pair_files(truth, prediction, **keywords)
+    except OneFolderError as error:  # the challenge's prefixes may tell the sides apart
+        plain = error
+    plain_pairs = 0 if isinstance(plain, OneFolderError) else len(plain.pairs)
+    try:
+        by_name = _pair_files(
+            truth, prediction, truth_prefix=named[0], prediction_prefix=named[1], **keywords
+        )
+    except FileReadError:  # two files of one name under the prefixes: said if nothing pairs
+        if plain_pairs:
+            return plain
+        raise
+    if len(by_name.pairs) > plain_pairs:
+        return replace(by_name, named_by=preset)
+    if isinstance(plain, OneFolderError):
+        raise plain
+    return plain
+
+
+def _pair_files(
+    truth: str | Path | Iterable[str | Path],
+    prediction: str | Path | Iterable[str | Path],
+    *,
+    truth_suffix: str = "",
+    prediction_suffix: str = "",
+    region_suffix: str | None = None,
+    truth_classes_suffix: str | None = None,
+    prediction_classes_suffix: str | None = None,
+    truth_prefix: str = "",
+    prediction_prefix: str = "",
+) -> Pairing:
+    """:func:`pair_files` by the prefixes and suffixes given."""
     truth_listing = _listing(truth, "ground truth")
     pred_listing = _listing(prediction, "prediction")
     truth_files, truth_folder = truth_listing.files, truth_listing.folder
@@ -473,7 +565,7 @@ def pair_files(
     pred_keys, pred_left = _keys(pred_named, prediction_suffix, truth_suffix)
     # Pair name -> (truth key, prediction key, plane or None): same names, then the slices.
     found = {key: (key, key, None) for key in truth_keys.keys() & pred_keys.keys()}
-    if truth_prefix:
+    if names_slices(truth_prefix):
         _add_slices(found, truth_keys, pred_keys)
     names = sorted(found)
     taken = set(truth_keys.values()) | set(pred_keys.values())
@@ -582,6 +674,20 @@ def slice_name(key: str) -> tuple[str, str, int | None] | None:
     if match is not None:
         return match[1], match[1], None
     return None
+
+
+def names_slices(truth_prefix: str) -> bool:
+    """Whether truth files under ``truth_prefix`` may be the Cell Tracking Challenge's 2-D
+    slices (:func:`slice_name`): only under the challenge's own prefix, ``man_seg`` (or
+    ``man_seg_``), so that no other names (tiles ``gt_012_034``, copies ``gt001_2``) are
+    taken for slices.
+
+    Examples
+    --------
+    >>> names_slices("man_seg"), names_slices("man_seg_"), names_slices("gt_"), names_slices("")
+    (True, True, False, False)
+    """
+    return truth_prefix.rstrip("_") == PRESET_PREFIXES["ctc"][0]
 
 
 def _add_slices(
@@ -776,7 +882,7 @@ def _prefix_hint(
                 _paired_rests(
                     _headless(truth_keys, truth_head),
                     _headless(pred_keys, pred_head),
-                    slices=bool(given[0] + truth_head),
+                    slices=names_slices(given[0] + truth_head),
                 )
             )
             if pairs:
@@ -816,8 +922,8 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
         if _sides((first, second), ("", "")) is None and len(set(numbers)) < len(numbers):
             continue  # a number named more than once under each: two series, not two sides
         # The truth's slices (man_seg_000_003) pair with their time point's prediction.
-        forward = _paired_rests(one, other, slices=True) - paired
-        backward = _paired_rests(other, one, slices=True) - paired
+        forward = _paired_rests(one, other, slices=names_slices(first)) - paired
+        backward = _paired_rests(other, one, slices=names_slices(second)) - paired
         if bool(forward) != bool(backward):
             sliced.add((first, second) if forward else (second, first))
         count = len(paired) + len(forward) + len(backward)
@@ -1017,7 +1123,7 @@ def _slice_head(key: str) -> str | None:
 
 def _paired_rests(truth_rests: set[str], pred_rests: set[str], *, slices: bool) -> set[str]:
     """The truth names (without their prefix) that pair with a prediction name: the same
-    name, or (``slices``: a truth prefix is given) a slice or frame of the Cell Tracking
+    name, or (``slices``: under the challenge's truth prefix) a slice or frame of the Cell Tracking
     Challenge's form with its time point's (see :func:`slice_name`).
 
     Examples

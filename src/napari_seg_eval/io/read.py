@@ -260,6 +260,83 @@ def _next(stages: Generator[Any, None, None], path: str | Path) -> Any:
         raise FileReadError(f"{path}: cannot be read ({type(error).__name__}: {error}).") from error
 
 
+def read_plane(
+    path: str | Path, plane: int, *, labels: bool = False, channel_axis: int | None = None
+) -> np.ndarray:
+    """One plane of the 3-D volume in an image file, read alone where the file allows (a
+    TIFF's pages of that plane, NPY memory-mapped, zarr by chunks).
+
+    The plane is along the first axis that is not the class axis ``channel_axis``: as the
+    Cell Tracking Challenge's slice ``man_seg_007_042.tif`` is plane 42 of ``mask007.tif``
+    (see :func:`~napari_seg_eval.io.evaluate_files`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    plane : int
+        The plane's index.
+    labels : bool
+        For OME-Zarr, the one label image under ``labels/`` (as :func:`read_labels`).
+    channel_axis : int, optional
+        The class axis of a probability map, kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        The plane's pixels, as stored (checked by the caller as labels or probabilities).
+
+    Raises
+    ------
+    FileReadError
+        The file cannot be read, is not 3-D (without its class axis), or its volume has no
+        such plane: the message names the file and its shape.
+
+    Examples
+    --------
+    >>> read_plane("01_RES/mask007.tif", 42).shape  # doctest: +SKIP
+    (512, 512)
+    """
+    ((array, _),) = open_files([path], labels=[labels], metadata=False, lazy=[True])
+    shape = tuple(array.shape)
+    axes = list(range(len(shape)))
+    if channel_axis is not None and -len(shape) <= channel_axis < len(shape):
+        axes.remove(channel_axis % len(shape))
+    if len(axes) != 3 or not 0 <= plane < shape[axes[0]]:
+        close_store(array)
+        has = (
+            f"a volume of {shape[axes[0]]} plane(s) (0 to {shape[axes[0]] - 1}) along its axis "
+            f"{axes[0]}"
+            if len(axes) == 3
+            else f"{len(axes)}-D" + (" without its class axis" if len(axes) < len(shape) else "")
+        )
+        raise FileReadError(f"{path}: no plane {plane} in it: it is {has} {shape}.")
+    return volume_plane(array, plane, axes[0])
+
+
+def volume_plane(array: Any, plane: int, axis: int) -> np.ndarray:
+    """The plane ``plane`` along ``axis`` of an opened file's ``array``, read alone where the
+    array is lazy (a TIFF's zarr view: that plane's pages); the file is then closed (a TIFF's
+    zarr view holds it open, see :func:`close_store`).
+
+    Examples
+    --------
+    >>> volume_plane(np.arange(8).reshape(2, 2, 2), 1, 0).tolist()
+    [[4, 5], [6, 7]]
+    """
+    cut = np.asarray(array[(slice(None),) * axis + (plane,)])
+    close_store(array)
+    return cut
+
+
+def close_store(array: Any) -> None:
+    """Close the file an opened ``array`` holds open (a TIFF's zarr view, see
+    :func:`open_files` with ``lazy``), if any; an array in memory has none."""
+    store = getattr(array, "store", None)
+    if callable(getattr(store, "close", None)):
+        store.close()
+
+
 def read_labels(path: str | Path) -> Any:
     """Open a label image file (integer or boolean pixels; 0 is background).
 
