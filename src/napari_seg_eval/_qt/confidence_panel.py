@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 import weakref
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from .._jobs import Job, notify_error
 from .._napari.layers import put_image, result_layer
 from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
+from ..core.blocks import BLOCK_PIXELS, is_lazy
 from ..core.confidence import (
     apply_temperature,
     calibration,
@@ -44,6 +45,7 @@ from ..core.confidence import (
 )
 from ..core.platt import apply_platt
 from ..core.threshold import label_instances
+from ..evaluation import RunControl
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .tables import STALE_STYLE, _reason
@@ -76,6 +78,7 @@ def analyse(
     class_id: int | None = None,
     channel_axis: int | None = None,
     background_channel: bool = False,
+    control: RunControl | None = None,
 ) -> Generator[tuple[float, str], None, dict]:
     """The work of one Run, off the main thread: sweep, calibration, calibrated maps, objects.
 
@@ -89,7 +92,12 @@ def analyse(
     (``class_id - 1``, or ``class_id`` when channel 0 is background: ``background_channel``)
     against the truth's pixels ``== class_id``; its objects are the connected components of
     those pixels.
+
+    With ``control`` (a :class:`~napari_seg_eval.evaluation.RunControl`), a cancelled run
+    also stops within the passes: before each block of pixels of a sweep or calibration,
+    each slab of a calibrated map and each threshold of the object sweep.
     """
+    check = control.check if control is not None else None
     channel = None
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
         channel = class_id if background_channel else class_id - 1
@@ -98,7 +106,7 @@ def analyse(
     steps = 2 + len(methods) + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
     yield (0.0, "pixel sweep")
     results = {
-        "sweep": threshold_sweep(true, prob, metric=metric, class_id=class_id),
+        "sweep": threshold_sweep(true, prob, metric=metric, class_id=class_id, check=check),
         "class_id": class_id,
         "channel_axis": channel_axis,
         "channel": channel,
@@ -106,7 +114,7 @@ def analyse(
     yield (1 / steps, "calibration" + (" and fits" if methods else ""))
     # Platt's summary holds temperature scaling's numbers too: one call fits both.
     method = "platt" if "platt" in methods else "temperature" if methods else None
-    results["calibration"] = calibration(true, prob, method=method, class_id=class_id)
+    results["calibration"] = calibration(true, prob, method=method, class_id=class_id, check=check)
     summary = results["calibration"].summary
     results["calibration_methods"] = calibration_table(summary, methods)
     results["calibrated"] = {}
@@ -114,17 +122,22 @@ def analyse(
         yield ((2 + i) / steps, f"{CALIBRATIONS[key]}-calibrated map")
         if key == "temperature":
             parameters = {"temperature": float(summary["temperature"])}
-            data = apply_temperature(prob, parameters["temperature"])
+            recalibrate = partial(apply_temperature, temperature=parameters["temperature"])
         else:
             parameters = {
                 "platt_slope": float(summary["platt_slope"]),
                 "platt_intercept": float(summary["platt_intercept"]),
             }
-            data = apply_platt(prob, parameters["platt_slope"], parameters["platt_intercept"])
+            recalibrate = partial(
+                apply_platt,
+                slope=parameters["platt_slope"],
+                intercept=parameters["platt_intercept"],
+            )
+        data = in_slabs(recalibrate, prob, check)
         results["calibrated"][key] = {
             "data": data,
             "parameters": parameters,
-            "bins": calibration(true, data, class_id=class_id).bins,
+            "bins": calibration(true, data, class_id=class_id, check=check).bins,
         }
     if objects is not None:
         if class_id is not None:  # the class's objects, one vs rest
@@ -133,9 +146,38 @@ def analyse(
         start = 2 + len(methods)
         for i, threshold in enumerate(OBJECT_THRESHOLDS):
             yield ((start + i) / steps, f"objects at threshold {threshold:.2f}")
-            rows.append(instance_threshold_sweep(true, prob, thresholds=[threshold], **objects))
+            rows.append(
+                instance_threshold_sweep(true, prob, thresholds=[threshold], check=check, **objects)
+            )
         results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
+
+
+def in_slabs(
+    function: Callable[[np.ndarray], np.ndarray],
+    prob,
+    check: Callable[[], None] | None = None,
+    slab_pixels: int = BLOCK_PIXELS,
+):
+    """``function`` (element-wise, keeping the shape and dtype) of ``prob``, slab by slab
+    along the first axis for a numpy map, ``check`` called before each slab (so a cancelled
+    run stops within one slab); a chunked map is passed whole (``function`` is lazy there).
+
+    Examples
+    --------
+    >>> in_slabs(np.sqrt, np.full((3, 2), 0.25), slab_pixels=2).tolist()
+    [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
+    """
+    if is_lazy(prob) or np.ndim(prob) == 0:
+        return function(prob)
+    prob = np.asarray(prob)
+    out = np.empty(prob.shape, prob.dtype)
+    rows = max(1, slab_pixels // max(1, int(np.prod(prob.shape[1:], dtype=np.int64))))
+    for start in range(0, prob.shape[0], rows):
+        if check is not None:
+            check()
+        out[start : start + rows] = function(prob[start : start + rows])
+    return out
 
 
 def class_spin_tip(*, background_channel: bool) -> str:
@@ -503,7 +545,7 @@ class ConfidencePanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
         self.summary_label.setText("Analysing…")
-        self.job.start(work, show)
+        self.job.start(work, show, control=True)
         return None
 
     def set_class(self, class_id: int) -> None:

@@ -116,6 +116,18 @@ REVIEW_ROLES = ("errors", "outlines", "selection")
 ZOOM_MARGIN = 0.5
 #: ... and at least this many of its pixels.
 ZOOM_MIN_PIXELS = 8
+#: The selection's outlines of a chunked record are read on the main thread when the chunks
+#: under the boxes hold at most this many pixels (a few small chunks); more (a whole slide's
+#: chunks of 2048 x 2048) are read in a worker, and the outlines drawn when they arrive, so
+#: that a step never waits for chunks to be read and decompressed.
+READ_NOW_PIXELS = 1 << 20
+#: In napari's 3-D view the object shown may lie inside the volume, behind other objects:
+#: the Review tab says how it is shown (:meth:`ReviewPanel._say_depth`).
+DEPTH_NOTE = (
+    "3-D view: the selected object and its partner are drawn solid in the outline colour, "
+    "over everything else (objects in front would hide them). Switch to 2-D (napari's "
+    "2D/3D button) to see their error colours, ringed, on their plane."
+)
 
 
 def hidden_notice(names: Sequence[str], colours: str = "the error colours") -> str:
@@ -206,6 +218,9 @@ class ReviewRows:
         side has more than :data:`HOVER_FEATURES_MAX_OBJECTS` objects.
     sizes
         "true"/"pred" -> the number of objects of that side.
+    boxes
+        "true"/"pred" -> that side's bounding boxes by id (:func:`object_boxes`): a step looks
+        its object up there instead of comparing the rows.
     """
 
     objects: pd.DataFrame
@@ -214,6 +229,60 @@ class ReviewRows:
     filtered: dict[str, np.ndarray] = field(default_factory=dict)
     features: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
+    boxes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def object_boxes(
+    objects: pd.DataFrame, kinds: np.ndarray | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each side's bounding boxes, sorted by the id in the record's arrays, so that finding
+    one object's box is a binary search, not a comparison of every row.
+
+    Parameters
+    ----------
+    objects : pandas.DataFrame
+        Per-object rows with ``kind``, ``label`` (or ``record_label``, the ids of the record's
+        own arrays) and ``bbox_start_<axis>`` / ``bbox_stop_<axis>`` columns.
+    kinds : numpy.ndarray, optional
+        ``objects["kind"]`` as a numpy array, if already made.
+
+    Returns
+    -------
+    dict
+        "true"/"pred" -> (ids, boxes): the side's ids in increasing order (rows of one id in
+        their order in ``objects``) and their boxes, shape (n, ndim, 2), start and stop per
+        axis. Empty without boxes.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"kind": ["true", "pred", "true"], "label": [7, 7, 2],
+    ...                      "bbox_start_0": [0, 1, 4], "bbox_stop_0": [3, 2, 6]})
+    >>> ids, boxes = object_boxes(rows)["true"]
+    >>> ids.tolist(), boxes.tolist()
+    ([2, 7], [[[4, 6]], [[0, 3]]])
+    """
+    if objects.empty or "bbox_start_0" not in objects:
+        return {}
+    if kinds is None:
+        kinds = objects["kind"].to_numpy()
+    ndim = sum(1 for column in objects.columns if str(column).startswith("bbox_start_"))
+    ids = objects["record_label" if "record_label" in objects else "label"].to_numpy()
+    bounds = np.stack(
+        [
+            np.stack(
+                [objects[f"bbox_start_{axis}"].to_numpy(), objects[f"bbox_stop_{axis}"].to_numpy()],
+                axis=-1,
+            )
+            for axis in range(ndim)
+        ],
+        axis=1,
+    ).astype(np.int64)
+    found = {}
+    for side in ("true", "pred"):
+        own = np.flatnonzero(kinds == side)
+        order = own[np.argsort(ids[own], kind="stable")]
+        found[side] = (ids[order], bounds[order])
+    return found
 
 
 def prepare_rows(record: Evaluation, objects: pd.DataFrame, iou_threshold: float) -> ReviewRows:
@@ -266,7 +335,8 @@ def prepare_rows(record: Evaluation, objects: pd.DataFrame, iou_threshold: float
         sizes[side] = int(rows["label"].nunique())
         fits = sizes[side] <= HOVER_FEATURES_MAX_OBJECTS
         features[side] = hover_features(rows) if fits else None
-    return ReviewRows(objects, iou_threshold, counts, filtered, features, sizes)
+    boxes = object_boxes(objects, columns["kind"])
+    return ReviewRows(objects, iou_threshold, counts, filtered, features, sizes, boxes)
 
 
 class ReviewPanel(QWidget):
@@ -301,6 +371,8 @@ class ReviewPanel(QWidget):
         self.rematch_job = Job(self)
         self.error_job = Job(self)
         self.filter_job = Job(self)
+        #: Reads the boxes of a selected object of a whole slide (:data:`READ_NOW_PIXELS`).
+        self.selection_job = Job(self)
         self._syncing = False
         self._selection: np.ndarray | None = None  # the selection outlines' data
         self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
@@ -380,6 +452,10 @@ class ReviewPanel(QWidget):
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet(STALE_STYLE)
         self.stale_label.setVisible(False)
+        #: Shown in napari's 3-D view while an object is selected (:data:`DEPTH_NOTE`).
+        self.depth_label = QLabel(DEPTH_NOTE, self)
+        self.depth_label.setWordWrap(True)
+        self.depth_label.setVisible(False)
 
         form = QFormLayout()
         form.addRow(self.threshold_label, self.iou_spin)
@@ -398,11 +474,13 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.kinds_label)
         layout.addWidget(self.hover_label)
         layout.addWidget(self.stale_label)
+        layout.addWidget(self.depth_label)
         layout.addWidget(self.table, stretch=1)
         layout.addLayout(queue)
         self._fill_legend()
         self._say_rule()
         viewer.events.theme.connect(self._on_theme)
+        viewer.dims.events.ndisplay.connect(self._on_ndisplay)
 
     # ------------------------------------------------------------------------- public API
     @property
@@ -436,6 +514,7 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.set_record(record)
+        self.selection_job.cancel()
         self._selection = None
         self._selected_boxes = []
         self.errors_combo.setCurrentIndex(0 if record.instance is not None else 1)
@@ -916,9 +995,10 @@ class ReviewPanel(QWidget):
 
     def close_jobs(self) -> None:
         """Cancel the section's running work for good and stop following the theme."""
-        for job in (self.rematch_job, self.error_job, self.filter_job):
+        for job in (self.rematch_job, self.error_job, self.filter_job, self.selection_job):
             job.close()
         self.viewer.events.theme.disconnect(self._on_theme)
+        self.viewer.dims.events.ndisplay.disconnect(self._on_ndisplay)
 
     def _background(self) -> tuple[float, float, float] | None:
         """The colour the error layer is seen over: the topmost image shown in the viewer
@@ -976,23 +1056,25 @@ class ReviewPanel(QWidget):
         )
         self.kinds_label.setText("\n".join(filter(None, (self.counts_text(), self._ctc_note()))))
         self._say_rule()
+        self._say_depth()
 
     def _box(self, kind: str, record_id) -> tuple[slice, ...] | None:
         """The bounding box of the object of side ``kind`` whose id in the record's arrays is
-        ``record_id``, as slices (None if absent)."""
-        objects = self.objects
-        if objects.empty or "bbox_start_0" not in objects:
+        ``record_id``, as slices (None if absent): looked up in the prepared boxes
+        (:func:`object_boxes`), never by comparing the rows."""
+        found = self.prepared.boxes.get(kind)
+        if found is None:
             return None
-        ids = objects["record_label" if "record_label" in objects else "label"]
-        found = objects[(objects["kind"] == kind) & (ids == record_id)]
-        if found.empty:
+        ids, bounds = found
+        at = int(np.searchsorted(ids, record_id))
+        if at == ids.size or ids[at] != record_id:
             return None
-        row = found.iloc[0]
-        ndim = sum(1 for c in objects.columns if str(c).startswith("bbox_start_"))
-        return tuple(
-            slice(int(row[f"bbox_start_{axis}"]), int(row[f"bbox_stop_{axis}"]))
-            for axis in range(ndim)
-        )
+        return tuple(slice(int(start), int(stop)) for start, stop in bounds[at])
+
+    def _displayed(self, layer: Labels) -> list[int]:
+        """The axes of ``layer`` the viewer shows (two, or three in napari's 3-D view)."""
+        offset = self.viewer.dims.ndim - layer.ndim
+        return [axis - offset for axis in self.viewer.dims.displayed if axis >= offset]
 
     def _on_row(self, current, _previous) -> None:
         if not current.isValid() or self._syncing:
@@ -1009,7 +1091,7 @@ class ReviewPanel(QWidget):
             return
         world = np.asarray(layer.data_to_world(centroid))
         offset = self.viewer.dims.ndim - layer.ndim
-        displayed = [axis - offset for axis in self.viewer.dims.displayed if axis >= offset]
+        displayed = self._displayed(layer)
         for axis in range(layer.ndim):
             if axis not in displayed:
                 self.viewer.dims.set_point(axis + offset, world[axis])
@@ -1020,6 +1102,27 @@ class ReviewPanel(QWidget):
             self._zoom_to(layer, box, displayed)
             self._outline_selected(row, box, displayed[-2:])
         self._select_label(layer, row)
+        self._say_depth()
+
+    def _on_ndisplay(self, _event=None) -> None:
+        """napari's 2-D / 3-D view changed: draw the selected object for it again (rings in
+        2-D, solid over everything in 3-D), without moving the camera, and say how."""
+        self._say_depth()
+        current = self.table.view.currentIndex()
+        if not current.isValid() or current.row() >= len(self.rows()):
+            return
+        row = self.rows().iloc[current.row()]
+        layer = self.layers.get(row["kind"])
+        if layer is None or layer not in self.viewer.layers:
+            return
+        box = self._box(row["kind"], _record_id(row, "label"))
+        if box is not None:
+            self._outline_selected(row, box, self._displayed(layer)[-2:])
+
+    def _say_depth(self) -> None:
+        """Show :data:`DEPTH_NOTE` while napari shows 3-D and a row is selected."""
+        selected = self.table.view.currentIndex().isValid()
+        self.depth_label.setVisible(selected and self.viewer.dims.ndisplay == 3)
 
     def _select_label(self, layer: Labels, row: pd.Series) -> None:
         """Select ``row``'s label in ``layer`` (without selecting the row again)."""
@@ -1057,30 +1160,69 @@ class ReviewPanel(QWidget):
         (a partner inside the object is ringed with it) and a one-pixel object is still
         ringed. Read inside their boxes only (no pass over the image).
 
+        In napari's 3-D view the two are drawn solid instead, over every other layer (no depth
+        test): the object may lie inside the volume, behind others (see :data:`DEPTH_NOTE`).
+
         Of a chunked record only the boxes' chunks are read, and the selection layer covers
-        just the rings' box (placed by its translate), never the whole image.
+        just the rings' box (placed by its translate), never the whole image. When those
+        chunks hold more than :data:`READ_NOW_PIXELS` pixels they are read in a worker (the
+        latest selection wins) and the outlines drawn when they arrive; every read uses dask's
+        synchronous scheduler, so it never waits behind other work on dask's shared threads.
         The outlines are white, or black over a light background (the image shown under them,
         else the theme's canvas)."""
         record, source = self.record, self.layers.get("true")
         if record is None or source is None or source not in self.viewer.layers:
             return
         images = {"true": record.truth, "pred": record.prediction}
-        shape = tuple(record.truth.shape)
         other = "pred" if row["kind"] == "true" else "true"
         label, partner = _record_id(row, "label"), _record_id(row, "partner")
-        targets = [(row["kind"], label, box)]
+        targets = [(images[row["kind"]], label, box)]
         partner_box = self._box(other, partner) if partner != 0 else None
         if partner_box is not None:
-            targets.append((other, partner, partner_box))
-        objects = [(_read_box(images[kind], where) == name, where) for kind, name, where in targets]
-        where, rings = ring_around(objects, shape, axes)
+            targets.append((images[other], partner, partner_box))
+        solid = self.viewer.dims.ndisplay == 3
+        work = partial(selection_masks, targets, tuple(record.truth.shape), tuple(axes), solid)
+        paint = partial(self._paint_selection, record, solid)
+        if sum(pixels_read(image, where) for image, _, where in targets) > READ_NOW_PIXELS:
+            self._clear_selection()  # not the previous object's rings around this one
+            self.selection_job.start(work, paint)
+        else:
+            self.selection_job.cancel()  # a read still going is of an earlier row
+            paint(work())
+
+    def _clear_selection(self) -> None:
+        """Erase the selection's outlines (while those of the next object are read)."""
+        if self._selection is None or not self._selected_boxes:
+            return
+        for old in self._selected_boxes:
+            self._selection[old] = 0
+        self._selected_boxes = []
+        source = self.layers.get("true")
+        layer = result_layer(self.viewer, source, "selection") if source is not None else None
+        if layer is not None and layer.data is self._selection:
+            layer.refresh()
+
+    def _paint_selection(
+        self,
+        record: Evaluation,
+        solid: bool,
+        drawn: tuple[tuple[slice, ...], list[np.ndarray]],
+    ) -> None:
+        """Paint ``drawn`` (:func:`selection_masks`: the box and each object's mask, 1 then 2)
+        into the selection layer, if ``record`` is still the one reviewed. Only what changed
+        is set on the layer: each setting makes napari draw it again."""
+        source = self.layers.get("true")
+        if record is not self.record or source is None or source not in self.viewer.layers:
+            return
+        where, masks = drawn
+        shape = tuple(record.truth.shape)
         lazy = is_lazy(record.truth) or is_lazy(record.prediction)
         if lazy:  # a layer of the rings' box only
             origin = tuple(part.start for part in where)
             self._selection = np.zeros([part.stop - part.start for part in where], np.uint8)
             self._selected_boxes = []
         else:
-            origin = (0,) * len(box)
+            origin = (0,) * len(shape)
             if self._selection is None or self._selection.shape != shape:
                 self._selection = np.zeros(shape, np.uint8)
                 self._selected_boxes = []
@@ -1088,10 +1230,11 @@ class ReviewPanel(QWidget):
         for old in self._selected_boxes:
             selection[old] = 0
         painted = selection[_shifted(where, origin)]
-        for value, ring in enumerate(rings, start=1):
-            painted[ring] = value
+        for value, mask in enumerate(masks, start=1):
+            painted[mask] = value
         self._selected_boxes = [_shifted(where, origin)]
         first = result_layer(self.viewer, source, "selection") is None
+        # put_labels sets the data (painted in place: napari reads it again)
         layer = self._put_ours(
             selection,
             name=f"{source.name} review selection",
@@ -1099,9 +1242,15 @@ class ReviewPanel(QWidget):
             source=source,
             info={},
         )
-        layer.data = selection  # painted in place: make napari read it again
-        layer.translate = _translate_to(source, origin)
-        layer.contour = 0  # the rings themselves, outside the objects
+        translate = _translate_to(source, origin)
+        if not np.array_equal(layer.translate, translate):
+            layer.translate = translate
+        if layer.contour != 0:
+            layer.contour = 0  # the rings themselves, outside the objects
+        # solid in 3-D: drawn over the layers above and in front of it
+        blending = "translucent_no_depth" if solid else "translucent"
+        if layer.blending != blending:
+            layer.blending = blending
         if first:
             layer.opacity = 1.0  # crisp on any image
         self._show_if_retired(layer)
@@ -1117,9 +1266,10 @@ class ReviewPanel(QWidget):
             return
         layers = list(self.viewer.layers)
         under = layers[: layers.index(layer)]
-        layer.colormap = single_color_colormap(
-            selection_color(self.viewer.theme, background_under(under))
-        )
+        color = selection_color(self.viewer.theme, background_under(under))
+        now = getattr(layer.colormap, "color_dict", {}).get(1)
+        if now is None or not np.allclose(now, color):  # a new colormap is drawn again
+            layer.colormap = single_color_colormap(color)
 
     def _on_selected_label(self, event) -> None:
         if self._syncing:
@@ -1186,6 +1336,19 @@ def ring_around(
     >>> small_ring.astype(int).tolist()  # not its right side: that is on the wide object
     [[1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 0, 0]]
     """
+    grown, masks = _placed(objects, shape, axes)
+    on_any = np.logical_or.reduce(masks)
+    footprint = np.ones([3 if axis in axes else 1 for axis in range(len(shape))], bool)
+    return grown, [ndimage.binary_dilation(mask, footprint) & ~on_any for mask in masks]
+
+
+def _placed(
+    objects: Sequence[tuple[np.ndarray, tuple[slice, ...]]],
+    shape: tuple[int, ...],
+    axes: Sequence[int],
+) -> tuple[tuple[slice, ...], list[np.ndarray]]:
+    """The union of the objects' boxes, one pixel larger on each side along ``axes`` (within
+    the image), and each object's mask in it."""
     grown = tuple(
         slice(
             max(min(b[axis].start for _, b in objects) - (axis in axes), 0),
@@ -1199,9 +1362,94 @@ def ring_around(
         mask = np.zeros([part.stop - part.start for part in grown], bool)
         mask[_shifted(box, origin)] = inside
         masks.append(mask)
-    on_any = np.logical_or.reduce(masks)
-    footprint = np.ones([3 if axis in axes else 1 for axis in range(len(shape))], bool)
-    return grown, [ndimage.binary_dilation(mask, footprint) & ~on_any for mask in masks]
+    return grown, masks
+
+
+def selection_masks(
+    targets: Sequence[tuple[Any, Any, tuple[slice, ...]]],
+    shape: tuple[int, ...],
+    axes: Sequence[int],
+    solid: bool = False,
+) -> tuple[tuple[slice, ...], list[np.ndarray]]:
+    """What the selection layer shows of ``targets`` (no Qt: runs in a worker for a slide):
+    each object read inside its box, then its ring in the planes of ``axes``
+    (:func:`ring_around`), or, ``solid``, the object itself.
+
+    Parameters
+    ----------
+    targets : sequence of (array_like, int, tuple of slice)
+        The image holding each object (numpy or chunked), its id there, and its box.
+    shape : tuple of int
+        The images' shape.
+    axes : sequence of int
+        The axes shown (the planes of the rings).
+    solid : bool
+        The objects themselves instead of their rings (napari's 3-D view).
+
+    Returns
+    -------
+    box : tuple of slice
+        Where the masks lie in the image.
+    masks : list of numpy.ndarray of bool
+        Each object's ring (or its pixels), in that box.
+
+    Examples
+    --------
+    >>> image = np.array([[0, 0, 0, 0], [0, 5, 5, 0], [0, 0, 0, 0]])
+    >>> box, (ring,) = selection_masks([(image, 5, (slice(1, 2), slice(1, 3)))], (3, 4), (0, 1))
+    >>> box, int(ring.sum())  # around the 1 x 2 object: its 3 x 4 box less its 2 pixels
+    ((slice(0, 3, None), slice(0, 4, None)), 10)
+    >>> selection_masks([(image, 5, (slice(1, 2), slice(1, 3)))], (3, 4), (0, 1), solid=True)[1]
+    [array([[ True,  True]])]
+    """
+    objects = [(_read_box(image, where) == name, where) for image, name, where in targets]
+    if solid:
+        return _placed(objects, shape, ())
+    return ring_around(objects, shape, axes)
+
+
+def pixels_read(image: Any, box: tuple[slice, ...]) -> int:
+    """How many pixels a read of ``box`` takes from ``image``: of a chunked image, those of
+    every chunk the box meets (each is read whole); of a numpy array, the box's own.
+
+    Parameters
+    ----------
+    image : array_like
+        A numpy array, or a chunked one (dask: chunk sizes per axis; zarr-like: one chunk
+        shape).
+    box : tuple of slice
+        A box inside it (start and stop given).
+
+    Returns
+    -------
+    int
+        The pixels read.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> pixels_read(da.zeros((100, 100), chunks=10), (slice(5, 15), slice(0, 1)))
+    200
+    >>> pixels_read(np.zeros((100, 100)), (slice(5, 15), slice(0, 1)))
+    10
+    """
+    sizes = [part.stop - part.start for part in box]
+    chunks = getattr(image, "chunks", None) if is_lazy(image) else None
+    if chunks is None:
+        return int(np.prod(sizes, dtype=np.int64))
+    total = 1
+    for axis, part in enumerate(box):
+        grid = chunks[axis]
+        if isinstance(grid, int | np.integer):  # one chunk size along the axis
+            low = part.start // grid * grid
+            high = min(-(-part.stop // grid) * grid, int(image.shape[axis]))
+        else:  # dask: the size of each chunk
+            edges = np.cumsum((0, *grid))
+            first = int(np.searchsorted(edges, part.start, side="right")) - 1
+            last = int(np.searchsorted(edges, max(part.stop, part.start + 1), side="left"))
+            low, high = int(edges[first]), int(edges[last])
+        total *= high - low
+    return int(total)
 
 
 def _taken(rows: pd.DataFrame, index: np.ndarray) -> pd.DataFrame:
@@ -1210,9 +1458,11 @@ def _taken(rows: pd.DataFrame, index: np.ndarray) -> pd.DataFrame:
 
 
 def _read_box(image, box: tuple[slice, ...]) -> np.ndarray:
-    """The pixels of ``image`` inside ``box``: of a chunked image, only the chunks it meets."""
+    """The pixels of ``image`` inside ``box``: of a chunked image, only the chunks it meets,
+    read on this thread (dask's synchronous scheduler: never queued behind other work on
+    dask's shared threads)."""
     block = image[box]
-    return block.compute() if is_lazy(block) else np.asarray(block)
+    return block.compute(scheduler="synchronous") if is_lazy(block) else np.asarray(block)
 
 
 def _shifted(box: tuple[slice, ...], origin: tuple[int, ...]) -> tuple[slice, ...]:

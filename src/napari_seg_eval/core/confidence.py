@@ -230,6 +230,19 @@ def _with_region(arrays: list, region: np.ndarray | None) -> list:
     return arrays if region is None else [*arrays, region]
 
 
+def _checked(partial: Callable, check: Callable[[], None] | None) -> Callable:
+    """``partial`` calling ``check`` before each block (``partial`` itself without one): a
+    cancelled run stops within one block of the pass, on numpy and chunked data alike."""
+    if check is None:
+        return partial
+
+    def checked(*blocks):
+        check()
+        return partial(*blocks)
+
+    return checked
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class ThresholdSweepResult(Result):
     """Pixel-level counts and scores at every threshold of a fine grid.
@@ -259,6 +272,7 @@ def threshold_sweep(
     class_id: int | None = None,
     channel_axis: int | None = None,
     region: np.ndarray | None = None,
+    check: Callable[[], None] | None = None,
 ) -> ThresholdSweepResult:
     """Pixel TP/FP/FN/TN at every threshold ``k / steps`` from one pass over the map.
 
@@ -306,6 +320,9 @@ def threshold_sweep(
         A mask of the truth's shape (numpy or chunked): only the pixels where it is True are
         counted (and range-checked). With no pixel inside, every value is NaN and a
         ``RuntimeWarning`` says so.
+    check : callable, optional
+        Called before each block of pixels is read; it may raise to stop the pass (e.g.
+        :meth:`~napari_seg_eval.evaluation.RunControl.check` of a cancelled run).
 
     Returns
     -------
@@ -338,7 +355,7 @@ def threshold_sweep(
     per_step = _ranking_factor(steps)
     bins = steps * per_step
     histogram = fold(
-        functools.partial(_sweep_histogram, bins=bins, class_id=class_id),
+        _checked(functools.partial(_sweep_histogram, bins=bins, class_id=class_id), check),
         sum,
         _with_region([prob, true], region),
     )
@@ -429,6 +446,7 @@ def instance_threshold_sweep(
     split_touching: bool = False,
     split_depth: float = 2.0,
     region: np.ndarray | None = None,
+    check: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """Instance metrics versus the probability threshold: label at each threshold, match.
 
@@ -454,6 +472,9 @@ def instance_threshold_sweep(
     region : array_like of bool, optional
         A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
         of every count (see :func:`instance_metrics`).
+    check : callable, optional
+        Called before each threshold is labelled and matched; it may raise to stop the sweep
+        (e.g. :meth:`~napari_seg_eval.evaluation.RunControl.check` of a cancelled run).
 
     Returns
     -------
@@ -491,6 +512,8 @@ def instance_threshold_sweep(
     _check_label_arguments(mask_like, connectivity, min_size, split_touching, split_depth)
     rows = []
     for threshold in thresholds:
+        if check is not None:
+            check()
         mask = threshold_probabilities(prob, threshold).view(bool)
         labels = label_instances(
             mask,
@@ -546,6 +569,7 @@ def calibration(
     channel_axis: int | None = None,
     fit_temperature: bool | None = None,
     region: np.ndarray | None = None,
+    check: Callable[[], None] | None = None,
 ) -> CalibrationResult:
     """Reliability diagram data, expected and maximum calibration error, Brier score and NLL.
 
@@ -585,6 +609,10 @@ def calibration(
         A mask of the truth's shape (numpy or chunked): only the pixels where it is True are
         measured (and a method is fitted on them). With no pixel inside, every value is NaN
         (the fitted parameters too) and a ``RuntimeWarning`` says so.
+    check : callable, optional
+        Called before each block of pixels is read, in every pass (a method makes a second
+        one); it may raise to stop the calibration (e.g.
+        :meth:`~napari_seg_eval.evaluation.RunControl.check` of a cancelled run).
 
     Returns
     -------
@@ -635,7 +663,7 @@ def calibration(
     _check_choice(method, CALIBRATION_METHODS, "method")
     true, prob = _class_probability(true, prob, "calibration", class_id, channel_axis)
     region = check_region(region, tuple(true.shape))
-    stats = _calibration_sums(prob, true, class_id, n_bins, region)
+    stats = _calibration_sums(prob, true, class_id, n_bins, region, check=check)
     summary = _calibration_summary(stats)
     if stats["n_pixels"] == 0 and region is not None:
         _warn_empty_region("calibration")
@@ -644,7 +672,7 @@ def calibration(
         def scores(recalibrate: Callable[[np.ndarray], np.ndarray]) -> dict:
             """ECE and NLL of the map recalibrated block by block, over the same pixels."""
             return _calibration_summary(
-                _calibration_sums(prob, true, class_id, n_bins, region, recalibrate)
+                _calibration_sums(prob, true, class_id, n_bins, region, recalibrate, check)
             )
 
         summary |= _recalibration(method, stats["logit_histogram"], scores)
@@ -749,11 +777,16 @@ def _calibration_sums(
     n_bins: int,
     region: np.ndarray | None = None,
     recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
+    check: Callable[[], None] | None = None,
 ):
     """One pass over the map (inside ``region``, recalibrated block by block if asked, so that
-    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram."""
-    partial = functools.partial(
-        _calibration_partial, class_id=class_id, n_bins=n_bins, recalibrate=recalibrate
+    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram.
+    ``check`` is called before each block (it may raise to stop the pass)."""
+    partial = _checked(
+        functools.partial(
+            _calibration_partial, class_id=class_id, n_bins=n_bins, recalibrate=recalibrate
+        ),
+        check,
     )
     sums = fold(
         partial,
