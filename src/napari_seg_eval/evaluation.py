@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
@@ -439,6 +440,8 @@ class Evaluation:
         the prediction was one.
     semantic_truth, semantic_prediction
         The class images the semantic metrics compared (foreground/background by default).
+        Records of equal images share these read-only arrays, and the class images and region
+        (:func:`shared_array`): evaluations of unchanged layers keep one copy.
     confidence
         The probability map whose values are the objects' confidence, or None.
     true_classes, pred_classes
@@ -1019,14 +1022,128 @@ def _plane_axis_checked(settings: EvaluationSettings, ndim: int) -> EvaluationSe
 def _read_only(array: Any, copy: bool) -> Any:
     """A read-only array of ``array``: a copy (for data that may be edited in place) or a view.
 
-    A chunked array is kept by reference, lazily: a dask array as it is, a zarr-like array
-    wrapped in dask on its own chunks (for the array operations); it is never read whole.
+    A copy is :func:`shared_array`'s: the array an earlier record keeps when it is equal in
+    content. A chunked array is kept by reference, lazily: a dask array as it is, a zarr-like
+    array wrapped in dask on its own chunks (for the array operations); it is never read whole.
     """
     if is_lazy(array):
         return as_dask(array)
-    out = np.array(array, copy=True) if copy else np.asarray(array).view()
+    if copy:
+        return shared_array(array)
+    out = np.asarray(array).view()
     out.flags.writeable = False
     return out
+
+
+def _made_shared(array: Any) -> Any:
+    """An array made by the run for its record, as :func:`shared_array` keeps it (``copy=False``:
+    no one else holds it); a chunked one as it is."""
+    return array if is_lazy(array) else shared_array(array, copy=False)
+
+
+#: The read-only arrays that records keep (:func:`shared_array`), held weakly, newest last: an
+#: array is freed with the last record (or run) that holds it.
+_SHARED: list[weakref.ref] = []
+_SHARED_LOCK = threading.Lock()
+#: How many elements :func:`same_content` compares at a time (its boolean mask's size).
+COMPARE_BLOCK = 1 << 22
+#: The kinds of dtype whose arrays :func:`shared_array` shares (booleans and integers: equal
+#: values are equal bits; a float's -0.0 equals 0.0 and NaN nothing).
+_SHARED_KINDS = "biu"
+
+
+def shared_array(array: Any, *, copy: bool = True) -> np.ndarray:
+    """A read-only numpy array of ``array``'s values: the one kept already when equal.
+
+    Evaluations of unchanged layers share one copy of each image: ``array`` is compared,
+    value by value (:func:`same_content`), with the read-only arrays kept so far of its shape
+    and dtype (boolean or integer; others are never shared), newest first; the first equal one
+    is returned. Else ``array`` is copied (or, with ``copy=False``, ``array`` itself, an
+    array nobody else holds, is made read-only) and kept for later calls. Kept arrays are held
+    weakly: one is freed when nothing else holds it. Nothing is trusted but the values: a layer
+    edited in place (``layer.data[...] = v``, no event) gives a new copy.
+
+    Parameters
+    ----------
+    array : array_like
+        The values to keep.
+    copy : bool
+        Copy ``array`` when no kept array is equal (False: keep ``array`` itself, made
+        read-only; for arrays made for the record, that no one else writes to).
+
+    Returns
+    -------
+    numpy.ndarray
+        A read-only array equal to ``array``: never one that anybody may write to.
+
+    Examples
+    --------
+    >>> labels = np.array([[0, 1], [2, 2]])
+    >>> kept = shared_array(labels)
+    >>> kept is shared_array(labels.copy()), kept.flags.writeable
+    (True, False)
+    >>> labels[0, 0] = 5  # edited in place: not equal any more, a copy of its own
+    >>> shared_array(labels) is kept
+    False
+    """
+    array = np.asarray(array)
+    if array.dtype.kind not in _SHARED_KINDS:
+        out = np.array(array, copy=True) if copy else array
+        out.flags.writeable = False
+        return out
+    with _SHARED_LOCK:
+        _SHARED[:] = [ref for ref in _SHARED if ref() is not None]
+        kept = [ref() for ref in reversed(_SHARED)]
+    for candidate in kept:
+        if candidate is array or (
+            candidate is not None
+            and candidate.shape == array.shape
+            and candidate.dtype == array.dtype
+            and same_content(candidate, array)
+        ):
+            return candidate
+    out = np.array(array, copy=True) if copy else array
+    out.flags.writeable = False
+    with _SHARED_LOCK:
+        _SHARED.append(weakref.ref(out))
+    return out
+
+
+def same_content(a: np.ndarray, b: np.ndarray, block: int = COMPARE_BLOCK) -> bool:
+    """Whether two numpy arrays of one shape hold equal values, compared ``block`` elements at
+    a time (the only memory used: a boolean mask of one block), stopping at the first block
+    that differs.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        The arrays.
+    block : int
+        Elements compared at a time (whole rows along the first axis of arrays that are not
+        both C-contiguous).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> same_content(np.arange(10), np.arange(10), block=3)
+    True
+    >>> same_content(np.arange(10), np.r_[np.arange(9), 0], block=3)
+    False
+    """
+    if a.shape != b.shape:
+        return False
+    if a.ndim == 0 or a.size == 0:
+        return bool(np.array_equal(a, b))
+    if a.flags.c_contiguous and b.flags.c_contiguous:
+        a, b = a.reshape(-1), b.reshape(-1)  # views
+    step = max(1, block // max(1, a[0].size))
+    return all(
+        np.array_equal(a[start : start + step], b[start : start + step])
+        for start in range(0, len(a), step)
+    )
 
 
 def evaluation_steps(
@@ -1050,7 +1167,8 @@ def evaluation_steps(
         set: it is thresholded, and its connected components, with
         ``settings.threshold_options``, are the predicted objects): numpy arrays or anything
         numpy reads (nested lists), or chunked arrays. numpy arrays are copied
-        first, so painting a layer afterwards cannot change the record; chunked (dask, zarr)
+        first (or an earlier record's equal copy is shared, :func:`shared_array`), so
+        painting a layer afterwards cannot change the record; chunked (dask, zarr)
         arrays are kept by reference and read chunk by chunk, never whole.
     settings
         Every setting of the run.
@@ -1515,11 +1633,13 @@ def evaluation_steps(
         )
         results["instance"] = replace(instance, counted_on=counted_on)
     yield (1.0, "building tables")
+    # The images the run made (labels of a map, ids split by plane, foreground masks) are
+    # kept once too: an earlier record's equal array is shared (the inputs' copies already are).
     record = Evaluation(
-        truth=instance_true,
-        prediction=instance_pred,
-        semantic_truth=sem_true,
-        semantic_prediction=sem_pred,
+        truth=_made_shared(instance_true),
+        prediction=_made_shared(instance_pred),
+        semantic_truth=_made_shared(sem_true),
+        semantic_prediction=_made_shared(sem_pred),
         confidence=confidence,
         settings=settings,
         planes=planes,

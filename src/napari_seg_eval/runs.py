@@ -10,7 +10,8 @@ layer or file name, the settings, the result tables and its headline metrics (th
 A run is saved as a folder of CSV tables and a ``settings.json``: the command line's result
 folder is the folder of a dataset run, so it loads as one. A one-image run also saves the two
 label images it compared (``labels.npz``), and of a multi-class run the class of each object
-scored (``object_classes.csv``), so that its objects can be compared after loading.
+scored (``object_classes.csv``), so that its objects can be compared after loading. Runs of
+equal images share them, read-only (:attr:`Run.images`, :meth:`Runs.memory`).
 
 :meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
 for one image, which of the true objects the runs scored each run matched (with its criterion;
@@ -34,7 +35,7 @@ import json
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,7 @@ from .core.dataset import DatasetResult
 from .core.instance import DEFAULT_IOU_THRESHOLDS, REVIEW_THRESHOLD, InstanceResult
 from .core.presets import PRESETS
 from .core.review import match_rule
-from .evaluation import Evaluation, ThresholdOptions, evaluate
+from .evaluation import Evaluation, ThresholdOptions, evaluate, shared_array
 
 #: The threshold of its criterion at which each run's objects are compared (the review
 #: threshold).
@@ -154,6 +155,95 @@ SYMMETRY = {
 }
 
 
+#: The images of an :class:`~napari_seg_eval.evaluation.Evaluation` record kept in memory
+#: (attribute -> name; a run's ``labels`` are named as the first three).
+RECORD_IMAGES = {
+    "truth": "truth",
+    "prediction": "prediction",
+    "region": "region",
+    "semantic_truth": "semantic truth",
+    "semantic_prediction": "semantic prediction",
+    "true_classes": "true classes",
+    "pred_classes": "predicted classes",
+}
+
+
+def record_images(record: Any) -> dict[str, np.ndarray]:
+    """The numpy images an :class:`~napari_seg_eval.evaluation.Evaluation` record keeps in
+    memory, by name (:data:`RECORD_IMAGES`; chunked ones are read from their store, and a
+    probability map giving the objects' confidence is its layer's data, not a copy); none of
+    anything else.
+
+    Parameters
+    ----------
+    record : Evaluation or any
+        The record (anything else has no images).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> sorted(record_images(evaluate(np.ones((2, 2), int), np.ones((2, 2), int))))
+    ['prediction', 'semantic prediction', 'semantic truth', 'truth']
+    """
+    found = {name: getattr(record, key, None) for key, name in RECORD_IMAGES.items()}
+    return {name: image for name, image in found.items() if isinstance(image, np.ndarray)}
+
+
+def memory_owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory: ``array``, or the base of the view it is.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> image = np.zeros((4, 4), bool)
+    >>> memory_owner(image.view(np.uint8)[1:]) is image
+    True
+    """
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def images_held(runs: Iterable[Run]) -> dict[int, np.ndarray]:
+    """The arrays owning the memory of the ``runs``' images (:attr:`Run.images`), each once,
+    by ``id``: their ``nbytes`` summed is the memory the images take.
+
+    Parameters
+    ----------
+    runs : iterable of Run
+
+    Returns
+    -------
+    dict of int to numpy.ndarray
+        ``id`` -> the array owning the memory (:func:`memory_owner`).
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> labels = np.ones((10, 10), np.uint32)
+    >>> runs = [Run.from_evaluation(evaluate(labels, labels)) for _ in range(3)]
+    >>> sum(a.nbytes for a in images_held(runs).values())  # 400 B of labels, 100 B of foreground
+    500
+    """
+    held = {}
+    for run in runs:
+        for image in run.images.values():
+            owner = memory_owner(image)
+            held[id(owner)] = owner
+    return held
+
+
 def _now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
@@ -196,7 +286,9 @@ class Run:
         (None for a run loaded from a folder).
     labels
         One image: ``truth`` and ``prediction``, the instance label images compared, and
-        ``region``, the mask of the pixels scored, when the run had one.
+        ``region``, the mask of the pixels scored, when the run had one. Read-only numpy
+        arrays are shared by the runs whose images are equal (runs of unchanged layers, runs
+        loaded from folders of one truth): :attr:`images` lists what the run keeps in memory.
     versions
         Versions of the package and its libraries when the run was made.
     agreement
@@ -292,6 +384,22 @@ class Run:
         )
 
     # ------------------------------------------------------------------ what it holds
+    @property
+    def images(self) -> dict[str, np.ndarray]:
+        """The images the run keeps in memory, by name: its record's
+        (:func:`record_images`) and its ``labels`` (numpy ones; a loaded run has only these).
+        Runs of unchanged layers share them (:func:`~napari_seg_eval.evaluation.shared_array`).
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> labels = np.ones((2, 2), np.uint8)
+        >>> sorted(Run.from_evaluation(evaluate(labels, labels)).images)
+        ['prediction', 'semantic prediction', 'semantic truth', 'truth']
+        """
+        labels = {key: image for key, image in self.labels.items() if isinstance(image, np.ndarray)}
+        return {**record_images(self.record), **labels}
+
     @property
     def metric_kinds(self) -> tuple[str, ...]:
         """The metric families of the run: ``instance``, ``semantic`` or both."""
@@ -583,8 +691,8 @@ def _read_labels(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         return {}
     try:
-        with np.load(path) as stored:
-            labels = {key: stored[key] for key in stored.files}
+        with np.load(path) as stored:  # read-only, shared with the runs of equal images
+            labels = {key: shared_array(stored[key], copy=False) for key in stored.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} cannot be read ({error}).") from None
     missing = [key for key in ("truth", "prediction") if key not in labels]
@@ -839,6 +947,45 @@ class Runs:
         >>> runs.delete("baseline")  # doctest: +SKIP
         """
         self._runs.remove(self._find(key))
+
+    def memory(self) -> pd.DataFrame:
+        """The memory each run's images take (:attr:`Run.images`; runs of unchanged layers
+        share them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per run: ``name``, ``bytes`` (its images), ``own`` (those no other run
+            holds: what deleting it alone frees, unless something else holds them) and
+            ``shared_with`` (the names of the runs that hold some of its images).
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> labels = np.ones((10, 10), np.uint32)
+        >>> runs = Runs()
+        >>> _ = runs.add(evaluate(labels, labels), name="a")
+        >>> _ = runs.add(evaluate(labels, labels + 1), name="b")
+        >>> runs.memory()[["name", "bytes", "own"]].to_dict("records")  # labels 400 B, masks 100 B
+        [{'name': 'a', 'bytes': 500, 'own': 0}, {'name': 'b', 'bytes': 900, 'own': 400}]
+
+        Run a keeps one label image (truth and prediction are equal) and one foreground mask;
+        b shares those, and keeps its own prediction.
+        """
+        held = {run.name: images_held([run]) for run in self._runs}
+        rows = []
+        for name, owners in held.items():
+            others = {other: set(held[other]) & set(owners) for other in held if other != name}
+            shared = set().union(*others.values())
+            rows.append(
+                {
+                    "name": name,
+                    "bytes": sum(owner.nbytes for owner in owners.values()),
+                    "own": sum(owner.nbytes for key, owner in owners.items() if key not in shared),
+                    "shared_with": [other for other, common in others.items() if common],
+                }
+            )
+        return pd.DataFrame(rows, columns=["name", "bytes", "own", "shared_with"])
 
     def table(self) -> pd.DataFrame:
         """The runs side by side: one row per run, the headline metrics as columns.
@@ -1464,7 +1611,9 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             f"runs {a.name!r} and {b.name!r} do not share a truth: its shape is "
             f"{truth_a.shape} in one and {truth_b.shape} in the other."
         )
-    if is_lazy(truth_a) or is_lazy(truth_b):  # chunk by chunk
+    if truth_a is truth_b:  # one kept copy (runs of an unchanged truth share it)
+        differ = 0
+    elif is_lazy(truth_a) or is_lazy(truth_b):  # chunk by chunk
         differ = int((as_dask(truth_a) != as_dask(truth_b)).sum().compute())
     else:
         differ = int(np.count_nonzero(truth_a != truth_b))

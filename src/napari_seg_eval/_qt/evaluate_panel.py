@@ -902,19 +902,28 @@ def shape_mismatch(
     )
 
 
-def volume_note(ndim: int) -> str:
+def volume_note(ndim: int, plane_axis: int | None = None) -> str:
     """What a run that matched objects across the planes of an image of ``ndim`` > 2
-    dimensions assumed, and how to change it (the Evaluate tab's status after the run).
+    dimensions assumed, and how to change it (the Evaluate tab's status after the run): with
+    Plane by plane already set (to ``plane_axis``), only the box still to tick.
 
     Examples
     --------
     >>> volume_note(3).split(":")[0]
     'Evaluated as one 3-D volume'
+    >>> volume_note(3, 0).split(". ")[1]
+    "For a time series along axis 0, also tick 'label each plane on its own (time)'."
     """
+    head = f"Evaluated as one {ndim}-D volume: objects join across planes"
+    if plane_axis is not None:
+        return (
+            f"{head} (each plane along axis {plane_axis} is also scored on its own). For a "
+            f"time series along axis {plane_axis}, also tick 'label each plane on its own "
+            "(time)'."
+        )
     return (
-        f"Evaluated as one {ndim}-D volume: objects join across planes. For a time series, "
-        "name its axis t, or under Options set Plane by plane to it and tick "
-        "'label each plane on its own (time)'."
+        f"{head}. For a time series, name its axis t, or under Options set Plane by plane to "
+        "it and tick 'label each plane on its own (time)'."
     )
 
 
@@ -2088,7 +2097,7 @@ class EvaluatePanel(QWidget):
             return ""
         axis = self.plane_axis_combo.currentData()
         if axis is None or not self.each_plane_check.isChecked():
-            return volume_note(truth.ndim)
+            return volume_note(truth.ndim, axis)
         file_time = self._files_time.time
         if file_time is not None and axis == file_time.axis:
             whose = "the prediction's file " if self._files_time.side == "prediction" else ""

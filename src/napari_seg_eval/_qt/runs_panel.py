@@ -12,6 +12,13 @@ thresholds) have the values that differ marked and the status says which. **Agre
 compares two Labels layers as two annotations (:func:`~napari_seg_eval.runs.agreement`) and
 keeps the result as an agreement run, listed beside the model runs.
 
+Runs of unchanged layers share their images (:func:`~napari_seg_eval.evaluation.shared_array`).
+The tab says what they keep in memory: each run's images, and what deleting it would free, in
+the tooltip of its name; the total in the Delete button's tooltip and, from 1 GiB, on a line
+under the list (in the warning colour, with one warning, past a quarter of the computer's
+memory). Deleting runs frees what only they held (their intervals' worker is stopped, a
+comparison of them cleared); the status says how much.
+
 The runs live in a module-level registry, one :class:`~napari_seg_eval.runs.Runs` per viewer,
 not on the widget: closing the dock and opening it again shows the same runs for the rest of
 the session. The tab is a thin view: the runs, comparisons and reports are made by
@@ -20,6 +27,7 @@ the session. The tab is a thin view: the runs, comparisons and reports are made 
 
 from __future__ import annotations
 
+import os
 import re
 import weakref
 from collections.abc import Sequence
@@ -67,13 +75,16 @@ from ..runs import (
     Run,
     Runs,
     agreement,
+    images_held,
     matching_note,
     matching_words,
+    memory_owner,
     over_thresholds,
+    record_images,
     table_column,
 )
 from .review import fill_legend, hidden_notice
-from .tables import DataFrameModel, ResultTable, column_card, short_label
+from .tables import STALE_STYLE, DataFrameModel, ResultTable, column_card, short_label
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
@@ -288,6 +299,9 @@ class RunsModel(DataFrameModel):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stale: dict[str, str] = {}  # set by RunsPanel.refresh
+        #: Run name -> the memory its images take (:func:`run_memory_tip`), at the head of
+        #: its name's tooltip; set by RunsPanel.refresh.
+        self.memory: dict[str, str] = {}
         #: How each run (by name) matched its objects; set by RunsPanel.refresh, which gives
         #: the one all share as :attr:`matching` (None when they differ).
         self.matchings: dict[str, catalogue.Matching] = {}
@@ -340,10 +354,19 @@ class RunsModel(DataFrameModel):
         shown = super().data(index, role)
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
             reason = self._stale_reason(index.row())
-            if reason:
+            memory = self._memory_tip(index)
+            if reason or memory:
                 tip = self._text_data(index, role, shown)
-                return "\n\n".join(x for x in (STALE_RUN_TIP.format(reason=reason), tip) if x)
+                stale = STALE_RUN_TIP.format(reason=reason) if reason else ""
+                return "\n\n".join(x for x in (stale, memory, tip) if x)
         return self._text_data(index, role, shown)
+
+    def _memory_tip(self, index) -> str:
+        """The memory the run of ``index``'s row keeps, for its name's tooltip ("" else)."""
+        columns = self._frame.columns
+        if not self.memory or "name" not in columns or columns[index.column()] != "name":
+            return ""
+        return self.memory.get(str(self._frame["name"].iat[index.row()]), "")
 
     def _stale_reason(self, row: int) -> str | None:
         """Why the run of ``row`` was out of date when it was kept (None: it was not)."""
@@ -400,6 +423,133 @@ _TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 RUNS_HINT = "Each evaluation you run is kept here; run one in Evaluate, or Load a result folder."
 #: The title of the comparison's table of objects.
 OBJECTS_TITLE = "Objects fixed or broken (B against A)"
+#: The Runs tab's line on the memory the runs' images take (:func:`memory_note`).
+MEMORY_NOTE = (
+    "The runs keep {size} of images in memory (runs of unchanged layers share one copy). "
+    "Deleting a run frees what no other run holds; Save… keeps runs on disk."
+)
+#: From what size the line is shown under the list (smaller, the Delete button's tooltip and
+#: each run's say it): a session of small images is not told about memory.
+MEMORY_NOTE_BYTES = 2**30
+#: The Delete button's tooltip.
+DELETE_TIP = (
+    "Forget the selected runs and free the images no other run holds. The runs keep {size} "
+    "of images in memory (each run's in the tooltip of its name)."
+)
+#: The part of the computer's memory the runs' images may take before the tab warns
+#: (:func:`memory_limit`).
+MEMORY_WARNING_SHARE = 0.25
+#: The limit where the computer's memory is unknown (4 GiB, as :data:`MEMORY_WARNING` says).
+MEMORY_WARNING_BYTES = 4 * 2**30
+#: The warning (once, when the runs' images first take more than the limit).
+MEMORY_WARNING = (
+    "the runs keep {size} of images in memory, more than {limit}. Delete the runs you no "
+    "longer need in the Runs tab (Save… first to keep them on disk)."
+)
+#: The head of a run's tooltip: the memory its images take (:func:`run_memory_tip`).
+RUN_MEMORY_TIP = "Images in memory: {size} ({names})."
+
+
+def size_text(nbytes: float) -> str:
+    """A size in memory as a person reads it: bytes, KiB, MiB or GiB (powers of 1024).
+
+    Parameters
+    ----------
+    nbytes : float
+        The size in bytes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> size_text(0), size_text(1536), size_text(20_000_000), size_text(1.25 * 2**30)
+    ('0 B', '1.5 KiB', '19.1 MiB', '1.25 GiB')
+    """
+    if nbytes < 2**10:
+        return f"{int(nbytes)} B"
+    if nbytes < 2**20:
+        return f"{nbytes / 2**10:.1f} KiB"
+    if nbytes < 2**30:
+        return f"{nbytes / 2**20:.1f} MiB"
+    return f"{nbytes / 2**30:.2f} GiB"
+
+
+def physical_memory() -> int | None:
+    """The computer's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows), or no such name
+        return None
+
+
+def memory_limit() -> int:
+    """How much memory the runs' images may take before the Runs tab warns:
+    :data:`MEMORY_WARNING_SHARE` of the computer's, else :data:`MEMORY_WARNING_BYTES`."""
+    total = physical_memory()
+    return int(total * MEMORY_WARNING_SHARE) if total else MEMORY_WARNING_BYTES
+
+
+def memory_note(nbytes: int) -> str:
+    """The Runs tab's line on the ``nbytes`` the runs' images take ("" for none).
+
+    Parameters
+    ----------
+    nbytes : int
+        The memory the runs' images take (:func:`~napari_seg_eval.runs.images_held`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> memory_note(0)
+    ''
+    >>> memory_note(3 * 2**30).split(" (")[0]
+    'The runs keep 3.00 GiB of images in memory'
+    """
+    return MEMORY_NOTE.format(size=size_text(nbytes)) if nbytes else ""
+
+
+def run_memory_tip(name: str, memory: pd.DataFrame, images: Sequence[str]) -> str:
+    """The head of run ``name``'s tooltips: the memory its ``images`` take and what deleting
+    it alone would free (``memory``: :meth:`~napari_seg_eval.runs.Runs.memory`); "" when it
+    keeps none (a run loaded without images, a dataset run).
+
+    Parameters
+    ----------
+    name : str
+        The run's name.
+    memory : pandas.DataFrame
+        :meth:`~napari_seg_eval.runs.Runs.memory` of the runs listed.
+    images : sequence of str
+        The names of its images (:attr:`~napari_seg_eval.runs.Run.images`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> memory = pd.DataFrame(
+    ...     {"name": ["a"], "bytes": [2**30], "own": [2**29], "shared_with": [["b"]]}
+    ... )
+    >>> for line in run_memory_tip("a", memory, ["truth", "prediction"]).split(". "):
+    ...     print(line)
+    Images in memory: 1.00 GiB (truth, prediction)
+    Shared with 'b': deleting it frees 512.0 MiB.
+    """
+    row = memory[memory["name"] == name]
+    if row.empty or not row["bytes"].iat[0]:
+        return ""
+    tip = RUN_MEMORY_TIP.format(size=size_text(row["bytes"].iat[0]), names=", ".join(images))
+    shared = row["shared_with"].iat[0]
+    if not shared:
+        return tip
+    others, own = ", ".join(map(repr, shared)), size_text(row["own"].iat[0])
+    return f"{tip} Shared with {others}: deleting it frees {own}."
 
 
 class RunsPanel(QWidget):
@@ -442,6 +592,11 @@ class RunsPanel(QWidget):
         self.report_button.clicked.connect(lambda: self.write_report())
         self.status_label = QLabel("", self)
         self.status_label.setWordWrap(True)
+        #: The memory the runs' images take (:func:`memory_note`); hidden while they keep none.
+        self.memory_label = QLabel("", self)
+        self.memory_label.setWordWrap(True)
+        self.memory_label.setVisible(False)
+        self._memory_warned = False  # the warning was given since the runs last fitted
         self.difference_table = ResultTable("run differences", "", self)
         self.legend_box = QWidget(self)  # the comparison layer's colours, shown with it
         legend = QGridLayout(self.legend_box)
@@ -487,6 +642,7 @@ class RunsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.table)
+        layout.addWidget(self.memory_label)
         layout.addLayout(rename)
         layout.addLayout(files)
         layout.addWidget(self.status_label)
@@ -496,10 +652,13 @@ class RunsPanel(QWidget):
         layout.addWidget(QLabel(OBJECTS_TITLE, self))
         layout.addWidget(self.objects_table)
 
+        #: The Evaluate tab (weakly): the record it shows keeps its images too.
+        self._evaluate: Any = None
         if owner is not None:
             evaluate = getattr(owner, "evaluate", None)
             if evaluate is not None and hasattr(evaluate, "evaluated"):
                 evaluate.evaluated.connect(self.add)
+                self._evaluate = weakref.ref(evaluate)
             dataset = getattr(owner, "dataset", None)
             if dataset is not None and hasattr(dataset, "evaluated_dataset"):
                 dataset.evaluated_dataset.connect(self.add)
@@ -543,6 +702,29 @@ class RunsPanel(QWidget):
             view.setColumnWidth(column, min(view.columnWidth(column), NAME_WIDTH))
         view.resizeRowsToContents()  # values with their interval take two lines
         self.hint_label.setVisible(len(self.runs) == 0)
+        self._show_memory()
+
+    def _show_memory(self) -> None:
+        """Say what the runs' images take in memory: in the Delete button's tooltip, each
+        run's in its name's tooltip, and from :data:`MEMORY_NOTE_BYTES` on a line under the
+        list; past :func:`memory_limit`, that line in the warning colour and, once until they
+        fit again, a warning."""
+        memory = self.runs.memory()
+        self.table.model.memory = {
+            run.name: run_memory_tip(run.name, memory, list(run.images)) for run in self.runs
+        }
+        total = sum(image.nbytes for image in images_held(self.runs).values())
+        self.delete_button.setToolTip(DELETE_TIP.format(size=size_text(total)))
+        over = total > memory_limit()
+        self.memory_label.setText(memory_note(total))
+        self.memory_label.setVisible(total >= MEMORY_NOTE_BYTES or over)
+        self.memory_label.setStyleSheet(STALE_STYLE if over else "")
+        if over and not self._memory_warned:
+            known = physical_memory()
+            limit = f"a quarter of this computer's {size_text(known)}" if known else "4 GiB"
+            message = MEMORY_WARNING.format(size=size_text(total), limit=limit)
+            show_warning(f"Segmentation Evaluation: {message}")
+        self._memory_warned = over
 
     def add(self, item: Any, name: str = "") -> Run:
         """Keep an Evaluation record or a FilesResult as a run (the tabs' signals call this).
@@ -563,21 +745,31 @@ class RunsPanel(QWidget):
         return run
 
     def _start_intervals(self, run: Run) -> None:
-        """The run's bootstrap over objects in a worker (one job per run)."""
+        """The run's bootstrap over objects in a worker (one job per run). The worker holds
+        the instance result only, never the run: a run deleted meanwhile is freed at once."""
         job = Job(self)
-        self._interval_jobs[id(run)] = (run, job)
+        key = id(run)
+        self._interval_jobs[key] = (run, job)
         instance = run.record.instance
 
         def done(table: pd.DataFrame) -> None:
-            self._interval_jobs.pop(id(run), None)
-            run.tables["object_intervals"] = table
+            entry = self._interval_jobs.pop(key, None)
+            if entry is None:  # computed now by finish_intervals
+                return
+            entry[0].tables["object_intervals"] = table
             self.refresh()
-            self.intervals_done.emit(run)
+            self.intervals_done.emit(entry[0])
 
         def intervals(control: RunControl) -> pd.DataFrame:  # stops when the dock closes
             return bootstrap_objects(instance, check=control.check)
 
         job.start(intervals, done, control=True)
+
+    def _stop_intervals(self, run: Run) -> None:
+        """Stop the worker computing ``run``'s intervals, if one is (the run is deleted)."""
+        entry = self._interval_jobs.pop(id(run), None)
+        if entry is not None:
+            entry[1].close()
 
     def close_jobs(self) -> None:
         """Stop the agreement and interval workers for good (the dock is going away)."""
@@ -632,10 +824,61 @@ class RunsPanel(QWidget):
         return run
 
     def delete_selected(self) -> None:
-        """Forget the selected runs."""
-        for run in self.selected():
-            self.runs.delete(run)
+        """Forget the selected runs, and with them what only they held: their intervals' worker
+        is stopped, a comparison of one of them is cleared. The status says how much memory
+        their images freed, and why the rest stays (other runs share it; the Evaluate and
+        Review tabs show the record of one of them until the next Run)."""
+        chosen = self.selected()
+        if not chosen:
+            return
+        names = ", ".join(repr(run.name) for run in chosen)
+        images = [(weakref.ref(owner), owner.nbytes) for owner in images_held(chosen).values()]
+        compared = self.comparison is not None and any(
+            run is self.comparison.a or run is self.comparison.b for run in chosen
+        )
+        self._forget(chosen)
+        del chosen  # nothing here holds the runs now
+        if compared:
+            self._clear_comparison()
         self.refresh()
+        cleared = " The comparison shown (of a deleted run) was cleared." if compared else ""
+        self.status_label.setText(f"Deleted {names}. {self._freed(images)}{cleared}")
+
+    def _forget(self, runs: list[Run]) -> None:
+        """Delete ``runs`` from the collection, their intervals' workers stopped."""
+        for run in runs:
+            self._stop_intervals(run)
+            self.runs.delete(run)
+
+    def _freed(self, images: list[tuple[weakref.ref, int]]) -> str:
+        """What the deletion of runs whose images were ``images`` (weak references to the
+        arrays owning their memory, and their sizes) freed, and why the rest stays."""
+        kept = [ref() for ref, _ in images if ref() is not None]
+        freed = sum(size for ref, size in images if ref() is None)
+        said = [f"{size_text(freed)} of images freed."]
+        if not kept:
+            return said[0]
+        left = {id(owner) for owner in images_held(self.runs).values()}
+        if any(id(owner) in left for owner in kept):
+            said.append("The runs left share the rest.")
+        evaluate = self._evaluate() if self._evaluate is not None else None
+        record = getattr(evaluate, "evaluation", None)
+        shown = {id(memory_owner(image)) for image in record_images(record).values()}
+        if any(id(owner) in shown - left for owner in kept):
+            said.append(
+                "The Evaluate and Review tabs still show the last evaluation: its images stay "
+                "in memory until the next Run."
+            )
+        return " ".join(said)
+
+    def _clear_comparison(self) -> None:
+        """Forget the comparison shown (a run of it was deleted): its tables are emptied; its
+        layer stays in the viewer, as the user's."""
+        self.comparison = None
+        self._boxes = {}
+        self.difference_table.set_frame(pd.DataFrame())
+        self.objects_table.set_frame(pd.DataFrame())
+        self.legend_box.setVisible(False)
 
     # ---------------------------------------------------------------- files
     def save(self, folder: str | Path | None = None) -> Path | None:
