@@ -1429,7 +1429,7 @@ def _label_of_both(a: Run, b: Run, key: str) -> str:
     return f"{label_a} (A) / {label_b} (B){MATCHED_DIFFERENTLY}"
 
 
-def matching_words(matching: catalogue.Matching) -> str:
+def matching_words(matching: catalogue.Matching, *, exact: bool = False) -> str:
     """How objects are matched, in the catalogue's words: the rule at the one threshold, or
     the rule at each of several (more than three evenly spaced ones as the first two, "…"
     and the last).
@@ -1438,6 +1438,9 @@ def matching_words(matching: catalogue.Matching) -> str:
     ----------
     matching : Matching
         A run's matching (:attr:`Run.matching`).
+    exact : bool
+        Each threshold in full (``0.6000000000000001``, as ``np.arange`` makes it), none left
+        out: to tell apart thresholds the short words give alike.
 
     Returns
     -------
@@ -1453,12 +1456,15 @@ def matching_words(matching: catalogue.Matching) -> str:
     'IoU ≥ t at t = 0.5, 0.6, …, 0.9'
     >>> matching_words(Matching("iou", (0.5, 0.6, 0.75, 0.9)))  # not evenly spaced: each
     'IoU ≥ t at t = 0.5, 0.6, 0.75, 0.9'
+    >>> matching_words(Matching("iou", (0.5, 0.1 * 6)), exact=True)
+    'IoU ≥ t at t = 0.5, 0.6000000000000001'
     """
-    thresholds = [f"{t:g}" for t in matching.thresholds]
-    if len(thresholds) == 1:
+    thresholds = [repr(float(t)) if exact else f"{t:g}" for t in matching.thresholds]
+    if len(thresholds) == 1 and not exact:
         return match_rule(matching.criterion, matching.thresholds[0])
     steps = np.diff(matching.thresholds)
-    if len(thresholds) > 3 and np.allclose(steps, steps[0]):  # "…" says: the same steps
+    # "…" says: the same steps.
+    if len(thresholds) > 3 and not exact and np.allclose(steps, steps[0]):
         thresholds = [*thresholds[:2], "…", thresholds[-1]]
     return f"{matching.rewrite(_AT_T)} at t = {', '.join(thresholds)}"
 
@@ -1523,10 +1529,11 @@ def matching_note(a: Run, b: Run) -> str:
             f"the other instance values ({_names(a, b, alike)}) do not depend on {rest}: they "
             "are defined alike in A and B"
         )
-    return (
-        f"A and B matched their objects {head} (A: {matching_words(a.matching)}; B: "
-        f"{matching_words(b.matching)}): {'; '.join(parts)}."
-    )
+    words = matching_words(a.matching), matching_words(b.matching)
+    if words[0] == words[1]:  # thresholds apart below the words' digits (np.arange's)
+        words = matching_words(a.matching, exact=True), matching_words(b.matching, exact=True)
+    said = "; ".join(parts)
+    return f"A and B matched their objects {head} (A: {words[0]}; B: {words[1]}): {said}."
 
 
 def _names(a: Run, b: Run, keys: list[str]) -> str:
