@@ -639,8 +639,13 @@ class ReviewPanel(QWidget):
                 layer.visible = False
             return layer
         levels = self.pyramid_levels()
+        data = levels[1] if levels else record.prediction
+        if isinstance(data, np.ndarray) and not data.flags.writeable:
+            # The record's is read-only (shared by runs): a copy to paint on, which makes the
+            # layer the user's (see _on_paint), the record unchanged.
+            data = data.copy()
         layer = self._put_ours(
-            levels[1] if levels else record.prediction,
+            data,
             name=f"{source.name} outlines",
             role="outlines",
             source=source,
