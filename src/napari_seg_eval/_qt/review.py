@@ -1083,6 +1083,7 @@ class ReviewPanel(QWidget):
 
     def _on_row(self, current, _previous) -> None:
         if not current.isValid() or self._syncing:
+            self.selection_job.cancel()  # a ring still read is of a row no longer selected
             return
         row = self.rows().iloc[current.row()]
         layer = self.layers.get(row["kind"])

@@ -10,6 +10,11 @@ keys). Copy gives what is shown, for a spreadsheet: the headers and the Summary'
 labels, the values in full precision (undefined ones empty). Export CSV gives the names of the
 command line's result files, for scripts: the API's column names (the Summary with each key's
 label beside it), so an exported table and a result folder's file agree.
+
+Tables of millions of rows (a whole slide's objects) stay usable: the cells Copy gives are read
+from the selection's ranges (never cell by cell); Copy and Export CSV of more than
+:data:`WORKER_CELLS` cells format and write in a worker, in steps, with progress and Cancel
+under the table; sorting computes its key once per distinct value of the column.
 """
 
 from __future__ import annotations
@@ -18,26 +23,42 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
+from qtpy.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    Qt,
+    Signal,
+)
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
     QPushButton,
     QShortcut,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from .._jobs import notify_error
+from .._jobs import Job, notify_error
 from ..core import catalogue
+from ..evaluation import RunControl
 
 UNDEFINED = "—"
 UNDEFINED_TIP = (
@@ -55,6 +76,28 @@ STALE_TABLE_STYLE = "QTableView { border: 2px solid rgb(230, 159, 0); }"
 MAX_COLUMN_WIDTH = 260
 #: A text cell's tooltip repeats its text from this many characters (a shorter one is seen).
 TOOLTIP_TEXT_FROM = 24
+
+#: Most cells (rows × columns) Copy and Export CSV format on the main thread (tens of
+#: milliseconds); a bigger table is formatted and written in a worker, with progress and Cancel
+#: under it, while the viewer keeps drawing.
+WORKER_CELLS = 50_000
+#: Most rows a table sorts on the main thread (a few tens of milliseconds); a longer one sorts
+#: in a worker, and its rows move once sorted; its headers do not show the selected columns.
+SORT_WORKER_ROWS = 200_000
+#: A selection of more rows than this follows a sort through its ranges (computed with
+#: numpy), not through Qt's persistent index of each selected row.
+KEPT_SELECTION_ROWS = 2_000
+#: Cells formatted in one step of that worker: one progress report, one chance to stop.
+CHUNK_CELLS = 100_000
+#: A copy estimated at more bytes of text than this asks the user first.
+CONFIRM_CLIPBOARD_BYTES = 100 * 10**6
+#: Rows formatted to estimate the size of a copy (scaled to the rows copied).
+ESTIMATE_ROWS = 1_000
+#: Most rows a spreadsheet takes (Excel, LibreOffice): said before a copy of more.
+SPREADSHEET_ROWS = 1_048_576
+#: How a model's rows move when it sorts (all columns alike): Qt's selection then keeps one
+#: persistent index per selected row rather than per selected cell.
+_VERTICAL_SORT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 
 #: The catalogue table of each row of the Summary, by its "evaluation" value.
 _SUMMARY_TABLES = {
@@ -143,7 +186,8 @@ def short_label(table: str, column: str, matching: catalogue.Matching | None = N
 
 
 class DataFrameModel(QAbstractTableModel):
-    """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last).
+    """A read-only Qt model over a DataFrame; sorting reorders the frame (NaN last), a frame of
+    more than :data:`SORT_WORKER_ROWS` rows in a worker.
 
     ``table`` names the catalogue table of the columns: headers are the catalogue's short
     labels (with ``short_headers``, :func:`short_label`) with the definition as a tooltip,
@@ -151,6 +195,12 @@ class DataFrameModel(QAbstractTableModel):
     ``"summary"`` table has rows (evaluation, metric key, value): the key shows as its label.
     Labels and cards are in the words of the frame's ``matching`` (:meth:`set_frame`).
     """
+
+    #: What a sort in a worker does ("Sorting 3,232,256 rows…"); "" when it has ended.
+    sorting = Signal(str)
+    #: Emitted before the rows move (a sort), and after with each old row's new position.
+    rows_moving = Signal()
+    rows_moved = Signal(object)
 
     def __init__(
         self,
@@ -167,6 +217,8 @@ class DataFrameModel(QAbstractTableModel):
         #: How the objects of the result shown were matched (its labels' words); None: IoU.
         self.matching: catalogue.Matching | None = None
         self._frame = pd.DataFrame()
+        #: Sorting more than :data:`SORT_WORKER_ROWS` rows, in a worker.
+        self.sort_job = Job(self)
         if frame is not None:
             self.set_frame(frame)
 
@@ -204,6 +256,9 @@ class DataFrameModel(QAbstractTableModel):
             frame = frame[order]
         if not frame.index.equals(pd.RangeIndex(len(frame))):
             frame = frame.reset_index(drop=True)
+        if self.sort_job.running:  # a sort of the frame replaced
+            self.sort_job.cancel()
+            self.sorting.emit("")
         self.beginResetModel()
         self._frame = frame
         self.endResetModel()
@@ -247,11 +302,15 @@ class DataFrameModel(QAbstractTableModel):
     def shown_frame(self, rows: Sequence[int], columns: Sequence[int]) -> pd.DataFrame:
         """The cells ``rows`` × ``columns`` (positions) as Copy gives them: the shown headers
         and the Summary's metric labels; values in full precision, undefined ones empty."""
-        frame = self._frame.iloc[list(rows), list(columns)].copy()
+        return self.shown_columns(columns).iloc[np.asarray(rows, dtype=np.intp)]
+
+    def shown_columns(self, columns: Sequence[int]) -> pd.DataFrame:
+        """Every row of the columns ``columns`` (positions) as :meth:`shown_frame` gives them
+        (no row is copied: a copy of millions of rows takes its rows in steps)."""
+        frame = self._frame.iloc[:, list(columns)]
         if self.table == "summary" and "metric" in frame.columns:
-            frame["metric"] = self.shown_column("metric").iloc[list(rows)].to_numpy()
-        frame.columns = [self.shown_header(column) for column in columns]
-        return frame
+            frame = frame.assign(metric=self.shown_column("metric").to_numpy())
+        return frame.set_axis([self.shown_header(column) for column in columns], axis=1)
 
     def export_frame(self) -> pd.DataFrame:
         """The whole table, rows and columns in the order shown, as Export CSV writes it: the
@@ -301,24 +360,62 @@ class DataFrameModel(QAbstractTableModel):
             return self._with_note(f"{tip}\n(column {column})" if tip else column)
         return None
 
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+    def sort(
+        self, column: int, order=Qt.SortOrder.AscendingOrder, wait: bool | None = None
+    ) -> None:
         """Sort the rows by what column ``column`` shows (:meth:`shown_column`, then
-        :func:`sort_key`); undefined values last in either order; ties keep their order."""
+        :func:`sort_key`); undefined values last in either order; ties keep their order.
+
+        ``wait``: True sorts here; False in a worker (:attr:`sort_job`; the rows move once it
+        ends, unless the frame was replaced meanwhile); None (the default) here for at most
+        :data:`SORT_WORKER_ROWS` rows, else in a worker. :attr:`sorting` says so meanwhile.
+        """
         if column < 0 or column >= self._frame.shape[1]:
             return
-        keys = sort_key(self.shown_column(self._frame.columns[column]))
-        keys = keys.sort_values(
-            ascending=order == Qt.SortOrder.AscendingOrder, na_position="last", kind="stable"
+        self.sort_job.cancel()
+        frame, ascending = self._frame, order == Qt.SortOrder.AscendingOrder
+        shown = self.shown_column(frame.columns[column])
+        if wait is None:
+            wait = len(frame) <= SORT_WORKER_ROWS
+        if wait:
+            self._move_rows(*sorted_rows(frame, shown, ascending))
+            return
+        self.sorting.emit(f"Sorting {len(frame):,} rows…")
+        self.sort_job.start(
+            partial(sorted_rows, frame, shown, ascending), partial(self._sorted, frame)
         )
-        self.layoutAboutToBeChanged.emit()
-        # The selection and the current row follow their rows (Qt's persistent indexes).
+
+    def _sorted(self, frame: pd.DataFrame, result: tuple[np.ndarray, pd.DataFrame]) -> None:
+        """Show the rows a worker sorted, if ``frame`` is still the one shown."""
+        if frame is self._frame:
+            self._move_rows(*result)
+        self.sorting.emit("")
+
+    def _move_rows(self, taken: np.ndarray, frame: pd.DataFrame) -> None:
+        """Show ``frame``: the rows ``taken`` (positions) of the frame shown, in that order.
+        The selection and the current cell follow their rows: Qt's persistent indexes, after
+        :attr:`rows_moving`, and :attr:`rows_moved` with each old row's new position."""
+        self.rows_moving.emit()
+        self.layoutAboutToBeChanged.emit([], _VERTICAL_SORT)
         before = self.persistentIndexList()
-        moved_to = np.empty(len(keys), np.intp)
-        moved_to[keys.index.to_numpy()] = np.arange(len(keys))
-        self._frame = self._frame.loc[keys.index].reset_index(drop=True)
+        moved_to = np.empty(len(taken), np.intp)
+        moved_to[taken] = np.arange(len(taken))
+        self._frame = frame
         after = [self.index(int(moved_to[index.row()]), index.column()) for index in before]
         self.changePersistentIndexList(before, after)
-        self.layoutChanged.emit()
+        self.layoutChanged.emit([], _VERTICAL_SORT)
+        self.rows_moved.emit(moved_to)
+
+
+def sorted_rows(
+    frame: pd.DataFrame, shown: pd.Series, ascending: bool
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The order of ``frame``'s rows (positions) by ``shown`` (a column as the table shows
+    it, :func:`sort_ranks`): undefined values last either way, ties in their order; and
+    ``frame`` in that order (index 0, 1, ...)."""
+    keys = sort_ranks(shown).sort_values(ascending=ascending, na_position="last", kind="stable")
+    taken = keys.index.to_numpy()  # positions: the frame's index is 0, 1, ...
+    return taken, frame.take(taken).reset_index(drop=True)
 
 
 #: A number written as text (``0.45``, ``-1e-05``): a whole cell, or the start of a value
@@ -354,11 +451,147 @@ def sort_key(values: pd.Series) -> pd.Series:
     return pd.to_numeric(leading, errors="coerce")
 
 
+def sort_ranks(values: pd.Series) -> pd.Series:
+    """Numbers that sort ``values`` as :func:`sort_key` does (equal keys, equal numbers;
+    undefined: NaN), with the key computed once per distinct value: a column of millions of
+    texts ("true", "pred") sorts as fast as a column of numbers. Numbers (and categories,
+    which sort in their categories' order) are their own ranks.
+
+    Examples
+    --------
+    >>> sort_ranks(pd.Series(["b", "A", None, "a"])).tolist()
+    [1.0, 0.0, nan, 0.0]
+    """
+    if values.dtype.kind in "biuf" or isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    codes, distinct = pd.factorize(values)
+    ranks, _ = pd.factorize(sort_key(pd.Series(distinct)).to_numpy(), sort=True)
+    ranks = np.append(ranks, -1).astype(np.float64)  # code -1 (undefined) reads the last
+    ranks[ranks < 0] = np.nan
+    return pd.Series(ranks[codes], index=values.index)
+
+
+class ExportFailed(Exception):
+    """An export that could not be written; its message names the path and the reason."""
+
+
+def _in_steps(
+    frame: pd.DataFrame, rows: np.ndarray | None, control: RunControl, message: str
+) -> Iterator[tuple[pd.DataFrame, bool]]:
+    """The rows ``rows`` (positions; None: all) of ``frame`` in pieces of about
+    :data:`CHUNK_CELLS` cells, each with whether it is the first (the one with the header);
+    between pieces ``control`` reports the fraction done with ``message`` and stops the run
+    once cancelled. An empty table is one empty piece (its header)."""
+    total = len(frame) if rows is None else len(rows)
+    step = max(1, CHUNK_CELLS // max(1, frame.shape[1]))
+    for start in range(0, max(total, 1), step):
+        control.check()
+        stop = min(start + step, total)
+        yield (frame.iloc[start:stop] if rows is None else frame.iloc[rows[start:stop]]), start == 0
+        control.report((stop / total if total else 1.0, message))
+
+
+def copy_text(
+    frame: pd.DataFrame, rows: np.ndarray | None, control: RunControl, message: str = ""
+) -> str:
+    """The rows ``rows`` (positions; None: all) of ``frame`` as tab-separated text with a
+    header line, the same text as one ``to_csv(sep="\\t", index=False)``, made in steps
+    (:func:`_in_steps`)."""
+    return "".join(_copy_pieces(frame, rows, control, message))
+
+
+def _copy_pieces(
+    frame: pd.DataFrame, rows: np.ndarray | None, control: RunControl, message: str
+) -> Iterator[str]:
+    for piece, first in _in_steps(frame, rows, control, message):
+        yield piece.to_csv(sep="\t", index=False, header=first)
+
+
+def write_export(
+    frame: pd.DataFrame,
+    path: Path,
+    target: Path,
+    name: str,
+    control: RunControl,
+    message: str = "",
+) -> Path:
+    """Write ``frame`` as CSV (``to_csv(index=False)``) in steps to a hidden file beside
+    ``target`` (``path`` with its links resolved), then rename it onto ``target``; returns
+    ``path``. A cancelled or failed write removes the hidden file and leaves ``target`` as it
+    was; a failure raises :class:`ExportFailed` naming ``path`` and the reason (the table's
+    ``name`` in it). A file replaced keeps its permission bits."""
+    exists = target.is_file()
+    if exists and not os.access(target, os.W_OK):  # the rename would replace it anyway
+        raise ExportFailed(
+            f"could not export the {name} table to {path}: {os.strerror(errno.EACCES)}."
+        )
+    part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+    created = False
+    try:
+        with open(part, "x", newline="", encoding="utf-8") as file:
+            created = True
+            for piece, first in _in_steps(frame, None, control, message):
+                piece.to_csv(file, index=False, header=first)
+        control.check()
+        if exists:
+            shutil.copymode(target, part)
+        os.replace(part, target)
+    except BaseException as error:
+        if created:
+            part.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ExportFailed(
+                f"could not export the {name} table to {path}: {_reason(error)}."
+            ) from error
+        raise
+    return path
+
+
+def _covered(first: np.ndarray, last: np.ndarray, size: int) -> np.ndarray:
+    """The positions in ``[0, size)`` inside at least one span ``first[i]..last[i]``
+    (inclusive), in order.
+
+    Examples
+    --------
+    >>> _covered(np.array([4, 0, 1]), np.array([5, 1, 2]), 7).tolist()
+    [0, 1, 2, 4, 5]
+    """
+    change = np.zeros(size + 1, np.intp)
+    np.add.at(change, first, 1)
+    np.add.at(change, last + 1, -1)
+    return np.flatnonzero(np.cumsum(change[:-1]) > 0)
+
+
+def _copy_in_worker(
+    frame: pd.DataFrame, rows: np.ndarray | None, message: str, control: RunControl
+) -> tuple[QMimeData, int]:
+    """:func:`copy_text` as clipboard data, made in the worker piece by piece, and the text's
+    length. The data is the text's UTF-8 bytes ("text/plain", which Qt reads as text): one
+    Python string of 300 MB made into Qt's text holds every thread for 0.3 s, the viewer's
+    too, and so would joining the pieces or encoding them at once."""
+    data, length = QByteArray(), 0
+    for piece in _copy_pieces(frame, rows, control, message):
+        data.append(piece.encode())
+        length += len(piece)
+    control.check()
+    clipboard = QMimeData()
+    clipboard.setData("text/plain", data)
+    clipboard.moveToThread(QApplication.instance().thread())
+    return clipboard, length
+
+
 class ResultTable(QWidget):
     """A sortable table with Copy (tab-separated, selection or all) and Export CSV buttons.
 
     ``model`` replaces the plain :class:`DataFrameModel` (e.g. one with headers of its own).
+    A copy or an export of more than :data:`WORKER_CELLS` cells runs in a worker (:attr:`job`):
+    a line beside the buttons says what it does, with a progress bar and Cancel.
     """
+
+    #: Emitted when a copy made in a worker is on the clipboard, with the text's length.
+    copied = Signal(int)
+    #: Emitted with the path when an export made in a worker has been written.
+    exported = Signal(object)
 
     def __init__(
         self, name: str, table: str = "", parent=None, model: DataFrameModel | None = None
@@ -375,16 +608,40 @@ class ResultTable(QWidget):
         # Size columns from the first rows only: measuring every row of a 50,000-row table
         # would block the viewer.
         self.view.horizontalHeader().setResizeContentsPrecision(64)
-        QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy)
+        QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self._copy_asked)
+        self._kept: np.ndarray | None = None  # a big selection's ranges while rows move
+        self._header_selection = QItemSelectionModel(self.model, self)  # nothing selected
+        self.model.rows_moving.connect(self._keep_selection)
+        self.model.rows_moved.connect(self._restore_selection)
+        self.model.sorting.connect(self._on_sorting)
 
-        copy_button = QPushButton("Copy", self)
-        copy_button.setToolTip("Copy the selected cells (or the whole table) as tab-separated text")
-        copy_button.clicked.connect(self.copy)
-        export_button = QPushButton("Export CSV…", self)
-        export_button.clicked.connect(lambda: self.export_csv())
+        #: Copy and Export CSV of a big table, in a worker.
+        self.job = Job(self, on_progress=self._on_progress, on_error=self._on_failed)
+        self._doing = ""  # "copy" or "export" while the job runs, then ""
+        self._counts = (0, 0)  # the rows and columns it copies or writes
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip(
+            "Copy the selected cells (or the whole table) as tab-separated text"
+        )
+        self.copy_button.clicked.connect(self._copy_asked)
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.clicked.connect(lambda: self.export_csv())
+        self.status_label = QLabel(self)
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setMaximumWidth(120)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop: nothing is copied, no file is written")
+        self.cancel_button.clicked.connect(self.cancel)
+        for widget in (self.status_label, self.progress_bar, self.cancel_button):
+            widget.hide()
         buttons = QHBoxLayout()
-        buttons.addWidget(copy_button)
-        buttons.addWidget(export_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.status_label, stretch=1)
+        buttons.addWidget(self.progress_bar)
+        buttons.addWidget(self.cancel_button)
         buttons.addStretch()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -403,6 +660,13 @@ class ResultTable(QWidget):
         name) and ``last`` last; ``note`` is added to every definition card (e.g. units);
         ``matching``: how the result's objects were matched, which its labels say."""
         self.model.set_frame(frame, note, first, last, matching=matching)
+        # Qt draws a header over a selected column after asking the model about each of its
+        # rows (after Ctrl+A on 200,000 rows the viewer stopped for 3.5 s): the headers of a
+        # long table do not show which columns are selected.
+        long = self.model.rowCount() > SORT_WORKER_ROWS
+        selection = self._header_selection if long else self.view.selectionModel()
+        if self.view.horizontalHeader().selectionModel() is not selection:
+            self.view.horizontalHeader().setSelectionModel(selection)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.resizeColumnsToContents()
         for column in range(self.model.columnCount()):  # a long message hid the numbers
@@ -425,31 +689,127 @@ class ResultTable(QWidget):
         """Frame the table in :data:`STALE_STYLE`'s colour while its rows are out of date."""
         self.view.setStyleSheet(STALE_TABLE_STYLE if stale else "")
 
-    def selected_cells(self) -> tuple[list[int], list[int]]:
-        """The rows and columns (positions) of the selected rectangle of cells (bounding box
-        of the selection), or of the whole table."""
-        indexes = self.view.selectionModel().selectedIndexes()
-        if not indexes:
-            return list(range(self.model.rowCount())), list(range(self.model.columnCount()))
-        return sorted({i.row() for i in indexes}), sorted({i.column() for i in indexes})
+    def selected_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows and the columns (positions, in order) holding a selected cell, whose
+        crossings Copy gives; every row and column when nothing is selected. Read from the
+        selection's ranges: a selected column of a million rows is one range, not a million
+        cells."""
+        n_rows, n_columns = self.model.rowCount(), self.model.columnCount()
+        bounds = self._selection_bounds()
+        if not len(bounds):
+            return np.arange(n_rows), np.arange(n_columns)
+        return (
+            _covered(bounds[:, 0], bounds[:, 1], n_rows),
+            _covered(bounds[:, 2], bounds[:, 3], n_columns),
+        )
 
-    def copy(self) -> str:
+    def _selection_bounds(self) -> np.ndarray:
+        """The selection's ranges: one row (top, bottom, left, right) each, inclusive."""
+        selection = self.view.selectionModel().selection()
+        spans = (selection[i] for i in range(len(selection)))
+        bounds = [(s.top(), s.bottom(), s.left(), s.right()) for s in spans if s.isValid()]
+        return np.array(bounds, dtype=np.intp).reshape(-1, 4)
+
+    def _keep_selection(self) -> None:
+        """Before a sort: a selection of more than :data:`KEPT_SELECTION_ROWS` rows is kept
+        as its ranges and cleared (Qt would keep a persistent index per selected row: a
+        million selected rows took 20 s to follow a sort)."""
+        bounds = self._selection_bounds()
+        self._kept = None
+        if (bounds[:, 1] - bounds[:, 0] + 1).sum() > KEPT_SELECTION_ROWS:
+            self._kept = bounds
+            self.view.selectionModel().clearSelection()
+
+    def _restore_selection(self, moved_to: np.ndarray) -> None:
+        """After a sort: select again the rows kept, where they moved (``moved_to``: each old
+        row's new position), one range per run of adjacent rows."""
+        if self._kept is None:
+            return
+        bounds, self._kept = self._kept, None
+        selection = QItemSelection()
+        for left, right in np.unique(bounds[:, 2:], axis=0).tolist():
+            marked = np.zeros(len(moved_to), bool)
+            for top, bottom in bounds[(bounds[:, 2] == left) & (bounds[:, 3] == right), :2]:
+                marked[moved_to[top : bottom + 1]] = True
+            rows = np.flatnonzero(marked)
+            breaks = np.flatnonzero(np.diff(rows) != 1)
+            starts, ends = rows[np.r_[0, breaks + 1]], rows[np.r_[breaks, len(rows) - 1]]
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                selection.select(self.model.index(start, left), self.model.index(end, right))
+        self.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+
+    def _on_sorting(self, message: str) -> None:
+        """Say that a sort runs in a worker, and nothing more once it has ended."""
+        if message or not self._doing:
+            self._show_status(message)
+
+    def copy(self, wait: bool | None = None) -> str | None:
         """Copy the selection as tab-separated text with a header row, as it is shown
-        (:meth:`DataFrameModel.shown_frame`); returns the text."""
-        text = self.model.shown_frame(*self.selected_cells()).to_csv(sep="\t", index=False)
-        QApplication.clipboard().setText(text)
-        return text
+        (:meth:`DataFrameModel.shown_frame`); returns the text.
 
-    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        ``wait``: True formats the text here; False in a worker (progress and Cancel beside
+        the buttons; returns None, and :attr:`copied` is emitted once the text is on the
+        clipboard); None (the default) here for at most :data:`WORKER_CELLS` cells, else in
+        a worker.
+        """
+        rows, columns = self.selected_cells()
+        return self._copy(rows, columns, wait)
+
+    def _copy(self, rows: np.ndarray, columns: np.ndarray, wait: bool | None) -> str | None:
+        frame = self.model.shown_columns(columns)
+        taken = None if len(rows) == len(frame) else rows  # every row: taken in slices
+        if wait is None:
+            wait = len(rows) * len(columns) <= WORKER_CELLS
+        if wait:
+            self._stop()
+            text = copy_text(frame, taken, RunControl())
+            QApplication.clipboard().setText(text)
+            return text
+        message = f"Copying {len(rows):,} rows × {len(columns)} columns"
+        self._counts = (len(rows), len(columns))
+        self._start("copy", partial(_copy_in_worker, frame, taken, message), message)
+        return None
+
+    def _copy_asked(self) -> None:
+        """Copy (the button, Ctrl+C): a copy of more than :data:`CONFIRM_CLIPBOARD_BYTES` of
+        text asks first (what it holds, and that Export CSV writes a file instead)."""
+        if self._doing:
+            return
+        rows, columns = self.selected_cells()
+        if len(rows) * len(columns) > WORKER_CELLS:
+            sample = self.model.shown_frame(rows[:ESTIMATE_ROWS], columns)
+            size = len(sample.to_csv(sep="\t", index=False).encode()) * len(rows) / len(sample)
+            if size > CONFIRM_CLIPBOARD_BYTES and not self._confirm_copy(len(rows), size):
+                return
+        self._copy(rows, columns, None)
+
+    def _confirm_copy(self, rows: int, size: float) -> bool:
+        """Ask before putting ``size`` bytes (about) of ``rows`` rows on the clipboard."""
+        text = f"Copy {rows:,} rows, about {size / 1e6:,.0f} MB of text, to the clipboard?"
+        if rows > SPREADSHEET_ROWS:
+            text += f"\n\nA spreadsheet takes at most {SPREADSHEET_ROWS:,} rows."
+        text += "\n\nExport CSV… writes the table to a file instead."
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, f"Copy the {self.name} table", text, buttons.Yes | buttons.Cancel, buttons.Cancel
+        )
+        return answer == buttons.Yes
+
+    def export_csv(self, path: str | Path | None = None, wait: bool | None = None) -> Path | None:
         """Write the whole table, rows and columns in the order shown, with the command line's
         names (:meth:`DataFrameModel.export_frame`) to ``path``; ask for a file when not given.
 
-        The file is written next to ``path`` and then renamed, so a failed write leaves no
-        file, nor a half-written one (an existing file stays as it was); it notifies the error,
-        with the path and the reason, and returns None. A symbolic link is written through
-        (its target gets the table; the link stays a link), an existing file keeps its
-        permission bits, and a file that may not be written is refused ("Permission denied")
-        and left as it was.
+        The file is written next to ``path`` (hidden) and then renamed, so a failed or
+        cancelled write leaves no file, nor a half-written one (an existing file stays as it
+        was); a failure notifies the error, with the path and the reason, and returns None. A
+        symbolic link is written through (its target gets the table; the link stays a link),
+        an existing file keeps its permission bits, and a file that may not be written is
+        refused ("Permission denied") and left as it was.
+
+        ``wait``: True writes here and returns the path; False in a worker (progress and
+        Cancel beside the buttons; returns None, and :attr:`exported` is emitted with the path
+        once written); None (the default) here for at most :data:`WORKER_CELLS` cells, else
+        in a worker.
         """
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
@@ -459,29 +819,85 @@ class ResultTable(QWidget):
                 return None
         path = Path(path).absolute()  # "." has no name to write next to
         target = Path(os.path.realpath(path))  # a link's target: renaming onto it keeps the link
-        exists = target.is_file()
-        if exists and not os.access(target, os.W_OK):  # the rename would replace it anyway
-            notify_error(
-                f"could not export the {self.name} table to {path}: {os.strerror(errno.EACCES)}."
-            )
-            return None
-        part = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        created = False
-        try:
-            with open(part, "x", newline="", encoding="utf-8") as file:
-                created = True
-                self.model.export_frame().to_csv(file, index=False)
-            if exists:
-                shutil.copymode(target, part)
-            os.replace(part, target)
-        except BaseException as error:
-            if created:
-                part.unlink(missing_ok=True)
-            if not isinstance(error, OSError):
-                raise
-            notify_error(f"could not export the {self.name} table to {path}: {_reason(error)}.")
-            return None
-        return path
+        frame = self.model.export_frame()
+        if wait is None:
+            wait = frame.size <= WORKER_CELLS
+        if wait:
+            self._stop()
+            try:
+                return write_export(frame, path, target, self.name, RunControl())
+            except ExportFailed as error:
+                notify_error(str(error))
+                return None
+        message = f"Exporting {len(frame):,} rows to {path.name}"
+        self._counts = frame.shape
+        self._start("export", partial(write_export, frame, path, target, self.name), message)
+        return None
+
+    def cancel(self) -> None:
+        """Stop the copy or the export running in a worker: nothing reaches the clipboard, no
+        file is written (a file already there stays as it was)."""
+        if not self._doing:
+            return
+        what = "nothing copied" if self._doing == "copy" else "nothing written"
+        self._stop()
+        self._show_status(f"Cancelled: {what}.")
+
+    def _stop(self) -> None:
+        """Drop the running copy or export (its worker stops at its next step)."""
+        self.job.cancel()
+        self._finish()
+
+    def _finish(self) -> None:
+        """The copy or export has ended (done, failed or cancelled): the buttons are back."""
+        self._doing = ""
+        for widget in (self.progress_bar, self.cancel_button):
+            widget.hide()
+        self.copy_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+
+    def _start(self, doing: str, work, message: str) -> None:
+        """Run ``work`` (called with ``control=``) in :attr:`job`, saying ``message``."""
+        self._doing = doing
+        self._show_status(f"{message}…")
+        self.progress_bar.setValue(0)
+        for widget in (self.progress_bar, self.cancel_button):
+            widget.show()
+        self.copy_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        done = self._on_copied if doing == "copy" else self._on_exported
+        self.job.start(work, done, control=True)
+
+    def _show_status(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+        self.status_label.setVisible(bool(text))
+
+    def _on_progress(self, step: tuple[float, str]) -> None:
+        fraction, message = step
+        self.progress_bar.setValue(int(100 * fraction))
+        self._show_status(f"{message}…")
+
+    def _on_copied(self, result: tuple[QMimeData, int]) -> None:
+        data, length = result
+        QApplication.clipboard().setMimeData(data)
+        rows, columns = self._counts
+        self._finish()
+        self._show_status(
+            f"Copied {rows:,} rows × {columns} columns ({length / 1e6:,.1f} MB of text) "
+            "to the clipboard."
+        )
+        self.copied.emit(length)
+
+    def _on_exported(self, path: Path) -> None:
+        self._finish()
+        self._show_status(f"Exported {self._counts[0]:,} rows to {path}.")
+        self.exported.emit(path)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._show_status("Export failed." if self._doing == "export" else "Copy failed.")
+        self._finish()
+        notify_error(str(error))
 
 
 def _reason(error: OSError) -> str:
