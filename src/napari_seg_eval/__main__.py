@@ -37,8 +37,10 @@ DESCRIPTION = (
 CTC_FRAMES = (
     "--preset ctc: each file is one frame, a 2-D image or a 3-D volume (a 3-D file is matched "
     "as a volume); a truth slice man_seg_T_Z.tif is scored on plane Z of maskT.tif (SEG only: "
-    "DET needs the tracking markers TRA/man_track*.tif, not read). A file whose metadata names "
-    "a time axis fails; a time series without such metadata would be matched as one volume: "
+    "DET needs the tracking markers TRA/man_track*.tif, not read). DET is computed on the "
+    "truth given: the challenge's DET is that of its TRA markers (evaluate 01_GT/TRA with "
+    "--truth-prefix man_track), its SEG that of 01_GT/SEG. A file whose metadata names a "
+    "time axis fails; a time series without such metadata would be matched as one volume: "
     "save one file per time point."
 )
 
