@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from napari.layers import Labels, Layer
-from napari.utils.notifications import show_info
+from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import QEvent, QSize, Qt, Signal
 from qtpy.QtWidgets import (
@@ -1440,6 +1440,14 @@ class DatasetPanel(QWidget):
         ]
         challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}")
+        n_pairs = len(result.per_image)
+        if n_pairs and result.n_failed == n_pairs:  # as the command line says it
+            first = per_image.iloc[0]
+            show_warning(
+                f"Segmentation Evaluation: every pair failed ({n_pairs} of {n_pairs}): no "
+                "metrics computed; the errors are in the per-image table, the first: "
+                f"{first['name']}: {first['error']}"
+            )
         self._check_stale()  # a setting may have changed while the run went on
         self.evaluated_dataset.emit(result)
         return result

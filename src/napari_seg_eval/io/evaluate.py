@@ -2223,7 +2223,8 @@ def _ctc_family(
     confidence interval, their bootstrap bounds over the images (the resamples of the other
     families' intervals). A truth slice of a 3-D frame adds to SEG only (see
     :func:`~napari_seg_eval.core.tracking.slice_counts`): its DET and DET's counts (fn, fp,
-    ns) are empty, and the pooled DET is of the whole frames (NaN without one)."""
+    ns) are empty, and the pooled DET is of the whole frames (without one, NaN, and so are
+    the pooled fn, fp, ns, AOGM-D and AOGM-D0)."""
     counts = [outcome.ctc for outcome in outcomes]
     values = pd.DataFrame([ctc_values(image) for image in counts])
     summed = ctc_sum(counts)
@@ -2237,6 +2238,8 @@ def _ctc_family(
         **pooled["counts"],
     }
     slices = [outcome.plane is not None for outcome in outcomes]
+    if all(slices):  # no whole frame: DET and its counts are empty, not 0
+        pooled_row.update(dict.fromkeys(("aogm_d", "aogm_d0", "fn", "fp", "ns"), np.nan))
     if any(slices):  # DET's counts are of whole frames: none on a slice
         values = values.astype(dict.fromkeys(("fn", "fp", "ns"), "Int64"))
         values.loc[slices, ["fn", "fp", "ns"]] = pd.NA

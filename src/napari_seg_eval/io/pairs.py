@@ -56,7 +56,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from .read import FileReadError, image_extension, missing_text
+from .read import FileReadError, holds_objects, image_extension, missing_text
 
 #: The two ways a name marks its side: at its end and at its start.
 KINDS = ("suffix", "prefix")
@@ -590,6 +590,7 @@ def _pair_files(
                 _folder_hint(truth_free, given)
                 if same_folder
                 else _hint(truth_free, pred_free, given)
+                or _masks_hint(truth_free, pred_free, given)
             )
         hint = _better_hint(
             hint,
@@ -820,11 +821,31 @@ def _hint(
     given: tuple[str, str],
 ) -> SuffixHint | None:
     """:func:`suffix_hint` of the files of each side with their (NFC) names."""
-    truth_stems = sorted({stem for stem, _ in truth_named})
-    pred_stems = sorted({stem for stem, _ in pred_named})
+    truth_stems = {stem for stem, _ in truth_named}
+    pred_stems = {stem for stem, _ in pred_named}
     if not truth_stems or not pred_stems:
         return None
+    return _most_pairing(
+        _hint_votes(truth_named, pred_named, given),
+        truth_named,
+        pred_named,
+        given,
+        min(len(truth_stems), len(pred_stems)),
+    )
+
+
+def _hint_votes(
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+    given: tuple[str, str],
+) -> Counter[tuple[str, str]]:
+    """The (truth, prediction) suffix candidates of :func:`suffix_hint`, with how often the
+    names name them; not the suffixes ``given``, nor ones without a letter."""
+    truth_stems = sorted({stem for stem, _ in truth_named})
+    pred_stems = sorted({stem for stem, _ in pred_named})
     votes: Counter[tuple[str, str]] = Counter()
+    if not truth_stems or not pred_stems:
+        return votes
     for stem in truth_stems:
         at = bisect.bisect_left(pred_stems, stem)
         window = pred_stems[max(at - HINT_NEIGHBOURS, 0) : at + HINT_NEIGHBOURS]
@@ -845,9 +866,55 @@ def _hint(
     for suffixes in list(votes):  # not the suffixes given, nor ones without a letter
         if suffixes == given or not any(c.isalpha() for c in "".join(suffixes)):
             del votes[suffixes]
-    return _most_pairing(
-        votes, truth_named, pred_named, given, min(len(truth_stems), len(pred_stems))
+    return votes
+
+
+def _masks_hint(
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+    given: tuple[str, str],
+) -> SuffixHint | None:
+    """:func:`_hint` of the files that can be label images, when :func:`_hint` of them all
+    gives none: a file named as another of its side without that one's suffix (the raw
+    ``img1.tif`` beside ``img1_masks.tif``: the pair's image, not a side) and an NPY file of
+    Python objects (Cellpose's ``img1_seg.npy`` beside ``img1_cp_masks.tif``, see
+    :func:`~napari_seg_eval.io.read.holds_objects`) are left out. Of suffixes that pair as
+    many files, the one pair where a side's suffix ends with the other's (``_masks`` and
+    ``_cp_masks``, beside ``_cp_output``) is the hint. None when no file is left out."""
+    truth_masks, pred_masks = _label_files(truth_named), _label_files(pred_named)
+    if len(truth_masks) == len(truth_named) and len(pred_masks) == len(pred_named):
+        return None
+    hint = _hint(truth_masks, pred_masks, given)
+    if hint is not None:
+        return hint
+    votes = Counter(
+        suffixes
+        for suffixes in _hint_votes(truth_masks, pred_masks, given)
+        if all(suffixes)
+        and (suffixes[0].endswith(suffixes[1]) or suffixes[1].endswith(suffixes[0]))
     )
+    return _most_pairing(
+        votes,
+        truth_masks,
+        pred_masks,
+        given,
+        min(len({stem for stem, _ in truth_masks}), len({stem for stem, _ in pred_masks})),
+    )
+
+
+def _label_files(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The files of one side (see :func:`_masks_hint`) less those named as another of the side
+    without its suffix and the NPY files of Python objects."""
+    stems = sorted({stem for stem, _ in named})
+    bare = set()
+    for at, stem in enumerate(stems):
+        for other in stems[at + 1 :]:  # the names starting with ``stem`` follow it
+            if not other.startswith(stem):
+                break
+            if _starts(other, len(stem)):
+                bare.add(stem)
+                break
+    return [(stem, path) for stem, path in named if stem not in bare and not holds_objects(path)]
 
 
 def _prefix_hint(
@@ -1095,13 +1162,23 @@ def _heads(keys: list[str], *, slices: bool = False) -> list[str]:
     """The :data:`HINT_CANDIDATES` starts before a number (see :func:`_number_head`) named
     most often by ``keys``: the prefix candidates. With ``slices``, a name of the Cell
     Tracking Challenge's slice form gives its start before ``_T_Z`` (``man_seg`` of
-    ``man_seg_000_003``, the prefix under which it pairs: see :func:`slice_name`)."""
+    ``man_seg_000_003``, the prefix under which it pairs: see :func:`slice_name`), and ""
+    when it is ``_T_Z`` already (see :func:`_bare_head`)."""
     heads = Counter(
         head
         for key in keys
-        if (head := (_slice_head(key) if slices else None) or _number_head(key)) is not None
+        if (head := (_slice_head(key) if slices else None) or _bare_head(key, slices)) is not None
     )
     return [head for head, _ in heads.most_common(HINT_CANDIDATES)]
+
+
+def _bare_head(key: str, slices: bool) -> str | None:
+    """:func:`_number_head` of a name; with ``slices``, "" for a name that is a slice or frame
+    of the challenge's form already (``_000_002`` under the truth prefix ``man_seg``: the
+    prefix is given on this side)."""
+    if slices and slice_name(key) is not None:
+        return ""
+    return _number_head(key)
 
 
 #: A name of the Cell Tracking Challenge's slice form: a start ending with a letter, then

@@ -234,6 +234,8 @@ def _opening(
     if extension.endswith((".tif", ".tiff")):
         yield from _open_tiff(path, metadata=metadata, pixel_size=pixel_size, lazy=lazy)
         return
+    if extension == ".npy":
+        _refuse_object_npy(path)
     yield FileMetadata(None, None)  # NPY and PNG name no axes
     if extension == ".npy":
         yield np.load(path, mmap_mode="r", allow_pickle=False)
@@ -248,6 +250,52 @@ def _opening(
     import imageio.v3 as iio
 
     yield iio.imread(path)
+
+
+def holds_objects(path: str | Path) -> bool:
+    """Whether ``path`` is an NPY file of Python objects (a pickle, such as Cellpose's
+    ``_seg.npy`` dictionary), told by its header alone: it is never unpickled, as unpickling
+    can run code. False for any other file, and for an NPY file whose header cannot be read.
+
+    Examples
+    --------
+    >>> holds_objects("cells/img1_seg.npy")  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    if image_extension(path) != ".npy":
+        return False
+    try:
+        with path.open("rb") as file:
+            header = (
+                np.lib.format.read_array_header_1_0
+                if np.lib.format.read_magic(file) == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            return bool(header(file)[2].hasobject)
+    except (OSError, ValueError):
+        return False  # np.load says what is wrong with the file
+
+
+def _refuse_object_npy(path: Path) -> None:
+    """Refuse an NPY file of Python objects (see :func:`holds_objects`), naming it, with
+    what to read instead when it is Cellpose's ``_seg.npy``."""
+    if not holds_objects(path):
+        return
+    text = (
+        f"{path}: holds Python objects (a pickle), not a label image; it is not read, as "
+        "unpickling a file can run code."
+    )
+    if path.name.lower().endswith("_seg.npy"):
+        masks = path.name[: -len("_seg.npy")] + "_cp_masks"
+        text += (
+            " It looks like Cellpose's _seg.npy (a dictionary of masks, outlines and flows): "
+            "evaluate Cellpose's masks files instead, saved by its command line with "
+            f"--save_tif or --save_png ({masks}.tif or .png; pair them with the prediction "
+            "suffix _cp_masks), or save the dictionary's 'masks' array yourself from a file "
+            "you trust."
+        )
+    raise FileReadError(text)
 
 
 def _next(stages: Generator[Any, None, None], path: str | Path) -> Any:
