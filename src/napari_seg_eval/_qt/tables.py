@@ -608,7 +608,14 @@ class ResultTable(QWidget):
         # Size columns from the first rows only: measuring every row of a 50,000-row table
         # would block the viewer.
         self.view.horizontalHeader().setResizeContentsPrecision(64)
-        QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self._copy_asked)
+        # Ctrl+C copies the table that has the focus (with a window-wide shortcut, two tables
+        # in sight made it ambiguous: neither copied).
+        QShortcut(
+            QKeySequence.StandardKey.Copy,
+            self.view,
+            activated=self._copy_asked,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self._kept: np.ndarray | None = None  # a big selection's ranges while rows move
         self._header_selection = QItemSelectionModel(self.model, self)  # nothing selected
         self.model.rows_moving.connect(self._keep_selection)
@@ -658,7 +665,13 @@ class ResultTable(QWidget):
     ) -> None:
         """Show ``frame``, the columns ``first`` first (e.g. a preset's numbers after the
         name) and ``last`` last; ``note`` is added to every definition card (e.g. units);
-        ``matching``: how the result's objects were matched, which its labels say."""
+        ``matching``: how the result's objects were matched, which its labels say. A copy or
+        an export of the table shown before, still running, is stopped: it would give rows
+        no longer shown."""
+        if self._doing:
+            what = "nothing copied" if self._doing == "copy" else "nothing written"
+            self._stop()
+            self._show_status(f"Stopped, the table changed: {what}.")
         self.model.set_frame(frame, note, first, last, matching=matching)
         # Qt draws a header over a selected column after asking the model about each of its
         # rows (after Ctrl+A on 200,000 rows the viewer stopped for 3.5 s): the headers of a
@@ -844,7 +857,10 @@ class ResultTable(QWidget):
         self._show_status(f"Cancelled: {what}.")
 
     def _stop(self) -> None:
-        """Drop the running copy or export (its worker stops at its next step)."""
+        """Drop the running copy or export (its worker stops at its next step); the line
+        that said what it did goes."""
+        if self._doing:
+            self._show_status("")
         self.job.cancel()
         self._finish()
 
