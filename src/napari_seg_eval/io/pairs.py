@@ -11,7 +11,11 @@ file system keeps (macOS keeps names decomposed). When no file pairs but the nam
 sides differ by a suffix on each side (``img1_masks.tif`` and ``img1_cp_masks.tif`` given
 without suffixes), the pairing says which suffixes to give (:class:`SuffixHint`); it never
 pairs the files by guessing, never names the suffix of the region or class files (when
-given), and names nothing when two suffixes would pair as many files. Both sides in one folder
+given), and names nothing when two suffixes would pair as many files. Given no prefix nor
+suffix, names that pair only the images (``img1.tif`` in both folders, beside
+``img1_masks.tif`` and ``img1_cp_masks.tif``: Cellpose's outputs written beside the images)
+pair nothing: the pairing names those images (:attr:`Pairing.raw_images`) and the suffixes
+to give, rather than score raw images as label images. Both sides in one folder
 are told apart by suffixes (or prefixes): when none are given, the error
 (:class:`OneFolderError`) says which suffixes (or prefixes) the names show, if any.
 
@@ -224,6 +228,11 @@ class Pairing:
     ``named_by``: the preset by whose challenge's names the files were paired (its
     :data:`PRESET_PREFIXES`, no prefix nor suffix having been given; see :func:`pair_files`),
     or None.
+    ``raw_images``: when the names as they are (no prefix nor suffix given) paired the
+    images the labels were drawn on, in both folders beside the label files the
+    :attr:`suffix_hint` pairs (Cellpose's ``img1.tif`` beside ``img1_masks.tif`` and
+    ``img1.tif`` beside ``img1_cp_masks.tif``), those pairs, not made: each as its (truth
+    image, prediction image, truth label file, prediction label file). Nothing pairs then.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -240,6 +249,7 @@ class Pairing:
     marks: Literal["suffix", "prefix", "prefix and suffix"] = "suffix"
     planes: dict[str, int] = field(default_factory=dict)
     named_by: str | None = None
+    raw_images: list[tuple[Path, Path, Path, Path]] = field(default_factory=list)
 
     def plane(self, name: str) -> int | None:
         """The plane of the prediction's volume the pair ``name`` is scored on (its truth is
@@ -277,6 +287,11 @@ class Pairing:
             f"No {side} file's name starts with the {side} prefix {prefix!r}: check its spelling."
             for side, prefix in self.unmatched_prefixes
         ]
+        if self.raw_images:
+            lines.append(
+                f"{self._raw_text()}; such images ({len(self.raw_images)} in each folder) are "
+                "not paired as label images."
+            )
         if hint and self.suffix_hint is not None:
             lines.append(self.suffix_hint.text())
         companions = companion_suffix(self.names)
@@ -327,7 +342,22 @@ class Pairing:
             )
         if self.suffix_hint is None:
             return ""
-        return self.suffix_hint.advice(command_line=command_line)
+        advice = self.suffix_hint.advice(command_line=command_line)
+        if self.raw_images:
+            return f"{self._raw_text()}; {advice}"
+        return advice
+
+    def _raw_text(self) -> str:
+        """The first of :attr:`raw_images` in words: ``img1.tif is in both folders beside
+        img1_masks.tif / img1_cp_masks.tif: it looks like the raw image``."""
+        truth, prediction, truth_labels, pred_labels = self.raw_images[0]
+        if truth.name == prediction.name:
+            files = f"{truth.name} is in both folders"
+            looks = "it looks like the raw image"
+        else:
+            files = f"{truth.name} and {prediction.name} are in the two folders"
+            looks = "they look like the raw image"
+        return f"{files} beside {truth_labels.name} / {pred_labels.name}: {looks}"
 
 
 def _few(paths: list[Path], shown: int = 3) -> str:
@@ -442,7 +472,12 @@ def pair_files(
         applied). No hint names a suffix of the region or class files, and none is given when
         two suffixes would pair as many files (two guesses). Without such suffixes, when the
         names differ by a prefix before a number (``man_seg000``, ``mask000``), the hint is
-        of the prefixes (``kind="prefix"``).
+        of the prefixes (``kind="prefix"``). Given no prefix nor suffix, when the names pair
+        only files that are each named as another file of its side without a suffix, and the
+        suffix hint of the files pairs those others under every pair's name (Cellpose's
+        ``img1.tif`` in both folders beside ``img1_masks.tif`` and ``img1_cp_masks.tif``),
+        the files paired are the raw images: nothing pairs, ``Pairing.raw_images`` names
+        them and ``Pairing.suffix_hint`` the suffixes to give.
 
     Raises
     ------
@@ -567,6 +602,13 @@ def _pair_files(
     found = {key: (key, key, None) for key in truth_keys.keys() & pred_keys.keys()}
     if names_slices(truth_prefix):
         _add_slices(found, truth_keys, pred_keys)
+    free = {path for _, path in truth_free + pred_free}
+    hint = None
+    raw_images: list[tuple[Path, Path, Path, Path]] = []
+    if found and not any(given + prefixes) and not same_folder:
+        raw_images, hint = _raw_images(found, truth_keys, pred_keys, truth_free, pred_free)
+        if raw_images:  # the names pair the images: nothing pairs, the hint says how
+            found = {}
     names = sorted(found)
     taken = set(truth_keys.values()) | set(pred_keys.values())
     # A file is left out only when neither side took it (one listing when the folders are one).
@@ -575,9 +617,7 @@ def _pair_files(
     keys = truth_keys.keys() | pred_keys.keys()
     # A pair's image is named as the pair, with neither prefix nor suffix.
     stems = {path: stem for stem, path in truth_all + pred_all}
-    hint = None
-    if not names:
-        free = {path for _, path in truth_free + pred_free}
+    if not names and hint is None:
         hint = _longer_suffix_hint(
             truth_free,
             pred_free,
@@ -635,7 +675,65 @@ def _pair_files(
         subfolders=subfolders,
         marks=_marks(any(given), any(prefixes)),
         planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
+        raw_images=raw_images,
     )
+
+
+def _raw_images(
+    found: dict[str, tuple[str, str, int | None]],
+    truth_keys: dict[str, Path],
+    pred_keys: dict[str, Path],
+    truth_named: list[tuple[str, Path]],
+    pred_named: list[tuple[str, Path]],
+) -> tuple[list[tuple[Path, Path, Path, Path]], SuffixHint | None]:
+    """The pairs ``found`` by the names as they are (no prefix nor suffix given) when they
+    pair the images the labels were drawn on, with the hint that pairs the labels; else
+    ``([], None)``.
+
+    Cellpose writes its masks beside the images: ``img1.tif`` and ``img1_masks.tif`` in the
+    truth folder, ``img1.tif`` and ``img1_cp_masks.tif`` in the prediction folder pair
+    ``img1.tif`` with ``img1.tif``. When every pair's two files are named as another file of
+    their side without its suffix (``truth_named``, ``pred_named``: the files that are not
+    region or class files, with their names) and the suffix hint of the files (as when
+    nothing pairs, see :func:`_masks_hint`: both suffixes non-empty) pairs a file of each
+    side under every pair's name, the pairs are the images: each is returned as its (truth
+    image, prediction image, truth label file, prediction label file).
+    """
+    sides = [sorted({stem for stem, _ in named}) for named in (truth_named, pred_named)]
+    if not all(_has_longer(name, stems) for name in found for stems in sides):
+        return [], None
+    hint = _hint(truth_named, pred_named, ("", "")) or _masks_hint(
+        truth_named, pred_named, ("", "")
+    )
+    if hint is None or not (hint.truth and hint.prediction):
+        return [], None
+    try:
+        truth_labels, _ = _keys(truth_named, hint.truth, hint.prediction)
+        pred_labels, _ = _keys(pred_named, hint.prediction, hint.truth)
+    except FileReadError:  # two files of a side would have the same name
+        return [], None
+    if not found.keys() <= truth_labels.keys() & pred_labels.keys():
+        return [], None
+    return [
+        (truth_keys[name], pred_keys[name], truth_labels[name], pred_labels[name])
+        for name in sorted(found)
+    ], hint
+
+
+def _has_longer(name: str, stems: list[str]) -> bool:
+    """Whether a name of ``stems`` (sorted) is ``name`` plus a suffix (see :func:`_starts`).
+
+    Examples
+    --------
+    >>> _has_longer("img1", ["img1", "img10", "img1_masks"]), _has_longer("img1", ["img10"])
+    (True, False)
+    """
+    for other in stems[bisect.bisect_right(stems, name) :]:  # names starting with it follow
+        if not other.startswith(name):
+            return False
+        if _starts(other, len(name)):
+            return True
+    return False
 
 
 #: A truth name (after the prefix and suffix) of a 2-D slice of a frame, the Cell Tracking
