@@ -86,6 +86,55 @@ def test_evaluate_writes_the_result_folder(folders, tmp_path, capsys):
     assert record["command"][0] == "evaluate"
 
 
+@pytest.mark.parametrize("n_unpaired", [11, 14])
+def test_a_long_list_of_unpaired_files_is_cut_after_ten(tmp_path, capsys, n_unpaired):
+    # A challenge's results hold every frame, its truth a few: the command lists 10 files of
+    # such a list and says how many more (11 are all listed: "and 1 more" saves no line);
+    # settings.json keeps every one of them.
+    truth, pred = tmp_path / "truth", tmp_path / "pred"
+    truth.mkdir()
+    pred.mkdir()
+    image = np.zeros((4, 4), np.uint16)
+    image[1:3, 1:3] = 1
+    tifffile.imwrite(truth / "f00.tif", image)
+    names = [f"f{i:02d}.tif" for i in range(n_unpaired + 1)]
+    for name in names:
+        tifffile.imwrite(pred / name, image)
+    out = tmp_path / "out"
+    assert run(str(truth), str(pred), "--out", str(out)) == 0
+    lines = capsys.readouterr().err.splitlines()
+    start = lines.index(f"{n_unpaired} predictions without a ground truth:")
+    listed = [line.strip() for line in lines[start + 1 : start + 12] if line.startswith("  ")]
+    shown = n_unpaired if n_unpaired == 11 else 10
+    assert listed[:shown] == [str(pred / name) for name in names[1 : shown + 1]]
+    if n_unpaired == 14:
+        assert listed[10] == (
+            f"... and 4 more (all listed in {out / 'settings.json'} when the run ends)"
+        )
+    record = json.loads((out / "settings.json").read_text())
+    assert record["unpaired_prediction"] == [str((pred / name).resolve()) for name in names[1:]]
+
+
+def test_the_notice_of_a_pair_that_then_fails_is_said(tmp_path, capsys):
+    # A 4-plane volume saved with tifffile's defaults is stored as planar RGBA: its 4 equal
+    # planes are read as one grey 2-D image (a notice), so a spacing of 3 values fails the
+    # pair. The notice that explains the 2-D was printed only when the pair succeeded.
+    volume = np.zeros((4, 8, 8), np.uint16)
+    volume[:, 2:5, 2:5] = 1  # the same square on every plane: the "colours" are all equal
+    path = tmp_path / "v.tif"
+    with pytest.warns(DeprecationWarning):  # tifffile's: stored as RGB with separate planes
+        tifffile.imwrite(path, volume)
+    argv = [str(path), str(path), "--out", str(tmp_path / "out"), "--boundary"]
+    assert run(*argv, "--spacing", "2,0.5,0.5") == 1  # the pair failed
+    err = capsys.readouterr().err
+    assert "spacing must be one number or one per axis (2 for these images)" in err
+    assert (
+        f"napari-seg-eval: {path}: an RGBA image whose colour channels are all equal (grey): "
+        "read as one channel (its alpha channel left out). If its 4 samples per pixel are "
+        "planes of labels (a volume of shape (4, Y, X)), not colours"
+    ) in err
+
+
 def test_cellpose_images_masks_and_predictions_in_one_folder(tmp_path, capsys):
     # Cellpose's own layout: img.tif, img_masks.tif (truth), img_cp_masks.tif (prediction).
     folder = tmp_path / "cells"

@@ -505,3 +505,36 @@ def test_a_report_in_the_out_folder_is_an_html_file_directly_in_it(
     assert run("t", "p", "--out", "res", "--report", report) == 2
     assert "in the --out folder must be an .html file directly in it" in capsys.readouterr().err
     assert not (data / "res").exists()
+
+
+def readerless_pipe() -> int:
+    """The write end of a pipe whose reader has gone (as ``| head`` leaves it after its
+    lines): every write to it fails with EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("command", ["report", "evaluate"])
+def test_a_reader_gone_ends_the_command_quietly_with_141(data, command):
+    # `napari-seg-eval report | head`: a BrokenPipeError traceback and exit 1 (evaluate's
+    # "some pairs failed") before; now the exit of a writer SIGPIPE ends (128 + 13), no
+    # traceback, and (evaluate) nothing written.
+    argv = ["report"] if command == "report" else ["evaluate", "t", "p", "--out", "res"]
+    broken = readerless_pipe()
+    stream = {"stdout": broken} if command == "report" else {"stderr": broken}
+    other = "stderr" if command == "report" else "stdout"
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "napari_seg_eval", *argv],
+            cwd=data,
+            **stream,
+            **{other: subprocess.PIPE},
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(broken)
+    assert finished.returncode == 141
+    assert getattr(finished, other) == ""  # no traceback, nothing said elsewhere
+    assert entries(data) == ["p", "t"]

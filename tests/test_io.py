@@ -27,6 +27,7 @@ from napari_seg_eval.core.overlap import binarized_table, overlap_table
 from napari_seg_eval.io import (
     FileNotice,
     FileReadError,
+    OneFolderError,
     Progress,
     evaluate_files,
     file_axes,
@@ -39,7 +40,6 @@ from napari_seg_eval.io import (
 from napari_seg_eval.io import evaluate as evaluate_module
 from napari_seg_eval.io.evaluate import batches, evaluate_pair, file_settings
 from napari_seg_eval.io.pairs import (
-    OneFolderError,
     SuffixHint,
     companion_suffix,
     folder_suffix_hint,
@@ -1185,8 +1185,10 @@ def test_one_empty_probability_map_and_objects_removed_by_min_size(tmp_path):
     assert str(caught[-1].message).startswith("1 of 2 predictions has no pixel above")
     with pytest.warns(FileNotice) as caught:  # every map has something above 0
         evaluate_files(truth, pred, probability=True, threshold=0.0)
+    # The uint16 maps: a, and d (its pair fails, but its file was read as one: a pair's
+    # notices are kept when it fails, as they may say why).
     assert [str(w.message) for w in caught] == [
-        f"{pred / 'a.npy'}: uint16 probabilities are read as value / 65535."
+        f"{pred / 'a.npy'}: uint16 probabilities are read as value / 65535 (and 1 more file)."
     ]
 
 
@@ -1222,9 +1224,9 @@ def test_a_cluster_names_the_files_as_given_in_errors_and_notices(tmp_path, monk
     ]
     pd.testing.assert_frame_equal(clustered.per_image, serial.per_image)
     assert clustered_notices == serial_notices
-    assert serial_notices[0] == (
+    assert serial_notices[0] == (  # a, b and the failing d: uint16 maps
         f"{os.path.join('pred', 'a.npy')}: uint16 probabilities are read as value / 65535 "
-        "(and 1 more file)."
+        "(and 2 more files)."
     )
 
 

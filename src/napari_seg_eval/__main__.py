@@ -44,6 +44,10 @@ CTC_FRAMES = (
     "save one file per time point."
 )
 
+#: Files of each list left out of the pairing printed before "... and N more" (all of them
+#: are in the result folder's settings.json).
+LISTED_FILES = 10
+
 #: The HTML report's file name in the result folder when --report is given without a name.
 REPORT_NAME = "report.html"
 
@@ -52,6 +56,8 @@ REPORT_NAME = "report.html"
 #: ``timeout``'s stop; nothing written): 128 + the signal's number, as a shell reports it.
 EXIT_OK, EXIT_FAILED_PAIRS, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+#: The output's reader went away (``| head``): the code of a writer SIGPIPE ends.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 def report(threshold: float = 0.5) -> str:
@@ -767,7 +773,10 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             args.region_suffix,
         )
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
-            print(pairing.describe(), file=stream)
+            # A challenge's results hold every frame and its truth a few: a list that does not
+            # bury the run's own lines; all of them in settings.json.
+            whole = f" (all listed in {out / 'settings.json'} when the run ends)"
+            print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
         with ExitStack() as stack:
@@ -1409,14 +1418,24 @@ def main(argv: list[str] | None = None) -> None:
             )
         argparse.ArgumentParser.error(usage.parser, explained or usage.message)
     code = None
-    if args.command == "evaluate":
-        code = evaluate(argv, args, whole_process=whole_process)
-    elif args.command == "sample":
-        code = sample(args.folder, args.n_images)
-    elif args.command == "report":
-        print(report(args.threshold))
-    else:
-        demo()
+    try:
+        if args.command == "evaluate":
+            code = evaluate(argv, args, whole_process=whole_process)
+        elif args.command == "sample":
+            code = sample(args.folder, args.n_images)
+        elif args.command == "report":
+            print(report(args.threshold), flush=True)
+        else:
+            demo()
+    except BrokenPipeError:
+        if not whole_process:
+            raise
+        # The reader went away (`napari-seg-eval report | head`): stop as a writer that
+        # SIGPIPE ended does, without a traceback; Python's exit must not write there again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        code = EXIT_BROKEN_PIPE
     if whole_process and args.command == "evaluate":
         gc.freeze()  # the exit's collections would walk every object of the run
     if code is not None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         evaluate_files,
         evaluate_pair,
     )
-    from .pairs import Pairing, pair_files
+    from .pairs import OneFolderError, Pairing, pair_files
     from .progress import Progress
     from .read import (
         EXTENSIONS,
@@ -42,6 +42,7 @@ __all__ = [
     "FileReadError",
     "FileSettings",
     "FilesResult",
+    "OneFolderError",
     "PairOutcome",
     "Pairing",
     "PixelSize",
@@ -71,7 +72,7 @@ _WHERE = {
         ),
         ".evaluate",
     ),
-    **dict.fromkeys(("Pairing", "pair_files"), ".pairs"),
+    **dict.fromkeys(("OneFolderError", "Pairing", "pair_files"), ".pairs"),
     "Progress": ".progress",
     **dict.fromkeys(
         (

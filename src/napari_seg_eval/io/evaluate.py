@@ -1312,6 +1312,9 @@ def evaluate_pair(
     --------
     >>> outcome = evaluate_pair("truth/a.tif", "pred/a.tif", FileSettings())  # doctest: +SKIP
     """
+    # Kept when the pair then fails: a notice may say why (a volume of 3 or 4 planes read as
+    # one colour image, then a spacing with one value per axis refused).
+    notices: list[Notice] = []
     try:
         # Each file opened once: both files' metadata (a time axis refused before any pixel
         # of either is read; the pixel size for spacing="file"), then their pixels.
@@ -1328,7 +1331,7 @@ def evaluate_pair(
             if channel_axis != settings.channel_axis:
                 settings = replace(settings, channel_axis=channel_axis)
         true, notice = checked_labels(true, truth)
-        notices: list[Notice] = [] if notice is None else [notice]  # a grey colour image's
+        notices += [] if notice is None else [notice]  # a grey colour image's
         # uint8/uint16 maps are read as value / dtype maximum (levels): label images can be.
         levels = None
         if settings.probability:
@@ -1446,7 +1449,8 @@ def evaluate_pair(
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:
-        return PairOutcome(None, _naming_the_file(_describe(error), truth, prediction))
+        error_text = _naming_the_file(_describe(error), truth, prediction)
+        return PairOutcome(None, error_text, notices=notices)
 
 
 #: What is said of a uint8/uint16 label prediction that looks like a probability map.

@@ -259,10 +259,11 @@ class Pairing:
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def describe(self, *, hint: bool = True) -> str:
+    def describe(self, *, hint: bool = True, most: int | None = None, more: str = "") -> str:
         """The pairing in words: how many pairs, (``hint``) the :attr:`suffix_hint` in words
         that name no option (second, so that a long list of files does not hide it), and every
-        file left out."""
+        file left out: at most ``most`` of each list, then how many more, followed by
+        ``more`` (where the whole list is, e.g.)."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
         if self.named_by is not None:
             truth, prediction = PRESET_PREFIXES[self.named_by]
@@ -309,7 +310,10 @@ class Pairing:
         ):
             if paths:
                 lines.append(f"{len(paths)} {title.format(s='' if len(paths) == 1 else 's')}:")
-                lines.extend(f"  {path}" for path in paths)
+                shown = paths if most is None or len(paths) <= most + 1 else paths[:most]
+                lines.extend(f"  {path}" for path in shown)
+                if len(shown) < len(paths):
+                    lines.append(f"  ... and {len(paths) - len(shown)} more{more}")
         if self.images:
             lines.append(
                 f"{len(self.images)} image file(s) named as the pairs (the images), not evaluated."

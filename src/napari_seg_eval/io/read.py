@@ -508,6 +508,8 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
     else:
         first = np.ascontiguousarray(channel(array, 0))
         same = [np.array_equal(channel(array, k), first) for k in range(1, found.colours)]
+    tiff = image_extension(path) != ".png"
+    planes = _planes_hint(array.shape, found.axis) if tiff else ""
     if all(same):
         alpha = found.colours < array.shape[found.axis]
         dropped = " (its alpha channel left out)" if alpha else ""
@@ -516,7 +518,7 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
         else:
             template = (
                 f"{{file}}: {found.kind} image whose colour channels are all equal (grey): "
-                f"read as one channel{dropped}"
+                f"read as one channel{dropped}.{planes.rstrip('.')}"
             )
         return first, Notice(template, str(path))
     if not labels:
@@ -526,11 +528,9 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
             "be read back as its values). Save the map's values themselves, in one channel "
             "(floats in [0, 1], or uint8/uint16)."
         )
-    tiff = image_extension(path) != ".png"
     reader = "tifffile.imread(p)" if tiff else "imageio.v3.imread(p)"
     if found.axis != len(array.shape) - 1:
         reader = f"np.moveaxis({reader}, {found.axis}, -1)"
-    planes = TIFF_PLANES_HINT.format(n=array.shape[found.axis]) if tiff else ""
     raise FileReadError(
         f"{path}: {found.kind} image whose colour channels differ: it holds colours, and a "
         "label image holds one id per pixel. Turn its colours into ids first, e.g. "
@@ -541,12 +541,21 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
     )
 
 
-#: Said of a TIFF of labels stored as colours: tifffile stores a (Y, X, 3) array as RGB.
+#: Said of a TIFF of labels stored as colours: tifffile stores a (Y, X, 3) or (3, Y, X) array
+#: as RGB.
 TIFF_PLANES_HINT = (
-    " If its {n} samples per pixel are planes of labels (a volume of shape (Y, X, {n})), not "
+    " If its {n} samples per pixel are planes of labels (a volume of shape {shape}), not "
     "colours: tifffile.imwrite stores such an array as RGB by default; save it with "
     "photometric='minisblack' to keep {n} planes of ids."
 )
+
+
+def _planes_hint(shape: tuple[int, ...], axis: int) -> str:
+    """:data:`TIFF_PLANES_HINT` for a file of ``shape`` whose samples are on ``axis``."""
+    n = shape[axis]
+    names = ["Y", "X"]
+    names.insert(axis if axis < len(shape) - 1 else 2, str(n))
+    return TIFF_PLANES_HINT.format(n=n, shape=f"({', '.join(names)})")
 
 
 #: What a float "label" file's values look like when they are all in [0, 1] (or unknown).
