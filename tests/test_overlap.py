@@ -264,3 +264,61 @@ def test_ids_far_from_zero_match_pixel_count_reference(true, data):
     ids = st.sampled_from([0, 10**6 + 2, 10**6 + 3, 3 * 10**6])
     pred = data.draw(arrays(np.uint32, true.shape, elements=ids))
     assert as_dict(overlap_table(true, pred)) == contingency_by_pixels(true, pred)
+
+
+def assert_same_table(table, reference):
+    for name in ("true_ids", "true_areas", "pred_ids", "pred_areas"):
+        np.testing.assert_array_equal(getattr(table, name), getattr(reference, name))
+    assert as_dict(table) == as_dict(reference)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 13)), elements=st.integers(0, 17)),
+    st.data(),
+)
+def test_one_byte_class_images_counted_pixel_by_pixel_match_the_reference(true, data):
+    # One-byte images with ids below 16 are counted as one byte a pixel (true * 16 + pred), two
+    # pixels at a time (an odd count leaves one alone): the dict of every pixel's pair says
+    # what the table must hold; ids 16 and 17 take the runs' path, also checked. Small run
+    # blocks (CHUNK_PIXELS 1, 2, 7) make blocks of odd and even sizes and a last partial one.
+    from napari_seg_eval.core import overlap
+
+    pred = data.draw(arrays(np.uint8, true.shape, elements=st.integers(0, 17)))
+    ignore = data.draw(st.sampled_from([None, 0, 3, 15, 16]))
+    region = data.draw(st.one_of(st.none(), arrays(bool, true.shape)))
+    chunk = data.draw(st.sampled_from([1, 2, 7, overlap.CHUNK_PIXELS]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(overlap, "CHUNK_PIXELS", chunk)
+        table = overlap.overlap_table(true, pred, ignore_label=ignore, region=region)
+    inside = np.ones(true.shape, bool) if region is None else region
+    assert as_dict(table) == contingency_by_pixels(true[inside], pred[inside], ignore)
+    wide = overlap.overlap_table(
+        true.astype(np.int32), pred.astype(np.int32), ignore_label=ignore, region=region
+    )
+    assert_same_table(table, wide)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8])
+def test_class_images_changing_at_every_pixel(dtype, monkeypatch):
+    # Noise: the class changes at nearly every pixel (runs of one pixel). 1001 x 999 pixels (an
+    # odd count, more than one run block), ids 0..5 (bool: 0..1, with the ignore label).
+    from napari_seg_eval.core import overlap
+
+    counted = []
+    small_ids_table = overlap._small_ids_table
+    monkeypatch.setattr(
+        overlap, "_small_ids_table", lambda *a: counted.append(1) or small_ids_table(*a)
+    )
+    rng = np.random.default_rng(3)
+    high = 2 if dtype is bool else 6
+    true = rng.integers(0, high, (1001, 999)).astype(dtype)
+    pred = rng.integers(0, high, (1001, 999)).astype(dtype)
+    ignore = 1 if dtype is bool else 2
+    table = overlap_table(true, pred, ignore_label=ignore)
+    wide = overlap_table(true.astype(np.int64), pred.astype(np.int64), ignore_label=ignore)
+    assert_same_table(table, wide)
+    # By counting: each kept pixel once, the ignored truth id nowhere.
+    assert table.n_pixels == np.count_nonzero(true.astype(int) != ignore)
+    assert ignore not in table.true_ids.astype(int).tolist()
+    assert counted  # the one-byte images took the pixel-by-pixel count
