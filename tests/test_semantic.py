@@ -222,3 +222,59 @@ def test_results_compare_by_identity_without_raising():
     assert a == a
     assert a != b
     assert a in [a] and b not in [a]
+
+
+def test_the_ignored_id_predicted_is_no_class_of_its_own():
+    # trial110 (against torchmetrics): 0 = unannotated, ignored. Counted pixels: the last two
+    # (true 1, 1), predicted 0 and 1. Class 1: tp 1, fp 0, fn 1 -> IoU 1/2. The prediction of
+    # 0 on a class-1 pixel is class 1's miss; 0 itself was reported as a class (tp 0, fp 1,
+    # IoU 0) and halved the mean: 0.25 instead of 0.5.
+    true = np.array([[0, 0, 1, 1]])
+    pred = np.array([[0, 0, 0, 1]])
+    result = semantic_metrics(true, pred, ignore_label=0)
+    assert result.per_class["class"].tolist() == [1]
+    assert result.summary["mean_iou"] == pytest.approx(1 / 2)
+    assert result.summary["pixel_accuracy"] == pytest.approx(1 / 2)  # 1 of 2 counted pixels
+    # Listed, it is reported: tp 0, fp 1 (the class-1 pixel predicted 0), fn 0 -> IoU 0.
+    listed = semantic_metrics(true, pred, ignore_label=0, classes=[0, 1]).per_class
+    assert listed[["class", "tp", "fp", "fn"]].to_numpy().tolist() == [[0, 0, 1, 0], [1, 1, 0, 1]]
+    assert listed["iou"].tolist() == [0.0, 0.5]
+
+
+def test_the_ignored_id_is_no_class_of_a_dataset_nor_of_an_evaluation():
+    from napari_seg_eval import dataset_metrics, evaluate
+
+    true = np.array([[255, 255, 1, 1, 2, 2]])
+    pred = np.array([[1, 2, 255, 1, 2, 2]])  # 255 predicted on a class-1 pixel
+    # By hand, counted pixels 2..5: class 1 tp 1, fn 1 (IoU 1/2); class 2 tp 2 (IoU 1).
+    dataset = dataset_metrics([true, true], [pred, pred], kind="semantic", ignore_label=255)
+    assert dataset.pooled["class"].tolist() == [1, 2]
+    assert dataset.per_image_rows["class"].tolist() == [1, 2, 1, 2]  # each image's rows
+    assert dataset.summary["mean_iou_pooled"] == pytest.approx((1 / 2 + 1) / 2)
+    record = evaluate(true, pred, kind="semantic", ignore_label=255, binarize_semantic=False)
+    assert record.semantic.per_class["class"].tolist() == [1, 2]
+    assert record.semantic.summary["mean_iou"] == pytest.approx((1 / 2 + 1) / 2)
+
+
+def test_an_ignored_object_id_keeps_the_foreground_class_of_files(tmp_path):
+    # Label images from files, semantic metrics of foreground vs background (binarized), and
+    # the truth's object 1 ignored: the binarized classes are 0 and 1 (the foreground), and the
+    # ignored object id 1 must not take class 1 out with it.
+    import tifffile
+
+    from napari_seg_eval.io import evaluate_files
+
+    true = np.zeros((8, 8), np.uint16)
+    true[1:4, 1:4] = 1  # ignored: 9 pixels left out
+    true[5:7, 5:7] = 2  # 4 pixels of foreground
+    pred = np.zeros((8, 8), np.uint16)
+    pred[1:4, 1:3] = 3  # wholly on the ignored pixels: gone
+    pred[5:7, 5:7] = 4  # the foreground exactly
+    for side, image in (("t", true), ("p", pred)):
+        (tmp_path / side).mkdir()
+        tifffile.imwrite(tmp_path / side / "a.tif", image)
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", kind="semantic", ignore_label=1)
+    pooled = result["semantic"].pooled
+    # By hand: 64 - 9 = 55 pixels counted; background 51 (tp 51), foreground 4 (tp 4).
+    assert pooled[["class", "tp", "fp", "fn"]].to_numpy().tolist() == [[0, 51, 0, 0], [1, 4, 0, 0]]
+    assert result.summary["mean_iou_pooled"] == 1.0

@@ -937,7 +937,9 @@ def _tables_at_once(
         if settings.binarize_semantic:
             semantic_table = binarized_table(semantic_table)
         _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
-        semantic = semantic_metrics_from_table(semantic_table)
+        # Binarized, the ignored object id is not an id of the table (1 is the foreground).
+        ignored_class = None if settings.binarize_semantic else ignore
+        semantic = semantic_metrics_from_table(semantic_table, ignore_label=ignored_class)
     if "instance" in kinds:
         instance = instance_metrics_of_table(
             table,
@@ -1484,7 +1486,7 @@ def evaluation_steps(
         else:
             stack_table = OverlapTable.sum(semantic_planes)
             _warn_if_nothing_left(stack_table, sem_ignore, region)  # as semantic_metrics
-            results["semantic"] = semantic_metrics_from_table(stack_table)
+            results["semantic"] = semantic_metrics_from_table(stack_table, ignore_label=sem_ignore)
         done += 1
     # The classes compared are in the semantic table (the background in it too, or, instance
     # only, in the table read at once): nothing is read again.

@@ -127,7 +127,10 @@ _TP = "true positives: matched pairs at this IoU threshold"
 #: The other criteria, said where the catalogue speaks of IoU ≥ t (:class:`Matching`).
 _OTHER_CRITERIA = " (criterion 'iot': |T ∩ P| / |T| > t; 'iop': |T ∩ P| / |P| > t)"
 #: PQ's note on HoVer-Net's and CoNIC's IoU > 0.5.
-_HOVERNET_IOU = " (HoVer-Net and CoNIC match IoU > 0.5: the two differ only at IoU exactly 0.5)"
+_HOVERNET_IOU = (
+    " (Kirillov et al., panopticapi, torchmetrics, HoVer-Net and CoNIC match IoU > 0.5: the two"
+    " differ only at IoU exactly 0.5)"
+)
 _COUNTS = [
     _m("tp", "TP", "", _TP, pooling="sum", better="higher"),
     _m(

@@ -452,6 +452,7 @@ def _dataset(
             settings["classes"],
             include_background,
             nothing_left(settings["ignore_label"], True if settings.get("region") else None),
+            settings["ignore_label"],
         )
     if settings["confidence_interval"] is None:
         return result
@@ -794,6 +795,7 @@ def _semantic_dataset(
     classes: np.ndarray | None,
     include_background: bool,
     why_empty: str,
+    ignore_label: int | None,
 ) -> DatasetResult:
     empty = [index for index, table in enumerate(tables) if table.n_pixels == 0]
     if len(empty) == len(tables):
@@ -805,7 +807,10 @@ def _semantic_dataset(
             RuntimeWarning,
         )
     pooled_result = semantic_metrics_from_table(
-        OverlapTable.sum(tables), classes=classes, include_background=include_background
+        OverlapTable.sum(tables),
+        classes=classes,
+        include_background=include_background,
+        ignore_label=ignore_label,
     )
     # Report the same classes in every image so that the per-class means line up.
     reported = pooled_result.per_class["class"].to_numpy()

@@ -87,7 +87,11 @@ def semantic_metrics(
         (scikit-learn's macro convention); a listed class absent from both gets NaN ratios.
     ignore_label : int, optional
         Pixels where ``true == ignore_label`` are left out of every count. If that leaves no
-        pixel, every metric is NaN (0/0) and a ``RuntimeWarning`` says so.
+        pixel, every metric is NaN (0/0) and a ``RuntimeWarning`` says so. The ignored id is
+        not a class of the comparison: a prediction of it on a counted pixel is a miss of
+        that pixel's true class, and it is not reported as a class of its own (nor in the
+        means) unless listed in ``classes`` (as torchmetrics' ``ignore_index`` and mmseg's
+        ``ignore_index``; scikit-learn's labels present in either image would include it).
     region : array_like of bool, optional
         A mask of the truth's shape (numpy or chunked): pixels where it is False are left out
         of every count, as ignored pixels are (the same NaN and warning if none is left).
@@ -130,7 +134,7 @@ def semantic_metrics(
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     _warn_if_nothing_left(table, ignore_label, region)
     return semantic_metrics_from_table(
-        table, classes=classes, include_background=include_background
+        table, classes=classes, include_background=include_background, ignore_label=ignore_label
     )
 
 
@@ -165,6 +169,8 @@ def nothing_left(ignore_label: int | None, region: object) -> str:
     >>> nothing_left(255, None)
     'every pixel has the ignored ground-truth id 255'
     """
+    if region is None and ignore_label is None:  # ignored before the ids were binarized
+        return "every pixel is left out"
     if region is None:
         return f"every pixel has the ignored ground-truth id {ignore_label}"
     if ignore_label is None:
@@ -219,6 +225,7 @@ def semantic_metrics_from_table(
     *,
     classes: Iterable[int] | None = None,
     include_background: bool = True,
+    ignore_label: int | None = None,
 ) -> SemanticResult:
     """:func:`semantic_metrics` on an overlap table that is already computed.
 
@@ -230,6 +237,10 @@ def semantic_metrics_from_table(
         As for :func:`semantic_metrics`.
     include_background : bool
         As for :func:`semantic_metrics`.
+    ignore_label : int, optional
+        The truth id the table was counted without (its ``ignore_label``), in the table's
+        ids: not reported as a class unless listed in ``classes`` (see
+        :func:`semantic_metrics`).
 
     Returns
     -------
@@ -244,7 +255,12 @@ def semantic_metrics_from_table(
     [0.5]
     """
     # The table's ids share one dtype, so their union is exact.
-    ids = np.union1d(table.true_ids, table.pred_ids) if classes is None else class_ids(classes)
+    if classes is None:
+        ids = np.union1d(table.true_ids, table.pred_ids)
+        if ignore_label is not None:  # predicted only: not a class of the comparison
+            ids = ids[ids != check_ignore_label(ignore_label)]
+    else:
+        ids = class_ids(classes)
     # One dtype for the classes and the table's ids, so that every comparison is exact.
     dtype = id_dtype(ids.dtype, table.true_ids.dtype)
     ids = ids.astype(dtype, copy=False)

@@ -19,10 +19,11 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -699,7 +700,10 @@ split_touching
         with the file named.
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
-        readable there). Default: the current client if one is active, else this process.
+        readable there; a pair's chunked files are computed on the worker that reads them).
+        The pairs of a task whose worker died are evaluated again one by one, so that only
+        the pair that kills its worker fails. Default: the current client if one is active,
+        else this process.
     progress
         True: the command line's progress bar on stderr (in a notebook too: on a stream that is
         not a terminal it prints a line every 5% of the pairs, and each failed pair). A
@@ -724,6 +728,9 @@ split_touching
         A setting is invalid, or there are no pairs (when the names of the two sides differ
         by a suffix or a prefix, the error names the keywords to give);
         raised before any file is read.
+    ConnectionError
+        On a cluster, the connection to the dask scheduler was lost during the run (the
+        message says after how many pairs): no partial result.
 
     Examples
     --------
@@ -1204,9 +1211,18 @@ def _absolute_extra(extra: dict) -> dict:
 def _run_on_cluster(
     client, pairing: Pairing, settings: FileSettings, progress, extras: list[dict]
 ) -> list:
+    """The outcome of every pair, each task's on the cluster (see :func:`run_pairs`).
+
+    The pairs of a task whose worker died (dask's ``KilledWorker``: the task was running or
+    queued on a worker that died) are evaluated again, each alone and one at a time, so that
+    only the pair that kills its worker fails.
+    Raises ConnectionError when the connection to the scheduler is lost: no outcome is
+    partial."""
     from distributed import as_completed
+    from distributed.scheduler import KilledWorker
 
     run = uuid.uuid4().hex[:8]
+    address = client.scheduler.address
     # Workers may run in another folder (or on another machine sharing the files): absolute
     # paths. A str in ``extras`` is an error message, not a path.
     items = [
@@ -1215,32 +1231,109 @@ def _run_on_cluster(
     ]
     if settings.region is not None:
         settings = replace(settings, region=_absolute(settings.region))
-    tasks = batches(pairing.pairs, sum(client.nthreads().values()))
-    futures = [
-        client.submit(
-            _evaluate_pairs, [items[i] for i in task], settings, key=f"nse-{run}-{number}"
+    position: dict[str, Sequence[int]] = {}
+
+    def submit(task: Sequence[int], name: str) -> Any:
+        future = client.submit(
+            _evaluate_pairs, [items[i] for i in task], settings, key=f"nse-{run}-{name}"
         )
-        for number, task in enumerate(tasks)
+        position[future.key] = task
+        return future
+
+    futures = [
+        submit(task, str(number))
+        for number, task in enumerate(batches(pairing.pairs, sum(client.nthreads().values())))
     ]
-    position = {future.key: task for future, task in zip(futures, tasks, strict=True)}
+    running = as_completed(futures)
+    alone: list[int] = []  # the pairs of tasks whose worker died, evaluated again one by one
+    retries: set[str] = set()
+
+    def retry_next() -> None:
+        futures.append(submit(alone[:1], f"alone-{alone[0]}"))
+        retries.add(futures[-1].key)
+        running.add(futures[-1])
+
     outcomes: list[PairOutcome | None] = [None] * len(items)
     done = 0
     try:
-        for future in as_completed(futures):
+        for future in running:
             task = position[future.key]
+            retried = future.key in retries
+            if retried:
+                alone.pop(0)
+                if alone:
+                    retry_next()
             try:
                 batch = future.result()
-            except Exception as error:  # a worker died or the task could not run
-                failed = PairOutcome(None, f"the task failed on the cluster: {_describe(error)}")
+            except Exception as error:  # a worker died, the task could not run, or the
+                if _scheduler_lost(client, error):  # scheduler is gone
+                    raise _lost_error(address, done, len(items)) from error
+                if isinstance(error, KilledWorker) and not retried:
+                    # The pair that killed the worker is in this task, or in another one
+                    # that this task was queued behind on that worker.
+                    alone.extend(task)
+                    if len(alone) == len(task):
+                        retry_next()
+                    continue
+                failed = PairOutcome(None, _task_failure(client, error))
                 batch = [failed] * len(task)
             for index, outcome in zip(task, batch, strict=True):
                 given = _as_given(outcome, pairing.pairs[index], extras[index])
                 outcomes[index] = given
                 done += 1
                 progress.pair_done(done, len(items), pairing.names[index], given.error)
+    except Exception as error:
+        if not isinstance(error, ConnectionError) and _scheduler_lost(client, error):
+            raise _lost_error(address, done, len(items)) from error
+        raise
     finally:
-        client.cancel([future for future in futures if not future.done()])
+        if client.status == "running":
+            client.cancel([future for future in futures if not future.done()])
     return outcomes
+
+
+def _scheduler_lost(client, error: BaseException) -> bool:
+    """Whether ``error``, met waiting for a task, is the connection to the scheduler lost."""
+    from distributed.client import FutureCancelledError
+    from distributed.comm import CommClosedError
+
+    if isinstance(error, FutureCancelledError) and error.reason == "scheduler-connection-lost":
+        return True
+    return isinstance(error, CommClosedError) or client.status != "running"
+
+
+def _lost_error(address: str, done: int, total: int) -> ConnectionError:
+    return ConnectionError(
+        f"the connection to the dask scheduler ({address}) was lost after {done} of {total} "
+        "pairs; nothing was written; start the scheduler again and rerun."
+    )
+
+
+def _task_failure(client, error: Exception) -> str:
+    """A failed task's error for each of its pairs; a pair alone whose worker died
+    (``KilledWorker``) is said to be the likely cause, with the workers' memory limit."""
+    from dask.utils import format_bytes
+    from distributed.scheduler import KilledWorker
+
+    if not isinstance(error, KilledWorker):
+        return f"the task failed on the cluster: {_describe(error)}"
+    limit = getattr(getattr(error, "last_worker", None), "memory_limit", None)
+    if not limit:
+        try:
+            limits = {w.get("memory_limit") for w in client.scheduler_info()["workers"].values()}
+        except Exception:  # the limit is a hint only
+            limits = set()
+        limit = max(limits - {None}, default=None)
+    memory = (
+        f"the workers' memory limit is {format_bytes(limit)}"
+        if limit
+        else "the workers have no memory limit"
+    )
+    return (
+        "the task failed on the cluster: its worker died while evaluating it (out of memory? "
+        f"{memory}: give the workers more memory, or run fewer threads on each) "
+        f"({type(error).__name__})."
+    )
 
 
 def _as_given(outcome: PairOutcome, pair: tuple[Path, Path], extra: dict) -> PairOutcome:
@@ -1265,8 +1358,55 @@ def _as_given(outcome: PairOutcome, pair: tuple[Path, Path], extra: dict) -> Pai
 
 
 def _evaluate_pairs(items: list[tuple[str, str, dict]], settings: FileSettings) -> list:
-    """:func:`evaluate_pair` of each (truth, prediction, extras) item: one cluster task."""
-    return [evaluate_pair(truth, pred, settings, **extra) for truth, pred, extra in items]
+    """:func:`evaluate_pair` of each (truth, prediction, extras) item: one cluster task.
+
+    A pair is the unit of work of a task: its chunked arrays are computed on this worker
+    (see :func:`_on_this_worker`), never sent as graphs through the scheduler (where a TIFF's
+    zarr view, holding an open file, could not go, and a memory-mapped NPY file would go
+    whole)."""
+    with _on_this_worker():
+        return [evaluate_pair(truth, pred, settings, **extra) for truth, pred, extra in items]
+
+
+class _SharedSetting:
+    """The setting of dask's scheduler that the tasks of :func:`_evaluate_pairs` running in
+    this process share: dask's configuration is global, not per thread, so the first task in
+    sets it and the last one out restores it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.setting = ExitStack()
+
+
+_local_scheduler = _SharedSetting()
+
+
+@contextmanager
+def _on_this_worker() -> Iterator[None]:
+    """Within a cluster task, dask's current scheduler is the worker's client (each
+    ``compute`` a graph sent to the scheduler); here, it is local to this worker: its own
+    threads ("threads" with the worker's thread count), or "synchronous" with one thread
+    (faster there: no thread pool, the task's thread computes)."""
+    from distributed import get_worker
+
+    shared = _local_scheduler
+    with shared.lock:
+        if not shared.users:
+            threads = get_worker().state.nthreads
+            shared.setting.enter_context(
+                dask.config.set(scheduler="synchronous")
+                if threads <= 1
+                else dask.config.set(scheduler="threads", num_workers=threads)
+            )
+        shared.users += 1
+    try:
+        yield
+    finally:
+        with shared.lock:
+            shared.users -= 1
+            if not shared.users:
+                shared.setting.close()
 
 
 def evaluate_pair(
@@ -2368,11 +2508,14 @@ def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> 
             [outcome.instance for outcome in outcomes],
             confidence_interval=settings.confidence_interval,
         )
+    # Binarized, the tables' ids are 0 and 1 (the foreground): the ignored object id is none
+    # of them (its pixels are left out already).
+    binarized = kind == "semantic" and settings.binarize_semantic
     return dataset_from_tables(
         [outcome.tables[kind] for outcome in outcomes],
         kind=kind,
         include_background=settings.include_background,
-        ignore_label=settings.ignore_label,
+        ignore_label=None if binarized else settings.ignore_label,
         confidence_interval=settings.confidence_interval,
         region=settings.region is not None or settings.region_suffix is not None,
     )

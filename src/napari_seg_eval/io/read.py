@@ -13,6 +13,7 @@ whole to tell whether its colour channels are equal (grey, read as one channel) 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
@@ -1169,9 +1170,39 @@ def _open_tiff(
         if not lazy:
             yield series.asarray()
             return
+        store = _tiff_store_type()(series, path=os.path.abspath(path))
     import zarr
 
-    yield zarr.open(tifffile.imread(path, aszarr=True, series=0, level=0), mode="r")
+    yield zarr.open(store, mode="r")
+
+
+@functools.cache
+def _tiff_store_type() -> type:
+    """The class of a TIFF's zarr store that can be pickled: tifffile's ``ZarrTiffStore``
+    (which holds an open file and a lock, so cannot be) pickled as its file's path, reopened
+    read-only where it is unpickled (a dask.distributed worker, the scheduler).
+    Made on first use, so that importing this module imports neither tifffile nor zarr."""
+    from tifffile.zarr import ZarrTiffStore
+
+    class TiffStore(ZarrTiffStore):
+        """Level 0 of a TIFF's first series, read-only; pickled as the file's path."""
+
+        def __init__(self, series: Any, *, path: str) -> None:
+            super().__init__(series, level=0, read_only=True)
+            self.path = path
+
+        def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+            return _reopened_tiff_store, (self.path,)
+
+    return TiffStore
+
+
+def _reopened_tiff_store(path: str) -> Any:
+    """A :func:`_tiff_store_type` store of the TIFF file ``path``, opened again (unpickling)."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        return _tiff_store_type()(tiff.series[0], path=path)
 
 
 def _open_zarr(
