@@ -131,7 +131,7 @@ def test_the_notice_of_a_pair_that_then_fails_is_said(tmp_path, capsys):
     assert (
         f"napari-seg-eval: {path}: an RGBA image whose colour channels are all equal (grey): "
         "read as one channel (its alpha channel left out). If its 4 samples per pixel are "
-        "planes of labels (a volume of shape (4, Y, X)), not colours"
+        "planes of labels (a volume of shape (4, 8, 8)), not colours"
     ) in err
 
 

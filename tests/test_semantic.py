@@ -278,3 +278,43 @@ def test_an_ignored_object_id_keeps_the_foreground_class_of_files(tmp_path):
     # By hand: 64 - 9 = 55 pixels counted; background 51 (tp 51), foreground 4 (tp 4).
     assert pooled[["class", "tp", "fp", "fn"]].to_numpy().tolist() == [[0, 51, 0, 0], [1, 4, 0, 0]]
     assert result.summary["mean_iou_pooled"] == 1.0
+
+
+def test_the_background_ignored_is_no_class_of_label_images_on_every_path(tmp_path):
+    # review115: label images compared foreground against background with ignore_label=0 (only
+    # the annotated objects' pixels count). Every counted truth pixel is foreground, so the
+    # background is no class of the comparison: reported by evaluate() (IoU 0, mean halved)
+    # and not by the command line. Now left out on every path.
+    import dask.array as da
+    import tifffile
+
+    from napari_seg_eval import evaluate
+    from napari_seg_eval.io import evaluate_files
+
+    true = np.zeros((4, 4), np.uint16)
+    true[0:2, 0:2] = 1  # the 4 counted pixels
+    pred = np.zeros((4, 4), np.uint16)
+    pred[0:2, 0:1] = 5  # 2 of them found
+    pred[3, 3] = 6  # on the ignored background: left out
+    # By hand, class 1: tp 2, fp 0, fn 2 -> IoU 2/4; pixel accuracy 2/4.
+    expected = [[1, 2, 0, 2]]
+    for t, p in ((true, pred), (da.from_array(true, chunks=3), da.from_array(pred, chunks=3))):
+        semantic = evaluate(t, p, kind="semantic", ignore_label=0).semantic
+        assert semantic.per_class[["class", "tp", "fp", "fn"]].to_numpy().tolist() == expected
+        assert semantic.summary["mean_iou"] == 0.5
+    for side, image in (("t", true), ("p", pred)):
+        (tmp_path / side).mkdir()
+        tifffile.imwrite(tmp_path / side / "a.tif", image)
+    result = evaluate_files(tmp_path / "t", tmp_path / "p", kind="semantic", ignore_label=0)
+    pooled = result["semantic"].pooled
+    assert pooled[["class", "tp", "fp", "fn"]].to_numpy().tolist() == expected
+    assert result.summary["mean_iou_pooled"] == 0.5
+
+
+def test_a_table_whose_truth_has_the_ignored_id_is_refused():
+    from napari_seg_eval import overlap_table
+    from napari_seg_eval.core.semantic import semantic_metrics_from_table
+
+    table = overlap_table(np.array([0, 1, 2]), np.array([0, 1, 1]))  # counted with id 2
+    with pytest.raises(ValueError, match="ground truth has pixels of the ignored id 2"):
+        semantic_metrics_from_table(table, ignore_label=2)

@@ -90,6 +90,7 @@ from .core.review import (
 from .core.semantic import (
     SemanticResult,
     _warn_if_nothing_left,
+    binarized_ignore_label,
     semantic_metrics,
     semantic_metrics_from_table,
 )
@@ -937,9 +938,8 @@ def _tables_at_once(
         if settings.binarize_semantic:
             semantic_table = binarized_table(semantic_table)
         _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
-        # Binarized, the ignored object id is not an id of the table (1 is the foreground).
-        ignored_class = None if settings.binarize_semantic else ignore
-        semantic = semantic_metrics_from_table(semantic_table, ignore_label=ignored_class)
+        ignored = binarized_ignore_label(ignore) if settings.binarize_semantic else ignore
+        semantic = semantic_metrics_from_table(semantic_table, ignore_label=ignored)
     if "instance" in kinds:
         instance = instance_metrics_of_table(
             table,
@@ -2316,6 +2316,8 @@ def _semantic_inputs(true, pred, ignore_label, binarize):
     if not binarize:
         return true, pred, ignore_label
     foreground = (pred > 0).view(np.uint8)
+    if binarized_ignore_label(ignore_label) == 0:  # the background ignored: 0 is no class
+        return _foreground(true, None), foreground, 0
     return _foreground(true, ignore_label), foreground, None if ignore_label is None else 2
 
 

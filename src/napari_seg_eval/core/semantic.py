@@ -138,6 +138,30 @@ def semantic_metrics(
     )
 
 
+def binarized_ignore_label(ignore_label: int | None) -> int | None:
+    """The ignored id of the foreground-against-background comparison (labels > 0 on both
+    sides) of label images counted without their ``ignore_label``.
+
+    Parameters
+    ----------
+    ignore_label : int or None
+        The ignored ground-truth id of the label images.
+
+    Returns
+    -------
+    int or None
+        0 when it is the background (every counted truth pixel is foreground: the background is
+        then no class of the comparison); None for an object's id (its pixels are left out, and
+        the foreground, 1, stays a class of the others).
+
+    Examples
+    --------
+    >>> binarized_ignore_label(0), binarized_ignore_label(7)
+    (0, None)
+    """
+    return 0 if ignore_label == 0 else None
+
+
 def _warn_if_nothing_left(table: OverlapTable, ignore_label: int | None, region: object) -> None:
     """The ``RuntimeWarning`` of :func:`semantic_metrics` when its ``table`` (counted with
     ``ignore_label`` and ``region``) holds no pixel, for the callers that count it otherwise."""
@@ -240,7 +264,8 @@ def semantic_metrics_from_table(
     ignore_label : int, optional
         The truth id the table was counted without (its ``ignore_label``), in the table's
         ids: not reported as a class unless listed in ``classes`` (see
-        :func:`semantic_metrics`).
+        :func:`semantic_metrics`). A table whose truth holds it was not counted without it:
+        refused.
 
     Returns
     -------
@@ -255,12 +280,16 @@ def semantic_metrics_from_table(
     [0.5]
     """
     # The table's ids share one dtype, so their union is exact.
-    if classes is None:
-        ids = np.union1d(table.true_ids, table.pred_ids)
-        if ignore_label is not None:  # predicted only: not a class of the comparison
-            ids = ids[ids != check_ignore_label(ignore_label)]
-    else:
-        ids = class_ids(classes)
+    ids = np.union1d(table.true_ids, table.pred_ids) if classes is None else class_ids(classes)
+    if ignore_label is not None:
+        ignore_label = check_ignore_label(ignore_label)
+        if np.any(table.true_ids == ignore_label):
+            raise ValueError(
+                f"the table's ground truth has pixels of the ignored id {ignore_label}: count it "
+                f"with overlap_table(..., ignore_label={ignore_label}), or give no ignore_label."
+            )
+        if classes is None:  # predicted only: not a class of the comparison
+            ids = ids[ids != ignore_label]
     # One dtype for the classes and the table's ids, so that every comparison is exact.
     dtype = id_dtype(ids.dtype, table.true_ids.dtype)
     ids = ids.astype(dtype, copy=False)

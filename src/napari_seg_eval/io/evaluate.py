@@ -70,6 +70,7 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
+from ..core.semantic import binarized_ignore_label
 from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
 from .pairs import (
     PRESET_PREFIXES,
@@ -2508,14 +2509,14 @@ def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> 
             [outcome.instance for outcome in outcomes],
             confidence_interval=settings.confidence_interval,
         )
-    # Binarized, the tables' ids are 0 and 1 (the foreground): the ignored object id is none
-    # of them (its pixels are left out already).
-    binarized = kind == "semantic" and settings.binarize_semantic
+    ignore_label = settings.ignore_label
+    if kind == "semantic" and settings.binarize_semantic:  # the tables' ids: 0 and 1
+        ignore_label = binarized_ignore_label(ignore_label)
     return dataset_from_tables(
         [outcome.tables[kind] for outcome in outcomes],
         kind=kind,
         include_background=settings.include_background,
-        ignore_label=None if binarized else settings.ignore_label,
+        ignore_label=ignore_label,
         confidence_interval=settings.confidence_interval,
         region=settings.region is not None or settings.region_suffix is not None,
     )

@@ -262,8 +262,8 @@ class Pairing:
     def describe(self, *, hint: bool = True, most: int | None = None, more: str = "") -> str:
         """The pairing in words: how many pairs, (``hint``) the :attr:`suffix_hint` in words
         that name no option (second, so that a long list of files does not hide it), and every
-        file left out: at most ``most`` of each list, then how many more, followed by
-        ``more`` (where the whole list is, e.g.)."""
+        file left out: of a list longer than ``most`` + 1, the first ``most`` and how many
+        more, followed by ``more`` (where the whole list is, e.g.)."""
         lines = [f"{len(self.pairs)} pair(s) of files."]
         if self.named_by is not None:
             truth, prediction = PRESET_PREFIXES[self.named_by]

@@ -510,7 +510,7 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
         first = np.ascontiguousarray(channel(array, 0))
         same = [np.array_equal(channel(array, k), first) for k in range(1, found.colours)]
     tiff = image_extension(path) != ".png"
-    planes = _planes_hint(array.shape, found.axis) if tiff else ""
+    planes = _planes_hint(array.shape, found.axis) if tiff and labels else ""
     if all(same):
         alpha = found.colours < array.shape[found.axis]
         dropped = " (its alpha channel left out)" if alpha else ""
@@ -553,10 +553,7 @@ TIFF_PLANES_HINT = (
 
 def _planes_hint(shape: tuple[int, ...], axis: int) -> str:
     """:data:`TIFF_PLANES_HINT` for a file of ``shape`` whose samples are on ``axis``."""
-    n = shape[axis]
-    names = ["Y", "X"]
-    names.insert(axis if axis < len(shape) - 1 else 2, str(n))
-    return TIFF_PLANES_HINT.format(n=n, shape=f"({', '.join(names)})")
+    return TIFF_PLANES_HINT.format(n=shape[axis], shape=tuple(int(size) for size in shape))
 
 
 #: What a float "label" file's values look like when they are all in [0, 1] (or unknown).
