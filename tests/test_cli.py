@@ -109,7 +109,7 @@ def test_a_long_list_of_unpaired_files_is_cut_after_ten(tmp_path, capsys, n_unpa
     assert listed[:shown] == [str(pred / name) for name in names[1 : shown + 1]]
     if n_unpaired == 14:
         assert listed[10] == (
-            f"... and 4 more (all listed in {out / 'settings.json'} when the run ends)"
+            f"... and 4 more (all listed in {out / 'settings.json'} once the results are written)"
         )
     record = json.loads((out / "settings.json").read_text())
     assert record["unpaired_prediction"] == [str((pred / name).resolve()) for name in names[1:]]

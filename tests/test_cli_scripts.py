@@ -538,3 +538,24 @@ def test_a_reader_gone_ends_the_command_quietly_with_141(data, command):
     assert finished.returncode == 141
     assert getattr(finished, other) == ""  # no traceback, nothing said elsewhere
     assert entries(data) == ["p", "t"]
+
+
+def test_a_reader_gone_after_the_results_are_written_keeps_the_runs_code(data):
+    # review115: `napari-seg-eval evaluate ... | head` with stdout's reader gone: every result
+    # file is written, and the summary on stdout fails. The code was 141, hiding the run's own
+    # (0 here, 1 when pairs fail); now it is the run's.
+    broken = readerless_pipe()
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "napari_seg_eval", "evaluate", "t", "p", "--out", "res"],
+            cwd=data,
+            stdout=broken,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(broken)
+    assert finished.returncode == 0
+    assert "Traceback" not in finished.stderr
+    assert "per_image.csv" in entries(data / "res") and "summary.csv" in entries(data / "res")

@@ -73,7 +73,12 @@ def cluster(monkeypatch):
             for number in record.starting:
                 stop(number)
             super().__init__(
-                n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
+                n_workers=1,
+                processes=False,
+                threads_per_worker=1,
+                dashboard_address=None,
+                # its HTTP server on a free port: 8787 may be another cluster's
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             )
 
         def close(self, timeout=None):

@@ -183,7 +183,8 @@ def _add_evaluate_parser(commands) -> None:
         "ctc_image_mean.csv; --preset coco coco_pooled.csv and coco_image_mean.csv; --report "
         f"without a file name {REPORT_NAME}. Exit code: 0 done, 1 some or all pairs failed (see "
         "per_image.csv), 2 bad input (nothing written), 130 interrupted with Ctrl-C, 143 "
-        "stopped by SIGTERM (nothing written). "
+        "stopped by SIGTERM (nothing written), 141 the output's reader gone before the "
+        "results were written (`| head`; nothing written). "
         "No data yet? 'napari-seg-eval sample FOLDER' writes sample folders to try.",
     )
     parser.add_argument("truth", metavar="TRUTH", help="ground-truth file or folder")
@@ -595,15 +596,13 @@ def _reached_scheduler(address: str) -> None:
         if not connected:  # e.g. TLS asked without certificates in dask's configuration
             said = re.sub(r"^in <[^>]*>: ", "", str(error)) or type(error).__name__
             raise ValueError(f"{reached} ({said}).") from None
-        raise ValueError(
-            f"{other}: its answer is not dask's ({type(error).__name__} reading it); "
-            f"{_ADDRESS_EXAMPLE}."
-        ) from None
+        raise ValueError(f"{other}: its answer is not dask's; {_ADDRESS_EXAMPLE}.") from None
 
 
 def _client(args: argparse.Namespace, stack) -> Any:
     """A dask.distributed client for --workers or --scheduler (closed by ``stack``), or None.
-    The options are checked by :func:`_checked_cluster`."""
+    The options are checked by :func:`_checked_cluster`. A scheduler's workers are waited for
+    (said on the command's stream) and checked (see :func:`_checked_workers`)."""
     if args.workers is None and args.scheduler is None:
         return None
     from distributed import Client, LocalCluster
@@ -611,11 +610,13 @@ def _client(args: argparse.Namespace, stack) -> Any:
     if args.scheduler is not None:
         _reached_scheduler(args.scheduler)
         try:
-            return stack.enter_context(Client(args.scheduler, timeout=CONNECT_TIMEOUT))
+            client = stack.enter_context(Client(args.scheduler, timeout=CONNECT_TIMEOUT))
         except Exception as error:  # whatever the connection meets, said as an error
             raise ValueError(
                 f"cannot connect to the dask scheduler at {args.scheduler} ({error})."
             ) from None
+        _checked_workers(client, args.scheduler, _stops_of(stack).stream)
+        return client
     stops = _stops_of(stack)
     import psutil  # distributed's own requirement
 
@@ -643,6 +644,74 @@ def _client(args: argparse.Namespace, stack) -> Any:
     finally:
         logger.setLevel(level)
     return stack.enter_context(Client(cluster))
+
+
+#: Workers named per version in the error of :func:`_checked_workers` (then "and N more").
+LISTED_WORKERS = 5
+
+
+def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
+    """Wait for the scheduler at ``address`` to have a worker (said on ``stream``: a
+    scheduler without workers would leave the run waiting with no word; Ctrl-C and SIGTERM
+    still stop it), then check that every worker has this napari-seg-eval version and can
+    import it, or a ValueError naming the workers that cannot and what to do.
+
+    A worker without the package dies on its first task (the run would wait for ever); one
+    with another version would compute with other code. The questions need nothing of this
+    package on the worker: its version is asked with ``importlib.metadata.version``, then
+    what the tasks import is imported with ``exec`` (builtins). Workers that join later are
+    not checked."""
+    import importlib.metadata
+
+    from ._version import __version__
+
+    if not client.nthreads():
+        print(
+            f"the dask scheduler at {address} has no workers: waiting for one (Ctrl-C to stop).",
+            file=stream,
+            flush=True,
+        )
+        client.wait_for_workers(1)
+    name = "napari-seg-eval"
+    wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
+    for worker, version in _asked(client, address, importlib.metadata.version, name):
+        if isinstance(version, importlib.metadata.PackageNotFoundError):
+            wrong.setdefault(f"no {name}", []).append(worker)
+        elif isinstance(version, BaseException):
+            said = f"no {name} version ({type(version).__name__}: {version})"
+            wrong.setdefault(said, []).append(worker)
+        elif version != __version__:
+            wrong.setdefault(f"{name} {version}", []).append(worker)
+    if not wrong:  # installed, it may still not import (a dependency missing)
+        for worker, error in _asked(client, address, exec, "import napari_seg_eval.io.evaluate"):
+            if isinstance(error, BaseException):
+                said = f"{name} {__version__} not importable ({type(error).__name__}: {error})"
+                wrong.setdefault(said, []).append(worker)
+    if not wrong:
+        return
+    groups = []
+    for said, workers in wrong.items():
+        listed = ", ".join(workers[:LISTED_WORKERS])
+        more = f" and {len(workers) - LISTED_WORKERS} more" if len(workers) > LISTED_WORKERS else ""
+        plural = "s" if len(workers) > 1 else ""
+        groups.append(f"{said} on {len(workers)} worker{plural} ({listed}{more})")
+    raise ValueError(
+        f"the workers of the dask scheduler at {address} must run {name} {__version__}, as "
+        f"this command does: {'; '.join(groups)}. Install {name}=={__version__} in every "
+        "worker's environment and restart the workers."
+    )
+
+
+def _asked(client: Any, address: str, function: Any, *args: Any) -> list[tuple[str, Any]]:
+    """``function(*args)`` run on every worker of ``client``: (worker, its answer or the
+    exception it raised), sorted; a ValueError if the workers cannot be asked."""
+    try:
+        return sorted(client.run(function, *args, on_error="return").items())
+    except Exception as error:  # a worker gone meanwhile: the run would meet it too
+        raise ValueError(
+            f"cannot ask the workers of the dask scheduler at {address} about napari-seg-eval "
+            f"({type(error).__name__}: {error})."
+        ) from None
 
 
 def _worker_start():
@@ -775,7 +844,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             # A challenge's results hold every frame and its truth a few: a list that does not
             # bury the run's own lines; all of them in settings.json.
-            whole = f" (all listed in {out / 'settings.json'} when the run ends)"
+            whole = f" (all listed in {out / 'settings.json'} once the results are written)"
             print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
@@ -805,10 +874,14 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             "they are complete.",
             file=stream,
         )
-    if not args.quiet:
-        _print_notices(caught, stream)
-    _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
-    return EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+    code = EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
+    try:
+        if not args.quiet:
+            _print_notices(caught, stream)
+        _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
+    except BrokenPipeError:  # `| head`: the results are written, their code is the run's
+        _silenced_output()
+    return code
 
 
 class _Terminated(KeyboardInterrupt):
@@ -1198,10 +1271,11 @@ def _print_summary(
         return
     written = f"; the report in {report}" if report is not None else ""
     missing = len(result.pairing.unpaired_truth)
+    whole = "" if missing <= LISTED_FILES + 1 else f"; all in {out / 'settings.json'}"
     if missing:  # a model's output missing for an image: said where a reader looks last
         written += (
             f"; {missing} ground truth file{'s' if missing > 1 else ''} without a prediction "
-            "not scored (listed above)"
+            f"not scored (listed above{whole})"
         )
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}{written}")
     if result.datasets:
@@ -1210,6 +1284,15 @@ def _print_summary(
         with pd.option_context("display.precision", 4):
             # counts: 3, not 3.0000
             print(counts_as_integers(_headline_first(result)).to_string())
+
+
+def _silenced_output() -> None:
+    """Point stdout and stderr at the null device once their reader has gone (a broken pipe),
+    so that nothing written later (Python's exit flushing them) raises again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # not a file (a test's capture)
+            os.dup2(devnull, stream.fileno())
 
 
 def _headline_first(result) -> Any:
@@ -1430,11 +1513,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         if not whole_process:
             raise
-        # The reader went away (`napari-seg-eval report | head`): stop as a writer that
-        # SIGPIPE ended does, without a traceback; Python's exit must not write there again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        for stream in (sys.stdout, sys.stderr):
-            os.dup2(devnull, stream.fileno())
+        # The reader went away (`napari-seg-eval report | head`) before the command's work
+        # was done: stop as a writer that SIGPIPE ended does, without a traceback.
+        _silenced_output()
         code = EXIT_BROKEN_PIPE
     if whole_process and args.command == "evaluate":
         gc.freeze()  # the exit's collections would walk every object of the run

@@ -80,7 +80,9 @@ def as_dask(array: Any, chunks: Any = None) -> Any:
 
     if isinstance(array, da.Array):
         if chunks is not None and array.chunks != tuple(map(tuple, chunks)):
-            array = array.rechunk(chunks)
+            # Tasks, not dask.distributed's P2P shuffle: chunks cut apart and joined (each
+            # new chunk from the few old ones it overlaps), without the shuffle's warnings.
+            array = array.rechunk(chunks, method="tasks")
         return array
     if chunks is None:
         own = getattr(array, "chunks", None)
@@ -249,6 +251,14 @@ def chunk_tree(tasks: Sequence[Callable[..., T]], combine: Callable[[list[T]], T
     every task: tenths of a second of Python on a slide of 256 chunks, during which a viewer's
     main thread waits for the GIL.) Keys are unique to each call, as ``pure=False`` makes them.
 
+    On a ``dask.distributed`` cluster (a ``Client`` active) the arrays' graphs are first
+    optimized as dask optimizes an array it computes (each chunk fused with the steps that
+    make it), so that each of their chunk keys has the task it has when the array itself, or
+    another tree of its chunks, is computed: the scheduler logs "Detected different
+    `run_spec` for key" when a key comes with two different tasks in two computations (a
+    boolean image cast to ``uint8``, then cropped, came so in every boundary metric). Without
+    a cluster, the graph is left as it is (optimizing takes time, and nothing compares keys).
+
     Parameters
     ----------
     tasks : sequence of callable
@@ -272,11 +282,14 @@ def chunk_tree(tasks: Sequence[Callable[..., T]], combine: Callable[[list[T]], T
     """
     import uuid
 
+    import dask
     from dask.core import flatten
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
 
     name = f"chunk-tree-{uuid.uuid4().hex}"
+    if _on_cluster():
+        arrays = dask.optimize(*arrays)
     chunk_keys = [list(flatten(a.__dask_keys__())) for a in arrays]
     layer: dict = {}
     level = []
@@ -292,6 +305,21 @@ def chunk_tree(tasks: Sequence[Callable[..., T]], combine: Callable[[list[T]], T
         level = [(name, depth, j) for j in range(len(starts))]
     graph = HighLevelGraph.from_collections(name, layer, dependencies=list(arrays))
     return Delayed(level[0], graph, layer=name)
+
+
+def _on_cluster() -> bool:
+    """Whether dask's current scheduler is a ``dask.distributed`` client's (a ``Client`` is
+    active, or this runs in a task on a cluster).
+
+    Examples
+    --------
+    >>> _on_cluster()
+    False
+    """
+    from dask.base import get_scheduler
+
+    owner = getattr(get_scheduler(), "__self__", None)
+    return type(owner).__module__.startswith("distributed.")
 
 
 def _fold_numpy(

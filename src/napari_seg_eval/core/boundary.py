@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 from ._results import Result, nanmean
 from ._validate import as_label_pair, check_region
 from ._warn import warn
-from .blocks import as_dask, is_lazy
+from .blocks import aligned, as_dask, is_lazy
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
 
@@ -212,7 +212,10 @@ def boundary_metrics(
 
     On non-empty masks the values agree with MONAI's ``compute_hausdorff_distance`` (with
     ``percentile=95`` for HD95), ``compute_average_surface_distance(symmetric=True)`` and
-    ``compute_surface_dice`` with the same tolerance.
+    ``compute_surface_dice`` with the same tolerance, but for two cases:
+
+    - an axis of size 1: MONAI erodes along it (every pixel a boundary pixel); here it is dropped.
+    - one mask empty: MONAI's HD95 is NaN; here it is inf, as the HD is.
 
     Examples
     --------
@@ -240,6 +243,7 @@ def boundary_metrics(
     # Boundaries of the image with its size-1 axes dropped: measured along such an axis,
     # every pixel of a one-pixel-thick slab would be a boundary pixel.
     true, pred, region, measured = _without_singleton_axes(true, pred, region, sampling)
+    true, pred, region = _one_grid(true, pred, region)
     if per_object:
         if classes is not None:
             raise ValueError(
@@ -280,6 +284,31 @@ def _without_singleton_axes(
     true, pred = true.reshape(shape), pred.reshape(shape)
     region = None if region is None else region.reshape(shape)
     return true, pred, region, tuple(sampling[axis] for axis in kept)
+
+
+def _one_grid(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
+    """The chunked ones among ``arrays`` on the chunk grid of the first (see
+    :func:`~napari_seg_eval.core.blocks.aligned`), the others (numpy, None) as they are.
+
+    Every later read (the overlap table, the boxes, the crops) is then of the same arrays:
+    on a ``dask.distributed`` cluster, an image read both as it is chunked and put on
+    another's grid comes to the scheduler with two different tasks for one chunk ("Detected
+    different `run_spec` for key").
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> true, pred, region = _one_grid(da.zeros((4, 4), chunks=2), da.zeros((4, 4)), None)
+    >>> pred.chunks, region
+    (((2, 2), (2, 2)), None)
+    """
+    chunked = [array for array in arrays if array is not None and is_lazy(array)]
+    if len(chunked) < 2:
+        return arrays
+    on_grid = iter(aligned(chunked))
+    return tuple(
+        next(on_grid) if array is not None and is_lazy(array) else array for array in arrays
+    )
 
 
 def pair_boundaries(
