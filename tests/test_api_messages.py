@@ -64,9 +64,11 @@ def test_ignore_label_zero_warns_wherever_objects_are_matched(tmp_path):
         tifffile.imwrite(tmp_path / side / "a.tif", image.astype(np.uint8))
     files = (tmp_path / "truth", tmp_path / "pred")
     assert said(evaluate_files, *files, ignore_label=0)[0].startswith("evaluate_files:")
-    # Semantic ones and the default say nothing.
+    # Semantic ones class by class and the default say nothing (foreground against background,
+    # the default of label files, gets its own warning: tests/test_semantic.py).
     assert not said(nse.dataset_metrics, [TRUE], [PRED], kind="semantic", ignore_label=0)
-    assert not said(evaluate_files, *files, kind="semantic", ignore_label=0)
+    semantic = {"kind": "semantic", "ignore_label": 0, "binarize_semantic": False}
+    assert not said(evaluate_files, *files, **semantic)
     assert not said(evaluate_files, *files)
 
 

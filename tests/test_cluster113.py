@@ -158,9 +158,38 @@ def test_a_scheduler_lost_mid_run_raises_connection_error_not_a_partial_result(
             )
     assert str(raised.value) == (
         f"the connection to the dask scheduler ({address}) was lost after 1 of 2 pairs; "
-        "nothing was written; start the scheduler again and rerun."
+        "nothing was written; start the scheduler again if it stopped, and rerun."
     )
     assert isinstance(raised.value, OSError)  # the command line: exit 2, nothing written
+
+
+def test_a_cluster_restarted_mid_run_raises_connection_error_not_a_partial_result(
+    tmp_path, monkeypatch
+):
+    # review116: client.restart() during a run cancels its tasks ("scheduler-restart"): the
+    # pairs not done were recorded as failed and a partial result written (exit 1), as the
+    # scheduler lost was. As above, "a" ends and "block" runs when the cluster restarts.
+    for name in ("a", "block"):
+        write_npy(tmp_path / "truth", name, labels(0))
+        write_npy(tmp_path / "pred", name, labels(1))
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", blocking_pairs)
+
+    with process_cluster() as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
+
+        class RestartAfterFirst(Progress):
+            def pair_done(self, done, total, name, error):
+                assert (done, name, error) == (1, "a", None)
+                client.restart()
+
+        with pytest.raises(ConnectionError) as raised:
+            evaluate_files(
+                tmp_path / "truth", tmp_path / "pred", client=client, progress=RestartAfterFirst()
+            )
+    assert str(raised.value).startswith(
+        f"the dask cluster ({address}) cancelled the run's tasks (scheduler-restart) after 1 of "
+        "2 pairs; nothing was written;"
+    )
 
 
 def killing_pairs(items, settings):

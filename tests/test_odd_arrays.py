@@ -314,3 +314,24 @@ def test_ragged_lists_are_named():
     ):
         with pytest.raises(ValueError, match="ground truth is not a rectangular image"):
             call()
+
+
+def test_a_three_class_map_saved_as_rgb_gets_the_way_to_save_its_classes(tmp_path):
+    # trial118: a (3, Y, X) softmax saved with tifffile's defaults is stored as RGB; it was
+    # refused with only "save the map's values in one channel", which a class map cannot do.
+    import tifffile
+
+    from napari_seg_eval.io import FileReadError, read_probabilities
+
+    softmax = np.zeros((3, 6, 6), np.float32)
+    softmax[0], softmax[1, :3], softmax[2, 3:] = 0.2, 0.7, 0.8  # channels differ
+    path = tmp_path / "softmax.tif"
+    with pytest.warns(DeprecationWarning):  # tifffile's: stored as RGB with separate planes
+        tifffile.imwrite(path, softmax)
+    with pytest.raises(FileReadError) as refused:
+        read_probabilities(path)
+    assert (
+        "If its 3 samples per pixel are the classes of a map (shape (3, 6, 6)), not colours: "
+        "tifffile.imwrite stores such an array as RGB by default; save it with "
+        "photometric='minisblack' and give the class axis."
+    ) in str(refused.value)

@@ -161,7 +161,10 @@ def test_requested_classes_above_int64_range_on_uint64_images():
     table = result.per_class.set_index("class")
     assert table.loc[high, "iou"] == pytest.approx(1 / 2)  # tp 1, fn 1
     assert math.isnan(table.loc[5, "iou"])
-    assert result.confusion_matrix().to_numpy().tolist() == [[0, 0], [0, 1]]
+    # Rows 5 and high; columns also 0, predicted on a pixel of class high (rows add up).
+    matrix = result.confusion_matrix()
+    assert matrix.columns.tolist() == [0, 5, high]
+    assert matrix.to_numpy().tolist() == [[0, 0, 0], [1, 0, 1]]
 
 
 @pytest.mark.parametrize(
@@ -298,14 +301,17 @@ def test_the_background_ignored_is_no_class_of_label_images_on_every_path(tmp_pa
     pred[3, 3] = 6  # on the ignored background: left out
     # By hand, class 1: tp 2, fp 0, fn 2 -> IoU 2/4; pixel accuracy 2/4.
     expected = [[1, 2, 0, 2]]
+    foreground_only = pytest.warns(UserWarning, match="every truth pixel left to count")
     for t, p in ((true, pred), (da.from_array(true, chunks=3), da.from_array(pred, chunks=3))):
-        semantic = evaluate(t, p, kind="semantic", ignore_label=0).semantic
+        with foreground_only:
+            semantic = evaluate(t, p, kind="semantic", ignore_label=0).semantic
         assert semantic.per_class[["class", "tp", "fp", "fn"]].to_numpy().tolist() == expected
         assert semantic.summary["mean_iou"] == 0.5
     for side, image in (("t", true), ("p", pred)):
         (tmp_path / side).mkdir()
         tifffile.imwrite(tmp_path / side / "a.tif", image)
-    result = evaluate_files(tmp_path / "t", tmp_path / "p", kind="semantic", ignore_label=0)
+    with pytest.warns(UserWarning, match="every truth pixel left to count"):
+        result = evaluate_files(tmp_path / "t", tmp_path / "p", kind="semantic", ignore_label=0)
     pooled = result["semantic"].pooled
     assert pooled[["class", "tp", "fp", "fn"]].to_numpy().tolist() == expected
     assert result.summary["mean_iou_pooled"] == 0.5
@@ -318,3 +324,50 @@ def test_a_table_whose_truth_has_the_ignored_id_is_refused():
     table = overlap_table(np.array([0, 1, 2]), np.array([0, 1, 1]))  # counted with id 2
     with pytest.raises(ValueError, match="ground truth has pixels of the ignored id 2"):
         semantic_metrics_from_table(table, ignore_label=2)
+
+
+def test_foreground_against_background_with_the_background_ignored_is_said(tmp_path, capsys):
+    # trial118: class images (0 unannotated, classes 1..2) scored with the default semantic
+    # metrics (foreground against background) and ignore_label=0 score a perfect 1 whatever
+    # their classes (every counted truth pixel is foreground): said, with the way to compare
+    # classes. Here class 2 predicted as 1 on one pixel: class by class, class 1 tp 2 fp 1 and
+    # class 2 tp 1 fn 1 (IoU 2/3 and 1/2); as foreground, tp 4 and IoU 1.
+    import warnings
+
+    import tifffile
+
+    from napari_seg_eval import __main__ as cli
+    from napari_seg_eval import evaluate
+    from napari_seg_eval.io import evaluate_files
+
+    true = np.array([[0, 0, 1, 1, 2, 2]], np.uint8)
+    pred = np.array([[3, 0, 1, 1, 1, 2]], np.uint8)
+    said = "every truth pixel left to count is foreground"
+    with pytest.warns(UserWarning, match=said):
+        binarized = evaluate(true, pred, kind="semantic", ignore_label=0).semantic
+    assert binarized.per_class[["class", "tp", "iou"]].to_numpy().tolist() == [[1, 4, 1.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # class by class: nothing to say
+        classes = evaluate(true, pred, kind="semantic", ignore_label=0, binarize_semantic=False)
+    assert classes.semantic.per_class["iou"].tolist() == pytest.approx([2 / 3, 1 / 2])
+    for side, image in (("t", true), ("p", pred)):
+        (tmp_path / side).mkdir()
+        tifffile.imwrite(tmp_path / side / "a.tif", image)
+    with pytest.warns(UserWarning, match=said):
+        evaluate_files(tmp_path / "t", tmp_path / "p", kind="semantic", ignore_label=0)
+    argv = [str(tmp_path / "t"), str(tmp_path / "p"), "--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit):
+        cli.main(["evaluate", *argv, "--kind", "semantic", "--ignore-label", "0"])
+    err = capsys.readouterr().err
+    assert said in err and "--class-labels on the command line" in err
+
+
+def test_the_confusion_rows_add_up_to_each_class_with_the_ignored_id_predicted():
+    # trial118: pixels predicted as the ignored id were in no column, so a row did not add up to
+    # its class's true pixels. Counted pixels: true 1, 1, 2, 2; predicted 0, 1, 2, 1.
+    true = np.array([[0, 0, 1, 1, 2, 2]])
+    pred = np.array([[0, 2, 0, 1, 2, 1]])
+    matrix = semantic_metrics(true, pred, ignore_label=0).confusion_matrix()
+    assert matrix.index.tolist() == [1, 2] and matrix.columns.tolist() == [0, 1, 2]
+    assert matrix.to_numpy().tolist() == [[1, 1, 0], [0, 1, 1]]
+    assert matrix.sum(axis=1).tolist() == [2, 2]  # each class's support

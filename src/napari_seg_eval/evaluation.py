@@ -24,12 +24,14 @@ from dask.callbacks import Callback
 
 from .core._results import count_as_integer
 from .core._validate import (
+    BINARIZE_OFF,
     as_array,
     as_label_pair,
     check_probability_range,
     check_region,
     outside_ignored,
     warn_if_background_ignored,
+    warn_if_foreground_only,
     warn_if_masks,
 )
 from .core._warn import warn
@@ -1264,6 +1266,8 @@ def evaluation_steps(
     settings = _plane_axis_checked(settings, len(true.shape))
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
+    if "semantic" in kinds and settings.binarize_semantic:
+        warn_if_foreground_only(settings.ignore_label, "evaluate", BINARIZE_OFF)
     axis = settings.plane_axis
     if (true_classes is None) != (pred_classes is None):
         raise ValueError("give classes for both sides (the same class image may serve both).")

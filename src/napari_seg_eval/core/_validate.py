@@ -344,6 +344,55 @@ def warn_if_background_ignored(ignore_label: object, function: str) -> None:
         )
 
 
+#: How to compare the classes of class images, said where each way of running is.
+BINARIZE_OFF = (
+    "binarize_semantic=False (--class-labels on the command line; in the dock, untick "
+    "'semantic: foreground vs background' under Options)"
+)
+
+
+def warn_if_foreground_only(ignore_label: object, function: str, class_option: str) -> None:
+    """Warn (a ``UserWarning``) when semantic metrics of foreground against background (label
+    images binarized, labels > 0) are given ``ignore_label=0``.
+
+    Every truth pixel left to count is then foreground: no pixel can be a false positive, and
+    any prediction that is not 0 on the truth's pixels scores 1. Class images (0 unannotated,
+    1..n classes) scored so get a perfect score whatever their classes (trial118): they are
+    compared class by class with ``class_option``.
+
+    Parameters
+    ----------
+    ignore_label : object
+        The ``ignore_label`` as given (anything but an integer 0 says nothing).
+    function : str
+        The function the message names, e.g. ``"evaluate"``.
+    class_option : str
+        How to compare classes where the message is read, e.g. ``"binarize_semantic=False"``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_foreground_only(0, "evaluate", "binarize_semantic=False")
+    >>> "every truth pixel left to count is foreground" in str(caught[0].message)
+    True
+    """
+    if (
+        isinstance(ignore_label, numbers.Integral)
+        and not isinstance(ignore_label, bool | np.bool_)
+        and ignore_label == 0
+    ):
+        warn(
+            f"{function}: the semantic metrics compare foreground (labels > 0) against "
+            "background, and ignore_label=0 leaves the background out: every truth pixel left "
+            "to count is foreground, so no pixel can be a false positive (any prediction that "
+            "is not 0 there scores 1). If the images hold classes (0 unannotated), compare "
+            f"them class by class: {class_option}.",
+            UserWarning,
+        )
+
+
 def check_region(region: object, shape: tuple[int, ...]) -> np.ndarray | None:
     """Return ``region`` as a boolean mask of ``shape`` (or ``None``), or raise naming the problem.
 

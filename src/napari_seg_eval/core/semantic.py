@@ -35,33 +35,38 @@ class SemanticResult(Result):
     _main = "per_class"
 
     def confusion_matrix(self) -> pd.DataFrame:
-        """Pixel counts between the reported classes.
+        """Pixel counts of each reported class by predicted id.
 
         Returns
         -------
         pandas.DataFrame
-            Rows: true class (index ``true``); columns: predicted class (``pred``); pixels of
-            classes that are not reported are left out.
+            Rows: the reported true classes (index ``true``); columns: the reported classes
+            and any other id predicted on their pixels (``pred``: the ignored id, or a class
+            left out of ``classes=``), so that each row sums to the class's true pixels.
 
         Examples
         --------
         >>> result = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
         >>> result.confusion_matrix().to_numpy().tolist()
         [[1, 1], [0, 2]]
+        >>> ignored = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1]),
+        ...                            ignore_label=0)  # 0 predicted on a class-1 pixel
+        >>> ignored.confusion_matrix().to_numpy().tolist()
+        [[1, 1]]
         """
         classes = self.per_class["class"].to_numpy()
         true_ids, pred_ids, counts = self.table.contingency()
         # The classes' dtype holds the table's ids exactly (see semantic_metrics_from_table).
         true_ids, pred_ids = true_ids.astype(classes.dtype), pred_ids.astype(classes.dtype)
-        keep = np.isin(true_ids, classes) & np.isin(pred_ids, classes)
-        matrix = np.zeros((classes.size, classes.size), np.int64)
-        matrix[
-            np.searchsorted(classes, true_ids[keep]), np.searchsorted(classes, pred_ids[keep])
-        ] = counts[keep]
+        keep = np.isin(true_ids, classes)
+        true_ids, pred_ids, counts = true_ids[keep], pred_ids[keep], counts[keep]
+        columns = np.union1d(classes, pred_ids).astype(classes.dtype, copy=False)
+        matrix = np.zeros((classes.size, columns.size), np.int64)
+        matrix[np.searchsorted(classes, true_ids), np.searchsorted(columns, pred_ids)] = counts
         return pd.DataFrame(
             matrix,
             index=pd.Index(classes, name="true"),
-            columns=pd.Index(classes, name="pred"),
+            columns=pd.Index(columns, name="pred"),
         )
 
 

@@ -36,10 +36,12 @@ from dask.callbacks import Callback
 from .._version import __version__
 from ..core._results import Result, counts_as_integers, nanmean
 from ..core._validate import (
+    BINARIZE_OFF,
     check_ignore_label,
     integer_map_dtype,
     outside_ignored,
     warn_if_background_ignored,
+    warn_if_foreground_only,
 )
 from ..core._warn import warn
 from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
@@ -777,6 +779,8 @@ split_touching
     )
     if "instance" in settings.kinds:
         warn_if_background_ignored(settings.ignore_label, "evaluate_files")
+    if "semantic" in settings.kinds and settings.binarize_semantic:
+        warn_if_foreground_only(settings.ignore_label, "evaluate_files", BINARIZE_OFF)
     if settings.region is not None:
         check_region_file(settings.region)
     pairing = as_pairing(
@@ -1268,7 +1272,7 @@ def _run_on_cluster(
                 batch = future.result()
             except Exception as error:  # a worker died, the task could not run, or the
                 if _scheduler_lost(client, error):  # scheduler is gone
-                    raise _lost_error(address, done, len(items)) from error
+                    raise _lost_error(client, address, done, len(items), error) from error
                 if isinstance(error, KilledWorker) and not retried:
                     # The pair that killed the worker is in this task, or in another one
                     # that this task was queued behind on that worker.
@@ -1285,7 +1289,7 @@ def _run_on_cluster(
                 progress.pair_done(done, len(items), pairing.names[index], given.error)
     except Exception as error:
         if not isinstance(error, ConnectionError) and _scheduler_lost(client, error):
-            raise _lost_error(address, done, len(items)) from error
+            raise _lost_error(client, address, done, len(items), error) from error
         raise
     finally:
         if client.status == "running":
@@ -1298,15 +1302,29 @@ def _scheduler_lost(client, error: BaseException) -> bool:
     from distributed.client import FutureCancelledError
     from distributed.comm import CommClosedError
 
-    if isinstance(error, FutureCancelledError) and error.reason == "scheduler-connection-lost":
+    if isinstance(error, FutureCancelledError):  # not by this run: by the cluster
         return True
     return isinstance(error, CommClosedError) or client.status != "running"
 
 
-def _lost_error(address: str, done: int, total: int) -> ConnectionError:
+def _lost_error(
+    client, address: str, done: int, total: int, error: BaseException
+) -> ConnectionError:
+    """The error of a run whose cluster dropped it: the connection lost, or, the client still
+    connected, its tasks cancelled by the cluster (``client.restart()``: dask's reason)."""
+    from distributed.client import FutureCancelledError
+
+    reason = getattr(error, "reason", None) if isinstance(error, FutureCancelledError) else None
+    # Cancelled for a reason of its own (a restart), the client still connected; not the
+    # connection's loss ("scheduler-connection-lost", or "unknown" as the client closes).
+    cancelled = reason not in (None, "unknown", "scheduler-connection-lost")
+    if cancelled and client.status == "running":
+        what = f"the dask cluster ({address}) cancelled the run's tasks ({reason})"
+    else:
+        what = f"the connection to the dask scheduler ({address}) was lost"
     return ConnectionError(
-        f"the connection to the dask scheduler ({address}) was lost after {done} of {total} "
-        "pairs; nothing was written; start the scheduler again and rerun."
+        f"{what} after {done} of {total} pairs; nothing was written; start the scheduler "
+        "again if it stopped, and rerun."
     )
 
 

@@ -523,11 +523,19 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
             )
         return first, Notice(template, str(path))
     if not labels:
+        classes = (
+            f" If its {array.shape[found.axis]} samples per pixel are the classes of a map "
+            f"(shape {tuple(int(size) for size in array.shape)}), not colours: "
+            "tifffile.imwrite stores such an array as RGB by default; save it with "
+            "photometric='minisblack' and give the class axis."
+            if image_extension(path) != ".png"
+            else ""
+        )
         raise FileReadError(
             f"{path}: {found.kind} image whose colour channels differ: a probability map "
             "holds one value per pixel, not a colour (a colour-mapped picture of a map cannot "
             "be read back as its values). Save the map's values themselves, in one channel "
-            "(floats in [0, 1], or uint8/uint16)."
+            f"(floats in [0, 1], or uint8/uint16).{classes}"
         )
     reader = "tifffile.imread(p)" if tiff else "imageio.v3.imread(p)"
     if found.axis != len(array.shape) - 1:
