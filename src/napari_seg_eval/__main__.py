@@ -1271,11 +1271,12 @@ def _print_summary(
         return
     written = f"; the report in {report}" if report is not None else ""
     missing = len(result.pairing.unpaired_truth)
-    whole = "" if missing <= LISTED_FILES + 1 else f"; all in {out / 'settings.json'}"
     if missing:  # a model's output missing for an image: said where a reader looks last
+        # The list went to stderr before the run: the record has them all.
         written += (
             f"; {missing} ground truth file{'s' if missing > 1 else ''} without a prediction "
-            f"not scored (listed above{whole})"
+            "not scored: their objects are not counted as missed (an empty prediction file "
+            f"would count them; the files are listed in {out / 'settings.json'})"
         )
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}{written}")
     if result.datasets:
