@@ -75,7 +75,7 @@ class Stream(io.StringIO):
 
 def test_a_scheduler_without_workers_is_waited_for_saying_so(data, monkeypatch):
     """F3: the command waited for ever with no word; it now says so and goes on when a
-    worker joins (here: started as the line is written)."""
+    worker joins (here: started as the line is written; the tasks are submitted meanwhile)."""
     with local_cluster(0) as cluster:
         address = cluster.scheduler_address
 
@@ -88,7 +88,8 @@ def test_a_scheduler_without_workers_is_waited_for_saying_so(data, monkeypatch):
         assert run("data/truth", "data/pred", "--out", "res", "--scheduler", address) == 0
     said = stream.getvalue()
     assert (
-        f"the dask scheduler at {address} has no workers: waiting for one (Ctrl-C to stop)." in said
+        f"the dask scheduler at {address} has no workers yet: the run waits for one (an "
+        "adaptive cluster starts them for its tasks; Ctrl-C to stop)." in said
     )
     per_image = pd.read_csv(data.parent / "res" / "per_image.csv")
     # Each pair: one 3x3 square in both images, the same pixels: IoU 9/9 = 1, one match of
@@ -97,22 +98,43 @@ def test_a_scheduler_without_workers_is_waited_for_saying_so(data, monkeypatch):
     assert per_image["aji_numerator"].tolist() == [9, 9]
 
 
+def test_an_adaptive_cluster_at_no_workers_starts_them_for_the_run(data):
+    """review117: waiting for a worker before submitting anything hung on an adaptive cluster
+    scaled down to none (it starts workers for tasks only): the tasks are submitted."""
+    with local_cluster(0) as cluster:
+        cluster.adapt(minimum=0, maximum=1)
+        args = ("--out", "res", "--scheduler", cluster.scheduler_address)
+        assert run("data/truth", "data/pred", *args) == 0
+    per_image = pd.read_csv(data.parent / "res" / "per_image.csv")
+    assert per_image["f1_50"].tolist() == [1.0, 1.0]  # as above, by hand
+
+
 # --- workers without this version -------------------------------------------------------------
 
-#: A worker's start-up code: napari_seg_eval cannot be imported there, and its
-#: importlib.metadata answers for napari-seg-eval as ANSWER says (another version, or none).
+#: A worker's start-up code: napari_seg_eval as ANSWER says: absent (None), of another version
+#: (a string), or installed but failing to import a part of it ("broken").
 WORKER_WITHOUT = """
-import importlib.metadata, sys
-_version = importlib.metadata.version
+import sys, types
 ANSWER = {answer!r}
-def version(name):
-    if name != "napari-seg-eval":
-        return _version(name)
-    if ANSWER is None:
-        raise importlib.metadata.PackageNotFoundError(name)
-    return ANSWER
-importlib.metadata.version = version
-sys.modules["napari_seg_eval"] = None
+class Absent:  # as an environment without the package: no finder finds it
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "napari_seg_eval":
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+if ANSWER is None:
+    sys.meta_path.insert(0, Absent)
+elif ANSWER == "broken":
+    sys.modules["napari_seg_eval.io.evaluate"] = None
+else:
+    package = types.ModuleType("napari_seg_eval")
+    package.__version__, package.__path__ = ANSWER, []
+    io = types.ModuleType("napari_seg_eval.io")
+    io.__path__, io.evaluate = [], types.ModuleType("napari_seg_eval.io.evaluate")
+    package.io = io
+    sys.modules.update(
+        {{"napari_seg_eval": package, "napari_seg_eval.io": io,
+          "napari_seg_eval.io.evaluate": io.evaluate}}
+    )
 """
 
 
@@ -121,8 +143,8 @@ sys.modules["napari_seg_eval"] = None
     [
         (None, "no napari-seg-eval"),
         ("0.0.1", "napari-seg-eval 0.0.1"),
-        # Installed (its metadata says this version) but not importable, as trial111 made it.
-        (__version__, f"napari-seg-eval {__version__} not importable (ModuleNotFoundError: "),
+        # Installed but a part of it not importable (a dependency missing, say).
+        ("broken", "napari-seg-eval not importable (ModuleNotFoundError: "),
     ],
     ids=["missing", "other version", "not importable"],
 )
@@ -142,8 +164,8 @@ def test_workers_without_this_version_are_refused_before_any_pair(
         f"{__version__}, as this command does: {said}" in err
     )
     assert (
-        f" on 1 worker ({worker}). Install napari-seg-eval=={__version__} in every worker's "
-        "environment and restart the workers." in err
+        f" on 1 worker ({worker}). Install napari-seg-eval=={__version__} (with its "
+        "dependencies) in every worker's environment and restart the workers." in err
     )
     assert not (data.parent / "res").exists()
 

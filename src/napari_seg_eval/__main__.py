@@ -651,42 +651,39 @@ LISTED_WORKERS = 5
 
 
 def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
-    """Wait for the scheduler at ``address`` to have a worker (said on ``stream``: a
-    scheduler without workers would leave the run waiting with no word; Ctrl-C and SIGTERM
-    still stop it), then check that every worker has this napari-seg-eval version and can
-    import it, or a ValueError naming the workers that cannot and what to do.
+    """Check that every worker of the scheduler at ``address`` imports this napari-seg-eval
+    version, or a ValueError naming the workers that do not and what to do.
 
     A worker without the package dies on its first task (the run would wait for ever); one
-    with another version would compute with other code. The questions need nothing of this
-    package on the worker: its version is asked with ``importlib.metadata.version``, then
-    what the tasks import is imported with ``exec`` (builtins). Workers that join later are
-    not checked."""
-    import importlib.metadata
-
+    with another version would compute with other code. The question needs nothing of this
+    package on the worker (a builtin, ``eval``): it imports what the tasks import and answers
+    the package's own version string. A worker gone meanwhile is left out (the run goes on
+    without it). With no worker yet, that is said and the run goes on: an adaptive cluster
+    starts its workers for the tasks. Workers that join later are not checked."""
     from ._version import __version__
 
     if not client.nthreads():
         print(
-            f"the dask scheduler at {address} has no workers: waiting for one (Ctrl-C to stop).",
+            f"the dask scheduler at {address} has no workers yet: the run waits for one (an "
+            "adaptive cluster starts them for its tasks; Ctrl-C to stop).",
             file=stream,
             flush=True,
         )
-        client.wait_for_workers(1)
+        return
     name = "napari-seg-eval"
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
-    for worker, version in _asked(client, address, importlib.metadata.version, name):
-        if isinstance(version, importlib.metadata.PackageNotFoundError):
+    for worker, answer in _asked(client, address, eval, WORKER_QUESTION):
+        if isinstance(answer, ModuleNotFoundError) and answer.name == "napari_seg_eval":
             wrong.setdefault(f"no {name}", []).append(worker)
-        elif isinstance(version, BaseException):
-            said = f"no {name} version ({type(version).__name__}: {version})"
+        elif isinstance(answer, OSError | TimeoutError):  # the worker gone: not a verdict
+            continue
+        elif isinstance(answer, BaseException):
+            said = (
+                f"{name} not importable ({type(answer).__name__}: {answer}; a dependency missing?)"
+            )
             wrong.setdefault(said, []).append(worker)
-        elif version != __version__:
-            wrong.setdefault(f"{name} {version}", []).append(worker)
-    if not wrong:  # installed, it may still not import (a dependency missing)
-        for worker, error in _asked(client, address, exec, "import napari_seg_eval.io.evaluate"):
-            if isinstance(error, BaseException):
-                said = f"{name} {__version__} not importable ({type(error).__name__}: {error})"
-                wrong.setdefault(said, []).append(worker)
+        elif answer != __version__:
+            wrong.setdefault(f"{name} {answer}", []).append(worker)
     if not wrong:
         return
     groups = []
@@ -697,9 +694,14 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
         groups.append(f"{said} on {len(workers)} worker{plural} ({listed}{more})")
     raise ValueError(
         f"the workers of the dask scheduler at {address} must run {name} {__version__}, as "
-        f"this command does: {'; '.join(groups)}. Install {name}=={__version__} in every "
-        "worker's environment and restart the workers."
+        f"this command does: {'; '.join(groups)}. Install {name}=={__version__} (with its "
+        "dependencies) in every worker's environment and restart the workers."
     )
+
+
+#: What each worker of a --scheduler is asked (with ``eval``): import what the run's tasks
+#: import, and the package's version string (this process's ``__version__`` is its own).
+WORKER_QUESTION = "__import__('napari_seg_eval.io.evaluate').__version__"
 
 
 def _asked(client: Any, address: str, function: Any, *args: Any) -> list[tuple[str, Any]]:

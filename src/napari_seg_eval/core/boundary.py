@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 from ._results import Result, nanmean
 from ._validate import as_label_pair, check_region
 from ._warn import warn
-from .blocks import aligned, as_dask, is_lazy
+from .blocks import as_dask, is_lazy
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
 
@@ -287,13 +287,15 @@ def _without_singleton_axes(
 
 
 def _one_grid(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
-    """The chunked ones among ``arrays`` on the chunk grid of the first (see
-    :func:`~napari_seg_eval.core.blocks.aligned`), the others (numpy, None) as they are.
+    """The chunked ones among ``arrays`` on one chunk grid, the finest that holds every
+    one's chunk borders (each chunk of each array is a whole number of the grid's), the
+    others (numpy, None) as they are.
 
     Every later read (the overlap table, the boxes, the crops) is then of the same arrays:
     on a ``dask.distributed`` cluster, an image read both as it is chunked and put on
     another's grid comes to the scheduler with two different tasks for one chunk ("Detected
-    different `run_spec` for key").
+    different `run_spec` for key"). The finer grid keeps an object's crop a read of the few
+    chunks under it (the coarser one would merge small chunks into large ones for each crop).
 
     Examples
     --------
@@ -301,11 +303,23 @@ def _one_grid(*arrays: np.ndarray | None) -> tuple[np.ndarray | None, ...]:
     >>> true, pred, region = _one_grid(da.zeros((4, 4), chunks=2), da.zeros((4, 4)), None)
     >>> pred.chunks, region
     (((2, 2), (2, 2)), None)
+    >>> true, pred, _ = _one_grid(da.zeros(6, chunks=4), da.zeros(6, chunks=3), None)
+    >>> true.chunks, pred.chunks
+    (((3, 1, 2),), ((3, 1, 2),))
     """
+    from dask.array.core import common_blockdim
+
     chunked = [array for array in arrays if array is not None and is_lazy(array)]
     if len(chunked) < 2:
         return arrays
-    on_grid = iter(aligned(chunked))
+    lazy = [as_dask(array) for array in chunked]
+    grid = tuple(
+        tuple(common_blockdim([array.chunks[axis] for array in lazy]))
+        for axis in range(lazy[0].ndim)
+    )
+    on_grid = iter(
+        array if array.chunks == grid else array.rechunk(grid, method="tasks") for array in lazy
+    )
     return tuple(
         next(on_grid) if array is not None and is_lazy(array) else array for array in arrays
     )
