@@ -133,12 +133,25 @@ def blocking_pairs(items, settings):
     return REAL_EVALUATE_PAIRS(items, settings)
 
 
-def test_a_scheduler_lost_mid_run_raises_connection_error_not_a_partial_result(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("close", "the connection to the dask scheduler ({}) was lost after 1 of 2 pairs; "),
+        # review116: client.restart() cancels the run's tasks ("scheduler-restart").
+        (
+            "restart",
+            "the dask cluster ({}) cancelled the run's tasks (scheduler-restart) after "
+            "1 of 2 pairs; ",
+        ),
+    ],
+)
+def test_a_cluster_lost_mid_run_raises_connection_error_not_a_partial_result(
+    tmp_path, monkeypatch, action, said
 ):
     # Two pairs, a task each (1 worker thread, 4 tasks per thread: ceil(2 / 4) = 1 pair a
-    # task). Pair "a" ends; once its outcome is reported the cluster is closed while
-    # "block" is still running: 1 of 2 pairs done when the connection is lost.
+    # task). Pair "a" ends; once its outcome is reported the cluster is closed (or restarted)
+    # while "block" is still running: 1 of 2 pairs done. The pairs not done were recorded as
+    # failed and a partial result written (exit 1).
     for name in ("a", "block"):
         write_npy(tmp_path / "truth", name, labels(0))
         write_npy(tmp_path / "pred", name, labels(1))
@@ -147,49 +160,23 @@ def test_a_scheduler_lost_mid_run_raises_connection_error_not_a_partial_result(
     with process_cluster() as cluster, distributed.Client(cluster) as client:
         address = cluster.scheduler_address
 
-        class CloseAfterFirst(Progress):
+        class LoseAfterFirst(Progress):
             def pair_done(self, done, total, name, error):
                 assert (done, name, error) == (1, "a", None)
-                cluster.close()
+                if action == "close":
+                    cluster.close()
+                else:
+                    client.restart()
 
         with pytest.raises(ConnectionError) as raised:
             evaluate_files(
-                tmp_path / "truth", tmp_path / "pred", client=client, progress=CloseAfterFirst()
+                tmp_path / "truth", tmp_path / "pred", client=client, progress=LoseAfterFirst()
             )
     assert str(raised.value) == (
-        f"the connection to the dask scheduler ({address}) was lost after 1 of 2 pairs; "
-        "nothing was written; start the scheduler again if it stopped, and rerun."
+        f"{said.format(address)}nothing was written; start the scheduler again if it stopped, "
+        "and rerun."
     )
     assert isinstance(raised.value, OSError)  # the command line: exit 2, nothing written
-
-
-def test_a_cluster_restarted_mid_run_raises_connection_error_not_a_partial_result(
-    tmp_path, monkeypatch
-):
-    # review116: client.restart() during a run cancels its tasks ("scheduler-restart"): the
-    # pairs not done were recorded as failed and a partial result written (exit 1), as the
-    # scheduler lost was. As above, "a" ends and "block" runs when the cluster restarts.
-    for name in ("a", "block"):
-        write_npy(tmp_path / "truth", name, labels(0))
-        write_npy(tmp_path / "pred", name, labels(1))
-    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", blocking_pairs)
-
-    with process_cluster() as cluster, distributed.Client(cluster) as client:
-        address = cluster.scheduler_address
-
-        class RestartAfterFirst(Progress):
-            def pair_done(self, done, total, name, error):
-                assert (done, name, error) == (1, "a", None)
-                client.restart()
-
-        with pytest.raises(ConnectionError) as raised:
-            evaluate_files(
-                tmp_path / "truth", tmp_path / "pred", client=client, progress=RestartAfterFirst()
-            )
-    assert str(raised.value).startswith(
-        f"the dask cluster ({address}) cancelled the run's tasks (scheduler-restart) after 1 of "
-        "2 pairs; nothing was written;"
-    )
 
 
 def killing_pairs(items, settings):

@@ -301,6 +301,15 @@ def check_ignore_label(ignore_label: object) -> int | None:
     return value
 
 
+def _is_background(ignore_label: object) -> bool:
+    """Whether ``ignore_label`` as given is the id 0 (an integer, not a boolean)."""
+    return (
+        isinstance(ignore_label, numbers.Integral)
+        and not isinstance(ignore_label, bool | np.bool_)
+        and ignore_label == 0
+    )
+
+
 def warn_if_background_ignored(ignore_label: object, function: str) -> None:
     """Warn (a ``UserWarning``) when an instance comparison is given ``ignore_label=0``.
 
@@ -329,11 +338,7 @@ def warn_if_background_ignored(ignore_label: object, function: str) -> None:
     >>> len(caught), "pass ignore_label=None" in str(caught[0].message)
     (1, True)
     """
-    if (
-        isinstance(ignore_label, numbers.Integral)
-        and not isinstance(ignore_label, bool | np.bool_)
-        and ignore_label == 0
-    ):
+    if _is_background(ignore_label):
         warn(
             f"{function}: ignore_label=0 leaves out every pixel that is background (0) in the "
             "ground truth, so predicted objects lying on the background are not counted as "
@@ -378,11 +383,7 @@ def warn_if_foreground_only(ignore_label: object, function: str, class_option: s
     >>> "every truth pixel left to count is foreground" in str(caught[0].message)
     True
     """
-    if (
-        isinstance(ignore_label, numbers.Integral)
-        and not isinstance(ignore_label, bool | np.bool_)
-        and ignore_label == 0
-    ):
+    if _is_background(ignore_label):
         warn(
             f"{function}: the semantic metrics compare foreground (labels > 0) against "
             "background, and ignore_label=0 leaves the background out: every truth pixel left "
