@@ -88,8 +88,8 @@ def test_a_scheduler_without_workers_is_waited_for_saying_so(data, monkeypatch):
         assert run("data/truth", "data/pred", "--out", "res", "--scheduler", address) == 0
     said = stream.getvalue()
     assert (
-        f"the dask scheduler at {address} has no workers yet: the run waits for one (an "
-        "adaptive cluster starts them for its tasks; Ctrl-C to stop)." in said
+        f"the dask scheduler at {address} has no workers yet: waiting for one (an adaptive "
+        "cluster starts one for the run; Ctrl-C to stop)." in said
     )
     per_image = pd.read_csv(data.parent / "res" / "per_image.csv")
     # Each pair: one 3x3 square in both images, the same pixels: IoU 9/9 = 1, one match of
@@ -121,8 +121,15 @@ class Absent:  # as an environment without the package: no finder finds it
     def find_spec(name, path=None, target=None):
         if name.split(".")[0] == "napari_seg_eval":
             raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+class Unreadable:  # as a site-packages the worker may not read
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "napari_seg_eval":
+            raise PermissionError(13, "Permission denied", name)
 if ANSWER is None:
     sys.meta_path.insert(0, Absent)
+elif ANSWER == "unreadable":
+    sys.meta_path.insert(0, Unreadable)
 elif ANSWER == "broken":
     sys.modules["napari_seg_eval.io.evaluate"] = None
 else:
@@ -145,8 +152,10 @@ else:
         ("0.0.1", "napari-seg-eval 0.0.1"),
         # Installed but a part of it not importable (a dependency missing, say).
         ("broken", "napari-seg-eval not importable (ModuleNotFoundError: "),
+        # review119: an OSError of the import itself is no worker gone.
+        ("unreadable", "napari-seg-eval not importable (PermissionError: "),
     ],
-    ids=["missing", "other version", "not importable"],
+    ids=["missing", "other version", "not importable", "unreadable"],
 )
 def test_workers_without_this_version_are_refused_before_any_pair(
     data, monkeypatch, capsys, answer, said
@@ -167,6 +176,26 @@ def test_workers_without_this_version_are_refused_before_any_pair(
         f" on 1 worker ({worker}). Install napari-seg-eval=={__version__} (with its "
         "dependencies) in every worker's environment and restart the workers." in err
     )
+    assert not (data.parent / "res").exists()
+
+
+def test_a_worker_without_the_package_joining_an_empty_scheduler_is_refused(
+    data, monkeypatch, capsys
+):
+    """review119: with no worker at the start the check was skipped, and a worker without
+    the package joining then failed every task: the run hung. The question is sent as a task
+    the first worker answers, then every worker is asked."""
+    preload = [WORKER_WITHOUT.format(answer=None)]
+    with local_cluster(0, preload=preload) as cluster:
+        address = cluster.scheduler_address
+
+        def when(text: str) -> None:
+            if "has no workers yet" in text:
+                cluster.scale(1)  # a worker without the package joins once the wait is said
+
+        monkeypatch.setattr(sys, "stderr", Stream(when))
+        assert run("data/truth", "data/pred", "--out", "res", "--scheduler", address) == 2
+    assert "as this command does: no napari-seg-eval on 1 worker" in sys.stderr.getvalue()
     assert not (data.parent / "res").exists()
 
 

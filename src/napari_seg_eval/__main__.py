@@ -658,24 +658,30 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
     with another version would compute with other code. The question needs nothing of this
     package on the worker (a builtin, ``eval``): it imports what the tasks import and answers
     the package's own version string. A worker gone meanwhile is left out (the run goes on
-    without it). With no worker yet, that is said and the run goes on: an adaptive cluster
-    starts its workers for the tasks. Workers that join later are not checked."""
+    without it). With no worker yet, that is said and the question is sent as a task, which
+    a worker answers when one joins (an adaptive cluster starts one for it). Workers that
+    join later are not checked."""
+    from distributed.comm import CommClosedError
+
     from ._version import __version__
 
     if not client.nthreads():
         print(
-            f"the dask scheduler at {address} has no workers yet: the run waits for one (an "
-            "adaptive cluster starts them for its tasks; Ctrl-C to stop).",
+            f"the dask scheduler at {address} has no workers yet: waiting for one (an "
+            "adaptive cluster starts one for the run; Ctrl-C to stop).",
             file=stream,
             flush=True,
         )
-        return
+        # A task, not a wait: an adaptive cluster starts workers for tasks only. Its answer
+        # (or error) is the first worker's; all of them are asked below.
+        with contextlib.suppress(Exception):
+            client.submit(eval, WORKER_QUESTION, pure=False).result()
     name = "napari-seg-eval"
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
     for worker, answer in _asked(client, address, eval, WORKER_QUESTION):
         if isinstance(answer, ModuleNotFoundError) and answer.name == "napari_seg_eval":
             wrong.setdefault(f"no {name}", []).append(worker)
-        elif isinstance(answer, OSError | TimeoutError):  # the worker gone: not a verdict
+        elif isinstance(answer, CommClosedError | TimeoutError):  # gone: not a verdict
             continue
         elif isinstance(answer, BaseException):
             said = (
