@@ -476,7 +476,7 @@ def test_the_last_line_says_a_truth_without_prediction_was_not_scored(data, caps
     out = capsys.readouterr().out
     assert (
         "2 of 2 pairs evaluated; results in res; 1 ground truth file without a prediction "
-        "not scored: their objects are not counted as missed (an empty prediction file would "
+        "not scored: its objects are not counted as missed (an empty prediction file would "
         f"count them; the files are listed in {os.path.join('res', 'settings.json')})"
     ) in out
 

@@ -371,3 +371,17 @@ def test_the_confusion_rows_add_up_to_each_class_with_the_ignored_id_predicted()
     assert matrix.index.tolist() == [1, 2] and matrix.columns.tolist() == [0, 1, 2]
     assert matrix.to_numpy().tolist() == [[1, 1, 0], [0, 1, 1]]
     assert matrix.sum(axis=1).tolist() == [2, 2]  # each class's support
+
+
+def test_bad_input_with_the_background_ignored_gets_its_error_and_no_warning():
+    # review119: the foreground-only warning came before the checks of the inputs, so a
+    # refused call also warned. A region of another shape is refused, with no warning.
+    import warnings
+
+    from napari_seg_eval import evaluate
+
+    true = np.array([[0, 1, 1]], np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="region"):
+            evaluate(true, true, kind="semantic", ignore_label=0, region=np.ones((2, 2), bool))

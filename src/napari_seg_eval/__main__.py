@@ -1283,8 +1283,9 @@ def _print_summary(
         # The list went to stderr before the run: the record has them all.
         written += (
             f"; {missing} ground truth file{'s' if missing > 1 else ''} without a prediction "
-            "not scored: their objects are not counted as missed (an empty prediction file "
-            f"would count them; the files are listed in {out / 'settings.json'})"
+            f"not scored: {'its objects are' if missing == 1 else 'their objects are'} not "
+            "counted as missed (an empty prediction file would count them; the files are "
+            f"listed in {out / 'settings.json'})"
         )
     print(f"{n_pairs - result.n_failed} of {n_pairs} pairs evaluated; results in {out}{written}")
     if result.datasets:

@@ -1266,8 +1266,6 @@ def evaluation_steps(
     settings = _plane_axis_checked(settings, len(true.shape))
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
-    if "semantic" in kinds and settings.binarize_semantic:
-        warn_if_foreground_only(settings.ignore_label, "evaluate", BINARIZE_OFF)
     axis = settings.plane_axis
     if (true_classes is None) != (pred_classes is None):
         raise ValueError("give classes for both sides (the same class image may serve both).")
@@ -1296,6 +1294,8 @@ def evaluation_steps(
     scored_by_prediction = probability and options.channel_axis is None
     if settings.preset == "coco" and confidence is None and not scored_by_prediction:
         raise ValueError(COCO_NEEDS_SCORES)
+    if "semantic" in kinds and settings.binarize_semantic:  # the inputs checked: a warning
+        warn_if_foreground_only(settings.ignore_label, "evaluate", BINARIZE_OFF)
     # Progress: each step adds its weight to `done` as it ends; `steps` is their sum, with 1
     # for building the tables. Each step weighs 1: thresholding a map; each kind's results
     # (chunked without plane_axis: their pass) and the objects' measurements; the boundary
