@@ -744,7 +744,50 @@ def _worker_start():
         or dask.config.get(key, "spawn") != "spawn"
     ):
         return contextlib.nullcontext()
+    _forks_between_log_records()
     return dask.config.set({key: "fork"})
+
+
+def _forks_between_log_records() -> None:
+    """Make every fork of this process wait for the log records being written by its other
+    threads (each logging handler's lock held across the fork), once per process.
+
+    distributed forks the workers from a thread of its own while its event loop's thread logs:
+    a fork in the middle of a record leaves the child a stream whose lock is held by a thread
+    it does not have, and the worker hangs at its first record (seen under a test runner).
+    logging itself only gives the child new handler locks, not a stream between records."""
+    global _FORK_GUARDED
+    if _FORK_GUARDED:
+        return
+    _FORK_GUARDED = True
+    held: list[logging.Handler] = []
+
+    def before() -> None:
+        loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        handlers = {
+            id(handler): handler
+            for logger in loggers
+            if isinstance(logger, logging.Logger)
+            for handler in logger.handlers
+        }
+        for handler in handlers.values():
+            handler.acquire()
+            held.append(handler)
+
+    def after_in_parent() -> None:
+        while held:
+            held.pop().release()
+
+    def after_in_child() -> None:
+        held.clear()  # logging gives the child's handlers new locks
+
+    os.register_at_fork(
+        before=before, after_in_parent=after_in_parent, after_in_child=after_in_child
+    )
+
+
+#: Whether :func:`_forks_between_log_records` has registered its fork hooks in this process.
+_FORK_GUARDED = False
 
 
 @contextlib.contextmanager
