@@ -20,6 +20,7 @@ import napari_seg_eval as nse
 from napari_seg_eval import evaluation
 from napari_seg_eval._napari import layers
 from napari_seg_eval._qt import evaluate_panel, threshold_panel
+from napari_seg_eval.core._thread_callbacks import on_this_thread
 from napari_seg_eval.evaluation import Cancelled, RunControl, evaluation_steps
 
 pytest.importorskip("napari")
@@ -132,7 +133,6 @@ def test_cancel_stops_a_chunked_pass_within_one_task():
 
 
 def test_chunk_progress_is_reported_and_other_threads_are_left_alone():
-    import threading
 
     reports = []
     control = RunControl(reports.append)
@@ -308,15 +308,16 @@ def test_boundary_metrics_on_a_lazy_layer_are_refused_with_what_to_do():
 
 
 class MainThreadComputes(Callback):
-    """Every dask computation started from the main thread while registered (its keys)."""
+    """Every dask computation started from the main thread while entered (its keys): entered
+    with :func:`on_this_thread` on the main thread (dask's own registering is not safe while
+    other threads compute)."""
 
     def __init__(self):
         super().__init__()
         self.started: list[list] = []
 
     def _start(self, dsk) -> None:
-        if threading.current_thread() is threading.main_thread():
-            self.started.append(list(dsk)[:3])
+        self.started.append(list(dsk)[:3])
 
 
 def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
@@ -332,7 +333,7 @@ def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
     _, widget = dock_with(make_napari_viewer, truth, prob)
     settle_preview(qtbot, widget)  # the preview's layer is shown first
     computes = MainThreadComputes()
-    with computes, qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
+    with on_this_thread(computes), qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
         widget.run_evaluation()
     assert computes.started == []
     evaluated = widget.viewer.layers["prob evaluated"]
@@ -439,7 +440,7 @@ def test_a_multiscale_preview_reaches_napari_with_the_tiles_in_view_computed(
     monkeypatch.setattr(threshold_panel, "put_labels", _recording(shown, reads))
     reads.clear()
     computes = MainThreadComputes()
-    with computes, qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
+    with on_this_thread(computes), qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
         widget.update_threshold_layer()
     layer = widget.threshold_layer
     qtbot.waitUntil(lambda: layer.data_level == 0, timeout=20_000)  # napari shows level 0

@@ -23,6 +23,7 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core._results import count_as_integer
+from .core._thread_callbacks import on_this_thread
 from .core._validate import (
     BINARIZE_OFF,
     as_array,
@@ -158,27 +159,24 @@ class RunControl:
     def chunks(self, start: float, end: float, message: str) -> Iterator[None]:
         """Within the block, dask tasks run on this thread report progress from ``start`` to
         ``end`` and stop the run once it is cancelled."""
-        with _TaskWatch(self, start, end, message):
+        with on_this_thread(_TaskWatch(self, start, end, message)):
             yield
 
 
 class _TaskWatch(Callback):
-    """A dask callback for the computations of one thread (others, e.g. napari reading a
-    slice of a lazy layer, are left alone): progress by tasks finished, and cancel."""
+    """A dask callback for the computations of the run's thread (others, e.g. napari reading
+    a slice of a lazy layer, are left alone: :func:`on_this_thread`): progress by tasks
+    finished, and cancel."""
 
     def __init__(self, control: RunControl, start: float, end: float, message: str) -> None:
         super().__init__()
         self.control, self.start, self.end, self.message = control, start, end, message
-        self.thread = threading.get_ident()
         self.shown = -1.0
 
     def _pretask(self, key, dsk, state) -> None:
-        if threading.get_ident() == self.thread:
-            self.control.check()
+        self.control.check()
 
     def _posttask(self, key, result, dsk, state, worker_id) -> None:
-        if threading.get_ident() != self.thread:
-            return
         done = len(state["finished"])
         total = done + sum(len(state[k]) for k in ("ready", "waiting", "running"))
         fraction = self.start + (self.end - self.start) * done / max(total, 1)

@@ -35,6 +35,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, counts_as_integers, nanmean
+from ..core._thread_callbacks import on_this_thread
 from ..core._validate import (
     BINARIZE_OFF,
     check_ignore_label,
@@ -517,8 +518,9 @@ def _file_name(path: str) -> str:
 
 
 class _TaskProgress(Callback):
-    """Reports the tasks finished in each dask schedule (local schedulers) to ``report``:
-    at most every :data:`TASK_REPORT_SECONDS`, and when the schedule ends."""
+    """Reports the tasks finished in each dask schedule (local schedulers, on the thread of
+    the pair, :func:`on_this_thread`) to ``report``: at most every
+    :data:`TASK_REPORT_SECONDS`, and when the schedule ends."""
 
     def __init__(self, report: Callable[[int, int], None]) -> None:
         super().__init__()
@@ -1524,7 +1526,7 @@ def evaluate_pair(
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices, plane=plane)
-        with _TaskProgress(chunk_done) if chunk_done is not None else nullcontext():
+        with on_this_thread(_TaskProgress(chunk_done)) if chunk_done else nullcontext():
             prob = None  # a map as one array for all its uses (one dask graph if chunked)
             if settings.probability:
                 prob = as_dask(pred) if is_lazy(pred) else chunked_if_large(pred)
