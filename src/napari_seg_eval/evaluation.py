@@ -103,6 +103,7 @@ from .core.threshold import (
     background_predicted_as_objects,
     chunked_labelling,
     label_instances,
+    made_background,
     threshold_probabilities,
 )
 from .core.tracking import TIME_LABELS, ctc_metrics, ctc_of_table
@@ -258,6 +259,44 @@ BACKGROUND_AS_OBJECTS_HINT = (
     "is background, set ThresholdOptions(background_channel=True) (in the dock: tick 'Channel "
     "0 is background' beside the Channel axis)."
 )
+
+#: Said when a threshold above 0 made background some of the truth's foreground in a map whose
+#: channels are all classes (channel k is class k + 1: see
+#: :func:`~napari_seg_eval.core.threshold.made_background`), with :func:`no_class_hint`'s counts.
+NO_CLASS_ABOVE_THRESHOLD_HINT = (
+    "{background} of {counted} pixels ({share}) had no class above the threshold {threshold} "
+    "and are background (0), {lost} of them in the truth's foreground: for a plain argmax of a "
+    "softmax without a background channel (every pixel its most probable class), use "
+    "threshold 0 (in the dock: the header's Threshold at 0)."
+)
+
+
+def no_class_hint(table: OverlapTable, threshold: float) -> str | None:
+    """What a threshold made background in a map whose channels are all classes (channel k is
+    class k + 1), counted in ``table`` (:data:`NO_CLASS_ABOVE_THRESHOLD_HINT`), or None when
+    nothing of the truth's foreground was: a threshold that only made the truth's background
+    background cost no class a pixel. None at threshold 0 too, which is the plain argmax (its
+    only background, pixels whose channels are all 0, has no class to give).
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[0, 1, 1, 2]]), np.array([[0, 0, 1, 2]]))
+    >>> no_class_hint(table, 0.5).split(" had")[0]  # pixels 0 and 1 made 0, pixel 1 of class 1
+    '2 of 4 pixels (50 %)'
+    >>> no_class_hint(table, 0.0) is None
+    True
+    """
+    background, lost, counted = made_background(table)
+    if threshold <= 0 or lost == 0:
+        return None
+    return NO_CLASS_ABOVE_THRESHOLD_HINT.format(
+        background=background,
+        counted=counted,
+        share=f"{100 * background / counted:.3g} %",
+        threshold=f"{threshold:g}",
+        lost=lost,
+    )
+
 
 #: The presets the Evaluate tab offers, and the summary row (evaluation, key) that is the
 #: challenge's number on one image. ``coco`` ranks the predicted objects by a score, their
@@ -1220,6 +1259,10 @@ def evaluation_steps(
         classes look one too high: the truth's classes run 0..n-1 while the map's n channels
         gave classes up to n (:data:`BACKGROUND_CHANNEL_HINT`); its channel 0 is likely
         background, which ``ThresholdOptions(background_channel=True)`` makes class 0.
+        Otherwise, a map with a class axis whose channels are all classes, thresholded above
+        0, whose semantic metrics are computed, when some of the truth's foreground had no
+        class above the threshold: how many pixels were made background so
+        (:data:`NO_CLASS_ABOVE_THRESHOLD_HINT`, counted in the semantic table).
 
     Notes
     -----
@@ -1501,6 +1544,10 @@ def evaluation_steps(
             warn(BACKGROUND_CHANNEL_HINT.format(n=shifted_channels, last=shifted_channels - 1))
         elif background_predicted_as_objects(counted):
             warn(BACKGROUND_AS_OBJECTS_HINT)
+        elif semantic_table is not None:  # the map's own pixels: its background is the threshold's
+            hint = no_class_hint(semantic_table, settings.threshold)
+            if hint is not None:
+                warn(hint)
     if "instance" in kinds:
         if counts is not None:
             yield progress("instance matching")

@@ -104,6 +104,22 @@ OPTIONAL_TABS = (
     "boundary_per_object",
     "coco_per_threshold",
 )
+#: A result tab that a run's kind leaves empty -> (that kind, the line shown instead of the
+#: empty table: why, and what to do).
+EMPTY_BY_KIND = {
+    "per_class": (
+        "instance",
+        "Per class holds the semantic metrics of each class (IoU, Dice, pixel by pixel): this "
+        "run was instance only. Choose Evaluate 'semantic' or 'both' and press Run again. "
+        "(The objects of each class: choose Truth classes and Predicted classes in Options, "
+        "for the Objects per class tab.)",
+    ),
+    "per_threshold": (
+        "semantic",
+        "Per threshold holds the instance matching's results at each IoU threshold: this run "
+        "was semantic only. Choose Evaluate 'instance' or 'both' and press Run again.",
+    ),
+}
 #: What the COCO preset ranks the objects by, said where the preset is chosen.
 COCO_SCORES = (
     "COCO AP (score-ranked) ranks the predicted objects by their mean probability: in the "
@@ -1044,6 +1060,14 @@ class EvaluatePanel(QWidget):
         self.plane_plot.setVisible(False)
         self.tables["per_plane"].layout().insertWidget(1, self.plane_plot)
         self.tables["per_plane"].view.selectionModel().currentRowChanged.connect(self._on_plane_row)
+        #: The line each tab of :data:`EMPTY_BY_KIND` shows instead of its table, when empty.
+        self.empty_notes = {key: QLabel(text, self) for key, (_, text) in EMPTY_BY_KIND.items()}
+        for key, label in self.empty_notes.items():
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            label.setContentsMargins(6, 6, 6, 6)
+            label.setVisible(False)
+            self.tables[key].layout().insertWidget(0, label, stretch=1)
         for key in OPTIONAL_TABS:
             self.result_tabs.setTabVisible(self.result_tabs.indexOf(self.tables[key]), False)
         self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
@@ -1625,6 +1649,11 @@ class EvaluatePanel(QWidget):
             if key in OPTIONAL_TABS:
                 index = self.result_tabs.indexOf(table)
                 self.result_tabs.setTabVisible(index, not record.tables[key].empty)
+            if key in EMPTY_BY_KIND:  # a line says why, instead of an empty table
+                left_empty = settings.kind == EMPTY_BY_KIND[key][0]
+                self.empty_notes[key].setVisible(left_empty)
+                for part in (table.view, table.copy_button, table.export_button):
+                    part.setVisible(not left_empty)
         self._plot_planes()
         shown = prediction
         if record.settings.threshold is not None:  # the labels made from the probability map

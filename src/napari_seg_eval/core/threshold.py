@@ -181,6 +181,41 @@ def background_predicted_as_objects(table: OverlapTable) -> bool:
     return background > 0 and covered * 10 > background * 9
 
 
+def made_background(table: OverlapTable) -> tuple[int, int, int]:
+    """The pixels a threshold made background in a map with a class axis whose channels are
+    all classes (channel k is class k + 1, :func:`threshold_probabilities`' default ids): its
+    class 0 is only ever a pixel whose most probable channel is not above the threshold, so
+    the table's predicted 0 counts them, in the pass that counted the table.
+
+    Cheap: it reads a table already counted.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The truth (0 = background) against the thresholded map's classes (or their foreground,
+        binarized): the pixels counted, without the ignored ones and those outside a region.
+
+    Returns
+    -------
+    tuple of int
+        The pixels made background (predicted 0), those of them the truth gives a class or
+        object (not 0), and every pixel counted.
+
+    Examples
+    --------
+    >>> truth = np.array([[0, 1, 1, 2]])
+    >>> made_background(overlap_table(truth, np.array([[0, 0, 1, 2]])))  # 2 made 0, 1 in 1
+    (2, 1, 4)
+    """
+    true, pred, counts = table.contingency()
+    background = pred == 0
+    return (
+        int(counts[background].sum()),
+        int(counts[background & (true != 0)].sum()),
+        int(counts.sum()),
+    )
+
+
 def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
     """The threshold as a value of ``dtype`` for which ``p > value`` is exactly ``p > threshold``.
 

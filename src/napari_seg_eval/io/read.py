@@ -699,16 +699,19 @@ class FileNotice(UserWarning):
 PYTHON_OPTIONS = {
     "probability": "probability=True",
     "background_channel": "background_channel=True",
+    "threshold_zero": "threshold=0",
 }
 #: The command line's names of the options a notice may ask for.
 COMMAND_LINE_OPTIONS = {
     "probability": "--probability",
     "background_channel": "--background-channel",
+    "threshold_zero": "--threshold 0",
 }
 #: The dock's names of the options a notice may ask for (its Dataset tab's box, its header's).
 DOCK_OPTIONS = {
     "probability": "'predictions are probability maps'",
     "background_channel": "'Channel 0 is background' (beside the header's Channel axis)",
+    "threshold_zero": "the header's Threshold at 0",
 }
 
 
