@@ -247,3 +247,39 @@ def test_the_tabs_a_runs_kind_leaves_empty_say_why(dock, qtbot, errors):
     assert panel.tables["per_class"].model.rowCount() > 0
     assert panel.tables["per_threshold"].model.rowCount() > 0
     assert errors == []
+
+
+def test_the_command_line_and_evaluate_files_say_it_per_file(tmp_path, capsys):
+    from napari_seg_eval import __main__ as cli
+    from napari_seg_eval.io import evaluate_files
+
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "prob").mkdir()
+    np.save(tmp_path / "truth" / "img.npy", TRUTH)
+    np.save(tmp_path / "prob" / "img.npy", PROB.astype(np.float32))  # 0.5 exact in float32 too
+    args = ["evaluate", str(tmp_path / "truth"), str(tmp_path / "prob"), "--probability"]
+    args += ["--channel-axis", "0", "--kind", "semantic", "--class-labels"]
+    with pytest.raises(SystemExit) as ended:
+        cli.main([*args, "--out", str(tmp_path / "out")])
+    assert ended.value.code == 0
+    err = " ".join(capsys.readouterr().err.split())
+    # The counts of PROB at 0.5 (see HINT), with the file named and the command's option.
+    said = (
+        f"3 of 8 pixels (37.5 %) of {tmp_path / 'prob' / 'img.npy'} had no class above the "
+        "threshold 0.5 and are background (0), 2 of them in its truth's foreground: for a plain "
+        "argmax of a softmax without a background channel, use --threshold 0"
+    )
+    assert said in err
+    with pytest.raises(SystemExit) as ended:
+        cli.main([*args, "--threshold", "0", "--out", str(tmp_path / "zero")])
+    assert ended.value.code == 0
+    assert "no class above" not in capsys.readouterr().err
+    with pytest.warns(UserWarning, match=r"3 of 8 pixels .* use threshold=0"):
+        evaluate_files(
+            tmp_path / "truth",
+            tmp_path / "prob",
+            kind="semantic",
+            probability=True,
+            channel_axis=0,
+            binarize_semantic=False,
+        )

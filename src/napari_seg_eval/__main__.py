@@ -602,11 +602,15 @@ def _reached_scheduler(address: str) -> None:
 def _client(args: argparse.Namespace, stack) -> Any:
     """A dask.distributed client for --workers or --scheduler (closed by ``stack``), or None.
     The options are checked by :func:`_checked_cluster`. A scheduler's workers are waited for
-    (said on the command's stream) and checked (see :func:`_checked_workers`)."""
+    (said on the command's stream) and checked (see :func:`_checked_workers`). Once the
+    client has lost its scheduler, distributed's client-side logs are dropped until it has
+    closed (see :class:`_LossSaid`): the run's error says so."""
     if args.workers is None and args.scheduler is None:
         return None
     from distributed import Client, LocalCluster
 
+    # Entered first: left once the client (and a cluster of its own) has closed.
+    loss = stack.enter_context(_loss_said())
     if args.scheduler is not None:
         _reached_scheduler(args.scheduler)
         try:
@@ -615,6 +619,7 @@ def _client(args: argparse.Namespace, stack) -> Any:
             raise ValueError(
                 f"cannot connect to the dask scheduler at {args.scheduler} ({error})."
             ) from None
+        loss.client = client
         _checked_workers(client, args.scheduler, _stops_of(stack).stream)
         return client
     stops = _stops_of(stack)
@@ -643,28 +648,57 @@ def _client(args: argparse.Namespace, stack) -> Any:
             stack.enter_context(cluster)  # closed however the run ends
     finally:
         logger.setLevel(level)
-    return stack.enter_context(Client(cluster))
+    loss.client = stack.enter_context(Client(cluster))
+    return loss.client
 
 
-#: Workers named per version in the error of :func:`_checked_workers` (then "and N more").
-LISTED_WORKERS = 5
+class _LossSaid(logging.Filter):
+    """Drops the records of dask.distributed's client-side loggers once the client is no
+    longer running: its scheduler lost, which the run's error says in one line (distributed
+    logs tracebacks of its reconnecting and closing, some 35 lines)."""
+
+    #: The loggers that log the connection's loss in the client's process.
+    NAMES = ("distributed.client", "distributed.batched", "distributed.core")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client: Any = None  # set once connected
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.client is None or self.client.status == "running"
+
+
+@contextlib.contextmanager
+def _loss_said():
+    """A :class:`_LossSaid` on distributed's client-side loggers while the block runs."""
+    said = _LossSaid()
+    for name in _LossSaid.NAMES:
+        logging.getLogger(name).addFilter(said)
+    try:
+        yield said
+    finally:
+        for name in _LossSaid.NAMES:
+            logging.getLogger(name).removeFilter(said)
 
 
 def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
     """Check that every worker of the scheduler at ``address`` imports this napari-seg-eval
     version, or a ValueError naming the workers that do not and what to do.
 
-    A worker without the package dies on its first task (the run would wait for ever); one
-    with another version would compute with other code. The question needs nothing of this
-    package on the worker (a builtin, ``eval``): it imports what the tasks import and answers
-    the package's own version string. A worker gone meanwhile is left out (the run goes on
-    without it). With no worker yet, that is said and the question is sent as a task, which
-    a worker answers when one joins (an adaptive cluster starts one for it). Workers that
-    join later are not checked."""
+    A worker without the package would leave the cluster at its first task; one with another
+    version would compute with other code. The question needs nothing of this package on the
+    worker (builtins only, see :data:`~napari_seg_eval.io.evaluate.WORKER_QUESTION`): it
+    imports what the tasks import and answers the package's version. A worker gone meanwhile
+    is left out (the run goes on without it). With no worker yet, that is said and the
+    question is sent as a task, which a worker answers when one joins (an adaptive cluster
+    starts one for it). A worker that joins later is asked by each task it is given (the run
+    then stops with this error, see
+    :func:`~napari_seg_eval.io.evaluate._run_on_cluster`)."""
     from distributed.comm import CommClosedError
 
-    from ._version import __version__
+    from .io.evaluate import WORKER_QUESTION, builtin_call, worker_wrong, workers_error
 
+    question = builtin_call(WORKER_QUESTION)
     if not client.nthreads():
         print(
             f"the dask scheduler at {address} has no workers yet: waiting for one (an "
@@ -675,39 +709,16 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
         # A task, not a wait: an adaptive cluster starts workers for tasks only. Its answer
         # (or error) is the first worker's; all of them are asked below.
         with contextlib.suppress(Exception):
-            client.submit(eval, WORKER_QUESTION, pure=False).result()
-    name = "napari-seg-eval"
+            client.submit(*question, pure=False).result()
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
-    for worker, answer in _asked(client, address, eval, WORKER_QUESTION):
-        if isinstance(answer, ModuleNotFoundError) and answer.name == "napari_seg_eval":
-            wrong.setdefault(f"no {name}", []).append(worker)
-        elif isinstance(answer, CommClosedError | TimeoutError):  # gone: not a verdict
+    for worker, answer in _asked(client, address, *question):
+        if isinstance(answer, CommClosedError | TimeoutError):  # gone: not a verdict
             continue
-        elif isinstance(answer, BaseException):
-            said = (
-                f"{name} not importable ({type(answer).__name__}: {answer}; a dependency missing?)"
-            )
+        said = worker_wrong(answer)
+        if said is not None:
             wrong.setdefault(said, []).append(worker)
-        elif answer != __version__:
-            wrong.setdefault(f"{name} {answer}", []).append(worker)
-    if not wrong:
-        return
-    groups = []
-    for said, workers in wrong.items():
-        listed = ", ".join(workers[:LISTED_WORKERS])
-        more = f" and {len(workers) - LISTED_WORKERS} more" if len(workers) > LISTED_WORKERS else ""
-        plural = "s" if len(workers) > 1 else ""
-        groups.append(f"{said} on {len(workers)} worker{plural} ({listed}{more})")
-    raise ValueError(
-        f"the workers of the dask scheduler at {address} must run {name} {__version__}, as "
-        f"this command does: {'; '.join(groups)}. Install {name}=={__version__} (with its "
-        "dependencies) in every worker's environment and restart the workers."
-    )
-
-
-#: What each worker of a --scheduler is asked (with ``eval``): import what the run's tasks
-#: import, and the package's version string (this process's ``__version__`` is its own).
-WORKER_QUESTION = "__import__('napari_seg_eval.io.evaluate').__version__"
+    if wrong:
+        raise workers_error(address, wrong, "this command")
 
 
 def _asked(client: Any, address: str, function: Any, *args: Any) -> list[tuple[str, Any]]:

@@ -1143,6 +1143,138 @@ def _current_client() -> Any:
         return None
 
 
+#: What a worker of a cluster is asked, before a run (``napari-seg-eval evaluate --scheduler``)
+#: and by each task of the run: code of builtins only, so that a worker without this package
+#: runs it too. It imports what the tasks import and sets ``answer`` to (the package's version
+#: string there, or the exception importing it; the version of the napari-seg-eval
+#: distribution installed there, or None: an old version lacks what the tasks import).
+WORKER_QUESTION = """
+installed = None
+try:
+    found = __import__("napari_seg_eval.io.evaluate").__version__
+except Exception as error:
+    found = error
+    try:
+        installed = __import__("importlib.metadata").metadata.version("napari-seg-eval")
+    except Exception:
+        pass
+answer = (found, installed)
+"""
+
+#: A run's task (see :func:`_run_on_cluster`), after :data:`WORKER_QUESTION`: on a worker of
+#: this version (``version``), the pickled function called with its arguments (``payload``):
+#: ("ran", its result); on another, ("refused", the worker, its answer). Sent as bytes with
+#: builtins only, a task unpickles on any worker: one referring to this package would not on
+#: a worker without it, which then leaves the cluster (distributed closes a worker that cannot
+#: read its scheduler's messages), its tasks sent to the others, or waiting for ever.
+_TASK = (
+    WORKER_QUESTION
+    + """
+if found == version:
+    function, arguments = __import__("pickle").loads(payload)
+    answer = ("ran", function(*arguments))
+else:
+    answer = ("refused", __import__("distributed").get_worker().address, found, installed)
+"""
+)
+
+
+def builtin_call(code: str, **names: Any) -> tuple[Any, str, dict]:
+    """A function and its arguments, all builtins, that run ``code`` (with ``exec``, given
+    ``names``) and return the ``answer`` it sets: for ``Client.run`` or ``Client.submit``, on
+    a worker that may not have this package.
+
+    Parameters
+    ----------
+    code : str
+        Python statements that set ``answer``, using builtins and ``names`` only.
+    **names
+        The names ``code`` is given (picklable without this package: str, bytes, ...).
+
+    Returns
+    -------
+    tuple
+        ``eval``, an expression, and its globals: the function and its arguments.
+
+    Examples
+    --------
+    >>> function, *arguments = builtin_call("answer = number + 1", number=1)
+    >>> function(*arguments)
+    2
+    """
+    # The lambda's own namespace for each call: workers in this process share the globals.
+    expression = "(lambda space: exec(code, space) or space['answer'])(dict(names))"
+    return eval, expression, {"code": code, "names": names}
+
+
+def worker_wrong(answer: Any) -> str | None:
+    """What is wrong with a worker's napari-seg-eval, from its answer to
+    :data:`WORKER_QUESTION`: None when it runs this version.
+
+    Parameters
+    ----------
+    answer : tuple or BaseException
+        The (version or exception, installed version or None) the question sets, or the
+        exception asking it raised.
+
+    Returns
+    -------
+    str or None
+        "no napari-seg-eval", "napari-seg-eval VERSION" (another version, named by the
+        package or its installed distribution), or "napari-seg-eval not importable (...)".
+
+    Examples
+    --------
+    >>> worker_wrong(("0.0.1", None))
+    'napari-seg-eval 0.0.1'
+    """
+    name = "napari-seg-eval"
+    found, installed = answer if isinstance(answer, tuple) else (answer, None)
+    if isinstance(found, str):
+        return None if found == __version__ else f"{name} {found}"
+    if installed is not None and installed != __version__:  # old: without what tasks import
+        return f"{name} {installed}"
+    if isinstance(found, ModuleNotFoundError) and found.name == "napari_seg_eval":
+        return f"no {name}"
+    return f"{name} not importable ({type(found).__name__}: {found}; a dependency missing?)"
+
+
+#: Workers named per answer in the error of :func:`workers_error` (then "and N more").
+LISTED_WORKERS = 5
+
+
+def workers_error(address: str, wrong: dict[str, list[str]], ours: str) -> ValueError:
+    """The error refusing the workers of the scheduler at ``address`` that do not run this
+    napari-seg-eval version.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address.
+    wrong : dict
+        What is wrong (see :func:`worker_wrong`): the workers it is wrong on.
+    ours : str
+        What runs this version: "this command", "this process".
+
+    Returns
+    -------
+    ValueError
+        Naming the workers, what they run and what to do.
+    """
+    name = "napari-seg-eval"
+    groups = []
+    for said, workers in wrong.items():
+        listed = ", ".join(workers[:LISTED_WORKERS])
+        more = f" and {len(workers) - LISTED_WORKERS} more" if len(workers) > LISTED_WORKERS else ""
+        plural = "s" if len(workers) > 1 else ""
+        groups.append(f"{said} on {len(workers)} worker{plural} ({listed}{more})")
+    return ValueError(
+        f"the workers of the dask scheduler at {address} must run {name} {__version__}, as "
+        f"{ours} does: {'; '.join(groups)}. Install {name}=={__version__} (with its "
+        "dependencies) in every worker's environment and restart the workers."
+    )
+
+
 #: On a cluster, pairs of small files are sent a few at a time (each task costs milliseconds
 #: of scheduling on both sides): a task holds files of at most this many bytes together ...
 BATCH_BYTES = 32 << 20
@@ -1223,9 +1355,11 @@ def _run_on_cluster(
     The pairs of a task whose worker died (dask's ``KilledWorker``: the task was running or
     queued on a worker that died) are evaluated again, each alone and one at a time, so that
     only the pair that kills its worker fails.
-    Raises ConnectionError when the connection to the scheduler is lost: no outcome is
-    partial."""
+    Raises ConnectionError when the connection to the scheduler is lost or the run's tasks are
+    cancelled on the cluster, and ValueError when a worker (one that joined during the run
+    too) does not run this napari-seg-eval version: no outcome is partial."""
     from distributed import as_completed
+    from distributed.protocol.pickle import dumps
     from distributed.scheduler import KilledWorker
 
     run = uuid.uuid4().hex[:8]
@@ -1241,8 +1375,11 @@ def _run_on_cluster(
     position: dict[str, Sequence[int]] = {}
 
     def submit(task: Sequence[int], name: str) -> Any:
+        # Pickled here as distributed pickles (a local function by value), sent as bytes with
+        # code of builtins only: see _TASK.
+        payload = dumps((_evaluate_pairs, ([items[i] for i in task], settings)))
         future = client.submit(
-            _evaluate_pairs, [items[i] for i in task], settings, key=f"nse-{run}-{name}"
+            *builtin_call(_TASK, payload=payload, version=__version__), key=f"nse-{run}-{name}"
         )
         position[future.key] = task
         return future
@@ -1271,7 +1408,7 @@ def _run_on_cluster(
                 if alone:
                     retry_next()
             try:
-                batch = future.result()
+                answer = future.result()
             except Exception as error:  # a worker died, the task could not run, or the
                 if _scheduler_lost(client, error):  # scheduler is gone
                     raise _lost_error(client, address, done, len(items), error) from error
@@ -1283,7 +1420,12 @@ def _run_on_cluster(
                         retry_next()
                     continue
                 failed = PairOutcome(None, _task_failure(client, error))
-                batch = [failed] * len(task)
+                answer = ("ran", [failed] * len(task))
+            if answer[0] == "refused":  # a worker without this version, that joined late
+                _, worker, found, installed = answer
+                wrong = {worker_wrong((found, installed)): [worker]}
+                raise workers_error(address, wrong, "this process")
+            batch = answer[1]
             for index, outcome in zip(task, batch, strict=True):
                 given = _as_given(outcome, pairing.pairs[index], extras[index])
                 outcomes[index] = given
@@ -1300,7 +1442,8 @@ def _run_on_cluster(
 
 
 def _scheduler_lost(client, error: BaseException) -> bool:
-    """Whether ``error``, met waiting for a task, is the connection to the scheduler lost."""
+    """Whether ``error``, met waiting for a task, is the run dropped by its cluster: the
+    connection to the scheduler lost, or the task cancelled there (not by this run)."""
     from distributed.client import FutureCancelledError
     from distributed.comm import CommClosedError
 
@@ -1313,15 +1456,21 @@ def _lost_error(
     client, address: str, done: int, total: int, error: BaseException
 ) -> ConnectionError:
     """The error of a run whose cluster dropped it: the connection lost, or, the client still
-    connected, its tasks cancelled by the cluster (``client.restart()``: dask's reason)."""
+    connected, its tasks cancelled on the cluster: for a reason (``client.restart()``: dask's
+    reason), or for none (another client cancelled them, or the scheduler forgot them)."""
     from distributed.client import FutureCancelledError
 
     reason = getattr(error, "reason", None) if isinstance(error, FutureCancelledError) else None
-    # Cancelled for a reason of its own (a restart), the client still connected; not the
-    # connection's loss ("scheduler-connection-lost", or "unknown" as the client closes).
-    cancelled = reason not in (None, "unknown", "scheduler-connection-lost")
-    if cancelled and client.status == "running":
-        what = f"the dask cluster ({address}) cancelled the run's tasks ({reason})"
+    # Still connected: not the connection's loss ("scheduler-connection-lost"; or "unknown",
+    # dask's word for no reason, as the client closes).
+    connected = client.status == "running" and reason != "scheduler-connection-lost"
+    if connected and isinstance(error, FutureCancelledError):
+        why = (
+            reason
+            if reason not in (None, "unknown")
+            else "no reason given: by another client, or by the scheduler"
+        )
+        what = f"the dask cluster ({address}) cancelled the run's tasks ({why})"
     else:
         what = f"the connection to the dask scheduler ({address}) was lost"
     return ConnectionError(
@@ -1566,6 +1715,7 @@ def evaluate_pair(
                 from ..core.threshold import (
                     background_channel_suspected,
                     background_predicted_as_objects,
+                    made_background,
                 )
 
                 n = pred.shape[settings.channel_axis]
@@ -1574,6 +1724,14 @@ def evaluate_pair(
                     notices.append(Notice(_BACKGROUND_CHANNEL.format(n, n - 1), str(prediction)))
                 elif background_predicted_as_objects(counted):
                     notices.append(Notice(_BACKGROUND_AS_OBJECTS, str(prediction)))
+                elif classes is not None and settings.threshold > 0:
+                    background, lost, total = made_background(classes)
+                    if lost:  # the threshold took pixels of the truth's classes
+                        share = f"{100 * background / total:.3g} %"
+                        said = _NO_CLASS_ABOVE.format(
+                            background, total, share, f"{settings.threshold:g}", lost
+                        )
+                        notices.append(Notice(said, str(prediction)))
             if "instance" in outcome.tables:
                 if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -1639,6 +1797,16 @@ _BACKGROUND_CHANNEL = (
 _BACKGROUND_AS_OBJECTS = (
     "over 90 % of the truth's background is foreground in {file}, read with channel k as class "
     "k + 1: if channel 0 is background, set {background_channel}"
+)
+
+
+#: Said when the threshold made background some of the truth's foreground in a map read with
+#: channel k as class k + 1 (see :func:`~napari_seg_eval.core.threshold.made_background`; a
+#: notice's template: ``{file}`` is the map's path, the counts are its own).
+_NO_CLASS_ABOVE = (
+    "{0} of {1} pixels ({2}) of {{file}} had no class above the threshold {3} and are "
+    "background (0), {4} of them in its truth's foreground: for a plain argmax of a softmax "
+    "without a background channel, use {{threshold_zero}}"
 )
 
 
