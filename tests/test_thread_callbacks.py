@@ -1,5 +1,6 @@
 """A run's progress and cancel watch its own thread's dask computations, whatever other threads
-compute meanwhile (dask swaps its process-wide callback set during every computation)."""
+compute meanwhile: dask's process-wide callback set, which every computation swaps while it runs
+and which napari fills with its cache while it reads a slice, is never used by a run's thread."""
 
 from __future__ import annotations
 
@@ -8,19 +9,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dask
 import dask.array as da
+import numpy as np
 import pytest
+from dask.callbacks import Callback
 
+from napari_seg_eval.core._thread_callbacks import compute
 from napari_seg_eval.evaluation import Cancelled, RunControl
 
 WAIT = 60  # seconds: a bound for a broken test, never reached when it passes
 
 
 def computing_elsewhere(started: threading.Event, release: threading.Event) -> threading.Thread:
-    """A thread whose dask computation (threads scheduler) runs until ``release``."""
+    """A thread whose dask computation (dask's own, as napari's) runs until ``release``."""
 
     def task() -> int:
         started.set()
-        assert release.wait(WAIT)
+        release.wait(WAIT)
         return 1
 
     thread = threading.Thread(target=lambda: dask.delayed(task)().compute(scheduler="threads"))
@@ -31,7 +35,19 @@ def computing_elsewhere(started: threading.Event, release: threading.Event) -> t
 
 def total(control: RunControl) -> int:
     with control.chunks(0.0, 1.0, "summing"):
-        return int(da.ones(8, chunks=2).sum().compute(scheduler="threads"))
+        (summed,) = compute(da.ones(8, chunks=2).sum(), scheduler="threads")
+    return int(summed)
+
+
+class Seen(Callback):
+    """The tasks of the computations it is registered for (dask's set: as napari's cache)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks = 0
+
+    def _pretask(self, key, dsk, state) -> None:
+        self.tasks += 1
 
 
 def test_a_watch_left_while_another_thread_computes_does_not_stop_a_later_run():
@@ -44,7 +60,7 @@ def test_a_watch_left_while_another_thread_computes_does_not_stop_a_later_run():
     def earlier_run() -> None:
         with earlier.chunks(0.0, 1.0, "earlier"):
             entered.set()
-            assert leave.wait(WAIT)
+            leave.wait(WAIT)
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # one thread: both runs on it
         done = pool.submit(earlier_run)
@@ -70,7 +86,7 @@ def test_a_watch_entered_while_another_thread_computes_still_cancels():
         release.set()
         other.join(WAIT)  # its end puts back dask's set of before it began
         with pytest.raises(Cancelled):
-            da.ones(8, chunks=2).sum().compute(scheduler="threads")
+            compute(da.ones(8, chunks=2).sum(), scheduler="threads")
 
 
 def test_a_computation_started_while_another_thread_computes_still_cancels():
@@ -81,21 +97,45 @@ def test_a_computation_started_while_another_thread_computes_still_cancels():
         other = computing_elsewhere(threading.Event(), release)  # dask's set swapped meanwhile
         try:
             with pytest.raises(Cancelled):
-                da.ones(8, chunks=2).sum().compute(scheduler="threads")
+                compute(da.ones(8, chunks=2).sum(), scheduler="threads")
         finally:
             release.set()
             other.join(WAIT)
 
 
-def test_a_computation_nested_in_a_task_is_not_reported():
+def test_a_runs_computations_never_take_callbacks_registered_by_other_threads():
+    # napari registers its dask cache around each slice it reads: a run's computation that
+    # took it shared it with napari's and failed with a KeyError inside it (review120).
+    seen = Seen()
     steps = []
-    control = RunControl(steps.append)
+    with seen:  # registered in dask's set, as napari's cache while it reads
+        assert total(RunControl(steps.append)) == 8
+        # a dock worker's thread: marked before its work, with or without a watch entered
+        from napari_seg_eval._jobs import _calling
 
-    def nested(block):
-        return block + da.ones(block.shape, chunks=1).compute(scheduler="synchronous")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            work = _calling([lambda: compute(da.ones(8, chunks=2).sum())[0]])
+            assert pool.submit(work).result(WAIT) == 8
+    assert seen.tasks == 0 and steps[-1] == (1.0, "summing")
+    with seen:  # elsewhere (a script's own ProgressBar), dask does as it does
+        assert compute(da.ones(8, chunks=2).sum())[0] == 8
+    assert seen.tasks > 0
 
-    with control.chunks(0.0, 1.0, "summing"):
-        summed = da.zeros(8, chunks=2).map_blocks(nested).sum().compute(scheduler="synchronous")
-    assert summed == 8
-    fractions = [fraction for fraction, _ in steps]
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+def test_a_computation_nested_in_a_task_is_not_reported():
+    def reported(function) -> list:
+        steps = []
+        control = RunControl(steps.append)
+        with control.chunks(0.0, 1.0, "summing"):
+            blocks = da.zeros(8, chunks=2).map_blocks(function, meta=np.array((), float))
+            (summed,) = compute(blocks.sum(), scheduler="synchronous")
+        assert summed == 8
+        return steps
+
+    def plain(block):
+        return block + np.ones(block.shape)
+
+    def nested(block):  # the same, computed in the task: its steps are not the run's
+        return block + compute(da.ones(block.shape, chunks=1), scheduler="synchronous")[0]
+
+    assert reported(nested) == reported(plain)

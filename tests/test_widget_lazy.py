@@ -20,7 +20,7 @@ import napari_seg_eval as nse
 from napari_seg_eval import evaluation
 from napari_seg_eval._napari import layers
 from napari_seg_eval._qt import evaluate_panel, threshold_panel
-from napari_seg_eval.core._thread_callbacks import on_this_thread
+from napari_seg_eval.core._thread_callbacks import compute
 from napari_seg_eval.evaluation import Cancelled, RunControl, evaluation_steps
 
 pytest.importorskip("napari")
@@ -126,7 +126,7 @@ def test_cancel_stops_a_chunked_pass_within_one_task():
     control = RunControl()
     control.cancel()
     with pytest.raises(Cancelled), control.chunks(0.0, 1.0, "summing"):
-        ones.sum().compute()
+        compute(ones.sum())
     steps = evaluation_steps(ones, ones, evaluation.EvaluationSettings(), control=control)
     with pytest.raises(Cancelled):
         list(steps)
@@ -139,13 +139,13 @@ def test_chunk_progress_is_reported_and_other_threads_are_left_alone():
     control.cancel()  # would stop computations of the run's own thread only
     result = []
     with control.chunks(0.2, 0.6, "counting"):
-        other = threading.Thread(target=lambda: result.append(int(da.ones(16, chunks=2).sum())))
+        other = threading.Thread(target=lambda: result.extend(compute(da.ones(16, chunks=2).sum())))
         other.start()
         other.join()
     assert result == [16] and reports == []
     control = RunControl(reports.append)
     with control.chunks(0.2, 0.6, "counting"):
-        da.ones(16, chunks=2).sum().compute()
+        compute(da.ones(16, chunks=2).sum())
     fractions = [fraction for fraction, _ in reports]
     assert fractions == sorted(fractions) and fractions[-1] == 0.6 and len(fractions) > 2
 
@@ -308,16 +308,17 @@ def test_boundary_metrics_on_a_lazy_layer_are_refused_with_what_to_do():
 
 
 class MainThreadComputes(Callback):
-    """Every dask computation started from the main thread while entered (its keys): entered
-    with :func:`on_this_thread` on the main thread (dask's own registering is not safe while
-    other threads compute)."""
+    """Every dask computation started from the main thread while registered (its keys).
+    Registered in dask's process-wide set: the dock's runs never touch it (they give their
+    callbacks to dask explicitly), and napari computes on the main thread, one at a time."""
 
     def __init__(self):
         super().__init__()
         self.started: list[list] = []
 
     def _start(self, dsk) -> None:
-        self.started.append(list(dsk)[:3])
+        if threading.current_thread() is threading.main_thread():
+            self.started.append(list(dsk)[:3])
 
 
 def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
@@ -333,7 +334,7 @@ def test_a_lazy_evaluation_never_reads_the_layers_on_the_main_thread(
     _, widget = dock_with(make_napari_viewer, truth, prob)
     settle_preview(qtbot, widget)  # the preview's layer is shown first
     computes = MainThreadComputes()
-    with on_this_thread(computes), qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
+    with computes, qtbot.waitSignal(widget.evaluate.evaluated, timeout=120_000):
         widget.run_evaluation()
     assert computes.started == []
     evaluated = widget.viewer.layers["prob evaluated"]
@@ -440,7 +441,7 @@ def test_a_multiscale_preview_reaches_napari_with_the_tiles_in_view_computed(
     monkeypatch.setattr(threshold_panel, "put_labels", _recording(shown, reads))
     reads.clear()
     computes = MainThreadComputes()
-    with on_this_thread(computes), qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
+    with computes, qtbot.waitSignal(widget.preview_job.finished, timeout=60_000):
         widget.update_threshold_layer()
     layer = widget.threshold_layer
     qtbot.waitUntil(lambda: layer.data_level == 0, timeout=20_000)  # napari shows level 0

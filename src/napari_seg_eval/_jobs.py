@@ -32,6 +32,7 @@ from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from .core._thread_callbacks import own_callbacks_only
 from .evaluation import RunControl
 
 #: Errors that mean bad input (shown as a notification); any other error is a bug and raises.
@@ -95,10 +96,14 @@ def _passing_runtime_errors(work: Callable[[], Generator]) -> Callable[[], Gener
 
 
 def _calling(held: list[Callable[[], Any]]) -> Callable[[], Any]:
-    """A function (a generator function if ``held[0]`` is one) that runs ``held[0]``."""
+    """A function (a generator function if ``held[0]`` is one) that runs ``held[0]``, on a
+    thread whose dask computations see only the run's own callbacks (see
+    :func:`~napari_seg_eval.core._thread_callbacks.own_callbacks_only`: napari reading a slice
+    meanwhile registers its cache in dask's process-wide set)."""
     if inspect.isgeneratorfunction(held[0]):
 
         def generator() -> Generator:
+            own_callbacks_only()
             # Stepped by hand, not with ``yield from``: a cancelled run stays suspended at a
             # yield in napari's record, and ``yield from`` would keep the work's generator (and
             # its arguments) in this frame; here it lives in ``held`` only.
@@ -111,7 +116,12 @@ def _calling(held: list[Callable[[], Any]]) -> Callable[[], Any]:
                 yield value
 
         return generator
-    return lambda: held[0]()
+
+    def function() -> Any:
+        own_callbacks_only()
+        return held[0]()
+
+    return function
 
 
 class _CollectorFreeze:

@@ -23,7 +23,7 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .core._results import count_as_integer
-from .core._thread_callbacks import on_this_thread
+from .core._thread_callbacks import compute, on_this_thread
 from .core._validate import (
     BINARIZE_OFF,
     as_array,
@@ -117,10 +117,11 @@ class RunControl:
     """Progress reports and a stop flag shared by a run and the thread that started it.
 
     A run checks :meth:`check` between its steps and, inside :meth:`chunks`, before every dask
-    task of the computations started on its own thread (dask's local schedulers). So a long
-    chunked pass reports the fraction of its tasks done and stops within one task of
-    :meth:`cancel`. On a ``dask.distributed`` cluster the tasks run elsewhere: progress and
-    cancel then act between steps only.
+    task of the computations this package starts on the run's thread (dask's local schedulers;
+    the callbacks are given to dask for the run's thread alone, see
+    :mod:`napari_seg_eval.core._thread_callbacks`). So a long chunked pass reports the fraction
+    of its tasks done and stops within one task of :meth:`cancel`. On a ``dask.distributed``
+    cluster the tasks run elsewhere: progress and cancel then act between steps only.
 
     Parameters
     ----------
@@ -131,12 +132,14 @@ class RunControl:
     Examples
     --------
     >>> import dask.array as da
+    >>> from napari_seg_eval import semantic_metrics
+    >>> labels = da.ones((8, 8), dtype=np.uint8, chunks=4)
     >>> steps = []
     >>> control = RunControl(steps.append)
-    >>> with control.chunks(0.0, 1.0, "summing"):
-    ...     total = int(da.ones(8, chunks=2).sum().compute())
-    >>> total, steps[-1]
-    (8, (1.0, 'summing'))
+    >>> with control.chunks(0.0, 1.0, "scoring"):
+    ...     iou = semantic_metrics(labels, labels).summary["mean_iou"]
+    >>> float(iou), steps[-1]
+    (1.0, (1.0, 'scoring'))
     >>> control.cancel()
     >>> control.check()
     Traceback (most recent call last):
@@ -158,8 +161,8 @@ class RunControl:
 
     @contextmanager
     def chunks(self, start: float, end: float, message: str) -> Iterator[None]:
-        """Within the block, dask tasks run on this thread report progress from ``start`` to
-        ``end`` and stop the run once it is cancelled."""
+        """Within the block, the dask tasks this package runs on this thread report progress
+        from ``start`` to ``end`` and stop the run once it is cancelled."""
         with on_this_thread(_TaskWatch(self, start, end, message)):
             yield
 
@@ -827,9 +830,7 @@ def instance_labels(
 def _stack_unique(planes: list[np.ndarray], axis: int) -> np.ndarray:
     """Stack label planes, offsetting ids so that each plane's objects keep their own ids."""
     if any(is_lazy(plane) for plane in planes):
-        import dask
-
-        maxima = [int(m) for m in dask.compute(*(plane.max() for plane in planes))]
+        maxima = [int(m) for m in compute(*(plane.max() for plane in planes))]
     else:
         maxima = [int(plane.max()) for plane in planes]
     offsets = np.cumsum([0, *maxima[:-1]])
@@ -888,7 +889,6 @@ def _tables_at_once(
     pixel)`` picked in the same read (else None), and the ``coco`` preset's scores (``label``,
     ``score``; else None).
     """
-    import dask
 
     ignore = settings.ignore_label
     measure = "instance" in kinds
@@ -932,7 +932,7 @@ def _tables_at_once(
     if not isinstance(pred, ChunkedLabelling):
         labels.append(("prediction", pred))
     with negative_ids_named(labels, specs or ()):
-        passes, true_border, pred_border, sums, mask_table, class_tables, in_region = dask.compute(
+        passes, true_border, pred_border, sums, mask_table, class_tables, in_region = compute(
             passes,
             border_ids_lazy(true, width),
             pred_border,
@@ -1912,7 +1912,6 @@ def _ids_per_plane_lazy(labels: Any, axis: int, ignore: int | None) -> list[np.n
     Each chunk lists the ids of the planes it holds (one task; only these small lists come
     back), and the lists of one plane are merged.
     """
-    import dask
     import dask.array as da
     from dask import delayed
 
@@ -1936,7 +1935,7 @@ def _ids_per_plane_lazy(labels: Any, axis: int, ignore: int | None) -> list[np.n
     ]
     while len(parts) > 1:  # a tree: no task holds more than 16 lists
         parts = [delayed(merge, pure=True)(parts[i : i + 16]) for i in range(0, len(parts), 16)]
-    (per_plane,) = dask.compute(parts[0])
+    (per_plane,) = compute(parts[0])
     return [per_plane[plane] for plane in range(moved.shape[0])]
 
 
@@ -2229,14 +2228,13 @@ def _count_planes(
     if not any(is_lazy(value) for value in values):  # the map's values checked above
         chunks = [count((0,) * len(shape), *values, check_range=False, counted=plane_counted)[0]]
         return _PlaneCounts(chunks, shape, axis, dtypes, ignore)
-    import dask
 
     values = aligned(values)
     starts = [np.cumsum((0, *sizes[:-1])).tolist() for sizes in values[0].chunks]
     tasks = [
         functools.partial(count, offset, check_range=True) for offset in itertools.product(*starts)
     ]
-    (chunks,) = dask.compute(chunk_tree(tasks, _joined, values))
+    (chunks,) = compute(chunk_tree(tasks, _joined, values))
     return _PlaneCounts(chunks, shape, axis, dtypes, ignore)
 
 

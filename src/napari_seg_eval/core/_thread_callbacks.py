@@ -1,19 +1,22 @@
-"""dask callbacks for the computations of one thread, safe beside other threads' computations.
+"""dask computations that see their own thread's callbacks only, whatever other threads compute.
 
 dask keeps its callbacks in one process-wide set, ``Callback.active``, that every computation on
 a local scheduler swaps for an empty set while it runs and puts back when it ends
 (``dask.callbacks.local_callbacks``). With two threads computing, that is not thread-safe: a
 callback entered or left on one thread while another thread computes goes into (or out of) the
-wrong set, so it is lost, or it stays registered for good. A run's stop flag left registered
-that way stopped a later run on the same pooled thread with "the run was cancelled" (a flaky
-dock test, 1 run in 6).
+wrong set, and a computation takes whatever the set holds when it starts, another thread's
+callbacks included. Seen in the dock: a run's stop flag left registered that way stopped a later
+run on the same pooled thread with "the run was cancelled" (a flaky test, 1 run in 6); and a run
+computing while napari read a slice of a lazy layer took napari's dask cache, one object shared
+by both computations, and failed with a ``KeyError`` in it (review120: 154 of 1567 computations
+while napari sliced without pause).
 
-So this package registers one callback, :data:`_DISPATCH`, at import and never removes it (on
-a thread with nothing entered it does nothing). At the start of every computation it is part of,
-it adds itself to the empty set dask swapped in, so every set dask holds has it, whichever
-threads compute and in whatever order they end. It hands each hook of a thread's outermost
-computation to the callbacks entered on that thread (dask calls the hooks on the thread that
-computes; as with dask's own callbacks, computations nested in a task are not seen).
+So the callbacks of a run (its progress and cancel, :func:`on_this_thread`) are kept per thread,
+never in dask's set, and :func:`compute`, which every computation of this package goes through,
+gives dask a thread's callbacks explicitly (``callbacks=``: dask then leaves its set alone) on a
+thread that runs such work: one with callbacks entered, or one marked by :func:`own_callbacks_only`
+(the dock's workers). Elsewhere (a script's own ``with ProgressBar():``, a ``dask.distributed``
+client) dask is left to do as it does.
 """
 
 from __future__ import annotations
@@ -21,62 +24,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import dask
 from dask.callbacks import Callback
 
-
-class _Dispatch(Callback):
-    """Hands every hook of a thread's outermost computation to the callbacks entered on that
-    thread (innermost last)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.local = threading.local()
-
-    def entered(self) -> list[Callback]:
-        """The callbacks entered on this thread (a list of its own)."""
-        if not hasattr(self.local, "entered"):
-            self.local.entered, self.local.depth = [], 0
-        return self.local.entered
-
-    def _call(self, hook: str, *args) -> None:
-        if self.local.depth != 1:  # a computation nested in one of this thread's tasks
-            return
-        for callback in tuple(self.local.entered):
-            method = getattr(callback, hook, None)
-            if method is not None:
-                method(*args)
-
-    def _start(self, dsk) -> None:
-        self.register()  # into the set dask swapped in for this computation's length
-        self.entered()
-        self.local.depth += 1
-        self._call("_start", dsk)
-
-    def _start_state(self, dsk, state) -> None:
-        self._call("_start_state", dsk, state)
-
-    def _pretask(self, key, dsk, state) -> None:
-        self._call("_pretask", key, dsk, state)
-
-    def _posttask(self, key, result, dsk, state, worker_id) -> None:
-        self._call("_posttask", key, result, dsk, state, worker_id)
-
-    def _finish(self, dsk, state, errored) -> None:
-        try:
-            self._call("_finish", dsk, state, errored)
-        finally:
-            self.local.depth -= 1
+_LOCAL = threading.local()
 
 
-_DISPATCH = _Dispatch()
-_DISPATCH.register()
+def _entered() -> list[Callback] | None:
+    """The callbacks entered on this thread; None on a thread that leaves dask's set alone."""
+    return getattr(_LOCAL, "entered", None)
+
+
+def own_callbacks_only() -> None:
+    """From now on, this thread's computations (through :func:`compute`, on local schedulers)
+    see only the callbacks entered on it with :func:`on_this_thread`, none of dask's
+    process-wide set (napari's cache of a slice, another run's progress). For the threads of
+    the dock's runs: a pooled thread stays so (any work of this package on it runs the same)."""
+    if _entered() is None:
+        _LOCAL.entered = []
 
 
 @contextmanager
 def on_this_thread(callback: Callback) -> Iterator[None]:
-    """Within the block, ``callback`` sees the dask computations started on this thread (local
-    schedulers) and none of other threads'; nothing of it stays registered after.
+    """Within the block, ``callback`` sees the computations started on this thread through
+    :func:`compute` (local schedulers; the outermost ones: not those nested in a task) and none of
+    other threads'; the thread sees only the callbacks entered so (see the module).
 
     Parameters
     ----------
@@ -93,14 +67,67 @@ def on_this_thread(callback: Callback) -> Iterator[None]:
     ...         self.tasks += 1
     >>> count = Count()
     >>> with on_this_thread(count):
-    ...     total = int(da.ones(4, chunks=2).sum().compute(scheduler="threads"))
-    >>> total, count.tasks > 0
+    ...     (total,) = compute(da.ones(4, chunks=2).sum())
+    >>> int(total), count.tasks > 0
     (4, True)
     """
-    entered = _DISPATCH.entered()
-    entered.append(callback)
-    _DISPATCH.register()  # a backstop: dask's set is never without it (see the module)
+    unmarked = _entered() is None
+    own_callbacks_only()
+    _LOCAL.entered.append(callback)
     try:
         yield
     finally:
-        entered.remove(callback)
+        _LOCAL.entered.remove(callback)
+        if unmarked and not _LOCAL.entered:
+            _LOCAL.entered = None
+
+
+def _local_scheduler(collections: tuple, scheduler: Any) -> bool:
+    """Whether dask would compute ``collections`` on one of its local schedulers (threads,
+    synchronous, processes), which take ``callbacks=``: not a ``dask.distributed`` client."""
+    from dask import local, multiprocessing, threaded
+    from dask.base import get_scheduler
+
+    lazy = [collection for collection in collections if dask.is_dask_collection(collection)]
+    if not lazy:  # nothing to compute
+        return False
+    chosen = get_scheduler(scheduler=scheduler, collections=lazy)
+    return chosen in (threaded.get, local.get_sync, multiprocessing.get)
+
+
+def compute(*collections: Any, **kwargs: Any) -> tuple:
+    """``dask.compute(*collections, **kwargs)``; on a thread of this package's runs (see the
+    module), with that thread's callbacks given explicitly, outermost computations only.
+
+    Parameters
+    ----------
+    *collections
+        dask collections (or anything ``dask.compute`` takes).
+    **kwargs
+        As ``dask.compute``'s (``scheduler=``...).
+
+    Returns
+    -------
+    tuple
+        The computed values, one per collection.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> [int(value) for value in compute(da.ones(4, chunks=2).sum(), da.zeros(3).sum())]
+    [4, 0]
+    """
+    entered = _entered()
+    if entered is None or "callbacks" in kwargs:
+        return dask.compute(*collections, **kwargs)
+    if not _local_scheduler(collections, kwargs.get("scheduler")):
+        return dask.compute(*collections, **kwargs)
+    depth = getattr(_LOCAL, "depth", 0)
+    # Nested in a task of this thread's computation (synchronous scheduler): no callback, as
+    # dask does for nested computations (its progress is the outer one's).
+    kwargs["callbacks"] = [callback._callback for callback in entered] if depth == 0 else []
+    _LOCAL.depth = depth + 1
+    try:
+        return dask.compute(*collections, **kwargs)
+    finally:
+        _LOCAL.depth = depth

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._thread_callbacks import compute
+
 #: Pixels per flat block of a numpy array: the temporaries of a pass stay small.
 BLOCK_PIXELS = 1 << 20
 #: Partials combined at once: a tree of this arity over the chunks of a chunked array.
@@ -199,9 +201,7 @@ def fold(
     [1, 1, 2]
     """
     if any(is_lazy(a) for a in arrays):
-        import dask
-
-        (result,) = dask.compute(fold_lazy(partial, combine, arrays, block_pixels=block_pixels))
+        (result,) = compute(fold_lazy(partial, combine, arrays, block_pixels=block_pixels))
         return result
     return _fold_numpy(partial, combine, block_pixels, *arrays)
 

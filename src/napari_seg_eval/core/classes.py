@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._thread_callbacks import compute
 from ._validate import NegativeIdsError, check_non_negative
 from .blocks import as_dask, is_lazy
 from .overlap import OverlapTable, id_dtype, overlap_table
@@ -226,7 +227,7 @@ def _signed_minimum(image: object) -> int | None:
     dtype = getattr(image, "dtype", None)
     if dtype is None or not hasattr(image, "shape") or np.dtype(dtype).kind != "i":
         return None
-    return int(as_dask(image).min().compute() if is_lazy(image) else np.min(image))
+    return int(compute(as_dask(image).min())[0] if is_lazy(image) else np.min(image))
 
 
 def majority_classes(

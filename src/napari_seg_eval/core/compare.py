@@ -25,13 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal
 
-import dask
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ._results import nanmean, ratio
+from ._thread_callbacks import compute
 from ._validate import (
     as_label_pair,
     check_region,
@@ -554,7 +554,7 @@ def compare_objects(
     specs = None
     if not missing:
         specs = [check_classes(classes, tuple(true.shape), name) for name, classes in given.items()]
-    table_a, table_b, *band = dask.compute(
+    table_a, table_b, *band = compute(
         overlap_table_lazy(true, pred_a, ignore_label=ignore_label, region=region),
         overlap_table_lazy(true, pred_b, ignore_label=ignore_label, region=region),
         border_ids_lazy(true, width),

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import dask
 import numpy as np
 import pandas as pd
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
+from ._thread_callbacks import compute
 from ._validate import (
     as_label_pair,
     check_ignore_label,
@@ -234,7 +234,7 @@ def dataset_metrics(
     # Chunked images give delayed tables, computed together: their chunks are read in one
     # schedule (dask's current scheduler), never whole.
     tables = list(
-        dask.compute(
+        compute(
             *(
                 overlap_table_lazy(t, p, ignore_label=ignore_label, region=r)
                 for (t, p), r in zip(pairs, regions, strict=True)

@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from ._deprecation import renamed_keywords
 from ._results import Result, nanmean, ratio
+from ._thread_callbacks import compute
 from ._validate import (
     as_label_pair,
     check_ignore_label,
@@ -687,7 +688,7 @@ def border_ids(labels: object, width: int) -> np.ndarray:
     [1, 3]
     """
     found = border_ids_lazy(labels, width)
-    return found.compute() if hasattr(found, "compute") else found
+    return compute(found)[0] if hasattr(found, "compute") else found
 
 
 def border_ids_lazy(labels: object, width: int) -> Any:
@@ -1252,9 +1253,7 @@ def instance_metrics(
         border_ids_lazy(pred, width),
     )
     if any(hasattr(part, "compute") for part in parts):
-        import dask
-
-        parts = dask.compute(*parts)
+        parts = compute(*parts)
     table, *border = parts
     if given_dtype is not None:
         warn_if_probabilities(table, given_dtype)

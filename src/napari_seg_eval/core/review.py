@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._thread_callbacks import compute
 from ._validate import (
     as_label_image,
     as_label_pair,
@@ -285,9 +286,7 @@ def _sums(
     shape) over the whole image: one pass (chunk by chunk if one input is chunked)."""
     arrays = [*images] if probability is None else [*images, probability]
     if any(is_lazy(a) for a in arrays):
-        import dask
-
-        (sums,) = dask.compute(_sums_lazy(images, probability, extremes))
+        (sums,) = compute(_sums_lazy(images, probability, extremes))
         return sums
     offset = (0,) * images[0].ndim
     return [_object_sums(offset, image, probability, extremes) for image in images]

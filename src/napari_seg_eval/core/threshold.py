@@ -22,6 +22,7 @@ from scipy.sparse import csgraph
 from skimage import measure, morphology, segmentation
 
 from ._deprecation import renamed_keywords
+from ._thread_callbacks import compute
 from ._validate import (
     as_label_image,
     check_ignore_label,
@@ -410,7 +411,7 @@ def _label_chunked(mask: Any, connectivity: int, min_size: int) -> Any:
     labels each chunk again when read.
     """
     labelling = ChunkedLabelling(mask, connectivity, min_size)
-    return labelling.join(labelling.summaries_lazy().compute()).labels
+    return labelling.join(compute(labelling.summaries_lazy())[0]).labels
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from dask.callbacks import Callback
 
 from .._version import __version__
 from ..core._results import Result, counts_as_integers, nanmean
-from ..core._thread_callbacks import on_this_thread
+from ..core._thread_callbacks import compute, on_this_thread
 from ..core._validate import (
     BINARIZE_OFF,
     check_ignore_label,
@@ -2013,7 +2013,7 @@ def _check_boundary_size(true, path) -> None:
 
 def _in_memory(array) -> np.ndarray:
     """A (small enough, see :func:`_check_boundary_size`) array read whole."""
-    return as_dask(array).compute() if is_lazy(array) else np.asarray(array)
+    return compute(as_dask(array))[0] if is_lazy(array) else np.asarray(array)
 
 
 def _boundary(
@@ -2209,7 +2209,7 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
             mask, connectivity=settings.connectivity, min_size=settings.min_size
         )
         return labelling, mask
-    whole = as_dask(mask).compute() if settings.split_touching and is_lazy(mask) else mask
+    whole = compute(as_dask(mask))[0] if settings.split_touching and is_lazy(mask) else mask
     labels = label_instances(
         whole,
         connectivity=settings.connectivity,
@@ -2297,7 +2297,7 @@ def _pair_tables(
     joined = None  # a map's chunked labelling, joined
     if labels is mask:  # label files: one table serves both kinds, the bands in its read
         band = settings.exclude_border if "instance" in kinds else 0
-        table, *border, counts, score_sums = dask.compute(
+        table, *border, counts, score_sums = compute(
             overlap_table_lazy(true, labels, **options) if kinds else None,
             border_ids_lazy(true, band),
             border_ids_lazy(labels, band),
@@ -2332,7 +2332,7 @@ def _pair_tables(
             values = (
                 fold_lazy(count, sum, [scaled]) if is_lazy(scaled) else fold(count, sum, [scaled])
             )
-        *computed, above, values, true_border, counts, score_sums = dask.compute(
+        *computed, above, values, true_border, counts, score_sums = compute(
             *lazy, above, values, border_ids_lazy(true, band), counts, score_sums
         )
         tables = dict(zip(kinds, computed, strict=True))

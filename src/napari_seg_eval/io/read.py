@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..core import blocks
+from ..core._thread_callbacks import compute
 from ..core._validate import integer_map_dtype
 from ..core._warn import warn
 from ..core.tracking import TIME_LABELS
@@ -501,11 +502,9 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
         return source[(slice(None),) * found.axis + (index,)]
 
     if blocks.is_lazy(array):  # one read of the file, chunk by chunk
-        import dask
-
         lazy = blocks.as_dask(array)
         first = channel(lazy, 0)
-        same = dask.compute(*((channel(lazy, k) == first).all() for k in range(1, found.colours)))
+        same = compute(*((channel(lazy, k) == first).all() for k in range(1, found.colours)))
     else:
         first = np.ascontiguousarray(channel(array, 0))
         same = [np.array_equal(channel(array, k), first) for k in range(1, found.colours)]
