@@ -564,6 +564,7 @@ class ConfidencePanel(QWidget):
         """Stop the running analysis; its results are never shown."""
         if self.job.running:
             self.job.cancel()
+            self.progress_bar.setValue(0)  # as after a failed analysis: nothing was done
             self.summary_label.setText("Cancelled.")
 
     @property

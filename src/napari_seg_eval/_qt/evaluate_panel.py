@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from napari.layers import Image, Labels, Layer, Shapes
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
@@ -962,6 +963,10 @@ class EvaluatePanel(QWidget):
         self._run_choices: dict[str, Any] = {}  # the controls as the shown record's run read them
         # the control that made the record stale, its choice then, and the reason said
         self._stale_choice: tuple[str, Any, str] | None = None
+        # the first reason since the record that cannot come back ("" for none), and the
+        # stale reason said while it is the threshold's or its options' ("" otherwise)
+        self._lasting = ""
+        self._settings_said = ""
         self._files_time = NO_FILE_TIME  # the truth's time axis, as the pair's files say it
         self._told_files: set[tuple[str, ...]] = set()  # files a notice of time has named
         self._reading_axes = False  # in _on_truth_layer: a new prediction is read there
@@ -1425,14 +1430,26 @@ class EvaluatePanel(QWidget):
         """Stop the running evaluation; its results will not be shown."""
         if self.job.running:
             self.job.cancel()
+            self.progress_bar.setValue(0)  # as after a failed run: nothing was done
             self.status_label.setText(f"Cancelled{': ' + reason if reason else ''}.")
 
-    def mark_stale(self, reason: str) -> None:
-        """Say that the current record no longer matches the viewer (the first reason stays)."""
-        if self.evaluation is None or self.evaluation.stale:
+    def mark_stale(self, reason: str, *, settings: bool = False) -> None:
+        """Say that the current record no longer matches the viewer (the first reason stays).
+
+        ``settings``: the threshold or its options moved, a cause that can come back: the
+        record is current again when they are back (:meth:`_follow_settings`), unless a cause
+        that cannot come back (an edit, a control, a failed run) came meanwhile, so its inputs
+        stay watched until then."""
+        record = self.evaluation
+        if record is None:
             return
-        self.evaluation = self.evaluation.marked_stale(reason)
-        self._unwatch()
+        if not settings and not self._lasting:
+            self._lasting = reason
+            self._unwatch()
+        if record.stale:
+            return
+        self.evaluation = record.marked_stale(reason)
+        self._settings_said = reason if settings else ""
         self._say_stale(reason)
 
     def _say_stale(self, reason: str) -> None:
@@ -1633,6 +1650,7 @@ class EvaluatePanel(QWidget):
         self.evaluation = record
         self._run_choices = choices or {}
         self._stale_choice = None
+        self._lasting = self._settings_said = ""
         self.stale_label.setVisible(False)
         for table in self.tables.values():
             table.set_stale(False)
@@ -1775,22 +1793,52 @@ class EvaluatePanel(QWidget):
         self.mark_stale(f"{edit}, the labels evaluated (kept as your layer {layer.name!r})")
 
     def threshold_changed(self, value: float) -> None:
-        """The dock's threshold moved: a record made at another threshold is out of date."""
-        record = self.evaluation
-        if record is not None and record.settings.threshold not in (None, value):
-            self.mark_stale(
-                f"the threshold is now {value:g}; the evaluation used {record.settings.threshold:g}"
-            )
+        """The dock's threshold moved: a record made at another threshold is out of date, and
+        current again at its threshold (:meth:`_follow_settings`)."""
+        self._follow_settings(value)
 
     def options_changed(self) -> None:
         """The threshold options changed: a record of a probability map is out of date (and
-        a map's class axis is not one of the truth's: see :meth:`_on_prediction_layer`)."""
+        a map's class axis is not one of the truth's: see :meth:`_on_prediction_layer`);
+        current again with its options (:meth:`_follow_settings`)."""
         self._offer_coco()
         self._on_prediction_layer()
+        self._follow_settings(self.owner.threshold)
+
+    def _follow_settings(self, value: float) -> None:
+        """Mark a record of a probability map stale while the threshold or its options differ
+        from the run's (the reason follows the threshold as it moves), and current again
+        when both are back, as the Dataset tab does; unless a cause that cannot come back
+        came meanwhile (an edit, a control, a failed run): then that cause is the reason.
+        ``value``: the dock's threshold."""
         record = self.evaluation
-        options = self.owner.threshold_options()
-        if record is not None and record.settings.threshold_options not in (None, options):
-            self.mark_stale("the threshold options changed")
+        if record is None:
+            return
+        used = record.settings.threshold
+        reason = ""
+        if used not in (None, value):
+            reason = f"the threshold is now {value:g}; the evaluation used {used:g}"
+        elif record.settings.threshold_options not in (None, self.owner.threshold_options()):
+            reason = "the threshold options changed"
+        if not record.stale:
+            if reason:
+                self.mark_stale(reason, settings=True)
+            return
+        if not self._settings_said or record.stale != self._settings_said:
+            return  # out of date for another reason first
+        self._settings_said = reason
+        if reason:
+            self.evaluation = replace(record, stale=reason)
+            self._say_stale(reason)
+        elif self._lasting:
+            self.evaluation = replace(record, stale=self._lasting)
+            self._say_stale(self._lasting)
+        else:  # the settings the record used are back: it matches the viewer again
+            self.evaluation = replace(record, stale="")
+            self.stale_label.setVisible(False)
+            for table in self.tables.values():
+                table.set_stale(False)
+            self.owner.review.set_record(self.evaluation)
 
     def choices_changed(self, *_) -> None:
         """A control of the section moved: a record whose run read it otherwise is out of
@@ -1799,13 +1847,14 @@ class EvaluatePanel(QWidget):
         if self.evaluation is None or not self._run_choices:
             return
         now = self._choices()
-        if self.evaluation.stale:
+        if self._lasting:
             self._restate_choice(now)
             return
         for name, then in self._run_choices.items():
             if not _same_choice(now[name], then):
-                self.mark_stale(_choice_reason(name, now[name], then))
-                self._stale_choice = (name, now[name], self.evaluation.stale)
+                reason = _choice_reason(name, now[name], then)
+                self.mark_stale(reason)
+                self._stale_choice = (name, now[name], reason)
                 return
 
     def _restate_choice(self, now: dict[str, Any]) -> None:
@@ -1813,7 +1862,7 @@ class EvaluatePanel(QWidget):
         if self._stale_choice is None:
             return
         name, before, said = self._stale_choice
-        if self.evaluation.stale != said or _same_choice(now[name], before):
+        if self._lasting != said or _same_choice(now[name], before):
             return  # another reason, or the same choice
         gone = now[name] is None and isinstance(before, Layer) and before not in self.viewer.layers
         then = self._run_choices[name]
@@ -1822,8 +1871,10 @@ class EvaluatePanel(QWidget):
         else:
             reason = _choice_reason(name, before if gone else now[name], then, removed=gone)
         self._stale_choice = (name, now[name], reason)
-        self.evaluation = replace(self.evaluation, stale=reason)
-        self._say_stale(reason)
+        self._lasting = reason
+        if self.evaluation.stale == said:  # not the threshold's reason, said first
+            self.evaluation = replace(self.evaluation, stale=reason)
+            self._say_stale(reason)
 
     def _control_table(self) -> tuple[tuple[str, Callable[[], Any], Any], ...]:
         """Every control a run reads, once: its name as the stale line says it, how to read it
@@ -1984,6 +2035,7 @@ class EvaluatePanel(QWidget):
                     label=catalogue.label(TABLES["per_plane"][1], column, matching),
                 )
         axes.set_xlabel("plane")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # planes are whole numbers
         axes.set_ylim(-0.02, 1.02)
         # Above the axes, never over the curves (constrained layout makes room for it).
         axes.legend(

@@ -44,7 +44,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import dask
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
@@ -78,6 +77,7 @@ from .._napari.layers import (
     tag,
 )
 from .._napari.probability import probability_data, probability_levels, probability_scale
+from ..core._thread_callbacks import compute
 from ..core._validate import LogitsError
 from ..core.colormap import GREEN
 from ..core.threshold import sigmoid, softmax
@@ -446,6 +446,9 @@ class ThresholdPanel(QWidget):
         self.preview_timer.timeout.connect(notifying(lambda *_: self.update_layer()))
         owner.probability_combo.currentIndexChanged.connect(self._follow_probability_layer)
         self._follow_probability_layer()
+        # The split depth acts only while splitting: greyed out (its value kept) until then.
+        self.split_check.toggled.connect(self.split_depth_spin.setEnabled)
+        self.split_depth_spin.setEnabled(self.split_check.isChecked())
         for signal in (
             self.output_combo.currentIndexChanged,
             self.connectivity_spin.valueChanged,
@@ -565,6 +568,11 @@ class ConfidenceDisplayPanel(QWidget):
         # contour layers we hid in 3-D -> their contour width, given back in 2-D
         self._hidden_in_3d: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._told_3d = False  # the notice that contours are hidden in 3-D was said
+        # Labels we draw as outlines while the tab is shown (:meth:`set_outlining`); a layer
+        # whose outline the user sets is dropped: theirs.
+        self._outlined: weakref.WeakSet = weakref.WeakSet()
+        self._outlining = False  # the tab is shown: the previews are outlined
+        self._writing_outline = False  # our own change of a layer's outline, not the user's
 
         self.colorbar = ConfidenceColorBar(owner.threshold, self)
         self.apply_colormap_button = QPushButton("Apply confidence colormap", self)
@@ -621,6 +629,7 @@ class ConfidenceDisplayPanel(QWidget):
         self._contour_timer = QTimer(self, singleShot=True, interval=40)
         self._contour_timer.timeout.connect(notifying(lambda *_: self.update_contours()))
         viewer.layers.events.removed.connect(self._on_layer_removed)
+        viewer.layers.events.inserted.connect(self._follow_outlines)
         viewer.dims.events.current_step.connect(self._on_dims_step)
         # The contours are hidden before napari slices the layers for 3-D, and drawn again
         # after it has sliced them for 2-D: a contour of 3-D labels makes napari warn.
@@ -689,6 +698,7 @@ class ConfidenceDisplayPanel(QWidget):
         self._show_colorbar_limits()
         if self.contour_check.isChecked():
             self.update_contours(wait=True, layers=[layer])
+        self._follow_outlines()
         return layer
 
     def restore(self, layer: Image | None = None) -> None:
@@ -704,6 +714,7 @@ class ConfidenceDisplayPanel(QWidget):
         contour = result_layer(self.viewer, layer, "contour")
         if contour is not None:
             self.viewer.layers.remove(contour)
+        self._follow_outlines()
 
     def contour_layer(self, layer: Image | None = None) -> Labels | None:
         """The threshold's contour layer of ``layer`` (default: the last coloured layer)."""
@@ -712,6 +723,23 @@ class ConfidenceDisplayPanel(QWidget):
                 return None
             layer = list(self.coloured.values())[-1][0]
         return result_layer(self.viewer, layer, "contour")
+
+    def set_outlining(self, on: bool) -> None:
+        """Draw the labels over the coloured map as outlines while ``on`` (the dock shows this
+        tab), their own look again after.
+
+        The threshold preview and the evaluated labels of a map (``<map> thresholded``,
+        ``<map> evaluated``) are drawn filled, instance labels in random colours: over the
+        confidence colormap a blue object would read as "below the threshold" beside the
+        legend. While the tab is shown and a layer is coloured, those of them drawn filled get
+        napari's outline (``contour`` 1), so the map's colours show inside them; leaving the
+        tab (or restoring the map's look) gives them back ``contour`` 0. A layer the user gave
+        an outline is never touched; one whose outline the user changes while outlined is
+        theirs from then on: it keeps their setting. In the 3-D view, where napari draws no
+        outlines of 3-D labels, those stay filled.
+        """
+        self._outlining = on
+        self._follow_outlines()
 
     def update_contours(self, *, wait: bool = False, layers: list[Image] | None = None) -> None:
         """Redraw the contour of ``p > threshold`` of every coloured layer (or of ``layers``).
@@ -1058,9 +1086,56 @@ class ConfidenceDisplayPanel(QWidget):
 
     @notifying
     def _on_layer_removed(self, event) -> None:
+        self._drop_outline(event.value)
         if self.coloured.pop(id(event.value), None) is not None:
             self._forget(event.value)
             self._show_colorbar_limits()
+            self._follow_outlines()
+
+    def _follow_outlines(self, _event=None) -> None:
+        """Outline the previews over the coloured map, or give them their look back
+        (:meth:`set_outlining`): after the tab, the coloured layers, the layers or the view's
+        dimensionality changed."""
+        flat = self.viewer.dims.ndisplay == 2
+        wanted = self._outlining and bool(self.coloured)
+        previews = [
+            layer
+            for layer in self.viewer.layers
+            if isinstance(layer, Labels)
+            and (is_ours(layer, "threshold") or is_ours(layer, "evaluated"))
+        ]
+        for layer in list(self._outlined):
+            if layer not in self.viewer.layers:
+                self._drop_outline(layer)
+            elif not wanted or not (flat or layer.ndim < 3) or layer not in previews:
+                self._set_outline(layer, 0)
+                self._drop_outline(layer)
+        if not wanted:
+            return
+        for layer in previews:
+            if layer not in self._outlined and layer.contour == 0 and (flat or layer.ndim < 3):
+                self._set_outline(layer, 1)
+                self._outlined.add(layer)
+                layer.events.contour.connect(self._on_user_outline)
+
+    def _set_outline(self, layer: Labels, width: int) -> None:
+        """Give ``layer`` our outline ``width`` (not a change of the user's)."""
+        self._writing_outline = True
+        try:
+            layer.contour = width
+        finally:
+            self._writing_outline = False
+
+    def _drop_outline(self, layer: Layer) -> None:
+        """Stop outlining ``layer``: it keeps the outline it has."""
+        if layer in self._outlined:
+            self._outlined.discard(layer)
+            layer.events.contour.disconnect(self._on_user_outline)
+
+    def _on_user_outline(self, event) -> None:
+        """The user set the outline of a layer we outlined: it is theirs, kept."""
+        if not self._writing_outline:
+            self._drop_outline(event.source)
 
     def _forget(self, layer: Image) -> None:
         """Stop following a layer no longer coloured (restored or removed)."""
@@ -1140,6 +1215,7 @@ class ConfidenceDisplayPanel(QWidget):
             for layer in list(self.viewer.layers):
                 if is_ours(layer, "contour"):
                     self._hide_in_3d(layer, width=layer.contour)
+            self._follow_outlines()  # no outlines of 3-D labels in 3-D: filled again
 
     @notifying
     def _after_ndisplay(self, _event=None) -> None:
@@ -1152,6 +1228,7 @@ class ConfidenceDisplayPanel(QWidget):
                 layer.contour = width
                 layer.visible = True
         self._hidden_in_3d.clear()
+        self._follow_outlines()
 
 
 #: A region of a preview: (level, one slice per axis of the preview).
@@ -1243,7 +1320,7 @@ def _computed_where_shown(
                 for index in _blocks_in(levels[level].chunks, region)
             }
         )
-        values = dask.compute(*(levels[level].blocks[index] for level, index in wanted))
+        values = compute(*(levels[level].blocks[index] for level, index in wanted))
     computed: dict[int, dict[tuple[int, ...], np.ndarray]] = {}
     for (level, index), value in zip(wanted, values, strict=True):
         computed.setdefault(level, {})[index] = value
@@ -1279,11 +1356,10 @@ def _min_max(data: Any) -> tuple[float, float]:
     """The lowest and highest value, in one pass (lazily computed for dask and zarr data)."""
     if isinstance(data, np.ndarray):
         return data.min(), data.max()
-    import dask
     import dask.array as da
 
     lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
-    return dask.compute(lazy.min(), lazy.max())
+    return compute(lazy.min(), lazy.max())
 
 
 def _converted(data: Any, channel_axis: int | None) -> Any:

@@ -31,6 +31,7 @@ from .evaluate_panel import EvaluatePanel
 from .inputs import accept_decimal_comma
 from .layer_combo import LayerComboBox
 from .review import ReviewPanel
+from .tables import restyle_stale, theme_shade
 from .threshold_panel import (
     ConfidenceDisplayPanel,
     ThresholdPanel,
@@ -165,6 +166,8 @@ class SegEvalWidget(QWidget):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._on_tab_changed()
         self._on_probability_layer()
+        napari_viewer.events.theme.connect(self._on_theme)
+        self._on_theme()
 
     def _expose_controls(self) -> None:
         """The tabs' controls and jobs, also as the widget's attributes (scripts use them)."""
@@ -302,16 +305,25 @@ class SegEvalWidget(QWidget):
         for job in (self.preview_job, self.display.contour_job):
             job.close()
         self.review.close_jobs()
+        self.display.set_outlining(False)  # the previews get their own look back
+        self.viewer.events.theme.disconnect(self._on_theme)
         self.confidence.job.close()
         self.evaluate.close_jobs()
         self.dataset.close_jobs()
         self.runs.close_jobs()
 
     def _on_tab_changed(self, *_) -> None:
-        """The Review tab's row shortcuts act only while it is the tab shown."""
-        self.review.set_shortcuts_enabled(
-            self.tabs.currentIndex() == self.tabs.indexOf(self.review)
-        )
+        """The Review tab's row shortcuts act only while it is the tab shown; while the
+        Confidence tab is, the labels over the coloured map are outlined, so its colours read
+        as the tab's legend says (:meth:`ConfidenceDisplayPanel.set_outlining`)."""
+        current = self.tabs.currentIndex()
+        self.review.set_shortcuts_enabled(current == self.tabs.indexOf(self.review))
+        self.display.set_outlining(current == self.tabs.indexOf(self.display))
+
+    def _on_theme(self, *_) -> None:
+        """The "Out of date" lines and frames of every tab take the colour readable in the
+        viewer's theme (:func:`~napari_seg_eval._qt.tables.restyle_stale`)."""
+        restyle_stale(self, theme_shade(self.viewer.theme))
 
     def _on_probability_layer(self, *_) -> None:
         """Offer the Channel axis choices of the new probability layer, the first chosen
