@@ -272,7 +272,7 @@ def test_3d_change_map_shows_the_plane_with_most_changed_objects():
     assert _has_color(image, CHANGE_COLORS["fixed by B"])
     assert not _has_color(image, CHANGE_COLORS["broken by B"])  # object 1 is not on plane 4
     legend = re.findall(r"background: rgb\(([\d, ]+)\)'></i>(fixed by B|broken by B)", text)
-    assert ("68, 170, 153", "fixed by B") in legend  # 0.267, 0.667, 0.6 of 255
+    assert ("27, 120, 55", "fixed by B") in legend  # 0.106, 0.471, 0.216 of 255
 
 
 def test_boundary_values_carry_their_unit_and_tolerance():

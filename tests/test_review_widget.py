@@ -427,15 +427,15 @@ def test_previous_next_zoom_too(kinds_viewer):
     review = widget.review
     review.filter_combo.setCurrentText("true objects")
     viewer.reset_view()
-    review.step(1)  # true 1: rows 2..5, columns 2..7
-    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 4.5))
+    review.step(1)  # true 1, merged: with pred 10 and true 2, rows 2..5, columns 2..14
+    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 8.0))
     first_zoom = viewer.scene.camera.zoom
     review.step(1)
     review.step(1)  # true 3, three times as wide: zoomed out to fit it
     assert viewer.scene.camera.center[-2:] == pytest.approx((11.5, 11.5))
     assert viewer.scene.camera.zoom < first_zoom
-    review.step(-1)  # back to true 2: rows 2..5, columns 9..14
-    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 11.5))
+    review.step(-1)  # back to true 2, merged: the same three, rows 2..5, columns 2..14
+    assert viewer.scene.camera.center[-2:] == pytest.approx((3.5, 8.0))
 
 
 def test_prediction_outlines_over_the_truth(kinds_viewer):

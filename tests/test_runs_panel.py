@@ -162,9 +162,10 @@ def test_the_changes_are_shown_in_the_reports_colours_with_a_legend(viewer):
     assert [lay.name for lay in viewer.layers if lay.visible] == [layer.name]
     assert not panel.legend_box.isHidden()
     swatches = {name: swatch.styleSheet() for name, (swatch, _) in panel.legend.items()}
-    # teal (0.267, 0.667, 0.6) is rgb(68, 170, 153); rose (0.8, 0.4, 0.467) rgb(204, 102, 119)
-    assert "rgb(68, 170, 153)" in swatches["fixed by B"]
-    assert "rgb(204, 102, 119)" in swatches["broken by B"]
+    # green (0.106, 0.471, 0.216) is rgb(27, 120, 55); lavender (0.608, 0.541, 0.769) is
+    # rgb(155, 138, 196)
+    assert "rgb(27, 120, 55)" in swatches["fixed by B"]
+    assert "rgb(155, 138, 196)" in swatches["broken by B"]
 
 
 def test_the_legend_names_the_criterion_of_the_runs_compared(viewer):

@@ -162,7 +162,10 @@ class RunControl:
     @contextmanager
     def chunks(self, start: float, end: float, message: str) -> Iterator[None]:
         """Within the block, the dask tasks this package runs on this thread report progress
-        from ``start`` to ``end`` and stop the run once it is cancelled."""
+        from ``start`` to ``end`` and stop the run once it is cancelled.
+
+        Never ``yield`` inside the block: a generator cancelled (left suspended) there would
+        leave the watch entered on its pooled thread, and stop the next run computing on it."""
         with on_this_thread(_TaskWatch(self, start, end, message)):
             yield
 

@@ -7,11 +7,11 @@ layer or file name, the settings, the result tables and its headline metrics (th
 :func:`~napari_seg_eval.core.catalogue.headline_keys`). :class:`Runs` is the collection the
 **Runs** tab shows; no Qt here.
 
-A run is saved as a folder of CSV tables and a ``settings.json``: the command line's result
-folder is the folder of a dataset run, so it loads as one. A one-image run also saves the two
-label images it compared (``labels.npz``), and of a multi-class run the class of each object
-scored (``object_classes.csv``), so that its objects can be compared after loading. Runs of
-equal images share them, read-only (:attr:`Run.images`, :meth:`Runs.memory`).
+A run is saved as a folder of CSV tables (those it computed) and a ``settings.json``: the
+command line's result folder is the folder of a dataset run, so it loads as one. A one-image
+run also saves the two label images it compared (``labels.npz``), and of a multi-class run the
+class of each object scored (``object_classes.csv``), so that its objects can be compared after
+loading. Runs of equal images share them, read-only (:attr:`Run.images`, :meth:`Runs.memory`).
 
 :meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
 for one image, which of the true objects the runs scored each run matched (with its criterion;
@@ -46,6 +46,7 @@ import pandas as pd
 
 from .core import catalogue
 from .core._results import counts_as_integers
+from .core._thread_callbacks import compute
 from .core.blocks import as_dask, is_lazy
 from .core.boundary import boundary_metrics
 from .core.compare import (
@@ -568,7 +569,9 @@ class Run:
     def save(self, folder: str | Path) -> Path:
         """Write the run to ``folder``: CSV tables, ``settings.json`` (and ``labels.npz``).
 
-        A dataset run writes the files of the command line's result folder.
+        A dataset run writes the files of the command line's result folder. Only the tables
+        the run has are written: one it did not compute (an empty table, no columns) leaves
+        no file, and a file of that name an earlier save left in ``folder`` is removed.
 
         Examples
         --------
@@ -577,7 +580,11 @@ class Run:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for key, table in self.tables.items():
-            table.to_csv(folder / f"{key}.csv", index=False)
+            path = folder / f"{key}.csv"
+            if len(table.columns):
+                table.to_csv(path, index=False)
+            else:  # not computed: no file (nor one an earlier save left there)
+                path.unlink(missing_ok=True)
         if self.labels and not any(is_lazy(image) for image in self.labels.values()):
             np.savez_compressed(folder / "labels.npz", **self.labels)  # chunked ones: not saved
         settings = dict(self.settings)
@@ -787,7 +794,8 @@ class Comparison:
         One image: :func:`~napari_seg_eval.core.compare.compare_objects` on the shared truth
         (``change``: fixed by B, broken by B, both, neither), of the true objects the runs
         scored (inside their region, off their border band, not their ignore label), matched
-        with their criterion. None for datasets.
+        with their criterion; ``iou_a`` / ``iou_b`` 0 where that run has no partner
+        (:func:`without_partner_iou`). None for datasets.
     mcnemar
         One image: :func:`~napari_seg_eval.core.compare.mcnemar` of ``objects``.
     per_image
@@ -987,7 +995,7 @@ class Runs:
             )
         return pd.DataFrame(rows, columns=["name", "bytes", "own", "shared_with"])
 
-    def table(self) -> pd.DataFrame:
+    def table(self, intervals: bool = False) -> pd.DataFrame:
         """The runs side by side: one row per run, the headline metrics as columns.
 
         Columns (:data:`RUN_COLUMNS`): ``name``, ``created``, ``kind``, ``threshold`` (the
@@ -1001,6 +1009,17 @@ class Runs:
         image's value); a dataset's image mean is in ``f1_50_image_mean`` beside it, where a
         one-image run has its own value (the mean over one image).
 
+        Parameters
+        ----------
+        intervals : bool
+            Also each value's confidence interval (:attr:`Run.intervals`), as numbers: in
+            ``<column>_low`` and ``<column>_high`` right after a column of which some run has
+            one (NaN for a run without), as the command line's summary has them.
+
+        Returns
+        -------
+        pandas.DataFrame
+
         Examples
         --------
         >>> Runs().table().columns.tolist()[:5]
@@ -1012,6 +1031,8 @@ class Runs:
         >>> row = runs.table().iloc[0]
         >>> row["name"], float(row["threshold"]), round(float(row["f1_50"]), 3)
         ('run 1 @ 0.5', 0.5, 0.667)
+        >>> runs.table(intervals=True).columns.tolist()[9:12]
+        ['mean_accuracy', 'mean_accuracy_low', 'mean_accuracy_high']
         """
         rows = []
         for run in self._runs:
@@ -1035,6 +1056,20 @@ class Runs:
                     base = _aggregate_base(column)
                     if base is not None and base in row:
                         row[column] = row[base]
+        if intervals:
+            bounded = set()  # the columns of which some run has an interval
+            for run, row in zip(self._runs, rows, strict=True):
+                for key, (low, high) in run.intervals.iterrows():
+                    column = table_column(run, key)
+                    row[f"{column}_low"], row[f"{column}_high"] = float(low), float(high)
+                    bounded.add(column)
+            columns = [
+                part
+                for column in columns
+                for part in (
+                    (column, f"{column}_low", f"{column}_high") if column in bounded else (column,)
+                )
+            ]
         return pd.DataFrame(rows, columns=[*RUN_COLUMNS, *columns])
 
     def save(self, folder: str | Path) -> Path:
@@ -1621,7 +1656,7 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
     if truth_a is truth_b:  # one kept copy (runs of an unchanged truth share it)
         differ = 0
     elif is_lazy(truth_a) or is_lazy(truth_b):  # chunk by chunk
-        differ = int((as_dask(truth_a) != as_dask(truth_b)).sum().compute())
+        differ = int(compute((as_dask(truth_a) != as_dask(truth_b)).sum())[0])
     else:
         differ = int(np.count_nonzero(truth_a != truth_b))
     if differ:
@@ -1649,6 +1684,7 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
             "the per-object comparison lists the true objects both runs scored, each matched "
             "as its own run matched it."
         )
+    objects = without_partner_iou(objects)
     matching = [_object_matching(scoring) for scoring in (scoring_a, scoring_b)]
     matching_text = matching[0] if matching[0] == matching[1] else "A: {}; B: {}".format(*matching)
     notes.insert(0, f"objects fixed or broken: matched at {matching_text}.")
@@ -1661,6 +1697,37 @@ def _compare_images(a: Run, b: Run, notes: list[str]) -> Comparison:
         notes=notes,
         matching=matching_text,
     )
+
+
+def without_partner_iou(objects: pd.DataFrame) -> pd.DataFrame:
+    """The per-object comparison with IoU 0 where a run has no partner (``partner_a`` or
+    ``partner_b`` 0: it did not match the object), as the Review table gives an object with no
+    partner IoU 0; :func:`~napari_seg_eval.core.compare.compare_objects` leaves it NaN.
+
+    Parameters
+    ----------
+    objects : pandas.DataFrame
+        Its columns ``partner_a``, ``partner_b``, ``iou_a`` and ``iou_b`` (others are kept).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, ``iou_a`` and ``iou_b`` 0 in the rows without that run's partner.
+
+    Examples
+    --------
+    >>> objects = pd.DataFrame(
+    ...     {"partner_a": [3, 0], "partner_b": [0, 4], "iou_a": [0.75, np.nan],
+    ...      "iou_b": [np.nan, 0.5]}
+    ... )
+    >>> without_partner_iou(objects)[["iou_a", "iou_b"]].values.tolist()
+    [[0.75, 0.0], [0.0, 0.5]]
+    """
+    objects = objects.copy()
+    for side in "ab":
+        alone = objects[f"partner_{side}"].to_numpy() == 0
+        objects.loc[alone, f"iou_{side}"] = 0.0
+    return objects
 
 
 def _object_matching(scoring: dict[str, Any]) -> str:
@@ -1769,7 +1836,7 @@ def _same(value_a: Any, value_b: Any) -> bool:
     if value_a.shape != value_b.shape:
         return False
     if is_lazy(value_a) or is_lazy(value_b):  # chunk by chunk
-        return not bool((as_dask(value_a) != as_dask(value_b)).any().compute())
+        return not bool(compute((as_dask(value_a) != as_dask(value_b)).any())[0])
     return bool(np.array_equal(value_a, value_b))
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 from napari.layers import Image, Layer
 from napari.utils.colormaps import DirectLabelColormap
 from napari.utils.theme import get_theme
 
 from ..core.compare import CHANGE_COLORS
-from ..core.review import FN, FP, KIND_COLORS, KIND_COLORS_ON_LIGHT
+from ..core.review import EXCLUDED, FN, FP, KIND_COLORS, KIND_COLORS_ON_LIGHT, KIND_VALUES
 
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
 #: Outlines of the predicted objects drawn over the truth: thin and black.
@@ -30,6 +31,13 @@ PREDICTION_OUTLINE = (0.0, 0.0, 0.0, 1.0)
 SELECTION_OUTLINE = (1.0, 1.0, 1.0, 1.0)
 #: ... black on a light one.
 SELECTION_OUTLINE_ON_LIGHT = (0.0, 0.0, 0.0, 1.0)
+#: Added to the error values painted in the selection layer (over a lazy error layer too
+#: large to show), apart from its rings' values 1 and 2.
+SELECTION_KIND_OFFSET = 100
+#: What hovering a pixel of the pixel-error layer (``semantic_error_map``) says it is.
+PIXEL_ERROR_NAMES = {FP: "false pixel (FP)", FN: "missed pixel (FN)"}
+#: The column of the error layers' ``features`` that hovering shows.
+ERROR_FEATURE = "error"
 
 
 def is_light(theme: str) -> bool:
@@ -225,8 +233,8 @@ def pixel_colormap() -> DirectLabelColormap:
 
 def change_colormap(values: Mapping[int, str]) -> DirectLabelColormap:
     """Colours of a layer of objects by change between two runs: each value in its change's
-    colour (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed teal, broken rose, as
-    in the report), opaque; background and other values transparent.
+    colour (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed green, broken
+    lavender, as in the report), opaque; background and other values transparent.
 
     Parameters
     ----------
@@ -241,13 +249,51 @@ def change_colormap(values: Mapping[int, str]) -> DirectLabelColormap:
     Examples
     --------
     >>> colormap = change_colormap({1: "fixed by B", 2: "broken by B"})
-    >>> [round(float(c), 3) for c in colormap.map(1)]  # fixed: teal
-    [0.267, 0.667, 0.6, 1.0]
+    >>> [round(float(c), 3) for c in colormap.map(1)]  # fixed: green #1B7837
+    [0.106, 0.471, 0.216, 1.0]
     >>> colormap.map(3).tolist()  # no change painted
     [0.0, 0.0, 0.0, 0.0]
     """
     colors = {None: TRANSPARENT, 0: TRANSPARENT}
     colors.update({value: (*CHANGE_COLORS[change], 1.0) for value, change in values.items()})
+    return DirectLabelColormap(color_dict=colors)
+
+
+def selection_colormap(
+    color: tuple[float, float, float, float], kinds: DirectLabelColormap | None = None
+) -> DirectLabelColormap:
+    """The selection layer's colours: its rings (1, 2; any value not given) in ``color``,
+    and, with ``kinds`` (the error layer's colormap), each error value v painted as
+    ``v + SELECTION_KIND_OFFSET`` in its colour there.
+
+    Parameters
+    ----------
+    color : tuple of 4 floats
+        The rings' colour (:func:`selection_color`).
+    kinds : napari.utils.colormaps.DirectLabelColormap, optional
+        The colours of the error values shown in the selection (a lazy error layer too large
+        to show).
+
+    Returns
+    -------
+    napari.utils.colormaps.DirectLabelColormap
+        The colours.
+
+    Examples
+    --------
+    >>> colormap = selection_colormap((1, 1, 1, 1), kind_colormap())
+    >>> colormap.map(1).tolist(), [round(float(c), 3) for c in colormap.map(102)[:3]]
+    ([1.0, 1.0, 1.0, 1.0], [0.8, 0.4, 0.467])
+    """
+    colors = {None: color, 0: TRANSPARENT, 1: color}
+    if kinds is not None:
+        colors.update(
+            {
+                int(value) + SELECTION_KIND_OFFSET: tuple(float(c) for c in rgba)
+                for value, rgba in kinds.color_dict.items()
+                if value is not None and value != 0
+            }
+        )
     return DirectLabelColormap(color_dict=colors)
 
 
@@ -262,3 +308,59 @@ def single_color_colormap(color: tuple[float, float, float, float]) -> DirectLab
     # An explicit id besides the default (None) and background: napari reads a colormap of
     # only those two as "no colours given" and falls back to random colours.
     return DirectLabelColormap(color_dict={None: color, 0: TRANSPARENT, 1: color})
+
+
+def kind_features() -> pd.DataFrame:
+    """The error layer's ``features`` by kind: a row per value of ``error_map(by="kind")``
+    naming its kind, so that hovering shows e.g. ``error: missed``, not the bare value.
+
+    A kind painted with one value on either side is named once ("matched"); a name both
+    sides use with a value each says the side ("poor overlap (true object)").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``index`` (the value, as napari's Labels features read it) and ``error``
+        (None for the background, 0: hovering it says nothing).
+
+    Examples
+    --------
+    >>> kind_features().set_index("index")["error"].to_dict()[2]
+    'missed'
+    >>> kind_features().set_index("index")["error"].to_dict()[9]
+    'poor overlap (prediction)'
+    """
+    names: dict[int, str] = {}
+    for (side, kind), value in KIND_VALUES.items():
+        if value in names:  # the same value on both sides: one name
+            continue
+        other = [v for (s, k), v in KIND_VALUES.items() if k == kind and s != side]
+        name = "excluded at the border" if kind == EXCLUDED else kind
+        if other and other[0] != value:
+            name += " (true object)" if side == "true" else " (prediction)"
+        names[value] = name
+    return _features(names)
+
+
+def pixel_features() -> pd.DataFrame:
+    """The pixel-error layer's ``features``: what each value of ``semantic_error_map`` is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``index`` (the value) and ``error`` (None for the background, 0).
+
+    Examples
+    --------
+    >>> pixel_features().values.tolist()  # nothing said over the background
+    [[0, None], [2, 'false pixel (FP)'], [3, 'missed pixel (FN)']]
+    """
+    return _features(PIXEL_ERROR_NAMES)
+
+
+def _features(names: Mapping[int, str]) -> pd.DataFrame:
+    """Labels ``features`` naming each value, and a row of no name for the background (0):
+    napari says "[No Properties]" on hover over a value without a row."""
+    values = [0, *sorted(names)]
+    errors = pd.Series([None, *(names[v] for v in values[1:])], dtype=object)
+    return pd.DataFrame({"index": values, ERROR_FEATURE: errors})

@@ -20,6 +20,7 @@ from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info
 from napari.viewer import Viewer
 
+from ..core._thread_callbacks import compute
 from ..core._validate import integer_map_dtype
 from ..core.blocks import is_lazy
 from .probability import level0, probability_scale
@@ -332,14 +333,12 @@ def strided_pyramid(
         if is_lazy(levels[k]) and math.prod(levels[k].shape) <= COMPUTED_LEVEL_MAX_PIXELS
     ]
     if small:
-        import dask
-
         picked = [levels[k] for k in small]
         if control is None:
-            computed = dask.compute(*picked)
+            computed = compute(*picked)
         else:
             with control.chunks(0.0, 1.0, "picking the coarser levels"):
-                computed = dask.compute(*picked)
+                computed = compute(*picked)
         for k, level in zip(small, computed, strict=True):
             levels[k] = level
     return levels

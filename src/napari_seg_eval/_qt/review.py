@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from napari.layers import Labels, Layer
 from napari.utils.notifications import show_info, show_warning
+from napari.utils.theme import get_theme
 from napari.utils.transforms import Affine
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, QTimer, Signal
@@ -33,11 +34,15 @@ from scipy import ndimage
 from .._jobs import Job, notify_error
 from .._napari.error_colors import (
     PREDICTION_OUTLINE,
+    SELECTION_KIND_OFFSET,
     background_under,
     kind_colormap,
     kind_colors,
+    kind_features,
     pixel_colormap,
+    pixel_features,
     selection_color,
+    selection_colormap,
     single_color_colormap,
 )
 from .._napari.layers import (
@@ -48,8 +53,9 @@ from .._napari.layers import (
     too_big_to_show,
     write_object_features,
 )
+from ..core._thread_callbacks import compute
 from ..core.blocks import is_lazy
-from ..core.instance import REVIEW_THRESHOLD
+from ..core.instance import REVIEW_THRESHOLD, InstanceResult
 from ..core.review import (
     EXCLUDED,
     KIND_COLORS,
@@ -109,6 +115,9 @@ HOVER_FEATURES_MAX_OBJECTS = 150_000
 #: A filter showing more rows than this takes them from the rows in a worker (half of 1.28 M
 #: rows: ~0.2 s); smaller ones at once.
 FILTER_IN_WORKER_ROWS = 100_000
+#: The table's first columns: what an object is, its error kind, its IoU and how sure the
+#: model was inside it, in view at the dock's default width (then the catalogue's order).
+FIRST_COLUMNS = ("kind", "label", "status", "error", "iou", "mean_confidence")
 #: The roles of the layers the Review tab makes, each of one evaluation: a new evaluation
 #: hides those of the earlier ones (:meth:`ReviewPanel._retire_old_layers`).
 REVIEW_ROLES = ("errors", "outlines", "selection")
@@ -161,11 +170,13 @@ def hidden_notice(names: Sequence[str], colours: str = "the error colours") -> s
 
 
 def fill_legend(
-    layout: QGridLayout, entries: Sequence[tuple[str, Sequence[float], str]], columns: int = 3
+    layout: QGridLayout,
+    entries: Sequence[tuple[str, Sequence[float], str]],
+    columns: int = 3,
+    border: str = "gray",
 ) -> dict[str, tuple[QLabel, QLabel]]:
-    """Put a legend of colours in ``layout``: per entry a swatch (with a grey border, seen on
-    either theme) and its name in the theme's text colour, both with the entry's tooltip,
-    ``columns`` entries a row.
+    """Put a legend of colours in ``layout``: per entry a swatch (with a border) and its name
+    in the theme's text colour, both with the entry's tooltip, ``columns`` entries a row.
 
     Parameters
     ----------
@@ -175,6 +186,9 @@ def fill_legend(
         Name, colour (red, green, blue in 0..1; alpha ignored) and tooltip of each entry.
     columns : int
         Entries a row.
+    border : str
+        The swatches' border colour (a Qt style sheet colour): the theme's text colour
+        outlines a pale swatch on the light theme's pale dock as well as on the dark one.
 
     Returns
     -------
@@ -187,7 +201,7 @@ def fill_legend(
         swatch = QLabel(parent)
         swatch.setFixedSize(14, 14)
         rgb = ", ".join(str(round(255 * c)) for c in color[:3])
-        swatch.setStyleSheet(f"background-color: rgb({rgb}); border: 1px solid gray")
+        swatch.setStyleSheet(f"background-color: rgb({rgb}); border: 1px solid {border}")
         text = QLabel(name, parent)
         for label in (swatch, text):
             label.setToolTip(tip)
@@ -375,6 +389,8 @@ class ReviewPanel(QWidget):
         self.selection_job = Job(self)
         self._syncing = False
         self._selection: np.ndarray | None = None  # the selection outlines' data
+        #: The colours of the error values painted in it (see _hidden_errors), or None.
+        self._selection_kinds: Any = None
         self._selected_boxes: list[tuple[slice, ...]] = []  # where it is painted
         self._compared_data: dict[str, Any] = {}  # the layers' data when the record was made
         self._hidden: list[Layer] = []  # the layers the error layer hid, to show them again
@@ -730,7 +746,8 @@ class ReviewPanel(QWidget):
                 (name, color, KIND_TIPS[name].format(rule=rule))
                 for name, color, _ in kind_colors(self.viewer.theme, self._background())
             )
-        self.legend = fill_legend(self.legend_layout, entries)
+        text = get_theme(self.viewer.theme).text.as_hex()
+        self.legend = fill_legend(self.legend_layout, entries, border=text)
 
     @property
     def criterion(self) -> str:
@@ -867,6 +884,8 @@ class ReviewPanel(QWidget):
         layer.colormap = (
             pixel_colormap() if pixels else kind_colormap(self.viewer.theme, background)
         )
+        # hovering names the kind ("error: missed"), not the bare value
+        layer.features = pixel_features() if pixels else kind_features()
         self._fill_legend()
         self._raise_overlays()
         return layer
@@ -874,20 +893,26 @@ class ReviewPanel(QWidget):
     def _hide_compared(self) -> None:
         """Hide the compared layers (and the confidence map) when the error layer first
         appears, shown: their colours showed through it, and matched objects took the colours
-        of errors in the legend; so did the threshold preview of a compared map. Hidden, not
-        changed; a notice names them. (An error layer added hidden, lazy and too large to
-        show, leaves them shown.)"""
+        of errors in the legend; so did the Labels layers we made of them (the threshold
+        preview of a compared map, its contour), hidden as the Runs tab's Compare hides them.
+        Hidden, not changed; a notice names them, and :meth:`_show_compared_again` shows them
+        again. (An error layer added hidden, lazy and too large to show, leaves them shown.)"""
         record = self.record
         names = set()
         if record is not None:
             settings = record.settings
             names = {settings.truth_name, settings.prediction_name, settings.confidence_name}
+            names -= {None, ""}
         hidden = []
         for layer in self.viewer.layers:
             found = tag(layer)
             compared = layer in self.layers.values() or layer.name in names
-            # the threshold preview of the compared map tints the errors as the map did
-            compared |= found.get("role") == "threshold" and found.get("source") in names
+            # the preview or contour of the compared map tints the errors as the map did
+            compared |= (
+                isinstance(layer, Labels)
+                and found.get("source") in names
+                and found.get("role") not in REVIEW_ROLES
+            )
             if compared and layer.visible and found.get("role") != "errors":
                 layer.visible = False
                 hidden.append(layer.name)
@@ -1049,7 +1074,7 @@ class ReviewPanel(QWidget):
         self._show_filtered(rows)
 
     def _show_filtered(self, rows: pd.DataFrame) -> None:
-        self.table.set_frame(rows)
+        self.table.set_frame(rows, first=FIRST_COLUMNS)
         for index, column in enumerate(self.table.model.frame.columns):
             self.table.view.setColumnHidden(index, str(column).startswith("bbox_"))
         counts = self.prepared.counts  # a match is one true row and one pred row: count it once
@@ -1105,10 +1130,30 @@ class ReviewPanel(QWidget):
         if box is None:
             self.viewer.scene.camera.center = tuple(world[displayed])
         else:
-            self._zoom_to(layer, box, displayed)
-            self._outline_selected(row, box, displayed[-2:])
+            group = self._group(row, box)
+            self._zoom_to(layer, union_box([where for _, _, where in group]), displayed)
+            planes = [axis for axis in range(layer.ndim) if axis not in displayed]
+            go_to = (layer, np.asarray(centroid, float), planes, group) if planes else None
+            self._outline_selected(row, box, displayed[-2:], go_to=go_to)
         self._select_label(layer, row)
         self._say_depth()
+
+    def _group(self, row: pd.Series, box: tuple[slice, ...]) -> list[tuple[str, Any, tuple]]:
+        """The selected object and its partners, each as (side, id in the record's arrays,
+        box): the object first, then the row's partner, then the other objects its merge or
+        split involves (:func:`involved_objects`). Those without a box are left out."""
+        side, label = row["kind"], _record_id(row, "label")
+        other = "pred" if side == "true" else "true"
+        partner = _record_id(row, "partner")
+        found = [(other, partner)] if partner != 0 else []
+        if self.result is not None and "error" in row.index:
+            found += involved_objects(self.result, side, label, row["error"])
+        group = [(side, label, box)]
+        for member in dict.fromkeys(found):
+            where = self._box(*member)
+            if where is not None and member != (side, label):
+                group.append((*member, where))
+        return group
 
     def _on_ndisplay(self, _event=None) -> None:
         """napari's 2-D / 3-D view changed: draw the selected object for it again (rings in
@@ -1158,13 +1203,21 @@ class ReviewPanel(QWidget):
         camera.zoom = float(np.min(canvas / np.maximum(extent, 1e-9)))
 
     def _outline_selected(
-        self, row: pd.Series, box: tuple[slice, ...], axes: Sequence[int]
+        self,
+        row: pd.Series,
+        box: tuple[slice, ...],
+        axes: Sequence[int],
+        go_to: tuple[Labels, np.ndarray, list[int], list] | None = None,
     ) -> None:
         """Ring the selected object (1) and its partner (2, painted last) from the record's
         arrays: the pixels just outside them, in each plane of ``axes`` (the axes shown), on
         neither of the two (:func:`ring_around`), so that their own colours are left whole
         (a partner inside the object is ringed with it) and a one-pixel object is still
         ringed. Read inside their boxes only (no pass over the image).
+
+        ``go_to`` (the object's layer, its centroid, the axes not shown and the group of
+        :meth:`_group`) also moves the sliders to the plane where the group has most pixels
+        (:func:`busiest_plane`, read in the same boxes, with the rings).
 
         In napari's 3-D view the two are drawn solid instead, over every other layer (no depth
         test): the object may lie inside the volume, behind others (see :data:`DEPTH_NOTE`).
@@ -1175,7 +1228,8 @@ class ReviewPanel(QWidget):
         latest selection wins) and the outlines drawn when they arrive; every read uses dask's
         synchronous scheduler, so it never waits behind other work on dask's shared threads.
         The outlines are white, or black over a light background (the image shown under them,
-        else the theme's canvas)."""
+        else the theme's canvas). Over an error layer hidden as too large to show
+        (:meth:`_hidden_errors`) the selection also shows the error colours of its box."""
         record, source = self.record, self.layers.get("true")
         if record is None or source is None or source not in self.viewer.layers:
             return
@@ -1188,13 +1242,57 @@ class ReviewPanel(QWidget):
             targets.append((images[other], partner, partner_box))
         solid = self.viewer.dims.ndisplay == 3
         work = partial(selection_masks, targets, tuple(record.truth.shape), tuple(axes), solid)
+        errors = self._hidden_errors()
+        if errors is not None:
+            work = partial(_with_errors, work, errors.data)
         paint = partial(self._paint_selection, record, solid)
-        if sum(pixels_read(image, where) for image, _, where in targets) > READ_NOW_PIXELS:
+        read = list(targets)
+        if errors is not None:  # its chunks under the rings (about the boxes') are read too
+            read.append((errors.data, 0, union_box([where for *_, where in targets])))
+        if go_to is not None:
+            layer, centroid, planes, group = go_to
+            counted = [(images[side], name, where) for side, name, where in group]
+            read += counted[len(targets) :]  # the others of the group, read for the plane
+            work = partial(_with_plane, work, counted, planes, centroid[planes])
+            paint = partial(self._go_and_paint, record, solid, layer, centroid, planes)
+        if sum(pixels_read(image, where) for image, _, where in read) > READ_NOW_PIXELS:
             self._clear_selection()  # not the previous object's rings around this one
             self.selection_job.start(work, paint)
         else:
             self.selection_job.cancel()  # a read still going is of an earlier row
             paint(work())
+
+    def _go_and_paint(
+        self,
+        record: Evaluation,
+        solid: bool,
+        layer: Labels,
+        centroid: np.ndarray,
+        planes: list[int],
+        found: tuple[tuple, tuple[int, ...] | None],
+    ) -> None:
+        """Move the sliders of ``planes`` (axes of ``layer``) to the plane found
+        (:func:`busiest_plane`), if ``record`` is still the one reviewed, then paint the
+        rings."""
+        drawn, plane = found
+        if record is self.record and plane is not None and layer in self.viewer.layers:
+            point = centroid.copy()
+            point[planes] = plane
+            world = np.asarray(layer.data_to_world(point))
+            offset = self.viewer.dims.ndim - layer.ndim
+            for axis in planes:
+                self.viewer.dims.set_point(axis + offset, world[axis])
+        self._paint_selection(record, solid, drawn)
+
+    def _hidden_errors(self) -> Labels | None:
+        """The error layer when it is hidden as too large to show (lazy, single-scale): then
+        the selection shows the error colours of its box (read with the rings, in the box's
+        chunks only), so that the selected object is seen in its legend colour. Else None."""
+        source = self.layers.get("true")
+        layer = result_layer(self.viewer, source, "errors") if source is not None else None
+        if layer is None or layer.visible or not too_big_to_show(layer.data):
+            return None
+        return layer
 
     def _clear_selection(self) -> None:
         """Erase the selection's outlines (while those of the next object are read)."""
@@ -1212,15 +1310,17 @@ class ReviewPanel(QWidget):
         self,
         record: Evaluation,
         solid: bool,
-        drawn: tuple[tuple[slice, ...], list[np.ndarray]],
+        drawn: tuple,
     ) -> None:
-        """Paint ``drawn`` (:func:`selection_masks`: the box and each object's mask, 1 then 2)
-        into the selection layer, if ``record`` is still the one reviewed. Only what changed
-        is set on the layer: each setting makes napari draw it again."""
+        """Paint ``drawn`` (:func:`selection_masks`: the box and each object's mask, 1 then 2;
+        with :func:`_with_errors`, then the error values of the box, painted under them
+        offset by :data:`SELECTION_KIND_OFFSET`) into the selection layer, if ``record`` is
+        still the one reviewed. Only what changed is set on the layer: each setting makes
+        napari draw it again."""
         source = self.layers.get("true")
         if record is not self.record or source is None or source not in self.viewer.layers:
             return
-        where, masks = drawn
+        where, masks, *kinds = drawn  # the error values of the box, when read
         shape = tuple(record.truth.shape)
         lazy = is_lazy(record.truth) or is_lazy(record.prediction)
         if lazy:  # a layer of the rings' box only
@@ -1236,6 +1336,10 @@ class ReviewPanel(QWidget):
         for old in self._selected_boxes:
             selection[old] = 0
         painted = selection[_shifted(where, origin)]
+        errors = self._hidden_errors() if kinds else None
+        self._selection_kinds = errors.colormap if errors is not None else None
+        if errors is not None:  # the error colours under the rings
+            painted[kinds[0] > 0] = kinds[0][kinds[0] > 0] + SELECTION_KIND_OFFSET
         for value, mask in enumerate(masks, start=1):
             painted[mask] = value
         self._selected_boxes = [_shifted(where, origin)]
@@ -1265,7 +1369,8 @@ class ReviewPanel(QWidget):
 
     def _color_selection(self) -> None:
         """Colour the selection's outlines for what they are drawn over: the image shown under
-        them (the topmost shown below the layer), else the theme's canvas."""
+        them (the topmost shown below the layer), else the theme's canvas; and the error
+        values painted in it (:meth:`_hidden_errors`) in the error layer's colours."""
         source = self.layers.get("true")
         layer = result_layer(self.viewer, source, "selection") if source is not None else None
         if layer is None:
@@ -1273,9 +1378,12 @@ class ReviewPanel(QWidget):
         layers = list(self.viewer.layers)
         under = layers[: layers.index(layer)]
         color = selection_color(self.viewer.theme, background_under(under))
-        now = getattr(layer.colormap, "color_dict", {}).get(1)
-        if now is None or not np.allclose(now, color):  # a new colormap is drawn again
-            layer.colormap = single_color_colormap(color)
+        wanted = selection_colormap(color, self._selection_kinds).color_dict
+        now = getattr(layer.colormap, "color_dict", {})
+        if set(now) != set(wanted) or any(  # a new colormap is drawn again: only if changed
+            not np.allclose(now[key], value) for key, value in wanted.items()
+        ):
+            layer.colormap = selection_colormap(color, self._selection_kinds)
 
     def _on_selected_label(self, event) -> None:
         if self._syncing:
@@ -1294,6 +1402,159 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def involved_objects(
+    result: InstanceResult, side: str, record_id: Any, error: str
+) -> list[tuple[str, Any]]:
+    """The objects a merge or a split involves besides the object ``record_id`` of ``side``,
+    from the result's overlap table (no pass over pixels), by the rules of
+    :func:`~napari_seg_eval.core.review.add_error_kinds` ("more than half" strict):
+
+    - a ``merged`` true object: the prediction holding more than half of it, and the other
+      true objects that prediction holds more than half of;
+    - a ``merge``: the true objects it holds more than half of;
+    - a ``split`` true object: the predictions lying more than half inside it;
+    - a ``fragment``: the true object it lies more than half inside, and that object's other
+      fragments.
+
+    Parameters
+    ----------
+    result : InstanceResult
+        The instance result the object's row comes from.
+    side : {'true', 'pred'}
+        The object's side.
+    record_id : int
+        Its id in the result's (the record's) arrays.
+    error : str
+        Its error kind; any other than the four above involves no one (empty list).
+
+    Returns
+    -------
+    list of (str, int)
+        (side, id) of each other object involved, the other side first.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.core.instance import instance_metrics
+    >>> true = np.array([[1, 1, 0, 2, 2, 0, 3]])
+    >>> pred = np.array([[5, 5, 5, 5, 5, 0, 0]])  # 5 holds all of true 1 and true 2
+    >>> result = instance_metrics(true, pred, iou_thresholds=[0.5])
+    >>> [(s, int(i)) for s, i in involved_objects(result, "true", 1, "merged")]
+    [('pred', 5), ('true', 2)]
+    >>> [(s, int(i)) for s, i in involved_objects(result, "pred", 5, "merge")]
+    [('true', 1), ('true', 2)]
+    """
+    if error not in ("merged", "merge", "split", "fragment"):
+        return []
+    pairs = result.pairs
+    ids = pairs.true_ids if side == "true" else pairs.pred_ids
+    at = int(np.searchsorted(ids, record_id))
+    if at == ids.size or ids[at] != record_id:
+        return []
+    t, p = pairs.true_index, pairs.pred_index
+    mine = (t if side == "true" else p) == at  # the object's own pairs
+    twice = 2 * pairs.intersection.astype(np.int64)
+    if error in ("merged", "merge"):
+        held = twice > pairs.true_areas[t]  # P holds more than half of T
+        merges = p[held & mine] if side == "true" else np.array([at])
+        trues = t[held & np.isin(p, merges)]
+        found = [("pred", pairs.pred_ids[k]) for k in merges if side == "true"]
+        return found + [("true", pairs.true_ids[k]) for k in trues if side != "true" or k != at]
+    inside = twice > pairs.pred_areas[p]  # more than half of P lies inside T
+    wholes = t[inside & mine] if side == "pred" else np.array([at])
+    fragments = p[inside & np.isin(t, wholes)]
+    found = [("true", pairs.true_ids[k]) for k in wholes if side == "pred"]
+    return found + [("pred", pairs.pred_ids[k]) for k in fragments if side != "pred" or k != at]
+
+
+def union_box(boxes: Sequence[tuple[slice, ...]]) -> tuple[slice, ...]:
+    """The smallest box holding all of ``boxes`` (slices with start and stop).
+
+    Examples
+    --------
+    >>> union_box([(slice(2, 5), slice(0, 3)), (slice(1, 4), slice(6, 9))])
+    (slice(1, 5, None), slice(0, 9, None))
+    """
+    return tuple(
+        slice(min(part.start for part in parts), max(part.stop for part in parts))
+        for parts in zip(*boxes, strict=True)
+    )
+
+
+def busiest_plane(
+    targets: Sequence[tuple[Any, Any, tuple[slice, ...]]],
+    axes: Sequence[int],
+    near: Sequence[float],
+) -> tuple[int, ...] | None:
+    """The plane (the indices along ``axes``, the axes not shown) where the objects of
+    ``targets`` together have most pixels, among the planes the first (the selected object)
+    is in: each read inside its box only (of a chunked image, only those chunks), never over
+    the whole image. Ties go to the plane nearest ``near`` (e.g. the selected object's
+    centroid), then to the first.
+
+    Parameters
+    ----------
+    targets : sequence of (array_like, int, tuple of slice)
+        The image holding each object (numpy or chunked), its id there, and its box; the
+        selected object first.
+    axes : sequence of int
+        The axes not shown (a slider each).
+    near : sequence of float
+        The position along ``axes`` a tie is decided by.
+
+    Returns
+    -------
+    tuple of int or None
+        The plane's index along each of ``axes``; None without ``targets`` or ``axes``.
+
+    Examples
+    --------
+    >>> stack = np.zeros((4, 3, 3), int)
+    >>> stack[0, :, :] = 7  # 9 pixels in plane 0, 1 in planes 1..3
+    >>> stack[1:, 1, 1] = 7
+    >>> busiest_plane([(stack, 7, (slice(0, 4), slice(0, 3), slice(0, 3)))], [0], [1.5])
+    (0,)
+    >>> dot = (stack, 7, (slice(3, 4), slice(1, 2), slice(1, 2)))  # selected: plane 3 only
+    >>> busiest_plane([dot, (stack, 7, (slice(0, 4), slice(0, 3), slice(0, 3)))], [0], [3])
+    (3,)
+    """
+    if not targets or not axes:
+        return None
+    box = union_box([where for *_, where in targets])
+    origin = tuple(part.start for part in box)
+    union = np.zeros([part.stop - part.start for part in box], bool)
+    own = union.copy()
+    for index, (image, name, where) in enumerate(targets):
+        mask = _read_box(image, where) == name
+        union[_shifted(where, origin)] |= mask
+        if index == 0:
+            own[_shifted(where, origin)] = mask
+    shown = tuple(a for a in range(len(box)) if a not in axes)
+    counts = np.where(own.any(axis=shown), union.sum(axis=shown), -1)
+    best = np.argwhere(counts == counts.max())
+    start = np.array([box[a].start for a in axes])
+    distance = np.linalg.norm(best + start - np.asarray(near, float), axis=1)
+    return tuple(int(i) for i in best[int(np.argmin(distance))] + start)
+
+
+def _with_errors(
+    work: Callable[[], tuple[tuple[slice, ...], list[np.ndarray]]], errors: Any
+) -> tuple[tuple[slice, ...], list[np.ndarray], np.ndarray]:
+    """``work()`` (the selection's box and rings) and the values of ``errors`` (the error
+    layer's data) in that box, read from its chunks only."""
+    where, masks = work()
+    return where, masks, _read_box(errors, where).astype(np.int64)
+
+
+def _with_plane(
+    work: Callable[[], Any],
+    targets: Sequence[tuple[Any, Any, tuple[slice, ...]]],
+    axes: Sequence[int],
+    near: Sequence[float],
+) -> tuple[Any, tuple[int, ...] | None]:
+    """``work()`` (the selection's rings) and the :func:`busiest_plane` of ``targets``."""
+    return work(), busiest_plane(targets, axes, near)
 
 
 def ring_around(
@@ -1468,7 +1729,7 @@ def _read_box(image, box: tuple[slice, ...]) -> np.ndarray:
     read on this thread (dask's synchronous scheduler: never queued behind other work on
     dask's shared threads)."""
     block = image[box]
-    return block.compute(scheduler="synchronous") if is_lazy(block) else np.asarray(block)
+    return compute(block, scheduler="synchronous")[0] if is_lazy(block) else np.asarray(block)
 
 
 def _shifted(box: tuple[slice, ...], origin: tuple[int, ...]) -> tuple[slice, ...]:

@@ -1,8 +1,16 @@
 """The Runs tab: every evaluation kept as a run; rename, delete, save, load, compare, report.
 
 Comparing two runs paints the true objects fixed and broken by B in a layer over the truth,
-opaque, in the report's colours (fixed teal, broken rose; a legend above the table); the
-compared Labels layers are hidden when it first appears, as the Review tab's error layer does.
+opaque, in colours of their own (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed green,
+broken lavender, apart from the Review tab's error colours and from the confidence colormap; a
+legend above the table); the layer is named briefly ("run 2 vs run 1: fixed = 1, broken = 2")
+and hovering an object says its change. The compared layers (the truth, both predictions, a
+probability map the predictions were made from, and our layers made of them) are hidden when
+it first appears, as the Review tab's error layer hides its own; a notice names them. The
+comparison's tables show what a user reads first, first: the metric's label, A, B and B − A
+(the API key last); the fixed or broken object, its change and each run's IoU and partner.
+The runs table shows a value with its interval as text on two lines; its Copy and Export CSV
+give numbers: the value, then the interval's bounds in two columns after it.
 Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
 (its bounding box in the truth) and moves the sliders to it, as the Review table does. The
 legend's tooltips and the status say how the runs matched their objects (their criterion at
@@ -37,7 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from napari.layers import Labels
+from napari.layers import Image, Labels
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, Signal
@@ -84,7 +92,14 @@ from ..runs import (
     table_column,
 )
 from .review import fill_legend, hidden_notice
-from .tables import STALE_STYLE, DataFrameModel, ResultTable, column_card, short_label
+from .tables import (
+    DataFrameModel,
+    ResultTable,
+    column_card,
+    dock_shade,
+    short_label,
+    stale_style,
+)
 
 #: One collection of runs per viewer, for the session (dropped when the viewer goes).
 _REGISTRY: dict[int, Runs] = {}
@@ -92,6 +107,8 @@ _REGISTRY: dict[int, Runs] = {}
 FIXED, BROKEN = 1, 2
 #: The comparison layer's values -> their change (and colour, ``CHANGE_COLORS``).
 CHANGE_VALUES = {FIXED: "fixed by B", BROKEN: "broken by B"}
+#: Longest a run's name is in the comparison layer's name (a longer one is cut, with "…").
+LAYER_NAME_RUN = 24
 #: The legend of the comparison layer: (change, what it means), ``{matching}`` how the runs
 #: matched their objects (:attr:`~napari_seg_eval.runs.Comparison.matching`).
 CHANGE_LEGEND = (
@@ -305,6 +322,48 @@ class RunsModel(DataFrameModel):
         #: How each run (by name) matched its objects; set by RunsPanel.refresh, which gives
         #: the one all share as :attr:`matching` (None when they differ).
         self.matchings: dict[str, catalogue.Matching] = {}
+        #: The runs' values as numbers with their intervals' bounds
+        #: (:meth:`~napari_seg_eval.runs.Runs.table` with ``intervals``), which Copy and
+        #: Export CSV give; set by RunsPanel.refresh.
+        self.numbers = pd.DataFrame()
+
+    def export_frame(self) -> pd.DataFrame:
+        """The table as Export CSV writes it: the API's column names, every value a number
+        (not its text shown), a value's interval in ``<column>_low`` and ``<column>_high``
+        right after it (:meth:`as_numbers`)."""
+        parts = self.as_numbers(range(self._frame.shape[1]))
+        return _frame_of([key for key, _, _ in parts], [values for _, _, values in parts])
+
+    def shown_columns(self, columns: Sequence[int]) -> pd.DataFrame:
+        """The columns ``columns`` (positions) as Copy gives them: the headers shown, the
+        values as numbers in full precision, a value's interval in two columns after it
+        ("F1 @ 0.5 low", "F1 @ 0.5 high"; :meth:`as_numbers`)."""
+        parts = self.as_numbers(columns)
+        return _frame_of([header for _, header, _ in parts], [values for _, _, values in parts])
+
+    def as_numbers(self, columns: Sequence[int]) -> list[tuple[str, str, np.ndarray]]:
+        """Each column of ``columns`` (positions) as its key, its header shown on one line and
+        its values, rows in the order shown: the values of :attr:`numbers` (a threshold, a
+        value without the interval the table shows with it), each value's interval bounds
+        as two more columns right after it; a column :attr:`numbers` lacks as shown."""
+        frame = self._frame
+        numbers = self.numbers
+        if "name" in frame.columns and "name" in numbers.columns:
+            numbers = numbers.set_index("name").reindex(frame["name"].to_numpy())
+        else:
+            numbers = pd.DataFrame(index=frame.index)
+        parts = []
+        for section in columns:
+            column, header = str(frame.columns[section]), self.shown_header(section)
+            if column not in numbers.columns:
+                parts.append((column, header, frame[column].to_numpy()))
+                continue
+            parts.append((column, header, numbers[column].to_numpy()))
+            for bound in ("low", "high"):
+                key = f"{column}_{bound}"
+                if key in numbers.columns:
+                    parts.append((key, f"{header} {bound}", numbers[key].to_numpy()))
+        return parts
 
     def value_card(self, row: int, column: int) -> str:
         """The card of a value in the words of its run's matching; of a mean over thresholds
@@ -411,6 +470,97 @@ class RunsModel(DataFrameModel):
         if column == "threshold":
             return THRESHOLD_TIP
         return header
+
+
+def _frame_of(names: Sequence[str], columns: Sequence[np.ndarray]) -> pd.DataFrame:
+    """A frame of ``columns`` named ``names`` (names may repeat)."""
+    return pd.DataFrame(dict(enumerate(columns))).set_axis(list(names), axis=1)
+
+
+#: The comparison's headline table as shown: what a user reads first, first (the metric's
+#: label, A, B, B − A and, of datasets, the interval of B − A), the API's key last.
+HEADLINE_FIRST = ("label", "a", "b", "difference", "low", "high")
+HEADLINE_LAST = ("better", "metric")
+#: Its headers and their tooltips (``{a}``, ``{b}``: the runs' names).
+HEADLINE_HEADERS = {
+    "label": ("metric", "The metric (its key, as scripts name it, in the last column)"),
+    "a": ("A", "The value of run A, {a!r}"),
+    "b": ("B", "The value of run B, {b!r}"),
+    "difference": ("B − A", "B's value minus A's"),
+    "low": ("B − A low", "The paired bootstrap interval of B − A over the images: its low end"),
+    "high": ("B − A high", "The paired bootstrap interval of B − A over the images: its high end"),
+    "better": ("better", "Which way is better: higher, or lower (a distance such as HD95)"),
+    "metric": ("key", "The metric's key, as the API and the command line's files name it"),
+}
+#: The table of objects fixed or broken as shown: the object, its change and each run's IoU
+#: and partner first; whether each run matched it (what the change says) last.
+OBJECTS_FIRST = ("label", "change", "iou_a", "iou_b", "partner_a", "partner_b", "class")
+OBJECTS_LAST = ("matched_a", "matched_b")
+#: Its headers (the longer on two lines: the IoU and partners stay in a dock of the usual
+#: width) and their tooltips.
+OBJECT_HEADERS = {
+    "label": ("true\nobject", "The true object's label (id) in the truth"),
+    "change": (
+        "change",
+        "fixed by B: run B matches the object and run A does not; broken by B: A matches it "
+        "and B does not",
+    ),
+    **{
+        f"iou_{side}": (
+            f"IoU {side.upper()}",
+            f"IoU of the object with its partner in run {side.upper()}, {{{side}!r}}; 0 when "
+            "that run did not match it (no partner), as the Review table gives an object "
+            "without a partner",
+        )
+        for side in "ab"
+    },
+    **{
+        f"partner_{side}": (
+            f"partner\n{side.upper()}",
+            f"The predicted object run {side.upper()}, {{{side}!r}}, matched to it (0: none)",
+        )
+        for side in "ab"
+    },
+    "class": ("class", "The true object's class (multi-class runs)"),
+    **{
+        f"matched_{side}": (
+            f"matched\n{side.upper()}",
+            f"Whether run {side.upper()}, {{{side}!r}}, matched the object",
+        )
+        for side in "ab"
+    },
+}
+
+
+class ComparisonModel(DataFrameModel):
+    """A table of a comparison of two runs, with short headers.
+
+    Parameters
+    ----------
+    headers : mapping of str to (str, str)
+        Column -> its header and the header's tooltip, where ``{a}`` and ``{b}`` are the
+        runs' names (:attr:`runs`); other columns have the catalogue's.
+    parent : QObject, optional
+    """
+
+    def __init__(self, headers: dict[str, tuple[str, str]], parent=None):
+        super().__init__(parent=parent)
+        self.headers = headers
+        #: The names of runs A and B compared; set by RunsPanel.compare.
+        self.runs = ("A", "B")
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        shown = super().headerData(section, orientation, role)
+        if orientation != Qt.Orientation.Horizontal or section >= self._frame.shape[1]:
+            return shown
+        column = str(self._frame.columns[section])
+        if column not in self.headers or role not in _TEXT_ROLES:
+            return shown
+        header, tip = self.headers[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return header
+        tip = tip.format(a=self.runs[0], b=self.runs[1])
+        return self._with_note(f"{tip}\n(column {column})")
 
 
 #: The head of the tooltips of a run kept out of date: why (the Evaluate tab's reason).
@@ -597,7 +747,9 @@ class RunsPanel(QWidget):
         self.memory_label.setWordWrap(True)
         self.memory_label.setVisible(False)
         self._memory_warned = False  # the warning was given since the runs last fitted
-        self.difference_table = ResultTable("run differences", "", self)
+        self.difference_table = ResultTable(
+            "run differences", parent=self, model=ComparisonModel(HEADLINE_HEADERS)
+        )
         self.legend_box = QWidget(self)  # the comparison layer's colours, shown with it
         legend = QGridLayout(self.legend_box)
         legend.setContentsMargins(0, 2, 0, 2)
@@ -611,7 +763,9 @@ class RunsPanel(QWidget):
         )
         legend.setColumnStretch(2 * len(CHANGE_LEGEND), 1)  # the entries side by side, left
         self.legend_box.setVisible(False)
-        self.objects_table = ResultTable("objects fixed or broken", "", self)
+        self.objects_table = ResultTable(
+            "objects fixed or broken", parent=self, model=ComparisonModel(OBJECT_HEADERS)
+        )
         self.objects_table.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.objects_table.view.selectionModel().currentRowChanged.connect(self._on_object_row)
         self.agreement_button = QPushButton("Agreement…", self)
@@ -690,6 +844,10 @@ class RunsPanel(QWidget):
             if isinstance(reason := getattr(run.record, "stale", None), str) and reason
         }
         self.table.model.matchings = {run.name: run.matching for run in self.runs}
+        try:
+            self.table.model.numbers = self.runs.table(intervals=True)
+        except Exception:  # what shown_table raised is said: Copy gives the text shown
+            self.table.model.numbers = pd.DataFrame()
         shared = set(self.table.model.matchings.values())
         self.table.set_frame(
             table,
@@ -718,7 +876,7 @@ class RunsPanel(QWidget):
         over = total > memory_limit()
         self.memory_label.setText(memory_note(total))
         self.memory_label.setVisible(total >= MEMORY_NOTE_BYTES or over)
-        self.memory_label.setStyleSheet(STALE_STYLE if over else "")
+        self.memory_label.setStyleSheet(stale_style(dock_shade(self)) if over else "")
         if over and not self._memory_warned:
             known = physical_memory()
             limit = f"a quarter of this computer's {size_text(known)}" if known else "4 GiB"
@@ -925,14 +1083,20 @@ class RunsPanel(QWidget):
             return self._warn(str(error))
         self.comparison = comparison
         notes = "\n".join(comparison.notes)  # in every card of the comparison's tables
-        self.difference_table.set_frame(comparison.headline, note=notes)
+        for table in (self.difference_table, self.objects_table):
+            table.model.runs = (comparison.a.name, comparison.b.name)
+        self.difference_table.set_frame(
+            comparison.headline, note=notes, first=HEADLINE_FIRST, last=HEADLINE_LAST
+        )
         self._boxes = {}
         self.legend_box.setVisible(comparison.objects is not None)
         if comparison.objects is not None:
             for name, tip in CHANGE_LEGEND:
                 for label in self.legend[name]:
                     label.setToolTip(tip.format(matching=comparison.matching))
-            self.objects_table.set_frame(comparison.changed, note=notes)
+            self.objects_table.set_frame(
+                comparison.changed, note=notes, first=OBJECTS_FIRST, last=OBJECTS_LAST
+            )
             self._boxes = _boxes(comparison.a.labels["truth"], comparison.changed["label"])
             self._show_changes(comparison)
         elif comparison.per_image is not None:
@@ -958,8 +1122,7 @@ class RunsPanel(QWidget):
 
         # A chunked truth gives a lazy layer, painted chunk by chunk as napari shows it.
         data = as_dask(truth).map_blocks(paint, dtype=np.uint8) if is_lazy(truth) else paint(truth)
-        # The labels' values, not counts (the status line gives the counts).
-        name = f"{comparison.b.name} vs {comparison.a.name}: fixed = label 1, broken = label 2"
+        name = layer_name(comparison.a.name, comparison.b.name)
         info = {
             TAG: {
                 "role": ROLE,
@@ -967,15 +1130,21 @@ class RunsPanel(QWidget):
                 "source_id": None,
                 "a": comparison.a.name,
                 "b": comparison.b.name,
+                "description": _describe(comparison),
             }
         }
         layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
         colormap = change_colormap(CHANGE_VALUES)
+        # hovering an object says its change, not only its value
+        features = pd.DataFrame(
+            {"index": [0, *CHANGE_VALUES], "change": ["", *CHANGE_VALUES.values()]}
+        )
         if layer is not None and layer.data.shape == data.shape:
             layer.data = data
             layer.metadata = {**layer.metadata, **info}
             layer.name = name
             layer.colormap = colormap
+            layer.features = features
             return layer
         source = next(
             (
@@ -989,23 +1158,34 @@ class RunsPanel(QWidget):
         self._hide_compared(comparison)
         # opaque: the colours are the legend's, never mixed with the layers under it
         return self.viewer.add_labels(
-            data, name=name, metadata=info, colormap=colormap, opacity=1.0, **settings
+            data,
+            name=name,
+            metadata=info,
+            colormap=colormap,
+            opacity=1.0,
+            features=features,
+            **settings,
         )
 
     def _hide_compared(self, comparison: Comparison) -> None:
-        """Hide the shown Labels layers of the compared runs (the truth, both predictions, and
-        our layers made of them) when the layer of changes first appears: their colours
-        around the changed objects read as the legend's. Hidden, not changed; a notice names
-        them."""
+        """Hide the shown layers of the compared runs when the layer of changes first appears:
+        the truth, both predictions, a probability map they were made from or took their
+        confidence from (its colours read as changes: at a low threshold every object is red),
+        and our layers made of them. Their colours around the changed objects read as the
+        legend's. Hidden, not changed; a notice names them (tick an eye to show one again).
+        An image that is no input (the micrograph) stays shown."""
         names = {
             comparison.a.inputs.get("truth"),
             comparison.a.inputs.get("prediction"),
             comparison.b.inputs.get("prediction"),
+            comparison.a.settings.get("confidence_name"),
+            comparison.b.settings.get("confidence_name"),
         } - {None, ""}
         hidden = []
         for layer in self.viewer.layers:
             compared = layer.name in names or tag(layer).get("source") in names
-            if isinstance(layer, Labels) and layer.visible and compared:
+            shown = isinstance(layer, Labels | Image) and layer.visible
+            if shown and compared and tag(layer).get("role") != ROLE:
                 layer.visible = False
                 hidden.append(layer.name)
         if hidden:
@@ -1106,6 +1286,53 @@ class RunsPanel(QWidget):
         self.status_label.setText(message)
         show_warning(f"Segmentation Evaluation: {message}")
         return None
+
+
+def layer_name(a: str, b: str) -> str:
+    """The name of the layer of changes of run ``b`` against run ``a``: short, the runs by
+    their short names (:func:`short_run_name`; whole where those are alike) and the layer's
+    values (the status and the layer's metadata have the whole description).
+
+    Parameters
+    ----------
+    a, b : str
+        The names of runs A and B.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> layer_name("run 1: nuclei probability @ 0.5", "run 2: nuclei probability @ 0.2")
+    'run 2 vs run 1: fixed = 1, broken = 2'
+    >>> layer_name("model: a", "model: b")
+    'model: b vs model: a: fixed = 1, broken = 2'
+    """
+    short_a, short_b = short_run_name(a), short_run_name(b)
+    if short_a == short_b:
+        short_a, short_b = _cut(a), _cut(b)
+    return f"{short_b} vs {short_a}: fixed = {FIXED}, broken = {BROKEN}"
+
+
+def short_run_name(name: str) -> str:
+    """A run's name as the layer of changes gives it: up to its first ": " (the default
+    ``run 2: nuclei probability @ 0.4`` is ``run 2``), at most :data:`LAYER_NAME_RUN`
+    characters.
+
+    Examples
+    --------
+    >>> short_run_name("run 2: nuclei probability @ 0.4"), short_run_name("cellpose")
+    ('run 2', 'cellpose')
+    """
+    return _cut(name.split(": ")[0])
+
+
+def _cut(text: str) -> str:
+    """``text``, cut to :data:`LAYER_NAME_RUN` characters with "…" when longer."""
+    if len(text) <= LAYER_NAME_RUN:
+        return text
+    return text[: LAYER_NAME_RUN - 1] + "…"
 
 
 def _unshowable(run: Run) -> str:

@@ -60,10 +60,15 @@ Statistic = Literal["mean", "ratio"] | Callable[[np.ndarray], np.ndarray]
 
 CHANGES = ("fixed by B", "broken by B", "both", "neither")
 #: The colour (RGB in 0..1) of each change, wherever objects are shown by change (the Runs
-#: tab's layer, the report): fixed teal and broken rose, as spurious and missed errors are.
+#: tab's layer and legend, the report): Paul Tol's colour-blind-safe PRGn green for fixed and
+#: his iridescent lavender for broken. Neither is a colour of an error kind
+#: (:data:`~napari_seg_eval.core.review.KIND_COLORS`: teal is spurious, rose missed there) nor
+#: one of the confidence colormap: CIEDE2000 above 15 from both, above 25 from each other as
+#: seen with each colour-vision deficiency, and 3:1 contrast with napari's dark (black) and
+#: light (white) canvas.
 CHANGE_COLORS = {
-    "fixed by B": (0.267, 0.667, 0.6),  # teal #44AA99
-    "broken by B": (0.8, 0.4, 0.467),  # rose #CC6677
+    "fixed by B": (0.106, 0.471, 0.216),  # PRGn green #1B7837
+    "broken by B": (0.608, 0.541, 0.769),  # iridescent lavender #9B8AC4
     "both": (0.8, 0.8, 0.8),
     "neither": (0.55, 0.55, 0.55),
 }
