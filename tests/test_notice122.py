@@ -249,7 +249,7 @@ def test_the_tabs_a_runs_kind_leaves_empty_say_why(dock, qtbot, errors):
     assert errors == []
 
 
-def test_the_command_line_and_evaluate_files_say_it_per_file(tmp_path, capsys):
+def test_the_command_line_and_evaluate_files_say_it(tmp_path, capsys):
     from napari_seg_eval import __main__ as cli
     from napari_seg_eval.io import evaluate_files
 
@@ -266,7 +266,7 @@ def test_the_command_line_and_evaluate_files_say_it_per_file(tmp_path, capsys):
     # The counts of PROB at 0.5 (see HINT), with the file named and the command's option.
     said = (
         f"3 of 8 pixels (37.5 %) of {tmp_path / 'prob' / 'img.npy'} had no class above the "
-        "threshold 0.5 and are background (0), 2 of them in its truth's foreground: for a plain "
+        "threshold 0.5 and are background (0), 2 of them in the truth's foreground: for a plain "
         "argmax of a softmax without a background channel, use --threshold 0"
     )
     assert said in err

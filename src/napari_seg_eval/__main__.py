@@ -691,12 +691,13 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
     imports what the tasks import and answers the package's version. A worker gone meanwhile
     is left out (the run goes on without it). With no worker yet, that is said and the
     question is sent as a task, which a worker answers when one joins (an adaptive cluster
-    starts one for it). A worker that joins later is asked by each task it is given (the run
-    then stops with this error, see
-    :func:`~napari_seg_eval.io.evaluate._run_on_cluster`)."""
+    starts one for it); the connection lost meanwhile is said so. A worker that joins later
+    is asked by each task it is given: it is retired from the cluster, or the run stops
+    with this error once no worker of this version is left (see
+    :func:`~napari_seg_eval.io.evaluate._refused`)."""
     from distributed.comm import CommClosedError
 
-    from .io.evaluate import WORKER_QUESTION, builtin_call, worker_wrong, workers_error
+    from .io.evaluate import WORKER_QUESTION, WrongWorkers, builtin_call, worker_wrong
 
     question = builtin_call(WORKER_QUESTION)
     if not client.nthreads():
@@ -710,6 +711,8 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
         # (or error) is the first worker's; all of them are asked below.
         with contextlib.suppress(Exception):
             client.submit(*question, pure=False).result()
+        if client.status != "running":  # the scheduler gone while waiting
+            raise _lost_waiting(address, "waiting for its first worker")
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
     for worker, answer in _asked(client, address, *question):
         if isinstance(answer, CommClosedError | TimeoutError):  # gone: not a verdict
@@ -718,15 +721,27 @@ def _checked_workers(client: Any, address: str, stream: TextIO) -> None:
         if said is not None:
             wrong.setdefault(said, []).append(worker)
     if wrong:
-        raise workers_error(address, wrong, "this command")
+        raise WrongWorkers(address, wrong, "this command")
+
+
+def _lost_waiting(address: str, doing: str) -> ConnectionError:
+    """The connection to the scheduler at ``address`` lost before the run, while ``doing``
+    (worded as :func:`~napari_seg_eval.io.evaluate._lost_error` words it mid-run)."""
+    return ConnectionError(
+        f"the connection to the dask scheduler ({address}) was lost while {doing}; nothing "
+        "was written; start the scheduler again if it stopped, and rerun."
+    )
 
 
 def _asked(client: Any, address: str, function: Any, *args: Any) -> list[tuple[str, Any]]:
     """``function(*args)`` run on every worker of ``client``: (worker, its answer or the
-    exception it raised), sorted; a ValueError if the workers cannot be asked."""
+    exception it raised), sorted; a ConnectionError if the scheduler was lost meanwhile, a
+    ValueError if the workers cannot be asked otherwise."""
     try:
         return sorted(client.run(function, *args, on_error="return").items())
     except Exception as error:  # a worker gone meanwhile: the run would meet it too
+        if client.status != "running":
+            raise _lost_waiting(address, "asking its workers") from None
         raise ValueError(
             f"cannot ask the workers of the dask scheduler at {address} about napari-seg-eval "
             f"({type(error).__name__}: {error})."
@@ -1221,7 +1236,12 @@ def _write_results(
 
 def _error_text(error: BaseException) -> str:
     """An error in one line: a file system error's reason and file (``No space left on
-    device: 'out/x.csv'``), or its message."""
+    device: 'out/x.csv'``), workers of another napari-seg-eval said to differ from this
+    command (the library's error says "this process"), or its message."""
+    from .io.evaluate import WrongWorkers
+
+    if isinstance(error, WrongWorkers):
+        return error.text("this command")
     if isinstance(error, OSError) and error.errno is not None and error.strerror:
         return error.strerror + (f": '{error.filename}'" if error.filename else "")
     return str(error)

@@ -107,6 +107,7 @@ from .core.threshold import (
     threshold_probabilities,
 )
 from .core.tracking import TIME_LABELS, ctc_metrics, ctc_of_table
+from .io.read import percent
 
 
 class Cancelled(Exception):
@@ -298,7 +299,7 @@ def no_class_hint(table: OverlapTable, threshold: float) -> str | None:
     return NO_CLASS_ABOVE_THRESHOLD_HINT.format(
         background=background,
         counted=counted,
-        share=f"{100 * background / counted:.3g} %",
+        share=percent(background, counted),
         threshold=f"{threshold:g}",
         lost=lost,
     )

@@ -1239,39 +1239,106 @@ def worker_wrong(answer: Any) -> str | None:
     return f"{name} not importable ({type(found).__name__}: {found}; a dependency missing?)"
 
 
-#: Workers named per answer in the error of :func:`workers_error` (then "and N more").
+#: Workers named per answer in a :class:`WrongWorkers` error (then "and N more").
 LISTED_WORKERS = 5
 
 
-def workers_error(address: str, wrong: dict[str, list[str]], ours: str) -> ValueError:
-    """The error refusing the workers of the scheduler at ``address`` that do not run this
-    napari-seg-eval version.
-
-    Parameters
-    ----------
-    address : str
-        The scheduler's address.
-    wrong : dict
-        What is wrong (see :func:`worker_wrong`): the workers it is wrong on.
-    ours : str
-        What runs this version: "this command", "this process".
-
-    Returns
-    -------
-    ValueError
-        Naming the workers, what they run and what to do.
-    """
-    name = "napari-seg-eval"
+def _worker_groups(wrong: dict[str, list[str]]) -> str:
+    """What is wrong on which workers, for a line: "no napari-seg-eval on 1 worker (tcp://...)"."""
     groups = []
     for said, workers in wrong.items():
         listed = ", ".join(workers[:LISTED_WORKERS])
         more = f" and {len(workers) - LISTED_WORKERS} more" if len(workers) > LISTED_WORKERS else ""
         plural = "s" if len(workers) > 1 else ""
         groups.append(f"{said} on {len(workers)} worker{plural} ({listed}{more})")
-    return ValueError(
-        f"the workers of the dask scheduler at {address} must run {name} {__version__}, as "
-        f"{ours} does: {'; '.join(groups)}. Install {name}=={__version__} (with its "
-        "dependencies) in every worker's environment and restart the workers."
+    return "; ".join(groups)
+
+
+class WrongWorkers(ValueError):
+    """The workers of the scheduler at ``address`` do not run this napari-seg-eval version:
+    refused before a run (``napari-seg-eval evaluate --scheduler``), or during one
+    (``stopped``: ``done`` of ``total`` pairs evaluated then, none kept), for ``why``: no
+    worker running it is left.
+
+    ``wrong``: what is wrong (see :func:`worker_wrong`): the workers it is wrong on. Its
+    message says what runs this version as ``ours`` ("this process"); :meth:`text` words it
+    for another caller (the command line: "this command").
+
+    Examples
+    --------
+    >>> error = WrongWorkers("tcp://s:8786", {"no napari-seg-eval": ["tcp://w:1"]}, stopped=(0, 2))
+    >>> error.text("this command").split(": ", 1)[1].split(". ")[0]
+    'no napari-seg-eval on 1 worker (tcp://w:1); no worker running it is left: the run stopped \
+after 0 of 2 pairs; nothing was written'
+    """
+
+    def __init__(
+        self,
+        address: str,
+        wrong: dict[str, list[str]],
+        ours: str = "this process",
+        stopped: tuple[int, int] | None = None,
+        why: str = "no worker running it is left",
+    ) -> None:
+        self.address, self.wrong, self.stopped, self.why = address, wrong, stopped, why
+        super().__init__(self.text(ours))
+
+    def text(self, ours: str) -> str:
+        """The message, saying what runs this version as ``ours``."""
+        name = "napari-seg-eval"
+        stopped = ""
+        if self.stopped is not None:
+            done, total = self.stopped
+            stopped = (
+                f"; {self.why}: the run stopped after {done} of {total} pairs; nothing was written"
+            )
+        return (
+            f"the workers of the dask scheduler at {self.address} must run {name} "
+            f"{__version__}, as {ours} does: {_worker_groups(self.wrong)}{stopped}. Install "
+            f"{name}=={__version__} (with its dependencies) in every worker's environment and "
+            "restart the workers."
+        )
+
+
+def asked_workers(client: Any) -> tuple[set[str], dict[str, str]]:
+    """Every worker of ``client``'s cluster asked :data:`WORKER_QUESTION` (builtins only: a
+    worker without this package answers too).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        Connected to the cluster.
+
+    Returns
+    -------
+    set of str, dict
+        The workers that run this version; the others: what is wrong on each (see
+        :func:`worker_wrong`). A worker gone while asked is in neither.
+    """
+    from distributed.comm import CommClosedError
+
+    good: set[str] = set()
+    wrong: dict[str, str] = {}
+    answers = client.run(*builtin_call(WORKER_QUESTION), on_error="return")
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, CommClosedError | TimeoutError):  # gone: not a verdict
+            continue
+        said = worker_wrong(answer)
+        if said is None:
+            good.add(worker)
+        else:
+            wrong[worker] = said
+    return good, wrong
+
+
+def _retired_text(address: str, worker: str, said: str) -> str:
+    """The warning of a worker retired from a run's cluster: what it runs, that it was."""
+    name = "napari-seg-eval"
+    return (
+        f"the workers of the dask scheduler at {address} must run {name} {__version__}: "
+        f"{_worker_groups({said: [worker]})}, retired from the cluster (its tasks sent to the "
+        f"other workers). Install {name}=={__version__} (with its dependencies) in every "
+        "worker's environment."
     )
 
 
@@ -1355,9 +1422,13 @@ def _run_on_cluster(
     The pairs of a task whose worker died (dask's ``KilledWorker``: the task was running or
     queued on a worker that died) are evaluated again, each alone and one at a time, so that
     only the pair that kills its worker fails.
+    A task refused by its worker (one that does not run this napari-seg-eval version: it
+    joined after a check, see :data:`_TASK`) is sent again, once that worker (and any other
+    that answers wrong) is retired from the cluster, each said in a warning, as long as a
+    worker running this version is left (see :func:`_refused`).
     Raises ConnectionError when the connection to the scheduler is lost or the run's tasks are
-    cancelled on the cluster, and ValueError when a worker (one that joined during the run
-    too) does not run this napari-seg-eval version: no outcome is partial."""
+    cancelled on the cluster, and :class:`WrongWorkers` (a ValueError) when a task is refused
+    and no worker running this version is left: no outcome is partial."""
     from distributed import as_completed
     from distributed.protocol.pickle import dumps
     from distributed.scheduler import KilledWorker
@@ -1381,52 +1452,60 @@ def _run_on_cluster(
         future = client.submit(
             *builtin_call(_TASK, payload=payload, version=__version__), key=f"nse-{run}-{name}"
         )
-        position[future.key] = task
+        position[future.key], order[future.key] = task, len(futures)
+        futures.append(future)
         return future
 
-    futures = [
+    futures: list[Any] = []
+    order: dict[str, int] = {}  # each task's position among those sent
+    for number, task in enumerate(batches(pairing.pairs, sum(client.nthreads().values()))):
         submit(task, str(number))
-        for number, task in enumerate(batches(pairing.pairs, sum(client.nthreads().values())))
-    ]
     running = as_completed(futures)
     alone: list[int] = []  # the pairs of tasks whose worker died, evaluated again one by one
     retries: set[str] = set()
 
     def retry_next() -> None:
-        futures.append(submit(alone[:1], f"alone-{alone[0]}"))
-        retries.add(futures[-1].key)
+        retries.add(submit(alone[:1], f"alone-{alone[0]}").key)
         running.add(futures[-1])
 
     outcomes: list[PairOutcome | None] = [None] * len(items)
     done = 0
+    retired: dict[str, int] = {}  # worker: the tasks submitted when it was retired
+    wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
     try:
         for future in running:
             task = position[future.key]
             retried = future.key in retries
-            if retried:
-                alone.pop(0)
-                if alone:
-                    retry_next()
             try:
                 answer = future.result()
             except Exception as error:  # a worker died, the task could not run, or the
                 if _scheduler_lost(client, error):  # scheduler is gone
                     raise _lost_error(client, address, done, len(items), error) from error
-                if isinstance(error, KilledWorker) and not retried:
+                answer = error
+            if isinstance(answer, tuple) and answer[0] == "refused":
+                _, worker, found, installed = answer
+                said = worker_wrong((found, installed))
+                sent = (order[future.key], len(futures))
+                _refused(client, worker, said, sent, retired, wrong, (done, len(items)))
+                again = submit(task, f"again-{len(futures)}")
+                if retried:
+                    retries.add(again.key)
+                running.add(again)
+                continue
+            if retried:
+                alone.pop(0)
+                if alone:
+                    retry_next()
+            if isinstance(answer, Exception):
+                if isinstance(answer, KilledWorker) and not retried:
                     # The pair that killed the worker is in this task, or in another one
                     # that this task was queued behind on that worker.
                     alone.extend(task)
                     if len(alone) == len(task):
                         retry_next()
                     continue
-                failed = PairOutcome(None, _task_failure(client, error))
-                answer = ("ran", [failed] * len(task))
-            if answer[0] == "refused":  # a worker without this version, that joined late
-                _, worker, found, installed = answer
-                wrong = {worker_wrong((found, installed)): [worker]}
-                raise workers_error(address, wrong, "this process")
-            batch = answer[1]
-            for index, outcome in zip(task, batch, strict=True):
+                answer = ("ran", [PairOutcome(None, _task_failure(client, answer))] * len(task))
+            for index, outcome in zip(task, answer[1], strict=True):
                 given = _as_given(outcome, pairing.pairs[index], extras[index])
                 outcomes[index] = given
                 done += 1
@@ -1439,6 +1518,52 @@ def _run_on_cluster(
         if client.status == "running":
             client.cancel([future for future in futures if not future.done()])
     return outcomes
+
+
+def _refused(
+    client,
+    worker: str,
+    said: str,
+    sent: tuple[int, int],
+    retired: dict[str, int],
+    wrong: dict[str, list[str]],
+    stopped: tuple[int, int],
+) -> None:
+    """A task of a run (see :func:`_run_on_cluster`) refused by ``worker``, which runs
+    ``said`` (:func:`worker_wrong`): the run goes on without it, or stops.
+
+    ``sent``: the task's position among the run's tasks, and how many were sent so far;
+    ``retired``: the workers retired by the run, each with the tasks sent then; ``wrong``:
+    what is wrong on which workers, so far; ``stopped``: pairs done, pairs in all.
+
+    At a worker's first refusal every worker is asked (:func:`asked_workers`): with a worker
+    running this version left, those that answer wrong (``worker`` among them) are retired,
+    never one that answers right, each said once in a warning; with none left, the run stops
+    (a :class:`WrongWorkers`): only a worker of the run's version can evaluate its tasks. A
+    retired worker's refusals of the tasks it was given before are not said again. A cluster
+    that starts new workers (adaptive) may start more such workers: each is retired at its
+    first refusal while the others go on, or ends the run once no right one is left. A
+    refusal of a task sent after its worker was retired stops the run too: that worker
+    stayed and would refuse every task again."""
+    address = client.scheduler.address
+    if worker in retired:
+        if sent[0] < retired[worker]:  # given to it before it left: sent again
+            return
+        why = f"the scheduler did not retire {worker}, which refuses every task"
+        raise WrongWorkers(address, wrong, stopped=stopped, why=why)
+    good, others = asked_workers(client)
+    leaving = {worker: said, **others}
+    for each, what in leaving.items():
+        if each not in good and each not in wrong.get(what, []):
+            wrong.setdefault(what, []).append(each)
+    if not good:
+        raise WrongWorkers(address, wrong, stopped=stopped)
+    leaving = {each: what for each, what in leaving.items() if each not in good | set(retired)}
+    if leaving:  # never an empty list: the scheduler would choose workers itself
+        client.retire_workers(list(leaving), close_workers=True)
+    for each, what in leaving.items():
+        retired[each] = sent[1]
+        warn(_retired_text(address, each, what))
 
 
 def _scheduler_lost(client, error: BaseException) -> bool:
@@ -1727,11 +1852,9 @@ def evaluate_pair(
                 elif classes is not None and settings.threshold > 0:
                     background, lost, total = made_background(classes)
                     if lost:  # the threshold took pixels of the truth's classes
-                        share = f"{100 * background / total:.3g} %"
-                        said = _NO_CLASS_ABOVE.format(
-                            background, total, share, f"{settings.threshold:g}", lost
-                        )
-                        notices.append(Notice(said, str(prediction)))
+                        said = _NO_CLASS_ABOVE.format(threshold=f"{settings.threshold:g}")
+                        counts = (background, total, lost)
+                        notices.append(Notice(said, str(prediction), counts))
             if "instance" in outcome.tables:
                 if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -1801,12 +1924,14 @@ _BACKGROUND_AS_OBJECTS = (
 
 
 #: Said when the threshold made background some of the truth's foreground in a map read with
-#: channel k as class k + 1 (see :func:`~napari_seg_eval.core.threshold.made_background`; a
-#: notice's template: ``{file}`` is the map's path, the counts are its own).
+#: channel k as class k + 1 (see :func:`~napari_seg_eval.core.threshold.made_background`), once
+#: per run: a notice's template (see :class:`~napari_seg_eval.io.read.Notice`) whose counts,
+#: summed over the maps (and a map's planes), are the pixels made background, those counted,
+#: and those of them in the truth's foreground; ``{file}`` is the first map.
 _NO_CLASS_ABOVE = (
-    "{0} of {1} pixels ({2}) of {{file}} had no class above the threshold {3} and are "
-    "background (0), {4} of them in its truth's foreground: for a plain argmax of a softmax "
-    "without a background channel, use {{threshold_zero}}"
+    "{{0}} of {{1}} pixels ({{share}}) of {{file}}{{more}} had no class above the threshold "
+    "{threshold} and are background (0), {{2}} of them in the truth's foreground: for a plain "
+    "argmax of a softmax without a background channel, use {{threshold_zero}}"
 )
 
 

@@ -677,19 +677,21 @@ class FileNotice(UserWarning):
     its message names the options as in Python; :meth:`text` words it with other names (the
     command line's ``--probability``)."""
 
-    def __init__(self, template: str, paths: tuple[str, ...] = ()) -> None:
-        self.template, self.paths = template, tuple(paths)
+    def __init__(
+        self, template: str, paths: tuple[str, ...] = (), counts: tuple[int, ...] = ()
+    ) -> None:
+        self.template, self.paths, self.counts = template, tuple(paths), tuple(counts)
         super().__init__(self.text())
 
     def text(self, options: dict[str, str] | None = None) -> str:
-        """The line: the first file named, how many more files the notice applies to, and the
-        options named as in ``options`` (default :data:`PYTHON_OPTIONS`)."""
+        """The line: the first file named, how many more files the notice applies to (where
+        the template says ``{more}``, else at the end), its counts (see :class:`Notice`),
+        and the options named as in ``options`` (default :data:`PYTHON_OPTIONS`)."""
         if not self.paths:  # a plain message
             return self.template
-        options = PYTHON_OPTIONS if options is None else options
         more = len(self.paths) - 1
         also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
-        return f"{self.template.format(file=self.paths[0], **options)}{also}."
+        return _worded(self.template, self.paths[0], self.counts, also, options)
 
 
 #: How each caller names the options a notice may ask for: ``{probability}`` and
@@ -720,18 +722,57 @@ class Notice(NamedTuple):
     probability maps is and ``{background_channel}`` the option that makes a map's channel 0
     background (each caller names them its own way, see :data:`PYTHON_OPTIONS`); the
     same template for every file it applies to, so that many files are told in one line
-    (see :func:`file_notices`). ``path`` is the file."""
+    (see :func:`file_notices`). ``path`` is the file.
+
+    ``counts``: numbers the template says as ``{0}``, ``{1}``, ...: each the sum over the
+    notices of one template (the files of a run, the planes of a file), with ``{share}`` the
+    first as a percentage of the second (:func:`percent`) and ``{more}`` where the line says
+    how many more files it applies to (else at its end)."""
 
     template: str
     path: str
+    counts: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        return self.template.format(file=self.path, **PYTHON_OPTIONS) + "."
+        return _worded(self.template, self.path, self.counts, "", None)
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage of 3 significant digits, never rounded to 0 % or
+    100 % when it is not that: "< 0.1 %", "> 99.9 %".
+
+    Examples
+    --------
+    >>> percent(3, 8), percent(1999, 2000), percent(1, 2000), percent(2000, 2000)
+    ('37.5 %', '> 99.9 %', '< 0.1 %', '100 %')
+    """
+    share = 100 * part / whole
+    text = f"{share:.3g}"
+    if 0 < part < whole and share < 0.1:
+        return "< 0.1 %"
+    if 0 < part < whole and float(text) >= 100:
+        return "> 99.9 %"
+    return f"{text} %"
+
+
+def _worded(
+    template: str,
+    path: str,
+    counts: tuple[int, ...],
+    more: str,
+    options: dict[str, str] | None,
+) -> str:
+    """A notice's line (see :class:`Notice`): ``more`` says how many more files it is of."""
+    options = PYTHON_OPTIONS if options is None else options
+    share = percent(*counts[:2]) if len(counts) >= 2 else ""
+    if "{more}" in template:
+        return template.format(*counts, file=path, share=share, more=more, **options) + "."
+    return f"{template.format(*counts, file=path, share=share, **options)}{more}."
 
 
 def file_notices(notices: list[Notice]) -> list[FileNotice]:
     """One warning per kind of notice (per template, in the order first met), with the files
-    it applies to (each once, in order).
+    it applies to (each once, in order) and its counts summed (see :class:`Notice`).
 
     Parameters
     ----------
@@ -752,11 +793,21 @@ def file_notices(notices: list[Notice]) -> list[FileNotice]:
     >>> [warning] = file_notices([Notice("if {file} is a map, set {probability}", "a.tif")])
     >>> str(warning), warning.text({"probability": "--probability"})
     ('if a.tif is a map, set probability=True.', 'if a.tif is a map, set --probability.')
+    >>> lost = "{0} of {1} pixels ({share}) of {file}{more} were lost"
+    >>> notices = [Notice(lost, "a.tif", (1, 4)), Notice(lost, "b.tif", (2, 4))]
+    >>> [str(warning) for warning in file_notices(notices)]  # 1 + 2 of 4 + 4
+    ['3 of 8 pixels (37.5 %) of a.tif (and 1 more file) were lost.']
     """
     files: dict[str, list[str]] = {}
+    counts: dict[str, tuple[int, ...]] = {}
     for notice in notices:
         files.setdefault(notice.template, []).append(notice.path)
-    return [FileNotice(template, tuple(dict.fromkeys(paths))) for template, paths in files.items()]
+        held = counts.setdefault(notice.template, (0,) * len(notice.counts))
+        counts[notice.template] = tuple(a + b for a, b in zip(held, notice.counts, strict=True))
+    return [
+        FileNotice(template, tuple(dict.fromkeys(paths)), counts[template])
+        for template, paths in files.items()
+    ]
 
 
 def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
