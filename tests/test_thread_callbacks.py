@@ -103,23 +103,30 @@ def test_a_computation_started_while_another_thread_computes_still_cancels():
             other.join(WAIT)
 
 
-def test_a_runs_computations_never_take_callbacks_registered_by_other_threads():
-    # napari registers its dask cache around each slice it reads: a run's computation that
+def test_a_dock_workers_computations_never_take_callbacks_registered_by_other_threads():
+    # napari registers its dask cache around each slice it reads: a dock run's computation that
     # took it shared it with napari's and failed with a KeyError inside it (review120).
-    seen = Seen()
-    steps = []
-    with seen:  # registered in dask's set, as napari's cache while it reads
-        assert total(RunControl(steps.append)) == 8
-        # a dock worker's thread: marked before its work, with or without a watch entered
-        from napari_seg_eval._jobs import _calling
+    from napari_seg_eval._jobs import _calling
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            work = _calling([lambda: compute(da.ones(8, chunks=2).sum())[0]])
-            assert pool.submit(work).result(WAIT) == 8
+    seen = Seen()
+    with seen, ThreadPoolExecutor(max_workers=1) as pool:  # in dask's set, as napari's cache
+        steps = []
+        assert pool.submit(_calling([lambda: total(RunControl(steps.append))])).result(WAIT) == 8
+        work = _calling([lambda: int(compute(da.ones(8, chunks=2).sum())[0])])  # no watch
+        assert pool.submit(work).result(WAIT) == 8
     assert seen.tasks == 0 and steps[-1] == (1.0, "summing")
-    with seen:  # elsewhere (a script's own ProgressBar), dask does as it does
-        assert compute(da.ones(8, chunks=2).sum())[0] == 8
-    assert seen.tasks > 0
+
+
+def test_a_scripts_own_callbacks_still_see_the_packages_computations():
+    # A script's `with ProgressBar():` around `evaluate` (which watches its steps with a
+    # RunControl) or around a core function (review130: it saw 0 tasks).
+    seen, steps = Seen(), []
+    with seen:
+        assert total(RunControl(steps.append)) == 8
+    watched = seen.tasks
+    with seen:
+        assert int(compute(da.ones(8, chunks=2).sum())[0]) == 8
+    assert watched > 0 and seen.tasks == 2 * watched and steps[-1] == (1.0, "summing")
 
 
 def test_a_computation_nested_in_a_task_is_not_reported():

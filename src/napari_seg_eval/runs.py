@@ -47,7 +47,7 @@ import pandas as pd
 from .core import catalogue
 from .core._results import counts_as_integers
 from .core._thread_callbacks import compute
-from .core.blocks import as_dask, is_lazy
+from .core.blocks import as_dask, in_memory, is_lazy
 from .core.boundary import boundary_metrics
 from .core.compare import (
     POOLED_FROM_ROWS,
@@ -1257,7 +1257,7 @@ def agreement(
             **settings,
         )
         run = Run.from_evaluation(record)
-        foreground = [record.truth != 0, record.prediction != 0]
+        foreground = [in_memory(record.truth) != 0, in_memory(record.prediction) != 0]
         boundary = boundary_metrics(*foreground, spacing=spacing, tolerance=tolerance)
         rows = pd.DataFrame(
             {

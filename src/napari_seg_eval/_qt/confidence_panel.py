@@ -36,7 +36,7 @@ from .._jobs import Job, notify_error
 from .._napari.layers import put_image, result_layer
 from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
-from ..core.blocks import BLOCK_PIXELS, is_lazy
+from ..core.blocks import BLOCK_PIXELS, in_memory, is_lazy
 from ..core.confidence import (
     apply_temperature,
     calibration,
@@ -102,7 +102,7 @@ def analyse(
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
         channel = class_id if background_channel else class_id - 1
         prob = np.moveaxis(prob, channel_axis, 0)[channel]
-    true, prob = np.asarray(true), np.asarray(prob)
+    true, prob = in_memory(true), in_memory(prob)  # lazy ones read whole, with `compute`
     steps = 2 + len(methods) + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
     yield (0.0, "pixel sweep")
     results = {

@@ -14,9 +14,11 @@ while napari sliced without pause).
 So the callbacks of a run (its progress and cancel, :func:`on_this_thread`) are kept per thread,
 never in dask's set, and :func:`compute`, which every computation of this package goes through,
 gives dask a thread's callbacks explicitly (``callbacks=``: dask then leaves its set alone) on a
-thread that runs such work: one with callbacks entered, or one marked by :func:`own_callbacks_only`
-(the dock's workers). Elsewhere (a script's own ``with ProgressBar():``, a ``dask.distributed``
-client) dask is left to do as it does.
+thread that runs such work: on a thread marked by :func:`own_callbacks_only` (the dock's
+workers, beside napari) those only; on another thread with callbacks entered (a script calling
+``evaluate``, the command) those and the ones in dask's set as the computation starts (a
+script's own ``with ProgressBar():`` still sees the package's computations). Elsewhere, and on
+a ``dask.distributed`` client, dask is left to do as it does.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def own_callbacks_only() -> None:
     see only the callbacks entered on it with :func:`on_this_thread`, none of dask's
     process-wide set (napari's cache of a slice, another run's progress). For the threads of
     the dock's runs: a pooled thread stays so (any work of this package on it runs the same)."""
+    _LOCAL.own = True
     if _entered() is None:
         _LOCAL.entered = []
 
@@ -50,7 +53,8 @@ def own_callbacks_only() -> None:
 def on_this_thread(callback: Callback) -> Iterator[None]:
     """Within the block, ``callback`` sees the computations started on this thread through
     :func:`compute` (local schedulers; the outermost ones: not those nested in a task) and none of
-    other threads'; the thread sees only the callbacks entered so (see the module).
+    other threads' (see the module: with dask's own set, unless the thread is marked by
+    :func:`own_callbacks_only`).
 
     Parameters
     ----------
@@ -72,7 +76,8 @@ def on_this_thread(callback: Callback) -> Iterator[None]:
     (4, True)
     """
     unmarked = _entered() is None
-    own_callbacks_only()
+    if unmarked:
+        _LOCAL.entered = []
     _LOCAL.entered.append(callback)
     try:
         yield
@@ -126,6 +131,8 @@ def compute(*collections: Any, **kwargs: Any) -> tuple:
     # Nested in a task of this thread's computation (synchronous scheduler): no callback, as
     # dask does for nested computations (its progress is the outer one's).
     kwargs["callbacks"] = [callback._callback for callback in entered] if depth == 0 else []
+    if depth == 0 and not getattr(_LOCAL, "own", False):  # a script's thread: its own too
+        kwargs["callbacks"] += list(Callback.active)
     _LOCAL.depth = depth + 1
     try:
         return dask.compute(*collections, **kwargs)

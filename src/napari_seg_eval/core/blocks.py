@@ -93,6 +93,21 @@ def as_dask(array: Any, chunks: Any = None) -> Any:
     return da.from_array(array, chunks=chunks, asarray=not is_lazy(array), fancy=False)
 
 
+def in_memory(array: Any) -> np.ndarray:
+    """``array`` read whole as a numpy array: a lazy one computed with :func:`compute` (so a
+    run's progress and cancel watch the read, and only the run's thread's callbacks see it:
+    never ``np.asarray``, whose dask computation takes dask's process-wide callbacks, napari's
+    cache of a slice among them). For arrays known to fit in memory.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> in_memory(da.arange(4, chunks=2)).tolist()
+    [0, 1, 2, 3]
+    """
+    return compute(as_dask(array))[0] if is_lazy(array) else np.asarray(array)
+
+
 def aligned(arrays: Sequence[Any]) -> list[Any]:
     """The arrays as dask arrays on one chunk grid: the first chunked array's.
 

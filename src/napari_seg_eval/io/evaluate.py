@@ -45,7 +45,7 @@ from ..core._validate import (
     warn_if_foreground_only,
 )
 from ..core._warn import warn
-from ..core.blocks import as_dask, fold, fold_lazy, is_lazy
+from ..core.blocks import as_dask, fold, fold_lazy, in_memory, is_lazy
 from ..core.classes import (
     ClassSpec,
     check_background_class,
@@ -2136,11 +2136,6 @@ def _check_boundary_size(true, path) -> None:
         )
 
 
-def _in_memory(array) -> np.ndarray:
-    """A (small enough, see :func:`_check_boundary_size`) array read whole."""
-    return compute(as_dask(array))[0] if is_lazy(array) else np.asarray(array)
-
-
 def _boundary(
     true,
     labels,
@@ -2158,16 +2153,16 @@ def _boundary(
     :class:`PixelSize` read from the pair's files (recorded with the values)."""
     from ..core.boundary import BOUNDARY_COLUMNS, pair_boundaries
 
-    true = _in_memory(true)
-    region = None if region is None else _in_memory(region)
+    true = in_memory(true)
+    region = None if region is None else in_memory(region)
     region = outside_ignored(true, settings.ignore_label, region)  # they count nowhere
     from_file = isinstance(spacing, PixelSize)
     table = outcome.tables.get("instance")
     result, objects = pair_boundaries(
         true,
-        None if table is None else _in_memory(labels),
+        None if table is None else in_memory(labels),
         true,
-        _in_memory(mask),
+        in_memory(mask),
         binarize=settings.binarize_semantic,
         object_classes=outcome.classes,
         excluded_ids=excluded,
