@@ -1846,3 +1846,25 @@ def test_pixel_sizes_in_messages_are_rounded_in_the_column_exact():
     assert _sizes_text((0.5, 0.29999999988358467), "µm", digits=7) == "0.5,0.3 µm"
     assert _sizes_text((2.0, None), "µm", digits=7) == "2,none µm"
     assert _sizes_text((2.0, 0.29999999988358467), "") == "2.0,0.29999999988358467"
+
+
+def test_a_lazy_tiff_closes_the_files_it_read_when_collected(tmp_path):
+    # Regression (CI): a tiled TIFF read lazily, then pickled (as for a cluster), left its file
+    # open until the collector found it, which warned ("unclosed file") in a later test.
+    import gc
+    import pickle
+    import warnings
+
+    import dask.array as da
+
+    pixels = np.arange(256 * 256, dtype=np.uint16).reshape(256, 256)
+    tifffile.imwrite(tmp_path / "tiled.tif", pixels, tile=(64, 64))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lazy = read_labels(tmp_path / "tiled.tif")
+        copy = pickle.loads(pickle.dumps(lazy))  # reopened where unpickled
+        for array in (lazy, copy):
+            np.testing.assert_array_equal(da.asarray(array).compute(), pixels)
+        del lazy, copy, array
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1248,6 +1249,9 @@ def _tiff_store_type() -> type:
         def __init__(self, series: Any, *, path: str) -> None:
             super().__init__(series, level=0, read_only=True)
             self.path = path
+            # The files its reads opened are closed with it (never left to the collector,
+            # which warns of each one still open).
+            weakref.finalize(self, self._filecache.clear)
 
         def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
             return _reopened_tiff_store, (self.path,)
