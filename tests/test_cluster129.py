@@ -107,14 +107,16 @@ def expected_retired(address: str, worker: str) -> str:
 # --- MED-2: a worker without the package joins mid-run ----------------------------------------
 
 
+@pytest.mark.parametrize("quiet", [(), ("--quiet",)])
 def test_a_worker_without_the_package_joining_mid_run_is_retired_and_the_run_goes_on(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, quiet
 ):
     """Four pairs, each held until GO, on a cluster of one worker of one thread: ceil(4 / (4
     tasks per thread)) = 1 pair a task, 4 tasks; the worker holds 2 (ceil(1 thread x 1.1
     saturation)), the scheduler queues the other 2 and gives them to a worker without the
     package that joins then. It refuses them: it is retired (it left the scheduler: then
-    GO), its tasks go to the first worker, and every pair is evaluated."""
+    GO), its tasks go to the first worker, and every pair is evaluated. The retirement is
+    said even with --quiet: the run changed the user's cluster (review131)."""
     monkeypatch.chdir(tmp_path)
     write_pairs(tmp_path / "data", ["a", "b", "c", "d"])
     monkeypatch.setattr(evaluate_module, "_evaluate_pairs", held_pairs)
@@ -138,7 +140,7 @@ def test_a_worker_without_the_package_joining_mid_run_is_retired_and_the_run_goe
         joining.start()
         try:
             address = client.scheduler.address
-            code = run("data/truth", "data/pred", "--out", "res", "--scheduler", address)
+            code = run("data/truth", "data/pred", "--out", "res", "--scheduler", address, *quiet)
         finally:
             go.set()
             joining.join()

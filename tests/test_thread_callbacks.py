@@ -129,6 +129,19 @@ def test_a_scripts_own_callbacks_still_see_the_packages_computations():
     assert watched > 0 and seen.tasks == 2 * watched and steps[-1] == (1.0, "summing")
 
 
+def test_a_scripts_run_leaves_a_dask_cache_alone():
+    # napari registers its dask cache while it reads a slice (on the main thread): a script's
+    # thread evaluating meanwhile took it with the script's own callbacks, and one cache in two
+    # concurrent computations fails with a KeyError (review131). Its other callbacks it keeps.
+    pytest.importorskip("cachey")
+    from dask.cache import Cache
+
+    cache, seen, steps = Cache(1e6), Seen(), []
+    with cache, seen:
+        assert total(RunControl(steps.append)) == 8
+    assert len(cache.cache.data) == 0 and seen.tasks > 0 and steps[-1] == (1.0, "summing")
+
+
 def test_a_computation_nested_in_a_task_is_not_reported():
     def reported(function) -> list:
         steps = []

@@ -867,9 +867,10 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files
-    from .io.evaluate import check_region_file, find_companions
+    from .io.evaluate import WorkerRetired, check_region_file, find_companions
     from .io.pairs import OneFolderError
 
+    retirements: list[warnings.WarningMessage] = []  # workers retired from the user's cluster
     try:
         settings = _settings_from_args(args)
         _checked_settings(settings)  # every setting checked before any file is listed
@@ -933,7 +934,12 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
                 progress = None if args.quiet else TextProgress(stream)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", UserWarning)
-                    result = evaluate_files(pairing, client=client, progress=progress, **settings)
+                    try:
+                        result = evaluate_files(
+                            pairing, client=client, progress=progress, **settings
+                        )
+                    finally:  # workers retired from the user's cluster: said even so
+                        retirements[:] = [w for w in caught if w.category is WorkerRetired]
             except KeyboardInterrupt:
                 # What the cluster logs as it closes is not news after Ctrl-C.
                 quiet(client if args.workers is not None else None)
@@ -943,6 +949,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     except KeyboardInterrupt as stopped:
         return _stopped(stopped, stream)
     except (FileReadError, OSError, ValueError, TypeError) as error:
+        _print_notices(retirements, stream)  # the cluster was changed: said, whatever came next
         print(f"napari-seg-eval evaluate: error: {_error_text(error)}", file=stream)
         return EXIT_BAD_INPUT
     if stops.received:  # held while the results were renamed into place: they are complete
@@ -953,8 +960,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         )
     code = EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
     try:
-        if not args.quiet:
-            _print_notices(caught, stream)
+        _print_notices(caught if not args.quiet else retirements, stream)
         _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
     except BrokenPipeError:  # `| head`: the results are written, their code is the run's
         _silenced_output()

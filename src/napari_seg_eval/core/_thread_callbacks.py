@@ -17,8 +17,9 @@ gives dask a thread's callbacks explicitly (``callbacks=``: dask then leaves its
 thread that runs such work: on a thread marked by :func:`own_callbacks_only` (the dock's
 workers, beside napari) those only; on another thread with callbacks entered (a script calling
 ``evaluate``, the command) those and the ones in dask's set as the computation starts (a
-script's own ``with ProgressBar():`` still sees the package's computations). Elsewhere, and on
-a ``dask.distributed`` client, dask is left to do as it does.
+script's own ``with ProgressBar():`` still sees the package's computations), but for a dask
+cache's (napari's, registered while it reads a slice, perhaps on another thread). Elsewhere,
+and on a ``dask.distributed`` client, dask is left to do as it does.
 """
 
 from __future__ import annotations
@@ -100,6 +101,14 @@ def _local_scheduler(collections: tuple, scheduler: Any) -> bool:
     return chosen in (threaded.get, local.get_sync, multiprocessing.get)
 
 
+def _a_cache(callback: tuple) -> bool:
+    """Whether a registered callback (its hooks) is a ``dask.cache.Cache``'s: napari registers
+    its own around each slice it reads, and one cache in two concurrent computations fails
+    with a ``KeyError`` (review131: a script's thread evaluating while napari sliced)."""
+    owners = {type(getattr(hook, "__self__", None)) for hook in callback if hook is not None}
+    return any(owner.__module__ == "dask.cache" for owner in owners)
+
+
 def compute(*collections: Any, **kwargs: Any) -> tuple:
     """``dask.compute(*collections, **kwargs)``; on a thread of this package's runs (see the
     module), with that thread's callbacks given explicitly, outermost computations only.
@@ -132,7 +141,7 @@ def compute(*collections: Any, **kwargs: Any) -> tuple:
     # dask does for nested computations (its progress is the outer one's).
     kwargs["callbacks"] = [callback._callback for callback in entered] if depth == 0 else []
     if depth == 0 and not getattr(_LOCAL, "own", False):  # a script's thread: its own too
-        kwargs["callbacks"] += list(Callback.active)
+        kwargs["callbacks"] += [each for each in Callback.active if not _a_cache(each)]
     _LOCAL.depth = depth + 1
     try:
         return dask.compute(*collections, **kwargs)

@@ -1300,6 +1300,12 @@ after 0 of 2 pairs; nothing was written'
         )
 
 
+class WorkerRetired(UserWarning):
+    """A worker of the run's cluster without this napari-seg-eval version, retired from the
+    cluster by the run (see :func:`_refused`): a change to the user's cluster, said even where
+    other notices are not (the command's ``--quiet``, a run that then fails)."""
+
+
 def asked_workers(client: Any) -> tuple[set[str], dict[str, str]]:
     """Every worker of ``client``'s cluster asked :data:`WORKER_QUESTION` (builtins only: a
     worker without this package answers too).
@@ -1563,7 +1569,7 @@ def _refused(
         client.retire_workers(list(leaving), close_workers=True)
     for each, what in leaving.items():
         retired[each] = sent[1]
-        warn(_retired_text(address, each, what))
+        warn(_retired_text(address, each, what), WorkerRetired)
 
 
 def _scheduler_lost(client, error: BaseException) -> bool:
