@@ -10,11 +10,10 @@ import logging
 import sys
 import threading
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from napari_seg_eval import __main__ as cli
+from cluster_helpers import local_cluster, run, write_pairs
 from napari_seg_eval import io as nse_io
 from napari_seg_eval._version import __version__
 from napari_seg_eval.io import evaluate as evaluate_module
@@ -61,34 +60,6 @@ if LACKS == "no version":
     package.io = io
     sys.modules.update({{"napari_seg_eval.io": io, "napari_seg_eval.io.evaluate": io.evaluate}})
 """
-
-
-def local_cluster(n_workers: int, **worker_kwargs) -> distributed.LocalCluster:
-    return distributed.LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, shared by tests
-        **worker_kwargs,
-    )
-
-
-def run(*argv: str) -> int:
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["evaluate", *argv])
-    return exit_info.value.code
-
-
-def write_pairs(folder, names) -> None:
-    """folder/truth/NAME.npy and folder/pred/NAME.npy: one 3x3 square each, the same."""
-    for side in ("truth", "pred"):
-        (folder / side).mkdir(parents=True, exist_ok=True)
-        for name in names:
-            image = np.zeros((8, 8), np.uint16)
-            image[2:5, 2:5] = 1
-            np.save(folder / side / f"{name}.npy", image)
 
 
 def held_block(items, settings):
