@@ -221,7 +221,7 @@ def tab_screenshots(theme: str, root: Path) -> None:
     widget.tabs.setCurrentWidget(widget.runs)
     names = [run.name for run in widget.runs.runs]
     comparison = widget.runs.compare(names[-2], names[-1])
-    changes = next(layer for layer in viewer.layers if layer.name.endswith("broken = label 2"))
+    changes = next(layer for layer in viewer.layers if layer.name.endswith("broken = 2"))
     show_only(viewer, "nuclei", changes.name)
     changed = comparison.changed
     if len(changed):  # zoom on the first object fixed or broken, from the truth compared
