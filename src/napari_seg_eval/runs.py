@@ -82,6 +82,11 @@ _OVER_THRESHOLDS = "mean over IoU thresholds"
 #: metrics scored (``kind`` "true" or "pred", ``label``, ``class``), saved as
 #: ``object_classes.csv``: its objects are compared within their class after loading too.
 OBJECT_CLASSES = "object_classes"
+#: Columns of names and words in a saved run's tables, read back as text whatever they hold
+#: (images named ``1`` or ``NA``, objects' ``kind`` all ``true``): see :func:`_read_csv`.
+TEXT_COLUMNS = frozenset(
+    {"name", "truth", "prediction", "error", "kind", "status", "metric", "evaluation"}
+)
 #: The scoring settings of :func:`_scoring` as a note names them.
 _SCORING_WORDS = {"true_classes": "the truth's object classes"}
 #: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
@@ -757,8 +762,22 @@ def _base_key(key: str) -> str:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """A table :meth:`Run.save` or the command line wrote, read back as it was.
+
+    pandas' own guesses would read the ``kind`` column of a run whose prediction has no
+    objects (every row ``true``) as booleans, an image named ``NA`` as missing and images
+    named ``1``, ``2`` as numbers: the columns of names and words (:data:`TEXT_COLUMNS`) are
+    read as text as written, and only an empty cell of another column is missing.
+    """
     try:
-        return pd.read_csv(path, keep_default_na=True)
+        columns = pd.read_csv(path, nrows=0).columns
+        text = [name for name in columns if name in TEXT_COLUMNS]
+        return pd.read_csv(
+            path,
+            dtype=dict.fromkeys(text, str),
+            keep_default_na=False,
+            na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
+        )
     except pd.errors.EmptyDataError:  # an empty table was written as an empty file
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
