@@ -27,6 +27,7 @@ from .core._thread_callbacks import compute, on_this_thread
 from .core._validate import (
     BINARIZE_OFF,
     as_array,
+    as_label_image,
     as_label_pair,
     check_probability_range,
     check_region,
@@ -320,6 +321,15 @@ COCO_NEEDS_SCORES = (
     "the coco preset ranks the predicted objects by a score, their mean probability: give a "
     "probability map of the truth's shape (confidence=, or a one-class probability map as the "
     "prediction)."
+)
+
+#: Why a float prediction is refused without a threshold (``{dtype}``: its dtype): without
+#: one, ``pred`` is a label image, and a float image's values are not ids (its pixels above
+#: 0 would all be foreground).
+FLOAT_PREDICTION = (
+    "the prediction is a {dtype} image, not integer labels: to evaluate it as a probability "
+    "map, give threshold= (e.g. threshold=0.5; channel_axis= too for a class axis); a label "
+    "image saved as floats: cast it first (pred.astype(int))."
 )
 
 
@@ -1333,6 +1343,10 @@ def evaluation_steps(
         )
     each_plane = axis is not None and settings.label_each_plane
     probability = settings.threshold is not None
+    if np.issubdtype(true.dtype, np.floating):
+        as_label_image(true, "ground truth")  # refused, with its message
+    if not probability and np.issubdtype(pred.dtype, np.floating):
+        raise TypeError(FLOAT_PREDICTION.format(dtype=pred.dtype))
     options = settings.threshold_options or ThresholdOptions()
     if probability:
         check_class_axis(len(pred.shape), options.channel_axis, "the probability map")
