@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import Any
 
@@ -348,9 +348,40 @@ def prepare_rows(record: Evaluation, objects: pd.DataFrame, iou_threshold: float
         rows = objects[columns["kind"] == side]
         sizes[side] = int(rows["label"].nunique())
         fits = sizes[side] <= HOVER_FEATURES_MAX_OBJECTS
-        features[side] = hover_features(rows) if fits else None
+        features[side] = with_background(hover_features(rows)) if fits else None
     boxes = object_boxes(objects, columns["kind"])
     return ReviewRows(objects, iou_threshold, counts, filtered, features, sizes, boxes)
+
+
+def with_background(hover: pd.DataFrame) -> pd.DataFrame:
+    """``hover`` (:func:`~napari_seg_eval._napari.layers.hover_features`) with a row for the
+    background, label 0, holding no value: napari then shows nothing of it on hover, where a
+    label without a row shows "[No Properties]". The review columns hold Python objects, so
+    that the other rows keep their values as they were (an int partner is not made a float).
+
+    Parameters
+    ----------
+    hover : pandas.DataFrame
+        One side's hover rows: an ``index`` column (the label) and the review columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The background's row first (None in each review column), then ``hover``'s rows.
+
+    Examples
+    --------
+    >>> hover = pd.DataFrame({"index": [3], "seg_eval_partner": [5]})
+    >>> with_background(hover).to_dict("list")
+    {'index': [0, 3], 'seg_eval_partner': [None, 5]}
+    """
+    if (hover["index"] == 0).any():
+        return hover
+    columns = [column for column in hover if column != "index"]
+    objects = dict.fromkeys(columns, object)
+    background = pd.DataFrame({"index": [0], **{column: [None] for column in columns}})
+    rows = pd.concat([background.astype(objects), hover.astype(objects)], ignore_index=True)
+    return rows.astype({"index": hover["index"].dtype})
 
 
 class ReviewPanel(QWidget):
@@ -1241,7 +1272,10 @@ class ReviewPanel(QWidget):
         if partner_box is not None:
             targets.append((images[other], partner, partner_box))
         solid = self.viewer.dims.ndisplay == 3
-        work = partial(selection_masks, targets, tuple(record.truth.shape), tuple(axes), solid)
+        reads = BoxReads()  # the rings and the plane read each box once
+        work = partial(
+            selection_masks, targets, tuple(record.truth.shape), tuple(axes), solid, reads
+        )
         errors = self._hidden_errors()
         if errors is not None:
             work = partial(_with_errors, work, errors.data)
@@ -1253,7 +1287,7 @@ class ReviewPanel(QWidget):
             layer, centroid, planes, group = go_to
             counted = [(images[side], name, where) for side, name, where in group]
             read += counted[len(targets) :]  # the others of the group, read for the plane
-            work = partial(_with_plane, work, counted, planes, centroid[planes])
+            work = partial(_with_plane, work, counted, planes, centroid[planes], reads)
             paint = partial(self._go_and_paint, record, solid, layer, centroid, planes)
         if sum(pixels_read(image, where) for image, _, where in read) > READ_NOW_PIXELS:
             self._clear_selection()  # not the previous object's rings around this one
@@ -1272,10 +1306,15 @@ class ReviewPanel(QWidget):
         found: tuple[tuple, tuple[int, ...] | None],
     ) -> None:
         """Move the sliders of ``planes`` (axes of ``layer``) to the plane found
-        (:func:`busiest_plane`), if ``record`` is still the one reviewed, then paint the
+        (:func:`busiest_plane`), if ``record``'s evaluation is still the one reviewed (its
+        stale reason may have changed meanwhile: :func:`same_evaluation`), then paint the
         rings."""
         drawn, plane = found
-        if record is self.record and plane is not None and layer in self.viewer.layers:
+        if (
+            same_evaluation(record, self.record)
+            and plane is not None
+            and layer in self.viewer.layers
+        ):
             point = centroid.copy()
             point[planes] = plane
             world = np.asarray(layer.data_to_world(point))
@@ -1314,11 +1353,16 @@ class ReviewPanel(QWidget):
     ) -> None:
         """Paint ``drawn`` (:func:`selection_masks`: the box and each object's mask, 1 then 2;
         with :func:`_with_errors`, then the error values of the box, painted under them
-        offset by :data:`SELECTION_KIND_OFFSET`) into the selection layer, if ``record`` is
-        still the one reviewed. Only what changed is set on the layer: each setting makes
-        napari draw it again."""
+        offset by :data:`SELECTION_KIND_OFFSET`) into the selection layer, if ``record``'s
+        evaluation is still the one reviewed, out of date since or not
+        (:func:`same_evaluation`: a threshold moved while the rings were read). Only what
+        changed is set on the layer: each setting makes napari draw it again."""
         source = self.layers.get("true")
-        if record is not self.record or source is None or source not in self.viewer.layers:
+        if (
+            not same_evaluation(record, self.record)
+            or source is None
+            or source not in self.viewer.layers
+        ):
             return
         where, masks, *kinds = drawn  # the error values of the box, when read
         shape = tuple(record.truth.shape)
@@ -1404,6 +1448,41 @@ class ReviewPanel(QWidget):
                 self._syncing = False
 
 
+def same_evaluation(a: Evaluation | None, b: Evaluation | None) -> bool:
+    """Whether ``a`` and ``b`` are the same evaluation, marked out of date or not: the
+    widget replaces its record by a copy with another ``stale`` reason when an input or
+    setting changes (:meth:`~napari_seg_eval.evaluation.Evaluation.marked_stale`), and a
+    copy holds the very same arrays, results and tables. A new run is another evaluation.
+
+    Parameters
+    ----------
+    a, b : Evaluation or None
+        The records compared.
+
+    Returns
+    -------
+    bool
+        True if they are one record, or copies of one differing in ``stale`` only.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> record = evaluate(np.array([[1, 1, 0]]), np.array([[1, 0, 2]]), kind="instance")
+    >>> same_evaluation(record, replace(record, stale="the threshold moved"))
+    True
+    >>> same_evaluation(record, evaluate(record.truth, record.prediction, kind="instance"))
+    False
+    """
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return all(
+        getattr(a, item.name) is getattr(b, item.name) for item in fields(a) if item.name != "stale"
+    )
+
+
 def involved_objects(
     result: InstanceResult, side: str, record_id: Any, error: str
 ) -> list[tuple[str, Any]]:
@@ -1486,6 +1565,7 @@ def busiest_plane(
     targets: Sequence[tuple[Any, Any, tuple[slice, ...]]],
     axes: Sequence[int],
     near: Sequence[float],
+    read: Callable[[Any, tuple[slice, ...]], np.ndarray] | None = None,
 ) -> tuple[int, ...] | None:
     """The plane (the indices along ``axes``, the axes not shown) where the objects of
     ``targets`` together have most pixels, among the planes the first (the selected object)
@@ -1502,6 +1582,9 @@ def busiest_plane(
         The axes not shown (a slider each).
     near : sequence of float
         The position along ``axes`` a tie is decided by.
+    read : callable, optional
+        Reads ``(image, box)`` (default: a read of the box's chunks); a
+        :class:`BoxReads` shares the reads with the selection's rings.
 
     Returns
     -------
@@ -1525,8 +1608,9 @@ def busiest_plane(
     origin = tuple(part.start for part in box)
     union = np.zeros([part.stop - part.start for part in box], bool)
     own = union.copy()
+    read = read or _read_box
     for index, (image, name, where) in enumerate(targets):
-        mask = _read_box(image, where) == name
+        mask = read(image, where) == name
         union[_shifted(where, origin)] |= mask
         if index == 0:
             own[_shifted(where, origin)] = mask
@@ -1552,9 +1636,11 @@ def _with_plane(
     targets: Sequence[tuple[Any, Any, tuple[slice, ...]]],
     axes: Sequence[int],
     near: Sequence[float],
+    read: Callable[[Any, tuple[slice, ...]], np.ndarray] | None = None,
 ) -> tuple[Any, tuple[int, ...] | None]:
-    """``work()`` (the selection's rings) and the :func:`busiest_plane` of ``targets``."""
-    return work(), busiest_plane(targets, axes, near)
+    """``work()`` (the selection's rings) and the :func:`busiest_plane` of ``targets``, read
+    with ``read`` (a :class:`BoxReads` shared with ``work``: each box read once)."""
+    return work(), busiest_plane(targets, axes, near, read)
 
 
 def ring_around(
@@ -1637,6 +1723,7 @@ def selection_masks(
     shape: tuple[int, ...],
     axes: Sequence[int],
     solid: bool = False,
+    read: Callable[[Any, tuple[slice, ...]], np.ndarray] | None = None,
 ) -> tuple[tuple[slice, ...], list[np.ndarray]]:
     """What the selection layer shows of ``targets`` (no Qt: runs in a worker for a slide):
     each object read inside its box, then its ring in the planes of ``axes``
@@ -1652,6 +1739,9 @@ def selection_masks(
         The axes shown (the planes of the rings).
     solid : bool
         The objects themselves instead of their rings (napari's 3-D view).
+    read : callable, optional
+        Reads ``(image, box)`` (default: a read of the box's chunks); a
+        :class:`BoxReads` shares the reads with :func:`busiest_plane`.
 
     Returns
     -------
@@ -1669,10 +1759,49 @@ def selection_masks(
     >>> selection_masks([(image, 5, (slice(1, 2), slice(1, 3)))], (3, 4), (0, 1), solid=True)[1]
     [array([[ True,  True]])]
     """
-    objects = [(_read_box(image, where) == name, where) for image, name, where in targets]
+    read = read or _read_box
+    objects = [(read(image, where) == name, where) for image, name, where in targets]
     if solid:
         return _placed(objects, shape, ())
     return ring_around(objects, shape, axes)
+
+
+class BoxReads:
+    """Reads of boxes of images, each (image, box) read once and kept: the rings of a
+    selection (:func:`selection_masks`) and the plane it moves to (:func:`busiest_plane`)
+    read the same boxes of the object and its partner (no Qt: used in a worker).
+
+    Examples
+    --------
+    >>> reads = BoxReads()
+    >>> image = np.arange(6).reshape(2, 3)
+    >>> first = reads(image, (slice(0, 1), slice(1, 3)))
+    >>> first.tolist(), reads(image, (slice(0, 1), slice(1, 3))) is first
+    ([[1, 2]], True)
+    """
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[int, tuple[tuple[int, int], ...]], np.ndarray] = {}
+
+    def __call__(self, image: Any, box: tuple[slice, ...]) -> np.ndarray:
+        """The values of ``image`` in ``box`` (:func:`_read_box`), read the first time only.
+
+        Parameters
+        ----------
+        image : array_like
+            A numpy or chunked image, alive while this object is used (keyed by its id).
+        box : tuple of slice
+            A box inside it (start and stop given).
+
+        Returns
+        -------
+        numpy.ndarray
+            Its values in the box.
+        """
+        key = (id(image), tuple((part.start, part.stop) for part in box))
+        if key not in self._read:
+            self._read[key] = _read_box(image, box)
+        return self._read[key]
 
 
 def pixels_read(image: Any, box: tuple[slice, ...]) -> int:

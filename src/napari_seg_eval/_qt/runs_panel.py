@@ -6,7 +6,8 @@ broken lavender, apart from the Review tab's error colours and from the confiden
 legend above the table); the layer is named briefly ("run 2 vs run 1: fixed = 1, broken = 2")
 and hovering an object says its change. The compared layers (the truth, both predictions, a
 probability map the predictions were made from, and our layers made of them) are hidden when
-it first appears, as the Review tab's error layer hides its own; a notice names them. The
+it first appears, as the Review tab's error layer hides its own; a notice names them, and
+removing that layer shows them again (those the user has not shown or hidden since). The
 comparison's tables show what a user reads first, first: the metric's label, A, B and B − A
 (the API key last); the fixed or broken object, its change and each run's IoU and partner.
 The runs table shows a value with its interval as text on two lines; its Copy and Export CSV
@@ -45,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from napari.layers import Image, Labels
+from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, Signal
@@ -779,6 +780,10 @@ class RunsPanel(QWidget):
         self._interval_jobs: dict[int, tuple[Run, Job]] = {}
         #: Bounding boxes (slices of the truth) of the objects of the comparison's table.
         self._boxes: dict[int, tuple[slice, ...]] = {}
+        #: The layers the layer of changes hid, that the user has not shown or hidden since:
+        #: shown again when that layer is removed (:meth:`_show_hidden_again`).
+        self._hidden: list[Layer] = []
+        viewer.layers.events.removed.connect(self._on_layer_removed)
 
         rename = QHBoxLayout()
         rename.addWidget(self.name_edit)
@@ -930,7 +935,10 @@ class RunsPanel(QWidget):
             entry[1].close()
 
     def close_jobs(self) -> None:
-        """Stop the agreement and interval workers for good (the dock is going away)."""
+        """Stop the agreement and interval workers for good (the dock is going away), and
+        stop following the layers."""
+        self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self._forget_hidden()
         self._agreement_job.close()
         for _, job in self._interval_jobs.values():
             job.close()
@@ -1172,8 +1180,9 @@ class RunsPanel(QWidget):
         the truth, both predictions, a probability map they were made from or took their
         confidence from (its colours read as changes: at a low threshold every object is red),
         and our layers made of them. Their colours around the changed objects read as the
-        legend's. Hidden, not changed; a notice names them (tick an eye to show one again).
-        An image that is no input (the micrograph) stays shown."""
+        legend's. Hidden, not changed; a notice names them (tick an eye to show one again),
+        and removing the layer of changes shows them again (:meth:`_show_hidden_again`). An
+        image that is no input (the micrograph) stays shown."""
         names = {
             comparison.a.inputs.get("truth"),
             comparison.a.inputs.get("prediction"),
@@ -1181,15 +1190,49 @@ class RunsPanel(QWidget):
             comparison.a.settings.get("confidence_name"),
             comparison.b.settings.get("confidence_name"),
         } - {None, ""}
-        hidden = []
+        self._forget_hidden()
         for layer in self.viewer.layers:
             compared = layer.name in names or tag(layer).get("source") in names
             shown = isinstance(layer, Labels | Image) and layer.visible
             if shown and compared and tag(layer).get("role") != ROLE:
                 layer.visible = False
-                hidden.append(layer.name)
+                self._hidden.append(layer)  # followed from now: a change is the user's
+                layer.events.visible.connect(self._on_user_visible)
+        hidden = [layer.name for layer in self._hidden]
         if hidden:
             show_info(hidden_notice(hidden, "the fixed and broken colours"))
+
+    def _on_user_visible(self, event) -> None:
+        """The user showed or hid a layer the layer of changes hid: theirs from then on."""
+        self._forget_hidden([event.source])
+
+    def _forget_hidden(self, layers: Sequence[Layer] | None = None) -> None:
+        """Stop following ``layers`` (default: all) that the layer of changes hid."""
+        for layer in list(self._hidden) if layers is None else layers:
+            if layer in self._hidden:
+                self._hidden.remove(layer)
+                layer.events.visible.disconnect(self._on_user_visible)
+
+    def _on_layer_removed(self, event) -> None:
+        """The layer of changes was removed: show again the layers it hid
+        (:meth:`_show_hidden_again`). A layer it hid, removed, is forgotten."""
+        if tag(event.value).get("role") == ROLE:
+            self._show_hidden_again()
+        else:
+            self._forget_hidden([event.value])
+
+    def _show_hidden_again(self) -> None:
+        """Show again the layers :meth:`_hide_compared` hid, those still in the viewer that
+        the user has not shown or hidden since (a notice names them)."""
+        shown = [layer for layer in self._hidden if layer in self.viewer.layers]
+        self._forget_hidden()
+        for layer in shown:
+            layer.visible = True
+        if shown:
+            show_info(
+                f"Showed {', '.join(repr(layer.name) for layer in shown)} again: the layer of "
+                "changes was removed."
+            )
 
     def _on_object_row(self, current, _previous) -> None:
         """Centre and zoom on the true object of the selected row; move the sliders to it."""

@@ -569,8 +569,10 @@ class ConfidenceDisplayPanel(QWidget):
         self._hidden_in_3d: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._told_3d = False  # the notice that contours are hidden in 3-D was said
         # Labels we draw as outlines while the tab is shown (:meth:`set_outlining`); a layer
-        # whose outline the user sets is dropped: theirs.
+        # whose outline the user sets is dropped: theirs; one they set back to filled while
+        # outlined is never outlined again (_theirs).
         self._outlined: weakref.WeakSet = weakref.WeakSet()
+        self._theirs: weakref.WeakSet = weakref.WeakSet()
         self._outlining = False  # the tab is shown: the previews are outlined
         self._writing_outline = False  # our own change of a layer's outline, not the user's
 
@@ -733,10 +735,12 @@ class ConfidenceDisplayPanel(QWidget):
         confidence colormap a blue object would read as "below the threshold" beside the
         legend. While the tab is shown and a layer is coloured, those of them drawn filled get
         napari's outline (``contour`` 1), so the map's colours show inside them; leaving the
-        tab (or restoring the map's look) gives them back ``contour`` 0. A layer the user gave
-        an outline is never touched; one whose outline the user changes while outlined is
-        theirs from then on: it keeps their setting. In the 3-D view, where napari draws no
-        outlines of 3-D labels, those stay filled.
+        tab (or restoring the map's look) gives them back ``contour`` 0, and so does removing
+        the layer (added back, it is outlined only while the tab is shown). A layer the user
+        gave an outline is never touched; one whose outline the user changes while outlined
+        is theirs from then on (set back to filled, it stays filled on later visits): it
+        keeps their setting. In the 3-D view, where napari draws no outlines of 3-D labels,
+        those stay filled.
         """
         self._outlining = on
         self._follow_outlines()
@@ -1086,7 +1090,7 @@ class ConfidenceDisplayPanel(QWidget):
 
     @notifying
     def _on_layer_removed(self, event) -> None:
-        self._drop_outline(event.value)
+        self._give_back_outline(event.value)
         if self.coloured.pop(id(event.value), None) is not None:
             self._forget(event.value)
             self._show_colorbar_limits()
@@ -1105,15 +1109,18 @@ class ConfidenceDisplayPanel(QWidget):
             and (is_ours(layer, "threshold") or is_ours(layer, "evaluated"))
         ]
         for layer in list(self._outlined):
-            if layer not in self.viewer.layers:
-                self._drop_outline(layer)
-            elif not wanted or not (flat or layer.ndim < 3) or layer not in previews:
-                self._set_outline(layer, 0)
-                self._drop_outline(layer)
+            removed = layer not in self.viewer.layers
+            if removed or not wanted or not (flat or layer.ndim < 3) or layer not in previews:
+                self._give_back_outline(layer)
         if not wanted:
             return
         for layer in previews:
-            if layer not in self._outlined and layer.contour == 0 and (flat or layer.ndim < 3):
+            if (
+                layer not in self._outlined
+                and layer not in self._theirs
+                and layer.contour == 0
+                and (flat or layer.ndim < 3)
+            ):
                 self._set_outline(layer, 1)
                 self._outlined.add(layer)
                 layer.events.contour.connect(self._on_user_outline)
@@ -1126,6 +1133,12 @@ class ConfidenceDisplayPanel(QWidget):
         finally:
             self._writing_outline = False
 
+    def _give_back_outline(self, layer: Layer) -> None:
+        """Stop outlining ``layer`` (if we do), giving it back its own look, filled."""
+        if layer in self._outlined:
+            self._set_outline(layer, 0)
+            self._drop_outline(layer)
+
     def _drop_outline(self, layer: Layer) -> None:
         """Stop outlining ``layer``: it keeps the outline it has."""
         if layer in self._outlined:
@@ -1133,9 +1146,12 @@ class ConfidenceDisplayPanel(QWidget):
             layer.events.contour.disconnect(self._on_user_outline)
 
     def _on_user_outline(self, event) -> None:
-        """The user set the outline of a layer we outlined: it is theirs, kept."""
+        """The user set the outline of a layer we outlined: it is theirs, kept; set back to
+        filled there, it is never outlined again (until the dock closes)."""
         if not self._writing_outline:
             self._drop_outline(event.source)
+            if event.source.contour == 0:
+                self._theirs.add(event.source)
 
     def _forget(self, layer: Image) -> None:
         """Stop following a layer no longer coloured (restored or removed)."""
