@@ -572,8 +572,38 @@ _TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 #: What the Runs tab says while it holds no run.
 RUNS_HINT = "Each evaluation you run is kept here; run one in Evaluate, or Load a result folder."
-#: The title of the comparison's table of objects.
+#: The title of the comparison's table of objects (one-image runs).
 OBJECTS_TITLE = "Objects fixed or broken (B against A)"
+#: The title of the same table for datasets: per image, each run's values and B − A.
+IMAGES_TITLE = "Per image: A, B and B − A (largest change first)"
+#: The per-image comparison's columns ``<key>_a``, ``<key>_b``, ``<key>_difference``: what
+#: their headers add to the metric's short label, and their tooltips' heads.
+_PER_IMAGE_SIDES = {
+    "_a": ("A", "run A's value, {a!r}"),
+    "_b": ("B", "run B's value, {b!r}"),
+    "_difference": ("B − A", "B's value minus A's"),
+}
+
+
+def per_image_headers(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The headers (and tooltips) of a dataset comparison's per-image columns: the metric's
+    short label over the run (or B − A), as the Dataset tab's per-image table names it.
+
+    Examples
+    --------
+    >>> per_image_headers(["name", "f1_50_a", "f1_50_difference"])["f1_50_difference"][0]
+    'F1 @ IoU 0.5\nB − A'
+    """
+    headers = {"name": ("image", "The image's name (its pair's)")}
+    for column in columns:
+        for end, (word, tip) in _PER_IMAGE_SIDES.items():
+            if column.endswith(end):
+                key = column.removesuffix(end)
+                label = catalogue.label("dataset.per_image", key)
+                shown = short_label("dataset.per_image", key)
+                headers[column] = (f"{shown}\n{word}", f"{label}: {tip}")
+                break
+    return headers
 #: The Runs tab's line on the memory the runs' images take (:func:`memory_note`).
 MEMORY_NOTE = (
     "The runs keep {size} of images in memory (runs of unchanged layers share one copy). "
@@ -808,7 +838,9 @@ class RunsPanel(QWidget):
         layout.addWidget(QLabel("Comparison (B − A)", self))
         layout.addWidget(self.difference_table)
         layout.addWidget(self.legend_box)
-        layout.addWidget(QLabel(OBJECTS_TITLE, self))
+        #: The title of the table under the comparison: objects, or images of datasets.
+        self.objects_title = QLabel(OBJECTS_TITLE, self)
+        layout.addWidget(self.objects_title)
         layout.addWidget(self.objects_table)
 
         #: The Evaluate tab (weakly): the record it shows keeps its images too.
@@ -1098,6 +1130,11 @@ class RunsPanel(QWidget):
         )
         self._boxes = {}
         self.legend_box.setVisible(comparison.objects is not None)
+        images = comparison.objects is None and comparison.per_image is not None
+        self.objects_title.setText(IMAGES_TITLE if images else OBJECTS_TITLE)
+        self.objects_table.model.headers = (
+            per_image_headers(list(comparison.per_image.columns)) if images else OBJECT_HEADERS
+        )
         if comparison.objects is not None:
             for name, tip in CHANGE_LEGEND:
                 for label in self.legend[name]:
