@@ -187,6 +187,9 @@ def killing_pairs(items, settings):
 
 
 @pytest.mark.parametrize("tasks_per_thread", [1, 4])
+# The killed worker's nanny starts it again: meanwhile the scheduler may have no worker, which
+# the run says (NoWorkerLeft) or not, as the restart and the removal race (test_cluster135).
+@pytest.mark.filterwarnings("ignore::napari_seg_eval.io.evaluate.NoWorkerLeft")
 def test_only_the_pair_that_kills_its_worker_fails(tmp_path, monkeypatch, tasks_per_thread):
     # Pairs "a_kill" and "b", on a worker of 1 thread. 1 task per thread: ceil(2 / 1) = 2
     # pairs in one task. 4 tasks per thread: ceil(2 / 4) = 1 pair a task, "b" queued on the

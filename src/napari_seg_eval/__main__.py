@@ -867,7 +867,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files
-    from .io.evaluate import WorkerRetired, check_region_file, find_companions
+    from .io.evaluate import NoWorkerLeft, WorkerRetired, check_region_file, find_companions
     from .io.pairs import OneFolderError
 
     retirements: list[warnings.WarningMessage] = []  # workers retired from the user's cluster
@@ -934,6 +934,8 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
                 progress = None if args.quiet else TextProgress(stream)
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", UserWarning)
+                    # The run waits for a worker: said as it happens, even with --quiet.
+                    warnings.showwarning = _said_at_once(NoWorkerLeft, caught, stream)
                     try:
                         result = evaluate_files(
                             pairing, client=client, progress=progress, **settings
@@ -1238,6 +1240,23 @@ def _write_results(
             hidden.unlink(missing_ok=True)
             remove_made(made)
         raise
+
+
+def _said_at_once(category: type[Warning], caught: list, stream: TextIO) -> Any:
+    """A ``warnings.showwarning``, within ``catch_warnings(record=True)`` giving ``caught``,
+    that prints a warning of ``category`` on ``stream`` at once (a line of the command, the
+    run going on; on a terminal, over the progress bar's line, which is drawn again at the
+    next pair) and records any other in ``caught`` as that block records it."""
+    terminal = bool(getattr(stream, "isatty", lambda: False)())
+
+    def show(message, kind, filename, lineno, file=None, line=None) -> None:
+        if issubclass(kind, category):
+            cleared = "\r" + " " * 120 + "\r" if terminal else ""
+            print(f"{cleared}napari-seg-eval: {message}", file=stream, flush=True)
+        else:
+            caught.append(warnings.WarningMessage(message, kind, filename, lineno, file, line))
+
+    return show
 
 
 def _error_text(error: BaseException) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import sys
 import threading
 import time
@@ -707,8 +708,10 @@ split_touching
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there; a pair's chunked files are computed on the worker that reads them).
         The pairs of a task whose worker died are evaluated again one by one, so that only
-        the pair that kills its worker fails. Default: the current client if one is active,
-        else this process.
+        the pair that kills its worker fails. A scheduler left with no worker is waited for
+        (said once, in a ``NoWorkerLeft`` warning), unless its cluster is one of this process
+        scaled to no worker (an error). Default: the current client if one is active, else
+        this process.
     progress
         True: the command line's progress bar on stderr (in a notebook too: on a stream that is
         not a terminal it prints a line every 5% of the pairs, and each failed pair). A
@@ -735,7 +738,8 @@ split_touching
         raised before any file is read.
     ConnectionError
         On a cluster, the connection to the dask scheduler was lost during the run (the
-        message says after how many pairs): no partial result.
+        message says after how many pairs), or the cluster (one of this process) has no
+        worker left and starts none again: no partial result.
 
     Examples
     --------
@@ -995,7 +999,7 @@ def check_region_file(path: str | Path) -> None:
     --------
     >>> check_region_file("left_half.tif")  # doctest: +SKIP
     """
-    read_labels(path)
+    read_labels(path, role="region")
 
 
 def _with_classes(truth_classes_suffix: str | None, prediction_classes_suffix: str | None) -> bool:
@@ -1301,9 +1305,10 @@ after 0 of 2 pairs; nothing was written'
 
 
 class WorkerRetired(UserWarning):
-    """A worker of the run's cluster without this napari-seg-eval version, retired from the
-    cluster by the run (see :func:`_refused`): a change to the user's cluster, said even where
-    other notices are not (the command's ``--quiet``, a run that then fails)."""
+    """The workers of the run's cluster without this napari-seg-eval version, retired from
+    the cluster by the run (see :func:`_refused`), in one warning at the end of the run: a
+    change to the user's cluster, said even where other notices are not (the command's
+    ``--quiet``, a run that then fails)."""
 
 
 def asked_workers(client: Any) -> tuple[set[str], dict[str, str]]:
@@ -1337,14 +1342,103 @@ def asked_workers(client: Any) -> tuple[set[str], dict[str, str]]:
     return good, wrong
 
 
-def _retired_text(address: str, worker: str, said: str) -> str:
-    """The warning of a worker retired from a run's cluster: what it runs, that it was."""
+def _retired_text(address: str, retired: dict[str, list[str]]) -> str:
+    """The warning of the workers retired from a run's cluster (what is wrong: the workers it
+    is wrong on), in one line: what they run, that they were."""
     name = "napari-seg-eval"
+    their = "its" if sum(len(workers) for workers in retired.values()) == 1 else "their"
     return (
         f"the workers of the dask scheduler at {address} must run {name} {__version__}: "
-        f"{_worker_groups({said: [worker]})}, retired from the cluster (its tasks sent to the "
+        f"{_worker_groups(retired)}, retired from the cluster ({their} tasks sent to the "
         f"other workers). Install {name}=={__version__} (with its dependencies) in every "
         "worker's environment."
+    )
+
+
+class NoWorkerLeft(UserWarning):
+    """The scheduler of a run's cluster has no worker left while tasks of the run wait: said
+    once a run, as it happens (the run waits for a worker to join; see
+    :func:`_run_on_cluster`)."""
+
+
+#: What a run's result loop is woken by, besides its finished tasks: the scheduler removed a
+#: worker (see :func:`_workers_watched`).
+_WORKER_REMOVED = "worker removed"
+
+
+@contextmanager
+def _workers_watched(client: Any, wake: Any) -> Iterator[None]:
+    """Within this block, :data:`_WORKER_REMOVED` is put on the queue ``wake`` each time the
+    scheduler of ``client`` removes a worker (its "remove-worker" events, of the topic "all").
+    A handler of the caller's on that topic is called too, and given back at the end; with
+    none, the topic is unsubscribed and :func:`_ignore_event` left to the events already sent
+    (``unsubscribe_topic`` keeps the client's record of the handler: an event met without
+    one unsubscribes again, which raises, logged on the client's stream)."""
+    handlers = getattr(client, "_event_handlers", {})
+    theirs = handlers.get("all")
+    theirs = None if theirs is _ignore_event else theirs
+
+    def removed(event: tuple[float, Any]) -> Any:
+        _, message = event
+        if isinstance(message, dict) and message.get("action") == "remove-worker":
+            wake.put(_WORKER_REMOVED)
+        return theirs(event) if theirs is not None else None
+
+    client.subscribe_topic("all", removed)
+    try:
+        yield
+    finally:
+        if client.status == "running":
+            if theirs is not None:
+                client.subscribe_topic("all", theirs)
+            else:
+                client.unsubscribe_topic("all")
+        handlers["all"] = theirs if theirs is not None else _ignore_event
+
+
+def _ignore_event(event: tuple[float, Any]) -> None:
+    """The handler of the topic "all" once a run's (:func:`_workers_watched`) has ended."""
+
+
+def _workerless(client: Any) -> bool:
+    """Whether the scheduler of ``client`` has no worker now (False if it cannot be asked:
+    the connection's loss is the run's error, met by its tasks)."""
+    if client.status != "running":
+        return False
+    try:
+        return not client.nthreads()
+    except Exception:
+        return False
+
+
+def _starts_none(client: Any) -> bool:
+    """Whether the cluster of ``client`` will start no worker again: a cluster of this
+    process (``--workers``, a ``LocalCluster`` of the caller's) scaled to no worker, and not
+    adaptive. A worker that died under its nanny is started again (its spec is kept); of a
+    remote scheduler nothing is known: another worker may join."""
+    cluster = getattr(client, "cluster", None)
+    spec = getattr(cluster, "worker_spec", None)
+    return isinstance(spec, dict) and not spec and getattr(cluster, "_adaptive", None) is None
+
+
+def _no_worker_text(address: str, done: int, total: int) -> str:
+    """The notice of a run whose scheduler has no worker left: it waits."""
+    return (
+        f"no worker left on the dask scheduler at {address} after {done} of {total} pairs "
+        "(died, killed for memory, or closed): waiting for one to start or join; Ctrl-C stops "
+        "the run, nothing written."
+    )
+
+
+def _starts_none_error(address: str, left: list[str], done: int, total: int) -> ConnectionError:
+    """The error of a run whose cluster has no worker left and starts none: ``left``, the
+    names of the pairs not evaluated."""
+    listed = ", ".join(left[:LISTED_WORKERS])
+    more = f" and {len(left) - LISTED_WORKERS} more" if len(left) > LISTED_WORKERS else ""
+    return ConnectionError(
+        f"the dask cluster ({address}) has no worker left and starts none again: the run "
+        f"stopped after {done} of {total} pairs, {len(left)} left ({listed}{more}); nothing "
+        "was written; rerun (with more memory per worker, if they were killed for it)."
     )
 
 
@@ -1430,12 +1524,16 @@ def _run_on_cluster(
     only the pair that kills its worker fails.
     A task refused by its worker (one that does not run this napari-seg-eval version: it
     joined after a check, see :data:`_TASK`) is sent again, once that worker (and any other
-    that answers wrong) is retired from the cluster, each said in a warning, as long as a
-    worker running this version is left (see :func:`_refused`).
-    Raises ConnectionError when the connection to the scheduler is lost or the run's tasks are
-    cancelled on the cluster, and :class:`WrongWorkers` (a ValueError) when a task is refused
-    and no worker running this version is left: no outcome is partial."""
-    from distributed import as_completed
+    that answers wrong) is retired from the cluster, as long as a worker running this
+    version is left (see :func:`_refused`); the workers retired are said at the end of the
+    run, in one warning (:class:`WorkerRetired`), however it ends.
+    When the scheduler has no worker left (at the start, or once it removes its last one),
+    the run waits for one to join, said once in a warning (:class:`NoWorkerLeft`), unless
+    the cluster is one of this process that starts none again (see :func:`_starts_none`).
+    Raises ConnectionError when the connection to the scheduler is lost, the run's tasks are
+    cancelled on the cluster, or its cluster has no worker left and starts none again, and
+    :class:`WrongWorkers` (a ValueError) when a task is refused and no worker running this
+    version is left: no outcome is partial."""
     from distributed.protocol.pickle import dumps
     from distributed.scheduler import KilledWorker
 
@@ -1450,6 +1548,9 @@ def _run_on_cluster(
     if settings.region is not None:
         settings = replace(settings, region=_absolute(settings.region))
     position: dict[str, Sequence[int]] = {}
+    # The tasks finished, and the scheduler's removals of workers: what the loop waits for.
+    woken: queue.SimpleQueue = queue.SimpleQueue()
+    waiting: set[str] = set()  # the tasks not finished
 
     def submit(task: Sequence[int], name: str) -> Any:
         # Pickled here as distributed pickles (a local function by value), sent as bytes with
@@ -1460,62 +1561,85 @@ def _run_on_cluster(
         )
         position[future.key], order[future.key] = task, len(futures)
         futures.append(future)
+        waiting.add(future.key)
+        future.add_done_callback(woken.put)
         return future
 
     futures: list[Any] = []
     order: dict[str, int] = {}  # each task's position among those sent
-    for number, task in enumerate(batches(pairing.pairs, sum(client.nthreads().values()))):
-        submit(task, str(number))
-    running = as_completed(futures)
     alone: list[int] = []  # the pairs of tasks whose worker died, evaluated again one by one
     retries: set[str] = set()
 
     def retry_next() -> None:
         retries.add(submit(alone[:1], f"alone-{alone[0]}").key)
-        running.add(futures[-1])
 
     outcomes: list[PairOutcome | None] = [None] * len(items)
     done = 0
     retired: dict[str, int] = {}  # worker: the tasks submitted when it was retired
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
+    told: dict[str, list[str]] = {}  # what is wrong: the workers retired for it
+    said_waiting = False
+
+    def no_worker_left() -> None:
+        nonlocal said_waiting
+        if not _workerless(client):
+            return
+        if _starts_none(client):
+            left = [pairing.names[i] for i, outcome in enumerate(outcomes) if outcome is None]
+            raise _starts_none_error(address, left, done, len(items))
+        if not said_waiting:
+            said_waiting = True
+            warn(_no_worker_text(address, done, len(items)), NoWorkerLeft)
+
     try:
-        for future in running:
-            task = position[future.key]
-            retried = future.key in retries
-            try:
-                answer = future.result()
-            except Exception as error:  # a worker died, the task could not run, or the
-                if _scheduler_lost(client, error):  # scheduler is gone
-                    raise _lost_error(client, address, done, len(items), error) from error
-                answer = error
-            if isinstance(answer, tuple) and answer[0] == "refused":
-                _, worker, found, installed = answer
-                said = worker_wrong((found, installed))
-                sent = (order[future.key], len(futures))
-                _refused(client, worker, said, sent, retired, wrong, (done, len(items)))
-                again = submit(task, f"again-{len(futures)}")
-                if retried:
-                    retries.add(again.key)
-                running.add(again)
-                continue
-            if retried:
-                alone.pop(0)
-                if alone:
-                    retry_next()
-            if isinstance(answer, Exception):
-                if isinstance(answer, KilledWorker) and not retried:
-                    # The pair that killed the worker is in this task, or in another one
-                    # that this task was queued behind on that worker.
-                    alone.extend(task)
-                    if len(alone) == len(task):
-                        retry_next()
+        with _workers_watched(client, woken):
+            tasks = batches(pairing.pairs, sum(client.nthreads().values()))
+            for number, task in enumerate(tasks):
+                submit(task, str(number))
+            no_worker_left()  # none at the start (a removal is said as it comes)
+            while waiting:
+                future = woken.get()
+                if future is _WORKER_REMOVED:
+                    no_worker_left()
                     continue
-                answer = ("ran", [PairOutcome(None, _task_failure(client, answer))] * len(task))
-            for index, outcome in zip(task, answer[1], strict=True):
-                given = _as_given(outcome, pairing.pairs[index], extras[index])
-                outcomes[index] = given
-                done += 1
-                progress.pair_done(done, len(items), pairing.names[index], given.error)
+                waiting.discard(future.key)
+                task = position[future.key]
+                retried = future.key in retries
+                try:
+                    answer = future.result()
+                except Exception as error:  # a worker died, the task could not run, or the
+                    if _scheduler_lost(client, error):  # scheduler is gone
+                        raise _lost_error(client, address, done, len(items), error) from error
+                    answer = error
+                if isinstance(answer, tuple) and answer[0] == "refused":
+                    _, worker, found, installed = answer
+                    said = worker_wrong((found, installed))
+                    sent = (order[future.key], len(futures))
+                    stopped = (done, len(items))
+                    _refused(client, worker, said, sent, retired, wrong, told, stopped)
+                    again = submit(task, f"again-{len(futures)}")
+                    if retried:
+                        retries.add(again.key)
+                    continue
+                if retried:
+                    alone.pop(0)
+                    if alone:
+                        retry_next()
+                if isinstance(answer, Exception):
+                    if isinstance(answer, KilledWorker) and not retried:
+                        # The pair that killed the worker is in this task, or in another one
+                        # that this task was queued behind on that worker.
+                        alone.extend(task)
+                        if len(alone) == len(task):
+                            retry_next()
+                        continue
+                    failure = _task_failure(client, answer)
+                    answer = ("ran", [PairOutcome(None, failure)] * len(task))
+                for index, outcome in zip(task, answer[1], strict=True):
+                    given = _as_given(outcome, pairing.pairs[index], extras[index])
+                    outcomes[index] = given
+                    done += 1
+                    progress.pair_done(done, len(items), pairing.names[index], given.error)
     except Exception as error:
         if not isinstance(error, ConnectionError) and _scheduler_lost(client, error):
             raise _lost_error(client, address, done, len(items), error) from error
@@ -1523,6 +1647,8 @@ def _run_on_cluster(
     finally:
         if client.status == "running":
             client.cancel([future for future in futures if not future.done()])
+        if told:  # the user's cluster was changed: said however the run ends
+            warn(_retired_text(address, told), WorkerRetired)
     return outcomes
 
 
@@ -1533,6 +1659,7 @@ def _refused(
     sent: tuple[int, int],
     retired: dict[str, int],
     wrong: dict[str, list[str]],
+    told: dict[str, list[str]],
     stopped: tuple[int, int],
 ) -> None:
     """A task of a run (see :func:`_run_on_cluster`) refused by ``worker``, which runs
@@ -1540,11 +1667,13 @@ def _refused(
 
     ``sent``: the task's position among the run's tasks, and how many were sent so far;
     ``retired``: the workers retired by the run, each with the tasks sent then; ``wrong``:
-    what is wrong on which workers, so far; ``stopped``: pairs done, pairs in all.
+    what is wrong on which workers, so far; ``told``: likewise, the workers retired, for the
+    run's warning (one, at its end: an adaptive cluster may start many such workers);
+    ``stopped``: pairs done, pairs in all.
 
     At a worker's first refusal every worker is asked (:func:`asked_workers`): with a worker
     running this version left, those that answer wrong (``worker`` among them) are retired,
-    never one that answers right, each said once in a warning; with none left, the run stops
+    never one that answers right; with none left, the run stops
     (a :class:`WrongWorkers`): only a worker of the run's version can evaluate its tasks. A
     retired worker's refusals of the tasks it was given before are not said again. A cluster
     that starts new workers (adaptive) may start more such workers: each is retired at its
@@ -1569,7 +1698,7 @@ def _refused(
         client.retire_workers(list(leaving), close_workers=True)
     for each, what in leaving.items():
         retired[each] = sent[1]
-        warn(_retired_text(address, each, what), WorkerRetired)
+        told.setdefault(what, []).append(each)
 
 
 def _scheduler_lost(client, error: BaseException) -> bool:
@@ -2097,7 +2226,7 @@ def _class_images(true, classes) -> tuple[Any, Any]:
     """The pair's two class images, opened and checked against the truth's shape."""
     if classes is None or isinstance(classes, str):
         raise ValueError(classes or "no class image files were given for this pair.")
-    images = tuple(read_labels(path) for path in classes)
+    images = tuple(read_labels(path, role="classes") for path in classes)
     for path, image in zip(classes, images, strict=True):
         if tuple(image.shape) != tuple(true.shape):
             raise ValueError(
@@ -2120,7 +2249,7 @@ def _region(true, settings: FileSettings, found: str | Path | None) -> Any:
         paths.append(found)
     mask = None
     for path in paths:
-        image = read_labels(path)
+        image = read_labels(path, role="region")
         if tuple(image.shape) != tuple(true.shape):
             raise ValueError(
                 f"{path}: the region mask has shape {tuple(image.shape)} but the labels have "

@@ -3,7 +3,8 @@
 A file's key is its name without the image extension and without the side's suffix: with
 ``truth_suffix="_masks"`` and ``prediction_suffix="_cp_masks"`` (Cellpose), ``img1_masks.tif``
 and ``img1_cp_masks.png`` are both ``img1``. Nothing is dropped silently: files left without a
-partner, and files in the folders that are not candidates of either side, are listed. A file
+partner, and files in the folders that are not candidates of either side, are listed (a class
+image or region mask, its suffix given, goes with its file: not listed apart). A file
 named as a pair with neither suffix (``img1.tif`` beside ``img1_masks.tif``: Cellpose keeps
 the images with the masks) is that pair's image, listed apart from the files not used.
 Names are compared in Unicode's composed form (NFC): a name is the same whichever form the
@@ -207,10 +208,13 @@ class Pairing:
     """Files paired by name.
 
     ``pairs``: (truth, prediction) paths, sorted by ``names`` (their common key).
-    ``unpaired_truth`` / ``unpaired_prediction``: candidates without a partner.
+    ``unpaired_truth`` / ``unpaired_prediction``: candidates without a partner (without
+    their class images and region masks, when those suffixes are given: see
+    :func:`pair_files`).
     ``images``: files named as a candidate with neither suffix (``img1.tif`` beside
     ``img1_masks.tif``): the images the labels were drawn on, not evaluated.
-    ``ignored``: any other image files in the folders that carry neither side's suffix.
+    ``ignored``: any other image files in the folders that carry neither side's suffix
+    (not a candidate's class image or region mask, when those suffixes are given).
     ``suffix_hint``: when no file paired, the suffixes under which they would
     (:class:`SuffixHint`), if the names of the two sides differ by a suffix; else None.
     ``unmatched_suffixes``: (side, suffix) of each suffix given that no file of that side
@@ -448,8 +452,11 @@ def pair_files(
         The suffixes of the region and class files, if any (see :func:`find_region_files`,
         :func:`find_class_files`): a file whose name ends with one is never in the suffix
         hint (``img0_heldout.tif`` beside ``img0_masks.tif`` with ``region_suffix="_heldout"``
-        never makes ``_heldout`` the truth suffix). They change only the hint: the pairs are
-        found as without them.
+        never makes ``_heldout`` the truth suffix). The pairs are found as without them; a
+        file named as a candidate (its own name or its key) plus one of its side's (the
+        region's: the truth's) beside it is that file's class image or region mask, never
+        listed as unpaired or not used (``img1_masks_heldout.tif`` beside ``img1_masks.tif``,
+        ``lonely_classes.tif`` beside a ``lonely.tif`` without a partner).
     truth_prefix, prediction_prefix
         The start of the name that marks each side, e.g. ``"man_seg"`` and ``"mask"`` for the
         Cell Tracking Challenge (``man_seg000.tif``, ``mask000.tif``: both ``000``). Only
@@ -662,15 +669,29 @@ def _pair_files(
     )
     paired_truth = {truth for truth, _, _ in found.values()}
     paired_pred = {pred for _, pred, _ in found.values()}
+    # The class images and region masks of the candidates go with them, never listed.
+    companions = _companion_forms(
+        [(key, path) for key, path in truth_keys.items()]
+        + [(name, truth_keys[found[name][0]]) for name in names],
+        (region_suffix, truth_classes_suffix),
+    ) | _companion_forms(
+        [(key, path) for key, path in pred_keys.items()]
+        + [(name, pred_keys[found[name][1]]) for name in names],
+        (prediction_classes_suffix,),
+    )
+
+    def listed(paths: Iterable[Path]) -> list[Path]:
+        return sorted(path for path in paths if (path.parent, stems[path]) not in companions)
+
     return Pairing(
         pairs=[(truth_keys[found[name][0]], pred_keys[found[name][1]]) for name in names],
         names=names,
-        unpaired_truth=sorted(path for key, path in truth_keys.items() if key not in paired_truth),
-        unpaired_prediction=sorted(
+        unpaired_truth=listed(path for key, path in truth_keys.items() if key not in paired_truth),
+        unpaired_prediction=listed(
             path for key, path in pred_keys.items() if key not in paired_pred
         ),
         # Without a pair, no file is a pair's image.
-        ignored=[path for path in left if not names or stems[path] not in keys],
+        ignored=listed(path for path in left if not names or stems[path] not in keys),
         images=[path for path in left if names and stems[path] in keys],
         suffix_hint=hint,
         unmatched_suffixes=unmatched,
@@ -681,6 +702,30 @@ def _pair_files(
         planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
         raw_images=raw_images,
     )
+
+
+def _companion_forms(
+    named: list[tuple[str, Path]], suffixes: tuple[str | None, ...]
+) -> set[tuple[Path, str]]:
+    """The (folder, NFC name without extension) a class image or region mask of the files
+    ``named`` (each with its key or its pair's name) may have: the file's own name or the
+    given name, plus each of ``suffixes`` given (None or "": not given), beside the file (see
+    :class:`_Forms`).
+
+    Examples
+    --------
+    >>> forms = _companion_forms([("img1", Path("t/img1_masks.tif"))], ("_heldout", None))
+    >>> sorted(form for _, form in forms)
+    ['img1_heldout', 'img1_masks_heldout']
+    """
+    return {
+        (path.parent, form)
+        for name, path in named
+        for suffix in suffixes
+        if suffix
+        for form in _Forms.of(path, name, suffix)
+        if form is not None
+    }
 
 
 def _raw_images(
@@ -982,32 +1027,57 @@ def _masks_hint(
     Python objects (Cellpose's ``img1_seg.npy`` beside ``img1_cp_masks.tif``, see
     :func:`~napari_seg_eval.io.read.holds_objects`) are left out. Of suffixes that pair as
     many files, the one pair where a side's suffix ends with the other's (``_masks`` and
-    ``_cp_masks``, beside ``_cp_output``) is the hint. None when no file is left out."""
+    ``_cp_masks``, beside ``_cp_output``) is the hint. None when no file is left out, and
+    when a file left out as an image is not the image of a file the hint takes (see
+    :func:`_images_of`): ``img1_masks`` beside ``img1_masks_heldout`` (the README's region
+    mask) is a label image, and ``_masks_heldout`` is one of two guesses with ``_masks``."""
     truth_masks, pred_masks = _label_files(truth_named), _label_files(pred_named)
     if len(truth_masks) == len(truth_named) and len(pred_masks) == len(pred_named):
         return None
     hint = _hint(truth_masks, pred_masks, given)
-    if hint is not None:
-        return hint
-    votes = Counter(
-        suffixes
-        for suffixes in _hint_votes(truth_masks, pred_masks, given)
-        if all(suffixes)
-        and (suffixes[0].endswith(suffixes[1]) or suffixes[1].endswith(suffixes[0]))
-    )
-    return _most_pairing(
-        votes,
-        truth_masks,
-        pred_masks,
-        given,
-        min(len({stem for stem, _ in truth_masks}), len({stem for stem, _ in pred_masks})),
-    )
+    if hint is None:
+        votes = Counter(
+            suffixes
+            for suffixes in _hint_votes(truth_masks, pred_masks, given)
+            if all(suffixes)
+            and (suffixes[0].endswith(suffixes[1]) or suffixes[1].endswith(suffixes[0]))
+        )
+        hint = _most_pairing(
+            votes,
+            truth_masks,
+            pred_masks,
+            given,
+            min(len({stem for stem, _ in truth_masks}), len({stem for stem, _ in pred_masks})),
+        )
+    if hint is None or not all(
+        _images_of(named, suffix)
+        for named, suffix in ((truth_named, hint.truth), (pred_named, hint.prediction))
+    ):
+        return None
+    return hint
 
 
-def _label_files(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
-    """The files of one side (see :func:`_masks_hint`) less those named as another of the side
-    without its suffix and the NPY files of Python objects."""
-    stems = sorted({stem for stem, _ in named})
+def _images_of(named: list[tuple[str, Path]], suffix: str) -> bool:
+    """Whether the files of one side left out as images by :func:`_masks_hint` (named as
+    another file of the side without its suffix) are the images of the files ``suffix``
+    takes: each named as one of them without ``suffix`` (``img1`` of ``img1_masks`` under
+    ``_masks``). Not so of ``img1_masks`` beside ``img1_masks_heldout`` (a region mask) under
+    ``_masks_heldout``: a label image, which the suffix would leave out.
+
+    Examples
+    --------
+    >>> named = [(stem, Path(f"{stem}.tif")) for stem in ("img1", "img1_masks")]
+    >>> _images_of(named, "_masks"), _images_of(named, "_cp_masks"), _images_of(named, "")
+    (True, False, False)
+    """
+    stems = {stem for stem, _ in named}
+    bare = _bare(sorted(stems))
+    return not bare or (bool(suffix) and all(stem + suffix in stems for stem in bare))
+
+
+def _bare(stems: list[str]) -> set[str]:
+    """The names of ``stems`` (sorted) that another of them is, plus a suffix (see
+    :func:`_starts`): ``img1`` of ``img1_masks``."""
     bare = set()
     for at, stem in enumerate(stems):
         for other in stems[at + 1 :]:  # the names starting with ``stem`` follow it
@@ -1016,6 +1086,13 @@ def _label_files(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
             if _starts(other, len(stem)):
                 bare.add(stem)
                 break
+    return bare
+
+
+def _label_files(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The files of one side (see :func:`_masks_hint`) less those named as another of the side
+    without its suffix and the NPY files of Python objects."""
+    bare = _bare(sorted({stem for stem, _ in named}))
     return [(stem, path) for stem, path in named if stem not in bare and not holds_objects(path)]
 
 
@@ -1578,7 +1655,8 @@ def find_class_files(
     beside ``a_masks.tif``, ``a_cp_masks.tif`` and ``a_cp_masks_classes.tif``: the truth's).
     Class files found are not images to
     evaluate: a pair of two class files, and class files listed as unpaired or ignored, are
-    left out; a class file of no pair stays listed.
+    left out, as are the class files of the unpaired files (named as such a file plus the
+    suffix, beside it: they go with it); a class file of no file stays listed.
 
     Parameters
     ----------
@@ -1613,8 +1691,9 @@ def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, li
     image extension) beside it (``man_seg000_region.tif`` beside ``man_seg000.tif``), or
     named as the pair plus the suffix (``000_region.tif``); both at once is an error naming
     them. Region files are not images to evaluate: pairs and
-    unpaired or ignored files that are region files are left out; a region file of no pair
-    stays listed.
+    unpaired or ignored files that are region files are left out, as are the region files
+    of the unpaired truth files (named as such a file plus the suffix, beside it); a region
+    file of no file stays listed.
 
     Parameters
     ----------
@@ -1752,6 +1831,9 @@ def _companions(
             file = _companion_file(candidates, pair[index], form, suffix, side_name, other_side)
             (errors if isinstance(file, str) else files).append(file)
         found.append("; ".join(errors) + "." if errors else files)
+    for index, suffix, _ in sides:  # an unpaired file's companions go with it, not listed
+        for path in (pairing.unpaired_truth, pairing.unpaired_prediction)[index]:
+            companions.update(lookup(path, _nfc(file_stem(path) + suffix)))
     keep = [
         i
         for i, (truth, pred) in enumerate(pairing.pairs)

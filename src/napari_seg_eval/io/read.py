@@ -18,7 +18,7 @@ import os
 import weakref
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -42,6 +42,18 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Images with more pixels than this are opened lazily even when the file is not tiled.
 LAZY_PIXELS = 1 << 24
+
+
+#: What a file read by :func:`read_labels` is to the run (its ``role``) ...
+Role = Literal["labels", "classes", "region"]
+#: ... and what a file of each role must hold, as the error of one of floats says.
+ROLES: dict[str, str] = {
+    "labels": "a label image must hold integers",
+    "classes": "a class image must hold integers (the class of each pixel)",
+    "region": "a region mask must hold integers or booleans (nonzero where pixels count)",
+}
+#: What each role's values are called when they look like neither they nor probabilities.
+_ROLE_VALUES = {"labels": "labels", "classes": "classes", "region": "a mask"}
 
 
 class FileReadError(ValueError):
@@ -388,7 +400,7 @@ def close_store(array: Any) -> None:
         store.close()
 
 
-def read_labels(path: str | Path) -> Any:
+def read_labels(path: str | Path, *, role: Role = "labels") -> Any:
     """Open a label image file (integer or boolean pixels; 0 is background).
 
     Parameters
@@ -397,6 +409,12 @@ def read_labels(path: str | Path) -> Any:
         A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder. For OME-Zarr, level 0
         of the multiscale image; an OME-Zarr image with one label image under ``labels/`` gives
         that label image.
+    role
+        What the file is to the run, which the error of a file that cannot be read says
+        (:data:`ROLES`): ``"labels"`` (a label image), ``"classes"`` (a class image: each
+        pixel's class) or ``"region"`` (a region mask: nonzero where pixels count). A map of
+        probabilities given as a class image is told to save the argmax over its class axis,
+        not to read the map as a prediction's.
 
     Returns
     -------
@@ -413,34 +431,42 @@ def read_labels(path: str | Path) -> Any:
         The file is missing, unreadable, holds no array, or holds floating point values:
         never cast silently. The message says what the values look like (all of them for an
         array in memory or a memory map, the first chunk of a chunked file): whole numbers
-        (with how to cast them to integers), a probability map (values in [0, 1]) or neither.
-        Or it is a colour image whose colour channels differ: colours, not ids (the message
-        says how to turn them into ids).
+        (with how to cast them to integers), a probability map (values in [0, 1]; what to do
+        with one depends on ``role``) or neither. Or it is a colour image whose colour channels
+        differ: colours, not ids (the message says how to turn them into ids).
 
     Examples
     --------
     >>> labels = read_labels("truth/cells_masks.tif")  # doctest: +SKIP
+    >>> classes = read_labels("truth/cells_classes.tif", role="classes")  # doctest: +SKIP
     """
-    array, notice = checked_labels(open_image(path, labels=True), path)
+    array, notice = checked_labels(open_image(path, labels=True), path, role=role)
     for warning in file_notices([] if notice is None else [notice]):
         warn(warning)
     return array
 
 
-def checked_labels(array: Any, path: str | Path) -> tuple[Any, Notice | None]:
+def checked_labels(
+    array: Any, path: str | Path, *, role: Role = "labels"
+) -> tuple[Any, Notice | None]:
     """``array``, opened from ``path``, if it holds labels (one channel of a grey colour
-    image, with its notice); else the error :func:`read_labels` raises.
+    image, with its notice); else the error :func:`read_labels` raises, of the file's
+    ``role``.
 
     Examples
     --------
     >>> labels, notice = checked_labels(np.zeros((2, 2), np.uint8), "a.npy")
     >>> labels.shape, notice
     ((2, 2), None)
+    >>> checked_labels(np.full((2, 2), 0.25), "a_classes.npy", role="classes")
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL +ELLIPSIS
+    Traceback (most recent call last):
+    FileReadError: a_classes.npy: a class image must hold integers (...), found float64. ...
     """
     dtype = np.dtype(array.dtype)
     if dtype.kind not in "biu":
-        hint = _float_labels_hint(array, path) if np.issubdtype(dtype, np.floating) else ""
-        raise FileReadError(f"{path}: a label image must hold integers, found {dtype}.{hint}")
+        hint = _float_labels_hint(array, path, role) if np.issubdtype(dtype, np.floating) else ""
+        raise FileReadError(f"{path}: {ROLES[role]}, found {dtype}.{hint}")
     _check_not_empty(array, path)
     return _one_channel(array, path, labels=True)
 
@@ -577,11 +603,28 @@ _BINARY_HINT = (
     "read_probabilities in Python)."
 )
 
+#: A class image's file whose values are in [0, 1]: a map of the classes' probabilities
+#: (``{shape}``: the file's), whose classes are the argmax over its class axis.
+_CLASS_MAP_HINT = (
+    " This looks like a probability map (shape {shape}), not a class image: a class file "
+    "holds each pixel's class as an integer. Save the argmax over the map's class axis "
+    "instead, e.g. `np.argmax(p, axis=0)` for the classes on the first axis (add 1 when "
+    "channel 0 is a class, not the background), as integers."
+)
 
-def _float_labels_hint(array: Any, path: str | Path) -> str:
-    """What to do with a label file of floats, from its values where they are cheap to look
-    at: all of an array in memory or a memory map, the first chunk of a chunked array.
-    Whole numbers: cast them (never done silently); values in [0, 1]: a probability map."""
+#: A region mask's file whose values are in [0, 1]: a map, to threshold.
+_REGION_MAP_HINT = (
+    " This looks like a probability map, not a mask: threshold it (e.g. `p > 0.5`) and save "
+    "the mask as integers."
+)
+
+
+def _float_labels_hint(array: Any, path: str | Path, role: Role = "labels") -> str:
+    """What to do with a label file of floats (of the ``role`` of :func:`read_labels`), from
+    its values where they are cheap to look at: all of an array in memory or a memory map,
+    the first chunk of a chunked array. Whole numbers: cast them (never done silently);
+    values in [0, 1]: a probability map (as labels, read it as one; as a class image, save
+    its argmax; as a region, threshold it)."""
     if blocks.is_lazy(array):
         chunks = blocks.as_dask(array).chunks
         values = np.asarray(array[tuple(slice(0, sizes[0]) for sizes in chunks)])
@@ -593,8 +636,8 @@ def _float_labels_hint(array: Any, path: str | Path) -> str:
     summary = _value_summary(values)
     if summary is None:
         return (
-            f" Its values ({scope}) include NaN or infinity: they look like neither labels "
-            "(whole numbers) nor probabilities (in [0, 1])."
+            f" Its values ({scope}) include NaN or infinity: they look like neither "
+            f"{_ROLE_VALUES[role]} (whole numbers) nor probabilities (in [0, 1])."
         )
     low, high, whole = summary
     in_unit_range = low >= 0 and high <= 1
@@ -609,12 +652,14 @@ def _float_labels_hint(array: Any, path: str | Path) -> str:
             f"{high:g}): cast them to integers (e.g. `{save}`) and save the file again "
             "(labels are never cast silently)."
         )
-        return cast + (_BINARY_HINT if in_unit_range else "")
+        return cast + (_BINARY_HINT if in_unit_range and role == "labels" else "")
+    if in_unit_range and role == "classes":
+        return _CLASS_MAP_HINT.format(shape=tuple(int(size) for size in array.shape))
     if in_unit_range:
-        return _PROBABILITY_HINT
+        return _REGION_MAP_HINT if role == "region" else _PROBABILITY_HINT
     return (
         f" Its values ({scope}: {low:g} to {high:g}, not all whole numbers) look like neither "
-        "labels (whole numbers) nor probabilities (in [0, 1])."
+        f"{_ROLE_VALUES[role]} (whole numbers) nor probabilities (in [0, 1])."
     )
 
 

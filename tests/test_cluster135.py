@@ -1,0 +1,333 @@
+"""cluster135: a run whose cluster loses every worker is said to wait for one (``--scheduler``:
+another may join) or stops with an error naming the pairs left (``--workers``: the cluster is
+this command's and starts none again) instead of waiting for ever with no word (review128
+LOW-5); the workers retired from the user's cluster are said in one line per run (review131
+LOW-2), on the error path too."""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+
+import pandas as pd
+import pytest
+
+from cluster_helpers import local_cluster, run, write_pairs
+from napari_seg_eval import __main__ as cli
+from napari_seg_eval import io as nse_io
+from napari_seg_eval._version import __version__
+from napari_seg_eval.io import evaluate as evaluate_module
+
+distributed = pytest.importorskip("distributed")
+
+#: The real task function: replaced in this process by :func:`held_pairs` (sent to the workers
+#: by reference to this module, which a worker imports), which calls it.
+REAL_EVALUATE_PAIRS = evaluate_module._evaluate_pairs
+#: The distributed.Events a held pair says it started on, and waits for.
+STARTED, GO = "cluster135-started", "cluster135-go"
+#: Bound on the waits for the run's signals: reached only by broken code (the old code says
+#: nothing and waits for ever: the test then gives the run a worker, and fails).
+BOUND = 60
+
+#: A worker's start-up code: napari_seg_eval absent, as in an environment without it.
+WITHOUT_PACKAGE = """
+import sys
+class Absent:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "napari_seg_eval":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent)
+"""
+
+
+def held_pairs(items, settings):
+    """Each task says it started (STARTED) and waits for GO: its worker is busy until then."""
+    distributed.Event(STARTED).set()
+    distributed.Event(GO).wait()
+    return REAL_EVALUATE_PAIRS(items, settings)
+
+
+class Stream(io.StringIO):
+    """stderr that sets ``seen[text]`` (a threading.Event) once a write holds ``text``."""
+
+    def __init__(self, *texts: str) -> None:
+        super().__init__()
+        self.seen = {text: threading.Event() for text in texts}
+
+    def write(self, text: str) -> int:
+        for wanted, event in self.seen.items():
+            if wanted in text:
+                event.set()
+        return super().write(text)
+
+
+class Left(distributed.diagnostics.plugin.SchedulerPlugin):
+    """The workers that join the scheduler after ``kept`` (``joined``); ``all_left`` set once
+    ``count`` of them have left it."""
+
+    def __init__(self, kept: set[str], count: int) -> None:
+        self.kept, self.count = kept, count
+        self.joined: list[str] = []
+        self.left: list[str] = []
+        self.all_left = threading.Event()
+
+    def add_worker(self, scheduler, worker) -> None:
+        self.joined.append(worker)
+
+    def remove_worker(self, scheduler, worker, **kwargs) -> None:
+        if worker not in self.kept:
+            self.left.append(worker)
+            if len(self.left) >= self.count:
+                self.all_left.set()
+
+
+def assert_four_pairs_written(folder) -> None:
+    per_image = pd.read_csv(folder / "per_image.csv")
+    # Each pair: one 3x3 square in both images, the same pixels: one match, F1 at 0.5 =
+    # 2 x 1 / (1 + 1) = 1; AJI numerator the 9 pixels of the square.
+    assert per_image["name"].tolist() == ["a", "b", "c", "d"]
+    assert per_image["f1_50"].tolist() == [1.0] * 4
+    assert per_image["aji_numerator"].tolist() == [9] * 4
+
+
+# --- LOW-5: no worker left -------------------------------------------------------------------
+
+
+def test_a_scheduler_with_no_worker_left_is_said_and_the_run_goes_on_when_one_joins(
+    tmp_path, monkeypatch
+):
+    """--scheduler: the cluster is not this command's, another worker may join: the run says
+    it waits (once, even with --quiet) and goes on. Four pairs on one worker of one thread:
+    ceil(4 / (4 tasks per thread x 1 thread)) = 1 pair a task, 4 tasks, all held (until GO).
+    The worker is closed (scale(0)): 0 of 4 pairs done; once the notice is said a worker
+    joins (scale(1)), GO: all 4 evaluated, exit 0. It waited with no word."""
+    monkeypatch.chdir(tmp_path)
+    write_pairs(tmp_path / "data", ["a", "b", "c", "d"])
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", held_pairs)
+    stream = Stream("no worker left")
+    monkeypatch.setattr(sys, "stderr", stream)
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
+        go = distributed.Event(GO, client=client)
+
+        def lose_the_worker_then_add_one() -> None:
+            try:
+                distributed.Event(STARTED, client=client).wait(BOUND)
+                cluster.scale(0)
+                stream.seen["no worker left"].wait(BOUND)
+                cluster.scale(1)
+            finally:
+                go.set()
+
+        losing = threading.Thread(target=lose_the_worker_then_add_one)
+        losing.start()
+        try:
+            code = run("data/truth", "data/pred", "--out", "res", "--scheduler", address, "--quiet")
+        finally:
+            go.set()
+            losing.join()
+    err = stream.getvalue()
+    assert code == 0, err
+    notice = (
+        f"napari-seg-eval: no worker left on the dask scheduler at {address} after 0 of 4 pairs "
+        "(died, killed for memory, or closed): waiting for one to start or join; Ctrl-C stops "
+        "the run, nothing written.\n"
+    )
+    assert err.count(notice) == 1, err
+    assert_four_pairs_written(tmp_path / "res")
+
+
+def test_a_cluster_of_the_command_with_no_worker_left_stops_the_run(tmp_path, monkeypatch):
+    """--workers: the cluster is the command's; scaled to no worker, it starts none again: the
+    run can never end. It stops with the pairs left named, exit 2 and nothing written, as
+    the command's other whole-run failures. Four pairs on 2 workers of one thread: ceil(4 /
+    (4 tasks per thread x 2 threads)) = 1 pair a task, 4 tasks; each worker holds 2 (ceil(1
+    thread x 1.1 saturation)): all held, 0 of 4 done, 4 left (a, b, c, d)."""
+    monkeypatch.chdir(tmp_path)
+    write_pairs(tmp_path / "data", ["a", "b", "c", "d"])
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", held_pairs)
+    stream = Stream("error:")
+    monkeypatch.setattr(sys, "stderr", stream)
+    made: list = []  # the command's client, and its scheduler's address
+    ready = threading.Event()
+    real_client = cli._client
+
+    def client_made(args, stack):
+        client = real_client(args, stack)
+        made.extend([client, client.scheduler.address])
+        ready.set()
+        return client
+
+    monkeypatch.setattr(cli, "_client", client_made)
+
+    def lose_the_workers() -> None:
+        if not ready.wait(BOUND):
+            return
+        client = made[0]
+        distributed.Event(STARTED, client=client).wait(BOUND)
+        client.cluster.scale(0)
+        if not stream.seen["error:"].wait(BOUND):
+            client.cluster.scale(2)  # broken code waits for ever: workers let it end
+            distributed.Event(GO, client=client).set()
+
+    losing = threading.Thread(target=lose_the_workers)
+    losing.start()
+    try:
+        code = run("data/truth", "data/pred", "--out", "res", "--workers", "2")
+    finally:
+        ready.set()
+        losing.join()
+    err = stream.getvalue()
+    assert code == 2, err
+    address = made[1]
+    assert (
+        f"napari-seg-eval evaluate: error: the dask cluster ({address}) has no worker left and "
+        "starts none again: the run stopped after 0 of 4 pairs, 4 left (a, b, c, d); nothing "
+        "was written; rerun (with more memory per worker, if they were killed for it).\n"
+    ) in err
+    assert not (tmp_path / "res").exists()
+
+
+def test_in_python_a_cluster_of_this_process_with_no_worker_stops_the_run(tmp_path):
+    """evaluate_files(client=) on a LocalCluster of no worker, not adaptive: no worker will
+    ever start, the run stops at once (it waited for ever). Two pairs, none evaluated. A
+    handler of the caller's on the scheduler's events is left as it was."""
+    write_pairs(tmp_path, ["a", "b"])
+    with local_cluster(0) as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
+        ended = threading.Event()
+
+        def rescue() -> None:
+            if not ended.wait(BOUND):
+                cluster.scale(1)  # broken code waits for ever: a worker lets it end
+
+        def theirs(event) -> None:
+            """The caller's handler of the topic "all"."""
+
+        client.subscribe_topic("all", theirs)
+        rescuing = threading.Thread(target=rescue)
+        rescuing.start()
+        try:
+            with pytest.raises(ConnectionError) as raised:
+                nse_io.evaluate_files(tmp_path / "truth", tmp_path / "pred", client=client)
+        finally:
+            ended.set()
+            rescuing.join()
+        assert client._event_handlers["all"] is theirs
+    assert str(raised.value) == (
+        f"the dask cluster ({address}) has no worker left and starts none again: the run "
+        "stopped after 0 of 2 pairs, 2 left (a, b); nothing was written; rerun (with more "
+        "memory per worker, if they were killed for it)."
+    )
+
+
+# --- review131 LOW-2: the workers retired, one line per run -------------------------------------
+
+
+def retired_line(address: str, workers: list[str]) -> str:
+    plural = "s" if len(workers) > 1 else ""
+    their = "their" if len(workers) > 1 else "its"
+    return (
+        f"napari-seg-eval: the workers of the dask scheduler at {address} must run "
+        f"napari-seg-eval {__version__}: no napari-seg-eval on {len(workers)} worker{plural} "
+        f"({', '.join(workers)}), retired from the cluster ({their} tasks sent to the other "
+        f"workers). Install napari-seg-eval=={__version__} (with its dependencies) in every "
+        "worker's environment.\n"
+    )
+
+
+def bad_workers_join(cluster, client, count: int) -> Left:
+    """``count`` workers without the package asked to join once a held task has started (the
+    good worker busy): the plugin that sees them leave."""
+    left = Left(set(cluster.scheduler.workers), count)
+    cluster.scheduler.add_plugin(left)
+    distributed.Event(STARTED, client=client).wait(BOUND)
+    options = {**cluster.new_spec["options"], "preload": [WITHOUT_PACKAGE]}
+    cluster.new_spec = {**cluster.new_spec, "options": options}
+    cluster.scale(1 + count)
+    return left
+
+
+def test_workers_retired_in_a_run_are_said_in_one_line(tmp_path, monkeypatch):
+    """Two workers without the package join while the good one is busy: each refuses a task
+    and is retired (at its own refusal, or both at the first), the run goes on (exit 0).
+    They were said in a line each (review131); now one line names both. Eight pairs, a pair
+    a task (16 tasks per thread: ceil(8 / 16) = 1); the good worker holds 2 (until GO), the
+    scheduler queues 6, which the bad workers are given as they join."""
+    monkeypatch.chdir(tmp_path)
+    names = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    write_pairs(tmp_path / "data", names)
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", held_pairs)
+    monkeypatch.setattr(evaluate_module, "TASKS_PER_THREAD", 16)
+    stream = Stream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
+        go = distributed.Event(GO, client=client)
+        seen: list[Left] = []
+
+        def add_bad_workers() -> None:
+            try:
+                seen.append(bad_workers_join(cluster, client, 2))
+                seen[0].all_left.wait(BOUND)
+            finally:
+                go.set()
+
+        joining = threading.Thread(target=add_bad_workers)
+        joining.start()
+        try:
+            code = run("data/truth", "data/pred", "--out", "res", "--scheduler", address)
+        finally:
+            go.set()
+            joining.join()
+    err = stream.getvalue()
+    assert code == 0, err
+    bad = seen[0].joined
+    assert sorted(seen[0].left) == sorted(bad) and len(bad) == 2
+    lines = [line + "\n" for line in err.splitlines() if "retired from the cluster" in line]
+    assert lines in ([retired_line(address, bad)], [retired_line(address, bad[::-1])]), err
+    per_image = pd.read_csv(tmp_path / "res" / "per_image.csv")
+    assert per_image["name"].tolist() == names
+    assert per_image["f1_50"].tolist() == [1.0] * 8  # one square each, the same: F1 1
+
+
+def test_a_worker_retired_is_said_when_the_run_then_fails(tmp_path, monkeypatch):
+    """A worker without the package is retired, then the run's tasks are cancelled on the
+    cluster (another client restarts it): exit 2, nothing written, and the retirement said
+    before the error (review131: printed, untested). Four pairs, a pair a task (ceil(4 / 4)
+    = 1), the good worker holds 2, the bad one refuses the others: 0 of 4 pairs done."""
+    monkeypatch.chdir(tmp_path)
+    write_pairs(tmp_path / "data", ["a", "b", "c", "d"])
+    monkeypatch.setattr(evaluate_module, "_evaluate_pairs", held_pairs)
+    stream = Stream()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
+        seen: list[Left] = []
+
+        def retire_then_restart() -> None:
+            try:
+                seen.append(bad_workers_join(cluster, client, 1))
+                if seen[0].all_left.wait(BOUND):
+                    client.restart()  # the run's tasks cancelled ("scheduler-restart")
+            finally:
+                distributed.Event(GO, client=client).set()
+
+        joining = threading.Thread(target=retire_then_restart)
+        joining.start()
+        try:
+            code = run("data/truth", "data/pred", "--out", "res", "--scheduler", address)
+        finally:
+            joining.join()
+    err = stream.getvalue()
+    assert code == 2, err
+    bad = seen[0].joined[0]  # then the good one, restarted
+    error = (
+        f"napari-seg-eval evaluate: error: the dask cluster ({address}) cancelled the run's "
+        "tasks (scheduler-restart) after 0 of 4 pairs; nothing was written; start the "
+        "scheduler again if it stopped, and rerun.\n"
+    )
+    assert retired_line(address, [bad]) + error in err
+    assert not (tmp_path / "res").exists()
