@@ -11,7 +11,8 @@ object-level threshold curve when the run's record holds a probability map) and,
 image, crops of the error layer (:func:`~napari_seg_eval.error_map` by kind) around the worst
 objects. A comparison's report holds both runs' headline metrics side by side with their
 differences (and paired bootstrap intervals for datasets), McNemar's test and the objects fixed
-and broken by B (one image) or the per-image differences (datasets).
+and broken by B (one image) or the per-image differences (datasets). A multi-class dataset run
+(class images beside the labels) also has its per-class tables and class confusion.
 """
 
 from __future__ import annotations
@@ -491,6 +492,7 @@ def _dataset_tables(run: Run) -> str:
                     matching=matching,
                 )
             )
+    parts.append(_class_tables(run, matching))
     parts.append(
         _boundary_tables(
             run,
@@ -510,6 +512,44 @@ def _dataset_tables(run: Run) -> str:
         )
     )
     return "\n".join(part for part in parts if part)
+
+
+#: What the per-class tables of a multi-class dataset run hold, said under their heading.
+_PER_CLASS_NOTE = (
+    "An object's class is the majority class of its pixels; a true object matches only a "
+    "prediction of its own class. One row per class and IoU threshold. The summary's pooled "
+    "class means are means over the classes of the pooled values."
+)
+#: What the class confusion holds.
+_CONFUSION_NOTE = (
+    "The true objects matched to a prediction regardless of class at IoU ≥ 0.5, counted by true "
+    "class (rows) and predicted class (columns), summed over the images: the diagonal holds "
+    "the pairs whose classes agree, a cell off it an object found with the wrong class."
+)
+
+
+def _class_tables(run: Run, matching: catalogue.Matching) -> str:
+    """The per-class tables of a multi-class dataset run (pooled, image mean) and its class
+    confusion, those it has (:data:`~napari_seg_eval.runs.CLASS_TABLES`); "" without classes."""
+    parts = []
+    for key, words in (
+        ("instance_per_class_pooled", "pooled (counts summed over images)"),
+        ("instance_per_class_image_mean", "image mean (mean over the images with the class)"),
+    ):
+        if key in run.tables:
+            parts.append(
+                f"<h2>Instance per class: {words}</h2><p class='note'>{_e(_PER_CLASS_NOTE)}</p>"
+                + _table(run.tables[key], catalogue_table="instance.per_class", matching=matching)
+            )
+    if "instance_class_confusion" in run.tables:
+        confusion = run.tables["instance_class_confusion"]
+        shown = confusion.rename(columns=lambda column: str(column).replace("_", " "))
+        note = matching.rewrite(_CONFUSION_NOTE)
+        parts.append(
+            f"<h2>Class confusion</h2><p class='note'>{_e(note)}</p>"
+            + _table(shown, catalogue_table="instance.class_confusion", matching=matching)
+        )
+    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------------------- tables

@@ -52,6 +52,7 @@ from .core.boundary import boundary_metrics
 from .core.compare import (
     POOLED_FROM_ROWS,
     bootstrap_objects,
+    bootstrap_weights,
     compare_objects,
     mcnemar,
     object_changes,
@@ -130,6 +131,9 @@ PATH_COLUMNS = ("truth", "prediction")
 #: Boundary values shown as headline metrics of a run that has them (an agreement run, a run
 #: evaluated with boundary metrics; of a dataset, their image means).
 BOUNDARY_HEADLINE = ("mean_hd95", "mean_nsd", "mean_boundary_f1")
+#: The class means of a multi-class dataset run (class images beside the labels), shown
+#: after its instance headline values, pooled and over images, as its summary has them.
+CLASS_HEADLINE = ("class_mean_accuracy", "class_mean_panoptic_quality_50")
 #: Settings of a dataset run that decide which true objects are scored: runs that differ in
 #: them count different numbers of true objects in one truth.
 DATASET_SCORING = ("ignore_label", "exclude_border", "region", "region_suffix")
@@ -359,14 +363,16 @@ class Run:
 
     @classmethod
     def from_files(cls, result: Any, name: str = "") -> Run:
-        """A run of a ``FilesResult`` (:func:`~napari_seg_eval.io.evaluate_files`).
+        """A run of a ``FilesResult`` (:func:`~napari_seg_eval.io.evaluate_files`); of a
+        multi-class instance run also its per-class tables and class confusion, named as in
+        the command line's result folder (:func:`~napari_seg_eval.io.results.class_tables`).
 
         Examples
         --------
         >>> run = Run.from_files(evaluate_files("truth/", "pred/"))  # doctest: +SKIP
         """
         from .io.evaluate import versions
-        from .io.results import named_image_rows
+        from .io.results import class_tables, named_image_rows
 
         summary = counts_as_integers(result.summary).to_frame().T  # counts: 3, not 3.0
         tables = {"per_image": result.per_image, "summary": summary}
@@ -376,6 +382,8 @@ class Run:
             rows = named_image_rows(result, kind) if kind in ROWS_TABLES else None
             if rows is not None:
                 tables[ROWS_TABLES[kind]] = rows
+            if dataset.per_class_pooled is not None:  # class images: as the result folder
+                tables.update(class_tables(dataset, kind))
         tables.update(result.tables)  # boundary, ctc, coco: as in the result folder
         pairs = result.pairing.pairs
         return cls(
@@ -418,7 +426,9 @@ class Run:
     @property
     def headline(self) -> pd.Series:
         """The headline metrics: the catalogue's headline keys (one image), or their
-        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order, then the boundary
+        ``_pooled`` and ``_image_mean`` values (dataset), in catalogue order, of a
+        multi-class dataset run with its class means after them (:data:`CLASS_HEADLINE`,
+        :func:`family_headline`), then the boundary
         values (:data:`BOUNDARY_HEADLINE`; of a dataset their image means) of a run that has
         them; a dataset run of a challenge preset has the challenge's numbers first
         (:attr:`Preset.headline`), a one-image run of the ``coco`` preset its COCO AP
@@ -449,7 +459,7 @@ class Run:
                 if key in summary.index:
                     values[key] = float(summary[key])
             for kind in self.metric_kinds:
-                for key in catalogue.headline_keys(kind):
+                for key in family_headline(kind):
                     for suffix in ("_pooled", "_image_mean"):
                         if key + suffix in summary.index:
                             values[key + suffix] = float(summary[key + suffix])
@@ -681,6 +691,11 @@ class Run:
         )
         _check_readable(run, folder)
         return run
+
+
+#: The tables of a multi-class dataset run (class images beside the labels), after its
+#: metric family's name: as the command line's result folder names their files.
+CLASS_TABLES = ("per_class_pooled", "per_class_image_mean", "class_confusion")
 
 
 def _read_settings(path: Path) -> dict[str, Any]:
@@ -1154,10 +1169,15 @@ class Runs:
         Datasets: the headline metrics with paired bootstrap intervals of b − a (the pooled
         AP (DSB), mean IoU and mean Dice from each image's counts, which a run loaded from a
         folder without ``<kind>_per_image_rows.csv`` lacks: then a note says so), and the
-        per-image differences, largest first. The headline's ``better`` column says which way
-        each metric is better (``lower`` for a distance such as HD95). Runs that matched their
-        objects differently get a note saying how each did and which values differ
-        (:func:`matching_note`); the labels of those values end in
+        per-image differences, largest first. Of multi-class runs, the class means too
+        (:data:`CLASS_HEADLINE`): over images with the paired bootstrap of each image's class
+        mean, pooled with the difference alone (the runs keep no per-class counts of each
+        image; a note says so). An image mean the two runs take over different images (an
+        image whose value is 0/0 in one run only) gets a note naming those images. The
+        headline's ``better`` column says which way each metric is better (``lower`` for a
+        distance such as HD95). Runs that matched their objects differently get a note saying
+        how each did and which values differ (:func:`matching_note`); the labels of those
+        values end in
         :data:`MATCHED_DIFFERENTLY` (:func:`defined_differently`): of runs matched by one
         rule at different thresholds, only the means over the thresholds (AP (DSB)).
 
@@ -1350,6 +1370,31 @@ def table_column(run: Run, key: str) -> str:
     return key.removesuffix("_pooled") if run.kind == "dataset" else key
 
 
+def family_headline(kind: str) -> list[str]:
+    """The headline keys of a metric family in a run: the catalogue's
+    (:func:`~napari_seg_eval.core.catalogue.headline_keys`), and for instance metrics the class
+    means after them (:data:`CLASS_HEADLINE`), which only a run with classes has.
+
+    Parameters
+    ----------
+    kind : {"instance", "semantic"}
+        The metric family.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> family_headline("instance")[-2:]
+    ['class_mean_accuracy', 'class_mean_panoptic_quality_50']
+    >>> family_headline("semantic")
+    ['mean_iou', 'mean_dice', 'pixel_accuracy']
+    """
+    keys = catalogue.headline_keys(kind)
+    return [*keys, *CLASS_HEADLINE] if kind == "instance" else keys
+
+
 def _aggregate_base(column: str) -> str | None:
     """The metric of an image mean (or median) column, None for another column."""
     for suffix in IMAGE_AGGREGATES:
@@ -1365,7 +1410,7 @@ def _headline_order(rows: list[dict[str, Any]]) -> list[str]:
     keys = [
         base + suffix
         for kind in ("instance", "semantic", "boundary")
-        for base in (BOUNDARY_HEADLINE if kind == "boundary" else catalogue.headline_keys(kind))
+        for base in (BOUNDARY_HEADLINE if kind == "boundary" else family_headline(kind))
         for suffix in ("", "_image_mean")
     ]
     present = {key: None for row in rows for key in row if key not in RUN_COLUMNS}
@@ -1970,6 +2015,16 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
             f"{files}; runs evaluated in this session have them, and keep them when saved "
             "from the Runs tab)."
         )
+    if "instance" in kinds:
+        classes, pooled = _class_bootstrap(a, b, rows_a, rows_b)
+        if not classes.empty:
+            tables.append(classes.assign(family="instance"))
+        if pooled:
+            notes.append(
+                f"no interval for {', '.join(_label_of_both(a, b, key) for key in pooled)}: "
+                "a pooled class mean needs each image's counts per class, which the runs do not "
+                "keep (the difference alone); the class means over images have intervals."
+            )
     bootstrap = pd.concat(tables, ignore_index=True)
     headline = _headline_table(a, b).merge(
         bootstrap[["metric", "low", "high"]], on="metric", how="left"
@@ -1982,11 +2037,112 @@ def _compare_datasets(a: Run, b: Run, notes: list[str]) -> Comparison:
             "semantic metrics only."
         )
     per_image = _per_image_differences(rows_a, rows_b, kinds)
+    notes += _image_mean_notes(a, b, rows_a, rows_b, list(headline["metric"]))
     notes.append(
         f"intervals: paired percentile bootstrap over the {len(names_a)} images "
         f"({bootstrap.attrs.get('n_resamples', 2000)} resamples, seed 0)."
     )
     return Comparison(a, b, headline, per_image=per_image, bootstrap=bootstrap, notes=notes)
+
+
+def _class_bootstrap(
+    a: Run, b: Run, rows_a: pd.DataFrame, rows_b: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """The paired bootstrap rows (as :func:`~napari_seg_eval.core.compare.paired_bootstrap`'s)
+    of the class means both runs have (:data:`CLASS_HEADLINE`): over images from each image's
+    class mean (``rows_a`` and ``rows_b``, the per-image rows in one image order), resampled
+    as ``paired_bootstrap`` resamples (2000 resamples, seed 0; no interval from fewer than 2
+    images where the value is defined); pooled, the difference alone (a pooled class mean
+    needs each image's counts per class). Also the pooled keys left without an interval."""
+    head_a, head_b = a.headline, b.headline
+    rows, pooled = [], []
+    weights = None
+    for base in CLASS_HEADLINE:
+        for suffix in ("_pooled", "_image_mean"):
+            key = base + suffix
+            if key not in head_a.index or key not in head_b.index:
+                continue
+            low = high = np.nan
+            if suffix == "_pooled":
+                pooled.append(key)
+            elif base in rows_a and base in rows_b:
+                values = [
+                    pd.to_numeric(rows[base], errors="coerce").to_numpy(float)
+                    for rows in (rows_a, rows_b)
+                ]
+                if min(int(np.isfinite(v).sum()) for v in values) >= 2:
+                    if weights is None:
+                        weights = bootstrap_weights(len(rows_a))
+                    resampled = _resampled_mean(weights, values[1]) - _resampled_mean(
+                        weights, values[0]
+                    )
+                    resampled = resampled[np.isfinite(resampled)]
+                    if resampled.size:
+                        low, high = (float(v) for v in np.percentile(resampled, [2.5, 97.5]))
+            value_a, value_b = float(head_a[key]), float(head_b[key])
+            rows.append(
+                {
+                    "metric": key,
+                    "a": value_a,
+                    "b": value_b,
+                    "difference": value_b - value_a,
+                    "low": low,
+                    "high": high,
+                }
+            )
+    table = pd.DataFrame(rows, columns=["metric", "a", "b", "difference", "low", "high"])
+    return table, pooled
+
+
+def _resampled_mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per resample (a row of ``weights``), the mean of ``values`` over the images drawn where
+    they are defined (NaN: left out, as an image mean leaves them out); NaN where none is."""
+    defined = np.isfinite(values)
+    sums = weights @ np.where(defined, values, 0.0)
+    counts = weights @ defined.astype(float)
+    return np.divide(sums, counts, out=np.full(len(sums), np.nan), where=counts > 0)
+
+
+def _image_mean_notes(
+    a: Run, b: Run, rows_a: pd.DataFrame, rows_b: pd.DataFrame, keys: list[str]
+) -> list[str]:
+    """Notes on the headline image means (``keys`` ending ``_image_mean``) that the two runs
+    take over different images: an image whose value is undefined (0/0: e.g. no object on
+    either side) in one run only is left out of that run's mean alone. Each note names the
+    images and how many each mean is over; the keys of one set of such images share a note."""
+    if "name" not in rows_a:
+        return []
+    names = rows_a["name"].astype(str).to_numpy()
+    groups: dict[tuple, list[str]] = {}
+    for key in keys:
+        base = key.removesuffix("_image_mean")
+        if base == key or base not in rows_a or base not in rows_b:
+            continue
+        defined_a = np.isfinite(pd.to_numeric(rows_a[base], errors="coerce").to_numpy(float))
+        defined_b = np.isfinite(pd.to_numeric(rows_b[base], errors="coerce").to_numpy(float))
+        out_of_a = tuple(names[defined_b & ~defined_a])  # left out of A's mean alone
+        out_of_b = tuple(names[defined_a & ~defined_b])
+        if out_of_a or out_of_b:
+            counts = (int(defined_a.sum()), int(defined_b.sum()))
+            groups.setdefault((out_of_a, out_of_b, counts), []).append(key)
+
+    def listed(images: tuple[str, ...]) -> str:
+        shown = ", ".join(images[:5])
+        return shown + (f" and {len(images) - 5} more" if len(images) > 5 else "")
+
+    notes = []
+    for (out_of_a, out_of_b, (n_a, n_b)), group in groups.items():
+        why = [
+            f"{listed(images)} undefined in {run} only (left out of {run}'s mean)"
+            for run, images in (("A", out_of_a), ("B", out_of_b))
+            if images
+        ]
+        notes.append(
+            f"{', '.join(_label_of_both(a, b, key) for key in group)}: A's mean is over {n_a} "
+            f"images and B's over {n_b}: {'; '.join(why)}. An image's value is undefined when "
+            "it is 0/0 (e.g. no object on either side)."
+        )
+    return notes
 
 
 def _reordered(dataset: DatasetResult, order: list[int]) -> DatasetResult:
@@ -2009,7 +2165,7 @@ def _per_image_differences(
     keys = [
         key
         for key in [
-            *(k for kind in kinds for k in catalogue.headline_keys(kind)),
+            *(k for kind in kinds for k in family_headline(kind)),
             *BOUNDARY_HEADLINE,
         ]
         if key in rows_a and key in rows_b

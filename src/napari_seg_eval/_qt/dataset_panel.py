@@ -11,8 +11,10 @@ Evaluate tab to the run's settings once the files are read (but what the user ch
 meanwhile), so that Run there scores the pair as the run did; opening another pair removes
 them and every layer the plugin made from them (threshold preview, evaluated labels, contours,
 errors), never a layer of the user's nor one the user renamed. The per-image table shows the
-image's name, then the preset's number(s); after a run, changing the pairs or any setting marks
-the results out of date until the next run.
+image's name, then the preset's number(s); after a run with class images, the per-class table
+(pooled over images) and the class confusion are shown under the Summary. After a run,
+changing the pairs or any setting marks the results out of date until the next run; a run in
+which pairs failed says so in a notification (how many, and the first one's reason).
 
 The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
 (choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
@@ -62,7 +64,7 @@ from ..core import catalogue
 from ..core._results import counts_as_integers
 from ..core._warn import warn
 from ..core.presets import PRESETS
-from ..evaluation import RunControl, parse_iou_thresholds
+from ..evaluation import RunControl, confusion_table, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
 from ..io.pairs import PRESET_PREFIXES, find_class_files, find_region_files
@@ -89,7 +91,7 @@ from .evaluate_panel import (
 )
 from .inputs import DecimalSpinBox
 from .run_controls import run_controls
-from .tables import STALE_STYLE, DataFrameModel, ResultTable, format_value
+from .tables import CONFUSION_TABLE, STALE_STYLE, DataFrameModel, ResultTable, format_value
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -111,6 +113,27 @@ SUMMARY_TIP = (
     "pooled: the counts of every image summed, then the metric; image mean: the metric of each "
     "image, then their mean. The brackets give a percentile bootstrap interval: the images "
     "resampled with replacement 2000 times (no interval from fewer than 2 images)."
+)
+
+#: Most rows of the per-class table in view (then it scrolls): one per class and IoU threshold.
+PER_CLASS_ROWS = 8
+#: Most rows of the class confusion in view (then it scrolls): one per class.
+CONFUSION_ROWS = 6
+#: The per-class table's title (shown only after a run with class images).
+PER_CLASS_TITLE = (
+    "Per class, pooled over images: the objects of each class matched within it, the counts "
+    "of every image summed, then the ratios (as CoNIC pools)"
+)
+#: ... and its tooltip.
+PER_CLASS_TIP = (
+    "One row per class and IoU threshold. An object's class is the majority class of its "
+    "pixels; a true object matches only a prediction of its class. The Summary's pooled class "
+    "means are means over these classes."
+)
+#: The class confusion's title.
+CONFUSION_TITLE = (
+    "Class confusion, summed over images: true objects matched to a prediction regardless of "
+    "class at IoU ≥ 0.5, by true class (rows) and predicted class (columns)"
 )
 
 #: Per-image columns that rank images, worst first (the first one present is used, after the
@@ -595,6 +618,18 @@ class DatasetPanel(QWidget):
         self.summary.view.setItemDelegate(IntervalBelow(self.summary.view))
         self.summary.view.viewport().installEventFilter(self)
         self.summary.setFixedHeight(self.summary.height_for(SUMMARY_ROWS))
+        # Shown only after a run with class images (see _show_classes).
+        self.per_class = ResultTable("per class pooled", "instance.per_class", self)
+        self.per_class.setFixedHeight(self.per_class.height_for(PER_CLASS_ROWS))
+        self.confusion = ResultTable("class confusion", CONFUSION_TABLE, self)
+        self.confusion.setFixedHeight(self.confusion.height_for(CONFUSION_ROWS))
+        self.per_class_title = QLabel(PER_CLASS_TITLE, self)
+        self.per_class_title.setToolTip(PER_CLASS_TIP)
+        self.confusion_title = QLabel(CONFUSION_TITLE, self)
+        for widget in self._class_widgets():
+            if isinstance(widget, QLabel):
+                widget.setWordWrap(True)
+            widget.setVisible(False)
         self.stale_label = QLabel("", self)
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet(STALE_STYLE)
@@ -647,6 +682,8 @@ class DatasetPanel(QWidget):
         summary_title.setToolTip(SUMMARY_TIP)
         layout.addWidget(summary_title)
         layout.addWidget(self.summary)
+        for widget in self._class_widgets():
+            layout.addWidget(widget)
         layout.addWidget(QLabel("Per image, worst first (select a row to open the pair)", self))
         layout.addWidget(self.per_image, stretch=1)
         viewer.layers.events.inserted.connect(self._on_layer_inserted)
@@ -1404,7 +1441,7 @@ class DatasetPanel(QWidget):
             f"Out of date: {self.stale}. The tables show the last run; press Run to update."
         )
         self.stale_label.setVisible(bool(changed))
-        for table in (self.summary, self.per_image):
+        for table in (self.summary, self.per_class, self.confusion, self.per_image):
             table.set_stale(bool(changed))
 
     def _show(self, state: tuple, result: FilesResult) -> FilesResult:
@@ -1431,6 +1468,7 @@ class DatasetPanel(QWidget):
         summary = counts_as_integers(result.summary)  # counts: 3, not 3.0000
         self.summary.set_frame(summary_rows(summary, headline, matching), note)
         self._fit_summary()
+        self._show_classes(result, matching)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [
@@ -1448,9 +1486,39 @@ class DatasetPanel(QWidget):
                 "metrics computed; the errors are in the per-image table, the first: "
                 f"{first['name']}: {first['error']}"
             )
+        elif result.n_failed:  # failed pairs sort first: the first row is one
+            first = per_image.iloc[0]
+            show_warning(
+                f"Segmentation Evaluation: {result.n_failed} of {n_pairs} pairs failed and are "
+                "left out of the metrics; their errors are in the per-image table's error "
+                f"column, the first: {first['name']}: {first['error']}"
+            )
         self._check_stale()  # a setting may have changed while the run went on
         self.evaluated_dataset.emit(result)
         return result
+
+    def _class_widgets(self) -> tuple[QWidget, ...]:
+        """The per-class table and the class confusion, with their titles, in the tab's
+        order."""
+        return (self.per_class_title, self.per_class, self.confusion_title, self.confusion)
+
+    def _show_classes(self, result: FilesResult, matching: catalogue.Matching) -> None:
+        """Show the run's per-class pooled table and class confusion (a run with class
+        images), or hide them (a run without: nothing is shown for it)."""
+        dataset = result.datasets.get("instance")
+        classes = dataset is not None and dataset.per_class_pooled is not None
+        for widget in self._class_widgets():
+            widget.setVisible(classes)
+        if not classes:
+            self.per_class.set_frame(pd.DataFrame())
+            self.confusion.set_frame(pd.DataFrame())
+            return
+        self.per_class.set_frame(dataset.per_class_pooled, matching=matching)
+        self.confusion_title.setText(matching.rewrite(CONFUSION_TITLE))  # the run's criterion
+        self.confusion.set_frame(confusion_table(dataset.class_confusion), matching=matching)
+        for table, most in ((self.per_class, PER_CLASS_ROWS), (self.confusion, CONFUSION_ROWS)):
+            rows = table.model.rowCount()  # as tall as its rows, up to ``most`` (then it scrolls)
+            table.setFixedHeight(table.height_for(min(max(rows, 1), most)))
 
     def _set_option(self, key: str, value: Any) -> None:
         """Set the control of one :meth:`set_options` keyword (not the preset)."""

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..core._results import counts_as_integers
+from ..core.dataset import DatasetResult
 from .evaluate import FilesResult, versions
 
 #: The names of the files a result folder holds: the tables :func:`write_results` writes,
@@ -440,19 +441,51 @@ def _umask() -> int:
     return mask
 
 
+def class_tables(dataset: DatasetResult, kind: str = "instance") -> dict[str, pd.DataFrame]:
+    """The per-class tables of a multi-class dataset result, by the names of the command
+    line's result files (:data:`~napari_seg_eval.runs.CLASS_TABLES` after ``kind``):
+    ``per_class_pooled``, ``per_class_image_mean`` and the class confusion as rows
+    (``true_class``, then a ``predicted_<class>`` count column per class). None of them
+    without classes.
+
+    Parameters
+    ----------
+    dataset : DatasetResult
+        The result (:func:`~napari_seg_eval.dataset_metrics` or a ``FilesResult``'s).
+    kind : str
+        The metric family, the names' start.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import dataset_metrics
+    >>> true = [np.array([[1, 1, 0, 2, 2]])]
+    >>> result = dataset_metrics(true, true, true_classes=true, pred_classes=true)
+    >>> class_tables(result)["instance_class_confusion"].columns.tolist()
+    ['true_class', 'predicted_1', 'predicted_2']
+    """
+    if dataset.per_class_pooled is None:
+        return {}
+    confusion = dataset.class_confusion.rename(columns=lambda c: f"predicted_{c}")
+    confusion = confusion.rename_axis(index="true_class", columns=None).reset_index()
+    return {
+        f"{kind}_per_class_pooled": dataset.per_class_pooled,
+        f"{kind}_per_class_image_mean": dataset.per_class_image_mean,
+        f"{kind}_class_confusion": confusion,
+    }
+
+
 def _write_into(result: FilesResult, folder: Path, command: list[str] | None) -> None:
     result.per_image.to_csv(folder / "per_image.csv", index=False)
     for kind, dataset in result.datasets.items():
         dataset.pooled.to_csv(folder / f"{kind}_pooled.csv", index=False)
         dataset.image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
-        if dataset.per_class_pooled is not None:  # objects with classes (class files)
-            dataset.per_class_pooled.to_csv(folder / f"{kind}_per_class_pooled.csv", index=False)
-            dataset.per_class_image_mean.to_csv(
-                folder / f"{kind}_per_class_image_mean.csv", index=False
-            )
-            confusion = dataset.class_confusion.rename(columns=lambda c: f"predicted_{c}")
-            confusion = confusion.rename_axis(index="true_class", columns=None).reset_index()
-            confusion.to_csv(folder / f"{kind}_class_confusion.csv", index=False)
+        for name, table in class_tables(dataset, kind).items():  # objects with classes
+            table.to_csv(folder / f"{name}.csv", index=False)
         rows = named_image_rows(result, kind)
         if rows is not None:
             rows.to_csv(folder / f"{kind}_per_image_rows.csv", index=False)
