@@ -6,9 +6,11 @@ xvfb-run -a python docs/make_screenshots.py dataset    # only the Dataset tab's
 Every tab of the dock, in napari's dark and light theme: ``<tab>_dark.png`` and
 ``<tab>_light.png``; the dark one is also saved as ``<tab>.png`` (the docs show that one).
 The pictures come in parts (:data:`PARTS`), each in a viewer of its own: ``tabs``, the demo's
-tabs; ``dataset``, a folder of pairs evaluated (``dataset`` and ``dataset_stale``); ``slide``,
-a dask-backed multiscale slide (``large_data_slide``). The window is 1400 x 1050 pixels; the
-PNGs are shrunk with pngquant when it is installed (``apt-get install pngquant``).
+tabs at the dock's defaults, as ``napari-seg-eval demo`` opens them (the threshold aside);
+``dataset``, a folder of pairs evaluated (``dataset``, ``dataset_stale`` and
+``dataset_options``); ``slide``, a dask-backed multiscale slide (``large_data_slide`` and
+``review_pyramid``). The window is 1400 x 1050 pixels; the PNGs are shrunk with pngquant when
+it is installed (``apt-get install pngquant``).
 """
 
 import shutil
@@ -29,6 +31,8 @@ from scipy import ndimage
 
 import napari_seg_eval as nse
 from napari_seg_eval.__main__ import open_demo
+from napari_seg_eval._napari.layers import tag
+from napari_seg_eval._qt.runs_panel import ROLE as CHANGES_ROLE
 
 OUT = Path(__file__).parent / "images"
 DOCK = "Segmentation Evaluation (napari-seg-eval)"
@@ -180,15 +184,14 @@ def tab_screenshots(theme: str, root: Path) -> None:
     widget.display.side_by_side(False)
     viewer.reset_view()
 
-    # Threshold: the instance labels of the preview, touching nuclei split.
+    # Threshold: the preview at the defaults (touching nuclei not split, as the demo opens).
     widget.tabs.setCurrentIndex(0)
-    widget.split_check.setChecked(True)
     widget.set_threshold(0.5)
     widget.update_threshold_layer(wait=True)
     show_only(viewer, "nuclei", "nuclei probability thresholded")
     shoot(viewer, widget, "threshold", theme, active="nuclei probability thresholded")
 
-    # Evaluate: the summary table of the run.
+    # Evaluate: the summary table of the run, the numbers a user gets from Run in the demo.
     widget.tabs.setCurrentWidget(widget.evaluate)
     widget.set_prediction("nuclei probability")
     widget.run_evaluation(wait=True)
@@ -205,7 +208,8 @@ def tab_screenshots(theme: str, root: Path) -> None:
     widget.review.select_row(0)  # zooms to the object and its partner
     shoot(viewer, widget, "review", theme, active="nuclei ground truth errors")
 
-    # Confidence analysis: the four plots, temperature and Platt scaling compared.
+    # Confidence analysis: the four plots, temperature and Platt scaling compared (both
+    # ticked: not the default).
     widget.tabs.setCurrentWidget(widget.confidence)
     widget.confidence.truth_combo.set_layer("nuclei ground truth")
     widget.confidence.temperature_check.setChecked(True)
@@ -221,7 +225,7 @@ def tab_screenshots(theme: str, root: Path) -> None:
     widget.tabs.setCurrentWidget(widget.runs)
     names = [run.name for run in widget.runs.runs]
     comparison = widget.runs.compare(names[-2], names[-1])
-    changes = next(layer for layer in viewer.layers if layer.name.endswith("broken = 2"))
+    changes = next(layer for layer in viewer.layers if tag(layer).get("role") == CHANGES_ROLE)
     show_only(viewer, "nuclei", changes.name)
     changed = comparison.changed
     if len(changed):  # zoom on the first object fixed or broken, from the truth compared
@@ -252,7 +256,8 @@ def tab_screenshots(theme: str, root: Path) -> None:
 def dataset_screenshots(theme: str, root: Path) -> None:
     """The Dataset tab on the folders of :func:`write_folders`: run with the DSB 2018 preset,
     the worst pair opened (the image, the map in the confidence colormap with the threshold's
-    contour, the truth's outlines); then the same results out of date (the threshold moved)."""
+    contour, the truth's outlines); then the same results out of date (the threshold moved);
+    then a run with the NeurIPS 2022 preset and boundary metrics, its Options open."""
     viewer = napari.Viewer(show=True)
     viewer.theme = theme
     viewer.window._qt_window.resize(*WINDOW)
@@ -282,15 +287,23 @@ def dataset_screenshots(theme: str, root: Path) -> None:
     widget.set_threshold(0.6)  # the run's threshold was 0.5: out of date
     scroll_to(widget, dataset.preset_label)
     shoot(viewer, widget, "dataset_stale", theme, active=truth.name)
+
+    widget.set_threshold(0.5)
+    dataset.set_options(preset="neurips2022", boundary=True, spacing=0.5, tolerance=1.0)
+    dataset.run(wait=True)
+    dataset.options.expand(animate=False)
+    scroll_to(widget, dataset.options)
+    shoot(viewer, widget, "dataset_options", theme, active=truth.name)
     viewer.close()
 
 
-def tiled_sample(tiles: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def tiled_sample(tiles: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A slide made of tiles² copies of the sample (each turned and flipped at random, the
-    truth's ids offset per tile): its probability map and ground truth."""
+    truth's ids offset per tile): its image, probability map and ground truth."""
     data = nse.make_sample_data()
     rng = np.random.default_rng(0)
     side = data["probability"].shape[0]
+    image = np.empty((tiles * side,) * 2, data["image"].dtype)
     probability = np.empty((tiles * side,) * 2, np.float32)
     truth = np.zeros((tiles * side,) * 2, np.uint32)
     offset = int(data["ground_truth"].max())
@@ -298,30 +311,33 @@ def tiled_sample(tiles: int = 32) -> tuple[np.ndarray, np.ndarray]:
         turns, flip = int(rng.integers(4)), bool(rng.integers(2))
         window = np.s_[row * side : (row + 1) * side, column * side : (column + 1) * side]
         moved = {}
-        for name in ("probability", "ground_truth"):
+        for name in ("image", "probability", "ground_truth"):
             tile = np.rot90(data[name], turns)
             moved[name] = tile[:, ::-1] if flip else tile
+        image[window] = moved["image"]
         probability[window] = moved["probability"]
         ids = moved["ground_truth"].astype(np.uint32)
         truth[window] = np.where(ids > 0, ids + np.uint32(k * offset), 0)
-    return probability, truth
+    return image, probability, truth
 
 
 def slide_screenshots(theme: str, root: Path) -> None:
     """An 8,192² slide opened as multiscale dask layers (2048² chunks, 4 levels), evaluated at
     level 0 chunk by chunk from the Evaluate tab, in its worker: the per-threshold table, the
-    map in the confidence colormap with the truth's outlines."""
-    probability, truth = tiled_sample()
+    map in the confidence colormap over the image with the truth's outlines (the evaluated
+    labels hidden); then the Review tab's error layer, a pyramid, over the image."""
+    image, probability, truth = tiled_sample()
     levels = []
-    for array in (probability, truth):
+    for array in (image, probability, truth):
         base = da.from_array(array, chunks=2048)
         levels.append([base[:: 2**k, :: 2**k] for k in range(4)])
     viewer = napari.Viewer(show=True)
     viewer.theme = theme
     viewer.window._qt_window.resize(*WINDOW)
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
-    viewer.add_image(levels[0], name="slide probability", multiscale=True)
-    viewer.add_labels(levels[1], name="slide ground truth", multiscale=True).contour = 2
+    viewer.add_image(levels[0], name="slide", multiscale=True)
+    viewer.add_image(levels[1], name="slide probability", multiscale=True)
+    viewer.add_labels(levels[2], name="slide ground truth", multiscale=True).contour = 2
     widget.set_probability_layer("slide probability")
     widget.apply_confidence_colormap()
     widget.set_ground_truth("slide ground truth")
@@ -333,7 +349,21 @@ def slide_screenshots(theme: str, root: Path) -> None:
     settle(widget)
     widget.evaluate.result_tabs.setCurrentWidget(widget.evaluate.tables["per_threshold"])
     zoom_on(viewer, (4000, 4100), 500, probability.shape)
+    show_only(viewer, "slide", "slide probability", "slide ground truth")
     shoot(viewer, widget, "large_data_slide", theme, active="slide probability")
+
+    # Review: the errors pyramid over the image, around the merged true nucleus nearest the
+    # middle of the slide, ringed.
+    widget.tabs.setCurrentWidget(widget.review)
+    widget.review.show_errors(wait=True)
+    widget.review.filter_combo.setCurrentText("true: merged")
+    rows = widget.review.rows()
+    centroids = rows[["centroid_0", "centroid_1"]].to_numpy()
+    middle = np.asarray(probability.shape) / 2
+    row = int(np.argmin(np.linalg.norm(centroids - middle, axis=1)))
+    widget.review.select_row(row)
+    zoom_on(viewer, tuple(centroids[row]), 700, probability.shape)
+    shoot(viewer, widget, "review_pyramid", theme, active="slide ground truth errors")
     viewer.close()
 
 

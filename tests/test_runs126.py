@@ -315,7 +315,7 @@ def test_the_comparison_layer_has_a_short_name_and_says_each_change_on_hover(vie
     list; hovering an object gave a bare 1 or 2."""
     panel = compared(viewer, qtbot).runs
     layer = comparison_layer(viewer)
-    assert layer.name == "run 2 vs run 1: fixed = 1, broken = 2"
+    assert layer.name == "run 2 vs run 1: 1 = fixed, 2 = broken"
     description = tag(layer)["description"]
     assert "run 2: model B against run 1: model A: fixed 3, broken 1" in description
     assert panel.status_label.text() == description

@@ -3,10 +3,10 @@
 Comparing two runs paints the true objects fixed and broken by B in a layer over the truth,
 opaque, in colours of their own (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed green,
 broken lavender, apart from the Review tab's error colours and from the confidence colormap; a
-legend above the table); the layer is named briefly ("run 2 vs run 1: fixed = 1, broken = 2")
-and hovering an object says its change. The compared layers (the truth, both predictions, a
-probability map the predictions were made from, and our layers made of them) are hidden when
-it first appears, as the Review tab's error layer hides its own; a notice names them, and
+legend above the table); the layer is named briefly, its label values as a key ("run 2 vs
+run 1: 1 = fixed, 2 = broken") and hovering an object says its change. The compared layers
+(the truth, both predictions, a probability map the predictions were made from, and our
+layers made of them) are hidden when it first appears, as the Review tab's error layer hides its own; a notice names them, and
 removing that layer shows them again (those the user has not shown or hidden since). The
 comparison's tables show what a user reads first, first: the metric's label, A, B and B − A
 (the API key last); the fixed or broken object, its change and each run's IoU and partner.
@@ -604,6 +604,8 @@ def per_image_headers(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
                 headers[column] = (f"{shown}\n{word}", f"{label}: {tip}")
                 break
     return headers
+
+
 #: The Runs tab's line on the memory the runs' images take (:func:`memory_note`).
 MEMORY_NOTE = (
     "The runs keep {size} of images in memory (runs of unchanged layers share one copy). "
@@ -1385,14 +1387,14 @@ def layer_name(a: str, b: str) -> str:
     Examples
     --------
     >>> layer_name("run 1: nuclei probability @ 0.5", "run 2: nuclei probability @ 0.2")
-    'run 2 vs run 1: fixed = 1, broken = 2'
+    'run 2 vs run 1: 1 = fixed, 2 = broken'
     >>> layer_name("model: a", "model: b")
-    'model: b vs model: a: fixed = 1, broken = 2'
+    'model: b vs model: a: 1 = fixed, 2 = broken'
     """
     short_a, short_b = short_run_name(a), short_run_name(b)
     if short_a == short_b:
         short_a, short_b = _cut(a), _cut(b)
-    return f"{short_b} vs {short_a}: fixed = {FIXED}, broken = {BROKEN}"
+    return f"{short_b} vs {short_a}: {FIXED} = fixed, {BROKEN} = broken"
 
 
 def short_run_name(name: str) -> str:
