@@ -1,25 +1,26 @@
 """The Runs tab: every evaluation kept as a run; rename, delete, save, load, compare, report.
 
 Comparing two runs paints the true objects fixed and broken by B in a layer over the truth,
-opaque, in colours of their own (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed green,
-broken lavender, apart from the Review tab's error colours and from the confidence colormap; a
-legend above the table); the layer is named briefly, its label values as a key ("run 2 vs
-run 1: 1 = fixed, 2 = broken") and hovering an object says its change. The compared layers
-(the truth, both predictions, a probability map the predictions were made from, and our
-layers made of them) are hidden when it first appears, as the Review tab's error layer hides its own; a notice names them, and
-removing that layer shows them again (those the user has not shown or hidden since). The
-comparison's tables show what a user reads first, first: the metric's label, A, B and B − A
-(the API key last); the fixed or broken object, its change and each run's IoU and partner.
-The runs table shows a value with its interval as text on two lines; its Copy and Export CSV
-give numbers: the value, then the interval's bounds in two columns after it.
-Selecting a row of the fixed/broken table centres and zooms the viewer on that true object
-(its bounding box in the truth) and moves the sliders to it, as the Review table does. The
-legend's tooltips and the status say how the runs matched their objects (their criterion at
-0.5; of multi-class runs, within each class), and the comparison's tables' definition cards
-hold its notes; runs that matched their objects differently (another criterion, other
-thresholds) have the values that differ marked and the status says which. **Agreement…**
-compares two Labels layers as two annotations (:func:`~napari_seg_eval.runs.agreement`) and
-keeps the result as an agreement run, listed beside the model runs.
+opaque, in colours of their own (:data:`~napari_seg_eval.core.compare.CHANGE_COLORS`: fixed
+green, broken lavender, apart from the Review tab's error colours and from the confidence
+colormap; a legend above the table); the layer is named briefly, its label values as a key
+("run 2 vs run 1: 1 = fixed, 2 = broken") and hovering an object says its change. The compared
+layers (the truth, both predictions, a probability map the predictions were made from, and our
+layers made of them) are hidden when it first appears, as the Review tab's error layer hides
+its own; a notice names them, and removing that layer shows them again (those the user has not
+shown or hidden since). The comparison's tables show what a user reads first, first: the
+metric's label, A, B and B − A (the API key last); the fixed or broken object, its change and
+each run's IoU and partner. The runs table shows a value with its interval as text on two
+lines; its Copy and Export CSV give numbers: the value, then the interval's bounds in two
+columns after it. Selecting a row of the fixed/broken table centres and zooms the viewer on
+that true object (its bounding box in the truth) and moves the sliders to it, as the Review
+table does. The legend's tooltips and the status say how the runs matched their objects (their
+criterion at 0.5; of multi-class runs, within each class), and the comparison's tables'
+definition cards hold its notes; runs that matched their objects differently (another
+criterion, other thresholds) have the values that differ marked and the status says which.
+**Agreement…** compares two Labels layers as two annotations
+(:func:`~napari_seg_eval.runs.agreement`) and keeps the result as an agreement run, listed
+beside the model runs.
 
 Runs of unchanged layers share their images (:func:`~napari_seg_eval.evaluation.shared_array`).
 The tab says what they keep in memory: each run's images, and what deleting it would free, in
