@@ -258,11 +258,11 @@ BACKGROUND_CHANNEL_HINT = (
     "is class k."
 )
 
-#: Said when nearly all the truth's background is foreground in a map with a class axis read
+#: Said when over half of the truth's background is foreground in a map with a class axis read
 #: with channel k as class k + 1 (see
 #: :func:`~napari_seg_eval.core.threshold.background_predicted_as_objects`).
 BACKGROUND_AS_OBJECTS_HINT = (
-    "over 90 % of the truth's background is foreground in the probability map, read with "
+    "over half of the truth's background is foreground in the probability map, read with "
     "channel k as class k + 1 (every pixel's most probable channel is a class): if channel 0 "
     "is background, set ThresholdOptions(background_channel=True) (in the dock: tick 'Channel "
     "0 is background' beside the Channel axis)."
@@ -1555,6 +1555,12 @@ def evaluation_steps(
     # only, in the table read at once): nothing is read again.
     semantic_table = results["semantic"].table if results["semantic"] is not None else None
     counted = semantic_table if semantic_table is not None else table
+    if shifted_channels is not None and counted is None and not is_lazy(semantic_pred):
+        # An instance run in memory keeps no table: the map's foreground against the truth's,
+        # counted for the check (once, over the images already in memory).
+        counted = overlap_table(
+            (true != 0).view(np.uint8), (semantic_pred != 0).view(np.uint8), region=region
+        )
     if shifted_channels is not None and counted is not None:
         if semantic_table is not None and background_channel_suspected(
             semantic_table, shifted_channels

@@ -149,10 +149,13 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
 
 
 def background_predicted_as_objects(table: OverlapTable) -> bool:
-    """Whether over 90 % of the truth's background (id or class 0) is predicted as foreground
+    """Whether over half of the truth's background (id or class 0) is predicted as foreground
     (any class or object but 0): what a map whose channel 0 is background gives when channel
-    k is read as class k + 1, since every pixel's most probable channel is then a class. The
-    check of a foreground-vs-background or instance comparison, where
+    k is read as class k + 1, since a pixel whose background channel is above the threshold
+    is then of class 1 (a softmax not sure of the background leaves some below it: trial138's
+    left 21 % of the truth's background, which a 90 % rule missed). A model of the classes
+    alone leaves nearly all of the truth's background below the threshold. The check of a
+    foreground-vs-background or instance comparison, where
     :func:`background_channel_suspected` has no classes to look at.
 
     Cheap: it reads a table already counted.
@@ -170,16 +173,17 @@ def background_predicted_as_objects(table: OverlapTable) -> bool:
     Examples
     --------
     >>> truth = np.array([[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]])
-    >>> background_predicted_as_objects(overlap_table(truth, np.ones_like(truth)))  # 10 of 10
+    >>> six = np.array([[1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1]])  # 6 of 10: over half
+    >>> background_predicted_as_objects(overlap_table(truth, six))
     True
-    >>> nine = np.array([[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]])  # 9 of 10: not over 90 %
-    >>> background_predicted_as_objects(overlap_table(truth, nine))
+    >>> five = np.array([[1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1]])  # 5 of 10: not over half
+    >>> background_predicted_as_objects(overlap_table(truth, five))
     False
     """
     true, pred, counts = table.contingency()
     background = int(counts[true == 0].sum())
     covered = int(counts[(true == 0) & (pred != 0)].sum())
-    return background > 0 and covered * 10 > background * 9
+    return background > 0 and covered * 2 > background
 
 
 def made_background(table: OverlapTable) -> tuple[int, int, int]:

@@ -2050,10 +2050,10 @@ _BACKGROUND_CHANNEL = (
     "class k"
 )
 
-#: Said when over 90 % of a truth's background is foreground in a map read with channel k as
+#: Said when over half of a truth's background is foreground in a map read with channel k as
 #: class k + 1 (a notice's template: ``{file}`` is the map's path).
 _BACKGROUND_AS_OBJECTS = (
-    "over 90 % of the truth's background is foreground in {file}, read with channel k as class "
+    "over half of the truth's background is foreground in {file}, read with channel k as class "
     "k + 1: if channel 0 is background, set {background_channel}"
 )
 
