@@ -332,7 +332,13 @@ INSTANCE_PER_CLASS = [
 ]
 
 INSTANCE_PER_OBJECT = [
-    _m("kind", "side", "", "true: a ground-truth object; pred: a predicted one"),
+    _m(
+        "kind",
+        "side",
+        "",
+        "true: a ground-truth object; pred: a predicted one (read a CSV of it with "
+        "dtype={'kind': str}: pandas reads a column of only true as booleans)",
+    ),
     _m("label", "label", "", "the object's id in its label image"),
     _m(
         "status",
