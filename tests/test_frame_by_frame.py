@@ -275,12 +275,11 @@ def test_a_negative_plane_axis_counts_from_the_last_and_the_record_says_it_from_
 
 
 @pytest.mark.parametrize("lazy", [False, True])
-@pytest.mark.parametrize("dtype", [np.int64, np.float64])
-def test_frame_by_frame_semantic_compares_foreground_as_one_volume_does(lazy, dtype):
-    # Foreground (> 0) against background: a negative id (-1) and float ids are background
-    # and foreground as anywhere else, not refused (one volume accepts them too).
+def test_frame_by_frame_semantic_compares_foreground_as_one_volume_does(lazy):
+    # Foreground (> 0) against background: a negative id (-1) is background as anywhere else,
+    # not refused (one volume accepts it too).
     true = np.array([[[1, 1]], [[2, 0]]])
-    pred = np.array([[[3, -1]], [[4, 0]]]).astype(dtype)  # foreground [[1, 0]], [[1, 0]]
+    pred = np.array([[[3, -1]], [[4, 0]]])  # foreground [[1, 0]], [[1, 0]]
     if lazy:
         true, pred = da.from_array(true, chunks=1), da.from_array(pred, chunks=1)
     record = evaluate(true, pred, kind="semantic", plane_axis=0, label_each_plane=True)
@@ -293,6 +292,18 @@ def test_frame_by_frame_semantic_compares_foreground_as_one_volume_does(lazy, dt
     summary = record.semantic.summary
     assert float(summary["mean_iou"]) == pytest.approx((1 / 2 + 2 / 3) / 2)
     assert float(summary["pixel_accuracy"]) == 0.75
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_frame_by_frame_a_float_prediction_without_a_threshold_is_refused(lazy):
+    # Float values are not ids (a probability map's 0.3 would be foreground): refused, frame by
+    # frame as for one volume, naming threshold=.
+    true = np.array([[[1, 1]], [[2, 0]]])
+    pred = np.array([[[0.9, 0.3]], [[0.8, 0.0]]])
+    if lazy:
+        true, pred = da.from_array(true, chunks=1), da.from_array(pred, chunks=1)
+    with pytest.raises(TypeError, match="give threshold="):
+        evaluate(true, pred, kind="semantic", plane_axis=0, label_each_plane=True)
 
 
 def test_object_classes_of_a_chunked_stack_are_matched_with_progress_and_cancel():

@@ -300,6 +300,14 @@ def _add_evaluate_parser(commands) -> None:
         "background)",
     )
     parser.add_argument(
+        "--exclude-background",
+        action="store_true",
+        help="semantic: leave class 0 out of the means over classes (mean IoU, Dice, "
+        "precision, recall), still reported per class; MONAI's include_background=False "
+        "(default: class 0 counts in the means). Foreground vs background: the means are the "
+        "foreground's",
+    )
+    parser.add_argument(
         "--boundary",
         action="store_true",
         help="also boundary metrics per image (HD, HD95, ASSD, NSD, boundary F1 of the "
@@ -380,13 +388,16 @@ def _add_evaluate_parser(commands) -> None:
         default=None,
         help="class images of the truth: beside each truth file, its name + this suffix, or "
         "the pair's name + this suffix (e.g. _classes: man_seg000_classes.tif or "
-        "000_classes.tif); multi-class instance results (default: none)",
+        "000_classes.tif); multi-class instance results (default: none). With --probability "
+        "--channel-axis and no --prediction-classes-suffix, the predicted objects' classes are "
+        "the map's own (its thresholded argmax; settings.json: prediction_classes_from_map)",
     )
     parser.add_argument(
         "--prediction-classes-suffix",
         default=None,
         help="class images of the predictions, beside each prediction file, named as for "
-        "the truth (default: none)",
+        "the truth (default: none; needed unless the predictions are probability maps with "
+        "--channel-axis)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar, no notices and no summary"
@@ -442,6 +453,7 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,
         "binarize_semantic": not args.class_labels,
+        "include_background": not args.exclude_background,
         "truth_suffix": args.truth_suffix,
         "prediction_suffix": args.prediction_suffix,
         "truth_classes_suffix": args.truth_classes_suffix,
@@ -462,6 +474,7 @@ _FLAG_WORDS = {
     "background_channel": "--background-channel",
     "truth_classes_suffix": "--truth-classes-suffix",
     "prediction_classes_suffix": "--prediction-classes-suffix",
+    "prediction_classes_from_map": "the predicted classes from the maps",
     "threshold must be": "--threshold must be",
     "IoU thresholds must be": "--iou-thresholds must be",
     "iou_thresholds": "--iou-thresholds",

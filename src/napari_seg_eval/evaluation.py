@@ -348,6 +348,12 @@ class EvaluationSettings:
     never span planes); a negative one counts from the last axis, and the record's settings
     name it counted from 0. ``kind="all"`` (the word of the command line and
     :func:`~napari_seg_eval.evaluate_files`) is the same as ``"both"``, and is kept as ``"both"``.
+    ``include_background``: class 0 in the semantic means (MONAI's ``include_background``;
+    False leaves it out of them, still reported per class; foreground vs background, the
+    means are then the foreground's). ``pred_classes_from_map``: the predicted objects'
+    classes are the probability map's own (its thresholded argmax over the class axis, the
+    class image its objects were labelled from), set by the run when a map with a class axis
+    is given with true classes and no predicted classes.
     """
 
     kind: Literal["semantic", "instance", "both", "all"] = "both"
@@ -371,6 +377,8 @@ class EvaluationSettings:
     tolerance: float = 1.0
     spacing: tuple[float, ...] | None = None
     units: str | None = None
+    include_background: bool = True
+    pred_classes_from_map: bool = False
 
     def __post_init__(self) -> None:
         if self.kind == "all":  # the command line's word (evaluate_files' kind="all")
@@ -603,6 +611,8 @@ class Evaluation:
             made = ""
             if role == "prediction" and settings.threshold is not None:
                 made = f", labelled from the probability map at threshold {settings.threshold:g}"
+            if role == "predicted classes" and settings.pred_classes_from_map:
+                made = ", the map's (its thresholded argmax)"
             lines.append(
                 f"  {role}{named}: {type(array).__name__} {array.dtype} {tuple(array.shape)}{made}"
             )
@@ -992,7 +1002,9 @@ def _tables_at_once(
             semantic_table = binarized_table(semantic_table)
         _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
         ignored = binarized_ignore_label(ignore) if settings.binarize_semantic else ignore
-        semantic = semantic_metrics_from_table(semantic_table, ignore_label=ignored)
+        semantic = semantic_metrics_from_table(
+            semantic_table, ignore_label=ignored, include_background=settings.include_background
+        )
     if "instance" in kinds:
         instance = instance_metrics_of_table(
             table,
@@ -1233,7 +1245,10 @@ def evaluation_steps(
     true_classes, pred_classes
         Both or neither: a class image of the truth's shape (or a mapping id -> class) per
         side, for multi-class instance results (see :func:`~napari_seg_eval.instance_metrics`).
-        The same image may classify both sides.
+        The same image may classify both sides. With a probability map with a class axis
+        (``settings.threshold_options.channel_axis``), ``true_classes`` alone: the predicted
+        objects' classes are the map's own, its thresholded argmax (the record's
+        ``settings.pred_classes_from_map``; ``pred_classes`` is that class image).
     region
         A boolean mask of the truth's shape: pixels outside are left out of every metric.
     control
@@ -1322,15 +1337,22 @@ def evaluation_steps(
     lazy = is_lazy(true) or is_lazy(pred)
     kinds = ["semantic", "instance"] if settings.kind == "both" else [settings.kind]
     axis = settings.plane_axis
-    if (true_classes is None) != (pred_classes is None):
-        raise ValueError("give classes for both sides (the same class image may serve both).")
+    map_classes = _map_classes(settings, true_classes, pred_classes)
+    if map_classes:
+        settings = replace(settings, pred_classes_from_map=True)
+    elif (true_classes is None) != (pred_classes is None):
+        raise ValueError(
+            "give classes for both sides (the same class image may serve both; a probability "
+            "map with a class axis, channel_axis=, gives the prediction's own)."
+        )
     classes = None
     if true_classes is not None:
         if "instance" not in kinds:
             raise ValueError("object classes need the instance evaluation: evaluate 'both'.")
-        for spec, name in ((true_classes, "true_classes"), (pred_classes, "pred_classes")):
+        given = ((true_classes, "true_classes"), (pred_classes, "pred_classes"))
+        for spec, name in given[: 1 if map_classes else 2]:
             check_classes(spec, tuple(true.shape), name)
-        classes = (true_classes, pred_classes)
+        classes = (true_classes, pred_classes)  # a map's own: set when it is thresholded
     if settings.preset == "conic" and classes is None:
         raise ValueError("the conic preset is multi-class: choose class layers for both sides.")
     region = check_region(region, tuple(true.shape))
@@ -1415,6 +1437,8 @@ def evaluation_steps(
             channel_axis=options.channel_axis,
             class_ids=options.class_ids(prob),
         )
+        if map_classes:  # the class image the objects are labelled from: nothing else read
+            classes = (classes[0], semantic_pred)
         if "instance" not in kinds:  # pixels only: no objects to make (nor split)
             pred = semantic_pred.view(np.uint8) if semantic_pred.dtype == bool else semantic_pred
         elif at_once and is_lazy(semantic_pred):  # labelled with the tables, nothing read here
@@ -1544,12 +1568,20 @@ def evaluation_steps(
         if counts is None:
             with chunked("semantic metrics"):
                 results["semantic"] = semantic_metrics(
-                    sem_true, sem_pred, ignore_label=sem_ignore, region=region
+                    sem_true,
+                    sem_pred,
+                    ignore_label=sem_ignore,
+                    region=region,
+                    include_background=settings.include_background,
                 )
         else:
             stack_table = OverlapTable.sum(semantic_planes)
             _warn_if_nothing_left(stack_table, sem_ignore, region)  # as semantic_metrics
-            results["semantic"] = semantic_metrics_from_table(stack_table, ignore_label=sem_ignore)
+            results["semantic"] = semantic_metrics_from_table(
+                stack_table,
+                ignore_label=sem_ignore,
+                include_background=settings.include_background,
+            )
         done += 1
     # The classes compared are in the semantic table (the background in it too, or, instance
     # only, in the table read at once): nothing is read again.
@@ -1659,6 +1691,7 @@ def evaluation_steps(
                     kind=name,
                     ignore_label=sem_ignore,
                     region=region is not None,
+                    include_background=settings.include_background,
                 )
             elif any(images.values()):
                 with chunked(f"{name} metrics plane by plane"):
@@ -1728,6 +1761,22 @@ def evaluation_steps(
     return replace(record, tables=result_tables(record))
 
 
+def _map_classes(settings: EvaluationSettings, true_classes: Any, pred_classes: Any) -> bool:
+    """Whether the predicted objects' classes are the probability map's own: a map with a
+    class axis given with true classes and no predicted ones (or ``pred_classes_from_map``,
+    which then must be so)."""
+    options = settings.threshold_options or ThresholdOptions()
+    class_axis = settings.threshold is not None and options.channel_axis is not None
+    own = class_axis and true_classes is not None and pred_classes is None
+    if settings.pred_classes_from_map and not own:
+        raise ValueError(
+            "pred_classes_from_map takes the predicted classes from a probability map's class "
+            "axis: give a map with threshold= and channel_axis=, true_classes, and no "
+            "pred_classes."
+        )
+    return own
+
+
 def _labelling_folded(settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` with the labelling options given as keywords (``connectivity=1``,
     ``split_touching=True``, ..., as :func:`~napari_seg_eval.io.evaluate_files` takes them)
@@ -1762,7 +1811,9 @@ def evaluate(
     confidence
         A probability map for the objects' mean confidence.
     true_classes, pred_classes
-        Class images (or mappings id -> class) of both sides, for multi-class results.
+        Class images (or mappings id -> class) of both sides, for multi-class results; with a
+        probability map with a class axis (``channel_axis=``), ``true_classes`` alone: the
+        predicted classes are the map's own (its thresholded argmax).
     region
         A boolean mask: pixels outside are left out of every metric.
     **settings

@@ -66,8 +66,14 @@ from ..core._warn import warn
 from ..core.presets import PRESETS
 from ..evaluation import RunControl, confusion_table, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
-from ..io.evaluate import FILE_PRESETS, FileSettings, file_settings, find_companions
-from ..io.pairs import PRESET_PREFIXES, find_class_files, find_region_files
+from ..io.evaluate import (
+    FILE_PRESETS,
+    FileSettings,
+    class_files,
+    file_settings,
+    find_companions,
+)
+from ..io.pairs import PRESET_PREFIXES, find_region_files
 from ..io.read import (
     checked_labels,
     checked_probabilities,
@@ -79,7 +85,9 @@ from ..io.read import (
     read_probabilities,
 )
 from .evaluate_panel import (
+    INCLUDE_BACKGROUND_TIP,
     KIND_TIP,
+    MAP_CLASSES,
     border_spin,
     criterion_combo,
     ignore_spin,
@@ -159,6 +167,7 @@ OPTION_KEYS = (
     "exclude_border",
     "ignore_label",
     "binarize_semantic",
+    "include_background",
     "truth_classes_suffix",
     "prediction_classes_suffix",
     "region_suffix",
@@ -180,6 +189,8 @@ SETTING_WORDS = {
     "exclude_border": "exclude border",
     "ignore_label": "ignore label",
     "binarize_semantic": "foreground vs background",
+    "include_background": "class 0 in the means",
+    "prediction_classes_from_map": "the prediction's classes from the maps",
     "truth_classes_suffix": "class images",
     "prediction_classes_suffix": "class images",
     "region_suffix": "region suffix",
@@ -696,6 +707,7 @@ class DatasetPanel(QWidget):
             self.border_spin.valueChanged,
             self.ignore_spin.valueChanged,
             self.binarize_check.toggled,
+            self.background_check.toggled,
             self.boundary_check.toggled,
             self.tolerance_spin.valueChanged,
             self.spacing_edit.textChanged,
@@ -722,6 +734,9 @@ class DatasetPanel(QWidget):
         self.binarize_check.setToolTip(
             "Compare labels > 0 instead of label values (uncheck for class label images)"
         )
+        self.background_check = QCheckBox("semantic: class 0 in the means", content)
+        self.background_check.setChecked(True)
+        self.background_check.setToolTip(INCLUDE_BACKGROUND_TIP)
         self.class_suffixes = {
             "truth": SuffixEdit("truth, e.g. _classes", content),
             "prediction": SuffixEdit("prediction", content),
@@ -731,7 +746,9 @@ class DatasetPanel(QWidget):
                 "Class images, both sides or neither: beside each truth (prediction) file, the "
                 "file named as it, or as the pair, plus this suffix (img0_masks_classes.tif or "
                 "img0_classes.tif beside img0_masks.tif). An object's class is the majority "
-                "class of its pixels (ties to the smallest); objects are matched within classes."
+                "class of its pixels (ties to the smallest); objects are matched within classes. "
+                "Probability maps with a class axis need the truth's alone: the prediction's "
+                "classes are then the map's (each pixel the class of its most probable channel)."
             )
             edit.editingFinished.connect(self.find_pairs)
         self.region_suffix = SuffixEdit("suffix, e.g. _region", content)
@@ -777,6 +794,7 @@ class DatasetPanel(QWidget):
         form.addRow("Exclude border", self.border_spin)
         form.addRow("Ignore label", self.ignore_spin)
         form.addRow(self.binarize_check)
+        form.addRow(self.background_check)
         form.addRow("Class images", classes)
         form.addRow("Region suffix", self.region_suffix)
         form.addRow(self.boundary_check)
@@ -786,6 +804,7 @@ class DatasetPanel(QWidget):
             self.border_spin.valueChanged,
             self.ignore_spin.valueChanged,
             self.binarize_check.toggled,
+            self.background_check.toggled,
             self.boundary_check.toggled,
             self.tolerance_spin.valueChanged,
             *(
@@ -886,7 +905,8 @@ class DatasetPanel(QWidget):
         **options
             Any of :data:`OPTION_KEYS`: ``preset``, ``kind``, ``iou_thresholds`` (a list or
             ``"0.5:0.95:0.05"``), ``probability``, ``criterion``, ``exclude_border``,
-            ``ignore_label``, ``binarize_semantic``, ``truth_classes_suffix``,
+            ``ignore_label``, ``binarize_semantic``, ``include_background``,
+            ``truth_classes_suffix``,
             ``prediction_classes_suffix``, ``region_suffix``, ``boundary``, ``spacing`` (a
             number, one per axis, or text as the field takes it), ``tolerance``. The preset
             is set first; a control it sets, given another value too, leaves the preset (as
@@ -959,6 +979,7 @@ class DatasetPanel(QWidget):
             "confidence_interval": 0.95,  # shown as "0.874 [0.851, 0.893]"
             "ignore_label": None if ignore < 0 else ignore,
             "binarize_semantic": self.binarize_check.isChecked(),
+            "include_background": self.background_check.isChecked(),
             # Recorded in settings.json (the pairs are found by the tab itself).
             "truth_suffix": self.suffixes["truth"].text(),
             "prediction_suffix": self.suffixes["prediction"].text(),
@@ -1017,8 +1038,10 @@ class DatasetPanel(QWidget):
             "truth_classes_suffix": classes[0],
             "prediction_classes_suffix": classes[1],
         }
-        if None in classes:
-            classes = (None, None)  # both or neither: a run with one is refused with a message
+        if classes[0] is None:
+            # both or neither (or the truth's alone, for maps with a class axis): a run with
+            # the prediction's alone is refused with a message
+            classes = (None, None)
         region = self.region_suffix.text().strip() or None
         shown = (self.prefixes["truth"].text(), self.prefixes["prediction"].text())
         if self._named_by is not None and shown != PRESET_PREFIXES[self._named_by]:
@@ -1530,6 +1553,7 @@ class DatasetPanel(QWidget):
         checks = {
             "probability": self.probability_check,
             "binarize_semantic": self.binarize_check,
+            "include_background": self.background_check,
             "boundary": self.boundary_check,
         }
         if key in edits:
@@ -1621,7 +1645,8 @@ class DatasetPanel(QWidget):
                 self.border_spin.value(),
                 self.ignore_spin.value(),
                 "semantic classes" if not self.binarize_check.isChecked() else "",
-                "class images" if class_images else "",
+                "class 0 out of the means" if not self.background_check.isChecked() else "",
+                self._class_images_title() if class_images else "",
                 "region" if self.region_suffix.text().strip() else "",
                 f"boundary τ {self.tolerance_spin.value():g}"
                 if self.boundary_check.isChecked()
@@ -1631,6 +1656,15 @@ class DatasetPanel(QWidget):
                 else "",
             )
         )
+
+    def _class_images_title(self) -> str:
+        """The Options title's words for class images: the prediction's classes from the
+        maps when only the truth's suffix is given for probability maps with a class axis."""
+        truth, prediction = (edit.text().strip() for edit in self.class_suffixes.values())
+        class_axis = self.owner.threshold_options().channel_axis is not None
+        if truth and not prediction and self.probability_check.isChecked() and class_axis:
+            return "class images (the prediction's: the map's)"
+        return "class images"
 
     def _open(
         self,
@@ -1761,7 +1795,10 @@ class DatasetPanel(QWidget):
         said = evaluate.use_file_settings(settings, keep)
         if "class images" not in keep:
             classes = [self.opened.get(side) for side in ("truth_classes", "prediction_classes")]
-            if None in classes:  # a run without class images: Evaluate too
+            if settings.prediction_classes_from_map and classes[0] is not None:
+                evaluate.set_classes(classes[0], MAP_CLASSES)
+                said += ", class images (the prediction's: the map's)"
+            elif None in classes:  # a run without class images: Evaluate too
                 evaluate.set_classes(None)
             else:
                 evaluate.set_classes(*classes)
@@ -1927,10 +1964,15 @@ def check_settings(settings: dict[str, Any]) -> FileSettings:
     """
     preset = settings.get("preset")
     truth_classes = settings.get("truth_classes_suffix")
-    if (truth_classes is None) != (settings.get("prediction_classes_suffix") is None):
+    class_axis = settings.get("probability") and settings.get("channel_axis") is not None
+    prediction_classes = settings.get("prediction_classes_suffix")
+    if (truth_classes is None) != (prediction_classes is None) and not (
+        class_axis and prediction_classes is None
+    ):
         raise ValueError(
             "class images are found by two suffixes, one per side: give both (Options, Class "
-            "images) or neither."
+            "images) or neither; probability maps with a class axis (the header's Channel "
+            "axis) need the truth's alone, the prediction's classes then being the map's."
         )
     if preset in PRESET_NEEDS:
         title = PRESETS[preset].title
@@ -1972,13 +2014,15 @@ def run_companions(
     found: dict[str, Path] = {}
     why = []
     if settings.with_classes:
-        _, (classes,) = find_class_files(
+        _, (classes,) = class_files(
             pairing, settings.truth_classes_suffix, settings.prediction_classes_suffix
         )
         if isinstance(classes, str):
             why.append(f"no class images: {classes}")
         else:
-            found["truth_classes"], found["prediction_classes"] = classes
+            found["truth_classes"] = classes[0]
+            if classes[1] is not None:  # None: the prediction's classes are the map's
+                found["prediction_classes"] = classes[1]
     if settings.region_suffix is not None:
         _, (region,) = find_region_files(pairing, settings.region_suffix)
         if isinstance(region, str):

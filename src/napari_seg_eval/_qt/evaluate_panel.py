@@ -311,16 +311,51 @@ FILE_SETTING_WORDS = (
     "Evaluate",
     "ignore label",
     "foreground vs background",
+    "class 0 in the means",
     "boundary metrics",
     "τ",
 )
 
-#: What Evaluate cannot set as a run over files with ``include_background=False`` had it
-#: (it has no control for it: class 0 always counts in its semantic means).
-WITHOUT_BACKGROUND = (
-    "not as the run: it left class 0 out of its semantic means, Evaluate counts it (mean IoU, "
-    "Dice, precision and recall may differ)"
+#: The tooltip of the tabs' box that counts class 0 in the semantic means.
+INCLUDE_BACKGROUND_TIP = (
+    "Count class 0 (the background) in the semantic means over classes (mean IoU, Dice, "
+    "precision, recall). Unticked, class 0 is still reported per class but left out of the "
+    "means: MONAI's include_background=False (foreground vs background: the means are then "
+    "the foreground's)"
 )
+
+
+def _classes_from_map(choice: Any, true_classes: Layer | None, class_axis: bool) -> bool:
+    """Whether the predicted classes are a probability map's own: :data:`MAP_CLASSES` chosen,
+    or "none" with truth classes, for a map with a channel axis (``class_axis``); the map's
+    own chosen otherwise is refused, naming why."""
+    if choice == MAP_CLASSES:
+        if not class_axis:
+            raise ValueError(
+                f"Predicted classes '{MAP_CLASSES}' are a probability map's channels: choose "
+                "an Image prediction and the header's Channel axis, or a class layer."
+            )
+        if true_classes is None:
+            raise ValueError(
+                f"Predicted classes '{MAP_CLASSES}' are compared with the truth's: choose "
+                "Truth classes too."
+            )
+        return True
+    return choice == "none" and true_classes is not None and class_axis
+
+
+def map_classes_notice(name: str, channel_axis: int) -> str:
+    """What a run says when the predicted objects' classes are the map ``name``'s own.
+
+    Examples
+    --------
+    >>> map_classes_notice("softmax", 0)[:60]
+    "The prediction's classes: the map's ('softmax' thresholded, "
+    """
+    return (
+        f"The prediction's classes: the map's ({name!r} thresholded, each pixel the class of "
+        f"its most probable channel along axis {channel_axis}, as its objects were labelled)."
+    )
 
 
 def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
@@ -340,6 +375,8 @@ def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> boo
 
 #: The class chooser of the prediction: the truth's class layer classifies both sides.
 SAME_CLASSES = "same as ground-truth classes"
+#: The Predicted classes choice of a probability map's own classes (its channels).
+MAP_CLASSES = "the map's own (its channels)"
 
 MULTISCALE = (
     "{} multiscale: evaluated at full resolution (level 0), chunk by chunk; the coarser levels "
@@ -1006,6 +1043,9 @@ class EvaluatePanel(QWidget):
         self.binarize_check.setToolTip(
             "Compare labels > 0 instead of label values (uncheck for class label images)"
         )
+        self.background_check = QCheckBox("semantic: class 0 in the means", self)
+        self.background_check.setChecked(True)
+        self.background_check.setToolTip(INCLUDE_BACKGROUND_TIP)
         self.preset_combo = QComboBox(self)
         self.preset_combo.addItem("none", None)
         for name in PRESET_VALUES:
@@ -1027,10 +1067,13 @@ class EvaluatePanel(QWidget):
             "class of its pixels (ties to the smallest). Objects are then matched within classes."
         )
         self.pred_classes_combo = OptionalLayerCombo(
-            viewer, (Labels,), ("none", SAME_CLASSES), parent=self
+            viewer, (Labels,), ("none", SAME_CLASSES, MAP_CLASSES), parent=self
         )
         self.pred_classes_combo.setToolTip(
-            "A class image for the prediction, or the ground truth's class image for both"
+            "A class image for the prediction, or the ground truth's class image for both. "
+            "A probability map with a channel axis as the prediction: its own classes (each "
+            "object's pixels are of its class: the map thresholded, each pixel the class of "
+            "its most probable channel), also when 'none' is chosen with truth classes"
         )
         self.boundary_check = QCheckBox("Boundary metrics", self)
         self.boundary_check.setToolTip(
@@ -1134,6 +1177,7 @@ class EvaluatePanel(QWidget):
             self.plane_axis_combo,
             self.each_plane_check,
             self.binarize_check,
+            self.background_check,
             self.run_button,
             self.cancel_button,
             self.result_tabs,
@@ -1165,6 +1209,7 @@ class EvaluatePanel(QWidget):
         form.addRow("Plane by plane", self.plane_axis_combo)
         form.addRow(self.each_plane_check)
         form.addRow(self.binarize_check)
+        form.addRow(self.background_check)
         return content
 
     def _result_height(self) -> int:
@@ -1191,6 +1236,7 @@ class EvaluatePanel(QWidget):
                 if axis is not None and self.each_plane_check.isChecked()
                 else "",
                 "semantic classes" if not self.binarize_check.isChecked() else "",
+                "class 0 out of the means" if not self.background_check.isChecked() else "",
             )
         )
 
@@ -1249,6 +1295,7 @@ class EvaluatePanel(QWidget):
             self.kind_combo.currentText(),
             self.ignore_spin.value(),
             self.binarize_check.isChecked(),
+            self.background_check.isChecked(),
             self.boundary_check.isChecked(),
             self.tolerance_spin.value(),
         )
@@ -1257,8 +1304,9 @@ class EvaluatePanel(QWidget):
     def use_file_settings(self, settings: FileSettings, keep: Collection[str] = ()) -> str:
         """Set the controls to those of a run over files (a Dataset run), so that Run here
         scores one of its pairs as it did: the preset, or the IoU thresholds, matching and
-        border; the kind, the ignore label, foreground vs background, boundary metrics and
-        τ. The header's threshold options are the dock's (see the Dataset tab).
+        border; the kind, the ignore label, foreground vs background, class 0 in the semantic
+        means, boundary metrics and τ. The header's threshold options are the dock's (see the
+        Dataset tab).
 
         Parameters
         ----------
@@ -1272,9 +1320,7 @@ class EvaluatePanel(QWidget):
         Returns
         -------
         str
-            What was set, in the tab's words (e.g. "preset Cell Tracking Challenge, instance");
-            then, after "; ", what Evaluate cannot set as the run had it (class 0 left out of
-            the semantic means: :data:`WITHOUT_BACKGROUND`).
+            What was set, in the tab's words (e.g. "preset Cell Tracking Challenge, instance").
 
         Examples
         --------
@@ -1314,6 +1360,10 @@ class EvaluatePanel(QWidget):
             self.binarize_check.setChecked(settings.binarize_semantic)
             if not settings.binarize_semantic:
                 said.append("semantic classes")
+        if "class 0 in the means" not in keep:
+            self.background_check.setChecked(settings.include_background)
+            if not settings.include_background:
+                said.append("class 0 out of the semantic means")
         if "boundary metrics" not in keep:
             self.boundary_check.setChecked(settings.boundary)
         if "τ" not in keep:
@@ -1328,10 +1378,7 @@ class EvaluatePanel(QWidget):
         ]
         if boundary:
             said.append(" ".join(boundary))
-        text = ", ".join(said)
-        if not settings.include_background and settings.kind in ("semantic", "all"):
-            text += f"; {WITHOUT_BACKGROUND}"
-        return text
+        return ", ".join(said)
 
     def _use_matching(self, settings: FileSettings, keep: set[str]) -> list[str]:
         """Set the IoU thresholds, matching and border to the run's, but those in ``keep``;
@@ -1515,19 +1562,25 @@ class EvaluatePanel(QWidget):
         confidence_layer = scores if confidence is not None else None
         true_classes_layer = self.true_classes_combo.layer()
         pred_choice = self.pred_classes_combo.choice()
+        from_map = _classes_from_map(
+            pred_choice, true_classes_layer, is_probability and options.channel_axis is not None
+        )
         if pred_choice == SAME_CLASSES:
             pred_choice = true_classes_layer
         if not isinstance(pred_choice, Layer):
             pred_choice = None
-        if (true_classes_layer is None) != (pred_choice is None):
+        if (true_classes_layer is None) != (pred_choice is None) and not from_map:
             raise ValueError(
                 "choose class layers for both sides (or 'same as ground-truth classes' for the "
-                "prediction), or none."
+                "prediction; a probability map with a channel axis: its own), or none."
             )
         classes: tuple[Any, Any] = (None, None)
+        if from_map:
+            notices.append(map_classes_notice(prediction.name, options.channel_axis))
         if true_classes_layer is not None:
-            classes = tuple(level0(layer) for layer in (true_classes_layer, pred_choice))
-            for layer, data in zip((true_classes_layer, pred_choice), classes, strict=True):
+            sides = (true_classes_layer,) if from_map else (true_classes_layer, pred_choice)
+            classes = tuple(level0(layer) for layer in sides) + (None,) * from_map
+            for layer, data in zip(sides, classes, strict=False):
                 if tuple(data.shape) != tuple(truth_data.shape):
                     raise ValueError(
                         f"the class layer {layer.name!r} is {tuple(data.shape)}; the ground "
@@ -1546,6 +1599,7 @@ class EvaluatePanel(QWidget):
             preset=self.preset_combo.currentData(),
             ignore_label=None if ignore < 0 else ignore,
             binarize_semantic=self.binarize_check.isChecked(),
+            include_background=self.background_check.isChecked(),
             threshold=self.owner.threshold if is_probability else None,
             threshold_options=options if is_probability else None,
             plane_axis=axis,
@@ -1925,6 +1979,11 @@ class EvaluatePanel(QWidget):
                 "semantic foreground vs background",
                 self.binarize_check.isChecked,
                 self.binarize_check.toggled,
+            ),
+            (
+                "class 0 in the semantic means",
+                self.background_check.isChecked,
+                self.background_check.toggled,
             ),
         )
 

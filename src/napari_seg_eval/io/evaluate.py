@@ -79,6 +79,7 @@ from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_c
 from .pairs import (
     PRESET_PREFIXES,
     Pairing,
+    _companions,
     file_stem,
     find_class_files,
     find_region_files,
@@ -173,7 +174,11 @@ class FileSettings:
     ``truth_suffix``, ``prediction_suffix``, ``truth_prefix``, ``prediction_prefix``: how
     the files were paired by name;
     ``truth_classes_suffix``, ``prediction_classes_suffix``: how each pair's class images
-    were found (both given: ``with_classes`` is set). See :func:`evaluate_files`.
+    were found (both given: ``with_classes`` is set). ``prediction_classes_from_map``: the
+    truth's class images with probability maps with a class axis and no prediction class
+    images: the predicted objects' classes are the map's own (its thresholded argmax, the
+    class image the objects were labelled from); set by the suffixes (``with_classes`` too).
+    See :func:`evaluate_files`.
 
     :meth:`to_dict` gives the settings as the keyword arguments of :func:`evaluate_files`
     (``settings.json``'s ``settings``): every field but ``with_classes``, which the class
@@ -209,12 +214,22 @@ class FileSettings:
     prediction_classes_suffix: str | None = None
     truth_prefix: str = ""
     prediction_prefix: str = ""
+    prediction_classes_from_map: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}.")
-        if _with_classes(self.truth_classes_suffix, self.prediction_classes_suffix):
+        class_axis = self.probability and self.channel_axis is not None
+        if _with_classes(self.truth_classes_suffix, self.prediction_classes_suffix, class_axis):
             object.__setattr__(self, "with_classes", True)
+        from_map = self.with_classes and self.prediction_classes_suffix is None
+        if self.prediction_classes_from_map and not from_map:
+            raise ValueError(
+                "prediction_classes_from_map takes the predicted classes from probability maps "
+                "with a class axis: give probability=True, channel_axis, truth_classes_suffix "
+                "and no prediction_classes_suffix."
+            )
+        object.__setattr__(self, "prediction_classes_from_map", from_map)
         if self.kind == "boundary":
             object.__setattr__(self, "boundary", True)
         if isinstance(self.spacing, str):
@@ -578,6 +593,7 @@ def evaluate_files(
     background_class: int | None = None,
     truth_prefix: str = "",
     prediction_prefix: str = "",
+    prediction_classes_from_map: bool = False,
     client: Any = None,
     progress: bool | Progress | None = False,
 ) -> FilesResult:
@@ -676,7 +692,13 @@ split_touching
         :func:`~napari_seg_eval.dataset_metrics`): the class image of a pair's truth
         (prediction) file F is, beside it, the file named as F plus the suffix, or as the
         pair plus the suffix (any image extension; both at once fails the pair, naming them);
-        class files are not paired as images themselves.
+        class files are not paired as images themselves. Probability maps with a class axis
+        (``channel_axis``) need only ``truth_classes_suffix``: the predicted objects' classes
+        are then the map's own, its thresholded argmax (the class image the objects were
+        labelled from; nothing else is read), recorded as ``prediction_classes_from_map``.
+    prediction_classes_from_map
+        Set by the suffixes as said above (``settings.json`` records it); giving True where
+        they do not set it is refused.
     background_class
         With class images: the class that is no class (its objects are in no per-class count
         nor in the means over classes; they stay objects in the class-agnostic counts). The
@@ -782,6 +804,7 @@ split_touching
         background_class=background_class,
         truth_prefix=truth_prefix,
         prediction_prefix=prediction_prefix,
+        prediction_classes_from_map=prediction_classes_from_map,
     )
     if "instance" in settings.kinds:
         warn_if_background_ignored(settings.ignore_label, "evaluate_files")
@@ -850,6 +873,7 @@ def file_settings(
     background_class: int | None = None,
     truth_prefix: str = "",
     prediction_prefix: str = "",
+    prediction_classes_from_map: bool = False,
 ) -> FileSettings:
     """The settings of a run of :func:`evaluate_files` from its keywords (the same ones, with
     the same defaults), checked before any file is listed or read.
@@ -860,7 +884,7 @@ def file_settings(
 connectivity, min_size, split_touching, ignore_label, binarize_semantic, include_background, \
 exclude_border, criterion, preset, confidence_interval, truth_suffix, prediction_suffix, \
 truth_classes_suffix, prediction_classes_suffix, boundary, spacing, tolerance, region, \
-region_suffix, background_class, truth_prefix, prediction_prefix
+region_suffix, background_class, truth_prefix, prediction_prefix, prediction_classes_from_map
         As :func:`evaluate_files` takes them. ``region`` is recorded as an absolute path
         (the file itself is checked by :func:`check_region_file`). With a ``preset``, the
         fields it sets may be given at its own values (as :meth:`FileSettings.to_dict`
@@ -914,7 +938,11 @@ region_suffix, background_class, truth_prefix, prediction_prefix
         ignore_label=ignore_label,
         binarize_semantic=binarize_semantic,
         include_background=include_background,
-        with_classes=_with_classes(truth_classes_suffix, prediction_classes_suffix),
+        with_classes=_with_classes(
+            truth_classes_suffix,
+            prediction_classes_suffix,
+            probability and channel_axis is not None,
+        ),
         confidence_interval=confidence_interval,
         boundary=boundary,
         spacing=spacing,
@@ -928,6 +956,7 @@ region_suffix, background_class, truth_prefix, prediction_prefix
         prediction_classes_suffix=prediction_classes_suffix,
         truth_prefix=truth_prefix,
         prediction_prefix=prediction_prefix,
+        prediction_classes_from_map=prediction_classes_from_map,
     )
     if preset is None:
         return FileSettings(**chosen, **others)
@@ -976,19 +1005,33 @@ def find_companions(
     ... )  # doctest: +SKIP
     """
     classes = regions = None
-    if truth_classes_suffix is not None and prediction_classes_suffix is not None:
-        pairing, classes = find_class_files(
-            pairing, truth_classes_suffix, prediction_classes_suffix
-        )
+    if truth_classes_suffix is not None:
+        pairing, classes = class_files(pairing, truth_classes_suffix, prediction_classes_suffix)
     if region_suffix is not None:
         pairing, regions = find_region_files(pairing, region_suffix)
         if classes is not None:  # region files are not class files: pairs kept by both
-            pairing, classes = find_class_files(
-                pairing, truth_classes_suffix, prediction_classes_suffix
-            )
+            pairing, classes = class_files(pairing, truth_classes_suffix, prediction_classes_suffix)
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing, classes, regions
+
+
+def class_files(
+    pairing: Pairing, truth_classes_suffix: str, prediction_classes_suffix: str | None
+) -> tuple[Pairing, list]:
+    """Each pair's class files (see :func:`~napari_seg_eval.io.pairs.find_class_files`), or
+    without ``prediction_classes_suffix`` the truth's alone, as (truth class file, None): the
+    prediction's classes are its map's own.
+
+    Examples
+    --------
+    >>> pairing, classes = class_files(pair_files("gt/", "maps/"), "_classes", None)
+    ... # doctest: +SKIP
+    """
+    if prediction_classes_suffix is not None:
+        return find_class_files(pairing, truth_classes_suffix, prediction_classes_suffix)
+    found, kept = _companions(pairing, (truth_classes_suffix, None), "class image")
+    return kept, [f if isinstance(f, str) else (f[0], None) for f in found]
 
 
 def check_region_file(path: str | Path) -> None:
@@ -1002,13 +1045,24 @@ def check_region_file(path: str | Path) -> None:
     read_labels(path, role="region")
 
 
-def _with_classes(truth_classes_suffix: str | None, prediction_classes_suffix: str | None) -> bool:
-    """Whether class images are read: both suffixes given, or neither (else an error)."""
-    if (truth_classes_suffix is None) != (prediction_classes_suffix is None):
+def _with_classes(
+    truth_classes_suffix: str | None,
+    prediction_classes_suffix: str | None,
+    class_axis: bool = False,
+) -> bool:
+    """Whether class images are read: both suffixes given, or neither (else an error); or,
+    for probability maps with a class axis (``class_axis``), the truth's alone (the
+    predictions' classes are then the maps' own)."""
+    if truth_classes_suffix is None and prediction_classes_suffix is not None:
         raise ValueError(
             "give both truth_classes_suffix and prediction_classes_suffix (or neither); got "
-            f"only {'truth' if prediction_classes_suffix is None else 'prediction'}"
-            "_classes_suffix."
+            "only prediction_classes_suffix."
+        )
+    if truth_classes_suffix is not None and prediction_classes_suffix is None and not class_axis:
+        raise ValueError(
+            "give both truth_classes_suffix and prediction_classes_suffix (or neither); got "
+            "only truth_classes_suffix. (Probability maps with a class axis, channel_axis, "
+            "need only the truth's: the prediction's classes are then the map's.)"
         )
     return truth_classes_suffix is not None
 
@@ -1940,6 +1994,8 @@ def evaluate_pair(
             if settings.probability:
                 prob = as_dask(pred) if is_lazy(pred) else chunked_if_large(pred)
             labels, mask = _predictions(prob if settings.probability else pred, settings)
+            if settings.prediction_classes_from_map:  # the class image of the map's objects
+                class_images = (class_images[0], mask)
             # An integer map's values are counted for the sign of a label image (one value per
             # object); a float map is never one.
             counted = levels is not None and settings.channel_axis is None
@@ -1951,7 +2007,9 @@ def evaluate_pair(
             named = []
             if class_images is not None:
                 named = [
-                    ClassSpec(str(p), image=c) for p, c in zip(classes, class_images, strict=True)
+                    ClassSpec(str(p), image=c)
+                    for p, c in zip(classes, class_images, strict=True)
+                    if p is not None  # a map's own classes are never negative
                 ]
             with negative_ids_named(sides, named):
                 passes = _pair_tables(
@@ -2223,11 +2281,14 @@ def _naming_the_file(message: str, truth: str | Path, prediction: str | Path) ->
 
 
 def _class_images(true, classes) -> tuple[Any, Any]:
-    """The pair's two class images, opened and checked against the truth's shape."""
+    """The pair's two class images, opened and checked against the truth's shape (None for
+    a prediction whose classes are its map's own: no file)."""
     if classes is None or isinstance(classes, str):
         raise ValueError(classes or "no class image files were given for this pair.")
-    images = tuple(read_labels(path, role="classes") for path in classes)
+    images = tuple(None if path is None else read_labels(path, role="classes") for path in classes)
     for path, image in zip(classes, images, strict=True):
+        if image is None:
+            continue
         if tuple(image.shape) != tuple(true.shape):
             raise ValueError(
                 f"{path}: the class image has shape {tuple(image.shape)} but the labels have "
