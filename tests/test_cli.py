@@ -1358,7 +1358,7 @@ def test_ctrl_c_while_the_cluster_starts_stops_cleanly(folders, tmp_path, monkey
 
     class Interrupted(distributed.LocalCluster):
         def __init__(self, *args, **kwargs):
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers start
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C while the workers start (this thread)
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(distributed, "LocalCluster", Interrupted)

@@ -56,8 +56,10 @@ def entries(folder: Path) -> list[str]:
 
 
 def stop(number: int) -> None:
-    """Send this process the stop ``number`` (Python acts on it before the next line)."""
-    os.kill(os.getpid(), number)
+    """Send this thread the stop ``number``: Python acts on it before the next line (sent to
+    the process with ``os.kill``, another of its threads may take it, and the handler may then
+    run later, after the test has put the default one back: a stray KeyboardInterrupt)."""
+    signal.raise_signal(number)
 
 
 @pytest.fixture
