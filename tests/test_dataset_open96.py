@@ -321,14 +321,13 @@ def test_the_pixel_size_read_from_the_files_is_the_scale_with_its_unit(widget, t
     assert summary[("boundary", "mean_hd")] == pytest.approx(2.0)  # as above: 1 row, 2 µm
 
 
-def test_a_run_without_class_0_in_its_means_says_evaluate_counts_it(widget):
+def test_a_run_without_class_0_in_its_means_sets_evaluate_alike(widget):
     from napari_seg_eval.io.evaluate import FileSettings
 
     settings = FileSettings(kind="semantic", include_background=False)
     said = widget.evaluate.use_file_settings(settings)
     assert said.startswith("IoU thresholds 0.5:0.95:0.05, matching IoU ≥ t, exclude border none, ")
-    assert said.endswith(
-        "; not as the run: it left class 0 out of its semantic means, Evaluate counts it (mean "
-        "IoU, Dice, precision and recall may differ)"
-    )
+    # Evaluate has the setting now: it takes the run's, so Run there gives the row's means.
+    assert said.endswith("class 0 out of the semantic means")
+    assert not widget.evaluate.background_check.isChecked()
     assert "class 0" not in widget.evaluate.use_file_settings(FileSettings(kind="semantic"))
