@@ -730,10 +730,9 @@ split_touching
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there; a pair's chunked files are computed on the worker that reads them).
         The pairs of a task whose worker died are evaluated again one by one, so that only
-        the pair that kills its worker fails. A scheduler left with no worker is waited for
-        (said once, in a ``NoWorkerLeft`` warning), unless its cluster is one of this process
-        scaled to no worker (an error). Default: the current client if one is active, else
-        this process.
+        the pair that kills its worker fails. A scheduler with no worker for 10 s or more
+        (none started yet, or all lost) is waited for, said once in a ``NoWorkerLeft``
+        warning. Default: the current client if one is active, else this process.
     progress
         True: the command line's progress bar on stderr (in a notebook too: on a stream that is
         not a terminal it prints a line every 5% of the pairs, and each failed pair). A
@@ -760,8 +759,7 @@ split_touching
         raised before any file is read.
     ConnectionError
         On a cluster, the connection to the dask scheduler was lost during the run (the
-        message says after how many pairs), or the cluster (one of this process) has no
-        worker left and starts none again: no partial result.
+        message says after how many pairs): no partial result.
 
     Examples
     --------
@@ -1410,48 +1408,19 @@ def _retired_text(address: str, retired: dict[str, list[str]]) -> str:
 
 
 class NoWorkerLeft(UserWarning):
-    """The scheduler of a run's cluster has no worker left while tasks of the run wait: said
-    once a run, as it happens (the run waits for a worker to join; see
-    :func:`_run_on_cluster`)."""
+    """The scheduler of a run's cluster has had no worker for a while (:data:`NO_WORKER_SECONDS`
+    or more) while tasks of the run wait: said once a run (the run waits for a worker to start
+    or join; see :func:`_run_on_cluster`)."""
 
 
-#: What a run's result loop is woken by, besides its finished tasks: the scheduler removed a
-#: worker (see :func:`_workers_watched`).
-_WORKER_REMOVED = "worker removed"
-
-
-@contextmanager
-def _workers_watched(client: Any, wake: Any) -> Iterator[None]:
-    """Within this block, :data:`_WORKER_REMOVED` is put on the queue ``wake`` each time the
-    scheduler of ``client`` removes a worker (its "remove-worker" events, of the topic "all").
-    A handler of the caller's on that topic is called too, and given back at the end; with
-    none, the topic is unsubscribed and :func:`_ignore_event` left to the events already sent
-    (``unsubscribe_topic`` keeps the client's record of the handler: an event met without
-    one unsubscribes again, which raises, logged on the client's stream)."""
-    handlers = getattr(client, "_event_handlers", {})
-    theirs = handlers.get("all")
-    theirs = None if theirs is _ignore_event else theirs
-
-    def removed(event: tuple[float, Any]) -> Any:
-        _, message = event
-        if isinstance(message, dict) and message.get("action") == "remove-worker":
-            wake.put(_WORKER_REMOVED)
-        return theirs(event) if theirs is not None else None
-
-    client.subscribe_topic("all", removed)
-    try:
-        yield
-    finally:
-        if client.status == "running":
-            if theirs is not None:
-                client.subscribe_topic("all", theirs)
-            else:
-                client.unsubscribe_topic("all")
-        handlers["all"] = theirs if theirs is not None else _ignore_event
-
-
-def _ignore_event(event: tuple[float, Any]) -> None:
-    """The handler of the topic "all" once a run's (:func:`_workers_watched`) has ended."""
+#: How often a run's result loop, waiting for its tasks, asks the scheduler whether it has a
+#: worker (seconds). Finished tasks wake the loop at once; this is for a cluster left with no
+#: worker, which finishes nothing.
+WORKER_CHECK_SECONDS = 5.0
+#: A scheduler found with no worker at two checks this far apart (or more) is said to have
+#: none (:class:`NoWorkerLeft`): a worker killed under a nanny is started again within it, and
+#: a cluster starting its first workers (adaptive, or just scaled up) usually has one by then.
+NO_WORKER_SECONDS = 2 * WORKER_CHECK_SECONDS
 
 
 def _workerless(client: Any) -> bool:
@@ -1465,34 +1434,12 @@ def _workerless(client: Any) -> bool:
         return False
 
 
-def _starts_none(client: Any) -> bool:
-    """Whether the cluster of ``client`` will start no worker again: a cluster of this
-    process (``--workers``, a ``LocalCluster`` of the caller's) scaled to no worker, and not
-    adaptive. A worker that died under its nanny is started again (its spec is kept); of a
-    remote scheduler nothing is known: another worker may join."""
-    cluster = getattr(client, "cluster", None)
-    spec = getattr(cluster, "worker_spec", None)
-    return isinstance(spec, dict) and not spec and getattr(cluster, "_adaptive", None) is None
-
-
-def _no_worker_text(address: str, done: int, total: int) -> str:
-    """The notice of a run whose scheduler has no worker left: it waits."""
+def _no_worker_text(address: str, done: int, total: int, seconds: float) -> str:
+    """The notice of a run whose scheduler has had no worker for ``seconds``: it waits."""
     return (
-        f"no worker left on the dask scheduler at {address} after {done} of {total} pairs "
-        "(died, killed for memory, or closed): waiting for one to start or join; Ctrl-C stops "
-        "the run, nothing written."
-    )
-
-
-def _starts_none_error(address: str, left: list[str], done: int, total: int) -> ConnectionError:
-    """The error of a run whose cluster has no worker left and starts none: ``left``, the
-    names of the pairs not evaluated."""
-    listed = ", ".join(left[:LISTED_WORKERS])
-    more = f" and {len(left) - LISTED_WORKERS} more" if len(left) > LISTED_WORKERS else ""
-    return ConnectionError(
-        f"the dask cluster ({address}) has no worker left and starts none again: the run "
-        f"stopped after {done} of {total} pairs, {len(left)} left ({listed}{more}); nothing "
-        "was written; rerun (with more memory per worker, if they were killed for it)."
+        f"the dask scheduler at {address} has had no worker for {seconds:.0f} s, after {done} "
+        f"of {total} pairs (none started yet, or all died, were killed for memory or closed): "
+        "waiting for one to start or join; Ctrl-C stops the run, nothing written."
     )
 
 
@@ -1581,11 +1528,11 @@ def _run_on_cluster(
     that answers wrong) is retired from the cluster, as long as a worker running this
     version is left (see :func:`_refused`); the workers retired are said at the end of the
     run, in one warning (:class:`WorkerRetired`), however it ends.
-    When the scheduler has no worker left (at the start, or once it removes its last one),
-    the run waits for one to join, said once in a warning (:class:`NoWorkerLeft`), unless
-    the cluster is one of this process that starts none again (see :func:`_starts_none`).
-    Raises ConnectionError when the connection to the scheduler is lost, the run's tasks are
-    cancelled on the cluster, or its cluster has no worker left and starts none again, and
+    While no task finishes, the scheduler is asked every :data:`WORKER_CHECK_SECONDS` whether
+    it has a worker; one without any for :data:`NO_WORKER_SECONDS` is said once, in a warning
+    (:class:`NoWorkerLeft`), and the run waits for a worker to start or join.
+    Raises ConnectionError when the connection to the scheduler is lost or the run's tasks are
+    cancelled on the cluster, and
     :class:`WrongWorkers` (a ValueError) when a task is refused and no worker running this
     version is left: no outcome is partial."""
     from distributed.protocol.pickle import dumps
@@ -1632,68 +1579,70 @@ def _run_on_cluster(
     retired: dict[str, int] = {}  # worker: the tasks submitted when it was retired
     wrong: dict[str, list[str]] = {}  # what is wrong: the workers it is wrong on
     told: dict[str, list[str]] = {}  # what is wrong: the workers retired for it
+    workerless_since: float | None = None  # when a check first found no worker
     said_waiting = False
 
-    def no_worker_left() -> None:
-        nonlocal said_waiting
+    def check_workers() -> None:
+        nonlocal workerless_since, said_waiting
         if not _workerless(client):
+            workerless_since = None
             return
-        if _starts_none(client):
-            left = [pairing.names[i] for i, outcome in enumerate(outcomes) if outcome is None]
-            raise _starts_none_error(address, left, done, len(items))
-        if not said_waiting:
+        now = time.monotonic()
+        workerless_since = now if workerless_since is None else workerless_since
+        if not said_waiting and now - workerless_since >= NO_WORKER_SECONDS:
             said_waiting = True
-            warn(_no_worker_text(address, done, len(items)), NoWorkerLeft)
+            text = _no_worker_text(address, done, len(items), now - workerless_since)
+            warn(text, NoWorkerLeft)
 
     try:
-        with _workers_watched(client, woken):
-            tasks = batches(pairing.pairs, sum(client.nthreads().values()))
-            for number, task in enumerate(tasks):
-                submit(task, str(number))
-            no_worker_left()  # none at the start (a removal is said as it comes)
-            while waiting:
-                future = woken.get()
-                if future is _WORKER_REMOVED:
-                    no_worker_left()
-                    continue
-                waiting.discard(future.key)
-                task = position[future.key]
-                retried = future.key in retries
-                try:
-                    answer = future.result()
-                except Exception as error:  # a worker died, the task could not run, or the
-                    if _scheduler_lost(client, error):  # scheduler is gone
-                        raise _lost_error(client, address, done, len(items), error) from error
-                    answer = error
-                if isinstance(answer, tuple) and answer[0] == "refused":
-                    _, worker, found, installed = answer
-                    said = worker_wrong((found, installed))
-                    sent = (order[future.key], len(futures))
-                    stopped = (done, len(items))
-                    _refused(client, worker, said, sent, retired, wrong, told, stopped)
-                    again = submit(task, f"again-{len(futures)}")
-                    if retried:
-                        retries.add(again.key)
-                    continue
+        tasks = batches(pairing.pairs, sum(client.nthreads().values()))
+        for number, task in enumerate(tasks):
+            submit(task, str(number))
+        while waiting:
+            try:
+                future = woken.get(timeout=WORKER_CHECK_SECONDS)
+            except queue.Empty:  # nothing finished meanwhile: is any worker left?
+                check_workers()
+                continue
+            workerless_since = None  # a task finished: a worker ran it
+            waiting.discard(future.key)
+            task = position[future.key]
+            retried = future.key in retries
+            try:
+                answer = future.result()
+            except Exception as error:  # a worker died, the task could not run, or the
+                if _scheduler_lost(client, error):  # scheduler is gone
+                    raise _lost_error(client, address, done, len(items), error) from error
+                answer = error
+            if isinstance(answer, tuple) and answer[0] == "refused":
+                _, worker, found, installed = answer
+                said = worker_wrong((found, installed))
+                sent = (order[future.key], len(futures))
+                stopped = (done, len(items))
+                _refused(client, worker, said, sent, retired, wrong, told, stopped)
+                again = submit(task, f"again-{len(futures)}")
                 if retried:
-                    alone.pop(0)
-                    if alone:
+                    retries.add(again.key)
+                continue
+            if retried:
+                alone.pop(0)
+                if alone:
+                    retry_next()
+            if isinstance(answer, Exception):
+                if isinstance(answer, KilledWorker) and not retried:
+                    # The pair that killed the worker is in this task, or in another one
+                    # that this task was queued behind on that worker.
+                    alone.extend(task)
+                    if len(alone) == len(task):
                         retry_next()
-                if isinstance(answer, Exception):
-                    if isinstance(answer, KilledWorker) and not retried:
-                        # The pair that killed the worker is in this task, or in another one
-                        # that this task was queued behind on that worker.
-                        alone.extend(task)
-                        if len(alone) == len(task):
-                            retry_next()
-                        continue
-                    failure = _task_failure(client, answer)
-                    answer = ("ran", [PairOutcome(None, failure)] * len(task))
-                for index, outcome in zip(task, answer[1], strict=True):
-                    given = _as_given(outcome, pairing.pairs[index], extras[index])
-                    outcomes[index] = given
-                    done += 1
-                    progress.pair_done(done, len(items), pairing.names[index], given.error)
+                    continue
+                failure = _task_failure(client, answer)
+                answer = ("ran", [PairOutcome(None, failure)] * len(task))
+            for index, outcome in zip(task, answer[1], strict=True):
+                given = _as_given(outcome, pairing.pairs[index], extras[index])
+                outcomes[index] = given
+                done += 1
+                progress.pair_done(done, len(items), pairing.names[index], given.error)
     except Exception as error:
         if not isinstance(error, ConnectionError) and _scheduler_lost(client, error):
             raise _lost_error(client, address, done, len(items), error) from error
