@@ -937,7 +937,10 @@ def suffix_hint(
     The candidates named most often are tried by pairing the files under them; the one pairing
     the most files is the hint, if it pairs more than half of the smaller side and no other
     candidate pairs as many (``img0_masks`` and ``img0_heldout`` beside ``img0_cp_masks``: two
-    guesses, no hint). Never applied.
+    guesses, no hint). A candidate that pairs a file named as another file of its side that it
+    leaves without a partner, less that one's suffix, is never the hint: ``a`` beside
+    ``a_masks`` is the image the masks were drawn on (see :func:`_pairs_images`). Never
+    applied.
 
     Parameters
     ----------
@@ -1108,7 +1111,9 @@ def _prefix_hint(
     :data:`HINT_CANDIDATES` named most often on each side are tried by pairing the names under
     them (slices with the prediction of their time point). The hint is the one
     pairing the most, if it pairs more than half of the side with fewer names and no other
-    pairs as many; else None. Never applied.
+    pairs as many; else None. Never prefixes that pair the image of another name of the side
+    that they leave without a partner (``img001`` beside ``img001_masks``, see
+    :func:`_names_an_image`). Never applied.
 
     Examples
     --------
@@ -1124,15 +1129,19 @@ def _prefix_hint(
         for pred_head in _heads(pred_keys):
             if truth_head == pred_head:  # the names differ elsewhere
                 continue
-            pairs = len(
-                _paired_rests(
-                    _headless(truth_keys, truth_head),
-                    _headless(pred_keys, pred_head),
-                    slices=names_slices(given[0] + truth_head),
-                )
+            pred_rests = _headless(pred_keys, pred_head)
+            rests = _paired_rests(
+                _headless(truth_keys, truth_head),
+                pred_rests,
+                slices=names_slices(given[0] + truth_head),
             )
-            if pairs:
-                found.append((pairs, (given[0] + truth_head, given[1] + pred_head)))
+            # The prediction names paired: the same rest, or a slice's time point.
+            pred_paired = {rest if rest in pred_rests else slice_name(rest)[1] for rest in rests}
+            if rests and not (
+                _names_an_image(truth_keys, {truth_head + rest for rest in rests})
+                or _names_an_image(pred_keys, {pred_head + rest for rest in pred_paired})
+            ):
+                found.append((len(rests), (given[0] + truth_head, given[1] + pred_head)))
     best = _best(found, min(len(truth_keys), len(pred_keys)))
     if best is None:
         return None
@@ -1173,7 +1182,10 @@ def _folder_prefix_hint(keys: list[str], given: tuple[str, str]) -> SuffixHint |
         if bool(forward) != bool(backward):
             sliced.add((first, second) if forward else (second, first))
         count = len(paired) + len(forward) + len(backward)
-        if count and 2 * count > min(len(one), len(other)):
+        taken = {head + rest for head in (first, second) for rest in paired}
+        for head, rests, to in ((first, forward, second), (second, backward, first)):
+            taken.update(name for rest in rests for name in (head + rest, to + slice_name(rest)[1]))
+        if count and 2 * count > min(len(one), len(other)) and not _names_an_image(keys, taken):
             found.append((count, (first, second)))
     best = _best(found)
     if best is None:
@@ -1307,13 +1319,67 @@ def _most_pairing(
         except FileReadError:  # two files of a side would have the same name
             continue
         pairs = len(truth_found.keys() & pred_found.keys())
-        if pairs:
+        if pairs and not _pairs_images(truth_found, pred_found, suffixes):
             found.append((pairs, suffixes))
     best = _best(found, fewer)
     if best is None:
         return None
     pairs, suffixes = best
     return SuffixHint(*suffixes, pairs, tuple(given))
+
+
+def _pairs_images(
+    truth_keys: dict[str, Path], pred_keys: dict[str, Path], suffixes: tuple[str, str]
+) -> bool:
+    """Whether the suffixes of a hint (``suffixes``, under which the files of each side have
+    the keys ``truth_keys``, ``pred_keys``) pair a file that is named as another file of its
+    side that they leave without a partner, less that one's suffix: the image that file was
+    drawn on, not a label image (see :func:`_names_an_image`). ``a.tif`` beside
+    ``a_masks.tif`` and ``b.tif`` (an image whose masks are missing), with
+    ``a_cp_masks.tif`` and ``b_cp_masks.tif``: the truth suffix ``""`` would pair the images
+    ``a`` and ``b``, and leave out ``a_masks``.
+
+    Examples
+    --------
+    >>> truth = {key: Path(f"t/{key}.tif") for key in ("a", "a_masks", "b")}
+    >>> pred = {key: Path(f"p/{key}_cp_masks.tif") for key in ("a", "b")}
+    >>> _pairs_images(truth, pred, ("", "_cp_masks"))
+    True
+    >>> numbered = {key: Path(f"t/{key}.tif") for key in ("a", "a_2")}  # both paired
+    >>> _pairs_images(numbered, numbered, ("", "_pred"))
+    False
+    """
+    paired = truth_keys.keys() & pred_keys.keys()
+    return any(
+        _names_an_image(
+            [key + _nfc(suffix) for key in keys], {key + _nfc(suffix) for key in paired}
+        )
+        for keys, suffix in zip((truth_keys, pred_keys), suffixes, strict=True)
+    )
+
+
+def _names_an_image(names: list[str], paired: set[str]) -> bool:
+    """Whether a name of ``paired`` (the names a hint pairs) is named as another of ``names``
+    (the names of one side), one not paired, less that one's suffix (see :func:`_starts`):
+    ``a`` of ``a_masks``, the image the masks were drawn on.
+
+    Examples
+    --------
+    >>> _names_an_image(["a", "a_masks", "b"], {"a", "b"})
+    True
+    >>> _names_an_image(["a", "a_2"], {"a", "a_2"})
+    False
+    """
+    names = sorted(names)
+    for at, name in enumerate(names):
+        if name not in paired:
+            continue
+        for other in names[at + 1 :]:  # the names starting with ``name`` follow it
+            if not other.startswith(name):
+                break
+            if other not in paired and _starts(other, len(name)):
+                return True
+    return False
 
 
 def _best(
@@ -1471,7 +1537,11 @@ def _folder_hint(named: list[tuple[str, Path]], given: tuple[str, str]) -> Suffi
         except FileReadError:  # two files of a side would have the same name
             continue
         pairs = len(first.keys() & second.keys())
-        if pairs and 2 * pairs > min(len(first), len(second)):
+        if (
+            pairs
+            and 2 * pairs > min(len(first), len(second))
+            and not _pairs_images(first, second, suffixes)
+        ):
             found.append((pairs, suffixes))
     best = _best(found)
     if best is None:
@@ -1656,7 +1726,11 @@ def find_class_files(
     Class files found are not images to
     evaluate: a pair of two class files, and class files listed as unpaired or ignored, are
     left out, as are the class files of the unpaired files (named as such a file plus the
-    suffix, beside it: they go with it); a class file of no file stays listed.
+    suffix, beside it: they go with it); a class file of no file stays listed. A pair left
+    out for one side's file lists the other side's file as unpaired, unless it is a class
+    file of its own side (``pred/x_classes.tif`` without ``pred/x.tif``, paired by name with
+    ``truth/x_classes.tif``, the class file of ``truth/x.tif``: a prediction without a
+    ground truth).
 
     Parameters
     ----------
@@ -1693,7 +1767,9 @@ def find_region_files(pairing: Pairing, region_suffix: str) -> tuple[Pairing, li
     them. Region files are not images to evaluate: pairs and
     unpaired or ignored files that are region files are left out, as are the region files
     of the unpaired truth files (named as such a file plus the suffix, beside it); a region
-    file of no file stays listed.
+    file of no file stays listed. A pair left out for its truth file lists its prediction
+    file as unpaired (``pred/x_region.tif``, paired by name with ``truth/x_region.tif``, the
+    region of ``truth/x.tif``: a prediction without a ground truth).
 
     Parameters
     ----------
@@ -1834,17 +1910,21 @@ def _companions(
     for index, suffix, _ in sides:  # an unpaired file's companions go with it, not listed
         for path in (pairing.unpaired_truth, pairing.unpaired_prediction)[index]:
             companions.update(lookup(path, _nfc(file_stem(path) + suffix)))
-    keep = [
-        i
-        for i, (truth, pred) in enumerate(pairing.pairs)
-        if truth not in companions and pred not in companions
-    ]
+    keep = [i for i, pair in enumerate(pairing.pairs) if not companions.intersection(pair)]
+    # A pair left out for one side's file loses the other's partner: that file, a companion
+    # of no file of its own side (``p/x_classes`` without ``p/x``, beside ``t/x`` and
+    # ``t/x_classes``), is listed without one.
+    unpaired = []
+    for index, listed in enumerate((pairing.unpaired_truth, pairing.unpaired_prediction)):
+        partnerless = {pair[index] for pair in pairing.pairs} - companions
+        partnerless -= {pairing.pairs[i][index] for i in keep}  # a file of several pairs
+        unpaired.append(sorted(partnerless.union(p for p in listed if p not in companions)))
     kept = replace(
         pairing,
         pairs=[pairing.pairs[i] for i in keep],
         names=[pairing.names[i] for i in keep],
-        unpaired_truth=[p for p in pairing.unpaired_truth if p not in companions],
-        unpaired_prediction=[p for p in pairing.unpaired_prediction if p not in companions],
+        unpaired_truth=unpaired[0],
+        unpaired_prediction=unpaired[1],
         ignored=[p for p in pairing.ignored if p not in companions],
         images=[p for p in pairing.images if p not in companions],
     )

@@ -54,6 +54,8 @@ ROLES: dict[str, str] = {
 }
 #: What each role's values are called when they look like neither they nor probabilities.
 _ROLE_VALUES = {"labels": "labels", "classes": "classes", "region": "a mask"}
+#: What the files of each role are called, as never cast silently.
+_ROLE_FILES = {"labels": "labels", "classes": "class images", "region": "region masks"}
 
 
 class FileReadError(ValueError):
@@ -413,8 +415,8 @@ def read_labels(path: str | Path, *, role: Role = "labels") -> Any:
         What the file is to the run, which the error of a file that cannot be read says
         (:data:`ROLES`): ``"labels"`` (a label image), ``"classes"`` (a class image: each
         pixel's class) or ``"region"`` (a region mask: nonzero where pixels count). A map of
-        probabilities given as a class image is told to save the argmax over its class axis,
-        not to read the map as a prediction's.
+        probabilities given as a class image is told to save the argmax over its class axis
+        (a 2-D map, without one, to threshold it), not to read the map as a prediction's.
 
     Returns
     -------
@@ -604,12 +606,20 @@ _BINARY_HINT = (
 )
 
 #: A class image's file whose values are in [0, 1]: a map of the classes' probabilities
-#: (``{shape}``: the file's), whose classes are the argmax over its class axis.
+#: (``{shape}``: the file's), whose classes are the argmax over its class axis ...
 _CLASS_MAP_HINT = (
     " This looks like a probability map (shape {shape}), not a class image: a class file "
     "holds each pixel's class as an integer. Save the argmax over the map's class axis "
     "instead, e.g. `np.argmax(p, axis=0)` for the classes on the first axis (add 1 when "
     "channel 0 is a class, not the background), as integers."
+)
+
+#: ... and of a 2-D file, which has no class axis: one class's map, to threshold.
+_CLASS_PLANE_HINT = (
+    " This looks like a probability map of one class (shape {shape}: no class axis), not "
+    "a class image: a class file holds each pixel's class as an integer. Threshold it "
+    "instead, e.g. `(p > 0.5).astype(np.uint8)` for class 1 where the map is above 0.5 "
+    "(0 elsewhere), and save that."
 )
 
 #: A region mask's file whose values are in [0, 1]: a map, to threshold.
@@ -624,7 +634,8 @@ def _float_labels_hint(array: Any, path: str | Path, role: Role = "labels") -> s
     its values where they are cheap to look at: all of an array in memory or a memory map,
     the first chunk of a chunked array. Whole numbers: cast them (never done silently);
     values in [0, 1]: a probability map (as labels, read it as one; as a class image, save
-    its argmax; as a region, threshold it)."""
+    its argmax over its class axis, or threshold a 2-D map, which has none; as a region,
+    threshold it)."""
     if blocks.is_lazy(array):
         chunks = blocks.as_dask(array).chunks
         values = np.asarray(array[tuple(slice(0, sizes[0]) for sizes in chunks)])
@@ -650,11 +661,12 @@ def _float_labels_hint(array: Any, path: str | Path, role: Role = "labels") -> s
         cast = (
             f" It holds floating point values; {whole_scope} whole numbers ({low:g} to "
             f"{high:g}): cast them to integers (e.g. `{save}`) and save the file again "
-            "(labels are never cast silently)."
+            f"({_ROLE_FILES[role]} are never cast silently)."
         )
         return cast + (_BINARY_HINT if in_unit_range and role == "labels" else "")
     if in_unit_range and role == "classes":
-        return _CLASS_MAP_HINT.format(shape=tuple(int(size) for size in array.shape))
+        hint = _CLASS_PLANE_HINT if array.ndim == 2 else _CLASS_MAP_HINT
+        return hint.format(shape=tuple(int(size) for size in array.shape))
     if in_unit_range:
         return _REGION_MAP_HINT if role == "region" else _PROBABILITY_HINT
     return (
