@@ -9,6 +9,17 @@ import pytest
 
 from napari_seg_eval import __main__ as cli
 
+#: A worker's start-up code: napari_seg_eval absent, as in an environment without it.
+WITHOUT_PACKAGE = """
+import sys
+class Absent:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "napari_seg_eval":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent)
+"""
+
 
 def local_cluster(n_workers: int, **worker_kwargs) -> distributed.LocalCluster:
     """Worker processes of one thread each, on 127.0.0.1, with no dashboard on 8787."""

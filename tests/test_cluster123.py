@@ -29,17 +29,6 @@ STARTED, GO = "cluster123-started", "cluster123-go"
 #: Bound for the broken (old) code only, which waits for ever: the held pairs are then let go.
 HANG_BOUND = 60
 
-#: A worker's start-up code: napari_seg_eval absent, as in an environment without it.
-WITHOUT_PACKAGE = """
-import sys
-class Absent:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] == "napari_seg_eval":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-sys.meta_path.insert(0, Absent)
-"""
-
 #: A worker's start-up code: an old napari-seg-eval 0.0.1 installed (its distribution's
 #: metadata), whose package has no io.evaluate ("no module") or no __version__ ("no version").
 OLD_VERSION = """

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cluster_helpers import local_cluster, run, write_pairs
+from cluster_helpers import WITHOUT_PACKAGE, local_cluster, run, write_pairs
 from napari_seg_eval import __main__ as cli
 from napari_seg_eval import io as nse_io
 from napari_seg_eval._version import __version__
@@ -33,17 +33,6 @@ STARTED, GO = "cluster129-started", "cluster129-go"
 #: Bound on the waits for the cluster's events: reached only by broken code (the old code
 #: stops the run at once: nothing is waited for then).
 BOUND = 60
-
-#: A worker's start-up code: napari_seg_eval absent, as in an environment without it.
-WITHOUT_PACKAGE = """
-import sys
-class Absent:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] == "napari_seg_eval":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-sys.meta_path.insert(0, Absent)
-"""
 
 
 def held_pairs(items, settings):
