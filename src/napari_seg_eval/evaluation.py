@@ -1598,7 +1598,7 @@ def evaluation_steps(
             semantic_table, shifted_channels
         ):
             warn(BACKGROUND_CHANNEL_HINT.format(n=shifted_channels, last=shifted_channels - 1))
-        elif background_predicted_as_objects(counted):
+        elif shifted_channels > 1 and background_predicted_as_objects(counted):
             warn(BACKGROUND_AS_OBJECTS_HINT)
         elif semantic_table is not None:  # the map's own pixels: its background is the threshold's
             hint = no_class_hint(semantic_table, settings.threshold)

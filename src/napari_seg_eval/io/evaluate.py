@@ -1989,7 +1989,7 @@ def evaluate_pair(
                 classes = outcome.tables.get("semantic")
                 if classes is not None and background_channel_suspected(classes, n):
                     notices.append(Notice(_BACKGROUND_CHANNEL.format(n, n - 1), str(prediction)))
-                elif background_predicted_as_objects(counted):
+                elif n > 1 and background_predicted_as_objects(counted):
                     notices.append(Notice(_BACKGROUND_AS_OBJECTS, str(prediction)))
                 elif classes is not None and settings.threshold > 0:
                     background, lost, total = made_background(classes)
