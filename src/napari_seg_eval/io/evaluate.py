@@ -1507,9 +1507,11 @@ def _absolute(path: str | Path) -> str:
 
 
 def _absolute_extra(extra: dict) -> dict:
+    """A pair's extra files as absolute paths, for a worker of a cluster (whose folder may
+    not be this process's); a predicted class file of None (the map's own classes) stays."""
     classes, region = extra["classes"], extra["region"]
     if isinstance(classes, tuple):
-        classes = tuple(Path(_absolute(path)) for path in classes)
+        classes = tuple(None if path is None else Path(_absolute(path)) for path in classes)
     if isinstance(region, Path):
         region = Path(_absolute(region))
     return {"classes": classes, "region": region, "plane": extra["plane"]}
@@ -1773,7 +1775,8 @@ def _as_given(outcome: PairOutcome, pair: tuple[Path, Path], extra: dict) -> Pai
     """A pair's outcome from a cluster worker (which read the files by absolute path) with
     the files named as they were given, as the serial run names them: in its error and its
     notices."""
-    paths = [*pair, *(extra["classes"] if isinstance(extra["classes"], tuple) else ())]
+    classes = extra["classes"] if isinstance(extra["classes"], tuple) else ()
+    paths = [*pair, *(path for path in classes if path is not None)]  # None: the map's own
     if isinstance(extra["region"], Path):
         paths.append(extra["region"])
     given = {_absolute(path): str(path) for path in paths}
