@@ -14,6 +14,7 @@ import io
 import sys
 import threading
 
+import dask
 import pandas as pd
 import pytest
 
@@ -135,7 +136,9 @@ def test_a_cluster_with_no_worker_left_is_said_and_the_run_goes_on_when_one_join
         if not ready.wait(BOUND) or not made:
             return
         cluster, address = made
-        with distributed.Client(address) as client:
+        # Not the default client: made and closed on this thread while the command's own
+        # opens and closes, it would put back a default scheduler the command's had removed.
+        with distributed.Client(address, set_as_default=False) as client:
             try:
                 distributed.Event(STARTED, client=client).wait(BOUND)
                 cluster.scale(0)
@@ -166,6 +169,7 @@ def test_a_cluster_with_no_worker_left_is_said_and_the_run_goes_on_when_one_join
     assert len(lines) == 1, err
     assert lines[0].endswith(WAITING.format(n=4)), lines
     assert_four_pairs_written(tmp_path / "res")
+    assert dask.config.get("scheduler", None) is None  # no client left as the default
 
 
 def test_in_python_a_cluster_with_no_worker_yet_is_said_and_waited_for(tmp_path, monkeypatch):
