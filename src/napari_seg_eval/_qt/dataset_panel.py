@@ -68,6 +68,7 @@ from ..evaluation import RunControl, confusion_table, parse_iou_thresholds
 from ..io import FilesResult, Pairing, Progress, evaluate_files, pair_files
 from ..io.evaluate import (
     FILE_PRESETS,
+    KINDS,
     FileSettings,
     class_files,
     file_settings,
@@ -1001,6 +1002,8 @@ class DatasetPanel(QWidget):
             settings["exclude_border"] = self.border_spin.value()
         else:
             settings["preset"] = preset
+        if "semantic" not in KINDS[settings.get("kind", "instance")]:  # a preset's: instance
+            settings["include_background"] = True  # the box is for semantic means: none here
         check_settings(settings)
         return settings
 

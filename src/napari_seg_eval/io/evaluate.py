@@ -280,6 +280,11 @@ class FileSettings:
             )
         if self.with_classes and "instance" not in self.kinds:
             raise ValueError("class images are for instance metrics: use kind 'instance' or 'all'.")
+        if not self.include_background and "semantic" not in self.kinds:
+            raise ValueError(
+                "include_background=False leaves class 0 out of the semantic means: use kind "
+                "'semantic' or 'all'."
+            )
         if self.preset is not None and self.preset not in FILE_PRESETS:
             raise ValueError(_preset_error(self.preset))
         if self.preset == "conic" and not self.with_classes:
