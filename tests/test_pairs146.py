@@ -171,3 +171,13 @@ def test_a_2d_map_given_as_a_class_file_is_told_to_threshold_it(tmp_path):
     assert "(shape (10, 10): no class axis)" in message
     assert "Threshold it" in message
     assert "argmax" not in message and "class axis instead" not in message
+
+
+def test_find_class_files_without_a_side_says_what_to_call(tmp_path):
+    """review147 LOW-5: an IndexError before; the truth's class files alone are class_files'."""
+    for side in ("t", "p"):
+        (tmp_path / side).mkdir()
+        np.save(tmp_path / side / "a.npy", np.zeros((2, 2), np.uint8))
+    pairing = pair_files(tmp_path / "t", tmp_path / "p")
+    with pytest.raises(ValueError, match=r"got None for the prediction's.*class_files"):
+        find_class_files(pairing, "_classes", None)

@@ -1752,6 +1752,14 @@ def find_class_files(
     >>> pairing = pair_files("truth/", "pred/")  # doctest: +SKIP
     >>> pairing, classes = find_class_files(pairing, "_classes", "_classes")  # doctest: +SKIP
     """
+    suffixes = {"truth": truth_classes_suffix, "prediction": prediction_classes_suffix}
+    for side, suffix in suffixes.items():
+        if not isinstance(suffix, str) or not suffix:
+            raise ValueError(
+                f"find_class_files needs both sides' class suffixes, got {suffix!r} for the "
+                f"{side}'s; the truth's alone (a probability map's own classes): "
+                "napari_seg_eval.io.evaluate.class_files(pairing, truth_suffix, None)."
+            )
     found, kept = _companions(
         pairing, (truth_classes_suffix, prediction_classes_suffix), "class image"
     )
