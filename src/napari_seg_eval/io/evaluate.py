@@ -1442,8 +1442,9 @@ def _workerless(client: Any) -> bool:
 def _no_worker_text(address: str, done: int, total: int, seconds: float) -> str:
     """The notice of a run whose scheduler has had no worker for ``seconds``: it waits."""
     return (
-        f"the dask scheduler at {address} has had no worker for {seconds:.0f} s, after {done} "
-        f"of {total} pairs (none started yet, or all died, were killed for memory or closed): "
+        f"the dask scheduler at {address} has had no worker for {seconds:.0f} s or more, after "
+        f"{done} of {total} pairs (none started yet, or all died, were killed for memory or "
+        "closed): "
         "waiting for one to start or join; Ctrl-C stops the run, nothing written."
     )
 
