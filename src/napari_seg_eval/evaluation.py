@@ -323,6 +323,14 @@ COCO_NEEDS_SCORES = (
     "prediction)."
 )
 
+#: Why object classes and semantic metrics by class are not asked of one run (trial148).
+CLASSES_WITH_SEMANTIC_CLASSES = (
+    "semantic metrics by class compare the ground truth's values as classes, and with object "
+    "classes given the ground truth is a label image of objects (its values are ids, not "
+    "classes): for per-class pixel metrics evaluate the truth's class image as the ground truth "
+    "(kind 'semantic', classes compared), or keep the semantic metrics foreground vs "
+    "background here."
+)
 #: Why a float prediction is refused without a threshold (``{dtype}``: its dtype): without
 #: one, ``pred`` is a label image, and a float image's values are not ids (its pixels above
 #: 0 would all be foreground).
@@ -1353,6 +1361,8 @@ def evaluation_steps(
         for spec, name in given[: 1 if map_classes else 2]:
             check_classes(spec, tuple(true.shape), name)
         classes = (true_classes, pred_classes)  # a map's own: set when it is thresholded
+        if "semantic" in kinds and not settings.binarize_semantic:
+            raise ValueError(CLASSES_WITH_SEMANTIC_CLASSES)
     if settings.preset == "conic" and classes is None:
         raise ValueError("the conic preset is multi-class: choose class layers for both sides.")
     region = check_region(region, tuple(true.shape))

@@ -280,6 +280,10 @@ class FileSettings:
             )
         if self.with_classes and "instance" not in self.kinds:
             raise ValueError("class images are for instance metrics: use kind 'instance' or 'all'.")
+        if self.with_classes and "semantic" in self.kinds and not self.binarize_semantic:
+            from ..evaluation import CLASSES_WITH_SEMANTIC_CLASSES
+
+            raise ValueError(CLASSES_WITH_SEMANTIC_CLASSES)
         if not self.include_background and "semantic" not in self.kinds:
             raise ValueError(
                 "include_background=False leaves class 0 out of the semantic means: use kind "

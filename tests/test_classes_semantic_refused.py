@@ -1,0 +1,54 @@
+"""Object classes with semantic metrics by class: the semantic side compared the truth's object
+ids as classes (trial148: mean IoU 0.038 for 0.754), silently. Refused, naming the route that
+gives per-class pixel metrics: the truth's class image as the ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+
+import napari_seg_eval as nse
+from napari_seg_eval import __main__ as cli
+from napari_seg_eval.io import evaluate_files
+
+# Two objects (ids 1, 2) of classes 2 and 1, and a two-channel map (channel k is class k + 1)
+# that gives object 1 class 2 and object 2 class 1 (right), background elsewhere.
+TRUTH = np.zeros((6, 6), np.uint16)
+TRUTH[0:2, 0:2], TRUTH[3:6, 3:6] = 1, 2  # 4 and 9 pixels
+CLASSES = np.where(TRUTH == 1, 2, np.where(TRUTH == 2, 1, 0)).astype(np.uint8)
+MAP = np.full((2, 6, 6), 0.1, np.float32)
+MAP[1][TRUTH == 1] = 0.9  # class 2
+MAP[0][TRUTH == 2] = 0.9  # class 1
+
+
+def test_evaluate_refuses_it_and_the_class_image_gives_the_per_class_metrics():
+    with pytest.raises(ValueError, match="evaluate the truth's class image as the ground truth"):
+        nse.evaluate(
+            TRUTH, MAP, threshold=0.5, channel_axis=0, true_classes=CLASSES,
+            kind="both", binarize_semantic=False,
+        )  # fmt: skip
+    record = nse.evaluate(
+        CLASSES, MAP, threshold=0.5, channel_axis=0, kind="semantic", binarize_semantic=False
+    )
+    # Every pixel's class right: classes 0, 1, 2 each IoU 1 (23, 9 and 4 pixels).
+    iou = record.semantic.per_class.set_index("class")["iou"]
+    assert iou.to_dict() == {0: 1.0, 1: 1.0, 2: 1.0}
+
+
+def test_files_and_the_command_line_refuse_it(tmp_path, capsys):
+    for side in ("truth", "pred"):
+        (tmp_path / side).mkdir()
+    tifffile.imwrite(tmp_path / "truth" / "a.tif", TRUTH)
+    tifffile.imwrite(tmp_path / "truth" / "a_classes.tif", CLASSES)
+    np.save(tmp_path / "pred" / "a.npy", MAP)
+    options = dict(probability=True, channel_axis=0, truth_classes_suffix="_classes", kind="all")
+    with pytest.raises(ValueError, match="semantic metrics by class"):
+        evaluate_files(tmp_path / "truth", tmp_path / "pred", binarize_semantic=False, **options)
+    argv = [str(tmp_path / "truth"), str(tmp_path / "pred"), "--probability", "--kind", "all"]
+    argv += ["--channel-axis", "0", "--truth-classes-suffix", "_classes", "--class-labels"]
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["evaluate", *argv, "--out", str(tmp_path / "out")])
+    assert ended.value.code == 2
+    assert "semantic metrics by class compare the ground truth's values" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
