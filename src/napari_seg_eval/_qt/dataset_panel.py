@@ -723,6 +723,12 @@ class DatasetPanel(QWidget):
         for signal in changed:
             signal.connect(self._check_stale)
 
+    def _follow_kind(self, kind: str) -> None:
+        """Grey out the semantic boxes while the kind computes no semantic metrics (an
+        instance-only run would record them and do nothing with them)."""
+        for box in (self.binarize_check, self.background_check):
+            box.setEnabled(kind != "instance")
+
     def _options_form(self) -> QWidget:
         """The Options group's controls (matching, border, ignore label, classes, region,
         boundary), as the Evaluate tab words them."""
@@ -738,6 +744,8 @@ class DatasetPanel(QWidget):
         self.background_check = QCheckBox("semantic: class 0 in the means", content)
         self.background_check.setChecked(True)
         self.background_check.setToolTip(INCLUDE_BACKGROUND_TIP)
+        self.kind_combo.currentTextChanged.connect(self._follow_kind)
+        self._follow_kind(self.kind_combo.currentText())
         self.class_suffixes = {
             "truth": SuffixEdit("truth, e.g. _classes", content),
             "prediction": SuffixEdit("prediction", content),

@@ -1046,6 +1046,8 @@ class EvaluatePanel(QWidget):
         self.background_check = QCheckBox("semantic: class 0 in the means", self)
         self.background_check.setChecked(True)
         self.background_check.setToolTip(INCLUDE_BACKGROUND_TIP)
+        self.kind_combo.currentTextChanged.connect(self._follow_kind)
+        self._follow_kind(self.kind_combo.currentText())
         self.preset_combo = QComboBox(self)
         self.preset_combo.addItem("none", None)
         for name in PRESET_VALUES:
@@ -1187,6 +1189,12 @@ class EvaluatePanel(QWidget):
         self._title_options()
         viewer.layers.events.removed.connect(self._on_layer_removed)
         viewer.dims.events.axis_labels.connect(self._on_truth_layer)  # a time axis named there
+
+    def _follow_kind(self, kind: str) -> None:
+        """Grey out the semantic boxes while the kind computes no semantic metrics (an
+        instance-only run would record them and do nothing with them)."""
+        for box in (self.binarize_check, self.background_check):
+            box.setEnabled(kind != "instance")
 
     def _options_form(self) -> QWidget:
         """The Options group: matching, border, ignore label, classes, region, boundary,
