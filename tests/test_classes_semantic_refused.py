@@ -50,5 +50,7 @@ def test_files_and_the_command_line_refuse_it(tmp_path, capsys):
     with pytest.raises(SystemExit) as ended:
         cli.main(["evaluate", *argv, "--out", str(tmp_path / "out")])
     assert ended.value.code == 2
-    assert "semantic metrics by class compare the ground truth's values" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "semantic metrics by class compare the ground truth's values" in err
+    assert "(--kind semantic --class-labels)" in err  # the flags, not Python's words
     assert not (tmp_path / "out").exists()

@@ -380,7 +380,9 @@ def evaluations(draw):
         inputs["region"] = rng.random(shape) < 0.8
     if draw(st.booleans()):  # the objects' mean confidence (a map's own, if it is one)
         inputs["confidence"] = rng.random(shape).astype(np.float32)
-    if options["kind"] != "semantic" and draw(st.booleans()):
+    # Object classes go with semantic metrics foreground vs background only (refused else).
+    with_classes = options["kind"] == "instance" or options["binarize_semantic"]
+    if options["kind"] != "semantic" and with_classes and draw(st.booleans()):
         classes = rng.integers(1, 4, shape).astype(np.uint8)
         inputs["true_classes"] = inputs["pred_classes"] = classes
     scored = probability or "confidence" in inputs

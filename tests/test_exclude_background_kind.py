@@ -51,15 +51,18 @@ def test_the_dataset_tab_leaves_the_box_out_of_an_instance_run(make_napari_viewe
     assert dataset.settings()["include_background"] is False
 
 
-def test_the_semantic_boxes_are_greyed_out_for_instance_runs(make_napari_viewer):
-    """trial148: with Evaluate "instance", the two semantic boxes stayed enabled and were
-    recorded, doing nothing."""
+def test_class_0_in_the_means_is_greyed_out_for_instance_runs(make_napari_viewer):
+    """trial148: with Evaluate "instance", "class 0 in the means" stayed enabled and was
+    recorded, doing nothing. "Foreground vs background" stays enabled: it decides the classes
+    of the boundary metrics too (review149). A Dataset preset (instance) greys it too."""
     pytest.importorskip("napari")
     viewer = make_napari_viewer()
     _, widget = viewer.window.add_plugin_dock_widget("napari-seg-eval", "Segmentation Evaluation")
     for panel, semantic in ((widget.evaluate, "both"), (widget.dataset, "all")):
         panel.kind_combo.setCurrentText("instance")
-        assert not panel.binarize_check.isEnabled()
         assert not panel.background_check.isEnabled()
+        assert panel.binarize_check.isEnabled()
         panel.kind_combo.setCurrentText(semantic)
-        assert panel.binarize_check.isEnabled() and panel.background_check.isEnabled()
+        assert panel.background_check.isEnabled()
+    widget.dataset.set_options(preset="dsb2018")
+    assert not widget.dataset.background_check.isEnabled()

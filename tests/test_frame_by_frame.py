@@ -65,7 +65,9 @@ def random_case(seed: int) -> dict:
         extra["region"] = rng.random(shape) < 0.8
     if settings["kind"] != "semantic" and rng.random() < 0.3:
         extra["confidence"] = rng.random(shape)
-    if settings["kind"] != "semantic" and rng.random() < 0.25:
+    # Object classes go with semantic metrics foreground vs background only (refused else).
+    with_classes = settings["kind"] == "instance" or settings["binarize_semantic"]
+    if settings["kind"] != "semantic" and with_classes and rng.random() < 0.25:
         if rng.random() < 0.5:  # one class image for both sides
             extra["true_classes"] = extra["pred_classes"] = rng.integers(1, 3, shape)
         else:  # mappings of the user's ids (tracks: one class for all planes)

@@ -469,6 +469,7 @@ _FLAG_WORDS = {
     "set probability=True": "add --probability",
     "give the channel_axis too": "add --channel-axis",
     "kind 'instance' or 'all'": "--kind instance or --kind all",
+    "kind 'semantic', classes compared": "--kind semantic --class-labels",
     "kind 'semantic' or 'all'": "--kind semantic or --kind all",
     "include_background=False": "--exclude-background",
     "probability=True": "--probability",

@@ -724,10 +724,10 @@ class DatasetPanel(QWidget):
             signal.connect(self._check_stale)
 
     def _follow_kind(self, kind: str) -> None:
-        """Grey out the semantic boxes while the kind computes no semantic metrics (an
-        instance-only run would record them and do nothing with them)."""
-        for box in (self.binarize_check, self.background_check):
-            box.setEnabled(kind != "instance")
+        """Grey out "class 0 in the means" while the kind computes no semantic means (an
+        instance-only run would record it and do nothing with it). "Foreground vs background"
+        stays: it decides the classes of the boundary metrics too (review149)."""
+        self.background_check.setEnabled(kind != "instance")
 
     def _options_form(self) -> QWidget:
         """The Options group's controls (matching, border, ignore label, classes, region,
@@ -1621,6 +1621,7 @@ class DatasetPanel(QWidget):
         self.kind_combo.setCurrentText("instance")
         for widget in widgets:
             widget.blockSignals(False)
+        self._follow_kind("instance")
         criterion = self.criterion_combo.currentText()
         border = f"{preset.exclude_border} px" if preset.exclude_border else "none"
         needs = f" {PRESET_NEEDS[name]}" if name in PRESET_NEEDS else ""

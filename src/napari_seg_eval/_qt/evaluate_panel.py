@@ -1191,10 +1191,10 @@ class EvaluatePanel(QWidget):
         viewer.dims.events.axis_labels.connect(self._on_truth_layer)  # a time axis named there
 
     def _follow_kind(self, kind: str) -> None:
-        """Grey out the semantic boxes while the kind computes no semantic metrics (an
-        instance-only run would record them and do nothing with them)."""
-        for box in (self.binarize_check, self.background_check):
-            box.setEnabled(kind != "instance")
+        """Grey out "class 0 in the means" while the kind computes no semantic means (an
+        instance-only run would record it and do nothing with it). "Foreground vs background"
+        stays: it decides the classes of the boundary metrics too (review149)."""
+        self.background_check.setEnabled(kind != "instance")
 
     def _options_form(self) -> QWidget:
         """The Options group: matching, border, ignore label, classes, region, boundary,
@@ -1607,7 +1607,10 @@ class EvaluatePanel(QWidget):
             preset=self.preset_combo.currentData(),
             ignore_label=None if ignore < 0 else ignore,
             binarize_semantic=self.binarize_check.isChecked(),
-            include_background=self.background_check.isChecked(),
+            # for semantic means only: an instance run records the default (review149)
+            include_background=(
+                self.background_check.isChecked() or self.kind_combo.currentText() == "instance"
+            ),
             threshold=self.owner.threshold if is_probability else None,
             threshold_options=options if is_probability else None,
             plane_axis=axis,
