@@ -824,6 +824,21 @@ def test_matched_objects_are_charcoal_on_the_light_canvas(reviewed):
     np.testing.assert_allclose(layer.colormap.map(np.array([1]))[0], pale)
 
 
+def test_a_legend_filled_again_leaves_no_old_entry_drawn(reviewed):
+    """Regression (trial150): the legend's old entries were only deleted later (when Qt's
+    loop next ran), still shown meanwhile: a screenshot taken before that drew them over the
+    new ones. The old entries are hidden at once."""
+    viewer, widget = reviewed
+    review = widget.review
+    review.show_errors(wait=True)
+    old = [widget_ for pair in review.legend.values() for widget_ in pair]
+    viewer.theme = "light"  # fills the legend again, no event processed in between
+    new = [widget_ for pair in review.legend.values() for widget_ in pair]
+    assert not set(map(id, old)) & set(map(id, new))
+    assert all(widget_.isHidden() for widget_ in old)
+    assert not any(widget_.isHidden() for widget_ in new) and len(new) == len(old)
+
+
 def test_matched_objects_take_the_grey_that_shows_on_the_image_under_them(reviewed):
     """Regression (a new user's trial): in the light theme matched objects were charcoal,
     (34, 34, 34), over a fluorescence image whose background is (32, 32, 32): they looked

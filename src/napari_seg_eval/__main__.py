@@ -417,10 +417,8 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}.")
     if args.preset is not None:
-        if given:
-            options = ", ".join("--" + key.replace("_", "-") for key in given)
-            them = "them" if len(given) > 1 else "it"
-            raise ValueError(f"--preset {args.preset} sets {options}; leave {them} out.")
+        typed = [*given, "exclude_background"] if args.exclude_background else list(given)
+        _check_preset_flags(args.preset, typed)
     elif "iou_thresholds" in given:
         from .core.instance import parse_iou_thresholds
 
@@ -461,6 +459,25 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "truth_prefix": args.truth_prefix,
         "prediction_prefix": args.prediction_prefix,
     }
+
+
+def _check_preset_flags(preset: str, given: list[str]) -> None:
+    """Refuse the flags a preset leaves no room for, naming each and why, so that leaving
+    them out is advice that works: those the preset sets (--kind, --iou-thresholds,
+    --exclude-border, --criterion) and --exclude-background, whose semantic means a preset
+    (instance metrics only) never computes. ``given``: the keywords of the flags typed."""
+    if not given:
+        return
+    flags = ["--" + key.replace("_", "-") for key in given]
+    fixed = ", ".join(flag for flag in flags if flag != "--exclude-background")
+    if "--exclude-background" not in flags:
+        them = "them" if len(flags) > 1 else "it"
+        raise ValueError(f"--preset {preset} sets {fixed}; leave {them} out.")
+    sets = f"sets {fixed} and " if fixed else ""
+    raise ValueError(
+        f"--preset {preset} {sets}computes instance metrics only, no semantic means to leave "
+        f"class 0 out of: leave out {fixed + ' and ' if fixed else ''}--exclude-background."
+    )
 
 
 #: The words of :class:`~napari_seg_eval.io.evaluate.FileSettings`' refusals that name Python's

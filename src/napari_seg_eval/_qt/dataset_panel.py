@@ -809,6 +809,7 @@ class DatasetPanel(QWidget):
         form.addRow(self.boundary_check)
         form.addRow(distances)
         changed = (
+            self.kind_combo.currentTextChanged,  # after _follow_kind, which greys a box out
             self.criterion_combo.currentIndexChanged,
             self.border_spin.valueChanged,
             self.ignore_spin.valueChanged,
@@ -1657,7 +1658,7 @@ class DatasetPanel(QWidget):
                 self.border_spin.value(),
                 self.ignore_spin.value(),
                 "semantic classes" if not self.binarize_check.isChecked() else "",
-                "class 0 out of the means" if not self.background_check.isChecked() else "",
+                "class 0 out of the means" if self._background_left_out() else "",
                 self._class_images_title() if class_images else "",
                 "region" if self.region_suffix.text().strip() else "",
                 f"boundary τ {self.tolerance_spin.value():g}"
@@ -1668,6 +1669,13 @@ class DatasetPanel(QWidget):
                 else "",
             )
         )
+
+    def _background_left_out(self) -> bool:
+        """Whether "class 0 in the means" is unchecked and counts: not while greyed out (an
+        instance-only run or a preset computes no semantic means, so its state is not
+        listed)."""
+        check = self.background_check
+        return check.isEnabledTo(self) and not check.isChecked()
 
     def _class_images_title(self) -> str:
         """The Options title's words for class images: the prediction's classes from the

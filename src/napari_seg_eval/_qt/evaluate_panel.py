@@ -1186,6 +1186,8 @@ class EvaluatePanel(QWidget):
         )
         for _, _, changed in self._controls:
             changed.connect(self._title_options)
+        # After _follow_kind (connected first), which greys out a box the title leaves out.
+        self.kind_combo.currentTextChanged.connect(self._title_options)
         self._title_options()
         viewer.layers.events.removed.connect(self._on_layer_removed)
         viewer.dims.events.axis_labels.connect(self._on_truth_layer)  # a time axis named there
@@ -1244,9 +1246,15 @@ class EvaluatePanel(QWidget):
                 if axis is not None and self.each_plane_check.isChecked()
                 else "",
                 "semantic classes" if not self.binarize_check.isChecked() else "",
-                "class 0 out of the means" if not self.background_check.isChecked() else "",
+                "class 0 out of the means" if self._background_left_out() else "",
             )
         )
+
+    def _background_left_out(self) -> bool:
+        """Whether "class 0 in the means" is unchecked and counts: not while greyed out (an
+        instance-only run computes no semantic means, so its state is not listed)."""
+        check = self.background_check
+        return check.isEnabledTo(self) and not check.isChecked()
 
     # ------------------------------------------------------------------------- public API
     @property

@@ -766,7 +766,8 @@ class ReviewPanel(QWidget):
         reads in the light and the dark theme alike."""
         while self.legend_layout.count():
             item = self.legend_layout.takeAt(0)
-            if item.widget() is not None:
+            if item.widget() is not None:  # hidden now: deleted when Qt's loop next runs
+                item.widget().hide()
                 item.widget().deleteLater()
         self.legend = {}
         if self.errors_combo.currentIndex() == 1:

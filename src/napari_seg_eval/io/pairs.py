@@ -670,14 +670,20 @@ def _pair_files(
     paired_truth = {truth for truth, _, _ in found.values()}
     paired_pred = {pred for _, pred, _ in found.values()}
     # The class images and region masks of the candidates go with them, never listed.
-    companions = _companion_forms(
-        [(key, path) for key, path in truth_keys.items()]
-        + [(name, truth_keys[found[name][0]]) for name in names],
-        (region_suffix, truth_classes_suffix),
-    ) | _companion_forms(
-        [(key, path) for key, path in pred_keys.items()]
-        + [(name, pred_keys[found[name][1]]) for name in names],
-        (prediction_classes_suffix,),
+    companions = _owned_companions(
+        [
+            (
+                [(key, path) for key, path in truth_keys.items()]
+                + [(name, truth_keys[found[name][0]]) for name in names],
+                (region_suffix, truth_classes_suffix),
+            ),
+            (
+                [(key, path) for key, path in pred_keys.items()]
+                + [(name, pred_keys[found[name][1]]) for name in names],
+                (prediction_classes_suffix,),
+            ),
+        ],
+        stems,
     )
 
     def listed(paths: Iterable[Path]) -> list[Path]:
@@ -701,6 +707,36 @@ def _pair_files(
         marks=_marks(any(given), any(prefixes)),
         planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
         raw_images=raw_images,
+    )
+
+
+def _owned_companions(
+    sides: list[tuple[list[tuple[str, Path]], tuple[str | None, ...]]], stems: dict[Path, str]
+) -> set[tuple[Path, str]]:
+    """The (folder, NFC name without extension) of the class images and region masks of the
+    candidates of each side (``sides``: its files, each with its key or its pair's name, and
+    its companions' suffixes; see :func:`_companion_forms`) that are no companion themselves:
+    a class image or region mask has none of its own, so a file named as one plus a suffix
+    (``a_c_r.tif`` beside ``a.tif`` and its class image ``a_c.tif``, region suffix ``_r``)
+    is a file of its own, listed (as unpaired or not used), never dropped silently.
+    ``stems``: each file's NFC name without extension.
+
+    Examples
+    --------
+    >>> files = [("a", Path("t/a.tif")), ("a_c", Path("t/a_c.tif"))]
+    >>> stems = {path: key for key, path in files}
+    >>> sorted(form for _, form in _owned_companions([(files, ("_c", "_r"))], stems))
+    ['a_c', 'a_r']
+    """
+    forms = set().union(*(_companion_forms(named, suffixes) for named, suffixes in sides))
+    return set().union(
+        *(
+            _companion_forms(
+                [(name, path) for name, path in named if (path.parent, stems[path]) not in forms],
+                suffixes,
+            )
+            for named, suffixes in sides
+        )
     )
 
 
@@ -1757,8 +1793,9 @@ def find_class_files(
         if not isinstance(suffix, str) or not suffix:
             raise ValueError(
                 f"find_class_files needs both sides' class suffixes, got {suffix!r} for the "
-                f"{side}'s; the truth's alone (a probability map's own classes): "
-                "napari_seg_eval.io.evaluate.class_files(pairing, truth_suffix, None)."
+                f"{side}'s ({side}_classes_suffix); the truth's alone (a probability map's "
+                "own classes): napari_seg_eval.io.evaluate.class_files(pairing, truth_suffix, "
+                "None)."
             )
     found, kept = _companions(
         pairing, (truth_classes_suffix, prediction_classes_suffix), "class image"
@@ -1899,7 +1936,7 @@ def _companions(
         if suffix is not None
     ]
     found: list[list[Path] | str] = []
-    companions: set[Path] = set()
+    looked_up: list[set[Path]] = []  # each pair's companions
     for name, pair in zip(pairing.names, pairing.pairs, strict=True):
         forms = [_Forms.of(pair[index], name, suffix) for index, suffix, _ in sides]
         own = [
@@ -1907,18 +1944,29 @@ def _companions(
         ]
         theirs = _theirs(forms, [bool(files) for files in own], [p.parent.resolve() for p in pair])
         files, errors = [], []
+        looked_up.append(set())
         for (index, suffix, side), form, mine, other in zip(sides, forms, own, theirs, strict=True):
             candidates = mine + ([] if other else lookup(pair[index], form.paired))
-            companions.update(candidates)
+            looked_up[-1].update(candidates)
             side_name = f"{side} {what}" if len(sides) == 2 else what
             other_side = sides[1 - index][2] if other else None
             file = _companion_file(candidates, pair[index], form, suffix, side_name, other_side)
             (errors if isinstance(file, str) else files).append(file)
         found.append("; ".join(errors) + "." if errors else files)
-    for index, suffix, _ in sides:  # an unpaired file's companions go with it, not listed
-        for path in (pairing.unpaired_truth, pairing.unpaired_prediction)[index]:
-            companions.update(lookup(path, _nfc(file_stem(path) + suffix)))
-    keep = [i for i, pair in enumerate(pairing.pairs) if not companions.intersection(pair)]
+    # An unpaired file's companions go with it, not listed.
+    lonely = [
+        (path, lookup(path, _nfc(file_stem(path) + suffix)))
+        for index, suffix, _ in sides
+        for path in (pairing.unpaired_truth, pairing.unpaired_prediction)[index]
+    ]
+    named = set().union(*looked_up, *(files for _, files in lonely))
+    keep = [i for i, pair in enumerate(pairing.pairs) if not named.intersection(pair)]
+    # A companion has none of its own: the files named as one plus a suffix (of a pair left
+    # out, or of an unpaired companion) are files of their own, listed, never dropped.
+    companions = set().union(
+        *(looked_up[i] for i in keep),
+        *(files for path, files in lonely if path not in named),
+    )
     # A pair left out for one side's file loses the other's partner: that file, a companion
     # of no file of its own side (``p/x_classes`` without ``p/x``, beside ``t/x`` and
     # ``t/x_classes``), is listed without one.
