@@ -42,9 +42,11 @@ from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
 from .core.classes import (
     ClassSpec,
     check_classes,
+    classed_table,
     majority_of_table,
     negative_ids_named,
     object_classes,
+    pixel_classes,
 )
 from .core.confidence import (
     CocoAPResult,
@@ -323,14 +325,6 @@ COCO_NEEDS_SCORES = (
     "prediction)."
 )
 
-#: Why object classes and semantic metrics by class are not asked of one run (trial148).
-CLASSES_WITH_SEMANTIC_CLASSES = (
-    "semantic metrics by class compare the ground truth's values as classes, and with object "
-    "classes given the ground truth is a label image of objects (its values are ids, not "
-    "classes): for per-class pixel metrics evaluate the truth's class image as the ground truth "
-    "(kind 'semantic', classes compared), or keep the semantic metrics foreground vs "
-    "background here."
-)
 #: Why a float prediction is refused without a threshold (``{dtype}``: its dtype): without
 #: one, ``pred`` is a label image, and a float image's values are not ids (its pixels above
 #: 0 would all be foreground).
@@ -884,6 +878,7 @@ def _tables_at_once(
     confidence: Any,
     mask: Any = None,
     sample: tuple[int, ...] | None = None,
+    class_pair: tuple[Any, Any] | None = None,
 ) -> tuple[
     Any,
     SemanticResult | None,
@@ -913,6 +908,11 @@ def _tables_at_once(
     join), whose majority is the object's class. With the ``coco`` preset, the predicted
     objects' scores (their mean ``confidence`` inside the region) are the measurements' means,
     or, with a region, sums per object inside it, in the same computation too.
+
+    With ``class_pair`` (each pixel's class on each side, :func:`_pixel_class_pair`), the
+    semantic metrics compare the classes: from the instance table mapped through the classes
+    when both sides' are mappings (nothing more read), else from the table of the two class
+    images (without the truth's ignored pixels), counted in the same computation.
 
     Returns the prediction's labels (the joined lazy labels of a map), the results, the
     measurements (None without the instance results), the overlap table of the truth with
@@ -949,6 +949,11 @@ def _tables_at_once(
     if mask is not None and "semantic" in kinds:
         mask_table = overlap_table_lazy(true, mask, **options)
     specs = None if classes is None else _checked_classes(classes, true.shape)
+    class_pair_table = None  # the classes compared pixel by pixel (a class image given)
+    images_given = specs is not None and any(spec.image is not None for spec in specs)
+    if class_pair is not None and "semantic" in kinds and images_given:
+        counted = outside_ignored(true, ignore, region)
+        class_pair_table = overlap_table_lazy(*class_pair, region=counted)
     class_tables = None  # the pixels of each (object, class) of each side's class image
     if specs is not None:
         voters = outside_ignored(true, ignore, region)  # ignored pixels do not vote
@@ -964,7 +969,16 @@ def _tables_at_once(
     if not isinstance(pred, ChunkedLabelling):
         labels.append(("prediction", pred))
     with negative_ids_named(labels, specs or ()):
-        passes, true_border, pred_border, sums, mask_table, class_tables, in_region = compute(
+        (
+            passes,
+            true_border,
+            pred_border,
+            sums,
+            mask_table,
+            class_tables,
+            in_region,
+            class_pair_table,
+        ) = compute(
             passes,
             border_ids_lazy(true, width),
             pred_border,
@@ -972,6 +986,7 @@ def _tables_at_once(
             mask_table,
             class_tables,
             in_region,
+            class_pair_table,
         )
     measurements = pred_sample = joined = None
     if isinstance(pred, ChunkedLabelling):
@@ -1008,8 +1023,13 @@ def _tables_at_once(
         semantic_table = table if mask_table is None else mask_table
         if settings.binarize_semantic:
             semantic_table = binarized_table(semantic_table)
-        _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
         ignored = binarized_ignore_label(ignore) if settings.binarize_semantic else ignore
+        if class_pair is not None:  # the classes: the ignored pixels left out of the table
+            semantic_table = class_pair_table
+            if semantic_table is None:  # mappings: the objects' table under their classes
+                semantic_table = classed_table(table, *specs)
+            ignored = None
+        _warn_if_nothing_left(semantic_table, ignore, region)  # as semantic_metrics
         semantic = semantic_metrics_from_table(
             semantic_table, ignore_label=ignored, include_background=settings.include_background
         )
@@ -1309,7 +1329,9 @@ def evaluation_steps(
     and for the table, the measurements and the band, counted under each chunk's own
     objects and renamed after the join. Object classes given as class images (the pixels of
     each object and class), the ``ctc`` preset (from the table) and the ``coco`` preset (the
-    objects' mean probability inside the region) come from the same read.
+    objects' mean probability inside the region) come from the same read. So do the semantic
+    metrics by class of a run with object classes: from the table of the two class images, or,
+    with mappings on both sides, from the objects' table under their classes.
 
     With ``plane_axis`` the layers are read once too (plane by plane in memory, chunk by
     chunk if chunked, each plane of a chunk on its own): each plane's tables and its objects'
@@ -1361,8 +1383,6 @@ def evaluation_steps(
         for spec, name in given[: 1 if map_classes else 2]:
             check_classes(spec, tuple(true.shape), name)
         classes = (true_classes, pred_classes)  # a map's own: set when it is thresholded
-        if "semantic" in kinds and not settings.binarize_semantic:
-            raise ValueError(CLASSES_WITH_SEMANTIC_CLASSES)
     if settings.preset == "conic" and classes is None:
         raise ValueError("the conic preset is multi-class: choose class layers for both sides.")
     region = check_region(region, tuple(true.shape))
@@ -1467,6 +1487,11 @@ def evaluation_steps(
         pred.flags.writeable = False
     if confidence is not None:
         confidence = _read_only(confidence, copy=False)
+    # With object classes, the semantic metrics by class compare each pixel's class (a class
+    # image's, or the class of the object there), not the truth's ids: these two images.
+    class_semantic = None
+    if classes is not None and "semantic" in kinds and not settings.binarize_semantic:
+        class_semantic = _pixel_class_pair(true, pred, classes, settings.ignore_label)
     class_kwargs = {}
     no_class = {}  # with classes: the preset's class that is no class (conic: 0)
     if classes is not None:
@@ -1503,6 +1528,7 @@ def evaluation_steps(
                 # objects lost pixels to min_size: the semantic side is the map's mask
                 semantic_pred if options.min_size > 0 else None,
                 sample if labelling is not None else None,
+                class_semantic,
             )
         done += len(kinds)
     # A map's semantic side is its classes (its mask for one class), as on the command line:
@@ -1513,6 +1539,11 @@ def evaluation_steps(
         settings.ignore_label,
         settings.binarize_semantic,
     )
+    semantic_region = region
+    if class_semantic is not None:  # classes compared: the truth's ignored id is no class
+        sem_true, sem_pred = class_semantic
+        sem_ignore = None
+        semantic_region = outside_ignored(true, settings.ignore_label, region)
     instance_true, instance_pred, ids = true, pred, {}
     counts = None  # plane by plane: every table and the objects' sums, from one pass
     measured = (
@@ -1541,8 +1572,12 @@ def evaluation_steps(
                     "confidence": confidence if measured else None,
                     "region": region,
                 }
-                if semantic_pred is not None and "semantic" in kinds:
+                if (semantic_pred is not None or class_semantic is not None) and (
+                    "semantic" in kinds
+                ):
                     arrays |= {"semantic_true": sem_true, "semantic_pred": sem_pred}
+                if class_semantic is not None:  # without the truth's ignored pixels
+                    arrays["semantic_region"] = semantic_region
                 ignore = settings.ignore_label
             else:  # pixels only: the pair semantic_metrics compares (foreground, binarized)
                 arrays, ignore = {"true": sem_true, "pred": sem_pred, "region": region}, sem_ignore
@@ -1581,7 +1616,7 @@ def evaluation_steps(
                     sem_true,
                     sem_pred,
                     ignore_label=sem_ignore,
-                    region=region,
+                    region=semantic_region,
                     include_background=settings.include_background,
                 )
         else:
@@ -1823,7 +1858,11 @@ def evaluate(
     true_classes, pred_classes
         Class images (or mappings id -> class) of both sides, for multi-class results; with a
         probability map with a class axis (``channel_axis=``), ``true_classes`` alone: the
-        predicted classes are the map's own (its thresholded argmax).
+        predicted classes are the map's own (its thresholded argmax). With semantic metrics
+        by class (``binarize_semantic=False``) these compare each pixel's class on each side
+        (a class image's; a mapping's class of the object there, 0 on the background), with
+        the truth's ignored pixels left out: the numbers of ``evaluate(true class image, pred
+        class image, kind="semantic", binarize_semantic=False)``.
     region
         A boolean mask: pixels outside are left out of every metric.
     **settings
@@ -2285,7 +2324,8 @@ def _count_planes(
     plane_counted: Callable[[int, int], None] | None = None,
 ) -> _PlaneCounts:
     """The :class:`_PlaneCounts` of ``arrays`` (``true``, ``pred`` and optionally
-    ``confidence``, ``region``, ``semantic_true`` and ``semantic_pred``, of one shape): numpy
+    ``confidence``, ``region``, ``semantic_true`` and ``semantic_pred``, and
+    ``semantic_region``: the pixels the semantic pair counts, else ``region``; of one shape): numpy
     ones plane by plane (``plane_counted(planes counted, planes)`` after each: progress and
     cancel), chunked ones in one read of their chunks (one task a chunk, each plane of a
     chunk counted on its own), on dask's current scheduler.
@@ -2356,11 +2396,12 @@ def _count_block(
         table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
         semantic = None
         if "semantic_true" in block:
+            semantic_region = block.get("semantic_region", block.get("region"))
             semantic = overlap_table(
                 block["semantic_true"][cut],
                 block["semantic_pred"][cut],
                 ignore_label=semantic_ignore,
-                region=region,
+                region=None if semantic_region is None else semantic_region[cut],
             )
         sums = None
         if measure:
@@ -2440,6 +2481,20 @@ def _coco(
         scores,
         iou_thresholds=settings.iou_thresholds,
         region=outside_ignored(true, settings.ignore_label, region),
+    )
+
+
+def _pixel_class_pair(
+    true: Any, pred: Any, classes: tuple, ignore_label: int | None
+) -> tuple[Any, Any]:
+    """Each pixel's class on each side, the images a run with object classes compares in its
+    semantic metrics by class (:func:`~napari_seg_eval.core.classes.pixel_classes`): a class
+    image as it is; a mapping's class of the object at each pixel, 0 on the background and
+    on the truth's ignored id (lazily for chunked labels)."""
+    true_spec, pred_spec = _checked_classes(classes, tuple(true.shape))
+    return (
+        pixel_classes(true, true_spec, ignore_label, labels_name="ground truth"),
+        pixel_classes(pred, pred_spec, labels_name="prediction"),
     )
 
 

@@ -11,6 +11,7 @@ has class 0. The per-class counts may take one class as no class (``background_c
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -78,7 +79,7 @@ def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> Cl
         if isinstance(classes, pd.Series):
             keys, values = classes.index.to_numpy(), classes.to_numpy()
         else:
-            keys, values = np.array(list(classes.keys())), np.array(list(classes.values()))
+            keys, values = _integers(list(classes.keys())), _integers(list(classes.values()))
         for what, array in (("ids", keys), ("classes", values)):
             if array.size and (array.dtype.kind not in "iu"):
                 raise TypeError(
@@ -110,6 +111,21 @@ def check_classes(classes: ClassesLike, shape: tuple[int, ...], name: str) -> Cl
             f"{tuple(shape)}; a class image must cover the same pixels."
         )
     return ClassSpec(name, image=image)
+
+
+def _integers(values: list) -> np.ndarray:
+    """``values`` as an array; Python integers that numpy would make floats (ids of 2**63 or
+    more with others) as ``uint64``, exactly."""
+    array = np.array(values)
+    integral = all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_) for v in values
+    )
+    if array.dtype.kind in "fO" and integral:
+        try:
+            return np.array(values, dtype=np.uint64)
+        except OverflowError:  # a negative one too: refused as not integers
+            return array
+    return array
 
 
 def check_background_class(background_class: object, with_classes: bool) -> int | None:
@@ -356,3 +372,159 @@ def object_classes(
             f"{missing[:10].tolist()}; every object needs a class."
         )
     return values[position].astype(np.int64) if ids.size else np.zeros(0, np.int64)
+
+
+def pixel_classes(
+    labels: object,
+    spec: ClassSpec,
+    ignore_label: int | None = None,
+    *,
+    labels_name: str = "labels",
+) -> object:
+    """Each pixel's class: a side's class image as it is, or, for classes given as a mapping,
+    the class of the object at each pixel of ``labels`` (class 0 on the background, id 0).
+
+    These are the images a run with object classes compares in its semantic metrics by
+    class (see :func:`classed_table` for the same counts from an overlap table).
+
+    Parameters
+    ----------
+    labels : array_like
+        The side's label image (integers >= 0, or booleans), numpy or chunked.
+    spec : ClassSpec
+        The side's classes, from :func:`check_classes`.
+    ignore_label : int, optional
+        An id that needs no class (the truth's ignored id: its pixels are left out of every
+        count): class 0 there.
+    labels_name : str, optional
+        How an error calls the label image (a negative id).
+
+    Returns
+    -------
+    array_like
+        The class image, numpy for numpy labels, lazily (dask) for chunked ones; a mapping's
+        classes as ``int64`` (``uint64`` when they need it).
+
+    Raises
+    ------
+    ValueError
+        If the mapping gives no class for an object of ``labels`` (as :func:`object_classes`),
+        or ``labels`` has a negative id; for chunked labels when the chunk is computed.
+
+    Examples
+    --------
+    >>> spec = check_classes({3: 2, 9: 1}, (1, 4), "true_classes")
+    >>> pixel_classes(np.array([[0, 3, 9, 9]]), spec).tolist()
+    [[0, 2, 1, 1]]
+    """
+    if spec.image is not None:
+        return spec.image
+    dtype = np.dtype(np.uint64 if spec.classes.dtype == np.uint64 else np.int64)
+    lookup = functools.partial(
+        _block_classes, spec=spec, ignore_label=ignore_label, dtype=dtype, name=labels_name
+    )
+    if is_lazy(labels):
+        return as_dask(labels).map_blocks(lookup, dtype=dtype)
+    return lookup(np.asarray(labels))
+
+
+def _block_classes(
+    block: np.ndarray, spec: ClassSpec, ignore_label: int | None, dtype: np.dtype, name: str
+) -> np.ndarray:
+    """:func:`pixel_classes` of a block of labels (numpy) and a mapping."""
+    if block.dtype == bool:
+        block = block.view(np.uint8)
+    present, inverse = np.unique(block, return_inverse=True)
+    check_non_negative(present, name)
+    objects = present != 0
+    if ignore_label is not None:
+        objects &= present != ignore_label
+    values = np.zeros(present.size, dtype)
+    values[objects] = object_classes(present[objects], spec)
+    return values[inverse].reshape(block.shape)
+
+
+def classed_table(table: OverlapTable, true_spec: ClassSpec, pred_spec: ClassSpec) -> OverlapTable:
+    """The overlap table of the two sides' classes from the table of their objects, for
+    classes given as mappings: each (true id, pred id) count summed under (class of the true
+    object, class of the predicted object), id 0 (background) as class 0. No pixel is read.
+
+    It is the table of :func:`pixel_classes` of the two sides, counted on the same pixels (the
+    ignored and outside ones left out as ``table`` left them out).
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The table of the two label images.
+    true_spec, pred_spec : ClassSpec
+        Each side's classes as mappings (:func:`check_classes`).
+
+    Returns
+    -------
+    OverlapTable
+        The classes' table: true classes against predicted classes.
+
+    Raises
+    ------
+    ValueError
+        If a side's mapping is a class image (count those pixels instead), or gives no class
+        for an object of the table (as :func:`object_classes`).
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([0, 3, 3, 9]), np.array([5, 5, 0, 5]))
+    >>> true_spec = check_classes({3: 1, 9: 2}, (4,), "true_classes")
+    >>> pred_spec = check_classes({5: 2}, (4,), "pred_classes")
+    >>> [a.tolist() for a in classed_table(table, true_spec, pred_spec).contingency()]
+    [[0, 1, 1, 2], [2, 0, 2, 2], [1, 1, 1, 1]]
+    """
+    for spec in (true_spec, pred_spec):
+        if spec.image is None:
+            continue
+        raise ValueError(f"{spec.name} is a class image: count its pixels, not the table's.")
+    true_ids, pred_ids, counts = table.contingency()
+    true_classes = _classes_or_background(true_ids, true_spec)
+    pred_classes = _classes_or_background(pred_ids, pred_spec)
+    return table_of_counts(true_classes, pred_classes, counts)
+
+
+def _classes_or_background(ids: np.ndarray, spec: ClassSpec) -> np.ndarray:
+    """The class of each id (a mapping's), class 0 for id 0."""
+    out = np.zeros(ids.size, np.int64 if spec.classes.dtype != np.uint64 else np.uint64)
+    objects = ids != 0
+    unique, inverse = np.unique(ids[objects], return_inverse=True)
+    out[objects] = object_classes(unique, spec).astype(out.dtype)[inverse]
+    return out
+
+
+def table_of_counts(true_ids: np.ndarray, pred_ids: np.ndarray, counts: np.ndarray) -> OverlapTable:
+    """The :class:`~napari_seg_eval.core.overlap.OverlapTable` of (true id, pred id, pixel
+    count) entries (pairs may repeat; their counts add up), 0 included on either side.
+
+    Examples
+    --------
+    >>> table = table_of_counts(np.array([0, 1, 1]), np.array([2, 2, 2]), np.array([1, 2, 3]))
+    >>> table.true_areas.tolist(), table.pair_counts.tolist()
+    ([1, 5], [5])
+    """
+    dtype = id_dtype(true_ids.dtype, pred_ids.dtype)
+    true_ids, pred_ids = true_ids.astype(dtype), pred_ids.astype(dtype)
+    counts = np.asarray(counts, np.int64)
+    kept = counts > 0
+    true_ids, pred_ids, counts = true_ids[kept], pred_ids[kept], counts[kept]
+
+    def summed(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, np.bincount(inverse.ravel(), counts, unique.size).astype(np.int64)
+
+    pairs = (true_ids != 0) & (pred_ids != 0)
+    rows = np.stack([true_ids[pairs], pred_ids[pairs]], axis=1)
+    unique_pairs, inverse = np.unique(rows, axis=0, return_inverse=True)
+    pair_counts = np.bincount(inverse.ravel(), counts[pairs], len(unique_pairs)).astype(np.int64)
+    return OverlapTable(
+        *summed(true_ids),
+        *summed(pred_ids),
+        unique_pairs[:, 0].astype(dtype),
+        unique_pairs[:, 1].astype(dtype),
+        pair_counts,
+    )

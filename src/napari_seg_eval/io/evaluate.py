@@ -154,7 +154,8 @@ class FileSettings:
     instance metrics, labelled into objects (``min_size``, ``split_touching`` as
     :func:`~napari_seg_eval.label_instances`). ``ignore_label``: truth id left out of every
     count. ``binarize_semantic``: semantic metrics compare foreground (label > 0) with
-    background; False compares label values as classes. ``include_background``: class 0 in the
+    background; False compares label values as classes (with class images: the class images'
+    pixels, the truth's ignored ones left out). ``include_background``: class 0 in the
     semantic means. ``exclude_border``: instance objects touching a band of this many pixels at
     the image edge are removed from both sides. ``criterion``: the instance matching criterion
     (``"iou"``, ``"iot"``, ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
@@ -280,10 +281,6 @@ class FileSettings:
             )
         if self.with_classes and "instance" not in self.kinds:
             raise ValueError("class images are for instance metrics: use kind 'instance' or 'all'.")
-        if self.with_classes and "semantic" in self.kinds and not self.binarize_semantic:
-            from ..evaluation import CLASSES_WITH_SEMANTIC_CLASSES
-
-            raise ValueError(CLASSES_WITH_SEMANTIC_CLASSES)
         if not self.include_background and "semantic" not in self.kinds:
             raise ValueError(
                 "include_background=False leaves class 0 out of the semantic means: use kind "
@@ -650,7 +647,8 @@ split_touching
         Truth id whose pixels are left out of every count.
     binarize_semantic
         Semantic and boundary: compare foreground (label > 0) with background (default);
-        False compares label values as classes.
+        False compares label values as classes, or, with class images, each pixel's class
+        (the two class images; the truth's ignored pixels left out).
     include_background
         Semantic, with ``binarize_semantic=False``: class 0 counts in the means over classes
         (default True).
@@ -2558,8 +2556,14 @@ def _pair_tables(
     empty_map = one_value = False
     border = None  # the ids in the border band of each side, when read with the tables
     counts = [None, None]  # the pixels of each (object, class) of each side's class image
+    # The pixels that count (a zarr truth as dask: zarr arrays do not compare pixel-wise).
+    compared = as_dask(true) if is_lazy(true) else true
+    voters = outside_ignored(compared, settings.ignore_label, region)
+    # Semantic by class with class images: the two class images compared, not the ids.
+    class_semantic = None
+    if class_images is not None and "semantic" in kinds and not settings.binarize_semantic:
+        class_semantic = overlap_table_lazy(*class_images, region=voters)
     if class_images is not None and labels is not None:
-        voters = outside_ignored(true, settings.ignore_label, region)
         counts = [
             overlap_table_lazy(true, class_images[0], region=voters),
             labels.table_lazy(class_images[1], region=voters)
@@ -2575,14 +2579,17 @@ def _pair_tables(
     joined = None  # a map's chunked labelling, joined
     if labels is mask:  # label files: one table serves both kinds, the bands in its read
         band = settings.exclude_border if "instance" in kinds else 0
-        table, *border, counts, score_sums = compute(
+        table, *border, counts, score_sums, class_semantic = compute(
             overlap_table_lazy(true, labels, **options) if kinds else None,
             border_ids_lazy(true, band),
             border_ids_lazy(labels, band),
             counts,
             score_sums,
+            class_semantic,
         )
         tables = dict.fromkeys(kinds, table)
+        if class_semantic is not None:  # the class images' table, read with it
+            tables["semantic"] = class_semantic
     else:  # a probability map (label files need no scikit-image: imported here)
         from ..core.threshold import ChunkedLabelling
 
@@ -2598,6 +2605,8 @@ def _pair_tables(
                 measure=measured,
             )
             if kind == "instance" and labelling is not None
+            else class_semantic
+            if kind == "semantic" and class_semantic is not None
             else overlap_table_lazy(true, labels if kind == "instance" else mask, **options)
             for kind in kinds
         ]
@@ -2978,6 +2987,8 @@ def _dataset(kind: str, outcomes: list[PairOutcome], settings: FileSettings) -> 
     ignore_label = settings.ignore_label
     if kind == "semantic" and settings.binarize_semantic:  # the tables' ids: 0 and 1
         ignore_label = binarized_ignore_label(ignore_label)
+    elif kind == "semantic" and settings.with_classes:  # classes: the ignored pixels left out
+        ignore_label = None
     return dataset_from_tables(
         [outcome.tables[kind] for outcome in outcomes],
         kind=kind,
