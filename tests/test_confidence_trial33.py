@@ -179,6 +179,18 @@ def test_the_report_states_ap_auc_ece_and_brier():
     assert "ECE 0.3158, Brier score 0.2538." in text
 
 
+def test_the_reports_probability_numbers_count_every_true_object_as_foreground():
+    """Regression: with semantic metrics by class (the truth's values kept), the report's
+    curves took only the truth's value 1 as foreground: the lone pixel of object 2 counted as
+    background (AP 0.6931 of the test above would change). The map is the foreground's."""
+    labels = TRUTH.copy()
+    labels[2, 3] = 2
+    record = evaluate(labels, PROB, confidence=PROB, threshold=0.5, binarize_semantic=False)
+    text = report_html(Runs().add(record, name="tiny"))
+    numbers = re.search(r"AP <b>(.*?)</b> · ROC AUC <b>(.*?)</b> · ECE <b>(.*?)</b>", text)
+    assert numbers is not None and numbers.groups() == ("0.6931", "0.6806", "0.3158")
+
+
 def test_report_numbers_have_4_decimals_even_when_whole():
     """The trial's report printed a mean HD95 of 6 pixels as "6" beside another's "7.6500"."""
     truth = np.zeros((10, 10), np.int32)

@@ -736,7 +736,8 @@ def _probability_plots(run: Run) -> list[str]:
         return []  # chunked inputs: the curves are in the Confidence analysis tab
     from .core.confidence import calibration, instance_threshold_sweep, threshold_sweep
 
-    truth = (np.asarray(record.semantic_truth) == 1).astype(np.uint8)
+    # the map is the foreground's: every true object (or class other than 0) is foreground
+    truth = (np.asarray(record.semantic_truth) != 0).astype(np.uint8)
     swept = threshold_sweep(truth, confidence)
     summary = swept.summary
     calibrated = calibration(truth, confidence)
