@@ -8,7 +8,8 @@ a wrong file is refused before any pixel is read. Only the message refusing a "l
 floats looks at values, to say what they look like: all of them when they are in memory or
 memory-mapped, the first chunk of a chunked file; and a colour image (RGB, RGBA) is read
 whole to tell whether its colour channels are equal (grey, read as one channel) or not
-(colours, refused).
+(colours, refused), unless it is a probability map whose colour channels are on the class
+axis given (its classes, read as they are).
 """
 
 from __future__ import annotations
@@ -402,6 +403,39 @@ def close_store(array: Any) -> None:
         store.close()
 
 
+def file_shape(path: str | Path, *, labels: bool = False) -> tuple[int, ...]:
+    """The shape of the image in a file, as :func:`open_image` opens it (a colour TIFF's
+    samples per pixel as an axis), reading no pixel where the format allows (TIFF, NPY,
+    zarr; a PNG is read whole): to check an option against a file before a run.
+
+    Parameters
+    ----------
+    path : str or Path
+        The image file or zarr folder.
+    labels : bool
+        For OME-Zarr, the one label image under ``labels/`` (as :func:`read_labels`).
+
+    Returns
+    -------
+    tuple of int
+        The shape.
+
+    Raises
+    ------
+    FileReadError
+        As :func:`open_image`.
+
+    Examples
+    --------
+    >>> file_shape("predictions/a_prob.tif")  # doctest: +SKIP
+    (4, 1000, 1000)
+    """
+    ((array, _),) = open_files([path], labels=[labels], metadata=False, lazy=[True])
+    shape = tuple(int(size) for size in array.shape)
+    close_store(array)
+    return shape
+
+
 def read_labels(path: str | Path, *, role: Role = "labels") -> Any:
     """Open a label image file (integer or boolean pixels; 0 is background).
 
@@ -519,12 +553,23 @@ def _colour_samples(array: Any, path: str | Path) -> _Colours | None:
     return _Colours(axis, 3, "an RGB" if shape[axis] == 3 else "an RGBA")
 
 
-def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, Notice | None]:
+def _one_channel(
+    array: Any, path: str | Path, *, labels: bool, channel_axis: int | None = None
+) -> tuple[Any, Notice | None]:
     """``array`` as it is, or for a colour image (see :func:`_colour_samples`) its first
     channel when every colour channel equals it (with the notice that says so), else the
-    error naming the file: colours are neither ids nor probabilities."""
+    error naming the file: colours are neither ids nor probabilities. A map's samples on the
+    class axis its caller gives (``channel_axis``, not with ``labels``) are its classes, not
+    colours: the array as it is (tifffile stores a (Y, X, 3 or 4) or (3 or 4, Y, X) array as
+    RGB(A) by default)."""
     found = _colour_samples(array, path)
     if found is None:
+        return array, None
+    ndim = len(array.shape)
+    declared = None
+    if not labels and channel_axis is not None and -ndim <= channel_axis < ndim:
+        declared = channel_axis % ndim
+    if declared == found.axis:
         return array, None
 
     def channel(source: Any, index: int) -> Any:
@@ -556,6 +601,7 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
             f"(shape {tuple(int(size) for size in array.shape)}), not colours: "
             "tifffile.imwrite stores such an array as RGB by default; save it with "
             "photometric='minisblack' and give the class axis."
+            + _class_axis_hint(found.axis, ndim, channel_axis)
             if image_extension(path) != ".png"
             else ""
         )
@@ -575,6 +621,32 @@ def _one_channel(array: Any, path: str | Path, *, labels: bool) -> tuple[Any, No
         "return_inverse=True); ids = ids.reshape(rgb.shape[:-1])` (each colour becomes an "
         "id; black, if present, 0: the background), and save the ids as a one-channel image."
         f"{planes}"
+    )
+
+
+def _class_axis_hint(samples: int, ndim: int, channel_axis: int | None) -> str:
+    """What to give to read a map's colour samples (on axis ``samples`` of an array of
+    ``ndim`` axes) as its classes: that axis as the class axis, not ``channel_axis`` (the one
+    given, or None).
+
+    Examples
+    --------
+    >>> print(_class_axis_hint(2, 3, None))  # doctest: +NORMALIZE_WHITESPACE
+     Or read it as it is: give its axis 2 as the class axis (--channel-axis 2;
+     channel_axis=2 in Python).
+    >>> print(_class_axis_hint(0, 3, 2))  # doctest: +NORMALIZE_WHITESPACE
+     The class axis given (2) is not the axis of its samples (0): if they are its classes,
+     give its axis 0 as the class axis (--channel-axis 0; channel_axis=0 in Python).
+    """
+    give = f"its axis {samples} as the class axis (--channel-axis {samples}; channel_axis="
+    give += f"{samples} in Python)"
+    if channel_axis is None:
+        return f" Or read it as it is: give {give}."
+    fits = -ndim <= channel_axis < ndim
+    given = f"({channel_axis})" if fits else f"({channel_axis}, which is not an axis of it)"
+    return (
+        f" The class axis given {given} is not the axis of its samples ({samples}): if they "
+        f"are its classes, give {give}."
     )
 
 
@@ -690,7 +762,7 @@ def _value_summary(values: np.ndarray) -> tuple[float, float, bool] | None:
     return low, high, whole
 
 
-def read_probabilities(path: str | Path) -> Any:
+def read_probabilities(path: str | Path, *, channel_axis: int | None = None) -> Any:
     """Open a probability map file: floating point values in [0, 1].
 
     uint8 and uint16 maps are read as value / dtype maximum (255 or 65535), with a
@@ -701,6 +773,11 @@ def read_probabilities(path: str | Path) -> Any:
     ----------
     path
         A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder.
+    channel_axis
+        The map's class axis, if it has one. A file whose samples per pixel on this axis are
+        stored as colours (a TIFF of photometric RGB or RGBA: tifffile writes a (Y, X, 3 or
+        4) or (3 or 4, Y, X) array so by default) is read as it is, its samples being the
+        classes. Without it, such a file is read as a colour image (see Returns, Raises).
 
     Returns
     -------
@@ -708,20 +785,24 @@ def read_probabilities(path: str | Path) -> Any:
         The file's float array as :func:`read_labels` opens it (memory map or lazy
         ``zarr.Array``); a scaled integer map as float64, lazily (a dask array) when the file
         is read lazily (see :func:`scaled_probabilities`). A colour image (RGB, RGBA, grey and
-        alpha) whose colour channels are all equal gives one channel, with a notice.
+        alpha) whose colour channels are all equal gives one channel, with a notice, unless
+        its colour channels are on ``channel_axis``.
 
     Raises
     ------
     FileReadError
         The file is missing, unreadable, holds no array, holds neither floats nor uint8 /
         uint16 values (in either byte order), or is a colour image whose colour channels
-        differ (colours are not probabilities).
+        differ and are not on ``channel_axis`` (colours are not probabilities; the message
+        of a TIFF names the axis to give if they are its classes).
 
     Examples
     --------
     >>> prob = read_probabilities("predictions/cells_prob.tif")  # doctest: +SKIP
+    >>> softmax = read_probabilities("predictions/cells_yx4.tif", channel_axis=-1)
+    ... # doctest: +SKIP
     """
-    array, notice = open_probabilities(path)
+    array, notice = open_probabilities(path, channel_axis=channel_axis)
     for warning in file_notices([] if notice is None else [notice]):
         warn(warning)
     return array
@@ -868,7 +949,9 @@ def file_notices(notices: list[Notice]) -> list[FileNotice]:
     ]
 
 
-def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
+def open_probabilities(
+    path: str | Path, *, channel_axis: int | None = None
+) -> tuple[Any, Notice | None]:
     """:func:`read_probabilities` without its warning, for a caller that tells the notice its
     own way (:func:`~napari_seg_eval.io.evaluate_files` once per run for many files).
 
@@ -876,6 +959,8 @@ def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
     ----------
     path : str or Path
         A TIFF/BigTIFF/OME-TIFF, PNG, NPY file or a zarr/OME-Zarr folder.
+    channel_axis : int, optional
+        The map's class axis, as :func:`read_probabilities` takes it.
 
     Returns
     -------
@@ -896,12 +981,15 @@ def open_probabilities(path: str | Path) -> tuple[Any, Notice | None]:
     >>> str(notice)  # doctest: +SKIP
     'predictions/cells_prob.png: uint8 probabilities are read as value / 255.'
     """
-    return checked_probabilities(open_image(path), path)
+    return checked_probabilities(open_image(path), path, channel_axis=channel_axis)
 
 
-def checked_probabilities(array: Any, path: str | Path) -> tuple[Any, Notice | None]:
+def checked_probabilities(
+    array: Any, path: str | Path, *, channel_axis: int | None = None
+) -> tuple[Any, Notice | None]:
     """``array``, opened from ``path``, as :func:`open_probabilities` gives it (an integer
-    map scaled, with its notice), or the error it raises.
+    map scaled, with its notice), or the error it raises; ``channel_axis``, the map's class
+    axis, as :func:`read_probabilities` takes it.
 
     Examples
     --------
@@ -913,7 +1001,7 @@ def checked_probabilities(array: Any, path: str | Path) -> tuple[Any, Notice | N
     _check_not_empty(array, path)
     grey = None
     if np.issubdtype(dtype, np.floating) or integer_map_dtype(dtype):
-        array, grey = _one_channel(array, path, labels=False)
+        array, grey = _one_channel(array, path, labels=False, channel_axis=channel_axis)
     if np.issubdtype(dtype, np.floating):
         return array, grey
     if integer_map_dtype(dtype):  # either byte order: a >u2 map is a uint16 map
@@ -982,8 +1070,8 @@ def file_axes(path: str | Path, *, labels: bool = True) -> str | None:
 
     Reads the metadata only: TIFF (tifffile's reading of ImageJ, OME and its own metadata)
     and OME-Zarr (the ``axes`` of the multiscale image, an axis of type ``"time"`` or named
-    ``t``, ``time``, ``frame`` or ``frames`` being ``T``; with ``labels``, the one label image
-    under ``labels/``).
+    ``t``, ``time``, ``frame`` or ``frames`` being ``T``, one of type ``"channel"`` ``C``;
+    with ``labels``, the one label image under ``labels/``).
 
     Parameters
     ----------
@@ -1076,6 +1164,21 @@ class FileMetadata(NamedTuple):
 
     axes: str | None
     pixel_size: PixelSize | None
+
+    @property
+    def channel_axis(self) -> int | None:
+        """The one axis the metadata name a channel (``C`` in :attr:`axes`: an OME-Zarr axis
+        of type ``"channel"``, a TIFF's ``C`` in its OME, ImageJ or tifffile metadata), the
+        class axis of a probability map; None where they name none, or more than one.
+
+        Examples
+        --------
+        >>> FileMetadata("CYX", None).channel_axis, FileMetadata("YXS", None).channel_axis
+        (0, None)
+        """
+        if self.axes is None or self.axes.count("C") != 1:
+            return None
+        return self.axes.index("C")
 
 
 def file_metadata(
@@ -1249,7 +1352,9 @@ def _zarr_multiscale(node: Any, labels: bool) -> dict | None:
 
 
 def _zarr_axes(multiscale: dict | None) -> str | None:
-    """The OME axes of a multiscale image (:func:`_zarr_multiscale`), as letters."""
+    """The OME axes of a multiscale image (:func:`_zarr_multiscale`), as letters: ``T`` for
+    time (see :func:`file_axes`), ``C`` for an axis of type ``"channel"``, else the first
+    letter of the axis's name."""
     axes = multiscale.get("axes") if multiscale else None
     if not axes:
         return None
@@ -1257,7 +1362,10 @@ def _zarr_axes(multiscale: dict | None) -> str | None:
     for axis in axes:
         name = str(axis.get("name", "?") if isinstance(axis, dict) else axis)
         kind = axis.get("type") if isinstance(axis, dict) else None
-        letters.append("T" if kind == "time" or name.lower() in TIME_LABELS else name[:1])
+        if kind == "time" or name.lower() in TIME_LABELS:
+            letters.append("T")
+        else:
+            letters.append("C" if kind == "channel" else name[:1])
     return "".join(letters).upper()
 
 
