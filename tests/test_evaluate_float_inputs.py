@@ -29,8 +29,11 @@ def test_a_probability_map_without_a_threshold_is_refused_naming_threshold(kind)
 def test_a_map_with_a_class_axis_without_a_threshold_is_refused_naming_threshold():
     true, prob = _pair()
     # Before: "shape mismatch: ground truth (8, 8) vs prediction (2, 8, 8)", which hid the cause.
-    with pytest.raises(TypeError, match="give threshold="):
+    # the map's options without a threshold are refused first (files159), naming it
+    with pytest.raises(ValueError, match="give threshold="):
         nse.evaluate(true, np.stack([1 - prob, prob]), channel_axis=0, background_channel=True)
+    with pytest.raises(TypeError, match="give threshold="):
+        nse.evaluate(true, np.stack([1 - prob, prob]))
 
 
 def test_a_float_truth_is_refused_for_pixel_metrics_too():

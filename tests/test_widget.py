@@ -90,14 +90,18 @@ def test_slider_previews_into_one_layer_in_place(qtbot, dock, sample):
 
 
 def test_instance_output_matches_core(qtbot, dock, sample):
-    _, widget = dock
+    viewer, widget = dock
     widget.set_probability_layer("prob")
     widget.output_combo.setCurrentText("instance")
     widget.min_size_spin.setValue(20)
     widget.split_check.setChecked(True)
     layer = widget.update_threshold_layer(wait=True)
     mask = nse.threshold_probabilities(sample["probability"], 0.5)
-    expected = nse.label_instances(mask, connectivity=1, min_size=20, split_touching=True)
+    spacing = tuple(viewer.layers["prob"].scale)  # the layer's pixel size: split in its units
+    assert spacing == (0.5, 0.25)
+    expected = nse.label_instances(
+        mask, connectivity=1, min_size=20, split_touching=True, spacing=spacing
+    )
     np.testing.assert_array_equal(layer.data, expected)
 
 

@@ -33,6 +33,23 @@ DESCRIPTION = (
     "'napari-seg-eval demo' opens napari with the sample data and the dock widget."
 )
 
+#: The values of the flags whose default is None on the command line, so that a flag typed is
+#: told from one left out (see :func:`_probability_flags`): evaluate_files' own defaults.
+DEFAULTS = {"threshold": 0.5, "connectivity": 1, "min_size": 0}
+
+#: The flags for probability maps, by their keywords: nothing reads them unless the predictions
+#: are probability maps (label images are compared as they are), the last three unless the
+#: instance metrics are computed (the map labelled into objects).
+PROBABILITY_FLAGS = {
+    "threshold": "--threshold",
+    "channel_axis": "--channel-axis",
+    "background_channel": "--background-channel",
+    "connectivity": "--connectivity",
+    "min_size": "--min-size",
+    "split_touching": "--split-touching",
+}
+OBJECT_FLAGS = ("connectivity", "min_size", "split_touching")
+
 #: What --preset ctc assumes of the files, said before it evaluates them.
 CTC_FRAMES = (
     "--preset ctc: each file is one frame, a 2-D image or a 3-D volume (a 3-D file is matched "
@@ -221,10 +238,16 @@ def _add_evaluate_parser(commands) -> None:
         help="start:stop:step (stop included) or a list such as 0.5,0.75 (default: 0.5:0.95:0.05)",
     )
     parser.add_argument(
-        "--probability", action="store_true", help="predictions are probability maps"
+        "--probability",
+        action="store_true",
+        help="predictions are probability maps (needed by --threshold, --channel-axis, "
+        "--background-channel, --connectivity, --min-size and --split-touching)",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.5, help="foreground where p > T (default: %(default)s)"
+        "--threshold",
+        type=float,
+        default=None,
+        help=f"foreground where p > T (default: {DEFAULTS['threshold']})",
     )
     parser.add_argument(
         "--channel-axis",
@@ -252,15 +275,20 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--connectivity",
         type=int,
-        default=1,
+        default=None,
         help="objects of a probability map: 1 joins faces only (default, as the widget); "
         "the number of dimensions joins diagonal neighbours too",
     )
     parser.add_argument(
-        "--min-size", type=int, default=0, help="drop smaller objects (default: %(default)s)"
+        "--min-size",
+        type=int,
+        default=None,
+        help=f"objects of a probability map: drop smaller ones (default: {DEFAULTS['min_size']})",
     )
     parser.add_argument(
-        "--split-touching", action="store_true", help="split touching objects (watershed)"
+        "--split-touching",
+        action="store_true",
+        help="objects of a probability map: split touching ones (watershed)",
     )
     parser.add_argument(
         "--ignore-label", type=int, default=None, help="truth id left out (default: none)"
@@ -442,12 +470,14 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "region_suffix": args.region_suffix,
         "preset": args.preset,
         "probability": args.probability,
-        "threshold": args.threshold,
+        "threshold": DEFAULTS["threshold"] if args.threshold is None else args.threshold,
         "channel_axis": args.channel_axis,
         "background_channel": args.background_channel,
-        "connectivity": args.connectivity,
+        "connectivity": DEFAULTS["connectivity"]
+        if args.connectivity is None
+        else args.connectivity,
         "confidence_interval": args.confidence_interval,
-        "min_size": args.min_size,
+        "min_size": DEFAULTS["min_size"] if args.min_size is None else args.min_size,
         "split_touching": args.split_touching,
         "ignore_label": args.ignore_label,
         "binarize_semantic": not args.class_labels,
@@ -478,6 +508,44 @@ def _check_preset_flags(preset: str, given: list[str]) -> None:
         f"--preset {preset} {sets}computes instance metrics only, no semantic means to leave "
         f"class 0 out of: leave out {fixed + ' and ' if fixed else ''}--exclude-background."
     )
+
+
+def _probability_flags(args: argparse.Namespace) -> list[str]:
+    """The keywords of the :data:`PROBABILITY_FLAGS` typed (whatever their value)."""
+    # Left out: None, or False for a store_true flag (by identity: --channel-axis 0 is typed).
+    values = {key: getattr(args, key) for key in PROBABILITY_FLAGS}
+    return [key for key, value in values.items() if value is not None and value is not False]
+
+
+def _checked_probability_flags(args: argparse.Namespace, settings: dict[str, Any]) -> None:
+    """Refuse the flags for probability maps where nothing reads them, naming each: every one
+    of them without --probability, and those of the map's objects (--connectivity,
+    --min-size, --split-touching) when no instance metrics are computed (--kind semantic or
+    boundary). Their values are checked first, as with --probability (a bad number is named
+    as such), by :func:`_checked_settings`."""
+    typed = _probability_flags(args)
+    if not args.probability:
+        if typed:
+            _checked_settings({**settings, "probability": True})
+            flags = [PROBABILITY_FLAGS[key] for key in typed]
+            raise ValueError(
+                f"{_listed(flags)} {'is' if len(flags) == 1 else 'are'} for probability maps: "
+                "add --probability."
+            )
+        return
+    objects = [PROBABILITY_FLAGS[key] for key in typed if key in OBJECT_FLAGS]
+    if objects and args.kind in ("semantic", "boundary"):
+        one = len(objects) == 1
+        raise ValueError(
+            f"{_listed(objects)} {'is' if one else 'are'} for the objects the map is labelled "
+            f"into, of instance metrics, and --kind {args.kind} computes none: use --kind "
+            f"instance or --kind all, or leave {'it' if one else 'them'} out."
+        )
+
+
+def _listed(words: list[str]) -> str:
+    """``words`` joined as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 #: The words of :class:`~napari_seg_eval.io.evaluate.FileSettings`' refusals that name Python's
@@ -519,6 +587,65 @@ def _checked_settings(settings: dict[str, Any]) -> None:
     except ValueError as error:
         message = _FLAG_PATTERN.sub(lambda found: _FLAG_WORDS[found.group()], str(error))
         raise ValueError(message) from None
+
+
+def _truth_ndim(path: str | Path) -> int | None:
+    """The number of axes of the label image in the truth file ``path``, from its header
+    where the format allows (PNG is read whole); None where it cannot be opened (the run
+    says why) and for a colour image (stored as RGB: the run reads one channel of it, or
+    refuses it, and its notice says what the samples may be: a volume of 3 or 4 planes)."""
+    from .io.read import _colour_samples, open_files
+
+    try:
+        ((array, _),) = open_files([path], labels=[True], metadata=False, lazy=[True])
+        if _colour_samples(array, path) is not None:
+            return None
+    except Exception:  # whatever the file meets: the pair's own error says it
+        return None
+    return len(array.shape)
+
+
+def _checked_spacing_length(
+    pairing: Any, spacing: tuple[float, ...] | str | None, typed: str | None
+) -> None:
+    """Refuse a --spacing of one value per axis that fits no pair, before the run: the
+    truth files' headers are read in order until one has as many axes as the spacing has
+    values (in a folder of 2-D and 3-D images, a spacing that fits some pairs is left to
+    the run, which fails the others with their error). A truth file that cannot be opened
+    leaves the question open (it may be readable where the run reads it: a cluster's
+    workers); nothing is refused then."""
+    if not isinstance(spacing, tuple) or len(spacing) == 1:
+        return
+    found: dict[int, str] = {}  # number of axes: the first truth file of that many
+    for truth, _ in pairing.pairs:
+        ndim = _truth_ndim(truth)
+        if ndim is None or ndim == len(spacing):
+            return
+        found.setdefault(ndim, str(truth))
+    images = " and ".join(f"{ndim}-D (e.g. {path})" for ndim, path in sorted(found.items()))
+    counts = " or ".join(str(ndim) for ndim in sorted(found))
+    raise ValueError(
+        f"--spacing {typed} gives {len(spacing)} values, one per axis, but the truth images "
+        f"are {images}: give {counts} values (z,y,x for a volume), or one for every axis."
+    )
+
+
+def _pixel_size_note(truth: str | Path) -> str | None:
+    """The note that the truth file ``truth`` (the first pair's) gives a pixel size for
+    every axis in its metadata, which boundary metrics without --spacing do not use; None
+    where it gives none."""
+    from .io.read import file_pixel_size
+
+    size = file_pixel_size(truth)
+    if size is None or None in size.sizes:
+        return None
+    sizes = ",".join(f"{value:.7g}" for value in size.sizes)
+    unit = f" {size.unit}" if size.unit else ""
+    return (
+        f"{truth} gives a pixel size of {sizes}{unit} in its metadata, but boundary distances "
+        f"are in pixels without --spacing: --spacing file uses each pair's pixel size from "
+        f"its files (or give --spacing {sizes})."
+    )
 
 
 def _spacing(text: str | None) -> tuple[float, ...] | str | None:
@@ -906,6 +1033,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     retirements: list[warnings.WarningMessage] = []  # workers retired from the user's cluster
     try:
         settings = _settings_from_args(args)
+        _checked_probability_flags(args, settings)  # those nothing would read
         _checked_settings(settings)  # every setting checked before any file is listed
         _checked_cluster(args)
         inputs = [args.truth, args.prediction, *([args.region] if args.region else [])]
@@ -952,6 +1080,8 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             args.prediction_classes_suffix,
             args.region_suffix,
         )
+        if settings["boundary"] or args.kind == "boundary":
+            _checked_spacing_length(pairing, settings["spacing"], args.spacing)
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             # A challenge's results hold every frame and its truth a few: a list that does not
             # bury the run's own lines; all of them in settings.json.
@@ -959,6 +1089,10 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
+        if (args.boundary or args.kind == "boundary") and args.spacing is None and not args.quiet:
+            calibrated = _pixel_size_note(pairing.pairs[0][0])
+            if calibrated is not None:
+                print(f"napari-seg-eval: {calibrated}", file=stream)
         with ExitStack() as stack:
             quiet = stack.enter_context(_logs_held())  # left last, after the cluster closes
             client = None

@@ -58,6 +58,7 @@ from .core.instance import (
     DEFAULT_IOU_THRESHOLDS,
     CountedOn,
     InstanceResult,
+    ObjectPairs,
     _checked_pair,
     _of_counted_table,
     border_ids_lazy,
@@ -97,6 +98,7 @@ from .core.semantic import (
     SemanticResult,
     _warn_if_nothing_left,
     binarized_ignore_label,
+    classes_checked_by_caller,
     semantic_metrics,
     semantic_metrics_from_table,
 )
@@ -211,6 +213,10 @@ class ThresholdOptions:
     softmax with a background channel, e.g. nnU-Net's), so channel k is class k and pixels
     whose most probable channel is 0 are background, in no object.
 
+    ``spacing``: the pixel size of the map's pixel axes (its class axis left out), one value
+    per axis, for ``split_touching`` (see :func:`label_instances`; ``split_depth`` stays in
+    pixels of the finest axis). None: every axis 1.
+
     Examples
     --------
     >>> prob = np.array([[[0.8, 0.1]], [[0.2, 0.9]]])  # channel 0 wins left, channel 1 right
@@ -228,6 +234,7 @@ class ThresholdOptions:
     split_touching: bool = False
     split_depth: float = 2.0
     background_channel: bool = False
+    spacing: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.background_channel and self.channel_axis is None:
@@ -249,6 +256,104 @@ class ThresholdOptions:
         if not self.background_channel:
             return None
         return range(prob.shape[self.channel_axis])
+
+
+def unused_map_options(options: ThresholdOptions | None) -> list[str]:
+    """The fields of ``options`` that change how a probability map is read, set to a value
+    other than their default (``output`` only chooses the threshold preview: never named):
+    what a run of a label prediction (no threshold) would not read.
+
+    Parameters
+    ----------
+    options : ThresholdOptions or None
+        The run's options (None: none given).
+
+    Returns
+    -------
+    list of str
+        The field names, in the order of the fields.
+
+    Examples
+    --------
+    >>> unused_map_options(ThresholdOptions(min_size=5, split_touching=True))
+    ['min_size', 'split_touching']
+    >>> unused_map_options(ThresholdOptions(output="instance")), unused_map_options(None)
+    ([], [])
+    """
+    if options is None:
+        return []
+    default = ThresholdOptions()
+    return [
+        item.name
+        for item in fields(ThresholdOptions)
+        if item.name != "output" and getattr(options, item.name) != getattr(default, item.name)
+    ]
+
+
+#: A truth reads as a class image (see :func:`class_image_suspected`) when its ids are no more
+#: than the map's classes and the predicted objects lying mostly inside one of them number at
+#: least this many per id.
+CLASS_IMAGE_OBJECTS_PER_ID = 4
+
+
+def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
+    """Whether an instance comparison's truth looks like a class image (pixel value = class)
+    rather than instance labels, against the objects of a map of ``n_classes`` classes: every
+    true id is a class of the map (1..``n_classes``), and each holds many predicted objects:
+    those lying mostly (over half of their area) inside one true id number at least
+    :data:`CLASS_IMAGE_OBJECTS_PER_ID` times the true ids. A class image's ids are few and
+    each spreads over many objects; instance labels with as few objects as the map has
+    classes hold about one predicted object each (a 3-object truth against a 4-class map is
+    not suspected unless its objects are cut into 4 pieces each, or more).
+
+    Cheap: it reads the pairs already counted.
+
+    Parameters
+    ----------
+    pairs : ObjectPairs
+        The true and predicted objects and their overlaps (:attr:`InstanceResult.pairs`).
+    n_classes : int
+        The highest class of the map: its number of channels, one less with a background
+        channel.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> classes = np.zeros((4, 12), int)
+    >>> classes[:, :6], classes[:, 6:] = 1, 2  # two classes, the left and right halves
+    >>> cells = np.zeros((4, 12), int)
+    >>> cells[::2, ::2] = np.arange(1, 13).reshape(2, 6)  # 12 one-pixel cells, 6 in each
+    >>> class_image_suspected(ObjectPairs.from_table(overlap_table(classes, cells)), 3)
+    True
+    >>> class_image_suspected(ObjectPairs.from_table(overlap_table(cells, cells)), 3)
+    False
+    """
+    n_true = pairs.true_ids.size
+    if n_true == 0 or int(pairs.true_ids.max()) > n_classes:
+        return False
+    largest = np.zeros(pairs.pred_ids.size, np.int64)  # each predicted object's best overlap
+    np.maximum.at(largest, pairs.pred_index, pairs.intersection.astype(np.int64))
+    inside = int(np.count_nonzero(2 * largest > pairs.pred_areas))
+    return inside >= CLASS_IMAGE_OBJECTS_PER_ID * n_true
+
+
+#: Said when the truth of an instance comparison against a map with a class axis looks like a
+#: class image (see :func:`class_image_suspected`).
+CLASS_IMAGE_HINT = (
+    "the truth's ids are all classes of the probability map (1..{classes}), and each holds many "
+    "predicted objects: it looks like a class image, whose ids were matched as objects (its "
+    "instance numbers mean nothing). For per-class pixel metrics use kind='semantic' with "
+    "binarize_semantic=False (in the dock: Kind semantic, 'semantic: foreground vs "
+    "background' unticked)."
+)
+
+
+def _listed(words: Sequence[str]) -> str:
+    """``words`` joined as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 #: Said when a map with a class axis seems to have a background channel 0 that was scored as
@@ -300,6 +405,93 @@ def no_class_hint(table: OverlapTable, threshold: float) -> str | None:
     if threshold <= 0 or lost == 0:
         return None
     return NO_CLASS_ABOVE_THRESHOLD_HINT.format(
+        background=background,
+        counted=counted,
+        share=percent(background, counted),
+        threshold=f"{threshold:g}",
+        lost=lost,
+    )
+
+
+#: Said when a threshold above 0 made background some of the truth's foreground whose most
+#: probable channel was a class, in a map with a background channel (channel 0), with
+#: :func:`argmax_hint`'s counts.
+ARGMAX_HINT = (
+    "{background} of {counted} pixels ({share}) whose most probable channel is a class had it "
+    "not above the threshold {threshold} and are background (0), {lost} of them in the truth's "
+    "foreground: for the plain argmax of a map with a background channel (every pixel its most "
+    "probable channel, as nnU-Net takes it), use threshold 0 (in the dock: the header's "
+    "Threshold at 0)."
+)
+
+
+def below_threshold_classes(prob: Any, labels: Any, channel_axis: int) -> Any:
+    """The pixels of a map with a background channel (channel 0) whose most probable channel
+    is a class, made background by the threshold (its most probable channel not above it):
+    the argmax's class is not 0 and the thresholded ``labels`` are. Lazy for a chunked map.
+
+    Parameters
+    ----------
+    prob : array
+        The map, its channel 0 the background.
+    labels : array
+        Its classes at the run's threshold (``threshold_probabilities(prob, t, channel_axis=,
+        class_ids=range(n))``).
+    channel_axis : int
+        The class axis.
+
+    Returns
+    -------
+    array of uint8
+        1 where a class was made background, else 0.
+
+    Examples
+    --------
+    >>> prob = np.array([[[0.6, 0.3, 0.3]], [[0.4, 0.7, 0.45]]])  # channel 0 is background
+    >>> # pixel 0: background; pixel 1: class 1 at 0.7; pixel 2: class 1 wins at 0.45
+    >>> labels = threshold_probabilities(prob, 0.5, channel_axis=0, class_ids=range(2))
+    >>> below_threshold_classes(prob, labels, 0).tolist()
+    [[0, 0, 1]]
+    """
+    n = prob.shape[channel_axis]
+    argmax = threshold_probabilities(prob, 0.0, channel_axis=channel_axis, class_ids=range(n))
+    return ((argmax != 0) & (labels == 0)).astype(np.uint8)
+
+
+def argmax_counts(table: OverlapTable) -> tuple[int, int, int]:
+    """From the table of the truth against :func:`below_threshold_classes`: the pixels whose
+    class the threshold made background, those of them in the truth's foreground (any id but
+    0), and every pixel counted.
+
+    Examples
+    --------
+    >>> argmax_counts(overlap_table(np.array([[0, 1, 1, 2]]), np.array([[1, 1, 0, 0]])))
+    (2, 1, 4)
+    """
+    true, below, counts = table.contingency()
+    made = below != 0
+    return (
+        int(counts[made].sum()),
+        int(counts[made & (true != 0)].sum()),
+        int(counts.sum()),
+    )
+
+
+def argmax_hint(table: OverlapTable, threshold: float) -> str | None:
+    """:data:`ARGMAX_HINT` with the counts of ``table`` (the truth against
+    :func:`below_threshold_classes`), or None when the threshold took no pixel of the truth's
+    foreground, or is 0 (the plain argmax).
+
+    Examples
+    --------
+    >>> table = overlap_table(np.array([[0, 1, 1, 2]]), np.array([[1, 1, 0, 0]]))
+    >>> argmax_hint(table, 0.5).split(" whose")[0]
+    '2 of 4 pixels (50 %)'
+    """
+    background, lost, counted = argmax_counts(table)
+    if threshold <= 0 or lost == 0:
+        return None
+    return ARGMAX_HINT.format(
         background=background,
         counted=counted,
         share=percent(background, counted),
@@ -451,7 +643,10 @@ class EvaluationSettings:
         return cls(preset=name, **preset.instance_settings(), **settings)
 
     def check(self) -> None:
-        """Raise a ``ValueError`` naming the setting that is wrong (nothing is read).
+        """Raise a ``ValueError`` naming the setting that is wrong (nothing is read): among
+        them, options of probability maps in ``threshold_options`` (other than their
+        defaults, see :func:`unused_map_options`) without a ``threshold``, as a label
+        prediction is compared as it is.
 
         Examples
         --------
@@ -466,6 +661,16 @@ class EvaluationSettings:
             )
         check_criterion(self.criterion)
         check_exclude_border(self.exclude_border)
+        if self.threshold is None:  # a label prediction, compared as it is
+            unused = unused_map_options(self.threshold_options)
+            if unused:
+                one = len(unused) == 1
+                raise ValueError(
+                    f"{_listed(unused)} {'is' if one else 'are'} for probability maps: give "
+                    f"threshold= (e.g. threshold=0.5; the prediction is a probability map), or "
+                    f"leave {'it' if one else 'them'} out (a label prediction is compared as "
+                    "it is)."
+                )
         if self.tolerance < 0 or not np.isfinite(self.tolerance):
             raise ValueError(f"the boundary tolerance must be >= 0, got {self.tolerance}.")
         if self.preset is None:
@@ -815,10 +1020,19 @@ def preview_levels(levels: Sequence[Any], threshold: float, options: ThresholdOp
     [[[1, 1, 0, 0]], [[1, 0]]]
     """
     full = np.prod(levels[0].shape, dtype=float)
+    ndim = len(levels[0].shape)
+    classes = None if options.channel_axis is None else options.channel_axis % ndim
+    pixel_axes = [axis for axis in range(ndim) if axis != classes]
     out = []
     for level in levels:
         factor = full / np.prod(level.shape, dtype=float)
-        scaled = replace(options, min_size=int(np.ceil(options.min_size / factor)))
+        spacing = options.spacing
+        if spacing is not None and len(spacing) == len(pixel_axes):  # a coarser pixel's size
+            spacing = tuple(
+                size * levels[0].shape[axis] / level.shape[axis]
+                for size, axis in zip(spacing, pixel_axes, strict=True)
+            )
+        scaled = replace(options, min_size=int(np.ceil(options.min_size / factor)), spacing=spacing)
         out.append(labels_from_probability(level, threshold, scaled))
     return out
 
@@ -844,11 +1058,16 @@ def instance_labels(
         "min_size": options.min_size,
         "split_touching": options.split_touching,
         "split_depth": options.split_depth,
+        "spacing": options.spacing,
     }
     if plane_axis is None:
         return label_instances(semantic, **settings)
     if settings["connectivity"] is not None:
         settings["connectivity"] = min(settings["connectivity"], semantic.ndim - 1)
+    if options.spacing is not None and len(options.spacing) == semantic.ndim:
+        settings["spacing"] = tuple(
+            size for axis, size in enumerate(options.spacing) if axis != plane_axis % semantic.ndim
+        )
     planes = [label_instances(plane, **settings) for plane in np.moveaxis(semantic, plane_axis, 0)]
     return _stack_unique(planes, plane_axis)
 
@@ -1319,7 +1538,13 @@ def evaluation_steps(
         Otherwise, a map with a class axis whose channels are all classes, thresholded above
         0, whose semantic metrics are computed, when some of the truth's foreground had no
         class above the threshold: how many pixels were made background so
-        (:data:`NO_CLASS_ABOVE_THRESHOLD_HINT`, counted in the semantic table).
+        (:data:`NO_CLASS_ABOVE_THRESHOLD_HINT`, counted in the semantic table). A map with a
+        background channel (``background_channel``) in memory, the same, of the pixels whose
+        most probable channel is a class not above the threshold (:data:`ARGMAX_HINT`:
+        threshold 0 is the argmax; a chunked map is not read again for it). An instance
+        comparison against a map with a class axis, without object classes, whose truth
+        looks like a class image (:func:`class_image_suspected`, :data:`CLASS_IMAGE_HINT`):
+        its ids were matched as objects.
 
     Notes
     -----
@@ -1454,9 +1679,13 @@ def evaluation_steps(
     semantic_pred = None  # a probability map's classes (its mask for one class)
     labelling = None
     shifted_channels = None  # a map's channels when channel k is class k + 1
+    map_classes_count = None  # a map's highest class, with a class axis
     if probability:
         yield progress("thresholding the probability map")
         prob = _read_only(pred, copy=False)
+        if options.channel_axis is not None:
+            channels = prob.shape[options.channel_axis]
+            map_classes_count = channels - 1 if options.background_channel else channels
         if options.channel_axis is not None and not options.background_channel:
             shifted_channels = prob.shape[options.channel_axis]
         if scored_by_prediction:
@@ -1611,7 +1840,9 @@ def evaluation_steps(
     if "semantic" in kinds and not at_once:
         yield progress("semantic metrics")
         if counts is None:
-            with chunked("semantic metrics"):
+            # a map of classes thresholded here is checked below (with its channel count), on
+            # every route; label images given are the user's classes, as they are
+            with chunked("semantic metrics"), classes_checked_by_caller():
                 results["semantic"] = semantic_metrics(
                     sem_true,
                     sem_pred,
@@ -1649,6 +1880,20 @@ def evaluation_steps(
             hint = no_class_hint(semantic_table, settings.threshold)
             if hint is not None:
                 warn(hint)
+    if (
+        options.background_channel
+        and probability
+        and settings.threshold > 0
+        and semantic_table is not None
+        and not is_lazy(semantic_pred)  # a chunked map is not read again for a hint
+    ):
+        below = below_threshold_classes(prob, semantic_pred, options.channel_axis)
+        hint = argmax_hint(
+            overlap_table(true, below, ignore_label=settings.ignore_label, region=region),
+            settings.threshold,
+        )
+        if hint is not None:
+            warn(hint)
     if "instance" in kinds:
         if counts is not None:
             yield progress("instance matching")
@@ -1669,6 +1914,12 @@ def evaluation_steps(
                     **no_class,
                 )
             done += 1
+        if (
+            map_classes_count is not None
+            and classes is None
+            and class_image_suspected(results["instance"].pairs, map_classes_count)
+        ):
+            warn(CLASS_IMAGE_HINT.format(classes=map_classes_count))
         if measured:  # from the sums counted with the tables plane by plane
             yield progress("measuring objects")
             results["measurements"] = measurements_from_sums(
@@ -1825,8 +2076,9 @@ def _map_classes(settings: EvaluationSettings, true_classes: Any, pred_classes: 
 def _labelling_folded(settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` with the labelling options given as keywords (``connectivity=1``,
     ``split_touching=True``, ..., as :func:`~napari_seg_eval.io.evaluate_files` takes them)
-    folded into ``threshold_options`` (over the ones it gives)."""
-    names = {item.name for item in fields(ThresholdOptions)}
+    folded into ``threshold_options`` (over the ones it gives). ``spacing`` is not one of
+    them: it is ``evaluate``'s own keyword (the pixel size of the boundary metrics)."""
+    names = {item.name for item in fields(ThresholdOptions)} - {"spacing"}
     given = {key: settings[key] for key in settings if key in names}
     if not given:
         return settings
@@ -1870,7 +2122,8 @@ def evaluate(
         criterion and border are used (see :meth:`EvaluationSettings.from_preset`). The
         fields of :class:`ThresholdOptions` (``connectivity``, ``min_size``,
         ``split_touching``, ``channel_axis``, ...) are taken as keywords too, as
-        :func:`~napari_seg_eval.io.evaluate_files` takes them.
+        :func:`~napari_seg_eval.io.evaluate_files` takes them; without ``threshold`` (a label
+        prediction) they are refused, as nothing reads them.
 
     Returns
     -------

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from functools import partial
@@ -76,10 +76,12 @@ from ..io.evaluate import (
 )
 from ..io.pairs import PRESET_PREFIXES, find_region_files
 from ..io.read import (
+    PixelSize,
     checked_labels,
     checked_probabilities,
     chunked_if_large,
     file_notices,
+    file_pixel_size,
     open_image,
     read_labels,
     read_plane,
@@ -200,6 +202,9 @@ SETTING_WORDS = {
     "boundary": "boundary metrics",
     "tolerance": "τ",
 }
+
+#: The settings of the objects a probability map is labelled into (for instance metrics only).
+OBJECT_OPTIONS = ("connectivity", "min_size", "split_touching")
 
 #: Settings that only apply to probability maps (a run of label files does not depend on them).
 PROBABILITY_ONLY = (
@@ -957,7 +962,9 @@ class DatasetPanel(QWidget):
 
     def settings(self) -> dict[str, Any]:
         """The keywords of :func:`~napari_seg_eval.io.evaluate_files` that Run passes (with
-        the header's threshold options), checked as the run will check them.
+        the header's threshold options for probability maps, those of their objects,
+        connectivity, minimum size and split touching, for instance metrics only; where they
+        are not read, ``evaluate_files``' defaults), checked as the run will check them.
 
         Returns
         -------
@@ -978,14 +985,22 @@ class DatasetPanel(QWidget):
         options = self.owner.threshold_options()
         probability = self.probability_check.isChecked()
         ignore = self.ignore_spin.value()
-        settings: dict[str, Any] = {
-            "probability": probability,
+        # The header's options are the maps': a label run takes evaluate_files' defaults,
+        # which it does not read (other values are refused for it).
+        header = {
             "threshold": self.owner.threshold,
-            "channel_axis": options.channel_axis if probability else None,
-            "background_channel": options.background_channel and probability,
+            "channel_axis": options.channel_axis,
+            "background_channel": options.background_channel,
             "connectivity": options.connectivity,
             "min_size": options.min_size,
             "split_touching": options.split_touching,
+        }
+        if not probability:
+            fields = FileSettings.__dataclass_fields__
+            header = {key: fields[key].default for key in PROBABILITY_ONLY}
+        settings: dict[str, Any] = {
+            "probability": probability,
+            **header,
             "confidence_interval": 0.95,  # shown as "0.874 [0.851, 0.893]"
             "ignore_label": None if ignore < 0 else ignore,
             "binarize_semantic": self.binarize_check.isChecked(),
@@ -1011,8 +1026,12 @@ class DatasetPanel(QWidget):
             settings["exclude_border"] = self.border_spin.value()
         else:
             settings["preset"] = preset
-        if "semantic" not in KINDS[settings.get("kind", "instance")]:  # a preset's: instance
+        kinds = KINDS[settings.get("kind", "instance")]  # a preset's: instance
+        if "semantic" not in kinds:
             settings["include_background"] = True  # the box is for semantic means: none here
+        if "instance" not in kinds:  # no objects labelled: the object options are not read
+            fields = FileSettings.__dataclass_fields__
+            settings.update({key: fields[key].default for key in OBJECT_OPTIONS})
         check_settings(settings)
         return settings
 
@@ -1156,8 +1175,13 @@ class DatasetPanel(QWidget):
 
         The files are read in a worker (the pair selected last is the one opened). The
         settings are set once they are read: those the user changed since the pair was
-        selected are kept (the notification names them). With boundary metrics, the layers
-        are shown at the run's spacing (their scale), in which Evaluate measures distances.
+        selected are kept (the notification names them). With boundary metrics at a spacing,
+        the layers are shown at the run's spacing (their scale), in which Evaluate measures
+        distances; without, at the pixel size the truth's file gives in its metadata
+        (:func:`~napari_seg_eval.io.read.file_pixel_size`, for every axis), if any, so that a
+        volume is shown in proportion and Evaluate measures in its units; a run whose boundary
+        distances were in pixels keeps the layers at scale 1, as it measured (the notification
+        names the files' pixel size).
         A file that cannot be read is named in a notification; nothing changes.
 
         Parameters
@@ -1221,7 +1245,10 @@ class DatasetPanel(QWidget):
                 _read_slice_pair, files, settings.probability, plane, settings.channel_axis
             )
         )
-        show = partial(self._open, name, settings, run_spacing(settings, row), notes=notes)
+        spacing = run_spacing(settings, row)
+        # No distances of the run's own: the layers at the pixel size the truth's file gives.
+        work = partial(_read_with_pixel_size, work, None if spacing else files["truth"])
+        show = partial(self._open, name, settings, spacing, notes=notes)
         if wait:
             return self.open_job.run_now(work, show)
         self.open_job.start(work, show)
@@ -1691,14 +1718,17 @@ class DatasetPanel(QWidget):
         name: str,
         settings: FileSettings,
         spacing: tuple[tuple[float, ...], str] | None,
-        data: dict[str, Any],
+        read: tuple[dict[str, Any], PixelSize | None],
         notes: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Replace the pair shown by ``name``'s layers, stacked for review, as the other tabs'
-        inputs; its probability maps in the confidence colormap; with the run's ``spacing``
-        (sizes, unit) as their scale; the Evaluate tab set to the run's ``settings`` but for
-        what the user changed since the pair was selected. The notification says so, after
-        ``notes`` (files not found)."""
+        """Replace the pair shown by ``name``'s layers (``read``: their arrays, and the pixel
+        size of the truth's file when the run has no ``spacing``), stacked for review, as the
+        other tabs' inputs; its probability maps in the confidence colormap; with the run's
+        ``spacing`` (sizes, unit) as their scale, or without, the file's (see
+        :meth:`open_image`); the Evaluate tab set to the run's ``settings`` but for what the
+        user changed since the pair was selected. The notification says so, after ``notes``
+        (files not found)."""
+        data, file_size = read
         before, self._before_open = self._before_open, None
         now = self._open_state()
         kept = [  # the header's options are set for probability maps only
@@ -1718,7 +1748,7 @@ class DatasetPanel(QWidget):
                 )
                 self.opened[side] = layer
                 self._made.append((layer, layer.name))
-        scaled = self._put_spacing(spacing, settings) if spacing else ""
+        scaled = self._scaled(spacing, file_size, settings)
         if "truth" in self.opened:
             self.owner.set_ground_truth(self.opened["truth"])
         if "prediction" in self.opened:
@@ -1775,14 +1805,48 @@ class DatasetPanel(QWidget):
             **dict(zip(HEADER_OPTIONS, header, strict=True)),
         }
 
-    def _put_spacing(self, spacing: tuple[tuple[float, ...], str], settings: FileSettings) -> str:
-        """Give the pair's layers the pixel size of the run's boundary distances
-        (``spacing``: sizes, one for every axis or one per axis of the truth, and their unit
-        or "") as their scale: Evaluate measures boundary distances in the truth's scale. A
-        map's class axis (the run's ``channel_axis``) keeps 1; a layer of other axes than the
-        truth's gets the sizes of its last axes (napari lines layers up by their last axes).
-        What was set, in words."""
-        channel_axis = settings.channel_axis
+    def _scaled(
+        self,
+        spacing: tuple[tuple[float, ...], str] | None,
+        file_size: PixelSize | None,
+        settings: FileSettings,
+    ) -> str:
+        """Give the opened pair's layers the run's ``spacing``, or without one the truth
+        file's pixel size ``file_size`` when it gives one for each of the truth's axes (but
+        to a run whose boundary distances were in pixels, which Evaluate then measures as it
+        did); what was done, in words ("" for nothing)."""
+        if spacing:
+            self._put_spacing(spacing, settings.channel_axis)
+            whose = (
+                "the pair's pixel size in its files"
+                if settings.spacing == "file"
+                else "its spacing"
+            )
+            text = spacing_text(spacing)
+            return f"the layers' scale {text} (the run's boundary distances were in {whose})"
+        truth = self.opened.get("truth")
+        if file_size is None or truth is None or len(file_size.sizes) != truth.ndim:
+            return ""
+        found = (tuple(float(size) for size in file_size.sizes), file_size.unit)
+        if settings.boundary:  # in pixels: as the row's distances
+            return (
+                f"the layers' scale 1, as the run's boundary distances were in pixels (its "
+                f"truth file gives a pixel size of {spacing_text(found)}: spacing 'file' uses it)"
+            )
+        self._put_spacing(found, settings.channel_axis)
+        return (
+            f"the layers' scale {spacing_text(found)}, the pixel size its truth file gives "
+            "(Evaluate's boundary distances are in it)"
+        )
+
+    def _put_spacing(
+        self, spacing: tuple[tuple[float, ...], str], channel_axis: int | None
+    ) -> None:
+        """Give the pair's layers the pixel size ``spacing`` (sizes, one for every axis or one
+        per axis of the truth, and their unit or "") as their scale: Evaluate measures
+        boundary distances in the truth's scale. A map's class axis (``channel_axis``) keeps
+        1; a layer of other axes than the truth's gets the sizes of its last axes (napari
+        lines layers up by their last axes)."""
         sizes, unit = spacing
         ndim = self.opened["truth"].ndim
         sizes = sizes * ndim if len(sizes) == 1 else sizes
@@ -1800,11 +1864,6 @@ class DatasetPanel(QWidget):
                 with suppress(ValueError):
                     layer.units = units
         self.viewer.reset_view()  # the pair in view at its new size
-        text = ", ".join(f"{size:g}" for size in sizes) + (f" {unit}" if unit else "")
-        whose = (
-            "the pair's pixel size in its files" if settings.spacing == "file" else "its spacing"
-        )
-        return f"the layers' scale {text} (the run's boundary distances were in {whose})"
 
     def _use_run_settings(self, settings: FileSettings, keep: set[str]) -> str:
         """Set the Evaluate tab, and for probability maps the header's threshold options, to
@@ -2074,6 +2133,29 @@ def run_spacing(settings: FileSettings, row: pd.Series) -> tuple[tuple[float, ..
         sizes = tuple(float(size) for size in str(row["spacing"]).split(","))
         return sizes, str(row["spacing_unit"])
     return settings.spacing, ""
+
+
+def spacing_text(spacing: tuple[tuple[float, ...], str]) -> str:
+    """A pixel size (sizes, unit) in words.
+
+    Examples
+    --------
+    >>> spacing_text(((2.0, 0.5, 0.5), "µm")), spacing_text(((0.25,), ""))
+    ('2, 0.5, 0.5 µm', '0.25')
+    """
+    sizes, unit = spacing
+    return ", ".join(f"{size:.7g}" for size in sizes) + (f" {unit}" if unit else "")
+
+
+def _read_with_pixel_size(
+    read: Callable[[], dict[str, Any]], truth: Path | None
+) -> tuple[dict[str, Any], PixelSize | None]:
+    """The pair's arrays (``read()``) and, given its ``truth`` file, the pixel size its
+    metadata give for every axis (None where they give none, or for an axis); runs in a
+    worker."""
+    data = read()
+    size = None if truth is None else file_pixel_size(truth)
+    return data, None if size is None or None in size.sizes else size
 
 
 def _same_setting(then: Any, now: Any, viewer: Viewer) -> bool:

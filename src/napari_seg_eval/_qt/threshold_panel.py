@@ -39,8 +39,10 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +81,9 @@ from .._napari.layers import (
 from .._napari.probability import probability_data, probability_levels, probability_scale
 from ..core._thread_callbacks import compute
 from ..core._validate import LogitsError
+from ..core.blocks import is_lazy
 from ..core.colormap import GREEN
-from ..core.threshold import sigmoid, softmax
+from ..core.threshold import label_instances, sigmoid, softmax
 from ..evaluation import (
     RunControl,
     ThresholdOptions,
@@ -130,6 +133,9 @@ _WRITING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: The editable result layers :func:`put_editable_labels` added and watches: a tagged layer not
 #: among them (a copy the user made of one) is never written.
 _WATCHED: weakref.WeakSet = weakref.WeakSet()
+#: The refusal last said of each probability layer by its live preview (a split of a chunked
+#: map): said once while it holds, not at every move of the threshold.
+_REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def dock_error(error: BaseException | str) -> str:
@@ -419,7 +425,9 @@ class ThresholdPanel(QWidget):
         )
         self.split_depth_spin = DecimalSpinBox(self, minimum=0.1, maximum=100.0, value=2.0)
         self.split_depth_spin.setToolTip(
-            "Split where the neck is at least this many pixels narrower than the object"
+            "Split where the neck is at least this many pixels narrower than the object, in "
+            "pixels of the finest axis: distances follow the probability layer's scale, so on "
+            "a stack of planes 2 µm apart with 0.5 µm pixels one plane counts as 4 pixels"
         )
         self.live_check = QCheckBox("live preview while the threshold moves", self)
         self.live_check.setChecked(True)
@@ -443,7 +451,7 @@ class ThresholdPanel(QWidget):
         form.addRow(self.threshold_button)
 
         self.preview_timer = QTimer(self, singleShot=True, interval=40)
-        self.preview_timer.timeout.connect(notifying(lambda *_: self.update_layer()))
+        self.preview_timer.timeout.connect(notifying(lambda *_: self.update_layer(live=True)))
         owner.probability_combo.currentIndexChanged.connect(self._follow_probability_layer)
         self._follow_probability_layer()
         # The split depth acts only while splitting: greyed out (its value kept) until then.
@@ -479,8 +487,14 @@ class ThresholdPanel(QWidget):
             split_depth=self.split_depth_spin.value(),
         )
 
-    def update_layer(self, *, wait: bool = False) -> Labels | None:
-        """Threshold the probability layer into its preview layer (see the widget's method)."""
+    def update_layer(self, *, wait: bool = False, live: bool = False) -> Labels | None:
+        """Threshold the probability layer into its preview layer (see the widget's method).
+
+        Instance output split into touching objects measures distances in the layer's scale
+        (its pixel size per axis: :func:`preview_spacing`). A split the dock cannot make (a
+        chunked map) is refused, and said once of a layer while ``live`` (the live preview
+        following the threshold) and every time otherwise.
+        """
         source = self.owner.probability_combo.layer()
         if source is None:
             notify_error("choose a probability Image layer first.")
@@ -497,16 +511,34 @@ class ThresholdPanel(QWidget):
         except ValueError as error:
             notify_error(error)
             return None
+        splitting = options.output == "instance" and options.split_touching
         try:
-            if source.multiscale:  # a pyramid of lazy labels, one per level of the map
+            if source.multiscale:  # a preview of each level of the pyramid
                 levels, notice = probability_levels(source)
                 say_once(source, notice)
-                job = partial(preview_levels, levels, threshold, options)
             else:  # lazy labels of a lazy map
-                job = partial(labels_from_probability, _readable(source), threshold, options)
+                levels = [_readable(source)]
         except TypeError as error:
             notify_error(error)
             return None
+        refused = split_refusal(source, levels) if splitting else None
+        if refused is not None:
+            if not (live and _REFUSED.get(source) == refused):
+                notify_error(refused)
+            _REFUSED[source] = refused
+            return None
+        _REFUSED.pop(source, None)
+        if splitting and source.multiscale:
+            axis = options.channel_axis
+            spacings = [preview_spacing(source, axis, level) for level in range(len(levels))]
+            job = partial(split_levels, levels, threshold, options, spacings)
+        elif splitting:
+            spacing = preview_spacing(source, options.channel_axis)
+            job = partial(split_labels, levels[0], threshold, options, spacing)
+        elif source.multiscale:
+            job = partial(preview_levels, levels, threshold, options)
+        else:
+            job = partial(labels_from_probability, levels[0], threshold, options)
         work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = notifying(partial(self._show, source, threshold, options))
         if wait:
@@ -1245,6 +1277,82 @@ class ConfidenceDisplayPanel(QWidget):
                 layer.visible = True
         self._hidden_in_3d.clear()
         self._follow_outlines()
+
+
+def preview_spacing(layer: Image, channel_axis: int | None, level: int = 0) -> tuple[float, ...]:
+    """The pixel size of ``layer``'s preview along each of its axes: the layer's scale (of
+    pyramid level ``level``), without the class axis ``channel_axis``.
+
+    The split of touching objects measures distances in it, so a stack whose layer carries
+    its calibration (e.g. scale (2, 0.5, 0.5) µm) is split as the objects' shapes are.
+
+    Examples
+    --------
+    >>> preview_spacing(Image(np.zeros((3, 8, 9)), scale=(1.0, 2.0, 0.5)), 0)
+    (2.0, 0.5)
+    """
+    scale = np.asarray(layer.scale, dtype=float)
+    if layer.multiscale:
+        scale = scale * np.asarray(layer.downsample_factors[level], dtype=float)
+    axes = range(len(scale))
+    if channel_axis is not None and not is_rgb_axis(layer, channel_axis):
+        dropped = channel_axis % len(scale)
+        axes = [axis for axis in axes if axis != dropped]
+    return tuple(float(scale[axis]) for axis in axes)
+
+
+def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
+    """Why the dock cannot split the touching objects of ``layer`` (its data ``levels``), in
+    the dock's words, or None when it can: the split needs the whole map in memory at once
+    (a distance transform and a watershed), and a chunked (dask, zarr) map is read chunk by
+    chunk."""
+    if not any(is_lazy(level) for level in levels):
+        return None
+    shape = " × ".join(str(size) for size in levels[0].shape)
+    return (
+        f"cannot split touching objects of {layer.name!r}: it is a chunked map ({shape}, read "
+        "chunk by chunk from disk or dask), and the split needs the whole map in memory at "
+        'once. The preview was not updated. Untick "split touching objects (watershed)" in '
+        "the Threshold tab to preview its objects (they are joined across chunks), or open "
+        "the map from a file that is read whole (TIFF, NPY) if it fits in memory."
+    )
+
+
+def split_labels(
+    prob: Any, threshold: float, options: ThresholdOptions, spacing: Sequence[float]
+) -> np.ndarray:
+    """The instance preview of an in-memory map with its touching objects split, distances
+    measured in ``spacing`` (:func:`preview_spacing`): as
+    :func:`~napari_seg_eval.evaluation.labels_from_probability` with ``options``, the
+    split's distances in the layer's units."""
+    semantic = labels_from_probability(prob, threshold, replace(options, output="semantic"))
+    if options.channel_axis is None:
+        semantic = semantic.astype(bool, copy=False)
+    return label_instances(
+        semantic,
+        connectivity=options.connectivity,
+        min_size=options.min_size,
+        split_touching=True,
+        split_depth=options.split_depth,
+        spacing=spacing,
+    )
+
+
+def split_levels(
+    levels: Sequence[Any],
+    threshold: float,
+    options: ThresholdOptions,
+    spacings: Sequence[Sequence[float]],
+) -> list[np.ndarray]:
+    """:func:`split_labels` of each level of an in-memory pyramid, with its own spacing and
+    ``min_size`` scaled to its pixel area (as
+    :func:`~napari_seg_eval.evaluation.preview_levels`)."""
+    full = math.prod(levels[0].shape)
+    out = []
+    for level, spacing in zip(levels, spacings, strict=True):
+        min_size = math.ceil(options.min_size * math.prod(level.shape) / full)
+        out.append(split_labels(level, threshold, replace(options, min_size=min_size), spacing))
+    return out
 
 
 #: A region of a preview: (level, one slice per axis of the preview).

@@ -511,11 +511,58 @@ def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
     true_array = as_label_image(true, "ground truth")
     pred_array = as_label_image(pred, "prediction")
     if true_array.shape != pred_array.shape:
+        axis = class_axis_of(true_array.shape, pred_array.shape)
+        hint = (
+            "they must cover the same pixels."
+            if axis is None
+            else f"if axis {axis} ({pred_array.shape[axis]} values) of the prediction holds a "
+            f"probability map's classes, give channel_axis={axis} where the map is thresholded "
+            f"(evaluate(..., channel_axis={axis}), threshold_probabilities(prob, "
+            f"channel_axis={axis})), so that each pixel gets its most probable class."
+        )
         raise ValueError(
             f"shape mismatch: ground truth {true_array.shape} vs prediction {pred_array.shape}; "
-            "they must cover the same pixels."
+            + hint
         )
     return true_array, pred_array
+
+
+def class_axis_of(true_shape: tuple[int, ...], prob_shape: tuple[int, ...]) -> int | None:
+    """The axis of ``prob_shape`` that looks like a class axis the caller left out: the one
+    axis whose removal gives ``true_shape``, when exactly one does; else None.
+
+    For the hint of a shape mismatch (``channel_axis=`` was not given).
+
+    Parameters
+    ----------
+    true_shape : tuple of int
+        The shape of the ground truth.
+    prob_shape : tuple of int
+        The shape of the map (or of what was made of it), one axis longer.
+
+    Returns
+    -------
+    int or None
+        The axis (non-negative), or None when no axis or several fit.
+
+    Examples
+    --------
+    >>> class_axis_of((5, 6), (4, 5, 6)), class_axis_of((5, 6), (5, 6, 3))
+    (0, 2)
+    >>> class_axis_of((5, 5), (5, 5, 5)) is None  # any of the three would do
+    True
+    >>> class_axis_of((5, 6), (5, 6)) is None
+    True
+    """
+    true_shape, prob_shape = tuple(true_shape), tuple(prob_shape)
+    if len(prob_shape) != len(true_shape) + 1:
+        return None
+    fits = [
+        axis
+        for axis in range(len(prob_shape))
+        if prob_shape[:axis] + prob_shape[axis + 1 :] == true_shape
+    ]
+    return fits[0] if len(fits) == 1 else None
 
 
 def probability_array(data: object, name: str = "probabilities") -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_threshold
+from .blocks import as_dask, is_lazy
 
 DARK_BLUE = (0.03, 0.07, 0.32, 1.0)
 LIGHT_BLUE = (0.55, 0.80, 1.00, 1.0)
@@ -103,19 +104,22 @@ def map_confidence(values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
     Value ``v`` gets the colour of step ``floor(v * STEPS)`` of
     :func:`confidence_colormap_data` (the last step for 1), as napari's lookup texture does;
-    NaN gets transparent black, as napari draws it.
+    NaN gets transparent black, as napari draws it. A chunked array (dask, zarr) is coloured
+    lazily, chunk by chunk when the result is read: its colours are a dask array (4 times
+    the values, in float64: read a slice of it, not the whole of a large map).
 
     Parameters
     ----------
-    values : numpy.ndarray
+    values : numpy.ndarray or chunked array
         Probabilities; values outside [0, 1] are clipped.
     threshold : float
         The threshold the green band marks.
 
     Returns
     -------
-    numpy.ndarray
-        RGBA colours in [0, 1], shape ``values.shape + (4,)``.
+    numpy.ndarray or dask.array.Array
+        RGBA colours in [0, 1], shape ``values.shape + (4,)``: a dask array, not computed,
+        for chunked ``values`` (its chunks those of ``values``, with the 4 colours in one).
 
     Examples
     --------
@@ -123,8 +127,27 @@ def map_confidence(values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     [0.85, 0.85, 0.85]
     >>> map_confidence([1.0])[0].tolist() == list(RED)
     True
+    >>> import dask.array as da
+    >>> lazy = map_confidence(da.from_array(np.array([0.5, 1.0]), chunks=1))
+    >>> type(lazy).__name__, lazy.chunks, lazy.compute()[1].tolist() == list(RED)
+    ('Array', ((1, 1), (4,)), True)
     """
     _, colors = confidence_colormap_data(threshold)
+    if is_lazy(values):
+        lazy = as_dask(values)
+        return lazy.map_blocks(
+            _colors_of,
+            colors,
+            dtype=np.float64,
+            new_axis=lazy.ndim,
+            chunks=(*lazy.chunks, (4,)),
+            meta=np.empty((0,) * (lazy.ndim + 1), np.float64),
+        )
+    return _colors_of(values, colors)
+
+
+def _colors_of(values: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """The colours of ``values`` (an array or a block of one) in the table ``colors``."""
     values = np.asarray(values, float)
     unknown = np.isnan(values)
     steps = np.floor(np.clip(np.where(unknown, 0.0, values), 0.0, 1.0) * STEPS).astype(int)

@@ -31,6 +31,7 @@ from ._validate import (
     check_region,
     check_threshold,
     check_truth_first,
+    class_axis_of,
     probability_array,
 )
 from ._warn import warn
@@ -40,6 +41,7 @@ from .overlap import OverlapTable, overlap_table
 from .review import object_measurements
 from .threshold import (
     _check_label_arguments,
+    background_channel_suspected,
     label_instances,
     threshold_probabilities,
 )
@@ -68,6 +70,15 @@ CALIBRATION_METHODS = (None, "temperature", "platt")
 ObjectReduction = Literal["mean", "max", "median"]
 OBJECT_REDUCTIONS = ("mean", "max", "median")
 
+#: Said when a map with a class axis, read with channel k as class k + 1, looks like one whose
+#: channel 0 is background (see
+#: :func:`~napari_seg_eval.core.threshold.background_channel_suspected`, evaluate's check).
+CHANNELS_SHIFTED_HINT = (
+    "{function}: channel k of the probability map is class k + 1 (classes 1..{n}), but the "
+    "truth's classes run 0..{last}: if channel 0 is background, pass background_channel=True, "
+    "so that channel k is class k (class_id={class_id} then analyses channel {class_id})."
+)
+
 
 def _check_choice(value: object, choices: tuple, name: str) -> None:
     """Raise a ValueError listing ``choices`` unless ``value`` is one of them."""
@@ -89,16 +100,31 @@ def _check_count(value: object, name: str) -> int:
     return int(value)
 
 
-def _check_class(class_id: object, channel_axis: object, prob_shape: tuple[int, ...]) -> None:
-    """Check ``class_id`` and ``channel_axis`` against the shape of the probabilities.
+def _check_class(
+    class_id: object,
+    channel_axis: object,
+    prob_shape: tuple[int, ...],
+    background_channel: bool = False,
+) -> None:
+    """Check ``class_id``, ``channel_axis`` and ``background_channel`` against the shape of
+    the probabilities.
 
     Without ``channel_axis`` the map is the probability of ``true == class_id`` (any id >= 0;
     by default of ``true > 0``). With ``channel_axis``, channel k holds class k + 1, as
-    :func:`threshold_probabilities` labels the channels, so ``class_id`` must be in 1..n.
+    :func:`threshold_probabilities` labels the channels, so ``class_id`` must be in 1..n;
+    with ``background_channel`` too, channel k holds class k (channel 0 the background), so
+    ``class_id`` must be in 0..n-1.
     """
     if class_id is not None and not _is_integer(class_id):
         raise TypeError(f"class_id must be an integer label id, got {class_id!r}.")
+    if not isinstance(background_channel, bool | np.bool_):
+        raise TypeError(f"background_channel must be True or False, got {background_channel!r}.")
     if channel_axis is None:
+        if background_channel:
+            raise ValueError(
+                "background_channel=True says channel 0 of the map's class axis is background: "
+                "give channel_axis (the class axis) too, and class_id (the channel's class)."
+            )
         if class_id is not None and class_id < 0:
             raise ValueError(f"class_id must be >= 0 (a label id of the truth), got {class_id}.")
         return
@@ -111,10 +137,18 @@ def _check_class(class_id: object, channel_axis: object, prob_shape: tuple[int, 
             "needs at least one more axis of pixels."
         )
     n_classes = prob_shape[channel_axis]
-    if class_id is None or not 1 <= class_id <= n_classes:
+    if background_channel:
+        if class_id is None or not 0 <= class_id < n_classes:
+            raise ValueError(
+                f"with channel_axis and background_channel=True, class_id must be in "
+                f"0..{n_classes - 1} (channel k holds the probability of class k, channel 0 "
+                f"the background's; {n_classes} channels), got {class_id!r}."
+            )
+    elif class_id is None or not 1 <= class_id <= n_classes:
         raise ValueError(
             f"with channel_axis, class_id must be in 1..{n_classes} (channel k holds the "
-            f"probability of class k + 1; {n_classes} channels), got {class_id!r}."
+            f"probability of class k + 1; {n_classes} channels; if channel 0 is background, "
+            f"pass background_channel=True: channel k then holds class k), got {class_id!r}."
         )
 
 
@@ -124,18 +158,118 @@ def _class_probability(
     function: str,
     class_id: int | None,
     channel_axis: int | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ground truth and the probability map of the analysed class, checked (no pass over
-    the data: the value range is checked block by block as the data is read)."""
+    background_channel: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ground truth, the probability map of the analysed class, and the whole map (with
+    its class axis, if any), checked (no pass over the data: the value range is checked block
+    by block as the data is read)."""
     check_truth_first(true, prob, function)
-    prob = probability_array(prob)
-    _check_class(class_id, channel_axis, prob.shape)
+    whole = probability_array(prob)
+    _check_class(class_id, channel_axis, whole.shape, background_channel)
+    prob = whole
     if channel_axis is not None:
-        prob = np.moveaxis(prob, channel_axis, 0)[class_id - 1]
+        prob = np.moveaxis(whole, channel_axis, 0)[class_id if background_channel else class_id - 1]
     true = as_label_image(true, "ground truth")
     if true.shape != prob.shape:
-        raise ValueError(f"shape mismatch: ground truth {true.shape} vs probabilities {prob.shape}")
-    return true, prob
+        raise ValueError(_shape_mismatch(true.shape, prob.shape, channel_axis))
+    return true, prob, whole
+
+
+def _shape_mismatch(
+    true_shape: tuple[int, ...], prob_shape: tuple[int, ...], channel_axis: int | None
+) -> str:
+    """The error of a ground truth and a probability map of different shapes; when one axis of
+    the map is all that differs and no ``channel_axis`` was given, how to say it is the
+    class axis.
+
+    Parameters
+    ----------
+    true_shape, prob_shape : tuple of int
+        The shapes (the map's without its class axis when ``channel_axis`` is given).
+    channel_axis : int or None
+        The class axis given, if any.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> "give channel_axis=0 and the class to analyse" in _shape_mismatch((5, 6), (4, 5, 6), None)
+    True
+    >>> _shape_mismatch((5, 6), (5, 7), None)
+    'shape mismatch: ground truth (5, 6) vs probabilities (5, 7)'
+    """
+    message = (
+        f"shape mismatch: ground truth {tuple(true_shape)} vs probabilities {tuple(prob_shape)}"
+    )
+    axis = None if channel_axis is not None else class_axis_of(true_shape, prob_shape)
+    if axis is None:
+        return message
+    n = prob_shape[axis]
+    return (
+        f"{message}; if axis {axis} ({n} values) holds the map's classes, give "
+        f"channel_axis={axis} and the class to analyse, class_id=1..{n} (with "
+        f"background_channel=True if channel 0 is background: 0..{n - 1})."
+    )
+
+
+def _fold_with_truth_span(
+    partial: Callable, combine: Callable, arrays: list, track: bool
+) -> tuple[object, tuple[int, int] | None]:
+    """``fold(partial, combine, arrays)`` (the truth ``arrays[1]``, the region, if any, last)
+    and, with ``track``, the lowest and the highest truth id counted (inside the region), in
+    the same pass: None without ``track`` or without a pixel counted."""
+    if not track:
+        return fold(partial, combine, arrays), None
+
+    def tracked(*blocks):
+        true = blocks[1].ravel()
+        if len(blocks) > 2:
+            true = true[blocks[2].ravel()]
+        span = (int(true.min()), int(true.max())) if true.size else None
+        return partial(*blocks), span
+
+    def combined(parts: list) -> tuple:
+        spans = [span for _, span in parts if span is not None]
+        span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+        return combine([folded for folded, _ in parts]), span
+
+    return fold(tracked, combined, arrays)
+
+
+def _warn_if_channels_shifted(
+    function: str,
+    true: np.ndarray,
+    whole: np.ndarray,
+    channel_axis: int | None,
+    background_channel: bool,
+    class_id: int | None,
+    region: np.ndarray | None,
+    span: tuple[int, int] | None,
+) -> None:
+    """Evaluate's warning of a map whose classes look one too high (channel k read as class
+    k + 1 while its channel 0 seems to be background), by evaluate's check
+    (:func:`~napari_seg_eval.core.threshold.background_channel_suspected`) on the table of the
+    truth against the map's classes at evaluate's default threshold, 0.5 (each pixel's most
+    probable channel, background where it is not above 0.5). That table takes one more pass
+    over the whole map, made only when the truth's classes, ``span`` (counted in the pass
+    already made), run 0..n-1 for n channels: never for a map that has a channel of the
+    truth's top class n, nor with ``background_channel``."""
+    if channel_axis is None or background_channel or span is None:
+        return
+    n_channels = whole.shape[channel_axis]
+    if n_channels < 2 or span != (0, n_channels - 1):
+        return
+    # Thresholded as evaluate thresholds it by default (0.5), so that both warn alike.
+    classes = threshold_probabilities(whole, 0.5, channel_axis=channel_axis)
+    table = overlap_table(true, classes, region=region)
+    if background_channel_suspected(table, n_channels):
+        warn(
+            CHANNELS_SHIFTED_HINT.format(
+                function=function, n=n_channels, last=n_channels - 1, class_id=class_id
+            )
+        )
 
 
 def _positive(true: np.ndarray, class_id: int | None) -> np.ndarray:
@@ -271,6 +405,7 @@ def threshold_sweep(
     metric: SweepMetric = "iou",
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
     region: np.ndarray | None = None,
     check: Callable[[], None] | None = None,
 ) -> ThresholdSweepResult:
@@ -313,9 +448,18 @@ def threshold_sweep(
         The metric the best threshold maximises.
     class_id : int, optional
         Analyse one class: positive pixels are ``true == class_id``. With ``channel_axis`` it
-        must be in 1..n: channel k holds the probability of class k + 1.
+        must be in 1..n: channel k holds the probability of class k + 1; with
+        ``background_channel`` too, in 0..n-1: channel k holds class k.
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    background_channel : bool, optional
+        With ``channel_axis``: channel 0 of the map is the background, so channel k holds
+        class k (a softmax of background and n - 1 classes, whose truth has classes 0..n-1),
+        as ``evaluate``'s ``background_channel`` and the dock's "Channel 0 is background".
+        False by default: channel k holds class k + 1, the convention of a map without a
+        background channel. Without it, a map whose channels look shifted against the
+        truth's classes (classes 0..n-1 in the truth, most pixels of class k most probable in
+        channel k) gets evaluate's warning.
     region : array_like of bool, optional
         A mask of the truth's shape (numpy or chunked): only the pixels where it is True are
         counted (and range-checked). With no pixel inside, every value is NaN and a
@@ -335,6 +479,15 @@ def threshold_sweep(
         For bad arguments (checked before the data is read), NaN or probabilities outside
         [0, 1], and the old ``(prob, true)`` order.
 
+    Warns
+    -----
+    UserWarning
+        With ``channel_axis`` and without ``background_channel``, when the map looks like one
+        whose channel 0 is background: the truth's classes run 0..n-1 for n channels and more
+        of its pixels of class k are most probable in channel k than in channel k - 1
+        (``evaluate``'s check; it takes one more pass over the whole map, made only when the
+        truth's classes run 0..n-1).
+
     Examples
     --------
     >>> import numpy as np
@@ -349,18 +502,24 @@ def threshold_sweep(
     """
     steps = _check_count(steps, "steps")
     _check_choice(metric, SWEEP_METRICS, "metric")
-    true, prob = _class_probability(true, prob, "threshold_sweep", class_id, channel_axis)
+    true, prob, whole = _class_probability(
+        true, prob, "threshold_sweep", class_id, channel_axis, background_channel
+    )
     region = check_region(region, tuple(true.shape))
     grid = np.arange(steps + 1) / steps
     per_step = _ranking_factor(steps)
     bins = steps * per_step
-    histogram = fold(
+    histogram, span = _fold_with_truth_span(
         _checked(functools.partial(_sweep_histogram, bins=bins, class_id=class_id), check),
         sum,
         _with_region([prob, true], region),
+        track=channel_axis is not None and not background_channel,
     )
     if region is not None and not histogram.any():
         _warn_empty_region("threshold_sweep")
+    _warn_if_channels_shifted(
+        "threshold_sweep", true, whole, channel_axis, background_channel, class_id, region, span
+    )
     negatives, positives = histogram[: bins + 2], histogram[bins + 2 :]
     # foreground at j / bins <=> count > j: counts above j (j = 0..bins), by a reverse
     # cumulative sum. grid[k] is bin edge m k, the same float64 (k / steps = m k / bins,
@@ -567,6 +726,7 @@ def calibration(
     method: Literal["temperature", "platt"] | None = None,
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
     fit_temperature: bool | None = None,
     region: np.ndarray | None = None,
     check: Callable[[], None] | None = None,
@@ -599,9 +759,14 @@ def calibration(
         ``apply_platt``'s output.
     class_id : int, optional
         Analyse one class: positive pixels are ``true == class_id``. With ``channel_axis`` it
-        must be in 1..n: channel k holds the probability of class k + 1.
+        must be in 1..n: channel k holds the probability of class k + 1; with
+        ``background_channel`` too, in 0..n-1: channel k holds class k.
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    background_channel : bool, optional
+        With ``channel_axis``: channel 0 of the map is the background, so channel k holds
+        class k (see :func:`threshold_sweep`). Without it, a map whose channels look shifted
+        against the truth's classes gets evaluate's warning.
     fit_temperature : bool, optional
         Deprecated in 0.2, removed in 0.3: ``True`` is ``method="temperature"``, ``False`` is
         ``method=None``.
@@ -628,6 +793,12 @@ def calibration(
         For bad arguments (checked before the data is read), NaN or probabilities outside
         [0, 1], the old ``(prob, true)`` order, and with ``method="platt"`` a ground truth
         that is all one class (where the region has pixels): a Platt fit needs both.
+
+    Warns
+    -----
+    UserWarning
+        With ``channel_axis`` and without ``background_channel``, when the map looks like one
+        whose channel 0 is background (see :func:`threshold_sweep`).
 
     Examples
     --------
@@ -661,12 +832,32 @@ def calibration(
         method = "temperature" if fit_temperature else None
     n_bins = _check_count(n_bins, "n_bins")
     _check_choice(method, CALIBRATION_METHODS, "method")
-    true, prob = _class_probability(true, prob, "calibration", class_id, channel_axis)
+    true, prob, whole = _class_probability(
+        true, prob, "calibration", class_id, channel_axis, background_channel
+    )
     region = check_region(region, tuple(true.shape))
-    stats = _calibration_sums(prob, true, class_id, n_bins, region, check=check)
+    stats = _calibration_sums(
+        prob,
+        true,
+        class_id,
+        n_bins,
+        region,
+        check=check,
+        track_truth=channel_axis is not None and not background_channel,
+    )
     summary = _calibration_summary(stats)
     if stats["n_pixels"] == 0 and region is not None:
         _warn_empty_region("calibration")
+    _warn_if_channels_shifted(
+        "calibration",
+        true,
+        whole,
+        channel_axis,
+        background_channel,
+        class_id,
+        region,
+        stats["truth_span"],
+    )
     if method is not None:
 
         def scores(recalibrate: Callable[[np.ndarray], np.ndarray]) -> dict:
@@ -778,20 +969,20 @@ def _calibration_sums(
     region: np.ndarray | None = None,
     recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
     check: Callable[[], None] | None = None,
+    track_truth: bool = False,
 ):
     """One pass over the map (inside ``region``, recalibrated block by block if asked, so that
-    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram.
-    ``check`` is called before each block (it may raise to stop the pass)."""
+    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram,
+    and with ``track_truth`` the lowest and highest truth id counted (``truth_span``, else
+    None). ``check`` is called before each block (it may raise to stop the pass)."""
     partial = _checked(
         functools.partial(
             _calibration_partial, class_id=class_id, n_bins=n_bins, recalibrate=recalibrate
         ),
         check,
     )
-    sums = fold(
-        partial,
-        _sum_partials,
-        _with_region([prob, true], region),
+    sums, truth_span = _fold_with_truth_span(
+        partial, _sum_partials, _with_region([prob, true], region), track_truth
     )
     count, positive, probability_sum = sums["count"], sums["positive"], sums["probability_sum"]
     squares, positive_probability = float(sums["squares"]), float(sums["positive_probability"])
@@ -817,6 +1008,7 @@ def _calibration_sums(
         "brier": ratio(squares - 2 * positive_probability + n_positive, n_pixels),
         "nll": ratio(-log_likelihood, n_pixels),
         "logit_histogram": logit_histogram,
+        "truth_span": truth_span,
     }
 
 
@@ -848,11 +1040,19 @@ def _logit_histogram(
     function: str,
     class_id: int | None,
     channel_axis: int | None,
+    background_channel: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The :func:`_logit_counts` of one pass over the map (errors naming the public
-    ``function`` called), for a temperature or a Platt fit."""
-    true, prob = _class_probability(true, prob, function, class_id, channel_axis)
-    return _logit_counts(_calibration_sums(prob, true, class_id, 1)["logit_histogram"])
+    """The :func:`_logit_counts` of one pass over the map (errors and warnings naming the
+    public ``function`` called), for a temperature or a Platt fit."""
+    true, prob, whole = _class_probability(
+        true, prob, function, class_id, channel_axis, background_channel
+    )
+    track = channel_axis is not None and not background_channel
+    stats = _calibration_sums(prob, true, class_id, 1, track_truth=track)
+    _warn_if_channels_shifted(
+        function, true, whole, channel_axis, background_channel, class_id, None, stats["truth_span"]
+    )
+    return _logit_counts(stats["logit_histogram"])
 
 
 def _fit_temperature(negatives: np.ndarray, positives: np.ndarray, centres: np.ndarray) -> float:
@@ -872,6 +1072,7 @@ def fit_temperature(
     *,
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
 ) -> float:
     """Temperature T for which sigmoid(logit(p) / T) has the lowest negative log-likelihood.
 
@@ -888,9 +1089,13 @@ def fit_temperature(
         ``channel_axis``).
     class_id : int, optional
         Fit for one class. With ``channel_axis`` it must be in 1..n: channel k holds the
-        probability of class k + 1.
+        probability of class k + 1; with ``background_channel`` too, in 0..n-1: channel k
+        holds class k.
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    background_channel : bool, optional
+        With ``channel_axis``: channel 0 of the map is the background, so channel k holds
+        class k (see :func:`threshold_sweep`).
 
     Returns
     -------
@@ -907,7 +1112,7 @@ def fit_temperature(
     0.75
     """
     return _fit_temperature(
-        *_logit_histogram(true, prob, "fit_temperature", class_id, channel_axis)
+        *_logit_histogram(true, prob, "fit_temperature", class_id, channel_axis, background_channel)
     )
 
 

@@ -45,6 +45,7 @@ def logit_histogram(
     *,
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Negative and positive pixels per logit bin, from one pass over the map.
 
@@ -62,9 +63,12 @@ def logit_histogram(
         ``channel_axis``); numpy or chunked (dask, zarr), read chunk by chunk.
     class_id : int, optional
         Count for one class. With ``channel_axis`` it must be in 1..n: channel k holds the
-        probability of class k + 1.
+        probability of class k + 1 (0..n-1 with ``background_channel``).
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    background_channel : bool, optional
+        With ``channel_axis``: channel 0 is the background, so channel k holds class k (as
+        :func:`~napari_seg_eval.core.confidence.calibration`'s). Default False.
 
     Returns
     -------
@@ -86,7 +90,9 @@ def logit_histogram(
     >>> int(negatives.sum()), int(positives.sum()), centres.size
     (1, 2, 4096)
     """
-    return _logit_histogram(true, prob, "logit_histogram", class_id, channel_axis)
+    return _logit_histogram(
+        true, prob, "logit_histogram", class_id, channel_axis, background_channel
+    )
 
 
 def fit_platt_histogram(
@@ -214,6 +220,7 @@ def fit_platt(
     *,
     class_id: int | None = None,
     channel_axis: int | None = None,
+    background_channel: bool = False,
 ) -> tuple[float, float]:
     """Platt scaling: the slope and intercept of the best logistic map of the logits.
 
@@ -235,9 +242,12 @@ def fit_platt(
         ``channel_axis``).
     class_id : int, optional
         Fit for one class. With ``channel_axis`` it must be in 1..n: channel k holds the
-        probability of class k + 1.
+        probability of class k + 1 (0..n-1 with ``background_channel``).
     channel_axis : int, optional
         The class axis of a multi-class ``prob``; ``class_id`` chooses the channel.
+    background_channel : bool, optional
+        With ``channel_axis``: channel 0 is the background, so channel k holds class k (as
+        :func:`~napari_seg_eval.core.confidence.calibration`'s). Default False.
 
     Returns
     -------
@@ -263,7 +273,9 @@ def fit_platt(
     >>> apply_platt(np.array([0.9, 0.1]), slope, intercept).round(2).tolist()
     [0.67, 0.33]
     """
-    histogram = _logit_histogram(true, prob, "fit_platt", class_id, channel_axis)
+    histogram = _logit_histogram(
+        true, prob, "fit_platt", class_id, channel_axis, background_channel
+    )
     return fit_platt_histogram(*histogram)
 
 

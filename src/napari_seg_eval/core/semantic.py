@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,43 @@ from .overlap import OverlapTable, id_dtype, overlap_table
 
 #: Class ids of ``classes=`` must fit the widest label dtype.
 _UINT64_LIMIT = 2**64
+
+#: Said by :func:`semantic_metrics` when the prediction's classes look one too high (see
+#: :func:`~napari_seg_eval.core.threshold.background_channel_suspected`, evaluate's check):
+#: evaluate's words, for a class image thresholded from a map outside evaluate.
+CLASSES_SHIFTED_HINT = (
+    "semantic_metrics: the prediction's classes look one too high: the truth's classes run "
+    "0..{last}, the prediction has class {n}, and most of the truth's pixels of class k are "
+    "predicted as k + 1. If the prediction is threshold_probabilities(prob, channel_axis=...) "
+    "of a map whose channel 0 is background, channel k of the probability map is class k + 1 "
+    "(classes 1..{n}) there: pass class_ids=range({n}), so that channel k is class k."
+)
+
+#: True inside :func:`classes_checked_by_caller`: the caller gives its own hint.
+_CLASSES_CHECKED_BY_CALLER: ContextVar[bool] = ContextVar("classes_checked", default=False)
+
+
+@contextmanager
+def classes_checked_by_caller() -> Iterator[None]:
+    """Within this block :func:`semantic_metrics` gives no :data:`CLASSES_SHIFTED_HINT`: for a
+    caller that knows the map the classes came from and checks them itself (``evaluate``, with
+    the map's channel count and its own advice), so that the user is told once.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> truth = np.array([0, 1, 2, 2])
+    >>> with warnings.catch_warnings(record=True) as caught, classes_checked_by_caller():
+    ...     warnings.simplefilter("always")
+    ...     _ = semantic_metrics(truth, truth + 1)
+    >>> caught
+    []
+    """
+    token = _CLASSES_CHECKED_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _CLASSES_CHECKED_BY_CALLER.reset(token)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -117,6 +156,14 @@ def semantic_metrics(
         ``ignore_label`` that is not an integer >= 0, ``classes`` that are not integer
         ids in [0, 2**64), or a ``region`` that is not a boolean mask of the truth's shape.
 
+    Warns
+    -----
+    UserWarning
+        When the prediction's classes look one too high, as a map's whose channel 0 is
+        background thresholded with channel k as class k + 1 (the truth's classes run
+        0..n-1, the prediction has class n, and more of the truth's pixels of each class k
+        are predicted as k + 1 than as k): the same check as ``evaluate``'s.
+
     Examples
     --------
     >>> true = np.array([[0, 0, 1], [1, 1, 2]])
@@ -138,9 +185,26 @@ def semantic_metrics(
     region = check_region(region, true.shape)
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     _warn_if_nothing_left(table, ignore_label, region)
+    _warn_if_classes_shifted(table)
     return semantic_metrics_from_table(
         table, classes=classes, include_background=include_background, ignore_label=ignore_label
     )
+
+
+def _warn_if_classes_shifted(table: OverlapTable) -> None:
+    """:data:`CLASSES_SHIFTED_HINT` when the table's classes look shifted by one, as those of
+    a map whose channel 0 is background thresholded with channel k as class k + 1: evaluate's
+    check (:func:`~napari_seg_eval.core.threshold.background_channel_suspected`) for n the
+    truth's highest class + 1, as many channels as such a map has. Cheap: it reads the table
+    already counted."""
+    if table.true_ids.size == 0 or _CLASSES_CHECKED_BY_CALLER.get():
+        return
+    # here, not at the top: label images compared never import scipy.ndimage and skimage
+    from .threshold import background_channel_suspected
+
+    n_classes = int(table.true_ids[-1]) + 1  # the ids are sorted
+    if background_channel_suspected(table, n_classes):
+        warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
 
 
 def binarized_ignore_label(ignore_label: int | None) -> int | None:

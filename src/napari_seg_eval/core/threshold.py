@@ -99,14 +99,20 @@ def threshold_probabilities(
     return _threshold_classes(prob, threshold, channel_axis, class_ids)
 
 
+#: How many times more of the truth's pixels of classes k >= 1 must be predicted as k + 1
+#: than as k for :func:`background_channel_suspected`.
+SHIFTED_MARGIN = 2
+
+
 def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     """Whether a class comparison looks like a map whose channel 0 is background, thresholded
     with channel k as class k + 1 (:func:`threshold_probabilities`' default ids): the truth's
     classes run from 0 to ``n_channels - 1`` (its lowest class 0, its highest n - 1) while the
     prediction has class ``n_channels``, which the truth never has; and the pixels are shifted
-    by one class: summed over the truth's classes k = 0..n-1, more of them are predicted as
-    k + 1 than as k. (A right map whose image lacks the top class, with a few false pixels of
-    it, has its pixels on the straight diagonal: nothing is suspected.)
+    by one class: summed over the truth's classes k = 1..n-1, :data:`SHIFTED_MARGIN` times
+    more of them are predicted as k + 1 than as k. (A map unrelated to the truth, whose pixels
+    are as often k as k + 1, is not suspected; nor is a right map whose image lacks the top
+    class, with a few false pixels of it: its pixels are on the straight diagonal.)
 
     Cheap: it reads a table already counted.
 
@@ -143,9 +149,13 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
         return False
     true, pred, counts = table.contingency()  # every (true, pred) pair, class 0 included
     true, pred = true.astype(np.int64), pred.astype(np.int64)  # the truth's ids are < n here
-    shifted = int(counts[pred == true + 1].sum())  # (true k, pred k + 1), k = 0..n-1
-    straight = int(counts[pred == true].sum())  # (true k, pred k)
-    return shifted > straight
+    # The truth's classes k >= 1 only: a map of channels 1..n never predicts class 0 where it
+    # is sure, so the truth's class 0 could only ever look shifted (a map unrelated to the
+    # truth would be suspected); and by a margin, which a map that guesses never reaches.
+    counted = true >= 1
+    shifted = int(counts[counted & (pred == true + 1)].sum())  # (true k, pred k + 1)
+    straight = int(counts[counted & (pred == true)].sum())  # (true k, pred k)
+    return shifted > SHIFTED_MARGIN * straight
 
 
 def background_predicted_as_objects(table: OverlapTable) -> bool:
@@ -337,6 +347,7 @@ def label_instances(
     min_size: int = 0,
     split_touching: bool = False,
     split_depth: float = 2.0,
+    spacing: float | Sequence[float] | None = None,
 ) -> np.ndarray:
     """Label the connected objects of a mask, with sequential ids in the smallest integer type.
 
@@ -358,14 +369,24 @@ def label_instances(
     split_touching : bool, optional
         Separate touching objects by a watershed of the distance transform: the Euclidean
         distance of each pixel to the nearest pixel outside its connected component (the
-        background; in a class image, also another class). 1-D to 3-D masks only.
+        background; in a class image, also another class), in the units of ``spacing``.
+        1-D to 3-D masks only.
     split_depth : float, optional
         Pixels a maximum of the distance transform must rise above the neck joining it to a
-        higher maximum to seed an object of its own. The neck is the highest pass between them:
-        the largest distance that some path between them keeps all along. Two discs of radius
-        ``r`` joined by a neck whose centre lies ``w`` pixels from the background (a neck
-        ``2w - 1`` pixels wide) are split when ``r - w >= split_depth``. An object whose
-        highest distance is below ``split_depth`` is never split. Default 2.0.
+        higher maximum to seed an object of its own, in pixels of the finest axis (the
+        smallest ``spacing``). The neck is the highest pass between them: the largest distance
+        that some path between them keeps all along. Two discs of radius ``r`` joined by a
+        neck whose centre lies ``w`` pixels from the background (a neck ``2w - 1`` pixels
+        wide) are split when ``r - w >= split_depth``. An object whose highest distance is
+        below ``split_depth`` is never split. Default 2.0.
+    spacing : float or sequence of float, optional
+        The pixel size along each axis of ``mask`` (one value per axis, or one for all), in
+        any unit, e.g. ``(2.0, 0.5, 0.5)`` µm for a confocal stack with 2 µm between planes.
+        The split measures distances in these units, divided by the smallest pixel size so
+        that ``split_depth`` stays in pixels of the finest axis: a nucleus 6 planes deep at
+        2 µm is 24 pixels deep at 0.5 µm, not 6. Only the ratios between axes matter; the
+        default None (or equal values) treats every axis alike. Used only by
+        ``split_touching``.
 
     Returns
     -------
@@ -380,8 +401,9 @@ def label_instances(
     TypeError
         If ``mask`` is not boolean or integer, or an argument has the wrong type.
     ValueError
-        If ``mask`` is empty, an argument is out of range, ``split_touching`` is asked of
-        data with more than 3 axes, or of a chunked mask.
+        If ``mask`` is empty, an argument is out of range (``spacing`` not one positive
+        finite value per axis), ``split_touching`` is asked of data with more than 3 axes, or
+        of a chunked mask.
 
     Notes
     -----
@@ -399,17 +421,31 @@ def label_instances(
     >>> discs = ((yy - 20) ** 2 + (xx - 18) ** 2 < 144) | ((yy - 20) ** 2 + (xx - 40) ** 2 < 144)
     >>> int(label_instances(discs).max()), int(label_instances(discs, split_touching=True).max())
     (1, 2)
+
+    Two touching spheres of radius 5 µm on a stack of planes 2 µm apart with 0.5 µm pixels:
+    counted in pixels they are a few planes deep, too shallow to split; in µm they are 10
+    pixels of 0.5 µm deep around a neck 6 deep.
+
+    >>> z, y, x = np.meshgrid(np.arange(12) * 2.0, np.arange(40) * 0.5, np.arange(60) * 0.5,
+    ...                       indexing="ij")
+    >>> spheres = ((z - 11) ** 2 + (y - 10) ** 2 + (x - 10) ** 2 <= 25) | (
+    ...     (z - 11) ** 2 + (y - 10) ** 2 + (x - 18) ** 2 <= 25)
+    >>> int(label_instances(spheres, split_touching=True).max())
+    1
+    >>> int(label_instances(spheres, split_touching=True, spacing=(2.0, 0.5, 0.5)).max())
+    2
     """
     mask = as_dask(mask) if is_lazy(mask) else np.asarray(mask)
     connectivity, min_size, split_depth = _check_label_arguments(
         mask, connectivity, min_size, split_touching, split_depth
     )
+    unit = _pixel_units(spacing, mask.ndim)
     if is_lazy(mask):
         return _label_chunked(mask, connectivity or mask.ndim, min_size)
     labels = measure.label(mask, background=0, connectivity=connectivity)
     labels = labels.astype(np.min_scalar_type(labels.max()), copy=False)
     if split_touching:
-        labels = _split_touching(labels, connectivity or mask.ndim, split_depth)
+        labels = _split_touching(labels, connectivity or mask.ndim, split_depth, unit, mask)
     if min_size > 1:
         areas = np.bincount(labels.ravel())
         keep = areas >= min_size
@@ -1147,17 +1183,71 @@ def _check_label_arguments(
     return connectivity, int(min_size), float(split_depth)
 
 
+def _pixel_units(spacing: object, ndim: int) -> tuple[float, ...] | None:
+    """The pixel size along each of ``ndim`` axes in pixels of the finest axis (the smallest
+    is 1), from :func:`label_instances`' ``spacing``; None when every axis is alike (no
+    spacing, or equal values).
+
+    Examples
+    --------
+    >>> _pixel_units((2.0, 0.5, 0.5), 3)
+    (4.0, 1.0, 1.0)
+    >>> _pixel_units(0.3, 2) is None
+    True
+    """
+    if spacing is None:
+        return None
+    if _is_number(spacing):
+        values = (spacing,) * ndim
+    else:
+        try:
+            values = tuple(np.asarray(spacing, dtype=object).ravel())
+        except TypeError:
+            values = ()
+        if np.ndim(spacing) != 1 or not all(_is_number(value) for value in values):
+            raise TypeError(
+                "spacing must be a pixel size (a number) or a sequence of one number per axis, "
+                f"got {spacing!r}."
+            )
+        if len(values) != ndim:
+            raise ValueError(
+                f"spacing must give one pixel size per axis of the mask ({ndim} axes) or one "
+                f"for all, got {len(values)}: {tuple(values)}."
+            )
+    sizes = tuple(float(value) for value in values)
+    if not all(math.isfinite(size) and size > 0 for size in sizes):
+        raise ValueError(f"spacing must be finite pixel sizes > 0, got {sizes}.")
+    finest = min(sizes)
+    if all(size == finest for size in sizes):
+        return None
+    return tuple(size / finest for size in sizes)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _is_integer(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _split_touching(labels: np.ndarray, connectivity: int, depth: float) -> np.ndarray:
+def _split_touching(
+    labels: np.ndarray,
+    connectivity: int,
+    depth: float,
+    unit: tuple[float, ...] | None = None,
+    classes: np.ndarray | None = None,
+) -> np.ndarray:
     """Split the connected components ``labels`` (1..n) at necks at least ``depth`` deep.
 
-    Only components with two or more regional maxima of the distance at least ``depth`` high
-    can be split; only those are flooded. Returns sequential labels, ordered by component.
+    Distances are in pixels of the finest axis: ``unit`` is the pixel size along each axis
+    in those (see :func:`_pixel_units`; None: 1 along every axis). ``classes``: the mask
+    that was labelled, a class image whose components of different classes may touch (None
+    or boolean: components never touch). Only components with two or more regional maxima
+    of the distance at least ``depth`` high can be split; only those are flooded. Returns
+    sequential labels, ordered by component.
     """
-    distance = _component_distances(labels, depth)
+    distance = _component_distances(labels, depth, unit)
     structure = ndi.generate_binary_structure(labels.ndim, connectivity)
     maxima = morphology.local_maxima(distance, footprint=structure, allow_borders=True)
     markers, n_maxima = ndi.label(maxima, structure=structure)
@@ -1182,27 +1272,51 @@ def _split_touching(labels: np.ndarray, connectivity: int, depth: float) -> np.n
     # reaches its maximum without going lower than itself, so the passes between maxima are
     # the passes between adjacent basins.
     negative = np.negative(distance, out=distance)
-    basins = segmentation.watershed(
-        negative, markers, mask=selected[labels], connectivity=connectivity
-    )
+    basins = _flooded_basins(negative, markers, selected[labels], connectivity, classes)
     del markers
     first, second, level = _basin_passes(basins, negative, structure, n_maxima)
+    # Components of different classes touch: the passes between them join nothing.
+    within = component[first] == component[second]
+    first, second, level = first[within], second[within], level[within]
     seeds = _deep_maxima(height, first, second, level, depth)
     group = _join_basins(n_maxima, first, second, seeds)
     return _final_labels(labels, basins, selected, component, group)
 
 
-def _component_distances(labels: np.ndarray, depth: float) -> np.ndarray:
-    """Distance of each pixel to the nearest pixel outside its component (float32), component
-    by component on its bounding box padded by one pixel; 0 in components that cannot hold two
-    maxima ``depth`` deep.
+def _flooded_basins(
+    negative: np.ndarray,
+    markers: np.ndarray,
+    flooded: np.ndarray,
+    connectivity: int,
+    classes: np.ndarray | None,
+) -> np.ndarray:
+    """The watershed basins of ``markers`` on ``negative`` inside ``flooded``, never crossing
+    from one class of ``classes`` into another (a basin stays in its component: components
+    of one class never touch). One flood per class of the flooded pixels."""
+    values = [] if classes is None or classes.dtype == bool else np.unique(classes[flooded])
+    if len(values) < 2:
+        return segmentation.watershed(negative, markers, mask=flooded, connectivity=connectivity)
+    basins = np.zeros(markers.shape, markers.dtype)
+    for value in values:
+        basins += segmentation.watershed(
+            negative, markers, mask=flooded & (classes == value), connectivity=connectivity
+        )
+    return basins
+
+
+def _component_distances(
+    labels: np.ndarray, depth: float, unit: tuple[float, ...] | None = None
+) -> np.ndarray:
+    """Distance of each pixel to the nearest pixel outside its component (float32, pixel
+    sizes ``unit`` along the axes), component by component on its bounding box padded by one
+    pixel; 0 in components that cannot hold two maxima ``depth`` deep.
 
     For a boolean mask this is the distance transform of the whole mask: the nearest pixel
     outside a component touches it by a face, so it is background.
     """
     distance = np.zeros(labels.shape, np.float32)
     for index, box in enumerate(ndi.find_objects(labels), start=1):
-        if box is None or _too_thin(box, labels.shape, depth):
+        if box is None or _too_thin(box, labels.shape, depth, unit):
             continue
         padded = tuple(
             slice(max(axis.start - 1, 0), min(axis.stop + 1, size))
@@ -1211,43 +1325,57 @@ def _component_distances(labels: np.ndarray, depth: float) -> np.ndarray:
         inside = labels[padded] == index
         if inside.all():  # the component is the whole image: no background to measure from
             continue
-        np.copyto(distance[padded], _distance_inside(inside), where=inside)
+        np.copyto(distance[padded], _distance_inside(inside, unit), where=inside)
     return distance
 
 
-def _too_thin(box: tuple[slice, ...], shape: tuple[int, ...], depth: float) -> bool:
+def _too_thin(
+    box: tuple[slice, ...], shape: tuple[int, ...], depth: float, unit: tuple[float, ...] | None
+) -> bool:
     """Whether a component in ``box`` is too thin to be split at ``depth``.
 
     A split needs a second maximum ``depth`` above a neck, and every foreground pixel is at
-    least 1 from the background, so some pixel must lie ``depth + 1`` or more from the
-    background. Along an axis the pixels just outside the box are not in the component (the
-    image edge is not background): with background on both sides the box must span at least
-    ``2 depth + 1`` pixels, with background on one side ``depth + 1``.
+    least 1 (the finest pixel size) from the background, so some pixel must lie
+    ``depth + 1`` or more from the background. Along an axis the pixels just outside the box
+    are not in the component (the image edge is not background): of ``n`` pixels of size
+    ``u`` between background on both sides, none lies further than ``u (n + 1) // 2`` from
+    it; with background on one side, ``u n``.
     """
-    for axis, size in zip(box, shape, strict=True):
-        sides = (axis.start > 0) + (axis.stop < size)
-        if sides and axis.stop - axis.start < sides * depth + 1:
+    for axis, (span, size) in enumerate(zip(box, shape, strict=True)):
+        sides = (span.start > 0) + (span.stop < size)
+        if not sides:
+            continue
+        n = span.stop - span.start
+        furthest = (n + 1) // 2 if sides == 2 else n
+        if furthest * (1.0 if unit is None else unit[axis]) < depth + 1:
             return True
     return False
 
 
-def _distance_inside(inside: np.ndarray) -> np.ndarray:
-    """Euclidean distance of each pixel to the nearest pixel outside ``inside``, as float32.
+def _distance_inside(inside: np.ndarray, unit: tuple[float, ...] | None = None) -> np.ndarray:
+    """Euclidean distance of each pixel to the nearest pixel outside ``inside``, as float32,
+    with pixel sizes ``unit`` along the axes (None: 1 along every axis).
 
     scipy's feature transform gives the nearest outside pixel; the distances are computed
     from it in blocks of rows, without scipy's float64 temporaries of the whole box.
     """
     nearest = np.empty((inside.ndim, *inside.shape), np.int32)
-    ndi.distance_transform_edt(inside, return_distances=False, return_indices=True, indices=nearest)
+    ndi.distance_transform_edt(
+        inside, sampling=unit, return_distances=False, return_indices=True, indices=nearest
+    )
     distance = np.empty(inside.shape, np.float32)
     for rows in _row_blocks(inside.shape):
-        squared = np.zeros((rows.stop - rows.start, *inside.shape[1:]), np.int64)
+        squared = np.zeros(
+            (rows.stop - rows.start, *inside.shape[1:]), np.int64 if unit is None else np.float64
+        )
         for axis in range(inside.ndim):
             span = (rows.start, rows.stop) if axis == 0 else (0, inside.shape[axis])
             coordinate = np.arange(*span).reshape(
                 [-1 if a == axis else 1 for a in range(inside.ndim)]
             )
             offset = nearest[axis, rows] - coordinate
+            if unit is not None:
+                offset = offset * unit[axis]
             squared += offset * offset
         np.sqrt(squared, out=distance[rows], casting="unsafe")
     return distance

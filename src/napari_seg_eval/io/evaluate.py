@@ -139,6 +139,24 @@ def _preset_error(preset: str) -> str:
     return f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."
 
 
+#: The options of probability maps (the fields of :class:`FileSettings` only read when the
+#: predictions are probability maps), at their defaults: a label prediction is compared as it
+#: is, so any other value is refused without ``probability``.
+MAP_OPTIONS: dict[str, Any] = {
+    "threshold": 0.5,
+    "channel_axis": None,
+    "background_channel": False,
+    "connectivity": 1,
+    "min_size": 0,
+    "split_touching": False,
+}
+
+
+def _listed(words: Sequence[str]) -> str:
+    """``words`` joined as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 #: Seconds between two reports of the tasks done within one pair.
 TASK_REPORT_SECONDS = 0.2
 
@@ -152,13 +170,15 @@ class FileSettings:
     threshold``; a class axis ``channel_axis`` gives the argmax class: channel k is class k +
     1, or class k with ``background_channel``, channel 0 then being background) and, for
     instance metrics, labelled into objects (``min_size``, ``split_touching`` as
-    :func:`~napari_seg_eval.label_instances`). ``ignore_label``: truth id left out of every
-    count. ``binarize_semantic``: semantic metrics compare foreground (label > 0) with
-    background; False compares label values as classes (with class images: the class images'
-    pixels, the truth's ignored ones left out). ``include_background``: class 0 in the
-    semantic means. ``exclude_border``: instance objects touching a band of this many pixels at
-    the image edge are removed from both sides. ``criterion``: the instance matching criterion
-    (``"iou"``, ``"iot"``, ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
+    :func:`~napari_seg_eval.label_instances`); without ``probability`` these options
+    (:data:`MAP_OPTIONS`) are refused at any value but their default, as nothing reads them.
+    ``ignore_label``: truth id left out of every count. ``binarize_semantic``: semantic
+    metrics compare foreground (label > 0) with background; False compares label values as
+    classes (with class images: the class images' pixels, the truth's ignored ones left
+    out). ``include_background``: class 0 in the semantic means. ``exclude_border``:
+    instance objects touching a band of this many pixels at the image edge are removed from
+    both sides. ``criterion``: the instance matching criterion (``"iou"``, ``"iot"``,
+    ``"iop"``, as :func:`~napari_seg_eval.instance_metrics`).
     ``with_classes``: each pair has class images (multi-class instance results).
     ``preset``: the challenge preset the settings came from (see :func:`with_preset`), if any.
     ``background_class``: with class images, the class that is no class in the per-class
@@ -265,8 +285,7 @@ class FileSettings:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold!r}.")
         if self.min_size < 0:
             raise ValueError(f"min_size must be >= 0, got {self.min_size}.")
-        if self.channel_axis is not None and not self.probability:
-            raise ValueError("channel_axis is for probability maps: set probability=True.")
+        self._check_map_options()
         if self.background_channel and self.channel_axis is None:
             raise ValueError(
                 "background_channel says channel 0 of a map's class axis is background: give "
@@ -298,6 +317,21 @@ class FileSettings:
                 "channel_axis."
             )
         self._set_background_class()
+
+    def _check_map_options(self) -> None:
+        """Refuse the options of probability maps (:data:`MAP_OPTIONS`, at a value other than
+        its default) for label predictions, which are compared as they are: nothing reads
+        them."""
+        if self.probability:
+            return
+        unused = [name for name, default in MAP_OPTIONS.items() if getattr(self, name) != default]
+        if unused:
+            one = len(unused) == 1
+            raise ValueError(
+                f"{_listed(unused)} {'is' if one else 'are'} for probability maps: set "
+                "probability=True (the predictions are probability maps), or leave "
+                f"{'it' if one else 'them'} out (label predictions are compared as they are)."
+            )
 
     def _set_background_class(self) -> None:
         """``background_class``: the preset's (with class images) when not given, checked."""
@@ -642,7 +676,18 @@ split_touching
         with no pixel above ``threshold`` anywhere while their truth has objects (label
         images read as probabilities: ids / 65535) are counted in one ``FileNotice``; an
         empty field of view, or objects left out by ``exclude_border``, ``region`` or
-        ``ignore_label``, are not.
+        ``ignore_label``, are not. Without ``probability``, ``threshold``, ``channel_axis``,
+        ``background_channel``, ``connectivity``, ``min_size`` and ``split_touching`` at
+        other values than their defaults are refused: nothing reads them. A map with a
+        background channel thresholded above 0 whose semantic metrics are computed: the
+        pixels whose most probable channel is a class not above the threshold are background;
+        when some are of the truth's foreground, one ``FileNotice`` counts them (threshold 0
+        is the argmax). Instance metrics against maps with a class axis (without class
+        images) whose truth looks like a class image (its ids all classes of the map, each
+        holding many predicted objects, see
+        :func:`~napari_seg_eval.evaluation.class_image_suspected`) get a ``FileNotice``
+        naming the first such truth: per-class pixel metrics are ``kind="semantic"`` with
+        ``binarize_semantic=False``.
     ignore_label
         Truth id whose pixels are left out of every count.
     binarize_semantic
@@ -762,8 +807,9 @@ split_touching
         A folder or file does not exist, or two files of a side share a name.
     ValueError
         A setting is invalid, or there are no pairs (when the names of the two sides differ
-        by a suffix or a prefix, the error names the keywords to give);
-        raised before any file is read.
+        by a suffix or a prefix, the error names the keywords to give), or ``truth`` alone is
+        no list of (truth, prediction) pairs (a path, or two paths in one tuple: the error
+        says to pass them as two arguments); raised before any file is read.
     ConnectionError
         On a cluster, the connection to the dask scheduler was lost during the run (the
         message says after how many pairs): no partial result.
@@ -1103,7 +1149,7 @@ def as_pairing(
     elif isinstance(truth, Pairing):
         pairing = truth
     else:
-        pairs = [(Path(t), Path(p)) for t, p in truth]
+        pairs = [(Path(t), Path(p)) for t, p in _listed_pairs(truth)]
         names = [_pair_name(t, truth_suffix, prefixes[0]) for t, _ in pairs]
         planes = {}
         if prefixes[0]:  # the Cell Tracking Challenge's slices, named as pair_files names them
@@ -1117,6 +1163,58 @@ def as_pairing(
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing
+
+
+#: What a truth given alone must be, said when it is not (``{call}``: the call to make).
+_PAIRS_WANTED = (
+    "pass truth and prediction as two arguments, {call}, or a list of (truth, prediction) "
+    "pairs as the one argument"
+)
+
+
+def _listed_pairs(given: Any) -> list[tuple[Any, Any]]:
+    """``given``, a truth without a prediction, as a list of (truth, prediction) paths; or a
+    ``ValueError`` saying how to give them: a path alone (one side only), two paths in a
+    tuple or list (the two folders as one argument), or items that are not pairs of paths.
+
+    Examples
+    --------
+    >>> _listed_pairs([("gt/a.tif", "pred/a.tif")])
+    [('gt/a.tif', 'pred/a.tif')]
+    >>> _listed_pairs(("gt", "pred"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: got one argument, ('gt', 'pred'): pass ... two arguments, evaluate_files('gt', ...
+    """
+    wanted = _PAIRS_WANTED.format(call="evaluate_files(truth, prediction)")
+    if isinstance(given, str | Path):
+        raise ValueError(f"got only the truth, {str(given)!r}, and no prediction: {wanted}.")
+    try:
+        items = list(given)
+    except TypeError:
+        raise ValueError(
+            f"got {type(given).__name__} {given!r} as the truth, and no prediction: {wanted}."
+        ) from None
+    if len(items) == 2 and all(isinstance(item, str | Path) for item in items):
+        truth, prediction = (str(item) for item in items)
+        call = f"evaluate_files({truth!r}, {prediction!r})"
+        raise ValueError(
+            f"got one argument, {(truth, prediction)!r}: {_PAIRS_WANTED.format(call=call)}."
+        )
+    for index, item in enumerate(items):
+        if isinstance(item, str | Path | bytes) or _length(item) != 2:
+            raise ValueError(
+                f"item {index} of the pairs, {item!r}, is not a (truth, prediction) pair: {wanted}."
+            )
+    return [tuple(item) for item in items]
+
+
+def _length(item: Any) -> int | None:
+    """``len(item)``, or None for an object without a length."""
+    try:
+        return len(item)
+    except TypeError:
+        return None
 
 
 def _pair_name(truth: Path, truth_suffix: str, truth_prefix: str = "") -> str:
@@ -1971,6 +2069,15 @@ def evaluate_pair(
                     for p, c in zip(classes, class_images, strict=True)
                     if p is not None  # a map's own classes are never negative
                 ]
+            below_threshold = None  # a background channel's map: its argmax made 0
+            if (
+                settings.background_channel
+                and settings.threshold > 0
+                and "semantic" in settings.kinds
+            ):
+                from ..evaluation import below_threshold_classes
+
+                below_threshold = below_threshold_classes(prob, mask, settings.channel_axis)
             with negative_ids_named(sides, named):
                 passes = _pair_tables(
                     true,
@@ -1981,6 +2088,7 @@ def evaluate_pair(
                     (values, levels) if counted else None,
                     class_images,
                     prob if settings.preset == "coco" else None,
+                    below_threshold,
                 )
             outcome.tables, labels, outcome.classes = passes.tables, passes.labels, passes.classes
             outcome.one_value_per_object, excluded = passes.one_value_per_object, passes.excluded
@@ -2008,6 +2116,25 @@ def evaluate_pair(
                         said = _NO_CLASS_ABOVE.format(threshold=f"{settings.threshold:g}")
                         counts = (background, total, lost)
                         notices.append(Notice(said, str(prediction), counts))
+            if passes.below_threshold is not None:
+                from ..evaluation import argmax_counts
+
+                background, lost, total = argmax_counts(passes.below_threshold)
+                if lost:  # the threshold took pixels of the truth's classes
+                    said = _BELOW_THRESHOLD.format(threshold=f"{settings.threshold:g}")
+                    notices.append(Notice(said, str(prediction), (background, total, lost)))
+            if (
+                "instance" in outcome.tables
+                and settings.channel_axis is not None
+                and not settings.with_classes
+            ):
+                from ..evaluation import class_image_suspected
+
+                n = pred.shape[settings.channel_axis]
+                highest = n - 1 if settings.background_channel else n
+                found = ObjectPairs.from_table(outcome.tables["instance"])
+                if class_image_suspected(found, highest):
+                    notices.append(Notice(_CLASS_IMAGE_TRUTH.format(highest), str(truth)))
             if "instance" in outcome.tables:
                 if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -2048,6 +2175,16 @@ def evaluate_pair(
         return PairOutcome(None, error_text, notices=notices)
 
 
+#: Said of a truth whose ids are all classes of the map, each holding many predicted objects
+#: (see :func:`~napari_seg_eval.evaluation.class_image_suspected`): a class image scored as
+#: instance labels. ``{0}``: the map's highest class.
+_CLASS_IMAGE_TRUTH = (
+    "the truth {{file}}{{more}} looks like a class image, not instance labels: its ids are "
+    "all classes of the map (1..{0}) and each holds many predicted objects, so its instance "
+    "numbers mean nothing; for per-class pixel metrics use kind='semantic' with "
+    "binarize_semantic=False (on the command line: --kind semantic --class-labels)"
+)
+
 #: What is said of a uint8/uint16 label prediction that looks like a probability map.
 _BOOLEAN_MASK = (
     "{file} is a boolean mask: in the instance metrics all its foreground is one object (id 1), "
@@ -2085,6 +2222,19 @@ _NO_CLASS_ABOVE = (
     "{{0}} of {{1}} pixels ({{share}}) of {{file}}{{more}} had no class above the threshold "
     "{threshold} and are background (0), {{2}} of them in the truth's foreground: for a plain "
     "argmax of a softmax without a background channel, use {{threshold_zero}}"
+)
+
+
+#: Said when the threshold made background some of the truth's foreground whose most probable
+#: channel was a class, in a map with a background channel (see
+#: :func:`~napari_seg_eval.evaluation.below_threshold_classes`), once per run: a notice's
+#: template whose counts, summed over the maps, are the pixels made background so, those
+#: counted, and those of them in the truth's foreground; ``{file}`` is the first map.
+_BELOW_THRESHOLD = (
+    "{{0}} of {{1}} pixels ({{share}}) of {{file}}{{more}} whose most probable channel is a "
+    "class had it not above the threshold {threshold} and are background (0), {{2}} of them in "
+    "the truth's foreground: for the plain argmax of a map with a background channel (every "
+    "pixel its most probable channel, as nnU-Net takes it), use {{threshold_zero}}"
 )
 
 
@@ -2505,6 +2655,7 @@ class _PairPasses(NamedTuple):
     excluded: tuple | None
     classes: tuple[pd.Series, pd.Series] | None
     scores: pd.DataFrame | None
+    below_threshold: OverlapTable | None = None
 
 
 def _pair_tables(
@@ -2516,6 +2667,7 @@ def _pair_tables(
     integer_map: tuple[Any, int] | None = None,
     class_images: tuple[Any, Any] | None = None,
     prob: Any = None,
+    below_threshold: Any = None,
 ) -> _PairPasses:
     """The overlap table of each kind: of the truth with the ``labels`` (instance) and with
     the ``mask`` (semantic; foreground against background unless ``binarize_semantic`` is
@@ -2550,7 +2702,12 @@ def _pair_tables(
 
     And, with ``prob`` (the map, for the ``coco`` preset), the predicted objects' scores
     (``label``, ``score``: the mean probability inside the region), summed in the same
-    schedule too (see :func:`~napari_seg_eval.core.review.object_scores_lazy`)."""
+    schedule too (see :func:`~napari_seg_eval.core.review.object_scores_lazy`).
+
+    And, with ``below_threshold`` (a map with a background channel: the pixels whose class
+    the threshold made background, see
+    :func:`~napari_seg_eval.evaluation.below_threshold_classes`), their table against the
+    truth, inside the region and without the ignored pixels, in the same schedule."""
     kinds = settings.kinds
     options = {"ignore_label": settings.ignore_label, "region": region}
     empty_map = one_value = False
@@ -2577,6 +2734,7 @@ def _pair_tables(
     if prob is not None and not measured:
         score_sums = object_scores_lazy(labels, prob, region)
     joined = None  # a map's chunked labelling, joined
+    below = None  # the table of the pixels the threshold made background (a map's)
     if labels is mask:  # label files: one table serves both kinds, the bands in its read
         band = settings.exclude_border if "instance" in kinds else 0
         table, *border, counts, score_sums, class_semantic = compute(
@@ -2619,8 +2777,10 @@ def _pair_tables(
             values = (
                 fold_lazy(count, sum, [scaled]) if is_lazy(scaled) else fold(count, sum, [scaled])
             )
-        *computed, above, values, true_border, counts, score_sums = compute(
-            *lazy, above, values, border_ids_lazy(true, band), counts, score_sums
+        if below_threshold is not None:
+            below = overlap_table_lazy(true, below_threshold, **options)
+        *computed, above, values, true_border, counts, score_sums, below = compute(
+            *lazy, above, values, border_ids_lazy(true, band), counts, score_sums, below
         )
         tables = dict(zip(kinds, computed, strict=True))
         if labelling is not None:
@@ -2658,7 +2818,7 @@ def _pair_tables(
     scores = None
     if score_sums is not None:
         scores = object_scores_of(score_sums, None if measured else joined)
-    return _PairPasses(tables, labels, one_value, bool(empty_map), excluded, classes, scores)
+    return _PairPasses(tables, labels, one_value, bool(empty_map), excluded, classes, scores, below)
 
 
 def _classes_by_id(majority: tuple[np.ndarray, np.ndarray]) -> pd.Series:
