@@ -232,6 +232,9 @@ def test_semantic_metrics_warns_of_classes_one_too_high():
     poor = true.copy()
     poor[::3] = (poor[::3] + 1) % 4
     _no_warning(nse.semantic_metrics, true, poor)
+    # Label images of objects (ids up to thousands) shifted by one are not a map's classes.
+    objects = np.where(true > 0, true * 1000 + np.arange(true.size).reshape(true.shape), 0)
+    _no_warning(nse.semantic_metrics, objects, np.where(objects > 0, objects + 1, 0))
 
 
 def test_semantic_metrics_leaves_the_hint_to_a_caller_that_checks():

@@ -30,6 +30,10 @@ CLASSES_SHIFTED_HINT = (
     "(classes 1..{n}) there: pass class_ids=range({n}), so that channel k is class k."
 )
 
+#: :func:`semantic_metrics` checks for classes one too high only up to this many classes (a
+#: map's channels): label images of objects, with ids up to thousands, are not suspected.
+SHIFTED_CHECK_MAX_CLASSES = 256
+
 #: True inside :func:`classes_checked_by_caller`: the caller gives its own hint.
 _CLASSES_CHECKED_BY_CALLER: ContextVar[bool] = ContextVar("classes_checked", default=False)
 
@@ -203,6 +207,8 @@ def _warn_if_classes_shifted(table: OverlapTable) -> None:
     from .threshold import background_channel_suspected
 
     n_classes = int(table.true_ids[-1]) + 1  # the ids are sorted
+    if n_classes > SHIFTED_CHECK_MAX_CLASSES:  # label images of objects, not a map's classes
+        return
     if background_channel_suspected(table, n_classes):
         warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
 
