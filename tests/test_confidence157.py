@@ -210,6 +210,9 @@ def test_shape_mismatch_says_which_axis_is_the_class_axis():
     true, prob = _softmax_with_background()
     with pytest.raises(ValueError, match=r"give channel_axis=0 where the map is thresholded"):
         nse.evaluate(true, prob, threshold=0.5)
+    # the advice works when followed: a map needs its threshold too (review165)
+    with pytest.raises(ValueError, match=r"evaluate\(\.\.\., threshold=0\.5, channel_axis=0\)"):
+        nse.evaluate(true, (prob > 0.5).astype(np.uint8))
     with pytest.raises(ValueError, match=r"give channel_axis=2 and the class to analyse"):
         nse.threshold_sweep(true, np.moveaxis(prob, 0, -1))
     with pytest.raises(ValueError, match=r"class_id=1\.\.4 \(with background_channel=True"):
@@ -235,6 +238,14 @@ def test_semantic_metrics_warns_of_classes_one_too_high():
     # Label images of objects (ids up to thousands) shifted by one are not a map's classes.
     objects = np.where(true > 0, true * 1000 + np.arange(true.size).reshape(true.shape), 0)
     _no_warning(nse.semantic_metrics, objects, np.where(objects > 0, objects + 1, 0))
+    # ... nor are a few objects numbered one too high (a false object before them): their
+    # background stays 0, where a map whose channel 0 is background makes it class 1
+    few = np.zeros((12, 40), np.int32)
+    for k in range(1, 10):
+        few[4:8, 4 * k - 2 : 4 * k] = k
+    more = np.where(few > 0, few + 1, 0)
+    more[0, 0] = 1  # the false object, first in raster order
+    _no_warning(nse.semantic_metrics, few, more)
 
 
 def test_semantic_metrics_leaves_the_hint_to_a_caller_that_checks():

@@ -517,8 +517,9 @@ def as_label_pair(true: object, pred: object) -> tuple[np.ndarray, np.ndarray]:
             if axis is None
             else f"if axis {axis} ({pred_array.shape[axis]} values) of the prediction holds a "
             f"probability map's classes, give channel_axis={axis} where the map is thresholded "
-            f"(evaluate(..., channel_axis={axis}), threshold_probabilities(prob, "
-            f"channel_axis={axis})), so that each pixel gets its most probable class."
+            f"(evaluate(..., threshold=0.5, channel_axis={axis}), or threshold=0 for the plain "
+            f"argmax; threshold_probabilities(prob, channel_axis={axis})), so that each pixel "
+            "gets its most probable class."
         )
         raise ValueError(
             f"shape mismatch: ground truth {true_array.shape} vs prediction {pred_array.shape}; "

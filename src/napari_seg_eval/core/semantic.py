@@ -209,8 +209,18 @@ def _warn_if_classes_shifted(table: OverlapTable) -> None:
     n_classes = int(table.true_ids[-1]) + 1  # the ids are sorted
     if n_classes > SHIFTED_CHECK_MAX_CLASSES:  # label images of objects, not a map's classes
         return
-    if background_channel_suspected(table, n_classes):
+    if background_channel_suspected(table, n_classes) and _background_read_as_class_1(table):
         warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
+
+
+def _background_read_as_class_1(table: OverlapTable) -> bool:
+    """Whether more of the truth's background (0) is predicted as 1 than as 0: a map whose
+    channel 0 is background, thresholded with channel k as class k + 1, makes its background
+    class 1; label images of objects numbered one too high (one more object before them in
+    raster order) keep their background 0."""
+    true, pred, counts = table.contingency()
+    background = true == 0
+    return int(counts[background & (pred == 1)].sum()) > int(counts[background & (pred == 0)].sum())
 
 
 def binarized_ignore_label(ignore_label: int | None) -> int | None:
