@@ -295,3 +295,22 @@ def ring(shape, rows, columns):
     ] = 1
     outline[rows, columns] = 0
     return outline
+
+
+def test_pixel_errors_leave_out_the_pixels_the_metrics_did_not_count(make_napari_viewer):
+    """Regression (review156): the pixel errors of a run with an ignored truth id painted the
+    ignored object's pixels as missed, though the metrics left them out."""
+    true, pred, _ = small_case()  # true 2 (rows 12:16, cols 20:24) has no prediction
+    viewer = make_napari_viewer()
+    viewer.add_labels(true, name="truth")
+    viewer.add_labels(pred, name="pred")
+    widget = dock(viewer)
+    widget.evaluate.kind_combo.setCurrentText("both")
+    widget.evaluate.ignore_spin.setValue(2)
+    widget.run_evaluation(wait=True)
+    review = widget.review
+    review.errors_combo.setCurrentIndex(1)  # pixels of one class
+    review.class_spin.setValue(0)  # the background: predicted on the ignored object's pixels
+    pixels = review.show_errors(wait=True)
+    assert not pixels.data[12:16, 20:24].any()  # ignored: no error
+    assert pixels.data[2:6, 8:10].all()  # true 1's pixels without a prediction: false class 0

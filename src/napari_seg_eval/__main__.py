@@ -288,7 +288,9 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--split-touching",
         action="store_true",
-        help="objects of a probability map: split touching ones (watershed)",
+        help="objects of a probability map: split touching ones (watershed of the distance "
+        "to the background, measured at --spacing's pixel size when given, e.g. 2,0.5,0.5 or "
+        "file for a z,y,x stack; default: pixels)",
     )
     parser.add_argument(
         "--ignore-label", type=int, default=None, help="truth id left out (default: none)"
@@ -347,11 +349,13 @@ def _add_evaluate_parser(commands) -> None:
         "--spacing",
         default=None,
         metavar="S[,S...]|file",
-        help="boundary: pixel size, one value per axis (e.g. 2,0.5,0.5 for z,y,x) or one for "
-        "all; distances are in its units (default: 1 per axis, pixels). 'file': each pair's "
-        "pixel size from its files' metadata (ImageJ or OME-TIFF resolution, OME-Zarr scale), "
-        "when truth and prediction agree (a pair whose files disagree or give none fails); "
-        "recorded per image in per_image.csv",
+        help="pixel size of the boundary metrics (--boundary) and of --split-touching: one "
+        "value per axis (e.g. 2,0.5,0.5 for z,y,x) or one for all; boundary distances are in "
+        "its units, and touching objects are split measuring distances in them (default: 1 "
+        "per axis, pixels). 'file': each pair's pixel size from its files' metadata (ImageJ "
+        "or OME-TIFF resolution, OME-Zarr scale), when truth and prediction agree (a pair "
+        "whose files disagree or give none fails); recorded per image in per_image.csv with "
+        "--boundary",
     )
     parser.add_argument(
         "--tolerance",
@@ -459,10 +463,15 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "spacing": _spacing(args.spacing),
         "tolerance": 1.0 if args.tolerance is None else args.tolerance,
     }
-    if (args.spacing is not None or args.tolerance is not None) and not (
+    # --spacing is also the pixel size of --split-touching's split (--probability's objects).
+    split_spacing = args.spacing is not None and args.split_touching
+    if (args.tolerance is not None or (args.spacing is not None and not split_spacing)) and not (
         args.boundary or args.kind == "boundary"
     ):
-        raise ValueError("--spacing and --tolerance are for boundary metrics: add --boundary.")
+        raise ValueError(
+            "--spacing and --tolerance are for boundary metrics: add --boundary (--spacing is "
+            "also the pixel size at which --probability --split-touching splits objects)."
+        )
     return {
         **given,
         **boundary,
@@ -617,9 +626,11 @@ def _checked_spacing_length(
     if not isinstance(spacing, tuple) or len(spacing) == 1:
         return
     found: dict[int, str] = {}  # number of axes: the first truth file of that many
-    for truth, _ in pairing.pairs:
+    for (truth, _), name in zip(pairing.pairs, pairing.names, strict=True):
         ndim = _truth_ndim(truth)
-        if ndim is None or ndim == len(spacing):
+        # A slice's truth scored on a plane of a volume takes the volume's spacing too.
+        plane = pairing.plane(name) is not None
+        if ndim is None or ndim == len(spacing) or (plane and ndim + 1 == len(spacing)):
             return
         found.setdefault(ndim, str(truth))
     images = " and ".join(f"{ndim}-D (e.g. {path})" for ndim, path in sorted(found.items()))
@@ -630,21 +641,44 @@ def _checked_spacing_length(
     )
 
 
-def _pixel_size_note(truth: str | Path) -> str | None:
+def _pixel_size_note(
+    truth: str | Path, *, boundary: bool = True, split: bool = False
+) -> str | None:
     """The note that the truth file ``truth`` (the first pair's) gives a pixel size for
-    every axis in its metadata, which boundary metrics without --spacing do not use; None
-    where it gives none."""
+    every axis in its metadata, which ``boundary`` metrics and the ``split`` of touching
+    objects (--split-touching) do not use without --spacing; None where it gives none, or
+    (the split alone) where every axis has the same size (the split then is the same).
+
+    Examples
+    --------
+    >>> _pixel_size_note("no_such_file.tif") is None
+    True
+    """
     from .io.read import file_pixel_size
 
-    size = file_pixel_size(truth)
+    try:
+        size = file_pixel_size(truth)
+    except (OSError, ValueError):  # a file the run itself then fails on, with its error
+        return None
     if size is None or None in size.sizes:
+        return None
+    if not boundary and (not split or len(set(size.sizes)) == 1):
         return None
     sizes = ",".join(f"{value:.7g}" for value in size.sizes)
     unit = f" {size.unit}" if size.unit else ""
+    uses = " and ".join(
+        used
+        for used, asked in (
+            ("boundary distances", boundary),
+            ("the split of touching objects (--split-touching)", split),
+        )
+        if asked
+    )
     return (
-        f"{truth} gives a pixel size of {sizes}{unit} in its metadata, but boundary distances "
-        f"are in pixels without --spacing: --spacing file uses each pair's pixel size from "
-        f"its files (or give --spacing {sizes})."
+        f"{truth} gives a pixel size of {sizes}{unit} in its metadata, but {uses} "
+        f"{'are' if boundary else 'is'} in pixels "
+        f"without --spacing: --spacing file uses each pair's pixel size from its files (or "
+        f"give --spacing {sizes})."
     )
 
 
@@ -1080,7 +1114,9 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             args.prediction_classes_suffix,
             args.region_suffix,
         )
-        if settings["boundary"] or args.kind == "boundary":
+        boundaries = settings["boundary"] or args.kind == "boundary"
+        split = bool(settings.get("probability") and settings.get("split_touching"))
+        if boundaries or split:
             _checked_spacing_length(pairing, settings["spacing"], args.spacing)
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             # A challenge's results hold every frame and its truth a few: a list that does not
@@ -1089,8 +1125,8 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
-        if (args.boundary or args.kind == "boundary") and args.spacing is None and not args.quiet:
-            calibrated = _pixel_size_note(pairing.pairs[0][0])
+        if (boundaries or split) and args.spacing is None and not args.quiet:
+            calibrated = _pixel_size_note(pairing.pairs[0][0], boundary=boundaries, split=split)
             if calibrated is not None:
                 print(f"napari-seg-eval: {calibrated}", file=stream)
         with ExitStack() as stack:

@@ -1720,7 +1720,7 @@ def evaluation_steps(
     # image's, or the class of the object there), not the truth's ids: these two images.
     class_semantic = None
     if classes is not None and "semantic" in kinds and not settings.binarize_semantic:
-        class_semantic = _pixel_class_pair(true, pred, classes, settings.ignore_label)
+        class_semantic = _pixel_class_pair(true, pred, classes, settings.ignore_label, region)
     class_kwargs = {}
     no_class = {}  # with classes: the preset's class that is no class (conic: 0)
     if classes is not None:
@@ -2087,6 +2087,23 @@ def _labelling_folded(settings: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "threshold_options": replace(options, **given)}
 
 
+def _split_at_spacing(settings: EvaluationSettings) -> EvaluationSettings:
+    """``settings`` with the run's ``spacing`` (the boundary metrics' pixel size) also the
+    split of touching objects' when it splits a probability map's objects and its
+    ``threshold_options`` give no spacing of their own (the record's settings then say it)."""
+    options = settings.threshold_options
+    if (
+        settings.spacing is None
+        or settings.threshold is None
+        or options is None
+        or not options.split_touching
+        or options.spacing is not None
+    ):
+        return settings
+    spacing = tuple(float(size) for size in settings.spacing)
+    return replace(settings, threshold_options=replace(options, spacing=spacing))
+
+
 def evaluate(
     true: np.ndarray,
     pred: np.ndarray,
@@ -2144,6 +2161,7 @@ def evaluate(
         made = EvaluationSettings.from_preset(settings.pop("preset"), **settings)
     else:
         made = EvaluationSettings(**settings)
+    made = _split_at_spacing(made)
     steps = evaluation_steps(
         true,
         pred,
@@ -2738,7 +2756,7 @@ def _coco(
 
 
 def _pixel_class_pair(
-    true: Any, pred: Any, classes: tuple, ignore_label: int | None
+    true: Any, pred: Any, classes: tuple, ignore_label: int | None, region: Any = None
 ) -> tuple[Any, Any]:
     """Each pixel's class on each side, the images a run with object classes compares in its
     semantic metrics by class (:func:`~napari_seg_eval.core.classes.pixel_classes`): a class
@@ -2746,8 +2764,8 @@ def _pixel_class_pair(
     on the truth's ignored id (lazily for chunked labels)."""
     true_spec, pred_spec = _checked_classes(classes, tuple(true.shape))
     return (
-        pixel_classes(true, true_spec, ignore_label, labels_name="ground truth"),
-        pixel_classes(pred, pred_spec, labels_name="prediction"),
+        pixel_classes(true, true_spec, ignore_label, labels_name="ground truth", region=region),
+        pixel_classes(pred, pred_spec, labels_name="prediction", region=region),
     )
 
 

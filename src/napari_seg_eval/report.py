@@ -780,6 +780,10 @@ def _probability_plots(run: Run) -> list[str]:
     # map records none): the curve's objects are those the run scored.
     options = {**asdict(ThresholdOptions()), **(run.settings.get("threshold_options") or {})}
     if record.instance is not None and options["channel_axis"] is None:
+        # The split's pixel size, as the run split the objects (one value per axis of the map).
+        spacing = options["spacing"]
+        if spacing is not None and len(spacing) != np.ndim(confidence):
+            spacing = None
         curve = instance_threshold_sweep(
             record.truth,
             confidence,
@@ -787,7 +791,15 @@ def _probability_plots(run: Run) -> list[str]:
             min_size=options["min_size"],
             split_touching=options["split_touching"],
             split_depth=options["split_depth"],
+            spacing=spacing,
         )
+        split = ""
+        if options["split_touching"]:
+            size = "1 (pixels)" if spacing is None else " × ".join(f"{x:g}" for x in spacing)
+            split = (
+                f" Touching objects split at depth {options['split_depth']:g} with the pixel "
+                f"size (spacing) {size}."
+            )
 
         def objects(axes):
             axes.plot(curve["threshold"], curve["f1_50"], marker="o", label="F1 @ 0.5")
@@ -806,7 +818,7 @@ def _probability_plots(run: Run) -> list[str]:
             _figure(
                 objects,
                 "Object-level metrics versus the probability threshold "
-                "(dashed: the threshold used).",
+                f"(dashed: the threshold used).{split}",
             )
         )
     return figures

@@ -54,6 +54,7 @@ from .._napari.layers import (
     write_object_features,
 )
 from ..core._thread_callbacks import compute
+from ..core._validate import outside_ignored
 from ..core.blocks import is_lazy
 from ..core.instance import REVIEW_THRESHOLD, InstanceResult
 from ..core.review import (
@@ -658,6 +659,8 @@ class ReviewPanel(QWidget):
                 record.semantic_truth,
                 record.semantic_prediction,
                 self.class_spin.value(),
+                # the pixels the metrics counted: none outside the region or on ignored ids
+                region=outside_ignored(record.truth, record.settings.ignore_label, record.region),
             )
         else:
             levels = self.pyramid_levels()

@@ -380,6 +380,7 @@ def pixel_classes(
     ignore_label: int | None = None,
     *,
     labels_name: str = "labels",
+    region: object = None,
 ) -> object:
     """Each pixel's class: a side's class image as it is, or, for classes given as a mapping,
     the class of the object at each pixel of ``labels`` (class 0 on the background, id 0).
@@ -398,12 +399,15 @@ def pixel_classes(
         count): class 0 there.
     labels_name : str, optional
         How an error calls the label image (a negative id).
+    region : array_like of bool, optional
+        The pixels counted: class 0 outside, where no object needs a class (a mapping's
+        classes are asked only of the objects counted).
 
     Returns
     -------
     array_like
         The class image, numpy for numpy labels, lazily (dask) for chunked ones; a mapping's
-        classes as ``int64`` (``uint64`` when they need it).
+        classes in the smallest unsigned dtype that holds them (:func:`class_dtype`).
 
     Raises
     ------
@@ -419,29 +423,84 @@ def pixel_classes(
     """
     if spec.image is not None:
         return spec.image
-    dtype = np.dtype(np.uint64 if spec.classes.dtype == np.uint64 else np.int64)
+    dtype = class_dtype(spec.classes)
     lookup = functools.partial(
         _block_classes, spec=spec, ignore_label=ignore_label, dtype=dtype, name=labels_name
     )
-    if is_lazy(labels):
-        return as_dask(labels).map_blocks(lookup, dtype=dtype)
-    return lookup(np.asarray(labels))
+    if region is None:
+        if is_lazy(labels):
+            return as_dask(labels).map_blocks(lookup, dtype=dtype)
+        return lookup(np.asarray(labels))
+    if is_lazy(labels) or is_lazy(region):
+        labels = as_dask(labels)
+        inside = as_dask(region).rechunk(labels.chunks)
+        return labels.map_blocks(lambda block, mask: lookup(block, mask), inside, dtype=dtype)
+    return lookup(np.asarray(labels), np.asarray(region, bool))
+
+
+#: Pixels looked up at a time by :func:`pixel_classes` (its temporaries' size).
+_PIECE_PIXELS = 1 << 21
+
+#: A mapping whose largest id is below this is looked up in a table indexed by id.
+_TABLE_IDS = 1 << 20
+
+
+def class_dtype(classes: np.ndarray) -> np.dtype:
+    """The smallest unsigned integer dtype that holds ``classes`` (integers >= 0).
+
+    Examples
+    --------
+    >>> class_dtype(np.array([1, 2, 300])), class_dtype(np.array([], np.int64))
+    (dtype('uint16'), dtype('uint8'))
+    """
+    largest = int(classes.max()) if classes.size else 0
+    return np.dtype(np.uint64 if largest >= 2**32 else np.min_scalar_type(largest))
 
 
 def _block_classes(
-    block: np.ndarray, spec: ClassSpec, ignore_label: int | None, dtype: np.dtype, name: str
+    block: np.ndarray,
+    inside: np.ndarray | None = None,
+    *,
+    spec: ClassSpec,
+    ignore_label: int | None,
+    dtype: np.dtype,
+    name: str,
 ) -> np.ndarray:
-    """:func:`pixel_classes` of a block of labels (numpy) and a mapping."""
+    """:func:`pixel_classes` of a block of labels (numpy) and a mapping (0 outside the block
+    of the region, ``inside``, when given), in pieces of :data:`_PIECE_PIXELS` pixels: by a
+    table indexed by id when the mapping's ids are small, else by a binary search of its
+    sorted ids."""
     if block.dtype == bool:
         block = block.view(np.uint8)
-    present, inverse = np.unique(block, return_inverse=True)
-    check_non_negative(present, name)
-    objects = present != 0
-    if ignore_label is not None:
-        objects &= present != ignore_label
-    values = np.zeros(present.size, dtype)
-    values[objects] = object_classes(present[objects], spec)
-    return values[inverse].reshape(block.shape)
+    flat = block.reshape(-1)
+    inside_flat = None if inside is None else inside.reshape(-1)
+    keys = spec.ids.astype(id_dtype(spec.ids.dtype, flat.dtype), copy=False)
+    table = mapped = None
+    if keys.size and int(keys[-1]) < _TABLE_IDS:
+        table, mapped = np.zeros(int(keys[-1]) + 1, dtype), np.zeros(int(keys[-1]) + 1, bool)
+        table[keys], mapped[keys] = spec.classes, True
+    out = np.zeros(flat.size, dtype)
+    for start in range(0, flat.size, _PIECE_PIXELS):
+        piece = flat[start : start + _PIECE_PIXELS]
+        if flat.dtype.kind == "i":
+            check_non_negative(piece, name)
+        counted = piece != 0
+        if ignore_label is not None:
+            counted &= piece != ignore_label
+        if inside_flat is not None:
+            counted &= inside_flat[start : start + _PIECE_PIXELS]
+        ids = piece[counted].astype(keys.dtype, copy=False)
+        if table is not None and (not ids.size or int(ids.max()) < table.size):
+            known, found = table[ids], mapped[ids]
+        elif keys.size:
+            position = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
+            known, found = spec.classes[position].astype(dtype), keys[position] == ids
+        else:
+            known, found = np.zeros(ids.size, dtype), np.zeros(ids.size, bool)
+        if not found.all():
+            object_classes(np.unique(ids[~found]), spec)  # raises, naming the ids
+        out[start : start + piece.size][counted] = known
+    return out.reshape(block.shape)
 
 
 def classed_table(table: OverlapTable, true_spec: ClassSpec, pred_spec: ClassSpec) -> OverlapTable:

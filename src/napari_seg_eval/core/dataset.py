@@ -8,7 +8,6 @@ where they are defined.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -721,9 +720,7 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
     per_class_image_mean = (
         stacked.groupby(["class", "threshold"], sort=True)[_INSTANCE_RATIOS].mean().reset_index()
     )
-    confusion = functools.reduce(
-        lambda a, b: a.add(b, fill_value=0), (part.class_confusion for part in parts)
-    ).astype(np.int64)
+    confusion = _summed_confusion([part.class_confusion for part in parts])
     summary |= {
         "class_mean_accuracy_pooled": nanmean(
             per_class_pooled.groupby("class", sort=True)["accuracy"].mean()
@@ -746,6 +743,18 @@ def _instance_from_parts(parts: list[ImageParts]) -> DatasetResult:
         class_confusion=confusion,
         per_image_rows=rows,
     )
+
+
+def _summed_confusion(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The images' confusion tables (true class × predicted class) summed, on the union of
+    every image's classes (both sides, as each image's table): 0 where an image has no class."""
+    classes = sorted(set().union(*(set(table.index) | set(table.columns) for table in tables)))
+    summed = pd.DataFrame(0, index=classes, columns=classes, dtype=np.int64)
+    for table in tables:
+        summed = summed.add(table.reindex_like(summed).fillna(0).astype(np.int64))
+    summed.index.name = tables[0].index.name
+    summed.columns.name = tables[0].columns.name
+    return summed
 
 
 def _class_pq_50(

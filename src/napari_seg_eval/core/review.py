@@ -1342,7 +1342,14 @@ def _painted(paint: Callable[[np.ndarray, np.ndarray], np.ndarray], true: Any, p
     return out
 
 
-def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) -> np.ndarray:
+def semantic_error_map(
+    true: np.ndarray,
+    pred: np.ndarray,
+    class_id: int = 1,
+    *,
+    region: np.ndarray | None = None,
+    ignore_label: int | None = None,
+) -> np.ndarray:
     """An image of the false and missed pixels of one class.
 
     Parameters
@@ -1351,6 +1358,10 @@ def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) ->
         Integer (or boolean) class images of equal shape, ground truth first.
     class_id : int
         The class to show.
+    region : array_like of bool, optional
+        The pixels the metrics counted: 0 outside.
+    ignore_label : int, optional
+        The truth's value the metrics left out: 0 on its pixels.
 
     Returns
     -------
@@ -1363,22 +1374,42 @@ def semantic_error_map(true: np.ndarray, pred: np.ndarray, class_id: int = 1) ->
     --------
     >>> semantic_error_map(np.array([[0, 1, 1, 2]]), np.array([[1, 1, 0, 2]]), 1).tolist()
     [[2, 0, 3, 0]]
+    >>> inside = np.array([[False, True, True, True]])
+    >>> semantic_error_map(np.array([[0, 1, 1, 2]]), np.array([[1, 1, 0, 2]]), 1, region=inside)
+    array([[0, 0, 3, 0]], dtype=uint8)
     """
     true, pred = as_label_pair(true, pred)
-    errors = functools.partial(_pixel_errors, class_id=class_id)
-    if is_lazy(true) or is_lazy(pred):
+    if region is not None and tuple(region.shape) != tuple(true.shape):
+        raise ValueError(
+            f"region has shape {tuple(region.shape)} but the class images have shape "
+            f"{tuple(true.shape)}."
+        )
+    errors = functools.partial(_pixel_errors, class_id=class_id, ignore_label=ignore_label)
+    arrays = [true, pred] if region is None else [true, pred, region]
+    if any(is_lazy(array) for array in arrays):
         import dask.array as da
 
-        return da.map_blocks(errors, *aligned([true, pred]), dtype=np.uint8)
-    return errors(true, pred)
+        return da.map_blocks(errors, *aligned(arrays), dtype=np.uint8)
+    return errors(*(np.asarray(array) for array in arrays))
 
 
-def _pixel_errors(true: np.ndarray, pred: np.ndarray, class_id: int) -> np.ndarray:
+def _pixel_errors(
+    true: np.ndarray,
+    pred: np.ndarray,
+    region: np.ndarray | None = None,
+    *,
+    class_id: int,
+    ignore_label: int | None = None,
+) -> np.ndarray:
     """:func:`semantic_error_map` of numpy blocks."""
     is_true, is_pred = true == class_id, pred == class_id
     out = np.zeros(true.shape, np.uint8)
     out[is_pred & ~is_true] = FP
     out[is_true & ~is_pred] = FN
+    if region is not None:
+        out[~np.asarray(region, bool)] = 0
+    if ignore_label is not None:
+        out[true == ignore_label] = 0
     return out
 
 

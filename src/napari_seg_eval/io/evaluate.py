@@ -188,7 +188,9 @@ class FileSettings:
     ``boundary``: also boundary metrics per image (kind ``"boundary"``: only those), with
     distances in the units of ``spacing`` (one value per axis, or one for all; default 1 per
     axis, pixels; ``"file"``: each pair's pixel size read from its files, see
-    :func:`evaluate_files`) and NSD / boundary F1 at ``tolerance`` (same units).
+    :func:`evaluate_files`) and NSD / boundary F1 at ``tolerance`` (same units). With
+    ``probability`` and ``split_touching``, ``spacing`` is also the pixel size at which
+    touching objects are split (without boundary metrics too).
     ``region``: a mask file (non-zero where pixels count) of every pair's shape;
     ``region_suffix``: each pair's own mask, the file named like the pair plus this suffix
     beside its truth file. With both, pixels count where both masks are non-zero.
@@ -237,6 +239,13 @@ class FileSettings:
     prediction_prefix: str = ""
     prediction_classes_from_map: bool = False
 
+    @property
+    def splits_at_spacing(self) -> bool:
+        """Whether the pairs' objects are split by :func:`~napari_seg_eval.label_instances`
+        with ``split_touching`` (probability maps): the run's ``spacing`` is then also the
+        split's pixel size."""
+        return self.probability and self.split_touching
+
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}.")
@@ -271,8 +280,14 @@ class FileSettings:
         if not (np.isfinite(tolerance) and tolerance >= 0):
             raise ValueError(f"tolerance must be a finite number >= 0, got {self.tolerance!r}.")
         object.__setattr__(self, "tolerance", tolerance)
-        if (self.spacing is not None or self.tolerance != 1.0) and not self.boundary:
-            raise ValueError("spacing and tolerance are for boundary metrics: set boundary=True.")
+        if self.tolerance != 1.0 and not self.boundary:
+            raise ValueError("tolerance is for boundary metrics: set boundary=True.")
+        if self.spacing is not None and not (self.boundary or self.splits_at_spacing):
+            raise ValueError(
+                "spacing is for boundary metrics and for splitting touching objects of "
+                "probability maps: set boundary=True, or probability=True and "
+                "split_touching=True."
+            )
         if self.region is not None:
             object.__setattr__(self, "region", str(self.region))
         thresholds = tuple(float(t) for t in np.atleast_1d(self.iou_thresholds))
@@ -770,7 +785,11 @@ split_touching
         used is recorded per image (``spacing``, ``spacing_unit``). Not additive: reported
         per image and as an image mean, never pooled. Each pair's masks are held in memory;
         pairs of more than :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message naming the
-        file.
+        file. With ``probability`` and ``split_touching`` (with or without ``boundary``),
+        ``spacing`` (or each pair's pixel size with ``"file"``) is also the pixel size at
+        which touching objects are split (:func:`label_instances`' ``spacing``); default
+        None splits in pixels, as before. A pair scored on one plane of a volume drops the
+        plane axis's entry of a spacing of one value per axis of the volume.
     region, region_suffix
         Score only part of each image: ``region`` is one mask file for every pair (non-zero
         where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
@@ -2003,7 +2022,8 @@ def evaluate_pair(
         (true, true_metadata), (pred, pred_metadata) = open_files(
             [truth, prediction],
             labels=[True, not settings.probability],
-            pixel_size=settings.boundary and settings.spacing == "file",
+            pixel_size=(settings.boundary or settings.splits_at_spacing)
+            and settings.spacing == "file",
             checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
             lazy=[False, plane is not None],
         )
@@ -2018,7 +2038,9 @@ def evaluate_pair(
         levels = None
         if settings.probability:
             values = pred  # the integer values, counted when the map is read now
-            pred, notice = checked_probabilities(pred, prediction)
+            pred, notice = checked_probabilities(
+                pred, prediction, channel_axis=settings.channel_axis
+            )
             if notice is not None:
                 notices.append(notice)
             if integer_map_dtype(values.dtype):
@@ -2043,7 +2065,10 @@ def evaluate_pair(
         spacing = None
         if settings.boundary:
             _check_boundary_size(true, truth)
-            spacing = _pair_spacing(truth, prediction, len(true.shape), settings, metadata)
+        if settings.boundary or settings.splits_at_spacing:
+            spacing = _pair_spacing(
+                truth, prediction, len(true.shape), settings, metadata, plane=plane is not None
+            )
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
         outcome = PairOutcome(None, None, tuple(true.shape), notices=notices, plane=plane)
@@ -2051,7 +2076,7 @@ def evaluate_pair(
             prob = None  # a map as one array for all its uses (one dask graph if chunked)
             if settings.probability:
                 prob = as_dask(pred) if is_lazy(pred) else chunked_if_large(pred)
-            labels, mask = _predictions(prob if settings.probability else pred, settings)
+            labels, mask = _predictions(prob if settings.probability else pred, settings, spacing)
             if settings.prediction_classes_from_map:  # the class image of the map's objects
                 class_images = (class_images[0], mask)
             # An integer map's values are counted for the sign of a label image (one value per
@@ -2330,12 +2355,20 @@ def _pair_spacing(
     ndim: int,
     settings: FileSettings,
     metadata: tuple[FileMetadata, FileMetadata],
+    *,
+    plane: bool = False,
 ) -> Any:
-    """The spacing of a pair's boundary metrics: the run's, or with ``spacing="file"`` the
-    pixel size both files' ``metadata`` give (a :class:`PixelSize` with one size per axis of
-    the truth), or an error naming the files and their sizes."""
+    """The spacing of a pair's boundary metrics and of its split of touching objects: the
+    run's, or with ``spacing="file"`` the pixel size both files' ``metadata`` give (a
+    :class:`PixelSize` with one size per axis of the truth), or an error naming the files and
+    their sizes. With ``plane`` (the truth is a plane of the prediction's volume, cut along
+    the volume's first spatial axis), a run's spacing of one value per axis of the volume
+    loses that axis's entry (as :func:`_plane_metadata` drops it from the files' sizes)."""
     if settings.spacing != "file":
-        return settings.spacing
+        spacing = settings.spacing
+        if plane and isinstance(spacing, tuple) and len(spacing) == ndim + 1:
+            return spacing[1:]
+        return spacing
     found = []
     for side, (path, read) in enumerate(zip((truth, prediction), metadata, strict=True)):
         size = read.pixel_size
@@ -2608,8 +2641,11 @@ def _check_shapes(
         )
 
 
-def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
+def _predictions(pred, settings: FileSettings, spacing: Any = None) -> tuple[Any, Any]:
     """The instance labels and the semantic labels of a prediction file's array.
+
+    ``spacing``: the pair's pixel size (the run's, or a :class:`PixelSize` read from its
+    files, as :func:`_pair_spacing` gives it) at which ``split_touching`` splits objects.
 
     Label files are both. Probability maps (as :func:`chunked_if_large` gives them) are
     thresholded, lazily for a chunked map (or a large memory map), and labelled into objects:
@@ -2641,6 +2677,7 @@ def _predictions(pred, settings: FileSettings) -> tuple[Any, Any]:
         connectivity=settings.connectivity,
         min_size=settings.min_size,
         split_touching=settings.split_touching,
+        spacing=spacing.sizes if isinstance(spacing, PixelSize) else spacing,
     )
     return labels, mask
 
