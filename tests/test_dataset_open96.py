@@ -60,11 +60,11 @@ def gate(monkeypatch):
     held = Gate()
     read = dataset_panel._read_pair
 
-    def gated(files, probability):
+    def gated(files, probability, *rest):
         event = held.events.get(files["truth"].stem)
         if event is not None:
             assert event.wait(GATE_SECONDS), "a held read was never released"
-        return read(files, probability)
+        return read(files, probability, *rest)
 
     monkeypatch.setattr(dataset_panel, "_read_pair", gated)
     yield held

@@ -307,6 +307,13 @@ LABELLING_NAMES = {
 }
 
 
+def _pixel_size(spacing: tuple[float, ...] | None) -> str:
+    """A map's pixel size as the stale reason says it: its size per axis, or 1 pixel."""
+    if spacing is None:
+        return "1 per axis"
+    return " × ".join(f"{size:g}" for size in spacing)
+
+
 def _said(value: object) -> str:
     """A labelling option's value as the stale reason says it: a switch on or off."""
     if isinstance(value, bool):
@@ -520,12 +527,14 @@ class ConfidencePanel(QWidget):
         chosen = self.metric_combo.currentText()
         objects = None
         if chosen in OBJECT_METRICS:
-            options = self.owner.threshold_options()
+            options = self.owner.threshold_options(prob_layer)
             objects = {
                 "connectivity": options.connectivity,
                 "min_size": options.min_size,
                 "split_touching": options.split_touching,
                 "split_depth": options.split_depth,
+                # the map's pixel size: objects split as the Threshold tab's preview splits
+                "spacing": options.spacing,
             }
         work = partial(
             analyse,
@@ -605,6 +614,12 @@ class ConfidencePanel(QWidget):
                         f"the Threshold tab's {name} is {_said(now)}, the objects analysed "
                         f"were labelled with {_said(then)}"
                     )
+            now = self.owner.threshold_options(self.owner.probability_combo.layer()).spacing
+            if options.split_touching and now != used["spacing"]:
+                return (
+                    f"the map's pixel size (its layer's scale) is {_pixel_size(now)}, the "
+                    f"objects analysed were split at {_pixel_size(used['spacing'])}"
+                )
         if self._failed:
             return "the last Analyse failed"
         return ""

@@ -57,6 +57,7 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from .._jobs import Job, notify_error
 from .._napari.layers import PAIR_ROLE, TAG, open_pair, tag
@@ -82,6 +83,7 @@ from ..io.read import (
     chunked_if_large,
     file_notices,
     file_pixel_size,
+    file_shape,
     open_image,
     read_labels,
     read_plane,
@@ -325,11 +327,28 @@ class SuffixEdit(QLineEdit):
         )
 
 
+#: The Class axis choice that takes the header's Channel axis.
+HEADER_AXIS = "header"
+
+#: What the Dataset tab's Class axis says.
+CLASS_AXIS_TIP = (
+    "The class axis of multi-class probability maps (e.g. 0 for maps stored as classes × Y × "
+    "X): each pixel is the class of its most probable channel. 'the header's Channel axis' "
+    "takes the header's (chosen from an open layer); the axes offered are those of the first "
+    "prediction file found, so no layer needs to be open. The header's 'Channel 0 is "
+    "background' applies to it. Only with 'predictions are probability maps'."
+)
+
 #: How a file's error message tells the user to read a map as probabilities: the command
 #: line's and the Python API's ways, which the tab has a box for.
 _ELSEWHERE = re.compile(r"--probability on the command line, read_probabilities in Python")
 #: ... and the box.
 IN_THE_TAB = "tick 'predictions are probability maps' in this tab"
+#: How a file's error message tells the user to give a map's class axis: the command line's
+#: and the Python API's ways, which the tab has a Class axis for.
+_CLASS_AXIS_ELSEWHERE = re.compile(r"add --channel-axis (-?\d+) \(channel_axis=-?\d+ in Python\)")
+#: ... and the tab's choice.
+CLASS_AXIS_IN_THE_TAB = r"choose \1 as this tab's Class axis"
 
 
 def in_tab_words(message: str) -> str:
@@ -351,8 +370,12 @@ def in_tab_words(message: str) -> str:
     >>> in_tab_words("p.tif: read it as one (--probability on the command line, "
     ...              "read_probabilities in Python).")
     "p.tif: read it as one (tick 'predictions are probability maps' in this tab)."
+    >>> in_tab_words("if axis 0 (4 values) holds its classes, add --channel-axis 0 "
+    ...              "(channel_axis=0 in Python).")
+    "if axis 0 (4 values) holds its classes, choose 0 as this tab's Class axis."
     """
-    return _ELSEWHERE.sub(IN_THE_TAB, message)
+    message = _ELSEWHERE.sub(IN_THE_TAB, message)
+    return _CLASS_AXIS_ELSEWHERE.sub(CLASS_AXIS_IN_THE_TAB, message)
 
 
 class _PanelProgress(Progress):
@@ -618,6 +641,13 @@ class DatasetPanel(QWidget):
         self.probability_check.setToolTip(
             "Threshold them with the header's threshold and the Threshold tab's instance options"
         )
+        self.class_axis_combo = QComboBox(self)
+        self.class_axis_combo.setToolTip(CLASS_AXIS_TIP)
+        self.class_axis_combo.setEnabled(False)
+        self.probability_check.toggled.connect(self.class_axis_combo.setEnabled)
+        for signal in (self.probability_check.toggled, self.class_axis_combo.currentIndexChanged):
+            signal.connect(owner.follow_background_box)
+        self.offer_class_axes()
         self.pairs_text = QPlainTextEdit(self)
         self.pairs_text.setReadOnly(True)
         self.pairs_text.textChanged.connect(self._fit_pairs_text)
@@ -683,6 +713,7 @@ class DatasetPanel(QWidget):
         form.addRow("Evaluate", self.kind_combo)
         form.addRow("IoU thresholds", self.iou_edit)
         form.addRow(self.probability_check)
+        form.addRow("Class axis", self.class_axis_combo)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -717,6 +748,7 @@ class DatasetPanel(QWidget):
             self.boundary_check.toggled,
             self.tolerance_spin.valueChanged,
             self.spacing_edit.textChanged,
+            self.class_axis_combo.currentIndexChanged,
             *(edit.textChanged for edit in (*self.class_suffixes.values(), self.region_suffix)),
             owner.threshold_slider.valueChanged,  # the header's settings that Run passes
             owner.channel_axis_combo.currentIndexChanged,
@@ -788,11 +820,20 @@ class DatasetPanel(QWidget):
         self.spacing_edit.setToolTip(
             "The pixel size: one number for every axis or one per axis (e.g. 2, 0.5, 0.5), or "
             "'file': each pair's pixel size from its files' metadata (ImageJ or OME-TIFF, "
-            "OME-Zarr). Distances and τ are in its units."
+            "OME-Zarr). It serves two things: boundary metrics (distances and τ are in its "
+            "units) and, for probability maps with the Threshold tab's \"split touching "
+            'objects", the split (distances measured in it, as the preview measures them in '
+            "the layer's scale). Enabled when either is on."
         )
-        for widget in (self.tolerance_spin, self.spacing_edit):
-            widget.setEnabled(False)
-            self.boundary_check.toggled.connect(widget.setEnabled)
+        self.tolerance_spin.setEnabled(False)
+        self.boundary_check.toggled.connect(self.tolerance_spin.setEnabled)
+        self.spacing_edit.setEnabled(False)
+        for signal in (
+            self.boundary_check.toggled,
+            self.probability_check.toggled,
+            self.owner.split_check.toggled,
+        ):
+            signal.connect(self._follow_spacing)
 
         classes = QHBoxLayout()
         classes.addWidget(self.class_suffixes["truth"])
@@ -800,7 +841,7 @@ class DatasetPanel(QWidget):
         distances = QHBoxLayout()
         distances.addWidget(QLabel("tolerance τ (px or units)", content))
         distances.addWidget(self.tolerance_spin)
-        distances.addWidget(QLabel("spacing", content))
+        distances.addWidget(QLabel("spacing (boundary, split)", content))
         distances.addWidget(self.spacing_edit, stretch=1)
         form = QFormLayout(content)
         form.setContentsMargins(0, 0, 0, 0)
@@ -987,10 +1028,14 @@ class DatasetPanel(QWidget):
         ignore = self.ignore_spin.value()
         # The header's options are the maps': a label run takes evaluate_files' defaults,
         # which it does not read (other values are refused for it).
+        channel_axis = self.class_axis()
         header = {
             "threshold": self.owner.threshold,
-            "channel_axis": options.channel_axis,
-            "background_channel": options.background_channel,
+            "channel_axis": channel_axis,
+            # the header's box counts with a class axis, the header's or the tab's own
+            "background_channel": (
+                channel_axis is not None and self.owner.background_check.isChecked()
+            ),
             "connectivity": options.connectivity,
             "min_size": options.min_size,
             "split_touching": options.split_touching,
@@ -1016,7 +1061,6 @@ class DatasetPanel(QWidget):
             "boundary": self.boundary_check.isChecked(),
         }
         if settings["boundary"]:
-            settings["spacing"] = parse_spacing(self.spacing_edit.text())
             settings["tolerance"] = self.tolerance_spin.value()
         preset = self.preset_combo.currentData()
         if preset is None:
@@ -1032,6 +1076,9 @@ class DatasetPanel(QWidget):
         if "instance" not in kinds:  # no objects labelled: the object options are not read
             fields = FileSettings.__dataclass_fields__
             settings.update({key: fields[key].default for key in OBJECT_OPTIONS})
+        # the pixel size serves boundary distances and the split of the maps' objects
+        if settings["boundary"] or settings["split_touching"]:
+            settings["spacing"] = parse_spacing(self.spacing_edit.text())
         check_settings(settings)
         return settings
 
@@ -1119,6 +1166,7 @@ class DatasetPanel(QWidget):
             text += f"\n{MISSING_COMPANIONS.format(n=failing)}\n"
             text += "\n".join(f"  {name}: {error}" for name, error in missing)
         self.pairs_text.setPlainText(text)
+        self.offer_class_axes()  # the first prediction file's axes
         self._check_stale()
         return self.pairing
 
@@ -1239,7 +1287,7 @@ class DatasetPanel(QWidget):
             self._before_open = self._open_state()
         self._opening = name
         work = (
-            partial(_read_pair, files, settings.probability)
+            partial(_read_pair, files, settings.probability, settings.channel_axis)
             if plane is None
             else partial(
                 _read_slice_pair, files, settings.probability, plane, settings.channel_axis
@@ -1704,11 +1752,67 @@ class DatasetPanel(QWidget):
         check = self.background_check
         return check.isEnabledTo(self) and not check.isChecked()
 
+    def class_axis(self) -> int | None:
+        """The class axis of the run's probability maps: the tab's Class axis, or with "the
+        header's" chosen there, the header's Channel axis (None: maps without one)."""
+        axis = self.class_axis_combo.currentData()
+        if axis == HEADER_AXIS:
+            return self.owner.threshold_options().channel_axis
+        return axis
+
+    def set_class_axis(self, axis: int | str | None) -> None:
+        """Choose the run's class axis: an axis of the prediction files (negative from the
+        end), None for maps without one, or :data:`HEADER_AXIS` for the header's."""
+        index = self.class_axis_combo.findData(axis)
+        if index < 0:
+            self.class_axis_combo.addItem(str(axis), axis)
+            index = self.class_axis_combo.count() - 1
+        self.class_axis_combo.setCurrentIndex(index)
+
+    def offer_class_axes(self) -> None:
+        """Fill the Class axis choices: the header's Channel axis, none, and the axes of the
+        first prediction file of the pairs found (its shape read from its header, no pixel:
+        :func:`~napari_seg_eval.io.read.file_shape`), or axes 0..3 and -1 before any pair
+        (or when the file cannot be read). The axis chosen stays chosen if still offered."""
+        combo = self.class_axis_combo
+        chosen = combo.currentData() if combo.count() else HEADER_AXIS  # first: the header's
+        shape = None
+        pairing = getattr(self, "pairing", None)
+        if pairing is not None and pairing.pairs:
+            try:
+                shape = file_shape(pairing.pairs[0][1])
+            except (OSError, ValueError):
+                shape = None
+        with signals_blocked(self.class_axis_combo):
+            self.class_axis_combo.clear()
+            self.class_axis_combo.addItem("the header's Channel axis", HEADER_AXIS)
+            self.class_axis_combo.addItem("none", None)
+            if shape is None:
+                for axis in (0, 1, 2, 3, -1):
+                    self.class_axis_combo.addItem(str(axis), axis)
+            else:
+                for axis, size in enumerate(shape):
+                    self.class_axis_combo.addItem(f"{axis} ({size} values)", axis)
+            index = self.class_axis_combo.findData(chosen)
+            self.class_axis_combo.setCurrentIndex(max(index, 0))
+        if self.class_axis_combo.currentData() != chosen:
+            self.class_axis_combo.currentIndexChanged.emit(self.class_axis_combo.currentIndex())
+
+    def _uses_spacing(self) -> bool:
+        """Whether the run reads the spacing: for boundary distances, or to split touching
+        objects of probability maps (the Threshold tab's "split touching objects")."""
+        splitting = self.probability_check.isChecked() and self.owner.split_check.isChecked()
+        return self.boundary_check.isChecked() or splitting
+
+    def _follow_spacing(self, *_) -> None:
+        """The spacing box is enabled while the run reads it (:meth:`_uses_spacing`)."""
+        self.spacing_edit.setEnabled(self._uses_spacing())
+
     def _class_images_title(self) -> str:
         """The Options title's words for class images: the prediction's classes from the
         maps when only the truth's suffix is given for probability maps with a class axis."""
         truth, prediction = (edit.text().strip() for edit in self.class_suffixes.values())
-        class_axis = self.owner.threshold_options().channel_axis is not None
+        class_axis = self.class_axis() is not None
         if truth and not prediction and self.probability_check.isChecked() and class_axis:
             return "class images (the prediction's: the map's)"
         return "class images"
@@ -2169,13 +2273,19 @@ def _same_setting(then: Any, now: Any, viewer: Viewer) -> bool:
     return not isinstance(now, Layer) and then == now
 
 
-def _read_pair(files: dict[str, Path], probability: bool) -> dict[str, Any]:
-    """Open the pair's files (lazily where they are large); runs in a worker."""
+def _read_pair(
+    files: dict[str, Path], probability: bool, channel_axis: int | None = None
+) -> dict[str, Any]:
+    """Open the pair's files (lazily where they are large); runs in a worker. A prediction
+    read as a probability map is read with the run's class axis ``channel_axis`` (a map
+    stored as an RGB(A) TIFF, classes last, is then read as classes: see
+    :func:`~napari_seg_eval.io.read_probabilities`)."""
+    prediction = partial(read_probabilities, channel_axis=channel_axis)
     readers = {
         "image": _read_image,
         "probability": read_probabilities,
         "truth": read_labels,
-        "prediction": read_probabilities if probability else read_labels,
+        "prediction": prediction if probability else read_labels,
     }
     return {side: readers.get(side, read_labels)(path) for side, path in files.items()}
 
@@ -2193,7 +2303,7 @@ def _read_slice_pair(
     probability map's ``channel_axis``); runs in a worker."""
     whole = {side: path for side, path in files.items() if side not in PLANE_SIDES}
     return {
-        **_read_pair(whole, probability),
+        **_read_pair(whole, probability, channel_axis),
         **{
             side: _read_plane(side, files[side], plane, probability, channel_axis)
             for side in PLANE_SIDES

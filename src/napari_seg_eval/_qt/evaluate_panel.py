@@ -66,6 +66,7 @@ from ..evaluation import (
     PRESET_VALUES,
     Evaluation,
     EvaluationSettings,
+    ThresholdOptions,
     evaluation_steps,
     is_time_axis,
     parse_iou_thresholds,
@@ -314,6 +315,14 @@ FILE_SETTING_WORDS = (
     "class 0 in the means",
     "boundary metrics",
     "τ",
+)
+
+#: The tooltip of the Evaluate tab's "semantic: foreground vs background" box.
+BINARIZE_TIP = (
+    "Ticked: the semantic metrics compare labels > 0 (foreground) with background. Unticked: "
+    "they compare label values as classes (for class label images); with class layers "
+    "chosen (Truth classes and Predicted classes, or a map's own classes), they compare "
+    "the two class images pixel by pixel (each pixel's class), not the objects' ids"
 )
 
 #: The tooltip of the tabs' box that counts class 0 in the semantic means.
@@ -1040,9 +1049,7 @@ class EvaluatePanel(QWidget):
         )
         self.binarize_check = QCheckBox("semantic: foreground vs background", self)
         self.binarize_check.setChecked(True)
-        self.binarize_check.setToolTip(
-            "Compare labels > 0 instead of label values (uncheck for class label images)"
-        )
+        self.binarize_check.setToolTip(BINARIZE_TIP)
         self.background_check = QCheckBox("semantic: class 0 in the means", self)
         self.background_check.setChecked(True)
         self.background_check.setToolTip(INCLUDE_BACKGROUND_TIP)
@@ -1535,7 +1542,7 @@ class EvaluatePanel(QWidget):
             raise ValueError("choose a ground-truth Labels layer and a prediction layer.")
         if truth is prediction:
             raise ValueError("the ground truth and the prediction are the same layer.")
-        options = self.owner.threshold_options()
+        options = self.run_options(prediction)
         is_probability = isinstance(prediction, Image)
         drop = options.channel_axis if is_probability else None
         truth_data, prediction_data = level0(truth), level0(prediction)
@@ -1878,6 +1885,18 @@ class EvaluatePanel(QWidget):
         self._on_prediction_layer()
         self._follow_settings(self.owner.threshold)
 
+    def run_options(self, prediction: Layer | None = None) -> ThresholdOptions:
+        """The dock's threshold options for a run of ``prediction`` (the chosen prediction
+        when None): its ``spacing`` is the pixel size of that map (its layer's scale without
+        the class axis), so a run splits touching objects as the map's preview does, also
+        when the map is not the header's probability layer."""
+        options = self.owner.threshold_options()
+        if prediction is None:
+            prediction = self.prediction_combo.layer()
+        if not isinstance(prediction, Image):
+            return options
+        return replace(options, spacing=self.owner.map_spacing(prediction, options.channel_axis))
+
     def _follow_settings(self, value: float) -> None:
         """Mark a record of a probability map stale while the threshold or its options differ
         from the run's (the reason follows the threshold as it moves), and current again
@@ -1891,7 +1910,7 @@ class EvaluatePanel(QWidget):
         reason = ""
         if used not in (None, value):
             reason = f"the threshold is now {value:g}; the evaluation used {used:g}"
-        elif record.settings.threshold_options not in (None, self.owner.threshold_options()):
+        elif record.settings.threshold_options not in (None, self.run_options()):
             reason = "the threshold options changed"
         if not record.stale:
             if reason:

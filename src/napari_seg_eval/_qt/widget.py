@@ -7,6 +7,9 @@ method, so scripts can drive it (see docs/widget.md).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels
 from napari.viewer import Viewer
@@ -37,6 +40,7 @@ from .threshold_panel import (
     ThresholdPanel,
     class_axis_choices,
     data_ndim,
+    preview_spacing,
 )
 
 #: What the "Channel 0 is background" box beside the Channel axis means.
@@ -44,7 +48,8 @@ BACKGROUND_TIP = (
     "Tick when channel 0 of the class axis is background (a softmax with a background "
     "channel: nnU-Net, most U-Nets, Keras): channel k is then class k, and pixels whose most "
     "probable channel is 0 are background (0). Unticked, every channel is a class: channel k "
-    "is class k + 1. Only with a Channel axis."
+    "is class k + 1. Only with a class axis: the Channel axis here, or the Dataset tab's "
+    "Class axis for its files."
 )
 
 
@@ -235,12 +240,40 @@ class SegEvalWidget(QWidget):
 
         With ``layer``, the channel axis is that layer's (:meth:`class_axis_of`): none for a
         map without the axis, such as the header's 2-D map when the axis is the prediction's.
+        ``spacing`` is the pixel size of the map thresholded (``layer``, else the header's
+        probability layer: :meth:`map_spacing`), so every tab splits touching objects as the
+        preview does.
         """
         axis = self.channel_axis_combo.currentData()
         if layer is not None:
             axis = self.class_axis_of(layer)
         background = axis is not None and self.background_check.isChecked()
-        return self.threshold_panel.options(axis, background_channel=background)
+        options = self.threshold_panel.options(axis, background_channel=background)
+        if layer is None:  # the header's map: its own class axis (none for a 2-D map)
+            layer = self.probability_combo.layer()
+            axis = self.class_axis_of(layer)
+        return replace(options, spacing=self.map_spacing(layer, axis))
+
+    @staticmethod
+    def map_spacing(layer: Image | None, channel_axis: int | None) -> tuple[float, ...] | None:
+        """The pixel size of ``layer``'s pixel axes (its scale without the class axis
+        ``channel_axis``: :func:`~napari_seg_eval._qt.threshold_panel.preview_spacing`), or
+        None for no layer or a scale of 1 on every axis (distances in pixels).
+
+        Examples
+        --------
+        >>> SegEvalWidget.map_spacing(Image(np.zeros((4, 6)), scale=(0.5, 0.25)), None)
+        (0.5, 0.25)
+        >>> SegEvalWidget.map_spacing(Image(np.zeros((3, 4, 6))), 0) is None
+        True
+        """
+        if layer is None:
+            return None
+        if channel_axis is not None and -data_ndim(layer) <= channel_axis < data_ndim(layer):
+            spacing = preview_spacing(layer, channel_axis)
+        else:  # no class axis, or one the layer lacks: its own refusal says so
+            spacing = preview_spacing(layer, None)
+        return None if np.allclose(spacing, 1.0) else spacing
 
     def class_axis_of(self, layer: Image | None) -> int | None:
         """The header's Channel axis as the class axis of ``layer``, or None when ``layer``
@@ -353,14 +386,27 @@ class SegEvalWidget(QWidget):
             index = self.channel_axis_combo.findData(chosen)
             if keep and index >= 0:
                 self.channel_axis_combo.setCurrentIndex(index)
-        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
+        self.follow_background_box()
         if keep and self.channel_axis_combo.currentData() != chosen:
             # the axis chosen is gone: said once, so the preview and the tabs follow
             self.channel_axis_combo.currentIndexChanged.emit(self.channel_axis_combo.currentIndex())
 
+    def follow_background_box(self, *_) -> None:
+        """Enable "Channel 0 is background" while a class axis applies: the header's Channel
+        axis, or the Dataset tab's own Class axis for its probability maps (chosen with no
+        layer open)."""
+        dataset = getattr(self, "dataset", None)  # None while the tabs are being built
+        of_files = (
+            dataset is not None
+            and dataset.probability_check.isChecked()
+            and dataset.class_axis() is not None
+        )
+        header = self.channel_axis_combo.currentData() is not None
+        self.background_check.setEnabled(header or of_files)
+
     def _on_channel_axis(self, *_) -> None:
         """The Channel axis, or whether its channel 0 is background, changed."""
-        self.background_check.setEnabled(self.channel_axis_combo.currentData() is not None)
+        self.follow_background_box()
         self.display.probability_layer_changed()
         self._on_options_changed()
 
