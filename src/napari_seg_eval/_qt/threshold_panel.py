@@ -39,7 +39,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -71,19 +70,21 @@ from .._jobs import INPUT_ERRORS, Job, notify_error
 from .._napari import layers as result_layers
 from .._napari.layers import (
     TAG,
+    hidden_text,
     is_ours,
     is_rgb_axis,
     put_image,
     put_labels,
     result_layer,
     tag,
+    too_big_to_show,
 )
 from .._napari.probability import probability_data, probability_levels, probability_scale
 from ..core._thread_callbacks import compute
 from ..core._validate import LogitsError
-from ..core.blocks import is_lazy
+from ..core.blocks import as_dask, is_lazy
 from ..core.colormap import GREEN
-from ..core.threshold import label_instances, sigmoid, softmax
+from ..core.threshold import sigmoid, softmax
 from ..evaluation import (
     RunControl,
     ThresholdOptions,
@@ -223,6 +224,20 @@ def data_ndim(layer: Image) -> int:
     """The number of axes of the layer's data, with napari's RGB axis of an RGB layer (whose
     ``ndim`` leaves it out)."""
     return len(layer.data.shape)
+
+
+def data_levels(layer: Image) -> list[Any]:
+    """The layer's data at each level of its pyramid (one level if it is not multiscale),
+    unread: numpy arrays as they are, chunked ones (dask, zarr) as dask arrays.
+
+    Examples
+    --------
+    >>> pyramid = Image([np.zeros((2, 8, 8)), np.zeros((2, 4, 4))], multiscale=True)
+    >>> [level.shape for level in data_levels(pyramid)]
+    [(2, 8, 8), (2, 4, 4)]
+    """
+    levels = list(layer.data) if layer.multiscale else [layer.data]
+    return [as_dask(level) if is_lazy(level) else level for level in levels]
 
 
 def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
@@ -528,14 +543,9 @@ class ThresholdPanel(QWidget):
             _REFUSED[source] = refused
             return None
         _REFUSED.pop(source, None)
-        if splitting and source.multiscale:
-            axis = options.channel_axis
-            spacings = [preview_spacing(source, axis, level) for level in range(len(levels))]
-            job = partial(split_levels, levels, threshold, options, spacings)
-        elif splitting:
-            spacing = preview_spacing(source, options.channel_axis)
-            job = partial(split_labels, levels[0], threshold, options, spacing)
-        elif source.multiscale:
+        # The split's distances in the layer's pixel size (preview_levels: each level's own).
+        options = replace(options, spacing=preview_spacing(source, options.channel_axis))
+        if source.multiscale:
             job = partial(preview_levels, levels, threshold, options)
         else:
             job = partial(labels_from_probability, levels[0], threshold, options)
@@ -600,6 +610,8 @@ class ConfidenceDisplayPanel(QWidget):
         # contour layers we hid in 3-D -> their contour width, given back in 2-D
         self._hidden_in_3d: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._told_3d = False  # the notice that contours are hidden in 3-D was said
+        # Coloured layers too large to show lazily, told that they stay hidden.
+        self._told_hidden: weakref.WeakSet = weakref.WeakSet()
         # Labels we draw as outlines while the tab is shown (:meth:`set_outlining`); a layer
         # whose outline the user sets is dropped: theirs; one they set back to filled while
         # outlined is never outlined again (_theirs).
@@ -686,6 +698,10 @@ class ConfidenceDisplayPanel(QWidget):
         time: its class slider's class becomes the result layer ``<name> class confidence``,
         which is coloured (the multi-class layer keeps its look). A layer napari shows as RGB
         cannot be coloured: it is refused with a notification, unchanged.
+
+        A hidden layer is shown, unless it is lazy, not multiscale and too large to show
+        without reading a whole plane on the main thread (as the class layer of a large
+        chunked map that is no pyramid): it is coloured and stays hidden, said once.
         """
         if layer is None:
             layer = self._source()
@@ -723,7 +739,9 @@ class ConfidenceDisplayPanel(QWidget):
                 emitter.connect(self._on_limits_changed)
         self._own_colormap.discard(id(layer))  # followed again
         layer.colormap = self._colormap(layer)
-        if not layer.visible:  # e.g. hidden by the Review tab's "Show errors as a layer"
+        if not layer.visible and too_big_to_show(layer.data):
+            self._stays_hidden(layer)  # napari would read a whole plane to show it
+        elif not layer.visible:  # e.g. hidden by the Review tab's "Show errors as a layer"
             layer.visible = True  # what the user asked to see
             show_info(
                 f"Segmentation Evaluation: {layer.name!r} was hidden: it is shown with the "
@@ -821,9 +839,10 @@ class ConfidenceDisplayPanel(QWidget):
         header's "Channel 0 is background" is ticked (channel 0, background, is then no class
         and is refused).
 
-        The layer is a view of the channel (no copy for numpy data), updated in place when the
-        class slider moves; it keeps the source's world transform without the class axis. Its
-        contour is redrawn in a worker, or now with ``wait=True``.
+        The layer is a view of the channel (no copy for numpy data; lazy for chunked data),
+        updated in place when the class slider moves; it keeps the source's world transform
+        without the class axis. Of a multiscale map it is a pyramid: each level the channel of
+        that level. Its contour is redrawn in a worker, or now with ``wait=True``.
         """
         source, axis = self.owner.probability_combo.layer(), self._channel_axis()
         if source is None or axis is None:
@@ -844,9 +863,9 @@ class ConfidenceDisplayPanel(QWidget):
         self.class_slider.blockSignals(False)
         self._move_dims(channel)
         index = (slice(None),) * axis + (channel,)
-        layer = put_image(
-            self.viewer,
-            source.data[index],
+        planes = [level[index] for level in data_levels(source)]
+        layer = self._put_result_image(
+            planes if source.multiscale else planes[0],
             name=f"{source.name} class confidence",
             role="class_confidence",
             source=source,
@@ -859,19 +878,22 @@ class ConfidenceDisplayPanel(QWidget):
         return layer
 
     def add_top_class_layer(self) -> Image | None:
-        """Add (or update) ``<name> top-class confidence``: the maximum over the class axis."""
+        """Add (or update) ``<name> top-class confidence``: the maximum over the class axis.
+
+        Lazy for chunked data; of a multiscale map, a pyramid of each level's maximum.
+        """
         source, axis = self.owner.probability_combo.layer(), self._channel_axis()
         if source is None or axis is None:
             notify_error("choose a probability layer and its class axis first.")
             return None
         try:
-            data = probability_data(source)[0]
+            levels = probability_levels(source)[0]
         except TypeError as error:
             notify_error(error)
             return None
-        layer = put_image(
-            self.viewer,
-            data.max(axis=axis),
+        maxima = [(as_dask(level) if is_lazy(level) else level).max(axis=axis) for level in levels]
+        layer = self._put_result_image(
+            maxima if source.multiscale else maxima[0],
             name=f"{source.name} top-class confidence",
             role="top_class",
             source=source,
@@ -885,7 +907,8 @@ class ConfidenceDisplayPanel(QWidget):
 
         Only the image (the first Image layer that is neither a probability map nor ours) and
         the coloured map stay visible in the grid; the layers' visibility and the grid are put
-        back when it is turned off.
+        back when it is turned off. A coloured map kept hidden because it is too large to show
+        lazily (see :meth:`apply`) is refused: nothing changes.
         """
         if self.side_by_side_button.isChecked() != on:
             self.side_by_side_button.setChecked(on)  # comes back here through the signal
@@ -915,6 +938,15 @@ class ConfidenceDisplayPanel(QWidget):
         )
         if shown is None or image is None:
             notify_error("side by side needs an image layer and a probability layer.")
+            self.side_by_side_button.setChecked(False)
+            return
+        if not shown.visible and too_big_to_show(shown.data):
+            notify_error(
+                f"side by side would show {shown.name!r}, which is lazy and too large to show "
+                "without reading a whole plane on the main thread: it stays hidden. Tick its "
+                "eye to show it (napari then reads the plane shown), or open the map as a "
+                "multiscale pyramid."
+            )
             self.side_by_side_button.setChecked(False)
             return
         self._grid_look = {
@@ -1012,6 +1044,26 @@ class ConfidenceDisplayPanel(QWidget):
     # ---------------------------------------------------------------------------- internals
     def _source(self) -> Image | None:
         return self.owner.probability_combo.layer()
+
+    def _put_result_image(self, data: Any, **put: Any) -> Image:
+        """:func:`~napari_seg_eval._napari.layers.put_image`; a layer it keeps hidden (lazy and
+        too large to show) is one told why (by ``put_image``): :meth:`apply` does not say it
+        again."""
+        layer = put_image(self.viewer, data, **put)
+        if not layer.visible and too_big_to_show(layer.data):
+            self._told_hidden.add(layer)
+        return layer
+
+    def _stays_hidden(self, layer: Image) -> None:
+        """Say, once per layer, that the coloured ``layer`` stays hidden: lazy and too large
+        to show without reading a whole plane on the main thread."""
+        if layer in self._told_hidden:
+            return
+        self._told_hidden.add(layer)
+        show_info(
+            f"Segmentation Evaluation: {layer.name!r} has the confidence colormap. "
+            + hidden_text(layer.name, layer.name, pyramid=False)
+        )
 
     def _channel_axis(self) -> int | None:
         """The header's class axis of the probability layer (none for a 2-D map)."""
@@ -1279,9 +1331,9 @@ class ConfidenceDisplayPanel(QWidget):
         self._follow_outlines()
 
 
-def preview_spacing(layer: Image, channel_axis: int | None, level: int = 0) -> tuple[float, ...]:
+def preview_spacing(layer: Image, channel_axis: int | None) -> tuple[float, ...]:
     """The pixel size of ``layer``'s preview along each of its axes: the layer's scale (of
-    pyramid level ``level``), without the class axis ``channel_axis``.
+    its full resolution), without the class axis ``channel_axis``.
 
     The split of touching objects measures distances in it, so a stack whose layer carries
     its calibration (e.g. scale (2, 0.5, 0.5) µm) is split as the objects' shapes are.
@@ -1292,8 +1344,6 @@ def preview_spacing(layer: Image, channel_axis: int | None, level: int = 0) -> t
     (2.0, 0.5)
     """
     scale = np.asarray(layer.scale, dtype=float)
-    if layer.multiscale:
-        scale = scale * np.asarray(layer.downsample_factors[level], dtype=float)
     axes = range(len(scale))
     if channel_axis is not None and not is_rgb_axis(layer, channel_axis):
         dropped = channel_axis % len(scale)
@@ -1316,43 +1366,6 @@ def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
         "the Threshold tab to preview its objects (they are joined across chunks), or open "
         "the map from a file that is read whole (TIFF, NPY) if it fits in memory."
     )
-
-
-def split_labels(
-    prob: Any, threshold: float, options: ThresholdOptions, spacing: Sequence[float]
-) -> np.ndarray:
-    """The instance preview of an in-memory map with its touching objects split, distances
-    measured in ``spacing`` (:func:`preview_spacing`): as
-    :func:`~napari_seg_eval.evaluation.labels_from_probability` with ``options``, the
-    split's distances in the layer's units."""
-    semantic = labels_from_probability(prob, threshold, replace(options, output="semantic"))
-    if options.channel_axis is None:
-        semantic = semantic.astype(bool, copy=False)
-    return label_instances(
-        semantic,
-        connectivity=options.connectivity,
-        min_size=options.min_size,
-        split_touching=True,
-        split_depth=options.split_depth,
-        spacing=spacing,
-    )
-
-
-def split_levels(
-    levels: Sequence[Any],
-    threshold: float,
-    options: ThresholdOptions,
-    spacings: Sequence[Sequence[float]],
-) -> list[np.ndarray]:
-    """:func:`split_labels` of each level of an in-memory pyramid, with its own spacing and
-    ``min_size`` scaled to its pixel area (as
-    :func:`~napari_seg_eval.evaluation.preview_levels`)."""
-    full = math.prod(levels[0].shape)
-    out = []
-    for level, spacing in zip(levels, spacings, strict=True):
-        min_size = math.ceil(options.min_size * math.prod(level.shape) / full)
-        out.append(split_labels(level, threshold, replace(options, min_size=min_size), spacing))
-    return out
 
 
 #: A region of a preview: (level, one slice per axis of the preview).
