@@ -237,3 +237,25 @@ def test_the_report_sweeps_and_names_the_runs_split_at_its_spacing(monkeypatch):
         "Object-level metrics versus the probability threshold (dashed: the threshold used). "
         "Touching objects split at depth 2 with the pixel size (spacing) 2 × 0.5 × 0.5."
     ) in text
+
+
+def test_one_spacing_for_every_axis_splits_and_scores_like_the_number(tmp_path):
+    """Regression (the docs' screenshots): evaluate_files(probability=True, boundary=True,
+    spacing=0.5) failed every pair: the one value for all, read as a sequence (0.5,), was
+    refused by the labelling ("one pixel size per axis of the mask (2 axes)")."""
+    truth = np.zeros((20, 30), np.uint16)
+    truth[2:10, 2:12] = 1
+    truth[12:18, 15:25] = 2
+    prob = np.where(truth > 0, 0.9, 0.1).astype(np.float32)
+    for name, data in (("truth", truth), ("pred", prob)):
+        (tmp_path / name).mkdir()
+        tifffile.imwrite(tmp_path / name / "a.tif", data)
+    result = evaluate_files(
+        tmp_path / "truth", tmp_path / "pred", probability=True, boundary=True, spacing=0.5
+    )
+    assert result.failed.empty
+    assert result.per_image["f1_50"].tolist() == [1.0]
+    mask = prob > 0.5
+    for spacing in ((0.5,), [0.5], 0.5):
+        labels = label_instances(mask, split_touching=True, spacing=spacing)
+        np.testing.assert_array_equal(labels, label_instances(mask, split_touching=True))

@@ -1209,6 +1209,8 @@ def _pixel_units(spacing: object, ndim: int) -> tuple[float, ...] | None:
                 "spacing must be a pixel size (a number) or a sequence of one number per axis, "
                 f"got {spacing!r}."
             )
+        if len(values) == 1:  # one for all, as a sequence (the command line's `0.5`)
+            values = values * ndim
         if len(values) != ndim:
             raise ValueError(
                 f"spacing must give one pixel size per axis of the mask ({ndim} axes) or one "
