@@ -290,3 +290,19 @@ def test_the_tab_passes_the_headers_options_only_where_they_are_read(widget):
     assert options(probability=True, kind="instance") == (0.7, 5, True)
     assert options(probability=True, kind="semantic") == (0.7, 0, False)
     assert options(probability=True, kind="all") == (0.7, 5, True)
+
+
+def test_no_pixel_size_note_for_files_whose_pixels_are_1(tmp_path, capsys):
+    """Regression (review165): an ImageJ TIFF with resolution 1 and unit 'pixel' got the note
+    "gives a pixel size of 1,1 pixel … give --spacing 1,1", advice that changes nothing."""
+    truth_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
+    truth_dir.mkdir()
+    pred_dir.mkdir()
+    image = np.zeros((10, 10), np.uint16)
+    image[2:6, 2:6] = 1
+    for folder in (truth_dir, pred_dir):
+        tifffile.imwrite(
+            folder / "a.tif", image, imagej=True, resolution=(1, 1), metadata={"unit": "pixel"}
+        )
+    assert run(str(truth_dir), str(pred_dir), "--boundary", "--out", str(tmp_path / "o")) == 0
+    assert "pixel size" not in capsys.readouterr().err

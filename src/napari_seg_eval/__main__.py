@@ -646,8 +646,9 @@ def _pixel_size_note(
 ) -> str | None:
     """The note that the truth file ``truth`` (the first pair's) gives a pixel size for
     every axis in its metadata, which ``boundary`` metrics and the ``split`` of touching
-    objects (--split-touching) do not use without --spacing; None where it gives none, or
-    (the split alone) where every axis has the same size (the split then is the same).
+    objects (--split-touching) do not use without --spacing; None where it gives none, or 1
+    on every axis (pixels), or (the split alone) where every axis has the same size (the
+    split then is the same).
 
     Examples
     --------
@@ -660,7 +661,7 @@ def _pixel_size_note(
         size = file_pixel_size(truth)
     except (OSError, ValueError):  # a file the run itself then fails on, with its error
         return None
-    if size is None or None in size.sizes:
+    if size is None or None in size.sizes or set(size.sizes) == {1}:  # 1: as pixels
         return None
     if not boundary and (not split or len(set(size.sizes)) == 1):
         return None
