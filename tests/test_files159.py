@@ -325,3 +325,28 @@ def test_a_chunked_map_is_counted_in_its_one_read_and_the_run_says_it_once(tmp_p
         "background channel (every pixel its most probable channel, as nnU-Net takes it), use "
         "--threshold 0."
     ]
+
+
+def test_nuclei_whose_outlines_are_cut_in_pieces_are_no_class_image():
+    """Regression (review165): 2 nuclei against a background / interior / outline map, each
+    outline cut in 3 pieces (4 predicted objects a nucleus, all inside it) read as a class
+    image. Each nucleus's interior covers most of it: a class region's objects never do."""
+    rows, cols = np.mgrid[:20, :40]
+    truth = np.zeros((20, 40), np.uint8)
+    prob = np.zeros((3, 20, 40), np.float32)
+    prob[0] = 0.9  # background
+    for index, centre in enumerate((10, 30)):
+        distance = np.hypot(rows - 10, cols - centre)
+        truth[distance <= 7] = index + 1
+        interior, outline = distance <= 5, (distance > 5) & (distance <= 7)
+        outline &= (cols - centre) % 6 != 0  # cut in pieces
+        prob[:, interior] = np.array([0.05, 0.9, 0.05])[:, None]
+        prob[:, outline] = np.array([0.05, 0.05, 0.9])[:, None]
+    options = ThresholdOptions(channel_axis=0, background_channel=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = evaluate(
+            truth, prob, threshold=0.5, threshold_options=options, kind="instance"
+        )
+    assert record.instance.summary["n_pred"] >= 8  # 4 or more a nucleus
+    assert not [w for w in caught if "class image" in str(w.message)]

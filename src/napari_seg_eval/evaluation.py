@@ -300,11 +300,12 @@ def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
     """Whether an instance comparison's truth looks like a class image (pixel value = class)
     rather than instance labels, against the objects of a map of ``n_classes`` classes: every
     true id is a class of the map (1..``n_classes``), and each holds many predicted objects:
-    those lying mostly (over half of their area) inside one true id number at least
-    :data:`CLASS_IMAGE_OBJECTS_PER_ID` times the true ids. A class image's ids are few and
-    each spreads over many objects; instance labels with as few objects as the map has
-    classes hold about one predicted object each (a 3-object truth against a 4-class map is
-    not suspected unless its objects are cut into 4 pieces each, or more).
+    those lying mostly (over half of their area) inside it number at least
+    :data:`CLASS_IMAGE_OBJECTS_PER_ID`, none of them covering half of it. A class image's ids
+    are few and each spreads over many small objects; instance labels with as few objects as
+    the map has classes hold about one predicted object each, which covers most of its true
+    object (a 2-nucleus truth whose predictions are each nucleus's interior with its outline
+    cut in pieces is not suspected).
 
     Cheap: it reads the pairs already counted.
 
@@ -334,10 +335,15 @@ def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
     n_true = pairs.true_ids.size
     if n_true == 0 or int(pairs.true_ids.max()) > n_classes:
         return False
-    largest = np.zeros(pairs.pred_ids.size, np.int64)  # each predicted object's best overlap
-    np.maximum.at(largest, pairs.pred_index, pairs.intersection.astype(np.int64))
-    inside = int(np.count_nonzero(2 * largest > pairs.pred_areas))
-    return inside >= CLASS_IMAGE_OBJECTS_PER_ID * n_true
+    # The pairs that hold over half of their predicted object: at most one per object.
+    mostly = 2 * pairs.intersection.astype(np.int64) > pairs.pred_areas[pairs.pred_index]
+    inside = np.bincount(pairs.true_index[mostly], minlength=n_true)  # per true id
+    # ... and each of them small beside it: an object's own prediction (its interior with its
+    # outline cut in pieces, say) covers most of it, a class region's objects never do
+    largest = np.zeros(n_true, np.int64)
+    np.maximum.at(largest, pairs.true_index[mostly], pairs.intersection[mostly].astype(np.int64))
+    small = 2 * largest < pairs.true_areas
+    return bool(inside.min() >= CLASS_IMAGE_OBJECTS_PER_ID and small.all())
 
 
 #: Said when the truth of an instance comparison against a map with a class axis looks like a
