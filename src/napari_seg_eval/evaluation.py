@@ -407,10 +407,19 @@ def no_class_hint(table: OverlapTable, threshold: float) -> str | None:
     >>> no_class_hint(table, 0.0) is None
     True
     """
-    background, lost, counted = made_background(table)
+    return _made_background_hint(NO_CLASS_ABOVE_THRESHOLD_HINT, made_background(table), threshold)
+
+
+def _made_background_hint(
+    template: str, counts: tuple[int, int, int], threshold: float
+) -> str | None:
+    """``template`` filled with ``counts`` (pixels made background, those of them in the
+    truth's foreground, pixels counted) at ``threshold``; None at threshold 0 or when none of
+    them is the truth's foreground."""
+    background, lost, counted = counts
     if threshold <= 0 or lost == 0:
         return None
-    return NO_CLASS_ABOVE_THRESHOLD_HINT.format(
+    return template.format(
         background=background,
         counted=counted,
         share=percent(background, counted),
@@ -494,16 +503,7 @@ def argmax_hint(table: OverlapTable, threshold: float) -> str | None:
     >>> argmax_hint(table, 0.5).split(" whose")[0]
     '2 of 4 pixels (50 %)'
     """
-    background, lost, counted = argmax_counts(table)
-    if threshold <= 0 or lost == 0:
-        return None
-    return ARGMAX_HINT.format(
-        background=background,
-        counted=counted,
-        share=percent(background, counted),
-        threshold=f"{threshold:g}",
-        lost=lost,
-    )
+    return _made_background_hint(ARGMAX_HINT, argmax_counts(table), threshold)
 
 
 #: The presets the Evaluate tab offers, and the summary row (evaluation, key) that is the
