@@ -259,3 +259,33 @@ def test_one_spacing_for_every_axis_splits_and_scores_like_the_number(tmp_path):
     for spacing in ((0.5,), [0.5], 0.5):
         labels = label_instances(mask, split_touching=True, spacing=spacing)
         np.testing.assert_array_equal(labels, label_instances(mask, split_touching=True))
+
+
+def test_a_dataset_pair_split_in_pixels_opens_at_scale_1_and_evaluate_gives_its_row(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    """Regression (trial166): a Dataset run of calibrated stacks splitting touching objects
+    in pixels (no spacing) opened its pair at the files' pixel size, where Evaluate split the
+    two spheres (n_pred 2) while the row had scored one object: the pair keeps scale 1."""
+    from napari_seg_eval._qt import dataset_panel
+    from napari_seg_eval._qt.widget import SegEvalWidget
+
+    said = []
+    monkeypatch.setattr(dataset_panel, "show_info", said.append)
+    truth_dir, pred_dir = write_pair(tmp_path)
+    viewer = make_napari_viewer()
+    widget = SegEvalWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="Segmentation Evaluation")
+    widget.output_combo.setCurrentText("instance")
+    widget.split_check.setChecked(True)
+    dataset = widget.dataset
+    dataset.set_folders(truth=truth_dir, prediction=pred_dir)
+    dataset.set_options(probability=True, kind="instance", iou_thresholds="0.5")
+    result = dataset.run(wait=True)
+    assert result.per_image.set_index("name").loc["a", "n_pred"] == 1  # in pixels: one
+    opened = dataset.open_image("a", wait=True)
+    assert tuple(opened["truth"].scale) == (1.0, 1.0, 1.0)
+    assert "split of touching objects were in pixels" in said[-1]
+    tables = widget.run_evaluation(wait=True)
+    summary = tables["summary"].set_index(["evaluation", "metric"])["value"]
+    assert summary[("instance", "n_pred")] == 1  # the row's

@@ -1917,8 +1917,8 @@ class DatasetPanel(QWidget):
     ) -> str:
         """Give the opened pair's layers the run's ``spacing``, or without one the truth
         file's pixel size ``file_size`` when it gives one for each of the truth's axes (but
-        to a run whose boundary distances were in pixels, which Evaluate then measures as it
-        did); what was done, in words ("" for nothing)."""
+        to a run whose boundary distances or split of touching objects were in pixels, which
+        Evaluate then measures as it did); what was done, in words ("" for nothing)."""
         if spacing:
             self._put_spacing(spacing, settings.channel_axis)
             whose = (
@@ -1932,10 +1932,20 @@ class DatasetPanel(QWidget):
         if file_size is None or truth is None or len(file_size.sizes) != truth.ndim:
             return ""
         found = (tuple(float(size) for size in file_size.sizes), file_size.unit)
-        if settings.boundary:  # in pixels: as the row's distances
+        # in pixels: as the row's distances, and the row's objects (split at the layer's scale)
+        split = settings.probability and settings.split_touching and "instance" in settings.kinds
+        if settings.boundary or split:
+            measured = " and ".join(
+                words
+                for words, done in (
+                    ("boundary distances", settings.boundary),
+                    ("split of touching objects", split),
+                )
+                if done
+            )
             return (
-                f"the layers' scale 1, as the run's boundary distances were in pixels (its "
-                f"truth file gives a pixel size of {spacing_text(found)}: spacing 'file' uses it)"
+                f"the layers' scale 1, as the run's {measured} were in pixels (its truth file "
+                f"gives a pixel size of {spacing_text(found)}: spacing 'file' uses it)"
             )
         self._put_spacing(found, settings.channel_axis)
         return (
