@@ -825,8 +825,9 @@ COCO_SUMMARY = [
         "map",
         "COCO mAP",
         "mean over IoU 0.50:0.95 of COCO AP",
-        "pycocotools' 'AP' of masks (from files: a predicted object's score is its mean "
-        "probability)",
+        "pycocotools' 'AP' of masks without its limit of 100 detections per image (an image "
+        "of more objects scores lower there); from files: a predicted object's score is its "
+        "mean probability",
         pooling="ranked",
         better="higher",
     ),
