@@ -284,10 +284,18 @@ def test_save_writes_only_the_tables_a_run_has(viewer, qtbot, tmp_path):
     from napari_seg_eval.runs import Runs
 
     panel = compared(viewer, qtbot).runs
-    stale = tmp_path / "saved" / "run_1_model_A" / "per_plane.csv"  # left by an earlier save
-    stale.parent.mkdir(parents=True)
-    stale.write_text("plane,f1\n0,0.5\n")
+    # An earlier save of the same run wrote a table the run no longer has: that file goes
+    # (a file the save did not write itself never does: tests/test_runs172.py).
+    run = panel.runs[0]
+    run.tables["per_plane"] = pd.DataFrame({"plane": [0], "f1": [0.5]})
     panel.save(tmp_path / "saved")
+    assert (tmp_path / "saved" / "run_1_model_A" / "per_plane.csv").is_file()
+    run.tables["per_plane"] = pd.DataFrame()
+    panel.save(tmp_path / "saved")
+    assert sorted(path.name for path in (tmp_path / "saved").iterdir()) == [
+        "run_1_model_A",
+        "run_2_model_B",
+    ]
     for folder in ("run_1_model_A", "run_2_model_B"):
         written = {path.name: path for path in (tmp_path / "saved" / folder).glob("*.csv")}
         # an instance run of one 2-D image: no plane, class, boundary or COCO tables

@@ -12,6 +12,10 @@ command line's result folder is the folder of a dataset run, so it loads as one.
 run also saves the two label images it compared (``labels.npz``), and of a multi-class run the
 class of each object scored (``object_classes.csv``), so that its objects can be compared after
 loading. Runs of equal images share them, read-only (:attr:`Run.images`, :meth:`Runs.memory`).
+Saving replaces nothing saved before: :meth:`Run.save` refuses a folder that holds another
+saved run (unless ``overwrite=True``, as the command line's ``--overwrite``) or anything else,
+and :meth:`Runs.save` saves such a run as ``<name> (2)`` beside it; a run saved again by the
+same session updates its own folder.
 
 :meth:`Runs.compare` puts two runs side by side: the headline metrics and their differences;
 for one image, which of the true objects the runs scored each run matched (with its criterion;
@@ -32,7 +36,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import secrets
+import shutil
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -316,6 +323,9 @@ class Run:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     agreement: bool = False
+    #: Where this run object last saved itself: the folder, the text of the settings.json
+    #: written there and the names of the files written (see :meth:`save`).
+    _saved: _SavedFolder | None = field(default=None, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ making runs
     @classmethod
@@ -581,27 +591,105 @@ class Run:
         )
 
     # ------------------------------------------------------------------ files
-    def save(self, folder: str | Path) -> Path:
+    @property
+    def saved_to(self) -> Path | None:
+        """The folder this run was last saved to by :meth:`save` (absolute; None if never)."""
+        return None if self._saved is None else self._saved.folder
+
+    def owns(self, folder: str | Path) -> bool:
+        """Whether ``folder`` is this run's own: the folder this run object saved itself to
+        last, still holding the very ``settings.json`` it wrote there (the same file, neither
+        rewritten nor replaced since)."""
+        if self._saved is None or Path(os.path.realpath(folder)) != self._saved.folder:
+            return False
+        path = Path(folder) / "settings.json"
+        try:
+            return (
+                _file_signature(path) == self._saved.signature
+                and path.read_text() == self._saved.settings
+            )
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: CSV tables, ``settings.json`` (and ``labels.npz``).
 
         A dataset run writes the files of the command line's result folder. Only the tables
         the run has are written: one it did not compute (an empty table, no columns) leaves
-        no file, and a file of that name an earlier save left in ``folder`` is removed.
+        no file.
+
+        Nothing saved before is replaced unless asked, as the command line's ``--overwrite``:
+        ``folder`` must be new or empty, or this run's own (:meth:`owns`: this run object saved
+        itself there, and the folder still holds what it wrote), which is updated (the tables
+        it wrote before and no longer has are removed; files it did not write stay). With
+        ``overwrite``, a folder holding another saved run (CSV tables, ``settings.json``,
+        ``labels.npz``, ``report.html`` and nothing else) is replaced whole; a folder holding
+        anything else never is. A new folder is written beside ``folder`` and renamed into
+        place: it is there complete, or not at all.
+
+        Parameters
+        ----------
+        folder
+            The run's folder (made with its parents).
+        overwrite
+            Replace a folder that holds another saved run.
+
+        Returns
+        -------
+        Path
+            ``folder``.
+
+        Raises
+        ------
+        FileExistsError
+            ``folder`` is a file, holds another saved run (without ``overwrite``), or holds
+            files or folders that are not a saved run's; nothing is written.
 
         Examples
         --------
         >>> run.save("runs/model-a")  # doctest: +SKIP
+        >>> run.save("runs/model-a", overwrite=True)  # doctest: +SKIP
         """
+        from .io.results import _put_in_place, make_parents, remove_made, result_target
+
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        own = self._saved if self.owns(folder) else None
+        if own is not None:
+            settings, written = self._write_into(folder)
+            for name in own.files - written:  # ours, no longer computed
+                (folder / name).unlink(missing_ok=True)
+        else:
+            _check_run_folder(folder, overwrite=overwrite)
+            target = result_target(folder)
+            made = make_parents(target)
+            staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
+            try:
+                staging.mkdir()
+                settings, written = self._write_into(staging)
+                _check_run_folder(folder, overwrite=overwrite)  # filled by another, meanwhile?
+                if target.exists():  # empty, or (overwrite) another saved run: replaced
+                    _put_in_place(staging, target)
+                else:
+                    staging.rename(target)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                remove_made(made)
+                raise
+        signature = _file_signature(folder / "settings.json")
+        self._saved = _SavedFolder(Path(os.path.realpath(folder)), settings, signature, written)
+        return folder
+
+    def _write_into(self, folder: Path) -> tuple[str, frozenset[str]]:
+        """Write the run's files into the existing ``folder``; returns the text of its
+        ``settings.json`` and the names of the files written."""
+        written = {"settings.json"}
         for key, table in self.tables.items():
-            path = folder / f"{key}.csv"
-            if len(table.columns):
-                table.to_csv(path, index=False)
-            else:  # not computed: no file (nor one an earlier save left there)
-                path.unlink(missing_ok=True)
+            if len(table.columns):  # not computed (no columns): no file
+                table.to_csv(folder / f"{key}.csv", index=False)
+                written.add(f"{key}.csv")
         if self.labels and not any(is_lazy(image) for image in self.labels.values()):
             np.savez_compressed(folder / "labels.npz", **self.labels)  # chunked ones: not saved
+            written.add("labels.npz")
         settings = dict(self.settings)
         settings["run"] = {
             "name": self.name,
@@ -611,8 +699,9 @@ class Run:
             "agreement": self.agreement,
         }
         settings["versions"] = self.versions
-        (folder / "settings.json").write_text(json.dumps(_plain(settings), indent=2))
-        return folder
+        text = json.dumps(_plain(settings), indent=2)
+        (folder / "settings.json").write_text(text)
+        return text, frozenset(written)
 
     @classmethod
     def load(cls, folder: str | Path) -> Run:
@@ -691,6 +780,96 @@ class Run:
         )
         _check_readable(run, folder)
         return run
+
+
+@dataclass(frozen=True)
+class _SavedFolder:
+    """Where a run saved itself (:meth:`Run.save`): the folder (absolute, links resolved),
+    the text of the ``settings.json`` written there and that file's :func:`_file_signature`,
+    and the names of the files written."""
+
+    folder: Path
+    settings: str
+    signature: tuple[int, int, int, int]
+    files: frozenset[str]
+
+
+def _file_signature(path: Path) -> tuple[int, int, int, int]:
+    """Which file ``path`` is and when it was last written: its device, inode, modification
+    time (ns) and size."""
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+#: Names of the files of a saved run folder besides its CSV tables (every CSV is a table of the
+#: run, as :meth:`Run.load` reads them): ``overwrite=True`` replaces a folder that holds these
+#: and nothing else. ``report.html``: the command line's report in its result folder.
+RUN_FILES = frozenset({"settings.json", "labels.npz", "report.html"})
+
+
+def _is_run_file(path: Path) -> bool:
+    """Whether ``path`` is a file a saved run folder holds (or a file manager's clutter)."""
+    from .io.results import FOLDER_CLUTTER
+
+    return path.is_file() and (
+        path.suffix == ".csv" or path.name in RUN_FILES or path.name in FOLDER_CLUTTER
+    )
+
+
+def _is_free(folder: Path) -> bool:
+    """Whether a run can be saved as ``folder`` replacing nothing: no such file or folder, or
+    a folder holding nothing but a file manager's clutter."""
+    from .io.results import FOLDER_CLUTTER
+
+    if not folder.exists() and not folder.is_symlink():
+        return True
+    return folder.is_dir() and all(entry.name in FOLDER_CLUTTER for entry in folder.iterdir())
+
+
+def _holds_run_only(folder: Path) -> bool:
+    """Whether ``folder`` is a folder holding a saved run's files and nothing else."""
+    return folder.is_dir() and all(_is_run_file(entry) for entry in folder.iterdir())
+
+
+def _saved_run_words(folder: Path) -> str:
+    """The run saved in ``folder`` as its ``settings.json`` names it (``"'run 1: a', saved
+    2026-01-02T10:00:00+01:00"``), or "" when it does not."""
+    try:
+        about = json.loads((folder / "settings.json").read_text()).get("run") or {}
+        return f"{about['name']!r}, saved {about['created']}"
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
+        return ""
+
+
+def _check_run_folder(folder: Path, *, overwrite: bool) -> None:
+    """Refuse to save a run as ``folder`` when that would replace what is there: a file;
+    another saved run (unless ``overwrite``); files or folders that are not a run's."""
+    if folder.is_symlink() and not folder.exists():
+        raise FileExistsError(
+            f"{folder} is a broken symbolic link to '{os.readlink(folder)}': remove the link "
+            "or choose another folder."
+        )
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
+    if _is_free(folder):
+        return
+    if not _holds_run_only(folder):
+        others = sorted(
+            entry.name + ("/" if entry.is_dir() else "")
+            for entry in folder.iterdir()
+            if not _is_run_file(entry)
+        )
+        few = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise FileExistsError(
+            f"{folder} holds files or folders that are not a saved run's ({few}): a run is "
+            "saved into a new or empty folder, replacing nothing else; choose another folder."
+        )
+    if not overwrite:
+        which = _saved_run_words(folder)
+        raise FileExistsError(
+            f"{folder} already holds a saved run{f' ({which})' if which else ''}: choose "
+            "another folder, or pass overwrite=True to replace it."
+        )
 
 
 #: The tables of a multi-class dataset run (class images beside the labels), after its
@@ -866,6 +1045,18 @@ class Comparison:
             return pd.DataFrame()
         changed = self.objects["change"].isin(["fixed by B", "broken by B"])
         return self.objects[changed].reset_index(drop=True)
+
+
+def run_folder_name(name: str) -> str:
+    """The name of a run's subfolder in a folder of runs (:meth:`Runs.save`): its name with
+    what is not a letter, digit, ``.`` or ``-`` as ``_`` ("" if nothing is left).
+
+    Examples
+    --------
+    >>> run_folder_name("run 1: img2_masks")
+    'run_1_img2_masks'
+    """
+    return re.sub(r"[^\w.-]+", "_", name).strip("._")
 
 
 class Runs:
@@ -1106,22 +1297,56 @@ class Runs:
             ]
         return pd.DataFrame(rows, columns=[*RUN_COLUMNS, *columns])
 
-    def save(self, folder: str | Path) -> Path:
-        """Write every run to a subfolder of ``folder`` (named after the run).
+    def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
+        """Write every run to a subfolder of ``folder`` named after the run
+        (:func:`run_folder_name`), replacing nothing saved before.
+
+        A subfolder of that name that holds anything (a run saved before, by another session
+        or another run) is kept, and the run is saved as ``<name> (2)``, ``<name> (3)``...:
+        :attr:`Run.saved_to` says where. A run saved there before by this run object (its own
+        folder, :meth:`Run.owns`) is updated. With ``overwrite``, a subfolder of the name that
+        holds another saved run is replaced instead (one holding anything else never is).
+
+        Parameters
+        ----------
+        folder
+            The folder of the runs (made with its parents).
+        overwrite
+            Replace the saved runs of the same names.
+
+        Returns
+        -------
+        Path
+            ``folder``.
+
+        Raises
+        ------
+        FileExistsError
+            ``folder`` is a file (nothing is written).
 
         Examples
         --------
         >>> runs.save("my-runs")  # doctest: +SKIP
+        >>> [run.saved_to.name for run in runs]  # doctest: +SKIP
+        ['run_1_model_A (2)']
         """
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
         folder.mkdir(parents=True, exist_ok=True)
         used: set[str] = set()
         for number, run in enumerate(self._runs, 1):
-            stem = re.sub(r"[^\w.-]+", "_", run.name).strip("._") or f"run_{number}"
-            if stem in used:
-                stem = f"{stem}_{number}"
-            used.add(stem)
-            run.save(folder / stem)
+            stem = run_folder_name(run.name) or f"run_{number}"
+            name, copy = stem, 1
+            while name in used or not (
+                run.owns(folder / name)
+                or _is_free(folder / name)
+                or (overwrite and _holds_run_only(folder / name))
+            ):
+                copy += 1
+                name = f"{stem} ({copy})"
+            used.add(name)
+            run.save(folder / name, overwrite=overwrite)
         return folder
 
     def load(self, folder: str | Path) -> list[Run]:

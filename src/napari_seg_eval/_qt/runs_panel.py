@@ -91,6 +91,7 @@ from ..runs import (
     memory_owner,
     over_thresholds,
     record_images,
+    run_folder_name,
     table_column,
 )
 from .review import fill_legend, hidden_notice
@@ -759,7 +760,9 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         self.save_button = QPushButton("Save…", self)
-        self.save_button.setToolTip("Save every run to a folder (one subfolder per run)")
+        self.save_button.setToolTip(
+            "Save every run to a folder (one subfolder per run; runs saved there before are kept)"
+        )
         self.save_button.clicked.connect(lambda: self.save())
         self.load_button = QPushButton("Load…", self)
         self.load_button.setToolTip(
@@ -1083,14 +1086,36 @@ class RunsPanel(QWidget):
 
     # ---------------------------------------------------------------- files
     def save(self, folder: str | Path | None = None) -> Path | None:
-        """Save every run to ``folder`` (asks for one when not given)."""
+        """Save every run to ``folder`` (asks for one when not given), one subfolder per run.
+
+        Nothing saved before is replaced (:meth:`~napari_seg_eval.runs.Runs.save`): a run
+        whose subfolder holds another run is saved under a new name, and the status line and
+        a notification name those folders. A run saved before by this session updates its own.
+        """
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Save runs to a folder")
             if not folder:
                 return None
         self.finish_intervals()
-        path = self.runs.save(folder)
-        self.status_label.setText(f"Saved {len(self.runs)} runs to {path}.")
+        try:
+            path = self.runs.save(folder)
+        except OSError as error:
+            self._warn(f"the runs could not be saved: {error}")
+            return None
+        renamed = [
+            str(run.saved_to)
+            for number, run in enumerate(self.runs, 1)
+            if run.saved_to is not None
+            and run.saved_to.name != (run_folder_name(run.name) or f"run_{number}")
+        ]
+        message = f"Saved {len(self.runs)} run(s) to {path}."
+        if renamed:
+            message += (
+                f" {len(renamed)} saved under a new name, as a folder of its name there holds "
+                f"another run (kept): {', '.join(renamed)}."
+            )
+            show_info(f"Segmentation Evaluation: {message}")
+        self.status_label.setText(message)
         return path
 
     def load(self, folder: str | Path | None = None) -> list[Run]:
