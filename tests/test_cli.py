@@ -639,7 +639,7 @@ def test_exclude_border_option(folders, tmp_path):
     [
         (["--preset", "conic"], "the conic preset needs class images of both sides"),
         (["--preset", "coco"], "the coco preset ranks the predicted objects by a score"),
-        (["--spacing", "1,2"], "--spacing and --tolerance are for boundary metrics"),
+        (["--spacing", "1,2"], "--spacing is for boundary metrics: add --boundary"),
         (["--boundary", "--spacing", "1,x"], "--spacing takes numbers separated by commas"),
         (["--boundary", "--spacing", "metadata"], "(one per axis) or 'file'"),
         (["--boundary", "--tolerance", "-1"], "tolerance must be a finite number >= 0"),

@@ -102,7 +102,7 @@ def test_spacing_without_split_nor_boundary_is_refused(tmp_path, capsys):
     argv = [str(truth_dir), str(pred_dir), "--out", str(out), "--probability"]
     assert run(*argv, "--spacing", "file") == 2
     assert (
-        "--spacing and --tolerance are for boundary metrics: add --boundary (--spacing is also "
+        "--spacing is for boundary metrics: add --boundary (--spacing is also "
         "the pixel size at which --probability --split-touching splits objects)."
     ) in capsys.readouterr().err
     assert not out.exists()

@@ -465,12 +465,24 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     }
     # --spacing is also the pixel size of --split-touching's split (--probability's objects).
     split_spacing = args.spacing is not None and args.split_touching
-    if (args.tolerance is not None or (args.spacing is not None and not split_spacing)) and not (
-        args.boundary or args.kind == "boundary"
-    ):
+    unread = [
+        flag
+        for flag, value, read in (
+            ("--spacing", args.spacing, split_spacing),
+            ("--tolerance", args.tolerance, False),
+        )
+        if value is not None and not read
+    ]
+    if unread and not (args.boundary or args.kind == "boundary"):
+        also = (
+            " (--spacing is also the pixel size at which --probability --split-touching splits "
+            "objects)"
+            if "--spacing" in unread
+            else ""
+        )
         raise ValueError(
-            "--spacing and --tolerance are for boundary metrics: add --boundary (--spacing is "
-            "also the pixel size at which --probability --split-touching splits objects)."
+            f"{_listed(unread)} {'is' if len(unread) == 1 else 'are'} for boundary metrics: add "
+            f"--boundary{also}."
         )
     return {
         **given,
@@ -633,11 +645,14 @@ def _checked_spacing_length(
         if ndim is None or ndim == len(spacing) or (plane and ndim + 1 == len(spacing)):
             return
         found.setdefault(ndim, str(truth))
+    from .io.evaluate import axes_example
+
     images = " and ".join(f"{ndim}-D (e.g. {path})" for ndim, path in sorted(found.items()))
     counts = " or ".join(str(ndim) for ndim in sorted(found))
+    examples = ", ".join(axes_example(ndim) for ndim in sorted(found))
     raise ValueError(
         f"--spacing {typed} gives {len(spacing)} values, one per axis, but the truth images "
-        f"are {images}: give {counts} values (z,y,x for a volume), or one for every axis."
+        f"are {images}: give {counts} values ({examples}), or one for every axis."
     )
 
 
@@ -1062,7 +1077,14 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     from contextlib import ExitStack
 
     from .io import FileReadError, check_output_folder, evaluate_files, pair_files
-    from .io.evaluate import NoWorkerLeft, WorkerRetired, check_region_file, find_companions
+    from .io.evaluate import (
+        NoWorkerLeft,
+        WorkerRetired,
+        check_first_pair,
+        check_region_file,
+        file_settings,
+        find_companions,
+    )
     from .io.pairs import OneFolderError
 
     retirements: list[warnings.WarningMessage] = []  # workers retired from the user's cluster
@@ -1119,6 +1141,9 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         split = bool(settings.get("probability") and settings.get("split_touching"))
         if boundaries or split:
             _checked_spacing_length(pairing, settings["spacing"], args.spacing)
+        # The first pair's headers: a --channel-axis its map has not, --spacing file where
+        # its files give no pixel size.
+        check_first_pair(pairing, file_settings(**settings), command_line=True)
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             # A challenge's results hold every frame and its truth a few: a list that does not
             # bury the run's own lines; all of them in settings.json.

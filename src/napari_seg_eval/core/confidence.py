@@ -138,18 +138,22 @@ def _check_class(
             "needs at least one more axis of pixels."
         )
     n_classes = prob_shape[channel_axis]
+    # Without class_id, the class to analyse is asked for (not "got None").
+    missing = class_id is None
+    asked = "give class_id too, the class to analyse: " if missing else ""
+    got = "." if missing else f", got {class_id!r}."
     if background_channel:
-        if class_id is None or not 0 <= class_id < n_classes:
+        if missing or not 0 <= class_id < n_classes:
             raise ValueError(
-                f"with channel_axis and background_channel=True, class_id must be in "
+                f"{asked}with channel_axis and background_channel=True, class_id must be in "
                 f"0..{n_classes - 1} (channel k holds the probability of class k, channel 0 "
-                f"the background's; {n_classes} channels), got {class_id!r}."
+                f"the background's; {n_classes} channels){got}"
             )
-    elif class_id is None or not 1 <= class_id <= n_classes:
+    elif missing or not 1 <= class_id <= n_classes:
         raise ValueError(
-            f"with channel_axis, class_id must be in 1..{n_classes} (channel k holds the "
+            f"{asked}with channel_axis, class_id must be in 1..{n_classes} (channel k holds the "
             f"probability of class k + 1; {n_classes} channels; if channel 0 is background, "
-            f"pass background_channel=True: channel k then holds class k), got {class_id!r}."
+            f"pass background_channel=True: channel k then holds class k){got}"
         )
 
 

@@ -94,7 +94,9 @@ from .read import (
     checked_labels,
     checked_probabilities,
     chunked_if_large,
+    close_store,
     file_notices,
+    image_extension,
     open_files,
     read_labels,
     volume_plane,
@@ -283,10 +285,13 @@ class FileSettings:
         if self.tolerance != 1.0 and not self.boundary:
             raise ValueError("tolerance is for boundary metrics: set boundary=True.")
         if self.spacing is not None and not (self.boundary or self.splits_at_spacing):
+            # split_touching given for label predictions: the option is the one out of place
+            # (it is for probability maps), not a missing one.
+            self._check_map_options()
+            split = "" if self.probability else "probability=True and "
             raise ValueError(
                 "spacing is for boundary metrics and for splitting touching objects of "
-                "probability maps: set boundary=True, or probability=True and "
-                "split_touching=True."
+                f"probability maps: set boundary=True, or {split}split_touching=True."
             )
         if self.region is not None:
             object.__setattr__(self, "region", str(self.region))
@@ -902,15 +907,161 @@ split_touching
     pairing, classes, regions = find_companions(
         pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
     )
+    settings, declared = declared_class_axis(pairing, settings)
+    check_first_pair(pairing, settings)
     if isinstance(progress, bool):
         progress = TextProgress() if progress else None
     outcomes = run_pairs(
         pairing, settings, client=client, progress=progress, classes=classes, regions=regions
     )
     result = collect(pairing, outcomes, settings)
+    if declared is not None:
+        result.notices.insert(0, declared)
     for warning in file_notices(result.notices):
         warn(warning)
     return result
+
+
+def _header(
+    path: str | Path, *, labels: bool, pixel_size: bool = False
+) -> tuple[tuple[int, ...], FileMetadata] | None:
+    """The shape of the image in ``path`` and its metadata, from one opening of its header
+    (no pixel read, as :func:`~napari_seg_eval.io.read.file_shape`), or None where it cannot
+    be opened here (the run says why; on a cluster it may be readable where the workers read
+    it)."""
+    try:
+        ((array, metadata),) = open_files(
+            [path], labels=[labels], pixel_size=pixel_size, lazy=[True]
+        )
+    except Exception:  # whatever the file meets: the pair's own error says it
+        return None
+    shape = tuple(int(size) for size in array.shape)
+    close_store(array)
+    return shape, metadata
+
+
+def declared_class_axis(pairing: Pairing, settings: FileSettings) -> tuple[FileSettings, Any]:
+    """The run's settings with the class axis the first pair's probability map declares,
+    when none is given: an OME-Zarr map whose multiscales metadata name one axis a channel
+    axis (``"type": "channel"``, :attr:`~napari_seg_eval.io.read.FileMetadata.channel_axis`)
+    of two channels or more. A given ``channel_axis`` always wins; a channel axis of one
+    channel is no class axis (the map is read as it is, of one class). The axis is recorded
+    in the settings (``settings.json``: the run is made again by it) and said in a notice.
+
+    Parameters
+    ----------
+    pairing : Pairing
+        The run's pairs; the first pair's prediction's header is read (no pixel).
+    settings : FileSettings
+        The run's settings.
+
+    Returns
+    -------
+    tuple of (FileSettings, Notice or None)
+        The settings (with ``channel_axis`` set when declared), and the notice that says so.
+
+    Raises
+    ------
+    ValueError
+        The map declares a class axis the settings cannot take (the coco preset scores
+        one-class maps).
+
+    Examples
+    --------
+    >>> maps = file_settings(probability=True)
+    >>> settings, notice = declared_class_axis(pairing, maps)  # doctest: +SKIP
+    >>> settings.channel_axis  # doctest: +SKIP
+    0
+    """
+    if not settings.probability or settings.channel_axis is not None or not pairing.pairs:
+        return settings, None
+    prediction = pairing.pairs[0][1]
+    extension = image_extension(prediction)
+    if extension is None or not extension.endswith(".zarr"):
+        return settings, None
+    header = _header(prediction, labels=False)
+    if header is None:
+        return settings, None
+    shape, metadata = header
+    axis = metadata.channel_axis
+    if axis is None or len(shape) != len(metadata.axes) or shape[axis] < 2:
+        return settings, None
+    n = shape[axis]
+    if settings.preset == "coco":
+        raise ValueError(
+            f"{prediction}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
+            "channels, a map of as many classes, and the coco preset scores the objects of a "
+            "one-class probability map."
+        )
+    template = (
+        f"{{file}}: its OME-Zarr metadata name axis {axis} a channel axis of {n} channels: it "
+        f"is read as the maps' class axis ({{channel_axis}}{axis}, recorded in the settings; "
+        "give another class axis to read it otherwise)"
+    )
+    return replace(settings, channel_axis=axis), Notice(template, str(prediction))
+
+
+def check_first_pair(
+    pairing: Pairing, settings: FileSettings, *, command_line: bool = False
+) -> None:
+    """Refuse before the run, from the first pair's file headers (no pixel read), the
+    settings every pair like it would fail on: a class axis ``channel_axis`` its probability
+    map has no axis for, and ``spacing="file"`` where its files give no pixel size. Pairs
+    whose headers differ from the first's still fail one by one, with their error; a file
+    that cannot be opened here leaves the question to the run.
+
+    Parameters
+    ----------
+    pairing : Pairing
+        The run's pairs.
+    settings : FileSettings
+        The run's settings.
+    command_line : bool
+        Name the options as the command line's flags (``--channel-axis``, ``--spacing
+        file``), not Python's keywords.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, what its header shows and what to give instead.
+
+    Examples
+    --------
+    >>> check_first_pair(pairing, file_settings(probability=True, channel_axis=3))  # doctest: +SKIP
+    Traceback (most recent call last):
+    ValueError: channel_axis=3: pred/a.tif, the first map, has 3 axes (shape (2, 32, 32)) ...
+    """
+    if not pairing.pairs:
+        return
+    truth, prediction = pairing.pairs[0]
+    axis = settings.channel_axis
+    if settings.probability and axis is not None:
+        header = _header(prediction, labels=False)
+        shape = None if header is None else header[0]
+        if shape is not None and not -len(shape) <= axis < len(shape):
+            option = f"--channel-axis {axis}" if command_line else f"channel_axis={axis}"
+            ndim = len(shape)
+            raise ValueError(
+                f"{option}: {prediction}, the first map, has {ndim} axes (shape {shape}), "
+                f"none of them axis {axis}: give its class axis, one of 0..{ndim - 1} (or "
+                f"-{ndim}..-1 from the end)."
+            )
+    if (settings.boundary or settings.splits_at_spacing) and settings.spacing == "file":
+        for path, labels in ((truth, True), (prediction, not settings.probability)):
+            header = _header(path, labels=labels, pixel_size=True)
+            if header is None or header[1].pixel_size is not None:
+                continue
+            shape = header[0]
+            option, give = (
+                ("--spacing file", "the values instead, --spacing with")
+                if command_line
+                else ("spacing='file'", "the spacing instead,")
+            )
+            raise ValueError(
+                f"{path}: its metadata give no pixel size, and {option} reads each pair's "
+                "from its files (ImageJ or OME-TIFF resolution, OME-Zarr scale): give "
+                f"{give} one value per axis ({axes_example(len(shape))}) or one for all."
+            )
 
 
 def file_settings(
@@ -2368,6 +2519,12 @@ def _pair_spacing(
         spacing = settings.spacing
         if plane and isinstance(spacing, tuple) and len(spacing) == ndim + 1:
             return spacing[1:]
+        if isinstance(spacing, tuple) and len(spacing) not in (1, ndim):
+            # As the core words it, with the axes the values are for.
+            raise ValueError(
+                f"spacing must be one number or one per axis ({ndim} for these images), got "
+                f"{spacing}: give {ndim} values ({axes_example(ndim)}), or one for every axis."
+            )
         return spacing
     found = []
     for side, (path, read) in enumerate(zip((truth, prediction), metadata, strict=True)):
@@ -2398,6 +2555,28 @@ def _pair_spacing(
             "space (or give the spacing instead of spacing='file')."
         )
     return true_size
+
+
+def axes_example(ndim: int) -> str:
+    """The axes a spacing of ``ndim`` values is given for, as an example: y,x for a 2-D
+    image, z,y,x for a volume (a time axis or more: one value per axis, in order).
+
+    Parameters
+    ----------
+    ndim : int
+        The number of axes of the image.
+
+    Returns
+    -------
+    str
+        The example, for an error's advice.
+
+    Examples
+    --------
+    >>> axes_example(2), axes_example(3), axes_example(4)
+    ('y,x for a 2-D image', 'z,y,x for a volume', 'one per axis, in order')
+    """
+    return {2: "y,x for a 2-D image", 3: "z,y,x for a volume"}.get(ndim, "one per axis, in order")
 
 
 def _sizes_text(sizes: Sequence[float | None], unit: str, *, digits: int | None = None) -> str:

@@ -840,26 +840,30 @@ PYTHON_OPTIONS = {
     "probability": "probability=True",
     "background_channel": "background_channel=True",
     "threshold_zero": "threshold=0",
+    "channel_axis": "channel_axis=",  # followed by the axis: channel_axis=0
 }
 #: The command line's names of the options a notice may ask for.
 COMMAND_LINE_OPTIONS = {
     "probability": "--probability",
     "background_channel": "--background-channel",
     "threshold_zero": "--threshold 0",
+    "channel_axis": "--channel-axis ",
 }
 #: The dock's names of the options a notice may ask for (its Dataset tab's box, its header's).
 DOCK_OPTIONS = {
     "probability": "'predictions are probability maps'",
     "background_channel": "'Channel 0 is background' (beside the header's Channel axis)",
     "threshold_zero": "the header's Threshold at 0",
+    "channel_axis": "the header's Channel axis at ",
 }
 
 
 class Notice(NamedTuple):
     """Something about a file that its reader should know: ``template`` says it, with
     ``{file}`` where the file is named, ``{probability}`` where the option to read
-    probability maps is and ``{background_channel}`` the option that makes a map's channel 0
-    background (each caller names them its own way, see :data:`PYTHON_OPTIONS`); the
+    probability maps is, ``{background_channel}`` the option that makes a map's channel 0
+    background and ``{channel_axis}`` the class axis option, before its value (each caller
+    names them its own way, see :data:`PYTHON_OPTIONS`); the
     same template for every file it applies to, so that many files are told in one line
     (see :func:`file_notices`). ``path`` is the file.
 
