@@ -271,7 +271,13 @@ def test_preview_of_an_in_memory_pyramid_splits_each_level_with_its_scale(
         np.testing.assert_array_equal(level, expected)
 
 
-def test_chunked_map_refuses_the_split_once_in_the_docks_words(qtbot, make_napari_viewer, errors):
+def test_chunked_map_refuses_the_split_once_in_the_docks_words(
+    qtbot, make_napari_viewer, errors, monkeypatch
+):
+    from napari_seg_eval._qt import threshold_panel
+
+    # A chunked map above the limit the preview reads whole to split (this one is tiny).
+    monkeypatch.setattr(threshold_panel, "SPLIT_READ_LIMIT", 12 * 40 * 60 - 1)
     prob = np.where(two_spheres(), 0.9, 0.1).astype(np.float32)
     lazy = da.from_array(prob, chunks=(6, 20, 30))
     _, widget = _dock(make_napari_viewer, lazy, scale=(2.0, 0.5, 0.5))

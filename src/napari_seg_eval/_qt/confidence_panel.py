@@ -38,6 +38,7 @@ from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
 from ..core.blocks import BLOCK_PIXELS, in_memory, is_lazy
 from ..core.confidence import (
+    ThresholdSweepResult,
     apply_temperature,
     calibration,
     instance_threshold_sweep,
@@ -269,6 +270,36 @@ def calibration_html(table: pd.DataFrame) -> str:
             f"{cell}{fit(row)}</td></tr>"
         )
     return "<table>" + "".join(lines) + "</table>"
+
+
+def semantic_overlap(sweep: ThresholdSweepResult) -> str:
+    """The overlap measures of a class at the pixel sweep's best threshold other than the
+    one it was chosen by, as the summary adds them after its best value: the Dice of a
+    sweep by IoU, the IoU of one by Dice, both of one by precision, recall or accuracy.
+
+    Parameters
+    ----------
+    sweep : ThresholdSweepResult
+        A pixel sweep (:func:`~napari_seg_eval.threshold_sweep`): ``per_threshold`` holds
+        ``iou`` and ``dice`` at each threshold, ``summary`` its metric and best threshold.
+
+    Returns
+    -------
+    str
+        The words to add, e.g. ``" (Dice 0.800)"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import threshold_sweep
+    >>> truth = np.array([[1, 1, 0, 0, 0]])  # best from 0.1: 2 found, 1 false (IoU 2/3)
+    >>> semantic_overlap(threshold_sweep(truth, np.array([[0.9, 0.4, 0.6, 0.1, 0.1]])))
+    ' (Dice 0.800)'
+    """
+    summary, table = sweep.summary, sweep.per_threshold
+    row = table[table["threshold"] == summary["best_threshold"]].iloc[0]
+    others = [key for key in ("iou", "dice") if key != summary["metric"]]
+    return " (" + ", ".join(f"{PIXEL_LABELS[key]} {row[key]:.3f}" for key in others) + ")"
 
 
 def best_object_threshold(table: pd.DataFrame, column: str) -> float:
@@ -732,9 +763,12 @@ class ConfidencePanel(QWidget):
         self._failed = ""
         sweep, calib = results["sweep"].summary, results["calibration"].summary
         pixel = PIXEL_LABELS.get(sweep["metric"], sweep["metric"])
+        class_id, channel_axis = results["class_id"], results["channel_axis"]
+        # A class of a map of classes is a semantic comparison: its IoU and Dice lead.
+        overlap = semantic_overlap(results["sweep"]) if class_id is not None else ""
         text = (
             f"Best {pixel} {sweep['best_value']:.3f} at threshold "
-            f"{sweep['best_threshold']:.3f} · PR AP {sweep['average_precision']:.3f} · "
+            f"{sweep['best_threshold']:.3f}{overlap} · PR AP {sweep['average_precision']:.3f} · "
             f"ROC AUC {sweep['roc_auc']:.3f} · ECE {calib['ece']:.3f} (15 bins) · "
             f"Brier {calib['brier']:.3f} · NLL {calib['nll']:.3f}"
         )
@@ -750,12 +784,14 @@ class ConfidencePanel(QWidget):
                     for choice, column in OBJECT_METRICS.items()
                     if choice != metric
                 )
-                text = (
+                objects = (
                     f"Best {metric.removeprefix('objects: ')} "
-                    f"{row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} "
-                    f"({others}) · pixels: {text}"
+                    f"{row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} ({others})"
                 )
-        class_id, channel_axis = results["class_id"], results["channel_axis"]
+                if class_id is None:
+                    text = f"{objects} · pixels: {text}"
+                else:  # the class's pixels first: "Use best threshold" is the objects'
+                    text = f"{text} · objects (Best by): {objects}"
         if class_id is not None:
             text = f"Class {class_id} vs rest (channel {results['channel']}) · {text}"
         for key, calibrated in results["calibrated"].items():

@@ -349,11 +349,26 @@ IN_THE_TAB = "tick 'predictions are probability maps' in this tab"
 _CLASS_AXIS_ELSEWHERE = re.compile(r"add --channel-axis (-?\d+) \(channel_axis=-?\d+ in Python\)")
 #: ... and the tab's choice.
 CLASS_AXIS_IN_THE_TAB = r"choose \1 as this tab's Class axis"
+#: The same advice in a file's reading error (a map's colour samples as its classes).
+_CLASS_AXIS_IN_PARENTHESES = re.compile(r"\(--channel-axis (-?\d+); channel_axis=-?\d+ in Python\)")
+#: ... and the tab's choice, in the parentheses.
+CLASS_AXIS_IN_PARENTHESES = r"(this tab's Class axis \1)"
+#: How a pair's error names the spacing read from the files' metadata: Python's and the
+#: command line's ways, which the tab's spacing box takes as 'file'.
+_SPACING_FILE_ELSEWHERE = re.compile(r"spacing='file', --spacing file reads")
+#: ... and the box.
+SPACING_FILE_IN_THE_TAB = "'file' in this tab's spacing box reads"
+#: The end of the error of a pair whose files' pixel sizes differ, in Python's words.
+_INSTEAD_OF_FILE = re.compile(r"instead of spacing='file'")
+#: ... and the box.
+INSTEAD_OF_FILE_IN_THE_TAB = "in this tab's spacing box instead of 'file'"
 
 
 def in_tab_words(message: str) -> str:
     """A pair's error message as the tab says it: the advice to read a file as a probability
-    map points to the tab's "predictions are probability maps" box, not to the command line.
+    map points to the tab's "predictions are probability maps" box, to give a class axis to
+    its Class axis, to read the pixel size from the files to its spacing box ('file'), not
+    to the command line's options or Python's keywords.
 
     Parameters
     ----------
@@ -363,7 +378,8 @@ def in_tab_words(message: str) -> str:
     Returns
     -------
     str
-        The message, with the command line's and Python's options replaced by the box.
+        The message, with the command line's and Python's options replaced by the tab's
+        boxes.
 
     Examples
     --------
@@ -373,9 +389,21 @@ def in_tab_words(message: str) -> str:
     >>> in_tab_words("if axis 0 (4 values) holds its classes, add --channel-axis 0 "
     ...              "(channel_axis=0 in Python).")
     "if axis 0 (4 values) holds its classes, choose 0 as this tab's Class axis."
+    >>> in_tab_words("give its axis 2 as the class axis (--channel-axis 2; channel_axis=2 in "
+    ...              "Python).")
+    "give its axis 2 as the class axis (this tab's Class axis 2)."
+    >>> in_tab_words("no pixel size (spacing='file', --spacing file reads ImageJ resolution)")
+    "no pixel size ('file' in this tab's spacing box reads ImageJ resolution)"
     """
-    message = _ELSEWHERE.sub(IN_THE_TAB, message)
-    return _CLASS_AXIS_ELSEWHERE.sub(CLASS_AXIS_IN_THE_TAB, message)
+    for elsewhere, in_the_tab in (
+        (_ELSEWHERE, IN_THE_TAB),
+        (_CLASS_AXIS_ELSEWHERE, CLASS_AXIS_IN_THE_TAB),
+        (_CLASS_AXIS_IN_PARENTHESES, CLASS_AXIS_IN_PARENTHESES),
+        (_SPACING_FILE_ELSEWHERE, SPACING_FILE_IN_THE_TAB),
+        (_INSTEAD_OF_FILE, INSTEAD_OF_FILE_IN_THE_TAB),
+    ):
+        message = elsewhere.sub(in_the_tab, message)
+    return message
 
 
 class _PanelProgress(Progress):
@@ -1515,10 +1543,18 @@ class DatasetPanel(QWidget):
         if not pairing.pairs:
             raise ValueError(f"no pairs of files to evaluate. {pairing.describe()}")
 
+        said: dict[str, str | None] = {}  # the pixel size note, found in the worker
+
         def work(control: RunControl) -> FilesResult:
+            if settings.get("spacing") is None:  # reads the first truth file's metadata
+                said["pixel size"] = pixel_size_note(
+                    pairing.pairs[0][0],
+                    boundary=settings["boundary"],
+                    split=bool(settings["probability"] and settings["split_touching"]),
+                )
             return evaluate_files(pairing, progress=_PanelProgress(control), **settings)
 
-        return work, partial(self._show, _state_of(pairing, settings))
+        return work, partial(self._show, _state_of(pairing, settings), said=said)
 
     def _state(self) -> tuple:
         """The pairs and settings a run would use now (settings None when refused)."""
@@ -1554,7 +1590,11 @@ class DatasetPanel(QWidget):
         for table in (self.summary, self.per_class, self.confusion, self.per_image):
             table.set_stale(bool(changed))
 
-    def _show(self, state: tuple, result: FilesResult) -> FilesResult:
+    def _show(
+        self, state: tuple, result: FilesResult, said: dict[str, str | None] | None = None
+    ) -> FilesResult:
+        """Show the run's ``result`` (of the pairs and settings ``state``), with the notes its
+        worker found (``said``: the pixel size note, see :func:`pixel_size_note`)."""
         self.result = result
         self._run_state = state
         preset = result.settings.preset
@@ -1587,7 +1627,11 @@ class DatasetPanel(QWidget):
             if key in summary
         ]
         challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
-        self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}")
+        pixel_size = (said or {}).get("pixel size")
+        also = f" Note: {pixel_size}" if pixel_size else ""
+        self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}{also}")
+        if pixel_size:
+            show_info(f"Segmentation Evaluation: {pixel_size}")
         n_pairs = len(result.per_image)
         if n_pairs and result.n_failed == n_pairs:  # as the command line says it
             first = per_image.iloc[0]
@@ -2247,6 +2291,61 @@ def run_spacing(settings: FileSettings, row: pd.Series) -> tuple[tuple[float, ..
         sizes = tuple(float(size) for size in str(row["spacing"]).split(","))
         return sizes, str(row["spacing_unit"])
     return settings.spacing, ""
+
+
+def pixel_size_note(truth: str | Path, *, boundary: bool, split: bool) -> str | None:
+    """The note that the file ``truth`` (a run's first pair's) gives a pixel size in its
+    metadata, which the run's ``boundary`` distances and its ``split`` of touching objects
+    (probability maps with "split touching objects") do not use with the spacing box empty:
+    the command line's note (``napari-seg-eval evaluate`` without ``--spacing``) in the tab's
+    words. None where neither is asked, where the file gives no pixel size (or not for every
+    axis), 1 on every axis (pixels), or, for the split alone, the same size on every axis
+    (the split is then the same); a file that cannot be read gives none (the run says why).
+
+    Parameters
+    ----------
+    truth : str or Path
+        The truth file (or zarr folder) whose metadata are read.
+    boundary : bool
+        Whether the run computes boundary metrics.
+    split : bool
+        Whether the run splits touching objects of probability maps.
+
+    Returns
+    -------
+    str or None
+        The note, or None.
+
+    Examples
+    --------
+    >>> pixel_size_note("frames.npy", boundary=True, split=False) is None  # no metadata
+    True
+    """
+    if not (boundary or split):
+        return None
+    try:
+        size = file_pixel_size(truth)
+    except (OSError, ValueError):  # the run itself then fails on it, with its error
+        return None
+    if size is None or None in size.sizes or set(size.sizes) == {1}:  # 1: as pixels
+        return None
+    if not boundary and len(set(size.sizes)) == 1:
+        return None
+    uses = " and ".join(
+        used
+        for used, asked in (
+            ("boundary distances (and τ)", boundary),
+            ("the split of touching objects", split),
+        )
+        if asked
+    )
+    sizes = spacing_text((size.sizes, size.unit))
+    return (
+        f"{Path(truth).name} gives a pixel size of {sizes} in its metadata, but {uses} "
+        f"{'are' if boundary else 'is'} in pixels while the spacing box (Options) is empty: "
+        f"write 'file' there to use each pair's pixel size from its files (or "
+        f"{', '.join(f'{value:.7g}' for value in size.sizes)})."
+    )
 
 
 def spacing_text(spacing: tuple[tuple[float, ...], str]) -> str:

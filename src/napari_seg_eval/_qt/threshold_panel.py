@@ -79,7 +79,12 @@ from .._napari.layers import (
     tag,
     too_big_to_show,
 )
-from .._napari.probability import probability_data, probability_levels, probability_scale
+from .._napari.probability import (
+    CHEAP_VALUES,
+    probability_data,
+    probability_levels,
+    probability_scale,
+)
 from ..core._thread_callbacks import compute
 from ..core._validate import LogitsError
 from ..core.blocks import as_dask, is_lazy
@@ -545,10 +550,9 @@ class ThresholdPanel(QWidget):
         _REFUSED.pop(source, None)
         # The split's distances in the layer's pixel size (preview_levels: each level's own).
         options = replace(options, spacing=preview_spacing(source, options.channel_axis))
-        if source.multiscale:
-            job = partial(preview_levels, levels, threshold, options)
-        else:
-            job = partial(labels_from_probability, levels[0], threshold, options)
+        # A chunked map split is read whole, in the worker (split_refusal let it through).
+        whole = splitting and any(is_lazy(level) for level in levels)
+        job = partial(_preview, levels, threshold, options, source.multiscale, whole)
         work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = notifying(partial(self._show, source, threshold, options))
         if wait:
@@ -963,26 +967,32 @@ class ConfidenceDisplayPanel(QWidget):
 
         The source layer is untouched; the new layer becomes the probability layer, with the
         class axis it was converted along as the Channel axis (of a layer shown as RGB, its
-        last axis: the new layer is RGB too). A map whose values already lie in [0, 1] is not
-        converted (a notice says so).
+        last axis: the new layer is RGB too). A multiscale (pyramid) layer gives a multiscale
+        layer: each level converted lazily (dask). A map whose values already lie in [0, 1]
+        is not converted (a notice says so); of a pyramid, its smallest level tells (when it
+        is small, see :func:`_range_checked`).
         """
         layer = layer or self.owner.probability_combo.layer()
         if layer is None:
             notify_error("choose the layer of logits first.")
             return None
-        data, axis = layer.data, self._channel_axis() if layer is self._source() else None
+        levels = list(layer.data) if layer.multiscale else [layer.data]
+        axis = self._channel_axis() if layer is self._source() else None
         if layer.rgb:  # its classes are along napari's RGB axis, whatever the header says
             axis = data_ndim(layer) - 1
-        if not np.issubdtype(data.dtype, np.floating):
-            notify_error(f"layer {layer.name!r} holds {data.dtype} values, not logits.")
+        if not np.issubdtype(levels[0].dtype, np.floating):
+            notify_error(f"layer {layer.name!r} holds {levels[0].dtype} values, not logits.")
             return None
-        lowest, highest = (float(x) for x in _min_max(data))
-        if lowest >= 0.0 and highest <= 1.0:
+        checked = _range_checked(levels)
+        if checked is not None and checked[0] >= 0.0 and checked[1] <= 1.0:
             notify_error(
                 f"layer {layer.name!r} already holds values in [0, 1]: nothing to convert."
             )
             return None
-        converted = _converted(data, axis)
+        if layer.multiscale:  # every level converted lazily: a pyramid of the same levels
+            converted: Any = [_converted(as_dask(level), axis) for level in levels]
+        else:
+            converted = _converted(levels[0], axis)
         out = put_image(
             self.viewer,
             converted,
@@ -1351,21 +1361,57 @@ def preview_spacing(layer: Image, channel_axis: int | None) -> tuple[float, ...]
     return tuple(float(scale[axis]) for axis in axes)
 
 
+#: The most values of a chunked (dask, zarr) map's levels the preview reads into memory to
+#: split touching objects (32 Mi: e.g. 8192 × 4096, or 320³). The split needs the whole mask
+#: at once, and its distance transform, markers and basins take about 30 bytes a pixel: about
+#: 1 GB at this size, as for a numpy map of the same size. Twice the size above which
+#: ``read_probabilities`` keeps a TIFF chunked (2**24 pixels), so such files split here too.
+SPLIT_READ_LIMIT = 1 << 25
+
+
 def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
     """Why the dock cannot split the touching objects of ``layer`` (its data ``levels``), in
     the dock's words, or None when it can: the split needs the whole map in memory at once
-    (a distance transform and a watershed), and a chunked (dask, zarr) map is read chunk by
-    chunk."""
-    if not any(is_lazy(level) for level in levels):
+    (a distance transform and a watershed). A chunked (dask, zarr) map is read into memory in
+    the preview's worker (:func:`read_whole`) when its chunked levels hold at most
+    :data:`SPLIT_READ_LIMIT` values; a larger one is refused, saying what works.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> split_refusal(Image(np.zeros((8, 8))), [da.zeros((8, 8))]) is None
+    True
+    """
+    lazy = [level for level in levels if is_lazy(level)]
+    values = sum(int(np.prod(level.shape, dtype=np.int64)) for level in lazy)
+    if values <= SPLIT_READ_LIMIT:
         return None
     shape = " × ".join(str(size) for size in levels[0].shape)
     return (
-        f"cannot split touching objects of {layer.name!r}: it is a chunked map ({shape}, read "
-        "chunk by chunk from disk or dask), and the split needs the whole map in memory at "
-        'once. The preview was not updated. Untick "split touching objects (watershed)" in '
-        "the Threshold tab to preview its objects (they are joined across chunks), or open "
-        "the map from a file that is read whole (TIFF, NPY) if it fits in memory."
+        f"cannot split touching objects of {layer.name!r}: it is a chunked map ({shape}, "
+        f"{values:,} values, read chunk by chunk from disk or dask), and the split needs the "
+        f"whole map in memory at once: the dock reads at most {SPLIT_READ_LIMIT:,} values "
+        'for it. The preview was not updated. Untick "split touching objects (watershed)" '
+        "in the Threshold tab to preview its objects (they are joined across chunks), or "
+        "split a cropped map (a smaller layer); the command line (napari-seg-eval evaluate "
+        "--probability --split-touching) reads the whole mask of each file into memory."
     )
+
+
+def read_whole(levels: Sequence[Any]) -> list[Any]:
+    """The chunked (dask, zarr) ``levels`` of a map read into memory as numpy arrays, the
+    others as they are: for the split of touching objects, which needs the whole map (see
+    :func:`split_refusal` for the size read). Runs in the preview's worker.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> [type(level).__name__ for level in read_whole([da.zeros((4, 4)), np.zeros((2, 2))])]
+    ['ndarray', 'ndarray']
+    """
+    lazy = [index for index, level in enumerate(levels) if is_lazy(level)]
+    read = dict(zip(lazy, compute(*(as_dask(levels[index]) for index in lazy)), strict=True))
+    return [read.get(index, level) for index, level in enumerate(levels)]
 
 
 #: A region of a preview: (level, one slice per axis of the preview).
@@ -1437,6 +1483,24 @@ def shown_regions(layer: Image, drop_axis: int | None = None) -> list[Region]:
     return regions
 
 
+def _preview(
+    levels: Sequence[Any],
+    threshold: float,
+    options: ThresholdOptions,
+    multiscale: bool,
+    whole: bool,
+) -> Any:
+    """The preview labels of a map's ``levels`` (of each level of a ``multiscale`` map, see
+    :func:`preview_levels`; else of its one level), the map first read into memory when
+    ``whole`` (:func:`read_whole`: to split a chunked map's touching objects). Runs in the
+    preview's worker."""
+    if whole:
+        levels = read_whole(levels)
+    if multiscale:
+        return preview_levels(levels, threshold, options)
+    return labels_from_probability(levels[0], threshold, options)
+
+
 def _computed_where_shown(
     make: Callable[[], Any], regions: list[Region], *, control: RunControl
 ) -> Any:
@@ -1497,6 +1561,19 @@ def _min_max(data: Any) -> tuple[float, float]:
 
     lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
     return compute(lazy.min(), lazy.max())
+
+
+def _range_checked(levels: list[Any]) -> tuple[float, float] | None:
+    """The lowest and highest value of a map whose resolution ``levels`` are given (one level
+    if not multiscale), to tell logits from probabilities: of its one level; of a pyramid, of
+    its smallest level when it is a numpy array or holds at most :data:`CHEAP_VALUES` values
+    (a pyramid's whole level 0 is not read), else None (not checked)."""
+    if len(levels) == 1:
+        return tuple(float(x) for x in _min_max(levels[0]))
+    smallest = levels[-1]
+    if isinstance(smallest, np.ndarray) or int(np.prod(smallest.shape)) <= CHEAP_VALUES:
+        return tuple(float(x) for x in _min_max(smallest))
+    return None
 
 
 def _converted(data: Any, channel_axis: int | None) -> Any:
