@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from dask.callbacks import Callback
 
-from .core._results import count_as_integer
+from .core._results import count_as_integer, nanmean
 from .core._thread_callbacks import compute, on_this_thread
 from .core._validate import (
     BINARIZE_OFF,
@@ -38,7 +38,12 @@ from .core._validate import (
 )
 from .core._warn import warn
 from .core.blocks import COMBINE_EVERY, aligned, as_dask, chunk_tree, is_lazy
-from .core.boundary import BoundaryResult, ObjectBoundaryResult, pair_boundaries
+from .core.boundary import (
+    BOUNDARY_COLUMNS,
+    BoundaryResult,
+    ObjectBoundaryResult,
+    pair_boundaries,
+)
 from .core.classes import (
     ClassSpec,
     check_classes,
@@ -61,6 +66,7 @@ from .core.instance import (
     ObjectPairs,
     _checked_pair,
     _of_counted_table,
+    border_ids,
     border_ids_lazy,
     check_criterion,
     check_exclude_border,
@@ -729,9 +735,17 @@ class Evaluation:
     settings
         Every setting of the run.
     semantic, instance, measurements, planes
-        The core's results (None or empty when not computed).
+        The core's results (None or empty when not computed). ``planes``: kind -> the results
+        of each plane along ``settings.plane_axis`` as images of their own; ``"boundary"``
+        (with ``settings.boundary``) holds each plane's boundary values (distances within the
+        plane), a row per plane as the command line's result folders give a row per image.
     boundary, object_boundary
         Boundary metrics per class and per matched pair (None unless ``settings.boundary``).
+        With ``label_each_plane`` the planes are separate images (frames): each is measured on
+        its own, and these are the image means over the planes, as boundary metrics combine
+        over images (per class: over the planes that have the class; the summary's means: of
+        the planes' means; per object: every plane's pairs, the counts summed). Without it
+        (a volume, ``plane_axis`` or not) they are the whole image's.
     ctc
         The Cell Tracking Challenge's SEG and DET (with the ``ctc`` preset), else None.
     coco
@@ -1936,17 +1950,35 @@ def evaluation_steps(
             with chunked("measuring objects"):
                 results["measurements"] = measure_both(instance_true, instance_pred, confidence)
         done += 1
+    boundary_planes = None  # plane by plane: each plane's boundary metrics, its own image
     if settings.boundary:
         yield progress("boundary metrics")
-        results["boundary"], results["object_boundary"] = _boundaries(
-            instance_true,
-            instance_pred,
-            results["instance"],
-            settings,
-            region,
-            (sem_true, sem_pred),
-            instance_classes,
-        )
+        instance = results["instance"]
+        measured_pair = (instance_true, None if instance is None else instance_pred)
+        specs = None
+        if instance is not None and instance_classes is not None:
+            specs = _checked_classes(instance_classes, tuple(true.shape))
+        if axis is not None:
+            boundary_planes = _boundaries_by_plane(
+                *measured_pair,
+                settings,
+                region,
+                (sem_true, sem_pred),
+                specs,
+                axis,
+                control.check,
+            )
+        if each_plane:  # the planes are separate images: their image mean
+            results["boundary"], results["object_boundary"] = _boundaries_over_planes(
+                boundary_planes
+            )
+        else:  # one image (a volume, plane_axis or not): its objects may span planes
+            excluded = (
+                None if instance is None else (instance.excluded_true, instance.excluded_pred)
+            )
+            results["boundary"], results["object_boundary"] = _boundaries(
+                *measured_pair, settings, region, (sem_true, sem_pred), specs, excluded
+            )
         done += 1
     if settings.preset == "ctc":
         yield progress("Cell Tracking Challenge SEG and DET")
@@ -2030,6 +2062,8 @@ def evaluation_steps(
                     **no_class,
                 )
             done += 1
+    if boundary_planes is not None:
+        planes["boundary"] = _boundary_dataset(boundary_planes)
     control.check()
     instance = results["instance"]
     if instance is not None and instance.counted_on is None:  # made from the counted tables
@@ -2693,38 +2727,200 @@ def _count_block(
 
 def _boundaries(
     true: np.ndarray,
-    pred: np.ndarray,
-    instance: InstanceResult | None,
+    pred: np.ndarray | None,
     settings: EvaluationSettings,
     region: np.ndarray | None,
     semantic: tuple[np.ndarray, np.ndarray],
-    classes: tuple | None,
+    specs: tuple[ClassSpec, ClassSpec] | None,
+    excluded: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[BoundaryResult, ObjectBoundaryResult | None]:
     """Boundary metrics per class and per matched pair, as the command line computes them
     (:func:`~napari_seg_eval.core.boundary.pair_boundaries`): per class the images the
-    semantic metrics compare (or the objects painted with their classes), per object the
-    objects the matching counted. Ignored pixels are outside the region, and out of each
-    object's class vote, as in the matching."""
+    semantic metrics compare (or the objects painted with their classes ``specs``), per
+    object (``pred`` not None: the instance labels compared) the objects the matching
+    counted, without the ids ``excluded`` at the border. Ignored pixels are outside the
+    region, and out of each object's class vote, as in the matching."""
     counted = outside_ignored(true, settings.ignore_label, region)
-    classes_by_id = excluded = None
-    if instance is not None:
-        excluded = (instance.excluded_true, instance.excluded_pred)
-        if classes is not None:
-            specs = _checked_classes(classes, true.shape)
-            classes_by_id = tuple(
-                _classes_of_objects(labels, spec, counted)
-                for labels, spec in zip((true, pred), specs, strict=True)
-            )
+    classes_by_id = None
+    if pred is not None and specs is not None:
+        classes_by_id = tuple(
+            _classes_of_objects(labels, spec, counted)
+            for labels, spec in zip((true, pred), specs, strict=True)
+        )
     return pair_boundaries(
         true,
-        None if instance is None else pred,
+        pred,
         *semantic,
         binarize=settings.binarize_semantic,
         object_classes=classes_by_id,
-        excluded_ids=excluded,
+        excluded_ids=None if pred is None else excluded,
         spacing=settings.spacing,
         tolerance=settings.tolerance,
         region=counted,
+    )
+
+
+def _boundaries_by_plane(
+    true: np.ndarray,
+    pred: np.ndarray | None,
+    settings: EvaluationSettings,
+    region: np.ndarray | None,
+    semantic: tuple[np.ndarray, np.ndarray],
+    specs: tuple[ClassSpec, ClassSpec] | None,
+    axis: int,
+    between_planes: Callable[[], None],
+) -> list[tuple[BoundaryResult, ObjectBoundaryResult | None]]:
+    """:func:`_boundaries` of each plane along ``axis``, each plane an image of its own, as
+    each plane's other results take it: distances within the plane (the spacing of its axes),
+    the objects at the plane's own edge excluded (``exclude_border``), an object's class the
+    majority of its pixels in the plane. ``between_planes()`` is called after each (cancel).
+
+    Examples
+    --------
+    >>> true = np.zeros((2, 6, 6), np.uint8)
+    >>> true[:, 1:4, 1:4] = 1
+    >>> pred = np.roll(true, 1, axis=2)
+    >>> found = _boundaries_by_plane(
+    ...     true, None, EvaluationSettings(), None, (true, pred), None, 0, lambda: None
+    ... )
+    >>> [float(per_class.summary["mean_hd"]) for per_class, _ in found]
+    [1.0, 1.0]
+    """
+    spacing = settings.spacing
+    if spacing is not None and len(spacing) == true.ndim:  # one per axis: the plane's axes
+        spacing = tuple(size for k, size in enumerate(spacing) if k != axis)
+    in_plane = replace(settings, spacing=spacing)
+    width = settings.exclude_border
+    found = []
+    for plane in range(true.shape[axis]):
+        index = (slice(None),) * axis + (plane,)
+        plane_true, plane_pred = true[index], None if pred is None else pred[index]
+        excluded = None
+        if plane_pred is not None and width:
+            excluded = (border_ids(plane_true, width), border_ids(plane_pred, width))
+        plane_specs = None
+        if specs is not None:  # a class image's plane; a mapping serves every plane
+            plane_specs = tuple(
+                spec if spec.image is None else replace(spec, image=spec.image[index])
+                for spec in specs
+            )
+        found.append(
+            _boundaries(
+                plane_true,
+                plane_pred,
+                in_plane,
+                None if region is None else region[index],
+                tuple(image[index] for image in semantic),
+                plane_specs,
+                excluded,
+            )
+        )
+        between_planes()
+    return found
+
+
+def _boundaries_over_planes(
+    found: list[tuple[BoundaryResult, ObjectBoundaryResult | None]],
+) -> tuple[BoundaryResult, ObjectBoundaryResult | None]:
+    """The boundary metrics of a stack whose planes are separate images (frames), from each
+    plane's (:func:`_boundaries_by_plane`): combined as boundary metrics combine over images,
+    the image mean only (``nanmean``: undefined values left out, an infinite one makes the
+    mean infinite; never pooled), as the command line's result folders combine them. Per class:
+    each class's values averaged over the planes that report it; the summary's means: the
+    mean over planes of each plane's means. Per object: every plane's matched pairs (ids
+    unique over the stack), the summary's means the mean over planes of each plane's means
+    over its pairs, and the counts summed. ``spacing``: a plane's, the axes measured along.
+
+    Examples
+    --------
+    >>> true = np.zeros((2, 6, 6), np.uint8)
+    >>> true[:, 1:4, 1:4] = 1
+    >>> pred = true.copy()
+    >>> pred[1] = np.roll(true[1], 2, axis=1)  # plane 1: 2 px off; plane 0: exact
+    >>> found = _boundaries_by_plane(
+    ...     true, None, EvaluationSettings(), None, (true, pred), None, 0, lambda: None
+    ... )
+    >>> per_class, _ = _boundaries_over_planes(found)
+    >>> float(per_class.summary["mean_hd"]), per_class.per_class["hd"].tolist()
+    (1.0, [1.0])
+    """
+    per_class_results = [per_class for per_class, _ in found]
+    first = per_class_results[0]
+    rows = pd.concat([result.per_class for result in per_class_results], ignore_index=True)
+    per_class = rows.groupby("class", sort=True)[list(BOUNDARY_COLUMNS)].agg(nanmean).reset_index()
+    means = [f"mean_{column}" for column in BOUNDARY_COLUMNS]
+    summary = {key: nanmean([result.summary[key] for result in per_class_results]) for key in means}
+    boundary = BoundaryResult(
+        per_class=per_class,
+        summary=pd.Series({**summary, "n_classes": len(per_class)}, dtype=object),
+        spacing=first.spacing,
+        tolerance=first.tolerance,
+    )
+    object_results = [objects for _, objects in found]
+    if object_results[0] is None:
+        return boundary, None
+    object_summary = {
+        **{key: nanmean([result.summary[key] for result in object_results]) for key in means},
+        **{
+            count: int(sum(int(result.summary[count]) for result in object_results))
+            for count in ("n_true", "n_pred", "n_matched")
+        },
+    }
+    objects = ObjectBoundaryResult(
+        per_object=pd.concat([result.per_object for result in object_results], ignore_index=True),
+        summary=pd.Series(object_summary, dtype=object),
+        spacing=first.spacing,
+        tolerance=first.tolerance,
+    )
+    return boundary, objects
+
+
+def _boundary_dataset(
+    found: list[tuple[BoundaryResult, ObjectBoundaryResult | None]],
+) -> DatasetResult:
+    """Each plane's boundary metrics as the rows of many images, as the command line's result
+    folders give each image's (``per_image``: a row per plane, ``image`` its index, the
+    plane's ``mean_*`` and ``n_classes``, with objects ``object_mean_*`` and ``n_matched``),
+    ``image_mean`` the per-class values averaged over the planes, and the ``summary`` their
+    image means (``n_images``, ``<value>_image_mean``); boundary metrics are not additive, so
+    ``pooled`` is empty.
+
+    Examples
+    --------
+    >>> true = np.zeros((2, 6, 6), np.uint8)
+    >>> true[:, 1:4, 1:4] = 1
+    >>> pred = np.roll(true, 1, axis=2)
+    >>> found = _boundaries_by_plane(
+    ...     true, true, EvaluationSettings(), None, (true, pred), None, 0, lambda: None
+    ... )
+    >>> planes = _boundary_dataset(found)
+    >>> planes.per_image[["image", "mean_hd", "object_mean_hd", "n_matched"]].values.tolist()
+    [[0.0, 1.0, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0]]
+    """
+    rows = []
+    for plane, (per_class, objects) in enumerate(found):
+        row = {"image": plane}
+        row |= {
+            f"mean_{column}": per_class.summary[f"mean_{column}"] for column in BOUNDARY_COLUMNS
+        }
+        row["n_classes"] = int(per_class.summary["n_classes"])
+        if objects is not None:
+            row |= {
+                f"object_mean_{column}": objects.summary[f"mean_{column}"]
+                for column in BOUNDARY_COLUMNS
+            }
+            row["n_matched"] = int(objects.summary["n_matched"])
+        rows.append(row)
+    per_image = pd.DataFrame(rows)
+    values = [c for c in per_image.columns if c not in ("image", "n_classes", "n_matched")]
+    summary = {"n_images": len(rows)}
+    summary |= {f"{c}_image_mean": nanmean(per_image[c].to_numpy(float)) for c in values}
+    combined, _ = _boundaries_over_planes(found)
+    return DatasetResult(
+        per_image=per_image,
+        pooled=pd.DataFrame(),
+        image_mean=combined.per_class,
+        summary=pd.Series(summary, dtype=object),
     )
 
 

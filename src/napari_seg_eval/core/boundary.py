@@ -21,9 +21,13 @@ pixel thick along an axis has no boundary along it, and ``(1, Y, X)`` images are
 With a ``region``, both images are masked to it before the boundaries are found: outside the
 region counts as background, exactly as outside the image does. Scoring a region is then
 scoring the image cropped to it (for a rectangle, the same numbers), and an object cut by the
-region's edge has a contour along the cut, as an object cut by the image's edge has. The other
-readings (contours of the whole images, restricted to the region afterwards) would measure
-boundaries against pixels the region leaves out, which every other metric refuses to look at.
+region's edge has a contour along the cut, as an object cut by the image's edge has. The
+images are cropped to the region's bounding box first (which changes no boundary and no
+distance), so a region one pixel thick along an axis (one plane of a stack, one row) makes that
+axis one of size 1, left out as above: the plane scores as the plane cropped, not as a slab
+whose every pixel is a boundary pixel. The other readings (contours of the whole images,
+restricted to the region afterwards) would measure boundaries against pixels the region leaves
+out, which every other metric refuses to look at.
 
 HD and its kin are not additive over blocks of pixels, so they are computed on crops: for a
 class, the bounding box of its pixels in both images; for a matched pair of objects, the union
@@ -178,7 +182,8 @@ def boundary_metrics(
         A boolean mask of the images' shape: only the pixels inside it are scored. Both images
         are masked to it first, outside counting as background as outside the image does, so
         an object cut by the region's edge has a boundary along the cut, and scoring a region
-        equals scoring the image cropped to it. Objects and classes are those inside.
+        equals scoring the image cropped to it (an axis along which the region is one pixel
+        thick is then an axis of size 1, see Notes). Objects and classes are those inside.
 
     Returns
     -------
@@ -207,8 +212,10 @@ def boundary_metrics(
     -----
     Axes of size 1 are dropped first, with their ``spacing``: such an axis holds no boundary
     (along it every pixel of a one-pixel-thick slab would be a boundary pixel), so a
-    ``(1, Y, X)`` or ``(Y, X, 1)`` pair scores as the ``(Y, X)`` images do. The result's
-    ``spacing`` still has one entry per axis of the images given.
+    ``(1, Y, X)`` or ``(Y, X, 1)`` pair scores as the ``(Y, X)`` images do. With a ``region``
+    the images are first cropped to its bounding box, so an axis along which the region is
+    one pixel thick (one plane of a stack) is dropped too: the plane scores as ``true[k]``,
+    ``pred[k]`` do. The result's ``spacing`` still has one entry per axis of the images given.
 
     On non-empty masks the values agree with MONAI's ``compute_hausdorff_distance`` (with
     ``percentile=95`` for HD95), ``compute_average_surface_distance(symmetric=True)`` and
@@ -240,6 +247,10 @@ def boundary_metrics(
     region = check_region(region, tuple(true.shape))
     sampling = _check_spacing(spacing, true.ndim)
     tolerance = _check_tolerance(tolerance)
+    # Outside the region is background, as outside the image is: the images cropped to the
+    # region's box are the same images, and an axis along which the region is one pixel
+    # thick becomes one of size 1, dropped as the image's own are.
+    true, pred, region = _cropped_to_region(true, pred, region)
     # Boundaries of the image with its size-1 axes dropped: measured along such an axis,
     # every pixel of a one-pixel-thick slab would be a boundary pixel.
     true, pred, region, measured = _without_singleton_axes(true, pred, region, sampling)
@@ -258,6 +269,68 @@ def boundary_metrics(
         true, pred, class_ids, include_background, measured, tolerance, region
     )
     return replace(found, spacing=sampling)
+
+
+def _cropped_to_region(
+    true: np.ndarray, pred: np.ndarray, region: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The images and the region cropped to the region's bounding box (all three as they are
+    without a region, or with one that holds no pixel).
+
+    Every pixel outside the box is outside the region, background in both masked images, as
+    the pixels outside the crop are to the erosion that finds the contour (``border_value=0``):
+    the boundaries and their distances are those of the whole images. What the crop changes
+    is the size of the axes along which the region is one pixel thick: 1, so that such a slab
+    scores as the image cropped to it does, its size-1 axes dropped (see
+    :func:`_without_singleton_axes`). A chunked region's box is found chunk by chunk (one
+    reduction per axis; nothing else is read) and the crops stay lazy.
+
+    Examples
+    --------
+    >>> region = np.zeros((3, 5), bool)
+    >>> region[1, 1:4] = True
+    >>> true, _, inside = _cropped_to_region(np.arange(15).reshape(3, 5), np.zeros((3, 5)), region)
+    >>> true.tolist(), inside.shape
+    ([[6, 7, 8]], (1, 3))
+    """
+    if region is None:
+        return true, pred, region
+    box = _region_box(region)
+    if box is None:
+        return true, pred, region
+    return true[box], pred[box], region[box]
+
+
+def _region_box(region: np.ndarray) -> Box | None:
+    """The bounding box of the pixels of ``region`` (numpy or chunked), None if it has none.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> region = np.zeros((4, 6), bool)
+    >>> region[2, 1:3] = True
+    >>> _region_box(da.from_array(region, chunks=2))
+    (slice(2, 3, None), slice(1, 3, None))
+    >>> _region_box(np.zeros((2, 2), bool)) is None
+    True
+    """
+    if not is_lazy(region):
+        found = ndi.find_objects(region.view(np.uint8))
+        return found[0] if found else None
+    import dask
+
+    lazy = as_dask(region)
+    axes = range(lazy.ndim)
+    profiles = dask.compute(
+        *(lazy.any(axis=tuple(other for other in axes if other != axis)) for axis in axes)
+    )
+    box = []
+    for profile in profiles:
+        hits = np.flatnonzero(profile)
+        if hits.size == 0:
+            return None
+        box.append(slice(int(hits[0]), int(hits[-1]) + 1))
+    return tuple(box)
 
 
 def _without_singleton_axes(

@@ -907,7 +907,7 @@ _ROWS_OF = {
         *_FILE_FAMILIES,
         "files.per_image",
     ),
-    "per_plane": ("instance.summary", "semantic.summary"),
+    "per_plane": ("instance.summary", "semantic.summary", "boundary.summary", "boundary.per_image"),
     "dataset.summary": (
         "instance.summary",
         "semantic.summary",
