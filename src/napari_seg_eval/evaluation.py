@@ -2440,13 +2440,18 @@ def _instance_of_counts(
 ) -> InstanceResult:
     """:func:`instance_metrics` of the labels compared (renumbered per plane), from the
     planes' counts: the table, and the objects in the stack's border band (class images
-    are read for each object's majority class)."""
+    are read for each object's majority class). Frames (``label_each_plane``) are images of
+    their own: an object is in the band at its frame's edges, never for its frame being the
+    first or last."""
     true, pred, specs = _checked_pair(true, pred, *(classes or (None, None)))
     width = settings.exclude_border
     border = None
     if width:
+        ends = not settings.label_each_plane
         border = tuple(
-            np.concatenate([counts.band(side, width, k, True) for k in range(len(counts.tables))])
+            np.concatenate(
+                [counts.band(side, width, k, True, ends) for k in range(len(counts.tables))]
+            )
             for side in (0, 1)
         )
     return _of_counted_table(
@@ -2580,16 +2585,19 @@ class _PlaneCounts:
             summed.pair_counts,
         )
 
-    def band(self, side: int, width: int, plane: int, whole: bool) -> np.ndarray:
+    def band(
+        self, side: int, width: int, plane: int, whole: bool, stack_ends: bool = True
+    ) -> np.ndarray:
         """The ids (of any pixel, the ignored id too) of one plane of a side with a pixel in
         the band of ``width`` pixels at the plane's edge, as :func:`border_ids` finds them;
-        ``whole``: at the stack's edge (a plane at either end of the stack is all band), under
-        their new ids."""
+        ``whole``: for the whole stack, under their new ids, and with ``stack_ends`` at the
+        stack's edge too (a plane at either end of a volume is all band; frames of a time
+        series, labelled each on its own, have no such end: ``stack_ends=False``)."""
         sums = self.sums[side][plane]
         inside = np.zeros(sums["label"].size, bool)
         for axis, size in enumerate(self.shape):
             if axis == self.axis:
-                if whole and (plane < width or plane >= size - width):
+                if whole and stack_ends and (plane < width or plane >= size - width):
                     inside[:] = True
                 continue
             inside |= (sums["low"][:, axis] < width) | (sums["high"][:, axis] > size - width)
