@@ -2,7 +2,8 @@
 
 Result layers carry a metadata tag. Only a layer with our tag is ever updated in place: a
 user's layer is never modified, even when it has the name we would choose (napari then gives
-the new layer a unique name).
+the new layer a unique name). A result layer the user renamed is theirs too: the tag keeps the
+name the layer was given, and the next result makes a new layer.
 """
 
 from __future__ import annotations
@@ -107,13 +108,54 @@ def is_ours(layer: Layer | None, role: str | None = None) -> bool:
     return bool(found) and (role is None or found.get("role") == role)
 
 
+def renamed_by_user(layer: Layer) -> bool:
+    """True when ``layer``, one of our result layers, no longer has the name it was given
+    (kept in our tag as ``"named"``): the user renamed it, so it is theirs, and nothing of
+    ours updates it again (the Review tab, opening a dataset pair and :func:`result_layer`
+    share this rule). False for a layer whose tag does not record its name.
+
+    Examples
+    --------
+    >>> layer = Labels(np.zeros((2, 2), np.uint8), name="p thresholded",
+    ...                metadata={TAG: {"role": "threshold", "named": "p thresholded"}})
+    >>> renamed_by_user(layer)
+    False
+    >>> layer.name = "my threshold at 0.5"
+    >>> renamed_by_user(layer)
+    True
+    """
+    named = tag(layer).get("named")
+    return named is not None and named != layer.name
+
+
 def result_layer(viewer: Viewer, source: Layer, role: str) -> Layer | None:
-    """Our result layer of ``role`` made from ``source`` (by identity, not name), or None."""
+    """Our result layer of ``role`` made from ``source`` (by identity, not name), or None.
+
+    A layer the user renamed (:func:`renamed_by_user`) is theirs and is not returned: the next
+    result of ``source`` makes a new layer, and the renamed one is left as it is (only our tag
+    is taken off it then, so that nothing of ours takes it for a result again).
+    """
     for layer in viewer.layers:
         found = tag(layer)
-        if found.get("role") == role and found.get("source_id") == source.unique_id:
+        if (
+            found.get("role") == role
+            and found.get("source_id") == source.unique_id
+            and not renamed_by_user(layer)
+        ):
             return layer
     return None
+
+
+def _renamed_results(viewer: Viewer, source: Layer, role: str) -> list[Layer]:
+    """Our layers of ``role`` made from ``source`` that the user renamed (or copied: napari's
+    Duplicate Layer copies our tag under another name)."""
+    return [
+        layer
+        for layer in viewer.layers
+        if tag(layer).get("role") == role
+        and tag(layer).get("source_id") == source.unique_id
+        and renamed_by_user(layer)
+    ]
 
 
 def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kwargs) -> Layer:
@@ -121,6 +163,8 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
     metadata = {TAG: {"role": role, "source": source.name, "source_id": source.unique_id, **info}}
     multiscale = isinstance(data, list)
     ndim = len(data[0].shape) if multiscale else len(data.shape)
+    for renamed in _renamed_results(viewer, source, role):  # the user's now: untagged
+        renamed.metadata = {key: value for key, value in renamed.metadata.items() if key != TAG}
     layer = result_layer(viewer, source, role)
     hidden = too_big_to_show(data)
     same_kind = (
@@ -133,6 +177,7 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
         if hidden and layer.visible:  # before the data: a visible layer would read it now
             _hide(layer, source)
         layer.data = data
+        metadata[TAG].setdefault("named", tag(layer).get("named", layer.name))
         layer.metadata = {**layer.metadata, **metadata}
         return layer
     if layer is not None:  # ours, but of another shape or kind: replace it
@@ -146,6 +191,8 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
         **world_settings(source, drop_axis),
         visible=not hidden,
     )
+    # The name napari gave it (made unique): renamed later, it is the user's.
+    added.metadata = {**added.metadata, TAG: {**tag(added), "named": added.name}}
     if hidden:
         _hide(added, source)
     return added
@@ -356,10 +403,11 @@ def put_labels(
 ) -> Labels:
     """Update our ``role`` layer of ``source`` in place, or add it (once) with ``name``.
 
-    Only a layer tagged with this source and role is ever updated: another source's result and
-    a user's layer of the same name are never touched. The tag records the role, the source's
-    name and id, and ``info`` (e.g. the threshold). ``data`` may be lazy (dask), or a list of
-    levels for a multiscale layer.
+    Only a layer tagged with this source and role, with the name it was given, is ever
+    updated: another source's result, a user's layer of the same name and our layer the user
+    renamed (then untagged: :func:`result_layer`) are never touched. The tag records the role,
+    the source's name and id, the name given (``"named"``) and ``info`` (e.g. the threshold).
+    ``data`` may be lazy (dask), or a list of levels for a multiscale layer.
     """
     return _put(
         viewer,
@@ -435,6 +483,59 @@ def grid_notice(truth: Layer, prediction: Layer, drop_axis: int | None = None) -
         f"ground truth {truth.name!r} and prediction {prediction.name!r} have different "
         f"{' and '.join(differ)}: they are compared pixel by pixel (array index to array "
         "index), not where they appear in the viewer."
+    )
+
+
+#: What the notices call our result layers, by role (another role is named as it is).
+ROLE_WORDS = {
+    "threshold": "threshold preview",
+    "evaluated": "evaluated labels",
+    "errors": "error layer",
+    "outlines": "outlines",
+    "selection": "review selection",
+    "contour": "contour",
+}
+
+
+def truth_made_by_us_notice(truth: Layer, prediction: Layer) -> str:
+    """A notice when the ground truth is one of our result layers ("" when it is not): made
+    from the prediction itself (e.g. the map's threshold preview against the map: the run
+    scores the map against its own thresholding), from the layer the prediction was made
+    from, or from another layer. The layers of a dataset pair opened for review are files,
+    not results: "" for them. Only the layers' tags are read.
+
+    Examples
+    --------
+    >>> prob = Image(np.zeros((2, 2), np.float32), name="p")
+    >>> preview = Labels(np.zeros((2, 2), np.uint8), name="p thresholded", metadata={
+    ...     TAG: {"role": "threshold", "source": "p", "source_id": prob.unique_id}})
+    >>> truth_made_by_us_notice(preview, prob).split(":")[0]
+    "the ground truth 'p thresholded' is the plugin's threshold preview of the prediction 'p'"
+    >>> truth_made_by_us_notice(prob, preview)
+    ''
+    """
+    made = tag(truth)
+    if not made or made.get("role") == PAIR_ROLE:
+        return ""
+    role = made.get("role", "result")
+    what = f"the ground truth {truth.name!r} is the plugin's {ROLE_WORDS.get(role, role)}"
+    source = made.get("source", "?")
+    if made.get("source_id") == prediction.unique_id:
+        return (
+            f"{what} of the prediction {prediction.name!r}: the prediction is scored against "
+            "itself, and the numbers say nothing of the model. Choose your annotation as the "
+            "ground truth (a Labels layer; an integer image: Convert to Labels)."
+        )
+    if made.get("source_id") is not None and made.get("source_id") == tag(prediction).get(
+        "source_id"
+    ):
+        return (
+            f"{what} of {source!r}, and the prediction {prediction.name!r} is made from "
+            f"{source!r} too: they are compared with each other, not with an annotation. "
+            "Choose your annotation as the ground truth."
+        )
+    return (
+        f"{what} of {source!r}, not an annotation: is it the layer you meant as the ground truth?"
     )
 
 
@@ -741,31 +842,47 @@ def probability_rank(layer: Layer) -> tuple[bool, bool, bool]:
     return (in_0_1 and named, integer_map, in_0_1 and (named or words.isdisjoint(RAW_WORDS)))
 
 
-def truth_rank(layer: Layer) -> tuple[bool, bool]:
+def truth_rank(layer: Layer) -> tuple[bool, int]:
     """How much a Labels ``layer`` looks like a ground truth: a key to sort by, higher is better.
 
-    Not one of our result layers; then a name that says so (gt, truth, annotation, manual, ...)
-    over a name that says prediction (mask, cellpose, ...).
+    Not one of our result layers (a threshold preview, evaluated labels, error layers, ...:
+    ``(False, 0)``, the lowest; the layers of a dataset pair opened for review are the
+    user's files, not results); then its name's words (:func:`name_words`): a name with a
+    word of :data:`TRUTH_WORDS` (gt, truth, annotation, manual, ...) or with no word of
+    :data:`PREDICTION_WORDS` ranks 1, plus how many more truth words than prediction words
+    it has; a name with prediction words only ranks 1 minus their number, so that of two
+    Cellpose names, ``img_masks`` (the annotation) outranks ``img_cp_masks`` (the model's
+    masks) whichever was opened first.
 
     Examples
     --------
-    >>> gt = Labels(np.zeros((2, 2), int), name="nuclei gt")
-    >>> masks = Labels(np.zeros((2, 2), int), name="cellpose masks")
-    >>> truth_rank(gt) > truth_rank(masks)
+    >>> def rank(name):
+    ...     return truth_rank(Labels(np.zeros((2, 2), int), name=name))
+    >>> rank("nuclei gt") > rank("cellpose masks")
     True
+    >>> rank("img2_masks") > rank("img2_cp_masks"), rank("X_gt") > rank("X_pred")
+    (True, True)
+    >>> rank("labels") > rank("predicted labels")
+    True
+    >>> rank("img2_masks"), rank("img2_cp_masks"), rank("labels"), rank("gt")
+    ((True, 0), (True, -1), (True, 1), (True, 2))
     """
-    if is_ours(layer):
-        return (False, False)
+    if is_ours(layer) and not is_ours(layer, PAIR_ROLE):
+        return (False, 0)
     words = name_words(layer.name)
-    return (True, not words.isdisjoint(TRUTH_WORDS) or words.isdisjoint(PREDICTION_WORDS))
+    n_truth, n_prediction = len(words & TRUTH_WORDS), len(words & PREDICTION_WORDS)
+    if n_truth or not n_prediction:
+        return (True, 1 + max(0, n_truth - n_prediction))
+    return (True, 1 - n_prediction)
 
 
-def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tuple]:
+def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, int, tuple]:
     """How much ``layer`` looks like the prediction to compare with ``truth``: higher is better.
 
-    A Labels layer other than the truth and not one of our result layers comes first (a name
-    such as "masks" or "cellpose" first among them); then a probability map
-    (:func:`probability_rank`); never the truth itself.
+    A Labels layer other than the truth and not one of our result layers comes first (among
+    them a name with more words such as "masks", "cp" or "cellpose" and none of the truth's
+    first: the number of :data:`PREDICTION_WORDS` of a name without :data:`TRUTH_WORDS`, else
+    0); then a probability map (:func:`probability_rank`); never the truth itself.
 
     Examples
     --------
@@ -774,14 +891,18 @@ def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, bool, tupl
     >>> prob = Image(np.array([[0.1, 0.9]], np.float32), name="nuclei probability")
     >>> max([gt, image, prob], key=lambda layer: prediction_rank(layer, gt)).name
     'nuclei probability'
+    >>> masks = Labels(np.zeros((2, 2), int), name="img_masks")
+    >>> cp = Labels(np.zeros((2, 2), int), name="img_cp_masks")
+    >>> max([masks, cp], key=lambda layer: prediction_rank(layer, gt)).name
+    'img_cp_masks'
     """
     if layer is truth or is_ours(layer):
-        return (False, False, (False, False, False))
+        return (False, 0, (False, False, False))
     if isinstance(layer, Labels):
         words = name_words(layer.name)
-        named = not words.isdisjoint(PREDICTION_WORDS) and words.isdisjoint(TRUTH_WORDS)
+        named = 0 if words & TRUTH_WORDS else len(words & PREDICTION_WORDS)
         return (True, named, (False, False, False))
-    return (False, False, probability_rank(layer))
+    return (False, 0, probability_rank(layer))
 
 
 #: Why the predicted objects have no score when no layer is chosen to give one.
@@ -872,6 +993,28 @@ def integer_images(viewer: Viewer) -> list[Image]:
         and not layer.rgb
         and np.issubdtype(np.dtype(level0(layer).dtype), np.integer)
     ]
+
+
+def label_image_rank(layer: Layer) -> tuple[bool, tuple[bool, int], bool]:
+    """How much an integer Image ``layer`` looks like a ground truth's label image, to offer
+    it first for conversion to labels: a key to sort by, higher is better. By its name only
+    (nothing is read): first a name with a word of a segmentation (:data:`TRUTH_WORDS` or
+    :data:`PREDICTION_WORDS`: gt, masks, ...), then :func:`truth_rank`, then a name without a
+    microscopy image's words (:data:`RAW_WORDS`).
+
+    Examples
+    --------
+    >>> images = [Image(np.zeros((2, 2), np.uint16), name=name)
+    ...           for name in ("img1", "img1_cp_masks", "img1_masks")]
+    >>> max(images, key=label_image_rank).name
+    'img1_masks'
+    """
+    words = name_words(layer.name)
+    return (
+        not words.isdisjoint(TRUTH_WORDS | PREDICTION_WORDS),
+        truth_rank(layer),
+        words.isdisjoint(RAW_WORDS),
+    )
 
 
 def labels_from_image(viewer: Viewer, image: Image) -> Labels:

@@ -55,6 +55,7 @@ from .._napari.layers import (
     score_layer,
     strided_pyramid,
     tag,
+    truth_made_by_us_notice,
     truth_rank,
 )
 from .._napari.probability import level0, probability_data
@@ -834,6 +835,103 @@ def empty_side_notices(summary: pd.DataFrame, truth: Layer, prediction: Layer) -
     ]
 
 
+#: The words of each matching criterion, as the notices say them.
+CRITERION_WORDS = {
+    "iou": "IoU",
+    "iot": "intersection over truth",
+    "iop": "intersection over prediction",
+}
+
+
+def truth_background(record: Evaluation) -> int | None:
+    """The truth's area of id 0 (its background, outside ignored pixels and the region),
+    from what the run counted: the semantic overlap table (its foreground/background, or the
+    truth's own ids without class images), else, of an instance run without an ignore label,
+    region or border band, the pixels compared less the true objects' areas. None when the
+    record does not tell (the background ignored, or not counted). Nothing is read again.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> truth = np.array([[1, 1, 0, 2]])
+    >>> truth_background(evaluate(truth, truth)), truth_background(evaluate(truth + 1, truth))
+    (1, 0)
+    >>> truth_background(evaluate(truth + 1, truth, kind="instance"))
+    0
+    """
+    settings = record.settings
+    if settings.ignore_label == 0:
+        return None  # the background is left out
+    semantic = record.semantic
+    if semantic is not None and (settings.binarize_semantic or record.true_classes is None):
+        table = semantic.table
+        return int(table.true_areas[table.true_ids == 0].sum())
+    instance = record.instance
+    counted = instance.counted_on if instance is not None else None
+    if counted is None or settings.ignore_label is not None or counted.region:
+        return None
+    if settings.exclude_border:
+        return None  # the objects left out at the border are in neither count
+    return int(np.prod(counted.shape, dtype=np.int64)) - int(instance.pairs.true_areas.sum())
+
+
+def no_match_notices(record: Evaluation, truth: Layer, prediction: Layer) -> list[str]:
+    """What a run says when both sides have objects but no predicted object matched a true
+    one at 0.5 (the objects' status in the per-object table): two layers that are not
+    segmentations of the same image (a raw image converted to labels, layers of two images,
+    ...) score 0 everywhere, and the tables alone do not say why. A truth without background
+    (no pixel 0: every pixel in an object, as an intensity image converted to labels) is
+    said too. Read from the record's tables (:func:`truth_background`), never the images.
+
+    Parameters
+    ----------
+    record : Evaluation
+        The run's record.
+    truth, prediction : napari layer
+        The layers evaluated (their names are said).
+
+    Returns
+    -------
+    list of str
+        The notice, or none (a match, a side without objects: :func:`empty_side_notices`,
+        or no instance metrics).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Named
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> record = evaluate(np.array([[1, 1, 0, 0]]), np.array([[0, 0, 2, 2]]))
+    >>> no_match_notices(record, Named(name="gt"), Named(name="model"))[0][:60]
+    'no predicted object matched a true object at IoU 0.5 (1 true'
+    >>> no_match_notices(evaluate(np.ones((1, 2), int), np.ones((1, 2), int)), None, None)
+    []
+    """
+    if record.instance is None:
+        return []
+    rows = record.tables["summary"]
+    counts = rows[rows["evaluation"] == "instance"].set_index("metric")["value"]
+    n_true, n_pred = int(counts.get("n_true", 0)), int(counts.get("n_pred", 0))
+    objects = record.tables["per_object"]
+    if not n_true or not n_pred or objects.empty:
+        return []
+    if ((objects["kind"] == "true") & (objects["status"] == "TP")).any():
+        return []
+    criterion = CRITERION_WORDS.get(record.settings.criterion, record.settings.criterion)
+    text = (
+        f"no predicted object matched a true object at {criterion} {REVIEW_THRESHOLD:g} "
+        f"({n_true} true, {n_pred} predicted objects): check the layers. Are "
+        f"{truth.name!r} (ground truth) and {prediction.name!r} (prediction) segmentations "
+        "of the same image, on the same pixels?"
+    )
+    if truth_background(record) == 0:
+        text += (
+            f" {truth.name!r} has no background (no pixel 0: every pixel is in one of its "
+            f"{n_true} objects), as an intensity image converted to labels would: is it a "
+            "label image?"
+        )
+    return [text]
+
+
 def class_axes_fitting(map_shape: tuple[int, ...], truth_shape: tuple[int, ...]) -> list[int]:
     """The axes of a probability map that could be its class axis against a ground truth:
     those whose removal leaves the truth's shape (none unless the map has one axis more).
@@ -1019,7 +1117,15 @@ class EvaluatePanel(QWidget):
         self.job = Job(self, on_progress=self._on_progress, on_error=self._report)
         self.job.finished.connect(self._on_job_finished)
 
-        self.truth_combo = LayerComboBox(viewer, (Labels,), self, prefer=truth_rank)
+        # Never one of our result layers (the threshold preview, ...) unless chosen by hand.
+        self.truth_combo = LayerComboBox(
+            viewer, (Labels,), self, prefer=truth_rank, fall_back=False
+        )
+        self.truth_combo.setToolTip(
+            "Your annotation (a Labels layer). Never chosen for you: the plugin's own result "
+            "layers (the threshold preview, evaluated labels, ...); choose one by hand if you "
+            "mean it"
+        )
         self.prediction_combo = LayerComboBox(
             viewer,
             (Labels, Image),
@@ -1757,7 +1863,12 @@ class EvaluatePanel(QWidget):
         if record.settings.threshold is not None:  # the labels made from the probability map
             shown = self._put_evaluated(record, prediction, labels)
         self.owner.review.set_evaluation(record, truth, shown, rows, wait=wait)
-        notices = (*notices, *empty_side_notices(record.tables["summary"], truth, prediction))
+        notices = (
+            *notices,
+            *filter(None, [truth_made_by_us_notice(truth, prediction)]),
+            *empty_side_notices(record.tables["summary"], truth, prediction),
+            *no_match_notices(record, truth, prediction),
+        )
         if notices:  # after this piece: the review's pieces and they take turns
             QTimer.singleShot(0, partial(self._notify, notices))
         self._watch(truth, prediction, shown, extra)

@@ -6,7 +6,9 @@ does for magicgui widgets docked directly. On top of that this chooser keeps the
 identity (a renamed layer stays chosen), prefers a likely probability map when it chooses for the
 user, and, when a Labels chooser has nothing to offer, says how to get labels and converts an
 integer Image layer into a new Labels layer in one click. A chooser of probability maps
-chooses nothing rather than a layer that does not look like one (a raw image).
+chooses nothing rather than a layer that does not look like one (a raw image), and so does a
+chooser told not to fall back (the Evaluate tab's ground truth: never one of the plugin's own
+result layers, such as the threshold preview, unless the user chooses it).
 """
 
 from __future__ import annotations
@@ -20,13 +22,27 @@ from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
-from .._napari.layers import integer_images, labels_from_image, probability_rank
+from .._napari.layers import (
+    integer_images,
+    label_image_rank,
+    labels_from_image,
+    probability_rank,
+)
 from .inputs import elide_items, full_text
 
 NO_LABELS = (
     "No Labels layer. Open your label image as labels (File ▸ Open with plugin, or "
     "viewer.add_labels), or convert an integer image layer:"
 )
+#: What a Labels chooser that does not fall back says when it lists only layers it will not
+#: choose for the user (the plugin's own results, such as the threshold preview).
+ONLY_RESULTS = (
+    "No Labels layer of yours: only the plugin's results (listed above; choose one by hand "
+    "if you mean it). Open your label image as labels (File ▸ Open with plugin, or "
+    "viewer.add_labels), or convert an integer image layer:"
+)
+#: What such a chooser shows while it has chosen nothing.
+NO_CHOICE = "choose a layer"
 #: What a chooser of probability maps shows when no layer looks like one (short: Qt sizes the
 #: chooser to it, and the dock's header with it).
 NO_PROBABILITY = "choose a probability map"
@@ -52,7 +68,12 @@ class LayerComboBox(QWidget):
         layer.
     offer_conversion : bool, optional
         Show how to get labels, and a "Convert to Labels" button for integer Image layers, when
-        there is no layer to list. By default on for a chooser of Labels layers only.
+        no layer is chosen (none to list, or, not falling back, none it would choose). By
+        default on for a chooser of Labels layers only.
+    fall_back : bool, optional
+        Whether the chooser chooses a layer of the lowest rank of ``prefer`` when none ranks
+        higher. Without, it chooses none (such layers stay listed, for the user to choose).
+        By default it falls back, except the default chooser of probability maps.
     """
 
     def __init__(
@@ -63,14 +84,16 @@ class LayerComboBox(QWidget):
         *,
         prefer: Callable[[Layer], tuple] | None = None,
         offer_conversion: bool | None = None,
+        fall_back: bool | None = None,
     ):
         super().__init__(parent)
         self._viewer = viewer
         self._types = layer_types
         # The default chooser of probability maps would rather choose none than a raw image.
-        self._fall_back = not (prefer is None and tuple(layer_types) == (Image,))
-        if not self._fall_back:
+        probability_maps = prefer is None and tuple(layer_types) == (Image,)
+        if probability_maps:
             prefer = probability_rank
+        self._fall_back = not probability_maps if fall_back is None else fall_back
         self._prefer = prefer
         self._user_chose = False  # once the user (or a script) chose, only removal changes it
         self._combo = ComboBox(choices=self._choices)
@@ -78,7 +101,7 @@ class LayerComboBox(QWidget):
         native.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         native.setMinimumContentsLength(12)
         if not self._fall_back:
-            native.setPlaceholderText(NO_PROBABILITY)
+            native.setPlaceholderText(NO_PROBABILITY if probability_maps else NO_CHOICE)
         native.activated.connect(self._on_user_choice)
         native.installEventFilter(self)  # long names are elided to the combo's width
         self.setFocusProxy(native)
@@ -92,6 +115,8 @@ class LayerComboBox(QWidget):
         self.hint_label.setWordWrap(True)
         self.image_combo = QComboBox(self)
         self.image_combo.setToolTip("An Image layer holding integer object ids")
+        self._image_picked: Image | None = None  # the image the user picked to convert
+        self.image_combo.activated.connect(self._on_image_picked)
         self.convert_button = QPushButton("Convert to Labels", self)
         self.convert_button.setToolTip(
             "Add a new Labels layer with this image's values (the image is not changed)"
@@ -103,6 +128,8 @@ class LayerComboBox(QWidget):
         layout.addWidget(self.hint_label)
         layout.addLayout(row)
         self._offer_conversion = offer_conversion
+        # A layer chosen by hand (or a script) hides the offer to convert an image to labels.
+        native.currentIndexChanged.connect(lambda _index: self._show_conversion())
 
         events = viewer.layers.events
         for emitter in (events.inserted, events.removed, events.reordered, events.renamed):
@@ -232,8 +259,9 @@ class LayerComboBox(QWidget):
         self._user_chose = True
 
     def _show_conversion(self) -> None:
-        empty = self._offer_conversion and self.count() == 0
+        empty = self._offer_conversion and self.layer() is None
         images = integer_images(self._viewer) if empty else []
+        self.hint_label.setText(ONLY_RESULTS if self.count() else NO_LABELS)
         self.hint_label.setVisible(empty)
         self.image_combo.setVisible(bool(images))
         self.convert_button.setVisible(bool(images))
@@ -241,3 +269,10 @@ class LayerComboBox(QWidget):
             self.image_combo.clear()
             for image in images:
                 self.image_combo.addItem(image.name, image)
+            if images:  # the user's pick stays; else the one most like a label image
+                picked = [x for x in images if x is self._image_picked]
+                best = picked[0] if picked else max(images, key=label_image_rank)
+                self.image_combo.setCurrentIndex(images.index(best))
+
+    def _on_image_picked(self, _index: int) -> None:
+        self._image_picked = self.image_combo.currentData()
