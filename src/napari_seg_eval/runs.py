@@ -593,13 +593,14 @@ class Run:
     # ------------------------------------------------------------------ files
     @property
     def saved_to(self) -> Path | None:
-        """The folder this run was last saved to by :meth:`save` (absolute; None if never)."""
+        """The folder this run was last saved to by :meth:`save`, or loaded from when
+        :meth:`save` wrote it (absolute; None if neither)."""
         return None if self._saved is None else self._saved.folder
 
     def owns(self, folder: str | Path) -> bool:
         """Whether ``folder`` is this run's own: the folder this run object saved itself to
-        last, still holding the very ``settings.json`` it wrote there (the same file, neither
-        rewritten nor replaced since)."""
+        last (or was loaded from, a folder :meth:`save` wrote), still holding the very
+        ``settings.json`` it wrote there (the same file, neither rewritten nor replaced since)."""
         if self._saved is None or Path(os.path.realpath(folder)) != self._saved.folder:
             return False
         path = Path(folder) / "settings.json"
@@ -616,21 +617,27 @@ class Run:
 
         A dataset run writes the files of the command line's result folder. Only the tables
         the run has are written: one it did not compute (an empty table, no columns) leaves
-        no file.
+        no file. ``settings.json`` lists the files written (its ``run`` entry's ``files``).
 
         Nothing saved before is replaced unless asked, as the command line's ``--overwrite``:
         ``folder`` must be new or empty, or this run's own (:meth:`owns`: this run object saved
-        itself there, and the folder still holds what it wrote), which is updated (the tables
-        it wrote before and no longer has are removed; files it did not write stay). With
-        ``overwrite``, a folder holding another saved run (CSV tables, ``settings.json``,
-        ``labels.npz``, ``report.html`` and nothing else) is replaced whole; a folder holding
-        anything else never is. A new folder is written beside ``folder`` and renamed into
-        place: it is there complete, or not at all.
+        itself there or was loaded from there, and the folder still holds what it wrote),
+        which is updated (the files it wrote before and no longer has are removed; files it
+        did not write stay). With ``overwrite``, a folder holding another saved run (its
+        ``settings.json`` and the files a run writes, nothing else) is replaced; a folder
+        holding anything else, or reached through a symbolic link, never is.
+
+        Every file is written first where it is not seen, and put in place only when all are
+        written: a new folder is written beside ``folder`` and renamed to it; into an existing
+        folder (empty, this run's own, or replaced) the files are written into a hidden folder
+        beside it, then each renamed over its old one. A save that fails while writing leaves
+        ``folder`` as it was.
 
         Parameters
         ----------
         folder
-            The run's folder (made with its parents).
+            The run's folder (made with its parents). The current folder (``"."``) is written
+            into, as any existing folder, never replaced.
         overwrite
             Replace a folder that holds another saved run.
 
@@ -642,46 +649,56 @@ class Run:
         Raises
         ------
         FileExistsError
-            ``folder`` is a file, holds another saved run (without ``overwrite``), or holds
-            files or folders that are not a saved run's; nothing is written.
+            ``folder`` is a file or a broken link, holds another saved run (without
+            ``overwrite``, or through a symbolic link), or holds files or folders that are not
+            a saved run's; nothing is written.
 
         Examples
         --------
         >>> run.save("runs/model-a")  # doctest: +SKIP
         >>> run.save("runs/model-a", overwrite=True)  # doctest: +SKIP
         """
-        from .io.results import _put_in_place, make_parents, remove_made, result_target
+        from .io.results import make_parents, remove_made, result_target
 
         folder = Path(folder)
         own = self._saved if self.owns(folder) else None
-        if own is not None:
-            settings, written = self._write_into(folder)
-            for name in own.files - written:  # ours, no longer computed
-                (folder / name).unlink(missing_ok=True)
-        else:
+        if own is None:
             _check_run_folder(folder, overwrite=overwrite)
-            target = result_target(folder)
-            made = make_parents(target)
-            staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-            try:
-                staging.mkdir()
-                settings, written = self._write_into(staging)
+        target = result_target(folder)  # through a link to a folder: that folder
+        made = make_parents(target)
+        staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
+        try:
+            staging.mkdir()
+            settings, written = self._write_into(staging)
+            if own is None:
                 _check_run_folder(folder, overwrite=overwrite)  # filled by another, meanwhile?
-                if target.exists():  # empty, or (overwrite) another saved run: replaced
-                    _put_in_place(staging, target)
-                else:
-                    staging.rename(target)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                remove_made(made)
-                raise
-        signature = _file_signature(folder / "settings.json")
-        self._saved = _SavedFolder(Path(os.path.realpath(folder)), settings, signature, written)
+            if not target.exists():
+                staging.rename(target)
+            else:  # empty, ours, or (overwrite) another saved run: its files replaced
+                replaced = own.files if own is not None else _run_entries(target)
+                folders = sorted(name for name in written if _is_folder(target / name))
+                if folders:  # checked before any file is put in place
+                    raise FileExistsError(
+                        f"{target} holds folders named as the run's files ({', '.join(folders)}): "
+                        "move them out, or choose another folder."
+                    )
+                for name in [*sorted(written - {"settings.json"}), "settings.json"]:
+                    os.replace(staging / name, target / name)
+                for name in sorted(replaced - written):  # a run's files this run has no more
+                    if not _is_folder(target / name):
+                        (target / name).unlink(missing_ok=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            remove_made(made)
+            raise
+        shutil.rmtree(staging, ignore_errors=True)  # emptied by the renames, or renamed
+        signature = _file_signature(target / "settings.json")
+        self._saved = _SavedFolder(Path(os.path.realpath(target)), settings, signature, written)
         return folder
 
     def _write_into(self, folder: Path) -> tuple[str, frozenset[str]]:
-        """Write the run's files into the existing ``folder``; returns the text of its
-        ``settings.json`` and the names of the files written."""
+        """Write the run's files into the existing ``folder``, ``settings.json`` last (listing
+        them); returns the text of its ``settings.json`` and the names of the files written."""
         written = {"settings.json"}
         for key, table in self.tables.items():
             if len(table.columns):  # not computed (no columns): no file
@@ -697,6 +714,7 @@ class Run:
             "kind": self.kind,
             "inputs": self.inputs,
             "agreement": self.agreement,
+            "files": sorted(written),
         }
         settings["versions"] = self.versions
         text = json.dumps(_plain(settings), indent=2)
@@ -733,6 +751,8 @@ class Run:
                 f"{folder} is not a run: it has no settings.json (save a run there, or give the "
                 "folder the command line wrote)."
             )
+        signature = _file_signature(path)
+        text = path.read_text(errors="replace")
         settings = _read_settings(path)
         about = settings.pop("run", None)
         versions = settings.pop("versions", {}) or {}
@@ -779,6 +799,14 @@ class Run:
             agreement=bool(about.get("agreement", False)),
         )
         _check_readable(run, folder)
+        listed = _listed_files(folder)
+        files = {f"{key}.csv" for key, table in tables.items() if len(table.columns)}
+        if about and all(name in listed or _is_run_file_name(name) for name in files):
+            # A folder Run.save wrote, of a run's files only: the run's own, updated in place
+            # when saved there (a CSV file of the user's is never rewritten as a table).
+            files |= {"settings.json", *(["labels.npz"] if run.labels else [])}
+            real = Path(os.path.realpath(folder))
+            run._saved = _SavedFolder(real, text, signature, frozenset(files | listed))
         return run
 
 
@@ -801,19 +829,54 @@ def _file_signature(path: Path) -> tuple[int, int, int, int]:
     return stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-#: Names of the files of a saved run folder besides its CSV tables (every CSV is a table of the
-#: run, as :meth:`Run.load` reads them): ``overwrite=True`` replaces a folder that holds these
-#: and nothing else. ``report.html``: the command line's report in its result folder.
+#: The tables a run writes (as ``<name>.csv``) besides a dataset run's, which are the command
+#: line's result files (:data:`~napari_seg_eval.io.results.RESULT_FILE`): a one-image run's,
+#: its bootstrap over objects and object classes, an agreement run's.
+RUN_TABLES = frozenset({*IMAGE_TABLES, "object_intervals", OBJECT_CLASSES, "boundary", "symmetry"})
+#: Names of the files of a saved run folder besides its tables. ``report.html``: the command
+#: line's report in its result folder.
 RUN_FILES = frozenset({"settings.json", "labels.npz", "report.html"})
 
 
-def _is_run_file(path: Path) -> bool:
-    """Whether ``path`` is a file a saved run folder holds (or a file manager's clutter)."""
-    from .io.results import FOLDER_CLUTTER
+def _listed_files(folder: Path) -> frozenset[str]:
+    """The files the ``settings.json`` of ``folder`` lists as the run's (:meth:`Run.save`
+    writes the list); none when it lists none or cannot be read."""
+    try:
+        files = json.loads((folder / "settings.json").read_text())["run"]["files"]
+    except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError):
+        return frozenset()
+    if not isinstance(files, list):
+        return frozenset()
+    return frozenset(name for name in files if isinstance(name, str))
 
-    return path.is_file() and (
-        path.suffix == ".csv" or path.name in RUN_FILES or path.name in FOLDER_CLUTTER
+
+def _is_run_file_name(name: str) -> bool:
+    """Whether a file named ``name`` is one a run (or the command line) writes in its folder."""
+    from .io.results import RESULT_FILE
+
+    return (
+        name in RUN_FILES
+        or (name.endswith(".csv") and name[: -len(".csv")] in RUN_TABLES)
+        or RESULT_FILE.fullmatch(name) is not None
     )
+
+
+def _run_entries(folder: Path) -> frozenset[str]:
+    """The names of the files in ``folder`` that a saved run there wrote: regular files (not
+    symbolic links) named as a run's files are, or as its ``settings.json`` lists them."""
+    listed = _listed_files(folder)
+    return frozenset(
+        entry.name
+        for entry in folder.iterdir()
+        if not entry.is_symlink()
+        and entry.is_file()
+        and (entry.name in listed or _is_run_file_name(entry.name))
+    )
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder itself (not a symbolic link to one)."""
+    return path.is_dir() and not path.is_symlink()
 
 
 def _is_free(folder: Path) -> bool:
@@ -826,9 +889,48 @@ def _is_free(folder: Path) -> bool:
     return folder.is_dir() and all(entry.name in FOLDER_CLUTTER for entry in folder.iterdir())
 
 
+def _others(folder: Path) -> list[str]:
+    """The entries of ``folder`` that are not a saved run's files (nor a file manager's
+    clutter), folders with a trailing ``/``."""
+    from .io.results import FOLDER_CLUTTER
+
+    ours = _run_entries(folder) | FOLDER_CLUTTER
+    return sorted(
+        entry.name + ("/" if entry.is_dir() and not entry.is_symlink() else "")
+        for entry in folder.iterdir()
+        if entry.name not in ours
+    )
+
+
+def _holds_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a saved run: its own ``settings.json`` (a regular file)."""
+    settings = folder / "settings.json"
+    return folder.is_dir() and settings.is_file() and not settings.is_symlink()
+
+
 def _holds_run_only(folder: Path) -> bool:
-    """Whether ``folder`` is a folder holding a saved run's files and nothing else."""
-    return folder.is_dir() and all(_is_run_file(entry) for entry in folder.iterdir())
+    """Whether ``folder`` is a folder (not a symbolic link) holding a saved run's files and
+    nothing else: what ``overwrite`` may replace."""
+    return not folder.is_symlink() and _holds_run(folder) and not _others(folder)
+
+
+def holds_words(folder: str | Path) -> str:
+    """What the folder ``folder`` holds, in words, when a run cannot be saved as it without
+    replacing something: ``"holds another run"`` (a saved run), ``"holds other files"``,
+    ``"is a file"`` or ``"is a broken link"``; ``""`` when it is free (no such folder, or an
+    empty one).
+
+    Examples
+    --------
+    >>> holds_words("runs/model")  # doctest: +SKIP
+    'holds other files'
+    """
+    folder = Path(folder)
+    if _is_free(folder):
+        return ""
+    if not folder.is_dir():
+        return "is a file" if folder.exists() else "is a broken link"
+    return "holds another run" if _holds_run(folder) else "holds other files"
 
 
 def _saved_run_words(folder: Path) -> str:
@@ -843,7 +945,8 @@ def _saved_run_words(folder: Path) -> str:
 
 def _check_run_folder(folder: Path, *, overwrite: bool) -> None:
     """Refuse to save a run as ``folder`` when that would replace what is there: a file;
-    another saved run (unless ``overwrite``); files or folders that are not a run's."""
+    another saved run (unless ``overwrite``, and never through a symbolic link); files or
+    folders that are not a run's."""
     if folder.is_symlink() and not folder.exists():
         raise FileExistsError(
             f"{folder} is a broken symbolic link to '{os.readlink(folder)}': remove the link "
@@ -853,22 +956,28 @@ def _check_run_folder(folder: Path, *, overwrite: bool) -> None:
         raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
     if _is_free(folder):
         return
-    if not _holds_run_only(folder):
-        others = sorted(
-            entry.name + ("/" if entry.is_dir() else "")
-            for entry in folder.iterdir()
-            if not _is_run_file(entry)
-        )
+    others = _others(folder)
+    if others:
         few = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise FileExistsError(
             f"{folder} holds files or folders that are not a saved run's ({few}): a run is "
             "saved into a new or empty folder, replacing nothing else; choose another folder."
         )
-    if not overwrite:
-        which = _saved_run_words(folder)
+    if not _holds_run(folder):
         raise FileExistsError(
-            f"{folder} already holds a saved run{f' ({which})' if which else ''}: choose "
-            "another folder, or pass overwrite=True to replace it."
+            f"{folder} holds files named as a run's but no settings.json: it is not a saved "
+            "run, and is not replaced; choose another folder."
+        )
+    which = _saved_run_words(folder)
+    held = f"{folder} already holds a saved run{f' ({which})' if which else ''}"
+    if not overwrite:
+        raise FileExistsError(
+            f"{held}: choose another folder, or pass overwrite=True to replace it."
+        )
+    if folder.is_symlink():
+        raise FileExistsError(
+            f"{held} through a symbolic link to '{os.readlink(folder)}': a run is never "
+            "replaced through a link; save to the folder itself, or choose another folder."
         )
 
 
@@ -1303,9 +1412,10 @@ class Runs:
 
         A subfolder of that name that holds anything (a run saved before, by another session
         or another run) is kept, and the run is saved as ``<name> (2)``, ``<name> (3)``...:
-        :attr:`Run.saved_to` says where. A run saved there before by this run object (its own
-        folder, :meth:`Run.owns`) is updated. With ``overwrite``, a subfolder of the name that
-        holds another saved run is replaced instead (one holding anything else never is).
+        :attr:`Run.saved_to` says where. A run saved there before by this run object, or
+        loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated.
+        With ``overwrite``, a subfolder of the name that holds another saved run is replaced
+        instead (one holding anything else, or a symbolic link, never is).
 
         Parameters
         ----------
@@ -1334,14 +1444,21 @@ class Runs:
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
         folder.mkdir(parents=True, exist_ok=True)
-        used: set[str] = set()
+        here = Path(os.path.realpath(folder))
+        owned = {  # each run's own folder here (saved or loaded before) is its, whatever its name
+            id(run): run.saved_to.name
+            for run in self._runs
+            if run.saved_to is not None and run.saved_to.parent == here and run.owns(run.saved_to)
+        }
+        used = set(owned.values())
         for number, run in enumerate(self._runs, 1):
+            if id(run) in owned:
+                run.save(folder / owned[id(run)], overwrite=overwrite)
+                continue
             stem = run_folder_name(run.name) or f"run_{number}"
             name, copy = stem, 1
             while name in used or not (
-                run.owns(folder / name)
-                or _is_free(folder / name)
-                or (overwrite and _holds_run_only(folder / name))
+                _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
             ):
                 copy += 1
                 name = f"{stem} ({copy})"
@@ -1371,7 +1488,11 @@ class Runs:
         if (folder / "settings.json").is_file():
             found = [folder]
         else:
-            found = sorted(p for p in folder.iterdir() if (p / "settings.json").is_file())
+            found = sorted(  # not hidden: a save's own folder, left by a save killed
+                p
+                for p in folder.iterdir()
+                if not p.name.startswith(".") and (p / "settings.json").is_file()
+            )
         if not found:
             raise FileNotFoundError(
                 f"no run in {folder}: neither it nor a subfolder has a settings.json."

@@ -85,6 +85,7 @@ from ..runs import (
     Run,
     Runs,
     agreement,
+    holds_words,
     images_held,
     matching_note,
     matching_words,
@@ -1089,8 +1090,9 @@ class RunsPanel(QWidget):
         """Save every run to ``folder`` (asks for one when not given), one subfolder per run.
 
         Nothing saved before is replaced (:meth:`~napari_seg_eval.runs.Runs.save`): a run
-        whose subfolder holds another run is saved under a new name, and the status line and
-        a notification name those folders. A run saved before by this session updates its own.
+        whose subfolder holds another run, other files, or another run of this save, is saved
+        under a new name, and the status line and a notification name those folders and say
+        why (:func:`saved_renamed`). A run saved before by this session updates its own.
         """
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Save runs to a folder")
@@ -1102,18 +1104,13 @@ class RunsPanel(QWidget):
         except OSError as error:
             self._warn(f"the runs could not be saved: {error}")
             return None
-        renamed = [
-            str(run.saved_to)
-            for number, run in enumerate(self.runs, 1)
-            if run.saved_to is not None
-            and run.saved_to.name != (run_folder_name(run.name) or f"run_{number}")
-        ]
         message = f"Saved {len(self.runs)} run(s) to {path}."
+        renamed = saved_renamed(self.runs, path)
+        for reason in dict.fromkeys(renamed.values()):
+            folders = [saved for saved, why in renamed.items() if why == reason]
+            said = "updated" if reason == OWN_FOLDER else "saved under a new name, as"
+            message += f" {len(folders)} {said} {reason}: {', '.join(folders)}."
         if renamed:
-            message += (
-                f" {len(renamed)} saved under a new name, as a folder of its name there holds "
-                f"another run (kept): {', '.join(renamed)}."
-            )
             show_info(f"Segmentation Evaluation: {message}")
         self.status_label.setText(message)
         return path
@@ -1507,3 +1504,31 @@ def _describe(comparison: Comparison) -> str:
             "paired bootstrap."
         )
     return "\n".join(line for line in (text, matching_note(a, b)) if line)
+
+
+#: Why a run is saved to a folder of another name than its own (:func:`saved_renamed`) when
+#: it updated the folder it was saved to or loaded from before, under an earlier name.
+OWN_FOLDER = "its own folder, saved or loaded before under another name"
+
+
+def saved_renamed(runs: Runs, folder: Path) -> dict[str, str]:
+    """The runs :meth:`~napari_seg_eval.runs.Runs.save` saved to ``folder`` under another
+    name than their own, as the path each was saved to -> why, in words: the folder of its
+    name there holds another run or other files (kept), another run of this save was saved
+    there, or the run updated its own folder (:data:`OWN_FOLDER`)."""
+    taken = {str(run.saved_to): run for run in runs if run.saved_to is not None}
+    renamed = {}
+    for number, run in enumerate(runs, 1):
+        wanted = folder / (run_folder_name(run.name) or f"run_{number}")
+        if run.saved_to is None or run.saved_to.name == wanted.name:
+            continue
+        other = taken.get(os.path.realpath(wanted))
+        if other is not None and other is not run:
+            renamed[str(run.saved_to)] = (
+                f"another run of this save ({other.name!r}) is saved as '{wanted.name}'"
+            )
+        elif holds_words(wanted) in ("holds another run", "holds other files"):
+            renamed[str(run.saved_to)] = f"a folder of its name there {holds_words(wanted)} (kept)"
+        else:  # its name's folder is free: the run updated its own, of an earlier name
+            renamed[str(run.saved_to)] = OWN_FOLDER
+    return renamed
