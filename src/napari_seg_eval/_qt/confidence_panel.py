@@ -33,7 +33,7 @@ from qtpy.QtWidgets import (
 )
 
 from .._jobs import Job, notify_error
-from .._napari.layers import put_image, result_layer
+from .._napari.layers import put_image, result_layer, truth_rank
 from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
 from ..core.blocks import BLOCK_PIXELS, in_memory, is_lazy
@@ -286,7 +286,9 @@ def semantic_overlap(sweep: ThresholdSweepResult) -> str:
     Returns
     -------
     str
-        The words to add, e.g. ``" (Dice 0.800)"``.
+        The words to add, e.g. ``" (Dice 0.800)"``; ``""`` when no threshold is best (the
+        sweep's best threshold is NaN: the class has no pixel in the truth, or its metric is
+        undefined at every threshold, e.g. precision of a map never above any threshold).
 
     Examples
     --------
@@ -297,7 +299,10 @@ def semantic_overlap(sweep: ThresholdSweepResult) -> str:
     ' (Dice 0.800)'
     """
     summary, table = sweep.summary, sweep.per_threshold
-    row = table[table["threshold"] == summary["best_threshold"]].iloc[0]
+    rows = table[table["threshold"] == summary["best_threshold"]]  # none when it is NaN
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
     others = [key for key in ("iou", "dice") if key != summary["metric"]]
     return " (" + ", ".join(f"{PIXEL_LABELS[key]} {row[key]:.3f}" for key in others) + ")"
 
@@ -372,7 +377,10 @@ class ConfidencePanel(QWidget):
         self.job = Job(self, on_progress=self._on_progress, on_error=self._on_failed)
         self.job.finished.connect(self._on_finished)
 
-        self.truth_combo = LayerComboBox(viewer, (Labels,), self)
+        # Never the plugin's own results (the threshold preview) unless chosen by hand.
+        self.truth_combo = LayerComboBox(
+            viewer, (Labels,), self, prefer=truth_rank, fall_back=False
+        )
         self.metric_combo = QComboBox(self)
         self.metric_combo.addItems([*PIXEL_METRICS, *OBJECT_METRICS])
         # Objects by default: for nuclei and cells the pixel IoU's best threshold merges
@@ -528,7 +536,16 @@ class ConfidencePanel(QWidget):
         prob_layer, truth = self.owner.probability_combo.layer(), self.truth_combo.layer()
         self._running = "" if prob_layer is None else prob_layer.name
         if prob_layer is None or truth is None:
-            self._on_failed("choose a probability layer and a ground truth.")
+            missing = []
+            if prob_layer is None:
+                missing.append("a probability layer (the dock's header)")
+            if truth is None:
+                missing.append(
+                    "the ground truth (the Confidence analysis tab's Ground truth: a Labels "
+                    "layer; the plugin's own layers, such as the threshold preview, are never "
+                    "chosen for you)"
+                )
+            self._on_failed(f"choose {' and '.join(missing)}, then press Analyse.")
             return None
         channel_axis, class_id = self._class_choice()
         background = self.owner.threshold_options(prob_layer).background_channel

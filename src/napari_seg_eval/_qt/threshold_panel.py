@@ -75,12 +75,12 @@ from .._napari.layers import (
     is_rgb_axis,
     put_image,
     put_labels,
+    renamed_by_user,
     result_layer,
     tag,
     too_big_to_show,
 )
 from .._napari.probability import (
-    CHEAP_VALUES,
     probability_data,
     probability_levels,
     probability_scale,
@@ -337,7 +337,9 @@ def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -
     ``paint``, ``fill`` or ``data_setitem`` emits too), or new ``data`` given to the layer by
     anyone but us. The edited layer is handed over (:func:`hand_over`): untagged, so that
     nothing of ours updates, replaces or removes it again, and renamed; the next call adds a
-    new layer. Our own writes (this function's) are no edits. Changing the array in place
+    new layer. A layer the user renamed (or untagged) before editing it is theirs already
+    (:func:`~napari_seg_eval._napari.layers.renamed_by_user`): its edits are theirs, and it
+    keeps its name. Our own writes (this function's) are no edits. Changing the array in place
     without napari (``layer.data[...] = ...``) emits nothing, and is not seen.
 
     Parameters
@@ -382,7 +384,9 @@ def put_editable_labels(viewer: Viewer, data: Any, *, remade: str, **put: Any) -
             for emitter in emitters:
                 emitter.disconnect(on_edit)
             _WATCHED.discard(layer)
-            hand_over(layer, remade)
+            if is_ours(layer) and not renamed_by_user(layer):
+                hand_over(layer, remade)
+            # else the user's already (renamed, or untagged): kept as it is, said nothing
 
         for emitter in emitters:
             emitter.connect(on_edit)
@@ -607,6 +611,8 @@ class ConfidenceDisplayPanel(QWidget):
         self.owner = owner
         self.coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
         self.contour_job = Job(self, on_error=notify_dock_error)
+        #: Reads the range of chunked logits before converting them (:meth:`convert_logits`).
+        self.convert_job = Job(self, on_error=notify_dock_error)
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
         self._no_contour: set[int] = set()  # multiscale layers told they get no contour
         self._moving_dims = False  # the class slider is moving the viewer's: don't follow back
@@ -962,15 +968,21 @@ class ConfidenceDisplayPanel(QWidget):
         grid.stride = 1
         grid.enabled = True
 
-    def convert_logits(self, layer: Image | None = None) -> Image | None:
+    def convert_logits(self, layer: Image | None = None, *, wait: bool = False) -> Image | None:
         """Add ``<name> probabilities``: sigmoid of logits, or softmax over the class axis.
 
         The source layer is untouched; the new layer becomes the probability layer, with the
         class axis it was converted along as the Channel axis (of a layer shown as RGB, its
         last axis: the new layer is RGB too). A multiscale (pyramid) layer gives a multiscale
-        layer: each level converted lazily (dask). A map whose values already lie in [0, 1]
-        is not converted (a notice says so); of a pyramid, its smallest level tells (when it
-        is small, see :func:`_range_checked`).
+        layer: each level converted lazily (dask).
+
+        A map whose values already lie in [0, 1] is not converted (a notice says so). Only
+        its full resolution (level 0) can tell: a pyramid's smallest level holding values
+        outside [0, 1] shows logits at once, but one inside [0, 1] proves nothing (see
+        :func:`_range_now`). Chunked (dask, zarr) data is read on the main thread only when
+        it is level 0 and tiny (:data:`MAIN_THREAD_VALUES` values); otherwise the range is
+        read in a worker and the layer added when it is in (now, and returned, with
+        ``wait=True``; else None is returned at once).
         """
         layer = layer or self.owner.probability_combo.layer()
         if layer is None:
@@ -983,29 +995,23 @@ class ConfidenceDisplayPanel(QWidget):
         if not np.issubdtype(levels[0].dtype, np.floating):
             notify_error(f"layer {layer.name!r} holds {levels[0].dtype} values, not logits.")
             return None
-        checked = _range_checked(levels)
-        if checked is not None and checked[0] >= 0.0 and checked[1] <= 1.0:
-            notify_error(
-                f"layer {layer.name!r} already holds values in [0, 1]: nothing to convert."
-            )
-            return None
-        if layer.multiscale:  # every level converted lazily: a pyramid of the same levels
-            converted: Any = [_converted(as_dask(level), axis) for level in levels]
-        else:
-            converted = _converted(levels[0], axis)
-        out = put_image(
-            self.viewer,
-            converted,
-            name=f"{layer.name} probabilities",
-            role="converted",
-            source=layer,
-            info={"function": "sigmoid" if axis is None else "softmax", "channel_axis": axis},
+        convert = partial(self._convert_checked, layer, levels, axis)
+        checked = _range_now(levels)
+        if checked is not None:
+            return convert(checked)
+
+        def work(control: RunControl) -> tuple[float, float]:
+            with control.chunks(0.0, 1.0, "range"):
+                return _range_read(levels)
+
+        if wait:
+            return self.convert_job.run_now(work, convert, control=True)
+        show_info(
+            f"Segmentation Evaluation: reading the range of {layer.name!r}'s values in the "
+            "background (chunked data): it is converted once they show logits."
         )
-        self.owner.set_probability_layer(out)
-        index = self.owner.channel_axis_combo.findData(axis)
-        if index >= 0:  # choosing the new layer reset the header's class axis
-            self.owner.channel_axis_combo.setCurrentIndex(index)
-        return out
+        self.convert_job.start(work, notifying(convert), control=True)
+        return None
 
     @notifying
     def threshold_changed(self, value: float) -> None:
@@ -1054,6 +1060,41 @@ class ConfidenceDisplayPanel(QWidget):
     # ---------------------------------------------------------------------------- internals
     def _source(self) -> Image | None:
         return self.owner.probability_combo.layer()
+
+    def _convert_checked(
+        self,
+        layer: Image,
+        levels: list[Any],
+        axis: int | None,
+        checked: tuple[float, float],
+    ) -> Image | None:
+        """:meth:`convert_logits` once the range ``checked`` of ``layer``'s values is known:
+        refused when it lies in [0, 1], else the converted layer added (unless ``layer`` went
+        away meanwhile)."""
+        if layer not in self.viewer.layers:
+            return None
+        if _in_unit_range(checked):
+            notify_error(
+                f"layer {layer.name!r} already holds values in [0, 1]: nothing to convert."
+            )
+            return None
+        if layer.multiscale:  # every level converted lazily: a pyramid of the same levels
+            converted: Any = [_converted(as_dask(level), axis) for level in levels]
+        else:
+            converted = _converted(levels[0], axis)
+        out = put_image(
+            self.viewer,
+            converted,
+            name=f"{layer.name} probabilities",
+            role="converted",
+            source=layer,
+            info={"function": "sigmoid" if axis is None else "softmax", "channel_axis": axis},
+        )
+        self.owner.set_probability_layer(out)
+        index = self.owner.channel_axis_combo.findData(axis)
+        if index >= 0:  # choosing the new layer reset the header's class axis
+            self.owner.channel_axis_combo.setCurrentIndex(index)
+        return out
 
     def _put_result_image(self, data: Any, **put: Any) -> Image:
         """:func:`~napari_seg_eval._napari.layers.put_image`; a layer it keeps hidden (lazy and
@@ -1387,9 +1428,20 @@ def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
     if values <= SPLIT_READ_LIMIT:
         return None
     shape = " × ".join(str(size) for size in levels[0].shape)
+    if len(levels) == 1:
+        size = f"{shape}, {values:,} values"
+    else:  # the values of its chunked levels, summed: not level 0's
+        where = (
+            "in all"
+            if len(lazy) == len(levels)
+            else "in its one chunked level"
+            if len(lazy) == 1
+            else f"in its {len(lazy)} chunked levels"
+        )
+        size = f"a pyramid of {len(levels)} levels, level 0 {shape}; {values:,} values {where}"
     return (
-        f"cannot split touching objects of {layer.name!r}: it is a chunked map ({shape}, "
-        f"{values:,} values, read chunk by chunk from disk or dask), and the split needs the "
+        f"cannot split touching objects of {layer.name!r}: it is a chunked map ({size}), "
+        "read chunk by chunk from disk or dask, and the split needs the "
         f"whole map in memory at once: the dock reads at most {SPLIT_READ_LIMIT:,} values "
         'for it. The preview was not updated. Untick "split touching objects (watershed)" '
         "in the Threshold tab to preview its objects (they are joined across chunks), or "
@@ -1556,24 +1608,67 @@ def _with_blocks(array: da.Array, values: dict[tuple[int, ...], np.ndarray]) -> 
 def _min_max(data: Any) -> tuple[float, float]:
     """The lowest and highest value, in one pass (lazily computed for dask and zarr data)."""
     if isinstance(data, np.ndarray):
-        return data.min(), data.max()
+        return float(data.min()), float(data.max())
     import dask.array as da
 
     lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
-    return compute(lazy.min(), lazy.max())
+    low, high = compute(lazy.min(), lazy.max())
+    return float(low), float(high)
 
 
-def _range_checked(levels: list[Any]) -> tuple[float, float] | None:
-    """The lowest and highest value of a map whose resolution ``levels`` are given (one level
-    if not multiscale), to tell logits from probabilities: of its one level; of a pyramid, of
-    its smallest level when it is a numpy array or holds at most :data:`CHEAP_VALUES` values
-    (a pyramid's whole level 0 is not read), else None (not checked)."""
-    if len(levels) == 1:
-        return tuple(float(x) for x in _min_max(levels[0]))
-    smallest = levels[-1]
-    if isinstance(smallest, np.ndarray) or int(np.prod(smallest.shape)) <= CHEAP_VALUES:
-        return tuple(float(x) for x in _min_max(smallest))
+#: The most values of a chunked (dask, zarr) level 0 that :meth:`convert_logits` reads on
+#: the main thread to tell logits from probabilities (64 Ki: half a megabyte of float64,
+#: read in milliseconds); a larger one is read in a worker.
+MAIN_THREAD_VALUES = 1 << 16
+
+
+def _in_unit_range(low_high: tuple[float, float]) -> bool:
+    """Whether the lowest and highest values lie in [0, 1] (False with a NaN)."""
+    return low_high[0] >= 0.0 and low_high[1] <= 1.0
+
+
+def _range_now(levels: list[Any]) -> tuple[float, float] | None:
+    """What can be told on the main thread of a map's range, its resolution ``levels``
+    given (one level if not multiscale), or None: it needs a read of chunked data, for the
+    worker (:func:`_range_read`).
+
+    The smallest level of a pyramid, when it is a numpy array, is read first: values outside
+    [0, 1] there lie in level 0 too (a smaller level is a subsample or mean of level 0), so
+    they show logits. Inside [0, 1] they prove nothing (a smoothed level of logits can lie
+    there): level 0 decides, read here when it is a numpy array or a chunked one of at most
+    :data:`MAIN_THREAD_VALUES` values. A chunked smallest level is never read here: built
+    lazily from level 0 (e.g. ``level0[::16, ::16]``), it reads every chunk of level 0.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> logits = np.linspace(-4.0, 5.0, 16).reshape(4, 4)
+    >>> _range_now([logits, np.full((2, 2), 0.5)])  # level 0 decides
+    (-4.0, 5.0)
+    >>> _range_now([da.from_array(np.zeros((512, 512))), logits[::2, ::2]])  # small: logits
+    (-4.0, 2.0)
+    >>> _range_now([da.from_array(np.zeros((512, 512))), np.full((2, 2), 0.5)]) is None
+    True
+    """
+    smallest, full = levels[-1], levels[0]
+    if len(levels) > 1 and isinstance(smallest, np.ndarray):
+        low_high = _min_max(smallest)
+        if not _in_unit_range(low_high):
+            return low_high
+    if isinstance(full, np.ndarray) or np.prod(full.shape, dtype=np.int64) <= MAIN_THREAD_VALUES:
+        return _min_max(full)
     return None
+
+
+def _range_read(levels: list[Any]) -> tuple[float, float]:
+    """The range that tells logits from probabilities, read in a worker: of a pyramid's
+    smallest level when it lies outside [0, 1] (logits shown, level 0 not read), else of
+    level 0 (see :func:`_range_now`)."""
+    if len(levels) > 1:
+        low_high = _min_max(levels[-1])
+        if not _in_unit_range(low_high):
+            return low_high
+    return _min_max(levels[0])
 
 
 def _converted(data: Any, channel_axis: int | None) -> Any:
