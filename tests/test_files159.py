@@ -345,8 +345,6 @@ def test_nuclei_whose_outlines_are_cut_in_pieces_are_no_class_image():
     options = ThresholdOptions(channel_axis=0, background_channel=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        record = evaluate(
-            truth, prob, threshold=0.5, threshold_options=options, kind="instance"
-        )
+        record = evaluate(truth, prob, threshold=0.5, threshold_options=options, kind="instance")
     assert record.instance.summary["n_pred"] >= 8  # 4 or more a nucleus
     assert not [w for w in caught if "class image" in str(w.message)]

@@ -260,7 +260,8 @@ def _add_evaluate_parser(commands) -> None:
     parser.add_argument(
         "--background-channel",
         action="store_true",
-        help="with --channel-axis: channel 0 is background (a softmax with a background "
+        help="with a class axis (--channel-axis, or the one OME-Zarr maps declare): channel "
+        "0 is background (a softmax with a background "
         "channel, e.g. nnU-Net's), so channel k is class k and pixels whose most probable "
         "channel is 0 are background, in no object (default: channel k is class k + 1)",
     )
@@ -600,11 +601,18 @@ _FLAG_PATTERN = re.compile("|".join(rf"(?<!\w){re.escape(words)}(?!\w)" for word
 def _checked_settings(settings: dict[str, Any]) -> None:
     """Check the settings as :func:`evaluate_files` will (:func:`file_settings`, where the
     rules are), before any file is listed; a refusal names the flags typed, not Python's
-    keywords (:data:`_FLAG_WORDS`)."""
-    from .io.evaluate import file_settings
+    keywords (:data:`_FLAG_WORDS`). --background-channel without --channel-axis waits for
+    the class axis the maps declare (:func:`~napari_seg_eval.io.evaluate.declared_class_axis`,
+    once the files are paired)."""
+    from .io.evaluate import background_channel_held, file_settings
 
+    held = background_channel_held(
+        settings["probability"], settings["background_channel"], settings["channel_axis"]
+    )
     try:
-        file_settings(**settings)
+        file_settings(
+            **{**settings, "background_channel": settings["background_channel"] and not held}
+        )
     except ValueError as error:
         message = _FLAG_PATTERN.sub(lambda found: _FLAG_WORDS[found.group()], str(error))
         raise ValueError(message) from None
@@ -1080,12 +1088,15 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
     from .io.evaluate import (
         NoWorkerLeft,
         WorkerRetired,
+        background_channel_held,
         check_first_pair,
         check_region_file,
+        declared_class_axis,
         file_settings,
         find_companions,
     )
     from .io.pairs import OneFolderError
+    from .io.read import COMMAND_LINE_OPTIONS, FileNotice
 
     retirements: list[warnings.WarningMessage] = []  # workers retired from the user's cluster
     try:
@@ -1141,9 +1152,25 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         split = bool(settings.get("probability") and settings.get("split_touching"))
         if boundaries or split:
             _checked_spacing_length(pairing, settings["spacing"], args.spacing)
-        # The first pair's headers: a --channel-axis its map has not, --spacing file where
-        # its files give no pixel size.
-        check_first_pair(pairing, file_settings(**settings), command_line=True)
+        # The class axis the maps declare (OME-Zarr), taken without --channel-axis, with
+        # --background-channel given for it; then the headers: a --channel-axis the first
+        # map has not, --spacing file where no pair's files give a pixel size.
+        held = background_channel_held(
+            settings["probability"], settings["background_channel"], settings["channel_axis"]
+        )
+        maps = file_settings(
+            **{**settings, "background_channel": settings["background_channel"] and not held}
+        )
+        maps, declared = declared_class_axis(
+            pairing, maps, background_channel=held, words=COMMAND_LINE_OPTIONS
+        )
+        check_first_pair(pairing, maps, words=COMMAND_LINE_OPTIONS)
+        # Given to the run as if typed: said here, before the run, not again after it.
+        settings = {
+            **settings,
+            "channel_axis": maps.channel_axis,
+            "background_channel": maps.background_channel,
+        }
         if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
             # A challenge's results hold every frame and its truth a few: a list that does not
             # bury the run's own lines; all of them in settings.json.
@@ -1151,6 +1178,9 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
+        if declared is not None and not args.quiet:
+            said = FileNotice(declared.template, (declared.path,))
+            print(f"napari-seg-eval: {said.text(COMMAND_LINE_OPTIONS)}", file=stream)
         if (boundaries or split) and args.spacing is None and not args.quiet:
             calibrated = _pixel_size_note(pairing.pairs[0][0], boundary=boundaries, split=split)
             if calibrated is not None:
@@ -1191,6 +1221,10 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         )
     code = EXIT_FAILED_PAIRS if result.n_failed else EXIT_OK
     try:
+        if declared is not None:  # said before the run
+            caught = [
+                w for w in caught if getattr(w.message, "template", None) != declared.template
+            ]
         _print_notices(caught if not args.quiet else retirements, stream)
         _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
     except BrokenPipeError:  # `| head`: the results are written, their code is the run's

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -88,6 +88,7 @@ from .pairs import (
 )
 from .progress import Progress, TextProgress
 from .read import (
+    PYTHON_OPTIONS,
     FileMetadata,
     Notice,
     PixelSize,
@@ -685,6 +686,12 @@ split_touching
         :func:`label_instances` does. A map of n channels compared class by class
         (``binarize_semantic=False``) with a truth whose classes run 0..n-1 while the map's
         reach n gets a ``FileNotice``: its channel 0 is likely background.
+        Without ``channel_axis``, the class axis an OME-Zarr map declares is read (see
+        :func:`declared_class_axis`): the first map's, when every map of the run is
+        OME-Zarr (else not, said in a ``FileNotice``); ``background_channel`` then applies
+        to it (refused before the run, naming the first map, when no axis is read). A map
+        whose metadata name a channel axis of one channel, read without a class axis, is
+        read as a map of one class (that axis dropped).
         ``connectivity`` is 1 (faces only) by default, as in the dock widget and
         :func:`label_instances`; ``None`` joins diagonal neighbours too. uint8 and uint16 maps are
         read as value / 255 (65535), said in one :class:`~napari_seg_eval.io.FileNotice` (a
@@ -788,13 +795,17 @@ split_touching
         the same unit; ``tolerance`` is then in that unit. A pair whose files disagree or give
         no size for an axis fails with a message naming the files and their sizes; the size
         used is recorded per image (``spacing``, ``spacing_unit``). Not additive: reported
-        per image and as an image mean, never pooled. Each pair's masks are held in memory;
-        pairs of more than :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message naming the
-        file. With ``probability`` and ``split_touching`` (with or without ``boundary``),
-        ``spacing`` (or each pair's pixel size with ``"file"``) is also the pixel size at
-        which touching objects are split (:func:`label_instances`' ``spacing``); default
-        None splits in pixels, as before. A pair scored on one plane of a volume drops the
-        plane axis's entry of a spacing of one value per axis of the volume.
+        per image and as an image mean, never pooled. With ``"file"``, the run is refused
+        before any pair is evaluated when no pair's files all give a pixel size (the headers
+        read, up to the first pair whose files do; see :func:`check_first_pair`); otherwise
+        the pairs without one fail alone, whatever their order. Each pair's masks are held
+        in memory; pairs of more than :data:`BOUNDARY_MAX_PIXELS` pixels fail with a message
+        naming the file. With ``probability`` and ``split_touching`` (with or without
+        ``boundary``), ``spacing`` (or each pair's pixel size with ``"file"``) is also the
+        pixel size at which touching objects are split (:func:`label_instances`'
+        ``spacing``); default None splits in pixels, as before. A pair scored on one plane
+        of a volume drops the plane axis's entry of a spacing of one value per axis of the
+        volume.
     region, region_suffix
         Score only part of each image: ``region`` is one mask file for every pair (non-zero
         where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
@@ -850,13 +861,15 @@ split_touching
     >>> result = evaluate_files("truth/", "pred/", progress=True)  # doctest: +SKIP
     [#####-------------------------] 2/12 pairs, 1 s  img2
     """
+    held = background_channel_held(probability, background_channel, channel_axis)
     settings = file_settings(
         kind=kind,
         iou_thresholds=iou_thresholds,
         probability=probability,
         threshold=threshold,
         channel_axis=channel_axis,
-        background_channel=background_channel,
+        # Without a class axis given, the one the maps declare takes it (declared_class_axis).
+        background_channel=background_channel and not held,
         connectivity=connectivity,
         min_size=min_size,
         split_touching=split_touching,
@@ -907,7 +920,7 @@ split_touching
     pairing, classes, regions = find_companions(
         pairing, truth_classes_suffix, prediction_classes_suffix, region_suffix
     )
-    settings, declared = declared_class_axis(pairing, settings)
+    settings, declared = declared_class_axis(pairing, settings, background_channel=held)
     check_first_pair(pairing, settings)
     if isinstance(progress, bool):
         progress = TextProgress() if progress else None
@@ -940,13 +953,60 @@ def _header(
     return shape, metadata
 
 
-def declared_class_axis(pairing: Pairing, settings: FileSettings) -> tuple[FileSettings, Any]:
+def background_channel_held(
+    probability: bool, background_channel: bool, channel_axis: int | None
+) -> bool:
+    """Whether ``background_channel`` waits for the class axis the maps declare: given for
+    probability maps without a ``channel_axis``. The run's settings are then made without it
+    (:class:`FileSettings` refuses it without a class axis), and
+    :func:`declared_class_axis` with ``background_channel=True`` sets it with the axis the
+    maps declare, or refuses it when they declare none.
+
+    Examples
+    --------
+    >>> background_channel_held(True, True, None), background_channel_held(True, True, 0)
+    (True, False)
+    """
+    return bool(probability and background_channel and channel_axis is None)
+
+
+def _declared_channels(path: str | Path) -> tuple[int, int] | None:
+    """The channel axis an OME-Zarr map's multiscales metadata name (``"type":
+    "channel"``) and its number of channels, from its header; None for another file, a
+    map that names none, or one that cannot be opened here."""
+    extension = image_extension(path)
+    if extension is None or not extension.endswith(".zarr"):
+        return None
+    header = _header(path, labels=False)
+    if header is None:
+        return None
+    shape, metadata = header
+    axis = metadata.channel_axis
+    if axis is None or metadata.axes is None or len(shape) != len(metadata.axes):
+        return None
+    return axis, shape[axis]
+
+
+def declared_class_axis(
+    pairing: Pairing,
+    settings: FileSettings,
+    *,
+    background_channel: bool = False,
+    words: Mapping[str, str] = PYTHON_OPTIONS,
+) -> tuple[FileSettings, Any]:
     """The run's settings with the class axis the first pair's probability map declares,
     when none is given: an OME-Zarr map whose multiscales metadata name one axis a channel
     axis (``"type": "channel"``, :attr:`~napari_seg_eval.io.read.FileMetadata.channel_axis`)
-    of two channels or more. A given ``channel_axis`` always wins; a channel axis of one
-    channel is no class axis (the map is read as it is, of one class). The axis is recorded
-    in the settings (``settings.json``: the run is made again by it) and said in a notice.
+    of two channels or more. A given ``channel_axis`` always wins. The axis is recorded in
+    the settings (``settings.json``: the run is made again by it) and said in a notice.
+
+    One class axis is read for every map of a run: the first map's is taken only when every
+    map of the run is OME-Zarr (their names end in ``.zarr``; no other file is opened).
+    Where some are not, it is not taken and the notice says so, and why (each map read
+    without a class axis; a pair whose map has one fails, naming the axis to give).
+
+    A channel axis of one channel is no class axis: it is not taken, and each pair's map
+    is read without it, as a map of one class (see :func:`evaluate_pair`).
 
     Parameters
     ----------
@@ -954,17 +1014,27 @@ def declared_class_axis(pairing: Pairing, settings: FileSettings) -> tuple[FileS
         The run's pairs; the first pair's prediction's header is read (no pixel).
     settings : FileSettings
         The run's settings.
+    background_channel : bool
+        ``background_channel`` was given without a class axis (see
+        :func:`background_channel_held`): set it with the axis taken, and refuse it when
+        none is.
+    words : mapping
+        How the options are named in the refusals: :data:`~napari_seg_eval.io.read.
+        PYTHON_OPTIONS` (default), ``COMMAND_LINE_OPTIONS`` or ``DOCK_OPTIONS``. The
+        notice's are named when it is told (``FileNotice.text``).
 
     Returns
     -------
     tuple of (FileSettings, Notice or None)
-        The settings (with ``channel_axis`` set when declared), and the notice that says so.
+        The settings (with ``channel_axis`` set when declared and taken), and the notice
+        that says so, or that says why the first map's axis was not taken.
 
     Raises
     ------
     ValueError
         The map declares a class axis the settings cannot take (the coco preset scores
-        one-class maps).
+        one-class maps), or ``background_channel`` without a class axis taken (the message
+        names the first map and why).
 
     Examples
     --------
@@ -974,22 +1044,39 @@ def declared_class_axis(pairing: Pairing, settings: FileSettings) -> tuple[FileS
     0
     """
     if not settings.probability or settings.channel_axis is not None or not pairing.pairs:
+        if background_channel:  # no map to declare one: as the settings refuse it
+            _refuse_background_channel(words, "")
         return settings, None
-    prediction = pairing.pairs[0][1]
-    extension = image_extension(prediction)
-    if extension is None or not extension.endswith(".zarr"):
+    maps = [prediction for _, prediction in pairing.pairs]
+    first = maps[0]
+    found = _declared_channels(first)
+    if found is None or found[1] < 2:
+        if background_channel:
+            names = "no channel axis" if found is None else "a channel axis of one channel"
+            _refuse_background_channel(words, f"; {first}, the first map, names {names}")
         return settings, None
-    header = _header(prediction, labels=False)
-    if header is None:
-        return settings, None
-    shape, metadata = header
-    axis = metadata.channel_axis
-    if axis is None or len(shape) != len(metadata.axes) or shape[axis] < 2:
-        return settings, None
-    n = shape[axis]
+    axis, n = found
+    others = [path for path in maps if not str(image_extension(path)).endswith(".zarr")]
+    if others:
+        if background_channel:
+            _refuse_background_channel(
+                words,
+                f"; {first}, the first map, names axis {axis} a channel axis, not read as the "
+                f"maps' class axis: {len(others)} of the run's {len(maps)} maps are not "
+                "OME-Zarr",
+            )
+        other = str(others[0]).replace("{", "{{").replace("}", "}}")  # a template's text
+        template = (
+            f"{{file}}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
+            f"channels, not read as the maps' class axis: {len(others)} of the run's "
+            f"{len(maps)} maps are not OME-Zarr (the first: {other}), and one class axis is "
+            f"read for every map; give the class axis all of them have ({{channel_axis}}{axis} "
+            f"if it is axis {axis} in every map)"
+        )
+        return settings, Notice(template, str(first))
     if settings.preset == "coco":
         raise ValueError(
-            f"{prediction}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
+            f"{first}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
             "channels, a map of as many classes, and the coco preset scores the objects of a "
             "one-class probability map."
         )
@@ -998,17 +1085,45 @@ def declared_class_axis(pairing: Pairing, settings: FileSettings) -> tuple[FileS
         f"is read as the maps' class axis ({{channel_axis}}{axis}, recorded in the settings; "
         "give another class axis to read it otherwise)"
     )
-    return replace(settings, channel_axis=axis), Notice(template, str(prediction))
+    taken = replace(settings, channel_axis=axis, background_channel=background_channel)
+    return taken, Notice(template, str(first))
+
+
+def _refuse_background_channel(words: Mapping[str, str], why: str) -> None:
+    """Refuse ``background_channel`` where no class axis is read, ``why`` (the first map's
+    axes) said in the parentheses, the options named by ``words``."""
+    raise ValueError(
+        f"{words['background_channel']} says channel 0 of a map's class axis is background: "
+        f"{words['give_channel_axis']} (a map without a class axis has no channels{why})."
+    )
+
+
+def _uncalibrated(path: str | Path, *, labels: bool) -> tuple[int, ...] | None:
+    """The shape of the image in ``path`` when its metadata give no pixel size; None when
+    they give one, or the file cannot be opened here (the run says why)."""
+    header = _header(path, labels=labels, pixel_size=True)
+    if header is None or header[1].pixel_size is not None:
+        return None
+    return header[0]
 
 
 def check_first_pair(
-    pairing: Pairing, settings: FileSettings, *, command_line: bool = False
+    pairing: Pairing,
+    settings: FileSettings,
+    *,
+    words: Mapping[str, str] = PYTHON_OPTIONS,
 ) -> None:
-    """Refuse before the run, from the first pair's file headers (no pixel read), the
-    settings every pair like it would fail on: a class axis ``channel_axis`` its probability
-    map has no axis for, and ``spacing="file"`` where its files give no pixel size. Pairs
-    whose headers differ from the first's still fail one by one, with their error; a file
-    that cannot be opened here leaves the question to the run.
+    """Refuse before the run, from file headers (no pixel read), the settings the pairs
+    would all fail on: a class axis ``channel_axis`` the first pair's probability map has no
+    axis for, and ``spacing="file"`` where no pair's files all give a pixel size.
+
+    The class axis is checked on the first map only: pairs whose headers differ from the
+    first's still fail one by one, with their error. For ``spacing="file"``, the first
+    pair's headers are read; only when one of its files gives no pixel size are the other
+    pairs' read, up to the first pair whose files all give one (a TIFF's header is read in
+    about 0.5 ms, an OME-Zarr's in about 3 ms): the run is refused when none does, else the
+    pairs without one fail alone, whatever their order. A file that cannot be opened here
+    leaves the question to the run.
 
     Parameters
     ----------
@@ -1016,9 +1131,10 @@ def check_first_pair(
         The run's pairs.
     settings : FileSettings
         The run's settings.
-    command_line : bool
-        Name the options as the command line's flags (``--channel-axis``, ``--spacing
-        file``), not Python's keywords.
+    words : mapping
+        How the options are named: :data:`~napari_seg_eval.io.read.PYTHON_OPTIONS`
+        (default), ``COMMAND_LINE_OPTIONS`` or ``DOCK_OPTIONS`` (keys ``channel_axis``,
+        ``spacing_file`` and ``spacing_values``).
 
     Raises
     ------
@@ -1033,35 +1149,34 @@ def check_first_pair(
     """
     if not pairing.pairs:
         return
-    truth, prediction = pairing.pairs[0]
+    prediction = pairing.pairs[0][1]
     axis = settings.channel_axis
     if settings.probability and axis is not None:
         header = _header(prediction, labels=False)
         shape = None if header is None else header[0]
         if shape is not None and not -len(shape) <= axis < len(shape):
-            option = f"--channel-axis {axis}" if command_line else f"channel_axis={axis}"
             ndim = len(shape)
             raise ValueError(
-                f"{option}: {prediction}, the first map, has {ndim} axes (shape {shape}), "
-                f"none of them axis {axis}: give its class axis, one of 0..{ndim - 1} (or "
-                f"-{ndim}..-1 from the end)."
+                f"{words['channel_axis']}{axis}: {prediction}, the first map, has {ndim} axes "
+                f"(shape {shape}), none of them axis {axis}: give its class axis, one of "
+                f"0..{ndim - 1} (or -{ndim}..-1 from the end)."
             )
     if (settings.boundary or settings.splits_at_spacing) and settings.spacing == "file":
-        for path, labels in ((truth, True), (prediction, not settings.probability)):
-            header = _header(path, labels=labels, pixel_size=True)
-            if header is None or header[1].pixel_size is not None:
-                continue
-            shape = header[0]
-            option, give = (
-                ("--spacing file", "the values instead, --spacing with")
-                if command_line
-                else ("spacing='file'", "the spacing instead,")
-            )
-            raise ValueError(
-                f"{path}: its metadata give no pixel size, and {option} reads each pair's "
-                "from its files (ImageJ or OME-TIFF resolution, OME-Zarr scale): give "
-                f"{give} one value per axis ({axes_example(len(shape))}) or one for all."
-            )
+        first = None  # the first file without a pixel size, and its shape
+        for truth, prediction in pairing.pairs:
+            sides = ((truth, True), (prediction, not settings.probability))
+            lacking = [(path, _uncalibrated(path, labels=labels)) for path, labels in sides]
+            lacking = [(path, shape) for path, shape in lacking if shape is not None]
+            if not lacking:
+                return  # a pair with its pixel size (or not readable here): the run decides
+            first = first or lacking[0]
+        path, shape = first
+        raise ValueError(
+            f"{path}: its metadata give no pixel size, and {words['spacing_file']} reads each "
+            "pair's from its files (ImageJ or OME-TIFF resolution, OME-Zarr scale): give "
+            f"{words['spacing_values']} one value per axis ({axes_example(len(shape))}) or one "
+            "for all."
+        )
 
 
 def file_settings(
@@ -2178,6 +2293,10 @@ def evaluate_pair(
             checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
             lazy=[False, plane is not None],
         )
+        if settings.probability and settings.channel_axis is None:
+            # A channel axis of one channel is no class axis: a map of one class.
+            ndim = len(true.shape) + (plane is not None)  # a slice's map is a volume
+            pred, pred_metadata = _one_channel_dropped(pred, pred_metadata, ndim)
         if plane is not None:
             pred, channel_axis, axis = _plane(pred, plane, truth, prediction, settings.channel_axis)
             pred_metadata = _plane_metadata(pred_metadata, axis, len(pred.shape) + 1)
@@ -2756,6 +2875,33 @@ def _plane(
     if channel_axis is None or channel_axis < 0 or channel is None or channel < axis:
         return cut, channel_axis, axis
     return cut, channel - 1, axis
+
+
+def _one_channel_dropped(pred: Any, metadata: FileMetadata, ndim: int) -> tuple[Any, FileMetadata]:
+    """A probability map read without a class axis, whose metadata name a channel axis of
+    one channel (an OME-Zarr map of axes c, y, x with one c), and which has one axis more
+    than the ``ndim`` its truth asks for: that axis dropped (lazily for a chunked map), the
+    map read as one of one class, its one channel. Any other map as it is.
+
+    Examples
+    --------
+    >>> one, found = _one_channel_dropped(np.zeros((1, 4, 5)), FileMetadata("CYX", None), 2)
+    >>> one.shape, found.axes
+    ((4, 5), 'YX')
+    >>> _one_channel_dropped(np.zeros((1, 4, 5)), FileMetadata("CYX", None), 3)[0].shape
+    (1, 4, 5)
+    """
+    axis, shape = metadata.channel_axis, tuple(pred.shape)
+    if (
+        axis is None
+        or len(shape) != len(metadata.axes or "")
+        or shape[axis] != 1
+        or len(shape) != ndim + 1
+    ):
+        return pred, metadata
+    index = (slice(None),) * axis + (0,)
+    dropped = as_dask(pred)[index] if is_lazy(pred) else pred[index]
+    return dropped, metadata._replace(axes=metadata.axes.replace("C", ""))
 
 
 def _plane_metadata(metadata: FileMetadata, axis: int, ndim: int) -> FileMetadata:

@@ -835,12 +835,19 @@ class FileNotice(UserWarning):
 
 #: How each caller names the options a notice may ask for: ``{probability}`` and
 #: ``{background_channel}`` in a template. Python's names; the command line's are
-#: :data:`COMMAND_LINE_OPTIONS`, the dock's Dataset tab's :data:`DOCK_OPTIONS`.
+#: :data:`COMMAND_LINE_OPTIONS`, the dock's Dataset tab's :data:`DOCK_OPTIONS`. The checks
+#: before a run (:func:`~napari_seg_eval.io.evaluate.check_first_pair`,
+#: :func:`~napari_seg_eval.io.evaluate.declared_class_axis`) name theirs by the same keys:
+#: ``give_channel_axis`` (the advice to give a class axis), ``spacing_file`` (the pixel size
+#: read from the files) and ``spacing_values`` (the advice to give it instead).
 PYTHON_OPTIONS = {
     "probability": "probability=True",
     "background_channel": "background_channel=True",
     "threshold_zero": "threshold=0",
     "channel_axis": "channel_axis=",  # followed by the axis: channel_axis=0
+    "give_channel_axis": "give the channel_axis too",
+    "spacing_file": "spacing='file'",
+    "spacing_values": "the spacing instead,",  # followed by: one value per axis ...
 }
 #: The command line's names of the options a notice may ask for.
 COMMAND_LINE_OPTIONS = {
@@ -848,6 +855,9 @@ COMMAND_LINE_OPTIONS = {
     "background_channel": "--background-channel",
     "threshold_zero": "--threshold 0",
     "channel_axis": "--channel-axis ",
+    "give_channel_axis": "add --channel-axis",
+    "spacing_file": "--spacing file",
+    "spacing_values": "the values instead, --spacing with",
 }
 #: The dock's names of the options a notice may ask for (its Dataset tab's box, its header's).
 DOCK_OPTIONS = {
@@ -855,6 +865,9 @@ DOCK_OPTIONS = {
     "background_channel": "'Channel 0 is background' (beside the header's Channel axis)",
     "threshold_zero": "the header's Threshold at 0",
     "channel_axis": "the header's Channel axis at ",
+    "give_channel_axis": "choose the Dataset tab's Class axis",
+    "spacing_file": "'file' in the Dataset tab's spacing box",
+    "spacing_values": "the values in the Dataset tab's spacing box instead,",
 }
 
 
