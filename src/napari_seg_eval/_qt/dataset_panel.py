@@ -13,8 +13,14 @@ them and every layer the plugin made from them (threshold preview, evaluated lab
 errors), never a layer of the user's nor one the user renamed. The per-image table shows the
 image's name, then the preset's number(s); after a run with class images, the per-class table
 (pooled over images) and the class confusion are shown under the Summary. After a run,
-changing the pairs or any setting marks the results out of date until the next run; a run in
-which pairs failed says so in a notification (how many, and the first one's reason).
+changing the pairs or any setting marks the results out of date until the next run (naming
+the settings changed, those a preset set too once it is left); a run in which pairs failed
+says so in a notification (how many, and the first one's reason). The end of a run also says,
+in its status line and a notification, the files left out unpaired, that no predicted object
+matched a true object in any pair (folders or suffixes that pick the wrong files), the ground
+truth files without objects, and the class axis read from the maps' OME-Zarr metadata. The
+Summary shows each value with its bootstrap interval; Copy, Export CSV and sorting use the
+numbers (the interval's bounds in two columns after the value).
 
 The settings are those of ``evaluate_files``, with the Evaluate tab's words: a challenge preset
 (choosing one sets the kind, IoU thresholds, matching and border; changing one of those by hand
@@ -33,11 +39,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from napari.layers import Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
-from qtpy.QtCore import QEvent, QSize, Qt, Signal
+from qtpy.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -60,7 +67,7 @@ from qtpy.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from .._jobs import Job, notify_error
-from .._napari.layers import PAIR_ROLE, TAG, open_pair, tag
+from .._napari.layers import PAIR_ROLE, TAG, open_pair, result_layer, tag
 from ..core import catalogue
 from ..core._results import counts_as_integers
 from ..core._warn import warn
@@ -104,7 +111,15 @@ from .evaluate_panel import (
 )
 from .inputs import DecimalSpinBox
 from .run_controls import run_controls
-from .tables import CONFUSION_TABLE, STALE_STYLE, DataFrameModel, ResultTable, format_value
+from .tables import (
+    CONFUSION_TABLE,
+    INTERVAL_BOUNDS,
+    STALE_STYLE,
+    DataFrameModel,
+    IntervalModel,
+    ResultTable,
+    format_value,
+)
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -242,7 +257,8 @@ PRESET_NEEDS = {
 class IntervalBelow(QStyledItemDelegate):
     """Shows a value with its interval on two lines, the interval under the value
     (``0.8740 [0.8510, 0.8930]``), in the columns after the first: a column is then as wide as
-    an interval, not as the two side by side. The text itself (copied, exported) is one line."""
+    an interval, not as the two side by side. The text itself is one line; Copy and Export
+    CSV give the numbers (:class:`~napari_seg_eval._qt.tables.IntervalModel`)."""
 
     def _option(self, option: QStyleOptionViewItem, index) -> QStyleOptionViewItem:
         shown = QStyleOptionViewItem(option)
@@ -461,13 +477,16 @@ def worst_first(per_image: pd.DataFrame, first: str | None = None) -> pd.DataFra
     return keyed.drop(columns=columns).reset_index(drop=True)
 
 
-def summary_rows(
+def summary_numbers(
     summary: pd.Series,
     first: Sequence[str] = (),
     matching: catalogue.Matching | None = None,
 ) -> pd.DataFrame:
-    """The summary of many images as rows: metric, pooled, image mean (with the bootstrap
-    interval as ``0.874 [0.851, 0.893]`` when there is one), then the counts.
+    """The summary of many images as rows of numbers: metric, pooled, image mean (each with
+    its bootstrap interval's bounds in the columns ``"<column> low"`` and
+    ``"<column> high"`` when the summary has intervals), then the counts: what the Summary
+    table shows, each value with its interval (``0.874 [0.851, 0.893]``, see
+    :class:`~napari_seg_eval._qt.tables.IntervalModel`), copies and exports.
 
     Parameters
     ----------
@@ -484,28 +503,23 @@ def summary_rows(
     -------
     pandas.DataFrame
         Columns ``metric``, ``pooled``, ``image mean``, and ``image median`` when the summary
-        has medians (the NeurIPS 2022 preset).
+        has medians (the NeurIPS 2022 preset), each followed by its bounds when the summary
+        has intervals of it; None where the summary has no such value (a count's image
+        mean), NaN where it is undefined.
 
     Examples
     --------
-    >>> rows = summary_rows(pd.Series({"n_images": 2, "f1_50_pooled": 0.8,
+    >>> rows = summary_numbers(pd.Series({"n_images": 2, "f1_50_pooled": 0.8,
     ...     "f1_50_image_mean": 0.75, "f1_50_image_mean_low": 0.5, "f1_50_image_mean_high": 1.0},
     ...     dtype=object))
+    >>> rows.columns.tolist()
+    ['metric', 'pooled', 'image mean', 'image mean low', 'image mean high']
     >>> rows.values.tolist()
-    [['F1 @ 0.5', '0.8000', '0.7500 [0.5000, 1.0000]'], ['images', '2', '']]
+    [['F1 @ 0.5', 0.8, 0.75, 0.5, 1.0], ['images', 2, None, None, None]]
     """
     aggregates = {"pooled": "_pooled", "image mean": "_image_mean", "image median": "_image_median"}
     if not any(key.endswith("_image_median") for key in summary.index):
         del aggregates["image median"]
-
-    def text(key: str) -> str:
-        value = summary.get(key)
-        if value is None:
-            return ""
-        low, high = summary.get(f"{key}_low"), summary.get(f"{key}_high")
-        if low is None or high is None or (pd.isna(low) and pd.isna(high)):
-            return format_value(value)  # no interval (fewer than 2 images)
-        return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
 
     def base(key: str) -> str:
         for suffix in aggregates.values():
@@ -513,6 +527,15 @@ def summary_rows(
                 return key.removesuffix(suffix)
         return key
 
+    columns = ["metric"]  # each aggregate, then its bounds where the summary has them
+    keys: list[tuple[str, str]] = []  # (column, the end of its summary keys)
+    for column, end in aggregates.items():
+        columns.append(column)
+        keys.append((column, end))
+        if any(key.endswith(f"{end}_low") for key in summary.index):
+            for bound, ending in zip(INTERVAL_BOUNDS, ("_low", "_high"), strict=True):
+                columns.append(f"{column}{bound}")
+                keys.append((f"{column}{bound}", f"{end}{ending}"))
     bases = []  # each metric once, the ones asked first, then in the summary's order
     for key in [*first, *summary.index]:
         if key in summary.index and base(key) != key and base(key) not in bases:
@@ -520,21 +543,15 @@ def summary_rows(
     rows = [
         [
             catalogue.label("dataset.summary", b, matching),
-            *(text(f"{b}{end}") for end in aggregates.values()),
+            *(summary.get(f"{b}{end}") for _, end in keys),
         ]
         for b in bases
     ]
-    blanks = [""] * (len(aggregates) - 1)
+    blanks = [None] * (len(keys) - 1)
     for key in summary.index:
         if base(key) == key and not key.endswith(("_low", "_high")):
-            rows.append(
-                [
-                    catalogue.label("dataset.summary", key, matching),
-                    format_value(summary[key]),
-                    *blanks,
-                ]
-            )
-    return pd.DataFrame(rows, columns=["metric", *aggregates])
+            rows.append([catalogue.label("dataset.summary", key, matching), summary[key], *blanks])
+    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 #: What the prefix boxes are for, in plain words.
@@ -598,11 +615,17 @@ class DatasetPanel(QWidget):
         #: Why the results shown no longer match the settings ("" while they do).
         self.stale = ""
         self._run_state: tuple | None = None  # the pairs and settings of the results shown
+        #: The class axis the run shown read from its maps' OME-Zarr metadata (none given),
+        #: or None: a Class axis of none or of this axis gives the same run.
+        self.declared_axis: int | None = None
         self.pairing: Pairing | None = None
         self.opened: dict[str, Any] = {}  # the pair shown in the viewer: its layers
         # Every layer made for the pair shown (its own, and those the plugin derived from
         # them), with the name it was given: a renamed one is the user's and stays.
         self._made: list[tuple[Layer, str]] = []
+        # The threshold preview opening the pair makes is yet to come (in a worker): the
+        # pair's labels then go on top of it.
+        self._preview_pending = False
         self.job = Job(self, on_progress=self._on_progress)
         self.job.finished.connect(self._on_job_finished)
         self.open_job = Job(self, on_error=self._open_failed)
@@ -689,7 +712,9 @@ class DatasetPanel(QWidget):
         self.per_image = ResultTable("per image", "dataset.per_image", self, model=model)
         self.per_image.view.setSelectionBehavior(self.per_image.view.SelectionBehavior.SelectRows)
         self.per_image.view.selectionModel().currentRowChanged.connect(self._on_row)
-        self.summary = ResultTable("dataset summary", "dataset.summary", self)
+        # Numbers, shown with their intervals; copied and exported as numbers.
+        summary_model = IntervalModel(table="dataset.summary")
+        self.summary = ResultTable("dataset summary", "dataset.summary", self, model=summary_model)
         self.summary.view.setItemDelegate(IntervalBelow(self.summary.view))
         self.summary.view.viewport().installEventFilter(self)
         self.summary.setFixedHeight(self.summary.height_for(SUMMARY_ROWS))
@@ -1574,14 +1599,21 @@ class DatasetPanel(QWidget):
         if now is None:
             changed.append("settings Run would refuse")
         else:  # a setting shown or hidden by another (τ by boundary metrics) is not named
-            if now.get("preset") != settings.get("preset"):
-                changed.append("preset")
+            if now.get("preset") not in (None, settings.get("preset")):
+                changed.append("preset")  # another preset chosen: its fields and its number
+            else:  # a preset's run, then a control it sets changed: the fields named
+                settings, now = with_preset_fields(settings), with_preset_fields(now)
+            if self.declared_axis is not None and now.get("channel_axis") == self.declared_axis:
+                # the axis the run read from the maps' metadata: the same run
+                settings = {**settings, "channel_axis": self.declared_axis}
             order = (*OPTION_KEYS, *PROBABILITY_ONLY)  # as the tab shows them
-            shared = [k for k in now if k in settings]
+            shared = [k for k in now if k in settings and k != "preset"]
             for key in sorted(shared, key=lambda k: order.index(k) if k in order else len(order)):
                 word = SETTING_WORDS.get(key, key)
                 if settings[key] != now[key] and word not in changed:
                     changed.append(word)
+            if not changed and now.get("preset") != settings.get("preset"):
+                changed.append("preset")  # the same fields, without the preset's number
         self.stale = f"settings changed since this run: {', '.join(changed)}" if changed else ""
         self.stale_label.setText(
             f"Out of date: {self.stale}. The tables show the last run; press Run to update."
@@ -1616,7 +1648,7 @@ class DatasetPanel(QWidget):
         # The error last: the status says it.
         self.per_image.set_frame(per_image, note, first, last=["error"], matching=matching)
         summary = counts_as_integers(result.summary)  # counts: 3, not 3.0000
-        self.summary.set_frame(summary_rows(summary, headline, matching), note)
+        self.summary.set_frame(summary_numbers(summary, headline, matching), note)
         self._fit_summary()
         self._show_classes(result, matching)
         self.progress_bar.setValue(100)
@@ -1629,9 +1661,19 @@ class DatasetPanel(QWidget):
         challenge = f" {PRESETS[preset].title}: {', '.join(numbers)}." if numbers else ""
         pixel_size = (said or {}).get("pixel size")
         also = f" Note: {pixel_size}" if pixel_size else ""
+        axis = self._declared_axis(state, result)
+        if axis is not None:
+            also += (
+                f" Class axis: {axis}, from the maps' OME-Zarr metadata (recorded in the "
+                "run's settings; opening a pair reads its map with it)."
+            )
+        notes = [*left_out_notes(result.pairing), *result_notes(result)]
+        also += "".join(f" {sentence(note)}" for note in notes)
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}{also}")
         if pixel_size:
             show_info(f"Segmentation Evaluation: {pixel_size}")
+        for note in notes:
+            show_warning(f"Segmentation Evaluation: {sentence(note, capital=False)}")
         n_pairs = len(result.per_image)
         if n_pairs and result.n_failed == n_pairs:  # as the command line says it
             first = per_image.iloc[0]
@@ -1650,6 +1692,17 @@ class DatasetPanel(QWidget):
         self._check_stale()  # a setting may have changed while the run went on
         self.evaluated_dataset.emit(result)
         return result
+
+    def _declared_axis(self, state: tuple, result: FilesResult) -> int | None:
+        """The class axis a run of probability maps read from its maps' OME-Zarr metadata
+        (none was given: the tab's Class axis and the header's were empty), or None; kept as
+        :attr:`declared_axis` for the out-of-date check."""
+        settings = state[1] or {}
+        given = settings.get("channel_axis")
+        used = result.settings.channel_axis
+        declared = used if result.settings.probability and given is None else None
+        self.declared_axis = declared
+        return declared
 
     def _class_widgets(self) -> tuple[QWidget, ...]:
         """The per-class table and the class confusion, with their titles, in the tab's
@@ -1886,21 +1939,19 @@ class DatasetPanel(QWidget):
             and not _same_setting(value, now[key], self.viewer)
         ]
         self._close_pair()
-        self.opened = open_pair(self.viewer, name, data)
+        # The image and maps first, then the maps' contours, then the labels: the labels on
+        # top as they are added (a move makes every layer chooser list the layers again).
+        labels = [
+            side for side in ("truth", "prediction") if side in data and _is_labels(data[side])
+        ]
+        self.opened = open_pair(
+            self.viewer, name, {side: data[side] for side in data if side not in labels}
+        )
         self._made = [(layer, layer.name) for layer in self.opened.values()]
-        for side, words in RUN_COMPANIONS.items():  # hidden: for the Evaluate tab
-            if side in data:
-                metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
-                layer = self.viewer.add_labels(
-                    data[side], name=f"{name} {words}", metadata=metadata, visible=False
-                )
-                self.opened[side] = layer
-                self._made.append((layer, layer.name))
-        scaled = self._scaled(spacing, file_size, settings)
-        if "truth" in self.opened:
-            self.owner.set_ground_truth(self.opened["truth"])
-        if "prediction" in self.opened:
-            self.owner.set_prediction(self.opened["prediction"])
+        ndim = data["truth"].ndim if "truth" in data else None
+        scaled, scale = self._scaled(spacing, file_size, settings, ndim)
+        if scale is not None:  # before the contours, which take their map's scale
+            self._put_spacing(scale, settings.channel_axis, dict(self.opened), ndim)
         maps = [
             self.opened[side]
             for side in ("probability", "prediction")
@@ -1910,7 +1961,33 @@ class DatasetPanel(QWidget):
             self.owner.set_probability_layer(maps[-1])
         for layer in maps:
             self.owner.apply_confidence_colormap(layer)
+        added = {}
+        for side, words in RUN_COMPANIONS.items():  # hidden: for the Evaluate tab
+            if side in data:
+                metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
+                added[side] = self.viewer.add_labels(
+                    data[side], name=f"{name} {words}", metadata=metadata, visible=False
+                )
+        for side in labels:  # as open_pair stacks them: the truth, the prediction on top
+            metadata = {TAG: {"role": PAIR_ROLE, "pair": name, "side": side}}
+            added[side] = self.viewer.add_labels(
+                data[side], name=f"{name} {side}", metadata=metadata
+            )
+        self.opened.update(added)
+        self._made += [(layer, layer.name) for layer in added.values()]
+        if scale is not None:
+            self._put_spacing(scale, settings.channel_axis, added, ndim)
+            self.viewer.reset_view()  # the pair in view at its new size
+        if "truth" in self.opened:
+            self.owner.set_ground_truth(self.opened["truth"])
+        if "prediction" in self.opened:
+            self.owner.set_prediction(self.opened["prediction"])
         said = self._use_run_settings(settings, set(kept))
+        # The labels go above the maps' threshold preview, made in a worker (see
+        # _on_layer_inserted), once it is added.
+        self._preview_pending = (
+            bool(maps) and result_layer(self.viewer, maps[-1], "threshold") is None
+        )
         if scaled:
             said += f"; {scaled}"
         if kept:
@@ -1958,23 +2035,27 @@ class DatasetPanel(QWidget):
         spacing: tuple[tuple[float, ...], str] | None,
         file_size: PixelSize | None,
         settings: FileSettings,
-    ) -> str:
-        """Give the opened pair's layers the run's ``spacing``, or without one the truth
-        file's pixel size ``file_size`` when it gives one for each of the truth's axes (but
-        to a run whose boundary distances or split of touching objects were in pixels, which
-        Evaluate then measures as it did); what was done, in words ("" for nothing)."""
+        ndim: int | None,
+    ) -> tuple[str, tuple[tuple[float, ...], str] | None]:
+        """The scale of the opened pair's layers: the run's ``spacing``, or without one the
+        truth file's pixel size ``file_size`` when it gives one for each of the truth's
+        ``ndim`` axes (but to a run whose boundary distances or split of touching objects
+        were in pixels, which Evaluate then measures as it did); what is done, in words (""
+        for nothing), and the pixel size to give the layers (:meth:`_put_spacing`; None:
+        none)."""
         if spacing:
-            self._put_spacing(spacing, settings.channel_axis)
             whose = (
                 "the pair's pixel size in its files"
                 if settings.spacing == "file"
                 else "its spacing"
             )
             text = spacing_text(spacing)
-            return f"the layers' scale {text} (the run's boundary distances were in {whose})"
-        truth = self.opened.get("truth")
-        if file_size is None or truth is None or len(file_size.sizes) != truth.ndim:
-            return ""
+            return (
+                f"the layers' scale {text} (the run's boundary distances were in {whose})",
+                spacing,
+            )
+        if file_size is None or ndim is None or len(file_size.sizes) != ndim:
+            return "", None
         found = (tuple(float(size) for size in file_size.sizes), file_size.unit)
         # in pixels: as the row's distances, and the row's objects (split at the layer's scale)
         split = settings.probability and settings.split_touching and "instance" in settings.kinds
@@ -1989,26 +2070,31 @@ class DatasetPanel(QWidget):
             )
             return (
                 f"the layers' scale 1, as the run's {measured} were in pixels (its truth file "
-                f"gives a pixel size of {spacing_text(found)}: spacing 'file' uses it)"
+                f"gives a pixel size of {spacing_text(found)}: spacing 'file' uses it)",
+                None,
             )
-        self._put_spacing(found, settings.channel_axis)
         return (
             f"the layers' scale {spacing_text(found)}, the pixel size its truth file gives "
-            "(Evaluate's boundary distances are in it)"
+            "(Evaluate's boundary distances are in it)",
+            found,
         )
 
     def _put_spacing(
-        self, spacing: tuple[tuple[float, ...], str], channel_axis: int | None
+        self,
+        spacing: tuple[tuple[float, ...], str],
+        channel_axis: int | None,
+        layers: dict[str, Layer],
+        ndim: int | None,
     ) -> None:
-        """Give the pair's layers the pixel size ``spacing`` (sizes, one for every axis or one
-        per axis of the truth, and their unit or "") as their scale: Evaluate measures
-        boundary distances in the truth's scale. A map's class axis (``channel_axis``) keeps
-        1; a layer of other axes than the truth's gets the sizes of its last axes (napari
-        lines layers up by their last axes)."""
+        """Give the pair's ``layers`` (by side) the pixel size ``spacing`` (sizes, one for
+        every axis or one per axis of the truth, of ``ndim`` axes, and their unit or "") as
+        their scale: Evaluate measures boundary distances in the truth's scale. A map's class
+        axis (``channel_axis``) keeps 1; a layer of other axes than the truth's gets the
+        sizes of its last axes (napari lines layers up by their last axes)."""
         sizes, unit = spacing
-        ndim = self.opened["truth"].ndim
+        ndim = len(sizes) if ndim is None else ndim
         sizes = sizes * ndim if len(sizes) == 1 else sizes
-        for side, layer in self.opened.items():
+        for side, layer in layers.items():
             scale, units = list(sizes), [unit or "pixel"] * ndim
             is_map = side in ("probability", "prediction") and layer.ndim == ndim + 1
             if is_map and channel_axis is not None:
@@ -2021,7 +2107,6 @@ class DatasetPanel(QWidget):
             if unit:  # one napari does not know: the scale alone
                 with suppress(ValueError):
                     layer.units = units
-        self.viewer.reset_view()  # the pair in view at its new size
 
     def _use_run_settings(self, settings: FileSettings, keep: set[str]) -> str:
         """Set the Evaluate tab, and for probability maps the header's threshold options, to
@@ -2085,13 +2170,35 @@ class DatasetPanel(QWidget):
                 layer.metadata = {k: v for k, v in layer.metadata.items() if k != TAG}
         self._made = []
         self.opened = {}
+        self._preview_pending = False
 
     def _on_layer_inserted(self, event) -> None:
-        """A result layer of a layer made for the pair shown is made for it too."""
+        """A result layer of a layer made for the pair shown is made for it too; the threshold
+        preview opening the pair makes (in a worker) goes under the pair's labels."""
         layer = event.value
         source = tag(layer).get("source_id")
         if source is not None and any(made.unique_id == source for made, _ in self._made):
             self._made.append((layer, layer.name))
+            if self._preview_pending and tag(layer).get("role") in OPENING_ROLES:
+                self._preview_pending = False
+                # after napari's own handlers of the insertion
+                QTimer.singleShot(0, self._labels_on_top)
+
+    def _labels_on_top(self) -> None:
+        """Put the opened pair's truth and prediction labels right above every other layer
+        made for the pair (the threshold preview and contour opening it makes), the
+        prediction on top, as :func:`~napari_seg_eval._napari.layers.open_pair` stacks them;
+        the user's layers keep their order, and stay above if they were."""
+        layers = self.viewer.layers
+        labels = [
+            self.opened[side]
+            for side in ("truth", "prediction")
+            if isinstance(self.opened.get(side), Labels) and self.opened[side] in layers
+        ]
+        top = max((layers.index(other) for other, _ in self._made if other in layers), default=-1)
+        below = [layers.index(layer) for layer in labels]
+        if below and (min(below) < top - len(labels) + 1 or below != sorted(below)):
+            layers.move_multiple(below, top + 1)  # one move: the choosers list layers once
 
     def _on_row(self, current, _previous) -> None:
         if not current.isValid() or self.result is None:
@@ -2147,6 +2254,121 @@ def preset_columns(headline: Sequence[str], columns: Sequence[str]) -> list[str]
     return found
 
 
+#: The roles of the layers opening a pair makes from its probability map (the threshold's
+#: preview and contour), which its truth and prediction labels are put above.
+OPENING_ROLES = ("threshold", "contour")
+
+
+#: Most files a run's note names (then how many more).
+NOTE_FILES = 5
+
+
+def _named(paths: Sequence[str | Path]) -> str:
+    """The names of ``paths``, the first :data:`NOTE_FILES`, then how many more.
+
+    Examples
+    --------
+    >>> _named(["a/img7_masks.tif"]), _named([f"f{k}.tif" for k in range(7)])
+    ('img7_masks.tif', 'f0.tif, f1.tif, f2.tif, f3.tif, f4.tif and 2 more')
+    """
+    names = [Path(path).name for path in paths]
+    more = len(names) - NOTE_FILES
+    shown = ", ".join(names[:NOTE_FILES])
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def sentence(note: str, *, capital: bool = True) -> str:
+    """A note as a sentence: its first letter a capital (unless not ``capital``), a full
+    stop at its end unless it ends with one or a question mark.
+
+    Examples
+    --------
+    >>> sentence("1 file left out"), sentence("is it the file you meant?", capital=False)
+    ('1 file left out.', 'is it the file you meant?')
+    """
+    text = f"{note[:1].upper()}{note[1:]}" if capital else note
+    return text if text.endswith((".", "?")) else f"{text}."
+
+
+def left_out_notes(pairing: Pairing | None) -> list[str]:
+    """What a run says of the files its folders held that it did not evaluate: ground truth
+    files without a prediction, predictions without a ground truth (the pairs box lists
+    them before the run; the run's end says it again).
+
+    Examples
+    --------
+    >>> left_out_notes(Pairing([], [], unpaired_truth=[Path("gt/img7_masks.tif")]))
+    ['1 ground truth file without a prediction was left out: img7_masks.tif']
+    """
+    if pairing is None:
+        return []
+    notes = []
+    for paths, what, partner in (
+        (pairing.unpaired_truth, "ground truth file", "a prediction"),
+        (pairing.unpaired_prediction, "prediction file", "a ground truth"),
+    ):
+        if paths:
+            n = len(paths)
+            were = "was" if n == 1 else "were"
+            notes.append(
+                f"{n} {what}{'s' if n > 1 else ''} without {partner} {were} left out: "
+                f"{_named(paths)}"
+            )
+    return notes
+
+
+def result_notes(result: FilesResult) -> list[str]:
+    """What a run's per-image table says that a user should be told, and the tables alone
+    do not: that no predicted object matched a true object in any pair whose truth and
+    prediction both have objects (at the run's matching at 0.5: folders or suffixes that
+    pick the wrong files, e.g. the raw images as the ground truth), and the ground truth
+    files without objects (each such row's recall is undefined), named in one note.
+
+    Whether a truth file has no background (no 0 pixel) is not said: neither the per-image
+    table nor the result records a pair's background.
+
+    Parameters
+    ----------
+    result : FilesResult
+        A run's result.
+
+    Returns
+    -------
+    list of str
+        The notes (none on a run of good pairs).
+    """
+    per_image = result.per_image
+    if not {"n_true", "n_pred"} <= set(per_image.columns):
+        return []  # no objects counted (a semantic run)
+    scored = per_image[per_image["error"].astype(str) == ""]
+    notes = []
+    dataset = result.datasets.get("instance")
+    pooled = getattr(dataset, "pooled", None)
+    both = scored[(scored["n_true"] > 0) & (scored["n_pred"] > 0)]
+    if pooled is not None and "tp" in pooled and len(both):
+        at_half = pooled[np.isclose(pooled["threshold"].astype(float), 0.5)]
+        if len(at_half) and int(at_half["tp"].iloc[0]) == 0:
+            matching = catalogue.Matching.of(result.settings)
+            notes.append(
+                matching.rewrite(
+                    f"no predicted object matched a true object at IoU ≥ 0.5 in any pair ("
+                    f"{len(both)} pair{'s' if len(both) > 1 else ''} with objects on both "
+                    "sides): check the folders and suffixes (are the ground truth files label "
+                    "images, not the raw images, and the predictions the model's?)"
+                )
+            )
+    empty = scored[scored["n_true"] == 0]
+    if len(empty):
+        n = len(empty)
+        notes.append(
+            f"{n} ground truth file{'s have' if n > 1 else ' has'} no objects (outside ignored "
+            f"pixels): {_named(empty['truth'].astype(str).tolist())}; every predicted object "
+            f"there is a false positive and the recall is undefined (blank). "
+            f"{'Are they the files' if n > 1 else 'Is it the file'} you meant?"
+        )
+    return notes
+
+
 def parse_spacing(text: str) -> tuple[float, ...] | str | None:
     """The spacing field: one number for every axis, or one per axis; ``"file"``: each pair's
     from its files; empty: None (pixels).
@@ -2168,6 +2390,35 @@ def parse_spacing(text: str) -> tuple[float, ...] | str | None:
             f"spacing {text!r}: write one number for every axis (e.g. 0.5), one per axis "
             "(e.g. 2, 0.5, 0.5), or 'file' (each pair's from its files)."
         ) from None
+
+
+#: The settings a preset sets (:class:`~napari_seg_eval.core.presets.Preset`'s fields), by
+#: ``evaluate_files``' keywords, as the tab's controls show them.
+PRESET_FIELDS = ("kind", "iou_thresholds", "criterion", "exclude_border")
+
+
+def with_preset_fields(settings: dict[str, Any]) -> dict[str, Any]:
+    """The tab's run keywords (:meth:`DatasetPanel.settings`) with the fields their preset
+    sets written out (:data:`PRESET_FIELDS`; the preset stays named), so that the settings
+    of a preset's run and of the controls changed after it compare field by field.
+
+    Examples
+    --------
+    >>> fields = with_preset_fields({"preset": "neurips2022"})
+    >>> fields["exclude_border"], fields["iou_thresholds"], fields["kind"]
+    (2, (0.5,), 'instance')
+    """
+    name = settings.get("preset")
+    if name is None:
+        return settings
+    preset = PRESETS[name]
+    fields = {
+        "kind": "instance",  # a preset's kind (see settings)
+        "iou_thresholds": tuple(parse_iou_thresholds(thresholds_text(preset.iou_thresholds))),
+        "criterion": preset.criterion,
+        "exclude_border": preset.exclude_border,
+    }
+    return {**fields, **settings}
 
 
 def check_settings(settings: dict[str, Any]) -> FileSettings:
@@ -2436,6 +2687,12 @@ def _read_plane(
     for warning in file_notices([] if notice is None else [notice]):
         warn(warning)
     return array
+
+
+def _is_labels(array: Any) -> bool:
+    """Whether a pair's truth or prediction is opened as labels (an integer array), not as
+    a probability map, as :func:`~napari_seg_eval._napari.layers.open_pair` tells them."""
+    return np.dtype(array.dtype).kind in "biu"
 
 
 def _read_image(path: Path) -> Any:

@@ -9,7 +9,10 @@ A click on a header sorts by what the column shows (the Summary's metric labels,
 keys). Copy gives what is shown, for a spreadsheet: the headers and the Summary's metric
 labels, the values in full precision (undefined ones empty). Export CSV gives the names of the
 command line's result files, for scripts: the API's column names (the Summary with each key's
-label beside it), so an exported table and a result folder's file agree.
+label beside it), so an exported table and a result folder's file agree. A table of numbers
+shown with their intervals (:class:`IntervalModel`, the Dataset tab's Summary: ``0.8740
+[0.8510, 0.8930]``) copies, exports and sorts the numbers, each interval's bounds in two
+columns after its value, as the Runs tab does.
 
 Tables of millions of rows (a whole slide's objects) stay usable: the cells Copy gives are read
 from the selection's ranges (never cell by cell); Copy and Export CSV of more than
@@ -538,6 +541,149 @@ def sort_ranks(values: pd.Series) -> pd.Series:
     ranks = np.append(ranks, -1).astype(np.float64)  # code -1 (undefined) reads the last
     ranks[ranks < 0] = np.nan
     return pd.Series(ranks[codes], index=values.index)
+
+
+#: The ends of the names of the columns that hold a value's interval: the bounds of the
+#: column ``"pooled"`` are ``"pooled low"`` and ``"pooled high"``.
+INTERVAL_BOUNDS = (" low", " high")
+
+
+def interval_text(value, low=None, high=None) -> str:
+    """A cell's text (:func:`format_value`), with its interval when both bounds are defined:
+    ``0.8740 [0.8510, 0.8930]``; a value that is not there (None) is an empty cell.
+
+    Examples
+    --------
+    >>> interval_text(0.874, 0.851, 0.893), interval_text(0.5, float("nan"), float("nan"))
+    ('0.8740 [0.8510, 0.8930]', '0.5000')
+    >>> interval_text(None), interval_text(6), interval_text(float("nan"))
+    ('', '6', '—')
+    """
+    if value is None:
+        return ""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return format_value(value)
+    return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
+
+
+def interval_bounds(columns: Sequence[str], column: str) -> list[str]:
+    """The columns among ``columns`` that hold the interval of ``column``
+    (:data:`INTERVAL_BOUNDS`): both, or none.
+
+    Examples
+    --------
+    >>> interval_bounds(["metric", "pooled", "pooled low", "pooled high"], "pooled")
+    ['pooled low', 'pooled high']
+    >>> interval_bounds(["metric", "pooled"], "pooled")
+    []
+    """
+    bounds = [f"{column}{end}" for end in INTERVAL_BOUNDS]
+    return bounds if all(bound in columns for bound in bounds) else []
+
+
+def with_intervals(numbers: pd.DataFrame) -> pd.DataFrame:
+    """A table of values as it is shown: each cell's text (:func:`interval_text`), with its
+    interval where the table has the column's bounds (:func:`interval_bounds`, which are
+    then not shown as columns of their own).
+
+    Examples
+    --------
+    >>> numbers = pd.DataFrame({"metric": ["F1", "pairs"], "pooled": [0.8, 6],
+    ...     "pooled low": [0.7, None], "pooled high": [0.9, None]}, dtype=object)
+    >>> with_intervals(numbers).values.tolist()
+    [['F1', '0.8000 [0.7000, 0.9000]'], ['pairs', '6']]
+    """
+    columns = list(numbers.columns)
+    bounds = {bound for column in columns for bound in interval_bounds(columns, column)}
+    shown = {}
+    for column in columns:
+        if column in bounds:
+            continue
+        ends = [numbers[bound] for bound in interval_bounds(columns, column)] or [
+            [None] * len(numbers)
+        ] * 2
+        shown[column] = [interval_text(*cell) for cell in zip(numbers[column], *ends, strict=True)]
+    return pd.DataFrame(shown, index=numbers.index, columns=list(shown), dtype=object)
+
+
+class IntervalModel(DataFrameModel):
+    """A table of numbers whose values are shown with their interval, ``0.8740 [0.8510,
+    0.8930]`` (:func:`with_intervals`), as the Runs tab shows its runs, while Copy, Export CSV
+    and sorting use the numbers, as it does: a value, then its interval's bounds in two
+    columns after it (``pooled``, ``pooled low``, ``pooled high``), in full precision.
+
+    :meth:`set_frame` takes the numbers: the value columns and their bounds (columns named
+    as :data:`INTERVAL_BOUNDS` say); :attr:`frame` is the table as shown (texts) and
+    :attr:`numbers` the numbers, rows in the order shown.
+    """
+
+    def __init__(self, *args, **kwargs):
+        #: The values, with their intervals' bounds, rows in the order shown.
+        self.numbers = pd.DataFrame()
+        super().__init__(*args, **kwargs)
+
+    def set_frame(
+        self,
+        frame: pd.DataFrame,
+        note: str = "",
+        first: Sequence[str] = (),
+        last: Sequence[str] = (),
+        matching: catalogue.Matching | None = None,
+    ) -> None:
+        """Show the numbers ``frame`` with their intervals (see :meth:`DataFrameModel.set_frame`
+        for the other arguments)."""
+        self.numbers = frame.reset_index(drop=True)
+        super().set_frame(with_intervals(self.numbers), note, first, last, matching)
+
+    def shown_column(self, column: str) -> pd.Series:
+        """What a column sorts by: its numbers (the value, not its text with the interval);
+        a column of texts as shown."""
+        if column not in self.numbers.columns:
+            return super().shown_column(column)
+        values = self.numbers[column]
+        if pd.api.types.infer_dtype(values, skipna=True) in _NUMERIC_KINDS:
+            return pd.to_numeric(values, errors="coerce").astype(float)
+        return super().shown_column(column)
+
+    def shown_columns(self, columns: Sequence[int]) -> pd.DataFrame:
+        """The columns ``columns`` (positions) as Copy gives them: the headers shown, the
+        values as numbers in full precision, a value's interval in two columns after it
+        ("pooled low", "pooled high")."""
+        return self._numbers_of(columns, header=True)
+
+    def export_frame(self) -> pd.DataFrame:
+        """The table as Export CSV writes it: every value a number, a value's interval in two
+        columns right after it, named after its column (:data:`INTERVAL_BOUNDS`)."""
+        return self._numbers_of(range(self._frame.shape[1]), header=False)
+
+    def _numbers_of(self, columns: Sequence[int], *, header: bool) -> pd.DataFrame:
+        names, values = [], []
+        for section in columns:
+            column = str(self._frame.columns[section])
+            name = self.shown_header(section) if header else column
+            if column not in self.numbers.columns:
+                names.append(name)
+                values.append(self._frame[column].to_numpy())
+                continue
+            names.append(name)
+            values.append(self.numbers[column].to_numpy())
+            for bound, end in zip(
+                interval_bounds(self.numbers.columns, column), INTERVAL_BOUNDS, strict=False
+            ):
+                names.append(f"{name}{end}")
+                values.append(self.numbers[bound].to_numpy())
+        frame = pd.DataFrame(dict(enumerate(values)), index=range(len(self._frame)))
+        return frame.set_axis(names, axis=1)
+
+    def _move_rows(self, taken: np.ndarray, frame: pd.DataFrame) -> None:
+        """The numbers follow the rows shown (a sort)."""
+        self.numbers = self.numbers.take(taken).reset_index(drop=True)
+        super()._move_rows(taken, frame)
+
+
+#: The kinds of columns (:func:`pandas.api.types.infer_dtype`) that :class:`IntervalModel`
+#: sorts as numbers.
+_NUMERIC_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "empty")
 
 
 class ExportFailed(Exception):
