@@ -378,6 +378,15 @@ SPACING_FILE_IN_THE_TAB = "'file' in this tab's spacing box reads"
 _INSTEAD_OF_FILE = re.compile(r"instead of spacing='file'")
 #: ... and the box.
 INSTEAD_OF_FILE_IN_THE_TAB = "in this tab's spacing box instead of 'file'"
+#: The refusals of the checks before a run (``check_first_pair``, ``declared_class_axis``) in
+#: Python's words (:data:`~napari_seg_eval.io.read.PYTHON_OPTIONS`), and the tab's.
+_BEFORE_THE_RUN = (
+    (re.compile(r"\bchannel_axis=(-?\d+)"), r"this tab's Class axis \1"),
+    (re.compile(re.escape("give the channel_axis too")), "choose this tab's Class axis too"),
+    (re.compile(re.escape("background_channel=True")), "'Channel 0 is background'"),
+    (re.compile(re.escape("spacing='file'")), "'file' in this tab's spacing box"),
+    (re.compile(re.escape("give the spacing instead,")), "write the sizes in its spacing box,"),
+)
 
 
 def in_tab_words(message: str) -> str:
@@ -410,6 +419,8 @@ def in_tab_words(message: str) -> str:
     "give its axis 2 as the class axis (this tab's Class axis 2)."
     >>> in_tab_words("no pixel size (spacing='file', --spacing file reads ImageJ resolution)")
     "no pixel size ('file' in this tab's spacing box reads ImageJ resolution)"
+    >>> in_tab_words("channel_axis=3: m.tif, the first map, has 3 axes")
+    "this tab's Class axis 3: m.tif, the first map, has 3 axes"
     """
     for elsewhere, in_the_tab in (
         (_ELSEWHERE, IN_THE_TAB),
@@ -417,6 +428,7 @@ def in_tab_words(message: str) -> str:
         (_CLASS_AXIS_IN_PARENTHESES, CLASS_AXIS_IN_PARENTHESES),
         (_SPACING_FILE_ELSEWHERE, SPACING_FILE_IN_THE_TAB),
         (_INSTEAD_OF_FILE, INSTEAD_OF_FILE_IN_THE_TAB),
+        *_BEFORE_THE_RUN,
     ):
         message = elsewhere.sub(in_the_tab, message)
     return message
@@ -1577,7 +1589,10 @@ class DatasetPanel(QWidget):
                     boundary=settings["boundary"],
                     split=bool(settings["probability"] and settings["split_touching"]),
                 )
-            return evaluate_files(pairing, progress=_PanelProgress(control), **settings)
+            try:
+                return evaluate_files(pairing, progress=_PanelProgress(control), **settings)
+            except ValueError as refused:  # the checks before the run, in Python's words
+                raise ValueError(in_tab_words(str(refused))) from None
 
         return work, partial(self._show, _state_of(pairing, settings), said=said)
 
