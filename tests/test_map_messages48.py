@@ -173,3 +173,23 @@ def test_the_screen_shows_the_band_edges(make_napari_viewer):
         pixel = row[int(left + (k + 0.5) * width)]
         want = np.round(expected[value][:3] * 255)
         assert np.abs(pixel - want).max() <= 2, (value, pixel, want)
+
+
+def test_a_lazy_smallest_level_is_not_read_on_the_main_thread():
+    """A lazy smallest level, however small, may be computed from every chunk of level 0
+    (``level0[::2, ::2]``): the notice claims no range rather than read it."""
+
+    class Counted(np.ndarray):
+        reads = 0
+
+        def __getitem__(self, key):
+            Counted.reads += 1
+            return np.asarray(super().__getitem__(key))
+
+    stored = np.repeat(np.repeat(LABEL_IDS, 2, 0), 2, 1).view(Counted)
+    level0 = da.from_array(stored, chunks=3, asarray=False)
+    pyramid = Image([level0, level0[::2, ::2]], multiscale=True, name="pyramid")
+    Counted.reads = 0
+    _, notice = probability_levels(pyramid)
+    assert Counted.reads == 0
+    assert notice == "'pyramid' holds uint16 values: read as value / 65535"

@@ -20,8 +20,6 @@ from napari.layers import Layer
 #: A map with at most this many distinct values, all below half the dtype's maximum (so no
 #: pixel passes the default threshold 0.5), looks like a label image.
 FEW_VALUES = 32
-#: The smallest level of a lazy multiscale map is read for the notice only up to this size.
-CHEAP_VALUES = 1 << 22
 #: Distinct values are counted in at most this many values (every k-th of a larger map).
 _COUNTED = 1 << 20
 #: The notice of each integer layer, with a weak reference to the data it was made from: a
@@ -145,11 +143,13 @@ def integer_notice(layer: Layer) -> str | None:
 
     For unsigned integers: that values are read as ``value / dtype max``, with the data's own
     range when it is cheap to know (numpy data; a multiscale map's smallest level when it is a
-    numpy array or at most :data:`CHEAP_VALUES` values; else no range). When those values look
-    like a label image's (every value below 1/100 of the dtype maximum, or at most
-    :data:`FEW_VALUES` distinct values all below half of it), it says so and how to use the
-    layer as labels. The notice is kept per layer while its data is the same array (edits in
-    place do not renew it): the values are not read again at every preview update.
+    numpy array; else no range: a lazy level, however small, may be computed from every chunk
+    of level 0, as ``level0[::16, ::16]`` is, and the notice is made on the main thread).
+    When those values look like a label image's (every value below 1/100 of the dtype
+    maximum, or at most :data:`FEW_VALUES` distinct values all below half of it), it says so
+    and how to use the layer as labels. The notice is kept per layer while its data is the
+    same array (edits in place do not renew it): the values are not read again at every
+    preview update.
 
     Parameters
     ----------
@@ -210,15 +210,16 @@ def _read_notice(layer: Layer, dtype: np.dtype, scale: float) -> str:
 
 
 def _cheap_values(layer: Layer) -> tuple[np.ndarray | None, str]:
-    """The layer's values when they are cheap to read, and where they come from (``""`` for
-    level 0, ``" in its smallest level"``); None when reading them would be costly."""
+    """The layer's values when they are in memory, and where they come from (``""`` for
+    level 0, ``" in its smallest level"``); None for lazy data (never read on the main
+    thread: a small lazy level may be computed from all of level 0)."""
     data = level0(layer)
     if isinstance(data, np.ndarray):
         return data, ""
     if getattr(layer, "multiscale", False) and len(layer.data) > 1:
         smallest = layer.data[-1]
-        if isinstance(smallest, np.ndarray) or int(np.prod(smallest.shape)) <= CHEAP_VALUES:
-            return np.asarray(smallest), " in its smallest level"
+        if isinstance(smallest, np.ndarray):
+            return smallest, " in its smallest level"
     return None, ""
 
 
