@@ -875,13 +875,33 @@ def truth_background(record: Evaluation) -> int | None:
     return int(np.prod(counted.shape, dtype=np.int64)) - int(instance.pairs.true_areas.sum())
 
 
+def foreground_iou(record: Evaluation) -> float:
+    """The IoU of the two sides' foreground pixels (every class but 0, pooled) from the run's
+    semantic table; NaN without semantic metrics.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> foreground_iou(evaluate(np.array([[1, 1, 0, 0]]), np.array([[0, 2, 2, 0]])))
+    0.3333333333333333
+    """
+    if record.semantic is None:
+        return float("nan")
+    rows = record.semantic.per_class
+    rows = rows[rows["class"] != 0]
+    union = int((rows["tp"] + rows["fp"] + rows["fn"]).sum())
+    return int(rows["tp"].sum()) / union if union else float("nan")
+
+
 def no_match_notices(record: Evaluation, truth: Layer, prediction: Layer) -> list[str]:
     """What a run says when both sides have objects but no predicted object matched a true
-    one at 0.5 (the objects' status in the per-object table): two layers that are not
-    segmentations of the same image (a raw image converted to labels, layers of two images,
-    ...) score 0 everywhere, and the tables alone do not say why. A truth without background
-    (no pixel 0: every pixel in an object, as an intensity image converted to labels) is
-    said too. Read from the record's tables (:func:`truth_background`), never the images.
+    one at any of the run's IoU thresholds: two layers that are not segmentations of the
+    same image (a raw image converted to labels, layers of two images, ...) score 0
+    everywhere, and the tables alone do not say why. Nothing is said when the foreground
+    pixels agree (IoU ≥ 0.5 of the semantic metrics: a foreground mask compared as
+    objects, whose objects are merged), unless the truth has no background (no pixel 0:
+    every pixel in an object, as an intensity image converted to labels), which is said
+    too. Read from the record's tables (:func:`truth_background`), never the images.
 
     Parameters
     ----------
@@ -914,16 +934,20 @@ def no_match_notices(record: Evaluation, truth: Layer, prediction: Layer) -> lis
     objects = record.tables["per_object"]
     if not n_true or not n_pred or objects.empty:
         return []
-    if ((objects["kind"] == "true") & (objects["status"] == "TP")).any():
+    if (record.instance.per_threshold["tp"] > 0).any():  # a match at a threshold of the run
         return []
+    background = truth_background(record)
+    if background != 0 and foreground_iou(record) >= 0.5:
+        return []  # the pixels agree: objects merged or split (a foreground mask), not a mix-up
     criterion = CRITERION_WORDS.get(record.settings.criterion, record.settings.criterion)
+    lowest = float(record.instance.per_threshold["threshold"].min())
     text = (
-        f"no predicted object matched a true object at {criterion} {REVIEW_THRESHOLD:g} "
+        f"no predicted object matched a true object at {criterion} {lowest:g} "
         f"({n_true} true, {n_pred} predicted objects): check the layers. Are "
         f"{truth.name!r} (ground truth) and {prediction.name!r} (prediction) segmentations "
         "of the same image, on the same pixels?"
     )
-    if truth_background(record) == 0:
+    if background == 0:
         text += (
             f" {truth.name!r} has no background (no pixel 0: every pixel is in one of its "
             f"{n_true} objects), as an intensity image converted to labels would: is it a "
