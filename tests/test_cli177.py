@@ -287,3 +287,44 @@ def test_the_checks_before_the_run_take_their_callers_words(tmp_path):
         "'Channel 0 is background' (beside the header's Channel axis) says channel 0 of a "
         "map's class axis is background: choose the Dataset tab's Class axis (a map without"
     )
+
+
+def test_a_one_channel_map_keeps_the_pixel_size_of_its_other_axes(tmp_path):
+    """The one-channel axis dropped drops its scale too: spacing='file' reads (0.5, 0.5)."""
+    (tmp_path / "gt").mkdir()
+    labels = np.zeros((16, 16), np.uint16)
+    labels[2:8, 2:8] = 1
+    labels[10:14, 10:14] = 2
+    tifffile.imwrite(
+        tmp_path / "gt" / "a.tif", labels, imagej=True, resolution=(2, 2), metadata={"unit": "um"}
+    )
+    prob = np.full((1, 16, 16), 0.1, np.float32)
+    prob[0][labels > 0] = 0.9
+    prob[0, 2:8, 8] = 0.9  # one column too wide: a boundary distance of one pixel, 0.5 µm
+    group = zarr.open_group(str(tmp_path / "maps" / "a.zarr"), mode="w")
+    axes = [{"name": "c", "type": "channel"}] + [
+        {"name": name, "type": "space", "unit": "micrometer"} for name in "yx"
+    ]
+    scale = [{"type": "scale", "scale": [1.0, 0.5, 0.5]}]
+    group.attrs.update(
+        {
+            "multiscales": [
+                {
+                    "version": "0.4",
+                    "axes": axes,
+                    "datasets": [{"path": "0", "coordinateTransformations": scale}],
+                }
+            ]
+        }
+    )
+    stored = zarr.open_array(
+        str(tmp_path / "maps" / "a.zarr" / "0"), mode="w", shape=prob.shape, dtype=prob.dtype
+    )
+    stored[...] = prob
+    result = evaluate_files(
+        tmp_path / "gt", tmp_path / "maps", probability=True, kind="boundary", spacing="file"
+    )
+    assert result.n_failed == 0
+    assert result.per_image.loc[0, "spacing"] == "0.5,0.5"
+    # The foreground (one class): the column too wide is one pixel, 0.5 µm, from the truth's.
+    assert result.per_image.loc[0, "mean_hd"] == 0.5

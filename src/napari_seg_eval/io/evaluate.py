@@ -2890,6 +2890,9 @@ def _one_channel_dropped(pred: Any, metadata: FileMetadata, ndim: int) -> tuple[
     ((4, 5), 'YX')
     >>> _one_channel_dropped(np.zeros((1, 4, 5)), FileMetadata("CYX", None), 3)[0].shape
     (1, 4, 5)
+    >>> sized = FileMetadata("CYX", PixelSize((1.0, 0.5, 0.25), "µm"))
+    >>> _one_channel_dropped(np.zeros((1, 4, 5)), sized, 2)[1].pixel_size.sizes
+    (0.5, 0.25)
     """
     axis, shape = metadata.channel_axis, tuple(pred.shape)
     if (
@@ -2901,7 +2904,9 @@ def _one_channel_dropped(pred: Any, metadata: FileMetadata, ndim: int) -> tuple[
         return pred, metadata
     index = (slice(None),) * axis + (0,)
     dropped = as_dask(pred)[index] if is_lazy(pred) else pred[index]
-    return dropped, metadata._replace(axes=metadata.axes.replace("C", ""))
+    # The pixel size of the axes kept (an OME-Zarr scale gives one for the channel axis too).
+    kept = _plane_metadata(metadata, axis, len(shape))
+    return dropped, kept._replace(axes=metadata.axes.replace("C", ""))
 
 
 def _plane_metadata(metadata: FileMetadata, axis: int, ndim: int) -> FileMetadata:
