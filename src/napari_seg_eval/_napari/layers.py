@@ -515,8 +515,8 @@ def truth_made_by_us_notice(truth: Layer, prediction: Layer) -> str:
     ''
     """
     made = tag(truth)
-    if not made or made.get("role") == PAIR_ROLE:
-        return ""
+    if not made or made.get("role") == PAIR_ROLE or renamed_by_user(truth):
+        return ""  # a renamed result is the user's
     role = made.get("role", "result")
     what = f"the ground truth {truth.name!r} is the plugin's {ROLE_WORDS.get(role, role)}"
     source = made.get("source", "?")
@@ -867,7 +867,7 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     >>> rank("img2_masks"), rank("img2_cp_masks"), rank("labels"), rank("gt")
     ((True, 0), (True, -1), (True, 1), (True, 2))
     """
-    if is_ours(layer) and not is_ours(layer, PAIR_ROLE):
+    if is_ours(layer) and not is_ours(layer, PAIR_ROLE) and not renamed_by_user(layer):
         return (False, 0)
     words = name_words(layer.name)
     n_truth, n_prediction = len(words & TRUTH_WORDS), len(words & PREDICTION_WORDS)
