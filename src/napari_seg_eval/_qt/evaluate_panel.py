@@ -1155,6 +1155,9 @@ class EvaluatePanel(QWidget):
             (Labels, Image),
             self,
             prefer=lambda layer: prediction_rank(layer, self.truth_combo.layer()),
+            # never an integer image read as a map (a label image opened as an image, the
+            # truth's own file), nor a raw image: none rather than a wrong prediction
+            fall_back=False,
         )
         self.prediction_combo.setToolTip(
             "A Labels layer, or a probability Image thresholded with the settings above "

@@ -249,7 +249,7 @@ class LayerComboBox(QWidget):
             return layers[0]
         ranks = [self._prefer(layer) for layer in layers]
         best = max(range(len(layers)), key=lambda i: ranks[i])  # the first of the best
-        if not self._fall_back and not any(ranks[best]):
+        if not self._fall_back and not _ranked(ranks[best]):
             return None
         if current in layers and ranks[layers.index(current)] >= ranks[best]:
             return current
@@ -276,3 +276,17 @@ class LayerComboBox(QWidget):
 
     def _on_image_picked(self, _index: int) -> None:
         self._image_picked = self.image_combo.currentData()
+
+
+def _ranked(rank: object) -> bool:
+    """Whether a rank of ``prefer`` (a value, or a tuple of values and tuples) holds anything
+    true: a layer above the lowest rank.
+
+    Examples
+    --------
+    >>> _ranked((False, 0, (False, False, False))), _ranked((False, 0, (False, False, True)))
+    (False, True)
+    """
+    if isinstance(rank, tuple):
+        return any(_ranked(part) for part in rank)
+    return bool(rank)
