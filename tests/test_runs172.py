@@ -178,8 +178,6 @@ def test_the_runs_tab_saves_beside_an_earlier_sessions_run_and_names_the_folder(
         "run_1_prediction",
         "run_1_prediction (2)",
     ]
-    assert panel.status_label.text().endswith(
-        f"to {folder}. 1 saved under a new name, as a "
-        f"folder of its name there holds another run "
-        f"(kept): {real(saved)}."
-    )
+    # ... and is not said again to be saved under a new name (trial180).
+    assert panel.status_label.text() == f"Saved 1 run(s) to {folder}."
+    assert len(shown) == 1

@@ -630,8 +630,10 @@ class Run:
         Every file is written first where it is not seen, and put in place only when all are
         written: a new folder is written beside ``folder`` and renamed to it; into an existing
         folder (empty, this run's own, or replaced) the files are written into a hidden folder
-        beside it, then each renamed over its old one. A save that fails while writing leaves
-        ``folder`` as it was.
+        beside it; then the old files they replace or remove are renamed aside into another
+        hidden folder, the new ones renamed in, and the old ones deleted. A save that fails
+        while writing, or while renaming (on Windows: a file open in another program), leaves
+        ``folder`` as it was: never part one run, part another.
 
         Parameters
         ----------
@@ -682,11 +684,8 @@ class Run:
                         f"{target} holds folders named as the run's files ({', '.join(folders)}): "
                         "move them out, or choose another folder."
                     )
-                for name in [*sorted(written - {"settings.json"}), "settings.json"]:
-                    os.replace(staging / name, target / name)
-                for name in sorted(replaced - written):  # a run's files this run has no more
-                    if not _is_folder(target / name):
-                        (target / name).unlink(missing_ok=True)
+                gone = {name for name in replaced - written if not _is_folder(target / name)}
+                _replace_files(staging, target, written, gone)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             remove_made(made)
@@ -872,6 +871,50 @@ def _run_entries(folder: Path) -> frozenset[str]:
         and entry.is_file()
         and (entry.name in listed or _is_run_file_name(entry.name))
     )
+
+
+def _replace_files(staging: Path, target: Path, written: frozenset[str], gone: set[str]) -> None:
+    """Put the files ``written`` in ``staging`` into the existing folder ``target`` and take
+    the files ``gone`` out of it, all or nothing.
+
+    The files of ``target`` these replace or remove are first renamed into a hidden folder
+    beside it, then the new ones renamed in (``settings.json`` last). If a rename fails (on
+    Windows: a file open in another program), the new files put in are taken out and the old
+    ones renamed back, then the error is raised: ``target`` holds what it held before. On
+    success the hidden folder, with the old files, is removed.
+
+    Raises
+    ------
+    OSError
+        A rename failed (``target`` is as it was); or the old files could not all be put back,
+        then the error names the hidden folder that keeps them.
+    """
+    backup = staging.with_name(f"{staging.name}.replaced")
+    old = sorted(name for name in written | gone if os.path.lexists(target / name))
+    put_aside: list[str] = []
+    put_in: list[str] = []
+    backup.mkdir()
+    try:
+        for name in old:
+            os.replace(target / name, backup / name)
+            put_aside.append(name)
+        for name in [*sorted(written - {"settings.json"}), "settings.json"]:
+            os.replace(staging / name, target / name)
+            put_in.append(name)
+    except BaseException as error:
+        try:
+            for name in reversed(put_in):  # out first: an old file of its name goes back after
+                (target / name).unlink()
+            for name in reversed(put_aside):
+                os.replace(backup / name, target / name)
+        except OSError as undo:
+            raise OSError(
+                f"saving the run into {target} failed ({error}), and its earlier files could not "
+                f"all be put back ({undo}): they are kept in {backup}; move them back by hand."
+            ) from error
+        shutil.rmtree(backup, ignore_errors=True)  # emptied: every old file put back
+        raise
+    shutil.rmtree(backup, ignore_errors=True)  # the old files: replaced
 
 
 def _is_folder(path: Path) -> bool:
@@ -1413,7 +1456,9 @@ class Runs:
         A subfolder of that name that holds anything (a run saved before, by another session
         or another run) is kept, and the run is saved as ``<name> (2)``, ``<name> (3)``...:
         :attr:`Run.saved_to` says where. A run saved there before by this run object, or
-        loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated.
+        loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated;
+        of runs loaded from the same folder (loaded twice), the first is, and the others are
+        saved beside it under new names, as any run whose folder name is taken.
         With ``overwrite``, a subfolder of the name that holds another saved run is replaced
         instead (one holding anything else, or a symbolic link, never is).
 
@@ -1445,11 +1490,15 @@ class Runs:
             raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
         folder.mkdir(parents=True, exist_ok=True)
         here = Path(os.path.realpath(folder))
-        owned = {  # each run's own folder here (saved or loaded before) is its, whatever its name
-            id(run): run.saved_to.name
-            for run in self._runs
-            if run.saved_to is not None and run.saved_to.parent == here and run.owns(run.saved_to)
-        }
+        owned: dict[int, str] = {}  # each run's own folder here (saved or loaded before) is its
+        for run in self._runs:  # whatever its name; a folder loaded twice: the first run's only
+            if (
+                run.saved_to is not None
+                and run.saved_to.parent == here
+                and run.saved_to.name not in owned.values()
+                and run.owns(run.saved_to)
+            ):
+                owned[id(run)] = run.saved_to.name
         used = set(owned.values())
         for number, run in enumerate(self._runs, 1):
             if id(run) in owned:

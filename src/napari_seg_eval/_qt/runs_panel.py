@@ -1092,20 +1092,22 @@ class RunsPanel(QWidget):
         Nothing saved before is replaced (:meth:`~napari_seg_eval.runs.Runs.save`): a run
         whose subfolder holds another run, other files, or another run of this save, is saved
         under a new name, and the status line and a notification name those folders and say
-        why (:func:`saved_renamed`). A run saved before by this session updates its own.
+        why (:func:`saved_renamed`), once: a run saved before by this session updates its own
+        folder, and a later save does not say its name again.
         """
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Save runs to a folder")
             if not folder:
                 return None
         self.finish_intervals()
+        own_before = own_folders(self.runs, folder)
         try:
             path = self.runs.save(folder)
         except OSError as error:
             self._warn(f"the runs could not be saved: {error}")
             return None
         message = f"Saved {len(self.runs)} run(s) to {path}."
-        renamed = saved_renamed(self.runs, path)
+        renamed = saved_renamed(self.runs, path, own_before)
         for reason in dict.fromkeys(renamed.values()):
             folders = [saved for saved, why in renamed.items() if why == reason]
             said = "updated" if reason == OWN_FOLDER else "saved under a new name, as"
@@ -1511,18 +1513,42 @@ def _describe(comparison: Comparison) -> str:
 OWN_FOLDER = "its own folder, saved or loaded before under another name"
 
 
-def saved_renamed(runs: Runs, folder: Path) -> dict[str, str]:
+def own_folders(runs: Runs, folder: str | Path) -> dict[int, Path]:
+    """The runs whose own folder (:meth:`~napari_seg_eval.runs.Run.owns`) is a subfolder of
+    ``folder``, as ``id(run)`` -> that folder: taken before a save, for :func:`saved_renamed`
+    to tell a run that updated its own folder from one the save gave a new name."""
+    here = Path(os.path.realpath(folder))
+    return {
+        id(run): run.saved_to
+        for run in runs
+        if run.saved_to is not None and run.saved_to.parent == here and run.owns(run.saved_to)
+    }
+
+
+def saved_renamed(
+    runs: Runs, folder: Path, own_before: dict[int, Path] | None = None
+) -> dict[str, str]:
     """The runs :meth:`~napari_seg_eval.runs.Runs.save` saved to ``folder`` under another
     name than their own, as the path each was saved to -> why, in words: the folder of its
     name there holds another run or other files (kept), another run of this save was saved
-    there, or the run updated its own folder (:data:`OWN_FOLDER`)."""
+    there, or the run updated its own folder (:data:`OWN_FOLDER`).
+
+    ``own_before`` (:func:`own_folders`, taken before the save): a run that updated the
+    folder it owned then was not given a new name by this save, and is not said to be when
+    its name's folder is taken (said once, by the save that chose the name); it is said to
+    have updated its own folder when its name's folder is free (it was renamed since).
+    """
+    own_before = own_before or {}
     taken = {str(run.saved_to): run for run in runs if run.saved_to is not None}
     renamed = {}
     for number, run in enumerate(runs, 1):
         wanted = folder / (run_folder_name(run.name) or f"run_{number}")
         if run.saved_to is None or run.saved_to.name == wanted.name:
             continue
+        updated_own = own_before.get(id(run)) == run.saved_to
         other = taken.get(os.path.realpath(wanted))
+        if updated_own and (other is not None or holds_words(wanted)):
+            continue  # its name's folder was taken when the folder was chosen, and said then
         if other is not None and other is not run:
             renamed[str(run.saved_to)] = (
                 f"another run of this save ({other.name!r}) is saved as '{wanted.name}'"
