@@ -328,3 +328,24 @@ def test_a_one_channel_map_keeps_the_pixel_size_of_its_other_axes(tmp_path):
     assert result.per_image.loc[0, "spacing"] == "0.5,0.5"
     # The foreground (one class): the column too wide is one pixel, 0.5 µm, from the truth's.
     assert result.per_image.loc[0, "mean_hd"] == 0.5
+
+
+def test_a_map_declaring_another_channel_axis_is_said(tmp_path):
+    """Every map OME-Zarr, the first (c, y, x), the second (y, x, c): the run reads axis 0 of
+    both (the first's); the second fails on its shape, and a notice says why."""
+    truth, maps = folders(tmp_path)
+    labels = two_squares()
+    for name in ("a", "b"):
+        tifffile.imwrite(truth / f"{name}.tif", labels)
+    two = background_foreground(labels)
+    ome_zarr_map(maps / "a.zarr", two)
+    yxc = [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}]
+    yxc.append({"name": "c", "type": "channel"})
+    ome_zarr_map(maps / "b.zarr", np.moveaxis(two, 0, -1).copy(), axes=yxc)
+    with pytest.warns(FileNotice) as said:
+        result = evaluate_files(truth, maps, probability=True, iou_thresholds=[0.5])
+    assert result.settings.channel_axis == 0
+    assert result.n_failed == 1 and result.failed["name"].tolist() == ["b"]
+    told = " ".join(str(w.message) for w in said)
+    assert "b.zarr: its OME-Zarr metadata name axis 2 its channel axis, but the run reads " in told
+    assert "axis 0 of every map as the class axis (channel_axis=0)" in told

@@ -2297,6 +2297,8 @@ def evaluate_pair(
             # A channel axis of one channel is no class axis: a map of one class.
             ndim = len(true.shape) + (plane is not None)  # a slice's map is a volume
             pred, pred_metadata = _one_channel_dropped(pred, pred_metadata, ndim)
+        elif settings.probability:
+            notices += _other_channel_axis(prediction, pred_metadata, settings.channel_axis)
         if plane is not None:
             pred, channel_axis, axis = _plane(pred, plane, truth, prediction, settings.channel_axis)
             pred_metadata = _plane_metadata(pred_metadata, axis, len(pred.shape) + 1)
@@ -2907,6 +2909,29 @@ def _one_channel_dropped(pred: Any, metadata: FileMetadata, ndim: int) -> tuple[
     # The pixel size of the axes kept (an OME-Zarr scale gives one for the channel axis too).
     kept = _plane_metadata(metadata, axis, len(shape))
     return dropped, kept._replace(axes=metadata.axes.replace("C", ""))
+
+
+def _other_channel_axis(path: str | Path, metadata: FileMetadata, axis: int) -> list[Notice]:
+    """The notice of a map whose metadata name another axis its channel axis than the run's
+    class axis ``axis`` (the first map's declared axis, or the one given): read as the run
+    reads every map, which may fail on its shape; said so that the failure is understood.
+
+    Examples
+    --------
+    >>> str(_other_channel_axis("m.zarr", FileMetadata("YXC", None), 0)[0])[:64]
+    'm.zarr: its OME-Zarr metadata name axis 2 its channel axis, but '
+    >>> _other_channel_axis("m.zarr", FileMetadata("CYX", None), -3)
+    []
+    """
+    declared, ndim = metadata.channel_axis, len(metadata.axes or "")
+    if declared is None or declared == axis % max(ndim, 1):
+        return []
+    template = (
+        f"{{file}}: its OME-Zarr metadata name axis {declared} its channel axis, but the run "
+        f"reads axis {axis} of every map as the class axis ({{channel_axis}}{axis}): maps whose "
+        "classes lie on different axes are run separately"
+    )
+    return [Notice(template, str(path))]
 
 
 def _plane_metadata(metadata: FileMetadata, axis: int, ndim: int) -> FileMetadata:
