@@ -40,6 +40,7 @@ import os
 import re
 import secrets
 import shutil
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -97,6 +98,12 @@ TEXT_COLUMNS = frozenset(
 )
 #: The scoring settings of :func:`_scoring` as a note names them.
 _SCORING_WORDS = {"true_classes": "the truth's object classes"}
+#: The names Windows gives devices, which no file or folder can have, with or without an
+#: extension (``nul.tif`` too), in any case (:func:`run_folder_name`).
+WINDOWS_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789¹²³"}
+)
 #: Tables of a one-image run (the Evaluation record's tables), saved as ``<name>.csv``.
 IMAGE_TABLES = (
     "summary",
@@ -1114,20 +1121,60 @@ def _read_csv(path: Path) -> pd.DataFrame:
     objects (every row ``true``) as booleans, an image named ``NA`` as missing and images
     named ``1``, ``2`` as numbers: the columns of names and words (:data:`TEXT_COLUMNS`) are
     read as text as written, and only an empty cell of another column is missing.
+
+    pandas reads a column of numbers with a decimal or an empty cell as floats, so counts
+    would come back as 3.0 and be saved again so: the counts of such a column (the cells
+    written as integers) are kept integers (:func:`_integers_kept`).
     """
     try:
         columns = pd.read_csv(path, nrows=0).columns
         text = [name for name in columns if name in TEXT_COLUMNS]
-        return pd.read_csv(
+        table = pd.read_csv(
             path,
             dtype=dict.fromkeys(text, str),
             keep_default_na=False,
             na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
         )
+        floats = [i for i, dtype in enumerate(table.dtypes) if dtype == np.float64]
+        if floats:  # the cells as written, to tell the counts (3) from the floats (3.0)
+            written = pd.read_csv(path, usecols=floats, dtype=str, keep_default_na=False)
+            for position, column in zip(floats, written.columns, strict=True):
+                table.isetitem(position, _integers_kept(written[column], table.iloc[:, position]))
+        return table
     except pd.errors.EmptyDataError:  # an empty table was written as an empty file
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise ValueError(f"{path} is not a readable CSV table: {error}") from None
+
+
+def _integers_kept(written: pd.Series, values: pd.Series) -> pd.Series:
+    """The float column ``values`` read from the cells ``written`` (their text), with the
+    cells written as integers (``3``, not ``3.0``) as integers.
+
+    A column of integers and empty cells (the counts of a dataset's failed pairs) becomes
+    ``Int64`` (the empty cells missing), as the run's ``per_image`` table is; one that mixes
+    integers and floats (a one-image run's summary ``value``) becomes ``object``, each cell an
+    ``int`` or a ``float``, as the run's summary is; one without integers stays as it is.
+    """
+    written = written.fillna("")  # a short row's missing cells
+    integers = written.str.fullmatch(r"[+-]?\d+")
+    if not integers.any():
+        return values
+    if (integers | (written == "")).all():
+        try:
+            return pd.Series(
+                [int(cell) if cell else pd.NA for cell in written],
+                index=values.index,
+                name=values.name,
+                dtype="Int64",
+            )
+        except OverflowError:  # beyond int64: each cell a Python int, as below
+            pass
+    cells = [
+        int(cell) if whole else value
+        for cell, whole, value in zip(written, integers, values, strict=True)
+    ]
+    return pd.Series(cells, index=values.index, name=values.name, dtype=object)
 
 
 def _dataset_inputs(truths: list[str], predictions: list[str]) -> dict[str, str]:
@@ -1201,14 +1248,56 @@ class Comparison:
 
 def run_folder_name(name: str) -> str:
     """The name of a run's subfolder in a folder of runs (:meth:`Runs.save`): its name with
-    what is not a letter, digit, ``.`` or ``-`` as ``_`` ("" if nothing is left).
+    what is not a letter, digit, ``.`` or ``-`` as ``_``, without ``.`` and ``_`` at either
+    end ("" if nothing is left), and safe on every system: a name Windows reserves for a
+    device (``con``, ``nul``, ``com1``..., :data:`WINDOWS_DEVICE_NAMES`, in any case, alone or
+    before a ``.``) gets a ``_`` after it.
+
+    Parameters
+    ----------
+    name
+        The run's name.
+
+    Returns
+    -------
+    str
+        The folder's name.
 
     Examples
     --------
     >>> run_folder_name("run 1: img2_masks")
     'run_1_img2_masks'
+    >>> run_folder_name("nul.tif"), run_folder_name("COM1")
+    ('nul_.tif', 'COM1_')
     """
-    return re.sub(r"[^\w.-]+", "_", name).strip("._")
+    folder = re.sub(r"[^\w.-]+", "_", name).strip("._")
+    device, dot, rest = folder.partition(".")
+    if device.casefold() in WINDOWS_DEVICE_NAMES:
+        return f"{device}_{dot}{rest}"
+    return folder
+
+
+def folder_name_key(name: str) -> str:
+    """``name`` as a disk that does not tell case (Windows, macOS) compares it: two folder
+    names with the same key are one folder there.
+
+    Parameters
+    ----------
+    name
+        A file or folder name.
+
+    Returns
+    -------
+    str
+        ``name`` case-folded, its accented letters composed (macOS does not tell composed
+        from decomposed ones either).
+
+    Examples
+    --------
+    >>> folder_name_key("Model_A") == folder_name_key("model_a")
+    True
+    """
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 class Runs:
@@ -1458,7 +1547,9 @@ class Runs:
         :attr:`Run.saved_to` says where. A run saved there before by this run object, or
         loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated;
         of runs loaded from the same folder (loaded twice), the first is, and the others are
-        saved beside it under new names, as any run whose folder name is taken.
+        saved beside it under new names, as any run whose folder name is taken. Folder names
+        are compared as a disk that does not tell case does (Windows, macOS): of runs named
+        "Model A" and "model a", the second is saved as ``model_a (2)``, on every system.
         With ``overwrite``, a subfolder of the name that holds another saved run is replaced
         instead (one holding anything else, or a symbolic link, never is).
 
@@ -1491,27 +1582,28 @@ class Runs:
         folder.mkdir(parents=True, exist_ok=True)
         here = Path(os.path.realpath(folder))
         owned: dict[int, str] = {}  # each run's own folder here (saved or loaded before) is its
-        for run in self._runs:  # whatever its name; a folder loaded twice: the first run's only
+        used: set[str] = set()  # whatever its name; a folder loaded twice: the first run's only
+        for run in self._runs:  # (names as a disk that does not tell case compares them)
             if (
                 run.saved_to is not None
                 and run.saved_to.parent == here
-                and run.saved_to.name not in owned.values()
+                and folder_name_key(run.saved_to.name) not in used
                 and run.owns(run.saved_to)
             ):
                 owned[id(run)] = run.saved_to.name
-        used = set(owned.values())
+                used.add(folder_name_key(run.saved_to.name))
         for number, run in enumerate(self._runs, 1):
             if id(run) in owned:
                 run.save(folder / owned[id(run)], overwrite=overwrite)
                 continue
             stem = run_folder_name(run.name) or f"run_{number}"
             name, copy = stem, 1
-            while name in used or not (
+            while folder_name_key(name) in used or not (
                 _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
             ):
                 copy += 1
                 name = f"{stem} ({copy})"
-            used.add(name)
+            used.add(folder_name_key(name))
             run.save(folder / name, overwrite=overwrite)
         return folder
 

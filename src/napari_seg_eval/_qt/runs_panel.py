@@ -85,6 +85,7 @@ from ..runs import (
     Run,
     Runs,
     agreement,
+    folder_name_key,
     holds_words,
     images_held,
     matching_note,
@@ -1539,19 +1540,24 @@ def saved_renamed(
     have updated its own folder when its name's folder is free (it was renamed since).
     """
     own_before = own_before or {}
-    taken = {str(run.saved_to): run for run in runs if run.saved_to is not None}
+    # Folder names as Windows and macOS compare them (Runs.save does too): without case.
+    taken = {
+        (os.path.realpath(run.saved_to.parent), folder_name_key(run.saved_to.name)): run
+        for run in runs
+        if run.saved_to is not None
+    }
     renamed = {}
     for number, run in enumerate(runs, 1):
         wanted = folder / (run_folder_name(run.name) or f"run_{number}")
         if run.saved_to is None or run.saved_to.name == wanted.name:
             continue
         updated_own = own_before.get(id(run)) == run.saved_to
-        other = taken.get(os.path.realpath(wanted))
+        other = taken.get((os.path.realpath(folder), folder_name_key(wanted.name)))
         if updated_own and (other is not None or holds_words(wanted)):
             continue  # its name's folder was taken when the folder was chosen, and said then
         if other is not None and other is not run:
             renamed[str(run.saved_to)] = (
-                f"another run of this save ({other.name!r}) is saved as '{wanted.name}'"
+                f"another run of this save ({other.name!r}) is saved as '{other.saved_to.name}'"
             )
         elif holds_words(wanted) in ("holds another run", "holds other files"):
             renamed[str(run.saved_to)] = f"a folder of its name there {holds_words(wanted)} (kept)"
