@@ -12,7 +12,9 @@ import weakref
 from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import dask.array as da
 import numpy as np
 import pandas as pd
 from napari.layers import Image, Labels
@@ -36,7 +38,7 @@ from .._jobs import Job, notify_error
 from .._napari.layers import put_image, result_layer, truth_rank
 from .._napari.probability import probability_data
 from ..core._deprecation import renamed_keywords
-from ..core.blocks import BLOCK_PIXELS, in_memory, is_lazy
+from ..core.blocks import BLOCK_PIXELS, as_dask, in_memory, is_lazy
 from ..core.confidence import (
     ThresholdSweepResult,
     apply_temperature,
@@ -50,7 +52,14 @@ from ..evaluation import RunControl
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .tables import STALE_STYLE, _reason
-from .threshold_panel import data_ndim, dock_error, notify_dock_error, notifying, say_once
+from .threshold_panel import (
+    data_ndim,
+    dock_error,
+    notify_dock_error,
+    notifying,
+    say_once,
+    split_refusal,
+)
 
 #: "Best by" choices computed on objects: label of the choice -> column of the object sweep.
 OBJECT_METRICS = {
@@ -143,6 +152,8 @@ def analyse(
     if objects is not None:
         if class_id is not None:  # the class's objects, one vs rest
             true = label_instances(true == class_id, connectivity=objects["connectivity"])
+        # Without a true object every F1 (AP, PQ) is 0 or undefined: no threshold is best.
+        results["true_objects"] = bool(np.any(true))
         rows = []
         start = 2 + len(methods)
         for i, threshold in enumerate(OBJECT_THRESHOLDS):
@@ -524,7 +535,10 @@ class ConfidencePanel(QWidget):
         """Sweep and calibrate the probability layer against the ground truth.
 
         With an object metric chosen ("Best by"), the object metrics are swept too, with the
-        Threshold tab's connectivity, minimum size and split. With "Calibrate" temperature
+        Threshold tab's connectivity, minimum size and split; a chunked map split so is read
+        whole up to the size the Threshold tab's preview splits, a larger one refused before
+        the run in the preview's words
+        (:func:`~napari_seg_eval._qt.threshold_panel.split_refusal`). With "Calibrate" temperature
         and/or Platt checked, each is fitted and its calibrated map added as a layer. In a
         worker with progress and cancel, or now with ``wait=True`` (then the results are
         returned).
@@ -584,6 +598,14 @@ class ConfidencePanel(QWidget):
                 # the map's pixel size: objects split as the Threshold tab's preview splits
                 "spacing": options.spacing,
             }
+            refused = (
+                self._split_refusal(prob_layer, prob, channel_axis, class_id, background)
+                if options.split_touching
+                else None
+            )
+            if refused is not None:
+                self._on_failed(refused)
+                return None
         work = partial(
             analyse,
             truth.data,
@@ -679,6 +701,8 @@ class ConfidencePanel(QWidget):
             return float("nan")
         column = OBJECT_METRICS.get(self.results["metric"])
         if column is not None:
+            if not self.results["true_objects"]:
+                return float("nan")
             return best_object_threshold(self.results["objects"], column)
         return float(self.results["sweep"].summary["best_threshold"])
 
@@ -792,8 +816,10 @@ class ConfidencePanel(QWidget):
         if metric in OBJECT_METRICS:
             table = results["objects"]
             best = self.best_threshold
-            if np.isnan(best):
-                text = f"No objects at any threshold · {text}"
+            name = metric.removeprefix("objects: ")
+            if np.isnan(best):  # no true object (then no F1, AP, PQ is ever above 0)
+                of_class = "" if class_id is None else f" of class {class_id}"
+                objects = f"Best {name} nan at threshold nan (the truth has no object{of_class})"
             else:
                 row = table[table["threshold"] == best].iloc[0]
                 others = ", ".join(  # the other object metrics there (the best one said once)
@@ -802,13 +828,13 @@ class ConfidencePanel(QWidget):
                     if choice != metric
                 )
                 objects = (
-                    f"Best {metric.removeprefix('objects: ')} "
-                    f"{row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} ({others})"
+                    f"Best {name} {row[OBJECT_METRICS[metric]]:.3f} at threshold {best:.2f} "
+                    f"({others})"
                 )
-                if class_id is None:
-                    text = f"{objects} · pixels: {text}"
-                else:  # the class's pixels first: "Use best threshold" is the objects'
-                    text = f"{text} · objects (Best by): {objects}"
+            if class_id is None:
+                text = f"{objects} · pixels: {text}"
+            else:  # the class's pixels first: "Use best threshold" is the objects'
+                text = f"{text} · objects (Best by): {objects}"
         if class_id is not None:
             text = f"Class {class_id} vs rest (channel {results['channel']}) · {text}"
         for key, calibrated in results["calibrated"].items():
@@ -865,6 +891,30 @@ class ConfidencePanel(QWidget):
             layers.move(layers.index(layer), layers.index(source) + 1)
             self.owner.apply_confidence_colormap(layer)
             layer.visible = True
+
+    def _split_refusal(
+        self,
+        layer: Image,
+        prob: Any,
+        channel_axis: int | None,
+        class_id: int | None,
+        background: bool,
+    ) -> str | None:
+        """Why the object sweep cannot split the touching objects of ``layer``'s map ``prob``
+        (None when it can): the sweep reads the map (a class's channel) whole, and a chunked
+        one is split up to the size the Threshold tab's preview splits, in its words
+        (:func:`~napari_seg_eval._qt.threshold_panel.split_refusal`)."""
+        if not is_lazy(prob):
+            return None
+        prob = as_dask(prob)
+        if channel_axis is not None:  # the class's channel, as analyse reads it
+            prob = da.moveaxis(prob, channel_axis, 0)[class_id if background else class_id - 1]
+        return split_refusal(
+            layer,
+            [prob],
+            "Nothing was analysed.",
+            "to sweep its objects unsplit",
+        )
 
     def _class_choice(self) -> tuple[int | None, int | None]:
         """The header's channel axis and the class analysed (None, None without one); shows

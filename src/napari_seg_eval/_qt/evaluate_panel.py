@@ -67,6 +67,7 @@ from ..evaluation import (
     PRESET_VALUES,
     Evaluation,
     EvaluationSettings,
+    RunControl,
     ThresholdOptions,
     evaluation_steps,
     is_time_axis,
@@ -80,7 +81,15 @@ from .plot import ThemedPlot
 from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
-from .threshold_panel import data_ndim, dock_error, plugin_writing, put_editable_labels, unsaid
+from .threshold_panel import (
+    data_ndim,
+    dock_error,
+    plugin_writing,
+    put_editable_labels,
+    read_whole,
+    split_refusal,
+    unsaid,
+)
 
 if TYPE_CHECKING:
     from .widget import SegEvalWidget
@@ -570,6 +579,35 @@ def shown_labels(labels: Any) -> Any:
     if is_lazy(labels):
         return as_dask(labels).copy()
     return np.array(labels, copy=True)
+
+
+#: What the Evaluate tab's run says while it reads a chunked map whole to split it.
+READ_WHOLE_STEP = "reading the probability map into memory to split touching objects"
+#: The part of the progress bar that reading a chunked map whole takes.
+READ_WHOLE_SHARE = 0.1
+
+
+def evaluation_steps_read_whole(
+    true: Any, pred: Any, *args: Any, control: RunControl | None = None, **kwargs: Any
+) -> Generator[tuple[float, str], None, Evaluation]:
+    """:func:`~napari_seg_eval.evaluation.evaluation_steps` of the chunked probability map
+    ``pred`` read into memory first (:func:`read_whole`), in the run's worker: the split of
+    touching objects needs the whole map, as in the Threshold tab's preview. The numbers are
+    those of the same map in memory. The read takes the first :data:`READ_WHOLE_SHARE` of the
+    progress and stops when the run is cancelled; the other arguments are
+    ``evaluation_steps``'s.
+    """
+    control = control if control is not None else RunControl()
+    yield (0.0, READ_WHOLE_STEP)
+    with control.chunks(0.0, READ_WHOLE_SHARE, READ_WHOLE_STEP):
+        (whole,) = read_whole([pred])
+    steps = evaluation_steps(true, whole, *args, control=control, **kwargs)
+    while True:
+        try:
+            fraction, message = next(steps)
+        except StopIteration as done:
+            return done.value
+        yield (READ_WHOLE_SHARE + (1 - READ_WHOLE_SHARE) * fraction, message)
 
 
 def spacing_units(layer: Layer) -> str:
@@ -1586,7 +1624,11 @@ class EvaluatePanel(QWidget):
         A probability map with one axis more than the truth and no Channel axis chosen in the
         header gets one, said in a notice, when exactly one of its axes can be it (dropped,
         it leaves the truth's shape); otherwise the shape-mismatch error says which axes
-        could be (:func:`shape_mismatch`).
+        could be (:func:`shape_mismatch`). A chunked map whose touching objects are split
+        (the Threshold tab's "split touching objects", an instance run) is read into memory in
+        the run's worker first, as the preview reads it (:func:`evaluation_steps_read_whole`);
+        one larger than the preview splits is refused before the run, in the preview's words
+        (:func:`~napari_seg_eval._qt.threshold_panel.split_refusal`).
         """
         self._end_run_watch()
         try:
@@ -1780,8 +1822,25 @@ class EvaluatePanel(QWidget):
                 "boundary metrics measure distances on whole images in memory; they are not "
                 "available for chunked (dask/zarr) layers: untick Boundary metrics."
             )
+        # A chunked map whose touching objects are split is read whole in the worker, as the
+        # Threshold tab's preview reads it, up to the same size (the split needs the whole map).
+        read_whole_first = (
+            is_probability
+            and options.split_touching
+            and settings.kind != "semantic"
+            and is_lazy(prediction_data)
+        )
+        if read_whole_first:
+            refused = split_refusal(
+                prediction,
+                [prediction_data],
+                "Nothing was evaluated.",
+                "to evaluate its objects (they are joined across chunks)",
+            )
+            if refused is not None:
+                raise ValueError(refused)
         work = partial(
-            evaluation_steps,
+            evaluation_steps_read_whole if read_whole_first else evaluation_steps,
             truth_data,
             prediction_data,
             settings,

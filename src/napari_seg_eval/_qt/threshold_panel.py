@@ -1410,12 +1410,19 @@ def preview_spacing(layer: Image, channel_axis: int | None) -> tuple[float, ...]
 SPLIT_READ_LIMIT = 1 << 25
 
 
-def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
+def split_refusal(
+    layer: Image,
+    levels: Sequence[Any],
+    outcome: str = "The preview was not updated.",
+    unsplit: str = "to preview its objects (they are joined across chunks)",
+) -> str | None:
     """Why the dock cannot split the touching objects of ``layer`` (its data ``levels``), in
     the dock's words, or None when it can: the split needs the whole map in memory at once
     (a distance transform and a watershed). A chunked (dask, zarr) map is read into memory in
-    the preview's worker (:func:`read_whole`) when its chunked levels hold at most
-    :data:`SPLIT_READ_LIMIT` values; a larger one is refused, saying what works.
+    the worker (:func:`read_whole`) when its chunked levels hold at most
+    :data:`SPLIT_READ_LIMIT` values; a larger one is refused, saying what works: the tab's
+    ``outcome`` ("The preview was not updated.") and what unticking the split lets it do
+    (``unsplit``).
 
     Examples
     --------
@@ -1443,8 +1450,8 @@ def split_refusal(layer: Image, levels: Sequence[Any]) -> str | None:
         f"cannot split touching objects of {layer.name!r}: it is a chunked map ({size}), "
         "read chunk by chunk from disk or dask, and the split needs the "
         f"whole map in memory at once: the dock reads at most {SPLIT_READ_LIMIT:,} values "
-        'for it. The preview was not updated. Untick "split touching objects (watershed)" '
-        "in the Threshold tab to preview its objects (they are joined across chunks), or "
+        f'for it. {outcome} Untick "split touching objects (watershed)" '
+        f"in the Threshold tab {unsplit}, or "
         "split a cropped map (a smaller layer); the command line (napari-seg-eval evaluate "
         "--probability --split-touching) reads the whole mask of each file into memory."
     )
