@@ -144,9 +144,9 @@ def test_classes_by_hand(background_channel, chunked):
     else:
         assert hints == [
             "channel k of the probability map is class k + 1 (classes 1..3), but the truth's "
-            "classes run 0..2: if channel 0 is background, set "
-            "ThresholdOptions(background_channel=True) (in the dock: tick 'Channel 0 is "
-            "background' beside the Channel axis), so that channel k is class k."
+            "classes run 0..2: if channel 0 is background, pass background_channel=True (in "
+            "the dock: tick 'Channel 0 is background' beside the Channel axis), so that "
+            "channel k is class k."
         ]
 
 

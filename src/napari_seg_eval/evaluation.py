@@ -372,9 +372,8 @@ def _listed(words: Sequence[str]) -> str:
 #: class 1 (see :func:`~napari_seg_eval.core.threshold.background_channel_suspected`).
 BACKGROUND_CHANNEL_HINT = (
     "channel k of the probability map is class k + 1 (classes 1..{n}), but the truth's classes "
-    "run 0..{last}: if channel 0 is background, set ThresholdOptions(background_channel=True) "
-    "(in the dock: tick 'Channel 0 is background' beside the Channel axis), so that channel k "
-    "is class k."
+    "run 0..{last}: if channel 0 is background, pass background_channel=True (in the dock: "
+    "tick 'Channel 0 is background' beside the Channel axis), so that channel k is class k."
 )
 
 #: Said when over half of the truth's background is foreground in a map with a class axis read
@@ -383,8 +382,8 @@ BACKGROUND_CHANNEL_HINT = (
 BACKGROUND_AS_OBJECTS_HINT = (
     "over half of the truth's background is foreground in the probability map, read with "
     "channel k as class k + 1 (every pixel's most probable channel is a class): if channel 0 "
-    "is background, set ThresholdOptions(background_channel=True) (in the dock: tick 'Channel "
-    "0 is background' beside the Channel axis)."
+    "is background, pass background_channel=True (in the dock: tick "
+    "'Channel 0 is background' beside the Channel axis)."
 )
 
 #: Said when a threshold above 0 made background some of the truth's foreground in a map whose

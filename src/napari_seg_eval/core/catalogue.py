@@ -353,7 +353,7 @@ INSTANCE_PER_OBJECT = [
         "",
         "true: matched, merged, split, poor overlap or missed; predicted: matched, merge, "
         "fragment, poor overlap or spurious; either: excluded at the border "
-        "(docs/metrics.md, Error kinds)",
+        "(docs/metrics.md, Error kinds); review_objects and Evaluation.objects_at only",
     ),
     _m("iou", "IoU", "|T ∩ P| / |T ∪ P|", "IoU with the partner", better="higher"),
     _m(
