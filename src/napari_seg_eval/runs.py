@@ -34,6 +34,7 @@ annotator B, read beside a model's runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -924,6 +925,20 @@ def _replace_files(staging: Path, target: Path, written: frozenset[str], gone: s
     shutil.rmtree(backup, ignore_errors=True)  # the old files: replaced
 
 
+def _take_out(run: Run, *, made: bool) -> None:
+    """Remove the files ``run`` just saved into a folder that was free (:meth:`Runs.save`
+    failing on a later run), and the folder when the save ``made`` it; what cannot be
+    removed (or was put there since) stays."""
+    if run._saved is None:
+        return
+    for name in run._saved.files:
+        with contextlib.suppress(OSError):
+            (run._saved.folder / name).unlink()
+    if made:
+        with contextlib.suppress(OSError):
+            run._saved.folder.rmdir()
+
+
 def _is_folder(path: Path) -> bool:
     """Whether ``path`` is a folder itself (not a symbolic link to one)."""
     return path.is_dir() and not path.is_symlink()
@@ -1124,7 +1139,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     pandas reads a column of numbers with a decimal or an empty cell as floats, so counts
     would come back as 3.0 and be saved again so: the counts of such a column (the cells
-    written as integers) are kept integers (:func:`_integers_kept`).
+    written as integers) are kept integers (:func:`_integers_kept`). Only the float columns
+    with a whole value (a cell written ``3`` reads 3.0) are read again, as text, for that.
     """
     try:
         columns = pd.read_csv(path, nrows=0).columns
@@ -1135,7 +1151,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
             keep_default_na=False,
             na_values={name: [""] for name in columns if name not in TEXT_COLUMNS},
         )
-        floats = [i for i, dtype in enumerate(table.dtypes) if dtype == np.float64]
+        floats = [
+            i
+            for i, dtype in enumerate(table.dtypes)
+            if dtype == np.float64 and _whole(table.iloc[:, i].to_numpy()).any()
+        ]
         if floats:  # the cells as written, to tell the counts (3) from the floats (3.0)
             written = pd.read_csv(path, usecols=floats, dtype=str, keep_default_na=False)
             for position, column in zip(floats, written.columns, strict=True):
@@ -1157,7 +1177,9 @@ def _integers_kept(written: pd.Series, values: pd.Series) -> pd.Series:
     ``int`` or a ``float``, as the run's summary is; one without integers stays as it is.
     """
     written = written.fillna("")  # a short row's missing cells
-    integers = written.str.fullmatch(r"[+-]?\d+")
+    maybe = _whole(values.to_numpy())  # only these can have been written as integers
+    integers = pd.Series(False, index=written.index)
+    integers[maybe] = written[maybe].str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if not integers.any():
         return values
     if (integers | (written == "")).all():
@@ -1175,6 +1197,13 @@ def _integers_kept(written: pd.Series, values: pd.Series) -> pd.Series:
         for cell, whole, value in zip(written, integers, values, strict=True)
     ]
     return pd.Series(cells, index=values.index, name=values.name, dtype=object)
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Which of the floats ``values`` a cell written as an integer may have been read as: a
+    whole number, or infinite (a count too long for a float); not a fraction, nor NaN."""
+    with np.errstate(invalid="ignore"):
+        return np.isinf(values) | (values == np.floor(values))
 
 
 def _dataset_inputs(truths: list[str], predictions: list[str]) -> dict[str, str]:
@@ -1553,6 +1582,12 @@ class Runs:
         With ``overwrite``, a subfolder of the name that holds another saved run is replaced
         instead (one holding anything else, or a symbolic link, never is).
 
+        A save that fails part-way (a run's file cannot be written) leaves nothing new: the
+        runs it saved before into new or empty subfolders are taken out again (their files,
+        the subfolders it made) and ``folder``'s parents it made are removed; a folder that
+        existed before is never removed. A run's own folder it updated, or another saved run
+        it replaced (``overwrite``), keeps what was saved there.
+
         Parameters
         ----------
         folder
@@ -1576,10 +1611,27 @@ class Runs:
         >>> [run.saved_to.name for run in runs]  # doctest: +SKIP
         ['run_1_model_A (2)']
         """
+        from .io.results import make_parents, remove_made
+
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
-        folder.mkdir(parents=True, exist_ok=True)
+        made = make_parents(folder)
+        try:
+            if not folder.is_dir():
+                folder.mkdir()
+                made.insert(0, folder)
+            self._save_into(folder, overwrite=overwrite)
+        except BaseException:
+            remove_made(made)
+            raise
+        return folder
+
+    def _save_into(self, folder: Path, *, overwrite: bool) -> None:
+        """Save every run to a subfolder of the existing ``folder`` (:meth:`save`). When a
+        run fails to save, the runs this call saved into subfolders that were free (none, or
+        empty) are taken out again: their files, the subfolders it made, where each run was
+        saved before (:attr:`Run.saved_to`); then the error is raised."""
         here = Path(os.path.realpath(folder))
         owned: dict[int, str] = {}  # each run's own folder here (saved or loaded before) is its
         used: set[str] = set()  # whatever its name; a folder loaded twice: the first run's only
@@ -1592,20 +1644,31 @@ class Runs:
             ):
                 owned[id(run)] = run.saved_to.name
                 used.add(folder_name_key(run.saved_to.name))
-        for number, run in enumerate(self._runs, 1):
-            if id(run) in owned:
-                run.save(folder / owned[id(run)], overwrite=overwrite)
-                continue
-            stem = run_folder_name(run.name) or f"run_{number}"
-            name, copy = stem, 1
-            while folder_name_key(name) in used or not (
-                _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
-            ):
-                copy += 1
-                name = f"{stem} ({copy})"
-            used.add(folder_name_key(name))
-            run.save(folder / name, overwrite=overwrite)
-        return folder
+        saved_new: list[tuple[Run, _SavedFolder | None, bool]] = []  # run, saved before, made
+        try:
+            for number, run in enumerate(self._runs, 1):
+                if id(run) in owned:
+                    run.save(folder / owned[id(run)], overwrite=overwrite)
+                    continue
+                stem = run_folder_name(run.name) or f"run_{number}"
+                name, copy = stem, 1
+                while folder_name_key(name) in used or not (
+                    _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
+                ):
+                    copy += 1
+                    name = f"{stem} ({copy})"
+                used.add(folder_name_key(name))
+                made = not os.path.lexists(folder / name)
+                free = made or _is_free(folder / name)
+                before = run._saved
+                run.save(folder / name, overwrite=overwrite)
+                if free:
+                    saved_new.append((run, before, made))
+        except BaseException:
+            for run, before, made in reversed(saved_new):
+                _take_out(run, made=made)
+                run._saved = before
+            raise
 
     def load(self, folder: str | Path) -> list[Run]:
         """Add the runs of ``folder``: one run (a folder with ``settings.json``, e.g. the

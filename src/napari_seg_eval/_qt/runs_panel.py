@@ -102,6 +102,7 @@ from .tables import (
     ResultTable,
     column_card,
     dock_shade,
+    numbers_shown,
     short_label,
     stale_style,
 )
@@ -335,40 +336,29 @@ class RunsModel(DataFrameModel):
     def export_frame(self) -> pd.DataFrame:
         """The table as Export CSV writes it: the API's column names, every value a number
         (not its text shown), a value's interval in ``<column>_low`` and ``<column>_high``
-        right after it (:meth:`as_numbers`)."""
-        parts = self.as_numbers(range(self._frame.shape[1]))
-        return _frame_of([key for key, _, _ in parts], [values for _, _, values in parts])
+        right after it (:meth:`numbers_shown`)."""
+        return self.numbers_shown(range(self._frame.shape[1]))
 
     def shown_columns(self, columns: Sequence[int]) -> pd.DataFrame:
         """The columns ``columns`` (positions) as Copy gives them: the headers shown, the
         values as numbers in full precision, a value's interval in two columns after it
-        ("F1 @ 0.5 low", "F1 @ 0.5 high"; :meth:`as_numbers`)."""
-        parts = self.as_numbers(columns)
-        return _frame_of([header for _, header, _ in parts], [values for _, _, values in parts])
+        ("F1 @ 0.5 low", "F1 @ 0.5 high"; :meth:`numbers_shown`)."""
+        return self.numbers_shown(columns, [self.shown_header(section) for section in columns])
 
-    def as_numbers(self, columns: Sequence[int]) -> list[tuple[str, str, np.ndarray]]:
-        """Each column of ``columns`` (positions) as its key, its header shown on one line and
-        its values, rows in the order shown: the values of :attr:`numbers` (a threshold, a
-        value without the interval the table shows with it), each value's interval bounds
-        as two more columns right after it; a column :attr:`numbers` lacks as shown."""
-        frame = self._frame
+    def numbers_shown(
+        self, columns: Sequence[int], headers: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The columns ``columns`` (positions) as numbers, rows in the order shown
+        (:func:`~napari_seg_eval._qt.tables.numbers_shown`): the values of :attr:`numbers` (a
+        threshold, a value without the interval the table shows with it), each value's
+        interval bounds as two more columns right after it; a column :attr:`numbers` lacks
+        as shown. Named after ``headers`` (the headers shown, on one line), else the keys."""
         numbers = self.numbers
-        if "name" in frame.columns and "name" in numbers.columns:
-            numbers = numbers.set_index("name").reindex(frame["name"].to_numpy())
+        if "name" in self._frame.columns and "name" in numbers.columns:
+            numbers = numbers.set_index("name").reindex(self._frame["name"].to_numpy())
         else:
-            numbers = pd.DataFrame(index=frame.index)
-        parts = []
-        for section in columns:
-            column, header = str(frame.columns[section]), self.shown_header(section)
-            if column not in numbers.columns:
-                parts.append((column, header, frame[column].to_numpy()))
-                continue
-            parts.append((column, header, numbers[column].to_numpy()))
-            for bound in ("low", "high"):
-                key = f"{column}_{bound}"
-                if key in numbers.columns:
-                    parts.append((key, f"{header} {bound}", numbers[key].to_numpy()))
-        return parts
+            numbers = pd.DataFrame(index=self._frame.index)
+        return numbers_shown(self._frame, numbers, columns, headers, ends=("_low", "_high"))
 
     def value_card(self, row: int, column: int) -> str:
         """The card of a value in the words of its run's matching; of a mean over thresholds
@@ -475,11 +465,6 @@ class RunsModel(DataFrameModel):
         if column == "threshold":
             return THRESHOLD_TIP
         return header
-
-
-def _frame_of(names: Sequence[str], columns: Sequence[np.ndarray]) -> pd.DataFrame:
-    """A frame of ``columns`` named ``names`` (names may repeat)."""
-    return pd.DataFrame(dict(enumerate(columns))).set_axis(list(names), axis=1)
 
 
 #: The comparison's headline table as shown: what a user reads first, first (the metric's
@@ -590,13 +575,13 @@ _PER_IMAGE_SIDES = {
 
 
 def per_image_headers(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """The headers (and tooltips) of a dataset comparison's per-image columns: the metric's
+    r"""The headers (and tooltips) of a dataset comparison's per-image columns: the metric's
     short label over the run (or B − A), as the Dataset tab's per-image table names it.
 
     Examples
     --------
     >>> per_image_headers(["name", "f1_50_a", "f1_50_difference"])["f1_50_difference"][0]
-    'F1 @ IoU 0.5\nB − A'
+    'F1 @ 0.5\nB − A'
     """
     headers = {"name": ("image", "The image's name (its pair's)")}
     for column in columns:

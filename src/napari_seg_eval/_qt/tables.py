@@ -566,9 +566,11 @@ def interval_text(value, low=None, high=None) -> str:
     return f"{format_value(value)} [{format_value(low)}, {format_value(high)}]"
 
 
-def interval_bounds(columns: Sequence[str], column: str) -> list[str]:
-    """The columns among ``columns`` that hold the interval of ``column``
-    (:data:`INTERVAL_BOUNDS`): both, or none.
+def interval_bounds(
+    columns: Sequence[str], column: str, ends: tuple[str, str] = INTERVAL_BOUNDS
+) -> list[str]:
+    """The columns among ``columns`` that hold the interval of ``column``, named after it and
+    ``ends`` (:data:`INTERVAL_BOUNDS`; the Runs tab's: ``"_low"``, ``"_high"``): both, or none.
 
     Examples
     --------
@@ -577,7 +579,7 @@ def interval_bounds(columns: Sequence[str], column: str) -> list[str]:
     >>> interval_bounds(["metric", "pooled"], "pooled")
     []
     """
-    bounds = [f"{column}{end}" for end in INTERVAL_BOUNDS]
+    bounds = [f"{column}{end}" for end in ends]
     return bounds if all(bound in columns for bound in bounds) else []
 
 
@@ -604,6 +606,59 @@ def with_intervals(numbers: pd.DataFrame) -> pd.DataFrame:
         ] * 2
         shown[column] = [interval_text(*cell) for cell in zip(numbers[column], *ends, strict=True)]
     return pd.DataFrame(shown, index=numbers.index, columns=list(shown), dtype=object)
+
+
+def numbers_shown(
+    shown: pd.DataFrame,
+    numbers: pd.DataFrame,
+    sections: Sequence[int],
+    headers: Sequence[str] | None = None,
+    ends: tuple[str, str] = INTERVAL_BOUNDS,
+) -> pd.DataFrame:
+    """The columns ``sections`` (positions) of a table ``shown`` with intervals as Copy and
+    Export CSV give them: each column's values from ``numbers`` (rows as ``shown``'s; a
+    column ``numbers`` lacks as shown), then its interval's bounds (:func:`interval_bounds`,
+    the columns named after it and ``ends``).
+
+    Parameters
+    ----------
+    shown, numbers : DataFrame
+        The table as shown (``0.8740 [0.8510, 0.8930]``) and its numbers with the bounds.
+    sections : sequence of int
+        The columns of ``shown`` to give.
+    headers : sequence of str, optional
+        Their headers shown (Copy): the columns are named after them, the bounds after them
+        and :data:`INTERVAL_BOUNDS` (``"F1 low"``). Without (Export CSV): as in the tables.
+    ends : (str, str)
+        The ends of the names of the bounds' columns in ``numbers``.
+
+    Returns
+    -------
+    DataFrame
+        The columns (names may repeat), index 0, 1, ...
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"metric": ["F1"], "pooled": ["0.8000 [0.7000, 0.9000]"]})
+    >>> numbers = pd.DataFrame({"pooled": [0.8], "pooled low": [0.7], "pooled high": [0.9]})
+    >>> numbers_shown(shown, numbers, [0, 1]).values.tolist()
+    [['F1', 0.8, 0.7, 0.9]]
+    """
+    names, values = [], []
+    for position, section in enumerate(sections):
+        column = str(shown.columns[section])
+        name = column if headers is None else headers[position]
+        names.append(name)
+        if column not in numbers.columns:
+            values.append(shown[column].to_numpy())
+            continue
+        values.append(numbers[column].to_numpy())
+        bounds = interval_bounds(numbers.columns, column, ends)
+        for bound, end in zip(bounds, INTERVAL_BOUNDS, strict=False):
+            names.append(bound if headers is None else f"{name}{end}")
+            values.append(numbers[bound].to_numpy())
+    frame = pd.DataFrame(dict(enumerate(values)), index=range(len(shown)))
+    return frame.set_axis(names, axis=1)
 
 
 class IntervalModel(DataFrameModel):
@@ -649,31 +704,13 @@ class IntervalModel(DataFrameModel):
         """The columns ``columns`` (positions) as Copy gives them: the headers shown, the
         values as numbers in full precision, a value's interval in two columns after it
         ("pooled low", "pooled high")."""
-        return self._numbers_of(columns, header=True)
+        headers = [self.shown_header(section) for section in columns]
+        return numbers_shown(self._frame, self.numbers, columns, headers)
 
     def export_frame(self) -> pd.DataFrame:
         """The table as Export CSV writes it: every value a number, a value's interval in two
         columns right after it, named after its column (:data:`INTERVAL_BOUNDS`)."""
-        return self._numbers_of(range(self._frame.shape[1]), header=False)
-
-    def _numbers_of(self, columns: Sequence[int], *, header: bool) -> pd.DataFrame:
-        names, values = [], []
-        for section in columns:
-            column = str(self._frame.columns[section])
-            name = self.shown_header(section) if header else column
-            if column not in self.numbers.columns:
-                names.append(name)
-                values.append(self._frame[column].to_numpy())
-                continue
-            names.append(name)
-            values.append(self.numbers[column].to_numpy())
-            for bound, end in zip(
-                interval_bounds(self.numbers.columns, column), INTERVAL_BOUNDS, strict=False
-            ):
-                names.append(f"{name}{end}")
-                values.append(self.numbers[bound].to_numpy())
-        frame = pd.DataFrame(dict(enumerate(values)), index=range(len(self._frame)))
-        return frame.set_axis(names, axis=1)
+        return numbers_shown(self._frame, self.numbers, range(self._frame.shape[1]))
 
     def _move_rows(self, taken: np.ndarray, frame: pd.DataFrame) -> None:
         """The numbers follow the rows shown (a sort)."""
