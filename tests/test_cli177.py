@@ -143,30 +143,22 @@ def mixed_maps(tmp_path):
     return truth, maps
 
 
-def test_the_declared_axis_is_not_taken_where_the_maps_differ(tmp_path, capsys):
+def test_the_declared_axis_where_the_maps_differ_is_refused_before_the_run(tmp_path, capsys):
     truth, maps = mixed_maps(tmp_path)
-    with pytest.warns(FileNotice) as said:
-        result = evaluate_files(truth, maps, probability=True, iou_thresholds=[0.5])
-    assert result.settings.channel_axis is None
-    notice = (
+    with pytest.raises(ValueError) as refused:
+        evaluate_files(truth, maps, probability=True, iou_thresholds=[0.5])
+    assert str(refused.value) == (
         f"{maps / 'a.zarr'}: its OME-Zarr metadata name axis 0 a channel axis of 3 channels, "
-        "not read as the maps' class axis: 1 of the run's 2 maps are not OME-Zarr (the first: "
-        f"{maps / 'b.npy'}), and one class axis is read for every map; give the class axis "
-        "all of them have (channel_axis=0 if it is axis 0 in every map)."
+        "but 1 of the run's 2 maps are not OME-Zarr and declare no class axis (the first: "
+        f"{maps / 'b.npy'}, shape (16, 16, 3)); one class axis is read for every map, and none "
+        "is given: give the class axis all of them have (channel_axis=0 if it is axis 0 in "
+        "every map), or evaluate the OME-Zarr maps and the others in two runs."
     )
-    assert [str(w.message) for w in said if "OME-Zarr metadata" in str(w.message)] == [notice]
-    # Each pair fails naming its own map's axis: no axis of the first applied to the other.
-    errors = result.per_image.set_index("name")["error"]
-    assert "if axis 0 (3 values) holds its classes, add --channel-axis 0" in errors["a"]
-    assert "if axis 2 (3 values) holds its classes, add --channel-axis 2" in errors["b"]
-    # The command line says it before the run (before the failures), once.
+    # The command line refuses it before writing anything, in its own words.
     out = tmp_path / "out"
-    assert run(truth, maps, "--probability", "--out", out) == 1
-    err = capsys.readouterr().err
-    said_line = "not read as the maps' class axis"
-    assert err.count(said_line) == 1
-    assert err.index(said_line) < err.index("failed: a:")
-    assert "(--channel-axis 0 if it is axis 0 in every map)" in err
+    assert run(truth, maps, "--probability", "--out", out) == 2
+    assert "(--channel-axis 0 if it is axis 0 in every map)" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_background_channel_where_the_maps_differ_says_why_no_axis(tmp_path):

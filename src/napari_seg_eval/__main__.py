@@ -255,7 +255,8 @@ def _add_evaluate_parser(commands) -> None:
         default=None,
         help="class axis of multi-class probabilities: each pixel is the class of its most "
         "probable channel, channel k being class k + 1 (class k with --background-channel); "
-        "needs --probability (default: none, one class)",
+        "needs --probability (default: the channel axis OME-Zarr maps declare, when every "
+        "map is OME-Zarr; else none, one class)",
     )
     parser.add_argument(
         "--background-channel",
@@ -667,26 +668,21 @@ def _checked_spacing_length(
 def _pixel_size_note(
     truth: str | Path, *, boundary: bool = True, split: bool = False
 ) -> str | None:
-    """The note that the truth file ``truth`` (the first pair's) gives a pixel size for
-    every axis in its metadata, which ``boundary`` metrics and the ``split`` of touching
-    objects (--split-touching) do not use without --spacing; None where it gives none, or 1
-    on every axis (pixels), or (the split alone) where every axis has the same size (the
-    split then is the same).
+    """The note that the truth file ``truth`` (the first pair's) gives a pixel size in its
+    metadata, which ``boundary`` metrics and the ``split`` of touching objects
+    (--split-touching) do not use without --spacing, in the command line's words; None
+    where :func:`~napari_seg_eval.io.read.unused_pixel_size` (the rule the Dataset tab's
+    note follows too) finds none to say.
 
     Examples
     --------
     >>> _pixel_size_note("no_such_file.tif") is None
     True
     """
-    from .io.read import file_pixel_size
+    from .io.read import unused_pixel_size
 
-    try:
-        size = file_pixel_size(truth)
-    except (OSError, ValueError):  # a file the run itself then fails on, with its error
-        return None
-    if size is None or None in size.sizes or set(size.sizes) == {1}:  # 1: as pixels
-        return None
-    if not boundary and (not split or len(set(size.sizes)) == 1):
+    size = unused_pixel_size(truth, boundary=boundary, split=split)
+    if size is None:
         return None
     sizes = ",".join(f"{value:.7g}" for value in size.sizes)
     unit = f" {size.unit}" if size.unit else ""

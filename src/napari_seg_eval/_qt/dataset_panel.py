@@ -95,6 +95,7 @@ from ..io.read import (
     read_labels,
     read_plane,
     read_probabilities,
+    unused_pixel_size,
 )
 from .evaluate_panel import (
     INCLUDE_BACKGROUND_TIP,
@@ -1974,6 +1975,10 @@ class DatasetPanel(QWidget):
         ]
         if maps:  # the prediction when it is a map: the one Evaluate thresholds
             self.owner.set_probability_layer(maps[-1])
+            if settings.probability:
+                # The run's class axis before the truth and prediction are chosen: Evaluate
+                # then has none to choose and announce (the tab's status line said it).
+                self._put_class_axis(settings.channel_axis)
         for layer in maps:
             self.owner.apply_confidence_colormap(layer)
         added = {}
@@ -2146,9 +2151,7 @@ class DatasetPanel(QWidget):
         if not settings.probability:
             return said
         owner = self.owner
-        index = owner.channel_axis_combo.findData(settings.channel_axis)
-        if index >= 0:  # offered by the map just opened
-            owner.channel_axis_combo.setCurrentIndex(index)
+        self._put_class_axis(settings.channel_axis)
         header = {
             "threshold": (owner.set_threshold, settings.threshold),
             "channel 0 is background": (
@@ -2172,6 +2175,14 @@ class DatasetPanel(QWidget):
         }
         set_here = [text for key, text in words.items() if text and key not in keep]
         return f"{said}; {', '.join(set_here)}" if set_here else said
+
+    def _put_class_axis(self, axis: int | None) -> None:
+        """Set the header's Channel axis to the run's class axis ``axis``, where the map just
+        opened offers it."""
+        combo = self.owner.channel_axis_combo
+        index = combo.findData(axis)
+        if index >= 0:  # offered by the map just opened
+            combo.setCurrentIndex(index)
 
     def _close_pair(self) -> None:
         """Remove every layer made for the pair shown; one the user renamed is left to them,
@@ -2564,9 +2575,10 @@ def pixel_size_note(truth: str | Path, *, boundary: bool, split: bool) -> str | 
     metadata, which the run's ``boundary`` distances and its ``split`` of touching objects
     (probability maps with "split touching objects") do not use with the spacing box empty:
     the command line's note (``napari-seg-eval evaluate`` without ``--spacing``) in the tab's
-    words. None where neither is asked, where the file gives no pixel size (or not for every
-    axis), 1 on every axis (pixels), or, for the split alone, the same size on every axis
-    (the split is then the same); a file that cannot be read gives none (the run says why).
+    words. None where :func:`~napari_seg_eval.io.read.unused_pixel_size` (the one rule of
+    both notes) finds none to say: neither asked, no pixel size for every axis in the file,
+    1 on every axis (pixels), for the split alone the same size on every axis (the split is
+    then the same), or a file that cannot be read (the run says why).
 
     Parameters
     ----------
@@ -2587,15 +2599,8 @@ def pixel_size_note(truth: str | Path, *, boundary: bool, split: bool) -> str | 
     >>> pixel_size_note("frames.npy", boundary=True, split=False) is None  # no metadata
     True
     """
-    if not (boundary or split):
-        return None
-    try:
-        size = file_pixel_size(truth)
-    except (OSError, ValueError):  # the run itself then fails on it, with its error
-        return None
-    if size is None or None in size.sizes or set(size.sizes) == {1}:  # 1: as pixels
-        return None
-    if not boundary and len(set(size.sizes)) == 1:
+    size = unused_pixel_size(truth, boundary=boundary, split=split)
+    if size is None:
         return None
     uses = " and ".join(
         used

@@ -687,9 +687,11 @@ split_touching
         (``binarize_semantic=False``) with a truth whose classes run 0..n-1 while the map's
         reach n gets a ``FileNotice``: its channel 0 is likely background.
         Without ``channel_axis``, the class axis an OME-Zarr map declares is read (see
-        :func:`declared_class_axis`): the first map's, when every map of the run is
-        OME-Zarr (else not, said in a ``FileNotice``); ``background_channel`` then applies
-        to it (refused before the run, naming the first map, when no axis is read). A map
+        :func:`declared_class_axis`): the first OME-Zarr map's, when every map of the run
+        is OME-Zarr; where some are not, the run is refused before it starts, naming the
+        maps and the ``channel_axis`` to give (one class axis is read for every map, and
+        the other formats declare none); ``background_channel`` then applies to it
+        (refused before the run, naming the first map, when no axis is read). A map
         whose metadata name a channel axis of one channel, read without a class axis, is
         read as a map of one class (that axis dropped).
         ``connectivity`` is 1 (faces only) by default, as in the dock widget and
@@ -1000,10 +1002,14 @@ def declared_class_axis(
     of two channels or more. A given ``channel_axis`` always wins. The axis is recorded in
     the settings (``settings.json``: the run is made again by it) and said in a notice.
 
-    One class axis is read for every map of a run: the first map's is taken only when every
-    map of the run is OME-Zarr (their names end in ``.zarr``; no other file is opened).
-    Where some are not, it is not taken and the notice says so, and why (each map read
-    without a class axis; a pair whose map has one fails, naming the axis to give).
+    One class axis is read for every map of a run: the first OME-Zarr map's (the first map
+    whose name ends in ``.zarr``, whatever its place; its header alone is opened) is taken
+    when every map of the run is OME-Zarr. Where some are not (NPY, TIFF, PNG: formats
+    whose files declare no class axis), the run is refused before it starts, naming that
+    map, how many are not OME-Zarr and the first of them (with its shape, from its header)
+    and the option to give: read without a class axis, every pair whose map has one would
+    fail, and the OME-Zarr axis is not applied to files that do not declare it (a map
+    stored (Y, X, C), or a volume of 3 planes, would be read wrongly or fail).
 
     A channel axis of one channel is no class axis: it is not taken, and each pair's map
     is read without it, as a map of one class (see :func:`evaluate_pair`).
@@ -1011,7 +1017,8 @@ def declared_class_axis(
     Parameters
     ----------
     pairing : Pairing
-        The run's pairs; the first pair's prediction's header is read (no pixel).
+        The run's pairs; the first OME-Zarr prediction's header is read (no pixel), and
+        where others are not OME-Zarr, the first of those's.
     settings : FileSettings
         The run's settings.
     background_channel : bool
@@ -1027,14 +1034,16 @@ def declared_class_axis(
     -------
     tuple of (FileSettings, Notice or None)
         The settings (with ``channel_axis`` set when declared and taken), and the notice
-        that says so, or that says why the first map's axis was not taken.
+        that says so.
 
     Raises
     ------
     ValueError
         The map declares a class axis the settings cannot take (the coco preset scores
-        one-class maps), or ``background_channel`` without a class axis taken (the message
-        names the first map and why).
+        one-class maps); or it declares one and some maps are not OME-Zarr (the message
+        names both kinds' first map and the class axis to give); or
+        ``background_channel`` without a class axis taken (the message names the first map
+        and why).
 
     Examples
     --------
@@ -1048,32 +1057,26 @@ def declared_class_axis(
             _refuse_background_channel(words, "")
         return settings, None
     maps = [prediction for _, prediction in pairing.pairs]
-    first = maps[0]
+    # The first OME-Zarr map declares the run's class axis, whatever its place.
+    first = next((path for path in maps if _named_zarr(path)), maps[0])
+    place = "the first map" if first == maps[0] else "the first OME-Zarr map"
     found = _declared_channels(first)
     if found is None or found[1] < 2:
         if background_channel:
             names = "no channel axis" if found is None else "a channel axis of one channel"
-            _refuse_background_channel(words, f"; {first}, the first map, names {names}")
+            _refuse_background_channel(words, f"; {first}, {place}, names {names}")
         return settings, None
     axis, n = found
-    others = [path for path in maps if not str(image_extension(path)).endswith(".zarr")]
+    others = [path for path in maps if not _named_zarr(path)]
     if others:
         if background_channel:
             _refuse_background_channel(
                 words,
-                f"; {first}, the first map, names axis {axis} a channel axis, not read as the "
+                f"; {first}, {place}, names axis {axis} a channel axis, not read as the "
                 f"maps' class axis: {len(others)} of the run's {len(maps)} maps are not "
                 "OME-Zarr",
             )
-        other = str(others[0]).replace("{", "{{").replace("}", "}}")  # a template's text
-        template = (
-            f"{{file}}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
-            f"channels, not read as the maps' class axis: {len(others)} of the run's "
-            f"{len(maps)} maps are not OME-Zarr (the first: {other}), and one class axis is "
-            f"read for every map; give the class axis all of them have ({{channel_axis}}{axis} "
-            f"if it is axis {axis} in every map)"
-        )
-        return settings, Notice(template, str(first))
+        _refuse_mixed_maps(first, (axis, n), others, len(maps), words)
     if settings.preset == "coco":
         raise ValueError(
             f"{first}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
@@ -1087,6 +1090,37 @@ def declared_class_axis(
     )
     taken = replace(settings, channel_axis=axis, background_channel=background_channel)
     return taken, Notice(template, str(first))
+
+
+def _named_zarr(path: str | Path) -> bool:
+    """Whether ``path`` is named as a zarr store (its name ends in ``.zarr``; nothing read)."""
+    return str(image_extension(path)).endswith(".zarr")
+
+
+def _refuse_mixed_maps(
+    declaring: str | Path,
+    channels: tuple[int, int],
+    others: Sequence[str | Path],
+    n_maps: int,
+    words: Mapping[str, str],
+) -> None:
+    """Refuse a run without a class axis whose OME-Zarr map ``declaring`` names one
+    (``channels``: its axis and number of channels) while ``others`` of its ``n_maps`` maps
+    are of formats that declare none: one class axis is read for every map, so the run
+    would read the two kinds differently (the others' pairs, or the OME-Zarr ones, failing).
+    The message names the first of each kind (with the other's shape from its header) and
+    the option to give, in ``words``."""
+    axis, n = channels
+    header = _header(others[0], labels=False)
+    shape = "" if header is None else f", shape {header[0]}"
+    raise ValueError(
+        f"{declaring}: its OME-Zarr metadata name axis {axis} a channel axis of {n} "
+        f"channels, but {len(others)} of the run's {n_maps} maps are not OME-Zarr and "
+        f"declare no class axis (the first: {others[0]}{shape}); one class axis is read for "
+        "every map, and none is given: give the class axis all of them have "
+        f"({words['channel_axis']}{axis} if it is axis {axis} in every map), or evaluate "
+        "the OME-Zarr maps and the others in two runs."
+    )
 
 
 def _refuse_background_channel(words: Mapping[str, str], why: str) -> None:

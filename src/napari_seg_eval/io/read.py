@@ -1175,6 +1175,50 @@ def file_pixel_size(path: str | Path, *, labels: bool = True) -> PixelSize | Non
     return file_metadata(path, labels=labels).pixel_size
 
 
+def unused_pixel_size(truth: str | Path, *, boundary: bool, split: bool) -> PixelSize | None:
+    """The pixel size the truth file ``truth`` (a run's first pair's) gives in its metadata,
+    where a run without a spacing leaves it unused: its ``boundary`` distances, and its
+    ``split`` of touching objects (probability maps split at the spacing), are then in
+    pixels. The one rule of the note the command line (``evaluate`` without ``--spacing``)
+    and the Dataset tab (its spacing box empty) each word in their own words.
+
+    None where neither is asked; where the file gives no pixel size, or none for an axis;
+    where it gives 1 on every axis (pixels: the run's measure already); for the split alone,
+    where every axis has the same size (the split in pixels is then the same split); or
+    where the file cannot be read (the run itself says why).
+
+    Parameters
+    ----------
+    truth : str or Path
+        The truth file (or zarr folder) whose metadata are read (no pixel).
+    boundary : bool
+        Whether the run computes boundary metrics.
+    split : bool
+        Whether the run splits touching objects of probability maps.
+
+    Returns
+    -------
+    PixelSize or None
+        The file's pixel size (a size for every axis), or None.
+
+    Examples
+    --------
+    >>> unused_pixel_size("frames.npy", boundary=True, split=True) is None  # no metadata
+    True
+    """
+    if not (boundary or split):
+        return None
+    try:
+        size = file_pixel_size(truth)
+    except (OSError, ValueError):  # the run itself then fails on it, with its error
+        return None
+    if size is None or None in size.sizes or set(size.sizes) == {1}:  # 1: as pixels
+        return None
+    if not boundary and len(set(size.sizes)) == 1:
+        return None
+    return size
+
+
 class FileMetadata(NamedTuple):
     """What a file's metadata say: the axes (see :func:`file_axes`) and the pixel size (see
     :func:`file_pixel_size`), each None where they say nothing."""
