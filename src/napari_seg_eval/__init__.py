@@ -194,7 +194,14 @@ def confidence_colormap(threshold: float = 0.5) -> Colormap:
 
     Examples
     --------
-    >>> layer = viewer.add_image(prob, colormap=confidence_colormap(0.5))  # doctest: +SKIP
+    >>> import napari
+    >>> from napari_seg_eval import confidence_colormap, make_sample_data
+    >>> colormap = confidence_colormap(0.5)
+    >>> colormap.name
+    'napari-seg-eval:confidence'
+    >>> prob = make_sample_data()["probability"]
+    >>> viewer = napari.Viewer()  # doctest: +SKIP
+    >>> layer = viewer.add_image(prob, colormap=colormap, contrast_limits=(0, 1))  # doctest: +SKIP
     """
     from ._colormap import confidence_colormap as make
 

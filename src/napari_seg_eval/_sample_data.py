@@ -34,6 +34,7 @@ def make_sample_data(seed: int = 0) -> dict[str, np.ndarray]:
 
     Examples
     --------
+    >>> from napari_seg_eval import make_sample_data
     >>> data = make_sample_data()
     >>> data["ground_truth"].shape, data["ground_truth"].dtype.name
     ((256, 256), 'uint16')

@@ -792,6 +792,8 @@ class Evaluation:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import evaluate
         >>> record = evaluate(np.ones((2, 2), int), np.ones((2, 2), int))
         >>> record.marked_stale("the truth was edited").stale
         'the truth was edited'
@@ -893,6 +895,8 @@ class Evaluation:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import evaluate
         >>> record = evaluate(np.ones((2, 2), int), np.ones((2, 2), int), kind="instance")
         >>> record.objects_at(0.5)["status"].tolist()
         ['TP', 'TP']
@@ -911,6 +915,8 @@ class Evaluation:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import evaluate
         >>> record = evaluate(np.array([[1, 1, 0]]), np.array([[1, 0, 2]]), kind="instance")
         >>> record.object_rows(record.instance.per_object)["error"].tolist()
         ['matched', 'matched', 'spurious']
@@ -931,6 +937,8 @@ class Evaluation:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import evaluate
         >>> track = np.array([[[5, 0]], [[5, 0]]])  # one id in both planes
         >>> record = evaluate(track, track, kind="instance", plane_axis=0, label_each_plane=True)
         >>> record.objects_at(0.5)[["kind", "label", "plane", "partner"]].values.tolist()
@@ -2187,6 +2195,8 @@ def evaluate(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import evaluate
     >>> int(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)).instance.summary["n_pred"])
     1
     >>> true = np.zeros((6, 6), int)

@@ -91,7 +91,9 @@ def report_html(item: Run | Comparison) -> str:
 
     Examples
     --------
-    >>> from napari_seg_eval.evaluation import evaluate
+    >>> import numpy as np
+    >>> from napari_seg_eval import evaluate
+    >>> from napari_seg_eval.report import report_html
     >>> from napari_seg_eval.runs import Runs
     >>> runs = Runs()
     >>> run = runs.add(evaluate(np.array([[1, 1, 0, 2]]), np.array([[1, 1, 0, 0]])), name="a")
@@ -139,7 +141,12 @@ def write_report(item: Run | Comparison, path: str | Path) -> Path:
 
     Examples
     --------
-    >>> write_report(runs["a"], "report.html")  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from napari_seg_eval import evaluate
+    >>> from napari_seg_eval.report import write_report
+    >>> from napari_seg_eval.runs import Runs
+    >>> run = Runs().add(evaluate(np.array([[1, 1, 0, 2]]), np.array([[1, 1, 0, 0]])), name="a")
+    >>> write_report(run, "report.html")  # doctest: +SKIP
     """
     path = Path(path)
     text = report_html(item)  # build it all before touching the file

@@ -263,6 +263,7 @@ class Result:
 
         Examples
         --------
+        >>> import numpy as np
         >>> import napari_seg_eval as nse
         >>> nse.semantic_metrics(np.array([0, 1]), np.array([0, 1])).to_frame()["iou"].tolist()
         [1.0, 1.0]
@@ -281,6 +282,7 @@ class Result:
 
         Examples
         --------
+        >>> import numpy as np
         >>> import napari_seg_eval as nse
         >>> result = nse.semantic_metrics(np.array([0, 1]), np.array([0, 1]))
         >>> result.to_csv("per_class.csv")  # doctest: +SKIP

@@ -226,6 +226,8 @@ def boundary_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import boundary_metrics
     >>> true = np.zeros((8, 8), np.uint8)
     >>> true[2:5, 2:5] = 1
     >>> pred = np.roll(true, 2, axis=1)

@@ -72,11 +72,12 @@ def confidence_colormap_data(
 
     Examples
     --------
+    >>> from napari_seg_eval import confidence_colormap_data
     >>> edges, colors = confidence_colormap_data(0.5)
     >>> float(edges[0]), float(edges[-1]), colors.shape
     (0.0, 1.0, (1024, 4))
-    >>> colors[0].tolist() == list(DARK_BLUE), colors[-1].tolist() == list(RED)
-    (True, True)
+    >>> colors[0].tolist(), colors[-1].tolist()  # dark blue at 0, red at 1
+    ([0.03, 0.07, 0.32, 1.0], [0.85, 0.0, 0.0, 1.0])
     """
     threshold = check_threshold(threshold)
     low = _edge(threshold - band_half_width - _EDGE_GAP / 2)  # first green step
@@ -123,14 +124,16 @@ def map_confidence(values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import map_confidence
     >>> map_confidence([0.49, 0.5, 0.51])[:, 1].tolist()  # ±0.01 of the threshold: green
     [0.85, 0.85, 0.85]
-    >>> map_confidence([1.0])[0].tolist() == list(RED)
-    True
+    >>> map_confidence([1.0])[0].tolist()  # certain: red
+    [0.85, 0.0, 0.0, 1.0]
     >>> import dask.array as da
     >>> lazy = map_confidence(da.from_array(np.array([0.5, 1.0]), chunks=1))
-    >>> type(lazy).__name__, lazy.chunks, lazy.compute()[1].tolist() == list(RED)
-    ('Array', ((1, 1), (4,)), True)
+    >>> type(lazy).__name__, lazy.chunks, lazy.compute()[1].tolist()
+    ('Array', ((1, 1), (4,)), [0.85, 0.0, 0.0, 1.0])
     """
     _, colors = confidence_colormap_data(threshold)
     if is_lazy(values):

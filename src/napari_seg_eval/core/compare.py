@@ -174,6 +174,7 @@ def bootstrap_interval(
     --------
     Two images, values 0 and 1: a resample's mean is 0, 0.5 or 1 (chances 1/4, 1/2, 1/4).
 
+    >>> from napari_seg_eval import bootstrap_interval
     >>> bootstrap_interval([0.0, 1.0])
     (0.0, 1.0)
     >>> bootstrap_interval([0.0, 1.0], confidence=0.4)  # the 30th and 70th percentiles
@@ -232,6 +233,8 @@ def bootstrap_dataset(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import bootstrap_dataset
     >>> from napari_seg_eval import dataset_metrics
     >>> a = np.array([[1, 1, 0], [0, 0, 2]])
     >>> b = np.array([[0, 3, 3], [0, 0, 0]])
@@ -387,6 +390,8 @@ def paired_bootstrap(
     --------
     Image 1: A finds nothing, B both objects; image 2: both find its object.
 
+    >>> import numpy as np
+    >>> from napari_seg_eval import paired_bootstrap
     >>> from napari_seg_eval import dataset_metrics
     >>> true = [np.array([[1, 1, 0, 2, 2]]), np.array([[1, 1, 0, 0, 0]])]
     >>> pred_a, pred_b = [np.zeros((1, 5), int), true[1]], true
@@ -514,6 +519,8 @@ def compare_objects(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import compare_objects
     >>> true = np.array([[1, 1, 0, 2, 2, 0, 3, 3]])
     >>> pred_a = np.array([[1, 1, 0, 2, 2, 0, 0, 0]])
     >>> pred_b = np.array([[0, 0, 0, 5, 5, 0, 6, 6]])
@@ -650,6 +657,7 @@ def mcnemar(table: pd.DataFrame | np.ndarray) -> pd.Series:
 
     Examples
     --------
+    >>> from napari_seg_eval import mcnemar
     >>> result = mcnemar([[5, 1], [4, 2]])  # fixed 4, broken 1: 2 * (1 + 5) / 2**5
     >>> float(result["p_value"])
     0.375
@@ -746,6 +754,8 @@ def bootstrap_objects(
     --------
     Two objects, both found exactly: every resample finds all it draws.
 
+    >>> import numpy as np
+    >>> from napari_seg_eval import bootstrap_objects
     >>> from napari_seg_eval import instance_metrics
     >>> true = np.array([[1, 1, 0, 2, 2]])
     >>> table = bootstrap_objects(instance_metrics(true, true, iou_thresholds=[0.5]))

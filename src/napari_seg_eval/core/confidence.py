@@ -496,6 +496,7 @@ def threshold_sweep(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import threshold_sweep
     >>> true = np.array([[1, 0, 1, 0]])
     >>> prob = np.array([[0.0, 0.0, 0.8, 0.3]])
     >>> sweep = threshold_sweep(true, prob, steps=10)
@@ -653,6 +654,7 @@ def instance_threshold_sweep(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import instance_threshold_sweep
     >>> true = np.array([[1, 1, 0, 2, 2]])
     >>> prob = np.array([[0.9, 0.8, 0.1, 0.4, 0.4]])
     >>> table = instance_threshold_sweep(true, prob, thresholds=[0.3, 0.5])
@@ -813,6 +815,7 @@ def calibration(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import calibration
     >>> true = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
     >>> prob = np.full(10, 0.9)  # says 90 %, right 60 % of the time
     >>> round(float(calibration(true, prob).summary["ece"]), 6)
@@ -1115,6 +1118,7 @@ def fit_temperature(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import apply_temperature, fit_temperature
     >>> true = np.array([1, 1, 1, 0] * 250)
     >>> prob = np.full(1000, 0.99)  # says 99 %, right 75 % of the time
     >>> temperature = fit_temperature(true, prob)  # over-confident: T > 1 softens it
@@ -1144,6 +1148,7 @@ def apply_temperature(prob: np.ndarray, temperature: float) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import apply_temperature
     >>> apply_temperature(np.array([0.5, 0.9]), 1.0).round(6).tolist()
     [0.5, 0.9]
     """
@@ -1190,6 +1195,7 @@ def object_scores(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import object_scores
     >>> labels = np.array([[1, 1, 0, 2]])
     >>> prob = np.array([[0.2, 0.6, 0.0, 0.9]])
     >>> object_scores(labels, prob, reduce="max")["score"].tolist()
@@ -1278,6 +1284,7 @@ def coco_average_precision(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import coco_average_precision
     >>> true = np.array([[1, 1, 0, 2, 2, 0, 0]])
     >>> pred = np.array([[1, 1, 0, 2, 2, 0, 3]])
     >>> result = coco_average_precision(true, pred, {1: 0.9, 2: 0.8, 3: 0.1})

@@ -197,6 +197,8 @@ def dataset_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import dataset_metrics
     >>> a = np.array([[1, 1, 0], [0, 0, 2]])
     >>> b = np.array([[0, 3, 3], [0, 0, 0]])
     >>> result = dataset_metrics([a, b], [a, np.zeros_like(b)], iou_thresholds=[0.5])
@@ -299,6 +301,8 @@ def dataset_from_tables(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import dataset_from_tables
     >>> from napari_seg_eval import overlap_table
     >>> a = np.array([[1, 1, 0], [0, 0, 2]])
     >>> tables = [overlap_table(a, a), overlap_table(a, np.zeros_like(a))]

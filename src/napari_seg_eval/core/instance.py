@@ -1034,6 +1034,8 @@ class InstanceResult(Result):
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import instance_metrics
         >>> result = instance_metrics(np.array([[1, 1, 2, 2]]), np.array([[3, 3, 3, 0]]))
         >>> result.objects_at(0.25)["status"].tolist()
         ['TP', 'FN', 'TP']
@@ -1197,6 +1199,8 @@ def instance_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import instance_metrics
     >>> true = np.array([[1, 1, 0, 2, 2]])
     >>> pred = np.array([[7, 7, 0, 0, 9]])  # IoU(1, 7) = 1, IoU(2, 9) = 1/2
     >>> result = instance_metrics(true, pred, iou_thresholds=[0.5, 0.75])

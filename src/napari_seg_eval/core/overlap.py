@@ -78,6 +78,8 @@ class OverlapTable:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import OverlapTable, overlap_table
         >>> a = overlap_table(np.array([1, 1, 0]), np.array([1, 0, 0]))
         >>> b = overlap_table(np.array([1], np.uint64), np.array([1], np.uint64))
         >>> OverlapTable.sum([a, b]).pair_counts.tolist()
@@ -117,6 +119,8 @@ class OverlapTable:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import overlap_table
         >>> table = overlap_table(np.array([0, 1, 1]), np.array([0, 0, 2]))
         >>> [array.tolist() for array in table.contingency()]
         [[0, 1, 1], [0, 0, 2], [1, 1, 1]]
@@ -228,6 +232,8 @@ def overlap_table(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import overlap_table
     >>> table = overlap_table(np.array([[1, 1, 0], [0, 2, 2]]), np.array([[1, 0, 0], [0, 3, 3]]))
     >>> table.pair_true.tolist(), table.pair_pred.tolist(), table.pair_counts.tolist()
     ([1, 2], [1, 3], [1, 2])

@@ -267,6 +267,7 @@ def fit_platt(
     1/2, to 2/3 and 1/3:
 
     >>> import numpy as np
+    >>> from napari_seg_eval import apply_platt, fit_platt
     >>> true = np.array([1] * 7 + [0] * 3 + [1] * 3 + [0] * 7)
     >>> prob = np.array([0.9] * 10 + [0.1] * 10)
     >>> slope, intercept = fit_platt(true, prob)
@@ -306,6 +307,7 @@ def apply_platt(prob: np.ndarray, slope: float, intercept: float) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import apply_platt
     >>> calibrated = apply_platt(np.array([0.5, 0.9], np.float32), 1.0, 0.0)  # unchanged
     >>> print(calibrated, calibrated.dtype)
     [0.5 0.9] float32

@@ -201,6 +201,8 @@ def preset_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import preset_metrics
     >>> true = np.array([[1, 1, 0, 2, 2]])
     >>> pred = np.array([[1, 1, 0, 0, 2]])  # IoU 1 and 1/2
     >>> float(preset_metrics("dsb2018", true, pred)["mean_accuracy_image_mean"])  # (1 + 9/3)/10

@@ -218,6 +218,8 @@ def object_measurements(labels: np.ndarray, probability: np.ndarray | None = Non
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import object_measurements
     >>> labels = np.array([[0, 5, 5], [0, 5, 0]])
     >>> prob = np.array([[0.0, 0.9, 0.6], [0.0, 0.3, 0.0]])
     >>> row = object_measurements(labels, prob).iloc[0]
@@ -696,6 +698,8 @@ def review_objects(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import review_objects
     >>> true = np.array([[1, 1, 1, 0, 2]])
     >>> pred = np.array([[3, 3, 0, 0, 0]])
     >>> table = review_objects(true, pred)  # true 1 and pred 3: IoU 2/3
@@ -1202,6 +1206,8 @@ def error_map(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import error_map
     >>> error_map(np.array([[1, 1, 0, 2]]), np.array([[3, 3, 4, 0]])).tolist()
     [[1, 1, 2, 3]]
     >>> true = np.array([[1, 1, 0, 2, 2, 0, 0]])
@@ -1372,6 +1378,8 @@ def semantic_error_map(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import semantic_error_map
     >>> semantic_error_map(np.array([[0, 1, 1, 2]]), np.array([[1, 1, 0, 2]]), 1).tolist()
     [[2, 0, 3, 0]]
     >>> inside = np.array([[False, True, True, True]])

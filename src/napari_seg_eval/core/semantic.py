@@ -89,6 +89,8 @@ class SemanticResult(Result):
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from napari_seg_eval import semantic_metrics
         >>> result = semantic_metrics(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
         >>> result.confusion_matrix().to_numpy().tolist()
         [[1, 1], [0, 2]]
@@ -170,6 +172,8 @@ def semantic_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import semantic_metrics
     >>> true = np.array([[0, 0, 1], [1, 1, 2]])
     >>> pred = np.array([[0, 1, 1], [1, 2, 2]])
     >>> result = semantic_metrics(true, pred)

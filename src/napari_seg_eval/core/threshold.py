@@ -86,6 +86,7 @@ def threshold_probabilities(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import threshold_probabilities
     >>> threshold_probabilities(np.array([[0.2, 0.5, 0.7]])).tolist()
     [[0, 0, 1]]
     >>> prob = np.array([[[0.6, 0.3, 0.1], [0.2, 0.3, 0.5]]])  # channels last
@@ -417,6 +418,7 @@ def label_instances(
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import label_instances
     >>> yy, xx = np.mgrid[:40, :60]
     >>> discs = ((yy - 20) ** 2 + (xx - 18) ** 2 < 144) | ((yy - 20) ** 2 + (xx - 40) ** 2 < 144)
     >>> int(label_instances(discs).max()), int(label_instances(discs, split_touching=True).max())
@@ -1545,6 +1547,7 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import sigmoid
     >>> sigmoid(np.array([0.0])).tolist()
     [0.5]
     """
@@ -1573,6 +1576,7 @@ def softmax(logits: np.ndarray, channel_axis: int = 0) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
+    >>> from napari_seg_eval import softmax
     >>> softmax(np.array([[0.0], [0.0]]), channel_axis=0).tolist()
     [[0.5], [0.5]]
     """

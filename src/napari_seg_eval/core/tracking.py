@@ -88,6 +88,8 @@ def ctc_metrics(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import ctc_metrics
     >>> true = np.array([[1, 1, 1, 1, 0, 2, 2]])
     >>> pred = np.array([[5, 5, 5, 0, 0, 5, 5]])
     >>> result = ctc_metrics(true, pred)  # 5 holds 3/4 of 1 and all of 2: one merge

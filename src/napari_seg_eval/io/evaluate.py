@@ -564,6 +564,7 @@ class FilesResult(Result):
 
         Examples
         --------
+        >>> from napari_seg_eval import evaluate_files
         >>> evaluate_files("truth/", "pred/").write("results/run1")  # doctest: +SKIP
         PosixPath('results/run1')
         """
@@ -853,6 +854,7 @@ split_touching
 
     Examples
     --------
+    >>> from napari_seg_eval import evaluate_files
     >>> result = evaluate_files(
     ...     "truth/", "cellpose/", prediction_suffix="_cp_masks"
     ... )  # doctest: +SKIP

@@ -503,6 +503,7 @@ def pair_files(
     --------
     Cellpose keeps the image, its masks and the predicted masks in one folder:
 
+    >>> from napari_seg_eval import pair_files
     >>> pairing = pair_files("cells/", "cells/", truth_suffix="_masks",
     ...                      prediction_suffix="_cp_masks")  # doctest: +SKIP
     >>> pairing.pairs, pairing.images  # doctest: +SKIP

@@ -473,6 +473,7 @@ def read_labels(path: str | Path, *, role: Role = "labels") -> Any:
 
     Examples
     --------
+    >>> from napari_seg_eval import read_labels
     >>> labels = read_labels("truth/cells_masks.tif")  # doctest: +SKIP
     >>> classes = read_labels("truth/cells_classes.tif", role="classes")  # doctest: +SKIP
     """
@@ -798,6 +799,7 @@ def read_probabilities(path: str | Path, *, channel_axis: int | None = None) -> 
 
     Examples
     --------
+    >>> from napari_seg_eval import read_probabilities
     >>> prob = read_probabilities("predictions/cells_prob.tif")  # doctest: +SKIP
     >>> softmax = read_probabilities("predictions/cells_yx4.tif", channel_axis=-1)
     ... # doctest: +SKIP
