@@ -699,34 +699,71 @@ PRED_WORDS = frozenset({"pred", "preds", "prediction", "predictions"})
 RAW_WORDS = frozenset(
     {"raw", "image", "img", "intensity", "dapi", "hoechst", "brightfield", "phase", "channel"}
 )
-#: Words of a layer name that suggest a ground truth, or a predicted segmentation.
+#: Words of a layer name that suggest a ground truth ("man": the Cell Tracking Challenge's
+#: manual annotations, ``man_seg000.tif``; as the file pairing's words, io/pairs.py).
 TRUTH_WORDS = frozenset(
     [
         "gt",
         "truth",
         "ground",
+        "groundtruth",
+        "true",
+        "gold",
         "annotation",
         "annotations",
         "annotated",
         "manual",
+        "man",
         "reference",
         "target",
     ]
 )
-PREDICTION_WORDS = PRED_WORDS | frozenset(
+#: Words of a layer name that say a model or a tool made it: a prediction, whatever the
+#: order of the layers (a ground truth's name has none of them, or a truth word too).
+MODEL_WORDS = PRED_WORDS | frozenset(
     [
         "predicted",
-        "mask",
-        "masks",
         "seg",
-        "segmentation",
+        "segmented",
         "cellpose",
-        "stardist",
         "cp",
+        "stardist",
+        "omnipose",
+        "unet",
+        "nnunet",
+        "mesmer",
+        "deepcell",
+        "instanseg",
+        "splinedist",
+        "ilastik",
+        "sam",
         "model",
         "output",
+        "result",
     ]
 )
+#: Words of a segmentation's name that a ground truth may have too (Cellpose's annotation
+#: ``img_masks``): a prediction's only when nothing else tells.
+MASK_WORDS = frozenset(["mask", "masks", "segmentation"])
+#: Words of a layer name that suggest a predicted segmentation.
+PREDICTION_WORDS = MODEL_WORDS | MASK_WORDS
+
+
+def prediction_words_score(words: set[str]) -> int:
+    """How strongly the words of a name without truth words say "prediction": 0 with none of
+    :data:`PREDICTION_WORDS`; 1 to ``len(MASK_WORDS)`` with mask words only (one per
+    word); above that with a word of :data:`MODEL_WORDS` (a model's or tool's name), so
+    that any name with one outranks every name with mask words only.
+
+    Examples
+    --------
+    >>> [prediction_words_score(name_words(n)) for n in ("nuclei", "masks", "stardist_labels")]
+    [0, 1, 4]
+    >>> prediction_words_score(name_words("img2_cp_masks"))
+    5
+    """
+    found = len(words & PREDICTION_WORDS)
+    return found + len(MASK_WORDS) if words & MODEL_WORDS else found
 
 
 def name_words(name: str) -> set[str]:
@@ -850,9 +887,13 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     user's files, not results); then its name's words (:func:`name_words`): a name with a
     word of :data:`TRUTH_WORDS` (gt, truth, annotation, manual, ...) or with no word of
     :data:`PREDICTION_WORDS` ranks 1, plus how many more truth words than prediction words
-    it has; a name with prediction words only ranks 1 minus their number, so that of two
-    Cellpose names, ``img_masks`` (the annotation) outranks ``img_cp_masks`` (the model's
-    masks) whichever was opened first.
+    it has; a name with prediction words only ranks 1 minus their
+    :func:`prediction_words_score`: lowest with a model's or tool's name (a word of
+    :data:`MODEL_WORDS`: stardist, cellpose, cp, unet, model, pred, seg, ...), then with
+    more mask words (mask, masks, segmentation). So of two Cellpose names, ``img_masks``
+    (the annotation) outranks ``img_cp_masks`` (the model's masks), and ``masks`` outranks
+    ``stardist_labels``, whichever was opened first. Names still tied keep the layers'
+    order (the chooser takes the first).
 
     Examples
     --------
@@ -864,8 +905,10 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     (True, True)
     >>> rank("labels") > rank("predicted labels")
     True
+    >>> rank("masks") > rank("stardist_labels")
+    True
     >>> rank("img2_masks"), rank("img2_cp_masks"), rank("labels"), rank("gt")
-    ((True, 0), (True, -1), (True, 1), (True, 2))
+    ((True, 0), (True, -4), (True, 1), (True, 2))
     """
     if is_ours(layer) and not is_ours(layer, PAIR_ROLE) and not renamed_by_user(layer):
         return (False, 0)
@@ -873,16 +916,17 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     n_truth, n_prediction = len(words & TRUTH_WORDS), len(words & PREDICTION_WORDS)
     if n_truth or not n_prediction:
         return (True, 1 + max(0, n_truth - n_prediction))
-    return (True, 1 - n_prediction)
+    return (True, 1 - prediction_words_score(words))
 
 
 def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, int, tuple]:
     """How much ``layer`` looks like the prediction to compare with ``truth``: higher is better.
 
     A Labels layer other than the truth and not one of our result layers comes first (among
-    them a name with more words such as "masks", "cp" or "cellpose" and none of the truth's
-    first: the number of :data:`PREDICTION_WORDS` of a name without :data:`TRUTH_WORDS`, else
-    0); then a probability map (:func:`probability_rank`); never the truth itself.
+    them, of names without :data:`TRUTH_WORDS`, first one with a model's or tool's name, a
+    word of :data:`MODEL_WORDS` such as "stardist", "cp" or "pred", then one with more mask
+    words such as "masks": :func:`prediction_words_score`; names still tied keep the layers'
+    order); then a probability map (:func:`probability_rank`); never the truth itself.
 
     Examples
     --------
@@ -900,7 +944,7 @@ def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, int, tuple
         return (False, 0, (False, False, False))
     if isinstance(layer, Labels):
         words = name_words(layer.name)
-        named = 0 if words & TRUTH_WORDS else len(words & PREDICTION_WORDS)
+        named = 0 if words & TRUTH_WORDS else prediction_words_score(words)
         return (True, named, (False, False, False))
     return (False, 0, probability_rank(layer))
 

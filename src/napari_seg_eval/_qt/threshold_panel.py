@@ -39,9 +39,10 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import re
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ from qtpy.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -144,12 +146,96 @@ _WATCHED: weakref.WeakSet = weakref.WeakSet()
 _REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def dock_error(error: BaseException | str) -> str:
+#: The core's refusal of a map holding NaN (:func:`~napari_seg_eval.core._validate.
+#: check_probability_range`: "<name> contain NaN: fill them ..."), told by its words: the core
+#: raises a plain ``ValueError`` for it.
+_CORE_NAN = re.compile(r"^(?P<name>.+?) contain NaN: ")
+#: How the dock names the map of the objects' scores (the core's "probability values").
+_SCORES_MAP = "the probability map that scores the objects (the header's probability layer)"
+#: How the dock says to replace a map's NaN values (napari's console has no ``np``).
+DOCK_NAN = (
+    "replace them, e.g. by 0: select the layer, then type "
+    "import numpy as np; viewer.add_image(np.nan_to_num(viewer.layers.selection.active.data, "
+    "nan=0.0)) in napari's console, and choose the new layer"
+)
+
+
+def nan_text(
+    name: str | None,
+    count: int | None = None,
+    first: tuple[int, ...] | None = None,
+    *,
+    unnamed: str = "the probability map",
+) -> str:
+    """What the dock says of a probability map holding NaN (not-a-number) values: it is
+    neither probabilities nor logits, nothing was done, and how to replace them.
+
+    Parameters
+    ----------
+    name : str or None
+        The layer's name (None: the map is called ``unnamed``).
+    count : int, optional
+        How many of its full-resolution values are NaN, when known.
+    first : tuple of int, optional
+        The index of the first of them (in C order), when known.
+    unnamed : str, optional
+        What the map is called when ``name`` is None.
+
+    Returns
+    -------
+    str
+        One sentence, then the remedy.
+
+    Examples
+    --------
+    >>> print(nan_text("prob", 2, (0, 3)))  # doctest: +NORMALIZE_WHITESPACE
+    layer 'prob' holds 2 NaN (not-a-number) values, the first at pixel (0, 3): a map with NaN
+    is neither probabilities nor logits, so nothing was done. To use it, replace them, e.g. by
+    0: select the layer, then type import numpy as np;
+    viewer.add_image(np.nan_to_num(viewer.layers.selection.active.data, nan=0.0)) in napari's
+    console, and choose the new layer.
+    """
+    subject = unnamed if name is None else f"layer {name!r}"
+    if count is None:
+        values = "NaN (not-a-number) values"
+    else:
+        values = f"{count:,} NaN (not-a-number) value{'s' if count != 1 else ''}"
+    where = f", the first at pixel {tuple(int(i) for i in first)}" if first is not None else ""
+    return (
+        f"{subject} holds {values}{where}: a map with NaN is neither probabilities nor "
+        f"logits, so nothing was done. To use it, {DOCK_NAN}."
+    )
+
+
+def nan_places(data: np.ndarray) -> tuple[int, tuple[int, ...] | None]:
+    """How many values of the numpy array ``data`` are NaN, and the index of the first (C
+    order; None when there is none). One pass over ``data``.
+
+    Examples
+    --------
+    >>> nan_places(np.array([[0.5, np.nan], [np.nan, 0.1]]))
+    (2, (0, 1))
+    >>> nan_places(np.array([0.5, 0.25]))
+    (0, None)
+    """
+    if data.dtype.kind != "f":
+        return 0, None
+    missing = np.isnan(data)
+    count = int(np.count_nonzero(missing))
+    if count == 0:
+        return 0, None
+    flat = int(np.argmax(missing.reshape(-1)))
+    return count, tuple(int(i) for i in np.unravel_index(flat, data.shape))
+
+
+def dock_error(error: BaseException | str, layer: Layer | None = None) -> str:
     """The text of ``error`` as the dock says it: values outside [0, 1] (the core's
     :class:`LogitsError`, whatever its words) are mended with the dock's button or napari's
     menus and console, not with Python functions: logits with "Convert logits to
     probabilities", a label image saved as floats with napari's "Convert to Labels", a map of
-    0..255 saved as floats divided by 255.
+    0..255 saved as floats divided by 255. A map holding NaN is said to be neither
+    probabilities nor logits (:func:`nan_text`): of ``layer``, the probability layer the work
+    read, with how many NaN values and where the first is when its data is a numpy array.
 
     Examples
     --------
@@ -161,12 +247,22 @@ def dock_error(error: BaseException | str) -> str:
     """
     if isinstance(error, LogitsError):
         return error.explain(DOCK_LOGITS, DOCK_LABELS, DOCK_SCALED)
+    core_nan = _CORE_NAN.match(str(error)) if isinstance(error, ValueError) else None
+    if core_nan is not None:
+        if layer is None:  # the core's "probability values" are the objects' scores
+            scores = core_nan["name"] == "probability values"
+            return nan_text(None, unnamed=_SCORES_MAP) if scores else nan_text(None)
+        data = probability_data(layer)[0]
+        if isinstance(data, np.ndarray):
+            count, first = nan_places(data)
+            return nan_text(layer.name, count or None, first)  # none: in a coarser level
+        return nan_text(layer.name)
     return str(error)
 
 
-def notify_dock_error(error: BaseException | str) -> None:
+def notify_dock_error(error: BaseException | str, layer: Layer | None = None) -> None:
     """A notification of ``error`` in the dock's words (see :func:`dock_error`)."""
-    notify_error(dock_error(error))
+    notify_error(dock_error(error, layer))
 
 
 def notifying(slot: Callable[..., Any]) -> Callable[..., Any]:
@@ -429,7 +525,8 @@ class ThresholdPanel(QWidget):
         super().__init__(parent)
         self.viewer = viewer
         self.owner = owner
-        self.preview_job = Job(self, on_error=notify_dock_error)
+        self.preview_job = Job(self, on_error=self._preview_failed)
+        self._previewed: Image | None = None  # the probability layer of the latest preview
         self.output_combo = QComboBox(self)
         self.output_combo.addItems(["semantic", "instance"])
         self.output_combo.setToolTip(
@@ -559,6 +656,7 @@ class ThresholdPanel(QWidget):
         job = partial(_preview, levels, threshold, options, source.multiscale, whole)
         work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = notifying(partial(self._show, source, threshold, options))
+        self._previewed = source
         if wait:
             return self.preview_job.run_now(work, show, control=True)
         self.preview_job.start(work, show, control=True)
@@ -587,6 +685,12 @@ class ThresholdPanel(QWidget):
         else:
             self.preview_timer.stop()
 
+    def _preview_failed(self, error: BaseException) -> None:
+        """A preview that failed: said in the dock's words, of the layer it read (a map
+        holding NaN: how many and where, see :func:`dock_error`)."""
+        source = self._previewed
+        notify_dock_error(error, source if source in self.viewer.layers else None)
+
     def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
         if source not in self.viewer.layers:
             return None  # the source went away while we worked
@@ -611,8 +715,13 @@ class ConfidenceDisplayPanel(QWidget):
         self.owner = owner
         self.coloured: dict[int, tuple[Image, dict]] = {}  # layers we recoloured: their look
         self.contour_job = Job(self, on_error=notify_dock_error)
-        #: Reads the range of chunked logits before converting them (:meth:`convert_logits`).
-        self.convert_job = Job(self, on_error=notify_dock_error)
+        #: Reads the range of chunked logits before converting them (:meth:`convert_logits`),
+        #: with the progress bar and Cancel button under the Convert button.
+        self.convert_job = Job(
+            self, on_progress=self._on_convert_progress, on_error=self._convert_failed
+        )
+        self.convert_job.finished.connect(self._on_convert_finished)
+        self._convert_said = ""  # what the status line keeps once the read ends
         self._grid_look: dict | None = None  # visibility and grid before "side by side"
         self._no_contour: set[int] = set()  # multiscale layers told they get no contour
         self._moving_dims = False  # the class slider is moving the viewer's: don't follow back
@@ -669,6 +778,21 @@ class ConfidenceDisplayPanel(QWidget):
             "Adds a new layer: sigmoid of one-channel logits, softmax over the class axis"
         )
         self.convert_button.clicked.connect(notifying(lambda *_: self.convert_logits()))
+        # While the range of chunked data is read: its progress, Cancel and a status line.
+        self.convert_progress = QProgressBar(self)
+        self.convert_progress.setRange(0, 100)
+        self.convert_cancel_button = QPushButton("Cancel", self)
+        self.convert_cancel_button.setToolTip(
+            "Stop reading the values: no layer is added, nothing is changed"
+        )
+        self.convert_cancel_button.clicked.connect(notifying(lambda *_: self.cancel_convert()))
+        self.convert_status = QLabel("", self)
+        self.convert_status.setWordWrap(True)
+        for widget in (self.convert_progress, self.convert_cancel_button, self.convert_status):
+            widget.hide()
+        converting = QHBoxLayout()
+        converting.addWidget(self.convert_progress, stretch=1)
+        converting.addWidget(self.convert_cancel_button)
         classes = QHBoxLayout()
         classes.addWidget(self.class_slider, stretch=1)
         classes.addWidget(self.top_class_button)
@@ -681,6 +805,8 @@ class ConfidenceDisplayPanel(QWidget):
         form.addRow("Class", classes)
         form.addRow(self.side_by_side_button)
         form.addRow(self.convert_button)
+        form.addRow(converting)
+        form.addRow(self.convert_status)
         form.addRow(self.restore_look_button)
         self._contour_timer = QTimer(self, singleShot=True, interval=40)
         self._contour_timer.timeout.connect(notifying(lambda *_: self.update_contours()))
@@ -979,9 +1105,12 @@ class ConfidenceDisplayPanel(QWidget):
         A map whose values already lie in [0, 1] is not converted (a notice says so). Only
         its full resolution (level 0) can tell: a pyramid's smallest level holding values
         outside [0, 1] shows logits at once, but one inside [0, 1] proves nothing (see
-        :func:`_range_now`). Chunked (dask, zarr) data is read on the main thread only when
-        it is level 0 and tiny (:data:`MAIN_THREAD_VALUES` values); otherwise the range is
-        read in a worker and the layer added when it is in (now, and returned, with
+        :func:`_range_now`). A map holding NaN is neither: it is refused, saying how many NaN
+        values it holds (and where the first is, for numpy data). Chunked (dask, zarr) data
+        is read on the main thread only when it is level 0 and tiny
+        (:data:`MAIN_THREAD_VALUES` values); otherwise the range is read in a worker, with a
+        progress bar and a Cancel button under the Convert button (cancelled, nothing is
+        added or changed), and the layer added when it is in (now, and returned, with
         ``wait=True``; else None is returned at once).
         """
         layer = layer or self.owner.probability_combo.layer()
@@ -1000,18 +1129,39 @@ class ConfidenceDisplayPanel(QWidget):
         if checked is not None:
             return convert(checked)
 
-        def work(control: RunControl) -> tuple[float, float]:
-            with control.chunks(0.0, 1.0, "range"):
+        def work(control: RunControl) -> ValueRange:
+            with control.chunks(0.0, 1.0, "reading the values"):
                 return _range_read(levels)
 
         if wait:
             return self.convert_job.run_now(work, convert, control=True)
-        show_info(
-            f"Segmentation Evaluation: reading the range of {layer.name!r}'s values in the "
-            "background (chunked data): it is converted once they show logits."
+        reading = (
+            f"Reading the values of {layer.name!r} (chunked data) to tell logits from "
+            "probabilities: it is converted once they show logits."
         )
+        show_info(
+            f"Segmentation Evaluation: {reading[:1].lower()}{reading[1:-1]} (Cancel, under "
+            "the Convert button of the Confidence tab, stops it)."
+        )
+        self._convert_said = ""
+        self.convert_status.setText(reading)
+        self.convert_progress.setValue(0)
+        for widget in (self.convert_progress, self.convert_cancel_button, self.convert_status):
+            widget.show()
+        self.convert_cancel_button.setEnabled(True)
         self.convert_job.start(work, notifying(convert), control=True)
         return None
+
+    def cancel_convert(self) -> None:
+        """Stop reading the values of a chunked map to convert: no layer is added, and the
+        header (probability layer, class axis) is left as it is."""
+        if not self.convert_job.running:
+            return
+        self.convert_job.cancel()
+        self._convert_said = "Convert logits cancelled: no layer was added, nothing changed."
+        self.convert_status.setText(self._convert_said)
+        self.convert_progress.setValue(0)
+        self.convert_cancel_button.setEnabled(False)
 
     @notifying
     def threshold_changed(self, value: float) -> None:
@@ -1066,14 +1216,17 @@ class ConfidenceDisplayPanel(QWidget):
         layer: Image,
         levels: list[Any],
         axis: int | None,
-        checked: tuple[float, float],
+        checked: ValueRange,
     ) -> Image | None:
         """:meth:`convert_logits` once the range ``checked`` of ``layer``'s values is known:
-        refused when it lies in [0, 1], else the converted layer added (unless ``layer`` went
-        away meanwhile)."""
+        refused when it holds NaN or lies in [0, 1], else the converted layer added (unless
+        ``layer`` went away meanwhile)."""
         if layer not in self.viewer.layers:
             return None
-        if _in_unit_range(checked):
+        if checked.has_nan:
+            notify_error(nan_text(layer.name, checked.nan_count or None, checked.first_nan))
+            return None
+        if _in_unit_range((checked.low, checked.high)):
             notify_error(
                 f"layer {layer.name!r} already holds values in [0, 1]: nothing to convert."
             )
@@ -1095,6 +1248,25 @@ class ConfidenceDisplayPanel(QWidget):
         if index >= 0:  # choosing the new layer reset the header's class axis
             self.owner.channel_axis_combo.setCurrentIndex(index)
         return out
+
+    def _on_convert_progress(self, value: tuple[float, str]) -> None:
+        fraction, _message = value
+        self.convert_progress.setValue(int(100 * fraction))
+
+    def _convert_failed(self, error: BaseException) -> None:
+        """Reading the values to convert failed: said in the dock's words; nothing added."""
+        self._convert_said = ""
+        notify_dock_error(error)
+
+    def _on_convert_finished(self) -> None:
+        """The read of the values ended (converted, refused, failed or cancelled): the
+        progress and Cancel go; the status line keeps only a cancel's words."""
+        if self.convert_job.running:  # a newer read goes on
+            return
+        self.convert_progress.hide()
+        self.convert_cancel_button.hide()
+        self.convert_status.setText(self._convert_said)
+        self.convert_status.setVisible(bool(self._convert_said))
 
     def _put_result_image(self, data: Any, **put: Any) -> Image:
         """:func:`~napari_seg_eval._napari.layers.put_image`; a layer it keeps hidden (lazy and
@@ -1634,48 +1806,96 @@ def _in_unit_range(low_high: tuple[float, float]) -> bool:
     return low_high[0] >= 0.0 and low_high[1] <= 1.0
 
 
-def _range_now(levels: list[Any]) -> tuple[float, float] | None:
+@dataclass(frozen=True)
+class ValueRange:
+    """What :meth:`ConfidenceDisplayPanel.convert_logits` reads of a map's values.
+
+    ``low`` and ``high`` are its lowest and highest value (NaN when it holds NaN);
+    ``nan_count`` how many NaN values it holds (0 when none, or not counted) and
+    ``first_nan`` the index of the first (None when none, or not cheap to find).
+    """
+
+    low: float
+    high: float
+    nan_count: int = 0
+    first_nan: tuple[int, ...] | None = None
+
+    @property
+    def has_nan(self) -> bool:
+        """Whether the values hold NaN."""
+        return bool(np.isnan(self.low) or np.isnan(self.high) or self.nan_count)
+
+    @property
+    def shows_logits(self) -> bool:
+        """Whether the values, free of NaN, leave [0, 1]."""
+        return not self.has_nan and not _in_unit_range((self.low, self.high))
+
+
+def _level_range(data: Any) -> ValueRange:
+    """The range of one level and, only when it holds NaN, how many: of numpy data with the
+    index of the first; of chunked data in a second pass (where they are is not looked for:
+    that may read every chunk once more)."""
+    if isinstance(data, np.ndarray):
+        low, high = _min_max(data)
+        if not (np.isnan(low) or np.isnan(high)):
+            return ValueRange(low, high)
+        return ValueRange(low, high, *nan_places(data))
+    low, high = _min_max(data)
+    if not (np.isnan(low) or np.isnan(high)):
+        return ValueRange(low, high)
+    lazy = data if isinstance(data, da.Array) else da.from_array(data, chunks="auto")
+    (count,) = compute(da.isnan(lazy).sum())
+    return ValueRange(low, high, int(count))
+
+
+def _range_now(levels: list[Any]) -> ValueRange | None:
     """What can be told on the main thread of a map's range, its resolution ``levels``
     given (one level if not multiscale), or None: it needs a read of chunked data, for the
     worker (:func:`_range_read`).
 
     The smallest level of a pyramid, when it is a numpy array, is read first: values outside
-    [0, 1] there lie in level 0 too (a smaller level is a subsample or mean of level 0), so
-    they show logits. Inside [0, 1] they prove nothing (a smoothed level of logits can lie
-    there): level 0 decides, read here when it is a numpy array or a chunked one of at most
-    :data:`MAIN_THREAD_VALUES` values. A chunked smallest level is never read here: built
-    lazily from level 0 (e.g. ``level0[::16, ::16]``), it reads every chunk of level 0.
+    [0, 1] there (and no NaN) lie in level 0 too (a smaller level is a subsample or mean of
+    level 0), so they show logits. Inside [0, 1], or with NaN, they prove nothing (a smoothed
+    level of logits can lie there): level 0 decides, read here when it is a numpy array or a
+    chunked one of at most :data:`MAIN_THREAD_VALUES` values. A chunked smallest level is
+    never read here: built lazily from level 0 (e.g. ``level0[::16, ::16]``), it reads every
+    chunk of level 0.
 
     Examples
     --------
     >>> import dask.array as da
     >>> logits = np.linspace(-4.0, 5.0, 16).reshape(4, 4)
-    >>> _range_now([logits, np.full((2, 2), 0.5)])  # level 0 decides
+    >>> found = _range_now([logits, np.full((2, 2), 0.5)])  # level 0 decides
+    >>> found.low, found.high
     (-4.0, 5.0)
-    >>> _range_now([da.from_array(np.zeros((512, 512))), logits[::2, ::2]])  # small: logits
-    (-4.0, 2.0)
+    >>> _range_now([da.from_array(np.zeros((512, 512))), logits[::2, ::2]]).shows_logits
+    True
     >>> _range_now([da.from_array(np.zeros((512, 512))), np.full((2, 2), 0.5)]) is None
     True
+    >>> with_nan = np.array([[0.5, np.nan], [np.nan, 0.25]])
+    >>> found = _range_now([with_nan])
+    >>> found.has_nan, found.nan_count, found.first_nan
+    (True, 2, (0, 1))
     """
     smallest, full = levels[-1], levels[0]
     if len(levels) > 1 and isinstance(smallest, np.ndarray):
-        low_high = _min_max(smallest)
-        if not _in_unit_range(low_high):
-            return low_high
+        low, high = _min_max(smallest)
+        if ValueRange(low, high).shows_logits:
+            return ValueRange(low, high)
     if isinstance(full, np.ndarray) or np.prod(full.shape, dtype=np.int64) <= MAIN_THREAD_VALUES:
-        return _min_max(full)
+        return _level_range(full)
     return None
 
 
-def _range_read(levels: list[Any]) -> tuple[float, float]:
+def _range_read(levels: list[Any]) -> ValueRange:
     """The range that tells logits from probabilities, read in a worker: of a pyramid's
-    smallest level when it lies outside [0, 1] (logits shown, level 0 not read), else of
-    level 0 (see :func:`_range_now`)."""
+    smallest level when it shows logits (level 0 not read), else of level 0 (see
+    :func:`_range_now`)."""
     if len(levels) > 1:
-        low_high = _min_max(levels[-1])
-        if not _in_unit_range(low_high):
-            return low_high
-    return _min_max(levels[0])
+        low, high = _min_max(levels[-1])
+        if ValueRange(low, high).shows_logits:
+            return ValueRange(low, high)
+    return _level_range(levels[0])
 
 
 def _converted(data: Any, channel_axis: int | None) -> Any:
