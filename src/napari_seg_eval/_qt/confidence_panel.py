@@ -6,10 +6,12 @@ Its slots report errors as napari notifications (see
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
 import weakref
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,9 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from .._jobs import Job, notify_error
+from .._jobs import Job, notify_error, notify_warning
 from .._napari.layers import put_image, result_layer, truth_rank
-from .._napari.probability import probability_data
+from .._napari.probability import level0, probability_data
 from ..core._deprecation import renamed_keywords
 from ..core.blocks import BLOCK_PIXELS, as_dask, in_memory, is_lazy
 from ..core.confidence import (
@@ -44,7 +46,7 @@ from ..core.confidence import (
     apply_temperature,
     calibration,
     instance_threshold_sweep,
-    threshold_sweep,
+    sweep_and_calibration,
 )
 from ..core.platt import apply_platt
 from ..core.threshold import label_instances
@@ -93,43 +95,67 @@ def analyse(
     """The work of one Run, off the main thread: sweep, calibration, calibrated maps, objects.
 
     A generator: it yields (fraction done, what next) between steps, so the run reports
-    progress and stops at the next step when cancelled. ``methods`` are the recalibrations to
-    fit (keys of :data:`CALIBRATIONS`): each gives a calibrated map and its reliability bins.
-    With ``objects`` (the instance options of :func:`instance_threshold_sweep`), the object
-    metrics are swept too, one probability threshold per step.
+    progress and stops at the next step when cancelled. The pixel sweep and the calibration
+    come from one pass (:func:`~napari_seg_eval.core.confidence.sweep_and_calibration`) over
+    the map as it is: a chunked map is read chunk by chunk, never whole. ``methods`` are the
+    recalibrations to fit (keys of :data:`CALIBRATIONS`): each gives a calibrated map and its
+    reliability bins. With ``objects`` (the instance options of
+    :func:`instance_threshold_sweep`), the map and the truth are then read whole (once) and
+    the object metrics swept, one probability threshold per step.
+
+    With ``channel_axis``, the results say ``truth_id_beyond_classes``: the truth's highest
+    id when it is above the map's top class (instance ids, not classes; None otherwise).
 
     With ``channel_axis``, class ``class_id`` is analysed one vs rest: its channel
     (``class_id - 1``, or ``class_id`` when channel 0 is background: ``background_channel``)
     against the truth's pixels ``== class_id``; its objects are the connected components of
     those pixels.
 
-    With ``control`` (a :class:`~napari_seg_eval.evaluation.RunControl`), a cancelled run
-    also stops within the passes: before each block of pixels of a sweep or calibration,
-    each slab of a calibrated map and each threshold of the object sweep.
+    With ``control`` (a :class:`~napari_seg_eval.evaluation.RunControl`), the passes report
+    their progress per chunk (or block of pixels, :func:`watched_pass`), and a cancelled run
+    also stops within them: before each chunk or block of the pixel passes, each slab of a
+    calibrated map and each threshold of the object sweep.
     """
-    check = control.check if control is not None else None
-    channel = None
+    channel = top_class = None
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
+        n_channels = int(prob.shape[channel_axis])
         channel = class_id if background_channel else class_id - 1
+        top_class = n_channels - 1 if background_channel else n_channels
         prob = np.moveaxis(prob, channel_axis, 0)[channel]
-    true, prob = in_memory(true), in_memory(prob)  # lazy ones read whole, with `compute`
-    steps = 2 + len(methods) + (len(OBJECT_THRESHOLDS) if objects is not None else 0)
-    yield (0.0, "pixel sweep")
+    # Chunked inputs stay chunked for the pixel passes: read chunk by chunk, on dask's
+    # threads, with progress per chunk. Only the object sweep reads them whole.
+    steps = 1 + len(methods) + (1 + len(OBJECT_THRESHOLDS) if objects is not None else 0)
+    what = "pixel sweep and calibration" + (" fits" if methods else "")
+    yield (0.0, what)
+    # Platt's summary holds temperature scaling's numbers too: one call fits both.
+    method = "platt" if "platt" in methods else "temperature" if methods else None
+    with watched_pass(control, 0.0, 1 / steps, what, prob) as check:
+        pixels = sweep_and_calibration(
+            true, prob, metric=metric, method=method, class_id=class_id, check=check
+        )
     results = {
-        "sweep": threshold_sweep(true, prob, metric=metric, class_id=class_id, check=check),
+        "sweep": pixels.sweep,
+        "calibration": pixels.calibration,
         "class_id": class_id,
         "channel_axis": channel_axis,
         "channel": channel,
+        # The truth's highest id when it is above the map's top class (None otherwise):
+        # instance ids, not class numbers (see instance_truth_notice).
+        "truth_id_beyond_classes": (
+            pixels.truth_span[1]
+            if top_class is not None
+            and pixels.truth_span is not None
+            and pixels.truth_span[1] > top_class
+            else None
+        ),
+        "top_class": top_class,
     }
-    yield (1 / steps, "calibration" + (" and fits" if methods else ""))
-    # Platt's summary holds temperature scaling's numbers too: one call fits both.
-    method = "platt" if "platt" in methods else "temperature" if methods else None
-    results["calibration"] = calibration(true, prob, method=method, class_id=class_id, check=check)
     summary = results["calibration"].summary
     results["calibration_methods"] = calibration_table(summary, methods)
     results["calibrated"] = {}
     for i, key in enumerate(methods):
-        yield ((2 + i) / steps, f"{CALIBRATIONS[key]}-calibrated map")
+        what = f"{CALIBRATIONS[key]}-calibrated map"
+        yield ((1 + i) / steps, what)
         if key == "temperature":
             parameters = {"temperature": float(summary["temperature"])}
             recalibrate = partial(apply_temperature, temperature=parameters["temperature"])
@@ -143,19 +169,23 @@ def analyse(
                 slope=parameters["platt_slope"],
                 intercept=parameters["platt_intercept"],
             )
-        data = in_slabs(recalibrate, prob, check)
-        results["calibrated"][key] = {
-            "data": data,
-            "parameters": parameters,
-            "bins": calibration(true, data, class_id=class_id, check=check).bins,
-        }
+        with watched_pass(control, (1 + i) / steps, (2 + i) / steps, what, prob) as check:
+            data = in_slabs(recalibrate, prob, check)
+            bins = calibration(true, data, class_id=class_id, check=check).bins
+        results["calibrated"][key] = {"data": data, "parameters": parameters, "bins": bins}
+    check = control.check if control is not None else None
     if objects is not None:
+        start = 1 + len(methods)
+        what = "reading the map for the object sweep"
+        yield (start / steps, what)
+        with watched_pass(control, start / steps, (start + 1) / steps, what, prob):
+            true, prob = in_memory(true), in_memory(prob)  # lazy ones read whole, once
         if class_id is not None:  # the class's objects, one vs rest
             true = label_instances(true == class_id, connectivity=objects["connectivity"])
         # Without a true object every F1 (AP, PQ) is 0 or undefined: no threshold is best.
         results["true_objects"] = bool(np.any(true))
         rows = []
-        start = 2 + len(methods)
+        start += 1
         for i, threshold in enumerate(OBJECT_THRESHOLDS):
             yield ((start + i) / steps, f"objects at threshold {threshold:.2f}")
             rows.append(
@@ -163,6 +193,51 @@ def analyse(
             )
         results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
+
+
+@contextmanager
+def watched_pass(
+    control: RunControl | None, start: float, end: float, message: str, prob
+) -> Iterator[Callable[[], None] | None]:
+    """The ``check`` to give the passes over ``prob`` within the block, reporting their
+    progress from ``start`` to ``end``: per chunk for a chunked map (the dask tasks, through
+    :meth:`RunControl.chunks`), per block of :data:`BLOCK_PIXELS` pixels for a numpy one
+    (reported by the check, called before each block). Both stop a cancelled run within one
+    chunk or block. None without a ``control`` (a run with ``wait=True``).
+
+    Never ``yield`` inside the block (see :meth:`RunControl.chunks`).
+
+    Examples
+    --------
+    >>> reports = []
+    >>> with watched_pass(RunControl(reports.append), 0.0, 0.5, "sweep", np.zeros(4)) as check:
+    ...     check()
+    >>> reports
+    [(0.5, 'sweep')]
+    """
+    if control is None:
+        yield None
+        return
+    if is_lazy(prob):
+        with control.chunks(start, end, message):
+            yield control.check
+        return
+    # A numpy pass folds flat blocks of BLOCK_PIXELS pixels (or slabs of whole rows).
+    shape = np.shape(prob)
+    row = math.prod(shape[1:]) if len(shape) > 1 else 1
+    blocks = max(1, math.ceil(math.prod(shape) / BLOCK_PIXELS))
+    if len(shape) > 1 and not np.asarray(prob).flags.c_contiguous:
+        blocks = max(1, math.ceil(shape[0] / max(1, BLOCK_PIXELS // max(1, row))))
+    done = 0
+
+    def check() -> None:
+        nonlocal done
+        control.check()
+        done += 1
+        # Passes after the first (a fit's scores) stay at the end: the bar never goes back.
+        control.report((start + (end - start) * min(done, blocks) / blocks, message))
+
+    yield check
 
 
 def in_slabs(
@@ -190,6 +265,41 @@ def in_slabs(
             check()
         out[start : start + rows] = function(prob[start : start + rows])
     return out
+
+
+def instance_truth_notice(truth: str, highest_id: int, top_class: int, class_id: int) -> str:
+    """What the summary says first when the ground truth of a class analysis holds ids above
+    the map's top class: object (instance) ids, not class numbers, and what to do instead.
+
+    Parameters
+    ----------
+    truth : str
+        The ground truth layer's name.
+    highest_id : int
+        The truth's highest id (above ``top_class``).
+    top_class : int
+        The map's top class along its class axis (n for n channels; n - 1 when channel 0 is
+        background).
+    class_id : int
+        The class analysed.
+
+    Examples
+    --------
+    >>> print(instance_truth_notice("nuclei", 12, 2, 1))  # doctest: +NORMALIZE_WHITESPACE
+    The ground truth 'nuclei' looks like object (instance) ids, not classes: its ids go up to
+    12, and the map's classes are 1..2. Class 1 is compared with the pixels whose id is 1, so
+    these numbers are not the class's. Choose a class image (one class number per pixel) as the
+    ground truth, or analyse the foreground: a one-channel probability map (no class axis in
+    the header) against these objects.
+    """
+    return (
+        f"The ground truth {truth!r} looks like object (instance) ids, not classes: its ids "
+        f"go up to {highest_id}, and the map's classes are 1..{top_class}. Class {class_id} is "
+        f"compared with the pixels whose id is {class_id}, so these numbers are not the "
+        "class's. Choose a class image (one class number per pixel) as the ground truth, or "
+        "analyse the foreground: a one-channel probability map (no class axis in the header) "
+        "against these objects."
+    )
 
 
 def class_spin_tip(*, background_channel: bool) -> str:
@@ -563,21 +673,23 @@ class ConfidencePanel(QWidget):
             return None
         channel_axis, class_id = self._class_choice()
         background = self.owner.threshold_options(prob_layer).background_channel
-        if channel_axis is not None and background and prob_layer.data.shape[channel_axis] < 2:
+        # Level 0 of a multiscale (pyramid) layer: the full resolution, as Evaluate reads it.
+        truth_data = level0(truth)
+        shape = list(level0(prob_layer).shape)
+        if channel_axis is not None and background and shape[channel_axis] < 2:
             self._on_failed(
                 f"{prob_layer.name!r} has one channel along its class axis {channel_axis}, "
                 "and it is background ('Channel 0 is background' is ticked): no class to "
                 "analyse."
             )
             return None
-        shape = list(prob_layer.data.shape)
         if channel_axis is not None:
             del shape[channel_axis]
-        if tuple(shape) != tuple(truth.data.shape):
+        if tuple(shape) != tuple(truth_data.shape):
             without = "" if channel_axis is None else f" without its class axis {channel_axis}"
             self._on_failed(
                 f"shape mismatch: {prob_layer.name!r} is {tuple(shape)}{without}, "
-                f"{truth.name!r} is {tuple(truth.data.shape)}."
+                f"{truth.name!r} is {tuple(truth_data.shape)}."
             )
             return None
         try:
@@ -608,7 +720,7 @@ class ConfidencePanel(QWidget):
                 return None
         work = partial(
             analyse,
-            truth.data,
+            truth_data,
             prob,
             chosen if chosen in PIXEL_METRICS else "iou",
             self.methods(),
@@ -807,6 +919,12 @@ class ConfidencePanel(QWidget):
         class_id, channel_axis = results["class_id"], results["channel_axis"]
         # A class of a map of classes is a semantic comparison: its IoU and Dice lead.
         overlap = semantic_overlap(results["sweep"]) if class_id is not None else ""
+        instances = ""
+        if results.get("truth_id_beyond_classes") is not None:
+            instances = instance_truth_notice(
+                truth.name, results["truth_id_beyond_classes"], results["top_class"], class_id
+            )
+            notify_warning(instances, UserWarning)
         text = (
             f"Best {pixel} {sweep['best_value']:.3f} at threshold "
             f"{sweep['best_threshold']:.3f}{overlap} · PR AP {sweep['average_precision']:.3f} · "
@@ -819,7 +937,8 @@ class ConfidencePanel(QWidget):
             name = metric.removeprefix("objects: ")
             if np.isnan(best):  # no true object (then no F1, AP, PQ is ever above 0)
                 of_class = "" if class_id is None else f" of class {class_id}"
-                objects = f"Best {name} nan at threshold nan (the truth has no object{of_class})"
+                why = "see above" if instances else f"the truth has no object{of_class}"
+                objects = f"Best {name} nan at threshold nan ({why})"
             else:
                 row = table[table["threshold"] == best].iloc[0]
                 others = ", ".join(  # the other object metrics there (the best one said once)
@@ -837,6 +956,8 @@ class ConfidencePanel(QWidget):
                 text = f"{text} · objects (Best by): {objects}"
         if class_id is not None:
             text = f"Class {class_id} vs rest (channel {results['channel']}) · {text}"
+        if instances:
+            text = f"{instances} {text}"
         for key, calibrated in results["calibrated"].items():
             self._put_calibrated(
                 prob_layer,
@@ -927,7 +1048,7 @@ class ConfidencePanel(QWidget):
             self.class_spin.hide()
             return None, None
         background = self.owner.threshold_options(layer).background_channel
-        n_classes = int(layer.data.shape[channel_axis]) - int(background)
+        n_classes = int(level0(layer).shape[channel_axis]) - int(background)
         self.class_spin.setRange(1, max(n_classes, 1))
         self.class_spin.setToolTip(class_spin_tip(background_channel=background))
         self.class_label.show()
@@ -965,8 +1086,11 @@ class ConfidencePanel(QWidget):
     @notifying
     def _on_progress(self, value: tuple[float, str]) -> None:
         fraction, message = value
-        self.progress_bar.setValue(int(100 * fraction))
-        self.summary_label.setText(f"Analysing: {message}…")
+        # A run's bar only moves on: a pass that scores a fit starts its chunks again.
+        self.progress_bar.setValue(max(self.progress_bar.value(), int(100 * fraction)))
+        text = f"Analysing: {message}…"
+        if self.summary_label.text() != text:  # a wrapped label lays the dock out again
+            self.summary_label.setText(text)
 
     @notifying
     def _on_finished(self) -> None:

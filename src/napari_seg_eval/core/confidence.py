@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -512,9 +512,7 @@ def threshold_sweep(
         true, prob, "threshold_sweep", class_id, channel_axis, background_channel
     )
     region = check_region(region, tuple(true.shape))
-    grid = np.arange(steps + 1) / steps
-    per_step = _ranking_factor(steps)
-    bins = steps * per_step
+    bins = steps * _ranking_factor(steps)
     histogram, span = _fold_with_truth_span(
         _checked(functools.partial(_sweep_histogram, bins=bins, class_id=class_id), check),
         sum,
@@ -526,6 +524,16 @@ def threshold_sweep(
     _warn_if_channels_shifted(
         "threshold_sweep", true, whole, channel_axis, background_channel, class_id, region, span
     )
+    return _sweep_result(histogram, steps, metric)
+
+
+def _sweep_result(histogram: np.ndarray, steps: int, metric: str) -> ThresholdSweepResult:
+    """The sweep's tables and summary from its histogram (the sum of :func:`_sweep_histogram`
+    over the pixels, with ``bins = steps * _ranking_factor(steps)``); warns when the truth
+    has no positive pixel."""
+    grid = np.arange(steps + 1) / steps
+    per_step = _ranking_factor(steps)
+    bins = steps * per_step
     negatives, positives = histogram[: bins + 2], histogram[bins + 2 :]
     # foreground at j / bins <=> count > j: counts above j (j = 0..bins), by a reverse
     # cumulative sum. grid[k] is bin edge m k, the same float64 (k / steps = m k / bins,
@@ -858,7 +866,6 @@ def calibration(
         check=check,
         track_truth=channel_axis is not None and not background_channel,
     )
-    summary = _calibration_summary(stats)
     if stats["n_pixels"] == 0 and region is not None:
         _warn_empty_region("calibration")
     _warn_if_channels_shifted(
@@ -871,6 +878,22 @@ def calibration(
         region,
         stats["truth_span"],
     )
+    return _calibration_result(stats, method, true, prob, class_id, n_bins, region, check)
+
+
+def _calibration_result(
+    stats: dict,
+    method: str | None,
+    true,
+    prob,
+    class_id: int | None,
+    n_bins: int,
+    region,
+    check: Callable[[], None] | None,
+) -> CalibrationResult:
+    """The calibration's bins and summary from the stats of its pass (:func:`_calibration_stats`);
+    with ``method``, the fit to its logit histogram, scored by one more pass over ``prob``."""
+    summary = _calibration_summary(stats)
     if method is not None:
 
         def scores(recalibrate: Callable[[np.ndarray], np.ndarray]) -> dict:
@@ -881,6 +904,105 @@ def calibration(
 
         summary |= _recalibration(method, stats["logit_histogram"], scores)
     return CalibrationResult(bins=stats["bins"], summary=pd.Series(summary, dtype=object))
+
+
+class PixelAnalysis(NamedTuple):
+    """What :func:`sweep_and_calibration` returns: the sweep, the calibration, and the lowest
+    and highest truth id counted (None without a pixel counted)."""
+
+    sweep: ThresholdSweepResult
+    calibration: CalibrationResult
+    truth_span: tuple[int, int] | None
+
+
+def sweep_and_calibration(
+    true: np.ndarray,
+    prob: np.ndarray,
+    *,
+    metric: SweepMetric = "iou",
+    steps: int = SWEEP_STEPS,
+    n_bins: int = CALIBRATION_BINS,
+    method: Literal["temperature", "platt"] | None = None,
+    class_id: int | None = None,
+    channel_axis: int | None = None,
+    background_channel: bool = False,
+    region: np.ndarray | None = None,
+    check: Callable[[], None] | None = None,
+) -> PixelAnalysis:
+    """:func:`threshold_sweep` and :func:`calibration` from one pass over the map.
+
+    Each block of pixels is read (and range-checked) once, and both partials are taken from
+    it: a chunked map is read and decompressed once, not twice. The results equal those of
+    the two functions called with the same arguments; their warnings are given once. With a
+    ``method``, its fit is scored by a second pass, as in :func:`calibration`.
+
+    Parameters
+    ----------
+    true, prob, class_id, channel_axis, background_channel, region, check
+        As in :func:`threshold_sweep` and :func:`calibration`.
+    metric, steps
+        The sweep's (:func:`threshold_sweep`).
+    n_bins, method
+        The calibration's (:func:`calibration`).
+
+    Returns
+    -------
+    PixelAnalysis
+        ``sweep`` (a :class:`ThresholdSweepResult`), ``calibration`` (a
+        :class:`CalibrationResult`) and ``truth_span``: the lowest and the highest id of the
+        truth among the pixels counted (inside the region), None when none was counted.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`threshold_sweep` and :func:`calibration`, before the data is read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_seg_eval.core.confidence import sweep_and_calibration
+    >>> true = np.array([[1, 0, 1, 0]])
+    >>> prob = np.array([[0.0, 0.0, 0.8, 0.3]])
+    >>> both = sweep_and_calibration(true, prob, steps=10)
+    >>> ece = both.calibration.summary["ece"]  # 1/2 * 1/2 + 1/4 * 0.2 + 1/4 * 0.3
+    >>> float(both.sweep.summary["best_threshold"]), round(float(ece), 3)
+    (0.3, 0.375)
+    >>> both.truth_span
+    (0, 1)
+    """
+    steps = _check_count(steps, "steps")
+    _check_choice(metric, SWEEP_METRICS, "metric")
+    n_bins = _check_count(n_bins, "n_bins")
+    _check_choice(method, CALIBRATION_METHODS, "method")
+    function = "sweep_and_calibration"
+    true, prob, whole = _class_probability(
+        true, prob, function, class_id, channel_axis, background_channel
+    )
+    region = check_region(region, tuple(true.shape))
+    bins = steps * _ranking_factor(steps)
+
+    def both(prob_block: np.ndarray, true_block: np.ndarray, region_block=None) -> tuple:
+        prob_block, true_block = _inside(prob_block, true_block, region_block)
+        return (
+            _sweep_histogram(prob_block, true_block, bins=bins, class_id=class_id),
+            _calibration_partial(prob_block, true_block, class_id=class_id, n_bins=n_bins),
+        )
+
+    def combined(parts: list[tuple]) -> tuple:
+        return sum(part[0] for part in parts), _sum_partials([part[1] for part in parts])
+
+    (histogram, sums), span = _fold_with_truth_span(
+        _checked(both, check), combined, _with_region([prob, true], region), track=True
+    )
+    if region is not None and not histogram.any():
+        _warn_empty_region(function)
+    _warn_if_channels_shifted(
+        function, true, whole, channel_axis, background_channel, class_id, region, span
+    )
+    sweep = _sweep_result(histogram, steps, metric)
+    stats = _calibration_stats(sums, n_bins, span)
+    calibrated = _calibration_result(stats, method, true, prob, class_id, n_bins, region, check)
+    return PixelAnalysis(sweep, calibrated, span)
 
 
 def _recalibration(method: str, histogram: np.ndarray, scores: Callable) -> dict[str, float]:
@@ -940,20 +1062,30 @@ def _calibration_partial(
         prob = recalibrate(prob)
     p = prob.astype(np.float64)
     is_positive = _positive(true, class_id)
-    bins = _equal_width_bins(p, n_bins)
+    # The bins of the negatives, then the positives': one count (and one sum) gives both,
+    # with no copy of the positive pixels. Temporaries are reused in place: this is the
+    # costliest partial of the confidence analysis.
+    split = _equal_width_bins(p, n_bins)
+    split += n_bins * is_positive
+    counts = np.bincount(split, minlength=2 * n_bins)
+    sums = np.bincount(split, weights=p, minlength=2 * n_bins)
     clipped = np.clip(p, EPS, 1 - EPS)
-    log_p, log_not_p = np.log(clipped), np.log1p(-clipped)
-    logit = log_p - log_not_p
-    index = ((logit + _LOGIT_RANGE) / (2 * _LOGIT_RANGE) * (_LOGIT_BINS - 1)).round()
-    index = index.astype(np.intp) + _LOGIT_BINS * is_positive
+    log_p = np.log(clipped)
+    log_not_p = np.log1p(np.negative(clipped, out=clipped), out=clipped)
+    index = log_p - log_not_p  # the logit, then its bin
+    index += _LOGIT_RANGE
+    index /= 2 * _LOGIT_RANGE
+    index *= _LOGIT_BINS - 1
+    bin_of_logit = np.rint(index, out=index).astype(np.intp)
+    bin_of_logit += _LOGIT_BINS * is_positive
     return {
-        "count": np.bincount(bins, minlength=n_bins),
-        "positive": np.bincount(bins[is_positive], minlength=n_bins),
-        "probability_sum": np.bincount(bins, weights=p, minlength=n_bins),
+        "count": counts[:n_bins] + counts[n_bins:],
+        "positive": counts[n_bins:],
+        "probability_sum": sums[:n_bins] + sums[n_bins:],
         "squares": np.dot(p, p),
-        "positive_probability": p[is_positive].sum(),
-        "log_likelihood": log_p[is_positive].sum() + log_not_p[~is_positive].sum(),
-        "logit_histogram": np.bincount(index, minlength=2 * _LOGIT_BINS),
+        "positive_probability": sums[n_bins:].sum(),
+        "log_likelihood": np.where(is_positive, log_p, log_not_p).sum(),
+        "logit_histogram": np.bincount(bin_of_logit, minlength=2 * _LOGIT_BINS),
     }
 
 
@@ -997,6 +1129,12 @@ def _calibration_sums(
     sums, truth_span = _fold_with_truth_span(
         partial, _sum_partials, _with_region([prob, true], region), track_truth
     )
+    return _calibration_stats(sums, n_bins, truth_span)
+
+
+def _calibration_stats(sums: dict, n_bins: int, truth_span: tuple[int, int] | None) -> dict:
+    """The bins, Brier score, NLL and logit histogram from the sums of
+    :func:`_calibration_partial` over the pixels (``truth_span`` passed on)."""
     count, positive, probability_sum = sums["count"], sums["positive"], sums["probability_sum"]
     squares, positive_probability = float(sums["squares"]), float(sums["positive_probability"])
     log_likelihood, logit_histogram = float(sums["log_likelihood"]), sums["logit_histogram"]
