@@ -36,6 +36,7 @@ from .._napari.error_colors import (
     PREDICTION_OUTLINE,
     SELECTION_KIND_OFFSET,
     background_under,
+    build_label_colormap_lookup,
     kind_colormap,
     kind_colors,
     kind_features,
@@ -68,9 +69,10 @@ from ..core.review import (
     match_rule,
     semantic_error_map,
 )
-from ..evaluation import Evaluation
+from ..evaluation import Evaluation, RunControl
 from .inputs import DecimalSpinBox
 from .tables import STALE_STYLE, ResultTable
+from .threshold_panel import Region, computed_where_shown, shown_regions
 
 #: The keys of the next and previous row (napari's menus take Alt+F/E/V/L/P/W/H as their
 #: mnemonics and napari Alt+S/C/T and Alt+arrows; these are free).
@@ -119,6 +121,11 @@ FILTER_IN_WORKER_ROWS = 100_000
 #: The table's first columns: what an object is, its error kind, its IoU and how sure the
 #: model was inside it, in view at the dock's default width (then the catalogue's order).
 FIRST_COLUMNS = ("kind", "label", "status", "error", "iou", "mean_confidence")
+#: The error layer is drawn opaque (napari's default for Labels is 0.7): its objects are then
+#: the legend's colours whatever image is shown under them (a confidence-coloured map under a
+#: translucent layer turned matched objects' grey salmon). The image shows around the objects
+#: (background is transparent); a user's own opacity is kept when the layer is updated.
+ERRORS_OPACITY = 1.0
 #: The roles of the layers the Review tab makes, each of one evaluation: a new evaluation
 #: hides those of the earlier ones (:meth:`ReviewPanel._retire_old_layers`).
 REVIEW_ROLES = ("errors", "outlines", "selection")
@@ -654,6 +661,7 @@ class ReviewPanel(QWidget):
                 "the errors shown are those of the data it compared."
             )
         if pixels:
+            shapes = [tuple(record.semantic_truth.shape)]
             job = partial(
                 semantic_error_map,
                 record.semantic_truth,
@@ -664,6 +672,7 @@ class ReviewPanel(QWidget):
             )
         else:
             levels = self.pyramid_levels()
+            shapes = [tuple(level.shape) for level in (levels[0] if levels else [record.truth])]
             job = partial(
                 error_map_levels if levels else error_map,
                 *(levels or (record.truth, record.prediction)),
@@ -671,10 +680,11 @@ class ReviewPanel(QWidget):
                 result=record.instance,
                 by="kind",
             )
+        work = partial(ready_to_show, job, self._regions_shown_at_once(source, shapes))
         show = partial(self._put_errors, source, self.iou_spin.value(), pixels)
         if wait:
-            return self.error_job.run_now(job, show)
-        self.error_job.start(job, show)
+            return self.error_job.run_now(work, show, control=True)
+        self.error_job.start(work, show, control=True)
         return None
 
     def show_outlines(self) -> Labels | None:
@@ -897,6 +907,21 @@ class ReviewPanel(QWidget):
         else:
             self.handed_over.emit()
 
+    def _regions_shown_at_once(self, source: Labels, shapes: list[tuple[int, ...]]) -> list[Region]:
+        """The parts of an error map of level ``shapes`` that napari reads on the main thread
+        as soon as it is shown (:func:`shown_regions`: the coarsest level's plane, the tiles in
+        view): those of our error layer of ``source`` when it is shown on these levels (an
+        update), else those of ``source`` (the truth the map lies on, pixel for pixel); none
+        when neither is shown on these levels (napari then reads what it needs itself)."""
+        for layer in (result_layer(self.viewer, source, "errors"), source):
+            if (
+                layer is not None
+                and layer.visible
+                and [tuple(int(n) for n in shape) for shape in layer.level_shapes] == shapes
+            ):
+                return shown_regions(layer)
+        return []
+
     def _put_errors(
         self, source: Labels, iou_threshold: float, pixels: bool, data: np.ndarray
     ) -> Labels:
@@ -908,6 +933,8 @@ class ReviewPanel(QWidget):
             source=source,
             info={"iou_threshold": iou_threshold, "by": "pixel" if pixels else "kind"},
         )
+        if layer is not existing:  # added: opaque (an update keeps the user's opacity)
+            layer.opacity = ERRORS_OPACITY
         # an earlier evaluation's layer we hid, of this truth again, is shown as if new
         first = existing is None or self._show_if_retired(layer)
         if first and layer.visible:
@@ -1450,6 +1477,21 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def ready_to_show(make: Callable[[], Any], regions: list[Region], *, control: RunControl) -> Any:
+    """The error map ``make()`` ready to hand to napari without work on the main thread.
+
+    Runs in the error job's worker. The chunks of ``regions`` (those napari reads as soon as
+    the layer is shown: :meth:`ReviewPanel._regions_shown_at_once`) are computed here, the
+    rest stays lazy (:func:`~napari_seg_eval._qt.threshold_panel.computed_where_shown`, as
+    the threshold preview does); and napari's colormap code is compiled here
+    (:func:`~napari_seg_eval._napari.error_colors.build_label_colormap_lookup`). A numpy map
+    is returned as it is.
+    """
+    data = computed_where_shown(make, regions, control=control)
+    build_label_colormap_lookup()
+    return data
 
 
 def same_evaluation(a: Evaluation | None, b: Evaluation | None) -> bool:
