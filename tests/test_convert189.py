@@ -144,7 +144,7 @@ def test_a_map_with_nan_is_said_to_hold_nan_by_convert_preview_and_evaluate(dock
     widget.set_ground_truth("gt")
     widget.set_prediction(prob)
     assert widget.run_evaluation(wait=True) is None
-    assert "the probability map holds NaN (not-a-number) values: " + NEITHER in widget.errors[-1]
+    assert said + NEITHER in widget.errors[-1]
     assert [layer.name for layer in viewer.layers] == ["gt", "prob"]
     assert np.isnan(prob.data).sum() == 2  # the user's layer untouched
 

@@ -767,9 +767,11 @@ def prediction_words_score(words: set[str]) -> int:
 
 
 def name_words(name: str) -> set[str]:
-    """The words of a layer name, in lower case: each run of letters, and the parts of a
-    camelCase run (each starting with a capital), so both "SoftMax" and "ProbMap" say what
-    they are. Digits and other characters separate words.
+    """The words of a layer name, in lower case: each run of letters, the parts of a
+    camelCase run (each starting with a capital), and each run of its consecutive parts
+    joined, so "SoftMax" and "ProbMap" say what they are, and a tool's name written in
+    camelCase, "StarDist" or "CellPose", reads as "stardist" or "cellpose". Digits and
+    other characters separate words.
 
     Parameters
     ----------
@@ -784,14 +786,21 @@ def name_words(name: str) -> set[str]:
     Examples
     --------
     >>> sorted(name_words("nucleiProbMap_2"))
-    ['map', 'nuclei', 'nucleiprobmap', 'prob']
+    ['map', 'nuclei', 'nucleiprob', 'nucleiprobmap', 'prob', 'probmap']
+    >>> sorted(name_words("StarDistMasks"))
+    ['dist', 'distmasks', 'masks', 'star', 'stardist', 'stardistmasks']
     >>> sorted(name_words("probe"))
     ['probe']
     """
     words = set()
     for run in re.findall(r"[A-Za-z]+", name):
+        parts = [part.lower() for part in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", run)]
+        words.update(
+            "".join(parts[first:last])
+            for first in range(len(parts))
+            for last in range(first + 1, len(parts) + 1)
+        )
         words.add(run.lower())
-        words.update(part.lower() for part in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", run))
     return words
 
 

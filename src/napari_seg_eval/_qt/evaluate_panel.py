@@ -1039,6 +1039,43 @@ def class_axis_notice(name: str, axis: int, n_values: int) -> str:
     )
 
 
+def class_axis_hint(name: str, axis: int, n_values: int) -> str:
+    """What the dock says of the header's map ``name`` that has one axis more than the truth
+    beside a Labels prediction: ``axis`` may hold its classes, and how to choose it (it is
+    not chosen for the user: it may as well be time or depth).
+
+    Examples
+    --------
+    >>> class_axis_hint("prob", 0, 4).split(":")[0]
+    "'prob' has one axis more than the truth"
+    """
+    return (
+        f"{name!r} has one axis more than the truth: if axis {axis} ({n_values} values) holds "
+        "its classes, choose it as the header's Channel axis (the preview and the Confidence "
+        "tabs then read one class at a time); it is not chosen for you, as it may be time or "
+        "depth."
+    )
+
+
+#: Names of an axis that is not a class axis, whatever its length (napari's axis labels).
+_NOT_CLASS_AXIS_LABELS = frozenset({"z", "depth", "plane", "planes"})
+
+
+def _names_time_or_depth(axis_labels: Sequence[str], axis: int) -> bool:
+    """Whether napari's label of ``axis`` names time (:func:`is_time_axis`) or depth.
+
+    Examples
+    --------
+    >>> _names_time_or_depth(["t", "y", "x"], 0), _names_time_or_depth(["Z", "y", "x"], 0)
+    (True, True)
+    >>> _names_time_or_depth(["c", "y", "x"], 0), _names_time_or_depth(["-3", "-2", "-1"], 0)
+    (False, False)
+    """
+    return is_time_axis(axis_labels, axis) or (
+        str(axis_labels[axis]).strip().lower() in _NOT_CLASS_AXIS_LABELS
+    )
+
+
 def shape_mismatch(
     truth: str,
     prediction: str,
@@ -1162,6 +1199,8 @@ class EvaluatePanel(QWidget):
         self.owner = owner  # the dock: probability layer, threshold and its options
         self.evaluation: Evaluation | None = None
         self._run_layers: tuple[Layer, ...] = ()  # the layers the running job reads
+        # (header map, truth) pairs whose possible class axis was said (choose_class_axis)
+        self._axis_hints: set[tuple[int, int]] = set()
         self._watched: list[tuple[Layer, str, object]] = []  # (layer, event, callback)
         self._run_watched: list[tuple[Layer, str, object]] = []  # the running job's layers
         self._run_change: str | None = None  # the first change to them while it runs
@@ -1868,8 +1907,15 @@ class EvaluatePanel(QWidget):
         """Choose the header's Channel axis for a probability map prediction that has one
         axis more than the truth, when none is chosen and exactly one of its axes fits
         (:func:`class_axes_fitting`), and say so. Only when the header's probability layer
-        is the prediction (or of its shape: the axis is chosen there); nothing the user chose
-        is changed. Else the run's shape-mismatch error says which axes could be it.
+        is the prediction (or of its shape: the axis is chosen there), and never an axis
+        named time or z (a time-lapse or a z-stack beside one annotated plane); nothing the
+        user chose is changed. Else the run's shape-mismatch error says which axes could be
+        it.
+
+        With a Labels prediction the map is only the header's (for the preview and the
+        Confidence tabs), and one axis more than the truth may as well be time or depth as
+        classes: the axis is then not chosen, but said once (per map and truth) with how to
+        choose it.
 
         Called when the truth, the prediction or the header's layer changes (so the preview
         and the Class slider show classes before any run) and again on Run.
@@ -1878,21 +1924,31 @@ class EvaluatePanel(QWidget):
             return  # the dock is being built: it chooses once every tab is there
         truth, prediction = self.truth_combo.layer(), self.prediction_combo.layer()
         header = self.owner.probability_combo.layer()
-        if truth is None or not isinstance(prediction, Image) or header is None:
+        if truth is None or header is None:
             return
         if self.owner.threshold_options().channel_axis is not None:
             return
-        shape = tuple(level0(prediction).shape)
+        shape = tuple(level0(header).shape)
         fits = class_axes_fitting(shape, tuple(level0(truth).shape))
-        if len(fits) != 1 or (header is not prediction and tuple(level0(header).shape) != shape):
+        if len(fits) != 1 or _names_time_or_depth(self._axis_labels(header), fits[0]):
+            return
+        axis = fits[0]
+        if not isinstance(prediction, Image):
+            said = (id(header), id(truth))
+            if said not in self._axis_hints:
+                self._axis_hints.add(said)
+                show_info(
+                    f"Segmentation Evaluation: {class_axis_hint(header.name, axis, shape[axis])}"
+                )
+            return
+        if header is not prediction and tuple(level0(prediction).shape) != shape:
             return
         combo = self.owner.channel_axis_combo
-        index = combo.findData(fits[0])
+        index = combo.findData(axis)
         if index < 0:
             return
         combo.setCurrentIndex(index)
-        notice = class_axis_notice(prediction.name, fits[0], shape[fits[0]])
-        show_info(f"Segmentation Evaluation: {notice}")
+        show_info(f"Segmentation Evaluation: {class_axis_notice(header.name, axis, shape[axis])}")
 
     @staticmethod
     def _notify(notices: tuple[str, ...]) -> None:
@@ -2498,13 +2554,20 @@ class EvaluatePanel(QWidget):
 
     def _report(self, error: BaseException) -> None:
         """A run that could not start or failed: say why; the record shown (if any) is not
-        this run's, so it is out of date. Logits are said in the dock's words
+        this run's, so it is out of date. Logits, and a map holding NaN (named, with where its
+        first NaN is), are said in the dock's words
         (:func:`~napari_seg_eval._qt.threshold_panel.dock_error`)."""
-        said = dock_error(error)
+        said = dock_error(error, self._map_read())
         self.status_label.setText(said)
         self.progress_bar.setValue(0)
         notify_error(said)
         self.mark_stale(f"the last run failed ({said})")
+
+    def _map_read(self) -> Image | None:
+        """The probability map the run reads (or, before a run, would read): its prediction,
+        when that is an Image layer; else None."""
+        prediction = self._run_layers[1] if self._run_layers else self.prediction_combo.layer()
+        return prediction if isinstance(prediction, Image) else None
 
     def _on_progress(self, step: tuple[float, str]) -> None:
         fraction, message = step

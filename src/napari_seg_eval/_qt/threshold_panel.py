@@ -91,6 +91,7 @@ from ..core._thread_callbacks import compute
 from ..core._validate import LogitsError
 from ..core.blocks import as_dask, is_lazy
 from ..core.colormap import GREEN
+from ..core.semantic import SHIFTED_CHECK_MAX_CLASSES
 from ..core.threshold import sigmoid, softmax
 from ..evaluation import (
     RunControl,
@@ -114,6 +115,10 @@ NEEDS_PROBABILITY = (
 LIVE_TIP = "Update the preview labels whenever the threshold or an option changes"
 #: The Channel axis choice "no class axis".
 NO_CLASS_AXIS = "none (one probability per pixel)"
+#: The most classes the Channel axis offers an axis for: the core's bound on a map's
+#: channels (:data:`~napari_seg_eval.core.semantic.SHIFTED_CHECK_MAX_CLASSES`); a longer axis
+#: is one of the image's (an axis of 8192 pixels is no class axis).
+MAX_CLASSES = SHIFTED_CHECK_MAX_CLASSES
 #: Where the dock points for logits (the core's :class:`LogitsError` names its Python
 #: functions): its own button.
 DOCK_LOGITS = (
@@ -345,8 +350,9 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
     """The header's Channel axis choices for ``layer``: (text, axis of its data), first the
     choice made for the user.
 
-    No class axis, or, for a map of 3 or more axes, any of its axes, the shortest first (a
-    class axis is most often the shortest); a 2-D map is one image and has no class axis.
+    No class axis, or, for a map of 3 or more axes, any of its axes of at most
+    :data:`MAX_CLASSES` values, the shortest first (a class axis is most often the
+    shortest); a 2-D map is one image and has no class axis.
     Of a layer napari shows as RGB (a float (Y, X, 3) map is one, by napari's guess), only its
     last axis, napari's RGB axis: its other axes are the image, and without a class axis its
     three values per pixel would be a 3-D preview off the layer's 2-D grid.
@@ -360,6 +366,8 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
     [None, 2, 1, 0]
     >>> class_axis_choices(Image(np.zeros((256, 256))))
     [('none (one probability per pixel)', None)]
+    >>> [axis for _, axis in class_axis_choices(Image(np.zeros((4, 300, 400))))]
+    [None, 0]
     """
     if layer is None:
         return [(NO_CLASS_AXIS, None)]
@@ -369,7 +377,8 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
         return [(f"axis {last} ({shape[last]} classes; napari's RGB axis)", last)]
     if len(shape) < 3:
         return [(NO_CLASS_AXIS, None)]
-    shortest_first = sorted(range(len(shape)), key=lambda axis: shape[axis])
+    plausible = [axis for axis in range(len(shape)) if shape[axis] <= MAX_CLASSES]
+    shortest_first = sorted(plausible, key=lambda axis: shape[axis])
     return [(NO_CLASS_AXIS, None)] + [
         (f"axis {axis} ({shape[axis]} classes)", axis) for axis in shortest_first
     ]
@@ -499,7 +508,9 @@ def hand_over(layer: Labels, remade: str) -> None:
     >>> from napari.layers import Labels
     >>> layer = Labels(np.zeros((2, 2), np.uint8), name="p thresholded",
     ...                metadata={TAG: {"role": "threshold"}, "theirs": 1})
-    >>> hand_over(layer, "the next threshold change")
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # napari may print the notice
+    ...     hand_over(layer, "the next threshold change")
     >>> layer.name, layer.metadata
     ('p thresholded (edited)', {'theirs': 1})
     """
@@ -654,7 +665,7 @@ class ThresholdPanel(QWidget):
         # A chunked map split is read whole, in the worker (split_refusal let it through).
         whole = splitting and any(is_lazy(level) for level in levels)
         job = partial(_preview, levels, threshold, options, source.multiscale, whole)
-        work = partial(_computed_where_shown, job, shown_regions(source, options.channel_axis))
+        work = partial(computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = notifying(partial(self._show, source, threshold, options))
         self._previewed = source
         if wait:
@@ -1732,7 +1743,7 @@ def _preview(
     return labels_from_probability(levels[0], threshold, options)
 
 
-def _computed_where_shown(
+def computed_where_shown(
     make: Callable[[], Any], regions: list[Region], *, control: RunControl
 ) -> Any:
     """``make()`` (lazy labels, or a list of levels) with the chunks of ``regions`` computed.

@@ -335,7 +335,7 @@ class SegEvalWidget(QWidget):
 
     def close_jobs(self) -> None:
         """Cancel every running job for good and stop following the viewer."""
-        for job in (self.preview_job, self.display.contour_job):
+        for job in (self.preview_job, self.display.contour_job, self.display.convert_job):
             job.close()
         self.review.close_jobs()
         self.display.set_outlining(False)  # the previews get their own look back
