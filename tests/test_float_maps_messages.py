@@ -62,7 +62,9 @@ def test_a_lazy_label_image_is_judged_block_by_block_in_the_same_read():
     # some block goes beyond 1 (e.g. rows 0-1, columns 3-5: ids 2 and 3, [0, 3]); every
     # block's values are whole numbers, seen in the block the range check already holds
     assert info.value.kind == "labels" and info.value.sure
-    assert "Every value is a whole number" in str(info.value)
+    said = str(info.value)
+    assert "in a block of them" in said and "found values in [" not in said  # not the map's
+    assert "Every value of that block is a whole number" in said
 
 
 def test_a_map_of_0_to_255_saved_as_floats_is_to_be_divided_by_255():

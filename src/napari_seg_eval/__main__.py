@@ -434,7 +434,12 @@ def _add_evaluate_parser(commands) -> None:
         "--channel-axis)",
     )
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar, no notices and no summary"
+        "--quiet",
+        action="store_true",
+        help="no progress bar, no routine notes and no summary; files left unpaired, failed "
+        "pairs and the notes that say the numbers are likely wrong (a map's channel 0 likely "
+        "background, class images scored as labels, a mask scored as labels, ...) are still "
+        "said",
     )
 
 
@@ -1172,6 +1177,8 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             # bury the run's own lines; all of them in settings.json.
             whole = f" (all listed in {out / 'settings.json'} once the results are written)"
             print(pairing.describe(most=LISTED_FILES, more=whole), file=stream)
+        elif pairing.companions_text():  # class images scored as labels: likely wrong
+            print(f"napari-seg-eval: {pairing.companions_text()}", file=stream)
         if args.preset == "ctc" and not args.quiet:
             print(CTC_FRAMES, file=stream)
         if declared is not None and not args.quiet:
@@ -1221,7 +1228,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
             caught = [
                 w for w in caught if getattr(w.message, "template", None) != declared.template
             ]
-        _print_notices(caught if not args.quiet else retirements, stream)
+        _print_notices(caught if not args.quiet else _likely_wrong(caught), stream)
         _print_summary(result, out, stream, quiet=args.quiet, report=report_path)
     except BrokenPipeError:  # `| head`: the results are written, their code is the run's
         _silenced_output()
@@ -1505,7 +1512,8 @@ def _said_at_once(category: type[Warning], caught: list, stream: TextIO) -> Any:
     """A ``warnings.showwarning``, within ``catch_warnings(record=True)`` giving ``caught``,
     that prints a warning of ``category`` on ``stream`` at once (a line of the command, the
     run going on; on a terminal, over the progress bar's line, which is drawn again at the
-    next pair) and records any other in ``caught`` as that block records it."""
+    next pair) and records any other in ``caught`` as that block records it, as a
+    :class:`_Caught` that says whether this package gave it (:func:`_given_here`)."""
     terminal = bool(getattr(stream, "isatty", lambda: False)())
 
     def show(message, kind, filename, lineno, file=None, line=None) -> None:
@@ -1513,9 +1521,46 @@ def _said_at_once(category: type[Warning], caught: list, stream: TextIO) -> Any:
             cleared = "\r" + " " * 120 + "\r" if terminal else ""
             print(f"{cleared}napari-seg-eval: {message}", file=stream, flush=True)
         else:
-            caught.append(warnings.WarningMessage(message, kind, filename, lineno, file, line))
+            caught.append(_Caught(message, kind, filename, lineno, file, line, _given_here()))
 
     return show
+
+
+#: This package's folder (real paths: a linked install too), whose files' warnings are its own.
+_PACKAGE_FOLDER = os.path.dirname(os.path.realpath(__file__)) + os.sep
+#: The modules of Python's warnings machinery, passed over to find who gave a warning.
+_WARNING_MODULES = frozenset({"warnings", "_py_warnings"})
+
+
+class _Caught(warnings.WarningMessage):
+    """A warning caught during a run (a ``warnings.WarningMessage``), with ``ours``: whether
+    this package gave it, not another library (a ``UserWarning`` of dask, zarr, ...)."""
+
+    def __init__(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+        ours: bool = False,
+    ) -> None:
+        super().__init__(message, category, filename, lineno, file, line)
+        self.ours = ours
+
+
+def _given_here() -> bool:
+    """Whether the warning being shown (called from ``warnings.showwarning``) was given by a
+    module of this package: the first frame out of Python's warnings machinery and of this
+    module's own showing is the one that called ``warnings.warn`` (the package's warnings
+    name their user's line as where they are, so their ``filename`` cannot tell)."""
+    frame = sys._getframe(2)  # past this function and the showing one
+    while frame is not None and frame.f_globals.get("__name__") in _WARNING_MODULES:
+        frame = frame.f_back
+    return frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(
+        _PACKAGE_FOLDER
+    )
 
 
 def _error_text(error: BaseException) -> str:
@@ -1556,6 +1601,28 @@ def _print_notices(caught: list[warnings.WarningMessage], stream: TextIO) -> Non
     ]
     for line in dict.fromkeys(lines):
         print(f"napari-seg-eval: {line}", file=stream)
+
+
+def _likely_wrong(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessage]:
+    """The warnings of a run that ``--quiet`` still says: the file notices that say the
+    numbers are likely wrong (``FileNotice.likely_wrong``: a map's channel 0 likely background,
+    a class image scored as instance labels, a mask or map scored as labels, a map read on
+    another axis than its metadata declare, ...) and the package's other ``UserWarning``
+    warnings (of its settings, such as ``ignore_label`` 0 leaving out the background, and of
+    the workers retired from the user's cluster: :attr:`_Caught.ours`); not the notes of how
+    files were read (a uint8 map scaled, a grey colour image) nor other libraries'
+    warnings, of any category."""
+    from .io.read import FileNotice
+
+    return [
+        warning
+        for warning in caught
+        if (
+            warning.message.likely_wrong
+            if isinstance(warning.message, FileNotice)
+            else issubclass(warning.category, UserWarning) and getattr(warning, "ours", False)
+        )
+    ]
 
 
 def _report_path(report: str | None, out: Path) -> Path | None:

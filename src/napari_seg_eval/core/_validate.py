@@ -643,6 +643,9 @@ class LogitsError(ValueError):
         values were not all seen (only its minimum and maximum are whole numbers), a
         ``"scaled"`` map whose maximum is at most half its scale (logits or scores, then, as
         likely).
+    block : bool
+        Whether the values looked at are one block of the data (see
+        :func:`check_probability_range`): what they look like is said of that block.
 
     Examples
     --------
@@ -670,13 +673,20 @@ class LogitsError(ValueError):
     scaled_remedy = "divide it by {scale} (prob / {scale})"
 
     def __init__(
-        self, problem: str, kind: str = "logits", scale: int = 0, sure: bool = True
+        self,
+        problem: str,
+        kind: str = "logits",
+        scale: int = 0,
+        sure: bool = True,
+        block: bool = False,
     ) -> None:
-        super().__init__(problem, kind, scale, sure)  # all of them: a pickled copy keeps them
+        # All of them: a pickled copy keeps them.
+        super().__init__(problem, kind, scale, sure, block)
         self.problem = problem
         self.kind = kind
         self.scale = scale
         self.sure = sure
+        self.block = block
 
     def explain(self, logits: str, labels: str, scaled: str) -> str:
         """The message: the problem, what the values look like and how to mend them.
@@ -699,10 +709,11 @@ class LogitsError(ValueError):
         a_map = "an 8-bit map (0..255)" if self.scale == 255 else "a 16-bit map (0..65535)"
         divide = scaled.format(scale=self.scale)
         if self.kind == "labels":
+            values = "of that block " if self.block else ""
             looks = (
-                "Every value is a whole number: this looks like"
+                f"Every value {values}is a whole number: this looks like"
                 if self.sure
-                else "The smallest and largest values are whole numbers: this may be"
+                else f"The smallest and largest values {values}are whole numbers: this may be"
             )
             also = f"; if it is {a_map} saved as floats, {divide}" if self.scale else ""
             return (
@@ -780,6 +791,7 @@ def check_probability_range(
     name: str = "probabilities",
     *,
     values: np.ndarray | None = None,
+    block: bool = False,
 ) -> None:
     """Raise unless [lowest, highest] lies in [0, 1]; NaN in either (NaN data) is named.
 
@@ -795,6 +807,11 @@ def check_probability_range(
         looked at again, to tell a label image saved as floats (every value a whole number)
         from a map on a scale of 0..255. Without them that is judged by the range alone (see
         :func:`range_kind`).
+    block : bool
+        Whether ``lowest`` and ``highest`` are those of one block of the data, checked block
+        by block as it is read (a chunk of a lazy array, a slice of a large one), not of all
+        of it: the message then names the value found outside [0, 1] in that block, never
+        its range as if it were the data's (the rest is not read when the error is raised).
 
     Raises
     ------
@@ -814,6 +831,13 @@ def check_probability_range(
     napari_seg_eval.core._validate.LogitsError: probabilities must lie in [0, 1], found values
     in [0, 17]. Every value is a whole number: this looks like a label image saved as floats,
     not probabilities: cast it (data.astype(int)) and use it as a label image (the prediction).
+    >>> check_probability_range(0.0, 9.0, values=np.array([0.0, 9.0]), block=True)
+    ... # doctest: +NORMALIZE_WHITESPACE, +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    napari_seg_eval.core._validate.LogitsError: probabilities must lie in [0, 1], found 9 in a
+    block of them (checked block by block as they are read; the values of the other blocks
+    are not known). Every value of that block is a whole number: ...
     """
     if np.isnan(lowest) or np.isnan(highest):
         raise ValueError(
@@ -821,9 +845,16 @@ def check_probability_range(
             "pixels out with region=~np.isnan(p) where the function takes a region."
         )
     if lowest < 0 or highest > 1:
+        if not block:
+            found = f"found values in [{lowest:.6g}, {highest:.6g}]."
+        else:
+            outside = [f"{value:.6g}" for value in (lowest, highest) if not 0 <= value <= 1]
+            found = (
+                f"found {' and '.join(outside)} in a block of them (checked block by block as "
+                "they are read; the values of the other blocks are not known)."
+            )
         raise LogitsError(
-            f"{name} must lie in [0, 1], found values in [{lowest:.6g}, {highest:.6g}].",
-            *range_kind(lowest, highest, values),
+            f"{name} must lie in [0, 1], {found}", *range_kind(lowest, highest, values), block
         )
 
 

@@ -279,12 +279,13 @@ def threshold_in_dtype(threshold: float, dtype: np.dtype) -> np.floating:
 
 def _threshold_binary(prob: np.ndarray, threshold: float) -> np.ndarray:
     if is_lazy(prob):
-        return prob.map_blocks(_threshold_block, threshold, dtype=np.uint8)
+        return prob.map_blocks(_threshold_block, threshold, prob.npartitions > 1, dtype=np.uint8)
     flat = prob.ravel()
     foreground = np.empty(flat.size, bool)
     for start in range(0, flat.size, CHUNK_PIXELS):
         block = flat[start : start + CHUNK_PIXELS]
-        check_probability_range(block.min(), block.max(), values=block)
+        part = block.size < flat.size
+        check_probability_range(block.min(), block.max(), values=block, block=part)
         np.greater(block, threshold, out=foreground[start : start + CHUNK_PIXELS])
     return foreground.view(np.uint8).reshape(prob.shape)
 
@@ -307,29 +308,41 @@ def _threshold_classes(
         )
     ids = ids.astype(np.min_scalar_type(ids.max()))
     if is_lazy(channels_first):  # every chunk holds all channels of its pixels
-        return channels_first.rechunk({0: -1}).map_blocks(
-            _classes_block, ids, threshold, drop_axis=0, dtype=ids.dtype
+        whole_channels = channels_first.rechunk({0: -1})
+        return whole_channels.map_blocks(
+            _classes_block,
+            ids,
+            threshold,
+            whole_channels.npartitions > 1,
+            drop_axis=0,
+            dtype=ids.dtype,
         )
     labels = np.zeros(channels_first.shape[1:], ids.dtype)
     rows = max(1, CHUNK_PIXELS // max(1, int(np.prod(channels_first.shape[2:]))))
     for start in range(0, channels_first.shape[1], rows):
         labels[start : start + rows] = _classes_block(
-            channels_first[:, start : start + rows], ids, threshold
+            channels_first[:, start : start + rows],
+            ids,
+            threshold,
+            rows < channels_first.shape[1],
         )
     return labels
 
 
-def _threshold_block(block: np.ndarray, threshold: np.floating) -> np.ndarray:
-    """1 where ``block > threshold``, else 0 (uint8), after checking the block's range."""
-    check_probability_range(block.min(), block.max(), values=block)
+def _threshold_block(block: np.ndarray, threshold: np.floating, part: bool) -> np.ndarray:
+    """1 where ``block > threshold``, else 0 (uint8), after checking the block's range
+    (``part``: the block is not the whole map, see :func:`check_probability_range`)."""
+    check_probability_range(block.min(), block.max(), values=block, block=part)
     return np.greater(block, threshold).view(np.uint8)
 
 
-def _classes_block(block: np.ndarray, ids: np.ndarray, threshold: np.floating) -> np.ndarray:
-    """The labels of a block of channels-first probabilities (range checked): the id of the
-    most probable channel (the first on ties), 0 where its probability is not above
-    ``threshold``."""
-    check_probability_range(block.min(), block.max(), values=block)
+def _classes_block(
+    block: np.ndarray, ids: np.ndarray, threshold: np.floating, part: bool
+) -> np.ndarray:
+    """The labels of a block of channels-first probabilities (range checked; ``part``: the
+    block is not the whole map): the id of the most probable channel (the first on ties), 0
+    where its probability is not above ``threshold``."""
+    check_probability_range(block.min(), block.max(), values=block, block=part)
     best = block[0].copy()
     winner = np.zeros(best.shape, np.intp)
     for channel in range(1, block.shape[0]):
@@ -994,7 +1007,11 @@ def _chunk_passes(
     probability = extra[-1] if has_probability else None
     if probability is not None:  # NaN propagates to min and max: one check names both
         check_probability_range(
-            probability.min(), probability.max(), "probability values", values=probability
+            probability.min(),
+            probability.max(),
+            "probability values",
+            values=probability,
+            block=probability.shape != tuple(shape),  # one chunk of a larger map
         )
     summary, nodes = _chunk_nodes(block, connectivity, start, shape, base, key_dtype)
     table = overlap_table(true, nodes, ignore_label=ignore_label, region=region)

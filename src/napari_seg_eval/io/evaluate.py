@@ -77,14 +77,14 @@ from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
 from ..core.semantic import binarized_ignore_label
 from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
 from .pairs import (
+    PAIRING_KEYWORDS,
     PRESET_PREFIXES,
     Pairing,
     _companions,
-    file_stem,
     find_class_files,
     find_region_files,
+    listed_pairing,
     pair_files,
-    slice_name,
 )
 from .progress import Progress, TextProgress
 from .read import (
@@ -97,8 +97,8 @@ from .read import (
     chunked_if_large,
     close_store,
     file_notices,
-    image_extension,
     open_files,
+    read_as,
     read_labels,
     volume_plane,
 )
@@ -667,7 +667,11 @@ def evaluate_files(
         Folders or files of each side, paired by name (:func:`pair_files`, with
         ``truth_suffix`` and ``prediction_suffix``). Or ``truth`` alone: a :class:`Pairing`, or
         a list of (truth path, prediction path) pairs, each named by its truth file's name
-        without ``truth_suffix`` (as pairing by folders names it). Each file is one image, a
+        without ``truth_prefix`` and ``truth_suffix`` (as pairing by folders names it). A
+        Pairing of :func:`pair_files` brings the prefixes and suffixes it was made with
+        (``Pairing.made_with``): those left out here are its own (its region and class
+        files are then found by its suffixes), and recorded so; one given at another value
+        is refused (see :func:`pairing_keywords`). Each file is one image, a
         2-D image or a 3-D volume: a pair with a file whose metadata names a time axis (ImageJ
         or OME-TIFF axes such as ``TYX``, an OME-Zarr axis of type ``"time"``) fails with a
         message saying to save one file per time point, as its frames would be matched as one
@@ -754,14 +758,15 @@ split_touching
     truth_suffix, prediction_suffix
         The end of the names (before the extension) that marks each side's files, e.g.
         ``"_masks"`` and ``"_cp_masks"`` for Cellpose (default: none); see
-        :func:`pair_files`. With a list of pairs, ``truth_suffix`` only names them.
+        :func:`pair_files`. With a list of pairs, ``truth_suffix`` only names them; with a
+        Pairing, its own are taken (see above).
     truth_prefix, prediction_prefix
         The start of the names that marks each side's files, e.g. ``"man_seg"`` and
         ``"mask"`` for the Cell Tracking Challenge (``man_seg000.tif``, ``mask000.tif``;
         default: none); see :func:`pair_files`. A pair's name is then without the prefix;
         its class and region files are found by the name of their file
         (``man_seg000_classes.tif``) or of the pair (``000_classes.tif``). With a list of
-        pairs, ``truth_prefix`` only names them. With a truth prefix, the challenge's 2-D
+        pairs, ``truth_prefix`` only names them. With its truth prefix, the challenge's 2-D
         slices of 3-D frames pair too: the truth ``man_seg_007_042.tif`` with the prediction
         ``mask007.tif``, scored on its plane 42 (read alone where the file allows), named
         ``007_042`` with a ``plane`` column in ``per_image``; a plane outside the volume fails
@@ -852,6 +857,16 @@ split_touching
         On a cluster, the connection to the dask scheduler was lost during the run (the
         message says after how many pairs): no partial result.
 
+    Warns
+    -----
+    FileNotice
+        One per kind of notice of the run's files (a ``UserWarning``, see above). Those whose
+        ``likely_wrong`` is True say that the numbers are likely wrong (a map's channel 0
+        likely background, a class image scored as instance labels, a mask or a map scored
+        as labels, a boolean mask as one object, label images read as probabilities, pixels
+        of the truth's classes made background by the threshold); the others say how files
+        were read (a uint8 map scaled, a grey colour image, a slice's DET not scored).
+
     Examples
     --------
     >>> from napari_seg_eval import evaluate_files
@@ -866,6 +881,23 @@ split_touching
     [#####-------------------------] 2/12 pairs, 1 s  img2
     """
     held = background_channel_held(probability, background_channel, channel_axis)
+    if prediction is None and isinstance(truth, Pairing):
+        # The pairing's own prefixes and suffixes: settings.json names its pairs as it did.
+        taken = pairing_keywords(
+            truth,
+            truth_suffix=truth_suffix,
+            prediction_suffix=prediction_suffix,
+            truth_prefix=truth_prefix,
+            prediction_prefix=prediction_prefix,
+            region_suffix=region_suffix,
+            truth_classes_suffix=truth_classes_suffix,
+            prediction_classes_suffix=prediction_classes_suffix,
+        )
+        truth_suffix, prediction_suffix = taken["truth_suffix"], taken["prediction_suffix"]
+        truth_prefix, prediction_prefix = taken["truth_prefix"], taken["prediction_prefix"]
+        region_suffix = taken["region_suffix"]
+        truth_classes_suffix = taken["truth_classes_suffix"]
+        prediction_classes_suffix = taken["prediction_classes_suffix"]
     settings = file_settings(
         kind=kind,
         iou_thresholds=iou_thresholds,
@@ -939,6 +971,59 @@ split_touching
     return result
 
 
+def pairing_keywords(pairing: Pairing, **given: str | None) -> dict[str, str | None]:
+    """The prefixes and suffixes of a run of ``pairing``: each of :data:`PAIRING_KEYWORDS`
+    as given to :func:`evaluate_files` (``given``), or where it is left at its default (""
+    for a prefix or a name suffix, None for a region or class suffix), as the pairing was
+    made with (``Pairing.made_with``, see :func:`pair_files`). Its pairs are named by those,
+    and its region and class files were set aside by them: recorded so, ``settings.json``
+    makes the run again under the same names, with the same region and class files.
+
+    Raises
+    ------
+    ValueError
+        A keyword given at another value than the pairing was made with (its pairs are
+        named, and its files set aside, by the pairing's).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> pairing = Pairing([(Path("a_masks.tif"), Path("a_cp.tif"))], ["a"],
+    ...                   made_with={"truth_suffix": "_masks", "prediction_suffix": "_cp"})
+    >>> pairing_keywords(pairing, truth_suffix="", region_suffix="_region")["truth_suffix"]
+    '_masks'
+    >>> pairing_keywords(pairing, truth_suffix="_gt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: truth_suffix='_gt' is not the truth_suffix the pairing was made with ('_masks'): ...
+    """
+    made = pairing.made_with or {}
+    taken: dict[str, str | None] = {}
+    for key in PAIRING_KEYWORDS:
+        companion = key in _COMPANION_KEYWORDS
+        unset = None if companion else ""
+        value = given.get(key, unset)
+        own = made.get(key, unset)
+        if key not in made or value == own:  # as given (a pairing made otherwise: always)
+            taken[key] = value
+        elif value == unset:
+            taken[key] = own
+        elif companion and own is None:  # region or class files found among the pairs
+            taken[key] = value
+        else:
+            raise ValueError(
+                f"{key}={value!r} is not the {key} the pairing was made with ({own!r}): its "
+                f"pairs are named and its files found by the pairing's; give pair_files "
+                f"{key}={value!r}, or leave it out here."
+            )
+    return taken
+
+
+#: The keywords of :data:`PAIRING_KEYWORDS` that find each pair's region and class files
+#: (None when not given), not its name.
+_COMPANION_KEYWORDS = ("region_suffix", "truth_classes_suffix", "prediction_classes_suffix")
+
+
 def _header(
     path: str | Path, *, labels: bool, pixel_size: bool = False
 ) -> tuple[tuple[int, ...], FileMetadata] | None:
@@ -978,8 +1063,7 @@ def _declared_channels(path: str | Path) -> tuple[int, int] | None:
     """The channel axis an OME-Zarr map's multiscales metadata name (``"type":
     "channel"``) and its number of channels, from its header; None for another file, a
     map that names none, or one that cannot be opened here."""
-    extension = image_extension(path)
-    if extension is None or not extension.endswith(".zarr"):
+    if not _named_zarr(path):
         return None
     header = _header(path, labels=False)
     if header is None:
@@ -1095,8 +1179,10 @@ def declared_class_axis(
 
 
 def _named_zarr(path: str | Path) -> bool:
-    """Whether ``path`` is named as a zarr store (its name ends in ``.zarr``; nothing read)."""
-    return str(image_extension(path)).endswith(".zarr")
+    """Whether ``path`` is read as a zarr store: its name ends in ``.zarr``, or it is a zarr
+    array or group named otherwise (``slide.ome.zarr/0``; its metadata files are looked for,
+    none read: see :func:`~napari_seg_eval.io.read.read_as`)."""
+    return str(read_as(path)).endswith(".zarr")
 
 
 def _refuse_mixed_maps(
@@ -1449,9 +1535,10 @@ def as_pairing(
     preset: str | None = None,
 ) -> Pairing:
     """A :class:`Pairing` from folders/files of each side, a list of pairs (named by their
-    truth files, without the truth prefix and ``truth_suffix``; with a truth prefix, a truth
-    named as the Cell Tracking Challenge's slice ``man_seg_T_Z`` is scored on plane Z of its
-    prediction, as :func:`pair_files` pairs it), or a Pairing.
+    truth files, without the truth prefix and ``truth_suffix``; under the Cell Tracking
+    Challenge's truth prefix, a truth named as its slice ``man_seg_T_Z`` is scored on plane Z
+    of its prediction, as :func:`pair_files` pairs it: see
+    :func:`~napari_seg_eval.io.pairs.listed_pairing`), or a Pairing.
     ``companions``: the region and class suffixes, whose files :func:`pair_files` never hints
     as truth or predictions; ``prefixes``: the truth and prediction prefixes; ``preset``: the
     run's, by whose challenge's names folders are paired when no prefix nor suffix is given
@@ -1471,16 +1558,7 @@ def as_pairing(
         pairing = truth
     else:
         pairs = [(Path(t), Path(p)) for t, p in _listed_pairs(truth)]
-        names = [_pair_name(t, truth_suffix, prefixes[0]) for t, _ in pairs]
-        planes = {}
-        if prefixes[0]:  # the Cell Tracking Challenge's slices, named as pair_files names them
-            for index, name in enumerate(names):
-                named = slice_name(name)
-                if named is not None:
-                    names[index] = named[0]
-                    if named[2] is not None:
-                        planes[named[0]] = named[2]
-        pairing = Pairing(pairs, names, planes=planes)
+        pairing = listed_pairing(pairs, truth_suffix, prefixes[0])
     if not pairing.pairs:
         raise no_pairs_error(pairing)
     return pairing
@@ -1536,18 +1614,6 @@ def _length(item: Any) -> int | None:
         return len(item)
     except TypeError:
         return None
-
-
-def _pair_name(truth: Path, truth_suffix: str, truth_prefix: str = "") -> str:
-    """The name of a pair given by its files, as pairing by folders names it: its truth file's
-    name without the extension, ``truth_prefix`` and ``truth_suffix`` (class and region files
-    are found by it)."""
-    stem = file_stem(truth)
-    if truth_prefix and stem.startswith(truth_prefix):
-        stem = stem[len(truth_prefix) :]
-    if truth_suffix and stem.endswith(truth_suffix):
-        return stem[: len(stem) - len(truth_suffix)]
-    return stem
 
 
 def no_pairs_error(pairing: Pairing) -> ValueError:
@@ -2362,7 +2428,7 @@ def evaluate_pair(
         if "instance" in settings.kinds:  # as instance_metrics warns (warn_if_masks)
             sides = ((true, truth), (pred, prediction)) if not settings.probability else ()
             notices += [
-                Notice(_BOOLEAN_MASK, str(path))
+                Notice(_BOOLEAN_MASK, str(path), likely_wrong=True)
                 for image, path in sides or ((true, truth),)
                 if image.dtype == bool
             ]
@@ -2440,22 +2506,31 @@ def evaluate_pair(
                 n = pred.shape[settings.channel_axis]
                 classes = outcome.tables.get("semantic")
                 if classes is not None and background_channel_suspected(classes, n):
-                    notices.append(Notice(_BACKGROUND_CHANNEL.format(n, n - 1), str(prediction)))
+                    notices.append(
+                        Notice(
+                            _BACKGROUND_CHANNEL.format(n, n - 1),
+                            str(prediction),
+                            likely_wrong=True,
+                        )
+                    )
                 elif n > 1 and background_predicted_as_objects(counted):
-                    notices.append(Notice(_BACKGROUND_AS_OBJECTS, str(prediction)))
+                    notices.append(
+                        Notice(_BACKGROUND_AS_OBJECTS, str(prediction), likely_wrong=True)
+                    )
                 elif classes is not None and settings.threshold > 0:
                     background, lost, total = made_background(classes)
                     if lost:  # the threshold took pixels of the truth's classes
                         said = _NO_CLASS_ABOVE.format(threshold=f"{settings.threshold:g}")
                         counts = (background, total, lost)
-                        notices.append(Notice(said, str(prediction), counts))
+                        notices.append(Notice(said, str(prediction), counts, likely_wrong=True))
             if passes.below_threshold is not None:
                 from ..evaluation import argmax_counts
 
                 background, lost, total = argmax_counts(passes.below_threshold)
                 if lost:  # the threshold took pixels of the truth's classes
                     said = _BELOW_THRESHOLD.format(threshold=f"{settings.threshold:g}")
-                    notices.append(Notice(said, str(prediction), (background, total, lost)))
+                    counts = (background, total, lost)
+                    notices.append(Notice(said, str(prediction), counts, likely_wrong=True))
             if (
                 "instance" in outcome.tables
                 and settings.channel_axis is not None
@@ -2467,17 +2542,20 @@ def evaluate_pair(
                 highest = n - 1 if settings.background_channel else n
                 found = ObjectPairs.from_table(outcome.tables["instance"])
                 if class_image_suspected(found, highest):
-                    notices.append(Notice(_CLASS_IMAGE_TRUTH.format(highest), str(truth)))
+                    notices.append(
+                        Notice(_CLASS_IMAGE_TRUTH.format(highest), str(truth), likely_wrong=True)
+                    )
             if "instance" in outcome.tables:
                 if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
                 ):
                     maximum = np.iinfo(pred.dtype).max
-                    notices.append(Notice(_PROBABILITY_LABELS.format(maximum), str(prediction)))
+                    said = _PROBABILITY_LABELS.format(maximum)
+                    notices.append(Notice(said, str(prediction), likely_wrong=True))
                 elif not settings.probability:
                     template = _mask_as_labels(outcome.tables["instance"], pred.dtype)
                     if template is not None:
-                        notices.append(Notice(template, str(prediction)))
+                        notices.append(Notice(template, str(prediction), likely_wrong=True))
                 true_classes, pred_classes = outcome.classes or (None, None)
                 outcome.instance = instance_image_parts(
                     outcome.tables["instance"],
@@ -2950,7 +3028,9 @@ def _one_channel_dropped(pred: Any, metadata: FileMetadata, ndim: int) -> tuple[
 def _other_channel_axis(path: str | Path, metadata: FileMetadata, axis: int) -> list[Notice]:
     """The notice of a map whose metadata name another axis its channel axis than the run's
     class axis ``axis`` (the first map's declared axis, or the one given): read as the run
-    reads every map, which may fail on its shape; said so that the failure is understood.
+    reads every map, which may fail on its shape, or score its classes along another axis;
+    said (even with the command line's ``--quiet``: ``likely_wrong``) so that the failure or
+    the numbers are understood.
 
     Examples
     --------
@@ -2967,7 +3047,7 @@ def _other_channel_axis(path: str | Path, metadata: FileMetadata, axis: int) -> 
         f"reads axis {axis} of every map as the class axis ({{channel_axis}}{axis}): maps whose "
         "classes lie on different axes are run separately"
     )
-    return [Notice(template, str(path))]
+    return [Notice(template, str(path), likely_wrong=True)]
 
 
 def _plane_metadata(metadata: FileMetadata, axis: int, ndim: int) -> FileMetadata:
@@ -3387,7 +3467,7 @@ def _label_image_notices(
             f"{len(found)} of {len(evaluated)} predictions {verb_one if one else verb_many} "
             f"{what} ({files}){why} {question}? (drop {{probability}})"
         )
-        notices.append(Notice(template, found[0]))
+        notices.append(Notice(template, found[0], likely_wrong=True))
     return notices
 
 

@@ -55,13 +55,13 @@ import re
 import shlex
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from .read import FileReadError, holds_objects, image_extension, missing_text
+from .read import FileReadError, holds_objects, image_extension, missing_text, zarr_image
 
 #: The two ways a name marks its side: at its end and at its start.
 KINDS = ("suffix", "prefix")
@@ -199,6 +199,18 @@ _OTHER_SIDE = {"truth": "prediction", "prediction": "truth"}
 #: Tracking Challenge's truth ``man_seg000.tif`` (slices ``man_seg_000_042.tif``) and result
 #: ``mask000.tif``.
 PRESET_PREFIXES = {"ctc": ("man_seg", "mask")}
+#: The keywords of :func:`pair_files` a :class:`Pairing` records (``Pairing.made_with``): how
+#: its pairs were named (the prefixes and suffixes) and which files were set aside as their
+#: region masks and class images.
+PAIRING_KEYWORDS = (
+    "truth_suffix",
+    "prediction_suffix",
+    "truth_prefix",
+    "prediction_prefix",
+    "region_suffix",
+    "truth_classes_suffix",
+    "prediction_classes_suffix",
+)
 #: The challenge of each preset of :data:`PRESET_PREFIXES`, as the pairs' listing names it.
 _CHALLENGES = {"ctc": "the Cell Tracking Challenge"}
 
@@ -237,6 +249,12 @@ class Pairing:
     :attr:`suffix_hint` pairs (Cellpose's ``img1.tif`` beside ``img1_masks.tif`` and
     ``img1.tif`` beside ``img1_cp_masks.tif``), those pairs, not made: each as its (truth
     image, prediction image, truth label file, prediction label file). Nothing pairs then.
+    ``made_with``: the keywords of :func:`pair_files` the pairs were named and found with
+    (:data:`PAIRING_KEYWORDS`: the prefixes and suffixes of each side, the challenge's prefixes
+    when :attr:`named_by` is set, and the region and class suffixes), which
+    :func:`~napari_seg_eval.io.evaluate_files` takes and records in ``settings.json``, so that
+    the pairs given again as a list are named as they are here; None for a pairing made
+    otherwise.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -254,6 +272,7 @@ class Pairing:
     planes: dict[str, int] = field(default_factory=dict)
     named_by: str | None = None
     raw_images: list[tuple[Path, Path, Path, Path]] = field(default_factory=list)
+    made_with: dict[str, str | None] | None = None
 
     def plane(self, name: str) -> int | None:
         """The plane of the prediction's volume the pair ``name`` is scored on (its truth is
@@ -299,14 +318,9 @@ class Pairing:
             )
         if hint and self.suffix_hint is not None:
             lines.append(self.suffix_hint.text())
-        companions = companion_suffix(self.names)
-        if companions is not None:
-            suffix, count = companions
-            lines.append(
-                f"{count} pair(s) are named as other pairs plus {suffix!r}: if they are class "
-                "images or regions of those, give it as the class suffixes or the region "
-                "suffix (they are evaluated as pairs of label images now)."
-            )
+        companions = self.companions_text()
+        if companions:
+            lines.append(companions)
         for title, paths in (
             ("ground truth without a prediction", self.unpaired_truth),
             ("prediction{s} without a ground truth", self.unpaired_prediction),
@@ -331,6 +345,27 @@ class Pairing:
             searched = f"{len(self.subfolders)} subfolder(s) not searched"
             lines.append(f"{searched}: {_few(self.subfolders)}.")
         return "\n".join(lines)
+
+    def companions_text(self) -> str:
+        """The line saying that pairs are named as other pairs plus a suffix (see
+        :func:`companion_suffix`, with :data:`COMPANION_WORDS`): class images or region masks
+        evaluated as label images, their numbers likely wrong; "" when none is.
+
+        Examples
+        --------
+        >>> Pairing([(Path("gt/v.tif"), Path("p/v.tif")), (Path("gt/v_classes.tif"),
+        ...          Path("p/v_classes.tif"))], ["v", "v_classes"]).companions_text()[:52]
+        "1 pair(s) are named as other pairs plus '_classes': "
+        """
+        companions = companion_suffix(self.names, known=COMPANION_WORDS)
+        if companions is None:
+            return ""
+        suffix, count = companions
+        return (
+            f"{count} pair(s) are named as other pairs plus {suffix!r}: if they are class "
+            "images or regions of those, give it as the class suffixes or the region "
+            "suffix (they are evaluated as pairs of label images now)."
+        )
 
     def only_subfolders(self) -> bool:
         """Whether the folders hold subfolders and no file to pair: the images are one level
@@ -442,7 +477,13 @@ def pair_files(
     ----------
     truth, prediction
         A folder, one file, or a list of files each. Two single files make one pair whatever
-        their names. Folders may be the same folder when the suffixes tell the sides apart.
+        their names, named as a pair of folders would name it (the truth's name without the
+        truth prefix and suffix, where it has them). Folders may be the same folder when the
+        suffixes tell the sides apart. A folder that is a zarr array (the level
+        ``slide.ome.zarr/0`` of an OME-Zarr image), or a zarr group with OME-Zarr
+        ``multiscales`` or ``labels`` metadata, is one image, not a folder of files; any other
+        folder is a folder of images, a zarr group too (dask's ``to_zarr("preds",
+        component="img1.zarr")``), see :func:`~napari_seg_eval.io.read.zarr_image`.
     truth_suffix, prediction_suffix
         The end of the name (before the extension) that marks each side, e.g. ``"_masks"`` and
         ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side;
@@ -488,7 +529,9 @@ def pair_files(
         suffix hint of the files pairs those others under every pair's name (Cellpose's
         ``img1.tif`` in both folders beside ``img1_masks.tif`` and ``img1_cp_masks.tif``),
         the files paired are the raw images: nothing pairs, ``Pairing.raw_images`` names
-        them and ``Pairing.suffix_hint`` the suffixes to give.
+        them and ``Pairing.suffix_hint`` the suffixes to give. ``Pairing.made_with`` holds
+        the prefixes and suffixes the pairs were made with (the challenge's prefixes under a
+        preset), which :func:`~napari_seg_eval.io.evaluate_files` given the pairing takes.
 
     Raises
     ------
@@ -573,13 +616,23 @@ def _pair_files(
     prediction_prefix: str = "",
 ) -> Pairing:
     """:func:`pair_files` by the prefixes and suffixes given."""
+    made_with = {
+        "truth_suffix": truth_suffix,
+        "prediction_suffix": prediction_suffix,
+        "truth_prefix": truth_prefix,
+        "prediction_prefix": prediction_prefix,
+        "region_suffix": region_suffix,
+        "truth_classes_suffix": truth_classes_suffix,
+        "prediction_classes_suffix": prediction_classes_suffix,
+    }
     truth_listing = _listing(truth, "ground truth")
     pred_listing = _listing(prediction, "prediction")
     truth_files, truth_folder = truth_listing.files, truth_listing.folder
     pred_files, pred_folder = pred_listing.files, pred_listing.folder
     if not truth_folder and not pred_folder and len(truth_files) == len(pred_files) == 1:
-        name = file_stem(truth_files[0])
-        return Pairing([(truth_files[0], pred_files[0])], [name])
+        # Named as a list of pairs is (evaluate_files), so that settings.json remakes it.
+        pair = (truth_files[0], pred_files[0])
+        return listed_pairing([pair], truth_suffix, truth_prefix, made_with=made_with)
     same_folder = truth_folder and pred_folder and _same(truth, prediction)
     # Listed once when both sides are one folder.
     hidden = list(dict.fromkeys(truth_listing.hidden + pred_listing.hidden))
@@ -708,6 +761,7 @@ def _pair_files(
         marks=_marks(any(given), any(prefixes)),
         planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
         raw_images=raw_images,
+        made_with=made_with,
     )
 
 
@@ -918,11 +972,37 @@ def _marks(suffixes: bool, prefixes: bool) -> Literal["suffix", "prefix", "prefi
     return "suffix"
 
 
-def companion_suffix(names: Iterable[str]) -> tuple[str, int] | None:
+#: The words that name class images and region masks (compared lower case, without the
+#: separator before them): a pair named as another pair plus one of them (``vol1_classes``
+#: beside ``vol1``) is pointed out even alone (see :func:`companion_suffix`).
+COMPANION_WORDS = frozenset(
+    {
+        "class",
+        "classes",
+        "cls",
+        "type",
+        "types",
+        "celltype",
+        "celltypes",
+        "category",
+        "categories",
+        "semantic",
+        "region",
+        "regions",
+        "roi",
+        "rois",
+        "heldout",
+    }
+)
+
+
+def companion_suffix(names: Iterable[str], known: Iterable[str] = ()) -> tuple[str, int] | None:
     """The suffix that names pairs after other pairs (``a_classes`` beside ``a``: class images
     paired as label images, a class suffix not given), with how many pairs carry it; None when
-    fewer than two do. A suffix starts at a character that is neither a letter nor a digit and
-    holds a letter (``a_2`` beside ``a`` numbers images: no suffix).
+    fewer than two do, unless the one that does is named by a word of ``known`` (such as
+    :data:`COMPANION_WORDS`: ``vol1_classes`` beside ``vol1``). A suffix starts at a character
+    that is neither a letter nor a digit and holds a letter (``a_2`` beside ``a`` numbers
+    images: no suffix).
 
     Examples
     --------
@@ -930,7 +1010,14 @@ def companion_suffix(names: Iterable[str]) -> tuple[str, int] | None:
     ('_classes', 2)
     >>> companion_suffix(["a", "a_2", "b", "b_2"]) is None
     True
+    >>> companion_suffix(["vol1", "vol1_classes"]) is None
+    True
+    >>> companion_suffix(["vol1", "vol1_classes"], known=COMPANION_WORDS)
+    ('_classes', 1)
+    >>> companion_suffix(["vol1", "vol1_bright"], known=COMPANION_WORDS) is None
+    True
     """
+    words = {word.lower() for word in known}
     names = list(names)
     present = set(names)
     counts: dict[str, int] = {}
@@ -947,7 +1034,10 @@ def companion_suffix(names: Iterable[str]) -> tuple[str, int] | None:
     if not counts:
         return None
     suffix = max(counts, key=lambda key: (counts[key], key))
-    return (suffix, counts[suffix]) if counts[suffix] >= 2 else None
+    if counts[suffix] >= 2:
+        return suffix, counts[suffix]
+    named = sorted(key for key in counts if re.sub(r"^[\W_]+", "", key).lower() in words)
+    return (named[0], counts[named[0]]) if named else None
 
 
 #: Candidate suffixes checked by pairing the files under them (the most voted first).
@@ -1655,7 +1745,7 @@ def _listing(source, side: str) -> _Listing:
         path = Path(source)
         if not path.exists():
             raise FileReadError(f"{side}: {missing_text(path)}")
-        if path.is_dir() and image_extension(path) is None:
+        if path.is_dir() and image_extension(path) is None and not zarr_image(path):
             files, hidden, subfolders = [], [], []
             for entry in sorted(path.iterdir()):
                 if image_extension(entry) is not None:
@@ -1678,7 +1768,79 @@ def _same(a, b) -> bool:
 def file_stem(path: Path) -> str:
     """A file's name without its image extension (``a.ome.tif`` -> ``a``, ``b.zarr`` -> ``b``)."""
     extension = image_extension(path) or path.suffix
+    if not path.name.lower().endswith(extension):  # a zarr array named as a level ("0")
+        return path.name
     return path.name[: len(path.name) - len(extension)]
+
+
+def pair_name(truth: Path, truth_suffix: str = "", truth_prefix: str = "") -> str:
+    """The name of a pair given by its files, as pairing by folders names it: its truth file's
+    name without the extension, ``truth_prefix`` and ``truth_suffix`` (each where the name has
+    it), in Unicode's composed form (NFC, as :func:`pair_files` compares names). Class and
+    region files are found by it.
+
+    Examples
+    --------
+    >>> pair_name(Path("gt/man_seg000.tif"), truth_prefix="man_seg")
+    '000'
+    >>> pair_name(Path("gt/img1_masks.tif"), "_masks"), pair_name(Path("gt/img1.tif"), "_masks")
+    ('img1', 'img1')
+    """
+    stem = _nfc(file_stem(truth))
+    truth_prefix, truth_suffix = _nfc(truth_prefix), _nfc(truth_suffix)
+    if truth_prefix and stem.startswith(truth_prefix):
+        stem = stem[len(truth_prefix) :]
+    if truth_suffix and stem.endswith(truth_suffix):
+        return stem[: len(stem) - len(truth_suffix)]
+    return stem
+
+
+def listed_pairing(
+    pairs: Sequence[tuple[Path, Path]],
+    truth_suffix: str = "",
+    truth_prefix: str = "",
+    *,
+    made_with: dict[str, str | None] | None = None,
+) -> Pairing:
+    """A :class:`Pairing` of pairs given file by file (a list of pairs, or two single files),
+    each named as pairing folders names it: by its truth file (:func:`pair_name`); under the
+    Cell Tracking Challenge's truth prefix (:func:`names_slices`), a truth named as a 2-D
+    slice ``man_seg_T_Z`` names the pair ``T_Z`` and is scored on plane Z of its
+    prediction's volume, a frame ``man_seg_T`` names it ``T`` (:func:`slice_name`).
+
+    Parameters
+    ----------
+    pairs : sequence of (Path, Path)
+        The (truth, prediction) files.
+    truth_suffix, truth_prefix : str
+        The truth's suffix and prefix, left out of the names.
+    made_with : dict, optional
+        The keywords of :func:`pair_files` the pairs were found with
+        (:attr:`Pairing.made_with`).
+
+    Returns
+    -------
+    Pairing
+
+    Examples
+    --------
+    >>> pairing = listed_pairing([(Path("gt/man_seg_001_003.tif"), Path("res/mask001.tif"))],
+    ...                          truth_prefix="man_seg")
+    >>> pairing.names, pairing.planes
+    (['001_003'], {'001_003': 3})
+    >>> listed_pairing([(Path("gt/gt_012_034.tif"), Path("p/012.tif"))], truth_prefix="gt").names
+    ['_012_034']
+    """
+    names = [pair_name(truth, truth_suffix, truth_prefix) for truth, _ in pairs]
+    planes: dict[str, int] = {}
+    if names_slices(truth_prefix):
+        for index, name in enumerate(names):
+            named = slice_name(name)
+            if named is not None:
+                names[index] = named[0]
+                if named[2] is not None:
+                    planes[named[0]] = named[2]
+    return Pairing(list(pairs), names, planes=planes, made_with=made_with)
 
 
 def _named(files: list[Path]) -> list[tuple[str, Path]]:

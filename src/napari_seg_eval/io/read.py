@@ -103,6 +103,94 @@ def image_extension(path: str | Path) -> str | None:
     return next((ext for ext in EXTENSIONS if name.endswith(ext)), None)
 
 
+#: The files that make a folder a zarr array or group (zarr 2's, zarr 3's).
+ZARR_NODE_FILES = (".zarray", ".zgroup", "zarr.json")
+
+
+def zarr_node(path: str | Path) -> bool:
+    """Whether ``path`` is a folder holding a zarr array or group, whatever its name: the
+    array of one level inside an OME-Zarr image (``slide.ome.zarr/0``), which is read as a
+    zarr image, never listed as a folder of files.
+
+    Examples
+    --------
+    >>> zarr_node("slide.ome.zarr/0")  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    return path.is_dir() and any((path / name).is_file() for name in ZARR_NODE_FILES)
+
+
+def read_as(path: str | Path) -> str | None:
+    """The ending by which the file or folder at ``path`` is read: its
+    :func:`image_extension`, or ``".zarr"`` for a zarr array or group named otherwise
+    (:func:`zarr_node`: ``slide.ome.zarr/0``); None for a name of no image type.
+
+    Examples
+    --------
+    >>> read_as("cells.ome.tif"), read_as("notes.txt")
+    ('.ome.tif', None)
+    """
+    return image_extension(path) or (".zarr" if zarr_node(path) else None)
+
+
+def zarr_image(path: str | Path) -> bool:
+    """Whether the folder ``path``, whatever its name, is one zarr image, not a folder of
+    images: a zarr array (``slide.ome.zarr/0``, a level inside an OME-Zarr image), or a zarr
+    group whose OME-Zarr metadata hold ``multiscales`` (an image) or ``labels`` (its label
+    images). Any other group is a folder: the store dask's ``to_zarr("preds",
+    component="img1.zarr")`` or ``zarr.open_group("preds")`` writes its images into. Only
+    the metadata files are read (zarr 2's ``.zarray``, ``.zgroup`` and ``.zattrs``, zarr 3's
+    ``zarr.json``); metadata that cannot be read are taken for an image, whose reading says
+    what is wrong.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder (anything else is not a zarr image).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> zarr_image("slide.ome.zarr/0"), zarr_image("preds")  # doctest: +SKIP
+    (True, False)
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    if (path / ".zarray").is_file():
+        return True
+    if (path / "zarr.json").is_file():
+        node = _json_file(path / "zarr.json")
+        if node is None or node.get("node_type") != "group":
+            return True  # an array, or metadata that the reading names as wrong
+        attributes = node.get("attributes", {})
+    elif (path / ".zgroup").is_file():
+        attributes = _json_file(path / ".zattrs") if (path / ".zattrs").is_file() else {}
+        if attributes is None:
+            return True
+    else:
+        return False
+    if not isinstance(attributes, dict):
+        return True
+    ome = attributes.get("ome", attributes)  # OME-Zarr 0.5 nests its metadata under "ome"
+    return isinstance(ome, dict) and ("multiscales" in ome or "labels" in ome)
+
+
+def _json_file(path: Path) -> dict | None:
+    """The JSON object in the file at ``path``; None when it cannot be read as one."""
+    import json
+
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def open_image(path: str | Path, *, labels: bool = False) -> Any:
     """The pixel array of an image file, without reading it where the format allows.
 
@@ -237,7 +325,7 @@ def _opening(
     """A file opened in two stages: its metadata (a :class:`FileMetadata`, empty where not
     asked for), then, resumed, its pixel array; closing the generator closes the file.
     ``lazy``: a TIFF file as a zarr view whatever its size."""
-    extension = image_extension(path)
+    extension = read_as(path)
     if not path.exists():
         raise FileReadError(f"{path}: {missing_text(path, named=False)}")
     if extension is None:
@@ -816,12 +904,20 @@ class FileNotice(UserWarning):
 
     One warning tells one kind of notice for any number of files (see :func:`file_notices`):
     its message names the options as in Python; :meth:`text` words it with other names (the
-    command line's ``--probability``)."""
+    command line's ``--probability``).
+
+    ``likely_wrong``: the notice says that the numbers are likely wrong, not only how a file
+    was read (see :class:`Notice`); the command line says those even with ``--quiet``."""
 
     def __init__(
-        self, template: str, paths: tuple[str, ...] = (), counts: tuple[int, ...] = ()
+        self,
+        template: str,
+        paths: tuple[str, ...] = (),
+        counts: tuple[int, ...] = (),
+        likely_wrong: bool = False,
     ) -> None:
         self.template, self.paths, self.counts = template, tuple(paths), tuple(counts)
+        self.likely_wrong = likely_wrong
         super().__init__(self.text())
 
     def text(self, options: dict[str, str] | None = None) -> str:
@@ -885,11 +981,16 @@ class Notice(NamedTuple):
     ``counts``: numbers the template says as ``{0}``, ``{1}``, ...: each the sum over the
     notices of one template (the files of a run, the planes of a file), with ``{share}`` the
     first as a percentage of the second (:func:`percent`) and ``{more}`` where the line says
-    how many more files it applies to (else at its end)."""
+    how many more files it applies to (else at its end).
+
+    ``likely_wrong``: the notice says the numbers are likely wrong (a map's channel 0 likely
+    background, a class image scored as instance labels, a mask or map scored as labels, ...),
+    not only how a file was read: the command line says it even with ``--quiet``."""
 
     template: str
     path: str
     counts: tuple[int, ...] = ()
+    likely_wrong: bool = False
 
     def __str__(self) -> str:
         return _worded(self.template, self.path, self.counts, "", None)
@@ -958,12 +1059,14 @@ def file_notices(notices: list[Notice]) -> list[FileNotice]:
     """
     files: dict[str, list[str]] = {}
     counts: dict[str, tuple[int, ...]] = {}
+    wrong: dict[str, bool] = {}
     for notice in notices:
         files.setdefault(notice.template, []).append(notice.path)
         held = counts.setdefault(notice.template, (0,) * len(notice.counts))
         counts[notice.template] = tuple(a + b for a, b in zip(held, notice.counts, strict=True))
+        wrong[notice.template] = wrong.get(notice.template, False) or notice.likely_wrong
     return [
-        FileNotice(template, tuple(dict.fromkeys(paths)), counts[template])
+        FileNotice(template, tuple(dict.fromkeys(paths)), counts[template], wrong[template])
         for template, paths in files.items()
     ]
 
@@ -1269,7 +1372,7 @@ def file_metadata(
     >>> file_metadata("frames.npy")  # NPY has no metadata
     FileMetadata(axes=None, pixel_size=None)
     """
-    extension = image_extension(path)
+    extension = read_as(path)
     try:
         if extension is not None and extension.endswith((".tif", ".tiff")):
             import tifffile
@@ -1526,27 +1629,68 @@ def _zarr_level0(node: Any, path: Path, labels: bool) -> Any:
         return node
     groups = dict(node.groups())
     if labels and "labels" in groups:
-        label_group = groups["labels"]
-        names = _ome(label_group).get("labels") or [key for key, _ in label_group.groups()]
-        if len(names) != 1:
-            listed = ", ".join(names) if names else "none"
-            raise FileReadError(
-                f"{path}: {len(names)} label images under labels/ ({listed}); give the path "
-                "of one, e.g. " + str(path / "labels" / (names[0] if names else "NAME")) + "."
-            )
-        return _zarr_level0(label_group[names[0]], path / "labels" / names[0], labels)
+        return _zarr_label_image(groups["labels"], path / "labels", labels)
     multiscales = _ome(node).get("multiscales")
+    if not multiscales and "labels" in _ome(node):  # the labels/ group itself
+        return _zarr_label_image(node, path, labels)
     if multiscales:
-        level0 = multiscales[0]["datasets"][0]["path"]
-        return _zarr_level0(node[level0], path / level0, labels)
+        levels = [dataset["path"] for dataset in multiscales[0]["datasets"]]
+        _check_level_order(node, path, levels)
+        return _zarr_level0(node[levels[0]], path / levels[0], labels)
     arrays = sorted(key for key, _ in node.arrays())
     if len(arrays) == 1:
         return node[arrays[0]]
     found = ", ".join(arrays) if arrays else "none"
+    # The largest array is the full resolution of a pyramid written without its metadata.
+    largest = max(arrays, key=lambda key: (int(np.prod(node[key].shape)), key), default=None)
+    example = f", e.g. {path / largest}" if largest is not None else ""
     raise FileReadError(
         f"{path}: a zarr group without an image array (no multiscales metadata; arrays: "
-        f"{found}). Give the path of the array itself."
+        f"{found}). Give the path of the array itself{example}."
     )
+
+
+def _zarr_label_image(label_group: Any, path: Path, labels: bool) -> Any:
+    """The array of the one label image of an OME-Zarr ``labels/`` group at ``path`` (its
+    ``labels`` metadata name them; else its subgroups); a :class:`FileReadError` naming them
+    when there are several or none."""
+    names = _ome(label_group).get("labels") or [key for key, _ in label_group.groups()]
+    if len(names) != 1:
+        listed = ", ".join(names) if names else "none"
+        raise FileReadError(
+            f"{path.parent}: {len(names)} label images under labels/ ({listed}); give the "
+            "path of one, e.g. " + str(path / (names[0] if names else "NAME")) + "."
+        )
+    return _zarr_level0(label_group[names[0]], path / names[0], labels)
+
+
+def _check_level_order(node: Any, path: Path, levels: list[str]) -> None:
+    """Refuse a multiscale image whose levels are not stored largest first: OME-Zarr's level
+    0 (its first dataset) is the full resolution, which is read; a later level larger than it
+    on every axis (levels written coarsest first) would have the run read a coarse level as
+    the image, and fail on its shape against the other side's, or score it coarse. The
+    error names both levels and the array to give. Only the arrays' shapes are read."""
+    shapes = {}
+    for level in levels:
+        try:
+            shapes[level] = tuple(int(size) for size in node[level].shape)
+        except Exception:  # a level missing: said when level 0 is opened, or never read
+            continue
+    first = shapes.get(levels[0])
+    if first is None:
+        return
+    for level in levels[1:]:
+        shape = shapes.get(level)
+        if shape is None or len(shape) != len(first):
+            continue
+        if all(a >= b for a, b in zip(shape, first, strict=True)) and shape != first:
+            raise FileReadError(
+                f"{path}: its multiscales levels are not stored largest first: level 0 "
+                f"(path {levels[0]!r}) is {first}, a later level (path {level!r}) is {shape}. "
+                "OME-Zarr's level 0 is the full resolution, the largest, which is read: write "
+                "the levels largest first, or give the path of the largest array itself, e.g. "
+                f"{path / max(shapes, key=lambda key: int(np.prod(shapes[key])))}."
+            )
 
 
 def _ome(group: Any) -> dict:
