@@ -1573,13 +1573,19 @@ class DatasetPanel(QWidget):
         ), shown
 
     def _prepare(self):
-        """The run's work, and its show (which records the pairs and settings it ran with)."""
-        settings = self.settings()
+        """The run's work, and its show (which records the pairs and settings it ran with).
+        The files are paired first, then the settings read: pairing may change the prefix
+        boxes (a preset's prefixes go when the names no longer pair by them), which the
+        settings record. A refusal is in the tab's words (:func:`in_tab_words`)."""
         pairing = self.find_pairs()
         if pairing is None:
             raise ValueError(self.pairs_text.toPlainText())
         if not pairing.pairs:
             raise ValueError(f"no pairs of files to evaluate. {pairing.describe()}")
+        try:
+            settings = self.settings()
+        except (TypeError, ValueError) as refused:
+            raise type(refused)(in_tab_words(str(refused))) from None
 
         said: dict[str, str | None] = {}  # the pixel size note, found in the worker
 
