@@ -1040,8 +1040,9 @@ def test_the_counts_have_thousands_separators(make_napari_viewer):
 
 def test_the_threshold_preview_of_the_compared_map_is_hidden_with_it(reviewed):
     """Seen on a whole slide: the map's threshold preview stayed shown under the error layer
-    and tinted matched objects. It is hidden with the compared layers (not changed); another
-    layer's preview is left alone."""
+    and tinted matched objects. It is hidden with the compared layers (not changed); so is the
+    header's preview of another map (trial198: a softmax beside a Labels pair, its preview
+    covered the image around the error colours), kept as it was."""
     viewer, widget = reviewed
     preview = widget.update_threshold_layer(wait=True)
     assert preview is not None and preview.visible
@@ -1049,10 +1050,12 @@ def test_the_threshold_preview_of_the_compared_map_is_hidden_with_it(reviewed):
     other = viewer.add_image(np.zeros((20, 30)), name="other map")
     widget.set_probability_layer(other)
     other_preview = widget.update_threshold_layer(wait=True)
+    other_data = other_preview.data.copy()
     widget.review.show_errors(wait=True)
     assert not preview.visible
     np.testing.assert_array_equal(preview.data, data)
-    assert other_preview.visible
+    assert not other_preview.visible and other_preview in viewer.layers
+    np.testing.assert_array_equal(other_preview.data, other_data)
 
 
 def test_an_error_layer_the_user_hid_leaves_the_compared_layers_as_they_are(kinds_viewer):

@@ -192,7 +192,8 @@ def build_label_colormap_lookup() -> None:
     more on a busy one), whatever the layer's dtype (``uint8`` data need no mapping of their
     values, but the colormap's lookup of the 256 values is made the same way). Called in a
     worker before the error layer is handed to the main thread, the compilation happens there;
-    setting the colormap on the main thread then costs milliseconds. Harmless without numba.
+    setting the colormap on the main thread then costs milliseconds. Without numba (napari
+    does not require it) there is nothing to build and nothing is done.
 
     Only the typed dictionary is built here (napari's ``_get_typed_dict_mapping``, when this
     napari has it): it is most of the cost (1.1 s of 1.1 s here), and building it runs no
@@ -205,8 +206,12 @@ def build_label_colormap_lookup() -> None:
     >>> build_label_colormap_lookup()
     """
     build = getattr(kind_colormap(), "_get_typed_dict_mapping", None)
-    if build is not None:
+    if build is None:
+        return
+    try:
         build(np.dtype(np.uint8))
+    except ImportError:  # napari without numba (an optional dependency): nothing to build
+        return
 
 
 def selection_color(

@@ -687,9 +687,16 @@ class ConfidencePanel(QWidget):
             del shape[channel_axis]
         if tuple(shape) != tuple(truth_data.shape):
             without = "" if channel_axis is None else f" without its class axis {channel_axis}"
+            extra_axis = channel_axis is None and len(shape) == truth_data.ndim + 1
+            hint = (
+                " It has one axis more than the truth: if one holds its classes, choose it as "
+                "the header's Channel axis."
+                if extra_axis
+                else ""
+            )
             self._on_failed(
                 f"shape mismatch: {prob_layer.name!r} is {tuple(shape)}{without}, "
-                f"{truth.name!r} is {tuple(truth_data.shape)}."
+                f"{truth.name!r} is {tuple(truth_data.shape)}.{hint}"
             )
             return None
         try:

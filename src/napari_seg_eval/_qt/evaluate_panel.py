@@ -84,6 +84,7 @@ from .tables import STALE_STYLE, ResultTable, format_value
 from .threshold_panel import (
     data_ndim,
     dock_error,
+    names_time_or_depth,
     plugin_writing,
     put_editable_labels,
     read_whole,
@@ -1057,25 +1058,6 @@ def class_axis_hint(name: str, axis: int, n_values: int) -> str:
     )
 
 
-#: Names of an axis that is not a class axis, whatever its length (napari's axis labels).
-_NOT_CLASS_AXIS_LABELS = frozenset({"z", "depth", "plane", "planes"})
-
-
-def _names_time_or_depth(axis_labels: Sequence[str], axis: int) -> bool:
-    """Whether napari's label of ``axis`` names time (:func:`is_time_axis`) or depth.
-
-    Examples
-    --------
-    >>> _names_time_or_depth(["t", "y", "x"], 0), _names_time_or_depth(["Z", "y", "x"], 0)
-    (True, True)
-    >>> _names_time_or_depth(["c", "y", "x"], 0), _names_time_or_depth(["-3", "-2", "-1"], 0)
-    (False, False)
-    """
-    return is_time_axis(axis_labels, axis) or (
-        str(axis_labels[axis]).strip().lower() in _NOT_CLASS_AXIS_LABELS
-    )
-
-
 def shape_mismatch(
     truth: str,
     prediction: str,
@@ -1085,9 +1067,11 @@ def shape_mismatch(
     *,
     probability: bool = True,
     offered: bool = False,
+    axis_labels: Sequence[str] = (),
 ) -> str:
     """The error of a prediction whose shape is not the truth's, and, for a probability map,
-    which of its axes could be its class axis and where to choose it.
+    which of its axes could be its class axis and where to choose it (never one napari
+    names time or depth: :func:`~napari_seg_eval._qt.threshold_panel.names_time_or_depth`).
 
     Parameters
     ----------
@@ -1102,6 +1086,8 @@ def shape_mismatch(
     offered : bool
         The header's Channel axis offers the prediction's axes (it is the header's layer,
         or the header's layer is a 2-D map, which has none): only the axis is to choose.
+    axis_labels : sequence of str
+        napari's names of the prediction's axes (none: not known).
 
     Returns
     -------
@@ -1128,6 +1114,16 @@ def shape_mismatch(
     if not probability or len(prediction_shape) != len(truth_shape) + 1:
         return text
     fits = class_axes_fitting(prediction_shape, truth_shape)
+    named = [axis for axis in fits if axis_labels and names_time_or_depth(axis_labels, axis)]
+    fits = [axis for axis in fits if axis not in named]
+    if named and not fits:
+        axis = named[0]
+        return (
+            f"{text} It has one axis more than the truth, axis {axis}, which napari names "
+            f"{axis_labels[axis]!r}: time or depth, not classes. Choose the plane or frame "
+            "the truth annotates (e.g. with napari's slider and Layers > Duplicate, or "
+            "by slicing the array in napari's console), or a truth of every plane."
+        )
     if not fits:
         return (
             f"{text} It has one axis more than the truth, but none of its axes can be its "
@@ -1773,6 +1769,7 @@ class EvaluatePanel(QWidget):
                     drop,
                     probability=is_probability,
                     offered=self._header_offers(prediction),
+                    axis_labels=self._axis_labels(prediction),
                 )
             )
         ignore = self.ignore_spin.value()
@@ -1930,7 +1927,7 @@ class EvaluatePanel(QWidget):
             return
         shape = tuple(level0(header).shape)
         fits = class_axes_fitting(shape, tuple(level0(truth).shape))
-        if len(fits) != 1 or _names_time_or_depth(self._axis_labels(header), fits[0]):
+        if len(fits) != 1 or names_time_or_depth(self._axis_labels(header), fits[0]):
             return
         axis = fits[0]
         if not isinstance(prediction, Image):

@@ -129,6 +129,9 @@ ERRORS_OPACITY = 1.0
 #: The roles of the layers the Review tab makes, each of one evaluation: a new evaluation
 #: hides those of the earlier ones (:meth:`ReviewPanel._retire_old_layers`).
 REVIEW_ROLES = ("errors", "outlines", "selection")
+#: The roles of the header's threshold preview and contour (of any map): hidden with the
+#: compared layers when the error layer first appears (:meth:`ReviewPanel._hide_compared`).
+PREVIEW_ROLES = ("threshold", "contour")
 #: Around the object shown, at least this fraction of its size on each side...
 ZOOM_MARGIN = 0.5
 #: ... and at least this many of its pixels.
@@ -956,7 +959,9 @@ class ReviewPanel(QWidget):
         """Hide the compared layers (and the confidence map) when the error layer first
         appears, shown: their colours showed through it, and matched objects took the colours
         of errors in the legend; so did the Labels layers we made of them (the threshold
-        preview of a compared map, its contour), hidden as the Runs tab's Compare hides them.
+        preview of a compared map, its contour), hidden as the Runs tab's Compare hides them,
+        and the header's threshold preview and contour of any map (a map beside a Labels
+        prediction: its preview covered the image around the objects).
         Hidden, not changed; a notice names them, and :meth:`_show_compared_again` shows them
         again. (An error layer added hidden, lazy and too large to show, leaves them shown.)"""
         record = self.record
@@ -969,11 +974,11 @@ class ReviewPanel(QWidget):
         for layer in self.viewer.layers:
             found = tag(layer)
             compared = layer in self.layers.values() or layer.name in names
-            # the preview or contour of the compared map tints the errors as the map did
-            compared |= (
-                isinstance(layer, Labels)
-                and found.get("source") in names
-                and found.get("role") not in REVIEW_ROLES
+            # the preview or contour of the compared map tints the errors as the map did;
+            # the header's threshold preview and contour, of any map, cover the image
+            compared |= isinstance(layer, Labels) and (
+                (found.get("source") in names and found.get("role") not in REVIEW_ROLES)
+                or found.get("role") in PREVIEW_ROLES
             )
             if compared and layer.visible and found.get("role") != "errors":
                 layer.visible = False

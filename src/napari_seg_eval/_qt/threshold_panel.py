@@ -97,6 +97,7 @@ from ..evaluation import (
     RunControl,
     ThresholdOptions,
     check_class_axis,
+    is_time_axis,
     labels_from_probability,
     preview_levels,
 )
@@ -346,12 +347,34 @@ def data_levels(layer: Image) -> list[Any]:
     return [as_dask(level) if is_lazy(level) else level for level in levels]
 
 
+#: Names of an axis that is never a class axis, whatever its length (napari's axis labels),
+#: besides those of time (:func:`~napari_seg_eval.evaluation.is_time_axis`).
+DEPTH_LABELS = frozenset({"z", "depth", "plane", "planes"})
+
+
+def names_time_or_depth(axis_labels: Sequence[str], axis: int) -> bool:
+    """Whether napari's label of ``axis`` names time (``t``, ``time``, ``frame``) or depth
+    (``z``, ``depth``, ``plane``): such an axis is never offered nor taken as a class axis.
+
+    Examples
+    --------
+    >>> names_time_or_depth(["t", "y", "x"], 0), names_time_or_depth(["Z", "y", "x"], 0)
+    (True, True)
+    >>> names_time_or_depth(["c", "y", "x"], 0), names_time_or_depth(["-3", "-2", "-1"], 0)
+    (False, False)
+    """
+    return is_time_axis(axis_labels, axis) or (
+        str(axis_labels[axis]).strip().lower() in DEPTH_LABELS
+    )
+
+
 def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
     """The header's Channel axis choices for ``layer``: (text, axis of its data), first the
     choice made for the user.
 
     No class axis, or, for a map of 3 or more axes, any of its axes of at most
-    :data:`MAX_CLASSES` values, the shortest first (a class axis is most often the
+    :data:`MAX_CLASSES` values that napari does not name time or depth
+    (:func:`names_time_or_depth`), the shortest first (a class axis is most often the
     shortest); a 2-D map is one image and has no class axis.
     Of a layer napari shows as RGB (a float (Y, X, 3) map is one, by napari's guess), only its
     last axis, napari's RGB axis: its other axes are the image, and without a class axis its
@@ -377,7 +400,12 @@ def class_axis_choices(layer: Image | None) -> list[tuple[str, int | None]]:
         return [(f"axis {last} ({shape[last]} classes; napari's RGB axis)", last)]
     if len(shape) < 3:
         return [(NO_CLASS_AXIS, None)]
-    plausible = [axis for axis in range(len(shape)) if shape[axis] <= MAX_CLASSES]
+    labels = list(layer.axis_labels)[-len(shape) :]
+    plausible = [
+        axis
+        for axis in range(len(shape))
+        if shape[axis] <= MAX_CLASSES and not names_time_or_depth(labels, axis)
+    ]
     shortest_first = sorted(plausible, key=lambda axis: shape[axis])
     return [(NO_CLASS_AXIS, None)] + [
         (f"axis {axis} ({shape[axis]} classes)", axis) for axis in shortest_first
