@@ -895,9 +895,11 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     ``(False, 0)``, the lowest; the layers of a dataset pair opened for review are the
     user's files, not results); then its name's words (:func:`name_words`): a name with a
     word of :data:`TRUTH_WORDS` (gt, truth, annotation, manual, ...) or with no word of
-    :data:`PREDICTION_WORDS` ranks 1, plus how many more truth words than prediction words
-    it has; a name with prediction words only ranks 1 minus their
-    :func:`prediction_words_score`: lowest with a model's or tool's name (a word of
+    :data:`PREDICTION_WORDS` ranks 1, plus how many more truth words than words of a model or
+    tool (:data:`MODEL_WORDS`) it has: mask words (:data:`MASK_WORDS`) name a ground truth as
+    well, so ``mask_gt`` ranks as ``gt`` (2), above ``pred_gt`` (1: a prediction's word
+    against a truth's, as a name with neither); a name with prediction words only ranks 1
+    minus their :func:`prediction_words_score`: lowest with a model's or tool's name (a word of
     :data:`MODEL_WORDS`: stardist, cellpose, cp, unet, model, pred, seg, ...), then with
     more mask words (mask, masks, segmentation). So of two Cellpose names, ``img_masks``
     (the annotation) outranks ``img_cp_masks`` (the model's masks), and ``masks`` outranks
@@ -918,13 +920,17 @@ def truth_rank(layer: Layer) -> tuple[bool, int]:
     True
     >>> rank("img2_masks"), rank("img2_cp_masks"), rank("labels"), rank("gt")
     ((True, 0), (True, -4), (True, 1), (True, 2))
+    >>> rank("mask_gt"), rank("pred_gt")
+    ((True, 2), (True, 1))
     """
     if is_ours(layer) and not is_ours(layer, PAIR_ROLE) and not renamed_by_user(layer):
         return (False, 0)
     words = name_words(layer.name)
     n_truth, n_prediction = len(words & TRUTH_WORDS), len(words & PREDICTION_WORDS)
-    if n_truth or not n_prediction:
-        return (True, 1 + max(0, n_truth - n_prediction))
+    if n_truth:  # mask words go with truth words too (a truth's "mask_gt"); a model's do not
+        return (True, 1 + max(0, n_truth - len(words & MODEL_WORDS)))
+    if not n_prediction:
+        return (True, 1)
     return (True, 1 - prediction_words_score(words))
 
 
@@ -956,6 +962,65 @@ def prediction_rank(layer: Layer, truth: Layer | None) -> tuple[bool, int, tuple
         named = 0 if words & TRUTH_WORDS else prediction_words_score(words)
         return (True, named, (False, False, False))
     return (False, 0, probability_rank(layer))
+
+
+def truth_by_order_notice(chosen: Layer | None, candidates: Sequence[Layer]) -> str:
+    """What the dock says when it chose the ground truth ``chosen`` among ``candidates`` (the
+    Labels layers, in the layer list's order) by their order, their names telling no better:
+    another candidate ranks as high (:func:`truth_rank`) and one of the two names has both a
+    truth word and a model's (:data:`TRUTH_WORDS`, :data:`MODEL_WORDS`: ``pred_gt``, "a
+    prediction of the gt" or "the gt of a prediction"). Else "" (names that say nothing,
+    ``labels`` and ``nuclei``, are not guessed from: nothing to say).
+
+    Parameters
+    ----------
+    chosen : Layer or None
+        The ground truth the chooser took.
+    candidates : sequence of Layer
+        The layers it chose from.
+
+    Returns
+    -------
+    str
+        One sentence naming both layers, or "".
+
+    Examples
+    --------
+    >>> def labels(name):
+    ...     return Labels(np.zeros((2, 2), int), name=name)
+    >>> first, second = labels("pred_gt"), labels("seg_gt")
+    >>> print(truth_by_order_notice(first, [first, second]))  # doctest: +NORMALIZE_WHITESPACE
+    ground truth 'pred_gt' chosen by the layers' order: its name tells a ground truth no
+    better than 'seg_gt' does (a name with a word of a truth and one of a prediction, such as
+    'pred_gt', says neither). If the truth is 'seg_gt', choose it under Ground truth.
+    >>> mask, pred = labels("mask_gt"), labels("pred_gt")
+    >>> truth_by_order_notice(mask, [pred, mask])  # mask_gt ranks higher: nothing to say
+    ''
+    """
+    if chosen is None:
+        return ""
+    rank = truth_rank(chosen)
+
+    def both_ways(layer: Layer) -> bool:
+        words = name_words(layer.name)
+        return bool(words & TRUTH_WORDS) and bool(words & MODEL_WORDS)
+
+    tied = [
+        layer
+        for layer in candidates
+        if layer is not chosen
+        and truth_rank(layer) == rank
+        and (both_ways(layer) or both_ways(chosen))
+    ]
+    if not tied:
+        return ""
+    others = " or ".join(repr(layer.name) for layer in tied)
+    return (
+        f"ground truth {chosen.name!r} chosen by the layers' order: its name tells a ground "
+        f"truth no better than {others} does (a name with a word of a truth and one of a "
+        "prediction, such as 'pred_gt', says neither). If the truth is "
+        f"{others}, choose it under Ground truth."
+    )
 
 
 #: Why the predicted objects have no score when no layer is chosen to give one.

@@ -55,6 +55,7 @@ from .._napari.layers import (
     score_layer,
     strided_pyramid,
     tag,
+    truth_by_order_notice,
     truth_made_by_us_notice,
     truth_rank,
 )
@@ -62,7 +63,9 @@ from .._napari.probability import level0, probability_data
 from ..core import catalogue
 from ..core.blocks import as_dask, is_lazy
 from ..core.instance import REVIEW_THRESHOLD
+from ..core.overlap import overlap_table
 from ..core.presets import PRESETS
+from ..core.threshold import background_channel_suspected, background_predicted_as_objects
 from ..evaluation import (
     PRESET_VALUES,
     Evaluation,
@@ -378,6 +381,15 @@ def map_classes_notice(name: str, channel_axis: int) -> str:
     )
 
 
+class PresetControls(NamedTuple):
+    """The Evaluate tab's controls a preset sets, as they were before it was chosen."""
+
+    iou_text: str
+    criterion: str
+    exclude_border: int
+    kind: str
+
+
 def matches_preset(name: str, iou_text: str, criterion: str, border: int) -> bool:
     """Whether the matching controls (IoU thresholds as typed, criterion, border) still hold
     preset ``name``'s settings; a tab leaves the preset when they do not."""
@@ -521,13 +533,71 @@ class OptionalLayerCombo(QComboBox):
             emitter.disconnect(self.refresh)
 
 
+#: The status line of a run whose map (channel k read as class k + 1) looks like one whose
+#: channel 0 is background (:func:`channel_reading_warning`).
+SHIFTED_CLASSES_STATUS = (
+    "Likely wrong: channel k of the map was read as class k + 1 and the predicted classes look "
+    "one too high against the truth's (classes 1..{n} against 0..{last}). If channel 0 is "
+    "background, tick 'Channel 0 is background' beside the header's Channel axis and run again."
+)
+#: The same when the map's background channel made the truth's background foreground.
+BACKGROUND_AS_OBJECTS_STATUS = (
+    "Likely wrong: channel k of the map was read as class k + 1 and over half of the truth's "
+    "background is foreground in it. If channel 0 is background, tick 'Channel 0 is "
+    "background' beside the header's Channel axis and run again."
+)
+
+
+def channel_reading_warning(record: Evaluation, channels: int | None) -> str:
+    """What the status line says when ``record``'s map looks misread, else "".
+
+    The rules of the run's own hint (:func:`~napari_seg_eval.evaluate`): a map of
+    ``channels`` channels read with channel k as class k + 1 whose classes look shifted by one
+    against the truth's
+    (:func:`~napari_seg_eval.core.threshold.background_channel_suspected`), or, failing that,
+    whose foreground covers over half of the truth's background
+    (:func:`~napari_seg_eval.core.threshold.background_predicted_as_objects`).
+
+    Parameters
+    ----------
+    record : Evaluation
+        The run's record.
+    channels : int or None
+        The number of channels of the map when channel k was read as class k + 1 (a class
+        axis, "Channel 0 is background" unticked); None otherwise (nothing is said).
+
+    Returns
+    -------
+    str
+        :data:`SHIFTED_CLASSES_STATUS`, :data:`BACKGROUND_AS_OBJECTS_STATUS`, or "".
+    """
+    if channels is None:
+        return ""
+    table = record.semantic.table if record.semantic is not None else None
+    if table is not None and background_channel_suspected(table, channels):
+        return SHIFTED_CLASSES_STATUS.format(n=channels, last=channels - 1)
+    counted = table
+    lazy = is_lazy(record.truth) or is_lazy(record.prediction)
+    if counted is None and record.instance is not None and not lazy:
+        # an instance run keeps no pixel table: the foregrounds, as the run counted them
+        counted = overlap_table(
+            (np.asarray(record.truth) != 0).view(np.uint8),
+            (np.asarray(record.prediction) != 0).view(np.uint8),
+            region=record.region,
+        )
+    if counted is not None and channels > 1 and background_predicted_as_objects(counted):
+        return BACKGROUND_AS_OBJECTS_STATUS
+    return ""
+
+
 def evaluate_for_review(
     work: Callable[..., Generator],
     iou_threshold: float,
     levels: list[tuple[int, ...]] | None = None,
     *,
+    channels: int | None = None,
     control: Any = None,
-) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, Any]]:
+) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, Any, str]]:
     """Run ``work`` (:func:`~napari_seg_eval.evaluation.evaluation_steps` with its inputs),
     then prepare the Review tab's rows at ``iou_threshold``, in the same worker: the main
     thread then only shows them.
@@ -537,11 +607,14 @@ def evaluate_for_review(
     (:func:`~napari_seg_eval._napari.layers.strided_pyramid`: its small levels from those the
     run picked in its read of a chunked map, else computed here, once), so that they are
     shown like the map. Else they are shown as :func:`shown_labels` makes them (a copy of
-    numpy labels, made here, not on the main thread). Yields the progress; returns (record,
-    rows, labels): rows None without instance results, labels (the data of the "<map>
-    evaluated" layer) None when the prediction was no map.
+    numpy labels, made here, not on the main thread). ``channels``: see
+    :func:`channel_reading_warning`. Yields the progress; returns (record, rows, labels,
+    warning): rows None without instance results, labels (the data of the "<map> evaluated"
+    layer) None when the prediction was no map, warning what the status line says of a map
+    that looks misread (:func:`channel_reading_warning`), else "".
     """
     record = yield from work(control=control)
+    warning = channel_reading_warning(record, channels)
     labels = None
     if record.settings.threshold is not None:
         if levels is not None and len(levels) > 1:
@@ -552,13 +625,13 @@ def evaluate_for_review(
         if labels is None:
             labels = shown_labels(record.prediction)
     if record.instance is None:
-        return record, None, labels
+        return record, None, labels, warning
     yield (1.0, "preparing the review")
     if iou_threshold == REVIEW_THRESHOLD:
         objects = record.tables["per_object"]
     else:
         objects = record.objects_at(iou_threshold)
-    return record, prepare_rows(record, objects, iou_threshold), labels
+    return record, prepare_rows(record, objects, iou_threshold), labels, warning
 
 
 def shown_labels(labels: Any) -> Any:
@@ -1215,6 +1288,8 @@ class EvaluatePanel(QWidget):
         self.job.finished.connect(self._on_job_finished)
 
         # Never one of our result layers (the threshold preview, ...) unless chosen by hand.
+        # the last ground truth said to be chosen by the layers' order, and what was said
+        self._truth_order_said: tuple[int, str] | None = None
         self.truth_combo = LayerComboBox(
             viewer, (Labels,), self, prefer=truth_rank, fall_back=False
         )
@@ -1267,8 +1342,14 @@ class EvaluatePanel(QWidget):
             self.preset_combo.addItem(PRESETS[name].title, name)
         self.preset_combo.setToolTip(
             "A challenge's settings (IoU thresholds, matching criterion, border), named: "
-            "choosing one sets the controls below; changing one of them leaves the preset"
+            "choosing one sets the controls below; changing one of them leaves the preset "
+            "(they stay as they are); choosing none puts back those the preset set as they "
+            "were before it"
         )
+        # The controls a preset sets, as they were before the first one was chosen: choosing
+        # "none" puts them back (:meth:`_on_preset`); None while no preset is in force.
+        self._before_preset: PresetControls | None = None
+        self._leaving_preset = False  # "none" chosen by a change of one of those controls
         self._coco_index = self.preset_combo.findData("coco")
         self.preset_label = QLabel("", self)
         self.preset_label.setWordWrap(True)
@@ -1403,6 +1484,7 @@ class EvaluatePanel(QWidget):
         self.kind_combo.currentTextChanged.connect(self._title_options)
         self._title_options()
         viewer.layers.events.removed.connect(self._on_layer_removed)
+        viewer.layers.events.inserted.connect(self._on_layer_inserted)
         viewer.dims.events.axis_labels.connect(self._on_truth_layer)  # a time axis named there
 
     def _follow_kind(self, kind: str) -> None:
@@ -1492,9 +1574,10 @@ class EvaluatePanel(QWidget):
 
     def set_preset(self, name: str | None) -> None:
         """Use a challenge preset's settings (``"dsb2018"``, ``"neurips2022"``, ``"ctc"``,
-        ``"conic"``, ``"coco"``; None: none). The IoU thresholds, criterion and border
-        controls are set. ``"coco"`` (COCO AP, score-ranked) needs a probability map for the
-        objects' scores: the header's probability layer, or the prediction."""
+        ``"conic"``, ``"coco"``; None: none, which puts the controls a preset set back as they
+        were before it). The IoU thresholds, criterion and border controls are set.
+        ``"coco"`` (COCO AP, score-ranked) needs a probability map for the objects' scores:
+        the header's probability layer, or the prediction."""
         index = self.preset_combo.findData(name)
         if index < 0:
             raise ValueError(
@@ -1679,7 +1762,21 @@ class EvaluatePanel(QWidget):
             levels = level_shapes(prediction, self.owner.threshold_options().channel_axis)
             # the labels' coarse level to hold in memory, picked in the read that makes them
             work = partial(work, sample=sample_step(levels))
-        work = partial(evaluate_for_review, work, self.owner.review.iou_spin.value(), levels)
+        options = self.run_options(prediction)
+        channels = None  # a map read with channel k as class k + 1: its channels
+        if (
+            isinstance(prediction, Image)
+            and options.channel_axis is not None
+            and not options.background_channel
+        ):
+            channels = level0(prediction).shape[options.channel_axis]
+        work = partial(
+            evaluate_for_review,
+            work,
+            self.owner.review.iou_spin.value(),
+            levels,
+            channels=channels,
+        )
         # A worker's run says its notices with its results: a napari notice fades in over the
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
         choices = self._choices()
@@ -1957,7 +2054,7 @@ class EvaluatePanel(QWidget):
         truth: Labels,
         prediction: Layer,
         extra: tuple[Layer, ...],
-        result: tuple[Evaluation, ReviewRows | None, Any],
+        result: tuple[Evaluation, ReviewRows | None, Any, str],
         *,
         wait: bool = True,
         notices: tuple[str, ...] = (),
@@ -1969,7 +2066,7 @@ class EvaluatePanel(QWidget):
         unless ``wait``; so do the run's ``notices``. ``choices``: the controls as the run
         read them (:meth:`_choices`); ``axes_note``: what the run assumed of the truth's
         axes (:meth:`_axes_note`), said on a line of the status."""
-        record, rows, labels = result
+        record, rows, labels, warning = result
         changed = self._end_run_watch()
         self._unwatch()
         self.evaluation = record
@@ -2015,7 +2112,8 @@ class EvaluatePanel(QWidget):
             self.mark_stale(changed)
         self.progress_bar.setValue(100)
         status = "Done." + self._preset_value(record)
-        self.status_label.setText(f"{status}\n{axes_note}" if axes_note else status)
+        lines = [status, warning, axes_note]  # a misread map's warning stays until the next run
+        self.status_label.setText("\n".join(filter(None, lines)))
         # The threshold, its options or the controls may have moved while the worker ran.
         self.threshold_changed(self.owner.threshold)
         self.options_changed()
@@ -2322,11 +2420,34 @@ class EvaluatePanel(QWidget):
         return f" {title}: {label} = {format_value(value)} on this image."
 
     def _on_preset(self, *_) -> None:
-        """Set the controls from the chosen preset, and say what was set."""
+        """Set the controls from the chosen preset, and say what was set.
+
+        "none" chosen (in the chooser, or ``set_preset(None)``) puts the controls a preset set
+        (IoU thresholds, matching, border, and the kind it changed) back as they were before
+        the first preset was chosen; "none" because one of those controls was changed by hand
+        (:meth:`_leave_preset`) leaves them all as they are.
+        """
         name = self.preset_combo.currentData()
         if name is None:
+            before, self._before_preset = self._before_preset, None
             show_note(self.preset_label, "")
+            self.preset_label.setToolTip("")
+            if before is not None and not self._leaving_preset:
+                self.iou_edit.setText(before.iou_text)
+                self.criterion_combo.setCurrentIndex(
+                    self.criterion_combo.findData(before.criterion)
+                )
+                self.border_spin.setValue(before.exclude_border)
+                self.kind_combo.setCurrentText(before.kind)
+                self._title_options()
             return
+        if self._before_preset is None:  # from none: what "none" will put back
+            self._before_preset = PresetControls(
+                self.iou_edit.text(),
+                self.criterion_combo.currentData(),
+                self.border_spin.value(),
+                self.kind_combo.currentText(),
+            )
         preset = PRESETS[name]
         text = thresholds_text(preset.iou_thresholds)
         widgets = (self.iou_edit, self.criterion_combo, self.border_spin, self.kind_combo)
@@ -2363,7 +2484,11 @@ class EvaluatePanel(QWidget):
             self.criterion_combo.currentData(),
             self.border_spin.value(),
         ):
-            self.preset_combo.setCurrentIndex(0)
+            self._leaving_preset = True  # the controls stay as they are now
+            try:
+                self.preset_combo.setCurrentIndex(0)
+            finally:
+                self._leaving_preset = False
 
     def _plot_planes(self) -> None:
         per_plane = self.evaluation.tables["per_plane"]
@@ -2403,6 +2528,7 @@ class EvaluatePanel(QWidget):
 
     def _on_truth_layer(self, *_) -> None:
         layer = self.truth_combo.layer()
+        self._tell_truth_by_order(layer)
         self._reading_axes = True
         try:  # first: the prediction's file may say which axis is time
             self.prediction_combo.refresh()  # never the truth itself; re-ranked against it
@@ -2442,6 +2568,24 @@ class EvaluatePanel(QWidget):
         if layer is not None:
             self._follow_units(layer)
         self._show_units()
+
+    def _on_layer_inserted(self, _event) -> None:
+        """A layer added may tie with the ground truth the chooser kept (its rank no higher):
+        the choice is then the layers' order's (:meth:`_tell_truth_by_order`)."""
+        self._tell_truth_by_order(self.truth_combo.layer())
+
+    def _tell_truth_by_order(self, layer: Labels | None) -> None:
+        """Say, once per choice, that the chooser took the ground truth ``layer`` by the
+        layers' order, names telling no better (:func:`truth_by_order_notice`); not of a
+        layer the user chose."""
+        if layer is None or self.truth_combo.user_chose:
+            return
+        candidates = [each for each in self.viewer.layers if isinstance(each, Labels)]
+        notice = truth_by_order_notice(layer, candidates)
+        said = (id(layer), notice)
+        if notice and said != self._truth_order_said:
+            self._truth_order_said = said
+            show_info(f"Segmentation Evaluation: {notice}")
 
     def _follow_units(self, layer: Layer, *, follow: bool = True) -> None:
         """Say the units again when the truth's scale or units change (or stop: ``follow``
@@ -2554,7 +2698,8 @@ class EvaluatePanel(QWidget):
         this run's, so it is out of date. Logits, and a map holding NaN (named, with where its
         first NaN is), are said in the dock's words
         (:func:`~napari_seg_eval._qt.threshold_panel.dock_error`)."""
-        said = dock_error(error, self._map_read())
+        read = self._map_read()
+        said = dock_error(error, read, self.owner.class_axis_of(read))
         self.status_label.setText(said)
         self.progress_bar.setValue(0)
         notify_error(said)
@@ -2606,6 +2751,7 @@ class EvaluatePanel(QWidget):
         if self._scale_layer is not None:
             self._follow_units(self._scale_layer, follow=False)
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self.viewer.layers.events.inserted.disconnect(self._on_layer_inserted)
         self.viewer.dims.events.axis_labels.disconnect(self._on_truth_layer)
 
 

@@ -138,6 +138,12 @@ class LayerComboBox(QWidget):
 
     # ----------------------------------------------------------------- the QComboBox surface
     @property
+    def user_chose(self) -> bool:
+        """Whether the user (or a script) chose the layer shown, rather than the chooser: True
+        until that layer is removed."""
+        return self._user_chose
+
+    @property
     def currentIndexChanged(self):
         """The Qt signal, emitted only when the chosen layer really changes."""
         return self._combo.native.currentIndexChanged

@@ -39,7 +39,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -88,7 +87,7 @@ from .._napari.probability import (
     probability_scale,
 )
 from ..core._thread_callbacks import compute
-from ..core._validate import LogitsError
+from ..core._validate import LogitsError, NaNError
 from ..core.blocks import as_dask, is_lazy
 from ..core.colormap import GREEN
 from ..core.semantic import SHIFTED_CHECK_MAX_CLASSES
@@ -152,10 +151,6 @@ _WATCHED: weakref.WeakSet = weakref.WeakSet()
 _REFUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-#: The core's refusal of a map holding NaN (:func:`~napari_seg_eval.core._validate.
-#: check_probability_range`: "<name> contain NaN: fill them ..."), told by its words: the core
-#: raises a plain ``ValueError`` for it.
-_CORE_NAN = re.compile(r"^(?P<name>.+?) contain NaN: ")
 #: How the dock names the map of the objects' scores (the core's "probability values").
 _SCORES_MAP = "the probability map that scores the objects (the header's probability layer)"
 #: How the dock says to replace a map's NaN values (napari's console has no ``np``).
@@ -172,6 +167,7 @@ def nan_text(
     first: tuple[int, ...] | None = None,
     *,
     unnamed: str = "the probability map",
+    channel_axis: int | None = None,
 ) -> str:
     """What the dock says of a probability map holding NaN (not-a-number) values: it is
     neither probabilities nor logits, nothing was done, and how to replace them.
@@ -186,6 +182,9 @@ def nan_text(
         The index of the first of them (in C order), when known.
     unnamed : str, optional
         What the map is called when ``name`` is None.
+    channel_axis : int, optional
+        The map's class axis: ``first`` is then said as a pixel (the other axes) of a
+        channel, not as one index mixing both.
 
     Returns
     -------
@@ -200,13 +199,21 @@ def nan_text(
     0: select the layer, then type import numpy as np;
     viewer.add_image(np.nan_to_num(viewer.layers.selection.active.data, nan=0.0)) in napari's
     console, and choose the new layer.
+    >>> nan_text("softmax", 1, (2, 0, 3), channel_axis=0).split(": a map")[0]
+    "layer 'softmax' holds 1 NaN (not-a-number) value, the first at pixel (0, 3) of channel 2"
     """
     subject = unnamed if name is None else f"layer {name!r}"
     if count is None:
         values = "NaN (not-a-number) values"
     else:
         values = f"{count:,} NaN (not-a-number) value{'s' if count != 1 else ''}"
-    where = f", the first at pixel {tuple(int(i) for i in first)}" if first is not None else ""
+    where = ""
+    if first is not None:
+        index = [int(i) for i in first]
+        channel = ""
+        if channel_axis is not None and len(index) >= 2:
+            channel = f" of channel {index.pop(channel_axis % len(index))}"
+        where = f", the first at pixel {tuple(index)}{channel}"
     return (
         f"{subject} holds {values}{where}: a map with NaN is neither probabilities nor "
         f"logits, so nothing was done. To use it, {DOCK_NAN}."
@@ -234,14 +241,17 @@ def nan_places(data: np.ndarray) -> tuple[int, tuple[int, ...] | None]:
     return count, tuple(int(i) for i in np.unravel_index(flat, data.shape))
 
 
-def dock_error(error: BaseException | str, layer: Layer | None = None) -> str:
+def dock_error(
+    error: BaseException | str, layer: Layer | None = None, channel_axis: int | None = None
+) -> str:
     """The text of ``error`` as the dock says it: values outside [0, 1] (the core's
     :class:`LogitsError`, whatever its words) are mended with the dock's button or napari's
     menus and console, not with Python functions: logits with "Convert logits to
     probabilities", a label image saved as floats with napari's "Convert to Labels", a map of
     0..255 saved as floats divided by 255. A map holding NaN is said to be neither
-    probabilities nor logits (:func:`nan_text`): of ``layer``, the probability layer the work
-    read, with how many NaN values and where the first is when its data is a numpy array.
+    probabilities nor logits (:func:`nan_text`; the core's :class:`NaNError`): of ``layer``,
+    the probability layer the work read, with how many NaN values and where the first is when
+    its data is a numpy array (a pixel of a channel, with ``channel_axis``, its class axis).
 
     Examples
     --------
@@ -253,22 +263,23 @@ def dock_error(error: BaseException | str, layer: Layer | None = None) -> str:
     """
     if isinstance(error, LogitsError):
         return error.explain(DOCK_LOGITS, DOCK_LABELS, DOCK_SCALED)
-    core_nan = _CORE_NAN.match(str(error)) if isinstance(error, ValueError) else None
-    if core_nan is not None:
+    if isinstance(error, NaNError):
         if layer is None:  # the core's "probability values" are the objects' scores
-            scores = core_nan["name"] == "probability values"
+            scores = error.name == "probability values"
             return nan_text(None, unnamed=_SCORES_MAP) if scores else nan_text(None)
         data = probability_data(layer)[0]
         if isinstance(data, np.ndarray):
-            count, first = nan_places(data)
-            return nan_text(layer.name, count or None, first)  # none: in a coarser level
+            count, first = nan_places(data)  # none: in a coarser level
+            return nan_text(layer.name, count or None, first, channel_axis=channel_axis)
         return nan_text(layer.name)
     return str(error)
 
 
-def notify_dock_error(error: BaseException | str, layer: Layer | None = None) -> None:
+def notify_dock_error(
+    error: BaseException | str, layer: Layer | None = None, channel_axis: int | None = None
+) -> None:
     """A notification of ``error`` in the dock's words (see :func:`dock_error`)."""
-    notify_error(dock_error(error, layer))
+    notify_error(dock_error(error, layer, channel_axis))
 
 
 def notifying(slot: Callable[..., Any]) -> Callable[..., Any]:
@@ -728,7 +739,10 @@ class ThresholdPanel(QWidget):
         """A preview that failed: said in the dock's words, of the layer it read (a map
         holding NaN: how many and where, see :func:`dock_error`)."""
         source = self._previewed
-        notify_dock_error(error, source if source in self.viewer.layers else None)
+        if source not in self.viewer.layers:
+            notify_dock_error(error)
+            return
+        notify_dock_error(error, source, self.owner.class_axis_of(source))
 
     def _show(self, source: Image, threshold: float, options, data) -> Labels | None:
         if source not in self.viewer.layers:
@@ -1143,9 +1157,11 @@ class ConfidenceDisplayPanel(QWidget):
 
         A map whose values already lie in [0, 1] is not converted (a notice says so). Only
         its full resolution (level 0) can tell: a pyramid's smallest level holding values
-        outside [0, 1] shows logits at once, but one inside [0, 1] proves nothing (see
+        outside [0, 1] shows logits, but one inside [0, 1] proves nothing (see
         :func:`_range_now`). A map holding NaN is neither: it is refused, saying how many NaN
-        values it holds (and where the first is, for numpy data). Chunked (dask, zarr) data
+        values it holds (and where the first is, for numpy data: a pixel of a channel with a
+        class axis). Level 0 is looked at for NaN even when the smallest level shows logits
+        (a coarse level need not hold the NaN of level 0). Chunked (dask, zarr) data
         is read on the main thread only when it is level 0 and tiny
         (:data:`MAIN_THREAD_VALUES` values); otherwise the range is read in a worker, with a
         progress bar and a Cancel button under the Convert button (cancelled, nothing is
@@ -1263,7 +1279,10 @@ class ConfidenceDisplayPanel(QWidget):
         if layer not in self.viewer.layers:
             return None
         if checked.has_nan:
-            notify_error(nan_text(layer.name, checked.nan_count or None, checked.first_nan))
+            said = nan_text(
+                layer.name, checked.nan_count or None, checked.first_nan, channel_axis=axis
+            )
+            notify_error(said)
             return None
         if _in_unit_range((checked.low, checked.high)):
             notify_error(
@@ -1894,9 +1913,11 @@ def _range_now(levels: list[Any]) -> ValueRange | None:
 
     The smallest level of a pyramid, when it is a numpy array, is read first: values outside
     [0, 1] there (and no NaN) lie in level 0 too (a smaller level is a subsample or mean of
-    level 0), so they show logits. Inside [0, 1], or with NaN, they prove nothing (a smoothed
-    level of logits can lie there): level 0 decides, read here when it is a numpy array or a
-    chunked one of at most :data:`MAIN_THREAD_VALUES` values. A chunked smallest level is
+    level 0), so they show logits, unless level 0 holds NaN, which a smaller level need not
+    show: level 0 is then looked at for NaN (:func:`_with_nan_of`). Inside [0, 1], or with
+    NaN, they prove nothing (a smoothed level of logits can lie there): level 0 decides. Level
+    0 is read here when it is a numpy array or a chunked one of at most
+    :data:`MAIN_THREAD_VALUES` values, else in the worker. A chunked smallest level is
     never read here: built lazily from level 0 (e.g. ``level0[::16, ::16]``), it reads every
     chunk of level 0.
 
@@ -1907,7 +1928,9 @@ def _range_now(levels: list[Any]) -> ValueRange | None:
     >>> found = _range_now([logits, np.full((2, 2), 0.5)])  # level 0 decides
     >>> found.low, found.high
     (-4.0, 5.0)
-    >>> _range_now([da.from_array(np.zeros((512, 512))), logits[::2, ::2]]).shows_logits
+    >>> _range_now([logits, logits[::2, ::2]]).shows_logits  # and no NaN in level 0
+    True
+    >>> _range_now([da.from_array(np.zeros((512, 512))), logits[::2, ::2]]) is None  # NaN?
     True
     >>> _range_now([da.from_array(np.zeros((512, 512))), np.full((2, 2), 0.5)]) is None
     True
@@ -1917,23 +1940,51 @@ def _range_now(levels: list[Any]) -> ValueRange | None:
     (True, 2, (0, 1))
     """
     smallest, full = levels[-1], levels[0]
+    readable = (
+        isinstance(full, np.ndarray) or np.prod(full.shape, dtype=np.int64) <= MAIN_THREAD_VALUES
+    )
     if len(levels) > 1 and isinstance(smallest, np.ndarray):
         low, high = _min_max(smallest)
         if ValueRange(low, high).shows_logits:
-            return ValueRange(low, high)
-    if isinstance(full, np.ndarray) or np.prod(full.shape, dtype=np.int64) <= MAIN_THREAD_VALUES:
+            # logits, unless level 0 holds NaN (its smaller levels may not show them)
+            return _with_nan_of(ValueRange(low, high), full) if readable else None
+    if readable:
         return _level_range(full)
     return None
 
 
+def _with_nan_of(found: ValueRange, full: Any) -> ValueRange:
+    """``found`` (the range of a pyramid's smallest level, showing logits) with the NaN values
+    of its level 0 ``full``: how many, and where the first is for numpy data (one pass over
+    ``full``, chunk by chunk when it is chunked).
+
+    Examples
+    --------
+    >>> full = np.array([[-2.0, np.nan], [3.0, 1.0]])
+    >>> _with_nan_of(ValueRange(-2.0, 3.0), full).first_nan
+    (0, 1)
+    >>> _with_nan_of(ValueRange(-2.0, 3.0), -full[:, :1]).has_nan
+    False
+    """
+    if isinstance(full, np.ndarray):
+        count, first = nan_places(full)
+    elif np.dtype(full.dtype).kind != "f":
+        count, first = 0, None
+    else:
+        lazy = full if isinstance(full, da.Array) else da.from_array(full, chunks="auto")
+        (total,) = compute(da.isnan(lazy).sum())
+        count, first = int(total), None
+    return replace(found, nan_count=count, first_nan=first) if count else found
+
+
 def _range_read(levels: list[Any]) -> ValueRange:
     """The range that tells logits from probabilities, read in a worker: of a pyramid's
-    smallest level when it shows logits (level 0 not read), else of level 0 (see
-    :func:`_range_now`)."""
+    smallest level when it shows logits, with the NaN values of level 0 (read block by block:
+    :func:`_with_nan_of`), else of level 0 (see :func:`_range_now`)."""
     if len(levels) > 1:
         low, high = _min_max(levels[-1])
         if ValueRange(low, high).shows_logits:
-            return ValueRange(low, high)
+            return _with_nan_of(ValueRange(low, high), levels[0])
     return _level_range(levels[0])
 
 

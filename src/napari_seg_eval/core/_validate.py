@@ -735,6 +735,35 @@ class LogitsError(ValueError):
         return self.explain(self.remedy, self.labels_remedy, self.scaled_remedy)
 
 
+class NaNError(ValueError):
+    """Values that must be numbers hold NaN (not-a-number): refused, by
+    :func:`check_probability_range` and everything that reads probabilities through it.
+
+    A ``ValueError``, so code that catches those catches it; a caller that says it in its own
+    words (the dock) tells it by its type, not its text.
+
+    Parameters
+    ----------
+    message : str
+        The error's text.
+    name : str
+        How the message calls the data (e.g. ``"probabilities"``, ``"probability values"``).
+
+    Examples
+    --------
+    >>> error = NaNError("probabilities contain NaN.", "probabilities")
+    >>> isinstance(error, ValueError), error.name
+    (True, 'probabilities')
+    """
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+    def __reduce__(self) -> tuple:  # raised in a dask worker process: sent back whole
+        return type(self), (str(self), self.name)
+
+
 def range_kind(
     lowest: float, highest: float, values: np.ndarray | None = None
 ) -> tuple[str, int, bool]:
@@ -815,8 +844,8 @@ def check_probability_range(
 
     Raises
     ------
-    ValueError
-        If either is NaN.
+    NaNError
+        If either is NaN (a ``ValueError``).
     LogitsError
         If the range leaves [0, 1] (a ``ValueError``), with what the values look like: logits
         or scores, a label image saved as floats, or an 8-bit (16-bit) map saved as floats.
@@ -840,9 +869,10 @@ def check_probability_range(
     are not known). Every value of that block is a whole number: ...
     """
     if np.isnan(lowest) or np.isnan(highest):
-        raise ValueError(
+        raise NaNError(
             f"{name} contain NaN: fill them (e.g. np.nan_to_num(p, nan=0.0)), or leave those "
-            "pixels out with region=~np.isnan(p) where the function takes a region."
+            "pixels out with region=~np.isnan(p) where the function takes a region.",
+            name,
         )
     if lowest < 0 or highest > 1:
         if not block:
