@@ -635,13 +635,19 @@ class Run:
         ``settings.json`` and the files a run writes, nothing else) is replaced; a folder
         holding anything else, or reached through a symbolic link, never is.
 
-        Every file is written first where it is not seen, and put in place only when all are
-        written: a new folder is written beside ``folder`` and renamed to it; into an existing
-        folder (empty, this run's own, or replaced) the files are written into a hidden folder
-        beside it; then the old files they replace or remove are renamed aside into another
-        hidden folder, the new ones renamed in, and the old ones deleted. A save that fails
-        while writing, or while renaming (on Windows: a file open in another program), leaves
-        ``folder`` as it was: never part one run, part another.
+        Every file is written first into a hidden folder beside ``folder``, and put in place
+        only when all are written, as one transaction (the one :meth:`Runs.save` puts all its
+        runs in place with): a hidden journal beside ``folder`` lists the renames to come;
+        then a new folder is renamed to ``folder``, or into an existing one (empty, this run's
+        own, or replaced) the old files replaced or removed are renamed aside into another
+        hidden folder and the new ones renamed in; then the journal is marked done and the
+        hidden folders and the journal removed. A save that fails while writing, or while
+        renaming (on Windows: a file open in another program; Ctrl-C), renames everything
+        back at once; a save killed while renaming leaves its journal, and the next load or
+        save of the folder (:meth:`load`, :meth:`Runs.load`, :meth:`Runs.save`) renames it
+        back (or, marked done, only removes the hidden folders). So ``folder`` is never part
+        one run, part another; files the save did not write are never moved or removed. The
+        folders above ``folder`` that a failed save made are removed.
 
         Parameters
         ----------
@@ -662,29 +668,47 @@ class Run:
             ``folder`` is a file or a broken link, holds another saved run (without
             ``overwrite``, or through a symbolic link), or holds files or folders that are not
             a saved run's; nothing is written.
+        OSError
+            A file could not be written or renamed (``folder`` is as it was); or the files
+            renamed could not all be renamed back: the error names the hidden folders that
+            keep them, which the next load or save renames back.
 
         Examples
         --------
         >>> run.save("runs/model-a")  # doctest: +SKIP
         >>> run.save("runs/model-a", overwrite=True)  # doctest: +SKIP
         """
-        from .io.results import make_parents, remove_made, result_target
+        from .io.results import remove_made, result_target
 
         folder = Path(folder)
+        _recover_saves(result_target(folder).parent)
+        staged = self._stage(folder, overwrite=overwrite)
+        try:
+            _put_in_place(staged.moves.target.parent, [staged])
+        except BaseException:
+            remove_made(staged.made)
+            raise
+        return folder
+
+    def _stage(self, folder: Path, *, overwrite: bool) -> _Staged:
+        """Check ``folder`` and write the run's files into a hidden folder beside it, to be put
+        in place by :func:`_put_in_place`; what fails here leaves nothing (the hidden folder
+        and the parents made are removed)."""
+        from .io.results import remove_made, result_target
+
         own = self._saved if self.owns(folder) else None
         if own is None:
             _check_run_folder(folder, overwrite=overwrite)
         target = result_target(folder)  # through a link to a folder: that folder
-        made = make_parents(target)
+        made = _make_parents(target)
         staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
         try:
             staging.mkdir()
             settings, written = self._write_into(staging)
             if own is None:
                 _check_run_folder(folder, overwrite=overwrite)  # filled by another, meanwhile?
-            if not target.exists():
-                staging.rename(target)
-            else:  # empty, ours, or (overwrite) another saved run: its files replaced
+            old: tuple[str, ...] = ()
+            if os.path.lexists(target):  # empty, ours, or (overwrite) another saved run
                 replaced = own.files if own is not None else _run_entries(target)
                 folders = sorted(name for name in written if _is_folder(target / name))
                 if folders:  # checked before any file is put in place
@@ -693,15 +717,13 @@ class Run:
                         "move them out, or choose another folder."
                     )
                 gone = {name for name in replaced - written if not _is_folder(target / name)}
-                _replace_files(staging, target, written, gone)
+                old = tuple(sorted(n for n in written | gone if os.path.lexists(target / n)))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             remove_made(made)
             raise
-        shutil.rmtree(staging, ignore_errors=True)  # emptied by the renames, or renamed
-        signature = _file_signature(target / "settings.json")
-        self._saved = _SavedFolder(Path(os.path.realpath(target)), settings, signature, written)
-        return folder
+        moves = _Moves(target, staging, not os.path.lexists(target), written, old)
+        return _Staged(self, moves, settings, made)
 
     def _write_into(self, folder: Path) -> tuple[str, frozenset[str]]:
         """Write the run's files into the existing ``folder``, ``settings.json`` last (listing
@@ -751,7 +773,10 @@ class Run:
         >>> Run.load("results/run1").kind  # a command-line result folder  # doctest: +SKIP
         'dataset'
         """
+        from .io.results import result_target
+
         folder = Path(folder)
+        _recover_saves(result_target(folder).parent)  # a save of it killed while renaming
         path = folder / "settings.json"
         if not path.is_file():
             raise FileNotFoundError(
@@ -881,62 +906,289 @@ def _run_entries(folder: Path) -> frozenset[str]:
     )
 
 
-def _replace_files(staging: Path, target: Path, written: frozenset[str], gone: set[str]) -> None:
-    """Put the files ``written`` in ``staging`` into the existing folder ``target`` and take
-    the files ``gone`` out of it, all or nothing.
+@dataclass(frozen=True)
+class _Moves:
+    """The renames that put a run's files, written into the hidden folder ``staging``, in
+    place as the folder ``target`` (both absolute): ``new``, ``staging`` is renamed to
+    ``target``; else the files ``old`` of ``target`` (those the run's files replace, or it
+    removes) are renamed aside into the hidden folder :attr:`backup`, then the files
+    ``written`` renamed in, ``settings.json`` last."""
 
-    The files of ``target`` these replace or remove are first renamed into a hidden folder
-    beside it, then the new ones renamed in (``settings.json`` last). If a rename fails (on
-    Windows: a file open in another program), the new files put in are taken out and the old
-    ones renamed back, then the error is raised: ``target`` holds what it held before. On
-    success the hidden folder, with the old files, is removed.
+    target: Path
+    staging: Path
+    new: bool
+    written: frozenset[str]
+    old: tuple[str, ...]
+
+    @property
+    def backup(self) -> Path:
+        """The hidden folder that keeps the old files of ``target`` until the save is done."""
+        return self.staging.with_name(f"{self.staging.name}.replaced")
+
+    def to_json(self, folder: Path) -> dict[str, Any]:
+        """The renames as the journal in ``folder`` (links resolved) lists them: paths
+        relative to it."""
+        return {
+            "target": os.path.relpath(os.path.realpath(self.target), folder),
+            "staging": os.path.relpath(os.path.realpath(self.staging), folder),
+            "new": self.new,
+            "written": sorted(self.written),
+            "old": list(self.old),
+        }
+
+    @classmethod
+    def from_json(cls, folder: Path, entry: dict[str, Any]) -> _Moves:
+        """The renames a journal in ``folder`` lists (:meth:`to_json`)."""
+        return cls(
+            folder / entry["target"],
+            folder / entry["staging"],
+            bool(entry["new"]),
+            frozenset(entry["written"]),
+            tuple(entry["old"]),
+        )
+
+    def put_in(self) -> None:
+        """Rename the run's files in place (its old ones aside)."""
+        if self.new:
+            os.rename(self.staging, self.target)
+            return
+        self.backup.mkdir()
+        for name in self.old:
+            os.replace(self.target / name, self.backup / name)
+        for name in [*sorted(self.written - {"settings.json"}), "settings.json"]:
+            os.replace(self.staging / name, self.target / name)
+
+    def roll_back(self) -> None:
+        """Undo :meth:`put_in`, however far it went: each file it renamed in is renamed back
+        into the hidden folder (one there already was not renamed in), then each old file
+        back from :attr:`backup`; a new ``target`` left empty is removed. Done again after
+        being cut short, it goes on where it stopped; files the save did not write are never
+        touched."""
+        if self.target.is_dir() and not os.path.lexists(self.staging):  # renamed as a whole
+            self.staging.mkdir()
+        for name in sorted(self.written):
+            if os.path.lexists(self.target / name) and not os.path.lexists(self.staging / name):
+                os.replace(self.target / name, self.staging / name)
+        for name in self.old:
+            if os.path.lexists(self.backup / name):
+                os.replace(self.backup / name, self.target / name)
+        if self.new:
+            with contextlib.suppress(OSError):  # not empty: something not the save's is there
+                self.target.rmdir()
+
+    def clean_up(self) -> None:
+        """Remove the hidden folders (the new files not used, or the old files replaced)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.backup, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A run whose files are written into a hidden folder (:meth:`Run._stage`): the renames
+    that put them in place, the text of its ``settings.json``, and the folders above its
+    folder that staging made."""
+
+    run: Run
+    moves: _Moves
+    settings: str
+    made: list[Path]
+
+
+#: The journal of a save putting runs in place (:func:`_put_in_place`), in the folder that
+#: holds them, with a random part: ``.napari-seg-eval-save.<hex>.json``; ``.done`` beside it
+#: when every rename is done.
+JOURNAL_PREFIX = ".napari-seg-eval-save."
+
+
+def _lock(handle: Any, *, wait: bool) -> bool:
+    """Lock the open file ``handle`` for this process alone (released when it is closed or
+    the process ends, even killed); ``wait`` for another holder, else return False."""
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:
+        return False
+    return True
+
+
+def _remove_journal(journal: Path, handle: Any) -> None:
+    """Remove the ``journal`` this process holds open and locked as ``handle``, emptied first
+    (under the lock: an empty journal is never rolled back), then its ``.done`` mark."""
+    handle.seek(0)
+    handle.truncate()
+    handle.flush()
+    if os.name != "nt":
+        journal.unlink(missing_ok=True)  # while locked: nobody acts on it after
+    handle.close()
+    with contextlib.suppress(OSError):
+        journal.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # after the journal: never a journal without its mark
+        journal.with_suffix(".done").unlink(missing_ok=True)
+
+
+def _new_journal(folder: Path) -> tuple[Path, Any]:
+    """A new, empty journal in ``folder``, open and locked by this process: its path and
+    handle. (One that a :func:`_recover_saves` took for a journal left behind and removed
+    before this process locked it is let go, and another made.)"""
+    while True:
+        journal = folder / f"{JOURNAL_PREFIX}{secrets.token_hex(4)}.json"
+        handle = open(journal, "x", encoding="utf-8")  # noqa: SIM115 - held until the end
+        try:
+            if not _lock(handle, wait=True):
+                raise OSError(f"{journal} could not be locked: nothing is saved into {folder}.")
+            if os.path.samestat(os.fstat(handle.fileno()), os.stat(journal)):
+                return journal, handle
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            handle.close()
+            journal.unlink(missing_ok=True)
+            raise
+        handle.close()
+
+
+def _put_in_place(folder: Path, staged: list[_Staged]) -> None:
+    """Rename the files of every run ``staged`` in place, all or none: a save's one
+    transaction.
+
+    Before the first rename a journal in ``folder`` (locked by this process while it lives)
+    lists every rename. A failure (an error, Ctrl-C) renames back what was renamed
+    (:meth:`_Moves.roll_back`); a process killed leaves the journal, and the next load or
+    save of ``folder`` (:func:`_recover_saves`) renames back in its place. When every rename
+    is done the journal is marked done (``.done`` beside it): from then on the save holds, and
+    only the hidden folders are left to remove. On success each run records its new folder.
 
     Raises
     ------
     OSError
-        A rename failed (``target`` is as it was); or the old files could not all be put back,
-        then the error names the hidden folder that keeps them.
+        A rename failed (every folder is as it was); or the files renamed could not all be
+        renamed back: the error names the hidden folders that keep them, and the journal is
+        kept for the next load or save to finish.
     """
-    backup = staging.with_name(f"{staging.name}.replaced")
-    old = sorted(name for name in written | gone if os.path.lexists(target / name))
-    put_aside: list[str] = []
-    put_in: list[str] = []
-    backup.mkdir()
+    folder = Path(os.path.realpath(folder))
     try:
-        for name in old:
-            os.replace(target / name, backup / name)
-            put_aside.append(name)
-        for name in [*sorted(written - {"settings.json"}), "settings.json"]:
-            os.replace(staging / name, target / name)
-            put_in.append(name)
+        journal, handle = _new_journal(folder)
+    except BaseException:
+        for item in staged:
+            item.moves.clean_up()
+        raise
+    try:
+        handle.write(json.dumps({"runs": [item.moves.to_json(folder) for item in staged]}))
+        handle.flush()
+        os.fsync(handle.fileno())
+        for item in staged:
+            item.moves.put_in()
+        journal.with_suffix(".done").touch(exist_ok=False)
     except BaseException as error:
         try:
-            for name in reversed(put_in):  # out first: an old file of its name goes back after
-                (target / name).unlink()
-            for name in reversed(put_aside):
-                os.replace(backup / name, target / name)
+            for item in reversed(staged):
+                item.moves.roll_back()
         except OSError as undo:
+            handle.close()  # the journal kept: the next load or save renames back
+            kept = ", ".join(
+                str(item.moves.backup) for item in staged if item.moves.backup.exists()
+            )
             raise OSError(
-                f"saving the run into {target} failed ({error}), and its earlier files could not "
-                f"all be put back ({undo}): they are kept in {backup}; move them back by hand."
+                f"saving into {folder} failed ({error}), and the files renamed could not all "
+                f"be put back ({undo}): the earlier files are kept in {kept}; the next load or "
+                "save of the folder puts them back, or move them back by hand."
             ) from error
-        shutil.rmtree(backup, ignore_errors=True)  # emptied: every old file put back
+        except BaseException:
+            handle.close()  # interrupted again: the next load or save renames back
+            raise
+        _remove_journal(journal, handle)  # first: hidden folders left are never acted on
+        for item in staged:
+            item.moves.clean_up()
         raise
-    shutil.rmtree(backup, ignore_errors=True)  # the old files: replaced
+    for item in staged:
+        target = item.moves.target
+        signature = _file_signature(target / "settings.json")
+        item.run._saved = _SavedFolder(
+            Path(os.path.realpath(target)), item.settings, signature, item.moves.written
+        )
+    for item in staged:
+        item.moves.clean_up()
+    _remove_journal(journal, handle)
 
 
-def _take_out(run: Run, *, made: bool) -> None:
-    """Remove the files ``run`` just saved into a folder that was free (:meth:`Runs.save`
-    failing on a later run), and the folder when the save ``made`` it; what cannot be
-    removed (or was put there since) stays."""
-    if run._saved is None:
+def _recover_saves(folder: Path) -> None:
+    """Finish the saves into ``folder`` that were killed while renaming (:func:`_put_in_place`):
+    each journal left there that no live save holds is rolled back (the renames undone) or,
+    marked done, cleaned up (its hidden folders removed), then removed; so are an emptied
+    journal and a done mark without its journal (a save killed while removing them). A
+    journal that cannot be read is left alone."""
+    folder = Path(os.path.realpath(folder))
+    try:
+        journals = sorted(folder.glob(f"{JOURNAL_PREFIX}*.json"))
+    except OSError:
         return
-    for name in run._saved.files:
-        with contextlib.suppress(OSError):
-            (run._saved.folder / name).unlink()
-    if made:
-        with contextlib.suppress(OSError):
-            run._saved.folder.rmdir()
+    for journal in journals:
+        try:
+            handle = open(journal, "r+", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError:
+            continue
+        try:
+            if not _lock(handle, wait=False):
+                handle.close()  # a save under way
+                continue
+            if not os.path.samestat(os.fstat(handle.fileno()), os.stat(journal)):
+                handle.close()  # removed (and another made) meanwhile
+                continue
+            text = handle.read()
+            if not text:  # emptied by a save done, or new: a save makes another if it is
+                _remove_journal(journal, handle)
+                continue
+            moves = [_Moves.from_json(folder, entry) for entry in json.loads(text)["runs"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            handle.close()  # removed meanwhile, or not a journal of ours
+            continue
+        done = journal.with_suffix(".done").exists()
+        if not done:
+            try:
+                for item in reversed(moves):
+                    item.roll_back()
+            except OSError:
+                handle.close()  # tried again at the next load or save
+                continue
+            _remove_journal(journal, handle)  # first: hidden folders left are never acted on
+        for item in moves:
+            item.clean_up()
+        if done:
+            _remove_journal(journal, handle)
+    for mark in folder.glob(f"{JOURNAL_PREFIX}*.done"):
+        if not mark.with_suffix(".json").exists():
+            mark.unlink(missing_ok=True)
+
+
+def _make_parents(path: Path) -> list[Path]:
+    """Make the missing folders above ``path``; returns those this call made, deepest first
+    (one made meanwhile by another is not), for :func:`~napari_seg_eval.io.results.remove_made`.
+    If one cannot be made, those made are removed before the error is raised."""
+    from .io.results import remove_made
+
+    missing = []
+    parent = path.parent
+    while not os.path.lexists(parent):
+        missing.append(parent)
+        parent = parent.parent
+    made: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            made.insert(0, folder)
+    except BaseException:
+        remove_made(made)
+        raise
+    return made
 
 
 def _is_folder(path: Path) -> bool:
@@ -1577,16 +1829,23 @@ class Runs:
         loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated;
         of runs loaded from the same folder (loaded twice), the first is, and the others are
         saved beside it under new names, as any run whose folder name is taken. Folder names
-        are compared as a disk that does not tell case does (Windows, macOS): of runs named
-        "Model A" and "model a", the second is saved as ``model_a (2)``, on every system.
-        With ``overwrite``, a subfolder of the name that holds another saved run is replaced
+        are compared as a disk that does not tell case does (Windows, macOS), with each other
+        and with the entries already in ``folder``: of runs named "Model A" and "model a", the
+        second is saved as ``model_a (2)``, and a run named "run1" beside a folder ``Run1``
+        as ``run1 (2)``, on every system, so that the folder can be copied to any disk. With
+        ``overwrite``, a subfolder of the name that holds another saved run is replaced
         instead (one holding anything else, or a symbolic link, never is).
 
-        A save that fails part-way (a run's file cannot be written) leaves nothing new: the
-        runs it saved before into new or empty subfolders are taken out again (their files,
-        the subfolders it made) and ``folder``'s parents it made are removed; a folder that
-        existed before is never removed. A run's own folder it updated, or another saved run
-        it replaced (``overwrite``), keeps what was saved there.
+        The save is one transaction: every run's files are written first into hidden folders
+        (nothing visible changes), then all are put in place at once by renames
+        (:meth:`Run.save` tells how) listed beforehand in a hidden journal in ``folder``. A
+        save that fails or is interrupted (Ctrl-C) renames everything back; one killed while
+        renaming is renamed back by the next :meth:`load` or :meth:`save` of ``folder``. So
+        ``folder`` holds either what it held before or every run saved, never some runs new
+        and some old: the runs' own folders updated and the saved runs replaced
+        (``overwrite``) are put back too, and the subfolders and the parents of ``folder``
+        that a failed save made are removed. What the save did not write is never moved or
+        removed.
 
         Parameters
         ----------
@@ -1604,6 +1863,10 @@ class Runs:
         ------
         FileExistsError
             ``folder`` is a file (nothing is written).
+        OSError
+            A run's file could not be written or renamed (nothing changed); or the files
+            renamed could not all be renamed back: the error names the hidden folders that
+            keep them, which the next load or save renames back.
 
         Examples
         --------
@@ -1611,16 +1874,17 @@ class Runs:
         >>> [run.saved_to.name for run in runs]  # doctest: +SKIP
         ['run_1_model_A (2)']
         """
-        from .io.results import make_parents, remove_made
+        from .io.results import remove_made
 
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
-        made = make_parents(folder)
+        made = _make_parents(folder)
         try:
             if not folder.is_dir():
                 folder.mkdir()
                 made.insert(0, folder)
+            _recover_saves(folder)
             self._save_into(folder, overwrite=overwrite)
         except BaseException:
             remove_made(made)
@@ -1628,10 +1892,12 @@ class Runs:
         return folder
 
     def _save_into(self, folder: Path, *, overwrite: bool) -> None:
-        """Save every run to a subfolder of the existing ``folder`` (:meth:`save`). When a
-        run fails to save, the runs this call saved into subfolders that were free (none, or
-        empty) are taken out again: their files, the subfolders it made, where each run was
-        saved before (:attr:`Run.saved_to`); then the error is raised."""
+        """Save every run to a subfolder of the existing ``folder`` (:meth:`save`): each run's
+        files written into a hidden folder, then all put in place at once
+        (:func:`_put_in_place`). A failure before leaves nothing: the hidden folders written
+        are removed, the subfolders made too."""
+        from .io.results import remove_made
+
         here = Path(os.path.realpath(folder))
         owned: dict[int, str] = {}  # each run's own folder here (saved or loaded before) is its
         used: set[str] = set()  # whatever its name; a folder loaded twice: the first run's only
@@ -1644,31 +1910,35 @@ class Runs:
             ):
                 owned[id(run)] = run.saved_to.name
                 used.add(folder_name_key(run.saved_to.name))
-        saved_new: list[tuple[Run, _SavedFolder | None, bool]] = []  # run, saved before, made
+        on_disk: dict[str, set[str]] = {}  # the entries of folder, by their key
+        for entry in folder.iterdir():
+            on_disk.setdefault(folder_name_key(entry.name), set()).add(entry.name)
+        staged: list[_Staged] = []
         try:
             for number, run in enumerate(self._runs, 1):
                 if id(run) in owned:
-                    run.save(folder / owned[id(run)], overwrite=overwrite)
+                    staged.append(run._stage(folder / owned[id(run)], overwrite=overwrite))
                     continue
                 stem = run_folder_name(run.name) or f"run_{number}"
                 name, copy = stem, 1
-                while folder_name_key(name) in used or not (
-                    _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
+                while (
+                    folder_name_key(name) in used
+                    or on_disk.get(folder_name_key(name), {name}) != {name}  # another case
+                    or not (
+                        _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
+                    )
                 ):
                     copy += 1
                     name = f"{stem} ({copy})"
                 used.add(folder_name_key(name))
-                made = not os.path.lexists(folder / name)
-                free = made or _is_free(folder / name)
-                before = run._saved
-                run.save(folder / name, overwrite=overwrite)
-                if free:
-                    saved_new.append((run, before, made))
+                staged.append(run._stage(folder / name, overwrite=overwrite))
         except BaseException:
-            for run, before, made in reversed(saved_new):
-                _take_out(run, made=made)
-                run._saved = before
+            for item in staged:
+                item.moves.clean_up()
+                remove_made(item.made)
             raise
+        if staged:
+            _put_in_place(here, staged)
 
     def load(self, folder: str | Path) -> list[Run]:
         """Add the runs of ``folder``: one run (a folder with ``settings.json``, e.g. the
@@ -1689,6 +1959,7 @@ class Runs:
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"no run in {folder}: there is no such folder.")
+        _recover_saves(folder)  # a save of its runs killed while renaming
         if (folder / "settings.json").is_file():
             found = [folder]
         else:

@@ -37,6 +37,7 @@ the session. The tab is a thin view: the runs, comparisons and reports are made 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import weakref
@@ -1546,6 +1547,21 @@ def saved_renamed(
             )
         elif holds_words(wanted) in ("holds another run", "holds other files"):
             renamed[str(run.saved_to)] = f"a folder of its name there {holds_words(wanted)} (kept)"
+        elif clash := _other_case(folder, wanted.name):
+            renamed[str(run.saved_to)] = (
+                f"'{clash}' there is the same folder on Windows and macOS (kept)"
+            )
         else:  # its name's folder is free: the run updated its own, of an earlier name
             renamed[str(run.saved_to)] = OWN_FOLDER
     return renamed
+
+
+def _other_case(folder: Path, name: str) -> str:
+    """The name of an entry of ``folder`` that only the case (or accents' composition) tells
+    from ``name``, which a disk that does not tell case takes for it; "" if none."""
+    key = folder_name_key(name)
+    with contextlib.suppress(OSError):
+        for entry in sorted(folder.iterdir()):
+            if entry.name != name and folder_name_key(entry.name) == key:
+                return entry.name
+    return ""
