@@ -36,7 +36,7 @@ from .core._validate import (
     warn_if_foreground_only,
     warn_if_masks,
 )
-from .core._warn import warn
+from .core._warn import called_as, warn
 from .core.blocks import COMBINE_EVERY, aligned, as_dask, chunk_tree, is_lazy
 from .core.boundary import (
     BOUNDARY_COLUMNS,
@@ -101,10 +101,13 @@ from .core.review import (
     with_excluded,
 )
 from .core.semantic import (
+    IGNORE_LIKE_VALUES,
     SemanticResult,
     _warn_if_nothing_left,
     binarized_ignore_label,
     classes_checked_by_caller,
+    ignore_value_hint,
+    ignore_value_suspected,
     semantic_metrics,
     semantic_metrics_from_table,
 )
@@ -311,7 +314,9 @@ def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
     are few and each spreads over many small objects; instance labels with as few objects as
     the map has classes hold about one predicted object each, which covers most of its true
     object (a 2-nucleus truth whose predictions are each nucleus's interior with its outline
-    cut in pieces is not suspected).
+    cut in pieces is not suspected). A value of
+    :data:`~napari_seg_eval.core.semantic.IGNORE_LIKE_VALUES` above the map's classes (255:
+    unannotated pixels) is left out of the test.
 
     Cheap: it reads the pairs already counted.
 
@@ -339,7 +344,9 @@ def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
     False
     """
     n_true = pairs.true_ids.size
-    if n_true == 0 or int(pairs.true_ids.max()) > n_classes:
+    # an unannotated value (255, 65535) beside the classes is no class: not looked at
+    classes = (pairs.true_ids <= n_classes) | ~np.isin(pairs.true_ids, IGNORE_LIKE_VALUES)
+    if n_true == 0 or not classes.any() or int(pairs.true_ids[classes].max()) > n_classes:
         return False
     # The pairs that hold over half of their predicted object: at most one per object.
     mostly = 2 * pairs.intersection.astype(np.int64) > pairs.pred_areas[pairs.pred_index]
@@ -349,7 +356,7 @@ def class_image_suspected(pairs: ObjectPairs, n_classes: int) -> bool:
     largest = np.zeros(n_true, np.int64)
     np.maximum.at(largest, pairs.true_index[mostly], pairs.intersection[mostly].astype(np.int64))
     small = 2 * largest < pairs.true_areas
-    return bool(inside.min() >= CLASS_IMAGE_OBJECTS_PER_ID and small.all())
+    return bool(inside[classes].min() >= CLASS_IMAGE_OBJECTS_PER_ID and small[classes].all())
 
 
 #: Said when the truth of an instance comparison against a map with a class axis looks like a
@@ -1921,6 +1928,11 @@ def evaluation_steps(
         )
         if hint is not None:
             warn(hint)
+    if settings.ignore_label is None and semantic_table is not None:  # 255 scored as a class
+        value = ignore_value_suspected(semantic_table, map_classes_count)
+        if value is not None:
+            option = f"ignore_label={value}"
+            warn(ignore_value_hint(semantic_table, value, map_classes_count, option))
     if "instance" in kinds:
         if counts is not None:
             yield progress("instance matching")
@@ -1931,7 +1943,7 @@ def evaluation_steps(
             done += 1
         elif not at_once:
             yield progress("instance matching")
-            with chunked("instance matching"):
+            with chunked("instance matching"), called_as("evaluate"):
                 results["instance"] = instance_metrics(
                     instance_true,
                     instance_pred,
@@ -2764,17 +2776,18 @@ def _boundaries(
             _classes_of_objects(labels, spec, counted)
             for labels, spec in zip((true, pred), specs, strict=True)
         )
-    return pair_boundaries(
-        true,
-        pred,
-        *semantic,
-        binarize=settings.binarize_semantic,
-        object_classes=classes_by_id,
-        excluded_ids=None if pred is None else excluded,
-        spacing=settings.spacing,
-        tolerance=settings.tolerance,
-        region=counted,
-    )
+    with called_as("evaluate"):  # its warnings name the function the user called
+        return pair_boundaries(
+            true,
+            pred,
+            *semantic,
+            binarize=settings.binarize_semantic,
+            object_classes=classes_by_id,
+            excluded_ids=None if pred is None else excluded,
+            spacing=settings.spacing,
+            tolerance=settings.tolerance,
+            region=counted,
+        )
 
 
 def _boundaries_by_plane(

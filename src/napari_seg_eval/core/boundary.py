@@ -53,7 +53,7 @@ from scipy.spatial import cKDTree
 
 from ._results import Result, nanmean
 from ._validate import as_label_pair, check_region
-from ._warn import warn
+from ._warn import warn, warn_if_time_series
 from .blocks import as_dask, is_lazy
 from .instance import ObjectPairs
 from .overlap import OverlapTable, overlap_table
@@ -248,6 +248,7 @@ def boundary_metrics(
     true, pred = as_label_pair(true, pred)
     region = check_region(region, tuple(true.shape))
     sampling = _check_spacing(spacing, true.ndim)
+    warn_if_time_series(tuple(true.shape), "boundary_metrics")
     tolerance = _check_tolerance(tolerance)
     # Outside the region is background, as outside the image is: the images cropped to the
     # region's box are the same images, and an axis along which the region is one pixel

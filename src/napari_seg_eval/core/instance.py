@@ -37,7 +37,7 @@ from ._validate import (
     warn_if_background_ignored,
     warn_if_masks,
 )
-from ._warn import caller, warn
+from ._warn import caller, warn, warn_if_time_series
 from .blocks import as_dask, is_lazy
 from .classes import (
     ClassesLike,
@@ -1250,6 +1250,7 @@ def instance_metrics(
     given_dtype = getattr(pred, "dtype", None)  # as given (the pair may be converted)
     true, pred, specs = _checked_pair(true, pred, true_classes, pred_classes)
     region = check_region(region, tuple(true.shape))
+    warn_if_time_series(tuple(true.shape), "instance_metrics")
     # One computation for the table and the bands: a chunk both read is read once.
     parts = (
         overlap_table_lazy(true, pred, ignore_label=ignore_label, region=region),

@@ -34,15 +34,30 @@ CLASSES_SHIFTED_HINT = (
 #: map's channels): label images of objects, with ids up to thousands, are not suspected.
 SHIFTED_CHECK_MAX_CLASSES = 256
 
+#: Truth values that mark pixels to leave out by a common convention (uint8's and uint16's
+#: largest: nnU-Net, mmsegmentation, torchmetrics' ``ignore_index`` examples), suspected as
+#: such by :func:`ignore_value_suspected` when the prediction never has them.
+IGNORE_LIKE_VALUES = (255, 65535)
+
+#: Said when the truth's highest class looks like an unannotated value scored as a class (see
+#: :func:`ignore_value_suspected`); ``{option}`` is how the caller's user passes it.
+IGNORE_VALUE_HINT = (
+    "the truth has {pixels} pixels of value {value}, which the prediction never has{classes}: "
+    "they are scored as a class with IoU 0 and counted in the means, and the predictions on "
+    "them as false positives of other classes. If {value} marks pixels to leave out "
+    "(unannotated), pass {option}."
+)
+
 #: True inside :func:`classes_checked_by_caller`: the caller gives its own hint.
 _CLASSES_CHECKED_BY_CALLER: ContextVar[bool] = ContextVar("classes_checked", default=False)
 
 
 @contextmanager
 def classes_checked_by_caller() -> Iterator[None]:
-    """Within this block :func:`semantic_metrics` gives no :data:`CLASSES_SHIFTED_HINT`: for a
-    caller that knows the map the classes came from and checks them itself (``evaluate``, with
-    the map's channel count and its own advice), so that the user is told once.
+    """Within this block :func:`semantic_metrics` gives no :data:`CLASSES_SHIFTED_HINT` nor
+    :data:`IGNORE_VALUE_HINT`: for a caller that knows the map the classes came from and checks
+    them itself (``evaluate``, with the map's channel count and its own advice), so that the
+    user is told once.
 
     Examples
     --------
@@ -168,7 +183,9 @@ def semantic_metrics(
         When the prediction's classes look one too high, as a map's whose channel 0 is
         background thresholded with channel k as class k + 1 (the truth's classes run
         0..n-1, the prediction has class n, and more of the truth's pixels of each class k
-        are predicted as k + 1 than as k): the same check as ``evaluate``'s.
+        are predicted as k + 1 than as k): the same check as ``evaluate``'s. Without
+        ``ignore_label``, when the truth's highest class is 255 or 65535 and never predicted
+        (see :func:`ignore_value_suspected`): likely unannotated pixels scored as a class.
 
     Examples
     --------
@@ -194,6 +211,9 @@ def semantic_metrics(
     table = overlap_table(true, pred, ignore_label=ignore_label, region=region)
     _warn_if_nothing_left(table, ignore_label, region)
     _warn_if_classes_shifted(table)
+    value = None if ignore_label is not None else ignore_value_suspected(table)
+    if value is not None and not _CLASSES_CHECKED_BY_CALLER.get():
+        warn(ignore_value_hint(table, value, None, f"ignore_label={value}", "semantic_metrics"))
     return semantic_metrics_from_table(
         table, classes=classes, include_background=include_background, ignore_label=ignore_label
     )
@@ -215,6 +235,95 @@ def _warn_if_classes_shifted(table: OverlapTable) -> None:
         return
     if background_channel_suspected(table, n_classes) and _background_read_as_class_1(table):
         warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
+
+
+def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None) -> int | None:
+    """The truth's value that looks like pixels left unannotated but was scored as a class.
+
+    The truth's highest class, present on its pixels but never in the prediction, when either
+    the prediction's classes cannot reach it (``highest_class``: the top class of the map the
+    prediction was thresholded from, below it) or it is one of :data:`IGNORE_LIKE_VALUES`
+    (255, 65535) above every predicted class. The truth must have at least two other classes
+    (a mask of 0 and 255 is a binary mask written for viewing, not one with unannotated
+    pixels). Given without
+    ``ignore_label``, such a value is scored as a class that is never right (IoU 0, in the
+    means) and every prediction on it as a false positive.
+
+    Cheap: it reads a table already counted.
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The table of the truth's classes against the prediction's (not binarized).
+    highest_class : int, optional
+        The highest class the prediction can have (a map's channels), if known.
+
+    Returns
+    -------
+    int or None
+        The suspected value, or None.
+
+    Examples
+    --------
+    >>> truth = np.array([[0, 1, 2, 255]])
+    >>> ignore_value_suspected(overlap_table(truth, np.array([[0, 1, 2, 2]])))
+    255
+    >>> ignore_value_suspected(overlap_table(truth, truth)) is None  # predicted: a class
+    True
+    >>> ignore_value_suspected(overlap_table(truth, np.array([[0, 1, 2, 2]])), highest_class=3)
+    255
+    >>> mask = np.array([[0, 255, 255, 0]])  # a binary mask written as 0 and 255
+    >>> ignore_value_suspected(overlap_table(mask, mask // 255)) is None
+    True
+    >>> truth = np.array([[0, 1, 2, 7]])  # 7 is no class of a map of classes 0..3
+    >>> ignore_value_suspected(overlap_table(truth, np.array([[0, 1, 2, 2]])), highest_class=3)
+    7
+    """
+    true_ids = table.true_ids  # sorted
+    if true_ids.size < 3:
+        return None
+    value = int(true_ids[-1])
+    pred_ids = table.pred_ids
+    if pred_ids.size and int(pred_ids[-1]) >= value:  # predicted, or predictions go beyond it
+        return None
+    if highest_class is not None:
+        return value if value > highest_class else None
+    return value if value in IGNORE_LIKE_VALUES else None
+
+
+def ignore_value_hint(
+    table: OverlapTable, value: int, highest_class: int | None, option: str, function: str = ""
+) -> str:
+    """:data:`IGNORE_VALUE_HINT` for ``value`` of ``table`` (see :func:`ignore_value_suspected`).
+
+    Parameters
+    ----------
+    table : OverlapTable
+        The class table the value was found in.
+    value : int
+        The suspected value.
+    highest_class : int or None
+        The top class of the prediction's map, if known (said).
+    option : str
+        How the caller's user gives the ignored value (``"ignore_label=255"``,
+        ``"--ignore-label 255"``, ...).
+    function : str
+        The function to name first, if any.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> truth = np.array([[0, 1, 255, 255]])
+    >>> ignore_value_hint(overlap_table(truth, truth * 0), 255, 3, "--ignore-label 255")[:71]
+    'the truth has 2 pixels of value 255, which the prediction never has (it'
+    """
+    pixels = int(table.true_areas[np.searchsorted(table.true_ids, value)])
+    classes = "" if highest_class is None else f" (its classes run 0..{highest_class})"
+    said = IGNORE_VALUE_HINT.format(pixels=pixels, value=value, classes=classes, option=option)
+    return f"{function}: {said}" if function else said
 
 
 def _background_read_as_class_1(table: OverlapTable) -> bool:
