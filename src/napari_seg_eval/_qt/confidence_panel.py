@@ -43,12 +43,10 @@ from ..core._deprecation import renamed_keywords
 from ..core.blocks import BLOCK_PIXELS, as_dask, in_memory, is_lazy
 from ..core.confidence import (
     ThresholdSweepResult,
-    apply_temperature,
-    calibration,
     instance_threshold_sweep,
+    score_recalibrations,
     sweep_and_calibration,
 )
-from ..core.platt import apply_platt
 from ..core.threshold import label_instances
 from ..evaluation import RunControl
 from .layer_combo import LayerComboBox
@@ -98,13 +96,16 @@ def analyse(
     progress and stops at the next step when cancelled. The pixel sweep and the calibration
     come from one pass (:func:`~napari_seg_eval.core.confidence.sweep_and_calibration`) over
     the map as it is: a chunked map is read chunk by chunk, never whole. ``methods`` are the
-    recalibrations to fit (keys of :data:`CALIBRATIONS`): each gives a calibrated map and its
-    reliability bins. With ``objects`` (the instance options of
+    recalibrations to fit (keys of :data:`CALIBRATIONS`), from that pass's histogram of
+    logits: each gives a calibrated map and its reliability bins, all from one more pass
+    (:func:`~napari_seg_eval.core.confidence.score_recalibrations`), which writes a numpy
+    map's calibrated maps as it scores them. With ``objects`` (the instance options of
     :func:`instance_threshold_sweep`), the map and the truth are then read whole (once) and
     the object metrics swept, one probability threshold per step.
 
     With ``channel_axis``, the results say ``truth_id_beyond_classes``: the truth's highest
-    id when it is above the map's top class (instance ids, not classes; None otherwise).
+    id when two or more of its ids are above the map's top class (object ids, not classes;
+    None otherwise: see :func:`instance_ids_above`).
 
     With ``channel_axis``, class ``class_id`` is analysed one vs rest: its channel
     (``class_id - 1``, or ``class_id`` when channel 0 is background: ``background_channel``)
@@ -113,8 +114,8 @@ def analyse(
 
     With ``control`` (a :class:`~napari_seg_eval.evaluation.RunControl`), the passes report
     their progress per chunk (or block of pixels, :func:`watched_pass`), and a cancelled run
-    also stops within them: before each chunk or block of the pixel passes, each slab of a
-    calibrated map and each threshold of the object sweep.
+    also stops within them: before each chunk or block of the pixel passes (each pass with
+    its own stretch of the bar) and each threshold of the object sweep.
     """
     channel = top_class = None
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
@@ -123,15 +124,24 @@ def analyse(
         top_class = n_channels - 1 if background_channel else n_channels
         prob = np.moveaxis(prob, channel_axis, 0)[channel]
     # Chunked inputs stay chunked for the pixel passes: read chunk by chunk, on dask's
-    # threads, with progress per chunk. Only the object sweep reads them whole.
-    steps = 1 + len(methods) + (1 + len(OBJECT_THRESHOLDS) if objects is not None else 0)
+    # threads, with progress per chunk. Only the object sweep reads them whole. Each pass has
+    # its own stretch of the progress bar: the sweep and calibration (and the fits, from its
+    # histogram of logits), then one pass for every recalibration (the maps written in it).
+    passes = 1 + bool(methods)
+    steps = passes + (1 + len(OBJECT_THRESHOLDS) if objects is not None else 0)
     what = "pixel sweep and calibration" + (" fits" if methods else "")
     yield (0.0, what)
     # Platt's summary holds temperature scaling's numbers too: one call fits both.
     method = "platt" if "platt" in methods else "temperature" if methods else None
     with watched_pass(control, 0.0, 1 / steps, what, prob) as check:
         pixels = sweep_and_calibration(
-            true, prob, metric=metric, method=method, class_id=class_id, check=check
+            true,
+            prob,
+            metric=metric,
+            method=method,
+            class_id=class_id,
+            check=check,
+            score_fits=False,
         )
     results = {
         "sweep": pixels.sweep,
@@ -139,43 +149,37 @@ def analyse(
         "class_id": class_id,
         "channel_axis": channel_axis,
         "channel": channel,
-        # The truth's highest id when it is above the map's top class (None otherwise):
-        # instance ids, not class numbers (see instance_truth_notice).
+        # The truth's highest id when it looks like object ids, not class numbers (see
+        # instance_ids_above and instance_truth_notice; None otherwise).
         "truth_id_beyond_classes": (
-            pixels.truth_span[1]
+            instance_ids_above(pixels.truth_span, pixels.truth_below_highest, top_class)
             if top_class is not None
-            and pixels.truth_span is not None
-            and pixels.truth_span[1] > top_class
             else None
         ),
         "top_class": top_class,
     }
-    summary = results["calibration"].summary
-    results["calibration_methods"] = calibration_table(summary, methods)
     results["calibrated"] = {}
-    for i, key in enumerate(methods):
-        what = f"{CALIBRATIONS[key]}-calibrated map"
-        yield ((1 + i) / steps, what)
-        if key == "temperature":
-            parameters = {"temperature": float(summary["temperature"])}
-            recalibrate = partial(apply_temperature, temperature=parameters["temperature"])
-        else:
-            parameters = {
-                "platt_slope": float(summary["platt_slope"]),
-                "platt_intercept": float(summary["platt_intercept"]),
-            }
-            recalibrate = partial(
-                apply_platt,
-                slope=parameters["platt_slope"],
-                intercept=parameters["platt_intercept"],
+    if methods:
+        labels = " and ".join(CALIBRATIONS[key] for key in methods)
+        what = f"{labels}-calibrated map" + ("s" if len(methods) > 1 else "")
+        yield (1 / steps, what)
+        with watched_pass(control, 1 / steps, 2 / steps, what, prob) as check:
+            scored = score_recalibrations(
+                true, prob, pixels.calibration, class_id=class_id, maps=methods, check=check
             )
-        with watched_pass(control, (1 + i) / steps, (2 + i) / steps, what, prob) as check:
-            data = in_slabs(recalibrate, prob, check)
-            bins = calibration(true, data, class_id=class_id, check=check).bins
-        results["calibrated"][key] = {"data": data, "parameters": parameters, "bins": bins}
+        results["calibration"] = scored.calibration
+        summary = scored.calibration.summary
+        for key in methods:
+            names = ("temperature",) if key == "temperature" else ("platt_slope", "platt_intercept")
+            results["calibrated"][key] = {
+                "data": scored.maps[key],
+                "parameters": {name: float(summary[name]) for name in names},
+                "bins": scored.bins[key],
+            }
+    results["calibration_methods"] = calibration_table(results["calibration"].summary, methods)
     check = control.check if control is not None else None
     if objects is not None:
-        start = 1 + len(methods)
+        start = passes
         what = "reading the map for the object sweep"
         yield (start / steps, what)
         with watched_pass(control, start / steps, (start + 1) / steps, what, prob):
@@ -234,37 +238,49 @@ def watched_pass(
         nonlocal done
         control.check()
         done += 1
-        # Passes after the first (a fit's scores) stay at the end: the bar never goes back.
+        # A second pass within one block would stay at the end: the bar never goes back.
         control.report((start + (end - start) * min(done, blocks) / blocks, message))
 
     yield check
 
 
-def in_slabs(
-    function: Callable[[np.ndarray], np.ndarray],
-    prob,
-    check: Callable[[], None] | None = None,
-    slab_pixels: int = BLOCK_PIXELS,
-):
-    """``function`` (element-wise, keeping the shape and dtype) of ``prob``, slab by slab
-    along the first axis for a numpy map, ``check`` called before each slab (so a cancelled
-    run stops within one slab); a chunked map is passed whole (``function`` is lazy there).
+def instance_ids_above(
+    truth_span: tuple[int, int] | None, below_highest: int | None, top_class: int
+) -> int | None:
+    """The truth's highest id when the truth of a class analysis looks like object (instance)
+    ids, not classes: at least two distinct ids above the map's top class. None otherwise.
+
+    One id above the classes is not enough: a class image with an ignore value (classes 0..3
+    and 255) has one, and so has a class image whose top class a map with "Channel 0 is
+    background" ticked by mistake lacks (classes 0..3 against channels read as 0..2); object
+    ids above the classes are many. The rule costs nothing: the two highest ids come from the
+    analysis's one pass (:func:`~napari_seg_eval.core.confidence.sweep_and_calibration`).
+    It misses object ids that all lie within the classes (ids 1..2 against 3 classes): telling
+    those from classes needs each id's connected components, a labelling of the whole truth.
+
+    Parameters
+    ----------
+    truth_span : tuple of int or None
+        The lowest and the highest truth id counted (None without a pixel).
+    below_highest : int or None
+        The highest truth id below the highest (None when every pixel holds one id).
+    top_class : int
+        The map's top class (n for n channels; n - 1 when channel 0 is background).
+
+    Returns
+    -------
+    int or None
 
     Examples
     --------
-    >>> in_slabs(np.sqrt, np.full((3, 2), 0.25), slab_pixels=2).tolist()
-    [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
+    >>> instance_ids_above((0, 12), 11, 2)  # object ids 1..12 against classes 1..2
+    12
+    >>> instance_ids_above((0, 255), 3, 3) is None  # classes 0..3 and an ignore value 255
+    True
     """
-    if is_lazy(prob) or np.ndim(prob) == 0:
-        return function(prob)
-    prob = np.asarray(prob)
-    out = np.empty(prob.shape, prob.dtype)
-    rows = max(1, slab_pixels // max(1, int(np.prod(prob.shape[1:], dtype=np.int64))))
-    for start in range(0, prob.shape[0], rows):
-        if check is not None:
-            check()
-        out[start : start + rows] = function(prob[start : start + rows])
-    return out
+    if truth_span is None or below_highest is None or below_highest <= top_class:
+        return None
+    return truth_span[1]
 
 
 def instance_truth_notice(truth: str, highest_id: int, top_class: int, class_id: int) -> str:

@@ -220,11 +220,13 @@ def _shape_mismatch(
 
 
 def _fold_with_truth_span(
-    partial: Callable, combine: Callable, arrays: list, track: bool
-) -> tuple[object, tuple[int, int] | None]:
+    partial: Callable, combine: Callable, arrays: list, track: bool, below_highest: bool = False
+) -> tuple[object, tuple[int, ...] | None]:
     """``fold(partial, combine, arrays)`` (the truth ``arrays[1]``, the region, if any, last)
     and, with ``track``, the lowest and the highest truth id counted (inside the region), in
-    the same pass: None without ``track`` or without a pixel counted."""
+    the same pass: None without ``track`` or without a pixel counted. With ``below_highest``
+    too, a third id: the highest one below the highest (None when every pixel counted holds
+    one id), so that two distinct ids above a bound can be told from one."""
     if not track:
         return fold(partial, combine, arrays), None
 
@@ -232,12 +234,26 @@ def _fold_with_truth_span(
         true = blocks[1].ravel()
         if len(blocks) > 2:
             true = true[blocks[2].ravel()]
-        span = (int(true.min()), int(true.max())) if true.size else None
+        span = None
+        if true.size:
+            lowest, highest = int(true.min()), int(true.max())
+            span = (lowest, highest)
+            if below_highest:
+                below = None
+                if lowest < highest:  # the highest id below it, at least the lowest
+                    below = int(np.max(true, where=true < highest, initial=lowest))
+                span = (lowest, highest, below)
         return partial(*blocks), span
 
     def combined(parts: list) -> tuple:
         spans = [span for _, span in parts if span is not None]
-        span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+        span = None
+        if spans:
+            highest = max(s[1] for s in spans)
+            span = (min(s[0] for s in spans), highest)
+            if below_highest:
+                below = [i for s in spans for i in s[1:] if i is not None and i < highest]
+                span = (*span, max(below) if below else None)
         return combine([folded for folded, _ in parts]), span
 
     return fold(tracked, combined, arrays)
@@ -318,10 +334,14 @@ def _sweep_histogram(
     *,
     bins: int,
     class_id: int | None,
+    flat_inside: bool = False,
 ) -> np.ndarray:
     """The partial of the sweep on one block (range-checked): pixels per number of fine
-    thresholds j / bins below p, negatives then positives; only the pixels inside ``region``."""
-    prob, true = _inside(prob, true, region)
+    thresholds j / bins below p, negatives then positives; only the pixels inside ``region``.
+    With ``flat_inside`` the blocks are already flat, inside the region and range-checked
+    (:func:`_inside`, once for every partial taken from the block)."""
+    if not flat_inside:
+        prob, true = _inside(prob, true, region)
     count = _thresholds_below(prob, bins)
     count += (bins + 2) * _positive(true, class_id)
     return np.bincount(count, minlength=2 * (bins + 2))
@@ -890,29 +910,48 @@ def _calibration_result(
     n_bins: int,
     region,
     check: Callable[[], None] | None,
+    score: bool = True,
 ) -> CalibrationResult:
     """The calibration's bins and summary from the stats of its pass (:func:`_calibration_stats`);
-    with ``method``, the fit to its logit histogram, scored by one more pass over ``prob``."""
+    with ``method``, the parameters it fits to the logit histogram (Platt's first, so that a
+    truth of one class is refused before another pass) and, with ``score``, their ECE and NLL
+    from one more pass over ``prob`` for all of them (:func:`_score_fits`)."""
     summary = _calibration_summary(stats)
     if method is not None:
-
-        def scores(recalibrate: Callable[[np.ndarray], np.ndarray]) -> dict:
-            """ECE and NLL of the map recalibrated block by block, over the same pixels."""
-            return _calibration_summary(
-                _calibration_sums(prob, true, class_id, n_bins, region, recalibrate, check)
-            )
-
-        summary |= _recalibration(method, stats["logit_histogram"], scores)
+        fits = _fits(method, stats["logit_histogram"])
+        if score:
+            scores = {}
+            if stats["logit_histogram"].any():  # else nothing was fitted: no pass
+                scores, _ = _score_fits(prob, true, class_id, n_bins, region, fits, check)
+            summary |= _fits_summary(method, fits, scores)
+        else:
+            summary |= {name: value for fit in fits.values() for name, value in fit.items()}
     return CalibrationResult(bins=stats["bins"], summary=pd.Series(summary, dtype=object))
 
 
 class PixelAnalysis(NamedTuple):
-    """What :func:`sweep_and_calibration` returns: the sweep, the calibration, and the lowest
-    and highest truth id counted (None without a pixel counted)."""
+    """What :func:`sweep_and_calibration` returns: the sweep, the calibration, the lowest
+    and highest truth id counted (None without a pixel counted), and the highest truth id
+    counted below that highest one (None when every pixel counted holds one id)."""
 
     sweep: ThresholdSweepResult
     calibration: CalibrationResult
     truth_span: tuple[int, int] | None
+    truth_below_highest: int | None = None
+
+
+class RecalibrationScores(NamedTuple):
+    """What :func:`score_recalibrations` returns.
+
+    ``calibration``: the calibration given, its summary completed with the ECE and NLL of each
+    fit (as :func:`calibration` with its ``method`` gives it). ``bins``: the reliability bins
+    of each fit's calibrated map, by name ("temperature", "platt"). ``maps``: the calibrated
+    maps asked for, by name.
+    """
+
+    calibration: CalibrationResult
+    bins: dict[str, pd.DataFrame]
+    maps: dict[str, object]
 
 
 def sweep_and_calibration(
@@ -928,13 +967,16 @@ def sweep_and_calibration(
     background_channel: bool = False,
     region: np.ndarray | None = None,
     check: Callable[[], None] | None = None,
+    score_fits: bool = True,
 ) -> PixelAnalysis:
     """:func:`threshold_sweep` and :func:`calibration` from one pass over the map.
 
     Each block of pixels is read (and range-checked) once, and both partials are taken from
     it: a chunked map is read and decompressed once, not twice. The results equal those of
     the two functions called with the same arguments; their warnings are given once. With a
-    ``method``, its fit is scored by a second pass, as in :func:`calibration`.
+    ``method``, its fits (temperature scaling's, and Platt's with ``"platt"``) come from the
+    logit histogram of that pass and are scored by one second pass for all of them, as in
+    :func:`calibration`.
 
     Parameters
     ----------
@@ -944,13 +986,21 @@ def sweep_and_calibration(
         The sweep's (:func:`threshold_sweep`).
     n_bins, method
         The calibration's (:func:`calibration`).
+    score_fits : bool, optional
+        With a ``method``: score the fits (the second pass). False leaves the calibration's
+        summary with the fitted parameters only (``temperature``, and ``platt_slope`` and
+        ``platt_intercept`` with Platt), to be scored by :func:`score_recalibrations`, which
+        can also write the calibrated maps in that pass. True by default.
 
     Returns
     -------
     PixelAnalysis
         ``sweep`` (a :class:`ThresholdSweepResult`), ``calibration`` (a
-        :class:`CalibrationResult`) and ``truth_span``: the lowest and the highest id of the
-        truth among the pixels counted (inside the region), None when none was counted.
+        :class:`CalibrationResult`), ``truth_span``: the lowest and the highest id of the
+        truth among the pixels counted (inside the region), None when none was counted, and
+        ``truth_below_highest``: the highest id below that highest one, None when every pixel
+        counted holds one id (so that one id above the classes, e.g. an ignore value 255, is
+        told from several, e.g. object ids).
 
     Raises
     ------
@@ -967,8 +1017,8 @@ def sweep_and_calibration(
     >>> ece = both.calibration.summary["ece"]  # 1/2 * 1/2 + 1/4 * 0.2 + 1/4 * 0.3
     >>> float(both.sweep.summary["best_threshold"]), round(float(ece), 3)
     (0.3, 0.375)
-    >>> both.truth_span
-    (0, 1)
+    >>> both.truth_span, both.truth_below_highest
+    ((0, 1), 0)
     """
     steps = _check_count(steps, "steps")
     _check_choice(metric, SWEEP_METRICS, "metric")
@@ -982,18 +1032,28 @@ def sweep_and_calibration(
     bins = steps * _ranking_factor(steps)
 
     def both(prob_block: np.ndarray, true_block: np.ndarray, region_block=None) -> tuple:
+        # Cut to the region and range-checked once; both partials take the checked pixels.
         prob_block, true_block = _inside(prob_block, true_block, region_block)
         return (
-            _sweep_histogram(prob_block, true_block, bins=bins, class_id=class_id),
-            _calibration_partial(prob_block, true_block, class_id=class_id, n_bins=n_bins),
+            _sweep_histogram(
+                prob_block, true_block, bins=bins, class_id=class_id, flat_inside=True
+            ),
+            _calibration_partial(
+                prob_block, true_block, class_id=class_id, n_bins=n_bins, flat_inside=True
+            ),
         )
 
     def combined(parts: list[tuple]) -> tuple:
         return sum(part[0] for part in parts), _sum_partials([part[1] for part in parts])
 
-    (histogram, sums), span = _fold_with_truth_span(
-        _checked(both, check), combined, _with_region([prob, true], region), track=True
+    (histogram, sums), ids = _fold_with_truth_span(
+        _checked(both, check),
+        combined,
+        _with_region([prob, true], region),
+        track=True,
+        below_highest=True,
     )
+    span, below = (None, None) if ids is None else (ids[:2], ids[2])
     if region is not None and not histogram.any():
         _warn_empty_region(function)
     _warn_if_channels_shifted(
@@ -1001,45 +1061,252 @@ def sweep_and_calibration(
     )
     sweep = _sweep_result(histogram, steps, metric)
     stats = _calibration_stats(sums, n_bins, span)
-    calibrated = _calibration_result(stats, method, true, prob, class_id, n_bins, region, check)
-    return PixelAnalysis(sweep, calibrated, span)
+    calibrated = _calibration_result(
+        stats, method, true, prob, class_id, n_bins, region, check, score=score_fits
+    )
+    return PixelAnalysis(sweep, calibrated, span, below)
 
 
-def _recalibration(method: str, histogram: np.ndarray, scores: Callable) -> dict[str, float]:
-    """The parameters ``method`` fits to the logit histogram and the ECE and NLL (``scores`` of
-    the recalibration, applied block by block) of the map it calibrates; with Platt,
-    temperature scaling's beside them. NaN when the histogram is empty (a region with no
-    pixel): there is nothing to fit."""
+def score_recalibrations(
+    true: np.ndarray,
+    prob: np.ndarray,
+    fitted: CalibrationResult,
+    *,
+    class_id: int | None = None,
+    channel_axis: int | None = None,
+    background_channel: bool = False,
+    region: np.ndarray | None = None,
+    maps: Sequence[str] = (),
+    check: Callable[[], None] | None = None,
+) -> RecalibrationScores:
+    """The ECE, NLL and reliability bins of each recalibration fitted in ``fitted``, and the
+    calibrated maps of ``maps``, from one pass over the map for all of them.
+
+    Each block is read and range-checked once; every fit's recalibration is applied to it and
+    its calibration sums folded; a numpy map's calibrated maps are written in the same pass.
+    ``fitted`` is the calibration of :func:`sweep_and_calibration` with a ``method`` and
+    ``score_fits=False``, of the same arguments: the numbers equal those its scoring pass (or
+    :func:`calibration` with that ``method``) gives, and each map's bins those of
+    ``calibration(true, calibrated_map)``.
+
+    Parameters
+    ----------
+    true, prob, class_id, channel_axis, background_channel, region, check
+        As given to :func:`sweep_and_calibration` (``check`` is called before each block).
+    fitted : CalibrationResult
+        Its summary holds the fitted ``temperature`` (and ``platt_slope`` and
+        ``platt_intercept`` with Platt).
+    maps : sequence of {"temperature", "platt"}, optional
+        The calibrated maps to return, each a fit of ``fitted``: numpy for a numpy map,
+        written in the pass (of the map's shape and dtype); lazy for a chunked map, as
+        :func:`apply_temperature` and :func:`~napari_seg_eval.core.platt.apply_platt` give
+        them (computed chunk by chunk when read). None with an empty region (nothing fitted).
+
+    Returns
+    -------
+    RecalibrationScores
+        ``calibration`` (``fitted`` with its summary completed), ``bins`` of each fit and the
+        ``maps`` asked for.
+
+    Raises
+    ------
+    ValueError
+        If ``fitted`` holds no fit, or ``maps`` names one it does not hold; as
+        :func:`calibration` for the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true = np.array([1, 1, 1, 0] * 250)
+    >>> prob = np.full(1000, 0.99)  # says 99 %, right 75 % of the time
+    >>> fitted = sweep_and_calibration(true, prob, method="temperature", score_fits=False)
+    >>> scores = score_recalibrations(true, prob, fitted.calibration, maps=["temperature"])
+    >>> round(float(scores.maps["temperature"][0]), 2)  # as apply_temperature gives it
+    0.75
+    >>> int(scores.bins["temperature"]["count"].sum())
+    1000
+    """
+    summary = fitted.summary
+    method = (
+        "platt" if "platt_slope" in summary else "temperature" if "temperature" in summary else None
+    )
+    if method is None:
+        raise ValueError(
+            "score_recalibrations: the calibration given holds no fit; make it with "
+            "sweep_and_calibration(..., method='temperature' or 'platt', score_fits=False)."
+        )
+    fits = {"temperature": {"temperature": float(summary["temperature"])}}
+    if method == "platt":
+        fits = {
+            "platt": {
+                "platt_slope": float(summary["platt_slope"]),
+                "platt_intercept": float(summary["platt_intercept"]),
+            },
+            **fits,
+        }
+    unknown = [key for key in maps if key not in fits]
+    if unknown:
+        raise ValueError(
+            f"score_recalibrations: maps={list(maps)!r} names {unknown!r}, not fitted in the "
+            f"calibration given (it holds {list(fits)!r})."
+        )
+    true, prob, _ = _class_probability(
+        true, prob, "score_recalibrations", class_id, channel_axis, background_channel
+    )
+    region = check_region(region, tuple(true.shape))
+    n_bins = int(summary["n_bins"])
+    scores, calibrated_maps = {}, {key: None for key in maps}
+    if not np.isnan(fits["temperature"]["temperature"]):  # else nothing was fitted: no pass
+        scores, calibrated_maps = _score_fits(
+            prob, true, class_id, n_bins, region, fits, check, maps
+        )
+    completed = {key: summary[key] for key in _CALIBRATION_KEYS} | _fits_summary(
+        method, fits, scores
+    )
+    return RecalibrationScores(
+        calibration=CalibrationResult(bins=fitted.bins, summary=pd.Series(completed, dtype=object)),
+        bins={key: score["bins"] for key, score in scores.items()},
+        maps=calibrated_maps,
+    )
+
+
+#: The summary's keys of a calibration without a method, in order.
+_CALIBRATION_KEYS = ("ece", "mce", "brier", "nll", "n_bins", "n_pixels")
+
+
+def _fits(method: str, histogram: np.ndarray) -> dict[str, dict[str, float]]:
+    """The parameters of each recalibration ``method`` fits to the logit histogram, by name:
+    ``{"platt": {"platt_slope": a, "platt_intercept": b}, "temperature": {"temperature": T}}``
+    (Platt's only with ``method="platt"``, fitted first: a truth of one class is refused
+    before the temperature fit). NaN when the histogram is empty (a region with no pixel):
+    there is nothing to fit."""
     nan = float("nan")
     empty = not histogram.any()
+    fits = {}
     if method == "platt":
         # Imported here: core.platt reads this module's logit histogram.
-        from .platt import _apply_platt, fit_platt_histogram
+        from .platt import fit_platt_histogram
 
-        slope = intercept = nan
-        by_platt = {"ece": nan, "nll": nan}
-        if not empty:  # fitted first: a truth of one class is refused before another pass
-            slope, intercept = fit_platt_histogram(*_logit_counts(histogram))
-            by_platt = scores(functools.partial(_apply_platt, slope=slope, intercept=intercept))
+        slope, intercept = (nan, nan) if empty else fit_platt_histogram(*_logit_counts(histogram))
+        fits["platt"] = {"platt_slope": slope, "platt_intercept": intercept}
     temperature = nan if empty else _fit_temperature(*_logit_counts(histogram))
-    by_temperature = {"ece": nan, "nll": nan}
-    if not empty:
-        by_temperature = scores(functools.partial(_apply_temperature, temperature=temperature))
+    fits["temperature"] = {"temperature": temperature}
+    return fits
+
+
+def _fits_summary(
+    method: str, fits: dict[str, dict[str, float]], scores: dict[str, dict]
+) -> dict[str, float]:
+    """The summary's entries of ``method``: its fits' parameters and the ECE and NLL of each
+    (``scores``: :func:`_calibration_summary` of each calibrated map; NaN for a fit missing
+    there, as with an empty histogram); with Platt, temperature scaling's beside them."""
+    nan = float("nan")
+
+    def scored(key: str, measure: str) -> float:
+        return scores[key][measure] if key in scores else nan
+
     if method == "temperature":
         return {
-            "temperature": temperature,
-            "ece_calibrated": by_temperature["ece"],
-            "nll_calibrated": by_temperature["nll"],
+            **fits["temperature"],
+            "ece_calibrated": scored("temperature", "ece"),
+            "nll_calibrated": scored("temperature", "nll"),
         }
     return {
-        "platt_slope": slope,
-        "platt_intercept": intercept,
-        "ece_calibrated": by_platt["ece"],
-        "nll_calibrated": by_platt["nll"],
-        "temperature": temperature,
-        "ece_temperature": by_temperature["ece"],
-        "nll_temperature": by_temperature["nll"],
+        **fits["platt"],
+        "ece_calibrated": scored("platt", "ece"),
+        "nll_calibrated": scored("platt", "nll"),
+        **fits["temperature"],
+        "ece_temperature": scored("temperature", "ece"),
+        "nll_temperature": scored("temperature", "nll"),
     }
+
+
+def _recalibration_function(key: str, parameters: dict[str, float]) -> Callable:
+    """The recalibration ``key`` ("temperature" or "platt") with its fitted ``parameters``,
+    of a block of probabilities already range-checked, in the block's dtype."""
+    if key == "platt":
+        from .platt import platt_values
+
+        return functools.partial(
+            platt_values,
+            slope=parameters["platt_slope"],
+            intercept=parameters["platt_intercept"],
+        )
+    return functools.partial(_apply_temperature, temperature=parameters["temperature"])
+
+
+def _score_fits(
+    prob,
+    true,
+    class_id: int | None,
+    n_bins: int,
+    region,
+    fits: dict[str, dict[str, float]],
+    check: Callable[[], None] | None,
+    maps: Sequence[str] = (),
+) -> tuple[dict[str, dict], dict[str, object]]:
+    """One pass over the map for every fit: each block is read and range-checked once, each
+    fit's recalibration applied to it and its calibration sums folded (inside ``region``), and
+    for a numpy map the calibrated maps of ``maps`` written in the same pass.
+
+    Returns the :func:`_calibration_summary` of each fit with its ``bins`` (by name), and the
+    calibrated maps of ``maps``: numpy for a numpy map (every pixel, the region's outside
+    too); lazy (computed chunk by chunk when read, as :func:`apply_temperature` and
+    :func:`~napari_seg_eval.core.platt.apply_platt` give them) for a chunked one."""
+    functions = {key: _recalibration_function(key, fits[key]) for key in fits}
+    arrays = _with_region([prob, true], region)
+    outs: dict[str, np.ndarray] = {}
+    if not any(is_lazy(a) for a in arrays):
+        # Written through the fold's flat views: laid out as the fold cuts its inputs (Fortran
+        # order only when all are Fortran-contiguous, else C order, whose slabs are views too).
+        fortran = prob.ndim > 1 and all(
+            a.flags.f_contiguous and not a.flags.c_contiguous for a in arrays
+        )
+        order = "F" if fortran else "C"
+        outs = {key: np.empty(prob.shape, prob.dtype, order=order) for key in maps}
+    written = list(outs)
+    n_inputs = len(arrays)
+
+    def partial(*blocks) -> dict[str, dict]:
+        prob_block, true_block = blocks[0], blocks[1]
+        region_block = blocks[2] if region is not None else None
+        inside_prob, inside_true = _inside(prob_block, true_block, region_block)
+        sums = {}
+        for key, recalibrate in functions.items():
+            if key in written:  # the whole block, written in place; then its inside
+                out = blocks[n_inputs + written.index(key)]
+                out[...] = recalibrate(prob_block)
+                calibrated = out if region_block is None else out[region_block.ravel()]
+            else:
+                calibrated = recalibrate(inside_prob) if inside_prob.size else inside_prob
+            sums[key] = _calibration_partial(
+                calibrated, inside_true, class_id=class_id, n_bins=n_bins, flat_inside=True
+            )
+        return sums
+
+    def combine(parts: list[dict]) -> dict[str, dict]:
+        return {key: _sum_partials([part[key] for part in parts]) for key in functions}
+
+    sums = fold(_checked(partial, check), combine, [*arrays, *outs.values()])
+    scores = {}
+    for key, partials in sums.items():
+        stats = _calibration_stats(partials, n_bins, None)
+        scores[key] = {**_calibration_summary(stats), "bins": stats["bins"]}
+    calibrated_maps: dict[str, object] = dict(outs)
+    for key in maps:
+        if key not in outs:
+            calibrated_maps[key] = _calibrated_map(prob, key, fits[key])
+    return scores, calibrated_maps
+
+
+def _calibrated_map(prob, key: str, parameters: dict[str, float]):
+    """The recalibrated map of a chunked ``prob`` (or of a numpy one folded with chunked
+    inputs: then computed now, in memory), as the public functions give it."""
+    if key == "platt":
+        from .platt import apply_platt
+
+        return apply_platt(prob, parameters["platt_slope"], parameters["platt_intercept"])
+    return apply_temperature(prob, parameters["temperature"])
 
 
 _LOGIT_RANGE = float(special.logit(1 - EPS))
@@ -1053,13 +1320,13 @@ def _calibration_partial(
     *,
     class_id: int | None,
     n_bins: int,
-    recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
+    flat_inside: bool = False,
 ) -> dict[str, np.ndarray]:
-    """The additive sums of the calibration on one block (range-checked), inside ``region``,
-    of the probabilities or of their ``recalibrate``-d values."""
-    prob, true = _inside(prob, true, region)
-    if recalibrate is not None and prob.size:
-        prob = recalibrate(prob)
+    """The additive sums of the calibration on one block (range-checked), inside ``region``.
+    With ``flat_inside`` the blocks are already flat, inside the region and range-checked
+    (:func:`_inside`, once for every partial taken from the block)."""
+    if not flat_inside:
+        prob, true = _inside(prob, true, region)
     p = prob.astype(np.float64)
     is_positive = _positive(true, class_id)
     # The bins of the negatives, then the positives': one count (and one sum) gives both,
@@ -1112,19 +1379,15 @@ def _calibration_sums(
     class_id: int | None,
     n_bins: int,
     region: np.ndarray | None = None,
-    recalibrate: Callable[[np.ndarray], np.ndarray] | None = None,
     check: Callable[[], None] | None = None,
     track_truth: bool = False,
 ):
-    """One pass over the map (inside ``region``, recalibrated block by block if asked, so that
-    no calibrated copy of the map is made): the bins, Brier score, NLL and logit histogram,
-    and with ``track_truth`` the lowest and highest truth id counted (``truth_span``, else
-    None). ``check`` is called before each block (it may raise to stop the pass)."""
+    """One pass over the map (inside ``region``): the bins, Brier score, NLL and logit
+    histogram, and with ``track_truth`` the lowest and highest truth id counted
+    (``truth_span``, else None). ``check`` is called before each block (it may raise to stop
+    the pass)."""
     partial = _checked(
-        functools.partial(
-            _calibration_partial, class_id=class_id, n_bins=n_bins, recalibrate=recalibrate
-        ),
-        check,
+        functools.partial(_calibration_partial, class_id=class_id, n_bins=n_bins), check
     )
     sums, truth_span = _fold_with_truth_span(
         partial, _sum_partials, _with_region([prob, true], region), track_truth

@@ -331,6 +331,32 @@ def _check_parameter(value: object, name: str) -> float:
 
 
 def _apply_platt(prob: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    """:func:`platt_values` of a block, range-checked first (a chunk of a lazy map as it is
+    computed)."""
     check_probability_range(prob.min(), prob.max(), values=prob)
+    return platt_values(prob, slope, intercept)
+
+
+def platt_values(prob: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    """sigmoid(slope * logit(p) + intercept) of probabilities already range-checked (p clipped
+    to 1e-7), in the dtype of ``prob``: the values of :func:`apply_platt`, with no check.
+
+    Parameters
+    ----------
+    prob : numpy.ndarray of float
+        Probabilities in [0, 1] (not checked).
+    slope, intercept : float
+        Platt's parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        The calibrated probabilities, the shape and dtype of ``prob``.
+
+    Examples
+    --------
+    >>> platt_values(np.array([0.5]), 0.5, np.log(3)).round(6).tolist()
+    [0.75]
+    """
     logit = special.logit(np.clip(prob.astype(np.float64), EPS, 1 - EPS))
     return special.expit(slope * logit + intercept).astype(prob.dtype)
