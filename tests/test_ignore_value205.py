@@ -156,3 +156,30 @@ def test_evaluate_by_frame_is_not_warned_and_counts_every_frame():
         from napari_seg_eval import instance_metrics
 
         instance_metrics(true[:1], pred[:1])
+
+
+def test_instance_ids_up_to_255_are_no_unannotated_value():
+    cells = np.arange(256).reshape(16, 16)  # 255 objects of one pixel, ids 1..255
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        semantic_metrics(cells, np.where(cells == 255, 0, cells))
+
+
+def test_a_binary_mask_with_an_unannotated_border_is_said_by_evaluate():
+    from napari_seg_eval.evaluation import evaluate
+
+    truth = np.zeros((20, 20), np.uint8)
+    truth[5:10, 5:10] = 1
+    truth[:, 18:] = 255  # 40 unannotated pixels
+    pred = (truth == 1).astype(np.uint8)
+    with pytest.warns(UserWarning, match="40 pixels of value 255.*ignore_label=255"):
+        record = evaluate(truth, pred)  # the defaults: foreground vs background, and objects
+    # what it says: the border is a missed object (FN 1 of 2) and foreground (recall 25/65)
+    assert int(record.instance.per_threshold["fn"].iloc[0]) == 1
+    assert float(record.semantic.per_class.set_index("class")["recall"][1]) == pytest.approx(
+        25 / 65
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = evaluate(truth, pred, ignore_label=255)
+    assert int(record.instance.per_threshold["fn"].iloc[0]) == 0

@@ -1928,11 +1928,12 @@ def evaluation_steps(
         )
         if hint is not None:
             warn(hint)
-    if settings.ignore_label is None and semantic_table is not None:  # 255 scored as a class
-        value = ignore_value_suspected(semantic_table, map_classes_count)
-        if value is not None:
-            option = f"ignore_label={value}"
-            warn(ignore_value_hint(semantic_table, value, map_classes_count, option))
+    unannotated = None  # a truth value 255 scored as a class: said once
+    if settings.ignore_label is None and semantic_table is not None:
+        unannotated = ignore_value_suspected(semantic_table, map_classes_count)
+        if unannotated is not None:
+            option = f"ignore_label={unannotated}"
+            warn(ignore_value_hint(semantic_table, unannotated, map_classes_count, option))
     if "instance" in kinds:
         if counts is not None:
             yield progress("instance matching")
@@ -1959,6 +1960,11 @@ def evaluation_steps(
             and class_image_suspected(results["instance"].pairs, map_classes_count)
         ):
             warn(CLASS_IMAGE_HINT.format(classes=map_classes_count))
+        if settings.ignore_label is None and unannotated is None:  # the raw ids: 0/1/255 masks
+            pairs = results["instance"].pairs
+            unannotated = ignore_value_suspected(pairs)
+            if unannotated is not None:
+                warn(ignore_value_hint(pairs, unannotated, None, f"ignore_label={unannotated}"))
         if measured:  # from the sums counted with the tables plane by plane
             yield progress("measuring objects")
             results["measurements"] = measurements_from_sums(

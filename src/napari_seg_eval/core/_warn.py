@@ -16,13 +16,11 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 #: function (``review_objects`` with ``instance_metrics``): the name its warnings give.
 _CALLED: ContextVar[str | None] = ContextVar("called", default=None)
 
-#: True inside :func:`axes_checked_by_caller`: the caller says how it reads more than 3 axes.
-_AXES_CHECKED: ContextVar[bool] = ContextVar("axes_checked", default=False)
-
 #: Said when images of more than 3 axes longer than 1 are compared as one volume.
 TIME_SERIES_HINT = (
-    "{function}: the images have {ndim} axes longer than 1: they are compared as one volume, "
-    "each id through all frames one object. For a time series, evaluate(..., plane_axis=<the "
+    "{function}: the images have {ndim} axes longer than 1: they are compared as one "
+    "{ndim}-D volume, each id one object through all of them. For a time series (or a stack "
+    "of channels), evaluate(..., plane_axis=<the "
     "time axis>, label_each_plane=True) scores every frame, its objects never spanning frames "
     "(or call {function} frame by frame)."
 )
@@ -77,26 +75,6 @@ def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
         warnings.warn(message, category, stacklevel=level + 1)
 
 
-@contextmanager
-def axes_checked_by_caller() -> Iterator[None]:
-    """Within this block :func:`warn_if_time_series` says nothing: for a caller that reads a
-    time axis itself (``evaluate``, with its ``plane_axis``), so that the user is told once.
-
-    Examples
-    --------
-    >>> with warnings.catch_warnings(record=True) as caught, axes_checked_by_caller():
-    ...     warnings.simplefilter("always")
-    ...     warn_if_time_series((3, 4, 5, 6), "instance_metrics")
-    >>> caught
-    []
-    """
-    token = _AXES_CHECKED.set(True)
-    try:
-        yield
-    finally:
-        _AXES_CHECKED.reset(token)
-
-
 def warn_if_time_series(shape: tuple[int, ...], function: str) -> None:
     """A ``RuntimeWarning`` (:data:`TIME_SERIES_HINT`) when images of ``shape`` have more than 3
     axes longer than 1: a time series of volumes (or of planes with a channel) compared as one
@@ -119,5 +97,5 @@ def warn_if_time_series(shape: tuple[int, ...], function: str) -> None:
     ['instance_metrics: the images have 4 axes longer than 1: they']
     """
     long_axes = sum(length > 1 for length in shape)
-    if long_axes > 3 and not _AXES_CHECKED.get():
+    if long_axes > 3:
         warn(TIME_SERIES_HINT.format(function=caller(function), ndim=long_axes), RuntimeWarning)

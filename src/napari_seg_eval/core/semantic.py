@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,9 +44,8 @@ IGNORE_LIKE_VALUES = (255, 65535)
 #: :func:`ignore_value_suspected`); ``{option}`` is how the caller's user passes it.
 IGNORE_VALUE_HINT = (
     "the truth has {pixels} pixels of value {value}, which the prediction never has{classes}: "
-    "they are scored as a class with IoU 0 and counted in the means, and the predictions on "
-    "them as false positives of other classes. If {value} marks pixels to leave out "
-    "(unannotated), pass {option}."
+    "they are scored as a class (or an object) never found, and the predictions on them as "
+    "false positives. If {value} marks pixels to leave out (unannotated), pass {option}."
 )
 
 #: True inside :func:`classes_checked_by_caller`: the caller gives its own hint.
@@ -237,24 +237,26 @@ def _warn_if_classes_shifted(table: OverlapTable) -> None:
         warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
 
 
-def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None) -> int | None:
+def ignore_value_suspected(table: Any, highest_class: int | None = None) -> int | None:
     """The truth's value that looks like pixels left unannotated but was scored as a class.
 
-    The truth's highest class, present on its pixels but never in the prediction, when either
+    The truth's highest id, present on its pixels but above every predicted id, when either
     the prediction's classes cannot reach it (``highest_class``: the top class of the map the
     prediction was thresholded from, below it) or it is one of :data:`IGNORE_LIKE_VALUES`
-    (255, 65535) above every predicted class. The truth must have at least two other classes
-    (a mask of 0 and 255 is a binary mask written for viewing, not one with unannotated
-    pixels). Given without
-    ``ignore_label``, such a value is scored as a class that is never right (IoU 0, in the
-    means) and every prediction on it as a false positive.
+    (255, 65535) at least twice every other true id (classes are small numbers; an instance
+    image with ids up to 255 is not suspected). The truth must have at least one other id
+    above 0 (a mask of 0 and 255 is a binary mask written for viewing, not one with
+    unannotated pixels). Given without ``ignore_label``, such a value is scored as a class (an
+    object) that is never right, and every prediction on it as a false positive.
 
     Cheap: it reads a table already counted.
 
     Parameters
     ----------
-    table : OverlapTable
-        The table of the truth's classes against the prediction's (not binarized).
+    table : OverlapTable or ObjectPairs
+        The table of the truth's classes against the prediction's (not binarized), or the
+        objects of an instance comparison of the raw ids (``true_ids``, ``true_areas`` and
+        ``pred_ids`` are read).
     highest_class : int, optional
         The highest class the prediction can have (a map's channels), if known.
 
@@ -275,12 +277,15 @@ def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None
     >>> mask = np.array([[0, 255, 255, 0]])  # a binary mask written as 0 and 255
     >>> ignore_value_suspected(overlap_table(mask, mask // 255)) is None
     True
+    >>> cells = np.array([[0, 1, 200, 255]])  # instance ids up to 255, not classes
+    >>> ignore_value_suspected(overlap_table(cells, np.array([[0, 1, 2, 2]]))) is None
+    True
     >>> truth = np.array([[0, 1, 2, 7]])  # 7 is no class of a map of classes 0..3
     >>> ignore_value_suspected(overlap_table(truth, np.array([[0, 1, 2, 2]])), highest_class=3)
     7
     """
-    true_ids = table.true_ids  # sorted
-    if true_ids.size < 3:
+    true_ids = table.true_ids[table.true_ids != 0]  # sorted
+    if true_ids.size < 2:
         return None
     value = int(true_ids[-1])
     pred_ids = table.pred_ids
@@ -288,18 +293,20 @@ def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None
         return None
     if highest_class is not None:
         return value if value > highest_class else None
-    return value if value in IGNORE_LIKE_VALUES else None
+    if value not in IGNORE_LIKE_VALUES or 2 * int(true_ids[-2]) > value:
+        return None
+    return value
 
 
 def ignore_value_hint(
-    table: OverlapTable, value: int, highest_class: int | None, option: str, function: str = ""
+    table: Any, value: int, highest_class: int | None, option: str, function: str = ""
 ) -> str:
     """:data:`IGNORE_VALUE_HINT` for ``value`` of ``table`` (see :func:`ignore_value_suspected`).
 
     Parameters
     ----------
-    table : OverlapTable
-        The class table the value was found in.
+    table : OverlapTable or ObjectPairs
+        The table (or objects) the value was found in.
     value : int
         The suspected value.
     highest_class : int or None
