@@ -829,19 +829,20 @@ def test_boundary_spacing_from_the_files(tmp_path, capsys):
     truth, pred = two_folders(tmp_path)
     # a: the pair of boundary_images, as ImageJ TIFFs of pixel size y 2, x 0.5 um: the lone
     # pixels are 2 columns = 1.0 apart, the square exact. HD 1, NSD at tolerance 1: 1.
-    # b: the prediction has no pixel size (a plain TIFF): the pair fails, the run goes on.
+    # b: the truth has no pixel size (a plain TIFF): the pair fails, the run goes on (a
+    # prediction without one would take its truth's: io208).
     true, guess = boundary_images()["a"]
     for folder, data in ((truth, true), (pred, guess)):
         tifffile.imwrite(
             folder / "a.tif", data, imagej=True, resolution=(2, 0.5), metadata={"unit": "um"}
         )
-    tifffile.imwrite(truth / "b.tif", true, imagej=True, resolution=(2, 0.5))
-    tifffile.imwrite(pred / "b.tif", guess)
+    tifffile.imwrite(truth / "b.tif", true)
+    tifffile.imwrite(pred / "b.tif", guess, imagej=True, resolution=(2, 0.5))
     out = tmp_path / "out"
     args = ("--out", str(out), "--kind", "boundary", "--spacing", "file", "--quiet")
     assert run(str(truth), str(pred), *args) == 1
     assert (
-        f"failed: b: {pred / 'b.tif'}: its metadata give no pixel size" in capsys.readouterr().err
+        f"failed: b: {truth / 'b.tif'}: its metadata give no pixel size" in capsys.readouterr().err
     )
     per_image = pd.read_csv(out / "per_image.csv", dtype={"spacing": str})
     a = per_image.iloc[0]

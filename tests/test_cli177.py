@@ -212,8 +212,10 @@ def test_spacing_file_is_refused_up_front_when_no_pair_has_a_pixel_size(tmp_path
     truth, pred = folders(tmp_path)
     labels = two_squares()
     for name in ("a", "b"):
-        calibrated(truth / f"{name}.tif", labels, 0.5 if name == "b" else None)
-        calibrated(pred / f"{name}.tif", labels)  # never calibrated
+        calibrated(truth / f"{name}.tif", labels)  # never calibrated
+        # A prediction's pixel size is not the truth's (a prediction without one takes its
+        # truth's, io208; not the other way round).
+        calibrated(pred / f"{name}.tif", labels, 0.5 if name == "b" else None)
     pairing = pair_files(truth, pred)
     settings = file_settings(kind="boundary", spacing="file")
     with pytest.raises(ValueError) as refused:

@@ -273,7 +273,8 @@ def test_the_threshold_notice_is_one_line_per_run_with_the_counts_summed(tmp_pat
         np.save(tmp_path / "truth" / f"{name}.npy", TRUTH)
         np.save(tmp_path / "prob" / f"{name}.npy", prob)
     said = (
-        f"8 of 24 pixels (33.3 %) of {tmp_path / 'prob' / 'a.npy'} (and 2 more files) had no "
+        f"8 of 24 pixels (33.3 %) of {tmp_path / 'prob' / 'a.npy'} (and 2 more files; the "
+        "counts are totals over the 3 files) had no "
         "class above the threshold 0.5 and are background (0), 5 of them in the truth's "
         "foreground: for a plain argmax of a softmax without a background channel, use "
     )

@@ -319,7 +319,8 @@ def test_a_chunked_map_is_counted_in_its_one_read_and_the_run_says_it_once(tmp_p
     said = [line for line in capsys.readouterr().err.splitlines() if "probable" in line]
     assert said == [
         f"napari-seg-eval: {made} of {truth.size} pixels ({share}) of "
-        f"{tmp_path / 'maps' / 'a.zarr'} (and 1 more file) whose most probable channel is a "
+        f"{tmp_path / 'maps' / 'a.zarr'} (and 1 more file; the counts are totals over the 2 "
+        "files) whose most probable channel is a "
         "class had it not above the threshold 0.5 and are background (0), "
         f"{lost} of them in the truth's foreground: for the plain argmax of a map with a "
         "background channel (every pixel its most probable channel, as nnU-Net takes it), use "

@@ -1697,13 +1697,14 @@ def test_each_file_of_a_pair_is_opened_once(tmp_path, monkeypatch, spacing):
     assert result.n_failed == 0
     if spacing == "file":
         assert result.per_image.loc[0, "spacing"] == "0.5,0.25"
-    # spacing="file": the first pair's headers are read once more before the run, to refuse
-    # files without a pixel size up front (check_first_pair).
-    once_more = ["p.tif", "t.tif"] if spacing == "file" else []
+    # spacing="file": the first pair's truth header is read once more before the run, to
+    # refuse a truth without a pixel size up front (check_first_pair; a prediction without
+    # one takes its truth's).
+    once_more = ["t.tif"] if spacing == "file" else []
     assert sorted(opened) == sorted(["p.tif", "t.tif", *once_more])
 
 
-def test_spacing_from_files_that_disagree_or_give_none_fails_the_pair(tmp_path):
+def test_spacing_from_files_that_disagree_or_lack_an_axis_fails_the_pair(tmp_path):
     true, pred = spacing_pair()
     (tmp_path / "t").mkdir()
     (tmp_path / "p").mkdir()
@@ -1726,9 +1727,8 @@ def test_spacing_from_files_that_disagree_or_give_none_fails_the_pair(tmp_path):
         f"but {tmp_path / 'p' / 'differ.tif'} has 0.5,0.3 µm; they must cover the same space "
         "(or give the spacing instead of spacing='file')."
     )
-    assert errors["none"].startswith(
-        f"{tmp_path / 'p' / 'none.tif'}: its metadata give no pixel size"
-    )
+    assert errors["none"] == ""  # a prediction without a pixel size takes its truth's
+    assert result.per_image.set_index("name").loc["none", "spacing"] == "0.5,0.25"
     assert errors["partial"].startswith(
         f"{tmp_path / 'p' / 'partial.ome.zarr'}: its metadata give no pixel size for every "
         "axis of the image (none,0.25 for 2 axes)"

@@ -160,7 +160,12 @@ def test_the_command_line_hints_no_region_mask_as_the_truth(readme, tmp_path, ca
                   "--out", str(out)])  # fmt: skip
     assert exit_info.value.code == 2
     last = capsys.readouterr().err.splitlines()[-1]
-    assert last == "napari-seg-eval evaluate: error: nothing to evaluate: no file has a partner."
+    # Two guesses (_masks, _masks_heldout): no hint, only the names and the options (io203).
+    assert last.startswith(
+        "napari-seg-eval evaluate: error: nothing to evaluate: no file has a partner; no pairs "
+        "matched: ground truth 'img1_masks', 'img1_masks_heldout', 'img2_masks' and 1 more; "
+    )
+    assert "--truth-suffix _masks" not in last
     assert not out.exists()
 
 

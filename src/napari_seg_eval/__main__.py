@@ -1138,7 +1138,7 @@ def _evaluate(argv: list[str], args: argparse.Namespace, stream: TextIO, stops: 
         if not pairing.pairs:
             if not args.quiet or pairing.unpaired_truth or pairing.unpaired_prediction:
                 print(pairing.describe(hint=False), file=stream)
-            advice = pairing.advice(command_line=True)
+            advice = pairing.advice(command_line=True) or pairing.no_match(command_line=True)
             raise ValueError(
                 f"nothing to evaluate: no file has a partner{'; ' + advice if advice else ''}."
             )

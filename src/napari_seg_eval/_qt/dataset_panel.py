@@ -84,6 +84,7 @@ from ..io.evaluate import (
 )
 from ..io.pairs import PRESET_PREFIXES, find_region_files
 from ..io.read import (
+    DOCK_OPTIONS,
     PixelSize,
     checked_labels,
     checked_probabilities,
@@ -92,16 +93,19 @@ from ..io.read import (
     file_pixel_size,
     file_shape,
     open_image,
+    read_as,
     read_labels,
     read_plane,
     read_probabilities,
     unused_pixel_size,
 )
+from ..io.results import with_images_averaged
 from .evaluate_panel import (
     INCLUDE_BACKGROUND_TIP,
     KIND_TIP,
     MAP_CLASSES,
     border_spin,
+    class_axes_fitting,
     criterion_combo,
     ignore_spin,
     matches_preset,
@@ -159,6 +163,18 @@ PER_CLASS_TIP = (
     "pixels; a true object matches only a prediction of its class. The Summary's pooled class "
     "means are means over these classes."
 )
+#: The semantic per-class tables' titles (shown only after a run of semantic metrics compared
+#: class by class), as the command line's ``semantic_pooled.csv`` and
+#: ``semantic_image_mean.csv``.
+SEMANTIC_POOLED_TITLE = (
+    "Semantic metrics per class, pooled: the pixels of every image summed, then the ratios"
+)
+SEMANTIC_IMAGE_MEAN_TITLE = (
+    "Semantic metrics per class, image mean: each ratio per image, then averaged over the "
+    "images where it is defined (n_images: those where the class is in the truth or the "
+    "prediction)"
+)
+
 #: The class confusion's title.
 CONFUSION_TITLE = (
     "Class confusion, summed over images: true objects matched to a prediction regardless of "
@@ -739,7 +755,14 @@ class DatasetPanel(QWidget):
         self.per_class_title = QLabel(PER_CLASS_TITLE, self)
         self.per_class_title.setToolTip(PER_CLASS_TIP)
         self.confusion_title = QLabel(CONFUSION_TITLE, self)
-        for widget in self._class_widgets():
+        # Shown only after a run of semantic metrics by class (see _show_semantic_classes).
+        self.semantic_pooled = ResultTable("semantic per class pooled", "semantic.per_class", self)
+        self.semantic_image_mean = ResultTable(
+            "semantic per class image mean", "semantic.per_class", self
+        )
+        self.semantic_pooled_title = QLabel(SEMANTIC_POOLED_TITLE, self)
+        self.semantic_image_mean_title = QLabel(SEMANTIC_IMAGE_MEAN_TITLE, self)
+        for widget in (*self._class_widgets(), *self._semantic_class_widgets()):
             if isinstance(widget, QLabel):
                 widget.setWordWrap(True)
             widget.setVisible(False)
@@ -796,7 +819,7 @@ class DatasetPanel(QWidget):
         summary_title.setToolTip(SUMMARY_TIP)
         layout.addWidget(summary_title)
         layout.addWidget(self.summary)
-        for widget in self._class_widgets():
+        for widget in (*self._class_widgets(), *self._semantic_class_widgets()):
             layout.addWidget(widget)
         layout.addWidget(QLabel("Per image, worst first (select a row to open the pair)", self))
         layout.addWidget(self.per_image, stretch=1)
@@ -1641,7 +1664,14 @@ class DatasetPanel(QWidget):
             f"Out of date: {self.stale}. The tables show the last run; press Run to update."
         )
         self.stale_label.setVisible(bool(changed))
-        for table in (self.summary, self.per_class, self.confusion, self.per_image):
+        for table in (
+            self.summary,
+            self.per_class,
+            self.confusion,
+            self.semantic_pooled,
+            self.semantic_image_mean,
+            self.per_image,
+        ):
             table.set_stale(bool(changed))
 
     def _show(
@@ -1673,6 +1703,7 @@ class DatasetPanel(QWidget):
         self.summary.set_frame(summary_numbers(summary, headline, matching), note)
         self._fit_summary()
         self._show_classes(result, matching)
+        self._show_semantic_classes(result)
         self.progress_bar.setValue(100)
         failed = f", {result.n_failed} failed" if result.n_failed else ""
         numbers = [
@@ -1691,6 +1722,7 @@ class DatasetPanel(QWidget):
             )
         notes = [*left_out_notes(result.pairing), *result_notes(result)]
         also += "".join(f" {sentence(note)}" for note in notes)
+        also += likely_wrong_status(result)  # its notifications go; the status line stays
         self.status_label.setText(f"Done: {len(result.per_image)} pairs{failed}.{challenge}{also}")
         if pixel_size:
             show_info(f"Segmentation Evaluation: {pixel_size}")
@@ -1748,6 +1780,33 @@ class DatasetPanel(QWidget):
         for table, most in ((self.per_class, PER_CLASS_ROWS), (self.confusion, CONFUSION_ROWS)):
             rows = table.model.rowCount()  # as tall as its rows, up to ``most`` (then it scrolls)
             table.setFixedHeight(table.height_for(min(max(rows, 1), most)))
+
+    def _semantic_class_widgets(self) -> tuple[QWidget, ...]:
+        """The semantic per-class tables (pooled, image mean) with their titles, in order."""
+        return (
+            self.semantic_pooled_title,
+            self.semantic_pooled,
+            self.semantic_image_mean_title,
+            self.semantic_image_mean,
+        )
+
+    def _show_semantic_classes(self, result: FilesResult) -> None:
+        """Show the run's semantic metrics per class, pooled and image mean (the command
+        line's ``semantic_pooled.csv`` and ``semantic_image_mean.csv``) after a run that
+        compared classes (``binarize_semantic`` off), or hide them."""
+        dataset = result.datasets.get("semantic")
+        by_class = dataset is not None and not result.settings.binarize_semantic
+        for widget in self._semantic_class_widgets():
+            widget.setVisible(by_class)
+        if not by_class:
+            self.semantic_pooled.set_frame(pd.DataFrame())
+            self.semantic_image_mean.set_frame(pd.DataFrame())
+            return
+        self.semantic_pooled.set_frame(dataset.pooled)
+        self.semantic_image_mean.set_frame(with_images_averaged(dataset))
+        for table in (self.semantic_pooled, self.semantic_image_mean):
+            rows = table.model.rowCount()  # as tall as its rows, up to PER_CLASS_ROWS
+            table.setFixedHeight(table.height_for(min(max(rows, 1), PER_CLASS_ROWS)))
 
     def _set_option(self, key: str, value: Any) -> None:
         """Set the control of one :meth:`set_options` keyword (not the preset)."""
@@ -1895,13 +1954,21 @@ class DatasetPanel(QWidget):
         (or when the file cannot be read). The axis chosen stays chosen if still offered."""
         combo = self.class_axis_combo
         chosen = combo.currentData() if combo.count() else HEADER_AXIS  # first: the header's
-        shape = None
+        shape = fitting = None
         pairing = getattr(self, "pairing", None)
         if pairing is not None and pairing.pairs:
             try:
                 shape = file_shape(pairing.pairs[0][1])
+                fitting = self._fitting_axis(*pairing.pairs[0], shape, chosen)
             except (OSError, ValueError):
                 shape = None
+        if fitting is not None:
+            chosen = fitting
+            show_info(
+                f"Segmentation Evaluation: Class axis {fitting} ({shape[fitting]} values) of the "
+                "prediction files: the one axis that fits the ground truth's shape (choose "
+                "another in the Dataset tab's Class axis)."
+            )
         with signals_blocked(self.class_axis_combo):
             self.class_axis_combo.clear()
             self.class_axis_combo.addItem("the header's Channel axis", HEADER_AXIS)
@@ -1916,6 +1983,22 @@ class DatasetPanel(QWidget):
             self.class_axis_combo.setCurrentIndex(max(index, 0))
         if self.class_axis_combo.currentData() != chosen:
             self.class_axis_combo.currentIndexChanged.emit(self.class_axis_combo.currentIndex())
+
+    def _fitting_axis(
+        self, truth: Path, prediction: Path, shape: tuple[int, ...], chosen: int | str | None
+    ) -> int | None:
+        """The class axis to choose for prediction files like ``prediction`` (of ``shape``)
+        against the truth file ``truth``: with "the header's" chosen and no Channel axis in
+        the header (no map layer open), the one axis of the files whose removal leaves the
+        truth's shape (as the Evaluate tab chooses the header's,
+        :func:`class_axes_fitting`); else None. Not for zarr maps: the run reads the class
+        axis an OME-Zarr map declares (and says so)."""
+        if chosen != HEADER_AXIS or self.owner.threshold_options().channel_axis is not None:
+            return None
+        if read_as(prediction) == ".zarr":
+            return None
+        fits = class_axes_fitting(shape, file_shape(truth, labels=True))
+        return fits[0] if len(fits) == 1 else None
 
     def _uses_spacing(self) -> bool:
         """Whether the run reads the spacing: for boundary distances, or to split touching
@@ -2347,6 +2430,30 @@ def left_out_notes(pairing: Pairing | None) -> list[str]:
                 f"{_named(paths)}"
             )
     return notes
+
+
+def likely_wrong_status(result: FilesResult) -> str:
+    """What the status line says of a run's notices that say its numbers are likely wrong
+    (``likely_wrong``: a map's channel 0 likely background, unannotated pixels scored as a
+    class, ...): the first in the tab's words and how many more, or "" when there are none.
+    The notifications that tell each go away; the status line keeps it.
+
+    Parameters
+    ----------
+    result : FilesResult
+        A run's result.
+
+    Returns
+    -------
+    str
+        The sentences to add to the status line (starting with a space), or "".
+    """
+    wrong = [notice for notice in file_notices(result.notices) if notice.likely_wrong]
+    if not wrong:
+        return ""
+    more = len(wrong) - 1
+    others = f" (and {more} more such notice{'s' if more > 1 else ''})" if more else ""
+    return f" Likely wrong: {wrong[0].text(DOCK_OPTIONS)}{others} See the notifications."
 
 
 def result_notes(result: FilesResult) -> list[str]:

@@ -74,7 +74,7 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
-from ..core.semantic import binarized_ignore_label
+from ..core.semantic import IGNORE_VALUE_HINT, binarized_ignore_label, ignore_value_suspected
 from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
 from .pairs import (
     PAIRING_KEYWORDS,
@@ -800,8 +800,11 @@ split_touching
         its files' metadata (see :func:`~napari_seg_eval.io.read.file_pixel_size`: ImageJ
         resolution and ``spacing``, OME ``PhysicalSizeX/Y/Z``, OME-Zarr level 0's ``scale``
         of the spatial axes), used when truth and prediction agree to a relative 1e-6 and name
-        the same unit; ``tolerance`` is then in that unit. A pair whose files disagree or give
-        no size for an axis fails with a message naming the files and their sizes; the size
+        the same unit; ``tolerance`` is then in that unit. A prediction whose metadata give
+        no pixel size takes its truth's, with a notice (a Cell Tracking Challenge result
+        folder's); a spacing given that a file's metadata contradict is used, with a notice
+        naming both. A pair whose files disagree or give no size for an axis fails with a
+        message naming the files and their sizes; the size
         used is recorded per image (``spacing``, ``spacing_unit``). Not additive: reported
         per image and as an image mean, never pooled. With ``"file"``, the run is refused
         before any pair is evaluated when no pair's files all give a pixel size (the headers
@@ -819,8 +822,11 @@ split_touching
         where pixels count, of the pairs' shape); ``region_suffix`` finds each pair's own mask,
         the file named as its truth file, or as the pair, plus the suffix, beside its truth
         file (not paired as an image itself). Pixels outside are left out of every count, as
-        ``region=`` in the core. A pair whose region file is missing or of another shape fails
-        with the file named.
+        ``region=`` in the core. With both (or ``region`` with a :class:`Pairing` made with
+        a ``region_suffix``, which brings its suffix), a pixel counts where both masks are
+        non-zero. A pair whose region file is missing or of another shape fails with the file
+        named; one with two region files (named as its truth file and as the pair, plus the
+        suffix) fails naming both.
     client
         A ``dask.distributed.Client``: one task per pair runs on its cluster (the files must be
         readable there; a pair's chunked files are computed on the worker that reads them).
@@ -864,8 +870,12 @@ split_touching
         ``likely_wrong`` is True say that the numbers are likely wrong (a map's channel 0
         likely background, a class image scored as instance labels, a mask or a map scored
         as labels, a boolean mask as one object, label images read as probabilities, pixels
-        of the truth's classes made background by the threshold); the others say how files
-        were read (a uint8 map scaled, a grey colour image, a slice's DET not scored).
+        of the truth's classes made background by the threshold, a truth value that is no
+        predicted class (255, or above a map's classes) scored as a class without
+        ``ignore_label``); the others say how files were read (a uint8 map scaled, a grey
+        colour image, a slice's DET not scored, a spacing given that a file's metadata
+        contradict, a prediction without a pixel size given its truth's). Counts summed over
+        many files are said to be totals.
 
     Examples
     --------
@@ -1285,13 +1295,11 @@ def check_first_pair(
             )
     if (settings.boundary or settings.splits_at_spacing) and settings.spacing == "file":
         first = None  # the first file without a pixel size, and its shape
-        for truth, prediction in pairing.pairs:
-            sides = ((truth, True), (prediction, not settings.probability))
-            lacking = [(path, _uncalibrated(path, labels=labels)) for path, labels in sides]
-            lacking = [(path, shape) for path, shape in lacking if shape is not None]
-            if not lacking:
+        for truth, _ in pairing.pairs:  # a prediction without one takes its truth's
+            shape = _uncalibrated(truth, labels=True)
+            if shape is None:
                 return  # a pair with its pixel size (or not readable here): the run decides
-            first = first or lacking[0]
+            first = first or (truth, shape)
         path, shape = first
         raise ValueError(
             f"{path}: its metadata give no pixel size, and {words['spacing_file']} reads each "
@@ -1618,7 +1626,8 @@ def _length(item: Any) -> int | None:
 
 def no_pairs_error(pairing: Pairing) -> ValueError:
     """The error of a pairing without pairs: the files left out, and the keywords that
-    would pair them when their names differ by a suffix (see :func:`pair_files`).
+    would pair them when their names differ by a suffix (see :func:`pair_files`), else a few
+    names of each side and the keywords that mark the sides (:meth:`Pairing.no_match`).
 
     Examples
     --------
@@ -1629,7 +1638,7 @@ def no_pairs_error(pairing: Pairing) -> ValueError:
     prediction_suffix='_cp' (2 pair(s)).
     0 pair(s) of files.
     """
-    advice = pairing.advice()
+    advice = pairing.advice() or pairing.no_match()
     return ValueError(
         f"no pairs of files to evaluate{'; ' + advice if advice else ''}.\n"
         f"{pairing.describe(hint=False)}"
@@ -2390,8 +2399,8 @@ def evaluate_pair(
         (true, true_metadata), (pred, pred_metadata) = open_files(
             [truth, prediction],
             labels=[True, not settings.probability],
-            pixel_size=(settings.boundary or settings.splits_at_spacing)
-            and settings.spacing == "file",
+            # Read for a spacing given too: one that the files' metadata contradict is said.
+            pixel_size=settings.boundary or settings.splits_at_spacing,
             checks=[functools.partial(_one_frame, path) for path in (truth, prediction)],
             lazy=[False, plane is not None],
         )
@@ -2441,7 +2450,13 @@ def evaluate_pair(
             _check_boundary_size(true, truth)
         if settings.boundary or settings.splits_at_spacing:
             spacing = _pair_spacing(
-                truth, prediction, len(true.shape), settings, metadata, plane=plane is not None
+                truth,
+                prediction,
+                len(true.shape),
+                settings,
+                metadata,
+                plane=plane is not None,
+                notices=notices,
             )
         mask_of_region = _region(true, settings, region)
         class_images = _class_images(true, classes) if settings.with_classes else None
@@ -2523,6 +2538,12 @@ def evaluate_pair(
                         said = _NO_CLASS_ABOVE.format(threshold=f"{settings.threshold:g}")
                         counts = (background, total, lost)
                         notices.append(Notice(said, str(prediction), counts, likely_wrong=True))
+            notice = None
+            if "semantic" in outcome.tables and not settings.binarize_semantic:
+                notice = _ignore_value_notice(outcome.tables["semantic"], settings, pred, truth)
+            if notice is None and "instance" in outcome.tables:  # the raw ids: 0/1/255 masks
+                notice = _ignore_value_notice(outcome.tables["instance"], settings, None, truth)
+            notices += [] if notice is None else [notice]
             if passes.below_threshold is not None:
                 from ..evaluation import argmax_counts
 
@@ -2542,9 +2563,10 @@ def evaluate_pair(
                 highest = n - 1 if settings.background_channel else n
                 found = ObjectPairs.from_table(outcome.tables["instance"])
                 if class_image_suspected(found, highest):
-                    notices.append(
-                        Notice(_CLASS_IMAGE_TRUTH.format(highest), str(truth), likely_wrong=True)
-                    )
+                    # Said for what was passed: a run with semantic metrics by class has them.
+                    by_class = "semantic" in settings.kinds and not settings.binarize_semantic
+                    template = _CLASS_IMAGE_BY_CLASS if by_class else _CLASS_IMAGE_TRUTH
+                    notices.append(Notice(template.format(highest), str(truth), likely_wrong=True))
             if "instance" in outcome.tables:
                 if not settings.probability and looks_like_probabilities(
                     outcome.tables["instance"], pred.dtype
@@ -2586,6 +2608,40 @@ def evaluate_pair(
         return PairOutcome(None, error_text, notices=notices)
 
 
+def _ignore_value_notice(
+    table: OverlapTable, settings: FileSettings, pred: Any | None, truth: str | Path
+) -> Notice | None:
+    """The notice of a truth value that looks like unannotated pixels scored as a class (see
+    :func:`~napari_seg_eval.core.semantic.ignore_value_suspected`), or None: with no ignored
+    label, on a pair's table of classes (``table``; ``pred`` the prediction, a map whose top
+    class is known with a class axis: channels 1..n, or 0..n - 1 with a background channel),
+    or of objects (the instance table of the raw ids; ``pred`` None: no classes known).
+
+    Its count, summed over the run's files, is the pixels of the value; the option is named
+    by each caller (``{ignore_label}`` followed by the value: ``--ignore-label 255``)."""
+    if settings.ignore_label is not None:
+        return None
+    highest = None
+    map_classes = settings.prediction_classes_from_map or not settings.with_classes
+    if (
+        pred is not None
+        and settings.probability
+        and settings.channel_axis is not None
+        and map_classes
+    ):
+        channels = int(pred.shape[settings.channel_axis])
+        highest = channels - 1 if settings.background_channel else channels
+    value = ignore_value_suspected(table, highest)
+    if value is None:
+        return None
+    pixels = int(table.true_areas[np.searchsorted(table.true_ids, value)])
+    classes = "" if highest is None else f" (its classes run 0..{highest})"
+    option = f"{{ignore_label}}{value}"  # a notice's field, named by each caller
+    said = IGNORE_VALUE_HINT.format(pixels="{0}", value=value, classes=classes, option=option)
+    said = said.removesuffix(".")  # a notice's line ends with its own
+    return Notice(f"{{file}}{{more}}: {said}", str(truth), (pixels,), likely_wrong=True)
+
+
 #: Said of a truth whose ids are all classes of the map, each holding many predicted objects
 #: (see :func:`~napari_seg_eval.evaluation.class_image_suspected`): a class image scored as
 #: instance labels. ``{0}``: the map's highest class.
@@ -2594,6 +2650,16 @@ _CLASS_IMAGE_TRUTH = (
     "all classes of the map (1..{0}) and each holds many predicted objects, so its instance "
     "numbers mean nothing; for per-class pixel metrics use kind='semantic' with "
     "binarize_semantic=False (on the command line: --kind semantic --class-labels)"
+)
+
+#: :data:`_CLASS_IMAGE_TRUTH` of a run that also has semantic metrics by class (kind 'all',
+#: ``binarize_semantic=False``): those are what the user wants; ``{{semantic_only}}`` names
+#: the kind that leaves the instance metrics out, as each caller passes it.
+_CLASS_IMAGE_BY_CLASS = (
+    "the truth {{file}}{{more}} looks like a class image, not instance labels: its ids are "
+    "all classes of the map (1..{0}) and each holds many predicted objects, so its instance "
+    "numbers mean nothing; this run's semantic metrics, compared class by class, are the "
+    "per-class pixel metrics (to leave the instance metrics out: {{semantic_only}})"
 )
 
 #: What is said of a uint8/uint16 label prediction that looks like a probability map.
@@ -2743,27 +2809,38 @@ def _pair_spacing(
     metadata: tuple[FileMetadata, FileMetadata],
     *,
     plane: bool = False,
+    notices: list[Notice] | None = None,
 ) -> Any:
     """The spacing of a pair's boundary metrics and of its split of touching objects: the
     run's, or with ``spacing="file"`` the pixel size both files' ``metadata`` give (a
     :class:`PixelSize` with one size per axis of the truth), or an error naming the files and
     their sizes. With ``plane`` (the truth is a plane of the prediction's volume, cut along
     the volume's first spatial axis), a run's spacing of one value per axis of the volume
-    loses that axis's entry (as :func:`_plane_metadata` drops it from the files' sizes)."""
+    loses that axis's entry (as :func:`_plane_metadata` drops it from the files' sizes).
+
+    Added to ``notices``: a spacing given that differs from a file's pixel size in its
+    metadata (:data:`_SPACING_NOT_THE_FILES`), and, with ``spacing="file"``, a prediction
+    whose metadata give no pixel size, its truth's then used (:data:`_TRUTHS_PIXEL_SIZE`: a
+    Cell Tracking Challenge result folder is written without one)."""
+    notices = [] if notices is None else notices
     if settings.spacing != "file":
         spacing = settings.spacing
         if plane and isinstance(spacing, tuple) and len(spacing) == ndim + 1:
-            return spacing[1:]
+            spacing = spacing[1:]
         if isinstance(spacing, tuple) and len(spacing) not in (1, ndim):
             # As the core words it, with the axes the values are for.
             raise ValueError(
                 f"spacing must be one number or one per axis ({ndim} for these images), got "
                 f"{spacing}: give {ndim} values ({axes_example(ndim)}), or one for every axis."
             )
+        notices += _spacing_not_the_files(spacing, ndim, (truth, prediction), metadata, settings)
         return spacing
     found = []
     for side, (path, read) in enumerate(zip((truth, prediction), metadata, strict=True)):
         size = read.pixel_size
+        if size is None and side == 1:  # the truth's, given for both
+            notices.append(Notice(_TRUTHS_PIXEL_SIZE, str(prediction)))
+            return found[0]
         if size is None:
             raise ValueError(
                 f"{path}: its metadata give no pixel size (spacing='file', --spacing file reads "
@@ -2790,6 +2867,53 @@ def _pair_spacing(
             "space (or give the spacing instead of spacing='file')."
         )
     return true_size
+
+
+#: Said of a prediction whose metadata give no pixel size, with ``spacing="file"`` and a
+#: truth that gives one: the truth's is used for the pair.
+_TRUTHS_PIXEL_SIZE = (
+    "{file}{more}: no pixel size in its metadata; the pixel size of its ground truth file is "
+    "used for it ({spacing_file})"
+)
+
+#: Said of a file whose metadata give a pixel size that the spacing given is not: the
+#: spacing given is used. ``{0}``: the spacing given, ``{1}``: the file's pixel size.
+_SPACING_NOT_THE_FILES = (
+    "the spacing given ({0}) is not the pixel size in the metadata of {{file}}{{more}} ({1}): "
+    "the spacing given is used; to use the files' own, give {{spacing_file}}"
+)
+
+
+def _spacing_not_the_files(
+    spacing: Any,
+    ndim: int,
+    paths: tuple[str | Path, str | Path],
+    metadata: tuple[FileMetadata, FileMetadata],
+    settings: FileSettings,
+) -> list[Notice]:
+    """The notice of a ``spacing`` given (a number or one per axis of the ``ndim`` axes) that
+    differs from the pixel size in the metadata of a file of the pair (the truth's first,
+    else the prediction's: the first that gives a size for every axis other than 1 on
+    each, which is pixels), or none."""
+    if spacing is None:
+        return []
+    given = np.broadcast_to(np.asarray(spacing, float), (ndim,))
+    for side, (path, read) in enumerate(zip(paths, metadata, strict=True)):
+        size = read.pixel_size
+        if size is None:
+            continue
+        values = list(size.sizes)
+        if side == 1 and settings.channel_axis is not None and len(values) == ndim + 1:
+            del values[settings.channel_axis]
+        if len(values) != ndim or None in values or set(values) == {1}:
+            continue
+        if np.allclose(given, values, rtol=SPACING_RTOL, atol=0):
+            return []
+        said = _SPACING_NOT_THE_FILES.format(
+            _sizes_text(given, "", digits=7), _sizes_text(values, size.unit, digits=7)
+        )
+        return [Notice(said, str(path))]
+    return []
 
 
 def axes_example(ndim: int) -> str:

@@ -61,7 +61,14 @@ from itertools import combinations
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from .read import FileReadError, holds_objects, image_extension, missing_text, zarr_image
+from .read import (
+    FileReadError,
+    holds_objects,
+    image_extension,
+    missing_text,
+    zarr_image,
+    zarr_node,
+)
 
 #: The two ways a name marks its side: at its end and at its start.
 KINDS = ("suffix", "prefix")
@@ -255,6 +262,9 @@ class Pairing:
     :func:`~napari_seg_eval.io.evaluate_files` takes and records in ``settings.json``, so that
     the pairs given again as a list are named as they are here; None for a pairing made
     otherwise.
+    ``case_differs``: (truth, prediction) of each unpaired truth file whose name differs from
+    one unpaired prediction's only in case (``Img1.tif`` and ``img1.tif``), that one only:
+    names are compared as written, so they are not paired, and the listing says so.
     """
 
     pairs: list[tuple[Path, Path]]
@@ -273,6 +283,7 @@ class Pairing:
     named_by: str | None = None
     raw_images: list[tuple[Path, Path, Path, Path]] = field(default_factory=list)
     made_with: dict[str, str | None] | None = None
+    case_differs: list[tuple[Path, Path]] = field(default_factory=list)
 
     def plane(self, name: str) -> int | None:
         """The plane of the prediction's volume the pair ``name`` is scored on (its truth is
@@ -318,6 +329,10 @@ class Pairing:
             )
         if hint and self.suffix_hint is not None:
             lines.append(self.suffix_hint.text())
+        elif hint and self._unmatched():
+            lines.append(f"No pairs matched: {self._no_match_text()}.")
+        if self.case_differs and not self._unmatched():  # else said with "no pairs matched"
+            lines.append(f"{self._case_text()}.")
         companions = self.companions_text()
         if companions:
             lines.append(companions)
@@ -390,6 +405,104 @@ class Pairing:
             return f"{self._raw_text()}; {advice}"
         return advice
 
+    def no_match(self, *, command_line: bool = False) -> str:
+        """When no file paired, the names of both sides differing by no suffix nor prefix that
+        :attr:`suffix_hint` finds: "no pairs matched", a few names of each side, and the
+        options (as on the command line, or keywords) to give: the parts of the names that
+        mark each side, with the suffix every name of a side ends with, when there is one, and
+        how many pairs it would make; or the files whose names differ only in case. "" when
+        files paired, a side has none, or :meth:`advice` has what to give.
+
+        Examples
+        --------
+        >>> pairing = Pairing([], [], unpaired_truth=[Path("gt/a_gt.tif"), Path("gt/b_gt.tif")],
+        ...                   unpaired_prediction=[Path("p/c.tif"), Path("p/d.tif")])
+        >>> print(pairing.no_match(command_line=True))  # doctest: +NORMALIZE_WHITESPACE
+        no pairs matched: ground truth 'a_gt', 'b_gt'; prediction 'c', 'd' (names without
+        extension, prefix and suffix; case matters); give as --truth-suffix and
+        --prediction-suffix (or the prefixes) the parts of the names that mark each side, so
+        that the rest are the same (every ground truth name ends with '_gt': --truth-suffix
+        _gt would pair none: the rest differ)
+        """
+        if self.suffix_hint is not None or not self._unmatched() or self.only_subfolders():
+            return ""
+        return f"no pairs matched: {self._no_match_text(command_line=command_line)}"
+
+    def _unmatched(self) -> bool:
+        """Whether no file paired while both sides have files that could (the names differ)."""
+        return not self.pairs and bool(self.unpaired_truth) and bool(self.unpaired_prediction)
+
+    def _no_match_text(self, *, command_line: bool | None = None) -> str:
+        """Why nothing paired, when the names differ by no suffix nor prefix the hint finds: a
+        few names of each side, and what to give: the suffixes (or prefixes) that mark each
+        side, with the suffix all the names of a side end with, if any, and how many pairs it
+        would make; named as on the command line (``command_line`` True), as keywords (False)
+        or as the Dataset tab's boxes (None)."""
+        if len(self.case_differs) == min(len(self.unpaired_truth), len(self.unpaired_prediction)):
+            return self._case_text()  # the case is all that differs
+        made_with = self.made_with or {}
+        given = [made_with.get(f"{side}_suffix") or "" for side in ("truth", "prediction")]
+        names = [
+            [pair_name(path, suffix, made_with.get(f"{side}_prefix") or "") for path in paths]
+            for side, paths, suffix in zip(
+                ("truth", "prediction"),
+                (self.unpaired_truth, self.unpaired_prediction),
+                given,
+                strict=True,
+            )
+        ]
+        shown = "; ".join(
+            f"{side} {', '.join(map(repr, side_names[:3]))}"
+            + (f" and {len(side_names) - 3} more" if len(side_names) > 3 else "")
+            for side, side_names in zip(("ground truth", "prediction"), names, strict=True)
+        )
+        options = {
+            True: "--truth-suffix and --prediction-suffix (or the prefixes)",
+            False: "truth_suffix= and prediction_suffix= (or the prefixes)",
+            None: "the truth and prediction suffixes (or prefixes)",
+        }[command_line]
+        text = (
+            f"{shown} (names without extension, prefix and suffix; case matters); give as "
+            f"{options} the parts of the names that mark each side, so that the rest are the same"
+        )
+        if self.case_differs:
+            text += f"; {self._case_text()}"
+        common = [_common_suffix(side_names) for side_names in names]
+        if not any(common):
+            return text
+        ends = " and ".join(
+            f"every {side} name ends with {end!r}"
+            for side, end in zip(("ground truth", "prediction"), common, strict=True)
+            if end
+        )
+        rests = [
+            {name[: len(name) - len(end)] if end else name for name in side_names}
+            for side_names, end in zip(names, common, strict=True)
+        ]
+        paired = len(rests[0] & rests[1])
+        # The names were read without the suffix given: the suffix to give ends with it.
+        marks = [(end or "") + suffix for end, suffix in zip(common, given, strict=True)]
+        hint = SuffixHint(marks[0], marks[1], paired, (given[0], given[1]))
+        if command_line is None:
+            guess = " and ".join(f"{mark!r} as the {side} suffix" for side, mark in hint._changed())
+        else:
+            guess = hint.options(command_line=command_line)
+        would = f"would make {paired} pair(s)" if paired else "would pair none: the rest differ"
+        return f"{text} ({ends}: {guess} {would})"
+
+    def _case_text(self) -> str:
+        """The files whose names differ from the other side's only in case, in words (the
+        first three, and how many more)."""
+        shown = ", ".join(
+            f"{truth.name} / {prediction.name}" for truth, prediction in self.case_differs[:3]
+        )
+        more = len(self.case_differs) - 3
+        return (
+            f"{len(self.case_differs)} ground truth file(s) named as a prediction but for the "
+            "case of some letters, not paired (names are compared as written): "
+            f"{shown}{f' and {more} more' if more > 0 else ''}; rename one of each to pair them"
+        )
+
     def _raw_text(self) -> str:
         """The first of :attr:`raw_images` in words: ``img1.tif is in both folders beside
         img1_masks.tif / img1_cp_masks.tif: it looks like the raw image``."""
@@ -401,6 +514,47 @@ class Pairing:
             files = f"{truth.name} and {prediction.name} are in the two folders"
             looks = "they look like the raw image"
         return f"{files} beside {truth_labels.name} / {pred_labels.name}: {looks}"
+
+
+def _common_suffix(names: list[str]) -> str | None:
+    """The longest suffix (starting at a separator, see :func:`_suffix_starts`) that every
+    one of two or more ``names`` ends with, shorter than each name; None if none.
+
+    Examples
+    --------
+    >>> _common_suffix(["img0_gt", "img1_gt"]), _common_suffix(["a_cp_masks", "b_cp_masks"])
+    ('_gt', '_cp_masks')
+    >>> _common_suffix(["cell01", "cell02"]), _common_suffix(["img0_gt"])
+    (None, None)
+    """
+    if len(names) < 2:
+        return None
+    first = names[0]
+    for start in _suffix_starts(first)[:-1]:
+        suffix = first[start:]
+        if all(
+            len(name) > len(suffix)
+            and name.endswith(suffix)
+            and _starts(name, len(name) - len(suffix))
+            for name in names
+        ):
+            return suffix
+    return None
+
+
+def _case_differs(truth: dict[str, Path], prediction: dict[str, Path]) -> list[tuple[Path, Path]]:
+    """(truth, prediction) of the unpaired files (by name: ``truth``, ``prediction``) whose
+    names are one another's but for case, where exactly one file of each side has that name
+    ignoring case."""
+    folded: dict[str, tuple[list[Path], list[Path]]] = {}
+    for index, side in enumerate((truth, prediction)):
+        for name, path in side.items():
+            folded.setdefault(name.casefold(), ([], []))[index].append(path)
+    return sorted(
+        (truths[0], predictions[0])
+        for truths, predictions in folded.values()
+        if len(truths) == len(predictions) == 1
+    )
 
 
 def _few(paths: list[Path], shown: int = 3) -> str:
@@ -483,7 +637,8 @@ def pair_files(
         ``slide.ome.zarr/0`` of an OME-Zarr image), or a zarr group with OME-Zarr
         ``multiscales`` or ``labels`` metadata, is one image, not a folder of files; any other
         folder is a folder of images, a zarr group too (dask's ``to_zarr("preds",
-        component="img1.zarr")``), see :func:`~napari_seg_eval.io.read.zarr_image`.
+        component="img1.zarr")``), see :func:`~napari_seg_eval.io.read.zarr_image`. In such
+        a group, the zarr images are its files whatever their names (an array ``img1``).
     truth_suffix, prediction_suffix
         The end of the name (before the extension) that marks each side, e.g. ``"_masks"`` and
         ``"_cp_masks"`` for Cellpose. Only files with the suffix are candidates of that side;
@@ -743,13 +898,21 @@ def _pair_files(
     def listed(paths: Iterable[Path]) -> list[Path]:
         return sorted(path for path in paths if (path.parent, stems[path]) not in companions)
 
+    unpaired_truth = listed(path for key, path in truth_keys.items() if key not in paired_truth)
+    unpaired_pred = listed(path for key, path in pred_keys.items() if key not in paired_pred)
+    truth_left_out, pred_left_out = set(unpaired_truth), set(unpaired_pred)
+    case_differs = _case_differs(
+        {key: path for key, path in truth_keys.items() if path in truth_left_out},
+        {key: path for key, path in pred_keys.items() if path in pred_left_out},
+    )
+    if hint is not None and hint.truth.casefold() == hint.prediction.casefold():
+        hint = None  # "Img" and "img": the names differ in case, which the listing says
+
     return Pairing(
         pairs=[(truth_keys[found[name][0]], pred_keys[found[name][1]]) for name in names],
         names=names,
-        unpaired_truth=listed(path for key, path in truth_keys.items() if key not in paired_truth),
-        unpaired_prediction=listed(
-            path for key, path in pred_keys.items() if key not in paired_pred
-        ),
+        unpaired_truth=unpaired_truth,
+        unpaired_prediction=unpaired_pred,
         # Without a pair, no file is a pair's image.
         ignored=listed(path for path in left if not names or stems[path] not in keys),
         images=[path for path in left if names and stems[path] in keys],
@@ -762,6 +925,7 @@ def _pair_files(
         planes={name: plane for name, (_, _, plane) in found.items() if plane is not None},
         raw_images=raw_images,
         made_with=made_with,
+        case_differs=case_differs,
     )
 
 
@@ -1740,15 +1904,18 @@ class _Listing(NamedTuple):
 
 def _listing(source, side: str) -> _Listing:
     """The image files of a folder (sorted; names starting with "." and subfolders left out,
-    and listed), one file, or a list of files."""
+    and listed), one file, or a list of files. In a folder that is a plain zarr group (not an
+    OME-Zarr image), the zarr images it holds are its files whatever their names (``img1``,
+    an array that ``zarr.open_group("preds").create_array("img1", ...)`` writes)."""
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.exists():
             raise FileReadError(f"{side}: {missing_text(path)}")
         if path.is_dir() and image_extension(path) is None and not zarr_image(path):
             files, hidden, subfolders = [], [], []
+            images = set(_folder_images(path))
             for entry in sorted(path.iterdir()):
-                if image_extension(entry) is not None:
+                if entry in images:
                     (hidden if entry.name.startswith(".") else files).append(entry)
                 elif entry.is_dir() and not entry.name.startswith("."):
                     subfolders.append(entry)
@@ -1759,6 +1926,17 @@ def _listing(source, side: str) -> _Listing:
     if missing:
         raise FileReadError(f"{side}: {missing_text(missing[0])}")
     return _Listing(files, False, [], [])
+
+
+def _folder_images(folder: Path) -> list[Path]:
+    """The image files and folders in ``folder``: those of an image type by name, and in a
+    folder that is a plain zarr group, its zarr images whatever their names (``img1``)."""
+    store = zarr_node(folder)
+    return [
+        entry
+        for entry in sorted(folder.iterdir())
+        if image_extension(entry) is not None or (store and zarr_image(entry))
+    ]
 
 
 def _same(a, b) -> bool:
@@ -2049,10 +2227,16 @@ def _companion_file(
     if not candidates:
         found = " nor ".join(f"{stem}.*" for stem in names)
         return f"no {what} {found} beside {path} ({rule})"
+    # Either may be the one meant: the pair fails until one is moved or renamed.
+    instead = (
+        " (or give the one to use as the region of every pair, without the region suffix)"
+        if what == "region mask"
+        else ""
+    )
     return (
         f"{len(candidates)} {what}s of {path.name}: "
         + ", ".join(str(c) for c in candidates)
-        + f" (each {rule}); keep one"
+        + f" (each {rule}); keep one, moving or renaming the other{instead}"
     )
 
 
@@ -2085,9 +2269,8 @@ def _companions(
         folder = beside.parent
         if folder not in listings:
             listing: dict[str, list[Path]] = {}
-            for path in sorted(folder.iterdir()):
-                if image_extension(path) is not None:
-                    listing.setdefault(_nfc(file_stem(path)), []).append(path)
+            for path in _folder_images(folder):
+                listing.setdefault(_nfc(file_stem(path)), []).append(path)
             listings[folder] = listing
         return listings[folder].get(stem, []) if stem is not None else []
 

@@ -928,6 +928,8 @@ class FileNotice(UserWarning):
             return self.template
         more = len(self.paths) - 1
         also = f" (and {more} more file{'s' if more > 1 else ''})" if more else ""
+        if more and self.counts:  # the counts are the files' sums: said so
+            also = f"{also[:-1]}; the counts are totals over the {more + 1} files)"
         return _worded(self.template, self.paths[0], self.counts, also, options)
 
 
@@ -937,7 +939,9 @@ class FileNotice(UserWarning):
 #: before a run (:func:`~napari_seg_eval.io.evaluate.check_first_pair`,
 #: :func:`~napari_seg_eval.io.evaluate.declared_class_axis`) name theirs by the same keys:
 #: ``give_channel_axis`` (the advice to give a class axis), ``spacing_file`` (the pixel size
-#: read from the files) and ``spacing_values`` (the advice to give it instead).
+#: read from the files) and ``spacing_values`` (the advice to give it instead); a run's
+#: notices ``ignore_label``, followed by the value to leave out, and ``semantic_only`` (the
+#: kind of semantic metrics alone).
 PYTHON_OPTIONS = {
     "probability": "probability=True",
     "background_channel": "background_channel=True",
@@ -946,6 +950,8 @@ PYTHON_OPTIONS = {
     "give_channel_axis": "give the channel_axis too",
     "spacing_file": "spacing='file'",
     "spacing_values": "the spacing instead,",  # followed by: one value per axis ...
+    "ignore_label": "ignore_label=",  # followed by the value: ignore_label=255
+    "semantic_only": "kind='semantic'",
 }
 #: The command line's names of the options a notice may ask for.
 COMMAND_LINE_OPTIONS = {
@@ -956,6 +962,8 @@ COMMAND_LINE_OPTIONS = {
     "give_channel_axis": "add --channel-axis",
     "spacing_file": "--spacing file",
     "spacing_values": "the values instead, --spacing with",
+    "ignore_label": "--ignore-label ",
+    "semantic_only": "--kind semantic",
 }
 #: The dock's names of the options a notice may ask for (its Dataset tab's box, its header's).
 DOCK_OPTIONS = {
@@ -966,6 +974,8 @@ DOCK_OPTIONS = {
     "give_channel_axis": "choose the Dataset tab's Class axis",
     "spacing_file": "'file' in the Dataset tab's spacing box",
     "spacing_values": "the values in the Dataset tab's spacing box instead,",
+    "ignore_label": "the Dataset tab's Ignore label at ",
+    "semantic_only": "Evaluate: semantic in the Dataset tab",
 }
 
 
@@ -1054,8 +1064,10 @@ def file_notices(notices: list[Notice]) -> list[FileNotice]:
     ('if a.tif is a map, set probability=True.', 'if a.tif is a map, set --probability.')
     >>> lost = "{0} of {1} pixels ({share}) of {file}{more} were lost"
     >>> notices = [Notice(lost, "a.tif", (1, 4)), Notice(lost, "b.tif", (2, 4))]
-    >>> [str(warning) for warning in file_notices(notices)]  # 1 + 2 of 4 + 4
-    ['3 of 8 pixels (37.5 %) of a.tif (and 1 more file) were lost.']
+    >>> [warning] = file_notices(notices)  # 1 + 2 of 4 + 4
+    >>> print(warning)  # doctest: +NORMALIZE_WHITESPACE
+    3 of 8 pixels (37.5 %) of a.tif (and 1 more file; the counts are totals over the 2
+    files) were lost.
     """
     files: dict[str, list[str]] = {}
     counts: dict[str, tuple[int, ...]] = {}

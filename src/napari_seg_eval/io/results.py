@@ -391,8 +391,10 @@ def _put_in_place(staging: Path, target: Path) -> None:
 
 
 def make_parents(path: Path) -> list[Path]:
-    """Make the missing folders above ``path``; returns those made, deepest first (for
-    :func:`remove_made` to remove when nothing is written after all).
+    """Make the missing folders above ``path``; returns those this call made, deepest first
+    (for :func:`remove_made` to remove when nothing is written after all): one made
+    meanwhile by another program is not counted (nor removed). If one cannot be made, those
+    made are removed before the error is raised.
 
     Examples
     --------
@@ -401,12 +403,21 @@ def make_parents(path: Path) -> list[Path]:
     """
     missing = []
     parent = path.parent
-    while not parent.exists():
+    while not os.path.lexists(parent):  # a dangling link is there: mkdir would fail on it
         missing.append(parent)
         parent = parent.parent
-    for folder in reversed(missing):
-        folder.mkdir(exist_ok=True)
-    return missing
+    made: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except FileExistsError:  # made meanwhile by another: not ours
+                continue
+            made.insert(0, folder)
+    except BaseException:
+        remove_made(made)
+        raise
+    return made
 
 
 def remove_made(folders: list[Path]) -> None:
@@ -479,11 +490,52 @@ def class_tables(dataset: DatasetResult, kind: str = "instance") -> dict[str, pd
     }
 
 
+def with_images_averaged(dataset: DatasetResult) -> pd.DataFrame:
+    """A semantic run's image-mean table with ``n_images`` after ``class``: the images each
+    class's IoU and Dice were averaged over (those where the class is in the truth or the
+    prediction: elsewhere they are 0/0, left out). Precision and recall may be of fewer (a
+    class never predicted, or not in the truth, of an image: 0/0 there).
+
+    Parameters
+    ----------
+    dataset : DatasetResult
+        A semantic dataset result, with its ``per_image_rows`` (each image's per-class rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset.image_mean`` with the column (as it is without those rows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_seg_eval import dataset_metrics
+    >>> a, b = np.array([[0, 1], [1, 1]]), np.array([[0, 0], [2, 2]])
+    >>> dataset = dataset_metrics([a, b], [a, b], kind="semantic")
+    >>> with_images_averaged(dataset)[["class", "n_images", "iou"]]
+       class  n_images  iou
+    0      0         2  1.0
+    1      1         1  1.0
+    2      2         1  1.0
+    """
+    table = dataset.image_mean
+    rows = dataset.per_image_rows
+    if rows is None or "iou" not in rows or "class" not in table:
+        return table
+    counted = rows.groupby("class")["iou"].count()
+    table = table.copy()
+    table.insert(1, "n_images", table["class"].map(counted).fillna(0).astype(int))
+    return table
+
+
 def _write_into(result: FilesResult, folder: Path, command: list[str] | None) -> None:
     result.per_image.to_csv(folder / "per_image.csv", index=False)
     for kind, dataset in result.datasets.items():
         dataset.pooled.to_csv(folder / f"{kind}_pooled.csv", index=False)
-        dataset.image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
+        image_mean = dataset.image_mean
+        if kind == "semantic":
+            image_mean = with_images_averaged(dataset)
+        image_mean.to_csv(folder / f"{kind}_image_mean.csv", index=False)
         for name, table in class_tables(dataset, kind).items():  # objects with classes
             table.to_csv(folder / f"{name}.csv", index=False)
         rows = named_image_rows(result, kind)
