@@ -17,6 +17,7 @@ of date, and the next run adds a new "<map> evaluated". Lazy labels are not pain
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import replace
 from functools import lru_cache, partial
@@ -49,6 +50,7 @@ from .._jobs import Job, notify_error
 from .._napari.layers import (
     NO_SCORES,
     grid_notice,
+    is_rgb_axis,
     level_shapes,
     prediction_rank,
     sample_step,
@@ -59,13 +61,19 @@ from .._napari.layers import (
     truth_made_by_us_notice,
     truth_rank,
 )
-from .._napari.probability import level0, probability_data
+from .._napari.probability import level0, probability_data, probability_scale
 from ..core import catalogue
+from ..core._thread_callbacks import compute
 from ..core.blocks import as_dask, is_lazy
 from ..core.instance import REVIEW_THRESHOLD
 from ..core.overlap import overlap_table
 from ..core.presets import PRESETS
-from ..core.threshold import background_channel_suspected, background_predicted_as_objects
+from ..core.semantic import ignore_value_suspected
+from ..core.threshold import (
+    background_channel_suspected,
+    background_predicted_as_objects,
+    sums_to_one,
+)
 from ..evaluation import (
     PRESET_VALUES,
     Evaluation,
@@ -77,7 +85,7 @@ from ..evaluation import (
     parse_iou_thresholds,
 )
 from ..io.evaluate import FileSettings
-from ..io.read import file_axes
+from ..io.read import PixelSize, file_axes, file_pixel_size
 from .inputs import DecimalSpinBox
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
@@ -85,6 +93,8 @@ from .review import ReviewRows, prepare_rows
 from .run_controls import run_controls
 from .tables import STALE_STYLE, ResultTable, format_value
 from .threshold_panel import (
+    MAIN_THREAD_VALUES,
+    data_levels,
     data_ndim,
     dock_error,
     names_time_or_depth,
@@ -590,12 +600,54 @@ def channel_reading_warning(record: Evaluation, channels: int | None) -> str:
     return ""
 
 
+#: The status line of a semantic run whose truth has a value the prediction never has, which
+#: looks like pixels left unannotated scored as a class (:func:`ignore_value_warning`).
+IGNORE_VALUE_STATUS = (
+    "Likely wrong: the truth has {pixels} pixels of value {value}, which the prediction never "
+    "has{classes}: they are scored as class {value} with IoU 0 and counted in the means "
+    "(mean IoU, mean Dice), and the predictions on them as false positives of other classes. "
+    "If {value} marks pixels left unannotated, set Ignore label to {value} in Options and run "
+    "again."
+)
+
+
+def ignore_value_warning(record: Evaluation, highest_class: int | None = None) -> str:
+    """What the status line says when ``record``'s semantic classes hold a truth value that
+    looks like pixels left unannotated (255, or a value above every class of the map the
+    prediction was thresholded from: :func:`~napari_seg_eval.core.semantic.ignore_value_suspected`)
+    and no Ignore label was set, else "".
+
+    Parameters
+    ----------
+    record : Evaluation
+        The run's record.
+    highest_class : int or None
+        The top class of the probability map the prediction was thresholded from (its
+        channels, less one when channel 0 is background); None for a label prediction.
+
+    Returns
+    -------
+    str
+        :data:`IGNORE_VALUE_STATUS` filled in, or "".
+    """
+    table = record.semantic.table if record.semantic is not None else None
+    if table is None or record.settings.ignore_label is not None:
+        return ""
+    value = ignore_value_suspected(table, highest_class)
+    if value is None:
+        return ""
+    pixels = int(table.true_areas[np.searchsorted(table.true_ids, value)])
+    classes = "" if highest_class is None else f" (the map's classes run 0..{highest_class})"
+    return IGNORE_VALUE_STATUS.format(pixels=pixels, value=value, classes=classes)
+
+
 def evaluate_for_review(
     work: Callable[..., Generator],
     iou_threshold: float,
     levels: list[tuple[int, ...]] | None = None,
     *,
     channels: int | None = None,
+    highest_class: int | None = None,
     control: Any = None,
 ) -> Generator[tuple[float, str], None, tuple[Evaluation, ReviewRows | None, Any, str]]:
     """Run ``work`` (:func:`~napari_seg_eval.evaluation.evaluation_steps` with its inputs),
@@ -608,13 +660,16 @@ def evaluate_for_review(
     run picked in its read of a chunked map, else computed here, once), so that they are
     shown like the map. Else they are shown as :func:`shown_labels` makes them (a copy of
     numpy labels, made here, not on the main thread). ``channels``: see
-    :func:`channel_reading_warning`. Yields the progress; returns (record, rows, labels,
-    warning): rows None without instance results, labels (the data of the "<map> evaluated"
-    layer) None when the prediction was no map, warning what the status line says of a map
-    that looks misread (:func:`channel_reading_warning`), else "".
+    :func:`channel_reading_warning`; ``highest_class``: see :func:`ignore_value_warning`.
+    Yields the progress; returns (record, rows, labels, warning): rows None without instance
+    results, labels (the data of the "<map> evaluated" layer) None when the prediction was no
+    map, warning what the status line says of a map that looks misread
+    (:func:`channel_reading_warning`) and of a truth value that looks unannotated
+    (:func:`ignore_value_warning`), one a line, else "".
     """
     record = yield from work(control=control)
-    warning = channel_reading_warning(record, channels)
+    said = (channel_reading_warning(record, channels), ignore_value_warning(record, highest_class))
+    warning = "\n".join(filter(None, said))
     labels = None
     if record.settings.threshold is not None:
         if levels is not None and len(levels) > 1:
@@ -781,6 +836,70 @@ def _file_axes(path: str, modified: int) -> str | None:
     """:func:`~napari_seg_eval.io.read.file_axes` of ``path`` as last ``modified``: read once
     (the pair's axes are looked at each time a layer is chosen or an axis is renamed)."""
     return file_axes(path)
+
+
+def file_spacing_note(layer: Layer) -> str:
+    """What the Evaluate tab says when the file ``layer`` was opened from gives a pixel size
+    that its scale does not have (napari's reader opens a calibrated TIFF at scale 1), so
+    boundary distances, measured in the layer's scale, are not in the file's units; else "".
+
+    Reads the file's metadata only (:func:`~napari_seg_eval.io.read.file_pixel_size`, once
+    per file as last modified). The layer's scale is never changed: the user sets it.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        The ground truth, whose scale the run measures distances in.
+
+    Returns
+    -------
+    str
+        The note, or "" (no file, no pixel size in it, or the layer's scale is the file's on
+        every axis the file gives a size).
+
+    Examples
+    --------
+    >>> from napari.layers import Labels
+    >>> file_spacing_note(Labels(np.zeros((2, 4, 4), int)))  # made in Python: no file
+    ''
+    """
+    path = getattr(getattr(layer, "source", None), "path", None)
+    if not path:
+        return ""
+    try:
+        modified = Path(path).stat().st_mtime_ns
+    except (OSError, ValueError):  # gone, or not a local path (a URL)
+        return ""
+    size = _file_pixel_size(str(path), modified)
+    if size is None or len(size.sizes) != len(layer.scale):
+        return ""
+    scale = [float(x) for x in layer.scale]
+    given = [(k, found) for k, found in enumerate(size.sizes) if found is not None]
+    if not given or all(np.isclose(found, scale[k]) for k, found in given):
+        return ""
+    says = ", ".join("–" if found is None else f"{found:g}" for found in size.sizes)
+    unit = f" {size.unit}" if size.unit else ""
+    ones = np.allclose(scale, 1.0)
+    has = "1" if ones else ", ".join(f"{x:g}" for x in scale)
+    measured = "in pixels" if ones else "in the layer's scale, not the file's"
+    wanted = ", ".join(
+        f"{scale[k] if found is None else found:g}" for k, found in enumerate(size.sizes)
+    )
+    return (
+        f"{layer.name!r} was opened from {Path(path).name}: the file says {says}{unit}; the "
+        f"layer's scale is {has}: boundary values are {measured}; set the layer's scale "
+        f"(layer.scale = ({wanted}), e.g. in napari's console) and run again."
+    )
+
+
+@lru_cache(maxsize=64)
+def _file_pixel_size(path: str, modified: int) -> PixelSize | None:
+    """:func:`~napari_seg_eval.io.read.file_pixel_size` of ``path`` as last ``modified``,
+    read once; None where it cannot be read (the run itself says why)."""
+    try:
+        return file_pixel_size(path)
+    except (OSError, ValueError):
+        return None
 
 
 class FilesTime(NamedTuple):
@@ -1131,6 +1250,99 @@ def class_axis_hint(name: str, axis: int, n_values: int) -> str:
     )
 
 
+def class_axis_unsure_hint(name: str, axis: int, n_values: int, why: str) -> str:
+    """What the dock says of a probability map prediction ``name`` with one axis more than
+    the truth when the one axis that fits, ``axis``, is not chosen as its class axis for the
+    user: ``why`` (its scale is a physical step, or its values do not sum to 1 along it).
+
+    Examples
+    --------
+    >>> class_axis_unsure_hint("prob", 0, 20, "why").split(": choose")[0]
+    "'prob' has one axis more than the truth: axis 0 (20 values) could hold classes"
+    """
+    return (
+        f"{name!r} has one axis more than the truth: axis {axis} ({n_values} values) could "
+        "hold classes: choose it in the header's Channel axis if it does. It is not chosen "
+        f"for you: {why}, so it may as well be depth or time."
+    )
+
+
+#: Why an axis whose layer scale is not 1 is not taken as a class axis for the user.
+SCALED_AXIS = "its scale in the layer is {scale:g}, a physical step"
+#: Why an axis whose values do not sum to 1 is not taken as a class axis for the user.
+NOT_SUMMING = (
+    "the map's values along it do not sum to 1 at each pixel (read on a few pixels), as a "
+    "softmax's classes do"
+)
+#: How many positions along each axis of a map (other than the class axis) the check of
+#: :func:`softmax_along` reads: at most 16³ pixels of each class of a 4-D map.
+SAMPLED_PER_AXIS = 16
+
+
+def axis_sample(data: Any, axis: int) -> np.ndarray:
+    """A few pixels of ``data`` (one level of a map) with every value along ``axis``: along
+    each other axis, :data:`SAMPLED_PER_AXIS` evenly spaced positions of numpy data, the
+    first ones (a small crop, in few chunks) of chunked data, which is computed.
+
+    Examples
+    --------
+    >>> axis_sample(np.arange(2 * 40 * 3).reshape(2, 40, 3), 0).shape
+    (2, 16, 3)
+    """
+    if isinstance(data, np.ndarray):
+        spaced = [
+            np.arange(size)
+            if k == axis
+            else np.unique(np.linspace(0, size - 1, min(size, SAMPLED_PER_AXIS)).round())
+            for k, size in enumerate(data.shape)
+        ]
+        return data[np.ix_(*(positions.astype(np.intp) for positions in spaced))]
+    crop = tuple(
+        slice(None) if k == axis else slice(0, SAMPLED_PER_AXIS) for k in range(len(data.shape))
+    )
+    (sample,) = compute(as_dask(data)[crop])
+    return np.asarray(sample)
+
+
+def softmax_along(layer: Image, axis: int) -> bool:
+    """Whether the values of the map ``layer`` sum to 1 along ``axis`` (a softmax's classes:
+    :func:`~napari_seg_eval.core.threshold.sums_to_one`), read on a few pixels of its
+    coarsest level (:func:`axis_sample`; unsigned integers as value / dtype maximum, the
+    sum then allowed half a step of rounding per class). False for data that is no map
+    (another dtype).
+
+    Reads chunked data: on the main thread only where :func:`sample_now` says so.
+
+    Examples
+    --------
+    >>> softmax = np.stack([np.full((4, 4), 0.25), np.full((4, 4), 0.75)]).astype(np.float32)
+    >>> softmax_along(Image(softmax), 0), softmax_along(Image(softmax * 2), 0)
+    (True, False)
+    """
+    return softmax_of(data_levels(layer)[-1], axis)
+
+
+def softmax_of(data: Any, axis: int) -> bool:
+    """:func:`softmax_along` of one level ``data`` of a map (read: in a worker when chunked
+    and large, see :func:`sample_now`)."""
+    dtype = np.dtype(data.dtype)
+    try:
+        scale = probability_scale(dtype)
+    except TypeError:
+        return False
+    step = 0.5 / scale if dtype.kind == "u" else float(np.finfo(dtype).eps)
+    return sums_to_one(axis_sample(data, axis) / scale, axis, step=step)
+
+
+def sample_now(layer: Image) -> bool:
+    """Whether :func:`softmax_along` may read ``layer`` on the main thread: its coarsest
+    level is a numpy array, or a chunked one of at most
+    :data:`~napari_seg_eval._qt.threshold_panel.MAIN_THREAD_VALUES` values (as the header
+    reads a map's range); else it is read in a worker."""
+    data = data_levels(layer)[-1]
+    return isinstance(data, np.ndarray) or np.prod(data.shape, dtype=np.int64) <= MAIN_THREAD_VALUES
+
+
 def shape_mismatch(
     truth: str,
     prediction: str,
@@ -1286,6 +1498,13 @@ class EvaluatePanel(QWidget):
         self._reading_axes = False  # in _on_truth_layer: a new prediction is read there
         self.job = Job(self, on_progress=self._on_progress, on_error=self._report)
         self.job.finished.connect(self._on_job_finished)
+        # Whether a map's values sum to 1 along an axis (per layer: (its data, axis) -> bool),
+        # read once (:meth:`choose_class_axis`); of a large chunked map, by this job.
+        self._softmax_signs: weakref.WeakKeyDictionary[Layer, dict[tuple[int, int], bool]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._sampling: tuple[int, tuple[int, int]] | None = None  # (layer, key) being read
+        self.sample_job = Job(self, on_error=self._sample_failed)
 
         # Never one of our result layers (the threshold preview, ...) unless chosen by hand.
         # the last ground truth said to be chosen by the layers' order, and what was said
@@ -1417,6 +1636,7 @@ class EvaluatePanel(QWidget):
         self.truth_combo.currentIndexChanged.connect(self._on_truth_layer)
         self.prediction_combo.currentIndexChanged.connect(self._on_prediction_chosen)
         self.plane_axis_combo.currentIndexChanged.connect(self._on_plane_axis)
+        self.each_plane_check.toggled.connect(self._plane_preview_changed)
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.iou_edit.textEdited.connect(self._leave_preset)
         self.criterion_combo.activated.connect(self._leave_preset)
@@ -1750,7 +1970,7 @@ class EvaluatePanel(QWidget):
         """
         self._end_run_watch()
         try:
-            self.choose_class_axis()
+            self.choose_class_axis(wait=wait)
             truth, prediction, extra, work, grid, notices = self._prepare()
         except (TypeError, ValueError) as error:
             self._report(error)
@@ -1770,16 +1990,25 @@ class EvaluatePanel(QWidget):
             and not options.background_channel
         ):
             channels = level0(prediction).shape[options.channel_axis]
+        highest_class = None  # the top class of a map of classes
+        if isinstance(prediction, Image) and options.channel_axis is not None:
+            channels_read = level0(prediction).shape[options.channel_axis]
+            highest_class = channels_read - 1 if options.background_channel else channels_read
         work = partial(
             evaluate_for_review,
             work,
             self.owner.review.iou_spin.value(),
             levels,
             channels=channels,
+            highest_class=highest_class,
         )
         # A worker's run says its notices with its results: a napari notice fades in over the
         # canvas, and drawn while the worker starts its passes it blocked the viewer ~0.25 s.
         choices = self._choices()
+        # a calibrated file opened at scale 1: its boundary values are not in its units
+        spacing_note = file_spacing_note(truth) if self.boundary_check.isChecked() else ""
+        if spacing_note:
+            notices = (*notices, spacing_note)
         show = partial(
             self._show,
             truth,
@@ -1788,7 +2017,7 @@ class EvaluatePanel(QWidget):
             wait=wait,
             notices=notices,
             choices=choices,
-            axes_note=self._axes_note(),
+            axes_note="\n".join(filter(None, (self._axes_note(), spacing_note))),
         )
         if wait:
             self._run_layers = ()
@@ -1997,7 +2226,7 @@ class EvaluatePanel(QWidget):
         header_axes = header is not None and (header.rgb or data_ndim(header) >= 3)
         return isinstance(prediction, Image) and data_ndim(prediction) >= 3 and not header_axes
 
-    def choose_class_axis(self) -> None:
+    def choose_class_axis(self, *, wait: bool = False) -> None:
         """Choose the header's Channel axis for a probability map prediction that has one
         axis more than the truth, when none is chosen and exactly one of its axes fits
         (:func:`class_axes_fitting`), and say so. Only when the header's probability layer
@@ -2005,6 +2234,15 @@ class EvaluatePanel(QWidget):
         named time or z (a time-lapse or a z-stack beside one annotated plane); nothing the
         user chose is changed. Else the run's shape-mismatch error says which axes could be
         it.
+
+        Only an axis very likely to hold classes is chosen: its scale in the layer is 1 (a
+        scale of 2 is a physical step: depth, or time), and the map's values sum to 1 along
+        it on a few pixels of its coarsest level (a softmax: :func:`softmax_along`; a
+        z-stack's or a time-lapse's values sum to anything). Else the axis is said once
+        (per map and truth) as one that could hold classes, with how to choose it
+        (:func:`class_axis_unsure_hint`), and not chosen. A chunked map too large to read on
+        the main thread (:func:`sample_now`) is read in a worker, and the axis chosen when it
+        is done; with ``wait`` (Run with ``wait=True``) it is read now.
 
         With a Labels prediction the map is only the header's (for the preview and the
         Confidence tabs), and one axis more than the truth may as well be time or depth as
@@ -2041,8 +2279,51 @@ class EvaluatePanel(QWidget):
         index = combo.findData(axis)
         if index < 0:
             return
+        why = self._not_classes(header, axis, wait=wait)
+        if why is None:
+            return  # read in a worker: chosen (or said) when it is done
+        if why:
+            said = (id(header), id(truth))
+            if said not in self._axis_hints:
+                self._axis_hints.add(said)
+                hint = class_axis_unsure_hint(header.name, axis, shape[axis], why)
+                show_info(f"Segmentation Evaluation: {hint}")
+            return
         combo.setCurrentIndex(index)
         show_info(f"Segmentation Evaluation: {class_axis_notice(header.name, axis, shape[axis])}")
+
+    def _not_classes(self, layer: Image, axis: int, *, wait: bool) -> str | None:
+        """Why ``axis`` of the map ``layer`` is not taken as its class axis for the user, ""
+        when it is, None while its values are read in a worker (see :meth:`choose_class_axis`)."""
+        if not is_rgb_axis(layer, axis) and axis < len(layer.scale):
+            scale = float(layer.scale[axis])
+            if not np.isclose(scale, 1.0):
+                return SCALED_AXIS.format(scale=scale)
+        signs = self._softmax_signs.setdefault(layer, {})
+        key = (id(level0(layer)), axis)
+        if key not in signs:
+            if not (wait or sample_now(layer)):
+                if self._sampling != (id(layer), key) or not self.sample_job.running:
+                    self._sampling = (id(layer), key)
+                    data = data_levels(layer)[-1]
+                    done = partial(self._sampled, weakref.ref(layer), key)
+                    self.sample_job.start(partial(softmax_of, data, axis), done)
+                return None
+            signs[key] = softmax_along(layer, axis)
+        return "" if signs[key] else NOT_SUMMING
+
+    def _sampled(self, layer: weakref.ref, key: tuple[int, int], softmax: bool) -> None:
+        """The worker read whether the map's values sum to 1 along an axis: choose it now
+        (or say it could hold classes)."""
+        self._sampling = None
+        if layer() is None:
+            return
+        self._softmax_signs.setdefault(layer(), {})[key] = softmax
+        self.choose_class_axis()
+
+    def _sample_failed(self, _error: BaseException) -> None:
+        """The worker could not read the map: nothing is chosen (a run says what is wrong)."""
+        self._sampling = None
 
     @staticmethod
     def _notify(notices: tuple[str, ...]) -> None:
@@ -2639,6 +2920,14 @@ class EvaluatePanel(QWidget):
         axis = self.plane_axis_combo.currentData()
         self.each_plane_check.setEnabled(axis is not None)
         self.each_plane_check.setChecked(axis is not None and self._is_time(axis))
+        self._plane_preview_changed()  # another axis, the box unchanged
+
+    def _plane_preview_changed(self, *_) -> None:
+        """Labelling each plane on its own changed: an instance preview labelled plane by
+        plane (:meth:`preview_plane_axis`) is drawn again (when the preview is live)."""
+        panel = getattr(self.owner, "threshold_panel", None)
+        if panel is not None and panel.output_combo.currentText() == "instance":
+            panel.schedule()
 
     def _is_time(self, axis: int) -> bool:
         """Whether the truth's ``axis`` is time: named so, or so in the axes of the file of the
@@ -2679,6 +2968,37 @@ class EvaluatePanel(QWidget):
         else:
             return f"Each plane along axis {axis} matched on its own."
         return f"Frame by frame along axis {axis}{why}."
+
+    def preview_plane_axis(self, layer: Image, channel_axis: int | None) -> int | None:
+        """The axis along which the Threshold tab labels the objects of ``layer``'s preview
+        plane by plane, as a run labels them (:func:`~napari_seg_eval.evaluation.instance_labels`
+        with ``plane_axis``), or None: Options' Plane by plane axis when "label each plane on
+        its own" is ticked and the preview (the map without its class axis ``channel_axis``)
+        has the truth's shape; else the one axis of the preview napari names time.
+
+        Examples
+        --------
+        A (t, z, y, x) map whose axis 0 is named ``t`` is labelled frame by frame: its
+        touching objects are split in each 3-D frame, never across frames.
+        """
+        shape = list(level0(layer).shape)
+        labels = self._axis_labels(layer)
+        if channel_axis is not None:
+            drop = channel_axis % len(shape)
+            del shape[drop]
+            if not layer.rgb:  # napari's RGB axis has no label of its own
+                del labels[drop]
+        truth = self.truth_combo.layer()
+        axis = self.plane_axis_combo.currentData()
+        if (
+            axis is not None
+            and self.each_plane_check.isChecked()
+            and truth is not None
+            and tuple(level0(truth).shape) == tuple(shape)
+        ):
+            return axis
+        timed = [k for k in range(len(labels)) if is_time_axis(labels, k)]
+        return timed[0] if len(timed) == 1 and len(shape) >= 3 else None
 
     def _axis_labels(self, layer: Layer | None) -> list[str]:
         """The names of ``layer``'s axes: its own, or where it has napari's default (-3, -2,
@@ -2744,6 +3064,7 @@ class EvaluatePanel(QWidget):
     def close_jobs(self) -> None:
         """Stop the running evaluation for good (the dock is closing)."""
         self.job.close()
+        self.sample_job.close()
         self._unwatch()
         self._end_run_watch()
         for combo in (self.true_classes_combo, self.pred_classes_combo, self.region_combo):

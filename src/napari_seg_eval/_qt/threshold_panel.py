@@ -96,6 +96,7 @@ from ..evaluation import (
     RunControl,
     ThresholdOptions,
     check_class_axis,
+    instance_labels,
     is_time_axis,
     labels_from_probability,
     preview_levels,
@@ -703,7 +704,13 @@ class ThresholdPanel(QWidget):
         options = replace(options, spacing=preview_spacing(source, options.channel_axis))
         # A chunked map split is read whole, in the worker (split_refusal let it through).
         whole = splitting and any(is_lazy(level) for level in levels)
-        job = partial(_preview, levels, threshold, options, source.multiscale, whole)
+        plane_axis = None  # objects labelled plane by plane (frames), as Evaluate does
+        evaluate = getattr(self.owner, "evaluate", None)  # None while the dock is built
+        if options.output == "instance" and evaluate is not None:
+            plane_axis = evaluate.preview_plane_axis(source, options.channel_axis)
+        job = partial(
+            _preview, levels, threshold, options, source.multiscale, whole, plane_axis=plane_axis
+        )
         work = partial(computed_where_shown, job, shown_regions(source, options.channel_axis))
         show = notifying(partial(self._show, source, threshold, options))
         self._previewed = source
@@ -1778,16 +1785,59 @@ def _preview(
     options: ThresholdOptions,
     multiscale: bool,
     whole: bool,
+    *,
+    plane_axis: int | None = None,
 ) -> Any:
     """The preview labels of a map's ``levels`` (of each level of a ``multiscale`` map, see
     :func:`preview_levels`; else of its one level), the map first read into memory when
-    ``whole`` (:func:`read_whole`: to split a chunked map's touching objects). Runs in the
-    preview's worker."""
+    ``whole`` (:func:`read_whole`: to split a chunked map's touching objects). Instance
+    labels with ``plane_axis`` (an axis of the preview) are labelled plane by plane
+    (:func:`plane_preview_levels`). Runs in the preview's worker."""
     if whole:
         levels = read_whole(levels)
+    if plane_axis is not None and options.output == "instance":
+        planes = plane_preview_levels(levels, threshold, options, plane_axis)
+        return planes if multiscale else planes[0]
     if multiscale:
         return preview_levels(levels, threshold, options)
     return labels_from_probability(levels[0], threshold, options)
+
+
+def plane_preview_levels(
+    levels: Sequence[Any], threshold: float, options: ThresholdOptions, plane_axis: int
+) -> list[Any]:
+    """Instance labels of each of a map's ``levels`` labelled plane by plane along
+    ``plane_axis`` (an axis of the labels, the map's without its class axis): objects never
+    join across planes (time frames) and each plane is split on its own, as a run labels them
+    (:func:`~napari_seg_eval.evaluation.instance_labels` with ``plane_axis``). Each level
+    as :func:`~napari_seg_eval.evaluation.preview_levels` makes it (``min_size`` scaled to
+    its pixel area, ``spacing`` to its pixel size).
+
+    Examples
+    --------
+    >>> prob = np.array([[[0.9, 0.1, 0.9]], [[0.9, 0.9, 0.1]]])
+    >>> options = ThresholdOptions(output="instance", connectivity=2)
+    >>> plane_preview_levels([prob], 0.5, options, 0)[0].ravel().tolist()
+    [1, 0, 2, 3, 3, 0]
+    """
+    semantic = preview_levels(levels, threshold, replace(options, output="semantic"))
+    full = np.prod(levels[0].shape, dtype=float)
+    ndim = len(levels[0].shape)
+    classes = None if options.channel_axis is None else options.channel_axis % ndim
+    pixel_axes = [axis for axis in range(ndim) if axis != classes]
+    out = []
+    for level, labels in zip(levels, semantic, strict=True):
+        spacing = options.spacing
+        if spacing is not None and len(spacing) == len(pixel_axes):  # a coarser pixel's size
+            spacing = tuple(
+                size * levels[0].shape[axis] / level.shape[axis]
+                for size, axis in zip(spacing, pixel_axes, strict=True)
+            )
+        factor = full / np.prod(level.shape, dtype=float)
+        min_size = int(np.ceil(options.min_size / factor))
+        scaled = replace(options, min_size=min_size, spacing=spacing)
+        out.append(instance_labels(labels, scaled, plane_axis))
+    return out
 
 
 def computed_where_shown(

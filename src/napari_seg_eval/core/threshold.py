@@ -35,6 +35,7 @@ from .blocks import aligned, as_dask, chunk_tree, is_lazy
 from .instance import _chunk_band_ids, check_exclude_border
 from .overlap import OverlapTable, overlap_table
 from .review import _checked_probability, _object_sums
+from .semantic import IGNORE_LIKE_VALUES
 
 #: Pixels per block: the range check and the comparison share one read of memory.
 CHUNK_PIXELS = 1 << 20
@@ -113,7 +114,10 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     by one class: summed over the truth's classes k = 1..n-1, :data:`SHIFTED_MARGIN` times
     more of them are predicted as k + 1 than as k. (A map unrelated to the truth, whose pixels
     are as often k as k + 1, is not suspected; nor is a right map whose image lacks the top
-    class, with a few false pixels of it: its pixels are on the straight diagonal.)
+    class, with a few false pixels of it: its pixels are on the straight diagonal.) A truth
+    value of :data:`~napari_seg_eval.core.semantic.IGNORE_LIKE_VALUES` (255, 65535) above the
+    map's classes (pixels left unannotated, not given as ``ignore_label``) is left out: no
+    map's class, it would otherwise hide the truth's top class.
 
     Cheap: it reads a table already counted.
 
@@ -138,8 +142,13 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     False
     >>> background_channel_suspected(overlap_table(truth, np.array([[0, 1, 2, 3]])), 3)
     False
+    >>> unannotated = np.array([[0, 1, 2, 255]])  # 255: pixels no one annotated
+    >>> background_channel_suspected(overlap_table(unannotated, np.array([[0, 2, 3, 1]])), 3)
+    True
     """
     true_ids = table.true_ids  # the ids present, sorted
+    unannotated = np.isin(true_ids, IGNORE_LIKE_VALUES) & (true_ids > n_channels)
+    true_ids = true_ids[~unannotated]  # the truth's classes, without 255 left unannotated
     if not (
         n_channels >= 2
         and true_ids.size > 0
@@ -149,11 +158,11 @@ def background_channel_suspected(table: OverlapTable, n_channels: int) -> bool:
     ):
         return False
     true, pred, counts = table.contingency()  # every (true, pred) pair, class 0 included
-    true, pred = true.astype(np.int64), pred.astype(np.int64)  # the truth's ids are < n here
+    true, pred = true.astype(np.int64), pred.astype(np.int64)
     # The truth's classes k >= 1 only: a map of channels 1..n never predicts class 0 where it
     # is sure, so the truth's class 0 could only ever look shifted (a map unrelated to the
     # truth would be suspected); and by a margin, which a map that guesses never reaches.
-    counted = true >= 1
+    counted = (true >= 1) & (true < n_channels)  # not the unannotated value
     shifted = int(counts[counted & (pred == true + 1)].sum())  # (true k, pred k + 1)
     straight = int(counts[counted & (pred == true)].sum())  # (true k, pred k)
     return shifted > SHIFTED_MARGIN * straight
@@ -1601,3 +1610,48 @@ def softmax(logits: np.ndarray, channel_axis: int = 0) -> np.ndarray:
     return special.softmax(
         logits.astype(np.result_type(logits.dtype, np.float32)), axis=channel_axis
     )
+
+
+#: How far from 1 the sum of a pixel's probabilities along a class axis may be in
+#: :func:`sums_to_one`, besides the rounding of each stored value.
+SUM_TOLERANCE = 0.01
+
+
+def sums_to_one(values: np.ndarray, channel_axis: int, *, step: float = 0.0) -> bool:
+    """Whether ``values`` read as probabilities sum to 1 along ``channel_axis`` at every
+    pixel, as a softmax's classes do: the sign that the axis holds classes, not depth or time
+    (along which a map's values sum to anything).
+
+    Meant for a small sample of a map (a few pixels of each class). NaN pixels are left out;
+    a sample of NaN alone is no sign.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Probabilities (floats, or unsigned integers already divided by their maximum).
+    channel_axis : int
+        The axis that may hold classes.
+    step : float
+        The rounding of each stored value: half the step between two stored values (0.5 / 255
+        for a uint8 map read as value / 255); the sum may be off by that much per class, on
+        top of :data:`SUM_TOLERANCE`.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> softmax_like = np.array([[0.2, 0.7], [0.8, 0.3]])  # two classes of two pixels
+    >>> sums_to_one(softmax_like, 0), sums_to_one(softmax_like, 1)
+    (True, False)
+    >>> sums_to_one(np.zeros((3, 4, 4)), 0)  # background planes of a z-stack
+    False
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return False
+    sums = values.sum(axis=channel_axis)
+    sums = sums[~np.isnan(sums)]
+    tolerance = SUM_TOLERANCE + values.shape[channel_axis] * step
+    return bool(sums.size) and bool(np.all(np.abs(sums - 1.0) <= tolerance))
