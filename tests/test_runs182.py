@@ -169,7 +169,8 @@ def test_a_run_loaded_twice_is_saved_beside_its_first_copy(tmp_path):
     runs.add(evaluate(TRUE, FINDS_TWO), name="A")
     runs.add(evaluate(TRUE, FINDS_ALL), name="B")
     runs.save(tmp_path)
-    runs.load(tmp_path)  # the same runs again, as "A (2)", "B (2)"
+    for name in ("A", "B"):  # the same runs again, as "A (2)", "B (2)" (Runs.load adds none)
+        runs.add(Run.load(tmp_path / name))
     assert runs.names == ["A", "B", "A (2)", "B (2)"]
     runs.save(tmp_path)  # raised FileExistsError at the copy of A
     assert [run.saved_to.name for run in runs] == ["A", "B", "A_2", "B_2"]
@@ -181,7 +182,7 @@ def test_a_run_loaded_twice_is_saved_beside_its_first_copy(tmp_path):
     # overwrite: it does not replace the first's save; the first updates the folder.
     session = Runs()
     session.load(tmp_path / "A")
-    session.load(tmp_path / "A")
+    session.add(Run.load(tmp_path / "A"))
     session.rename("A", "first")
     session.rename("A (2)", "A")
     session.save(tmp_path, overwrite=True)

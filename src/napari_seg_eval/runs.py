@@ -56,6 +56,7 @@ import pandas as pd
 from .core import catalogue
 from .core._results import counts_as_integers
 from .core._thread_callbacks import compute
+from .core._warn import warn
 from .core.blocks import as_dask, in_memory, is_lazy
 from .core.boundary import boundary_metrics
 from .core.compare import (
@@ -334,6 +335,8 @@ class Run:
     #: Where this run object last saved itself: the folder, the text of the settings.json
     #: written there and the names of the files written (see :meth:`save`).
     _saved: _SavedFolder | None = field(default=None, init=False, repr=False, compare=False)
+    #: The folder this run object was loaded from, as it was read (see :meth:`is_saved_in`).
+    _loaded: _SavedFolder | None = field(default=None, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ making runs
     @classmethod
@@ -609,16 +612,14 @@ class Run:
         """Whether ``folder`` is this run's own: the folder this run object saved itself to
         last (or was loaded from, a folder :meth:`save` wrote), still holding the very
         ``settings.json`` it wrote there (the same file, neither rewritten nor replaced since)."""
-        if self._saved is None or Path(os.path.realpath(folder)) != self._saved.folder:
-            return False
-        path = Path(folder) / "settings.json"
-        try:
-            return (
-                _file_signature(path) == self._saved.signature
-                and path.read_text() == self._saved.settings
-            )
-        except (OSError, UnicodeDecodeError):
-            return False
+        return _still_holds(self._saved, folder)
+
+    def is_saved_in(self, folder: str | Path) -> bool:
+        """Whether ``folder`` holds this very run as it was written or read: its own folder
+        (:meth:`owns`), or the folder it was loaded from (a command-line result folder too),
+        still holding the very ``settings.json`` read then. :meth:`Runs.load` does not add a
+        run of such a folder to the collection holding this run again."""
+        return self.owns(folder) or _still_holds(self._loaded, folder)
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the run to ``folder``: CSV tables, ``settings.json`` (and ``labels.npz``).
@@ -833,11 +834,12 @@ class Run:
         _check_readable(run, folder)
         listed = _listed_files(folder)
         files = {f"{key}.csv" for key, table in tables.items() if len(table.columns)}
+        real = Path(os.path.realpath(folder))
+        run._loaded = _SavedFolder(real, text, signature, frozenset(files | listed))
         if about and all(name in listed or _is_run_file_name(name) for name in files):
             # A folder Run.save wrote, of a run's files only: the run's own, updated in place
             # when saved there (a CSV file of the user's is never rewritten as a table).
             files |= {"settings.json", *(["labels.npz"] if run.labels else [])}
-            real = Path(os.path.realpath(folder))
             run._saved = _SavedFolder(real, text, signature, frozenset(files | listed))
         return run
 
@@ -852,6 +854,18 @@ class _SavedFolder:
     settings: str
     signature: tuple[int, int, int, int]
     files: frozenset[str]
+
+
+def _still_holds(saved: _SavedFolder | None, folder: str | Path) -> bool:
+    """Whether ``folder`` is the folder of ``saved`` (links resolved) and still holds the very
+    ``settings.json`` it records: the same file (:func:`_file_signature`), the same text."""
+    if saved is None or Path(os.path.realpath(folder)) != saved.folder:
+        return False
+    path = Path(folder) / "settings.json"
+    try:
+        return _file_signature(path) == saved.signature and path.read_text() == saved.settings
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _file_signature(path: Path) -> tuple[int, int, int, int]:
@@ -1827,8 +1841,9 @@ class Runs:
         or another run) is kept, and the run is saved as ``<name> (2)``, ``<name> (3)``...:
         :attr:`Run.saved_to` says where. A run saved there before by this run object, or
         loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated;
-        of runs loaded from the same folder (loaded twice), the first is, and the others are
-        saved beside it under new names, as any run whose folder name is taken. Folder names
+        of runs loaded from the same folder (each added with :meth:`add`: :meth:`load` adds a
+        folder's run once), the first is, and the others are saved beside it under new names,
+        as any run whose folder name is taken. Folder names
         are compared as a disk that does not tell case does (Windows, macOS), with each other
         and with the entries already in ``folder``: of runs named "Model A" and "model a", the
         second is saved as ``model_a (2)``, and a run named "run1" beside a folder ``Run1``
@@ -1944,6 +1959,17 @@ class Runs:
         """Add the runs of ``folder``: one run (a folder with ``settings.json``, e.g. the
         command line's result folder) or every such subfolder (a folder of :meth:`save`).
 
+        A run folder that a run of this collection already is (:meth:`Run.is_saved_in`: it
+        saved itself there, or was loaded from there, and the folder holds what it wrote or
+        read then) is not added again, and an :class:`AlreadyLoadedWarning` names those
+        runs: loading back the runs this session saved adds nothing, and saving again updates
+        their folders. A run folder written since (by another session) is added.
+
+        Returns
+        -------
+        list of Run
+            The runs added.
+
         Raises
         ------
         FileNotFoundError
@@ -1956,9 +1982,12 @@ class Runs:
         --------
         >>> Runs().load("results/run1")  # doctest: +SKIP
         """
+        from .io.results import result_target
+
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"no run in {folder}: there is no such folder.")
+        _recover_saves(result_target(folder).parent)  # a save of it killed while renaming
         _recover_saves(folder)  # a save of its runs killed while renaming
         if (folder / "settings.json").is_file():
             found = [folder]
@@ -1972,8 +2001,25 @@ class Runs:
             raise FileNotFoundError(
                 f"no run in {folder}: neither it nor a subfolder has a settings.json."
             )
-        loaded = [Run.load(path) for path in found]  # read all before adding any
+        here = {path: self.saved_in(path) for path in found}
+        loaded = [Run.load(path) for path in found if here[path] is None]  # all, then add
+        if any(run is not None for run in here.values()):
+            warn(AlreadyLoadedWarning(already_loaded_text(here)))
         return [self.add(run) for run in loaded]
+
+    def saved_in(self, folder: str | Path) -> Run | None:
+        """The run of this collection that ``folder`` holds (:meth:`Run.is_saved_in`), or
+        None.
+
+        Examples
+        --------
+        >>> from napari_seg_eval.evaluation import evaluate
+        >>> runs = Runs()
+        >>> run = runs.add(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)), name="a")
+        >>> runs.saved_in("runs/a") is None  # not saved yet
+        True
+        """
+        return next((run for run in self._runs if run.is_saved_in(folder)), None)
 
     def compare(self, a: int | str | Run, b: int | str | Run) -> Comparison:
         """Run B against run A, on the same truth (one image) or the same images (datasets).
@@ -2027,6 +2073,26 @@ class Runs:
         if run_a.kind == "image":
             return _compare_images(run_a, run_b, notes)
         return _compare_datasets(run_a, run_b, notes)
+
+
+class AlreadyLoadedWarning(UserWarning):
+    """:meth:`Runs.load` found run folders that runs of the collection already are, and did
+    not add them again (the message names them)."""
+
+
+def already_loaded_text(found: dict[Path, Run | None]) -> str:
+    """What :meth:`Runs.load` says of the run folders (``found``: folder -> the run of the
+    collection it holds, or None) that it did not add again.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.evaluation import evaluate
+    >>> run = Runs().add(evaluate(np.ones((2, 2), int), np.ones((2, 2), int)), name="model A")
+    >>> already_loaded_text({Path("runs/model_A"): run, Path("runs/b"): None})
+    "already in this session: 'model A' (model_A), not loaded again."
+    """
+    said = [f"{run.name!r} ({path.name})" for path, run in found.items() if run is not None]
+    return f"already in this session: {', '.join(said)}, not loaded again."
 
 
 # -------------------------------------------------------------------------- agreement

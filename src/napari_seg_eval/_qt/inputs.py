@@ -2,16 +2,18 @@
 
 A typed decimal is read with either "." or "," as the decimal point, whatever the locale,
 and never with a digit-group separator: "0,7" and "0.7" are both 0.7 (Qt alone reads "0,7" as
-7 where "," groups digits, and superqt's slider label reads only "."). Long names are elided
-in the middle, where two names usually agree, with the whole name as the item's tooltip.
+7 where "," groups digits, and superqt's slider label reads only "."). Escape cancels what is
+being typed in a decimal box: it shows the value it had before again, and leaving the box then
+applies nothing. Long names are elided in the middle, where two names usually agree, with the
+whole name as the item's tooltip.
 """
 
 from __future__ import annotations
 
 import re
 
-from qtpy.QtCore import Qt
-from qtpy.QtGui import QFontMetrics, QValidator
+from qtpy.QtCore import QEvent, QObject, Qt
+from qtpy.QtGui import QFontMetrics, QKeyEvent, QValidator
 from qtpy.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -56,12 +58,66 @@ def decimal_state(text: str, minimum: float, maximum: float, decimals: int) -> Q
     return QValidator.State.Intermediate
 
 
+#: The keys that finish typing in a box (Qt applies the text).
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
 class DecimalSpinBox(QDoubleSpinBox):
     """A QDoubleSpinBox that takes "." or "," as the decimal point in any locale.
 
     It shows numbers as the locale writes them (without digit grouping) and reads what is
     typed with :func:`read_decimal`, so a group separator is never read.
+
+    Escape cancels the typing: the box goes back to the value it had before the first key
+    typed (emitting ``valueChanged`` only if keyboard tracking had applied what was typed),
+    and leaving the box then applies nothing. Enter emits ``valueChanged`` only for a value
+    that changes (Qt emits it again on Enter for a value keyboard tracking already applied,
+    which would start the work it triggers once more).
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: The value when typing began (None: nothing typed since the last value applied).
+        self._value_before_typing: float | None = None
+        self.lineEdit().textEdited.connect(self._on_text_edited)
+        self.editingFinished.connect(self._forget_typing)
+
+    def _on_text_edited(self, _text: str) -> None:
+        if self._value_before_typing is None:
+            self._value_before_typing = self.value()
+
+    def _forget_typing(self) -> None:
+        self._value_before_typing = None
+
+    def event(self, event: QEvent) -> bool:
+        """Claim Escape while typing, before a shortcut of the window takes it."""
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self._value_before_typing is not None
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape cancels the typing; Enter applies only a changed value."""
+        if event.key() == Qt.Key.Key_Escape and self._value_before_typing is not None:
+            before, self._value_before_typing = self._value_before_typing, None
+            self.setValue(before)  # shows it again (emits only if tracking had applied more)
+            self.selectAll()
+            event.accept()
+            return
+        if event.key() in _ENTER_KEYS and self.keyboardTracking():
+            # Qt applies Enter with tracking as "always emit": without it, only a change
+            self.setKeyboardTracking(False)
+            try:
+                super().keyPressEvent(event)
+            finally:
+                self.setKeyboardTracking(True)
+            return
+        super().keyPressEvent(event)
 
     def _number_text(self, text: str) -> str:
         text = text.strip()
@@ -110,14 +166,43 @@ def accept_decimal_comma(slider: QWidget) -> QLineEdit:
     so it is found as the slider's QLineEdit child. Its validator is replaced by a
     :class:`DecimalValidator` for the slider's range and decimals, which writes "," as ".":
     the box then only ever holds text ``float`` reads, and out-of-range text is refused.
-    Returns the box.
+    Escape in the box cancels the typing (:class:`EscapeRestoresValue`). Returns the box.
     """
     box = slider.findChild(QLineEdit)
     if box is None:
         raise TypeError(f"{type(slider).__name__} has no value box")
     decimals = slider.decimals() if slider.decimals() >= 0 else 17
     box.setValidator(DecimalValidator(slider.minimum(), slider.maximum(), decimals, box))
+    box.installEventFilter(EscapeRestoresValue(box))
     return box
+
+
+class EscapeRestoresValue(QObject):
+    """Escape in a superqt slider's value box shows the slider's value again: what was typed
+    is dropped, so leaving the box (which applies its text) changes nothing.
+
+    The box is superqt's ``SliderLabel``, which applies its text when editing finishes and
+    shows its value again with ``updateText``. Installed on the box, as its child.
+    """
+
+    def __init__(self, box: QLineEdit) -> None:
+        super().__init__(box)
+        self.box = box
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Escape restores the value's text (claimed before a shortcut of the window)."""
+        if watched is not self.box or not isinstance(event, QKeyEvent):
+            return False
+        if event.key() != Qt.Key.Key_Escape:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress:
+            self.box.updateText()  # the value's text; isModified() is False again
+            self.box.selectAll()
+            return True
+        return False
 
 
 def elide_items(combo: QComboBox) -> None:

@@ -441,7 +441,10 @@ class ReviewPanel(QWidget):
         self.iou_spin = DecimalSpinBox(
             self, minimum=0.01, maximum=1.0, singleStep=0.05, value=0.5, decimals=2
         )
-        self.iou_spin.valueChanged.connect(lambda _: self.refresh())
+        # typed values apply on Enter or leaving the box: each value applied starts a re-match
+        self.iou_spin.setKeyboardTracking(False)
+        self.iou_spin.valueChanged.connect(self._on_iou_changed)
+        self._rematching_at: float | None = None  # the IoU threshold of the latest re-match
         #: Its label: the quantity the evaluation's matching compares with it.
         self.threshold_label = QLabel("IoU threshold", self)
         self.errors_combo = QComboBox(self)
@@ -572,6 +575,8 @@ class ReviewPanel(QWidget):
         for layer in self.layers.values():
             layer.events.selected_label.connect(self._on_selected_label)
         self.set_record(record)
+        self.rematch_job.cancel()  # rows of the earlier record, at an earlier threshold
+        self._rematching_at = None
         self.selection_job.cancel()
         self._selection = None
         self._selected_boxes = []
@@ -611,8 +616,16 @@ class ReviewPanel(QWidget):
 
         if wait:
             return self.rematch_job.run_now(work, partial(self._show_rows, wait=True))
+        self._rematching_at = threshold
         self.rematch_job.start(work, partial(self._show_rows, wait=False))
         return None
+
+    def _on_iou_changed(self, threshold: float) -> None:
+        """Re-match at a new IoU threshold: not at the one of the rows shown, or of the
+        re-match still running (a value applied again starts no work)."""
+        latest = self._rematching_at if self.rematch_job.running else self.prepared.iou_threshold
+        if threshold != latest:
+            self.refresh()
 
     def rows(self) -> pd.DataFrame:
         """The rows shown, in the table's current (filtered, sorted) order."""
@@ -1028,10 +1041,12 @@ class ReviewPanel(QWidget):
         error layer or predicted outlines of layers not compared now (the current ones are
         updated), an error layer that will not be updated (semantic only), and every
         selection ring (no row is selected yet). Hidden, not removed: they stay in the layer
-        list (a notice names the error layers and outlines). A layer the user renamed or
-        painted on is left alone, and so is a layer of ours made elsewhere. The compared
-        layers (of this evaluation) that a hidden error layer had hidden are shown again,
-        unless this evaluation's error layer is shown over them."""
+        list (a notice names the error layers and outlines). A selection ring of a truth no
+        longer in the viewer, which nothing can update or show again, is removed (a notice
+        names it): the next row selected makes the ring of this truth, under its plain name.
+        A layer the user renamed or painted on is left alone, and so is a layer of ours made
+        elsewhere. The compared layers (of this evaluation) that a hidden error layer had
+        hidden are shown again, unless this evaluation's error layer is shown over them."""
         current = {
             ("errors", "true") if self.errors_combo.currentIndex() == 0 else None,
             ("outlines", "pred"),
@@ -1041,6 +1056,7 @@ class ReviewPanel(QWidget):
             for role, side in filter(None, current)
             if (source := self.layers.get(side)) is not None
         }
+        removed = self._remove_orphan_selections()
         self._retired = [layer for layer in self._retired if layer in self.viewer.layers]
         named, errors = [], False
         for layer in self.viewer.layers:
@@ -1049,8 +1065,7 @@ class ReviewPanel(QWidget):
                 found.get("role") in REVIEW_ROLES
                 and (found["role"], found.get("source_id")) not in kept
                 and layer.visible
-                and found.get("named") == layer.name
-                and not found.get("edited")
+                and untouched(layer)
             ):
                 layer.visible = False
                 self._retired.append(layer)
@@ -1058,11 +1073,15 @@ class ReviewPanel(QWidget):
                     named.append(layer.name)
                 errors |= found["role"] == "errors"
         if not named:
+            if removed:
+                show_info(removed_selections_notice(removed))
             return
         text = (
             f"Hid {len(named)} layer{'s' * (len(named) != 1)} of an earlier evaluation (tick "
             f"an eye to show one again): {', '.join(map(repr, named))}."
         )
+        if removed:
+            text += f" {removed_selections_notice(removed)}"
         source = self.layers.get("true")
         current = result_layer(self.viewer, source, "errors") if source is not None else None
         if errors and (current is None or not current.visible):  # no error layer over them
@@ -1079,6 +1098,22 @@ class ReviewPanel(QWidget):
             if shown:
                 text += f" Showed {', '.join(repr(layer.name) for layer in shown)} again."
         show_info(text)
+
+    def _remove_orphan_selections(self) -> list[str]:
+        """Remove our selection rings whose truth is no longer in the viewer (never updated
+        again: a new truth of the same name is another layer), unless the user renamed or
+        painted on one (theirs); the names of those removed."""
+        present = {layer.unique_id for layer in self.viewer.layers}
+        orphans = [
+            layer
+            for layer in self.viewer.layers
+            if tag(layer).get("role") == "selection"
+            and tag(layer).get("source_id") not in present
+            and untouched(layer)
+        ]
+        for layer in orphans:
+            self.viewer.layers.remove(layer)
+        return [layer.name for layer in orphans]
 
     def _show_if_retired(self, layer: Labels) -> bool:
         """Show ``layer`` again if :meth:`_retire_old_layers` hid it and it is now the current
@@ -1482,6 +1517,28 @@ class ReviewPanel(QWidget):
                 self.select_row(int(found[0]))
             finally:
                 self._syncing = False
+
+
+def untouched(layer: Layer) -> bool:
+    """Whether ``layer``, one of our Review layers, is as we made it: its name the one it was
+    given and never painted on (:meth:`ReviewPanel._put_ours` records both). A layer the user
+    renamed or painted on is theirs, and is never hidden or removed."""
+    found = tag(layer)
+    return found.get("named") == layer.name and not found.get("edited")
+
+
+def removed_selections_notice(names: Sequence[str]) -> str:
+    """The notice naming the selection rings removed with their truth.
+
+    Examples
+    --------
+    >>> removed_selections_notice(["truth review selection"])
+    "Removed 'truth review selection': the selection of a ground truth no longer in the viewer."
+    """
+    whose = (
+        "the selections of ground truths" if len(names) != 1 else "the selection of a ground truth"
+    )
+    return f"Removed {', '.join(map(repr, names))}: {whose} no longer in the viewer."
 
 
 def ready_to_show(make: Callable[[], Any], regions: list[Region], *, control: RunControl) -> Any:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import warnings
 import weakref
 from collections.abc import Sequence
 from dataclasses import replace
@@ -82,6 +83,7 @@ from ..runs import (
     IMAGE_AGGREGATES,
     PATH_COLUMNS,
     RUN_COLUMNS,
+    AlreadyLoadedWarning,
     Comparison,
     Run,
     Runs,
@@ -1105,18 +1107,37 @@ class RunsPanel(QWidget):
         return path
 
     def load(self, folder: str | Path | None = None) -> list[Run]:
-        """Load the runs of ``folder`` (a run, a folder of runs, or a command-line result)."""
+        """Load the runs of ``folder`` (a run, a folder of runs, or a command-line result).
+
+        A run folder that a run of this session already is (saved there, or loaded from
+        there, unchanged since) is not loaded again: the status line and a notification say
+        "already in this session" and name those runs
+        (:class:`~napari_seg_eval.runs.AlreadyLoadedWarning`)."""
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Load runs from a folder")
             if not folder:
                 return []
         try:
-            loaded = self.runs.load(folder)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", AlreadyLoadedWarning)
+                loaded = self.runs.load(folder)
         except (OSError, ValueError, KeyError) as error:
             self._warn(str(error))
             return []
+        already = []
+        for warning in caught:  # the others go on to napari's notifications, as before
+            if issubclass(warning.category, AlreadyLoadedWarning):
+                already.append(str(warning.message))
+            else:
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
         self.refresh()
-        self.status_label.setText(f"Loaded {len(loaded)} run(s) from {folder}.")
+        message = f"Loaded {len(loaded)} run(s) from {folder}."
+        if already:
+            message += " " + " ".join(text[:1].upper() + text[1:] for text in already)
+            show_info(f"Segmentation Evaluation: {message}")
+        self.status_label.setText(message)
         return loaded
 
     # ---------------------------------------------------------------- comparing
