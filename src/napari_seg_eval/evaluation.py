@@ -370,6 +370,17 @@ CLASS_IMAGE_HINT = (
 )
 
 
+def _ignore_option(value: int) -> str:
+    """How a user of :func:`evaluate` (or of the dock) leaves ``value`` out.
+
+    Examples
+    --------
+    >>> _ignore_option(255)
+    'ignore_label=255 (in the dock: Ignore label 255 in Options)'
+    """
+    return f"ignore_label={value} (in the dock: Ignore label {value} in Options)"
+
+
 def _listed(words: Sequence[str]) -> str:
     """``words`` joined as a sentence lists them: "a", "a and b", "a, b and c"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
@@ -1932,7 +1943,7 @@ def evaluation_steps(
     if settings.ignore_label is None and semantic_table is not None:
         unannotated = ignore_value_suspected(semantic_table, map_classes_count)
         if unannotated is not None:
-            option = f"ignore_label={unannotated}"
+            option = _ignore_option(unannotated)
             warn(ignore_value_hint(semantic_table, unannotated, map_classes_count, option))
     if "instance" in kinds:
         if counts is not None:
@@ -1964,7 +1975,7 @@ def evaluation_steps(
             pairs = results["instance"].pairs
             unannotated = ignore_value_suspected(pairs)
             if unannotated is not None:
-                warn(ignore_value_hint(pairs, unannotated, None, f"ignore_label={unannotated}"))
+                warn(ignore_value_hint(pairs, unannotated, None, _ignore_option(unannotated)))
         if measured:  # from the sums counted with the tables plane by plane
             yield progress("measuring objects")
             results["measurements"] = measurements_from_sums(
