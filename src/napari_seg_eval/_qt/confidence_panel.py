@@ -19,7 +19,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 import pandas as pd
-from napari.layers import Image, Labels
+from napari.layers import Image, Labels, Layer
 from napari.viewer import Viewer
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import (
@@ -37,6 +37,7 @@ from qtpy.QtWidgets import (
 )
 
 from .._jobs import Job, notify_error, notify_warning
+from .._napari.history import history_moved
 from .._napari.layers import put_image, result_layer, truth_rank
 from .._napari.probability import level0, probability_data
 from ..core._deprecation import renamed_keywords
@@ -47,8 +48,10 @@ from ..core.confidence import (
     score_recalibrations,
     sweep_and_calibration,
 )
+from ..core.semantic import IGNORE_LIKE_VALUES
 from ..core.threshold import label_instances
 from ..evaluation import RunControl
+from .evaluate_panel import _EDIT_EVENTS, edit_reason, region_mask
 from .layer_combo import LayerComboBox
 from .plot import ThemedPlot
 from .tables import STALE_STYLE, _reason
@@ -88,6 +91,8 @@ def analyse(
     class_id: int | None = None,
     channel_axis: int | None = None,
     background_channel: bool = False,
+    ignore_label: int | None = None,
+    region: Any = None,
     control: RunControl | None = None,
 ) -> Generator[tuple[float, str], None, dict]:
     """The work of one Run, off the main thread: sweep, calibration, calibrated maps, objects.
@@ -105,7 +110,14 @@ def analyse(
 
     With ``channel_axis``, the results say ``truth_id_beyond_classes``: the truth's highest
     id when two or more of its ids are above the map's top class (object ids, not classes;
-    None otherwise: see :func:`instance_ids_above`).
+    None otherwise: see :func:`instance_ids_above`), and ``truth_ignore_like``: its highest
+    id when that one alone is above the classes and looks like an unannotated value (255:
+    see :func:`ignore_value_above`).
+
+    With ``ignore_label`` (a truth id) and ``region`` (a boolean mask of the truth's shape,
+    numpy or chunked), the truth's pixels of that id and the pixels where the region is False
+    are left out of every pass and of the object sweep (:func:`kept_pixels`, made here, off
+    the main thread), as Evaluate leaves them out with its Ignore label and Region.
 
     With ``channel_axis``, class ``class_id`` is analysed one vs rest: its channel
     (``class_id - 1``, or ``class_id`` when channel 0 is background: ``background_channel``)
@@ -117,6 +129,7 @@ def analyse(
     also stops within them: before each chunk or block of the pixel passes (each pass with
     its own stretch of the bar) and each threshold of the object sweep.
     """
+    region = kept_pixels(true, ignore_label, region)
     channel = top_class = None
     if channel_axis is not None:  # the class's channel (a view; lazy for dask)
         n_channels = int(prob.shape[channel_axis])
@@ -140,6 +153,7 @@ def analyse(
             metric=metric,
             method=method,
             class_id=class_id,
+            region=region,
             check=check,
             score_fits=False,
         )
@@ -156,6 +170,13 @@ def analyse(
             if top_class is not None
             else None
         ),
+        # The truth's one value above the map's classes that looks unannotated (255; see
+        # ignore_value_above and ignore_value_notice; None otherwise).
+        "truth_ignore_like": (
+            ignore_value_above(pixels.truth_span, pixels.truth_below_highest, top_class)
+            if top_class is not None
+            else None
+        ),
         "top_class": top_class,
     }
     results["calibrated"] = {}
@@ -165,7 +186,13 @@ def analyse(
         yield (1 / steps, what)
         with watched_pass(control, 1 / steps, 2 / steps, what, prob) as check:
             scored = score_recalibrations(
-                true, prob, pixels.calibration, class_id=class_id, maps=methods, check=check
+                true,
+                prob,
+                pixels.calibration,
+                class_id=class_id,
+                region=region,
+                maps=methods,
+                check=check,
             )
         results["calibration"] = scored.calibration
         summary = scored.calibration.summary
@@ -184,6 +211,8 @@ def analyse(
         yield (start / steps, what)
         with watched_pass(control, start / steps, (start + 1) / steps, what, prob):
             true, prob = in_memory(true), in_memory(prob)  # lazy ones read whole, once
+            if region is not None:
+                region = in_memory(region)
         if class_id is not None:  # the class's objects, one vs rest
             true = label_instances(true == class_id, connectivity=objects["connectivity"])
         # Without a true object every F1 (AP, PQ) is 0 or undefined: no threshold is best.
@@ -193,7 +222,9 @@ def analyse(
         for i, threshold in enumerate(OBJECT_THRESHOLDS):
             yield ((start + i) / steps, f"objects at threshold {threshold:.2f}")
             rows.append(
-                instance_threshold_sweep(true, prob, thresholds=[threshold], check=check, **objects)
+                instance_threshold_sweep(
+                    true, prob, thresholds=[threshold], region=region, check=check, **objects
+                )
             )
         results["objects"] = pd.concat(rows, ignore_index=True).drop(columns="best")
     return results
@@ -316,6 +347,130 @@ def instance_truth_notice(truth: str, highest_id: int, top_class: int, class_id:
         "analyse the foreground: a one-channel probability map (no class axis in the header) "
         "against these objects."
     )
+
+
+def ignore_value_above(
+    truth_span: tuple[int, int] | None, below_highest: int | None, top_class: int
+) -> int | None:
+    """The truth's highest id when the truth of a class analysis looks like a class image
+    with pixels left unannotated: that id alone is above the map's top class, it is one of
+    :data:`~napari_seg_eval.core.semantic.IGNORE_LIKE_VALUES` (255, 65535), and the truth has
+    at least two other ids (a mask of 0 and 255 is a binary mask written for viewing). The
+    rule of :func:`~napari_seg_eval.core.semantic.ignore_value_suspected`, read from the ids
+    the analysis's one pass counted (no overlap table is made: no prediction is compared).
+    None otherwise.
+
+    Parameters
+    ----------
+    truth_span : tuple of int or None
+        The lowest and the highest truth id counted (None without a pixel).
+    below_highest : int or None
+        The highest truth id below the highest (None when every pixel holds one id).
+    top_class : int
+        The map's top class (n for n channels; n - 1 when channel 0 is background).
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> ignore_value_above((0, 255), 2, 3)  # classes 0..2 and 255 against classes 1..3
+    255
+    >>> ignore_value_above((0, 255), 254, 3) is None  # object ids 1..255: many above
+    True
+    >>> ignore_value_above((0, 255), 0, 3) is None  # a mask written as 0 and 255
+    True
+    """
+    if truth_span is None or below_highest is None:
+        return None
+    lowest, highest = truth_span
+    if highest not in IGNORE_LIKE_VALUES or highest <= top_class or below_highest > top_class:
+        return None
+    return highest if lowest < below_highest else None
+
+
+def ignore_value_notice(truth: str, value: int, top_class: int, class_id: int) -> str:
+    """What the summary says first when the ground truth of a class analysis holds a value
+    that looks like pixels left unannotated (:func:`ignore_value_above`) and the Evaluate
+    tab's Ignore label is none: they are counted as negatives, and how to leave them out.
+
+    Parameters
+    ----------
+    truth : str
+        The ground truth layer's name.
+    value : int
+        The truth's value above the map's classes (255).
+    top_class : int
+        The map's top class.
+    class_id : int
+        The class analysed.
+
+    Examples
+    --------
+    >>> print(ignore_value_notice("classes", 255, 3, 1))  # doctest: +NORMALIZE_WHITESPACE
+    The ground truth 'classes' has pixels of value 255, above the map's classes (up to 3):
+    they are counted as negatives of class 1, which lowers its AP and changes its calibration.
+    If 255 marks pixels left unannotated, set Ignore label to 255 in the Evaluate tab's
+    Options and analyse again: the analysis leaves out the pixels Evaluate leaves out.
+    """
+    return (
+        f"The ground truth {truth!r} has pixels of value {value}, above the map's classes (up "
+        f"to {top_class}): they are counted as negatives of class {class_id}, which lowers its "
+        f"AP and changes its calibration. If {value} marks pixels left unannotated, set Ignore "
+        f"label to {value} in the Evaluate tab's Options and analyse again: the analysis leaves "
+        "out the pixels Evaluate leaves out."
+    )
+
+
+def kept_pixels(truth: Any, ignore_label: int | None, region: Any = None) -> Any:
+    """The pixels an analysis counts, as Evaluate counts them: not of the truth's
+    ``ignore_label``, and inside ``region``; None when every pixel counts. Lazy when the
+    truth or the region is (the truth is then read again only as each block is counted).
+
+    Parameters
+    ----------
+    truth : array_like of int
+        The ground truth (numpy or chunked).
+    ignore_label : int or None
+        The truth's id left out (Evaluate's Ignore label), if any.
+    region : array_like of bool, optional
+        A mask of the truth's shape (Evaluate's Region), if any.
+
+    Returns
+    -------
+    numpy.ndarray or dask.array.Array or None
+        A boolean mask of the truth's shape.
+
+    Examples
+    --------
+    >>> kept_pixels(np.array([[0, 1, 255]]), 255).tolist()
+    [[True, True, False]]
+    >>> kept_pixels(np.array([[0, 1, 255]]), None) is None
+    True
+    """
+    if ignore_label is None:
+        return region
+    kept = (as_dask(truth) if is_lazy(truth) else np.asarray(truth)) != ignore_label
+    return kept if region is None else kept & region
+
+
+def left_out_text(ignore_label: int | None, region_name: str | None) -> str:
+    """How the summary says which pixels the analysis left out as Evaluate does ("" for none).
+
+    Examples
+    --------
+    >>> left_out_text(255, None)
+    'ignoring truth value 255, as in Evaluate'
+    >>> left_out_text(255, "tissue")
+    "ignoring truth value 255 and counting only inside the region 'tissue', as in Evaluate"
+    """
+    said = []
+    if ignore_label is not None:
+        said.append(f"ignoring truth value {ignore_label}")
+    if region_name is not None:
+        said.append(f"counting only inside the region {region_name!r}")
+    return f"{' and '.join(said)}, as in Evaluate" if said else ""
 
 
 def class_spin_tip(*, background_channel: bool) -> str:
@@ -511,6 +666,19 @@ class ConfidencePanel(QWidget):
         self._running = ""
         #: Our calibrated map of each method (key of CALIBRATIONS), from the last analysis.
         self.calibrated_layers: dict[str, Image] = {}
+        #: The layers the shown results read (weak references) and those the run going on
+        #: reads; their edits make those results out of date (:meth:`_watch`).
+        self._shown_layers: tuple[weakref.ref, ...] = ()
+        self._run_layers: tuple[weakref.ref, ...] = ()
+        self._watched: list[tuple[Layer, str, Callable]] = []  # (layer, event, callback)
+        #: Why the shown results no longer match a layer they read ("" when they do), and
+        #: the first edit of a layer the run going on reads (None: none yet).
+        self._edited = ""
+        self._run_edited: str | None = None
+        #: "Best by" follows what the Evaluate tab evaluates until it is chosen (by hand or
+        #: by a script); True while the panel itself sets it.
+        self._metric_follows_kind = True
+        self._following_kind = False
         self.job = Job(self, on_progress=self._on_progress, on_error=self._on_failed)
         self.job.finished.connect(self._on_finished)
 
@@ -520,15 +688,18 @@ class ConfidencePanel(QWidget):
         )
         self.metric_combo = QComboBox(self)
         self.metric_combo.addItems([*PIXEL_METRICS, *OBJECT_METRICS])
-        # Objects by default: for nuclei and cells the pixel IoU's best threshold merges
-        # touching objects (docs/widget.md, Confidence analysis).
+        # Objects by default (unless Evaluate evaluates semantic: _follow_kind): for nuclei
+        # and cells the pixel IoU's best threshold merges touching objects (docs/widget.md,
+        # Confidence analysis).
         self.metric_combo.setCurrentText(next(iter(OBJECT_METRICS)))
         self.metric_combo.setToolTip(
             "The score that picks the best threshold: the threshold where it is highest. "
             "Pixel metrics come from one pass; object metrics label and match the map at each "
-            "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split"
+            "threshold 0.05..0.95 with the Threshold tab's connectivity, minimum size and split. "
+            "Until you choose, it follows the Evaluate tab: pixel IoU when it evaluates "
+            "semantic, objects' F1 otherwise"
         )
-        self.metric_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_chosen)
         self.class_label = QLabel("Class", self)
         self.class_spin = QSpinBox(self)
         self.class_spin.setRange(1, 1)
@@ -653,12 +824,23 @@ class ConfidencePanel(QWidget):
             labelling.split_depth_spin.valueChanged,
         ):
             signal.connect(notifying(lambda *_: self._refresh()))
+        # The pixels left out and the kind evaluated: the Evaluate tab's (read, never set).
+        evaluate = owner.evaluate
+        evaluate.kind_combo.currentTextChanged.connect(self._follow_kind)
+        evaluate.ignore_spin.valueChanged.connect(notifying(lambda *_: self._refresh()))
+        evaluate.region_combo.currentIndexChanged.connect(notifying(lambda *_: self._refresh()))
+        self._follow_kind()
         self._class_choice()
 
     # ------------------------------------------------------------------------- public API
     @renamed_keywords(blocking="wait")
     def run(self, *, wait: bool = False) -> dict | None:
         """Sweep and calibrate the probability layer against the ground truth.
+
+        The pixels the Evaluate tab leaves out are left out here too: the truth's pixels of
+        its Ignore label and those outside its Region (the summary says so); an edit of a
+        layer read (the map, the truth, the region) makes the results out of date
+        (:attr:`stale`).
 
         With an object metric chosen ("Best by"), the object metrics are swept too, with the
         Threshold tab's connectivity, minimum size and split; a chunked map split so is read
@@ -720,6 +902,16 @@ class ConfidencePanel(QWidget):
         except TypeError as error:
             self._on_failed(error)
             return None
+        ignore_label, region_layer = self._left_out_choice()
+        try:
+            region = (
+                None
+                if region_layer is None
+                else region_mask(region_layer, truth, tuple(truth_data.shape))
+            )
+        except ValueError as error:
+            self._on_failed(f"the Evaluate tab's Region, which this analysis counts in: {error}")
+            return None
         say_once(prob_layer, notice)
         chosen = self.metric_combo.currentText()
         objects = None
@@ -751,8 +943,12 @@ class ConfidencePanel(QWidget):
             class_id=class_id,
             channel_axis=channel_axis,
             background_channel=background,
+            ignore_label=ignore_label,
+            region=region,
         )
-        show = notifying(partial(self._show, prob_layer, truth, chosen, objects))
+        left_out = {"ignore_label": ignore_label, "region": region_layer}
+        show = notifying(partial(self._show, prob_layer, truth, chosen, objects, left_out))
+        self._watch_run((prob_layer, truth, region_layer))
         if wait:
             return self.job.run_now(work, show)
         self.run_button.setEnabled(False)
@@ -761,6 +957,20 @@ class ConfidencePanel(QWidget):
         self.summary_label.setText("Analysing…")
         self.job.start(work, show, control=True)
         return None
+
+    def _left_out_choice(self) -> tuple[int | None, Layer | None]:
+        """The Evaluate tab's Ignore label (None for none) and Region layer (None for none):
+        the pixels it leaves out, which the analysis leaves out too."""
+        evaluate = self.owner.evaluate
+        ignore = evaluate.ignore_spin.value()
+        return (None if ignore < 0 else ignore), evaluate.region_combo.layer()
+
+    def close_jobs(self) -> None:
+        """Cancel the running analysis for good and stop watching the layers (the dock is
+        closing)."""
+        self.job.close()
+        self._shown_layers = self._run_layers = ()
+        self._watch()
 
     def set_class(self, class_id: int) -> None:
         """Analyse class ``class_id`` of a multi-class map: 1..n, channel ``class_id - 1``
@@ -784,8 +994,10 @@ class ConfidencePanel(QWidget):
     @property
     def stale(self) -> str:
         """Why the results shown are not of the current choices ("" when they are, or when
-        there are none): another probability layer or ground truth (or theirs removed),
-        another class or "Best by", or an Analyse that failed since."""
+        there are none): another probability layer or ground truth (or theirs removed), an
+        edit of a layer read (the map, the truth, the Evaluate tab's region), another Ignore
+        label or Region in the Evaluate tab, another class or "Best by", or an Analyse that
+        failed since."""
         if not self.results:
             return ""
         analysed = self._analysed
@@ -798,6 +1010,11 @@ class ConfidencePanel(QWidget):
                 now = "none" if layer is None else repr(layer.name)
                 then = analysed[f"{key}_name"]
                 return f"{what} is {now}, the analysis shown is {of} {then!r}"
+        if self._edited:
+            return self._edited
+        left_out = self._left_out_stale()
+        if left_out:
+            return left_out
         _, class_id = self._class_choice()
         if class_id != self.results["class_id"]:
             now = "the whole map" if class_id is None else f"class {class_id}"
@@ -827,6 +1044,24 @@ class ConfidencePanel(QWidget):
                 )
         if self._failed:
             return "the last Analyse failed"
+        return ""
+
+    def _left_out_stale(self) -> str:
+        """Why the pixels left out now (the Evaluate tab's Ignore label and Region) are not
+        those the shown results left out ("" when they are)."""
+        ignore_label, region = self._left_out_choice()
+        then = self._analysed["ignore_label"]
+        if ignore_label != then:
+            now = "none" if ignore_label is None else ignore_label
+            ignored = "no truth value" if then is None else f"truth value {then}"
+            return f"the Evaluate tab's Ignore label is {now}, the analysis shown ignored {ignored}"
+        used = self._analysed["region"]
+        used = used() if used is not None else None
+        if region is not used or (used is not None and used not in self.viewer.layers):
+            now = "none" if region is None else repr(region.name)
+            then = self._analysed["region_name"]
+            then = "all pixels" if then is None else f"the region {then!r}"
+            return f"the Evaluate tab's Region is {now}, the analysis shown counted {then}"
         return ""
 
     @property
@@ -927,15 +1162,23 @@ class ConfidencePanel(QWidget):
         truth: Labels,
         metric: str,
         labelling: dict | None,
+        left_out: dict,
         results: dict,
     ) -> dict:
         self.results = {**results, "metric": metric, "labelling": labelling}
+        region = left_out["region"]
         self._analysed = {
             "layer": weakref.ref(prob_layer),
             "layer_name": prob_layer.name,
             "truth": weakref.ref(truth),
             "truth_name": truth.name,
+            "ignore_label": left_out["ignore_label"],
+            "region": None if region is None else weakref.ref(region),
+            "region_name": None if region is None else region.name,
         }
+        # The layers read, watched since the run began: an edit while it ran is kept.
+        self._shown_layers, self._edited = self._run_layers, self._run_edited or ""
+        self._watch()
         self._failed = ""
         sweep, calib = results["sweep"].summary, results["calibration"].summary
         pixel = PIXEL_LABELS.get(sweep["metric"], sweep["metric"])
@@ -948,6 +1191,12 @@ class ConfidencePanel(QWidget):
                 truth.name, results["truth_id_beyond_classes"], results["top_class"], class_id
             )
             notify_warning(instances, UserWarning)
+        ignored = ""
+        if not instances and results.get("truth_ignore_like") is not None:
+            ignored = ignore_value_notice(
+                truth.name, results["truth_ignore_like"], results["top_class"], class_id
+            )
+            notify_warning(ignored, UserWarning)
         text = (
             f"Best {pixel} {sweep['best_value']:.3f} at threshold "
             f"{sweep['best_threshold']:.3f}{overlap} · PR AP {sweep['average_precision']:.3f} · "
@@ -977,10 +1226,13 @@ class ConfidencePanel(QWidget):
                 text = f"{objects} · pixels: {text}"
             else:  # the class's pixels first: "Use best threshold" is the objects'
                 text = f"{text} · objects (Best by): {objects}"
+        left = left_out_text(left_out["ignore_label"], self._analysed["region_name"])
+        if left:
+            text = f"{left} · {text}"
         if class_id is not None:
             text = f"Class {class_id} vs rest (channel {results['channel']}) · {text}"
-        if instances:
-            text = f"{instances} {text}"
+        if instances or ignored:
+            text = f"{instances or ignored} {text}"
         for key, calibrated in results["calibrated"].items():
             self._put_calibrated(
                 prob_layer,
@@ -1077,6 +1329,70 @@ class ConfidencePanel(QWidget):
         self.class_label.show()
         self.class_spin.show()
         return channel_axis, self.class_spin.value()
+
+    @notifying
+    def _on_metric_chosen(self, *_) -> None:
+        """The "Best by" box changed: chosen (by hand or by a script) unless the panel
+        followed the Evaluate tab's kind (:meth:`_follow_kind`); from then on it stays as
+        chosen."""
+        if not self._following_kind:
+            self._metric_follows_kind = False
+        self._refresh()
+
+    @notifying
+    def _follow_kind(self, *_) -> None:
+        """Until "Best by" is chosen, it follows what the Evaluate tab evaluates: the pixel
+        IoU for "semantic" (the best threshold then is the pixels', as Evaluate scores them),
+        the objects' F1 at IoU 0.5 for "instance" and "both"."""
+        if not self._metric_follows_kind:
+            return
+        semantic = self.owner.evaluate.kind_combo.currentText() == "semantic"
+        self._following_kind = True
+        try:
+            self.metric_combo.setCurrentText("iou" if semantic else next(iter(OBJECT_METRICS)))
+        finally:
+            self._following_kind = False
+
+    def _watch_run(self, layers: tuple[Layer | None, ...]) -> None:
+        """A run begins that reads ``layers`` (None: no layer): watch their edits as well as
+        those of the layers the shown results read."""
+        self._run_layers = tuple(weakref.ref(layer) for layer in layers if layer is not None)
+        self._run_edited = None
+        self._watch()
+
+    def _watch(self) -> None:
+        """Connect to the edits of the layers the shown results and the run going on read
+        (and to nothing else): the Evaluate tab's edit events (``_EDIT_EVENTS``: new data, a
+        paint, a fill), and ``set_data`` when it comes with an undo or a redo
+        (:func:`~napari_seg_eval._napari.history.history_moved`; ``set_data`` alone is also
+        every refresh, a move of the dims slider)."""
+        for layer, event, callback in self._watched:
+            getattr(layer.events, event).disconnect(callback)
+        self._watched = []
+        layers = [ref() for ref in (*self._shown_layers, *self._run_layers)]
+        for layer in {id(x): x for x in layers if x is not None}.values():
+            ref = weakref.ref(layer)
+            events = [(name, None) for name in _EDIT_EVENTS if hasattr(layer.events, name)]
+            events.append(("set_data", history_moved(layer)))
+            for name, moved in events:
+                callback = partial(self._on_input_edited, ref, layer.name, moved)
+                getattr(layer.events, name).connect(callback)
+                self._watched.append((layer, name, callback))
+
+    def _on_input_edited(
+        self, ref: weakref.ref, was: str, moved: Callable[[], bool] | None, *_
+    ) -> None:
+        """A layer read (then named ``was``) changed: the results that read it are out of
+        date (the first reason is kept), those of the run going on when they come. A
+        ``set_data`` counts only after an undo or a redo (``moved``)."""
+        layer = ref()
+        if self.job.closed or layer is None or (moved is not None and not moved()):
+            return
+        if self._run_edited is None and any(r() is layer for r in self._run_layers):
+            self._run_edited = f"{edit_reason(layer, was)} while the analysis ran"
+        if not self._edited and any(r() is layer for r in self._shown_layers):
+            self._edited = edit_reason(layer, was)
+            self._refresh()
 
     @notifying
     def _on_class_axis(self, *_) -> None:

@@ -340,7 +340,7 @@ class SegEvalWidget(QWidget):
         self.review.close_jobs()
         self.display.set_outlining(False)  # the previews get their own look back
         self.viewer.events.theme.disconnect(self._on_theme)
-        self.confidence.job.close()
+        self.confidence.close_jobs()
         self.evaluate.close_jobs()
         self.dataset.close_jobs()
         self.runs.close_jobs()
