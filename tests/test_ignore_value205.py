@@ -183,3 +183,16 @@ def test_a_binary_mask_with_an_unannotated_border_is_said_by_evaluate():
         warnings.simplefilter("error")
         record = evaluate(truth, pred, ignore_label=255)
     assert int(record.instance.per_threshold["fn"].iloc[0]) == 0
+
+
+def test_an_instance_id_255_found_by_the_prediction_is_no_unannotated_value():
+    from napari_seg_eval.evaluation import evaluate
+
+    cells = np.zeros((20, 20), np.uint16)  # a crop of instance labels: ids 12, 40 and 255
+    cells[2:6, 2:6], cells[10:14, 2:6], cells[5:20, 10:20] = 12, 40, 255
+    found = np.zeros_like(cells)  # numbered on their own; 255 found at IoU 1
+    found[2:6, 2:6], found[10:14, 2:6], found[5:20, 10:20] = 1, 2, 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = evaluate(cells, found)
+    assert int(record.instance.per_threshold["tp"].iloc[0]) == 3

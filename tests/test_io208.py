@@ -186,8 +186,9 @@ def test_the_dataset_tab_keeps_a_likely_wrong_notice_in_its_status(dock, tmp_pat
 
 
 # 5. The Dataset tab's Class axis with no layer open ----------------------------------------
-def test_the_dataset_tab_takes_the_one_class_axis_that_fits(dock, tmp_path, monkeypatch):
-    """Maps (3, 2, 4) against truths (2, 4), no layer open: axis 0, and the pairs run."""
+def test_the_dataset_tab_advises_the_one_class_axis_that_fits(dock, tmp_path, monkeypatch):
+    """Maps (3, 2, 4) against truths (2, 4), no layer open: axis 0 is advised, not chosen (a
+    z-stack's axis would fit as well), and the pairs run once it is chosen."""
     from napari_seg_eval._qt import dataset_panel
 
     shown = []
@@ -199,12 +200,15 @@ def test_the_dataset_tab_takes_the_one_class_axis_that_fits(dock, tmp_path, monk
     for folder, image in zip(folders, (np.where(TRUTH == 255, 0, TRUTH), prob), strict=True):
         folder.mkdir()
         np.save(folder / "a.npy", image)
+    dataset.probability_check.setChecked(True)
     dataset.set_folders(truth=folders[0], prediction=folders[1])
-    assert dataset.class_axis() == 0
+    assert dataset.class_axis() is None
     assert shown == [
-        "Segmentation Evaluation: Class axis 0 (3 values) of the prediction files: the one axis "
-        "that fits the ground truth's shape (choose another in the Dataset tab's Class axis)."
+        "Segmentation Evaluation: axis 0 (3 values) of the prediction files is the one axis "
+        "whose removal leaves the ground truth's shape: if it holds the map's classes, choose it "
+        "as the Dataset tab's Class axis."
     ]
+    dataset.set_class_axis(0)
     widget.background_check.setChecked(True)
     dataset.set_options(probability=True, kind="semantic", binarize_semantic=False)
     result = dataset.run(wait=True)
@@ -212,11 +216,6 @@ def test_the_dataset_tab_takes_the_one_class_axis_that_fits(dock, tmp_path, monk
     # Pixels (1, 2) and (1, 3) of the truth are 0, predicted 1 and 0: class 0 IoU 3/4 (4 true,
     # 3 predicted, 3 both), class 1 2/3 (2 true, 3 predicted), class 2 1.
     assert result["semantic"].summary["mean_iou_pooled"] == pytest.approx((3 / 4 + 2 / 3 + 1) / 3)
-    # An axis chosen stays chosen when the pairs are found again: none, here.
-    dataset.set_class_axis(None)
-    dataset.find_pairs()
-    assert dataset.class_axis() is None
-    assert len(shown) == 1
 
 
 def test_semantic_image_mean_says_over_how_many_images_each_class_is_averaged(tmp_path):

@@ -1962,12 +1962,11 @@ class DatasetPanel(QWidget):
                 fitting = self._fitting_axis(*pairing.pairs[0], shape, chosen)
             except (OSError, ValueError):
                 shape = None
-        if fitting is not None:
-            chosen = fitting
+        if fitting is not None:  # said, not chosen: a z-stack's or a time-lapse's axis fits too
             show_info(
-                f"Segmentation Evaluation: Class axis {fitting} ({shape[fitting]} values) of the "
-                "prediction files: the one axis that fits the ground truth's shape (choose "
-                "another in the Dataset tab's Class axis)."
+                f"Segmentation Evaluation: axis {fitting} ({shape[fitting]} values) of the "
+                "prediction files is the one axis whose removal leaves the ground truth's shape: "
+                "if it holds the map's classes, choose it as the Dataset tab's Class axis."
             )
         with signals_blocked(self.class_axis_combo):
             self.class_axis_combo.clear()
@@ -1987,12 +1986,14 @@ class DatasetPanel(QWidget):
     def _fitting_axis(
         self, truth: Path, prediction: Path, shape: tuple[int, ...], chosen: int | str | None
     ) -> int | None:
-        """The class axis to choose for prediction files like ``prediction`` (of ``shape``)
+        """The class axis to advise for probability maps like ``prediction`` (of ``shape``)
         against the truth file ``truth``: with "the header's" chosen and no Channel axis in
         the header (no map layer open), the one axis of the files whose removal leaves the
-        truth's shape (as the Evaluate tab chooses the header's,
-        :func:`class_axes_fitting`); else None. Not for zarr maps: the run reads the class
-        axis an OME-Zarr map declares (and says so)."""
+        truth's shape (:func:`class_axes_fitting`); else None. Advised, never chosen: from
+        the shapes alone a z-stack's or a time-lapse's axis fits as well. Not for zarr maps:
+        the run reads the class axis an OME-Zarr map declares (and says so)."""
+        if not self.probability_check.isChecked():
+            return None
         if chosen != HEADER_AXIS or self.owner.threshold_options().channel_axis is not None:
             return None
         if read_as(prediction) == ".zarr":

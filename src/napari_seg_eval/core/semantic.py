@@ -237,7 +237,7 @@ def _warn_if_classes_shifted(table: OverlapTable) -> None:
         warn(CLASSES_SHIFTED_HINT.format(last=n_classes - 1, n=n_classes))
 
 
-def ignore_value_suspected(table: Any, highest_class: int | None = None) -> int | None:
+def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None) -> int | None:
     """The truth's value that looks like pixels left unannotated but was scored as a class.
 
     The truth's highest id, present on its pixels but above every predicted id, when either
@@ -253,10 +253,10 @@ def ignore_value_suspected(table: Any, highest_class: int | None = None) -> int 
 
     Parameters
     ----------
-    table : OverlapTable or ObjectPairs
-        The table of the truth's classes against the prediction's (not binarized), or the
-        objects of an instance comparison of the raw ids (``true_ids``, ``true_areas`` and
-        ``pred_ids`` are read).
+    table : OverlapTable
+        The table of the truth's classes against the prediction's (not binarized). (For the
+        objects of an instance comparison, whose predicted ids are numbered on their own, see
+        :func:`~napari_seg_eval.evaluation.unannotated_object_suspected`.)
     highest_class : int, optional
         The highest class the prediction can have (a map's channels), if known.
 

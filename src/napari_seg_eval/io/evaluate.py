@@ -2541,8 +2541,14 @@ def evaluate_pair(
             notice = None
             if "semantic" in outcome.tables and not settings.binarize_semantic:
                 notice = _ignore_value_notice(outcome.tables["semantic"], settings, pred, truth)
-            if notice is None and "instance" in outcome.tables:  # the raw ids: 0/1/255 masks
-                notice = _ignore_value_notice(outcome.tables["instance"], settings, None, truth)
+            if notice is None and "instance" in outcome.tables and settings.ignore_label is None:
+                from ..evaluation import unannotated_object_suspected
+
+                objects = ObjectPairs.from_table(outcome.tables["instance"])
+                value = unannotated_object_suspected(objects)  # the raw ids: 0/1/255 masks
+                if value is not None:
+                    pixels = int(objects.true_areas[objects.true_ids.size - 1])
+                    notice = _unannotated_notice(value, pixels, None, truth)
             notices += [] if notice is None else [notice]
             if passes.below_threshold is not None:
                 from ..evaluation import argmax_counts
@@ -2609,13 +2615,12 @@ def evaluate_pair(
 
 
 def _ignore_value_notice(
-    table: OverlapTable, settings: FileSettings, pred: Any | None, truth: str | Path
+    table: OverlapTable, settings: FileSettings, pred: Any, truth: str | Path
 ) -> Notice | None:
     """The notice of a truth value that looks like unannotated pixels scored as a class (see
     :func:`~napari_seg_eval.core.semantic.ignore_value_suspected`), or None: with no ignored
     label, on a pair's table of classes (``table``; ``pred`` the prediction, a map whose top
-    class is known with a class axis: channels 1..n, or 0..n - 1 with a background channel),
-    or of objects (the instance table of the raw ids; ``pred`` None: no classes known).
+    class is known with a class axis: channels 1..n, or 0..n - 1 with a background channel).
 
     Its count, summed over the run's files, is the pixels of the value; the option is named
     by each caller (``{ignore_label}`` followed by the value: ``--ignore-label 255``)."""
@@ -2635,6 +2640,12 @@ def _ignore_value_notice(
     if value is None:
         return None
     pixels = int(table.true_areas[np.searchsorted(table.true_ids, value)])
+    return _unannotated_notice(value, pixels, highest, truth)
+
+
+def _unannotated_notice(value: int, pixels: int, highest: int | None, truth: str | Path) -> Notice:
+    """The likely-wrong notice of ``pixels`` pixels of the truth's ``value`` scored as a class
+    (or an object) (see :func:`_ignore_value_notice`); ``highest``: the map's top class."""
     classes = "" if highest is None else f" (its classes run 0..{highest})"
     option = f"{{ignore_label}}{value}"  # a notice's field, named by each caller
     said = IGNORE_VALUE_HINT.format(pixels="{0}", value=value, classes=classes, option=option)
