@@ -58,8 +58,16 @@ def entries(folder: Path) -> list[str]:
 def stop(number: int) -> None:
     """Send this thread the stop ``number``: Python acts on it before the next line (sent to
     the process with ``os.kill``, another of its threads may take it, and the handler may then
-    run later, after the test has put the default one back: a stray KeyboardInterrupt)."""
-    signal.raise_signal(number)
+    run later, after the test has put the default one back: a stray KeyboardInterrupt). The
+    garbage collector is off meanwhile: a collection's callbacks (hypothesis has one) would
+    otherwise run first and take the handler's exception, which Python then ignores."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        signal.raise_signal(number)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ def test_a_softmax_read_without_its_background_channel_says_so_in_the_status(sof
     _viewer, widget = softmax_dock
     widget.evaluate.kind_combo.setCurrentText("semantic")
     widget.evaluate.binarize_check.setChecked(False)
-    assert widget.run_evaluation(wait=True) is not None
+    with pytest.warns(UserWarning, match=r"channel k of the probability map is class k \+ 1"):
+        assert widget.run_evaluation(wait=True) is not None
     status = widget.evaluate.status_label.text()
     assert status.startswith("Done.\nLikely wrong: channel k of the map was read as class k + 1")
     assert "(classes 1..3 against 0..2)" in status
@@ -67,7 +68,8 @@ def test_an_instance_run_of_a_misread_two_channel_softmax_says_so(make_napari_vi
     widget.set_ground_truth("truth")
     widget.set_prediction("softmax")
     widget.evaluate.kind_combo.setCurrentText("instance")
-    assert widget.run_evaluation(wait=True) is not None
+    with pytest.warns(UserWarning, match="over half of the truth's background is foreground"):
+        assert widget.run_evaluation(wait=True) is not None
     status = widget.evaluate.status_label.text()
     assert status.startswith(
         "Done.\nLikely wrong: channel k of the map was read as class k + 1 and over half of "
