@@ -2,8 +2,9 @@
 
 Result layers carry a metadata tag. Only a layer with our tag is ever updated in place: a
 user's layer is never modified, even when it has the name we would choose (napari then gives
-the new layer a unique name). A result layer the user renamed is theirs too: the tag keeps the
-name the layer was given, and the next result makes a new layer.
+the new layer a unique name). A result layer the user renamed, or converted to another layer
+type (napari's Convert to Image, which keeps the name and the metadata), is theirs too: the tag
+keeps the name and the layer type it was given, and the next result makes a new layer.
 """
 
 from __future__ import annotations
@@ -109,31 +110,43 @@ def is_ours(layer: Layer | None, role: str | None = None) -> bool:
 
 
 def renamed_by_user(layer: Layer) -> bool:
-    """True when ``layer``, one of our result layers, no longer has the name it was given
-    (kept in our tag as ``"named"``): the user renamed it, so it is theirs, and nothing of
-    ours updates it again (the Review tab, opening a dataset pair and :func:`result_layer`
-    share this rule). False for a layer whose tag does not record its name.
+    """True when ``layer``, one of our result layers, was renamed or converted by the user: it
+    no longer has the name it was given (kept in our tag as ``"named"``), or it is no longer of
+    the layer type it was made as (kept as ``"layer_type"``: napari's Convert to Image or to
+    Labels makes a layer of another type with the same name and metadata). It is theirs then,
+    and nothing of ours updates or removes it again (the Review tab, opening a dataset pair
+    and :func:`result_layer` share this rule). False for a layer whose tag records neither.
 
     Examples
     --------
     >>> layer = Labels(np.zeros((2, 2), np.uint8), name="p thresholded",
-    ...                metadata={TAG: {"role": "threshold", "named": "p thresholded"}})
+    ...                metadata={TAG: {"role": "threshold", "named": "p thresholded",
+    ...                                "layer_type": "Labels"}})
     >>> renamed_by_user(layer)
     False
     >>> layer.name = "my threshold at 0.5"
     >>> renamed_by_user(layer)
     True
+    >>> converted = Image(np.zeros((2, 2), np.uint8), name="p thresholded",
+    ...                   metadata={TAG: {"role": "threshold", "named": "p thresholded",
+    ...                                   "layer_type": "Labels"}})
+    >>> renamed_by_user(converted)
+    True
     """
-    named = tag(layer).get("named")
-    return named is not None and named != layer.name
+    found = tag(layer)
+    named, made_as = found.get("named"), found.get("layer_type")
+    renamed = named is not None and named != layer.name
+    converted = made_as is not None and made_as != type(layer).__name__
+    return renamed or converted
 
 
 def result_layer(viewer: Viewer, source: Layer, role: str) -> Layer | None:
     """Our result layer of ``role`` made from ``source`` (by identity, not name), or None.
 
-    A layer the user renamed (:func:`renamed_by_user`) is theirs and is not returned: the next
-    result of ``source`` makes a new layer, and the renamed one is left as it is (only our tag
-    is taken off it then, so that nothing of ours takes it for a result again).
+    A layer the user renamed or converted to another layer type (:func:`renamed_by_user`) is
+    theirs and is not returned: the next result of ``source`` makes a new layer, and the user's
+    is left as it is (only our tag is taken off it then, so that nothing of ours takes it for a
+    result again).
     """
     for layer in viewer.layers:
         found = tag(layer)
@@ -147,8 +160,8 @@ def result_layer(viewer: Viewer, source: Layer, role: str) -> Layer | None:
 
 
 def _renamed_results(viewer: Viewer, source: Layer, role: str) -> list[Layer]:
-    """Our layers of ``role`` made from ``source`` that the user renamed (or copied: napari's
-    Duplicate Layer copies our tag under another name)."""
+    """Our layers of ``role`` made from ``source`` that the user renamed, converted to another
+    layer type, or copied (napari's Duplicate Layer copies our tag under another name)."""
     return [
         layer
         for layer in viewer.layers
@@ -159,7 +172,10 @@ def _renamed_results(viewer: Viewer, source: Layer, role: str) -> list[Layer]:
 
 
 def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kwargs) -> Layer:
-    """Update our layer in place or add it. A list ``data`` is a multiscale pyramid."""
+    """Update our layer in place or add it. A list ``data`` is a multiscale pyramid.
+
+    Updated in place, the layer takes ``source``'s world settings again (its scale or
+    translate may have changed since the layer was made)."""
     metadata = {TAG: {"role": role, "source": source.name, "source_id": source.unique_id, **info}}
     multiscale = isinstance(data, list)
     ndim = len(data[0].shape) if multiscale else len(data.shape)
@@ -177,7 +193,9 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
         if hidden and layer.visible:  # before the data: a visible layer would read it now
             _hide(layer, source)
         layer.data = data
+        _follow_world(layer, world_settings(source, drop_axis))
         metadata[TAG].setdefault("named", tag(layer).get("named", layer.name))
+        metadata[TAG].setdefault("layer_type", type(layer).__name__)
         layer.metadata = {**layer.metadata, **metadata}
         return layer
     if layer is not None:  # ours, but of another shape or kind: replace it
@@ -191,11 +209,26 @@ def _put(viewer: Viewer, add, data, *, source, role, info, name, drop_axis, **kw
         **world_settings(source, drop_axis),
         visible=not hidden,
     )
-    # The name napari gave it (made unique): renamed later, it is the user's.
-    added.metadata = {**added.metadata, TAG: {**tag(added), "named": added.name}}
+    # The name napari gave it (made unique) and its type: renamed or converted later, it is
+    # the user's.
+    made = {"named": added.name, "layer_type": type(added).__name__}
+    added.metadata = {**added.metadata, TAG: {**tag(added), **made}}
     if hidden:
         _hide(added, source)
     return added
+
+
+def _follow_world(layer: Layer, settings: dict[str, Any]) -> None:
+    """Give ``layer`` the world ``settings`` (:func:`world_settings`) that differ from its own:
+    an unchanged setting is not set again (napari would redraw the layer for nothing)."""
+    for key, value in settings.items():
+        current = layer.affine.affine_matrix if key == "affine" else getattr(layer, key)
+        if key in ("units", "axis_labels"):
+            differs = tuple(current) != tuple(value)
+        else:
+            differs = not np.array_equal(np.asarray(current), np.asarray(value))
+        if differs:
+            setattr(layer, key, value)
 
 
 def too_big_to_show(data: Any) -> bool:

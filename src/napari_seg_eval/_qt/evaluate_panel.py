@@ -47,6 +47,7 @@ from qtpy.QtWidgets import (
 from superqt import QCollapsible
 
 from .._jobs import Job, notify_error
+from .._napari.history import history_moved
 from .._napari.layers import (
     NO_SCORES,
     grid_notice,
@@ -427,6 +428,19 @@ MULTISCALE = (
 
 #: Layer events after which a record made from the layer no longer matches it.
 _EDIT_EVENTS = ("data", "paint", "labels_update")
+
+
+def rescaled_reason(truth: str, *, during_run: bool = False) -> str:
+    """Why a record with boundary metrics no longer matches the truth, named ``truth``, once
+    its scale changed (``during_run``: while the run read it), as the stale line says it.
+
+    Examples
+    --------
+    >>> rescaled_reason("truth")
+    "'truth' scale changed: boundary distances were measured at the old scale"
+    """
+    when = " while the evaluation ran" if during_run else ""
+    return f"{truth!r} scale changed{when}: boundary distances were measured at the old scale"
 
 
 def edit_reason(layer: Layer, was: str, *, during_run: bool = False) -> str:
@@ -2025,6 +2039,9 @@ class EvaluatePanel(QWidget):
             return self.job.run_now(work, partial(show, notices=()), control=True)
         self._run_layers = (truth, prediction, self.owner.probability_combo.layer(), *extra)
         self._watch_inputs((truth, prediction, *extra), self._run_watched, during_run=True)
+        if self.boundary_check.isChecked():  # its distances are in the scale read now
+            reason = partial(str, rescaled_reason(truth.name, during_run=True))
+            self._connect(truth, "scale", reason, self._run_watched, during_run=True)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
@@ -2432,8 +2449,12 @@ class EvaluatePanel(QWidget):
     def _watch(
         self, truth: Layer, prediction: Layer, shown: Layer, extra: tuple[Layer, ...] = ()
     ) -> None:
-        """Mark the record stale when one of its inputs changes."""
+        """Mark the record stale when one of its inputs changes (and, when it has boundary
+        metrics, when the truth's scale changes: its distances are in the truth's scale)."""
         self._watch_inputs((truth, prediction, *extra), self._watched)
+        if self.evaluation is not None and self.evaluation.settings.boundary:
+            reason = partial(str, rescaled_reason(truth.name))
+            self._connect(truth, "scale", reason, self._watched)
         if shown is not prediction:  # our labels of the map: editing them is editing an input
             was = shown.name
             for name, how in (("paint", "painted on"), ("data", "given new data")):
@@ -2452,10 +2473,19 @@ class EvaluatePanel(QWidget):
         matches them (kept in ``watched``): the record shown, or, ``during_run``, the run
         going on (its first change is kept for when it is shown)."""
         for layer in {id(x): x for x in layers}.values():
+            reason = partial(edit_reason, layer, layer.name, during_run=during_run)
             for name in _EDIT_EVENTS:
                 if hasattr(layer.events, name):
-                    reason = partial(edit_reason, layer, layer.name, during_run=during_run)
                     self._connect(layer, name, reason, watched, during_run=during_run)
+            if isinstance(layer, Labels):  # an undo or a redo emits set_data alone
+                self._connect(
+                    layer,
+                    "set_data",
+                    reason,
+                    watched,
+                    during_run=during_run,
+                    when=history_moved(layer),
+                )
             renamed = f"{layer.name!r} was renamed" + (
                 " while the evaluation ran" if during_run else ""
             )
@@ -2469,9 +2499,14 @@ class EvaluatePanel(QWidget):
         watched: list[tuple[Layer, str, object]],
         *,
         during_run: bool = False,
+        when: Callable[[], bool] | None = None,
     ) -> None:
+        """Connect ``event`` of ``layer`` to mark the record (or, ``during_run``, the run)
+        out of date for ``reason`` (kept in ``watched``), only when ``when`` says True if
+        given: napari emits ``set_data`` at every refresh, and an undo or a redo alone is an
+        edit (:func:`~napari_seg_eval._napari.history.history_moved`)."""
         slot = self._on_run_input_changed if during_run else self._on_input_changed
-        callback = partial(slot, reason)
+        callback = partial(slot, reason) if when is None else partial(self._if, when, slot, reason)
         getattr(layer.events, event).connect(callback)
         watched.append((layer, event, callback))
 
@@ -2487,6 +2522,17 @@ class EvaluatePanel(QWidget):
         self._run_watched = []
         changed, self._run_change = self._run_change, None
         return changed
+
+    @staticmethod
+    def _if(
+        when: Callable[[], bool],
+        slot: Callable[..., None],
+        reason: Callable[[], str],
+        *_,
+    ) -> None:
+        """Call ``slot`` with ``reason`` when ``when()`` says True."""
+        if when():
+            slot(reason)
 
     def _on_input_changed(self, reason: Callable[[], str], *_) -> None:
         self.mark_stale(reason())
