@@ -291,3 +291,28 @@ def test_255_does_not_hide_a_shifted_reading():
     # a right reading with 255 beside it is not
     right = np.array([[0, 1, 1, 2, 2, 1]])
     assert not background_channel_suspected(overlap_table(truth, right), 3)
+
+
+def test_a_time_lapse_preview_is_one_volume_when_each_plane_is_unticked(
+    make_napari_viewer, qtbot, errors
+):
+    """review215: with "label each plane on its own" unticked a run labels the (t, z, y, x)
+    stack as one volume (a blob at the same place in both frames is one object); the preview
+    labelled it frame by frame anyway (ids 1 and 2). It now labels it as the run does."""
+    prob = _dumbbells()
+    labels = ("t", "z", "y", "x")
+    viewer = make_napari_viewer()
+    viewer.add_labels((prob > 0.5).astype(np.uint8), name="truth", axis_labels=labels)
+    viewer.add_image(prob, name="prob", axis_labels=labels)
+    _, widget = viewer.window.add_plugin_dock_widget(*DOCK)
+    widget.set_probability_layer("prob")
+    settle_preview(qtbot, widget)
+    widget.set_ground_truth("truth")
+    widget.set_prediction("prob")
+    widget.evaluate.each_plane_check.setChecked(False)
+    widget.output_combo.setCurrentText("instance")
+    preview = widget.update_threshold_layer(wait=True)
+    assert preview is not None, errors
+    data = np.asarray(preview.data)
+    assert np.unique(data).tolist() == [0, 1]  # the touching balls, through both frames
+    assert errors == []

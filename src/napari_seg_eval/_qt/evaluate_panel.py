@@ -3018,9 +3018,10 @@ class EvaluatePanel(QWidget):
     def preview_plane_axis(self, layer: Image, channel_axis: int | None) -> int | None:
         """The axis along which the Threshold tab labels the objects of ``layer``'s preview
         plane by plane, as a run labels them (:func:`~napari_seg_eval.evaluation.instance_labels`
-        with ``plane_axis``), or None: Options' Plane by plane axis when "label each plane on
-        its own" is ticked and the preview (the map without its class axis ``channel_axis``)
-        has the truth's shape; else the one axis of the preview napari names time.
+        with ``plane_axis``), or None. When the preview (the map without its class axis
+        ``channel_axis``) has the truth's shape, as a run labels it: Options' Plane by plane
+        axis when "label each plane on its own" is ticked, else None (one volume). With no
+        truth of its shape, the one axis of the preview napari names time.
 
         Examples
         --------
@@ -3035,14 +3036,9 @@ class EvaluatePanel(QWidget):
             if not layer.rgb:  # napari's RGB axis has no label of its own
                 del labels[drop]
         truth = self.truth_combo.layer()
-        axis = self.plane_axis_combo.currentData()
-        if (
-            axis is not None
-            and self.each_plane_check.isChecked()
-            and truth is not None
-            and tuple(level0(truth).shape) == tuple(shape)
-        ):
-            return axis
+        if truth is not None and tuple(level0(truth).shape) == tuple(shape):  # as a run labels
+            axis = self.plane_axis_combo.currentData()
+            return axis if axis is not None and self.each_plane_check.isChecked() else None
         timed = [k for k in range(len(labels)) if is_time_axis(labels, k)]
         return timed[0] if len(timed) == 1 and len(shape) >= 3 else None
 
