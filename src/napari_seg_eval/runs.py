@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -650,6 +651,17 @@ class Run:
         one run, part another; files the save did not write are never moved or removed. The
         folders above ``folder`` that a failed save made are removed.
 
+        The journal records each file it renames by its identity (inode, size, modification
+        time: a rename keeps them), and only those very files are renamed back or removed:
+        a file put in the place of one since (by the user, or a later save), or a folder
+        removed since, is left as it is, the earlier file kept in its hidden folder, the
+        journal removed, and an :class:`InterruptedSaveWarning` names the folder and where
+        the earlier files are. A journal that names anything but a save's own folders and
+        files (a path out of its folder) is ignored, with that warning; one that cannot be
+        acted on now (a read-only folder) is kept and said (by a warning, or in the error of
+        a folder that is not a run). On a file system that locks no file (NFS without its
+        lock daemon) the journal is not locked: the save goes on.
+
         Parameters
         ----------
         folder
@@ -668,7 +680,8 @@ class Run:
         FileExistsError
             ``folder`` is a file or a broken link, holds another saved run (without
             ``overwrite``, or through a symbolic link), or holds files or folders that are not
-            a saved run's; nothing is written.
+            a saved run's; nothing is written. Or ``folder`` was saved meanwhile by another
+            session (made, or given the run's files, while this one wrote): nothing is saved.
         OSError
             A file could not be written or renamed (``folder`` is as it was); or the files
             renamed could not all be renamed back: the error names the hidden folders that
@@ -682,7 +695,7 @@ class Run:
         from .io.results import remove_made, result_target
 
         folder = Path(folder)
-        _recover_saves(result_target(folder).parent)
+        _say_left(_recover_saves(result_target(folder).parent))
         staged = self._stage(folder, overwrite=overwrite)
         try:
             _put_in_place(staged.moves.target.parent, [staged])
@@ -695,13 +708,13 @@ class Run:
         """Check ``folder`` and write the run's files into a hidden folder beside it, to be put
         in place by :func:`_put_in_place`; what fails here leaves nothing (the hidden folder
         and the parents made are removed)."""
-        from .io.results import remove_made, result_target
+        from .io.results import make_parents, remove_made, result_target
 
         own = self._saved if self.owns(folder) else None
         if own is None:
             _check_run_folder(folder, overwrite=overwrite)
         target = result_target(folder)  # through a link to a folder: that folder
-        made = _make_parents(target)
+        made = make_parents(target)
         staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
         try:
             staging.mkdir()
@@ -777,7 +790,29 @@ class Run:
         from .io.results import result_target
 
         folder = Path(folder)
-        _recover_saves(result_target(folder).parent)  # a save of it killed while renaming
+        left = _recover_saves(result_target(folder).parent)  # a save of it killed
+        words = left.pop(_target_key(folder), None)
+        _say_left(left)
+        return cls._read_saying(folder, words)
+
+    @classmethod
+    def _read_saying(cls, folder: Path, left: str | None) -> Run:
+        """The run of ``folder`` (:meth:`_read`); ``left``: what a save of it interrupted
+        and not undone left (:func:`_recover_saves`), added to the error if the folder is not
+        a run, else warned of (:class:`InterruptedSaveWarning`)."""
+        try:
+            run = cls._read(folder)
+        except (FileNotFoundError, ValueError) as error:
+            if left is None:
+                raise
+            raise type(error)(f"{error} {left}") from error
+        if left is not None:
+            warn(InterruptedSaveWarning(left))
+        return run
+
+    @classmethod
+    def _read(cls, folder: Path) -> Run:
+        """The run of ``folder`` (:meth:`load`, the journals of its saves recovered)."""
         path = folder / "settings.json"
         if not path.is_file():
             raise FileNotFoundError(
@@ -886,14 +921,14 @@ RUN_FILES = frozenset({"settings.json", "labels.npz", "report.html"})
 
 def _listed_files(folder: Path) -> frozenset[str]:
     """The files the ``settings.json`` of ``folder`` lists as the run's (:meth:`Run.save`
-    writes the list); none when it lists none or cannot be read."""
+    writes the list), plain names only; none when it lists none or cannot be read."""
     try:
         files = json.loads((folder / "settings.json").read_text())["run"]["files"]
     except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError):
         return frozenset()
     if not isinstance(files, list):
         return frozenset()
-    return frozenset(name for name in files if isinstance(name, str))
+    return frozenset(name for name in files if _is_plain_name(name))  # never a path out
 
 
 def _is_run_file_name(name: str) -> bool:
@@ -920,51 +955,165 @@ def _run_entries(folder: Path) -> frozenset[str]:
     )
 
 
+#: Which file a path is, as a rename keeps it: its inode, size and modification time (ns).
+Identity = tuple[int, int, int]
+
+
+def _identity(path: Path) -> Identity:
+    """The :data:`Identity` of the file ``path`` (a link itself, not what it links to)."""
+    stat = os.lstat(path)
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _holds(path: Path, identity: Identity | None) -> bool:
+    """Whether ``path`` is the very file of ``identity`` (a rename keeps it): False when
+    there is no such file, or another file (the user's, or a later save's) is there."""
+    try:
+        return identity is not None and _identity(path) == identity
+    except OSError:
+        return False
+
+
+def _is_plain_name(name: Any) -> bool:
+    """Whether ``name`` is the name of an entry of a folder: no separator, not ``.``/``..``."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+    )
+
+
+class InterruptedSaveWarning(UserWarning):
+    """A save killed while renaming (:meth:`Runs.save`, :meth:`Run.save`) could not be undone
+    whole by the next load or save: the message names the run's folder and the hidden folder
+    that keeps its earlier files."""
+
+
 @dataclass(frozen=True)
 class _Moves:
     """The renames that put a run's files, written into the hidden folder ``staging``, in
     place as the folder ``target`` (both absolute): ``new``, ``staging`` is renamed to
     ``target``; else the files ``old`` of ``target`` (those the run's files replace, or it
     removes) are renamed aside into the hidden folder :attr:`backup`, then the files
-    ``written`` renamed in, ``settings.json`` last."""
+    ``written`` renamed in, ``settings.json`` last. ``written_ids`` and ``old_ids``: the
+    :data:`Identity` of each file renamed (:meth:`identified`), so that only those files are
+    ever renamed back or removed."""
 
     target: Path
     staging: Path
     new: bool
     written: frozenset[str]
     old: tuple[str, ...]
+    written_ids: dict[str, Identity] = field(default_factory=dict)
+    old_ids: dict[str, Identity] = field(default_factory=dict)
+    staging_ino: int | None = None
 
     @property
     def backup(self) -> Path:
         """The hidden folder that keeps the old files of ``target`` until the save is done."""
         return self.staging.with_name(f"{self.staging.name}.replaced")
 
+    def identified(self) -> _Moves:
+        """These renames with the :data:`Identity` of each file to rename (the run's files
+        in ``staging``, the old ones in ``target``, and the inode of ``staging``), taken just
+        before the first rename.
+
+        Raises
+        ------
+        FileExistsError
+            ``target`` was made (``new``), or given a file the run writes, since the run's
+            files were written (by another session saving there): nothing would be saved.
+        """
+        taken = (
+            os.path.lexists(self.target)
+            if self.new
+            else any(os.path.lexists(self.target / name) for name in self.written - set(self.old))
+        )
+        if taken:
+            raise FileExistsError(self._taken_words())
+        return dataclasses.replace(
+            self,
+            written_ids={name: _identity(self.staging / name) for name in self.written},
+            old_ids={name: _identity(self.target / name) for name in self.old},
+            staging_ino=os.lstat(self.staging).st_ino,
+        )
+
+    def _taken_words(self) -> str:
+        """The error of a save whose folder another save took meanwhile."""
+        return (
+            f"the run folder {self.target.name!r} in {self.target.parent} was saved meanwhile, "
+            "by another session or program: nothing is saved, nothing of it is replaced; save "
+            "again to save this run beside it under another name."
+        )
+
     def to_json(self, folder: Path) -> dict[str, Any]:
-        """The renames as the journal in ``folder`` (links resolved) lists them: paths
-        relative to it."""
+        """The renames as the journal in ``folder`` (links resolved) lists them: the names of
+        ``target`` and ``staging`` in it, and of the files with their identities."""
         return {
             "target": os.path.relpath(os.path.realpath(self.target), folder),
             "staging": os.path.relpath(os.path.realpath(self.staging), folder),
             "new": self.new,
-            "written": sorted(self.written),
-            "old": list(self.old),
+            "written": {name: list(self.written_ids[name]) for name in sorted(self.written)},
+            "old": {name: list(self.old_ids[name]) for name in self.old},
+            "staging_ino": self.staging_ino,
         }
 
     @classmethod
-    def from_json(cls, folder: Path, entry: dict[str, Any]) -> _Moves:
-        """The renames a journal in ``folder`` lists (:meth:`to_json`)."""
+    def from_json(cls, folder: Path, entry: Any) -> _Moves:
+        """The renames a journal in ``folder`` lists (:meth:`to_json`), checked to be what a
+        save writes: ``target`` a folder of ``folder`` (a plain name), ``staging`` its hidden
+        folder ``.<target>.<8 hex digits>``, the files plain names, each with its identity.
+
+        Raises
+        ------
+        ValueError
+            An entry a save does not write (a path out of ``folder``, another name).
+        """
+        if not isinstance(entry, dict):
+            raise ValueError(f"an entry {entry!r} is not an object")
+        target, staging = entry.get("target"), entry.get("staging")
+        if not _is_plain_name(target):
+            raise ValueError(f"its target {target!r} is not the name of a folder in {folder}")
+        if not isinstance(staging, str) or not re.fullmatch(
+            rf"\.{re.escape(target)}\.[0-9a-f]{{8}}", staging
+        ):
+            raise ValueError(f"its hidden folder {staging!r} is not one a save of {target!r} makes")
+        files = {}
+        for key in ("written", "old"):
+            listed = entry.get(key)
+            if not isinstance(listed, dict) or not all(
+                _is_plain_name(name)
+                and isinstance(identity, list)
+                and len(identity) == 3
+                and all(type(part) is int for part in identity)
+                for name, identity in listed.items()
+            ):
+                raise ValueError(f"its {key!r} files are not plain names with their identities")
+            files[key] = {name: tuple(identity) for name, identity in listed.items()}
+        if type(entry.get("staging_ino")) is not int:
+            raise ValueError("its hidden folder's inode is not a number")
         return cls(
-            folder / entry["target"],
-            folder / entry["staging"],
-            bool(entry["new"]),
-            frozenset(entry["written"]),
-            tuple(entry["old"]),
+            folder / target,
+            folder / staging,
+            entry.get("new") is True,
+            frozenset(files["written"]),
+            tuple(files["old"]),
+            files["written"],
+            files["old"],
+            entry["staging_ino"],
         )
 
     def put_in(self) -> None:
         """Rename the run's files in place (its old ones aside)."""
         if self.new:
-            os.rename(self.staging, self.target)
+            try:
+                os.rename(self.staging, self.target)
+            except OSError as error:
+                if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+                raise FileExistsError(self._taken_words()) from None
             return
         self.backup.mkdir()
         for name in self.old:
@@ -972,28 +1121,58 @@ class _Moves:
         for name in [*sorted(self.written - {"settings.json"}), "settings.json"]:
             os.replace(self.staging / name, self.target / name)
 
-    def roll_back(self) -> None:
-        """Undo :meth:`put_in`, however far it went: each file it renamed in is renamed back
-        into the hidden folder (one there already was not renamed in), then each old file
-        back from :attr:`backup`; a new ``target`` left empty is removed. Done again after
-        being cut short, it goes on where it stopped; files the save did not write are never
-        touched."""
+    def roll_back(self) -> list[str]:
+        """Undo :meth:`put_in`, however far it went: each file it renamed in (the very file,
+        :attr:`written_ids`) is renamed back into the hidden folder, then each old file (the
+        very file, :attr:`old_ids`) back from :attr:`backup`; a new ``target`` left empty is
+        removed. Done again after being cut short, it goes on where it stopped. Files the save
+        did not rename (the user's, a later save's) are never moved: an old file whose place
+        such a file took, or whose folder ``target`` is gone, stays in :attr:`backup`.
+
+        Returns
+        -------
+        list of str
+            The names of the old files left in :attr:`backup` (none: all put back).
+        """
         if self.target.is_dir() and not os.path.lexists(self.staging):  # renamed as a whole
             self.staging.mkdir()
         for name in sorted(self.written):
-            if os.path.lexists(self.target / name) and not os.path.lexists(self.staging / name):
+            if not os.path.lexists(self.staging / name) and _holds(
+                self.target / name, self.written_ids.get(name)
+            ):
                 os.replace(self.target / name, self.staging / name)
+        kept = []
         for name in self.old:
-            if os.path.lexists(self.backup / name):
-                os.replace(self.backup / name, self.target / name)
-        if self.new:
+            if not _holds(self.backup / name, self.old_ids.get(name)):
+                continue  # put back already (or not the file renamed aside)
+            if not _is_folder(self.target) or os.path.lexists(self.target / name):
+                kept.append(name)  # the folder removed, or the place taken since
+                continue
+            os.replace(self.backup / name, self.target / name)
+        if self.new and _is_folder(self.target):
             with contextlib.suppress(OSError):  # not empty: something not the save's is there
-                self.target.rmdir()
+                if os.lstat(self.target).st_ino == self.staging_ino:  # the save's own
+                    self.target.rmdir()
+        return kept
 
-    def clean_up(self) -> None:
-        """Remove the hidden folders (the new files not used, or the old files replaced)."""
+    def clean_up(self, *, keep_backup: bool = False) -> None:
+        """Remove the hidden folders: of the files in them, only those the save renamed (the
+        new files not used, the old files replaced; ``keep_backup``: not the old ones), each
+        the very file (:meth:`identified`); a folder is removed once empty."""
+        folders = [(self.staging, self.written_ids)]
+        if not keep_backup:
+            folders.append((self.backup, self.old_ids))
+        for folder, identities in folders:
+            for name, identity in identities.items():
+                if _holds(folder / name, identity):
+                    with contextlib.suppress(OSError):
+                        (folder / name).unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def discard(self) -> None:
+        """Remove the hidden folder written, before anything is put in place."""
         shutil.rmtree(self.staging, ignore_errors=True)
-        shutil.rmtree(self.backup, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -1013,10 +1192,17 @@ class _Staged:
 #: when every rename is done.
 JOURNAL_PREFIX = ".napari-seg-eval-save."
 
+#: Errors of a file system that cannot lock files (NFS without its lock daemon, some FUSE and
+#: SMB mounts): a save goes on unlocked there.
+_NO_LOCKS = frozenset(
+    {errno.ENOLCK, errno.EOPNOTSUPP, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP), errno.EINVAL}
+)
 
-def _lock(handle: Any, *, wait: bool) -> bool:
+
+def _lock(handle: Any, *, wait: bool) -> bool | None:
     """Lock the open file ``handle`` for this process alone (released when it is closed or
-    the process ends, even killed); ``wait`` for another holder, else return False."""
+    the process ends, even killed); ``wait`` for another holder. Returns True when locked,
+    False when another holds it (not ``wait``), None when the file system locks no file."""
     try:
         if os.name == "nt":  # pragma: no cover - Windows
             import msvcrt
@@ -1026,8 +1212,8 @@ def _lock(handle: Any, *, wait: bool) -> bool:
             import fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except OSError:
-        return False
+    except OSError as error:
+        return None if error.errno in _NO_LOCKS else False
     return True
 
 
@@ -1047,14 +1233,15 @@ def _remove_journal(journal: Path, handle: Any) -> None:
 
 
 def _new_journal(folder: Path) -> tuple[Path, Any]:
-    """A new, empty journal in ``folder``, open and locked by this process: its path and
-    handle. (One that a :func:`_recover_saves` took for a journal left behind and removed
-    before this process locked it is let go, and another made.)"""
+    """A new, empty journal in ``folder``, open and locked by this process (unlocked on a
+    file system that locks no file: the lock only keeps a load's recovery off a save under
+    way): its path and handle. (One that a :func:`_recover_saves` took for a journal left
+    behind and removed before this process locked it is let go, and another made.)"""
     while True:
         journal = folder / f"{JOURNAL_PREFIX}{secrets.token_hex(4)}.json"
         handle = open(journal, "x", encoding="utf-8")  # noqa: SIM115 - held until the end
         try:
-            if not _lock(handle, wait=True):
+            if _lock(handle, wait=True) is False:
                 raise OSError(f"{journal} could not be locked: nothing is saved into {folder}.")
             if os.path.samestat(os.fstat(handle.fileno()), os.stat(journal)):
                 return journal, handle
@@ -1072,11 +1259,12 @@ def _put_in_place(folder: Path, staged: list[_Staged]) -> None:
     transaction.
 
     Before the first rename a journal in ``folder`` (locked by this process while it lives)
-    lists every rename. A failure (an error, Ctrl-C) renames back what was renamed
-    (:meth:`_Moves.roll_back`); a process killed leaves the journal, and the next load or
-    save of ``folder`` (:func:`_recover_saves`) renames back in its place. When every rename
-    is done the journal is marked done (``.done`` beside it): from then on the save holds, and
-    only the hidden folders are left to remove. On success each run records its new folder.
+    lists every rename, with the identity of each file renamed. A failure (an error, Ctrl-C)
+    renames back what was renamed (:meth:`_Moves.roll_back`); a process killed leaves the
+    journal, and the next load or save of ``folder`` (:func:`_recover_saves`) renames back in
+    its place. When every rename is done the journal is marked done (``.done`` beside it):
+    from then on the save holds, and only the hidden folders are left to remove. On success
+    each run records its new folder.
 
     Raises
     ------
@@ -1090,119 +1278,202 @@ def _put_in_place(folder: Path, staged: list[_Staged]) -> None:
         journal, handle = _new_journal(folder)
     except BaseException:
         for item in staged:
-            item.moves.clean_up()
+            item.moves.discard()
         raise
     try:
-        handle.write(json.dumps({"runs": [item.moves.to_json(folder) for item in staged]}))
+        moves = [item.moves.identified() for item in staged]
+    except BaseException:  # a file gone meanwhile: nothing is renamed yet
+        _remove_journal(journal, handle)
+        for item in staged:
+            item.moves.discard()
+        raise
+    try:
+        handle.write(json.dumps({"runs": [item.to_json(folder) for item in moves]}))
         handle.flush()
         os.fsync(handle.fileno())
-        for item in staged:
-            item.moves.put_in()
+        for item in moves:
+            item.put_in()
         journal.with_suffix(".done").touch(exist_ok=False)
     except BaseException as error:
         try:
-            for item in reversed(staged):
-                item.moves.roll_back()
+            kept = [(item, item.roll_back()) for item in reversed(moves)]
         except OSError as undo:
             handle.close()  # the journal kept: the next load or save renames back
-            kept = ", ".join(
-                str(item.moves.backup) for item in staged if item.moves.backup.exists()
-            )
+            backups = ", ".join(str(item.backup) for item in moves if item.backup.exists())
             raise OSError(
                 f"saving into {folder} failed ({error}), and the files renamed could not all "
-                f"be put back ({undo}): the earlier files are kept in {kept}; the next load or "
-                "save of the folder puts them back, or move them back by hand."
+                f"be put back ({undo}): the earlier files are kept in {backups}; the next load "
+                "or save of the folder puts them back, or move them back by hand."
             ) from error
         except BaseException:
             handle.close()  # interrupted again: the next load or save renames back
             raise
         _remove_journal(journal, handle)  # first: hidden folders left are never acted on
-        for item in staged:
-            item.moves.clean_up()
+        for item, names in kept:
+            item.clean_up(keep_backup=bool(names))
+        if any(names for _, names in kept):  # a file put meanwhile where an old one was
+            raise OSError(f"saving into {folder} failed ({error}); {_kept_words(kept)}") from error
         raise
-    for item in staged:
-        target = item.moves.target
+    for item, moved in zip(staged, moves, strict=True):
+        target = moved.target
         signature = _file_signature(target / "settings.json")
         item.run._saved = _SavedFolder(
-            Path(os.path.realpath(target)), item.settings, signature, item.moves.written
+            Path(os.path.realpath(target)), item.settings, signature, moved.written
         )
-    for item in staged:
-        item.moves.clean_up()
+    for item in moves:
+        item.clean_up()
     _remove_journal(journal, handle)
 
 
-def _recover_saves(folder: Path) -> None:
+def _kept_words(kept: list[tuple[_Moves, list[str]]]) -> str:
+    """Where the earlier files that a roll back could not put back are (``kept``: the renames
+    and the names of the files left in their :attr:`_Moves.backup`), in words."""
+    return "; ".join(
+        f"the earlier {', '.join(names)} of {item.target} "
+        + (
+            "could not be put back, as the folder is gone"
+            if not _is_folder(item.target)
+            else "could not be put back, as files of the same names were put there since"
+        )
+        + f": they are kept in the hidden folder {item.backup}"
+        for item, names in kept
+        if names
+    )
+
+
+def _recover_saves(folder: Path) -> dict[Path, str]:
     """Finish the saves into ``folder`` that were killed while renaming (:func:`_put_in_place`):
     each journal left there that no live save holds is rolled back (the renames undone) or,
     marked done, cleaned up (its hidden folders removed), then removed; so are an emptied
-    journal and a done mark without its journal (a save killed while removing them). A
-    journal that cannot be read is left alone."""
+    journal and a done mark without its journal (a save killed while removing them).
+
+    Only the files the save renamed (the same identity) are renamed back or removed; an old
+    file whose place another file took since (the user's, a later save's), or whose folder
+    was removed, is left in the hidden folder, the journal removed, and an
+    :class:`InterruptedSaveWarning` says where. A journal that is not a save's (a path out of
+    ``folder``, a name a save does not write) is left alone, with a warning.
+
+    Returns
+    -------
+    dict
+        Of each run folder whose save could not be undone now (the folder cannot be written:
+        read-only; a file in use), what happened in words; its journal is kept for the next
+        load or save.
+    """
     folder = Path(os.path.realpath(folder))
+    left: dict[Path, str] = {}
     try:
         journals = sorted(folder.glob(f"{JOURNAL_PREFIX}*.json"))
     except OSError:
-        return
+        return left
     for journal in journals:
         try:
             handle = open(journal, "r+", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError:
+        except OSError as error:
+            left.update(_unrecovered(folder, journal, error))
             continue
         try:
-            if not _lock(handle, wait=False):
+            if _lock(handle, wait=False) is False:
                 handle.close()  # a save under way
                 continue
             if not os.path.samestat(os.fstat(handle.fileno()), os.stat(journal)):
                 handle.close()  # removed (and another made) meanwhile
                 continue
             text = handle.read()
-            if not text:  # emptied by a save done, or new: a save makes another if it is
+        except (OSError, ValueError):
+            handle.close()  # removed meanwhile, or not text
+            continue
+        if not text:  # emptied by a save done, or new: a save makes another if it is
+            with contextlib.suppress(OSError):
                 _remove_journal(journal, handle)
-                continue
-            moves = [_Moves.from_json(folder, entry) for entry in json.loads(text)["runs"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            handle.close()  # removed meanwhile, or not a journal of ours
+            continue
+        try:
+            moves = _journal_moves(folder, text)
+        except ValueError as error:
+            handle.close()
+            warn(
+                InterruptedSaveWarning(
+                    f"{journal} is not a journal this program's save wrote ({error}): it is "
+                    "ignored, and nothing it names is moved or removed; remove it."
+                )
+            )
             continue
         done = journal.with_suffix(".done").exists()
+        kept: list[tuple[_Moves, list[str]]] = []
         if not done:
             try:
-                for item in reversed(moves):
-                    item.roll_back()
-            except OSError:
+                kept = [(item, item.roll_back()) for item in reversed(moves)]
+            except OSError as error:
                 handle.close()  # tried again at the next load or save
+                for item in moves:
+                    left[item.target] = (
+                        f"A save into {folder} was interrupted, and could not be undone now "
+                        f"({error}): {item.target} may hold part of it; its earlier files are "
+                        f"kept in the hidden folder {item.backup}, put back at the next load "
+                        "or save of the folder that can write there."
+                    )
                 continue
-            _remove_journal(journal, handle)  # first: hidden folders left are never acted on
-        for item in moves:
-            item.clean_up()
+        _remove_journal(journal, handle)  # first: hidden folders left are never acted on
+        for item, names in kept:
+            item.clean_up(keep_backup=bool(names))
         if done:
-            _remove_journal(journal, handle)
+            for item in moves:
+                item.clean_up()
+        if any(names for _, names in kept):
+            warn(
+                InterruptedSaveWarning(
+                    f"A save into {folder} was interrupted; undoing it, {_kept_words(kept)}."
+                )
+            )
     for mark in folder.glob(f"{JOURNAL_PREFIX}*.done"):
         if not mark.with_suffix(".json").exists():
-            mark.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                mark.unlink(missing_ok=True)
+    return left
 
 
-def _make_parents(path: Path) -> list[Path]:
-    """Make the missing folders above ``path``; returns those this call made, deepest first
-    (one made meanwhile by another is not), for :func:`~napari_seg_eval.io.results.remove_made`.
-    If one cannot be made, those made are removed before the error is raised."""
-    from .io.results import remove_made
+def _target_key(folder: Path) -> Path:
+    """The run folder ``folder`` as :func:`_recover_saves` names it (links resolved)."""
+    from .io.results import result_target
 
-    missing = []
-    parent = path.parent
-    while not os.path.lexists(parent):
-        missing.append(parent)
-        parent = parent.parent
-    made: list[Path] = []
+    target = result_target(folder)
+    return Path(os.path.realpath(target.parent)) / target.name
+
+
+def _say_left(left: dict[Path, str]) -> None:
+    """Warn of each save :func:`_recover_saves` could not undo now (``left``)."""
+    for words in left.values():
+        warn(InterruptedSaveWarning(words))
+
+
+def _journal_moves(folder: Path, text: str) -> list[_Moves]:
+    """The renames of the journal ``text`` in ``folder`` (:meth:`_Moves.from_json`), or a
+    ``ValueError`` saying what a save does not write."""
     try:
-        for folder in reversed(missing):
-            try:
-                folder.mkdir()
-            except FileExistsError:
-                continue
-            made.insert(0, folder)
-    except BaseException:
-        remove_made(made)
-        raise
-    return made
+        entries = json.loads(text)["runs"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError("it is not a save's JSON list of runs") from None
+    if not isinstance(entries, list):
+        raise ValueError("its runs are not a list")
+    return [_Moves.from_json(folder, entry) for entry in entries]
+
+
+def _unrecovered(folder: Path, journal: Path, error: OSError) -> dict[Path, str]:
+    """Of each run folder the journal ``journal`` in ``folder`` lists (one that cannot be
+    opened to be acted on: ``error``), what was left, in words; none if it cannot be read."""
+    try:
+        moves = _journal_moves(folder, journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {
+        item.target: (
+            f"A save into {folder} was interrupted and is not undone ({error}): "
+            f"{item.target} may hold part of it; its earlier files are kept in the hidden "
+            f"folder {item.backup}; undone at the next load or save of the folder that can "
+            "write there."
+        )
+        for item in moves
+    }
 
 
 def _is_folder(path: Path) -> bool:
@@ -1838,7 +2109,8 @@ class Runs:
         (:func:`run_folder_name`), replacing nothing saved before.
 
         A subfolder of that name that holds anything (a run saved before, by another session
-        or another run) is kept, and the run is saved as ``<name> (2)``, ``<name> (3)``...:
+        or another run), or a symbolic link of that name (even to an empty folder), is kept,
+        and the run is saved as ``<name> (2)``, ``<name> (3)``...:
         :attr:`Run.saved_to` says where. A run saved there before by this run object, or
         loaded from there (its own folder, :meth:`Run.owns`, whatever its name), is updated;
         of runs loaded from the same folder (each added with :meth:`add`: :meth:`load` adds a
@@ -1855,7 +2127,8 @@ class Runs:
         (nothing visible changes), then all are put in place at once by renames
         (:meth:`Run.save` tells how) listed beforehand in a hidden journal in ``folder``. A
         save that fails or is interrupted (Ctrl-C) renames everything back; one killed while
-        renaming is renamed back by the next :meth:`load` or :meth:`save` of ``folder``. So
+        renaming is renamed back by the next :meth:`load` or :meth:`save` of ``folder`` (only
+        the files it renamed: :meth:`Run.save` tells how). So
         ``folder`` holds either what it held before or every run saved, never some runs new
         and some old: the runs' own folders updated and the saved runs replaced
         (``overwrite``) are put back too, and the subfolders and the parents of ``folder``
@@ -1877,7 +2150,9 @@ class Runs:
         Raises
         ------
         FileExistsError
-            ``folder`` is a file (nothing is written).
+            ``folder`` is a file (nothing is written); or a run's subfolder was saved
+            meanwhile by another session (between choosing its name and putting the run in
+            place): nothing is saved, and a save again saves beside it.
         OSError
             A run's file could not be written or renamed (nothing changed); or the files
             renamed could not all be renamed back: the error names the hidden folders that
@@ -1889,17 +2164,17 @@ class Runs:
         >>> [run.saved_to.name for run in runs]  # doctest: +SKIP
         ['run_1_model_A (2)']
         """
-        from .io.results import remove_made
+        from .io.results import make_parents, remove_made
 
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(f"{folder} exists and is not a folder: choose another folder.")
-        made = _make_parents(folder)
+        made = make_parents(folder)
         try:
             if not folder.is_dir():
                 folder.mkdir()
                 made.insert(0, folder)
-            _recover_saves(folder)
+            _say_left(_recover_saves(folder))
             self._save_into(folder, overwrite=overwrite)
         except BaseException:
             remove_made(made)
@@ -1939,6 +2214,7 @@ class Runs:
                 while (
                     folder_name_key(name) in used
                     or on_disk.get(folder_name_key(name), {name}) != {name}  # another case
+                    or (folder / name).is_symlink()  # its journal names folders in folder only
                     or not (
                         _is_free(folder / name) or (overwrite and _holds_run_only(folder / name))
                     )
@@ -1949,7 +2225,7 @@ class Runs:
                 staged.append(run._stage(folder / name, overwrite=overwrite))
         except BaseException:
             for item in staged:
-                item.moves.clean_up()
+                item.moves.discard()
                 remove_made(item.made)
             raise
         if staged:
@@ -1987,8 +2263,8 @@ class Runs:
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"no run in {folder}: there is no such folder.")
-        _recover_saves(result_target(folder).parent)  # a save of it killed while renaming
-        _recover_saves(folder)  # a save of its runs killed while renaming
+        above = _recover_saves(result_target(folder).parent)  # a save of it killed
+        left = _recover_saves(folder)  # a save of its runs killed while renaming
         if (folder / "settings.json").is_file():
             found = [folder]
         else:
@@ -1997,12 +2273,15 @@ class Runs:
                 for p in folder.iterdir()
                 if not p.name.startswith(".") and (p / "settings.json").is_file()
             )
+        left = {**above, **left}
+        said = {path: left.pop(_target_key(path), None) for path in found}  # with its run
+        _say_left(left)
         if not found:
             raise FileNotFoundError(
                 f"no run in {folder}: neither it nor a subfolder has a settings.json."
             )
         here = {path: self.saved_in(path) for path in found}
-        loaded = [Run.load(path) for path in found if here[path] is None]  # all, then add
+        loaded = [Run._read_saying(path, said[path]) for path in found if here[path] is None]
         if any(run is not None for run in here.values()):
             warn(AlreadyLoadedWarning(already_loaded_text(here)))
         return [self.add(run) for run in loaded]

@@ -52,7 +52,7 @@ import pandas as pd
 from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from napari.viewer import Viewer
-from qtpy.QtCore import Qt, Signal
+from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (
     QComboBox,
     QDialog,
@@ -99,7 +99,7 @@ from ..runs import (
     run_folder_name,
     table_column,
 )
-from .review import fill_legend, hidden_notice
+from .review import fill_legend, hidden_notice, untouched
 from .tables import (
     DataFrameModel,
     ResultTable,
@@ -809,6 +809,10 @@ class RunsPanel(QWidget):
         #: The layers the layer of changes hid, that the user has not shown or hidden since:
         #: shown again when that layer is removed (:meth:`_show_hidden_again`).
         self._hidden: list[Layer] = []
+        #: Removes a layer of changes whose truth was removed, once the removal that took the
+        #: truth is over (a layer list being cleared is not changed under it).
+        self._orphans_timer = QTimer(self, singleShot=True, interval=0)
+        self._orphans_timer.timeout.connect(self._remove_orphan_changes)
         viewer.layers.events.removed.connect(self._on_layer_removed)
 
         rename = QHBoxLayout()
@@ -966,6 +970,7 @@ class RunsPanel(QWidget):
         """Stop the agreement and interval workers for good (the dock is going away), and
         stop following the layers."""
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self._orphans_timer.stop()
         self._forget_hidden()
         self._agreement_job.close()
         for _, job in self._interval_jobs.values():
@@ -1203,17 +1208,28 @@ class RunsPanel(QWidget):
         # A chunked truth gives a lazy layer, painted chunk by chunk as napari shows it.
         data = as_dask(truth).map_blocks(paint, dtype=np.uint8) if is_lazy(truth) else paint(truth)
         name = layer_name(comparison.a.name, comparison.b.name)
+        source = next(
+            (
+                lay
+                for lay in self.viewer.layers
+                if lay.name == comparison.a.inputs.get("truth") and lay.data.shape == data.shape
+            ),
+            None,
+        )
         info = {
             TAG: {
                 "role": ROLE,
                 "source": comparison.a.inputs.get("truth", ""),
-                "source_id": None,
+                "source_id": None if source is None else source.unique_id,  # removed: retired
                 "a": comparison.a.name,
                 "b": comparison.b.name,
                 "description": _describe(comparison),
             }
         }
-        layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
+        layer = next(  # one the user renamed or painted on is theirs: another is made
+            (lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE and untouched(lay)),
+            None,
+        )
         colormap = change_colormap(CHANGE_VALUES)
         # hovering an object says its change, not only its value
         features = pd.DataFrame(
@@ -1223,21 +1239,15 @@ class RunsPanel(QWidget):
             layer.data = data
             layer.metadata = {**layer.metadata, **info}
             layer.name = name
+            tag(layer)["named"] = layer.name  # ours again, its paint replaced
+            tag(layer).pop("edited", None)
             layer.colormap = colormap
             layer.features = features
             return layer
-        source = next(
-            (
-                lay
-                for lay in self.viewer.layers
-                if lay.name == comparison.a.inputs.get("truth") and lay.data.shape == data.shape
-            ),
-            None,
-        )
         settings = world_settings(source) if source is not None else {}
         self._hide_compared(comparison)
         # opaque: the colours are the legend's, never mixed with the layers under it
-        return self.viewer.add_labels(
+        layer = self.viewer.add_labels(
             data,
             name=name,
             metadata=info,
@@ -1246,6 +1256,9 @@ class RunsPanel(QWidget):
             features=features,
             **settings,
         )
+        tag(layer)["named"] = layer.name  # renamed or painted on: the user's (untouched)
+        layer.events.paint.connect(_on_paint)
+        return layer
 
     def _hide_compared(self, comparison: Comparison) -> None:
         """Hide the shown layers of the compared runs when the layer of changes first appears:
@@ -1287,11 +1300,40 @@ class RunsPanel(QWidget):
 
     def _on_layer_removed(self, event) -> None:
         """The layer of changes was removed: show again the layers it hid
-        (:meth:`_show_hidden_again`). A layer it hid, removed, is forgotten."""
+        (:meth:`_show_hidden_again`). A layer it hid, removed, is forgotten. The truth the
+        layer of changes was drawn over, removed: that layer goes too, once this removal is
+        over (:meth:`_remove_orphan_changes`)."""
         if tag(event.value).get("role") == ROLE:
             self._show_hidden_again()
-        else:
-            self._forget_hidden([event.value])
+            return
+        self._forget_hidden([event.value])
+        if any(
+            tag(layer).get("role") == ROLE and tag(layer).get("source_id") == event.value.unique_id
+            for layer in self.viewer.layers
+        ):
+            self._orphans_timer.start()
+
+    def _remove_orphan_changes(self) -> None:
+        """Remove the layers of changes drawn over a truth no longer in the viewer, which
+        nothing updates or shows again (as Review's selection ring of it), unless the user
+        renamed or painted on one (theirs); a notice names them. The comparison's tables
+        stay: Compare shows its layer again."""
+        present = {layer.unique_id for layer in self.viewer.layers}
+        orphans = [
+            layer
+            for layer in self.viewer.layers
+            if tag(layer).get("role") == ROLE
+            and tag(layer).get("source_id") not in (None, *present)
+            and untouched(layer)
+        ]
+        for layer in orphans:
+            self.viewer.layers.remove(layer)
+        if orphans:
+            show_info(
+                f"Removed {', '.join(repr(layer.name) for layer in orphans)}: the changes "
+                "between two runs drawn over a ground truth no longer in the viewer (the "
+                "comparison stays in the Runs tab; Compare shows it again)."
+            )
 
     def _show_hidden_again(self) -> None:
         """Show again the layers :meth:`_hide_compared` hid, those still in the viewer that
@@ -1312,7 +1354,10 @@ class RunsPanel(QWidget):
             return
         label = int(self.objects_table.model.frame["label"].iloc[current.row()])
         box = self._boxes.get(label)
-        layer = next((lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE), None)
+        layer = next(  # ours: one the user renamed may show an earlier comparison
+            (lay for lay in self.viewer.layers if tag(lay).get("role") == ROLE and untouched(lay)),
+            None,
+        )
         if box is None or layer is None:
             return
         go_to_box(self.viewer, layer, box)
@@ -1401,6 +1446,11 @@ class RunsPanel(QWidget):
         self.status_label.setText(message)
         show_warning(f"Segmentation Evaluation: {message}")
         return None
+
+
+def _on_paint(event) -> None:
+    """The user painted on the layer of changes: theirs to keep as it is."""
+    tag(event.source)["edited"] = True
 
 
 def layer_name(a: str, b: str) -> str:
