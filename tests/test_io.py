@@ -1717,9 +1717,10 @@ def test_spacing_from_files_that_disagree_or_lack_an_axis_fails_the_pair(tmp_pat
     path = tmp_path / "p" / "partial.ome.zarr"
     axes = [{"name": "c", "type": "channel"}, {"name": "x", "type": "space"}]
     ome_zarr_with_scale(path, pred, (1, 0.25), axes)
-    result = evaluate_files(
-        tmp_path / "t", tmp_path / "p", kind="boundary", spacing="file", tolerance=0.3
-    )
+    with pytest.warns(UserWarning, match="none.tif: no pixel size in its metadata; the pixel"):
+        result = evaluate_files(
+            tmp_path / "t", tmp_path / "p", kind="boundary", spacing="file", tolerance=0.3
+        )
     errors = dict(zip(result.per_image["name"], result.per_image["error"], strict=True))
     assert errors["good"] == ""
     assert errors["differ"] == (

@@ -242,7 +242,8 @@ def test_a_255_scored_as_a_class_is_said_on_the_status_line(make_napari_viewer):
     widget.set_prediction("classes")
     widget.evaluate.kind_combo.setCurrentText("semantic")
     widget.evaluate.binarize_check.setChecked(False)
-    tables = widget.run_evaluation(wait=True)
+    with pytest.warns(UserWarning, match="3 pixels of value 255"):
+        tables = widget.run_evaluation(wait=True)
     assert 255 in tables["per_class"]["class"].tolist()
     assert widget.evaluate.status_label.text() == (
         "Done.\nLikely wrong: the truth has 3 pixels of value 255, which the prediction never "
@@ -271,7 +272,11 @@ def test_the_255_line_names_the_maps_top_class(make_napari_viewer, qtbot):
     widget.set_prediction("softmax")
     widget.evaluate.kind_combo.setCurrentText("semantic")
     widget.evaluate.binarize_check.setChecked(False)
-    assert widget.run_evaluation(wait=True) is not None
+    with (
+        pytest.warns(UserWarning, match="3 pixels of value 255"),
+        pytest.warns(UserWarning, match="not above the threshold 0.5"),
+    ):
+        assert widget.run_evaluation(wait=True) is not None
     lines = widget.evaluate.status_label.text().splitlines()
     assert lines[0] == "Done."
     assert lines[1].startswith(

@@ -256,7 +256,7 @@ def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None
     table : OverlapTable
         The table of the truth's classes against the prediction's (not binarized). (For the
         objects of an instance comparison, whose predicted ids are numbered on their own, see
-        :func:`~napari_seg_eval.evaluation.unannotated_object_suspected`.)
+        :func:`unannotated_object_suspected`.)
     highest_class : int, optional
         The highest class the prediction can have (a map's channels), if known.
 
@@ -296,6 +296,55 @@ def ignore_value_suspected(table: OverlapTable, highest_class: int | None = None
     if value not in IGNORE_LIKE_VALUES or 2 * int(true_ids[-2]) > value:
         return None
     return value
+
+
+#: A truth of objects reads as a class image with an unannotated value when its other ids are
+#: at most this many, each at most this large (see :func:`unannotated_object_suspected`).
+CLASS_LIKE_IDS = 31
+
+
+def unannotated_object_suspected(pairs: Any) -> int | None:
+    """The truth's id that looks like pixels left unannotated, scored as an object, in an
+    instance comparison of a mask or class image (a 0/1/255 mask: foreground 1, unannotated
+    255): its highest id, one of :data:`IGNORE_LIKE_VALUES`,
+    beside other ids that look like classes (at most :data:`CLASS_LIKE_IDS` of them, none above
+    it), and matched by no predicted object (no pair of IoU 0.5 or more). Instance labels
+    (many ids, or large ones) and an id 255 that a prediction matches are not suspected: the
+    prediction's ids are numbered on their own, so they say nothing of the truth's.
+
+    Cheap: it reads the pairs already counted.
+
+    Parameters
+    ----------
+    pairs : napari_seg_eval.core.instance.ObjectPairs
+        The true and predicted objects and their overlaps (an instance result's ``pairs``).
+
+    Returns
+    -------
+    int or None
+        The suspected id, or None.
+
+    Examples
+    --------
+    >>> from napari_seg_eval.core.instance import ObjectPairs
+    >>> mask = np.array([[1, 1, 0, 255, 255]])  # foreground 1, two pixels unannotated
+    >>> unannotated_object_suspected(ObjectPairs.from_table(overlap_table(mask, mask % 255)))
+    255
+    >>> cells = np.array([[12, 40, 0, 255, 255]])  # a crop of instance labels, 255 found
+    >>> found = np.array([[1, 2, 0, 3, 3]])
+    >>> unannotated_object_suspected(ObjectPairs.from_table(overlap_table(cells, found))) is None
+    True
+    """
+    ids = pairs.true_ids
+    if ids.size < 2 or int(ids[-1]) not in IGNORE_LIKE_VALUES:
+        return None
+    others = ids[:-1]
+    if others.size > CLASS_LIKE_IDS or int(others[-1]) > CLASS_LIKE_IDS:
+        return None
+    last = ids.size - 1
+    if np.any(pairs.iou[pairs.true_index == last] >= 0.5):
+        return None
+    return int(ids[-1])
 
 
 def ignore_value_hint(

@@ -74,7 +74,12 @@ from ..core.instance import (
 )
 from ..core.overlap import OverlapTable, binarized_table, overlap_table_lazy
 from ..core.review import object_scores_lazy, object_scores_of, relabelled_sums
-from ..core.semantic import IGNORE_VALUE_HINT, binarized_ignore_label, ignore_value_suspected
+from ..core.semantic import (
+    IGNORE_VALUE_HINT,
+    binarized_ignore_label,
+    ignore_value_suspected,
+    unannotated_object_suspected,
+)
 from ..core.tracking import ctc_counts, ctc_scores, ctc_sum, ctc_values, slice_counts
 from .pairs import (
     PAIRING_KEYWORDS,
@@ -2542,8 +2547,6 @@ def evaluate_pair(
             if "semantic" in outcome.tables and not settings.binarize_semantic:
                 notice = _ignore_value_notice(outcome.tables["semantic"], settings, pred, truth)
             if notice is None and "instance" in outcome.tables and settings.ignore_label is None:
-                from ..evaluation import unannotated_object_suspected
-
                 objects = ObjectPairs.from_table(outcome.tables["instance"])
                 value = unannotated_object_suspected(objects)  # the raw ids: 0/1/255 masks
                 if value is not None:
